@@ -1,0 +1,492 @@
+"""SQLModel families for the stored records.
+
+Each record kind follows ``XBase`` → ``XCreate`` / ``XPublic`` → ``X(table=True)``:
+
+- ``XBase`` holds the public fields and their validation.
+- ``XCreate`` is what a corpus file or an API body gives; it may carry confidential fields.
+- ``XPublic`` is what leaves the service to any role. It cannot carry a confidential field because
+  none is declared on it, so a leak needs a deliberate change here.
+- ``X`` is the table.
+
+The city focal point is personal data; it lives in its own table (:class:`FocalPoint`) and only the
+staff read model :class:`CityConfidential` carries it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import pycountry
+from pydantic import ConfigDict, EmailStr, field_validator
+from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
+ID_RULE = "1-128 characters of letters, digits, '.', '_' or '-', starting with a letter or digit"
+NAME_MAX = 300
+TEXT_MAX = 20_000
+SHORT_TEXT_MAX = 2_000
+LIST_MAX = 100
+
+CityKind = Literal["municipality", "metropolitan_municipality", "national_institution", "coordination_unit"]
+ProviderKind = Literal["company", "startup", "university", "public_company", "ngo"]
+Role = Literal["staff", "city", "provider"]
+
+_EXTRA_COUNTRIES = {"XK"}  # Kosovo: user-assigned code in common use
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+def check_id(value: str) -> str:
+    """Validate a record id: no spaces, slashes or control characters."""
+    value = value.strip() if isinstance(value, str) else value
+    if not isinstance(value, str) or not ID_PATTERN.match(value):
+        msg = f"id {value!r} is not valid: use {ID_RULE}"
+        raise ValueError(msg)
+    return value
+
+
+def check_country(value: str) -> str:
+    """Validate an ISO 3166-1 alpha-2 code (``XK`` accepted for Kosovo); returns it upper-cased."""
+    code = value.strip().upper() if isinstance(value, str) else ""
+    if code in _EXTRA_COUNTRIES or (len(code) == 2 and pycountry.countries.get(alpha_2=code) is not None):
+        return code
+    msg = f"country {value!r} is not an ISO 3166-1 alpha-2 code (XK is accepted for Kosovo)"
+    raise ValueError(msg)
+
+
+def check_language(value: str) -> str:
+    """Validate an ISO 639-1 language code; returns it lower-cased."""
+    code = value.strip().lower() if isinstance(value, str) else ""
+    if len(code) == 2 and pycountry.languages.get(alpha_2=code) is not None:
+        return code
+    msg = f"language {value!r} is not an ISO 639-1 code"
+    raise ValueError(msg)
+
+
+def check_text(value: str, field: str, limit: int, *, required: bool = False) -> str:
+    """Strip a text field and check its length."""
+    text = value.strip()
+    if required and not text:
+        msg = f"{field} must not be empty"
+        raise ValueError(msg)
+    if len(text) > limit:
+        msg = f"{field} is {len(text)} characters long; the limit is {limit}"
+        raise ValueError(msg)
+    return text
+
+
+def check_str_list(values: list[str], field: str) -> list[str]:
+    """Strip, drop empties and de-duplicate a list of short strings, keeping order."""
+    if len(values) > LIST_MAX:
+        msg = f"{field} has {len(values)} entries; the limit is {LIST_MAX}"
+        raise ValueError(msg)
+    out: list[str] = []
+    for item in values:
+        text = check_text(item, field, SHORT_TEXT_MAX)
+        if text and text not in out:
+            out.append(text)
+    return out
+
+
+def _json_list() -> Any:
+    return Field(default_factory=list, sa_type=JSON)
+
+
+# --------------------------------------------------------------------------------------------------
+# Cities
+
+
+class CityBase(SQLModel):
+    """Public fields of a city, municipality or institution."""
+
+    name: str = Field(max_length=NAME_MAX, index=True)
+    country: str = Field(max_length=2, index=True)
+    summary: str = Field(sa_type=Text)
+    kind: CityKind | None = Field(default=None, sa_type=String(40))
+    population: int | None = Field(default=None, ge=0, le=100_000_000)
+    language: str | None = Field(default=None, max_length=2)
+    priorities: list[str] = _json_list()
+    challenges: list[str] = _json_list()
+    programme_level: int | None = Field(default=None, ge=1, le=3)
+    maturity: dict[str, Any] | str | None = Field(default=None, sa_type=JSON)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return check_text(v, "name", NAME_MAX, required=True)
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, v: str) -> str:
+        return check_country(v)
+
+    @field_validator("summary")
+    @classmethod
+    def _summary(cls, v: str) -> str:
+        return check_text(v, "summary", TEXT_MAX, required=True)
+
+    @field_validator("language")
+    @classmethod
+    def _language(cls, v: str | None) -> str | None:
+        return None if v is None or not v.strip() else check_language(v)
+
+    @field_validator("priorities", "challenges")
+    @classmethod
+    def _lists(cls, v: list[str]) -> list[str]:
+        return check_str_list(v, "list")
+
+
+class FocalPointIn(SQLModel):
+    """Contact details of a city's focal point: personal data, staff only."""
+
+    name: str | None = Field(default=None, max_length=NAME_MAX)
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=60)
+
+
+class CityCreate(CityBase):
+    """A city as given by a corpus file or an API body."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    id: str
+    focal_point: FocalPointIn | None = None
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return check_id(v)
+
+
+class CityUpdate(SQLModel):
+    """A partial change to a city; fields left out stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    name: str | None = None
+    country: str | None = None
+    summary: str | None = None
+    kind: CityKind | None = None
+    population: int | None = Field(default=None, ge=0, le=100_000_000)
+    language: str | None = None
+    priorities: list[str] | None = None
+    challenges: list[str] | None = None
+    programme_level: int | None = Field(default=None, ge=1, le=3)
+    maturity: dict[str, Any] | str | None = None
+    focal_point: FocalPointIn | None = None
+
+
+class CityPublic(CityBase):
+    """A city as any role may see it."""
+
+    id: str
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class CityConfidential(CityPublic):
+    """A city with its focal point: for staff and for the city itself."""
+
+    focal_point: FocalPointIn | None = None
+
+
+class City(CityBase, table=True):
+    """Table of cities."""
+
+    __tablename__ = "city"
+
+    id: str = Field(primary_key=True, max_length=128)
+    extra: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class FocalPoint(SQLModel, table=True):
+    """Table of focal-point contacts, one per city; never joined into a public read model."""
+
+    __tablename__ = "focal_point"
+
+    city_id: str = Field(
+        sa_column=Column(String(128), ForeignKey("city.id", ondelete="CASCADE"), primary_key=True)
+    )
+    name: str | None = Field(default=None, max_length=NAME_MAX)
+    email: str | None = Field(default=None, max_length=320)
+    phone: str | None = Field(default=None, max_length=60)
+
+
+# --------------------------------------------------------------------------------------------------
+# Providers
+
+
+class SolutionBase(SQLModel):
+    """One offer of a provider, with where it was deployed."""
+
+    title: str = Field(max_length=NAME_MAX)
+    description: str = Field(default="", sa_type=Text)
+    domains: list[str] = _json_list()
+    deployed_in: list[str] = _json_list()
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, v: str) -> str:
+        return check_text(v, "solution title", NAME_MAX, required=True)
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, v: str) -> str:
+        return check_text(v, "solution description", TEXT_MAX)
+
+    @field_validator("domains", "deployed_in")
+    @classmethod
+    def _lists(cls, v: list[str]) -> list[str]:
+        return check_str_list(v, "list")
+
+
+class SolutionIn(SolutionBase):
+    """A solution as given in a corpus file or API body."""
+
+    model_config = ConfigDict(extra="allow")  # type: ignore[assignment]
+
+
+class SolutionPublic(SolutionBase):
+    """A solution as any role may see it."""
+
+
+class Solution(SolutionBase, table=True):
+    """Table of provider solutions; ``deployed_in`` holds the reference deployments."""
+
+    __tablename__ = "solution"
+    __table_args__ = (UniqueConstraint("provider_id", "position"),)
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    provider_id: str = Field(
+        sa_column=Column(String(128), ForeignKey("provider.id", ondelete="CASCADE"), index=True)
+    )
+    position: int = 0
+
+
+class ProviderBase(SQLModel):
+    """Public fields of a solution or service provider."""
+
+    name: str = Field(max_length=NAME_MAX, index=True)
+    country: str = Field(max_length=2, index=True)
+    description: str = Field(sa_type=Text)
+    kind: ProviderKind | None = Field(default=None, sa_type=String(40))
+    languages: list[str] = _json_list()
+    regions_served: list[str] = _json_list()
+    website: str | None = Field(default=None, max_length=500)
+
+    @field_validator("name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return check_text(v, "name", NAME_MAX, required=True)
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, v: str) -> str:
+        return check_country(v)
+
+    @field_validator("description")
+    @classmethod
+    def _description(cls, v: str) -> str:
+        return check_text(v, "description", TEXT_MAX, required=True)
+
+    @field_validator("languages")
+    @classmethod
+    def _languages(cls, v: list[str]) -> list[str]:
+        return [check_language(x) for x in check_str_list(v, "languages")]
+
+    @field_validator("regions_served")
+    @classmethod
+    def _regions(cls, v: list[str]) -> list[str]:
+        return check_str_list(v, "regions_served")
+
+
+class ProviderCreate(ProviderBase):
+    """A provider as given by a corpus file or an API body."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    id: str
+    solutions: list[SolutionIn] = Field(default_factory=list, max_length=LIST_MAX)
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return check_id(v)
+
+
+class ProviderUpdate(SQLModel):
+    """A partial change to a provider."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    name: str | None = None
+    country: str | None = None
+    description: str | None = None
+    kind: ProviderKind | None = None
+    languages: list[str] | None = None
+    regions_served: list[str] | None = None
+    website: str | None = None
+    solutions: list[SolutionIn] | None = None
+
+
+class ProviderPublic(ProviderBase):
+    """A provider as any role may see it."""
+
+    id: str
+    solutions: list[SolutionPublic] = Field(default_factory=list)
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class Provider(ProviderBase, table=True):
+    """Table of providers."""
+
+    __tablename__ = "provider"
+
+    id: str = Field(primary_key=True, max_length=128)
+    extra: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+# --------------------------------------------------------------------------------------------------
+# Case studies
+
+
+class CaseBase(SQLModel):
+    """Public fields of a case study."""
+
+    title: str = Field(max_length=NAME_MAX)
+    city: str = Field(max_length=NAME_MAX, index=True)
+    country: str = Field(max_length=2, index=True)
+    text: str = Field(sa_type=Text)
+    year: int | None = Field(default=None, ge=1900, le=2100)
+    domains: list[str] = _json_list()
+    obstacles: list[str] = _json_list()
+    stages: list[str] = _json_list()
+    funding: str | None = Field(default=None, sa_type=Text)
+    outcomes: list[str] = _json_list()
+    providers: list[str] = _json_list()
+    source_url: str | None = Field(default=None, max_length=1000)
+
+    @field_validator("title")
+    @classmethod
+    def _title(cls, v: str) -> str:
+        return check_text(v, "title", NAME_MAX, required=True)
+
+    @field_validator("city")
+    @classmethod
+    def _city(cls, v: str) -> str:
+        return check_text(v, "city", NAME_MAX, required=True)
+
+    @field_validator("country")
+    @classmethod
+    def _country(cls, v: str) -> str:
+        return check_country(v)
+
+    @field_validator("text")
+    @classmethod
+    def _text(cls, v: str) -> str:
+        return check_text(v, "text", TEXT_MAX, required=True)
+
+    @field_validator("funding")
+    @classmethod
+    def _funding(cls, v: str | None) -> str | None:
+        return None if v is None else check_text(v, "funding", SHORT_TEXT_MAX)
+
+    @field_validator("domains", "obstacles", "stages", "outcomes", "providers")
+    @classmethod
+    def _lists(cls, v: list[str]) -> list[str]:
+        return check_str_list(v, "list")
+
+
+class CaseCreate(CaseBase):
+    """A case study as given by a corpus file or an API body."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    id: str
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("id")
+    @classmethod
+    def _id(cls, v: str) -> str:
+        return check_id(v)
+
+
+class CaseUpdate(SQLModel):
+    """A partial change to a case study."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    title: str | None = None
+    city: str | None = None
+    country: str | None = None
+    text: str | None = None
+    year: int | None = Field(default=None, ge=1900, le=2100)
+    domains: list[str] | None = None
+    obstacles: list[str] | None = None
+    stages: list[str] | None = None
+    funding: str | None = None
+    outcomes: list[str] | None = None
+    providers: list[str] | None = None
+    source_url: str | None = None
+
+
+class CasePublic(CaseBase):
+    """A case study as any role may see it."""
+
+    id: str
+    extra: dict[str, Any] = Field(default_factory=dict)
+
+
+class CaseStudy(CaseBase, table=True):
+    """Table of case studies."""
+
+    __tablename__ = "case_study"
+
+    id: str = Field(primary_key=True, max_length=128)
+    extra: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+# --------------------------------------------------------------------------------------------------
+# Users and ingest runs
+
+
+class ApiUser(SQLModel, table=True):
+    """An API user: a role, the record it speaks for, and the hash of its bearer token."""
+
+    __tablename__ = "api_user"
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    role: str = Field(max_length=20)
+    subject_id: str | None = Field(default=None, max_length=128)
+    label: str | None = Field(default=None, max_length=200)
+    token_hash: str = Field(max_length=128, unique=True, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked: bool = False
+
+
+class IngestRun(SQLModel, table=True):
+    """One ingest: when, what was read, how many records were accepted and which were rejected."""
+
+    __tablename__ = "ingest_run"
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    started_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+    source: str = Field(default="cli", max_length=40)
+    files: list[str] = _json_list()
+    accepted: int = 0
+    rejected: int = 0
+    rejections: list[str] = _json_list()

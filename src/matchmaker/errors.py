@@ -1,0 +1,123 @@
+"""The one error tree of matchmaker.
+
+Domain code raises these; the CLI and the web layer map them to exit codes and HTTP statuses in one
+place each (``matchmaker.cli`` and ``matchmaker.web.errors``). Domain code never imports the web
+framework.
+
+::
+
+    MatchmakerError
+    ├── InvalidInputError           bad input from a user: 400 / 422, exit 2
+    │   ├── RecordRejectedError     one corpus record failed validation
+    │   └── AmbiguousNameError      a name matched several records closely
+    ├── NotFoundError               no such record: 404
+    ├── ConflictError               the change clashes with stored state: 409
+    ├── AuthenticationError         missing or unknown credentials: 401
+    ├── PermissionDeniedError       the role may not do this: 403
+    ├── PayloadTooLargeError        an upload or line is over its bound: 413
+    ├── IndexUnavailableError       an index bundle is missing, stale or does not fit the settings: 503
+    └── InfeasibleScheduleError     the scheduling problem cannot be solved as stated: 422, exit 2
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class MatchmakerError(Exception):
+    """Base of every error matchmaker raises on purpose."""
+
+    #: Short machine-readable title, used as the problem-details title.
+    title = "Matchmaker error"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class InvalidInputError(MatchmakerError):
+    """The input is malformed or violates a rule; the message says which."""
+
+    title = "Invalid input"
+
+
+class RecordRejectedError(InvalidInputError):
+    """One corpus record failed validation."""
+
+    title = "Record rejected"
+
+
+class AmbiguousNameError(InvalidInputError):
+    """A name resolved to several records; the candidates are listed."""
+
+    title = "Ambiguous name"
+
+    def __init__(self, query: str, candidates: Sequence[tuple[str, str]]) -> None:
+        listing = ", ".join(f"{cid} ({name})" for cid, name in candidates)
+        super().__init__(f"{query!r} is ambiguous; candidates: {listing}. Give the id instead.")
+        self.query = query
+        self.candidates = list(candidates)
+
+
+class NotFoundError(MatchmakerError):
+    """The named record does not exist."""
+
+    title = "Not found"
+
+
+class ConflictError(MatchmakerError):
+    """The request clashes with stored state."""
+
+    title = "Conflict"
+
+
+class AuthenticationError(MatchmakerError):
+    """Credentials are missing or unknown."""
+
+    title = "Authentication required"
+
+
+class PermissionDeniedError(MatchmakerError):
+    """The caller's role may not do this."""
+
+    title = "Forbidden"
+
+
+class PayloadTooLargeError(MatchmakerError):
+    """An upload, a line or a field is larger than its bound."""
+
+    title = "Payload too large"
+
+
+class IndexUnavailableError(MatchmakerError):
+    """An index bundle is missing, stale or was built for other settings."""
+
+    title = "Index unavailable"
+
+
+class InfeasibleScheduleError(MatchmakerError):
+    """The scheduling problem cannot be solved; the message says what to relax."""
+
+    title = "Infeasible schedule"
+
+    def __init__(self, message: str, reasons: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.reasons = list(reasons)
+
+
+__all__ = [
+    "AmbiguousNameError",
+    "AuthenticationError",
+    "ConflictError",
+    "IndexUnavailableError",
+    "InfeasibleScheduleError",
+    "InvalidInputError",
+    "MatchmakerError",
+    "NotFoundError",
+    "PayloadTooLargeError",
+    "PermissionDeniedError",
+    "RecordRejectedError",
+]

