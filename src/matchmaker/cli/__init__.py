@@ -1,0 +1,14 @@
+"""The ``matchmaker`` command.
+
+Each command group lives in its own module and registers itself on :data:`app`. Commands parse their
+arguments, call one service, and format the result; exit codes come from :mod:`matchmaker.cli.output`.
+"""
+
+from __future__ import annotations
+
+from matchmaker.cli.app import app, main
+
+# Importing the command modules registers their commands on ``app``.
+from matchmaker.cli import corpus as _corpus  # noqa: F401  isort: skip
+
+__all__ = ["app", "main"]

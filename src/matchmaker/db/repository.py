@@ -1,0 +1,309 @@
+"""Repositories: a session in, domain objects out.
+
+Reads return the public read models (``CityPublic`` and friends); the one read that carries the focal
+point is :func:`get_city_confidential`, which the services call only for roles allowed to see it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from matchmaker.db.models import (
+    CaseCreate,
+    CasePublic,
+    CaseStudy,
+    City,
+    CityConfidential,
+    CityCreate,
+    CityPublic,
+    FocalPoint,
+    FocalPointIn,
+    IngestRun,
+    Provider,
+    ProviderCreate,
+    ProviderPublic,
+    Solution,
+    SolutionIn,
+    SolutionPublic,
+    utcnow,
+)
+from matchmaker.errors import NotFoundError
+
+Kind = Literal["city", "provider", "case"]
+KINDS: tuple[Kind, ...] = ("city", "provider", "case")
+PLURALS: dict[str, Kind] = {"cities": "city", "providers": "provider", "cases": "case"}
+
+_CITY_FIELDS = set(CityPublic.model_fields) - {"id"}
+_PROVIDER_FIELDS = set(ProviderPublic.model_fields) - {"id", "solutions"}
+_CASE_FIELDS = set(CasePublic.model_fields) - {"id"}
+
+
+# --------------------------------------------------------------------------------------------------
+# Cities
+
+
+def _city_public(row: City) -> CityPublic:
+    return CityPublic.model_validate(row, from_attributes=True)
+
+
+def list_cities(session: Session) -> list[CityPublic]:
+    """Every city, ordered by id."""
+    return [_city_public(row) for row in session.exec(select(City).order_by(col(City.id)))]
+
+
+def get_city(session: Session, city_id: str) -> CityPublic:
+    """One city's public profile."""
+    row = session.get(City, city_id)
+    if row is None:
+        raise NotFoundError(f"no city with id {city_id!r}")
+    return _city_public(row)
+
+
+def get_city_confidential(session: Session, city_id: str) -> CityConfidential:
+    """One city with its focal point (staff, and the city itself)."""
+    row = session.get(City, city_id)
+    if row is None:
+        raise NotFoundError(f"no city with id {city_id!r}")
+    contact = session.get(FocalPoint, city_id)
+    focal = None
+    if contact is not None:
+        focal = FocalPointIn(name=contact.name, email=contact.email, phone=contact.phone)
+    public = _city_public(row)
+    return CityConfidential(**public.model_dump(), focal_point=focal)
+
+
+def upsert_city(session: Session, record: CityCreate) -> bool:
+    """Insert or update a city; returns True when it was new. The focal point is replaced if given."""
+    values = record.model_dump(include=_CITY_FIELDS)
+    row = session.get(City, record.id)
+    created = row is None
+    if row is None:
+        row = City(id=record.id, **values)
+    else:
+        for key, value in values.items():
+            setattr(row, key, value)
+        row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    if record.focal_point is not None:
+        _set_focal_point(session, record.id, record.focal_point)
+    return created
+
+
+def _set_focal_point(session: Session, city_id: str, focal: FocalPointIn) -> None:
+    contact = session.get(FocalPoint, city_id) or FocalPoint(city_id=city_id)
+    contact.name = focal.name
+    contact.email = str(focal.email) if focal.email else None
+    contact.phone = focal.phone
+    session.add(contact)
+
+
+def update_city(session: Session, city_id: str, changes: dict[str, Any]) -> CityPublic:
+    """Apply a validated partial change to a city."""
+    row = session.get(City, city_id)
+    if row is None:
+        raise NotFoundError(f"no city with id {city_id!r}")
+    merged = CityCreate.model_validate(
+        {**_city_public(row).model_dump(), **{k: v for k, v in changes.items() if k != "focal_point"}}
+    )
+    for key in _CITY_FIELDS:
+        setattr(row, key, getattr(merged, key))
+    row.updated_at = utcnow()
+    session.add(row)
+    if changes.get("focal_point") is not None:
+        _set_focal_point(session, city_id, FocalPointIn.model_validate(changes["focal_point"]))
+    session.flush()
+    return _city_public(row)
+
+
+# --------------------------------------------------------------------------------------------------
+# Providers
+
+
+def _solutions_by_provider(session: Session, ids: Sequence[str] | None = None) -> dict[str, list[Solution]]:
+    query = select(Solution).order_by(col(Solution.provider_id), col(Solution.position))
+    if ids is not None:
+        query = query.where(col(Solution.provider_id).in_(ids))
+    out: dict[str, list[Solution]] = {}
+    for sol in session.exec(query):
+        out.setdefault(sol.provider_id, []).append(sol)
+    return out
+
+
+def _provider_public(row: Provider, solutions: Sequence[Solution]) -> ProviderPublic:
+    data = {key: getattr(row, key) for key in _PROVIDER_FIELDS}
+    sols = [
+        SolutionPublic(title=s.title, description=s.description, domains=s.domains, deployed_in=s.deployed_in)
+        for s in solutions
+    ]
+    return ProviderPublic(id=row.id, solutions=sols, **data)
+
+
+def list_providers(session: Session) -> list[ProviderPublic]:
+    """Every provider with its solutions, ordered by id."""
+    solutions = _solutions_by_provider(session)
+    rows = session.exec(select(Provider).order_by(col(Provider.id)))
+    return [_provider_public(row, solutions.get(row.id, [])) for row in rows]
+
+
+def get_provider(session: Session, provider_id: str) -> ProviderPublic:
+    """One provider with its solutions."""
+    row = session.get(Provider, provider_id)
+    if row is None:
+        raise NotFoundError(f"no provider with id {provider_id!r}")
+    return _provider_public(row, _solutions_by_provider(session, [provider_id]).get(provider_id, []))
+
+
+def _replace_solutions(session: Session, provider_id: str, solutions: Sequence[SolutionIn]) -> None:
+    session.execute(delete(Solution).where(col(Solution.provider_id) == provider_id))
+    for position, sol in enumerate(solutions):
+        session.add(
+            Solution(
+                provider_id=provider_id,
+                position=position,
+                title=sol.title,
+                description=sol.description,
+                domains=sol.domains,
+                deployed_in=sol.deployed_in,
+            )
+        )
+
+
+def upsert_provider(session: Session, record: ProviderCreate) -> bool:
+    """Insert or update a provider and replace its solutions; returns True when it was new."""
+    values = record.model_dump(include=_PROVIDER_FIELDS)
+    row = session.get(Provider, record.id)
+    created = row is None
+    if row is None:
+        row = Provider(id=record.id, **values)
+    else:
+        for key, value in values.items():
+            setattr(row, key, value)
+        row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    _replace_solutions(session, record.id, record.solutions)
+    session.flush()
+    return created
+
+
+def update_provider(session: Session, provider_id: str, changes: dict[str, Any]) -> ProviderPublic:
+    """Apply a validated partial change to a provider (solutions, when given, replace the old ones)."""
+    current = get_provider(session, provider_id)
+    merged = ProviderCreate.model_validate({**current.model_dump(), **changes})
+    upsert_provider(session, merged)
+    return get_provider(session, provider_id)
+
+
+# --------------------------------------------------------------------------------------------------
+# Case studies
+
+
+def _case_public(row: CaseStudy) -> CasePublic:
+    return CasePublic.model_validate(row, from_attributes=True)
+
+
+def list_cases(session: Session) -> list[CasePublic]:
+    """Every case study, ordered by id."""
+    return [_case_public(row) for row in session.exec(select(CaseStudy).order_by(col(CaseStudy.id)))]
+
+
+def get_case(session: Session, case_id: str) -> CasePublic:
+    """One case study."""
+    row = session.get(CaseStudy, case_id)
+    if row is None:
+        raise NotFoundError(f"no case study with id {case_id!r}")
+    return _case_public(row)
+
+
+def upsert_case(session: Session, record: CaseCreate) -> bool:
+    """Insert or update a case study; returns True when it was new."""
+    values = record.model_dump(include=_CASE_FIELDS)
+    row = session.get(CaseStudy, record.id)
+    created = row is None
+    if row is None:
+        row = CaseStudy(id=record.id, **values)
+    else:
+        for key, value in values.items():
+            setattr(row, key, value)
+        row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    return created
+
+
+def update_case(session: Session, case_id: str, changes: dict[str, Any]) -> CasePublic:
+    """Apply a validated partial change to a case study."""
+    current = get_case(session, case_id)
+    merged = CaseCreate.model_validate({**current.model_dump(), **changes})
+    upsert_case(session, merged)
+    return get_case(session, case_id)
+
+
+# --------------------------------------------------------------------------------------------------
+# Generic helpers
+
+
+_TABLES: dict[Kind, type[City] | type[Provider] | type[CaseStudy]] = {
+    "city": City,
+    "provider": Provider,
+    "case": CaseStudy,
+}
+
+
+def delete_record(session: Session, kind: Kind, record_id: str) -> None:
+    """Delete one record (its solutions or focal point go with it)."""
+    table = _TABLES[kind]
+    row = session.get(table, record_id)
+    if row is None:
+        raise NotFoundError(f"no {kind} with id {record_id!r}")
+    if kind == "provider":
+        session.execute(delete(Solution).where(col(Solution.provider_id) == record_id))
+    if kind == "city":
+        session.execute(delete(FocalPoint).where(col(FocalPoint.city_id) == record_id))
+    session.delete(row)
+    session.flush()
+
+
+def count_records(session: Session) -> dict[Kind, int]:
+    """How many records of each kind are stored."""
+    return {
+        kind: int(session.exec(select(func.count()).select_from(table)).one())
+        for kind, table in _TABLES.items()
+    }
+
+
+def name_entries(session: Session, kind: Kind) -> list[tuple[str, str, str]]:
+    """(id, name, country) of every record of a kind, for name resolution. Cases use their title."""
+    if kind == "city":
+        return [(r[0], r[1], r[2]) for r in session.exec(select(City.id, City.name, City.country))]
+    if kind == "provider":
+        return [
+            (r[0], r[1], r[2]) for r in session.exec(select(Provider.id, Provider.name, Provider.country))
+        ]
+    return [
+        (r[0], r[1], r[2]) for r in session.exec(select(CaseStudy.id, CaseStudy.title, CaseStudy.country))
+    ]
+
+
+def existing_ids(session: Session, kind: Kind) -> set[str]:
+    """Ids stored for a kind."""
+    table = _TABLES[kind]
+    return {str(r) for r in session.exec(select(table.id))}
+
+
+def record_ingest(session: Session, run: IngestRun) -> IngestRun:
+    """Store the account of one ingest."""
+    run.finished_at = utcnow()
+    session.add(run)
+    session.flush()
+    return run
+
+
+def last_ingest(session: Session) -> IngestRun | None:
+    """The most recent ingest run, if any."""
+    return session.exec(select(IngestRun).order_by(col(IngestRun.id).desc()).limit(1)).first()
