@@ -1,0 +1,84 @@
+"""Commands over the index bundles: ``matchmaker index build`` and ``matchmaker index status``."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from matchmaker.cli.app import app
+from matchmaker.cli.output import configure_logging, emit_json, handled, load_settings, stdout
+from matchmaker.services import indexing
+
+index_app = typer.Typer(name="index", help="Build and inspect the embedding indexes.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+
+
+@index_app.command("build")
+@handled
+def build(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Rebuild every index from the database (unchanged texts come from the embedding cache)."""
+    configure_logging(verbose)
+    settings = load_settings()
+    report = indexing.rebuild_indexes(settings)
+    if as_json:
+        emit_json(report.to_dict())
+        return
+    table = Table(title=f"Indexes rebuilt in {report.seconds:.1f}s")
+    for column in ("kind", "documents", "passages", "embedded", "from cache", "index", "seconds"):
+        table.add_column(column, justify="left" if column in {"kind", "index"} else "right")
+    for k in report.kinds:
+        table.add_row(
+            k.kind,
+            str(k.documents),
+            str(k.passages),
+            str(k.embedded),
+            str(k.reused),
+            k.index_type,
+            f"{k.seconds:.2f}",
+        )
+    stdout.print(table)
+
+
+@index_app.command("status")
+@handled
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per kind, one per line.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Show, per kind, whether an index exists, what it holds, and whether it is stale."""
+    configure_logging(verbose)
+    settings = load_settings()
+    statuses = indexing.index_status(settings)
+    if as_json:
+        for s in statuses:
+            emit_json(s.to_dict())
+        return
+    table = Table(title=f"Indexes in {settings.index_dir}")
+    for column in ("kind", "present", "state", "documents", "passages", "index", "model", "built"):
+        table.add_column(column)
+    for s in statuses:
+        m = s.manifest
+        state = "unknown" if s.stale is None else ("stale" if s.stale else "current")
+        if not s.present:
+            state = "missing"
+        elif s.problem:
+            state = f"{state}: {s.problem}"
+        docs = f"{m.get('document_count', '-')}/{s.documents_in_db if s.documents_in_db is not None else '?'}"
+        table.add_row(
+            s.kind,
+            "yes" if s.present else "no",
+            state,
+            docs,
+            str(m.get("passage_count", "-")),
+            str(m.get("index_type", "-")),
+            str(m.get("model_name", "-")),
+            str(m.get("built_at", "-")),
+        )
+    stdout.print(table)
+    if any(s.stale for s in statuses):
+        stdout.print("Run `matchmaker index build` to bring the indexes up to date.")

@@ -1,0 +1,200 @@
+"""Building a kind's bundle from records, reusing everything that did not change.
+
+:func:`build_bundle` is pure with respect to the database: records in, bundle out. Reuse happens at
+three levels, cheapest first:
+
+1. the corpus hash equals the live bundle's → nothing to do (the encoder is not even loaded);
+2. a document whose content hash is unchanged keeps its passages and vectors from the live bundle;
+3. the passages of new or edited documents are looked up in the embedding cache by text hash, and
+   only the misses are encoded.
+
+Unchanged documents keep their rows and new ones are appended, so when nothing was edited or removed
+an HNSW index is extended instead of rebuilt. Flat indexes are always rebuilt from the vectors:
+that is a memory copy.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from matchmaker.embeddings.bundle import DocumentEntry, IndexBundle, new_manifest
+from matchmaker.embeddings.cache import EmbeddingCache, EncoderSource, embed_texts
+from matchmaker.embeddings.encoder import Encoder, FloatArray
+from matchmaker.embeddings.passages import (
+    DocKind,
+    Passage,
+    Record,
+    corpus_hash,
+    document_hash,
+    record_kind,
+    record_passages,
+)
+from matchmaker.embeddings.progress import Progress
+from matchmaker.embeddings.vector_index import build_index
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class KindReport:
+    """What building one kind did."""
+
+    kind: DocKind
+    documents: int
+    passages: int
+    embedded: int
+    reused: int
+    seconds: float
+    changed: bool
+    index_type: str = ""
+    generation: str = ""
+    corpus_hash: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+def build_bundle(
+    kind: DocKind,
+    records: Sequence[Record],
+    *,
+    model_name: str,
+    encoder: EncoderSource,
+    cache: EmbeddingCache | None,
+    previous: IndexBundle | None,
+    exact_max: int,
+    batch_size: int = 64,
+    progress: Progress | None = None,
+    force: bool = False,
+) -> tuple[IndexBundle | None, KindReport]:
+    """A new bundle for ``records``, or ``None`` if ``previous`` is up to date (and not ``force``)."""
+    t0 = time.perf_counter()
+    docs: dict[str, tuple[str, Record]] = {}
+    for record in records:
+        if record_kind(record) != kind:
+            msg = f"a {record_kind(record)} record was given to the {kind} index"
+            raise ValueError(msg)
+        docs[record.id] = (document_hash(record), record)
+    chash = corpus_hash((doc_id, h) for doc_id, (h, _) in docs.items())
+    if previous is not None and previous.manifest.model_name != model_name:
+        previous = None
+    if previous is not None and not force and previous.manifest.corpus_hash == chash:
+        report = KindReport(
+            kind,
+            previous.manifest.document_count,
+            previous.manifest.passage_count,
+            0,
+            previous.manifest.passage_count,
+            time.perf_counter() - t0,
+            changed=False,
+            index_type=previous.manifest.index_type,
+            generation=previous.generation,
+            corpus_hash=chash,
+        )
+        return None, report
+
+    kept: list[str] = []
+    fresh: list[str] = []
+    if previous is not None:
+        for doc_id, entry in previous.documents.items():
+            if doc_id in docs and docs[doc_id][0] == entry.doc_hash:
+                kept.append(doc_id)
+    kept_set = set(kept)
+    fresh = [doc_id for doc_id in docs if doc_id not in kept_set]
+    appended_only = previous is not None and len(kept) == len(previous.documents)
+
+    passages: list[Passage] = []
+    entries: list[DocumentEntry] = []
+    blocks: list[FloatArray] = []
+    for doc_id in kept:
+        assert previous is not None
+        rows = previous.document_rows(doc_id)
+        start = len(passages)
+        passages.extend(previous.passages[rows])
+        blocks.append(np.asarray(previous.vectors[rows], dtype=np.float32))
+        entries.append(DocumentEntry(doc_id, docs[doc_id][0], start, len(passages)))
+    reused_from_bundle = len(passages)
+
+    new_passages: list[Passage] = []
+    for doc_id in fresh:
+        doc_hash, record = docs[doc_id]
+        start = len(passages) + len(new_passages)
+        new_passages.extend(record_passages(record))
+        entries.append(DocumentEntry(doc_id, doc_hash, start, len(passages) + len(new_passages)))
+    vectors_new, stats = embed_texts(
+        [p.embed_text for p in new_passages],
+        model_name=model_name,
+        encoder=encoder,
+        cache=cache,
+        batch_size=batch_size,
+        progress=progress,
+        label=f"Embedding {kind} passages",
+    )
+    passages.extend(new_passages)
+
+    dimension = _dimension(previous, blocks, vectors_new, encoder)
+    if len(vectors_new):
+        blocks.append(vectors_new)
+    vectors = np.concatenate(blocks) if blocks else np.zeros((0, dimension), dtype=np.float32)
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+
+    base = previous.index if previous is not None and appended_only else None
+    index = build_index(vectors, dimension, exact_max=exact_max, base=base)
+    seconds = time.perf_counter() - t0
+    manifest = new_manifest(
+        kind,
+        model_name=model_name,
+        dimension=dimension,
+        passage_count=len(passages),
+        document_count=len(entries),
+        corpus_hash=chash,
+        index_type=index.index_type,
+        build_seconds=seconds,
+    )
+    bundle = IndexBundle(manifest, passages, entries, vectors, index)
+    report = KindReport(
+        kind,
+        len(entries),
+        len(passages),
+        stats.embedded,
+        stats.reused + reused_from_bundle,
+        seconds,
+        changed=True,
+        index_type=index.index_type,
+        corpus_hash=chash,
+    )
+    logger.info(
+        "%s index: %d documents (%d unchanged, %d new or edited), %d passages, %d embedded, %d reused",
+        kind,
+        len(entries),
+        len(kept),
+        len(fresh),
+        len(passages),
+        report.embedded,
+        report.reused,
+    )
+    return bundle, report
+
+
+def _dimension(
+    previous: IndexBundle | None, blocks: list[FloatArray], new: FloatArray, encoder: EncoderSource
+) -> int:
+    if len(new):
+        return int(new.shape[1])
+    if blocks:
+        return int(blocks[0].shape[1])
+    if previous is not None:
+        return previous.manifest.dimension
+    # An empty corpus on a first build: the only source of the dimension is the encoder itself.
+    enc = encoder if isinstance(encoder, Encoder) else encoder()
+    return enc.dimension
+
+
+__all__ = ["KindReport", "build_bundle"]

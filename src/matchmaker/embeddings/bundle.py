@@ -1,0 +1,668 @@
+"""Index bundles: one self-describing directory per document kind, published atomically.
+
+Layout under ``$MATCHMAKER_HOME/indexes/<kind>/``::
+
+    CURRENT                 name of the live generation (replaced atomically with os.replace)
+    .lock                   held by the one writer of this kind (fcntl.flock)
+    g<ns>-<rand>/           one generation, never modified once published
+        manifest.json       model, dimension, normalisation, counts, corpus hash, index type, files
+        passages.json       passage table: row i of the index is passage i
+        documents.json      per document: id, content hash, first and last passage row
+        vectors.npy         float32 unit vectors, one row per passage (kept for incremental updates)
+        index.faiss         the HNSW graph (flat bundles rebuild their exact index from vectors.npy)
+    .tmp-<rand>/            a generation being written; never read
+
+Why a pointer file instead of renaming the bundle directory over the old one: a directory cannot be
+atomically replaced while it has contents, but a small file can. A writer fills ``.tmp-*``, fsyncs it,
+renames it to its generation name, then replaces ``CURRENT``. A crash before the last step leaves
+the old generation live and a ``.tmp-*`` that the next writer deletes. Readers resolve ``CURRENT``
+once and read only that generation, so they see a whole bundle or the previous one, never half of one.
+The newest :data:`KEEP_GENERATIONS` generations are kept so a reader that resolved ``CURRENT`` just
+before a switch can still finish loading; a reader that loses even that race retries.
+
+:class:`IndexStore` is what a long-running process holds: ``store.get("provider")`` returns the live
+:class:`IndexBundle`, checking with one ``stat`` of ``CURRENT`` whether a new generation was
+published and swapping it in. Bundles are immutable, so a request that already holds the old one
+finishes with it undisturbed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import logging
+import os
+import secrets
+import shutil
+import threading
+import time
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from matchmaker.embeddings.encoder import FloatArray, normalize_rows
+from matchmaker.embeddings.passages import SPLITTER_VERSION, DocKind, Passage, as_kind
+from matchmaker.embeddings.vector_index import FaissIndex, IndexType, flat_index, read_index
+from matchmaker.errors import IndexUnavailableError
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+KEEP_GENERATIONS = 3
+CURRENT = "CURRENT"
+MANIFEST = "manifest.json"
+PASSAGES = "passages.json"
+DOCUMENTS = "documents.json"
+VECTORS = "vectors.npy"
+INDEX = "index.faiss"
+BUILD_HINT = "run `matchmaker index build`"
+_LOAD_ATTEMPTS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """What a bundle says about itself (``manifest.json``)."""
+
+    kind: DocKind
+    model_name: str
+    dimension: int
+    passage_count: int
+    document_count: int
+    corpus_hash: str
+    index_type: IndexType
+    built_at: str
+    build_seconds: float = 0.0
+    index_params: dict[str, Any] = field(default_factory=dict)
+    normalized: bool = True
+    metric: str = "inner_product"
+    splitter_version: int = SPLITTER_VERSION
+    format_version: int = FORMAT_VERSION
+    generation: str = ""
+    files: dict[str, int] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready dict."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Manifest:
+        """Parse, ignoring unknown keys (newer writers may add some)."""
+        known = set(cls.__dataclass_fields__)
+        values = {k: v for k, v in data.items() if k in known}
+        values["kind"] = as_kind(str(values["kind"]))
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentEntry:
+    """One document in a bundle: its content hash and its passage rows ``[start, stop)``."""
+
+    doc_id: str
+    doc_hash: str
+    start: int
+    stop: int
+
+
+@dataclass(frozen=True, slots=True)
+class PassageHit:
+    """A passage found by a search, with its inner-product score (cosine similarity)."""
+
+    passage: Passage
+    score: float
+    row: int
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentHit:
+    """A document found by a search: its best passage score and its best passages, best first."""
+
+    doc_id: str
+    score: float
+    hits: tuple[PassageHit, ...]
+
+
+class IndexBundle:
+    """An immutable, loaded index of one kind: passages, their vectors and a search index.
+
+    Rows are grouped by document, so a document's passages and vectors are contiguous slices.
+    """
+
+    def __init__(
+        self,
+        manifest: Manifest,
+        passages: Sequence[Passage],
+        documents: Sequence[DocumentEntry],
+        vectors: FloatArray,
+        index: FaissIndex,
+        *,
+        path: Path | None = None,
+    ) -> None:
+        if not (len(passages) == len(vectors) == index.ntotal == manifest.passage_count):
+            msg = (
+                f"{manifest.kind} bundle is inconsistent: {len(passages)} passages, {len(vectors)} vectors, "
+                f"{index.ntotal} indexed, manifest says {manifest.passage_count}; {BUILD_HINT}"
+            )
+            raise IndexUnavailableError(msg)
+        self.manifest = manifest
+        self.passages: tuple[Passage, ...] = tuple(passages)
+        self.documents: dict[str, DocumentEntry] = {d.doc_id: d for d in documents}
+        self.vectors = vectors
+        self.index = index
+        self.path = path
+
+    @property
+    def kind(self) -> DocKind:
+        """Document kind."""
+        return self.manifest.kind
+
+    @property
+    def generation(self) -> str:
+        """Generation name (empty for a bundle not yet published)."""
+        return self.manifest.generation
+
+    @property
+    def doc_ids(self) -> list[str]:
+        """Ids of the indexed documents, in row order."""
+        return list(self.documents)
+
+    def __len__(self) -> int:
+        return len(self.passages)
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self.documents
+
+    def document_rows(self, doc_id: str) -> slice:
+        """Row slice of a document's passages (empty if unknown)."""
+        entry = self.documents.get(doc_id)
+        return slice(0, 0) if entry is None else slice(entry.start, entry.stop)
+
+    def document_passages(self, doc_id: str) -> list[Passage]:
+        """A document's passages, in field order."""
+        return list(self.passages[self.document_rows(doc_id)])
+
+    def document_vectors(self, doc_id: str) -> FloatArray:
+        """A document's passage vectors ``(n_passages, dimension)``, rows as :meth:`document_passages`."""
+        out: FloatArray = np.asarray(self.vectors[self.document_rows(doc_id)], dtype=np.float32)
+        return out
+
+    def _excluded_rows(self, exclude: Collection[str]) -> int:
+        return sum(e.stop - e.start for d in exclude if (e := self.documents.get(d)) is not None)
+
+    def search(
+        self, queries: FloatArray, k: int = 10, *, exclude: Collection[str] = ()
+    ) -> list[list[PassageHit]]:
+        """The ``k`` best passages per query row, best first, skipping documents in ``exclude``."""
+        q = _as_queries(queries, self.manifest.dimension)
+        fetch = min(len(self.passages), k + self._excluded_rows(exclude))
+        scores, ids = self.index.search(q, fetch)
+        out: list[list[PassageHit]] = []
+        for row_scores, row_ids in zip(scores, ids, strict=True):
+            hits: list[PassageHit] = []
+            for score, idx in zip(row_scores.tolist(), row_ids.tolist(), strict=True):
+                if idx < 0:
+                    continue
+                passage = self.passages[idx]
+                if passage.doc_id in exclude:
+                    continue
+                hits.append(PassageHit(passage, float(score), int(idx)))
+                if len(hits) == k:
+                    break
+            out.append(hits)
+        return out
+
+    def search_documents(
+        self, queries: FloatArray, k: int = 10, *, exclude: Collection[str] = (), per_document: int = 3
+    ) -> list[list[DocumentHit]]:
+        """The ``k`` best documents per query row, scored by their best passage.
+
+        Each hit carries up to ``per_document`` of the document's best passages, which is what an
+        explanation quotes. The passage search is widened until ``k`` documents are found or the
+        index is exhausted.
+        """
+        q = _as_queries(queries, self.manifest.dimension)
+        available = len(self.documents) - sum(1 for d in exclude if d in self.documents)
+        out: list[list[DocumentHit]] = []
+        for row in q:
+            fetch = max(4 * k, 32)
+            while True:
+                hits = self.search(row, fetch, exclude=exclude)[0]
+                grouped: dict[str, list[PassageHit]] = {}
+                for hit in hits:
+                    grouped.setdefault(hit.passage.doc_id, []).append(hit)
+                if len(grouped) >= min(k, available) or fetch >= len(self.passages):
+                    break
+                fetch = min(fetch * 4, len(self.passages))
+            docs = [
+                DocumentHit(doc_id, group[0].score, tuple(group[:per_document]))
+                for doc_id, group in grouped.items()
+            ]
+            docs.sort(key=lambda d: (-d.score, d.doc_id))
+            out.append(docs[:k])
+        return out
+
+    # ----------------------------------------------------------------------------------------------
+    # Persistence
+
+    def write(self, directory: Path) -> dict[str, int]:
+        """Write the bundle files into ``directory`` (which must exist); returns file sizes."""
+        directory.mkdir(parents=True, exist_ok=True)
+        with (directory / PASSAGES).open("w", encoding="utf-8") as fh:
+            json.dump([p.to_dict() for p in self.passages], fh, ensure_ascii=False, separators=(",", ":"))
+        with (directory / DOCUMENTS).open("w", encoding="utf-8") as fh:
+            json.dump([asdict(d) for d in self.documents.values()], fh, ensure_ascii=False)
+        np.save(directory / VECTORS, np.ascontiguousarray(self.vectors, dtype=np.float32))
+        if self.index.kind != "flat":
+            self.index.save(directory / INDEX)
+        sizes = {p.name: p.stat().st_size for p in sorted(directory.iterdir()) if p.name != MANIFEST}
+        manifest = _replace(self.manifest, files=sizes, index_params=self.index.params())
+        _write_json(directory / MANIFEST, manifest.to_json())
+        return sizes
+
+    @classmethod
+    def read(
+        cls,
+        directory: Path,
+        *,
+        model_name: str | None = None,
+        dimension: int | None = None,
+        kind: DocKind | None = None,
+    ) -> IndexBundle:
+        """Load a bundle directory, refusing one built for another model, dimension or format."""
+        try:
+            data = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+            manifest = Manifest.from_json(data)
+        except FileNotFoundError:
+            raise
+        except (ValueError, KeyError, TypeError) as exc:
+            msg = f"index bundle {directory} has an unreadable manifest ({exc}); {BUILD_HINT}"
+            raise IndexUnavailableError(msg) from exc
+        check_manifest(manifest, model_name=model_name, dimension=dimension, kind=kind)
+        for name, size in manifest.files.items():
+            actual = (directory / name).stat().st_size
+            if actual != size:
+                msg = (
+                    f"index bundle {directory}: {name} is {actual} bytes, manifest says {size}; {BUILD_HINT}"
+                )
+                raise IndexUnavailableError(msg)
+        raw = json.loads((directory / PASSAGES).read_text(encoding="utf-8"))
+        passages = [Passage.from_dict(manifest.kind, item) for item in raw]
+        documents = [
+            DocumentEntry(**d) for d in json.loads((directory / DOCUMENTS).read_text(encoding="utf-8"))
+        ]
+        vectors: FloatArray = np.load(directory / VECTORS)
+        if vectors.dtype != np.float32 or vectors.ndim != 2 or vectors.shape[1] != manifest.dimension:
+            msg = f"index bundle {directory}: vectors have shape {vectors.shape}; {BUILD_HINT}"
+            raise IndexUnavailableError(msg)
+        if manifest.index_type == "flat":
+            index = flat_index(vectors, manifest.dimension)
+        else:
+            index = read_index(directory / INDEX, manifest.index_type, manifest.index_params)
+        return cls(manifest, passages, documents, vectors, index, path=directory)
+
+
+def check_manifest(
+    manifest: Manifest, *, model_name: str | None, dimension: int | None, kind: DocKind | None = None
+) -> None:
+    """Raise :class:`IndexUnavailableError` unless the manifest fits the model, dimension and format."""
+    problems: list[str] = []
+    if manifest.format_version != FORMAT_VERSION:
+        problems.append(f"format version {manifest.format_version}, expected {FORMAT_VERSION}")
+    if kind is not None and manifest.kind != kind:
+        problems.append(f"kind {manifest.kind!r}, expected {kind!r}")
+    if model_name is not None and manifest.model_name != model_name:
+        problems.append(f"model {manifest.model_name!r}, settings say {model_name!r}")
+    if dimension is not None and manifest.dimension != dimension:
+        problems.append(f"dimension {manifest.dimension}, the encoder gives {dimension}")
+    if not manifest.normalized or manifest.metric != "inner_product":
+        problems.append("vectors are not unit-length inner-product vectors")
+    if problems:
+        msg = f"the {manifest.kind} index was built for other settings ({'; '.join(problems)}); {BUILD_HINT}"
+        raise IndexUnavailableError(msg)
+
+
+def _replace(manifest: Manifest, **changes: Any) -> Manifest:
+    data = manifest.to_json()
+    data.update(changes)
+    return Manifest.from_json(data)
+
+
+def _as_queries(queries: FloatArray, dimension: int) -> FloatArray:
+    q = np.asarray(queries, dtype=np.float32)
+    if q.ndim == 1:
+        q = q.reshape(1, -1)
+    if q.shape[1] != dimension:
+        msg = f"query vectors have dimension {q.shape[1]}, the index has {dimension}"
+        raise ValueError(msg)
+    return normalize_rows(q)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_json(path: Path, data: Any) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=2, sort_keys=True)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def utc_now_iso() -> str:
+    """Build time stamp for manifests."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def new_manifest(
+    kind: DocKind,
+    *,
+    model_name: str,
+    dimension: int,
+    passage_count: int,
+    document_count: int,
+    corpus_hash: str,
+    index_type: IndexType,
+    build_seconds: float = 0.0,
+) -> Manifest:
+    """A manifest for a bundle about to be written (files and generation are filled in on publish)."""
+    return Manifest(
+        kind=kind,
+        model_name=model_name,
+        dimension=dimension,
+        passage_count=passage_count,
+        document_count=document_count,
+        corpus_hash=corpus_hash,
+        index_type=index_type,
+        built_at=utc_now_iso(),
+        build_seconds=round(build_seconds, 3),
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Generations on disk
+
+
+def kind_dir(index_dir: Path, kind: DocKind) -> Path:
+    """Directory holding a kind's generations."""
+    return index_dir / kind
+
+
+def current_generation(index_dir: Path, kind: DocKind) -> str | None:
+    """Name of the live generation, or ``None`` if none was published."""
+    try:
+        name = (kind_dir(index_dir, kind) / CURRENT).read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def read_manifest(index_dir: Path, kind: DocKind) -> Manifest | None:
+    """Manifest of the live generation, without loading the bundle (``None`` if absent)."""
+    for _ in range(_LOAD_ATTEMPTS):
+        generation = current_generation(index_dir, kind)
+        if generation is None:
+            return None
+        try:
+            data = json.loads((kind_dir(index_dir, kind) / generation / MANIFEST).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            continue  # collected between the two reads; CURRENT has moved on
+        return Manifest.from_json(data)
+    return None
+
+
+def load_bundle(
+    index_dir: Path, kind: DocKind, *, model_name: str | None = None, dimension: int | None = None
+) -> IndexBundle:
+    """Load the live bundle of a kind, checking it against the expected model and dimension."""
+    for _ in range(_LOAD_ATTEMPTS):
+        generation = current_generation(index_dir, kind)
+        if generation is None:
+            msg = f"there is no {kind} index in {index_dir}; {BUILD_HINT}"
+            raise IndexUnavailableError(msg)
+        try:
+            return IndexBundle.read(
+                kind_dir(index_dir, kind) / generation, model_name=model_name, dimension=dimension, kind=kind
+            )
+        except FileNotFoundError:
+            # The generation was collected after we read CURRENT (several publishes in between).
+            logger.debug("generation %s of %s vanished while loading; retrying", generation, kind)
+    msg = f"the {kind} index in {index_dir} keeps changing while loading; try again or {BUILD_HINT}"
+    raise IndexUnavailableError(msg)
+
+
+class BundleWriter:
+    """The single writer of one kind: holds an exclusive lock from ``__enter__`` to ``__exit__``.
+
+    Hold it across reading the previous bundle, building and publishing, so two concurrent refreshes
+    serialise instead of the slower one publishing an older corpus over a newer one.
+    """
+
+    def __init__(self, index_dir: Path, kind: DocKind, *, keep: int = KEEP_GENERATIONS) -> None:
+        self.index_dir = index_dir
+        self.kind = kind
+        self.dir = kind_dir(index_dir, kind)
+        self.keep = max(2, keep)
+        self._lock_fd: int | None = None
+
+    def __enter__(self) -> BundleWriter:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        self._lock_fd = fd
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._lock_fd is not None:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    def previous(self, *, model_name: str | None = None, dimension: int | None = None) -> IndexBundle | None:
+        """The live bundle if it exists and fits; ``None`` otherwise (a full build follows)."""
+        try:
+            return load_bundle(self.index_dir, self.kind, model_name=model_name, dimension=dimension)
+        except IndexUnavailableError as exc:
+            logger.info("Not reusing the %s bundle: %s", self.kind, exc)
+            return None
+
+    def publish(self, bundle: IndexBundle) -> IndexBundle:
+        """Write ``bundle`` as a new generation and make it live; returns it as published."""
+        if self._lock_fd is None:
+            msg = "BundleWriter.publish() needs the writer lock: use `with BundleWriter(...) as w:`"
+            raise RuntimeError(msg)
+        self._collect(drop_temporaries=True)
+        generation = f"g{time.time_ns():020d}-{secrets.token_hex(3)}"
+        tmp = self.dir / f".tmp-{generation}"
+        tmp.mkdir()
+        try:
+            manifest = _replace(bundle.manifest, generation=generation)
+            staged = IndexBundle(
+                manifest, bundle.passages, list(bundle.documents.values()), bundle.vectors, bundle.index
+            )
+            staged.write(tmp)
+            for child in tmp.iterdir():
+                with child.open("rb") as fh:
+                    os.fsync(fh.fileno())
+            _fsync_dir(tmp)
+            final = self.dir / generation
+            tmp.rename(final)
+            pointer = self.dir / f".{CURRENT}.{generation}"
+            with pointer.open("w", encoding="utf-8") as fh:
+                fh.write(generation + "\n")
+                fh.flush()
+                os.fsync(fh.fileno())
+            pointer.replace(self.dir / CURRENT)
+            _fsync_dir(self.dir)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        self._collect(drop_temporaries=False)
+        logger.info(
+            "Published %s index generation %s: %d passages of %d documents (%s)",
+            self.kind,
+            generation,
+            manifest.passage_count,
+            manifest.document_count,
+            manifest.index_type,
+        )
+        data = json.loads((final / MANIFEST).read_text(encoding="utf-8"))
+        return IndexBundle(
+            Manifest.from_json(data),
+            bundle.passages,
+            list(bundle.documents.values()),
+            bundle.vectors,
+            bundle.index,
+            path=final,
+        )
+
+    def _collect(self, *, drop_temporaries: bool) -> None:
+        """Delete old generations (keeping the newest few) and, under the lock, crash leftovers."""
+        live = current_generation(self.index_dir, self.kind)
+        generations = sorted(p for p in self.dir.iterdir() if p.is_dir() and p.name.startswith("g"))
+        for old in generations[: -self.keep]:
+            if old.name != live:
+                shutil.rmtree(old, ignore_errors=True)
+        if drop_temporaries:
+            # We hold the lock, so no other writer is using a temporary: these are crash leftovers.
+            for leftover in self.dir.glob(".tmp-*"):
+                shutil.rmtree(leftover, ignore_errors=True)
+            for leftover in self.dir.glob(f".{CURRENT}.*"):
+                leftover.unlink(missing_ok=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# The reader a server holds
+
+
+class IndexStore:
+    """Live bundles of every kind for a long-running process, hot-reloaded when a new one is published.
+
+    ``get(kind)`` costs one ``stat`` of the ``CURRENT`` pointer when nothing changed. When a new
+    generation appears, the first caller loads it while concurrent callers keep getting the previous
+    bundle; the swap is a reference assignment. If a new generation cannot be used (built for
+    another model, say), the previous bundle keeps serving and the problem is logged.
+    """
+
+    def __init__(
+        self,
+        index_dir: Path,
+        *,
+        model_name: str | None,
+        dimension: int | None = None,
+        check_interval: float = 0.0,
+    ) -> None:
+        self.index_dir = index_dir
+        self.model_name = model_name
+        self.dimension = dimension
+        self.check_interval = check_interval
+        self._bundles: dict[DocKind, IndexBundle] = {}
+        self._stamps: dict[DocKind, tuple[int, int, int]] = {}
+        self._checked: dict[DocKind, float] = {}
+        self._locks: dict[DocKind, threading.Lock] = {
+            k: threading.Lock() for k in ("city", "provider", "case")
+        }
+
+    @classmethod
+    def for_settings(cls, settings: Any, encoder: Any = None, *, check_interval: float = 0.0) -> IndexStore:
+        """A store checking bundles against ``settings.model_name`` (or ``encoder.name``/``dimension``)."""
+        if encoder is not None:
+            return cls(
+                settings.index_dir,
+                model_name=encoder.name,
+                dimension=encoder.dimension,
+                check_interval=check_interval,
+            )
+        return cls(settings.index_dir, model_name=settings.model_name, check_interval=check_interval)
+
+    def _stamp(self, kind: DocKind) -> tuple[int, int, int] | None:
+        try:
+            st = (kind_dir(self.index_dir, kind) / CURRENT).stat()
+        except FileNotFoundError:
+            return None
+        return st.st_ino, st.st_mtime_ns, st.st_size
+
+    def get(self, kind: DocKind) -> IndexBundle:
+        """The live bundle of ``kind``; raises :class:`IndexUnavailableError` if there is none usable."""
+        bundle = self._bundles.get(kind)
+        now = time.monotonic()
+        if bundle is not None and now - self._checked.get(kind, 0.0) < self.check_interval:
+            return bundle
+        self._checked[kind] = now
+        stamp = self._stamp(kind)
+        if bundle is not None and stamp == self._stamps.get(kind):
+            return bundle
+        lock = self._locks[kind]
+        if bundle is not None:
+            if not lock.acquire(blocking=False):
+                return bundle  # another thread is loading the new generation; serve the old one meanwhile
+        else:
+            lock.acquire()
+        try:
+            current = self._bundles.get(kind)
+            stamp = self._stamp(kind)
+            if current is not None and stamp == self._stamps.get(kind):
+                return current
+            if stamp is None and current is None:
+                msg = f"there is no {kind} index in {self.index_dir}; {BUILD_HINT}"
+                raise IndexUnavailableError(msg)
+            if stamp is None and current is not None:
+                return current  # pointer removed by hand: keep serving what we have
+            generation = current_generation(self.index_dir, kind)
+            if current is not None and generation == current.generation:
+                self._stamps[kind] = stamp  # type: ignore[assignment]
+                return current
+            try:
+                fresh = load_bundle(
+                    self.index_dir, kind, model_name=self.model_name, dimension=self.dimension
+                )
+            except IndexUnavailableError:
+                if current is None:
+                    raise
+                logger.exception(
+                    "Keeping %s index %s: the new generation is unusable", kind, current.generation
+                )
+                self._stamps[kind] = stamp  # type: ignore[assignment]
+                return current
+            self._bundles[kind] = fresh
+            self._stamps[kind] = stamp  # type: ignore[assignment]
+            if current is not None:
+                logger.info("Swapped %s index %s → %s", kind, current.generation, fresh.generation)
+            return fresh
+        finally:
+            lock.release()
+
+    def maybe(self, kind: DocKind) -> IndexBundle | None:
+        """Like :meth:`get` but ``None`` when no usable bundle exists."""
+        with contextlib.suppress(IndexUnavailableError):
+            return self.get(kind)
+        return None
+
+    def loaded(self) -> Iterator[IndexBundle]:
+        """Bundles currently held (without checking for new generations)."""
+        return iter(list(self._bundles.values()))
+
+
+__all__ = [
+    "BUILD_HINT",
+    "FORMAT_VERSION",
+    "BundleWriter",
+    "DocumentEntry",
+    "DocumentHit",
+    "IndexBundle",
+    "IndexStore",
+    "Manifest",
+    "PassageHit",
+    "check_manifest",
+    "current_generation",
+    "load_bundle",
+    "new_manifest",
+    "read_manifest",
+]

@@ -1,0 +1,185 @@
+"""Embedding cache: ``(model name, sha256 of the text)`` → vector, in one SQLite file.
+
+The cache lives next to the bundles (``$MATCHMAKER_HOME/indexes/embedding-cache.sqlite3``). It is
+what makes re-ingesting cheap: an unchanged corpus embeds nothing, and an edited record re-embeds only
+the passages whose text changed. SQLite gives atomic multi-row writes and safe concurrent readers
+(WAL), so an ingest and a rebuild running at once cannot corrupt it; a lost cache only costs time.
+
+:func:`embed_texts` is the one entry point the services use: it looks texts up, encodes the misses in
+batches (reporting progress), stores them, and says how many were embedded and how many reused. The
+encoder is only loaded when something misses, so a no-op refresh never pays for loading the model.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from matchmaker.embeddings.encoder import Encoder, FloatArray, normalize_rows
+from matchmaker.embeddings.passages import text_hash
+from matchmaker.embeddings.progress import NullProgress, Progress
+
+logger = logging.getLogger(__name__)
+
+CACHE_FILE = "embedding-cache.sqlite3"
+_CHUNK = 500  # SQLite host-parameter limit is 999 on old builds
+
+EncoderSource = Encoder | Callable[[], Encoder]
+
+
+class EmbeddingCache:
+    """Vectors keyed by model name and text hash. Safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS vectors ("
+            " model TEXT NOT NULL, hash TEXT NOT NULL, dim INTEGER NOT NULL, vector BLOB NOT NULL,"
+            " PRIMARY KEY (model, hash)) WITHOUT ROWID"
+        )
+
+    @classmethod
+    def in_dir(cls, index_dir: Path) -> EmbeddingCache:
+        """The cache file of an instance's index directory."""
+        return cls(index_dir / CACHE_FILE)
+
+    def get_many(self, model: str, hashes: Sequence[str]) -> dict[str, FloatArray]:
+        """The cached vectors among ``hashes``."""
+        found: dict[str, FloatArray] = {}
+        unique = list(dict.fromkeys(hashes))
+        with self._lock:
+            for i in range(0, len(unique), _CHUNK):
+                chunk = unique[i : i + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT hash, vector FROM vectors WHERE model = ? AND hash IN ({marks})",  # noqa: S608
+                    [model, *chunk],
+                )
+                for key, blob in rows:
+                    found[key] = np.frombuffer(blob, dtype=np.float32)
+        return found
+
+    def put_many(self, model: str, items: Sequence[tuple[str, FloatArray]]) -> None:
+        """Store vectors (one transaction)."""
+        rows = [
+            (model, key, int(vec.shape[0]), np.asarray(vec, dtype=np.float32).tobytes()) for key, vec in items
+        ]
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def count(self, model: str | None = None) -> int:
+        """Number of cached vectors (for one model, or all)."""
+        with self._lock:
+            if model is None:
+                row = self._db.execute("SELECT COUNT(*) FROM vectors").fetchone()
+            else:
+                row = self._db.execute("SELECT COUNT(*) FROM vectors WHERE model = ?", (model,)).fetchone()
+        return int(row[0])
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> EmbeddingCache:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+@dataclass(frozen=True, slots=True)
+class EmbedStats:
+    """What one :func:`embed_texts` call did."""
+
+    embedded: int
+    reused: int
+    seconds: float
+
+
+def _resolve(source: EncoderSource) -> Encoder:
+    return source if isinstance(source, Encoder) else source()
+
+
+def embed_texts(
+    texts: Sequence[str],
+    *,
+    model_name: str,
+    encoder: EncoderSource,
+    cache: EmbeddingCache | None,
+    batch_size: int = 64,
+    progress: Progress | None = None,
+    label: str = "Embedding",
+) -> tuple[FloatArray, EmbedStats]:
+    """Vectors for ``texts`` (rows in the same order), from the cache where possible.
+
+    ``encoder`` may be a callable that loads the encoder; it is called only if some text misses.
+    Identical texts are encoded once.
+    """
+    t0 = time.perf_counter()
+    hashes = [text_hash(t) for t in texts]
+    cached = cache.get_many(model_name, hashes) if cache is not None else {}
+    missing: dict[str, str] = {}
+    for key, text in zip(hashes, texts, strict=True):
+        if key not in cached and key not in missing:
+            missing[key] = text
+    fresh: dict[str, FloatArray] = {}
+    if missing:
+        enc = _resolve(encoder)
+        if enc.name != model_name:
+            msg = f"encoder {enc.name!r} does not match the model name {model_name!r}"
+            raise ValueError(msg)
+        # Sorting by length keeps batches homogeneous, which is what makes transformer batches fast.
+        order = sorted(missing, key=lambda k: len(missing[k]))
+        bar = progress or NullProgress()
+        bar.start(label, len(order))
+        try:
+            for i in range(0, len(order), batch_size):
+                keys = order[i : i + batch_size]
+                vectors = enc.encode([missing[k] for k in keys], batch_size=batch_size)
+                if vectors.shape != (len(keys), enc.dimension):
+                    msg = f"encoder returned shape {vectors.shape}, expected {(len(keys), enc.dimension)}"
+                    raise ValueError(msg)
+                batch = list(zip(keys, vectors, strict=True))
+                fresh.update(batch)
+                if cache is not None:
+                    cache.put_many(model_name, batch)
+                bar.advance(len(keys))
+        finally:
+            bar.finish()
+    if not texts:
+        dim = encoder.dimension if isinstance(encoder, Encoder) else 0
+        return np.zeros((0, dim), dtype=np.float32), EmbedStats(0, 0, time.perf_counter() - t0)
+    rows = [fresh[k] if k in fresh else cached[k] for k in hashes]
+    dims = {r.shape[0] for r in rows}
+    if len(dims) != 1:
+        msg = f"cached vectors of model {model_name!r} have several dimensions {sorted(dims)}"
+        raise ValueError(msg)
+    matrix = normalize_rows(np.stack(rows))
+    # "embedded" counts distinct texts sent to the encoder; every other row came from the cache
+    # (or from a duplicate text encoded in this same call).
+    stats = EmbedStats(
+        embedded=len(missing), reused=len(texts) - len(missing), seconds=time.perf_counter() - t0
+    )
+    return matrix, stats
+
+
+__all__ = ["CACHE_FILE", "EmbedStats", "EmbeddingCache", "EncoderSource", "embed_texts"]

@@ -1,0 +1,76 @@
+"""The embedding cache spares the encoder every text it has seen, for the same model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from matchmaker.embeddings.cache import EmbeddingCache, embed_texts
+from matchmaker.embeddings.fake import HashingEncoder
+
+
+def test_second_pass_embeds_nothing(tmp_path: Path, encoder: HashingEncoder) -> None:
+    texts = ["flooding in the old town", "no open data portal", "flooding in the old town"]
+    with EmbeddingCache(tmp_path / "cache.sqlite3") as cache:
+        first, stats1 = embed_texts(texts, model_name=encoder.name, encoder=encoder, cache=cache)
+        assert (stats1.embedded, stats1.reused) == (2, 1), "duplicates are encoded once"
+        second, stats2 = embed_texts(texts, model_name=encoder.name, encoder=encoder, cache=cache)
+        assert (stats2.embedded, stats2.reused) == (0, 3)
+    assert encoder.texts_encoded == 2
+    np.testing.assert_allclose(first, second)
+    np.testing.assert_allclose(np.linalg.norm(first, axis=1), 1.0, rtol=1e-5)
+
+
+def test_cache_survives_reopening_and_is_keyed_by_model(tmp_path: Path) -> None:
+    path = tmp_path / "cache.sqlite3"
+    a = HashingEncoder(32, name="model-a")
+    with EmbeddingCache(path) as cache:
+        embed_texts(["street lighting"], model_name=a.name, encoder=a, cache=cache)
+    with EmbeddingCache(path) as cache:
+        _, stats = embed_texts(["street lighting"], model_name=a.name, encoder=a, cache=cache)
+        assert stats.embedded == 0
+        b = HashingEncoder(32, name="model-b")
+        _, stats = embed_texts(["street lighting"], model_name=b.name, encoder=b, cache=cache)
+        assert stats.embedded == 1
+        assert cache.count() == 2
+        assert cache.count("model-a") == 1
+
+
+def test_encoder_is_loaded_only_on_a_miss(tmp_path: Path, encoder: HashingEncoder) -> None:
+    loads: list[int] = []
+
+    def factory() -> HashingEncoder:
+        loads.append(1)
+        return encoder
+
+    with EmbeddingCache(tmp_path / "c.sqlite3") as cache:
+        embed_texts(["a text"], model_name=encoder.name, encoder=factory, cache=cache)
+        embed_texts(["a text"], model_name=encoder.name, encoder=factory, cache=cache)
+    assert len(loads) == 1
+
+
+def test_encoder_of_another_model_is_refused(tmp_path: Path, encoder: HashingEncoder) -> None:
+    with EmbeddingCache(tmp_path / "c.sqlite3") as cache, pytest.raises(ValueError, match="does not match"):
+        embed_texts(["x"], model_name="other-model", encoder=encoder, cache=cache)
+
+
+def test_progress_sees_every_batch(tmp_path: Path, encoder: HashingEncoder) -> None:
+    class Recorder:
+        def __init__(self) -> None:
+            self.events: list[tuple[str, int]] = []
+
+        def start(self, label: str, total: int) -> None:
+            self.events.append(("start", total))
+
+        def advance(self, n: int) -> None:
+            self.events.append(("advance", n))
+
+        def finish(self) -> None:
+            self.events.append(("finish", 0))
+
+    recorder = Recorder()
+    texts = [f"text number {i}" for i in range(10)]
+    embed_texts(texts, model_name=encoder.name, encoder=encoder, cache=None, batch_size=4, progress=recorder)
+    assert recorder.events == [("start", 10), ("advance", 4), ("advance", 4), ("advance", 2), ("finish", 0)]

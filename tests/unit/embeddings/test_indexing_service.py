@@ -1,0 +1,171 @@
+"""The indexing service: first build, no-op refresh, single-record edits, status, and the database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pytest
+
+from matchmaker.db.models import CaseCreate, CityCreate, ProviderCreate
+from matchmaker.embeddings.bundle import IndexStore, load_bundle
+from matchmaker.embeddings.fake import HashingEncoder
+from matchmaker.embeddings.passages import DocKind, Record
+from matchmaker.embeddings.progress import NullProgress
+from matchmaker.services.indexing import (
+    index_records,
+    index_status,
+    rebuild_indexes,
+    refresh_indexes,
+)
+from matchmaker.settings import Settings
+
+QUIET = NullProgress()
+
+
+def loader_for(corpus: dict[DocKind, list[Record]]):
+    def load(_settings: Settings, kinds: Sequence[DocKind]) -> dict[DocKind, list[Record]]:
+        return {k: list(corpus[k]) for k in kinds}
+
+    return load
+
+
+def test_first_build_then_noop_refresh_embeds_nothing(
+    settings: Settings, encoder: HashingEncoder, corpus
+) -> None:
+    first = index_records(settings, corpus, encoder=encoder, progress=QUIET)
+    assert first.embedded > 0
+    assert {k.kind: k.documents for k in first.kinds} == {"city": 2, "provider": 2, "case": 1}
+    encoded = encoder.texts_encoded
+    again = refresh_indexes(settings, encoder=encoder, progress=QUIET, loader=loader_for(corpus))
+    assert again.embedded == 0
+    assert not again.changed
+    assert encoder.texts_encoded == encoded
+    assert all(k.reused == k.passages for k in again.kinds)
+
+
+def test_noop_refresh_does_not_load_the_model(
+    settings: Settings, encoder: HashingEncoder, corpus, monkeypatch
+) -> None:
+    index_records(settings, corpus, encoder=encoder, progress=QUIET)
+
+    def no_model(_settings: Settings) -> HashingEncoder:
+        raise AssertionError("the model must not be loaded for a no-op refresh")
+
+    monkeypatch.setattr("matchmaker.services.indexing.load_encoder", no_model)
+    report = refresh_indexes(settings, progress=QUIET, loader=loader_for(corpus))
+    assert report.embedded == 0
+
+
+def test_editing_one_record_reembeds_only_its_changed_passages(
+    settings: Settings, encoder: HashingEncoder, corpus, make_city
+) -> None:
+    index_records(settings, corpus, encoder=encoder, progress=QUIET)
+    kukes = corpus["city"][0]
+    edited = make_city("kukes", kukes.summary + " Wildfires threaten the forests.", kukes.challenges)
+    corpus["city"][0] = edited
+    report = refresh_indexes(settings, encoder=encoder, progress=QUIET, loader=loader_for(corpus))
+    by_kind = {k.kind: k for k in report.kinds}
+    assert by_kind["city"].embedded == 1, "only the new sentence is encoded"
+    assert by_kind["provider"].changed is False
+    assert by_kind["case"].changed is False
+    bundle = load_bundle(settings.index_dir, "city", model_name=encoder.name)
+    assert any("Wildfires" in p.text for p in bundle.document_passages("kukes"))
+    assert bundle.document_passages("osh"), "unchanged documents are kept"
+
+
+def test_removed_and_added_documents(
+    settings: Settings, encoder: HashingEncoder, corpus, make_provider
+) -> None:
+    index_records(settings, corpus, encoder=encoder, progress=QUIET)
+    corpus["provider"] = [corpus["provider"][1], make_provider("newco", "Parking sensors for city centres.")]
+    report = refresh_indexes(
+        settings, kinds=["providers"], encoder=encoder, progress=QUIET, loader=loader_for(corpus)
+    )
+    assert [k.kind for k in report.kinds] == ["provider"]
+    bundle = load_bundle(settings.index_dir, "provider", model_name=encoder.name)
+    assert sorted(bundle.doc_ids) == ["lumen", "newco"]
+    assert all(p.doc_id != "acme" for p in bundle.passages)
+
+
+def test_rebuild_publishes_even_when_nothing_changed(
+    settings: Settings, encoder: HashingEncoder, corpus
+) -> None:
+    index_records(settings, corpus, encoder=encoder, progress=QUIET)
+    store = IndexStore.for_settings(settings, encoder)
+    before = store.get("case").generation
+    report = rebuild_indexes(settings, encoder=encoder, progress=QUIET, loader=loader_for(corpus))
+    assert report.changed
+    assert report.embedded == 0, "the cache still spares the encoder"
+    assert store.get("case").generation != before
+
+
+def test_status_reports_missing_current_and_stale(
+    settings: Settings, encoder: HashingEncoder, corpus, make_case
+) -> None:
+    load = loader_for(corpus)
+    assert all(not s.present and s.stale for s in index_status(settings, loader=load))
+    index_records(settings, corpus, encoder=encoder, progress=QUIET)
+    statuses = {s.kind: s for s in index_status(settings, loader=load)}
+    assert all(s.present and s.stale is False for s in statuses.values())
+    assert statuses["provider"].manifest["document_count"] == 2
+    corpus["case"].append(make_case("new-case", "Bike sharing", "A bike sharing scheme with 500 bikes."))
+    statuses = {s.kind: s for s in index_status(settings, loader=load)}
+    assert statuses["case"].stale is True
+    assert statuses["city"].stale is False
+
+
+def test_status_flags_a_bundle_of_another_model(settings: Settings, encoder: HashingEncoder, corpus) -> None:
+    index_records(settings, corpus, encoder=encoder, progress=QUIET)
+    other = settings.model_copy(update={"model_name": "some/other-model"})
+    status = index_status(other, loader=loader_for(corpus))[0]
+    assert status.stale is True
+    assert "other-model" in status.problem
+
+
+def test_above_the_threshold_the_index_is_hnsw(tmp_path, encoder: HashingEncoder, make_case) -> None:
+    settings = Settings(home=tmp_path, model_name=encoder.name, exact_index_max=50)
+    cases = [
+        make_case(f"c{i}", f"Case {i}", f"Project {i} improved district {i % 17} lighting.")
+        for i in range(120)
+    ]
+    report = index_records(settings, {"case": cases}, encoder=encoder, progress=QUIET)
+    assert report.kinds[0].index_type == "hnsw"
+    bundle = load_bundle(settings.index_dir, "case", model_name=encoder.name)
+    assert bundle.manifest.index_params["recall_at_10"] >= 0.95
+
+
+def test_build_from_the_database(tmp_path, encoder: HashingEncoder) -> None:
+    from matchmaker.db import repository
+    from matchmaker.db.engine import create_db_engine, session_scope
+
+    settings = Settings(home=tmp_path, model_name=encoder.name)
+    with session_scope(create_db_engine(settings)) as session:
+        repository.upsert_city(
+            session, CityCreate(id="kukes", name="Kukës", country="AL", summary="Flooding every spring.")
+        )
+        repository.upsert_provider(
+            session,
+            ProviderCreate(
+                id="acme",
+                name="Acme",
+                country="TR",
+                description="Software.",
+                solutions=[{"title": "Flood early warning", "description": "River sensors."}],
+            ),
+        )
+        repository.upsert_case(
+            session,
+            CaseCreate(id="c1", title="Lighting", city="Valladolid", country="ES", text="LED street lights."),
+        )
+    report = rebuild_indexes(settings, encoder=encoder, progress=QUIET)
+    assert {k.kind: k.documents for k in report.kinds} == {"city": 1, "provider": 1, "case": 1}
+    assert refresh_indexes(settings, encoder=encoder, progress=QUIET).embedded == 0
+    assert all(s.stale is False for s in index_status(settings))
+
+
+@pytest.mark.parametrize("kind", ["cities", "city"])
+def test_kind_names_accept_plurals(settings: Settings, encoder: HashingEncoder, corpus, kind: str) -> None:
+    report = refresh_indexes(
+        settings, kinds=[kind], encoder=encoder, progress=QUIET, loader=loader_for(corpus)
+    )
+    assert [k.kind for k in report.kinds] == ["city"]
