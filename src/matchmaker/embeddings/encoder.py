@@ -125,7 +125,12 @@ class SentenceTransformerEncoder:
         logger.info("Loading sentence-transformers model %s from %s", model_name, path)
         self._model = SentenceTransformer(path, device=device, **model_kwargs)
         self._name = model_name
-        dim = self._model.get_sentence_embedding_dimension()
+        # sentence-transformers 6 renamed the accessor; keep working with older releases too.
+        getter = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
+        dim = getter()
         if dim is None:  # pragma: no cover - every pooling model reports it
             dim = int(self._model.encode(["x"], convert_to_numpy=True).shape[1])
         self._dimension = int(dim)
