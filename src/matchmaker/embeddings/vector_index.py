@@ -22,7 +22,7 @@ import faiss
 import numpy as np
 import numpy.typing as npt
 
-from matchmaker.embeddings.encoder import FloatArray, normalize_rows
+from matchmaker.embeddings.encoder import FloatArray, faiss_threads, normalize_rows
 
 logger = logging.getLogger(__name__)
 
@@ -221,13 +221,14 @@ def build_index(
     if n <= exact_max:
         return flat_index(vectors, dimension)
     t0 = time.perf_counter()
-    if base is not None and base.kind == "hnsw" and base.ntotal <= n:
-        index = base.clone()
-        index.add(vectors[base.ntotal :])
-    else:
-        index = hnsw_index(vectors, dimension)
-    built = time.perf_counter() - t0
-    ef, recall = tune_ef_search(index, vectors, target=recall_target)
+    with faiss_threads():  # insertion and the recall batch parallelise well; see encoder docs
+        if base is not None and base.kind == "hnsw" and base.ntotal <= n:
+            index = base.clone()
+            index.add(vectors[base.ntotal :])
+        else:
+            index = hnsw_index(vectors, dimension)
+        built = time.perf_counter() - t0
+        ef, recall = tune_ef_search(index, vectors, target=recall_target)
     if recall < recall_target:
         logger.warning(
             "HNSW recall@10 %.3f stays below %.2f even at efSearch=%d; using exact search",
