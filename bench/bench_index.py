@@ -215,9 +215,9 @@ def bench_sizes(sizes: list[int], hnsw_budget: float, tmp: Path) -> None:
                 n,
                 build,
                 latency(hnsw.index, queries),
-                recall,
-                f"efSearch={ef}",
-                f"{size:7.1f} / {load:5.2f}",
+                recall=recall,
+                extra=f"efSearch={ef}",
+                bundle=f"{size:7.1f} / {load:5.2f}",
             )
 
         if n >= 100_000:
