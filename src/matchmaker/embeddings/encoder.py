@@ -40,6 +40,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from matchmaker.errors import IndexUnavailableError
 from matchmaker.settings import BUNDLED_MODEL, Settings
 
 logger = logging.getLogger(__name__)
@@ -145,7 +146,15 @@ class SentenceTransformerEncoder:
 
         path = resolve_model_path(model_name)
         logger.info("Loading sentence-transformers model %s from %s", model_name, path)
-        self._model = SentenceTransformer(path, device=device, **model_kwargs)
+        try:
+            self._model = SentenceTransformer(path, device=device, **model_kwargs)
+        except (OSError, ValueError) as exc:
+            # Typically a hub name that is not in the local cache: we never download.
+            msg = (
+                f"cannot load the embedding model {model_name!r} without network access ({exc}); "
+                "set MATCHMAKER_MODEL_NAME to a local sentence-transformers model path or leave the default"
+            )
+            raise IndexUnavailableError(msg) from exc
         self._name = model_name
         # sentence-transformers 6 renamed the accessor; keep working with older releases too.
         getter = (

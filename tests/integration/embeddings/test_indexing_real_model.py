@@ -158,3 +158,11 @@ def test_cli_build_and_status(
     lines = [json.loads(line) for line in status.stdout.splitlines()]
     assert all(line["present"] and line["stale"] is False for line in lines)
     assert {line["manifest"]["model_name"] for line in lines} == {BUNDLED_MODEL}
+
+
+def test_unknown_model_fails_fast_without_downloading() -> None:
+    from matchmaker.embeddings.encoder import SentenceTransformerEncoder
+    from matchmaker.errors import IndexUnavailableError
+
+    with pytest.raises(IndexUnavailableError, match="without network access"):
+        SentenceTransformerEncoder("no-such-org/no-such-model")
