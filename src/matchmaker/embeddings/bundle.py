@@ -45,10 +45,11 @@ from typing import Any
 
 import numpy as np
 
-from matchmaker.embeddings.encoder import FloatArray, normalize_rows
+from matchmaker.embeddings.encoder import Encoder, FloatArray, normalize_rows
 from matchmaker.embeddings.passages import SPLITTER_VERSION, DocKind, Passage, as_kind
 from matchmaker.embeddings.vector_index import FaissIndex, IndexType, flat_index, read_index
 from matchmaker.errors import IndexUnavailableError
+from matchmaker.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -571,7 +572,9 @@ class IndexStore:
         }
 
     @classmethod
-    def for_settings(cls, settings: Any, encoder: Any = None, *, check_interval: float = 0.0) -> IndexStore:
+    def for_settings(
+        cls, settings: Settings, encoder: Encoder | None = None, *, check_interval: float = 0.0
+    ) -> IndexStore:
         """A store checking bundles against ``settings.model_name`` (or ``encoder.name``/``dimension``)."""
         if encoder is not None:
             return cls(
