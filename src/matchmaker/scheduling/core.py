@@ -1,0 +1,219 @@
+"""The pure scheduling core: arrays in, assignment out.
+
+Nothing here knows about ids, files or the database. Participants, slots and candidate pairs are
+integers; the encoder (:mod:`matchmaker.scheduling.encode`) builds a :class:`SolverInput` and the
+decoder turns an assignment back into meetings.
+
+An *assignment* is a list of ``(pair_index, slot_index)``: the pair meets in that slot. Tables are
+given out afterwards (:func:`assign_tables`), because any assignment that keeps at most ``tables``
+meetings per slot can be seated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+Assignment = list[tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class SolverInput:
+    """A scheduling problem as arrays.
+
+    ``available[i]`` is the set of slots participant ``i`` can attend and ``capacity[i]`` the most
+    meetings it may have. ``pairs[p]`` are two participant indices, ``weights[p]`` the pair's score as
+    a non-negative integer, ``accepted[p]`` marks accepted requests and ``must[p]`` must-meet pairs.
+    ``fixed`` lists ``(pair, slot)`` meetings that are already published and must stay.
+    """
+
+    n_participants: int
+    n_slots: int
+    tables: int
+    available: Sequence[frozenset[int]]
+    capacity: Sequence[int]
+    pairs: Sequence[tuple[int, int]]
+    weights: Sequence[int]
+    accepted: Sequence[bool]
+    must: Sequence[bool]
+    fixed: Sequence[tuple[int, int]] = ()
+    _common: list[list[int]] = field(default_factory=list, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        n_pairs = len(self.pairs)
+        if not (len(self.weights) == len(self.accepted) == len(self.must) == n_pairs):
+            msg = "weights, accepted and must must have one entry per pair"
+            raise ValueError(msg)
+        if len(self.available) != self.n_participants or len(self.capacity) != self.n_participants:
+            msg = "available and capacity must have one entry per participant"
+            raise ValueError(msg)
+        common = [sorted(self.available[i] & self.available[j]) for i, j in self.pairs]
+        object.__setattr__(self, "_common", common)
+
+    def common_slots(self, p: int) -> list[int]:
+        """Slots in which both members of pair ``p`` are available, in order."""
+        return self._common[p]
+
+    def active(self) -> list[bool]:
+        """Participants that could have at least one meeting (a usable pair with a common slot)."""
+        flags = [False] * self.n_participants
+        for p, (i, j) in enumerate(self.pairs):
+            if self._common[p] and self.capacity[i] > 0 and self.capacity[j] > 0:
+                flags[i] = flags[j] = True
+        return flags
+
+
+def verify_assignment(inp: SolverInput, assignment: Sequence[tuple[int, int]]) -> list[str]:
+    """Every hard rule the assignment breaks, as readable lines; empty when it is valid."""
+    problems: list[str] = []
+    busy: set[tuple[int, int]] = set()
+    per_slot = [0] * inp.n_slots
+    per_person = [0] * inp.n_participants
+    seen_pairs: set[int] = set()
+    for p, s in assignment:
+        i, j = inp.pairs[p]
+        if p in seen_pairs:
+            problems.append(f"pair {p} meets twice")
+        seen_pairs.add(p)
+        for k in (i, j):
+            if s not in inp.available[k]:
+                problems.append(f"participant {k} is not available in slot {s}")
+            if (k, s) in busy:
+                problems.append(f"participant {k} has two meetings in slot {s}")
+            busy.add((k, s))
+            per_person[k] += 1
+        per_slot[s] += 1
+    problems += [
+        f"slot {s} uses {n} tables of {inp.tables}" for s, n in enumerate(per_slot) if n > inp.tables
+    ]
+    problems += [
+        f"participant {k} has {n} meetings, more than {inp.capacity[k]}"
+        for k, n in enumerate(per_person)
+        if n > inp.capacity[k]
+    ]
+    placed = dict(assignment)
+    problems += [f"fixed meeting of pair {p} moved from slot {s}" for p, s in inp.fixed if placed.get(p) != s]
+    return problems
+
+
+def assign_tables(
+    inp: SolverInput,
+    assignment: Sequence[tuple[int, int]],
+    fixed_tables: Mapping[tuple[int, int], int] | None = None,
+    preferred_tables: Mapping[tuple[int, int], int] | None = None,
+) -> list[tuple[int, int, int]]:
+    """Give each ``(pair, slot)`` a table number ``1..tables``.
+
+    Fixed tables (published meetings) are kept; a preferred table (the one a meeting had before a
+    re-plan) is used when free; the rest take the lowest free number. Returns ``(pair, slot, table)``.
+    """
+    fixed_tables = fixed_tables or {}
+    preferred_tables = preferred_tables or {}
+    taken: dict[int, set[int]] = {}
+    seated: dict[tuple[int, int], int] = {}
+    for key in assignment:
+        if key in fixed_tables:
+            seated[key] = fixed_tables[key]
+            taken.setdefault(key[1], set()).add(fixed_tables[key])
+    for key in sorted(assignment, key=lambda k: (k[1], k[0])):
+        if key in seated:
+            continue
+        used = taken.setdefault(key[1], set())
+        want = preferred_tables.get(key)
+        if want is not None and want not in used and 1 <= want <= inp.tables:
+            table = want
+        else:
+            table = next(t for t in range(1, inp.tables + len(used) + 2) if t not in used)
+        used.add(table)
+        seated[key] = table
+    return [(p, s, seated[(p, s)]) for p, s in assignment]
+
+
+class _Board:
+    """Occupancy bookkeeping shared by the greedy heuristics."""
+
+    def __init__(self, inp: SolverInput) -> None:
+        self.inp = inp
+        self.busy: set[tuple[int, int]] = set()
+        self.per_slot = [0] * inp.n_slots
+        self.count = [0] * inp.n_participants
+        self.placed: dict[int, int] = {}
+
+    def place(self, p: int, s: int) -> None:
+        i, j = self.inp.pairs[p]
+        self.busy.update(((i, s), (j, s)))
+        self.per_slot[s] += 1
+        self.count[i] += 1
+        self.count[j] += 1
+        self.placed[p] = s
+
+    def first_slot(self, p: int) -> int | None:
+        if p in self.placed:
+            return None
+        i, j = self.inp.pairs[p]
+        if self.count[i] >= self.inp.capacity[i] or self.count[j] >= self.inp.capacity[j]:
+            return None
+        for s in self.inp.common_slots(p):
+            if self.per_slot[s] < self.inp.tables and (i, s) not in self.busy and (j, s) not in self.busy:
+                return s
+        return None
+
+    def try_place(self, p: int) -> bool:
+        s = self.first_slot(p)
+        if s is None:
+            return False
+        self.place(p, s)
+        return True
+
+
+def _priority_order(inp: SolverInput) -> list[int]:
+    return sorted(
+        range(len(inp.pairs)), key=lambda p: (not inp.must[p], not inp.accepted[p], -inp.weights[p], p)
+    )
+
+
+def greedy_assignment(inp: SolverInput) -> Assignment:
+    """The baseline: best pairs first, each in its first free slot (fixed meetings stay).
+
+    Must-meet pairs come first, then accepted requests, then pairs by falling score. This is how
+    event tools usually schedule; it is fast and can leave participants without any meeting.
+    """
+    board = _Board(inp)
+    for p, s in inp.fixed:
+        board.place(p, s)
+    for p in _priority_order(inp):
+        board.try_place(p)
+    return sorted(board.placed.items())
+
+
+def fair_greedy_assignment(inp: SolverInput) -> Assignment:
+    """A greedy that first gives every participant one meeting, hardest-to-place first.
+
+    Used as the solver's starting point: must-meets and fixed meetings, then for each still
+    uncovered participant (fewest options first) its best placeable pair, preferring partners that
+    are uncovered too, then the rest like :func:`greedy_assignment`.
+    """
+    board = _Board(inp)
+    for p, s in inp.fixed:
+        board.place(p, s)
+    order = _priority_order(inp)
+    for p in order:
+        if inp.must[p]:
+            board.try_place(p)
+    by_person: list[list[int]] = [[] for _ in range(inp.n_participants)]
+    for p in order:
+        if inp.common_slots(p):
+            i, j = inp.pairs[p]
+            by_person[i].append(p)
+            by_person[j].append(p)
+    for k in sorted(range(inp.n_participants), key=lambda k: (len(by_person[k]), k)):
+        if board.count[k] or not by_person[k]:
+            continue
+        options = by_person[k]
+        both_new = [p for p in options if board.count[inp.pairs[p][0] + inp.pairs[p][1] - k] == 0]
+        for p in both_new + options:
+            if board.try_place(p):
+                break
+    for p in order:
+        board.try_place(p)
+    return sorted(board.placed.items())

@@ -1,0 +1,281 @@
+"""The scheduling problem file (see CONTRACT.md, "Scheduling problem file") as validated models.
+
+:func:`parse_problem` turns decoded JSON into a :class:`SchedulingProblem` and reports every rule
+violation as one readable line (``participants[3].available: unknown slot id 's9'``) inside an
+:class:`~matchmaker.errors.InvalidInputError`.
+
+Beyond the contract, a problem may carry ``locked`` (alias ``fixed``): meetings already published,
+which re-planning keeps in place, plus optional ``event_id``, ``timezone`` and participant ``name``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    AliasChoices,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from matchmaker.errors import InvalidInputError
+
+logger = logging.getLogger(__name__)
+
+Side = Literal["city", "provider"]
+RequestStatus = Literal["pending", "accepted", "declined", "expired"]
+
+#: How many validation errors one message lists before "and N more".
+_MAX_LISTED_ERRORS = 5
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+class Slot(_Model):
+    """A time slot in which every table can host one meeting."""
+
+    id: str = Field(min_length=1)
+    start: datetime
+    end: datetime
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> Slot:
+        try:
+            ordered = self.end > self.start
+        except TypeError as exc:  # one aware, one naive
+            msg = f"slot {self.id!r}: start and end must both have a UTC offset or both have none"
+            raise ValueError(msg) from exc
+        if not ordered:
+            msg = f"slot {self.id!r}: end {self.end.isoformat()} is not after start {self.start.isoformat()}"
+            raise ValueError(msg)
+        return self
+
+
+class Participant(_Model):
+    """A city or a provider taking part in the event."""
+
+    id: str = Field(min_length=1)
+    side: Side
+    name: str | None = None
+    available: list[str] | None = Field(default=None, description="Slot ids; missing means every slot.")
+    max_meetings: int | None = Field(default=None, ge=0)
+
+
+class ScoreEntry(_Model):
+    """The match score of one pair, with an optional reason shown to staff."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, allow_inf_nan=False)
+
+    a: str = Field(min_length=1)
+    b: str = Field(min_length=1)
+    score: float
+    reason: str | None = None
+
+
+class MeetingRequest(_Model):
+    """A meeting request from one participant to another."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, populate_by_name=True)
+
+    sender: str = Field(alias="from", min_length=1)
+    recipient: str = Field(alias="to", min_length=1)
+    status: RequestStatus = "pending"
+
+
+class Placement(_Model):
+    """Where a meeting between ``a`` and ``b`` takes place."""
+
+    slot: str = Field(min_length=1)
+    table: int = Field(ge=1)
+    a: str = Field(min_length=1)
+    b: str = Field(min_length=1)
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        """The unordered pair as a sorted tuple."""
+        return pair_key(self.a, self.b)
+
+
+#: A meeting already published, kept in place when re-planning.
+LockedMeeting = Placement
+
+Pair = tuple[str, str]
+
+
+def pair_key(a: str, b: str) -> Pair:
+    """The order-free key of a pair of participant ids."""
+    return (a, b) if a <= b else (b, a)
+
+
+class SchedulingProblem(_Model):
+    """One scheduling problem: slots × tables, participants, scores, requests and staff rules."""
+
+    event_id: str | None = Field(default=None, description="Stable id used for calendar UIDs.")
+    event_name: str | None = None
+    timezone: str | None = Field(default=None, description="IANA zone of slot times without an offset.")
+    slots: list[Slot] = Field(min_length=1)
+    tables: int = Field(ge=1)
+    participants: list[Participant]
+    scores: list[ScoreEntry] | None = None
+    requests: list[MeetingRequest] = Field(default_factory=list)
+    must_meet: list[tuple[str, str]] = Field(default_factory=list)
+    blocked: list[tuple[str, str]] = Field(default_factory=list)
+    locked: list[Placement] = Field(default_factory=list, validation_alias=AliasChoices("locked", "fixed"))
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            msg = f"unknown time zone {value!r} (use an IANA name such as 'Europe/Istanbul')"
+            raise ValueError(msg) from exc
+        return value
+
+    @model_validator(mode="after")
+    def _check_references(self) -> SchedulingProblem:
+        errors: list[str] = []
+        slot_ids = [s.id for s in self.slots]
+        errors += [f"slots: duplicate slot id {sid!r}" for sid in _duplicates(slot_ids)]
+        people = [p.id for p in self.participants]
+        errors += [f"participants: duplicate participant id {pid!r}" for pid in _duplicates(people)]
+        known_slots, known_people = set(slot_ids), set(people)
+        for i, p in enumerate(self.participants):
+            for sid in p.available or []:
+                if sid not in known_slots:
+                    errors.append(
+                        f"participants[{i}].available: unknown slot id {sid!r} (participant {p.id!r})"
+                    )
+        for i, s in enumerate(self.scores or []):
+            errors += _pair_errors(f"scores[{i}]", s.a, s.b, known_people)
+        for i, r in enumerate(self.requests):
+            errors += _pair_errors(f"requests[{i}]", r.sender, r.recipient, known_people)
+        for field, pairs in (("must_meet", self.must_meet), ("blocked", self.blocked)):
+            for i, (a, b) in enumerate(pairs):
+                errors += _pair_errors(f"{field}[{i}]", a, b, known_people)
+        errors += _locked_conflicts(self.locked)
+        if errors:
+            raise ValueError(_join(errors))
+        return self
+
+    # Lookups used by the encoder and the exports.
+    def participant(self, pid: str) -> Participant:
+        """The participant with this id (KeyError if unknown)."""
+        for p in self.participants:
+            if p.id == pid:
+                return p
+        raise KeyError(pid)
+
+    @property
+    def tz(self) -> tzinfo | None:
+        """The event's time zone, if one was given."""
+        return ZoneInfo(self.timezone) if self.timezone else None
+
+    def names(self) -> dict[str, str]:
+        """Display names given in the file, by participant id."""
+        return {p.id: p.name for p in self.participants if p.name}
+
+    def score_reasons(self) -> dict[Pair, str]:
+        """Reasons given with the scores, by pair key."""
+        return {pair_key(s.a, s.b): s.reason for s in self.scores or [] if s.reason}
+
+
+def _duplicates(values: Iterable[str]) -> list[str]:
+    return sorted(v for v, n in Counter(values).items() if n > 1)
+
+
+def _pair_errors(where: str, a: str, b: str, known: set[str]) -> list[str]:
+    errors = [f"{where}: unknown participant id {pid!r}" for pid in (a, b) if pid not in known]
+    if a == b:
+        errors.append(f"{where}: a participant cannot meet itself ({a!r})")
+    return errors
+
+
+def _locked_conflicts(locked: list[Placement]) -> list[str]:
+    errors: list[str] = []
+    seen_people: dict[tuple[str, str], int] = {}
+    seen_tables: dict[tuple[str, int], int] = {}
+    seen_pairs: dict[Pair, int] = {}
+    for i, m in enumerate(locked):
+        where = f"locked[{i}]"
+        if m.a == m.b:
+            errors.append(f"{where}: a participant cannot meet itself ({m.a!r})")
+        for pid in {m.a, m.b}:
+            if (m.slot, pid) in seen_people:
+                errors.append(
+                    f"{where}: {pid!r} is already in locked[{seen_people[(m.slot, pid)]}] in {m.slot!r}"
+                )
+            seen_people[(m.slot, pid)] = i
+        if (m.slot, m.table) in seen_tables:
+            errors.append(
+                f"{where}: table {m.table} in {m.slot!r} is taken by locked[{seen_tables[(m.slot, m.table)]}]"
+            )
+        seen_tables[(m.slot, m.table)] = i
+        if m.pair in seen_pairs:
+            errors.append(f"{where}: the pair {m.a!r}–{m.b!r} is already locked[{seen_pairs[m.pair]}]")
+        seen_pairs[m.pair] = i
+    return errors
+
+
+def _join(errors: list[str]) -> str:
+    shown = errors[:_MAX_LISTED_ERRORS]
+    more = len(errors) - len(shown)
+    return "; ".join(shown) + (f"; and {more} more" if more else "")
+
+
+def _format_validation_error(exc: ValidationError) -> str:
+    parts: list[str] = []
+    for err in exc.errors(include_url=False):
+        loc = ".".join(str(x) for x in err["loc"])
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        parts.append(f"{loc}: {msg}" if loc else msg)
+    return _join(parts)
+
+
+def parse_problem(data: object) -> SchedulingProblem:
+    """Validate decoded JSON as a scheduling problem.
+
+    Raises :class:`InvalidInputError` whose message is one line naming each broken rule.
+    """
+    if not isinstance(data, Mapping):
+        msg = "the scheduling problem must be a JSON object with 'slots', 'tables' and 'participants'"
+        raise InvalidInputError(msg)
+    try:
+        return SchedulingProblem.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidInputError(f"invalid scheduling problem: {_format_validation_error(exc)}") from exc
+
+
+def parse_problem_text(text: str) -> SchedulingProblem:
+    """Parse the JSON text of a problem file; bad JSON becomes :class:`InvalidInputError`."""
+    try:
+        data: Any = json.loads(text)
+    except json.JSONDecodeError as exc:
+        msg = f"the problem file is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        raise InvalidInputError(msg) from exc
+    return parse_problem(data)
+
+
+def load_problem(path: Path) -> SchedulingProblem:
+    """Read and validate a problem file. ``OSError`` propagates when the file cannot be read."""
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInputError(f"{path}: the problem file is not UTF-8 ({exc.reason})") from exc
+    return parse_problem_text(text)
