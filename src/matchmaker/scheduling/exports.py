@@ -1,0 +1,267 @@
+"""Exports of a schedule: organisers' CSV, per-participant HTML agenda, per-participant iCalendar.
+
+Calendars stay in step with re-plans because every meeting has a UID derived from the event id and
+the pair (never from the slot), and a SEQUENCE that grows whenever the meeting changes. A meeting
+that disappears stays in the feed with ``STATUS:CANCELLED``, so calendar clients cancel the entry
+instead of keeping a stale duplicate. :func:`calendar_entries` computes those versions from the
+previous ones; whoever persists events stores the entries it returns and passes them back next time.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, tzinfo
+from typing import Literal
+
+import icalendar
+from jinja2 import Environment, select_autoescape
+from pydantic import BaseModel
+
+from matchmaker.scheduling.problem import Pair, Placement, Slot, pair_key
+
+logger = logging.getLogger(__name__)
+
+CSV_COLUMNS = ("slot", "start", "end", "table", "a", "a_name", "b", "b_name", "score", "reason")
+
+
+def _slot_map(slots: Sequence[Slot]) -> dict[str, Slot]:
+    return {s.id: s for s in slots}
+
+
+def _cell(value: str) -> str:
+    """Neutralise spreadsheet formulas in free text (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def meetings_csv(
+    meetings: Sequence[Placement],
+    slots: Sequence[Slot],
+    *,
+    names: Mapping[str, str] | None = None,
+    reasons: Mapping[Pair, str] | None = None,
+) -> str:
+    """The organisers' CSV: one row per meeting in slot and table order, columns :data:`CSV_COLUMNS`.
+
+    ``names`` maps ids to display names; ``reasons`` maps pair keys to why they meet (a meeting's
+    own ``reason`` is used when it has one).
+    """
+    names = names or {}
+    reasons = reasons or {}
+    by_id = _slot_map(slots)
+    order = {s.id: n for n, s in enumerate(slots)}
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for m in sorted(meetings, key=lambda m: (order.get(m.slot, len(order)), m.table)):
+        slot = by_id[m.slot]
+        score = getattr(m, "score", None)
+        reason = getattr(m, "reason", None) or reasons.get(m.pair, "")
+        writer.writerow(
+            [
+                m.slot,
+                slot.start.isoformat(),
+                slot.end.isoformat(),
+                m.table,
+                m.a,
+                _cell(names.get(m.a, "")),
+                m.b,
+                _cell(names.get(m.b, "")),
+                "" if score is None else f"{score:.4g}",
+                _cell(reason),
+            ]
+        )
+    return out.getvalue()
+
+
+_AGENDA = """<!DOCTYPE html>
+<html lang="{{ lang }}">
+<head>
+<meta charset="utf-8">
+<title>{{ title }}</title>
+<style>
+body { font-family: "Noto Sans", "DejaVu Sans", Arial, sans-serif; margin: 2em; }
+table { border-collapse: collapse; width: 100%; }
+th, td { border: 1px solid #999; padding: .4em .6em; text-align: left; vertical-align: top; }
+th { background: #eee; }
+@media print { body { margin: 0; } }
+</style>
+</head>
+<body>
+<h1>{{ title }}</h1>
+<p>{{ who }}{% if event_name %} — {{ event_name }}{% endif %}</p>
+{% if rows %}
+<table>
+<thead><tr><th>Time</th><th>Table</th><th>Meeting with</th><th>Why</th></tr></thead>
+<tbody>
+{% for r in rows %}<tr><td>{{ r.when }}</td><td>{{ r.table }}</td>
+<td>{{ r.other }}</td><td>{{ r.reason }}</td></tr>
+{% endfor %}</tbody>
+</table>
+{% else %}
+<p>No meetings are scheduled.</p>
+{% endif %}
+</body>
+</html>
+"""
+
+_env = Environment(
+    autoescape=select_autoescape(default=True, default_for_string=True), keep_trailing_newline=True
+)
+_agenda_template = _env.from_string(_AGENDA)
+
+
+def _label(pid: str, names: Mapping[str, str]) -> str:
+    name = names.get(pid)
+    return f"{name} ({pid})" if name else pid
+
+
+def participant_agenda_html(
+    participant_id: str,
+    meetings: Sequence[Placement],
+    slots: Sequence[Slot],
+    *,
+    names: Mapping[str, str] | None = None,
+    reasons: Mapping[Pair, str] | None = None,
+    event_name: str | None = None,
+    lang: str = "en",
+) -> str:
+    """A printable HTML agenda of one participant's meetings (escaped, UTF-8)."""
+    names = names or {}
+    reasons = reasons or {}
+    by_id = _slot_map(slots)
+    mine = [m for m in meetings if participant_id in (m.a, m.b)]
+    mine.sort(key=lambda m: (by_id[m.slot].start, m.table))
+    rows = [
+        {
+            "when": f"{by_id[m.slot].start:%Y-%m-%d %H:%M}–{by_id[m.slot].end:%H:%M}",
+            "table": m.table,
+            "other": _label(m.b if m.a == participant_id else m.a, names),
+            "reason": getattr(m, "reason", None) or reasons.get(m.pair, ""),
+        }
+        for m in mine
+    ]
+    who = _label(participant_id, names)
+    return _agenda_template.render(
+        title=f"Meeting agenda: {who}", who=who, event_name=event_name, rows=rows, lang=lang
+    )
+
+
+Status = Literal["CONFIRMED", "CANCELLED"]
+
+
+class CalendarEntry(BaseModel):
+    """One meeting's calendar version: stable UID, SEQUENCE, status, and where and when it is."""
+
+    uid: str
+    sequence: int = 0
+    status: Status = "CONFIRMED"
+    a: str
+    b: str
+    slot: str
+    table: int
+    start: datetime
+    end: datetime
+
+
+def meeting_uid(event_id: str, a: str, b: str) -> str:
+    """The stable calendar UID of the meeting between ``a`` and ``b`` at an event."""
+    x, y = pair_key(a, b)
+    digest = hashlib.sha256(f"{event_id}\x1f{x}\x1f{y}".encode()).hexdigest()[:32]
+    return f"{digest}@matchmaker"
+
+
+def calendar_entries(
+    event_id: str,
+    meetings: Sequence[Placement],
+    slots: Sequence[Slot],
+    *,
+    previous: Sequence[CalendarEntry] = (),
+    tz: tzinfo | None = None,
+) -> list[CalendarEntry]:
+    """Calendar versions of a (re-)published schedule.
+
+    A meeting unchanged since ``previous`` keeps its SEQUENCE; a moved one (other slot, time or
+    table) or a re-instated one gets SEQUENCE + 1; a previous meeting no longer scheduled becomes
+    CANCELLED with SEQUENCE + 1 (once). Naive slot times are read in ``tz`` when it is given.
+    """
+    by_id = _slot_map(slots)
+    before = {e.uid: e for e in previous}
+    out: list[CalendarEntry] = []
+    seen: set[str] = set()
+    for m in meetings:
+        uid = meeting_uid(event_id, m.a, m.b)
+        seen.add(uid)
+        slot = by_id[m.slot]
+        entry = CalendarEntry(
+            uid=uid,
+            a=m.a,
+            b=m.b,
+            slot=m.slot,
+            table=m.table,
+            start=_aware(slot.start, tz),
+            end=_aware(slot.end, tz),
+        )
+        old = before.get(uid)
+        if old is not None:
+            same = (old.status, old.slot, old.table, old.start, old.end) == (
+                "CONFIRMED",
+                entry.slot,
+                entry.table,
+                entry.start,
+                entry.end,
+            )
+            entry.sequence = old.sequence if same else old.sequence + 1
+        out.append(entry)
+    for uid, old in before.items():
+        if uid in seen:
+            continue
+        if old.status == "CANCELLED":
+            out.append(old)
+        else:
+            out.append(old.model_copy(update={"status": "CANCELLED", "sequence": old.sequence + 1}))
+    return out
+
+
+def _aware(value: datetime, tz: tzinfo | None) -> datetime:
+    if value.tzinfo is None and tz is not None:
+        return value.replace(tzinfo=tz)
+    return value
+
+
+def participant_calendar(
+    participant_id: str,
+    entries: Sequence[CalendarEntry],
+    *,
+    names: Mapping[str, str] | None = None,
+    event_name: str | None = None,
+    now: datetime | None = None,
+) -> bytes:
+    """The iCalendar feed (RFC 5545) of one participant's meetings, cancelled ones included."""
+    names = names or {}
+    stamp = now or datetime.now(UTC)
+    cal = icalendar.Calendar()
+    cal.add("prodid", "-//matchmaker//meeting schedule//EN")
+    cal.add("version", "2.0")
+    cal.add("calscale", "GREGORIAN")
+    title = event_name or "Matchmaking meetings"
+    cal.add("x-wr-calname", f"{title}: {names.get(participant_id, participant_id)}")
+    for e in sorted(entries, key=lambda e: (e.start, e.uid)):
+        if participant_id not in (e.a, e.b):
+            continue
+        other = e.b if e.a == participant_id else e.a
+        event = icalendar.Event()
+        event.add("uid", e.uid)
+        event.add("sequence", e.sequence)
+        event.add("dtstamp", stamp)
+        event.add("dtstart", e.start)
+        event.add("dtend", e.end)
+        event.add("summary", f"Meeting with {_label(other, names)}")
+        event.add("location", f"Table {e.table}")
+        event.add("description", f"{title}, slot {e.slot}, table {e.table}")
+        event.add("status", e.status)
+        cal.add_component(event)
+    return bytes(cal.to_ical())
