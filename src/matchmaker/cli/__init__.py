@@ -11,5 +11,6 @@ from matchmaker.cli.app import app, main
 # Importing the command modules registers their commands on ``app``.
 from matchmaker.cli import corpus as _corpus  # noqa: F401  isort: skip
 from matchmaker.cli import index as _index  # noqa: F401  isort: skip
+from matchmaker.cli import schedule as _schedule  # noqa: F401  isort: skip
 
 __all__ = ["app", "main"]

@@ -1,0 +1,103 @@
+"""``matchmaker schedule PROBLEM.json [--json] [--time-limit S]``: plan meetings from a problem file.
+
+Exit codes: 0 planned; 2 invalid or infeasible problem (message on stderr); 1 file unreadable.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from matchmaker.cli.app import app
+from matchmaker.errors import InfeasibleScheduleError, InvalidInputError
+from matchmaker.scheduling.problem import load_problem
+from matchmaker.scheduling.result import ScheduleResult
+from matchmaker.scheduling.service import DEFAULT_TIME_LIMIT, solve_problem
+
+logger = logging.getLogger(__name__)
+
+
+@app.command("schedule")
+def schedule(
+    problem_file: Annotated[
+        Path, typer.Argument(metavar="PROBLEM.json", help="The scheduling problem file.")
+    ],
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the schedule as one JSON object.")
+    ] = False,
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="Seconds the solver may use.")
+    ] = DEFAULT_TIME_LIMIT,
+    replan_locked: Annotated[
+        bool, typer.Option("--replan-locked", help="Let published (locked) meetings move.")
+    ] = False,
+    relax_must_meet: Annotated[
+        bool,
+        typer.Option("--relax-must-meet", help="Schedule anyway and list must-meets that cannot be held."),
+    ] = False,
+) -> None:
+    """Plan meetings (slots × tables) between cities and providers."""
+    try:
+        problem = load_problem(problem_file)
+    except OSError as exc:
+        typer.echo(f"error: cannot read {problem_file}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from None
+    except InvalidInputError as exc:
+        typer.echo(f"error: {problem_file}: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    try:
+        # The matcher's score lookup will be passed here once it exists (see solve_problem).
+        result = solve_problem(
+            problem,
+            time_limit=time_limit,
+            keep_locked=not replan_locked,
+            strict_must_meet=not relax_must_meet,
+        )
+    except InfeasibleScheduleError as exc:
+        typer.echo(f"error: {problem_file}: the schedule is infeasible. Relax one of these:", err=True)
+        for reason in exc.reasons or [exc.message]:
+            typer.echo(f"  - {reason}", err=True)
+        raise typer.Exit(2) from None
+    if json_output:
+        typer.echo(json.dumps(result.contract_dict(), ensure_ascii=False))
+    else:
+        _print_table(result, names=problem.names())
+
+
+def _print_table(result: ScheduleResult, names: dict[str, str]) -> None:
+    console = Console()
+    table = Table(title=f"{len(result.meetings)} meetings, total score {result.objective:.3f}")
+    for column in ("slot", "table", "a", "b", "score", "why"):
+        table.add_column(column, justify="right" if column in ("table", "score") else "left")
+    for m in result.meetings:
+        table.add_row(
+            m.slot,
+            str(m.table),
+            names.get(m.a, m.a),
+            names.get(m.b, m.b),
+            f"{m.score:.3f}",
+            m.kind.replace("_", " "),
+        )
+    console.print(table)
+    s = result.stats
+    console.print(
+        f"status {s.status}, gap {s.gap:.2%}, {s.solve_seconds:.2f}s; "
+        f"meetings per active participant: min {s.min_meetings_active}, mean {s.mean_meetings:.2f}; "
+        f"unmatched: {', '.join(s.unmatched_participants) or 'none'}",
+        markup=False,
+    )
+    for a, b in result.unscheduled_must_meet:
+        console.print(f"must-meet not scheduled: {a}–{b}", markup=False)
+    if result.changes is not None:
+        c = result.changes
+        console.print(
+            f"changes: {len(c.kept)} kept, {len(c.moved)} moved, {len(c.added)} added,"
+            f" {len(c.cancelled)} cancelled",
+            markup=False,
+        )
