@@ -1,0 +1,93 @@
+"""``matchmaker schedule PROBLEM.json`` as CONTRACT.md describes it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from matchmaker.cli import app
+
+runner = CliRunner()
+
+
+def _problem(**extra: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "slots": [
+            {"id": "s1", "start": "2027-03-02T09:00", "end": "2027-03-02T09:20"},
+            {"id": "s2", "start": "2027-03-02T09:30", "end": "2027-03-02T09:50"},
+        ],
+        "tables": 2,
+        "participants": [
+            {"id": "kukes", "side": "city", "name": "Kukës", "available": ["s1"], "max_meetings": 6},
+            {"id": "nilufer", "side": "city"},
+            {"id": "acme", "side": "provider"},
+            {"id": "beta", "side": "provider"},
+        ],
+        "scores": [
+            {"a": "kukes", "b": "acme", "score": 0.83},
+            {"a": "nilufer", "b": "acme", "score": 0.6},
+            {"a": "nilufer", "b": "beta", "score": 0.4},
+        ],
+        "requests": [{"from": "acme", "to": "kukes", "status": "accepted"}],
+        "must_meet": [["kukes", "acme"]],
+        "blocked": [["kukes", "beta"]],
+    }
+    data.update(extra)
+    return data
+
+
+@pytest.fixture(autouse=True)
+def _home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MATCHMAKER_HOME", str(tmp_path / "home"))
+
+
+def _write(tmp_path: Path, data: Any) -> Path:
+    path = tmp_path / "problem.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def test_json_output(tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["schedule", str(_write(tmp_path, _problem())), "--json", "--time-limit", "5"]
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert set(out) == {"meetings", "objective", "unscheduled_must_meet", "stats"}
+    assert {"slot": "s1", "table": 1, "a": "kukes", "b": "acme", "score": 0.83} in out["meetings"]
+    assert out["unscheduled_must_meet"] == []
+    assert out["objective"] == pytest.approx(0.83 + 0.6 + 0.4)  # acme meets both cities, in two slots
+    assert out["stats"]["unmatched_participants"] == []
+
+
+def test_human_table(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["schedule", str(_write(tmp_path, _problem()))])
+    assert result.exit_code == 0, result.output
+    assert "Kukës" in result.stdout
+    assert "must meet" in result.stdout
+
+
+def test_infeasible_exit_2_with_reason(tmp_path: Path) -> None:
+    path = _write(tmp_path, _problem(must_meet=[["kukes", "beta"]]))
+    result = runner.invoke(app, ["schedule", str(path), "--json"])
+    assert result.exit_code == 2
+    assert "also blocked" in result.stderr
+    assert result.stdout == ""
+
+
+def test_invalid_file_exit_2_one_line(tmp_path: Path) -> None:
+    path = _write(tmp_path, _problem(tables=0))
+    result = runner.invoke(app, ["schedule", str(path)])
+    assert result.exit_code == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "tables" in result.stderr
+
+
+def test_unreadable_file_exit_1(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["schedule", str(tmp_path / "missing.json")])
+    assert result.exit_code == 1
+    assert "cannot read" in result.stderr

@@ -1,0 +1,104 @@
+"""Exports: organisers' CSV, HTML agenda, iCalendar with stable UIDs, sequences and cancellations."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from typing import Any
+
+import icalendar
+
+from matchmaker.scheduling import parse_problem
+from matchmaker.scheduling.exports import (
+    CSV_COLUMNS,
+    calendar_entries,
+    meeting_uid,
+    meetings_csv,
+    participant_agenda_html,
+    participant_calendar,
+)
+from matchmaker.scheduling.problem import Placement
+
+NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+
+
+def _events(ics: bytes) -> list[Any]:
+    return list(icalendar.Calendar.from_ical(ics).walk("VEVENT"))
+
+
+def _problem(make_problem: Any) -> Any:
+    return parse_problem(make_problem(n_slots=3, timezone="Europe/Istanbul"))
+
+
+def test_csv_columns_and_rows(make_problem: Any) -> None:
+    problem = _problem(make_problem)
+    meetings = [Placement(slot="s2", table=1, a="c1", b="p1"), Placement(slot="s1", table=2, a="c2", b="p2")]
+    text = meetings_csv(
+        meetings, problem.slots, names={"c1": "Kukës", "p1": "=cmd()"}, reasons={("c1", "p1"): "mobility"}
+    )
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    assert [r["slot"] for r in rows] == ["s1", "s2"]
+    assert rows[1]["a_name"] == "Kukës"
+    assert rows[1]["b_name"] == "'=cmd()"  # no formula injection
+    assert rows[1]["reason"] == "mobility"
+
+
+def test_html_agenda_is_escaped_and_utf8(make_problem: Any) -> None:
+    problem = _problem(make_problem)
+    meetings = [Placement(slot="s1", table=3, a="c1", b="p1"), Placement(slot="s2", table=1, a="c2", b="p2")]
+    html = participant_agenda_html(
+        "c1", meetings, problem.slots, names={"c1": "Şanlıurfa", "p1": "<script>Скопје</script>"}
+    )
+    assert "Şanlıurfa" in html
+    assert "&lt;script&gt;Скопје&lt;/script&gt;" in html
+    assert "<script>" not in html
+    assert "p2" not in html  # only the participant's own meetings
+    assert '<meta charset="utf-8">' in html
+
+
+def test_uids_stable_across_replan_and_sequence_increments(make_problem: Any) -> None:
+    problem = _problem(make_problem)
+    first = calendar_entries(
+        "ev1", [Placement(slot="s1", table=1, a="c1", b="p1")], problem.slots, tz=problem.tz
+    )
+    moved = calendar_entries(
+        "ev1", [Placement(slot="s3", table=2, a="p1", b="c1")], problem.slots, previous=first, tz=problem.tz
+    )
+    same = calendar_entries(
+        "ev1", [Placement(slot="s3", table=2, a="c1", b="p1")], problem.slots, previous=moved, tz=problem.tz
+    )
+    assert first[0].uid == moved[0].uid == same[0].uid == meeting_uid("ev1", "c1", "p1")
+    assert [first[0].sequence, moved[0].sequence, same[0].sequence] == [0, 1, 1]
+    ics = participant_calendar("c1", moved, now=NOW)
+    (event,) = _events(ics)
+    assert str(event["UID"]) == first[0].uid
+    assert int(event["SEQUENCE"]) == 1
+    assert event.decoded("DTSTART").hour == 11  # s3 at 11:00 Istanbul time
+    assert meeting_uid("ev2", "c1", "p1") != first[0].uid
+
+
+def test_cancelled_meeting_stays_in_feed_as_cancelled(make_problem: Any) -> None:
+    problem = _problem(make_problem)
+    first = calendar_entries(
+        "ev1",
+        [Placement(slot="s1", table=1, a="c1", b="p1"), Placement(slot="s2", table=1, a="c1", b="p2")],
+        problem.slots,
+    )
+    second = calendar_entries(
+        "ev1", [Placement(slot="s1", table=1, a="c1", b="p1")], problem.slots, previous=first
+    )
+    events = {str(e["UID"]): e for e in _events(participant_calendar("c1", second, now=NOW))}
+    assert len(events) == 2
+    cancelled = events[meeting_uid("ev1", "c1", "p2")]
+    assert str(cancelled["STATUS"]) == "CANCELLED"
+    assert int(cancelled["SEQUENCE"]) == 1
+    kept = events[meeting_uid("ev1", "c1", "p1")]
+    assert str(kept["STATUS"]) == "CONFIRMED"
+    assert int(kept["SEQUENCE"]) == 0
+    # publishing again does not bump the cancelled entry a second time
+    third = calendar_entries(
+        "ev1", [Placement(slot="s1", table=1, a="c1", b="p1")], problem.slots, previous=second
+    )
+    assert {e.uid: e.sequence for e in third} == {e.uid: e.sequence for e in second}

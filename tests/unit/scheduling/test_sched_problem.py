@@ -1,0 +1,95 @@
+"""Validation of the scheduling problem file: clear one-line messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from matchmaker.errors import InvalidInputError
+from matchmaker.scheduling import parse_problem, parse_problem_text
+
+
+def _error(data: Any) -> str:
+    with pytest.raises(InvalidInputError) as info:
+        parse_problem(data)
+    message = info.value.message
+    assert "\n" not in message
+    return message
+
+
+def test_contract_example_is_accepted() -> None:
+    problem = parse_problem(
+        {
+            "slots": [{"id": "s1", "start": "2027-03-02T09:00", "end": "2027-03-02T09:20"}],
+            "tables": 12,
+            "participants": [
+                {"id": "kukes", "side": "city", "available": ["s1"], "max_meetings": 6},
+                {"id": "acme", "side": "provider"},
+            ],
+            "scores": [{"a": "kukes", "b": "acme", "score": 0.83}],
+            "requests": [{"from": "acme", "to": "kukes", "status": "accepted"}],
+            "must_meet": [["kukes", "acme"]],
+            "blocked": [],
+        }
+    )
+    assert problem.requests[0].sender == "acme"
+    assert problem.participants[1].available is None
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"tables": 0}, "tables"),
+        ({"slots": []}, "slots"),
+        ({"must_meet": [["c1", "ghost"]]}, "unknown participant id 'ghost'"),
+        ({"blocked": [["c1", "c1"]]}, "cannot meet itself"),
+        ({"scores": [{"a": "zz", "b": "p1", "score": 0.5}]}, "unknown participant id 'zz'"),
+        ({"requests": [{"from": "p1", "to": "c1", "status": "maybe"}]}, "status"),
+    ],
+)
+def test_invalid_fields_are_named(make_problem: Any, change: dict[str, Any], expected: str) -> None:
+    assert expected in _error(make_problem(**change))
+
+
+def test_unknown_slot_in_availability(make_problem: Any) -> None:
+    data = make_problem()
+    data["participants"][0]["available"] = ["s1", "s9"]
+    assert "unknown slot id 's9'" in _error(data)
+
+
+def test_duplicate_ids(make_problem: Any) -> None:
+    data = make_problem()
+    data["participants"].append({"id": "c1", "side": "city"})
+    data["slots"].append(dict(data["slots"][0]))
+    message = _error(data)
+    assert "duplicate participant id 'c1'" in message
+    assert "duplicate slot id 's1'" in message
+
+
+def test_end_before_start(make_problem: Any) -> None:
+    data = make_problem()
+    data["slots"][0]["end"] = "2027-03-02T08:00"
+    assert "is not after start" in _error(data)
+
+
+def test_conflicting_locked_meetings(make_problem: Any) -> None:
+    data = make_problem(
+        locked=[
+            {"slot": "s1", "table": 1, "a": "c1", "b": "p1"},
+            {"slot": "s1", "table": 1, "a": "c2", "b": "p2"},
+        ]
+    )
+    assert "table 1 in 's1' is taken" in _error(data)
+
+
+def test_fixed_is_an_alias_of_locked(make_problem: Any) -> None:
+    problem = parse_problem(make_problem(fixed=[{"slot": "s1", "table": 1, "a": "c1", "b": "p1"}]))
+    assert len(problem.locked) == 1
+
+
+def test_bad_json_and_non_object() -> None:
+    with pytest.raises(InvalidInputError, match="not valid JSON"):
+        parse_problem_text("{")
+    with pytest.raises(InvalidInputError, match="JSON object"):
+        parse_problem_text("[]")
