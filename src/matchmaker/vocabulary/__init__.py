@@ -20,7 +20,12 @@ from matchmaker.vocabulary.context import (
     find_populations,
     scale_for_population,
 )
-from matchmaker.vocabulary.language import PLAUSIBLE_LANGUAGES, detect_language, detect_language_scored
+from matchmaker.vocabulary.language import (
+    PLAUSIBLE_LANGUAGES,
+    detect_language,
+    detect_language_scored,
+    languages_compatible,
+)
 from matchmaker.vocabulary.normalize import FoldedText, fold, fold_with_map
 from matchmaker.vocabulary.tagger import Span, Tag, merge_tags, resolve_label, tag_folded, tag_text
 from matchmaker.vocabulary.terms import Kind, Term, Vocabulary, get_term, load_vocabulary, terms_of_kind
@@ -47,6 +52,7 @@ __all__ = [
     "fold",
     "fold_with_map",
     "get_term",
+    "languages_compatible",
     "load_vocabulary",
     "merge_tags",
     "resolve_label",

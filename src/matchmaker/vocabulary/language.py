@@ -16,7 +16,13 @@ from typing import Any
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-__all__ = ["PLAUSIBLE_LANGUAGES", "SHORT_TEXT_LETTERS", "detect_language", "detect_language_scored"]
+__all__ = [
+    "PLAUSIBLE_LANGUAGES",
+    "SHORT_TEXT_LETTERS",
+    "detect_language",
+    "detect_language_scored",
+    "languages_compatible",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -123,3 +129,25 @@ def detect_language(text: str) -> str:
     lang, conf = detect_language_scored(text)
     logger.debug("detected language %s (%.2f)", lang, conf)
     return lang
+
+
+# Languages mutually intelligible enough for a meeting or a user interface: Bosnian, Croatian,
+# Montenegrin and Serbian are one language for matching; Turkish/Azerbaijani and Kazakh/Kyrgyz are close.
+_FAMILIES: tuple[frozenset[str], ...] = (
+    frozenset({"bs", "hr", "sr", "cnr", "sh"}),
+    frozenset({"tr", "az"}),
+    frozenset({"kk", "ky"}),
+)
+
+
+def languages_compatible(a: str, b: str, *, close: bool = False) -> bool:
+    """True when ``a`` and ``b`` (ISO 639-1) name the same language for matching purposes.
+
+    Bosnian/Croatian/Montenegrin/Serbian always count as one; with ``close=True`` Turkish/Azerbaijani
+    and Kazakh/Kyrgyz also count as compatible.
+    """
+    a, b = a.strip().lower(), b.strip().lower()
+    if a == b:
+        return True
+    families = _FAMILIES if close else _FAMILIES[:1]
+    return any(a in fam and b in fam for fam in families)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from matchmaker.vocabulary import PLAUSIBLE_LANGUAGES, detect_language
+from matchmaker.vocabulary import PLAUSIBLE_LANGUAGES, detect_language, languages_compatible
 
 
 @pytest.mark.parametrize(
@@ -49,3 +49,11 @@ def test_text_without_letters_is_undetermined() -> None:
 def test_only_plausible_languages_are_returned() -> None:
     assert detect_language("Die Stadt hat ein Verkehrsproblem und kein Budget.") in PLAUSIBLE_LANGUAGES
     assert detect_language("A cidade tem problemas de trânsito e não tem orçamento.") in PLAUSIBLE_LANGUAGES
+
+
+def test_bosnian_croatian_montenegrin_serbian_count_as_one_language() -> None:
+    assert languages_compatible("sr", "bs")
+    assert languages_compatible("hr", "cnr")
+    assert not languages_compatible("sr", "mk")
+    assert not languages_compatible("tr", "az")
+    assert languages_compatible("tr", "az", close=True)

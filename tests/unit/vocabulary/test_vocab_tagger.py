@@ -157,3 +157,13 @@ def test_unknown_structured_label_is_ignored_with_a_log_line(caplog: pytest.LogC
         merged = merge_tags({"domains": ["zzqx"]}, [])
     assert merged == []
     assert "zzqx" in caplog.text
+
+
+def test_everyday_paraphrases_of_obstacles_in_a_city_summary() -> None:
+    text = (
+        "An IT office of two people supports all departments. Nobody has a complete list of buildings. "
+        "The tourism office has no idea how many visitors come. The municipality cannot finance a "
+        "replacement itself. Substations from different suppliers cannot be read from one place."
+    )
+    ids = _ids(tag_text(text, language="en"))
+    assert {"capacity_skills", "data_availability", "funding", "technical_interoperability"} <= ids
