@@ -1,0 +1,95 @@
+"""Plain TF-IDF cosine baseline on the labelled development set: nDCG@10 per query kind.
+
+Texts: city = summary; provider = description + solution titles and descriptions;
+case = title + text; free-text query = its text from eval/queries.tsv.
+One TF-IDF vocabulary is fitted on all documents and queries (word unigrams and bigrams,
+sublinear tf, accents kept). A query never retrieves itself. Gain = 2^grade - 1.
+
+Run:  .venv/bin/python corpora/tools/baseline_tfidf.py
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from sklearn.feature_extraction.text import TfidfVectorizer
+
+ROOT = Path(__file__).resolve().parents[1]
+K = 10
+
+
+def jsonl(name: str) -> list[dict]:
+    return [json.loads(x) for x in (ROOT / "demo" / name).read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+def labels(kind: str) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = defaultdict(dict)
+    for line in (ROOT / "eval" / f"{kind}.tsv").read_text(encoding="utf-8").splitlines():
+        q, d, g = line.split("\t")
+        out[q][d] = int(g)
+    return out
+
+
+def ndcg_at_k(ranked: list[str], rel: dict[str, int], k: int = K) -> float:
+    dcg = sum((2 ** rel.get(d, 0) - 1) / math.log2(i + 2) for i, d in enumerate(ranked[:k]))
+    ideal = sorted(rel.values(), reverse=True)[:k]
+    idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    return dcg / idcg if idcg > 0 else 0.0
+
+
+def main() -> int:
+    cities = {c["id"]: c["summary"] for c in jsonl("cities.jsonl")}
+    providers = {
+        p["id"]: " ".join([p["description"]] + [f"{s['title']} {s.get('description', '')}" for s in p.get("solutions", [])])
+        for p in jsonl("providers.jsonl")
+    }
+    cases = {k["id"]: f"{k['title']} {k['text']}" for k in jsonl("cases.jsonl")}
+    queries = dict(
+        line.split("\t", 1) for line in (ROOT / "eval" / "queries.tsv").read_text(encoding="utf-8").splitlines() if line
+    )
+
+    vec = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1, strip_accents=None)
+    vec.fit(list(cities.values()) + list(providers.values()) + list(cases.values()) + list(queries.values()))
+
+    def matrix(texts: dict[str, str]) -> tuple[list[str], np.ndarray]:
+        ids = list(texts)
+        return ids, vec.transform([texts[i] for i in ids])
+
+    spaces = {
+        "city_provider": (cities, providers),
+        "city_city": (cities, cities),
+        "city_case": (cities, cases),
+        "text_case": (queries, cases),
+    }
+    rows = []
+    for kind, (qtexts, dtexts) in spaces.items():
+        rel = labels(kind)
+        qids, qm = matrix(qtexts)
+        dids, dm = matrix(dtexts)
+        sims = (qm @ dm.T).toarray()
+        scores = []
+        for qi, q in enumerate(qids):
+            if not rel.get(q):
+                continue
+            order = [dids[j] for j in np.argsort(-sims[qi], kind="stable") if dids[j] != q]
+            scores.append(ndcg_at_k(order, rel[q]))
+        rows.append((kind, len(scores), float(np.mean(scores))))
+
+    print("| query kind | queries | nDCG@10 (TF-IDF) |")
+    print("|---|---:|---:|")
+    for kind, n, s in rows:
+        print(f"| {kind} | {n} | {s:.3f} |")
+    worst = max(s for _, _, s in rows)
+    if worst > 0.85:
+        print(f"WARNING: a kind scores {worst:.3f} > 0.85; the texts leak the labels", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
