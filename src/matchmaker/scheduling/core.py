@@ -217,3 +217,94 @@ def fair_greedy_assignment(inp: SolverInput) -> Assignment:
     for p in order:
         board.try_place(p)
     return sorted(board.placed.items())
+
+
+def repair_coverage(inp: SolverInput, assignment: Sequence[tuple[int, int]]) -> Assignment:
+    """Give uncovered active participants a meeting by giving up the cheapest other meetings.
+
+    For each participant without a meeting, try every pair and common slot; a meeting that blocks
+    it (the partner busy in that slot, the partner at its maximum, or no free table) is removed if
+    it is neither fixed nor a must-meet and its removal leaves nobody else without a meeting. The
+    cheapest such move (score lost minus score gained) is made. Turns the score-greedy schedule into
+    a fair one at little cost.
+    """
+    placed = dict(assignment)
+    fixed = {p for p, _s in inp.fixed}
+    count = [0] * inp.n_participants
+    at: dict[tuple[int, int], int] = {}
+    in_slot: list[set[int]] = [set() for _ in range(inp.n_slots)]
+    mine: list[set[int]] = [set() for _ in range(inp.n_participants)]
+
+    def add(p: int, s: int) -> None:
+        placed[p] = s
+        in_slot[s].add(p)
+        for k in inp.pairs[p]:
+            count[k] += 1
+            at[(k, s)] = p
+            mine[k].add(p)
+
+    def remove(p: int) -> None:
+        s = placed.pop(p)
+        in_slot[s].discard(p)
+        for k in inp.pairs[p]:
+            count[k] -= 1
+            del at[(k, s)]
+            mine[k].discard(p)
+
+    for p, s in list(placed.items()):
+        del placed[p]
+        add(p, s)
+    by_person: list[list[int]] = [[] for _ in range(inp.n_participants)]
+    for p, (i, j) in enumerate(inp.pairs):
+        if inp.common_slots(p):
+            by_person[i].append(p)
+            by_person[j].append(p)
+
+    def removable(q: int, keep: int) -> bool:
+        if q in fixed or inp.must[q]:
+            return False
+        return all(k == keep or count[k] > 1 for k in inp.pairs[q])
+
+    active = inp.active()
+    for k in sorted(range(inp.n_participants), key=lambda k: (len(by_person[k]), k)):
+        if count[k] or not active[k] or inp.capacity[k] == 0:
+            continue
+        best: tuple[int, int, int, set[int]] | None = None
+        for p in by_person[k]:
+            if p in placed:
+                continue
+            j = inp.pairs[p][0] + inp.pairs[p][1] - k
+            if inp.capacity[j] == 0:
+                continue
+            for s in inp.common_slots(p):
+                if (k, s) in at:
+                    continue
+                victims: set[int] = set()
+                if (j, s) in at:
+                    victims.add(at[(j, s)])
+                if count[j] - len(victims) >= inp.capacity[j]:
+                    options = [q for q in mine[j] if q not in victims and removable(q, j)]
+                    if not options:
+                        continue
+                    victims.add(min(options, key=lambda q: inp.weights[q]))
+                if len(in_slot[s] - victims) >= inp.tables:
+                    options = [q for q in in_slot[s] - victims if removable(q, -1)]
+                    if not options:
+                        continue
+                    victims.add(min(options, key=lambda q: inp.weights[q]))
+                if not all(removable(q, j) or (q in in_slot[s] and removable(q, -1)) for q in victims):
+                    continue
+                cost = sum(inp.weights[q] for q in victims) - inp.weights[p]
+                if best is None or cost < best[0]:
+                    best = (cost, p, s, victims)
+        if best is not None:
+            _cost, p, s, victims = best
+            for q in victims:
+                remove(q)
+            add(p, s)
+    board = _Board(inp)
+    for p, s in placed.items():
+        board.place(p, s)
+    for p in _priority_order(inp):
+        board.try_place(p)
+    return sorted(board.placed.items())

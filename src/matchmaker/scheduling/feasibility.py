@@ -30,16 +30,23 @@ class FeasibilityReport:
     """Problems found before solving.
 
     ``impossible`` maps must-meet pairs that can never be held to the reason; ``reasons`` holds
-    every problem as a sentence, including those about several pairs at once.
+    every problem as a sentence, including those about several pairs at once. ``fatal`` problems
+    (published meetings that break a participant's maximum) make any schedule impossible.
     """
 
     impossible: dict[Pair, str] = field(default_factory=dict)
     reasons: list[str] = field(default_factory=list)
+    fatal: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         """True when no problem was found."""
         return not self.reasons
+
+    def raise_if_fatal(self) -> None:
+        """Raise :class:`InfeasibleScheduleError` when no schedule at all is possible."""
+        if self.fatal:
+            raise InfeasibleScheduleError("the schedule is infeasible: " + " ".join(self.fatal), self.fatal)
 
     def raise_if_any(self) -> None:
         """Raise :class:`InfeasibleScheduleError` listing every problem, if there is one."""
@@ -101,6 +108,14 @@ def check_must_meet(problem: SchedulingProblem, *, keep_locked: bool = True) -> 
         for pid in (m.a, m.b):
             locked_count[pid] += 1
             locked_slots[pid].add(m.slot)
+    for pid, n in sorted(locked_count.items()):
+        if n > cap[pid]:
+            reason = (
+                f"{pid} has {n} published meetings but may have only {cap[pid]} (max_meetings or available"
+                " slots) — raise max_meetings, restore its availability, or re-plan without keeping them."
+            )
+            report.fatal.append(reason)
+            report.reasons.append(reason)
     for pid, keys in sorted(per_person.items()):
         participant = problem.participant(pid)
         total = len(keys) + locked_count[pid]

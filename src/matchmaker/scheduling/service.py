@@ -28,6 +28,7 @@ from matchmaker.scheduling.core import (
     assign_tables,
     fair_greedy_assignment,
     greedy_assignment,
+    repair_coverage,
     verify_assignment,
 )
 from matchmaker.scheduling.encode import DEFAULT_MAX_VARIABLES, Encoded, ScoreLookup, encode
@@ -83,10 +84,12 @@ def solve_problem(
         max_variables: above this model size candidate pairs are pruned to each participant's best.
 
     Raises:
-        InfeasibleScheduleError: must-meets cannot all be held (strict mode); reasons say what to relax.
+        InfeasibleScheduleError: must-meets cannot all be held (strict mode), or kept published
+            meetings exceed a participant's maximum; the reasons say what to relax.
     """
     started = time.perf_counter()
     report = check_must_meet(problem, keep_locked=keep_locked)
+    report.raise_if_fatal()
     if strict_must_meet:
         report.raise_if_any()
     enc = encode(
@@ -102,9 +105,10 @@ def solve_problem(
         hint = _previous_first(enc)
     else:
         staged = selection_hint(inp, time_limit=min(5.0, 0.1 * time_limit), workers=workers, seed=seed)
+        repaired = repair_coverage(inp, greedy_assignment(inp))
         weights = ObjectiveWeights.for_input(inp)
-        better = objective_value(inp, staged, weights) > objective_value(inp, fallback, weights)
-        hint = staged if better and not verify_assignment(inp, staged) else fallback
+        starts = [a for a in (staged, repaired) if not verify_assignment(inp, a)] + [fallback]
+        hint = max(starts, key=lambda a: objective_value(inp, a, weights))
     budget = max(1.0, time_limit - (time.perf_counter() - started))
     out = solve_cpsat(inp, time_limit=budget, workers=workers, seed=seed, must_hard=report.ok, hint=hint)
     if not out.found and out.must_hard and any(inp.must):

@@ -104,3 +104,14 @@ def test_assign_tables_keeps_fixed_and_preferred() -> None:
     inp = _inp(tables=3)
     seated = assign_tables(inp, [(1, 0), (2, 0)], fixed_tables={(2, 0): 1}, preferred_tables={(1, 0): 3})
     assert sorted(seated) == [(1, 0, 3), (2, 0, 1)]
+
+
+def test_repair_coverage_gives_everyone_a_meeting_at_little_cost() -> None:
+    from matchmaker.scheduling.core import repair_coverage
+
+    # two slots, one table: greedy gives c1 both meetings and leaves c2 out
+    inp = _inp(n_slots=2, tables=1, available=[ALL2] * 4, capacity=[2, 2, 2, 2])
+    assert greedy_assignment(inp) == [(0, 0), (1, 1)]
+    repaired = repair_coverage(inp, greedy_assignment(inp))
+    assert sorted(repaired) == [(1, 1), (2, 0)]
+    assert not verify_assignment(inp, repaired)

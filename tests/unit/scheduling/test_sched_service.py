@@ -163,6 +163,18 @@ def test_locked_meeting_of_a_withdrawn_participant_is_cancelled(problem_dict: di
     assert "no longer takes part" in result.stats.dropped_locked[0]
 
 
+def test_published_meetings_over_a_new_maximum_are_reported(problem_dict: dict[str, Any]) -> None:
+    problem_dict["locked"] = [
+        {"slot": "s1", "table": 1, "a": "c1", "b": "p1"},
+        {"slot": "s2", "table": 1, "a": "c1", "b": "p2"},
+    ]
+    problem_dict["participants"][0]["max_meetings"] = 1
+    with pytest.raises(InfeasibleScheduleError, match="c1 has 2 published meetings"):
+        _solve(problem_dict, strict_must_meet=False)
+    result = _solve(problem_dict, keep_locked=False)
+    assert sum(1 for m in result.meetings if "c1" in (m.a, m.b)) == 1
+
+
 def test_replan_without_keeping_locked_may_move(problem_dict: dict[str, Any]) -> None:
     problem_dict["locked"] = [{"slot": "s1", "table": 2, "a": "c1", "b": "p1"}]
     problem_dict["participants"][0]["available"] = ["s1", "s2"]
