@@ -224,9 +224,9 @@ def repair_coverage(inp: SolverInput, assignment: Sequence[tuple[int, int]]) -> 
 
     For each participant without a meeting, try every pair and common slot; a meeting that blocks
     it (the partner busy in that slot, the partner at its maximum, or no free table) is removed if
-    it is neither fixed nor a must-meet and its removal leaves nobody else without a meeting. The
-    cheapest such move (score lost minus score gained) is made. Turns the score-greedy schedule into
-    a fair one at little cost.
+    it is neither fixed, a must-meet nor an accepted request, and its removal leaves nobody else
+    without a meeting. The cheapest such move (score lost minus score gained) is made. Turns the
+    score-greedy schedule into a fair one at little cost.
     """
     placed = dict(assignment)
     fixed = {p for p, _s in inp.fixed}
@@ -261,7 +261,7 @@ def repair_coverage(inp: SolverInput, assignment: Sequence[tuple[int, int]]) -> 
             by_person[j].append(p)
 
     def removable(q: int, keep: int) -> bool:
-        if q in fixed or inp.must[q]:
+        if q in fixed or inp.must[q] or inp.accepted[q]:
             return False
         return all(k == keep or count[k] > 1 for k in inp.pairs[q])
 
