@@ -24,7 +24,9 @@ K = 10
 
 
 def jsonl(name: str) -> list[dict]:
-    return [json.loads(x) for x in (ROOT / "demo" / name).read_text(encoding="utf-8").splitlines() if x.strip()]
+    return [
+        json.loads(x) for x in (ROOT / "demo" / name).read_text(encoding="utf-8").splitlines() if x.strip()
+    ]
 
 
 def labels(kind: str) -> dict[str, dict[str, int]]:
@@ -45,12 +47,16 @@ def ndcg_at_k(ranked: list[str], rel: dict[str, int], k: int = K) -> float:
 def main() -> int:
     cities = {c["id"]: c["summary"] for c in jsonl("cities.jsonl")}
     providers = {
-        p["id"]: " ".join([p["description"]] + [f"{s['title']} {s.get('description', '')}" for s in p.get("solutions", [])])
+        p["id"]: " ".join(
+            [p["description"]] + [f"{s['title']} {s.get('description', '')}" for s in p.get("solutions", [])]
+        )
         for p in jsonl("providers.jsonl")
     }
     cases = {k["id"]: f"{k['title']} {k['text']}" for k in jsonl("cases.jsonl")}
     queries = dict(
-        line.split("\t", 1) for line in (ROOT / "eval" / "queries.tsv").read_text(encoding="utf-8").splitlines() if line
+        line.split("\t", 1)
+        for line in (ROOT / "eval" / "queries.tsv").read_text(encoding="utf-8").splitlines()
+        if line
     )
 
     vec = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1, strip_accents=None)

@@ -22,11 +22,46 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import grade  # noqa: E402  (sibling module)
 
 MIN = {"cities": 40, "providers": 80, "cases": 50, "countries": 12, "queries": 20}
-PROGRAMME_COUNTRIES = {"AL", "XK", "BA", "ME", "MK", "RS", "GE", "AM", "AZ", "KZ", "KG", "UZ", "TJ", "TM", "MN",
-                       "MA", "DZ", "TN", "LY", "EG", "JO", "LB", "IQ", "PS", "SY", "TR"}
+PROGRAMME_COUNTRIES = {
+    "AL",
+    "XK",
+    "BA",
+    "ME",
+    "MK",
+    "RS",
+    "GE",
+    "AM",
+    "AZ",
+    "KZ",
+    "KG",
+    "UZ",
+    "TJ",
+    "TM",
+    "MN",
+    "MA",
+    "DZ",
+    "TN",
+    "LY",
+    "EG",
+    "JO",
+    "LB",
+    "IQ",
+    "PS",
+    "SY",
+    "TR",
+}
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 OPTIONAL = {
-    "cities": ["kind", "population", "language", "priorities", "challenges", "programme_level", "maturity", "focal_point"],
+    "cities": [
+        "kind",
+        "population",
+        "language",
+        "priorities",
+        "challenges",
+        "programme_level",
+        "maturity",
+        "focal_point",
+    ],
     "providers": ["kind", "languages", "regions_served", "solutions", "website"],
     "cases": ["year", "domains", "obstacles", "stages", "funding", "outcomes", "providers", "source_url"],
 }
@@ -148,8 +183,8 @@ def check_design(data: dict[str, list[dict[str, Any]]]) -> None:
         "providers": grade.load("providers.json")["providers"],
         "cases": grade.load("cases.json")["cases"],
     }
-    for kind in design:
-        d_ids = {r["id"] for r in design[kind]}
+    for kind, rows in design.items():
+        d_ids = {r["id"] for r in rows}
         c_ids = {r["id"] for r in data[kind]}
         for i in sorted(d_ids - c_ids):
             fail(f"design/{kind}.json: {i} has no record in demo/{kind}.jsonl")
@@ -245,8 +280,11 @@ def main() -> int:
         return 1
     cities = data["cities"]
     non_en = sum(summary_language(c) != "en" for c in cities)
-    print(f"cities={len(cities)} countries={len({c['country'] for c in cities})} non-English summaries={non_en} "
-          f"providers={len(data['providers'])} cases={len(data['cases'])}")
+    print(
+        f"cities={len(cities)} countries={len({c['country'] for c in cities})} "
+        f"non-English summaries={non_en} "
+        f"providers={len(data['providers'])} cases={len(data['cases'])}"
+    )
     print("labels: " + " ".join(f"{k}={v}" for k, v in counts.items()))
     print("OK")
     return 0

@@ -48,7 +48,7 @@ def region_group(country: str) -> str:
 
 def serves(regions: list[str], country: str) -> bool:
     for r in regions:
-        if r == "global" or r == country:
+        if r in ("global", country):
             return True
         members = REGIONS.get(r)
         if isinstance(members, list) and country in members:
@@ -158,7 +158,9 @@ def compute() -> dict[str, list[tuple[str, str, int]]]:
     providers = load("providers.json")["providers"]
     cases = load("cases.json")["cases"]
     queries = load("queries.json")["queries"]
-    out: dict[str, list[tuple[str, str, int]]] = {k: [] for k in ("city_provider", "city_city", "city_case", "text_case")}
+    out: dict[str, list[tuple[str, str, int]]] = {
+        k: [] for k in ("city_provider", "city_city", "city_case", "text_case")
+    }
     for c in cities:
         for p in providers:
             g = grade_city_provider(c, p)
@@ -193,8 +195,10 @@ def main(argv: list[str]) -> int:
     if "--stats" in argv:
         for kind, rows in labels.items():
             counts = Counter(g for _, _, g in rows)
-            print(f"{kind:14s} pairs={len(rows):5d} queries={len({q for q, _, _ in rows}):3d} "
-                  + " ".join(f"g{g}={counts[g]}" for g in (3, 2, 1)))
+            print(
+                f"{kind:14s} pairs={len(rows):5d} queries={len({q for q, _, _ in rows}):3d} "
+                + " ".join(f"g{g}={counts[g]}" for g in (3, 2, 1))
+            )
     return 0
 
 

@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _check_database_url(self) -> Settings:
         url = self.database_url
-        if url is not None and not (url.startswith("sqlite") or url.startswith("postgresql")):
+        if url is not None and not url.startswith(("sqlite", "postgresql")):
             msg = f"MATCHMAKER_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL, got {url!r}"
             raise ValueError(msg)
         return self

@@ -204,6 +204,16 @@ _encoders: dict[str, Encoder] = {}
 _encoders_lock = threading.Lock()
 
 
+def _hashing_encoder(name: str) -> Encoder | None:
+    """The dependency-free hashing encoder for names ``hashing-<dimension>`` (tests and dry runs)."""
+    prefix, _, dim = name.partition("-")
+    if prefix != "hashing" or not dim.isdigit():
+        return None
+    from matchmaker.embeddings.fake import HashingEncoder
+
+    return HashingEncoder(dimension=int(dim))
+
+
 def load_encoder(settings: Settings) -> Encoder:
     """The encoder for ``settings.model_name``, loaded once per process and model name.
 
@@ -211,6 +221,8 @@ def load_encoder(settings: Settings) -> Encoder:
     """
     with _encoders_lock:
         encoder = _encoders.get(settings.model_name)
+        if encoder is None:
+            encoder = _hashing_encoder(settings.model_name)
         if encoder is None:
             configure_threads(settings.torch_threads)
             encoder = SentenceTransformerEncoder(settings.model_name)

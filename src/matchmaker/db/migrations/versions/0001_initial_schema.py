@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
 from alembic import op
-
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -26,11 +25,11 @@ def upgrade() -> None:
     op.create_table(
         "api_user",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("role", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
-        sa.Column("subject_id", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
-        sa.Column("label", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
-        sa.Column("token_hash", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("role", sa.String(length=20), nullable=False),
+        sa.Column("subject_id", sa.String(length=128), nullable=True),
+        sa.Column("label", sa.String(length=200), nullable=True),
+        sa.Column("token_hash", sa.String(length=128), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("revoked", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
@@ -39,9 +38,9 @@ def upgrade() -> None:
 
     op.create_table(
         "case_study",
-        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-        sa.Column("city", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-        sa.Column("country", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+        sa.Column("title", sa.String(length=300), nullable=False),
+        sa.Column("city", sa.String(length=300), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("year", sa.Integer(), nullable=True),
         sa.Column("domains", sa.JSON(), nullable=False),
@@ -50,11 +49,11 @@ def upgrade() -> None:
         sa.Column("funding", sa.Text(), nullable=True),
         sa.Column("outcomes", sa.JSON(), nullable=False),
         sa.Column("providers", sa.JSON(), nullable=False),
-        sa.Column("source_url", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+        sa.Column("source_url", sa.String(length=1000), nullable=True),
+        sa.Column("id", sa.String(length=128), nullable=False),
         sa.Column("extra", sa.JSON(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("case_study", schema=None) as batch_op:
@@ -63,20 +62,20 @@ def upgrade() -> None:
 
     op.create_table(
         "city",
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-        sa.Column("country", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
         sa.Column("summary", sa.Text(), nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=True),
         sa.Column("population", sa.Integer(), nullable=True),
-        sa.Column("language", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=True),
+        sa.Column("language", sa.String(length=2), nullable=True),
         sa.Column("priorities", sa.JSON(), nullable=False),
         sa.Column("challenges", sa.JSON(), nullable=False),
         sa.Column("programme_level", sa.Integer(), nullable=True),
         sa.Column("maturity", sa.JSON(), nullable=True),
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+        sa.Column("id", sa.String(length=128), nullable=False),
         sa.Column("extra", sa.JSON(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("city", schema=None) as batch_op:
@@ -86,9 +85,9 @@ def upgrade() -> None:
     op.create_table(
         "ingest_run",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("started_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("finished_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
-        sa.Column("source", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("started_at", UTCDateTime(), nullable=False),
+        sa.Column("finished_at", UTCDateTime(), nullable=True),
+        sa.Column("source", sa.String(length=40), nullable=False),
         sa.Column("files", sa.JSON(), nullable=False),
         sa.Column("accepted", sa.Integer(), nullable=False),
         sa.Column("rejected", sa.Integer(), nullable=False),
@@ -97,17 +96,17 @@ def upgrade() -> None:
     )
     op.create_table(
         "provider",
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-        sa.Column("country", sqlmodel.sql.sqltypes.AutoString(length=2), nullable=False),
+        sa.Column("name", sa.String(length=300), nullable=False),
+        sa.Column("country", sa.String(length=2), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("kind", sa.String(length=40), nullable=True),
         sa.Column("languages", sa.JSON(), nullable=False),
         sa.Column("regions_served", sa.JSON(), nullable=False),
-        sa.Column("website", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
-        sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
+        sa.Column("website", sa.String(length=500), nullable=True),
+        sa.Column("id", sa.String(length=128), nullable=False),
         sa.Column("extra", sa.JSON(), nullable=False),
-        sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
-        sa.Column("updated_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("provider", schema=None) as batch_op:
@@ -117,15 +116,15 @@ def upgrade() -> None:
     op.create_table(
         "focal_point",
         sa.Column("city_id", sa.String(length=128), nullable=False),
-        sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
-        sa.Column("email", sqlmodel.sql.sqltypes.AutoString(length=320), nullable=True),
-        sa.Column("phone", sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+        sa.Column("name", sa.String(length=300), nullable=True),
+        sa.Column("email", sa.String(length=320), nullable=True),
+        sa.Column("phone", sa.String(length=60), nullable=True),
         sa.ForeignKeyConstraint(["city_id"], ["city.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("city_id"),
     )
     op.create_table(
         "solution",
-        sa.Column("title", sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
+        sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("domains", sa.JSON(), nullable=False),
         sa.Column("deployed_in", sa.JSON(), nullable=False),

@@ -1,0 +1,171 @@
+"""Commands over the corpus: ``ingest``, ``list`` and ``show``."""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from matchmaker.cli.app import app
+from matchmaker.cli.output import configure_logging, emit_json, handled, load_settings, stderr, stdout
+from matchmaker.db.repository import Kind
+from matchmaker.services import corpus as corpus_service
+from matchmaker.services import records as records_service
+from matchmaker.services.indexing_hook import refresh_after_ingest
+
+
+class PluralKind(StrEnum):
+    """Record kinds as ``list`` takes them."""
+
+    cities = "cities"
+    providers = "providers"
+    cases = "cases"
+
+
+class SingularKind(StrEnum):
+    """Record kinds as ``show`` takes them."""
+
+    city = "city"
+    provider = "provider"
+    case = "case"
+
+
+_PLURAL_TO_KIND: dict[PluralKind, Kind] = {
+    PluralKind.cities: "city",
+    PluralKind.providers: "provider",
+    PluralKind.cases: "case",
+}
+
+
+@app.command()
+@handled
+def ingest(
+    paths: Annotated[
+        list[Path], typer.Argument(help="Corpus files or folders (cities/providers/cases .jsonl or .csv).")
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
+    no_index: Annotated[
+        bool, typer.Option("--no-index", help="Store the records but leave the indexes as they are.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Validate and store corpus records; report every rejected record as file:line: reason."""
+    configure_logging(verbose)
+    settings = load_settings()
+    hook = None if no_index else refresh_after_ingest
+    show_bar = sys.stderr.isatty() and not as_json
+    if show_bar:
+        files = corpus_service.discover_files(paths)
+        total = sum(corpus_service.count_lines(p) for p in files)
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=stderr,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("ingesting", total=total or None)
+            last: dict[str, int] = {}
+
+            def advance(name: str, done: int) -> None:
+                bar.update(task, advance=done - last.get(name, 0), description=f"ingesting {name}")
+                last[name] = done
+
+            report = corpus_service.ingest_paths(settings, paths, progress=advance, refresh_index=hook)
+    else:
+        report = corpus_service.ingest_paths(settings, paths, refresh_index=hook)
+
+    if as_json:
+        emit_json(
+            {
+                "accepted": report.accepted,
+                "rejected": report.rejections,
+                "warnings": report.warnings,
+                "files": [
+                    {
+                        "path": f.path,
+                        "kind": f.kind,
+                        "accepted": f.accepted,
+                        "created": f.created,
+                        "updated": f.updated,
+                        "rejected": len(f.rejected),
+                        "unreadable": f.unreadable,
+                    }
+                    for f in report.files
+                ],
+                "index": report.index,
+            }
+        )
+    else:
+        for line in report.rejections:
+            stderr.print(line, markup=False)
+        for warning in report.warnings:
+            stderr.print(f"warning: {warning}", markup=False)
+        for f in report.files:
+            if f.unreadable is None:
+                stdout.print(
+                    f"{f.path}: {f.accepted} accepted ({f.created} new, {f.updated} updated), "
+                    f"{len(f.rejected)} rejected",
+                    markup=False,
+                )
+        stdout.print(f"{report.accepted} records stored, {len(report.rejections)} rejected", markup=False)
+    raise typer.Exit(report.exit_code)
+
+
+@app.command("list")
+@handled
+def list_records(
+    kind: Annotated[PluralKind, typer.Argument(help="What to list.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """List stored records (public fields only)."""
+    configure_logging()
+    settings = load_settings()
+    records = records_service.list_records(settings, _PLURAL_TO_KIND[kind])
+    if as_json:
+        for record in records:
+            emit_json(record.model_dump(mode="json"))
+        return
+    table = Table("id", "name", "country")
+    for record in records:
+        name = getattr(record, "name", None) or getattr(record, "title", "")
+        table.add_row(record.id, name, record.country)
+    stdout.print(table)
+    stdout.print(f"{len(records)} {kind.value}", markup=False)
+
+
+@app.command()
+@handled
+def show(
+    kind: Annotated[SingularKind, typer.Argument(help="What to show.")],
+    query: Annotated[str, typer.Argument(help="An id or a name (resolved fuzzily).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    confidential: Annotated[
+        bool, typer.Option("--confidential", help="Include staff-only fields such as the focal point.")
+    ] = False,
+) -> None:
+    """Show one record."""
+    configure_logging()
+    settings = load_settings()
+    record_kind: Kind = kind.value  # type: ignore[assignment]
+    record_id = records_service.resolve_id(settings, record_kind, query)
+    record = (
+        records_service.get_city_confidential(settings, record_id)
+        if confidential and record_kind == "city"
+        else records_service.get_record(settings, record_kind, record_id)
+    )
+    data = record.model_dump(mode="json")
+    if as_json:
+        emit_json(data)
+        return
+    for key, value in data.items():
+        if value in (None, [], {}, ""):
+            continue
+        stdout.print(f"[bold]{key}[/bold]: ", end="")
+        stdout.print(value if isinstance(value, str) else repr(value), markup=False)

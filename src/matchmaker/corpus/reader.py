@@ -1,0 +1,241 @@
+"""Reading corpus files (JSON Lines or CSV) into raw records, line by line, without trusting them.
+
+A file yields :class:`RawLine` items: either a parsed ``dict`` or the one-line reason why that line could
+not be parsed. Problems that make the whole file unreadable (unknown kind, not UTF-8, a JSON array, a CSV
+without its required columns, an empty file) raise :class:`UnreadableFileError`.
+
+Lines are read with a bounded buffer, so a 50 MB line is rejected without being held in memory whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from matchmaker.db.repository import Kind
+from matchmaker.errors import InvalidInputError
+
+logger = logging.getLogger(__name__)
+
+FILE_KINDS: dict[str, Kind] = {"cities": "city", "providers": "provider", "cases": "case"}
+SUFFIXES = (".jsonl", ".csv")
+
+REQUIRED: dict[Kind, tuple[str, ...]] = {
+    "city": ("id", "name", "country", "summary"),
+    "provider": ("id", "name", "country", "description"),
+    "case": ("id", "title", "city", "country", "text"),
+}
+#: Fields that hold lists; in CSV they are separated by ``;``.
+LIST_FIELDS: dict[Kind, frozenset[str]] = {
+    "city": frozenset({"priorities", "challenges"}),
+    "provider": frozenset({"languages", "regions_served"}),
+    "case": frozenset({"domains", "obstacles", "stages", "outcomes", "providers"}),
+}
+INT_FIELDS = frozenset({"population", "programme_level", "year"})
+
+
+class UnreadableFileError(InvalidInputError):
+    """The whole file cannot be read as a corpus file."""
+
+
+@dataclass(frozen=True, slots=True)
+class RawLine:
+    """One line of a corpus file: a parsed record or the reason it could not be parsed."""
+
+    line: int
+    record: dict[str, Any] | None
+    error: str | None = None
+
+
+def kind_of(path: Path) -> Kind:
+    """The record kind named by a corpus file name (``cities.jsonl``, ``providers.csv``...)."""
+    stem = path.name.lower()
+    for suffix in SUFFIXES:
+        if stem.endswith(suffix):
+            base = stem[: -len(suffix)]
+            if base in FILE_KINDS:
+                return FILE_KINDS[base]
+    names = ", ".join(f"{k}{s}" for k in FILE_KINDS for s in SUFFIXES)
+    raise UnreadableFileError(f"cannot tell the record kind from the file name; name it one of: {names}")
+
+
+def discover(paths: list[Path]) -> list[Path]:
+    """Expand folders into the corpus files they hold (cities, then providers, then cases)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            inner = [p for p in sorted(path.rglob("*")) if p.is_file() and _is_corpus_name(p)]
+            found.extend(inner)
+        else:
+            found.append(path)
+    order = {"city": 0, "provider": 1, "case": 2}
+    return sorted(found, key=lambda p: (order.get(_kind_or_none(p) or "", 3), str(p)))
+
+
+def _is_corpus_name(path: Path) -> bool:
+    return _kind_or_none(path) is not None
+
+
+def _kind_or_none(path: Path) -> Kind | None:
+    try:
+        return kind_of(path)
+    except UnreadableFileError:
+        return None
+
+
+def _bounded_lines(stream: BinaryIO, max_bytes: int) -> Iterator[tuple[int, bytes | None]]:
+    """Yield (line number, bytes) pairs; ``None`` for a line longer than ``max_bytes``."""
+    number = 0
+    while True:
+        chunk = stream.readline(max_bytes + 1)
+        if not chunk:
+            return
+        number += 1
+        if len(chunk) > max_bytes and not chunk.endswith(b"\n"):
+            # Skip the rest of the oversized line without keeping it.
+            while True:
+                rest = stream.readline(1 << 20)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield number, None
+            continue
+        yield number, chunk
+
+
+def _check_encoding_head(head: bytes) -> None:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UnreadableFileError("file is not UTF-8 (it looks like UTF-16); save it as UTF-8")
+    if b"\x00" in head[:4096]:
+        raise UnreadableFileError("file is not UTF-8 text (it contains NUL bytes)")
+
+
+def _decode(raw: bytes) -> str:
+    text = raw.decode("utf-8")
+    return text.removeprefix("\ufeff")
+
+
+def _utf8_reason(exc: UnicodeDecodeError) -> str:
+    return f"line is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at column {exc.start + 1})"
+
+
+def read_jsonl(path: Path, max_line_bytes: int) -> Iterator[RawLine]:
+    """Parse a JSON Lines file; each line is one JSON object."""
+    with path.open("rb") as stream:
+        head = stream.read(8192)
+        _check_encoding_head(head)
+        if not head.strip():
+            raise UnreadableFileError("file is empty")
+        if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[") and b"\n" in head.strip():
+            raise UnreadableFileError(
+                "file holds a JSON array; JSON Lines needs one object per line (convert with: jq -c '.[]')"
+            )
+        stream.seek(0)
+        for number, raw in _bounded_lines(stream, max_line_bytes):
+            if raw is None:
+                yield RawLine(number, None, f"line is longer than {max_line_bytes} bytes")
+                continue
+            try:
+                text = _decode(raw)
+            except UnicodeDecodeError as exc:
+                yield RawLine(number, None, _utf8_reason(exc))
+                continue
+            if not text.strip():
+                continue
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                yield RawLine(number, None, f"not valid JSON: {exc.msg} at column {exc.colno}")
+                continue
+            if not isinstance(value, dict):
+                kind = "array" if isinstance(value, list) else type(value).__name__
+                yield RawLine(number, None, f"expected a JSON object, found a JSON {kind}")
+                continue
+            yield RawLine(number, value)
+
+
+def _csv_cell(kind: Kind, key: str, value: str) -> Any:
+    text = value.strip()
+    if key in LIST_FIELDS[kind]:
+        return [part.strip() for part in text.split(";") if part.strip()]
+    if text.startswith(("[", "{")):
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError:
+            return text
+    if key in INT_FIELDS:
+        try:
+            return int(text.replace(" ", "").replace(",", ""))
+        except ValueError:
+            return text
+    return text
+
+
+def _csv_record(kind: Kind, row: dict[str, str]) -> dict[str, Any]:
+    record: dict[str, Any] = {}
+    nested: dict[str, dict[str, Any]] = {}
+    for key, value in row.items():
+        if key is None or value is None or not str(value).strip():
+            continue
+        name = key.strip()
+        if "." in name:  # focal_point.email and the like
+            outer, inner = name.split(".", 1)
+            nested.setdefault(outer, {})[inner] = value.strip()
+            continue
+        record[name] = _csv_cell(kind, name, value)
+    record.update(nested)
+    return record
+
+
+def read_csv(path: Path, kind: Kind, max_line_bytes: int) -> Iterator[RawLine]:
+    """Parse a CSV file with a header row; list fields are separated by ``;``."""
+    with path.open("rb") as stream:
+        head = stream.read(8192)
+        _check_encoding_head(head)
+        if not head.strip():
+            raise UnreadableFileError("file is empty")
+        stream.seek(0)
+        data = stream.read()
+    try:
+        text = _decode(data)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UnreadableFileError(f"file is not valid UTF-8 (first bad byte on line {line})") from exc
+    csv.field_size_limit(max_line_bytes)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [col for col in REQUIRED[kind] if col not in header]
+    if missing:
+        raise UnreadableFileError(f"CSV lacks required column(s): {', '.join(missing)}")
+    previous_end = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            yield RawLine(reader.line_num, None, f"CSV error: {exc}")
+            return
+        number = previous_end + 1
+        previous_end = reader.line_num
+        if None in row:
+            yield RawLine(number, None, "row has more cells than the header")
+            continue
+        yield RawLine(number, _csv_record(kind, row))
+
+
+def read_file(path: Path, max_line_bytes: int) -> tuple[Kind, Iterator[RawLine]]:
+    """The kind of a corpus file and an iterator over its lines."""
+    kind = kind_of(path)
+    if not path.exists():
+        raise UnreadableFileError("no such file")
+    if not path.is_file():
+        raise UnreadableFileError("not a regular file")
+    if path.suffix.lower() == ".csv":
+        return kind, read_csv(path, kind, max_line_bytes)
+    return kind, read_jsonl(path, max_line_bytes)

@@ -1,0 +1,75 @@
+"""Validating raw corpus records into the ``XCreate`` models, with one-line reasons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from matchmaker.corpus.reader import REQUIRED
+from matchmaker.db.models import CaseCreate, CityCreate, ProviderCreate
+from matchmaker.db.repository import Kind
+from matchmaker.errors import RecordRejectedError
+
+Record = CityCreate | ProviderCreate | CaseCreate
+
+MODELS: dict[Kind, type[CityCreate] | type[ProviderCreate] | type[CaseCreate]] = {
+    "city": CityCreate,
+    "provider": ProviderCreate,
+    "case": CaseCreate,
+}
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts.append(f"[{item}]")
+        else:
+            parts.append(("." if parts else "") + item)
+    return "".join(parts) or "record"
+
+
+def describe(exc: ValidationError) -> str:
+    """Turn a pydantic error into one readable line: ``field: reason; other: reason``."""
+    reasons: list[str] = []
+    for err in exc.errors(include_url=False, include_input=False):
+        message = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "missing":
+            message = "required field is missing"
+        reasons.append(f"{_field_path(tuple(err['loc']))}: {message}")
+    return "; ".join(reasons)
+
+
+def split_extra(kind: Kind, raw: dict[str, Any]) -> dict[str, Any]:
+    """Move unknown top-level fields into ``extra`` so they are kept, not rejected."""
+    model = MODELS[kind]
+    known = set(model.model_fields)
+    data: dict[str, Any] = {}
+    extra: dict[str, Any] = {}
+    given_extra = raw.get("extra")
+    if isinstance(given_extra, dict):
+        extra.update(given_extra)
+    for key, value in raw.items():
+        if key == "extra":
+            continue
+        if key in known:
+            data[key] = value
+        else:
+            extra[key] = value
+    data["extra"] = extra
+    return data
+
+
+def validate_record(kind: Kind, raw: dict[str, Any]) -> Record:
+    """Validate one raw record of a kind; raises :class:`RecordRejectedError` with a one-line reason."""
+    missing = [name for name in REQUIRED[kind] if raw.get(name) in (None, "")]
+    if missing:
+        raise RecordRejectedError(f"missing required field(s): {', '.join(missing)}")
+    for name in ("id", "name", "country", "title", "city"):
+        if name in raw and not isinstance(raw[name], str):
+            raise RecordRejectedError(f"{name}: must be a string, got {type(raw[name]).__name__}")
+    try:
+        return MODELS[kind].model_validate(split_extra(kind, raw))
+    except ValidationError as exc:
+        raise RecordRejectedError(describe(exc)) from exc

@@ -1,0 +1,216 @@
+"""Use case: ingest corpus files into the database and keep the indexes current.
+
+Every record is validated on its own. The valid records of one file are stored in one transaction, each
+under a savepoint, so that one bad record never costs the others. Re-ingesting an id updates it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from matchmaker.corpus.reader import UnreadableFileError, discover, read_file
+from matchmaker.corpus.validate import Record, validate_record
+from matchmaker.db import repository as repo
+from matchmaker.db.engine import create_db_engine, session_scope
+from matchmaker.db.models import CaseCreate, CityCreate, IngestRun, ProviderCreate
+from matchmaker.db.repository import Kind
+from matchmaker.errors import MatchmakerError, RecordRejectedError
+from matchmaker.matching.names import NameEntry, probable_duplicates
+from matchmaker.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+#: Called with (file name, records done in that file); used for progress bars.
+ProgressFn = Callable[[str, int], None]
+
+
+@dataclass
+class FileReport:
+    """What happened to one file."""
+
+    path: str
+    kind: Kind | None = None
+    accepted: int = 0
+    created: int = 0
+    updated: int = 0
+    rejected: list[str] = field(default_factory=list)
+    unreadable: str | None = None
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did, across every file."""
+
+    files: list[FileReport] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    index: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def accepted(self) -> int:
+        """Records stored."""
+        return sum(f.accepted for f in self.files)
+
+    @property
+    def rejections(self) -> list[str]:
+        """Every rejected record as ``file:line: reason``, and every unreadable file as ``file: reason``."""
+        out: list[str] = []
+        for f in self.files:
+            if f.unreadable:
+                out.append(f"{f.path}: {f.unreadable}")
+            out.extend(f.rejected)
+        return out
+
+    @property
+    def kinds(self) -> set[Kind]:
+        """The kinds that received records."""
+        return {f.kind for f in self.files if f.kind is not None and f.accepted}
+
+    @property
+    def exit_code(self) -> int:
+        """0 when every record was accepted, 2 when some were rejected, 1 when nothing could be read."""
+        read_anything = any(f.accepted or f.rejected for f in self.files)
+        if not read_anything:
+            return 1
+        return 2 if self.rejections else 0
+
+
+_UPSERT: dict[Kind, Callable[..., bool]] = {
+    "city": repo.upsert_city,
+    "provider": repo.upsert_provider,
+    "case": repo.upsert_case,
+}
+
+
+def _store(session: object, kind: Kind, record: Record) -> bool:
+    if kind == "city":
+        assert isinstance(record, CityCreate)
+    elif kind == "provider":
+        assert isinstance(record, ProviderCreate)
+    else:
+        assert isinstance(record, CaseCreate)
+    return _UPSERT[kind](session, record)
+
+
+def ingest_file(settings: Settings, path: Path, *, progress: ProgressFn | None = None) -> FileReport:
+    """Validate and store the records of one file; one transaction for the file."""
+    report = FileReport(path=str(path))
+    try:
+        kind, lines = read_file(path, settings.max_line_bytes)
+        report.kind = kind
+        valid: list[tuple[int, Record]] = []
+        seen: dict[str, int] = {}
+        for raw in lines:
+            if raw.record is None:
+                report.rejected.append(f"{path}:{raw.line}: {raw.error}")
+                continue
+            try:
+                record = validate_record(kind, raw.record)
+            except RecordRejectedError as exc:
+                report.rejected.append(f"{path}:{raw.line}: {exc.message}")
+                continue
+            if record.id in seen:
+                logger.warning(
+                    "%s:%d: id %r repeats line %d; the later line wins",
+                    path,
+                    raw.line,
+                    record.id,
+                    seen[record.id],
+                )
+                valid = [(n, r) for n, r in valid if r.id != record.id]
+            seen[record.id] = raw.line
+            valid.append((raw.line, record))
+    except UnreadableFileError as exc:
+        report.unreadable = exc.message
+        return report
+    except OSError as exc:
+        report.unreadable = f"cannot read file: {exc.strerror or exc}"
+        return report
+
+    engine = create_db_engine(settings)
+    with session_scope(engine) as session:
+        for done, (line, record) in enumerate(valid, start=1):
+            try:
+                with session.begin_nested():
+                    created = _store(session, kind, record)
+            except MatchmakerError as exc:
+                report.rejected.append(f"{path}:{line}: {exc.message}")
+                continue
+            report.accepted += 1
+            report.created += int(created)
+            report.updated += int(not created)
+            if progress is not None:
+                progress(path.name, done)
+    logger.info("Ingested %s: %d accepted, %d rejected", path, report.accepted, len(report.rejected))
+    return report
+
+
+def discover_files(paths: Sequence[Path]) -> list[Path]:
+    """The corpus files that ``ingest_paths`` would read for these paths."""
+    return discover(list(paths))
+
+
+def count_lines(path: Path) -> int:
+    """A cheap estimate of the records in a file, for progress bars."""
+    try:
+        with path.open("rb") as stream:
+            return sum(1 for _ in stream)
+    except OSError:
+        return 0
+
+
+def duplicate_warnings(settings: Settings, kinds: Sequence[Kind]) -> list[str]:
+    """Warnings about different ids whose names are near-identical in the same country."""
+    engine = create_db_engine(settings)
+    warnings: list[str] = []
+    with session_scope(engine) as session:
+        for kind in kinds:
+            if kind == "case":
+                continue
+            entries = [NameEntry(i, n, c) for i, n, c in repo.name_entries(session, kind)]
+            for left, right in probable_duplicates(entries):
+                warnings.append(
+                    f"probable duplicate {kind}: {left.id} ({left.name}) and "
+                    f"{right.id} ({right.name}) in {left.country}"
+                )
+    return warnings
+
+
+IndexHook = Callable[[Settings, set[Kind]], dict[str, object]]
+
+
+def ingest_paths(
+    settings: Settings,
+    paths: Sequence[Path],
+    *,
+    progress: ProgressFn | None = None,
+    refresh_index: IndexHook | None = None,
+    source: str = "cli",
+) -> IngestReport:
+    """Ingest files and folders, record the run, and bring the indexes up to date."""
+    report = IngestReport()
+    files = discover(list(paths))
+    if not files:
+        report.files.append(FileReport(path=", ".join(map(str, paths)), unreadable="no corpus files found"))
+    for path in files:
+        report.files.append(ingest_file(settings, path, progress=progress))
+    if report.accepted:
+        report.warnings.extend(duplicate_warnings(settings, sorted(report.kinds)))
+    if report.accepted and refresh_index is not None:
+        report.index = refresh_index(settings, report.kinds)
+    if any(f.kind for f in report.files):
+        engine = create_db_engine(settings)
+        with session_scope(engine) as session:
+            repo.record_ingest(
+                session,
+                IngestRun(
+                    source=source,
+                    files=[f.path for f in report.files],
+                    accepted=report.accepted,
+                    rejected=len(report.rejections),
+                    rejections=report.rejections[:1000],
+                ),
+            )
+    return report
