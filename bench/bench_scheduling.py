@@ -3,7 +3,7 @@
 Synthetic, seeded problems of 100, 300 and 500 participants with 12 to 24 slots (random scores,
 availability, maximums, requests and some must-meets). Prints one row per problem; never asserts.
 
-    .venv/bin/python bench/bench_schedule.py [--time-limit 50] [--workers 2] [--sizes 100,300,500]
+    .venv/bin/python bench/bench_scheduling.py [--time-limit 50] [--workers 2] [--sizes 100,300,500]
 """
 
 from __future__ import annotations
