@@ -91,10 +91,16 @@ def database_url(request: pytest.FixtureRequest, home: Path) -> str | None:
 
 @pytest.fixture
 def db_settings(home: Path, database_url: str | None, monkeypatch: pytest.MonkeyPatch) -> object:
-    """Settings for this test's home on SQLite and on PostgreSQL (parametrised)."""
+    """Settings for this test's home on SQLite and on PostgreSQL (parametrised).
+
+    The environment is set to match, so CLI commands run in-process see the same instance. The
+    hashing encoder stands in for the model: these tests are about storage, not retrieval quality.
+    """
     from matchmaker.embeddings.fake import HashingEncoder
     from matchmaker.settings import Settings
 
+    model = HashingEncoder(dimension=64).name
+    monkeypatch.setenv("MATCHMAKER_MODEL_NAME", model)
     if database_url:
         monkeypatch.setenv("MATCHMAKER_DATABASE_URL", database_url)
-    return Settings(home=home, database_url=database_url, model_name=HashingEncoder(dimension=64).name)
+    return Settings(home=home, database_url=database_url, model_name=model)

@@ -1,0 +1,152 @@
+"""``matchmaker ingest``, ``list`` and ``show`` end to end, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from matchmaker.cli import app
+from matchmaker.settings import Settings
+
+DEMO = Path(__file__).resolve().parents[3] / "corpora" / "demo"
+
+FOCAL = {"name": "Arta Hoxha", "email": "arta.hoxha@example.org", "phone": "+355 000 000"}
+KUKES = {
+    "id": "kukes",
+    "name": "Kukës",
+    "country": "AL",
+    "summary": "Kukës has frequent floods and no open data portal.",
+    "focal_point": FOCAL,
+    "festival": "Summer Day",
+}
+OSH = {"id": "osh", "name": "Ош", "country": "KG", "summary": "Street lighting is old; budget is tight."}
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+def write_jsonl(path: Path, lines: list[str]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def listed(kind: str) -> list[dict[str, Any]]:
+    result = run("list", kind, "--json")
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+def test_ingest_stores_valid_records_and_reports_each_rejected_one(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    path = write_jsonl(
+        tmp_path / "cities.jsonl",
+        [
+            json.dumps(KUKES, ensure_ascii=False),
+            '{"id": "bad id", "name": "X", "country": "AL", "summary": "s"}',
+            "{not json",
+            json.dumps(OSH, ensure_ascii=False),
+            '{"id": "nowhere", "name": "Nowhere", "country": "ZZ", "summary": "s"}',
+        ],
+    )
+    result = run("ingest", str(path))
+    assert result.exit_code == 2
+    errors = result.stderr.splitlines()
+    assert f"{path}:2: " in "\n".join(errors)
+    assert any(line.startswith(f"{path}:3: ") and "JSON" in line for line in errors)
+    assert any(line.startswith(f"{path}:5: ") and "country" in line for line in errors)
+    assert [c["id"] for c in listed("cities")] == ["kukes", "osh"]
+
+
+def test_reingest_updates_and_never_duplicates(tmp_path: Path, db_settings: Settings) -> None:
+    path = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(KUKES), json.dumps(OSH)])
+    assert run("ingest", str(path)).exit_code == 0
+    changed = KUKES | {"summary": "Kukës now wants smart water meters."}
+    write_jsonl(path, [json.dumps(changed), json.dumps(OSH)])
+    second = run("ingest", str(path), "--json")
+    assert second.exit_code == 0
+    report = json.loads(second.stdout.strip().splitlines()[-1])
+    assert report["files"][0]["created"] == 0
+    assert report["files"][0]["updated"] == 2
+    cities = listed("cities")
+    assert len(cities) == 2
+    assert next(c for c in cities if c["id"] == "kukes")["summary"].startswith("Kukës now wants")
+
+
+def test_unknown_fields_are_kept_and_focal_point_is_staff_only(tmp_path: Path, db_settings: Settings) -> None:
+    path = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(KUKES, ensure_ascii=False)])
+    assert run("ingest", str(path)).exit_code == 0
+    public = run("show", "city", "kukes", "--json")
+    assert public.exit_code == 0
+    assert "arta.hoxha" not in public.stdout
+    assert json.loads(public.stdout)["extra"] == {"festival": "Summer Day"}
+    assert all("arta.hoxha" not in json.dumps(c) for c in listed("cities"))
+    staff = run("show", "city", "Kukes", "--json", "--confidential")
+    assert json.loads(staff.stdout)["focal_point"]["email"] == FOCAL["email"]
+
+
+def test_unreadable_input_exits_1_and_loses_nothing(tmp_path: Path, db_settings: Settings) -> None:
+    good = write_jsonl(tmp_path / "ok" / "cities.jsonl", [json.dumps(KUKES), json.dumps(OSH)])
+    assert run("ingest", str(good)).exit_code == 0
+    empty = tmp_path / "empty" / "cities.jsonl"
+    empty.parent.mkdir()
+    empty.write_bytes(b"")
+    array = tmp_path / "array" / "cities.jsonl"
+    array.parent.mkdir()
+    array.write_text(json.dumps([KUKES, OSH], indent=2), encoding="utf-8")
+    utf16 = tmp_path / "utf16" / "cities.jsonl"
+    utf16.parent.mkdir()
+    utf16.write_bytes(json.dumps(KUKES).encode("utf-16"))
+    for path, reason in ((empty, "empty"), (array, "JSON array"), (utf16, "UTF-8")):
+        result = run("ingest", str(path))
+        assert result.exit_code == 1, result.output
+        assert reason in result.stderr
+        assert "\n" not in result.stderr.strip()
+    missing = run("ingest", str(tmp_path / "nothing-here"))
+    assert missing.exit_code == 1
+    assert {c["id"] for c in listed("cities")} == {"kukes", "osh"}
+
+
+def test_csv_with_missing_column_exits_1(tmp_path: Path, db_settings: Settings) -> None:
+    path = tmp_path / "providers.csv"
+    path.write_text("id,name,country\nacme,Acme,TR\n", encoding="utf-8")
+    result = run("ingest", str(path))
+    assert result.exit_code == 1
+    assert "description" in result.stderr
+
+
+def test_probable_duplicates_are_warned_about(tmp_path: Path, db_settings: Settings) -> None:
+    twin = KUKES | {"id": "kukes-municipality", "name": "Kukes Municipality"}
+    path = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(KUKES), json.dumps(twin)])
+    result = run("ingest", str(path))
+    assert result.exit_code == 0
+    assert "probable duplicate" in result.stderr
+    assert "kukes-municipality" in result.stderr
+
+
+def test_ambiguous_name_lists_candidates_and_fails(tmp_path: Path, db_settings: Settings) -> None:
+    rows = [
+        {"id": "novi-pazar", "name": "Novi Pazar", "country": "RS", "summary": "s"},
+        {"id": "novi-sad", "name": "Novi Sad", "country": "RS", "summary": "s"},
+    ]
+    path = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(r) for r in rows])
+    run("ingest", str(path))
+    result = run("show", "city", "Novi")
+    assert result.exit_code != 0
+    assert "novi-pazar" in result.stderr
+    assert "novi-sad" in result.stderr
+
+
+@pytest.mark.slow
+def test_demo_corpus_ingests_cleanly(db_settings: Settings) -> None:
+    result = run("ingest", str(DEMO), "--no-index")
+    assert result.exit_code == 0, result.stderr
+    assert len(listed("cities")) >= 40
+    assert len(listed("providers")) >= 80
+    assert len(listed("cases")) >= 50

@@ -1,0 +1,140 @@
+"""Reading and validating corpus files: every bad input gets a clear one-line reason."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from matchmaker.corpus.reader import UnreadableFileError, discover, read_file
+from matchmaker.corpus.validate import validate_record
+from matchmaker.errors import RecordRejectedError
+
+CITY = {"id": "kukes", "name": "Kukës", "country": "AL", "summary": "A mountain town with flooding."}
+
+
+def _jsonl(path: Path, *records: Any) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def _lines(path: Path, max_bytes: int = 1_000_000) -> list[Any]:
+    _kind, lines = read_file(path, max_bytes)
+    return list(lines)
+
+
+def test_jsonl_lines_are_numbered_and_parsed(tmp_path: Path) -> None:
+    path = _jsonl(tmp_path / "cities.jsonl", CITY, CITY | {"id": "osh", "name": "Ош", "country": "KG"})
+    lines = _lines(path)
+    assert [raw.line for raw in lines] == [1, 2]
+    assert lines[1].record["name"] == "Ош"
+
+
+def test_kind_comes_from_the_file_name(tmp_path: Path) -> None:
+    path = _jsonl(tmp_path / "towns.jsonl", CITY)
+    with pytest.raises(UnreadableFileError, match=r"cities\.jsonl"):
+        read_file(path, 1000)
+
+
+def test_empty_file_is_unreadable(tmp_path: Path) -> None:
+    path = tmp_path / "cities.jsonl"
+    path.write_bytes(b"")
+    with pytest.raises(UnreadableFileError, match="empty"):
+        _lines(path)
+
+
+def test_utf16_file_is_refused_with_the_reason(tmp_path: Path) -> None:
+    path = tmp_path / "cities.jsonl"
+    path.write_bytes(json.dumps(CITY).encode("utf-16"))
+    with pytest.raises(UnreadableFileError, match="UTF-8"):
+        _lines(path)
+
+
+def test_a_latin1_line_is_rejected_alone(tmp_path: Path) -> None:
+    path = tmp_path / "cities.jsonl"
+    good = json.dumps(CITY).encode() + b"\n"
+    bad = '{"id": "x", "name": "Kukës"}\n'.encode("latin-1")
+    path.write_bytes(good + bad + good.replace(b"kukes", b"korca"))
+    lines = _lines(path)
+    assert [r.line for r in lines if r.record] == [1, 3]
+    assert "not valid UTF-8" in (lines[1].error or "")
+
+
+def test_json_array_gets_a_conversion_hint(tmp_path: Path) -> None:
+    path = tmp_path / "cities.jsonl"
+    path.write_text(json.dumps([CITY, CITY], indent=1), encoding="utf-8")
+    with pytest.raises(UnreadableFileError, match="JSON array"):
+        _lines(path)
+
+
+def test_a_50_mb_line_is_rejected_without_losing_its_neighbours(tmp_path: Path) -> None:
+    path = tmp_path / "cities.jsonl"
+    huge = json.dumps(CITY | {"id": "huge", "summary": "x" * 50_000_000})
+    with path.open("w", encoding="utf-8") as out:
+        out.write(json.dumps(CITY) + "\n" + huge + "\n" + json.dumps(CITY | {"id": "after"}) + "\n")
+    lines = _lines(path)
+    assert [r.record["id"] for r in lines if r.record] == ["kukes", "after"]
+    assert lines[1].line == 2
+    assert "longer than" in (lines[1].error or "")
+
+
+def test_broken_json_line_says_where(tmp_path: Path) -> None:
+    path = tmp_path / "cities.jsonl"
+    path.write_text(json.dumps(CITY) + '\n{"id": "x",\n', encoding="utf-8")
+    lines = _lines(path)
+    assert lines[1].record is None
+    assert "not valid JSON" in (lines[1].error or "")
+
+
+def test_csv_lists_use_semicolons_and_nested_columns(tmp_path: Path) -> None:
+    path = tmp_path / "cities.csv"
+    path.write_text(
+        "id,name,country,summary,priorities,population,focal_point.email,website\n"
+        'kukes,Kukës,AL,"Flooding, no data",mobility; energy_buildings,"47,000",a@example.org,x\n',
+        encoding="utf-8",
+    )
+    (raw,) = _lines(path)
+    assert raw.record["priorities"] == ["mobility", "energy_buildings"]
+    assert raw.record["population"] == 47000
+    assert raw.record["focal_point"] == {"email": "a@example.org"}
+
+
+def test_csv_missing_required_column_names_it(tmp_path: Path) -> None:
+    path = tmp_path / "providers.csv"
+    path.write_text("id,name,country\nacme,Acme,TR\n", encoding="utf-8")
+    with pytest.raises(UnreadableFileError, match="description"):
+        _lines(path)
+
+
+def test_discover_orders_cities_providers_cases(tmp_path: Path) -> None:
+    for name in ("cases.jsonl", "providers.csv", "cities.jsonl", "notes.txt"):
+        (tmp_path / name).write_text("x", encoding="utf-8")
+    assert [p.name for p in discover([tmp_path])] == ["cities.jsonl", "providers.csv", "cases.jsonl"]
+
+
+@pytest.mark.parametrize(
+    ("record", "reason"),
+    [
+        ({"id": "has space", "name": "A", "country": "AL", "summary": "s"}, "id"),
+        ({"id": "a/b", "name": "A", "country": "AL", "summary": "s"}, "id"),
+        ({"id": "a", "name": "A", "country": "Albania", "summary": "s"}, "country"),
+        ({"id": "a", "name": "A", "country": "AL"}, "summary"),
+        ({"id": "a", "name": "A", "country": "AL", "summary": "s", "language": "xx"}, "language"),
+        ({"id": "a", "name": "A", "country": "AL", "summary": "s", "population": "many"}, "population"),
+        ({"id": "a", "name": "A", "country": "AL", "summary": "s" * 20_001}, "summary"),
+        ({"id": 7, "name": "A", "country": "AL", "summary": "s"}, "id"),
+    ],
+)
+def test_invalid_records_are_rejected_with_the_field_named(record: dict[str, Any], reason: str) -> None:
+    with pytest.raises(RecordRejectedError) as info:
+        validate_record("city", record)
+    assert reason in info.value.message
+    assert "\n" not in info.value.message
+
+
+def test_kosovo_and_unknown_fields_are_accepted() -> None:
+    record = validate_record("city", {**CITY, "country": "xk", "mayor_party": "independent"})
+    assert record.country == "XK"
+    assert record.extra == {"mayor_party": "independent"}

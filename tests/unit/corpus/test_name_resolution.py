@@ -1,0 +1,73 @@
+"""Names typed by people resolve to the right record, or the command says which candidates it found."""
+
+from __future__ import annotations
+
+import pytest
+
+from matchmaker.errors import AmbiguousNameError, NotFoundError
+from matchmaker.matching.names import NameEntry, normalize_name, probable_duplicates, resolve
+
+ENTRIES = [
+    NameEntry("kukes", "Kukës", "AL"),
+    NameEntry("istanbul", "İstanbul Büyükşehir Belediyesi", "TR"),
+    NameEntry("umraniye", "Ümraniye Belediyesi", "TR"),
+    NameEntry("bihac", "Grad Bihać", "BA"),
+    NameEntry("osh", "Ош", "KG"),
+    NameEntry("naryn", "Нарын", "KG"),
+    NameEntry("acme", "Acme Bilişim A.Ş.", "TR"),
+    NameEntry("trafika", "Trafika LLC", "GE"),
+    NameEntry("prishtina", "Municipality of Prishtina", "XK"),
+    NameEntry("nis", "Grad Niš City Hall", "RS"),
+    NameEntry("novi-1", "Novi Pazar Opština", "RS"),
+    NameEntry("novi-2", "Novi Sad Opština", "RS"),
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("kukes", "kukes"),
+        ("KUKES", "kukes"),
+        ("Kukes", "kukes"),
+        ("Istanbul", "istanbul"),
+        ("istanbul belediyesi", "istanbul"),
+        ("Umraniye", "umraniye"),
+        ("Bihac", "bihac"),
+        ("Osh", "osh"),
+        ("Naryn", "naryn"),
+        ("Acme Bilisim", "acme"),
+        ("Trafika Ltd", "trafika"),
+        ("Prishtina", "prishtina"),
+        ("Nis", "nis"),
+        ("Kukës Municipality", "kukes"),
+    ],
+)
+def test_names_resolve_across_case_diacritics_scripts_and_suffixes(query: str, expected: str) -> None:
+    assert resolve(query, ENTRIES) == expected
+
+
+def test_close_names_are_listed_instead_of_guessed() -> None:
+    with pytest.raises(AmbiguousNameError) as info:
+        resolve("Novi", ENTRIES, kind="city")
+    assert {cid for cid, _name in info.value.candidates} >= {"novi-1", "novi-2"}
+    assert "novi-1" in info.value.message
+
+
+def test_unknown_name_is_not_found() -> None:
+    with pytest.raises(NotFoundError):
+        resolve("Reykjavik", ENTRIES)
+
+
+def test_suffixes_and_scripts_normalise_away() -> None:
+    assert normalize_name("Acme Bilişim A.Ş.") == normalize_name("ACME Bilisim")
+    assert normalize_name("Ош") == "osh"
+
+
+def test_probable_duplicates_need_the_same_country() -> None:
+    entries = [
+        NameEntry("kukes", "Kukës", "AL"),
+        NameEntry("kukes-2", "Kukes Municipality", "AL"),
+        NameEntry("kukes-xk", "Kukes", "XK"),
+    ]
+    pairs = {(a.id, b.id) for a, b in probable_duplicates(entries)}
+    assert pairs == {("kukes", "kukes-2")}
