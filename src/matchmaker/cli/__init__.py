@@ -12,5 +12,7 @@ from matchmaker.cli.app import app, main
 from matchmaker.cli import corpus as _corpus  # noqa: F401  isort: skip
 from matchmaker.cli import index as _index  # noqa: F401  isort: skip
 from matchmaker.cli import schedule as _schedule  # noqa: F401  isort: skip
+from matchmaker.cli import serve as _serve  # noqa: F401  isort: skip
+from matchmaker.cli import users as _users  # noqa: F401  isort: skip
 
 __all__ = ["app", "main"]

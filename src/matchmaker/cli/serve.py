@@ -1,0 +1,63 @@
+"""``matchmaker serve`` and ``matchmaker openapi``: run the web server, export its OpenAPI document."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from matchmaker.cli.app import app
+from matchmaker.cli.output import handled, load_settings, stdout
+
+
+@app.command()
+@handled
+def serve(
+    host: Annotated[
+        str | None, typer.Option("--host", help="Interface to bind (default from settings).")
+    ] = None,
+    port: Annotated[int | None, typer.Option("--port", help="Port (default from settings).")] = None,
+) -> None:
+    """Serve the HTTP API (and the console) with uvicorn."""
+    import uvicorn
+
+    from matchmaker.web.app import create_app
+    from matchmaker.web.logs import configure_server_logging
+
+    settings = load_settings()
+    updates: dict[str, object] = {}
+    if host is not None:
+        updates["host"] = host
+    if port is not None:
+        updates["port"] = port
+    settings = settings.model_copy(update=updates)
+    configure_server_logging(settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,  # our logging configuration, structured access lines with request ids
+        access_log=False,  # the app writes its own access log (no tokens, with request ids)
+        proxy_headers=False,
+    )
+
+
+@app.command()
+@handled
+def openapi(
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of standard output.")
+    ] = None,
+) -> None:
+    """Print (or write) the OpenAPI document of the HTTP API."""
+    from matchmaker.web.app import openapi_document
+
+    text = json.dumps(openapi_document(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    stdout.print(f"Wrote {output}", markup=False)

@@ -1,0 +1,75 @@
+"""``matchmaker users``: issue, list and revoke API bearer tokens."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from matchmaker.cli.app import app
+from matchmaker.cli.output import configure_logging, emit_json, handled, load_settings, stderr, stdout
+from matchmaker.services import users as users_service
+
+users_app = typer.Typer(name="users", help="API users and their bearer tokens.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+class RoleChoice(StrEnum):
+    """Roles a user can have."""
+
+    staff = "staff"
+    city = "city"
+    provider = "provider"
+
+
+@users_app.command("add")
+@handled
+def add(
+    role: Annotated[RoleChoice, typer.Option("--role", help="staff, city or provider.")],
+    subject: Annotated[
+        str | None,
+        typer.Option("--for", help="The city or provider (id or name) the user speaks for."),
+    ] = None,
+    label: Annotated[str | None, typer.Option("--label", help="A note: who holds the token.")] = None,
+) -> None:
+    """Create an API user; its bearer token is printed alone on the last line, once."""
+    configure_logging()
+    settings = load_settings()
+    issued = users_service.add_user(settings, role.value, subject, label)
+    who = f" for {issued.principal.subject_id}" if issued.principal.subject_id else ""
+    stderr.print(
+        f"Created {role.value} user {issued.principal.user_id}{who}. The token is shown only now.",
+        markup=False,
+    )
+    # The token alone on the last line of standard output, so scripts can take it with `tail -n1`.
+    typer.echo(issued.token)
+
+
+@users_app.command("list")
+@handled
+def list_users(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """List active API users (never their tokens)."""
+    configure_logging()
+    settings = load_settings()
+    users = users_service.list_users(settings)
+    if as_json:
+        for u in users:
+            emit_json({"id": u.user_id, "role": u.role, "for": u.subject_id, "label": u.label})
+        return
+    table = Table("id", "role", "for", "label")
+    for u in users:
+        table.add_row(str(u.user_id), u.role, u.subject_id or "", u.label or "")
+    stdout.print(table)
+
+
+@users_app.command("revoke")
+@handled
+def revoke(user_id: Annotated[int, typer.Argument(help="The user's id (see `users list`).")]) -> None:
+    """Revoke a user's token."""
+    configure_logging()
+    users_service.revoke_user(load_settings(), user_id)
+    stdout.print(f"Revoked user {user_id}.", markup=False)

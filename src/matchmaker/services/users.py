@@ -1,0 +1,163 @@
+"""Use cases over API users: issue a bearer token, authenticate it, list and revoke users.
+
+A token is 32 random bytes (URL-safe base64) behind a ``mm_`` prefix. Only its SHA-256 digest is
+stored: the token has enough entropy that a slow password hash would add cost without adding safety,
+and a digest lets the server find the user with one indexed lookup. The token itself is shown once,
+when the user is created.
+
+Roles:
+
+* ``staff`` see and do everything; they speak for no record.
+* ``city`` speaks for one city (``subject_id``), which must exist when the user is created.
+* ``provider`` speaks for one provider, which must exist when the user is created.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from typing import get_args
+
+from sqlmodel import col, select
+
+from matchmaker.db.engine import create_db_engine, session_scope
+from matchmaker.db.models import ApiUser, City, Provider, Role
+from matchmaker.errors import AuthenticationError, InvalidInputError, NotFoundError
+from matchmaker.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+ROLES: tuple[Role, ...] = get_args(Role)
+TOKEN_PREFIX = "mm_"  # noqa: S105 - a marker, not a secret
+_TOKEN_BYTES = 32
+_MAX_TOKEN_CHARS = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: a user's id, role and the record it speaks for (none for staff)."""
+
+    user_id: int
+    role: Role
+    subject_id: str | None = None
+    label: str | None = None
+
+    @property
+    def is_staff(self) -> bool:
+        """Staff see and do everything."""
+        return self.role == "staff"
+
+    def is_city(self, city_id: str) -> bool:
+        """Whether this principal is the focal point of ``city_id``."""
+        return self.role == "city" and self.subject_id == city_id
+
+    def is_provider(self, provider_id: str) -> bool:
+        """Whether this principal is the provider ``provider_id``."""
+        return self.role == "provider" and self.subject_id == provider_id
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedUser:
+    """A new user and its bearer token; the token is never stored and cannot be shown again."""
+
+    principal: Principal
+    token: str
+
+
+def hash_token(token: str) -> str:
+    """The stored form of a token: its SHA-256 digest in hex."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    """A fresh random bearer token."""
+    return TOKEN_PREFIX + secrets.token_urlsafe(_TOKEN_BYTES)
+
+
+def _principal(user: ApiUser) -> Principal:
+    assert user.id is not None
+    role: Role = user.role  # type: ignore[assignment]
+    return Principal(user_id=user.id, role=role, subject_id=user.subject_id, label=user.label)
+
+
+def add_user(
+    settings: Settings, role: str, subject: str | None = None, label: str | None = None
+) -> IssuedUser:
+    """Create an API user and return it with its token.
+
+    ``subject`` is required for ``city`` and ``provider`` and must resolve (by id, or fuzzily by name)
+    to an existing record of that kind; staff take none.
+    """
+    if role not in ROLES:
+        raise InvalidInputError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+    subject_id: str | None = None
+    if role == "staff":
+        if subject:
+            raise InvalidInputError("staff users speak for no record; leave out --for")
+    else:
+        if not subject:
+            raise InvalidInputError(f"a {role} user needs --for ID naming the {role} it speaks for")
+        from matchmaker.services.records import resolve_id
+
+        subject_id = resolve_id(settings, "city" if role == "city" else "provider", subject)
+    token = new_token()
+    with session_scope(create_db_engine(settings)) as session:
+        user = ApiUser(role=role, subject_id=subject_id, label=label, token_hash=hash_token(token))
+        session.add(user)
+        session.flush()
+        principal = _principal(user)
+    logger.info("Created API user %d (role %s, for %s)", principal.user_id, role, subject_id or "-")
+    return IssuedUser(principal=principal, token=token)
+
+
+def authenticate(settings: Settings, token: str) -> Principal:
+    """The principal of a bearer token; :class:`AuthenticationError` when it is unknown or revoked."""
+    token = token.strip()
+    if not token or len(token) > _MAX_TOKEN_CHARS or not token.isascii():
+        raise AuthenticationError("the bearer token is not valid")
+    digest = hash_token(token)
+    with session_scope(create_db_engine(settings)) as session:
+        user = session.exec(select(ApiUser).where(col(ApiUser.token_hash) == digest)).first()
+        # The lookup is by digest; compare again in constant time so timing says nothing either way.
+        if user is None or user.revoked or not hmac.compare_digest(user.token_hash, digest):
+            raise AuthenticationError("the bearer token is not valid")
+        if user.subject_id is not None:
+            table = City if user.role == "city" else Provider
+            if session.get(table, user.subject_id) is None:
+                kind = "city" if user.role == "city" else "provider"
+                raise AuthenticationError(f"the {kind} this token speaks for no longer exists")
+        return _principal(user)
+
+
+def list_users(settings: Settings) -> list[Principal]:
+    """Every user that is not revoked, by id."""
+    with session_scope(create_db_engine(settings)) as session:
+        rows = session.exec(select(ApiUser).where(col(ApiUser.revoked).is_(False)).order_by(col(ApiUser.id)))
+        return [_principal(row) for row in rows]
+
+
+def revoke_user(settings: Settings, user_id: int) -> None:
+    """Revoke a user's token; later requests with it get 401."""
+    with session_scope(create_db_engine(settings)) as session:
+        user = session.get(ApiUser, user_id)
+        if user is None:
+            raise NotFoundError(f"no API user with id {user_id}")
+        user.revoked = True
+        session.add(user)
+    logger.info("Revoked API user %d", user_id)
+
+
+__all__ = [
+    "ROLES",
+    "IssuedUser",
+    "Principal",
+    "add_user",
+    "authenticate",
+    "hash_token",
+    "list_users",
+    "new_token",
+    "revoke_user",
+]

@@ -1,0 +1,296 @@
+"""Authentication and authorisation for the API and the console.
+
+*Who is calling.* :class:`AuthMiddleware` reads a bearer token from ``Authorization: Bearer ...`` or,
+for the browser console, from the ``mm_session`` cookie (HttpOnly, SameSite=Strict), and puts the
+:class:`~matchmaker.services.users.Principal` on ``request.user`` (``None`` for an anonymous caller).
+It never rejects a request by itself, so public pages such as ``/health`` or the console's sign-in page
+keep working; the guards below do the rejecting.
+
+*What they may do.* Guards for route handlers and routers:
+
+* :func:`authenticated`: any signed-in user (every ``/api/v1/`` route has it);
+* :func:`staff_only`: staff;
+* :func:`roles` ``("staff", "city")``: a set of roles.
+
+Checks that depend on the record in the path (a city reading its own suggestions, a provider editing
+its own profile) are the ``require_*`` functions, called by handlers once they know the id.
+
+*Dependencies.* ``current_user`` (401 when anonymous) and ``optional_user`` are registered on the app,
+so any handler, including the console's, can declare ``current_user: Principal``.
+
+Signing in from a browser: ``POST /auth/session`` with ``{"token": "..."}`` sets the cookie;
+``DELETE /auth/session`` clears it. Code that has a token can call :func:`set_session_cookie` itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from http.cookies import SimpleCookie
+from typing import Any
+
+import anyio.to_thread
+from litestar import Controller, Request, Response, delete, post
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
+from litestar.di import Provide
+from litestar.handlers.base import BaseRouteHandler
+from litestar.types import ASGIApp, Receive, Scope, Send
+from pydantic import BaseModel, Field
+
+from matchmaker.errors import AuthenticationError, MatchmakerError, PermissionDeniedError
+from matchmaker.services.users import Principal, authenticate
+from matchmaker.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+SESSION_COOKIE = "mm_session"
+SESSION_MAX_AGE = 12 * 3600
+BEARER_SCHEME = "BearerToken"
+COOKIE_SCHEME = "SessionCookie"
+
+Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def credentials(scope: Scope) -> tuple[str | None, str | None]:
+    """(token, how it came: ``"bearer"`` or ``"cookie"``) from a request scope, or (None, None)."""
+    authorization = _header(scope, b"authorization")
+    if authorization is not None:
+        scheme, _, token = authorization.strip().partition(" ")
+        if scheme.lower() == "bearer" and token.strip():
+            return token.strip(), "bearer"
+        return "", "bearer"  # a malformed header is a failed sign-in, not an anonymous call
+    raw_cookie = _header(scope, b"cookie")
+    if raw_cookie:
+        jar: SimpleCookie = SimpleCookie()
+        try:
+            jar.load(raw_cookie)
+        except Exception:  # a mangled Cookie header is treated as no cookie
+            return None, None
+        morsel = jar.get(SESSION_COOKIE)
+        if morsel is not None and morsel.value:
+            return morsel.value, "cookie"
+    return None, None
+
+
+class AuthMiddleware:
+    """Resolves the caller's token to a principal on ``scope["user"]``; never rejects by itself."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        scope["user"] = None
+        scope["auth"] = None
+        token, source = credentials(scope)
+        if token is not None:
+            settings: Settings = scope["app"].state.settings
+            try:
+                scope["user"] = await anyio.to_thread.run_sync(authenticate, settings, token)
+                scope["auth"] = source
+            except AuthenticationError as exc:
+                scope.setdefault("state", {})["auth_error"] = exc.message  # type: ignore[typeddict-item]
+            except MatchmakerError as exc:  # database trouble: leave the guard to answer
+                logger.warning("Could not check a token: %s", exc.message)
+                scope.setdefault("state", {})["auth_error"] = "credentials could not be checked"
+        await self.app(scope, receive, send)
+
+
+def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """The signed-in principal of a request, or ``None``."""
+    user = connection.scope.get("user")
+    return user if isinstance(user, Principal) else None
+
+
+def require_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The signed-in principal; :class:`AuthenticationError` (401) otherwise."""
+    principal = principal_of(connection)
+    if principal is None:
+        reason = connection.scope.get("state", {}).get("auth_error")
+        raise AuthenticationError(
+            reason or "sign in: send Authorization: Bearer TOKEN (see `matchmaker users add`)"
+        )
+    return principal
+
+
+# --------------------------------------------------------------------------------------------------
+# Guards
+
+
+def authenticated(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: any signed-in user."""
+    require_principal(connection)
+
+
+def staff_only(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: staff only."""
+    if not require_principal(connection).is_staff:
+        raise PermissionDeniedError("only ministry staff may do this")
+
+
+def roles(*allowed: str) -> Guard:
+    """Guard factory: the caller's role must be one of ``allowed``."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        principal = require_principal(connection)
+        if principal.role not in allowed:
+            raise PermissionDeniedError(f"the {principal.role} role may not do this")
+
+    guard.__name__ = f"roles_{'_'.join(allowed)}"
+    return guard
+
+
+# --------------------------------------------------------------------------------------------------
+# Record-level checks
+
+
+def require_own_city(principal: Principal, city_id: str) -> None:
+    """Staff, or the focal point of ``city_id``."""
+    if principal.is_staff or principal.is_city(city_id):
+        return
+    if principal.role == "city":
+        raise PermissionDeniedError("a city focal point may only ask about its own city")
+    raise PermissionDeniedError(f"the {principal.role} role may not ask about a city's suggestions")
+
+
+def require_own_provider(principal: Principal, provider_id: str) -> None:
+    """Staff, or the provider ``provider_id`` itself."""
+    if principal.is_staff or principal.is_provider(provider_id):
+        return
+    if principal.role == "provider":
+        raise PermissionDeniedError("a provider may only see and change its own profile and suggestions")
+    raise PermissionDeniedError(f"the {principal.role} role may not do this for a provider")
+
+
+def sees_city_in_full(principal: Principal, city_id: str) -> bool:
+    """Staff and the city's own focal point see the focal-point contact."""
+    return principal.is_staff or principal.is_city(city_id)
+
+
+# --------------------------------------------------------------------------------------------------
+# Dependencies
+
+
+async def provide_current_user(request: Request[Any, Any, Any]) -> Principal:
+    """Dependency ``current_user``: the signed-in principal, 401 otherwise."""
+    return require_principal(request)
+
+
+async def provide_optional_user(request: Request[Any, Any, Any]) -> Principal | None:
+    """Dependency ``optional_user``: the signed-in principal or ``None``."""
+    return principal_of(request)
+
+
+DEPENDENCIES = {
+    "current_user": Provide(provide_current_user),
+    "optional_user": Provide(provide_optional_user),
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# Browser sessions
+
+
+def session_cookie(token: str, *, secure: bool = False) -> Cookie:
+    """The session cookie holding a bearer token for the console."""
+    return Cookie(
+        key=SESSION_COOKIE,
+        value=token,
+        httponly=True,
+        samesite="strict",
+        secure=secure,
+        max_age=SESSION_MAX_AGE,
+        path="/",
+    )
+
+
+def set_session_cookie(response: Response[Any], token: str, *, secure: bool = False) -> Response[Any]:
+    """Attach the session cookie to a response (after checking the token with ``authenticate``)."""
+    response.set_cookie(session_cookie(token, secure=secure))
+    return response
+
+
+def clear_session_cookie(response: Response[Any]) -> Response[Any]:
+    """Remove the session cookie."""
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+class SignIn(BaseModel):
+    """A bearer token exchanged for a session cookie."""
+
+    token: str = Field(min_length=1, max_length=200, description="A token from `matchmaker users add`.")
+
+
+class Me(BaseModel):
+    """The signed-in user."""
+
+    user_id: int
+    role: str
+    subject_id: str | None = Field(default=None, description="The city or provider the user speaks for.")
+    label: str | None = None
+
+    @classmethod
+    def of(cls, principal: Principal) -> Me:
+        """The view of a principal."""
+        return cls(
+            user_id=principal.user_id,
+            role=principal.role,
+            subject_id=principal.subject_id,
+            label=principal.label,
+        )
+
+
+class SessionController(Controller):
+    """Browser sign-in: exchange a bearer token for an HttpOnly, SameSite=Strict cookie."""
+
+    path = "/auth/session"
+    tags = ("auth",)
+
+    @post("/", status_code=200, summary="Sign in with a token (sets the session cookie)")
+    async def sign_in(self, request: Request[Any, Any, Any], data: SignIn) -> Response[Me]:
+        """Check the token and set the ``mm_session`` cookie."""
+        settings: Settings = request.app.state.settings
+        principal = await anyio.to_thread.run_sync(authenticate, settings, data.token)
+        secure = request.url.scheme == "https"
+        return Response(Me.of(principal), cookies=[session_cookie(data.token, secure=secure)])
+
+    @delete("/", status_code=204, summary="Sign out (clears the session cookie)")
+    async def sign_out(self) -> Response[None]:
+        """Clear the cookie."""
+        return clear_session_cookie(Response(None, status_code=204))
+
+
+__all__ = [
+    "BEARER_SCHEME",
+    "COOKIE_SCHEME",
+    "DEPENDENCIES",
+    "SESSION_COOKIE",
+    "AuthMiddleware",
+    "Me",
+    "Principal",
+    "SessionController",
+    "SignIn",
+    "authenticated",
+    "clear_session_cookie",
+    "credentials",
+    "principal_of",
+    "require_own_city",
+    "require_own_provider",
+    "require_principal",
+    "roles",
+    "sees_city_in_full",
+    "session_cookie",
+    "set_session_cookie",
+    "staff_only",
+]

@@ -1,0 +1,221 @@
+"""One mapping from errors to RFC 9457 problem details.
+
+Every error leaving the server is ``application/problem+json``::
+
+    {"type": "about:blank", "title": "Not found", "status": 404,
+     "detail": "no city with id 'x'", "instance": "/api/v1/cities/x", "request_id": "..."}
+
+The project's error tree (:mod:`matchmaker.errors`) maps to statuses in :data:`STATUS_FOR` and nowhere
+else. Framework errors (validation, unknown route, method, oversize body) keep their status with a clear
+message. Anything else is a bug: it is logged with its traceback and answered 500 with no detail, so
+that no internal text, query or record reaches the caller.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from pydantic import ValidationError
+
+from matchmaker.errors import (
+    AuthenticationError,
+    ConflictError,
+    IndexUnavailableError,
+    InfeasibleScheduleError,
+    InvalidInputError,
+    MatchmakerError,
+    NotFoundError,
+    PayloadTooLargeError,
+    PermissionDeniedError,
+)
+
+logger = logging.getLogger(__name__)
+
+PROBLEM_JSON = "application/problem+json"
+
+
+class RateLimitedError(MatchmakerError):
+    """Too many expensive requests from one caller in the current window."""
+
+    title = "Too many requests"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+#: The project's error tree → HTTP status. Subclasses inherit their parent's status; the most
+#: specific entry wins because the lookup walks the exception's MRO.
+STATUS_FOR: dict[type[MatchmakerError], int] = {
+    MatchmakerError: 400,
+    InvalidInputError: 422,
+    NotFoundError: 404,
+    ConflictError: 409,
+    AuthenticationError: 401,
+    PermissionDeniedError: 403,
+    PayloadTooLargeError: 413,
+    IndexUnavailableError: 503,
+    InfeasibleScheduleError: 422,
+    RateLimitedError: 429,
+}
+
+_TITLES = {
+    400: "Bad request",
+    401: "Authentication required",
+    403: "Forbidden",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
+    422: "Invalid input",
+    429: "Too many requests",
+    500: "Internal server error",
+    503: "Service unavailable",
+}
+
+
+def status_for(exc: MatchmakerError) -> int:
+    """The HTTP status of an error of the project's tree."""
+    for cls in type(exc).__mro__:
+        if cls in STATUS_FOR:
+            return STATUS_FOR[cls]  # type: ignore[index]
+    return 400
+
+
+def describe_validation(exc: ValidationError) -> list[dict[str, str]]:
+    """A pydantic error as ``[{"key": "field.path", "message": "..."}]``, never echoing the input."""
+    out: list[dict[str, str]] = []
+    for err in exc.errors(include_url=False, include_input=False, include_context=False):
+        message = str(err["msg"]).removeprefix("Value error, ")
+        if err["type"] == "missing":
+            message = "required field is missing"
+        key = ".".join(str(p) for p in err["loc"]) or "body"
+        out.append({"key": key, "message": message, "source": "body"})
+    return out
+
+
+def problem(
+    request: Request[Any, Any, Any],
+    status: int,
+    detail: str,
+    *,
+    title: str | None = None,
+    extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    """A problem-details response."""
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title or _TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "instance": request.url.path,
+    }
+    request_id = request.scope.get("state", {}).get("request_id")
+    if request_id:
+        body["request_id"] = request_id
+    if extra:
+        body.update(extra)
+    return Response(content=body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _matchmaker_error(request: Request[Any, Any, Any], exc: MatchmakerError) -> Response[dict[str, Any]]:
+    status = status_for(exc)
+    extra: dict[str, Any] = {}
+    headers: dict[str, str] | None = None
+    if isinstance(exc, RateLimitedError):
+        headers = {"Retry-After": str(exc.retry_after)}
+    if isinstance(exc, AuthenticationError):
+        headers = {"WWW-Authenticate": 'Bearer realm="matchmaker"'}
+    if isinstance(exc, InfeasibleScheduleError) and exc.reasons:
+        extra["reasons"] = exc.reasons
+    return problem(request, status, exc.message, title=exc.title, extra=extra, headers=headers)
+
+
+def _pydantic_error(request: Request[Any, Any, Any], exc: ValidationError) -> Response[dict[str, Any]]:
+    errors = describe_validation(exc)
+    detail = "; ".join(f"{e['key']}: {e['message']}" for e in errors) or "the body is not valid"
+    return problem(request, 422, detail, title="Invalid input", extra={"errors": errors})
+
+
+def _validation_exception(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[dict[str, Any]]:
+    errors: list[dict[str, str]] = []
+    if isinstance(exc.extra, list):
+        for item in exc.extra:
+            if isinstance(item, dict):
+                entry = {
+                    k: str(getattr(v, "value", v))
+                    for k, v in item.items()
+                    if k in {"key", "message", "source"}
+                }
+                # Litestar quotes pydantic's own text, which may repeat the input; keep the reason only.
+                entry["message"] = entry.get("message", "").split("[type=", 1)[0].strip()
+                errors.append(entry)
+    parts = [f"{e['key']}: {e['message']}" if e.get("key") else e.get("message", "") for e in errors]
+    detail = "; ".join(p for p in parts if p) or str(exc.detail)
+    if "JSON is malformed" in detail or "Malformed" in detail:
+        detail = "the request body is not valid JSON"
+    return problem(request, 400, detail, title="Bad request", extra={"errors": errors} if errors else None)
+
+
+def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    status = exc.status_code
+    if status >= 500:
+        logger.error("HTTP %d on %s %s: %s", status, request.method, request.url.path, exc.detail)
+        return problem(request, status, "the server could not answer this request")
+    detail = str(exc.detail) if exc.detail else _TITLES.get(status, "Error")
+    if status == 413:
+        detail = "the request body is larger than this endpoint accepts"
+    headers = {k: str(v) for k, v in (exc.headers or {}).items()}
+    return problem(request, status, detail, headers=headers or None)
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    request_id = request.scope.get("state", {}).get("request_id", "-")
+    logger.error(
+        "Unhandled error on %s %s (request %s)",
+        request.method,
+        request.url.path,
+        request_id,
+        exc_info=exc,
+    )
+    return problem(
+        request,
+        HTTP_500_INTERNAL_SERVER_ERROR,
+        f"an unexpected error occurred; quote request id {request_id} when reporting it",
+    )
+
+
+def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    """The one exception handler: every error, whatever its kind, becomes problem details here."""
+    if isinstance(exc, MatchmakerError):
+        return _matchmaker_error(request, exc)
+    if isinstance(exc, ValidationError):
+        return _pydantic_error(request, exc)
+    if isinstance(exc, ValidationException):
+        return _validation_exception(request, exc)
+    if isinstance(exc, HTTPException):
+        return _http_exception(request, exc)
+    return _unexpected(request, exc)
+
+
+#: For ``Litestar(exception_handlers=...)``.
+EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {Exception: handle_exception}
+
+__all__ = [
+    "EXCEPTION_HANDLERS",
+    "PROBLEM_JSON",
+    "STATUS_FOR",
+    "RateLimitedError",
+    "describe_validation",
+    "handle_exception",
+    "problem",
+    "status_for",
+]

@@ -1,0 +1,120 @@
+"""Structured access logs with a request id, and the server's logging set-up.
+
+Each request gets an id: the caller's ``X-Request-ID`` when it is a short token of safe characters,
+otherwise a fresh one. It is echoed in the ``X-Request-ID`` response header and in problem details,
+and every access line carries it. Access lines are one JSON object each, written by the logger
+``matchmaker.access``::
+
+    {"event": "access", "request_id": "...", "method": "GET", "path": "/api/v1/cities", "status": 200,
+     "duration_ms": 3.1, "user": 4, "role": "staff", "client": "127.0.0.1", "bytes": 5120}
+
+Neither headers nor query strings are logged, so tokens and cookies never reach the log.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import time
+import uuid
+from typing import Any
+
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+access_logger = logging.getLogger("matchmaker.access")
+
+REQUEST_ID_HEADER = "x-request-id"
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope.get("headers", []):
+        if name == REQUEST_ID_HEADER.encode():
+            candidate = value.decode("latin-1")
+            if _SAFE_ID.match(candidate):
+                return candidate
+            break
+    return uuid.uuid4().hex
+
+
+class RequestContextMiddleware:
+    """Gives each HTTP request an id, echoes it, and writes one access line when the response ends."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":  # type: ignore[comparison-overlap]
+            await self.app(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        scope.setdefault("state", {})["request_id"] = request_id  # type: ignore[typeddict-item]
+        started = time.perf_counter()
+        status = 500
+        sent = 0
+
+        async def send_wrapper(message: Message) -> None:
+            nonlocal status, sent
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers", []))
+                headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+                message["headers"] = headers  # type: ignore[typeddict-unknown-key]
+            elif message["type"] == "http.response.body":
+                sent += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_wrapper)
+        finally:
+            user = scope.get("user")
+            client = scope.get("client")
+            record: dict[str, Any] = {
+                "event": "access",
+                "request_id": request_id,
+                "method": scope.get("method"),
+                "path": scope.get("path"),
+                "status": status,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "user": getattr(user, "user_id", None),
+                "role": getattr(user, "role", None),
+                "client": client[0] if client else None,
+                "bytes": sent,
+            }
+            access_logger.info(json.dumps(record, ensure_ascii=False))
+
+
+class _JsonFormatter(logging.Formatter):
+    """Application log lines as JSON objects (access lines already are JSON messages)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        message = record.getMessage()
+        if record.name == access_logger.name:
+            return message
+        data: dict[str, Any] = {
+            "event": "log",
+            "level": record.levelname,
+            "logger": record.name,
+            "message": message,
+        }
+        if record.exc_info:
+            data["traceback"] = self.formatException(record.exc_info)
+        return json.dumps(data, ensure_ascii=False)
+
+
+def configure_server_logging(level: str = "INFO") -> None:
+    """Log JSON lines to standard error for the server process."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_JsonFormatter())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    for name in ("uvicorn", "uvicorn.error"):
+        logging.getLogger(name).handlers[:] = []
+        logging.getLogger(name).propagate = True
+    logging.getLogger("uvicorn.access").disabled = True
+
+
+__all__ = ["REQUEST_ID_HEADER", "RequestContextMiddleware", "access_logger", "configure_server_logging"]

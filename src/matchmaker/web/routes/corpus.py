@@ -1,0 +1,136 @@
+"""Corpus upload (staff): JSONL or CSV files, validated record by record as by ``matchmaker ingest``."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+import anyio.to_thread
+from litestar import Request, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import Body
+
+from matchmaker.corpus.reader import kind_of
+from matchmaker.errors import InvalidInputError, PayloadTooLargeError
+from matchmaker.services import corpus as corpus_service
+from matchmaker.services.indexing_hook import refresh_after_ingest
+from matchmaker.settings import Settings
+from matchmaker.web.auth import staff_only
+from matchmaker.web.ratelimit import rate_limited
+from matchmaker.web.schemas import IngestFileOut, IngestReportOut
+from matchmaker.web.state import Runtime
+
+MAX_FILES = 10
+_CHUNK = 1 << 20
+
+
+def _file_name(upload: UploadFile) -> str:
+    name = Path(upload.filename or "").name
+    if not name or name != (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1]:
+        raise InvalidInputError("each uploaded file needs a plain file name such as cities.jsonl")
+    kind_of(Path(name))  # raises with the accepted names when the kind cannot be told
+    return name
+
+
+async def _save(uploads: list[UploadFile], folder: Path, limit: int) -> list[Path]:
+    paths: list[Path] = []
+    total = 0
+    names: set[str] = set()
+    for upload in uploads:
+        name = _file_name(upload)
+        if name in names:
+            raise InvalidInputError(f"{name} is uploaded twice; send each file once")
+        names.add(name)
+        path = folder / name
+        with path.open("wb") as out:
+            while chunk := await upload.read(_CHUNK):
+                total += len(chunk)
+                if total > limit:
+                    raise PayloadTooLargeError(f"the upload is over the limit of {limit} bytes")
+                out.write(chunk)
+        paths.append(path)
+    return paths
+
+
+def make_upload_handler(settings: Settings) -> HTTPRouteHandler:
+    """The upload handler, with the body limit of these settings."""
+
+    @post(
+        "/corpus",
+        guards=[staff_only, rate_limited],
+        request_max_body_size=settings.max_upload_bytes,
+        tags=["corpus"],
+        summary="Upload corpus files (staff)",
+        status_code=200,
+    )
+    async def upload_corpus(
+        request: Request[Any, Any, Any],
+        data: Annotated[
+            list[UploadFile],
+            Body(
+                media_type=RequestEncodingType.MULTI_PART,
+                description="Files named cities, providers or cases with .jsonl or .csv.",
+            ),
+        ],
+    ) -> IngestReportOut:
+        """Validate and store the records of the uploaded files, then bring the indexes up to date.
+
+        Every rejected record is reported as ``file:line: reason``; the accepted ones are stored
+        anyway (``status`` is then ``partial``). Re-uploading an id updates that record.
+        """
+        if not data:
+            raise InvalidInputError("no file in the upload; send multipart/form-data with files")
+        if len(data) > MAX_FILES:
+            raise InvalidInputError(f"at most {MAX_FILES} files per upload")
+        state = request.app.state
+        upload_root = settings.home / "uploads"
+        upload_root.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="upload-", dir=upload_root))
+        try:
+            paths = await _save(list(data), folder, settings.max_upload_bytes)
+            report = await anyio.to_thread.run_sync(
+                lambda: corpus_service.ingest_paths(
+                    settings, paths, refresh_index=refresh_after_ingest, source="api"
+                )
+            )
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+        state.confidential_terms.invalidate()
+        runtime: Runtime = state.runtime
+        runtime.reset_matcher()
+        prefix = f"{folder}/"
+
+        def local(text: str) -> str:
+            return text.replace(prefix, "")
+
+        if report.exit_code == 1:
+            reasons = "; ".join(local(r) for r in report.rejections) or "nothing could be read"
+            raise InvalidInputError(f"no record could be read: {reasons}")
+        return IngestReportOut(
+            status="partial" if report.rejections else "ok",
+            accepted=report.accepted,
+            rejected=[local(r) for r in report.rejections],
+            warnings=report.warnings,
+            files=[
+                IngestFileOut(
+                    path=local(f.path),
+                    kind=f.kind,
+                    accepted=f.accepted,
+                    created=f.created,
+                    updated=f.updated,
+                    rejected=len(f.rejected),
+                    unreadable=f.unreadable,
+                )
+                for f in report.files
+            ],
+            index=dict(report.index),
+        )
+
+    return upload_corpus
+
+
+__all__ = ["MAX_FILES", "make_upload_handler"]

@@ -1,0 +1,32 @@
+"""Liveness and readiness, open to anyone (no data in them)."""
+
+from __future__ import annotations
+
+from litestar import Response, get
+
+from matchmaker.web.schemas import HealthOut, ReadyOut
+from matchmaker.web.state import Runtime
+
+
+@get("/health", tags=["health"], summary="Liveness", sync_to_thread=False)
+def health() -> HealthOut:
+    """200 while the process serves requests."""
+    return HealthOut()
+
+
+@get(
+    "/ready",
+    tags=["health"],
+    summary="Readiness: the model and the indexes are loaded",
+    sync_to_thread=True,
+    responses={},
+)
+def ready(runtime: Runtime) -> Response[ReadyOut]:
+    """200 when the model and every index are loaded and matching works; 503 with the reasons
+    otherwise."""
+    ok, details = runtime.readiness()
+    body = ReadyOut(status="ready" if ok else "not_ready", **details)
+    return Response(body, status_code=200 if ok else 503)
+
+
+__all__ = ["health", "ready"]

@@ -1,0 +1,190 @@
+"""The five match and search queries, as the CLI's ``--json`` lines plus pagination.
+
+Who may ask what (staff may ask anything):
+
+* a city focal point: providers, comparable cities and case studies for its own city, and the
+  free-text case search;
+* a provider: cities for itself.
+
+``city`` and ``provider`` take an id or a name (resolved fuzzily, as in the CLI). A city focal point
+or a provider that leaves them out asks about itself. Matching runs in a worker thread so the event
+loop keeps serving while the model encodes and the indexes are searched.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import anyio.to_thread
+from litestar import Controller, get
+from litestar.params import Parameter
+
+from matchmaker.db.repository import Kind
+from matchmaker.errors import InvalidInputError, PermissionDeniedError
+from matchmaker.services import records as records_service
+from matchmaker.services.users import Principal
+from matchmaker.settings import Settings
+from matchmaker.web.auth import require_own_city, require_own_provider
+from matchmaker.web.ratelimit import rate_limited
+from matchmaker.web.routes.common import Offset
+from matchmaker.web.schemas import MatchPage
+from matchmaker.web.state import Runtime
+
+MAX_QUERY_CHARS = 2_000
+
+Top = Annotated[
+    int,
+    Parameter(
+        ge=1, le=10_000, description="Results on this page (at most the server's max_top).", required=False
+    ),
+]
+CityParam = Annotated[
+    str | None,
+    Parameter(
+        min_length=1,
+        max_length=300,
+        required=False,
+        description="City id or name. A city focal point may leave it out (its own city).",
+    ),
+]
+ProviderParam = Annotated[
+    str | None,
+    Parameter(
+        min_length=1,
+        max_length=300,
+        required=False,
+        description="Provider id or name. A provider may leave it out (itself).",
+    ),
+]
+
+
+def _subject(principal: Principal, role: str, given: str | None, what: str) -> str:
+    if given is not None and given.strip():
+        return given.strip()
+    if principal.role == role and principal.subject_id:
+        return principal.subject_id
+    raise InvalidInputError(f"give ?{what}=ID (an id or a name)")
+
+
+def _check_top(settings: Settings, top: int, offset: int) -> None:
+    if top > settings.max_top:
+        raise InvalidInputError(f"top must be between 1 and {settings.max_top}, got {top}")
+    if offset + top > settings.max_top * 50:
+        raise InvalidInputError("offset is too far into the ranking; narrow the query instead")
+
+
+async def _run(runtime: Runtime, method: str, subject: str, top: int, offset: int) -> MatchPage:
+    def work() -> Any:
+        matcher = runtime.get_matcher()
+        return getattr(matcher, method)(subject, top=offset + top + 1)
+
+    response = await anyio.to_thread.run_sync(work)
+    data = response.model_dump(mode="json") if hasattr(response, "model_dump") else dict(response)
+    ranked = list(data.get("results", []))
+    return MatchPage.model_validate(
+        {
+            "query": data.get("query", subject),
+            "results": ranked[offset : offset + top],
+            "offset": offset,
+            "top": top,
+            "has_more": len(ranked) > offset + top,
+        }
+    )
+
+
+async def _resolve(settings: Settings, kind: Kind, query: str) -> str:
+    return await anyio.to_thread.run_sync(lambda: records_service.resolve_id(settings, kind, query))
+
+
+class MatchController(Controller):
+    """Suggestions and search. Rate-limited per caller."""
+
+    path = "/"
+    tags = ("matching",)
+    guards = (rate_limited,)
+
+    @get("/match/providers", summary="Providers suggested for a city")
+    async def providers_for_city(
+        self,
+        *,
+        settings: Settings,
+        runtime: Runtime,
+        current_user: Principal,
+        city: CityParam = None,
+        top: Top = 10,
+        offset: Offset = 0,
+    ) -> MatchPage:
+        """Providers whose capabilities answer the city's needs, best first, with the reasons."""
+        _check_top(settings, top, offset)
+        city_id = await _resolve(settings, "city", _subject(current_user, "city", city, "city"))
+        require_own_city(current_user, city_id)
+        return await _run(runtime, "providers_for_city", city_id, top, offset)
+
+    @get("/match/cities", summary="Comparable or mentor cities for a city, or cities for a provider")
+    async def cities(
+        self,
+        *,
+        settings: Settings,
+        runtime: Runtime,
+        current_user: Principal,
+        city: CityParam = None,
+        provider: ProviderParam = None,
+        top: Top = 10,
+        offset: Offset = 0,
+    ) -> MatchPage:
+        """With ``city``: comparable and mentor cities (never the city itself). With ``provider``:
+        municipalities whose needs fit what the provider offers. Give one of the two."""
+        _check_top(settings, top, offset)
+        if city is not None and provider is not None:
+            raise InvalidInputError("give either ?city= or ?provider=, not both")
+        if provider is not None or (city is None and current_user.role == "provider"):
+            provider_id = await _resolve(
+                settings, "provider", _subject(current_user, "provider", provider, "provider")
+            )
+            require_own_provider(current_user, provider_id)
+            return await _run(runtime, "cities_for_provider", provider_id, top, offset)
+        city_id = await _resolve(settings, "city", _subject(current_user, "city", city, "city"))
+        require_own_city(current_user, city_id)
+        return await _run(runtime, "cities_for_city", city_id, top, offset)
+
+    @get("/match/cases", summary="Case studies useful to a city")
+    async def cases_for_city(
+        self,
+        *,
+        settings: Settings,
+        runtime: Runtime,
+        current_user: Principal,
+        city: CityParam = None,
+        top: Top = 10,
+        offset: Offset = 0,
+    ) -> MatchPage:
+        """Case studies of cities that overcame the same obstacles, best first."""
+        _check_top(settings, top, offset)
+        city_id = await _resolve(settings, "city", _subject(current_user, "city", city, "city"))
+        require_own_city(current_user, city_id)
+        return await _run(runtime, "cases_for_city", city_id, top, offset)
+
+    @get("/search/cases", summary="Free-text search over case studies")
+    async def search_cases(
+        self,
+        *,
+        settings: Settings,
+        runtime: Runtime,
+        current_user: Principal,
+        q: Annotated[
+            str, Parameter(min_length=1, max_length=MAX_QUERY_CHARS, description="What to look for.")
+        ],
+        top: Top = 10,
+        offset: Offset = 0,
+    ) -> MatchPage:
+        """Case studies whose text answers the query, best first. Staff and cities."""
+        if current_user.role == "provider":
+            raise PermissionDeniedError("providers do not have access to case studies")
+        _check_top(settings, top, offset)
+        text = q.strip()
+        if not text or not any(ch.isalnum() for ch in text):
+            raise InvalidInputError("q must contain at least one letter or digit")
+        return await _run(runtime, "search_cases", text, top, offset)
+
+
+__all__ = ["MatchController"]

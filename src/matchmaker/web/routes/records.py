@@ -1,0 +1,264 @@
+"""CRUD for cities, providers and case studies.
+
+Who may do what (staff may do everything):
+
+============  ==========================  =====================================  ============
+              cities                      providers                              cases
+============  ==========================  =====================================  ============
+city          read all; own in full       read all                               read all
+provider      read all (public profiles)  read and change its own profile only   none
+============  ==========================  =====================================  ============
+
+Creating and deleting records is for staff only.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, delete, get, patch, post
+from litestar.openapi.spec import Example
+from litestar.params import Body
+
+from matchmaker.db.models import (
+    CaseCreate,
+    CasePublic,
+    CaseUpdate,
+    CityConfidential,
+    CityCreate,
+    CityUpdate,
+    ProviderCreate,
+    ProviderPublic,
+    ProviderUpdate,
+)
+from matchmaker.errors import PermissionDeniedError
+from matchmaker.services import records as records_service
+from matchmaker.services.users import Principal
+from matchmaker.services.visibility import strip_internal
+from matchmaker.settings import Settings
+from matchmaker.web.auth import require_own_provider, roles, sees_city_in_full, staff_only
+from matchmaker.web.routes.common import Limit, Offset, RecordId, after_write
+from matchmaker.web.schemas import CasePage, CityPage, ProviderPage
+
+CITY_EXAMPLE = {
+    "id": "kukes",
+    "name": "Kukës",
+    "country": "AL",
+    "summary": "Mountain municipality; rural streets have no names, lighting is costly.",
+    "kind": "municipality",
+    "population": 47000,
+    "language": "en",
+    "priorities": ["data_platforms_gis", "energy_buildings"],
+    "focal_point": {"name": "A. Person", "email": "focal@example.org", "phone": "+355 000 000"},
+}
+PROVIDER_EXAMPLE = {
+    "id": "acme-gis",
+    "name": "Acme GIS",
+    "country": "TR",
+    "description": "Address registries and GIS for small municipalities.",
+    "kind": "company",
+    "languages": ["en", "tr"],
+    "regions_served": ["Balkans"],
+    "solutions": [{"title": "Street addressing", "description": "Names and numbers", "domains": []}],
+}
+CASE_EXAMPLE = {
+    "id": "tepebasi-lighting",
+    "title": "LED street lighting through an ESCO contract",
+    "city": "Tepebaşı",
+    "country": "TR",
+    "text": "The municipality replaced 9,000 lamps without capital expenditure...",
+    "obstacles": ["funding"],
+    "stages": ["plan", "do"],
+}
+
+
+def _public(principal: Principal, record: Any) -> Any:
+    return record if principal.is_staff else strip_internal(record)
+
+
+def _page(items: list[Any], offset: int, limit: int) -> dict[str, Any]:
+    return {"items": items[offset : offset + limit], "total": len(items), "offset": offset, "limit": limit}
+
+
+class CityController(Controller):
+    """Cities, municipalities and institutions."""
+
+    path = "/cities"
+    tags = ("cities",)
+
+    @get("/", sync_to_thread=True, summary="List cities (public profiles)")
+    def list_cities(
+        self, settings: Settings, current_user: Principal, offset: Offset = 0, limit: Limit = 50
+    ) -> CityPage:
+        """Every city's public profile, by id. Any role."""
+        items = [_public(current_user, c) for c in records_service.list_records(settings, "city")]
+        return CityPage.model_validate(_page(items, offset, limit))
+
+    @get("/{city_id:str}", sync_to_thread=True, summary="One city")
+    def get_city(self, settings: Settings, current_user: Principal, city_id: RecordId) -> CityConfidential:
+        """A city. Staff and the city's own focal point also get ``focal_point``; others get the
+        public profile only."""
+        if sees_city_in_full(current_user, city_id):
+            return _public(current_user, records_service.get_city_confidential(settings, city_id))  # type: ignore[no-any-return]
+        record = records_service.get_record(settings, "city", city_id)
+        return _public(current_user, record)  # type: ignore[no-any-return]
+
+    @post(
+        "/",
+        sync_to_thread=True,
+        guards=[staff_only],
+        summary="Create a city (staff)",
+        status_code=201,
+    )
+    def create_city(
+        self,
+        request: Request[Any, Any, Any],
+        settings: Settings,
+        data: Annotated[CityCreate, Body(examples=[Example(summary="A municipality", value=CITY_EXAMPLE)])],
+    ) -> CityConfidential:
+        """Store a new city; an existing id is a conflict (409)."""
+        records_service.create_record(settings, "city", data)
+        after_write(request, {"city"})
+        return records_service.get_city_confidential(settings, data.id)
+
+    @patch("/{city_id:str}", sync_to_thread=True, guards=[staff_only], summary="Change a city (staff)")
+    def update_city(
+        self, request: Request[Any, Any, Any], settings: Settings, city_id: RecordId, data: CityUpdate
+    ) -> CityConfidential:
+        """Apply a partial change; fields left out stay as they are."""
+        records_service.update_record(settings, "city", city_id, data.model_dump(exclude_unset=True))
+        after_write(request, {"city"})
+        return records_service.get_city_confidential(settings, city_id)
+
+    @delete("/{city_id:str}", sync_to_thread=True, guards=[staff_only], summary="Delete a city (staff)")
+    def delete_city(self, request: Request[Any, Any, Any], settings: Settings, city_id: RecordId) -> None:
+        """Delete a city and its focal point."""
+        records_service.delete_record(settings, "city", city_id)
+        after_write(request, {"city"})
+
+
+class ProviderController(Controller):
+    """Solution and service providers."""
+
+    path = "/providers"
+    tags = ("providers",)
+
+    @get("/", sync_to_thread=True, guards=[roles("staff", "city", "provider")], summary="List providers")
+    def list_providers(
+        self, settings: Settings, current_user: Principal, offset: Offset = 0, limit: Limit = 50
+    ) -> ProviderPage:
+        """Every provider, by id. A provider sees only its own profile in the list."""
+        items = records_service.list_records(settings, "provider")
+        if current_user.role == "provider":
+            items = [p for p in items if current_user.is_provider(p.id)]
+        items = [_public(current_user, p) for p in items]
+        return ProviderPage.model_validate(_page(items, offset, limit))
+
+    @get("/{provider_id:str}", sync_to_thread=True, summary="One provider")
+    def get_provider(
+        self, settings: Settings, current_user: Principal, provider_id: RecordId
+    ) -> ProviderPublic:
+        """A provider. A provider may read only its own profile."""
+        if current_user.role == "provider":
+            require_own_provider(current_user, provider_id)
+        return _public(current_user, records_service.get_record(settings, "provider", provider_id))  # type: ignore[no-any-return]
+
+    @post("/", sync_to_thread=True, guards=[staff_only], summary="Create a provider (staff)", status_code=201)
+    def create_provider(
+        self,
+        request: Request[Any, Any, Any],
+        settings: Settings,
+        data: Annotated[
+            ProviderCreate, Body(examples=[Example(summary="A company", value=PROVIDER_EXAMPLE)])
+        ],
+    ) -> ProviderPublic:
+        """Store a new provider; an existing id is a conflict (409)."""
+        record = records_service.create_record(settings, "provider", data)
+        after_write(request, {"provider"})
+        return record  # type: ignore[return-value]
+
+    @patch("/{provider_id:str}", sync_to_thread=True, summary="Change a provider (staff, or itself)")
+    def update_provider(
+        self,
+        request: Request[Any, Any, Any],
+        settings: Settings,
+        current_user: Principal,
+        provider_id: RecordId,
+        data: ProviderUpdate,
+    ) -> ProviderPublic:
+        """Apply a partial change. A provider may change only its own profile; ``solutions``, when
+        given, replace the old list."""
+        require_own_provider(current_user, provider_id)
+        record = records_service.update_record(
+            settings, "provider", provider_id, data.model_dump(exclude_unset=True)
+        )
+        after_write(request, {"provider"})
+        return _public(current_user, record)  # type: ignore[no-any-return]
+
+    @delete(
+        "/{provider_id:str}", sync_to_thread=True, guards=[staff_only], summary="Delete a provider (staff)"
+    )
+    def delete_provider(
+        self, request: Request[Any, Any, Any], settings: Settings, provider_id: RecordId
+    ) -> None:
+        """Delete a provider and its solutions."""
+        records_service.delete_record(settings, "provider", provider_id)
+        after_write(request, {"provider"})
+
+
+def _no_cases_for_providers(current_user: Principal) -> None:
+    if current_user.role == "provider":
+        raise PermissionDeniedError("providers do not have access to case studies")
+
+
+class CaseController(Controller):
+    """Case studies of cities going through smart-city projects."""
+
+    path = "/cases"
+    tags = ("cases",)
+
+    @get("/", sync_to_thread=True, guards=[roles("staff", "city")], summary="List case studies")
+    def list_cases(
+        self, settings: Settings, current_user: Principal, offset: Offset = 0, limit: Limit = 50
+    ) -> CasePage:
+        """Every case study, by id. Staff and cities."""
+        items = [_public(current_user, c) for c in records_service.list_records(settings, "case")]
+        return CasePage.model_validate(_page(items, offset, limit))
+
+    @get("/{case_id:str}", sync_to_thread=True, guards=[roles("staff", "city")], summary="One case study")
+    def get_case(self, settings: Settings, current_user: Principal, case_id: RecordId) -> CasePublic:
+        """A case study. Staff and cities."""
+        _no_cases_for_providers(current_user)
+        return _public(current_user, records_service.get_record(settings, "case", case_id))  # type: ignore[no-any-return]
+
+    @post(
+        "/", sync_to_thread=True, guards=[staff_only], summary="Create a case study (staff)", status_code=201
+    )
+    def create_case(
+        self,
+        request: Request[Any, Any, Any],
+        settings: Settings,
+        data: Annotated[CaseCreate, Body(examples=[Example(summary="A case study", value=CASE_EXAMPLE)])],
+    ) -> CasePublic:
+        """Store a new case study; an existing id is a conflict (409)."""
+        record = records_service.create_record(settings, "case", data)
+        after_write(request, {"case"})
+        return record  # type: ignore[return-value]
+
+    @patch("/{case_id:str}", sync_to_thread=True, guards=[staff_only], summary="Change a case study (staff)")
+    def update_case(
+        self, request: Request[Any, Any, Any], settings: Settings, case_id: RecordId, data: CaseUpdate
+    ) -> CasePublic:
+        """Apply a partial change."""
+        record = records_service.update_record(settings, "case", case_id, data.model_dump(exclude_unset=True))
+        after_write(request, {"case"})
+        return record  # type: ignore[return-value]
+
+    @delete("/{case_id:str}", sync_to_thread=True, guards=[staff_only], summary="Delete a case study (staff)")
+    def delete_case(self, request: Request[Any, Any, Any], settings: Settings, case_id: RecordId) -> None:
+        """Delete a case study."""
+        records_service.delete_record(settings, "case", case_id)
+        after_write(request, {"case"})
+
+
+__all__ = ["CaseController", "CityController", "ProviderController"]
