@@ -1,0 +1,193 @@
+"""Tables of Level 3 matchmaking events (migration ``0002_events``).
+
+An event has slots (start and end, local to the event's time zone), numbered tables or rooms, and
+participants (stored cities and providers, each with the slots it can attend and an optional maximum
+number of meetings). Between participants there are meeting requests, and staff rules for pairs
+(must-meet or blocked). Two schedules are stored:
+
+- :class:`EventMeeting` is the *plan*: the last generated schedule, which staff review and may
+  regenerate freely;
+- :class:`PublishedMeeting` is what participants see: one row per pair ever published, with the
+  calendar UID, the SEQUENCE that grows whenever the meeting changes, and ``CANCELLED`` when it was
+  dropped, so calendar feeds update entries instead of duplicating them.
+
+After the event, :class:`MeetingFeedback` holds each participant's rating of each meeting.
+
+Slot times are kept as ISO 8601 text exactly as given (with or without a UTC offset), so SQLite and
+PostgreSQL store the same value and a naive local time is never shifted by a driver.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import Column, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from matchmaker.db.models import utcnow
+
+RequestStatus = Literal["pending", "accepted", "declined", "expired"]
+PairRuleKind = Literal["must_meet", "blocked"]
+Rating = Literal["not_held", "insufficient_interest", "informative", "cooperation_possible"]
+CalendarStatus = Literal["CONFIRMED", "CANCELLED"]
+
+
+def _event_fk() -> Column[str]:
+    return Column(String(128), ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
+
+
+class Event(SQLModel, table=True):
+    """A matchmaking event (for example one Level 3 workshop day)."""
+
+    __tablename__ = "event"
+
+    id: str = Field(primary_key=True, max_length=128)
+    name: str = Field(max_length=300)
+    timezone: str | None = Field(default=None, max_length=64)
+    request_deadline: datetime | None = None
+    #: How many times the schedule has been published (0: never).
+    published_version: int = 0
+    published_at: datetime | None = None
+    generated_at: datetime | None = None
+    #: The solver's statistics of the last generated plan (JSON text).
+    plan_stats: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class EventSlot(SQLModel, table=True):
+    """A time slot of an event; every table can host one meeting in it."""
+
+    __tablename__ = "event_slot"
+
+    event_id: str = Field(sa_column=_event_fk())
+    slot_id: str = Field(primary_key=True, max_length=64)
+    position: int
+    start: str = Field(max_length=40)
+    end: str = Field(max_length=40)
+
+
+class EventTable(SQLModel, table=True):
+    """A table or room, numbered from 1, with an optional label shown in agendas."""
+
+    __tablename__ = "event_table"
+
+    event_id: str = Field(sa_column=_event_fk())
+    number: int = Field(primary_key=True)
+    label: str | None = Field(default=None, max_length=200)
+
+
+class EventParticipant(SQLModel, table=True):
+    """A stored city or provider taking part in an event."""
+
+    __tablename__ = "event_participant"
+
+    event_id: str = Field(sa_column=_event_fk())
+    participant_id: str = Field(primary_key=True, max_length=128)
+    side: str = Field(max_length=20)
+    #: Slot ids it can attend (JSON list); None means every slot.
+    available: str | None = Field(default=None, sa_type=Text)
+    max_meetings: int | None = None
+    added_at: datetime = Field(default_factory=utcnow)
+
+
+class MeetingRequestRow(SQLModel, table=True):
+    """A meeting request from one participant to another, answered by the recipient."""
+
+    __tablename__ = "event_request"
+    __table_args__ = (UniqueConstraint("event_id", "sender", "recipient"),)
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    event_id: str = Field(
+        sa_column=Column(String(128), ForeignKey("event.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    sender: str = Field(max_length=128)
+    recipient: str = Field(max_length=128)
+    status: str = Field(default="pending", max_length=20)
+    message: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class PairRule(SQLModel, table=True):
+    """A staff rule for a pair: it must meet, or it must never meet. ``a < b``."""
+
+    __tablename__ = "event_pair_rule"
+
+    event_id: str = Field(sa_column=_event_fk())
+    a: str = Field(primary_key=True, max_length=128)
+    b: str = Field(primary_key=True, max_length=128)
+    kind: str = Field(max_length=20)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class EventMeeting(SQLModel, table=True):
+    """A meeting of the current plan. ``locked`` meetings stay put when staff re-plan."""
+
+    __tablename__ = "event_meeting"
+
+    event_id: str = Field(sa_column=_event_fk())
+    a: str = Field(primary_key=True, max_length=128)
+    b: str = Field(primary_key=True, max_length=128)
+    slot_id: str = Field(max_length=64)
+    table_number: int
+    score: float = 0.0
+    reason: str | None = Field(default=None, sa_type=Text)
+    kind: str = Field(default="score", max_length=20)
+    locked: bool = False
+
+
+class PublishedMeeting(SQLModel, table=True):
+    """A published meeting as calendars see it: stable UID, SEQUENCE and status."""
+
+    __tablename__ = "event_published_meeting"
+
+    event_id: str = Field(sa_column=_event_fk())
+    uid: str = Field(primary_key=True, max_length=128)
+    a: str = Field(max_length=128, index=True)
+    b: str = Field(max_length=128, index=True)
+    slot_id: str = Field(max_length=64)
+    table_number: int
+    start: str = Field(max_length=40)
+    end: str = Field(max_length=40)
+    status: str = Field(default="CONFIRMED", max_length=20)
+    sequence: int = 0
+    score: float = 0.0
+    reason: str | None = Field(default=None, sa_type=Text)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class MeetingFeedback(SQLModel, table=True):
+    """One participant's rating of one published meeting."""
+
+    __tablename__ = "event_feedback"
+    __table_args__ = (UniqueConstraint("event_id", "rater", "other"),)
+
+    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    event_id: str = Field(
+        sa_column=Column(String(128), ForeignKey("event.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    rater: str = Field(max_length=128)
+    other: str = Field(max_length=128)
+    rating: str = Field(max_length=40)
+    comment: str | None = Field(default=None, sa_type=Text)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+__all__ = [
+    "CalendarStatus",
+    "Event",
+    "EventMeeting",
+    "EventParticipant",
+    "EventSlot",
+    "EventTable",
+    "MeetingFeedback",
+    "MeetingRequestRow",
+    "PairRule",
+    "PairRuleKind",
+    "PublishedMeeting",
+    "Rating",
+    "RequestStatus",
+]

@@ -1,0 +1,75 @@
+"""A stored corpus of three cities and two providers, and an event builder, for the event tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from matchmaker.db.models import CityCreate, ProviderCreate
+from matchmaker.services import events, records
+from matchmaker.services.event_rules import EventCreate, ParticipantIn, SlotIn
+from matchmaker.settings import Settings
+
+CITIES = [("kukes", "Kukës", "AL"), ("osh", "Osh", "KG"), ("tirana", "Tirana", "AL")]
+PROVIDERS = [("acme", "Acme Mobility", "TR"), ("databridge", "DataBridge", "TR")]
+
+#: Hand-made scores: kukes–acme is the best pair, osh–databridge the second.
+SCORES = {
+    ("acme", "kukes"): 0.9,
+    ("databridge", "kukes"): 0.5,
+    ("acme", "osh"): 0.4,
+    ("databridge", "osh"): 0.8,
+    ("acme", "tirana"): 0.3,
+    ("databridge", "tirana"): 0.2,
+}
+
+
+def score(a: str, b: str) -> float | None:
+    """The hand-made score of a pair (None for pairs without one)."""
+    return SCORES.get((min(a, b), max(a, b)))
+
+
+def store_corpus(settings: Settings) -> None:
+    """Store the three cities and two providers."""
+    for cid, name, country in CITIES:
+        records.create_record(
+            settings, "city", CityCreate(id=cid, name=name, country=country, summary=f"{name} summary.")
+        )
+    for pid, name, country in PROVIDERS:
+        records.create_record(
+            settings, "provider", ProviderCreate(id=pid, name=name, country=country, description="Offers.")
+        )
+
+
+def new_event(settings: Settings, event_id: str = "ws1", *, slots: int = 3, tables: int = 2) -> str:
+    """An event in Istanbul time with ``slots`` 20-minute slots, every stored record taking part."""
+    store_corpus(settings)
+    events.create_event(
+        settings,
+        EventCreate(
+            id=event_id,
+            name="Level 3 workshop",
+            timezone="Europe/Istanbul",
+            tables=tables,
+            slots=[
+                SlotIn(start=f"2027-03-02T{9 + k:02d}:00", end=f"2027-03-02T{9 + k:02d}:20")  # type: ignore[arg-type]
+                for k in range(slots)
+            ],
+        ),
+    )
+    ids = [c[0] for c in CITIES] + [p[0] for p in PROVIDERS]
+    events.add_participants(settings, event_id, [ParticipantIn(id=i) for i in ids])
+    return event_id
+
+
+@pytest.fixture
+def event(db_settings: Settings) -> str:
+    """The id of a fresh event with every stored record taking part."""
+    return new_event(db_settings)
+
+
+@pytest.fixture
+def scorer() -> Callable[[str, str], float | None]:
+    """The hand-made score function."""
+    return score
