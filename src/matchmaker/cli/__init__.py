@@ -11,6 +11,7 @@ from matchmaker.cli.app import app, main
 # Importing the command modules registers their commands on ``app``.
 from matchmaker.cli import corpus as _corpus  # noqa: F401  isort: skip
 from matchmaker.cli import index as _index  # noqa: F401  isort: skip
+from matchmaker.cli import match as _match  # noqa: F401  isort: skip
 from matchmaker.cli import schedule as _schedule  # noqa: F401  isort: skip
 from matchmaker.cli import serve as _serve  # noqa: F401  isort: skip
 from matchmaker.cli import users as _users  # noqa: F401  isort: skip

@@ -1,0 +1,166 @@
+"""``matchmaker match …``, ``matchmaker search cases …`` and ``matchmaker eval``.
+
+With ``--json`` every query prints one line, ``MatchResponse.model_dump()``:
+``{"query": "...", "results": [{"id": "...", "score": 0.0, "explanation": {...}, ...}, ...]}``.
+``--city``, ``--provider`` and the search text may be repeated; the model and the indexes are
+loaded once and the queries answered in turn.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from matchmaker.cli.app import app
+from matchmaker.cli.output import configure_logging, emit_json, fail, handled, load_settings, stdout
+from matchmaker.errors import InvalidInputError
+from matchmaker.services import records as records_service
+from matchmaker.services.matching import Matcher, MatchResponse
+
+match_app = typer.Typer(
+    name="match", help="Suggest providers, cities and case studies, with reasons.", no_args_is_help=True
+)
+search_app = typer.Typer(name="search", help="Free-text search.", no_args_is_help=True)
+app.add_typer(match_app, name="match")
+app.add_typer(search_app, name="search")
+
+CityOpt = Annotated[
+    list[str] | None, typer.Option("--city", help="City id or name; repeat for several queries.")
+]
+ProviderOpt = Annotated[
+    list[str] | None, typer.Option("--provider", help="Provider id or name; repeat for several queries.")
+]
+TopOpt = Annotated[int, typer.Option("--top", min=1, help="At most this many results per query.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per query, one per line.")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress on standard error.")]
+
+
+def _print(response: MatchResponse, as_json: bool, title: str) -> None:
+    if as_json:
+        emit_json(response.model_dump(mode="json"))
+        return
+    table = Table(title=title, show_lines=False)
+    for column in ("#", "id", "name", "score", "why"):
+        table.add_column(column, justify="right" if column in ("#", "score") else "left", overflow="fold")
+    for i, r in enumerate(response.results, start=1):
+        why = str(r.explanation.get("summary", ""))
+        if r.relation:
+            why = f"[{r.relation}] {why}"
+        table.add_row(str(i), r.id, r.name or "", f"{r.score:.3f}", why)
+    stdout.print(table)
+
+
+def _ids(values: list[str] | None, kind: str, option: str) -> list[str]:
+    if not values:
+        raise InvalidInputError(f"give at least one {option} ID")
+    settings = load_settings()
+    return [records_service.resolve_id(settings, kind, v) for v in values]  # type: ignore[arg-type]
+
+
+@match_app.command("providers")
+@handled
+def match_providers(
+    city: CityOpt = None, top: TopOpt = 10, as_json: JsonOpt = False, verbose: VerboseOpt = False
+) -> None:
+    """Providers whose capabilities answer a city's needs and fit its context."""
+    configure_logging(verbose)
+    ids = _ids(city, "city", "--city")
+    matcher = Matcher.for_settings(load_settings())
+    for city_id in ids:
+        _print(matcher.providers_for_city(city_id, top=top), as_json, f"Providers for {city_id}")
+
+
+@match_app.command("cities")
+@handled
+def match_cities(
+    city: CityOpt = None,
+    provider: ProviderOpt = None,
+    top: TopOpt = 10,
+    as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Comparable or mentor cities for a city (--city), or municipalities for a provider (--provider)."""
+    configure_logging(verbose)
+    if city and provider:
+        raise InvalidInputError("give --city or --provider, not both")
+    matcher = Matcher.for_settings(load_settings())
+    if provider:
+        for provider_id in _ids(provider, "provider", "--provider"):
+            _print(matcher.cities_for_provider(provider_id, top=top), as_json, f"Cities for {provider_id}")
+        return
+    for city_id in _ids(city, "city", "--city"):
+        _print(
+            matcher.cities_for_city(city_id, top=top), as_json, f"Comparable and mentor cities for {city_id}"
+        )
+
+
+@match_app.command("cases")
+@handled
+def match_cases(
+    city: CityOpt = None, top: TopOpt = 10, as_json: JsonOpt = False, verbose: VerboseOpt = False
+) -> None:
+    """Case studies useful to a city: the same problem, best if the same obstacle was overcome."""
+    configure_logging(verbose)
+    ids = _ids(city, "city", "--city")
+    matcher = Matcher.for_settings(load_settings())
+    for city_id in ids:
+        _print(matcher.cases_for_city(city_id, top=top), as_json, f"Case studies for {city_id}")
+
+
+@search_app.command("cases")
+@handled
+def search_cases(
+    text: Annotated[list[str], typer.Argument(help="What to look for; several texts are answered in turn.")],
+    top: TopOpt = 10,
+    as_json: JsonOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Free-text search over the case studies, in any supported language."""
+    configure_logging(verbose)
+    matcher = Matcher.for_settings(load_settings())
+    for query in text:
+        _print(matcher.search_cases(query, top=top), as_json, f"Case studies for “{query}”")
+
+
+@app.command("eval")
+@handled
+def evaluate(
+    labels: Annotated[
+        Path, typer.Option("--labels", help="Folder of <kind>.tsv judgements (and queries.tsv).")
+    ] = Path("corpora/eval"),
+    kind: Annotated[
+        list[str] | None,
+        typer.Option("--kind", help="city_provider, city_city, city_case or text_case; repeatable."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per row.")] = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """nDCG@10, recall@10 and MRR per query kind: dense only, lexical only and the full engine."""
+    from matchmaker.evaluation import QUERY_KINDS, markdown_table
+    from matchmaker.evaluation import evaluate as run
+
+    configure_logging(verbose)
+    if not labels.is_dir():
+        fail(f"{labels} is not a folder of judgement files", 2)
+    kinds = kind or list(QUERY_KINDS)
+    unknown = sorted(set(kinds) - set(QUERY_KINDS))
+    if unknown:
+        raise InvalidInputError(f"unknown query kind(s): {', '.join(unknown)}; use {', '.join(QUERY_KINDS)}")
+    matcher = Matcher.for_settings(load_settings())
+    rows = run(matcher.engine(), labels, encoder=lambda: matcher.encoder, kinds=kinds)
+    if as_json:
+        for row in rows:
+            emit_json(row.to_dict())
+        return
+    typer.echo(markdown_table(rows))
+    typer.echo(
+        "Relevant = grade >= 2 for recall@10 and MRR; nDCG gain 2^grade - 1. "
+        + json.dumps({"labels": str(labels)}, ensure_ascii=False)
+    )
+
+
+__all__ = ["match_app", "search_app"]

@@ -1,0 +1,212 @@
+"""``matchmaker eval``: the engine against graded judgements, per query kind and retriever.
+
+A labels directory holds ``<kind>.tsv`` files of ``qid<TAB>did<TAB>grade`` for the kinds
+``city_provider``, ``city_city``, ``city_case`` and ``text_case`` (any subset), and for
+``text_case`` a ``queries.tsv`` of ``qid<TAB>text``. Every query kind is run three ways: dense
+retrieval alone, lexical (BM25) alone, and the full engine (fusion, vocabulary, context, mentors).
+Queries whose text is not in English are also reported on their own (``<kind>/non-en``).
+
+Only the development set in ``corpora/eval`` was used to choose the engine's settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from matchmaker.embeddings.encoder import Encoder
+from matchmaker.errors import InvalidInputError
+from matchmaker.evaluation.metrics import MIN_GRADE, K, ndcg_at_k, recall_at_k, reciprocal_rank
+from matchmaker.matching.engine import Engine, EngineConfig, Mode, Scored
+from matchmaker.vocabulary import detect_language
+
+logger = logging.getLogger(__name__)
+
+QUERY_KINDS: tuple[str, ...] = ("city_provider", "city_city", "city_case", "text_case")
+MODES: tuple[Mode, ...] = ("dense", "lexical", "full")
+
+Judgements = dict[str, dict[str, int]]
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """Mean metrics of one query kind (or its non-English subset) under one retriever."""
+
+    kind: str
+    mode: str
+    queries: int
+    ndcg: float
+    recall: float
+    mrr: float
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready form (metrics rounded to 4 places)."""
+        out = asdict(self)
+        for key in ("ndcg", "recall", "mrr"):
+            out[key] = round(float(out[key]), 4)
+        return out
+
+
+def read_judgements(path: Path) -> Judgements:
+    """``qid → {did: grade}`` from a TSV file; malformed lines are an error naming the line."""
+    out: Judgements = defaultdict(dict)
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3 or not parts[2].strip().lstrip("-").isdigit():
+            raise InvalidInputError(f"{path}:{n}: expected qid<TAB>did<TAB>grade")
+        grade = int(parts[2])
+        if not 0 <= grade <= 3:
+            raise InvalidInputError(f"{path}:{n}: grade {grade} is outside 0..3")
+        out[parts[0].strip()][parts[1].strip()] = grade
+    return dict(out)
+
+
+def read_queries(path: Path) -> dict[str, str]:
+    """``qid → text`` from ``queries.tsv``."""
+    out: dict[str, str] = {}
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        qid, sep, text = line.partition("\t")
+        if not sep or not text.strip():
+            raise InvalidInputError(f"{path}:{n}: expected qid<TAB>text")
+        out[qid.strip()] = text.strip()
+    return out
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def _rank_fn(
+    engine: Engine, kind: str, encoder: Callable[[], Encoder]
+) -> Callable[[str, str, EngineConfig], list[Scored]]:
+    def rank(qid: str, text: str, cfg: EngineConfig) -> list[Scored]:
+        if kind == "city_provider":
+            return engine.providers_for_city(qid, cfg)
+        if kind == "city_city":
+            return engine.cities_for_city(qid, cfg)
+        if kind == "city_case":
+            return engine.cases_for_city(qid, cfg)
+        return engine.search_cases(text, encoder(), cfg)
+
+    return rank
+
+
+def evaluate(
+    engine: Engine,
+    labels_dir: Path,
+    *,
+    encoder: Callable[[], Encoder],
+    kinds: Iterable[str] = QUERY_KINDS,
+    modes: Iterable[Mode] = MODES,
+    config: EngineConfig | None = None,
+    k: int = K,
+    min_grade: int = MIN_GRADE,
+) -> list[Row]:
+    """Metrics per query kind and mode; a kind without its TSV file is skipped."""
+    base = config or engine.config
+    rows: list[Row] = []
+    for kind in kinds:
+        path = labels_dir / f"{kind}.tsv"
+        if not path.exists():
+            logger.info("no %s; skipping %s", path, kind)
+            continue
+        judgements = read_judgements(path)
+        texts: dict[str, str] = {}
+        languages: dict[str, str] = {}
+        if kind == "text_case":
+            texts = read_queries(labels_dir / "queries.tsv")
+            languages = {q: detect_language(t) for q, t in texts.items()}
+        else:
+            for qid in judgements:
+                prof = engine.profiles["city"].get(qid)
+                if prof is not None:
+                    languages[qid] = prof.language
+        rank = _rank_fn(engine, kind, encoder)
+        known = engine.kind(
+            "case"
+            if kind not in {"city_provider", "city_city"}
+            else "provider"
+            if kind == "city_provider"
+            else "city"
+        )
+        for mode in modes:
+            cfg = base.with_mode(mode)
+            per: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
+            started = time.perf_counter()
+            for qid, grades in sorted(judgements.items()):
+                if kind == "text_case" and qid not in texts:
+                    continue
+                if kind != "text_case" and qid not in engine.kind("city").pos:
+                    logger.warning("%s: query %s is not an indexed city; skipped", kind, qid)
+                    continue
+                present = {d: g for d, g in grades.items() if d in known.pos}
+                ranked = [s.doc_id for s in rank(qid, texts.get(qid, ""), cfg)]
+                m = (
+                    ndcg_at_k(ranked, present, k),
+                    recall_at_k(ranked, present, k, min_grade),
+                    reciprocal_rank(ranked, present, min_grade),
+                )
+                per["all"].append(m)
+                if languages.get(qid, "en") != "en":
+                    per["non-en"].append(m)
+            logger.info("%s %s: %.2fs", kind, mode, time.perf_counter() - started)
+            for subset in ("all", "non-en"):
+                values = per.get(subset, [])
+                if not values:
+                    continue
+                name = kind if subset == "all" else f"{kind}/non-en"
+                rows.append(
+                    Row(
+                        name,
+                        mode,
+                        len(values),
+                        _mean([v[0] for v in values]),
+                        _mean([v[1] for v in values]),
+                        _mean([v[2] for v in values]),
+                    )
+                )
+    return rows
+
+
+def markdown_table(rows: Sequence[Row]) -> str:
+    """The rows as a Markdown table: one line per query kind, the three retrievers side by side."""
+    by_kind: dict[str, dict[str, Row]] = defaultdict(dict)
+    order: list[str] = []
+    for row in rows:
+        if row.kind not in by_kind:
+            order.append(row.kind)
+        by_kind[row.kind][row.mode] = row
+    header = (
+        "| query kind | queries | nDCG@10 dense | lexical | full "
+        "| recall@10 dense | lexical | full | MRR dense | lexical | full |"
+    )
+    lines = [header, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for kind in order:
+        modes = by_kind[kind]
+        n = next(iter(modes.values())).queries
+
+        def cell(mode: str, metric: str, modes: dict[str, Row] = modes) -> str:
+            row = modes.get(mode)
+            return f"{getattr(row, metric):.3f}" if row else "–"
+
+        lines.append(
+            f"| {kind} | {n} | "
+            + " | ".join(cell(m, "ndcg") for m in MODES)
+            + " | "
+            + " | ".join(cell(m, "recall") for m in MODES)
+            + " | "
+            + " | ".join(cell(m, "mrr") for m in MODES)
+            + " |"
+        )
+    return "\n".join(lines)
+
+
+__all__ = ["MODES", "QUERY_KINDS", "Row", "evaluate", "markdown_table", "read_judgements", "read_queries"]

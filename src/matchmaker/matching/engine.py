@@ -1,0 +1,610 @@
+"""The matching engine: need-by-need hybrid retrieval, vocabulary scoring, context fit and reasons.
+
+How a query is scored
+---------------------
+1. **Needs.** The asking document is split into needs: the passages of a city (sentences and bullet
+   items of its summary, each entry of its challenges) or the clauses of a free-text query. A need
+   that carries no domain or obstacle tag (history, festivals, council size) weighs less
+   (:attr:`EngineConfig.noise_weight`).
+2. **Evidence per need and candidate**, three signals in [0, 1]:
+
+   * *dense*: the best cosine similarity between the need and any passage of the candidate
+     (capability descriptions, solutions, case text), mapped linearly from
+     [``dense_lo``, ``dense_hi``] to [0, 1];
+   * *lexical*: BM25 (bm25s, folded and prefix-stemmed words) of the need against the candidate's
+     whole text, divided by the best score of that need (at least ``lexical_floor``);
+   * *vocabulary*: how much of the need's domain and obstacle tags the candidate carries, tags
+     weighted by their confidence, an obstacle counting ``obstacle_weight`` times a domain.
+
+   They are fused linearly (``w_dense``, ``w_lexical``, ``w_vocab``; the vocabulary weight goes to the
+   other two for a need without tags).
+3. **Aggregation** over needs: ``max``, ``mean`` or ``topk`` (mean of the best ``top_k``), then
+   blended with the overlap of the two documents' whole-text tags (``w_doc_tags``).
+4. **Context fit** multiplies the result (:mod:`matchmaker.matching.fit`); it never removes a
+   candidate. City ↔ city adds **mentors**: a city whose case study answers one of the asking city's
+   needs and overcame one of its obstacles.
+
+Scores are absolute (cosines and tag confidences are not rescaled per query, BM25 is rescaled per
+need), so they stay in [0, 1] and are comparable across queries.
+
+:class:`Engine` holds everything that does not depend on the query, built once per set of index
+generations: passage vectors, BM25 indexes, tags and contexts. It is immutable once built and safe to
+share between threads.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from matchmaker.embeddings.bundle import IndexBundle
+from matchmaker.embeddings.encoder import Encoder
+from matchmaker.embeddings.passages import DocKind, Passage, Record, split_spans
+from matchmaker.matching.fit import (
+    DEFAULT_FIT,
+    Factor,
+    FitWeights,
+    city_fit,
+    combine,
+    provider_fit,
+    reference_factor,
+)
+from matchmaker.matching.lexical import LexicalIndex
+from matchmaker.matching.names import normalize_name
+from matchmaker.matching.profiles import (
+    Profile,
+    build_profiles,
+    obstacle_mask,
+    query_profile,
+    tag_vector,
+    term_ids,
+)
+from matchmaker.vocabulary import Kind, load_vocabulary, tag_text
+
+logger = logging.getLogger(__name__)
+
+FloatArray = npt.NDArray[np.float32]
+Mode = Literal["dense", "lexical", "full"]
+Aggregation = Literal["max", "mean", "topk"]
+QueryKind = Literal["city_provider", "provider_city", "city_city", "city_case", "text_case"]
+
+_TAG_KINDS = (Kind.DOMAIN, Kind.OBSTACLE)
+_EPS = 1e-6
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    """Every knob of the scoring; the defaults are what ``matchmaker eval`` measured best."""
+
+    mode: Mode = "full"
+    aggregation: Aggregation = "topk"
+    top_k: int = 2
+    w_dense: float = 0.5
+    w_lexical: float = 0.3
+    w_vocab: float = 0.2
+    w_doc_tags: float = 0.15
+    obstacle_weight: float = 1.5
+    dense_lo: float = 0.1
+    dense_hi: float = 0.7
+    lexical_floor: float = 4.0
+    noise_weight: float = 0.6
+    use_context: bool = True
+    mentor_weight: float = 1.0
+    case_obstacle_bonus: float = 0.3
+    fit: FitWeights = DEFAULT_FIT
+
+    def with_mode(self, mode: Mode) -> EngineConfig:
+        """The same configuration in another mode."""
+        return replace(self, mode=mode)
+
+
+DEFAULT_CONFIG = EngineConfig()
+
+
+# --------------------------------------------------------------------------------------------------
+# Per-kind data
+
+
+class KindIndex:
+    """One kind's documents as the engine scores them: vectors, passages, tags and a BM25 index."""
+
+    def __init__(self, bundle: IndexBundle, profiles: Mapping[str, Profile]) -> None:
+        entries = sorted(
+            (e for e in bundle.documents.values() if e.doc_id in profiles and e.stop > e.start),
+            key=lambda e: e.start,
+        )
+        missing = sorted(set(profiles) - {e.doc_id for e in entries})
+        if missing:
+            logger.warning(
+                "%d %s records are not in the index yet (%s...); run `matchmaker index build`",
+                len(missing),
+                bundle.kind,
+                ", ".join(missing[:3]),
+            )
+        self.kind: DocKind = bundle.kind
+        self.ids: list[str] = [e.doc_id for e in entries]
+        self.pos: dict[str, int] = {d: i for i, d in enumerate(self.ids)}
+        rows = np.concatenate([np.arange(e.start, e.stop) for e in entries]) if entries else np.zeros(0, int)
+        self.vectors: FloatArray = np.ascontiguousarray(bundle.vectors[rows], dtype=np.float32)
+        self.passages: list[Passage] = [bundle.passages[int(r)] for r in rows]
+        lengths = np.array([e.stop - e.start for e in entries], dtype=np.int64)
+        self.offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if entries else lengths
+        self.bounds = [(int(o), int(o + n)) for o, n in zip(self.offsets, lengths, strict=True)]
+        self.row_doc = np.repeat(np.arange(len(entries)), lengths) if entries else np.zeros(0, int)
+        self.profiles: list[Profile] = [profiles[d] for d in self.ids]
+        self.doc_tags: FloatArray = (
+            np.stack([p.vector for p in self.profiles])
+            if entries
+            else np.zeros((0, len(term_ids())), np.float32)
+        )
+        self.passage_tags: FloatArray = (
+            np.stack(
+                [
+                    tag_vector(
+                        tag_text(p.text, self.profiles[int(d)].language, kinds=_TAG_KINDS, min_confidence=0.3)
+                    )
+                    for p, d in zip(self.passages, self.row_doc, strict=True)
+                ]
+            )
+            if entries
+            else np.zeros((0, len(term_ids())), np.float32)
+        )
+        texts = [" ".join(p.text for p in self.passages[a:b]) for a, b in self.bounds]
+        self.lexical = LexicalIndex(texts)
+        self.generation = bundle.generation
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def doc_rows(self, doc_id: str) -> tuple[int, int]:
+        """Row range of a document's passages in :attr:`vectors`."""
+        return self.bounds[self.pos[doc_id]]
+
+    def max_by_doc(self, sims: FloatArray) -> FloatArray:
+        """Per row of ``sims`` (n × passages), the best passage of every document (n × documents)."""
+        if sims.shape[1] == 0:
+            return np.zeros((sims.shape[0], 0), dtype=np.float32)
+        out: FloatArray = np.maximum.reduceat(sims, self.offsets, axis=1)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Needs:
+    """The needs of a query: passages, their vectors, tags, weights, and the query's profile."""
+
+    passages: list[Passage]
+    vectors: FloatArray
+    tags: FloatArray
+    weights: FloatArray
+    profile: Profile
+    doc_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """Per-need, per-candidate signals for one query against one kind."""
+
+    dense: FloatArray  # n × D, cosine of the best passage
+    lexical: FloatArray  # n × D, BM25 rescaled per need
+    vocab: FloatArray  # n × D
+    combined: FloatArray  # n × D, the fused per-need score used by the aggregation
+    relevance: FloatArray  # D, aggregated over needs (and blended with whole-document tags)
+    doc_tags: FloatArray  # D, whole-document tag overlap
+
+
+@dataclass(slots=True)
+class Scored:
+    """One candidate's score and what explains it."""
+
+    doc_id: str
+    score: float
+    relevance: float
+    factors: list[Factor] = field(default_factory=list)
+    relation: str | None = None
+    mentor_case: str | None = None
+    mentor_score: float = 0.0
+
+
+# --------------------------------------------------------------------------------------------------
+# Need splitting
+
+_CLAUSE = re.compile(r"[;]|\s[–—]\s|\?\s+(?=\w)")
+
+
+def split_needs(text: str) -> list[tuple[int, int]]:
+    """Spans of the needs of a free-text query: its sentences and bullet items, cut at ``;``."""
+    spans: list[tuple[int, int]] = []
+    for span in split_spans(text):
+        start = span.start
+        for m in _CLAUSE.finditer(text, span.start, span.end):
+            piece = text[start : m.start()].strip()
+            if len(piece.split()) >= 3:
+                lead = len(text[start : m.start()]) - len(text[start : m.start()].lstrip())
+                spans.append((start + lead, start + lead + len(piece)))
+                start = m.end()
+        piece = text[start : span.end].strip()
+        if piece:
+            lead = len(text[start : span.end]) - len(text[start : span.end].lstrip())
+            spans.append((start + lead, start + lead + len(piece)))
+    if not spans and text.strip():
+        stripped = text.strip()
+        lead = len(text) - len(text.lstrip())
+        spans = [(lead, lead + len(stripped))]
+    return spans
+
+
+# --------------------------------------------------------------------------------------------------
+# The engine
+
+
+class Engine:
+    """Everything the matcher needs that does not depend on the query, for one set of generations.
+
+    Kinds are prepared lazily (a command about providers never tags case passages) and then kept.
+    """
+
+    def __init__(
+        self,
+        bundles: Mapping[DocKind, IndexBundle],
+        records: Mapping[DocKind, Sequence[Record]],
+        *,
+        config: EngineConfig = DEFAULT_CONFIG,
+    ) -> None:
+        self.bundles = dict(bundles)
+        self.records = {k: {r.id: r for r in v} for k, v in records.items()}
+        self.config = config
+        self.profiles = build_profiles(records)
+        self._kinds: dict[DocKind, KindIndex] = {}
+        self._lock = threading.Lock()
+        self._reference_countries = self._resolve_references()
+        vocab = load_vocabulary()
+        self._weights_cache: dict[float, FloatArray] = {}
+        self._labels = {t.id: t.label for t in vocab.terms}
+
+    @property
+    def generations(self) -> tuple[str, ...]:
+        """The bundle generations this engine was built from."""
+        return tuple(self.bundles[k].generation for k in sorted(self.bundles))
+
+    def kind(self, kind: DocKind) -> KindIndex:
+        """The prepared data of a kind (built on first use)."""
+        index = self._kinds.get(kind)
+        if index is not None:
+            return index
+        with self._lock:
+            index = self._kinds.get(kind)
+            if index is None:
+                index = KindIndex(self.bundles[kind], self.profiles[kind])
+                self._kinds[kind] = index
+        return index
+
+    def warm(self) -> None:
+        """Prepare every kind now (servers call this at start-up)."""
+        for kind in self.bundles:
+            self.kind(kind)
+
+    def _resolve_references(self) -> dict[str, list[str]]:
+        """Countries of each provider's references, where the reference names a known city or case."""
+        known: dict[str, str] = {}
+        for rec in self.records.get("case", {}).values():
+            known.setdefault(normalize_name(getattr(rec, "city", "")), rec.country)
+        for rec in self.records.get("city", {}).values():
+            known[normalize_name(getattr(rec, "name", ""))] = rec.country
+        out: dict[str, list[str]] = {}
+        for pid, prof in self.profiles.get("provider", {}).items():
+            out[pid] = [known[n] for n in (normalize_name(r) for r in prof.references) if n in known]
+        return out
+
+    # ----------------------------------------------------------------------------------------------
+    # Needs
+
+    def needs_of(self, kind: DocKind, doc_id: str) -> Needs:
+        """The needs of a stored document (its passages)."""
+        index = self.kind(kind)
+        a, b = index.doc_rows(doc_id)
+        tags = index.passage_tags[a:b]
+        weights = np.where(tags.sum(axis=1) > 0, 1.0, self.config.noise_weight).astype(np.float32)
+        return Needs(
+            index.passages[a:b], index.vectors[a:b], tags, weights, index.profiles[index.pos[doc_id]], doc_id
+        )
+
+    def needs_of_text(self, text: str, encoder: Encoder) -> Needs:
+        """The needs of a free-text query, encoded with ``encoder``."""
+        profile = query_profile(text)
+        spans = split_needs(text)
+        passages = [Passage("case", "", "query", a, b, text[a:b]) for a, b in spans]
+        if len(passages) > 1:
+            passages.append(Passage("case", "", "query", *(_strip_span(text)), text.strip()))
+        vectors = encoder.encode([p.text for p in passages])
+        tags = np.stack(
+            [
+                tag_vector(tag_text(p.text, profile.language, kinds=_TAG_KINDS, min_confidence=0.3))
+                for p in passages
+            ]
+        )
+        weights = np.ones(len(passages), dtype=np.float32)
+        return Needs(passages, vectors, tags, weights, profile)
+
+    # ----------------------------------------------------------------------------------------------
+    # Evidence
+
+    def _term_weights(self, obstacle_weight: float) -> FloatArray:
+        cached = self._weights_cache.get(obstacle_weight)
+        if cached is None:
+            cached = (1.0 + (obstacle_weight - 1.0) * obstacle_mask()).astype(np.float32)
+            self._weights_cache[obstacle_weight] = cached
+        return cached
+
+    def evidence(self, needs: Needs, target: KindIndex, cfg: EngineConfig | None = None) -> Evidence:
+        """Per-need signals of every candidate of ``target`` and their aggregation."""
+        cfg = cfg or self.config
+        n, d = len(needs.passages), len(target)
+        sims = (
+            needs.vectors @ target.vectors.T if n and len(target.passages) else np.zeros((n, 0), np.float32)
+        )
+        best = target.max_by_doc(sims.astype(np.float32)) if d else np.zeros((n, 0), np.float32)
+        dense = np.clip((best - cfg.dense_lo) / (cfg.dense_hi - cfg.dense_lo), 0.0, 1.0).astype(np.float32)
+
+        lexical = np.zeros((n, d), dtype=np.float32)
+        if cfg.mode != "dense":
+            for i, p in enumerate(needs.passages):
+                s = target.lexical.scores(p.text)
+                top = float(s.max()) if len(s) else 0.0
+                lexical[i] = s / max(top, cfg.lexical_floor)
+
+        w = self._term_weights(cfg.obstacle_weight)
+        need_mass = (needs.tags * w).sum(axis=1)  # n
+        vocab = np.zeros((n, d), dtype=np.float32)
+        if cfg.mode == "full" and d:
+            overlap = np.minimum(needs.tags[:, None, :], target.doc_tags[None, :, :]) * w
+            vocab = (overlap.sum(axis=2) / np.maximum(need_mass, _EPS)[:, None]).astype(np.float32)
+
+        q_mass = float((needs.profile.vector * w).sum())
+        doc_tags = np.zeros(d, dtype=np.float32)
+        if cfg.mode == "full" and d and q_mass > 0:
+            doc_tags = (np.minimum(needs.profile.vector[None, :], target.doc_tags) * w).sum(axis=1) / q_mass
+
+        if cfg.mode == "dense":
+            combined = dense
+            weights = np.ones(n, dtype=np.float32)
+        elif cfg.mode == "lexical":
+            combined = lexical
+            weights = np.ones(n, dtype=np.float32)
+        else:
+            has_tags = (need_mass > 0).astype(np.float32)[:, None]
+            wv = cfg.w_vocab * has_tags
+            combined = (cfg.w_dense * dense + cfg.w_lexical * lexical + wv * vocab) / (
+                cfg.w_dense + cfg.w_lexical + wv
+            )
+            weights = needs.weights
+        relevance = _aggregate(combined, weights, cfg)
+        if cfg.mode == "full":
+            relevance = (1.0 - cfg.w_doc_tags) * relevance + cfg.w_doc_tags * doc_tags
+        return Evidence(
+            best, lexical, vocab, combined.astype(np.float32), relevance.astype(np.float32), doc_tags
+        )
+
+    # ----------------------------------------------------------------------------------------------
+    # The five queries
+
+    def providers_for_city(self, city_id: str, cfg: EngineConfig | None = None) -> list[Scored]:
+        """Every provider scored for a city, best first."""
+        cfg = cfg or self.config
+        needs = self.needs_of("city", city_id)
+        target = self.kind("provider")
+        ev = self.evidence(needs, target, cfg)
+        out = [
+            self._provider_scored(needs.profile, target, j, float(ev.relevance[j]), cfg)
+            for j in range(len(target))
+        ]
+        return _ranked(out)
+
+    def cities_for_provider(self, provider_id: str, cfg: EngineConfig | None = None) -> list[Scored]:
+        """Every city scored for a provider, with the city → provider score of each pair, best first."""
+        cfg = cfg or self.config
+        providers = self.kind("provider")
+        cities = self.kind("city")
+        j = providers.pos[provider_id]
+        out: list[Scored] = []
+        for city_id in cities.ids:
+            needs = self.needs_of("city", city_id)
+            rel = float(self._pair_relevance(needs, providers, j, cfg))
+            out.append(self._provider_scored(needs.profile, providers, j, rel, cfg, doc_id=city_id))
+        return _ranked(out)
+
+    def cases_for_city(self, city_id: str, cfg: EngineConfig | None = None) -> list[Scored]:
+        """Every case study scored for a city (its own case studies left out), best first."""
+        cfg = cfg or self.config
+        needs = self.needs_of("city", city_id)
+        cases = self.kind("case")
+        scored = self._case_scores(needs, cases, cfg)
+        return _ranked([s for s in scored if cases.profiles[cases.pos[s.doc_id]].mentor_city != city_id])
+
+    def search_cases(self, text: str, encoder: Encoder, cfg: EngineConfig | None = None) -> list[Scored]:
+        """Every case study scored for a free-text query, best first."""
+        cfg = cfg or self.config
+        needs = self.needs_of_text(text, encoder)
+        return _ranked(self._case_scores(needs, self.kind("case"), cfg))
+
+    def cities_for_city(self, city_id: str, cfg: EngineConfig | None = None) -> list[Scored]:
+        """Every other city scored as a comparable city or a mentor, best first."""
+        cfg = cfg or self.config
+        cities = self.kind("city")
+        needs = self.needs_of("city", city_id)
+        forward = self.evidence(needs, cities, cfg).relevance  # A's needs in B's text
+        backward = np.zeros(len(cities), dtype=np.float32)  # B's needs in A's text
+        a0, a1 = cities.doc_rows(city_id)
+        sims: FloatArray = (
+            (cities.vectors @ cities.vectors[a0:a1].T).max(axis=1).astype(np.float32)
+            if a1 > a0
+            else np.zeros(len(cities.passages), dtype=np.float32)
+        )
+        for j, other in enumerate(cities.ids):
+            if other == city_id:
+                continue
+            other_needs = self.needs_of("city", other)
+            backward[j] = self._relevance_against(other_needs, cities, city_id, sims, cfg)
+        comparable = 0.5 * (forward + backward)
+
+        mentor_best: dict[str, tuple[float, str]] = {}
+        if cfg.mode == "full" and "case" in self.bundles:
+            cases = self.kind("case")
+            for s in self._case_scores(needs, cases, cfg):
+                mentor = cases.profiles[cases.pos[s.doc_id]].mentor_city
+                if mentor and mentor != city_id and s.score > mentor_best.get(mentor, (-1.0, ""))[0]:
+                    mentor_best[mentor] = (s.score, s.doc_id)
+
+        me = cities.profiles[cities.pos[city_id]]
+        out: list[Scored] = []
+        for j, other in enumerate(cities.ids):
+            if other == city_id:
+                continue
+            prof = cities.profiles[j]
+            factors = city_fit(me, prof, cfg.fit) if cfg.use_context and cfg.mode == "full" else []
+            comp = float(comparable[j]) * combine(factors) if factors else float(comparable[j])
+            item = Scored(other, comp, float(comparable[j]), factors, relation="comparable")
+            if other in mentor_best:
+                m_score, m_case = mentor_best[other]
+                m_score *= cfg.mentor_weight
+                item.mentor_case, item.mentor_score = m_case, m_score
+                if m_score >= comp:
+                    item.relation = "mentor"
+                    item.score = m_score
+            item.score = min(1.0, max(0.0, item.score))
+            out.append(item)
+        return _ranked(out)
+
+    # ----------------------------------------------------------------------------------------------
+    # Pieces
+
+    def _pair_relevance(self, needs: Needs, target: KindIndex, j: int, cfg: EngineConfig) -> float:
+        """The relevance of candidate ``j`` alone (same numbers as :meth:`evidence` gives for it)."""
+        ev = self.evidence(needs, target, cfg)
+        return float(ev.relevance[j])
+
+    def _relevance_against(
+        self, needs: Needs, cities: KindIndex, city_id: str, sims_rows: FloatArray, cfg: EngineConfig
+    ) -> float:
+        """How well ``city_id``'s text answers the needs of another city (reusing precomputed cosines)."""
+        j = cities.pos[city_id]
+        a, b = cities.doc_rows(needs.doc_id)
+        best = sims_rows[a:b].astype(np.float32)
+        dense = np.clip((best - cfg.dense_lo) / (cfg.dense_hi - cfg.dense_lo), 0.0, 1.0)
+        n = len(needs.passages)
+        lexical = np.zeros(n, dtype=np.float32)
+        if cfg.mode != "dense":
+            for i, p in enumerate(needs.passages):
+                s = cities.lexical.scores(p.text)
+                lexical[i] = s[j] / max(float(s.max()), cfg.lexical_floor)
+        if cfg.mode == "dense":
+            combined, weights = dense, np.ones(n, np.float32)
+        elif cfg.mode == "lexical":
+            combined, weights = lexical, np.ones(n, np.float32)
+        else:
+            w = self._term_weights(cfg.obstacle_weight)
+            mass = (needs.tags * w).sum(axis=1)
+            vocab = (np.minimum(needs.tags, cities.doc_tags[j][None, :]) * w).sum(axis=1) / np.maximum(
+                mass, _EPS
+            )
+            wv = cfg.w_vocab * (mass > 0)
+            combined = (cfg.w_dense * dense + cfg.w_lexical * lexical + wv * vocab) / (
+                cfg.w_dense + cfg.w_lexical + wv
+            )
+            weights = needs.weights
+        rel = float(_aggregate(combined[:, None].astype(np.float32), weights, cfg)[0])
+        if cfg.mode == "full":
+            w = self._term_weights(cfg.obstacle_weight)
+            q_mass = float((needs.profile.vector * w).sum())
+            if q_mass > 0:
+                tags = float((np.minimum(needs.profile.vector, cities.doc_tags[j]) * w).sum()) / q_mass
+                rel = (1.0 - cfg.w_doc_tags) * rel + cfg.w_doc_tags * tags
+        return rel
+
+    def _provider_scored(
+        self,
+        city: Profile,
+        providers: KindIndex,
+        j: int,
+        relevance: float,
+        cfg: EngineConfig,
+        *,
+        doc_id: str | None = None,
+    ) -> Scored:
+        prof = providers.profiles[j]
+        factors: list[Factor] = []
+        if cfg.use_context and cfg.mode == "full":
+            factors = provider_fit(city, prof, cfg.fit)
+            ref = reference_factor(city, self._reference_countries.get(prof.doc_id, []), cfg.fit)
+            if ref is not None:
+                factors.append(ref)
+        score = relevance * combine(factors) if factors else relevance
+        return Scored(doc_id or prof.doc_id, min(1.0, max(0.0, score)), relevance, factors)
+
+    def _case_scores(self, needs: Needs, cases: KindIndex, cfg: EngineConfig) -> list[Scored]:
+        ev = self.evidence(needs, cases, cfg)
+        out: list[Scored] = []
+        q_obs = needs.profile.vector * obstacle_mask()
+        q_mass = float(q_obs.sum())
+        for j, case_id in enumerate(cases.ids):
+            rel = float(ev.relevance[j])
+            factors: list[Factor] = []
+            if cfg.mode == "full" and cfg.case_obstacle_bonus > 0 and q_mass > 0:
+                shared = np.minimum(q_obs, cases.doc_tags[j])
+                overlap = float(shared.sum()) / q_mass
+                if overlap > 0:
+                    names = [self._labels[term_ids()[i]] for i in np.flatnonzero(shared > 0)]
+                    factors.append(
+                        Factor(
+                            "obstacle",
+                            1.0 + cfg.case_obstacle_bonus * overlap,
+                            f"overcame {', '.join(names)}",
+                        )
+                    )
+            score = rel * combine(factors) if factors else rel
+            out.append(Scored(case_id, min(1.0, max(0.0, score)), rel, factors))
+        return out
+
+
+def _strip_span(text: str) -> tuple[int, int]:
+    lead = len(text) - len(text.lstrip())
+    return lead, lead + len(text.strip())
+
+
+def _aggregate(combined: FloatArray, weights: FloatArray, cfg: EngineConfig) -> FloatArray:
+    """Aggregate per-need scores (n × D) into one score per candidate (D)."""
+    if combined.shape[0] == 0:
+        return np.zeros(combined.shape[1], dtype=np.float32)
+    weighted = combined * weights[:, None]
+    out: FloatArray
+    if cfg.aggregation == "max":
+        out = weighted.max(axis=0)
+    elif cfg.aggregation == "mean":
+        out = weighted.sum(axis=0) / max(float(weights.sum()), _EPS)
+    else:
+        k = max(1, min(cfg.top_k, weighted.shape[0]))
+        out = (-np.sort(-weighted, axis=0)[:k]).mean(axis=0)
+    return out.astype(np.float32)
+
+
+def _ranked(items: list[Scored]) -> list[Scored]:
+    """Best first; ties broken by id so that the order is deterministic."""
+    return sorted(items, key=lambda s: (-round(s.score, 9), s.doc_id))
+
+
+__all__ = [
+    "DEFAULT_CONFIG",
+    "Engine",
+    "EngineConfig",
+    "Evidence",
+    "KindIndex",
+    "Needs",
+    "Scored",
+    "split_needs",
+]

@@ -1,0 +1,161 @@
+"""Explanations: why a candidate was suggested, in JSON-safe form.
+
+An explanation names the needs that matched (the need passage and the candidate's passage, both
+quoted with their field and character offsets, with their cosine similarity and the lexical and
+vocabulary evidence), the vocabulary tags the two documents share, the context factors with their
+effect on the score, and a one-line summary. It quotes public text only: summaries, challenges,
+provider descriptions and solutions, case studies and the query itself; never a focal point.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from matchmaker.embeddings.passages import Passage
+from matchmaker.matching.engine import Engine, EngineConfig, Evidence, KindIndex, Needs, Scored
+from matchmaker.matching.profiles import Profile
+from matchmaker.vocabulary import Kind, load_vocabulary
+
+#: Needs quoted per result.
+NEEDS_SHOWN = 2
+#: Characters of a passage quoted in the one-line summary.
+SUMMARY_CHARS = 90
+
+
+def _passage(p: Passage) -> dict[str, Any]:
+    out: dict[str, Any] = {"field": p.field, "start": p.start, "end": p.end, "text": p.text}
+    if p.doc_id:
+        out["doc_id"] = p.doc_id
+    return out
+
+
+def _short(text: str, limit: int = SUMMARY_CHARS) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def shared_tags(a: Profile, b: Profile) -> list[dict[str, Any]]:
+    """Domain, obstacle and stage tags both documents carry, strongest first."""
+    vocab = load_vocabulary()
+    theirs = {t.term_id: t for t in b.tags}
+    out: list[dict[str, Any]] = []
+    for tag in a.tags:
+        other = theirs.get(tag.term_id)
+        if other is None or tag.kind not in (Kind.DOMAIN, Kind.OBSTACLE, Kind.STAGE):
+            continue
+        term = vocab.get(tag.term_id)
+        out.append(
+            {
+                "term": tag.term_id,
+                "kind": tag.kind.value,
+                "label": term.label if term else tag.term_id,
+                "confidence": round(min(tag.confidence, other.confidence), 3),
+                "sources": sorted({tag.source, other.source}),
+            }
+        )
+    out.sort(key=lambda t: (t["kind"] != "obstacle", -t["confidence"], t["term"]))
+    return out
+
+
+def need_matches(
+    needs: Needs, target: KindIndex, ev: Evidence, j: int, limit: int = NEEDS_SHOWN
+) -> list[dict[str, Any]]:
+    """The best-matching needs of the query for candidate ``j``, each with its best passage."""
+    if not needs.passages or j >= ev.combined.shape[1]:
+        return []
+    a, b = target.bounds[j]
+    order = np.argsort(-(ev.combined[:, j] * needs.weights), kind="stable")[:limit]
+    vocab = load_vocabulary()
+    out: list[dict[str, Any]] = []
+    for i in order.tolist():
+        sims = target.vectors[a:b] @ needs.vectors[i]
+        k = int(np.argmax(sims)) if b > a else 0
+        need_tags = {term for term, v in zip(_axes(), needs.tags[i].tolist(), strict=True) if v > 0}
+        cand_tags = {term for term, v in zip(_axes(), target.doc_tags[j].tolist(), strict=True) if v > 0}
+        out.append(
+            {
+                "need": _passage(needs.passages[i]),
+                "match": _passage(target.passages[a + k]) if b > a else None,
+                "similarity": round(float(sims[k]), 3) if b > a else 0.0,
+                "lexical": round(float(ev.lexical[i, j]), 3),
+                "vocabulary": round(float(ev.vocab[i, j]), 3),
+                "score": round(float(ev.combined[i, j]), 3),
+                "tags": sorted(
+                    (vocab.get(t).label if vocab.get(t) else t)  # type: ignore[union-attr]
+                    for t in need_tags & cand_tags
+                ),
+            }
+        )
+    return out
+
+
+def _axes() -> tuple[str, ...]:
+    from matchmaker.matching.profiles import term_ids
+
+    return term_ids()
+
+
+def explanation(
+    engine: Engine,
+    needs: Needs,
+    target: KindIndex,
+    ev: Evidence,
+    *,
+    item: Scored,
+    cfg: EngineConfig,
+    what: str,
+) -> dict[str, Any]:
+    """The explanation of one result (``what`` names the candidate kind in the summary)."""
+    j = target.pos[item.doc_id]
+    candidate = target.profiles[j]
+    matches = need_matches(needs, target, ev, j)
+    tags = shared_tags(needs.profile, candidate)
+    factors = [f.to_dict() for f in item.factors]
+    out: dict[str, Any] = {
+        "summary": "",
+        "needs": matches,
+        "shared_tags": tags,
+        "context": factors,
+        "relevance": round(item.relevance, 4),
+        "mode": cfg.mode,
+    }
+    if item.relation is not None:
+        out["relation"] = item.relation
+    if item.mentor_case is not None:
+        out["mentor_case"] = {"id": item.mentor_case, "score": round(item.mentor_score, 4)}
+        case = engine.kind("case")
+        if item.mentor_case in case.pos:
+            out["mentor_case"]["title"] = case.profiles[case.pos[item.mentor_case]].name
+    out["summary"] = _summary(item, matches, tags, factors, what)
+    return out
+
+
+def _summary(
+    item: Scored,
+    matches: list[dict[str, Any]],
+    tags: list[dict[str, Any]],
+    factors: list[dict[str, Any]],
+    what: str,
+) -> str:
+    parts: list[str] = []
+    if item.relation == "mentor" and item.mentor_case:
+        parts.append(f"Mentor: its case study {item.mentor_case} answers this need")
+    elif item.relation == "comparable":
+        parts.append("Comparable city")
+    if matches and matches[0]["match"] is not None:
+        m = matches[0]
+        parts.append(
+            f"need “{_short(m['need']['text'], 60)}” ↔ {what} “{_short(m['match']['text'], 70)}” "
+            f"(similarity {m['similarity']:.2f})"
+        )
+    if tags:
+        parts.append("shared: " + ", ".join(t["label"] for t in tags[:3]))
+    adjusted = [f for f in factors if f["multiplier"] != 1.0]
+    if adjusted:
+        parts.append("context: " + ", ".join(f"{f['factor']} {f['effect']}" for f in adjusted))
+    return "; ".join(parts) if parts else "weak match"
+
+
+__all__ = ["explanation", "need_matches", "shared_tags"]

@@ -1,0 +1,279 @@
+"""What the matcher knows about each document beyond its vectors: tags, context and offer.
+
+A :class:`Profile` is computed once per document when an engine is built (see
+:mod:`matchmaker.matching.engine`):
+
+* **tags**: domains, obstacles and stages of the controlled vocabulary, found in the text with a
+  confidence, merged with the structured fields of the record (``priorities``, ``challenges``,
+  ``domains``, ``obstacles``, ``stages``, solution ``domains``), which take precedence;
+* **city context** (cities): working language(s), scale, budget situation, hosting, connectivity,
+  legacy systems and climate (:func:`matchmaker.vocabulary.extract_context`);
+* **offer** (providers): business models, hosting, offline capability, climates, scales served and
+  languages (:func:`matchmaker.vocabulary.extract_offer`), plus regions served and references;
+* **mentor link** (cases): the city a case study comes from, so its city can be offered as a mentor.
+
+Tag vectors over :data:`TERM_IDS` (domains then obstacles) let the engine compare tags with matrix
+products.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from matchmaker.db.models import CasePublic, CityPublic, ProviderPublic
+from matchmaker.embeddings.passages import DocKind, Record, record_kind
+from matchmaker.matching.names import normalize_name
+from matchmaker.vocabulary import (
+    CityContext,
+    Kind,
+    OfferContext,
+    Tag,
+    detect_language,
+    extract_context,
+    extract_offer,
+    find_language_mentions,
+    load_vocabulary,
+    merge_tags,
+    tag_text,
+)
+
+logger = logging.getLogger(__name__)
+
+FloatArray = npt.NDArray[np.float32]
+
+#: Kinds of terms that describe what a document is about (the rest is context).
+TOPIC_KINDS: tuple[Kind, ...] = (Kind.DOMAIN, Kind.OBSTACLE, Kind.STAGE)
+
+
+@cache
+def term_ids() -> tuple[str, ...]:
+    """Domain then obstacle term ids: the axes of tag vectors."""
+    vocab = load_vocabulary()
+    return tuple(t.id for t in vocab.of_kind(Kind.DOMAIN)) + tuple(t.id for t in vocab.of_kind(Kind.OBSTACLE))
+
+
+@cache
+def term_axis() -> dict[str, int]:
+    """Term id → axis of a tag vector."""
+    return {t: i for i, t in enumerate(term_ids())}
+
+
+@cache
+def obstacle_mask() -> FloatArray:
+    """1.0 on obstacle axes, 0.0 on domain axes."""
+    vocab = load_vocabulary()
+    return np.array(
+        [1.0 if vocab.get(t) is not None and vocab.get(t).kind is Kind.OBSTACLE else 0.0 for t in term_ids()],  # type: ignore[union-attr]
+        dtype=np.float32,
+    )
+
+
+def tag_vector(tags: Iterable[Tag]) -> FloatArray:
+    """Confidences of domain and obstacle tags laid on :data:`TERM_IDS` axes."""
+    axis = term_axis()
+    out = np.zeros(len(axis), dtype=np.float32)
+    for tag in tags:
+        i = axis.get(tag.term_id)
+        if i is not None:
+            out[i] = max(out[i], tag.confidence)
+    return out
+
+
+_NEEDS_CONNECTION = re.compile(
+    r"\b(?:requires?|needs?|relies on|depends on|dependent on)\s+(?:an?\s+)?(?:stable|always[- ]on|permanent|"
+    r"continuous|constant|reliable|good|fast|fibre|broadband)\b[^.]{0,40}?\b(?:connection|connectivity|"
+    r"broadband|internet|link|links|network|coverage|4g|lte|5g)|\balways[- ]on (?:connection|link)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """One document as the matcher sees it."""
+
+    kind: DocKind
+    doc_id: str
+    name: str
+    country: str
+    language: str
+    tags: tuple[Tag, ...]
+    vector: FloatArray
+    languages: frozenset[str] = frozenset()
+    city: CityContext | None = None
+    offer: OfferContext | None = None
+    regions_served: tuple[str, ...] = ()
+    references: tuple[str, ...] = ()
+    needs_connection: bool = False
+    mentor_city: str | None = None
+    structured_obstacles: frozenset[str] = frozenset()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def tag(self, term_id: str) -> Tag | None:
+        """This document's tag for a term, if any."""
+        for t in self.tags:
+            if t.term_id == term_id:
+                return t
+        return None
+
+
+def _topic_tags(text: str, language: str, structured: Mapping[str, Sequence[str] | str]) -> list[Tag]:
+    found = tag_text(text, language, kinds=TOPIC_KINDS)
+    clean = {k: v for k, v in structured.items() if v}
+    return merge_tags(clean, found) if clean else found
+
+
+def city_profile(record: CityPublic) -> Profile:
+    """Tags and context of a city."""
+    text = "\n".join([record.summary, *record.challenges])
+    language = record.language or detect_language(record.summary)
+    tags = _topic_tags(text, language, {"priorities": record.priorities, "challenges": record.challenges})
+    context = extract_context(text, population=record.population, language=language)
+    languages = {language} | {m.code for m in context.languages}
+    return Profile(
+        kind="city",
+        doc_id=record.id,
+        name=record.name,
+        country=record.country,
+        language=language,
+        tags=tuple(tags),
+        vector=tag_vector(tags),
+        languages=frozenset(languages),
+        city=context,
+        extra=dict(record.extra),
+    )
+
+
+def _business_models(record: ProviderPublic) -> list[str]:
+    raw = record.extra.get("business_models")
+    if isinstance(raw, str):
+        return [raw]
+    if isinstance(raw, list):
+        return [str(x) for x in raw]
+    return []
+
+
+def provider_profile(record: ProviderPublic, populations: Mapping[str, int] | None = None) -> Profile:
+    """Tags and offer of a provider; ``populations`` (normalised city name → population) sizes references."""
+    parts = [record.description] + [f"{s.title}. {s.description}" for s in record.solutions]
+    text = "\n".join(parts)
+    language = detect_language(record.description)
+    domains = [d for s in record.solutions for d in s.domains]
+    tags = _topic_tags(text, language, {"domains": domains})
+    references = tuple(ref for s in record.solutions for ref in s.deployed_in)
+    pops = populations or {}
+    deployed = [pops[n] for n in (normalize_name(r) for r in references) if n in pops]
+    offer = extract_offer(
+        text,
+        languages=record.languages,
+        business_models=_business_models(record),
+        deployed_populations=deployed,
+        language=language,
+    )
+    languages = {c.lower() for c in record.languages} | {m.code for m in offer.languages}
+    return Profile(
+        kind="provider",
+        doc_id=record.id,
+        name=record.name,
+        country=record.country,
+        language=language,
+        tags=tuple(tags),
+        vector=tag_vector(tags),
+        languages=frozenset(languages),
+        offer=offer,
+        regions_served=tuple(record.regions_served),
+        references=references,
+        needs_connection=bool(_NEEDS_CONNECTION.search(text)),
+        extra=dict(record.extra),
+    )
+
+
+def case_profile(record: CasePublic, city_ids: Mapping[tuple[str, str], str] | None = None) -> Profile:
+    """Tags of a case study and the stored city it comes from (its mentor link), if any.
+
+    ``city_ids`` maps ``(normalised city name, country)`` to a city id; an explicit ``city_id`` in the
+    record's extra fields wins.
+    """
+    text = f"{record.title}\n{record.text}"
+    language = detect_language(record.text)
+    structured: dict[str, Sequence[str] | str] = {
+        "domains": record.domains,
+        "obstacles": record.obstacles,
+        "stages": record.stages,
+    }
+    tags = _topic_tags(text, language, structured)
+    mentor = record.extra.get("city_id")
+    if not isinstance(mentor, str) or not mentor:
+        mentor = (city_ids or {}).get((normalize_name(record.city), record.country))
+    structured_obstacles = frozenset(
+        t.term_id for t in tags if t.kind is Kind.OBSTACLE and t.source == "structured"
+    )
+    return Profile(
+        kind="case",
+        doc_id=record.id,
+        name=record.title,
+        country=record.country,
+        language=language,
+        tags=tuple(tags),
+        vector=tag_vector(tags),
+        languages=frozenset({language}) | {m.code for m in find_language_mentions(record.text)},
+        mentor_city=mentor,
+        structured_obstacles=structured_obstacles,
+        extra=dict(record.extra),
+    )
+
+
+def query_profile(text: str) -> Profile:
+    """Tags of a free-text query."""
+    language = detect_language(text)
+    tags = tag_text(text, language, kinds=TOPIC_KINDS, min_confidence=0.3)
+    return Profile(
+        kind="case",
+        doc_id="",
+        name="",
+        country="",
+        language=language,
+        tags=tuple(tags),
+        vector=tag_vector(tags),
+    )
+
+
+def build_profiles(records: Mapping[DocKind, Sequence[Record]]) -> dict[DocKind, dict[str, Profile]]:
+    """Profiles of every record, per kind (providers and cases look cities up for sizes and mentors)."""
+    cities = [r for r in records.get("city", ()) if isinstance(r, CityPublic)]
+    populations = {normalize_name(c.name): c.population for c in cities if c.population}
+    city_ids = {(normalize_name(c.name), c.country): c.id for c in cities}
+    out: dict[DocKind, dict[str, Profile]] = {"city": {}, "provider": {}, "case": {}}
+    for kind, recs in records.items():
+        for rec in recs:
+            if record_kind(rec) != kind:
+                continue
+            if isinstance(rec, CityPublic):
+                out["city"][rec.id] = city_profile(rec)
+            elif isinstance(rec, ProviderPublic):
+                out["provider"][rec.id] = provider_profile(rec, populations)
+            elif isinstance(rec, CasePublic):
+                out["case"][rec.id] = case_profile(rec, city_ids)
+    return out
+
+
+__all__ = [
+    "TOPIC_KINDS",
+    "Profile",
+    "build_profiles",
+    "case_profile",
+    "city_profile",
+    "obstacle_mask",
+    "provider_profile",
+    "query_profile",
+    "tag_vector",
+    "term_axis",
+    "term_ids",
+]

@@ -1,0 +1,147 @@
+"""Countries, region groups and the region words providers use in ``regions_served``.
+
+A provider's ``regions_served`` holds ISO 3166-1 codes (``"KZ"``), country names (``"Türkiye"``) or
+region words (``"Central Asia"``, ``"MENA"``, ``"global"``). :func:`serves` says whether such a list
+covers a city's country; :func:`region_group` gives the group a country belongs to, which is how two
+cities are said to share a regional context.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from functools import cache
+
+import pycountry
+
+from matchmaker.vocabulary import fold
+
+logger = logging.getLogger(__name__)
+
+#: Region groups of the programme's countries and their neighbours (ISO 3166-1 alpha-2).
+REGION_GROUPS: dict[str, frozenset[str]] = {
+    "western_balkans": frozenset({"AL", "BA", "XK", "ME", "MK", "RS", "HR", "SI"}),
+    "caucasus": frozenset({"AM", "AZ", "GE"}),
+    "central_asia": frozenset({"KZ", "KG", "TJ", "TM", "UZ", "AF"}),
+    "mongolia": frozenset({"MN"}),
+    "turkiye": frozenset({"TR", "CY"}),
+    "north_africa": frozenset({"MA", "DZ", "TN", "LY", "EG", "MR", "SD"}),
+    "middle_east": frozenset({"JO", "LB", "IQ", "SY", "PS", "IL", "SA", "AE", "KW", "QA", "BH", "OM", "YE"}),
+    "eastern_europe": frozenset({"MD", "UA", "BY", "RU", "RO", "BG"}),
+}
+
+_EU = frozenset(
+    [
+        "AT",
+        "BE",
+        "BG",
+        "HR",
+        "CY",
+        "CZ",
+        "DK",
+        "EE",
+        "FI",
+        "FR",
+        "DE",
+        "GR",
+        "HU",
+        "IE",
+        "IT",
+        "LV",
+        "LT",
+        "LU",
+        "MT",
+        "NL",
+        "PL",
+        "PT",
+        "RO",
+        "SK",
+        "SI",
+        "ES",
+        "SE",
+    ]
+)
+_EUROPE = _EU | frozenset(
+    ["AL", "BA", "XK", "ME", "MK", "RS", "MD", "UA", "BY", "GB", "NO", "CH", "IS", "LI", "TR"]
+)
+
+# Region words (folded) → countries. Group names are accepted with spaces or underscores.
+_REGION_WORDS: dict[str, frozenset[str]] = {
+    "western balkans": REGION_GROUPS["western_balkans"],
+    "balkans": REGION_GROUPS["western_balkans"] | frozenset({"BG", "GR", "RO"}),
+    "caucasus": REGION_GROUPS["caucasus"],
+    "south caucasus": REGION_GROUPS["caucasus"],
+    "central asia": REGION_GROUPS["central_asia"],
+    "mongolia": REGION_GROUPS["mongolia"],
+    "turkiye": REGION_GROUPS["turkiye"],
+    "turkey": REGION_GROUPS["turkiye"],
+    "north africa": REGION_GROUPS["north_africa"],
+    "maghreb": frozenset({"MA", "DZ", "TN", "LY", "MR"}),
+    "middle east": REGION_GROUPS["middle_east"],
+    "mena": REGION_GROUPS["north_africa"] | REGION_GROUPS["middle_east"],
+    "arab states": REGION_GROUPS["north_africa"] | REGION_GROUPS["middle_east"] - {"IL"},
+    "eastern europe": REGION_GROUPS["eastern_europe"],
+    "eu": _EU,
+    "european union": _EU,
+    "europe": _EUROPE,
+    "cis": frozenset({"AM", "AZ", "BY", "KZ", "KG", "MD", "RU", "TJ", "UZ"}),
+    "eurasia": REGION_GROUPS["caucasus"]
+    | REGION_GROUPS["central_asia"]
+    | frozenset({"RU", "BY", "MD", "UA"}),
+}
+_GLOBAL_WORDS = frozenset({"global", "worldwide", "international", "any", "all", "world"})
+
+
+def region_group(country: str) -> str | None:
+    """The region group of a country code, or ``None`` when it is outside the programme's regions."""
+    code = country.strip().upper()
+    for name, members in REGION_GROUPS.items():
+        if code in members:
+            return name
+    return None
+
+
+@cache
+def _country_by_name(word: str) -> str | None:
+    if len(word) == 2 and word.isalpha():
+        code = word.upper()
+        if code == "XK" or pycountry.countries.get(alpha_2=code) is not None:
+            return code
+    try:
+        found = pycountry.countries.lookup(word)
+    except LookupError:
+        if word in {"kosovo", "kosova"}:
+            return "XK"
+        return None
+    return str(found.alpha_2)
+
+
+@cache
+def _region_countries(word: str) -> frozenset[str] | None:
+    """Countries a region word covers; ``None`` for "global"; empty when the word is unknown."""
+    key = " ".join(fold(word).replace("_", " ").replace("-", " ").split())
+    if key in _GLOBAL_WORDS:
+        return None
+    if key in _REGION_WORDS:
+        return _REGION_WORDS[key]
+    code = _country_by_name(word.strip()) or _country_by_name(key)
+    if code is not None:
+        return frozenset({code})
+    logger.debug("unknown region word %r in regions_served", word)
+    return frozenset()
+
+
+def serves(regions_served: Iterable[str], country: str) -> bool | None:
+    """Whether ``regions_served`` covers ``country``; ``None`` when the provider states no regions."""
+    words = [w for w in regions_served if w and w.strip()]
+    if not words:
+        return None
+    code = country.strip().upper()
+    for word in words:
+        covered = _region_countries(word)
+        if covered is None or code in covered:
+            return True
+    return False
+
+
+__all__ = ["REGION_GROUPS", "region_group", "serves"]

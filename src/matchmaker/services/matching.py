@@ -1,0 +1,298 @@
+"""The matching use cases: the five queries of the contract and pair scores for the scheduler.
+
+The CLI and the web API call only :class:`Matcher`::
+
+    matcher = Matcher.for_settings(settings)          # once per process; share it between threads
+    matcher.providers_for_city("kukes", top=10)       # -> MatchResponse
+    matcher.cities_for_city("kukes")                  # results carry relation comparable | mentor
+    matcher.cities_for_provider("prov-kartlink")
+    matcher.cases_for_city("kukes")
+    matcher.search_cases("streets without names")
+    matcher.pair_score("kukes", "prov-kartlink")      # float | None, for the scheduler
+
+Ids must already be resolved (:func:`matchmaker.services.records.resolve_id`); an unknown id raises
+:class:`~matchmaker.errors.NotFoundError`. A record stored but not yet indexed raises
+:class:`~matchmaker.errors.IndexUnavailableError`.
+
+The matcher keeps one :class:`~matchmaker.matching.engine.Engine` built from the live index
+generations. When ``matchmaker ingest`` or ``index build`` publishes a new generation, the next
+query notices it (one ``stat`` per kind) and builds a new engine, while queries already running
+finish on the old one. The embedding model is loaded only when a free-text search needs it (or by
+:meth:`Matcher.warm`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from matchmaker.embeddings.bundle import IndexBundle, IndexStore
+from matchmaker.embeddings.encoder import Encoder, load_encoder
+from matchmaker.embeddings.passages import KINDS, DocKind, Record
+from matchmaker.errors import IndexUnavailableError, InvalidInputError, NotFoundError
+from matchmaker.matching.engine import DEFAULT_CONFIG, Engine, EngineConfig, Needs, Scored
+from matchmaker.matching.explain import explanation
+from matchmaker.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+Relation = Literal["comparable", "mentor"]
+
+#: Longest accepted free-text query, in characters.
+MAX_QUERY_CHARS = 5_000
+
+
+class MatchResult(BaseModel):
+    """One suggestion: the candidate's id, its score in [0, 1] and why."""
+
+    id: str
+    score: float = Field(ge=0.0, le=1.0)
+    explanation: dict[str, Any]
+    name: str | None = None
+    kind: str | None = None
+    relation: Relation | None = None
+
+
+class MatchResponse(BaseModel):
+    """The answer to one query: the query (an id or the search text) and the results, best first."""
+
+    query: str
+    results: list[MatchResult]
+
+
+class Matcher:
+    """The matching service of one instance; see the module docstring."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        encoder: Encoder | None = None,
+        *,
+        config: EngineConfig = DEFAULT_CONFIG,
+        store: IndexStore | None = None,
+    ) -> None:
+        self.settings = settings
+        self.config = config
+        self._encoder = encoder
+        self._store = store or IndexStore.for_settings(settings, encoder)
+        self._engine: Engine | None = None
+        self._lock = threading.Lock()
+        self._encoder_lock = threading.Lock()
+        self._pair_cache: OrderedDict[tuple[tuple[str, ...], str], dict[str, float]] = OrderedDict()
+        self._pair_lock = threading.Lock()
+
+    @classmethod
+    def for_settings(cls, settings: Settings, encoder: Encoder | None = None) -> Matcher:
+        """A matcher over the instance's indexes; pass ``encoder`` to share an already loaded model."""
+        return cls(settings, encoder)
+
+    # ----------------------------------------------------------------------------------------------
+    # Loading
+
+    @property
+    def encoder(self) -> Encoder:
+        """The embedding model (loaded on first use, once)."""
+        if self._encoder is None:
+            with self._encoder_lock:
+                if self._encoder is None:
+                    self._encoder = load_encoder(self.settings)
+        return self._encoder
+
+    def warm(self) -> None:
+        """Load the model, the indexes and every kind's matching data now."""
+        _ = self.encoder
+        self.engine().warm()
+
+    def _bundles(self) -> dict[DocKind, IndexBundle]:
+        return {kind: self._store.get(kind) for kind in KINDS}
+
+    def engine(self) -> Engine:
+        """The engine over the live generations (rebuilt when a new generation was published)."""
+        bundles = self._bundles()
+        generations = tuple(bundles[k].generation for k in sorted(bundles))
+        engine = self._engine
+        if engine is not None and engine.generations == generations:
+            return engine
+        with self._lock:
+            engine = self._engine
+            if engine is not None and engine.generations == generations:
+                return engine
+            records = self._load_records()
+            engine = Engine(bundles, records, config=self.config)
+            self._engine = engine
+            with self._pair_lock:
+                self._pair_cache.clear()
+            logger.info("Matching engine ready for generations %s", ", ".join(generations))
+            return engine
+
+    def _load_records(self) -> dict[DocKind, list[Record]]:
+        from matchmaker.services.indexing import load_records
+
+        return load_records(self.settings, list(KINDS))
+
+    # ----------------------------------------------------------------------------------------------
+    # Queries
+
+    def providers_for_city(self, city_id: str, top: int = 10) -> MatchResponse:
+        """Providers whose capabilities answer the city's needs and fit its context."""
+        engine = self.engine()
+        self._check(engine, "city", city_id)
+        needs = engine.needs_of("city", city_id)
+        items = engine.providers_for_city(city_id)
+        return self._respond(engine, city_id, items, needs, kind="provider", top=top, what="capability")
+
+    def cities_for_city(self, city_id: str, top: int = 10) -> MatchResponse:
+        """Comparable cities (same needs, similar context) and mentors (a case study that answers a need)."""
+        engine = self.engine()
+        self._check(engine, "city", city_id)
+        needs = engine.needs_of("city", city_id)
+        items = engine.cities_for_city(city_id)
+        return self._respond(engine, city_id, items, needs, kind="city", top=top, what="city")
+
+    def cities_for_provider(self, provider_id: str, top: int = 10) -> MatchResponse:
+        """Municipalities whose needs the provider's offer answers, scored as city → provider."""
+        engine = self.engine()
+        self._check(engine, "provider", provider_id)
+        items = engine.cities_for_provider(provider_id)
+        top_items = items[: self._top(top)]
+        providers = engine.kind("provider")
+        results = []
+        for item in top_items:
+            needs = engine.needs_of("city", item.doc_id)
+            ev = engine.evidence(needs, providers, engine.config)
+            exp = explanation(
+                engine,
+                needs,
+                providers,
+                ev,
+                item=_as_candidate(item, provider_id),
+                cfg=engine.config,
+                what="capability",
+            )
+            results.append(self._result(engine, "city", item, exp))
+        return MatchResponse(query=provider_id, results=results)
+
+    def cases_for_city(self, city_id: str, top: int = 10) -> MatchResponse:
+        """Case studies of cities that solved the same problem, best if they overcame the same obstacle."""
+        engine = self.engine()
+        self._check(engine, "city", city_id)
+        needs = engine.needs_of("city", city_id)
+        items = engine.cases_for_city(city_id)
+        return self._respond(engine, city_id, items, needs, kind="case", top=top, what="case")
+
+    def search_cases(self, text: str, top: int = 10) -> MatchResponse:
+        """Case studies for a free-text description of a problem (any supported language)."""
+        query = text.strip()
+        if not query:
+            raise InvalidInputError("the search text is empty")
+        if len(query) > MAX_QUERY_CHARS:
+            raise InvalidInputError(
+                f"the search text is {len(query)} characters long; the limit is {MAX_QUERY_CHARS}"
+            )
+        engine = self.engine()
+        encoder = self.encoder
+        needs = engine.needs_of_text(text, encoder)
+        items = engine.search_cases(text, encoder)
+        return self._respond(engine, text, items, needs, kind="case", top=top, what="case")
+
+    def pair_score(self, a_id: str, b_id: str) -> float | None:
+        """The score of a city–provider (either order) or city–city pair; ``None`` for unknown ids."""
+        engine = self.engine()
+        kind_a, kind_b = _kind_of(engine, a_id), _kind_of(engine, b_id)
+        if kind_a is None or kind_b is None or a_id == b_id:
+            return None
+        if kind_a == "provider" and kind_b == "city":
+            a_id, b_id, kind_a, kind_b = b_id, a_id, kind_b, kind_a
+        if kind_a != "city" or kind_b not in ("provider", "city"):
+            return None
+        scores = self._pair_scores(engine, a_id, kind_b)
+        return scores.get(b_id)
+
+    def _pair_scores(self, engine: Engine, city_id: str, kind: DocKind) -> dict[str, float]:
+        key = (engine.generations, f"{kind}:{city_id}")
+        with self._pair_lock:
+            cached = self._pair_cache.get(key)
+            if cached is not None:
+                self._pair_cache.move_to_end(key)
+                return cached
+        items = engine.providers_for_city(city_id) if kind == "provider" else engine.cities_for_city(city_id)
+        scores = {s.doc_id: round(s.score, 6) for s in items}
+        with self._pair_lock:
+            self._pair_cache[key] = scores
+            while len(self._pair_cache) > 512:
+                self._pair_cache.popitem(last=False)
+        return scores
+
+    # ----------------------------------------------------------------------------------------------
+    # Helpers
+
+    def _top(self, top: int) -> int:
+        if top < 1:
+            raise InvalidInputError(f"top must be at least 1, got {top}")
+        return top
+
+    def _check(self, engine: Engine, kind: DocKind, doc_id: str) -> None:
+        if doc_id not in engine.records.get(kind, {}):
+            word = "case study" if kind == "case" else kind
+            raise NotFoundError(f"no {word} with id {doc_id!r}")
+        if doc_id not in engine.kind(kind).pos:
+            raise IndexUnavailableError(
+                f"{kind} {doc_id!r} is stored but not indexed yet; run `matchmaker index build`"
+            )
+
+    def _respond(
+        self,
+        engine: Engine,
+        query: str,
+        items: list[Scored],
+        needs: Needs,
+        *,
+        kind: DocKind,
+        top: int,
+        what: str,
+    ) -> MatchResponse:
+        top_items = items[: self._top(top)]
+        target = engine.kind(kind)
+        ev = engine.evidence(needs, target, engine.config)
+        results = [
+            self._result(
+                engine,
+                kind,
+                item,
+                explanation(engine, needs, target, ev, item=item, cfg=engine.config, what=what),
+            )
+            for item in top_items
+        ]
+        return MatchResponse(query=query, results=results)
+
+    def _result(self, engine: Engine, kind: DocKind, item: Scored, exp: dict[str, Any]) -> MatchResult:
+        index = engine.kind(kind)
+        name = index.profiles[index.pos[item.doc_id]].name if item.doc_id in index.pos else None
+        relation: Relation | None = item.relation if item.relation in ("comparable", "mentor") else None  # type: ignore[assignment]
+        return MatchResult(
+            id=item.doc_id,
+            score=round(min(1.0, max(0.0, item.score)), 6),
+            explanation=exp,
+            name=name,
+            kind=kind,
+            relation=relation,
+        )
+
+
+def _as_candidate(item: Scored, provider_id: str) -> Scored:
+    """The same scored pair seen from the provider's side (the explanation is about the provider)."""
+    return Scored(provider_id, item.score, item.relevance, item.factors)
+
+
+def _kind_of(engine: Engine, doc_id: str) -> DocKind | None:
+    for kind in ("city", "provider"):
+        if doc_id in engine.records.get(kind, {}):  # type: ignore[call-overload]
+            return kind  # type: ignore[return-value]
+    return None
+
+
+__all__ = ["MAX_QUERY_CHARS", "MatchResponse", "MatchResult", "Matcher", "Relation"]
