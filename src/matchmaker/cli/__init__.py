@@ -10,6 +10,7 @@ from matchmaker.cli.app import app, main
 
 # Importing the command modules registers their commands on ``app``.
 from matchmaker.cli import corpus as _corpus  # noqa: F401  isort: skip
+from matchmaker.cli import events as _events  # noqa: F401  isort: skip
 from matchmaker.cli import index as _index  # noqa: F401  isort: skip
 from matchmaker.cli import match as _match  # noqa: F401  isort: skip
 from matchmaker.cli import schedule as _schedule  # noqa: F401  isort: skip

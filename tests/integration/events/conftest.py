@@ -70,6 +70,13 @@ def event(db_settings: Settings) -> str:
 
 
 @pytest.fixture
+def corpus(db_settings: Settings) -> Settings:
+    """The test's settings, with the three cities and two providers stored."""
+    store_corpus(db_settings)
+    return db_settings
+
+
+@pytest.fixture
 def scorer() -> Callable[[str, str], float | None]:
     """The hand-made score function."""
     return score

@@ -1,0 +1,533 @@
+"""``matchmaker event ...``: matchmaking events from the command line (staff).
+
+Typical use::
+
+    matchmaker event create ws1 --name "Level 3 workshop" --tables 12 \\
+        --start 2027-03-02T09:00 --slots 12 --minutes 20 --gap 5 --timezone Europe/Istanbul
+    matchmaker event add ws1 kukes osh acme databridge
+    matchmaker event add ws1 osh --available s1,s2,s3 --max 2
+    matchmaker event request ws1 acme kukes            # then: event answer ws1 1 accepted
+    matchmaker event must-meet ws1 kukes acme
+    matchmaker event generate ws1                      # again after late changes: re-plan
+    matchmaker event publish ws1
+    matchmaker event agenda ws1 kukes
+    matchmaker event export ws1 --format ics --participant kukes --out kukes.ics
+    matchmaker event feedback ws1 kukes acme cooperation_possible
+
+Exit codes: 0 done; 2 invalid input or an infeasible schedule (the message says what to relax);
+1 not found or a conflict with stored state.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from pydantic import ValidationError
+from rich.table import Table
+
+from matchmaker.cli.app import app
+from matchmaker.cli.output import (
+    EXIT_INVALID,
+    configure_logging,
+    emit_json,
+    fail,
+    handled,
+    load_settings,
+    stderr,
+    stdout,
+)
+from matchmaker.errors import InfeasibleScheduleError
+from matchmaker.scheduling.service import DEFAULT_TIME_LIMIT
+from matchmaker.services import events as service
+from matchmaker.services.event_rules import (
+    EventCreate,
+    EventSummary,
+    FeedbackIn,
+    ParticipantIn,
+    RequestCreate,
+    SlotIn,
+)
+
+event_app = typer.Typer(help="Matchmaking events: participants, requests, schedule, agendas, feedback.")
+app.add_typer(event_app, name="event")
+
+T = TypeVar("T")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+class AnswerChoice(StrEnum):
+    """How a request is answered."""
+
+    accepted = "accepted"
+    declined = "declined"
+
+
+class RatingChoice(StrEnum):
+    """The four feedback ratings."""
+
+    not_held = "not_held"
+    insufficient_interest = "insufficient_interest"
+    informative = "informative"
+    cooperation_possible = "cooperation_possible"
+
+
+class ExportFormat(StrEnum):
+    """Export formats."""
+
+    csv = "csv"
+    html = "html"
+    ics = "ics"
+
+
+def _validated(build: type[T], **values: object) -> T:
+    try:
+        return build(**values)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        where = ".".join(str(x) for x in err["loc"])
+        fail(f"{where + ': ' if where else ''}{str(err['msg']).removeprefix('Value error, ')}", EXIT_INVALID)
+
+
+def _grid(start: datetime, count: int, minutes: int, gap: int) -> list[SlotIn]:
+    return [
+        SlotIn(
+            start=start + timedelta(minutes=k * (minutes + gap)),
+            end=start + timedelta(minutes=k * (minutes + gap) + minutes),
+        )
+        for k in range(count)
+    ]
+
+
+def _parse_slot(text: str) -> SlotIn:
+    try:
+        start, end = text.split("/", 1)
+        return SlotIn(start=datetime.fromisoformat(start), end=datetime.fromisoformat(end))
+    except (ValueError, ValidationError):
+        fail(f"--slot {text!r}: use START/END, e.g. 2027-03-02T09:00/2027-03-02T09:20", EXIT_INVALID)
+
+
+def _print_summary(ev: EventSummary) -> None:
+    stdout.print(f"{ev.id}: {ev.name}", markup=False)
+    first, last = ev.slots[0], ev.slots[-1]
+    stdout.print(
+        f"  {len(ev.slots)} slots ({first.start:%Y-%m-%d %H:%M} – {last.end:%H:%M}"
+        f"{', ' + ev.timezone if ev.timezone else ''}), {ev.tables} tables",
+        markup=False,
+    )
+    stdout.print(
+        f"  {ev.participants} participants, {ev.requests} requests, {ev.planned_meetings} planned meetings,"
+        f" published version {ev.published_version}",
+        markup=False,
+    )
+
+
+@event_app.command("create")
+@handled
+def create(  # noqa: PLR0917  Typer reads options from the parameters
+    event_id: Annotated[str, typer.Argument(metavar="EVENT", help="New event id.")],
+    name: Annotated[str, typer.Option("--name", help="Event name.")],
+    tables: Annotated[int | None, typer.Option("--tables", min=1, help="Number of tables.")] = None,
+    table_label: Annotated[
+        list[str] | None, typer.Option("--table-label", help="A table or room label, once per table.")
+    ] = None,
+    start: Annotated[
+        datetime | None, typer.Option("--start", help="Start of the first slot (with --slots).")
+    ] = None,
+    slots: Annotated[int, typer.Option("--slots", min=1, help="Number of slots from --start.")] = 12,
+    minutes: Annotated[int, typer.Option("--minutes", min=1, help="Slot length in minutes.")] = 20,
+    gap: Annotated[int, typer.Option("--gap", min=0, help="Minutes between slots.")] = 5,
+    slot: Annotated[
+        list[str] | None, typer.Option("--slot", help="A slot as START/END (instead of --start).")
+    ] = None,
+    timezone: Annotated[str | None, typer.Option("--timezone", help="IANA zone of the slot times.")] = None,
+    deadline: Annotated[
+        datetime | None, typer.Option("--deadline", help="Request deadline (UTC unless an offset is given).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create an event with its slots and tables."""
+    settings = load_settings()
+    if slot:
+        slot_list = [_parse_slot(s) for s in slot]
+    elif start is not None:
+        slot_list = _grid(start, slots, minutes, gap)
+    else:
+        fail("give --start (with --slots, --minutes, --gap) or one --slot START/END per slot", EXIT_INVALID)
+    if deadline is not None and deadline.tzinfo is None:
+        deadline = deadline.replace(tzinfo=UTC)
+    data = _validated(
+        EventCreate,
+        id=event_id,
+        name=name,
+        timezone=timezone,
+        slots=slot_list,
+        tables=tables,
+        table_labels=table_label or [],
+        request_deadline=deadline,
+    )
+    ev = service.create_event(settings, data)
+    if as_json:
+        emit_json(ev.model_dump(mode="json"))
+    else:
+        _print_summary(ev)
+
+
+@event_app.command("list")
+@handled
+def list_(as_json: JsonOpt = False) -> None:
+    """List the events."""
+    for ev in service.list_events(load_settings()):
+        if as_json:
+            emit_json(ev.model_dump(mode="json"))
+        else:
+            _print_summary(ev)
+
+
+@event_app.command("show")
+@handled
+def show(event_id: Annotated[str, typer.Argument(metavar="EVENT")], as_json: JsonOpt = False) -> None:
+    """Show an event, its participants and staff rules."""
+    settings = load_settings()
+    ev = service.get_event(settings, event_id)
+    people = service.list_participants(settings, event_id)
+    rules = service.list_pair_rules(settings, event_id)
+    if as_json:
+        emit_json(
+            {
+                **ev.model_dump(mode="json"),
+                "participant_list": [p.model_dump(mode="json") for p in people],
+                "pair_rules": [r.model_dump(mode="json") for r in rules],
+            }
+        )
+        return
+    _print_summary(ev)
+    for p in people:
+        extra = []
+        if p.available is not None:
+            extra.append("slots " + ",".join(p.available))
+        if p.max_meetings is not None:
+            extra.append(f"max {p.max_meetings}")
+        stdout.print(f"  {p.side:<8} {p.id} ({p.name}) {'; '.join(extra)}", markup=False)
+    for r in rules:
+        stdout.print(f"  {r.kind.replace('_', '-')}: {r.a} – {r.b}", markup=False)
+
+
+@event_app.command("add")
+@handled
+def add(
+    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
+    ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Stored city or provider ids.")],
+    available: Annotated[
+        str | None, typer.Option("--available", help="Comma-separated slot ids (default: every slot).")
+    ] = None,
+    max_meetings: Annotated[int | None, typer.Option("--max", min=0, help="Most meetings.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Add participants (or update their availability and maximum)."""
+    slots = None if available is None else [s.strip() for s in available.split(",") if s.strip()]
+    items = [_validated(ParticipantIn, id=i, available=slots, max_meetings=max_meetings) for i in ids]
+    for p in service.add_participants(load_settings(), event_id, items):
+        if as_json:
+            emit_json(p.model_dump(mode="json"))
+        else:
+            stdout.print(f"{p.side} {p.id} ({p.name}) takes part", markup=False)
+
+
+@event_app.command("remove")
+@handled
+def remove(
+    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
+    participant: Annotated[str, typer.Argument(metavar="ID")],
+) -> None:
+    """Take a participant out of the event (with its requests and pair rules)."""
+    service.remove_participant(load_settings(), event_id, participant)
+    stdout.print(f"{participant} removed; re-plan and publish to cancel its meetings", markup=False)
+
+
+@event_app.command("request")
+@handled
+def request(  # noqa: PLR0917  Typer reads options from the parameters
+    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
+    sender: Annotated[str, typer.Argument(metavar="FROM")],
+    recipient: Annotated[str, typer.Argument(metavar="TO")],
+    message: Annotated[str | None, typer.Option("--message")] = None,
+    status: Annotated[
+        AnswerChoice | None, typer.Option("--status", help="Record the answer at once (staff).")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record a meeting request from FROM to TO."""
+    settings = load_settings()
+    req = service.create_request(
+        settings, event_id, _validated(RequestCreate, sender=sender, recipient=recipient, message=message)
+    )
+    if status is not None:
+        req = service.answer_request(settings, event_id, req.id, status.value)  # type: ignore[arg-type]
+    if as_json:
+        emit_json(req.model_dump(mode="json"))
+    else:
+        stdout.print(f"request {req.id}: {req.sender} → {req.recipient}, {req.status}", markup=False)
+
+
+@event_app.command("answer")
+@handled
+def answer(
+    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
+    request_id: Annotated[int, typer.Argument(metavar="REQUEST")],
+    choice: Annotated[AnswerChoice, typer.Argument(metavar="accepted|declined")],
+) -> None:
+    """Accept or decline a request (as staff)."""
+    req = service.answer_request(load_settings(), event_id, request_id, choice.value)  # type: ignore[arg-type]
+    stdout.print(f"request {req.id}: {req.sender} → {req.recipient}, {req.status}", markup=False)
+
+
+@event_app.command("requests")
+@handled
+def requests(
+    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
+    participant: Annotated[str | None, typer.Option("--participant")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List requests with their status as of now (pending ones expire at the deadline)."""
+    for r in service.list_requests(load_settings(), event_id, participant=participant):
+        if as_json:
+            emit_json(r.model_dump(mode="json"))
+        else:
+            stdout.print(f"{r.id:>4} {r.sender} → {r.recipient}: {r.status}", markup=False)
+
+
+def _pair_rule(event_id: str, a: str, b: str, kind: str | None) -> None:
+    service.set_pair_rule(load_settings(), event_id, a, b, kind)  # type: ignore[arg-type]
+    word = {"must_meet": "must meet", "blocked": "blocked", None: "no rule"}[kind]
+    stdout.print(f"{a} – {b}: {word}", markup=False)
+
+
+@event_app.command("must-meet")
+@handled
+def must_meet(
+    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
+    a: Annotated[str, typer.Argument(metavar="A")],
+    b: Annotated[str, typer.Argument(metavar="B")],
+) -> None:
+    """Make a pair must-meet."""
+    _pair_rule(event_id, a, b, "must_meet")
+
+
+@event_app.command("block")
+@handled
+def block(
+    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
+    a: Annotated[str, typer.Argument(metavar="A")],
+    b: Annotated[str, typer.Argument(metavar="B")],
+) -> None:
+    """Block a pair: it is never scheduled."""
+    _pair_rule(event_id, a, b, "blocked")
+
+
+@event_app.command("clear-pair")
+@handled
+def clear_pair(
+    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
+    a: Annotated[str, typer.Argument(metavar="A")],
+    b: Annotated[str, typer.Argument(metavar="B")],
+) -> None:
+    """Remove a pair's must-meet or blocked rule."""
+    _pair_rule(event_id, a, b, None)
+
+
+@event_app.command("generate")
+@handled
+def generate(  # noqa: PLR0917  Typer reads options from the parameters
+    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
+    time_limit: Annotated[
+        float, typer.Option("--time-limit", min=0.1, help="Seconds the solver may use.")
+    ] = DEFAULT_TIME_LIMIT,
+    replan_published: Annotated[
+        bool, typer.Option("--replan-published", help="Let published meetings move too.")
+    ] = False,
+    relax_must_meet: Annotated[
+        bool, typer.Option("--relax-must-meet", help="Plan anyway and list must-meets that cannot be held.")
+    ] = False,
+    as_json: JsonOpt = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Plan (or re-plan) the meetings; published meetings stay unless --replan-published."""
+    configure_logging(verbose)
+    try:
+        report = service.generate_schedule(
+            load_settings(),
+            event_id,
+            time_limit=time_limit,
+            keep_published=not replan_published,
+            relax_must_meet=relax_must_meet,
+        )
+    except InfeasibleScheduleError as exc:
+        stderr.print(
+            f"error: event {event_id}: the schedule is infeasible. Relax one of these:", markup=False
+        )
+        for reason in exc.reasons or [exc.message]:
+            stderr.print(f"  - {reason}", markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    if as_json:
+        emit_json(report.model_dump(mode="json"))
+        return
+    s = report.stats
+    stdout.print(
+        f"{report.meetings} meetings planned, total score {report.objective:.3f}"
+        f" (scores: {report.score_source});"
+        f" status {s['status']}, gap {s['gap']:.2%}, {s['solve_seconds']:.1f}s",
+        markup=False,
+    )
+    stdout.print(
+        f"meetings per active participant: min {s['min_meetings_active']}, mean {s['mean_meetings']:.2f};"
+        f" unmatched: {', '.join(s['unmatched_participants']) or 'none'}",
+        markup=False,
+    )
+    for a, b in report.unscheduled_must_meet:
+        stdout.print(f"must-meet not scheduled: {a} – {b}", markup=False)
+    for line in report.moved:
+        stdout.print(line, markup=False)
+
+
+@event_app.command("plan")
+@handled
+def plan(event_id: Annotated[str, typer.Argument(metavar="EVENT")], as_json: JsonOpt = False) -> None:
+    """Show the current plan (staff view with scores)."""
+    meetings = service.planned_meetings(load_settings(), event_id)
+    if as_json:
+        for m in meetings:
+            emit_json(m.model_dump(mode="json"))
+        return
+    table = Table(title=f"{len(meetings)} planned meetings")
+    for column in ("slot", "time", "table", "a", "b", "score", "why", "state"):
+        table.add_column(column)
+    for m in meetings:
+        state = "published" if m.published else ("locked" if m.locked else "draft")
+        table.add_row(
+            m.slot,
+            f"{m.start:%H:%M}",
+            m.table_label or str(m.table),
+            m.a_name,
+            m.b_name,
+            f"{m.score:.3f}",
+            m.kind.replace("_", " "),
+            state,
+        )
+    stdout.print(table)
+
+
+@event_app.command("lock")
+@handled
+def lock(
+    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
+    a: Annotated[str, typer.Argument(metavar="A")],
+    b: Annotated[str, typer.Argument(metavar="B")],
+    unlock: Annotated[bool, typer.Option("--unlock", help="Let the meeting move again.")] = False,
+) -> None:
+    """Pin a planned meeting so that re-planning keeps it in place."""
+    m = service.lock_meeting(load_settings(), event_id, a, b, locked=not unlock)
+    stdout.print(f"{m.a} – {m.b} in {m.slot} at table {m.table}: {'locked' if m.locked else 'free'}")
+
+
+@event_app.command("publish")
+@handled
+def publish(event_id: Annotated[str, typer.Argument(metavar="EVENT")], as_json: JsonOpt = False) -> None:
+    """Publish the plan to participants (agendas and calendar feeds)."""
+    r = service.publish_schedule(load_settings(), event_id)
+    if as_json:
+        emit_json(r.model_dump(mode="json"))
+    else:
+        stdout.print(
+            f"published version {r.version}: {r.confirmed} meetings ({r.new} new, {r.changed} changed,"
+            f" {r.unchanged} unchanged), {r.cancelled} cancelled",
+            markup=False,
+        )
+
+
+@event_app.command("agenda")
+@handled
+def agenda(
+    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
+    participant: Annotated[str, typer.Argument(metavar="ID")],
+    as_json: JsonOpt = False,
+) -> None:
+    """A participant's published agenda."""
+    ag = service.participant_agenda(load_settings(), event_id, participant)
+    if as_json:
+        emit_json(ag.model_dump(mode="json"))
+        return
+    stdout.print(f"{ag.participant_name} at {ag.event_name} (version {ag.published_version})", markup=False)
+    for m in ag.meetings:
+        where = m.table_label or f"table {m.table}"
+        stdout.print(f"  {m.start:%Y-%m-%d %H:%M}–{m.end:%H:%M}  {where}  {m.with_name}", markup=False)
+    if not ag.meetings:
+        stdout.print("  no published meetings", markup=False)
+
+
+@event_app.command("export")
+@handled
+def export(
+    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="csv (organisers), html or ics (one participant).")
+    ],
+    participant: Annotated[str | None, typer.Option("--participant", help="For html and ics.")] = None,
+    plan_: Annotated[
+        bool, typer.Option("--plan", help="CSV of the current plan instead of the published one.")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file instead of standard output.")
+    ] = None,
+) -> None:
+    """Export the organisers' CSV, or a participant's HTML agenda or iCalendar feed."""
+    settings = load_settings()
+    if fmt is ExportFormat.csv:
+        data: bytes = service.export_csv(settings, event_id, source="plan" if plan_ else "published").encode()
+    else:
+        if participant is None:
+            fail(f"--format {fmt.value} needs --participant ID", EXIT_INVALID)
+        if fmt is ExportFormat.html:
+            data = service.export_agenda_html(settings, event_id, participant).encode()
+        else:
+            data = service.export_calendar(settings, event_id, participant)
+    if out is None:
+        typer.echo(data.decode(), nl=False)
+    else:
+        out.write_bytes(data)
+        stdout.print(f"wrote {out}", markup=False)
+
+
+@event_app.command("feedback")
+@handled
+def feedback(
+    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
+    rater: Annotated[str, typer.Argument(metavar="RATER")],
+    other: Annotated[str, typer.Argument(metavar="OTHER")],
+    rating: Annotated[
+        RatingChoice, typer.Argument(metavar="RATING", help="; ".join(r.value for r in RatingChoice))
+    ],
+    comment: Annotated[str | None, typer.Option("--comment")] = None,
+) -> None:
+    """Record RATER's rating of its meeting with OTHER."""
+    fb = service.record_feedback(
+        load_settings(),
+        event_id,
+        _validated(FeedbackIn, rater=rater, other=other, rating=rating.value, comment=comment),
+    )
+    stdout.print(f"{fb.rater} rated the meeting with {fb.other}: {fb.rating}", markup=False)
+
+
+@event_app.command("signal")
+@handled
+def signal(as_json: JsonOpt = False) -> None:
+    """The feedback signal per pair over every event (used by later matching)."""
+    for (a, b), value in sorted(service.feedback_signal(load_settings()).items()):
+        if as_json:
+            emit_json({"a": a, "b": b, "signal": value})
+        else:
+            stdout.print(f"{a} – {b}: {value:+.2f}", markup=False)

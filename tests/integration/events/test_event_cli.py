@@ -1,0 +1,120 @@
+"""``matchmaker event ...`` end to end, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from matchmaker.cli import app
+from matchmaker.services import events as service
+from matchmaker.settings import Settings
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(autouse=True)
+def _hand_made_scores(monkeypatch: pytest.MonkeyPatch, scorer: Callable[[str, str], float | None]) -> None:
+    monkeypatch.setattr(service, "default_score_function", lambda _settings: (scorer, "test scores"))
+
+
+def test_staff_run_an_event_from_the_command_line(corpus: Settings, tmp_path: Path) -> None:
+    created = run(
+        "event", "create", "ws1", "--name", "Level 3 workshop", "--tables", "2",
+        "--start", "2027-03-02T09:00", "--slots", "3", "--minutes", "20", "--gap", "5",
+        "--timezone", "Europe/Istanbul",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert "3 slots" in created.stdout
+    assert run("event", "add", "ws1", "kukes", "osh", "tirana", "acme", "databridge").exit_code == 0
+    assert run("event", "add", "ws1", "osh", "--available", "s1,s2", "--max", "1").exit_code == 0
+    req = run("event", "request", "ws1", "databridge", "tirana", "--status", "accepted", "--json")
+    assert json.loads(req.stdout)["status"] == "accepted"
+    assert run("event", "must-meet", "ws1", "kukes", "acme").exit_code == 0
+    assert run("event", "block", "ws1", "kukes", "databridge").exit_code == 0
+
+    gen = run("event", "generate", "ws1", "--time-limit", "5", "--json")
+    assert gen.exit_code == 0, gen.output
+    report = json.loads(gen.stdout)
+    assert report["score_source"] == "test scores"
+    assert report["stats"]["unmatched_participants"] == []
+    plan = [json.loads(line) for line in run("event", "plan", "ws1", "--json").stdout.splitlines()]
+    pairs = {(m["a"], m["b"]) for m in plan}
+    assert ("kukes", "acme") in pairs
+    assert ("tirana", "databridge") in pairs
+    assert ("kukes", "databridge") not in pairs
+    assert sum(1 for a, b in pairs if "osh" in (a, b)) == 1
+
+    pub = run("event", "publish", "ws1", "--json")
+    assert json.loads(pub.stdout)["version"] == 1
+    agenda = json.loads(run("event", "agenda", "ws1", "kukes", "--json").stdout)
+    assert agenda["meetings"][0]["with_name"] == "Acme Mobility"
+
+    ics = tmp_path / "kukes.ics"
+    assert (
+        run(
+            "event", "export", "ws1", "--format", "ics", "--participant", "kukes", "--out", str(ics)
+        ).exit_code
+        == 0
+    )
+    assert "BEGIN:VEVENT" in ics.read_text()
+    csv_out = run("event", "export", "ws1", "--format", "csv")
+    assert csv_out.stdout.startswith("slot,start,end,table")
+    html = run("event", "export", "ws1", "--format", "html", "--participant", "kukes")
+    assert "<table>" in html.stdout
+    assert run("event", "export", "ws1", "--format", "html").exit_code == 2
+
+    fb = run(
+        "event", "feedback", "ws1", "kukes", "acme", "cooperation_possible", "--comment", "Pilot in 2027"
+    )
+    assert fb.exit_code == 0, fb.output
+    signal = [json.loads(line) for line in run("event", "signal", "--json").stdout.splitlines()]
+    assert signal == [{"a": "acme", "b": "kukes", "signal": 1.0}]
+
+
+def test_infeasible_event_exits_2_and_says_what_to_relax(corpus: Settings) -> None:
+    run(
+        "event",
+        "create",
+        "ws2",
+        "--name",
+        "W",
+        "--tables",
+        "1",
+        "--slot",
+        "2027-03-02T09:00/2027-03-02T09:20",
+    )
+    run("event", "add", "ws2", "kukes", "acme", "databridge")
+    run("event", "must-meet", "ws2", "kukes", "acme")
+    run("event", "must-meet", "ws2", "kukes", "databridge")
+    result = run("event", "generate", "ws2", "--time-limit", "2")
+    assert result.exit_code == 2
+    assert "kukes" in result.stderr
+    assert "drop" in result.stderr or "widen" in result.stderr
+
+
+def test_bad_input_and_unknown_event(db_settings: Settings) -> None:
+    bad = run(
+        "event",
+        "create",
+        "ws3",
+        "--name",
+        "W",
+        "--tables",
+        "1",
+        "--start",
+        "2027-03-02T09:00",
+        "--timezone",
+        "Mars/Base",
+    )
+    assert bad.exit_code == 2
+    assert "time zone" in bad.stderr
+    missing = run("event", "agenda", "nope", "kukes")
+    assert missing.exit_code == 1
+    assert "no event" in missing.stderr
