@@ -140,6 +140,18 @@ def _cue_regex(cue: str, *, arabic: bool) -> tuple[str, str] | None:
 
 
 @cache
+def _compiled_cue(cue: str, *, arabic: bool) -> tuple[re.Pattern[str], str] | None:
+    """A cue's compiled pattern and index key, shared by every set of language groups that uses it."""
+    compiled = _cue_regex(cue, arabic=arabic)
+    if compiled is None:
+        return None
+    source, key = compiled
+    if arabic and not cue.startswith("re:"):
+        source = r"\b" + source
+    return re.compile(source), key
+
+
+@cache
 def _compile(groups: frozenset[str]) -> _CueIndex:
     by_prefix: dict[str, list[_Cue]] = defaultdict(list)
     scan: list[_Cue] = []
@@ -151,14 +163,12 @@ def _compile(groups: frozenset[str]) -> _CueIndex:
                 if group not in groups:
                     continue
                 for cue in cues:
-                    compiled = _cue_regex(cue, arabic=group == "ar")
+                    compiled = _compiled_cue(cue, arabic=group == "ar")
                     if compiled is None:
                         logger.warning("empty cue %r for term %s", cue, term.id)
                         continue
-                    source, key = compiled
-                    if group == "ar" and not cue.startswith("re:"):
-                        source = r"\b" + source
-                    entry = _Cue(term.id, term.kind, weight, n, re.compile(source))
+                    pattern, key = compiled
+                    entry = _Cue(term.id, term.kind, weight, n, pattern)
                     n += 1
                     if group == "ar":
                         arabic.append(entry)
