@@ -1,0 +1,235 @@
+"""Turning a match explanation into something a person reads: the need, the passage, tags, context.
+
+The matcher (:mod:`matchmaker.services.matching`) explains each result with a JSON object::
+
+    {"summary": "...",
+     "needs": [{"need": {"field", "start", "end", "text", "doc_id"},
+                "match": {"field", "start", "end", "text", "doc_id"},
+                "similarity": 0.41, "lexical": 0.98, "vocabulary": 0.47, "score": 0.65,
+                "tags": ["Energy and buildings"]}, ...],
+     "shared_tags": [{"term", "kind", "label", "confidence", "sources"}, ...],
+     "context": [{"factor", "multiplier", "effect", "detail"}, ...],
+     "relation": "mentor" | "comparable" | null,
+     "mentor_case": {"id", "title", "score"}}
+
+For each suggestion the console shows the summary line, then, on request, each need of the asking
+record with the passage that answers it (the words both share highlighted), the shared tags, and the
+context factors with how each moved the score. Keys it does not know are listed under "more details"
+so nothing the matcher says is hidden from staff.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from matchmaker.vocabulary import fold
+
+_KNOWN = {"summary", "needs", "shared_tags", "context", "relation", "mentor_case", "relevance", "mode"}
+_WORD = re.compile(r"\w+", re.UNICODE)
+#: Words too common to be worth highlighting as evidence.
+_COMMON = frozenset(
+    {
+        *("the", "and", "for", "with", "that", "this", "from", "have", "has", "are", "was", "were"),
+        *("which", "their", "there", "these", "those", "they", "them", "into", "over", "under", "about"),
+        *("more", "most", "many", "some", "such", "than", "then", "also", "only", "other", "been", "being"),
+        *("will", "would", "could", "should", "our", "your", "its", "who", "whom", "what", "when", "where"),
+        *("while", "each", "every", "both", "city", "cities", "municipality", "municipal"),
+        *("municipalities", "public", "people", "need", "needs"),
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A quoted passage, where it comes from, and the words to highlight in it."""
+
+    text: str
+    source: str = ""
+    phrases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class NeedMatch:
+    """One need of the asking record and the passage of the suggestion that answers it."""
+
+    need: Passage | None
+    match: Passage | None
+    tags: tuple[str, ...] = ()
+    similarity: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ContextFactor:
+    """One context check, with its effect on the score."""
+
+    name: str
+    detail: str
+    effect: str = ""
+    good: bool | None = None
+
+
+@dataclass
+class Suggestion:
+    """One suggested record, ready for a template."""
+
+    id: str
+    kind: str
+    name: str
+    score: float
+    relation: str = ""
+    reason: str = ""
+    needs: list[NeedMatch] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
+    context: list[ContextFactor] = field(default_factory=list)
+    mentor_case: tuple[str, str] | None = None
+    details: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    if isinstance(value, Mapping):
+        for key in ("label", "title", "text", "name", "term", "id"):
+            if isinstance(value.get(key), str):
+                return str(value[key])
+        return ", ".join(f"{k}: {_text(v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return ", ".join(_text(v) for v in value)
+    return str(value)
+
+
+def shared_words(a: str, b: str) -> tuple[str, ...]:
+    """Words of ``b`` (as written there) that also occur in ``a``, ignoring case, accents and short words."""
+    folded_a = {fold(w) for w in _WORD.findall(a)}
+    out: list[str] = []
+    for word in _WORD.findall(b):
+        key = fold(word)
+        if len(key) >= 4 and key not in _COMMON and key in folded_a and word not in out:
+            out.append(word)
+    return tuple(out)
+
+
+def _passage(value: Any, other: str = "") -> Passage | None:
+    if isinstance(value, str) and value:
+        return Passage(value, phrases=shared_words(other, value) if other else ())
+    if not isinstance(value, Mapping):
+        return None
+    text = value.get("text")
+    if not isinstance(text, str) or not text:
+        return None
+    source = _text(value.get("field"))
+    return Passage(text, source=source, phrases=shared_words(other, text) if other else ())
+
+
+def _needs(value: Any) -> list[NeedMatch]:
+    out: list[NeedMatch] = []
+    if not isinstance(value, list):
+        return out
+    for item in value:
+        if not isinstance(item, Mapping):
+            continue
+        need_text = _text(item.get("need", {}).get("text") if isinstance(item.get("need"), Mapping) else "")
+        match_text = _text(
+            item.get("match", {}).get("text") if isinstance(item.get("match"), Mapping) else ""
+        )
+        similarity = item.get("similarity")
+        out.append(
+            NeedMatch(
+                need=_passage(item.get("need"), match_text),
+                match=_passage(item.get("match"), need_text),
+                tags=tuple(_text(t) for t in item.get("tags") or [] if _text(t)),
+                similarity=float(similarity) if isinstance(similarity, int | float) else None,
+            )
+        )
+    return out
+
+
+def _tags(value: Any) -> list[str]:
+    out: list[str] = []
+    for item in value if isinstance(value, list) else []:
+        label = _text(item)
+        if label and label not in out:
+            out.append(label)
+    return out
+
+
+def _effect_good(effect: str, multiplier: Any) -> bool | None:
+    if isinstance(multiplier, int | float):
+        if abs(float(multiplier) - 1.0) < 1e-9:
+            return None
+        return float(multiplier) > 1.0
+    if effect.startswith("+") and effect.strip("+0%"):
+        return True
+    if effect.startswith("-"):
+        return False
+    return None
+
+
+def _context(value: Any) -> list[ContextFactor]:
+    out: list[ContextFactor] = []
+    for item in value if isinstance(value, list) else []:
+        if not isinstance(item, Mapping):
+            out.append(ContextFactor(name="", detail=_text(item)))
+            continue
+        effect = _text(item.get("effect"))
+        out.append(
+            ContextFactor(
+                name=_text(item.get("factor") or item.get("name")),
+                detail=_text(item.get("detail")),
+                effect=effect,
+                good=_effect_good(effect, item.get("multiplier")),
+            )
+        )
+    return out
+
+
+def readable(
+    result_id: str, kind: str, name: str, score: float, explanation: Mapping[str, Any] | None
+) -> Suggestion:
+    """One result's explanation as a :class:`Suggestion`."""
+    exp: Mapping[str, Any] = explanation or {}
+    mentor = exp.get("mentor_case")
+    mentor_case = None
+    if isinstance(mentor, Mapping) and isinstance(mentor.get("id"), str):
+        mentor_case = (str(mentor["id"]), _text(mentor.get("title")) or str(mentor["id"]))
+    return Suggestion(
+        id=result_id,
+        kind=kind,
+        name=name,
+        score=score,
+        relation=_text(exp.get("relation")),
+        reason=_text(exp.get("summary")),
+        needs=_needs(exp.get("needs")),
+        tags=_tags(exp.get("shared_tags")),
+        context=_context(exp.get("context")),
+        mentor_case=mentor_case,
+        details=[(k.replace("_", " "), _text(v)) for k, v in exp.items() if k not in _KNOWN and _text(v)],
+    )
+
+
+def suggestions_from(response: Any, kind: str, names: Mapping[str, Mapping[str, str]]) -> list[Suggestion]:
+    """The results of a matcher response, readable, best first."""
+    out: list[Suggestion] = []
+    for result in getattr(response, "results", []):
+        explanation = getattr(result, "explanation", None)
+        name = getattr(result, "name", None) or names.get(kind, {}).get(result.id, result.id)
+        out.append(readable(result.id, kind, str(name), float(result.score), explanation))
+    return out
+
+
+__all__ = [
+    "ContextFactor",
+    "NeedMatch",
+    "Passage",
+    "Suggestion",
+    "readable",
+    "shared_words",
+    "suggestions_from",
+]

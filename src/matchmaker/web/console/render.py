@@ -1,0 +1,171 @@
+"""Rendering console pages: one Jinja environment with autoescaping and a few display filters."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from functools import cache
+from typing import Any
+
+import pycountry
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from litestar import Response
+from litestar.enums import MediaType
+from markupsafe import Markup, escape
+
+from matchmaker.services.users import Principal
+from matchmaker.vocabulary import get_term
+
+logger = logging.getLogger(__name__)
+
+#: Pages must never be cached by a shared cache or kept after sign-out.
+NO_STORE = {
+    "Cache-Control": "no-store",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+}
+#: Scripts only from this origin (htmx is vendored); no inline scripts, no framing.
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def term_label(term_id: str) -> str:
+    """The readable label of a vocabulary term id (the id itself when it is not a term)."""
+    term = get_term(str(term_id))
+    return term.label if term is not None else str(term_id).replace("_", " ")
+
+
+def term_definition(term_id: str) -> str:
+    """The definition of a vocabulary term, for tooltips; empty when unknown."""
+    term = get_term(str(term_id))
+    return term.definition if term is not None else ""
+
+
+def country_name(code: str | None) -> str:
+    """``"TR"`` -> ``"Türkiye"``; unknown codes are shown as they are."""
+    if not code:
+        return ""
+    if code.upper() == "XK":
+        return "Kosovo"
+    country = pycountry.countries.get(alpha_2=code.upper())
+    if country is None:
+        return code
+    return str(getattr(country, "common_name", None) or country.name)
+
+
+def language_name(code: str | None) -> str:
+    """``"sr"`` -> ``"Serbian"``; unknown codes are shown as they are."""
+    if not code:
+        return ""
+    lang = pycountry.languages.get(alpha_2=code.lower())
+    return str(lang.name) if lang is not None else code
+
+
+def highlight(text: str | None, phrases: Iterable[str] | None = None, spans: Any = None) -> Markup:
+    """Escape ``text`` and wrap the given character ``spans`` and ``phrases`` in ``<mark>``.
+
+    Spans are ``[start, end)`` pairs into ``text``; phrases are matched case-insensitively. Overlaps
+    are merged, so the output is always well-formed.
+    """
+    if not text:
+        return Markup("")
+    ranges: list[tuple[int, int]] = []
+    for span in spans or ():
+        try:
+            start, end = int(span[0]), int(span[1])
+        except (TypeError, ValueError, IndexError, KeyError):
+            continue
+        if 0 <= start < end <= len(text):
+            ranges.append((start, end))
+    for phrase in phrases or ():
+        phrase = str(phrase).strip()
+        if len(phrase) < 3:
+            continue
+        ranges.extend(m.span() for m in re.finditer(re.escape(phrase), text, flags=re.IGNORECASE))
+    if not ranges:
+        return escape(text)
+    ranges.sort()
+    merged: list[list[int]] = []
+    for start, end in ranges:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    out: list[str] = []
+    pos = 0
+    for start, end in merged:
+        out.append(str(escape(text[pos:start])))
+        out.append(f"<mark>{escape(text[start:end])}</mark>")
+        pos = end
+    out.append(str(escape(text[pos:])))
+    return Markup("".join(out))  # noqa: S704 - every piece of text was escaped above
+
+
+def percent(value: Any) -> str:
+    """A 0..1 score as a whole percentage."""
+    try:
+        return f"{round(float(value) * 100)}%"
+    except (TypeError, ValueError):
+        return ""
+
+
+@cache
+def environment() -> Environment:
+    """The console's Jinja environment (templates under ``matchmaker/web/templates``)."""
+    env = Environment(
+        loader=PackageLoader("matchmaker.web", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        term=term_label,
+        term_definition=term_definition,
+        country=country_name,
+        language=language_name,
+        highlight=highlight,
+        percent=percent,
+    )
+    return env
+
+
+def render(template: str, context: Mapping[str, Any]) -> str:
+    """Render one template to text."""
+    return environment().get_template(template).render(**context)
+
+
+def page(
+    template: str,
+    principal: Principal | None,
+    *,
+    status_code: int = 200,
+    headers: Mapping[str, str] | None = None,
+    **context: Any,
+) -> Response[str]:
+    """An HTML response for a console page, with the signed-in principal in the context."""
+    body = render(template, {"principal": principal, "flash": None, **context})
+    all_headers = {**NO_STORE, "Content-Security-Policy": CSP, **(headers or {})}
+    return Response(
+        content=body,
+        status_code=status_code,
+        media_type=MediaType.HTML,
+        headers=all_headers,
+    )
+
+
+__all__ = [
+    "CSP",
+    "NO_STORE",
+    "country_name",
+    "environment",
+    "highlight",
+    "language_name",
+    "page",
+    "percent",
+    "render",
+    "term_label",
+]

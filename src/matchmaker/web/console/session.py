@@ -1,0 +1,119 @@
+"""Who is using the console, and what their role lets them open.
+
+Signing in posts an API token (``matchmaker users add``) through a form; the console checks it and
+keeps it in the API's session cookie (:mod:`matchmaker.web.auth`: ``HttpOnly``, ``SameSite=Strict``).
+The app's :class:`~matchmaker.web.auth.AuthMiddleware` resolves that cookie on every request, so a
+revoked token, or one whose city or provider was deleted, stops working at once, as in the API.
+
+``SameSite=Strict`` keeps the browser from sending the cookie with a request started by another
+site, which is what protects the console's forms from cross-site request forgery; as a second line,
+:func:`console_guard` refuses a form post whose ``Origin`` names another host.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from matchmaker.errors import AuthenticationError, PermissionDeniedError
+from matchmaker.services.users import Principal
+from matchmaker.settings import Settings
+from matchmaker.web import auth
+
+logger = logging.getLogger(__name__)
+
+_UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class SignInRequired(AuthenticationError):  # noqa: N818 - reads as a condition, like its parent
+    """No valid session: the browser is sent to the sign-in page."""
+
+    def __init__(self, next_path: str, message: str = "Please sign in.") -> None:
+        super().__init__(message)
+        self.next_path = next_path
+
+
+def settings_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Settings:
+    """The settings of the running app (``create_app`` keeps them in the app state)."""
+    settings = connection.app.state.get("settings")
+    if not isinstance(settings, Settings):  # pragma: no cover - a wiring mistake, not user input
+        msg = "the app state holds no Settings; build the app with create_app(settings)"
+        raise TypeError(msg)
+    return settings
+
+
+def safe_next(value: str | None) -> str:
+    """A local path to go to after signing in; anything else (another site, a scheme) becomes ``/``."""
+    if not value:
+        return "/"
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or not value.startswith("/") or value.startswith("//") or "\\" in value:
+        return "/"
+    return value
+
+
+def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The signed-in principal of a guarded console request."""
+    principal = auth.principal_of(connection)
+    if principal is None:  # pragma: no cover - console handlers are always guarded
+        raise SignInRequired("/")
+    return principal
+
+
+def _check_origin(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    if connection.scope.get("method") not in _UNSAFE_METHODS:
+        return
+    origin = connection.headers.get("origin")
+    if not origin or origin == "null":
+        return
+    host = connection.headers.get("host", "")
+    if urlsplit(origin).netloc.lower() != host.lower():
+        logger.warning("Refused a console form post from another origin")
+        raise PermissionDeniedError("this form was sent from another site and was refused")
+
+
+def _next_path(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    path = connection.url.path
+    if connection.scope.get("method") != "GET":
+        return path
+    query = connection.url.query
+    return path + ("?" + query if query else "")
+
+
+def console_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Require a signed-in user and enforce the handler's ``roles`` option.
+
+    Handlers opt out with ``opt={"public": True}`` (the sign-in page) and restrict themselves with
+    ``opt={"roles": ("staff",)}``.
+    """
+    _check_origin(connection)
+    if handler.opt.get("public"):
+        return
+    principal = auth.principal_of(connection)
+    if principal is None:
+        reason = connection.scope.get("state", {}).get("auth_error")
+        message = f"{reason}. Please sign in again." if reason else "Please sign in."
+        raise SignInRequired(_next_path(connection), message)
+    allowed = handler.opt.get("roles")
+    if allowed and principal.role not in allowed:
+        raise PermissionDeniedError("your role may not open this page")
+
+
+def signin_location(next_path: str) -> str:
+    """The sign-in URL that returns to ``next_path`` afterwards."""
+    target = safe_next(next_path)
+    return "/signin" if target == "/" else f"/signin?next={quote(target, safe='/')}"
+
+
+__all__ = [
+    "SignInRequired",
+    "console_guard",
+    "principal_of",
+    "safe_next",
+    "settings_of",
+    "signin_location",
+]

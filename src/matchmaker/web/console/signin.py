@@ -1,0 +1,74 @@
+"""Signing in and out of the console, and the start page that sends each role to its home."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import anyio.to_thread
+from litestar import Request, Response, get, post
+from litestar.response import Redirect
+
+from matchmaker.errors import AuthenticationError
+from matchmaker.services.users import Principal, authenticate
+from matchmaker.web import auth
+from matchmaker.web.console.render import page
+from matchmaker.web.console.session import principal_of, safe_next, settings_of
+
+logger = logging.getLogger(__name__)
+
+
+def home_of(principal: Principal) -> str:
+    """Where a role starts: staff on the dashboard, a city on its page, a provider on its profile."""
+    if principal.role == "city" and principal.subject_id:
+        return f"/cities/{principal.subject_id}"
+    if principal.role == "provider" and principal.subject_id:
+        return f"/providers/{principal.subject_id}"
+    return "/dashboard"
+
+
+@get("/", name="console:home", sync_to_thread=False)
+def home(request: Request[Any, Any, Any]) -> Redirect:
+    """The start page: each role's home."""
+    return Redirect(home_of(principal_of(request)), status_code=303)
+
+
+@get("/signin", name="console:signin", opt={"public": True}, sync_to_thread=False)
+def signin_form(request: Request[Any, Any, Any]) -> Response[Any]:
+    """The sign-in form (signed-in users go straight home)."""
+    target = safe_next(request.query_params.get("next"))
+    principal = auth.principal_of(request)
+    if principal is not None:
+        return Redirect(target if target != "/" else home_of(principal), status_code=303)
+    return page("console/signin.html", None, title="Sign in", next=target, error=None)
+
+
+@post("/signin", name="console:signin-post", opt={"public": True})
+async def signin_submit(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Check the posted token; on success set the session cookie and go on."""
+    form = await request.form()
+    token = str(form.get("token") or "").strip()
+    target = safe_next(str(form.get("next") or "/"))
+    try:
+        principal = await anyio.to_thread.run_sync(authenticate, settings_of(request), token)
+    except AuthenticationError:
+        logger.info("Console sign-in refused")
+        return page(
+            "console/signin.html",
+            None,
+            status_code=401,
+            title="Sign in",
+            next=target,
+            error="That token was not accepted. Check it and try again.",
+        )
+    response: Response[Any] = Redirect(target if target != "/" else home_of(principal), status_code=303)
+    return auth.set_session_cookie(response, token, secure=request.url.scheme == "https")
+
+
+@post("/signout", name="console:signout", opt={"public": True}, sync_to_thread=False)
+def signout() -> Response[Any]:
+    """Clear the session cookie and show the sign-in form."""
+    return auth.clear_session_cookie(Redirect("/signin", status_code=303))
+
+
+ROUTES = [home, signin_form, signin_submit, signout]

@@ -1,0 +1,151 @@
+"""Staff pages: the dashboard (counts, index status, last ingest) and corpus upload with its report."""
+
+from __future__ import annotations
+
+import logging
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import anyio.to_thread
+from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
+
+from matchmaker.db import repository as repo
+from matchmaker.db.engine import create_db_engine, session_scope
+from matchmaker.db.models import IngestRun
+from matchmaker.errors import InvalidInputError, PayloadTooLargeError
+from matchmaker.services import corpus, indexing, records
+from matchmaker.services.indexing_hook import refresh_after_ingest
+from matchmaker.settings import Settings
+from matchmaker.web.console.render import page
+from matchmaker.web.console.session import principal_of, settings_of
+
+logger = logging.getLogger(__name__)
+
+STAFF = {"roles": ("staff",)}
+_ACCEPTED_NAMES = ("cities", "providers", "cases")
+_ACCEPTED_SUFFIXES = (".jsonl", ".csv")
+_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Dashboard:
+    """What the dashboard shows."""
+
+    counts: dict[str, int]
+    index: list[indexing.KindStatus]
+    last_ingest: IngestRun | None
+
+
+def last_ingest(settings: Settings) -> IngestRun | None:
+    """The most recent ingest run, detached from its session."""
+    with session_scope(create_db_engine(settings)) as session:
+        run = repo.last_ingest(session)
+        if run is None:
+            return None
+        return IngestRun.model_validate(run.model_dump())
+
+
+def load_dashboard(settings: Settings) -> Dashboard:
+    """Counts, index status and the last ingest, read in one go."""
+    counts = {str(k): v for k, v in records.counts(settings).items()}
+    return Dashboard(counts=counts, index=indexing.index_status(settings), last_ingest=last_ingest(settings))
+
+
+@get("/dashboard", name="console:dashboard", opt=STAFF)
+async def dashboard(request: Request[Any, Any, Any]) -> Response[Any]:
+    """The staff dashboard."""
+    data = await anyio.to_thread.run_sync(load_dashboard, settings_of(request))
+    return page(
+        "console/dashboard.html",
+        principal_of(request),
+        title="Dashboard",
+        request_path=request.url.path,
+        data=data,
+    )
+
+
+def upload_name(filename: str | None) -> str:
+    """A safe local file name for an upload, which must say its kind (``cities.jsonl``, ``cases.csv``)."""
+    base = Path((filename or "").replace("\\", "/")).name
+    base = _SAFE_NAME.sub("_", base)
+    lowered = base.lower()
+    if not lowered.endswith(_ACCEPTED_SUFFIXES) or not any(n in lowered for n in _ACCEPTED_NAMES):
+        raise InvalidInputError(
+            "name the file after its kind: cities.jsonl, providers.jsonl or cases.jsonl (or .csv)"
+        )
+    return base
+
+
+def ingest_upload(settings: Settings, name: str, content: bytes) -> corpus.IngestReport:
+    """Store one uploaded corpus file through the ingest use case; report lines name the upload."""
+    with tempfile.TemporaryDirectory(prefix="mm-upload-") as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(content)
+        report = corpus.ingest_paths(settings, [path], refresh_index=refresh_after_ingest, source="console")
+        prefix = str(path.parent) + "/"
+        for file_report in report.files:
+            file_report.path = file_report.path.replace(prefix, "")
+            file_report.rejected = [r.replace(prefix, "") for r in file_report.rejected]
+    return report
+
+
+async def read_upload(request: Request[Any, Any, Any], settings: Settings) -> tuple[str, bytes]:
+    """The uploaded file's safe name and content, within the upload size limit."""
+    limit = settings.max_upload_bytes
+    length = request.headers.get("content-length") or "0"
+    if length.isdigit() and int(length) > limit:
+        raise PayloadTooLargeError(f"the upload is {length} bytes; the limit is {limit} bytes")
+    form = await request.form()
+    upload = form.get("file")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        raise InvalidInputError("choose a file to upload")
+    name = upload_name(upload.filename)
+    content = await upload.read()
+    if len(content) > limit:
+        raise PayloadTooLargeError(f"the file is {len(content)} bytes; the limit is {limit} bytes")
+    return name, content
+
+
+@get("/upload", name="console:upload", opt=STAFF, sync_to_thread=False)
+def upload_form(request: Request[Any, Any, Any]) -> Response[Any]:
+    """The corpus upload form."""
+    return page(
+        "console/upload.html",
+        principal_of(request),
+        title="Upload corpus",
+        request_path=request.url.path,
+        report=None,
+        error=None,
+    )
+
+
+@post("/upload", name="console:upload-post", opt=STAFF, request_max_body_size=None)
+async def upload_submit(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Ingest an uploaded file and show the per-record report."""
+    settings = settings_of(request)
+    principal = principal_of(request)
+    error: str | None = None
+    report: corpus.IngestReport | None = None
+    status = 200
+    try:
+        name, content = await read_upload(request, settings)
+        report = await anyio.to_thread.run_sync(ingest_upload, settings, name, content)
+    except (InvalidInputError, PayloadTooLargeError) as exc:
+        error = exc.message
+        status = 413 if isinstance(exc, PayloadTooLargeError) else 422
+    return page(
+        "console/upload.html",
+        principal,
+        status_code=status,
+        title="Upload corpus",
+        request_path="/upload",
+        report=report,
+        error=error,
+    )
+
+
+ROUTES = [dashboard, upload_form, upload_submit]
