@@ -8,13 +8,14 @@ Feedback as a matching signal (:func:`aggregate_feedback`): each rating has a va
 (:data:`RATING_VALUES`): *cooperation possible* +1, *informative, no cooperation planned* +0.3,
 *insufficient interest* -1. *Did not take place* says nothing about the fit of the pair and is left
 out. A pair's signal is the mean value of its ratings, from both sides and every event, in [-1, 1];
-pairs with only "did not take place" ratings have no signal.
+pairs with only "did not take place" ratings have no signal. :func:`with_feedback` applies the
+signal to a score function; event scheduling does so with the feedback of other events.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -52,6 +53,9 @@ RATING_LABELS: dict[str, str] = {
     "informative": "informative, no cooperation planned",
     "cooperation_possible": "cooperation possible",
 }
+
+#: How much a pair's feedback signal (in [-1, 1]) moves its match score in later events.
+FEEDBACK_WEIGHT = 0.2
 
 MAX_SLOTS = 200
 MAX_TABLES = 1000
@@ -444,3 +448,22 @@ def aggregate_feedback(ratings: Iterable[tuple[str, str, str]]) -> dict[Pair, fl
             continue
         values.setdefault(pair_key(rater, other), []).append(value)
     return {key: round(statistics.fmean(v), 4) for key, v in sorted(values.items())}
+
+
+def with_feedback(
+    score: Callable[[str, str], float | None], signal: dict[Pair, float], weight: float = FEEDBACK_WEIGHT
+) -> Callable[[str, str], float | None]:
+    """``score`` adjusted by earlier feedback: ``score + weight × signal``, never below 0.
+
+    A pair rated "cooperation possible" before ranks higher for a follow-up meeting; one that
+    showed insufficient interest ranks lower. Pairs without feedback keep their score.
+    """
+
+    def adjusted(a: str, b: str) -> float | None:
+        base = score(a, b)
+        bonus = signal.get(pair_key(a, b))
+        if bonus is None:
+            return base
+        return max(0.0, (base or 0.0) + weight * bonus)
+
+    return adjusted

@@ -22,7 +22,7 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
-from typing import Literal
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func
@@ -41,7 +41,13 @@ from matchmaker.db.events import (
     PublishedMeeting,
 )
 from matchmaker.db.models import City, Provider, utcnow
-from matchmaker.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
+from matchmaker.errors import (
+    ConflictError,
+    InvalidInputError,
+    MatchmakerError,
+    NotFoundError,
+    PermissionDeniedError,
+)
 from matchmaker.scheduling.exports import (
     CalendarEntry,
     calendar_entries,
@@ -78,6 +84,7 @@ from matchmaker.services.event_rules import (
     effective_status,
     event_slots,
     pair_problem,
+    with_feedback,
 )
 from matchmaker.settings import Settings
 
@@ -91,21 +98,50 @@ ScoreFunction = Callable[[str, str], float | None]
 # Scores
 
 
-def default_score_function(settings: Settings) -> tuple[ScoreFunction, str]:
-    """The matcher's ``pair_score`` when it is available, else 0.0 for every pair; and which one."""
-    try:
-        # Imported by name: the matching engine is an optional neighbour of this module.
-        matching = importlib.import_module("matchmaker.services.matching")
-    except ImportError:
-        logger.warning("the matcher is not available; every pair of the event is scored 0.0")
-        return (lambda _a, _b: 0.0), "none: the matcher is not installed, every pair scored 0.0"
-    try:
-        matcher = matching.Matcher.for_settings(settings)
-    except Exception as exc:
-        logger.warning("the matcher cannot be loaded (%s); every pair of the event is scored 0.0", exc)
-        return (lambda _a, _b: 0.0), f"none: the matcher could not be loaded ({exc}), every pair scored 0.0"
-    score: ScoreFunction = matcher.pair_score
-    return score, "matcher"
+class GuardedScore:
+    """A score function that falls back to 0.0 (with one warning) when the matcher fails.
+
+    The matcher loads its indexes lazily, so a missing index shows up on the first call, in the
+    middle of encoding; the schedule is then still made, from requests and staff rules, and
+    :attr:`source` says so.
+    """
+
+    def __init__(self, score: ScoreFunction, source: str) -> None:
+        self._score: ScoreFunction | None = score
+        self.source = source
+
+    def __call__(self, a: str, b: str) -> float | None:
+        """The score of the pair, or 0.0 once the matcher has failed."""
+        if self._score is None:
+            return 0.0
+        try:
+            return self._score(a, b)
+        except MatchmakerError as exc:
+            logger.warning("the matcher failed (%s); the remaining pairs are scored 0.0", exc.message)
+            self._score = None
+            self.source = f"none: the matcher failed ({exc.message}), pairs scored 0.0"
+            return 0.0
+
+
+def default_score_function(settings: Settings, matcher: Any | None = None) -> tuple[ScoreFunction, str]:
+    """The matcher's ``pair_score`` (``matcher`` when given) guarded by :class:`GuardedScore`,
+    else 0.0 for every pair with a warning; and a description of the source."""
+    if matcher is None:
+        try:
+            # Imported by name: the matching engine is an optional neighbour of this module.
+            matching = importlib.import_module("matchmaker.services.matching")
+        except ImportError:
+            logger.warning("the matcher is not available; every pair of the event is scored 0.0")
+            return (lambda _a, _b: 0.0), "none: the matcher is not installed, every pair scored 0.0"
+        try:
+            matcher = matching.Matcher.for_settings(settings)
+        except MatchmakerError as exc:
+            logger.warning("the matcher cannot be loaded (%s); every pair is scored 0.0", exc.message)
+            return (
+                lambda _a, _b: 0.0
+            ), f"none: the matcher could not be loaded ({exc.message}), pairs scored 0.0"
+    guarded = GuardedScore(matcher.pair_score, "matcher")
+    return guarded, "matcher"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -567,6 +603,11 @@ def generate_schedule(
         score, source = default_score_function(settings)
     else:
         source = "custom"
+    base = score
+    with session_scope(engine) as session:
+        signal = _signal(session, exclude_event=event_id)
+    if signal:
+        score = with_feedback(score, signal)
     result = solve_problem(
         problem,
         score_lookup=score,
@@ -574,6 +615,10 @@ def generate_schedule(
         keep_locked=keep_published,
         strict_must_meet=not relax_must_meet,
     )
+    if isinstance(base, GuardedScore):
+        source = base.source
+    if signal:
+        source += f" + feedback from earlier events ({len(signal)} pairs)"
     kept = {m.pair: m for m in problem.locked}
     published_pairs = {m.pair for m in snapshot.published}
     with session_scope(engine) as session:
@@ -927,5 +972,11 @@ def feedback_signal(settings: Settings) -> dict[Pair, float]:
     follow-up meetings, pairs that showed insufficient interest rank lower.
     """
     with session_scope(create_db_engine(settings)) as session:
-        rows = session.exec(select(MeetingFeedback.rater, MeetingFeedback.other, MeetingFeedback.rating))
-        return aggregate_feedback((r, o, g) for r, o, g in rows)
+        return _signal(session)
+
+
+def _signal(session: Session, *, exclude_event: str | None = None) -> dict[Pair, float]:
+    stmt = select(MeetingFeedback.rater, MeetingFeedback.other, MeetingFeedback.rating)
+    if exclude_event is not None:
+        stmt = stmt.where(MeetingFeedback.event_id != exclude_event)
+    return aggregate_feedback((r, o, g) for r, o, g in session.exec(stmt))
