@@ -20,6 +20,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from pydantic import ValidationError
+from sqlalchemy.exc import DataError
 
 from matchmaker.errors import (
     AuthenticationError,
@@ -99,6 +100,11 @@ def describe_validation(exc: ValidationError) -> list[dict[str, str]]:
     return out
 
 
+def _printable(text: str) -> str:
+    """Text safe to serialise: unpaired surrogates from hostile input become U+FFFD."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
 def problem(
     request: Request[Any, Any, Any],
     status: int,
@@ -113,8 +119,8 @@ def problem(
         "type": "about:blank",
         "title": title or _TITLES.get(status, "Error"),
         "status": status,
-        "detail": detail,
-        "instance": request.url.path,
+        "detail": _printable(detail),
+        "instance": _printable(request.url.path),
     }
     request_id = request.scope.get("state", {}).get("request_id")
     if request_id:
@@ -203,6 +209,13 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         return _validation_exception(request, exc)
     if isinstance(exc, HTTPException):
         return _http_exception(request, exc)
+    if isinstance(exc, DataError):
+        # A value the database refuses (a NUL byte, say) that validation let through: the input is
+        # at fault, but the gap in validation is worth fixing, so keep the traceback.
+        logger.warning(
+            "The database refused a value on %s %s", request.method, request.url.path, exc_info=exc
+        )
+        return problem(request, 422, "a value in the request cannot be stored (for example a NUL character)")
     return _unexpected(request, exc)
 
 

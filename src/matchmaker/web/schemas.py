@@ -53,6 +53,9 @@ class MatchResultOut(BaseModel):
     explanation: dict[str, Any] = Field(
         default_factory=dict, description="The need, the capability or case answering it, and the evidence."
     )
+    name: str | None = Field(default=None, description="The suggested record's name or title.")
+    kind: str | None = Field(default=None, description="city, provider or case.")
+    relation: str | None = Field(default=None, description="For cities: comparable or mentor.")
 
 
 class MatchPage(BaseModel):

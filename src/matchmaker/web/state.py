@@ -60,7 +60,9 @@ class Runtime:
             logger.exception("The embedding model could not be loaded")
         if self.encoder is not None:
             try:
-                self.get_matcher()
+                matcher = self.get_matcher()
+                if hasattr(matcher, "warm"):
+                    matcher.warm()  # indexes and matching data now, not on the first request
             except MatchmakerError as exc:
                 logger.warning("Matching is not available yet: %s", exc.message)
         self.load_seconds = time.perf_counter() - started

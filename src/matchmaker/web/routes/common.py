@@ -10,8 +10,9 @@ from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.params import Parameter
 
+from matchmaker.db.models import ID_PATTERN
 from matchmaker.db.repository import Kind
-from matchmaker.errors import MatchmakerError
+from matchmaker.errors import InvalidInputError, MatchmakerError
 from matchmaker.services.indexing_hook import refresh_after_ingest
 from matchmaker.settings import Settings
 from matchmaker.web.schemas import MAX_OFFSET, MAX_PAGE
@@ -25,7 +26,7 @@ Offset = Annotated[
 Limit = Annotated[int, Parameter(ge=1, le=MAX_PAGE, description="Largest number of items.", required=False)]
 RecordId = Annotated[
     str,
-    Parameter(min_length=1, max_length=128, description="The record's id."),
+    Parameter(min_length=1, max_length=128, pattern=ID_PATTERN.pattern, description="The record's id."),
 ]
 
 
@@ -47,6 +48,29 @@ DEPENDENCIES = {
 }
 
 
+def _unstorable(text: str) -> str | None:
+    if "\x00" in text:
+        return "contains a NUL character"
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        return "contains an unpaired surrogate (not valid Unicode text)"
+    return None
+
+
+def reject_unstorable(value: Any, where: str = "body") -> None:
+    """Refuse text that no database can store (NUL, unpaired surrogates), naming the field."""
+    if isinstance(value, str):
+        reason = _unstorable(value)
+        if reason:
+            raise InvalidInputError(f"{where}: {reason}")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            reject_unstorable(key, where)
+            reject_unstorable(item, f"{where}.{key}" if where != "body" else str(key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            reject_unstorable(item, f"{where}[{index}]")
+
+
 def after_write(request: Request[Any, Any, Any], kinds: set[Kind]) -> None:
     """After a record changed: refresh the indexes of its kind and forget cached confidential values.
 
@@ -60,8 +84,6 @@ def after_write(request: Request[Any, Any, Any], kinds: set[Kind]) -> None:
         logger.warning("The index could not be refreshed after a change: %s", exc.message)
     except Exception:
         logger.exception("The index could not be refreshed after a change")
-    runtime: Runtime = state.runtime
-    runtime.reset_matcher()
 
 
-__all__ = ["DEPENDENCIES", "Limit", "Offset", "RecordId", "after_write"]
+__all__ = ["DEPENDENCIES", "Limit", "Offset", "RecordId", "after_write", "reject_unstorable"]

@@ -22,7 +22,6 @@ from matchmaker.settings import Settings
 from matchmaker.web.auth import staff_only
 from matchmaker.web.ratelimit import rate_limited
 from matchmaker.web.schemas import IngestFileOut, IngestReportOut
-from matchmaker.web.state import Runtime
 
 MAX_FILES = 10
 _CHUNK = 1 << 20
@@ -100,8 +99,6 @@ def make_upload_handler(settings: Settings) -> HTTPRouteHandler:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
         state.confidential_terms.invalidate()
-        runtime: Runtime = state.runtime
-        runtime.reset_matcher()
         prefix = f"{folder}/"
 
         def local(text: str) -> str:

@@ -40,7 +40,6 @@ class IndexController(Controller):
         report = await anyio.to_thread.run_sync(
             lambda: indexing.rebuild_indexes(settings, encoder=runtime.encoder)
         )
-        runtime.reset_matcher()
         request.app.state.confidential_terms.invalidate()
         return IndexRebuildOut.model_validate(report.to_dict())
 

@@ -37,7 +37,7 @@ from matchmaker.services.users import Principal
 from matchmaker.services.visibility import strip_internal
 from matchmaker.settings import Settings
 from matchmaker.web.auth import require_own_provider, roles, sees_city_in_full, staff_only
-from matchmaker.web.routes.common import Limit, Offset, RecordId, after_write
+from matchmaker.web.routes.common import Limit, Offset, RecordId, after_write, reject_unstorable
 from matchmaker.web.schemas import CasePage, CityPage, ProviderPage
 
 CITY_EXAMPLE = {
@@ -117,6 +117,7 @@ class CityController(Controller):
         data: Annotated[CityCreate, Body(examples=[Example(summary="A municipality", value=CITY_EXAMPLE)])],
     ) -> CityConfidential:
         """Store a new city; an existing id is a conflict (409)."""
+        reject_unstorable(data.model_dump())
         records_service.create_record(settings, "city", data)
         after_write(request, {"city"})
         return records_service.get_city_confidential(settings, data.id)
@@ -126,6 +127,7 @@ class CityController(Controller):
         self, request: Request[Any, Any, Any], settings: Settings, city_id: RecordId, data: CityUpdate
     ) -> CityConfidential:
         """Apply a partial change; fields left out stay as they are."""
+        reject_unstorable(data.model_dump(exclude_unset=True))
         records_service.update_record(settings, "city", city_id, data.model_dump(exclude_unset=True))
         after_write(request, {"city"})
         return records_service.get_city_confidential(settings, city_id)
@@ -173,6 +175,7 @@ class ProviderController(Controller):
         ],
     ) -> ProviderPublic:
         """Store a new provider; an existing id is a conflict (409)."""
+        reject_unstorable(data.model_dump())
         record = records_service.create_record(settings, "provider", data)
         after_write(request, {"provider"})
         return record  # type: ignore[return-value]
@@ -189,6 +192,7 @@ class ProviderController(Controller):
         """Apply a partial change. A provider may change only its own profile; ``solutions``, when
         given, replace the old list."""
         require_own_provider(current_user, provider_id)
+        reject_unstorable(data.model_dump(exclude_unset=True))
         record = records_service.update_record(
             settings, "provider", provider_id, data.model_dump(exclude_unset=True)
         )
@@ -241,6 +245,7 @@ class CaseController(Controller):
         data: Annotated[CaseCreate, Body(examples=[Example(summary="A case study", value=CASE_EXAMPLE)])],
     ) -> CasePublic:
         """Store a new case study; an existing id is a conflict (409)."""
+        reject_unstorable(data.model_dump())
         record = records_service.create_record(settings, "case", data)
         after_write(request, {"case"})
         return record  # type: ignore[return-value]
@@ -250,6 +255,7 @@ class CaseController(Controller):
         self, request: Request[Any, Any, Any], settings: Settings, case_id: RecordId, data: CaseUpdate
     ) -> CasePublic:
         """Apply a partial change."""
+        reject_unstorable(data.model_dump(exclude_unset=True))
         record = records_service.update_record(settings, "case", case_id, data.model_dump(exclude_unset=True))
         after_write(request, {"case"})
         return record  # type: ignore[return-value]

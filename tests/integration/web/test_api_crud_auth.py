@@ -1,0 +1,234 @@
+"""CRUD and authentication on SQLite and PostgreSQL (``db_settings``), through the HTTP API."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from matchmaker.cli import app as cli_app
+from matchmaker.db.engine import create_db_engine, session_scope
+from matchmaker.db.models import ApiUser, CaseCreate, CityCreate, FocalPointIn, ProviderCreate
+from matchmaker.services import records
+from matchmaker.services.users import add_user, revoke_user
+from matchmaker.settings import Settings
+from matchmaker.web import create_app
+from matchmaker.web.auth import SESSION_COOKIE
+
+FOCAL = FocalPointIn(name="Zana Krasniqi", email="zana.k@pristina.example.org", phone="+383 44 123 456")
+
+
+def _seed(settings: Settings) -> None:
+    records.create_record(
+        settings,
+        "city",
+        CityCreate(
+            id="pristina",
+            name="Prishtinë",
+            country="XK",
+            summary="Capital; traffic and air quality.",
+            focal_point=FOCAL,
+        ),
+    )
+    records.create_record(
+        settings,
+        "provider",
+        ProviderCreate(id="acme", name="Acme Traffic", country="TR", description="Adaptive traffic signals."),
+    )
+    records.create_record(
+        settings,
+        "case",
+        CaseCreate(
+            id="case-1", title="Signals", city="Bursa", country="TR", text="Adaptive signals cut delays."
+        ),
+    )
+
+
+@pytest.fixture
+def settings(db_settings: Settings) -> Settings:
+    s = db_settings.model_copy(update={"rate_limit_per_minute": 100_000})
+    _seed(s)
+    return s
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def _auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_staff_crud_round_trip(settings: Settings, client: TestClient) -> None:  # type: ignore[type-arg]
+    staff = _auth(add_user(settings, "staff").token)
+    body: dict[str, Any] = {
+        "id": "tirana",
+        "name": "Tirana",
+        "country": "al",
+        "summary": "Capital of Albania.",
+        "focal_point": {"name": "Ana Hoxha", "email": "ana@tirana.example.org"},
+    }
+    created = client.post("/api/v1/cities", json=body, headers=staff)
+    assert created.status_code == 201, created.text
+    assert created.json()["country"] == "AL"
+    assert created.json()["focal_point"]["email"] == "ana@tirana.example.org"
+    assert client.post("/api/v1/cities", json=body, headers=staff).status_code == 409
+    changed = client.patch("/api/v1/cities/tirana", json={"population": 800000}, headers=staff)
+    assert changed.status_code == 200
+    assert changed.json()["population"] == 800000
+    assert changed.json()["name"] == "Tirana"
+    listed = client.get("/api/v1/cities", headers=staff).json()
+    assert {c["id"] for c in listed["items"]} == {"pristina", "tirana"}
+    assert listed["total"] == 2
+    assert client.delete("/api/v1/cities/tirana", headers=staff).status_code == 204
+    assert client.get("/api/v1/cities/tirana", headers=staff).status_code == 404
+
+    prov = {
+        "id": "beta",
+        "name": "Beta",
+        "country": "TR",
+        "description": "Sensors.",
+        "solutions": [{"title": "Air sensors", "domains": ["environment_climate"]}],
+    }
+    assert client.post("/api/v1/providers", json=prov, headers=staff).status_code == 201
+    got = client.patch("/api/v1/providers/beta", json={"languages": ["en", "TR"]}, headers=staff).json()
+    assert got["languages"] == ["en", "tr"]
+    assert got["solutions"][0]["title"] == "Air sensors"
+    assert client.delete("/api/v1/providers/beta", headers=staff).status_code == 204
+
+    case = {"id": "case-2", "title": "Bins", "city": "Kadıköy", "country": "TR", "text": "Smart bins."}
+    assert client.post("/api/v1/cases", json=case, headers=staff).status_code == 201
+    assert client.patch("/api/v1/cases/case-2", json={"year": 2019}, headers=staff).json()["year"] == 2019
+    assert client.delete("/api/v1/cases/case-2", headers=staff).status_code == 204
+
+
+def test_pagination_of_lists(settings: Settings, client: TestClient) -> None:  # type: ignore[type-arg]
+    staff = _auth(add_user(settings, "staff").token)
+    for i in range(5):
+        body = {"id": f"c{i}", "name": f"City {i}", "country": "AL", "summary": "s"}
+        assert client.post("/api/v1/cities", json=body, headers=staff).status_code == 201
+    first = client.get("/api/v1/cities?limit=4", headers=staff).json()
+    second = client.get("/api/v1/cities?limit=4&offset=4", headers=staff).json()
+    ids = [c["id"] for c in first["items"] + second["items"]]
+    assert ids == sorted(["c0", "c1", "c2", "c3", "c4", "pristina"])
+    assert first["total"] == second["total"] == 6
+
+
+def test_roles_on_both_databases(settings: Settings, client: TestClient) -> None:  # type: ignore[type-arg]
+    city = _auth(add_user(settings, "city", "pristina").token)
+    provider = _auth(add_user(settings, "provider", "acme").token)
+    own = client.get("/api/v1/cities/pristina", headers=city).json()
+    assert own["focal_point"]["name"] == "Zana Krasniqi"
+    seen_by_provider = client.get("/api/v1/cities/pristina", headers=provider)
+    assert seen_by_provider.status_code == 200
+    assert "Zana" not in seen_by_provider.text
+    assert "focal_point" not in seen_by_provider.json()
+    assert (
+        client.patch(
+            "/api/v1/providers/acme", json={"website": "https://acme.example"}, headers=provider
+        ).status_code
+        == 200
+    )
+    assert client.patch("/api/v1/cities/pristina", json={"population": 1}, headers=city).status_code == 403
+    assert client.get("/api/v1/cases", headers=provider).status_code == 403
+    assert client.post("/api/v1/providers", json={}, headers=provider).status_code == 403
+
+
+def test_token_is_stored_hashed_and_revocable(settings: Settings, client: TestClient) -> None:  # type: ignore[type-arg]
+    issued = add_user(settings, "staff", label="ops")
+    with session_scope(create_db_engine(settings)) as session:
+        rows = list(session.exec(select(ApiUser)))
+    assert all(issued.token not in (r.token_hash, r.label) for r in rows)
+    assert client.get("/api/v1/me", headers=_auth(issued.token)).json()["role"] == "staff"
+    revoke_user(settings, issued.principal.user_id)
+    r = client.get("/api/v1/me", headers=_auth(issued.token))
+    assert r.status_code == 401
+    assert r.headers["content-type"].startswith("application/problem+json")
+
+
+def test_token_of_a_deleted_record_stops_working(settings: Settings, client: TestClient) -> None:  # type: ignore[type-arg]
+    staff = _auth(add_user(settings, "staff").token)
+    provider = _auth(add_user(settings, "provider", "acme").token)
+    assert client.get("/api/v1/me", headers=provider).status_code == 200
+    assert client.delete("/api/v1/providers/acme", headers=staff).status_code == 204
+    assert client.get("/api/v1/me", headers=provider).status_code == 401
+
+
+def test_cookie_sign_in_and_out(settings: Settings, client: TestClient) -> None:  # type: ignore[type-arg]
+    token = add_user(settings, "city", "pristina").token
+    bad = client.post("/auth/session", json={"token": "mm_wrong"})
+    assert bad.status_code == 401
+    r = client.post("/auth/session", json={"token": token})
+    assert r.status_code == 200
+    assert r.json()["subject_id"] == "pristina"
+    cookie = r.headers["set-cookie"]
+    assert cookie.startswith(f"{SESSION_COOKIE}=")
+    assert "HttpOnly" in cookie
+    assert "samesite=strict" in cookie.lower()
+    assert client.get("/api/v1/me").json()["role"] == "city"  # the client keeps the cookie
+    assert client.delete("/auth/session").status_code == 204
+    client.cookies.clear()
+    assert client.get("/api/v1/me").status_code == 401
+
+
+def test_nul_and_surrogates_never_reach_the_database(settings: Settings, client: TestClient) -> None:  # type: ignore[type-arg]
+    staff = _auth(add_user(settings, "staff").token)
+    for text in ("a\u0000b", "\ud800"):
+        body = json.dumps({"id": "nul", "name": text, "country": "AL", "summary": text})
+        r = client.post(
+            "/api/v1/cities", content=body.encode(), headers={**staff, "content-type": "application/json"}
+        )
+        assert 400 <= r.status_code < 500, r.text
+        r = client.patch(
+            "/api/v1/cities/pristina",
+            content=json.dumps({"summary": text}).encode(),
+            headers={**staff, "content-type": "application/json"},
+        )
+        assert 400 <= r.status_code < 500, r.text
+        r = client.get("/api/v1/cities/a%00b", headers=staff)
+        assert r.status_code in (400, 404)
+
+
+def test_users_add_prints_the_token_alone_on_the_last_line(settings: Settings) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli_app, ["users", "add", "--role", "city", "--for", "pristina"])
+    assert result.exit_code == 0, result.output
+    token = result.stdout.strip().splitlines()[-1]
+    assert token.startswith("mm_")
+    assert " " not in token
+    missing = runner.invoke(cli_app, ["users", "add", "--role", "provider"])
+    assert missing.exit_code == 2
+    unknown = runner.invoke(cli_app, ["users", "add", "--role", "provider", "--for", "no-such-provider-xyz"])
+    assert unknown.exit_code != 0
+    staff = runner.invoke(cli_app, ["users", "add", "--role", "staff"])
+    assert staff.exit_code == 0
+    listed = runner.invoke(cli_app, ["users", "list", "--json"])
+    assert token not in listed.stdout
+    assert {json.loads(line)["role"] for line in listed.stdout.splitlines()} == {"city", "staff"}
+
+
+def test_access_log_has_request_id_and_no_token(
+    settings: Settings,
+    client: TestClient,
+    caplog: pytest.LogCaptureFixture,  # type: ignore[type-arg]
+) -> None:
+    token = add_user(settings, "staff").token
+    with caplog.at_level(logging.INFO, logger="matchmaker.access"):
+        r = client.get("/api/v1/cities?limit=1", headers={**_auth(token), "X-Request-ID": "req-12345678"})
+        bad = client.get("/api/v1/cities", headers=_auth("mm_not-a-real-token"))
+    assert r.headers["x-request-id"] == "req-12345678"
+    assert bad.json()["request_id"] == bad.headers["x-request-id"]
+    lines = [json.loads(rec.getMessage()) for rec in caplog.records if rec.name == "matchmaker.access"]
+    assert any(line["request_id"] == "req-12345678" and line["status"] == 200 for line in lines)
+    assert any(line["status"] == 401 for line in lines)
+    everything = "\n".join(rec.getMessage() for rec in caplog.records)
+    assert token not in everything
+    assert "mm_not-a-real-token" not in everything

@@ -1,0 +1,100 @@
+"""Shared helpers and fixtures of the HTTP API tests (imported by their conftest).
+
+``seeded_home`` copies a home that holds the demo corpora and their indexes (built once per test
+process with the fast hashing encoder) into this test's private home, so every test starts from the
+same data and none sees another's changes. ``api`` is a test client over ``create_app`` with the
+lifespan run; ``tokens`` holds a bearer token per role.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+from matchmaker.db.engine import dispose_engines
+from matchmaker.services.corpus import ingest_paths
+from matchmaker.services.indexing_hook import refresh_after_ingest
+from matchmaker.services.users import add_user
+from matchmaker.settings import Settings
+from matchmaker.web import create_app
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DEMO_DIR = REPO_ROOT / "corpora" / "demo"
+FAKE_MODEL = "hashing-64"
+
+CITY_ID = "kukes"
+OTHER_CITY_ID = "kosovo-polje"
+PROVIDER_ID = "prov-kentiz-ulasim"
+OTHER_PROVIDER_ID = "prov-enerko-esco"
+CASE_ID = "case-tuzla-led"
+
+
+def web_settings_for(home: Path, **changes: object) -> Settings:
+    """Settings for API tests: the hashing encoder and a rate limit tests do not hit."""
+    values: dict[str, object] = {"home": home, "model_name": FAKE_MODEL, "rate_limit_per_minute": 100_000}
+    values.update(changes)
+    return Settings(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home with the demo corpora ingested and indexed, built once per test process."""
+    home = tmp_path_factory.mktemp("demo-home")
+    settings = web_settings_for(home)
+    report = ingest_paths(settings, [DEMO_DIR], refresh_index=refresh_after_ingest)
+    assert report.exit_code == 0, report.rejections
+    dispose_engines()  # close SQLite so the copy is complete
+    return home
+
+
+@pytest.fixture
+def seeded_settings(demo_template: Path, home: Path) -> Settings:
+    """Settings for this test's home, holding a copy of the demo data and indexes."""
+    shutil.copytree(demo_template, home, dirs_exist_ok=True)
+    return web_settings_for(home)
+
+
+@dataclass(frozen=True)
+class Tokens:
+    """A bearer token per role: staff, the focal point of ``kukes``, the provider ``prov-kentiz-ulasim``."""
+
+    staff: str
+    city: str
+    provider: str
+    other_city: str
+    other_provider: str
+
+    def of(self, role: str | None) -> dict[str, str]:
+        """Headers authenticating as ``role`` (``None``: no header)."""
+        if role is None:
+            return {}
+        return {"Authorization": f"Bearer {getattr(self, role)}"}
+
+
+def issue_tokens(settings: Settings) -> Tokens:
+    """One user per role in this instance."""
+    return Tokens(
+        staff=add_user(settings, "staff").token,
+        city=add_user(settings, "city", CITY_ID).token,
+        provider=add_user(settings, "provider", PROVIDER_ID).token,
+        other_city=add_user(settings, "city", OTHER_CITY_ID).token,
+        other_provider=add_user(settings, "provider", OTHER_PROVIDER_ID).token,
+    )
+
+
+@pytest.fixture
+def tokens(seeded_settings: Settings) -> Tokens:
+    """Tokens for every role over the seeded data."""
+    return issue_tokens(seeded_settings)
+
+
+@pytest.fixture
+def api(seeded_settings: Settings) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    """A client of the app over the seeded data, with the lifespan (model and matcher) run."""
+    with TestClient(create_app(seeded_settings)) as client:
+        yield client
