@@ -287,6 +287,20 @@ def list_events(settings: Settings) -> list[EventSummary]:
     return [get_event(settings, i) for i in ids]
 
 
+def events_of(settings: Settings, participant_id: str) -> list[EventSummary]:
+    """The events a city or provider takes part in, newest first."""
+    with session_scope(create_db_engine(settings)) as session:
+        ids = list(
+            session.exec(
+                select(Event.id)
+                .join(EventParticipant, col(EventParticipant.event_id) == col(Event.id))
+                .where(EventParticipant.participant_id == participant_id)
+                .order_by(col(Event.created_at).desc())
+            )
+        )
+    return [get_event(settings, i) for i in ids]
+
+
 def get_event(settings: Settings, event_id: str) -> EventSummary:
     """One event with its slots, tables and counts."""
     with session_scope(create_db_engine(settings)) as session:

@@ -1,0 +1,191 @@
+"""Event endpoints: staff plan and publish; participants read only their own agenda."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+from web_support import CITY_ID, OTHER_CITY_ID, OTHER_PROVIDER_ID, PROVIDER_ID, Tokens
+
+EVENT = {
+    "id": "ws1",
+    "name": "Level 3 workshop",
+    "timezone": "Europe/Istanbul",
+    "tables": 2,
+    "slots": [{"start": f"2027-03-02T{9 + k:02d}:00", "end": f"2027-03-02T{9 + k:02d}:20"} for k in range(3)],
+}
+BASE = "/api/v1/events"
+
+
+def _staff_event(
+    api: TestClient[Any], tokens: Tokens, *, participants: tuple[str, ...] | None = None
+) -> None:
+    staff = tokens.of("staff")
+    r = api.post(BASE, json=EVENT, headers=staff)
+    assert r.status_code == 201, r.text
+    people = participants or (CITY_ID, OTHER_CITY_ID, PROVIDER_ID, OTHER_PROVIDER_ID)
+    r = api.post(f"{BASE}/ws1/participants", json=[{"id": p} for p in people], headers=staff)
+    assert r.status_code == 200, r.text
+
+
+def _generate_and_publish(api: TestClient[Any], tokens: Tokens) -> dict[str, Any]:
+    staff = tokens.of("staff")
+    r = api.post(f"{BASE}/ws1/schedule/generate", json={"time_limit": 5}, headers=staff)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    r = api.post(f"{BASE}/ws1/schedule/publish", headers=staff)
+    assert r.status_code == 200, r.text
+    return report  # type: ignore[no-any-return]
+
+
+def test_staff_create_plan_publish_and_export(api: TestClient[Any], tokens: Tokens) -> None:
+    _staff_event(api, tokens)
+    staff = tokens.of("staff")
+    rule = api.put(
+        f"{BASE}/ws1/pair-rules", json={"a": CITY_ID, "b": PROVIDER_ID, "kind": "must_meet"}, headers=staff
+    )
+    assert rule.status_code == 200, rule.text
+    report = _generate_and_publish(api, tokens)
+    assert report["meetings"] > 0
+    assert report["score_source"].startswith("matcher")
+    assert report["stats"]["unmatched_participants"] == []
+    plan = api.get(f"{BASE}/ws1/schedule", headers=staff).json()
+    assert {(m["a"], m["b"]) for m in plan} >= {(CITY_ID, PROVIDER_ID)}
+    assert all(m["published"] for m in plan)
+
+    csv = api.get(f"{BASE}/ws1/export/csv", headers=staff)
+    assert csv.status_code == 200
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert csv.text.startswith("slot,start,end,table")
+    events = api.get(BASE, headers=staff).json()
+    assert [e["id"] for e in events] == ["ws1"]
+
+
+def test_participant_reads_only_its_own_agenda(api: TestClient[Any], tokens: Tokens) -> None:
+    _staff_event(api, tokens)
+    _generate_and_publish(api, tokens)
+    own = api.get(f"{BASE}/ws1/agenda/{CITY_ID}", headers=tokens.of("city"))
+    assert own.status_code == 200, own.text
+    assert own.json()["participant_id"] == CITY_ID
+    assert own.json()["meetings"]
+    assert "score" not in own.json()["meetings"][0]
+
+    other = api.get(f"{BASE}/ws1/agenda/{OTHER_CITY_ID}", headers=tokens.of("city"))
+    assert other.status_code == 403
+    assert other.headers["content-type"].startswith("application/problem+json")
+    for suffix in ("/html", "/ics"):
+        assert (
+            api.get(f"{BASE}/ws1/agenda/{OTHER_CITY_ID}{suffix}", headers=tokens.of("city")).status_code
+            == 403
+        )
+    assert api.get(f"{BASE}/ws1/agenda/{CITY_ID}", headers=tokens.of("provider")).status_code == 403
+    assert api.get(f"{BASE}/ws1/agenda/{PROVIDER_ID}", headers=tokens.of("provider")).status_code == 200
+    assert api.get(f"{BASE}/ws1/agenda/{CITY_ID}", headers=tokens.of("staff")).status_code == 200
+    assert api.get(f"{BASE}/ws1/agenda/{CITY_ID}").status_code == 401
+
+    ics = api.get(f"{BASE}/ws1/agenda/{CITY_ID}/ics", headers=tokens.of("city"))
+    assert ics.status_code == 200
+    assert ics.headers["content-type"].startswith("text/calendar")
+    assert "BEGIN:VEVENT" in ics.text
+    html = api.get(f"{BASE}/ws1/agenda/{CITY_ID}/html", headers=tokens.of("city"))
+    assert html.status_code == 200
+    assert "<table>" in html.text
+
+
+def test_participants_cannot_run_the_event(api: TestClient[Any], tokens: Tokens) -> None:
+    _staff_event(api, tokens)
+    for role in ("city", "provider"):
+        headers = tokens.of(role)
+        assert api.post(BASE, json={**EVENT, "id": "x"}, headers=headers).status_code == 403
+        assert (
+            api.post(f"{BASE}/ws1/participants", json=[{"id": CITY_ID}], headers=headers).status_code == 403
+        )
+        assert api.post(f"{BASE}/ws1/schedule/generate", json={}, headers=headers).status_code == 403
+        assert api.post(f"{BASE}/ws1/schedule/publish", headers=headers).status_code == 403
+        assert api.get(f"{BASE}/ws1/schedule", headers=headers).status_code == 403
+        assert api.get(f"{BASE}/ws1/export/csv", headers=headers).status_code == 403
+        assert api.get(f"{BASE}/ws1/participants", headers=headers).status_code == 403
+    assert api.get(f"{BASE}/ws1", headers=tokens.of("city")).status_code == 200
+    assert api.post(BASE, json=EVENT).status_code == 401
+
+
+def test_outsiders_see_nothing_of_an_event(api: TestClient[Any], tokens: Tokens) -> None:
+    _staff_event(api, tokens, participants=(CITY_ID, PROVIDER_ID))
+    outsider = tokens.of("other_city")
+    assert api.get(f"{BASE}/ws1", headers=outsider).status_code == 403
+    assert api.get(f"{BASE}/ws1/requests", headers=outsider).status_code == 403
+    assert api.get(BASE, headers=outsider).json() == []
+    assert [e["id"] for e in api.get(BASE, headers=tokens.of("city")).json()] == ["ws1"]
+    assert api.get(f"{BASE}/nope", headers=tokens.of("staff")).status_code == 404
+
+
+def test_requests_between_participants(api: TestClient[Any], tokens: Tokens) -> None:
+    _staff_event(api, tokens)
+    sent = api.post(
+        f"{BASE}/ws1/requests",
+        json={"recipient": CITY_ID, "message": "Shall we meet?"},
+        headers=tokens.of("provider"),
+    )
+    assert sent.status_code == 201, sent.text
+    req = sent.json()
+    assert (req["sender"], req["status"]) == (PROVIDER_ID, "pending")
+    spoof = api.post(
+        f"{BASE}/ws1/requests",
+        json={"recipient": CITY_ID, "sender": OTHER_PROVIDER_ID},
+        headers=tokens.of("provider"),
+    )
+    assert spoof.status_code == 403
+    wrong = api.post(
+        f"{BASE}/ws1/requests/{req['id']}/answer",
+        json={"answer": "accepted"},
+        headers=tokens.of("other_city"),
+    )
+    assert wrong.status_code == 403
+    ok = api.post(
+        f"{BASE}/ws1/requests/{req['id']}/answer", json={"answer": "accepted"}, headers=tokens.of("city")
+    )
+    assert ok.status_code == 200, ok.text
+    assert ok.json()["status"] == "accepted"
+    mine = api.get(f"{BASE}/ws1/requests", headers=tokens.of("other_provider")).json()
+    assert mine == []
+    assert len(api.get(f"{BASE}/ws1/requests", headers=tokens.of("staff")).json()) == 1
+
+
+def test_infeasible_schedule_is_422_with_what_to_relax(api: TestClient[Any], tokens: Tokens) -> None:
+    _staff_event(api, tokens)
+    staff = tokens.of("staff")
+    api.post(f"{BASE}/ws1/participants", json=[{"id": CITY_ID, "max_meetings": 1}], headers=staff)
+    for provider in (PROVIDER_ID, OTHER_PROVIDER_ID):
+        api.put(
+            f"{BASE}/ws1/pair-rules", json={"a": CITY_ID, "b": provider, "kind": "must_meet"}, headers=staff
+        )
+    r = api.post(f"{BASE}/ws1/schedule/generate", json={"time_limit": 3}, headers=staff)
+    assert r.status_code == 422
+    problem = r.json()
+    assert problem["reasons"]
+    assert any("max_meetings" in reason for reason in problem["reasons"])
+    bad = api.post(f"{BASE}/ws1/schedule/generate", json={"time_limit": 600}, headers=staff)
+    assert bad.status_code == 400
+
+
+@pytest.mark.parametrize("rating", ["cooperation_possible", "insufficient_interest"])
+def test_feedback_from_participants(api: TestClient[Any], tokens: Tokens, rating: str) -> None:
+    _staff_event(api, tokens, participants=(CITY_ID, PROVIDER_ID))
+    _generate_and_publish(api, tokens)
+    r = api.post(
+        f"{BASE}/ws1/feedback", json={"other": PROVIDER_ID, "rating": rating}, headers=tokens.of("city")
+    )
+    assert r.status_code == 201, r.text
+    spoof = api.post(
+        f"{BASE}/ws1/feedback",
+        json={"other": CITY_ID, "rating": rating, "rater": OTHER_PROVIDER_ID},
+        headers=tokens.of("provider"),
+    )
+    assert spoof.status_code == 403
+    assert len(api.get(f"{BASE}/ws1/feedback", headers=tokens.of("city")).json()) == 1
+    assert api.get(f"{BASE}/ws1/feedback", headers=tokens.of("provider")).json() == []
+    signal = api.get(f"{BASE}/feedback-signal", headers=tokens.of("staff")).json()
+    expected = 1.0 if rating == "cooperation_possible" else -1.0
+    assert signal == [{"a": min(CITY_ID, PROVIDER_ID), "b": max(CITY_ID, PROVIDER_ID), "signal": expected}]
+    assert api.get(f"{BASE}/feedback-signal", headers=tokens.of("city")).status_code == 403
