@@ -44,7 +44,7 @@ from matchmaker.services.event_rules import (
 )
 from matchmaker.settings import Settings
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import principal_of, settings_of
+from matchmaker.web.console.session import PathId, principal_of, settings_of
 from matchmaker.web.errors import describe_validation, status_for
 
 logger = logging.getLogger(__name__)
@@ -296,9 +296,9 @@ async def _participants_page(
 
 
 @get("/events/{event_id:str}", name="console:event", opt=STAFF)
-async def event_page(request: Request[Any, Any, Any], event_id: str) -> Response[Any]:
+async def event_page(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
     """The event: slots, tables, participants and suggestions to add."""
-    return await _participants_page(request, event_id[:128])
+    return await _participants_page(request, event_id)
 
 
 def _int_or_none(value: str) -> int | None:
@@ -306,7 +306,7 @@ def _int_or_none(value: str) -> int | None:
 
 
 @post("/events/{event_id:str}/participants", name="console:event-add", opt=STAFF)
-async def event_add(request: Request[Any, Any, Any], event_id: str) -> Response[Any]:
+async def event_add(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
     """Add the ticked cities and providers."""
     form = await request.form()
     ids = [str(v)[:128] for v in form.getall("ids", []) if str(v).strip()]
@@ -322,7 +322,7 @@ async def event_add(request: Request[Any, Any, Any], event_id: str) -> Response[
 
 
 @post("/events/{event_id:str}/participants/remove", name="console:event-remove", opt=STAFF)
-async def event_remove(request: Request[Any, Any, Any], event_id: str) -> Response[Any]:
+async def event_remove(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
     """Take one participant out of the event."""
     form = await request.form()
     try:
@@ -378,13 +378,13 @@ async def _requests_page(
 
 
 @get("/events/{event_id:str}/requests", name="console:event-requests", opt=STAFF)
-async def event_requests(request: Request[Any, Any, Any], event_id: str) -> Response[Any]:
+async def event_requests(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
     """Meeting requests and pair rules."""
-    return await _requests_page(request, event_id[:128])
+    return await _requests_page(request, event_id)
 
 
 @post("/events/{event_id:str}/requests", name="console:event-request-create", opt=STAFF)
-async def event_request_create(request: Request[Any, Any, Any], event_id: str) -> Response[Any]:
+async def event_request_create(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
     """Record a request on behalf of a participant (for example one sent by e-mail)."""
     form = await request.form()
     try:
@@ -396,7 +396,7 @@ async def event_request_create(request: Request[Any, Any, Any], event_id: str) -
 
 
 @post("/events/{event_id:str}/requests/answer", name="console:event-request-answer", opt=STAFF)
-async def event_request_answer(request: Request[Any, Any, Any], event_id: str) -> Response[Any]:
+async def event_request_answer(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
     """Accept or decline a request as staff."""
     form = await request.form()
     answer = _field(form, "answer", 10)
@@ -411,7 +411,7 @@ async def event_request_answer(request: Request[Any, Any, Any], event_id: str) -
 
 
 @post("/events/{event_id:str}/rules", name="console:event-rule", opt=STAFF)
-async def event_rule(request: Request[Any, Any, Any], event_id: str) -> Response[Any]:
+async def event_rule(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
     """Make a pair must-meet or blocked, or clear its rule."""
     form = await request.form()
     kind = _field(form, "kind", 12)
@@ -509,13 +509,13 @@ async def _schedule_page(
 
 
 @get("/events/{event_id:str}/schedule", name="console:event-schedule", opt=STAFF)
-async def event_schedule(request: Request[Any, Any, Any], event_id: str) -> Response[Any]:
+async def event_schedule(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
     """The plan as a grid, with generate, publish and downloads."""
-    return await _schedule_page(request, event_id[:128])
+    return await _schedule_page(request, event_id)
 
 
 @post("/events/{event_id:str}/generate", name="console:event-generate", opt=STAFF)
-async def event_generate(request: Request[Any, Any, Any], event_id: str) -> Response[Any]:
+async def event_generate(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
     """Generate (or re-plan) the schedule and show what changed."""
     form = await request.form()
     keep = _field(form, "keep_published", 3) != "no"
@@ -544,7 +544,7 @@ async def event_generate(request: Request[Any, Any, Any], event_id: str) -> Resp
 
 
 @post("/events/{event_id:str}/lock", name="console:event-lock", opt=STAFF)
-async def event_lock(request: Request[Any, Any, Any], event_id: str) -> Response[Any]:
+async def event_lock(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
     """Lock or unlock a planned meeting."""
     form = await request.form()
     locked = _field(form, "locked", 1) == "1"
@@ -563,7 +563,7 @@ async def event_lock(request: Request[Any, Any, Any], event_id: str) -> Response
 
 
 @post("/events/{event_id:str}/move", name="console:event-move", opt=STAFF)
-async def event_move(request: Request[Any, Any, Any], event_id: str) -> Response[Any]:
+async def event_move(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
     """Move a planned meeting to another slot and table (it is then locked there)."""
     form = await request.form()
     move = getattr(ev_service, "move_meeting", None)
@@ -590,7 +590,7 @@ async def event_move(request: Request[Any, Any, Any], event_id: str) -> Response
 
 
 @post("/events/{event_id:str}/publish", name="console:event-publish", opt=STAFF)
-async def event_publish(request: Request[Any, Any, Any], event_id: str) -> Response[Any]:
+async def event_publish(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
     """Publish the plan: participants see their agendas; calendars update in place."""
     try:
         report = await run(ev_service.publish_schedule, settings_of(request), event_id)
@@ -617,7 +617,7 @@ def _safe_filename(value: str) -> str:
 
 
 @get("/events/{event_id:str}/export.csv", name="console:event-csv", opt=STAFF)
-async def event_csv(request: Request[Any, Any, Any], event_id: str) -> Response[Any]:
+async def event_csv(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
     """The organisers' CSV of the published schedule (``?source=plan`` for the current plan)."""
     source = "plan" if request.query_params.get("source") == "plan" else "published"
     text = await run(ev_service.export_csv, settings_of(request), event_id, source=source)
@@ -625,7 +625,9 @@ async def event_csv(request: Request[Any, Any, Any], event_id: str) -> Response[
 
 
 @get("/events/{event_id:str}/agenda/{participant_id:str}", name="console:event-agenda", opt=STAFF)
-async def event_agenda(request: Request[Any, Any, Any], event_id: str, participant_id: str) -> Response[Any]:
+async def event_agenda(
+    request: Request[Any, Any, Any], event_id: PathId, participant_id: PathId
+) -> Response[Any]:
     """One participant's printable agenda (HTML)."""
     html = await run(ev_service.export_agenda_html, settings_of(request), event_id, participant_id)
     return Response(
@@ -635,7 +637,7 @@ async def event_agenda(request: Request[Any, Any, Any], event_id: str, participa
 
 @get("/events/{event_id:str}/calendar/{participant_id:str}", name="console:event-calendar", opt=STAFF)
 async def event_calendar(
-    request: Request[Any, Any, Any], event_id: str, participant_id: str
+    request: Request[Any, Any, Any], event_id: PathId, participant_id: PathId
 ) -> Response[Any]:
     """One participant's calendar file (iCalendar)."""
     body = await run(ev_service.export_calendar, settings_of(request), event_id, participant_id)

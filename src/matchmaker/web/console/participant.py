@@ -32,7 +32,7 @@ from matchmaker.services.users import Principal
 from matchmaker.settings import Settings
 from matchmaker.web.console.events import _download, _safe_filename, error_flash, run
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import principal_of, settings_of
+from matchmaker.web.console.session import PathId, principal_of, settings_of
 from matchmaker.web.errors import status_for
 
 logger = logging.getLogger(__name__)
@@ -239,7 +239,7 @@ async def my_agenda(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 @get("/me/agenda/{event_id:str}/agenda", name="console:my-agenda-html", opt=PARTICIPANTS)
-async def my_agenda_html(request: Request[Any, Any, Any], event_id: str) -> Response[Any]:
+async def my_agenda_html(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
     """The printable agenda of one event."""
     me = _me(principal_of(request))
     html = await run(ev_service.export_agenda_html, settings_of(request), event_id, me)
@@ -249,7 +249,7 @@ async def my_agenda_html(request: Request[Any, Any, Any], event_id: str) -> Resp
 
 
 @get("/me/agenda/{event_id:str}/calendar", name="console:my-agenda-ics", opt=PARTICIPANTS)
-async def my_agenda_ics(request: Request[Any, Any, Any], event_id: str) -> Response[Any]:
+async def my_agenda_ics(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
     """The calendar file of one event."""
     me = _me(principal_of(request))
     body = await run(ev_service.export_calendar, settings_of(request), event_id, me)

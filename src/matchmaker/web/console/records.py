@@ -30,7 +30,7 @@ from matchmaker.web.auth import sees_city_in_full
 from matchmaker.web.console.explain import Suggestion, suggestions_from
 from matchmaker.web.console.facets import Filters, apply_filters, facets_of, filter_options
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import principal_of, settings_of
+from matchmaker.web.console.session import PathId, principal_of, settings_of
 
 logger = logging.getLogger(__name__)
 
@@ -280,11 +280,11 @@ def load_city(
 
 
 @get("/cities/{city_id:str}", name="console:city")
-async def city_page(request: Request[Any, Any, Any], city_id: str) -> Response[Any]:
+async def city_page(request: Request[Any, Any, Any], city_id: PathId) -> Response[Any]:
     """One city: profile, focal point (staff and itself), suggestions (staff and itself)."""
     principal = principal_of(request)
     record, suggestions = await anyio.to_thread.run_sync(
-        load_city, settings_of(request), principal, request.app.state.get("runtime"), city_id[:128]
+        load_city, settings_of(request), principal, request.app.state.get("runtime"), city_id
     )
     return page(
         "console/city.html",
@@ -312,11 +312,11 @@ def load_provider(
 
 
 @get("/providers/{provider_id:str}", name="console:provider")
-async def provider_page(request: Request[Any, Any, Any], provider_id: str) -> Response[Any]:
+async def provider_page(request: Request[Any, Any, Any], provider_id: PathId) -> Response[Any]:
     """One provider: profile and solutions; suggested municipalities for staff and itself."""
     principal = principal_of(request)
     record, suggestions = await anyio.to_thread.run_sync(
-        load_provider, settings_of(request), principal, request.app.state.get("runtime"), provider_id[:128]
+        load_provider, settings_of(request), principal, request.app.state.get("runtime"), provider_id
     )
     return page(
         "console/provider.html",
@@ -339,10 +339,10 @@ def load_case(settings: Settings, principal: Principal, case_id: str) -> CasePub
 
 
 @get("/cases/{case_id:str}", name="console:case", opt=CASE_ROLES)
-async def case_page(request: Request[Any, Any, Any], case_id: str) -> Response[Any]:
+async def case_page(request: Request[Any, Any, Any], case_id: PathId) -> Response[Any]:
     """One case study."""
     principal = principal_of(request)
-    record = await anyio.to_thread.run_sync(load_case, settings_of(request), principal, case_id[:128])
+    record = await anyio.to_thread.run_sync(load_case, settings_of(request), principal, case_id)
     return page(
         "console/case.html",
         principal,

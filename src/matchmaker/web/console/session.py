@@ -13,11 +13,12 @@ site, which is what protects the console's forms from cross-site request forgery
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
+from litestar.params import PathParameter
 
 from matchmaker.errors import AuthenticationError, PermissionDeniedError
 from matchmaker.services.users import Principal
@@ -25,6 +26,9 @@ from matchmaker.settings import Settings
 from matchmaker.web import auth
 
 logger = logging.getLogger(__name__)
+
+#: An id in a console path (a record, an event or a participant).
+PathId = Annotated[str, PathParameter(min_length=1, max_length=128)]
 
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -110,6 +114,7 @@ def signin_location(next_path: str) -> str:
 
 
 __all__ = [
+    "PathId",
     "SignInRequired",
     "console_guard",
     "principal_of",

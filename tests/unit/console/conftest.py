@@ -1,0 +1,73 @@
+"""Fixtures of the console route tests: a seeded instance, a test client, and a signed-in browser per role.
+
+``console_template`` ingests the demo corpora once per test process with the hashing encoder; each
+test copies it into its own private home, so tests that plan events or upload files never see each
+other's changes.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+
+from matchmaker.db.engine import dispose_engines
+from matchmaker.services.corpus import ingest_paths
+from matchmaker.services.indexing_hook import refresh_after_ingest
+from matchmaker.services.users import add_user
+from matchmaker.settings import Settings
+from matchmaker.web.app import create_app
+
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DEMO_DIR = REPO_ROOT / "corpora" / "demo"
+CITY_ID = "kukes"
+PROVIDER_ID = "prov-enerko-esco"
+
+Client = TestClient  # type: ignore[type-arg]
+
+
+def console_settings(home: Path) -> Settings:
+    """Settings with the hashing encoder and no rate limit in the way."""
+    return Settings(home=home, model_name="hashing-64", rate_limit_per_minute=100_000)
+
+
+@pytest.fixture(scope="session")
+def console_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home with the demo corpora ingested and indexed, built once per test process."""
+    home = tmp_path_factory.mktemp("console-home")
+    report = ingest_paths(console_settings(home), [DEMO_DIR], refresh_index=refresh_after_ingest)
+    assert report.exit_code == 0, report.rejections
+    dispose_engines()
+    return home
+
+
+@pytest.fixture
+def settings(console_template: Path, home: Path) -> Settings:
+    """This test's own copy of the seeded instance."""
+    shutil.copytree(console_template, home, dirs_exist_ok=True)
+    return console_settings(home)
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[Client]:
+    """A client of the whole app (API and console) with the lifespan run."""
+    with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def sign_in(client: Client, settings: Settings) -> Callable[[str], str]:
+    """Sign in as ``staff``, ``city`` (kukes) or ``provider`` (prov-enerko-esco); returns the token."""
+
+    def _sign_in(role: str) -> str:
+        subject = {"staff": None, "city": CITY_ID, "provider": PROVIDER_ID}[role]
+        token = add_user(settings, role, subject).token
+        client.cookies.clear()
+        response = client.post("/signin", data={"token": token}, follow_redirects=False)
+        assert response.status_code == 303, response.text
+        return token
+
+    return _sign_in

@@ -1,0 +1,98 @@
+"""Explanations shown readably: needs with their answering passage, tags, context factors."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from matchmaker.web.console.explain import readable, shared_words, suggestions_from
+from matchmaker.web.console.render import highlight
+
+EXPLANATION = {
+    "summary": "need “Public lighting…” ↔ capability “We finance LED lighting…”",
+    "needs": [
+        {
+            "need": {
+                "field": "summary",
+                "start": 0,
+                "end": 40,
+                "text": "Public lighting uses old sodium lamps.",
+            },
+            "match": {
+                "field": "description",
+                "start": 3,
+                "end": 50,
+                "text": "We replace sodium lamps with LED.",
+            },
+            "similarity": 0.41,
+            "tags": ["Energy and buildings"],
+        }
+    ],
+    "shared_tags": [{"term": "energy_buildings", "label": "Energy and buildings", "confidence": 0.7}],
+    "context": [
+        {"factor": "scale", "multiplier": 0.85, "effect": "-15%", "detail": "city is Small"},
+        {"factor": "budget", "multiplier": 1.03, "effect": "+3%", "detail": "ESCO fits"},
+        {"factor": "language", "multiplier": 1.0, "effect": "+0%", "detail": "works in en"},
+    ],
+    "relation": "mentor",
+    "mentor_case": {"id": "case-x", "title": "Case X", "score": 0.8},
+    "relevance": 0.5,
+    "novel_key": "kept for staff",
+}
+
+
+def test_needs_are_paired_with_the_passage_that_answers_them() -> None:
+    s = readable("acme", "provider", "Acme", 0.49, EXPLANATION)
+    assert s.reason.startswith("need")
+    [need] = s.needs
+    assert need.need is not None
+    assert need.need.text.startswith("Public lighting")
+    assert need.match is not None
+    assert need.match.source == "description"
+    assert "sodium" in need.match.phrases
+    assert "lamps" in need.match.phrases
+    assert need.similarity == 0.41
+
+
+def test_tags_context_relation_and_unknown_keys_are_kept() -> None:
+    s = readable("ferizaj", "city", "Ferizaj", 0.8, EXPLANATION)
+    assert s.tags == ["Energy and buildings"]
+    assert [(f.name, f.effect, f.good) for f in s.context] == [
+        ("scale", "-15%", False),
+        ("budget", "+3%", True),
+        ("language", "+0%", None),
+    ]
+    assert s.relation == "mentor"
+    assert s.mentor_case == ("case-x", "Case X")
+    assert ("novel key", "kept for staff") in s.details
+
+
+def test_a_missing_or_odd_explanation_still_renders() -> None:
+    s = readable("x", "case", "X", 0.1, None)
+    assert s.needs == []
+    assert s.tags == []
+    assert s.context == []
+    odd = readable("x", "case", "X", 0.1, {"needs": ["text only", {"need": 3}], "context": "n/a"})
+    assert odd.context == []
+
+
+def test_suggestions_from_a_response_use_result_names() -> None:
+    response = SimpleNamespace(
+        results=[SimpleNamespace(id="kukes", score=0.5, explanation={}, name="Kukës")],
+    )
+    [s] = suggestions_from(response, "city", {})
+    assert (s.id, s.name, s.score) == ("kukes", "Kukës", 0.5)
+
+
+def test_shared_words_ignore_case_accents_and_common_words() -> None:
+    assert shared_words("Ağ altyapısı ve SOKAK aydınlatması", "Sokak aydinlatmasi for the city") == (
+        "Sokak",
+        "aydinlatmasi",
+    )
+
+
+def test_highlight_escapes_text_and_marks_phrases_and_spans() -> None:
+    html = str(highlight("<b>Kukës</b> lamps & LED lamps", ["lamps"], [(3, 8)]))
+    assert "<b>" not in html
+    assert html.count("<mark>") == 3
+    assert "&amp;" in html
+    assert "<mark>Kukës</mark>" in html

@@ -1,0 +1,416 @@
+"""The console's pages through Litestar's test client: sign-in, what each role sees, and each journey."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+
+import pytest
+
+from conftest import CITY_ID, DEMO_DIR, PROVIDER_ID, Client
+from matchmaker.services import events
+from matchmaker.services.event_rules import EventCreate, ParticipantIn, SlotIn
+from matchmaker.settings import Settings
+
+SignIn = Callable[[str], str]
+
+
+def focal_point_values() -> list[str]:
+    """Every focal-point e-mail and phone in the demo corpus."""
+    values: list[str] = []
+    for line in (DEMO_DIR / "cities.jsonl").read_text(encoding="utf-8").splitlines():
+        focal = json.loads(line).get("focal_point") or {}
+        values.extend(v for k, v in focal.items() if k in ("email", "phone") and v)
+    assert values
+    return values
+
+
+def text_of(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def listed(html: str, kind: str = "cities") -> list[str]:
+    """The ids of the records listed on a listing page, in order."""
+    return re.findall(rf'class="record-title"><a href="/{kind}/([^"]+)"', html)
+
+
+# --------------------------------------------------------------------------------------------------
+# Signing in and out
+
+
+def test_pages_send_anonymous_visitors_to_sign_in(client: Client) -> None:
+    response = client.get("/cities/kukes?x=1", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/signin?next=/cities/kukes%3Fx%3D1"
+    assert client.get("/signin").status_code == 200
+
+
+def test_a_wrong_token_is_refused_with_a_message(client: Client) -> None:
+    response = client.post("/signin", data={"token": "mm_not-a-token"})
+    assert response.status_code == 401
+    assert "was not accepted" in response.text
+    assert "mm_session" not in response.headers.get("set-cookie", "")
+
+
+def test_sign_in_sets_a_strict_httponly_cookie_and_sign_out_clears_it(
+    client: Client, settings: Settings
+) -> None:
+    from matchmaker.services.users import add_user
+
+    token = add_user(settings, "staff").token
+    response = client.post("/signin", data={"token": token, "next": "/cities"}, follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/cities"
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie
+    assert "samesite=strict" in cookie
+    assert client.get("/dashboard").status_code == 200
+    out = client.post("/signout", follow_redirects=False)
+    assert out.status_code == 303
+    client.cookies.clear()  # the test client keeps cookies a browser would drop on the expiry above
+    assert client.get("/dashboard", follow_redirects=False).status_code == 303
+
+
+def test_sign_in_never_redirects_to_another_site(client: Client, settings: Settings) -> None:
+    from matchmaker.services.users import add_user
+
+    token = add_user(settings, "staff").token
+    response = client.post(
+        "/signin", data={"token": token, "next": "//evil.example/"}, follow_redirects=False
+    )
+    assert response.headers["location"] == "/dashboard"
+
+
+def test_a_form_posted_from_another_site_is_refused(client: Client, sign_in: SignIn) -> None:
+    sign_in("staff")
+    response = client.post("/events", data={"id": "x"}, headers={"Origin": "https://evil.example"})
+    assert response.status_code == 403
+    assert events.list_events  # the event service was never reached
+    assert "another site" in response.text
+
+
+def test_each_role_starts_at_its_home(client: Client, sign_in: SignIn) -> None:
+    for role, home in (
+        ("staff", "/dashboard"),
+        ("city", f"/cities/{CITY_ID}"),
+        ("provider", f"/providers/{PROVIDER_ID}"),
+    ):
+        sign_in(role)
+        response = client.get("/", follow_redirects=False)
+        assert response.headers["location"] == home
+
+
+# --------------------------------------------------------------------------------------------------
+# Staff
+
+
+def test_dashboard_shows_counts_index_status_and_last_ingest(client: Client, sign_in: SignIn) -> None:
+    sign_in("staff")
+    html = client.get("/dashboard").text
+    assert 'data-count="city">45<' in html
+    assert 'data-count="provider">90<' in html
+    assert 'data-count="case">57<' in html
+    assert "up to date" in html
+    assert "Every record was accepted." in html
+
+
+def test_pages_are_utf8_with_security_headers(client: Client, sign_in: SignIn) -> None:
+    sign_in("staff")
+    response = client.get("/cities?country=TR")
+    assert response.headers["content-type"].startswith("text/html")
+    assert "charset=utf-8" in response.headers["content-type"]
+    assert "Tepebaşı" in response.text
+    assert "Nilüfer" in response.text
+    assert "Kukës" not in response.text
+    assert response.headers["cache-control"] == "no-store"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+@pytest.mark.parametrize(
+    ("query", "present", "absent"),
+    [
+        ("language=ru", "osh", "kukes"),
+        ("level=3&country=AL", "kukes", "shkoder"),
+        ("q=tepebasi", "tepebasi", "nilufer"),
+        ("q=Tepebaşı", "tepebasi", "nilufer"),
+        ("domain=energy_buildings&country=TR", "tepebasi", "kukes"),
+    ],
+)
+def test_city_filters(client: Client, sign_in: SignIn, query: str, present: str, absent: str) -> None:
+    sign_in("staff")
+    ids = listed(client.get(f"/cities?{query}").text)
+    assert present in ids
+    assert absent not in ids
+
+
+def test_case_search_ranks_by_free_text(client: Client, sign_in: SignIn) -> None:
+    sign_in("staff")
+    html = client.get("/cases?q=street+addresses+house+numbers").text
+    assert "Search score" in html
+    assert "Ferizaj: giving every house an address" in html
+
+
+def test_provider_filters_and_paging(client: Client, sign_in: SignIn) -> None:
+    sign_in("staff")
+    first = client.get("/providers").text
+    assert "90 results, page 1 of 4" in first
+    assert 'rel="next" href="/providers?page=2"' in first
+    assert "results" in client.get("/providers?country=TR&page=99").text
+
+
+def test_staff_city_page_has_focal_point_and_explained_suggestions(client: Client, sign_in: SignIn) -> None:
+    sign_in("staff")
+    html = client.get(f"/cities/{CITY_ID}").text
+    assert "a.dushku@kukes-municipality.example.org" in html
+    for block in ("providers", "comparable", "mentors", "cases"):
+        assert f'id="suggestions-{block}"' in html
+    assert "Why this suggestion" in html
+    assert "<mark>" in html
+    assert "Context factors" in html
+    assert 'class="pill pill-mentor"' in html
+
+
+def test_unknown_record_is_a_readable_404(client: Client, sign_in: SignIn) -> None:
+    sign_in("staff")
+    response = client.get("/cities/no-such-city")
+    assert response.status_code == 404
+    assert "no-such-city" in response.text
+    assert response.headers["content-type"].startswith("text/html")
+
+
+def test_upload_reports_each_rejected_record(client: Client, sign_in: SignIn) -> None:
+    sign_in("staff")
+    body = (
+        json.dumps(
+            {"id": "e2e-city", "name": "Кызыл-Кия", "country": "KG", "summary": "Тест: уличное освещение."}
+        )
+        + "\n"
+        + json.dumps({"id": "bad city", "name": "X", "country": "KG", "summary": "y"})
+        + "\n"
+    )
+    response = client.post(
+        "/upload", files={"file": ("cities.jsonl", body.encode("utf-8"), "application/jsonl")}
+    )
+    assert response.status_code == 200
+    assert "<strong>1</strong> accepted" in response.text
+    assert "cities.jsonl:2:" in response.text
+    assert "Кызыл-Кия" in client.get("/cities?q=кызыл").text
+
+
+def test_upload_needs_a_kind_in_the_file_name(client: Client, sign_in: SignIn) -> None:
+    sign_in("staff")
+    response = client.post("/upload", files={"file": ("data.jsonl", b"{}\n", "application/jsonl")})
+    assert response.status_code == 422
+    assert "name the file after its kind" in response.text
+
+
+# --------------------------------------------------------------------------------------------------
+# Events
+
+
+def test_staff_plan_an_event_from_the_form_to_the_downloads(client: Client, sign_in: SignIn) -> None:
+    sign_in("staff")
+    form = {
+        "id": "ws-ankara",
+        "name": "Ankara workshop",
+        "date": "2027-03-02",
+        "start": "09:00",
+        "slot_minutes": "20",
+        "break_minutes": "5",
+        "slot_count": "4",
+        "tables": "3",
+        "timezone": "Europe/Istanbul",
+    }
+    page = client.post("/events", data=form)
+    assert page.status_code == 200
+    assert "The event was created" in page.text
+    page = client.post("/events/ws-ankara/participants", data={"ids": ["kukes", "tepebasi", "ferizaj"]})
+    suggested = re.search(r'id="suggested-providers".*?</fieldset>', page.text, re.S)
+    assert suggested, "providers are suggested once the event has cities"
+    providers = re.findall(r'name="ids" value="([^"]+)"', suggested.group(0))[:4]
+    assert providers
+    page = client.post("/events/ws-ankara/participants", data={"ids": providers})
+    assert "Participants added." in page.text
+    page = client.post("/events/ws-ankara/rules", data={"a": "kukes", "b": providers[0], "kind": "must_meet"})
+    assert "must meet" in page.text
+    page = client.post("/events/ws-ankara/generate", data={"keep_published": "yes", "relax_must_meet": "no"})
+    assert page.status_code == 200, text_of(page.text)[-500:]
+    assert 'id="schedule-grid"' in page.text
+    assert 'id="generate-report"' in page.text
+    a, b = re.findall(r'name="a" value="([^"]+)"><input type="hidden" name="b" value="([^"]+)">', page.text)[
+        0
+    ]
+    page = client.post("/events/ws-ankara/lock", data={"a": a, "b": b, "locked": "1"})
+    assert "Meeting locked" in page.text
+    assert "· locked" in page.text
+    page = client.post("/events/ws-ankara/publish")
+    assert 'id="publish-report"' in page.text
+    csv = client.get("/events/ws-ankara/export.csv")
+    assert csv.headers["content-type"].startswith("text/csv")
+    assert "Kukës" in csv.text
+    ics = client.get("/events/ws-ankara/calendar/kukes")
+    assert ics.text.startswith("BEGIN:VCALENDAR")
+    assert client.get("/events/ws-ankara/agenda/kukes").status_code == 200
+
+
+def test_event_form_mistakes_are_shown_not_stored(client: Client, sign_in: SignIn) -> None:
+    sign_in("staff")
+    page = client.post(
+        "/events",
+        data={
+            "id": "bad id",
+            "name": "X",
+            "date": "2027-03-02",
+            "start": "09:00",
+            "slot_count": "2",
+            "tables": "2",
+        },
+    )
+    assert page.status_code == 422
+    assert "id" in page.text
+    assert 'value="X"' in page.text
+    page = client.post("/events", data={"id": "x", "name": "X", "date": "tomorrow", "start": "09:00"})
+    assert page.status_code == 422
+    assert "YYYY-MM-DD" in page.text
+
+
+def test_generate_without_participants_says_what_to_do(
+    client: Client, sign_in: SignIn, settings: Settings
+) -> None:
+    make_event(settings, "empty", [])
+    sign_in("staff")
+    page = client.post("/events/empty/generate", data={})
+    assert page.status_code == 409
+    assert "add some first" in page.text
+
+
+def make_event(settings: Settings, event_id: str, ids: list[str], *, publish: bool = False) -> None:
+    """An event with two slots and two tables, planned and published when asked."""
+    from datetime import datetime
+
+    events.create_event(
+        settings,
+        EventCreate(
+            id=event_id,
+            name=f"Event {event_id}",
+            slots=[
+                SlotIn(
+                    start=datetime.fromisoformat("2027-03-02T09:00"),
+                    end=datetime.fromisoformat("2027-03-02T09:20"),
+                ),
+                SlotIn(
+                    start=datetime.fromisoformat("2027-03-02T09:30"),
+                    end=datetime.fromisoformat("2027-03-02T09:50"),
+                ),
+            ],
+            tables=2,
+        ),
+    )
+    if ids:
+        events.add_participants(settings, event_id, [ParticipantIn(id=i) for i in ids])
+    if publish:
+        events.generate_schedule(settings, event_id, score=lambda _a, _b: 0.5, time_limit=5)
+        events.publish_schedule(settings, event_id)
+
+
+# --------------------------------------------------------------------------------------------------
+# City focal point and provider
+
+
+def test_city_sees_its_own_focal_point_and_suggestions_but_not_others(
+    client: Client, sign_in: SignIn
+) -> None:
+    sign_in("city")
+    own = client.get(f"/cities/{CITY_ID}").text
+    assert "a.dushku@kukes-municipality.example.org" in own
+    assert 'id="suggestions-providers"' in own
+    other = client.get("/cities/bihac").text
+    assert 'id="focal-point"' not in other
+    assert "suggestions-providers" not in other
+    for value in focal_point_values():
+        if "kukes" not in value and "+355 24" not in value:
+            assert value not in other
+    assert client.get("/dashboard").status_code == 403
+    assert client.get("/events").status_code == 403
+    assert client.get("/cases").status_code == 200
+    assert 'href="/dashboard"' not in own
+
+
+def test_provider_sees_suggested_municipalities_and_no_contacts(client: Client, sign_in: SignIn) -> None:
+    sign_in("provider")
+    pages = [
+        client.get(p)
+        for p in (f"/providers/{PROVIDER_ID}", "/cities", "/cities/kukes", "/cities/bihac", "/me/requests")
+    ]
+    assert all(p.status_code == 200 for p in pages)
+    assert 'id="suggestions-cities"' in pages[0].text
+    assert "Why this suggestion" in pages[0].text
+    for page in pages:
+        for value in focal_point_values():
+            assert value not in page.text
+        assert 'id="focal-point"' not in page.text
+    assert client.get("/cases").status_code == 403
+    assert client.get("/upload").status_code == 403
+    assert "suggestions-cities" not in client.get("/providers/prov-balkan-esco").text
+
+
+def test_provider_requests_a_meeting_and_the_city_accepts(
+    client: Client, sign_in: SignIn, settings: Settings
+) -> None:
+    make_event(settings, "fair", [CITY_ID, "tepebasi", PROVIDER_ID])
+    sign_in("provider")
+    page = client.get("/me/requests").text
+    assert "Ask for a meeting" in page
+    assert "Kukës" in page
+    page = client.post(
+        "/me/requests", data={"event": "fair", "recipient": CITY_ID, "message": "Merhaba"}
+    ).text
+    assert "Your request was sent." in page
+    assert "pending" in page
+    sign_in("city")
+    page = client.get("/me/requests").text
+    request_id = re.search(r'name="request" value="(\d+)"', page)
+    assert request_id
+    page = client.post(
+        "/me/requests/answer", data={"event": "fair", "request": request_id.group(1), "answer": "accepted"}
+    ).text
+    assert "Your answer was saved." in page
+    assert "accepted" in page
+
+
+def test_a_participant_cannot_answer_for_someone_else(
+    client: Client, sign_in: SignIn, settings: Settings
+) -> None:
+    from matchmaker.services.event_rules import RequestCreate
+
+    make_event(settings, "fair2", [CITY_ID, "tepebasi", PROVIDER_ID])
+    created = events.create_request(
+        settings, "fair2", RequestCreate(sender=PROVIDER_ID, recipient="tepebasi")
+    )
+    sign_in("city")
+    response = client.post(
+        "/me/requests/answer", data={"event": "fair2", "request": str(created.id), "answer": "accepted"}
+    )
+    assert response.status_code == 403
+    assert events.list_requests(settings, "fair2")[0].status == "pending"
+
+
+def test_participants_see_their_published_agenda_and_rate_meetings(
+    client: Client, sign_in: SignIn, settings: Settings
+) -> None:
+    make_event(settings, "day1", [CITY_ID, PROVIDER_ID], publish=True)
+    sign_in("city")
+    page = client.get("/me/agenda").text
+    assert "Event day1" in page
+    assert "Enerko" in page
+    assert client.get("/me/agenda/day1/calendar").text.startswith("BEGIN:VCALENDAR")
+    assert client.get("/me/agenda/day1/agenda").status_code == 200
+    page = client.post(
+        "/me/feedback", data={"event": "day1", "other": PROVIDER_ID, "rating": "cooperation_possible"}
+    ).text
+    assert "your rating was saved" in page
+    assert events.list_feedback(settings, "day1", rater=CITY_ID)[0].rating == "cooperation_possible"
+    sign_in("provider")
+    assert "Kukës" in client.get("/me/agenda").text
+    assert client.get("/events/day1/calendar/kukes").status_code == 403
