@@ -244,6 +244,16 @@ def test_staff_plan_an_event_from_the_form_to_the_downloads(client: Client, sign
     page = client.post("/events/ws-ankara/lock", data={"a": a, "b": b, "locked": "1"})
     assert "Meeting locked" in page.text
     assert "· locked" in page.text
+    cell = re.search(
+        r'name="a" value="([^"]+)"><input type="hidden" name="b" value="([^"]+)">\s*<label for="mv-slot',
+        page.text,
+    )
+    assert cell, "every planned meeting can be moved"
+    page = client.post(
+        "/events/ws-ankara/move", data={"a": cell.group(1), "b": cell.group(2), "slot": "s4", "table": "3"}
+    )
+    assert page.status_code in (200, 409)
+    assert "Meeting moved and locked." in page.text if page.status_code == 200 else "slot s4" in page.text
     page = client.post("/events/ws-ankara/publish")
     assert 'id="publish-report"' in page.text
     csv = client.get("/events/ws-ankara/export.csv")

@@ -26,8 +26,8 @@ from litestar.response import Redirect
 from pydantic import ValidationError
 
 from matchmaker.errors import InvalidInputError, MatchmakerError
+from matchmaker.services import event_moves, records
 from matchmaker.services import events as ev_service
-from matchmaker.services import records
 from matchmaker.services.event_rules import (
     RATING_LABELS,
     EventCreate,
@@ -464,8 +464,14 @@ class ScheduleView:
 
 
 def can_move() -> bool:
-    """Whether the events service can move a planned meeting (staff may always lock one)."""
-    return callable(getattr(ev_service, "move_meeting", None))
+    """Whether planned meetings can be moved (they always can be locked)."""
+    return callable(_mover())
+
+
+def _mover() -> Callable[..., PlannedMeeting] | None:
+    """The events service's own ``move_meeting`` when it has one, else :mod:`.event_moves`."""
+    own = getattr(ev_service, "move_meeting", None)
+    return own if callable(own) else event_moves.move_meeting
 
 
 def load_schedule(settings: Settings, event_id: str) -> ScheduleView:
@@ -514,23 +520,30 @@ async def event_schedule(request: Request[Any, Any, Any], event_id: PathId) -> R
     return await _schedule_page(request, event_id)
 
 
+def _score_function(settings: Settings, runtime: Any) -> ev_service.ScoreFunction | None:
+    """The events service's scores over the server's loaded matcher; None lets the service decide."""
+    if runtime is None:
+        return None
+    try:
+        matcher = runtime.get_matcher()
+    except MatchmakerError as exc:
+        logger.warning("Generating without match scores: %s", exc.message)
+        return lambda _a, _b: 0.0
+    return ev_service.default_score_function(settings, matcher)[0]
+
+
 @post("/events/{event_id:str}/generate", name="console:event-generate", opt=STAFF)
 async def event_generate(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
     """Generate (or re-plan) the schedule and show what changed."""
     form = await request.form()
     keep = _field(form, "keep_published", 3) != "no"
     relax = _field(form, "relax_must_meet", 3) == "yes"
-    runtime = request.app.state.get("runtime")
-    score = None
-    try:
-        if runtime is not None:
-            score = runtime.get_matcher().pair_score
-    except MatchmakerError as exc:
-        logger.warning("Generating without match scores: %s", exc.message)
+    settings = settings_of(request)
+    score = await run(_score_function, settings, request.app.state.get("runtime"))
     try:
         report = await run(
             ev_service.generate_schedule,
-            settings_of(request),
+            settings,
             event_id,
             score=score,
             time_limit=GENERATE_TIME_LIMIT,
@@ -566,7 +579,7 @@ async def event_lock(request: Request[Any, Any, Any], event_id: PathId) -> Respo
 async def event_move(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
     """Move a planned meeting to another slot and table (it is then locked there)."""
     form = await request.form()
-    move = getattr(ev_service, "move_meeting", None)
+    move = _mover()
     try:
         if not callable(move):
             raise InvalidInputError(
