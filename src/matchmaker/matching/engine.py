@@ -37,7 +37,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
 
@@ -45,7 +45,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matchmaker.embeddings.bundle import IndexBundle
-from matchmaker.embeddings.encoder import Encoder
+from matchmaker.embeddings.encoder import Encoder, normalize_rows
 from matchmaker.embeddings.passages import DocKind, Passage, Record, split_spans
 from matchmaker.matching.fit import (
     DEFAULT_FIT,
@@ -56,17 +56,19 @@ from matchmaker.matching.fit import (
     provider_fit,
     reference_factor,
 )
+from matchmaker.matching.glossary import gloss
 from matchmaker.matching.lexical import LexicalIndex
 from matchmaker.matching.names import normalize_name
 from matchmaker.matching.profiles import (
     Profile,
     build_profiles,
+    needs_connection,
     obstacle_mask,
     query_profile,
     tag_vector,
     term_ids,
 )
-from matchmaker.vocabulary import Kind, load_vocabulary, tag_text
+from matchmaker.vocabulary import Kind, find_language_mentions, load_vocabulary, tag_text
 
 logger = logging.getLogger(__name__)
 
@@ -98,6 +100,8 @@ class EngineConfig:
     use_context: bool = True
     mentor_weight: float = 1.0
     case_obstacle_bonus: float = 0.3
+    gloss_weight: float = 1.0
+    context_weight: float = 0.3
     fit: FitWeights = DEFAULT_FIT
 
     def with_mode(self, mode: Mode) -> EngineConfig:
@@ -115,7 +119,14 @@ DEFAULT_CONFIG = EngineConfig()
 class KindIndex:
     """One kind's documents as the engine scores them: vectors, passages, tags and a BM25 index."""
 
-    def __init__(self, bundle: IndexBundle, profiles: Mapping[str, Profile]) -> None:
+    def __init__(
+        self,
+        bundle: IndexBundle,
+        profiles: Mapping[str, Profile],
+        *,
+        embed: Callable[[Sequence[str]], FloatArray] | None = None,
+        gloss_weight: float = 1.0,
+    ) -> None:
         entries = sorted(
             (e for e in bundle.documents.values() if e.doc_id in profiles and e.stop > e.start),
             key=lambda e: e.start,
@@ -156,9 +167,37 @@ class KindIndex:
             if entries
             else np.zeros((0, len(term_ids())), np.float32)
         )
+        self.context: npt.NDArray[np.bool_] = np.array(
+            [
+                is_context_passage(p.text, self.profiles[int(d)].language, t)
+                for p, d, t in zip(self.passages, self.row_doc, self.passage_tags, strict=True)
+            ],
+            dtype=bool,
+        )
         texts = [" ".join(p.text for p in self.passages[a:b]) for a, b in self.bounds]
         self.lexical = LexicalIndex(texts)
         self.generation = bundle.generation
+        # Cross-language view: English glosses of passages of documents not written in English,
+        # added to BM25 and blended into the passage vectors (full engine only).
+        self.glosses: list[str] = [
+            gloss(p.text) if self.profiles[int(d)].language != "en" else ""
+            for p, d in zip(self.passages, self.row_doc, strict=True)
+        ]
+        self.lexical_x = LexicalIndex(
+            [
+                " ".join(f"{p.text} {g}" for p, g in zip(self.passages[a:b], self.glosses[a:b], strict=True))
+                for a, b in self.bounds
+            ]
+        )
+        self.vectors_x = self.vectors
+        if embed is not None and any(self.glosses):
+            self.vectors_x = blend_glosses(self.vectors, self.glosses, embed, gloss_weight)
+
+    def view(self, mode: Mode) -> tuple[FloatArray, LexicalIndex]:
+        """Passage vectors and BM25 index of a mode (the full engine sees the English glosses)."""
+        if mode == "full":
+            return self.vectors_x, self.lexical_x
+        return self.vectors, self.lexical
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -177,7 +216,11 @@ class KindIndex:
 
 @dataclass(frozen=True, slots=True)
 class Needs:
-    """The needs of a query: passages, their vectors, tags, weights, and the query's profile."""
+    """The needs of a query: passages, their vectors, tags, weights, and the query's profile.
+
+    ``vectors_x`` and ``glosses`` are the cross-language view the full engine uses (the same as
+    ``vectors`` and empty strings for English text).
+    """
 
     passages: list[Passage]
     vectors: FloatArray
@@ -185,6 +228,30 @@ class Needs:
     weights: FloatArray
     profile: Profile
     doc_id: str = ""
+    vectors_x: FloatArray | None = None
+    glosses: tuple[str, ...] = ()
+
+    def view(self, mode: Mode) -> tuple[FloatArray, list[str]]:
+        """Need vectors and BM25 query texts of a mode."""
+        if mode == "full" and self.vectors_x is not None:
+            texts = [
+                f"{p.text} {g}" if g else p.text for p, g in zip(self.passages, self.glosses, strict=False)
+            ]
+            return self.vectors_x, texts
+        return self.vectors, [p.text for p in self.passages]
+
+
+def blend_glosses(
+    vectors: FloatArray, glosses: Sequence[str], embed: Callable[[Sequence[str]], FloatArray], weight: float
+) -> FloatArray:
+    """Passage vectors with the embedding of their English gloss added (rows without a gloss unchanged)."""
+    rows = [i for i, g in enumerate(glosses) if g]
+    if not rows:
+        return vectors
+    extra = embed([glosses[i] for i in rows])
+    out = np.array(vectors, dtype=np.float32, copy=True)
+    out[rows] = normalize_rows(out[rows] + weight * extra)
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +264,7 @@ class Evidence:
     combined: FloatArray  # n × D, the fused per-need score used by the aggregation
     relevance: FloatArray  # D, aggregated over needs (and blended with whole-document tags)
     doc_tags: FloatArray  # D, whole-document tag overlap
+    mode: Mode = "full"
 
 
 @dataclass(slots=True)
@@ -214,6 +282,23 @@ class Scored:
 
 # --------------------------------------------------------------------------------------------------
 # Need splitting
+
+_CONTEXT_KINDS = frozenset({Kind.BUDGET, Kind.BUSINESS_MODEL, Kind.HOSTING, Kind.CONNECTIVITY})
+#: Topic axes that a statement of context may carry without being a need (connectivity, money).
+_CONTEXT_TOPICS = frozenset({"ict_connectivity", "funding", "business_model"})
+
+
+def is_context_passage(text: str, language: str, topic_tags: FloatArray) -> bool:
+    """Whether a passage states context (budget, business model, hosting, connectivity, languages)
+    rather than a need or a capability: it names such a facet and no other topic firmly."""
+    facet = bool(tag_text(text, language, kinds=_CONTEXT_KINDS, min_confidence=0.3))
+    facet = facet or bool(find_language_mentions(text)) or bool(needs_connection(text))
+    if not facet:
+        return False
+    axes = term_ids()
+    firm = [axes[i] for i in np.flatnonzero(topic_tags >= 0.5)]
+    return all(t in _CONTEXT_TOPICS for t in firm)
+
 
 _CLAUSE = re.compile(r"[;]|\s[–—]\s|\?\s+(?=\w)")
 
@@ -256,12 +341,15 @@ class Engine:
         records: Mapping[DocKind, Sequence[Record]],
         *,
         config: EngineConfig = DEFAULT_CONFIG,
+        embed: Callable[[Sequence[str]], FloatArray] | None = None,
     ) -> None:
         self.bundles = dict(bundles)
+        self._embed = embed
         self.records = {k: {r.id: r for r in v} for k, v in records.items()}
         self.config = config
         self.profiles = build_profiles(records)
         self._kinds: dict[DocKind, KindIndex] = {}
+        self._matrices: dict[EngineConfig, FloatArray] = {}
         self._lock = threading.Lock()
         self._reference_countries = self._resolve_references()
         vocab = load_vocabulary()
@@ -281,7 +369,12 @@ class Engine:
         with self._lock:
             index = self._kinds.get(kind)
             if index is None:
-                index = KindIndex(self.bundles[kind], self.profiles[kind])
+                index = KindIndex(
+                    self.bundles[kind],
+                    self.profiles[kind],
+                    embed=self._embed,
+                    gloss_weight=self.config.gloss_weight,
+                )
                 self._kinds[kind] = index
         return index
 
@@ -310,9 +403,17 @@ class Engine:
         index = self.kind(kind)
         a, b = index.doc_rows(doc_id)
         tags = index.passage_tags[a:b]
-        weights = np.where(tags.sum(axis=1) > 0, 1.0, self.config.noise_weight).astype(np.float32)
+        weights = np.where(tags.sum(axis=1) > 0, 1.0, self.config.noise_weight)
+        weights = np.where(index.context[a:b], self.config.context_weight, weights).astype(np.float32)
         return Needs(
-            index.passages[a:b], index.vectors[a:b], tags, weights, index.profiles[index.pos[doc_id]], doc_id
+            index.passages[a:b],
+            index.vectors[a:b],
+            tags,
+            weights,
+            index.profiles[index.pos[doc_id]],
+            doc_id,
+            index.vectors_x[a:b],
+            tuple(index.glosses[a:b]),
         )
 
     def needs_of_text(self, text: str, encoder: Encoder) -> Needs:
@@ -323,6 +424,8 @@ class Engine:
         if len(passages) > 1:
             passages.append(Passage("case", "", "query", *(_strip_span(text)), text.strip()))
         vectors = encoder.encode([p.text for p in passages])
+        glosses = tuple(gloss(p.text) if profile.language != "en" else "" for p in passages)
+        vectors_x = blend_glosses(vectors, glosses, encoder.encode, self.config.gloss_weight)
         tags = np.stack(
             [
                 tag_vector(tag_text(p.text, profile.language, kinds=_TAG_KINDS, min_confidence=0.3))
@@ -330,7 +433,7 @@ class Engine:
             ]
         )
         weights = np.ones(len(passages), dtype=np.float32)
-        return Needs(passages, vectors, tags, weights, profile)
+        return Needs(passages, vectors, tags, weights, profile, "", vectors_x, glosses)
 
     # ----------------------------------------------------------------------------------------------
     # Evidence
@@ -346,16 +449,19 @@ class Engine:
         """Per-need signals of every candidate of ``target`` and their aggregation."""
         cfg = cfg or self.config
         n, d = len(needs.passages), len(target)
-        sims = (
-            needs.vectors @ target.vectors.T if n and len(target.passages) else np.zeros((n, 0), np.float32)
-        )
+        q_vectors, q_texts = needs.view(cfg.mode)
+        t_vectors, t_lexical = target.view(cfg.mode)
+        sims = q_vectors @ t_vectors.T if n and len(target.passages) else np.zeros((n, 0), np.float32)
+        if cfg.mode == "full" and cfg.context_weight < 1.0 and target.context.any():
+            # Statements of context (languages, prices, hosting) are not capabilities: damp their matches.
+            sims = np.where(target.context[None, :], sims * cfg.context_weight, sims)
         best = target.max_by_doc(sims.astype(np.float32)) if d else np.zeros((n, 0), np.float32)
         dense = np.clip((best - cfg.dense_lo) / (cfg.dense_hi - cfg.dense_lo), 0.0, 1.0).astype(np.float32)
 
         lexical = np.zeros((n, d), dtype=np.float32)
         if cfg.mode != "dense":
-            for i, p in enumerate(needs.passages):
-                s = target.lexical.scores(p.text)
+            for i, text in enumerate(q_texts):
+                s = t_lexical.scores(text)
                 top = float(s.max()) if len(s) else 0.0
                 lexical[i] = s / max(top, cfg.lexical_floor)
 
@@ -388,7 +494,13 @@ class Engine:
         if cfg.mode == "full":
             relevance = (1.0 - cfg.w_doc_tags) * relevance + cfg.w_doc_tags * doc_tags
         return Evidence(
-            best, lexical, vocab, combined.astype(np.float32), relevance.astype(np.float32), doc_tags
+            best,
+            lexical,
+            vocab,
+            combined.astype(np.float32),
+            relevance.astype(np.float32),
+            doc_tags,
+            cfg.mode,
         )
 
     # ----------------------------------------------------------------------------------------------
@@ -438,20 +550,10 @@ class Engine:
         cfg = cfg or self.config
         cities = self.kind("city")
         needs = self.needs_of("city", city_id)
-        forward = self.evidence(needs, cities, cfg).relevance  # A's needs in B's text
-        backward = np.zeros(len(cities), dtype=np.float32)  # B's needs in A's text
-        a0, a1 = cities.doc_rows(city_id)
-        sims: FloatArray = (
-            (cities.vectors @ cities.vectors[a0:a1].T).max(axis=1).astype(np.float32)
-            if a1 > a0
-            else np.zeros(len(cities.passages), dtype=np.float32)
-        )
-        for j, other in enumerate(cities.ids):
-            if other == city_id:
-                continue
-            other_needs = self.needs_of("city", other)
-            backward[j] = self._relevance_against(other_needs, cities, city_id, sims, cfg)
-        comparable = 0.5 * (forward + backward)
+        matrix = self._city_matrix(cfg)
+        i = cities.pos[city_id]
+        # Symmetric: how well B's text answers A's needs and how well A's text answers B's.
+        comparable = 0.5 * (matrix[i] + matrix[:, i])
 
         mentor_best: dict[str, tuple[float, str]] = {}
         if cfg.mode == "full" and "case" in self.bundles:
@@ -489,43 +591,17 @@ class Engine:
         ev = self.evidence(needs, target, cfg)
         return float(ev.relevance[j])
 
-    def _relevance_against(
-        self, needs: Needs, cities: KindIndex, city_id: str, sims_rows: FloatArray, cfg: EngineConfig
-    ) -> float:
-        """How well ``city_id``'s text answers the needs of another city (reusing precomputed cosines)."""
-        j = cities.pos[city_id]
-        a, b = cities.doc_rows(needs.doc_id)
-        best = sims_rows[a:b].astype(np.float32)
-        dense = np.clip((best - cfg.dense_lo) / (cfg.dense_hi - cfg.dense_lo), 0.0, 1.0)
-        n = len(needs.passages)
-        lexical = np.zeros(n, dtype=np.float32)
-        if cfg.mode != "dense":
-            for i, p in enumerate(needs.passages):
-                s = cities.lexical.scores(p.text)
-                lexical[i] = s[j] / max(float(s.max()), cfg.lexical_floor)
-        if cfg.mode == "dense":
-            combined, weights = dense, np.ones(n, np.float32)
-        elif cfg.mode == "lexical":
-            combined, weights = lexical, np.ones(n, np.float32)
-        else:
-            w = self._term_weights(cfg.obstacle_weight)
-            mass = (needs.tags * w).sum(axis=1)
-            vocab = (np.minimum(needs.tags, cities.doc_tags[j][None, :]) * w).sum(axis=1) / np.maximum(
-                mass, _EPS
-            )
-            wv = cfg.w_vocab * (mass > 0)
-            combined = (cfg.w_dense * dense + cfg.w_lexical * lexical + wv * vocab) / (
-                cfg.w_dense + cfg.w_lexical + wv
-            )
-            weights = needs.weights
-        rel = float(_aggregate(combined[:, None].astype(np.float32), weights, cfg)[0])
-        if cfg.mode == "full":
-            w = self._term_weights(cfg.obstacle_weight)
-            q_mass = float((needs.profile.vector * w).sum())
-            if q_mass > 0:
-                tags = float((np.minimum(needs.profile.vector, cities.doc_tags[j]) * w).sum()) / q_mass
-                rel = (1.0 - cfg.w_doc_tags) * rel + cfg.w_doc_tags * tags
-        return rel
+    def _city_matrix(self, cfg: EngineConfig) -> FloatArray:
+        """``M[a, b]``: how well city b's text answers city a's needs (computed once per configuration)."""
+        cached = self._matrices.get(cfg)
+        if cached is not None:
+            return cached
+        cities = self.kind("city")
+        rows = [self.evidence(self.needs_of("city", c), cities, cfg).relevance for c in cities.ids]
+        matrix = np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
+        with self._lock:
+            self._matrices[cfg] = matrix
+        return matrix
 
     def _provider_scored(
         self,

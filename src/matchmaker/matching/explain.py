@@ -66,11 +66,13 @@ def need_matches(
     if not needs.passages or j >= ev.combined.shape[1]:
         return []
     a, b = target.bounds[j]
+    q_vectors, _ = needs.view(ev.mode)
+    t_vectors, _ = target.view(ev.mode)
     order = np.argsort(-(ev.combined[:, j] * needs.weights), kind="stable")[:limit]
     vocab = load_vocabulary()
     out: list[dict[str, Any]] = []
     for i in order.tolist():
-        sims = target.vectors[a:b] @ needs.vectors[i]
+        sims = t_vectors[a:b] @ q_vectors[i]
         k = int(np.argmax(sims)) if b > a else 0
         need_tags = {term for term, v in zip(_axes(), needs.tags[i].tolist(), strict=True) if v > 0}
         cand_tags = {term for term, v in zip(_axes(), target.doc_tags[j].tolist(), strict=True) if v > 0}

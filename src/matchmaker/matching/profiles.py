@@ -95,6 +95,11 @@ _NEEDS_CONNECTION = re.compile(
 )
 
 
+def needs_connection(text: str) -> bool:
+    """Whether a text says the offer needs a stable network connection."""
+    return bool(_NEEDS_CONNECTION.search(text))
+
+
 @dataclass(frozen=True, slots=True)
 class Profile:
     """One document as the matcher sees it."""
@@ -270,6 +275,7 @@ __all__ = [
     "build_profiles",
     "case_profile",
     "city_profile",
+    "needs_connection",
     "obstacle_mask",
     "provider_profile",
     "query_profile",

@@ -26,12 +26,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
 from matchmaker.embeddings.bundle import IndexBundle, IndexStore
-from matchmaker.embeddings.encoder import Encoder, load_encoder
+from matchmaker.embeddings.cache import EmbeddingCache, embed_texts
+from matchmaker.embeddings.encoder import Encoder, FloatArray, load_encoder
 from matchmaker.embeddings.passages import KINDS, DocKind, Record
 from matchmaker.errors import IndexUnavailableError, InvalidInputError, NotFoundError
 from matchmaker.matching.engine import DEFAULT_CONFIG, Engine, EngineConfig, Needs, Scored
@@ -122,12 +124,30 @@ class Matcher:
             if engine is not None and engine.generations == generations:
                 return engine
             records = self._load_records()
-            engine = Engine(bundles, records, config=self.config)
+            model_name = next(iter(bundles.values())).manifest.model_name
+            engine = Engine(bundles, records, config=self.config, embed=self._embedder(model_name))
             self._engine = engine
             with self._pair_lock:
                 self._pair_cache.clear()
             logger.info("Matching engine ready for generations %s", ", ".join(generations))
             return engine
+
+    def _embedder(self, model_name: str) -> Callable[[Sequence[str]], FloatArray]:
+        """Vectors for texts from the embedding cache, loading the model only for texts not cached."""
+
+        def embed(texts: Sequence[str]) -> FloatArray:
+            with EmbeddingCache.in_dir(self.settings.index_dir) as cache:
+                vectors, _ = embed_texts(
+                    list(texts),
+                    model_name=model_name,
+                    encoder=lambda: self.encoder,
+                    cache=cache,
+                    batch_size=self.settings.embed_batch_size,
+                    label="Embedding glosses",
+                )
+            return vectors
+
+        return embed
 
     def _load_records(self) -> dict[DocKind, list[Record]]:
         from matchmaker.services.indexing import load_records

@@ -1,0 +1,330 @@
+"""A small bilingual glossary of municipal and smart-city words, for matching across languages.
+
+The embedding model is English-only, and half the programme writes in Turkish, Russian, French,
+Albanian, Bosnian/Croatian/Serbian, Macedonian or Romanian. :func:`gloss` turns a non-English text
+into a bag of English words by looking its words up here; the engine embeds that gloss next to the
+original passage and adds its words to BM25, so ``adresni registar`` meets ``address register`` and
+``уличное освещение`` meets ``street lighting``.
+
+Entries are ``english: stem stem ...``; an indented line continues the entry above. Stems are
+written in their own script and folded like the text (:func:`matchmaker.vocabulary.fold`). A stem
+matches a word that starts with it, or only the whole word when it ends in ``=``; unmarked stems
+shorter than four letters are ignored. The glossary covers the topics of the controlled vocabulary
+(domains and obstacles) and the words cities and providers use for them. It is not a dictionary:
+words it does not know are left out of the gloss.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from matchmaker.vocabulary import fold
+
+_ENTRIES = """
+street: rrug ulic ulits улиц улич sokak sokag cadde rue= rues= voie voies voirie strada strazi străzi улица
+    улици
+address: adres adrese adresa adresn адрес adress adresi adresl numerotation numérotation adressage
+house number: numrat numra numër numer= numerim numérot kućn kucn kućni broj= brojev nomer номер numara
+    numar
+name: emër emri naziv imenovanj dénomination denomination наименован назван isim= isimlendir adlandir
+building: ndërtes ndertes zgrad objekt здани строени bina= binal binas binalar bâtiment batiment immeuble
+    clădir cladir постројк
+illegal construction: bespravn nelegal самостро самовол kaçak kacak illégal illegal= legaliz легализ
+cadastre: kadast катаст cadast tapu= tapul
+map: hart mapa= mape= карт harita plans= cartograph kartograf
+land: toka= tokës zemljišt zemlj земл земел arazi arsa terrain foncier teren
+register: regjist registar registr регистр реестр реєстр kayıt kayit sicil= registre
+digital: digjital digital digitaln цифров дигитал dijital numérique numerique
+geographic information system: gis= гис сиг= cbs= geoinform геоинформ
+aerial survey: drone dron дрон aerofoto аэрофот ortofoto photogrammétr photogrammetr relevé releve topograf
+    топограф
+street lighting: ndriçim ndricim rasvjet osvjetljenj osvetljenj osvetluvanj освещени освещен освітлен
+    осветлување aydınlatma aydinlatma éclairage eclairage iluminat
+lamp: llamb lamp lamb sijalic svjetiljk светильник фонар lamba luminaire ampoule lampadar
+electricity: energji elektrik struj электроэнерг электричеств електрич electricité electricite électricité
+    electricit enerji= énergie energie energetsk энерг
+energy efficiency: efiçienc eficienc efikasnost энергоэффектив енергетска verimlili économie d'énergie
+    economie d'energie eficiență eficienta
+heating: ngrohj grijanj grejanj grejn отоплен отопит греење ısıtma isitma chauffage încălzir incalzir toplan
+    теплоснабж теплов tepl
+district heating: toplana теплосет теплотрас
+pipe: tub= tubacion cijev cjevovod cevovod труб трубопровод boru conduite conduites canalisation
+boiler: kotao kotl котельн котел kazan chaudière chaudiere centrala
+insulation: izolim izolacij утеплен изоляц yalıtım yalitim isolation izolați
+solar: diell solarn солнеч соларн güneş gunes solaire photovolta фотоэлектр fotovolt
+renewable: rinovueshm obnovljiv возобновля обновлив yenilenebilir renouvelable regenerabil
+water: ujë= uje= ujit ujësjell ujesjell voda= vode= vodu= vodo водо воды вода водн su= suyu sular eau= eaux
+    apă apa=
+leak: rrjedhj humbj curenj gubic gubitak gubitk утечк потер течь sızıntı sizinti kaçak fuite fuites pierderi
+    pertes
+wastewater: kanalizim kanalizacij канализац atık su assainissement
+waste: mbeturin mbetj otpad smeć smec отход мусор отпад çöp cop= atık atik déchet dechet ordures deșeuri
+    deseuri gunoi
+garbage truck: kamion kamioni камион мусоровоз çöp kamyon camion benne
+collection: grumbullim prikupljanj odvoz вывоз сбор collecte toplama colectar
+route: itinerar rut= rute ruta rutu маршрут güzergah guzergah itinéraire itineraire tournée tournee traseu
+container: kontejner kontenjer контейнер konteyner bac= bacs conteneur container pubel
+recycling: riciklim reciklaž reciklaz рециклир переработ recyclage reciclar
+traffic: trafik saobraćaj saobracaj saobraćajn сообраћај трафик движени трафф trafic trafik
+congestion: bllokim gužv guzv застој затор пробк заторы tıkanıklık tikaniklik sıkışık sikisik embouteillage
+    aglomera
+intersection: kryqëzim kryqezim raskrsn raskrsnic перекрест раскрсниц kavşak kavsak carrefour intersection
+    intersecți
+traffic signal: semafor светофор sinyalizasyon signalisation сигнализац
+bus: autobus autobuz автобус otobüs otobus bus= busu bus-
+public transport: prijevoz prevoz prevoza транспорт превоз taşıma tasima transports
+passenger: udhëtar udhetar putnik pasažir pasazir пассажир патник yolcu voyageur passager călător calator
+stop: stacion stajalište stajaliste stanica остановк постојк durak arrêt arret stație statie
+arrival time: mbërritj mberritj dolazak dolaska прибыти прибытия varış varis arrivée arrivee sosire
+timetable: orar= orari vožnj voznj расписани распоред tarifesi horaire horaires
+ticket: biletë bilete karta karte kartica билет карт bilet ticket titre de transport
+payment: pagesë pagese plaćanj placanj naplat оплат ödeme odeme paiement plată plata
+cash: gotovin наличн nakit espèces especes numerar
+card: kartel kartic карточк kart= kartı karti carte= cartes= card= carduri
+parking: parkim parking parkiral паркин паркир otopark stationnement parcare
+car: makin automobil автомобил машин araç arac araba voiture mașin masin
+road: cest= ceste putev дорог yol= yollar drum= drumuri
+pedestrian: këmbësor kembesor pješak pjesak pesak пешеход pešački yaya piéton pieton pieton
+bicycle: biçikl bicikl велосипед bisiklet vélo velo bicicl
+air quality: kvalitet= качеств квалитет kalitesi qualité qualite calitatea
+air: ajr= ajri vazduh воздух ваздух hava= aer=
+pollution: ndotj zagađen zagaden загрязн загаѓ кирлил kirlil pollution poluar
+smog: smog смог
+sensor: sensor senzor датчик сензор capteur capteurs senzori
+measurement: matj mjerenj merenj измерен мерењ ölçüm olcum ölçü mesure măsur masur
+monitoring: monitorim monitoring мониторинг izleme surveillance monitoriz
+flood: përmbytj permbytj poplav наводн паводк подтоплен поплав sel= seller taşkın taskin inondation crue=
+    crues inundați inundati
+river: lumë lume= lumi rijek rijeka reke reka река реки рек nehir rivière riviere oued râu rau
+early warning: paralajmërim paralajmerim upozorenj упозорувањ оповещен предупрежден uyarı uyari précoce
+    precoce avertizare
+alert: alarm alert upozor тревог uyarı uyari alerte
+emergency: emergjenc urgjenc hitn= hitna hitne hitnih экстрен чрезвычайн итн acil urgence urgenț urgent
+ambulance: ambulanc ambulant хитна помош скор ambulans ambulance
+fire: zjarr požar pozar пожар yangın yangin incendie pompier incendiu
+police: polic polici полиц полиција polis police poliți
+dispatch: dispeçer dispecer dispečer dispecer диспетч dispatch dispatching sevk
+call centre: kol-tsentr колл-центр çağrı cagri
+earthquake: tërmet termet zemljotres potres землетрясен сеизм земјотрес deprem séisme seisme sismique
+    cutremur
+disaster: fatkeqësi fatkeqesi katastrof katastrof бедстви катастроф nesreć nesrec afet= afetler catastroph
+    dezastr
+risk: rrezik rizik риск rizik risque risc
+vulnerability: cenueshmëri cenueshmeri ranjivost уязвим ранливост hasar görebilirlik zafiyet vulnérabilit
+    vulnerabilit vulnerabil
+school: shkoll škol skol школ okul= okulu okullar école ecole écoles ecoles școl scoal
+hospital: spital bolnic больниц болница hastane hôpital hopital
+health: shëndet shendet zdravl здравоохран здравј sağlık saglik santé sante sănăt sanat
+elderly: moshuar starij stariji пожил yaşlı yasli âgées agees vârstnic varstnic
+alone: vetëm vetem sam= sami same= sama одиноки одинок сами yalnız yalniz seules seuls singur
+care: kujdes njeg= njega нег= уход грижа bakım bakim soins îngrijir ingrijir
+social assistance: socijaln социальн социјалн sosyal sociale sociala
+family: familj porodic породиц семь семей aile= aileler famille familii
+poverty: varfëri varferi siromašt siromast бедност беднос бедн малоимущ yoksul pauvret sărăci saraci
+personal data: personale lični licni персональн лични kişisel kisisel personnelles
+data: dhëna dhena podac podat данн податоц податок veri= veriler verilerin données donnees date=
+open data: hapura otvoren открыт отворени açık acik ouvertes deschise
+platform: platform платформ plateforme platformă
+dashboard: paneli дашборд panosu
+software: softuer softver програмн софтвер yazılım yazilim logiciel logiciels
+system: sistem систем système systeme
+application: aplikacion aplikacij приложени апликациј uygulama application applicati
+mobile: celular mobil мобилн mobilni mobile
+online: online онлайн onlajn en ligne çevrimiçi
+website: faqe= faqja sajt сайт sitesi
+internet: internet интернет
+broadband: širokopojas sirokopojas широкополос genişbant genisbant
+wifi: wifi wi-fi вайфай
+fibre: fibër fiber optik optičk opticki оптоволок оптичк fibra
+coverage: mbulim pokrivenost покрыти покриеност kapsama couverture acoperire
+connectivity: lidhj= lidhja konekcij связ поврзаност bağlantı baglanti connectivité connectivite
+    conectivitate
+permit: leje= lejet lejen lejes dozvol разрешен дозвол izin= izni ruhsat permis autorisation autorizați
+    autorizatii
+building permit: građevinsk gradjevinsk gradjevinska градежна строительств
+application form: aplikim zahtjev zahtev заявлени барањ başvuru basvuru demande demandes cerere
+document: dokument документ belge= belgeler document
+paper: letër leter papir бумаг хартиј kağıt kagit papier hârti harti
+electronic signature: nënshkrim nenshkrim potpis подпис потпис imza signature semnătur semnatur
+e-services: e-usluge e-uslug госуслуг e-devlet e-hizmet
+service: shërbim sherbim uslug услуг hizmet service servici
+office: zyr= zyra zyrë zyre ured= ureda kancelarij канцеляр отдел канцелариј ofis bureau birou
+department: departament drejtori odjel odeljenj одељењ управлени департамент сектор daire müdürlü mudurlu
+    département departement direcți directi
+staff: punonjës punonjes staf= stafi zaposlen službenik sluzbenik сотрудник персонал кадр вработен personel
+    personnel angajaț angajat
+skills: aftësi aftesi aftësit vještin vestin вештин навык вештини beceri compétences competences competenț
+    competent
+training: trajnim obuk= obuka obuke обучени обук обуч eğitim egitim formation instruire instruir
+experience: përvojë pervoje iskustv опыт искуств deneyim expérience experience experienț
+expert: ekspert stručnjak strucnjak специалист експерт uzman expert specialist
+budget: buxhet budžet budzet бюджет буџет bütçe butce budget buget
+money: paraja novac novc деньг средств пари argent bani= fonduri
+funding: financim finansir finansij финансир финансов finansman financement finanțar finantar
+donor: donator donor донор bağışçı bagisci bailleur bailleurs
+grant: grant grantov грант hibe= subvention subvenți subventi
+investment: investim investic инвестиц yatırım yatirim investissement investiți investiti
+loan: kredi= kredit кредит kredi prêt pret emprunt împrumut imprumut
+cost: kosto trošk trosk затрат стоимост трошок maliyet coût cout coûts couts cost=
+expensive: shtrenjt skup= skupo дорог скапо pahalı pahali cher= chère chere scump
+savings: kursim ušted usted экономи заштед tasarruf économies economies economii
+contract: kontrat ugovor договор контракт sözleşme sozlesme contrat contract
+tender: tender тендер ihale= ihaleler appel d'offres licitați licitati
+procurement: prokurim nabavk закуп набавк закупк marchés marches achiziți achizitii
+law: ligj= ligji zakon закон kanun= kanunu yasa= loi= loi lege= legi=
+regulation: rregullor propis pravilnik регулир положени прописи уредба yönetmelik yonetmelik règlement
+    reglement réglementation reglementation regulament
+approval: miratim odobrenj одобрен одобрувањ onay= approbation aprobar
+council: këshill keshill vijeć vijec skupštin skupstin совет совета совет= meclis conseil consiliu
+mayor: kryetar gradonačelnik gradonacelnik načelnik nacelnik мэр градоначалник градоначелник başkan baskan
+    maire primar
+election: zgjedhj izbor выбор избор seçim secim élection election alegeri
+political: politik политич политичк siyasi politique politic
+strategy: strategj strategij стратег strateji stratégie strategie
+plan: planifik planira планир plan= planı plani planific
+vision: vizion vizij видени визиј vizyon vision viziun
+citizens: qytetar građan gradjan gradjani граждан жител граѓан vatandaş vatandas halk= citoyen citoyens
+    habitants cetățen cetaten locuitor
+residents: banor stanovni stanovnik жител становни sakin= sakinler résident resident habitants locuitori
+trust: besim= besimi povjerenj poverenj доверие довери доверба güven guven confiance încredere incredere
+complaint: ankes= ankesa žalb zalb жалоб поплак жалба şikayet sikayet plainte plaintes reclamați reclamati
+participation: pjesëmarrj pjesemarrj učešć ucesc sudjelovanj участи учешће katılım katilim participation
+    participar
+vote: votim glasanj glasan голосов гласањ oylama vote= voter votar
+participatory budget: pjesëmarrës pjesemarres participativ партиципатив participatif participativ
+transparency: transparenc transparentnost прозрачност прозрачн прозрачн şeffaf seffaf transparence
+tourism: turiz turist туриз турист tourism tourisme turism
+visitor: vizitor posjetilac posjetioc posetilac posetioc посетител посетител ziyaretçi ziyaretci visiteur
+    visiteurs vizitator
+hotel: hotel хотел otel= hôtel
+heritage: trashëgimi trasegimi baštin bastin наслед наследств miras patrimoine patrimoniu
+old town: historik историческ историск tarihi médina medina istoric
+heat: nxehtë nxehte vrućin vrucin жар зной топлот жештин sıcak sicak chaleur canicule căldur caldur caniculă
+summer: verë= vere= ljeto ljet leto= лето= летом yaz= yazın yazin été= ete=
+winter: dimër dimer zima zimi зим зимой kış= kis= hiver iarn
+cold: ftohtë ftohte hladn холод студен soğuk soguk froid frig
+tree: pemë peme drveć drvec дерев дрвја ağaç agac arbre arbres copac copaci
+green: gjelbër gjelber zelen зелен yeşil yesil vert= verts espaces verts verde
+park: park= parkov парк parc=
+climate: klim клима климат iklim climat climă clima
+cybersecurity: kibernetik kibernetičk kibernetick sajber кибербезопас сајбер siber cybersécurité
+    cybersecurite cibernetic
+security: sigur= siguri sigurnost bezbednost безопасн безбедност güvenlik guvenlik sécurité securite
+    securitat
+attack: sulm= sulmi napad напад атак saldırı saldiri attaque atac
+virus: virus вирус ransomware рансомвер fidye yazılımı rançongiciel
+backup: kopje rezervë rezervn резервн yedek sauvegarde backup
+server: server сервер serveur
+computer: kompjuter računar racunar компьютер компјутер bilgisayar ordinateur calculator
+incident: incident incident инцидент olay= incidente
+interoperability: ndërveprim nderveprim interoperabil совместим интероперабил birlikte çalış birlikte calis
+    interopérabil
+integration: integrim integracij интеграц интеграциј entegrasyon intégration integration integrare
+vendor: furnitor dobavljač dobavljac поставщик продавец добавувач tedarikçi tedarikci fournisseur furnizor
+legacy system: устаревш
+share: ndajnë ndajne dijeli dele= обмен делит сподел paylaş paylas partag partaj
+separate: veç= veçmas vecmas odvojen zasebn отдельн посебн ayrı ayri séparé separe separat
+slow: ngadalë ngadale spor= sporo медлен долг бавно yavaş yavas lent= lente lentement încet incet
+queue: radhë radhe redov очеред редиц kuyruk attente coadă coada
+village: fshat sela= selo= село= села= köy= koy= village sate=
+rural: rural= ruralne сельск рурал kırsal kirsal rural
+mountain: malor planin горн планин dağ= dag= montagne munte
+population: popullsi stanovništv stanovnistv население населени nüfus nufus population populați populati
+municipality: bashki komun općin opcin opstin opštin муниципал акимат општин мэрия belediye commune
+    municipal primări primari
+city: qytet grad= grada grad gradu город град şehir sehir kent= ville= villes oraș oras
+capital: kryeqytet столиц başkent baskent capitale
+small: vogël vogel malen небольш küçük kucuk petit petite mică
+large: madh= velik= veliki большой крупн голем büyük buyuk grand= grande
+lack: mungesë mungese mungon nedostat nedostaj недостат отсутств нема= eksik yetersiz manque insuffisan
+    lipsa lipsă
+problem: problem проблем sorun= problème probleme
+old: vjetër vjeter star= stara stari stare стар= старые старых eski= ancien ancienne vieux vechi
+new: novi= nova= novo= новы yeni= nouveau nouvelle
+modernisation: modernizim modernizacij модерниз модернизациј modernizasyon modernisation modernizar
+replacement: zëvendësim zevendesim zamjen zamen замен замена değişim degisim remplacement înlocuir inlocuir
+maintenance: mirëmbajtj mirembajtj održavanj odrzavanj обслуживан ремонт одржување bakım bakim entretien
+    întreținer intretiner
+manual: manual ručn rucn вручн рачно elle= manuel manuelle
+dispute: mosmarrëveshj mosmarreveshj spor= sporov спор спорови anlaşmazlık anlasmazlik litige litiges
+tax: tatim taks porez налог даночн vergi= vergiler impôt impot taxe taxes impozit
+revenue: prihod доход приход gelir recette recettes venituri
+property: pronë prone pronës prones imovin nekretnin собственност недвиж имот mülk mulk propriété propriete
+    proprietat
+agriculture: bujqësi bujqesi poljoprivred сельскохозяйств земјоделств tarım tarim agriculture agricultur
+irrigation: ujitj navodnjavanj полив орошени наводнувањ sulama irrigation irigați irigati
+investor: investitor инвестор yatırımcı yatirimci investisseur
+business: biznes biznis бизнес предприниматель бизнис işletme isletme entreprise entreprises afaceri
+youth: mlad= mladi mladih молодеж младин gençlik genclik jeunes tineri
+women: grave= žene zene женщин жени kadın kadin femmes femei
+disability: invalid инвалид попреченост engelli handicap dizabilit
+noise: zhurm buk= buka шум бучав gürültü gurultu bruit zgomot
+camera: kamer камер kamera caméra camera
+video surveillance: mbikëqyrj mbikeqyrj nadzor видеонаблюд vidéosurveillance videosurveillance supraveghere
+smart: mençur mencur pametn умн паметн akıllı akilli intelligent intelligente intelig
+light: dritë drite svjetl svetl свет светл ışık isik lumière lumiere lumin
+distribution: shpërndarj shperndarj distribuc распредел дистрибуц dağıtım dagitim distribution distribuți
+network: rrjet= rrjeti mreža mreza mrež сеть сети мрежа ağ= ağı agi réseau reseau rețea retea
+meter: matës mates brojil счетчик броила sayaç sayac compteur contor
+bill: faturë fature faturat račun racun счет счета сметк fatura facture factura
+consumption: konsum potrošnj potrosnj потреблен потрошувач tüketim tuketim consommation consum
+"""
+
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+@cache
+def _index() -> tuple[dict[str, tuple[str, ...]], tuple[tuple[str, str], ...]]:
+    """Exact words and prefix stems (longest first), each mapped to its English gloss."""
+    exact: dict[str, list[str]] = {}
+    prefixes: list[tuple[str, str]] = []
+    entries: list[str] = []
+    for line in _ENTRIES.strip().splitlines():
+        if line.startswith(" ") and entries:
+            entries[-1] += " " + line.strip()  # an indented line continues the entry above
+        else:
+            entries.append(line)
+    for line in entries:
+        english, _, stems = line.partition(":")
+        english = english.strip()
+        for raw in stems.split():
+            whole = raw.endswith("=")
+            stem = fold(raw.rstrip("=")).strip("'")
+            if not stem:
+                continue
+            if whole:
+                exact.setdefault(stem, []).append(english)
+            elif len(stem) < 4:
+                continue  # a short word is too ambiguous without the "=" marker
+
+            else:
+                prefixes.append((stem, english))
+    prefixes.sort(key=lambda p: (-len(p[0]), p[0]))
+    return {k: tuple(dict.fromkeys(v)) for k, v in exact.items()}, tuple(prefixes)
+
+
+@cache
+def _lookup(word: str) -> tuple[str, ...]:
+    exact, prefixes = _index()
+    found = exact.get(word)
+    if found:
+        return found
+    for stem, english in prefixes:
+        if word.startswith(stem):
+            return (english,)
+    return ()
+
+
+def gloss(text: str) -> str:
+    """English words for the words of ``text`` the glossary knows, in order, without repeats."""
+    out: dict[str, None] = {}
+    for word in _WORD.findall(fold(text)):
+        if len(word) < 2 or word.isdigit():
+            continue
+        for english in _lookup(word):
+            out.setdefault(english, None)
+    return " ".join(out)
+
+
+__all__ = ["gloss"]
