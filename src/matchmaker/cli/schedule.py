@@ -16,6 +16,7 @@ from rich.table import Table
 
 from matchmaker.cli.app import app
 from matchmaker.errors import InfeasibleScheduleError, InvalidInputError
+from matchmaker.scheduling.encode import ScoreLookup
 from matchmaker.scheduling.problem import load_problem
 from matchmaker.scheduling.result import ScheduleResult
 from matchmaker.scheduling.service import DEFAULT_TIME_LIMIT, solve_problem
@@ -52,9 +53,9 @@ def schedule(
         typer.echo(f"error: {problem_file}: {exc.message}", err=True)
         raise typer.Exit(2) from None
     try:
-        # The matcher's score lookup will be passed here once it exists (see solve_problem).
         result = solve_problem(
             problem,
+            score_lookup=_matcher_scores() if problem.scores is None else None,
             time_limit=time_limit,
             keep_locked=not replan_locked,
             strict_must_meet=not relax_must_meet,
@@ -68,6 +69,21 @@ def schedule(
         typer.echo(json.dumps(result.contract_dict(), ensure_ascii=False))
     else:
         _print_table(result, names=problem.names())
+
+
+def _matcher_scores() -> ScoreLookup | None:
+    """Pair scores from the matching engine, for a problem file without ``scores``."""
+    from matchmaker.errors import MatchmakerError
+    from matchmaker.services.matching import Matcher
+    from matchmaker.settings import Settings
+
+    try:
+        matcher = Matcher.for_settings(Settings())
+        matcher.engine()  # fail here, not in the middle of encoding, when there is no index
+    except MatchmakerError as exc:
+        typer.echo(f"warning: the file has no scores and the matcher is unavailable: {exc.message}", err=True)
+        return None
+    return matcher.pair_score
 
 
 def _print_table(result: ScheduleResult, names: dict[str, str]) -> None:
