@@ -38,7 +38,7 @@ from matchmaker.db.engine import create_db_engine
 from matchmaker.services.users import Principal
 from matchmaker.settings import Settings
 from matchmaker.web import auth
-from matchmaker.web.errors import EXCEPTION_HANDLERS
+from matchmaker.web.errors import EXCEPTION_HANDLERS, problems
 from matchmaker.web.logs import RequestContextMiddleware
 from matchmaker.web.ratelimit import RateLimiter
 from matchmaker.web.redaction import ConfidentialTerms, RedactionMiddleware
@@ -72,7 +72,7 @@ change only its own profile.
 """
 
 
-@get("/me", tags=["auth"], summary="Who am I", sync_to_thread=False)
+@get("/me", tags=["auth"], summary="Who am I", responses=problems(), sync_to_thread=False)
 def me(current_user: Principal) -> auth.Me:
     """The signed-in user: id, role and the record it speaks for."""
     return auth.Me.of(current_user)

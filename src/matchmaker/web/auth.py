@@ -41,6 +41,7 @@ from pydantic import BaseModel, Field
 from matchmaker.errors import AuthenticationError, MatchmakerError, PermissionDeniedError
 from matchmaker.services.users import Principal, authenticate
 from matchmaker.settings import Settings
+from matchmaker.web.errors import problems
 
 logger = logging.getLogger(__name__)
 
@@ -257,7 +258,9 @@ class SessionController(Controller):
     path = "/auth/session"
     tags = ("auth",)
 
-    @post("/", status_code=200, summary="Sign in with a token (sets the session cookie)")
+    @post(
+        "/", status_code=200, summary="Sign in with a token (sets the session cookie)", responses=problems()
+    )
     async def sign_in(self, request: Request[Any, Any, Any], data: SignIn) -> Response[Me]:
         """Check the token and set the ``mm_session`` cookie."""
         settings: Settings = request.app.state.settings

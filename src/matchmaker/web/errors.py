@@ -18,8 +18,10 @@ from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import Example
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from pydantic import ValidationError
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import DataError
 
 from matchmaker.errors import (
@@ -78,6 +80,62 @@ _TITLES = {
     500: "Internal server error",
     503: "Service unavailable",
 }
+
+
+class ProblemDetails(BaseModel):
+    """An RFC 9457 problem-details body."""
+
+    type: str = Field(default="about:blank", description="Always about:blank: the status says it all.")
+    title: str = Field(description="Short summary of the kind of problem.")
+    status: int = Field(description="The HTTP status code.")
+    detail: str = Field(description="What went wrong with this request, in plain words.")
+    instance: str = Field(description="The request path.")
+    request_id: str | None = Field(default=None, description="Quote it when reporting a problem.")
+    errors: list[dict[str, str]] | None = Field(
+        default=None, description="For invalid input: one entry per field, with key and message."
+    )
+
+
+_EXAMPLE_DETAILS = {
+    400: ("Bad request", "top: Expected `int` <= 10000"),
+    401: (
+        "Authentication required",
+        "sign in: send Authorization: Bearer TOKEN (see `matchmaker users add`)",
+    ),
+    403: ("Forbidden", "a city focal point may only ask about its own city"),
+    404: ("Not found", "no city with id 'atlantis'"),
+    409: ("Conflict", "a city with id 'kukes' already exists"),
+    413: ("Payload too large", "the request body is larger than this endpoint accepts"),
+    422: (
+        "Invalid input",
+        "country: country 'ZZ' is not an ISO 3166-1 alpha-2 code (XK is accepted for Kosovo)",
+    ),
+    429: ("Too many requests", "too many expensive requests: at most 120 per minute; retry in 12 s"),
+    503: ("Index unavailable", "there is no provider index; run `matchmaker index build`"),
+}
+
+
+def problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI ``responses=`` entries documenting problem-details answers for these statuses."""
+    out: dict[int, ResponseSpec] = {}
+    for status in sorted({400, 401, *statuses}):
+        title, detail = _EXAMPLE_DETAILS.get(status, (_TITLES.get(status, "Error"), "..."))
+        example = {
+            "type": "about:blank",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "instance": "/api/v1/...",
+            "request_id": "3f2c9a6e0b7d4c1e9a8b7c6d5e4f3a2b",
+        }
+        out[status] = ResponseSpec(
+            data_container=ProblemDetails,
+            generate_examples=False,
+            description=title,
+            media_type=PROBLEM_JSON,
+            examples=[Example(summary=title, value=example)],
+        )
+    return out
 
 
 def status_for(exc: MatchmakerError) -> int:
@@ -209,6 +267,10 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         return _validation_exception(request, exc)
     if isinstance(exc, HTTPException):
         return _http_exception(request, exc)
+    if isinstance(exc, UnicodeDecodeError):
+        # Request parsing (a multipart text part, say) met bytes that are not UTF-8: bad input.
+        logger.warning("Undecodable input on %s %s: %s", request.method, request.url.path, exc.reason)
+        return problem(request, 400, "the request contains text that is not valid UTF-8")
     if isinstance(exc, DataError):
         # A value the database refuses (a NUL byte, say) that validation let through: the input is
         # at fault, but the gap in validation is worth fixing, so keep the traceback.
@@ -226,9 +288,11 @@ __all__ = [
     "EXCEPTION_HANDLERS",
     "PROBLEM_JSON",
     "STATUS_FOR",
+    "ProblemDetails",
     "RateLimitedError",
     "describe_validation",
     "handle_exception",
     "problem",
+    "problems",
     "status_for",
 ]

@@ -74,7 +74,7 @@ def test_participant_reads_only_its_own_agenda(api: TestClient[Any], tokens: Tok
     other = api.get(f"{BASE}/ws1/agenda/{OTHER_CITY_ID}", headers=tokens.of("city"))
     assert other.status_code == 403
     assert other.headers["content-type"].startswith("application/problem+json")
-    for suffix in ("/html", "/ics"):
+    for suffix in ("/html", "/ics", "/pdf"):
         assert (
             api.get(f"{BASE}/ws1/agenda/{OTHER_CITY_ID}{suffix}", headers=tokens.of("city")).status_code
             == 403
@@ -88,6 +88,10 @@ def test_participant_reads_only_its_own_agenda(api: TestClient[Any], tokens: Tok
     assert ics.status_code == 200
     assert ics.headers["content-type"].startswith("text/calendar")
     assert "BEGIN:VEVENT" in ics.text
+    pdf = api.get(f"{BASE}/ws1/agenda/{CITY_ID}/pdf", headers=tokens.of("city"))
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"].startswith("application/pdf")
+    assert pdf.content.startswith(b"%PDF")
     html = api.get(f"{BASE}/ws1/agenda/{CITY_ID}/html", headers=tokens.of("city"))
     assert html.status_code == 200
     assert "<table>" in html.text

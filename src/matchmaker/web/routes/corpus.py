@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -20,11 +21,19 @@ from matchmaker.services import corpus as corpus_service
 from matchmaker.services.indexing_hook import refresh_after_ingest
 from matchmaker.settings import Settings
 from matchmaker.web.auth import staff_only
+from matchmaker.web.errors import problems
 from matchmaker.web.ratelimit import rate_limited
 from matchmaker.web.schemas import IngestFileOut, IngestReportOut
 
 MAX_FILES = 10
 _CHUNK = 1 << 20
+
+
+@dataclass
+class CorpusUpload:
+    """A multipart upload: one or more ``files`` parts."""
+
+    files: list[UploadFile] = field(default_factory=list)
 
 
 def _file_name(upload: UploadFile) -> str:
@@ -64,12 +73,13 @@ def make_upload_handler(settings: Settings) -> HTTPRouteHandler:
         request_max_body_size=settings.max_upload_bytes,
         tags=["corpus"],
         summary="Upload corpus files (staff)",
+        responses=problems(403, 413, 422, 429),
         status_code=200,
     )
     async def upload_corpus(
         request: Request[Any, Any, Any],
         data: Annotated[
-            list[UploadFile],
+            CorpusUpload,
             Body(
                 media_type=RequestEncodingType.MULTI_PART,
                 description="Files named cities, providers or cases with .jsonl or .csv.",
@@ -79,18 +89,20 @@ def make_upload_handler(settings: Settings) -> HTTPRouteHandler:
         """Validate and store the records of the uploaded files, then bring the indexes up to date.
 
         Every rejected record is reported as ``file:line: reason``; the accepted ones are stored
-        anyway (``status`` is then ``partial``). Re-uploading an id updates that record.
+        anyway (``status`` is then ``partial``). When no record at all could be stored the answer is
+        422 with the reasons. Re-uploading an id updates that record.
         """
-        if not data:
-            raise InvalidInputError("no file in the upload; send multipart/form-data with files")
-        if len(data) > MAX_FILES:
+        uploads = list(data.files)
+        if not uploads:
+            raise InvalidInputError("no file in the upload; send multipart/form-data with `files` parts")
+        if len(uploads) > MAX_FILES:
             raise InvalidInputError(f"at most {MAX_FILES} files per upload")
         state = request.app.state
         upload_root = settings.home / "uploads"
         upload_root.mkdir(parents=True, exist_ok=True)
         folder = Path(tempfile.mkdtemp(prefix="upload-", dir=upload_root))
         try:
-            paths = await _save(list(data), folder, settings.max_upload_bytes)
+            paths = await _save(uploads, folder, settings.max_upload_bytes)
             report = await anyio.to_thread.run_sync(
                 lambda: corpus_service.ingest_paths(
                     settings, paths, refresh_index=refresh_after_ingest, source="api"
@@ -104,9 +116,11 @@ def make_upload_handler(settings: Settings) -> HTTPRouteHandler:
         def local(text: str) -> str:
             return text.replace(prefix, "")
 
-        if report.exit_code == 1:
-            reasons = "; ".join(local(r) for r in report.rejections) or "nothing could be read"
-            raise InvalidInputError(f"no record could be read: {reasons}")
+        if report.accepted == 0:
+            rejections = [local(r) for r in report.rejections]
+            reasons = "; ".join(rejections[:20]) or "nothing could be read"
+            more = f" (and {len(rejections) - 20} more)" if len(rejections) > 20 else ""
+            raise InvalidInputError(f"no record was stored: {reasons}{more}")
         return IngestReportOut(
             status="partial" if report.rejections else "ok",
             accepted=report.accepted,

@@ -10,6 +10,7 @@ from litestar import Controller, Request, get, post
 from matchmaker.services import indexing
 from matchmaker.settings import Settings
 from matchmaker.web.auth import staff_only
+from matchmaker.web.errors import problems
 from matchmaker.web.ratelimit import rate_limited
 from matchmaker.web.schemas import IndexKindOut, IndexRebuildOut, IndexStatusOut
 from matchmaker.web.state import Runtime
@@ -22,13 +23,19 @@ class IndexController(Controller):
     tags = ("indexes",)
     guards = (staff_only,)
 
-    @get("/", summary="Index status (staff)")
+    @get("/", summary="Index status (staff)", responses=problems(403))
     async def status(self, settings: Settings) -> IndexStatusOut:
         """Per kind: whether an index exists, what its manifest says, and whether it is stale."""
         statuses = await anyio.to_thread.run_sync(lambda: indexing.index_status(settings))
         return IndexStatusOut(kinds=[IndexKindOut.model_validate(s.to_dict()) for s in statuses])
 
-    @post("/rebuild", guards=[rate_limited], summary="Rebuild every index (staff)", status_code=200)
+    @post(
+        "/rebuild",
+        guards=[rate_limited],
+        summary="Rebuild every index (staff)",
+        responses=problems(403, 429, 503),
+        status_code=200,
+    )
     async def rebuild(
         self, request: Request[Any, Any, Any], settings: Settings, runtime: Runtime
     ) -> IndexRebuildOut:

@@ -25,6 +25,7 @@ from matchmaker.services import records as records_service
 from matchmaker.services.users import Principal
 from matchmaker.settings import Settings
 from matchmaker.web.auth import require_own_city, require_own_provider
+from matchmaker.web.errors import problems
 from matchmaker.web.ratelimit import rate_limited
 from matchmaker.web.routes.common import Offset
 from matchmaker.web.schemas import MatchPage
@@ -103,7 +104,11 @@ class MatchController(Controller):
     tags = ("matching",)
     guards = (rate_limited,)
 
-    @get("/match/providers", summary="Providers suggested for a city")
+    @get(
+        "/match/providers",
+        summary="Providers suggested for a city",
+        responses=problems(403, 404, 422, 429, 503),
+    )
     async def providers_for_city(
         self,
         *,
@@ -120,7 +125,11 @@ class MatchController(Controller):
         require_own_city(current_user, city_id)
         return await _run(runtime, "providers_for_city", city_id, top, offset)
 
-    @get("/match/cities", summary="Comparable or mentor cities for a city, or cities for a provider")
+    @get(
+        "/match/cities",
+        summary="Comparable or mentor cities for a city, or cities for a provider",
+        responses=problems(403, 404, 422, 429, 503),
+    )
     async def cities(
         self,
         *,
@@ -147,7 +156,7 @@ class MatchController(Controller):
         require_own_city(current_user, city_id)
         return await _run(runtime, "cities_for_city", city_id, top, offset)
 
-    @get("/match/cases", summary="Case studies useful to a city")
+    @get("/match/cases", summary="Case studies useful to a city", responses=problems(403, 404, 422, 429, 503))
     async def cases_for_city(
         self,
         *,
@@ -164,7 +173,9 @@ class MatchController(Controller):
         require_own_city(current_user, city_id)
         return await _run(runtime, "cases_for_city", city_id, top, offset)
 
-    @get("/search/cases", summary="Free-text search over case studies")
+    @get(
+        "/search/cases", summary="Free-text search over case studies", responses=problems(403, 422, 429, 503)
+    )
     async def search_cases(
         self,
         *,

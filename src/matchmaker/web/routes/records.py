@@ -37,6 +37,7 @@ from matchmaker.services.users import Principal
 from matchmaker.services.visibility import strip_internal
 from matchmaker.settings import Settings
 from matchmaker.web.auth import require_own_provider, roles, sees_city_in_full, staff_only
+from matchmaker.web.errors import problems
 from matchmaker.web.routes.common import Limit, Offset, RecordId, after_write, reject_unstorable
 from matchmaker.web.schemas import CasePage, CityPage, ProviderPage
 
@@ -86,7 +87,7 @@ class CityController(Controller):
     path = "/cities"
     tags = ("cities",)
 
-    @get("/", sync_to_thread=True, summary="List cities (public profiles)")
+    @get("/", sync_to_thread=True, summary="List cities (public profiles)", responses=problems())
     def list_cities(
         self, settings: Settings, current_user: Principal, offset: Offset = 0, limit: Limit = 50
     ) -> CityPage:
@@ -94,7 +95,7 @@ class CityController(Controller):
         items = [_public(current_user, c) for c in records_service.list_records(settings, "city")]
         return CityPage.model_validate(_page(items, offset, limit))
 
-    @get("/{city_id:str}", sync_to_thread=True, summary="One city")
+    @get("/{city_id:str}", sync_to_thread=True, summary="One city", responses=problems(404))
     def get_city(self, settings: Settings, current_user: Principal, city_id: RecordId) -> CityConfidential:
         """A city. Staff and the city's own focal point also get ``focal_point``; others get the
         public profile only."""
@@ -108,6 +109,7 @@ class CityController(Controller):
         sync_to_thread=True,
         guards=[staff_only],
         summary="Create a city (staff)",
+        responses=problems(403, 409, 413, 422),
         status_code=201,
     )
     def create_city(
@@ -122,7 +124,13 @@ class CityController(Controller):
         after_write(request, {"city"})
         return records_service.get_city_confidential(settings, data.id)
 
-    @patch("/{city_id:str}", sync_to_thread=True, guards=[staff_only], summary="Change a city (staff)")
+    @patch(
+        "/{city_id:str}",
+        sync_to_thread=True,
+        guards=[staff_only],
+        summary="Change a city (staff)",
+        responses=problems(403, 404, 413, 422),
+    )
     def update_city(
         self, request: Request[Any, Any, Any], settings: Settings, city_id: RecordId, data: CityUpdate
     ) -> CityConfidential:
@@ -132,7 +140,13 @@ class CityController(Controller):
         after_write(request, {"city"})
         return records_service.get_city_confidential(settings, city_id)
 
-    @delete("/{city_id:str}", sync_to_thread=True, guards=[staff_only], summary="Delete a city (staff)")
+    @delete(
+        "/{city_id:str}",
+        sync_to_thread=True,
+        guards=[staff_only],
+        summary="Delete a city (staff)",
+        responses=problems(403, 404),
+    )
     def delete_city(self, request: Request[Any, Any, Any], settings: Settings, city_id: RecordId) -> None:
         """Delete a city and its focal point."""
         records_service.delete_record(settings, "city", city_id)
@@ -145,7 +159,13 @@ class ProviderController(Controller):
     path = "/providers"
     tags = ("providers",)
 
-    @get("/", sync_to_thread=True, guards=[roles("staff", "city", "provider")], summary="List providers")
+    @get(
+        "/",
+        sync_to_thread=True,
+        guards=[roles("staff", "city", "provider")],
+        summary="List providers",
+        responses=problems(),
+    )
     def list_providers(
         self, settings: Settings, current_user: Principal, offset: Offset = 0, limit: Limit = 50
     ) -> ProviderPage:
@@ -156,7 +176,7 @@ class ProviderController(Controller):
         items = [_public(current_user, p) for p in items]
         return ProviderPage.model_validate(_page(items, offset, limit))
 
-    @get("/{provider_id:str}", sync_to_thread=True, summary="One provider")
+    @get("/{provider_id:str}", sync_to_thread=True, summary="One provider", responses=problems(403, 404))
     def get_provider(
         self, settings: Settings, current_user: Principal, provider_id: RecordId
     ) -> ProviderPublic:
@@ -165,7 +185,14 @@ class ProviderController(Controller):
             require_own_provider(current_user, provider_id)
         return _public(current_user, records_service.get_record(settings, "provider", provider_id))  # type: ignore[no-any-return]
 
-    @post("/", sync_to_thread=True, guards=[staff_only], summary="Create a provider (staff)", status_code=201)
+    @post(
+        "/",
+        sync_to_thread=True,
+        guards=[staff_only],
+        summary="Create a provider (staff)",
+        responses=problems(403, 409, 413, 422),
+        status_code=201,
+    )
     def create_provider(
         self,
         request: Request[Any, Any, Any],
@@ -180,7 +207,12 @@ class ProviderController(Controller):
         after_write(request, {"provider"})
         return record  # type: ignore[return-value]
 
-    @patch("/{provider_id:str}", sync_to_thread=True, summary="Change a provider (staff, or itself)")
+    @patch(
+        "/{provider_id:str}",
+        sync_to_thread=True,
+        summary="Change a provider (staff, or itself)",
+        responses=problems(403, 404, 413, 422),
+    )
     def update_provider(
         self,
         request: Request[Any, Any, Any],
@@ -200,7 +232,11 @@ class ProviderController(Controller):
         return _public(current_user, record)  # type: ignore[no-any-return]
 
     @delete(
-        "/{provider_id:str}", sync_to_thread=True, guards=[staff_only], summary="Delete a provider (staff)"
+        "/{provider_id:str}",
+        sync_to_thread=True,
+        guards=[staff_only],
+        summary="Delete a provider (staff)",
+        responses=problems(403, 404),
     )
     def delete_provider(
         self, request: Request[Any, Any, Any], settings: Settings, provider_id: RecordId
@@ -221,7 +257,13 @@ class CaseController(Controller):
     path = "/cases"
     tags = ("cases",)
 
-    @get("/", sync_to_thread=True, guards=[roles("staff", "city")], summary="List case studies")
+    @get(
+        "/",
+        sync_to_thread=True,
+        guards=[roles("staff", "city")],
+        summary="List case studies",
+        responses=problems(403),
+    )
     def list_cases(
         self, settings: Settings, current_user: Principal, offset: Offset = 0, limit: Limit = 50
     ) -> CasePage:
@@ -229,14 +271,25 @@ class CaseController(Controller):
         items = [_public(current_user, c) for c in records_service.list_records(settings, "case")]
         return CasePage.model_validate(_page(items, offset, limit))
 
-    @get("/{case_id:str}", sync_to_thread=True, guards=[roles("staff", "city")], summary="One case study")
+    @get(
+        "/{case_id:str}",
+        sync_to_thread=True,
+        guards=[roles("staff", "city")],
+        summary="One case study",
+        responses=problems(403, 404),
+    )
     def get_case(self, settings: Settings, current_user: Principal, case_id: RecordId) -> CasePublic:
         """A case study. Staff and cities."""
         _no_cases_for_providers(current_user)
         return _public(current_user, records_service.get_record(settings, "case", case_id))  # type: ignore[no-any-return]
 
     @post(
-        "/", sync_to_thread=True, guards=[staff_only], summary="Create a case study (staff)", status_code=201
+        "/",
+        sync_to_thread=True,
+        guards=[staff_only],
+        summary="Create a case study (staff)",
+        responses=problems(403, 409, 413, 422),
+        status_code=201,
     )
     def create_case(
         self,
@@ -250,7 +303,13 @@ class CaseController(Controller):
         after_write(request, {"case"})
         return record  # type: ignore[return-value]
 
-    @patch("/{case_id:str}", sync_to_thread=True, guards=[staff_only], summary="Change a case study (staff)")
+    @patch(
+        "/{case_id:str}",
+        sync_to_thread=True,
+        guards=[staff_only],
+        summary="Change a case study (staff)",
+        responses=problems(403, 404, 413, 422),
+    )
     def update_case(
         self, request: Request[Any, Any, Any], settings: Settings, case_id: RecordId, data: CaseUpdate
     ) -> CasePublic:
@@ -260,7 +319,13 @@ class CaseController(Controller):
         after_write(request, {"case"})
         return record  # type: ignore[return-value]
 
-    @delete("/{case_id:str}", sync_to_thread=True, guards=[staff_only], summary="Delete a case study (staff)")
+    @delete(
+        "/{case_id:str}",
+        sync_to_thread=True,
+        guards=[staff_only],
+        summary="Delete a case study (staff)",
+        responses=problems(403, 404),
+    )
     def delete_case(self, request: Request[Any, Any, Any], settings: Settings, case_id: RecordId) -> None:
         """Delete a case study."""
         records_service.delete_record(settings, "case", case_id)

@@ -1,0 +1,189 @@
+"""No focal-point data reaches a provider, anywhere in the bytes of any response.
+
+The provider reads every GET route of the app (the API and the console), with every record id in the
+path, the match queries with every id, and searches and errors that quote focal-point names back.
+Then the scrubbing layer is tested on its own by planting a focal-point e-mail in a public text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from itertools import product
+from typing import Any
+from urllib.parse import quote
+
+import pytest
+from litestar.testing import TestClient
+from web_support import CITY_ID, DEMO_DIR, OTHER_CITY_ID, PROVIDER_ID, Tokens
+
+from matchmaker.web.auth import SESSION_COOKIE
+
+_PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
+
+
+def _focal_values() -> list[str]:
+    values: list[str] = []
+    with (DEMO_DIR / "cities.jsonl").open(encoding="utf-8") as stream:
+        for line in stream:
+            focal = json.loads(line).get("focal_point") or {}
+            values.extend(v for v in (focal.get("name"), focal.get("email"), focal.get("phone")) if v)
+    assert len(values) > 10
+    return values
+
+
+FOCAL = _focal_values()
+
+
+def _forms(value: str) -> list[bytes]:
+    return [
+        value.encode(),
+        json.dumps(value)[1:-1].encode(),
+        json.dumps(value, ensure_ascii=False)[1:-1].encode(),
+        quote(value).encode(),
+    ]
+
+
+def _assert_clean(body: bytes, where: str, allowed: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+    for value in FOCAL:
+        if value in allowed:
+            continue
+        for form in _forms(value):
+            assert form not in body, f"{where} leaks focal-point data"
+
+
+def _ids(api: TestClient, staff: dict[str, str], kind: str) -> list[str]:  # type: ignore[type-arg]
+    page = api.get(f"/api/v1/{kind}?limit=500", headers=staff).json()
+    return [item["id"] for item in page["items"]]
+
+
+def _get_paths(api: TestClient, ids: dict[str, list[str]]) -> list[str]:  # type: ignore[type-arg]
+    paths: list[str] = []
+    for route in api.app.routes:
+        methods = set().union(
+            *(getattr(h, "http_methods", set()) for h in getattr(route, "route_handlers", []))
+        )
+        if "GET" not in methods:
+            continue
+        names = _PARAM.findall(route.path)
+        if any(n not in ids for n in names):
+            continue
+        template = _PARAM.sub(lambda m: "{" + m.group(1) + "}", route.path)
+        for values in product(*(ids[n] for n in names)):
+            paths.append(template.format(**dict(zip(names, values, strict=True))))
+    return paths
+
+
+def test_provider_never_receives_focal_point_data(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
+    staff = tokens.of("staff")
+    cities, providers, cases = (
+        _ids(api, staff, "cities"),
+        _ids(api, staff, "providers"),
+        _ids(api, staff, "cases"),
+    )
+    events = (
+        [e["id"] for e in api.get("/api/v1/events", headers=staff).json().get("items", [])]
+        if (
+            api.get("/api/v1/events", headers=staff).status_code == 200
+            and isinstance(api.get("/api/v1/events", headers=staff).json(), dict)
+        )
+        else []
+    )
+    ids = {
+        "city_id": cities,
+        "provider_id": providers,
+        "case_id": cases,
+        "event_id": [*events, "no-such-event"],
+        "participant_id": [CITY_ID, OTHER_CITY_ID, PROVIDER_ID],
+    }
+    paths = _get_paths(api, ids)
+    paths += [
+        f"/api/v1/match/{what}?city={c}&top=200" for what in ("providers", "cities", "cases") for c in cities
+    ]
+    paths += [f"/api/v1/match/cities?provider={p}&top=200" for p in providers]
+    paths += [f"/api/v1/search/cases?q={quote(v)}" for v in FOCAL]
+    paths += [f"/api/v1/match/providers?city={quote(v)}" for v in FOCAL[:6]]
+    paths += [f"/api/v1/cities/{quote(v, safe='')}" for v in FOCAL[:6]]
+    paths += ["/api/v1/match/cities?top=200", f"/api/v1/providers/{PROVIDER_ID}"]
+
+    provider = tokens.of("provider")
+    statuses: dict[int, int] = {}
+    for path in paths:
+        for headers, cookies in ((provider, {}), ({}, {SESSION_COOKIE: tokens.provider})):
+            api.cookies.clear()
+            for key, value in cookies.items():
+                api.cookies.set(key, value)
+            r = api.get(path, headers=headers, follow_redirects=True)
+            statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+            assert r.status_code < 500, (path, r.text[:300])
+            _assert_clean(r.content, f"GET {path} ({'cookie' if cookies else 'bearer'}): {r.status_code}")
+            for name, value in r.headers.items():
+                _assert_clean(value.encode(), f"header {name} of GET {path}")
+    api.cookies.clear()
+    assert statuses.get(200, 0) > 100, statuses  # the provider did read a lot, not just refusals
+
+    # Its own writes and sign-in answer without focal-point data too.
+    r = api.patch(
+        f"/api/v1/providers/{PROVIDER_ID}", json={"website": "https://kentiz.example"}, headers=provider
+    )
+    assert r.status_code == 200
+    _assert_clean(r.content, "PATCH own provider")
+    r = api.post("/auth/session", json={"token": tokens.provider})
+    _assert_clean(r.content, "POST /auth/session")
+
+
+def test_city_sees_only_its_own_focal_point(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
+    city = tokens.of("city")
+    own = api.get(f"/api/v1/cities/{CITY_ID}", headers=city).json()["focal_point"]
+    allowed = {own["name"], own["email"], own["phone"]}
+    for path in (
+        "/api/v1/cities?limit=500",
+        f"/api/v1/cities/{OTHER_CITY_ID}",
+        f"/api/v1/match/cities?city={CITY_ID}&top=200",
+        f"/api/v1/match/cases?city={CITY_ID}&top=200",
+        f"/api/v1/match/providers?city={CITY_ID}&top=200",
+        "/api/v1/cases?limit=500",
+    ):
+        r = api.get(path, headers=city)
+        assert r.status_code == 200, path
+        _assert_clean(r.content, path, allowed)
+
+
+@pytest.mark.parametrize("viewer", ["other_city", "provider"])
+def test_a_planted_focal_point_is_scrubbed(api: TestClient, tokens: Tokens, viewer: str) -> None:  # type: ignore[type-arg]
+    """Last line of defence: a focal-point e-mail typed into public text never leaves to others."""
+    staff = tokens.of("staff")
+    email = api.get(f"/api/v1/cities/{CITY_ID}", headers=staff).json()["focal_point"]["email"]
+    text = f"Contact the focal point at {email} for the pilot."
+    r = api.patch(f"/api/v1/cities/{CITY_ID}", json={"challenges": [text]}, headers=staff)
+    assert r.status_code == 200
+    assert email in api.get(f"/api/v1/cities/{CITY_ID}", headers=staff).text  # staff see it
+    assert email in api.get(f"/api/v1/cities/{CITY_ID}", headers=tokens.of("city")).text  # so does the city
+    seen: Any = api.get(f"/api/v1/cities/{CITY_ID}", headers=tokens.of(viewer))
+    assert seen.status_code == 200
+    assert email.encode() not in seen.content
+    assert "[redacted]" in seen.json()["challenges"][0]
+
+
+def test_internal_fields_are_staff_only(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
+    staff = tokens.of("staff")
+    body = {
+        "id": "internal-city",
+        "name": "Internalia",
+        "country": "AL",
+        "summary": "Municipality with a note.",
+        "extra": {
+            "internal_notes": "Mayor prefers vendor Zeta-Secret",
+            "website": "https://internalia.example",
+        },
+    }
+    assert api.post("/api/v1/cities", json=body, headers=staff).status_code == 201
+    assert api.get("/api/v1/cities/internal-city", headers=staff).json()["extra"]["internal_notes"]
+    for viewer in ("city", "provider"):
+        r = api.get("/api/v1/cities/internal-city", headers=tokens.of(viewer))
+        assert r.status_code == 200
+        assert "internal_notes" not in r.json()["extra"]
+        assert r.json()["extra"]["website"] == "https://internalia.example"
+        assert b"Zeta-Secret" not in r.content
+        listed = api.get("/api/v1/cities?limit=500", headers=tokens.of(viewer))
+        assert b"Zeta-Secret" not in listed.content

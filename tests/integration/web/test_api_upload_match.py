@@ -1,0 +1,132 @@
+"""Corpus upload with per-record reports, and the match queries: CLI JSON, pagination, exclusions."""
+
+from __future__ import annotations
+
+import json
+
+from litestar.testing import TestClient
+from web_support import CITY_ID, PROVIDER_ID, Tokens
+
+from matchmaker.services.matching import Matcher
+from matchmaker.settings import Settings
+
+
+def _upload(api: TestClient, tokens: Tokens, *files: tuple[str, bytes]) -> object:  # type: ignore[type-arg]
+    return api.post(
+        "/api/v1/corpus",
+        files=[("files", (name, content, "application/octet-stream")) for name, content in files],
+        headers=tokens.of("staff"),
+    )
+
+
+def test_upload_reports_each_rejected_record_and_stores_the_rest(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
+    lines = [
+        {
+            "id": "up-1",
+            "name": "Uplink",
+            "country": "TR",
+            "description": "Fibre backhaul for municipalities.",
+        },
+        {"id": "up-2", "name": "Broken", "country": "Narnia", "description": "x"},
+        {"id": "up-3", "name": "Gridco", "country": "TR", "description": "Smart meters.", "founded": 2001},
+    ]
+    content = "\n".join(json.dumps(line) for line in lines).encode() + b"\n{not json\n"
+    csv = (
+        b"id,title,city,country,text,obstacles\n"
+        b"case-up,Bins,Kadikoy,TR,Smart bins cut trips,funding;procurement\n"
+    )
+    r = _upload(api, tokens, ("providers.jsonl", content), ("cases.csv", csv))
+    assert r.status_code == 200, r.text  # type: ignore[attr-defined]
+    report = r.json()  # type: ignore[attr-defined]
+    assert report["status"] == "partial"
+    assert report["accepted"] == 3
+    assert len(report["rejected"]) == 2
+    assert report["rejected"][0].startswith("providers.jsonl:2: ")
+    assert "country" in report["rejected"][0]
+    assert report["rejected"][1].startswith("providers.jsonl:4: ")
+    assert {f["path"] for f in report["files"]} == {"providers.jsonl", "cases.csv"}
+    staff = tokens.of("staff")
+    kept = api.get("/api/v1/providers/up-3", headers=staff).json()
+    assert kept["extra"] == {"founded": 2001}
+    assert api.get("/api/v1/cases/case-up", headers=staff).json()["obstacles"] == ["funding", "procurement"]
+    # The index was refreshed: the new provider can be suggested.
+    ranking = api.get(f"/api/v1/match/providers?city={CITY_ID}&top=200", headers=staff).json()
+    assert "up-1" in {item["id"] for item in ranking["results"]}
+
+
+def test_upload_refuses_what_it_cannot_read(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
+    r = _upload(api, tokens, ("notes.txt", b"hello"))
+    assert r.status_code == 422  # type: ignore[attr-defined]
+    assert "cities.jsonl" in r.json()["detail"]  # type: ignore[attr-defined]
+    r = _upload(api, tokens, ("cities.jsonl", b"{broken\n"))
+    assert r.status_code == 422  # type: ignore[attr-defined]
+    assert "cities.jsonl:1" in r.json()["detail"]  # type: ignore[attr-defined]
+    r = api.post("/api/v1/corpus", json={"files": []}, headers=tokens.of("staff"))
+    assert 400 <= r.status_code < 500
+
+
+def test_match_json_is_the_cli_json_plus_pagination(
+    api: TestClient,
+    tokens: Tokens,
+    seeded_settings: Settings,  # type: ignore[type-arg]
+) -> None:
+    expected = (
+        Matcher.for_settings(seeded_settings).providers_for_city(CITY_ID, top=12).model_dump(mode="json")
+    )
+    staff = tokens.of("staff")
+    whole = api.get(f"/api/v1/match/providers?city={CITY_ID}&top=12", headers=staff).json()
+    assert whole["query"] == expected["query"]
+    assert whole["results"] == expected["results"]
+    assert whole["offset"] == 0
+    assert whole["top"] == 12
+    assert whole["has_more"] is True
+    pages = [
+        api.get(f"/api/v1/match/providers?city={CITY_ID}&top=5&offset={offset}", headers=staff).json()
+        for offset in (0, 5, 10)
+    ]
+    joined = [item for page in pages for item in page["results"]][:12]
+    assert [i["id"] for i in joined] == [i["id"] for i in expected["results"]]
+    scores = [i["score"] for i in whole["results"]]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_names_resolve_and_a_query_never_returns_itself(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
+    staff = tokens.of("staff")
+    by_name = api.get("/api/v1/match/cities?city=Kukes&top=200", headers=staff).json()
+    assert by_name["query"] == CITY_ID
+    assert CITY_ID not in {item["id"] for item in by_name["results"]}
+    everything = api.get(f"/api/v1/match/cities?provider={PROVIDER_ID}&top=200", headers=staff).json()
+    assert everything["has_more"] is False
+    assert len(everything["results"]) == 45
+    r = api.get(f"/api/v1/match/cities?city={CITY_ID}&provider={PROVIDER_ID}", headers=staff)
+    assert r.status_code == 422
+
+
+def test_index_status_and_rebuild(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
+    staff = tokens.of("staff")
+    status = api.get("/api/v1/indexes", headers=staff).json()
+    assert {k["kind"]: k["stale"] for k in status["kinds"]} == {
+        "city": False,
+        "provider": False,
+        "case": False,
+    }
+    rebuilt = api.post("/api/v1/indexes/rebuild", headers=staff).json()
+    assert {k["kind"] for k in rebuilt["kinds"]} == {"city", "provider", "case"}
+    assert api.get("/ready").status_code == 200
+    assert api.get(f"/api/v1/match/cases?city={CITY_ID}&top=3", headers=staff).status_code == 200
+
+
+def test_rate_limit_on_expensive_endpoints(seeded_settings: Settings, tokens: Tokens) -> None:
+    from matchmaker.web import create_app
+
+    settings = seeded_settings.model_copy(update={"rate_limit_per_minute": 3})
+    with TestClient(create_app(settings)) as client:
+        city = tokens.of("city")
+        codes = [client.get("/api/v1/search/cases?q=lighting", headers=city).status_code for _ in range(5)]
+        assert codes == [200, 200, 200, 429, 429]
+        limited = client.get("/api/v1/search/cases?q=lighting", headers=city)
+        assert int(limited.headers["retry-after"]) >= 1
+        assert limited.headers["content-type"].startswith("application/problem+json")
+        # Cheap reads and other callers are not limited.
+        assert client.get("/api/v1/cities", headers=city).status_code == 200
+        assert client.get("/api/v1/search/cases?q=lighting", headers=tokens.of("staff")).status_code == 200
