@@ -12,6 +12,7 @@ Typical use::
     matchmaker event publish ws1
     matchmaker event agenda ws1 kukes
     matchmaker event export ws1 --format ics --participant kukes --out kukes.ics
+    matchmaker event export ws1 --format pdf --participant kukes --out kukes.pdf
     matchmaker event feedback ws1 kukes acme cooperation_possible
 
 Exit codes: 0 done; 2 invalid input or an infeasible schedule (the message says what to relax);
@@ -82,6 +83,7 @@ class ExportFormat(StrEnum):
     csv = "csv"
     html = "html"
     ics = "ics"
+    pdf = "pdf"
 
 
 def _validated(build: type[T], **values: object) -> T:
@@ -474,7 +476,7 @@ def agenda(
 def export(
     event_id: Annotated[str, typer.Argument(metavar="EVENT")],
     fmt: Annotated[
-        ExportFormat, typer.Option("--format", help="csv (organisers), html or ics (one participant).")
+        ExportFormat, typer.Option("--format", help="csv (organisers), html, pdf or ics (one participant).")
     ],
     participant: Annotated[str | None, typer.Option("--participant", help="For html and ics.")] = None,
     plan_: Annotated[
@@ -484,7 +486,7 @@ def export(
         Path | None, typer.Option("--out", help="Write to this file instead of standard output.")
     ] = None,
 ) -> None:
-    """Export the organisers' CSV, or a participant's HTML agenda or iCalendar feed."""
+    """Export the organisers' CSV, or a participant's HTML or PDF agenda or iCalendar feed."""
     settings = load_settings()
     if fmt is ExportFormat.csv:
         data: bytes = service.export_csv(settings, event_id, source="plan" if plan_ else "published").encode()
@@ -493,9 +495,13 @@ def export(
             fail(f"--format {fmt.value} needs --participant ID", EXIT_INVALID)
         if fmt is ExportFormat.html:
             data = service.export_agenda_html(settings, event_id, participant).encode()
+        elif fmt is ExportFormat.pdf:
+            data = service.export_agenda_pdf(settings, event_id, participant)
         else:
             data = service.export_calendar(settings, event_id, participant)
     if out is None:
+        if fmt is ExportFormat.pdf:
+            fail("--format pdf needs --out FILE", EXIT_INVALID)
         typer.echo(data.decode(), nl=False)
     else:
         out.write_bytes(data)

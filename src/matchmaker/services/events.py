@@ -55,6 +55,7 @@ from matchmaker.scheduling.exports import (
     participant_agenda_html,
     participant_calendar,
 )
+from matchmaker.scheduling.pdf import participant_agenda_pdf
 from matchmaker.scheduling.problem import Pair, Placement, Slot, pair_key
 from matchmaker.scheduling.result import Meeting, diff_schedules
 from matchmaker.scheduling.service import DEFAULT_TIME_LIMIT, solve_problem
@@ -906,6 +907,21 @@ def export_agenda_html(settings: Settings, event_id: str, participant_id: str) -
         if r.status == "CONFIRMED"
     ]
     return participant_agenda_html(participant_id, meetings, slots, names=names, event_name=ev.name)
+
+
+def export_agenda_pdf(settings: Settings, event_id: str, participant_id: str) -> bytes:
+    """A printable PDF agenda of one participant's published meetings."""
+    with session_scope(create_db_engine(settings)) as session:
+        ev, slots, rows, names = _published_for(session, event_id, participant_id)
+        labels = _table_labels(session, event_id)
+    meetings = [
+        Meeting(slot=r.slot_id, table=r.table_number, a=r.a, b=r.b, score=r.score, reason=r.reason)
+        for r in rows
+        if r.status == "CONFIRMED"
+    ]
+    return participant_agenda_pdf(
+        participant_id, meetings, slots, names=names, table_labels=labels, event_name=ev.name
+    )
 
 
 def export_calendar(

@@ -69,6 +69,14 @@ def test_staff_run_an_event_from_the_command_line(corpus: Settings, tmp_path: Pa
     html = run("event", "export", "ws1", "--format", "html", "--participant", "kukes")
     assert "<table>" in html.stdout
     assert run("event", "export", "ws1", "--format", "html").exit_code == 2
+    pdf = tmp_path / "kukes.pdf"
+    assert (
+        run(
+            "event", "export", "ws1", "--format", "pdf", "--participant", "kukes", "--out", str(pdf)
+        ).exit_code
+        == 0
+    )
+    assert pdf.read_bytes().startswith(b"%PDF")
 
     fb = run(
         "event", "feedback", "ws1", "kukes", "acme", "cooperation_possible", "--comment", "Pilot in 2027"

@@ -6,7 +6,7 @@ Who may do what:
 staff                                      everything: create events, add participants, pair rules,
                                            requests for anyone, generate, lock, publish, every agenda,
                                            the organisers' CSV, all feedback, the feedback signal
-city focal point or provider taking part   the event summary, its own agenda (JSON, HTML, iCalendar),
+city focal point or provider taking part   the event summary, its own agenda (JSON, HTML, PDF, iCalendar),
                                            its own requests (send; answer those it received), its own
                                            feedback
 anyone else                                403 (404 for an unknown event)
@@ -368,6 +368,24 @@ class EventController(Controller):
         _require_self_or_staff(settings, current_user, event_id, participant_id)
         html = service.export_agenda_html(settings, event_id, participant_id)
         return Response(html, media_type="text/html; charset=utf-8")
+
+    @get(
+        "/{event_id:str}/agenda/{participant_id:str}/pdf",
+        sync_to_thread=True,
+        summary="A printable agenda (PDF)",
+        media_type="application/pdf",
+    )
+    def agenda_pdf(
+        self, settings: Settings, current_user: Principal, event_id: EventId, participant_id: ParticipantId
+    ) -> Response[bytes]:
+        """The agenda as an A4 PDF."""
+        _require_self_or_staff(settings, current_user, event_id, participant_id)
+        data = service.export_agenda_pdf(settings, event_id, participant_id)
+        return Response(
+            data,
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{event_id}-{participant_id}.pdf"'},
+        )
 
     @get(
         "/{event_id:str}/agenda/{participant_id:str}/ics",
