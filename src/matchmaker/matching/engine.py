@@ -99,6 +99,7 @@ class EngineConfig:
     noise_weight: float = 0.6
     use_context: bool = True
     mentor_weight: float = 1.0
+    mentor_share: float = 0.75
     case_obstacle_bonus: float = 0.3
     gloss_weight: float = 1.0
     context_weight: float = 0.3
@@ -555,13 +556,15 @@ class Engine:
         # Symmetric: how well B's text answers A's needs and how well A's text answers B's.
         comparable = 0.5 * (matrix[i] + matrix[:, i])
 
-        mentor_best: dict[str, tuple[float, str]] = {}
+        # A mentor has a case study that answers one of the needs and overcame one of the obstacles.
+        mentor_best: dict[str, tuple[float, str, bool]] = {}
         if cfg.mode == "full" and "case" in self.bundles:
             cases = self.kind("case")
             for s in self._case_scores(needs, cases, cfg):
                 mentor = cases.profiles[cases.pos[s.doc_id]].mentor_city
-                if mentor and mentor != city_id and s.score > mentor_best.get(mentor, (-1.0, ""))[0]:
-                    mentor_best[mentor] = (s.score, s.doc_id)
+                overcame = any(f.name == "obstacle" for f in s.factors)
+                if mentor and mentor != city_id and s.score > mentor_best.get(mentor, (-1.0, "", False))[0]:
+                    mentor_best[mentor] = (s.score, s.doc_id, overcame)
 
         me = cities.profiles[cities.pos[city_id]]
         out: list[Scored] = []
@@ -573,12 +576,12 @@ class Engine:
             comp = float(comparable[j]) * combine(factors) if factors else float(comparable[j])
             item = Scored(other, comp, float(comparable[j]), factors, relation="comparable")
             if other in mentor_best:
-                m_score, m_case = mentor_best[other]
+                m_score, m_case, overcame = mentor_best[other]
                 m_score *= cfg.mentor_weight
                 item.mentor_case, item.mentor_score = m_case, m_score
-                if m_score >= comp:
+                if overcame and m_score >= cfg.mentor_share * comp:
                     item.relation = "mentor"
-                    item.score = m_score
+                item.score = max(comp, m_score)
             item.score = min(1.0, max(0.0, item.score))
             out.append(item)
         return _ranked(out)

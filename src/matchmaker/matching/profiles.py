@@ -135,12 +135,29 @@ def _topic_tags(text: str, language: str, structured: Mapping[str, Sequence[str]
     return merge_tags(clean, found) if clean else found
 
 
+#: Budget situations that are a funding obstacle in themselves.
+_FUNDING_BUDGETS = frozenset({"budget_no_capex", "budget_grant_dependent"})
+
+
+def _implied_obstacles(tags: list[Tag], context: CityContext) -> list[Tag]:
+    """A city without a capital budget, or living on grants, has the funding obstacle."""
+    if any(t.term_id == "funding" for t in tags):
+        return tags
+    budget = [t for t in context.budget if t.term_id in _FUNDING_BUDGETS]
+    if not budget:
+        return tags
+    best = max(budget, key=lambda t: t.confidence)
+    implied = Tag("funding", Kind.OBSTACLE, best.confidence, best.spans, source="text")
+    return sorted([*tags, implied], key=lambda t: (-t.confidence, t.kind.value, t.term_id))
+
+
 def city_profile(record: CityPublic) -> Profile:
     """Tags and context of a city."""
     text = "\n".join([record.summary, *record.challenges])
     language = record.language or detect_language(record.summary)
     tags = _topic_tags(text, language, {"priorities": record.priorities, "challenges": record.challenges})
     context = extract_context(text, population=record.population, language=language)
+    tags = _implied_obstacles(tags, context)
     languages = {language} | {m.code for m in context.languages}
     return Profile(
         kind="city",

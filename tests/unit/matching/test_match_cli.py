@@ -1,0 +1,123 @@
+"""`matchmaker match`, `search cases` and `eval` on the tiny corpus (hashing encoder)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from matchmaker.cli import app
+from matchmaker.settings import Settings
+
+
+@pytest.fixture
+def cli(loaded: Settings, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("MATCHMAKER_HOME", str(loaded.home))
+    monkeypatch.setenv("MATCHMAKER_MODEL_NAME", "hashing-64")
+    return CliRunner()
+
+
+def _lines(output: str) -> list[dict[str, object]]:
+    return [json.loads(line) for line in output.splitlines() if line.strip()]
+
+
+def test_repeated_cities_answer_one_json_line_each(cli: CliRunner) -> None:
+    result = cli.invoke(
+        app, ["match", "providers", "--city", "lumen", "--city", "Verde", "--top", "2", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    lines = _lines(result.stdout)
+    assert [line["query"] for line in lines] == ["lumen", "verde"]
+    first = lines[0]["results"]
+    assert isinstance(first, list)
+    assert len(first) == 2
+    assert set(first[0]) >= {"id", "score", "explanation"}
+
+
+def test_match_cities_for_a_city_and_for_a_provider(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["match", "cities", "--city", "lumen", "--json"])
+    assert result.exit_code == 0, result.output
+    ids = [r["id"] for r in _lines(result.stdout)[0]["results"]]  # type: ignore[index]
+    assert "lumen" not in ids
+    result = cli.invoke(app, ["match", "cities", "--provider", "prov-floodwatch", "--top", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    assert _lines(result.stdout)[0]["results"][0]["id"] == "rivo"  # type: ignore[index]
+
+
+def test_match_cases_and_search_cases(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["match", "cases", "--city", "lumen", "--json"])
+    assert result.exit_code == 0, result.output
+    result = cli.invoke(app, ["search", "cases", "river floods", "overflowing bins", "--top", "1", "--json"])
+    assert result.exit_code == 0, result.output
+    lines = _lines(result.stdout)
+    assert [line["query"] for line in lines] == ["river floods", "overflowing bins"]
+    assert [line["results"][0]["id"] for line in lines] == ["case-rivo-flood", "case-port-bins"]  # type: ignore[index]
+
+
+def test_the_table_output_shows_reasons(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["match", "providers", "--city", "lumen", "--top", "3"])
+    assert result.exit_code == 0, result.output
+    assert "prov-brightway" in result.stdout
+
+
+def test_unknown_city_exits_with_a_message(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["match", "providers", "--city", "zzzzzzzz"])
+    assert result.exit_code != 0
+    assert "zzzzzzzz" in result.output
+
+
+def test_city_and_provider_together_are_refused(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["match", "cities", "--city", "lumen", "--provider", "prov-floodwatch"])
+    assert result.exit_code == 2
+
+
+def test_eval_reports_every_retriever_per_kind(cli: CliRunner, tmp_path: Path) -> None:
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (labels / "city_provider.tsv").write_text(
+        "lumen\tprov-brightway\t3\nlumen\tprov-farlight\t2\nrivo\tprov-floodwatch\t3\n", encoding="utf-8"
+    )
+    (labels / "text_case.tsv").write_text("q1\tcase-port-bins\t3\n", encoding="utf-8")
+    (labels / "queries.tsv").write_text("q1\tgarbage trucks and bins\n", encoding="utf-8")
+    result = cli.invoke(app, ["eval", "--labels", str(labels), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = _lines(result.stdout)
+    assert {(r["kind"], r["mode"]) for r in rows} == {
+        (k, m) for k in ("city_provider", "text_case") for m in ("dense", "lexical", "full")
+    }
+    full = next(r for r in rows if r["kind"] == "city_provider" and r["mode"] == "full")
+    assert full["queries"] == 2
+    assert 0.0 <= float(full["ndcg"]) <= 1.0  # type: ignore[arg-type]
+    table = cli.invoke(app, ["eval", "--labels", str(labels), "--kind", "city_provider"])
+    assert table.exit_code == 0, table.output
+    assert "| city_provider | 2 |" in table.stdout
+
+
+def test_eval_rejects_a_malformed_judgement_file(cli: CliRunner, tmp_path: Path) -> None:
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (labels / "city_provider.tsv").write_text("lumen prov-brightway three\n", encoding="utf-8")
+    result = cli.invoke(app, ["eval", "--labels", str(labels)])
+    assert result.exit_code == 2
+    assert "city_provider.tsv:1" in result.output
+
+
+def test_schedule_without_scores_takes_them_from_the_matcher(cli: CliRunner, tmp_path: Path) -> None:
+    problem = {
+        "slots": [{"id": "s1", "start": "2027-03-02T09:00", "end": "2027-03-02T09:20"}],
+        "tables": 1,
+        "participants": [
+            {"id": "rivo", "side": "city"},
+            {"id": "prov-floodwatch", "side": "provider"},
+            {"id": "prov-taxcloud", "side": "provider"},
+        ],
+    }
+    path = tmp_path / "problem.json"
+    path.write_text(json.dumps(problem), encoding="utf-8")
+    result = cli.invoke(app, ["schedule", str(path), "--json", "--time-limit", "2"])
+    assert result.exit_code == 0, result.output
+    meetings = json.loads(result.stdout)["meetings"]
+    assert [(m["a"], m["b"]) for m in meetings] == [("rivo", "prov-floodwatch")]
+    assert meetings[0]["score"] > 0

@@ -1,0 +1,131 @@
+"""Pieces of the matcher: regions, glossary, BM25 tokens, need splitting, context factors, metrics."""
+
+from __future__ import annotations
+
+import pytest
+
+from matchmaker.db.models import CityPublic, ProviderPublic
+from matchmaker.evaluation.metrics import ndcg_at_k, recall_at_k, reciprocal_rank
+from matchmaker.matching.engine import split_needs
+from matchmaker.matching.fit import CEILING, FLOOR, Factor, combine, provider_fit
+from matchmaker.matching.glossary import gloss
+from matchmaker.matching.lexical import LexicalIndex, tokenize
+from matchmaker.matching.profiles import city_profile, provider_profile
+from matchmaker.matching.regions import region_group, serves
+
+
+@pytest.mark.parametrize(
+    ("regions", "country", "expected"),
+    [
+        (["Western Balkans"], "XK", True),
+        (["Türkiye", "Caucasus"], "GE", True),
+        (["Central Asia"], "AL", False),
+        (["global"], "MN", True),
+        (["MENA"], "TN", True),
+        (["KZ"], "KZ", True),
+        (["Kazakhstan"], "KZ", True),
+        ([], "AL", None),
+    ],
+)
+def test_regions_served_cover_countries(regions: list[str], country: str, expected: bool | None) -> None:
+    assert serves(regions, country) is expected
+
+
+def test_region_groups() -> None:
+    assert region_group("AL") == region_group("XK") == "western_balkans"
+    assert region_group("KG") == "central_asia"
+    assert region_group("US") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("Адресный регистр и названия улиц", {"address", "register", "street"}),
+        ("ndriçimi publik dhe rrugët pa emra", {"street lighting", "street"}),
+        ("sokak aydınlatması ve elektrik faturası", {"street", "street lighting", "electricity", "bill"}),
+        ("adressage des villes et dénomination des rues", {"address", "city", "name", "street"}),
+    ],
+)
+def test_glossary_gives_english_words_for_other_languages(text: str, words: set[str]) -> None:
+    glossed = gloss(text)
+    assert all(word in glossed for word in words), glossed
+
+
+def test_glossary_ignores_what_it_does_not_know() -> None:
+    assert gloss("") == ""
+    assert gloss("qwertyuiop zxcvbnm") == ""
+
+
+def test_tokens_are_folded_stemmed_and_free_of_stop_words() -> None:
+    assert tokenize("Congestion at the İstanbul intersections") == ["conges", "istanb", "inters"]
+    assert tokenize("пробки") == ["probki"]
+
+
+def test_bm25_scores_the_text_that_shares_words_highest() -> None:
+    index = LexicalIndex(["traffic congestion at intersections", "bus arrival app", "street lighting"])
+    scores = index.scores("congested intersection")
+    assert scores.argmax() == 0
+    assert index.scores("nothing known").tolist() == [0.0, 0.0, 0.0]
+
+
+def test_free_text_is_split_into_needs_at_sentences_and_semicolons() -> None:
+    text = "passengers wait at stops without knowing when the bus comes; how did a city show arrival times"
+    spans = split_needs(text)
+    assert [text[a:b] for a, b in spans] == [
+        "passengers wait at stops without knowing when the bus comes",
+        "how did a city show arrival times",
+    ]
+    assert split_needs("   ") == []
+
+
+def test_factors_multiply_and_are_clamped() -> None:
+    assert combine([]) == 1.0
+    assert combine([Factor("a", 0.8, ""), Factor("b", 0.5, "")]) == FLOOR
+    assert combine([Factor("a", 1.1, ""), Factor("b", 1.1, "")]) == CEILING
+    assert Factor("region", 0.8, "x").to_dict()["effect"] == "-20%"
+
+
+def _city(summary: str, country: str = "AL", language: str = "en") -> CityPublic:
+    return CityPublic(id="c", name="C", country=country, summary=summary, population=40000, language=language)
+
+
+def _provider(description: str, languages: list[str], regions: list[str]) -> ProviderPublic:
+    return ProviderPublic(
+        id="p", name="P", country="TR", description=description, languages=languages, regions_served=regions
+    )
+
+
+def test_provider_fit_names_each_failed_check() -> None:
+    city = city_profile(_city("Nuk ka buxhet për investime. Gjuha e punës: shqip.", language="sq"))
+    provider = provider_profile(_provider("Turnkey systems, one-time purchase.", ["en"], ["Central Asia"]))
+    factors = {f.name: f for f in provider_fit(city, provider)}
+    assert factors["region"].multiplier < 1.0
+    assert factors["language"].multiplier < 1.0
+    assert factors["budget"].multiplier < 1.0
+
+
+def test_provider_fit_rewards_an_offer_that_fits() -> None:
+    city = city_profile(_city("No capital budget for new systems. Working languages Albanian and English."))
+    provider = provider_profile(
+        _provider("Offered as a subscription, monthly fee.", ["sq", "en"], ["Western Balkans"])
+    )
+    factors = {f.name: f for f in provider_fit(city, provider)}
+    assert factors["region"].multiplier == 1.0
+    assert factors["language"].multiplier == 1.0
+    assert factors["budget"].multiplier > 1.0
+
+
+def test_a_city_without_capital_budget_has_the_funding_obstacle() -> None:
+    profile = city_profile(_city("The municipality has no capital budget to replace the lamps."))
+    assert any(t.term_id == "funding" for t in profile.tags)
+
+
+def test_ranking_metrics() -> None:
+    grades = {"a": 3, "b": 2, "c": 1}
+    assert ndcg_at_k(["a", "b", "c"], grades) == pytest.approx(1.0)
+    assert ndcg_at_k(["x", "y"], grades) == 0.0
+    assert ndcg_at_k(["c", "b", "a"], grades) < 1.0
+    assert recall_at_k(["a", "x"], grades) == 0.5
+    assert recall_at_k(["x"], {}) == 1.0
+    assert reciprocal_rank(["x", "b"], grades) == 0.5
+    assert reciprocal_rank(["x", "c"], grades) == 0.0

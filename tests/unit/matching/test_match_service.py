@@ -1,0 +1,169 @@
+"""The five queries and pair scores through the Matcher service, on a tiny corpus (hashing encoder)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from matchmaker.db.models import CityPublic
+from matchmaker.embeddings.passages import field_text
+from matchmaker.errors import InvalidInputError, NotFoundError
+from matchmaker.services import records as records_service
+from matchmaker.services.matching import Matcher, MatchResponse
+from matchmaker.settings import Settings
+
+
+def _ids(response: MatchResponse) -> list[str]:
+    return [r.id for r in response.results]
+
+
+def _check_shape(response: MatchResponse) -> None:
+    scores = [r.score for r in response.results]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= s <= 1.0 for s in scores)
+    json.dumps(response.model_dump())  # JSON-safe
+
+
+def test_providers_for_a_city_put_the_capability_that_answers_its_need_first(matcher: Matcher) -> None:
+    response = matcher.providers_for_city("lumen", top=5)
+    _check_shape(response)
+    assert response.query == "lumen"
+    assert _ids(response)[0] == "prov-brightway"
+    assert "prov-taxcloud" not in _ids(response)[:2]
+
+
+def test_top_limits_and_a_large_top_returns_every_candidate(matcher: Matcher) -> None:
+    assert len(matcher.providers_for_city("lumen", top=2).results) == 2
+    everything = matcher.providers_for_city("lumen", top=1000)
+    assert sorted(_ids(everything)) == sorted(
+        ["prov-brightway", "prov-farlight", "prov-binroute", "prov-floodwatch", "prov-taxcloud"]
+    )
+
+
+def test_context_lowers_but_never_hides_a_provider(matcher: Matcher) -> None:
+    results = {r.id: r for r in matcher.providers_for_city("lumen", top=100).results}
+    far = results["prov-farlight"]
+    factors = {f["factor"]: f for f in far.explanation["context"]}
+    assert factors["region"]["multiplier"] < 1.0
+    assert "not AL" in factors["region"]["detail"]
+    assert results["prov-brightway"].score > far.score
+
+
+def test_explanation_quotes_need_and_capability_with_offsets(matcher: Matcher, loaded: Settings) -> None:
+    best = matcher.providers_for_city("lumen", top=1).results[0]
+    exp = best.explanation
+    assert exp["summary"]
+    need = exp["needs"][0]["need"]
+    city = records_service.get_record(loaded, "city", "lumen")
+    assert field_text(city, need["field"])[need["start"] : need["end"]] == need["text"]
+    match = exp["needs"][0]["match"]
+    provider = records_service.get_record(loaded, "provider", best.id)
+    assert field_text(provider, match["field"])[match["start"] : match["end"]] == match["text"]
+    assert -1.0 <= exp["needs"][0]["similarity"] <= 1.0
+    assert any(t["kind"] == "domain" for t in exp["shared_tags"])
+
+
+def test_explanations_never_carry_the_focal_point(matcher: Matcher) -> None:
+    dumped = json.dumps(
+        [
+            matcher.providers_for_city("lumen", top=10).model_dump(),
+            matcher.cities_for_city("verde", top=10).model_dump(),
+            matcher.cities_for_provider("prov-brightway", top=10).model_dump(),
+        ]
+    )
+    assert "secret.person" not in dumped
+    assert "Secret Person" not in dumped
+
+
+def test_a_city_is_never_its_own_comparable_city(matcher: Matcher) -> None:
+    response = matcher.cities_for_city("lumen", top=100)
+    _check_shape(response)
+    assert "lumen" not in _ids(response)
+    assert sorted(_ids(response)) == ["kent", "rivo", "verde"]
+    assert all(r.explanation["relation"] in ("comparable", "mentor") for r in response.results)
+
+
+def test_a_city_with_a_case_study_on_the_same_need_is_a_mentor(matcher: Matcher) -> None:
+    results = {r.id: r for r in matcher.cities_for_city("lumen", top=10).results}
+    verde = results["verde"]
+    assert verde.relation == "mentor"
+    assert verde.explanation["relation"] == "mentor"
+    assert verde.explanation["mentor_case"]["id"] == "case-verde-led"
+    assert _ids(matcher.cities_for_city("lumen", top=1)) == ["verde"]
+
+
+def test_cities_for_a_provider_use_the_same_pair_scores(matcher: Matcher) -> None:
+    response = matcher.cities_for_provider("prov-floodwatch", top=10)
+    _check_shape(response)
+    assert _ids(response)[0] == "rivo"
+    for r in response.results:
+        assert r.score == pytest.approx(matcher.pair_score(r.id, "prov-floodwatch"), abs=1e-6)
+
+
+def test_cases_for_a_city_leave_out_its_own_case_studies(matcher: Matcher) -> None:
+    assert "case-verde-led" not in _ids(matcher.cases_for_city("verde", top=10))
+    lumen = matcher.cases_for_city("lumen", top=10)
+    _check_shape(lumen)
+    assert _ids(lumen)[0] == "case-verde-led"
+
+
+def test_free_text_case_search(matcher: Matcher) -> None:
+    response = matcher.search_cases("garbage trucks and overflowing bins", top=2)
+    _check_shape(response)
+    assert response.query == "garbage trucks and overflowing bins"
+    assert _ids(response)[0] == "case-port-bins"
+    assert response.results[0].explanation["needs"][0]["need"]["field"] == "query"
+
+
+def test_empty_search_text_is_invalid(matcher: Matcher) -> None:
+    with pytest.raises(InvalidInputError):
+        matcher.search_cases("   ")
+
+
+def test_unknown_ids_are_not_found(matcher: Matcher) -> None:
+    with pytest.raises(NotFoundError):
+        matcher.providers_for_city("atlantis")
+    with pytest.raises(NotFoundError):
+        matcher.cities_for_provider("prov-nobody")
+
+
+def test_pair_score_is_symmetric_for_city_and_provider_and_none_for_unknown_pairs(matcher: Matcher) -> None:
+    score = matcher.pair_score("lumen", "prov-brightway")
+    assert score is not None
+    assert 0.0 < score <= 1.0
+    assert matcher.pair_score("prov-brightway", "lumen") == score
+    assert matcher.pair_score("lumen", "verde") is not None
+    assert matcher.pair_score("lumen", "nowhere") is None
+    assert matcher.pair_score("prov-brightway", "prov-farlight") is None
+    assert matcher.pair_score("lumen", "lumen") is None
+
+
+def test_results_are_deterministic(matcher: Matcher, loaded: Settings) -> None:
+    first = matcher.providers_for_city("lumen", top=10).model_dump()
+    again = Matcher.for_settings(loaded).providers_for_city("lumen", top=10).model_dump()
+    assert first == again
+
+
+def test_a_summary_not_in_english_still_matches(matcher: Matcher) -> None:
+    assert _ids(matcher.providers_for_city("kent", top=2))[0] in {"prov-brightway", "prov-farlight"}
+
+
+def test_the_matcher_picks_up_a_new_generation(matcher: Matcher, loaded: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from matchmaker.services import corpus as corpus_service
+    from matchmaker.services.indexing_hook import refresh_after_ingest
+
+    before = matcher.engine().generations
+    extra = tmp_path / "more"
+    extra.mkdir()
+    city = {
+        "id": "nova",
+        "name": "Nova",
+        "country": "AL",
+        "summary": "Street lamps are old and waste electricity.",
+    }
+    (extra / "cities.jsonl").write_text(json.dumps(city) + "\n", encoding="utf-8")
+    corpus_service.ingest_paths(loaded, [extra], refresh_index=refresh_after_ingest)
+    assert matcher.engine().generations != before
+    assert "nova" in _ids(matcher.cities_for_city("lumen", top=10))
+    assert isinstance(records_service.get_record(loaded, "city", "nova"), CityPublic)
