@@ -48,6 +48,7 @@ class ScheduleStats(BaseModel):
     candidate_pairs: int = 0
     pruned_pairs: int = 0
     greedy_objective: float = 0.0
+    improved_windows: int = 0
     unscheduled_must_meet_reasons: list[str] = Field(default_factory=list)
     dropped_locked: list[str] = Field(default_factory=list)
 

@@ -111,8 +111,12 @@ def solve_cpsat(
     seed: int = 0,
     must_hard: bool = True,
     hint: Sequence[tuple[int, int]] | None = None,
+    cover: Sequence[bool] | None = None,
 ) -> SolverOutput:
     """Solve the schedule with CP-SAT within ``time_limit`` seconds.
+
+    ``cover`` says which participants earn the coverage level when they get a meeting (default:
+    every active one); the window search passes only those with no meeting outside its window.
 
     ``hint`` (a feasible assignment, e.g. from :func:`fair_greedy_assignment`) is given to the solver
     as a starting point. With ``must_hard=False`` must-meets are the top objective level instead of
@@ -165,7 +169,7 @@ def solve_cpsat(
         if coef:
             terms.extend(coef * v for v in vars_)
     covered: dict[int, cp_model.IntVar] = {}
-    for k, active in enumerate(inp.active()):
+    for k, active in enumerate(inp.active() if cover is None else cover):
         if active and by_person[k]:
             c = model.new_bool_var(f"covered_{k}")
             model.add(c <= sum(by_person[k]))
