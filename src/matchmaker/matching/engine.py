@@ -37,6 +37,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Literal
@@ -57,7 +58,7 @@ from matchmaker.matching.fit import (
     reference_factor,
 )
 from matchmaker.matching.glossary import gloss
-from matchmaker.matching.lexical import LexicalIndex
+from matchmaker.matching.lexical import LexicalIndex, tokenize
 from matchmaker.matching.names import normalize_name
 from matchmaker.matching.profiles import (
     Profile,
@@ -78,6 +79,8 @@ Aggregation = Literal["max", "mean", "topk"]
 QueryKind = Literal["city_provider", "provider_city", "city_city", "city_case", "text_case"]
 
 _TAG_KINDS = (Kind.DOMAIN, Kind.OBSTACLE)
+#: Evidence of this many (city, kind, configuration) queries is kept.
+EVIDENCE_CACHE = 1024
 _EPS = 1e-6
 
 
@@ -190,6 +193,8 @@ class KindIndex:
                 for a, b in self.bounds
             ]
         )
+        self.tokens = [tokenize(p.text) for p in self.passages]
+        self.tokens_x = [t + tokenize(g) if g else t for t, g in zip(self.tokens, self.glosses, strict=True)]
         self.vectors_x = self.vectors
         if embed is not None and any(self.glosses):
             self.vectors_x = blend_glosses(self.vectors, self.glosses, embed, gloss_weight)
@@ -231,15 +236,14 @@ class Needs:
     doc_id: str = ""
     vectors_x: FloatArray | None = None
     glosses: tuple[str, ...] = ()
+    tokens: tuple[list[str], ...] = ()
+    tokens_x: tuple[list[str], ...] = ()
 
-    def view(self, mode: Mode) -> tuple[FloatArray, list[str]]:
-        """Need vectors and BM25 query texts of a mode."""
+    def view(self, mode: Mode) -> tuple[FloatArray, Sequence[list[str]]]:
+        """Need vectors and BM25 query tokens of a mode."""
         if mode == "full" and self.vectors_x is not None:
-            texts = [
-                f"{p.text} {g}" if g else p.text for p, g in zip(self.passages, self.glosses, strict=False)
-            ]
-            return self.vectors_x, texts
-        return self.vectors, [p.text for p in self.passages]
+            return self.vectors_x, self.tokens_x
+        return self.vectors, self.tokens
 
 
 def blend_glosses(
@@ -351,6 +355,9 @@ class Engine:
         self.profiles = build_profiles(records)
         self._kinds: dict[DocKind, KindIndex] = {}
         self._matrices: dict[EngineConfig, FloatArray] = {}
+        self._evidence: OrderedDict[tuple[str, DocKind, EngineConfig], tuple[Needs, Evidence]] = OrderedDict()
+        self._fits: dict[tuple[str, str, FitWeights], list[Factor]] = {}
+        self._cache_lock = threading.Lock()
         self._lock = threading.Lock()
         self._reference_countries = self._resolve_references()
         vocab = load_vocabulary()
@@ -378,6 +385,13 @@ class Engine:
                 )
                 self._kinds[kind] = index
         return index
+
+    def clear_caches(self) -> None:
+        """Forget cached evidence, context factors and city matrices (benchmarks measure cold queries)."""
+        with self._cache_lock:
+            self._evidence.clear()
+            self._fits.clear()
+            self._matrices.clear()
 
     def warm(self) -> None:
         """Prepare every kind now (servers call this at start-up)."""
@@ -415,6 +429,8 @@ class Engine:
             doc_id,
             index.vectors_x[a:b],
             tuple(index.glosses[a:b]),
+            tuple(index.tokens[a:b]),
+            tuple(index.tokens_x[a:b]),
         )
 
     def needs_of_text(self, text: str, encoder: Encoder) -> Needs:
@@ -434,7 +450,9 @@ class Engine:
             ]
         )
         weights = np.ones(len(passages), dtype=np.float32)
-        return Needs(passages, vectors, tags, weights, profile, "", vectors_x, glosses)
+        tokens = tuple(tokenize(p.text) for p in passages)
+        tokens_x = tuple(t + tokenize(g) if g else t for t, g in zip(tokens, glosses, strict=True))
+        return Needs(passages, vectors, tags, weights, profile, "", vectors_x, glosses, tokens, tokens_x)
 
     # ----------------------------------------------------------------------------------------------
     # Evidence
@@ -450,7 +468,7 @@ class Engine:
         """Per-need signals of every candidate of ``target`` and their aggregation."""
         cfg = cfg or self.config
         n, d = len(needs.passages), len(target)
-        q_vectors, q_texts = needs.view(cfg.mode)
+        q_vectors, q_tokens = needs.view(cfg.mode)
         t_vectors, t_lexical = target.view(cfg.mode)
         sims = q_vectors @ t_vectors.T if n and len(target.passages) else np.zeros((n, 0), np.float32)
         if cfg.mode == "full" and cfg.context_weight < 1.0 and target.context.any():
@@ -461,8 +479,8 @@ class Engine:
 
         lexical = np.zeros((n, d), dtype=np.float32)
         if cfg.mode != "dense":
-            for i, text in enumerate(q_texts):
-                s = t_lexical.scores(text)
+            for i, tokens in enumerate(q_tokens):
+                s = t_lexical.scores(tokens)
                 top = float(s.max()) if len(s) else 0.0
                 lexical[i] = s / max(top, cfg.lexical_floor)
 
@@ -510,9 +528,8 @@ class Engine:
     def providers_for_city(self, city_id: str, cfg: EngineConfig | None = None) -> list[Scored]:
         """Every provider scored for a city, best first."""
         cfg = cfg or self.config
-        needs = self.needs_of("city", city_id)
+        needs, ev = self.city_evidence(city_id, "provider", cfg)
         target = self.kind("provider")
-        ev = self.evidence(needs, target, cfg)
         out = [
             self._provider_scored(needs.profile, target, j, float(ev.relevance[j]), cfg)
             for j in range(len(target))
@@ -527,30 +544,31 @@ class Engine:
         j = providers.pos[provider_id]
         out: list[Scored] = []
         for city_id in cities.ids:
-            needs = self.needs_of("city", city_id)
-            rel = float(self._pair_relevance(needs, providers, j, cfg))
+            needs, ev = self.city_evidence(city_id, "provider", cfg)
+            rel = float(ev.relevance[j])
             out.append(self._provider_scored(needs.profile, providers, j, rel, cfg, doc_id=city_id))
         return _ranked(out)
 
     def cases_for_city(self, city_id: str, cfg: EngineConfig | None = None) -> list[Scored]:
         """Every case study scored for a city (its own case studies left out), best first."""
         cfg = cfg or self.config
-        needs = self.needs_of("city", city_id)
+        needs, ev = self.city_evidence(city_id, "case", cfg)
         cases = self.kind("case")
-        scored = self._case_scores(needs, cases, cfg)
+        scored = self._case_scores(needs, cases, cfg, ev)
         return _ranked([s for s in scored if cases.profiles[cases.pos[s.doc_id]].mentor_city != city_id])
 
-    def search_cases(self, text: str, encoder: Encoder, cfg: EngineConfig | None = None) -> list[Scored]:
-        """Every case study scored for a free-text query, best first."""
+    def search_cases(
+        self, text: str, encoder: Encoder, cfg: EngineConfig | None = None, *, needs: Needs | None = None
+    ) -> list[Scored]:
+        """Every case study scored for a free-text query (or its ``needs`` already made), best first."""
         cfg = cfg or self.config
-        needs = self.needs_of_text(text, encoder)
+        needs = needs if needs is not None else self.needs_of_text(text, encoder)
         return _ranked(self._case_scores(needs, self.kind("case"), cfg))
 
     def cities_for_city(self, city_id: str, cfg: EngineConfig | None = None) -> list[Scored]:
         """Every other city scored as a comparable city or a mentor, best first."""
         cfg = cfg or self.config
         cities = self.kind("city")
-        needs = self.needs_of("city", city_id)
         matrix = self._city_matrix(cfg)
         i = cities.pos[city_id]
         # Symmetric: how well B's text answers A's needs and how well A's text answers B's.
@@ -560,7 +578,8 @@ class Engine:
         mentor_best: dict[str, tuple[float, str, bool]] = {}
         if cfg.mode == "full" and "case" in self.bundles:
             cases = self.kind("case")
-            for s in self._case_scores(needs, cases, cfg):
+            needs, ev = self.city_evidence(city_id, "case", cfg)
+            for s in self._case_scores(needs, cases, cfg, ev):
                 mentor = cases.profiles[cases.pos[s.doc_id]].mentor_city
                 overcame = any(f.name == "obstacle" for f in s.factors)
                 if mentor and mentor != city_id and s.score > mentor_best.get(mentor, (-1.0, "", False))[0]:
@@ -589,10 +608,21 @@ class Engine:
     # ----------------------------------------------------------------------------------------------
     # Pieces
 
-    def _pair_relevance(self, needs: Needs, target: KindIndex, j: int, cfg: EngineConfig) -> float:
-        """The relevance of candidate ``j`` alone (same numbers as :meth:`evidence` gives for it)."""
-        ev = self.evidence(needs, target, cfg)
-        return float(ev.relevance[j])
+    def city_evidence(self, city_id: str, target_kind: DocKind, cfg: EngineConfig) -> tuple[Needs, Evidence]:
+        """A city's needs and their evidence against a kind, computed once per configuration."""
+        key = (city_id, target_kind, cfg)
+        with self._cache_lock:
+            hit = self._evidence.get(key)
+            if hit is not None:
+                self._evidence.move_to_end(key)
+                return hit
+        needs = self.needs_of("city", city_id)
+        value = (needs, self.evidence(needs, self.kind(target_kind), cfg))
+        with self._cache_lock:
+            self._evidence[key] = value
+            while len(self._evidence) > EVIDENCE_CACHE:
+                self._evidence.popitem(last=False)
+        return value
 
     def _city_matrix(self, cfg: EngineConfig) -> FloatArray:
         """``M[a, b]``: how well city b's text answers city a's needs (computed once per configuration)."""
@@ -600,7 +630,7 @@ class Engine:
         if cached is not None:
             return cached
         cities = self.kind("city")
-        rows = [self.evidence(self.needs_of("city", c), cities, cfg).relevance for c in cities.ids]
+        rows = [self.city_evidence(c, "city", cfg)[1].relevance for c in cities.ids]
         matrix = np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
         with self._lock:
             self._matrices[cfg] = matrix
@@ -619,15 +649,22 @@ class Engine:
         prof = providers.profiles[j]
         factors: list[Factor] = []
         if cfg.use_context and cfg.mode == "full":
-            factors = provider_fit(city, prof, cfg.fit)
-            ref = reference_factor(city, self._reference_countries.get(prof.doc_id, []), cfg.fit)
-            if ref is not None:
-                factors.append(ref)
+            key = (city.doc_id, prof.doc_id, cfg.fit)
+            cached = self._fits.get(key)
+            if cached is None:
+                cached = provider_fit(city, prof, cfg.fit)
+                ref = reference_factor(city, self._reference_countries.get(prof.doc_id, []), cfg.fit)
+                if ref is not None:
+                    cached.append(ref)
+                self._fits[key] = cached
+            factors = list(cached)
         score = relevance * combine(factors) if factors else relevance
         return Scored(doc_id or prof.doc_id, min(1.0, max(0.0, score)), relevance, factors)
 
-    def _case_scores(self, needs: Needs, cases: KindIndex, cfg: EngineConfig) -> list[Scored]:
-        ev = self.evidence(needs, cases, cfg)
+    def _case_scores(
+        self, needs: Needs, cases: KindIndex, cfg: EngineConfig, ev: Evidence | None = None
+    ) -> list[Scored]:
+        ev = ev if ev is not None else self.evidence(needs, cases, cfg)
         out: list[Scored] = []
         q_obs = needs.profile.vector * obstacle_mask()
         q_mass = float(q_obs.sum())

@@ -161,7 +161,7 @@ class Matcher:
         """Providers whose capabilities answer the city's needs and fit its context."""
         engine = self.engine()
         self._check(engine, "city", city_id)
-        needs = engine.needs_of("city", city_id)
+        needs, _ = engine.city_evidence(city_id, "provider", engine.config)
         items = engine.providers_for_city(city_id)
         return self._respond(engine, city_id, items, needs, kind="provider", top=top, what="capability")
 
@@ -169,7 +169,7 @@ class Matcher:
         """Comparable cities (same needs, similar context) and mentors (a case study that answers a need)."""
         engine = self.engine()
         self._check(engine, "city", city_id)
-        needs = engine.needs_of("city", city_id)
+        needs, _ = engine.city_evidence(city_id, "city", engine.config)
         items = engine.cities_for_city(city_id)
         return self._respond(engine, city_id, items, needs, kind="city", top=top, what="city")
 
@@ -182,8 +182,7 @@ class Matcher:
         providers = engine.kind("provider")
         results = []
         for item in top_items:
-            needs = engine.needs_of("city", item.doc_id)
-            ev = engine.evidence(needs, providers, engine.config)
+            needs, ev = engine.city_evidence(item.doc_id, "provider", engine.config)
             exp = explanation(
                 engine,
                 needs,
@@ -200,7 +199,7 @@ class Matcher:
         """Case studies of cities that solved the same problem, best if they overcame the same obstacle."""
         engine = self.engine()
         self._check(engine, "city", city_id)
-        needs = engine.needs_of("city", city_id)
+        needs, _ = engine.city_evidence(city_id, "case", engine.config)
         items = engine.cases_for_city(city_id)
         return self._respond(engine, city_id, items, needs, kind="case", top=top, what="case")
 
@@ -216,7 +215,7 @@ class Matcher:
         engine = self.engine()
         encoder = self.encoder
         needs = engine.needs_of_text(text, encoder)
-        items = engine.search_cases(text, encoder)
+        items = engine.search_cases(text, encoder, needs=needs)
         return self._respond(engine, text, items, needs, kind="case", top=top, what="case")
 
     def pair_score(self, a_id: str, b_id: str) -> float | None:
@@ -277,7 +276,11 @@ class Matcher:
     ) -> MatchResponse:
         top_items = items[: self._top(top)]
         target = engine.kind(kind)
-        ev = engine.evidence(needs, target, engine.config)
+        ev = (
+            engine.city_evidence(needs.doc_id, kind, engine.config)[1]
+            if needs.doc_id
+            else engine.evidence(needs, target, engine.config)
+        )
         results = [
             self._result(
                 engine,
