@@ -7,9 +7,8 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
-from web_support import CITY_ID, Tokens
+from web_support import CITY_ID, SharedApp, Tokens
 
-from matchmaker.settings import Settings
 from matchmaker.web import create_app
 
 UNICODE_EDGES = [
@@ -28,6 +27,18 @@ UNICODE_EDGES = [
     "%00",
     "İstanbul ǅ ß ﬁ",
 ]
+
+
+@pytest.fixture
+def api(shared_app: SharedApp) -> TestClient:  # type: ignore[type-arg]
+    """This module's tests share one app (see ``shared_app``)."""
+    return shared_app.client
+
+
+@pytest.fixture
+def tokens(shared_app: SharedApp) -> Tokens:
+    """Tokens of the shared app."""
+    return shared_app.tokens
 
 
 def _is_problem(response: Any) -> None:
@@ -112,8 +123,8 @@ def test_oversize_json_body_is_413(api: TestClient, tokens: Tokens) -> None:  # 
     _is_problem(r)
 
 
-def test_oversize_upload_is_413(seeded_settings: Settings, tokens: Tokens) -> None:
-    settings = seeded_settings.model_copy(update={"max_upload_bytes": 2_000})
+def test_oversize_upload_is_413(shared_app: SharedApp, tokens: Tokens) -> None:
+    settings = shared_app.settings.model_copy(update={"max_upload_bytes": 2_000})
     line = json.dumps({"id": "p", "name": "P", "country": "TR", "description": "d" * 500}) + "\n"
     with TestClient(create_app(settings)) as client:
         r = client.post(

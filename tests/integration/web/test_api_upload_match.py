@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from litestar.testing import TestClient
-from web_support import CITY_ID, PROVIDER_ID, Tokens
+from web_support import CITY_ID, PROVIDER_ID, SharedApp, Tokens
 
 from matchmaker.services.matching import Matcher
 from matchmaker.settings import Settings
+
+
+@pytest.fixture
+def api(shared_app: SharedApp) -> TestClient:  # type: ignore[type-arg]
+    """This module's tests share one app (see ``shared_app``)."""
+    return shared_app.client
+
+
+@pytest.fixture
+def tokens(shared_app: SharedApp) -> Tokens:
+    """Tokens of the shared app."""
+    return shared_app.tokens
 
 
 def _upload(api: TestClient, tokens: Tokens, *files: tuple[str, bytes]) -> object:  # type: ignore[type-arg]
@@ -116,10 +129,10 @@ def test_index_status_and_rebuild(api: TestClient, tokens: Tokens) -> None:  # t
     assert api.get(f"/api/v1/match/cases?city={CITY_ID}&top=3", headers=staff).status_code == 200
 
 
-def test_rate_limit_on_expensive_endpoints(seeded_settings: Settings, tokens: Tokens) -> None:
+def test_rate_limit_on_expensive_endpoints(shared_app: SharedApp, tokens: Tokens) -> None:
     from matchmaker.web import create_app
 
-    settings = seeded_settings.model_copy(update={"rate_limit_per_minute": 3})
+    settings = shared_app.settings.model_copy(update={"rate_limit_per_minute": 3})
     with TestClient(create_app(settings)) as client:
         city = tokens.of("city")
         codes = [client.get("/api/v1/search/cases?q=lighting", headers=city).status_code for _ in range(5)]

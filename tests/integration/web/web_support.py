@@ -93,6 +93,29 @@ def tokens(seeded_settings: Settings) -> Tokens:
     return issue_tokens(seeded_settings)
 
 
+@dataclass(frozen=True)
+class SharedApp:
+    """One app over one copy of the demo data, shared by the tests of a module."""
+
+    client: TestClient  # type: ignore[type-arg]
+    tokens: Tokens
+    settings: Settings
+
+
+@pytest.fixture(scope="module")
+def shared_app(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Iterator[SharedApp]:
+    """An app for a whole module whose tests only read, or change records no other test reads.
+
+    Starting an app builds the matching engine (seconds), so modules of many small tests share one.
+    """
+    home = tmp_path_factory.mktemp("shared-home")
+    shutil.copytree(demo_template, home, dirs_exist_ok=True)
+    settings = web_settings_for(home)
+    tokens = issue_tokens(settings)
+    with TestClient(create_app(settings)) as client:
+        yield SharedApp(client, tokens, settings)
+
+
 @pytest.fixture
 def api(seeded_settings: Settings) -> Iterator[TestClient]:  # type: ignore[type-arg]
     """A client of the app over the seeded data, with the lifespan (model and matcher) run."""
