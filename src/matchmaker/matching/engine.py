@@ -89,21 +89,22 @@ class EngineConfig:
     """Every knob of the scoring; the defaults are what ``matchmaker eval`` measured best."""
 
     mode: Mode = "full"
-    aggregation: Aggregation = "topk"
+    aggregation: Aggregation = "max"
     top_k: int = 2
     w_dense: float = 0.5
-    w_lexical: float = 0.3
-    w_vocab: float = 0.2
+    w_lexical: float = 0.5
+    w_vocab: float = 0.1
     w_doc_tags: float = 0.15
     obstacle_weight: float = 1.5
-    dense_lo: float = 0.1
+    dense_lo: float = 0.2
     dense_hi: float = 0.7
     lexical_floor: float = 4.0
     noise_weight: float = 0.6
     use_context: bool = True
     mentor_weight: float = 1.0
     mentor_share: float = 0.75
-    case_obstacle_bonus: float = 0.3
+    w_shared_providers: float = 0.5
+    case_obstacle_bonus: float = 0.05
     gloss_weight: float = 1.0
     context_weight: float = 0.3
     fit: FitWeights = DEFAULT_FIT
@@ -283,6 +284,7 @@ class Scored:
     relation: str | None = None
     mentor_case: str | None = None
     mentor_score: float = 0.0
+    shared_providers: float | None = None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -355,6 +357,7 @@ class Engine:
         self.profiles = build_profiles(records)
         self._kinds: dict[DocKind, KindIndex] = {}
         self._matrices: dict[EngineConfig, FloatArray] = {}
+        self._shared: dict[EngineConfig, FloatArray] = {}
         self._evidence: OrderedDict[tuple[str, DocKind, EngineConfig], tuple[Needs, Evidence]] = OrderedDict()
         self._fits: dict[tuple[str, str, FitWeights], list[Factor]] = {}
         self._cache_lock = threading.Lock()
@@ -392,6 +395,7 @@ class Engine:
             self._evidence.clear()
             self._fits.clear()
             self._matrices.clear()
+            self._shared.clear()
 
     def warm(self) -> None:
         """Prepare every kind now (servers call this at start-up)."""
@@ -586,6 +590,7 @@ class Engine:
                     mentor_best[mentor] = (s.score, s.doc_id, overcame)
 
         me = cities.profiles[cities.pos[city_id]]
+        shared = self._shared_providers(cfg) if cfg.mode == "full" and cfg.w_shared_providers > 0 else None
         out: list[Scored] = []
         for j, other in enumerate(cities.ids):
             if other == city_id:
@@ -601,6 +606,11 @@ class Engine:
                 if overcame and m_score >= cfg.mentor_share * comp:
                     item.relation = "mentor"
                 item.score = max(comp, m_score)
+            if shared is not None:
+                item.shared_providers = float(shared[i, j])
+                item.score = (
+                    1.0 - cfg.w_shared_providers
+                ) * item.score + cfg.w_shared_providers * item.shared_providers
             item.score = min(1.0, max(0.0, item.score))
             out.append(item)
         return _ranked(out)
@@ -623,6 +633,37 @@ class Engine:
             while len(self._evidence) > EVIDENCE_CACHE:
                 self._evidence.popitem(last=False)
         return value
+
+    def _shared_providers(self, cfg: EngineConfig) -> FloatArray:
+        """``S[a, b]`` in [0, 1]: how alike the provider rankings of cities a and b are.
+
+        Two cities whose needs are answered by the same providers share needs, whatever words they
+        use: the centred cosine of their provider relevance vectors, mapped from [-1, 1] to [0, 1].
+        """
+        key = replace(cfg, mode="full", aggregation=cfg.aggregation)
+        cached = self._shared.get(key)
+        if cached is not None:
+            return cached
+        cities = self.kind("city")
+        if "provider" not in self.bundles or not len(cities):
+            out = np.full((len(cities), len(cities)), 0.5, dtype=np.float32)
+        else:
+            rows = np.stack([self.city_evidence(c, "provider", cfg)[1].relevance for c in cities.ids])
+            rows = rows - rows.mean(axis=1, keepdims=True)
+            rows = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), _EPS)
+            out = (0.5 * (rows @ rows.T + 1.0)).astype(np.float32)
+        with self._cache_lock:
+            self._shared[key] = out
+        return out
+
+    def shared_provider_ids(self, a: str, b: str, cfg: EngineConfig, k: int = 10) -> list[str]:
+        """Providers in the top ``k`` of both cities (for explanations)."""
+        providers = self.kind("provider")
+        top_a = np.argsort(-self.city_evidence(a, "provider", cfg)[1].relevance, kind="stable")[:k]
+        top_b = set(
+            np.argsort(-self.city_evidence(b, "provider", cfg)[1].relevance, kind="stable")[:k].tolist()
+        )
+        return [providers.ids[j] for j in top_a.tolist() if j in top_b]
 
     def _city_matrix(self, cfg: EngineConfig) -> FloatArray:
         """``M[a, b]``: how well city b's text answers city a's needs (computed once per configuration)."""

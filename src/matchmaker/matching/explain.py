@@ -130,6 +130,11 @@ def explanation(
         case = engine.kind("case")
         if item.mentor_case in case.pos:
             out["mentor_case"]["title"] = case.profiles[case.pos[item.mentor_case]].name
+    if item.shared_providers is not None and needs.doc_id:
+        out["shared_providers"] = {
+            "similarity": round(item.shared_providers, 4),
+            "ids": engine.shared_provider_ids(needs.doc_id, item.doc_id, cfg),
+        }
     out["summary"] = _summary(item, matches, tags, factors, what)
     return out
 
@@ -154,6 +159,8 @@ def _summary(
         )
     if tags:
         parts.append("shared: " + ", ".join(t["label"] for t in tags[:3]))
+    if item.shared_providers is not None and item.shared_providers >= 0.6:
+        parts.append("the same providers answer both")
     adjusted = [f for f in factors if f["multiplier"] != 1.0]
     if adjusted:
         parts.append("context: " + ", ".join(f"{f['factor']} {f['effect']}" for f in adjusted))

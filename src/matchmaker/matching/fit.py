@@ -28,19 +28,19 @@ _SCALES = ("scale_small", "scale_medium", "scale_large", "scale_metro")
 class FitWeights:
     """Multipliers applied when a check passes or fails (1.0 = no effect)."""
 
-    language_miss: float = 0.8
-    region_miss: float = 0.8
-    scale_far: float = 0.85
-    scale_near: float = 0.95
-    budget_miss: float = 0.8
-    budget_fit: float = 1.03
-    hosting_miss: float = 0.8
-    hosting_fit: float = 1.03
-    connectivity_miss: float = 0.85
-    connectivity_fit: float = 1.05
-    climate_fit: float = 1.05
-    climate_miss: float = 0.9
-    reference_fit: float = 1.04
+    language_miss: float = 0.9
+    region_miss: float = 0.9
+    scale_far: float = 0.925
+    scale_near: float = 0.975
+    budget_miss: float = 0.9
+    budget_fit: float = 1.015
+    hosting_miss: float = 0.9
+    hosting_fit: float = 1.015
+    connectivity_miss: float = 0.925
+    connectivity_fit: float = 1.025
+    climate_fit: float = 1.025
+    climate_miss: float = 0.95
+    reference_fit: float = 1.02
     city_region_miss: float = 0.85
     city_scale_far: float = 0.9
 
