@@ -116,10 +116,18 @@ def solve_problem(
     if not keep_locked and enc.previous:
         hint = _previous_first(enc)
     else:
-        staged = selection_hint(inp, time_limit=min(5.0, 0.1 * time_limit), workers=workers, seed=seed)
         repaired = repair_coverage(inp, greedy_assignment(inp))
+        # A small model (one variable per pair): two workers are plenty, and leave the cores free.
+        # Unseeded on purpose: a hint keeps this stage near the greedy schedule, which is already a
+        # candidate start below.
+        staged = selection_hint(
+            inp, time_limit=min(5.0, 0.1 * time_limit), workers=min(workers, 2), seed=seed
+        )
         weights = ObjectiveWeights.for_input(inp)
-        starts = [a for a in (staged, repaired) if not verify_assignment(inp, a)] + [fallback]
+        # Placing the chosen pairs in slots can leave someone out; repair that too.
+        staged_repaired = repair_coverage(inp, staged)
+        candidates = (staged_repaired, staged, repaired)
+        starts = [a for a in candidates if not verify_assignment(inp, a)] + [fallback]
         hint = max(starts, key=lambda a: objective_value(inp, a, weights))
     budget = max(1.0, time_limit - (time.perf_counter() - started))
     # Half the time to the whole model; if it is not proven optimal by then, the rest goes to the
