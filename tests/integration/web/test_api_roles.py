@@ -212,3 +212,12 @@ def test_city_and_provider_default_to_themselves(api: TestClient, tokens: Tokens
     staff = api.get("/api/v1/match/providers", headers=tokens.of("staff"))
     assert staff.status_code == 422
     assert "city" in staff.json()["detail"]
+
+
+def test_provider_cannot_browse_provider_names(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
+    own_by_name = api.get("/api/v1/match/cities?provider=Kentiz&top=2", headers=tokens.of("provider"))
+    assert own_by_name.status_code == 200
+    for query in ("prov", "esco", "no-such-provider"):
+        r = api.get(f"/api/v1/match/cities?provider={query}", headers=tokens.of("provider"))
+        assert r.status_code == 403
+        assert OTHER_PROVIDER_ID not in r.text

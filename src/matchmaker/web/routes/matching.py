@@ -20,7 +20,7 @@ from litestar import Controller, get
 from litestar.params import Parameter
 
 from matchmaker.db.repository import Kind
-from matchmaker.errors import InvalidInputError, PermissionDeniedError
+from matchmaker.errors import AmbiguousNameError, InvalidInputError, NotFoundError, PermissionDeniedError
 from matchmaker.services import records as records_service
 from matchmaker.services.users import Principal
 from matchmaker.settings import Settings
@@ -93,7 +93,24 @@ async def _run(runtime: Runtime, method: str, subject: str, top: int, offset: in
     )
 
 
-async def _resolve(settings: Settings, kind: Kind, query: str) -> str:
+async def _resolve(settings: Settings, kind: Kind, query: str, principal: Principal | None = None) -> str:
+    """An id or a fuzzy name resolved to an id.
+
+    A provider may only ask about itself and may not browse other providers, so for it a name that
+    does not resolve to itself is refused without listing the candidates it matched.
+    """
+    if principal is not None and principal.role == "provider" and kind == "provider":
+        if query == principal.subject_id:
+            return query
+        try:
+            resolved = await anyio.to_thread.run_sync(
+                lambda: records_service.resolve_id(settings, kind, query)
+            )
+        except (AmbiguousNameError, NotFoundError) as exc:
+            raise PermissionDeniedError("a provider may only ask about its own suggestions") from exc
+        if resolved != principal.subject_id:
+            raise PermissionDeniedError("a provider may only ask about its own suggestions")
+        return resolved
     return await anyio.to_thread.run_sync(lambda: records_service.resolve_id(settings, kind, query))
 
 
@@ -148,7 +165,7 @@ class MatchController(Controller):
             raise InvalidInputError("give either ?city= or ?provider=, not both")
         if provider is not None or (city is None and current_user.role == "provider"):
             provider_id = await _resolve(
-                settings, "provider", _subject(current_user, "provider", provider, "provider")
+                settings, "provider", _subject(current_user, "provider", provider, "provider"), current_user
             )
             require_own_provider(current_user, provider_id)
             return await _run(runtime, "cities_for_provider", provider_id, top, offset)
