@@ -1,4 +1,6 @@
-"""Fixtures of the console route tests: a seeded instance, a test client, and a signed-in browser per role.
+"""Fixtures and helpers of the console route tests (their conftest imports the fixtures).
+
+A seeded instance, a test client, and a signed-in client per role.
 
 ``console_template`` ingests the demo corpora once per test process with the hashing encoder; each
 test copies it into its own private home, so tests that plan events or upload files never see each
@@ -58,11 +60,11 @@ def client(settings: Settings) -> Iterator[Client]:
         yield test_client
 
 
-@pytest.fixture
-def sign_in(client: Client, settings: Settings) -> Callable[[str], str]:
+def _signer(client: Client, settings: Settings) -> Callable[[str], str]:
     """Sign in as ``staff``, ``city`` (kukes) or ``provider`` (prov-enerko-esco); returns the token."""
 
     def _sign_in(role: str) -> str:
+        """Create a user of ``role`` and sign ``client`` in with its token."""
         subject = {"staff": None, "city": CITY_ID, "provider": PROVIDER_ID}[role]
         token = add_user(settings, role, subject).token
         client.cookies.clear()
@@ -71,3 +73,37 @@ def sign_in(client: Client, settings: Settings) -> Callable[[str], str]:
         return token
 
     return _sign_in
+
+
+@pytest.fixture
+def sign_in(client: Client, settings: Settings) -> Callable[[str], str]:
+    """Sign in as ``staff``, ``city`` (kukes) or ``provider`` (prov-enerko-esco); returns the token."""
+    return _signer(client, settings)
+
+
+@pytest.fixture(scope="module")
+def ro_settings(console_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """A copy of the seeded instance shared by the tests of one module that change nothing in it."""
+    home = tmp_path_factory.mktemp("console-read-only") / "home"
+    shutil.copytree(console_template, home)
+    return console_settings(home)
+
+
+@pytest.fixture(scope="module")
+def ro_app_client(ro_settings: Settings) -> Iterator[Client]:
+    """One app over :func:`ro_settings` for a module (starting an app costs seconds)."""
+    with TestClient(create_app(ro_settings), base_url="http://127.0.0.1:8000") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def ro_client(ro_app_client: Client) -> Client:
+    """The shared read-only client, signed out at the start of each test."""
+    ro_app_client.cookies.clear()
+    return ro_app_client
+
+
+@pytest.fixture
+def ro_sign_in(ro_client: Client, ro_settings: Settings) -> Callable[[str], str]:
+    """Sign the shared client in as a role (a fresh user each time)."""
+    return _signer(ro_client, ro_settings)

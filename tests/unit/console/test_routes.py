@@ -7,8 +7,8 @@ import re
 from collections.abc import Callable
 
 import pytest
+from console_support import CITY_ID, DEMO_DIR, PROVIDER_ID, Client
 
-from conftest import CITY_ID, DEMO_DIR, PROVIDER_ID, Client
 from matchmaker.services import events
 from matchmaker.services.event_rules import EventCreate, ParticipantIn, SlotIn
 from matchmaker.settings import Settings
@@ -39,65 +39,65 @@ def listed(html: str, kind: str = "cities") -> list[str]:
 # Signing in and out
 
 
-def test_pages_send_anonymous_visitors_to_sign_in(client: Client) -> None:
-    response = client.get("/cities/kukes?x=1", follow_redirects=False)
+def test_pages_send_anonymous_visitors_to_sign_in(ro_client: Client) -> None:
+    response = ro_client.get("/cities/kukes?x=1", follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/signin?next=/cities/kukes%3Fx%3D1"
-    assert client.get("/signin").status_code == 200
+    assert ro_client.get("/signin").status_code == 200
 
 
-def test_a_wrong_token_is_refused_with_a_message(client: Client) -> None:
-    response = client.post("/signin", data={"token": "mm_not-a-token"})
+def test_a_wrong_token_is_refused_with_a_message(ro_client: Client) -> None:
+    response = ro_client.post("/signin", data={"token": "mm_not-a-token"})
     assert response.status_code == 401
     assert "was not accepted" in response.text
     assert "mm_session" not in response.headers.get("set-cookie", "")
 
 
 def test_sign_in_sets_a_strict_httponly_cookie_and_sign_out_clears_it(
-    client: Client, settings: Settings
+    ro_client: Client, ro_settings: Settings
 ) -> None:
     from matchmaker.services.users import add_user
 
-    token = add_user(settings, "staff").token
-    response = client.post("/signin", data={"token": token, "next": "/cities"}, follow_redirects=False)
+    token = add_user(ro_settings, "staff").token
+    response = ro_client.post("/signin", data={"token": token, "next": "/cities"}, follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/cities"
     cookie = response.headers["set-cookie"].lower()
     assert "httponly" in cookie
     assert "samesite=strict" in cookie
-    assert client.get("/dashboard").status_code == 200
-    out = client.post("/signout", follow_redirects=False)
+    assert ro_client.get("/dashboard").status_code == 200
+    out = ro_client.post("/signout", follow_redirects=False)
     assert out.status_code == 303
-    client.cookies.clear()  # the test client keeps cookies a browser would drop on the expiry above
-    assert client.get("/dashboard", follow_redirects=False).status_code == 303
+    ro_client.cookies.clear()  # the test client keeps what a browser drops on the expiry above
+    assert ro_client.get("/dashboard", follow_redirects=False).status_code == 303
 
 
-def test_sign_in_never_redirects_to_another_site(client: Client, settings: Settings) -> None:
+def test_sign_in_never_redirects_to_another_site(ro_client: Client, ro_settings: Settings) -> None:
     from matchmaker.services.users import add_user
 
-    token = add_user(settings, "staff").token
-    response = client.post(
+    token = add_user(ro_settings, "staff").token
+    response = ro_client.post(
         "/signin", data={"token": token, "next": "//evil.example/"}, follow_redirects=False
     )
     assert response.headers["location"] == "/dashboard"
 
 
-def test_a_form_posted_from_another_site_is_refused(client: Client, sign_in: SignIn) -> None:
-    sign_in("staff")
-    response = client.post("/events", data={"id": "x"}, headers={"Origin": "https://evil.example"})
+def test_a_form_posted_from_another_site_is_refused(ro_client: Client, ro_sign_in: SignIn) -> None:
+    ro_sign_in("staff")
+    response = ro_client.post("/events", data={"id": "x"}, headers={"Origin": "https://evil.example"})
     assert response.status_code == 403
     assert events.list_events  # the event service was never reached
     assert "another site" in response.text
 
 
-def test_each_role_starts_at_its_home(client: Client, sign_in: SignIn) -> None:
+def test_each_role_starts_at_its_home(ro_client: Client, ro_sign_in: SignIn) -> None:
     for role, home in (
         ("staff", "/dashboard"),
         ("city", f"/cities/{CITY_ID}"),
         ("provider", f"/providers/{PROVIDER_ID}"),
     ):
-        sign_in(role)
-        response = client.get("/", follow_redirects=False)
+        ro_sign_in(role)
+        response = ro_client.get("/", follow_redirects=False)
         assert response.headers["location"] == home
 
 
@@ -105,9 +105,9 @@ def test_each_role_starts_at_its_home(client: Client, sign_in: SignIn) -> None:
 # Staff
 
 
-def test_dashboard_shows_counts_index_status_and_last_ingest(client: Client, sign_in: SignIn) -> None:
-    sign_in("staff")
-    html = client.get("/dashboard").text
+def test_dashboard_shows_counts_index_status_and_last_ingest(ro_client: Client, ro_sign_in: SignIn) -> None:
+    ro_sign_in("staff")
+    html = ro_client.get("/dashboard").text
     assert 'data-count="city">45<' in html
     assert 'data-count="provider">90<' in html
     assert 'data-count="case">57<' in html
@@ -115,9 +115,9 @@ def test_dashboard_shows_counts_index_status_and_last_ingest(client: Client, sig
     assert "Every record was accepted." in html
 
 
-def test_pages_are_utf8_with_security_headers(client: Client, sign_in: SignIn) -> None:
-    sign_in("staff")
-    response = client.get("/cities?country=TR")
+def test_pages_are_utf8_with_security_headers(ro_client: Client, ro_sign_in: SignIn) -> None:
+    ro_sign_in("staff")
+    response = ro_client.get("/cities?country=TR")
     assert response.headers["content-type"].startswith("text/html")
     assert "charset=utf-8" in response.headers["content-type"]
     assert "Tepebaşı" in response.text
@@ -137,31 +137,33 @@ def test_pages_are_utf8_with_security_headers(client: Client, sign_in: SignIn) -
         ("domain=energy_buildings&country=TR", "tepebasi", "kukes"),
     ],
 )
-def test_city_filters(client: Client, sign_in: SignIn, query: str, present: str, absent: str) -> None:
-    sign_in("staff")
-    ids = listed(client.get(f"/cities?{query}").text)
+def test_city_filters(ro_client: Client, ro_sign_in: SignIn, query: str, present: str, absent: str) -> None:
+    ro_sign_in("staff")
+    ids = listed(ro_client.get(f"/cities?{query}").text)
     assert present in ids
     assert absent not in ids
 
 
-def test_case_search_ranks_by_free_text(client: Client, sign_in: SignIn) -> None:
-    sign_in("staff")
-    html = client.get("/cases?q=street+addresses+house+numbers").text
+def test_case_search_ranks_by_free_text(ro_client: Client, ro_sign_in: SignIn) -> None:
+    ro_sign_in("staff")
+    html = ro_client.get("/cases?q=street+addresses+house+numbers").text
     assert "Search score" in html
     assert "Ferizaj: giving every house an address" in html
 
 
-def test_provider_filters_and_paging(client: Client, sign_in: SignIn) -> None:
-    sign_in("staff")
-    first = client.get("/providers").text
+def test_provider_filters_and_paging(ro_client: Client, ro_sign_in: SignIn) -> None:
+    ro_sign_in("staff")
+    first = ro_client.get("/providers").text
     assert "90 results, page 1 of 4" in first
     assert 'rel="next" href="/providers?page=2"' in first
-    assert "results" in client.get("/providers?country=TR&page=99").text
+    assert "results" in ro_client.get("/providers?country=TR&page=99").text
 
 
-def test_staff_city_page_has_focal_point_and_explained_suggestions(client: Client, sign_in: SignIn) -> None:
-    sign_in("staff")
-    html = client.get(f"/cities/{CITY_ID}").text
+def test_staff_city_page_has_focal_point_and_explained_suggestions(
+    ro_client: Client, ro_sign_in: SignIn
+) -> None:
+    ro_sign_in("staff")
+    html = ro_client.get(f"/cities/{CITY_ID}").text
     assert "a.dushku@kukes-municipality.example.org" in html
     for block in ("providers", "comparable", "mentors", "cases"):
         assert f'id="suggestions-{block}"' in html
@@ -171,9 +173,9 @@ def test_staff_city_page_has_focal_point_and_explained_suggestions(client: Clien
     assert 'class="pill pill-mentor"' in html
 
 
-def test_unknown_record_is_a_readable_404(client: Client, sign_in: SignIn) -> None:
-    sign_in("staff")
-    response = client.get("/cities/no-such-city")
+def test_unknown_record_is_a_readable_404(ro_client: Client, ro_sign_in: SignIn) -> None:
+    ro_sign_in("staff")
+    response = ro_client.get("/cities/no-such-city")
     assert response.status_code == 404
     assert "no-such-city" in response.text
     assert response.headers["content-type"].startswith("text/html")
@@ -198,9 +200,9 @@ def test_upload_reports_each_rejected_record(client: Client, sign_in: SignIn) ->
     assert "Кызыл-Кия" in client.get("/cities?q=кызыл").text
 
 
-def test_upload_needs_a_kind_in_the_file_name(client: Client, sign_in: SignIn) -> None:
-    sign_in("staff")
-    response = client.post("/upload", files={"file": ("data.jsonl", b"{}\n", "application/jsonl")})
+def test_upload_needs_a_kind_in_the_file_name(ro_client: Client, ro_sign_in: SignIn) -> None:
+    ro_sign_in("staff")
+    response = ro_client.post("/upload", files={"file": ("data.jsonl", b"{}\n", "application/jsonl")})
     assert response.status_code == 422
     assert "name the file after its kind" in response.text
 
@@ -264,9 +266,9 @@ def test_staff_plan_an_event_from_the_form_to_the_downloads(client: Client, sign
     assert client.get("/events/ws-ankara/agenda/kukes").status_code == 200
 
 
-def test_event_form_mistakes_are_shown_not_stored(client: Client, sign_in: SignIn) -> None:
-    sign_in("staff")
-    page = client.post(
+def test_event_form_mistakes_are_shown_not_stored(ro_client: Client, ro_sign_in: SignIn) -> None:
+    ro_sign_in("staff")
+    page = ro_client.post(
         "/events",
         data={
             "id": "bad id",
@@ -280,7 +282,7 @@ def test_event_form_mistakes_are_shown_not_stored(client: Client, sign_in: SignI
     assert page.status_code == 422
     assert "id" in page.text
     assert 'value="X"' in page.text
-    page = client.post("/events", data={"id": "x", "name": "X", "date": "tomorrow", "start": "09:00"})
+    page = ro_client.post("/events", data={"id": "x", "name": "X", "date": "tomorrow", "start": "09:00"})
     assert page.status_code == 422
     assert "YYYY-MM-DD" in page.text
 
@@ -329,28 +331,30 @@ def make_event(settings: Settings, event_id: str, ids: list[str], *, publish: bo
 
 
 def test_city_sees_its_own_focal_point_and_suggestions_but_not_others(
-    client: Client, sign_in: SignIn
+    ro_client: Client, ro_sign_in: SignIn
 ) -> None:
-    sign_in("city")
-    own = client.get(f"/cities/{CITY_ID}").text
+    ro_sign_in("city")
+    own = ro_client.get(f"/cities/{CITY_ID}").text
     assert "a.dushku@kukes-municipality.example.org" in own
     assert 'id="suggestions-providers"' in own
-    other = client.get("/cities/bihac").text
+    other = ro_client.get("/cities/bihac").text
     assert 'id="focal-point"' not in other
     assert "suggestions-providers" not in other
     for value in focal_point_values():
         if "kukes" not in value and "+355 24" not in value:
             assert value not in other
-    assert client.get("/dashboard").status_code == 403
-    assert client.get("/events").status_code == 403
-    assert client.get("/cases").status_code == 200
+    assert ro_client.get("/dashboard").status_code == 403
+    assert ro_client.get("/events").status_code == 403
+    assert ro_client.get("/cases").status_code == 200
     assert 'href="/dashboard"' not in own
 
 
-def test_provider_sees_suggested_municipalities_and_no_contacts(client: Client, sign_in: SignIn) -> None:
-    sign_in("provider")
+def test_provider_sees_suggested_municipalities_and_no_contacts(
+    ro_client: Client, ro_sign_in: SignIn
+) -> None:
+    ro_sign_in("provider")
     pages = [
-        client.get(p)
+        ro_client.get(p)
         for p in (f"/providers/{PROVIDER_ID}", "/cities", "/cities/kukes", "/cities/bihac", "/me/requests")
     ]
     assert all(p.status_code == 200 for p in pages)
@@ -360,9 +364,9 @@ def test_provider_sees_suggested_municipalities_and_no_contacts(client: Client, 
         for value in focal_point_values():
             assert value not in page.text
         assert 'id="focal-point"' not in page.text
-    assert client.get("/cases").status_code == 403
-    assert client.get("/upload").status_code == 403
-    assert "suggestions-cities" not in client.get("/providers/prov-balkan-esco").text
+    assert ro_client.get("/cases").status_code == 403
+    assert ro_client.get("/upload").status_code == 403
+    assert "suggestions-cities" not in ro_client.get("/providers/prov-balkan-esco").text
 
 
 def test_provider_requests_a_meeting_and_the_city_accepts(
