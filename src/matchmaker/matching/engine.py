@@ -40,7 +40,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -104,6 +104,7 @@ class EngineConfig:
     mentor_weight: float = 1.0
     mentor_share: float = 0.75
     w_shared_providers: float = 0.5
+    clause_needs: bool = False
     case_obstacle_bonus: float = 0.05
     gloss_weight: float = 1.0
     context_weight: float = 0.3
@@ -295,6 +296,24 @@ _CONTEXT_KINDS = frozenset({Kind.BUDGET, Kind.BUSINESS_MODEL, Kind.HOSTING, Kind
 _CONTEXT_TOPICS = frozenset({"ict_connectivity", "funding", "business_model"})
 
 
+_CLAUSE_CUT = re.compile(
+    r";\s+|:\s+|,\s+(?=(?:and|but|while|so|because|whereas)\b)|\s+(?=(?:but|while|whereas)\b)"
+)
+
+
+def split_clauses(text: str, min_words: int = 4) -> list[tuple[int, int]]:
+    """Spans of the clauses of one passage (cut at ``;``, ``:`` and before ``but``/``while``...),
+    when it holds at least two of ``min_words`` words or more; otherwise an empty list."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _CLAUSE_CUT.finditer(text):
+        spans.append((start, m.start()))
+        start = m.end()
+    spans.append((start, len(text)))
+    spans = [(a, b) for a, b in spans if len(text[a:b].split()) >= min_words]
+    return spans if len(spans) >= 2 else []
+
+
 def is_context_passage(text: str, language: str, topic_tags: FloatArray) -> bool:
     """Whether a passage states context (budget, business model, hosting, connectivity, languages)
     rather than a need or a capability: it names such a facet and no other topic firmly."""
@@ -357,6 +376,7 @@ class Engine:
         self.profiles = build_profiles(records)
         self._kinds: dict[DocKind, KindIndex] = {}
         self._matrices: dict[EngineConfig, FloatArray] = {}
+        self._clauses: dict[str, Any] = {}
         self._shared: dict[EngineConfig, FloatArray] = {}
         self._evidence: OrderedDict[tuple[str, DocKind, EngineConfig], tuple[Needs, Evidence]] = OrderedDict()
         self._fits: dict[tuple[str, str, FitWeights], list[Factor]] = {}
@@ -418,13 +438,13 @@ class Engine:
     # Needs
 
     def needs_of(self, kind: DocKind, doc_id: str) -> Needs:
-        """The needs of a stored document (its passages)."""
+        """The needs of a stored document: its passages, and the clauses of passages that hold several."""
         index = self.kind(kind)
         a, b = index.doc_rows(doc_id)
         tags = index.passage_tags[a:b]
         weights = np.where(tags.sum(axis=1) > 0, 1.0, self.config.noise_weight)
         weights = np.where(index.context[a:b], self.config.context_weight, weights).astype(np.float32)
-        return Needs(
+        needs = Needs(
             index.passages[a:b],
             index.vectors[a:b],
             tags,
@@ -435,6 +455,56 @@ class Engine:
             tuple(index.glosses[a:b]),
             tuple(index.tokens[a:b]),
             tuple(index.tokens_x[a:b]),
+        )
+        if not self.config.clause_needs or self._embed is None:
+            return needs
+        return self._with_clauses(needs)
+
+    def _with_clauses(self, needs: Needs) -> Needs:
+        """Add the clauses of long need passages ("buses come in groups; nobody knows when") as needs."""
+        cached = self._clauses.get(needs.doc_id)
+        if cached is None:
+            parents: list[int] = []
+            clauses: list[Passage] = []
+            for i, p in enumerate(needs.passages):
+                spans = split_clauses(p.text)
+                if len(spans) < 2:
+                    continue
+                for s0, s1 in spans:
+                    clauses.append(replace(p, start=p.start + s0, end=p.start + s1, text=p.text[s0:s1]))
+                    parents.append(i)
+            cached = (parents, clauses)
+            if clauses and self._embed is not None:
+                lang = needs.profile.language
+                vectors = self._embed([c.text for c in clauses])
+                glosses = tuple(gloss(c.text) if lang != "en" else "" for c in clauses)
+                vectors_x = blend_glosses(vectors, glosses, self._embed, self.config.gloss_weight)
+                tags = np.stack(
+                    [
+                        tag_vector(tag_text(c.text, lang, kinds=_TAG_KINDS, min_confidence=0.3))
+                        for c in clauses
+                    ]
+                )
+                tokens = tuple(tokenize(c.text) for c in clauses)
+                tokens_x = tuple(t + tokenize(g) if g else t for t, g in zip(tokens, glosses, strict=True))
+                cached = (parents, clauses, vectors, vectors_x, glosses, tags, tokens, tokens_x)  # type: ignore[assignment]
+            with self._cache_lock:
+                self._clauses[needs.doc_id] = cached
+        if len(cached) == 2:
+            return needs
+        parents, clauses, vectors, vectors_x, glosses, tags, tokens, tokens_x = cached  # type: ignore[misc]
+        assert needs.vectors_x is not None
+        return Needs(
+            [*needs.passages, *clauses],
+            np.concatenate([needs.vectors, vectors]),
+            np.concatenate([needs.tags, tags]),
+            np.concatenate([needs.weights, needs.weights[parents]]),
+            needs.profile,
+            needs.doc_id,
+            np.concatenate([needs.vectors_x, vectors_x]),
+            needs.glosses + glosses,
+            needs.tokens + tokens,
+            needs.tokens_x + tokens_x,
         )
 
     def needs_of_text(self, text: str, encoder: Encoder) -> Needs:
