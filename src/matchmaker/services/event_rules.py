@@ -423,6 +423,21 @@ def _merge_locked(published: Sequence[Placement], pinned: Sequence[Placement]) -
     return out
 
 
+_KIND_REASONS = {
+    "must_meet": "must-meet set by staff",
+    "locked": "kept from the published schedule",
+    "accepted_request": "accepted meeting request",
+    "pending_request": "pending meeting request",
+}
+
+
+def meeting_reason(kind: str, score: float) -> str:
+    """Why a meeting is on the schedule, when the score came without a reason."""
+    why = _KIND_REASONS.get(kind)
+    match = f"match score {score:.2f}"
+    return f"{why}; {match}" if why else match
+
+
 def describe_moves(diff: ScheduleDiff, names: dict[str, str]) -> list[str]:
     """Readable lines for moved, added and cancelled meetings."""
 

@@ -84,6 +84,7 @@ from matchmaker.services.event_rules import (
     describe_moves,
     effective_status,
     event_slots,
+    meeting_reason,
     pair_problem,
     with_feedback,
 )
@@ -655,7 +656,7 @@ def generate_schedule(
                     slot_id=m.slot,
                     table_number=m.table,
                     score=m.score,
-                    reason=m.reason,
+                    reason=m.reason or meeting_reason(m.kind, m.score),
                     kind=m.kind,
                     locked=locked,
                 )

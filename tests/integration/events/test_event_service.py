@@ -211,6 +211,7 @@ def test_agenda_and_exports(db_settings: Settings, event: str, scorer: Score) ->
     events.publish_schedule(db_settings, event)
     csv_text = events.export_csv(db_settings, event)
     assert "Kukës" in csv_text
+    assert "match score 0.90" in csv_text
     assert "Acme Mobility" in csv_text
 
     agenda = events.participant_agenda(db_settings, event, "kukes")

@@ -164,3 +164,11 @@ def test_moves_are_described_with_names() -> None:
         "cancelled: c2 – Acme (was s2 table 1)",
     ]
     assert describe_moves(ScheduleDiff(), {}) == []
+
+
+def test_every_meeting_says_why_it_is_scheduled() -> None:
+    from matchmaker.services.event_rules import meeting_reason
+
+    assert meeting_reason("must_meet", 0.41) == "must-meet set by staff; match score 0.41"
+    assert meeting_reason("accepted_request", 0.0) == "accepted meeting request; match score 0.00"
+    assert meeting_reason("score", 0.83) == "match score 0.83"
