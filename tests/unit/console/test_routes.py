@@ -335,6 +335,7 @@ def test_city_sees_its_own_focal_point_and_suggestions_but_not_others(
 ) -> None:
     ro_sign_in("city")
     own = ro_client.get(f"/cities/{CITY_ID}").text
+    assert 'class="subject">Kukës<' in own
     assert "a.dushku@kukes-municipality.example.org" in own
     assert 'id="suggestions-providers"' in own
     other = ro_client.get("/cities/bihac").text

@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from matchmaker.services.users import Principal
 from matchmaker.vocabulary import get_term
+from matchmaker.web.console.session import SUBJECT_NAME
 
 logger = logging.getLogger(__name__)
 
@@ -147,7 +148,8 @@ def page(
     **context: Any,
 ) -> Response[str]:
     """An HTML response for a console page, with the signed-in principal in the context."""
-    body = render(template, {"principal": principal, "flash": None, **context})
+    subject = SUBJECT_NAME.get() if principal is not None and principal.subject_id else None
+    body = render(template, {"principal": principal, "flash": None, "subject_name": subject, **context})
     all_headers = {**NO_STORE, "Content-Security-Policy": CSP, **(headers or {})}
     return Response(
         content=body,

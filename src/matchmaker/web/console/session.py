@@ -13,14 +13,17 @@ site, which is what protects the console's forms from cross-site request forgery
 from __future__ import annotations
 
 import logging
+import time
+from contextvars import ContextVar
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
+import anyio.to_thread
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import PathParameter
 
-from matchmaker.errors import AuthenticationError, PermissionDeniedError
+from matchmaker.errors import AuthenticationError, MatchmakerError, PermissionDeniedError
 from matchmaker.services.users import Principal
 from matchmaker.settings import Settings
 from matchmaker.web import auth
@@ -31,6 +34,10 @@ logger = logging.getLogger(__name__)
 PathId = Annotated[str, PathParameter(min_length=1, max_length=128)]
 
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+#: The display name of the record the signed-in user speaks for, shown in the page header.
+SUBJECT_NAME: ContextVar[str | None] = ContextVar("console_subject_name", default=None)
+_NAME_TTL = 60.0
+_names: dict[tuple[str, str, str], tuple[float, str]] = {}
 
 
 class SignInRequired(AuthenticationError):  # noqa: N818 - reads as a condition, like its parent
@@ -88,12 +95,13 @@ def _next_path(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return path + ("?" + query if query else "")
 
 
-def console_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def console_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     """Require a signed-in user and enforce the handler's ``roles`` option.
 
     Handlers opt out with ``opt={"public": True}`` (the sign-in page) and restrict themselves with
     ``opt={"roles": ("staff",)}``.
     """
+    SUBJECT_NAME.set(None)  # a kept-alive connection may carry an earlier request's context
     _check_origin(connection)
     if handler.opt.get("public"):
         return
@@ -102,9 +110,32 @@ def console_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseR
         reason = connection.scope.get("state", {}).get("auth_error")
         message = f"{reason}. Please sign in again." if reason else "Please sign in."
         raise SignInRequired(_next_path(connection), message)
+    SUBJECT_NAME.set(await anyio.to_thread.run_sync(subject_name, settings_of(connection), principal))
     allowed = handler.opt.get("roles")
     if allowed and principal.role not in allowed:
         raise PermissionDeniedError("your role may not open this page")
+
+
+def subject_name(settings: Settings, principal: Principal) -> str | None:
+    """The name of the city or provider a user speaks for (cached for a minute), or None."""
+    if not principal.subject_id:
+        return None
+    key = (settings.db_url, principal.role, principal.subject_id)
+    now = time.monotonic()
+    hit = _names.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    from matchmaker.services.records import get_record
+
+    try:
+        record = get_record(
+            settings, "city" if principal.role == "city" else "provider", principal.subject_id
+        )
+    except MatchmakerError:
+        return None
+    name = str(getattr(record, "name", principal.subject_id))
+    _names[key] = (now + _NAME_TTL, name)
+    return name
 
 
 def signin_location(next_path: str) -> str:
@@ -114,6 +145,7 @@ def signin_location(next_path: str) -> str:
 
 
 __all__ = [
+    "SUBJECT_NAME",
     "PathId",
     "SignInRequired",
     "console_guard",
@@ -121,4 +153,5 @@ __all__ = [
     "safe_next",
     "settings_of",
     "signin_location",
+    "subject_name",
 ]
