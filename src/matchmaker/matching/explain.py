@@ -130,13 +130,27 @@ def explanation(
         case = engine.kind("case")
         if item.mentor_case in case.pos:
             out["mentor_case"]["title"] = case.profiles[case.pos[item.mentor_case]].name
+            if needs.doc_id:
+                case_needs, case_ev = engine.city_evidence(needs.doc_id, "case", cfg)
+                j_case = case.pos[item.mentor_case]
+                out["mentor_case"]["needs"] = need_matches(case_needs, case, case_ev, j_case, 1)
     if item.shared_providers is not None and needs.doc_id:
         out["shared_providers"] = {
             "similarity": round(item.shared_providers, 4),
             "ids": engine.shared_provider_ids(needs.doc_id, item.doc_id, cfg),
         }
-    out["summary"] = _summary(item, matches, tags, factors, what)
+    out["summary"] = _summary(item, matches, tags, factors, what=what, mentor_case=out.get("mentor_case"))
     return out
+
+
+def _mentor_part(item: Scored, mentor_case: dict[str, Any] | None) -> str:
+    if item.relation != "mentor" or not mentor_case:
+        return ""
+    text = f"Mentor: its case study “{_short(str(mentor_case.get('title', mentor_case['id'])), 70)}”"
+    quoted = mentor_case.get("needs") or []
+    if quoted and quoted[0]["match"] is not None:
+        text += f" answers the need “{_short(quoted[0]['need']['text'], 60)}”"
+    return text
 
 
 def _summary(
@@ -144,14 +158,17 @@ def _summary(
     matches: list[dict[str, Any]],
     tags: list[dict[str, Any]],
     factors: list[dict[str, Any]],
+    *,
     what: str,
+    mentor_case: dict[str, Any] | None = None,
 ) -> str:
     parts: list[str] = []
-    if item.relation == "mentor" and item.mentor_case:
-        parts.append(f"Mentor: its case study {item.mentor_case} answers this need")
+    mentor = _mentor_part(item, mentor_case)
+    if mentor:
+        parts.append(mentor)
     elif item.relation == "comparable":
         parts.append("Comparable city")
-    if matches and matches[0]["match"] is not None:
+    if matches and matches[0]["match"] is not None and not mentor:
         m = matches[0]
         parts.append(
             f"need “{_short(m['need']['text'], 60)}” ↔ {what} “{_short(m['match']['text'], 70)}” "
