@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from matchmaker.db.engine import dispose_engines
 from matchmaker.services import corpus as corpus_service
 from matchmaker.services.indexing_hook import refresh_after_ingest
 from matchmaker.services.matching import Matcher
@@ -171,17 +173,23 @@ def settings(home: Path) -> Settings:
     return Settings(home=home, model_name="hashing-64")
 
 
-@pytest.fixture
-def corpus_dir(tmp_path: Path) -> Path:
-    return write_corpus(tmp_path / "corpus")
-
-
-@pytest.fixture
-def loaded(settings: Settings, corpus_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    """The tiny corpus stored and indexed in this test's home."""
-    monkeypatch.setenv("MATCHMAKER_MODEL_NAME", "hashing-64")
-    report = corpus_service.ingest_paths(settings, [corpus_dir], refresh_index=refresh_after_ingest)
+@pytest.fixture(scope="session")
+def _template_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny corpus ingested and indexed once per session; tests get a copy."""
+    home = tmp_path_factory.mktemp("matching-template") / "home"
+    folder = write_corpus(tmp_path_factory.mktemp("matching-corpus"))
+    settings = Settings(home=home, model_name="hashing-64")
+    report = corpus_service.ingest_paths(settings, [folder], refresh_index=refresh_after_ingest)
     assert report.exit_code == 0, report.rejections
+    dispose_engines()
+    return home
+
+
+@pytest.fixture
+def loaded(settings: Settings, _template_home: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The tiny corpus stored and indexed in this test's own home (a copy of the session template)."""
+    monkeypatch.setenv("MATCHMAKER_MODEL_NAME", "hashing-64")
+    shutil.copytree(_template_home, settings.home, dirs_exist_ok=True)
     return settings
 
 
