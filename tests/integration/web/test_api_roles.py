@@ -161,7 +161,19 @@ def _matches(template: str, path: str) -> bool:
 
 
 # --------------------------------------------------------------------------------------------------
-# What each role reads, beyond the status
+# What each role reads, beyond the status (on the matrix's app: these rows touch other records)
+
+
+@pytest.fixture
+def api(matrix_app: tuple[TestClient, Tokens]) -> TestClient:  # type: ignore[type-arg]
+    """The matrix's app."""
+    return matrix_app[0]
+
+
+@pytest.fixture
+def tokens(matrix_app: tuple[TestClient, Tokens]) -> Tokens:
+    """The matrix's tokens."""
+    return matrix_app[1]
 
 
 def test_city_sees_own_focal_point_but_not_another_citys(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
