@@ -8,7 +8,6 @@ loaded once and the queries answered in turn.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -157,10 +156,7 @@ def evaluate(
             emit_json(row.to_dict())
         return
     typer.echo(markdown_table(rows))
-    typer.echo(
-        "Relevant = grade >= 2 for recall@10 and MRR; nDCG gain 2^grade - 1. "
-        + json.dumps({"labels": str(labels)}, ensure_ascii=False)
-    )
+    typer.echo(f"Labels: {labels}. nDCG gain 2^grade - 1; recall@10 and MRR count grade >= 2 as relevant.")
 
 
 __all__ = ["match_app", "search_app"]
