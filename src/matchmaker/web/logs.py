@@ -61,6 +61,10 @@ class RequestContextMiddleware:
                 status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
+                headers.append((b"x-content-type-options", b"nosniff"))
+                if str(scope.get("path", "")).startswith("/api/"):
+                    # Answers depend on who asks and may hold personal data: never cache them.
+                    headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers  # type: ignore[typeddict-unknown-key]
             elif message["type"] == "http.response.body":
                 sent += len(message.get("body", b""))

@@ -225,6 +225,8 @@ def test_access_log_has_request_id_and_no_token(
         r = client.get("/api/v1/cities?limit=1", headers={**_auth(token), "X-Request-ID": "req-12345678"})
         bad = client.get("/api/v1/cities", headers=_auth("mm_not-a-real-token"))
     assert r.headers["x-request-id"] == "req-12345678"
+    assert r.headers["cache-control"] == "no-store"
+    assert r.headers["x-content-type-options"] == "nosniff"
     assert bad.json()["request_id"] == bad.headers["x-request-id"]
     lines = [json.loads(rec.getMessage()) for rec in caplog.records if rec.name == "matchmaker.access"]
     assert any(line["request_id"] == "req-12345678" and line["status"] == 200 for line in lines)
