@@ -48,6 +48,7 @@ import numpy.typing as npt
 from matchmaker.embeddings.bundle import IndexBundle
 from matchmaker.embeddings.encoder import Encoder, normalize_rows
 from matchmaker.embeddings.passages import DocKind, Passage, Record, split_spans
+from matchmaker.errors import IndexUnavailableError
 from matchmaker.matching.fit import (
     DEFAULT_FIT,
     Factor,
@@ -397,6 +398,9 @@ class Engine:
         index = self._kinds.get(kind)
         if index is not None:
             return index
+        if kind not in self.bundles:
+            msg = f"there is no {kind} index yet; ingest {kind} records or run `matchmaker index build`"
+            raise IndexUnavailableError(msg)
         with self._lock:
             index = self._kinds.get(kind)
             if index is None:
@@ -660,7 +664,8 @@ class Engine:
                     mentor_best[mentor] = (s.score, s.doc_id, overcame)
 
         me = cities.profiles[cities.pos[city_id]]
-        shared = self._shared_providers(cfg) if cfg.mode == "full" and cfg.w_shared_providers > 0 else None
+        use_shared = cfg.mode == "full" and cfg.w_shared_providers > 0 and "provider" in self.bundles
+        shared = self._shared_providers(cfg) if use_shared else None
         out: list[Scored] = []
         for j, other in enumerate(cities.ids):
             if other == city_id:

@@ -110,7 +110,11 @@ class Matcher:
         self.engine().warm()
 
     def _bundles(self) -> dict[DocKind, IndexBundle]:
-        return {kind: self._store.get(kind) for kind in KINDS}
+        """The live bundles; kinds never indexed are left out (queries needing them say so)."""
+        bundles = {kind: b for kind in KINDS if (b := self._store.maybe(kind)) is not None}
+        if not bundles:
+            self._store.get("city")  # raises the store's own explanation of what is missing
+        return bundles
 
     def engine(self) -> Engine:
         """The engine over the live generations (rebuilt when a new generation was published)."""

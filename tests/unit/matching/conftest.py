@@ -196,3 +196,9 @@ def loaded(settings: Settings, _template_home: Path, monkeypatch: pytest.MonkeyP
 @pytest.fixture
 def matcher(loaded: Settings) -> Matcher:
     return Matcher.for_settings(loaded)
+
+
+@pytest.fixture
+def tiny_corpus(tmp_path: Path) -> Path:
+    """The tiny corpus written as JSON Lines files into a fresh folder."""
+    return write_corpus(tmp_path / "corpus")
