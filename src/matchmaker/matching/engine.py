@@ -10,7 +10,10 @@ How a query is scored
 
    * *dense*: the best cosine similarity between the need and any passage of the candidate
      (capability descriptions, solutions, case text), mapped linearly from
-     [``dense_lo``, ``dense_hi``] to [0, 1];
+     [``dense_lo``, ``dense_hi``] to [0, 1]. Statements of context (languages, prices, hosting)
+     count ``context_weight`` times, on both sides, and marketing claims or side offers of a
+     provider ("world-class AI", "on request") ``claim_weight`` times. Passages of documents not
+     in English carry the embedding of their English gloss (:mod:`.glossary`);
    * *lexical*: BM25 (bm25s, folded and prefix-stemmed words) of the need against the candidate's
      whole text, divided by the best score of that need (at least ``lexical_floor``);
    * *vocabulary*: how much of the need's domain and obstacle tags the candidate carries, tags
@@ -106,6 +109,7 @@ class EngineConfig:
     mentor_share: float = 0.75
     w_shared_providers: float = 0.5
     clause_needs: bool = False
+    claim_weight: float = 0.7
     case_obstacle_bonus: float = 0.05
     gloss_weight: float = 1.0
     context_weight: float = 0.3
@@ -180,6 +184,9 @@ class KindIndex:
                 for p, d, t in zip(self.passages, self.row_doc, self.passage_tags, strict=True)
             ],
             dtype=bool,
+        )
+        self.claims: npt.NDArray[np.bool_] = np.array(
+            [self.kind == "provider" and is_claim(p.text) for p in self.passages], dtype=bool
         )
         texts = [" ".join(p.text for p in self.passages[a:b]) for a, b in self.bounds]
         self.lexical = LexicalIndex(texts)
@@ -313,6 +320,21 @@ def split_clauses(text: str, min_words: int = 4) -> list[tuple[int, int]]:
     spans.append((start, len(text)))
     spans = [(a, b) for a, b in spans if len(text[a:b].split()) >= min_words]
     return spans if len(spans) >= 2 else []
+
+
+_HEDGE = re.compile(
+    r"\b(?:on request|upon request|as well|too\b|and more|and much more|world[- ]class|cutting[- ]edge|"
+    r"state[- ]of[- ]the[- ]art|next[- ]generation|revolutionar\w*|disruptive|ai[- ]powered|one[- ]stop|"
+    r"end[- ]to[- ]end|all[- ]in[- ]one|leading|best[- ]in[- ]class|seamless\w*|any city|every city|"
+    r"holistic|360)",
+    re.IGNORECASE,
+)
+
+
+def is_claim(text: str) -> bool:
+    """Whether a capability passage is a marketing claim or a side offer ("world-class AI", "on request",
+    "we do open data too") rather than a concrete capability."""
+    return bool(_HEDGE.search(text))
 
 
 def is_context_passage(text: str, language: str, topic_tags: FloatArray) -> bool:
@@ -552,6 +574,9 @@ class Engine:
         if cfg.mode == "full" and cfg.context_weight < 1.0 and target.context.any():
             # Statements of context (languages, prices, hosting) are not capabilities: damp their matches.
             sims = np.where(target.context[None, :], sims * cfg.context_weight, sims)
+        if cfg.mode == "full" and cfg.claim_weight < 1.0 and target.claims.any():
+            # Marketing claims and side offers weigh less than concrete capabilities.
+            sims = np.where(target.claims[None, :], sims * cfg.claim_weight, sims)
         best = target.max_by_doc(sims.astype(np.float32)) if d else np.zeros((n, 0), np.float32)
         dense = np.clip((best - cfg.dense_lo) / (cfg.dense_hi - cfg.dense_lo), 0.0, 1.0).astype(np.float32)
 
