@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from e2e_support import LiveServer
+from e2e_support import PUBLISHED_EVENT, LiveServer
 from playwright.sync_api import Page, expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -51,12 +51,44 @@ def test_keyboard_reaches_the_skip_link_then_the_navigation(
     expect(skip).to_be_visible()
     page.keyboard.press("Enter")
     expect(page.locator("main")).to_be_focused()
-    page.keyboard.press("Shift+Tab")
-    page.keyboard.press("Shift+Tab")
     page.goto("/dashboard")
-    for _ in range(3):
+    for _ in range(3):  # skip link, brand, then the first item of the main navigation
         page.keyboard.press("Tab")
     expect(page.get_by_role("navigation", name="Main").get_by_role("link", name="Dashboard")).to_be_focused()
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Cities")
+
+
+UNLABELLED = """() => Array.from(document.querySelectorAll('input, select, textarea, button'))
+  .filter(el => el.type !== 'hidden')
+  .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
+                && !el.getAttribute('aria-labelledby') && !(el.tagName === 'BUTTON' && el.textContent.trim()))
+  .map(el => el.outerHTML.slice(0, 120))"""
+
+
+@pytest.mark.parametrize("role", ["staff", "city", "provider"])
+def test_every_control_has_a_label_and_every_page_one_heading(
+    page: Page, sign_in: Callable[[str], None], role: str
+) -> None:
+    paths = {
+        "staff": [
+            "/dashboard",
+            "/cities",
+            "/cases",
+            "/upload",
+            "/events",
+            f"/events/{PUBLISHED_EVENT}",
+            f"/events/{PUBLISHED_EVENT}/requests",
+            f"/events/{PUBLISHED_EVENT}/schedule",
+            "/cities/kukes",
+        ],
+        "city": ["/cities/kukes", "/me/requests", "/me/agenda", "/cases"],
+        "provider": ["/providers/prov-enerko-esco", "/me/requests", "/me/agenda", "/providers"],
+    }[role]
+    sign_in(role)
+    for path in paths:
+        page.goto(path)
+        assert page.evaluate("() => document.documentElement.lang") == "en"
+        expect(page.get_by_role("heading", level=1)).to_have_count(1)
+        assert page.evaluate(UNLABELLED) == [], path
