@@ -1,0 +1,48 @@
+"""The new-event form becomes a day of equal slots, a table count and an aware request deadline."""
+
+from __future__ import annotations
+
+import pytest
+from litestar.datastructures import FormMultiDict
+
+from matchmaker.errors import InvalidInputError
+from matchmaker.web.console.events import event_from_form
+
+FORM = {
+    "id": "izmir-day",
+    "name": "İzmir day",
+    "date": "2027-04-06",
+    "start": "09:30",
+    "slot_minutes": "20",
+    "break_minutes": "10",
+    "slot_count": "3",
+    "tables": "4",
+    "timezone": "Europe/Istanbul",
+    "request_deadline": "2027-04-01T18:00",
+}
+
+
+def test_slots_follow_each_other_with_the_break_between() -> None:
+    event = event_from_form(FormMultiDict(FORM))
+    assert [s.id for s in event.slots] == ["s1", "s2", "s3"]
+    assert [s.start.strftime("%H:%M") for s in event.slots] == ["09:30", "10:00", "10:30"]
+    assert [s.end.strftime("%H:%M") for s in event.slots] == ["09:50", "10:20", "10:50"]
+    assert event.table_count == 4
+    assert event.request_deadline is not None
+    assert event.request_deadline.utcoffset() is not None
+    assert event.request_deadline.isoformat() == "2027-04-01T18:00:00+03:00"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("date", "06/04/2027"),
+        ("start", "half past nine"),
+        ("slot_count", "0"),
+        ("slot_minutes", "2"),
+        ("tables", "x"),
+    ],
+)
+def test_unreadable_or_absurd_values_are_refused(field: str, value: str) -> None:
+    with pytest.raises(InvalidInputError):
+        event_from_form(FormMultiDict({**FORM, field: value}))
