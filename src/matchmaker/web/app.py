@@ -28,6 +28,7 @@ from typing import Any
 
 import anyio.to_thread
 from litestar import Litestar, Router, get
+from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
@@ -185,9 +186,8 @@ def create_app(
     )
 
 
-def _state(settings: Settings, runtime: Runtime) -> Any:
-    from litestar.datastructures import State
-
+def _state(settings: Settings, runtime: Runtime) -> State:
+    """What handlers share: settings, the loaded runtime, the rate limiter, the confidential values."""
     return State(
         {
             "settings": settings,
