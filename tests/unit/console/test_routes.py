@@ -82,12 +82,19 @@ def test_sign_in_never_redirects_to_another_site(ro_client: Client, ro_settings:
     assert response.headers["location"] == "/dashboard"
 
 
-def test_a_form_posted_from_another_site_is_refused(ro_client: Client, ro_sign_in: SignIn) -> None:
+def test_a_form_posted_from_another_site_is_refused(
+    ro_client: Client, ro_sign_in: SignIn, ro_settings: Settings
+) -> None:
     ro_sign_in("staff")
-    response = ro_client.post("/events", data={"id": "x"}, headers={"Origin": "https://evil.example"})
+    form = {"id": "x", "name": "X", "date": "2027-03-02", "start": "09:00", "slot_count": "2", "tables": "2"}
+    response = ro_client.post("/events", data=form, headers={"Origin": "https://evil.example"})
     assert response.status_code == 403
-    assert events.list_events  # the event service was never reached
     assert "another site" in response.text
+    assert all(e.id != "x" for e in events.list_events(ro_settings))
+    same_site = ro_client.post(
+        "/events", data={**form, "id": "bad id"}, headers={"Origin": "http://127.0.0.1:8000"}
+    )
+    assert same_site.status_code == 422  # reached the form check: the origin was accepted
 
 
 def test_each_role_starts_at_its_home(ro_client: Client, ro_sign_in: SignIn) -> None:
