@@ -436,3 +436,22 @@ def test_participants_see_their_published_agenda_and_rate_meetings(
     sign_in("provider")
     assert "Kukës" in client.get("/me/agenda").text
     assert client.get("/events/day1/calendar/kukes").status_code == 403
+
+
+def test_an_unexpected_failure_is_a_logged_500_page_without_details(
+    ro_client: Client, ro_sign_in: SignIn, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from matchmaker.web.console import records as console_records
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("secret internal detail")
+
+    ro_sign_in("staff")
+    monkeypatch.setattr(console_records, "load_listing", broken)
+    with caplog.at_level("ERROR"):
+        response = ro_client.get("/cities")
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("text/html")
+    assert "it has been logged" in response.text
+    assert "secret internal detail" not in response.text
+    assert any(r.exc_info for r in caplog.records)
