@@ -9,7 +9,6 @@ from litestar.testing import TestClient
 from web_support import CITY_ID, PROVIDER_ID, SharedApp, Tokens
 
 from matchmaker.services.matching import Matcher
-from matchmaker.settings import Settings
 
 
 @pytest.fixture
@@ -79,12 +78,13 @@ def test_upload_refuses_what_it_cannot_read(api: TestClient, tokens: Tokens) -> 
 
 
 def test_match_json_is_the_cli_json_plus_pagination(
-    api: TestClient,
+    api: TestClient,  # type: ignore[type-arg]
     tokens: Tokens,
-    seeded_settings: Settings,  # type: ignore[type-arg]
+    shared_app: SharedApp,
 ) -> None:
+    # The service over the same instance the API serves (earlier tests of this module upload records).
     expected = (
-        Matcher.for_settings(seeded_settings).providers_for_city(CITY_ID, top=12).model_dump(mode="json")
+        Matcher.for_settings(shared_app.settings).providers_for_city(CITY_ID, top=12).model_dump(mode="json")
     )
     staff = tokens.of("staff")
     whole = api.get(f"/api/v1/match/providers?city={CITY_ID}&top=12", headers=staff).json()
