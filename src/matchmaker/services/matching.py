@@ -26,7 +26,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -38,6 +39,8 @@ from matchmaker.embeddings.passages import KINDS, DocKind, Record
 from matchmaker.errors import IndexUnavailableError, InvalidInputError, NotFoundError
 from matchmaker.matching.engine import DEFAULT_CONFIG, Engine, EngineConfig, Needs, Scored
 from matchmaker.matching.explain import explanation
+from matchmaker.matching.fit import Factor
+from matchmaker.scheduling.problem import pair_key
 from matchmaker.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -46,6 +49,10 @@ Relation = Literal["comparable", "mentor"]
 
 #: Longest accepted free-text query, in characters.
 MAX_QUERY_CHARS = 5_000
+
+
+#: How strongly the rating of earlier meetings moves a pair's score (×0.75 to ×1.25).
+FEEDBACK_WEIGHT = 0.25
 
 
 class MatchResult(BaseModel):
@@ -166,7 +173,7 @@ class Matcher:
         engine = self.engine()
         self._check(engine, "city", city_id)
         needs, _ = engine.city_evidence(city_id, "provider", engine.config)
-        items = engine.providers_for_city(city_id)
+        items = self._with_feedback(city_id, engine.providers_for_city(city_id))
         return self._respond(engine, city_id, items, needs, kind="provider", top=top, what="capability")
 
     def cities_for_city(self, city_id: str, top: int = 10) -> MatchResponse:
@@ -174,14 +181,14 @@ class Matcher:
         engine = self.engine()
         self._check(engine, "city", city_id)
         needs, _ = engine.city_evidence(city_id, "city", engine.config)
-        items = engine.cities_for_city(city_id)
+        items = self._with_feedback(city_id, engine.cities_for_city(city_id))
         return self._respond(engine, city_id, items, needs, kind="city", top=top, what="city")
 
     def cities_for_provider(self, provider_id: str, top: int = 10) -> MatchResponse:
         """Municipalities whose needs the provider's offer answers, scored as city → provider."""
         engine = self.engine()
         self._check(engine, "provider", provider_id)
-        items = engine.cities_for_provider(provider_id)
+        items = self._with_feedback(provider_id, engine.cities_for_provider(provider_id))
         top_items = items[: self._top(top)]
         providers = engine.kind("provider")
         results = []
@@ -252,6 +259,42 @@ class Matcher:
 
     # ----------------------------------------------------------------------------------------------
     # Helpers
+
+    def _feedback(self) -> Mapping[tuple[str, str], float]:
+        """Ratings of earlier meetings, per pair, in [-1, 1] (see ``services.events.feedback_signal``)."""
+        from matchmaker.services.events import feedback_signal
+
+        return feedback_signal(self.settings)
+
+    def _with_feedback(self, query_id: str, items: list[Scored]) -> list[Scored]:
+        """Scores moved by how earlier meetings of the same pair were rated, as one more context factor.
+
+        A pair whose meeting was rated "cooperation possible" ranks higher for a follow-up; one that
+        showed insufficient interest ranks lower. Nobody is hidden. The engine's cached lists are not
+        changed: adjusted items are copies.
+        """
+        signal = self._feedback()
+        if not signal:
+            return items
+        out: list[Scored] = []
+        for item in items:
+            value = signal.get(pair_key(query_id, item.doc_id))
+            if value is None:
+                out.append(item)
+                continue
+            multiplier = 1.0 + FEEDBACK_WEIGHT * value
+            mood = "useful" if value > 0 else "of little interest" if value < 0 else "neutral"
+            factor = Factor(
+                "feedback", multiplier, f"earlier meetings of this pair were rated {mood} ({value:+.2f})"
+            )
+            out.append(
+                replace(
+                    item,
+                    score=min(1.0, max(0.0, item.score * multiplier)),
+                    factors=[*item.factors, factor],
+                )
+            )
+        return sorted(out, key=lambda s: (-round(s.score, 9), s.doc_id))
 
     def _top(self, top: int) -> int:
         if top < 1:
