@@ -29,6 +29,7 @@ from typing import Any
 import anyio.to_thread
 from litestar import Litestar, Router, get
 from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
@@ -74,7 +75,7 @@ change only its own profile.
 
 
 @get("/me", tags=["auth"], summary="Who am I", responses=problems(), sync_to_thread=False)
-def me(current_user: Principal) -> auth.Me:
+def me(current_user: NamedDependency[Principal]) -> auth.Me:
     """The signed-in user: id, role and the record it speaks for."""
     return auth.Me.of(current_user)
 

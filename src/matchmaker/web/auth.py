@@ -16,7 +16,8 @@ Checks that depend on the record in the path (a city reading its own suggestions
 its own profile) are the ``require_*`` functions, called by handlers once they know the id.
 
 *Dependencies.* ``current_user`` (401 when anonymous) and ``optional_user`` are registered on the app,
-so any handler, including the console's, can declare ``current_user: Principal``.
+so any handler, including the console's, can declare
+``current_user: NamedDependency[Principal]``.
 
 Signing in from a browser: ``POST /auth/session`` with ``{"token": "..."}`` sets the cookie;
 ``DELETE /auth/session`` clears it. Code that has a token can call :func:`set_session_cookie` itself.
@@ -35,6 +36,7 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
+from litestar.params import JSONBody
 from litestar.types import ASGIApp, Receive, Scope, Send
 from pydantic import BaseModel, Field
 
@@ -261,7 +263,7 @@ class SessionController(Controller):
     @post(
         "/", status_code=200, summary="Sign in with a token (sets the session cookie)", responses=problems()
     )
-    async def sign_in(self, request: Request[Any, Any, Any], data: SignIn) -> Response[Me]:
+    async def sign_in(self, request: Request[Any, Any, Any], data: JSONBody[SignIn]) -> Response[Me]:
         """Check the token and set the ``mm_session`` cookie."""
         settings: Settings = request.app.state.settings
         principal = await anyio.to_thread.run_sync(authenticate, settings, data.token)

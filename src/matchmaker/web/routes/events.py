@@ -22,7 +22,8 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar import Controller, Response, delete, get, post, put
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, Parameter
 from litestar.types import ControllerRouterHandler
 from pydantic import BaseModel, Field
 
@@ -159,30 +160,36 @@ class EventController(Controller):
     # Events and participants: staff manage them
 
     @get("/", sync_to_thread=True, summary="List events")
-    def list_events(self, settings: Settings, current_user: Principal) -> list[EventSummary]:
+    def list_events(
+        self, settings: NamedDependency[Settings], current_user: NamedDependency[Principal]
+    ) -> list[EventSummary]:
         """Staff: every event. A participant: the events it takes part in."""
         if current_user.is_staff:
             return service.list_events(settings)
         return service.events_of(settings, _self(current_user))
 
     @post("/", sync_to_thread=True, guards=[staff_only], status_code=201, summary="Create an event (staff)")
-    def create_event(self, settings: Settings, data: EventCreate) -> EventSummary:
+    def create_event(self, settings: NamedDependency[Settings], data: JSONBody[EventCreate]) -> EventSummary:
         """An event with its slots and tables; an existing id is a conflict (409)."""
         return service.create_event(settings, data)
 
     @get("/{event_id:str}", sync_to_thread=True, summary="One event")
-    def get_event(self, settings: Settings, current_user: Principal, event_id: EventId) -> EventSummary:
+    def get_event(
+        self, settings: NamedDependency[Settings], current_user: NamedDependency[Principal], event_id: EventId
+    ) -> EventSummary:
         """Staff, or a participant of the event."""
         _require_taking_part(settings, current_user, event_id)
         return service.get_event(settings, event_id)
 
     @delete("/{event_id:str}", sync_to_thread=True, guards=[staff_only], summary="Delete an event (staff)")
-    def delete_event(self, settings: Settings, event_id: EventId) -> None:
+    def delete_event(self, settings: NamedDependency[Settings], event_id: EventId) -> None:
         """The event and everything stored with it."""
         service.delete_event(settings, event_id)
 
     @get("/{event_id:str}/participants", sync_to_thread=True, guards=[staff_only], summary="Participants")
-    def list_participants(self, settings: Settings, event_id: EventId) -> list[ParticipantPublic]:
+    def list_participants(
+        self, settings: NamedDependency[Settings], event_id: EventId
+    ) -> list[ParticipantPublic]:
         """The participants with availability and maximum (staff)."""
         return service.list_participants(settings, event_id)
 
@@ -194,7 +201,7 @@ class EventController(Controller):
         summary="Add or update participants (staff)",
     )
     def add_participants(
-        self, settings: Settings, event_id: EventId, data: list[ParticipantIn]
+        self, settings: NamedDependency[Settings], event_id: EventId, data: JSONBody[list[ParticipantIn]]
     ) -> list[ParticipantPublic]:
         """Stored cities and providers join (or change their availability and maximum)."""
         return service.add_participants(settings, event_id, data)
@@ -206,13 +213,13 @@ class EventController(Controller):
         summary="Remove a participant (staff)",
     )
     def remove_participant(
-        self, settings: Settings, event_id: EventId, participant_id: ParticipantId
+        self, settings: NamedDependency[Settings], event_id: EventId, participant_id: ParticipantId
     ) -> None:
         """With its requests and pair rules; its published meetings are cancelled at the next publication."""
         service.remove_participant(settings, event_id, participant_id)
 
     @get("/{event_id:str}/pair-rules", sync_to_thread=True, guards=[staff_only], summary="Pair rules (staff)")
-    def list_pair_rules(self, settings: Settings, event_id: EventId) -> list[PairRulePublic]:
+    def list_pair_rules(self, settings: NamedDependency[Settings], event_id: EventId) -> list[PairRulePublic]:
         """Must-meet and blocked pairs."""
         return service.list_pair_rules(settings, event_id)
 
@@ -222,7 +229,9 @@ class EventController(Controller):
         guards=[staff_only],
         summary="Set a pair rule (staff)",
     )
-    def set_pair_rule(self, settings: Settings, event_id: EventId, data: PairRuleIn) -> list[PairRulePublic]:
+    def set_pair_rule(
+        self, settings: NamedDependency[Settings], event_id: EventId, data: JSONBody[PairRuleIn]
+    ) -> list[PairRulePublic]:
         """Make a pair must-meet or blocked, or clear its rule (``kind`` null); returns every rule."""
         service.set_pair_rule(settings, event_id, data.a, data.b, data.kind)
         return service.list_pair_rules(settings, event_id)
@@ -232,7 +241,7 @@ class EventController(Controller):
 
     @get("/{event_id:str}/requests", sync_to_thread=True, summary="Meeting requests")
     def list_requests(
-        self, settings: Settings, current_user: Principal, event_id: EventId
+        self, settings: NamedDependency[Settings], current_user: NamedDependency[Principal], event_id: EventId
     ) -> list[RequestPublic]:
         """Staff: every request. A participant: those it sent or received."""
         me = _require_taking_part(settings, current_user, event_id)
@@ -240,7 +249,11 @@ class EventController(Controller):
 
     @post("/{event_id:str}/requests", sync_to_thread=True, status_code=201, summary="Send a meeting request")
     def create_request(
-        self, settings: Settings, current_user: Principal, event_id: EventId, data: MyRequestIn
+        self,
+        settings: NamedDependency[Settings],
+        current_user: NamedDependency[Principal],
+        event_id: EventId,
+        data: JSONBody[MyRequestIn],
     ) -> RequestPublic:
         """A participant asks another for a meeting (staff may send on behalf of ``sender``)."""
         me = _require_taking_part(settings, current_user, event_id)
@@ -259,7 +272,12 @@ class EventController(Controller):
         summary="Accept or decline a request",
     )
     def answer_request(
-        self, settings: Settings, current_user: Principal, event_id: EventId, request_id: int, data: AnswerIn
+        self,
+        settings: NamedDependency[Settings],
+        current_user: NamedDependency[Principal],
+        event_id: EventId,
+        request_id: FromPath[int],
+        data: JSONBody[AnswerIn],
     ) -> RequestPublic:
         """Its recipient (or staff) accepts or declines it; expired requests cannot be answered."""
         me = _require_taking_part(settings, current_user, event_id)
@@ -276,7 +294,11 @@ class EventController(Controller):
         summary="Generate or re-plan the schedule (staff)",
     )
     def generate(
-        self, settings: Settings, runtime: Runtime, event_id: EventId, data: GenerateIn
+        self,
+        settings: NamedDependency[Settings],
+        runtime: NamedDependency[Runtime],
+        event_id: EventId,
+        data: JSONBody[GenerateIn],
     ) -> GenerateReport:
         """Plan the meetings; published meetings stay unless ``keep_published`` is false. An infeasible
         event answers 422 with ``reasons`` saying what to relax."""
@@ -294,7 +316,7 @@ class EventController(Controller):
         return report
 
     @get("/{event_id:str}/schedule", sync_to_thread=True, guards=[staff_only], summary="The plan (staff)")
-    def plan(self, settings: Settings, event_id: EventId) -> list[PlannedMeeting]:
+    def plan(self, settings: NamedDependency[Settings], event_id: EventId) -> list[PlannedMeeting]:
         """The current plan in slot and table order, with scores and whether each meeting is published."""
         return service.planned_meetings(settings, event_id)
 
@@ -305,7 +327,9 @@ class EventController(Controller):
         status_code=200,
         summary="Lock or unlock a planned meeting (staff)",
     )
-    def lock(self, settings: Settings, event_id: EventId, data: LockIn) -> PlannedMeeting:
+    def lock(
+        self, settings: NamedDependency[Settings], event_id: EventId, data: JSONBody[LockIn]
+    ) -> PlannedMeeting:
         """A locked meeting stays where it is when the schedule is re-planned."""
         return service.lock_meeting(settings, event_id, data.a, data.b, locked=data.locked)
 
@@ -316,7 +340,7 @@ class EventController(Controller):
         status_code=200,
         summary="Publish the plan (staff)",
     )
-    def publish(self, settings: Settings, event_id: EventId) -> PublishReport:
+    def publish(self, settings: NamedDependency[Settings], event_id: EventId) -> PublishReport:
         """Participants see the plan; calendar entries keep their UID and get a higher SEQUENCE when
         they change; dropped meetings become CANCELLED."""
         return service.publish_schedule(settings, event_id)
@@ -330,7 +354,7 @@ class EventController(Controller):
     )
     def export_csv(
         self,
-        settings: Settings,
+        settings: NamedDependency[Settings],
         event_id: EventId,
         source: Annotated[
             Literal["published", "plan"], Parameter(required=False, description="Which schedule.")
@@ -349,7 +373,11 @@ class EventController(Controller):
 
     @get("/{event_id:str}/agenda/{participant_id:str}", sync_to_thread=True, summary="A participant's agenda")
     def agenda(
-        self, settings: Settings, current_user: Principal, event_id: EventId, participant_id: ParticipantId
+        self,
+        settings: NamedDependency[Settings],
+        current_user: NamedDependency[Principal],
+        event_id: EventId,
+        participant_id: ParticipantId,
     ) -> Agenda:
         """The published meetings of one participant; a participant may read only its own."""
         _require_self_or_staff(settings, current_user, event_id, participant_id)
@@ -362,7 +390,11 @@ class EventController(Controller):
         media_type="text/html",
     )
     def agenda_html(
-        self, settings: Settings, current_user: Principal, event_id: EventId, participant_id: ParticipantId
+        self,
+        settings: NamedDependency[Settings],
+        current_user: NamedDependency[Principal],
+        event_id: EventId,
+        participant_id: ParticipantId,
     ) -> Response[str]:
         """The agenda as a printable page."""
         _require_self_or_staff(settings, current_user, event_id, participant_id)
@@ -376,7 +408,11 @@ class EventController(Controller):
         media_type="application/pdf",
     )
     def agenda_pdf(
-        self, settings: Settings, current_user: Principal, event_id: EventId, participant_id: ParticipantId
+        self,
+        settings: NamedDependency[Settings],
+        current_user: NamedDependency[Principal],
+        event_id: EventId,
+        participant_id: ParticipantId,
     ) -> Response[bytes]:
         """The agenda as an A4 PDF."""
         _require_self_or_staff(settings, current_user, event_id, participant_id)
@@ -394,7 +430,11 @@ class EventController(Controller):
         media_type="text/calendar",
     )
     def agenda_ics(
-        self, settings: Settings, current_user: Principal, event_id: EventId, participant_id: ParticipantId
+        self,
+        settings: NamedDependency[Settings],
+        current_user: NamedDependency[Principal],
+        event_id: EventId,
+        participant_id: ParticipantId,
     ) -> Response[bytes]:
         """Stable UIDs and SEQUENCE numbers: a changed meeting updates its entry, a cancelled one
         cancels it."""
@@ -411,7 +451,11 @@ class EventController(Controller):
 
     @post("/{event_id:str}/feedback", sync_to_thread=True, status_code=201, summary="Rate a meeting")
     def record_feedback(
-        self, settings: Settings, current_user: Principal, event_id: EventId, data: MyFeedbackIn
+        self,
+        settings: NamedDependency[Settings],
+        current_user: NamedDependency[Principal],
+        event_id: EventId,
+        data: JSONBody[MyFeedbackIn],
     ) -> FeedbackPublic:
         """A participant rates its published meeting with ``other`` (again: replaces the rating)."""
         me = _require_taking_part(settings, current_user, event_id)
@@ -425,14 +469,14 @@ class EventController(Controller):
 
     @get("/{event_id:str}/feedback", sync_to_thread=True, summary="Ratings")
     def list_feedback(
-        self, settings: Settings, current_user: Principal, event_id: EventId
+        self, settings: NamedDependency[Settings], current_user: NamedDependency[Principal], event_id: EventId
     ) -> list[FeedbackPublic]:
         """Staff: every rating of the event. A participant: the ratings it gave."""
         me = _require_taking_part(settings, current_user, event_id)
         return service.list_feedback(settings, event_id, rater=me)
 
     @get("/feedback-signal", sync_to_thread=True, guards=[staff_only], summary="Feedback signal (staff)")
-    def feedback_signal(self, settings: Settings) -> list[SignalItem]:
+    def feedback_signal(self, settings: NamedDependency[Settings]) -> list[SignalItem]:
         """Per pair, over every event: the mean rating value in [-1, 1] that later matching uses."""
         return [
             SignalItem(a=a, b=b, signal=v) for (a, b), v in sorted(service.feedback_signal(settings).items())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Response, get
+from litestar.di import NamedDependency
 
 from matchmaker.web.schemas import HealthOut, ReadyOut
 from matchmaker.web.state import Runtime
@@ -21,7 +22,7 @@ def health() -> HealthOut:
     sync_to_thread=True,
     responses={},
 )
-def ready(runtime: Runtime) -> Response[ReadyOut]:
+def ready(runtime: NamedDependency[Runtime]) -> Response[ReadyOut]:
     """200 when the model and every index are loaded and matching works; 503 with the reasons
     otherwise."""
     ok, details = runtime.readiness()

@@ -6,6 +6,7 @@ from typing import Any
 
 import anyio.to_thread
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 
 from matchmaker.services import indexing
 from matchmaker.settings import Settings
@@ -24,7 +25,7 @@ class IndexController(Controller):
     guards = (staff_only,)
 
     @get("/", summary="Index status (staff)", responses=problems(403))
-    async def status(self, settings: Settings) -> IndexStatusOut:
+    async def status(self, settings: NamedDependency[Settings]) -> IndexStatusOut:
         """Per kind: whether an index exists, what its manifest says, and whether it is stale."""
         statuses = await anyio.to_thread.run_sync(lambda: indexing.index_status(settings))
         return IndexStatusOut(kinds=[IndexKindOut.model_validate(s.to_dict()) for s in statuses])
@@ -37,7 +38,10 @@ class IndexController(Controller):
         status_code=200,
     )
     async def rebuild(
-        self, request: Request[Any, Any, Any], settings: Settings, runtime: Runtime
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        runtime: NamedDependency[Runtime],
     ) -> IndexRebuildOut:
         """Re-split every record and publish fresh indexes; unchanged texts come from the cache.
 

@@ -17,6 +17,7 @@ from typing import Annotated, Any
 
 import anyio.to_thread
 from litestar import Controller, get
+from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from matchmaker.db.repository import Kind
@@ -129,9 +130,9 @@ class MatchController(Controller):
     async def providers_for_city(
         self,
         *,
-        settings: Settings,
-        runtime: Runtime,
-        current_user: Principal,
+        settings: NamedDependency[Settings],
+        runtime: NamedDependency[Runtime],
+        current_user: NamedDependency[Principal],
         city: CityParam = None,
         top: Top = 10,
         offset: Offset = 0,
@@ -150,9 +151,9 @@ class MatchController(Controller):
     async def cities(
         self,
         *,
-        settings: Settings,
-        runtime: Runtime,
-        current_user: Principal,
+        settings: NamedDependency[Settings],
+        runtime: NamedDependency[Runtime],
+        current_user: NamedDependency[Principal],
         city: CityParam = None,
         provider: ProviderParam = None,
         top: Top = 10,
@@ -177,9 +178,9 @@ class MatchController(Controller):
     async def cases_for_city(
         self,
         *,
-        settings: Settings,
-        runtime: Runtime,
-        current_user: Principal,
+        settings: NamedDependency[Settings],
+        runtime: NamedDependency[Runtime],
+        current_user: NamedDependency[Principal],
         city: CityParam = None,
         top: Top = 10,
         offset: Offset = 0,
@@ -196,9 +197,9 @@ class MatchController(Controller):
     async def search_cases(
         self,
         *,
-        settings: Settings,
-        runtime: Runtime,
-        current_user: Principal,
+        settings: NamedDependency[Settings],
+        runtime: NamedDependency[Runtime],
+        current_user: NamedDependency[Principal],
         q: Annotated[
             str, Parameter(min_length=1, max_length=MAX_QUERY_CHARS, description="What to look for.")
         ],

@@ -17,8 +17,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, delete, get, patch, post
+from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
-from litestar.params import Body
+from litestar.params import Body, JSONBody
 
 from matchmaker.db.models import (
     CaseCreate,
@@ -89,14 +90,20 @@ class CityController(Controller):
 
     @get("/", sync_to_thread=True, summary="List cities (public profiles)", responses=problems())
     def list_cities(
-        self, settings: Settings, current_user: Principal, offset: Offset = 0, limit: Limit = 50
+        self,
+        settings: NamedDependency[Settings],
+        current_user: NamedDependency[Principal],
+        offset: Offset = 0,
+        limit: Limit = 50,
     ) -> CityPage:
         """Every city's public profile, by id. Any role."""
         items = [_public(current_user, c) for c in records_service.list_records(settings, "city")]
         return CityPage.model_validate(_page(items, offset, limit))
 
     @get("/{city_id:str}", sync_to_thread=True, summary="One city", responses=problems(404))
-    def get_city(self, settings: Settings, current_user: Principal, city_id: RecordId) -> CityConfidential:
+    def get_city(
+        self, settings: NamedDependency[Settings], current_user: NamedDependency[Principal], city_id: RecordId
+    ) -> CityConfidential:
         """A city. Staff and the city's own focal point also get ``focal_point``; others get the
         public profile only."""
         if sees_city_in_full(current_user, city_id):
@@ -115,7 +122,7 @@ class CityController(Controller):
     def create_city(
         self,
         request: Request[Any, Any, Any],
-        settings: Settings,
+        settings: NamedDependency[Settings],
         data: Annotated[CityCreate, Body(examples=[Example(summary="A municipality", value=CITY_EXAMPLE)])],
     ) -> CityConfidential:
         """Store a new city; an existing id is a conflict (409)."""
@@ -132,7 +139,11 @@ class CityController(Controller):
         responses=problems(403, 404, 413, 422),
     )
     def update_city(
-        self, request: Request[Any, Any, Any], settings: Settings, city_id: RecordId, data: CityUpdate
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        city_id: RecordId,
+        data: JSONBody[CityUpdate],
     ) -> CityConfidential:
         """Apply a partial change; fields left out stay as they are."""
         reject_unstorable(data.model_dump(exclude_unset=True))
@@ -147,7 +158,9 @@ class CityController(Controller):
         summary="Delete a city (staff)",
         responses=problems(403, 404),
     )
-    def delete_city(self, request: Request[Any, Any, Any], settings: Settings, city_id: RecordId) -> None:
+    def delete_city(
+        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings], city_id: RecordId
+    ) -> None:
         """Delete a city and its focal point."""
         records_service.delete_record(settings, "city", city_id)
         after_write(request, {"city"})
@@ -167,7 +180,11 @@ class ProviderController(Controller):
         responses=problems(),
     )
     def list_providers(
-        self, settings: Settings, current_user: Principal, offset: Offset = 0, limit: Limit = 50
+        self,
+        settings: NamedDependency[Settings],
+        current_user: NamedDependency[Principal],
+        offset: Offset = 0,
+        limit: Limit = 50,
     ) -> ProviderPage:
         """Every provider, by id. A provider sees only its own profile in the list."""
         items = records_service.list_records(settings, "provider")
@@ -178,7 +195,10 @@ class ProviderController(Controller):
 
     @get("/{provider_id:str}", sync_to_thread=True, summary="One provider", responses=problems(403, 404))
     def get_provider(
-        self, settings: Settings, current_user: Principal, provider_id: RecordId
+        self,
+        settings: NamedDependency[Settings],
+        current_user: NamedDependency[Principal],
+        provider_id: RecordId,
     ) -> ProviderPublic:
         """A provider. A provider may read only its own profile."""
         if current_user.role == "provider":
@@ -196,7 +216,7 @@ class ProviderController(Controller):
     def create_provider(
         self,
         request: Request[Any, Any, Any],
-        settings: Settings,
+        settings: NamedDependency[Settings],
         data: Annotated[
             ProviderCreate, Body(examples=[Example(summary="A company", value=PROVIDER_EXAMPLE)])
         ],
@@ -216,10 +236,10 @@ class ProviderController(Controller):
     def update_provider(
         self,
         request: Request[Any, Any, Any],
-        settings: Settings,
-        current_user: Principal,
+        settings: NamedDependency[Settings],
+        current_user: NamedDependency[Principal],
         provider_id: RecordId,
-        data: ProviderUpdate,
+        data: JSONBody[ProviderUpdate],
     ) -> ProviderPublic:
         """Apply a partial change. A provider may change only its own profile; ``solutions``, when
         given, replace the old list."""
@@ -239,7 +259,7 @@ class ProviderController(Controller):
         responses=problems(403, 404),
     )
     def delete_provider(
-        self, request: Request[Any, Any, Any], settings: Settings, provider_id: RecordId
+        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings], provider_id: RecordId
     ) -> None:
         """Delete a provider and its solutions."""
         records_service.delete_record(settings, "provider", provider_id)
@@ -265,7 +285,11 @@ class CaseController(Controller):
         responses=problems(403),
     )
     def list_cases(
-        self, settings: Settings, current_user: Principal, offset: Offset = 0, limit: Limit = 50
+        self,
+        settings: NamedDependency[Settings],
+        current_user: NamedDependency[Principal],
+        offset: Offset = 0,
+        limit: Limit = 50,
     ) -> CasePage:
         """Every case study, by id. Staff and cities."""
         items = [_public(current_user, c) for c in records_service.list_records(settings, "case")]
@@ -278,7 +302,9 @@ class CaseController(Controller):
         summary="One case study",
         responses=problems(403, 404),
     )
-    def get_case(self, settings: Settings, current_user: Principal, case_id: RecordId) -> CasePublic:
+    def get_case(
+        self, settings: NamedDependency[Settings], current_user: NamedDependency[Principal], case_id: RecordId
+    ) -> CasePublic:
         """A case study. Staff and cities."""
         _no_cases_for_providers(current_user)
         return _public(current_user, records_service.get_record(settings, "case", case_id))  # type: ignore[no-any-return]
@@ -294,7 +320,7 @@ class CaseController(Controller):
     def create_case(
         self,
         request: Request[Any, Any, Any],
-        settings: Settings,
+        settings: NamedDependency[Settings],
         data: Annotated[CaseCreate, Body(examples=[Example(summary="A case study", value=CASE_EXAMPLE)])],
     ) -> CasePublic:
         """Store a new case study; an existing id is a conflict (409)."""
@@ -311,7 +337,11 @@ class CaseController(Controller):
         responses=problems(403, 404, 413, 422),
     )
     def update_case(
-        self, request: Request[Any, Any, Any], settings: Settings, case_id: RecordId, data: CaseUpdate
+        self,
+        request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
+        case_id: RecordId,
+        data: JSONBody[CaseUpdate],
     ) -> CasePublic:
         """Apply a partial change."""
         reject_unstorable(data.model_dump(exclude_unset=True))
@@ -326,7 +356,9 @@ class CaseController(Controller):
         summary="Delete a case study (staff)",
         responses=problems(403, 404),
     )
-    def delete_case(self, request: Request[Any, Any, Any], settings: Settings, case_id: RecordId) -> None:
+    def delete_case(
+        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings], case_id: RecordId
+    ) -> None:
         """Delete a case study."""
         records_service.delete_record(settings, "case", case_id)
         after_write(request, {"case"})
