@@ -21,14 +21,16 @@ How a query is scored
 
    They are fused linearly (``w_dense``, ``w_lexical``, ``w_vocab``; the vocabulary weight goes to the
    other two for a need without tags).
-3. **Aggregation** over needs: ``max``, ``mean`` or ``topk`` (mean of the best ``top_k``), then
-   blended with the overlap of the two documents' whole-text tags (``w_doc_tags``).
+3. **Aggregation** over needs: each need's fused scores less the need's ``need_baseline`` quantile
+   over all candidates (at 0 below; with ``baseline_min_candidates`` candidates or more), then
+   ``max``, ``mean`` or ``topk`` (mean of the best ``top_k``), then blended with the overlap of the
+   two documents' whole-text tags (``w_doc_tags``).
 4. **Context fit** multiplies the result (:mod:`matchmaker.matching.fit`); it never removes a
    candidate. City ↔ city adds **mentors**: a city whose case study answers one of the asking city's
    needs and overcame one of its obstacles.
 
 Scores are absolute (cosines and tag confidences are not rescaled per query, BM25 is rescaled per
-need), so they stay in [0, 1] and are comparable across queries.
+need, and the need baseline only subtracts), so they stay in [0, 1] and are comparable across queries.
 
 :class:`Engine` holds everything that does not depend on the query, built once per set of index
 generations: passage vectors, BM25 indexes, tags and contexts. It is immutable once built and safe to
@@ -113,6 +115,8 @@ class EngineConfig:
     case_obstacle_bonus: float = 0.05
     gloss_weight: float = 1.0
     context_weight: float = 0.3
+    need_baseline: float = 0.75
+    baseline_min_candidates: int = 8
     fit: FitWeights = DEFAULT_FIT
 
     def with_mode(self, mode: Mode) -> EngineConfig:
@@ -337,11 +341,24 @@ def is_claim(text: str) -> bool:
     return bool(_HEDGE.search(text))
 
 
+#: A statement of how good the network is ("Good 4G coverage.", "Интернет в городе хороший.").
+_NETWORK_STATE = re.compile(
+    r"^(?=.*\b(?:internet|coverage|connectivity|connection|broadband|4g|lte|3g|5g|signal|интернет\w*|"
+    r"связь|покрыти\w*|mbulim\w*|sinjal\w*|pokrivenost\w*|signal\w*|couverture|connexion|kapsama|"
+    r"baglanti|bağlantı)\b)(?=.*\b(?:good|decent|reliable|stable|fast|strong|full|weak|poor|patchy|"
+    r"unreliable|unstable|slow|хорош\w*|слаб\w*|нестабильн\w*|плох\w*|mirë|mire|dobët|dobet|dobra|"
+    r"dobar|dobro|slab\w*|bonne?|faible|iyi|zayıf|zayif)\b)",
+    re.IGNORECASE | re.DOTALL,
+)
+
+
 def is_context_passage(text: str, language: str, topic_tags: FloatArray) -> bool:
     """Whether a passage states context (budget, business model, hosting, connectivity, languages)
-    rather than a need or a capability: it names such a facet and no other topic firmly."""
+    rather than a need or a capability: it names such a facet and no other topic firmly. A short
+    statement of how good or bad the network is ("Good 4G coverage.") is context too."""
     facet = bool(tag_text(text, language, kinds=_CONTEXT_KINDS, min_confidence=0.3))
     facet = facet or bool(find_language_mentions(text)) or bool(needs_connection(text))
+    facet = facet or (len(text.split()) <= 12 and bool(_NETWORK_STATE.search(text)))
     if not facet:
         return False
     axes = term_ids()
@@ -612,7 +629,14 @@ class Engine:
                 cfg.w_dense + cfg.w_lexical + wv
             )
             weights = needs.weights
-        relevance = _aggregate(combined, weights, cfg)
+        ranked = combined
+        if cfg.mode == "full" and cfg.need_baseline > 0 and d >= cfg.baseline_min_candidates:
+            # A need is judged by how far a candidate stands above the usual candidate for that need:
+            # a generic passage that half-matches everyone no longer outweighs a specific one.
+            ranked = np.clip(
+                combined - np.quantile(combined, cfg.need_baseline, axis=1, keepdims=True), 0.0, None
+            ).astype(np.float32)
+        relevance = _aggregate(ranked, weights, cfg)
         if cfg.mode == "full":
             relevance = (1.0 - cfg.w_doc_tags) * relevance + cfg.w_doc_tags * doc_tags
         return Evidence(
