@@ -352,17 +352,29 @@ _NETWORK_STATE = re.compile(
 )
 
 
+#: Words for a budget or money, in the programme's languages (folded forms included).
+_BUDGET_WORD = re.compile(
+    r"\b(?:budgets?|budget\w+|bud[zž]et\w*|бюджет\w*|буџет\w*|буджет\w*|b[uü]t[cç]e\w*|buxhet\w*|"
+    r"funds?|fonds?|money|денег|деньги|средств\w*|sredstva)\b",
+    re.IGNORECASE,
+)
+_MONEY_TOPICS = frozenset({"funding", "business_model"})
+
+
 def is_context_passage(text: str, language: str, topic_tags: FloatArray) -> bool:
     """Whether a passage states context (budget, business model, hosting, connectivity, languages)
     rather than a need or a capability: it names such a facet and no other topic firmly. A short
-    statement of how good or bad the network is ("Good 4G coverage.") is context too."""
+    statement of how good or bad the network is ("Good 4G coverage.") is context too, and so is a
+    short statement about money that names no topic but funding ("Capital budget available.")."""
     facet = bool(tag_text(text, language, kinds=_CONTEXT_KINDS, min_confidence=0.3))
     facet = facet or bool(find_language_mentions(text)) or bool(needs_connection(text))
     facet = facet or (len(text.split()) <= 12 and bool(_NETWORK_STATE.search(text)))
-    if not facet:
-        return False
     axes = term_ids()
     firm = [axes[i] for i in np.flatnonzero(topic_tags >= 0.5)]
+    if not facet:
+        # A short statement about money ("Capital budget available.") with no topic but funding.
+        short_budget = len(text.split()) <= 12 and bool(_BUDGET_WORD.search(text))
+        return short_budget and all(t in _MONEY_TOPICS for t in firm)
     return all(t in _CONTEXT_TOPICS for t in firm)
 
 
