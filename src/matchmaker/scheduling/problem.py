@@ -115,6 +115,18 @@ LockedMeeting = Placement
 Pair = tuple[str, str]
 
 
+def check_timezone(value: str | None) -> str | None:
+    """An IANA time-zone name (or None), refused with a hint when the zone database does not know it."""
+    if value is None:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        msg = f"unknown time zone {value!r} (use an IANA name such as 'Europe/Istanbul')"
+        raise ValueError(msg) from exc
+    return value
+
+
 def pair_key(a: str, b: str) -> Pair:
     """The order-free key of a pair of participant ids."""
     return (a, b) if a <= b else (b, a)
@@ -138,14 +150,7 @@ class SchedulingProblem(_Model):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            msg = f"unknown time zone {value!r} (use an IANA name such as 'Europe/Istanbul')"
-            raise ValueError(msg) from exc
-        return value
+        return check_timezone(value)
 
     @model_validator(mode="after")
     def _check_references(self) -> SchedulingProblem:

@@ -18,7 +18,6 @@ import statistics
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -30,6 +29,7 @@ from matchmaker.scheduling.problem import (
     Placement,
     SchedulingProblem,
     Slot,
+    check_timezone,
     pair_key,
 )
 from matchmaker.scheduling.result import ScheduleDiff
@@ -98,14 +98,7 @@ class EventCreate(_In):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            msg = f"unknown time zone {value!r} (use an IANA name such as 'Europe/Istanbul')"
-            raise ValueError(msg) from exc
-        return value
+        return check_timezone(value)
 
     @model_validator(mode="after")
     def _tables_and_slots(self) -> EventCreate:

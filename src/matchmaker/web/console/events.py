@@ -274,6 +274,30 @@ def load_participants(settings: Settings, runtime: Any, event_id: str) -> Partic
     )
 
 
+def _event_tab(
+    request: Request[Any, Any, Any],
+    tab: str,
+    view: Any,
+    *,
+    flash: dict[str, str] | None,
+    status: int,
+    **extra: Any,
+) -> Response[Any]:
+    """One tab of the event page (participants, requests or schedule) around its view."""
+    return page(
+        "console/event.html",
+        principal_of(request),
+        status_code=status,
+        title=view.event.name,
+        request_path="/events",
+        tab=tab,
+        event=view.event,
+        view=view,
+        flash=flash or flash_for(request),
+        **extra,
+    )
+
+
 async def _participants_page(
     request: Request[Any, Any, Any],
     event_id: str,
@@ -282,17 +306,7 @@ async def _participants_page(
     status: int = 200,
 ) -> Response[Any]:
     view = await run(load_participants, settings_of(request), request.app.state.get("runtime"), event_id)
-    return page(
-        "console/event.html",
-        principal_of(request),
-        status_code=status,
-        title=view.event.name,
-        request_path="/events",
-        tab="participants",
-        event=view.event,
-        view=view,
-        flash=flash or flash_for(request),
-    )
+    return _event_tab(request, "participants", view, flash=flash, status=status)
 
 
 @get("/events/{event_id:str}", name="console:event", opt=STAFF)
@@ -364,17 +378,7 @@ async def _requests_page(
     request: Request[Any, Any, Any], event_id: str, *, flash: dict[str, str] | None = None, status: int = 200
 ) -> Response[Any]:
     view = await run(load_requests, settings_of(request), event_id)
-    return page(
-        "console/event.html",
-        principal_of(request),
-        status_code=status,
-        title=view.event.name,
-        request_path="/events",
-        tab="requests",
-        event=view.event,
-        view=view,
-        flash=flash or flash_for(request),
-    )
+    return _event_tab(request, "requests", view, flash=flash, status=status)
 
 
 @get("/events/{event_id:str}/requests", name="console:event-requests", opt=STAFF)
@@ -499,18 +503,8 @@ async def _schedule_page(
     published: PublishReport | None = None,
 ) -> Response[Any]:
     view = await run(load_schedule, settings_of(request), event_id)
-    return page(
-        "console/event.html",
-        principal_of(request),
-        status_code=status,
-        title=view.event.name,
-        request_path="/events",
-        tab="schedule",
-        event=view.event,
-        view=view,
-        generated=generated,
-        published=published,
-        flash=flash or flash_for(request),
+    return _event_tab(
+        request, "schedule", view, flash=flash, status=status, generated=generated, published=published
     )
 
 

@@ -94,6 +94,22 @@ async def _run(runtime: Runtime, method: str, subject: str, top: int, offset: in
     )
 
 
+async def _for_city(
+    settings: Settings,
+    runtime: Runtime,
+    principal: Principal,
+    city: str | None,
+    method: str,
+    *,
+    top: int,
+    offset: int,
+) -> MatchPage:
+    """A city's query: the city named (or the caller's own), checked against the caller, then ``method``."""
+    city_id = await _resolve(settings, "city", _subject(principal, "city", city, "city"))
+    require_own_city(principal, city_id)
+    return await _run(runtime, method, city_id, top, offset)
+
+
 async def _resolve(settings: Settings, kind: Kind, query: str, principal: Principal | None = None) -> str:
     """An id or a fuzzy name resolved to an id.
 
@@ -139,9 +155,9 @@ class MatchController(Controller):
     ) -> MatchPage:
         """Providers whose capabilities answer the city's needs, best first, with the reasons."""
         _check_top(settings, top, offset)
-        city_id = await _resolve(settings, "city", _subject(current_user, "city", city, "city"))
-        require_own_city(current_user, city_id)
-        return await _run(runtime, "providers_for_city", city_id, top, offset)
+        return await _for_city(
+            settings, runtime, current_user, city, "providers_for_city", top=top, offset=offset
+        )
 
     @get(
         "/match/cities",
@@ -170,9 +186,9 @@ class MatchController(Controller):
             )
             require_own_provider(current_user, provider_id)
             return await _run(runtime, "cities_for_provider", provider_id, top, offset)
-        city_id = await _resolve(settings, "city", _subject(current_user, "city", city, "city"))
-        require_own_city(current_user, city_id)
-        return await _run(runtime, "cities_for_city", city_id, top, offset)
+        return await _for_city(
+            settings, runtime, current_user, city, "cities_for_city", top=top, offset=offset
+        )
 
     @get("/match/cases", summary="Case studies useful to a city", responses=problems(403, 404, 422, 429, 503))
     async def cases_for_city(
@@ -187,9 +203,9 @@ class MatchController(Controller):
     ) -> MatchPage:
         """Case studies of cities that overcame the same obstacles, best first."""
         _check_top(settings, top, offset)
-        city_id = await _resolve(settings, "city", _subject(current_user, "city", city, "city"))
-        require_own_city(current_user, city_id)
-        return await _run(runtime, "cases_for_city", city_id, top, offset)
+        return await _for_city(
+            settings, runtime, current_user, city, "cases_for_city", top=top, offset=offset
+        )
 
     @get(
         "/search/cases", summary="Free-text search over case studies", responses=problems(403, 422, 429, 503)
