@@ -44,10 +44,11 @@ test: $(STAMP) ## Run the whole test suite (unit, integration, PostgreSQL, brows
 test-fast: $(STAMP) ## Run the unit tests only
 	$(BIN)/python -m pytest tests/unit -q
 
-lint: $(STAMP) ## ruff and mypy --strict
+lint: $(STAMP) ## ruff, mypy --strict and the layer contracts (import-linter)
 	$(BIN)/ruff check src tests bench corpora
 	$(BIN)/ruff format --check src tests bench corpora
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP) ## Print the benchmark figures
 	$(BIN)/python bench/bench_embeddings.py

@@ -32,9 +32,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import httpx
 import uvicorn
 
-from matchmaker.services import corpus as corpus_service
-from matchmaker.services.indexing_hook import refresh_after_ingest
-from matchmaker.services.users import add_user
+from matchmaker.services.container import Services
 from matchmaker.settings import Settings
 from matchmaker.web import create_app
 
@@ -79,18 +77,21 @@ def main() -> None:
     if args.fake:
         changes["model_name"] = "hashing-64"
     settings = Settings(**changes)  # type: ignore[arg-type]
+    services = Services.build(settings)
     if args.home is None:
         started = time.perf_counter()
-        corpus_service.ingest_paths(settings, [ROOT / "corpora" / "demo"], refresh_index=refresh_after_ingest)
+        services.corpus.ingest_paths([ROOT / "corpora" / "demo"])
         print(f"ingested the demo corpus in {time.perf_counter() - started:.1f} s")
-    tokens = {
-        "staff": add_user(settings, "staff").token,
-        "provider": add_user(settings, "provider", PROVIDER).token,
-    }
+    with services.database.unit_of_work() as session:
+        users = services.users(session)
+        tokens = {
+            "staff": users.add_user("staff").token,
+            "provider": users.add_user("provider", PROVIDER).token,
+        }
 
     port = _free_port()
     server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+        uvicorn.Config(create_app(services=services), host="127.0.0.1", port=port, log_level="warning")
     )
     started = time.perf_counter()
     thread = threading.Thread(target=server.run, daemon=True)
@@ -130,6 +131,7 @@ def main() -> None:
         )
     server.should_exit = True
     thread.join(timeout=10)
+    services.close()
 
 
 if __name__ == "__main__":

@@ -247,11 +247,11 @@ def bench_sizes(sizes: list[int], hnsw_budget: float, tmp: Path) -> None:
 
 def bench_refresh(cities: int) -> None:
     from matchmaker.db import repository
-    from matchmaker.db.engine import create_db_engine, session_scope
+    from matchmaker.db.engine import Database
     from matchmaker.db.models import CityCreate
     from matchmaker.embeddings.encoder import load_encoder
     from matchmaker.embeddings.progress import NullProgress
-    from matchmaker.services.indexing import rebuild_indexes, refresh_indexes
+    from matchmaker.services.indexing import IndexService
     from matchmaker.settings import Settings
 
     sys_path = Path(__file__).resolve().parent
@@ -264,7 +264,8 @@ def bench_refresh(cities: int) -> None:
     settings = Settings(home=home)
     # Every sentence is made unique so the first build really embeds them all.
     sentences = [s.replace(".", f" in district {j}.", 1) for j, s in enumerate(passages(cities * 7, seed=3))]
-    with session_scope(create_db_engine(settings)) as session:
+    database = Database(settings)
+    with database.unit_of_work() as session:
         for i in range(cities):
             chunk = sentences[i * 7 : (i + 1) * 7]
             repository.upsert_city(
@@ -281,6 +282,7 @@ def bench_refresh(cities: int) -> None:
     encoder = load_encoder(settings)
     load_s = time.perf_counter() - t0
     quiet = NullProgress()
+    indexes = IndexService(settings, database, encoder=encoder)
     print(
         f"\n## Refresh cost ({cities} synthetic cities in SQLite, real model; "
         f"model load {load_s:.1f}s not counted)"
@@ -292,20 +294,20 @@ def bench_refresh(cities: int) -> None:
     print("| step                                     | seconds  | embedded | passages |")
     print("|------------------------------------------|----------|----------|----------|")
     t0 = time.perf_counter()
-    first = rebuild_indexes(settings, encoder=encoder, kinds=["city"], progress=quiet)
+    first = indexes.rebuild(["city"], progress=quiet)
     show("first build (empty cache)", time.perf_counter() - t0, first.embedded, first.kinds[0].passages)
     t0 = time.perf_counter()
-    noop = refresh_indexes(settings, encoder=encoder, kinds=["city"], progress=quiet)
+    noop = indexes.refresh(["city"], progress=quiet)
     show("no-op refresh (unchanged corpus)", time.perf_counter() - t0, noop.embedded, noop.kinds[0].passages)
     t0 = time.perf_counter()
-    noop_lazy = refresh_indexes(settings, kinds=["city"], progress=quiet)
+    noop_lazy = IndexService(settings, database).refresh(["city"], progress=quiet)
     show(
         "no-op refresh, encoder not passed",
         time.perf_counter() - t0,
         noop_lazy.embedded,
         noop_lazy.kinds[0].passages,
     )
-    with session_scope(create_db_engine(settings)) as session:
+    with database.unit_of_work() as session:
         city = repository.get_city(session, "city0")
         repository.upsert_city(
             session,
@@ -318,11 +320,12 @@ def bench_refresh(cities: int) -> None:
             ),
         )
     t0 = time.perf_counter()
-    edit = refresh_indexes(settings, encoder=encoder, kinds=["city"], progress=quiet)
+    edit = indexes.refresh(["city"], progress=quiet)
     show("refresh after editing one city", time.perf_counter() - t0, edit.embedded, edit.kinds[0].passages)
     t0 = time.perf_counter()
-    warm = rebuild_indexes(settings, encoder=encoder, kinds=["city"], progress=quiet)
+    warm = indexes.rebuild(["city"], progress=quiet)
     show("index build again (warm cache)", time.perf_counter() - t0, warm.embedded, warm.kinds[0].passages)
+    database.dispose()
     shutil.rmtree(home, ignore_errors=True)
 
 

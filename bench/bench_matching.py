@@ -28,9 +28,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from matchmaker.embeddings.encoder import cpu_count
-from matchmaker.services import corpus as corpus_service
-from matchmaker.services.indexing_hook import refresh_after_ingest
-from matchmaker.services.matching import Matcher
+from matchmaker.services.container import Services
 from matchmaker.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,13 +60,15 @@ def main() -> None:
     if args.home is None:
         tmp = tempfile.TemporaryDirectory(prefix="mm-bench-")
         settings = Settings(home=Path(tmp.name))
+        services = Services.build(settings)
         t0 = time.perf_counter()
-        corpus_service.ingest_paths(settings, [ROOT / "corpora" / "demo"], refresh_index=refresh_after_ingest)
+        services.corpus.ingest_paths([ROOT / "corpora" / "demo"])
         print(f"ingest + index of corpora/demo: {time.perf_counter() - t0:.1f} s")
     else:
         settings = Settings(home=args.home)
+        services = Services.build(settings)
 
-    matcher = Matcher.for_settings(settings)
+    matcher = services.matching.matcher()
     t0 = time.perf_counter()
     _ = matcher.encoder
     model_s = time.perf_counter() - t0
@@ -128,6 +128,7 @@ def main() -> None:
     print("|---|---:|---:|---:|")
     for row in rows:
         print(row)
+    services.close()
     if tmp is not None:
         tmp.cleanup()
 

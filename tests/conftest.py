@@ -66,8 +66,6 @@ def pg_url(pg_unavailable: str | None) -> Iterator[str]:
         pytest.skip(pg_unavailable)
     import psycopg
 
-    from matchmaker.db.engine import dispose_engines
-
     name = f"mm_test_{uuid.uuid4().hex[:12]}"
     admin = _libpq_url(PG_SERVER_URL)
     with psycopg.connect(admin, autocommit=True) as conn:
@@ -76,7 +74,7 @@ def pg_url(pg_unavailable: str | None) -> Iterator[str]:
     try:
         yield f"{base}/{name}"
     finally:
-        dispose_engines()
+        # FORCE ends any connection a test left open; each test disposes of the databases it built.
         with psycopg.connect(admin, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     rate_limit_per_minute: int = Field(default=120, ge=1, description="Per client, on expensive endpoints.")
     max_top: int = Field(default=200, ge=1, le=10_000, description="Largest accepted `top` in queries.")
+    max_query_chars: int = Field(
+        default=5_000, ge=100, le=100_000, description="Longest accepted free-text query, in characters."
+    )
 
     @field_validator("home", mode="after")
     @classmethod

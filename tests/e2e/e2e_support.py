@@ -34,13 +34,10 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from matchmaker.db.engine import dispose_engines
-from matchmaker.services import events
-from matchmaker.services.corpus import ingest_paths
-from matchmaker.services.event_rules import EventCreate, ParticipantIn, SlotIn
-from matchmaker.services.indexing_hook import refresh_after_ingest
-from matchmaker.services.users import add_user
+from matchmaker.services.container import Services
+from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
 from matchmaker.settings import Settings
+from services_support import add_user, ingest, services_for
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -91,7 +88,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _published_event(settings: Settings) -> None:
+def _published_event(services: Services) -> None:
     """An event the city and the provider take part in, planned and published."""
     slots = [
         SlotIn(
@@ -100,20 +97,21 @@ def _published_event(settings: Settings) -> None:
         )
         for h in ("09", "10", "11")
     ]
-    events.create_event(
-        settings,
-        EventCreate(
-            id=PUBLISHED_EVENT,
-            name="Ankara Level 3 workshop",
-            slots=slots,
-            tables=3,
-            timezone="Europe/Istanbul",
-        ),
-    )
     ids = [CITY_ID, "tepebasi", "osh", PROVIDER_ID, "prov-balkan-esco"]
-    events.add_participants(settings, PUBLISHED_EVENT, [ParticipantIn(id=i) for i in ids])
-    events.generate_schedule(settings, PUBLISHED_EVENT, score=lambda _a, _b: 0.5, time_limit=5)
-    events.publish_schedule(settings, PUBLISHED_EVENT)
+    with services.database.unit_of_work() as session:
+        catalog = services.events(session).catalog
+        catalog.create(
+            EventCreate(
+                id=PUBLISHED_EVENT,
+                name="Ankara Level 3 workshop",
+                slots=slots,
+                tables=3,
+                timezone="Europe/Istanbul",
+            ),
+        )
+        catalog.add_participants(PUBLISHED_EVENT, [ParticipantIn(id=i) for i in ids])
+    services.planner.generate(PUBLISHED_EVENT, score=lambda _a, _b: 0.5, time_limit=5)
+    services.planner.publish(PUBLISHED_EVENT)
 
 
 def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
@@ -140,15 +138,15 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
     """The console served by ``matchmaker serve`` over a seeded temporary home."""
     home = tmp_path_factory.mktemp("e2e-home")
     settings = Settings(home=home, model_name=FAKE_MODEL, rate_limit_per_minute=100_000)
-    report = ingest_paths(settings, [DEMO_DIR], refresh_index=refresh_after_ingest)
-    assert report.exit_code == 0, report.rejections
-    tokens = {
-        "staff": add_user(settings, "staff", label="e2e staff").token,
-        "city": add_user(settings, "city", CITY_ID).token,
-        "provider": add_user(settings, "provider", PROVIDER_ID).token,
-    }
-    _published_event(settings)
-    dispose_engines()
+    with services_for(settings) as services:  # closed before the server starts
+        report = ingest(services, [DEMO_DIR])
+        assert report.exit_code == 0, report.rejections
+        tokens = {
+            "staff": add_user(services, "staff", label="e2e staff").token,
+            "city": add_user(services, "city", CITY_ID).token,
+            "provider": add_user(services, "provider", PROVIDER_ID).token,
+        }
+        _published_event(services)
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHMAKER_")}
     env.update(

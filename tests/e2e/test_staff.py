@@ -11,7 +11,7 @@ import pytest
 from e2e_support import DEMO_DIR, LiveServer
 from playwright.sync_api import Page, expect
 
-from matchmaker.services import records
+from services_support import stored_records
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -19,7 +19,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 def test_dashboard_shows_counts_index_and_last_ingest(
     page: Page, live_server: LiveServer, sign_in: Callable[[str], None], shoot: Callable[[str], None]
 ) -> None:
-    counts = records.counts(live_server.settings)
+    with stored_records(live_server.settings) as records:
+        counts = records.counts()
     sign_in("staff")
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
     for kind in ("city", "provider", "case"):

@@ -12,11 +12,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from matchmaker.cli.app import app
-from matchmaker.cli.output import configure_logging, emit_json, handled, load_settings, stderr, stdout
-from matchmaker.db.repository import Kind
-from matchmaker.services import corpus as corpus_service
-from matchmaker.services import records as records_service
-from matchmaker.services.indexing_hook import refresh_after_ingest
+from matchmaker.cli.context import open_services, unit_of_work
+from matchmaker.cli.output import configure_logging, emit_json, handled, stderr, stdout
+from matchmaker.db.models import Kind
+from matchmaker.services.corpus import CorpusService, IngestReport
 
 
 class PluralKind(StrEnum):
@@ -42,6 +41,30 @@ _PLURAL_TO_KIND: dict[PluralKind, Kind] = {
 }
 
 
+def _ingest(corpus: CorpusService, paths: list[Path], *, index: bool, show_bar: bool) -> IngestReport:
+    """Ingest with a progress bar on a terminal."""
+    if not show_bar:
+        return corpus.ingest_paths(paths, refresh_index=index)
+    files = CorpusService.discover_files(paths)
+    total = sum(CorpusService.count_lines(p) for p in files)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("ingesting", total=total or None)
+        last: dict[str, int] = {}
+
+        def advance(name: str, done: int) -> None:
+            bar.update(task, advance=done - last.get(name, 0), description=f"ingesting {name}")
+            last[name] = done
+
+        return corpus.ingest_paths(paths, progress=advance, refresh_index=index)
+
+
 @app.command()
 @handled
 def ingest(
@@ -56,30 +79,10 @@ def ingest(
 ) -> None:
     """Validate and store corpus records; report every rejected record as file:line: reason."""
     configure_logging(verbose)
-    settings = load_settings()
-    hook = None if no_index else refresh_after_ingest
-    show_bar = sys.stderr.isatty() and not as_json
-    if show_bar:
-        files = corpus_service.discover_files(paths)
-        total = sum(corpus_service.count_lines(p) for p in files)
-        with Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=stderr,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("ingesting", total=total or None)
-            last: dict[str, int] = {}
-
-            def advance(name: str, done: int) -> None:
-                bar.update(task, advance=done - last.get(name, 0), description=f"ingesting {name}")
-                last[name] = done
-
-            report = corpus_service.ingest_paths(settings, paths, progress=advance, refresh_index=hook)
-    else:
-        report = corpus_service.ingest_paths(settings, paths, refresh_index=hook)
+    with open_services() as services:
+        report = _ingest(
+            services.corpus, paths, index=not no_index, show_bar=sys.stderr.isatty() and not as_json
+        )
 
     if as_json:
         emit_json(
@@ -126,8 +129,8 @@ def list_records(
 ) -> None:
     """List stored records (public fields only)."""
     configure_logging()
-    settings = load_settings()
-    records = records_service.list_records(settings, _PLURAL_TO_KIND[kind])
+    with unit_of_work() as (services, session):
+        records = services.records(session).list(_PLURAL_TO_KIND[kind])
     if as_json:
         for record in records:
             emit_json(record.model_dump(mode="json"))
@@ -152,14 +155,15 @@ def show(
 ) -> None:
     """Show one record."""
     configure_logging()
-    settings = load_settings()
     record_kind: Kind = kind.value  # type: ignore[assignment]
-    record_id = records_service.resolve_id(settings, record_kind, query)
-    record = (
-        records_service.get_city_confidential(settings, record_id)
-        if confidential and record_kind == "city"
-        else records_service.get_record(settings, record_kind, record_id)
-    )
+    with unit_of_work() as (services, session):
+        records = services.records(session)
+        record_id = records.resolve_id(record_kind, query)
+        record = (
+            records.get_city_confidential(record_id)
+            if confidential and record_kind == "city"
+            else records.get(record_kind, record_id)
+        )
     data = record.model_dump(mode="json")
     if as_json:
         emit_json(data)

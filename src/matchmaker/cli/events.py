@@ -21,35 +21,34 @@ Exit codes: 0 done; 2 invalid input or an infeasible schedule (the message says 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
 
 import typer
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from rich.table import Table
 
 from matchmaker.cli.app import app
-from matchmaker.cli.output import (
-    EXIT_INVALID,
-    configure_logging,
-    emit_json,
-    fail,
-    handled,
-    load_settings,
-    stderr,
-    stdout,
-)
+from matchmaker.cli.context import open_services, unit_of_work
+from matchmaker.cli.output import EXIT_INVALID, configure_logging, emit_json, fail, handled, stderr, stdout
+from matchmaker.cli.schedule import RelaxMustMeetOpt, TimeLimitOpt
 from matchmaker.errors import InfeasibleScheduleError
 from matchmaker.scheduling.service import DEFAULT_TIME_LIMIT
-from matchmaker.services import events as service
-from matchmaker.services.event_rules import (
+from matchmaker.services.events import Agendas, EventServices, Planner
+from matchmaker.services.events.schemas import (
+    Answer,
     EventCreate,
     EventSummary,
     FeedbackIn,
+    PairRuleKind,
     ParticipantIn,
+    PublishReport,
     RequestCreate,
+    RequestPublic,
     SlotIn,
 )
 
@@ -57,8 +56,26 @@ event_app = typer.Typer(help="Matchmaking events: participants, requests, schedu
 app.add_typer(event_app, name="event")
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+EventArg = Annotated[str, typer.Argument(metavar="EVENT")]
+PairA = Annotated[str, typer.Argument(metavar="A")]
+PairB = Annotated[str, typer.Argument(metavar="B")]
+
+
+@contextmanager
+def _events() -> Iterator[EventServices]:
+    """The event sub-features in one unit of work: committed when the command succeeds."""
+    with unit_of_work() as (services, session):
+        yield services.events(session)
+
+
+@contextmanager
+def _planner() -> Iterator[Planner]:
+    """The planner (it opens its own units of work)."""
+    with open_services() as services:
+        yield services.planner
 
 
 class AnswerChoice(StrEnum):
@@ -66,6 +83,11 @@ class AnswerChoice(StrEnum):
 
     accepted = "accepted"
     declined = "declined"
+
+    @property
+    def answer(self) -> Answer:
+        """The answer as the service takes it."""
+        return "accepted" if self is AnswerChoice.accepted else "declined"
 
 
 class RatingChoice(StrEnum):
@@ -113,6 +135,19 @@ def _parse_slot(text: str) -> SlotIn:
         fail(f"--slot {text!r}: use START/END, e.g. 2027-03-02T09:00/2027-03-02T09:20", EXIT_INVALID)
 
 
+def _emit(items: Iterable[M], as_json: bool, show: Callable[[M], object]) -> None:
+    """Each item as a JSON line (``--json``) or as ``show`` prints it."""
+    for item in items:
+        if as_json:
+            emit_json(item.model_dump(mode="json"))
+        else:
+            show(item)
+
+
+def _print_request(req: RequestPublic) -> None:
+    stdout.print(f"request {req.id}: {req.sender} → {req.recipient}, {req.status}", markup=False)
+
+
 def _print_summary(ev: EventSummary) -> None:
     stdout.print(f"{ev.id}: {ev.name}", markup=False)
     first, last = ev.slots[0], ev.slots[-1]
@@ -153,7 +188,6 @@ def create(  # noqa: PLR0917  Typer reads options from the parameters
     as_json: JsonOpt = False,
 ) -> None:
     """Create an event with its slots and tables."""
-    settings = load_settings()
     if slot:
         slot_list = [_parse_slot(s) for s in slot]
     elif start is not None:
@@ -172,32 +206,28 @@ def create(  # noqa: PLR0917  Typer reads options from the parameters
         table_labels=table_label or [],
         request_deadline=deadline,
     )
-    ev = service.create_event(settings, data)
-    if as_json:
-        emit_json(ev.model_dump(mode="json"))
-    else:
-        _print_summary(ev)
+    with _events() as events:
+        ev = events.catalog.create(data)
+    _emit([ev], as_json, _print_summary)
 
 
 @event_app.command("list")
 @handled
 def list_(as_json: JsonOpt = False) -> None:
     """List the events."""
-    for ev in service.list_events(load_settings()):
-        if as_json:
-            emit_json(ev.model_dump(mode="json"))
-        else:
-            _print_summary(ev)
+    with _events() as events:
+        items = events.catalog.events()
+    _emit(items, as_json, _print_summary)
 
 
 @event_app.command("show")
 @handled
-def show(event_id: Annotated[str, typer.Argument(metavar="EVENT")], as_json: JsonOpt = False) -> None:
+def show(event_id: EventArg, as_json: JsonOpt = False) -> None:
     """Show an event, its participants and staff rules."""
-    settings = load_settings()
-    ev = service.get_event(settings, event_id)
-    people = service.list_participants(settings, event_id)
-    rules = service.list_pair_rules(settings, event_id)
+    with _events() as events:
+        ev = events.catalog.get(event_id)
+        people = events.catalog.participants(event_id)
+        rules = events.pair_rules.list(event_id)
     if as_json:
         emit_json(
             {
@@ -222,7 +252,7 @@ def show(event_id: Annotated[str, typer.Argument(metavar="EVENT")], as_json: Jso
 @event_app.command("add")
 @handled
 def add(
-    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
+    event_id: EventArg,
     ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Stored city or provider ids.")],
     available: Annotated[
         str | None, typer.Option("--available", help="Comma-separated slot ids (default: every slot).")
@@ -233,28 +263,27 @@ def add(
     """Add participants (or update their availability and maximum)."""
     slots = None if available is None else [s.strip() for s in available.split(",") if s.strip()]
     items = [_validated(ParticipantIn, id=i, available=slots, max_meetings=max_meetings) for i in ids]
-    for p in service.add_participants(load_settings(), event_id, items):
-        if as_json:
-            emit_json(p.model_dump(mode="json"))
-        else:
-            stdout.print(f"{p.side} {p.id} ({p.name}) takes part", markup=False)
+    with _events() as events:
+        added = events.catalog.add_participants(event_id, items)
+    _emit(added, as_json, lambda p: stdout.print(f"{p.side} {p.id} ({p.name}) takes part", markup=False))
 
 
 @event_app.command("remove")
 @handled
 def remove(
-    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
+    event_id: EventArg,
     participant: Annotated[str, typer.Argument(metavar="ID")],
 ) -> None:
     """Take a participant out of the event (with its requests and pair rules)."""
-    service.remove_participant(load_settings(), event_id, participant)
+    with _events() as events:
+        events.catalog.remove_participant(event_id, participant)
     stdout.print(f"{participant} removed; re-plan and publish to cancel its meetings", markup=False)
 
 
 @event_app.command("request")
 @handled
 def request(  # noqa: PLR0917  Typer reads options from the parameters
-    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
+    event_id: EventArg,
     sender: Annotated[str, typer.Argument(metavar="FROM")],
     recipient: Annotated[str, typer.Argument(metavar="TO")],
     message: Annotated[str | None, typer.Option("--message")] = None,
@@ -264,110 +293,83 @@ def request(  # noqa: PLR0917  Typer reads options from the parameters
     as_json: JsonOpt = False,
 ) -> None:
     """Record a meeting request from FROM to TO."""
-    settings = load_settings()
-    req = service.create_request(
-        settings, event_id, _validated(RequestCreate, sender=sender, recipient=recipient, message=message)
-    )
-    if status is not None:
-        req = service.answer_request(settings, event_id, req.id, status.value)  # type: ignore[arg-type]
-    if as_json:
-        emit_json(req.model_dump(mode="json"))
-    else:
-        stdout.print(f"request {req.id}: {req.sender} → {req.recipient}, {req.status}", markup=False)
+    data = _validated(RequestCreate, sender=sender, recipient=recipient, message=message)
+    with _events() as events:
+        req = events.requests.create(event_id, data)
+        if status is not None:
+            req = events.requests.answer(event_id, req.id, status.answer)
+    _emit([req], as_json, _print_request)
 
 
 @event_app.command("answer")
 @handled
 def answer(
-    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
+    event_id: EventArg,
     request_id: Annotated[int, typer.Argument(metavar="REQUEST")],
     choice: Annotated[AnswerChoice, typer.Argument(metavar="accepted|declined")],
 ) -> None:
     """Accept or decline a request (as staff)."""
-    req = service.answer_request(load_settings(), event_id, request_id, choice.value)  # type: ignore[arg-type]
-    stdout.print(f"request {req.id}: {req.sender} → {req.recipient}, {req.status}", markup=False)
+    with _events() as events:
+        req = events.requests.answer(event_id, request_id, choice.answer)
+    _print_request(req)
 
 
 @event_app.command("requests")
 @handled
 def requests(
-    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
+    event_id: EventArg,
     participant: Annotated[str | None, typer.Option("--participant")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """List requests with their status as of now (pending ones expire at the deadline)."""
-    for r in service.list_requests(load_settings(), event_id, participant=participant):
-        if as_json:
-            emit_json(r.model_dump(mode="json"))
-        else:
-            stdout.print(f"{r.id:>4} {r.sender} → {r.recipient}: {r.status}", markup=False)
+    with _events() as events:
+        items = events.requests.list(event_id, participant=participant)
+    _emit(
+        items,
+        as_json,
+        lambda r: stdout.print(f"{r.id:>4} {r.sender} → {r.recipient}: {r.status}", markup=False),
+    )
 
 
-def _pair_rule(event_id: str, a: str, b: str, kind: str | None) -> None:
-    service.set_pair_rule(load_settings(), event_id, a, b, kind)  # type: ignore[arg-type]
-    word = {"must_meet": "must meet", "blocked": "blocked", None: "no rule"}[kind]
-    stdout.print(f"{a} – {b}: {word}", markup=False)
+def _pair_rule_command(name: str, kind: PairRuleKind | None, summary: str) -> None:
+    """Register ``matchmaker event NAME EVENT A B``, which sets (or clears) the pair's rule."""
+
+    @event_app.command(name, help=summary)
+    @handled
+    def command(event_id: EventArg, a: PairA, b: PairB) -> None:
+        with _events() as events:
+            events.pair_rules.set(event_id, a, b, kind)
+        word = {"must_meet": "must meet", "blocked": "blocked", None: "no rule"}[kind]
+        stdout.print(f"{a} – {b}: {word}", markup=False)
 
 
-@event_app.command("must-meet")
-@handled
-def must_meet(
-    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
-    a: Annotated[str, typer.Argument(metavar="A")],
-    b: Annotated[str, typer.Argument(metavar="B")],
-) -> None:
-    """Make a pair must-meet."""
-    _pair_rule(event_id, a, b, "must_meet")
-
-
-@event_app.command("block")
-@handled
-def block(
-    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
-    a: Annotated[str, typer.Argument(metavar="A")],
-    b: Annotated[str, typer.Argument(metavar="B")],
-) -> None:
-    """Block a pair: it is never scheduled."""
-    _pair_rule(event_id, a, b, "blocked")
-
-
-@event_app.command("clear-pair")
-@handled
-def clear_pair(
-    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
-    a: Annotated[str, typer.Argument(metavar="A")],
-    b: Annotated[str, typer.Argument(metavar="B")],
-) -> None:
-    """Remove a pair's must-meet or blocked rule."""
-    _pair_rule(event_id, a, b, None)
+_pair_rule_command("must-meet", "must_meet", "Make a pair must-meet.")
+_pair_rule_command("block", "blocked", "Block a pair: it is never scheduled.")
+_pair_rule_command("clear-pair", None, "Remove a pair's must-meet or blocked rule.")
 
 
 @event_app.command("generate")
 @handled
 def generate(  # noqa: PLR0917  Typer reads options from the parameters
-    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
-    time_limit: Annotated[
-        float, typer.Option("--time-limit", min=0.1, help="Seconds the solver may use.")
-    ] = DEFAULT_TIME_LIMIT,
+    event_id: EventArg,
+    time_limit: TimeLimitOpt = DEFAULT_TIME_LIMIT,
     replan_published: Annotated[
         bool, typer.Option("--replan-published", help="Let published meetings move too.")
     ] = False,
-    relax_must_meet: Annotated[
-        bool, typer.Option("--relax-must-meet", help="Plan anyway and list must-meets that cannot be held.")
-    ] = False,
+    relax_must_meet: RelaxMustMeetOpt = False,
     as_json: JsonOpt = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Plan (or re-plan) the meetings; published meetings stay unless --replan-published."""
     configure_logging(verbose)
     try:
-        report = service.generate_schedule(
-            load_settings(),
-            event_id,
-            time_limit=time_limit,
-            keep_published=not replan_published,
-            relax_must_meet=relax_must_meet,
-        )
+        with _planner() as planner:
+            report = planner.generate(
+                event_id,
+                time_limit=time_limit,
+                keep_published=not replan_published,
+                relax_must_meet=relax_must_meet,
+            )
     except InfeasibleScheduleError as exc:
         stderr.print(
             f"error: event {event_id}: the schedule is infeasible. Relax one of these:", markup=False
@@ -398,12 +400,12 @@ def generate(  # noqa: PLR0917  Typer reads options from the parameters
 
 @event_app.command("plan")
 @handled
-def plan(event_id: Annotated[str, typer.Argument(metavar="EVENT")], as_json: JsonOpt = False) -> None:
+def plan(event_id: EventArg, as_json: JsonOpt = False) -> None:
     """Show the current plan (staff view with scores)."""
-    meetings = service.planned_meetings(load_settings(), event_id)
+    with _planner() as planner:
+        meetings = planner.planned(event_id)
     if as_json:
-        for m in meetings:
-            emit_json(m.model_dump(mode="json"))
+        _emit(meetings, as_json, stdout.print)
         return
     table = Table(title=f"{len(meetings)} planned meetings")
     for column in ("slot", "time", "table", "a", "b", "score", "why", "state"):
@@ -426,40 +428,44 @@ def plan(event_id: Annotated[str, typer.Argument(metavar="EVENT")], as_json: Jso
 @event_app.command("lock")
 @handled
 def lock(
-    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
-    a: Annotated[str, typer.Argument(metavar="A")],
-    b: Annotated[str, typer.Argument(metavar="B")],
+    event_id: EventArg,
+    a: PairA,
+    b: PairB,
     unlock: Annotated[bool, typer.Option("--unlock", help="Let the meeting move again.")] = False,
 ) -> None:
     """Pin a planned meeting so that re-planning keeps it in place."""
-    m = service.lock_meeting(load_settings(), event_id, a, b, locked=not unlock)
+    with _planner() as planner:
+        m = planner.lock(event_id, a, b, locked=not unlock)
     stdout.print(f"{m.a} – {m.b} in {m.slot} at table {m.table}: {'locked' if m.locked else 'free'}")
 
 
 @event_app.command("publish")
 @handled
-def publish(event_id: Annotated[str, typer.Argument(metavar="EVENT")], as_json: JsonOpt = False) -> None:
+def publish(event_id: EventArg, as_json: JsonOpt = False) -> None:
     """Publish the plan to participants (agendas and calendar feeds)."""
-    r = service.publish_schedule(load_settings(), event_id)
-    if as_json:
-        emit_json(r.model_dump(mode="json"))
-    else:
-        stdout.print(
-            f"published version {r.version}: {r.confirmed} meetings ({r.new} new, {r.changed} changed,"
-            f" {r.unchanged} unchanged), {r.cancelled} cancelled",
-            markup=False,
-        )
+    with _planner() as planner:
+        report = planner.publish(event_id)
+    _emit([report], as_json, _print_publish)
+
+
+def _print_publish(r: PublishReport) -> None:
+    stdout.print(
+        f"published version {r.version}: {r.confirmed} meetings ({r.new} new, {r.changed} changed,"
+        f" {r.unchanged} unchanged), {r.cancelled} cancelled",
+        markup=False,
+    )
 
 
 @event_app.command("agenda")
 @handled
 def agenda(
-    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
+    event_id: EventArg,
     participant: Annotated[str, typer.Argument(metavar="ID")],
     as_json: JsonOpt = False,
 ) -> None:
     """A participant's published agenda."""
-    ag = service.participant_agenda(load_settings(), event_id, participant)
+    with _events() as events:
+        ag = events.agendas.agenda(event_id, participant)
     if as_json:
         emit_json(ag.model_dump(mode="json"))
         return
@@ -471,10 +477,19 @@ def agenda(
         stdout.print("  no published meetings", markup=False)
 
 
+def _agenda_file(agendas: Agendas, fmt: ExportFormat, event_id: str, participant: str) -> bytes:
+    """A participant's agenda as HTML, PDF or iCalendar."""
+    if fmt is ExportFormat.html:
+        return agendas.html(event_id, participant).encode()
+    if fmt is ExportFormat.pdf:
+        return agendas.pdf(event_id, participant)
+    return agendas.calendar(event_id, participant)
+
+
 @event_app.command("export")
 @handled
 def export(
-    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
+    event_id: EventArg,
     fmt: Annotated[
         ExportFormat, typer.Option("--format", help="csv (organisers), html, pdf or ics (one participant).")
     ],
@@ -487,18 +502,14 @@ def export(
     ] = None,
 ) -> None:
     """Export the organisers' CSV, or a participant's HTML or PDF agenda or iCalendar feed."""
-    settings = load_settings()
     if fmt is ExportFormat.csv:
-        data: bytes = service.export_csv(settings, event_id, source="plan" if plan_ else "published").encode()
+        with _events() as events:
+            data = events.agendas.csv(event_id, source="plan" if plan_ else "published").encode()
+    elif participant is None:
+        fail(f"--format {fmt.value} needs --participant ID", EXIT_INVALID)
     else:
-        if participant is None:
-            fail(f"--format {fmt.value} needs --participant ID", EXIT_INVALID)
-        if fmt is ExportFormat.html:
-            data = service.export_agenda_html(settings, event_id, participant).encode()
-        elif fmt is ExportFormat.pdf:
-            data = service.export_agenda_pdf(settings, event_id, participant)
-        else:
-            data = service.export_calendar(settings, event_id, participant)
+        with _events() as events:
+            data = _agenda_file(events.agendas, fmt, event_id, participant)
     if out is None:
         if fmt is ExportFormat.pdf:
             fail("--format pdf needs --out FILE", EXIT_INVALID)
@@ -511,7 +522,7 @@ def export(
 @event_app.command("feedback")
 @handled
 def feedback(
-    event_id: Annotated[str, typer.Argument(metavar="EVENT")],
+    event_id: EventArg,
     rater: Annotated[str, typer.Argument(metavar="RATER")],
     other: Annotated[str, typer.Argument(metavar="OTHER")],
     rating: Annotated[
@@ -520,11 +531,9 @@ def feedback(
     comment: Annotated[str | None, typer.Option("--comment")] = None,
 ) -> None:
     """Record RATER's rating of its meeting with OTHER."""
-    fb = service.record_feedback(
-        load_settings(),
-        event_id,
-        _validated(FeedbackIn, rater=rater, other=other, rating=rating.value, comment=comment),
-    )
+    data = _validated(FeedbackIn, rater=rater, other=other, rating=rating.value, comment=comment)
+    with _events() as events:
+        fb = events.feedback.record(event_id, data)
     stdout.print(f"{fb.rater} rated the meeting with {fb.other}: {fb.rating}", markup=False)
 
 
@@ -532,7 +541,9 @@ def feedback(
 @handled
 def signal(as_json: JsonOpt = False) -> None:
     """The feedback signal per pair over every event (used by later matching)."""
-    for (a, b), value in sorted(service.feedback_signal(load_settings()).items()):
+    with _events() as events:
+        signal_ = events.feedback.signal()
+    for (a, b), value in sorted(signal_.items()):
         if as_json:
             emit_json({"a": a, "b": b, "signal": value})
         else:

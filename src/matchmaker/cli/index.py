@@ -8,8 +8,8 @@ import typer
 from rich.table import Table
 
 from matchmaker.cli.app import app
-from matchmaker.cli.output import configure_logging, emit_json, handled, load_settings, stdout
-from matchmaker.services import indexing
+from matchmaker.cli.context import open_services
+from matchmaker.cli.output import configure_logging, emit_json, handled, stdout
 
 index_app = typer.Typer(name="index", help="Build and inspect the embedding indexes.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
@@ -23,8 +23,8 @@ def build(
 ) -> None:
     """Rebuild every index from the database (unchanged texts come from the embedding cache)."""
     configure_logging(verbose)
-    settings = load_settings()
-    report = indexing.rebuild_indexes(settings)
+    with open_services() as services:
+        report = services.indexes.rebuild()
     if as_json:
         emit_json(report.to_dict())
         return
@@ -52,8 +52,9 @@ def status(
 ) -> None:
     """Show, per kind, whether an index exists, what it holds, and whether it is stale."""
     configure_logging(verbose)
-    settings = load_settings()
-    statuses = indexing.index_status(settings)
+    with open_services() as services:
+        settings = services.settings
+        statuses = services.indexes.status()
     if as_json:
         for s in statuses:
             emit_json(s.to_dict())

@@ -15,10 +15,14 @@ import typer
 from rich.table import Table
 
 from matchmaker.cli.app import app
-from matchmaker.cli.output import configure_logging, emit_json, fail, handled, load_settings, stdout
+from matchmaker.cli.context import open_services
+from matchmaker.cli.output import configure_logging, emit_json, fail, handled, stdout
+from matchmaker.db.models import Kind
 from matchmaker.errors import InvalidInputError
-from matchmaker.services import records as records_service
-from matchmaker.services.matching import Matcher, MatchResponse
+from matchmaker.evaluation import QUERY_KINDS, markdown_table
+from matchmaker.evaluation import evaluate as run
+from matchmaker.services.container import Services
+from matchmaker.services.matching import MatchResponse
 
 match_app = typer.Typer(
     name="match", help="Suggest providers, cities and case studies, with reasons.", no_args_is_help=True
@@ -53,11 +57,12 @@ def _print(response: MatchResponse, as_json: bool, title: str) -> None:
     stdout.print(table)
 
 
-def _ids(values: list[str] | None, kind: str, option: str) -> list[str]:
+def _ids(services: Services, values: list[str] | None, kind: Kind, option: str) -> list[str]:
     if not values:
         raise InvalidInputError(f"give at least one {option} ID")
-    settings = load_settings()
-    return [records_service.resolve_id(settings, kind, v) for v in values]  # type: ignore[arg-type]
+    with services.database.unit_of_work() as session:
+        records = services.records(session)
+        return [records.resolve_id(kind, v) for v in values]
 
 
 @match_app.command("providers")
@@ -67,10 +72,11 @@ def match_providers(
 ) -> None:
     """Providers whose capabilities answer a city's needs and fit its context."""
     configure_logging(verbose)
-    ids = _ids(city, "city", "--city")
-    matcher = Matcher.for_settings(load_settings())
-    for city_id in ids:
-        _print(matcher.providers_for_city(city_id, top=top), as_json, f"Providers for {city_id}")
+    with open_services() as services:
+        ids = _ids(services, city, "city", "--city")
+        matcher = services.matching.matcher()
+        for city_id in ids:
+            _print(matcher.providers_for_city(city_id, top=top), as_json, f"Providers for {city_id}")
 
 
 @match_app.command("cities")
@@ -86,15 +92,20 @@ def match_cities(
     configure_logging(verbose)
     if city and provider:
         raise InvalidInputError("give --city or --provider, not both")
-    matcher = Matcher.for_settings(load_settings())
-    if provider:
-        for provider_id in _ids(provider, "provider", "--provider"):
-            _print(matcher.cities_for_provider(provider_id, top=top), as_json, f"Cities for {provider_id}")
-        return
-    for city_id in _ids(city, "city", "--city"):
-        _print(
-            matcher.cities_for_city(city_id, top=top), as_json, f"Comparable and mentor cities for {city_id}"
-        )
+    with open_services() as services:
+        matcher = services.matching.matcher()
+        if provider:
+            for provider_id in _ids(services, provider, "provider", "--provider"):
+                _print(
+                    matcher.cities_for_provider(provider_id, top=top), as_json, f"Cities for {provider_id}"
+                )
+            return
+        for city_id in _ids(services, city, "city", "--city"):
+            _print(
+                matcher.cities_for_city(city_id, top=top),
+                as_json,
+                f"Comparable and mentor cities for {city_id}",
+            )
 
 
 @match_app.command("cases")
@@ -104,10 +115,11 @@ def match_cases(
 ) -> None:
     """Case studies useful to a city: the same problem, best if the same obstacle was overcome."""
     configure_logging(verbose)
-    ids = _ids(city, "city", "--city")
-    matcher = Matcher.for_settings(load_settings())
-    for city_id in ids:
-        _print(matcher.cases_for_city(city_id, top=top), as_json, f"Case studies for {city_id}")
+    with open_services() as services:
+        ids = _ids(services, city, "city", "--city")
+        matcher = services.matching.matcher()
+        for city_id in ids:
+            _print(matcher.cases_for_city(city_id, top=top), as_json, f"Case studies for {city_id}")
 
 
 @search_app.command("cases")
@@ -120,9 +132,10 @@ def search_cases(
 ) -> None:
     """Free-text search over the case studies, in any supported language."""
     configure_logging(verbose)
-    matcher = Matcher.for_settings(load_settings())
-    for query in text:
-        _print(matcher.search_cases(query, top=top), as_json, f"Case studies for “{query}”")
+    with open_services() as services:
+        matcher = services.matching.matcher()
+        for query in text:
+            _print(matcher.search_cases(query, top=top), as_json, f"Case studies for “{query}”")
 
 
 @app.command("eval")
@@ -139,9 +152,6 @@ def evaluate(
     verbose: VerboseOpt = False,
 ) -> None:
     """nDCG@10, recall@10 and MRR per query kind: dense only, lexical only and the full engine."""
-    from matchmaker.evaluation import QUERY_KINDS, markdown_table
-    from matchmaker.evaluation import evaluate as run
-
     configure_logging(verbose)
     if not labels.is_dir():
         fail(f"{labels} is not a folder of judgement files", 2)
@@ -149,8 +159,9 @@ def evaluate(
     unknown = sorted(set(kinds) - set(QUERY_KINDS))
     if unknown:
         raise InvalidInputError(f"unknown query kind(s): {', '.join(unknown)}; use {', '.join(QUERY_KINDS)}")
-    matcher = Matcher.for_settings(load_settings())
-    rows = run(matcher.engine(), labels, encoder=lambda: matcher.encoder, kinds=kinds)
+    with open_services() as services:
+        matcher = services.matching.matcher()
+        rows = run(matcher.engine(), labels, encoder=lambda: matcher.encoder, kinds=kinds)
     if as_json:
         for row in rows:
             emit_json(row.to_dict())

@@ -1,5 +1,8 @@
 """``matchmaker schedule PROBLEM.json [--json] [--time-limit S]``: plan meetings from a problem file.
 
+The planner (:meth:`matchmaker.services.events.Planner.solve_file`) solves it; a file without
+``scores`` is scored by the matcher when one can be loaded.
+
 Exit codes: 0 planned; 2 invalid or infeasible problem (message on stderr); 1 file unreadable.
 """
 
@@ -15,13 +18,18 @@ from rich.console import Console
 from rich.table import Table
 
 from matchmaker.cli.app import app
+from matchmaker.cli.context import open_services
 from matchmaker.errors import InfeasibleScheduleError, InvalidInputError
-from matchmaker.scheduling.encode import ScoreLookup
 from matchmaker.scheduling.problem import load_problem
 from matchmaker.scheduling.result import ScheduleResult
-from matchmaker.scheduling.service import DEFAULT_TIME_LIMIT, solve_problem
+from matchmaker.scheduling.service import DEFAULT_TIME_LIMIT
 
 logger = logging.getLogger(__name__)
+
+TimeLimitOpt = Annotated[float, typer.Option("--time-limit", min=0.1, help="Seconds the solver may use.")]
+RelaxMustMeetOpt = Annotated[
+    bool, typer.Option("--relax-must-meet", help="Plan anyway and list must-meets that cannot be held.")
+]
 
 
 @app.command("schedule")
@@ -32,16 +40,11 @@ def schedule(
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the schedule as one JSON object.")
     ] = False,
-    time_limit: Annotated[
-        float, typer.Option("--time-limit", min=0.1, help="Seconds the solver may use.")
-    ] = DEFAULT_TIME_LIMIT,
+    time_limit: TimeLimitOpt = DEFAULT_TIME_LIMIT,
     replan_locked: Annotated[
         bool, typer.Option("--replan-locked", help="Let published (locked) meetings move.")
     ] = False,
-    relax_must_meet: Annotated[
-        bool,
-        typer.Option("--relax-must-meet", help="Schedule anyway and list must-meets that cannot be held."),
-    ] = False,
+    relax_must_meet: RelaxMustMeetOpt = False,
 ) -> None:
     """Plan meetings (slots × tables) between cities and providers."""
     try:
@@ -53,37 +56,24 @@ def schedule(
         typer.echo(f"error: {problem_file}: {exc.message}", err=True)
         raise typer.Exit(2) from None
     try:
-        result = solve_problem(
-            problem,
-            score_lookup=_matcher_scores() if problem.scores is None else None,
-            time_limit=time_limit,
-            keep_locked=not replan_locked,
-            strict_must_meet=not relax_must_meet,
-        )
+        with open_services() as services:
+            result, no_scores = services.planner.solve_file(
+                problem,
+                time_limit=time_limit,
+                keep_locked=not replan_locked,
+                strict_must_meet=not relax_must_meet,
+            )
     except InfeasibleScheduleError as exc:
         typer.echo(f"error: {problem_file}: the schedule is infeasible. Relax one of these:", err=True)
         for reason in exc.reasons or [exc.message]:
             typer.echo(f"  - {reason}", err=True)
         raise typer.Exit(2) from None
+    if no_scores is not None:
+        typer.echo(f"warning: the file has no scores and the matcher is unavailable: {no_scores}", err=True)
     if json_output:
         typer.echo(json.dumps(result.contract_dict(), ensure_ascii=False))
     else:
         _print_table(result, names=problem.names())
-
-
-def _matcher_scores() -> ScoreLookup | None:
-    """Pair scores from the matching engine, for a problem file without ``scores``."""
-    from matchmaker.errors import MatchmakerError
-    from matchmaker.services.matching import Matcher
-    from matchmaker.settings import Settings
-
-    try:
-        matcher = Matcher.for_settings(Settings())
-        matcher.engine()  # fail here, not in the middle of encoding, when there is no index
-    except MatchmakerError as exc:
-        typer.echo(f"warning: the file has no scores and the matcher is unavailable: {exc.message}", err=True)
-        return None
-    return matcher.pair_score
 
 
 def _print_table(result: ScheduleResult, names: dict[str, str]) -> None:

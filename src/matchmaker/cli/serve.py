@@ -21,10 +21,10 @@ def serve(
     port: Annotated[int | None, typer.Option("--port", help="Port (default from settings).")] = None,
 ) -> None:
     """Serve the HTTP API (and the console) with uvicorn."""
-    import uvicorn
+    import uvicorn  # noqa: PLC0415 - the web stack loads only for this command
 
-    from matchmaker.web.app import create_app
-    from matchmaker.web.logs import configure_server_logging
+    from matchmaker.web.app import create_app  # noqa: PLC0415 - the web stack loads only for this command
+    from matchmaker.web.logs import configure_server_logging  # noqa: PLC0415 - the web stack loads only for this command
 
     settings = load_settings()
     updates: dict[str, object] = {}
@@ -52,7 +52,7 @@ def openapi(
     ] = None,
 ) -> None:
     """Print (or write) the OpenAPI document of the HTTP API."""
-    from matchmaker.web.app import openapi_document
+    from matchmaker.web.app import openapi_document  # noqa: PLC0415 - the web stack loads only for this command
 
     text = json.dumps(openapi_document(), indent=2, ensure_ascii=False, sort_keys=True) + "\n"
     if output is None:

@@ -9,8 +9,8 @@ import typer
 from rich.table import Table
 
 from matchmaker.cli.app import app
-from matchmaker.cli.output import configure_logging, emit_json, handled, load_settings, stderr, stdout
-from matchmaker.services import users as users_service
+from matchmaker.cli.context import unit_of_work
+from matchmaker.cli.output import configure_logging, emit_json, handled, stderr, stdout
 
 users_app = typer.Typer(name="users", help="API users and their bearer tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -36,8 +36,8 @@ def add(
 ) -> None:
     """Create an API user; its bearer token is printed alone on the last line, once."""
     configure_logging()
-    settings = load_settings()
-    issued = users_service.add_user(settings, role.value, subject, label)
+    with unit_of_work() as (services, session):
+        issued = services.users(session).add_user(role.value, subject, label)
     who = f" for {issued.principal.subject_id}" if issued.principal.subject_id else ""
     stderr.print(
         f"Created {role.value} user {issued.principal.user_id}{who}. The token is shown only now.",
@@ -54,8 +54,8 @@ def list_users(
 ) -> None:
     """List active API users (never their tokens)."""
     configure_logging()
-    settings = load_settings()
-    users = users_service.list_users(settings)
+    with unit_of_work() as (services, session):
+        users = services.users(session).list_users()
     if as_json:
         for u in users:
             emit_json({"id": u.user_id, "role": u.role, "for": u.subject_id, "label": u.label})
@@ -71,5 +71,6 @@ def list_users(
 def revoke(user_id: Annotated[int, typer.Argument(help="The user's id (see `users list`).")]) -> None:
     """Revoke a user's token."""
     configure_logging()
-    users_service.revoke_user(load_settings(), user_id)
+    with unit_of_work() as (services, session):
+        services.users(session).revoke_user(user_id)
     stdout.print(f"Revoked user {user_id}.", markup=False)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from matchmaker.db.repository import Kind
+from matchmaker.db.models import Kind
 from matchmaker.errors import InvalidInputError
 
 logger = logging.getLogger(__name__)

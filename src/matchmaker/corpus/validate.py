@@ -7,11 +7,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from matchmaker.corpus.reader import REQUIRED
-from matchmaker.db.models import CaseCreate, CityCreate, ProviderCreate
-from matchmaker.db.repository import Kind
+from matchmaker.db.models import CaseCreate, CityCreate, Kind, ProviderCreate, RecordIn
 from matchmaker.errors import RecordRejectedError
 
-Record = CityCreate | ProviderCreate | CaseCreate
+Record = RecordIn
 
 MODELS: dict[Kind, type[CityCreate] | type[ProviderCreate] | type[CaseCreate]] = {
     "city": CityCreate,

@@ -8,7 +8,6 @@ its data and a fresh home gets the full schema.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,9 +23,6 @@ from matchmaker.settings import Settings
 logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-
-_engines: dict[str, Engine] = {}
-_lock = threading.Lock()
 
 
 def _enable_sqlite_foreign_keys(dbapi_connection: object, _record: object) -> None:
@@ -53,13 +49,16 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
-def create_db_engine(settings: Settings, *, migrate_schema: bool = True) -> Engine:
-    """The engine for the settings' database, created once per URL and migrated to the newest schema."""
-    url = settings.db_url
-    with _lock:
-        engine = _engines.get(url)
-        if engine is not None:
-            return engine
+class Database:
+    """The instance's database: one engine, migrated to the newest schema when it is made.
+
+    Each :meth:`unit_of_work` is one transaction: it commits when its block succeeds and rolls back when it
+    raises. The web app opens one per request (a yield dependency); the CLI opens one per command. There is
+    no process-wide registry: whoever builds a ``Database`` owns it and disposes of it.
+    """
+
+    def __init__(self, settings: Settings, *, migrate_schema: bool = True) -> None:
+        url = settings.db_url
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite":
             settings.ensure_dirs()
@@ -70,27 +69,29 @@ def create_db_engine(settings: Settings, *, migrate_schema: bool = True) -> Engi
         if migrate_schema:
             logger.info("Migrating database %s", parsed.render_as_string(hide_password=True))
             migrate(engine)
-        _engines[url] = engine
-        return engine
+        self.engine: Engine = engine
+
+    @property
+    def is_sqlite(self) -> bool:
+        """Whether the database is SQLite (one writer at a time)."""
+        return self.engine.url.get_backend_name() == "sqlite"
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """A session whose work commits when the block succeeds and rolls back when it raises."""
+        session = Session(self.engine, expire_on_commit=False)
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        """Close every pooled connection."""
+        self.engine.dispose()
 
 
-def dispose_engines() -> None:
-    """Close every pooled connection (tests call this between databases)."""
-    with _lock:
-        for engine in _engines.values():
-            engine.dispose()
-        _engines.clear()
-
-
-@contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A unit of work: commits when the block succeeds, rolls back when it raises."""
-    session = Session(engine, expire_on_commit=False)
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
-    finally:
-        session.close()
+__all__ = ["MIGRATIONS_DIR", "Database", "alembic_config", "migrate"]

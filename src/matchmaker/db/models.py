@@ -460,6 +460,24 @@ class CaseStudy(CaseBase, table=True):
 
 
 # --------------------------------------------------------------------------------------------------
+# The three record kinds: one home for the kind names and the record unions
+
+#: A record kind: a city, a provider or a case study.
+Kind = Literal["city", "provider", "case"]
+KINDS: tuple[Kind, ...] = ("city", "provider", "case")
+#: The plural words used in file names, CLI arguments and URLs.
+PLURALS: dict[str, Kind] = {"cities": "city", "providers": "provider", "cases": "case"}
+#: How a kind is called in messages.
+KIND_WORDS: dict[Kind, str] = {"city": "city", "provider": "provider", "case": "case study"}
+#: A record as written (ingest, create): validated, with confidential fields.
+RecordIn = CityCreate | ProviderCreate | CaseCreate
+#: A record as read by anyone: public fields only.
+PublicRecord = CityPublic | ProviderPublic | CasePublic
+#: The partial change of a record (PATCH).
+RecordUpdate = CityUpdate | ProviderUpdate | CaseUpdate
+
+
+# --------------------------------------------------------------------------------------------------
 # Users and ingest runs
 
 

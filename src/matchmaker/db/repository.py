@@ -6,8 +6,9 @@ point is :func:`get_city_confidential`, which the services call only for roles a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
@@ -23,19 +24,17 @@ from matchmaker.db.models import (
     FocalPoint,
     FocalPointIn,
     IngestRun,
+    Kind,
     Provider,
     ProviderCreate,
     ProviderPublic,
+    PublicRecord,
     Solution,
     SolutionIn,
     SolutionPublic,
     utcnow,
 )
 from matchmaker.errors import NotFoundError
-
-Kind = Literal["city", "provider", "case"]
-KINDS: tuple[Kind, ...] = ("city", "provider", "case")
-PLURALS: dict[str, Kind] = {"cities": "city", "providers": "provider", "cases": "case"}
 
 _CITY_FIELDS = set(CityPublic.model_fields) - {"id"}
 _PROVIDER_FIELDS = set(ProviderPublic.model_fields) - {"id", "solutions"}
@@ -307,3 +306,31 @@ def record_ingest(session: Session, run: IngestRun) -> IngestRun:
 def last_ingest(session: Session) -> IngestRun | None:
     """The most recent ingest run, if any."""
     return session.exec(select(IngestRun).order_by(col(IngestRun.id).desc()).limit(1)).first()
+
+
+# --------------------------------------------------------------------------------------------------
+# One table of per-kind operations, so callers never branch on the kind
+
+
+@dataclass(frozen=True, slots=True)
+class KindRepository:
+    """The storage operations of one record kind."""
+
+    kind: Kind
+    list: Callable[[Session], list[PublicRecord]]
+    get: Callable[[Session, str], PublicRecord]
+    upsert: Callable[[Session, Any], bool]
+    update: Callable[[Session, str, dict[str, Any]], PublicRecord]
+
+
+REPOSITORIES: dict[Kind, KindRepository] = {
+    "city": KindRepository("city", list_cities, get_city, upsert_city, update_city),  # type: ignore[arg-type]
+    "provider": KindRepository(
+        "provider",
+        list_providers,  # type: ignore[arg-type]
+        get_provider,
+        upsert_provider,
+        update_provider,
+    ),
+    "case": KindRepository("case", list_cases, get_case, upsert_case, update_case),  # type: ignore[arg-type]
+}

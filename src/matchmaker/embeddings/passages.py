@@ -33,17 +33,17 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
-from matchmaker.db.models import CasePublic, CityPublic, ProviderPublic
+from matchmaker.db.models import KINDS, CasePublic, CityPublic, Kind, ProviderPublic, PublicRecord
 
 #: Bumped whenever the splitting rules change; it is part of every corpus hash, so bundles built
 #: with other rules are seen as stale.
 SPLITTER_VERSION = 1
 
-DocKind = Literal["city", "provider", "case"]
-KINDS: tuple[DocKind, ...] = ("city", "provider", "case")
-Record = CityPublic | ProviderPublic | CasePublic
+#: The record kinds and the public record union have one home, :mod:`matchmaker.db.models`.
+DocKind = Kind
+Record = PublicRecord
 
 MAX_CHARS = 400
 WINDOW_WORDS = 60

@@ -76,9 +76,14 @@ class RichProgress:
 
     def start(self, label: str, total: int) -> None:
         """Open a bar."""
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
-        from rich.progress import Progress as RichBar
+        from rich.console import Console  # noqa: PLC0415 - only when a bar is shown
+        from rich.progress import (  # noqa: PLC0415 - only when a bar is shown
+            BarColumn,
+            MofNCompleteColumn,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+        from rich.progress import Progress as RichBar  # noqa: PLC0415 - only when a bar is shown
 
         self.finish()
         self._progress = RichBar(

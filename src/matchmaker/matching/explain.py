@@ -15,7 +15,7 @@ import numpy as np
 
 from matchmaker.embeddings.passages import Passage
 from matchmaker.matching.engine import Engine, EngineConfig, Evidence, KindIndex, Needs, Scored
-from matchmaker.matching.profiles import Profile
+from matchmaker.matching.profiles import Profile, term_ids
 from matchmaker.vocabulary import Kind, load_vocabulary
 
 #: Needs quoted per result.
@@ -94,8 +94,6 @@ def need_matches(
 
 
 def _axes() -> tuple[str, ...]:
-    from matchmaker.matching.profiles import term_ids
-
     return term_ids()
 
 

@@ -7,18 +7,22 @@ under a savepoint, so that one bad record never costs the others. Re-ingesting a
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from matchmaker.corpus.reader import UnreadableFileError, discover, read_file
 from matchmaker.corpus.validate import Record, validate_record
 from matchmaker.db import repository as repo
-from matchmaker.db.engine import create_db_engine, session_scope
-from matchmaker.db.models import CaseCreate, CityCreate, IngestRun, ProviderCreate
-from matchmaker.db.repository import Kind
+from matchmaker.db.engine import Database
+from matchmaker.db.models import CaseCreate, CityCreate, IngestRun, Kind, ProviderCreate
 from matchmaker.errors import MatchmakerError, RecordRejectedError
 from matchmaker.matching.names import NameEntry, probable_duplicates
+from matchmaker.services.indexing import IndexService
+from matchmaker.services.visibility import ConfidentialTerms
 from matchmaker.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -94,123 +98,164 @@ def _store(session: object, kind: Kind, record: Record) -> bool:
     return _UPSERT[kind](session, record)
 
 
-def ingest_file(settings: Settings, path: Path, *, progress: ProgressFn | None = None) -> FileReport:
-    """Validate and store the records of one file; one transaction for the file."""
-    report = FileReport(path=str(path))
-    try:
-        kind, lines = read_file(path, settings.max_line_bytes)
-        report.kind = kind
-        valid: list[tuple[int, Record]] = []
-        seen: dict[str, int] = {}
-        for raw in lines:
-            if raw.record is None:
-                report.rejected.append(f"{path}:{raw.line}: {raw.error}")
-                continue
-            try:
-                record = validate_record(kind, raw.record)
-            except RecordRejectedError as exc:
-                report.rejected.append(f"{path}:{raw.line}: {exc.message}")
-                continue
-            if record.id in seen:
-                logger.warning(
-                    "%s:%d: id %r repeats line %d; the later line wins",
-                    path,
-                    raw.line,
-                    record.id,
-                    seen[record.id],
-                )
-                valid = [(n, r) for n, r in valid if r.id != record.id]
-            seen[record.id] = raw.line
-            valid.append((raw.line, record))
-    except UnreadableFileError as exc:
-        report.unreadable = exc.message
+class CorpusService:
+    """Ingest corpus files (from the CLI, the API or the console) and keep the indexes current.
+
+    Each file is one unit of work of its own, so a file that fails costs only itself.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        indexes: IndexService,
+        confidential: ConfidentialTerms,
+    ) -> None:
+        self.settings = settings
+        self.database = database
+        self.indexes = indexes
+        self.confidential = confidential
+
+    def ingest_file(self, path: Path, *, progress: ProgressFn | None = None) -> FileReport:
+        """Validate and store the records of one file; one transaction for the file."""
+        report = FileReport(path=str(path))
+        try:
+            kind, lines = read_file(path, self.settings.max_line_bytes)
+            report.kind = kind
+            valid: list[tuple[int, Record]] = []
+            seen: dict[str, int] = {}
+            for raw in lines:
+                if raw.record is None:
+                    report.rejected.append(f"{path}:{raw.line}: {raw.error}")
+                    continue
+                try:
+                    record = validate_record(kind, raw.record)
+                except RecordRejectedError as exc:
+                    report.rejected.append(f"{path}:{raw.line}: {exc.message}")
+                    continue
+                if record.id in seen:
+                    logger.warning(
+                        "%s:%d: id %r repeats line %d; the later line wins",
+                        path,
+                        raw.line,
+                        record.id,
+                        seen[record.id],
+                    )
+                    valid = [(n, r) for n, r in valid if r.id != record.id]
+                seen[record.id] = raw.line
+                valid.append((raw.line, record))
+        except UnreadableFileError as exc:
+            report.unreadable = exc.message
+            return report
+        except OSError as exc:
+            report.unreadable = f"cannot read file: {exc.strerror or exc}"
+            return report
+
+        with self.database.unit_of_work() as session:
+            for done, (line, record) in enumerate(valid, start=1):
+                try:
+                    with session.begin_nested():
+                        created = _store(session, kind, record)
+                except MatchmakerError as exc:
+                    report.rejected.append(f"{path}:{line}: {exc.message}")
+                    continue
+                report.accepted += 1
+                report.created += int(created)
+                report.updated += int(not created)
+                if progress is not None:
+                    progress(path.name, done)
+        logger.info("Ingested %s: %d accepted, %d rejected", path, report.accepted, len(report.rejected))
         return report
-    except OSError as exc:
-        report.unreadable = f"cannot read file: {exc.strerror or exc}"
-        return report
 
-    engine = create_db_engine(settings)
-    with session_scope(engine) as session:
-        for done, (line, record) in enumerate(valid, start=1):
-            try:
-                with session.begin_nested():
-                    created = _store(session, kind, record)
-            except MatchmakerError as exc:
-                report.rejected.append(f"{path}:{line}: {exc.message}")
-                continue
-            report.accepted += 1
-            report.created += int(created)
-            report.updated += int(not created)
-            if progress is not None:
-                progress(path.name, done)
-    logger.info("Ingested %s: %d accepted, %d rejected", path, report.accepted, len(report.rejected))
-    return report
+    @staticmethod
+    def discover_files(paths: Sequence[Path]) -> list[Path]:
+        """The corpus files that ``ingest_paths`` would read for these paths."""
+        return discover(list(paths))
 
+    @staticmethod
+    def count_lines(path: Path) -> int:
+        """A cheap estimate of the records in a file, for progress bars."""
+        try:
+            with path.open("rb") as stream:
+                return sum(1 for _ in stream)
+        except OSError:
+            return 0
 
-def discover_files(paths: Sequence[Path]) -> list[Path]:
-    """The corpus files that ``ingest_paths`` would read for these paths."""
-    return discover(list(paths))
+    def duplicate_warnings(self, kinds: Sequence[Kind]) -> list[str]:
+        """Warnings about different ids whose names are near-identical in the same country."""
+        warnings: list[str] = []
+        with self.database.unit_of_work() as session:
+            for kind in kinds:
+                if kind == "case":
+                    continue
+                entries = [NameEntry(i, n, c) for i, n, c in repo.name_entries(session, kind)]
+                for left, right in probable_duplicates(entries):
+                    warnings.append(
+                        f"probable duplicate {kind}: {left.id} ({left.name}) and "
+                        f"{right.id} ({right.name}) in {left.country}"
+                    )
+        return warnings
 
-
-def count_lines(path: Path) -> int:
-    """A cheap estimate of the records in a file, for progress bars."""
-    try:
-        with path.open("rb") as stream:
-            return sum(1 for _ in stream)
-    except OSError:
-        return 0
-
-
-def duplicate_warnings(settings: Settings, kinds: Sequence[Kind]) -> list[str]:
-    """Warnings about different ids whose names are near-identical in the same country."""
-    engine = create_db_engine(settings)
-    warnings: list[str] = []
-    with session_scope(engine) as session:
-        for kind in kinds:
-            if kind == "case":
-                continue
-            entries = [NameEntry(i, n, c) for i, n, c in repo.name_entries(session, kind)]
-            for left, right in probable_duplicates(entries):
-                warnings.append(
-                    f"probable duplicate {kind}: {left.id} ({left.name}) and "
-                    f"{right.id} ({right.name}) in {left.country}"
-                )
-    return warnings
-
-
-IndexHook = Callable[[Settings, set[Kind]], dict[str, object]]
-
-
-def ingest_paths(
-    settings: Settings,
-    paths: Sequence[Path],
-    *,
-    progress: ProgressFn | None = None,
-    refresh_index: IndexHook | None = None,
-    source: str = "cli",
-) -> IngestReport:
-    """Ingest files and folders, record the run, and bring the indexes up to date."""
-    report = IngestReport()
-    files = discover(list(paths))
-    if not files:
-        report.files.append(FileReport(path=", ".join(map(str, paths)), unreadable="no corpus files found"))
-    for path in files:
-        report.files.append(ingest_file(settings, path, progress=progress))
-    if report.accepted:
-        report.warnings.extend(duplicate_warnings(settings, sorted(report.kinds)))
-    if report.accepted and refresh_index is not None:
-        report.index = refresh_index(settings, report.kinds)
-    if any(f.kind for f in report.files):
-        engine = create_db_engine(settings)
-        with session_scope(engine) as session:
-            repo.record_ingest(
-                session,
-                IngestRun(
-                    source=source,
-                    files=[f.path for f in report.files],
-                    accepted=report.accepted,
-                    rejected=len(report.rejections),
-                    rejections=report.rejections[:1000],
-                ),
+    def ingest_paths(
+        self,
+        paths: Sequence[Path],
+        *,
+        progress: ProgressFn | None = None,
+        refresh_index: bool = True,
+        source: str = "cli",
+    ) -> IngestReport:
+        """Ingest files and folders, record the run, and bring the indexes up to date."""
+        report = IngestReport()
+        files = discover(list(paths))
+        if not files:
+            report.files.append(
+                FileReport(path=", ".join(map(str, paths)), unreadable="no corpus files found")
             )
-    return report
+        for path in files:
+            report.files.append(self.ingest_file(path, progress=progress))
+        if report.accepted:
+            report.warnings.extend(self.duplicate_warnings(sorted(report.kinds)))
+        if report.accepted:
+            self.confidential.invalidate()
+        if report.accepted and refresh_index:
+            refreshed = self.indexes.refresh(sorted(report.kinds))
+            report.index = {"refreshed": sorted(report.kinds), "report": str(refreshed)}
+        if any(f.kind for f in report.files):
+            with self.database.unit_of_work() as session:
+                repo.record_ingest(
+                    session,
+                    IngestRun(
+                        source=source,
+                        files=[f.path for f in report.files],
+                        accepted=report.accepted,
+                        rejected=len(report.rejections),
+                        rejections=report.rejections[:1000],
+                    ),
+                )
+        return report
+
+    @contextmanager
+    def upload_folder(self) -> Iterator[Path]:
+        """A private folder under the home for the files of one upload, removed afterwards."""
+        root = self.settings.home / "uploads"
+        root.mkdir(parents=True, exist_ok=True)
+        folder = Path(tempfile.mkdtemp(prefix="upload-", dir=root))
+        try:
+            yield folder
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def ingest_upload(self, folder: Path, paths: Sequence[Path], *, source: str) -> IngestReport:
+        """Ingest uploaded files saved in ``folder`` (see :meth:`upload_folder`); report lines name the
+        uploaded files, not where they were saved. The one path for uploads from the API and the console."""
+        report = self.ingest_paths(paths, source=source)
+        prefix = f"{folder}/"
+        for file in report.files:
+            file.path = file.path.replace(prefix, "")
+            file.rejected = [line.replace(prefix, "") for line in file.rejected]
+        return report
+
+    def last_ingest(self) -> IngestRun | None:
+        """The most recent ingest run, if any."""
+        with self.database.unit_of_work() as session:
+            return repo.last_ingest(session)

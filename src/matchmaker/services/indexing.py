@@ -1,11 +1,11 @@
 """Use cases over the index bundles: rebuild, refresh after an ingest, and status.
 
-* :func:`rebuild_indexes` re-splits every record in the database and publishes fresh bundles (the
+* :meth:`IndexService.rebuild` re-splits every record in the database and publishes fresh bundles (the
   embedding cache still spares re-encoding unchanged texts). This is ``matchmaker index build``.
-* :func:`refresh_indexes` brings bundles up to date after an ingest. When a kind's corpus hash equals
+* :meth:`IndexService.refresh` brings bundles up to date after an ingest. When a kind's corpus hash equals
   its bundle's, it does nothing and never loads the model; otherwise unchanged documents keep their
   vectors and only new or edited passages are embedded.
-* :func:`index_status` reports, per kind, whether a bundle exists, what its manifest says, and
+* :meth:`IndexService.status` reports, per kind, whether a bundle exists, what its manifest says, and
   whether it is stale against the database.
 * :func:`index_records` is the same machinery over records passed in (no database), for tests and
   tools.
@@ -17,11 +17,16 @@ Every publish is atomic (see :mod:`matchmaker.embeddings.bundle`); a running ser
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from sqlmodel import Session
+
+from matchmaker.db import repository
+from matchmaker.db.engine import Database
 from matchmaker.embeddings.builder import KindReport, build_bundle
 from matchmaker.embeddings.bundle import BundleWriter, Manifest, read_manifest
 from matchmaker.embeddings.cache import EmbeddingCache, EncoderSource
@@ -32,7 +37,7 @@ from matchmaker.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-RecordLoader = Callable[[Settings, Sequence[DocKind]], dict[DocKind, list[Record]]]
+RecordLoader = Callable[[Sequence[DocKind]], dict[DocKind, list[Record]]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,26 +93,18 @@ def _normalise_kinds(kinds: Iterable[str] | None) -> list[DocKind]:
     return [k for k in KINDS if k in wanted]
 
 
-def load_records(settings: Settings, kinds: Sequence[DocKind]) -> dict[DocKind, list[Record]]:
-    """The public records of the given kinds, read from the database in one unit of work."""
-    from matchmaker.db import repository
-    from matchmaker.db.engine import create_db_engine, session_scope
-
-    readers: Mapping[DocKind, Callable[[Any], Sequence[Record]]] = {
-        "city": repository.list_cities,
-        "provider": repository.list_providers,
-        "case": repository.list_cases,
-    }
-    engine = create_db_engine(settings)
-    with session_scope(engine) as session:
-        return {kind: list(readers[kind](session)) for kind in kinds}
+def load_records(session: Session, kinds: Sequence[DocKind]) -> dict[DocKind, list[Record]]:
+    """The public records of the given kinds, read in the unit of work ``session``."""
+    return {kind: list(repository.REPOSITORIES[kind].list(session)) for kind in kinds}
 
 
-def _encoder_source(settings: Settings, encoder: Encoder | None) -> tuple[str, EncoderSource]:
+def _encoder_source(
+    settings: Settings, encoder: Encoder | None, lazy: Callable[[], Encoder] | None
+) -> tuple[str, EncoderSource]:
     """Model name and a lazy encoder: the model is loaded only if something must be embedded."""
     if encoder is not None:
         return encoder.name, encoder
-    return settings.model_name, lambda: load_encoder(settings)
+    return settings.model_name, lazy or (lambda: load_encoder(settings))
 
 
 def index_records(
@@ -115,16 +112,19 @@ def index_records(
     records: Mapping[DocKind, Sequence[Record]],
     *,
     encoder: Encoder | None = None,
+    encoder_source: Callable[[], Encoder] | None = None,
     progress: Progress | None = None,
     rebuild: bool = False,
 ) -> IndexReport:
     """Bring the bundles of the kinds in ``records`` up to date with exactly those records.
 
-    ``rebuild`` ignores the live bundles (fresh passages, fresh index), still using the cache.
+    ``rebuild`` ignores the live bundles (fresh passages, fresh index), still using the cache. The model
+    is ``encoder``, else loaded by ``encoder_source`` (default: from the settings) only if something must
+    be embedded.
     """
     t0 = time.perf_counter()
     settings.index_dir.mkdir(parents=True, exist_ok=True)
-    model_name, source = _encoder_source(settings, encoder)
+    model_name, source = _encoder_source(settings, encoder, encoder_source)
     bar = progress if progress is not None else auto_progress()
     reports: list[KindReport] = []
     with EmbeddingCache.in_dir(settings.index_dir) as cache:
@@ -150,38 +150,6 @@ def index_records(
     return IndexReport(tuple(reports), time.perf_counter() - t0)
 
 
-def rebuild_indexes(
-    settings: Settings,
-    *,
-    encoder: Encoder | None = None,
-    kinds: Iterable[str] | None = None,
-    progress: Progress | None = None,
-    loader: RecordLoader = load_records,
-) -> IndexReport:
-    """Rebuild the bundles of ``kinds`` (default: all) from the database."""
-    wanted = _normalise_kinds(kinds)
-    records = loader(settings, wanted)
-    report = index_records(settings, records, encoder=encoder, progress=progress, rebuild=True)
-    logger.info("Rebuilt indexes in %.1fs: %s", report.seconds, report)
-    return report
-
-
-def refresh_indexes(
-    settings: Settings,
-    *,
-    kinds: Iterable[str] | None = None,
-    encoder: Encoder | None = None,
-    progress: Progress | None = None,
-    loader: RecordLoader = load_records,
-) -> IndexReport:
-    """Bring the bundles of ``kinds`` (default: all) up to date with the database, cheaply."""
-    wanted = _normalise_kinds(kinds)
-    records = loader(settings, wanted)
-    report = index_records(settings, records, encoder=encoder, progress=progress, rebuild=False)
-    logger.info("Refreshed indexes in %.2fs: %s", report.seconds, report)
-    return report
-
-
 def _summary(manifest: Manifest) -> dict[str, Any]:
     keys = (
         "model_name",
@@ -199,13 +167,91 @@ def _summary(manifest: Manifest) -> dict[str, Any]:
     return {k: data[k] for k in keys}
 
 
+class IndexService:
+    """The instance's index bundles: rebuild, refresh after a write, status.
+
+    The embedding model is loaded only when something must be embedded, once per service (``encoder``
+    shares a model already loaded elsewhere).
+    """
+
+    def __init__(self, settings: Settings, database: Database, *, encoder: Encoder | None = None) -> None:
+        self.settings = settings
+        self.database = database
+        self._encoder = encoder
+        self._encoder_lock = threading.Lock()
+
+    @property
+    def encoder(self) -> Encoder:
+        """The embedding model (loaded on first use)."""
+        if self._encoder is None:
+            with self._encoder_lock:
+                if self._encoder is None:
+                    self._encoder = load_encoder(self.settings)
+        return self._encoder
+
+    def encoder_if_loaded(self) -> Encoder | None:
+        """The model when it is already loaded, else ``None`` (never loads it)."""
+        return self._encoder
+
+    def use_encoder(self, encoder: Encoder) -> None:
+        """Share a model loaded elsewhere (the server loads it once at start-up)."""
+        self._encoder = encoder
+
+    def records(
+        self, kinds: Iterable[str] | None = None, *, session: Session | None = None
+    ) -> dict[DocKind, list[Record]]:
+        """The records of ``kinds`` (default: all), in ``session`` or a unit of work of their own."""
+        wanted = _normalise_kinds(kinds)
+        if session is not None:
+            return load_records(session, wanted)
+        with self.database.unit_of_work() as own:
+            return load_records(own, wanted)
+
+    def _index(
+        self, records: Mapping[DocKind, Sequence[Record]], *, rebuild: bool, progress: Progress | None
+    ) -> IndexReport:
+        return index_records(
+            self.settings,
+            records,
+            encoder=self._encoder,
+            encoder_source=lambda: self.encoder,
+            progress=progress,
+            rebuild=rebuild,
+        )
+
+    def rebuild(self, kinds: Iterable[str] | None = None, *, progress: Progress | None = None) -> IndexReport:
+        """Rebuild the bundles of ``kinds`` (default: all) from the database."""
+        report = self._index(self.records(kinds), rebuild=True, progress=progress)
+        logger.info("Rebuilt indexes in %.1fs: %s", report.seconds, report)
+        return report
+
+    def refresh(
+        self,
+        kinds: Iterable[str] | None = None,
+        *,
+        session: Session | None = None,
+        progress: Progress | None = None,
+    ) -> IndexReport:
+        """Bring the bundles of ``kinds`` (default: all) up to date with the database, cheaply.
+
+        ``session`` reads the records in an open unit of work, so a write is indexed before it commits.
+        """
+        report = self._index(self.records(kinds, session=session), rebuild=False, progress=progress)
+        logger.info("Refreshed indexes in %.2fs: %s", report.seconds, report)
+        return report
+
+    def status(self, kinds: Iterable[str] | None = None) -> list[KindStatus]:
+        """Per kind: is there a bundle, what does its manifest say, is it stale against the database?"""
+        return index_status(self.settings, kinds=kinds, loader=self.records)
+
+
 def index_status(
-    settings: Settings, *, kinds: Iterable[str] | None = None, loader: RecordLoader = load_records
+    settings: Settings, *, kinds: Iterable[str] | None = None, loader: RecordLoader
 ) -> list[KindStatus]:
     """Per kind: is there a bundle, what does its manifest say, is it stale against the database?"""
     wanted = _normalise_kinds(kinds)
     try:
-        records: dict[DocKind, list[Record]] | None = loader(settings, wanted)
+        records: dict[DocKind, list[Record]] | None = loader(wanted)
     except Exception as exc:  # a status report should still show the bundles
         logger.warning("Could not read the database for the index status: %s", exc)
         records = None
@@ -229,10 +275,9 @@ def index_status(
 
 __all__ = [
     "IndexReport",
+    "IndexService",
     "KindStatus",
     "index_records",
     "index_status",
     "load_records",
-    "rebuild_indexes",
-    "refresh_indexes",
 ]

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
@@ -32,27 +33,24 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from matchmaker.embeddings.bundle import IndexBundle, IndexStore
+from matchmaker.db.engine import Database
+from matchmaker.embeddings.bundle import IndexBundle, IndexStore, read_manifest
 from matchmaker.embeddings.cache import EmbeddingCache, embed_texts
-from matchmaker.embeddings.encoder import Encoder, FloatArray, load_encoder
+from matchmaker.embeddings.encoder import Encoder, FloatArray
 from matchmaker.embeddings.passages import KINDS, DocKind, Record
-from matchmaker.errors import IndexUnavailableError, InvalidInputError, NotFoundError
+from matchmaker.errors import IndexUnavailableError, InvalidInputError, MatchmakerError, NotFoundError
 from matchmaker.matching.engine import DEFAULT_CONFIG, Engine, EngineConfig, Needs, Scored
 from matchmaker.matching.explain import explanation
 from matchmaker.matching.fit import Factor
 from matchmaker.scheduling.problem import pair_key
+from matchmaker.services import feedback
+from matchmaker.services.feedback import read_signal
+from matchmaker.services.indexing import IndexService
 from matchmaker.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 Relation = Literal["comparable", "mentor"]
-
-#: Longest accepted free-text query, in characters.
-MAX_QUERY_CHARS = 5_000
-
-
-#: How strongly the rating of earlier meetings moves a pair's score (×0.75 to ×1.25).
-FEEDBACK_WEIGHT = 0.25
 
 
 class MatchResult(BaseModel):
@@ -79,25 +77,21 @@ class Matcher:
     def __init__(
         self,
         settings: Settings,
-        encoder: Encoder | None = None,
+        database: Database,
+        indexes: IndexService,
         *,
         config: EngineConfig = DEFAULT_CONFIG,
         store: IndexStore | None = None,
     ) -> None:
         self.settings = settings
         self.config = config
-        self._encoder = encoder
-        self._store = store or IndexStore.for_settings(settings, encoder)
+        self.database = database
+        self.indexes = indexes
+        self._store = store or IndexStore.for_settings(settings, indexes.encoder_if_loaded())
         self._engine: Engine | None = None
         self._lock = threading.Lock()
-        self._encoder_lock = threading.Lock()
         self._pair_cache: OrderedDict[tuple[tuple[str, ...], str], dict[str, float]] = OrderedDict()
         self._pair_lock = threading.Lock()
-
-    @classmethod
-    def for_settings(cls, settings: Settings, encoder: Encoder | None = None) -> Matcher:
-        """A matcher over the instance's indexes; pass ``encoder`` to share an already loaded model."""
-        return cls(settings, encoder)
 
     # ----------------------------------------------------------------------------------------------
     # Loading
@@ -105,11 +99,7 @@ class Matcher:
     @property
     def encoder(self) -> Encoder:
         """The embedding model (loaded on first use, once)."""
-        if self._encoder is None:
-            with self._encoder_lock:
-                if self._encoder is None:
-                    self._encoder = load_encoder(self.settings)
-        return self._encoder
+        return self.indexes.encoder
 
     def warm(self) -> None:
         """Load the model, the indexes and every kind's matching data now."""
@@ -161,9 +151,7 @@ class Matcher:
         return embed
 
     def _load_records(self) -> dict[DocKind, list[Record]]:
-        from matchmaker.services.indexing import load_records
-
-        return load_records(self.settings, list(KINDS))
+        return self.indexes.records(KINDS)
 
     # ----------------------------------------------------------------------------------------------
     # Queries
@@ -219,10 +207,9 @@ class Matcher:
         query = text.strip()
         if not query:
             raise InvalidInputError("the search text is empty")
-        if len(query) > MAX_QUERY_CHARS:
-            raise InvalidInputError(
-                f"the search text is {len(query)} characters long; the limit is {MAX_QUERY_CHARS}"
-            )
+        limit = self.settings.max_query_chars
+        if len(query) > limit:
+            raise InvalidInputError(f"the search text is {len(query)} characters long; the limit is {limit}")
         engine = self.engine()
         encoder = self.encoder
         needs = engine.needs_of_text(text, encoder)
@@ -261,10 +248,9 @@ class Matcher:
     # Helpers
 
     def _feedback(self) -> Mapping[tuple[str, str], float]:
-        """Ratings of earlier meetings, per pair, in [-1, 1] (see ``services.events.feedback_signal``)."""
-        from matchmaker.services.events import feedback_signal
-
-        return feedback_signal(self.settings)
+        """Ratings of earlier meetings, per pair, in [-1, 1] (see :mod:`matchmaker.services.feedback`)."""
+        with self.database.unit_of_work() as session:
+            return read_signal(session)
 
     def _with_feedback(self, query_id: str, items: list[Scored]) -> list[Scored]:
         """Scores moved by how earlier meetings of the same pair were rated, as one more context factor.
@@ -282,7 +268,8 @@ class Matcher:
             if value is None:
                 out.append(item)
                 continue
-            multiplier = 1.0 + FEEDBACK_WEIGHT * value
+            adjusted = feedback.adjust(item.score, value)
+            multiplier = adjusted / item.score if item.score > 0 else 1.0 + value
             mood = "useful" if value > 0 else "of little interest" if value < 0 else "neutral"
             factor = Factor(
                 "feedback", multiplier, f"earlier meetings of this pair were rated {mood} ({value:+.2f})"
@@ -290,7 +277,7 @@ class Matcher:
             out.append(
                 replace(
                     item,
-                    score=min(1.0, max(0.0, item.score * multiplier)),
+                    score=adjusted,
                     factors=[*item.factors, factor],
                 )
             )
@@ -365,4 +352,148 @@ def _kind_of(engine: Engine, doc_id: str) -> DocKind | None:
     return None
 
 
-__all__ = ["MAX_QUERY_CHARS", "MatchResponse", "MatchResult", "Matcher", "Relation"]
+class MatchingService:
+    """The matching runtime of one instance: the model, the matcher, readiness and pair scores.
+
+    The server calls :meth:`start` once (in a worker thread) at start-up; the CLI lets the matcher load
+    what it needs on first use. A model or an index that cannot be loaded does not stop the server:
+    ``/ready`` says what is missing and the matching endpoints answer 503 until an index exists.
+    """
+
+    def __init__(self, settings: Settings, database: Database, indexes: IndexService) -> None:
+        self.settings = settings
+        self.database = database
+        self.indexes = indexes
+        self.model_problem = ""
+        self.matcher_problem = ""
+        self.load_seconds = 0.0
+        self.model_loaded = False
+        self._matcher: Matcher | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Load the model and, when the indexes exist, the matcher with its data (blocking)."""
+        started = time.perf_counter()
+        try:
+            _ = self.indexes.encoder
+            self.model_loaded = True
+            self.model_problem = ""
+        except MatchmakerError as exc:
+            self.model_problem = exc.message
+            logger.error("The embedding model could not be loaded: %s", exc.message)  # noqa: TRY400
+        except Exception as exc:  # a broken model must not stop /health from answering
+            self.model_problem = f"the embedding model could not be loaded ({type(exc).__name__})"
+            logger.exception("The embedding model could not be loaded")
+        if self.model_loaded:
+            try:
+                self.matcher().warm()  # indexes and matching data now, not on the first request
+            except MatchmakerError as exc:
+                logger.warning("Matching is not available yet: %s", exc.message)
+        self.load_seconds = time.perf_counter() - started
+        logger.info("Matching runtime loaded in %.1fs", self.load_seconds)
+
+    def matcher(self) -> Matcher:
+        """The shared matcher, created on first use; :class:`IndexUnavailableError` when it cannot be."""
+        matcher = self._matcher
+        if matcher is not None:
+            return matcher
+        if self.model_problem:
+            raise IndexUnavailableError(self.model_problem)
+        with self._lock:
+            if self._matcher is None:
+                try:
+                    self._matcher = Matcher(self.settings, self.database, self.indexes)
+                    self.matcher_problem = ""
+                except IndexUnavailableError as exc:
+                    self._matcher = None
+                    self.matcher_problem = exc.message
+                    raise
+            return self._matcher
+
+    def reset(self) -> None:
+        """Drop the matcher so the next request builds it from the newest indexes."""
+        with self._lock:
+            self._matcher = None
+
+    def pair_scorer(self) -> tuple[ScoreFunction, str]:
+        """The matcher's pair score, guarded, and where scores come from.
+
+        When no matcher can be loaded, or it fails on a pair, the pairs are scored 0.0 with a warning and
+        the description says why, so requests, staff rules and coverage still shape a schedule.
+        """
+        try:
+            matcher = self.matcher()
+        except MatchmakerError as exc:
+            logger.warning("the matcher cannot be loaded (%s); every pair is scored 0.0", exc.message)
+            return (
+                lambda _a, _b: 0.0
+            ), f"none: the matcher could not be loaded ({exc.message}), pairs scored 0.0"
+        guarded = GuardedScore(matcher.pair_score, "matcher")
+        return guarded, "matcher"
+
+    def readiness(self) -> tuple[bool, dict[str, Any]]:
+        """Whether the model and every index are loaded, and the details."""
+        indexes: dict[str, Any] = {}
+        encoder = self.indexes.encoder_if_loaded()
+        for kind in KINDS:
+            manifest = read_manifest(self.settings.index_dir, kind)
+            if manifest is None:
+                indexes[kind] = {"present": False, "problem": "no index; ingest a corpus or rebuild"}
+            elif encoder is not None and manifest.model_name != encoder.name:
+                indexes[kind] = {"present": True, "problem": f"built with model {manifest.model_name!r}"}
+            else:
+                indexes[kind] = {
+                    "present": True,
+                    "documents": manifest.document_count,
+                    "generation": manifest.generation,
+                }
+        problems = [f"{k}: {v['problem']}" for k, v in indexes.items() if v.get("problem")]
+        if self.model_problem:
+            problems.insert(0, f"model: {self.model_problem}")
+        elif encoder is None:
+            problems.insert(0, "model: still loading")
+        if not problems and self._matcher is None:
+            try:
+                self.matcher()
+            except MatchmakerError as exc:
+                problems.append(f"matcher: {exc.message}")
+        return not problems, {
+            "model": encoder.name if encoder is not None else None,
+            "indexes": indexes,
+            "problems": problems,
+        }
+
+
+#: A pair's score for the scheduler; ``None`` when the pair is unknown.
+ScoreFunction = Callable[[str, str], float | None]
+
+
+class GuardedScore:
+    """A pair score that falls back to 0.0 for the remaining pairs once the matcher fails, with a reason."""
+
+    def __init__(self, score: ScoreFunction, source: str) -> None:
+        self._score: ScoreFunction | None = score
+        self.source = source
+
+    def __call__(self, a: str, b: str) -> float | None:
+        """The pair's score, or 0.0 once the matcher has failed."""
+        if self._score is None:
+            return 0.0
+        try:
+            return self._score(a, b)
+        except MatchmakerError as exc:
+            logger.warning("the matcher failed (%s); the remaining pairs are scored 0.0", exc.message)
+            self._score = None
+            self.source = f"none: the matcher failed ({exc.message}), pairs scored 0.0"
+            return 0.0
+
+
+__all__ = [
+    "GuardedScore",
+    "MatchResponse",
+    "MatchResult",
+    "Matcher",
+    "MatchingService",
+    "Relation",
+    "ScoreFunction",
+]

@@ -1,96 +1,97 @@
-"""Use cases: read, resolve, change and delete stored records."""
+"""Use cases over stored records of the three kinds: read, resolve, create, change and delete.
+
+One generic path serves cities, providers and case studies (:data:`~matchmaker.db.repository.REPOSITORIES`
+holds the per-kind storage operations). A write brings the index of its kind up to date in the same unit
+of work, so the next query sees the change.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from sqlmodel import Session
+
 from matchmaker.db import repository as repo
-from matchmaker.db.engine import create_db_engine, session_scope
-from matchmaker.db.models import (
-    CaseCreate,
-    CasePublic,
-    CityConfidential,
-    CityCreate,
-    CityPublic,
-    ProviderCreate,
-    ProviderPublic,
-)
-from matchmaker.db.repository import Kind
-from matchmaker.errors import ConflictError
+from matchmaker.db.models import KIND_WORDS, CityConfidential, Kind, PublicRecord, RecordIn
+from matchmaker.errors import ConflictError, MatchmakerError
 from matchmaker.matching.names import NameEntry, resolve
-from matchmaker.settings import Settings
+from matchmaker.services.indexing import IndexService
+from matchmaker.services.visibility import ConfidentialTerms
 
-PublicRecord = CityPublic | ProviderPublic | CasePublic
-
-_KIND_WORD = {"city": "city", "provider": "provider", "case": "case study"}
-
-
-def list_records(settings: Settings, kind: Kind) -> list[PublicRecord]:
-    """Every stored record of a kind, public fields only, ordered by id."""
-    with session_scope(create_db_engine(settings)) as session:
-        if kind == "city":
-            return list(repo.list_cities(session))
-        if kind == "provider":
-            return list(repo.list_providers(session))
-        return list(repo.list_cases(session))
+logger = logging.getLogger(__name__)
 
 
-def resolve_id(settings: Settings, kind: Kind, query: str) -> str:
-    """Resolve an id or a (fuzzy) name of a record of a kind to its id."""
-    with session_scope(create_db_engine(settings)) as session:
-        entries = [NameEntry(i, n, c) for i, n, c in repo.name_entries(session, kind)]
-    return resolve(query, entries, kind=_KIND_WORD[kind])
+class RecordService:
+    """Records of one unit of work (``session``); writes refresh the index of their kind and forget the
+    cached confidential values."""
+
+    def __init__(
+        self,
+        session: Session,
+        indexes: IndexService | None = None,
+        confidential: ConfidentialTerms | None = None,
+    ) -> None:
+        self.session = session
+        self.indexes = indexes
+        self.confidential = confidential
+
+    def list(self, kind: Kind) -> list[PublicRecord]:
+        """Every stored record of a kind, public fields only, ordered by id."""
+        return list(repo.REPOSITORIES[kind].list(self.session))
+
+    def get(self, kind: Kind, record_id: str) -> PublicRecord:
+        """One record's public view; :class:`NotFoundError` when there is none."""
+        return repo.REPOSITORIES[kind].get(self.session, record_id)
+
+    def get_city_confidential(self, city_id: str) -> CityConfidential:
+        """A city with its focal point. Callers check the role before calling this."""
+        return repo.get_city_confidential(self.session, city_id)
+
+    def resolve_id(self, kind: Kind, query: str) -> str:
+        """Resolve an id or a (fuzzy) name of a record of a kind to its id."""
+        entries = [NameEntry(i, n, c) for i, n, c in repo.name_entries(self.session, kind)]
+        return resolve(query, entries, kind=KIND_WORDS[kind])
+
+    def create(self, kind: Kind, record: RecordIn) -> PublicRecord:
+        """Store a new record; an existing id is a conflict."""
+        if record.id in repo.existing_ids(self.session, kind):
+            raise ConflictError(f"a {KIND_WORDS[kind]} with id {record.id!r} already exists")
+        repo.REPOSITORIES[kind].upsert(self.session, record)
+        self.session.flush()
+        self._refresh(kind)
+        return self.get(kind, record.id)
+
+    def update(self, kind: Kind, record_id: str, changes: dict[str, Any]) -> PublicRecord:
+        """Apply a partial change; the merged record is validated as a whole."""
+        record = repo.REPOSITORIES[kind].update(self.session, record_id, changes)
+        self._refresh(kind)
+        return record
+
+    def delete(self, kind: Kind, record_id: str) -> None:
+        """Delete a record."""
+        repo.delete_record(self.session, kind, record_id)
+        self._refresh(kind)
+
+    def counts(self) -> dict[Kind, int]:
+        """How many records of each kind are stored."""
+        return repo.count_records(self.session)
+
+    def _refresh(self, kind: Kind) -> None:
+        """Bring the kind's index up to date with this unit of work's records.
+
+        A failed refresh does not undo the change; the index status then shows the index as stale.
+        """
+        if self.confidential is not None:
+            self.confidential.invalidate()
+        if self.indexes is None:
+            return
+        try:
+            self.indexes.refresh({kind}, session=self.session)
+        except MatchmakerError as exc:
+            logger.warning("The index could not be refreshed after a change: %s", exc.message)
+        except Exception:
+            logger.exception("The index could not be refreshed after a change")
 
 
-def get_record(settings: Settings, kind: Kind, record_id: str) -> PublicRecord:
-    """One record's public view."""
-    with session_scope(create_db_engine(settings)) as session:
-        if kind == "city":
-            return repo.get_city(session, record_id)
-        if kind == "provider":
-            return repo.get_provider(session, record_id)
-        return repo.get_case(session, record_id)
-
-
-def get_city_confidential(settings: Settings, city_id: str) -> CityConfidential:
-    """A city with its focal point. Callers check the role before calling this."""
-    with session_scope(create_db_engine(settings)) as session:
-        return repo.get_city_confidential(session, city_id)
-
-
-def create_record(
-    settings: Settings, kind: Kind, record: CityCreate | ProviderCreate | CaseCreate
-) -> PublicRecord:
-    """Store a new record; an existing id is a conflict."""
-    with session_scope(create_db_engine(settings)) as session:
-        if record.id in repo.existing_ids(session, kind):
-            raise ConflictError(f"a {_KIND_WORD[kind]} with id {record.id!r} already exists")
-        if isinstance(record, CityCreate):
-            repo.upsert_city(session, record)
-        elif isinstance(record, ProviderCreate):
-            repo.upsert_provider(session, record)
-        else:
-            repo.upsert_case(session, record)
-    return get_record(settings, kind, record.id)
-
-
-def update_record(settings: Settings, kind: Kind, record_id: str, changes: dict[str, Any]) -> PublicRecord:
-    """Apply a partial change; the merged record is validated as a whole."""
-    with session_scope(create_db_engine(settings)) as session:
-        if kind == "city":
-            return repo.update_city(session, record_id, changes)
-        if kind == "provider":
-            return repo.update_provider(session, record_id, changes)
-        return repo.update_case(session, record_id, changes)
-
-
-def delete_record(settings: Settings, kind: Kind, record_id: str) -> None:
-    """Delete a record."""
-    with session_scope(create_db_engine(settings)) as session:
-        repo.delete_record(session, kind, record_id)
-
-
-def counts(settings: Settings) -> dict[Kind, int]:
-    """How many records of each kind are stored."""
-    with session_scope(create_db_engine(settings)) as session:
-        return repo.count_records(session)
+__all__ = ["PublicRecord", "RecordService"]

@@ -21,12 +21,12 @@ import secrets
 from dataclasses import dataclass
 from typing import get_args
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
-from matchmaker.db.engine import create_db_engine, session_scope
+from matchmaker.db import repository
 from matchmaker.db.models import ApiUser, City, Provider, Role
 from matchmaker.errors import AuthenticationError, InvalidInputError, NotFoundError
-from matchmaker.settings import Settings
+from matchmaker.matching.names import NameEntry, resolve
 
 logger = logging.getLogger(__name__)
 
@@ -83,43 +83,48 @@ def _principal(user: ApiUser) -> Principal:
     return Principal(user_id=user.id, role=role, subject_id=user.subject_id, label=user.label)
 
 
-def add_user(
-    settings: Settings, role: str, subject: str | None = None, label: str | None = None
-) -> IssuedUser:
-    """Create an API user and return it with its token.
+class UserService:
+    """API users in one unit of work (``session``)."""
 
-    ``subject`` is required for ``city`` and ``provider`` and must resolve (by id, or fuzzily by name)
-    to an existing record of that kind; staff take none.
-    """
-    if role not in ROLES:
-        raise InvalidInputError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
-    subject_id: str | None = None
-    if role == "staff":
-        if subject:
-            raise InvalidInputError("staff users speak for no record; leave out --for")
-    else:
-        if not subject:
-            raise InvalidInputError(f"a {role} user needs --for ID naming the {role} it speaks for")
-        from matchmaker.services.records import resolve_id
+    def __init__(self, session: Session) -> None:
+        self.session = session
 
-        subject_id = resolve_id(settings, "city" if role == "city" else "provider", subject)
-    token = new_token()
-    with session_scope(create_db_engine(settings)) as session:
+    def add_user(self, role: str, subject: str | None = None, label: str | None = None) -> IssuedUser:
+        """Create an API user and return it with its token.
+
+        ``subject`` is required for ``city`` and ``provider`` and must resolve (by id, or fuzzily by name)
+        to an existing record of that kind; staff take none.
+        """
+        if role not in ROLES:
+            raise InvalidInputError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+        subject_id: str | None = None
+        if role == "staff":
+            if subject:
+                raise InvalidInputError("staff users speak for no record; leave out --for")
+        else:
+            if not subject:
+                raise InvalidInputError(f"a {role} user needs --for ID naming the {role} it speaks for")
+            entries = [
+                NameEntry(i, n, c)
+                for i, n, c in repository.name_entries(self.session, "city" if role == "city" else "provider")
+            ]
+            subject_id = resolve(subject, entries, kind=role)
+        token = new_token()
+        session = self.session
         user = ApiUser(role=role, subject_id=subject_id, label=label, token_hash=hash_token(token))
         session.add(user)
         session.flush()
         principal = _principal(user)
-    logger.info("Created API user %d (role %s, for %s)", principal.user_id, role, subject_id or "-")
-    return IssuedUser(principal=principal, token=token)
+        logger.info("Created API user %d (role %s, for %s)", principal.user_id, role, subject_id or "-")
+        return IssuedUser(principal=principal, token=token)
 
-
-def authenticate(settings: Settings, token: str) -> Principal:
-    """The principal of a bearer token; :class:`AuthenticationError` when it is unknown or revoked."""
-    token = token.strip()
-    if not token or len(token) > _MAX_TOKEN_CHARS or not token.isascii():
-        raise AuthenticationError("the bearer token is not valid")
-    digest = hash_token(token)
-    with session_scope(create_db_engine(settings)) as session:
+    def authenticate(self, token: str) -> Principal:
+        """The principal of a bearer token; :class:`AuthenticationError` when it is unknown or revoked."""
+        token = token.strip()
+        if not token or len(token) > _MAX_TOKEN_CHARS or not token.isascii():
+            raise AuthenticationError("the bearer token is not valid")
+        digest = hash_token(token)
+        session = self.session
         user = session.exec(select(ApiUser).where(col(ApiUser.token_hash) == digest)).first()
         # The lookup is by digest; compare again in constant time so timing says nothing either way.
         if user is None or user.revoked or not hmac.compare_digest(user.token_hash, digest):
@@ -131,33 +136,28 @@ def authenticate(settings: Settings, token: str) -> Principal:
                 raise AuthenticationError(f"the {kind} this token speaks for no longer exists")
         return _principal(user)
 
-
-def list_users(settings: Settings) -> list[Principal]:
-    """Every user that is not revoked, by id."""
-    with session_scope(create_db_engine(settings)) as session:
+    def list_users(self) -> list[Principal]:
+        """Every user that is not revoked, by id."""
+        session = self.session
         rows = session.exec(select(ApiUser).where(col(ApiUser.revoked).is_(False)).order_by(col(ApiUser.id)))
         return [_principal(row) for row in rows]
 
-
-def revoke_user(settings: Settings, user_id: int) -> None:
-    """Revoke a user's token; later requests with it get 401."""
-    with session_scope(create_db_engine(settings)) as session:
+    def revoke_user(self, user_id: int) -> None:
+        """Revoke a user's token; later requests with it get 401."""
+        session = self.session
         user = session.get(ApiUser, user_id)
         if user is None:
             raise NotFoundError(f"no API user with id {user_id}")
         user.revoked = True
         session.add(user)
-    logger.info("Revoked API user %d", user_id)
+        logger.info("Revoked API user %d", user_id)
 
 
 __all__ = [
     "ROLES",
     "IssuedUser",
     "Principal",
-    "add_user",
-    "authenticate",
+    "UserService",
     "hash_token",
-    "list_users",
     "new_token",
-    "revoke_user",
 ]

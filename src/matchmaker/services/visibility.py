@@ -12,15 +12,19 @@ Two rules, both enforced for every non-staff caller:
 
 from __future__ import annotations
 
+import html
+import json
+import re
+import threading
+import time
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from matchmaker.db.engine import create_db_engine, session_scope
+from matchmaker.db.engine import Database
 from matchmaker.db.models import CaseStudy, City, FocalPoint, Provider
-from matchmaker.settings import Settings
 
 INTERNAL_PREFIXES = ("internal", "private", "confidential", "_")
 #: Shorter values are not scrubbed: they would match ordinary words.
@@ -58,31 +62,77 @@ def _strings(value: Any) -> Iterable[str]:
             yield from _strings(item)
 
 
-def confidential_terms(settings: Settings, *, own_city: str | None = None) -> list[str]:
+def confidential_terms(session: Session, *, own_city: str | None = None) -> list[str]:
     """Confidential values a non-staff caller may not see, longest first.
 
     ``own_city`` is the city a city focal point speaks for: its own focal point is not confidential
     to it.
     """
     terms: set[str] = set()
-    with session_scope(create_db_engine(settings)) as session:
-        for contact in session.exec(select(FocalPoint)):
-            if own_city is not None and contact.city_id == own_city:
-                continue
-            terms.update(v for v in (contact.name, contact.email, contact.phone) if v)
-        for table in (City, Provider, CaseStudy):
-            for extra in session.exec(select(table.extra)):  # type: ignore[attr-defined]
-                if isinstance(extra, dict):
-                    for key, value in extra.items():
-                        if is_internal_key(key):
-                            terms.update(_strings(value))
+    for contact in session.exec(select(FocalPoint)):
+        if own_city is not None and contact.city_id == own_city:
+            continue
+        terms.update(v for v in (contact.name, contact.email, contact.phone) if v)
+    for table in (City, Provider, CaseStudy):
+        for extra in session.exec(select(table.extra)):  # type: ignore[attr-defined]
+            if isinstance(extra, dict):
+                for key, value in extra.items():
+                    if is_internal_key(key):
+                        terms.update(_strings(value))
     cleaned = {t.strip() for t in terms}
     return sorted((t for t in cleaned if len(t) >= MIN_TERM_CHARS), key=lambda t: (-len(t), t))
+
+
+class ConfidentialTerms:
+    """Compiled patterns of the confidential values, per viewpoint, refreshed every ``ttl`` seconds.
+
+    Writes that may change them (records, ingest) call :meth:`invalidate`.
+    """
+
+    def __init__(self, database: Database, ttl: float = 2.0) -> None:
+        self.database = database
+        self.ttl = ttl
+        self._cache: dict[str | None, tuple[float, re.Pattern[bytes] | None]] = {}
+        self._lock = threading.Lock()
+
+    def invalidate(self) -> None:
+        """Forget every cached pattern (call after a change to cities or focal points)."""
+        with self._lock:
+            self._cache.clear()
+
+    def pattern(self, own_city: str | None) -> re.Pattern[bytes] | None:
+        """The pattern for a caller speaking for ``own_city`` (``None`` for every other non-staff)."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(own_city)
+            if hit is not None and hit[0] > now:
+                return hit[1]
+        with self.database.unit_of_work() as session:
+            terms = confidential_terms(session, own_city=own_city)
+        forms: set[bytes] = set()
+        for term in terms:
+            for form in (
+                term,
+                json.dumps(term, ensure_ascii=False)[1:-1],
+                json.dumps(term)[1:-1],
+                html.escape(term),
+                html.escape(term, quote=False),
+            ):
+                forms.add(form.encode("utf-8"))
+        compiled = (
+            re.compile(b"|".join(re.escape(f) for f in sorted(forms, key=lambda f: (-len(f), f))))
+            if forms
+            else None
+        )
+        with self._lock:
+            self._cache[own_city] = (now + self.ttl, compiled)
+        return compiled
 
 
 __all__ = [
     "INTERNAL_PREFIXES",
     "MIN_TERM_CHARS",
+    "ConfidentialTerms",
     "confidential_terms",
     "is_internal_key",
     "public_extra",

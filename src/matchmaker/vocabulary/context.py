@@ -23,7 +23,13 @@ from functools import cache
 
 from matchmaker.vocabulary.language import detect_language
 from matchmaker.vocabulary.normalize import FoldedText, fold, fold_with_map
-from matchmaker.vocabulary.tagger import Span, Tag, resolve_label, tag_folded
+from matchmaker.vocabulary.tagger import (
+    Span,
+    Tag,
+    _cue_regex,  # shared cue syntax
+    resolve_label,
+    tag_folded,
+)
 from matchmaker.vocabulary.terms import Kind, load_vocabulary
 
 __all__ = [
@@ -252,7 +258,6 @@ def scale_for_population(population: int) -> str:
 
 @cache
 def _language_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
-    from matchmaker.vocabulary.tagger import _cue_regex  # shared cue syntax
 
     out: list[tuple[str, re.Pattern[str]]] = []
     for code, names in load_vocabulary().language_names.items():

@@ -7,20 +7,15 @@
 * ``/api/v1/...``: every route requires a signed-in user (``authenticated`` guard on the router);
 * ``/schema/openapi.json``: the OpenAPI document (exported to ``api/openapi.json``).
 
-The lifespan loads the embedding model and the matcher once (in a worker thread) into
-``app.state.runtime``; the other shared objects on ``app.state`` are ``settings``, ``rate_limiter``
-and ``confidential_terms``.
-
-Other features plug in without editing this file: a module named in :data:`FEATURE_MODULES` that
-exists may define ``api_route_handlers(settings)`` (mounted under ``/api/v1`` behind authentication)
-and/or ``app_route_handlers(settings)`` (mounted at the root, e.g. the console's pages), each returning a
-sequence of Litestar route handlers, controllers or routers. ``create_app`` also takes them as
-arguments.
+``create_app`` builds the instance's :class:`~matchmaker.services.container.Services` once (or takes
+one) and keeps it on ``app.state.services``; handlers receive typed services through the dependencies of
+:mod:`matchmaker.web.dependencies`, each request in one unit of work. The lifespan loads the embedding
+model and the matcher once (in a worker thread) and closes the database at shutdown. The other shared
+object on ``app.state`` is the ``rate_limiter``.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
@@ -36,29 +31,28 @@ from litestar.openapi.spec import Components, SecurityScheme, Tag
 from litestar.types import ControllerRouterHandler
 
 from matchmaker import __version__
-from matchmaker.db.engine import create_db_engine
+from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
 from matchmaker.settings import Settings
 from matchmaker.web import auth
+from matchmaker.web.console import console_routes
+from matchmaker.web.dependencies import DEPENDENCIES
 from matchmaker.web.errors import EXCEPTION_HANDLERS, problems
 from matchmaker.web.logs import RequestContextMiddleware
 from matchmaker.web.ratelimit import RateLimiter
-from matchmaker.web.redaction import ConfidentialTerms, RedactionMiddleware
-from matchmaker.web.routes import common
+from matchmaker.web.redaction import RedactionMiddleware
 from matchmaker.web.routes.corpus import make_upload_handler
+from matchmaker.web.routes.events import EventController
 from matchmaker.web.routes.health import health, ready
 from matchmaker.web.routes.indexes import IndexController
 from matchmaker.web.routes.matching import MatchController
 from matchmaker.web.routes.records import CaseController, CityController, ProviderController
-from matchmaker.web.state import Runtime
 
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1"
 #: Largest JSON body of an ordinary API request (uploads have their own limit, ``max_upload_bytes``).
 MAX_JSON_BODY = 1_000_000
-#: Optional feature modules that contribute routes (see the module docstring).
-FEATURE_MODULES = ("matchmaker.web.routes.events", "matchmaker.web.console")
 
 DESCRIPTION = """\
 Matchmaking for a smart-cities guidance programme: cities, solution providers and case studies, with
@@ -78,25 +72,6 @@ change only its own profile.
 def me(current_user: NamedDependency[Principal]) -> auth.Me:
     """The signed-in user: id, role and the record it speaks for."""
     return auth.Me.of(current_user)
-
-
-def _feature_handlers(
-    settings: Settings,
-) -> tuple[list[ControllerRouterHandler], list[ControllerRouterHandler]]:
-    api: list[ControllerRouterHandler] = []
-    root: list[ControllerRouterHandler] = []
-    for name in FEATURE_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ImportError as exc:
-            if exc.name != name:
-                raise
-            continue
-        if hasattr(module, "api_route_handlers"):
-            api.extend(module.api_route_handlers(settings))
-        if hasattr(module, "app_route_handlers"):
-            root.extend(module.app_route_handlers(settings))
-    return api, root
 
 
 def openapi_config() -> OpenAPIConfig:
@@ -139,23 +114,36 @@ def openapi_config() -> OpenAPIConfig:
 def create_app(
     settings: Settings | None = None,
     *,
+    services: Services | None = None,
     api_handlers: Sequence[ControllerRouterHandler] = (),
     app_handlers: Sequence[ControllerRouterHandler] = (),
     debug: bool = False,
 ) -> Litestar:
-    """The web application for ``settings`` (read from the environment when omitted)."""
-    settings = settings or Settings()
-    runtime = Runtime(settings)
+    """The web application for ``settings`` (read from the environment when omitted).
+
+    ``services`` shares a container built elsewhere (tests); otherwise one is built here and closed when
+    the app shuts down.
+    """
+    if services is None:
+        settings = settings or Settings()
+        settings.ensure_dirs()
+        services = Services.build(settings)
+        owned = True
+    else:
+        settings = services.settings
+        owned = False
+    container = services
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        # Migrate the database and load the model and indexes once, off the event loop.
-        await anyio.to_thread.run_sync(settings.ensure_dirs)
-        await anyio.to_thread.run_sync(create_db_engine, settings)
-        await anyio.to_thread.run_sync(runtime.start)
-        yield
+        # Load the model and indexes once, off the event loop.
+        await anyio.to_thread.run_sync(container.matching.start)
+        try:
+            yield
+        finally:
+            if owned:
+                container.close()
 
-    feature_api, feature_root = _feature_handlers(settings)
     api = Router(
         path=API_PREFIX,
         route_handlers=[
@@ -164,9 +152,9 @@ def create_app(
             CaseController,
             MatchController,
             IndexController,
+            EventController,
             make_upload_handler(settings),
             me,
-            *feature_api,
             *api_handlers,
         ],
         guards=[auth.authenticated],
@@ -174,28 +162,16 @@ def create_app(
         request_max_body_size=MAX_JSON_BODY,
     )
     return Litestar(
-        route_handlers=[health, ready, auth.SessionController, api, *feature_root, *app_handlers],
+        route_handlers=[health, ready, auth.SessionController, api, *console_routes(), *app_handlers],
         lifespan=[lifespan],
         middleware=[RequestContextMiddleware, auth.AuthMiddleware, RedactionMiddleware],
         exception_handlers=EXCEPTION_HANDLERS,
-        dependencies={**auth.DEPENDENCIES, **common.DEPENDENCIES},
-        state=_state(settings, runtime),
+        dependencies={**auth.DEPENDENCIES, **DEPENDENCIES},
+        state=State({"services": services, "rate_limiter": RateLimiter(settings.rate_limit_per_minute)}),
         openapi_config=openapi_config(),
         request_max_body_size=MAX_JSON_BODY,
         debug=debug,
         logging_config=None,
-    )
-
-
-def _state(settings: Settings, runtime: Runtime) -> State:
-    """What handlers share: settings, the loaded runtime, the rate limiter, the confidential values."""
-    return State(
-        {
-            "settings": settings,
-            "runtime": runtime,
-            "rate_limiter": RateLimiter(settings.rate_limit_per_minute),
-            "confidential_terms": ConfidentialTerms(settings),
-        }
     )
 
 
@@ -207,7 +183,6 @@ def openapi_document(settings: Settings | None = None) -> dict[str, Any]:
 
 __all__ = [
     "API_PREFIX",
-    "FEATURE_MODULES",
     "MAX_JSON_BODY",
     "create_app",
     "openapi_config",

@@ -41,8 +41,8 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from pydantic import BaseModel, Field
 
 from matchmaker.errors import AuthenticationError, MatchmakerError, PermissionDeniedError
-from matchmaker.services.users import Principal, authenticate
-from matchmaker.settings import Settings
+from matchmaker.services.container import Services
+from matchmaker.services.users import Principal
 from matchmaker.web.errors import problems
 
 logger = logging.getLogger(__name__)
@@ -83,6 +83,12 @@ def credentials(scope: Scope) -> tuple[str | None, str | None]:
     return None, None
 
 
+def authenticate(services: Services, token: str) -> Principal:
+    """The principal of a bearer token, checked in a unit of work of its own."""
+    with services.database.unit_of_work() as session:
+        return services.users(session).authenticate(token)
+
+
 class AuthMiddleware:
     """Resolves the caller's token to a principal on ``scope["user"]``; never rejects by itself."""
 
@@ -97,9 +103,9 @@ class AuthMiddleware:
         scope["auth"] = None
         token, source = credentials(scope)
         if token is not None:
-            settings: Settings = scope["app"].state.settings
+            services: Services = scope["app"].state.services
             try:
-                scope["user"] = await anyio.to_thread.run_sync(authenticate, settings, token)
+                scope["user"] = await anyio.to_thread.run_sync(authenticate, services, token)
                 scope["auth"] = source
             except AuthenticationError as exc:
                 scope.setdefault("state", {})["auth_error"] = exc.message  # type: ignore[typeddict-item]
@@ -265,8 +271,8 @@ class SessionController(Controller):
     )
     async def sign_in(self, request: Request[Any, Any, Any], data: JSONBody[SignIn]) -> Response[Me]:
         """Check the token and set the ``mm_session`` cookie."""
-        settings: Settings = request.app.state.settings
-        principal = await anyio.to_thread.run_sync(authenticate, settings, data.token)
+        services: Services = request.app.state.services
+        principal = await anyio.to_thread.run_sync(authenticate, services, data.token)
         secure = request.url.scheme == "https"
         return Response(Me.of(principal), cookies=[session_cookie(data.token, secure=secure)])
 

@@ -9,67 +9,19 @@ path tried to leak; it is logged (without the value) so that the path gets fixed
 
 from __future__ import annotations
 
-import html
-import json
 import logging
-import re
-import threading
-import time
 from typing import Any
 
 import anyio.to_thread
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
-from matchmaker.services.visibility import confidential_terms
-from matchmaker.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 REDACTED = b"[redacted]"
 _TEXTUAL = (b"json", b"html", b"text", b"javascript", b"xml", b"csv", b"calendar")
-
-
-class ConfidentialTerms:
-    """Compiled patterns of the confidential values, per viewpoint, refreshed every ``ttl`` seconds."""
-
-    def __init__(self, settings: Settings, ttl: float = 2.0) -> None:
-        self.settings = settings
-        self.ttl = ttl
-        self._cache: dict[str | None, tuple[float, re.Pattern[bytes] | None]] = {}
-        self._lock = threading.Lock()
-
-    def invalidate(self) -> None:
-        """Forget every cached pattern (call after a change to cities or focal points)."""
-        with self._lock:
-            self._cache.clear()
-
-    def pattern(self, own_city: str | None) -> re.Pattern[bytes] | None:
-        """The pattern for a caller speaking for ``own_city`` (``None`` for every other non-staff)."""
-        now = time.monotonic()
-        with self._lock:
-            hit = self._cache.get(own_city)
-            if hit is not None and hit[0] > now:
-                return hit[1]
-        terms = confidential_terms(self.settings, own_city=own_city)
-        forms: set[bytes] = set()
-        for term in terms:
-            for form in (
-                term,
-                json.dumps(term, ensure_ascii=False)[1:-1],
-                json.dumps(term)[1:-1],
-                html.escape(term),
-                html.escape(term, quote=False),
-            ):
-                forms.add(form.encode("utf-8"))
-        compiled = (
-            re.compile(b"|".join(re.escape(f) for f in sorted(forms, key=lambda f: (-len(f), f))))
-            if forms
-            else None
-        )
-        with self._lock:
-            self._cache[own_city] = (now + self.ttl, compiled)
-        return compiled
 
 
 def _is_textual(headers: list[tuple[bytes, bytes]]) -> bool:
@@ -122,7 +74,8 @@ class RedactionMiddleware:
     async def _scrub(self, scope: Scope, body: bytes) -> bytes:
         user = scope.get("user")
         own_city = user.subject_id if isinstance(user, Principal) and user.role == "city" else None
-        terms: ConfidentialTerms = scope["app"].state.confidential_terms
+        services: Services = scope["app"].state.services
+        terms = services.confidential
         pattern = await anyio.to_thread.run_sync(terms.pattern, own_city)
         if pattern is None:
             return body
@@ -138,4 +91,4 @@ class RedactionMiddleware:
         return scrubbed
 
 
-__all__ = ["REDACTED", "ConfidentialTerms", "RedactionMiddleware"]
+__all__ = ["REDACTED", "RedactionMiddleware"]

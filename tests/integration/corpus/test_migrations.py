@@ -7,10 +7,11 @@ from pathlib import Path
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
 
-from matchmaker.db.engine import alembic_config, create_db_engine, dispose_engines
+from matchmaker.db.engine import Database, alembic_config
 from matchmaker.db.models import CityCreate
-from matchmaker.services import records
+from matchmaker.services.records import RecordService
 from matchmaker.settings import Settings
+from services_support import stored_records
 
 
 def test_upgrade_from_the_first_revision_keeps_records(db_settings: Settings) -> None:
@@ -30,15 +31,19 @@ def test_upgrade_from_the_first_revision_keeps_records(db_settings: Settings) ->
             )
         )
     old.dispose()
-    dispose_engines()
 
-    engine = create_db_engine(db_settings)  # migrates to the newest revision on first use
-    with engine.connect() as connection:
-        version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
-    assert version == _head()
-    assert "city" in inspect(engine).get_table_names()
-    city = records.get_record(db_settings, "city", "kukes")
-    assert city.name == "Kukës"
+    database = Database(db_settings)  # migrates to the newest revision when it is made
+    try:
+        engine = database.engine
+        with engine.connect() as connection:
+            version = connection.execute(text("SELECT version_num FROM alembic_version")).scalar_one()
+        assert version == _head()
+        assert "city" in inspect(engine).get_table_names()
+        with database.unit_of_work() as session:
+            city = RecordService(session).get("city", "kukes")
+        assert city.name == "Kukës"
+    finally:
+        database.dispose()
 
 
 def _head() -> str:
@@ -55,7 +60,10 @@ def test_two_homes_share_nothing(tmp_path: Path) -> None:
     base = tmp_path
     a = Settings(home=base / "a", model_name="hashing-64")
     b = Settings(home=base / "b", model_name="hashing-64")
-    records.create_record(a, "city", CityCreate(id="kukes", name="Kukës", country="AL", summary="Floods."))
-    assert records.counts(a)["city"] == 1
-    assert records.counts(b)["city"] == 0
+    with stored_records(a) as records:
+        records.create("city", CityCreate(id="kukes", name="Kukës", country="AL", summary="Floods."))
+    with stored_records(a) as records:
+        assert records.counts()["city"] == 1
+    with stored_records(b) as records:
+        assert records.counts()["city"] == 0
     assert a.db_url != b.db_url

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -11,12 +12,12 @@ import pytest
 from typer.testing import CliRunner
 
 from matchmaker.db import repository
-from matchmaker.db.engine import create_db_engine, session_scope
+from matchmaker.db.engine import Database
 from matchmaker.db.models import CaseCreate, CityCreate, ProviderCreate
 from matchmaker.embeddings import IndexStore
 from matchmaker.embeddings.encoder import Encoder
 from matchmaker.embeddings.progress import NullProgress
-from matchmaker.services.indexing import index_status, rebuild_indexes, refresh_indexes
+from matchmaker.services.indexing import IndexService
 from matchmaker.settings import BUNDLED_MODEL, Settings
 
 pytestmark = pytest.mark.slow
@@ -78,15 +79,28 @@ CASES = [
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    settings = Settings(home=tmp_path)
-    with session_scope(create_db_engine(settings)) as session:
+    return Settings(home=tmp_path)
+
+
+@pytest.fixture
+def database(settings: Settings) -> Iterator[Database]:
+    """This test's database, holding the records above."""
+    database = Database(settings)
+    with database.unit_of_work() as session:
         for city in CITIES:
             repository.upsert_city(session, city)
         for provider in PROVIDERS:
             repository.upsert_provider(session, provider)
         for case in CASES:
             repository.upsert_case(session, case)
-    return settings
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def indexes(settings: Settings, database: Database, real_encoder: Encoder) -> IndexService:
+    """The index service over the database above, sharing the loaded model."""
+    return IndexService(settings, database, encoder=real_encoder)
 
 
 def test_bundled_model_loads_offline(real_encoder: Encoder) -> None:
@@ -100,8 +114,10 @@ def test_bundled_model_loads_offline(real_encoder: Encoder) -> None:
     np.testing.assert_allclose(vectors[0], vectors[1], atol=1e-5)
 
 
-def test_build_search_and_noop_refresh(settings: Settings, real_encoder: Encoder) -> None:
-    report = rebuild_indexes(settings, encoder=real_encoder, progress=NullProgress())
+def test_build_search_and_noop_refresh(
+    settings: Settings, real_encoder: Encoder, indexes: IndexService
+) -> None:
+    report = indexes.rebuild(progress=NullProgress())
     assert {k.kind: k.documents for k in report.kinds} == {"city": 2, "provider": 3, "case": 1}
 
     store = IndexStore.for_settings(settings, real_encoder)
@@ -122,20 +138,20 @@ def test_build_search_and_noop_refresh(settings: Settings, real_encoder: Encoder
     cases = store.get("case").search_documents(real_encoder.encode(["old energy hungry street lights"]), k=1)
     assert cases[0][0].doc_id == "valladolid-lighting"
 
-    again = refresh_indexes(settings, encoder=real_encoder, progress=NullProgress())
+    again = indexes.refresh(progress=NullProgress())
     assert again.embedded == 0
     assert not again.changed
-    assert all(s.stale is False for s in index_status(settings))
+    assert all(s.stale is False for s in indexes.status())
 
 
-def test_editing_one_record_reembeds_only_new_text(settings: Settings, real_encoder: Encoder) -> None:
-    rebuild_indexes(settings, encoder=real_encoder, progress=NullProgress())
-    with session_scope(create_db_engine(settings)) as session:
+def test_editing_one_record_reembeds_only_new_text(database: Database, indexes: IndexService) -> None:
+    indexes.rebuild(progress=NullProgress())
+    with database.unit_of_work() as session:
         changed = CITIES[1].model_copy(
             update={"summary": CITIES[1].summary + " Air quality is poor in winter."}
         )
         repository.upsert_city(session, changed)
-    report = refresh_indexes(settings, encoder=real_encoder, progress=NullProgress())
+    report = indexes.refresh(progress=NullProgress())
     by_kind = {k.kind: k for k in report.kinds}
     assert by_kind["city"].embedded == 1
     assert by_kind["provider"].embedded == 0
@@ -143,7 +159,7 @@ def test_editing_one_record_reembeds_only_new_text(settings: Settings, real_enco
 
 
 def test_cli_build_and_status(
-    settings: Settings, real_encoder: Encoder, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, database: Database, real_encoder: Encoder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MATCHMAKER_HOME", str(settings.home))
     from matchmaker.cli import app

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
+from events_support import EventCalls
 from matchmaker.db.models import CityCreate, ProviderCreate
-from matchmaker.services import events, records
-from matchmaker.services.event_rules import EventCreate, ParticipantIn, SlotIn
+from matchmaker.services.container import Services
+from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
 from matchmaker.settings import Settings
+from services_support import Instance, stored_records
 
 CITIES = [("kukes", "Kukës", "AL"), ("osh", "Osh", "KG"), ("tirana", "Tirana", "AL")]
 PROVIDERS = [("acme", "Acme Mobility", "TR"), ("databridge", "DataBridge", "TR")]
@@ -30,43 +32,58 @@ def score(a: str, b: str) -> float | None:
     return SCORES.get((min(a, b), max(a, b)))
 
 
-def store_corpus(settings: Settings) -> None:
+def store_corpus(instance: Instance) -> None:
     """Store the three cities and two providers."""
-    for cid, name, country in CITIES:
-        records.create_record(
-            settings, "city", CityCreate(id=cid, name=name, country=country, summary=f"{name} summary.")
-        )
-    for pid, name, country in PROVIDERS:
-        records.create_record(
-            settings, "provider", ProviderCreate(id=pid, name=name, country=country, description="Offers.")
-        )
+    with stored_records(instance) as records:
+        for cid, name, country in CITIES:
+            records.create("city", CityCreate(id=cid, name=name, country=country, summary=f"{name} summary."))
+        for pid, name, country in PROVIDERS:
+            records.create(
+                "provider", ProviderCreate(id=pid, name=name, country=country, description="Offers.")
+            )
 
 
-def new_event(settings: Settings, event_id: str = "ws1", *, slots: int = 3, tables: int = 2) -> str:
+def new_event(services: Services, event_id: str = "ws1", *, slots: int = 3, tables: int = 2) -> str:
     """An event in Istanbul time with ``slots`` 20-minute slots, every stored record taking part."""
-    store_corpus(settings)
-    events.create_event(
-        settings,
-        EventCreate(
-            id=event_id,
-            name="Level 3 workshop",
-            timezone="Europe/Istanbul",
-            tables=tables,
-            slots=[
-                SlotIn(start=f"2027-03-02T{9 + k:02d}:00", end=f"2027-03-02T{9 + k:02d}:20")  # type: ignore[arg-type]
-                for k in range(slots)
-            ],
-        ),
+    store_corpus(services)
+    ev = EventCalls(services)
+    ev(
+        lambda e: e.catalog.create(
+            EventCreate(
+                id=event_id,
+                name="Level 3 workshop",
+                timezone="Europe/Istanbul",
+                tables=tables,
+                slots=[
+                    SlotIn(start=f"2027-03-02T{9 + k:02d}:00", end=f"2027-03-02T{9 + k:02d}:20")  # type: ignore[arg-type]
+                    for k in range(slots)
+                ],
+            ),
+        )
     )
     ids = [c[0] for c in CITIES] + [p[0] for p in PROVIDERS]
-    events.add_participants(settings, event_id, [ParticipantIn(id=i) for i in ids])
+    ev(lambda e: e.catalog.add_participants(event_id, [ParticipantIn(id=i) for i in ids]))
     return event_id
 
 
 @pytest.fixture
-def event(db_settings: Settings) -> str:
+def services(db_settings: Settings) -> Iterator[Services]:
+    """The test's service container, closed after the test."""
+    services = Services.build(db_settings)
+    yield services
+    services.close()
+
+
+@pytest.fixture
+def ev(services: Services) -> EventCalls:
+    """The event use cases of the test's container, each call in its own unit of work."""
+    return EventCalls(services)
+
+
+@pytest.fixture
+def event(services: Services) -> str:
     """The id of a fresh event with every stored record taking part."""
-    return new_event(db_settings)
+    return new_event(services)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from matchmaker.cli import app
-from matchmaker.services import events as service
+from matchmaker.services.matching import MatchingService
 from matchmaker.settings import Settings
 
 
@@ -21,7 +21,7 @@ def run(*args: str) -> Any:
 
 @pytest.fixture(autouse=True)
 def _hand_made_scores(monkeypatch: pytest.MonkeyPatch, scorer: Callable[[str, str], float | None]) -> None:
-    monkeypatch.setattr(service, "default_score_function", lambda _settings: (scorer, "test scores"))
+    monkeypatch.setattr(MatchingService, "pair_scorer", lambda _self: (scorer, "test scores"))
 
 
 def test_staff_run_an_event_from_the_command_line(corpus: Settings, tmp_path: Path) -> None:

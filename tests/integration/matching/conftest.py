@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from matchmaker.embeddings.encoder import Encoder, load_encoder
-from matchmaker.services import corpus as corpus_service
-from matchmaker.services.indexing_hook import refresh_after_ingest
+from matchmaker.services.container import Services
 from matchmaker.services.matching import Matcher
 from matchmaker.settings import Settings
+from services_support import ingest
 
 DEMO = Path(__file__).resolve().parents[3] / "corpora" / "demo"
 
@@ -44,11 +45,19 @@ def demo_slice_settings(tmp_path_factory: pytest.TempPathFactory, real_encoder: 
         kept = [line for line in lines if line.strip() and json.loads(line)["id"] in wanted]
         (folder / f"{name}.jsonl").write_text("\n".join(kept) + "\n", encoding="utf-8")
     settings = Settings(home=tmp_path_factory.mktemp("home"), model_name=real_encoder.name)
-    report = corpus_service.ingest_paths(settings, [folder], refresh_index=refresh_after_ingest)
+    report = ingest(settings, [folder], encoder=real_encoder)
     assert report.exit_code == 0, report.rejections
     return settings
 
 
 @pytest.fixture(scope="session")
-def real_matcher(demo_slice_settings: Settings, real_encoder: Encoder) -> Matcher:
-    return Matcher.for_settings(demo_slice_settings, encoder=real_encoder)
+def demo_slice_services(demo_slice_settings: Settings, real_encoder: Encoder) -> Iterator[Services]:
+    """The service container over :func:`demo_slice_settings`, sharing the loaded model."""
+    services = Services.build(demo_slice_settings, encoder=real_encoder)
+    yield services
+    services.close()
+
+
+@pytest.fixture(scope="session")
+def real_matcher(demo_slice_services: Services) -> Matcher:
+    return demo_slice_services.matching.matcher()

@@ -13,41 +13,39 @@ from sqlmodel import select
 from typer.testing import CliRunner
 
 from matchmaker.cli import app as cli_app
-from matchmaker.db.engine import create_db_engine, session_scope
 from matchmaker.db.models import ApiUser, CaseCreate, CityCreate, FocalPointIn, ProviderCreate
-from matchmaker.services import records
-from matchmaker.services.users import add_user, revoke_user
 from matchmaker.settings import Settings
 from matchmaker.web import create_app
 from matchmaker.web.auth import SESSION_COOKIE
+from services_support import add_user, revoke_user, services_for, stored_records
 
 FOCAL = FocalPointIn(name="Zana Krasniqi", email="zana.k@pristina.example.org", phone="+383 44 123 456")
 
 
 def _seed(settings: Settings) -> None:
-    records.create_record(
-        settings,
-        "city",
-        CityCreate(
-            id="pristina",
-            name="Prishtinë",
-            country="XK",
-            summary="Capital; traffic and air quality.",
-            focal_point=FOCAL,
-        ),
-    )
-    records.create_record(
-        settings,
-        "provider",
-        ProviderCreate(id="acme", name="Acme Traffic", country="TR", description="Adaptive traffic signals."),
-    )
-    records.create_record(
-        settings,
-        "case",
-        CaseCreate(
-            id="case-1", title="Signals", city="Bursa", country="TR", text="Adaptive signals cut delays."
-        ),
-    )
+    with stored_records(settings) as records:
+        records.create(
+            "city",
+            CityCreate(
+                id="pristina",
+                name="Prishtinë",
+                country="XK",
+                summary="Capital; traffic and air quality.",
+                focal_point=FOCAL,
+            ),
+        )
+        records.create(
+            "provider",
+            ProviderCreate(
+                id="acme", name="Acme Traffic", country="TR", description="Adaptive traffic signals."
+            ),
+        )
+        records.create(
+            "case",
+            CaseCreate(
+                id="case-1", title="Signals", city="Bursa", country="TR", text="Adaptive signals cut delays."
+            ),
+        )
 
 
 @pytest.fixture
@@ -144,7 +142,7 @@ def test_roles_on_both_databases(settings: Settings, client: TestClient) -> None
 
 def test_token_is_stored_hashed_and_revocable(settings: Settings, client: TestClient) -> None:  # type: ignore[type-arg]
     issued = add_user(settings, "staff", label="ops")
-    with session_scope(create_db_engine(settings)) as session:
+    with services_for(settings) as services, services.database.unit_of_work() as session:
         rows = list(session.exec(select(ApiUser)))
     assert all(issued.token not in (r.token_hash, r.label) for r in rows)
     assert client.get("/api/v1/me", headers=_auth(issued.token)).json()["role"] == "staff"

@@ -9,11 +9,9 @@ import pytest
 from litestar.testing import TestClient
 from web_support import DEMO_DIR
 
-from matchmaker.services.corpus import ingest_paths
-from matchmaker.services.indexing_hook import refresh_after_ingest
-from matchmaker.services.users import add_user
 from matchmaker.settings import BUNDLED_MODEL, Settings
 from matchmaker.web import create_app
+from services_support import add_user, ingest
 
 SLICE = {
     "cities": {"kukes", "ferizaj", "shkoder", "osh"},
@@ -38,14 +36,15 @@ def test_real_model_serves_matches(tmp_path: Path, home: Path) -> None:
         (folder / f"{name}.jsonl").write_text("\n".join(kept) + "\n", encoding="utf-8")
     settings = Settings(home=home)
     assert settings.model_name == BUNDLED_MODEL
-    report = ingest_paths(settings, [folder], refresh_index=refresh_after_ingest)
+    report = ingest(settings, [folder])
     assert report.exit_code == 0, report.rejections
     city = {"Authorization": f"Bearer {add_user(settings, 'city', 'kukes').token}"}
 
     with TestClient(create_app(settings)) as client:
-        runtime = client.app.state.runtime
-        assert runtime.encoder is not None  # loaded by the lifespan, before the first request
-        assert runtime.matcher is not None
+        runtime = client.app.state.services.matching
+        encoder = runtime.indexes.encoder_if_loaded()
+        assert encoder is not None  # loaded by the lifespan, before the first request
+        assert runtime._matcher is not None
         ready = client.get("/ready")
         assert ready.status_code == 200, ready.text
         assert ready.json()["model"] == BUNDLED_MODEL
@@ -58,4 +57,4 @@ def test_real_model_serves_matches(tmp_path: Path, home: Path) -> None:
             "/api/v1/search/cases?q=houses%20without%20street%20numbers&top=2", headers=city
         ).json()
         assert found["results"][0]["id"] == "case-ferizaj-addresses"
-        assert client.app.state.runtime.encoder is runtime.encoder  # the same model served both
+        assert client.app.state.services.indexes.encoder_if_loaded() is encoder  # the same model served both

@@ -83,9 +83,9 @@ def test_match_json_is_the_cli_json_plus_pagination(
     shared_app: SharedApp,
 ) -> None:
     # The service over the same instance the API serves (earlier tests of this module upload records).
-    expected = (
-        Matcher.for_settings(shared_app.settings).providers_for_city(CITY_ID, top=12).model_dump(mode="json")
-    )
+    shared = shared_app.services
+    matcher = Matcher(shared.settings, shared.database, shared.indexes)
+    expected = matcher.providers_for_city(CITY_ID, top=12).model_dump(mode="json")
     staff = tokens.of("staff")
     whole = api.get(f"/api/v1/match/providers?city={CITY_ID}&top=12", headers=staff).json()
     assert whole["query"] == expected["query"]

@@ -16,12 +16,10 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
-from matchmaker.db.engine import dispose_engines
-from matchmaker.services.corpus import ingest_paths
-from matchmaker.services.indexing_hook import refresh_after_ingest
-from matchmaker.services.users import add_user
+from matchmaker.services.container import Services
 from matchmaker.settings import Settings
 from matchmaker.web import create_app
+from services_support import Instance, add_user, ingest, services_for
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEMO_DIR = REPO_ROOT / "corpora" / "demo"
@@ -46,9 +44,8 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A home with the demo corpora ingested and indexed, built once per test process."""
     home = tmp_path_factory.mktemp("demo-home")
     settings = web_settings_for(home)
-    report = ingest_paths(settings, [DEMO_DIR], refresh_index=refresh_after_ingest)
+    report = ingest(settings, [DEMO_DIR])  # the container is closed after it, so the copy is complete
     assert report.exit_code == 0, report.rejections
-    dispose_engines()  # close SQLite so the copy is complete
     return home
 
 
@@ -76,15 +73,16 @@ class Tokens:
         return {"Authorization": f"Bearer {getattr(self, role)}"}
 
 
-def issue_tokens(settings: Settings) -> Tokens:
-    """One user per role in this instance."""
-    return Tokens(
-        staff=add_user(settings, "staff").token,
-        city=add_user(settings, "city", CITY_ID).token,
-        provider=add_user(settings, "provider", PROVIDER_ID).token,
-        other_city=add_user(settings, "city", OTHER_CITY_ID).token,
-        other_provider=add_user(settings, "provider", OTHER_PROVIDER_ID).token,
-    )
+def issue_tokens(instance: Instance) -> Tokens:
+    """One user per role in this instance (its settings, or the services of an app over it)."""
+    with services_for(instance) as services:
+        return Tokens(
+            staff=add_user(services, "staff").token,
+            city=add_user(services, "city", CITY_ID).token,
+            provider=add_user(services, "provider", PROVIDER_ID).token,
+            other_city=add_user(services, "city", OTHER_CITY_ID).token,
+            other_provider=add_user(services, "provider", OTHER_PROVIDER_ID).token,
+        )
 
 
 @pytest.fixture
@@ -100,6 +98,7 @@ class SharedApp:
     client: TestClient  # type: ignore[type-arg]
     tokens: Tokens
     settings: Settings
+    services: Services
 
 
 @pytest.fixture(scope="module")
@@ -111,9 +110,13 @@ def shared_app(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) ->
     home = tmp_path_factory.mktemp("shared-home")
     shutil.copytree(demo_template, home, dirs_exist_ok=True)
     settings = web_settings_for(home)
-    tokens = issue_tokens(settings)
-    with TestClient(create_app(settings)) as client:
-        yield SharedApp(client, tokens, settings)
+    services = Services.build(settings)
+    tokens = issue_tokens(services)
+    try:
+        with TestClient(create_app(services=services)) as client:
+            yield SharedApp(client, tokens, settings, services)
+    finally:
+        services.close()
 
 
 @pytest.fixture

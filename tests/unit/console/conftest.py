@@ -7,6 +7,7 @@ from console_support import (
     ro_client,
     ro_settings,
     ro_sign_in,
+    services,
     settings,
     sign_in,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "ro_client",
     "ro_settings",
     "ro_sign_in",
+    "services",
     "settings",
     "sign_in",
 ]

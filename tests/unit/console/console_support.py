@@ -16,12 +16,10 @@ from pathlib import Path
 import pytest
 from litestar.testing import TestClient
 
-from matchmaker.db.engine import dispose_engines
-from matchmaker.services.corpus import ingest_paths
-from matchmaker.services.indexing_hook import refresh_after_ingest
-from matchmaker.services.users import add_user
+from matchmaker.services.container import Services
 from matchmaker.settings import Settings
 from matchmaker.web.app import create_app
+from services_support import add_user, ingest
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEMO_DIR = REPO_ROOT / "corpora" / "demo"
@@ -40,9 +38,8 @@ def console_settings(home: Path) -> Settings:
 def console_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A home with the demo corpora ingested and indexed, built once per test process."""
     home = tmp_path_factory.mktemp("console-home")
-    report = ingest_paths(console_settings(home), [DEMO_DIR], refresh_index=refresh_after_ingest)
+    report = ingest(console_settings(home), [DEMO_DIR])  # closed afterwards, so copies are complete
     assert report.exit_code == 0, report.rejections
-    dispose_engines()
     return home
 
 
@@ -54,19 +51,33 @@ def settings(console_template: Path, home: Path) -> Settings:
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[Client]:
-    """A client of the whole app (API and console) with the lifespan run."""
-    with TestClient(create_app(settings), base_url="http://127.0.0.1:8000") as test_client:
+def services(settings: Settings) -> Iterator[Services]:
+    """The service container of this test's instance, closed after the test."""
+    container = Services.build(settings)
+    yield container
+    container.close()
+
+
+@pytest.fixture
+def client(services: Services) -> Iterator[Client]:
+    """A client of the whole app (API and console) over :func:`services`, with the lifespan run."""
+    with TestClient(create_app(services=services), base_url="http://127.0.0.1:8000") as test_client:
         yield test_client
 
 
-def _signer(client: Client, settings: Settings) -> Callable[[str], str]:
+def app_services(client: Client) -> Services:
+    """The service container of the app behind ``client``."""
+    services: Services = client.app.state.services
+    return services
+
+
+def _signer(client: Client) -> Callable[[str], str]:
     """Sign in as ``staff``, ``city`` (kukes) or ``provider`` (prov-enerko-esco); returns the token."""
 
     def _sign_in(role: str) -> str:
         """Create a user of ``role`` and sign ``client`` in with its token."""
         subject = {"staff": None, "city": CITY_ID, "provider": PROVIDER_ID}[role]
-        token = add_user(settings, role, subject).token
+        token = add_user(app_services(client), role, subject).token
         client.cookies.clear()
         response = client.post("/signin", data={"token": token}, follow_redirects=False)
         assert response.status_code == 303, response.text
@@ -76,9 +87,9 @@ def _signer(client: Client, settings: Settings) -> Callable[[str], str]:
 
 
 @pytest.fixture
-def sign_in(client: Client, settings: Settings) -> Callable[[str], str]:
+def sign_in(client: Client) -> Callable[[str], str]:
     """Sign in as ``staff``, ``city`` (kukes) or ``provider`` (prov-enerko-esco); returns the token."""
-    return _signer(client, settings)
+    return _signer(client)
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +115,6 @@ def ro_client(ro_app_client: Client) -> Client:
 
 
 @pytest.fixture
-def ro_sign_in(ro_client: Client, ro_settings: Settings) -> Callable[[str], str]:
+def ro_sign_in(ro_client: Client) -> Callable[[str], str]:
     """Sign the shared client in as a role (a fresh user each time)."""
-    return _signer(ro_client, ro_settings)
+    return _signer(ro_client)

@@ -7,10 +7,8 @@ from datetime import datetime
 import pytest
 
 from matchmaker.errors import ConflictError, InvalidInputError
-from matchmaker.services import events
-from matchmaker.services.event_moves import move_meeting
-from matchmaker.services.event_rules import EventCreate, ParticipantIn, SlotIn
-from matchmaker.settings import Settings
+from matchmaker.services.container import Services
+from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
 
 
 def _slot(start: str, end: str) -> SlotIn:
@@ -18,53 +16,55 @@ def _slot(start: str, end: str) -> SlotIn:
 
 
 @pytest.fixture
-def planned(settings: Settings) -> Settings:
+def planned(services: Services) -> Services:
     """Two cities and two providers, three slots, two tables, planned with equal scores."""
-    events.create_event(
-        settings,
-        EventCreate(
-            id="mv",
-            name="Moves",
-            slots=[
-                _slot("2027-03-02T09:00", "2027-03-02T09:20"),
-                _slot("2027-03-02T09:30", "2027-03-02T09:50"),
-                _slot("2027-03-02T10:00", "2027-03-02T10:20"),
+    with services.database.unit_of_work() as session:
+        catalog = services.events(session).catalog
+        catalog.create(
+            EventCreate(
+                id="mv",
+                name="Moves",
+                slots=[
+                    _slot("2027-03-02T09:00", "2027-03-02T09:20"),
+                    _slot("2027-03-02T09:30", "2027-03-02T09:50"),
+                    _slot("2027-03-02T10:00", "2027-03-02T10:20"),
+                ],
+                tables=2,
+            ),
+        )
+        catalog.add_participants(
+            "mv",
+            [
+                ParticipantIn(id="kukes", max_meetings=1),
+                ParticipantIn(id="tepebasi", available=["s1", "s2"], max_meetings=1),
+                ParticipantIn(id="prov-enerko-esco", max_meetings=1),
+                ParticipantIn(id="prov-balkan-esco", max_meetings=1),
             ],
-            tables=2,
-        ),
-    )
-    events.add_participants(
-        settings,
-        "mv",
-        [
-            ParticipantIn(id="kukes", max_meetings=1),
-            ParticipantIn(id="tepebasi", available=["s1", "s2"], max_meetings=1),
-            ParticipantIn(id="prov-enerko-esco", max_meetings=1),
-            ParticipantIn(id="prov-balkan-esco", max_meetings=1),
-        ],
-    )
-    events.generate_schedule(settings, "mv", score=lambda _a, _b: 0.5, time_limit=5)
-    return settings
+        )
+    services.planner.generate("mv", score=lambda _a, _b: 0.5, time_limit=5)
+    return services
 
 
-def test_a_meeting_moves_to_a_free_place_and_is_locked(planned: Settings) -> None:
-    first = events.planned_meetings(planned, "mv")[0]
+def test_a_meeting_moves_to_a_free_place_and_is_locked(planned: Services) -> None:
+    move_meeting = planned.planner.move
+    first = planned.planner.planned("mv")[0]
     target = "s3" if "tepebasi" not in (first.a, first.b) else "s2"
     free_table = 2 if target == "s2" else 1
-    moved = move_meeting(planned, "mv", first.a, first.b, slot=target, table=free_table)
+    moved = move_meeting("mv", first.a, first.b, slot=target, table=free_table)
     assert (moved.slot, moved.table, moved.locked) == (target, free_table, True)
 
 
-def test_moves_that_break_a_rule_are_refused(planned: Settings) -> None:
-    meetings = events.planned_meetings(planned, "mv")
+def test_moves_that_break_a_rule_are_refused(planned: Services) -> None:
+    move_meeting = planned.planner.move
+    meetings = planned.planner.planned("mv")
     assert len(meetings) == 2
     one, two = meetings
     with pytest.raises(ConflictError, match="taken"):
-        move_meeting(planned, "mv", one.a, one.b, slot=two.slot, table=two.table)
+        move_meeting("mv", one.a, one.b, slot=two.slot, table=two.table)
     with pytest.raises(InvalidInputError, match="no slot"):
-        move_meeting(planned, "mv", one.a, one.b, slot="s9", table=1)
+        move_meeting("mv", one.a, one.b, slot="s9", table=1)
     with pytest.raises(InvalidInputError, match="tables 1 to 2"):
-        move_meeting(planned, "mv", one.a, one.b, slot="s3", table=3)
+        move_meeting("mv", one.a, one.b, slot="s3", table=3)
     with_tepebasi = next(m for m in meetings if "tepebasi" in (m.a, m.b))
     with pytest.raises(ConflictError, match="not available"):
-        move_meeting(planned, "mv", with_tepebasi.a, with_tepebasi.b, slot="s3", table=2)
+        move_meeting("mv", with_tepebasi.a, with_tepebasi.b, slot="s3", table=2)

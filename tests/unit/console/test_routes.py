@@ -7,11 +7,11 @@ import re
 from collections.abc import Callable
 
 import pytest
-from console_support import CITY_ID, DEMO_DIR, PROVIDER_ID, Client
+from console_support import CITY_ID, DEMO_DIR, PROVIDER_ID, Client, app_services
 
-from matchmaker.services import events
-from matchmaker.services.event_rules import EventCreate, ParticipantIn, SlotIn
-from matchmaker.settings import Settings
+from matchmaker.services.container import Services
+from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
+from services_support import add_user
 
 SignIn = Callable[[str], str]
 
@@ -53,12 +53,8 @@ def test_a_wrong_token_is_refused_with_a_message(ro_client: Client) -> None:
     assert "mm_session" not in response.headers.get("set-cookie", "")
 
 
-def test_sign_in_sets_a_strict_httponly_cookie_and_sign_out_clears_it(
-    ro_client: Client, ro_settings: Settings
-) -> None:
-    from matchmaker.services.users import add_user
-
-    token = add_user(ro_settings, "staff").token
+def test_sign_in_sets_a_strict_httponly_cookie_and_sign_out_clears_it(ro_client: Client) -> None:
+    token = add_user(app_services(ro_client), "staff").token
     response = ro_client.post("/signin", data={"token": token, "next": "/cities"}, follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/cities"
@@ -72,25 +68,23 @@ def test_sign_in_sets_a_strict_httponly_cookie_and_sign_out_clears_it(
     assert ro_client.get("/dashboard", follow_redirects=False).status_code == 303
 
 
-def test_sign_in_never_redirects_to_another_site(ro_client: Client, ro_settings: Settings) -> None:
-    from matchmaker.services.users import add_user
-
-    token = add_user(ro_settings, "staff").token
+def test_sign_in_never_redirects_to_another_site(ro_client: Client) -> None:
+    token = add_user(app_services(ro_client), "staff").token
     response = ro_client.post(
         "/signin", data={"token": token, "next": "//evil.example/"}, follow_redirects=False
     )
     assert response.headers["location"] == "/dashboard"
 
 
-def test_a_form_posted_from_another_site_is_refused(
-    ro_client: Client, ro_sign_in: SignIn, ro_settings: Settings
-) -> None:
+def test_a_form_posted_from_another_site_is_refused(ro_client: Client, ro_sign_in: SignIn) -> None:
     ro_sign_in("staff")
     form = {"id": "x", "name": "X", "date": "2027-03-02", "start": "09:00", "slot_count": "2", "tables": "2"}
     response = ro_client.post("/events", data=form, headers={"Origin": "https://evil.example"})
     assert response.status_code == 403
     assert "another site" in response.text
-    assert all(e.id != "x" for e in events.list_events(ro_settings))
+    services = app_services(ro_client)
+    with services.database.unit_of_work() as session:
+        assert all(e.id != "x" for e in services.events(session).catalog.events())
     same_site = ro_client.post(
         "/events", data={**form, "id": "bad id"}, headers={"Origin": "http://127.0.0.1:8000"}
     )
@@ -295,42 +289,43 @@ def test_event_form_mistakes_are_shown_not_stored(ro_client: Client, ro_sign_in:
 
 
 def test_generate_without_participants_says_what_to_do(
-    client: Client, sign_in: SignIn, settings: Settings
+    client: Client, sign_in: SignIn, services: Services
 ) -> None:
-    make_event(settings, "empty", [])
+    make_event(services, "empty", [])
     sign_in("staff")
     page = client.post("/events/empty/generate", data={})
     assert page.status_code == 409
     assert "add some first" in page.text
 
 
-def make_event(settings: Settings, event_id: str, ids: list[str], *, publish: bool = False) -> None:
+def make_event(services: Services, event_id: str, ids: list[str], *, publish: bool = False) -> None:
     """An event with two slots and two tables, planned and published when asked."""
     from datetime import datetime
 
-    events.create_event(
-        settings,
-        EventCreate(
-            id=event_id,
-            name=f"Event {event_id}",
-            slots=[
-                SlotIn(
-                    start=datetime.fromisoformat("2027-03-02T09:00"),
-                    end=datetime.fromisoformat("2027-03-02T09:20"),
-                ),
-                SlotIn(
-                    start=datetime.fromisoformat("2027-03-02T09:30"),
-                    end=datetime.fromisoformat("2027-03-02T09:50"),
-                ),
-            ],
-            tables=2,
-        ),
-    )
-    if ids:
-        events.add_participants(settings, event_id, [ParticipantIn(id=i) for i in ids])
+    with services.database.unit_of_work() as session:
+        catalog = services.events(session).catalog
+        catalog.create(
+            EventCreate(
+                id=event_id,
+                name=f"Event {event_id}",
+                slots=[
+                    SlotIn(
+                        start=datetime.fromisoformat("2027-03-02T09:00"),
+                        end=datetime.fromisoformat("2027-03-02T09:20"),
+                    ),
+                    SlotIn(
+                        start=datetime.fromisoformat("2027-03-02T09:30"),
+                        end=datetime.fromisoformat("2027-03-02T09:50"),
+                    ),
+                ],
+                tables=2,
+            ),
+        )
+        if ids:
+            catalog.add_participants(event_id, [ParticipantIn(id=i) for i in ids])
     if publish:
-        events.generate_schedule(settings, event_id, score=lambda _a, _b: 0.5, time_limit=5)
-        events.publish_schedule(settings, event_id)
+        services.planner.generate(event_id, score=lambda _a, _b: 0.5, time_limit=5)
+        services.planner.publish(event_id)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -378,9 +373,9 @@ def test_provider_sees_suggested_municipalities_and_no_contacts(
 
 
 def test_provider_requests_a_meeting_and_the_city_accepts(
-    client: Client, sign_in: SignIn, settings: Settings
+    client: Client, sign_in: SignIn, services: Services
 ) -> None:
-    make_event(settings, "fair", [CITY_ID, "tepebasi", PROVIDER_ID])
+    make_event(services, "fair", [CITY_ID, "tepebasi", PROVIDER_ID])
     sign_in("provider")
     page = client.get("/me/requests").text
     assert "Ask for a meeting" in page
@@ -402,26 +397,28 @@ def test_provider_requests_a_meeting_and_the_city_accepts(
 
 
 def test_a_participant_cannot_answer_for_someone_else(
-    client: Client, sign_in: SignIn, settings: Settings
+    client: Client, sign_in: SignIn, services: Services
 ) -> None:
-    from matchmaker.services.event_rules import RequestCreate
+    from matchmaker.services.events.schemas import RequestCreate
 
-    make_event(settings, "fair2", [CITY_ID, "tepebasi", PROVIDER_ID])
-    created = events.create_request(
-        settings, "fair2", RequestCreate(sender=PROVIDER_ID, recipient="tepebasi")
-    )
+    make_event(services, "fair2", [CITY_ID, "tepebasi", PROVIDER_ID])
+    with services.database.unit_of_work() as session:
+        created = services.events(session).requests.create(
+            "fair2", RequestCreate(sender=PROVIDER_ID, recipient="tepebasi")
+        )
     sign_in("city")
     response = client.post(
         "/me/requests/answer", data={"event": "fair2", "request": str(created.id), "answer": "accepted"}
     )
     assert response.status_code == 403
-    assert events.list_requests(settings, "fair2")[0].status == "pending"
+    with services.database.unit_of_work() as session:
+        assert services.events(session).requests.list("fair2")[0].status == "pending"
 
 
 def test_participants_see_their_published_agenda_and_rate_meetings(
-    client: Client, sign_in: SignIn, settings: Settings
+    client: Client, sign_in: SignIn, services: Services
 ) -> None:
-    make_event(settings, "day1", [CITY_ID, PROVIDER_ID], publish=True)
+    make_event(services, "day1", [CITY_ID, PROVIDER_ID], publish=True)
     sign_in("city")
     page = client.get("/me/agenda").text
     assert "Event day1" in page
@@ -432,7 +429,9 @@ def test_participants_see_their_published_agenda_and_rate_meetings(
         "/me/feedback", data={"event": "day1", "other": PROVIDER_ID, "rating": "cooperation_possible"}
     ).text
     assert "your rating was saved" in page
-    assert events.list_feedback(settings, "day1", rater=CITY_ID)[0].rating == "cooperation_possible"
+    with services.database.unit_of_work() as session:
+        rated = services.events(session).feedback.list("day1", rater=CITY_ID)
+        assert rated[0].rating == "cooperation_possible"
     sign_in("provider")
     assert "Kukës" in client.get("/me/agenda").text
     assert client.get("/events/day1/calendar/kukes").status_code == 403

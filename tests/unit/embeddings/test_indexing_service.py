@@ -2,41 +2,78 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 import pytest
+from sqlmodel import Session
 
+from matchmaker.db.engine import Database
 from matchmaker.db.models import CaseCreate, CityCreate, ProviderCreate
 from matchmaker.embeddings.bundle import IndexStore, load_bundle
+from matchmaker.embeddings.encoder import Encoder
 from matchmaker.embeddings.fake import HashingEncoder
-from matchmaker.embeddings.passages import DocKind, Record
+from matchmaker.embeddings.passages import KINDS, DocKind, Record, as_kind
 from matchmaker.embeddings.progress import NullProgress
-from matchmaker.services.indexing import (
-    index_records,
-    index_status,
-    rebuild_indexes,
-    refresh_indexes,
-)
+from matchmaker.services.indexing import IndexService, index_records, index_status
 from matchmaker.settings import Settings
 
 QUIET = NullProgress()
 
 
 def loader_for(corpus: dict[DocKind, list[Record]]):
-    def load(_settings: Settings, kinds: Sequence[DocKind]) -> dict[DocKind, list[Record]]:
+    def load(kinds: Sequence[DocKind]) -> dict[DocKind, list[Record]]:
         return {k: list(corpus[k]) for k in kinds}
 
     return load
 
 
+class CorpusIndexes(IndexService):
+    """The index service with its records read from an in-memory corpus instead of the database."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        corpus: dict[DocKind, list[Record]],
+        *,
+        encoder: Encoder | None = None,
+    ) -> None:
+        super().__init__(settings, database, encoder=encoder)
+        self.corpus = corpus
+
+    def records(
+        self, kinds: Iterable[str] | None = None, *, session: Session | None = None
+    ) -> dict[DocKind, list[Record]]:
+        wanted = KINDS if kinds is None else {as_kind(k) for k in kinds}
+        return loader_for(self.corpus)([k for k in KINDS if k in wanted])
+
+
+@pytest.fixture
+def database(settings: Settings) -> Iterator[Database]:
+    """This test's database (empty: the index services below read the in-memory corpus)."""
+    database = Database(settings)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def indexes_over(settings: Settings, database: Database):
+    """An index service over an in-memory corpus, with a given encoder (or the lazily loaded model)."""
+
+    def make(corpus: dict[DocKind, list[Record]], encoder: Encoder | None = None) -> CorpusIndexes:
+        return CorpusIndexes(settings, database, corpus, encoder=encoder)
+
+    return make
+
+
 def test_first_build_then_noop_refresh_embeds_nothing(
-    settings: Settings, encoder: HashingEncoder, corpus
+    settings: Settings, encoder: HashingEncoder, corpus, indexes_over
 ) -> None:
     first = index_records(settings, corpus, encoder=encoder, progress=QUIET)
     assert first.embedded > 0
     assert {k.kind: k.documents for k in first.kinds} == {"city": 2, "provider": 2, "case": 1}
     encoded = encoder.texts_encoded
-    again = refresh_indexes(settings, encoder=encoder, progress=QUIET, loader=loader_for(corpus))
+    again = indexes_over(corpus, encoder).refresh(progress=QUIET)
     assert again.embedded == 0
     assert not again.changed
     assert encoder.texts_encoded == encoded
@@ -44,7 +81,7 @@ def test_first_build_then_noop_refresh_embeds_nothing(
 
 
 def test_noop_refresh_does_not_load_the_model(
-    settings: Settings, encoder: HashingEncoder, corpus, monkeypatch
+    settings: Settings, encoder: HashingEncoder, corpus, indexes_over, monkeypatch
 ) -> None:
     index_records(settings, corpus, encoder=encoder, progress=QUIET)
 
@@ -52,18 +89,18 @@ def test_noop_refresh_does_not_load_the_model(
         raise AssertionError("the model must not be loaded for a no-op refresh")
 
     monkeypatch.setattr("matchmaker.services.indexing.load_encoder", no_model)
-    report = refresh_indexes(settings, progress=QUIET, loader=loader_for(corpus))
+    report = indexes_over(corpus).refresh(progress=QUIET)
     assert report.embedded == 0
 
 
 def test_editing_one_record_reembeds_only_its_changed_passages(
-    settings: Settings, encoder: HashingEncoder, corpus, make_city
+    settings: Settings, encoder: HashingEncoder, corpus, indexes_over, make_city
 ) -> None:
     index_records(settings, corpus, encoder=encoder, progress=QUIET)
     kukes = corpus["city"][0]
     edited = make_city("kukes", kukes.summary + " Wildfires threaten the forests.", kukes.challenges)
     corpus["city"][0] = edited
-    report = refresh_indexes(settings, encoder=encoder, progress=QUIET, loader=loader_for(corpus))
+    report = indexes_over(corpus, encoder).refresh(progress=QUIET)
     by_kind = {k.kind: k for k in report.kinds}
     assert by_kind["city"].embedded == 1, "only the new sentence is encoded"
     assert by_kind["provider"].changed is False
@@ -74,13 +111,11 @@ def test_editing_one_record_reembeds_only_its_changed_passages(
 
 
 def test_removed_and_added_documents(
-    settings: Settings, encoder: HashingEncoder, corpus, make_provider
+    settings: Settings, encoder: HashingEncoder, corpus, indexes_over, make_provider
 ) -> None:
     index_records(settings, corpus, encoder=encoder, progress=QUIET)
     corpus["provider"] = [corpus["provider"][1], make_provider("newco", "Parking sensors for city centres.")]
-    report = refresh_indexes(
-        settings, kinds=["providers"], encoder=encoder, progress=QUIET, loader=loader_for(corpus)
-    )
+    report = indexes_over(corpus, encoder).refresh(["providers"], progress=QUIET)
     assert [k.kind for k in report.kinds] == ["provider"]
     bundle = load_bundle(settings.index_dir, "provider", model_name=encoder.name)
     assert sorted(bundle.doc_ids) == ["lumen", "newco"]
@@ -88,12 +123,12 @@ def test_removed_and_added_documents(
 
 
 def test_rebuild_publishes_even_when_nothing_changed(
-    settings: Settings, encoder: HashingEncoder, corpus
+    settings: Settings, encoder: HashingEncoder, corpus, indexes_over
 ) -> None:
     index_records(settings, corpus, encoder=encoder, progress=QUIET)
     store = IndexStore.for_settings(settings, encoder)
     before = store.get("case").generation
-    report = rebuild_indexes(settings, encoder=encoder, progress=QUIET, loader=loader_for(corpus))
+    report = indexes_over(corpus, encoder).rebuild(progress=QUIET)
     assert report.changed
     assert report.embedded == 0, "the cache still spares the encoder"
     assert store.get("case").generation != before
@@ -136,10 +171,10 @@ def test_above_the_threshold_the_index_is_hnsw(tmp_path, encoder: HashingEncoder
 
 def test_build_from_the_database(tmp_path, encoder: HashingEncoder) -> None:
     from matchmaker.db import repository
-    from matchmaker.db.engine import create_db_engine, session_scope
 
     settings = Settings(home=tmp_path, model_name=encoder.name)
-    with session_scope(create_db_engine(settings)) as session:
+    database = Database(settings)
+    with database.unit_of_work() as session:
         repository.upsert_city(
             session, CityCreate(id="kukes", name="Kukës", country="AL", summary="Flooding every spring.")
         )
@@ -157,15 +192,19 @@ def test_build_from_the_database(tmp_path, encoder: HashingEncoder) -> None:
             session,
             CaseCreate(id="c1", title="Lighting", city="Valladolid", country="ES", text="LED street lights."),
         )
-    report = rebuild_indexes(settings, encoder=encoder, progress=QUIET)
-    assert {k.kind: k.documents for k in report.kinds} == {"city": 1, "provider": 1, "case": 1}
-    assert refresh_indexes(settings, encoder=encoder, progress=QUIET).embedded == 0
-    assert all(s.stale is False for s in index_status(settings))
+    indexes = IndexService(settings, database, encoder=encoder)
+    try:
+        report = indexes.rebuild(progress=QUIET)
+        assert {k.kind: k.documents for k in report.kinds} == {"city": 1, "provider": 1, "case": 1}
+        assert indexes.refresh(progress=QUIET).embedded == 0
+        assert all(s.stale is False for s in indexes.status())
+    finally:
+        database.dispose()
 
 
 @pytest.mark.parametrize("kind", ["cities", "city"])
-def test_kind_names_accept_plurals(settings: Settings, encoder: HashingEncoder, corpus, kind: str) -> None:
-    report = refresh_indexes(
-        settings, kinds=[kind], encoder=encoder, progress=QUIET, loader=loader_for(corpus)
-    )
+def test_kind_names_accept_plurals(
+    settings: Settings, encoder: HashingEncoder, corpus, indexes_over, kind: str
+) -> None:
+    report = indexes_over(corpus, encoder).refresh([kind], progress=QUIET)
     assert [k.kind for k in report.kinds] == ["city"]

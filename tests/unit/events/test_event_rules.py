@@ -10,19 +10,18 @@ from pydantic import ValidationError
 from matchmaker.scheduling.problem import Placement, Slot
 from matchmaker.scheduling.result import ScheduleDiff, diff_schedules
 from matchmaker.scheduling.service import solve_problem
-from matchmaker.services.event_rules import (
-    EventCreate,
+from matchmaker.services.events.rules import (
     EventSnapshot,
     ParticipantRow,
     RequestRow,
-    SlotIn,
-    aggregate_feedback,
     build_problem,
     describe_moves,
     effective_status,
+    meeting_reason,
     pair_problem,
-    with_feedback,
 )
+from matchmaker.services.events.schemas import EventCreate, SlotIn
+from matchmaker.services.feedback import aggregate_feedback, with_feedback
 
 NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
 
@@ -167,8 +166,6 @@ def test_moves_are_described_with_names() -> None:
 
 
 def test_every_meeting_says_why_it_is_scheduled() -> None:
-    from matchmaker.services.event_rules import meeting_reason
-
     assert meeting_reason("must_meet", 0.41) == "must-meet set by staff; match score 0.41"
     assert meeting_reason("accepted_request", 0.0) == "accepted meeting request; match score 0.00"
     assert meeting_reason("score", 0.83) == "match score 0.83"

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from matchmaker.db.engine import dispose_engines
-from matchmaker.services import corpus as corpus_service
-from matchmaker.services.indexing_hook import refresh_after_ingest
+from matchmaker.services.container import Services
 from matchmaker.services.matching import Matcher
 from matchmaker.settings import Settings
+from services_support import ingest
 
 CITIES: list[dict[str, Any]] = [
     {
@@ -179,9 +179,8 @@ def _template_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("matching-template") / "home"
     folder = write_corpus(tmp_path_factory.mktemp("matching-corpus"))
     settings = Settings(home=home, model_name="hashing-64")
-    report = corpus_service.ingest_paths(settings, [folder], refresh_index=refresh_after_ingest)
+    report = ingest(settings, [folder])  # the container is closed, so the copy is complete
     assert report.exit_code == 0, report.rejections
-    dispose_engines()
     return home
 
 
@@ -194,8 +193,16 @@ def loaded(settings: Settings, _template_home: Path, monkeypatch: pytest.MonkeyP
 
 
 @pytest.fixture
-def matcher(loaded: Settings) -> Matcher:
-    return Matcher.for_settings(loaded)
+def loaded_services(loaded: Settings) -> Iterator[Services]:
+    """The service container over :func:`loaded` (built after the copy), closed after the test."""
+    services = Services.build(loaded)
+    yield services
+    services.close()
+
+
+@pytest.fixture
+def matcher(loaded_services: Services) -> Matcher:
+    return loaded_services.matching.matcher()
 
 
 @pytest.fixture

@@ -2,27 +2,30 @@
 
 from __future__ import annotations
 
-from matchmaker.services import events
-from matchmaker.services.event_rules import EventCreate, FeedbackIn, ParticipantIn, SlotIn
+from events_support import EventCalls
+from matchmaker.services.events.schemas import EventCreate, FeedbackIn, ParticipantIn, SlotIn
 from matchmaker.services.matching import Matcher
 from matchmaker.settings import Settings
 
 
 def _rated_meeting(settings: Settings, city: str, provider: str, rating: str) -> None:
-    events.create_event(
-        settings,
-        EventCreate(
-            id="ws1",
-            name="Level 3 workshop",
-            timezone="Europe/Istanbul",
-            tables=1,
-            slots=[SlotIn(start="2027-03-02T09:00", end="2027-03-02T09:20")],  # type: ignore[arg-type]
-        ),
+    ev = EventCalls(settings)
+    ev(
+        lambda e: e.catalog.create(
+            EventCreate(
+                id="ws1",
+                name="Level 3 workshop",
+                timezone="Europe/Istanbul",
+                tables=1,
+                slots=[SlotIn(start="2027-03-02T09:00", end="2027-03-02T09:20")],  # type: ignore[arg-type]
+            )
+        )
     )
-    events.add_participants(settings, "ws1", [ParticipantIn(id=city), ParticipantIn(id=provider)])
-    events.generate_schedule(settings, "ws1", score=lambda _a, _b: 0.5, time_limit=5)
-    events.publish_schedule(settings, "ws1")
-    events.record_feedback(settings, "ws1", FeedbackIn(rater=city, other=provider, rating=rating))  # type: ignore[arg-type]
+    ev(lambda e: e.catalog.add_participants("ws1", [ParticipantIn(id=city), ParticipantIn(id=provider)]))
+    ev.plan(lambda p: p.generate("ws1", score=lambda _a, _b: 0.5, time_limit=5))
+    ev.plan(lambda p: p.publish("ws1"))
+    feedback = FeedbackIn(rater=city, other=provider, rating=rating)  # type: ignore[arg-type]
+    ev(lambda e: e.feedback.record("ws1", feedback))
 
 
 def _ranking(matcher: Matcher, city: str) -> list[str]:

@@ -6,12 +6,17 @@ import json
 
 import pytest
 
-from matchmaker.db.models import CityPublic
+from matchmaker.db.models import CityPublic, Kind, PublicRecord
 from matchmaker.embeddings.passages import field_text
 from matchmaker.errors import InvalidInputError, NotFoundError
-from matchmaker.services import records as records_service
+from matchmaker.services.container import Services
 from matchmaker.services.matching import Matcher, MatchResponse
-from matchmaker.settings import Settings
+from services_support import stored_records
+
+
+def _get_record(services: Services, kind: Kind, record_id: str) -> PublicRecord:
+    with stored_records(services) as records:
+        return records.get(kind, record_id)
 
 
 def _ids(response: MatchResponse) -> list[str]:
@@ -50,15 +55,17 @@ def test_context_lowers_but_never_hides_a_provider(matcher: Matcher) -> None:
     assert results["prov-brightway"].score > far.score
 
 
-def test_explanation_quotes_need_and_capability_with_offsets(matcher: Matcher, loaded: Settings) -> None:
+def test_explanation_quotes_need_and_capability_with_offsets(
+    matcher: Matcher, loaded_services: Services
+) -> None:
     best = matcher.providers_for_city("lumen", top=1).results[0]
     exp = best.explanation
     assert exp["summary"]
     need = exp["needs"][0]["need"]
-    city = records_service.get_record(loaded, "city", "lumen")
+    city = _get_record(loaded_services, "city", "lumen")
     assert field_text(city, need["field"])[need["start"] : need["end"]] == need["text"]
     match = exp["needs"][0]["match"]
-    provider = records_service.get_record(loaded, "provider", best.id)
+    provider = _get_record(loaded_services, "provider", best.id)
     assert field_text(provider, match["field"])[match["start"] : match["end"]] == match["text"]
     assert -1.0 <= exp["needs"][0]["similarity"] <= 1.0
     assert any(t["kind"] == "domain" for t in exp["shared_tags"])
@@ -139,9 +146,10 @@ def test_pair_score_is_symmetric_for_city_and_provider_and_none_for_unknown_pair
     assert matcher.pair_score("lumen", "lumen") is None
 
 
-def test_results_are_deterministic(matcher: Matcher, loaded: Settings) -> None:
+def test_results_are_deterministic(matcher: Matcher, loaded_services: Services) -> None:
     first = matcher.providers_for_city("lumen", top=10).model_dump()
-    again = Matcher.for_settings(loaded).providers_for_city("lumen", top=10).model_dump()
+    fresh = Matcher(loaded_services.settings, loaded_services.database, loaded_services.indexes)
+    again = fresh.providers_for_city("lumen", top=10).model_dump()
     assert first == again
 
 
@@ -149,10 +157,7 @@ def test_a_summary_not_in_english_still_matches(matcher: Matcher) -> None:
     assert _ids(matcher.providers_for_city("kent", top=2))[0] in {"prov-brightway", "prov-farlight"}
 
 
-def test_the_matcher_picks_up_a_new_generation(matcher: Matcher, loaded: Settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from matchmaker.services import corpus as corpus_service
-    from matchmaker.services.indexing_hook import refresh_after_ingest
-
+def test_the_matcher_picks_up_a_new_generation(matcher: Matcher, loaded_services: Services, tmp_path) -> None:  # type: ignore[no-untyped-def]
     before = matcher.engine().generations
     extra = tmp_path / "more"
     extra.mkdir()
@@ -163,7 +168,7 @@ def test_the_matcher_picks_up_a_new_generation(matcher: Matcher, loaded: Setting
         "summary": "Street lamps are old and waste electricity.",
     }
     (extra / "cities.jsonl").write_text(json.dumps(city) + "\n", encoding="utf-8")
-    corpus_service.ingest_paths(loaded, [extra], refresh_index=refresh_after_ingest)
+    loaded_services.corpus.ingest_paths([extra])
     assert matcher.engine().generations != before
     assert "nova" in _ids(matcher.cities_for_city("lumen", top=10))
-    assert isinstance(records_service.get_record(loaded, "city", "nova"), CityPublic)
+    assert isinstance(_get_record(loaded_services, "city", "nova"), CityPublic)

@@ -10,12 +10,12 @@ from litestar import get
 from litestar.testing import TestClient
 
 from matchmaker import errors
-from matchmaker.services.users import add_user
 from matchmaker.settings import Settings
 from matchmaker.web import create_app
 from matchmaker.web.auth import credentials
 from matchmaker.web.errors import RateLimitedError, status_for
 from matchmaker.web.ratelimit import RateLimiter
+from services_support import add_user
 
 
 @pytest.mark.parametrize(

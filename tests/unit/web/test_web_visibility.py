@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from matchmaker.db.engine import Database
 from matchmaker.db.models import CityCreate, CityPublic, FocalPointIn
-from matchmaker.services import records
+from matchmaker.services.records import RecordService
 from matchmaker.services.visibility import confidential_terms, is_internal_key, strip_internal
 from matchmaker.settings import Settings
 
@@ -27,21 +28,26 @@ def test_strip_internal_keeps_public_extra() -> None:
 
 def test_confidential_terms_exclude_the_callers_own_city(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path, model_name="hashing-64")
-    for cid, name in (("a", "Ana Petrova"), ("b", "Boris Ilic")):
-        records.create_record(
-            settings,
-            "city",
-            CityCreate(
-                id=cid,
-                name=cid.upper(),
-                country="AL",
-                summary="s",
-                focal_point=FocalPointIn(name=name),
-                extra={"internal_note": "vendor shortlist alpha"},
-            ),
-        )
-    everyone = confidential_terms(settings)
-    assert {"Ana Petrova", "Boris Ilic", "vendor shortlist alpha"} <= set(everyone)
-    own_a = confidential_terms(settings, own_city="a")
-    assert "Ana Petrova" not in own_a
-    assert "Boris Ilic" in own_a
+    database = Database(settings)
+    try:
+        with database.unit_of_work() as session:
+            for cid, name in (("a", "Ana Petrova"), ("b", "Boris Ilic")):
+                RecordService(session).create(
+                    "city",
+                    CityCreate(
+                        id=cid,
+                        name=cid.upper(),
+                        country="AL",
+                        summary="s",
+                        focal_point=FocalPointIn(name=name),
+                        extra={"internal_note": "vendor shortlist alpha"},
+                    ),
+                )
+        with database.unit_of_work() as session:
+            everyone = confidential_terms(session)
+            assert {"Ana Petrova", "Boris Ilic", "vendor shortlist alpha"} <= set(everyone)
+            own_a = confidential_terms(session, own_city="a")
+            assert "Ana Petrova" not in own_a
+            assert "Boris Ilic" in own_a
+    finally:
+        database.dispose()

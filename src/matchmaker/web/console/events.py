@@ -7,31 +7,38 @@
   publish, and the downloads (organisers' CSV, per-participant agendas and calendar files).
 
 Every change is a plain form post answered with a redirect (or, for generate and publish, with the
-page and its report), so the pages work without scripts and the back button behaves.
+page and its report), so the pages work without scripts and the back button behaves. Handlers get the
+event sub-features in the request's unit of work (``events``), the planner (``planner``), the records
+(``records``) and the matcher (``matching``) as dependencies; a refused change is rolled back before
+the page is shown again with the reason.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any, TypeVar
+from functools import partial
+from typing import Any, ParamSpec, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 from litestar import Request, Response, get, post
 from litestar.datastructures import FormMultiDict
+from litestar.di import NamedDependency
 from litestar.response import Redirect
 from pydantic import ValidationError
 
-from matchmaker.errors import InvalidInputError, MatchmakerError
-from matchmaker.services import event_moves, records
-from matchmaker.services import events as ev_service
-from matchmaker.services.event_rules import (
+from matchmaker.errors import InfeasibleScheduleError, InvalidInputError, MatchmakerError
+from matchmaker.scheduling.problem import Slot
+from matchmaker.services.events import EventServices, Planner
+from matchmaker.services.events.schemas import (
     RATING_LABELS,
+    Answer,
     EventCreate,
     EventSummary,
+    ExportSource,
     GenerateReport,
     PairRulePublic,
     ParticipantIn,
@@ -42,9 +49,10 @@ from matchmaker.services.event_rules import (
     RequestPublic,
     SlotIn,
 )
-from matchmaker.settings import Settings
+from matchmaker.services.matching import MatchingService
+from matchmaker.services.records import RecordService
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import PathId, principal_of, settings_of
+from matchmaker.web.console.session import PathId, principal_of
 from matchmaker.web.errors import describe_validation, status_for
 
 logger = logging.getLogger(__name__)
@@ -55,6 +63,13 @@ SUGGESTIONS_PER_CITY = 10
 GENERATE_TIME_LIMIT = 10.0
 
 T = TypeVar("T")
+P = ParamSpec("P")
+AnyRequest = Request[Any, Any, Any]
+Events = NamedDependency[EventServices]
+Plans = NamedDependency[Planner]
+Records = NamedDependency[RecordService]
+Matching = NamedDependency[MatchingService]
+Flash = dict[str, str]
 
 _MESSAGES = {
     "created": "The event was created. Add participants next.",
@@ -69,18 +84,18 @@ _MESSAGES = {
 }
 
 
-async def run(func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+async def run(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run a blocking service call in a worker thread."""
     return await anyio.to_thread.run_sync(lambda: func(*args, **kwargs))
 
 
-def flash_for(request: Request[Any, Any, Any]) -> dict[str, str] | None:
+def flash_for(request: AnyRequest, messages: Mapping[str, str] = _MESSAGES) -> Flash | None:
     """The flash message named by ``?msg=`` (fixed texts only)."""
-    key = request.query_params.get("msg")
-    return {"kind": "ok", "text": _MESSAGES[key]} if key in _MESSAGES else None
+    key = request.query_params.get("msg") or ""
+    return {"kind": "ok", "text": messages[key]} if key in messages else None
 
 
-def error_flash(exc: MatchmakerError | ValidationError) -> dict[str, str]:
+def error_flash(exc: MatchmakerError | ValidationError) -> Flash:
     """A flash message for a refused change."""
     if isinstance(exc, ValidationError):
         return {
@@ -88,57 +103,89 @@ def error_flash(exc: MatchmakerError | ValidationError) -> dict[str, str]:
             "text": "; ".join(f"{e['key']}: {e['message']}" for e in describe_validation(exc)),
         }
     text = exc.message
-    reasons = getattr(exc, "reasons", None)
-    if reasons:
-        text += " " + " ".join(str(r) for r in reasons)
+    if isinstance(exc, InfeasibleScheduleError) and exc.reasons:
+        text += " " + " ".join(str(r) for r in exc.reasons)
     return {"kind": "error", "text": text}
 
 
-def _status(exc: MatchmakerError | ValidationError) -> int:
+def error_status(exc: MatchmakerError | ValidationError) -> int:
+    """The status of a page shown again after a refused change."""
     return 422 if isinstance(exc, ValidationError) else status_for(exc)
 
 
-def _field(form: FormMultiDict, key: str, limit: int = 300) -> str:
+def form_field(form: FormMultiDict, key: str, limit: int = 300) -> str:
+    """A form value, stripped and cut to ``limit`` characters ("" when missing)."""
     value = form.get(key)
     return str(value).strip()[:limit] if isinstance(value, str) else ""
+
+
+class PageShow(Protocol):
+    """Shows a page again, with a flash message and a status."""
+
+    def __call__(self, *, flash: Flash | None = None, status: int = 200) -> Awaitable[Response[Any]]: ...
+
+
+async def apply_change(
+    events: EventServices, change: Callable[[], object], *, done: str, refused: PageShow
+) -> Response[Any]:
+    """Make a change (in a worker thread) and redirect to ``done``; when it is refused, roll back and
+    show the page again with the reason."""
+    try:
+        await anyio.to_thread.run_sync(change)
+    except (MatchmakerError, ValidationError) as exc:
+        await anyio.to_thread.run_sync(events.rollback)
+        return await refused(flash=error_flash(exc), status=error_status(exc))
+    return Redirect(done, status_code=303)
 
 
 # --------------------------------------------------------------------------------------------------
 # List and create
 
 
-@get("/events", name="console:events", opt=STAFF)
-async def events_list(request: Request[Any, Any, Any]) -> Response[Any]:
-    """Every event, newest first, with the form for a new one."""
-    items = await run(ev_service.list_events, settings_of(request))
+async def _events_page(
+    request: AnyRequest,
+    events: EventServices,
+    *,
+    form: Mapping[str, str],
+    flash: Flash | None,
+    status: int = 200,
+) -> Response[Any]:
+    items = await run(events.catalog.events)
     return page(
         "console/events.html",
         principal_of(request),
+        status_code=status,
         title="Events",
         request_path="/events",
         events=items,
-        form={},
-        flash=flash_for(request),
+        form=form,
+        flash=flash,
     )
+
+
+@get("/events", name="console:events", opt=STAFF)
+async def events_list(request: AnyRequest, events: Events) -> Response[Any]:
+    """Every event, newest first, with the form for a new one."""
+    return await _events_page(request, events, form={}, flash=flash_for(request))
 
 
 def event_from_form(form: FormMultiDict) -> EventCreate:
     """An :class:`EventCreate` from the new-event form: a day of equal slots and a table count."""
     try:
-        day = date.fromisoformat(_field(form, "date", 10))
-        first = time.fromisoformat(_field(form, "start", 8))
-        minutes = int(_field(form, "slot_minutes", 4) or 20)
-        pause = int(_field(form, "break_minutes", 4) or 0)
-        count = int(_field(form, "slot_count", 4) or 0)
-        tables = int(_field(form, "tables", 5) or 0)
+        day = date.fromisoformat(form_field(form, "date", 10))
+        first = time.fromisoformat(form_field(form, "start", 8))
+        minutes = int(form_field(form, "slot_minutes", 4) or 20)
+        pause = int(form_field(form, "break_minutes", 4) or 0)
+        count = int(form_field(form, "slot_count", 4) or 0)
+        tables = int(form_field(form, "tables", 5) or 0)
     except ValueError as exc:
         raise InvalidInputError(
             "check the date (YYYY-MM-DD), the start time (HH:MM) and the numbers of slots and tables"
         ) from exc
     if not 5 <= minutes <= 240 or not 0 <= pause <= 240 or not 1 <= count <= 200:
         raise InvalidInputError("slots last 5–240 minutes, breaks 0–240 minutes, and there are 1–200 slots")
-    zone = _field(form, "timezone", 64) or None
-    deadline_raw = _field(form, "request_deadline", 20)
+    zone = form_field(form, "timezone", 64) or None
+    deadline_raw = form_field(form, "request_deadline", 20)
     deadline: datetime | None = None
     if deadline_raw:
         try:
@@ -156,8 +203,8 @@ def event_from_form(form: FormMultiDict) -> EventCreate:
         begin = start + n * timedelta(minutes=minutes + pause)
         slots.append(SlotIn(id=f"s{n + 1}", start=begin, end=begin + timedelta(minutes=minutes)))
     return EventCreate(
-        id=_field(form, "id", 128),
-        name=_field(form, "name", 300),
+        id=form_field(form, "id", 128),
+        name=form_field(form, "name", 300),
         timezone=zone,
         slots=slots,
         tables=tables,
@@ -166,24 +213,17 @@ def event_from_form(form: FormMultiDict) -> EventCreate:
 
 
 @post("/events", name="console:events-create", opt=STAFF)
-async def events_create(request: Request[Any, Any, Any]) -> Response[Any]:
+async def events_create(request: AnyRequest, events: Events) -> Response[Any]:
     """Create an event from the form; on a mistake show the form again with the reason."""
-    settings = settings_of(request)
     form = await request.form()
     try:
         data = event_from_form(form)
-        created = await run(ev_service.create_event, settings, data)
+        created = await run(events.catalog.create, data)
     except (MatchmakerError, ValidationError) as exc:
-        items = await run(ev_service.list_events, settings)
-        return page(
-            "console/events.html",
-            principal_of(request),
-            status_code=_status(exc),
-            title="Events",
-            request_path="/events",
-            events=items,
-            form={k: _field(form, k) for k in form},
-            flash=error_flash(exc),
+        await run(events.rollback)
+        values = {k: form_field(form, k) for k in form}
+        return await _events_page(
+            request, events, form=values, flash=error_flash(exc), status=error_status(exc)
         )
     return Redirect(f"/events/{created.id}?msg=created", status_code=303)
 
@@ -217,12 +257,12 @@ class ParticipantsView:
 
 
 def _suggest(
-    runtime: Any, city_ids: list[str], present: set[str], names: dict[str, str]
+    matching: MatchingService, city_ids: list[str], present: set[str], names: dict[str, str]
 ) -> tuple[list[Candidate], list[Candidate], str]:
     providers: dict[str, Candidate] = {}
     cities: dict[str, Candidate] = {}
     try:
-        matcher = runtime.get_matcher()
+        matcher = matching.matcher()
         for city in city_ids:
             city_name = names.get(city, city)
             for r in matcher.providers_for_city(city, top=SUGGESTIONS_PER_CITY).results:
@@ -247,41 +287,42 @@ def _suggest(
     return order(providers), order(cities), ""
 
 
-def load_participants(settings: Settings, runtime: Any, event_id: str) -> ParticipantsView:
+def load_participants(
+    events: EventServices, records: RecordService, matching: MatchingService, event_id: str
+) -> ParticipantsView:
     """The event, its participants, and suggested and other candidates."""
-    event = ev_service.get_event(settings, event_id)
-    participants = ev_service.list_participants(settings, event_id)
+    event = events.catalog.get(event_id)
+    participants = events.catalog.participants(event_id)
     present = {p.id for p in participants}
-    city_records = records.list_records(settings, "city")
-    provider_records = records.list_records(settings, "provider")
-    names = {r.id: r.name for r in [*city_records, *provider_records]}  # type: ignore[union-attr]
+    city_names = {r.id: r.name for r in records.list("city")}  # type: ignore[union-attr]
+    provider_names = {r.id: r.name for r in records.list("provider")}  # type: ignore[union-attr]
+    names = {**city_names, **provider_names}
     city_ids = [p.id for p in participants if p.side == "city"]
-    providers, cities, problem = _suggest(runtime, city_ids, present, names)
+    providers, cities, problem = _suggest(matching, city_ids, present, names)
+
+    def others(known: dict[str, str], side: str) -> list[Candidate]:
+        return sorted(
+            (Candidate(i, name, side) for i, name in known.items() if i not in present), key=lambda c: c.name
+        )
+
     return ParticipantsView(
         event=event,
         participants=participants,
         suggested_providers=providers,
         suggested_cities=cities,
-        all_cities=sorted(
-            (Candidate(r.id, names[r.id], "city") for r in city_records if r.id not in present),
-            key=lambda c: c.name,
-        ),
-        all_providers=sorted(
-            (Candidate(r.id, names[r.id], "provider") for r in provider_records if r.id not in present),
-            key=lambda c: c.name,
-        ),
+        all_cities=others(city_names, "city"),
+        all_providers=others(provider_names, "provider"),
         problem=problem,
     )
 
 
+class _EventView(Protocol):
+    @property
+    def event(self) -> EventSummary: ...
+
+
 def _event_tab(
-    request: Request[Any, Any, Any],
-    tab: str,
-    view: Any,
-    *,
-    flash: dict[str, str] | None,
-    status: int,
-    **extra: Any,
+    request: AnyRequest, tab: str, view: _EventView, *, flash: Flash | None, status: int, **extra: Any
 ) -> Response[Any]:
     """One tab of the event page (participants, requests or schedule) around its view."""
     return page(
@@ -298,52 +339,74 @@ def _event_tab(
     )
 
 
-async def _participants_page(
-    request: Request[Any, Any, Any],
+def _participants_page(
+    request: AnyRequest,
+    events: EventServices,
+    records: RecordService,
+    matching: MatchingService,
     event_id: str,
-    *,
-    flash: dict[str, str] | None = None,
-    status: int = 200,
-) -> Response[Any]:
-    view = await run(load_participants, settings_of(request), request.app.state.get("runtime"), event_id)
-    return _event_tab(request, "participants", view, flash=flash, status=status)
+) -> PageShow:
+    async def show(*, flash: Flash | None = None, status: int = 200) -> Response[Any]:
+        view = await run(load_participants, events, records, matching, event_id)
+        return _event_tab(request, "participants", view, flash=flash, status=status)
+
+    return show
 
 
 @get("/events/{event_id:str}", name="console:event", opt=STAFF)
-async def event_page(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
+async def event_page(
+    request: AnyRequest, events: Events, records: Records, matching: Matching, event_id: PathId
+) -> Response[Any]:
     """The event: slots, tables, participants and suggestions to add."""
-    return await _participants_page(request, event_id)
+    return await _participants_page(request, events, records, matching, event_id)()
 
 
 def _int_or_none(value: str) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+def answer_from_form(form: FormMultiDict) -> tuple[int, Answer]:
+    """The request id and the answer of an answer form."""
+    answer = form_field(form, "answer", 10)
+    request_id = _int_or_none(form_field(form, "request", 12))
+    if request_id is None or answer not in ("accepted", "declined"):
+        raise InvalidInputError("choose accept or decline for a request")
+    return request_id, "accepted" if answer == "accepted" else "declined"
+
+
 @post("/events/{event_id:str}/participants", name="console:event-add", opt=STAFF)
-async def event_add(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
+async def event_add(
+    request: AnyRequest, events: Events, records: Records, matching: Matching, event_id: PathId
+) -> Response[Any]:
     """Add the ticked cities and providers."""
     form = await request.form()
     ids = [str(v)[:128] for v in form.getall("ids", []) if str(v).strip()]
-    max_meetings = _int_or_none(_field(form, "max_meetings", 4))
-    try:
+    max_meetings = _int_or_none(form_field(form, "max_meetings", 4))
+
+    def add() -> None:
         if not ids:
             raise InvalidInputError("tick at least one city or provider to add")
         items = [ParticipantIn(id=i, max_meetings=max_meetings) for i in dict.fromkeys(ids)]
-        await run(ev_service.add_participants, settings_of(request), event_id, items)
-    except (MatchmakerError, ValidationError) as exc:
-        return await _participants_page(request, event_id, flash=error_flash(exc), status=_status(exc))
-    return Redirect(f"/events/{event_id}?msg=added", status_code=303)
+        events.catalog.add_participants(event_id, items)
+
+    refused = _participants_page(request, events, records, matching, event_id)
+    return await apply_change(events, add, done=f"/events/{event_id}?msg=added", refused=refused)
 
 
 @post("/events/{event_id:str}/participants/remove", name="console:event-remove", opt=STAFF)
-async def event_remove(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
+async def event_remove(
+    request: AnyRequest, events: Events, records: Records, matching: Matching, event_id: PathId
+) -> Response[Any]:
     """Take one participant out of the event."""
     form = await request.form()
-    try:
-        await run(ev_service.remove_participant, settings_of(request), event_id, _field(form, "id", 128))
-    except MatchmakerError as exc:
-        return await _participants_page(request, event_id, flash=error_flash(exc), status=_status(exc))
-    return Redirect(f"/events/{event_id}?msg=removed", status_code=303)
+    pid = form_field(form, "id", 128)
+    refused = _participants_page(request, events, records, matching, event_id)
+    return await apply_change(
+        events,
+        lambda: events.catalog.remove_participant(event_id, pid),
+        done=f"/events/{event_id}?msg=removed",
+        refused=refused,
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -361,78 +424,80 @@ class RequestsView:
     names: dict[str, str]
 
 
-def load_requests(settings: Settings, event_id: str) -> RequestsView:
+def load_requests(events: EventServices, event_id: str) -> RequestsView:
     """Requests and pair rules of an event, with participant names."""
-    event = ev_service.get_event(settings, event_id)
-    participants = ev_service.list_participants(settings, event_id)
+    event = events.catalog.get(event_id)
+    participants = events.catalog.participants(event_id)
     return RequestsView(
         event=event,
         participants=participants,
-        requests=ev_service.list_requests(settings, event_id),
-        rules=ev_service.list_pair_rules(settings, event_id),
+        requests=events.requests.list(event_id),
+        rules=events.pair_rules.list(event_id),
         names={p.id: p.name for p in participants},
     )
 
 
-async def _requests_page(
-    request: Request[Any, Any, Any], event_id: str, *, flash: dict[str, str] | None = None, status: int = 200
+def _requests_page(request: AnyRequest, events: EventServices, event_id: str) -> PageShow:
+    async def show(*, flash: Flash | None = None, status: int = 200) -> Response[Any]:
+        view = await run(load_requests, events, event_id)
+        return _event_tab(request, "requests", view, flash=flash, status=status)
+
+    return show
+
+
+async def _change_requests(
+    request: AnyRequest, events: EventServices, event_id: str, *, change: Callable[[], object], msg: str
 ) -> Response[Any]:
-    view = await run(load_requests, settings_of(request), event_id)
-    return _event_tab(request, "requests", view, flash=flash, status=status)
+    """A change on the requests tab: back to the tab with ``msg``, or the tab with the reason."""
+    done = f"/events/{event_id}/requests?msg={msg}"
+    return await apply_change(events, change, done=done, refused=_requests_page(request, events, event_id))
 
 
 @get("/events/{event_id:str}/requests", name="console:event-requests", opt=STAFF)
-async def event_requests(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
+async def event_requests(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
     """Meeting requests and pair rules."""
-    return await _requests_page(request, event_id)
+    return await _requests_page(request, events, event_id)()
 
 
 @post("/events/{event_id:str}/requests", name="console:event-request-create", opt=STAFF)
-async def event_request_create(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
+async def event_request_create(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
     """Record a request on behalf of a participant (for example one sent by e-mail)."""
     form = await request.form()
-    try:
-        data = RequestCreate(sender=_field(form, "sender", 128), recipient=_field(form, "recipient", 128))
-        await run(ev_service.create_request, settings_of(request), event_id, data)
-    except (MatchmakerError, ValidationError) as exc:
-        return await _requests_page(request, event_id, flash=error_flash(exc), status=_status(exc))
-    return Redirect(f"/events/{event_id}/requests?msg=requested", status_code=303)
+
+    def send() -> None:
+        data = RequestCreate(
+            sender=form_field(form, "sender", 128), recipient=form_field(form, "recipient", 128)
+        )
+        events.requests.create(event_id, data)
+
+    return await _change_requests(request, events, event_id, change=send, msg="requested")
 
 
 @post("/events/{event_id:str}/requests/answer", name="console:event-request-answer", opt=STAFF)
-async def event_request_answer(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
+async def event_request_answer(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
     """Accept or decline a request as staff."""
     form = await request.form()
-    answer = _field(form, "answer", 10)
-    request_id = _int_or_none(_field(form, "request", 12))
-    try:
-        if answer not in ("accepted", "declined") or request_id is None:
-            raise InvalidInputError("choose accept or decline for a request")
-        await run(ev_service.answer_request, settings_of(request), event_id, request_id, answer)
-    except MatchmakerError as exc:
-        return await _requests_page(request, event_id, flash=error_flash(exc), status=_status(exc))
-    return Redirect(f"/events/{event_id}/requests?msg=answered", status_code=303)
+
+    def reply() -> None:
+        request_id, answer = answer_from_form(form)
+        events.requests.answer(event_id, request_id, answer)
+
+    return await _change_requests(request, events, event_id, change=reply, msg="answered")
 
 
 @post("/events/{event_id:str}/rules", name="console:event-rule", opt=STAFF)
-async def event_rule(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
+async def event_rule(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
     """Make a pair must-meet or blocked, or clear its rule."""
     form = await request.form()
-    kind = _field(form, "kind", 12)
-    try:
+    kind = form_field(form, "kind", 12)
+
+    def save() -> None:
         if kind not in ("must_meet", "blocked", "clear"):
             raise InvalidInputError("choose must meet, blocked or clear")
-        await run(
-            ev_service.set_pair_rule,
-            settings_of(request),
-            event_id,
-            _field(form, "a", 128),
-            _field(form, "b", 128),
-            None if kind == "clear" else kind,
-        )
-    except MatchmakerError as exc:
-        return await _requests_page(request, event_id, flash=error_flash(exc), status=_status(exc))
-    return Redirect(f"/events/{event_id}/requests?msg=rule", status_code=303)
+        rule = None if kind == "clear" else kind
+        events.pair_rules.set(event_id, form_field(form, "a", 128), form_field(form, "b", 128), rule)  # type: ignore[arg-type]
+
+    return await _change_requests(request, events, event_id, change=save, msg="rule")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -451,7 +516,7 @@ class GridCell:
 class GridRow:
     """One slot across every table."""
 
-    slot: Any
+    slot: Slot
     cells: list[GridCell]
 
 
@@ -463,26 +528,15 @@ class ScheduleView:
     rows: list[GridRow]
     meetings: list[PlannedMeeting]
     participants: list[ParticipantPublic]
-    can_move: bool
+    can_move: bool = True
     unplaced: list[ParticipantPublic] = field(default_factory=list)
 
 
-def can_move() -> bool:
-    """Whether planned meetings can be moved (they always can be locked)."""
-    return callable(_mover())
-
-
-def _mover() -> Callable[..., PlannedMeeting] | None:
-    """The events service's own ``move_meeting`` when it has one, else :mod:`.event_moves`."""
-    own = getattr(ev_service, "move_meeting", None)
-    return own if callable(own) else event_moves.move_meeting
-
-
-def load_schedule(settings: Settings, event_id: str) -> ScheduleView:
+def load_schedule(events: EventServices, planner: Planner, event_id: str) -> ScheduleView:
     """The plan as a slots × tables grid."""
-    event = ev_service.get_event(settings, event_id)
-    meetings = ev_service.planned_meetings(settings, event_id)
-    participants = ev_service.list_participants(settings, event_id)
+    event = events.catalog.get(event_id)
+    meetings = planner.planned(event_id)
+    participants = events.catalog.participants(event_id)
     at = {(m.slot, m.table): m for m in meetings}
     rows = [
         GridRow(slot, [GridCell(t, at.get((slot.id, t))) for t in range(1, event.tables + 1)])
@@ -490,124 +544,118 @@ def load_schedule(settings: Settings, event_id: str) -> ScheduleView:
     ]
     met = {m.a for m in meetings} | {m.b for m in meetings}
     unplaced = [p for p in participants if p.id not in met] if meetings else []
-    return ScheduleView(event, rows, meetings, participants, can_move(), unplaced)
+    return ScheduleView(event, rows, meetings, participants, unplaced=unplaced)
 
 
-async def _schedule_page(
-    request: Request[Any, Any, Any],
+def _schedule_page(
+    request: AnyRequest,
+    events: EventServices,
+    planner: Planner,
     event_id: str,
     *,
-    flash: dict[str, str] | None = None,
-    status: int = 200,
     generated: GenerateReport | None = None,
     published: PublishReport | None = None,
+) -> PageShow:
+    async def show(*, flash: Flash | None = None, status: int = 200) -> Response[Any]:
+        view = await run(load_schedule, events, planner, event_id)
+        return _event_tab(
+            request, "schedule", view, flash=flash, status=status, generated=generated, published=published
+        )
+
+    return show
+
+
+async def _change_schedule(
+    request: AnyRequest,
+    events: EventServices,
+    planner: Planner,
+    event_id: str,
+    *,
+    change: Callable[[], object],
+    msg: str,
 ) -> Response[Any]:
-    view = await run(load_schedule, settings_of(request), event_id)
-    return _event_tab(
-        request, "schedule", view, flash=flash, status=status, generated=generated, published=published
+    """A change on the schedule tab: back to the tab with ``msg``, or the tab with the reason."""
+    done = f"/events/{event_id}/schedule?msg={msg}"
+    return await apply_change(
+        events, change, done=done, refused=_schedule_page(request, events, planner, event_id)
     )
 
 
 @get("/events/{event_id:str}/schedule", name="console:event-schedule", opt=STAFF)
-async def event_schedule(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
+async def event_schedule(
+    request: AnyRequest, events: Events, planner: Plans, event_id: PathId
+) -> Response[Any]:
     """The plan as a grid, with generate, publish and downloads."""
-    return await _schedule_page(request, event_id)
-
-
-def _score_function(settings: Settings, runtime: Any) -> ev_service.ScoreFunction | None:
-    """The events service's scores over the server's loaded matcher; None lets the service decide."""
-    if runtime is None:
-        return None
-    try:
-        matcher = runtime.get_matcher()
-    except MatchmakerError as exc:
-        logger.warning("Generating without match scores: %s", exc.message)
-        return lambda _a, _b: 0.0
-    return ev_service.default_score_function(settings, matcher)[0]
+    return await _schedule_page(request, events, planner, event_id)()
 
 
 @post("/events/{event_id:str}/generate", name="console:event-generate", opt=STAFF)
-async def event_generate(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
+async def event_generate(
+    request: AnyRequest, events: Events, planner: Plans, event_id: PathId
+) -> Response[Any]:
     """Generate (or re-plan) the schedule and show what changed."""
     form = await request.form()
-    keep = _field(form, "keep_published", 3) != "no"
-    relax = _field(form, "relax_must_meet", 3) == "yes"
-    settings = settings_of(request)
-    score = await run(_score_function, settings, request.app.state.get("runtime"))
+    keep = form_field(form, "keep_published", 3) != "no"
+    relax = form_field(form, "relax_must_meet", 3) == "yes"
     try:
         report = await run(
-            ev_service.generate_schedule,
-            settings,
+            planner.generate,
             event_id,
-            score=score,
             time_limit=GENERATE_TIME_LIMIT,
             keep_published=keep,
             relax_must_meet=relax,
         )
     except MatchmakerError as exc:
-        return await _schedule_page(request, event_id, flash=error_flash(exc), status=_status(exc))
+        return await _schedule_page(request, events, planner, event_id)(
+            flash=error_flash(exc), status=status_for(exc)
+        )
     flash = {"kind": "ok", "text": f"Planned {report.meetings} meetings."}
-    return await _schedule_page(request, event_id, flash=flash, generated=report)
+    return await _schedule_page(request, events, planner, event_id, generated=report)(flash=flash)
 
 
 @post("/events/{event_id:str}/lock", name="console:event-lock", opt=STAFF)
-async def event_lock(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
+async def event_lock(request: AnyRequest, events: Events, planner: Plans, event_id: PathId) -> Response[Any]:
     """Lock or unlock a planned meeting."""
     form = await request.form()
-    locked = _field(form, "locked", 1) == "1"
-    try:
-        await run(
-            ev_service.lock_meeting,
-            settings_of(request),
-            event_id,
-            _field(form, "a", 128),
-            _field(form, "b", 128),
-            locked=locked,
-        )
-    except MatchmakerError as exc:
-        return await _schedule_page(request, event_id, flash=error_flash(exc), status=_status(exc))
-    return Redirect(f"/events/{event_id}/schedule?msg={'locked' if locked else 'unlocked'}", status_code=303)
+    locked = form_field(form, "locked", 1) == "1"
+    a, b = form_field(form, "a", 128), form_field(form, "b", 128)
+    msg = "locked" if locked else "unlocked"
+    lock = partial(planner.lock, event_id, a, b, locked=locked)
+    return await _change_schedule(request, events, planner, event_id, change=lock, msg=msg)
 
 
 @post("/events/{event_id:str}/move", name="console:event-move", opt=STAFF)
-async def event_move(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
+async def event_move(request: AnyRequest, events: Events, planner: Plans, event_id: PathId) -> Response[Any]:
     """Move a planned meeting to another slot and table (it is then locked there)."""
     form = await request.form()
-    move = _mover()
-    try:
-        if not callable(move):
-            raise InvalidInputError(
-                "moving meetings is not available in this build; lock and re-plan instead"
-            )
-        table = _int_or_none(_field(form, "table", 5))
+
+    def move() -> None:
+        table = _int_or_none(form_field(form, "table", 5))
         if table is None:
             raise InvalidInputError("choose a table")
-        await run(
-            move,
-            settings_of(request),
-            event_id,
-            _field(form, "a", 128),
-            _field(form, "b", 128),
-            slot=_field(form, "slot", 64),
-            table=table,
-        )
-    except MatchmakerError as exc:
-        return await _schedule_page(request, event_id, flash=error_flash(exc), status=_status(exc))
-    return Redirect(f"/events/{event_id}/schedule?msg=moved", status_code=303)
+        a, b = form_field(form, "a", 128), form_field(form, "b", 128)
+        planner.move(event_id, a, b, slot=form_field(form, "slot", 64), table=table)
+
+    return await _change_schedule(request, events, planner, event_id, change=move, msg="moved")
 
 
 @post("/events/{event_id:str}/publish", name="console:event-publish", opt=STAFF)
-async def event_publish(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
+async def event_publish(
+    request: AnyRequest, events: Events, planner: Plans, event_id: PathId
+) -> Response[Any]:
     """Publish the plan: participants see their agendas; calendars update in place."""
     try:
-        report = await run(ev_service.publish_schedule, settings_of(request), event_id)
+        report = await run(planner.publish, event_id)
     except MatchmakerError as exc:
-        return await _schedule_page(request, event_id, flash=error_flash(exc), status=_status(exc))
+        return await _schedule_page(request, events, planner, event_id)(
+            flash=error_flash(exc), status=status_for(exc)
+        )
     flash = {"kind": "ok", "text": f"Published version {report.version}."}
-    return await _schedule_page(request, event_id, flash=flash, published=report)
+    return await _schedule_page(request, events, planner, event_id, published=report)(flash=flash)
 
 
-def _download(content: str | bytes, media_type: str, filename: str) -> Response[Any]:
+def download(content: str | bytes, media_type: str, filename: str) -> Response[Any]:
+    """A file to save: not cached, not sniffed."""
     return Response(
         content=content,
         media_type=media_type,
@@ -619,37 +667,38 @@ def _download(content: str | bytes, media_type: str, filename: str) -> Response[
     )
 
 
-def _safe_filename(value: str) -> str:
+def html_page(content: str) -> Response[Any]:
+    """A printable page, not cached."""
+    return Response(
+        content=content, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"}
+    )
+
+
+def safe_filename(value: str) -> str:
+    """``value`` with only letters, digits, ``-``, ``_`` and ``.`` (others become ``_``), at most 100."""
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in value)[:100] or "export"
 
 
 @get("/events/{event_id:str}/export.csv", name="console:event-csv", opt=STAFF)
-async def event_csv(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
+async def event_csv(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
     """The organisers' CSV of the published schedule (``?source=plan`` for the current plan)."""
-    source = "plan" if request.query_params.get("source") == "plan" else "published"
-    text = await run(ev_service.export_csv, settings_of(request), event_id, source=source)
-    return _download(text, "text/csv; charset=utf-8", f"{_safe_filename(event_id)}-{source}.csv")
+    source: ExportSource = "plan" if request.query_params.get("source") == "plan" else "published"
+    text = await run(events.agendas.csv, event_id, source=source)
+    return download(text, "text/csv; charset=utf-8", f"{safe_filename(event_id)}-{source}.csv")
 
 
 @get("/events/{event_id:str}/agenda/{participant_id:str}", name="console:event-agenda", opt=STAFF)
-async def event_agenda(
-    request: Request[Any, Any, Any], event_id: PathId, participant_id: PathId
-) -> Response[Any]:
+async def event_agenda(events: Events, event_id: PathId, participant_id: PathId) -> Response[Any]:
     """One participant's printable agenda (HTML)."""
-    html = await run(ev_service.export_agenda_html, settings_of(request), event_id, participant_id)
-    return Response(
-        content=html, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"}
-    )
+    return html_page(await run(events.agendas.html, event_id, participant_id))
 
 
 @get("/events/{event_id:str}/calendar/{participant_id:str}", name="console:event-calendar", opt=STAFF)
-async def event_calendar(
-    request: Request[Any, Any, Any], event_id: PathId, participant_id: PathId
-) -> Response[Any]:
+async def event_calendar(events: Events, event_id: PathId, participant_id: PathId) -> Response[Any]:
     """One participant's calendar file (iCalendar)."""
-    body = await run(ev_service.export_calendar, settings_of(request), event_id, participant_id)
-    name = f"{_safe_filename(event_id)}-{_safe_filename(participant_id)}.ics"
-    return _download(body, "text/calendar; charset=utf-8", name)
+    body = await run(events.agendas.calendar, event_id, participant_id)
+    name = f"{safe_filename(event_id)}-{safe_filename(participant_id)}.ics"
+    return download(body, "text/calendar; charset=utf-8", name)
 
 
 ROUTES = [
@@ -672,4 +721,19 @@ ROUTES = [
     event_calendar,
 ]
 
-__all__ = ["RATING_LABELS", "ROUTES", "can_move", "event_from_form", "load_schedule"]
+__all__ = [
+    "RATING_LABELS",
+    "ROUTES",
+    "PageShow",
+    "answer_from_form",
+    "apply_change",
+    "download",
+    "error_flash",
+    "event_from_form",
+    "flash_for",
+    "form_field",
+    "html_page",
+    "load_schedule",
+    "run",
+    "safe_filename",
+]

@@ -15,12 +15,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from matchmaker.db.models import CasePublic, CityPublic, ProviderPublic
+from matchmaker.db.models import CasePublic, CityPublic, ProviderPublic, PublicRecord
 from matchmaker.vocabulary import Kind, detect_language, fold, merge_tags, tag_text, terms_of_kind
 
 logger = logging.getLogger(__name__)
 
-Record = CityPublic | ProviderPublic | CasePublic
+Record = PublicRecord
 
 
 @dataclass(frozen=True, slots=True)

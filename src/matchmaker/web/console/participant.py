@@ -12,28 +12,38 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from litestar import Request, Response, get, post
-from litestar.response import Redirect
-from pydantic import ValidationError
+from litestar import Response, get, post
 
 from matchmaker.errors import InvalidInputError, MatchmakerError
-from matchmaker.services import events as ev_service
-from matchmaker.services.event_rules import (
+from matchmaker.services.events import EventServices
+from matchmaker.services.events.schemas import (
     RATING_LABELS,
     Agenda,
     EventSummary,
     FeedbackIn,
-    FeedbackPublic,
     ParticipantPublic,
     RequestCreate,
     RequestPublic,
 )
+from matchmaker.services.matching import MatchingService
 from matchmaker.services.users import Principal
-from matchmaker.settings import Settings
-from matchmaker.web.console.events import _download, _safe_filename, error_flash, run
+from matchmaker.web.console.events import (
+    AnyRequest,
+    Events,
+    Flash,
+    Matching,
+    PageShow,
+    answer_from_form,
+    apply_change,
+    download,
+    flash_for,
+    form_field,
+    html_page,
+    run,
+    safe_filename,
+)
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import PathId, principal_of, settings_of
-from matchmaker.web.errors import status_for
+from matchmaker.web.console.session import PathId, principal_of
 
 logger = logging.getLogger(__name__)
 
@@ -72,37 +82,38 @@ def _me(principal: Principal) -> str:
     return principal.subject_id
 
 
-def my_events(settings: Settings, participant_id: str) -> list[tuple[EventSummary, list[ParticipantPublic]]]:
-    """The events the participant takes part in, with their participants."""
-    out = []
-    for event in ev_service.list_events(settings):
-        participants = ev_service.list_participants(settings, event.id)
-        if any(p.id == participant_id for p in participants):
-            out.append((event, participants))
-    return out
+def my_events(
+    events: EventServices, participant_id: str
+) -> list[tuple[EventSummary, list[ParticipantPublic]]]:
+    """The events the participant takes part in (newest first), with their participants."""
+    return [
+        (event, events.catalog.participants(event.id)) for event in events.catalog.events_of(participant_id)
+    ]
 
 
-def _suggested(runtime: Any, principal: Principal) -> dict[str, tuple[float, str]]:
+def _suggested(matching: MatchingService, principal: Principal) -> dict[str, tuple[float, str]]:
     try:
-        matcher = runtime.get_matcher()
+        matcher = matching.matcher()
         if principal.role == "provider":
             response = matcher.cities_for_provider(_me(principal), top=200)
         else:
             response = matcher.providers_for_city(_me(principal), top=200)
-    except (MatchmakerError, AttributeError) as exc:
+    except MatchmakerError as exc:
         logger.info("No suggestions for the requests page: %s", exc)
         return {}
     return {r.id: (float(r.score), str((r.explanation or {}).get("summary") or "")) for r in response.results}
 
 
-def load_requests(settings: Settings, runtime: Any, principal: Principal) -> list[EventRequests]:
+def load_requests(
+    events: EventServices, matching: MatchingService, principal: Principal
+) -> list[EventRequests]:
     """The participant's events, its requests in each, and whom it may still ask."""
     me = _me(principal)
-    suggested = _suggested(runtime, principal)
+    suggested = _suggested(matching, principal)
     out: list[EventRequests] = []
-    for event, participants in my_events(settings, me):
+    for event, participants in my_events(events, me):
         mine = next(p for p in participants if p.id == me)
-        requests = ev_service.list_requests(settings, event.id, participant=me)
+        requests = events.requests.list(event.id, participant=me)
         asked = {r.recipient for r in requests if r.sender == me} | {
             r.sender for r in requests if r.recipient == me
         }
@@ -116,77 +127,61 @@ def load_requests(settings: Settings, runtime: Any, principal: Principal) -> lis
     return out
 
 
-def _flash(request: Request[Any, Any, Any]) -> dict[str, str] | None:
-    key = request.query_params.get("msg")
-    return {"kind": "ok", "text": _MESSAGES[key]} if key in _MESSAGES else None
+def _requests_page(request: AnyRequest, events: EventServices, matching: MatchingService) -> PageShow:
+    async def show(*, flash: Flash | None = None, status: int = 200) -> Response[Any]:
+        principal = principal_of(request)
+        items = await run(load_requests, events, matching, principal)
+        return page(
+            "console/my_requests.html",
+            principal,
+            status_code=status,
+            title="Meeting requests",
+            request_path="/me/requests",
+            items=items,
+            flash=flash or flash_for(request, _MESSAGES),
+        )
 
-
-async def _requests_page(
-    request: Request[Any, Any, Any], *, flash: dict[str, str] | None = None, status: int = 200
-) -> Response[Any]:
-    principal = principal_of(request)
-    items = await run(load_requests, settings_of(request), request.app.state.get("runtime"), principal)
-    return page(
-        "console/my_requests.html",
-        principal,
-        status_code=status,
-        title="Meeting requests",
-        request_path="/me/requests",
-        items=items,
-        flash=flash or _flash(request),
-    )
+    return show
 
 
 @get("/me/requests", name="console:my-requests", opt=PARTICIPANTS)
-async def my_requests(request: Request[Any, Any, Any]) -> Response[Any]:
+async def my_requests(request: AnyRequest, events: Events, matching: Matching) -> Response[Any]:
     """Requests sent and received, and whom to ask next."""
-    return await _requests_page(request)
-
-
-def _form_value(form: Any, key: str, limit: int) -> str:
-    value = form.get(key)
-    return str(value).strip()[:limit] if isinstance(value, str) else ""
+    return await _requests_page(request, events, matching)()
 
 
 @post("/me/requests", name="console:my-requests-send", opt=PARTICIPANTS)
-async def send_request(request: Request[Any, Any, Any]) -> Response[Any]:
+async def send_request(request: AnyRequest, events: Events, matching: Matching) -> Response[Any]:
     """Ask another participant of an event for a meeting."""
     principal = principal_of(request)
     form = await request.form()
-    try:
+
+    def send() -> None:
         data = RequestCreate(
             sender=_me(principal),
-            recipient=_form_value(form, "recipient", 128),
-            message=_form_value(form, "message", 2000) or None,
+            recipient=form_field(form, "recipient", 128),
+            message=form_field(form, "message", 2000) or None,
         )
-        await run(ev_service.create_request, settings_of(request), _form_value(form, "event", 128), data)
-    except (MatchmakerError, ValidationError) as exc:
-        status = 422 if isinstance(exc, ValidationError) else status_for(exc)
-        return await _requests_page(request, flash=error_flash(exc), status=status)
-    return Redirect("/me/requests?msg=sent", status_code=303)
+        events.requests.create(form_field(form, "event", 128), data)
+
+    return await apply_change(
+        events, send, done="/me/requests?msg=sent", refused=_requests_page(request, events, matching)
+    )
 
 
 @post("/me/requests/answer", name="console:my-requests-answer", opt=PARTICIPANTS)
-async def answer_request(request: Request[Any, Any, Any]) -> Response[Any]:
+async def answer_request(request: AnyRequest, events: Events, matching: Matching) -> Response[Any]:
     """Accept or decline a request received."""
     principal = principal_of(request)
     form = await request.form()
-    answer = _form_value(form, "answer", 10)
-    raw_id = _form_value(form, "request", 12)
-    try:
-        if answer not in ("accepted", "declined") or not raw_id.isdigit():
-            raise InvalidInputError("choose accept or decline for a request")
-        await run(
-            ev_service.answer_request,
-            settings_of(request),
-            _form_value(form, "event", 128),
-            int(raw_id),
-            answer,
-            by=_me(principal),
-        )
-    except MatchmakerError as exc:
-        return await _requests_page(request, flash=error_flash(exc), status=status_for(exc))
-    return Redirect("/me/requests?msg=answered", status_code=303)
+
+    def reply() -> None:
+        request_id, answer = answer_from_form(form)
+        events.requests.answer(form_field(form, "event", 128), request_id, answer, by=_me(principal))
+
+    return await apply_change(
+        events, reply, done="/me/requests?msg=answered", refused=_requests_page(request, events, matching)
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -202,75 +197,76 @@ class MyAgenda:
     ratings: dict[str, str]
 
 
-def load_agendas(settings: Settings, principal: Principal) -> list[MyAgenda]:
+def load_agendas(events: EventServices, principal: Principal) -> list[MyAgenda]:
     """The participant's published agendas, one per event."""
     me = _me(principal)
     out: list[MyAgenda] = []
-    for event, _ in my_events(settings, me):
+    for event, _ in my_events(events, me):
         if not event.published_version:
             continue
-        agenda = ev_service.participant_agenda(settings, event.id, me, include_cancelled=True)
-        rated: list[FeedbackPublic] = ev_service.list_feedback(settings, event.id, rater=me)
+        agenda = events.agendas.agenda(event.id, me, include_cancelled=True)
+        rated = events.feedback.list(event.id, rater=me)
         out.append(MyAgenda(event, agenda, {f.other: f.rating for f in rated}))
     return out
 
 
-async def _agenda_page(
-    request: Request[Any, Any, Any], *, flash: dict[str, str] | None = None, status: int = 200
-) -> Response[Any]:
-    principal = principal_of(request)
-    agendas = await run(load_agendas, settings_of(request), principal)
-    return page(
-        "console/my_agenda.html",
-        principal,
-        status_code=status,
-        title="My agenda",
-        request_path="/me/agenda",
-        agendas=agendas,
-        ratings=RATING_LABELS,
-        flash=flash or _flash(request),
-    )
+def _agenda_page(request: AnyRequest, events: EventServices) -> PageShow:
+    async def show(*, flash: Flash | None = None, status: int = 200) -> Response[Any]:
+        principal = principal_of(request)
+        agendas = await run(load_agendas, events, principal)
+        return page(
+            "console/my_agenda.html",
+            principal,
+            status_code=status,
+            title="My agenda",
+            request_path="/me/agenda",
+            agendas=agendas,
+            ratings=RATING_LABELS,
+            flash=flash or flash_for(request, _MESSAGES),
+        )
+
+    return show
 
 
 @get("/me/agenda", name="console:my-agenda", opt=PARTICIPANTS)
-async def my_agenda(request: Request[Any, Any, Any]) -> Response[Any]:
+async def my_agenda(request: AnyRequest, events: Events) -> Response[Any]:
     """The participant's published meetings in every event."""
-    return await _agenda_page(request)
+    return await _agenda_page(request, events)()
 
 
 @get("/me/agenda/{event_id:str}/agenda", name="console:my-agenda-html", opt=PARTICIPANTS)
-async def my_agenda_html(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
+async def my_agenda_html(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
     """The printable agenda of one event."""
     me = _me(principal_of(request))
-    html = await run(ev_service.export_agenda_html, settings_of(request), event_id, me)
-    return Response(
-        content=html, media_type="text/html; charset=utf-8", headers={"Cache-Control": "no-store"}
-    )
+    return html_page(await run(events.agendas.html, event_id, me))
 
 
 @get("/me/agenda/{event_id:str}/calendar", name="console:my-agenda-ics", opt=PARTICIPANTS)
-async def my_agenda_ics(request: Request[Any, Any, Any], event_id: PathId) -> Response[Any]:
+async def my_agenda_ics(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
     """The calendar file of one event."""
     me = _me(principal_of(request))
-    body = await run(ev_service.export_calendar, settings_of(request), event_id, me)
-    return _download(body, "text/calendar; charset=utf-8", f"{_safe_filename(event_id)}.ics")
+    body = await run(events.agendas.calendar, event_id, me)
+    return download(body, "text/calendar; charset=utf-8", f"{safe_filename(event_id)}.ics")
 
 
 @post("/me/feedback", name="console:my-feedback", opt=PARTICIPANTS)
-async def rate_meeting(request: Request[Any, Any, Any]) -> Response[Any]:
+async def rate_meeting(request: AnyRequest, events: Events) -> Response[Any]:
     """Rate a meeting after the event."""
     principal = principal_of(request)
     form = await request.form()
-    try:
-        rating = _form_value(form, "rating", 40)
+
+    def rate() -> None:
+        rating = form_field(form, "rating", 40)
         if rating not in RATING_LABELS:
             raise InvalidInputError("choose how the meeting went")
-        data = FeedbackIn(rater=_me(principal), other=_form_value(form, "other", 128), rating=rating)  # type: ignore[arg-type]
-        await run(ev_service.record_feedback, settings_of(request), _form_value(form, "event", 128), data)
-    except (MatchmakerError, ValidationError) as exc:
-        status = 422 if isinstance(exc, ValidationError) else status_for(exc)
-        return await _agenda_page(request, flash=error_flash(exc), status=status)
-    return Redirect("/me/agenda?msg=rated", status_code=303)
+        data = FeedbackIn(rater=_me(principal), other=form_field(form, "other", 128), rating=rating)  # type: ignore[arg-type]
+        events.feedback.record(form_field(form, "event", 128), data)
+
+    return await apply_change(
+        events, rate, done="/me/agenda?msg=rated", refused=_agenda_page(request, events)
+    )
 
 
 ROUTES = [my_requests, send_request, answer_request, my_agenda, my_agenda_html, my_agenda_ics, rate_meeting]
+
+__all__ = ["ROUTES", "load_agendas", "load_requests", "my_events"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
@@ -20,17 +20,17 @@ from urllib.parse import urlencode
 import anyio.to_thread
 from litestar import Request, Response, get
 
-from matchmaker.db.models import CasePublic, CityConfidential, CityPublic, ProviderPublic
+from matchmaker.db.models import CasePublic, CityConfidential, CityPublic, Kind, ProviderPublic
 from matchmaker.errors import IndexUnavailableError, MatchmakerError, NotFoundError
-from matchmaker.services import records
+from matchmaker.services.container import Services
+from matchmaker.services.matching import MatchingService, MatchResponse
 from matchmaker.services.users import Principal
 from matchmaker.services.visibility import strip_internal
-from matchmaker.settings import Settings
 from matchmaker.web.auth import sees_city_in_full
 from matchmaker.web.console.explain import Suggestion, suggestions_from
 from matchmaker.web.console.facets import Filters, apply_filters, facets_of, filter_options
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import PathId, principal_of, settings_of
+from matchmaker.web.console.session import PathId, principal_of, services_of
 
 logger = logging.getLogger(__name__)
 
@@ -84,15 +84,13 @@ class Listing:
 
 
 def _ranked_by_search(
-    runtime: Any, query: str, items: Sequence[Any]
+    matching: MatchingService, query: str, items: Sequence[Any]
 ) -> tuple[list[Any], dict[str, float], str]:
     """Order case studies by the free-text search; falls back to the plain filter when unavailable."""
     try:
-        matcher = runtime.get_matcher()
-        response = matcher.search_cases(query, top=max(len(items), 1))
-    except (IndexUnavailableError, AttributeError) as exc:
-        note = exc.message if isinstance(exc, MatchmakerError) else "search is not available"
-        return list(items), {}, f"Ranked search is not available ({note}); showing word matches."
+        response = matching.matcher().search_cases(query, top=max(len(items), 1))
+    except IndexUnavailableError as exc:
+        return list(items), {}, f"Ranked search is not available ({exc.message}); showing word matches."
     scores = {r.id: float(r.score) for r in response.results}
     by_id = {item.id: item for item in items}
     ranked = [by_id[i] for i in scores if i in by_id]
@@ -100,16 +98,17 @@ def _ranked_by_search(
 
 
 def load_listing(
-    settings: Settings, principal: Principal, kind: str, filters: Filters, *, page_no: int, runtime: Any
+    services: Services, principal: Principal, kind: Kind, filters: Filters, *, page_no: int
 ) -> Listing:
     """Filter (and for case studies with a query, rank) the records of a kind, and cut one page."""
-    everything = [visible(principal, r) for r in records.list_records(settings, kind)]  # type: ignore[arg-type]
+    with services.database.unit_of_work() as session:
+        everything = [visible(principal, r) for r in services.records(session).list(kind)]
     scores: dict[str, float] = {}
     note = ""
     if kind == "case" and filters.q:
         unfiltered = dataclasses.replace(filters, q="")
         candidates = apply_filters(everything, unfiltered)
-        ranked, scores, note = _ranked_by_search(runtime, filters.q, candidates)
+        ranked, scores, note = _ranked_by_search(services.matching, filters.q, candidates)
         chosen = ranked if scores else apply_filters(candidates, Filters(q=filters.q))
     else:
         chosen = apply_filters(everything, filters)
@@ -130,14 +129,13 @@ def load_listing(
     )
 
 
-async def _listing_page(request: Request[Any, Any, Any], kind: str) -> Response[Any]:
+async def _listing_page(request: Request[Any, Any, Any], kind: Kind) -> Response[Any]:
     principal = principal_of(request)
-    settings = settings_of(request)
+    services = services_of(request)
     filters = _filters(request)
     page_no = _page_number(request)
-    runtime = request.app.state.get("runtime")
     listing = await anyio.to_thread.run_sync(
-        lambda: load_listing(settings, principal, kind, filters, page_no=page_no, runtime=runtime)
+        lambda: load_listing(services, principal, kind, filters, page_no=page_no)
     )
     return page(
         "console/records.html",
@@ -181,29 +179,31 @@ class SuggestionBlock:
     problem: str = ""
 
 
-def _names(settings: Settings) -> dict[str, dict[str, str]]:
-    return {
-        "city": {r.id: r.name for r in records.list_records(settings, "city")},  # type: ignore[union-attr]
-        "provider": {r.id: r.name for r in records.list_records(settings, "provider")},  # type: ignore[union-attr]
-        "case": {r.id: r.title for r in records.list_records(settings, "case")},  # type: ignore[union-attr]
-    }
+def _names(services: Services) -> dict[str, dict[str, str]]:
+    with services.database.unit_of_work() as session:
+        records = services.records(session)
+        return {
+            "city": {r.id: r.name for r in records.list("city")},  # type: ignore[union-attr]
+            "provider": {r.id: r.name for r in records.list("provider")},  # type: ignore[union-attr]
+            "case": {r.id: r.title for r in records.list("case")},  # type: ignore[union-attr]
+        }
 
 
-def _block(key: str, title: str, call: Any, kind: str, names: dict[str, dict[str, str]]) -> SuggestionBlock:
+def _block(
+    key: str, title: str, call: Callable[[], MatchResponse], kind: str, names: dict[str, dict[str, str]]
+) -> SuggestionBlock:
     try:
         response = call()
     except MatchmakerError as exc:
         return SuggestionBlock(key, title, problem=exc.message)
-    except AttributeError:
-        return SuggestionBlock(key, title, problem="matching is not available in this build")
     return SuggestionBlock(key, title, items=suggestions_from(response, kind, names))
 
 
-def city_suggestions(settings: Settings, runtime: Any, city_id: str) -> list[SuggestionBlock]:
+def city_suggestions(services: Services, city_id: str) -> list[SuggestionBlock]:
     """Providers, comparable and mentor cities, and useful case studies for a city."""
-    names = _names(settings)
+    names = _names(services)
     try:
-        matcher = runtime.get_matcher()
+        matcher = services.matching.matcher()
     except MatchmakerError as exc:
         return [SuggestionBlock("all", "Suggestions", problem=exc.message)]
     providers = _block(
@@ -242,11 +242,11 @@ def city_suggestions(settings: Settings, runtime: Any, city_id: str) -> list[Sug
     return [providers, comparable, mentors, cases]
 
 
-def provider_suggestions(settings: Settings, runtime: Any, provider_id: str) -> list[SuggestionBlock]:
+def provider_suggestions(services: Services, provider_id: str) -> list[SuggestionBlock]:
     """Municipalities whose needs fit what a provider offers."""
-    names = _names(settings)
+    names = _names(services)
     try:
-        matcher = runtime.get_matcher()
+        matcher = services.matching.matcher()
     except MatchmakerError as exc:
         return [SuggestionBlock("cities", "Suggested municipalities", problem=exc.message)]
     return [
@@ -265,17 +265,19 @@ def provider_suggestions(settings: Settings, runtime: Any, provider_id: str) -> 
 
 
 def load_city(
-    settings: Settings, principal: Principal, runtime: Any, city_id: str
+    services: Services, principal: Principal, city_id: str
 ) -> tuple[CityPublic | CityConfidential, list[SuggestionBlock] | None]:
     """A city as this principal may see it, with suggestions for staff and the city itself."""
     record: CityPublic | CityConfidential
-    if sees_city_in_full(principal, city_id):
-        record = records.get_city_confidential(settings, city_id)
-    else:
-        record = records.get_record(settings, "city", city_id)  # type: ignore[assignment]
+    with services.database.unit_of_work() as session:
+        records = services.records(session)
+        if sees_city_in_full(principal, city_id):
+            record = records.get_city_confidential(city_id)
+        else:
+            record = records.get("city", city_id)  # type: ignore[assignment]
     suggestions = None
     if principal.is_staff or principal.is_city(city_id):
-        suggestions = city_suggestions(settings, runtime, city_id)
+        suggestions = city_suggestions(services, city_id)
     return visible(principal, record), suggestions
 
 
@@ -283,9 +285,7 @@ def load_city(
 async def city_page(request: Request[Any, Any, Any], city_id: PathId) -> Response[Any]:
     """One city: profile, focal point (staff and itself), suggestions (staff and itself)."""
     principal = principal_of(request)
-    record, suggestions = await anyio.to_thread.run_sync(
-        load_city, settings_of(request), principal, request.app.state.get("runtime"), city_id
-    )
+    record, suggestions = await anyio.to_thread.run_sync(load_city, services_of(request), principal, city_id)
     return page(
         "console/city.html",
         principal,
@@ -299,15 +299,16 @@ async def city_page(request: Request[Any, Any, Any], city_id: PathId) -> Respons
 
 
 def load_provider(
-    settings: Settings, principal: Principal, runtime: Any, provider_id: str
+    services: Services, principal: Principal, provider_id: str
 ) -> tuple[ProviderPublic, list[SuggestionBlock] | None]:
     """A provider, with suggested municipalities for staff and the provider itself."""
-    record = records.get_record(settings, "provider", provider_id)
+    with services.database.unit_of_work() as session:
+        record = services.records(session).get("provider", provider_id)
     if not isinstance(record, ProviderPublic):  # pragma: no cover - the service returns the kind asked
         raise NotFoundError(f"no provider with id {provider_id!r}")
     suggestions = None
     if principal.is_staff or principal.is_provider(provider_id):
-        suggestions = provider_suggestions(settings, runtime, provider_id)
+        suggestions = provider_suggestions(services, provider_id)
     return visible(principal, record), suggestions
 
 
@@ -316,7 +317,7 @@ async def provider_page(request: Request[Any, Any, Any], provider_id: PathId) ->
     """One provider: profile and solutions; suggested municipalities for staff and itself."""
     principal = principal_of(request)
     record, suggestions = await anyio.to_thread.run_sync(
-        load_provider, settings_of(request), principal, request.app.state.get("runtime"), provider_id
+        load_provider, services_of(request), principal, provider_id
     )
     return page(
         "console/provider.html",
@@ -330,9 +331,10 @@ async def provider_page(request: Request[Any, Any, Any], provider_id: PathId) ->
     )
 
 
-def load_case(settings: Settings, principal: Principal, case_id: str) -> CasePublic:
+def load_case(services: Services, principal: Principal, case_id: str) -> CasePublic:
     """A case study as this principal may see it."""
-    record = records.get_record(settings, "case", case_id)
+    with services.database.unit_of_work() as session:
+        record = services.records(session).get("case", case_id)
     if not isinstance(record, CasePublic):  # pragma: no cover
         raise NotFoundError(f"no case study with id {case_id!r}")
     return visible(principal, record)  # type: ignore[no-any-return]
@@ -342,7 +344,7 @@ def load_case(settings: Settings, principal: Principal, case_id: str) -> CasePub
 async def case_page(request: Request[Any, Any, Any], case_id: PathId) -> Response[Any]:
     """One case study."""
     principal = principal_of(request)
-    record = await anyio.to_thread.run_sync(load_case, settings_of(request), principal, case_id)
+    record = await anyio.to_thread.run_sync(load_case, services_of(request), principal, case_id)
     return page(
         "console/case.html",
         principal,

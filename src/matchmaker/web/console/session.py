@@ -24,6 +24,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import PathParameter
 
 from matchmaker.errors import AuthenticationError, MatchmakerError, PermissionDeniedError
+from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
 from matchmaker.settings import Settings
 from matchmaker.web import auth
@@ -48,13 +49,18 @@ class SignInRequired(AuthenticationError):  # noqa: N818 - reads as a condition,
         self.next_path = next_path
 
 
-def settings_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Settings:
-    """The settings of the running app (``create_app`` keeps them in the app state)."""
-    settings = connection.app.state.get("settings")
-    if not isinstance(settings, Settings):  # pragma: no cover - a wiring mistake, not user input
-        msg = "the app state holds no Settings; build the app with create_app(settings)"
+def services_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Services:
+    """The services of the running app (``create_app`` keeps the container in the app state)."""
+    services = connection.app.state.get("services")
+    if not isinstance(services, Services):  # pragma: no cover - a wiring mistake, not user input
+        msg = "the app state holds no Services; build the app with create_app(settings)"
         raise TypeError(msg)
-    return settings
+    return services
+
+
+def settings_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Settings:
+    """The settings of the running app."""
+    return services_of(connection).settings
 
 
 def safe_next(value: str | None) -> str:
@@ -110,27 +116,26 @@ async def console_guard(connection: ASGIConnection[Any, Any, Any, Any], handler:
         reason = connection.scope.get("state", {}).get("auth_error")
         message = f"{reason}. Please sign in again." if reason else "Please sign in."
         raise SignInRequired(_next_path(connection), message)
-    SUBJECT_NAME.set(await anyio.to_thread.run_sync(subject_name, settings_of(connection), principal))
+    SUBJECT_NAME.set(await anyio.to_thread.run_sync(subject_name, services_of(connection), principal))
     allowed = handler.opt.get("roles")
     if allowed and principal.role not in allowed:
         raise PermissionDeniedError("your role may not open this page")
 
 
-def subject_name(settings: Settings, principal: Principal) -> str | None:
+def subject_name(services: Services, principal: Principal) -> str | None:
     """The name of the city or provider a user speaks for (cached for a minute), or None."""
     if not principal.subject_id:
         return None
-    key = (settings.db_url, principal.role, principal.subject_id)
+    key = (services.settings.db_url, principal.role, principal.subject_id)
     now = time.monotonic()
     hit = _names.get(key)
     if hit is not None and hit[0] > now:
         return hit[1]
-    from matchmaker.services.records import get_record
-
     try:
-        record = get_record(
-            settings, "city" if principal.role == "city" else "provider", principal.subject_id
-        )
+        with services.database.unit_of_work() as session:
+            record = services.records(session).get(
+                "city" if principal.role == "city" else "provider", principal.subject_id
+            )
     except MatchmakerError:
         return None
     name = str(getattr(record, "name", principal.subject_id))
@@ -151,6 +156,7 @@ __all__ = [
     "console_guard",
     "principal_of",
     "safe_next",
+    "services_of",
     "settings_of",
     "signin_location",
     "subject_name",

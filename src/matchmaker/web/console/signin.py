@@ -10,10 +10,10 @@ from litestar import Request, Response, get, post
 from litestar.response import Redirect
 
 from matchmaker.errors import AuthenticationError
-from matchmaker.services.users import Principal, authenticate
+from matchmaker.services.users import Principal
 from matchmaker.web import auth
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import principal_of, safe_next, settings_of
+from matchmaker.web.console.session import principal_of, safe_next, services_of
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ async def signin_submit(request: Request[Any, Any, Any]) -> Response[Any]:
     token = str(form.get("token") or "").strip()
     target = safe_next(str(form.get("next") or "/"))
     try:
-        principal = await anyio.to_thread.run_sync(authenticate, settings_of(request), token)
+        principal = await anyio.to_thread.run_sync(auth.authenticate, services_of(request), token)
     except AuthenticationError:
         logger.info("Console sign-in refused")
         return page(

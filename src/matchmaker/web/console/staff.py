@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,15 +12,14 @@ import anyio.to_thread
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 
-from matchmaker.db import repository as repo
-from matchmaker.db.engine import create_db_engine, session_scope
 from matchmaker.db.models import IngestRun
 from matchmaker.errors import InvalidInputError, PayloadTooLargeError
-from matchmaker.services import corpus, indexing, records
-from matchmaker.services.indexing_hook import refresh_after_ingest
+from matchmaker.services import indexing
+from matchmaker.services.container import Services
+from matchmaker.services.corpus import IngestReport
 from matchmaker.settings import Settings
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import principal_of, settings_of
+from matchmaker.web.console.session import principal_of, services_of
 
 logger = logging.getLogger(__name__)
 
@@ -40,25 +38,19 @@ class Dashboard:
     last_ingest: IngestRun | None
 
 
-def last_ingest(settings: Settings) -> IngestRun | None:
-    """The most recent ingest run, detached from its session."""
-    with session_scope(create_db_engine(settings)) as session:
-        run = repo.last_ingest(session)
-        if run is None:
-            return None
-        return IngestRun.model_validate(run.model_dump())
-
-
-def load_dashboard(settings: Settings) -> Dashboard:
+def load_dashboard(services: Services) -> Dashboard:
     """Counts, index status and the last ingest, read in one go."""
-    counts = {str(k): v for k, v in records.counts(settings).items()}
-    return Dashboard(counts=counts, index=indexing.index_status(settings), last_ingest=last_ingest(settings))
+    with services.database.unit_of_work() as session:
+        counts = {str(k): v for k, v in services.records(session).counts().items()}
+    return Dashboard(
+        counts=counts, index=services.indexes.status(), last_ingest=services.corpus.last_ingest()
+    )
 
 
 @get("/dashboard", name="console:dashboard", opt=STAFF)
 async def dashboard(request: Request[Any, Any, Any]) -> Response[Any]:
     """The staff dashboard."""
-    data = await anyio.to_thread.run_sync(load_dashboard, settings_of(request))
+    data = await anyio.to_thread.run_sync(load_dashboard, services_of(request))
     return page(
         "console/dashboard.html",
         principal_of(request),
@@ -80,17 +72,12 @@ def upload_name(filename: str | None) -> str:
     return base
 
 
-def ingest_upload(settings: Settings, name: str, content: bytes) -> corpus.IngestReport:
-    """Store one uploaded corpus file through the ingest use case; report lines name the upload."""
-    with tempfile.TemporaryDirectory(prefix="mm-upload-") as tmp:
-        path = Path(tmp) / name
+def ingest_upload(services: Services, name: str, content: bytes) -> IngestReport:
+    """Store one uploaded corpus file through the corpus service's upload path."""
+    with services.corpus.upload_folder() as folder:
+        path = folder / name
         path.write_bytes(content)
-        report = corpus.ingest_paths(settings, [path], refresh_index=refresh_after_ingest, source="console")
-        prefix = str(path.parent) + "/"
-        for file_report in report.files:
-            file_report.path = file_report.path.replace(prefix, "")
-            file_report.rejected = [r.replace(prefix, "") for r in file_report.rejected]
-    return report
+        return services.corpus.ingest_upload(folder, [path], source="console")
 
 
 async def read_upload(request: Request[Any, Any, Any], settings: Settings) -> tuple[str, bytes]:
@@ -126,14 +113,15 @@ def upload_form(request: Request[Any, Any, Any]) -> Response[Any]:
 @post("/upload", name="console:upload-post", opt=STAFF, request_max_body_size=None)
 async def upload_submit(request: Request[Any, Any, Any]) -> Response[Any]:
     """Ingest an uploaded file and show the per-record report."""
-    settings = settings_of(request)
+    services = services_of(request)
+    settings = services.settings
     principal = principal_of(request)
     error: str | None = None
-    report: corpus.IngestReport | None = None
+    report: IngestReport | None = None
     status = 200
     try:
         name, content = await read_upload(request, settings)
-        report = await anyio.to_thread.run_sync(ingest_upload, settings, name, content)
+        report = await anyio.to_thread.run_sync(ingest_upload, services, name, content)
     except (InvalidInputError, PayloadTooLargeError) as exc:
         error = exc.message
         status = 413 if isinstance(exc, PayloadTooLargeError) else 422

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import anyio.to_thread
-from litestar import Request, post
+from litestar import post
 from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import Body
 
 from matchmaker.corpus.reader import kind_of
 from matchmaker.errors import InvalidInputError, PayloadTooLargeError
-from matchmaker.services import corpus as corpus_service
-from matchmaker.services.indexing_hook import refresh_after_ingest
+from matchmaker.services.container import Services
 from matchmaker.settings import Settings
 from matchmaker.web.auth import staff_only
 from matchmaker.web.errors import problems
@@ -77,7 +75,7 @@ def make_upload_handler(settings: Settings) -> HTTPRouteHandler:
         status_code=200,
     )
     async def upload_corpus(
-        request: Request[Any, Any, Any],
+        services: NamedDependency[Services],
         data: Annotated[
             CorpusUpload,
             Body(
@@ -97,38 +95,23 @@ def make_upload_handler(settings: Settings) -> HTTPRouteHandler:
             raise InvalidInputError("no file in the upload; send multipart/form-data with `files` parts")
         if len(uploads) > MAX_FILES:
             raise InvalidInputError(f"at most {MAX_FILES} files per upload")
-        state = request.app.state
-        upload_root = settings.home / "uploads"
-        upload_root.mkdir(parents=True, exist_ok=True)
-        folder = Path(tempfile.mkdtemp(prefix="upload-", dir=upload_root))
-        try:
+        corpus = services.corpus
+        with corpus.upload_folder() as folder:
             paths = await _save(uploads, folder, settings.max_upload_bytes)
-            report = await anyio.to_thread.run_sync(
-                lambda: corpus_service.ingest_paths(
-                    settings, paths, refresh_index=refresh_after_ingest, source="api"
-                )
-            )
-        finally:
-            shutil.rmtree(folder, ignore_errors=True)
-        state.confidential_terms.invalidate()
-        prefix = f"{folder}/"
-
-        def local(text: str) -> str:
-            return text.replace(prefix, "")
-
+            report = await anyio.to_thread.run_sync(lambda: corpus.ingest_upload(folder, paths, source="api"))
         if report.accepted == 0:
-            rejections = [local(r) for r in report.rejections]
+            rejections = report.rejections
             reasons = "; ".join(rejections[:20]) or "nothing could be read"
             more = f" (and {len(rejections) - 20} more)" if len(rejections) > 20 else ""
             raise InvalidInputError(f"no record was stored: {reasons}{more}")
         return IngestReportOut(
             status="partial" if report.rejections else "ok",
             accepted=report.accepted,
-            rejected=[local(r) for r in report.rejections],
+            rejected=report.rejections,
             warnings=report.warnings,
             files=[
                 IngestFileOut(
-                    path=local(f.path),
+                    path=f.path,
                     kind=f.kind,
                     accepted=f.accepted,
                     created=f.created,

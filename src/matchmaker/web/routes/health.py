@@ -5,8 +5,8 @@ from __future__ import annotations
 from litestar import Response, get
 from litestar.di import NamedDependency
 
+from matchmaker.services.matching import MatchingService
 from matchmaker.web.schemas import HealthOut, ReadyOut
-from matchmaker.web.state import Runtime
 
 
 @get("/health", tags=["health"], summary="Liveness", sync_to_thread=False)
@@ -22,10 +22,10 @@ def health() -> HealthOut:
     sync_to_thread=True,
     responses={},
 )
-def ready(runtime: NamedDependency[Runtime]) -> Response[ReadyOut]:
+def ready(matching: NamedDependency[MatchingService]) -> Response[ReadyOut]:
     """200 when the model and every index are loaded and matching works; 503 with the reasons
     otherwise."""
-    ok, details = runtime.readiness()
+    ok, details = matching.readiness()
     body = ReadyOut(status="ready" if ok else "not_ready", **details)
     return Response(body, status_code=200 if ok else 503)
 

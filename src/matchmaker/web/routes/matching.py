@@ -13,16 +13,18 @@ loop keeps serving while the model encodes and the indexes are searched.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated
 
 import anyio.to_thread
 from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
-from matchmaker.db.repository import Kind
+from matchmaker.db.models import Kind
 from matchmaker.errors import AmbiguousNameError, InvalidInputError, NotFoundError, PermissionDeniedError
-from matchmaker.services import records as records_service
+from matchmaker.services.matching import Matcher, MatchingService, MatchResponse
+from matchmaker.services.records import RecordService
 from matchmaker.services.users import Principal
 from matchmaker.settings import Settings
 from matchmaker.web.auth import require_own_city, require_own_provider
@@ -30,9 +32,9 @@ from matchmaker.web.errors import problems
 from matchmaker.web.ratelimit import rate_limited
 from matchmaker.web.routes.common import Offset
 from matchmaker.web.schemas import MatchPage
-from matchmaker.web.state import Runtime
 
-MAX_QUERY_CHARS = 2_000
+#: One of the matcher's queries: (matcher, subject, how many) → the ranked answer.
+Query = Callable[[Matcher, str, int], MatchResponse]
 
 Top = Annotated[
     int,
@@ -75,17 +77,15 @@ def _check_top(settings: Settings, top: int, offset: int) -> None:
         raise InvalidInputError("offset is too far into the ranking; narrow the query instead")
 
 
-async def _run(runtime: Runtime, method: str, subject: str, top: int, offset: int) -> MatchPage:
-    def work() -> Any:
-        matcher = runtime.get_matcher()
-        return getattr(matcher, method)(subject, top=offset + top + 1)
+async def _run(matching: MatchingService, query: Query, subject: str, top: int, offset: int) -> MatchPage:
+    def work() -> MatchResponse:
+        return query(matching.matcher(), subject, offset + top + 1)
 
     response = await anyio.to_thread.run_sync(work)
-    data = response.model_dump(mode="json") if hasattr(response, "model_dump") else dict(response)
-    ranked = list(data.get("results", []))
+    ranked = [r.model_dump(mode="json") for r in response.results]
     return MatchPage.model_validate(
         {
-            "query": data.get("query", subject),
+            "query": response.query,
             "results": ranked[offset : offset + top],
             "offset": offset,
             "top": top,
@@ -95,22 +95,22 @@ async def _run(runtime: Runtime, method: str, subject: str, top: int, offset: in
 
 
 async def _for_city(
-    settings: Settings,
-    runtime: Runtime,
+    records: RecordService,
+    matching: MatchingService,
     principal: Principal,
     city: str | None,
-    method: str,
+    query: Query,
     *,
     top: int,
     offset: int,
 ) -> MatchPage:
-    """A city's query: the city named (or the caller's own), checked against the caller, then ``method``."""
-    city_id = await _resolve(settings, "city", _subject(principal, "city", city, "city"))
+    """A city's query: the city named (or the caller's own), checked against the caller, then ``query``."""
+    city_id = await _resolve(records, "city", _subject(principal, "city", city, "city"))
     require_own_city(principal, city_id)
-    return await _run(runtime, method, city_id, top, offset)
+    return await _run(matching, query, city_id, top, offset)
 
 
-async def _resolve(settings: Settings, kind: Kind, query: str, principal: Principal | None = None) -> str:
+async def _resolve(records: RecordService, kind: Kind, query: str, principal: Principal | None = None) -> str:
     """An id or a fuzzy name resolved to an id.
 
     A provider may only ask about itself and may not browse other providers, so for it a name that
@@ -120,15 +120,13 @@ async def _resolve(settings: Settings, kind: Kind, query: str, principal: Princi
         if query == principal.subject_id:
             return query
         try:
-            resolved = await anyio.to_thread.run_sync(
-                lambda: records_service.resolve_id(settings, kind, query)
-            )
+            resolved = await anyio.to_thread.run_sync(records.resolve_id, kind, query)
         except (AmbiguousNameError, NotFoundError) as exc:
             raise PermissionDeniedError("a provider may only ask about its own suggestions") from exc
         if resolved != principal.subject_id:
             raise PermissionDeniedError("a provider may only ask about its own suggestions")
         return resolved
-    return await anyio.to_thread.run_sync(lambda: records_service.resolve_id(settings, kind, query))
+    return await anyio.to_thread.run_sync(records.resolve_id, kind, query)
 
 
 class MatchController(Controller):
@@ -147,7 +145,8 @@ class MatchController(Controller):
         self,
         *,
         settings: NamedDependency[Settings],
-        runtime: NamedDependency[Runtime],
+        records: NamedDependency[RecordService],
+        matching: NamedDependency[MatchingService],
         current_user: NamedDependency[Principal],
         city: CityParam = None,
         top: Top = 10,
@@ -156,7 +155,7 @@ class MatchController(Controller):
         """Providers whose capabilities answer the city's needs, best first, with the reasons."""
         _check_top(settings, top, offset)
         return await _for_city(
-            settings, runtime, current_user, city, "providers_for_city", top=top, offset=offset
+            records, matching, current_user, city, Matcher.providers_for_city, top=top, offset=offset
         )
 
     @get(
@@ -168,7 +167,8 @@ class MatchController(Controller):
         self,
         *,
         settings: NamedDependency[Settings],
-        runtime: NamedDependency[Runtime],
+        records: NamedDependency[RecordService],
+        matching: NamedDependency[MatchingService],
         current_user: NamedDependency[Principal],
         city: CityParam = None,
         provider: ProviderParam = None,
@@ -182,12 +182,12 @@ class MatchController(Controller):
             raise InvalidInputError("give either ?city= or ?provider=, not both")
         if provider is not None or (city is None and current_user.role == "provider"):
             provider_id = await _resolve(
-                settings, "provider", _subject(current_user, "provider", provider, "provider"), current_user
+                records, "provider", _subject(current_user, "provider", provider, "provider"), current_user
             )
             require_own_provider(current_user, provider_id)
-            return await _run(runtime, "cities_for_provider", provider_id, top, offset)
+            return await _run(matching, Matcher.cities_for_provider, provider_id, top, offset)
         return await _for_city(
-            settings, runtime, current_user, city, "cities_for_city", top=top, offset=offset
+            records, matching, current_user, city, Matcher.cities_for_city, top=top, offset=offset
         )
 
     @get("/match/cases", summary="Case studies useful to a city", responses=problems(403, 404, 422, 429, 503))
@@ -195,7 +195,8 @@ class MatchController(Controller):
         self,
         *,
         settings: NamedDependency[Settings],
-        runtime: NamedDependency[Runtime],
+        records: NamedDependency[RecordService],
+        matching: NamedDependency[MatchingService],
         current_user: NamedDependency[Principal],
         city: CityParam = None,
         top: Top = 10,
@@ -204,7 +205,7 @@ class MatchController(Controller):
         """Case studies of cities that overcame the same obstacles, best first."""
         _check_top(settings, top, offset)
         return await _for_city(
-            settings, runtime, current_user, city, "cases_for_city", top=top, offset=offset
+            records, matching, current_user, city, Matcher.cases_for_city, top=top, offset=offset
         )
 
     @get(
@@ -214,10 +215,14 @@ class MatchController(Controller):
         self,
         *,
         settings: NamedDependency[Settings],
-        runtime: NamedDependency[Runtime],
+        matching: NamedDependency[MatchingService],
         current_user: NamedDependency[Principal],
         q: Annotated[
-            str, Parameter(min_length=1, max_length=MAX_QUERY_CHARS, description="What to look for.")
+            str,
+            Parameter(
+                min_length=1,
+                description="What to look for (at most the server's max_query_chars characters).",
+            ),
         ],
         top: Top = 10,
         offset: Offset = 0,
@@ -229,7 +234,7 @@ class MatchController(Controller):
         text = q.strip()
         if not text or not any(ch.isalnum() for ch in text):
             raise InvalidInputError("q must contain at least one letter or digit")
-        return await _run(runtime, "search_cases", text, top, offset)
+        return await _run(matching, Matcher.search_cases, text, top, offset)
 
 
 __all__ = ["MatchController"]

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from litestar import Controller, Request, delete, get, patch, post
+from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
 from litestar.params import Body, JSONBody
@@ -33,13 +33,12 @@ from matchmaker.db.models import (
     ProviderUpdate,
 )
 from matchmaker.errors import PermissionDeniedError
-from matchmaker.services import records as records_service
+from matchmaker.services.records import RecordService
 from matchmaker.services.users import Principal
 from matchmaker.services.visibility import strip_internal
-from matchmaker.settings import Settings
 from matchmaker.web.auth import require_own_provider, roles, sees_city_in_full, staff_only
 from matchmaker.web.errors import problems
-from matchmaker.web.routes.common import Limit, Offset, RecordId, after_write, reject_unstorable
+from matchmaker.web.routes.common import Limit, Offset, RecordId, reject_unstorable
 from matchmaker.web.schemas import CasePage, CityPage, ProviderPage
 
 CITY_EXAMPLE = {
@@ -91,24 +90,27 @@ class CityController(Controller):
     @get("/", sync_to_thread=True, summary="List cities (public profiles)", responses=problems())
     def list_cities(
         self,
-        settings: NamedDependency[Settings],
+        records: NamedDependency[RecordService],
         current_user: NamedDependency[Principal],
         offset: Offset = 0,
         limit: Limit = 50,
     ) -> CityPage:
         """Every city's public profile, by id. Any role."""
-        items = [_public(current_user, c) for c in records_service.list_records(settings, "city")]
+        items = [_public(current_user, c) for c in records.list("city")]
         return CityPage.model_validate(_page(items, offset, limit))
 
     @get("/{city_id:str}", sync_to_thread=True, summary="One city", responses=problems(404))
     def get_city(
-        self, settings: NamedDependency[Settings], current_user: NamedDependency[Principal], city_id: RecordId
+        self,
+        records: NamedDependency[RecordService],
+        current_user: NamedDependency[Principal],
+        city_id: RecordId,
     ) -> CityConfidential:
         """A city. Staff and the city's own focal point also get ``focal_point``; others get the
         public profile only."""
         if sees_city_in_full(current_user, city_id):
-            return _public(current_user, records_service.get_city_confidential(settings, city_id))  # type: ignore[no-any-return]
-        record = records_service.get_record(settings, "city", city_id)
+            return _public(current_user, records.get_city_confidential(city_id))  # type: ignore[no-any-return]
+        record = records.get("city", city_id)
         return _public(current_user, record)  # type: ignore[no-any-return]
 
     @post(
@@ -121,15 +123,13 @@ class CityController(Controller):
     )
     def create_city(
         self,
-        request: Request[Any, Any, Any],
-        settings: NamedDependency[Settings],
+        records: NamedDependency[RecordService],
         data: Annotated[CityCreate, Body(examples=[Example(summary="A municipality", value=CITY_EXAMPLE)])],
     ) -> CityConfidential:
         """Store a new city; an existing id is a conflict (409)."""
         reject_unstorable(data.model_dump())
-        records_service.create_record(settings, "city", data)
-        after_write(request, {"city"})
-        return records_service.get_city_confidential(settings, data.id)
+        records.create("city", data)
+        return records.get_city_confidential(data.id)
 
     @patch(
         "/{city_id:str}",
@@ -140,16 +140,14 @@ class CityController(Controller):
     )
     def update_city(
         self,
-        request: Request[Any, Any, Any],
-        settings: NamedDependency[Settings],
+        records: NamedDependency[RecordService],
         city_id: RecordId,
         data: JSONBody[CityUpdate],
     ) -> CityConfidential:
         """Apply a partial change; fields left out stay as they are."""
         reject_unstorable(data.model_dump(exclude_unset=True))
-        records_service.update_record(settings, "city", city_id, data.model_dump(exclude_unset=True))
-        after_write(request, {"city"})
-        return records_service.get_city_confidential(settings, city_id)
+        records.update("city", city_id, data.model_dump(exclude_unset=True))
+        return records.get_city_confidential(city_id)
 
     @delete(
         "/{city_id:str}",
@@ -158,12 +156,9 @@ class CityController(Controller):
         summary="Delete a city (staff)",
         responses=problems(403, 404),
     )
-    def delete_city(
-        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings], city_id: RecordId
-    ) -> None:
+    def delete_city(self, records: NamedDependency[RecordService], city_id: RecordId) -> None:
         """Delete a city and its focal point."""
-        records_service.delete_record(settings, "city", city_id)
-        after_write(request, {"city"})
+        records.delete("city", city_id)
 
 
 class ProviderController(Controller):
@@ -181,13 +176,13 @@ class ProviderController(Controller):
     )
     def list_providers(
         self,
-        settings: NamedDependency[Settings],
+        records: NamedDependency[RecordService],
         current_user: NamedDependency[Principal],
         offset: Offset = 0,
         limit: Limit = 50,
     ) -> ProviderPage:
         """Every provider, by id. A provider sees only its own profile in the list."""
-        items = records_service.list_records(settings, "provider")
+        items = records.list("provider")
         if current_user.role == "provider":
             items = [p for p in items if current_user.is_provider(p.id)]
         items = [_public(current_user, p) for p in items]
@@ -196,14 +191,14 @@ class ProviderController(Controller):
     @get("/{provider_id:str}", sync_to_thread=True, summary="One provider", responses=problems(403, 404))
     def get_provider(
         self,
-        settings: NamedDependency[Settings],
+        records: NamedDependency[RecordService],
         current_user: NamedDependency[Principal],
         provider_id: RecordId,
     ) -> ProviderPublic:
         """A provider. A provider may read only its own profile."""
         if current_user.role == "provider":
             require_own_provider(current_user, provider_id)
-        return _public(current_user, records_service.get_record(settings, "provider", provider_id))  # type: ignore[no-any-return]
+        return _public(current_user, records.get("provider", provider_id))  # type: ignore[no-any-return]
 
     @post(
         "/",
@@ -215,17 +210,14 @@ class ProviderController(Controller):
     )
     def create_provider(
         self,
-        request: Request[Any, Any, Any],
-        settings: NamedDependency[Settings],
+        records: NamedDependency[RecordService],
         data: Annotated[
             ProviderCreate, Body(examples=[Example(summary="A company", value=PROVIDER_EXAMPLE)])
         ],
     ) -> ProviderPublic:
         """Store a new provider; an existing id is a conflict (409)."""
         reject_unstorable(data.model_dump())
-        record = records_service.create_record(settings, "provider", data)
-        after_write(request, {"provider"})
-        return record  # type: ignore[return-value]
+        return records.create("provider", data)  # type: ignore[return-value]
 
     @patch(
         "/{provider_id:str}",
@@ -235,8 +227,7 @@ class ProviderController(Controller):
     )
     def update_provider(
         self,
-        request: Request[Any, Any, Any],
-        settings: NamedDependency[Settings],
+        records: NamedDependency[RecordService],
         current_user: NamedDependency[Principal],
         provider_id: RecordId,
         data: JSONBody[ProviderUpdate],
@@ -245,10 +236,7 @@ class ProviderController(Controller):
         given, replace the old list."""
         require_own_provider(current_user, provider_id)
         reject_unstorable(data.model_dump(exclude_unset=True))
-        record = records_service.update_record(
-            settings, "provider", provider_id, data.model_dump(exclude_unset=True)
-        )
-        after_write(request, {"provider"})
+        record = records.update("provider", provider_id, data.model_dump(exclude_unset=True))
         return _public(current_user, record)  # type: ignore[no-any-return]
 
     @delete(
@@ -258,12 +246,9 @@ class ProviderController(Controller):
         summary="Delete a provider (staff)",
         responses=problems(403, 404),
     )
-    def delete_provider(
-        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings], provider_id: RecordId
-    ) -> None:
+    def delete_provider(self, records: NamedDependency[RecordService], provider_id: RecordId) -> None:
         """Delete a provider and its solutions."""
-        records_service.delete_record(settings, "provider", provider_id)
-        after_write(request, {"provider"})
+        records.delete("provider", provider_id)
 
 
 def _no_cases_for_providers(current_user: Principal) -> None:
@@ -286,13 +271,13 @@ class CaseController(Controller):
     )
     def list_cases(
         self,
-        settings: NamedDependency[Settings],
+        records: NamedDependency[RecordService],
         current_user: NamedDependency[Principal],
         offset: Offset = 0,
         limit: Limit = 50,
     ) -> CasePage:
         """Every case study, by id. Staff and cities."""
-        items = [_public(current_user, c) for c in records_service.list_records(settings, "case")]
+        items = [_public(current_user, c) for c in records.list("case")]
         return CasePage.model_validate(_page(items, offset, limit))
 
     @get(
@@ -303,11 +288,14 @@ class CaseController(Controller):
         responses=problems(403, 404),
     )
     def get_case(
-        self, settings: NamedDependency[Settings], current_user: NamedDependency[Principal], case_id: RecordId
+        self,
+        records: NamedDependency[RecordService],
+        current_user: NamedDependency[Principal],
+        case_id: RecordId,
     ) -> CasePublic:
         """A case study. Staff and cities."""
         _no_cases_for_providers(current_user)
-        return _public(current_user, records_service.get_record(settings, "case", case_id))  # type: ignore[no-any-return]
+        return _public(current_user, records.get("case", case_id))  # type: ignore[no-any-return]
 
     @post(
         "/",
@@ -319,15 +307,12 @@ class CaseController(Controller):
     )
     def create_case(
         self,
-        request: Request[Any, Any, Any],
-        settings: NamedDependency[Settings],
+        records: NamedDependency[RecordService],
         data: Annotated[CaseCreate, Body(examples=[Example(summary="A case study", value=CASE_EXAMPLE)])],
     ) -> CasePublic:
         """Store a new case study; an existing id is a conflict (409)."""
         reject_unstorable(data.model_dump())
-        record = records_service.create_record(settings, "case", data)
-        after_write(request, {"case"})
-        return record  # type: ignore[return-value]
+        return records.create("case", data)  # type: ignore[return-value]
 
     @patch(
         "/{case_id:str}",
@@ -338,16 +323,13 @@ class CaseController(Controller):
     )
     def update_case(
         self,
-        request: Request[Any, Any, Any],
-        settings: NamedDependency[Settings],
+        records: NamedDependency[RecordService],
         case_id: RecordId,
         data: JSONBody[CaseUpdate],
     ) -> CasePublic:
         """Apply a partial change."""
         reject_unstorable(data.model_dump(exclude_unset=True))
-        record = records_service.update_record(settings, "case", case_id, data.model_dump(exclude_unset=True))
-        after_write(request, {"case"})
-        return record  # type: ignore[return-value]
+        return records.update("case", case_id, data.model_dump(exclude_unset=True))  # type: ignore[return-value]
 
     @delete(
         "/{case_id:str}",
@@ -356,12 +338,9 @@ class CaseController(Controller):
         summary="Delete a case study (staff)",
         responses=problems(403, 404),
     )
-    def delete_case(
-        self, request: Request[Any, Any, Any], settings: NamedDependency[Settings], case_id: RecordId
-    ) -> None:
+    def delete_case(self, records: NamedDependency[RecordService], case_id: RecordId) -> None:
         """Delete a case study."""
-        records_service.delete_record(settings, "case", case_id)
-        after_write(request, {"case"})
+        records.delete("case", case_id)
 
 
 __all__ = ["CaseController", "CityController", "ProviderController"]

@@ -1,0 +1,61 @@
+"""Use cases of matchmaking events; the CLI, the API and the console call only these.
+
+Lifecycle: ``catalog.create`` → ``catalog.add_participants`` → requests (``requests.create``,
+``requests.answer``) and staff rules (``pair_rules.set``) → :meth:`Planner.generate` (the plan; run it
+again after late changes) → :meth:`Planner.publish` (participants see it; calendars get stable UIDs and
+SEQUENCE numbers) → ``agendas`` and the exports → after the event, ``feedback.record``, and
+``feedback.signal`` for later matching.
+
+Sub-features, one module each:
+
+=================  ===================================================================================
+``catalog``        events and participants (:mod:`.catalog`)
+``requests``       meeting requests (:mod:`.requests`)
+``pair_rules``     must-meet and blocked pairs (:mod:`.pair_rules`)
+``agendas``        agendas, CSV, HTML, PDF and calendar exports (:mod:`.agendas`)
+``feedback``       ratings after the event and the feedback signal (:mod:`.feedback`)
+:class:`Planner`   generate, re-plan, lock, move, publish; owns its transactions (:mod:`.planning`)
+=================  ===================================================================================
+
+Schemas are in :mod:`.schemas`, the pure rules in :mod:`.rules`, and the loading helpers every
+sub-feature shares in :mod:`.store`.
+"""
+
+from __future__ import annotations
+
+from sqlmodel import Session
+
+from matchmaker.services.events.agendas import Agendas
+from matchmaker.services.events.catalog import EventCatalog
+from matchmaker.services.events.feedback import EventFeedback
+from matchmaker.services.events.pair_rules import PairRules
+from matchmaker.services.events.planning import Planner, ScoreFunction
+from matchmaker.services.events.requests import MeetingRequests
+
+
+class EventServices:
+    """The request-scoped event sub-features, all in the unit of work ``session``."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.catalog = EventCatalog(session)
+        self.requests = MeetingRequests(session)
+        self.pair_rules = PairRules(session)
+        self.agendas = Agendas(session)
+        self.feedback = EventFeedback(session)
+
+    def rollback(self) -> None:
+        """Undo this unit of work's changes so far (a refused change, before its form is shown again)."""
+        self.session.rollback()
+
+
+__all__ = [
+    "Agendas",
+    "EventCatalog",
+    "EventFeedback",
+    "EventServices",
+    "MeetingRequests",
+    "PairRules",
+    "Planner",
+    "ScoreFunction",
+]

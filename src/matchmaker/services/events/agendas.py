@@ -1,0 +1,120 @@
+"""Agendas and exports of published schedules: a participant's agenda, the organisers' CSV, and a
+participant's printable HTML and PDF agenda and iCalendar feed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from matchmaker.db.events import Event, PublishedMeeting
+from matchmaker.db.models import utcnow
+from matchmaker.errors import ConflictError
+from matchmaker.scheduling.exports import meetings_csv, participant_agenda_html, participant_calendar
+from matchmaker.scheduling.pdf import participant_agenda_pdf
+from matchmaker.scheduling.problem import Slot
+from matchmaker.scheduling.result import Meeting
+from matchmaker.services.events import store
+from matchmaker.services.events.schemas import Agenda, AgendaItem, ExportSource
+
+
+class Agendas(store.InSession):
+    """What participants and organisers take away from a published schedule, in one unit of work."""
+
+    def agenda(self, event_id: str, participant_id: str, *, include_cancelled: bool = False) -> Agenda:
+        """A participant's published meetings in time order (cancelled ones only when asked)."""
+        session = self.session
+        ev = store.event_row(session, event_id)
+        me = store.participant(session, event_id, participant_id)
+        labels = store.table_labels(session, event_id)
+        rows = store.published(session, event_id, confirmed=not include_cancelled)
+        rows = [r for r in rows if participant_id in (r.a, r.b)]
+        others = [r.b if r.a == participant_id else r.a for r in rows]
+        known = store.names(session, [*others, participant_id])
+        sides = store.sides(session, event_id)
+        items = [
+            AgendaItem(
+                uid=r.uid,
+                slot=r.slot_id,
+                start=datetime.fromisoformat(r.start),
+                end=datetime.fromisoformat(r.end),
+                table=r.table_number,
+                table_label=labels.get(r.table_number),
+                with_id=other,
+                with_name=known.get(other, other),
+                with_side="provider" if sides.get(other) == "provider" else "city",
+                reason=r.reason,
+                status="CANCELLED" if r.status == "CANCELLED" else "CONFIRMED",
+                sequence=r.sequence,
+            )
+            for r, other in zip(rows, others, strict=True)
+        ]
+        items.sort(key=lambda i: (i.status == "CANCELLED", i.start, i.table))
+        return Agenda(
+            event_id=event_id,
+            event_name=ev.name,
+            participant_id=me.participant_id,
+            participant_name=known.get(participant_id, participant_id),
+            published_version=ev.published_version,
+            meetings=items,
+        )
+
+    def csv(self, event_id: str, *, source: ExportSource = "published") -> str:
+        """The organisers' CSV (slot, times, table, both parties, score, reason).
+
+        ``source`` is the published schedule (the default) or the current plan.
+        """
+        session = self.session
+        ev = store.event_row(session, event_id)
+        if source == "published":
+            if ev.published_version == 0:
+                raise ConflictError(f"event {event_id!r} is not published yet; export the plan instead")
+            rows: list[Meeting] = [
+                store.meeting(r) for r in store.published(session, event_id, confirmed=True)
+            ]
+        else:
+            rows = [store.meeting(r) for r in store.plan(session, event_id)]
+        known = store.names(session, store.mentioned(rows))
+        return meetings_csv(rows, store.slots(session, event_id), names=known)
+
+    def html(self, event_id: str, participant_id: str) -> str:
+        """A printable HTML agenda of one participant's published meetings."""
+        ev, slots, rows, known = self._published_for(event_id, participant_id)
+        return participant_agenda_html(
+            participant_id, _confirmed(rows), slots, names=known, event_name=ev.name
+        )
+
+    def pdf(self, event_id: str, participant_id: str) -> bytes:
+        """A printable PDF agenda of one participant's published meetings."""
+        ev, slots, rows, known = self._published_for(event_id, participant_id)
+        labels = store.table_labels(self.session, event_id)
+        return participant_agenda_pdf(
+            participant_id, _confirmed(rows), slots, names=known, table_labels=labels, event_name=ev.name
+        )
+
+    def calendar(self, event_id: str, participant_id: str, *, now: datetime | None = None) -> bytes:
+        """The iCalendar feed of one participant: stable UIDs, SEQUENCE, cancelled meetings as CANCELLED."""
+        ev, _, rows, known = self._published_for(event_id, participant_id)
+        stamp = now or (ev.published_at if ev.published_at is not None else utcnow())
+        return participant_calendar(
+            participant_id,
+            [store.calendar_entry(r) for r in rows],
+            names=known,
+            event_name=ev.name,
+            now=stamp,
+        )
+
+    def _published_for(
+        self, event_id: str, participant_id: str
+    ) -> tuple[Event, list[Slot], list[PublishedMeeting], dict[str, str]]:
+        session = self.session
+        ev = store.event_row(session, event_id)
+        store.participant(session, event_id, participant_id)
+        rows = [r for r in store.published(session, event_id) if participant_id in (r.a, r.b)]
+        known = store.names(session, store.mentioned(rows) | {participant_id})
+        return ev, store.slots(session, event_id), rows, known
+
+
+def _confirmed(rows: list[PublishedMeeting]) -> list[Meeting]:
+    return [store.meeting(r) for r in rows if r.status == "CONFIRMED"]
+
+
+__all__ = ["Agendas"]

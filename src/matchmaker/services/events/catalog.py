@@ -1,0 +1,206 @@
+"""Events and their participants: create, list, read, delete; add, list and remove participants."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy import delete
+from sqlmodel import col, select
+
+from matchmaker.db.events import (
+    Event,
+    EventMeeting,
+    EventParticipant,
+    EventSlot,
+    EventTable,
+    MeetingFeedback,
+    MeetingRequestRow,
+    PairRule,
+    PublishedMeeting,
+)
+from matchmaker.db.models import City, Provider
+from matchmaker.errors import ConflictError, InvalidInputError
+from matchmaker.services.events import store
+from matchmaker.services.events.schemas import (
+    EventCreate,
+    EventSummary,
+    ParticipantIn,
+    ParticipantPublic,
+    event_slots,
+)
+
+logger = logging.getLogger(__name__)
+
+#: Everything stored with an event, deleted with it.
+_EVENT_PARTS: tuple[
+    type[
+        EventSlot
+        | EventTable
+        | EventParticipant
+        | MeetingRequestRow
+        | PairRule
+        | EventMeeting
+        | PublishedMeeting
+        | MeetingFeedback
+    ],
+    ...,
+] = (
+    EventSlot,
+    EventTable,
+    EventParticipant,
+    MeetingRequestRow,
+    PairRule,
+    EventMeeting,
+    PublishedMeeting,
+    MeetingFeedback,
+)
+
+
+class EventCatalog(store.InSession):
+    """Event CRUD and participants, in one unit of work."""
+
+    def create(self, data: EventCreate) -> EventSummary:
+        """Store a new event with its slots and tables; an existing id is a conflict."""
+        session = self.session
+        slots = event_slots(data.slots)
+        if session.get(Event, data.id) is not None:
+            raise ConflictError(f"an event with id {data.id!r} already exists")
+        session.add(
+            Event(id=data.id, name=data.name, timezone=data.timezone, request_deadline=data.request_deadline)
+        )
+        session.flush()
+        for n, s in enumerate(slots):
+            session.add(
+                EventSlot(
+                    event_id=data.id,
+                    slot_id=s.id,
+                    position=n,
+                    start=s.start.isoformat(),
+                    end=s.end.isoformat(),
+                )
+            )
+        for n in range(1, data.table_count + 1):
+            label = data.table_labels[n - 1] if data.table_labels else None
+            session.add(EventTable(event_id=data.id, number=n, label=label))
+        session.flush()
+        logger.info("created event %s with %d slots and %d tables", data.id, len(slots), data.table_count)
+        return self.get(data.id)
+
+    def events(self) -> list[EventSummary]:
+        """Every event, newest first."""
+        ids = self.session.exec(select(Event.id).order_by(col(Event.created_at).desc()))
+        return [self.get(i) for i in list(ids)]
+
+    def events_of(self, participant_id: str) -> list[EventSummary]:
+        """The events a city or provider takes part in, newest first."""
+        ids = self.session.exec(
+            select(Event.id)
+            .join(EventParticipant, col(EventParticipant.event_id) == col(Event.id))
+            .where(EventParticipant.participant_id == participant_id)
+            .order_by(col(Event.created_at).desc())
+        )
+        return [self.get(i) for i in list(ids)]
+
+    def get(self, event_id: str) -> EventSummary:
+        """One event with its slots, tables and counts."""
+        session = self.session
+        ev = store.event_row(session, event_id)
+        return EventSummary(
+            id=ev.id,
+            name=ev.name,
+            timezone=ev.timezone,
+            request_deadline=ev.request_deadline,
+            slots=store.slots(session, event_id),
+            tables=store.count(session, EventTable, event_id),
+            table_labels=store.table_labels(session, event_id),
+            participants=store.count(session, EventParticipant, event_id),
+            requests=store.count(session, MeetingRequestRow, event_id),
+            planned_meetings=store.count(session, EventMeeting, event_id),
+            published_version=ev.published_version,
+            published_at=ev.published_at,
+            generated_at=ev.generated_at,
+        )
+
+    def delete(self, event_id: str) -> None:
+        """Delete an event and everything stored with it."""
+        ev = store.event_row(self.session, event_id)
+        for model in _EVENT_PARTS:
+            self.session.execute(delete(model).where(col(model.event_id) == event_id))
+        self.session.delete(ev)
+        self.session.flush()
+
+    def add_participants(self, event_id: str, items: Sequence[ParticipantIn]) -> list[ParticipantPublic]:
+        """Add stored cities and providers to an event, or update their availability and maximum.
+
+        Every id must be a stored city or provider and every slot id a slot of the event; nothing is
+        stored when one is not.
+        """
+        session = self.session
+        store.event_row(session, event_id)
+        slot_ids = {s.id for s in store.slots(session, event_id)}
+        ids = [p.id for p in items]
+        cities = set(session.exec(select(City.id).where(col(City.id).in_(ids))))
+        providers = set(session.exec(select(Provider.id).where(col(Provider.id).in_(ids))))
+        errors: list[str] = []
+        for p in items:
+            if p.id not in cities and p.id not in providers:
+                errors.append(f"{p.id!r} is neither a stored city nor a stored provider")
+            unknown = sorted(set(p.available or []) - slot_ids)
+            if unknown:
+                errors.append(f"{p.id!r}: unknown slot id(s) {', '.join(unknown)}")
+        if errors:
+            raise InvalidInputError("; ".join(errors))
+        for p in items:
+            row = session.get(EventParticipant, (event_id, p.id)) or EventParticipant(
+                event_id=event_id, participant_id=p.id, side="city" if p.id in cities else "provider"
+            )
+            row.available = None if p.available is None else json.dumps(sorted(set(p.available)))
+            row.max_meetings = p.max_meetings
+            session.add(row)
+        session.flush()
+        known = store.names(session, ids)
+        wanted = set(ids)
+        return [
+            store.participant_public(row, known)
+            for row in store.participants(session, event_id)
+            if row.participant_id in wanted
+        ]
+
+    def participants(self, event_id: str) -> list[ParticipantPublic]:
+        """The participants of an event, ordered by id."""
+        store.event_row(self.session, event_id)
+        rows = store.participants(self.session, event_id)
+        known = store.names(self.session, [r.participant_id for r in rows])
+        return [store.participant_public(r, known) for r in rows]
+
+    def takes_part(self, event_id: str, participant_id: str) -> bool:
+        """Whether ``participant_id`` takes part in the event (:class:`NotFoundError` for no event)."""
+        store.event_row(self.session, event_id)
+        return self.session.get(EventParticipant, (event_id, participant_id)) is not None
+
+    def remove_participant(self, event_id: str, participant_id: str) -> None:
+        """Take a participant out of an event, with its requests and pair rules.
+
+        Its published meetings are cancelled at the next publication after a re-plan.
+        """
+        session = self.session
+        session.delete(store.participant(session, event_id, participant_id))
+        session.execute(
+            delete(MeetingRequestRow).where(
+                col(MeetingRequestRow.event_id) == event_id,
+                (col(MeetingRequestRow.sender) == participant_id)
+                | (col(MeetingRequestRow.recipient) == participant_id),
+            )
+        )
+        session.execute(
+            delete(PairRule).where(
+                col(PairRule.event_id) == event_id,
+                (col(PairRule.a) == participant_id) | (col(PairRule.b) == participant_id),
+            )
+        )
+        session.flush()
+
+
+__all__ = ["EventCatalog"]

@@ -1,0 +1,322 @@
+"""Planning an event: generate and re-plan the schedule, lock and move meetings, publish.
+
+The :class:`Planner` owns its transactions because a solve is long: it reads the event in one unit of
+work, solves outside any transaction, and writes the plan in another, so a request that plans an event
+never holds the database while the solver runs.
+
+Scores come from the matcher (:meth:`MatchingService.pair_scorer
+<matchmaker.services.matching.MatchingService.pair_scorer>`), which scores every pair 0.0 with a
+reason when no matcher can be loaded, so requests, staff rules and the one-meeting-for-everyone rule
+still shape the schedule. Earlier feedback on a pair, from other events, moves its score
+(:func:`matchmaker.services.feedback.with_feedback`).
+
+Re-planning keeps published meetings where they are unless ``keep_published=False``; the report says
+what moved, was added or cancelled, against the published schedule and against the last plan. A move by
+hand never breaks a hard rule of the schedule: it is refused, with the reason, when the slot does not
+exist, the table is outside the event's tables or already taken in that slot, either participant is not
+available in that slot, or either already has another meeting then.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlmodel import col
+
+from matchmaker.db.engine import Database
+from matchmaker.db.events import EventMeeting, EventParticipant, PublishedMeeting
+from matchmaker.db.models import utcnow
+from matchmaker.errors import ConflictError, InvalidInputError, MatchmakerError, NotFoundError
+from matchmaker.scheduling.exports import calendar_entries
+from matchmaker.scheduling.problem import SchedulingProblem, pair_key
+from matchmaker.scheduling.result import ScheduleResult, diff_schedules
+from matchmaker.scheduling.service import DEFAULT_TIME_LIMIT, solve_problem
+from matchmaker.services.events import store
+from matchmaker.services.events.rules import build_problem, describe_moves, meeting_reason, zone
+from matchmaker.services.events.schemas import GenerateReport, PlannedMeeting, PublishReport
+from matchmaker.services.feedback import read_signal, with_feedback
+from matchmaker.services.matching import GuardedScore, MatchingService, ScoreFunction
+
+logger = logging.getLogger(__name__)
+
+
+class Planner:
+    """Generate, re-plan, lock, move and publish event schedules (see the module docstring)."""
+
+    def __init__(self, database: Database, matching: MatchingService) -> None:
+        self.database = database
+        self.matching = matching
+
+    # ----------------------------------------------------------------------------------------------
+    # Generate
+
+    def generate(
+        self,
+        event_id: str,
+        *,
+        score: ScoreFunction | None = None,
+        time_limit: float = DEFAULT_TIME_LIMIT,
+        keep_published: bool = True,
+        relax_must_meet: bool = False,
+        now: datetime | None = None,
+    ) -> GenerateReport:
+        """Plan (or re-plan) the event's meetings and store the plan; participants see it once published.
+
+        ``score`` replaces the matcher's scores (the report's source is then ``custom``). Published
+        meetings and meetings staff locked stay where they are unless ``keep_published`` is False.
+        Raises :class:`~matchmaker.errors.InfeasibleScheduleError` saying what to relax when the
+        must-meet pairs cannot all be held (unless ``relax_must_meet``).
+        """
+        now = now or utcnow()
+        with self.database.unit_of_work() as session:
+            snapshot = store.snapshot(session, store.event_row(session, event_id))
+            previous_plan = [store.placement(r) for r in store.plan(session, event_id)]
+            names = store.names(
+                session,
+                {p.id for p in snapshot.participants}
+                | store.mentioned([*snapshot.published, *previous_plan]),
+            )
+            signal = read_signal(session, exclude_event=event_id)
+        if not snapshot.participants:
+            raise ConflictError(f"event {event_id!r} has no participants yet; add some first")
+        problem = build_problem(snapshot, now=now)
+        if score is None:
+            score, source = self.matching.pair_scorer()
+        else:
+            source = "custom"
+        result = solve_problem(
+            problem,
+            score_lookup=with_feedback(score, signal) if signal else score,
+            time_limit=time_limit,
+            keep_locked=keep_published,
+            strict_must_meet=not relax_must_meet,
+        )
+        if isinstance(score, GuardedScore):
+            source = score.source  # says so when the matcher failed during the solve
+        if signal:
+            source += f" + feedback from earlier events ({len(signal)} pairs)"
+        kept = {m.pair: m for m in problem.locked}
+        published_pairs = {m.pair for m in snapshot.published}
+        with self.database.unit_of_work() as session:
+            ev = store.event_row(session, event_id)
+            session.execute(delete(EventMeeting).where(col(EventMeeting.event_id) == event_id))
+            for m in result.meetings:
+                same = kept.get(m.pair)
+                locked = (
+                    keep_published
+                    and same is not None
+                    and m.pair not in published_pairs
+                    and (same.slot, same.table) == (m.slot, m.table)
+                )
+                session.add(
+                    EventMeeting(
+                        event_id=event_id,
+                        a=m.a,
+                        b=m.b,
+                        slot_id=m.slot,
+                        table_number=m.table,
+                        score=m.score,
+                        reason=m.reason or meeting_reason(m.kind, m.score),
+                        kind=m.kind,
+                        locked=locked,
+                    )
+                )
+            ev.generated_at = now
+            ev.plan_stats = result.stats.model_dump_json()
+            ev.updated_at = now
+            session.add(ev)
+        vs_published = diff_schedules(snapshot.published, result.meetings) if snapshot.published else None
+        vs_plan = diff_schedules(previous_plan, result.meetings) if previous_plan else None
+        shown = vs_published or vs_plan
+        logger.info(
+            "event %s: planned %d meetings (objective %.3f)", event_id, len(result.meetings), result.objective
+        )
+        return GenerateReport(
+            event_id=event_id,
+            meetings=len(result.meetings),
+            objective=result.objective,
+            unscheduled_must_meet=result.unscheduled_must_meet,
+            score_source=source,
+            kept_published=keep_published,
+            stats=result.stats.model_dump(),
+            changes_vs_published=vs_published,
+            changes_vs_plan=vs_plan,
+            moved=describe_moves(shown, names) if shown is not None else [],
+        )
+
+    def solve_file(
+        self,
+        problem: SchedulingProblem,
+        *,
+        time_limit: float = DEFAULT_TIME_LIMIT,
+        keep_locked: bool = True,
+        strict_must_meet: bool = True,
+    ) -> tuple[ScheduleResult, str | None]:
+        """Plan a scheduling problem file (``matchmaker schedule``) and say why scores are missing, if so.
+
+        A file without ``scores`` is scored by the matcher; when no matcher can be loaded, only the
+        file's requests, must-meets and locked meetings make pairs, and the second value says why.
+        """
+        lookup: ScoreFunction | None = None
+        warning: str | None = None
+        if problem.scores is None:
+            try:
+                matcher = self.matching.matcher()
+                matcher.engine()  # fail here, not in the middle of encoding, when there is no index
+                lookup = matcher.pair_score
+            except MatchmakerError as exc:
+                warning = exc.message
+        result = solve_problem(
+            problem,
+            score_lookup=lookup,
+            time_limit=time_limit,
+            keep_locked=keep_locked,
+            strict_must_meet=strict_must_meet,
+        )
+        return result, warning
+
+    # ----------------------------------------------------------------------------------------------
+    # The plan: read, lock, move
+
+    def planned(self, event_id: str) -> list[PlannedMeeting]:
+        """The current plan in slot and table order (staff view)."""
+        with self.database.unit_of_work() as session:
+            store.event_row(session, event_id)
+            return store.planned_meetings(session, event_id)
+
+    def lock(self, event_id: str, a: str, b: str, *, locked: bool = True) -> PlannedMeeting:
+        """Pin (or unpin) a planned meeting so that re-planning keeps it where it is."""
+        with self.database.unit_of_work() as session:
+            store.event_row(session, event_id)
+            row = store.planned_row(session, event_id, a, b)
+            if row is None:
+                x, y = pair_key(a, b)
+                raise NotFoundError(f"no planned meeting between {x!r} and {y!r} in event {event_id!r}")
+            row.locked = locked
+            session.add(row)
+            session.flush()
+            return store.planned_meeting(session, event_id, a, b)
+
+    def move(self, event_id: str, a: str, b: str, *, slot: str, table: int) -> PlannedMeeting:
+        """Move the planned meeting of ``a`` and ``b`` to ``slot`` at ``table`` and lock it there."""
+        with self.database.unit_of_work() as session:
+            store.event_row(session, event_id)
+            row = store.planned_row(session, event_id, a, b)
+            if row is None:
+                raise NotFoundError(f"no planned meeting between {a!r} and {b!r} in event {event_id!r}")
+            if slot not in {s.id for s in store.slots(session, event_id)}:
+                raise InvalidInputError(f"event {event_id!r} has no slot {slot!r}")
+            tables = store.table_numbers(session, event_id)
+            if table not in tables:
+                raise InvalidInputError(
+                    f"event {event_id!r} has tables 1 to {max(tables, default=0)}, not {table}"
+                )
+            key = pair_key(row.a, row.b)
+            others = [
+                m for m in store.plan(session, event_id) if pair_key(m.a, m.b) != key and m.slot_id == slot
+            ]
+            taken = next((m for m in others if m.table_number == table), None)
+            if taken is not None:
+                raise ConflictError(
+                    f"table {table} is taken in slot {slot} ({taken.a} and {taken.b}); choose a free table"
+                )
+            for pid in (row.a, row.b):
+                busy = next((m for m in others if pid in (m.a, m.b)), None)
+                if busy is not None:
+                    raise ConflictError(
+                        f"{pid!r} already meets {busy.b if busy.a == pid else busy.a!r} in slot {slot}"
+                    )
+                person = session.get(EventParticipant, (event_id, pid))
+                if (
+                    person is not None
+                    and person.available is not None
+                    and slot not in json.loads(person.available)
+                ):
+                    raise ConflictError(f"{pid!r} is not available in slot {slot}")
+            row.slot_id = slot
+            row.table_number = table
+            row.locked = True
+            session.add(row)
+            session.flush()
+            moved = store.planned_meeting(session, event_id, a, b)
+        logger.info("event %s: moved %s and %s to slot %s, table %d", event_id, key[0], key[1], slot, table)
+        return moved
+
+    # ----------------------------------------------------------------------------------------------
+    # Publish
+
+    def publish(self, event_id: str, *, now: datetime | None = None) -> PublishReport:
+        """Publish the current plan: participants see it, calendars update by UID and SEQUENCE.
+
+        A meeting dropped since the last publication stays in the calendars as CANCELLED.
+        """
+        now = now or utcnow()
+        with self.database.unit_of_work() as session:
+            ev = store.event_row(session, event_id)
+            plan = store.plan(session, event_id)
+            previous = store.published(session, event_id)
+            if not plan and not previous:
+                raise ConflictError(
+                    f"event {event_id!r} has no planned meetings; generate the schedule first"
+                )
+            meetings = [store.meeting(r) for r in plan]
+            entries = calendar_entries(
+                event_id,
+                meetings,
+                store.slots(session, event_id),
+                previous=[store.calendar_entry(r) for r in previous],
+                tz=zone(ev.timezone),
+            )
+            by_uid = {r.uid: r for r in previous}
+            by_pair = {pair_key(m.a, m.b): m for m in meetings}
+            counts = {"new": 0, "changed": 0, "cancelled": 0, "unchanged": 0}
+            for e in entries:
+                row = by_uid.get(e.uid)
+                m = by_pair.get(pair_key(e.a, e.b))
+                if row is None:
+                    counts["new"] += 1
+                    row = PublishedMeeting(
+                        event_id=event_id,
+                        uid=e.uid,
+                        a=e.a,
+                        b=e.b,
+                        slot_id=e.slot,
+                        table_number=e.table,
+                        start=e.start.isoformat(),
+                        end=e.end.isoformat(),
+                    )
+                elif e.sequence == row.sequence and e.status == row.status:
+                    counts["unchanged"] += 1
+                elif e.status == "CANCELLED":
+                    counts["cancelled"] += 1
+                else:
+                    counts["changed"] += 1
+                row.slot_id, row.table_number = e.slot, e.table
+                row.start, row.end = e.start.isoformat(), e.end.isoformat()
+                row.status, row.sequence = e.status, e.sequence
+                if m is not None:
+                    row.score, row.reason = m.score, m.reason
+                row.updated_at = now
+                session.add(row)
+            ev.published_version += 1
+            ev.published_at = now
+            ev.updated_at = now
+            session.add(ev)
+            version = ev.published_version
+        report = PublishReport(
+            event_id=event_id,
+            version=version,
+            confirmed=len(meetings),
+            new=counts["new"],
+            changed=counts["changed"],
+            cancelled=counts["cancelled"],
+            unchanged=counts["unchanged"],
+        )
+        logger.info("event %s: published version %d (%s)", event_id, version, report)
+        return report
+
+
+__all__ = ["Planner", "ScoreFunction"]

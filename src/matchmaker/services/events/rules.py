@@ -1,0 +1,201 @@
+"""Pure rules of matchmaking events: request expiry, who can pair, the scheduling problem, reasons.
+
+Nothing here touches the database: the planner loads an :class:`EventSnapshot` in one transaction and
+hands it to :func:`build_problem`, so the translation from stored event to scheduling problem is tested
+without a database. Feedback values live in :mod:`matchmaker.services.feedback`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, Field
+
+from matchmaker.scheduling.problem import (
+    MeetingRequest,
+    Pair,
+    Participant,
+    Placement,
+    SchedulingProblem,
+    Slot,
+)
+from matchmaker.scheduling.result import ScheduleDiff
+from matchmaker.services.events.schemas import RequestStatus, Side
+
+
+def effective_status(status: str, deadline: datetime | None, now: datetime) -> RequestStatus:
+    """A request's status as of ``now``: pending requests expire once the deadline has passed."""
+    if status == "pending" and deadline is not None and now > deadline:
+        return "expired"
+    if status not in ("pending", "accepted", "declined", "expired"):
+        msg = f"unknown request status {status!r}"
+        raise ValueError(msg)
+    return status  # type: ignore[return-value]
+
+
+def pair_problem(sides: dict[str, str], a: str, b: str, what: str) -> str | None:
+    """Why ``a`` and ``b`` cannot form a pair of this event, or None when they can."""
+    missing = [pid for pid in (a, b) if pid not in sides]
+    if missing:
+        return f"{', '.join(repr(m) for m in missing)} does not take part in this event; add it first"
+    if a == b:
+        return f"a {what} needs two different participants"
+    if sides[a] == sides[b] == "provider":
+        return (
+            f"a {what} between two providers is not possible:"
+            " meetings pair a city with a provider or two cities"
+        )
+    return None
+
+
+def side_of(value: str) -> Side:
+    """The side stored as ``value`` (anything but ``city`` is a provider)."""
+    return "city" if value == "city" else "provider"
+
+
+def zone(name: str | None) -> tzinfo | None:
+    """The event's time zone, or None when it has none."""
+    return ZoneInfo(name) if name else None
+
+
+class ParticipantRow(BaseModel):
+    """A participant as loaded for scheduling."""
+
+    id: str
+    side: Side
+    name: str | None = None
+    available: list[str] | None = None
+    max_meetings: int | None = None
+
+
+class RequestRow(BaseModel):
+    """A request as loaded for scheduling."""
+
+    sender: str
+    recipient: str
+    status: str
+
+
+class EventSnapshot(BaseModel):
+    """Everything :func:`build_problem` needs, loaded in one transaction."""
+
+    event_id: str
+    name: str
+    timezone: str | None
+    request_deadline: datetime | None
+    slots: list[Slot]
+    tables: int
+    participants: list[ParticipantRow]
+    requests: list[RequestRow]
+    must_meet: list[Pair]
+    blocked: list[Pair]
+    published: list[Placement] = Field(default_factory=list, description="Confirmed published meetings.")
+    pinned: list[Placement] = Field(default_factory=list, description="Plan meetings staff locked.")
+
+
+def build_problem(snapshot: EventSnapshot, *, now: datetime) -> SchedulingProblem:
+    """The scheduling problem of an event.
+
+    Requests get their status as of ``now``; requests and rules naming someone who left are
+    ignored. Published meetings, and plan meetings staff locked, become ``locked``; a locked plan
+    meeting that clashes with a published one (same pair, person or table in a slot) is left out.
+    """
+    people = {p.id for p in snapshot.participants}
+    known_slots = {s.id for s in snapshot.slots}
+    participants = [
+        Participant(
+            id=p.id,
+            side=p.side,
+            name=p.name,
+            available=None if p.available is None else [s for s in p.available if s in known_slots],
+            max_meetings=p.max_meetings,
+        )
+        for p in snapshot.participants
+    ]
+    requests = [
+        MeetingRequest.model_validate(
+            {
+                "from": r.sender,
+                "to": r.recipient,
+                "status": effective_status(r.status, snapshot.request_deadline, now),
+            }
+        )
+        for r in snapshot.requests
+        if r.sender in people and r.recipient in people and r.sender != r.recipient
+    ]
+    locked = _merge_locked(snapshot.published, snapshot.pinned)
+    return SchedulingProblem(
+        event_id=snapshot.event_id,
+        event_name=snapshot.name,
+        timezone=snapshot.timezone,
+        slots=snapshot.slots,
+        tables=snapshot.tables,
+        participants=participants,
+        scores=None,
+        requests=requests,
+        must_meet=[(a, b) for a, b in snapshot.must_meet if a in people and b in people],
+        blocked=[(a, b) for a, b in snapshot.blocked if a in people and b in people],
+        locked=locked,
+    )
+
+
+def _merge_locked(published: Sequence[Placement], pinned: Sequence[Placement]) -> list[Placement]:
+    out: list[Placement] = []
+    pairs: set[Pair] = set()
+    busy: set[tuple[str, str]] = set()
+    tables: set[tuple[str, int]] = set()
+    for m in [*published, *pinned]:
+        if m.pair in pairs or (m.slot, m.a) in busy or (m.slot, m.b) in busy or (m.slot, m.table) in tables:
+            continue
+        pairs.add(m.pair)
+        busy.update(((m.slot, m.a), (m.slot, m.b)))
+        tables.add((m.slot, m.table))
+        out.append(m)
+    return out
+
+
+_KIND_REASONS = {
+    "must_meet": "must-meet set by staff",
+    "locked": "kept from the published schedule",
+    "accepted_request": "accepted meeting request",
+    "pending_request": "pending meeting request",
+}
+
+
+def meeting_reason(kind: str, score: float) -> str:
+    """Why a meeting is on the schedule, when the score came without a reason."""
+    why = _KIND_REASONS.get(kind)
+    match = f"match score {score:.2f}"
+    return f"{why}; {match}" if why else match
+
+
+def describe_moves(diff: ScheduleDiff, names: dict[str, str]) -> list[str]:
+    """Readable lines for moved, added and cancelled meetings."""
+
+    def who(m: Placement) -> str:
+        return f"{names.get(m.a, m.a)} – {names.get(m.b, m.b)}"
+
+    lines = [
+        f"moved: {who(mv.after)} from {mv.before.slot} table {mv.before.table}"
+        f" to {mv.after.slot} table {mv.after.table}"
+        for mv in diff.moved
+    ]
+    lines += [f"added: {who(m)} in {m.slot} at table {m.table}" for m in diff.added]
+    lines += [f"cancelled: {who(m)} (was {m.slot} table {m.table})" for m in diff.cancelled]
+    return lines
+
+
+__all__ = [
+    "EventSnapshot",
+    "ParticipantRow",
+    "RequestRow",
+    "build_problem",
+    "describe_moves",
+    "effective_status",
+    "meeting_reason",
+    "pair_problem",
+    "side_of",
+    "zone",
+]

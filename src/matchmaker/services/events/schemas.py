@@ -1,0 +1,373 @@
+"""What goes in and out of the event use cases: inputs, read models and the API's request bodies.
+
+Inputs (:class:`EventCreate`, :class:`ParticipantIn`, ...) validate themselves before anything is
+stored; read models (:class:`EventSummary`, :class:`Agenda`, ...) are what the API, the console and
+the CLI show. The API's own bodies (:class:`GenerateIn`, :class:`MyRequestIn`, ...) live here too, so
+every event schema has one home.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from matchmaker.db.models import ID_RULE, check_id
+from matchmaker.scheduling.problem import Slot, check_timezone
+from matchmaker.scheduling.result import ScheduleDiff
+
+RequestStatus = Literal["pending", "accepted", "declined", "expired"]
+Answer = Literal["accepted", "declined"]
+PairRuleKind = Literal["must_meet", "blocked"]
+Side = Literal["city", "provider"]
+Rating = Literal["not_held", "insufficient_interest", "informative", "cooperation_possible"]
+ExportSource = Literal["published", "plan"]
+
+RATING_LABELS: dict[str, str] = {
+    "not_held": "did not take place",
+    "insufficient_interest": "insufficient interest",
+    "informative": "informative, no cooperation planned",
+    "cooperation_possible": "cooperation possible",
+}
+
+MAX_SLOTS = 200
+MAX_TABLES = 1000
+#: Longest solver time limit an API request may ask for, in seconds.
+MAX_TIME_LIMIT = 60.0
+#: Longest free text (request message, feedback comment).
+MAX_TEXT = 2000
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Inputs
+
+
+class SlotIn(_In):
+    """A slot of a new event; the id defaults to ``s1``, ``s2``… in order."""
+
+    id: str | None = Field(default=None, max_length=64)
+    start: datetime
+    end: datetime
+
+
+def event_slots(slots: Sequence[SlotIn]) -> list[Slot]:
+    """Scheduler slots of the given slots, ids ``s1``… where missing (ValueError if invalid)."""
+    return [Slot(id=s.id or f"s{n + 1}", start=s.start, end=s.end) for n, s in enumerate(slots)]
+
+
+class EventCreate(_In):
+    """A new event: id, name, slots, tables (a count, or labels one per table), time zone, deadline."""
+
+    id: str = Field(description=f"Event id: {ID_RULE}.")
+    name: str = Field(min_length=1, max_length=300)
+    timezone: str | None = Field(default=None, description="IANA zone of slot times without an offset.")
+    slots: list[SlotIn] = Field(min_length=1, max_length=MAX_SLOTS)
+    tables: int | None = Field(default=None, ge=1, le=MAX_TABLES)
+    table_labels: list[str] = Field(default_factory=list, max_length=MAX_TABLES)
+    request_deadline: AwareDatetime | None = Field(
+        default=None, description="After it, pending requests expire and no new ones are accepted."
+    )
+
+    @field_validator("id")
+    @classmethod
+    def _valid_id(cls, value: str) -> str:
+        return check_id(value)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        return check_timezone(value)
+
+    @model_validator(mode="after")
+    def _tables_and_slots(self) -> EventCreate:
+        if self.tables is None and not self.table_labels:
+            msg = "give the number of tables or one label per table"
+            raise ValueError(msg)
+        if self.tables is not None and self.table_labels and len(self.table_labels) != self.tables:
+            msg = f"{len(self.table_labels)} table labels for {self.tables} tables"
+            raise ValueError(msg)
+        # Validate slots as the scheduler will (order, ids, offsets) before anything is stored.
+        slots = event_slots(self.slots)
+        ids = [s.id for s in slots]
+        if len(set(ids)) != len(ids):
+            msg = "slot ids must be unique"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def table_count(self) -> int:
+        """Number of tables."""
+        return self.tables if self.tables is not None else len(self.table_labels)
+
+
+class ParticipantIn(_In):
+    """A stored city or provider joining an event, with the slots it can attend and its maximum."""
+
+    id: str
+    available: list[str] | None = Field(default=None, description="Slot ids; missing means every slot.")
+    max_meetings: int | None = Field(default=None, ge=0, le=MAX_SLOTS)
+
+
+class RequestCreate(_In):
+    """A meeting request from ``sender`` to ``recipient``."""
+
+    sender: str
+    recipient: str
+    message: str | None = Field(default=None, max_length=MAX_TEXT)
+
+
+class FeedbackIn(_In):
+    """One participant's rating of its meeting with ``other``."""
+
+    rater: str
+    other: str
+    rating: Rating
+    comment: str | None = Field(default=None, max_length=MAX_TEXT)
+
+
+# --------------------------------------------------------------------------------------------------
+# API request bodies (the caller's identity fills in sender and rater)
+
+
+class GenerateIn(BaseModel):
+    """Options of a (re-)plan."""
+
+    time_limit: float = Field(default=20.0, gt=0, le=MAX_TIME_LIMIT, description="Solver seconds.")
+    keep_published: bool = Field(default=True, description="Keep published meetings where they are.")
+    relax_must_meet: bool = Field(
+        default=False, description="Plan anyway and list must-meets that cannot be held (else 422)."
+    )
+
+
+class PairIn(BaseModel):
+    """Two participants of an event."""
+
+    a: str = Field(min_length=1, max_length=128)
+    b: str = Field(min_length=1, max_length=128)
+
+
+class PairRuleIn(PairIn):
+    """A staff rule for a pair; ``kind`` null clears it."""
+
+    kind: PairRuleKind | None
+
+
+class LockIn(PairIn):
+    """Pin or unpin a planned meeting."""
+
+    locked: bool = True
+
+
+class AnswerIn(BaseModel):
+    """The answer to a meeting request."""
+
+    answer: Answer
+
+
+class MyRequestIn(BaseModel):
+    """A request sent by a participant (the sender is the caller; staff give ``sender``)."""
+
+    recipient: str = Field(min_length=1, max_length=128)
+    sender: str | None = Field(default=None, min_length=1, max_length=128)
+    message: str | None = Field(default=None, max_length=MAX_TEXT)
+
+
+class MyFeedbackIn(BaseModel):
+    """A rating of the caller's meeting with ``other`` (staff give ``rater``)."""
+
+    other: str = Field(min_length=1, max_length=128)
+    rating: Rating
+    rater: str | None = Field(default=None, min_length=1, max_length=128)
+    comment: str | None = Field(default=None, max_length=MAX_TEXT)
+
+
+# --------------------------------------------------------------------------------------------------
+# Read models
+
+
+class EventSummary(BaseModel):
+    """An event as staff see it."""
+
+    id: str
+    name: str
+    timezone: str | None
+    request_deadline: datetime | None
+    slots: list[Slot]
+    tables: int
+    table_labels: dict[int, str]
+    participants: int
+    requests: int
+    planned_meetings: int
+    published_version: int
+    published_at: datetime | None
+    generated_at: datetime | None
+
+
+class ParticipantPublic(BaseModel):
+    """A participant of an event."""
+
+    id: str
+    name: str
+    side: Side
+    available: list[str] | None
+    max_meetings: int | None
+
+
+class RequestPublic(BaseModel):
+    """A meeting request with its status as of now (pending requests expire at the deadline)."""
+
+    id: int
+    sender: str
+    recipient: str
+    status: RequestStatus
+    message: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+class PairRulePublic(BaseModel):
+    """A staff rule: the pair must meet, or is blocked."""
+
+    a: str
+    b: str
+    kind: PairRuleKind
+
+
+class PlannedMeeting(BaseModel):
+    """A meeting of the plan (staff view, with score and why)."""
+
+    slot: str
+    start: datetime
+    end: datetime
+    table: int
+    table_label: str | None
+    a: str
+    a_name: str
+    b: str
+    b_name: str
+    score: float
+    reason: str | None
+    kind: str
+    locked: bool
+    published: bool
+
+
+class AgendaItem(BaseModel):
+    """One meeting in a participant's published agenda."""
+
+    uid: str
+    slot: str
+    start: datetime
+    end: datetime
+    table: int
+    table_label: str | None
+    with_id: str
+    with_name: str
+    with_side: Side
+    reason: str | None
+    status: Literal["CONFIRMED", "CANCELLED"]
+    sequence: int
+
+
+class Agenda(BaseModel):
+    """A participant's published meetings (cancelled ones listed last, marked)."""
+
+    event_id: str
+    event_name: str
+    participant_id: str
+    participant_name: str
+    published_version: int
+    meetings: list[AgendaItem]
+
+
+class GenerateReport(BaseModel):
+    """What generating (or re-planning) the schedule did."""
+
+    event_id: str
+    meetings: int
+    objective: float
+    unscheduled_must_meet: list[tuple[str, str]]
+    score_source: str
+    kept_published: bool
+    stats: dict[str, Any]
+    changes_vs_published: ScheduleDiff | None = Field(
+        default=None, description="Against the published schedule, if any: what participants will notice."
+    )
+    changes_vs_plan: ScheduleDiff | None = Field(default=None, description="Against the previous plan.")
+    moved: list[str] = Field(default_factory=list, description="One readable line per moved meeting.")
+
+
+class PublishReport(BaseModel):
+    """What publishing changed in the calendars."""
+
+    event_id: str
+    version: int
+    confirmed: int
+    new: int
+    changed: int
+    cancelled: int
+    unchanged: int
+
+
+class FeedbackPublic(BaseModel):
+    """A stored rating."""
+
+    event_id: str
+    rater: str
+    other: str
+    rating: Rating
+    comment: str | None
+    created_at: datetime
+
+
+class SignalItem(BaseModel):
+    """The feedback signal of one pair."""
+
+    a: str
+    b: str
+    signal: float
+
+
+__all__ = [
+    "MAX_SLOTS",
+    "MAX_TABLES",
+    "MAX_TEXT",
+    "MAX_TIME_LIMIT",
+    "RATING_LABELS",
+    "Agenda",
+    "AgendaItem",
+    "Answer",
+    "AnswerIn",
+    "EventCreate",
+    "EventSummary",
+    "ExportSource",
+    "FeedbackIn",
+    "FeedbackPublic",
+    "GenerateIn",
+    "GenerateReport",
+    "LockIn",
+    "MyFeedbackIn",
+    "MyRequestIn",
+    "PairIn",
+    "PairRuleIn",
+    "PairRuleKind",
+    "PairRulePublic",
+    "ParticipantIn",
+    "ParticipantPublic",
+    "PlannedMeeting",
+    "PublishReport",
+    "Rating",
+    "RequestCreate",
+    "RequestPublic",
+    "RequestStatus",
+    "Side",
+    "SignalItem",
+    "SlotIn",
+    "event_slots",
+]

@@ -1,0 +1,313 @@
+"""Loading helpers inside a unit of work: event rows, slots, tables, names, plan and published rows.
+
+Every function takes the caller's session and neither commits nor opens one; each event sub-feature
+builds its answers from these.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Protocol, TypeVar
+
+from sqlalchemy import func
+from sqlmodel import Session, SQLModel, col, select
+
+from matchmaker.db.events import (
+    Event,
+    EventMeeting,
+    EventParticipant,
+    EventSlot,
+    EventTable,
+    MeetingRequestRow,
+    PairRule,
+    PublishedMeeting,
+)
+from matchmaker.db.models import City, Provider
+from matchmaker.errors import NotFoundError
+from matchmaker.scheduling.exports import CalendarEntry
+from matchmaker.scheduling.problem import Placement, Slot, pair_key
+from matchmaker.scheduling.result import Meeting
+from matchmaker.services.events.rules import (
+    EventSnapshot,
+    ParticipantRow,
+    RequestRow,
+    effective_status,
+    side_of,
+)
+from matchmaker.services.events.schemas import ParticipantPublic, PlannedMeeting, RequestPublic
+
+Row = TypeVar("Row", bound=SQLModel)
+
+
+class InSession:
+    """A sub-feature working in one unit of work (the caller's session; it neither commits nor closes)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+
+def first_where(session: Session, model: type[Row], **values: object) -> Row | None:
+    """The first ``model`` row whose columns have ``values``, if any."""
+    return session.exec(select(model).filter_by(**values)).first()
+
+
+def event_row(session: Session, event_id: str) -> Event:
+    """The stored event (fresh from the database), or :class:`NotFoundError`."""
+    row = session.get(Event, event_id, populate_existing=True)
+    if row is None:
+        raise NotFoundError(f"no event with id {event_id!r}")
+    return row
+
+
+def slots(session: Session, event_id: str) -> list[Slot]:
+    """The event's slots in order."""
+    rows = session.exec(
+        select(EventSlot).where(EventSlot.event_id == event_id).order_by(col(EventSlot.position))
+    )
+    return [
+        Slot(id=r.slot_id, start=datetime.fromisoformat(r.start), end=datetime.fromisoformat(r.end))
+        for r in rows
+    ]
+
+
+def table_labels(session: Session, event_id: str) -> dict[int, str]:
+    """The labels of the event's labelled tables."""
+    rows = session.exec(select(EventTable).where(EventTable.event_id == event_id))
+    return {r.number: r.label for r in rows if r.label}
+
+
+def table_numbers(session: Session, event_id: str) -> set[int]:
+    """The numbers of the event's tables."""
+    return set(session.exec(select(EventTable.number).where(EventTable.event_id == event_id)))
+
+
+def count(
+    session: Session,
+    model: type[EventTable | EventParticipant | MeetingRequestRow | EventMeeting],
+    event_id: str,
+) -> int:
+    """How many rows of ``model`` the event has."""
+    stmt = select(func.count()).select_from(model).where(col(model.event_id) == event_id)
+    return int(session.exec(stmt).one())
+
+
+def participants(session: Session, event_id: str) -> list[EventParticipant]:
+    """The event's participant rows, ordered by id."""
+    return list(
+        session.exec(
+            select(EventParticipant)
+            .where(EventParticipant.event_id == event_id)
+            .order_by(col(EventParticipant.participant_id))
+        )
+    )
+
+
+def participant(session: Session, event_id: str, pid: str) -> EventParticipant:
+    """The participant row of ``pid``, or :class:`NotFoundError` when it does not take part."""
+    row = session.get(EventParticipant, (event_id, pid))
+    if row is None:
+        raise NotFoundError(f"{pid!r} does not take part in event {event_id!r}")
+    return row
+
+
+def names(session: Session, ids: Iterable[str]) -> dict[str, str]:
+    """The display names of stored cities and providers among ``ids``."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    out = {r.id: r.name for r in session.exec(select(City).where(col(City.id).in_(wanted)))}
+    out.update({r.id: r.name for r in session.exec(select(Provider).where(col(Provider.id).in_(wanted)))})
+    return out
+
+
+def sides(session: Session, event_id: str) -> dict[str, str]:
+    """The side of each participant."""
+    return {p.participant_id: p.side for p in participants(session, event_id)}
+
+
+def available(row: EventParticipant) -> list[str] | None:
+    """The slots a participant can attend (None: every slot)."""
+    return None if row.available is None else list(json.loads(row.available))
+
+
+def participant_public(row: EventParticipant, known: dict[str, str]) -> ParticipantPublic:
+    """A participant as the API shows it."""
+    return ParticipantPublic(
+        id=row.participant_id,
+        name=known.get(row.participant_id, row.participant_id),
+        side=side_of(row.side),
+        available=available(row),
+        max_meetings=row.max_meetings,
+    )
+
+
+def request_public(row: MeetingRequestRow, deadline: datetime | None, now: datetime) -> RequestPublic:
+    """A request as the API shows it, with its status as of ``now``."""
+    assert row.id is not None
+    return RequestPublic(
+        id=row.id,
+        sender=row.sender,
+        recipient=row.recipient,
+        status=effective_status(row.status, deadline, now),
+        message=row.message,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+def published(session: Session, event_id: str, *, confirmed: bool = False) -> list[PublishedMeeting]:
+    """The published meetings of the event (only the confirmed ones when asked)."""
+    stmt = select(PublishedMeeting).where(PublishedMeeting.event_id == event_id)
+    rows = list(session.exec(stmt))
+    return [r for r in rows if r.status == "CONFIRMED"] if confirmed else rows
+
+
+def plan(session: Session, event_id: str) -> list[EventMeeting]:
+    """The planned meetings of the event."""
+    return list(session.exec(select(EventMeeting).where(EventMeeting.event_id == event_id)))
+
+
+def planned_row(session: Session, event_id: str, a: str, b: str) -> EventMeeting | None:
+    """The planned meeting of ``a`` and ``b`` (in either order), if there is one."""
+    return session.get(EventMeeting, (event_id, a, b)) or session.get(EventMeeting, (event_id, b, a))
+
+
+def meeting(row: EventMeeting | PublishedMeeting) -> Meeting:
+    """A stored meeting as the exports take it."""
+    return Meeting(
+        slot=row.slot_id, table=row.table_number, a=row.a, b=row.b, score=row.score, reason=row.reason
+    )
+
+
+def placement(row: EventMeeting | PublishedMeeting) -> Placement:
+    """Where a stored meeting is."""
+    return Placement(slot=row.slot_id, table=row.table_number, a=row.a, b=row.b)
+
+
+def calendar_entry(row: PublishedMeeting) -> CalendarEntry:
+    """A published meeting as a calendar entry."""
+    return CalendarEntry(
+        uid=row.uid,
+        sequence=row.sequence,
+        status="CANCELLED" if row.status == "CANCELLED" else "CONFIRMED",
+        a=row.a,
+        b=row.b,
+        slot=row.slot_id,
+        table=row.table_number,
+        start=datetime.fromisoformat(row.start),
+        end=datetime.fromisoformat(row.end),
+    )
+
+
+class _WithPair(Protocol):
+    @property
+    def a(self) -> str: ...
+    @property
+    def b(self) -> str: ...
+
+
+def mentioned(rows: Iterable[_WithPair]) -> set[str]:
+    """Everyone in ``rows``."""
+    return {pid for r in rows for pid in (r.a, r.b)}
+
+
+def planned_meetings(session: Session, event_id: str) -> list[PlannedMeeting]:
+    """The current plan in slot and table order (staff view)."""
+    by_id = {s.id: s for s in slots(session, event_id)}
+    order = {sid: n for n, sid in enumerate(by_id)}
+    labels = table_labels(session, event_id)
+    rows = plan(session, event_id)
+    known = names(session, mentioned(rows))
+    shown = {(r.a, r.b, r.slot_id, r.table_number) for r in published(session, event_id, confirmed=True)}
+    out = [
+        PlannedMeeting(
+            slot=r.slot_id,
+            start=by_id[r.slot_id].start,
+            end=by_id[r.slot_id].end,
+            table=r.table_number,
+            table_label=labels.get(r.table_number),
+            a=r.a,
+            a_name=known.get(r.a, r.a),
+            b=r.b,
+            b_name=known.get(r.b, r.b),
+            score=r.score,
+            reason=r.reason,
+            kind=r.kind,
+            locked=r.locked,
+            published=(r.a, r.b, r.slot_id, r.table_number) in shown,
+        )
+        for r in rows
+        if r.slot_id in by_id
+    ]
+    out.sort(key=lambda m: (order[m.slot], m.table))
+    return out
+
+
+def planned_meeting(session: Session, event_id: str, a: str, b: str) -> PlannedMeeting:
+    """The planned meeting of the pair ``a``, ``b`` as staff see it."""
+    key = pair_key(a, b)
+    return next(m for m in planned_meetings(session, event_id) if pair_key(m.a, m.b) == key)
+
+
+def snapshot(session: Session, ev: Event) -> EventSnapshot:
+    """Everything the scheduling problem of ``ev`` is built from."""
+    event_id = ev.id
+    people = participants(session, event_id)
+    known = names(session, [p.participant_id for p in people])
+    rules = list(session.exec(select(PairRule).where(PairRule.event_id == event_id)))
+    return EventSnapshot(
+        event_id=event_id,
+        name=ev.name,
+        timezone=ev.timezone,
+        request_deadline=ev.request_deadline,
+        slots=slots(session, event_id),
+        tables=count(session, EventTable, event_id),
+        participants=[
+            ParticipantRow(
+                id=p.participant_id,
+                side=side_of(p.side),
+                name=known.get(p.participant_id),
+                available=available(p),
+                max_meetings=p.max_meetings,
+            )
+            for p in people
+        ],
+        requests=[
+            RequestRow(sender=r.sender, recipient=r.recipient, status=r.status)
+            for r in session.exec(select(MeetingRequestRow).where(MeetingRequestRow.event_id == event_id))
+        ],
+        must_meet=[(r.a, r.b) for r in rules if r.kind == "must_meet"],
+        blocked=[(r.a, r.b) for r in rules if r.kind == "blocked"],
+        published=[placement(r) for r in published(session, event_id, confirmed=True)],
+        pinned=[placement(r) for r in plan(session, event_id) if r.locked],
+    )
+
+
+__all__ = [
+    "InSession",
+    "available",
+    "calendar_entry",
+    "count",
+    "event_row",
+    "first_where",
+    "meeting",
+    "mentioned",
+    "names",
+    "participant",
+    "participant_public",
+    "participants",
+    "placement",
+    "plan",
+    "planned_meeting",
+    "planned_meetings",
+    "planned_row",
+    "published",
+    "request_public",
+    "sides",
+    "slots",
+    "snapshot",
+    "table_labels",
+    "table_numbers",
+]

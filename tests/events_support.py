@@ -1,0 +1,36 @@
+"""Event use cases in tests, called as a request or a command would call them.
+
+:class:`EventCalls` takes the :class:`Services` of a test (one container for the whole test) or
+:class:`Settings` (a container is built for each call and closed after it). Each call runs in its own
+unit of work, committed when it returns, like one API request or one CLI command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from matchmaker.services.events import EventServices, Planner
+from services_support import Instance, services_for
+
+T = TypeVar("T")
+
+
+class EventCalls:
+    """``calls(lambda e: e.catalog.get("ws1"))`` and ``calls.plan(lambda p: p.publish("ws1"))``."""
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+
+    def __call__(self, use: Callable[[EventServices], T]) -> T:
+        """``use`` the event sub-features in one unit of work."""
+        with services_for(self.instance) as services, services.database.unit_of_work() as session:
+            return use(services.events(session))
+
+    def plan(self, use: Callable[[Planner], T]) -> T:
+        """``use`` the planner (it opens its own units of work)."""
+        with services_for(self.instance) as services:
+            return use(services.planner)
+
+
+__all__ = ["EventCalls"]
