@@ -1,7 +1,7 @@
 """Database engine, schema migrations and the unit-of-work session.
 
-The schema is owned by Alembic (``matchmaker/db/migrations``). :func:`create_db_engine` upgrades the
-database to the newest revision the first time an engine is made for a URL, so an upgraded install keeps
+The schema is owned by Alembic (``matchmaker/db/migrations``). :class:`Database` upgrades the
+database to the newest revision when it is built, so an upgraded install keeps
 its data and a fresh home gets the full schema.
 """
 

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from matchmaker.services.matching import MatchResponse
 from matchmaker.vocabulary import fold
 
 _KNOWN = {"summary", "needs", "shared_tags", "context", "relation", "mentor_case", "relevance", "mode"}
@@ -214,13 +215,14 @@ def readable(
     )
 
 
-def suggestions_from(response: Any, kind: str, names: Mapping[str, Mapping[str, str]]) -> list[Suggestion]:
+def suggestions_from(
+    response: MatchResponse, kind: str, names: Mapping[str, Mapping[str, str]]
+) -> list[Suggestion]:
     """The results of a matcher response, readable, best first."""
     out: list[Suggestion] = []
-    for result in getattr(response, "results", []):
-        explanation = getattr(result, "explanation", None)
-        name = getattr(result, "name", None) or names.get(kind, {}).get(result.id, result.id)
-        out.append(readable(result.id, kind, str(name), float(result.score), explanation))
+    for result in response.results:
+        name = result.name or names.get(kind, {}).get(result.id, result.id)
+        out.append(readable(result.id, kind, str(name), float(result.score), result.explanation))
     return out
 
 
