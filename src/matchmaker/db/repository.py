@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
@@ -42,6 +42,35 @@ _CASE_FIELDS = set(CasePublic.model_fields) - {"id"}
 
 
 # --------------------------------------------------------------------------------------------------
+# Shared by the three kinds
+
+RecordRow = TypeVar("RecordRow", City, Provider, CaseStudy)
+
+
+def _row(session: Session, table: type[RecordRow], record_id: str, word: str) -> RecordRow:
+    """The stored row, or :class:`NotFoundError` naming the kind."""
+    row = session.get(table, record_id)
+    if row is None:
+        raise NotFoundError(f"no {word} with id {record_id!r}")
+    return row
+
+
+def _upsert_row(session: Session, table: type[RecordRow], record_id: str, values: dict[str, Any]) -> bool:
+    """Insert a row or overwrite its fields; returns True when it was new."""
+    row = session.get(table, record_id)
+    created = row is None
+    if row is None:
+        row = table(id=record_id, **values)  # type: ignore[misc]  # a concrete table class
+    else:
+        for key, value in values.items():
+            setattr(row, key, value)
+        row.updated_at = utcnow()
+    session.add(row)
+    session.flush()
+    return created
+
+
+# --------------------------------------------------------------------------------------------------
 # Cities
 
 
@@ -56,17 +85,12 @@ def list_cities(session: Session) -> list[CityPublic]:
 
 def get_city(session: Session, city_id: str) -> CityPublic:
     """One city's public profile."""
-    row = session.get(City, city_id)
-    if row is None:
-        raise NotFoundError(f"no city with id {city_id!r}")
-    return _city_public(row)
+    return _city_public(_row(session, City, city_id, "city"))
 
 
 def get_city_confidential(session: Session, city_id: str) -> CityConfidential:
     """One city with its focal point (staff, and the city itself)."""
-    row = session.get(City, city_id)
-    if row is None:
-        raise NotFoundError(f"no city with id {city_id!r}")
+    row = _row(session, City, city_id, "city")
     contact = session.get(FocalPoint, city_id)
     focal = None
     if contact is not None:
@@ -77,17 +101,7 @@ def get_city_confidential(session: Session, city_id: str) -> CityConfidential:
 
 def upsert_city(session: Session, record: CityCreate) -> bool:
     """Insert or update a city; returns True when it was new. The focal point is replaced if given."""
-    values = record.model_dump(include=_CITY_FIELDS)
-    row = session.get(City, record.id)
-    created = row is None
-    if row is None:
-        row = City(id=record.id, **values)
-    else:
-        for key, value in values.items():
-            setattr(row, key, value)
-        row.updated_at = utcnow()
-    session.add(row)
-    session.flush()
+    created = _upsert_row(session, City, record.id, record.model_dump(include=_CITY_FIELDS))
     if record.focal_point is not None:
         _set_focal_point(session, record.id, record.focal_point)
     return created
@@ -103,9 +117,7 @@ def _set_focal_point(session: Session, city_id: str, focal: FocalPointIn) -> Non
 
 def update_city(session: Session, city_id: str, changes: dict[str, Any]) -> CityPublic:
     """Apply a validated partial change to a city."""
-    row = session.get(City, city_id)
-    if row is None:
-        raise NotFoundError(f"no city with id {city_id!r}")
+    row = _row(session, City, city_id, "city")
     merged = CityCreate.model_validate(
         {**_city_public(row).model_dump(), **{k: v for k, v in changes.items() if k != "focal_point"}}
     )
@@ -151,9 +163,7 @@ def list_providers(session: Session) -> list[ProviderPublic]:
 
 def get_provider(session: Session, provider_id: str) -> ProviderPublic:
     """One provider with its solutions."""
-    row = session.get(Provider, provider_id)
-    if row is None:
-        raise NotFoundError(f"no provider with id {provider_id!r}")
+    row = _row(session, Provider, provider_id, "provider")
     return _provider_public(row, _solutions_by_provider(session, [provider_id]).get(provider_id, []))
 
 
@@ -174,17 +184,7 @@ def _replace_solutions(session: Session, provider_id: str, solutions: Sequence[S
 
 def upsert_provider(session: Session, record: ProviderCreate) -> bool:
     """Insert or update a provider and replace its solutions; returns True when it was new."""
-    values = record.model_dump(include=_PROVIDER_FIELDS)
-    row = session.get(Provider, record.id)
-    created = row is None
-    if row is None:
-        row = Provider(id=record.id, **values)
-    else:
-        for key, value in values.items():
-            setattr(row, key, value)
-        row.updated_at = utcnow()
-    session.add(row)
-    session.flush()
+    created = _upsert_row(session, Provider, record.id, record.model_dump(include=_PROVIDER_FIELDS))
     _replace_solutions(session, record.id, record.solutions)
     session.flush()
     return created
@@ -213,26 +213,12 @@ def list_cases(session: Session) -> list[CasePublic]:
 
 def get_case(session: Session, case_id: str) -> CasePublic:
     """One case study."""
-    row = session.get(CaseStudy, case_id)
-    if row is None:
-        raise NotFoundError(f"no case study with id {case_id!r}")
-    return _case_public(row)
+    return _case_public(_row(session, CaseStudy, case_id, "case study"))
 
 
 def upsert_case(session: Session, record: CaseCreate) -> bool:
     """Insert or update a case study; returns True when it was new."""
-    values = record.model_dump(include=_CASE_FIELDS)
-    row = session.get(CaseStudy, record.id)
-    created = row is None
-    if row is None:
-        row = CaseStudy(id=record.id, **values)
-    else:
-        for key, value in values.items():
-            setattr(row, key, value)
-        row.updated_at = utcnow()
-    session.add(row)
-    session.flush()
-    return created
+    return _upsert_row(session, CaseStudy, record.id, record.model_dump(include=_CASE_FIELDS))
 
 
 def update_case(session: Session, case_id: str, changes: dict[str, Any]) -> CasePublic:
