@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -73,3 +75,9 @@ def test_batches_give_the_same_vectors_as_one_call(encoder: Encoder) -> None:
     whole = encoder.encode(texts, batch_size=64)
     batched = encoder.encode(texts, batch_size=2)
     np.testing.assert_allclose(whole, batched, atol=1e-4)
+
+
+def test_loading_leaves_the_thread_setting_of_the_process_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OMP_NUM_THREADS", "3")
+    MultilingualE5Encoder(threads=1)
+    assert os.environ["OMP_NUM_THREADS"] == "3"
