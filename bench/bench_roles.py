@@ -13,11 +13,15 @@ restatements in other languages are test sentences too):
   languages only, scored on that language's test split (how it does on a language it never saw);
 * baselines on the same split: nearest role centroid over the same vectors, the logistic model
   without the multilingual encoder (bundled English MiniLM instead), and the majority role.
+
+``--show corpora/demo/cities.jsonl --ids kukes,osh,tepebasi`` also prints the role of every summary
+passage of those cities (unlabelled text written by others: a look, not a score).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import time
 from collections import Counter, defaultdict
@@ -67,7 +71,12 @@ def centroid_guess(train_x: np.ndarray, train_y: np.ndarray, test_x: np.ndarray)
 def main() -> None:
     parser = argparse.ArgumentParser(description="Passage-role accuracy on the held-out split.")
     parser.add_argument("--no-minilm", action="store_true", help="skip the English-only encoder baseline")
+    parser.add_argument("--show", type=Path, help="a cities .jsonl file whose summaries to classify")
+    parser.add_argument("--ids", default="", help="comma-separated city ids for --show")
     args = parser.parse_args()
+    if args.show:
+        show(args.show, [i for i in args.ids.split(",") if i])
+        return
 
     rows = read_labelled_sentences(DATA)
     model = RoleModel.load()
@@ -163,6 +172,21 @@ def main() -> None:
     for i, (t, g) in enumerate(zip(truth, shipped, strict=True)):
         if t != g:
             print(f"  {lang[test][i]} {t:>10} -> {g:<10} {np.array(sentences)[test][i][:100]}")
+
+
+def show(path: Path, ids: list[str]) -> None:
+    from matchmaker.embeddings.passages import split_spans
+    from matchmaker.vocabulary.roles import classify
+
+    for line in path.read_text(encoding="utf-8").splitlines():
+        city = json.loads(line)
+        if ids and city["id"] not in ids:
+            continue
+        summary = city["summary"]
+        texts = [summary[s.start : s.end] for s in split_spans(summary)]
+        print(f"== {city['id']} ({city.get('language', '?')})")
+        for text, guess in zip(texts, classify(texts), strict=True):
+            print(f"  {guess.role:<10} {guess.confidence:.2f}  {' '.join(text.split())[:110]}")
 
 
 if __name__ == "__main__":
