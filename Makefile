@@ -45,8 +45,8 @@ test-fast: $(STAMP) ## Run the unit tests only
 	$(BIN)/python -m pytest tests/unit -q
 
 lint: $(STAMP) ## ruff, mypy --strict and the layer contracts (import-linter)
-	$(BIN)/ruff check src tests bench corpora
-	$(BIN)/ruff format --check src tests bench corpora
+	$(BIN)/ruff check src tests bench corpora scripts
+	$(BIN)/ruff format --check src tests bench corpora scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

