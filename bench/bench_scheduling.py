@@ -27,7 +27,7 @@ from matchmaker.scheduling.encode import PENDING_BONUS, SCORE_SCALE, capacities,
 from matchmaker.scheduling.problem import pair_key
 from matchmaker.scheduling.service import DEFAULT_WORKERS
 
-SIZES = {100: 12, 300: 18, 500: 24}
+SIZES = {100: 12, 300: 18, 500: 24, 1000: 24}
 
 
 def make_problem(n: int, n_slots: int, seed: int) -> dict[str, Any]:
