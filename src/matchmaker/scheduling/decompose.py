@@ -25,7 +25,7 @@ from matchmaker.scheduling.core import Assignment, SolverInput, repair_coverage
 from matchmaker.scheduling.improve import SearchReport, improve
 from matchmaker.scheduling.place import Timetable, place_pairs
 from matchmaker.scheduling.select import select_pairs
-from matchmaker.scheduling.solver import solve_cpsat
+from matchmaker.scheduling.solver import ObjectiveWeights, objective_value, solve_cpsat
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,11 @@ MAX_ROUNDS = 6
 DEFAULT_SEARCH_STEPS = 100_000
 #: Seconds given to CP-SAT to settle must-meets that ejection chains could not place.
 MUST_MEET_TIME = 5.0
+#: When ejection chains leave chosen pairs unplaced and the timetable has at most this many
+#: pair × slot variables, CP-SAT places them exactly (stage 2 by CP-SAT instead of by chains).
+EXACT_PLACEMENT_VARIABLES = 5_000
+#: Seconds (deterministic time) given to that exact placement.
+EXACT_PLACEMENT_TIME = 2.0
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,8 @@ def decompose(
         if not selection.pairs:
             break
         table, left = place_pairs(inp, selection.pairs, timetable=table)
+        if left:
+            table, left = _place_exactly(inp, table, selection.pairs, workers=workers, seed=seed)
         if not left:
             break
         # The cut: these pairs do not fit around the meetings already placed; choose others.
@@ -111,16 +118,10 @@ def decompose(
     )
 
 
-def _place_must_meets(inp: SolverInput, *, workers: int, seed: int) -> Timetable:
-    """Published meetings and as many must-meets as can be held together."""
-    musts = [p for p in range(len(inp.pairs)) if inp.must[p] and inp.common_slots(p)]
-    table, left = place_pairs(inp, musts)
-    if not left:
-        return table
-    logger.info("%d must-meets did not fit by ejection chains; asking CP-SAT", len(left))
-    keep = sorted({p for p, _s in inp.fixed} | set(musts))
+def _sub_input(inp: SolverInput, keep: list[int]) -> SolverInput:
+    """``inp`` restricted to the pairs ``keep`` (in that order), fixed meetings kept."""
     index = {p: n for n, p in enumerate(keep)}
-    sub = SolverInput(
+    return SolverInput(
         n_participants=inp.n_participants,
         n_slots=inp.n_slots,
         tables=inp.tables,
@@ -132,8 +133,55 @@ def _place_must_meets(inp: SolverInput, *, workers: int, seed: int) -> Timetable
         must=[inp.must[p] for p in keep],
         fixed=[(index[p], s) for p, s in inp.fixed if p in index],
     )
+
+
+def _place_exactly(
+    inp: SolverInput, table: Timetable, chosen: list[int], *, workers: int, seed: int
+) -> tuple[Timetable, list[int]]:
+    """Place the timetable's meetings and ``chosen`` with CP-SAT when that model is small.
+
+    The objective is the scheduler's own (must-meets, coverage, accepted requests, score), so
+    the pairs left out are the least valuable. Returns the timetable and the chosen pairs left out.
+    """
+    keep = sorted(set(table.slot_of) | set(chosen))
+    left = [p for p in chosen if p not in table.slot_of]
+    if sum(len(inp.common_slots(p)) for p in keep) > EXACT_PLACEMENT_VARIABLES:
+        return table, left
+    index = {p: n for n, p in enumerate(keep)}
     out = solve_cpsat(
-        sub,
+        _sub_input(inp, keep),
+        time_limit=EXACT_PLACEMENT_TIME,
+        workers=workers,
+        seed=seed,
+        must_hard=False,
+        hint=[(index[p], s) for p, s in table.assignment()],
+        deterministic=True,
+    )
+    if not out.found:
+        return table, left
+    exact = Timetable(inp, [(keep[q], s) for q, s in out.assignment])
+    weights = ObjectiveWeights.for_input(inp)
+    if objective_value(inp, exact.assignment(), weights) < objective_value(inp, table.assignment(), weights):
+        return table, left
+    logger.info(
+        "CP-SAT placed %d of %d pairs the chains left",
+        len(left) - len(set(left) - set(exact.slot_of)),
+        len(left),
+    )
+    return exact, [p for p in chosen if p not in exact.slot_of]
+
+
+def _place_must_meets(inp: SolverInput, *, workers: int, seed: int) -> Timetable:
+    """Published meetings and as many must-meets as can be held together."""
+    musts = [p for p in range(len(inp.pairs)) if inp.must[p] and inp.common_slots(p)]
+    table, left = place_pairs(inp, musts)
+    if not left:
+        return table
+    logger.info("%d must-meets did not fit by ejection chains; asking CP-SAT", len(left))
+    keep = sorted({p for p, _s in inp.fixed} | set(musts))
+    index = {p: n for n, p in enumerate(keep)}
+    out = solve_cpsat(
+        _sub_input(inp, keep),
         time_limit=MUST_MEET_TIME,
         workers=workers,
         seed=seed,

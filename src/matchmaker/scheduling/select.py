@@ -75,12 +75,13 @@ def select_pairs(
     usable_set = set(usable)
     required = ({p for p, _s in inp.fixed} | {p for p in usable if inp.must[p]}) & usable_set
     with_accepted = required | {p for p in usable if inp.accepted[p]}
-    # Relax in order: coverage as a hard rule first, then as the top objective level, then
-    # accepted requests as ordinary pairs (must-meets and published meetings always stay).
+    # Relax in the objective's order, lowest level first: accepted requests become an objective
+    # level (above score), then coverage becomes the level above them. Must-meets and published
+    # meetings always stay.
     attempts = [(True, hold_accepted)]
-    if cover:
-        attempts.append((False, hold_accepted))
     if hold_accepted:
+        attempts.append((True, False))
+    if cover:
         attempts.append((False, False))
     last = Selection(pairs=[], status="NOT_SOLVED", objective=0.0, covered_hard=False)
     for hard_cover, keep_accepted in attempts:
@@ -157,11 +158,14 @@ def _solve(inp: SolverInput, m: _Model, time_limit: float) -> Selection:
             add_sum(solver, vars_, high=capacity[k])
     if len(y) > room:
         add_sum(solver, list(y.values()), high=room)
+    # Lexicographic levels as weights: one accepted request outweighs any total of scores, one
+    # participant covered outweighs every accepted request.
+    accepted_weight = float(sum(sorted(inp.weights, reverse=True)[: max(1, room)]) + 1)
+    cover_weight = accepted_weight * (sum(1 for p in usable if inp.accepted[p]) + 1)
     objective = solver.Objective()
     for p, var in y.items():
-        objective.SetCoefficient(var, float(inp.weights[p]))
-    # Covering one more participant outweighs any total of scores.
-    cover_weight = float(sum(sorted(inp.weights, reverse=True)[: max(1, room)]) + 1)
+        extra = accepted_weight if inp.accepted[p] and p not in forced else 0.0
+        objective.SetCoefficient(var, float(inp.weights[p]) + extra)
     for k in sorted(cover):
         if not by_person[k]:
             continue

@@ -253,15 +253,18 @@ def _covers_all(inp: SolverInput, assignment: Assignment) -> bool:
 
 
 def _reaches(inp: SolverInput, assignment: Assignment, bounds: list[Bound]) -> bool:
-    """True when ``assignment`` is proven best: it keeps every level above score that the last bound
-    assumes and its score reaches that bound."""
+    """True when ``assignment`` is proven best.
+
+    That needs every level above score at its ceiling (every active participant covered, every
+    must-meet and accepted request held) and the score at the bound that assumes all of them.
+    A schedule below a ceiling is never called optimal here: the bound does not say whether a
+    schedule reaching higher on that level exists.
+    """
     last = bounds[-1]
-    if not last.known:
-        return False
     held = {p for p, _s in assignment}
-    if not (_covers_all(inp, assignment) or last.min_covered < sum(inp.active())):
+    if not (last.known and len(bounds) > 1 and _covers_all(inp, assignment)):
         return False
-    if not _holds(inp, held, "must") or (len(bounds) > 1 and not _holds(inp, held, "accepted")):
+    if not (_holds(inp, held, "must") and _holds(inp, held, "accepted")):
         return False
     return sum(inp.weights[p] for p in held) >= last.value - 0.5
 
