@@ -36,8 +36,13 @@ from matchmaker.scheduling.problem import pair_key
 SIZES = {100: 12, 300: 18, 500: 24, 1000: 24}
 
 
-def make_problem(n: int, n_slots: int, seed: int) -> dict[str, Any]:
-    """A synthetic problem: 60% cities, 40% providers, sparse scores, a few requests and must-meets."""
+def make_problem(
+    n: int, n_slots: int, seed: int, availability: tuple[float, float] = (0.5, 1.0)
+) -> dict[str, Any]:
+    """A synthetic problem: 60% cities, 40% providers, sparse scores, a few requests and must-meets.
+
+    Each participant is available in a share of the slots drawn from ``availability``.
+    """
     rng = random.Random(seed)
     start = datetime(2027, 3, 2, 9, 0)  # noqa: DTZ001  slot times are local, like the problem file
     slots = [
@@ -52,7 +57,7 @@ def make_problem(n: int, n_slots: int, seed: int) -> dict[str, Any]:
     people: list[dict[str, Any]] = []
     for k in range(n):
         side = "city" if k < n_cities else "provider"
-        share = rng.uniform(0.5, 1.0)
+        share = rng.uniform(*availability)
         avail = sorted(rng.sample(range(n_slots), max(2, round(share * n_slots))))
         person: dict[str, Any] = {
             "id": f"{side[0]}{k}",
@@ -145,8 +150,14 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,300,500,1000")
     parser.add_argument("--seed", type=int, default=7, help="instance seed")
     parser.add_argument("--solver-seed", type=int, default=None, help="deterministic solver run")
+    parser.add_argument(
+        "--availability",
+        default="0.5,1.0",
+        help="range of the share of slots each participant attends (tighter: 0.25,0.6)",
+    )
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
+    low, high = (float(x) for x in args.availability.split(","))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING)
 
     header = (
@@ -160,7 +171,7 @@ def main() -> None:
     for n in (int(x) for x in args.sizes.split(",")):
         n_slots = SIZES.get(n, 24)
         limit = args.time_limit if args.time_limit is not None else (30.0 if n <= 500 else 60.0)
-        problem = parse_problem(make_problem(n, n_slots, args.seed + n))
+        problem = parse_problem(make_problem(n, n_slots, args.seed + n, (low, high)))
         greedy = greedy_schedule(problem)  # the baseline sees every pair
         started = time.perf_counter()
         result = solve_problem(problem, time_limit=limit, workers=args.workers, seed=args.solver_seed)

@@ -38,8 +38,10 @@ MUST_MEET_TIME = 5.0
 #: When ejection chains leave chosen pairs unplaced and the timetable has at most this many
 #: pair × slot variables, CP-SAT places them exactly (stage 2 by CP-SAT instead of by chains).
 EXACT_PLACEMENT_VARIABLES = 5_000
-#: Seconds (deterministic time) given to that exact placement.
+#: Seconds given to that exact placement (CP-SAT deterministic time in seeded runs).
 EXACT_PLACEMENT_TIME = 2.0
+#: Below this many seconds left, the exact placement is skipped.
+MIN_EXACT_TIME = 0.5
 
 
 @dataclass(frozen=True)
@@ -64,17 +66,23 @@ def decompose(
     seed: int = 0,
     done: Callable[[Timetable], bool] | None = None,
 ) -> Decomposition:
-    """Run the three stages on ``inp``; ``deadline`` (a ``perf_counter`` time) bounds the search.
+    """Run the three stages on ``inp``.
 
+    ``deadline`` (a ``perf_counter`` time) stops the cut rounds and the local search and bounds
+    the CP-SAT calls by the wall clock. Without it every step is bounded by work (CP-SAT in
+    deterministic time, the local search by ``search_steps``), so the result is deterministic.
     ``done`` tells the local search when the schedule reached a bound and cannot improve.
     """
     active = inp.active()
-    table = _place_must_meets(inp, workers=workers, seed=seed)
+    deterministic = deadline is None
+    table = _place_must_meets(inp, workers=workers, seed=seed, deterministic=deterministic)
     missing_must = [p for p in range(len(inp.pairs)) if inp.must[p] and p not in table.slot_of]
     forbidden = set(missing_must)
     status, rounds = "NOT_RUN", 0
     room_total = inp.n_slots * inp.tables
     while rounds < MAX_ROUNDS:
+        if deadline is not None and time.perf_counter() > deadline:
+            break
         rounds += 1
         capacity = [c - n for c, n in zip(inp.capacity, table.count, strict=True)]
         room = room_total - len(table.slot_of)
@@ -94,8 +102,22 @@ def decompose(
         if not selection.pairs:
             break
         table, left = place_pairs(inp, selection.pairs, timetable=table)
-        if left:
-            table, left = _place_exactly(inp, table, selection.pairs, workers=workers, seed=seed)
+        if left and rounds == 1:
+            # Once: exact placement is worth it for the first, large selection; later rounds only
+            # fill what is left, where chains do as well for far less.
+            budget = EXACT_PLACEMENT_TIME
+            if deadline is not None:
+                budget = min(budget, deadline - time.perf_counter())
+            if budget >= MIN_EXACT_TIME:
+                table, left = _place_exactly(
+                    inp,
+                    table,
+                    selection.pairs,
+                    time_limit=budget,
+                    workers=workers,
+                    seed=seed,
+                    deterministic=deterministic,
+                )
         if not left:
             break
         # The cut: these pairs do not fit around the meetings already placed; choose others.
@@ -136,7 +158,14 @@ def _sub_input(inp: SolverInput, keep: list[int]) -> SolverInput:
 
 
 def _place_exactly(
-    inp: SolverInput, table: Timetable, chosen: list[int], *, workers: int, seed: int
+    inp: SolverInput,
+    table: Timetable,
+    chosen: list[int],
+    *,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    deterministic: bool,
 ) -> tuple[Timetable, list[int]]:
     """Place the timetable's meetings and ``chosen`` with CP-SAT when that model is small.
 
@@ -150,12 +179,12 @@ def _place_exactly(
     index = {p: n for n, p in enumerate(keep)}
     out = solve_cpsat(
         _sub_input(inp, keep),
-        time_limit=EXACT_PLACEMENT_TIME,
+        time_limit=time_limit,
         workers=workers,
         seed=seed,
         must_hard=False,
         hint=[(index[p], s) for p, s in table.assignment()],
-        deterministic=True,
+        deterministic=deterministic,
     )
     if not out.found:
         return table, left
@@ -171,7 +200,7 @@ def _place_exactly(
     return exact, [p for p in chosen if p not in exact.slot_of]
 
 
-def _place_must_meets(inp: SolverInput, *, workers: int, seed: int) -> Timetable:
+def _place_must_meets(inp: SolverInput, *, workers: int, seed: int, deterministic: bool) -> Timetable:
     """Published meetings and as many must-meets as can be held together."""
     musts = [p for p in range(len(inp.pairs)) if inp.must[p] and inp.common_slots(p)]
     table, left = place_pairs(inp, musts)
@@ -187,7 +216,7 @@ def _place_must_meets(inp: SolverInput, *, workers: int, seed: int) -> Timetable
         seed=seed,
         must_hard=False,
         hint=[(index[p], s) for p, s in table.assignment()],
-        deterministic=True,
+        deterministic=deterministic,
     )
     if not out.found:
         return table

@@ -156,13 +156,16 @@ def solve_problem(
     status = "OPTIMAL" if proven else "FEASIBLE"
     n_vars = sum(len(inp.common_slots(p)) for p in range(len(inp.pairs)))
     remaining = time_limit - (time.perf_counter() - started)
+    # A seeded run gives CP-SAT a fixed share of the limit in deterministic time, never what the
+    # clock says is left (that differs from run to run).
+    cp_budget = (1 - STAGES_SHARE) * time_limit if deterministic else remaining - 0.2
     improved_windows = 0
-    if not proven and remaining >= MIN_STEP_SECONDS:
+    if not proven and (deterministic or remaining >= MIN_STEP_SECONDS):
         if n_vars <= max_variables:
             must_hard = report.ok and not dec.missing_must
             out = solve_cpsat(
                 inp,
-                time_limit=remaining - 0.2,
+                time_limit=cp_budget,
                 workers=n_workers,
                 seed=rng_seed,
                 must_hard=must_hard,
