@@ -1,8 +1,8 @@
 """The three-stage scheduler: choose pairs, give them slots, improve locally.
 
-1. Published meetings are placed, then must-meets (hardest first, with ejection chains). Must-meets
-   that still do not fit are settled exactly by CP-SAT on the must-meets alone (a small model),
-   which places as many as can be held together; the rest are reported.
+1. Published meetings are placed, then must-meets and accepted requests (hardest first, with
+   ejection chains). Must-meets that still do not fit are settled exactly by CP-SAT on these pairs
+   alone (a small model), which holds as many as can be held together; the rest are reported.
 2. :func:`~matchmaker.scheduling.select.select_pairs` chooses the other pairs (coverage, accepted
    requests, maxima, table capacity) and :func:`~matchmaker.scheduling.place.place_pairs` gives them
    slots. Pairs that do not fit are cut (never chosen again) and stage 1 runs again on what is left:
@@ -75,7 +75,7 @@ def decompose(
     """
     active = inp.active()
     deterministic = deadline is None
-    table = _place_must_meets(inp, workers=workers, seed=seed, deterministic=deterministic)
+    table = _place_priority(inp, workers=workers, seed=seed, deterministic=deterministic)
     missing_must = [p for p in range(len(inp.pairs)) if inp.must[p] and p not in table.slot_of]
     forbidden = set(missing_must)
     status, rounds = "NOT_RUN", 0
@@ -200,14 +200,18 @@ def _place_exactly(
     return exact, [p for p in chosen if p not in exact.slot_of]
 
 
-def _place_must_meets(inp: SolverInput, *, workers: int, seed: int, deterministic: bool) -> Timetable:
-    """Published meetings and as many must-meets as can be held together."""
-    musts = [p for p in range(len(inp.pairs)) if inp.must[p] and inp.common_slots(p)]
-    table, left = place_pairs(inp, musts)
-    if not left:
+def _place_priority(inp: SolverInput, *, workers: int, seed: int, deterministic: bool) -> Timetable:
+    """Published meetings, then as many must-meets and accepted requests as can be held together.
+
+    Ejection chains first; when a must-meet is left over, CP-SAT on these pairs alone (a small
+    model) settles exactly which can be held, with must-meets above accepted requests.
+    """
+    first = [p for p in range(len(inp.pairs)) if (inp.must[p] or inp.accepted[p]) and inp.common_slots(p)]
+    table, left = place_pairs(inp, first)
+    if not any(inp.must[p] for p in left):
         return table
-    logger.info("%d must-meets did not fit by ejection chains; asking CP-SAT", len(left))
-    keep = sorted({p for p, _s in inp.fixed} | set(musts))
+    logger.info("%d must-meets did not fit by ejection chains; asking CP-SAT", sum(inp.must[p] for p in left))
+    keep = sorted({p for p, _s in inp.fixed} | set(first))
     index = {p: n for n, p in enumerate(keep)}
     out = solve_cpsat(
         _sub_input(inp, keep),

@@ -68,7 +68,9 @@ DEFAULT_WORKERS = 8
 #: Above this many ``x[pair, slot]`` variables CP-SAT is not run on the whole model.
 SMALL_MODEL_VARIABLES = 20_000
 #: Below this many seconds left, no further improvement step starts.
-MIN_STEP_SECONDS = 1.0
+MIN_STEP_SECONDS = 2.0
+#: Seconds kept for building CP-SAT's model, decoding and the statistics at the end.
+FINISH_RESERVE = 1.5
 #: Share of the time limit the stages may use before the bound is computed (the rest is kept for
 #: the bound, CP-SAT or the window search).
 STAGES_SHARE = 0.6
@@ -158,7 +160,7 @@ def solve_problem(
     remaining = time_limit - (time.perf_counter() - started)
     # A seeded run gives CP-SAT a fixed share of the limit in deterministic time, never what the
     # clock says is left (that differs from run to run).
-    cp_budget = (1 - STAGES_SHARE) * time_limit if deterministic else remaining - 0.2
+    cp_budget = (1 - STAGES_SHARE) * time_limit if deterministic else remaining - FINISH_RESERVE
     improved_windows = 0
     if not proven and (deterministic or remaining >= MIN_STEP_SECONDS):
         if n_vars <= max_variables:
@@ -180,7 +182,7 @@ def solve_problem(
         elif not deterministic:
             before = objective_value(inp, assignment, weights)
             assignment, improved_windows = improve_by_windows(
-                inp, assignment, time_limit=remaining - 0.2, workers=min(n_workers, 2), seed=rng_seed
+                inp, assignment, time_limit=cp_budget, workers=min(n_workers, 2), seed=rng_seed
             )
             if objective_value(inp, assignment, weights) > before:
                 method += " + window search"
