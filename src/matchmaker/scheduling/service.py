@@ -69,8 +69,10 @@ DEFAULT_WORKERS = 8
 SMALL_MODEL_VARIABLES = 20_000
 #: Below this many seconds left, no further improvement step starts.
 MIN_STEP_SECONDS = 2.0
-#: Seconds kept for building CP-SAT's model, decoding and the statistics at the end.
-FINISH_RESERVE = 1.5
+#: Share of the time limit (at least :data:`MIN_FINISH_RESERVE` seconds) kept for building CP-SAT's
+#: model, decoding and the statistics at the end.
+FINISH_SHARE = 0.05
+MIN_FINISH_RESERVE = 1.5
 #: Share of the time limit the stages may use before the bound is computed (the rest is kept for
 #: the bound, CP-SAT or the window search).
 STAGES_SHARE = 0.6
@@ -160,7 +162,11 @@ def solve_problem(
     remaining = time_limit - (time.perf_counter() - started)
     # A seeded run gives CP-SAT a fixed share of the limit in deterministic time, never what the
     # clock says is left (that differs from run to run).
-    cp_budget = (1 - STAGES_SHARE) * time_limit if deterministic else remaining - FINISH_RESERVE
+    cp_budget = (
+        (1 - STAGES_SHARE) * time_limit
+        if deterministic
+        else remaining - max(MIN_FINISH_RESERVE, FINISH_SHARE * time_limit)
+    )
     improved_windows = 0
     if not proven and (deterministic or remaining >= MIN_STEP_SECONDS):
         if n_vars <= max_variables:
