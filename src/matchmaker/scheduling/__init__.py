@@ -1,9 +1,14 @@
 """Meeting scheduling for Level 3 matchmaking events: encode → check → solve → decode, and exports.
 
-The entry point is :func:`solve_problem`; the pure core (:mod:`.core`, :mod:`.solver`) works on
-arrays and can be tested without files; :mod:`.exports` renders CSV, HTML agendas and calendars.
+The entry point is :func:`solve_problem`. Solving is three pure stages on arrays: choose the pairs
+(:mod:`.select`, a MIP), give them slots (:mod:`.place`, ejection chains), improve locally
+(:mod:`.improve`), run by :mod:`.decompose`; :mod:`.solver` is CP-SAT on the whole model, used when
+it is small; :mod:`.bound` is the LP bound reported with every schedule, and :mod:`.explain` says
+why a participant has few meetings and puts the gap into words (:func:`describe_gap`).
+:mod:`.exports` renders CSV, HTML agendas and calendars.
 """
 
+from matchmaker.scheduling.bound import Bound, lp_bound
 from matchmaker.scheduling.core import (
     SolverInput,
     fair_greedy_assignment,
@@ -11,6 +16,7 @@ from matchmaker.scheduling.core import (
     verify_assignment,
 )
 from matchmaker.scheduling.encode import ScoreLookup, encode
+from matchmaker.scheduling.explain import Shortfall, describe_gap, shortfalls
 from matchmaker.scheduling.feasibility import FeasibilityReport, check_must_meet
 from matchmaker.scheduling.problem import (
     LockedMeeting,
@@ -37,6 +43,7 @@ from matchmaker.scheduling.solver import SolverOutput, solve_cpsat
 
 __all__ = [
     "DEFAULT_TIME_LIMIT",
+    "Bound",
     "FeasibilityReport",
     "LockedMeeting",
     "Meeting",
@@ -49,18 +56,22 @@ __all__ = [
     "SchedulingProblem",
     "ScoreEntry",
     "ScoreLookup",
+    "Shortfall",
     "Slot",
     "SolverInput",
     "SolverOutput",
     "check_must_meet",
+    "describe_gap",
     "diff_schedules",
     "encode",
     "fair_greedy_assignment",
     "greedy_assignment",
     "greedy_schedule",
     "load_problem",
+    "lp_bound",
     "parse_problem",
     "parse_problem_text",
+    "shortfalls",
     "solve_cpsat",
     "solve_problem",
     "verify_assignment",

@@ -11,8 +11,10 @@ Rules applied here:
   must-meet;
 - a pending request makes the pair a candidate and adds :data:`PENDING_BONUS` to its weight;
   accepted requests get their own objective level (see :mod:`matchmaker.scheduling.solver`);
-- large problems are pruned to each participant's best ``top_k`` pairs, always keeping must-meets,
-  accepted requests and locked meetings, so the model stays small enough to solve in time.
+- with ``max_variables``, large problems can be pruned to each participant's best ``top_k`` pairs,
+  always keeping must-meets, accepted requests and locked meetings. The scheduler itself does not
+  prune (its first stage and the bound see every pair); pruning is for callers that run CP-SAT on
+  the whole model.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field
 
 from matchmaker.scheduling.encode import allowed_sides, availability, capacities
+from matchmaker.scheduling.explain import Shortfall
 from matchmaker.scheduling.problem import Pair, Placement, SchedulingProblem, pair_key
 
 
@@ -26,13 +27,33 @@ class Meeting(Placement):
 
 
 class ScheduleStats(BaseModel):
-    """Figures about one schedule and how it was found."""
+    """Figures about one schedule and how it was found.
+
+    ``score_objective`` is the score level the scheduler maximises (match scores plus the
+    pending-request bonus). ``lp_bound`` is an upper bound on it for any schedule that covers as many
+    active participants and holds the must-meets (see :mod:`matchmaker.scheduling.bound`); ``gap`` is
+    ``1 - score_objective / lp_bound``. ``lp_bound_with_requests`` / ``gap_with_requests`` also hold
+    every accepted request, as the schedule does. ``status`` is ``OPTIMAL`` when the schedule is
+    proven best (it reaches the bound, or CP-SAT proved it), else ``FEASIBLE``.
+    """
 
     status: str
     solve_seconds: float
+    method: str = ""
     objective_internal: int = 0
     bound_internal: int = 0
+    score_objective: float = 0.0
+    lp_bound: float | None = None
+    lp_bound_status: str = "NOT_COMPUTED"
     gap: float = 0.0
+    lp_bound_with_requests: float | None = None
+    gap_with_requests: float | None = None
+    selection_status: str = ""
+    stage_rounds: int = 0
+    cut_pairs: int = 0
+    local_search_moves: int = 0
+    seed: int | None = None
+    workers: int = 0
     meetings: int = 0
     participants: int = 0
     active_participants: int = 0
@@ -51,6 +72,7 @@ class ScheduleStats(BaseModel):
     improved_windows: int = 0
     unscheduled_must_meet_reasons: list[str] = Field(default_factory=list)
     dropped_locked: list[str] = Field(default_factory=list)
+    shortfalls: list[Shortfall] = Field(default_factory=list)
 
 
 class Move(BaseModel):

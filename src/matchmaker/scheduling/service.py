@@ -6,13 +6,20 @@
    with ``strict_must_meet`` (the default) any problem raises
    :class:`~matchmaker.errors.InfeasibleScheduleError` whose reasons say what to relax.
 2. :func:`~matchmaker.scheduling.encode.encode` builds the arrays (asking ``score_lookup`` for
-   pairs the file has no score for).
-3. CP-SAT solves with must-meets as hard constraints, starting from the best of a decomposition
-   and a coverage-repaired greedy schedule. If that is infeasible (or finds nothing in time), it
-   solves again with must-meets as the top objective level and reports the pairs it could not
-   place. When the whole model is not proven optimal in half the time, the window search
-   (:mod:`~matchmaker.scheduling.windows`) spends the rest re-solving a few slots at a time.
-4. Tables are given out, published meetings keep theirs, and statistics are gathered.
+   pairs the file has no score for). Nothing is pruned: stage 1 and the bound see every pair.
+3. :func:`~matchmaker.scheduling.decompose.decompose` chooses the pairs (a MIP), gives them slots
+   (ejection chains; pairs that do not fit go back with a cut) and improves by local search.
+4. The LP bound (:mod:`~matchmaker.scheduling.bound`) is computed for the coverage reached. When the
+   schedule reaches it, it is proven optimal; otherwise, when the whole model is small (at most
+   ``max_variables`` pair × slot variables), CP-SAT continues from it on the whole model, and on
+   large models the window search spends what time is left.
+5. Tables are given out, published meetings keep theirs, and statistics are gathered: the bound,
+   the gap, the solver status and why participants have fewer meetings than they may have.
+
+Determinism: with a ``seed`` every step is bounded by work, not by the clock (CP-SAT interleaves
+its workers and counts deterministic time; the local search counts steps), so the same input,
+seed and ``workers`` give the same schedule. Without a seed the wall clock bounds each step and
+the default uses more workers.
 
 Wiring the matcher: pass ``score_lookup=lambda a, b: matcher_score(a, b)`` (``None`` when a pair
 has no score). It is only asked about city–provider and city–city pairs the file has no score for.
@@ -22,19 +29,20 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import replace
 
 from matchmaker.errors import InfeasibleScheduleError
+from matchmaker.scheduling.bound import Bound, lp_bounds
 from matchmaker.scheduling.core import (
     Assignment,
     SolverInput,
     assign_tables,
     fair_greedy_assignment,
     greedy_assignment,
-    repair_coverage,
     verify_assignment,
 )
-from matchmaker.scheduling.encode import DEFAULT_MAX_VARIABLES, Encoded, ScoreLookup, encode
+from matchmaker.scheduling.decompose import DEFAULT_SEARCH_STEPS, decompose
+from matchmaker.scheduling.encode import SCORE_SCALE, Encoded, ScoreLookup, encode
+from matchmaker.scheduling.explain import shortfalls
 from matchmaker.scheduling.feasibility import check_must_meet, must_meet_reason_after_solve
 from matchmaker.scheduling.problem import Pair, SchedulingProblem
 from matchmaker.scheduling.result import (
@@ -45,13 +53,7 @@ from matchmaker.scheduling.result import (
     fill_counts,
     meeting_counts,
 )
-from matchmaker.scheduling.solver import (
-    ObjectiveWeights,
-    SolverOutput,
-    objective_value,
-    selection_hint,
-    solve_cpsat,
-)
+from matchmaker.scheduling.solver import ObjectiveWeights, objective_value, solve_cpsat
 from matchmaker.scheduling.windows import improve_by_windows
 
 logger = logging.getLogger(__name__)
@@ -60,13 +62,22 @@ logger = logging.getLogger(__name__)
 DEFAULT_TIME_LIMIT = 30.0
 #: Default number of CP-SAT search workers. More workers than cores on purpose: on 2 cores, 8 workers
 #: (a portfolio with several LP, no-LP and LNS strategies, time-sliced) proved a 100-participant
-#: problem optimal in 10 s where 2 workers were still 1.6 % short of their bound after 30 s, and
-#: matched them on 300 and 500 participants (see bench/README.md). The time limit still holds.
+#: problem optimal in 10 s where 2 workers were still 1.6 % short of their bound after 30 s. The
+#: time limit still holds.
 DEFAULT_WORKERS = 8
-#: Share of the solve time given to the whole model before the window search takes over.
-MAIN_SHARE = 0.5
-#: Below this many seconds left, the window search is skipped.
-MIN_WINDOW_BUDGET = 1.0
+#: Above this many ``x[pair, slot]`` variables CP-SAT is not run on the whole model.
+SMALL_MODEL_VARIABLES = 20_000
+#: Below this many seconds left, no further improvement step starts.
+MIN_STEP_SECONDS = 2.0
+#: Share of the time limit (at least :data:`MIN_FINISH_RESERVE` seconds) kept for building CP-SAT's
+#: model, decoding and the statistics at the end.
+FINISH_SHARE = 0.05
+MIN_FINISH_RESERVE = 1.5
+#: Share of the time limit the stages may use before the bound is computed (the rest is kept for
+#: the bound, CP-SAT or the window search).
+STAGES_SHARE = 0.6
+#: Local search steps per second of time limit in deterministic (seeded) runs.
+STEPS_PER_SECOND = 5_000
 
 
 def solve_problem(
@@ -74,31 +85,36 @@ def solve_problem(
     *,
     score_lookup: ScoreLookup | None = None,
     time_limit: float = DEFAULT_TIME_LIMIT,
-    workers: int = DEFAULT_WORKERS,
+    workers: int | None = None,
     keep_locked: bool = True,
     strict_must_meet: bool = True,
-    seed: int = 0,
-    max_variables: int = DEFAULT_MAX_VARIABLES,
+    seed: int | None = None,
+    max_variables: int = SMALL_MODEL_VARIABLES,
 ) -> ScheduleResult:
     """Plan the meetings of ``problem``.
 
     Args:
         problem: the validated problem (see :func:`~matchmaker.scheduling.problem.parse_problem`).
         score_lookup: ``(a_id, b_id) -> score | None`` for pairs without a score in the file.
-        time_limit: seconds the whole solve may use (at least one second goes to CP-SAT).
-        workers: CP-SAT search workers.
+        time_limit: seconds the whole solve may use.
+        workers: CP-SAT search workers (default :data:`DEFAULT_WORKERS`, or 1 with a ``seed``).
         keep_locked: keep ``problem.locked`` (published) meetings where they are; when False they
             only guide the solver, and ``result.changes`` shows what moved.
         strict_must_meet: raise when a must-meet cannot be held; when False, schedule the rest and
             list those pairs in ``unscheduled_must_meet`` with reasons in the stats.
-        seed: solver random seed, for reproducible runs.
-        max_variables: above this model size candidate pairs are pruned to each participant's best.
+        seed: makes the run deterministic: the same input, seed and ``workers`` give the same
+            schedule (each step is bounded by work instead of the clock).
+        max_variables: CP-SAT runs on the whole model only when it has at most this many
+            pair × slot variables.
 
     Raises:
         InfeasibleScheduleError: must-meets cannot all be held (strict mode), or kept published
             meetings exceed a participant's maximum; the reasons say what to relax.
     """
     started = time.perf_counter()
+    deterministic = seed is not None
+    n_workers = workers if workers is not None else (1 if deterministic else DEFAULT_WORKERS)
+    rng_seed = seed if seed is not None else 0
     report = check_must_meet(problem, keep_locked=keep_locked)
     report.raise_if_fatal()
     if strict_must_meet:
@@ -108,70 +124,74 @@ def solve_problem(
         score_lookup=score_lookup,
         keep_locked=keep_locked,
         exclude_must=report.impossible.keys(),
-        max_variables=max_variables,
+        max_variables=10**12,
     )
     inp = enc.inp
-    fallback = fair_greedy_assignment(inp)
-    hint: Assignment
     if not keep_locked and enc.previous:
-        hint = _previous_first(enc)
+        # Published meetings guide the plan: start from them, keep what still fits.
+        inp_guided = _with_fixed(inp, sorted(enc.previous.items()))
+        start = fair_greedy_assignment(inp_guided)
+        guided = start if not verify_assignment(inp, start) else []
     else:
-        repaired = repair_coverage(inp, greedy_assignment(inp))
-        # A small model (one variable per pair): two workers are plenty, and leave the cores free.
-        # Unseeded on purpose: a hint keeps this stage near the greedy schedule, which is already a
-        # candidate start below.
-        staged = selection_hint(
-            inp, time_limit=min(5.0, 0.1 * time_limit), workers=min(workers, 2), seed=seed
-        )
-        weights = ObjectiveWeights.for_input(inp)
-        # Placing the chosen pairs in slots can leave someone out; repair that too.
-        staged_repaired = repair_coverage(inp, staged)
-        candidates = (staged_repaired, staged, repaired)
-        starts = [a for a in candidates if not verify_assignment(inp, a)] + [fallback]
-        hint = max(starts, key=lambda a: objective_value(inp, a, weights))
-    budget = max(1.0, time_limit - (time.perf_counter() - started))
-    # Half the time to the whole model; if it is not proven optimal by then, the rest goes to the
-    # window search, which improves large schedules faster than the whole model does.
-    main_budget = budget if budget < MIN_WINDOW_BUDGET * 2 else budget * MAIN_SHARE
-    out = solve_cpsat(inp, time_limit=main_budget, workers=workers, seed=seed, must_hard=report.ok, hint=hint)
-    in_hint = {p for p, _s in hint}
-    hint_misses_must = any(m and p not in in_hint for p, m in enumerate(inp.must))
-    if not out.found and out.must_hard and any(inp.must) and (out.status != "UNKNOWN" or hint_misses_must):
-        logger.info(
-            "must-meets cannot all be held as hard constraints (%s); retrying them as soft", out.status
-        )
-        remaining = max(1.0, time_limit - (time.perf_counter() - started))
-        soft = solve_cpsat(inp, time_limit=remaining, workers=workers, seed=seed, must_hard=False, hint=hint)
-        out = SolverOutput(
-            assignment=soft.assignment,
-            status=soft.status,
-            objective=soft.objective,
-            bound=soft.bound,
-            wall_time=out.wall_time + soft.wall_time,
-            must_hard=False,
-            weights=soft.weights,
-        )
-    assignment: Assignment = out.assignment
-    status = out.status
-    if not out.found:
-        # Large models on a busy machine may not finish presolve in time; the starting schedule
-        # is valid and usually good, so keep it rather than a plain greedy one.
-        logger.warning("CP-SAT found no schedule in time (%s); continuing from the starting schedule", status)
-        assignment, status = hint, f"START_SCHEDULE({status})"
-    improved_windows = 0
+        guided = []
+    stages_deadline = None if deterministic else started + STAGES_SHARE * time_limit
+    steps = max(1_000, int(STEPS_PER_SECOND * time_limit)) if deterministic else DEFAULT_SEARCH_STEPS * 10
+    # The bound for a schedule that covers everyone it can and keeps every rule; reaching it
+    # proves the schedule optimal, and the local search stops there.
+    target = _bounds(inp, None)
+    dec = decompose(
+        inp,
+        deadline=stages_deadline,
+        search_steps=steps,
+        workers=n_workers,
+        seed=rng_seed,
+        done=lambda table: _reaches(inp, table.assignment(), target),
+    )
+    weights = ObjectiveWeights.for_input(inp)
+    assignment = dec.assignment
+    method = "decomposition"
+    if guided and objective_value(inp, guided, weights) > objective_value(inp, assignment, weights):
+        assignment, method = guided, "previous plan"
+
+    held = {p for p, _s in assignment}
+    keeps_all = _covers_all(inp, assignment) and _holds(inp, held, "must") and _holds(inp, held, "accepted")
+    bounds = target if keeps_all else _bounds(inp, assignment)
+    proven = _reaches(inp, assignment, bounds)
+    status = "OPTIMAL" if proven else "FEASIBLE"
+    n_vars = sum(len(inp.common_slots(p)) for p in range(len(inp.pairs)))
     remaining = time_limit - (time.perf_counter() - started)
-    if status != "OPTIMAL" and remaining >= MIN_WINDOW_BUDGET:
-        weights = ObjectiveWeights.for_input(inp)
-        before = objective_value(inp, assignment, weights)
-        window_started = time.perf_counter()
-        assignment, improved_windows = improve_by_windows(
-            inp, assignment, time_limit=remaining - 0.2, workers=min(workers, 2), seed=seed
-        )
-        out = replace(
-            out,
-            objective=out.objective + objective_value(inp, assignment, weights) - before,
-            wall_time=out.wall_time + time.perf_counter() - window_started,
-        )
+    # A seeded run gives CP-SAT a fixed share of the limit in deterministic time, never what the
+    # clock says is left (that differs from run to run).
+    cp_budget = (
+        (1 - STAGES_SHARE) * time_limit
+        if deterministic
+        else remaining - max(MIN_FINISH_RESERVE, FINISH_SHARE * time_limit)
+    )
+    improved_windows = 0
+    if not proven and (deterministic or remaining >= MIN_STEP_SECONDS):
+        if n_vars <= max_variables:
+            must_hard = report.ok and not dec.missing_must
+            out = solve_cpsat(
+                inp,
+                time_limit=cp_budget,
+                workers=n_workers,
+                seed=rng_seed,
+                must_hard=must_hard,
+                hint=assignment,
+                deterministic=deterministic,
+            )
+            if out.found and objective_value(inp, out.assignment, weights) >= objective_value(
+                inp, assignment, weights
+            ):
+                assignment, method = out.assignment, method + " + CP-SAT"
+                status = "OPTIMAL" if out.status == "OPTIMAL" else status
+        elif not deterministic:
+            before = objective_value(inp, assignment, weights)
+            assignment, improved_windows = improve_by_windows(
+                inp, assignment, time_limit=cp_budget, workers=min(n_workers, 2), seed=rng_seed
+            )
+            if objective_value(inp, assignment, weights) > before:
+                method += " + window search"
 
     held = {p for p, _s in assignment}
     missing: list[Pair] = [
@@ -187,8 +207,19 @@ def solve_problem(
         )
     unscheduled = sorted(set(report.impossible) | set(missing))
     meetings = _decode(enc, assignment)
-    stats = _stats(enc, meetings, out, status, report.reasons + missing_reasons)
+    stats = _stats(enc, meetings, assignment, status, report.reasons + missing_reasons)
+    stats.solve_seconds = round(time.perf_counter() - started, 3)
+    stats.objective_internal = objective_value(inp, assignment, weights)
     stats.improved_windows = improved_windows
+    _fill_bound(stats, bounds, sum(inp.weights[p] for p, _s in assignment))
+    stats.method = method
+    stats.stage_rounds = dec.rounds
+    stats.cut_pairs = dec.cut_pairs
+    stats.selection_status = dec.selection_status
+    stats.local_search_moves = dec.search.improvements
+    stats.seed = seed
+    stats.workers = n_workers
+    stats.shortfalls = shortfalls(problem, inp, enc.participant_ids, assignment)
     objective = round(sum(m.score for m in meetings), 6)
     changes = diff_schedules(problem.locked, meetings) if problem.locked else None
     return ScheduleResult(
@@ -200,10 +231,70 @@ def solve_problem(
     )
 
 
-def _previous_first(enc: Encoded) -> Assignment:
-    """A starting point that keeps the previously published meetings (only a hint to the solver)."""
-    inp = enc.inp
-    as_fixed = SolverInput(
+def _bounds(inp: SolverInput, assignment: Assignment | None) -> list[Bound]:
+    """The LP bounds for schedules at least as good as ``assignment`` on the levels above score.
+
+    Coverage is required at the level the schedule reaches; must-meets and accepted requests are
+    held in the bound only when the schedule holds every one of them (otherwise a better schedule
+    could hold a different set, and the bound must not assume one). Without an assignment: every
+    active participant covered, every must-meet and accepted request held.
+    """
+    if assignment is None:
+        return lp_bounds(inp, hold_must=True, with_accepted=True)
+    held = {p for p, _s in assignment}
+    met = {k for p in held for k in inp.pairs[p]}
+    active = inp.active()
+    covered = sum(1 for k in range(inp.n_participants) if active[k] and k in met)
+    return lp_bounds(
+        inp,
+        min_covered=covered,
+        hold_must=_holds(inp, held, "must"),
+        with_accepted=_holds(inp, held, "accepted"),
+    )
+
+
+def _holds(inp: SolverInput, held: set[int], level: str) -> bool:
+    flags = inp.must if level == "must" else inp.accepted
+    return all(p in held for p in range(len(inp.pairs)) if flags[p] and inp.common_slots(p))
+
+
+def _covers_all(inp: SolverInput, assignment: Assignment) -> bool:
+    met = {k for p, _s in assignment for k in inp.pairs[p]}
+    return all(k in met for k, flag in enumerate(inp.active()) if flag)
+
+
+def _reaches(inp: SolverInput, assignment: Assignment, bounds: list[Bound]) -> bool:
+    """True when ``assignment`` is proven best.
+
+    That needs every level above score at its ceiling (every active participant covered, every
+    must-meet and accepted request held) and the score at the bound that assumes all of them.
+    A schedule below a ceiling is never called optimal here: the bound does not say whether a
+    schedule reaching higher on that level exists.
+    """
+    last = bounds[-1]
+    held = {p for p, _s in assignment}
+    if not (last.known and len(bounds) > 1 and _covers_all(inp, assignment)):
+        return False
+    if not (_holds(inp, held, "must") and _holds(inp, held, "accepted")):
+        return False
+    return sum(inp.weights[p] for p in held) >= last.value - 0.5
+
+
+def _fill_bound(stats: ScheduleStats, bounds: list[Bound], value: int) -> None:
+    first, last = bounds[0], bounds[-1]
+    stats.score_objective = round(value / SCORE_SCALE, 6)
+    stats.lp_bound_status = first.status
+    if first.known:
+        stats.lp_bound = round(first.value / SCORE_SCALE, 6)
+        stats.gap = round(max(0.0, 1.0 - value / first.value) if first.value > 0 else 0.0, 6)
+        stats.bound_internal = round(first.value)
+    if len(bounds) > 1 and last.known:
+        stats.lp_bound_with_requests = round(last.value / SCORE_SCALE, 6)
+        stats.gap_with_requests = round(max(0.0, 1.0 - value / last.value) if last.value > 0 else 0.0, 6)
+
+
+def _with_fixed(inp: SolverInput, fixed: list[tuple[int, int]]) -> SolverInput:
+    return SolverInput(
         n_participants=inp.n_participants,
         n_slots=inp.n_slots,
         tables=inp.tables,
@@ -213,9 +304,8 @@ def _previous_first(enc: Encoded) -> Assignment:
         weights=inp.weights,
         accepted=inp.accepted,
         must=inp.must,
-        fixed=sorted(enc.previous.items()),
+        fixed=fixed,
     )
-    return fair_greedy_assignment(as_fixed)
 
 
 def _decode(enc: Encoded, assignment: Assignment) -> list[Meeting]:
@@ -232,17 +322,14 @@ def _decode(enc: Encoded, assignment: Assignment) -> list[Meeting]:
 
 
 def _stats(
-    enc: Encoded, meetings: list[Meeting], out: SolverOutput, status: str, reasons: list[str]
+    enc: Encoded, meetings: list[Meeting], assignment: Assignment, status: str, reasons: list[str]
 ) -> ScheduleStats:
     inp = enc.inp
     greedy = greedy_assignment(inp)
     accepted = {c.key for c in enc.candidates if c.accepted}
     stats = ScheduleStats(
         status=status,
-        solve_seconds=round(out.wall_time, 3),
-        objective_internal=out.objective,
-        bound_internal=out.bound,
-        gap=round(out.gap, 6) if out.found else 1.0,
+        solve_seconds=0.0,
         meetings=len(meetings),
         must_meet_scheduled=sum(1 for m in meetings if m.kind == "must_meet"),
         must_meet_total=len({tuple(sorted(p)) for p in enc.problem.must_meet}),
@@ -252,6 +339,7 @@ def _stats(
         candidate_pairs=len(enc.candidates),
         pruned_pairs=enc.pruned_pairs,
         greedy_objective=round(sum(enc.candidates[p].score for p, _s in greedy), 6),
+        score_objective=round(sum(inp.weights[p] for p, _s in assignment) / SCORE_SCALE, 6),
         unscheduled_must_meet_reasons=reasons,
         dropped_locked=[
             f"{m.a}–{m.b} in {m.slot} at table {m.table}: {why}" for m, why in enc.dropped_locked
@@ -266,7 +354,7 @@ def greedy_schedule(
     problem: SchedulingProblem,
     *,
     score_lookup: ScoreLookup | None = None,
-    max_variables: int = DEFAULT_MAX_VARIABLES,
+    max_variables: int = 10**12,
 ) -> ScheduleResult:
     """The greedy baseline on a whole problem: best pairs first, first free slot and table.
 
@@ -278,18 +366,11 @@ def greedy_schedule(
     meetings = _decode(enc, assignment)
     held = {p for p, _s in assignment}
     missing = [c.key for p, c in enumerate(enc.candidates) if c.must and p not in held]
-    none = SolverOutput(
-        assignment=assignment,
-        status="GREEDY",
-        objective=0,
-        bound=0,
-        wall_time=0.0,
-        must_hard=False,
-        weights=ObjectiveWeights(accepted=0, covered=0, must=0),
-    )
+    stats = _stats(enc, meetings, assignment, "GREEDY", [])
+    stats.method = "greedy"
     return ScheduleResult(
         meetings=meetings,
         objective=round(sum(m.score for m in meetings), 6),
         unscheduled_must_meet=sorted(missing),
-        stats=_stats(enc, meetings, none, "GREEDY", []),
+        stats=stats,
     )

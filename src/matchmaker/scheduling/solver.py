@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from matchmaker.scheduling.core import Assignment, SolverInput, _Board, fair_greedy_assignment
+from matchmaker.scheduling.core import Assignment, SolverInput
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +87,24 @@ class SolverOutput:
         return max(0.0, (self.bound - self.objective) / max(1, abs(self.bound)))
 
 
+#: In deterministic mode, the wall-clock limit is this many times the deterministic one.
+DETERMINISTIC_SAFETY = 3.0
+
+
+def _configure(
+    solver: cp_model.CpSolver, *, time_limit: float, workers: int, seed: int, deterministic: bool
+) -> None:
+    params = solver.parameters
+    params.num_workers = max(1, workers)
+    params.random_seed = seed
+    if deterministic:
+        params.interleave_search = True
+        params.max_deterministic_time = max(0.05, time_limit)
+        params.max_time_in_seconds = max(0.05, time_limit * DETERMINISTIC_SAFETY)
+    else:
+        params.max_time_in_seconds = max(0.05, time_limit)
+
+
 def objective_value(
     inp: SolverInput, assignment: Sequence[tuple[int, int]], weights: ObjectiveWeights
 ) -> int:
@@ -112,6 +130,7 @@ def solve_cpsat(
     must_hard: bool = True,
     hint: Sequence[tuple[int, int]] | None = None,
     cover: Sequence[bool] | None = None,
+    deterministic: bool = False,
 ) -> SolverOutput:
     """Solve the schedule with CP-SAT within ``time_limit`` seconds.
 
@@ -121,6 +140,10 @@ def solve_cpsat(
     ``hint`` (a feasible assignment, e.g. from :func:`fair_greedy_assignment`) is given to the solver
     as a starting point. With ``must_hard=False`` must-meets are the top objective level instead of
     constraints, so the result shows which ones cannot fit.
+
+    With ``deterministic`` the workers interleave their search and ``time_limit`` is counted in
+    CP-SAT's deterministic time, so the same input, seed and workers give the same answer; the wall
+    clock then only stops a run that takes :data:`DETERMINISTIC_SAFETY` times longer.
     """
     started = time.perf_counter()
     weights = ObjectiveWeights.for_input(inp)
@@ -186,9 +209,7 @@ def solve_cpsat(
             model.add_hint(c, 1 if k in met else 0)
 
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.05, time_limit)
-    solver.parameters.num_search_workers = max(1, workers)
-    solver.parameters.random_seed = seed
+    _configure(solver, time_limit=time_limit, workers=workers, seed=seed, deterministic=deterministic)
     status = _STATUS.get(solver.solve(model), "UNKNOWN")
     elapsed = time.perf_counter() - started
     logger.info(
@@ -226,60 +247,3 @@ def _give_up(
         must_hard=must_hard,
         weights=weights,
     )
-
-
-def selection_hint(inp: SolverInput, *, time_limit: float, workers: int = 2, seed: int = 0) -> Assignment:
-    """A starting schedule from a decomposition: choose pairs first, then give them slots.
-
-    Stage one picks the pairs (same objective, ignoring slots except for capacity and the
-    ``slots × tables`` room); stage two places them hardest first in their first free common slot
-    and fills what is left greedily. Cheap, and usually far better than a plain greedy start.
-    """
-    weights = ObjectiveWeights.for_input(inp)
-    model = cp_model.CpModel()
-    usable = [p for p in range(len(inp.pairs)) if inp.common_slots(p)]
-    y = {p: model.new_bool_var(f"y_{p}") for p in usable}
-    by_person: list[list[cp_model.IntVar]] = [[] for _ in range(inp.n_participants)]
-    for p, var in y.items():
-        i, j = inp.pairs[p]
-        by_person[i].append(var)
-        by_person[j].append(var)
-    for k, vars_ in enumerate(by_person):
-        if len(vars_) > inp.capacity[k]:
-            model.add(sum(vars_) <= inp.capacity[k])
-    model.add(sum(y.values()) <= inp.n_slots * inp.tables)
-    fixed_pairs = {p for p, _s in inp.fixed}
-    for p in fixed_pairs & set(y):
-        model.add(y[p] == 1)
-    terms: list[cp_model.LinearExprT] = []
-    for p, var in y.items():
-        coef = (
-            inp.weights[p]
-            + (weights.accepted if inp.accepted[p] else 0)
-            + (weights.must if inp.must[p] else 0)
-        )
-        terms.append(coef * var)
-    for k, vars_ in enumerate(by_person):
-        if vars_:
-            c = model.new_bool_var(f"c_{k}")
-            model.add(c <= sum(vars_))
-            terms.append(weights.covered * c)
-    model.maximize(sum(terms))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.05, time_limit)
-    solver.parameters.num_search_workers = max(1, workers)
-    solver.parameters.random_seed = seed
-    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return fair_greedy_assignment(inp)
-    chosen = [p for p, var in y.items() if solver.boolean_value(var)]
-    board = _Board(inp)
-    for p, s in inp.fixed:
-        board.place(p, s)
-    for p in sorted(chosen, key=lambda p: (not inp.must[p], len(inp.common_slots(p)), -inp.weights[p])):
-        board.try_place(p)
-    order = sorted(
-        range(len(inp.pairs)), key=lambda p: (not inp.must[p], not inp.accepted[p], -inp.weights[p])
-    )
-    for p in order:
-        board.try_place(p)
-    return sorted(board.placed.items())

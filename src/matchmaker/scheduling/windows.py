@@ -43,14 +43,19 @@ def improve_by_windows(
     best_value = objective_value(inp, best, weights)
     width = max(1, min(width, inp.n_slots))
     improved = tried = 0
+    last_cost = 0.0
     while True:
         remaining = time_limit - (time.perf_counter() - started)
-        if remaining < 0.2:
+        # Building a window's model takes time its solver limit does not count: stop when the last
+        # window took longer than what is left.
+        if remaining < max(0.2, last_cost):
             break
         window = sorted(rng.sample(range(inp.n_slots), width))
+        window_started = time.perf_counter()
         candidate = _solve_window(
             inp, best, window, time_limit=min(WINDOW_TIME, remaining), workers=workers, seed=seed + tried
         )
+        last_cost = time.perf_counter() - window_started
         tried += 1
         if candidate is None:
             continue

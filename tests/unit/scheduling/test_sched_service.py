@@ -237,3 +237,47 @@ def test_no_hard_rule_is_ever_broken(data: dict[str, Any]) -> None:
     assert len(result.stats.unmatched_participants) <= len(
         greedy_schedule(problem).stats.unmatched_participants
     )
+
+
+def _event(n: int, seed: int) -> dict[str, Any]:
+    """A mid-sized random event: sparse scores, uneven availability, one accepted request."""
+    import random
+
+    rng = random.Random(seed)
+    slots = [
+        {"id": f"s{k}", "start": f"2027-03-02T{9 + k:02d}:00", "end": f"2027-03-02T{9 + k:02d}:20"}
+        for k in range(6)
+    ]
+    people = [
+        {
+            "id": f"x{k}",
+            "side": "city" if k < n * 6 // 10 else "provider",
+            "available": [f"s{s}" for s in sorted(rng.sample(range(6), rng.randint(3, 6)))],
+            "max_meetings": rng.randint(2, 4),
+        }
+        for k in range(n)
+    ]
+    cities = [p["id"] for p in people if p["side"] == "city"]
+    scores = [
+        {"a": c, "b": p["id"], "score": round(rng.random(), 3)}
+        for c in cities
+        for p in people
+        if p["id"] != c and rng.random() < 0.3
+    ]
+    return {
+        "slots": slots,
+        "tables": max(2, n // 5),
+        "participants": people,
+        "scores": scores,
+        "requests": [{"from": scores[0]["b"], "to": scores[0]["a"], "status": "accepted"}],
+    }
+
+
+def test_a_seed_with_fixed_workers_gives_the_same_schedule() -> None:
+    problem = parse_problem(_event(40, 3))
+    runs = [solve_problem(problem, time_limit=10, seed=11, workers=2) for _ in range(2)]
+    first, second = ([(m.slot, m.table, m.a, m.b) for m in r.meetings] for r in runs)
+    assert first == second
+    assert runs[0].stats.seed == 11
+    assert runs[0].stats.workers == 2
+    assert not verify_schedule(problem, runs[0].meetings)
