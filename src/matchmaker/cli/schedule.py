@@ -20,6 +20,7 @@ from rich.table import Table
 from matchmaker.cli.app import app
 from matchmaker.cli.context import open_services
 from matchmaker.errors import InfeasibleScheduleError, InvalidInputError
+from matchmaker.scheduling import describe_gap
 from matchmaker.scheduling.problem import load_problem
 from matchmaker.scheduling.result import ScheduleResult
 from matchmaker.scheduling.service import DEFAULT_TIME_LIMIT
@@ -37,6 +38,7 @@ def schedule(
     problem_file: Annotated[
         Path, typer.Argument(metavar="PROBLEM.json", help="The scheduling problem file.")
     ],
+    *,
     json_output: Annotated[
         bool, typer.Option("--json", help="Print the schedule as one JSON object.")
     ] = False,
@@ -45,6 +47,13 @@ def schedule(
         bool, typer.Option("--replan-locked", help="Let published (locked) meetings move.")
     ] = False,
     relax_must_meet: RelaxMustMeetOpt = False,
+    seed: Annotated[
+        int | None,
+        typer.Option("--seed", help="Repeatable plan: the same file and seed give the same schedule."),
+    ] = None,
+    workers: Annotated[
+        int | None, typer.Option("--workers", min=1, max=64, help="Solver threads (default: every core).")
+    ] = None,
 ) -> None:
     """Plan meetings (slots × tables) between cities and providers."""
     try:
@@ -62,6 +71,8 @@ def schedule(
                 time_limit=time_limit,
                 keep_locked=not replan_locked,
                 strict_must_meet=not relax_must_meet,
+                seed=seed,
+                workers=workers,
             )
     except InfeasibleScheduleError as exc:
         typer.echo(f"error: {problem_file}: the schedule is infeasible. Relax one of these:", err=True)
@@ -93,11 +104,15 @@ def _print_table(result: ScheduleResult, names: dict[str, str]) -> None:
     console.print(table)
     s = result.stats
     console.print(
-        f"status {s.status}, gap {s.gap:.2%}, {s.solve_seconds:.2f}s; "
+        f"status {s.status}, {describe_gap(s)}, {s.solve_seconds:.2f}s; "
         f"meetings per active participant: min {s.min_meetings_active}, mean {s.mean_meetings:.2f}; "
         f"unmatched: {', '.join(s.unmatched_participants) or 'none'}",
         markup=False,
     )
+    for shortfall in s.shortfalls:
+        console.print(
+            f"fewer meetings than possible: {shortfall.participant}: {shortfall.text}", markup=False
+        )
     for a, b in result.unscheduled_must_meet:
         console.print(f"must-meet not scheduled: {a}–{b}", markup=False)
     if result.changes is not None:

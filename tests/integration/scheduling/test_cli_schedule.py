@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 from typing import Any
 
@@ -91,3 +92,26 @@ def test_unreadable_file_exit_1(tmp_path: Path) -> None:
     result = runner.invoke(app, ["schedule", str(tmp_path / "missing.json")])
     assert result.exit_code == 1
     assert "cannot read" in result.stderr
+
+
+def test_seed_gives_the_same_schedule_and_the_gap_in_words(tmp_path: Path) -> None:
+    rng = random.Random(7)
+    cities = [{"id": f"c{i}", "side": "city", "max_meetings": 3} for i in range(12)]
+    providers = [{"id": f"p{i}", "side": "provider", "max_meetings": 4} for i in range(10)]
+    slots = [
+        {"id": f"s{i}", "start": f"2027-03-02T{9 + i:02d}:00", "end": f"2027-03-02T{9 + i:02d}:20"}
+        for i in range(4)
+    ]
+    scores = [
+        {"a": c["id"], "b": p["id"], "score": round(rng.random(), 3)} for c in cities for p in providers
+    ]
+    path = _write(
+        tmp_path, {"slots": slots, "tables": 5, "participants": cities + providers, "scores": scores}
+    )
+    args = ["schedule", str(path), "--json", "--seed", "3", "--workers", "1", "--time-limit", "5"]
+    first = runner.invoke(app, args)
+    second = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.stdout)["meetings"] == json.loads(second.stdout)["meetings"]
+    table = runner.invoke(app, ["schedule", str(path), "--seed", "3", "--workers", "1", "--time-limit", "5"])
+    assert "best possible" in " ".join(table.stdout.split())

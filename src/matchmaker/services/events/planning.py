@@ -154,11 +154,14 @@ class Planner:
         time_limit: float = DEFAULT_TIME_LIMIT,
         keep_locked: bool = True,
         strict_must_meet: bool = True,
+        seed: int | None = None,
+        workers: int | None = None,
     ) -> tuple[ScheduleResult, str | None]:
         """Plan a scheduling problem file (``matchmaker schedule``) and say why scores are missing, if so.
 
         A file without ``scores`` is scored by the matcher; when no matcher can be loaded, only the
         file's requests, must-meets and locked meetings make pairs, and the second value says why.
+        ``seed`` with a fixed number of ``workers`` gives the same schedule for the same file.
         """
         lookup: ScoreFunction | None = None
         warning: str | None = None
@@ -175,6 +178,8 @@ class Planner:
             time_limit=time_limit,
             keep_locked=keep_locked,
             strict_must_meet=strict_must_meet,
+            seed=seed,
+            workers=workers,
         )
         return result, warning
 

@@ -14,6 +14,7 @@ from litestar import Response
 from litestar.enums import MediaType
 from markupsafe import Markup, escape
 
+from matchmaker.scheduling import describe_gap
 from matchmaker.services.users import Principal
 from matchmaker.vocabulary import get_term
 from matchmaker.web.console.session import SUBJECT_NAME
@@ -130,6 +131,7 @@ def environment() -> Environment:
         language=language_name,
         highlight=highlight,
         percent=percent,
+        gap_in_words=describe_gap,
     )
     return env
 
