@@ -16,6 +16,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DataError
 from sqlmodel import Session, create_engine
 
 from matchmaker.settings import Settings
@@ -31,6 +32,32 @@ def _enable_sqlite_foreign_keys(dbapi_connection: object, _record: object) -> No
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+class NulCharacterError(ValueError):
+    """A text value holds a NUL character, which PostgreSQL cannot store."""
+
+
+def _refuse_nul(
+    _conn: object, _cursor: object, statement: str, parameters: object, _context: object, _many: bool
+) -> None:
+    """Refuse NUL characters in text parameters on SQLite, as PostgreSQL does.
+
+    SQLite stores them silently; PostgreSQL answers ``DataError``. Raising the same error here makes a
+    write behave the same on both backends (the web layer maps it to 422, the CLI to a message).
+    """
+    rows = (
+        parameters
+        if isinstance(parameters, list | tuple)
+        and parameters
+        and not isinstance(parameters[0], str | bytes | int | float | None)
+        else [parameters]
+    )
+    for row in rows:
+        values = row.values() if isinstance(row, dict) else row if isinstance(row, list | tuple) else ()
+        for value in values:
+            if isinstance(value, str) and "\x00" in value:
+                raise DataError(statement, None, NulCharacterError("a text value contains a NUL character"))
 
 
 def alembic_config(url: str) -> Config:
@@ -64,6 +91,7 @@ class Database:
             settings.ensure_dirs()
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
             event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+            event.listen(engine, "before_cursor_execute", _refuse_nul)
         else:
             engine = create_engine(url, pool_pre_ping=True)
         if migrate_schema:
