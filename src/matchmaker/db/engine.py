@@ -7,7 +7,9 @@ its data and a fresh home gets the full schema.
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -76,6 +78,31 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
+@contextmanager
+def _migration_lock(sqlite_path: str | None) -> Iterator[None]:
+    """Serialise schema migrations of one SQLite file between processes (two first runs at once).
+
+    PostgreSQL runs each migration in a transaction of its own; SQLite's DDL is not protected the
+    same way, so the second process would try to create tables the first has just made.
+    """
+    if not sqlite_path or sqlite_path == ":memory:":
+        yield
+        return
+    lock_path = Path(f"{sqlite_path}.migrate.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            logger.warning("Another process is migrating the database; waiting for it")
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
 class Database:
     """The instance's database: one engine, migrated to the newest schema when it is made.
 
@@ -96,7 +123,8 @@ class Database:
             engine = create_engine(url, pool_pre_ping=True)
         if migrate_schema:
             logger.info("Migrating database %s", parsed.render_as_string(hide_password=True))
-            migrate(engine)
+            with _migration_lock(parsed.database if parsed.get_backend_name() == "sqlite" else None):
+                migrate(engine)
         self.engine: Engine = engine
 
     @property
@@ -105,10 +133,18 @@ class Database:
         return self.engine.url.get_backend_name() == "sqlite"
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[Session]:
-        """A session whose work commits when the block succeeds and rolls back when it raises."""
+    def unit_of_work(self, *, write: bool = False) -> Iterator[Session]:
+        """A session whose work commits when the block succeeds and rolls back when it raises.
+
+        ``write`` says the block will write: on SQLite the write lock is then taken when the block
+        starts (``BEGIN IMMEDIATE``, waiting up to the busy timeout for another writer) instead of at
+        the first write, where a concurrent writer would make SQLite fail at once with "database is
+        locked" rather than wait.
+        """
         session = Session(self.engine, expire_on_commit=False)
         try:
+            if write and self.is_sqlite:
+                session.connection().exec_driver_sql("BEGIN IMMEDIATE")
             yield session
             session.commit()
         except BaseException:

@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Request
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
 from matchmaker.web.auth import credentials
 from matchmaker.web.errors import problem
@@ -92,7 +92,7 @@ class RequestGuardMiddleware:
             _, source = credentials(scope)
             if source == "cookie":
                 logger.warning(
-                    "Refused a cookie-authenticated %s %s from another origin", scope["method"], path
+                    "Refused a cookie-authenticated %s %s from another origin", scope.get("method"), path
                 )
                 await self._refuse(
                     scope,
@@ -129,7 +129,7 @@ class RequestGuardMiddleware:
         services = scope["app"].state.services
         limit: int = services.settings.max_json_depth
         cap = _BUFFER_CAP
-        messages: list[Message] = []
+        messages: list[ReceiveMessage] = []
         body = bytearray()
         while True:
             message = await receive()
@@ -146,7 +146,7 @@ class RequestGuardMiddleware:
             return
         pending = list(messages)
 
-        async def replay() -> Message:
+        async def replay() -> ReceiveMessage:
             if pending:
                 return pending.pop(0)
             return await receive()
