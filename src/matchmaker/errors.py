@@ -16,6 +16,7 @@ framework.
     ├── PermissionDeniedError       the role may not do this: 403
     ├── PayloadTooLargeError        an upload or line is over its bound: 413
     ├── IndexUnavailableError       an index bundle is missing, stale or does not fit the settings: 503
+    │   └── IndexDamagedError       a bundle's files do not match their checksums or hold NaN vectors
     └── InfeasibleScheduleError     the scheduling problem cannot be solved as stated: 422, exit 2
 """
 
@@ -98,6 +99,12 @@ class IndexUnavailableError(MatchmakerError):
     title = "Index unavailable"
 
 
+class IndexDamagedError(IndexUnavailableError):
+    """An index bundle's files are damaged: a checksum mismatch, an unreadable file, NaN vectors."""
+
+    title = "Index damaged"
+
+
 class InfeasibleScheduleError(MatchmakerError):
     """The scheduling problem cannot be solved; the message says what to relax."""
 
@@ -112,6 +119,7 @@ __all__ = [
     "AmbiguousNameError",
     "AuthenticationError",
     "ConflictError",
+    "IndexDamagedError",
     "IndexUnavailableError",
     "InfeasibleScheduleError",
     "InvalidInputError",

@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     max_query_chars: int = Field(
         default=5_000, ge=100, le=100_000, description="Longest accepted free-text query, in characters."
     )
+    max_json_depth: int = Field(
+        default=32, ge=4, le=200, description="Deepest nesting of arrays and objects in a JSON request body."
+    )
 
     @field_validator("home", mode="after")
     @classmethod

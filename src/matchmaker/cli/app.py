@@ -1,8 +1,13 @@
-"""The Typer application shared by every command module."""
+"""The Typer application shared by every command module, and the entry point that never shows a traceback."""
 
 from __future__ import annotations
 
+import logging
+import sys
+
 import typer
+
+logger = logging.getLogger(__name__)
 
 app = typer.Typer(
     name="matchmaker",
@@ -12,7 +17,30 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+EXIT_UNEXPECTED = 1
+EXIT_INTERRUPTED = 130
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One line for a failure no command handled (the traceback goes to the log at debug level)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if "database is locked" in text:
+        return "the database is busy: another process kept it locked too long; try again"
+    if type(exc).__name__ == "OperationalError" or "sqlalchemy" in type(exc).__module__:
+        return f"the database could not be used ({text[:200]})"
+    return f"unexpected failure ({type(exc).__name__}: {text[:200]})"
+
 
 def main() -> None:
-    """Entry point of the console script."""
-    app()
+    """Entry point of the console script: errors end with one ``error:`` line, never a traceback."""
+    try:
+        app(standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:
+        logger.debug("Unhandled failure", exc_info=exc)
+        sys.stderr.write(f"error: {describe_failure(exc)}\n")
+        sys.exit(EXIT_UNEXPECTED)

@@ -1,4 +1,4 @@
-"""Commands over the index bundles: ``matchmaker index build`` and ``matchmaker index status``."""
+"""Commands over the index bundles: ``matchmaker index build``, ``status`` and ``verify``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from rich.table import Table
 
 from matchmaker.cli.app import app
 from matchmaker.cli.context import open_services
-from matchmaker.cli.output import configure_logging, emit_json, handled, stdout
+from matchmaker.cli.output import configure_logging, emit_json, fail, handled, stdout
 
 index_app = typer.Typer(name="index", help="Build and inspect the embedding indexes.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
@@ -83,3 +83,30 @@ def status(
     stdout.print(table)
     if any(s.stale for s in statuses):
         stdout.print("Run `matchmaker index build` to bring the indexes up to date.")
+
+
+@index_app.command("verify")
+@handled
+def verify(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per generation.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Check every index generation on disk against its checksums; exit 1 if a live one is damaged."""
+    configure_logging(verbose)
+    with open_services() as services:
+        checks = services.indexes.verify()
+    if as_json:
+        for check in checks:
+            emit_json(check.to_dict())
+    else:
+        table = Table(title="Index generations")
+        for column in ("kind", "generation", "live", "state"):
+            table.add_column(column)
+        for check in checks:
+            state = "ok" if check.ok else f"damaged: {check.problem}"
+            table.add_row(check.kind, check.generation, "yes" if check.live else "", state)
+        stdout.print(table)
+    damaged_live = [c for c in checks if c.live and not c.ok]
+    if damaged_live:
+        kinds = ", ".join(sorted({c.kind for c in damaged_live}))
+        fail(f"the live {kinds} index is damaged; run `matchmaker index build`")

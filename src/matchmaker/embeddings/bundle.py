@@ -6,6 +6,7 @@ Layout under ``$MATCHMAKER_HOME/indexes/<kind>/``::
     .lock                   held by the one writer of this kind (fcntl.flock)
     g<ns>-<rand>/           one generation, never modified once published
         manifest.json       model, dimension, normalisation, counts, corpus hash, index type, files
+                            with their sizes and SHA-256 checksums (verified on every load)
         passages.json       passage table: row i of the index is passage i
         documents.json      per document: id, content hash, first and last passage row
         vectors.npy         float32 unit vectors, one row per passage (kept for incremental updates)
@@ -24,12 +25,18 @@ before a switch can still finish loading; a reader that loses even that race ret
 :class:`IndexBundle`, checking with one ``stat`` of ``CURRENT`` whether a new generation was
 published and swapping it in. Bundles are immutable, so a request that already holds the old one
 finishes with it undisturbed.
+
+A damaged generation (a checksum that does not match, an unreadable file, vectors that are not
+finite numbers) is refused with a logged reason: the store keeps serving the generation it holds, or
+at start-up falls back to the newest older generation that verifies. When none does, that kind alone
+is unavailable (:class:`IndexDamagedError`, a 503 with the reason) and the other kinds keep serving.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import logging
 import os
@@ -48,7 +55,7 @@ import numpy as np
 from matchmaker.embeddings.encoder import Encoder, FloatArray, normalize_rows
 from matchmaker.embeddings.passages import SPLITTER_VERSION, DocKind, Passage, as_kind
 from matchmaker.embeddings.vector_index import FaissIndex, IndexType, flat_index, read_index
-from matchmaker.errors import IndexUnavailableError
+from matchmaker.errors import IndexDamagedError, IndexUnavailableError
 from matchmaker.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -85,6 +92,7 @@ class Manifest:
     format_version: int = FORMAT_VERSION
     generation: str = ""
     files: dict[str, int] = field(default_factory=dict)
+    checksums: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -259,8 +267,13 @@ class IndexBundle:
         np.save(directory / VECTORS, np.ascontiguousarray(self.vectors, dtype=np.float32))
         if self.index.kind != "flat":
             self.index.save(directory / INDEX)
-        sizes = {p.name: p.stat().st_size for p in sorted(directory.iterdir()) if p.name != MANIFEST}
-        manifest = _replace(self.manifest, files=sizes, index_params=self.index.params())
+        if not bool(np.isfinite(self.vectors).all()):
+            msg = f"the {self.kind} vectors contain values that are not finite numbers; not writing them"
+            raise IndexDamagedError(msg)
+        files = [p for p in sorted(directory.iterdir()) if p.name != MANIFEST]
+        sizes = {p.name: p.stat().st_size for p in files}
+        checksums = {p.name: file_checksum(p) for p in files}
+        manifest = _replace(self.manifest, files=sizes, checksums=checksums, index_params=self.index.params())
         _write_json(directory / MANIFEST, manifest.to_json())
         return sizes
 
@@ -283,27 +296,71 @@ class IndexBundle:
             msg = f"index bundle {directory} has an unreadable manifest ({exc}); {BUILD_HINT}"
             raise IndexUnavailableError(msg) from exc
         check_manifest(manifest, model_name=model_name, dimension=dimension, kind=kind)
-        for name, size in manifest.files.items():
-            actual = (directory / name).stat().st_size
-            if actual != size:
-                msg = (
-                    f"index bundle {directory}: {name} is {actual} bytes, manifest says {size}; {BUILD_HINT}"
-                )
-                raise IndexUnavailableError(msg)
-        raw = json.loads((directory / PASSAGES).read_text(encoding="utf-8"))
-        passages = [Passage.from_dict(manifest.kind, item) for item in raw]
-        documents = [
-            DocumentEntry(**d) for d in json.loads((directory / DOCUMENTS).read_text(encoding="utf-8"))
-        ]
-        vectors: FloatArray = np.load(directory / VECTORS)
+        verify_files(directory, manifest)
+        try:
+            raw = json.loads((directory / PASSAGES).read_text(encoding="utf-8"))
+            passages = [Passage.from_dict(manifest.kind, item) for item in raw]
+            documents = [
+                DocumentEntry(**d) for d in json.loads((directory / DOCUMENTS).read_text(encoding="utf-8"))
+            ]
+            vectors: FloatArray = np.load(directory / VECTORS, allow_pickle=False)
+        except FileNotFoundError:
+            raise
+        except (ValueError, KeyError, TypeError, OSError, EOFError) as exc:
+            msg = f"index bundle {directory} is damaged ({type(exc).__name__}: {exc}); {BUILD_HINT}"
+            raise IndexDamagedError(msg) from exc
         if vectors.dtype != np.float32 or vectors.ndim != 2 or vectors.shape[1] != manifest.dimension:
             msg = f"index bundle {directory}: vectors have shape {vectors.shape}; {BUILD_HINT}"
-            raise IndexUnavailableError(msg)
-        if manifest.index_type == "flat":
-            index = flat_index(vectors, manifest.dimension)
-        else:
-            index = read_index(directory / INDEX, manifest.index_type, manifest.index_params)
+            raise IndexDamagedError(msg)
+        if not bool(np.isfinite(vectors).all()):
+            msg = f"index bundle {directory}: vectors contain NaN or infinite values; {BUILD_HINT}"
+            raise IndexDamagedError(msg)
+        try:
+            if manifest.index_type == "flat":
+                index = flat_index(vectors, manifest.dimension)
+            else:
+                index = read_index(directory / INDEX, manifest.index_type, manifest.index_params)
+        except (RuntimeError, ValueError, OSError) as exc:
+            msg = f"index bundle {directory}: the search index cannot be read ({exc}); {BUILD_HINT}"
+            raise IndexDamagedError(msg) from exc
         return cls(manifest, passages, documents, vectors, index, path=directory)
+
+
+def file_checksum(path: Path) -> str:
+    """SHA-256 of a file, hex."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def verify_files(directory: Path, manifest: Manifest) -> None:
+    """Raise :class:`IndexDamagedError` unless every file has the size and checksum the manifest gives.
+
+    A bundle written before checksums were recorded has sizes only; it is checked on those and a
+    warning says a rebuild adds the checksums.
+    """
+    for name, size in manifest.files.items():
+        try:
+            actual = (directory / name).stat().st_size
+        except FileNotFoundError:
+            msg = f"index bundle {directory}: {name} is missing; {BUILD_HINT}"
+            raise IndexDamagedError(msg) from None
+        if actual != size:
+            msg = f"index bundle {directory}: {name} is {actual} bytes, manifest says {size}; {BUILD_HINT}"
+            raise IndexDamagedError(msg)
+    if not manifest.checksums:
+        logger.warning("index bundle %s has no checksums; %s to add them", directory, BUILD_HINT)
+        return
+    for name in manifest.files:
+        expected = manifest.checksums.get(name)
+        if expected is None:
+            msg = f"index bundle {directory}: the manifest has no checksum for {name}; {BUILD_HINT}"
+            raise IndexDamagedError(msg)
+        if file_checksum(directory / name) != expected:
+            msg = f"index bundle {directory}: {name} does not match its checksum (damaged); {BUILD_HINT}"
+            raise IndexDamagedError(msg)
 
 
 def check_manifest(
@@ -419,10 +476,28 @@ def read_manifest(index_dir: Path, kind: DocKind) -> Manifest | None:
     return None
 
 
+def generations(index_dir: Path, kind: DocKind) -> list[str]:
+    """Names of the published generations of a kind on disk, newest first."""
+    directory = kind_dir(index_dir, kind)
+    if not directory.is_dir():
+        return []
+    names = [p.name for p in directory.iterdir() if p.is_dir() and p.name.startswith("g")]
+    return sorted(names, reverse=True)
+
+
 def load_bundle(
-    index_dir: Path, kind: DocKind, *, model_name: str | None = None, dimension: int | None = None
+    index_dir: Path,
+    kind: DocKind,
+    *,
+    model_name: str | None = None,
+    dimension: int | None = None,
+    fallback: bool = False,
 ) -> IndexBundle:
-    """Load the live bundle of a kind, checking it against the expected model and dimension."""
+    """Load the live bundle of a kind, checking it against the expected model and dimension.
+
+    A damaged live generation raises :class:`IndexDamagedError`; with ``fallback`` the newest older
+    generation that verifies is loaded instead (the refusal is logged with its reason).
+    """
     for _ in range(_LOAD_ATTEMPTS):
         generation = current_generation(index_dir, kind)
         if generation is None:
@@ -435,8 +510,76 @@ def load_bundle(
         except FileNotFoundError:
             # The generation was collected after we read CURRENT (several publishes in between).
             logger.debug("generation %s of %s vanished while loading; retrying", generation, kind)
+        except IndexDamagedError as exc:
+            logger.error("Refusing %s index generation %s: %s", kind, generation, exc.message)  # noqa: TRY400
+            if not fallback:
+                raise
+            older = _older_good(index_dir, kind, generation, model_name=model_name, dimension=dimension)
+            if older is None:
+                raise
+            logger.warning(
+                "Serving the %s index from the older generation %s until it is rebuilt",
+                kind,
+                older.generation,
+            )
+            return older
     msg = f"the {kind} index in {index_dir} keeps changing while loading; try again or {BUILD_HINT}"
     raise IndexUnavailableError(msg)
+
+
+def _older_good(
+    index_dir: Path, kind: DocKind, damaged: str, *, model_name: str | None, dimension: int | None
+) -> IndexBundle | None:
+    """The newest generation older than ``damaged`` that loads and verifies, if any."""
+    for name in generations(index_dir, kind):
+        if name >= damaged:
+            continue
+        try:
+            return IndexBundle.read(
+                kind_dir(index_dir, kind) / name, model_name=model_name, dimension=dimension, kind=kind
+            )
+        except (IndexUnavailableError, FileNotFoundError) as exc:
+            logger.info("Older %s generation %s is not usable either: %s", kind, name, exc)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationCheck:
+    """The result of verifying one generation on disk."""
+
+    kind: DocKind
+    generation: str
+    live: bool
+    ok: bool
+    problem: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form."""
+        return asdict(self)
+
+
+def verify_kind(
+    index_dir: Path, kind: DocKind, *, model_name: str | None = None, dimension: int | None = None
+) -> list[GenerationCheck]:
+    """Verify every generation of a kind on disk (checksums, readable files, finite vectors), newest first."""
+    live = current_generation(index_dir, kind)
+    out: list[GenerationCheck] = []
+    for name in generations(index_dir, kind):
+        try:
+            IndexBundle.read(
+                kind_dir(index_dir, kind) / name, model_name=model_name, dimension=dimension, kind=kind
+            )
+        except IndexUnavailableError as exc:
+            out.append(GenerationCheck(kind, name, name == live, ok=False, problem=exc.message))
+        except FileNotFoundError as exc:
+            out.append(
+                GenerationCheck(kind, name, name == live, ok=False, problem=f"missing file {exc.filename}")
+            )
+        else:
+            out.append(GenerationCheck(kind, name, name == live, ok=True))
+    if live is not None and live not in {c.generation for c in out}:
+        out.insert(0, GenerationCheck(kind, live, True, ok=False, problem="the live generation is missing"))
+    return out
 
 
 class BundleWriter:
@@ -567,6 +710,9 @@ class IndexStore:
         self._bundles: dict[DocKind, IndexBundle] = {}
         self._stamps: dict[DocKind, tuple[int, int, int]] = {}
         self._checked: dict[DocKind, float] = {}
+        #: Why the newest generation of a kind is not the one serving (damaged, other settings), if so.
+        self.problems: dict[DocKind, str] = {}
+        self._failed: dict[DocKind, tuple[tuple[int, int, int], IndexUnavailableError]] = {}
         self._locks: dict[DocKind, threading.Lock] = {
             k: threading.Lock() for k in ("city", "provider", "case")
         }
@@ -622,18 +768,39 @@ class IndexStore:
             if current is not None and generation == current.generation:
                 self._stamps[kind] = stamp  # type: ignore[assignment]
                 return current
+            failed = self._failed.get(kind)
+            if current is None and failed is not None and failed[0] == stamp:
+                raise failed[1]  # the same refused generation: do not re-read it on every request
             try:
                 fresh = load_bundle(
-                    self.index_dir, kind, model_name=self.model_name, dimension=self.dimension
+                    self.index_dir,
+                    kind,
+                    model_name=self.model_name,
+                    dimension=self.dimension,
+                    fallback=current is None,
                 )
-            except IndexUnavailableError:
+            except IndexUnavailableError as exc:
+                self.problems[kind] = f"generation {generation} refused: {exc.message}"
                 if current is None:
+                    if stamp is not None:
+                        self._failed[kind] = (stamp, exc)
                     raise
-                logger.exception(
-                    "Keeping %s index %s: the new generation is unusable", kind, current.generation
+                logger.error(  # noqa: TRY400 - the reason is the message; no traceback is needed
+                    "Keeping %s index %s: the new generation %s is unusable: %s",
+                    kind,
+                    current.generation,
+                    generation,
+                    exc.message,
                 )
                 self._stamps[kind] = stamp  # type: ignore[assignment]
                 return current
+            if fresh.generation != generation:
+                self.problems[kind] = (
+                    f"generation {generation} refused as damaged; serving {fresh.generation}"
+                )
+            else:
+                self.problems.pop(kind, None)
+            self._failed.pop(kind, None)
             self._bundles[kind] = fresh
             self._stamps[kind] = stamp  # type: ignore[assignment]
             if current is not None:
@@ -659,13 +826,18 @@ __all__ = [
     "BundleWriter",
     "DocumentEntry",
     "DocumentHit",
+    "GenerationCheck",
     "IndexBundle",
     "IndexStore",
     "Manifest",
     "PassageHit",
     "check_manifest",
     "current_generation",
+    "file_checksum",
+    "generations",
     "load_bundle",
     "new_manifest",
     "read_manifest",
+    "verify_files",
+    "verify_kind",
 ]

@@ -420,8 +420,11 @@ class Engine:
         *,
         config: EngineConfig = DEFAULT_CONFIG,
         embed: Callable[[Sequence[str]], FloatArray] | None = None,
+        unavailable: Mapping[DocKind, str] | None = None,
     ) -> None:
         self.bundles = dict(bundles)
+        #: Why a kind has no bundle here (a damaged index, say), quoted by the queries that need it.
+        self.unavailable = dict(unavailable or {})
         self._embed = embed
         self.records = {k: {r.id: r for r in v} for k, v in records.items()}
         self.config = config
@@ -450,6 +453,9 @@ class Engine:
         if index is not None:
             return index
         if kind not in self.bundles:
+            reason = self.unavailable.get(kind)
+            if reason:
+                raise IndexUnavailableError(f"the {kind} index is unavailable: {reason}")
             msg = f"there is no {kind} index yet; ingest {kind} records or run `matchmaker index build`"
             raise IndexUnavailableError(msg)
         with self._lock:

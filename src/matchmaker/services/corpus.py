@@ -6,7 +6,9 @@ under a savepoint, so that one bad record never costs the others. Re-ingesting a
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -88,6 +90,24 @@ _UPSERT: dict[Kind, Callable[..., bool]] = {
 }
 
 
+@contextmanager
+def ingest_lock(home: Path) -> Iterator[None]:
+    """Hold the home's ingest lock (``home/.ingest.lock``), waiting with a log message when it is taken."""
+    home.mkdir(parents=True, exist_ok=True)
+    fd = os.open(home / ".ingest.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            logger.warning("Another ingest is running on %s; waiting for it to finish", home)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            logger.warning("The other ingest has finished; ingesting now")
+        yield
+    finally:
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
 def _store(session: object, kind: Kind, record: Record) -> bool:
     if kind == "city":
         assert isinstance(record, CityCreate)
@@ -151,7 +171,7 @@ class CorpusService:
             report.unreadable = f"cannot read file: {exc.strerror or exc}"
             return report
 
-        with self.database.unit_of_work() as session:
+        with self.database.unit_of_work(write=True) as session:
             for done, (line, record) in enumerate(valid, start=1):
                 try:
                     with session.begin_nested():
@@ -204,7 +224,22 @@ class CorpusService:
         refresh_index: bool = True,
         source: str = "cli",
     ) -> IngestReport:
-        """Ingest files and folders, record the run, and bring the indexes up to date."""
+        """Ingest files and folders, record the run, and bring the indexes up to date.
+
+        Ingests into one home run one at a time: a second one waits for the first (saying so in the
+        log) and then runs in full, so both succeed.
+        """
+        with ingest_lock(self.settings.home):
+            return self._ingest_paths(paths, progress=progress, refresh_index=refresh_index, source=source)
+
+    def _ingest_paths(
+        self,
+        paths: Sequence[Path],
+        *,
+        progress: ProgressFn | None,
+        refresh_index: bool,
+        source: str,
+    ) -> IngestReport:
         report = IngestReport()
         files = discover(list(paths))
         if not files:

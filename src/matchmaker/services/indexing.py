@@ -28,7 +28,7 @@ from sqlmodel import Session
 from matchmaker.db import repository
 from matchmaker.db.engine import Database
 from matchmaker.embeddings.builder import KindReport, build_bundle
-from matchmaker.embeddings.bundle import BundleWriter, Manifest, read_manifest
+from matchmaker.embeddings.bundle import BundleWriter, GenerationCheck, Manifest, read_manifest, verify_kind
 from matchmaker.embeddings.cache import EmbeddingCache, EncoderSource
 from matchmaker.embeddings.encoder import Encoder, load_encoder
 from matchmaker.embeddings.passages import KINDS, DocKind, Record, as_kind, corpus_hash, document_hash
@@ -239,6 +239,20 @@ class IndexService:
         report = self._index(self.records(kinds, session=session), rebuild=False, progress=progress)
         logger.info("Refreshed indexes in %.2fs: %s", report.seconds, report)
         return report
+
+    def corpus_hashes(self) -> dict[str, str]:
+        """Per kind, the corpus hash of the records in the database (what a current bundle carries)."""
+        records = self.records()
+        return {kind: corpus_hash((r.id, document_hash(r)) for r in items) for kind, items in records.items()}
+
+    def verify(self, kinds: Iterable[str] | None = None) -> list[GenerationCheck]:
+        """Verify every generation on disk of ``kinds`` (default: all) against its manifest's checksums."""
+        model = self._encoder.name if self._encoder is not None else self.settings.model_name
+        return [
+            check
+            for kind in _normalise_kinds(kinds)
+            for check in verify_kind(self.settings.index_dir, kind, model_name=model)
+        ]
 
     def status(self, kinds: Iterable[str] | None = None) -> list[KindStatus]:
         """Per kind: is there a bundle, what does its manifest say, is it stale against the database?"""

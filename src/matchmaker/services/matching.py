@@ -34,7 +34,14 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from matchmaker.db.engine import Database
-from matchmaker.embeddings.bundle import IndexBundle, IndexStore, read_manifest
+from matchmaker.embeddings.bundle import (
+    IndexBundle,
+    IndexStore,
+    Manifest,
+    kind_dir,
+    read_manifest,
+    verify_files,
+)
 from matchmaker.embeddings.cache import EmbeddingCache, embed_texts
 from matchmaker.embeddings.encoder import Encoder, FloatArray
 from matchmaker.embeddings.passages import KINDS, DocKind, Record
@@ -93,6 +100,11 @@ class Matcher:
         self._pair_cache: OrderedDict[tuple[tuple[str, ...], str], dict[str, float]] = OrderedDict()
         self._pair_lock = threading.Lock()
 
+    @property
+    def store(self) -> IndexStore:
+        """The live index bundles this matcher reads."""
+        return self._store
+
     # ----------------------------------------------------------------------------------------------
     # Loading
 
@@ -126,7 +138,14 @@ class Matcher:
                 return engine
             records = self._load_records()
             model_name = next(iter(bundles.values())).manifest.model_name
-            engine = Engine(bundles, records, config=self.config, embed=self._embedder(model_name))
+            unavailable = {k: v for k, v in self._store.problems.items() if k not in bundles}
+            engine = Engine(
+                bundles,
+                records,
+                config=self.config,
+                embed=self._embedder(model_name),
+                unavailable=unavailable,
+            )
             self._engine = engine
             with self._pair_lock:
                 self._pair_cache.clear()
@@ -432,21 +451,22 @@ class MatchingService:
         return guarded, "matcher"
 
     def readiness(self) -> tuple[bool, dict[str, Any]]:
-        """Whether the model and every index are loaded, and the details."""
+        """Whether the model and every index are loaded, and per index: present, stale, damaged.
+
+        An index is *damaged* when its live generation was refused (checksums, unreadable files, NaN
+        vectors), even if an older generation still serves; *stale* when the database holds other
+        documents than it indexes.
+        """
         indexes: dict[str, Any] = {}
         encoder = self.indexes.encoder_if_loaded()
+        store = self._matcher.store if self._matcher is not None else None
+        try:
+            db_hashes: dict[str, str] | None = self.indexes.corpus_hashes()
+        except Exception:  # readiness still reports the indexes when the database does not answer
+            logger.exception("Could not read the database for the readiness check")
+            db_hashes = None
         for kind in KINDS:
-            manifest = read_manifest(self.settings.index_dir, kind)
-            if manifest is None:
-                indexes[kind] = {"present": False, "problem": "no index; ingest a corpus or rebuild"}
-            elif encoder is not None and manifest.model_name != encoder.name:
-                indexes[kind] = {"present": True, "problem": f"built with model {manifest.model_name!r}"}
-            else:
-                indexes[kind] = {
-                    "present": True,
-                    "documents": manifest.document_count,
-                    "generation": manifest.generation,
-                }
+            indexes[kind] = self._index_state(kind, encoder, store, db_hashes)
         problems = [f"{k}: {v['problem']}" for k, v in indexes.items() if v.get("problem")]
         if self.model_problem:
             problems.insert(0, f"model: {self.model_problem}")
@@ -462,6 +482,57 @@ class MatchingService:
             "indexes": indexes,
             "problems": problems,
         }
+
+    def _index_state(
+        self,
+        kind: DocKind,
+        encoder: Encoder | None,
+        store: IndexStore | None,
+        db_hashes: Mapping[str, str] | None,
+    ) -> dict[str, Any]:
+        manifest = read_manifest(self.settings.index_dir, kind)
+        if manifest is None:
+            return {
+                "present": False,
+                "stale": None,
+                "damaged": False,
+                "problem": "no index; ingest a corpus or rebuild",
+            }
+        state: dict[str, Any] = {
+            "present": True,
+            "documents": manifest.document_count,
+            "generation": manifest.generation,
+            "stale": None if db_hashes is None else db_hashes.get(kind) != manifest.corpus_hash,
+            "damaged": False,
+        }
+        if encoder is not None and manifest.model_name != encoder.name:
+            state["problem"] = f"built with model {manifest.model_name!r}"
+            return state
+        damage = self._damage(kind, manifest, store)
+        if damage:
+            state["damaged"] = True
+            state["problem"] = damage
+            if store is not None and (serving := store.maybe(kind)) is not None:
+                state["serving"] = serving.generation
+        elif state["stale"]:
+            state["problem"] = (
+                "stale: the database holds other documents than the index; run `matchmaker index build`"
+            )
+        return state
+
+    def _damage(self, kind: DocKind, manifest: Manifest, store: IndexStore | None) -> str:
+        """Why the live generation of ``kind`` is refused, or ``""``."""
+        if store is not None:
+            store.maybe(kind)  # picks up a generation published since the last request
+            return store.problems.get(kind, "")
+        directory = kind_dir(self.settings.index_dir, kind) / manifest.generation
+        try:
+            verify_files(directory, manifest)
+        except IndexUnavailableError as exc:
+            return exc.message
+        except FileNotFoundError:
+            return f"generation {manifest.generation} is missing"
+        return ""
 
 
 #: A pair's score for the scheduler; ``None`` when the pair is unknown.

@@ -41,6 +41,7 @@ from matchmaker.web.errors import EXCEPTION_HANDLERS, problems
 from matchmaker.web.logs import RequestContextMiddleware
 from matchmaker.web.ratelimit import RateLimiter
 from matchmaker.web.redaction import RedactionMiddleware
+from matchmaker.web.request_guard import RequestGuardMiddleware
 from matchmaker.web.routes.corpus import make_upload_handler
 from matchmaker.web.routes.events import EventController
 from matchmaker.web.routes.health import health, ready
@@ -164,7 +165,12 @@ def create_app(
     return Litestar(
         route_handlers=[health, ready, auth.SessionController, api, *console_routes(), *app_handlers],
         lifespan=[lifespan],
-        middleware=[RequestContextMiddleware, auth.AuthMiddleware, RedactionMiddleware],
+        middleware=[
+            RequestContextMiddleware,
+            RequestGuardMiddleware,
+            auth.AuthMiddleware,
+            RedactionMiddleware,
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         dependencies={**auth.DEPENDENCIES, **DEPENDENCIES},
         state=State({"services": services, "rate_limiter": RateLimiter(settings.rate_limit_per_minute)}),

@@ -39,6 +39,17 @@ def _request_id(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
+#: The policy of HTML documents that are not console pages: no script, no plug-in, no form, no framing.
+EXPORT_CSP = (
+    b"default-src 'none'; style-src 'unsafe-inline'; img-src data:; form-action 'none'; "
+    b"frame-ancestors 'none'; base-uri 'none'"
+)
+
+
+def _is_html(headers: list[tuple[bytes, bytes]]) -> bool:
+    return any(k.lower() == b"content-type" and b"text/html" in v.lower() for k, v in headers)
+
+
 class RequestContextMiddleware:
     """Gives each HTTP request an id, echoes it, and writes one access line when the response ends."""
 
@@ -59,9 +70,18 @@ class RequestContextMiddleware:
             nonlocal status, sent
             if message["type"] == "http.response.start":
                 status = message["status"]
-                headers = list(message.get("headers", []))
+                # nosniff exactly once, whoever else set it (console pages, problem responses).
+                headers = [h for h in message.get("headers", []) if h[0].lower() != b"x-content-type-options"]
                 headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
                 headers.append((b"x-content-type-options", b"nosniff"))
+                api = str(scope.get("path", "")).startswith("/api/")
+                if (
+                    api
+                    and _is_html(headers)
+                    and not any(h[0].lower() == b"content-security-policy" for h in headers)
+                ):
+                    # HTML the API exports (printable agendas) holds user text: no scripts may run in it.
+                    headers.append((b"content-security-policy", EXPORT_CSP))
                 if str(scope.get("path", "")).startswith("/api/"):
                     # Answers depend on who asks and may hold personal data: never cache them.
                     headers.append((b"cache-control", b"no-store"))

@@ -91,6 +91,16 @@ def test_a_form_posted_from_another_site_is_refused(ro_client: Client, ro_sign_i
     assert same_site.status_code == 422  # reached the form check: the origin was accepted
 
 
+def test_a_form_posted_with_an_opaque_origin_is_refused(ro_client: Client, ro_sign_in: SignIn) -> None:
+    ro_sign_in("staff")
+    form = {"id": "y", "name": "Y", "date": "2027-03-02", "start": "09:00", "slot_count": "2", "tables": "2"}
+    response = ro_client.post("/events", data=form, headers={"Origin": "null"})
+    assert response.status_code == 403
+    services = app_services(ro_client)
+    with services.database.unit_of_work() as session:
+        assert all(e.id != "y" for e in services.events(session).catalog.events())
+
+
 def test_each_role_starts_at_its_home(ro_client: Client, ro_sign_in: SignIn) -> None:
     for role, home in (
         ("staff", "/dashboard"),

@@ -7,7 +7,7 @@ revoked token, or one whose city or provider was deleted, stops working at once,
 
 ``SameSite=Strict`` keeps the browser from sending the cookie with a request started by another
 site, which is what protects the console's forms from cross-site request forgery; as a second line,
-:func:`console_guard` refuses a form post whose ``Origin`` names another host.
+:func:`console_guard` refuses a form post whose ``Origin`` names another host or is ``null``.
 """
 
 from __future__ import annotations
@@ -85,8 +85,12 @@ def _check_origin(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
     if connection.scope.get("method") not in _UNSAFE_METHODS:
         return
     origin = connection.headers.get("origin")
-    if not origin or origin == "null":
+    if not origin:
         return
+    if origin == "null":
+        # Sandboxed frames and some redirects send an opaque origin: nothing says it is this site.
+        logger.warning("Refused a console form post with an opaque origin")
+        raise PermissionDeniedError("this form was sent from an opaque origin and was refused")
     host = connection.headers.get("host", "")
     if urlsplit(origin).netloc.lower() != host.lower():
         logger.warning("Refused a console form post from another origin")

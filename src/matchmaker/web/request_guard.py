@@ -1,0 +1,163 @@
+"""Checks on a request before any handler parses it: content type, JSON depth, cookie-borne API writes.
+
+:class:`RequestGuardMiddleware` answers with a problem document, without reaching a handler, when
+
+* a write to ``/api/v1`` or ``/auth`` sends a body whose content type is not JSON (415); only the
+  corpus upload takes ``multipart/form-data``. A JSON body sent as ``text/plain`` is what a page on
+  another site can post without a preflight, so it is refused rather than parsed;
+* a JSON body nests deeper than ``Settings.max_json_depth`` (400). Deep nesting exhausts the parser's
+  recursion (a 500 before this check) for a couple of kilobytes of input;
+* a write to ``/api/v1`` is authenticated by the console's session cookie (no ``Authorization``
+  header) and its ``Origin`` is not this server's (403). The browser sends the cookie with requests
+  started by a sibling origin (same site), so the cookie alone proves nothing about who started the
+  request; bearer-token callers are not affected, since a browser never adds their header by itself.
+
+The JSON body is buffered here (it is bounded by the app's body limit) and replayed to the app.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from litestar import Request
+from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
+
+from matchmaker.web.auth import credentials
+from matchmaker.web.errors import problem
+
+logger = logging.getLogger(__name__)
+
+_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+_GUARDED_PREFIXES = ("/api/v1/", "/auth/")
+_MULTIPART_PATHS = frozenset({"/api/v1/corpus"})
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+_STRING = re.compile(rb'"[^"]*"')
+#: Bodies larger than this are passed on unchecked: the app's body limit (1 MB) refuses them with 413.
+_BUFFER_CAP = 2_000_000
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_depth(body: bytes) -> int:
+    """The deepest nesting of arrays and objects in a JSON text (strings are skipped; no parsing)."""
+    text = _STRING.sub(b"", _ESCAPE.sub(b"", body))
+    depth = deepest = 0
+    for byte in text.translate(None, _NOT_BRACKET):
+        if byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def _header(scope: Scope, name: bytes) -> str:
+    for key, value in scope.get("headers", []):
+        if key == name:
+            return str(value.decode("latin-1"))
+    return ""
+
+
+def is_json_media_type(content_type: str) -> bool:
+    """Whether a ``Content-Type`` names JSON (``application/json`` or ``application/*+json``)."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
+def same_origin(scope: Scope) -> bool:
+    """Whether the request's ``Origin`` (or, lacking one, ``Sec-Fetch-Site``) says it comes from here."""
+    origin = _header(scope, b"origin")
+    if origin and origin != "null":
+        return urlsplit(origin).netloc.lower() == _header(scope, b"host").lower()
+    return not origin and _header(scope, b"sec-fetch-site").lower() == "same-origin"
+
+
+class RequestGuardMiddleware:
+    """See the module docstring."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") not in _UNSAFE:  # type: ignore[comparison-overlap]
+            await self.app(scope, receive, send)
+            return
+        path: str = scope.get("path", "")
+        if not path.startswith(_GUARDED_PREFIXES):
+            await self.app(scope, receive, send)
+            return
+        if path.startswith("/api/v1/") and not same_origin(scope):
+            _, source = credentials(scope)
+            if source == "cookie":
+                logger.warning(
+                    "Refused a cookie-authenticated %s %s from another origin", scope.get("method"), path
+                )
+                await self._refuse(
+                    scope,
+                    receive,
+                    send,
+                    403,
+                    "a request authenticated by the session cookie must come from this site's own pages; "
+                    "other clients send Authorization: Bearer TOKEN",
+                )
+                return
+        content_type = _header(scope, b"content-type")
+        has_body = _header(scope, b"content-length") not in ("", "0") or bool(
+            _header(scope, b"transfer-encoding")
+        )
+        if not has_body:
+            await self.app(scope, receive, send)
+            return
+        if not is_json_media_type(content_type):
+            multipart = content_type.lower().startswith("multipart/form-data")
+            if not (multipart and path.rstrip("/") in _MULTIPART_PATHS):
+                await self._refuse(
+                    scope,
+                    receive,
+                    send,
+                    415,
+                    f"send the body as application/json (got {content_type.split(';')[0] or 'none'})",
+                )
+                return
+            await self.app(scope, receive, send)
+            return
+        await self._check_json(scope, receive, send)
+
+    async def _check_json(self, scope: Scope, receive: Receive, send: Send) -> None:
+        services = scope["app"].state.services
+        limit: int = services.settings.max_json_depth
+        cap = _BUFFER_CAP
+        messages: list[ReceiveMessage] = []
+        body = bytearray()
+        while True:
+            message = await receive()
+            messages.append(message)
+            if message["type"] != "http.request":
+                break
+            body += message.get("body", b"")
+            if not message.get("more_body", False) or len(body) > cap:
+                break
+        if len(body) <= cap and json_depth(bytes(body)) > limit:
+            await self._refuse(
+                scope, receive, send, 400, f"the JSON body is nested more than {limit} levels deep"
+            )
+            return
+        pending = list(messages)
+
+        async def replay() -> ReceiveMessage:
+            if pending:
+                return pending.pop(0)
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, detail: str) -> None:
+        request: Request[Any, Any, Any] = Request(scope, receive, send)
+        response = problem(request, status, detail)
+        await response.to_asgi_response(None, request)(scope, receive, send)
+
+
+__all__ = ["RequestGuardMiddleware", "is_json_media_type", "json_depth", "same_origin"]

@@ -1,0 +1,123 @@
+"""Requests refused before any handler parses them: deep JSON (400), non-JSON bodies (415), API writes
+carried by the console cookie from another origin (403), NUL characters in stored text (422)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+from web_support import CITY_ID, OTHER_CITY_ID, OTHER_PROVIDER_ID, PROVIDER_ID, SharedApp, Tokens
+
+from matchmaker.web.auth import SESSION_COOKIE
+from matchmaker.web.request_guard import json_depth
+
+CITY = {"id": "guard-town", "name": "Guard Town", "country": "AL", "summary": "A small town."}
+
+
+@pytest.fixture
+def api(shared_app: SharedApp) -> TestClient[Any]:
+    """This module's tests share one app."""
+    return shared_app.client
+
+
+@pytest.fixture
+def tokens(shared_app: SharedApp) -> Tokens:
+    """Tokens of the shared app."""
+    return shared_app.tokens
+
+
+def _problem(response: Any, status: int) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    return body
+
+
+def test_json_depth_counts_brackets_outside_strings() -> None:
+    assert json_depth(b'{"a": [1, {"b": "[[[[{{{{"}]}') == 3
+    assert json_depth(b'["\\"[[[["]') == 1
+    assert json_depth(b"[" * 500 + b"]" * 500) == 500
+    assert json_depth(b"42") == 0
+
+
+@pytest.mark.parametrize("path", ["/auth/session", "/api/v1/cities", "/api/v1/events"])
+def test_deeply_nested_json_is_a_400_problem_for_anyone(
+    api: TestClient[Any], tokens: Tokens, path: str
+) -> None:
+    deep = ("[" * 1000 + "]" * 1000).encode()
+    for headers in ({}, tokens.of("staff")):
+        r = api.post(path, content=deep, headers={**headers, "content-type": "application/json"})
+        assert "nested more than" in _problem(r, 400)["detail"]
+    ok = api.post(
+        "/auth/session",
+        content=json.dumps({"token": [[["x"]]]}),
+        headers={"content-type": "application/json"},
+    )
+    assert ok.status_code in (400, 401, 422)  # ordinary validation, not the depth check
+
+
+def test_json_sent_as_text_plain_is_415_and_stores_nothing(api: TestClient[Any], tokens: Tokens) -> None:
+    body = json.dumps(CITY)
+    for content_type in ("text/plain", "application/x-www-form-urlencoded", ""):
+        r = api.post(
+            "/api/v1/cities", content=body, headers={**tokens.of("staff"), "content-type": content_type}
+        )
+        _problem(r, 415)
+    assert api.get(f"/api/v1/cities/{CITY['id']}", headers=tokens.of("staff")).status_code == 404
+    r = api.post(
+        "/auth/session", content=json.dumps({"token": tokens.city}), headers={"content-type": "text/plain"}
+    )
+    _problem(r, 415)
+    r = api.post(
+        "/api/v1/cities",
+        content=json.dumps({**CITY, "id": "guard-json"}),
+        headers={**tokens.of("staff"), "content-type": "application/json; charset=utf-8"},
+    )
+    assert r.status_code == 201, r.text
+
+
+def test_cookie_writes_to_the_api_need_a_same_origin_request(shared_app: SharedApp) -> None:
+    with TestClient(shared_app.client.app) as browser:
+        signed = browser.post("/auth/session", json={"token": shared_app.tokens.staff})
+        assert signed.status_code in (200, 201, 204), signed.text
+        assert browser.cookies.get(SESSION_COOKIE)
+        for origin in ({"Origin": "http://sibling.testserver"}, {"Origin": "null"}, {}):
+            r = browser.post("/api/v1/cities", json={**CITY, "id": "csrf-town"}, headers=origin)
+            assert "session cookie" in _problem(r, 403)["detail"]
+        assert browser.get("/api/v1/cities/csrf-town").status_code == 404  # reads still work by cookie
+        r = browser.post(
+            "/api/v1/cities",
+            json={**CITY, "id": "csrf-town"},
+            headers={"Origin": str(browser.base_url).rstrip("/")},
+        )
+        assert r.status_code == 201, r.text
+    bearer = shared_app.client.post(
+        "/api/v1/cities",
+        json={**CITY, "id": "csrf-bearer"},
+        headers={**shared_app.tokens.of("staff"), "Origin": "http://elsewhere.example"},
+    )
+    assert bearer.status_code == 201, bearer.text
+
+
+def test_nul_in_a_meeting_request_message_is_refused(api: TestClient[Any], tokens: Tokens) -> None:
+    staff = tokens.of("staff")
+    event = {
+        "id": "nul-event",
+        "name": "NUL workshop",
+        "timezone": "Europe/Istanbul",
+        "tables": 2,
+        "slots": [{"start": "2027-03-02T09:00", "end": "2027-03-02T09:20"}],
+    }
+    assert api.post("/api/v1/events", json=event, headers=staff).status_code == 201
+    people = [{"id": p} for p in (CITY_ID, OTHER_CITY_ID, PROVIDER_ID, OTHER_PROVIDER_ID)]
+    assert api.post("/api/v1/events/nul-event/participants", json=people, headers=staff).status_code == 200
+    r = api.post(
+        "/api/v1/events/nul-event/requests",
+        json={"recipient": CITY_ID, "message": "Shall we\u0000 meet?"},
+        headers=tokens.of("provider"),
+    )
+    assert "NUL" in _problem(r, 422)["detail"]
+    assert api.get("/api/v1/events/nul-event/requests", headers=staff).json() == []
