@@ -41,11 +41,13 @@ _PLURAL_TO_KIND: dict[PluralKind, Kind] = {
 }
 
 
-def _ingest(corpus: CorpusService, paths: list[Path], *, index: bool, show_bar: bool) -> IngestReport:
+def _ingest(
+    corpus: CorpusService, paths: list[Path], *, index: bool, show_bar: bool, kind: Kind | None
+) -> IngestReport:
     """Ingest with a progress bar on a terminal."""
     if not show_bar:
-        return corpus.ingest_paths(paths, refresh_index=index)
-    files = CorpusService.discover_files(paths)
+        return corpus.ingest_paths(paths, refresh_index=index, kind=kind)
+    files = CorpusService.discover_files(paths, kind)
     total = sum(CorpusService.count_lines(p) for p in files)
     with Progress(
         TextColumn("{task.description}"),
@@ -62,7 +64,7 @@ def _ingest(corpus: CorpusService, paths: list[Path], *, index: bool, show_bar: 
             bar.update(task, advance=done - last.get(name, 0), description=f"ingesting {name}")
             last[name] = done
 
-        return corpus.ingest_paths(paths, progress=advance, refresh_index=index)
+        return corpus.ingest_paths(paths, progress=advance, refresh_index=index, kind=kind)
 
 
 @app.command()
@@ -75,13 +77,27 @@ def ingest(
     no_index: Annotated[
         bool, typer.Option("--no-index", help="Store the records but leave the indexes as they are.")
     ] = False,
+    kind: Annotated[
+        SingularKind | None,
+        typer.Option("--kind", help="Read every file as this kind instead of telling it from the name."),
+    ] = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
-    """Validate and store corpus records; report every rejected record as file:line: reason."""
+    """Validate and store corpus records; report every rejected record as file:line: reason.
+
+    The kind of each file comes from its name, which ends in cities, providers or cases before .jsonl
+    or .csv (focal_cities.jsonl, 2027-providers.csv), unless --kind is given. Files inside a folder
+    that are not read are listed with the reason.
+    """
     configure_logging(verbose)
+    record_kind: Kind | None = kind.value if kind is not None else None  # type: ignore[assignment]
     with open_services() as services:
         report = _ingest(
-            services.corpus, paths, index=not no_index, show_bar=sys.stderr.isatty() and not as_json
+            services.corpus,
+            paths,
+            index=not no_index,
+            show_bar=sys.stderr.isatty() and not as_json,
+            kind=record_kind,
         )
 
     if as_json:
@@ -103,9 +119,12 @@ def ingest(
                     for f in report.files
                 ],
                 "index": report.index,
+                "skipped": [{"path": str(s.path), "reason": s.reason} for s in report.skipped],
             }
         )
     else:
+        for skipped in report.skipped:
+            stderr.print(f"skipped {skipped.path}: {skipped.reason}", markup=False)
         for line in report.rejections:
             stderr.print(line, markup=False)
         for warning in report.warnings:

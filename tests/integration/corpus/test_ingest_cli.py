@@ -130,6 +130,40 @@ def test_probable_duplicates_are_warned_about(tmp_path: Path, db_settings: Setti
     assert "kukes-municipality" in result.stderr
 
 
+def test_ingest_takes_files_as_people_name_them_and_says_what_it_skipped(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    folder = tmp_path / "drop"
+    write_jsonl(folder / "focal_cities.jsonl", [json.dumps(KUKES, ensure_ascii=False)])
+    write_jsonl(folder / "towns.jsonl", [json.dumps(OSH, ensure_ascii=False)])
+    (folder / "README.md").write_text("notes", encoding="utf-8")
+    result = run("ingest", str(folder))
+    assert result.exit_code == 0, result.stderr
+    assert f"skipped {folder / 'towns.jsonl'}: cannot tell the record kind" in result.stderr
+    assert f"skipped {folder / 'README.md'}: not a corpus file" in result.stderr
+    assert [c["id"] for c in listed("cities")] == ["kukes"]
+
+    result = run("ingest", str(folder / "towns.jsonl"), "--kind", "city")
+    assert result.exit_code == 0, result.stderr
+    assert {c["id"] for c in listed("cities")} == {"kukes", "osh"}
+
+
+def test_ingest_of_a_missing_path_says_no_such_file(tmp_path: Path, db_settings: Settings) -> None:
+    result = run("ingest", str(tmp_path / "focal_cities.jsonl"), str(tmp_path / "nothing"))
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'focal_cities.jsonl'}: no such file" in result.stderr
+    assert f"{tmp_path / 'nothing'}: no such file" in result.stderr
+
+
+def test_unknown_name_says_no_city_matches(tmp_path: Path, db_settings: Settings) -> None:
+    path = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(KUKES), json.dumps(OSH)])
+    run("ingest", str(path), "--no-index")
+    result = run("show", "city", "Atlantis")
+    assert result.exit_code == 1
+    assert "no city matches 'Atlantis'" in result.stderr
+    assert "ambiguous" not in result.stderr
+
+
 def test_ambiguous_name_lists_candidates_and_fails(tmp_path: Path, db_settings: Settings) -> None:
     rows = [
         {"id": "novi-pazar", "name": "Novi Pazar", "country": "RS", "summary": "s"},
