@@ -67,9 +67,13 @@ def _ingest(
         return corpus.ingest_paths(paths, progress=advance, refresh_index=index, kind=kind)
 
 
+def _names(paths: list[Path]) -> str:
+    return ", ".join(str(p) for p in paths)
+
+
 @app.command()
 @handled
-def ingest(
+def ingest(  # noqa: PLR0917  Typer reads options from the parameters
     paths: Annotated[
         list[Path], typer.Argument(help="Corpus files or folders (cities/providers/cases .jsonl or .csv).")
     ],
@@ -81,6 +85,13 @@ def ingest(
         SingularKind | None,
         typer.Option("--kind", help="Read every file as this kind instead of telling it from the name."),
     ] = None,
+    if_empty: Annotated[
+        bool,
+        typer.Option(
+            "--if-empty",
+            help="Ingest only when the database holds no records yet (keeps edits made since).",
+        ),
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Validate and store corpus records; report every rejected record as file:line: reason.
@@ -92,6 +103,21 @@ def ingest(
     configure_logging(verbose)
     record_kind: Kind | None = kind.value if kind is not None else None  # type: ignore[assignment]
     with open_services() as services:
+        if if_empty:
+            with services.database.unit_of_work() as session:
+                counts = services.records(session).counts()
+            stored = sum(counts.values())
+            if stored:
+                summary = ", ".join(
+                    f"{counts[k]} {p.value}" for p, k in _PLURAL_TO_KIND.items() if counts.get(k)
+                )
+                stdout.print(
+                    f"{services.settings.home} already holds {stored} records ({summary}); "
+                    "not ingesting, so edits made since are kept",
+                    markup=False,
+                )
+                return
+            stdout.print(f"{services.settings.home} is empty; ingesting {_names(paths)}", markup=False)
         report = _ingest(
             services.corpus,
             paths,

@@ -148,6 +148,22 @@ def test_ingest_takes_files_as_people_name_them_and_says_what_it_skipped(
     assert {c["id"] for c in listed("cities")} == {"kukes", "osh"}
 
 
+def test_ingest_if_empty_loads_only_an_empty_home_and_keeps_edits(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    original = write_jsonl(tmp_path / "demo" / "cities.jsonl", [json.dumps(KUKES, ensure_ascii=False)])
+    first = run("ingest", "--if-empty", "--no-index", str(original.parent))
+    assert first.exit_code == 0, first.stderr
+    assert "is empty; ingesting" in first.stdout
+    edited = write_jsonl(tmp_path / "edit" / "cities.jsonl", [json.dumps(KUKES | {"name": "Kukës Edited"})])
+    run("ingest", "--no-index", str(edited))
+
+    again = run("ingest", "--if-empty", "--no-index", str(original.parent))
+    assert again.exit_code == 0, again.stderr
+    assert "already holds 1 records (1 cities); not ingesting" in again.stdout
+    assert [c["name"] for c in listed("cities")] == ["Kukës Edited"]
+
+
 def test_ingest_of_a_missing_path_says_no_such_file(tmp_path: Path, db_settings: Settings) -> None:
     result = run("ingest", str(tmp_path / "focal_cities.jsonl"), str(tmp_path / "nothing"))
     assert result.exit_code == 1
