@@ -216,5 +216,36 @@ def show(
     for key, value in data.items():
         if value in (None, [], {}, ""):
             continue
-        stdout.print(f"[bold]{key}[/bold]: ", end="")
-        stdout.print(value if isinstance(value, str) else repr(value), markup=False)
+        lines = readable(value)
+        label = key.replace("_", " ")
+        if len(lines) == 1 and not lines[0].startswith("- "):
+            stdout.print(f"{label}: {lines[0]}", markup=False)
+            continue
+        stdout.print(f"{label}:", markup=False)
+        for line in lines:
+            stdout.print(f"  {line}", markup=False)
+
+
+def readable(value: object) -> list[str]:
+    """A field value as lines a person reads: lists joined or bulleted, objects as ``key: value``."""
+    if isinstance(value, dict):
+        parts = [
+            f"{k.replace('_', ' ')}: {_flat(v)}" for k, v in value.items() if v not in (None, "", [], {})
+        ]
+        return ["; ".join(parts)] if sum(map(len, parts)) <= 100 else parts
+    if isinstance(value, list):
+        if all(not isinstance(item, dict | list) for item in value):
+            return [", ".join(str(item) for item in value)]
+        return [f"- {_flat(item)}" for item in value]
+    return [str(value)]
+
+
+def _flat(value: object) -> str:
+    """One line for any value: lists joined with commas, objects as ``key: value`` pairs."""
+    if isinstance(value, dict):
+        return "; ".join(
+            f"{k.replace('_', ' ')}: {_flat(v)}" for k, v in value.items() if v not in (None, "", [], {})
+        )
+    if isinstance(value, list):
+        return ", ".join(_flat(item) for item in value)
+    return str(value)

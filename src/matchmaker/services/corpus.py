@@ -148,7 +148,7 @@ class CorpusService:
                     continue
                 if record.id in seen:
                     logger.warning(
-                        "%s:%d: id %r repeats line %d; the later line wins",
+                        "%s:%d: id %s repeats line %d; the later line wins",
                         path,
                         raw.line,
                         record.id,

@@ -131,10 +131,11 @@ def create_app(
     if services is None:
         settings = settings or Settings()
         settings.ensure_dirs()
-        services = Services.build(settings)
+        services = Services.build(settings).build_all()
         owned = True
     else:
         settings = services.settings
+        services.build_all()
         owned = False
     container = services
 

@@ -164,6 +164,20 @@ def test_ingest_if_empty_loads_only_an_empty_home_and_keeps_edits(
     assert [c["name"] for c in listed("cities")] == ["Kukës Edited"]
 
 
+def test_show_prints_readable_fields(tmp_path: Path, db_settings: Settings) -> None:
+    city = KUKES | {"priorities": ["mobility", "energy"], "maturity": {"mobility": "L1"}}
+    path = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(city, ensure_ascii=False)])
+    run("ingest", "--no-index", str(path))
+    result = run("show", "city", "kukes", "--confidential")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "name: Kukës" in lines
+    assert "priorities: mobility, energy" in lines
+    assert "maturity: mobility: L1" in lines
+    assert "focal point: name: Arta Hoxha; email: arta.hoxha@example.org; phone: +355 000 000" in lines
+    assert not any(mark in result.stdout for mark in ("['", "{'", "']", "'}"))
+
+
 def test_ingest_of_a_missing_path_says_no_such_file(tmp_path: Path, db_settings: Settings) -> None:
     result = run("ingest", str(tmp_path / "focal_cities.jsonl"), str(tmp_path / "nothing"))
     assert result.exit_code == 1
