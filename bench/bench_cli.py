@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -56,7 +57,14 @@ def _env(src: Path, home: Path) -> dict[str, str]:
     return env
 
 
-def _run(src: Path, home: Path, args: list[str]) -> tuple[float, str]:
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _run(src: Path, home: Path, args: list[str]) -> tuple[float, float, str]:
+    """Wall seconds, CPU seconds (user + system, less sensitive to other load) and heavy modules."""
+    cpu = _cpu()
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-c", _PROBE.format(heavy=HEAVY), *args],
@@ -66,11 +74,12 @@ def _run(src: Path, home: Path, args: list[str]) -> tuple[float, str]:
         check=False,
     )
     elapsed = time.perf_counter() - started
+    cpu = _cpu() - cpu
     if done.returncode != 0:
         msg = f"{args} failed with {src}: {done.stderr[-2000:]}"
         raise SystemExit(msg)
     heavy = done.stderr.rsplit("HEAVY:", 1)[-1].strip()
-    return elapsed, heavy or "-"
+    return elapsed, cpu, heavy or "-"
 
 
 def _prepare(src: Path, home: Path) -> None:
@@ -95,30 +104,32 @@ def main() -> None:
         homes = {label: Path(tmp) / label.replace(" ", "-") for label in trees}
         for label, src in trees.items():
             _prepare(src, homes[label])
-        results: dict[tuple[str, str], tuple[list[float], str]] = {}
+        results: dict[tuple[str, str], tuple[list[float], list[float], str]] = {}
         for _ in range(options.runs):
             for name, args in COMMANDS:
                 for label, src in trees.items():  # interleaved: both trees see the same load
-                    elapsed, heavy = _run(src, homes[label], args)
-                    times, _ = results.get((name, label), ([], heavy))
-                    results[(name, label)] = ([*times, elapsed], heavy)
+                    elapsed, cpu, heavy = _run(src, homes[label], args)
+                    walls, cpus, _ = results.get((name, label), ([], [], heavy))
+                    results[(name, label)] = ([*walls, elapsed], [*cpus, cpu], heavy)
     labels = list(trees)
-    header = "| command | " + " | ".join(f"{lb} median / max (s)" for lb in labels)
-    header += " | ratio | " if len(labels) == 2 else " | "
-    header += " | ".join(f"heavy modules, {lb}" for lb in labels) + " |"
-    print(f"{options.runs} runs each, CPUs: {os.cpu_count()}, load: {os.getloadavg()[0]:.1f}")
-    print(header)
-    print("|" + "---|" * (header.count("|") - 1))
+    columns = [f"{lb}: wall median / max, CPU median (s)" for lb in labels]
+    if len(labels) == 2:
+        columns.append("CPU ratio")
+    columns += [f"heavy modules, {lb}" for lb in labels]
+    print(f"{options.runs} runs each, CPUs: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
+    print("| command | " + " | ".join(columns) + " |")
+    print("|---|" + "---|" * len(columns))
     for name, _args in COMMANDS:
         cells = []
-        medians = []
+        cpu_medians = []
         for label in labels:
-            times, _heavy = results[(name, label)]
-            medians.append(statistics.median(times))
-            cells.append(f"{medians[-1]:.2f} / {max(times):.2f}")
-        ratio = f" | {medians[0] / medians[1]:.1f}x" if len(labels) == 2 else ""
-        heavy = " | ".join(results[(name, label)][1] for label in labels)
-        print(f"| {name} | " + " | ".join(cells) + ratio + f" | {heavy} |")
+            walls, cpus, _heavy = results[(name, label)]
+            cpu_medians.append(statistics.median(cpus))
+            cells.append(f"{statistics.median(walls):.2f} / {max(walls):.2f}, {cpu_medians[-1]:.2f}")
+        if len(labels) == 2:
+            cells.append(f"{cpu_medians[0] / cpu_medians[1]:.1f}x")
+        cells += [results[(name, label)][2] for label in labels]
+        print(f"| {name} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

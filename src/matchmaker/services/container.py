@@ -30,6 +30,7 @@ from matchmaker.services.records import RecordService
 from matchmaker.services.users import UserService
 from matchmaker.services.visibility import ConfidentialTerms
 from matchmaker.settings import Settings
+from matchmaker.threads import pin_blas_threads
 
 if TYPE_CHECKING:
     from matchmaker.embeddings.encoder import Encoder
@@ -59,7 +60,12 @@ class Services:
     def build(
         cls, settings: Settings, *, encoder: Encoder | None = None, migrate_schema: bool = True
     ) -> Services:
-        """Services for ``settings``: the database is created and migrated now, the rest on first use."""
+        """Services for ``settings``: the database is created and migrated now, the rest on first use.
+
+        The process's BLAS pools are pinned to ``settings.blas_threads`` first (see
+        :mod:`matchmaker.threads`).
+        """
+        pin_blas_threads(settings.blas_threads)
         return cls(settings, Database(settings, migrate_schema=migrate_schema), encoder=encoder)
 
     @cached_property
