@@ -26,8 +26,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the package with its dev extras (once)
 
-run: $(STAMP) ## Load the demo corpora, build the index and serve on http://$(HOST):$(PORT)
-	$(BIN)/matchmaker ingest corpora/demo
+run: $(STAMP) ## Load the demo corpora into an empty home, build the index and serve on http://$(HOST):$(PORT)
+	$(BIN)/matchmaker ingest --if-empty corpora/demo
 	$(BIN)/matchmaker serve --host $(HOST) --port $(PORT)
 
 postgres: ## Start the local PostgreSQL server if it is installed and down

@@ -45,6 +45,13 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = Field(default=64, ge=1, le=4096)
     torch_threads: int = Field(default=0, ge=0, le=256, description="0 means one thread per core.")
+    blas_threads: int = Field(
+        default=1,
+        ge=0,
+        le=256,
+        description="Threads of each BLAS pool (numpy, scipy, faiss); 0 keeps the library default. "
+        "One is fastest when several request threads share the cores (bench/bench_threads.py).",
+    )
     exact_index_max: int = Field(
         default=50_000, ge=0, description="Above this many passages an approximate (HNSW) index is built."
     )

@@ -1,20 +1,73 @@
 """The ``matchmaker`` command.
 
-Each command group lives in its own module and registers itself on :data:`app`. Commands parse their
-arguments, call one service, and format the result; exit codes come from :mod:`matchmaker.cli.output`.
+Each command group lives in its own module and registers itself on the Typer app of
+:mod:`matchmaker.cli.app`. Commands parse their arguments, call one service, and format the result; exit
+codes come from :mod:`matchmaker.cli.output`.
+
+Command modules are registered lazily: ``matchmaker users add`` imports the users module alone, so a
+short command does not pay for the matching engine, the scheduler or the web stack. ``app`` (used by
+tests and ``--help``) is the application with every command registered.
 """
 
 from __future__ import annotations
 
-from matchmaker.cli.app import app, main
+import importlib
+import sys
+from typing import TYPE_CHECKING
 
-# Importing the command modules registers their commands on ``app``.
-from matchmaker.cli import corpus as _corpus  # noqa: F401  isort: skip
-from matchmaker.cli import events as _events  # noqa: F401  isort: skip
-from matchmaker.cli import index as _index  # noqa: F401  isort: skip
-from matchmaker.cli import match as _match  # noqa: F401  isort: skip
-from matchmaker.cli import schedule as _schedule  # noqa: F401  isort: skip
-from matchmaker.cli import serve as _serve  # noqa: F401  isort: skip
-from matchmaker.cli import users as _users  # noqa: F401  isort: skip
+from matchmaker.cli import app as _app_module
 
-__all__ = ["app", "main"]
+if TYPE_CHECKING:
+    import typer
+
+# Importing the submodule bound its name on this package; drop it, so that ``matchmaker.cli.app`` is
+# the application with every command (see ``__getattr__``), as it always was.
+del globals()["app"]
+
+#: The modules that register commands, in the order they appear in ``--help``.
+COMMAND_MODULES = ("corpus", "events", "index", "match", "schedule", "serve", "users")
+#: Which module registers each top-level command; a name missing here loads every module.
+COMMAND_HOMES: dict[str, str] = {
+    "ingest": "corpus",
+    "list": "corpus",
+    "show": "corpus",
+    "event": "events",
+    "index": "index",
+    "match": "match",
+    "search": "match",
+    "eval": "match",
+    "schedule": "schedule",
+    "serve": "serve",
+    "openapi": "serve",
+    "users": "users",
+}
+
+
+def load_commands(*modules: str) -> typer.Typer:
+    """Register the commands of ``modules`` (every module when none is named) and return the app."""
+    for name in modules or COMMAND_MODULES:
+        importlib.import_module(f"matchmaker.cli.{name}")
+    return _app_module.app
+
+
+def _module_for(argv: list[str]) -> str | None:
+    """The one module that registers the command in ``argv``, if it is known."""
+    command = next((arg for arg in argv if not arg.startswith("-")), None)
+    return COMMAND_HOMES.get(command) if command is not None else None
+
+
+def main() -> None:
+    """Entry point of the console script: load the command's module only, then run it."""
+    module = _module_for(sys.argv[1:])
+    app = load_commands(module) if module is not None else load_commands()
+    app()
+
+
+def __getattr__(name: str) -> typer.Typer:
+    # ``from matchmaker.cli import app`` gives the application with every command registered.
+    if name == "app":
+        return load_commands()
+    raise AttributeError(name)
+
+
+__all__ = ["COMMAND_HOMES", "COMMAND_MODULES", "app", "load_commands", "main"]

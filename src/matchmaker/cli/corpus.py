@@ -41,11 +41,13 @@ _PLURAL_TO_KIND: dict[PluralKind, Kind] = {
 }
 
 
-def _ingest(corpus: CorpusService, paths: list[Path], *, index: bool, show_bar: bool) -> IngestReport:
+def _ingest(
+    corpus: CorpusService, paths: list[Path], *, index: bool, show_bar: bool, kind: Kind | None
+) -> IngestReport:
     """Ingest with a progress bar on a terminal."""
     if not show_bar:
-        return corpus.ingest_paths(paths, refresh_index=index)
-    files = CorpusService.discover_files(paths)
+        return corpus.ingest_paths(paths, refresh_index=index, kind=kind)
+    files = CorpusService.discover_files(paths, kind)
     total = sum(CorpusService.count_lines(p) for p in files)
     with Progress(
         TextColumn("{task.description}"),
@@ -62,12 +64,16 @@ def _ingest(corpus: CorpusService, paths: list[Path], *, index: bool, show_bar: 
             bar.update(task, advance=done - last.get(name, 0), description=f"ingesting {name}")
             last[name] = done
 
-        return corpus.ingest_paths(paths, progress=advance, refresh_index=index)
+        return corpus.ingest_paths(paths, progress=advance, refresh_index=index, kind=kind)
+
+
+def _names(paths: list[Path]) -> str:
+    return ", ".join(str(p) for p in paths)
 
 
 @app.command()
 @handled
-def ingest(
+def ingest(  # noqa: PLR0917  Typer reads options from the parameters
     paths: Annotated[
         list[Path], typer.Argument(help="Corpus files or folders (cities/providers/cases .jsonl or .csv).")
     ],
@@ -75,13 +81,49 @@ def ingest(
     no_index: Annotated[
         bool, typer.Option("--no-index", help="Store the records but leave the indexes as they are.")
     ] = False,
+    kind: Annotated[
+        SingularKind | None,
+        typer.Option("--kind", help="Read every file as this kind instead of telling it from the name."),
+    ] = None,
+    if_empty: Annotated[
+        bool,
+        typer.Option(
+            "--if-empty",
+            help="Ingest only when the database holds no records yet (keeps edits made since).",
+        ),
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
-    """Validate and store corpus records; report every rejected record as file:line: reason."""
+    """Validate and store corpus records; report every rejected record as file:line: reason.
+
+    The kind of each file comes from its name, which ends in cities, providers or cases before .jsonl
+    or .csv (focal_cities.jsonl, 2027-providers.csv), unless --kind is given. Files inside a folder
+    that are not read are listed with the reason.
+    """
     configure_logging(verbose)
+    record_kind: Kind | None = kind.value if kind is not None else None  # type: ignore[assignment]
     with open_services() as services:
+        if if_empty:
+            with services.database.unit_of_work() as session:
+                counts = services.records(session).counts()
+            stored = sum(counts.values())
+            if stored:
+                summary = ", ".join(
+                    f"{counts[k]} {p.value}" for p, k in _PLURAL_TO_KIND.items() if counts.get(k)
+                )
+                stdout.print(
+                    f"{services.settings.home} already holds {stored} records ({summary}); "
+                    "not ingesting, so edits made since are kept",
+                    markup=False,
+                )
+                return
+            stdout.print(f"{services.settings.home} is empty; ingesting {_names(paths)}", markup=False)
         report = _ingest(
-            services.corpus, paths, index=not no_index, show_bar=sys.stderr.isatty() and not as_json
+            services.corpus,
+            paths,
+            index=not no_index,
+            show_bar=sys.stderr.isatty() and not as_json,
+            kind=record_kind,
         )
 
     if as_json:
@@ -103,9 +145,12 @@ def ingest(
                     for f in report.files
                 ],
                 "index": report.index,
+                "skipped": [{"path": str(s.path), "reason": s.reason} for s in report.skipped],
             }
         )
     else:
+        for skipped in report.skipped:
+            stderr.print(f"skipped {skipped.path}: {skipped.reason}", markup=False)
         for line in report.rejections:
             stderr.print(line, markup=False)
         for warning in report.warnings:
@@ -171,5 +216,36 @@ def show(
     for key, value in data.items():
         if value in (None, [], {}, ""):
             continue
-        stdout.print(f"[bold]{key}[/bold]: ", end="")
-        stdout.print(value if isinstance(value, str) else repr(value), markup=False)
+        lines = readable(value)
+        label = key.replace("_", " ")
+        if len(lines) == 1 and not lines[0].startswith("- "):
+            stdout.print(f"{label}: {lines[0]}", markup=False)
+            continue
+        stdout.print(f"{label}:", markup=False)
+        for line in lines:
+            stdout.print(f"  {line}", markup=False)
+
+
+def readable(value: object) -> list[str]:
+    """A field value as lines a person reads: lists joined or bulleted, objects as ``key: value``."""
+    if isinstance(value, dict):
+        parts = [
+            f"{k.replace('_', ' ')}: {_flat(v)}" for k, v in value.items() if v not in (None, "", [], {})
+        ]
+        return ["; ".join(parts)] if sum(map(len, parts)) <= 100 else parts
+    if isinstance(value, list):
+        if all(not isinstance(item, dict | list) for item in value):
+            return [", ".join(str(item) for item in value)]
+        return [f"- {_flat(item)}" for item in value]
+    return [str(value)]
+
+
+def _flat(value: object) -> str:
+    """One line for any value: lists joined with commas, objects as ``key: value`` pairs."""
+    if isinstance(value, dict):
+        return "; ".join(
+            f"{k.replace('_', ' ')}: {_flat(v)}" for k, v in value.items() if v not in (None, "", [], {})
+        )
+    if isinstance(value, list):
+        return ", ".join(_flat(item) for item in value)
+    return str(value)

@@ -57,12 +57,14 @@ def _print(response: MatchResponse, as_json: bool, title: str) -> None:
     stdout.print(table)
 
 
-def _ids(services: Services, values: list[str] | None, kind: Kind, option: str) -> list[str]:
+def _targets(services: Services, values: list[str] | None, kind: Kind, option: str) -> list[tuple[str, str]]:
+    """The ids that ``values`` resolve to, each with the name that titles its table."""
     if not values:
         raise InvalidInputError(f"give at least one {option} ID")
     with services.database.unit_of_work() as session:
         records = services.records(session)
-        return [records.resolve_id(kind, v) for v in values]
+        ids = [records.resolve_id(kind, v) for v in values]
+        return [(i, getattr(records.get(kind, i), "name", None) or i) for i in ids]
 
 
 @match_app.command("providers")
@@ -73,10 +75,10 @@ def match_providers(
     """Providers whose capabilities answer a city's needs and fit its context."""
     configure_logging(verbose)
     with open_services() as services:
-        ids = _ids(services, city, "city", "--city")
+        targets = _targets(services, city, "city", "--city")
         matcher = services.matching.matcher()
-        for city_id in ids:
-            _print(matcher.providers_for_city(city_id, top=top), as_json, f"Providers for {city_id}")
+        for city_id, name in targets:
+            _print(matcher.providers_for_city(city_id, top=top), as_json, f"Providers for {name}")
 
 
 @match_app.command("cities")
@@ -95,16 +97,14 @@ def match_cities(
     with open_services() as services:
         matcher = services.matching.matcher()
         if provider:
-            for provider_id in _ids(services, provider, "provider", "--provider"):
-                _print(
-                    matcher.cities_for_provider(provider_id, top=top), as_json, f"Cities for {provider_id}"
-                )
+            for provider_id, name in _targets(services, provider, "provider", "--provider"):
+                _print(matcher.cities_for_provider(provider_id, top=top), as_json, f"Cities for {name}")
             return
-        for city_id in _ids(services, city, "city", "--city"):
+        for city_id, name in _targets(services, city, "city", "--city"):
             _print(
                 matcher.cities_for_city(city_id, top=top),
                 as_json,
-                f"Comparable and mentor cities for {city_id}",
+                f"Comparable and mentor cities for {name}",
             )
 
 
@@ -116,10 +116,10 @@ def match_cases(
     """Case studies useful to a city: the same problem, best if the same obstacle was overcome."""
     configure_logging(verbose)
     with open_services() as services:
-        ids = _ids(services, city, "city", "--city")
+        targets = _targets(services, city, "city", "--city")
         matcher = services.matching.matcher()
-        for city_id in ids:
-            _print(matcher.cases_for_city(city_id, top=top), as_json, f"Case studies for {city_id}")
+        for city_id, name in targets:
+            _print(matcher.cases_for_city(city_id, top=top), as_json, f"Case studies for {name}")
 
 
 @search_app.command("cases")

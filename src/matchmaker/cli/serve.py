@@ -35,7 +35,7 @@ def serve(
     settings = settings.model_copy(update=updates)
     configure_server_logging(settings.log_level)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, load_in_background=True),  # bind the socket before the model loads
         host=settings.host,
         port=settings.port,
         log_config=None,  # our logging configuration, structured access lines with request ids

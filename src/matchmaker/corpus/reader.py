@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,33 +54,95 @@ class RawLine:
     error: str | None = None
 
 
+_NAME_TOKENS = re.compile(r"[^a-z0-9]+")
+
+
 def kind_of(path: Path) -> Kind:
-    """The record kind named by a corpus file name (``cities.jsonl``, ``providers.csv``...)."""
-    stem = path.name.lower()
-    for suffix in SUFFIXES:
-        if stem.endswith(suffix):
-            base = stem[: -len(suffix)]
-            if base in FILE_KINDS:
-                return FILE_KINDS[base]
-    names = ", ".join(f"{k}{s}" for k in FILE_KINDS for s in SUFFIXES)
-    raise UnreadableFileError(f"cannot tell the record kind from the file name; name it one of: {names}")
+    """The record kind named by a corpus file name.
+
+    The name must end in ``.jsonl`` or ``.csv``. The kind is read from the end of the name before the
+    suffix (``cities.jsonl``, ``focal_cities.jsonl``, ``2027-providers.csv``) or, failing that, from the
+    one kind word among its parts (``cities-2027.csv``). A name that says no kind, or more than one,
+    raises :class:`UnreadableFileError` with the reason.
+    """
+    name = path.name.lower()
+    suffix = next((s for s in SUFFIXES if name.endswith(s)), None)
+    if suffix is None:
+        raise UnreadableFileError("not a corpus file: the name must end in .jsonl or .csv")
+    base = name[: -len(suffix)]
+    for word, kind in FILE_KINDS.items():
+        if base.endswith(word):
+            return kind
+    named = {FILE_KINDS[t] for t in _NAME_TOKENS.split(base) if t in FILE_KINDS}
+    if len(named) == 1:
+        return named.pop()
+    if named:
+        raise UnreadableFileError(
+            "the file name names more than one record kind; rename it or give --kind city|provider|case"
+        )
+    raise UnreadableFileError(
+        "cannot tell the record kind from the file name; end the name in cities, providers or cases "
+        "(e.g. focal_cities.jsonl, 2027-providers.csv) or give --kind city|provider|case"
+    )
 
 
-def discover(paths: list[Path]) -> list[Path]:
-    """Expand folders into the corpus files they hold (cities, then providers, then cases)."""
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    """A file inside a folder that ingest did not read, and why."""
+
+    path: Path
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Discovery:
+    """The corpus files found under some paths, and the files of those folders that were skipped."""
+
+    files: list[Path]
+    skipped: list[SkippedFile]
+
+
+def discover_with_skips(paths: list[Path], kind: Kind | None = None) -> Discovery:
+    """Expand folders into the corpus files they hold (cities, then providers, then cases).
+
+    Paths named directly are kept as given (a missing one is reported when it is read). Inside a folder,
+    every file that is not read is listed with the reason. With ``kind`` every ``.jsonl`` or ``.csv``
+    file is read as that kind.
+    """
     found: list[Path] = []
+    skipped: list[SkippedFile] = []
     for path in paths:
-        if path.is_dir():
-            inner = [p for p in sorted(path.rglob("*")) if p.is_file() and _is_corpus_name(p)]
-            found.extend(inner)
-        else:
+        if not path.is_dir():
             found.append(path)
+            continue
+        for inner in sorted(path.rglob("*")):
+            if not inner.is_file():
+                continue
+            reason = _skip_reason(inner, kind)
+            if reason is None:
+                found.append(inner)
+            else:
+                skipped.append(SkippedFile(inner, reason))
     order = {"city": 0, "provider": 1, "case": 2}
-    return sorted(found, key=lambda p: (order.get(_kind_or_none(p) or "", 3), str(p)))
+    found.sort(key=lambda p: (order.get(kind or _kind_or_none(p) or "", 3), str(p)))
+    return Discovery(found, skipped)
 
 
-def _is_corpus_name(path: Path) -> bool:
-    return _kind_or_none(path) is not None
+def discover(paths: list[Path], kind: Kind | None = None) -> list[Path]:
+    """Expand folders into the corpus files they hold (cities, then providers, then cases)."""
+    return discover_with_skips(paths, kind).files
+
+
+def _skip_reason(path: Path, kind: Kind | None) -> str | None:
+    if kind is not None:
+        if path.name.lower().endswith(SUFFIXES):
+            return None
+        return "not a corpus file: the name must end in .jsonl or .csv"
+    try:
+        kind_of(path)
+    except UnreadableFileError as exc:
+        return exc.message
+    return None
 
 
 def _kind_or_none(path: Path) -> Kind | None:
@@ -229,13 +292,13 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int) -> Iterator[RawLine]:
         yield RawLine(number, _csv_record(kind, row))
 
 
-def read_file(path: Path, max_line_bytes: int) -> tuple[Kind, Iterator[RawLine]]:
-    """The kind of a corpus file and an iterator over its lines."""
-    kind = kind_of(path)
+def read_file(path: Path, max_line_bytes: int, kind: Kind | None = None) -> tuple[Kind, Iterator[RawLine]]:
+    """The kind of a corpus file (from its name unless ``kind`` is given) and an iterator over its lines."""
     if not path.exists():
         raise UnreadableFileError("no such file")
     if not path.is_file():
         raise UnreadableFileError("not a regular file")
+    kind = kind or kind_of(path)
     if path.suffix.lower() == ".csv":
         return kind, read_csv(path, kind, max_line_bytes)
     return kind, read_jsonl(path, max_line_bytes)

@@ -40,6 +40,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import numpy.typing as npt
 
+from matchmaker.embeddings.progress import quiet_library_bars
 from matchmaker.errors import IndexUnavailableError
 from matchmaker.settings import BUNDLED_MODEL, Settings
 
@@ -142,7 +143,10 @@ class SentenceTransformerEncoder:
     def __init__(self, model_name: str = BUNDLED_MODEL, *, device: str = "cpu", **model_kwargs: Any) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        quiet_library_bars()  # no "Loading weights" bars in logs, pipes and the server
         from sentence_transformers import SentenceTransformer  # noqa: PLC0415 - heavy; loaded only when a model or an index is used
+
+        quiet_library_bars()  # in case transformers was imported before
 
         path = resolve_model_path(model_name)
         logger.info("Loading sentence-transformers model %s from %s", model_name, path)

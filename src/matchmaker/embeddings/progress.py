@@ -7,6 +7,7 @@ standard error is a terminal and :class:`LogProgress` otherwise (the server, CI,
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import time
 from typing import Any, Protocol
@@ -109,9 +110,39 @@ class RichProgress:
             self._progress = None
 
 
+def bars_allowed() -> bool:
+    """Whether progress bars may be drawn: only when standard error is a terminal."""
+    return sys.stderr.isatty()
+
+
+def quiet_library_bars() -> None:
+    """Keep the tqdm bars of huggingface_hub and transformers ("Loading weights") off non-terminals.
+
+    Call before importing sentence-transformers: the libraries read the switch when they are imported.
+    Already imported libraries are switched off directly. On a terminal nothing changes.
+    """
+    if bars_allowed():
+        return
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    hub = sys.modules.get("huggingface_hub.utils")
+    if hub is not None:
+        hub.disable_progress_bars()
+    transformers_logging = sys.modules.get("transformers.utils.logging")
+    if transformers_logging is not None:
+        transformers_logging.disable_progress_bar()
+
+
 def auto_progress() -> Progress:
     """A bar on a terminal, log lines otherwise."""
-    return RichProgress() if sys.stderr.isatty() else LogProgress()
+    return RichProgress() if bars_allowed() else LogProgress()
 
 
-__all__ = ["LogProgress", "NullProgress", "Progress", "RichProgress", "auto_progress"]
+__all__ = [
+    "LogProgress",
+    "NullProgress",
+    "Progress",
+    "RichProgress",
+    "auto_progress",
+    "bars_allowed",
+    "quiet_library_bars",
+]

@@ -176,6 +176,28 @@ def candidates(query: str, entries: Sequence[NameEntry], limit: int = 5) -> list
     return sorted(ranked.values(), key=lambda c: (-c.score, c.id))[:limit]
 
 
+#: Whole-string similarity (0-100) at or above which a name counts as close to the query (typos).
+CLOSE = 75.0
+_MIN_PREFIX = 3
+
+
+def close_to(target: str, name: str) -> bool:
+    """Whether a normalised name is close to a normalised query, not merely sharing a few letters.
+
+    Close means a whole-string or word-set similarity of at least :data:`CLOSE` (``kukse`` ~ ``kukes``,
+    ``novi`` ~ ``novi pazar``), or every word of the query starting a word of the name
+    (``prisht`` ~ ``prishtina``). Partial similarity alone (``atlantis`` ~ ``nis``) is not close.
+    """
+    if not target or not name:
+        return False
+    if fuzz.ratio(target, name) >= CLOSE or fuzz.token_set_ratio(target, name) >= CLOSE:
+        return True
+    words = name.split()
+    return all(
+        len(part) >= _MIN_PREFIX and any(word.startswith(part) for word in words) for part in target.split()
+    )
+
+
 def resolve(query: str, entries: Sequence[NameEntry], *, kind: str = "record") -> str:
     """Resolve an id or a name to one id, or raise with the candidates that were found."""
     query = query.strip()
@@ -185,7 +207,8 @@ def resolve(query: str, entries: Sequence[NameEntry], *, kind: str = "record") -
     lowered = {e.id.casefold(): e.id for e in entries}
     if query.casefold() in lowered:
         return lowered[query.casefold()]
-    found = candidates(query, entries)
+    target = normalize_name(query)
+    found = [c for c in candidates(query, entries) if close_to(target, normalize_name(c.name))]
     if not found or found[0].score < SUGGEST:
         raise NotFoundError(f"no {kind} matches {query!r}")
     best = found[0]

@@ -2,7 +2,7 @@
 
 ::
 
-    services = Services(settings)                      # database (migrated), indexes, matching, events
+    services = Services.build(settings)                # database (migrated), indexes, matching, events
     with services.database.unit_of_work() as session:  # one transaction: commit or roll back
         city = services.records(session).get("city", "kukes")
     services.matching.matcher().providers_for_city("kukes")
@@ -20,48 +20,86 @@ work is long or runs outside a request.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
 
 from matchmaker.db.engine import Database
-from matchmaker.embeddings.encoder import Encoder
-from matchmaker.services.corpus import CorpusService
-from matchmaker.services.events import EventServices, Planner
-from matchmaker.services.indexing import IndexService
-from matchmaker.services.matching import MatchingService
 from matchmaker.services.records import RecordService
 from matchmaker.services.users import UserService
 from matchmaker.services.visibility import ConfidentialTerms
 from matchmaker.settings import Settings
+from matchmaker.threads import pin_blas_threads
+
+if TYPE_CHECKING:
+    from matchmaker.embeddings.encoder import Encoder
+    from matchmaker.services.corpus import CorpusService
+    from matchmaker.services.events import EventServices, Planner
+    from matchmaker.services.indexing import IndexService
+    from matchmaker.services.matching import MatchingService
 
 logger = logging.getLogger(__name__)
 
 
-@dataclass
 class Services:
-    """The services of one instance (see the module docstring)."""
+    """The services of one instance (see the module docstring).
 
-    settings: Settings
-    database: Database
-    indexes: IndexService
-    matching: MatchingService
-    confidential: ConfidentialTerms
-    corpus: CorpusService
-    planner: Planner
+    The heavy services (indexes, matching, corpus ingest, planning) are imported and built on first use,
+    so a short command such as ``matchmaker users add`` loads neither FAISS, the engine nor the solver.
+    The web app builds them all at start-up (:meth:`build_all`).
+    """
+
+    def __init__(self, settings: Settings, database: Database, *, encoder: Encoder | None = None) -> None:
+        self.settings = settings
+        self.database = database
+        self.confidential = ConfidentialTerms(database)
+        self._encoder = encoder
 
     @classmethod
     def build(
         cls, settings: Settings, *, encoder: Encoder | None = None, migrate_schema: bool = True
     ) -> Services:
-        """Services for ``settings``: the database is created and migrated now, the model on first use."""
-        database = Database(settings, migrate_schema=migrate_schema)
-        indexes = IndexService(settings, database, encoder=encoder)
-        matching = MatchingService(settings, database, indexes)
-        confidential = ConfidentialTerms(database)
-        corpus = CorpusService(settings, database, indexes, confidential)
-        planner = Planner(database, matching)
-        return cls(settings, database, indexes, matching, confidential, corpus, planner)
+        """Services for ``settings``: the database is created and migrated now, the rest on first use.
+
+        The process's BLAS pools are pinned to ``settings.blas_threads`` first (see
+        :mod:`matchmaker.threads`).
+        """
+        pin_blas_threads(settings.blas_threads)
+        return cls(settings, Database(settings, migrate_schema=migrate_schema), encoder=encoder)
+
+    @cached_property
+    def indexes(self) -> IndexService:
+        """The embedding indexes and the model (loaded on first use)."""
+        from matchmaker.services.indexing import IndexService  # noqa: PLC0415 - built on first use
+
+        return IndexService(self.settings, self.database, encoder=self._encoder)
+
+    @cached_property
+    def matching(self) -> MatchingService:
+        """The matching runtime: the model, the matcher, readiness and pair scores."""
+        from matchmaker.services.matching import MatchingService  # noqa: PLC0415 - built on first use
+
+        return MatchingService(self.settings, self.database, self.indexes)
+
+    @cached_property
+    def corpus(self) -> CorpusService:
+        """Corpus ingest (files and uploads)."""
+        from matchmaker.services.corpus import CorpusService  # noqa: PLC0415 - built on first use
+
+        return CorpusService(self.settings, self.database, self.indexes, self.confidential)
+
+    @cached_property
+    def planner(self) -> Planner:
+        """Event planning (app-scoped: long work in its own transactions)."""
+        from matchmaker.services.events import Planner  # noqa: PLC0415 - built on first use
+
+        return Planner(self.database, self.matching)
+
+    def build_all(self) -> Services:
+        """Build every lazily built service now (the server does, before it takes requests)."""
+        _ = (self.indexes, self.matching, self.corpus, self.planner)
+        return self
 
     def records(self, session: Session) -> RecordService:
         """Records in the unit of work ``session``; writes refresh the index and the confidential values."""
@@ -73,6 +111,8 @@ class Services:
 
     def events(self, session: Session) -> EventServices:
         """Event sub-features (catalogue, requests, pair rules, agendas, feedback) in ``session``."""
+        from matchmaker.services.events import EventServices  # noqa: PLC0415 - built on first use
+
         return EventServices(session)
 
     def close(self) -> None:

@@ -16,7 +16,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from matchmaker.corpus.reader import UnreadableFileError, discover, read_file
+from matchmaker.corpus.reader import (
+    SkippedFile,
+    UnreadableFileError,
+    discover,
+    discover_with_skips,
+    read_file,
+)
 from matchmaker.corpus.validate import Record, validate_record
 from matchmaker.db import repository as repo
 from matchmaker.db.engine import Database
@@ -53,6 +59,8 @@ class IngestReport:
     files: list[FileReport] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     index: dict[str, object] = field(default_factory=dict)
+    #: Files inside the given folders that were not read, with the reason.
+    skipped: list[SkippedFile] = field(default_factory=list)
 
     @property
     def accepted(self) -> int:
@@ -136,11 +144,16 @@ class CorpusService:
         self.indexes = indexes
         self.confidential = confidential
 
-    def ingest_file(self, path: Path, *, progress: ProgressFn | None = None) -> FileReport:
-        """Validate and store the records of one file; one transaction for the file."""
+    def ingest_file(
+        self, path: Path, *, progress: ProgressFn | None = None, kind: Kind | None = None
+    ) -> FileReport:
+        """Validate and store the records of one file; one transaction for the file.
+
+        The record kind comes from the file name unless ``kind`` is given.
+        """
         report = FileReport(path=str(path))
         try:
-            kind, lines = read_file(path, self.settings.max_line_bytes)
+            kind, lines = read_file(path, self.settings.max_line_bytes, kind)
             report.kind = kind
             valid: list[tuple[int, Record]] = []
             seen: dict[str, int] = {}
@@ -155,7 +168,7 @@ class CorpusService:
                     continue
                 if record.id in seen:
                     logger.warning(
-                        "%s:%d: id %r repeats line %d; the later line wins",
+                        "%s:%d: id %s repeats line %d; the later line wins",
                         path,
                         raw.line,
                         record.id,
@@ -188,9 +201,9 @@ class CorpusService:
         return report
 
     @staticmethod
-    def discover_files(paths: Sequence[Path]) -> list[Path]:
+    def discover_files(paths: Sequence[Path], kind: Kind | None = None) -> list[Path]:
         """The corpus files that ``ingest_paths`` would read for these paths."""
-        return discover(list(paths))
+        return discover(list(paths), kind)
 
     @staticmethod
     def count_lines(path: Path) -> int:
@@ -223,14 +236,19 @@ class CorpusService:
         progress: ProgressFn | None = None,
         refresh_index: bool = True,
         source: str = "cli",
+        kind: Kind | None = None,
     ) -> IngestReport:
         """Ingest files and folders, record the run, and bring the indexes up to date.
 
-        Ingests into one home run one at a time: a second one waits for the first (saying so in the
-        log) and then runs in full, so both succeed.
+        ``kind`` reads every file as that kind instead of telling it from the file name. Files inside
+        folders that are not read are listed in ``report.skipped`` with the reason. Ingests into one home
+        run one at a time: a second one waits for the first (saying so in the log) and then runs in full,
+        so both succeed.
         """
         with ingest_lock(self.settings.home):
-            return self._ingest_paths(paths, progress=progress, refresh_index=refresh_index, source=source)
+            return self._ingest_paths(
+                paths, progress=progress, refresh_index=refresh_index, source=source, kind=kind
+            )
 
     def _ingest_paths(
         self,
@@ -239,15 +257,21 @@ class CorpusService:
         progress: ProgressFn | None,
         refresh_index: bool,
         source: str,
+        kind: Kind | None,
     ) -> IngestReport:
         report = IngestReport()
-        files = discover(list(paths))
-        if not files:
-            report.files.append(
-                FileReport(path=", ".join(map(str, paths)), unreadable="no corpus files found")
-            )
-        for path in files:
-            report.files.append(self.ingest_file(path, progress=progress))
+        found = discover_with_skips(list(paths), kind)
+        report.skipped = found.skipped
+        for skipped in found.skipped:
+            logger.info("Skipped %s: %s", skipped.path, skipped.reason)
+        if not found.files:
+            names = ", ".join(map(str, paths))
+            reason = "no corpus files found"
+            if found.skipped:
+                reason += f" ({len(found.skipped)} file(s) skipped)"
+            report.files.append(FileReport(path=names, unreadable=reason))
+        for path in found.files:
+            report.files.append(self.ingest_file(path, progress=progress, kind=kind))
         if report.accepted:
             report.warnings.extend(self.duplicate_warnings(sorted(report.kinds)))
         if report.accepted:

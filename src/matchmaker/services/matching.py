@@ -389,6 +389,31 @@ class MatchingService:
         self.model_loaded = False
         self._matcher: Matcher | None = None
         self._lock = threading.Lock()
+        self._loader: threading.Thread | None = None
+
+    @property
+    def loading(self) -> bool:
+        """Whether a background :meth:`start_in_background` is still loading the model and indexes."""
+        loader = self._loader
+        return loader is not None and loader.is_alive()
+
+    def start_in_background(self) -> threading.Thread:
+        """Run :meth:`start` in a daemon thread and return at once.
+
+        The server calls this from its lifespan so that its socket is bound (and ``/health`` answers)
+        while the model and indexes load; ``/ready`` says "loading" until the thread is done.
+        """
+        loader = threading.Thread(target=self.start, name="matching-loader", daemon=True)
+        self._loader = loader
+        loader.start()
+        return loader
+
+    def wait_until_loaded(self, timeout: float | None = None) -> bool:
+        """Block until a background start has finished; whether it has."""
+        loader = self._loader
+        if loader is not None:
+            loader.join(timeout)
+        return not self.loading
 
     def start(self) -> None:
         """Load the model and, when the indexes exist, the matcher with its data (blocking)."""
@@ -455,8 +480,11 @@ class MatchingService:
 
         An index is *damaged* when its live generation was refused (checksums, unreadable files, NaN
         vectors), even if an older generation still serves; *stale* when the database holds other
-        documents than it indexes.
+        documents than it indexes. While a background start is running the answer is not ready, with
+        ``loading`` set, and nothing is loaded by asking.
         """
+        if self.loading:
+            return False, {"model": None, "indexes": {}, "problems": ["still loading"], "loading": True}
         indexes: dict[str, Any] = {}
         encoder = self.indexes.encoder_if_loaded()
         store = self._matcher.store if self._matcher is not None else None

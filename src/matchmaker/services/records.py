@@ -8,7 +8,7 @@ of work, so the next query sees the change.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
@@ -16,8 +16,10 @@ from matchmaker.db import repository as repo
 from matchmaker.db.models import KIND_WORDS, CityConfidential, Kind, PublicRecord, RecordIn
 from matchmaker.errors import ConflictError, MatchmakerError
 from matchmaker.matching.names import NameEntry, resolve
-from matchmaker.services.indexing import IndexService
 from matchmaker.services.visibility import ConfidentialTerms
+
+if TYPE_CHECKING:
+    from matchmaker.services.indexing import IndexService
 
 logger = logging.getLogger(__name__)
 

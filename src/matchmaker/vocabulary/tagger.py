@@ -165,7 +165,7 @@ def _compile(groups: frozenset[str]) -> _CueIndex:
                 for cue in cues:
                     compiled = _compiled_cue(cue, arabic=group == "ar")
                     if compiled is None:
-                        logger.warning("empty cue %r for term %s", cue, term.id)
+                        logger.warning('empty cue "%s" for term %s', cue, term.id)
                         continue
                     pattern, key = compiled
                     entry = _Cue(term.id, term.kind, weight, n, pattern)
@@ -336,7 +336,11 @@ def resolve_label(label: str, kinds: Sequence[Kind] | None = None, *, cutoff: fl
     tags = tag_text(key, kinds=kinds, min_confidence=0.0)
     if tags:
         return load_vocabulary().get(tags[0].term_id)
-    logger.info("structured label %r matches no vocabulary term of kinds %s; ignored", label, kinds)
+    logger.info(
+        'structured label "%s" matches no vocabulary term (%s); ignored',
+        label,
+        ", ".join(str(kind) for kind in kinds),
+    )
     return None
 
 
@@ -354,7 +358,7 @@ def merge_tags(structured: Mapping[str, Sequence[str] | str], text_tags: Iterabl
     for field_name, labels in structured.items():
         kinds = STRUCTURED_FIELD_KINDS.get(field_name)
         if kinds is None:
-            logger.debug("structured field %r has no fixed kind; trying every kind", field_name)
+            logger.debug('structured field "%s" has no fixed kind; trying every kind', field_name)
         for label in [labels] if isinstance(labels, str) else labels:
             if not label or not str(label).strip():
                 continue

@@ -10,7 +10,8 @@
 ``create_app`` builds the instance's :class:`~matchmaker.services.container.Services` once (or takes
 one) and keeps it on ``app.state.services``; handlers receive typed services through the dependencies of
 :mod:`matchmaker.web.dependencies`, each request in one unit of work. The lifespan loads the embedding
-model and the matcher once (in a worker thread) and closes the database at shutdown. The other shared
+model and the matcher once (in a worker thread; in the background for ``matchmaker serve``, so the socket
+is bound before they are loaded) and closes the database at shutdown. The other shared
 object on ``app.state`` is the ``rate_limiter``.
 """
 
@@ -119,26 +120,33 @@ def create_app(
     api_handlers: Sequence[ControllerRouterHandler] = (),
     app_handlers: Sequence[ControllerRouterHandler] = (),
     debug: bool = False,
+    load_in_background: bool = False,
 ) -> Litestar:
     """The web application for ``settings`` (read from the environment when omitted).
 
     ``services`` shares a container built elsewhere (tests); otherwise one is built here and closed when
-    the app shuts down.
+    the app shuts down. With ``load_in_background`` (what ``matchmaker serve`` uses) the lifespan starts
+    loading the model and indexes in a thread and returns at once, so the server binds its socket and
+    ``/health`` answers while ``/ready`` says "loading"; otherwise start-up waits for them.
     """
     if services is None:
         settings = settings or Settings()
         settings.ensure_dirs()
-        services = Services.build(settings)
+        services = Services.build(settings).build_all()
         owned = True
     else:
         settings = services.settings
+        services.build_all()
         owned = False
     container = services
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
         # Load the model and indexes once, off the event loop.
-        await anyio.to_thread.run_sync(container.matching.start)
+        if load_in_background:
+            container.matching.start_in_background()
+        else:
+            await anyio.to_thread.run_sync(container.matching.start)
         try:
             yield
         finally:

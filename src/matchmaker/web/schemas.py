@@ -131,7 +131,7 @@ class HealthOut(BaseModel):
 class ReadyOut(BaseModel):
     """Readiness: the model and the indexes are loaded."""
 
-    status: Literal["ready", "not_ready"]
+    status: Literal["ready", "loading", "not_ready"]
     model: str | None
     indexes: dict[str, Any]
     problems: list[str]

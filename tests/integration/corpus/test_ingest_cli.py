@@ -130,6 +130,70 @@ def test_probable_duplicates_are_warned_about(tmp_path: Path, db_settings: Setti
     assert "kukes-municipality" in result.stderr
 
 
+def test_ingest_takes_files_as_people_name_them_and_says_what_it_skipped(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    folder = tmp_path / "drop"
+    write_jsonl(folder / "focal_cities.jsonl", [json.dumps(KUKES, ensure_ascii=False)])
+    write_jsonl(folder / "towns.jsonl", [json.dumps(OSH, ensure_ascii=False)])
+    (folder / "README.md").write_text("notes", encoding="utf-8")
+    result = run("ingest", str(folder))
+    assert result.exit_code == 0, result.stderr
+    assert f"skipped {folder / 'towns.jsonl'}: cannot tell the record kind" in result.stderr
+    assert f"skipped {folder / 'README.md'}: not a corpus file" in result.stderr
+    assert [c["id"] for c in listed("cities")] == ["kukes"]
+
+    result = run("ingest", str(folder / "towns.jsonl"), "--kind", "city")
+    assert result.exit_code == 0, result.stderr
+    assert {c["id"] for c in listed("cities")} == {"kukes", "osh"}
+
+
+def test_ingest_if_empty_loads_only_an_empty_home_and_keeps_edits(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    original = write_jsonl(tmp_path / "demo" / "cities.jsonl", [json.dumps(KUKES, ensure_ascii=False)])
+    first = run("ingest", "--if-empty", "--no-index", str(original.parent))
+    assert first.exit_code == 0, first.stderr
+    assert "is empty; ingesting" in first.stdout
+    edited = write_jsonl(tmp_path / "edit" / "cities.jsonl", [json.dumps(KUKES | {"name": "Kukës Edited"})])
+    run("ingest", "--no-index", str(edited))
+
+    again = run("ingest", "--if-empty", "--no-index", str(original.parent))
+    assert again.exit_code == 0, again.stderr
+    assert "already holds 1 records (1 cities); not ingesting" in again.stdout
+    assert [c["name"] for c in listed("cities")] == ["Kukës Edited"]
+
+
+def test_show_prints_readable_fields(tmp_path: Path, db_settings: Settings) -> None:
+    city = KUKES | {"priorities": ["mobility", "energy"], "maturity": {"mobility": "L1"}}
+    path = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(city, ensure_ascii=False)])
+    run("ingest", "--no-index", str(path))
+    result = run("show", "city", "kukes", "--confidential")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert "name: Kukës" in lines
+    assert "priorities: mobility, energy" in lines
+    assert "maturity: mobility: L1" in lines
+    assert "focal point: name: Arta Hoxha; email: arta.hoxha@example.org; phone: +355 000 000" in lines
+    assert not any(mark in result.stdout for mark in ("['", "{'", "']", "'}"))
+
+
+def test_ingest_of_a_missing_path_says_no_such_file(tmp_path: Path, db_settings: Settings) -> None:
+    result = run("ingest", str(tmp_path / "focal_cities.jsonl"), str(tmp_path / "nothing"))
+    assert result.exit_code == 1
+    assert f"{tmp_path / 'focal_cities.jsonl'}: no such file" in result.stderr
+    assert f"{tmp_path / 'nothing'}: no such file" in result.stderr
+
+
+def test_unknown_name_says_no_city_matches(tmp_path: Path, db_settings: Settings) -> None:
+    path = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(KUKES), json.dumps(OSH)])
+    run("ingest", str(path), "--no-index")
+    result = run("show", "city", "Atlantis")
+    assert result.exit_code == 1
+    assert "no city matches 'Atlantis'" in result.stderr
+    assert "ambiguous" not in result.stderr
+
+
 def test_ambiguous_name_lists_candidates_and_fails(tmp_path: Path, db_settings: Settings) -> None:
     rows = [
         {"id": "novi-pazar", "name": "Novi Pazar", "country": "RS", "summary": "s"},

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from matchmaker.corpus.reader import UnreadableFileError, discover, read_file
+from matchmaker.corpus.reader import UnreadableFileError, discover, discover_with_skips, kind_of, read_file
 from matchmaker.corpus.validate import validate_record
 from matchmaker.errors import RecordRejectedError
 
@@ -36,6 +36,60 @@ def test_kind_comes_from_the_file_name(tmp_path: Path) -> None:
     path = _jsonl(tmp_path / "towns.jsonl", CITY)
     with pytest.raises(UnreadableFileError, match=r"cities\.jsonl"):
         read_file(path, 1000)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("cities.jsonl", "city"),
+        ("focal_cities.jsonl", "city"),
+        ("bad_cities.jsonl", "city"),
+        ("cities-2027.csv", "city"),
+        ("2027-providers.jsonl", "provider"),
+        ("Providers.CSV", "provider"),
+        ("use-cases.jsonl", "case"),
+        ("cases_2026_q1.csv", "case"),
+    ],
+)
+def test_kind_is_read_from_names_as_people_write_them(name: str, kind: str) -> None:
+    assert kind_of(Path(name)) == kind
+
+
+def test_a_name_with_two_kinds_or_none_is_refused_with_a_hint() -> None:
+    with pytest.raises(UnreadableFileError, match="more than one record kind"):
+        kind_of(Path("cities-and-providers-2027.jsonl"))
+    with pytest.raises(UnreadableFileError, match="--kind"):
+        kind_of(Path("towns.jsonl"))
+    with pytest.raises(UnreadableFileError, match=r"\.jsonl or \.csv"):
+        kind_of(Path("cities.json"))
+
+
+def test_given_kind_overrides_the_file_name(tmp_path: Path) -> None:
+    path = _jsonl(tmp_path / "towns.jsonl", CITY)
+    kind, lines = read_file(path, 1000, "city")
+    assert kind == "city"
+    assert [raw.record["id"] for raw in lines if raw.record] == ["kukes"]
+
+
+def test_a_missing_path_says_no_such_file(tmp_path: Path) -> None:
+    for name in ("cities.jsonl", "towns.jsonl"):
+        with pytest.raises(UnreadableFileError, match="no such file"):
+            read_file(tmp_path / name, 1000)
+
+
+def test_a_folder_lists_every_file_it_skips_and_why(tmp_path: Path) -> None:
+    _jsonl(tmp_path / "focal_cities.jsonl", CITY)
+    _jsonl(tmp_path / "towns.jsonl", CITY)
+    (tmp_path / "notes.txt").write_text("hello", encoding="utf-8")
+    found = discover_with_skips([tmp_path])
+    assert found.files == [tmp_path / "focal_cities.jsonl"]
+    reasons = {s.path.name: s.reason for s in found.skipped}
+    assert set(reasons) == {"towns.jsonl", "notes.txt"}
+    assert "cannot tell the record kind" in reasons["towns.jsonl"]
+    assert ".jsonl or .csv" in reasons["notes.txt"]
+    with_kind = discover_with_skips([tmp_path], "city")
+    assert {p.name for p in with_kind.files} == {"focal_cities.jsonl", "towns.jsonl"}
+    assert [s.path.name for s in with_kind.skipped] == ["notes.txt"]
 
 
 def test_empty_file_is_unreadable(tmp_path: Path) -> None:

@@ -58,6 +58,13 @@ def test_unknown_name_is_not_found() -> None:
         resolve("Reykjavik", ENTRIES)
 
 
+@pytest.mark.parametrize("query", ["Atlantis", "Paris", "Gotham", "Springfield"])
+def test_a_name_sharing_only_a_few_letters_is_not_found_rather_than_ambiguous(query: str) -> None:
+    entries = [*ENTRIES, NameEntry("kars", "Kars", "TR"), NameEntry("fes", "Fès", "MA")]
+    with pytest.raises(NotFoundError, match=f"no city matches '{query}'"):
+        resolve(query, entries, kind="city")
+
+
 def test_suffixes_and_scripts_normalise_away() -> None:
     assert normalize_name("Acme Bilişim A.Ş.") == normalize_name("ACME Bilisim")
     assert normalize_name("Ош") == "osh"

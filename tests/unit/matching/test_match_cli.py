@@ -60,6 +60,7 @@ def test_the_table_output_shows_reasons(cli: CliRunner) -> None:
     result = cli.invoke(app, ["match", "providers", "--city", "lumen", "--top", "3"])
     assert result.exit_code == 0, result.output
     assert "prov-brightway" in result.stdout
+    assert "Providers for Lumen" in result.stdout  # titled by the name, not the id
 
 
 def test_unknown_city_exits_with_a_message(cli: CliRunner) -> None:

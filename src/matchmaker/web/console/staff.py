@@ -12,6 +12,7 @@ import anyio.to_thread
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 
+from matchmaker.corpus.reader import kind_of
 from matchmaker.db.models import IngestRun
 from matchmaker.errors import InvalidInputError, PayloadTooLargeError
 from matchmaker.services import indexing
@@ -24,8 +25,6 @@ from matchmaker.web.console.session import principal_of, services_of
 logger = logging.getLogger(__name__)
 
 STAFF = {"roles": ("staff",)}
-_ACCEPTED_NAMES = ("cities", "providers", "cases")
-_ACCEPTED_SUFFIXES = (".jsonl", ".csv")
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -64,11 +63,7 @@ def upload_name(filename: str | None) -> str:
     """A safe local file name for an upload, which must say its kind (``cities.jsonl``, ``cases.csv``)."""
     base = Path((filename or "").replace("\\", "/")).name
     base = _SAFE_NAME.sub("_", base)
-    lowered = base.lower()
-    if not lowered.endswith(_ACCEPTED_SUFFIXES) or not any(n in lowered for n in _ACCEPTED_NAMES):
-        raise InvalidInputError(
-            "name the file after its kind: cities.jsonl, providers.jsonl or cases.jsonl (or .csv)"
-        )
+    kind_of(Path(base))  # the same rule as ingest; raises with the reason and the accepted names
     return base
 
 

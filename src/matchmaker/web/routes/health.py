@@ -24,9 +24,10 @@ def health() -> HealthOut:
 )
 def ready(matching: NamedDependency[MatchingService]) -> Response[ReadyOut]:
     """200 when the model and every index are loaded and matching works; 503 with the reasons
-    otherwise."""
+    otherwise (``status`` is ``loading`` while the server is still loading them at start-up)."""
     ok, details = matching.readiness()
-    body = ReadyOut(status="ready" if ok else "not_ready", **details)
+    loading = bool(details.pop("loading", False))
+    body = ReadyOut(status="ready" if ok else "loading" if loading else "not_ready", **details)
     return Response(body, status_code=200 if ok else 503)
 
 
