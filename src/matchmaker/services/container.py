@@ -6,6 +6,7 @@
     with services.database.unit_of_work() as session:  # one transaction: commit or roll back
         city = services.records(session).get("city", "kukes")
     services.matching.matcher().providers_for_city("kukes")
+    services.mail.send_queued()                        # the outbox over SMTP
     services.close()
 
 The web app builds one in ``create_app`` and hands typed services to handlers through Litestar
@@ -26,9 +27,11 @@ from sqlmodel import Session
 
 from matchmaker.db.engine import Database
 from matchmaker.embeddings.encoder import Encoder
+from matchmaker.services.accounts import Accounts
 from matchmaker.services.corpus import CorpusService
 from matchmaker.services.events import EventServices, Planner
 from matchmaker.services.indexing import IndexService
+from matchmaker.services.mail import MailSender, Notifier, Outbox
 from matchmaker.services.matching import MatchingService
 from matchmaker.services.records import RecordService
 from matchmaker.services.users import UserService
@@ -49,6 +52,7 @@ class Services:
     confidential: ConfidentialTerms
     corpus: CorpusService
     planner: Planner
+    mail: MailSender
 
     @classmethod
     def build(
@@ -60,8 +64,9 @@ class Services:
         matching = MatchingService(settings, database, indexes)
         confidential = ConfidentialTerms(database)
         corpus = CorpusService(settings, database, indexes, confidential)
-        planner = Planner(database, matching)
-        return cls(settings, database, indexes, matching, confidential, corpus, planner)
+        planner = Planner(database, matching, notifier=lambda session: Notifier(session, settings))
+        mail = MailSender(settings, database)
+        return cls(settings, database, indexes, matching, confidential, corpus, planner, mail)
 
     def records(self, session: Session) -> RecordService:
         """Records in the unit of work ``session``; writes refresh the index and the confidential values."""
@@ -73,7 +78,19 @@ class Services:
 
     def events(self, session: Session) -> EventServices:
         """Event sub-features (catalogue, requests, pair rules, agendas, feedback) in ``session``."""
-        return EventServices(session)
+        return EventServices(session, notifier=self.notifier(session))
+
+    def accounts(self, session: Session) -> Accounts:
+        """Invitations, console sessions and the staff users page in ``session``."""
+        return Accounts(session, self.settings)
+
+    def outbox(self, session: Session) -> Outbox:
+        """The mail outbox in ``session`` (list, send again)."""
+        return Outbox(session)
+
+    def notifier(self, session: Session) -> Notifier:
+        """Notifications written to the outbox in ``session``."""
+        return Notifier(session, self.settings)
 
     def close(self) -> None:
         """Release the database connections."""
