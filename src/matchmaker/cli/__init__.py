@@ -15,6 +15,7 @@ from matchmaker.cli import index as _index  # noqa: F401  isort: skip
 from matchmaker.cli import match as _match  # noqa: F401  isort: skip
 from matchmaker.cli import outbox as _outbox  # noqa: F401  isort: skip
 from matchmaker.cli import schedule as _schedule  # noqa: F401  isort: skip
+from matchmaker.cli import selfservice as _selfservice  # noqa: F401  isort: skip
 from matchmaker.cli import serve as _serve  # noqa: F401  isort: skip
 from matchmaker.cli import users as _users  # noqa: F401  isort: skip
 

@@ -34,6 +34,7 @@ from matchmaker.services.indexing import IndexService
 from matchmaker.services.mail import MailSender, Notifier, Outbox
 from matchmaker.services.matching import MatchingService
 from matchmaker.services.records import RecordService
+from matchmaker.services.selfservice import SelfService
 from matchmaker.services.users import UserService
 from matchmaker.services.visibility import ConfidentialTerms
 from matchmaker.settings import Settings
@@ -87,6 +88,10 @@ class Services:
     def outbox(self, session: Session) -> Outbox:
         """The mail outbox in ``session`` (list, send again)."""
         return Outbox(session)
+
+    def self_service(self, session: Session) -> SelfService:
+        """A participant's own availability and profile in ``session`` (before the event's deadline)."""
+        return SelfService(session, self.records(session))
 
     def notifier(self, session: Session) -> Notifier:
         """Notifications written to the outbox in ``session``."""
