@@ -19,9 +19,7 @@ def self_service(
     event_id: Annotated[str, typer.Argument(help="The event's id.")],
     until: Annotated[
         str,
-        typer.Option(
-            "--until", help="ISO 8601 time with offset, or 'none' (use the request deadline)."
-        ),
+        typer.Option("--until", help="ISO 8601 time with offset, or 'none' (use the request deadline)."),
     ],
 ) -> None:
     """Set until when participants may change their own availability and profile."""
