@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from console_support import CITY_ID, PROVIDER_ID, Client, app_services
@@ -172,3 +173,33 @@ def test_requests_and_answers_are_mailed_to_the_other_party_only(client: Client)
     for text in (answered.body_text, answered.body_html, answered.subject):
         assert "focal@kukes.example" not in text  # a provider never learns the focal point's address
         assert "kukes" not in text.lower().replace("kukës", "")
+
+
+def test_staff_invite_every_participant_of_an_event_at_once(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    services = app_services(client)
+    start = utcnow() + timedelta(days=10)
+    with services.database.unit_of_work() as session:
+        events = services.events(session)
+        events.catalog.create(
+            EventCreate(
+                id="ws1",
+                name="Level 3 workshop",
+                tables=2,
+                slots=[SlotIn(start=start, end=start + timedelta(minutes=20))],
+            )
+        )
+        events.catalog.add_participants(
+            "ws1", [ParticipantIn(id=CITY_ID), ParticipantIn(id=PROVIDER_ID), ParticipantIn(id="osh")]
+        )
+    invite(services, "provider", "sales@enerko.example", PROVIDER_ID)
+    sign_in("staff")
+    r = client.post("/users/invite-event", data={"event": "ws1"})
+    assert r.status_code == 200
+    assert "2 invitation(s) queued" in r.text
+    with services.database.unit_of_work() as session:
+        to = sorted(m.to for m in services.outbox(session).list() if m.kind == "invitation")
+    # Kukës through its focal point, the provider through its user; a city with no address is named.
+    assert to == ["a.dushku@kukes-municipality.example.org", "sales@enerko.example", "sales@enerko.example"]
+    assert "No address is known for" in r.text
