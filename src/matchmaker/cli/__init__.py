@@ -25,21 +25,32 @@ if TYPE_CHECKING:
 del globals()["app"]
 
 #: The modules that register commands, in the order they appear in ``--help``.
-COMMAND_MODULES = ("corpus", "events", "index", "match", "schedule", "serve", "users")
+COMMAND_MODULES = (
+    "corpus",
+    "events",
+    "selfservice",
+    "index",
+    "match",
+    "outbox",
+    "schedule",
+    "serve",
+    "users",
+)
 #: Which module registers each top-level command; a name missing here loads every module.
-COMMAND_HOMES: dict[str, str] = {
-    "ingest": "corpus",
-    "list": "corpus",
-    "show": "corpus",
-    "event": "events",
-    "index": "index",
-    "match": "match",
-    "search": "match",
-    "eval": "match",
-    "schedule": "schedule",
-    "serve": "serve",
-    "openapi": "serve",
-    "users": "users",
+COMMAND_HOMES: dict[str, tuple[str, ...]] = {
+    "ingest": ("corpus",),
+    "list": ("corpus",),
+    "show": ("corpus",),
+    "event": ("events", "selfservice"),
+    "index": ("index",),
+    "match": ("match",),
+    "search": ("match",),
+    "eval": ("match",),
+    "outbox": ("outbox",),
+    "schedule": ("schedule",),
+    "serve": ("serve",),
+    "openapi": ("serve",),
+    "users": ("users",),
 }
 
 
@@ -50,17 +61,23 @@ def load_commands(*modules: str) -> typer.Typer:
     return _app_module.app
 
 
-def _module_for(argv: list[str]) -> str | None:
-    """The one module that registers the command in ``argv``, if it is known."""
+def _modules_for(argv: list[str]) -> tuple[str, ...] | None:
+    """The modules that register the command in ``argv``, if it is known."""
     command = next((arg for arg in argv if not arg.startswith("-")), None)
     return COMMAND_HOMES.get(command) if command is not None else None
 
 
 def main() -> None:
-    """Entry point of the console script: load the command's module only, then run it."""
-    module = _module_for(sys.argv[1:])
-    app = load_commands(module) if module is not None else load_commands()
-    app()
+    """Entry point of the console script: load the command's modules only, then run it.
+
+    Errors end with one ``error:`` line, never a traceback (:func:`matchmaker.cli.app.main`).
+    """
+    modules = _modules_for(sys.argv[1:])
+    if modules is not None:
+        load_commands(*modules)
+    else:
+        load_commands()
+    _app_module.main()
 
 
 def __getattr__(name: str) -> typer.Typer:

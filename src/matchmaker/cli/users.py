@@ -74,3 +74,28 @@ def revoke(user_id: Annotated[int, typer.Argument(help="The user's id (see `user
     with unit_of_work() as (services, session):
         services.users(session).revoke_user(user_id)
     stdout.print(f"Revoked user {user_id}.", markup=False)
+
+
+@users_app.command("invite")
+@handled
+def invite(
+    role: Annotated[RoleChoice, typer.Option("--role", help="staff, city or provider.")],
+    email: Annotated[str, typer.Option("--email", help="Where the invitation goes.")],
+    subject: Annotated[
+        str | None,
+        typer.Option("--for", help="The city or provider (id or name) the user speaks for."),
+    ] = None,
+    label: Annotated[str | None, typer.Option("--label", help="A note: who the person is.")] = None,
+) -> None:
+    """Queue an e-mail invitation; its one-time sign-in link is printed alone on the last line."""
+    configure_logging()
+    with unit_of_work() as (services, session):
+        invited = services.accounts(session).invite(role.value, email, subject, label)
+    who = f" for {invited.principal.subject_id}" if invited.principal.subject_id else ""
+    stderr.print(
+        f"Queued an invitation to {invited.email} ({role.value} user {invited.principal.user_id}{who}); "
+        f"the link works once, until {invited.expires_at:%Y-%m-%d %H:%M} UTC. "
+        "Send it with `matchmaker outbox send`.",
+        markup=False,
+    )
+    typer.echo(invited.link)

@@ -46,6 +46,8 @@ class Event(SQLModel, table=True):
     name: str = Field(max_length=300)
     timezone: str | None = Field(default=None, max_length=64)
     request_deadline: datetime | None = None
+    #: Until when participants change their own availability and profile (None: the request deadline).
+    self_service_deadline: datetime | None = None
     #: How many times the schedule has been published (0: never).
     published_version: int = 0
     published_at: datetime | None = None

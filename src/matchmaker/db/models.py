@@ -493,6 +493,9 @@ class ApiUser(SQLModel, table=True):
     token_hash: str = Field(max_length=128, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow)
     revoked: bool = False
+    #: Where invitations and notifications for this user go (none for script-only users).
+    email: str | None = Field(default=None, max_length=320)
+    last_sign_in_at: datetime | None = None
 
 
 class IngestRun(SQLModel, table=True):

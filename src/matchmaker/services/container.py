@@ -6,6 +6,7 @@
     with services.database.unit_of_work() as session:  # one transaction: commit or roll back
         city = services.records(session).get("city", "kukes")
     services.matching.matcher().providers_for_city("kukes")
+    services.mail.send_queued()                        # the outbox over SMTP
     services.close()
 
 The web app builds one in ``create_app`` and hands typed services to handlers through Litestar
@@ -34,10 +35,13 @@ from matchmaker.threads import pin_blas_threads
 
 if TYPE_CHECKING:
     from matchmaker.embeddings.encoder import Encoder
+    from matchmaker.services.accounts import Accounts
     from matchmaker.services.corpus import CorpusService
     from matchmaker.services.events import EventServices, Planner
     from matchmaker.services.indexing import IndexService
+    from matchmaker.services.mail import MailSender, Notifier, Outbox
     from matchmaker.services.matching import MatchingService
+    from matchmaker.services.selfservice import SelfService
 
 logger = logging.getLogger(__name__)
 
@@ -94,11 +98,18 @@ class Services:
         """Event planning (app-scoped: long work in its own transactions)."""
         from matchmaker.services.events import Planner  # noqa: PLC0415 - built on first use
 
-        return Planner(self.database, self.matching)
+        return Planner(self.database, self.matching, notifier=self.notifier)
+
+    @cached_property
+    def mail(self) -> MailSender:
+        """The outbox's sender over SMTP."""
+        from matchmaker.services.mail import MailSender  # noqa: PLC0415 - built on first use
+
+        return MailSender(self.settings, self.database)
 
     def build_all(self) -> Services:
         """Build every lazily built service now (the server does, before it takes requests)."""
-        _ = (self.indexes, self.matching, self.corpus, self.planner)
+        _ = (self.indexes, self.matching, self.corpus, self.planner, self.mail)
         return self
 
     def records(self, session: Session) -> RecordService:
@@ -113,7 +124,31 @@ class Services:
         """Event sub-features (catalogue, requests, pair rules, agendas, feedback) in ``session``."""
         from matchmaker.services.events import EventServices  # noqa: PLC0415 - built on first use
 
-        return EventServices(session)
+        return EventServices(session, notifier=self.notifier(session))
+
+    def accounts(self, session: Session) -> Accounts:
+        """Invitations, console sessions and the staff users page in ``session``."""
+        from matchmaker.services.accounts import Accounts  # noqa: PLC0415 - built on first use
+
+        return Accounts(session, self.settings)
+
+    def outbox(self, session: Session) -> Outbox:
+        """The mail outbox in ``session`` (list, send again)."""
+        from matchmaker.services.mail import Outbox  # noqa: PLC0415 - built on first use
+
+        return Outbox(session)
+
+    def self_service(self, session: Session) -> SelfService:
+        """A participant's own availability and profile in ``session`` (before the event's deadline)."""
+        from matchmaker.services.selfservice import SelfService  # noqa: PLC0415 - built on first use
+
+        return SelfService(session, self.records(session))
+
+    def notifier(self, session: Session) -> Notifier:
+        """Notifications written to the outbox in ``session``."""
+        from matchmaker.services.mail import Notifier  # noqa: PLC0415 - built on first use
+
+        return Notifier(session, self.settings)
 
     def close(self) -> None:
         """Release the database connections."""

@@ -76,6 +76,16 @@ def me(current_user: NamedDependency[Principal]) -> auth.Me:
     return auth.Me.of(current_user)
 
 
+async def send_mail_forever(services: Services, interval: float) -> None:
+    """The background sender: every ``interval`` seconds, send the outbox's due messages."""
+    while True:
+        try:
+            await anyio.to_thread.run_sync(services.mail.send_queued, abandon_on_cancel=True)
+        except Exception:  # a failed run is logged; the messages stay queued for the next one
+            logger.exception("Sending the outbox failed")
+        await anyio.sleep(interval)
+
+
 def openapi_config() -> OpenAPIConfig:
     """The OpenAPI document's metadata, security schemes and where it is served."""
     return OpenAPIConfig(
@@ -148,7 +158,11 @@ def create_app(
         else:
             await anyio.to_thread.run_sync(container.matching.start)
         try:
-            yield
+            async with anyio.create_task_group() as tasks:
+                if container.mail.configured and settings.mail_send_interval > 0:
+                    tasks.start_soon(send_mail_forever, container, settings.mail_send_interval)
+                yield
+                tasks.cancel_scope.cancel()
         finally:
             if owned:
                 container.close()

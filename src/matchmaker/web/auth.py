@@ -1,7 +1,8 @@
 """Authentication and authorisation for the API and the console.
 
 *Who is calling.* :class:`AuthMiddleware` reads a bearer token from ``Authorization: Bearer ...`` or,
-for the browser console, from the ``mm_session`` cookie (HttpOnly, SameSite=Strict), and puts the
+for the browser console, a server-side session id from the ``mm_session`` cookie (HttpOnly,
+SameSite=Strict, Secure over HTTPS; :mod:`matchmaker.services.accounts`), and puts the
 :class:`~matchmaker.services.users.Principal` on ``request.user`` (``None`` for an anonymous caller).
 It never rejects a request by itself, so public pages such as ``/health`` or the console's sign-in page
 keep working; the guards below do the rejecting.
@@ -19,8 +20,10 @@ its own profile) are the ``require_*`` functions, called by handlers once they k
 so any handler, including the console's, can declare
 ``current_user: NamedDependency[Principal]``.
 
-Signing in from a browser: ``POST /auth/session`` with ``{"token": "..."}`` sets the cookie;
-``DELETE /auth/session`` clears it. Code that has a token can call :func:`set_session_cookie` itself.
+Signing in from a browser: ``POST /auth/session`` with ``{"token": "..."}`` starts a session and sets
+its id in the cookie; ``DELETE /auth/session`` ends the session on the server and clears the cookie.
+The cookie never holds the bearer token, so signing out really ends the session. An invitation link
+(``/invite/...``) starts a session the same way.
 """
 
 from __future__ import annotations
@@ -89,6 +92,42 @@ def authenticate(services: Services, token: str) -> Principal:
         return services.users(session).authenticate(token)
 
 
+def authenticate_session(services: Services, session_id: str) -> Principal:
+    """The principal of a live console session id, checked in a unit of work of its own."""
+    with services.database.unit_of_work() as session:
+        return services.accounts(session).session_principal(session_id)
+
+
+def start_session(services: Services, token: str) -> tuple[Principal, str]:
+    """Exchange a bearer token for a new console session: (principal, session id)."""
+    with services.database.unit_of_work() as session:
+        return services.accounts(session).sign_in_with_token(token)
+
+
+def end_session(services: Services, session_id: str | None) -> None:
+    """End a console session on the server (nothing happens for an unknown or ended one)."""
+    if not session_id:
+        return
+    with services.database.unit_of_work() as session:
+        services.accounts(session).end_session(session_id)
+
+
+def session_id_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The session id in the request's cookie, if any."""
+    value = connection.cookies.get(SESSION_COOKIE)
+    return value or None
+
+
+def is_https(connection: ASGIConnection[Any, Any, Any, Any], *, trust_proxy: bool) -> bool:
+    """Whether the browser reached the server over HTTPS (a proxy's ``X-Forwarded-Proto`` when trusted)."""
+    if connection.url.scheme == "https":
+        return True
+    if trust_proxy:
+        forwarded = connection.headers.get("x-forwarded-proto", "")
+        return forwarded.split(",")[0].strip().lower() == "https"
+    return False
+
+
 class AuthMiddleware:
     """Resolves the caller's token to a principal on ``scope["user"]``; never rejects by itself."""
 
@@ -104,8 +143,9 @@ class AuthMiddleware:
         token, source = credentials(scope)
         if token is not None:
             services: Services = scope["app"].state.services
+            check = authenticate_session if source == "cookie" else authenticate
             try:
-                scope["user"] = await anyio.to_thread.run_sync(authenticate, services, token)
+                scope["user"] = await anyio.to_thread.run_sync(check, services, token)
                 scope["auth"] = source
             except AuthenticationError as exc:
                 scope.setdefault("state", {})["auth_error"] = exc.message  # type: ignore[typeddict-item]
@@ -210,22 +250,24 @@ DEPENDENCIES = {
 # Browser sessions
 
 
-def session_cookie(token: str, *, secure: bool = False) -> Cookie:
-    """The session cookie holding a bearer token for the console."""
+def session_cookie(session_id: str, *, secure: bool = False, max_age: int = SESSION_MAX_AGE) -> Cookie:
+    """The session cookie holding a console session id."""
     return Cookie(
         key=SESSION_COOKIE,
-        value=token,
+        value=session_id,
         httponly=True,
         samesite="strict",
         secure=secure,
-        max_age=SESSION_MAX_AGE,
+        max_age=max_age,
         path="/",
     )
 
 
-def set_session_cookie(response: Response[Any], token: str, *, secure: bool = False) -> Response[Any]:
-    """Attach the session cookie to a response (after checking the token with ``authenticate``)."""
-    response.set_cookie(session_cookie(token, secure=secure))
+def set_session_cookie(
+    response: Response[Any], session_id: str, *, secure: bool = False, max_age: int = SESSION_MAX_AGE
+) -> Response[Any]:
+    """Attach the session cookie to a response (``session_id`` from :func:`start_session`)."""
+    response.set_cookie(session_cookie(session_id, secure=secure, max_age=max_age))
     return response
 
 
@@ -261,7 +303,7 @@ class Me(BaseModel):
 
 
 class SessionController(Controller):
-    """Browser sign-in: exchange a bearer token for an HttpOnly, SameSite=Strict cookie."""
+    """Browser sign-in: exchange a bearer token for a server-side session in an HttpOnly cookie."""
 
     path = "/auth/session"
     tags = ("auth",)
@@ -270,15 +312,19 @@ class SessionController(Controller):
         "/", status_code=200, summary="Sign in with a token (sets the session cookie)", responses=problems()
     )
     async def sign_in(self, request: Request[Any, Any, Any], data: JSONBody[SignIn]) -> Response[Me]:
-        """Check the token and set the ``mm_session`` cookie."""
+        """Check the token, start a session and set its id in the ``mm_session`` cookie."""
         services: Services = request.app.state.services
-        principal = await anyio.to_thread.run_sync(authenticate, services, data.token)
-        secure = request.url.scheme == "https"
-        return Response(Me.of(principal), cookies=[session_cookie(data.token, secure=secure)])
+        principal, session_id = await anyio.to_thread.run_sync(start_session, services, data.token)
+        settings = services.settings
+        secure = is_https(request, trust_proxy=settings.trust_proxy_headers)
+        cookie = session_cookie(session_id, secure=secure, max_age=settings.session_hours * 3600)
+        return Response(Me.of(principal), cookies=[cookie])
 
-    @delete("/", status_code=204, summary="Sign out (clears the session cookie)")
-    async def sign_out(self) -> Response[None]:
-        """Clear the cookie."""
+    @delete("/", status_code=204, summary="Sign out (ends the session on the server, clears the cookie)")
+    async def sign_out(self, request: Request[Any, Any, Any]) -> Response[None]:
+        """End the session on the server and clear the cookie."""
+        services: Services = request.app.state.services
+        await anyio.to_thread.run_sync(end_session, services, session_id_of(request))
         return clear_session_cookie(Response(None, status_code=204))
 
 
@@ -292,9 +338,12 @@ __all__ = [
     "Principal",
     "SessionController",
     "SignIn",
+    "authenticate_session",
     "authenticated",
     "clear_session_cookie",
     "credentials",
+    "end_session",
+    "is_https",
     "principal_of",
     "require_own_city",
     "require_own_provider",
@@ -302,6 +351,8 @@ __all__ = [
     "roles",
     "sees_city_in_full",
     "session_cookie",
+    "session_id_of",
     "set_session_cookie",
     "staff_only",
+    "start_session",
 ]

@@ -119,11 +119,15 @@ def test_provider_never_receives_focal_point_data(api: TestClient, tokens: Token
     paths += ["/api/v1/match/cities?top=200", f"/api/v1/providers/{PROVIDER_ID}"]
 
     provider = tokens.of("provider")
+    # The console's cookie holds a session id, never the token: start one the way a browser does.
+    api.cookies.clear()
+    assert api.post("/auth/session", json={"token": tokens.provider}).status_code == 200
+    provider_session = api.cookies[SESSION_COOKIE]
     statuses: dict[int, int] = {}
     for path in paths:
         # The API with the bearer token, the console's pages with the session cookie.
         on_api = path.startswith(("/api/", "/schema", "/health", "/ready"))
-        for headers, cookies in [(provider, {})] if on_api else [({}, {SESSION_COOKIE: tokens.provider})]:
+        for headers, cookies in [(provider, {})] if on_api else [({}, {SESSION_COOKIE: provider_session})]:
             api.cookies.clear()
             for key, value in cookies.items():
                 api.cookies.set(key, value)

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import engine_from_config, pool
 from sqlmodel import SQLModel
 
+import matchmaker.db.accounts  # registers the sign-in and outbox tables
 import matchmaker.db.events  # registers the event tables on the metadata
 import matchmaker.db.models  # noqa: F401  (registers the tables on the metadata)
 

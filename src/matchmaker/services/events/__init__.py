@@ -23,6 +23,8 @@ sub-feature shares in :mod:`.store`.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlmodel import Session
 
 from matchmaker.services.events.agendas import Agendas
@@ -32,14 +34,17 @@ from matchmaker.services.events.pair_rules import PairRules
 from matchmaker.services.events.planning import Planner, ScoreFunction
 from matchmaker.services.events.requests import MeetingRequests
 
+if TYPE_CHECKING:
+    from matchmaker.services.mail.notify import Notifier
+
 
 class EventServices:
     """The request-scoped event sub-features, all in the unit of work ``session``."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, *, notifier: Notifier | None = None) -> None:
         self.session = session
         self.catalog = EventCatalog(session)
-        self.requests = MeetingRequests(session)
+        self.requests = MeetingRequests(session, notifier=notifier)
         self.pair_rules = PairRules(session)
         self.agendas = Agendas(session)
         self.feedback = EventFeedback(session)

@@ -21,10 +21,12 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete
-from sqlmodel import col
+from sqlmodel import Session, col
 
 from matchmaker.db.engine import Database
 from matchmaker.db.events import EventMeeting, EventParticipant, PublishedMeeting
@@ -40,15 +42,26 @@ from matchmaker.services.events.schemas import GenerateReport, PlannedMeeting, P
 from matchmaker.services.feedback import read_signal, with_feedback
 from matchmaker.services.matching import GuardedScore, MatchingService, ScoreFunction
 
+if TYPE_CHECKING:
+    from matchmaker.services.mail.notify import Notifier
+
 logger = logging.getLogger(__name__)
 
 
 class Planner:
     """Generate, re-plan, lock, move and publish event schedules (see the module docstring)."""
 
-    def __init__(self, database: Database, matching: MatchingService) -> None:
+    def __init__(
+        self,
+        database: Database,
+        matching: MatchingService,
+        *,
+        notifier: Callable[[Session], Notifier] | None = None,
+    ) -> None:
         self.database = database
         self.matching = matching
+        #: Makes the notifier that tells participants about a publication, in its unit of work.
+        self.notifier = notifier
 
     # ----------------------------------------------------------------------------------------------
     # Generate
@@ -278,9 +291,12 @@ class Planner:
             by_uid = {r.uid: r for r in previous}
             by_pair = {pair_key(m.a, m.b): m for m in meetings}
             counts = {"new": 0, "changed": 0, "cancelled": 0, "unchanged": 0}
+            touched = []
             for e in entries:
                 row = by_uid.get(e.uid)
                 m = by_pair.get(pair_key(e.a, e.b))
+                if row is None or not (e.sequence == row.sequence and e.status == row.status):
+                    touched.append(e)
                 if row is None:
                     counts["new"] += 1
                     row = PublishedMeeting(
@@ -311,6 +327,9 @@ class Planner:
             ev.updated_at = now
             session.add(ev)
             version = ev.published_version
+            session.flush()
+            if self.notifier is not None:  # in this transaction: no publication without its messages
+                self.notifier(session).published(event_id, entries, touched, first=version == 1)
         report = PublishReport(
             event_id=event_id,
             version=version,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from matchmaker.db.events import MeetingRequestRow
 from matchmaker.db.models import utcnow
@@ -13,9 +14,17 @@ from matchmaker.services.events import store
 from matchmaker.services.events.rules import effective_status, pair_problem
 from matchmaker.services.events.schemas import Answer, RequestCreate, RequestPublic
 
+if TYPE_CHECKING:
+    from matchmaker.services.mail.notify import Notifier
+
 
 class MeetingRequests(store.InSession):
-    """Meeting requests of events, in one unit of work."""
+    """Meeting requests of events, in one unit of work; the other party is notified by e-mail in the
+    same unit of work when a ``notifier`` is given."""
+
+    def __init__(self, session: Session, *, notifier: Notifier | None = None) -> None:
+        super().__init__(session)
+        self.notifier = notifier
 
     def create(self, event_id: str, data: RequestCreate, *, now: datetime | None = None) -> RequestPublic:
         """Store a pending meeting request; refused after the deadline or when it already exists."""
@@ -41,6 +50,8 @@ class MeetingRequests(store.InSession):
         )
         session.add(row)
         session.flush()
+        if self.notifier is not None:
+            self.notifier.request_received(event_id, data.sender, data.recipient, data.message)
         return store.request_public(row, ev.request_deadline, now)
 
     def answer(
@@ -67,10 +78,13 @@ class MeetingRequests(store.InSession):
                 raise PermissionDeniedError("only the recipient of a request can answer it")
             if effective_status(row.status, ev.request_deadline, now) == "expired":
                 raise ConflictError(f"request {request_id} expired at the deadline")
+        changed = row.status != answer
         row.status = answer
         row.updated_at = now
         session.add(row)
         session.flush()
+        if changed and self.notifier is not None and answer in ("accepted", "declined"):
+            self.notifier.request_answered(event_id, row.sender, row.recipient, accepted=answer == "accepted")
         return store.request_public(row, ev.request_deadline, now)
 
     def list(

@@ -29,7 +29,7 @@ from litestar.types import ControllerRouterHandler
 from matchmaker.errors import MatchmakerError
 from matchmaker.settings import Settings
 from matchmaker.web import auth
-from matchmaker.web.console import events, participant, records, signin, staff
+from matchmaker.web.console import accounts, events, participant, records, selfservice, signin, staff
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import SignInRequired, console_guard, signin_location
 from matchmaker.web.errors import status_for
@@ -99,6 +99,8 @@ def console_router() -> Router:
         *records.ROUTES,
         *events.ROUTES,
         *participant.ROUTES,
+        *accounts.ROUTES,
+        *selfservice.ROUTES,
     ]
     return Router(
         path="/",

@@ -1,9 +1,10 @@
 """Who is using the console, and what their role lets them open.
 
-Signing in posts an API token (``matchmaker users add``) through a form; the console checks it and
-keeps it in the API's session cookie (:mod:`matchmaker.web.auth`: ``HttpOnly``, ``SameSite=Strict``).
-The app's :class:`~matchmaker.web.auth.AuthMiddleware` resolves that cookie on every request, so a
-revoked token, or one whose city or provider was deleted, stops working at once, as in the API.
+Signing in posts an API token (``matchmaker users add``) through a form, or uses an invitation link
+(:mod:`.accounts`); either starts a server-side session whose id goes into the session cookie
+(:mod:`matchmaker.web.auth`: ``HttpOnly``, ``SameSite=Strict``, ``Secure`` over HTTPS). The app's
+:class:`~matchmaker.web.auth.AuthMiddleware` resolves that cookie on every request, so an ended session,
+a revoked user, or one whose city or provider was deleted, stops working at once, as in the API.
 
 ``SameSite=Strict`` keeps the browser from sending the cookie with a request started by another
 site, which is what protects the console's forms from cross-site request forgery; as a second line,

@@ -49,8 +49,9 @@ async def signin_submit(request: Request[Any, Any, Any]) -> Response[Any]:
     form = await request.form()
     token = str(form.get("token") or "").strip()
     target = safe_next(str(form.get("next") or "/"))
+    services = services_of(request)
     try:
-        principal = await anyio.to_thread.run_sync(auth.authenticate, services_of(request), token)
+        principal, session_id = await anyio.to_thread.run_sync(auth.start_session, services, token)
     except AuthenticationError:
         logger.info("Console sign-in refused")
         return page(
@@ -62,12 +63,20 @@ async def signin_submit(request: Request[Any, Any, Any]) -> Response[Any]:
             error="That token was not accepted. Check it and try again.",
         )
     response: Response[Any] = Redirect(target if target != "/" else home_of(principal), status_code=303)
-    return auth.set_session_cookie(response, token, secure=request.url.scheme == "https")
+    return signed_in(request, response, session_id)
 
 
-@post("/signout", name="console:signout", opt={"public": True}, sync_to_thread=False)
-def signout() -> Response[Any]:
-    """Clear the session cookie and show the sign-in form."""
+def signed_in(request: Request[Any, Any, Any], response: Response[Any], session_id: str) -> Response[Any]:
+    """Set the session cookie (``Secure`` when the browser came over HTTPS) on ``response``."""
+    settings = services_of(request).settings
+    secure = auth.is_https(request, trust_proxy=settings.trust_proxy_headers)
+    return auth.set_session_cookie(response, session_id, secure=secure, max_age=settings.session_hours * 3600)
+
+
+@post("/signout", name="console:signout", opt={"public": True})
+async def signout(request: Request[Any, Any, Any]) -> Response[Any]:
+    """End the session on the server, clear the cookie and show the sign-in form."""
+    await anyio.to_thread.run_sync(auth.end_session, services_of(request), auth.session_id_of(request))
     return auth.clear_session_cookie(Redirect("/signin", status_code=303))
 
 

@@ -1,0 +1,106 @@
+"""``matchmaker outbox``: the e-mail messages waiting for, sent by or refused by the SMTP server."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from matchmaker.cli.app import app
+from matchmaker.cli.context import open_services, unit_of_work
+from matchmaker.cli.output import configure_logging, emit_json, handled, stdout
+
+outbox_app = typer.Typer(name="outbox", help="E-mail messages: list, send, send again.", no_args_is_help=True)
+app.add_typer(outbox_app, name="outbox")
+
+
+class StatusChoice(StrEnum):
+    """Statuses of a message."""
+
+    queued = "queued"
+    sent = "sent"
+    failed = "failed"
+
+
+@outbox_app.command("list")
+@handled
+def list_messages(
+    status: Annotated[
+        StatusChoice | None, typer.Option("--status", help="Only queued, sent or failed.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+) -> None:
+    """List messages, newest first: queued, sent and failed."""
+    configure_logging()
+    with unit_of_work() as (services, session):
+        entries = services.outbox(session).list(status=status.value if status else None)
+    if as_json:
+        for e in entries:
+            emit_json(
+                {
+                    "id": e.id,
+                    "kind": e.kind,
+                    "to": e.to,
+                    "subject": e.subject,
+                    "status": e.status,
+                    "attempts": e.attempts,
+                    "created_at": e.created_at.isoformat(),
+                    "next_attempt_at": e.next_attempt_at.isoformat() if e.status == "queued" else None,
+                    "sent_at": e.sent_at.isoformat() if e.sent_at else None,
+                    "last_error": e.last_error,
+                }
+            )
+        return
+    table = Table("id", "status", "tries", "kind", "to", "subject", "last error")
+    for e in entries:
+        table.add_row(str(e.id), e.status, str(e.attempts), e.kind, e.to, e.subject, e.last_error or "")
+    stdout.print(table)
+
+
+@outbox_app.command("send")
+@handled
+def send(
+    due_only: Annotated[
+        bool, typer.Option("--due-only", help="Only messages whose next try is due (as the server does).")
+    ] = False,
+) -> None:
+    """Send what is queued now. Exits 0 when the SMTP server is down: the messages stay queued."""
+    configure_logging()
+    with open_services() as services:
+        report = services.mail.send_queued(due_only=due_only)
+    parts = [f"{report.sent} sent"]
+    if report.retrying:
+        parts.append(f"{report.retrying} to try again later")
+    if report.failed:
+        parts.append(f"{report.failed} failed")
+    stdout.print(", ".join(parts) + f"; {report.queued} queued.", markup=False)
+    for line in report.errors:
+        stdout.print(f"  {line}", markup=False)
+    if report.unreachable:
+        stdout.print(
+            f"The SMTP server could not be used ({report.unreachable}); "
+            f"the {report.queued} queued message(s) stay queued and nothing was lost.",
+            markup=False,
+        )
+
+
+@outbox_app.command("retry")
+@handled
+def retry(message_id: Annotated[int, typer.Argument(help="The message's id (see `outbox list`).")]) -> None:
+    """Queue a failed message again ("send again"); the next `outbox send` tries it."""
+    configure_logging()
+    with unit_of_work() as (services, session):
+        entry = services.outbox(session).requeue(message_id)
+    stdout.print(f"Message {entry.id} to {entry.to} is queued again.", markup=False)
+
+
+@outbox_app.command("remind")
+@handled
+def remind() -> None:
+    """Queue the day-before reminders of published meetings (once per participant and day)."""
+    configure_logging()
+    with unit_of_work() as (services, session):
+        queued = services.notifier(session).reminders()
+    stdout.print(f"Queued {queued} reminder(s).", markup=False)

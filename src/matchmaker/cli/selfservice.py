@@ -1,0 +1,38 @@
+"""``matchmaker event self-service EVENT --until WHEN``: until when participants change their own
+availability and profile."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from matchmaker.cli.context import unit_of_work
+from matchmaker.cli.events import event_app
+from matchmaker.cli.output import EXIT_INVALID, configure_logging, fail, handled, stdout
+
+
+@event_app.command("self-service")
+@handled
+def self_service(
+    event_id: Annotated[str, typer.Argument(help="The event's id.")],
+    until: Annotated[
+        str,
+        typer.Option("--until", help="ISO 8601 time with offset, or 'none' (use the request deadline)."),
+    ],
+) -> None:
+    """Set until when participants may change their own availability and profile."""
+    configure_logging()
+    when: datetime | None = None
+    if until.strip().lower() != "none":
+        try:
+            when = datetime.fromisoformat(until.strip())
+        except ValueError:
+            fail(f"{until!r} is not an ISO 8601 time", EXIT_INVALID)
+    with unit_of_work() as (services, session):
+        deadline = services.self_service(session).set_deadline(event_id, when)
+    if deadline is None:
+        stdout.print(f"Participants of {event_id} may change their settings until staff set a deadline.")
+    else:
+        stdout.print(f"Participants of {event_id} may change their settings until {deadline.isoformat()}.")

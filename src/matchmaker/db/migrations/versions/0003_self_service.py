@@ -1,0 +1,93 @@
+"""self service: invitations, server-side sessions, the mail outbox, user e-mail and last sign-in,
+the per-event self-service deadline
+
+Revision ID: 0003_self_service
+Revises: 0002
+Create Date: 2026-12-02 15:00:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
+
+revision: str = "0003_self_service"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Apply this revision."""
+    with op.batch_alter_table("api_user") as batch:
+        batch.add_column(sa.Column("email", AutoString(length=320), nullable=True))
+        batch.add_column(sa.Column("last_sign_in_at", UTCDateTime(), nullable=True))
+    with op.batch_alter_table("event") as batch:
+        batch.add_column(sa.Column("self_service_deadline", UTCDateTime(), nullable=True))
+    op.create_table(
+        "invitation",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("email", AutoString(length=320), nullable=False),
+        sa.Column("secret_hash", AutoString(length=128), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("expires_at", UTCDateTime(), nullable=False),
+        sa.Column("used_at", UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["api_user.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_invitation_user_id", "invitation", ["user_id"])
+    op.create_table(
+        "web_session",
+        sa.Column("id_hash", AutoString(length=128), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("expires_at", UTCDateTime(), nullable=False),
+        sa.Column("ended_at", UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["api_user.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("id_hash"),
+    )
+    op.create_index("ix_web_session_user_id", "web_session", ["user_id"])
+    op.create_table(
+        "outbox",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("kind", AutoString(length=40), nullable=False),
+        sa.Column("to_address", AutoString(length=320), nullable=False),
+        sa.Column("subject", AutoString(length=300), nullable=False),
+        sa.Column("body_text", sa.Text(), nullable=False),
+        sa.Column("body_html", sa.Text(), nullable=False),
+        sa.Column("attachment_name", AutoString(length=200), nullable=True),
+        sa.Column("attachment_type", AutoString(length=100), nullable=True),
+        sa.Column("attachment", sa.LargeBinary(), nullable=True),
+        sa.Column("status", AutoString(length=20), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("next_attempt_at", UTCDateTime(), nullable=False),
+        sa.Column("lease_until", UTCDateTime(), nullable=True),
+        sa.Column("last_error", sa.Text(), nullable=True),
+        sa.Column("dedup_key", sa.String(length=300), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("sent_at", UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("dedup_key"),
+    )
+    op.create_index("ix_outbox_kind", "outbox", ["kind"])
+    op.create_index("ix_outbox_status", "outbox", ["status"])
+
+
+def downgrade() -> None:
+    """Revert this revision."""
+    op.drop_index("ix_outbox_status", table_name="outbox")
+    op.drop_index("ix_outbox_kind", table_name="outbox")
+    op.drop_table("outbox")
+    op.drop_index("ix_web_session_user_id", table_name="web_session")
+    op.drop_table("web_session")
+    op.drop_index("ix_invitation_user_id", table_name="invitation")
+    op.drop_table("invitation")
+    with op.batch_alter_table("event") as batch:
+        batch.drop_column("self_service_deadline")
+    with op.batch_alter_table("api_user") as batch:
+        batch.drop_column("last_sign_in_at")
+        batch.drop_column("email")

@@ -1,0 +1,218 @@
+"""Who is told what: notifications written to the outbox in the caller's unit of work.
+
+A notification about a city or a provider goes to the e-mail addresses of that record's own active
+users (people invited to speak for it), one message per address. No message names another party's
+address, so a provider never learns a focal point's address from a notification; parties are named
+by their display names only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, tzinfo
+
+from sqlmodel import Session, col, select
+
+from matchmaker.db.events import Event, PublishedMeeting
+from matchmaker.db.models import ApiUser, utcnow
+from matchmaker.scheduling.exports import CalendarEntry, participant_calendar
+from matchmaker.services.events import store
+from matchmaker.services.events.rules import zone
+from matchmaker.services.mail.compose import Attachment, Composed, compose
+from matchmaker.services.mail.outbox import Outbox
+from matchmaker.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class MeetingLine:
+    """One meeting as a message lists it."""
+
+    when: str
+    table: int
+    with_name: str
+    status: str | None = None
+
+
+def _when(start: datetime, end: datetime, tz: tzinfo | None) -> str:
+    if tz is not None and start.tzinfo is not None:
+        start, end = start.astimezone(tz), end.astimezone(tz)
+    return f"{start:%a %d %b %Y, %H:%M}–{end:%H:%M}"
+
+
+class Notifier:
+    """Writes notifications to the outbox in ``session`` (see the module docstring)."""
+
+    def __init__(self, session: Session, settings: Settings) -> None:
+        self.session = session
+        self.settings = settings
+        self.outbox = Outbox(session)
+
+    def link(self, path: str) -> str:
+        """An absolute link to a console page."""
+        return f"{self.settings.public_url}{path}"
+
+    def addresses(self, participant_id: str) -> list[str]:
+        """The addresses of the active users who speak for ``participant_id``."""
+        rows = self.session.exec(
+            select(ApiUser.email).where(
+                col(ApiUser.subject_id) == participant_id,
+                col(ApiUser.revoked).is_(False),
+                col(ApiUser.email).is_not(None),
+            )
+        )
+        return sorted({e for e in rows if e})
+
+    # ----------------------------------------------------------------------------------------------
+
+    def invitation(self, to: str, link: str, *, entity: str | None, expires: datetime) -> None:
+        """Queue an invitation with its sign-in link."""
+        message = compose("invitation", link=link, entity=entity, expires=f"{expires:%d %B %Y, %H:%M} UTC")
+        self.outbox.queue(to, message)
+
+    def request_received(self, event_id: str, sender: str, recipient: str, message: str | None) -> int:
+        """Tell the recipient's people about a new meeting request; returns how many were queued."""
+        ev = store.event_row(self.session, event_id)
+        names = store.names(self.session, [sender, recipient])
+        deadline = ev.request_deadline
+        composed = compose(
+            "request_received",
+            sender=names.get(sender, sender),
+            recipient=names.get(recipient, recipient),
+            event=ev.name,
+            message=message,
+            deadline=f"{deadline:%d %B %Y, %H:%M} UTC" if deadline else None,
+            link=self.link("/me/requests"),
+        )
+        return self._send_to(recipient, [composed])
+
+    def request_answered(self, event_id: str, sender: str, recipient: str, *, accepted: bool) -> int:
+        """Tell the sender's people that their request was accepted or declined."""
+        ev = store.event_row(self.session, event_id)
+        names = store.names(self.session, [sender, recipient])
+        composed = compose(
+            "request_answered",
+            sender=names.get(sender, sender),
+            recipient=names.get(recipient, recipient),
+            event=ev.name,
+            accepted=accepted,
+            link=self.link("/me/requests"),
+        )
+        return self._send_to(sender, [composed])
+
+    def published(
+        self,
+        event_id: str,
+        entries: Sequence[CalendarEntry],
+        changed: Iterable[CalendarEntry],
+        *,
+        first: bool,
+    ) -> int:
+        """After a publication: the schedule to everyone the first time; later, each changed meeting
+        (new, moved or cancelled) to both parties with the updated calendar entries attached."""
+        session = self.session
+        ev = store.event_row(session, event_id)
+        tz = zone(ev.timezone)
+        people = [p.participant_id for p in store.participants(session, event_id)]
+        involved = store.mentioned(entries) | set(people)
+        names = store.names(session, involved)
+        queued = 0
+        if first:
+            for pid in people:
+                mine = [e for e in entries if pid in (e.a, e.b) and e.status == "CONFIRMED"]
+                composed = compose(
+                    "schedule_published",
+                    event=ev.name,
+                    participant=names.get(pid, pid),
+                    meetings=self._lines(pid, mine, names, tz),
+                    link=self.link("/me/agenda"),
+                )
+                queued += self._send_to(pid, [composed])
+            return queued
+        changed = list(changed)
+        for pid in sorted(store.mentioned(changed)):
+            mine = [e for e in changed if pid in (e.a, e.b)]
+            calendar = participant_calendar(pid, mine, names=names, event_name=ev.name, now=utcnow())
+            composed = compose(
+                "meeting_changed",
+                attachment=Attachment("meetings.ics", "text/calendar", calendar),
+                event=ev.name,
+                participant=names.get(pid, pid),
+                meetings=self._lines(pid, mine, names, tz, with_status=True),
+                link=self.link("/me/agenda"),
+            )
+            queued += self._send_to(pid, [composed])
+        return queued
+
+    def reminders(self, *, now: datetime | None = None) -> int:
+        """Queue the day-before reminders due now (each participant once per event day); returns how many."""
+        now = now or utcnow()
+        session = self.session
+        queued = 0
+        events = session.exec(select(Event).where(col(Event.published_version) > 0))
+        for ev in list(events):
+            tz = zone(ev.timezone)
+            today = now.astimezone(tz).date() if tz is not None else now.date()
+            tomorrow = today + timedelta(days=1)
+            rows = [
+                r for r in store.published(session, ev.id, confirmed=True) if _local_day(r, tz) == tomorrow
+            ]
+            if not rows:
+                continue
+            entries = [store.calendar_entry(r) for r in rows]
+            names = store.names(session, store.mentioned(entries))
+            for pid in sorted(store.mentioned(entries)):
+                mine = [e for e in entries if pid in (e.a, e.b)]
+                composed = compose(
+                    "reminder",
+                    event=ev.name,
+                    participant=names.get(pid, pid),
+                    meetings=self._lines(pid, mine, names, tz),
+                    link=self.link("/me/agenda"),
+                )
+                for address in self.addresses(pid):
+                    key = f"reminder:{ev.id}:{pid}:{tomorrow.isoformat()}:{address}"
+                    if self.outbox.queue(address, composed, dedup_key=key[:300]):
+                        queued += 1
+        return queued
+
+    # ----------------------------------------------------------------------------------------------
+
+    def _send_to(self, participant_id: str, messages: Sequence[Composed]) -> int:
+        queued = 0
+        for address in self.addresses(participant_id):
+            for m in messages:
+                self.outbox.queue(address, m)
+                queued += 1
+        return queued
+
+    def _lines(
+        self,
+        pid: str,
+        entries: Sequence[CalendarEntry],
+        names: dict[str, str],
+        tz: tzinfo | None,
+        *,
+        with_status: bool = False,
+    ) -> list[MeetingLine]:
+        lines = []
+        for e in sorted(entries, key=lambda e: (e.start, e.table)):
+            other = e.b if e.a == pid else e.a
+            status = None
+            if with_status:
+                status = "cancelled" if e.status == "CANCELLED" else ("new" if e.sequence == 0 else "moved")
+            lines.append(MeetingLine(_when(e.start, e.end, tz), e.table, names.get(other, other), status))
+        return lines
+
+
+def _local_day(row: PublishedMeeting, tz: tzinfo | None) -> date:
+    start = datetime.fromisoformat(row.start)
+    if tz is not None and start.tzinfo is not None:
+        start = start.astimezone(tz)
+    return start.date()
+
+
+__all__ = ["MeetingLine", "Notifier"]

@@ -1,0 +1,182 @@
+"""Participants serving themselves before an event's deadline: availability, maximum, public profile.
+
+The deadline of an event is its ``self_service_deadline``, or its request deadline when that is unset;
+an event with neither stays open until staff set one. Before it, a participant sets the slots it can
+attend and its maximum number of meetings; after it, those are read-only and the refusal says since
+when. A city or provider edits its own public profile (the same validation as ingest; the index
+follows through :class:`~matchmaker.services.records.RecordService`) until the deadline of an event it
+takes part in has passed and that event is not over yet: staff then plan on a stable profile.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from pydantic import ValidationError
+from sqlmodel import Session, col, select
+
+from matchmaker.db.events import Event, EventParticipant
+from matchmaker.db.models import CityUpdate, ProviderUpdate, utcnow
+from matchmaker.errors import ConflictError, InvalidInputError
+from matchmaker.scheduling.problem import Slot
+from matchmaker.services.events import store
+from matchmaker.services.records import PublicRecord, RecordService
+
+logger = logging.getLogger(__name__)
+
+ProfileKind = Literal["city", "provider"]
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def deadline_of(ev: Event) -> datetime | None:
+    """Until when participants change their own availability (None: no deadline set)."""
+    value = ev.self_service_deadline or ev.request_deadline
+    return _aware(value) if value is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class MyEvent:
+    """An event as one participant sees its own settings in it."""
+
+    event_id: str
+    name: str
+    slots: list[Slot]
+    available: list[str] | None
+    max_meetings: int | None
+    deadline: datetime | None
+    open: bool
+
+
+class SelfService:
+    """A participant's own settings, in one unit of work (``session``)."""
+
+    def __init__(self, session: Session, records: RecordService) -> None:
+        self.session = session
+        self.records = records
+
+    def set_deadline(self, event_id: str, when: datetime | None) -> datetime | None:
+        """Set (or clear, with None) the event's self-service deadline; returns the deadline in force."""
+        if when is not None and when.tzinfo is None:
+            raise InvalidInputError("give the deadline with its UTC offset, e.g. 2027-02-20T17:00+03:00")
+        ev = store.event_row(self.session, event_id)
+        ev.self_service_deadline = when
+        ev.updated_at = utcnow()
+        self.session.add(ev)
+        self.session.flush()
+        return deadline_of(ev)
+
+    def my_events(self, participant_id: str, *, now: datetime | None = None) -> list[MyEvent]:
+        """The events ``participant_id`` takes part in, with its availability and whether it may change it."""
+        now = now or utcnow()
+        rows = self.session.exec(
+            select(EventParticipant).where(col(EventParticipant.participant_id) == participant_id)
+        )
+        out = []
+        for row in rows:
+            ev = store.event_row(self.session, row.event_id)
+            deadline = deadline_of(ev)
+            out.append(
+                MyEvent(
+                    event_id=ev.id,
+                    name=ev.name,
+                    slots=store.slots(self.session, ev.id),
+                    available=store.available(row),
+                    max_meetings=row.max_meetings,
+                    deadline=deadline,
+                    open=deadline is None or now <= deadline,
+                )
+            )
+        return sorted(out, key=lambda e: e.name)
+
+    def set_availability(
+        self,
+        event_id: str,
+        participant_id: str,
+        available: list[str] | None,
+        max_meetings: int | None,
+        *,
+        now: datetime | None = None,
+    ) -> MyEvent:
+        """Set the slots a participant can attend (None: every slot) and its maximum, before the deadline."""
+        now = now or utcnow()
+        ev = store.event_row(self.session, event_id)
+        row = store.participant(self.session, event_id, participant_id)
+        deadline = deadline_of(ev)
+        if deadline is not None and now > deadline:
+            raise ConflictError(
+                f"changes to {ev.name} closed on {deadline:%d %B %Y at %H:%M} UTC; "
+                "ask ministry staff if something must still change"
+            )
+        slot_ids = [s.id for s in store.slots(self.session, event_id)]
+        if available is not None:
+            unknown = sorted(set(available) - set(slot_ids))
+            if unknown:
+                raise InvalidInputError(f"unknown slot(s): {', '.join(unknown)}")
+            if not available:
+                raise InvalidInputError("choose at least one slot you can attend")
+        if max_meetings is not None and not 0 <= max_meetings <= len(slot_ids):
+            raise InvalidInputError(f"the maximum number of meetings must be between 0 and {len(slot_ids)}")
+        if available is not None and set(available) == set(slot_ids):
+            available = None
+        row.available = None if available is None else _json_list(sorted(set(available)))
+        row.max_meetings = max_meetings
+        self.session.add(row)
+        self.session.flush()
+        return next(e for e in self.my_events(participant_id, now=now) if e.event_id == event_id)
+
+    def profile_lock(self, participant_id: str, *, now: datetime | None = None) -> str | None:
+        """Why the participant's profile is read-only now, or None when it may be edited."""
+        now = now or utcnow()
+        for mine in self.my_events(participant_id, now=now):
+            if mine.open or mine.deadline is None:
+                continue
+            ends = max((_aware(s.end) for s in mine.slots), default=None)
+            if ends is None or now <= ends:
+                return (
+                    f"your profile is read-only while {mine.name} is being planned "
+                    f"(changes closed on {mine.deadline:%d %B %Y at %H:%M} UTC)"
+                )
+        return None
+
+    def update_profile(
+        self, kind: ProfileKind, participant_id: str, changes: dict[str, Any], *, now: datetime | None = None
+    ) -> PublicRecord:
+        """Change the participant's own public profile, validated as at ingest; the index follows."""
+        reason = self.profile_lock(participant_id, now=now)
+        if reason is not None:
+            raise ConflictError(reason)
+        model = CityUpdate if kind == "city" else ProviderUpdate
+        try:
+            validated = model.model_validate(changes)
+        except ValidationError as exc:
+            raise InvalidInputError(_describe(exc)) from exc
+        clean = validated.model_dump(exclude_unset=True)
+        clean.pop("focal_point", None)  # contacts are changed by staff, not on the public profile
+        try:
+            record = self.records.update(kind, participant_id, clean)
+        except ValidationError as exc:
+            raise InvalidInputError(_describe(exc)) from exc
+        logger.info("%s %s changed its own profile (%s)", kind, participant_id, ", ".join(sorted(clean)))
+        return record
+
+
+def _json_list(values: list[str]) -> str:
+    return json.dumps(values)
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error.get("loc", ())) or "profile"
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+__all__ = ["MyEvent", "ProfileKind", "SelfService", "deadline_of"]

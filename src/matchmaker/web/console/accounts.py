@@ -1,0 +1,248 @@
+"""Invitation links and the staff users page.
+
+``/invite/{token}`` is public: opening the link shows who it signs in (mail scanners that fetch links
+use nothing up); pressing *Sign in* uses the link once and starts a server-side session.
+
+``/users`` (staff): every user with role, record, address and last sign-in; invite one person or every
+participant of an event, invite again, revoke, change the record a user speaks for; and the outbox
+with its failures and a *send again* action.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Any, Literal
+
+import anyio.to_thread
+from litestar import Request, Response, get, post
+from litestar.params import PathParameter
+from litestar.response import Redirect
+
+from matchmaker.errors import AuthenticationError, MatchmakerError
+from matchmaker.services.accounts import Invited
+from matchmaker.services.container import Services
+from matchmaker.services.users import Principal
+from matchmaker.web.console.events import form_field
+from matchmaker.web.console.render import page
+from matchmaker.web.console.session import principal_of, services_of
+from matchmaker.web.console.signin import home_of, signed_in
+
+logger = logging.getLogger(__name__)
+
+STAFF = {"roles": ("staff",)}
+_LINK_MAX = 400
+#: The token part of an invitation link.
+LinkToken = Annotated[str, PathParameter(min_length=1, max_length=_LINK_MAX)]
+#: A numeric id in a path (a user or a message).
+NumericId = Annotated[int, PathParameter(ge=1)]
+
+
+def _peek(services: Services, token: str) -> tuple[Principal, str | None]:
+    with services.database.unit_of_work() as session:
+        principal = services.accounts(session).peek(token)
+        name = None
+        if principal.subject_id:
+            kind: Literal["city", "provider"] = "city" if principal.role == "city" else "provider"
+            name = str(getattr(services.records(session).get(kind, principal.subject_id), "name", ""))
+        return principal, name
+
+
+def _redeem(services: Services, token: str) -> tuple[Principal, str]:
+    with services.database.unit_of_work() as session:
+        accounts = services.accounts(session)
+        principal = accounts.redeem(token)
+        return principal, accounts.start_session(principal.user_id)
+
+
+_ROLE_WORDS = {"staff": "ministry staff", "city": "the focal point of", "provider": "the contact of"}
+
+
+@get("/invite/{token:str}", name="console:invite", opt={"public": True})
+async def invite_page(request: Request[Any, Any, Any], token: LinkToken) -> Response[Any]:
+    """Who the link signs in, with a button that uses it (opening the page uses nothing up)."""
+    try:
+        principal, name = await anyio.to_thread.run_sync(_peek, services_of(request), token)
+    except AuthenticationError as exc:
+        return page(
+            "console/invite.html",
+            None,
+            status_code=400,
+            title="Sign in",
+            token=None,
+            who=None,
+            error=exc.message,
+        )
+    who = _ROLE_WORDS[principal.role] + (f" {name}" if name else "")
+    return page("console/invite.html", None, title="Sign in", token=token, who=who, error=None)
+
+
+@post("/invite/{token:str}", name="console:invite-post", opt={"public": True})
+async def invite_use(request: Request[Any, Any, Any], token: LinkToken) -> Response[Any]:
+    """Use the link once: start a session and go to the person's home page."""
+    services = services_of(request)
+    try:
+        principal, session_id = await anyio.to_thread.run_sync(_redeem, services, token)
+    except AuthenticationError as exc:
+        logger.info("An invitation link was refused: %s", exc.message)
+        return page(
+            "console/invite.html",
+            None,
+            status_code=400,
+            title="Sign in",
+            token=None,
+            who=None,
+            error=exc.message,
+        )
+    return signed_in(request, Redirect(home_of(principal), status_code=303), session_id)
+
+
+# --------------------------------------------------------------------------------------------------
+# The users page
+
+
+def _users_context(services: Services, event_id: str | None = None) -> dict[str, Any]:
+    with services.database.unit_of_work() as session:
+        outbox = services.outbox(session)
+        return {
+            "accounts": services.accounts(session).list_accounts(),
+            "events": services.events(session).catalog.events(),
+            "counts": outbox.counts(),
+            "messages": outbox.list(limit=50),
+            "selected_event": event_id,
+        }
+
+
+async def _users_page(
+    request: Request[Any, Any, Any],
+    *,
+    flash: dict[str, str] | None = None,
+    status: int = 200,
+    invited: list[Invited] | None = None,
+) -> Response[Any]:
+    context = await anyio.to_thread.run_sync(_users_context, services_of(request))
+    return page(
+        "console/users.html",
+        principal_of(request),
+        status_code=status,
+        title="Users",
+        request_path="/users",
+        flash=flash,
+        invited=invited or [],
+        **context,
+    )
+
+
+@get("/users", name="console:users", opt=STAFF)
+async def users_page(request: Request[Any, Any, Any]) -> Response[Any]:
+    """The staff users page."""
+    return await _users_page(request)
+
+
+async def _change(request: Request[Any, Any, Any], change: Any, done: str) -> Response[Any]:
+    """Run ``change(accounts)`` in its own unit of work; show the page with the outcome."""
+    services = services_of(request)
+
+    def work() -> Any:
+        with services.database.unit_of_work() as session:
+            return change(services, session)
+
+    try:
+        outcome = await anyio.to_thread.run_sync(work)
+    except MatchmakerError as exc:
+        return await _users_page(request, flash={"kind": "error", "text": exc.message}, status=400)
+    invited: list[Invited] = []
+    if isinstance(outcome, Invited):
+        invited = [outcome]
+    elif isinstance(outcome, list) and all(isinstance(i, Invited) for i in outcome):
+        invited = outcome
+    text = done
+    if isinstance(outcome, tuple) and len(outcome) == 2:  # (invited, skipped) of a whole event
+        invited, skipped = outcome
+        text = f"{done} {len(invited)} invitation(s) queued."
+        if skipped:
+            text += f" No address is known for: {', '.join(skipped)}."
+    return await _users_page(request, flash={"kind": "ok", "text": text}, invited=invited)
+
+
+@post("/users/invite", name="console:users-invite", opt=STAFF)
+async def users_invite(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Invite one person by e-mail."""
+    form = await request.form()
+    role = form_field(form, "role", 20)
+    email = form_field(form, "email", 320)
+    subject = form_field(form, "subject", 200) or None
+    return await _change(
+        request,
+        lambda services, session: services.accounts(session).invite(role, email, subject),
+        f"Invitation queued for {email}.",
+    )
+
+
+@post("/users/invite-event", name="console:users-invite-event", opt=STAFF)
+async def users_invite_event(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Invite every participant of an event."""
+    form = await request.form()
+    event_id = form_field(form, "event", 128)
+
+    def change(services: Services, session: Any) -> tuple[list[Invited], list[str]]:
+        done = services.accounts(session).invite_event(event_id)
+        return done.invited, done.skipped
+
+    return await _change(request, change, "Invited the participants of the event:")
+
+
+@post("/users/{user_id:int}/reinvite", name="console:users-reinvite", opt=STAFF)
+async def users_reinvite(request: Request[Any, Any, Any], user_id: NumericId) -> Response[Any]:
+    """Send a user a fresh invitation."""
+    return await _change(
+        request,
+        lambda services, session: services.accounts(session).reinvite(user_id),
+        "A new invitation was queued; the earlier link no longer works.",
+    )
+
+
+@post("/users/{user_id:int}/revoke", name="console:users-revoke", opt=STAFF)
+async def users_revoke(request: Request[Any, Any, Any], user_id: NumericId) -> Response[Any]:
+    """Revoke a user (token, sessions and open links)."""
+    return await _change(
+        request,
+        lambda services, session: services.accounts(session).revoke(user_id),
+        "The user was revoked and signed out everywhere.",
+    )
+
+
+@post("/users/{user_id:int}/entity", name="console:users-entity", opt=STAFF)
+async def users_entity(request: Request[Any, Any, Any], user_id: NumericId) -> Response[Any]:
+    """Change the city or provider a user speaks for."""
+    form = await request.form()
+    subject = form_field(form, "subject", 200)
+    return await _change(
+        request,
+        lambda services, session: services.accounts(session).change_subject(user_id, subject),
+        "The user now speaks for the new record; its sessions were ended.",
+    )
+
+
+@post("/outbox/{message_id:int}/retry", name="console:outbox-retry", opt=STAFF)
+async def outbox_retry(request: Request[Any, Any, Any], message_id: NumericId) -> Response[Any]:
+    """Queue a failed message again."""
+    return await _change(
+        request,
+        lambda services, session: services.outbox(session).requeue(message_id),
+        "The message is queued again.",
+    )
+
+
+ROUTES = [
+    invite_page,
+    invite_use,
+    users_page,
+    users_invite,
+    users_invite_event,
+    users_reinvite,
+    users_revoke,
+    users_entity,
+    outbox_retry,
+]
+
+__all__ = ["ROUTES"]

@@ -1,0 +1,179 @@
+"""A participant's own settings: availability and maximum per event, and its public profile.
+
+Every change is for the signed-in principal's own record (``subject_id``), never an id from the form.
+Before an event's deadline the forms save; after it they are read-only, with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+import anyio.to_thread
+from litestar import Request, Response, get, post
+from litestar.response import Redirect
+
+from matchmaker.errors import MatchmakerError
+from matchmaker.services.container import Services
+from matchmaker.services.users import Principal
+from matchmaker.web.console.events import form_field
+from matchmaker.web.console.render import page
+from matchmaker.web.console.session import principal_of, services_of
+
+logger = logging.getLogger(__name__)
+
+PARTICIPANTS = {"roles": ("city", "provider")}
+_SAVED = {"availability": "Your availability was saved.", "profile": "Your profile was saved."}
+
+
+def _kind(principal: Principal) -> Literal["city", "provider"]:
+    return "city" if principal.role == "city" else "provider"
+
+
+def _subject(principal: Principal) -> str:
+    assert principal.subject_id is not None  # participants always speak for a record
+    return principal.subject_id
+
+
+def _flash(request: Request[Any, Any, Any]) -> dict[str, str] | None:
+    key = request.query_params.get("saved") or ""
+    return {"kind": "ok", "text": _SAVED[key]} if key in _SAVED else None
+
+
+# --------------------------------------------------------------------------------------------------
+# Availability
+
+
+def _my_events(services: Services, pid: str) -> Any:
+    with services.database.unit_of_work() as session:
+        return services.self_service(session).my_events(pid)
+
+
+@get("/me/availability", name="console:my-availability", opt=PARTICIPANTS)
+async def availability_page(request: Request[Any, Any, Any]) -> Response[Any]:
+    """The slots the participant can attend and its maximum, per event."""
+    return await _availability(request, flash=_flash(request))
+
+
+async def _availability(
+    request: Request[Any, Any, Any], *, flash: dict[str, str] | None = None, status: int = 200
+) -> Response[Any]:
+    principal = principal_of(request)
+    mine = await anyio.to_thread.run_sync(_my_events, services_of(request), _subject(principal))
+    return page(
+        "console/my_availability.html",
+        principal,
+        status_code=status,
+        title="My availability",
+        request_path="/me/availability",
+        flash=flash,
+        events=mine,
+    )
+
+
+@post("/me/availability", name="console:my-availability-save", opt=PARTICIPANTS)
+async def availability_save(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Save the availability and maximum of one event."""
+    principal = principal_of(request)
+    form = await request.form()
+    event_id = form_field(form, "event", 128)
+    slots = [str(v) for v in form.getall("slot")] if "slot" in form else []
+    raw_max = form_field(form, "max_meetings", 4)
+    services = services_of(request)
+
+    def save() -> None:
+        with services.database.unit_of_work() as session:
+            max_meetings = int(raw_max) if raw_max else None
+            services.self_service(session).set_availability(
+                event_id, _subject(principal), slots, max_meetings
+            )
+
+    try:
+        await anyio.to_thread.run_sync(save)
+    except ValueError:
+        return await _availability(
+            request, flash={"kind": "error", "text": "The maximum must be a whole number."}, status=400
+        )
+    except MatchmakerError as exc:
+        status = 409 if "closed" in exc.message else 400
+        return await _availability(request, flash={"kind": "error", "text": exc.message}, status=status)
+    return Redirect("/me/availability?saved=availability", status_code=303)
+
+
+# --------------------------------------------------------------------------------------------------
+# Profile
+
+
+def _profile(services: Services, principal: Principal) -> tuple[Any, str | None]:
+    with services.database.unit_of_work() as session:
+        record = services.records(session).get(_kind(principal), _subject(principal))
+        return record, services.self_service(session).profile_lock(_subject(principal))
+
+
+@get("/me/profile", name="console:my-profile", opt=PARTICIPANTS)
+async def profile_page(request: Request[Any, Any, Any]) -> Response[Any]:
+    """The participant's own public profile as a form (read-only after a deadline)."""
+    return await _profile_page(request, flash=_flash(request))
+
+
+async def _profile_page(
+    request: Request[Any, Any, Any],
+    *,
+    flash: dict[str, str] | None = None,
+    status: int = 200,
+    values: dict[str, str] | None = None,
+) -> Response[Any]:
+    principal = principal_of(request)
+    record, lock = await anyio.to_thread.run_sync(_profile, services_of(request), principal)
+    return page(
+        "console/my_profile.html",
+        principal,
+        status_code=status,
+        title="My profile",
+        request_path="/me/profile",
+        flash=flash,
+        record=record,
+        kind=_kind(principal),
+        lock=lock,
+        values=values or {},
+    )
+
+
+_CITY_FIELDS = ("name", "summary", "population", "language")
+_PROVIDER_FIELDS = ("name", "description", "website", "languages", "regions_served")
+_LISTS = {"languages", "regions_served"}
+
+
+@post("/me/profile", name="console:my-profile-save", opt=PARTICIPANTS)
+async def profile_save(request: Request[Any, Any, Any]) -> Response[Any]:
+    """Save the public profile, validated as at ingest; the index follows."""
+    principal = principal_of(request)
+    form = await request.form()
+    fields = _CITY_FIELDS if principal.role == "city" else _PROVIDER_FIELDS
+    raw = {key: form_field(form, key, 20_000) for key in fields}
+    changes: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key in _LISTS:
+            changes[key] = [v.strip() for v in value.split(";") if v.strip()]
+        elif key in ("population", "language", "website"):
+            changes[key] = value or None
+        else:
+            changes[key] = value
+    services = services_of(request)
+
+    def save() -> None:
+        with services.database.unit_of_work() as session:
+            services.self_service(session).update_profile(_kind(principal), _subject(principal), changes)
+
+    try:
+        await anyio.to_thread.run_sync(save)
+    except MatchmakerError as exc:
+        status = 409 if "read-only" in exc.message else 400
+        flash = {"kind": "error", "text": exc.message}
+        return await _profile_page(request, flash=flash, status=status, values=raw)
+    return Redirect("/me/profile?saved=profile", status_code=303)
+
+
+ROUTES = [availability_page, availability_save, profile_page, profile_save]
+
+__all__ = ["ROUTES"]

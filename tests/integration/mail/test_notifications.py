@@ -1,0 +1,107 @@
+"""Notifications caused by planning: publication, a moved meeting with its calendar entry, reminders.
+
+On SQLite and PostgreSQL (``db_settings``); the messages are read from the outbox they were written to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import col, select
+
+from matchmaker.db.accounts import OutboxMessage
+from matchmaker.db.models import CityCreate, FocalPointIn, ProviderCreate
+from matchmaker.services.container import Services
+from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
+from matchmaker.settings import Settings
+
+START = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def services(db_settings: Settings) -> Iterator[Services]:
+    built = Services.build(db_settings)
+    with built.database.unit_of_work() as session:
+        records = built.records(session)
+        records.create(
+            "city",
+            CityCreate(
+                id="kukes",
+                name="Kukës",
+                country="AL",
+                summary="Floods and a small budget.",
+                focal_point=FocalPointIn(name="Arta", email="arta@kukes.example"),
+            ),
+        )
+        records.create(
+            "provider",
+            ProviderCreate(id="acme", name="Acme Flood Sensors", country="TR", description="Sensors."),
+        )
+    with built.database.unit_of_work() as session:
+        accounts = built.accounts(session)
+        accounts.invite("city", "focal@kukes.example", "kukes")
+        accounts.invite("provider", "sales@acme.example", "acme")
+        events = built.events(session)
+        events.catalog.create(
+            EventCreate(
+                id="ws1",
+                name="Level 3 workshop",
+                timezone="Europe/Istanbul",
+                tables=2,
+                slots=[
+                    SlotIn(
+                        start=START + timedelta(minutes=30 * i), end=START + timedelta(minutes=30 * i + 20)
+                    )
+                    for i in range(2)
+                ],
+            )
+        )
+        events.catalog.add_participants("ws1", [ParticipantIn(id="kukes"), ParticipantIn(id="acme")])
+    yield built
+    built.close()
+
+
+def messages(services: Services, kind: str) -> list[OutboxMessage]:
+    with services.database.unit_of_work() as session:
+        rows = session.exec(select(OutboxMessage).where(col(OutboxMessage.kind) == kind))
+        return sorted(rows, key=lambda r: r.to_address)
+
+
+def test_publication_change_and_reminder_reach_both_parties(services: Services) -> None:
+    services.planner.generate("ws1", score=lambda a, b: 0.9)
+    services.planner.publish("ws1")
+    published = messages(services, "schedule_published")
+    assert [m.to_address for m in published] == ["focal@kukes.example", "sales@acme.example"]
+    to_provider = published[1]
+    assert "Kukës" in to_provider.body_text
+    assert "arta@kukes.example" not in to_provider.body_text + to_provider.body_html
+    assert "focal@kukes.example" not in to_provider.body_text + to_provider.body_html
+
+    [meeting] = services.planner.planned("ws1")
+    other = "s2" if meeting.slot == "s1" else "s1"
+    services.planner.move("ws1", meeting.a, meeting.b, slot=other, table=meeting.table)
+    services.planner.publish("ws1")
+    changed = messages(services, "meeting_changed")
+    assert [m.to_address for m in changed] == ["focal@kukes.example", "sales@acme.example"]
+    ics = changed[0].attachment
+    assert ics is not None
+    assert changed[0].attachment_type == "text/calendar"
+    assert b"SEQUENCE:1" in ics
+    assert b"Acme Flood Sensors" in ics
+    assert "moved" in changed[0].body_text
+
+    services.planner.publish("ws1")  # nothing changed: nobody is told again
+    assert len(messages(services, "meeting_changed")) == 2
+
+    day_before = START - timedelta(hours=20)  # 16:00 the day before, in Istanbul
+    with services.database.unit_of_work() as session:
+        assert services.notifier(session).reminders(now=day_before) == 2
+    with services.database.unit_of_work() as session:
+        assert services.notifier(session).reminders(now=day_before) == 0  # once per person and day
+    with services.database.unit_of_work() as session:
+        assert services.notifier(session).reminders(now=START - timedelta(days=3)) == 0
+    reminders = messages(services, "reminder")
+    assert [m.to_address for m in reminders] == ["focal@kukes.example", "sales@acme.example"]
+    assert "Acme Flood Sensors" in reminders[0].body_text

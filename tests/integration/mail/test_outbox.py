@@ -1,0 +1,147 @@
+"""The outbox over a real SMTP server: messages sent once each, nothing lost when the server goes away.
+
+Runs on SQLite and on PostgreSQL (``db_settings``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from mail_support import SmtpServer, free_port, text_and_html
+from matchmaker.cli import app
+from matchmaker.services.container import Services
+from matchmaker.services.mail import compose
+from matchmaker.settings import Settings
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def smtp(db_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
+    port = free_port()
+    monkeypatch.setenv("MATCHMAKER_SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("MATCHMAKER_SMTP_PORT", str(port))
+    monkeypatch.setenv("MATCHMAKER_MAIL_FROM", "matchmaking@ministry.example")
+    server = SmtpServer(port)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def services(db_settings: Settings, smtp: SmtpServer) -> Iterator[Services]:
+    settings = db_settings.model_copy(
+        update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "mail_from": "matchmaking@ministry.example"}
+    )
+    built = Services.build(settings)
+    yield built
+    built.close()
+
+
+def queue(services: Services, n: int, start: int = 0) -> None:
+    with services.database.unit_of_work() as session:
+        outbox = services.outbox(session)
+        for i in range(start, start + n):
+            link = f"https://console.example/invite/{i}"
+            message = compose("invitation", link=link, entity=f"Entity {i}", expires="1 January 2027")
+            outbox.queue(f"person{i}@example.org", message)
+
+
+def outbox_json() -> list[dict[str, Any]]:
+    result = run("outbox", "list", "--json")
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.stdout.splitlines()]
+
+
+def test_queued_messages_arrive_once_each_as_text_and_html(services: Services, smtp: SmtpServer) -> None:
+    smtp.start()
+    queue(services, 3)
+    assert [m["status"] for m in outbox_json()] == ["queued"] * 3
+    report = services.mail.send_queued()
+    assert (report.sent, report.queued) == (3, 0)
+    assert len(smtp.inbox.messages) == 3
+    first = smtp.inbox.messages[0]
+    assert first["To"] == "person0@example.org"
+    assert first["From"] == "matchmaking@ministry.example"
+    text, html = text_and_html(first)
+    assert "https://console.example/invite/0" in text
+    assert 'href="https://console.example/invite/0"' in html
+    assert "Entity 0" in text
+    assert [m["status"] for m in outbox_json()] == ["sent"] * 3
+    assert services.mail.send_queued().sent == 0  # nothing is sent twice
+
+
+def test_a_server_that_goes_away_mid_run_loses_nothing(services: Services, smtp: SmtpServer) -> None:
+    smtp.inbox.stop_after = 2
+    smtp.start()
+    queue(services, 5)
+    report = services.mail.send_queued()
+    assert report.sent == 2
+    assert report.unreachable is not None
+    assert report.queued == 3
+    listed = {m["to"]: m for m in outbox_json()}
+    assert [listed[f"person{i}@example.org"]["status"] for i in range(5)] == ["sent"] * 2 + ["queued"] * 3
+    assert listed["person2@example.org"]["attempts"] == 1  # refused with 421: one try counted
+    assert listed["person2@example.org"]["last_error"]
+
+    # While the server is down, the command says so, exits 0 and keeps everything.
+    down = run("outbox", "send")
+    assert down.exit_code == 0, down.output
+    assert "stay queued" in down.stdout
+    assert [m["status"] for m in outbox_json()].count("queued") == 3
+
+    smtp.inbox.stop_after = None
+    smtp.start()
+    up = run("outbox", "send")
+    assert up.exit_code == 0, up.output
+    assert "3 sent" in up.stdout
+    received = sorted(str(m["To"]) for m in smtp.inbox.messages)
+    assert received == [f"person{i}@example.org" for i in range(5)]  # every one, none twice
+    assert {m["status"] for m in outbox_json()} == {"sent"}
+
+
+def test_retries_are_bounded_and_failed_messages_can_be_sent_again(
+    db_settings: Settings, smtp: SmtpServer
+) -> None:
+    settings = db_settings.model_copy(
+        update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "mail_max_attempts": 2}
+    )
+    services = Services.build(settings)
+    try:
+        queue(services, 1)
+        first = services.mail.send_queued()  # server down: one try, then a wait
+        assert (first.retrying, first.queued) == (1, 1)
+        assert services.mail.send_queued().sent == 0  # not due yet: backoff
+        services.mail.send_queued(due_only=False)  # second and last try
+        [entry] = outbox_json()
+        assert entry["status"] == "failed"
+        assert entry["attempts"] == 2
+        assert "cannot reach" in entry["last_error"]
+
+        smtp.start()
+        again = run("outbox", "retry", str(entry["id"]))
+        assert again.exit_code == 0, again.output
+        assert services.mail.send_queued().sent == 1
+        assert len(smtp.inbox.messages) == 1
+    finally:
+        services.close()
+
+
+def test_without_an_smtp_server_configured_messages_stay_queued(
+    db_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services = Services.build(db_settings)
+    try:
+        queue(services, 2)
+    finally:
+        services.close()
+    result = run("outbox", "send")
+    assert result.exit_code == 0, result.output
+    assert "no SMTP server is configured" in result.stdout
+    assert [m["status"] for m in outbox_json()] == ["queued", "queued"]

@@ -1,0 +1,205 @@
+"""Invitation links, server-side sessions, the staff users page and the notifications they cause."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from console_support import CITY_ID, PROVIDER_ID, Client, app_services
+from sqlmodel import select
+from typer.testing import CliRunner
+
+from matchmaker.cli import app
+from matchmaker.db.accounts import OutboxMessage
+from matchmaker.db.models import utcnow
+from matchmaker.services.container import Services
+from matchmaker.services.events.schemas import EventCreate, ParticipantIn, RequestCreate, SlotIn
+from matchmaker.web.auth import SESSION_COOKIE
+
+
+def invite(services: Services, role: str, email: str, subject: str | None = None, **kw: object) -> str:
+    with services.database.unit_of_work() as session:
+        return services.accounts(session).invite(role, email, subject, **kw).link  # type: ignore[arg-type]
+
+
+def path_of(link: str) -> str:
+    return link.split("://", 1)[1].split("/", 1)[1].join(["/", ""])
+
+
+def test_the_cli_queues_an_invitation_and_prints_the_link_last(services: Services) -> None:
+    result = CliRunner().invoke(
+        app, ["users", "invite", "--role", "city", "--for", CITY_ID, "--email", "focal@kukes.example"]
+    )
+    assert result.exit_code == 0, result.output
+    link = result.stdout.strip().splitlines()[-1]
+    assert link.startswith("http://127.0.0.1:8000/invite/")
+    with services.database.unit_of_work() as session:
+        [message] = services.outbox(session).list()
+    assert (message.kind, message.to, message.status) == ("invitation", "focal@kukes.example", "queued")
+    with services.database.unit_of_work() as session:
+        row = session.get(OutboxMessage, message.id)
+        assert row is not None
+        assert link in row.body_text
+        assert link in row.body_html
+        assert "Kukës" in row.body_text
+        assert CITY_ID not in row.body_text.replace(link, "")  # no internal ids besides the link itself
+
+
+def test_an_invitation_link_signs_in_once(client: Client) -> None:
+    services = app_services(client)
+    link = invite(services, "city", "focal@kukes.example", CITY_ID)
+    path = path_of(link)
+    shown = client.get(path)
+    assert shown.status_code == 200
+    assert "Kukës" in shown.text
+    assert client.get(path).status_code == 200  # opening the page uses nothing up
+    used = client.post(path, follow_redirects=False)
+    assert used.status_code == 303
+    assert used.headers["location"] == f"/cities/{CITY_ID}"
+    cookie = client.cookies.get(SESSION_COOKIE)
+    assert cookie is not None
+    assert cookie.startswith("ms_")
+    assert client.get(f"/cities/{CITY_ID}").status_code == 200
+    assert client.get("/api/v1/me").json()["subject_id"] == CITY_ID
+    client.cookies.clear()
+    again = client.post(path, follow_redirects=False)
+    assert again.status_code == 400
+    assert "already used" in again.text
+
+
+def test_expired_and_altered_links_are_refused(client: Client) -> None:
+    services = app_services(client)
+    old = invite(services, "provider", "sales@enerko.example", PROVIDER_ID, now=utcnow() - timedelta(days=8))
+    expired = client.post(path_of(old), follow_redirects=False)
+    assert expired.status_code == 400
+    assert "expired" in expired.text
+    fresh = path_of(invite(services, "provider", "other@enerko.example", PROVIDER_ID))
+    altered = fresh[:-3] + ("AAA" if not fresh.endswith("AAA") else "BBB")
+    assert client.post(altered, follow_redirects=False).status_code == 400
+    assert client.get(altered).status_code == 400
+    assert SESSION_COOKIE not in client.cookies
+
+
+def test_signing_out_ends_the_session_on_the_server(client: Client, sign_in: object) -> None:
+    token = sign_in("staff")  # type: ignore[operator]
+    sid = client.cookies.get(SESSION_COOKIE)
+    assert sid is not None
+    assert sid != token
+    assert client.post("/signout", follow_redirects=False).status_code == 303
+    client.cookies.set(SESSION_COOKIE, sid)  # a copied cookie no longer works
+    assert client.get("/api/v1/me").status_code == 401
+    r = client.get("/dashboard", follow_redirects=False)
+    assert r.status_code == 303
+    assert r.headers["location"].startswith("/signin")
+    client.cookies.clear()
+    client.cookies.set(SESSION_COOKIE, token)  # nor does a bearer token put into the cookie
+    assert client.get("/api/v1/me").status_code == 401
+    assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
+
+
+def test_cookies_are_secure_over_https_and_behind_a_trusted_proxy(services: Services) -> None:
+    from litestar.testing import TestClient
+
+    from matchmaker.web.app import create_app
+
+    token = None
+    with services.database.unit_of_work() as session:
+        token = services.users(session).add_user("staff").token
+    with TestClient(create_app(services=services), base_url="https://console.example") as https:
+        r = https.post("/auth/session", json={"token": token})
+        assert "secure" in r.headers["set-cookie"].lower()
+    with TestClient(create_app(services=services), base_url="http://127.0.0.1:8000") as plain:
+        r = plain.post("/auth/session", json={"token": token}, headers={"X-Forwarded-Proto": "https"})
+        assert "secure" not in r.headers["set-cookie"].lower()  # proxy headers are not trusted by default
+    trusting = Services.build(services.settings.model_copy(update={"trust_proxy_headers": True}))
+    try:
+        with TestClient(create_app(services=trusting), base_url="http://127.0.0.1:8000") as proxied:
+            r = proxied.post("/auth/session", json={"token": token}, headers={"X-Forwarded-Proto": "https"})
+            assert "secure" in r.headers["set-cookie"].lower()
+    finally:
+        trusting.close()
+
+
+def test_staff_manage_users_on_the_users_page(client: Client, sign_in: object) -> None:
+    services = app_services(client)
+    sign_in("staff")  # type: ignore[operator]
+    r = client.post(
+        "/users/invite", data={"role": "provider", "subject": PROVIDER_ID, "email": "sales@enerko.example"}
+    )
+    assert r.status_code == 200
+    assert "Invitation queued for sales@enerko.example" in r.text
+    with services.database.unit_of_work() as session:
+        [account] = [a for a in services.accounts(session).list_accounts() if a.email]
+    assert account.last_sign_in_at is None
+    page = client.get("/users").text
+    assert "sales@enerko.example" in page
+    assert "never" in page
+    assert client.post(f"/users/{account.user_id}/entity", data={"subject": CITY_ID}).status_code == 400
+    assert client.post(f"/users/{account.user_id}/reinvite").status_code == 200
+    with services.database.unit_of_work() as session:
+        invitations = [m for m in services.outbox(session).list() if m.kind == "invitation"]
+    assert len(invitations) == 2
+    assert client.post(f"/users/{account.user_id}/revoke").status_code == 200
+    with services.database.unit_of_work() as session:
+        assert all(a.user_id != account.user_id for a in services.accounts(session).list_accounts())
+    assert "1 failed" not in client.get("/users").text
+
+
+def test_requests_and_answers_are_mailed_to_the_other_party_only(client: Client) -> None:
+    services = app_services(client)
+    invite(services, "city", "focal@kukes.example", CITY_ID)
+    invite(services, "provider", "sales@enerko.example", PROVIDER_ID)
+    start = utcnow() + timedelta(days=10)
+    with services.database.unit_of_work() as session:
+        events = services.events(session)
+        events.catalog.create(
+            EventCreate(
+                id="ws1",
+                name="Level 3 workshop",
+                tables=2,
+                slots=[SlotIn(start=start, end=start + timedelta(minutes=20))],
+            )
+        )
+        events.catalog.add_participants("ws1", [ParticipantIn(id=CITY_ID), ParticipantIn(id=PROVIDER_ID)])
+        sent = events.requests.create("ws1", RequestCreate(sender=PROVIDER_ID, recipient=CITY_ID))
+        events.requests.answer("ws1", sent.id, "accepted", by=CITY_ID)
+    with services.database.unit_of_work() as session:
+        rows = [r for r in session.exec(select(OutboxMessage)) if r.kind != "invitation"]
+    by_kind = {r.kind: r for r in rows}
+    assert by_kind["request_received"].to_address == "focal@kukes.example"
+    assert by_kind["request_answered"].to_address == "sales@enerko.example"
+    answered = by_kind["request_answered"]
+    assert "accepted" in answered.subject
+    for text in (answered.body_text, answered.body_html, answered.subject):
+        assert "focal@kukes.example" not in text  # a provider never learns the focal point's address
+        assert "kukes" not in text.lower().replace("kukës", "")
+
+
+def test_staff_invite_every_participant_of_an_event_at_once(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    services = app_services(client)
+    start = utcnow() + timedelta(days=10)
+    with services.database.unit_of_work() as session:
+        events = services.events(session)
+        events.catalog.create(
+            EventCreate(
+                id="ws1",
+                name="Level 3 workshop",
+                tables=2,
+                slots=[SlotIn(start=start, end=start + timedelta(minutes=20))],
+            )
+        )
+        events.catalog.add_participants(
+            "ws1", [ParticipantIn(id=CITY_ID), ParticipantIn(id=PROVIDER_ID), ParticipantIn(id="osh")]
+        )
+    invite(services, "provider", "sales@enerko.example", PROVIDER_ID)
+    sign_in("staff")
+    r = client.post("/users/invite-event", data={"event": "ws1"})
+    assert r.status_code == 200
+    assert "2 invitation(s) queued" in r.text
+    with services.database.unit_of_work() as session:
+        to = sorted(m.to for m in services.outbox(session).list() if m.kind == "invitation")
+    # Kukës through its focal point, the provider through its user; a city with no address is named.
+    assert to == ["a.dushku@kukes-municipality.example.org", "sales@enerko.example", "sales@enerko.example"]
+    assert "No address is known for" in r.text

@@ -1,0 +1,110 @@
+"""Participants change their own availability and profile before the event's deadline, not after."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+
+from console_support import CITY_ID, PROVIDER_ID, Client, app_services
+from typer.testing import CliRunner
+
+from matchmaker.cli import app
+from matchmaker.db.models import utcnow
+from matchmaker.services.container import Services
+from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
+
+
+def make_event(services: Services) -> None:
+    start = utcnow() + timedelta(days=20)
+    with services.database.unit_of_work() as session:
+        events = services.events(session)
+        events.catalog.create(
+            EventCreate(
+                id="ws1",
+                name="Level 3 workshop",
+                tables=2,
+                slots=[
+                    SlotIn(start=start + timedelta(minutes=m), end=start + timedelta(minutes=m + 20))
+                    for m in (0, 30, 60)
+                ],
+            )
+        )
+        events.catalog.add_participants("ws1", [ParticipantIn(id=CITY_ID), ParticipantIn(id=PROVIDER_ID)])
+
+
+def participant(services: Services, pid: str) -> tuple[list[str] | None, int | None]:
+    with services.database.unit_of_work() as session:
+        [p] = [p for p in services.events(session).catalog.participants("ws1") if p.id == pid]
+        return p.available, p.max_meetings
+
+
+def test_availability_is_saved_before_the_deadline_and_read_only_after(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    services = app_services(client)
+    make_event(services)
+    sign_in("city")
+    page = client.get("/me/availability")
+    assert page.status_code == 200
+    assert "Level 3 workshop" in page.text
+    saved = client.post("/me/availability", data={"event": "ws1", "slot": ["s1", "s3"], "max_meetings": "1"})
+    assert saved.status_code == 200
+    assert "Your availability was saved" in saved.text
+    assert participant(services, CITY_ID) == (["s1", "s3"], 1)
+
+    result = CliRunner().invoke(
+        app, ["event", "self-service", "ws1", "--until", (utcnow() - timedelta(hours=1)).isoformat()]
+    )
+    assert result.exit_code == 0, result.output
+    closed = client.post("/me/availability", data={"event": "ws1", "slot": ["s2"], "max_meetings": "2"})
+    assert closed.status_code == 409
+    assert "closed on" in closed.text
+    assert participant(services, CITY_ID) == (["s1", "s3"], 1)
+    assert "this is read-only" in client.get("/me/availability").text
+
+
+def test_a_provider_edits_its_profile_with_ingest_validation_until_the_deadline(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    services = app_services(client)
+    make_event(services)
+    sign_in("provider")
+    form = client.get("/me/profile")
+    assert form.status_code == 200
+    bad = client.post(
+        "/me/profile",
+        data={
+            "name": "Enerko",
+            "description": "ESCO contracts.",
+            "website": "",
+            "languages": "english",
+            "regions_served": "",
+        },
+    )
+    assert bad.status_code == 400
+    assert "language" in bad.text.lower()
+    good = client.post(
+        "/me/profile",
+        data={
+            "name": "Enerko ESCO",
+            "description": "Energy-saving contracts for municipal street lighting, paid from savings.",
+            "website": "https://enerko.example",
+            "languages": "tr; en",
+            "regions_served": "TR; AL",
+        },
+    )
+    assert good.status_code == 200
+    assert "Your profile was saved" in good.text
+    with services.database.unit_of_work() as session:
+        record = services.records(session).get("provider", PROVIDER_ID)
+    assert record.name == "Enerko ESCO"
+    assert "street lighting" in record.description  # type: ignore[union-attr]
+
+    with services.database.unit_of_work() as session:
+        services.self_service(session).set_deadline("ws1", utcnow() - timedelta(minutes=5))
+    locked = client.get("/me/profile")
+    assert "read-only while Level 3 workshop is being planned" in locked.text
+    refused = client.post("/me/profile", data={"name": "Other", "description": "Other."})
+    assert refused.status_code == 409
+    with services.database.unit_of_work() as session:
+        assert services.records(session).get("provider", PROVIDER_ID).name == "Enerko ESCO"
