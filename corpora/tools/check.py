@@ -20,6 +20,7 @@ EVAL = ROOT / "eval"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import grade  # noqa: E402  (sibling module)
+import split  # noqa: E402  (sibling module)
 
 MIN = {"cities": 40, "providers": 80, "cases": 50, "countries": 12, "queries": 20}
 PROGRAMME_COUNTRIES = {
@@ -212,6 +213,8 @@ def read_tsv(path: Path, cols: int) -> list[list[str]]:
     rows = []
     with path.open(encoding="utf-8", newline="") as f:
         for n, row in enumerate(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE), 1):
+            if row and row[0].startswith("#"):
+                continue
             if len(row) != cols:
                 fail(f"{path.name}:{n}: expected {cols} tab-separated columns, got {len(row)}")
                 continue
@@ -269,10 +272,31 @@ def check_labels(data: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
     return counts
 
 
+def check_split(data: dict[str, list[dict[str, Any]]]) -> None:
+    """eval/split.tsv puts every city and every free-text query in one half, as split.py computes."""
+    path = EVAL / "split.tsv"
+    if not path.exists():
+        fail("eval/split.tsv is missing: run corpora/tools/split.py")
+        return
+    halves: dict[str, str] = {}
+    for row in read_tsv(path, 2):
+        if row[1] not in split.HALVES:
+            fail(f"split.tsv: {row[0]}: half {row[1]!r} is not tune or heldout")
+        halves[row[0]] = row[1]
+    expected = {c["id"] for c in data["cities"]} | {q[0] for q in read_tsv(EVAL / "queries.tsv", 2)}
+    for i in sorted(expected - set(halves)):
+        fail(f"split.tsv: {i} is in neither half")
+    for i in sorted(set(halves) - expected):
+        fail(f"split.tsv: {i} is not a city or a query")
+    if halves != split.compute(EVAL, DEMO, grade.DESIGN / "cases.json"):
+        fail("split.tsv differs from a fresh computation: run corpora/tools/split.py")
+
+
 def main() -> int:
     data = check_corpus()
     check_design(data)
     counts = check_labels(data)
+    check_split(data)
     if errors:
         for e in errors:
             print("FAIL", e)

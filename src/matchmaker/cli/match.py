@@ -19,7 +19,7 @@ from matchmaker.cli.context import open_services
 from matchmaker.cli.output import configure_logging, emit_json, fail, handled, stdout
 from matchmaker.db.models import Kind
 from matchmaker.errors import InvalidInputError
-from matchmaker.evaluation import QUERY_KINDS, markdown_table
+from matchmaker.evaluation import QUERY_KINDS, SPLITS, markdown_table
 from matchmaker.evaluation import evaluate as run
 from matchmaker.services.container import Services
 from matchmaker.services.matching import MatchResponse
@@ -140,7 +140,7 @@ def search_cases(
 
 @app.command("eval")
 @handled
-def evaluate(
+def evaluate(  # noqa: PLR0917  Typer reads options from the parameters
     labels: Annotated[
         Path, typer.Option("--labels", help="Folder of <kind>.tsv judgements (and queries.tsv).")
     ] = Path("corpora/eval"),
@@ -148,6 +148,15 @@ def evaluate(
         list[str] | None,
         typer.Option("--kind", help="city_provider, city_city, city_case or text_case; repeatable."),
     ] = None,
+    split: Annotated[
+        str,
+        typer.Option(
+            "--split", help="all, or only the queries of the tune or heldout half of the folder's split.tsv."
+        ),
+    ] = "all",
+    by_language: Annotated[
+        bool, typer.Option("--by-language", help="Also one row per query language.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per row.")] = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -159,14 +168,26 @@ def evaluate(
     unknown = sorted(set(kinds) - set(QUERY_KINDS))
     if unknown:
         raise InvalidInputError(f"unknown query kind(s): {', '.join(unknown)}; use {', '.join(QUERY_KINDS)}")
+    half = next((s for s in SPLITS if s == split), None)
+    if half is None:
+        raise InvalidInputError(f"unknown split {split!r}; use {', '.join(SPLITS)}")
     with open_services() as services:
         matcher = services.matching.matcher()
-        rows = run(matcher.engine(), labels, encoder=lambda: matcher.encoder, kinds=kinds)
+        rows = run(
+            matcher.engine(),
+            labels,
+            encoder=lambda: matcher.encoder,
+            kinds=kinds,
+            split=half,
+            by_language=by_language,
+        )
     if as_json:
         for row in rows:
             emit_json(row.to_dict())
         return
     typer.echo(markdown_table(rows))
+    if half != "all":
+        typer.echo(f"Split: the {half} half of {labels / 'split.tsv'} only.")
     typer.echo(f"Labels: {labels}. nDCG gain 2^grade - 1; recall@10 and MRR count grade >= 2 as relevant.")
 
 

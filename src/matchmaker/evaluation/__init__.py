@@ -10,18 +10,24 @@ from matchmaker.evaluation.runner import (
     read_judgements,
     read_queries,
 )
+from matchmaker.evaluation.split import SPLIT_FILE, SPLITS, Split, queries_in, read_split
 
 __all__ = [
     "MIN_GRADE",
     "MODES",
     "QUERY_KINDS",
+    "SPLITS",
+    "SPLIT_FILE",
     "K",
     "Row",
+    "Split",
     "evaluate",
     "markdown_table",
     "ndcg_at_k",
+    "queries_in",
     "read_judgements",
     "read_queries",
+    "read_split",
     "recall_at_k",
     "reciprocal_rank",
 ]

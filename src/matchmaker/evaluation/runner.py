@@ -4,9 +4,11 @@ A labels directory holds ``<kind>.tsv`` files of ``qid<TAB>did<TAB>grade`` for t
 ``city_provider``, ``city_city``, ``city_case`` and ``text_case`` (any subset), and for
 ``text_case`` a ``queries.tsv`` of ``qid<TAB>text``. Every query kind is run three ways: dense
 retrieval alone, lexical (BM25) alone, and the full engine (fusion, vocabulary, context, mentors).
-Queries whose text is not in English are also reported on their own (``<kind>/non-en``).
+Queries whose text is not in English are also reported on their own (``<kind>/non-en``), and with
+``by_language`` every language of the queries too (``<kind>/tr``, ``<kind>/en``, ...).
 
-Only the development set in ``corpora/eval`` was used to choose the engine's settings.
+A ``split.tsv`` beside the judgements (see :mod:`.split`) divides the queries into a tuning half
+and a held-out half; ``split="tune"`` or ``"heldout"`` measures one half only.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from pathlib import Path
 from matchmaker.embeddings.encoder import Encoder
 from matchmaker.errors import InvalidInputError
 from matchmaker.evaluation.metrics import MIN_GRADE, K, ndcg_at_k, recall_at_k, reciprocal_rank
+from matchmaker.evaluation.split import Split, queries_in
 from matchmaker.matching.engine import Engine, EngineConfig, Mode, Scored
 from matchmaker.vocabulary import detect_language
 
@@ -34,7 +37,7 @@ Judgements = dict[str, dict[str, int]]
 
 @dataclass(frozen=True, slots=True)
 class Row:
-    """Mean metrics of one query kind (or its non-English subset) under one retriever."""
+    """Mean metrics of one query kind (or a language subset of it) under one retriever."""
 
     kind: str
     mode: str
@@ -42,6 +45,7 @@ class Row:
     ndcg: float
     recall: float
     mrr: float
+    split: str = "all"
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form (metrics rounded to 4 places)."""
@@ -109,9 +113,16 @@ def evaluate(
     config: EngineConfig | None = None,
     k: int = K,
     min_grade: int = MIN_GRADE,
+    split: Split = "all",
+    by_language: bool = False,
 ) -> list[Row]:
-    """Metrics per query kind and mode; a kind without its TSV file is skipped."""
+    """Metrics per query kind and mode; a kind without its TSV file is skipped.
+
+    ``split`` keeps the queries of one half of ``labels_dir/split.tsv`` only; ``by_language`` adds
+    a row per query language beside the ``non-en`` one.
+    """
     base = config or engine.config
+    chosen = queries_in(labels_dir, split)
     rows: list[Row] = []
     for kind in kinds:
         path = labels_dir / f"{kind}.tsv"
@@ -142,6 +153,8 @@ def evaluate(
             per: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
             started = time.perf_counter()
             for qid, grades in sorted(judgements.items()):
+                if chosen is not None and qid not in chosen:
+                    continue
                 if kind == "text_case" and qid not in texts:
                     continue
                 if kind != "text_case" and qid not in engine.kind("city").pos:
@@ -154,15 +167,19 @@ def evaluate(
                     recall_at_k(ranked, present, k, min_grade),
                     reciprocal_rank(ranked, present, min_grade),
                 )
+                language = languages.get(qid, "en")
                 per["all"].append(m)
-                if languages.get(qid, "en") != "en":
+                if language != "en":
                     per["non-en"].append(m)
+                if by_language:
+                    per[f"lang:{language}"].append(m)
             logger.info("%s %s: %.2fs", kind, mode, time.perf_counter() - started)
-            for subset in ("all", "non-en"):
+            subsets = ["all", "non-en", *sorted(s for s in per if s.startswith("lang:"))]
+            for subset in subsets:
                 values = per.get(subset, [])
                 if not values:
                     continue
-                name = kind if subset == "all" else f"{kind}/non-en"
+                name = kind if subset == "all" else f"{kind}/{subset.removeprefix('lang:')}"
                 rows.append(
                     Row(
                         name,
@@ -171,6 +188,7 @@ def evaluate(
                         _mean([v[0] for v in values]),
                         _mean([v[1] for v in values]),
                         _mean([v[2] for v in values]),
+                        split,
                     )
                 )
     return rows
