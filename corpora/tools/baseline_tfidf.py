@@ -5,7 +5,8 @@ case = title + text; free-text query = its text from eval/queries.tsv.
 One TF-IDF vocabulary is fitted on all documents and queries (word unigrams and bigrams,
 sublinear tf, accents kept). A query never retrieves itself. Gain = 2^grade - 1.
 
-Run:  .venv/bin/python corpora/tools/baseline_tfidf.py
+Run:  .venv/bin/python corpora/tools/baseline_tfidf.py               (demo/ against eval/)
+      .venv/bin/python corpora/tools/baseline_tfidf.py --set eval2   (eval2/corpus/ against eval2/)
 """
 
 from __future__ import annotations
@@ -21,17 +22,18 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 
 ROOT = Path(__file__).resolve().parents[1]
 K = 10
+#: Labelled sets: name -> (corpus folder, label folder).
+SETS = {"eval": (ROOT / "demo", ROOT / "eval"), "eval2": (ROOT / "eval2" / "corpus", ROOT / "eval2")}
+CORPUS, LABELS = SETS["eval"]
 
 
 def jsonl(name: str) -> list[dict]:
-    return [
-        json.loads(x) for x in (ROOT / "demo" / name).read_text(encoding="utf-8").splitlines() if x.strip()
-    ]
+    return [json.loads(x) for x in (CORPUS / name).read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
 def labels(kind: str) -> dict[str, dict[str, int]]:
     out: dict[str, dict[str, int]] = defaultdict(dict)
-    for line in (ROOT / "eval" / f"{kind}.tsv").read_text(encoding="utf-8").splitlines():
+    for line in (LABELS / f"{kind}.tsv").read_text(encoding="utf-8").splitlines():
         q, d, g = line.split("\t")
         out[q][d] = int(g)
     return out
@@ -44,7 +46,10 @@ def ndcg_at_k(ranked: list[str], rel: dict[str, int], k: int = K) -> float:
     return dcg / idcg if idcg > 0 else 0.0
 
 
-def main() -> int:
+def main(argv: list[str]) -> int:
+    global CORPUS, LABELS  # one run measures one set
+    name = argv[argv.index("--set") + 1] if "--set" in argv else "eval"
+    CORPUS, LABELS = SETS[name]
     cities = {c["id"]: c["summary"] for c in jsonl("cities.jsonl")}
     providers = {
         p["id"]: " ".join(
@@ -55,7 +60,7 @@ def main() -> int:
     cases = {k["id"]: f"{k['title']} {k['text']}" for k in jsonl("cases.jsonl")}
     queries = dict(
         line.split("\t", 1)
-        for line in (ROOT / "eval" / "queries.tsv").read_text(encoding="utf-8").splitlines()
+        for line in (LABELS / "queries.tsv").read_text(encoding="utf-8").splitlines()
         if line
     )
 
@@ -98,4 +103,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
