@@ -56,7 +56,7 @@ def test_read_split_maps_each_query_to_its_half(tmp_path: Path) -> None:
         "q1": "tune",
         "q2": "heldout",
     }
-    assert queries_in(tmp_path, "heldout") == {"verde", "rivo", "q2"}
+    assert queries_in(tmp_path, "heldout") == frozenset({"verde", "rivo", "q2"})
     assert queries_in(tmp_path, "all") is None
 
 

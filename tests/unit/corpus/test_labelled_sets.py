@@ -1,0 +1,67 @@
+"""The labelled sets under corpora/: the seeded split of the development set and the consistency checks."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections import Counter
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+TOOLS = Path(__file__).resolve().parents[3] / "corpora" / "tools"
+
+
+def _tool(name: str) -> ModuleType:
+    if str(TOOLS) not in sys.path:
+        sys.path.insert(0, str(TOOLS))  # the tools import their sibling modules by name
+    spec = importlib.util.spec_from_file_location(f"corpora_tools_{name}", TOOLS / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+def _strata() -> dict[str, tuple[object, ...]]:
+    """Hand-made cities: (summary not in English, mentor city), with three odd-sized groups."""
+    sizes = {(False, False): 4, (False, True): 3, (True, False): 5, (True, True): 1}
+    out: dict[str, tuple[object, ...]] = {}
+    for (non_en, mentor), n in sizes.items():
+        for i in range(n):
+            out[f"{'x' if non_en else 'e'}{'m' if mentor else 'c'}{i}"] = (non_en, mentor)
+    return out
+
+
+def test_the_split_is_seeded_and_keeps_every_attribute_even() -> None:
+    split = _tool("split")
+    strata = _strata()
+    halves = split.stratified_split(strata)
+    assert halves == split.stratified_split(strata)  # same seed, same split
+    assert set(halves) == set(strata)
+    assert set(halves.values()) == {"tune", "heldout"}
+    sizes = Counter(halves.values())
+    assert abs(sizes["tune"] - sizes["heldout"]) <= 1
+    for position in (0, 1):  # non-English share, mentor share
+        per_half = Counter(h for q, h in halves.items() if strata[q][position])
+        assert abs(per_half["tune"] - per_half["heldout"]) <= 1, position
+    for key in set(strata.values()):
+        per_half = Counter(h for q, h in halves.items() if strata[q] == key)
+        assert abs(per_half["tune"] - per_half["heldout"]) <= 1, key
+
+
+def test_another_seed_gives_another_split() -> None:
+    split = _tool("split")
+    strata = _strata()
+    assert split.stratified_split(strata, seed=1) != split.stratified_split(strata, seed=2)
+
+
+@pytest.mark.slow
+def test_the_shipped_labelled_sets_pass_their_checks(capsys: pytest.CaptureFixture[str]) -> None:
+    check = _tool("check")
+    assert check.main([]) == 0, capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "[eval] cities=45" in out
+    assert "[eval2] cities=34" in out
