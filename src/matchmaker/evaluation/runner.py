@@ -9,6 +9,9 @@ Queries whose text is not in English are also reported on their own (``<kind>/no
 
 A ``split.tsv`` beside the judgements (see :mod:`.split`) divides the queries into a tuning half
 and a held-out half; ``split="tune"`` or ``"heldout"`` measures one half only.
+
+The engine's settings so far were chosen on the whole development set in ``corpora/eval``; choices
+are to be made on its ``tune`` half from now on. ``corpora/eval2`` is a second set for reporting only.
 """
 
 from __future__ import annotations
