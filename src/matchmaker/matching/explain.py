@@ -66,8 +66,8 @@ def need_matches(
     if not needs.passages or j >= ev.combined.shape[1]:
         return []
     a, b = target.bounds[j]
-    q_vectors, _ = needs.view(ev.mode)
-    t_vectors, _ = target.view(ev.mode)
+    q_vectors, _ = needs.view(ev.config)
+    t_vectors, _ = target.view(ev.config)
     order = np.argsort(-(ev.combined[:, j] * needs.weights), kind="stable")[:limit]
     vocab = load_vocabulary()
     out: list[dict[str, Any]] = []

@@ -85,7 +85,7 @@ def test_eval_reports_every_retriever_per_kind(cli: CliRunner, tmp_path: Path) -
     assert result.exit_code == 0, result.output
     rows = _lines(result.stdout)
     assert {(r["kind"], r["mode"]) for r in rows} == {
-        (k, m) for k in ("city_provider", "text_case") for m in ("dense", "lexical", "full")
+        (k, m) for k in ("city_provider", "text_case") for m in ("base", "dense", "lexical", "full")
     }
     full = next(r for r in rows if r["kind"] == "city_provider" and r["mode"] == "full")
     assert full["queries"] == 2
@@ -93,6 +93,22 @@ def test_eval_reports_every_retriever_per_kind(cli: CliRunner, tmp_path: Path) -
     table = cli.invoke(app, ["eval", "--labels", str(labels), "--kind", "city_provider"])
     assert table.exit_code == 0, table.output
     assert "| city_provider | 2 |" in table.stdout
+    assert "full − base" in table.stdout
+
+
+def test_eval_leaves_each_signal_out_and_refuses_an_unknown_profile(cli: CliRunner, tmp_path: Path) -> None:
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (labels / "city_provider.tsv").write_text("lumen\tprov-brightway\t3\n", encoding="utf-8")
+    result = cli.invoke(app, ["eval", "--labels", str(labels), "--leave-one-out", "--json"])
+    assert result.exit_code == 0, result.output
+    modes = {r["mode"] for r in _lines(result.stdout)}
+    assert {"full", "-dense", "-lexical", "-vocab", "-context_fit"} <= modes
+    table = cli.invoke(app, ["eval", "--labels", str(labels), "--profile", "full", "--profile", "-lexical"])
+    assert "Δ -lexical" in table.stdout
+    bad = cli.invoke(app, ["eval", "--labels", str(labels), "--profile", "nonsense"])
+    assert bad.exit_code == 2
+    assert "nonsense" in bad.output
 
 
 def test_eval_rejects_a_malformed_judgement_file(cli: CliRunner, tmp_path: Path) -> None:
