@@ -137,3 +137,26 @@ def test_schedule_without_scores_takes_them_from_the_matcher(cli: CliRunner, tmp
     meetings = json.loads(result.stdout)["meetings"]
     assert [(m["a"], m["b"]) for m in meetings] == [("rivo", "prov-floodwatch")]
     assert meetings[0]["score"] > 0
+
+
+def test_a_city_provider_pair_gets_one_score_from_both_sides(cli: CliRunner) -> None:
+    from_cities = cli.invoke(app, ["match", "providers", "--city", "lumen", "--city", "rivo", "--top", "100", "--json"])
+    assert from_cities.exit_code == 0, from_cities.output
+    by_city = {
+        (line["query"], r["id"]): r["score"]
+        for line in _lines(from_cities.stdout)
+        for r in line["results"]  # type: ignore[attr-defined]
+    }
+    providers = sorted({p for _, p in by_city})
+    args = [a for p in providers for a in ("--provider", p)]
+    from_providers = cli.invoke(app, ["match", "cities", *args, "--top", "100", "--json"])
+    assert from_providers.exit_code == 0, from_providers.output
+    by_provider = {
+        (r["id"], line["query"]): r["score"]
+        for line in _lines(from_providers.stdout)
+        for r in line["results"]  # type: ignore[attr-defined]
+        if r["id"] in {"lumen", "rivo"}  # type: ignore[index]
+    }
+    assert len(by_city) == 2 * len(providers) >= 6
+    assert by_provider == by_city
+    assert all(0.0 <= float(s) <= 1.0 for s in by_city.values())  # type: ignore[arg-type]
