@@ -163,7 +163,7 @@ def evaluate(  # noqa: PLR0917  Typer reads options from the parameters
         list[str] | None,
         typer.Option(
             "--profile",
-            help="Scoring profile to run (base, dense, lexical, full, or -SIGNAL for full without it); repeatable.",
+            help="Scoring profile: base, dense, lexical, full, or -SIGNAL (full without it); repeatable.",
         ),
     ] = None,
     leave_one_out: Annotated[

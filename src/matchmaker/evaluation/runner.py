@@ -256,7 +256,10 @@ def markdown_table(rows: Sequence[Row]) -> str:
                 *(cell(m, "mrr") for m in profiles),
             ]
         else:
-            cells = [*(cell(m, "ndcg") for m in profiles), *(delta(m, "full") for m in profiles if m != "full")]
+            cells = [
+                *(cell(m, "ndcg") for m in profiles),
+                *(delta(m, "full") for m in profiles if m != "full"),
+            ]
         lines.append(f"| {kind} | {n} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 

@@ -11,8 +11,7 @@ How a query is scored
    * *dense*: the best cosine similarity between the need and any passage of the candidate
      (capability descriptions, solutions, case text), mapped linearly from
      [``dense_lo``, ``dense_hi``] to [0, 1]. Statements of context (languages, prices, hosting)
-     count ``context_weight`` times, on both sides, and marketing claims or side offers of a
-     provider ("world-class AI", "on request") ``claim_weight`` times. Passages of documents not
+     count ``context_weight`` times, on both sides. Passages of documents not
      in English carry the embedding of their English gloss (:mod:`.glossary`);
    * *lexical*: BM25 (bm25s, folded and prefix-stemmed words) of the need against the candidate's
      whole text, divided by the best score of that need (at least ``lexical_floor``);
@@ -90,8 +89,6 @@ EVIDENCE_CACHE = 1024
 _EPS = 1e-6
 
 
-
-
 # --------------------------------------------------------------------------------------------------
 # Per-kind data
 
@@ -146,16 +143,21 @@ class KindIndex:
             if entries
             else np.zeros((0, len(term_ids())), np.float32)
         )
-        self.context: npt.NDArray[np.bool_] = np.array(
-            [
-                is_context_passage(p.text, self.profiles[int(d)].language, t)
-                for p, d, t in zip(self.passages, self.row_doc, self.passage_tags, strict=True)
-            ],
-            dtype=bool,
-        )
-        self.claims: npt.NDArray[np.bool_] = np.array(
-            [self.kind == "provider" and is_claim(p.text) for p in self.passages], dtype=bool
-        )
+        # Which passages state context, with each of the two short-statement rules on or off.
+        self._context: dict[tuple[bool, bool], npt.NDArray[np.bool_]] = {
+            (network, money): np.array(
+                [
+                    is_context_passage(
+                        p.text, self.profiles[int(d)].language, t, network_rule=network, money_rule=money
+                    )
+                    for p, d, t in zip(self.passages, self.row_doc, self.passage_tags, strict=True)
+                ],
+                dtype=bool,
+            )
+            for network in (True, False)
+            for money in (True, False)
+        }
+        self.context = self._context[True, True]
         texts = [" ".join(p.text for p in self.passages[a:b]) for a, b in self.bounds]
         self.lexical = LexicalIndex(texts)
         self.generation = bundle.generation
@@ -197,6 +199,10 @@ class KindIndex:
             self._blended[gloss_weight] = out
         return out
 
+    def context_mask(self, cfg: EngineConfig) -> npt.NDArray[np.bool_]:
+        """Which passages state context under ``cfg``'s rules."""
+        return self._context[cfg.network_state_rule, cfg.money_rule]
+
     def view(self, cfg: EngineConfig) -> tuple[FloatArray, LexicalIndex]:
         """Passage vectors and BM25 index as ``cfg`` sees them (with or without the English glosses)."""
         if cfg.cross_language:
@@ -216,7 +222,9 @@ class KindIndex:
                 elif self.bounds:
                     vectors = np.stack([self.vectors[a:b].mean(axis=0) for a, b in self.bounds])
                 else:
-                    vectors = np.zeros((0, self.vectors.shape[1] if self.vectors.ndim == 2 else 0), np.float32)
+                    vectors = np.zeros(
+                        (0, self.vectors.shape[1] if self.vectors.ndim == 2 else 0), np.float32
+                    )
                 self._doc_vectors = normalize_rows(np.asarray(vectors, dtype=np.float32))
         return self._doc_vectors
 
@@ -334,21 +342,6 @@ def split_clauses(text: str, min_words: int = 4) -> list[tuple[int, int]]:
     return spans if len(spans) >= 2 else []
 
 
-_HEDGE = re.compile(
-    r"\b(?:on request|upon request|as well|too\b|and more|and much more|world[- ]class|cutting[- ]edge|"
-    r"state[- ]of[- ]the[- ]art|next[- ]generation|revolutionar\w*|disruptive|ai[- ]powered|one[- ]stop|"
-    r"end[- ]to[- ]end|all[- ]in[- ]one|leading|best[- ]in[- ]class|seamless\w*|any city|every city|"
-    r"holistic|360)",
-    re.IGNORECASE,
-)
-
-
-def is_claim(text: str) -> bool:
-    """Whether a capability passage is a marketing claim or a side offer ("world-class AI", "on request",
-    "we do open data too") rather than a concrete capability."""
-    return bool(_HEDGE.search(text))
-
-
 #: A statement of how good the network is ("Good 4G coverage.", "Интернет в городе хороший.").
 _NETWORK_STATE = re.compile(
     r"^(?=.*\b(?:internet|coverage|connectivity|connection|broadband|4g|lte|3g|5g|signal|интернет\w*|"
@@ -369,17 +362,21 @@ _BUDGET_WORD = re.compile(
 _MONEY_TOPICS = frozenset({"funding", "business_model"})
 
 
-def is_context_passage(text: str, language: str, topic_tags: FloatArray) -> bool:
+def is_context_passage(
+    text: str, language: str, topic_tags: FloatArray, *, network_rule: bool = True, money_rule: bool = True
+) -> bool:
     """Whether a passage states context (budget, business model, hosting, connectivity, languages)
     rather than a need or a capability: it names such a facet and no other topic firmly. A short
     statement of how good or bad the network is ("Good 4G coverage.") is context too, and so is a
     short statement about money that names no topic but funding ("Capital budget available.")."""
     facet = bool(tag_text(text, language, kinds=_CONTEXT_KINDS, min_confidence=0.3))
     facet = facet or bool(find_language_mentions(text)) or bool(needs_connection(text))
-    facet = facet or (len(text.split()) <= 12 and bool(_NETWORK_STATE.search(text)))
+    facet = facet or (network_rule and len(text.split()) <= 12 and bool(_NETWORK_STATE.search(text)))
     axes = term_ids()
     firm = [axes[i] for i in np.flatnonzero(topic_tags >= 0.5)]
     if not facet:
+        if not money_rule:
+            return False
         # A short statement about money ("Capital budget available.") with no topic but funding.
         short_budget = len(text.split()) <= 12 and bool(_BUDGET_WORD.search(text))
         return short_budget and all(t in _MONEY_TOPICS for t in firm)
@@ -504,7 +501,7 @@ class Engine:
         j = index.pos[doc_id]
         tags = index.passage_tags[a:b]
         weights = np.where(tags.sum(axis=1) > 0, 1.0, cfg.noise_weight)
-        weights = np.where(index.context[a:b], cfg.context_weight, weights).astype(np.float32)
+        weights = np.where(index.context_mask(cfg)[a:b], cfg.context_weight, weights).astype(np.float32)
         needs = Needs(
             index.passages[a:b],
             index.vectors[a:b],
@@ -592,8 +589,10 @@ class Engine:
         tokens = tuple(tokenize(p.text) for p in passages)
         tokens_x = tuple(t + tokenize(g) if g else t for t, g in zip(tokens, glosses, strict=True))
         # The whole text as one unit (the last passage is the whole text when there are several).
-        doc_vector = normalize_rows(np.asarray(vectors[-1:], dtype=np.float32))[0] if len(passages) else None
-        return Needs(passages, vectors, tags, weights, profile, "", vectors_x, glosses, tokens, tokens_x, doc_vector)
+        doc_vector = normalize_rows(np.asarray(vectors[-1:], dtype=np.float32))[0] if passages else None
+        return Needs(
+            passages, vectors, tags, weights, profile, "", vectors_x, glosses, tokens, tokens_x, doc_vector
+        )
 
     # ----------------------------------------------------------------------------------------------
     # Evidence
@@ -612,12 +611,10 @@ class Engine:
         q_vectors, q_tokens = needs.view(cfg)
         t_vectors, t_lexical = target.view(cfg)
         sims = q_vectors @ t_vectors.T if n and len(target.passages) else np.zeros((n, 0), np.float32)
-        if cfg.context_weight < 1.0 and target.context.any():
+        context = target.context_mask(cfg)
+        if cfg.context_weight < 1.0 and context.any():
             # Statements of context (languages, prices, hosting) are not capabilities: damp their matches.
-            sims = np.where(target.context[None, :], sims * cfg.context_weight, sims)
-        if cfg.claim_weight < 1.0 and target.claims.any():
-            # Marketing claims and side offers weigh less than concrete capabilities.
-            sims = np.where(target.claims[None, :], sims * cfg.claim_weight, sims)
+            sims = np.where(context[None, :], sims * cfg.context_weight, sims)
         sims = sims.astype(np.float32)
         best = signals.best_passage(sims, target.offsets)
         per_need: dict[str, FloatArray] = {"dense": signals.linear_map(best, cfg.dense_lo, cfg.dense_hi)}
@@ -848,7 +845,7 @@ class Engine:
         for j, case_id in enumerate(cases.ids):
             rel = float(ev.relevance[j])
             factors: list[Factor] = []
-            if cfg.case_obstacle_bonus > 0 and q_mass > 0:
+            if q_mass > 0:
                 shared = np.minimum(q_obs, cases.doc_tags[j])
                 overlap = float(shared.sum()) / q_mass
                 if overlap > 0:

@@ -59,7 +59,8 @@ class EngineConfig:
     lexical_floor: float = 4.0
     noise_weight: float = 0.6
     context_weight: float = 0.3
-    claim_weight: float = 0.7
+    network_state_rule: bool = True
+    money_rule: bool = True
     cross_language: bool = True
     gloss_weight: float = 1.0
     need_baseline: float = 0.75

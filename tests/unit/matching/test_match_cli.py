@@ -140,7 +140,9 @@ def test_schedule_without_scores_takes_them_from_the_matcher(cli: CliRunner, tmp
 
 
 def test_a_city_provider_pair_gets_one_score_from_both_sides(cli: CliRunner) -> None:
-    from_cities = cli.invoke(app, ["match", "providers", "--city", "lumen", "--city", "rivo", "--top", "100", "--json"])
+    from_cities = cli.invoke(
+        app, ["match", "providers", "--city", "lumen", "--city", "rivo", "--top", "100", "--json"]
+    )
     assert from_cities.exit_code == 0, from_cities.output
     by_city = {
         (line["query"], r["id"]): r["score"]

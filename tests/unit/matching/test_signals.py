@@ -88,11 +88,13 @@ def test_aggregation_over_needs_max_mean_and_top_k() -> None:
 
 
 def test_the_packaged_profiles_hold_the_service_default_and_the_evaluation_variants() -> None:
-    assert DEFAULT_CONFIG == profile("full")
+    assert profile("full") == DEFAULT_CONFIG
     assert {"full", "base", "dense", "lexical"} <= set(profile_names())
     base = profile("base")
     assert base.document_signals == {"needs": 0.0, "doc_dense": 1.0, "doc_tags": 0.0}
-    assert not base.use_context and not base.use_mentors and not base.cross_language
+    assert not base.use_context
+    assert not base.use_mentors
+    assert not base.cross_language
     variants = leave_one_out()
     assert variants["-lexical"].w_lexical == 0.0
     assert variants["-lexical"].w_dense == DEFAULT_CONFIG.w_dense
