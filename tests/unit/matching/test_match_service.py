@@ -172,3 +172,15 @@ def test_the_matcher_picks_up_a_new_generation(matcher: Matcher, loaded_services
     assert matcher.engine().generations != before
     assert "nova" in _ids(matcher.cities_for_city("lumen", top=10))
     assert isinstance(_get_record(loaded_services, "city", "nova"), CityPublic)
+
+
+def test_a_quote_not_in_english_carries_an_english_gloss(matcher: Matcher) -> None:
+    response = matcher.providers_for_city("kent", top=1)
+    top = response.results[0]
+    need = top.explanation["needs"][0]["need"]
+    assert need["text"].startswith("Sokak") or "Bütçe" in need["text"] or "elektrik" in need["text"]
+    assert need["gloss"]  # English words for the Turkish quote
+    assert "[en: " in top.explanation["summary"]
+    # English quotes stay as they are.
+    english = matcher.providers_for_city("lumen", top=1).results[0]
+    assert "gloss" not in english.explanation["needs"][0]["need"]
