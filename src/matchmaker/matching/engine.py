@@ -729,7 +729,7 @@ class Engine:
             if other == city_id:
                 continue
             prof = cities.profiles[j]
-            factors = city_fit(me, prof, cfg.fit) if cfg.use_context else []
+            factors = self.context_adjuster(me, prof, cfg)
             comp = float(comparable[j]) * combine(factors) if factors else float(comparable[j])
             item = Scored(other, comp, float(comparable[j]), factors, relation="comparable")
             if other in mentor_best:
@@ -810,6 +810,38 @@ class Engine:
             self._matrices[cfg] = matrix
         return matrix
 
+    # Adjusters: one signature, (query profile, candidate profile, configuration) -> factors.
+
+    def context_adjuster(self, query: Profile, candidate: Profile, cfg: EngineConfig) -> list[Factor]:
+        """Context fit: city ↔ provider (language, region, scale, budget, hosting, connectivity,
+        climate, references) or city ↔ city (region group, scale class); none when ``use_context`` is off."""
+        if not cfg.use_context:
+            return []
+        if candidate.kind == "city":
+            return city_fit(query, candidate, cfg.fit)
+        key = (query.doc_id, candidate.doc_id, cfg.fit)
+        cached = self._fits.get(key)
+        if cached is None:
+            cached = provider_fit(query, candidate, cfg.fit)
+            ref = reference_factor(query, self._reference_countries.get(candidate.doc_id, []), cfg.fit)
+            if ref is not None:
+                cached.append(ref)
+            self._fits[key] = cached
+        return list(cached)
+
+    def obstacle_adjuster(self, query: Profile, candidate: Profile, cfg: EngineConfig) -> list[Factor]:
+        """The asking city's obstacles a case study overcame (``1 + case_obstacle_bonus × share``)."""
+        q_obs = query.vector * obstacle_mask()
+        q_mass = float(q_obs.sum())
+        if q_mass <= 0:
+            return []
+        shared = np.minimum(q_obs, candidate.vector)
+        overlap = float(shared.sum()) / q_mass
+        if overlap <= 0:
+            return []
+        names = [self._labels[term_ids()[i]] for i in np.flatnonzero(shared > 0)]
+        return [Factor("obstacle", 1.0 + cfg.case_obstacle_bonus * overlap, f"overcame {', '.join(names)}")]
+
     def _provider_scored(
         self,
         city: Profile,
@@ -821,45 +853,26 @@ class Engine:
         doc_id: str | None = None,
     ) -> Scored:
         prof = providers.profiles[j]
-        factors: list[Factor] = []
-        if cfg.use_context:
-            key = (city.doc_id, prof.doc_id, cfg.fit)
-            cached = self._fits.get(key)
-            if cached is None:
-                cached = provider_fit(city, prof, cfg.fit)
-                ref = reference_factor(city, self._reference_countries.get(prof.doc_id, []), cfg.fit)
-                if ref is not None:
-                    cached.append(ref)
-                self._fits[key] = cached
-            factors = list(cached)
-        score = relevance * combine(factors) if factors else relevance
-        return Scored(doc_id or prof.doc_id, min(1.0, max(0.0, score)), relevance, factors)
+        factors = self.context_adjuster(city, prof, cfg)
+        return Scored(doc_id or prof.doc_id, adjusted(relevance, factors), relevance, factors)
 
     def _case_scores(
         self, needs: Needs, cases: KindIndex, cfg: EngineConfig, ev: Evidence | None = None
     ) -> list[Scored]:
         ev = ev if ev is not None else self.evidence(needs, cases, cfg)
         out: list[Scored] = []
-        q_obs = needs.profile.vector * obstacle_mask()
-        q_mass = float(q_obs.sum())
         for j, case_id in enumerate(cases.ids):
             rel = float(ev.relevance[j])
-            factors: list[Factor] = []
-            if q_mass > 0:
-                shared = np.minimum(q_obs, cases.doc_tags[j])
-                overlap = float(shared.sum()) / q_mass
-                if overlap > 0:
-                    names = [self._labels[term_ids()[i]] for i in np.flatnonzero(shared > 0)]
-                    factors.append(
-                        Factor(
-                            "obstacle",
-                            1.0 + cfg.case_obstacle_bonus * overlap,
-                            f"overcame {', '.join(names)}",
-                        )
-                    )
-            score = rel * combine(factors) if factors else rel
-            out.append(Scored(case_id, min(1.0, max(0.0, score)), rel, factors))
+            factors = self.obstacle_adjuster(needs.profile, cases.profiles[j], cfg)
+            out.append(Scored(case_id, adjusted(rel, factors), rel, factors))
         return out
+
+
+def adjusted(score: float, factors: Sequence[Factor]) -> float:
+    """A score times the product of its adjusters' factors (clamped as :func:`~.fit.combine` does),
+    kept in [0, 1]."""
+    value = score * combine(list(factors)) if factors else score
+    return min(1.0, max(0.0, value))
 
 
 def _strip_span(text: str) -> tuple[int, int]:
