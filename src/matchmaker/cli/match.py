@@ -19,8 +19,10 @@ from matchmaker.cli.context import open_services
 from matchmaker.cli.output import configure_logging, emit_json, fail, handled, stdout
 from matchmaker.db.models import Kind
 from matchmaker.errors import InvalidInputError
-from matchmaker.evaluation import QUERY_KINDS, SPLITS, markdown_table
+from matchmaker.evaluation import MODES, QUERY_KINDS, SPLITS, markdown_table
 from matchmaker.evaluation import evaluate as run
+from matchmaker.matching.scoring import leave_one_out as scoring_leave_one_out
+from matchmaker.matching.scoring import profile as scoring_profile
 from matchmaker.services.container import Services
 from matchmaker.services.matching import MatchResponse
 
@@ -157,10 +159,21 @@ def evaluate(  # noqa: PLR0917  Typer reads options from the parameters
     by_language: Annotated[
         bool, typer.Option("--by-language", help="Also one row per query language.")
     ] = False,
+    profiles: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--profile",
+            help="Scoring profile: base, dense, lexical, full, or -SIGNAL (full without it); repeatable.",
+        ),
+    ] = None,
+    leave_one_out: Annotated[
+        bool, typer.Option("--leave-one-out", help="Run full and full without each signal and adjuster.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per row.")] = False,
     verbose: VerboseOpt = False,
 ) -> None:
-    """nDCG@10, recall@10 and MRR per query kind: dense only, lexical only and the full engine."""
+    """nDCG@10, recall@10 and MRR per query kind: the base model used plainly (whole-text cosine),
+    dense only, lexical only and the full engine, or the profiles named."""
     configure_logging(verbose)
     if not labels.is_dir():
         fail(f"{labels} is not a folder of judgement files", 2)
@@ -171,6 +184,10 @@ def evaluate(  # noqa: PLR0917  Typer reads options from the parameters
     half = next((s for s in SPLITS if s == split), None)
     if half is None:
         raise InvalidInputError(f"unknown split {split!r}; use {', '.join(SPLITS)}")
+    names = list(profiles or MODES)
+    if leave_one_out:
+        names = ["full", *(n for n in scoring_leave_one_out() if n not in names)]
+    configs = [scoring_profile(n) for n in names]
     with open_services() as services:
         matcher = services.matching.matcher()
         rows = run(
@@ -178,6 +195,7 @@ def evaluate(  # noqa: PLR0917  Typer reads options from the parameters
             labels,
             encoder=lambda: matcher.encoder,
             kinds=kinds,
+            modes=configs,
             split=half,
             by_language=by_language,
         )

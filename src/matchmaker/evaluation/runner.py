@@ -2,8 +2,10 @@
 
 A labels directory holds ``<kind>.tsv`` files of ``qid<TAB>did<TAB>grade`` for the kinds
 ``city_provider``, ``city_city``, ``city_case`` and ``text_case`` (any subset), and for
-``text_case`` a ``queries.tsv`` of ``qid<TAB>text``. Every query kind is run three ways: dense
-retrieval alone, lexical (BM25) alone, and the full engine (fusion, vocabulary, context, mentors).
+``text_case`` a ``queries.tsv`` of ``qid<TAB>text``. Every query kind is run under scoring profiles
+(:mod:`matchmaker.matching.scoring`): by default the base model used plainly (whole-text cosine),
+dense retrieval alone, lexical (BM25) alone, and the full engine (fusion, vocabulary, context,
+mentors); ``-signal`` profiles leave one signal or adjuster out.
 Queries whose text is not in English are also reported on their own (``<kind>/non-en``), and with
 ``by_language`` every language of the queries too (``<kind>/tr``, ``<kind>/en``, ...).
 
@@ -27,13 +29,16 @@ from matchmaker.embeddings.encoder import Encoder
 from matchmaker.errors import InvalidInputError
 from matchmaker.evaluation.metrics import MIN_GRADE, K, ndcg_at_k, recall_at_k, reciprocal_rank
 from matchmaker.evaluation.split import Split, queries_in
-from matchmaker.matching.engine import Engine, EngineConfig, Mode, Scored
+from matchmaker.matching.engine import Engine, EngineConfig, Scored
+from matchmaker.matching.scoring import profile
 from matchmaker.vocabulary import detect_language
 
 logger = logging.getLogger(__name__)
 
 QUERY_KINDS: tuple[str, ...] = ("city_provider", "city_city", "city_case", "text_case")
-MODES: tuple[Mode, ...] = ("dense", "lexical", "full")
+#: Profiles ``matchmaker eval`` runs by default: the base model used plainly (whole-text cosine), dense
+#: retrieval alone, BM25 alone and the full engine.
+MODES: tuple[str, ...] = ("base", "dense", "lexical", "full")
 
 Judgements = dict[str, dict[str, int]]
 
@@ -112,19 +117,21 @@ def evaluate(
     *,
     encoder: Callable[[], Encoder],
     kinds: Iterable[str] = QUERY_KINDS,
-    modes: Iterable[Mode] = MODES,
-    config: EngineConfig | None = None,
+    modes: Iterable[str | EngineConfig] = MODES,
     k: int = K,
     min_grade: int = MIN_GRADE,
     split: Split = "all",
     by_language: bool = False,
 ) -> list[Row]:
-    """Metrics per query kind and mode; a kind without its TSV file is skipped.
+    """Metrics per query kind and scoring profile; a kind without its TSV file is skipped.
+
+    ``modes`` are profile names of the scoring profile file (``-signal`` for a leave-one-out
+    variant) or configurations.
 
     ``split`` keeps the queries of one half of ``labels_dir/split.tsv`` only; ``by_language`` adds
     a row per query language beside the ``non-en`` one.
     """
-    base = config or engine.config
+    configs = [m if isinstance(m, EngineConfig) else profile(m) for m in modes]
     chosen = queries_in(labels_dir, split)
     rows: list[Row] = []
     for kind in kinds:
@@ -151,8 +158,8 @@ def evaluate(
             if kind == "city_provider"
             else "city"
         )
-        for mode in modes:
-            cfg = base.with_mode(mode)
+        for cfg in configs:
+            mode = cfg.mode
             per: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
             started = time.perf_counter()
             for qid, grades in sorted(judgements.items()):
@@ -198,35 +205,62 @@ def evaluate(
 
 
 def markdown_table(rows: Sequence[Row]) -> str:
-    """The rows as a Markdown table: one line per query kind, the three retrievers side by side."""
+    """The rows as a Markdown table: one line per query kind, the profiles side by side.
+
+    With the four default profiles: nDCG@10, recall@10 and MRR of each, and ``full − base`` (the full
+    engine against its base model used plainly). With other profiles (leave-one-out): nDCG@10 of each
+    and its difference to ``full``.
+    """
     by_kind: dict[str, dict[str, Row]] = defaultdict(dict)
     order: list[str] = []
+    profiles: list[str] = []
     for row in rows:
         if row.kind not in by_kind:
             order.append(row.kind)
+        if row.mode not in profiles:
+            profiles.append(row.mode)
         by_kind[row.kind][row.mode] = row
-    header = (
-        "| query kind | queries | nDCG@10 dense | lexical | full "
-        "| recall@10 dense | lexical | full | MRR dense | lexical | full |"
-    )
-    lines = [header, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
-    for kind in order:
-        modes = by_kind[kind]
-        n = next(iter(modes.values())).queries
-
-        def cell(mode: str, metric: str, modes: dict[str, Row] = modes) -> str:
-            row = modes.get(mode)
-            return f"{getattr(row, metric):.3f}" if row else "–"
-
-        lines.append(
-            f"| {kind} | {n} | "
-            + " | ".join(cell(m, "ndcg") for m in MODES)
+    wide = set(profiles) <= set(MODES)
+    if wide:
+        names = " | ".join(profiles)
+        header = f"| query kind | queries | nDCG@10 {names} | full − base | recall@10 {names} | MRR {names} |"
+        cols = 2 + 3 * len(profiles) + 1
+    else:
+        deltas = [p for p in profiles if p != "full"]
+        header = (
+            "| query kind | queries | nDCG@10 "
+            + " | ".join(profiles)
             + " | "
-            + " | ".join(cell(m, "recall") for m in MODES)
-            + " | "
-            + " | ".join(cell(m, "mrr") for m in MODES)
+            + " | ".join(f"Δ {p}" for p in deltas)
             + " |"
         )
+        cols = 2 + len(profiles) + len(deltas)
+    lines = [header, "|---|" + "---:|" * (cols - 1)]
+    for kind in order:
+        got = by_kind[kind]
+        n = next(iter(got.values())).queries
+
+        def cell(mode: str, metric: str, got: dict[str, Row] = got) -> str:
+            row = got.get(mode)
+            return f"{getattr(row, metric):.3f}" if row else "–"
+
+        def delta(mode: str, ref: str, got: dict[str, Row] = got) -> str:
+            a, b = got.get(mode), got.get(ref)
+            return f"{a.ndcg - b.ndcg:+.3f}" if a and b else "–"
+
+        if wide:
+            cells = [
+                *(cell(m, "ndcg") for m in profiles),
+                delta("full", "base"),
+                *(cell(m, "recall") for m in profiles),
+                *(cell(m, "mrr") for m in profiles),
+            ]
+        else:
+            cells = [
+                *(cell(m, "ndcg") for m in profiles),
+                *(delta(m, "full") for m in profiles if m != "full"),
+            ]
+        lines.append(f"| {kind} | {n} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

@@ -3,8 +3,10 @@
 Modules (nothing is imported here, so ``matching.names`` stays cheap for commands that only resolve
 names):
 
-- :mod:`.engine`: the :class:`~matchmaker.matching.engine.Engine` (needs, evidence, fusion,
-  aggregation, the five queries) and :class:`~matchmaker.matching.engine.EngineConfig`;
+- :mod:`.engine`: the :class:`~matchmaker.matching.engine.Engine` (needs, evidence, the five queries);
+- :mod:`.signals`: the signals and their fusion, pure functions on arrays;
+- :mod:`.scoring`: :class:`~matchmaker.matching.scoring.EngineConfig` and the scoring profiles of
+  ``scoring_profiles.json`` (the service's ``full`` profile and the evaluation variants);
 - :mod:`.profiles`: tags, city context and provider offer of each document;
 - :mod:`.fit`: context factors (language, region, scale, budget, hosting, connectivity, climate,
   references; region and scale between cities);

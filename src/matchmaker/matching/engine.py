@@ -11,8 +11,7 @@ How a query is scored
    * *dense*: the best cosine similarity between the need and any passage of the candidate
      (capability descriptions, solutions, case text), mapped linearly from
      [``dense_lo``, ``dense_hi``] to [0, 1]. Statements of context (languages, prices, hosting)
-     count ``context_weight`` times, on both sides, and marketing claims or side offers of a
-     provider ("world-class AI", "on request") ``claim_weight`` times. Passages of documents not
+     count ``context_weight`` times, on both sides. Passages of documents not
      in English carry the embedding of their English gloss (:mod:`.glossary`);
    * *lexical*: BM25 (bm25s, folded and prefix-stemmed words) of the need against the candidate's
      whole text, divided by the best score of that need (at least ``lexical_floor``);
@@ -54,8 +53,8 @@ from matchmaker.embeddings.bundle import IndexBundle
 from matchmaker.embeddings.encoder import Encoder, normalize_rows
 from matchmaker.embeddings.passages import DocKind, Passage, Record, split_spans
 from matchmaker.errors import IndexUnavailableError
+from matchmaker.matching import signals
 from matchmaker.matching.fit import (
-    DEFAULT_FIT,
     Factor,
     FitWeights,
     city_fit,
@@ -75,56 +74,19 @@ from matchmaker.matching.profiles import (
     tag_vector,
     term_ids,
 )
+from matchmaker.matching.scoring import DEFAULT_CONFIG, EngineConfig
 from matchmaker.vocabulary import Kind, find_language_mentions, load_vocabulary, tag_text
 
 logger = logging.getLogger(__name__)
 
 FloatArray = npt.NDArray[np.float32]
-Mode = Literal["dense", "lexical", "full"]
-Aggregation = Literal["max", "mean", "topk"]
+Mode = str
 QueryKind = Literal["city_provider", "provider_city", "city_city", "city_case", "text_case"]
 
 _TAG_KINDS = (Kind.DOMAIN, Kind.OBSTACLE)
 #: Evidence of this many (city, kind, configuration) queries is kept.
 EVIDENCE_CACHE = 1024
 _EPS = 1e-6
-
-
-@dataclass(frozen=True, slots=True)
-class EngineConfig:
-    """Every knob of the scoring; the defaults are what ``matchmaker eval`` measured best."""
-
-    mode: Mode = "full"
-    aggregation: Aggregation = "max"
-    top_k: int = 2
-    w_dense: float = 0.5
-    w_lexical: float = 0.5
-    w_vocab: float = 0.1
-    w_doc_tags: float = 0.15
-    obstacle_weight: float = 1.5
-    dense_lo: float = 0.2
-    dense_hi: float = 0.7
-    lexical_floor: float = 4.0
-    noise_weight: float = 0.6
-    use_context: bool = True
-    mentor_weight: float = 1.0
-    mentor_share: float = 0.75
-    w_shared_providers: float = 0.5
-    clause_needs: bool = False
-    claim_weight: float = 0.7
-    case_obstacle_bonus: float = 0.05
-    gloss_weight: float = 1.0
-    context_weight: float = 0.3
-    need_baseline: float = 0.75
-    baseline_min_candidates: int = 8
-    fit: FitWeights = DEFAULT_FIT
-
-    def with_mode(self, mode: Mode) -> EngineConfig:
-        """The same configuration in another mode."""
-        return replace(self, mode=mode)
-
-
-DEFAULT_CONFIG = EngineConfig()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -140,7 +102,6 @@ class KindIndex:
         profiles: Mapping[str, Profile],
         *,
         embed: Callable[[Sequence[str]], FloatArray] | None = None,
-        gloss_weight: float = 1.0,
     ) -> None:
         entries = sorted(
             (e for e in bundle.documents.values() if e.doc_id in profiles and e.stop > e.start),
@@ -182,16 +143,21 @@ class KindIndex:
             if entries
             else np.zeros((0, len(term_ids())), np.float32)
         )
-        self.context: npt.NDArray[np.bool_] = np.array(
-            [
-                is_context_passage(p.text, self.profiles[int(d)].language, t)
-                for p, d, t in zip(self.passages, self.row_doc, self.passage_tags, strict=True)
-            ],
-            dtype=bool,
-        )
-        self.claims: npt.NDArray[np.bool_] = np.array(
-            [self.kind == "provider" and is_claim(p.text) for p in self.passages], dtype=bool
-        )
+        # Which passages state context, with each of the two short-statement rules on or off.
+        self._context: dict[tuple[bool, bool], npt.NDArray[np.bool_]] = {
+            (network, money): np.array(
+                [
+                    is_context_passage(
+                        p.text, self.profiles[int(d)].language, t, network_rule=network, money_rule=money
+                    )
+                    for p, d, t in zip(self.passages, self.row_doc, self.passage_tags, strict=True)
+                ],
+                dtype=bool,
+            )
+            for network in (True, False)
+            for money in (True, False)
+        }
+        self.context = self._context[True, True]
         texts = [" ".join(p.text for p in self.passages[a:b]) for a, b in self.bounds]
         self.lexical = LexicalIndex(texts)
         self.generation = bundle.generation
@@ -209,15 +175,58 @@ class KindIndex:
         )
         self.tokens = [tokenize(p.text) for p in self.passages]
         self.tokens_x = [t + tokenize(g) if g else t for t, g in zip(self.tokens, self.glosses, strict=True)]
-        self.vectors_x = self.vectors
-        if embed is not None and any(self.glosses):
-            self.vectors_x = blend_glosses(self.vectors, self.glosses, embed, gloss_weight)
+        self._embed = embed
+        self._texts = texts
+        self._gloss_rows = [i for i, g in enumerate(self.glosses) if g]
+        self._gloss_vectors: FloatArray | None = None
+        self._blended: dict[float, FloatArray] = {}
+        self._doc_vectors: FloatArray | None = None
+        self._view_lock = threading.Lock()
 
-    def view(self, mode: Mode) -> tuple[FloatArray, LexicalIndex]:
-        """Passage vectors and BM25 index of a mode (the full engine sees the English glosses)."""
-        if mode == "full":
-            return self.vectors_x, self.lexical_x
+    def passage_vectors(self, cross_language: bool, gloss_weight: float) -> FloatArray:
+        """Passage vectors; with ``cross_language`` the embedding of each English gloss is blended in
+        with ``gloss_weight`` (kept per weight once computed)."""
+        if not cross_language or not self._gloss_rows or self._embed is None or gloss_weight == 0:
+            return self.vectors
+        cached = self._blended.get(gloss_weight)
+        if cached is not None:
+            return cached
+        with self._view_lock:
+            if self._gloss_vectors is None:
+                self._gloss_vectors = self._embed([self.glosses[i] for i in self._gloss_rows])
+            out = np.array(self.vectors, dtype=np.float32, copy=True)
+            out[self._gloss_rows] = normalize_rows(out[self._gloss_rows] + gloss_weight * self._gloss_vectors)
+            self._blended[gloss_weight] = out
+        return out
+
+    def context_mask(self, cfg: EngineConfig) -> npt.NDArray[np.bool_]:
+        """Which passages state context under ``cfg``'s rules."""
+        return self._context[cfg.network_state_rule, cfg.money_rule]
+
+    def view(self, cfg: EngineConfig) -> tuple[FloatArray, LexicalIndex]:
+        """Passage vectors and BM25 index as ``cfg`` sees them (with or without the English glosses)."""
+        if cfg.cross_language:
+            return self.passage_vectors(True, cfg.gloss_weight), self.lexical_x
         return self.vectors, self.lexical
+
+    @property
+    def doc_vectors(self) -> FloatArray:
+        """One unit vector per document: its whole text embedded as one unit (the normalised mean of
+        its passage vectors when the engine has no model)."""
+        if self._doc_vectors is not None:
+            return self._doc_vectors
+        with self._view_lock:
+            if self._doc_vectors is None:
+                if self._embed is not None and self._texts:
+                    vectors = self._embed(self._texts)
+                elif self.bounds:
+                    vectors = np.stack([self.vectors[a:b].mean(axis=0) for a, b in self.bounds])
+                else:
+                    vectors = np.zeros(
+                        (0, self.vectors.shape[1] if self.vectors.ndim == 2 else 0), np.float32
+                    )
+                self._doc_vectors = normalize_rows(np.asarray(vectors, dtype=np.float32))
+        return self._doc_vectors
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -238,8 +247,8 @@ class KindIndex:
 class Needs:
     """The needs of a query: passages, their vectors, tags, weights, and the query's profile.
 
-    ``vectors_x`` and ``glosses`` are the cross-language view the full engine uses (the same as
-    ``vectors`` and empty strings for English text).
+    ``vectors_x`` and ``glosses`` are the cross-language view (the same as ``vectors`` and empty
+    strings for English text); ``doc_vector`` is the whole text embedded as one unit.
     """
 
     passages: list[Passage]
@@ -252,10 +261,11 @@ class Needs:
     glosses: tuple[str, ...] = ()
     tokens: tuple[list[str], ...] = ()
     tokens_x: tuple[list[str], ...] = ()
+    doc_vector: FloatArray | None = None
 
-    def view(self, mode: Mode) -> tuple[FloatArray, Sequence[list[str]]]:
-        """Need vectors and BM25 query tokens of a mode."""
-        if mode == "full" and self.vectors_x is not None:
+    def view(self, cfg: EngineConfig) -> tuple[FloatArray, Sequence[list[str]]]:
+        """Need vectors and BM25 query tokens as ``cfg`` sees them (with or without English glosses)."""
+        if cfg.cross_language and self.vectors_x is not None:
             return self.vectors_x, self.tokens_x
         return self.vectors, self.tokens
 
@@ -283,7 +293,13 @@ class Evidence:
     combined: FloatArray  # n × D, the fused per-need score used by the aggregation
     relevance: FloatArray  # D, aggregated over needs (and blended with whole-document tags)
     doc_tags: FloatArray  # D, whole-document tag overlap
-    mode: Mode = "full"
+    config: EngineConfig = DEFAULT_CONFIG
+    doc_dense: FloatArray | None = None  # D, whole-text cosine
+
+    @property
+    def mode(self) -> str:
+        """The name of the scoring profile the evidence was computed with."""
+        return self.config.mode
 
 
 @dataclass(slots=True)
@@ -326,21 +342,6 @@ def split_clauses(text: str, min_words: int = 4) -> list[tuple[int, int]]:
     return spans if len(spans) >= 2 else []
 
 
-_HEDGE = re.compile(
-    r"\b(?:on request|upon request|as well|too\b|and more|and much more|world[- ]class|cutting[- ]edge|"
-    r"state[- ]of[- ]the[- ]art|next[- ]generation|revolutionar\w*|disruptive|ai[- ]powered|one[- ]stop|"
-    r"end[- ]to[- ]end|all[- ]in[- ]one|leading|best[- ]in[- ]class|seamless\w*|any city|every city|"
-    r"holistic|360)",
-    re.IGNORECASE,
-)
-
-
-def is_claim(text: str) -> bool:
-    """Whether a capability passage is a marketing claim or a side offer ("world-class AI", "on request",
-    "we do open data too") rather than a concrete capability."""
-    return bool(_HEDGE.search(text))
-
-
 #: A statement of how good the network is ("Good 4G coverage.", "Интернет в городе хороший.").
 _NETWORK_STATE = re.compile(
     r"^(?=.*\b(?:internet|coverage|connectivity|connection|broadband|4g|lte|3g|5g|signal|интернет\w*|"
@@ -361,17 +362,21 @@ _BUDGET_WORD = re.compile(
 _MONEY_TOPICS = frozenset({"funding", "business_model"})
 
 
-def is_context_passage(text: str, language: str, topic_tags: FloatArray) -> bool:
+def is_context_passage(
+    text: str, language: str, topic_tags: FloatArray, *, network_rule: bool = True, money_rule: bool = True
+) -> bool:
     """Whether a passage states context (budget, business model, hosting, connectivity, languages)
     rather than a need or a capability: it names such a facet and no other topic firmly. A short
     statement of how good or bad the network is ("Good 4G coverage.") is context too, and so is a
     short statement about money that names no topic but funding ("Capital budget available.")."""
     facet = bool(tag_text(text, language, kinds=_CONTEXT_KINDS, min_confidence=0.3))
     facet = facet or bool(find_language_mentions(text)) or bool(needs_connection(text))
-    facet = facet or (len(text.split()) <= 12 and bool(_NETWORK_STATE.search(text)))
+    facet = facet or (network_rule and len(text.split()) <= 12 and bool(_NETWORK_STATE.search(text)))
     axes = term_ids()
     firm = [axes[i] for i in np.flatnonzero(topic_tags >= 0.5)]
     if not facet:
+        if not money_rule:
+            return False
         # A short statement about money ("Capital budget available.") with no topic but funding.
         short_budget = len(text.split()) <= 12 and bool(_BUDGET_WORD.search(text))
         return short_budget and all(t in _MONEY_TOPICS for t in firm)
@@ -461,12 +466,7 @@ class Engine:
         with self._lock:
             index = self._kinds.get(kind)
             if index is None:
-                index = KindIndex(
-                    self.bundles[kind],
-                    self.profiles[kind],
-                    embed=self._embed,
-                    gloss_weight=self.config.gloss_weight,
-                )
+                index = KindIndex(self.bundles[kind], self.profiles[kind], embed=self._embed)
                 self._kinds[kind] = index
         return index
 
@@ -498,32 +498,37 @@ class Engine:
     # ----------------------------------------------------------------------------------------------
     # Needs
 
-    def needs_of(self, kind: DocKind, doc_id: str) -> Needs:
-        """The needs of a stored document: its passages, and the clauses of passages that hold several."""
+    def needs_of(self, kind: DocKind, doc_id: str, cfg: EngineConfig | None = None) -> Needs:
+        """The needs of a stored document: its passages, and (``clause_needs``) the clauses of passages
+        that hold several, weighted as ``cfg`` says."""
+        cfg = cfg or self.config
         index = self.kind(kind)
         a, b = index.doc_rows(doc_id)
+        j = index.pos[doc_id]
         tags = index.passage_tags[a:b]
-        weights = np.where(tags.sum(axis=1) > 0, 1.0, self.config.noise_weight)
-        weights = np.where(index.context[a:b], self.config.context_weight, weights).astype(np.float32)
+        weights = np.where(tags.sum(axis=1) > 0, 1.0, cfg.noise_weight)
+        weights = np.where(index.context_mask(cfg)[a:b], cfg.context_weight, weights).astype(np.float32)
         needs = Needs(
             index.passages[a:b],
             index.vectors[a:b],
             tags,
             weights,
-            index.profiles[index.pos[doc_id]],
+            index.profiles[j],
             doc_id,
-            index.vectors_x[a:b],
+            index.passage_vectors(cfg.cross_language, cfg.gloss_weight)[a:b],
             tuple(index.glosses[a:b]),
             tuple(index.tokens[a:b]),
             tuple(index.tokens_x[a:b]),
+            index.doc_vectors[j] if cfg.w_doc_dense > 0 else None,
         )
-        if not self.config.clause_needs or self._embed is None:
+        if not cfg.clause_needs or self._embed is None:
             return needs
-        return self._with_clauses(needs)
+        return self._with_clauses(needs, cfg)
 
-    def _with_clauses(self, needs: Needs) -> Needs:
+    def _with_clauses(self, needs: Needs, cfg: EngineConfig) -> Needs:
         """Add the clauses of long need passages ("buses come in groups; nobody knows when") as needs."""
-        cached = self._clauses.get(needs.doc_id)
+        key = f"{needs.doc_id}\t{cfg.gloss_weight}"
+        cached = self._clauses.get(key)
         if cached is None:
             parents: list[int] = []
             clauses: list[Passage] = []
@@ -539,7 +544,7 @@ class Engine:
                 lang = needs.profile.language
                 vectors = self._embed([c.text for c in clauses])
                 glosses = tuple(gloss(c.text) if lang != "en" else "" for c in clauses)
-                vectors_x = blend_glosses(vectors, glosses, self._embed, self.config.gloss_weight)
+                vectors_x = blend_glosses(vectors, glosses, self._embed, cfg.gloss_weight)
                 tags = np.stack(
                     [
                         tag_vector(tag_text(c.text, lang, kinds=_TAG_KINDS, min_confidence=0.3))
@@ -550,7 +555,7 @@ class Engine:
                 tokens_x = tuple(t + tokenize(g) if g else t for t, g in zip(tokens, glosses, strict=True))
                 cached = (parents, clauses, vectors, vectors_x, glosses, tags, tokens, tokens_x)  # type: ignore[assignment]
             with self._cache_lock:
-                self._clauses[needs.doc_id] = cached
+                self._clauses[key] = cached
         if len(cached) == 2:
             return needs
         parents, clauses, vectors, vectors_x, glosses, tags, tokens, tokens_x = cached  # type: ignore[misc]
@@ -566,10 +571,12 @@ class Engine:
             needs.glosses + glosses,
             needs.tokens + tokens,
             needs.tokens_x + tokens_x,
+            needs.doc_vector,
         )
 
-    def needs_of_text(self, text: str, encoder: Encoder) -> Needs:
+    def needs_of_text(self, text: str, encoder: Encoder, cfg: EngineConfig | None = None) -> Needs:
         """The needs of a free-text query, encoded with ``encoder``."""
+        cfg = cfg or self.config
         profile = query_profile(text)
         spans = split_needs(text)
         passages = [Passage("case", "", "query", a, b, text[a:b]) for a, b in spans]
@@ -577,7 +584,7 @@ class Engine:
             passages.append(Passage("case", "", "query", *(_strip_span(text)), text.strip()))
         vectors = encoder.encode([p.text for p in passages])
         glosses = tuple(gloss(p.text) if profile.language != "en" else "" for p in passages)
-        vectors_x = blend_glosses(vectors, glosses, encoder.encode, self.config.gloss_weight)
+        vectors_x = blend_glosses(vectors, glosses, encoder.encode, cfg.gloss_weight)
         tags = np.stack(
             [
                 tag_vector(tag_text(p.text, profile.language, kinds=_TAG_KINDS, min_confidence=0.3))
@@ -587,7 +594,11 @@ class Engine:
         weights = np.ones(len(passages), dtype=np.float32)
         tokens = tuple(tokenize(p.text) for p in passages)
         tokens_x = tuple(t + tokenize(g) if g else t for t, g in zip(tokens, glosses, strict=True))
-        return Needs(passages, vectors, tags, weights, profile, "", vectors_x, glosses, tokens, tokens_x)
+        # The whole text as one unit (the last passage is the whole text when there are several).
+        doc_vector = normalize_rows(np.asarray(vectors[-1:], dtype=np.float32))[0] if passages else None
+        return Needs(
+            passages, vectors, tags, weights, profile, "", vectors_x, glosses, tokens, tokens_x, doc_vector
+        )
 
     # ----------------------------------------------------------------------------------------------
     # Evidence
@@ -600,72 +611,58 @@ class Engine:
         return cached
 
     def evidence(self, needs: Needs, target: KindIndex, cfg: EngineConfig | None = None) -> Evidence:
-        """Per-need signals of every candidate of ``target`` and their aggregation."""
+        """Every signal of every candidate of ``target`` for ``needs``, fused as ``cfg`` says."""
         cfg = cfg or self.config
         n, d = len(needs.passages), len(target)
-        q_vectors, q_tokens = needs.view(cfg.mode)
-        t_vectors, t_lexical = target.view(cfg.mode)
+        q_vectors, q_tokens = needs.view(cfg)
+        t_vectors, t_lexical = target.view(cfg)
         sims = q_vectors @ t_vectors.T if n and len(target.passages) else np.zeros((n, 0), np.float32)
-        if cfg.mode == "full" and cfg.context_weight < 1.0 and target.context.any():
+        context = target.context_mask(cfg)
+        if cfg.context_weight < 1.0 and context.any():
             # Statements of context (languages, prices, hosting) are not capabilities: damp their matches.
-            sims = np.where(target.context[None, :], sims * cfg.context_weight, sims)
-        if cfg.mode == "full" and cfg.claim_weight < 1.0 and target.claims.any():
-            # Marketing claims and side offers weigh less than concrete capabilities.
-            sims = np.where(target.claims[None, :], sims * cfg.claim_weight, sims)
-        best = target.max_by_doc(sims.astype(np.float32)) if d else np.zeros((n, 0), np.float32)
-        dense = np.clip((best - cfg.dense_lo) / (cfg.dense_hi - cfg.dense_lo), 0.0, 1.0).astype(np.float32)
+            sims = np.where(context[None, :], sims * cfg.context_weight, sims)
+        sims = sims.astype(np.float32)
+        best = signals.best_passage(sims, target.offsets)
+        per_need: dict[str, FloatArray] = {"dense": signals.linear_map(best, cfg.dense_lo, cfg.dense_hi)}
+        if cfg.w_topk > 0:
+            top = signals.top_passages(sims, target.bounds, cfg.top_passages)
+            per_need["topk"] = signals.linear_map(top, cfg.dense_lo, cfg.dense_hi)
 
         lexical = np.zeros((n, d), dtype=np.float32)
-        if cfg.mode != "dense":
-            for i, tokens in enumerate(q_tokens):
-                s = t_lexical.scores(tokens)
-                top = float(s.max()) if len(s) else 0.0
-                lexical[i] = s / max(top, cfg.lexical_floor)
+        if cfg.w_lexical > 0 and d:
+            raw = np.stack([t_lexical.scores(tokens) for tokens in q_tokens]) if n else lexical
+            lexical = signals.rescale_bm25(raw.astype(np.float32), cfg.lexical_floor)
+        per_need["lexical"] = lexical
 
         w = self._term_weights(cfg.obstacle_weight)
-        need_mass = (needs.tags * w).sum(axis=1)  # n
         vocab = np.zeros((n, d), dtype=np.float32)
-        if cfg.mode == "full" and d:
-            overlap = np.minimum(needs.tags[:, None, :], target.doc_tags[None, :, :]) * w
-            vocab = (overlap.sum(axis=2) / np.maximum(need_mass, _EPS)[:, None]).astype(np.float32)
+        if cfg.w_vocab > 0 and d:
+            vocab = signals.vocabulary_overlap(needs.tags, target.doc_tags, w)
+        per_need["vocab"] = vocab
+        weights_of = cfg.need_signals
+        has_tags = (needs.tags * w).sum(axis=1) > 0
+        # A need without tags has no vocabulary evidence: its weight goes to the other signals.
+        combined = np.zeros((n, d), dtype=np.float32)
+        if has_tags.any():
+            combined[has_tags] = signals.fuse({k: v[has_tags] for k, v in per_need.items()}, weights_of)
+        if (~has_tags).any():
+            no_vocab = {**weights_of, "vocab": 0.0}
+            combined[~has_tags] = signals.fuse({k: v[~has_tags] for k, v in per_need.items()}, no_vocab)
 
-        q_mass = float((needs.profile.vector * w).sum())
+        ranked = signals.relative_to_baseline(combined, cfg.need_baseline, cfg.baseline_min_candidates)
+        per_doc: dict[str, FloatArray] = {
+            "needs": signals.aggregate(ranked, needs.weights, cfg.aggregation, cfg.top_k)
+        }
         doc_tags = np.zeros(d, dtype=np.float32)
-        if cfg.mode == "full" and d and q_mass > 0:
-            doc_tags = (np.minimum(needs.profile.vector[None, :], target.doc_tags) * w).sum(axis=1) / q_mass
-
-        if cfg.mode == "dense":
-            combined = dense
-            weights = np.ones(n, dtype=np.float32)
-        elif cfg.mode == "lexical":
-            combined = lexical
-            weights = np.ones(n, dtype=np.float32)
-        else:
-            has_tags = (need_mass > 0).astype(np.float32)[:, None]
-            wv = cfg.w_vocab * has_tags
-            combined = (cfg.w_dense * dense + cfg.w_lexical * lexical + wv * vocab) / (
-                cfg.w_dense + cfg.w_lexical + wv
-            )
-            weights = needs.weights
-        ranked = combined
-        if cfg.mode == "full" and cfg.need_baseline > 0 and d >= cfg.baseline_min_candidates:
-            # A need is judged by how far a candidate stands above the usual candidate for that need:
-            # a generic passage that half-matches everyone no longer outweighs a specific one.
-            ranked = np.clip(
-                combined - np.quantile(combined, cfg.need_baseline, axis=1, keepdims=True), 0.0, None
-            ).astype(np.float32)
-        relevance = _aggregate(ranked, weights, cfg)
-        if cfg.mode == "full":
-            relevance = (1.0 - cfg.w_doc_tags) * relevance + cfg.w_doc_tags * doc_tags
-        return Evidence(
-            best,
-            lexical,
-            vocab,
-            combined.astype(np.float32),
-            relevance.astype(np.float32),
-            doc_tags,
-            cfg.mode,
-        )
+        if cfg.w_doc_tags > 0:
+            doc_tags = signals.tag_overlap(needs.profile.vector, target.doc_tags, w)
+        per_doc["doc_tags"] = doc_tags
+        doc_dense: FloatArray | None = None
+        if cfg.w_doc_dense > 0 and needs.doc_vector is not None:
+            doc_dense = signals.document_cosine(needs.doc_vector, target.doc_vectors)
+            per_doc["doc_dense"] = signals.linear_map(doc_dense, cfg.doc_lo, cfg.doc_hi)
+        relevance = signals.fuse(per_doc, cfg.document_signals)
+        return Evidence(best, lexical, vocab, combined, relevance, doc_tags, cfg, doc_dense)
 
     # ----------------------------------------------------------------------------------------------
     # The five queries
@@ -707,7 +704,7 @@ class Engine:
     ) -> list[Scored]:
         """Every case study scored for a free-text query (or its ``needs`` already made), best first."""
         cfg = cfg or self.config
-        needs = needs if needs is not None else self.needs_of_text(text, encoder)
+        needs = needs if needs is not None else self.needs_of_text(text, encoder, cfg)
         return _ranked(self._case_scores(needs, self.kind("case"), cfg))
 
     def cities_for_city(self, city_id: str, cfg: EngineConfig | None = None) -> list[Scored]:
@@ -721,7 +718,7 @@ class Engine:
 
         # A mentor has a case study that answers one of the needs and overcame one of the obstacles.
         mentor_best: dict[str, tuple[float, str, bool]] = {}
-        if cfg.mode == "full" and "case" in self.bundles:
+        if cfg.use_mentors and "case" in self.bundles:
             cases = self.kind("case")
             needs, ev = self.city_evidence(city_id, "case", cfg)
             for s in self._case_scores(needs, cases, cfg, ev):
@@ -731,14 +728,14 @@ class Engine:
                     mentor_best[mentor] = (s.score, s.doc_id, overcame)
 
         me = cities.profiles[cities.pos[city_id]]
-        use_shared = cfg.mode == "full" and cfg.w_shared_providers > 0 and "provider" in self.bundles
+        use_shared = cfg.w_shared_providers > 0 and "provider" in self.bundles
         shared = self._shared_providers(cfg) if use_shared else None
         out: list[Scored] = []
         for j, other in enumerate(cities.ids):
             if other == city_id:
                 continue
             prof = cities.profiles[j]
-            factors = city_fit(me, prof, cfg.fit) if cfg.use_context and cfg.mode == "full" else []
+            factors = self.context_adjuster(me, prof, cfg)
             comp = float(comparable[j]) * combine(factors) if factors else float(comparable[j])
             item = Scored(other, comp, float(comparable[j]), factors, relation="comparable")
             if other in mentor_best:
@@ -768,7 +765,7 @@ class Engine:
             if hit is not None:
                 self._evidence.move_to_end(key)
                 return hit
-        needs = self.needs_of("city", city_id)
+        needs = self.needs_of("city", city_id, cfg)
         value = (needs, self.evidence(needs, self.kind(target_kind), cfg))
         with self._cache_lock:
             self._evidence[key] = value
@@ -782,7 +779,7 @@ class Engine:
         Two cities whose needs are answered by the same providers share needs, whatever words they
         use: the centred cosine of their provider relevance vectors, mapped from [-1, 1] to [0, 1].
         """
-        key = replace(cfg, mode="full", aggregation=cfg.aggregation)
+        key = cfg
         cached = self._shared.get(key)
         if cached is not None:
             return cached
@@ -819,6 +816,38 @@ class Engine:
             self._matrices[cfg] = matrix
         return matrix
 
+    # Adjusters: one signature, (query profile, candidate profile, configuration) -> factors.
+
+    def context_adjuster(self, query: Profile, candidate: Profile, cfg: EngineConfig) -> list[Factor]:
+        """Context fit: city ↔ provider (language, region, scale, budget, hosting, connectivity,
+        climate, references) or city ↔ city (region group, scale class); none when ``use_context`` is off."""
+        if not cfg.use_context:
+            return []
+        if candidate.kind == "city":
+            return city_fit(query, candidate, cfg.fit)
+        key = (query.doc_id, candidate.doc_id, cfg.fit)
+        cached = self._fits.get(key)
+        if cached is None:
+            cached = provider_fit(query, candidate, cfg.fit)
+            ref = reference_factor(query, self._reference_countries.get(candidate.doc_id, []), cfg.fit)
+            if ref is not None:
+                cached.append(ref)
+            self._fits[key] = cached
+        return list(cached)
+
+    def obstacle_adjuster(self, query: Profile, candidate: Profile, cfg: EngineConfig) -> list[Factor]:
+        """The asking city's obstacles a case study overcame (``1 + case_obstacle_bonus × share``)."""
+        q_obs = query.vector * obstacle_mask()
+        q_mass = float(q_obs.sum())
+        if q_mass <= 0:
+            return []
+        shared = np.minimum(q_obs, candidate.vector)
+        overlap = float(shared.sum()) / q_mass
+        if overlap <= 0:
+            return []
+        names = [self._labels[term_ids()[i]] for i in np.flatnonzero(shared > 0)]
+        return [Factor("obstacle", 1.0 + cfg.case_obstacle_bonus * overlap, f"overcame {', '.join(names)}")]
+
     def _provider_scored(
         self,
         city: Profile,
@@ -830,66 +859,31 @@ class Engine:
         doc_id: str | None = None,
     ) -> Scored:
         prof = providers.profiles[j]
-        factors: list[Factor] = []
-        if cfg.use_context and cfg.mode == "full":
-            key = (city.doc_id, prof.doc_id, cfg.fit)
-            cached = self._fits.get(key)
-            if cached is None:
-                cached = provider_fit(city, prof, cfg.fit)
-                ref = reference_factor(city, self._reference_countries.get(prof.doc_id, []), cfg.fit)
-                if ref is not None:
-                    cached.append(ref)
-                self._fits[key] = cached
-            factors = list(cached)
-        score = relevance * combine(factors) if factors else relevance
-        return Scored(doc_id or prof.doc_id, min(1.0, max(0.0, score)), relevance, factors)
+        factors = self.context_adjuster(city, prof, cfg)
+        return Scored(doc_id or prof.doc_id, adjusted(relevance, factors), relevance, factors)
 
     def _case_scores(
         self, needs: Needs, cases: KindIndex, cfg: EngineConfig, ev: Evidence | None = None
     ) -> list[Scored]:
         ev = ev if ev is not None else self.evidence(needs, cases, cfg)
         out: list[Scored] = []
-        q_obs = needs.profile.vector * obstacle_mask()
-        q_mass = float(q_obs.sum())
         for j, case_id in enumerate(cases.ids):
             rel = float(ev.relevance[j])
-            factors: list[Factor] = []
-            if cfg.mode == "full" and cfg.case_obstacle_bonus > 0 and q_mass > 0:
-                shared = np.minimum(q_obs, cases.doc_tags[j])
-                overlap = float(shared.sum()) / q_mass
-                if overlap > 0:
-                    names = [self._labels[term_ids()[i]] for i in np.flatnonzero(shared > 0)]
-                    factors.append(
-                        Factor(
-                            "obstacle",
-                            1.0 + cfg.case_obstacle_bonus * overlap,
-                            f"overcame {', '.join(names)}",
-                        )
-                    )
-            score = rel * combine(factors) if factors else rel
-            out.append(Scored(case_id, min(1.0, max(0.0, score)), rel, factors))
+            factors = self.obstacle_adjuster(needs.profile, cases.profiles[j], cfg)
+            out.append(Scored(case_id, adjusted(rel, factors), rel, factors))
         return out
+
+
+def adjusted(score: float, factors: Sequence[Factor]) -> float:
+    """A score times the product of its adjusters' factors (clamped as :func:`~.fit.combine` does),
+    kept in [0, 1]."""
+    value = score * combine(list(factors)) if factors else score
+    return min(1.0, max(0.0, value))
 
 
 def _strip_span(text: str) -> tuple[int, int]:
     lead = len(text) - len(text.lstrip())
     return lead, lead + len(text.strip())
-
-
-def _aggregate(combined: FloatArray, weights: FloatArray, cfg: EngineConfig) -> FloatArray:
-    """Aggregate per-need scores (n × D) into one score per candidate (D)."""
-    if combined.shape[0] == 0:
-        return np.zeros(combined.shape[1], dtype=np.float32)
-    weighted = combined * weights[:, None]
-    out: FloatArray
-    if cfg.aggregation == "max":
-        out = weighted.max(axis=0)
-    elif cfg.aggregation == "mean":
-        out = weighted.sum(axis=0) / max(float(weights.sum()), _EPS)
-    else:
-        k = max(1, min(cfg.top_k, weighted.shape[0]))
-        out = (-np.sort(-weighted, axis=0)[:k]).mean(axis=0)
-    return out.astype(np.float32)
 
 
 def _ranked(items: list[Scored]) -> list[Scored]:

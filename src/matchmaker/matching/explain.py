@@ -24,11 +24,22 @@ NEEDS_SHOWN = 2
 SUMMARY_CHARS = 90
 
 
-def _passage(p: Passage) -> dict[str, Any]:
+def _passage(p: Passage, gloss: str = "") -> dict[str, Any]:
     out: dict[str, Any] = {"field": p.field, "start": p.start, "end": p.end, "text": p.text}
     if p.doc_id:
         out["doc_id"] = p.doc_id
+    if gloss:
+        # A passage not written in English carries its English gloss, so staff can read the quote.
+        out["gloss"] = gloss
     return out
+
+
+def _quote(passage: dict[str, Any], limit: int) -> str:
+    """A passage quoted for the summary, with its English gloss in brackets when it has one."""
+    text = f"“{_short(passage['text'], limit)}”"
+    if passage.get("gloss"):
+        text += f" [en: {_short(passage['gloss'], limit)}]"
+    return text
 
 
 def _short(text: str, limit: int = SUMMARY_CHARS) -> str:
@@ -66,8 +77,8 @@ def need_matches(
     if not needs.passages or j >= ev.combined.shape[1]:
         return []
     a, b = target.bounds[j]
-    q_vectors, _ = needs.view(ev.mode)
-    t_vectors, _ = target.view(ev.mode)
+    q_vectors, _ = needs.view(ev.config)
+    t_vectors, _ = target.view(ev.config)
     order = np.argsort(-(ev.combined[:, j] * needs.weights), kind="stable")[:limit]
     vocab = load_vocabulary()
     out: list[dict[str, Any]] = []
@@ -78,8 +89,8 @@ def need_matches(
         cand_tags = {term for term, v in zip(_axes(), target.doc_tags[j].tolist(), strict=True) if v > 0}
         out.append(
             {
-                "need": _passage(needs.passages[i]),
-                "match": _passage(target.passages[a + k]) if b > a else None,
+                "need": _passage(needs.passages[i], needs.glosses[i] if i < len(needs.glosses) else ""),
+                "match": _passage(target.passages[a + k], target.glosses[a + k]) if b > a else None,
                 "similarity": round(float(sims[k]), 3) if b > a else 0.0,
                 "lexical": round(float(ev.lexical[i, j]), 3),
                 "vocabulary": round(float(ev.vocab[i, j]), 3),
@@ -147,7 +158,7 @@ def _mentor_part(item: Scored, mentor_case: dict[str, Any] | None) -> str:
     text = f"Mentor: its case study “{_short(str(mentor_case.get('title', mentor_case['id'])), 70)}”"
     quoted = mentor_case.get("needs") or []
     if quoted and quoted[0]["match"] is not None:
-        text += f" answers the need “{_short(quoted[0]['need']['text'], 60)}”"
+        text += f" answers the need {_quote(quoted[0]['need'], 60)}"
     return text
 
 
@@ -169,7 +180,7 @@ def _summary(
     if matches and matches[0]["match"] is not None and not mentor:
         m = matches[0]
         parts.append(
-            f"need “{_short(m['need']['text'], 60)}” ↔ {what} “{_short(m['match']['text'], 70)}” "
+            f"need {_quote(m['need'], 60)} ↔ {what} {_quote(m['match'], 70)} "
             f"(similarity {m['similarity']:.2f})"
         )
     if tags:

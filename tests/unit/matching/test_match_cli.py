@@ -86,7 +86,7 @@ def test_eval_reports_every_retriever_per_kind(cli: CliRunner, tmp_path: Path) -
     assert result.exit_code == 0, result.output
     rows = _lines(result.stdout)
     assert {(r["kind"], r["mode"]) for r in rows} == {
-        (k, m) for k in ("city_provider", "text_case") for m in ("dense", "lexical", "full")
+        (k, m) for k in ("city_provider", "text_case") for m in ("base", "dense", "lexical", "full")
     }
     full = next(r for r in rows if r["kind"] == "city_provider" and r["mode"] == "full")
     assert full["queries"] == 2
@@ -94,6 +94,22 @@ def test_eval_reports_every_retriever_per_kind(cli: CliRunner, tmp_path: Path) -
     table = cli.invoke(app, ["eval", "--labels", str(labels), "--kind", "city_provider"])
     assert table.exit_code == 0, table.output
     assert "| city_provider | 2 |" in table.stdout
+    assert "full − base" in table.stdout
+
+
+def test_eval_leaves_each_signal_out_and_refuses_an_unknown_profile(cli: CliRunner, tmp_path: Path) -> None:
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (labels / "city_provider.tsv").write_text("lumen\tprov-brightway\t3\n", encoding="utf-8")
+    result = cli.invoke(app, ["eval", "--labels", str(labels), "--leave-one-out", "--json"])
+    assert result.exit_code == 0, result.output
+    modes = {r["mode"] for r in _lines(result.stdout)}
+    assert {"full", "-dense", "-lexical", "-vocab", "-context_fit"} <= modes
+    table = cli.invoke(app, ["eval", "--labels", str(labels), "--profile", "full", "--profile", "-lexical"])
+    assert "Δ -lexical" in table.stdout
+    bad = cli.invoke(app, ["eval", "--labels", str(labels), "--profile", "nonsense"])
+    assert bad.exit_code == 2
+    assert "nonsense" in bad.output
 
 
 def test_eval_rejects_a_malformed_judgement_file(cli: CliRunner, tmp_path: Path) -> None:
@@ -122,3 +138,28 @@ def test_schedule_without_scores_takes_them_from_the_matcher(cli: CliRunner, tmp
     meetings = json.loads(result.stdout)["meetings"]
     assert [(m["a"], m["b"]) for m in meetings] == [("rivo", "prov-floodwatch")]
     assert meetings[0]["score"] > 0
+
+
+def test_a_city_provider_pair_gets_one_score_from_both_sides(cli: CliRunner) -> None:
+    from_cities = cli.invoke(
+        app, ["match", "providers", "--city", "lumen", "--city", "rivo", "--top", "100", "--json"]
+    )
+    assert from_cities.exit_code == 0, from_cities.output
+    by_city = {
+        (line["query"], r["id"]): r["score"]
+        for line in _lines(from_cities.stdout)
+        for r in line["results"]  # type: ignore[attr-defined]
+    }
+    providers = sorted({p for _, p in by_city})
+    args = [a for p in providers for a in ("--provider", p)]
+    from_providers = cli.invoke(app, ["match", "cities", *args, "--top", "100", "--json"])
+    assert from_providers.exit_code == 0, from_providers.output
+    by_provider = {
+        (r["id"], line["query"]): r["score"]
+        for line in _lines(from_providers.stdout)
+        for r in line["results"]  # type: ignore[attr-defined]
+        if r["id"] in {"lumen", "rivo"}  # type: ignore[index]
+    }
+    assert len(by_city) == 2 * len(providers) >= 6
+    assert by_provider == by_city
+    assert all(0.0 <= float(s) <= 1.0 for s in by_city.values())  # type: ignore[arg-type]

@@ -129,11 +129,3 @@ def test_ranking_metrics() -> None:
     assert recall_at_k(["x"], {}) == 1.0
     assert reciprocal_rank(["x", "b"], grades) == 0.5
     assert reciprocal_rank(["x", "c"], grades) == 0.0
-
-
-def test_marketing_claims_and_side_offers_are_told_from_capabilities() -> None:
-    from matchmaker.matching.engine import is_claim
-
-    assert is_claim("World-class AI cameras for smart parking, adaptive traffic and more.")
-    assert is_claim("We help cities with open data too, on request.")
-    assert not is_claim("GPS units on buses, arrival prediction, stop displays and app.")

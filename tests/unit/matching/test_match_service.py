@@ -172,3 +172,29 @@ def test_the_matcher_picks_up_a_new_generation(matcher: Matcher, loaded_services
     assert matcher.engine().generations != before
     assert "nova" in _ids(matcher.cities_for_city("lumen", top=10))
     assert isinstance(_get_record(loaded_services, "city", "nova"), CityPublic)
+
+
+def test_a_quote_not_in_english_carries_an_english_gloss(matcher: Matcher) -> None:
+    response = matcher.providers_for_city("kent", top=1)
+    top = response.results[0]
+    need = top.explanation["needs"][0]["need"]
+    assert need["text"].startswith("Sokak") or "Bütçe" in need["text"] or "elektrik" in need["text"]
+    assert need["gloss"]  # English words for the Turkish quote
+    assert "[en: " in top.explanation["summary"]
+    # English quotes stay as they are.
+    english = matcher.providers_for_city("lumen", top=1).results[0]
+    assert "gloss" not in english.explanation["needs"][0]["need"]
+
+
+def test_adjusters_share_one_signature_and_are_switched_by_the_profile(matcher: Matcher) -> None:
+    from matchmaker.matching.scoring import profile
+
+    engine = matcher.engine()
+    kent = engine.profiles["city"]["kent"]
+    brightway = engine.profiles["provider"]["prov-brightway"]
+    full, base = profile("full"), profile("base")
+    for adjuster in (engine.context_adjuster, engine.obstacle_adjuster):
+        factors = adjuster(kent, brightway, full)
+        assert all(f.multiplier > 0 for f in factors)
+    assert engine.context_adjuster(kent, brightway, full)  # language, budget, ... checks apply
+    assert engine.context_adjuster(kent, brightway, base) == []

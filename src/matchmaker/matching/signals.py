@@ -1,0 +1,162 @@
+"""The engine's signals and their fusion, as pure functions on arrays.
+
+Each signal maps what a query asks (its needs, or its whole text) and what the candidates hold (their
+passages grouped by document, or one vector per document) to either a needs × candidates matrix or one
+value per candidate, in [0, 1]. Fusion is a weighted mean whose weights come from the scoring profile
+(:mod:`matchmaker.matching.scoring`), so a variant of the engine is a profile, never a code branch.
+
+Per need × candidate:
+
+* :func:`best_passage`: the best cosine between a need and any passage of the candidate;
+* :func:`top_passages`: the mean of the candidate's ``k`` best passages for the need;
+* :func:`rescale_bm25`: BM25 of the need against the candidate's whole text, divided by the need's
+  best score (at least a floor);
+* :func:`vocabulary_overlap`: how much of the need's weighted tags the candidate carries.
+
+Per candidate:
+
+* :func:`document_cosine`: cosine of whole-text embeddings (each text embedded as one unit);
+* :func:`tag_overlap`: how much of the query's whole-text tags the candidate carries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float32]
+IntArray = npt.NDArray[np.int64]
+_EPS = 1e-6
+
+
+def linear_map(values: FloatArray, lo: float, hi: float) -> FloatArray:
+    """``values`` mapped linearly from [lo, hi] to [0, 1] and clipped there."""
+    out: FloatArray = np.clip((values - lo) / max(hi - lo, _EPS), 0.0, 1.0).astype(np.float32)
+    return out
+
+
+def best_passage(sims: FloatArray, offsets: IntArray) -> FloatArray:
+    """Per need (row of ``sims``, needs × passages), the best passage of each document.
+
+    ``offsets`` are the first passage row of every document, in order; the result is needs × documents.
+    """
+    if sims.shape[1] == 0 or len(offsets) == 0:
+        return np.zeros((sims.shape[0], len(offsets)), dtype=np.float32)
+    out: FloatArray = np.maximum.reduceat(sims, offsets, axis=1).astype(np.float32)
+    return out
+
+
+def top_passages(sims: FloatArray, bounds: list[tuple[int, int]], k: int) -> FloatArray:
+    """Per need, the mean of each document's ``k`` best passages (fewer when it has fewer)."""
+    out = np.zeros((sims.shape[0], len(bounds)), dtype=np.float32)
+    if sims.shape[0] == 0:
+        return out
+    for j, (a, b) in enumerate(bounds):
+        if b <= a:
+            continue
+        block = sims[:, a:b]
+        kk = max(1, min(k, b - a))
+        out[:, j] = (-np.sort(-block, axis=1)[:, :kk]).mean(axis=1)
+    return out
+
+
+def rescale_bm25(scores: FloatArray, floor: float) -> FloatArray:
+    """BM25 scores (needs × documents) divided by each need's best score, or by ``floor`` if larger."""
+    if scores.size == 0:
+        return scores.astype(np.float32)
+    top = np.maximum(scores.max(axis=1, keepdims=True), floor)
+    out: FloatArray = (scores / top).astype(np.float32)
+    return out
+
+
+def vocabulary_overlap(need_tags: FloatArray, doc_tags: FloatArray, term_weights: FloatArray) -> FloatArray:
+    """Per need and document, the weighted share of the need's tags the document carries (0 without tags)."""
+    mass = (need_tags * term_weights).sum(axis=1)
+    if need_tags.shape[0] == 0 or doc_tags.shape[0] == 0:
+        return np.zeros((need_tags.shape[0], doc_tags.shape[0]), dtype=np.float32)
+    overlap = (np.minimum(need_tags[:, None, :], doc_tags[None, :, :]) * term_weights).sum(axis=2)
+    out: FloatArray = (overlap / np.maximum(mass, _EPS)[:, None]).astype(np.float32)
+    return out
+
+
+def tag_overlap(query_tags: FloatArray, doc_tags: FloatArray, term_weights: FloatArray) -> FloatArray:
+    """Per document, the weighted share of the query's whole-text tags it carries (0 without tags)."""
+    mass = float((query_tags * term_weights).sum())
+    if mass <= 0 or doc_tags.shape[0] == 0:
+        return np.zeros(doc_tags.shape[0], dtype=np.float32)
+    out: FloatArray = ((np.minimum(query_tags[None, :], doc_tags) * term_weights).sum(axis=1) / mass).astype(
+        np.float32
+    )
+    return out
+
+
+def document_cosine(query: FloatArray, documents: FloatArray) -> FloatArray:
+    """Cosine of one unit-length query vector against unit-length document vectors (one per document)."""
+    if documents.shape[0] == 0:
+        return np.zeros(0, dtype=np.float32)
+    out: FloatArray = (documents @ query).astype(np.float32)
+    return out
+
+
+def fuse(signals: Mapping[str, FloatArray], weights: Mapping[str, float]) -> FloatArray:
+    """Weighted mean of same-shaped signals; signals with weight 0 are left out.
+
+    All-zero weights give zeros of the signals' shape.
+    """
+    used = [(name, float(weights.get(name, 0.0))) for name in signals]
+    used = [(n, w) for n, w in used if w > 0]
+    shape = next(iter(signals.values())).shape if signals else (0,)
+    if not used:
+        return np.zeros(shape, dtype=np.float32)
+    total = sum(w for _, w in used)
+    out = np.zeros(shape, dtype=np.float32)
+    for name, w in used:
+        out += (w / total) * signals[name]
+    return out
+
+
+def relative_to_baseline(scores: FloatArray, quantile: float, min_candidates: int) -> FloatArray:
+    """Each need's scores less its ``quantile`` over all candidates, at 0 below.
+
+    A generic passage that half-matches every candidate then counts less than a specific need that
+    one candidate answers well. Left unchanged with fewer than ``min_candidates`` candidates or
+    ``quantile`` 0.
+    """
+    if quantile <= 0 or scores.shape[1] < min_candidates or scores.shape[0] == 0:
+        return scores
+    out: FloatArray = np.clip(
+        scores - np.quantile(scores, quantile, axis=1, keepdims=True), 0.0, None
+    ).astype(np.float32)
+    return out
+
+
+def aggregate(scores: FloatArray, weights: FloatArray, how: str, top_k: int = 2) -> FloatArray:
+    """Weighted per-need scores (needs × documents) into one score per document: max, mean or top-k mean."""
+    if scores.shape[0] == 0:
+        return np.zeros(scores.shape[1], dtype=np.float32)
+    weighted = scores * weights[:, None]
+    out: FloatArray
+    if how == "max":
+        out = weighted.max(axis=0)
+    elif how == "mean":
+        out = weighted.sum(axis=0) / max(float(weights.sum()), _EPS)
+    else:
+        k = max(1, min(top_k, weighted.shape[0]))
+        out = (-np.sort(-weighted, axis=0)[:k]).mean(axis=0)
+    return out.astype(np.float32)
+
+
+__all__ = [
+    "aggregate",
+    "best_passage",
+    "document_cosine",
+    "fuse",
+    "linear_map",
+    "relative_to_baseline",
+    "rescale_bm25",
+    "tag_overlap",
+    "top_passages",
+    "vocabulary_overlap",
+]

@@ -1,0 +1,114 @@
+"""Each scoring stage on hand-made arrays, and the scoring profiles it reads its weights from."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from matchmaker.errors import InvalidInputError
+from matchmaker.matching import signals
+from matchmaker.matching.scoring import DEFAULT_CONFIG, leave_one_out, profile, profile_names
+
+# Two needs against three documents holding 2, 1 and 3 passages.
+SIMS = np.array(
+    [
+        [0.9, 0.1, 0.3, 0.2, 0.8, 0.7],
+        [0.0, 0.2, 0.6, 0.5, 0.5, 0.1],
+    ],
+    dtype=np.float32,
+)
+OFFSETS = np.array([0, 2, 3], dtype=np.int64)
+BOUNDS = [(0, 2), (2, 3), (3, 6)]
+
+
+def test_best_passage_takes_each_documents_best_passage_per_need() -> None:
+    out = signals.best_passage(SIMS, OFFSETS)
+    np.testing.assert_allclose(out, [[0.9, 0.3, 0.8], [0.2, 0.6, 0.5]])
+
+
+def test_top_passages_averages_the_k_best_and_fewer_when_a_document_has_fewer() -> None:
+    out = signals.top_passages(SIMS, BOUNDS, 2)
+    np.testing.assert_allclose(out, [[0.5, 0.3, 0.75], [0.1, 0.6, 0.5]], rtol=1e-6)
+
+
+def test_bm25_is_divided_by_the_needs_best_score_or_the_floor() -> None:
+    raw = np.array([[8.0, 4.0, 0.0], [1.0, 2.0, 0.0]], dtype=np.float32)
+    out = signals.rescale_bm25(raw, floor=4.0)
+    # The second need's best score (2) is below the floor: a weak lexical match stays weak.
+    np.testing.assert_allclose(out, [[1.0, 0.5, 0.0], [0.25, 0.5, 0.0]])
+
+
+def test_vocabulary_overlap_counts_the_share_of_the_needs_weighted_tags() -> None:
+    need = np.array([[1.0, 1.0, 0.0], [0.0, 0.0, 0.0]], dtype=np.float32)
+    docs = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]], dtype=np.float32)
+    weights = np.array([1.0, 3.0, 1.0], dtype=np.float32)  # the second tag is an obstacle
+    out = signals.vocabulary_overlap(need, docs, weights)
+    np.testing.assert_allclose(out, [[0.25, 0.75], [0.0, 0.0]])
+    np.testing.assert_allclose(signals.tag_overlap(need[0], docs, weights), [0.25, 0.75])
+
+
+def test_document_cosine_compares_whole_text_vectors() -> None:
+    query = np.array([1.0, 0.0], dtype=np.float32)
+    docs = np.array([[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0]], dtype=np.float32)
+    np.testing.assert_allclose(signals.document_cosine(query, docs), [1.0, 0.0, -1.0])
+
+
+def test_fuse_is_a_weighted_mean_that_leaves_zero_weights_out() -> None:
+    a = np.array([1.0, 0.0], dtype=np.float32)
+    b = np.array([0.0, 1.0], dtype=np.float32)
+    np.testing.assert_allclose(signals.fuse({"a": a, "b": b}, {"a": 3.0, "b": 1.0}), [0.75, 0.25])
+    np.testing.assert_allclose(signals.fuse({"a": a, "b": b}, {"a": 1.0}), [1.0, 0.0])
+    np.testing.assert_allclose(signals.fuse({"a": a}, {}), [0.0, 0.0])
+
+
+def test_linear_map_clips_to_the_unit_interval() -> None:
+    out = signals.linear_map(np.array([0.1, 0.45, 0.9], dtype=np.float32), 0.2, 0.7)
+    np.testing.assert_allclose(out, [0.0, 0.5, 1.0], rtol=1e-6)
+
+
+def test_a_need_is_judged_against_its_usual_candidate() -> None:
+    # The first need half-matches everyone; the second singles out one candidate.
+    scores = np.array([[0.5, 0.5, 0.5, 0.6], [0.0, 0.0, 0.0, 0.4]], dtype=np.float32)
+    out = signals.relative_to_baseline(scores, 0.5, min_candidates=4)
+    np.testing.assert_allclose(out, [[0.0, 0.0, 0.0, 0.1], [0.0, 0.0, 0.0, 0.4]], atol=1e-6)
+    # Too few candidates for a baseline: unchanged.
+    assert signals.relative_to_baseline(scores, 0.5, min_candidates=8) is scores
+
+
+def test_aggregation_over_needs_max_mean_and_top_k() -> None:
+    scores = np.array([[0.9, 0.2], [0.3, 0.4], [0.0, 0.6]], dtype=np.float32)
+    weights = np.array([1.0, 1.0, 0.5], dtype=np.float32)
+    np.testing.assert_allclose(signals.aggregate(scores, weights, "max"), [0.9, 0.4])
+    np.testing.assert_allclose(signals.aggregate(scores, weights, "mean"), [1.2 / 2.5, 0.9 / 2.5], rtol=1e-6)
+    np.testing.assert_allclose(signals.aggregate(scores, weights, "topk", 2), [0.6, 0.35], rtol=1e-6)
+    assert signals.aggregate(np.zeros((0, 3), np.float32), np.zeros(0, np.float32), "max").shape == (3,)
+
+
+def test_the_packaged_profiles_hold_the_service_default_and_the_evaluation_variants() -> None:
+    assert profile("full") == DEFAULT_CONFIG
+    assert {"full", "base", "dense", "lexical"} <= set(profile_names())
+    base = profile("base")
+    assert base.document_signals == {"needs": 0.0, "doc_dense": 1.0, "doc_tags": 0.0}
+    assert not base.use_context
+    assert not base.use_mentors
+    assert not base.cross_language
+    variants = leave_one_out()
+    assert variants["-lexical"].w_lexical == 0.0
+    assert variants["-lexical"].w_dense == DEFAULT_CONFIG.w_dense
+    assert not variants["-context_fit"].use_context
+    assert profile("-vocab").w_vocab == 0.0
+
+
+def test_a_profile_file_with_an_unknown_knob_or_name_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "profiles.json"
+    path.write_text(json.dumps({"version": 1, "profiles": {"full": {"w_dense": 0.4}}}), encoding="utf-8")
+    assert profile("full", path).w_dense == 0.4
+    with pytest.raises(InvalidInputError, match="nonsense"):
+        profile("nonsense", path)
+    typo = tmp_path / "typo.json"
+    typo.write_text(json.dumps({"version": 1, "profiles": {"full": {"w_dnse": 0.4}}}), encoding="utf-8")
+    with pytest.raises(InvalidInputError, match="w_dnse"):
+        profile("full", typo)
