@@ -55,6 +55,7 @@ class RawLine:
 
 
 _NAME_TOKENS = re.compile(r"[^a-z0-9]+")
+_NOT_CORPUS = "not a corpus file: the name must end in .jsonl or .csv (e.g. cities.jsonl, cases-2027.csv)"
 
 
 def kind_of(path: Path) -> Kind:
@@ -68,7 +69,7 @@ def kind_of(path: Path) -> Kind:
     name = path.name.lower()
     suffix = next((s for s in SUFFIXES if name.endswith(s)), None)
     if suffix is None:
-        raise UnreadableFileError("not a corpus file: the name must end in .jsonl or .csv")
+        raise UnreadableFileError(_NOT_CORPUS)
     base = name[: -len(suffix)]
     for word, kind in FILE_KINDS.items():
         if base.endswith(word):
@@ -137,7 +138,7 @@ def _skip_reason(path: Path, kind: Kind | None) -> str | None:
     if kind is not None:
         if path.name.lower().endswith(SUFFIXES):
             return None
-        return "not a corpus file: the name must end in .jsonl or .csv"
+        return _NOT_CORPUS
     try:
         kind_of(path)
     except UnreadableFileError as exc:
