@@ -97,7 +97,8 @@ def limit_body(request: Request[Any, Any, Any], limit: int) -> None:
         nonlocal received
         message = await receive()
         if message.get("type") == "http.request":
-            received += len(message.get("body", b""))
+            body = message.get("body", b"")
+            received += len(body) if isinstance(body, bytes | bytearray) else 0
             if received > limit:
                 raise PayloadTooLargeError(f"the upload is over the limit of {limit} bytes")
         return message
