@@ -48,13 +48,8 @@ def _refuse_nul(
     SQLite stores them silently; PostgreSQL answers ``DataError``. Raising the same error here makes a
     write behave the same on both backends (the web layer maps it to 422, the CLI to a message).
     """
-    rows = (
-        parameters
-        if isinstance(parameters, list | tuple)
-        and parameters
-        and not isinstance(parameters[0], str | bytes | int | float | None)
-        else [parameters]
-    )
+    # The DB-API gets a tuple (or dict) for one execution and a list of them for executemany.
+    rows = parameters if isinstance(parameters, list) else [parameters]
     for row in rows:
         values = row.values() if isinstance(row, dict) else row if isinstance(row, list | tuple) else ()
         for value in values:

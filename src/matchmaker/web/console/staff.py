@@ -75,12 +75,39 @@ def ingest_upload(services: Services, name: str, content: bytes) -> IngestReport
         return services.corpus.ingest_upload(folder, [path], source="console")
 
 
+#: Room for the multipart envelope (boundaries and part headers) over the file.
+FORM_OVERHEAD = 64 * 1024
+
+
+def limit_body(request: Request[Any, Any, Any], limit: int) -> None:
+    """Make ``request`` stop reading its body once more than ``limit`` bytes have arrived.
+
+    The form parser reads the body through ``request.receive``; counting there ends a chunked upload
+    of any size at the limit, instead of after the whole body is in memory.
+    """
+    receive = request.receive
+    received = 0
+
+    async def counted() -> Any:
+        nonlocal received
+        message = await receive()
+        if message.get("type") == "http.request":
+            body = message.get("body", b"")
+            received += len(body) if isinstance(body, bytes | bytearray) else 0
+            if received > limit:
+                raise PayloadTooLargeError(f"the upload is over the limit of {limit} bytes")
+        return message
+
+    request.receive = counted  # type: ignore[method-assign]
+
+
 async def read_upload(request: Request[Any, Any, Any], settings: Settings) -> tuple[str, bytes]:
-    """The uploaded file's safe name and content, within the upload size limit."""
+    """The uploaded file's safe name and content, within the upload size limit (read as it streams)."""
     limit = settings.max_upload_bytes
     length = request.headers.get("content-length") or "0"
-    if length.isdigit() and int(length) > limit:
+    if length.isdigit() and int(length) > limit + FORM_OVERHEAD:
         raise PayloadTooLargeError(f"the upload is {length} bytes; the limit is {limit} bytes")
+    limit_body(request, limit + FORM_OVERHEAD)
     form = await request.form()
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
