@@ -1,4 +1,4 @@
-"""Tables of Level 3 matchmaking events (migration ``0002_events``).
+"""Tables of Level 3 matchmaking events (migrations ``0002_events`` and ``0003_event_edit``).
 
 An event has slots (start and end, local to the event's time zone), numbered tables or rooms, and
 participants (stored cities and providers, each with the slots it can attend and an optional maximum
@@ -45,6 +45,8 @@ class Event(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=128)
     name: str = Field(max_length=300)
     timezone: str | None = Field(default=None, max_length=64)
+    #: Where the event takes place (shown in agendas and calendar entries).
+    venue: str | None = Field(default=None, max_length=300)
     request_deadline: datetime | None = None
     #: How many times the schedule has been published (0: never).
     published_version: int = 0
@@ -176,8 +178,27 @@ class MeetingFeedback(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class EventFeedToken(SQLModel, table=True):
+    """A secret calendar feed address of one participant (only the token's SHA-256 is stored).
+
+    Calendar clients subscribe to ``/feeds/{token}.ics`` without signing in; staff revoke a token by
+    setting ``revoked_at``, after which its address answers 404.
+    """
+
+    __tablename__ = "event_feed_token"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    event_id: str = Field(
+        sa_column=Column(String(128), ForeignKey("event.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    participant_id: str = Field(max_length=128)
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+
+
 __all__ = [
     "CalendarStatus",
+    "EventFeedToken",
     "Event",
     "EventMeeting",
     "EventParticipant",

@@ -36,7 +36,14 @@ from matchmaker.scheduling.result import ScheduleResult, diff_schedules
 from matchmaker.scheduling.service import DEFAULT_TIME_LIMIT, solve_problem
 from matchmaker.services.events import store
 from matchmaker.services.events.rules import build_problem, describe_moves, meeting_reason, zone
-from matchmaker.services.events.schemas import GenerateReport, PlannedMeeting, PublishReport
+from matchmaker.services.events.catalog import EventCatalog
+from matchmaker.services.events.schemas import (
+    EditReport,
+    EventEdit,
+    GenerateReport,
+    PlannedMeeting,
+    PublishReport,
+)
 from matchmaker.services.feedback import read_signal, with_feedback
 from matchmaker.services.matching import GuardedScore, MatchingService, ScoreFunction
 
@@ -177,6 +184,39 @@ class Planner:
             strict_must_meet=strict_must_meet,
         )
         return result, warning
+
+    # ----------------------------------------------------------------------------------------------
+    # Edit
+
+    def edit(
+        self,
+        event_id: str,
+        data: EventEdit,
+        *,
+        score: ScoreFunction | None = None,
+        time_limit: float = DEFAULT_TIME_LIMIT,
+        now: datetime | None = None,
+    ) -> EditReport:
+        """Change an event at any time, and re-plan when its slots or tables changed.
+
+        The re-plan follows :meth:`generate`: published and locked meetings stay where they still
+        fit, the rest is planned again, and must-meets that no longer fit are listed instead of
+        refusing the edit. Publishing afterwards updates calendars (a moved meeting gets a higher
+        SEQUENCE, a dropped one is CANCELLED).
+        """
+        now = now or utcnow()
+        with self.database.unit_of_work() as session:
+            changed, dropped = EventCatalog(session).edit(event_id, data, now=now)
+            has_plan = bool(store.plan(session, event_id)) or bool(store.published(session, event_id))
+            has_people = bool(store.participants(session, event_id))
+        replanned: GenerateReport | None = None
+        if data.replan and has_plan and has_people and ({"slots", "tables"} & set(changed)):
+            replanned = self.generate(
+                event_id, score=score, time_limit=time_limit, relax_must_meet=True, now=now
+            )
+        with self.database.unit_of_work() as session:
+            summary = EventCatalog(session).get(event_id)
+        return EditReport(event=summary, changed=changed, replanned=replanned, dropped_availability=dropped)
 
     # ----------------------------------------------------------------------------------------------
     # The plan: read, lock, move

@@ -125,7 +125,15 @@ def build_problem(snapshot: EventSnapshot, *, now: datetime) -> SchedulingProble
         for r in snapshot.requests
         if r.sender in people and r.recipient in people and r.sender != r.recipient
     ]
-    locked = _merge_locked(snapshot.published, snapshot.pinned)
+
+    # After an edit, a meeting in a slot that is gone or at a table beyond the last one is no longer
+    # kept: it is planned again (or cancelled at the next publication).
+    def fits(m: Placement) -> bool:
+        return m.slot in known_slots and 1 <= m.table <= snapshot.tables
+
+    locked = _merge_locked(
+        [m for m in snapshot.published if fits(m)], [m for m in snapshot.pinned if fits(m)]
+    )
     return SchedulingProblem(
         event_id=snapshot.event_id,
         event_name=snapshot.name,

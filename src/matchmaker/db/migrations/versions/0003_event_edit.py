@@ -1,0 +1,46 @@
+"""events: a venue, and secret calendar feed tokens per participant
+
+Revision ID: 0003_event_edit
+Revises: 0002
+Create Date: 2026-12-02 15:00:00.000000
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
+
+revision: str = "0003_event_edit"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Apply this revision."""
+    with op.batch_alter_table("event", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("venue", AutoString(length=300), nullable=True))
+    op.create_table(
+        "event_feed_token",
+        sa.Column("token_hash", AutoString(length=64), nullable=False),
+        sa.Column("event_id", sa.String(length=128), nullable=False),
+        sa.Column("participant_id", AutoString(length=128), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("revoked_at", UTCDateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["event_id"], ["event.id"], ondelete="CASCADE"),
+        sa.PrimaryKeyConstraint("token_hash"),
+    )
+    with op.batch_alter_table("event_feed_token", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_event_feed_token_event_id"), ["event_id"], unique=False)
+
+
+def downgrade() -> None:
+    """Revert this revision."""
+    with op.batch_alter_table("event_feed_token", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_event_feed_token_event_id"))
+    op.drop_table("event_feed_token")
+    with op.batch_alter_table("event", schema=None) as batch_op:
+        batch_op.drop_column("venue")
