@@ -54,6 +54,10 @@ class Event(SQLModel, table=True):
     generated_at: datetime | None = None
     #: The solver's statistics of the last generated plan (JSON text).
     plan_stats: str | None = Field(default=None, sa_type=Text)
+    #: The report of the last generate or re-plan, and of the last publication (JSON text), shown
+    #: again after the console's redirect.
+    plan_report: str | None = Field(default=None, sa_type=Text)
+    publish_report: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -198,8 +202,8 @@ class EventFeedToken(SQLModel, table=True):
 
 __all__ = [
     "CalendarStatus",
-    "EventFeedToken",
     "Event",
+    "EventFeedToken",
     "EventMeeting",
     "EventParticipant",
     "EventSlot",

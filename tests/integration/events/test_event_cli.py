@@ -126,3 +126,38 @@ def test_bad_input_and_unknown_event(db_settings: Settings) -> None:
     missing = run("event", "agenda", "nope", "kukes")
     assert missing.exit_code == 1
     assert "no event" in missing.stderr
+
+
+def test_edit_an_event_from_the_command_line(corpus: Settings) -> None:
+    run(
+        "event", "create", "ws4", "--name", "W", "--tables", "2",
+        "--start", "2027-03-02T09:00", "--slots", "3", "--timezone", "Europe/Istanbul",
+    )  # fmt: skip
+    run("event", "add", "ws4", "kukes", "osh", "tirana", "acme", "databridge")
+    assert run("event", "generate", "ws4", "--time-limit", "3").exit_code == 0
+    assert run("event", "publish", "ws4").exit_code == 0
+    edited = run(
+        "event", "edit", "ws4", "--tables", "3", "--venue", "Congress centre", "--name", "Level 3, day 2",
+        "--day", "2027-03-02", "--day", "2027-03-03", "--start", "09:00", "--per-day", "2",
+        "--minutes", "30", "--gap", "0", "--break", "09:30-10:00", "--table-label", "Room A",
+        "--table-label", "Room B", "--table-label", "https://meet.example/l3", "--json",
+    )  # fmt: skip
+    assert edited.exit_code == 0, edited.output
+    report = json.loads(edited.stdout)
+    assert set(report["changed"]) == {"name", "venue", "slots", "tables"}
+    event = report["event"]
+    assert event["tables"] == 3
+    assert event["table_labels"]["3"] == "https://meet.example/l3"
+    starts = [s["start"] for s in event["slots"]]
+    assert starts == [
+        "2027-03-02T09:00:00",
+        "2027-03-02T10:00:00",
+        "2027-03-03T09:00:00",
+        "2027-03-03T10:00:00",
+    ]
+    assert report["replanned"] is not None
+    shown = run("event", "show", "ws4")
+    assert "Level 3, day 2 at Congress centre" in shown.stdout
+    bad = run("event", "edit", "ws4", "--day", "2027-03-02", "--break", "lunch")
+    assert bad.exit_code == 2
+    assert "HH:MM-HH:MM" in bad.stderr

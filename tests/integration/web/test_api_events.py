@@ -193,3 +193,28 @@ def test_feedback_from_participants(api: TestClient[Any], tokens: Tokens, rating
     expected = 1.0 if rating == "cooperation_possible" else -1.0
     assert signal == [{"a": min(CITY_ID, PROVIDER_ID), "b": max(CITY_ID, PROVIDER_ID), "signal": expected}]
     assert api.get(f"{BASE}/feedback-signal", headers=tokens.of("city")).status_code == 403
+
+
+def test_staff_edit_a_published_event(api: TestClient[Any], tokens: Tokens) -> None:
+    _staff_event(api, tokens)
+    _generate_and_publish(api, tokens)
+    staff = tokens.of("staff")
+    body = {
+        "venue": "Congress centre",
+        "tables": 1,
+        "table_labels": ["https://meet.example/l3"],
+        "days": {"days": ["2027-03-02", "2027-03-03"], "start": "09:00", "per_day": 2, "minutes": 30},
+    }
+    assert api.patch(f"{BASE}/ws1", json=body, headers=tokens.of("city")).status_code == 403
+    r = api.patch(f"{BASE}/ws1", json=body, headers=staff)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert set(report["changed"]) == {"venue", "slots", "tables"}
+    assert report["event"]["venue"] == "Congress centre"
+    assert len(report["event"]["slots"]) == 4
+    assert report["replanned"]["meetings"] > 0
+    plan = api.get(f"{BASE}/ws1/schedule", headers=staff).json()
+    assert {m["table"] for m in plan} == {1}
+    bad = api.patch(f"{BASE}/ws1", json={"tables": 2, "table_labels": ["A"]}, headers=staff)
+    assert bad.status_code == 400
+    assert api.patch(f"{BASE}/nope", json={"name": "x"}, headers=staff).status_code == 404

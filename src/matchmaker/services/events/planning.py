@@ -35,8 +35,8 @@ from matchmaker.scheduling.problem import SchedulingProblem, pair_key
 from matchmaker.scheduling.result import ScheduleResult, diff_schedules
 from matchmaker.scheduling.service import DEFAULT_TIME_LIMIT, solve_problem
 from matchmaker.services.events import store
-from matchmaker.services.events.rules import build_problem, describe_moves, meeting_reason, zone
 from matchmaker.services.events.catalog import EventCatalog
+from matchmaker.services.events.rules import build_problem, describe_moves, meeting_reason, zone
 from matchmaker.services.events.schemas import (
     EditReport,
     EventEdit,
@@ -141,7 +141,7 @@ class Planner:
         logger.info(
             "event %s: planned %d meetings (objective %.3f)", event_id, len(result.meetings), result.objective
         )
-        return GenerateReport(
+        report = GenerateReport(
             event_id=event_id,
             meetings=len(result.meetings),
             objective=result.objective,
@@ -153,6 +153,11 @@ class Planner:
             changes_vs_plan=vs_plan,
             moved=describe_moves(shown, names) if shown is not None else [],
         )
+        with self.database.unit_of_work() as session:
+            ev = store.event_row(session, event_id)
+            ev.plan_report = report.model_dump_json()
+            session.add(ev)
+        return report
 
     def solve_file(
         self,
@@ -285,6 +290,14 @@ class Planner:
         logger.info("event %s: moved %s and %s to slot %s, table %d", event_id, key[0], key[1], slot, table)
         return moved
 
+    def last_reports(self, event_id: str) -> tuple[GenerateReport | None, PublishReport | None]:
+        """The reports of the event's last generate (or re-plan) and of its last publication."""
+        with self.database.unit_of_work() as session:
+            ev = store.event_row(session, event_id)
+            plan = GenerateReport.model_validate_json(ev.plan_report) if ev.plan_report else None
+            pub = PublishReport.model_validate_json(ev.publish_report) if ev.publish_report else None
+        return plan, pub
+
     # ----------------------------------------------------------------------------------------------
     # Publish
 
@@ -344,17 +357,18 @@ class Planner:
             ev.published_version += 1
             ev.published_at = now
             ev.updated_at = now
+            report = PublishReport(
+                event_id=event_id,
+                version=ev.published_version,
+                confirmed=len(meetings),
+                new=counts["new"],
+                changed=counts["changed"],
+                cancelled=counts["cancelled"],
+                unchanged=counts["unchanged"],
+            )
+            ev.publish_report = report.model_dump_json()
             session.add(ev)
             version = ev.published_version
-        report = PublishReport(
-            event_id=event_id,
-            version=version,
-            confirmed=len(meetings),
-            new=counts["new"],
-            changed=counts["changed"],
-            cancelled=counts["cancelled"],
-            unchanged=counts["unchanged"],
-        )
         logger.info("event %s: published version %d (%s)", event_id, version, report)
         return report
 

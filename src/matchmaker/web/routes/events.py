@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import Annotated, TypeVar
 
-from litestar import Controller, Response, delete, get, post, put
+from litestar import Controller, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 
@@ -31,7 +31,9 @@ from matchmaker.services.events import EventServices, Planner
 from matchmaker.services.events.schemas import (
     Agenda,
     AnswerIn,
+    EditReport,
     EventCreate,
+    EventEdit,
     EventSummary,
     ExportSource,
     FeedbackIn,
@@ -57,6 +59,8 @@ from matchmaker.web.auth import staff_only
 EventId = Annotated[str, Parameter(min_length=1, max_length=128, description="The event's id.")]
 ParticipantId = Annotated[str, Parameter(min_length=1, max_length=128, description="A participant's id.")]
 Events = NamedDependency[EventServices]
+#: Solver seconds of the re-plan after an edit.
+EDIT_TIME_LIMIT = 10.0
 Caller = NamedDependency[Principal]
 T = TypeVar("T", str, bytes)
 
@@ -138,6 +142,17 @@ class EventController(Controller):
         """Staff, or a participant of the event."""
         _require_taking_part(events, current_user, event_id)
         return events.catalog.get(event_id)
+
+    @patch("/{event_id:str}", sync_to_thread=True, guards=[staff_only], summary="Edit an event (staff)")
+    def edit_event(
+        self, planner: NamedDependency[Planner], event_id: EventId, data: JSONBody[EventEdit]
+    ) -> EditReport:
+        """Change name, venue, time zone, deadline, slots (or days with breaks) and tables at any time.
+
+        New slots or tables re-plan the event (published and locked meetings stay where they still
+        fit); ``replanned.moved`` says what moved. Publish afterwards to update agendas and calendars.
+        """
+        return planner.edit(event_id, data, time_limit=EDIT_TIME_LIMIT)
 
     @delete("/{event_id:str}", sync_to_thread=True, guards=[staff_only], summary="Delete an event (staff)")
     def delete_event(self, events: Events, event_id: EventId) -> None:
