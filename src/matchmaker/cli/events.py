@@ -15,6 +15,7 @@ Typical use::
     matchmaker event agenda ws1 kukes
     matchmaker event export ws1 --format ics --participant kukes --out kukes.ics
     matchmaker event export ws1 --format pdf --participant kukes --out kukes.pdf
+    matchmaker event feed ws1 kukes --base-url https://matchmaker.example.org   # subscribable URL
     matchmaker event feedback ws1 kukes acme cooperation_possible
 
 Exit codes: 0 done; 2 invalid input or an infeasible schedule (the message says what to relax);
@@ -615,6 +616,26 @@ def export(
     else:
         out.write_bytes(data)
         stdout.print(f"wrote {out}", markup=False)
+
+
+@event_app.command("feed")
+@handled
+def feed(
+    event_id: EventArg,
+    participant: Annotated[str, typer.Argument(metavar="ID")],
+    base_url: Annotated[
+        str, typer.Option("--base-url", help="The server's public address, for the printed URL.")
+    ] = "http://127.0.0.1:8000",
+    revoke: Annotated[bool, typer.Option("--revoke", help="Stop the participant's feed addresses.")] = False,
+) -> None:
+    """Issue a secret calendar feed address for a participant (earlier ones stop), or --revoke them."""
+    with _events() as events:
+        if revoke:
+            n = events.feeds.revoke(event_id, participant)
+            stdout.print(f"{participant}: {n} feed address(es) revoked", markup=False)
+            return
+        link = events.feeds.issue(event_id, participant)
+    stdout.print(base_url.rstrip("/") + link.path, markup=False, soft_wrap=True)
 
 
 @event_app.command("feedback")

@@ -16,6 +16,7 @@ import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import icalendar
 from jinja2 import Environment, select_autoescape
@@ -232,6 +233,22 @@ def _aware(value: datetime, tz: tzinfo | None) -> datetime:
     return value
 
 
+def _calendar_time(value: datetime, tz: tzinfo | None) -> datetime:
+    """A meeting time as calendars read it unambiguously: in the event's IANA zone (with its
+    VTIMEZONE), else in UTC; a naive time without a zone stays floating."""
+    if value.tzinfo is None:
+        if tz is None:
+            return value
+        value = value.replace(tzinfo=tz)
+    if isinstance(tz, ZoneInfo):
+        return value.astimezone(tz)
+    return value.astimezone(UTC)
+
+
+def _is_link(value: str) -> bool:
+    return value.startswith(("https://", "http://"))
+
+
 def participant_calendar(
     participant_id: str,
     entries: Sequence[CalendarEntry],
@@ -239,29 +256,53 @@ def participant_calendar(
     names: Mapping[str, str] | None = None,
     event_name: str | None = None,
     now: datetime | None = None,
+    tz: tzinfo | None = None,
+    reasons: Mapping[Pair, str] | None = None,
+    table_labels: Mapping[int, str] | None = None,
+    venue: str | None = None,
 ) -> bytes:
-    """The iCalendar feed (RFC 5545) of one participant's meetings, cancelled ones included."""
+    """The iCalendar feed (RFC 5545) of one participant's meetings, cancelled ones included.
+
+    Times are written in the event's IANA zone ``tz`` with a VTIMEZONE for it (built by the icalendar
+    library), or in UTC when the event has only a fixed offset, so every client reads the same instant.
+    DESCRIPTION carries the participant-facing reason of each meeting (``reasons``); LOCATION is the
+    table's label (or "Table N") and the venue; a table labelled with a link is also the entry's URL.
+    """
     names = names or {}
+    reasons = reasons or {}
+    table_labels = table_labels or {}
     stamp = now or datetime.now(UTC)
     cal = icalendar.Calendar()
     cal.add("prodid", "-//matchmaker//meeting schedule//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
     title = event_name or "Matchmaking meetings"
     cal.add("x-wr-calname", f"{title}: {names.get(participant_id, participant_id)}")
+    if isinstance(tz, ZoneInfo):
+        cal.add("x-wr-timezone", tz.key)
     for e in sorted(entries, key=lambda e: (e.start, e.uid)):
         if participant_id not in (e.a, e.b):
             continue
         other = e.b if e.a == participant_id else e.a
+        table = table_labels.get(e.table) or f"Table {e.table}"
+        reason = reasons.get(pair_key(e.a, e.b))
         event = icalendar.Event()
         event.add("uid", e.uid)
         event.add("sequence", e.sequence)
         event.add("dtstamp", stamp)
-        event.add("dtstart", e.start)
-        event.add("dtend", e.end)
-        event.add("summary", f"Meeting with {_label(other, names)}")
-        event.add("location", f"Table {e.table}")
-        event.add("description", f"{title}, slot {e.slot}, table {e.table}")
+        event.add("dtstart", _calendar_time(e.start, tz))
+        event.add("dtend", _calendar_time(e.end, tz))
+        event.add("summary", f"Meeting with {names.get(other, other)}")
+        event.add("location", ", ".join(x for x in (table, venue) if x))
+        if _is_link(table):
+            event.add("url", table)
+        lines = [f"{title}: meeting with {names.get(other, other)}."]
+        if reason:
+            lines.append(f"Why: {reason}")
+        lines.append(table if not _is_link(table) else f"Online: {table}")
+        event.add("description", "\n".join(lines))
         event.add("status", e.status)
         cal.add_component(event)
+    cal.add_missing_timezones()
     return bytes(cal.to_ical())

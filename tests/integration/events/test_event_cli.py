@@ -161,3 +161,27 @@ def test_edit_an_event_from_the_command_line(corpus: Settings) -> None:
     bad = run("event", "edit", "ws4", "--day", "2027-03-02", "--break", "lunch")
     assert bad.exit_code == 2
     assert "HH:MM-HH:MM" in bad.stderr
+
+
+def test_a_feed_address_from_the_command_line(corpus: Settings) -> None:
+    run(
+        "event",
+        "create",
+        "ws5",
+        "--name",
+        "W",
+        "--tables",
+        "1",
+        "--start",
+        "2027-03-02T09:00",
+        "--slots",
+        "2",
+    )
+    run("event", "add", "ws5", "kukes", "acme")
+    issued = run("event", "feed", "ws5", "kukes", "--base-url", "https://mm.example.org/")
+    assert issued.exit_code == 0, issued.output
+    assert issued.stdout.strip().startswith("https://mm.example.org/feeds/")
+    assert issued.stdout.strip().endswith(".ics")
+    revoked = run("event", "feed", "ws5", "kukes", "--revoke")
+    assert "1 feed address(es) revoked" in revoked.stdout
+    assert run("event", "feed", "ws5", "nobody").exit_code == 1

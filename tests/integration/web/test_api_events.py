@@ -218,3 +218,24 @@ def test_staff_edit_a_published_event(api: TestClient[Any], tokens: Tokens) -> N
     bad = api.patch(f"{BASE}/ws1", json={"tables": 2, "table_labels": ["A"]}, headers=staff)
     assert bad.status_code == 400
     assert api.patch(f"{BASE}/nope", json={"name": "x"}, headers=staff).status_code == 404
+
+
+def test_a_participant_subscribes_to_its_calendar_by_a_secret_address(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    _staff_event(api, tokens)
+    _generate_and_publish(api, tokens)
+    city = tokens.of("city")
+    assert api.post(f"{BASE}/ws1/agenda/{OTHER_CITY_ID}/feed", headers=city).status_code == 403
+    r = api.post(f"{BASE}/ws1/agenda/{CITY_ID}/feed", headers=city)
+    assert r.status_code == 201, r.text
+    link = r.json()
+    assert link["url"].endswith(link["path"])
+    feed = api.get(link["path"])  # no token, no cookie: a calendar client
+    assert feed.status_code == 200, feed.text
+    assert feed.headers["content-type"].startswith("text/calendar")
+    assert "BEGIN:VTIMEZONE" in feed.text
+    assert "TZID:Europe/Istanbul" in feed.text
+    assert api.delete(f"{BASE}/ws1/agenda/{CITY_ID}/feed", headers=city).status_code == 204
+    assert api.get(link["path"]).status_code == 404
+    assert api.get("/feeds/not-a-token.ics").status_code == 404

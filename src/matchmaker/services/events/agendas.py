@@ -10,9 +10,10 @@ from matchmaker.db.models import utcnow
 from matchmaker.errors import ConflictError
 from matchmaker.scheduling.exports import meetings_csv, participant_agenda_html, participant_calendar
 from matchmaker.scheduling.pdf import participant_agenda_pdf
-from matchmaker.scheduling.problem import Slot
+from matchmaker.scheduling.problem import Slot, pair_key
 from matchmaker.scheduling.result import Meeting
 from matchmaker.services.events import store
+from matchmaker.services.events.rules import zone
 from matchmaker.services.events.schemas import Agenda, AgendaItem, ExportSource
 
 
@@ -100,6 +101,10 @@ class Agendas(store.InSession):
             names=known,
             event_name=ev.name,
             now=stamp,
+            tz=zone(ev.timezone),
+            reasons={pair_key(r.a, r.b): r.reason for r in rows if r.reason},
+            table_labels=store.table_labels(self.session, event_id),
+            venue=ev.venue,
         )
 
     def _published_for(
