@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -78,6 +79,13 @@ def test_staff_run_an_event_from_the_command_line(corpus: Settings, tmp_path: Pa
     )
     assert pdf.read_bytes().startswith(b"%PDF")
 
+    early = run("event", "feedback", "ws1", "kukes", "acme", "informative")
+    assert early.exit_code == 1
+    assert "once it has taken place" in early.stderr
+    # The day is over: the event moves to yesterday's slots (an edit), is published, then rated.
+    past = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
+    assert run("event", "edit", "ws1", "--day", past, "--per-day", "3").exit_code == 0
+    assert run("event", "publish", "ws1").exit_code == 0
     fb = run(
         "event", "feedback", "ws1", "kukes", "acme", "cooperation_possible", "--comment", "Pilot in 2027"
     )

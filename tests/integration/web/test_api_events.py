@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -177,6 +178,16 @@ def test_infeasible_schedule_is_422_with_what_to_relax(api: TestClient[Any], tok
 def test_feedback_from_participants(api: TestClient[Any], tokens: Tokens, rating: str) -> None:
     _staff_event(api, tokens, participants=(CITY_ID, PROVIDER_ID))
     _generate_and_publish(api, tokens)
+    early = api.post(
+        f"{BASE}/ws1/feedback", json={"other": PROVIDER_ID, "rating": rating}, headers=tokens.of("city")
+    )
+    assert early.status_code == 409, early.text
+    assert "once it has taken place" in early.text
+    # The event took place yesterday after all: staff move it, publish, and the rating is accepted.
+    past = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    days = {"days": [past], "start": "09:00", "per_day": 3}
+    assert api.patch(f"{BASE}/ws1", json={"days": days}, headers=tokens.of("staff")).status_code == 200
+    assert api.post(f"{BASE}/ws1/schedule/publish", headers=tokens.of("staff")).status_code == 200
     r = api.post(
         f"{BASE}/ws1/feedback", json={"other": PROVIDER_ID, "rating": rating}, headers=tokens.of("city")
     )
