@@ -140,6 +140,8 @@ class EventMeeting(SQLModel, table=True):
     table_number: int
     score: float = 0.0
     reason: str | None = Field(default=None, sa_type=Text)
+    #: Why they meet, as participants read it (the matcher's need ↔ capability line; no staff wording).
+    public_reason: str | None = Field(default=None, sa_type=Text)
     kind: str = Field(default="score", max_length=20)
     locked: bool = False
 
@@ -161,6 +163,7 @@ class PublishedMeeting(SQLModel, table=True):
     sequence: int = 0
     score: float = 0.0
     reason: str | None = Field(default=None, sa_type=Text)
+    public_reason: str | None = Field(default=None, sa_type=Text)
     updated_at: datetime = Field(default_factory=utcnow)
 
 

@@ -26,7 +26,19 @@ from matchmaker.scheduling.problem import Pair, Placement, Slot, pair_key
 
 logger = logging.getLogger(__name__)
 
-CSV_COLUMNS = ("slot", "start", "end", "table", "a", "a_name", "b", "b_name", "score", "reason")
+CSV_COLUMNS = (
+    "slot",
+    "start",
+    "end",
+    "table",
+    "a",
+    "a_name",
+    "b",
+    "b_name",
+    "score",
+    "reason",
+    "reason_for_participants",
+)
 
 
 def _slot_map(slots: Sequence[Slot]) -> dict[str, Slot]:
@@ -44,14 +56,17 @@ def meetings_csv(
     *,
     names: Mapping[str, str] | None = None,
     reasons: Mapping[Pair, str] | None = None,
+    public_reasons: Mapping[Pair, str] | None = None,
 ) -> str:
     """The organisers' CSV: one row per meeting in slot and table order, columns :data:`CSV_COLUMNS`.
 
     ``names`` maps ids to display names; ``reasons`` maps pair keys to why they meet (a meeting's
-    own ``reason`` is used when it has one).
+    own ``reason`` is used when it has one), staff wording included; ``public_reasons`` is what
+    participants read in their agendas.
     """
     names = names or {}
     reasons = reasons or {}
+    public_reasons = public_reasons or {}
     by_id = _slot_map(slots)
     order = {s.id: n for n, s in enumerate(slots)}
     out = io.StringIO()
@@ -73,6 +88,7 @@ def meetings_csv(
                 _cell(names.get(m.b, "")),
                 "" if score is None else f"{score:.4g}",
                 _cell(reason),
+                _cell(public_reasons.get(m.pair, "")),
             ]
         )
     return out.getvalue()
@@ -116,8 +132,8 @@ _agenda_template = _env.from_string(_AGENDA)
 
 
 def _label(pid: str, names: Mapping[str, str]) -> str:
-    name = names.get(pid)
-    return f"{name} ({pid})" if name else pid
+    """The display name participants read (the id only when no name is known)."""
+    return names.get(pid) or pid
 
 
 def participant_agenda_html(
@@ -293,7 +309,7 @@ def participant_calendar(
         event.add("dtstamp", stamp)
         event.add("dtstart", _calendar_time(e.start, tz))
         event.add("dtend", _calendar_time(e.end, tz))
-        event.add("summary", f"Meeting with {names.get(other, other)}")
+        event.add("summary", f"Meeting with {_label(other, names)}")
         event.add("location", ", ".join(x for x in (table, venue) if x))
         if _is_link(table):
             event.add("url", table)

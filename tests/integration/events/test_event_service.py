@@ -240,7 +240,9 @@ def test_agenda_and_exports(db_settings: Settings, ev: EventCalls, event: str, s
     assert all(m.status == "CONFIRMED" for m in agenda.meetings)
     assert [m.start for m in agenda.meetings] == sorted(m.start for m in agenda.meetings)
     html = ev(lambda e: e.agendas.html(event, "kukes"))
-    assert "Meeting agenda: Kukës (kukes)" in html
+    assert "Meeting agenda: Kukës" in html
+    assert "(kukes)" not in html, "participants read names, not ids"
+    assert "match score" not in html, "scores stay on staff documents"
     assert "Acme Mobility" in html
     ics = ev(lambda e: e.agendas.calendar(event, "kukes")).decode()
     assert "BEGIN:VCALENDAR" in ics

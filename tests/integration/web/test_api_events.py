@@ -250,3 +250,32 @@ def test_a_participant_subscribes_to_its_calendar_by_a_secret_address(
     assert api.delete(f"{BASE}/ws1/agenda/{CITY_ID}/feed", headers=city).status_code == 204
     assert api.get(link["path"]).status_code == 404
     assert api.get("/feeds/not-a-token.ics").status_code == 404
+
+
+def test_participants_read_the_matchers_reason_and_never_staff_wording(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    _staff_event(api, tokens)
+    staff = tokens.of("staff")
+    api.put(
+        f"{BASE}/ws1/pair-rules", json={"a": CITY_ID, "b": PROVIDER_ID, "kind": "must_meet"}, headers=staff
+    )
+    _generate_and_publish(api, tokens)
+    plan = api.get(f"{BASE}/ws1/schedule", headers=staff).json()
+    assert any("must-meet set by staff" in (m["reason"] or "") for m in plan)
+    agenda = api.get(f"{BASE}/ws1/agenda/{CITY_ID}", headers=tokens.of("city")).json()
+    reasons = [m["reason"] for m in agenda["meetings"]]
+    assert any(reasons), "the matcher's reason reaches the participant"
+    for text in (
+        *[r or "" for r in reasons],
+        api.get(f"{BASE}/ws1/agenda/{CITY_ID}/html", headers=tokens.of("city")).text,
+        api.get(f"{BASE}/ws1/agenda/{CITY_ID}/ics", headers=tokens.of("city")).text,
+    ):
+        assert "must-meet" not in text
+        assert "score" not in text
+        assert f"({PROVIDER_ID})" not in text
+    ics = api.get(f"{BASE}/ws1/agenda/{CITY_ID}/ics", headers=tokens.of("city")).text
+    assert "Why: " in ics
+    csv = api.get(f"{BASE}/ws1/export/csv", headers=staff).text
+    assert "reason_for_participants" in csv.splitlines()[0]
+    assert "must-meet set by staff" in csv

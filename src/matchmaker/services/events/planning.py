@@ -31,12 +31,18 @@ from matchmaker.db.events import EventMeeting, EventParticipant, PublishedMeetin
 from matchmaker.db.models import utcnow
 from matchmaker.errors import ConflictError, InvalidInputError, MatchmakerError, NotFoundError
 from matchmaker.scheduling.exports import calendar_entries
-from matchmaker.scheduling.problem import SchedulingProblem, pair_key
+from matchmaker.scheduling.problem import Pair, SchedulingProblem, pair_key
 from matchmaker.scheduling.result import ScheduleResult, diff_schedules
 from matchmaker.scheduling.service import DEFAULT_TIME_LIMIT, solve_problem
 from matchmaker.services.events import store
 from matchmaker.services.events.catalog import EventCatalog
-from matchmaker.services.events.rules import build_problem, describe_moves, meeting_reason, zone
+from matchmaker.services.events.rules import (
+    build_problem,
+    describe_moves,
+    meeting_reason,
+    public_reason,
+    zone,
+)
 from matchmaker.services.events.schemas import (
     EditReport,
     EventEdit,
@@ -105,6 +111,7 @@ class Planner:
             source = score.source  # says so when the matcher failed during the solve
         if signal:
             source += f" + feedback from earlier events ({len(signal)} pairs)"
+        explained = self._public_reasons(result, enabled=source.startswith("matcher"))
         kept = {m.pair: m for m in problem.locked}
         published_pairs = {m.pair for m in snapshot.published}
         with self.database.unit_of_work() as session:
@@ -127,6 +134,7 @@ class Planner:
                         table_number=m.table,
                         score=m.score,
                         reason=m.reason or meeting_reason(m.kind, m.score),
+                        public_reason=public_reason(m.kind, explained.get(m.pair)),
                         kind=m.kind,
                         locked=locked,
                     )
@@ -158,6 +166,21 @@ class Planner:
             ev.plan_report = report.model_dump_json()
             session.add(ev)
         return report
+
+    def _public_reasons(self, result: ScheduleResult, *, enabled: bool) -> dict[Pair, str]:
+        """The matcher's participant-facing reason of each planned pair (empty without a matcher)."""
+        if not enabled or not result.meetings:
+            return {}
+        out: dict[Pair, str] = {}
+        try:
+            matcher = self.matching.matcher()
+            for m in result.meetings:
+                line = matcher.pair_reason(m.a, m.b)
+                if line:
+                    out[m.pair] = line
+        except MatchmakerError as exc:
+            logger.warning("no reasons for participants: %s", exc.message)
+        return out
 
     def solve_file(
         self,
@@ -316,6 +339,7 @@ class Planner:
                     f"event {event_id!r} has no planned meetings; generate the schedule first"
                 )
             meetings = [store.meeting(r) for r in plan]
+            public_by_pair = {pair_key(r.a, r.b): r.public_reason for r in plan}
             entries = calendar_entries(
                 event_id,
                 meetings,
@@ -352,6 +376,7 @@ class Planner:
                 row.status, row.sequence = e.status, e.sequence
                 if m is not None:
                     row.score, row.reason = m.score, m.reason
+                    row.public_reason = public_by_pair.get(pair_key(m.a, m.b))
                 row.updated_at = now
                 session.add(row)
             ev.published_version += 1

@@ -172,6 +172,20 @@ _KIND_REASONS = {
 }
 
 
+_PUBLIC_REASONS = {
+    "accepted_request": "meeting request accepted by both sides",
+    "pending_request": "meeting request",
+}
+
+
+def public_reason(kind: str, matcher_reason: str | None) -> str | None:
+    """Why a meeting is on a participant's agenda: the matcher's line, else the request behind it.
+
+    Staff wording (must-meet set by staff, scores) never appears here.
+    """
+    return matcher_reason or _PUBLIC_REASONS.get(kind)
+
+
 def meeting_reason(kind: str, score: float) -> str:
     """Why a meeting is on the schedule, when the score came without a reason."""
     why = _KIND_REASONS.get(kind)
@@ -204,6 +218,7 @@ __all__ = [
     "effective_status",
     "meeting_reason",
     "pair_problem",
+    "public_reason",
     "side_of",
     "zone",
 ]

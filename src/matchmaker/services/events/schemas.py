@@ -374,6 +374,7 @@ class PlannedMeeting(BaseModel):
     b_name: str
     score: float
     reason: str | None
+    public_reason: str | None = Field(default=None, description="Why they meet, as participants read it.")
     kind: str
     locked: bool
     published: bool

@@ -1,4 +1,4 @@
-"""events: a venue, the last plan and publish reports, and secret calendar feed tokens per participant
+"""events: a venue, plan and publish reports, reasons for participants, calendar feed tokens
 
 Revision ID: 0003_event_edit
 Revises: 0002
@@ -25,6 +25,10 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("venue", AutoString(length=300), nullable=True))
         batch_op.add_column(sa.Column("plan_report", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("publish_report", sa.Text(), nullable=True))
+    with op.batch_alter_table("event_meeting", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("public_reason", sa.Text(), nullable=True))
+    with op.batch_alter_table("event_published_meeting", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("public_reason", sa.Text(), nullable=True))
     op.create_table(
         "event_feed_token",
         sa.Column("token_hash", AutoString(length=64), nullable=False),
@@ -44,6 +48,10 @@ def downgrade() -> None:
     with op.batch_alter_table("event_feed_token", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_event_feed_token_event_id"))
     op.drop_table("event_feed_token")
+    with op.batch_alter_table("event_published_meeting", schema=None) as batch_op:
+        batch_op.drop_column("public_reason")
+    with op.batch_alter_table("event_meeting", schema=None) as batch_op:
+        batch_op.drop_column("public_reason")
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.drop_column("publish_report")
         batch_op.drop_column("plan_report")
