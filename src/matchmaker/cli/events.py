@@ -109,6 +109,7 @@ class ExportFormat(StrEnum):
     """Export formats."""
 
     csv = "csv"
+    xlsx = "xlsx"
     html = "html"
     ics = "ics"
     pdf = "pdf"
@@ -590,7 +591,8 @@ def _agenda_file(agendas: Agendas, fmt: ExportFormat, event_id: str, participant
 def export(
     event_id: EventArg,
     fmt: Annotated[
-        ExportFormat, typer.Option("--format", help="csv (organisers), html, pdf or ics (one participant).")
+        ExportFormat,
+        typer.Option("--format", help="csv or xlsx (organisers), html, pdf or ics (one participant)."),
     ],
     participant: Annotated[str | None, typer.Option("--participant", help="For html and ics.")] = None,
     plan_: Annotated[
@@ -604,6 +606,11 @@ def export(
     if fmt is ExportFormat.csv:
         with _events() as events:
             data = events.agendas.csv(event_id, source="plan" if plan_ else "published").encode()
+    elif fmt is ExportFormat.xlsx:
+        if out is None:
+            fail("--format xlsx needs --out FILE", EXIT_INVALID)
+        with _events() as events:
+            data = events.agendas.xlsx(event_id, source="plan" if plan_ else "published")
     elif participant is None:
         fail(f"--format {fmt.value} needs --participant ID", EXIT_INVALID)
     else:

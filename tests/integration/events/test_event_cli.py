@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -70,6 +71,18 @@ def test_staff_run_an_event_from_the_command_line(corpus: Settings, tmp_path: Pa
     html = run("event", "export", "ws1", "--format", "html", "--participant", "kukes")
     assert "<table>" in html.stdout
     assert run("event", "export", "ws1", "--format", "html").exit_code == 2
+    xlsx = tmp_path / "plan.xlsx"
+    assert run("event", "export", "ws1", "--format", "xlsx", "--out", str(xlsx)).exit_code == 0
+    sheet = openpyxl.load_workbook(xlsx).active
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["slot", "start", "end", "table"]
+    assert isinstance(sheet["B2"].value, datetime)
+    assert {sheet.cell(row=r, column=6).value for r in range(2, sheet.max_row + 1)} & {
+        "Kukës",
+        "Osh",
+        "Tirana",
+    }
+    assert run("event", "export", "ws1", "--format", "xlsx").exit_code == 2
     pdf = tmp_path / "kukes.pdf"
     assert (
         run(

@@ -8,7 +8,12 @@ from datetime import datetime
 from matchmaker.db.events import Event, EventMeeting, PublishedMeeting
 from matchmaker.db.models import utcnow
 from matchmaker.errors import ConflictError
-from matchmaker.scheduling.exports import meetings_csv, participant_agenda_html, participant_calendar
+from matchmaker.scheduling.exports import (
+    meetings_csv,
+    meetings_xlsx,
+    participant_agenda_html,
+    participant_calendar,
+)
 from matchmaker.scheduling.pdf import participant_agenda_pdf
 from matchmaker.scheduling.problem import Slot, pair_key
 from matchmaker.scheduling.result import Meeting
@@ -76,6 +81,25 @@ class Agendas(store.InSession):
         public = {pair_key(r.a, r.b): r.public_reason for r in stored if r.public_reason}
         known = store.names(session, store.mentioned(rows))
         return meetings_csv(rows, store.slots(session, event_id), names=known, public_reasons=public)
+
+    def xlsx(self, event_id: str, *, source: ExportSource = "published") -> bytes:
+        """The organisers' spreadsheet (the CSV's columns, real date-times) of the published schedule
+        or of the current plan."""
+        session = self.session
+        ev = store.event_row(session, event_id)
+        stored: list[EventMeeting] | list[PublishedMeeting]
+        if source == "published":
+            if ev.published_version == 0:
+                raise ConflictError(f"event {event_id!r} is not published yet; export the plan instead")
+            stored = store.published(session, event_id, confirmed=True)
+        else:
+            stored = store.plan(session, event_id)
+        rows: list[Meeting] = [store.meeting(r) for r in stored]
+        public = {pair_key(r.a, r.b): r.public_reason for r in stored if r.public_reason}
+        known = store.names(session, store.mentioned(rows))
+        return meetings_xlsx(
+            rows, store.slots(session, event_id), names=known, public_reasons=public, title=ev.id
+        )
 
     def html(self, event_id: str, participant_id: str) -> str:
         """A printable HTML agenda of one participant's published meetings."""
