@@ -58,6 +58,8 @@ FAKE_MODEL = "hashing-64"
 CITY_ID = "kukes"
 PROVIDER_ID = "prov-enerko-esco"
 PUBLISHED_EVENT = "e2e-published"
+#: An event that took place last year: its meetings can be rated.
+PAST_EVENT = "e2e-past"
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 740}
 STARTUP_TIMEOUT = 120.0
@@ -112,6 +114,25 @@ def _published_event(services: Services) -> None:
         catalog.add_participants(PUBLISHED_EVENT, [ParticipantIn(id=i) for i in ids])
     services.planner.generate(PUBLISHED_EVENT, score=lambda _a, _b: 0.5, time_limit=5)
     services.planner.publish(PUBLISHED_EVENT)
+    with services.database.unit_of_work() as session:
+        catalog = services.events(session).catalog
+        catalog.create(
+            EventCreate(
+                id=PAST_EVENT,
+                name="Tirana Level 3 workshop (last year)",
+                slots=[
+                    SlotIn(
+                        start=datetime.fromisoformat("2025-10-07T09:00"),
+                        end=datetime.fromisoformat("2025-10-07T09:20"),
+                    )
+                ],
+                tables=1,
+                timezone="Europe/Tirane",
+            ),
+        )
+        catalog.add_participants(PAST_EVENT, [ParticipantIn(id=i) for i in (CITY_ID, PROVIDER_ID)])
+    services.planner.generate(PAST_EVENT, score=lambda _a, _b: 0.5, time_limit=5)
+    services.planner.publish(PAST_EVENT)
 
 
 def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:

@@ -6,7 +6,14 @@ import re
 from collections.abc import Callable
 
 import pytest
-from e2e_support import PHONE, PUBLISHED_EVENT, LiveServer, focal_point_values, no_horizontal_scroll
+from e2e_support import (
+    PAST_EVENT,
+    PHONE,
+    PUBLISHED_EVENT,
+    LiveServer,
+    focal_point_values,
+    no_horizontal_scroll,
+)
 from playwright.sync_api import Page, expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
@@ -54,7 +61,15 @@ def test_city_focal_point_journey(
     shoot("city-agenda")
     rows.first.get_by_role("combobox").select_option("cooperation_possible")
     rows.first.get_by_role("button", name="Save").click()
+    # The meetings are next March: a rating is refused until the meeting has taken place.
+    expect(page.get_by_role("status")).to_contain_text("once it has taken place")
+    shoot("city-rating-refused")
+    # Last year's meeting has taken place: its rating is accepted.
+    past = page.locator(f'section.agenda[data-event="{PAST_EVENT}"]')
+    past.locator("tbody tr").first.get_by_role("combobox").select_option("cooperation_possible")
+    past.locator("tbody tr").first.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_contain_text("your rating was saved")
+    shoot("city-rating-accepted")
     with page.expect_download() as ics:
         agenda.get_by_role("link", name="add to calendar (.ics)").click()
     assert "BEGIN:VCALENDAR" in ics.value.path().read_text(encoding="utf-8")

@@ -4,6 +4,8 @@ Typical use::
 
     matchmaker event create ws1 --name "Level 3 workshop" --tables 12 \\
         --start 2027-03-02T09:00 --slots 12 --minutes 20 --gap 5 --timezone Europe/Istanbul
+    matchmaker event edit ws1 --tables 14 --day 2027-03-02 --day 2027-03-03 --per-day 10 \\
+        --break 12:30-13:30 --venue "Congress centre, hall B"
     matchmaker event add ws1 kukes osh acme databridge
     matchmaker event add ws1 osh --available s1,s2,s3 --max 2
     matchmaker event request ws1 acme kukes            # then: event answer ws1 1 accepted
@@ -13,6 +15,7 @@ Typical use::
     matchmaker event agenda ws1 kukes
     matchmaker event export ws1 --format ics --participant kukes --out kukes.ics
     matchmaker event export ws1 --format pdf --participant kukes --out kukes.pdf
+    matchmaker event feed ws1 kukes --base-url https://matchmaker.example.org   # subscribable URL
     matchmaker event feedback ws1 kukes acme cooperation_possible
 
 Exit codes: 0 done; 2 invalid input or an infeasible schedule (the message says what to relax);
@@ -23,7 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -41,7 +44,10 @@ from matchmaker.scheduling.service import DEFAULT_TIME_LIMIT
 from matchmaker.services.events import Agendas, EventServices, Planner
 from matchmaker.services.events.schemas import (
     Answer,
+    BreakIn,
+    DaysIn,
     EventCreate,
+    EventEdit,
     EventSummary,
     FeedbackIn,
     PairRuleKind,
@@ -103,6 +109,7 @@ class ExportFormat(StrEnum):
     """Export formats."""
 
     csv = "csv"
+    xlsx = "xlsx"
     html = "html"
     ics = "ics"
     pdf = "pdf"
@@ -149,7 +156,7 @@ def _print_request(req: RequestPublic) -> None:
 
 
 def _print_summary(ev: EventSummary) -> None:
-    stdout.print(f"{ev.id}: {ev.name}", markup=False)
+    stdout.print(f"{ev.id}: {ev.name}{' at ' + ev.venue if ev.venue else ''}", markup=False)
     first, last = ev.slots[0], ev.slots[-1]
     stdout.print(
         f"  {len(ev.slots)} slots ({first.start:%Y-%m-%d %H:%M} – {last.end:%H:%M}"
@@ -209,6 +216,99 @@ def create(  # noqa: PLR0917  Typer reads options from the parameters
     with _events() as events:
         ev = events.catalog.create(data)
     _emit([ev], as_json, _print_summary)
+
+
+def _parse_break(text: str) -> BreakIn:
+    try:
+        start, end = text.split("-", 1)
+        return BreakIn(start=time.fromisoformat(start), end=time.fromisoformat(end))
+    except (ValueError, ValidationError):
+        fail(f"--break {text!r}: use HH:MM-HH:MM, e.g. 12:30-13:30", EXIT_INVALID)
+
+
+@event_app.command("edit")
+@handled
+def edit(  # noqa: PLR0917  Typer reads options from the parameters
+    event_id: EventArg,
+    name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+    venue: Annotated[str | None, typer.Option("--venue", help="Venue ('' clears it).")] = None,
+    timezone: Annotated[str | None, typer.Option("--timezone", help="IANA zone of the slot times.")] = None,
+    tables: Annotated[int | None, typer.Option("--tables", min=1, help="Number of tables.")] = None,
+    table_label: Annotated[
+        list[str] | None,
+        typer.Option("--table-label", help="A table label (room or online link), once per table."),
+    ] = None,
+    day: Annotated[
+        list[str] | None, typer.Option("--day", help="A day (YYYY-MM-DD) of slots; repeat for several days.")
+    ] = None,
+    start: Annotated[str, typer.Option("--start", help="Start of each day's first slot (HH:MM).")] = "09:00",
+    per_day: Annotated[int, typer.Option("--per-day", min=1, help="Slots per day (with --day).")] = 12,
+    minutes: Annotated[int, typer.Option("--minutes", min=1, help="Slot length in minutes.")] = 20,
+    gap: Annotated[int, typer.Option("--gap", min=0, help="Minutes between slots.")] = 5,
+    break_: Annotated[
+        list[str] | None, typer.Option("--break", help="A daily break HH:MM-HH:MM (with --day).")
+    ] = None,
+    slot: Annotated[
+        list[str] | None, typer.Option("--slot", help="A slot as START/END (instead of --day).")
+    ] = None,
+    deadline: Annotated[
+        datetime | None, typer.Option("--deadline", help="Request deadline (UTC unless an offset is given).")
+    ] = None,
+    no_replan: Annotated[
+        bool, typer.Option("--no-replan", help="Do not re-plan after slots or tables change.")
+    ] = False,
+    time_limit: TimeLimitOpt = DEFAULT_TIME_LIMIT,
+    as_json: JsonOpt = False,
+) -> None:
+    """Change an event at any time; new slots or tables re-plan it (publish afterwards to notify)."""
+    days = None
+    if day:
+        try:
+            dates = [date.fromisoformat(d) for d in day]
+            first = time.fromisoformat(start)
+        except ValueError as exc:
+            fail(f"--day/--start: {exc}", EXIT_INVALID)
+        days = _validated(
+            DaysIn,
+            days=dates,
+            start=first,
+            per_day=per_day,
+            minutes=minutes,
+            gap=gap,
+            breaks=[_parse_break(b) for b in break_ or []],
+        )
+    if deadline is not None and deadline.tzinfo is None:
+        deadline = deadline.replace(tzinfo=UTC)
+    data = _validated(
+        EventEdit,
+        name=name,
+        venue=venue,
+        timezone=timezone,
+        tables=tables,
+        table_labels=table_label or None,
+        days=days,
+        slots=[_parse_slot(s) for s in slot] if slot else None,
+        request_deadline=deadline,
+        replan=not no_replan,
+    )
+    with _planner() as planner:
+        report = planner.edit(event_id, data, time_limit=time_limit)
+    if as_json:
+        emit_json(report.model_dump(mode="json"))
+        return
+    stdout.print(f"changed: {', '.join(report.changed) or 'nothing'}", markup=False)
+    _print_summary(report.event)
+    for pid in report.dropped_availability:
+        stdout.print(f"  {pid}: slots that are gone were taken out of its availability", markup=False)
+    if report.replanned is not None:
+        r = report.replanned
+        stdout.print(f"re-planned: {r.meetings} meetings", markup=False)
+        for a, b in r.unscheduled_must_meet:
+            stdout.print(f"  must-meet not scheduled: {a} – {b}", markup=False)
+        for line in r.moved:
+            stdout.print(f"  {line}", markup=False)
+        if report.event.published_version:
+            stdout.print("publish to update agendas and calendars: matchmaker event publish " + event_id)
 
 
 @event_app.command("list")
@@ -491,7 +591,8 @@ def _agenda_file(agendas: Agendas, fmt: ExportFormat, event_id: str, participant
 def export(
     event_id: EventArg,
     fmt: Annotated[
-        ExportFormat, typer.Option("--format", help="csv (organisers), html, pdf or ics (one participant).")
+        ExportFormat,
+        typer.Option("--format", help="csv or xlsx (organisers), html, pdf or ics (one participant)."),
     ],
     participant: Annotated[str | None, typer.Option("--participant", help="For html and ics.")] = None,
     plan_: Annotated[
@@ -505,6 +606,11 @@ def export(
     if fmt is ExportFormat.csv:
         with _events() as events:
             data = events.agendas.csv(event_id, source="plan" if plan_ else "published").encode()
+    elif fmt is ExportFormat.xlsx:
+        if out is None:
+            fail("--format xlsx needs --out FILE", EXIT_INVALID)
+        with _events() as events:
+            data = events.agendas.xlsx(event_id, source="plan" if plan_ else "published")
     elif participant is None:
         fail(f"--format {fmt.value} needs --participant ID", EXIT_INVALID)
     else:
@@ -517,6 +623,26 @@ def export(
     else:
         out.write_bytes(data)
         stdout.print(f"wrote {out}", markup=False)
+
+
+@event_app.command("feed")
+@handled
+def feed(
+    event_id: EventArg,
+    participant: Annotated[str, typer.Argument(metavar="ID")],
+    base_url: Annotated[
+        str, typer.Option("--base-url", help="The server's public address, for the printed URL.")
+    ] = "http://127.0.0.1:8000",
+    revoke: Annotated[bool, typer.Option("--revoke", help="Stop the participant's feed addresses.")] = False,
+) -> None:
+    """Issue a secret calendar feed address for a participant (earlier ones stop), or --revoke them."""
+    with _events() as events:
+        if revoke:
+            n = events.feeds.revoke(event_id, participant)
+            stdout.print(f"{participant}: {n} feed address(es) revoked", markup=False)
+            return
+        link = events.feeds.issue(event_id, participant)
+    stdout.print(base_url.rstrip("/") + link.path, markup=False, soft_wrap=True)
 
 
 @event_app.command("feedback")

@@ -1,4 +1,4 @@
-"""Tables of Level 3 matchmaking events (migration ``0002_events``).
+"""Tables of Level 3 matchmaking events (migrations 0002_events, 0003_self_service, 0004_event_edit).
 
 An event has slots (start and end, local to the event's time zone), numbered tables or rooms, and
 participants (stored cities and providers, each with the slots it can attend and an optional maximum
@@ -45,6 +45,8 @@ class Event(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=128)
     name: str = Field(max_length=300)
     timezone: str | None = Field(default=None, max_length=64)
+    #: Where the event takes place (shown in agendas and calendar entries).
+    venue: str | None = Field(default=None, max_length=300)
     request_deadline: datetime | None = None
     #: Until when participants change their own availability and profile (None: the request deadline).
     self_service_deadline: datetime | None = None
@@ -54,6 +56,10 @@ class Event(SQLModel, table=True):
     generated_at: datetime | None = None
     #: The solver's statistics of the last generated plan (JSON text).
     plan_stats: str | None = Field(default=None, sa_type=Text)
+    #: The report of the last generate or re-plan, and of the last publication (JSON text), shown
+    #: again after the console's redirect.
+    plan_report: str | None = Field(default=None, sa_type=Text)
+    publish_report: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 
@@ -136,6 +142,8 @@ class EventMeeting(SQLModel, table=True):
     table_number: int
     score: float = 0.0
     reason: str | None = Field(default=None, sa_type=Text)
+    #: Why they meet, as participants read it (the matcher's need ↔ capability line; no staff wording).
+    public_reason: str | None = Field(default=None, sa_type=Text)
     kind: str = Field(default="score", max_length=20)
     locked: bool = False
 
@@ -157,6 +165,7 @@ class PublishedMeeting(SQLModel, table=True):
     sequence: int = 0
     score: float = 0.0
     reason: str | None = Field(default=None, sa_type=Text)
+    public_reason: str | None = Field(default=None, sa_type=Text)
     updated_at: datetime = Field(default_factory=utcnow)
 
 
@@ -178,9 +187,28 @@ class MeetingFeedback(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
+class EventFeedToken(SQLModel, table=True):
+    """A secret calendar feed address of one participant (only the token's SHA-256 is stored).
+
+    Calendar clients subscribe to ``/feeds/{token}.ics`` without signing in; staff revoke a token by
+    setting ``revoked_at``, after which its address answers 404.
+    """
+
+    __tablename__ = "event_feed_token"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    event_id: str = Field(
+        sa_column=Column(String(128), ForeignKey("event.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
+    participant_id: str = Field(max_length=128)
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+
+
 __all__ = [
     "CalendarStatus",
     "Event",
+    "EventFeedToken",
     "EventMeeting",
     "EventParticipant",
     "EventSlot",

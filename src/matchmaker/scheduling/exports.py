@@ -16,8 +16,11 @@ import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 import icalendar
+import openpyxl
+import openpyxl.styles
 from jinja2 import Environment, select_autoescape
 from pydantic import BaseModel
 
@@ -25,7 +28,19 @@ from matchmaker.scheduling.problem import Pair, Placement, Slot, pair_key
 
 logger = logging.getLogger(__name__)
 
-CSV_COLUMNS = ("slot", "start", "end", "table", "a", "a_name", "b", "b_name", "score", "reason")
+CSV_COLUMNS = (
+    "slot",
+    "start",
+    "end",
+    "table",
+    "a",
+    "a_name",
+    "b",
+    "b_name",
+    "score",
+    "reason",
+    "reason_for_participants",
+)
 
 
 def _slot_map(slots: Sequence[Slot]) -> dict[str, Slot]:
@@ -43,14 +58,17 @@ def meetings_csv(
     *,
     names: Mapping[str, str] | None = None,
     reasons: Mapping[Pair, str] | None = None,
+    public_reasons: Mapping[Pair, str] | None = None,
 ) -> str:
     """The organisers' CSV: one row per meeting in slot and table order, columns :data:`CSV_COLUMNS`.
 
     ``names`` maps ids to display names; ``reasons`` maps pair keys to why they meet (a meeting's
-    own ``reason`` is used when it has one).
+    own ``reason`` is used when it has one), staff wording included; ``public_reasons`` is what
+    participants read in their agendas.
     """
     names = names or {}
     reasons = reasons or {}
+    public_reasons = public_reasons or {}
     by_id = _slot_map(slots)
     order = {s.id: n for n, s in enumerate(slots)}
     out = io.StringIO()
@@ -72,8 +90,51 @@ def meetings_csv(
                 _cell(names.get(m.b, "")),
                 "" if score is None else f"{score:.4g}",
                 _cell(reason),
+                _cell(public_reasons.get(m.pair, "")),
             ]
         )
+    return out.getvalue()
+
+
+def meetings_xlsx(
+    meetings: Sequence[Placement],
+    slots: Sequence[Slot],
+    *,
+    names: Mapping[str, str] | None = None,
+    public_reasons: Mapping[Pair, str] | None = None,
+    title: str = "Meetings",
+) -> bytes:
+    """The organisers' plan as an Excel workbook: the CSV's columns, one sheet, a frozen header row.
+
+    Times are written as spreadsheet date-times (local to the event), not text; free text is stored as
+    text, never as a formula.
+    """
+    text = meetings_csv(meetings, slots, names=names, public_reasons=public_reasons)
+    rows = list(csv.reader(io.StringIO(text)))
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = title[:31] or "Meetings"
+    sheet.append(rows[0])
+    for row in rows[1:]:
+        cells: list[object] = list(row)
+        for k in (1, 2):
+            cells[k] = datetime.fromisoformat(row[k]).replace(tzinfo=None)
+        cells[3] = int(row[3])
+        cells[8] = float(row[8]) if row[8] else None
+        sheet.append(cells)
+    for cell in sheet[1]:
+        cell.font = openpyxl.styles.Font(bold=True)
+    for col, width in zip("ABCDEFGHIJK", (8, 18, 18, 7, 16, 28, 16, 28, 7, 40, 60), strict=True):
+        sheet.column_dimensions[col].width = width
+    sheet.freeze_panes = "A2"
+    for row_cells in sheet.iter_rows(min_row=2):
+        for cell in row_cells:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+            elif isinstance(cell.value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+    out = io.BytesIO()
+    book.save(out)
     return out.getvalue()
 
 
@@ -115,8 +176,8 @@ _agenda_template = _env.from_string(_AGENDA)
 
 
 def _label(pid: str, names: Mapping[str, str]) -> str:
-    name = names.get(pid)
-    return f"{name} ({pid})" if name else pid
+    """The display name participants read (the id only when no name is known)."""
+    return names.get(pid) or pid
 
 
 def participant_agenda_html(
@@ -232,6 +293,22 @@ def _aware(value: datetime, tz: tzinfo | None) -> datetime:
     return value
 
 
+def _calendar_time(value: datetime, tz: tzinfo | None) -> datetime:
+    """A meeting time as calendars read it unambiguously: in the event's IANA zone (with its
+    VTIMEZONE), else in UTC; a naive time without a zone stays floating."""
+    if value.tzinfo is None:
+        if tz is None:
+            return value
+        value = value.replace(tzinfo=tz)
+    if isinstance(tz, ZoneInfo):
+        return value.astimezone(tz)
+    return value.astimezone(UTC)
+
+
+def _is_link(value: str) -> bool:
+    return value.startswith(("https://", "http://"))
+
+
 def participant_calendar(
     participant_id: str,
     entries: Sequence[CalendarEntry],
@@ -239,29 +316,53 @@ def participant_calendar(
     names: Mapping[str, str] | None = None,
     event_name: str | None = None,
     now: datetime | None = None,
+    tz: tzinfo | None = None,
+    reasons: Mapping[Pair, str] | None = None,
+    table_labels: Mapping[int, str] | None = None,
+    venue: str | None = None,
 ) -> bytes:
-    """The iCalendar feed (RFC 5545) of one participant's meetings, cancelled ones included."""
+    """The iCalendar feed (RFC 5545) of one participant's meetings, cancelled ones included.
+
+    Times are written in the event's IANA zone ``tz`` with a VTIMEZONE for it (built by the icalendar
+    library), or in UTC when the event has only a fixed offset, so every client reads the same instant.
+    DESCRIPTION carries the participant-facing reason of each meeting (``reasons``); LOCATION is the
+    table's label (or "Table N") and the venue; a table labelled with a link is also the entry's URL.
+    """
     names = names or {}
+    reasons = reasons or {}
+    table_labels = table_labels or {}
     stamp = now or datetime.now(UTC)
     cal = icalendar.Calendar()
     cal.add("prodid", "-//matchmaker//meeting schedule//EN")
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
+    cal.add("method", "PUBLISH")
     title = event_name or "Matchmaking meetings"
     cal.add("x-wr-calname", f"{title}: {names.get(participant_id, participant_id)}")
+    if isinstance(tz, ZoneInfo):
+        cal.add("x-wr-timezone", tz.key)
     for e in sorted(entries, key=lambda e: (e.start, e.uid)):
         if participant_id not in (e.a, e.b):
             continue
         other = e.b if e.a == participant_id else e.a
+        table = table_labels.get(e.table) or f"Table {e.table}"
+        reason = reasons.get(pair_key(e.a, e.b))
         event = icalendar.Event()
         event.add("uid", e.uid)
         event.add("sequence", e.sequence)
         event.add("dtstamp", stamp)
-        event.add("dtstart", e.start)
-        event.add("dtend", e.end)
+        event.add("dtstart", _calendar_time(e.start, tz))
+        event.add("dtend", _calendar_time(e.end, tz))
         event.add("summary", f"Meeting with {_label(other, names)}")
-        event.add("location", f"Table {e.table}")
-        event.add("description", f"{title}, slot {e.slot}, table {e.table}")
+        event.add("location", ", ".join(x for x in (table, venue) if x))
+        if _is_link(table):
+            event.add("url", table)
+        lines = [f"{title}: meeting with {names.get(other, other)}."]
+        if reason:
+            lines.append(f"Why: {reason}")
+        lines.append(table if not _is_link(table) else f"Online: {table}")
+        event.add("description", "\n".join(lines))
         event.add("status", e.status)
         cal.add_component(event)
+    cal.add_missing_timezones()
     return bytes(cal.to_ical())

@@ -138,7 +138,8 @@ def check_must_meet(problem: SchedulingProblem, *, keep_locked: bool = True) -> 
     if len(possible) > room:
         report.reasons.append(
             f"there are {len(possible)} must-meets but only {room} free places ({len(problem.slots)} slots × "
-            f"{problem.tables} tables less published meetings) — add tables or slots, or drop must-meets."
+            f"{problem.tables} tables less published meetings) — edit the event to add tables or slots,"
+            " or drop must-meets."
         )
     if report.reasons:
         logger.info("feasibility check found %d problem(s)", len(report.reasons))
@@ -152,5 +153,6 @@ def must_meet_reason_after_solve(problem: SchedulingProblem, key: Pair) -> str:
     shown = ", ".join(common[:6]) + (", …" if len(common) > 6 else "")
     return (
         f"must-meet {a}–{b} could not be placed together with the other must-meets and published meetings"
-        f" (common slots: {shown}) — widen availability, add tables, raise max_meetings, or drop this pair."
+        f" (common slots: {shown}) — widen availability, edit the event to add tables or slots,"
+        " raise max_meetings, or drop this pair."
     )

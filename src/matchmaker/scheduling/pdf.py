@@ -78,8 +78,7 @@ def participant_agenda_pdf(
             return str(anyascii(value))
 
     def label(pid: str) -> str:
-        name = names.get(pid)
-        return f"{name} ({pid})" if name else pid
+        return names.get(pid) or pid
 
     pdf.add_page()
     pdf.set_font(family, size=16)

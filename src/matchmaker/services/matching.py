@@ -248,6 +248,39 @@ class Matcher:
         scores = self._pair_scores(engine, a_id, kind_b)
         return scores.get(b_id)
 
+    def pair_reason(self, a_id: str, b_id: str) -> str | None:
+        """Why a city–provider or city–city pair should meet, in one line participants may read.
+
+        Built from the matcher's explanation (:attr:`MatchResult.explanation`) with readable names and
+        no ids or scores: the city's need and the provider's capability (or the other city's need),
+        a mentor city's case study, or the topics the two share. ``None`` for unknown pairs or when
+        the explanation has nothing to show.
+        """
+        engine = self.engine()
+        kind_a, kind_b = _kind_of(engine, a_id), _kind_of(engine, b_id)
+        if kind_a is None or kind_b is None or a_id == b_id:
+            return None
+        if kind_a == "provider" and kind_b == "city":
+            a_id, b_id, kind_a, kind_b = b_id, a_id, kind_b, kind_a
+        if kind_a != "city" or kind_b not in ("provider", "city"):
+            return None
+        items = engine.providers_for_city(a_id) if kind_b == "provider" else engine.cities_for_city(a_id)
+        item = next((i for i in items if i.doc_id == b_id), None)
+        if item is None:
+            return None
+        needs, ev = engine.city_evidence(a_id, kind_b, engine.config)
+        what = "capability" if kind_b == "provider" else "city"
+        exp = explanation(engine, needs, engine.kind(kind_b), ev, item=item, cfg=engine.config, what=what)
+        return readable_reason(exp, city=self._name(engine, a_id), other=self._name(engine, b_id))
+
+    @staticmethod
+    def _name(engine: Engine, doc_id: str) -> str:
+        kind = _kind_of(engine, doc_id)
+        if kind is None:
+            return doc_id
+        index = engine.kind(kind)
+        return index.profiles[index.pos[doc_id]].name or doc_id
+
     def _pair_scores(self, engine: Engine, city_id: str, kind: DocKind) -> dict[str, float]:
         key = (engine.generations, f"{kind}:{city_id}")
         with self._pair_lock:
@@ -563,6 +596,29 @@ class MatchingService:
         return ""
 
 
+def _quote(text: str, limit: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def readable_reason(exp: dict[str, Any], *, city: str, other: str) -> str | None:
+    """One participant-facing line from a matcher explanation: names, the need and what answers it.
+
+    Never ids, scores or staff wording; ``None`` when the explanation shows nothing concrete.
+    """
+    mentor = exp.get("mentor_case") or {}
+    if mentor.get("title"):
+        return f"{other} has a case study on a similar problem: “{_quote(mentor['title'], 90)}”"
+    needs = [m for m in exp.get("needs") or [] if m.get("match")]
+    if needs:
+        need, match = needs[0]["need"]["text"], needs[0]["match"]["text"]
+        return f"{city} needs “{_quote(need, 80)}” ↔ {other}: “{_quote(match, 90)}”"
+    tags = [t["label"] for t in exp.get("shared_tags") or [] if t.get("label")]
+    if tags:
+        return f"{city} and {other} share: {', '.join(tags[:3])}"
+    return None
+
+
 #: A pair's score for the scheduler; ``None`` when the pair is unknown.
 ScoreFunction = Callable[[str, str], float | None]
 
@@ -595,4 +651,5 @@ __all__ = [
     "MatchingService",
     "Relation",
     "ScoreFunction",
+    "readable_reason",
 ]

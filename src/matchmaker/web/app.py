@@ -3,6 +3,8 @@
 ``create_app(settings)`` builds the app for one instance:
 
 * ``/health`` (liveness) and ``/ready`` (the model and the indexes are loaded), open to anyone;
+* ``/feeds/{token}.ics``: a participant's calendar for subscribing clients; the secret token is the
+  credential (revocable);
 * ``/auth/session`` exchanges a bearer token for the console's session cookie;
 * ``/api/v1/...``: every route requires a signed-in user (``authenticated`` guard on the router);
 * ``/schema/openapi.json``: the OpenAPI document (exported to ``api/openapi.json``).
@@ -45,6 +47,7 @@ from matchmaker.web.redaction import RedactionMiddleware
 from matchmaker.web.request_guard import RequestGuardMiddleware
 from matchmaker.web.routes.corpus import make_upload_handler
 from matchmaker.web.routes.events import EventController
+from matchmaker.web.routes.feeds import calendar_feed
 from matchmaker.web.routes.health import health, ready
 from matchmaker.web.routes.indexes import IndexController
 from matchmaker.web.routes.matching import MatchController
@@ -185,7 +188,15 @@ def create_app(
         request_max_body_size=MAX_JSON_BODY,
     )
     return Litestar(
-        route_handlers=[health, ready, auth.SessionController, api, *console_routes(), *app_handlers],
+        route_handlers=[
+            health,
+            ready,
+            auth.SessionController,
+            api,
+            calendar_feed,
+            *console_routes(),
+            *app_handlers,
+        ],
         lifespan=[lifespan],
         middleware=[
             RequestContextMiddleware,

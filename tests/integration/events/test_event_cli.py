@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -69,6 +71,18 @@ def test_staff_run_an_event_from_the_command_line(corpus: Settings, tmp_path: Pa
     html = run("event", "export", "ws1", "--format", "html", "--participant", "kukes")
     assert "<table>" in html.stdout
     assert run("event", "export", "ws1", "--format", "html").exit_code == 2
+    xlsx = tmp_path / "plan.xlsx"
+    assert run("event", "export", "ws1", "--format", "xlsx", "--out", str(xlsx)).exit_code == 0
+    sheet = openpyxl.load_workbook(xlsx).active
+    header = [c.value for c in sheet[1]]
+    assert header[:4] == ["slot", "start", "end", "table"]
+    assert isinstance(sheet["B2"].value, datetime)
+    assert {sheet.cell(row=r, column=6).value for r in range(2, sheet.max_row + 1)} & {
+        "Kukës",
+        "Osh",
+        "Tirana",
+    }
+    assert run("event", "export", "ws1", "--format", "xlsx").exit_code == 2
     pdf = tmp_path / "kukes.pdf"
     assert (
         run(
@@ -78,6 +92,13 @@ def test_staff_run_an_event_from_the_command_line(corpus: Settings, tmp_path: Pa
     )
     assert pdf.read_bytes().startswith(b"%PDF")
 
+    early = run("event", "feedback", "ws1", "kukes", "acme", "informative")
+    assert early.exit_code == 1
+    assert "once it has taken place" in early.stderr
+    # The day is over: the event moves to yesterday's slots (an edit), is published, then rated.
+    past = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
+    assert run("event", "edit", "ws1", "--day", past, "--per-day", "3").exit_code == 0
+    assert run("event", "publish", "ws1").exit_code == 0
     fb = run(
         "event", "feedback", "ws1", "kukes", "acme", "cooperation_possible", "--comment", "Pilot in 2027"
     )
@@ -126,3 +147,62 @@ def test_bad_input_and_unknown_event(db_settings: Settings) -> None:
     missing = run("event", "agenda", "nope", "kukes")
     assert missing.exit_code == 1
     assert "no event" in missing.stderr
+
+
+def test_edit_an_event_from_the_command_line(corpus: Settings) -> None:
+    run(
+        "event", "create", "ws4", "--name", "W", "--tables", "2",
+        "--start", "2027-03-02T09:00", "--slots", "3", "--timezone", "Europe/Istanbul",
+    )  # fmt: skip
+    run("event", "add", "ws4", "kukes", "osh", "tirana", "acme", "databridge")
+    assert run("event", "generate", "ws4", "--time-limit", "3").exit_code == 0
+    assert run("event", "publish", "ws4").exit_code == 0
+    edited = run(
+        "event", "edit", "ws4", "--tables", "3", "--venue", "Congress centre", "--name", "Level 3, day 2",
+        "--day", "2027-03-02", "--day", "2027-03-03", "--start", "09:00", "--per-day", "2",
+        "--minutes", "30", "--gap", "0", "--break", "09:30-10:00", "--table-label", "Room A",
+        "--table-label", "Room B", "--table-label", "https://meet.example/l3", "--json",
+    )  # fmt: skip
+    assert edited.exit_code == 0, edited.output
+    report = json.loads(edited.stdout)
+    assert set(report["changed"]) == {"name", "venue", "slots", "tables"}
+    event = report["event"]
+    assert event["tables"] == 3
+    assert event["table_labels"]["3"] == "https://meet.example/l3"
+    starts = [s["start"] for s in event["slots"]]
+    assert starts == [
+        "2027-03-02T09:00:00",
+        "2027-03-02T10:00:00",
+        "2027-03-03T09:00:00",
+        "2027-03-03T10:00:00",
+    ]
+    assert report["replanned"] is not None
+    shown = run("event", "show", "ws4")
+    assert "Level 3, day 2 at Congress centre" in shown.stdout
+    bad = run("event", "edit", "ws4", "--day", "2027-03-02", "--break", "lunch")
+    assert bad.exit_code == 2
+    assert "HH:MM-HH:MM" in bad.stderr
+
+
+def test_a_feed_address_from_the_command_line(corpus: Settings) -> None:
+    run(
+        "event",
+        "create",
+        "ws5",
+        "--name",
+        "W",
+        "--tables",
+        "1",
+        "--start",
+        "2027-03-02T09:00",
+        "--slots",
+        "2",
+    )
+    run("event", "add", "ws5", "kukes", "acme")
+    issued = run("event", "feed", "ws5", "kukes", "--base-url", "https://mm.example.org/")
+    assert issued.exit_code == 0, issued.output
+    assert issued.stdout.strip().startswith("https://mm.example.org/feeds/")
+    assert issued.stdout.strip().endswith(".ics")
+    revoked = run("event", "feed", "ws5", "kukes", "--revoke")
+    assert "1 feed address(es) revoked" in revoked.stdout
+    assert run("event", "feed", "ws5", "nobody").exit_code == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -25,6 +26,8 @@ from matchmaker.services.matching import Matcher
 from matchmaker.settings import Settings
 
 Score = Callable[[str, str], float | None]
+#: A moment after every meeting of the test events.
+AFTER = datetime(2027, 3, 3, tzinfo=UTC)
 
 
 def _plan_pairs(ev: EventCalls, event_id: str) -> dict[tuple[str, str], tuple[str, int]]:
@@ -237,7 +240,9 @@ def test_agenda_and_exports(db_settings: Settings, ev: EventCalls, event: str, s
     assert all(m.status == "CONFIRMED" for m in agenda.meetings)
     assert [m.start for m in agenda.meetings] == sorted(m.start for m in agenda.meetings)
     html = ev(lambda e: e.agendas.html(event, "kukes"))
-    assert "Meeting agenda: Kukës (kukes)" in html
+    assert "Meeting agenda: Kukës" in html
+    assert "(kukes)" not in html, "participants read names, not ids"
+    assert "match score" not in html, "scores stay on staff documents"
     assert "Acme Mobility" in html
     ics = ev(lambda e: e.agendas.calendar(event, "kukes")).decode()
     assert "BEGIN:VCALENDAR" in ics
@@ -262,20 +267,41 @@ def test_feedback_is_stored_and_becomes_a_signal(
         )
     ev(
         lambda e: e.feedback.record(
-            event, FeedbackIn(rater="kukes", other="acme", rating="cooperation_possible")
+            event, FeedbackIn(rater="kukes", other="acme", rating="cooperation_possible"), now=AFTER
         )
     )
-    ev(lambda e: e.feedback.record(event, FeedbackIn(rater="acme", other="kukes", rating="informative")))
+    ev(
+        lambda e: e.feedback.record(
+            event, FeedbackIn(rater="acme", other="kukes", rating="informative"), now=AFTER
+        )
+    )
     # Rating again replaces the earlier rating.
     ev(
         lambda e: e.feedback.record(
-            event, FeedbackIn(rater="acme", other="kukes", rating="cooperation_possible", comment="Pilot")
+            event,
+            FeedbackIn(rater="acme", other="kukes", rating="cooperation_possible", comment="Pilot"),
+            now=AFTER,
         )
     )
     stored = ev(lambda e: e.feedback.list(event))
     assert len(stored) == 2
     assert ev(lambda e: e.feedback.list(event, rater="acme"))[0].comment == "Pilot"
     assert ev(lambda e: e.feedback.signal()) == {("acme", "kukes"): 1.0}
+
+
+def test_a_rating_is_refused_until_the_meeting_has_ended(
+    db_settings: Settings, ev: EventCalls, event: str, scorer: Score
+) -> None:
+    ev.plan(lambda p: p.generate(event, score=scorer, time_limit=5))
+    ev.plan(lambda p: p.publish(event))
+    slot = {(m.a, m.b): m for m in ev.plan(lambda p: p.planned(event))}[("kukes", "acme")]
+    ends = slot.end.replace(tzinfo=ZoneInfo("Europe/Istanbul")).astimezone(UTC)
+    rating = FeedbackIn(rater="kukes", other="acme", rating="informative")
+    with pytest.raises(ConflictError, match="once it has taken place"):
+        ev(lambda e: e.feedback.record(event, rating, now=ends - timedelta(minutes=1)))
+    assert ev(lambda e: e.feedback.signal()) == {}
+    stored = ev(lambda e: e.feedback.record(event, rating, now=ends + timedelta(minutes=1)))
+    assert stored.rating == "informative"
 
 
 def test_removing_a_participant_drops_its_requests_and_rules(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -177,6 +178,16 @@ def test_infeasible_schedule_is_422_with_what_to_relax(api: TestClient[Any], tok
 def test_feedback_from_participants(api: TestClient[Any], tokens: Tokens, rating: str) -> None:
     _staff_event(api, tokens, participants=(CITY_ID, PROVIDER_ID))
     _generate_and_publish(api, tokens)
+    early = api.post(
+        f"{BASE}/ws1/feedback", json={"other": PROVIDER_ID, "rating": rating}, headers=tokens.of("city")
+    )
+    assert early.status_code == 409, early.text
+    assert "once it has taken place" in early.text
+    # The event took place yesterday after all: staff move it, publish, and the rating is accepted.
+    past = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    days = {"days": [past], "start": "09:00", "per_day": 3}
+    assert api.patch(f"{BASE}/ws1", json={"days": days}, headers=tokens.of("staff")).status_code == 200
+    assert api.post(f"{BASE}/ws1/schedule/publish", headers=tokens.of("staff")).status_code == 200
     r = api.post(
         f"{BASE}/ws1/feedback", json={"other": PROVIDER_ID, "rating": rating}, headers=tokens.of("city")
     )
@@ -193,3 +204,78 @@ def test_feedback_from_participants(api: TestClient[Any], tokens: Tokens, rating
     expected = 1.0 if rating == "cooperation_possible" else -1.0
     assert signal == [{"a": min(CITY_ID, PROVIDER_ID), "b": max(CITY_ID, PROVIDER_ID), "signal": expected}]
     assert api.get(f"{BASE}/feedback-signal", headers=tokens.of("city")).status_code == 403
+
+
+def test_staff_edit_a_published_event(api: TestClient[Any], tokens: Tokens) -> None:
+    _staff_event(api, tokens)
+    _generate_and_publish(api, tokens)
+    staff = tokens.of("staff")
+    body = {
+        "venue": "Congress centre",
+        "tables": 1,
+        "table_labels": ["https://meet.example/l3"],
+        "days": {"days": ["2027-03-02", "2027-03-03"], "start": "09:00", "per_day": 2, "minutes": 30},
+    }
+    assert api.patch(f"{BASE}/ws1", json=body, headers=tokens.of("city")).status_code == 403
+    r = api.patch(f"{BASE}/ws1", json=body, headers=staff)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert set(report["changed"]) == {"venue", "slots", "tables"}
+    assert report["event"]["venue"] == "Congress centre"
+    assert len(report["event"]["slots"]) == 4
+    assert report["replanned"]["meetings"] > 0
+    plan = api.get(f"{BASE}/ws1/schedule", headers=staff).json()
+    assert {m["table"] for m in plan} == {1}
+    bad = api.patch(f"{BASE}/ws1", json={"tables": 2, "table_labels": ["A"]}, headers=staff)
+    assert bad.status_code == 400
+    assert api.patch(f"{BASE}/nope", json={"name": "x"}, headers=staff).status_code == 404
+
+
+def test_a_participant_subscribes_to_its_calendar_by_a_secret_address(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    _staff_event(api, tokens)
+    _generate_and_publish(api, tokens)
+    city = tokens.of("city")
+    assert api.post(f"{BASE}/ws1/agenda/{OTHER_CITY_ID}/feed", headers=city).status_code == 403
+    r = api.post(f"{BASE}/ws1/agenda/{CITY_ID}/feed", headers=city)
+    assert r.status_code == 201, r.text
+    link = r.json()
+    assert link["url"].endswith(link["path"])
+    feed = api.get(link["path"])  # no token, no cookie: a calendar client
+    assert feed.status_code == 200, feed.text
+    assert feed.headers["content-type"].startswith("text/calendar")
+    assert "BEGIN:VTIMEZONE" in feed.text
+    assert "TZID:Europe/Istanbul" in feed.text
+    assert api.delete(f"{BASE}/ws1/agenda/{CITY_ID}/feed", headers=city).status_code == 204
+    assert api.get(link["path"]).status_code == 404
+    assert api.get("/feeds/not-a-token.ics").status_code == 404
+
+
+def test_participants_read_the_matchers_reason_and_never_staff_wording(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    _staff_event(api, tokens)
+    staff = tokens.of("staff")
+    api.put(
+        f"{BASE}/ws1/pair-rules", json={"a": CITY_ID, "b": PROVIDER_ID, "kind": "must_meet"}, headers=staff
+    )
+    _generate_and_publish(api, tokens)
+    plan = api.get(f"{BASE}/ws1/schedule", headers=staff).json()
+    assert any("must-meet set by staff" in (m["reason"] or "") for m in plan)
+    agenda = api.get(f"{BASE}/ws1/agenda/{CITY_ID}", headers=tokens.of("city")).json()
+    reasons = [m["reason"] for m in agenda["meetings"]]
+    assert any(reasons), "the matcher's reason reaches the participant"
+    for text in (
+        *[r or "" for r in reasons],
+        api.get(f"{BASE}/ws1/agenda/{CITY_ID}/html", headers=tokens.of("city")).text,
+        api.get(f"{BASE}/ws1/agenda/{CITY_ID}/ics", headers=tokens.of("city")).text,
+    ):
+        assert "must-meet" not in text
+        assert "score" not in text
+        assert f"({PROVIDER_ID})" not in text
+    ics = api.get(f"{BASE}/ws1/agenda/{CITY_ID}/ics", headers=tokens.of("city")).text
+    assert "Why: " in ics
+    csv = api.get(f"{BASE}/ws1/export/csv", headers=staff).text
+    assert "reason_for_participants" in csv.splitlines()[0]
+    assert "must-meet set by staff" in csv

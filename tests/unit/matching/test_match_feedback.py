@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from events_support import EventCalls
 from matchmaker.services.events.schemas import EventCreate, FeedbackIn, ParticipantIn, SlotIn
 from matchmaker.services.matching import Matcher
@@ -25,7 +27,8 @@ def _rated_meeting(settings: Settings, city: str, provider: str, rating: str) ->
     ev.plan(lambda p: p.generate("ws1", score=lambda _a, _b: 0.5, time_limit=5))
     ev.plan(lambda p: p.publish("ws1"))
     feedback = FeedbackIn(rater=city, other=provider, rating=rating)  # type: ignore[arg-type]
-    ev(lambda e: e.feedback.record("ws1", feedback))
+    after = datetime(2027, 3, 3, tzinfo=UTC)
+    ev(lambda e: e.feedback.record("ws1", feedback, now=after))
 
 
 def _ranking(matcher: Matcher, city: str) -> list[str]:

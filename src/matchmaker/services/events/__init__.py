@@ -14,6 +14,7 @@ Sub-features, one module each:
 ``pair_rules``     must-meet and blocked pairs (:mod:`.pair_rules`)
 ``agendas``        agendas, CSV, HTML, PDF and calendar exports (:mod:`.agendas`)
 ``feedback``       ratings after the event and the feedback signal (:mod:`.feedback`)
+``feeds``          secret, revocable calendar feed addresses per participant (:mod:`.feeds`)
 :class:`Planner`   generate, re-plan, lock, move, publish; owns its transactions (:mod:`.planning`)
 =================  ===================================================================================
 
@@ -30,6 +31,7 @@ from sqlmodel import Session
 from matchmaker.services.events.agendas import Agendas
 from matchmaker.services.events.catalog import EventCatalog
 from matchmaker.services.events.feedback import EventFeedback
+from matchmaker.services.events.feeds import CalendarFeeds
 from matchmaker.services.events.pair_rules import PairRules
 from matchmaker.services.events.planning import Planner, ScoreFunction
 from matchmaker.services.events.requests import MeetingRequests
@@ -48,6 +50,7 @@ class EventServices:
         self.pair_rules = PairRules(session)
         self.agendas = Agendas(session)
         self.feedback = EventFeedback(session)
+        self.feeds = CalendarFeeds(session)
 
     def rollback(self) -> None:
         """Undo this unit of work's changes so far (a refused change, before its form is shown again)."""
@@ -56,6 +59,7 @@ class EventServices:
 
 __all__ = [
     "Agendas",
+    "CalendarFeeds",
     "EventCatalog",
     "EventFeedback",
     "EventServices",

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from matchmaker.db.events import Event, PublishedMeeting
+from matchmaker.db.events import Event, EventMeeting, PublishedMeeting
 from matchmaker.db.models import utcnow
 from matchmaker.errors import ConflictError
-from matchmaker.scheduling.exports import meetings_csv, participant_agenda_html, participant_calendar
+from matchmaker.scheduling.exports import (
+    meetings_csv,
+    meetings_xlsx,
+    participant_agenda_html,
+    participant_calendar,
+)
 from matchmaker.scheduling.pdf import participant_agenda_pdf
-from matchmaker.scheduling.problem import Slot
+from matchmaker.scheduling.problem import Slot, pair_key
 from matchmaker.scheduling.result import Meeting
 from matchmaker.services.events import store
+from matchmaker.services.events.rules import zone
 from matchmaker.services.events.schemas import Agenda, AgendaItem, ExportSource
 
 
@@ -41,7 +47,7 @@ class Agendas(store.InSession):
                 with_id=other,
                 with_name=known.get(other, other),
                 with_side="provider" if sides.get(other) == "provider" else "city",
-                reason=r.reason,
+                reason=r.public_reason,
                 status="CANCELLED" if r.status == "CANCELLED" else "CONFIRMED",
                 sequence=r.sequence,
             )
@@ -58,22 +64,42 @@ class Agendas(store.InSession):
         )
 
     def csv(self, event_id: str, *, source: ExportSource = "published") -> str:
-        """The organisers' CSV (slot, times, table, both parties, score, reason).
+        """The organisers' CSV (slot, times, table, both parties, score, staff reason, participants' reason).
 
         ``source`` is the published schedule (the default) or the current plan.
         """
         session = self.session
         ev = store.event_row(session, event_id)
+        stored: list[EventMeeting] | list[PublishedMeeting]
         if source == "published":
             if ev.published_version == 0:
                 raise ConflictError(f"event {event_id!r} is not published yet; export the plan instead")
-            rows: list[Meeting] = [
-                store.meeting(r) for r in store.published(session, event_id, confirmed=True)
-            ]
+            stored = store.published(session, event_id, confirmed=True)
         else:
-            rows = [store.meeting(r) for r in store.plan(session, event_id)]
+            stored = store.plan(session, event_id)
+        rows: list[Meeting] = [store.meeting(r) for r in stored]
+        public = {pair_key(r.a, r.b): r.public_reason for r in stored if r.public_reason}
         known = store.names(session, store.mentioned(rows))
-        return meetings_csv(rows, store.slots(session, event_id), names=known)
+        return meetings_csv(rows, store.slots(session, event_id), names=known, public_reasons=public)
+
+    def xlsx(self, event_id: str, *, source: ExportSource = "published") -> bytes:
+        """The organisers' spreadsheet (the CSV's columns, real date-times) of the published schedule
+        or of the current plan."""
+        session = self.session
+        ev = store.event_row(session, event_id)
+        stored: list[EventMeeting] | list[PublishedMeeting]
+        if source == "published":
+            if ev.published_version == 0:
+                raise ConflictError(f"event {event_id!r} is not published yet; export the plan instead")
+            stored = store.published(session, event_id, confirmed=True)
+        else:
+            stored = store.plan(session, event_id)
+        rows: list[Meeting] = [store.meeting(r) for r in stored]
+        public = {pair_key(r.a, r.b): r.public_reason for r in stored if r.public_reason}
+        known = store.names(session, store.mentioned(rows))
+        return meetings_xlsx(
+            rows, store.slots(session, event_id), names=known, public_reasons=public, title=ev.id
+        )
 
     def html(self, event_id: str, participant_id: str) -> str:
         """A printable HTML agenda of one participant's published meetings."""
@@ -100,6 +126,10 @@ class Agendas(store.InSession):
             names=known,
             event_name=ev.name,
             now=stamp,
+            tz=zone(ev.timezone),
+            reasons={pair_key(r.a, r.b): r.public_reason for r in rows if r.public_reason},
+            table_labels=store.table_labels(self.session, event_id),
+            venue=ev.venue,
         )
 
     def _published_for(
@@ -114,7 +144,8 @@ class Agendas(store.InSession):
 
 
 def _confirmed(rows: list[PublishedMeeting]) -> list[Meeting]:
-    return [store.meeting(r) for r in rows if r.status == "CONFIRMED"]
+    """The confirmed meetings with the reasons participants may read."""
+    return [store.meeting(r, public=True) for r in rows if r.status == "CONFIRMED"]
 
 
 __all__ = ["Agendas"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import delete
 from sqlmodel import col, select
@@ -20,11 +21,12 @@ from matchmaker.db.events import (
     PairRule,
     PublishedMeeting,
 )
-from matchmaker.db.models import City, Provider
+from matchmaker.db.models import City, Provider, utcnow
 from matchmaker.errors import ConflictError, InvalidInputError
 from matchmaker.services.events import store
 from matchmaker.services.events.schemas import (
     EventCreate,
+    EventEdit,
     EventSummary,
     ParticipantIn,
     ParticipantPublic,
@@ -110,6 +112,7 @@ class EventCatalog(store.InSession):
         return EventSummary(
             id=ev.id,
             name=ev.name,
+            venue=ev.venue,
             timezone=ev.timezone,
             request_deadline=ev.request_deadline,
             slots=store.slots(session, event_id),
@@ -122,6 +125,87 @@ class EventCatalog(store.InSession):
             published_at=ev.published_at,
             generated_at=ev.generated_at,
         )
+
+    def edit(
+        self, event_id: str, data: EventEdit, *, now: datetime | None = None
+    ) -> tuple[list[str], list[str]]:
+        """Apply ``data`` to the event: the fields that changed, and who lost slots from its availability.
+
+        New slots replace the old ones (meetings in a slot id that stays keep it); availability naming
+        a slot that is gone loses that slot. The plan is not touched: :meth:`Planner.edit
+        <matchmaker.services.events.Planner.edit>` re-plans after this when slots or tables changed.
+        """
+        session = self.session
+        ev = store.event_row(session, event_id)
+        changed: list[str] = []
+        if data.name is not None and data.name != ev.name:
+            ev.name = data.name
+            changed.append("name")
+        if data.venue is not None and (data.venue or None) != ev.venue:
+            ev.venue = data.venue or None
+            changed.append("venue")
+        if data.timezone is not None and data.timezone != ev.timezone:
+            ev.timezone = data.timezone
+            changed.append("timezone")
+        if data.clear_deadline and ev.request_deadline is not None:
+            ev.request_deadline = None
+            changed.append("request_deadline")
+        elif data.request_deadline is not None and data.request_deadline != ev.request_deadline:
+            ev.request_deadline = data.request_deadline
+            changed.append("request_deadline")
+        dropped: list[str] = []
+        new_slots = data.new_slots()
+        if new_slots is not None:
+            slots = event_slots(new_slots)
+            before = store.slots(session, event_id)
+            if [(s.id, s.start, s.end) for s in slots] != [(s.id, s.start, s.end) for s in before]:
+                changed.append("slots")
+                session.execute(delete(EventSlot).where(col(EventSlot.event_id) == event_id))
+                session.flush()
+                for n, slot in enumerate(slots):
+                    session.add(
+                        EventSlot(
+                            event_id=event_id,
+                            slot_id=slot.id,
+                            position=n,
+                            start=slot.start.isoformat(),
+                            end=slot.end.isoformat(),
+                        )
+                    )
+                dropped = self._prune_availability(event_id, {s.id for s in slots})
+        if data.tables is not None or data.table_labels:
+            count = data.tables if data.tables is not None else len(data.table_labels or [])
+            old_labels = store.table_labels(session, event_id)
+            labels = (
+                {n + 1: v for n, v in enumerate(data.table_labels) if v}
+                if data.table_labels
+                else {n: v for n, v in old_labels.items() if n <= count}
+            )
+            if count != len(store.table_numbers(session, event_id)) or labels != old_labels:
+                changed.append("tables")
+                session.execute(delete(EventTable).where(col(EventTable.event_id) == event_id))
+                session.flush()
+                for n in range(1, count + 1):
+                    session.add(EventTable(event_id=event_id, number=n, label=labels.get(n)))
+        if changed:
+            ev.updated_at = now or utcnow()
+            session.add(ev)
+        session.flush()
+        logger.info("edited event %s: %s", event_id, ", ".join(changed) or "nothing changed")
+        return changed, dropped
+
+    def _prune_availability(self, event_id: str, slot_ids: set[str]) -> list[str]:
+        dropped: list[str] = []
+        for row in store.participants(self.session, event_id):
+            wanted = store.available(row)
+            if wanted is None:
+                continue
+            kept = [s for s in wanted if s in slot_ids]
+            if kept != wanted:
+                dropped.append(row.participant_id)
+                row.available = json.dumps(sorted(kept))
+                self.session.add(row)
+        return dropped
 
     def delete(self, event_id: str) -> None:
         """Delete an event and everything stored with it."""

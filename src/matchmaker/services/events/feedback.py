@@ -5,32 +5,55 @@ The rating values and how a signal moves a score live in :mod:`matchmaker.servic
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlmodel import col, select
 
 from matchmaker.db.events import MeetingFeedback
 from matchmaker.db.models import utcnow
-from matchmaker.errors import InvalidInputError
+from matchmaker.errors import ConflictError, InvalidInputError
 from matchmaker.scheduling.problem import pair_key
 from matchmaker.services.events import store
+from matchmaker.services.events.rules import zone
 from matchmaker.services.events.schemas import FeedbackIn, FeedbackPublic
 from matchmaker.services.feedback import Signal, read_signal
+
+
+def meeting_end(stored: str, timezone: str | None) -> datetime:
+    """When a published meeting ends, as an aware instant (a naive time is in the event's zone, else UTC)."""
+    end = datetime.fromisoformat(stored)
+    if end.tzinfo is None:
+        end = end.replace(tzinfo=zone(timezone) or UTC)
+    return end
 
 
 class EventFeedback(store.InSession):
     """Ratings of meetings, in one unit of work."""
 
     def record(self, event_id: str, data: FeedbackIn, *, now: datetime | None = None) -> FeedbackPublic:
-        """Store (or replace) a participant's rating of a published meeting it had."""
+        """Store (or replace) a participant's rating of a published meeting it had.
+
+        Only once the meeting's slot has ended: before that the rating is refused
+        (:class:`ConflictError`), so ratings never reach the feedback signal ahead of the meeting.
+        """
         now = now or utcnow()
         session = self.session
-        store.event_row(session, event_id)
+        ev = store.event_row(session, event_id)
         store.participant(session, event_id, data.rater)
         pair = pair_key(data.rater, data.other)
-        if not any(pair_key(r.a, r.b) == pair for r in store.published(session, event_id, confirmed=True)):
+        held = next(
+            (r for r in store.published(session, event_id, confirmed=True) if pair_key(r.a, r.b) == pair),
+            None,
+        )
+        if held is None:
             raise InvalidInputError(
                 f"{data.rater!r} has no published meeting with {data.other!r} in event {event_id!r}"
+            )
+        ends = meeting_end(held.end, ev.timezone)
+        if now < ends:
+            raise ConflictError(
+                f"the meeting of {data.rater!r} with {data.other!r} ends at {ends.isoformat()};"
+                " it can be rated once it has taken place"
             )
         row = store.first_where(
             session, MeetingFeedback, event_id=event_id, rater=data.rater, other=data.other
@@ -62,4 +85,4 @@ class EventFeedback(store.InSession):
         return read_signal(self.session)
 
 
-__all__ = ["EventFeedback"]
+__all__ = ["EventFeedback", "meeting_end"]

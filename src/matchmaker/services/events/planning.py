@@ -33,12 +33,25 @@ from matchmaker.db.events import EventMeeting, EventParticipant, PublishedMeetin
 from matchmaker.db.models import utcnow
 from matchmaker.errors import ConflictError, InvalidInputError, MatchmakerError, NotFoundError
 from matchmaker.scheduling.exports import calendar_entries
-from matchmaker.scheduling.problem import SchedulingProblem, pair_key
+from matchmaker.scheduling.problem import Pair, SchedulingProblem, pair_key
 from matchmaker.scheduling.result import ScheduleResult, diff_schedules
 from matchmaker.scheduling.service import DEFAULT_TIME_LIMIT, solve_problem
 from matchmaker.services.events import store
-from matchmaker.services.events.rules import build_problem, describe_moves, meeting_reason, zone
-from matchmaker.services.events.schemas import GenerateReport, PlannedMeeting, PublishReport
+from matchmaker.services.events.catalog import EventCatalog
+from matchmaker.services.events.rules import (
+    build_problem,
+    describe_moves,
+    meeting_reason,
+    public_reason,
+    zone,
+)
+from matchmaker.services.events.schemas import (
+    EditReport,
+    EventEdit,
+    GenerateReport,
+    PlannedMeeting,
+    PublishReport,
+)
 from matchmaker.services.feedback import read_signal, with_feedback
 from matchmaker.services.matching import GuardedScore, MatchingService, ScoreFunction
 
@@ -111,6 +124,7 @@ class Planner:
             source = score.source  # says so when the matcher failed during the solve
         if signal:
             source += f" + feedback from earlier events ({len(signal)} pairs)"
+        explained = self._public_reasons(result, enabled=source.startswith("matcher"))
         kept = {m.pair: m for m in problem.locked}
         published_pairs = {m.pair for m in snapshot.published}
         with self.database.unit_of_work() as session:
@@ -133,6 +147,7 @@ class Planner:
                         table_number=m.table,
                         score=m.score,
                         reason=m.reason or meeting_reason(m.kind, m.score),
+                        public_reason=public_reason(m.kind, explained.get(m.pair)),
                         kind=m.kind,
                         locked=locked,
                     )
@@ -147,7 +162,7 @@ class Planner:
         logger.info(
             "event %s: planned %d meetings (objective %.3f)", event_id, len(result.meetings), result.objective
         )
-        return GenerateReport(
+        report = GenerateReport(
             event_id=event_id,
             meetings=len(result.meetings),
             objective=result.objective,
@@ -159,6 +174,26 @@ class Planner:
             changes_vs_plan=vs_plan,
             moved=describe_moves(shown, names) if shown is not None else [],
         )
+        with self.database.unit_of_work() as session:
+            ev = store.event_row(session, event_id)
+            ev.plan_report = report.model_dump_json()
+            session.add(ev)
+        return report
+
+    def _public_reasons(self, result: ScheduleResult, *, enabled: bool) -> dict[Pair, str]:
+        """The matcher's participant-facing reason of each planned pair (empty without a matcher)."""
+        if not enabled or not result.meetings:
+            return {}
+        out: dict[Pair, str] = {}
+        try:
+            matcher = self.matching.matcher()
+            for m in result.meetings:
+                line = matcher.pair_reason(m.a, m.b)
+                if line:
+                    out[m.pair] = line
+        except MatchmakerError as exc:
+            logger.warning("no reasons for participants: %s", exc.message)
+        return out
 
     def solve_file(
         self,
@@ -195,6 +230,39 @@ class Planner:
             workers=workers,
         )
         return result, warning
+
+    # ----------------------------------------------------------------------------------------------
+    # Edit
+
+    def edit(
+        self,
+        event_id: str,
+        data: EventEdit,
+        *,
+        score: ScoreFunction | None = None,
+        time_limit: float = DEFAULT_TIME_LIMIT,
+        now: datetime | None = None,
+    ) -> EditReport:
+        """Change an event at any time, and re-plan when its slots or tables changed.
+
+        The re-plan follows :meth:`generate`: published and locked meetings stay where they still
+        fit, the rest is planned again, and must-meets that no longer fit are listed instead of
+        refusing the edit. Publishing afterwards updates calendars (a moved meeting gets a higher
+        SEQUENCE, a dropped one is CANCELLED).
+        """
+        now = now or utcnow()
+        with self.database.unit_of_work() as session:
+            changed, dropped = EventCatalog(session).edit(event_id, data, now=now)
+            has_plan = bool(store.plan(session, event_id)) or bool(store.published(session, event_id))
+            has_people = bool(store.participants(session, event_id))
+        replanned: GenerateReport | None = None
+        if data.replan and has_plan and has_people and ({"slots", "tables"} & set(changed)):
+            replanned = self.generate(
+                event_id, score=score, time_limit=time_limit, relax_must_meet=True, now=now
+            )
+        with self.database.unit_of_work() as session:
+            summary = EventCatalog(session).get(event_id)
+        return EditReport(event=summary, changed=changed, replanned=replanned, dropped_availability=dropped)
 
     # ----------------------------------------------------------------------------------------------
     # The plan: read, lock, move
@@ -263,6 +331,14 @@ class Planner:
         logger.info("event %s: moved %s and %s to slot %s, table %d", event_id, key[0], key[1], slot, table)
         return moved
 
+    def last_reports(self, event_id: str) -> tuple[GenerateReport | None, PublishReport | None]:
+        """The reports of the event's last generate (or re-plan) and of its last publication."""
+        with self.database.unit_of_work() as session:
+            ev = store.event_row(session, event_id)
+            plan = GenerateReport.model_validate_json(ev.plan_report) if ev.plan_report else None
+            pub = PublishReport.model_validate_json(ev.publish_report) if ev.publish_report else None
+        return plan, pub
+
     # ----------------------------------------------------------------------------------------------
     # Publish
 
@@ -281,6 +357,7 @@ class Planner:
                     f"event {event_id!r} has no planned meetings; generate the schedule first"
                 )
             meetings = [store.meeting(r) for r in plan]
+            public_by_pair = {pair_key(r.a, r.b): r.public_reason for r in plan}
             entries = calendar_entries(
                 event_id,
                 meetings,
@@ -320,25 +397,27 @@ class Planner:
                 row.status, row.sequence = e.status, e.sequence
                 if m is not None:
                     row.score, row.reason = m.score, m.reason
+                    row.public_reason = public_by_pair.get(pair_key(m.a, m.b))
                 row.updated_at = now
                 session.add(row)
             ev.published_version += 1
             ev.published_at = now
             ev.updated_at = now
+            report = PublishReport(
+                event_id=event_id,
+                version=ev.published_version,
+                confirmed=len(meetings),
+                new=counts["new"],
+                changed=counts["changed"],
+                cancelled=counts["cancelled"],
+                unchanged=counts["unchanged"],
+            )
+            ev.publish_report = report.model_dump_json()
             session.add(ev)
             version = ev.published_version
             session.flush()
             if self.notifier is not None:  # in this transaction: no publication without its messages
                 self.notifier(session).published(event_id, entries, touched, first=version == 1)
-        report = PublishReport(
-            event_id=event_id,
-            version=version,
-            confirmed=len(meetings),
-            new=counts["new"],
-            changed=counts["changed"],
-            cancelled=counts["cancelled"],
-            unchanged=counts["unchanged"],
-        )
         logger.info("event %s: published version %d (%s)", event_id, version, report)
         return report
 

@@ -125,7 +125,15 @@ def build_problem(snapshot: EventSnapshot, *, now: datetime) -> SchedulingProble
         for r in snapshot.requests
         if r.sender in people and r.recipient in people and r.sender != r.recipient
     ]
-    locked = _merge_locked(snapshot.published, snapshot.pinned)
+
+    # After an edit, a meeting in a slot that is gone or at a table beyond the last one is no longer
+    # kept: it is planned again (or cancelled at the next publication).
+    def fits(m: Placement) -> bool:
+        return m.slot in known_slots and 1 <= m.table <= snapshot.tables
+
+    locked = _merge_locked(
+        [m for m in snapshot.published if fits(m)], [m for m in snapshot.pinned if fits(m)]
+    )
     return SchedulingProblem(
         event_id=snapshot.event_id,
         event_name=snapshot.name,
@@ -164,6 +172,20 @@ _KIND_REASONS = {
 }
 
 
+_PUBLIC_REASONS = {
+    "accepted_request": "meeting request accepted by both sides",
+    "pending_request": "meeting request",
+}
+
+
+def public_reason(kind: str, matcher_reason: str | None) -> str | None:
+    """Why a meeting is on a participant's agenda: the matcher's line, else the request behind it.
+
+    Staff wording (must-meet set by staff, scores) never appears here.
+    """
+    return matcher_reason or _PUBLIC_REASONS.get(kind)
+
+
 def meeting_reason(kind: str, score: float) -> str:
     """Why a meeting is on the schedule, when the score came without a reason."""
     why = _KIND_REASONS.get(kind)
@@ -196,6 +218,7 @@ __all__ = [
     "effective_status",
     "meeting_reason",
     "pair_problem",
+    "public_reason",
     "side_of",
     "zone",
 ]

@@ -9,7 +9,7 @@ every event schema has one home.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -106,6 +106,126 @@ class EventCreate(_In):
         return self.tables if self.tables is not None else len(self.table_labels)
 
 
+class BreakIn(_In):
+    """A daily break (lunch, a plenary): no slot overlaps it."""
+
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BreakIn:
+        if self.end <= self.start:
+            msg = f"a break must end after it starts ({self.start:%H:%M}-{self.end:%H:%M})"
+            raise ValueError(msg)
+        return self
+
+
+class DaysIn(_In):
+    """Slots over one or more days: ``per_day`` slots of ``minutes`` from ``start``, ``gap`` minutes
+    apart, skipping the breaks. Slot ids are ``s1``, ``s2``… in time order."""
+
+    days: list[date] = Field(min_length=1, max_length=31)
+    start: time = Field(description="Local start of the first slot of each day.")
+    per_day: int = Field(ge=1, le=MAX_SLOTS)
+    minutes: int = Field(default=20, ge=5, le=480)
+    gap: int = Field(default=5, ge=0, le=240)
+    breaks: list[BreakIn] = Field(default_factory=list, max_length=10)
+
+    @model_validator(mode="after")
+    def _fits(self) -> DaysIn:
+        self.slots()
+        return self
+
+    def slots(self) -> list[SlotIn]:
+        """The slots, in time order (ValueError when a day runs past midnight or too many)."""
+        out: list[SlotIn] = []
+        step = timedelta(minutes=self.minutes)
+        for day in sorted(set(self.days)):
+            at = datetime.combine(day, self.start)
+            for _ in range(self.per_day):
+                for b in sorted(self.breaks, key=lambda b: b.start):
+                    b_start, b_end = datetime.combine(day, b.start), datetime.combine(day, b.end)
+                    if at < b_end and at + step > b_start:
+                        at = b_end
+                if (at + step).date() != day:
+                    msg = f"{self.per_day} slots do not fit into {day.isoformat()}"
+                    raise ValueError(msg)
+                out.append(SlotIn(id=f"s{len(out) + 1}", start=at, end=at + step))
+                at += step + timedelta(minutes=self.gap)
+        if len(out) > MAX_SLOTS:
+            msg = f"{len(out)} slots; an event has at most {MAX_SLOTS}"
+            raise ValueError(msg)
+        return out
+
+
+class EventEdit(_In):
+    """Changes to an event; missing fields stay as they are.
+
+    ``slots`` (explicit) or ``days`` (a grid over days with breaks) replace every slot; slot ids that
+    stay keep the meetings planned in them. ``tables`` changes the number of tables (labels of the
+    remaining tables stay); ``table_labels`` gives one label per table, a room name or an online
+    meeting link. Clearing the venue or the deadline takes an empty string or ``clear_deadline``.
+    """
+
+    name: str | None = Field(default=None, min_length=1, max_length=300)
+    venue: str | None = Field(default=None, max_length=300)
+    timezone: str | None = Field(default=None, description="IANA zone of slot times without an offset.")
+    request_deadline: AwareDatetime | None = None
+    clear_deadline: bool = False
+    slots: list[SlotIn] | None = Field(default=None, min_length=1, max_length=MAX_SLOTS)
+    days: DaysIn | None = None
+    tables: int | None = Field(default=None, ge=1, le=MAX_TABLES)
+    table_labels: list[str] | None = Field(default=None, max_length=MAX_TABLES)
+    replan: bool = Field(
+        default=True, description="Re-plan at once when slots or tables change and the event has a plan."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str | None) -> str | None:
+        return check_timezone(value)
+
+    @field_validator("table_labels")
+    @classmethod
+    def _labels(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and any(len(v) > 200 for v in value):
+            msg = "a table label has at most 200 characters"
+            raise ValueError(msg)
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> EventEdit:
+        if self.slots is not None and self.days is not None:
+            msg = "give either slots or days, not both"
+            raise ValueError(msg)
+        if self.tables is not None and self.table_labels and len(self.table_labels) != self.tables:
+            msg = f"{len(self.table_labels)} table labels for {self.tables} tables"
+            raise ValueError(msg)
+        slots = self.new_slots()
+        if slots is not None:
+            ids = [s.id for s in event_slots(slots)]
+            if len(set(ids)) != len(ids):
+                msg = "slot ids must be unique"
+                raise ValueError(msg)
+        return self
+
+    def new_slots(self) -> list[SlotIn] | None:
+        """The slots replacing the event's, if they change."""
+        if self.days is not None:
+            return self.days.slots()
+        return self.slots
+
+    @property
+    def changes_plan(self) -> bool:
+        """Whether the change can move or drop planned meetings."""
+        return (
+            self.slots is not None
+            or self.days is not None
+            or self.tables is not None
+            or bool(self.table_labels)
+        )
+
+
 class ParticipantIn(_In):
     """A stored city or provider joining an event, with the slots it can attend and its maximum."""
 
@@ -196,6 +316,7 @@ class EventSummary(BaseModel):
 
     id: str
     name: str
+    venue: str | None = None
     timezone: str | None
     request_deadline: datetime | None
     slots: list[Slot]
@@ -253,6 +374,7 @@ class PlannedMeeting(BaseModel):
     b_name: str
     score: float
     reason: str | None
+    public_reason: str | None = Field(default=None, description="Why they meet, as participants read it.")
     kind: str
     locked: bool
     published: bool
@@ -303,6 +425,19 @@ class GenerateReport(BaseModel):
     moved: list[str] = Field(default_factory=list, description="One readable line per moved meeting.")
 
 
+class EditReport(BaseModel):
+    """What editing an event changed: the event as it is now, and the re-plan it needed, if any."""
+
+    event: EventSummary
+    changed: list[str] = Field(description="The fields that changed.")
+    replanned: GenerateReport | None = Field(
+        default=None, description="The re-plan after slots or tables changed (publish it to notify)."
+    )
+    dropped_availability: list[str] = Field(
+        default_factory=list, description="Participants whose availability named slots that are gone."
+    )
+
+
 class PublishReport(BaseModel):
     """What publishing changed in the calendars."""
 
@@ -344,7 +479,11 @@ __all__ = [
     "AgendaItem",
     "Answer",
     "AnswerIn",
+    "BreakIn",
+    "DaysIn",
+    "EditReport",
     "EventCreate",
+    "EventEdit",
     "EventSummary",
     "ExportSource",
     "FeedbackIn",

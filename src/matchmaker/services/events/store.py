@@ -174,10 +174,15 @@ def planned_row(session: Session, event_id: str, a: str, b: str) -> EventMeeting
     return session.get(EventMeeting, (event_id, a, b)) or session.get(EventMeeting, (event_id, b, a))
 
 
-def meeting(row: EventMeeting | PublishedMeeting) -> Meeting:
-    """A stored meeting as the exports take it."""
+def meeting(row: EventMeeting | PublishedMeeting, *, public: bool = False) -> Meeting:
+    """A stored meeting as the exports take it; ``public``: with the reason participants may read."""
     return Meeting(
-        slot=row.slot_id, table=row.table_number, a=row.a, b=row.b, score=row.score, reason=row.reason
+        slot=row.slot_id,
+        table=row.table_number,
+        a=row.a,
+        b=row.b,
+        score=row.score,
+        reason=row.public_reason if public else row.reason,
     )
 
 
@@ -234,6 +239,7 @@ def planned_meetings(session: Session, event_id: str) -> list[PlannedMeeting]:
             b_name=known.get(r.b, r.b),
             score=r.score,
             reason=r.reason,
+            public_reason=r.public_reason,
             kind=r.kind,
             locked=r.locked,
             published=(r.a, r.b, r.slot_id, r.table_number) in shown,

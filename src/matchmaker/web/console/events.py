@@ -3,11 +3,14 @@
 - ``/events``: the events, and a form for a new one (a day of equal slots and a number of tables);
 - ``/events/{id}``: participants, picked from the matcher's suggestions for the event's cities;
 - ``/events/{id}/requests``: meeting requests (staff may answer them) and must-meet / blocked pairs;
+- ``/events/{id}/edit``: name, venue, time zone, deadline, days of slots with breaks, tables and
+  their names (rooms or online links), at any time; new slots or tables re-plan;
 - ``/events/{id}/schedule``: generate or re-plan, the slots × tables grid, lock and move meetings,
   publish, and the downloads (organisers' CSV, per-participant agendas and calendar files).
 
-Every change is a plain form post answered with a redirect (or, for generate and publish, with the
-page and its report), so the pages work without scripts and the back button behaves. Handlers get the
+Every change is a plain form post answered with a redirect (post-redirect-get; after generate, re-plan
+and publish the schedule tab shows the stored report), so the pages work without scripts, a reload
+never plans or publishes again, and the back button behaves. Handlers get the
 event sub-features in the request's unit of work (``events``), the planner (``planner``), the records
 (``records``) and the matcher (``matching``) as dependencies; a refused change is rolled back before
 the page is shown again with the reason.
@@ -15,6 +18,7 @@ the page is shown again with the reason.
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
@@ -36,7 +40,10 @@ from matchmaker.services.events import EventServices, Planner
 from matchmaker.services.events.schemas import (
     RATING_LABELS,
     Answer,
+    BreakIn,
+    DaysIn,
     EventCreate,
+    EventEdit,
     EventSummary,
     ExportSource,
     GenerateReport,
@@ -81,6 +88,10 @@ _MESSAGES = {
     "locked": "Meeting locked: re-planning keeps it where it is.",
     "unlocked": "Meeting unlocked.",
     "moved": "Meeting moved and locked.",
+    "edited": "The event was saved.",
+    "edited-replanned": "The event was saved and re-planned: see what changed below, then publish.",
+    "generated": "The schedule was planned: see what changed below.",
+    "published": "The schedule was published: agendas and calendars are up to date.",
 }
 
 
@@ -226,6 +237,159 @@ async def events_create(request: AnyRequest, events: Events) -> Response[Any]:
             request, events, form=values, flash=error_flash(exc), status=error_status(exc)
         )
     return Redirect(f"/events/{created.id}?msg=created", status_code=303)
+
+
+# --------------------------------------------------------------------------------------------------
+# Edit an event at any time
+
+
+@dataclass
+class EditView:
+    """What the edit tab shows: the event and the form's values."""
+
+    event: EventSummary
+    form: dict[str, str]
+
+
+def edit_form_values(event: EventSummary) -> dict[str, str]:
+    """The edit form of ``event``: its fields, and its slots as days of equal slots with breaks."""
+    slots = event.slots
+    days: dict[date, list[Slot]] = {}
+    for s in slots:
+        days.setdefault(s.start.date(), []).append(s)
+    first = slots[0]
+    minutes = int((first.end - first.start).total_seconds() // 60)
+    day_one = days[first.start.date()]
+    gaps = [int((b.start - a.end).total_seconds() // 60) for a, b in itertools.pairwise(day_one)]
+    gap = min(gaps, default=0)
+    breaks = [
+        f"{a.end + timedelta(minutes=gap):%H:%M}-{b.start:%H:%M}"
+        for a, b in itertools.pairwise(day_one)
+        if (b.start - a.end).total_seconds() // 60 > gap
+    ]
+    grid = {
+        "days": " ".join(d.isoformat() for d in days),
+        "start": f"{first.start:%H:%M}",
+        "per_day": str(max(len(v) for v in days.values())),
+        "slot_minutes": str(minutes),
+        "gap_minutes": str(gap),
+        "breaks": ", ".join(breaks),
+    }
+    deadline = event.request_deadline
+    if deadline is not None and event.timezone:
+        deadline = deadline.astimezone(ZoneInfo(event.timezone))
+    values = {
+        "name": event.name,
+        "venue": event.venue or "",
+        "timezone": event.timezone or "",
+        "request_deadline": f"{deadline:%Y-%m-%dT%H:%M}" if deadline is not None else "",
+        "tables": str(event.tables),
+        "table_labels": "\n".join(event.table_labels.get(n, "") for n in range(1, event.tables + 1)).rstrip(),
+        **grid,
+    }
+    values["grid_before"] = "|".join(grid[k] for k in GRID_FIELDS)
+    return values
+
+
+GRID_FIELDS = ("days", "start", "per_day", "slot_minutes", "gap_minutes", "breaks")
+
+
+def edit_from_form(form: FormMultiDict, *, timezone: str | None) -> EventEdit:
+    """An :class:`EventEdit` from the edit form. The slots change only when the grid fields changed."""
+    grid = {k: form_field(form, k, 400) for k in GRID_FIELDS}
+    days: DaysIn | None = None
+    if "|".join(grid[k] for k in GRID_FIELDS) != form_field(form, "grid_before", 2000):
+        try:
+            dates = [date.fromisoformat(d) for d in grid["days"].replace(",", " ").split()]
+            breaks = [
+                BreakIn(start=time.fromisoformat(a.strip()), end=time.fromisoformat(b.strip()))
+                for a, b in (x.split("-", 1) for x in grid["breaks"].split(",") if x.strip())
+            ]
+            days = DaysIn(
+                days=dates,
+                start=time.fromisoformat(grid["start"]),
+                per_day=int(grid["per_day"]),
+                minutes=int(grid["slot_minutes"] or 20),
+                gap=int(grid["gap_minutes"] or 0),
+                breaks=breaks,
+            )
+        except ValueError as exc:
+            if isinstance(exc, ValidationError):
+                raise
+            raise InvalidInputError(
+                "check the days (YYYY-MM-DD, separated by spaces), the start (HH:MM), the numbers,"
+                " and the breaks (HH:MM-HH:MM, separated by commas)"
+            ) from exc
+    tables = _int_or_none(form_field(form, "tables", 5))
+    if tables is None:
+        raise InvalidInputError("the number of tables is a whole number")
+    raw_labels = form.get("table_labels")
+    lines = str(raw_labels)[:50_000].splitlines() if isinstance(raw_labels, str) else []
+    labels = [line.strip()[:200] for line in lines]
+    labels = (labels + [""] * tables)[:tables] if any(labels) else []
+    zone = form_field(form, "timezone", 64) or None
+    deadline_raw = form_field(form, "request_deadline", 20)
+    deadline: datetime | None = None
+    if deadline_raw:
+        try:
+            deadline = datetime.fromisoformat(deadline_raw)
+        except ValueError as exc:
+            raise InvalidInputError("the request deadline is not a date and time") from exc
+        if deadline.tzinfo is None:
+            try:
+                deadline = deadline.replace(tzinfo=ZoneInfo(zone or timezone or "UTC"))
+            except (KeyError, ValueError):
+                deadline = None  # the time zone itself is reported by EventEdit
+    return EventEdit(
+        name=form_field(form, "name", 300) or None,
+        venue=form_field(form, "venue", 300),
+        timezone=zone,
+        request_deadline=deadline,
+        clear_deadline=deadline is None,
+        days=days,
+        tables=tables,
+        table_labels=labels or None,
+    )
+
+
+def _edit_page(
+    request: AnyRequest, events: EventServices, event_id: str, form: dict[str, str] | None = None
+) -> PageShow:
+    async def show(*, flash: Flash | None = None, status: int = 200) -> Response[Any]:
+        event = await run(events.catalog.get, event_id)
+        values = edit_form_values(event)
+        if form:
+            values.update(form)
+        return _event_tab(request, "edit", EditView(event, values), flash=flash, status=status)
+
+    return show
+
+
+@get("/events/{event_id:str}/edit", name="console:event-edit", opt=STAFF)
+async def event_edit(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
+    """The event's settings: name, venue, time zone, deadline, days of slots with breaks, tables."""
+    return await _edit_page(request, events, event_id)()
+
+
+@post("/events/{event_id:str}/edit", name="console:event-edit-save", opt=STAFF)
+async def event_edit_save(
+    request: AnyRequest, events: Events, planner: Plans, event_id: PathId
+) -> Response[Any]:
+    """Save the settings; new slots or tables re-plan, and the schedule tab shows what moved."""
+    form = await request.form()
+    try:
+        event = await run(events.catalog.get, event_id)
+        data = edit_from_form(form, timezone=event.timezone)
+        await run(events.rollback)  # the planner writes in its own units of work
+        report = await run(planner.edit, event_id, data, time_limit=GENERATE_TIME_LIMIT)
+    except (MatchmakerError, ValidationError) as exc:
+        await run(events.rollback)
+        values = {k: form_field(form, k, 50_000) for k in form}
+        return await _edit_page(request, events, event_id, values)(
+            flash=error_flash(exc), status=error_status(exc)
+        )
+    msg = "edited-replanned" if report.replanned is not None else "edited"
+    return Redirect(f"/events/{event_id}/schedule?msg={msg}", status_code=303)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -585,20 +749,33 @@ async def _change_schedule(
 async def event_schedule(
     request: AnyRequest, events: Events, planner: Plans, event_id: PathId
 ) -> Response[Any]:
-    """The plan as a grid, with generate, publish and downloads."""
-    return await _schedule_page(request, events, planner, event_id)()
+    """The plan as a grid, with generate, publish and downloads; after a generate, re-plan or publish
+    (``?msg=``), the report of what it did."""
+    msg = request.query_params.get("msg") or ""
+    generated: GenerateReport | None = None
+    published: PublishReport | None = None
+    if msg in {"generated", "edited-replanned", "published"}:
+        generated, published = await run(planner.last_reports, event_id)
+        if msg == "published":
+            generated = None
+        else:
+            published = None
+    return await _schedule_page(
+        request, events, planner, event_id, generated=generated, published=published
+    )()
 
 
 @post("/events/{event_id:str}/generate", name="console:event-generate", opt=STAFF)
 async def event_generate(
     request: AnyRequest, events: Events, planner: Plans, event_id: PathId
 ) -> Response[Any]:
-    """Generate (or re-plan) the schedule and show what changed."""
+    """Generate (or re-plan) the schedule, then redirect to the schedule tab, which shows what changed
+    (so reloading the page never plans again)."""
     form = await request.form()
     keep = form_field(form, "keep_published", 3) != "no"
     relax = form_field(form, "relax_must_meet", 3) == "yes"
     try:
-        report = await run(
+        await run(
             planner.generate,
             event_id,
             time_limit=GENERATE_TIME_LIMIT,
@@ -609,8 +786,7 @@ async def event_generate(
         return await _schedule_page(request, events, planner, event_id)(
             flash=error_flash(exc), status=status_for(exc)
         )
-    flash = {"kind": "ok", "text": f"Planned {report.meetings} meetings."}
-    return await _schedule_page(request, events, planner, event_id, generated=report)(flash=flash)
+    return Redirect(f"/events/{event_id}/schedule?msg=generated", status_code=303)
 
 
 @post("/events/{event_id:str}/lock", name="console:event-lock", opt=STAFF)
@@ -643,15 +819,15 @@ async def event_move(request: AnyRequest, events: Events, planner: Plans, event_
 async def event_publish(
     request: AnyRequest, events: Events, planner: Plans, event_id: PathId
 ) -> Response[Any]:
-    """Publish the plan: participants see their agendas; calendars update in place."""
+    """Publish the plan (participants see their agendas; calendars update in place), then redirect to
+    the schedule tab with the publication's report."""
     try:
-        report = await run(planner.publish, event_id)
+        await run(planner.publish, event_id)
     except MatchmakerError as exc:
         return await _schedule_page(request, events, planner, event_id)(
             flash=error_flash(exc), status=status_for(exc)
         )
-    flash = {"kind": "ok", "text": f"Published version {report.version}."}
-    return await _schedule_page(request, events, planner, event_id, published=report)(flash=flash)
+    return Redirect(f"/events/{event_id}/schedule?msg=published", status_code=303)
 
 
 def download(content: str | bytes, media_type: str, filename: str) -> Response[Any]:
@@ -705,6 +881,8 @@ ROUTES = [
     events_list,
     events_create,
     event_page,
+    event_edit,
+    event_edit_save,
     event_add,
     event_remove,
     event_requests,
@@ -728,6 +906,8 @@ __all__ = [
     "answer_from_form",
     "apply_change",
     "download",
+    "edit_form_values",
+    "edit_from_form",
     "error_flash",
     "event_from_form",
     "flash_for",

@@ -20,18 +20,21 @@ in a worker thread with the server's matcher (scores), within ``time_limit`` sec
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from litestar import Controller, Response, delete, get, post, put
+from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 
 from matchmaker.errors import PermissionDeniedError
 from matchmaker.services.events import EventServices, Planner
+from matchmaker.services.events.feeds import FeedLink
 from matchmaker.services.events.schemas import (
     Agenda,
     AnswerIn,
+    EditReport,
     EventCreate,
+    EventEdit,
     EventSummary,
     ExportSource,
     FeedbackIn,
@@ -57,6 +60,8 @@ from matchmaker.web.auth import staff_only
 EventId = Annotated[str, Parameter(min_length=1, max_length=128, description="The event's id.")]
 ParticipantId = Annotated[str, Parameter(min_length=1, max_length=128, description="A participant's id.")]
 Events = NamedDependency[EventServices]
+#: Solver seconds of the re-plan after an edit.
+EDIT_TIME_LIMIT = 10.0
 Caller = NamedDependency[Principal]
 T = TypeVar("T", str, bytes)
 
@@ -138,6 +143,17 @@ class EventController(Controller):
         """Staff, or a participant of the event."""
         _require_taking_part(events, current_user, event_id)
         return events.catalog.get(event_id)
+
+    @patch("/{event_id:str}", sync_to_thread=True, guards=[staff_only], summary="Edit an event (staff)")
+    def edit_event(
+        self, planner: NamedDependency[Planner], event_id: EventId, data: JSONBody[EventEdit]
+    ) -> EditReport:
+        """Change name, venue, time zone, deadline, slots (or days with breaks) and tables at any time.
+
+        New slots or tables re-plan the event (published and locked meetings stay where they still
+        fit); ``replanned.moved`` says what moved. Publish afterwards to update agendas and calendars.
+        """
+        return planner.edit(event_id, data, time_limit=EDIT_TIME_LIMIT)
 
     @delete("/{event_id:str}", sync_to_thread=True, guards=[staff_only], summary="Delete an event (staff)")
     def delete_event(self, events: Events, event_id: EventId) -> None:
@@ -357,6 +373,38 @@ class EventController(Controller):
         _require_self_or_staff(events, current_user, event_id, participant_id)
         data = events.agendas.calendar(event_id, participant_id)
         return _attachment(data, "text/calendar; charset=utf-8", f"{event_id}-{participant_id}.ics")
+
+    @post(
+        "/{event_id:str}/agenda/{participant_id:str}/feed",
+        sync_to_thread=True,
+        status_code=201,
+        summary="A subscribable calendar feed address",
+    )
+    def issue_feed(
+        self,
+        request: Request[Any, Any, Any],
+        events: Events,
+        current_user: Caller,
+        event_id: EventId,
+        participant_id: ParticipantId,
+    ) -> FeedLink:
+        """A new secret address (``url``) that calendar clients subscribe to without signing in; the
+        participant's earlier addresses stop working. Staff, or the participant itself."""
+        _require_self_or_staff(events, current_user, event_id, participant_id)
+        link = events.feeds.issue(event_id, participant_id)
+        return link.model_copy(update={"url": str(request.base_url).rstrip("/") + link.path})
+
+    @delete(
+        "/{event_id:str}/agenda/{participant_id:str}/feed",
+        sync_to_thread=True,
+        summary="Revoke the calendar feed addresses",
+    )
+    def revoke_feed(
+        self, events: Events, current_user: Caller, event_id: EventId, participant_id: ParticipantId
+    ) -> None:
+        """Every feed address of the participant answers 404 from now on."""
+        _require_self_or_staff(events, current_user, event_id, participant_id)
+        events.feeds.revoke(event_id, participant_id)
 
     # ----------------------------------------------------------------------------------------------
     # Feedback

@@ -1,0 +1,94 @@
+"""Subscribable calendar feeds: a secret, revocable address per participant of an event.
+
+Calendar clients (Outlook, Google Calendar, Apple Calendar) subscribe to a URL and poll it; they
+cannot sign in. Each participant gets a random token (only its SHA-256 is stored); the feed at
+``/feeds/{token}.ics`` is the participant's calendar, and revoking the token makes the address answer
+404 at once. Issuing a new token revokes the previous ones of the same participant.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlmodel import select
+
+from matchmaker.db.events import EventFeedToken, EventParticipant
+from matchmaker.db.models import utcnow
+from matchmaker.errors import NotFoundError
+from matchmaker.services.events import store
+
+logger = logging.getLogger(__name__)
+
+#: Where a token's feed is served, relative to the server's root.
+FEED_PATH = "/feeds/{token}.ics"
+
+
+class FeedLink(BaseModel):
+    """A participant's secret feed address (shown once; keep it like a password)."""
+
+    event_id: str
+    participant_id: str
+    token: str
+    path: str
+    url: str | None = None
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class CalendarFeeds(store.InSession):
+    """Feed tokens of events, in one unit of work."""
+
+    def issue(self, event_id: str, participant_id: str, *, now: datetime | None = None) -> FeedLink:
+        """A new feed address for the participant; its earlier addresses stop working."""
+        now = now or utcnow()
+        store.event_row(self.session, event_id)
+        store.participant(self.session, event_id, participant_id)
+        self.revoke(event_id, participant_id, now=now)
+        token = secrets.token_urlsafe(32)
+        self.session.add(
+            EventFeedToken(
+                token_hash=_digest(token), event_id=event_id, participant_id=participant_id, created_at=now
+            )
+        )
+        self.session.flush()
+        logger.info("event %s: issued a calendar feed address for %s", event_id, participant_id)
+        return FeedLink(
+            event_id=event_id,
+            participant_id=participant_id,
+            token=token,
+            path=FEED_PATH.format(token=token),
+        )
+
+    def revoke(self, event_id: str, participant_id: str, *, now: datetime | None = None) -> int:
+        """Stop every feed address of the participant; how many were active."""
+        now = now or utcnow()
+        rows = self.session.exec(
+            select(EventFeedToken).where(
+                EventFeedToken.event_id == event_id,
+                EventFeedToken.participant_id == participant_id,
+            )
+        )
+        active = [r for r in rows if r.revoked_at is None]
+        for row in active:
+            row.revoked_at = now
+            self.session.add(row)
+        self.session.flush()
+        return len(active)
+
+    def resolve(self, token: str) -> tuple[str, str]:
+        """The event and participant of an active token (:class:`NotFoundError` otherwise)."""
+        row = self.session.get(EventFeedToken, _digest(token)) if token else None
+        if row is None or row.revoked_at is not None:
+            raise NotFoundError("no calendar feed at this address (it may have been revoked)")
+        if self.session.get(EventParticipant, (row.event_id, row.participant_id)) is None:
+            raise NotFoundError("no calendar feed at this address (it may have been revoked)")
+        return row.event_id, row.participant_id
+
+
+__all__ = ["FEED_PATH", "CalendarFeeds", "FeedLink"]

@@ -1,0 +1,79 @@
+"""Calendar files clients accept: every TZID has its VTIMEZONE, every meeting is at the right instant in
+UTC, the participant-facing reason is in DESCRIPTION, and secret feed addresses can be revoked."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+import icalendar
+import pytest
+
+from events_support import EventCalls
+from matchmaker.errors import NotFoundError
+from matchmaker.services.events.schemas import EventEdit
+
+Score = Callable[[str, str], float | None]
+PEOPLE = ("kukes", "osh", "tirana", "acme", "databridge")
+
+
+def _published(ev: EventCalls, event: str, scorer: Score) -> None:
+    ev.plan(lambda p: p.generate(event, score=scorer, time_limit=5))
+    ev.plan(lambda p: p.publish(event))
+
+
+def _check_every_file(ev: EventCalls, event: str, zone: str) -> int:
+    """Parse every participant's file; each meeting starts at its slot's local time in ``zone``."""
+    summary = ev(lambda e: e.catalog.get(event))
+    slot_starts = {s.start.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC) for s in summary.slots}
+    seen = 0
+    for pid in PEOPLE:
+        raw = ev(lambda e, pid=pid: e.agendas.calendar(event, pid))
+        cal = icalendar.Calendar.from_ical(raw)
+        zones = {str(tz["tzid"]) for tz in cal.walk("VTIMEZONE")}
+        for item in cal.walk("VEVENT"):
+            start = item.decoded("dtstart")
+            assert start.tzinfo is not None, "no floating times"
+            tzid = item["dtstart"].params.get("TZID")
+            assert tzid is None or tzid in zones, f"TZID {tzid} without its VTIMEZONE"
+            assert start.astimezone(UTC) in slot_starts
+            seen += 1
+    return seen
+
+
+def test_every_exported_calendar_has_its_zone_and_the_right_instants(
+    ev: EventCalls, event: str, scorer: Score
+) -> None:
+    _published(ev, event, scorer)
+    assert _check_every_file(ev, event, "Europe/Istanbul") > 0
+    raw = ev(lambda e: e.agendas.calendar(event, "kukes")).decode()
+    assert "BEGIN:VTIMEZONE" in raw
+    assert "TZID:Europe/Istanbul" in raw
+    assert "UTC+03:00" not in raw
+    # 09:00 in Istanbul is 06:00 UTC, whatever the reader's own zone.
+    first = icalendar.Calendar.from_ical(raw).walk("VEVENT")[0].decoded("dtstart")
+    assert first.astimezone(UTC).hour in {6, 7, 8}
+
+    ev.plan(lambda p: p.edit(event, EventEdit(timezone="Asia/Bishkek")))
+    ev.plan(lambda p: p.publish(event))
+    assert _check_every_file(ev, event, "Asia/Bishkek") > 0
+    moved = icalendar.Calendar.from_ical(ev(lambda e: e.agendas.calendar(event, "kukes")))
+    assert all(int(item["sequence"]) >= 1 for item in moved.walk("VEVENT")), "a new zone is a change"
+
+
+def test_a_feed_address_works_without_signing_in_until_revoked(
+    ev: EventCalls, event: str, scorer: Score
+) -> None:
+    _published(ev, event, scorer)
+    link = ev(lambda e: e.feeds.issue(event, "kukes"))
+    assert link.path == f"/feeds/{link.token}.ics"
+    assert ev(lambda e: e.feeds.resolve(link.token)) == (event, "kukes")
+    newer = ev(lambda e: e.feeds.issue(event, "kukes"))
+    with pytest.raises(NotFoundError):
+        ev(lambda e: e.feeds.resolve(link.token))
+    assert ev(lambda e: e.feeds.revoke(event, "kukes")) == 1
+    with pytest.raises(NotFoundError):
+        ev(lambda e: e.feeds.resolve(newer.token))
+    with pytest.raises(NotFoundError):
+        ev(lambda e: e.feeds.issue(event, "nobody"))

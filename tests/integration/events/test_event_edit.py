@@ -1,0 +1,89 @@
+"""Editing an event after creation, also after publishing: fields, slots over days, tables, re-plan."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, time
+
+import icalendar
+import pytest
+from pydantic import ValidationError
+
+from events_support import EventCalls
+from matchmaker.services.events.schemas import BreakIn, DaysIn, EventEdit, ParticipantIn, SlotIn
+
+Score = Callable[[str, str], float | None]
+
+
+def test_name_venue_and_zone_change_without_replanning(ev: EventCalls, event: str) -> None:
+    report = ev.plan(
+        lambda p: p.edit(event, EventEdit(name="Level 3 workshop, Ankara", venue="Hall B", timezone="UTC"))
+    )
+    assert report.changed == ["name", "venue", "timezone"]
+    assert report.replanned is None
+    shown = ev(lambda e: e.catalog.get(event))
+    assert (shown.name, shown.venue, shown.timezone) == ("Level 3 workshop, Ankara", "Hall B", "UTC")
+
+
+def test_days_with_a_break_make_slots_over_several_days() -> None:
+    days = DaysIn(
+        days=[date(2027, 3, 3), date(2027, 3, 2)],
+        start=time(9, 0),
+        per_day=4,
+        minutes=30,
+        gap=0,
+        breaks=[BreakIn(start=time(10, 0), end=time(10, 30))],
+    )
+    slots = days.slots()
+    assert [s.id for s in slots] == [f"s{n}" for n in range(1, 9)]
+    first_day = [(s.start.strftime("%H:%M"), s.end.strftime("%H:%M")) for s in slots[:4]]
+    assert first_day == [("09:00", "09:30"), ("09:30", "10:00"), ("10:30", "11:00"), ("11:00", "11:30")]
+    assert slots[4].start.date() == date(2027, 3, 3)
+    with pytest.raises(ValidationError, match="do not fit"):
+        DaysIn(days=[date(2027, 3, 2)], start=time(23, 0), per_day=3, minutes=30)
+
+
+def test_fewer_tables_and_slots_after_publishing_replan_and_cancel_in_calendars(
+    ev: EventCalls, event: str, scorer: Score
+) -> None:
+    ev.plan(lambda p: p.generate(event, score=scorer, time_limit=5))
+    ev.plan(lambda p: p.publish(event))
+    before = {(m.a, m.b): (m.slot, m.table) for m in ev.plan(lambda p: p.planned(event))}
+    assert any(slot == "s3" or table == 2 for slot, table in before.values())
+    ev(lambda e: e.catalog.add_participants(event, [ParticipantIn(id="osh", available=["s1", "s3"])]))
+
+    two_slots = [
+        SlotIn(start="2027-03-02T09:00", end="2027-03-02T09:20"),  # type: ignore[arg-type]
+        SlotIn(start="2027-03-03T14:00", end="2027-03-03T14:20"),  # type: ignore[arg-type]
+    ]
+    report = ev.plan(
+        lambda p: p.edit(
+            event,
+            EventEdit(slots=two_slots, tables=1, table_labels=["https://meet.example/l3"]),
+            score=scorer,
+            time_limit=5,
+        )
+    )
+    assert set(report.changed) == {"slots", "tables"}
+    assert report.dropped_availability == ["osh"]
+    assert report.replanned is not None
+    assert report.replanned.moved, "what moved or was cancelled is reported"
+    assert report.event.tables == 1
+    assert report.event.table_labels == {1: "https://meet.example/l3"}
+    after = ev.plan(lambda p: p.planned(event))
+    assert all(m.slot in {"s1", "s2"} and m.table == 1 for m in after)
+    busy = [(m.slot, m.table) for m in after]
+    assert len(busy) == len(set(busy))
+
+    published = ev.plan(lambda p: p.publish(event))
+    assert published.version == 2
+    assert published.cancelled + published.changed >= 1
+    entries: dict[str, tuple[str, int]] = {}
+    for pid in ("kukes", "acme", "osh", "databridge", "tirana"):
+        cal = icalendar.Calendar.from_ical(ev(lambda e, pid=pid: e.agendas.calendar(event, pid)))
+        for item in cal.walk("VEVENT"):
+            entries[str(item["uid"])] = (str(item["status"]), int(item["sequence"]))
+    cancelled = [seq for status, seq in entries.values() if status == "CANCELLED"]
+    assert len(cancelled) == published.cancelled
+    assert all(seq >= 1 for seq in cancelled)
+    assert sum(1 for _s, seq in entries.values() if seq >= 1) == published.cancelled + published.changed

@@ -1,0 +1,98 @@
+"""The event settings form: it shows the event as days of slots with breaks, and saving re-plans."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+
+import pytest
+from console_support import Client
+from litestar.datastructures import FormMultiDict
+from test_routes import make_event
+
+from matchmaker.errors import InvalidInputError
+from matchmaker.scheduling.problem import Slot
+from matchmaker.services.container import Services
+from matchmaker.services.events.schemas import EventSummary
+from matchmaker.web.console.events import edit_form_values, edit_from_form
+
+SignIn = Callable[[str], str]
+
+
+def _event(slots: list[tuple[str, str]]) -> EventSummary:
+    return EventSummary(
+        id="ws",
+        name="Workshop",
+        venue="Hall B",
+        timezone="Europe/Istanbul",
+        request_deadline=None,
+        slots=[
+            Slot(id=f"s{n + 1}", start=datetime.fromisoformat(a), end=datetime.fromisoformat(b))
+            for n, (a, b) in enumerate(slots)
+        ],
+        tables=2,
+        table_labels={2: "Room 2"},
+        participants=0,
+        requests=0,
+        planned_meetings=0,
+        published_version=0,
+        published_at=None,
+        generated_at=None,
+    )
+
+
+def test_the_form_shows_days_and_breaks_and_an_unchanged_form_keeps_the_slots() -> None:
+    event = _event(
+        [
+            ("2027-03-02T09:00", "2027-03-02T09:20"),
+            ("2027-03-02T09:25", "2027-03-02T09:45"),
+            ("2027-03-02T11:00", "2027-03-02T11:20"),
+            ("2027-03-03T09:00", "2027-03-03T09:20"),
+            ("2027-03-03T09:25", "2027-03-03T09:45"),
+            ("2027-03-03T11:00", "2027-03-03T11:20"),
+        ]
+    )
+    values = edit_form_values(event)
+    assert values["days"] == "2027-03-02 2027-03-03"
+    assert (values["per_day"], values["slot_minutes"], values["gap_minutes"]) == ("3", "20", "5")
+    assert values["breaks"] == "09:50-11:00"
+    assert values["table_labels"] == "\nRoom 2"
+    unchanged = edit_from_form(FormMultiDict(values), timezone=event.timezone)
+    assert unchanged.days is None, "an untouched grid does not replace the slots"
+    grid = edit_from_form(FormMultiDict({**values, "per_day": "4"}), timezone=event.timezone)
+    assert grid.days is not None
+    slots = grid.days.slots()
+    assert [f"{s.start:%d %H:%M}" for s in slots[:4]] == ["02 09:00", "02 09:25", "02 11:00", "02 11:25"]
+    assert slots[4].start.isoformat() == event.slots[3].start.isoformat()
+    assert grid.table_labels == ["", "Room 2"]
+
+
+@pytest.mark.parametrize(("field", "value"), [("days", "next monday"), ("breaks", "lunch"), ("tables", "x")])
+def test_unreadable_settings_are_refused(field: str, value: str) -> None:
+    values = edit_form_values(_event([("2027-03-02T09:00", "2027-03-02T09:20")]))
+    with pytest.raises(InvalidInputError):
+        edit_from_form(FormMultiDict({**values, field: value}), timezone=None)
+
+
+def test_staff_edit_a_published_event_and_see_what_moved(
+    client: Client, sign_in: SignIn, services: Services
+) -> None:
+    make_event(services, "ed", ["kukes", "tepebasi", "prov-enerko-esco", "prov-balkan-esco"], publish=True)
+    sign_in("staff")
+    page = client.get("/events/ed/edit")
+    assert page.status_code == 200
+    form = dict(re.findall(r'name="([a-z_]+)"[^>]*value="([^"]*)"', page.text))
+    form["table_labels"] = ""
+    form.update({"venue": "Congress centre", "tables": "1", "days": "2027-03-02 2027-03-03", "per_day": "1"})
+    page = client.post("/events/ed/edit", data=form)
+    assert page.status_code == 200
+    assert str(page.url).endswith("/events/ed/schedule?msg=edited-replanned")
+    assert "re-planned" in page.text
+    assert 'id="generate-report"' in page.text
+    assert "Congress centre" in page.text
+    assert len(re.findall(r'data-slot="s\d"', page.text)) == 2
+    again = client.post("/events/ed/edit", data={**form, "breaks": "lunch", "per_day": "2"})
+    assert again.status_code == 422
+    assert "HH:MM-HH:MM" in again.text
+    assert 'value="lunch"' in again.text
