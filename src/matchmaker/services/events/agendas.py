@@ -15,7 +15,7 @@ from matchmaker.scheduling.exports import (
     participant_calendar,
 )
 from matchmaker.scheduling.pdf import participant_agenda_pdf
-from matchmaker.scheduling.problem import Slot, pair_key
+from matchmaker.scheduling.problem import Pair, Slot, pair_key
 from matchmaker.scheduling.result import Meeting
 from matchmaker.services.events import store
 from matchmaker.services.events.rules import zone
@@ -68,23 +68,20 @@ class Agendas(store.InSession):
 
         ``source`` is the published schedule (the default) or the current plan.
         """
-        session = self.session
-        ev = store.event_row(session, event_id)
-        stored: list[EventMeeting] | list[PublishedMeeting]
-        if source == "published":
-            if ev.published_version == 0:
-                raise ConflictError(f"event {event_id!r} is not published yet; export the plan instead")
-            stored = store.published(session, event_id, confirmed=True)
-        else:
-            stored = store.plan(session, event_id)
-        rows: list[Meeting] = [store.meeting(r) for r in stored]
-        public = {pair_key(r.a, r.b): r.public_reason for r in stored if r.public_reason}
-        known = store.names(session, store.mentioned(rows))
-        return meetings_csv(rows, store.slots(session, event_id), names=known, public_reasons=public)
+        _, rows, slots, known, public = self._plan_rows(event_id, source)
+        return meetings_csv(rows, slots, names=known, public_reasons=public)
 
     def xlsx(self, event_id: str, *, source: ExportSource = "published") -> bytes:
         """The organisers' spreadsheet (the CSV's columns, real date-times) of the published schedule
         or of the current plan."""
+        ev, rows, slots, known, public = self._plan_rows(event_id, source)
+        return meetings_xlsx(rows, slots, names=known, public_reasons=public, title=ev.id)
+
+    def _plan_rows(
+        self, event_id: str, source: ExportSource
+    ) -> tuple[Event, list[Meeting], list[Slot], dict[str, str], dict[Pair, str]]:
+        """What the organisers' exports show: the event, its meetings (published or planned), slots,
+        names, and the participants' reasons by pair."""
         session = self.session
         ev = store.event_row(session, event_id)
         stored: list[EventMeeting] | list[PublishedMeeting]
@@ -97,9 +94,7 @@ class Agendas(store.InSession):
         rows: list[Meeting] = [store.meeting(r) for r in stored]
         public = {pair_key(r.a, r.b): r.public_reason for r in stored if r.public_reason}
         known = store.names(session, store.mentioned(rows))
-        return meetings_xlsx(
-            rows, store.slots(session, event_id), names=known, public_reasons=public, title=ev.id
-        )
+        return ev, rows, store.slots(session, event_id), known, public
 
     def html(self, event_id: str, participant_id: str) -> str:
         """A printable HTML agenda of one participant's published meetings."""
