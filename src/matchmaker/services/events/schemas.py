@@ -360,8 +360,8 @@ class PairRulePublic(BaseModel):
     kind: PairRuleKind
 
 
-class PlannedMeeting(BaseModel):
-    """A meeting of the plan (staff view, with score and why)."""
+class MeetingPlace(BaseModel):
+    """Where and when two participants meet, with their names and the pair's match score (staff)."""
 
     slot: str
     start: datetime
@@ -373,6 +373,11 @@ class PlannedMeeting(BaseModel):
     b: str
     b_name: str
     score: float
+
+
+class PlannedMeeting(MeetingPlace):
+    """A meeting of the plan (staff view, with score and why)."""
+
     reason: str | None
     public_reason: str | None = Field(default=None, description="Why they meet, as participants read it.")
     kind: str
@@ -476,19 +481,9 @@ MeetingOutcomeStatus = Literal["upcoming", "not_rated", "held", "no_show"]
 StatisticsSource = Literal["published", "plan", "none"]
 
 
-class MeetingOutcome(BaseModel):
+class MeetingOutcome(MeetingPlace):
     """One meeting with both sides' ratings: held, a no-show, not rated yet, or still to come."""
 
-    slot: str
-    start: datetime
-    end: datetime
-    table: int
-    table_label: str | None
-    a: str
-    a_name: str
-    b: str
-    b_name: str
-    score: float
     rating_a: Rating | None = Field(description="``a``'s rating of the meeting, if given.")
     rating_b: Rating | None = Field(description="``b``'s rating of the meeting, if given.")
     comment_a: str | None = None
@@ -589,6 +584,7 @@ __all__ = [
     "LockIn",
     "MeetingOutcome",
     "MeetingOutcomeStatus",
+    "MeetingPlace",
     "MyFeedbackIn",
     "MyRequestIn",
     "PairIn",

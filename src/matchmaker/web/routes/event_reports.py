@@ -13,17 +13,12 @@ from litestar.params import Parameter
 from matchmaker.services.events import EventServices
 from matchmaker.services.events.schemas import EventStatistics, ExportSource
 from matchmaker.web.auth import staff_only
+from matchmaker.web.routes.common import attachment
 
 EventId = Annotated[str, Parameter(min_length=1, max_length=128, description="The event's id.")]
 Events = NamedDependency[EventServices]
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _file(content: bytes, media_type: str, filename: str) -> Response[bytes]:
-    return Response(
-        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
 
 
 class EventReportController(Controller):
@@ -49,7 +44,7 @@ class EventReportController(Controller):
     def booklet(self, events: Events, event_id: EventId) -> Response[bytes]:
         """A cover (name, venue, dates, time zone), the schedule slot by slot, and one agenda page per
         participant with the reasons participants read. 409 before the first publication."""
-        return _file(events.agendas.booklet(event_id), PDF, f"{event_id}-booklet.pdf")
+        return attachment(events.agendas.booklet(event_id), PDF, f"{event_id}-booklet.pdf")
 
     @get(
         "/{event_id:str}/documents/table-cards.pdf",
@@ -60,7 +55,7 @@ class EventReportController(Controller):
     def table_cards(self, events: Events, event_id: EventId) -> Response[bytes]:
         """One page per table: its name and, per slot, both parties meeting there. 409 before the
         first publication."""
-        return _file(events.agendas.table_cards(event_id), PDF, f"{event_id}-table-cards.pdf")
+        return attachment(events.agendas.table_cards(event_id), PDF, f"{event_id}-table-cards.pdf")
 
     @get(
         "/{event_id:str}/export/xlsx",
@@ -78,7 +73,7 @@ class EventReportController(Controller):
     ) -> Response[bytes]:
         """The CSV's columns as a workbook, times as date-times."""
         data = events.agendas.xlsx(event_id, source=source)
-        return _file(data, XLSX, f"{event_id}-meetings.xlsx")
+        return attachment(data, XLSX, f"{event_id}-meetings.xlsx")
 
 
 __all__ = ["EventReportController"]
