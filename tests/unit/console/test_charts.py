@@ -43,7 +43,8 @@ def test_bar_chart_has_a_bar_per_value_and_an_accessible_name() -> None:
     title = root.find(f"{SVG}title")
     assert title is not None
     assert title.text == "Meetings per participant"
-    assert root.get("aria-labelledby") == "m-title m-desc"
+    assert root.get("aria-labelledby") == "m-title"
+    assert root.get("aria-describedby") == "m-desc"
     desc = root.find(f"{SVG}desc")
     assert desc is not None
     assert "Kukës: 3" in (desc.text or "")

@@ -68,8 +68,8 @@ def _open(chart_id: str, title: str, description: str, width: float, height: flo
     cid = esc(chart_id)
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" id="{cid}" role="img"'
-        f' viewBox="0 0 {width:.0f} {height:.0f}" width="100%" preserveAspectRatio="xMinYMin meet"'
-        f' aria-labelledby="{cid}-title {cid}-desc" {FONT}>',
+        f' viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}"'
+        f' aria-labelledby="{cid}-title" aria-describedby="{cid}-desc" {FONT}>',
         f'<title id="{cid}-title">{esc(title)}</title>',
         f'<desc id="{cid}-desc">{esc(description)}</desc>',
     ]
@@ -105,7 +105,7 @@ def bar_chart(
         w = max(0.0, b.value) / top_value * plot_w
         tip = f"{b.label}: {_number(b.value)}{unit}"
         parts.append(
-            _text(label_w - 8, y + 14, _short(b.label), "label", "end")
+            _text(label_w - 8, y + 14, _short(b.label), "name", "end")
             + f'<rect class="bar" x="{label_w:.1f}" y="{y + 3}" width="{w:.1f}" height="{row - 6}"'
             f' fill="{PALETTE[0]}"><title>{esc(tip)}</title></rect>'
             + _text(label_w + w + 4, y + 14, _number(b.value), "value")
@@ -127,7 +127,7 @@ def column_chart(
         return _empty(chart_id, title, empty)
     col_w, gap, left, top, plot_h = 110.0, 14.0, 40.0, 16.0, 160.0
     width = left + len(bars) * (col_w + gap) + gap
-    height = top + plot_h + 52
+    height = top + plot_h + 66
     top_value = max((b.value for b in bars), default=0.0) or 1.0
     summary = "; ".join(f"{b.label}: {_number(b.value)}" for b in bars)
     parts = _open(chart_id, title, summary, width, height)
@@ -152,9 +152,9 @@ def column_chart(
             f'<text x="{x + col_w / 2:.1f}" y="{base - h - 4:.1f}" text-anchor="middle" class="value">'
             f"{esc(_number(b.value))}</text>"
         )
-        for k, line in enumerate(_wrap(b.label, 18)[:2]):
+        for k, line in enumerate(_wrap(b.label, 18)[:3]):
             parts.append(
-                f'<text x="{x + col_w / 2:.1f}" y="{base + 16 + 14 * k}" text-anchor="middle" class="label">'
+                f'<text x="{x + col_w / 2:.1f}" y="{base + 16 + 14 * k}" text-anchor="middle" class="name">'
                 f"{esc(line)}</text>"
             )
     parts.append("</svg>")
@@ -203,7 +203,7 @@ def stacked_bar_chart(
     for n, s in enumerate(stacks):
         y = legend_h + n * row
         total = sum(s.values)
-        parts.append(_text(label_w - 8, y + 15, _short(s.label), "label", "end"))
+        parts.append(_text(label_w - 8, y + 15, _short(s.label), "name", "end"))
         x = label_w
         for k, (name, value) in enumerate(zip(series, s.values, strict=True)):
             if value <= 0 or total <= 0:

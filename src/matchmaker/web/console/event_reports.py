@@ -59,6 +59,7 @@ class FeedbackView:
 
 def statistics_charts(stats: EventStatistics) -> dict[str, Markup]:
     """The four charts of the feedback tab, as inline SVG (every text escaped by the builders)."""
+    names = {p.id: p.name for p in stats.per_participant}
     meetings = bar_chart(
         "chart-meetings",
         "Meetings per participant",
@@ -92,7 +93,12 @@ def statistics_charts(stats: EventStatistics) -> dict[str, Markup]:
         "chart-score-rating",
         "Match score against rating",
         [
-            Point(p.score, p.value, f"{p.rater} on {p.other}: score {p.score:.2f}, {RATING_LABELS[p.rating]}")
+            Point(
+                p.score,
+                p.value,
+                f"{names.get(p.rater, p.rater)} on {names.get(p.other, p.other)}: score {p.score:.2f},"
+                f" {RATING_LABELS[p.rating]}",
+            )
             for p in stats.score_vs_rating
         ],
         x_label="match score",
