@@ -100,3 +100,14 @@ def test_documents_wait_for_the_first_publication(client: Client, sign_in: SignI
     assert "not published yet" in response.text
     assert "booklet" in client.get("/events/draft/schedule").text
     assert 'href="/events/draft/booklet.pdf"' not in client.get("/events/draft/schedule").text
+
+
+def test_a_participant_downloads_its_own_pdf_agenda(client: Client, sign_in: SignIn) -> None:
+    _rated_event(client)
+    make_event(app_services(client), "others", ["tepebasi", PROVIDER_ID], publish=True)
+    sign_in("city")
+    assert 'href="/me/agenda/rated/pdf"' in client.get("/me/agenda").text
+    own = client.get("/me/agenda/rated/pdf")
+    assert own.status_code == 200
+    assert own.content.startswith(b"%PDF")
+    assert client.get("/me/agenda/others/pdf").status_code == 404, "an event it does not take part in"
