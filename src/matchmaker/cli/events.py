@@ -15,6 +15,8 @@ Typical use::
     matchmaker event agenda ws1 kukes
     matchmaker event export ws1 --format ics --participant kukes --out kukes.ics
     matchmaker event export ws1 --format pdf --participant kukes --out kukes.pdf
+    matchmaker event export ws1 --format booklet --out ws1-booklet.pdf     # or --format table-cards
+    matchmaker event stats ws1                         # feedback and statistics (--json: the API's)
     matchmaker event feed ws1 kukes --base-url https://matchmaker.example.org   # subscribable URL
     matchmaker event feedback ws1 kukes acme cooperation_possible
 
@@ -48,6 +50,7 @@ from matchmaker.services.events.schemas import (
     DaysIn,
     EventCreate,
     EventEdit,
+    EventStatistics,
     EventSummary,
     FeedbackIn,
     PairRuleKind,
@@ -113,6 +116,12 @@ class ExportFormat(StrEnum):
     html = "html"
     ics = "ics"
     pdf = "pdf"
+    booklet = "booklet"
+    table_cards = "table-cards"
+
+
+#: Formats that are binary files (written with ``--out`` only).
+BINARY_FORMATS = {ExportFormat.xlsx, ExportFormat.pdf, ExportFormat.booklet, ExportFormat.table_cards}
 
 
 def _validated(build: type[T], **values: object) -> T:
@@ -592,7 +601,10 @@ def export(
     event_id: EventArg,
     fmt: Annotated[
         ExportFormat,
-        typer.Option("--format", help="csv or xlsx (organisers), html, pdf or ics (one participant)."),
+        typer.Option(
+            "--format",
+            help="csv, xlsx, booklet or table-cards (organisers), html, pdf or ics (one participant).",
+        ),
     ],
     participant: Annotated[str | None, typer.Option("--participant", help="For html and ics.")] = None,
     plan_: Annotated[
@@ -602,23 +614,28 @@ def export(
         Path | None, typer.Option("--out", help="Write to this file instead of standard output.")
     ] = None,
 ) -> None:
-    """Export the organisers' CSV, or a participant's HTML or PDF agenda or iCalendar feed."""
+    """Export the organisers' CSV, XLSX, booklet or table cards, or a participant's HTML or PDF agenda
+    or iCalendar feed."""
+    if out is None and fmt in BINARY_FORMATS:
+        fail(f"--format {fmt.value} needs --out FILE", EXIT_INVALID)
     if fmt is ExportFormat.csv:
         with _events() as events:
             data = events.agendas.csv(event_id, source="plan" if plan_ else "published").encode()
     elif fmt is ExportFormat.xlsx:
-        if out is None:
-            fail("--format xlsx needs --out FILE", EXIT_INVALID)
         with _events() as events:
             data = events.agendas.xlsx(event_id, source="plan" if plan_ else "published")
+    elif fmt is ExportFormat.booklet:
+        with _events() as events:
+            data = events.agendas.booklet(event_id)
+    elif fmt is ExportFormat.table_cards:
+        with _events() as events:
+            data = events.agendas.table_cards(event_id)
     elif participant is None:
         fail(f"--format {fmt.value} needs --participant ID", EXIT_INVALID)
     else:
         with _events() as events:
             data = _agenda_file(events.agendas, fmt, event_id, participant)
     if out is None:
-        if fmt is ExportFormat.pdf:
-            fail("--format pdf needs --out FILE", EXIT_INVALID)
         typer.echo(data.decode(), nl=False)
     else:
         out.write_bytes(data)
@@ -674,3 +691,36 @@ def signal(as_json: JsonOpt = False) -> None:
             emit_json({"a": a, "b": b, "signal": value})
         else:
             stdout.print(f"{a} – {b}: {value:+.2f}", markup=False)
+
+
+@event_app.command("stats")
+@handled
+def stats(event_id: EventArg, as_json: JsonOpt = False) -> None:
+    """Feedback and statistics: meetings per participant, request outcomes, ratings, no-shows."""
+    with _events() as events:
+        figures = events.statistics.statistics(event_id)
+    if as_json:
+        emit_json(figures.model_dump(mode="json"))
+        return
+    _print_statistics(figures)
+
+
+def _print_statistics(st: EventStatistics) -> None:
+    def line(text: str) -> None:
+        stdout.print(text, markup=False)
+
+    mean = "–" if st.mean_rating_value is None else f"{st.mean_rating_value:+.2f}"
+    corr = "–" if st.score_rating_correlation is None else f"{st.score_rating_correlation:+.2f}"
+    line(
+        f"{st.event_id} ({st.source}): {st.meetings} meetings, {st.rated_meetings} rated,"
+        f" {st.no_shows} no-shows; {st.ratings} ratings, mean value {mean}, score–rating correlation {corr}"
+    )
+    line("meetings per participant:")
+    for p in st.per_participant:
+        line(f"  {p.meetings:3d}  {p.name} ({p.side})")
+    line("requests (accepted / declined / pending / expired):")
+    for r in st.requests:
+        line(f"  {r.direction}: {r.total} ({r.accepted} / {r.declined} / {r.pending} / {r.expired})")
+    line("ratings:")
+    for c in st.rating_distribution:
+        line(f"  {c.count:3d}  {c.label}")

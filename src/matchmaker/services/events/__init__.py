@@ -15,6 +15,7 @@ Sub-features, one module each:
 ``agendas``        agendas, CSV, HTML, PDF and calendar exports (:mod:`.agendas`)
 ``feedback``       ratings after the event and the feedback signal (:mod:`.feedback`)
 ``feeds``          secret, revocable calendar feed addresses per participant (:mod:`.feeds`)
+``statistics``     staff's feedback and statistics: outcomes, requests, ratings (:mod:`.statistics`)
 :class:`Planner`   generate, re-plan, lock, move, publish; owns its transactions (:mod:`.planning`)
 =================  ===================================================================================
 
@@ -35,6 +36,7 @@ from matchmaker.services.events.feeds import CalendarFeeds
 from matchmaker.services.events.pair_rules import PairRules
 from matchmaker.services.events.planning import Planner, ScoreFunction
 from matchmaker.services.events.requests import MeetingRequests
+from matchmaker.services.events.statistics import EventStatisticsReader
 
 if TYPE_CHECKING:
     from matchmaker.services.mail.notify import Notifier
@@ -51,6 +53,7 @@ class EventServices:
         self.agendas = Agendas(session)
         self.feedback = EventFeedback(session)
         self.feeds = CalendarFeeds(session)
+        self.statistics = EventStatisticsReader(session)
 
     def rollback(self) -> None:
         """Undo this unit of work's changes so far (a refused change, before its form is shown again)."""
@@ -63,6 +66,7 @@ __all__ = [
     "EventCatalog",
     "EventFeedback",
     "EventServices",
+    "EventStatisticsReader",
     "MeetingRequests",
     "PairRules",
     "Planner",

@@ -503,6 +503,10 @@ def _event_tab(
     )
 
 
+#: One tab of the event page, for the feature modules next to this one (:mod:`.event_reports`).
+event_tab = _event_tab
+
+
 def _participants_page(
     request: AnyRequest,
     events: EventServices,
@@ -910,6 +914,7 @@ __all__ = [
     "edit_from_form",
     "error_flash",
     "event_from_form",
+    "event_tab",
     "flash_for",
     "form_field",
     "html_page",

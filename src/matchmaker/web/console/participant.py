@@ -249,6 +249,14 @@ async def my_agenda_ics(request: AnyRequest, events: Events, event_id: PathId) -
     return download(body, "text/calendar; charset=utf-8", f"{safe_filename(event_id)}.ics")
 
 
+@get("/me/agenda/{event_id:str}/pdf", name="console:my-agenda-pdf", opt=PARTICIPANTS)
+async def my_agenda_pdf(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
+    """The PDF agenda of one event."""
+    me = _me(principal_of(request))
+    body = await run(events.agendas.pdf, event_id, me)
+    return download(body, "application/pdf", f"{safe_filename(event_id)}-agenda.pdf")
+
+
 @post("/me/feedback", name="console:my-feedback", opt=PARTICIPANTS)
 async def rate_meeting(request: AnyRequest, events: Events) -> Response[Any]:
     """Rate a meeting after the event."""
@@ -267,6 +275,15 @@ async def rate_meeting(request: AnyRequest, events: Events) -> Response[Any]:
     )
 
 
-ROUTES = [my_requests, send_request, answer_request, my_agenda, my_agenda_html, my_agenda_ics, rate_meeting]
+ROUTES = [
+    my_requests,
+    send_request,
+    answer_request,
+    my_agenda,
+    my_agenda_html,
+    my_agenda_ics,
+    my_agenda_pdf,
+    rate_meeting,
+]
 
 __all__ = ["ROUTES", "load_agendas", "load_requests", "my_events"]

@@ -20,7 +20,7 @@ in a worker thread with the server's matcher (scores), within ``time_limit`` sec
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
@@ -56,6 +56,7 @@ from matchmaker.services.events.schemas import (
 )
 from matchmaker.services.users import Principal
 from matchmaker.web.auth import staff_only
+from matchmaker.web.routes.common import attachment
 
 EventId = Annotated[str, Parameter(min_length=1, max_length=128, description="The event's id.")]
 ParticipantId = Annotated[str, Parameter(min_length=1, max_length=128, description="A participant's id.")]
@@ -63,7 +64,6 @@ Events = NamedDependency[EventServices]
 #: Solver seconds of the re-plan after an edit.
 EDIT_TIME_LIMIT = 10.0
 Caller = NamedDependency[Principal]
-T = TypeVar("T", str, bytes)
 
 
 def _self(principal: Principal) -> str:
@@ -109,12 +109,6 @@ def _acting_as(
     if who is None:
         raise PermissionDeniedError(missing)
     return who
-
-
-def _attachment(content: T, media_type: str, filename: str) -> Response[T]:
-    return Response(
-        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
 
 
 class EventController(Controller):
@@ -318,7 +312,7 @@ class EventController(Controller):
     ) -> Response[str]:
         """Slot, times, table, both parties, score and reason, one row per meeting."""
         text = events.agendas.csv(event_id, source=source)
-        return _attachment(text, "text/csv; charset=utf-8", f"{event_id}-meetings.csv")
+        return attachment(text, "text/csv; charset=utf-8", f"{event_id}-meetings.csv")
 
     # ----------------------------------------------------------------------------------------------
     # Agendas (staff, or the participant itself)
@@ -357,7 +351,7 @@ class EventController(Controller):
         """The agenda as an A4 PDF."""
         _require_self_or_staff(events, current_user, event_id, participant_id)
         data = events.agendas.pdf(event_id, participant_id)
-        return _attachment(data, "application/pdf", f"{event_id}-{participant_id}.pdf")
+        return attachment(data, "application/pdf", f"{event_id}-{participant_id}.pdf")
 
     @get(
         "/{event_id:str}/agenda/{participant_id:str}/ics",
@@ -372,7 +366,7 @@ class EventController(Controller):
         cancels it."""
         _require_self_or_staff(events, current_user, event_id, participant_id)
         data = events.agendas.calendar(event_id, participant_id)
-        return _attachment(data, "text/calendar; charset=utf-8", f"{event_id}-{participant_id}.ics")
+        return attachment(data, "text/calendar; charset=utf-8", f"{event_id}-{participant_id}.ics")
 
     @post(
         "/{event_id:str}/agenda/{participant_id:str}/feed",
