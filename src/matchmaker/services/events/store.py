@@ -152,6 +152,7 @@ def request_public(row: MeetingRequestRow, deadline: datetime | None, now: datet
         recipient=row.recipient,
         status=effective_status(row.status, deadline, now),
         message=row.message,
+        reason=row.reason,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )
@@ -281,7 +282,7 @@ def snapshot(session: Session, ev: Event) -> EventSnapshot:
             for p in people
         ],
         requests=[
-            RequestRow(sender=r.sender, recipient=r.recipient, status=r.status)
+            RequestRow(sender=r.sender, recipient=r.recipient, status=r.status, reason=r.reason)
             for r in session.exec(select(MeetingRequestRow).where(MeetingRequestRow.event_id == event_id))
         ],
         must_meet=[(r.a, r.b) for r in rules if r.kind == "must_meet"],
