@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from matchmaker.services.events.contacts import Suggestion, rank_contacts
 from matchmaker.services.events.rules import (
     RequestRow,
@@ -14,14 +12,6 @@ from matchmaker.services.events.rules import (
 from matchmaker.services.events.schemas import ParticipantPublic, Side
 
 SIDES = {"kukes": "city", "ferizaj": "city", "shkoder": "city", "acme": "provider", "esco": "provider"}
-
-
-@dataclass
-class Stored:
-    id: int | None
-    sender: str
-    recipient: str
-    status: str = "pending"
 
 
 def _p(pid: str, side: Side, name: str | None = None) -> ParticipantPublic:
@@ -50,7 +40,10 @@ def test_a_city_may_ask_a_city_but_never_itself() -> None:
 
 
 def test_one_request_per_pair_in_either_direction() -> None:
-    stored = [Stored(3, "kukes", "ferizaj"), Stored(4, "acme", "shkoder", "declined")]
+    stored = [
+        RequestRow(id=3, sender="kukes", recipient="ferizaj", status="pending"),
+        RequestRow(id=4, sender="acme", recipient="shkoder", status="declined"),
+    ]
     again = duplicate_problem(stored, "kukes", "ferizaj") or ""
     assert "'kukes' has already asked 'ferizaj'" in again
     assert "request 3, pending" in again

@@ -12,7 +12,7 @@ from matchmaker.db.events import MeetingRequestRow
 from matchmaker.db.models import utcnow
 from matchmaker.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from matchmaker.services.events import store
-from matchmaker.services.events.rules import duplicate_problem, effective_status, pair_problem
+from matchmaker.services.events.rules import RequestRow, duplicate_problem, effective_status, pair_problem
 from matchmaker.services.events.schemas import Answer, RequestCreate, RequestPublic
 
 if TYPE_CHECKING:
@@ -71,14 +71,14 @@ class MeetingRequests(store.InSession):
             self.notifier.request_received(event_id, data.sender, data.recipient, data.message, reason=reason)
         return store.request_public(row, ev.request_deadline, now)
 
-    def _between(self, event_id: str, a: str, b: str) -> list[MeetingRequestRow]:
+    def _between(self, event_id: str, a: str, b: str) -> list[RequestRow]:
         """The event's requests between ``a`` and ``b``, in either direction."""
         stmt = select(MeetingRequestRow).where(
             MeetingRequestRow.event_id == event_id,
             col(MeetingRequestRow.sender).in_((a, b)),
             col(MeetingRequestRow.recipient).in_((a, b)),
         )
-        return list(self.session.exec(stmt.order_by(col(MeetingRequestRow.id))))
+        return [store.request_row(r) for r in self.session.exec(stmt.order_by(col(MeetingRequestRow.id)))]
 
     def answer(
         self,

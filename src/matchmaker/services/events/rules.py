@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
-from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
@@ -52,20 +51,7 @@ def pair_problem(sides: dict[str, str], a: str, b: str, what: str) -> str | None
     return None
 
 
-class RequestPair(Protocol):
-    """A stored request as the duplicate rule reads it."""
-
-    @property
-    def id(self) -> int | None: ...
-    @property
-    def sender(self) -> str: ...
-    @property
-    def recipient(self) -> str: ...
-    @property
-    def status(self) -> str: ...
-
-
-def duplicate_problem(existing: Iterable[RequestPair], sender: str, recipient: str) -> str | None:
+def duplicate_problem(existing: Iterable[RequestRow], sender: str, recipient: str) -> str | None:
     """Why ``sender`` may not ask ``recipient`` again, or None.
 
     One request per pair and event: the same request twice is refused, and so is asking someone who
@@ -118,8 +104,9 @@ class ParticipantRow(BaseModel):
 
 
 class RequestRow(BaseModel):
-    """A request as loaded for scheduling."""
+    """A stored request as the rules read it (scheduling, one request per pair)."""
 
+    id: int | None = None
     sender: str
     recipient: str
     status: str
@@ -260,7 +247,6 @@ def describe_moves(diff: ScheduleDiff, names: dict[str, str]) -> list[str]:
 __all__ = [
     "EventSnapshot",
     "ParticipantRow",
-    "RequestPair",
     "RequestRow",
     "build_problem",
     "describe_moves",

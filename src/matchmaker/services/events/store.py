@@ -158,6 +158,13 @@ def request_public(row: MeetingRequestRow, deadline: datetime | None, now: datet
     )
 
 
+def request_row(row: MeetingRequestRow) -> RequestRow:
+    """A stored request as the pure rules read it."""
+    return RequestRow(
+        id=row.id, sender=row.sender, recipient=row.recipient, status=row.status, reason=row.reason
+    )
+
+
 def published(session: Session, event_id: str, *, confirmed: bool = False) -> list[PublishedMeeting]:
     """The published meetings of the event (only the confirmed ones when asked)."""
     stmt = select(PublishedMeeting).where(PublishedMeeting.event_id == event_id)
@@ -282,7 +289,7 @@ def snapshot(session: Session, ev: Event) -> EventSnapshot:
             for p in people
         ],
         requests=[
-            RequestRow(sender=r.sender, recipient=r.recipient, status=r.status, reason=r.reason)
+            request_row(r)
             for r in session.exec(select(MeetingRequestRow).where(MeetingRequestRow.event_id == event_id))
         ],
         must_meet=[(r.a, r.b) for r in rules if r.kind == "must_meet"],
@@ -312,6 +319,7 @@ __all__ = [
     "planned_row",
     "published",
     "request_public",
+    "request_row",
     "sides",
     "slots",
     "snapshot",
