@@ -69,6 +69,7 @@ M = TypeVar("M", bound=BaseModel)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 EventArg = Annotated[str, typer.Argument(metavar="EVENT")]
+ParticipantArg = Annotated[str, typer.Argument(metavar="ID")]
 PairA = Annotated[str, typer.Argument(metavar="A")]
 PairB = Annotated[str, typer.Argument(metavar="B")]
 
@@ -385,7 +386,7 @@ def add(
 @handled
 def remove(
     event_id: EventArg,
-    participant: Annotated[str, typer.Argument(metavar="ID")],
+    participant: ParticipantArg,
 ) -> None:
     """Take a participant out of the event (with its requests and pair rules)."""
     with _events() as events:
@@ -418,7 +419,7 @@ def request(  # noqa: PLR0917  Typer reads options from the parameters
 @handled
 def contacts(
     event_id: EventArg,
-    participant: Annotated[str, typer.Argument(metavar="ID")],
+    participant: ParticipantArg,
     as_json: JsonOpt = False,
 ) -> None:
     """Whom ID may still ask for a meeting, the matcher's suggestions first with their reasons
@@ -587,7 +588,7 @@ def _print_publish(r: PublishReport) -> None:
 @handled
 def agenda(
     event_id: EventArg,
-    participant: Annotated[str, typer.Argument(metavar="ID")],
+    participant: ParticipantArg,
     as_json: JsonOpt = False,
 ) -> None:
     """A participant's published agenda."""
@@ -656,7 +657,7 @@ def export(
 @handled
 def feed(
     event_id: EventArg,
-    participant: Annotated[str, typer.Argument(metavar="ID")],
+    participant: ParticipantArg,
     base_url: Annotated[
         str, typer.Option("--base-url", help="The server's public address, for the printed URL.")
     ] = "http://127.0.0.1:8000",
