@@ -9,6 +9,8 @@ Typical use::
     matchmaker event add ws1 kukes osh acme databridge
     matchmaker event add ws1 osh --available s1,s2,s3 --max 2
     matchmaker event request ws1 acme kukes            # then: event answer ws1 1 accepted
+    matchmaker event contacts ws1 kukes                # providers, comparable and mentor cities to ask
+    matchmaker event request ws1 kukes ferizaj         # a city asks a mentor city
     matchmaker event must-meet ws1 kukes acme
     matchmaker event generate ws1                      # again after late changes: re-plan
     matchmaker event publish ws1
@@ -47,6 +49,7 @@ from matchmaker.services.events import Agendas, EventServices, Planner
 from matchmaker.services.events.schemas import (
     Answer,
     BreakIn,
+    Contact,
     DaysIn,
     EventCreate,
     EventEdit,
@@ -69,6 +72,7 @@ M = TypeVar("M", bound=BaseModel)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 EventArg = Annotated[str, typer.Argument(metavar="EVENT")]
+ParticipantArg = Annotated[str, typer.Argument(metavar="ID")]
 PairA = Annotated[str, typer.Argument(metavar="A")]
 PairB = Annotated[str, typer.Argument(metavar="B")]
 
@@ -162,6 +166,16 @@ def _emit(items: Iterable[M], as_json: bool, show: Callable[[M], object]) -> Non
 
 def _print_request(req: RequestPublic) -> None:
     stdout.print(f"request {req.id}: {req.sender} → {req.recipient}, {req.status}", markup=False)
+    if req.reason:
+        stdout.print(f"  why: {req.reason}", markup=False)
+
+
+def _print_contact(c: Contact) -> None:
+    kind = c.relation or c.side
+    score = f" {round(c.score * 100)}%" if c.score is not None else ""
+    stdout.print(f"{c.id} ({c.name}): {kind}{score}", markup=False)
+    if c.reason:
+        stdout.print(f"  why: {c.reason}", markup=False)
 
 
 def _print_summary(ev: EventSummary) -> None:
@@ -381,7 +395,7 @@ def add(
 @handled
 def remove(
     event_id: EventArg,
-    participant: Annotated[str, typer.Argument(metavar="ID")],
+    participant: ParticipantArg,
 ) -> None:
     """Take a participant out of the event (with its requests and pair rules)."""
     with _events() as events:
@@ -401,13 +415,27 @@ def request(  # noqa: PLR0917  Typer reads options from the parameters
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Record a meeting request from FROM to TO."""
+    """Record a meeting request from FROM to TO (a city may ask a provider or another city)."""
     data = _validated(RequestCreate, sender=sender, recipient=recipient, message=message)
     with _events() as events:
         req = events.requests.create(event_id, data)
         if status is not None:
             req = events.requests.answer(event_id, req.id, status.answer)
     _emit([req], as_json, _print_request)
+
+
+@event_app.command("contacts")
+@handled
+def contacts(
+    event_id: EventArg,
+    participant: ParticipantArg,
+    as_json: JsonOpt = False,
+) -> None:
+    """Whom ID may still ask for a meeting, the matcher's suggestions first with their reasons
+    (a city: providers, comparable and mentor cities; a provider: cities)."""
+    with _events() as events:
+        items = events.contacts.for_participant(event_id, participant)
+    _emit(items, as_json, _print_contact)
 
 
 @event_app.command("answer")
@@ -569,7 +597,7 @@ def _print_publish(r: PublishReport) -> None:
 @handled
 def agenda(
     event_id: EventArg,
-    participant: Annotated[str, typer.Argument(metavar="ID")],
+    participant: ParticipantArg,
     as_json: JsonOpt = False,
 ) -> None:
     """A participant's published agenda."""
@@ -646,7 +674,7 @@ def export(
 @handled
 def feed(
     event_id: EventArg,
-    participant: Annotated[str, typer.Argument(metavar="ID")],
+    participant: ParticipantArg,
     base_url: Annotated[
         str, typer.Option("--base-url", help="The server's public address, for the printed URL.")
     ] = "http://127.0.0.1:8000",

@@ -121,10 +121,11 @@ class Services:
         return UserService(session)
 
     def events(self, session: Session) -> EventServices:
-        """Event sub-features (catalogue, requests, pair rules, agendas, feedback) in ``session``."""
-        from matchmaker.services.events import EventServices  # noqa: PLC0415 - built on first use
+        """Event sub-features (catalogue, requests, contacts, pair rules, agendas, feedback) in ``session``;
+        the matcher suggests contacts and gives requests their reason."""
+        from matchmaker.services.events import EventServices, MatcherAdvisor  # noqa: PLC0415 - on first use
 
-        return EventServices(session, notifier=self.notifier(session))
+        return EventServices(session, notifier=self.notifier(session), advisor=MatcherAdvisor(self.matching))
 
     def accounts(self, session: Session) -> Accounts:
         """Invitations, console sessions and the staff users page in ``session``."""

@@ -11,6 +11,7 @@ Sub-features, one module each:
 =================  ===================================================================================
 ``catalog``        events and participants (:mod:`.catalog`)
 ``requests``       meeting requests (:mod:`.requests`)
+``contacts``       whom a participant may ask, with the matcher's reasons (:mod:`.contacts`)
 ``pair_rules``     must-meet and blocked pairs (:mod:`.pair_rules`)
 ``agendas``        agendas, CSV, HTML, PDF and calendar exports (:mod:`.agendas`)
 ``feedback``       ratings after the event and the feedback signal (:mod:`.feedback`)
@@ -31,6 +32,7 @@ from sqlmodel import Session
 
 from matchmaker.services.events.agendas import Agendas
 from matchmaker.services.events.catalog import EventCatalog
+from matchmaker.services.events.contacts import Advisor, MatcherAdvisor, RequestContacts
 from matchmaker.services.events.feedback import EventFeedback
 from matchmaker.services.events.feeds import CalendarFeeds
 from matchmaker.services.events.pair_rules import PairRules
@@ -43,12 +45,20 @@ if TYPE_CHECKING:
 
 
 class EventServices:
-    """The request-scoped event sub-features, all in the unit of work ``session``."""
+    """The request-scoped event sub-features, all in the unit of work ``session``.
 
-    def __init__(self, session: Session, *, notifier: Notifier | None = None) -> None:
+    ``advisor`` (the matcher) suggests whom to ask and gives new requests their reason.
+    """
+
+    def __init__(
+        self, session: Session, *, notifier: Notifier | None = None, advisor: Advisor | None = None
+    ) -> None:
         self.session = session
         self.catalog = EventCatalog(session)
-        self.requests = MeetingRequests(session, notifier=notifier)
+        self.requests = MeetingRequests(
+            session, notifier=notifier, explain=advisor.reason if advisor is not None else None
+        )
+        self.contacts = RequestContacts(session, advisor)
         self.pair_rules = PairRules(session)
         self.agendas = Agendas(session)
         self.feedback = EventFeedback(session)
@@ -61,14 +71,17 @@ class EventServices:
 
 
 __all__ = [
+    "Advisor",
     "Agendas",
     "CalendarFeeds",
     "EventCatalog",
     "EventFeedback",
     "EventServices",
     "EventStatisticsReader",
+    "MatcherAdvisor",
     "MeetingRequests",
     "PairRules",
     "Planner",
+    "RequestContacts",
     "ScoreFunction",
 ]

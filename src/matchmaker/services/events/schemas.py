@@ -348,8 +348,31 @@ class RequestPublic(BaseModel):
     recipient: str
     status: RequestStatus
     message: str | None
+    reason: str | None = Field(
+        default=None, description="Why the matcher suggests the pair, told from the sender's side."
+    )
     created_at: datetime
     updated_at: datetime
+
+
+Relation = Literal["comparable", "mentor"]
+
+
+class Contact(BaseModel):
+    """Someone a participant may ask for a meeting in an event, and why the matcher suggests them.
+
+    A city is offered the event's providers and its other cities (comparable cities, and mentors:
+    cities with a case study on the same need); a provider is offered the event's cities.
+    """
+
+    id: str
+    name: str
+    side: Side
+    relation: Relation | None = Field(
+        default=None, description="For a city offered to a city: comparable, or mentor."
+    )
+    score: float | None = Field(default=None, description="The matcher's score; null when not suggested.")
+    reason: str | None = Field(default=None, description="The matcher's one-line reason (no ids, no scores).")
 
 
 class PairRulePublic(BaseModel):
@@ -570,6 +593,7 @@ __all__ = [
     "Answer",
     "AnswerIn",
     "BreakIn",
+    "Contact",
     "DaysIn",
     "EditReport",
     "EventCreate",
@@ -598,6 +622,7 @@ __all__ = [
     "PublishReport",
     "Rating",
     "RatingCount",
+    "Relation",
     "RequestCreate",
     "RequestFigures",
     "RequestPublic",

@@ -7,8 +7,8 @@ staff                                      everything: create events, add partic
                                            requests for anyone, generate, lock, publish, every agenda,
                                            the organisers' CSV, all feedback, the feedback signal
 city focal point or provider taking part   the event summary, its own agenda (JSON, HTML, PDF, iCalendar),
-                                           its own requests (send; answer those it received), its own
-                                           feedback
+                                           its own requests (send; answer those it received), whom it
+                                           may ask (``contacts``), its own feedback
 anyone else                                403 (404 for an unknown event)
 =========================================  ===========================================================
 
@@ -32,6 +32,7 @@ from matchmaker.services.events.feeds import FeedLink
 from matchmaker.services.events.schemas import (
     Agenda,
     AnswerIn,
+    Contact,
     EditReport,
     EventCreate,
     EventEdit,
@@ -213,7 +214,12 @@ class EventController(Controller):
     def create_request(
         self, events: Events, current_user: Caller, event_id: EventId, data: JSONBody[MyRequestIn]
     ) -> RequestPublic:
-        """A participant asks another for a meeting (staff may send on behalf of ``sender``)."""
+        """A participant asks another for a meeting (staff may send on behalf of ``sender``): a city may
+        ask a provider or another city (a comparable or mentor city), a provider asks a city.
+
+        The request keeps the matcher's one-line reason for the pair. 422 when both parties are the
+        same or one does not take part, 409 when the pair already has a request (either direction).
+        """
         sender = _acting_as(
             events,
             current_user,
@@ -224,6 +230,30 @@ class EventController(Controller):
         )
         body = RequestCreate(sender=sender, recipient=data.recipient, message=data.message)
         return events.requests.create(event_id, body)
+
+    @get("/{event_id:str}/contacts", sync_to_thread=True, summary="Whom a participant may ask for a meeting")
+    def list_contacts(
+        self,
+        events: Events,
+        current_user: Caller,
+        event_id: EventId,
+        participant: Annotated[
+            str | None,
+            Parameter(min_length=1, max_length=128, required=False, description="Staff: whose contacts."),
+        ] = None,
+    ) -> list[Contact]:
+        """The event's participants the caller may still ask, the matcher's suggestions first with
+        their reasons: a city gets providers and its comparable and mentor cities, a provider gets
+        cities. Staff name the ``participant``."""
+        who = _acting_as(
+            events,
+            current_user,
+            event_id,
+            participant,
+            refused="a participant may only read its own contacts",
+            missing="staff must name the participant (?participant=ID)",
+        )
+        return events.contacts.for_participant(event_id, who)
 
     @post(
         "/{event_id:str}/requests/{request_id:int}/answer",
