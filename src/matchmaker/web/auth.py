@@ -44,6 +44,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from pydantic import BaseModel, Field
 
 from matchmaker.errors import AuthenticationError, MatchmakerError, PermissionDeniedError
+from matchmaker.services import visibility
 from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
 from matchmaker.web.errors import problems
@@ -204,26 +205,18 @@ def roles(*allowed: str) -> Guard:
 
 
 def require_own_city(principal: Principal, city_id: str) -> None:
-    """Staff, or the focal point of ``city_id``."""
-    if principal.is_staff or principal.is_city(city_id):
-        return
-    if principal.role == "city":
-        raise PermissionDeniedError("a city focal point may only ask about its own city")
-    raise PermissionDeniedError(f"the {principal.role} role may not ask about a city's suggestions")
+    """Staff, or the focal point of ``city_id`` (the rule lives in :mod:`matchmaker.services.visibility`)."""
+    visibility.require_self(principal, "city", city_id)
 
 
 def require_own_provider(principal: Principal, provider_id: str) -> None:
     """Staff, or the provider ``provider_id`` itself."""
-    if principal.is_staff or principal.is_provider(provider_id):
-        return
-    if principal.role == "provider":
-        raise PermissionDeniedError("a provider may only see and change its own profile and suggestions")
-    raise PermissionDeniedError(f"the {principal.role} role may not do this for a provider")
+    visibility.require_self(principal, "provider", provider_id)
 
 
 def sees_city_in_full(principal: Principal, city_id: str) -> bool:
     """Staff and the city's own focal point see the focal-point contact."""
-    return principal.is_staff or principal.is_city(city_id)
+    return visibility.sees_in_full(principal, "city", city_id)
 
 
 # --------------------------------------------------------------------------------------------------
