@@ -313,12 +313,16 @@ class SessionController(Controller):
         cookie = session_cookie(session_id, secure=secure, max_age=settings.session_hours * 3600)
         return Response(Me.of(principal), cookies=[cookie])
 
-    @delete("/", status_code=204, summary="Sign out (ends the session on the server, clears the cookie)")
-    async def sign_out(self, request: Request[Any, Any, Any]) -> Response[None]:
-        """End the session on the server and clear the cookie."""
+    @delete(
+        "/",
+        status_code=204,
+        summary="Sign out (ends the session on the server, clears the cookie)",
+        response_cookies=[Cookie(key=SESSION_COOKIE, value="", path="/", max_age=0)],
+    )
+    async def sign_out(self, request: Request[Any, Any, Any]) -> None:
+        """End the session on the server and clear the cookie (an empty 204)."""
         services: Services = request.app.state.services
         await anyio.to_thread.run_sync(end_session, services, session_id_of(request))
-        return clear_session_cookie(Response(None, status_code=204))
 
 
 __all__ = [
