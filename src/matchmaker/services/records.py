@@ -7,6 +7,7 @@ of work, so the next query sees the change.
 
 from __future__ import annotations
 
+import builtins
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,8 @@ from matchmaker.db import repository as repo
 from matchmaker.db.models import KIND_WORDS, CityConfidential, Kind, PublicRecord, RecordIn
 from matchmaker.errors import ConflictError, MatchmakerError
 from matchmaker.matching.names import NameEntry, resolve
+from matchmaker.services import visibility
+from matchmaker.services.users import Principal
 from matchmaker.services.visibility import ConfidentialTerms
 
 if TYPE_CHECKING:
@@ -45,6 +48,29 @@ class RecordService:
     def get(self, kind: Kind, record_id: str) -> PublicRecord:
         """One record's public view; :class:`NotFoundError` when there is none."""
         return repo.REPOSITORIES[kind].get(self.session, record_id)
+
+    def visible_list(self, principal: Principal, kind: Kind) -> builtins.list[PublicRecord]:
+        """The records of a kind ``principal`` may see, each as it may see it (see
+        :mod:`matchmaker.services.visibility`); :class:`PermissionDeniedError` when it may see none."""
+        visibility.require_list(principal, kind)
+        return [
+            visibility.view_of(principal, r)
+            for r in self.list(kind)
+            if visibility.may_read(principal, kind, r.id)
+        ]
+
+    def visible_get(
+        self, principal: Principal, kind: Kind, record_id: str
+    ) -> PublicRecord | CityConfidential:
+        """One record as ``principal`` may see it: with the focal point for staff and the city itself,
+        public fields for everyone else. The permission is checked before the record is read."""
+        visibility.require_read(principal, kind, record_id)
+        record: PublicRecord | CityConfidential
+        if kind == "city" and visibility.sees_in_full(principal, kind, record_id):
+            record = self.get_city_confidential(record_id)
+        else:
+            record = self.get(kind, record_id)
+        return visibility.view_of(principal, record)
 
     def get_city_confidential(self, city_id: str) -> CityConfidential:
         """A city with its focal point. Callers check the role before calling this."""

@@ -1,13 +1,36 @@
-"""What each role may see: internal fields, and the confidential values a response must never carry.
+"""What each role may see: which records of each kind, which of their fields, and the confidential
+values a response must never carry.
 
-Two rules, both enforced for every non-staff caller:
+*Which records.* One rule, used by the API and the console alike (staff see everything):
+
+============  ==========================  =====================================  ============
+              cities                      providers                              case studies
+============  ==========================  =====================================  ============
+city          every public profile;       every profile                          every one
+              its own with its focal point
+provider      every public profile        its own profile only                   none
+============  ==========================  =====================================  ============
+
+Suggestions (match queries) about a city or a provider are for staff and for that city or provider
+itself (:func:`require_self`, :func:`may_suggest`). :func:`require_read` and :func:`require_list` refuse with
+:class:`~matchmaker.errors.PermissionDeniedError` before anything is read, so a refusal never says
+whether a record exists; :meth:`matchmaker.services.records.RecordService.visible_list` and
+:meth:`~matchmaker.services.records.RecordService.visible_get` apply the rule and return each record
+as the caller may see it (:func:`view_of`).
+
+*Which fields.* Two rules, both enforced for every non-staff caller:
 
 * A record's ``extra`` keys that are marked internal (their name starts with ``internal``, ``private``,
   ``confidential`` or ``_``) are dropped from the record (:func:`strip_internal`).
-* :func:`confidential_terms` lists the confidential *values* a caller may not see: every focal point's
-  name, e-mail and phone (except the caller's own city's, for a city focal point) and the text of every
-  internal field. The web layer scrubs these from every response body as a last line of defence, so a
-  value that slips into an explanation, a search snippet or an error message still never leaves.
+* The focal point is read only for staff and for the city itself (:func:`sees_in_full`); every other
+  answer is built from the public read models, which have no field for it.
+
+:func:`confidential_terms` lists the confidential *values* a caller may not see: every focal point's
+name, e-mail and phone (except the caller's own city's, for a city focal point) and the text of every
+internal field. The web layer checks every response body for them as a last line of defence; a hit
+there means a code path leaked, and is logged as an error (see :mod:`matchmaker.web.redaction`).
+Values the caller supplied itself (in its request or in its own record, :func:`known_to`) are never
+rewritten: replacing a guess exactly where it is right would confirm it.
 """
 
 from __future__ import annotations
@@ -17,14 +40,18 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlmodel import Session, select
 
+from matchmaker.db import repository
 from matchmaker.db.engine import Database
-from matchmaker.db.models import CaseStudy, City, FocalPoint, Provider
+from matchmaker.db.models import KIND_WORDS, CaseStudy, City, FocalPoint, Kind, Provider
+from matchmaker.errors import NotFoundError, PermissionDeniedError
+from matchmaker.services.users import Principal
 
 INTERNAL_PREFIXES = ("internal", "private", "confidential", "_")
 #: Shorter values are not scrubbed: they would match ordinary words.
@@ -49,6 +76,71 @@ def strip_internal(record: M) -> M:
     if not isinstance(extra, dict) or not any(is_internal_key(k) for k in extra):
         return record
     return record.model_copy(update={"extra": public_extra(extra)})
+
+
+def may_list(principal: Principal, kind: Kind) -> bool:
+    """Whether ``principal`` may browse records of ``kind`` at all (a provider sees no case study)."""
+    return not (principal.role == "provider" and kind == "case")
+
+
+def may_read(principal: Principal, kind: Kind, record_id: str) -> bool:
+    """Whether ``principal`` may read the record ``record_id`` of ``kind``."""
+    if principal.is_staff:
+        return True
+    if not may_list(principal, kind):
+        return False
+    if principal.role == "provider" and kind == "provider":
+        return principal.is_provider(record_id)
+    return True
+
+
+def require_list(principal: Principal, kind: Kind) -> None:
+    """:class:`PermissionDeniedError` unless ``principal`` may browse records of ``kind``."""
+    if not may_list(principal, kind):
+        raise PermissionDeniedError(f"the {principal.role} role has no access to {KIND_WORDS[kind]} records")
+
+
+def require_read(principal: Principal, kind: Kind, record_id: str) -> None:
+    """:class:`PermissionDeniedError` unless ``principal`` may read that record (checked before reading
+    it, so the answer is the same whether it exists or not)."""
+    require_list(principal, kind)
+    if not may_read(principal, kind, record_id):
+        raise PermissionDeniedError("a provider may only see and change its own profile and suggestions")
+
+
+def require_self(principal: Principal, kind: Kind, record_id: str) -> None:
+    """Staff, or the city or provider ``record_id`` itself: who may read suggestions about a record or
+    change it as its owner."""
+    if principal.is_staff:
+        return
+    if kind == "city" and principal.is_city(record_id):
+        return
+    if kind == "provider" and principal.is_provider(record_id):
+        return
+    if principal.role == "city" and kind == "city":
+        raise PermissionDeniedError("a city focal point may only ask about its own city")
+    if principal.role == "provider" and kind == "provider":
+        raise PermissionDeniedError("a provider may only see and change its own profile and suggestions")
+    raise PermissionDeniedError(f"the {principal.role} role may not do this for a {KIND_WORDS[kind]}")
+
+
+def may_suggest(principal: Principal, kind: Kind, record_id: str) -> bool:
+    """Whether ``principal`` may read suggestions about that city or provider (see :func:`require_self`)."""
+    try:
+        require_self(principal, kind, record_id)
+    except PermissionDeniedError:
+        return False
+    return True
+
+
+def sees_in_full(principal: Principal, kind: Kind, record_id: str) -> bool:
+    """Whether ``principal`` sees the record's confidential fields: staff, and a city its own focal point."""
+    return principal.is_staff or (kind == "city" and principal.is_city(record_id))
+
+
+def view_of(principal: Principal, record: M) -> M:
+    """``record`` as ``principal`` may see it: internal ``extra`` fields for staff only."""
+    return record if principal.is_staff else strip_internal(record)
 
 
 def _strings(value: Any) -> Iterable[str]:
@@ -83,6 +175,67 @@ def confidential_terms(session: Session, *, own_city: str | None = None) -> list
     return sorted((t for t in cleaned if len(t) >= MIN_TERM_CHARS), key=lambda t: (-len(t), t))
 
 
+def known_to(session: Session, principal: Principal) -> list[str]:
+    """Texts ``principal`` wrote or was given as its own: every string of the record it speaks for
+    (its provider profile, its city). A confidential value inside them is one the caller typed or
+    already holds, so echoing it back tells the caller nothing."""
+    if principal.role not in ("city", "provider") or not principal.subject_id:
+        return []
+    kind: Kind = "city" if principal.role == "city" else "provider"
+    try:
+        record = repository.REPOSITORIES[kind].get(session, principal.subject_id)
+    except NotFoundError:
+        return []
+    return list(_strings(strip_internal(record).model_dump(mode="json")))
+
+
+@dataclass(frozen=True)
+class TermPattern:
+    """The confidential values of one viewpoint, compiled: each raw, JSON-escaped and HTML-escaped
+    form of a value maps back to the value."""
+
+    regex: re.Pattern[bytes]
+    forms: dict[bytes, str]
+
+    def found(self, body: bytes) -> set[str]:
+        """The confidential values ``body`` holds, in any of their forms."""
+        return {self.forms[m.group(0)] for m in self.regex.finditer(body)}
+
+    def scrub(
+        self, body: bytes, *, keep: Collection[str] = (), mark: bytes = b"[redacted]"
+    ) -> tuple[bytes, int]:
+        """``body`` with every form of every value replaced by ``mark``, except the values in ``keep``;
+        and how many were replaced."""
+        count = 0
+
+        def replace(match: re.Match[bytes]) -> bytes:
+            nonlocal count
+            if self.forms[match.group(0)] in keep:
+                return match.group(0)
+            count += 1
+            return mark
+
+        return self.regex.sub(replace, body), count
+
+
+def compile_terms(terms: Iterable[str]) -> TermPattern | None:
+    """The pattern of ``terms`` in every form a response may carry them, longest first (None if none)."""
+    forms: dict[bytes, str] = {}
+    for term in terms:
+        for form in (
+            term,
+            json.dumps(term, ensure_ascii=False)[1:-1],
+            json.dumps(term)[1:-1],
+            html.escape(term),
+            html.escape(term, quote=False),
+        ):
+            forms.setdefault(form.encode("utf-8"), term)
+    if not forms:
+        return None
+    ordered = sorted(forms, key=lambda f: (-len(f), f))
+    return TermPattern(re.compile(b"|".join(re.escape(f) for f in ordered)), forms)
+
+
 class ConfidentialTerms:
     """Compiled patterns of the confidential values, per viewpoint, refreshed every ``ttl`` seconds.
 
@@ -92,7 +245,7 @@ class ConfidentialTerms:
     def __init__(self, database: Database, ttl: float = 2.0) -> None:
         self.database = database
         self.ttl = ttl
-        self._cache: dict[str | None, tuple[float, re.Pattern[bytes] | None]] = {}
+        self._cache: dict[str | None, tuple[float, TermPattern | None]] = {}
         self._lock = threading.Lock()
 
     def invalidate(self) -> None:
@@ -100,7 +253,7 @@ class ConfidentialTerms:
         with self._lock:
             self._cache.clear()
 
-    def pattern(self, own_city: str | None) -> re.Pattern[bytes] | None:
+    def pattern(self, own_city: str | None) -> TermPattern | None:
         """The pattern for a caller speaking for ``own_city`` (``None`` for every other non-staff)."""
         now = time.monotonic()
         with self._lock:
@@ -108,33 +261,34 @@ class ConfidentialTerms:
             if hit is not None and hit[0] > now:
                 return hit[1]
         with self.database.unit_of_work() as session:
-            terms = confidential_terms(session, own_city=own_city)
-        forms: set[bytes] = set()
-        for term in terms:
-            for form in (
-                term,
-                json.dumps(term, ensure_ascii=False)[1:-1],
-                json.dumps(term)[1:-1],
-                html.escape(term),
-                html.escape(term, quote=False),
-            ):
-                forms.add(form.encode("utf-8"))
-        compiled = (
-            re.compile(b"|".join(re.escape(f) for f in sorted(forms, key=lambda f: (-len(f), f))))
-            if forms
-            else None
-        )
+            compiled = compile_terms(confidential_terms(session, own_city=own_city))
         with self._lock:
             self._cache[own_city] = (now + self.ttl, compiled)
         return compiled
+
+    def known_to(self, principal: Principal) -> list[str]:
+        """:func:`known_to` in a unit of work of its own."""
+        with self.database.unit_of_work() as session:
+            return known_to(session, principal)
 
 
 __all__ = [
     "INTERNAL_PREFIXES",
     "MIN_TERM_CHARS",
     "ConfidentialTerms",
+    "TermPattern",
+    "compile_terms",
     "confidential_terms",
     "is_internal_key",
+    "known_to",
+    "may_list",
+    "may_read",
+    "may_suggest",
     "public_extra",
+    "require_list",
+    "require_read",
+    "require_self",
+    "sees_in_full",
     "strip_internal",
+    "view_of",
 ]

@@ -44,6 +44,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from pydantic import BaseModel, Field
 
 from matchmaker.errors import AuthenticationError, MatchmakerError, PermissionDeniedError
+from matchmaker.services import visibility
 from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
 from matchmaker.web.errors import problems
@@ -204,26 +205,18 @@ def roles(*allowed: str) -> Guard:
 
 
 def require_own_city(principal: Principal, city_id: str) -> None:
-    """Staff, or the focal point of ``city_id``."""
-    if principal.is_staff or principal.is_city(city_id):
-        return
-    if principal.role == "city":
-        raise PermissionDeniedError("a city focal point may only ask about its own city")
-    raise PermissionDeniedError(f"the {principal.role} role may not ask about a city's suggestions")
+    """Staff, or the focal point of ``city_id`` (the rule lives in :mod:`matchmaker.services.visibility`)."""
+    visibility.require_self(principal, "city", city_id)
 
 
 def require_own_provider(principal: Principal, provider_id: str) -> None:
     """Staff, or the provider ``provider_id`` itself."""
-    if principal.is_staff or principal.is_provider(provider_id):
-        return
-    if principal.role == "provider":
-        raise PermissionDeniedError("a provider may only see and change its own profile and suggestions")
-    raise PermissionDeniedError(f"the {principal.role} role may not do this for a provider")
+    visibility.require_self(principal, "provider", provider_id)
 
 
 def sees_city_in_full(principal: Principal, city_id: str) -> bool:
     """Staff and the city's own focal point see the focal-point contact."""
-    return principal.is_staff or principal.is_city(city_id)
+    return visibility.sees_in_full(principal, "city", city_id)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -320,12 +313,16 @@ class SessionController(Controller):
         cookie = session_cookie(session_id, secure=secure, max_age=settings.session_hours * 3600)
         return Response(Me.of(principal), cookies=[cookie])
 
-    @delete("/", status_code=204, summary="Sign out (ends the session on the server, clears the cookie)")
-    async def sign_out(self, request: Request[Any, Any, Any]) -> Response[None]:
-        """End the session on the server and clear the cookie."""
+    @delete(
+        "/",
+        status_code=204,
+        summary="Sign out (ends the session on the server, clears the cookie)",
+        response_cookies=[Cookie(key=SESSION_COOKIE, value="", path="/", max_age=0)],
+    )
+    async def sign_out(self, request: Request[Any, Any, Any]) -> None:
+        """End the session on the server and clear the cookie (an empty 204)."""
         services: Services = request.app.state.services
         await anyio.to_thread.run_sync(end_session, services, session_id_of(request))
-        return clear_session_cookie(Response(None, status_code=204))
 
 
 __all__ = [

@@ -27,6 +27,8 @@ access_logger = logging.getLogger("matchmaker.access")
 
 REQUEST_ID_HEADER = "x-request-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+#: ``{city_id:str}`` in a route's path is ``{city_id}`` in the matched path template.
+_PARAM_TYPE = re.compile(r"\{(\w+):\w+\}")
 
 
 def _request_id(scope: Scope) -> str:
@@ -48,6 +50,27 @@ EXPORT_CSP = (
 
 def _is_html(headers: list[tuple[bytes, bytes]]) -> bool:
     return any(k.lower() == b"content-type" and b"text/html" in v.lower() for k, v in headers)
+
+
+def _with_route_allow(scope: Scope, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """The automatic ``OPTIONS`` answer with an ``Allow`` that lists every method of the route.
+
+    Litestar (2.25) builds that answer with the methods of the first handlers registered at a path;
+    handlers added later to the same path (``GET`` and ``POST`` of one collection) are served but
+    missing from ``Allow``. The app's routes at the matched path template are the full list.
+    """
+    template = scope.get("path_template")
+    app = scope.get("app")
+    if not template or app is None or not any(k.lower() == b"allow" for k, _ in headers):
+        return headers
+    methods: set[str] = set()
+    for route in app.routes:
+        if _PARAM_TYPE.sub(r"{\1}", route.path) == template:
+            methods |= set(getattr(route, "methods", ()))
+    if not methods:
+        return headers
+    allow = ", ".join(sorted(methods)).encode()
+    return [(k, v) for k, v in headers if k.lower() != b"allow"] + [(b"allow", allow)]
 
 
 class RequestContextMiddleware:
@@ -74,14 +97,12 @@ class RequestContextMiddleware:
                 headers = [h for h in message.get("headers", []) if h[0].lower() != b"x-content-type-options"]
                 headers.append((REQUEST_ID_HEADER.encode(), request_id.encode()))
                 headers.append((b"x-content-type-options", b"nosniff"))
-                api = str(scope.get("path", "")).startswith("/api/")
-                if (
-                    api
-                    and _is_html(headers)
-                    and not any(h[0].lower() == b"content-security-policy" for h in headers)
-                ):
-                    # HTML the API exports (printable agendas) holds user text: no scripts may run in it.
+                if _is_html(headers) and not any(h[0].lower() == b"content-security-policy" for h in headers):
+                    # Console pages set their own policy; any other HTML (printable agendas from the API
+                    # or the console) holds user text: no scripts may run in it.
                     headers.append((b"content-security-policy", EXPORT_CSP))
+                if scope.get("method") == "OPTIONS" and status == 204:
+                    headers = _with_route_allow(scope, headers)
                 if str(scope.get("path", "")).startswith("/api/"):
                     # Answers depend on who asks and may hold personal data: never cache them.
                     headers.append((b"cache-control", b"no-store"))

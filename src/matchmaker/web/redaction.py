@@ -1,16 +1,25 @@
 """Last line of defence: confidential values never leave in a response to a caller who may not see them.
 
-Read models already keep the focal point and internal fields out of non-staff responses. This
-middleware checks the bytes anyway: for every caller who is not staff it buffers the response body
-and replaces each confidential value (see :func:`matchmaker.services.visibility.confidential_terms`),
-in its raw, JSON-escaped and HTML-escaped forms, with ``[redacted]``. A replacement means some code
-path tried to leak; it is logged (without the value) so that the path gets fixed.
+Read models keep the focal point and internal fields out of every non-staff answer
+(:mod:`matchmaker.services.visibility`), so this middleware should never find anything. It checks the
+bytes anyway: for every caller who is not staff it buffers the response body and looks for each
+confidential value (see :func:`matchmaker.services.visibility.confidential_terms`) in its raw,
+JSON-escaped and HTML-escaped forms. A value found there means some code path leaked it: it is replaced
+with ``[redacted]`` and the path is logged as an error (without the value) so that it gets fixed.
+
+Values the caller supplied itself are left as they are: text in its request (path, query, body) and
+in the record it speaks for (a provider's own description). A provider that types guessed addresses
+into its profile or a search box gets them back as typed, whether a guess is right or not; replacing
+the right ones would answer the guess.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Iterator
 from typing import Any
+from urllib.parse import parse_qsl, unquote
 
 import anyio.to_thread
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 REDACTED = b"[redacted]"
 _TEXTUAL = (b"json", b"html", b"text", b"javascript", b"xml", b"csv", b"calendar")
+#: Request bodies up to this size are kept to tell the caller's own text from a leak.
+_REQUEST_KEEP = 2_000_000
 
 
 def _is_textual(headers: list[tuple[bytes, bytes]]) -> bool:
@@ -29,6 +40,36 @@ def _is_textual(headers: list[tuple[bytes, bytes]]) -> bool:
         if name.lower() == b"content-type":
             return any(t in value.lower() for t in _TEXTUAL)
     return False
+
+
+def _json_strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield str(key)
+            yield from _json_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _json_strings(item)
+
+
+def request_texts(scope: Scope, body: bytes) -> list[str]:
+    """What the caller sent: the path, the query's names and values, and the body (as sent, its JSON
+    strings and its form fields)."""
+    query = bytes(scope.get("query_string", b"")).decode("latin-1")
+    texts = [str(scope.get("path", "")), unquote(query)]
+    for name, value in parse_qsl(query, keep_blank_values=True):
+        texts += [name, value]
+    if body:
+        text = body.decode("utf-8", "replace")
+        texts.append(text)
+        try:
+            texts.extend(_json_strings(json.loads(text)))
+        except ValueError:
+            for name, value in parse_qsl(text, keep_blank_values=True):
+                texts += [name, value]
+    return texts
 
 
 class RedactionMiddleware:
@@ -43,6 +84,20 @@ class RedactionMiddleware:
             return
         start: dict[str, Any] | None = None
         chunks: list[bytes] = []
+        sent: list[bytes] = []
+        sent_size = 0
+
+        async def recording_receive() -> Message:
+            nonlocal sent_size
+            message = await receive()
+            if message["type"] == "http.request" and sent_size <= _REQUEST_KEEP:
+                part = message.get("body", b"")
+                sent_size += len(part)
+                if sent_size <= _REQUEST_KEEP:
+                    sent.append(part)
+                else:
+                    sent.clear()
+            return message  # type: ignore[return-value]
 
         async def buffered_send(message: Message) -> None:
             nonlocal start
@@ -62,33 +117,44 @@ class RedactionMiddleware:
             body = b"".join(chunks)
             headers = list(start.get("headers", []))
             if body and _is_textual(headers):
-                body = await self._scrub(scope, body)
+                body = await self._scrub(scope, body, b"".join(sent))
                 headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
                 headers.append((b"content-length", str(len(body)).encode()))
                 start["headers"] = headers
             await send(start)  # type: ignore[arg-type]
             await send({"type": "http.response.body", "body": body, "more_body": False})
 
-        await self.app(scope, receive, buffered_send)
+        await self.app(scope, recording_receive, buffered_send)  # type: ignore[arg-type]
 
-    async def _scrub(self, scope: Scope, body: bytes) -> bytes:
+    async def _scrub(self, scope: Scope, body: bytes, request_body: bytes) -> bytes:
         user = scope.get("user")
-        own_city = user.subject_id if isinstance(user, Principal) and user.role == "city" else None
+        principal = user if isinstance(user, Principal) else None
+        own_city = principal.subject_id if principal is not None and principal.role == "city" else None
         services: Services = scope["app"].state.services
         terms = services.confidential
         pattern = await anyio.to_thread.run_sync(terms.pattern, own_city)
         if pattern is None:
             return body
-        scrubbed, count = pattern.subn(REDACTED, body)
-        if count:
-            logger.warning(
-                "Redacted %d confidential value(s) from the response to %s %s (request %s)",
-                count,
-                scope.get("method"),
-                scope.get("path"),
-                scope.get("state", {}).get("request_id", "-"),
-            )
+        found = pattern.found(body)
+        if not found:
+            return body
+        supplied = request_texts(scope, request_body)
+        if principal is not None:
+            supplied += await anyio.to_thread.run_sync(terms.known_to, principal)
+        keep = {term for term in found if any(term in text for text in supplied)}
+        if keep == found:
+            return body  # only what the caller typed itself, echoed back: nothing leaked
+        scrubbed, count = pattern.scrub(body, keep=keep, mark=REDACTED)
+        logger.error(
+            "A response carried %d confidential value(s) its caller may not see; they were redacted. "
+            "Some code path leaks them: %s %s (request %s, role %s)",
+            count,
+            scope.get("method"),
+            scope.get("path"),
+            scope.get("state", {}).get("request_id", "-"),
+            principal.role if principal is not None else "anonymous",
+        )
         return scrubbed
 
 
-__all__ = ["REDACTED", "RedactionMiddleware"]
+__all__ = ["REDACTED", "RedactionMiddleware", "request_texts"]

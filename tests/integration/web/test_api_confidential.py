@@ -1,13 +1,16 @@
 """No focal-point data reaches a provider, anywhere in the bytes of any response.
 
 The provider reads every GET route of the app (the API and the console), with every record id in the
-path, the match queries with every id, and searches and errors that quote focal-point names back.
-Then the scrubbing layer is tested on its own by planting a focal-point e-mail in a public text.
+path, the match queries with every id, and searches and errors that quote the text it sent back.
+Then the scrubbing layer is tested on its own by planting a focal-point e-mail in a public text, and
+a caller's own guesses are checked to come back as written, whether they are right or not.
 """
 
 from __future__ import annotations
 
+import html
 import json
+import logging
 import re
 from itertools import product
 from typing import Any
@@ -108,15 +111,19 @@ def test_provider_never_receives_focal_point_data(api: TestClient, tokens: Token
         "event_id": [*events, "no-such-event"],
         "participant_id": [CITY_ID, OTHER_CITY_ID, PROVIDER_ID],
     }
-    paths = _get_paths(api, ids)
+    # (path, the focal-point value the provider itself typed into it: echoing that back leaks nothing)
+    paths: list[tuple[str, str | None]] = [(p, None) for p in _get_paths(api, ids)]
     paths += [
-        f"/api/v1/match/{what}?city={c}&top=200" for what in ("providers", "cities", "cases") for c in cities
+        (f"/api/v1/match/{what}?city={c}&top=200", None)
+        for what in ("providers", "cities", "cases")
+        for c in cities
     ]
-    paths += [f"/api/v1/match/cities?provider={p}&top=200" for p in providers]
-    paths += [f"/api/v1/search/cases?q={quote(v)}" for v in FOCAL]
-    paths += [f"/api/v1/match/providers?city={quote(v)}" for v in FOCAL[:6]]
-    paths += [f"/api/v1/cities/{quote(v, safe='')}" for v in FOCAL[:6]]
-    paths += ["/api/v1/match/cities?top=200", f"/api/v1/providers/{PROVIDER_ID}"]
+    paths += [(f"/api/v1/match/cities?provider={p}&top=200", None) for p in providers]
+    paths += [(f"/api/v1/search/cases?q={quote(v)}", v) for v in FOCAL]
+    paths += [(f"/api/v1/match/providers?city={quote(v)}", v) for v in FOCAL[:6]]
+    paths += [(f"/api/v1/cities/{quote(v, safe='')}", v) for v in FOCAL[:6]]
+    paths += [(f"/cities?q={quote(v)}", v) for v in FOCAL[:6]]
+    paths += [("/api/v1/match/cities?top=200", None), (f"/api/v1/providers/{PROVIDER_ID}", None)]
 
     provider = tokens.of("provider")
     # The console's cookie holds a session id, never the token: start one the way a browser does.
@@ -124,7 +131,9 @@ def test_provider_never_receives_focal_point_data(api: TestClient, tokens: Token
     assert api.post("/auth/session", json={"token": tokens.provider}).status_code == 200
     provider_session = api.cookies[SESSION_COOKIE]
     statuses: dict[int, int] = {}
-    for path in paths:
+    for path, typed in paths:
+        # What the provider typed may come back as typed; every other focal-point value never does.
+        allowed = {typed} if typed else set()
         # The API with the bearer token, the console's pages with the session cookie.
         on_api = path.startswith(("/api/", "/schema", "/health", "/ready"))
         for headers, cookies in [(provider, {})] if on_api else [({}, {SESSION_COOKIE: provider_session})]:
@@ -134,9 +143,11 @@ def test_provider_never_receives_focal_point_data(api: TestClient, tokens: Token
             r = api.get(path, headers=headers, follow_redirects=True)
             statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
             assert r.status_code < 500, (path, r.text[:300])
-            _assert_clean(r.content, f"GET {path} ({'cookie' if cookies else 'bearer'}): {r.status_code}")
+            where = f"GET {path} ({'cookie' if cookies else 'bearer'}): {r.status_code}"
+            _assert_clean(r.content, where, allowed)
+            assert b"[redacted]" not in r.content, where  # nothing leaked, so nothing was scrubbed
             for name, value in r.headers.items():
-                _assert_clean(value.encode(), f"header {name} of GET {path}")
+                _assert_clean(value.encode(), f"header {name} of GET {path}", allowed)
     api.cookies.clear()
     assert statuses.get(200, 0) > 100, statuses  # the provider did read a lot, not just refusals
 
@@ -168,19 +179,113 @@ def test_city_sees_only_its_own_focal_point(api: TestClient, tokens: Tokens) -> 
 
 
 @pytest.mark.parametrize("viewer", ["other_city", "provider"])
-def test_a_planted_focal_point_is_scrubbed(api: TestClient, tokens: Tokens, viewer: str) -> None:  # type: ignore[type-arg]
-    """Last line of defence: a focal-point e-mail typed into public text never leaves to others."""
+def test_a_planted_focal_point_is_scrubbed(
+    api: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+    viewer: str,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Last line of defence: a focal-point e-mail typed into public text by staff never leaves to
+    others, and the leak is logged as an error so that it gets fixed."""
     staff = tokens.of("staff")
     email = api.get(f"/api/v1/cities/{CITY_ID}", headers=staff).json()["focal_point"]["email"]
     text = f"Contact the focal point at {email} for the pilot."
+    before = api.get(f"/api/v1/cities/{CITY_ID}", headers=staff).json()["challenges"]
     r = api.patch(f"/api/v1/cities/{CITY_ID}", json={"challenges": [text]}, headers=staff)
     assert r.status_code == 200
     assert email in api.get(f"/api/v1/cities/{CITY_ID}", headers=staff).text  # staff see it
     assert email in api.get(f"/api/v1/cities/{CITY_ID}", headers=tokens.of("city")).text  # so does the city
-    seen: Any = api.get(f"/api/v1/cities/{CITY_ID}", headers=tokens.of(viewer))
+    caplog.clear()
+    with caplog.at_level(logging.ERROR, logger="matchmaker.web.redaction"):
+        seen: Any = api.get(f"/api/v1/cities/{CITY_ID}", headers=tokens.of(viewer))
     assert seen.status_code == 200
     assert email.encode() not in seen.content
     assert "[redacted]" in seen.json()["challenges"][0]
+    assert any(r.levelno == logging.ERROR and "leaks" in r.getMessage() for r in caplog.records)
+    assert email not in caplog.text  # the log names the path, never the value
+    assert (
+        api.patch(f"/api/v1/cities/{CITY_ID}", json={"challenges": before}, headers=staff).status_code == 200
+    )
+
+
+def _wrong(value: str) -> str:
+    """A wrong guess of the same shape: one letter changed."""
+    index = next(i for i, ch in enumerate(value) if ch.isalpha())
+    changed = "q" if value[index].lower() != "q" else "z"
+    return value[:index] + changed + value[index + 1 :]
+
+
+def _normal(response: Any, *guesses: str) -> str:
+    """An answer with each guess (in any form) and the request id taken out."""
+    text = re.sub(r'"request_id":\s*"[^"]*"', "", response.text)
+    for guess in guesses:
+        for form in (json.dumps(guess)[1:-1], html.escape(guess), quote(guess), guess):
+            text = text.replace(form, "GUESS")
+    return text
+
+
+def test_a_right_guess_and_a_wrong_guess_come_back_alike(
+    api: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A provider types guesses of another city's focal point into its own profile and its searches;
+    a right guess comes back exactly as a wrong one does, as typed, never ``[redacted]``."""
+    staff, provider = tokens.of("staff"), tokens.of("provider")
+    focal = api.get(f"/api/v1/cities/{OTHER_CITY_ID}", headers=staff).json()["focal_point"]
+    answers: dict[str, dict[str, Any]] = {}
+    caplog.clear()
+    for label, email, name in (
+        ("right", focal["email"], focal["name"]),
+        ("wrong", _wrong(focal["email"]), _wrong(focal["name"])),
+    ):
+        text = f"Ask {name} ({email}) about the pilot."
+        got: dict[str, Any] = {
+            "patch": api.patch(
+                f"/api/v1/providers/{PROVIDER_ID}", json={"description": text}, headers=provider
+            ),
+            "read": api.get(f"/api/v1/providers/{PROVIDER_ID}", headers=provider),
+            "municipalities": api.get(f"/api/v1/match/cities?provider={PROVIDER_ID}&top=3", headers=provider),
+            "search": api.get(f"/api/v1/match/providers?city={quote(name)}", headers=provider),
+        }
+        api.cookies.clear()
+        assert api.post("/auth/session", json={"token": tokens.provider}).status_code == 200
+        got["page"] = api.get(f"/providers/{PROVIDER_ID}")
+        got["filter"] = api.get(f"/cities?q={quote(email)}")
+        api.cookies.clear()
+        assert got["patch"].status_code == 200, got["patch"].text
+        assert got["read"].json()["description"] == text  # as typed
+        assert html.escape(text) in got["page"].text
+        assert html.escape(email) in got["filter"].text  # the filter box keeps the query
+        for response in got.values():
+            assert b"[redacted]" not in response.content
+        answers[label] = {"guesses": (email, name), **got}
+    right, wrong = answers["right"], answers["wrong"]
+    for key in ("patch", "read", "municipalities", "search", "page", "filter"):
+        assert right[key].status_code == wrong[key].status_code, key
+    for key in ("patch", "read", "filter"):
+        assert _normal(right[key], *right["guesses"]) == _normal(wrong[key], *wrong["guesses"]), key
+    # Nothing leaked, so the last line of defence had nothing to do.
+    assert not [r for r in caplog.records if r.name == "matchmaker.web.redaction"]
+
+
+def test_a_city_search_echoes_its_query_as_typed(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
+    """A city searching case studies for another city's focal-point name gets its query back as
+    typed, right or wrong."""
+    name = api.get(f"/api/v1/cities/{OTHER_CITY_ID}", headers=tokens.of("staff")).json()["focal_point"][
+        "name"
+    ]
+    city = tokens.of("city")
+    echoed = {}
+    for guess in (name, _wrong(name)):
+        r = api.get(f"/api/v1/search/cases?q={quote(guess)}&top=3", headers=city)
+        assert r.status_code == 200, r.text
+        assert r.json()["query"] == guess
+        assert b"[redacted]" not in r.content
+        echoed[guess] = r.json()
+    right, wrong = echoed.values()
+    assert set(right) == set(wrong)
+    assert len(right["results"]) == len(wrong["results"])
 
 
 def test_internal_fields_are_staff_only(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]

@@ -49,3 +49,57 @@ def test_agenda_html_export_carries_a_content_security_policy(shared_app: Shared
     assert "default-src 'none'" in policy
     assert "script-src" not in policy  # no script source at all: default-src 'none' forbids scripts
     assert _nosniff_count(r) == 1
+
+
+def test_console_agendas_carry_the_content_security_policy(shared_app: SharedApp) -> None:
+    """The printable agendas the console serves (to staff and to the participant itself) are HTML with
+    the participant's text: no script may run in them either."""
+    api, tokens = shared_app.client, shared_app.tokens
+    staff = tokens.of("staff")
+    event = {**EVENT, "id": "hdr-console"}
+    assert api.post(BASE, json=event, headers=staff).status_code == 201
+    people = [{"id": p} for p in (CITY_ID, PROVIDER_ID)]
+    assert api.post(f"{BASE}/hdr-console/participants", json=people, headers=staff).status_code == 200
+    assert (
+        api.post(f"{BASE}/hdr-console/schedule/generate", json={"time_limit": 5}, headers=staff).status_code
+        == 200
+    )
+    assert api.post(f"{BASE}/hdr-console/schedule/publish", headers=staff).status_code == 200
+    for token, path in (
+        (tokens.staff, f"/events/hdr-console/agenda/{CITY_ID}"),
+        (tokens.city, "/me/agenda/hdr-console/agenda"),
+    ):
+        api.cookies.clear()
+        assert api.post("/auth/session", json={"token": token}).status_code == 200
+        r = api.get(path)
+        api.cookies.clear()
+        assert r.status_code == 200, (path, r.text[:300])
+        assert r.headers["content-type"].startswith("text/html")
+        assert "default-src 'none'" in r.headers["content-security-policy"], path
+        assert _nosniff_count(r) == 1
+
+
+def test_options_lists_every_method_of_the_path(shared_app: SharedApp) -> None:
+    api, staff = shared_app.client, shared_app.tokens.of("staff")
+    for path, methods in (
+        ("/api/v1/cities", "GET, OPTIONS, POST"),
+        (f"/api/v1/cities/{CITY_ID}", "DELETE, GET, OPTIONS, PATCH"),
+        ("/auth/session", "DELETE, OPTIONS, POST"),
+        ("/health", "GET, OPTIONS"),
+    ):
+        r = api.options(path, headers=staff)
+        assert r.status_code == 204, path
+        assert r.headers["allow"] == methods, path
+
+
+def test_signing_out_is_an_empty_204_that_clears_the_cookie(shared_app: SharedApp) -> None:
+    api = shared_app.client
+    api.cookies.clear()
+    assert api.post("/auth/session", json={"token": shared_app.tokens.staff}).status_code == 200
+    r = api.delete("/auth/session")
+    assert r.status_code == 204
+    assert r.content == b""
+    assert "content-type" not in r.headers
+    assert 'mm_session=""' in r.headers["set-cookie"]
+    assert "Max-Age=0" in r.headers["set-cookie"]
+    assert api.get("/api/v1/me").status_code == 401

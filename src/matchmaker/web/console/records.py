@@ -1,10 +1,10 @@
 """Browsing records: cities, providers and case studies with filters, and one page per record.
 
-What a role sees follows the API (:mod:`matchmaker.web.routes.records`): every role reads public city
-profiles and providers; case studies are for staff and cities; a city's focal point is shown to staff
-and to that city only; suggestions for a city are shown to staff and to that city, and suggested
-municipalities for a provider to staff and to that provider. Records lose their internal ``extra``
-fields for anyone but staff.
+What a role sees is the API's rule, :mod:`matchmaker.services.visibility` (through
+``RecordService.visible_list`` and ``visible_get``): public city profiles for every role, providers for
+staff and cities (a provider sees its own profile only), case studies for staff and cities, a city's
+focal point for staff and that city only, internal ``extra`` fields for staff only. Suggestions about a
+city or a provider are shown to staff and to that city or provider (``visibility.may_suggest``).
 """
 
 from __future__ import annotations
@@ -22,11 +22,10 @@ from litestar import Request, Response, get
 
 from matchmaker.db.models import CasePublic, CityConfidential, CityPublic, Kind, ProviderPublic
 from matchmaker.errors import IndexUnavailableError, MatchmakerError, NotFoundError
+from matchmaker.services import visibility
 from matchmaker.services.container import Services
 from matchmaker.services.matching import MatchingService, MatchResponse
 from matchmaker.services.users import Principal
-from matchmaker.services.visibility import strip_internal
-from matchmaker.web.auth import sees_city_in_full
 from matchmaker.web.console.explain import Suggestion, suggestions_from
 from matchmaker.web.console.facets import Filters, apply_filters, facets_of, filter_options
 from matchmaker.web.console.render import page
@@ -39,11 +38,6 @@ SUGGESTIONS_TOP = 8
 CASE_ROLES = {"roles": ("staff", "city")}
 
 _KIND_TITLES = {"city": "Cities", "provider": "Providers", "case": "Case studies"}
-
-
-def visible(principal: Principal, record: Any) -> Any:
-    """The record as this principal may see it (internal extra fields only for staff)."""
-    return record if principal.is_staff else strip_internal(record)
 
 
 def _filters(request: Request[Any, Any, Any]) -> Filters:
@@ -102,7 +96,7 @@ def load_listing(
 ) -> Listing:
     """Filter (and for case studies with a query, rank) the records of a kind, and cut one page."""
     with services.database.unit_of_work() as session:
-        everything = [visible(principal, r) for r in services.records(session).list(kind)]
+        everything: list[Any] = list(services.records(session).visible_list(principal, kind))
     scores: dict[str, float] = {}
     note = ""
     if kind == "case" and filters.q:
@@ -268,17 +262,14 @@ def load_city(
     services: Services, principal: Principal, city_id: str
 ) -> tuple[CityPublic | CityConfidential, list[SuggestionBlock] | None]:
     """A city as this principal may see it, with suggestions for staff and the city itself."""
-    record: CityPublic | CityConfidential
     with services.database.unit_of_work() as session:
-        records = services.records(session)
-        if sees_city_in_full(principal, city_id):
-            record = records.get_city_confidential(city_id)
-        else:
-            record = records.get("city", city_id)  # type: ignore[assignment]
+        record = services.records(session).visible_get(principal, "city", city_id)
+    if not isinstance(record, CityPublic):  # pragma: no cover - the service returns the kind asked
+        raise NotFoundError(f"no city with id {city_id!r}")
     suggestions = None
-    if principal.is_staff or principal.is_city(city_id):
+    if visibility.may_suggest(principal, "city", city_id):
         suggestions = city_suggestions(services, city_id)
-    return visible(principal, record), suggestions
+    return record, suggestions
 
 
 @get("/cities/{city_id:str}", name="console:city")
@@ -303,13 +294,13 @@ def load_provider(
 ) -> tuple[ProviderPublic, list[SuggestionBlock] | None]:
     """A provider, with suggested municipalities for staff and the provider itself."""
     with services.database.unit_of_work() as session:
-        record = services.records(session).get("provider", provider_id)
+        record = services.records(session).visible_get(principal, "provider", provider_id)
     if not isinstance(record, ProviderPublic):  # pragma: no cover - the service returns the kind asked
         raise NotFoundError(f"no provider with id {provider_id!r}")
     suggestions = None
-    if principal.is_staff or principal.is_provider(provider_id):
+    if visibility.may_suggest(principal, "provider", provider_id):
         suggestions = provider_suggestions(services, provider_id)
-    return visible(principal, record), suggestions
+    return record, suggestions
 
 
 @get("/providers/{provider_id:str}", name="console:provider")
@@ -334,10 +325,10 @@ async def provider_page(request: Request[Any, Any, Any], provider_id: PathId) ->
 def load_case(services: Services, principal: Principal, case_id: str) -> CasePublic:
     """A case study as this principal may see it."""
     with services.database.unit_of_work() as session:
-        record = services.records(session).get("case", case_id)
+        record = services.records(session).visible_get(principal, "case", case_id)
     if not isinstance(record, CasePublic):  # pragma: no cover
         raise NotFoundError(f"no case study with id {case_id!r}")
-    return visible(principal, record)  # type: ignore[no-any-return]
+    return record
 
 
 @get("/cases/{case_id:str}", name="console:case", opt=CASE_ROLES)

@@ -13,6 +13,7 @@ from litestar.params import Parameter
 from matchmaker.services.events import EventServices
 from matchmaker.services.events.schemas import EventStatistics, ExportSource
 from matchmaker.web.auth import staff_only
+from matchmaker.web.errors import document_problems
 from matchmaker.web.routes.common import attachment
 
 EventId = Annotated[str, Parameter(min_length=1, max_length=128, description="The event's id.")]
@@ -75,5 +76,7 @@ class EventReportController(Controller):
         data = events.agendas.xlsx(event_id, source=source)
         return attachment(data, XLSX, f"{event_id}-meetings.xlsx")
 
+
+document_problems(EventReportController)
 
 __all__ = ["EventReportController"]

@@ -58,6 +58,7 @@ from matchmaker.services.events.schemas import (
 from matchmaker.services.users import Principal
 from matchmaker.web.auth import staff_only
 from matchmaker.web.routes.common import attachment
+from matchmaker.web.errors import document_problems
 
 EventId = Annotated[str, Parameter(min_length=1, max_length=128, description="The event's id.")]
 ParticipantId = Annotated[str, Parameter(min_length=1, max_length=128, description="A participant's id.")]
@@ -460,5 +461,7 @@ class EventController(Controller):
         """Per pair, over every event: the mean rating value in [-1, 1] that later matching uses."""
         return [SignalItem(a=a, b=b, signal=v) for (a, b), v in sorted(events.feedback.signal().items())]
 
+
+document_problems(EventController)
 
 __all__ = ["EventController"]

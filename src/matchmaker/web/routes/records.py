@@ -1,15 +1,8 @@
 """CRUD for cities, providers and case studies.
 
-Who may do what (staff may do everything):
-
-============  ==========================  =====================================  ============
-              cities                      providers                              cases
-============  ==========================  =====================================  ============
-city          read all; own in full       read all                               read all
-provider      read all (public profiles)  read and change its own profile only   none
-============  ==========================  =====================================  ============
-
-Creating and deleting records is for staff only.
+Who may read what is one rule in :mod:`matchmaker.services.visibility`, shared with the console
+(``RecordService.visible_list`` and ``visible_get``). A provider may change its own profile; creating,
+changing and deleting every other record is for staff only.
 """
 
 from __future__ import annotations
@@ -32,11 +25,10 @@ from matchmaker.db.models import (
     ProviderPublic,
     ProviderUpdate,
 )
-from matchmaker.errors import PermissionDeniedError
 from matchmaker.services.records import RecordService
 from matchmaker.services.users import Principal
-from matchmaker.services.visibility import strip_internal
-from matchmaker.web.auth import require_own_provider, roles, sees_city_in_full, staff_only
+from matchmaker.services.visibility import view_of
+from matchmaker.web.auth import require_own_provider, roles, staff_only
 from matchmaker.web.errors import problems
 from matchmaker.web.routes.common import Limit, Offset, RecordId, reject_unstorable
 from matchmaker.web.schemas import CasePage, CityPage, ProviderPage
@@ -74,7 +66,7 @@ CASE_EXAMPLE = {
 
 
 def _public(principal: Principal, record: Any) -> Any:
-    return record if principal.is_staff else strip_internal(record)
+    return view_of(principal, record)
 
 
 def _page(items: list[Any], offset: int, limit: int) -> dict[str, Any]:
@@ -96,7 +88,7 @@ class CityController(Controller):
         limit: Limit = 50,
     ) -> CityPage:
         """Every city's public profile, by id. Any role."""
-        items = [_public(current_user, c) for c in records.list("city")]
+        items = records.visible_list(current_user, "city")
         return CityPage.model_validate(_page(items, offset, limit))
 
     @get("/{city_id:str}", sync_to_thread=True, summary="One city", responses=problems(404))
@@ -108,10 +100,7 @@ class CityController(Controller):
     ) -> CityConfidential:
         """A city. Staff and the city's own focal point also get ``focal_point``; others get the
         public profile only."""
-        if sees_city_in_full(current_user, city_id):
-            return _public(current_user, records.get_city_confidential(city_id))  # type: ignore[no-any-return]
-        record = records.get("city", city_id)
-        return _public(current_user, record)  # type: ignore[no-any-return]
+        return records.visible_get(current_user, "city", city_id)  # type: ignore[return-value]
 
     @post(
         "/",
@@ -182,10 +171,7 @@ class ProviderController(Controller):
         limit: Limit = 50,
     ) -> ProviderPage:
         """Every provider, by id. A provider sees only its own profile in the list."""
-        items = records.list("provider")
-        if current_user.role == "provider":
-            items = [p for p in items if current_user.is_provider(p.id)]
-        items = [_public(current_user, p) for p in items]
+        items = records.visible_list(current_user, "provider")
         return ProviderPage.model_validate(_page(items, offset, limit))
 
     @get("/{provider_id:str}", sync_to_thread=True, summary="One provider", responses=problems(403, 404))
@@ -196,9 +182,7 @@ class ProviderController(Controller):
         provider_id: RecordId,
     ) -> ProviderPublic:
         """A provider. A provider may read only its own profile."""
-        if current_user.role == "provider":
-            require_own_provider(current_user, provider_id)
-        return _public(current_user, records.get("provider", provider_id))  # type: ignore[no-any-return]
+        return records.visible_get(current_user, "provider", provider_id)  # type: ignore[return-value]
 
     @post(
         "/",
@@ -251,11 +235,6 @@ class ProviderController(Controller):
         records.delete("provider", provider_id)
 
 
-def _no_cases_for_providers(current_user: Principal) -> None:
-    if current_user.role == "provider":
-        raise PermissionDeniedError("providers do not have access to case studies")
-
-
 class CaseController(Controller):
     """Case studies of cities going through smart-city projects."""
 
@@ -277,7 +256,7 @@ class CaseController(Controller):
         limit: Limit = 50,
     ) -> CasePage:
         """Every case study, by id. Staff and cities."""
-        items = [_public(current_user, c) for c in records.list("case")]
+        items = records.visible_list(current_user, "case")
         return CasePage.model_validate(_page(items, offset, limit))
 
     @get(
@@ -294,8 +273,7 @@ class CaseController(Controller):
         case_id: RecordId,
     ) -> CasePublic:
         """A case study. Staff and cities."""
-        _no_cases_for_providers(current_user)
-        return _public(current_user, records.get("case", case_id))  # type: ignore[no-any-return]
+        return records.visible_get(current_user, "case", case_id)  # type: ignore[return-value]
 
     @post(
         "/",
