@@ -19,10 +19,6 @@ from matchmaker.cli.context import open_services
 from matchmaker.cli.output import configure_logging, emit_json, fail, handled, stdout
 from matchmaker.db.models import Kind
 from matchmaker.errors import InvalidInputError
-from matchmaker.evaluation import MODES, QUERY_KINDS, SPLITS, markdown_table
-from matchmaker.evaluation import evaluate as run
-from matchmaker.matching.scoring import leave_one_out as scoring_leave_one_out
-from matchmaker.matching.scoring import profile as scoring_profile
 from matchmaker.services.container import Services
 from matchmaker.services.matching import MatchResponse
 
@@ -174,6 +170,12 @@ def evaluate(  # noqa: PLR0917  Typer reads options from the parameters
 ) -> None:
     """nDCG@10, recall@10 and MRR per query kind: the base model used plainly (whole-text cosine),
     dense only, lexical only and the full engine, or the profiles named."""
+    # The evaluation harness is loaded by this command only, not by every query command.
+    from matchmaker.evaluation import MODES, QUERY_KINDS, SPLITS, markdown_table  # noqa: PLC0415
+    from matchmaker.evaluation import evaluate as run  # noqa: PLC0415
+    from matchmaker.matching.scoring import leave_one_out as scoring_leave_one_out  # noqa: PLC0415
+    from matchmaker.matching.scoring import profile as scoring_profile  # noqa: PLC0415
+
     configure_logging(verbose)
     if not labels.is_dir():
         fail(f"{labels} is not a folder of judgement files", 2)

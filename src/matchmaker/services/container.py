@@ -113,8 +113,14 @@ class Services:
         return self
 
     def records(self, session: Session) -> RecordService:
-        """Records in the unit of work ``session``; writes refresh the index and the confidential values."""
-        return RecordService(session, self.indexes, self.confidential)
+        """Records in the unit of work ``session``; writes refresh the index and the confidential values.
+
+        The index service is built when a write first needs it, so reading records loads no index.
+        """
+        return RecordService(session, self._index_service, self.confidential)
+
+    def _index_service(self) -> IndexService:
+        return self.indexes
 
     def users(self, session: Session) -> UserService:
         """API users in the unit of work ``session``."""

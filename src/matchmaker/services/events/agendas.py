@@ -14,7 +14,6 @@ from matchmaker.scheduling.exports import (
     participant_agenda_html,
     participant_calendar,
 )
-from matchmaker.scheduling.pdf import participant_agenda_pdf
 from matchmaker.scheduling.problem import Pair, Slot, pair_key
 from matchmaker.scheduling.result import Meeting
 from matchmaker.services.events import store
@@ -105,6 +104,8 @@ class Agendas(store.InSession):
 
     def pdf(self, event_id: str, participant_id: str) -> bytes:
         """A printable PDF agenda of one participant's published meetings."""
+        from matchmaker.scheduling.pdf import participant_agenda_pdf  # noqa: PLC0415 - fpdf is slow to import
+
         ev, slots, rows, known = self._published_for(event_id, participant_id)
         labels = store.table_labels(self.session, event_id)
         return participant_agenda_pdf(
