@@ -81,6 +81,7 @@ def stored_home(tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch) -> 
 @pytest.mark.parametrize(
     "args",
     [
+        ("--help",),
         ("users", "add", "--role", "staff"),
         ("list", "cities"),
         ("show", "city", "Kukes"),

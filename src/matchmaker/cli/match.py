@@ -9,7 +9,7 @@ loaded once and the queries answered in turn.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -20,7 +20,9 @@ from matchmaker.cli.output import configure_logging, emit_json, fail, handled, s
 from matchmaker.db.models import Kind
 from matchmaker.errors import InvalidInputError
 from matchmaker.services.container import Services
-from matchmaker.services.matching import MatchResponse
+
+if TYPE_CHECKING:
+    from matchmaker.services.matching import MatchResponse
 
 match_app = typer.Typer(
     name="match", help="Suggest providers, cities and case studies, with reasons.", no_args_is_help=True
