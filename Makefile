@@ -39,6 +39,7 @@ browser: ## Install Debian's chromium for the browser tests if it is missing
 test: $(STAMP) ## Run the whole test suite (unit, integration, PostgreSQL, browser)
 	@scripts/ensure-postgres || true
 	@scripts/ensure-chromium || true
+	@scripts/ensure-pdf-tools || true
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 test-fast: $(STAMP) ## Run the unit tests only

@@ -9,12 +9,16 @@ Typical use::
     matchmaker event add ws1 kukes osh acme databridge
     matchmaker event add ws1 osh --available s1,s2,s3 --max 2
     matchmaker event request ws1 acme kukes            # then: event answer ws1 1 accepted
+    matchmaker event contacts ws1 kukes                # providers, comparable and mentor cities to ask
+    matchmaker event request ws1 kukes ferizaj         # a city asks a mentor city
     matchmaker event must-meet ws1 kukes acme
     matchmaker event generate ws1                      # again after late changes: re-plan
     matchmaker event publish ws1
     matchmaker event agenda ws1 kukes
     matchmaker event export ws1 --format ics --participant kukes --out kukes.ics
     matchmaker event export ws1 --format pdf --participant kukes --out kukes.pdf
+    matchmaker event export ws1 --format booklet --out ws1-booklet.pdf     # or --format table-cards
+    matchmaker event stats ws1                         # feedback and statistics (--json: the API's)
     matchmaker event feed ws1 kukes --base-url https://matchmaker.example.org   # subscribable URL
     matchmaker event feedback ws1 kukes acme cooperation_possible
 
@@ -44,9 +48,11 @@ from matchmaker.scheduling.core import DEFAULT_TIME_LIMIT
 from matchmaker.services.events.schemas import (
     Answer,
     BreakIn,
+    Contact,
     DaysIn,
     EventCreate,
     EventEdit,
+    EventStatistics,
     EventSummary,
     FeedbackIn,
     PairRuleKind,
@@ -68,6 +74,7 @@ M = TypeVar("M", bound=BaseModel)
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 EventArg = Annotated[str, typer.Argument(metavar="EVENT")]
+ParticipantArg = Annotated[str, typer.Argument(metavar="ID")]
 PairA = Annotated[str, typer.Argument(metavar="A")]
 PairB = Annotated[str, typer.Argument(metavar="B")]
 
@@ -115,6 +122,12 @@ class ExportFormat(StrEnum):
     html = "html"
     ics = "ics"
     pdf = "pdf"
+    booklet = "booklet"
+    table_cards = "table-cards"
+
+
+#: Formats that are binary files (written with ``--out`` only).
+BINARY_FORMATS = {ExportFormat.xlsx, ExportFormat.pdf, ExportFormat.booklet, ExportFormat.table_cards}
 
 
 def _validated(build: type[T], **values: object) -> T:
@@ -155,6 +168,16 @@ def _emit(items: Iterable[M], as_json: bool, show: Callable[[M], object]) -> Non
 
 def _print_request(req: RequestPublic) -> None:
     stdout.print(f"request {req.id}: {req.sender} → {req.recipient}, {req.status}", markup=False)
+    if req.reason:
+        stdout.print(f"  why: {req.reason}", markup=False)
+
+
+def _print_contact(c: Contact) -> None:
+    kind = c.relation or c.side
+    score = f" {round(c.score * 100)}%" if c.score is not None else ""
+    stdout.print(f"{c.id} ({c.name}): {kind}{score}", markup=False)
+    if c.reason:
+        stdout.print(f"  why: {c.reason}", markup=False)
 
 
 def _print_summary(ev: EventSummary) -> None:
@@ -374,7 +397,7 @@ def add(
 @handled
 def remove(
     event_id: EventArg,
-    participant: Annotated[str, typer.Argument(metavar="ID")],
+    participant: ParticipantArg,
 ) -> None:
     """Take a participant out of the event (with its requests and pair rules)."""
     with _events() as events:
@@ -394,13 +417,27 @@ def request(  # noqa: PLR0917  Typer reads options from the parameters
     ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Record a meeting request from FROM to TO."""
+    """Record a meeting request from FROM to TO (a city may ask a provider or another city)."""
     data = _validated(RequestCreate, sender=sender, recipient=recipient, message=message)
     with _events() as events:
         req = events.requests.create(event_id, data)
         if status is not None:
             req = events.requests.answer(event_id, req.id, status.answer)
     _emit([req], as_json, _print_request)
+
+
+@event_app.command("contacts")
+@handled
+def contacts(
+    event_id: EventArg,
+    participant: ParticipantArg,
+    as_json: JsonOpt = False,
+) -> None:
+    """Whom ID may still ask for a meeting, the matcher's suggestions first with their reasons
+    (a city: providers, comparable and mentor cities; a provider: cities)."""
+    with _events() as events:
+        items = events.contacts.for_participant(event_id, participant)
+    _emit(items, as_json, _print_contact)
 
 
 @event_app.command("answer")
@@ -562,7 +599,7 @@ def _print_publish(r: PublishReport) -> None:
 @handled
 def agenda(
     event_id: EventArg,
-    participant: Annotated[str, typer.Argument(metavar="ID")],
+    participant: ParticipantArg,
     as_json: JsonOpt = False,
 ) -> None:
     """A participant's published agenda."""
@@ -594,7 +631,10 @@ def export(
     event_id: EventArg,
     fmt: Annotated[
         ExportFormat,
-        typer.Option("--format", help="csv or xlsx (organisers), html, pdf or ics (one participant)."),
+        typer.Option(
+            "--format",
+            help="csv, xlsx, booklet or table-cards (organisers), html, pdf or ics (one participant).",
+        ),
     ],
     participant: Annotated[str | None, typer.Option("--participant", help="For html and ics.")] = None,
     plan_: Annotated[
@@ -604,23 +644,28 @@ def export(
         Path | None, typer.Option("--out", help="Write to this file instead of standard output.")
     ] = None,
 ) -> None:
-    """Export the organisers' CSV, or a participant's HTML or PDF agenda or iCalendar feed."""
+    """Export the organisers' CSV, XLSX, booklet or table cards, or a participant's HTML or PDF agenda
+    or iCalendar feed."""
+    if out is None and fmt in BINARY_FORMATS:
+        fail(f"--format {fmt.value} needs --out FILE", EXIT_INVALID)
     if fmt is ExportFormat.csv:
         with _events() as events:
             data = events.agendas.csv(event_id, source="plan" if plan_ else "published").encode()
     elif fmt is ExportFormat.xlsx:
-        if out is None:
-            fail("--format xlsx needs --out FILE", EXIT_INVALID)
         with _events() as events:
             data = events.agendas.xlsx(event_id, source="plan" if plan_ else "published")
+    elif fmt is ExportFormat.booklet:
+        with _events() as events:
+            data = events.agendas.booklet(event_id)
+    elif fmt is ExportFormat.table_cards:
+        with _events() as events:
+            data = events.agendas.table_cards(event_id)
     elif participant is None:
         fail(f"--format {fmt.value} needs --participant ID", EXIT_INVALID)
     else:
         with _events() as events:
             data = _agenda_file(events.agendas, fmt, event_id, participant)
     if out is None:
-        if fmt is ExportFormat.pdf:
-            fail("--format pdf needs --out FILE", EXIT_INVALID)
         typer.echo(data.decode(), nl=False)
     else:
         out.write_bytes(data)
@@ -631,7 +676,7 @@ def export(
 @handled
 def feed(
     event_id: EventArg,
-    participant: Annotated[str, typer.Argument(metavar="ID")],
+    participant: ParticipantArg,
     base_url: Annotated[
         str, typer.Option("--base-url", help="The server's public address, for the printed URL.")
     ] = "http://127.0.0.1:8000",
@@ -676,3 +721,36 @@ def signal(as_json: JsonOpt = False) -> None:
             emit_json({"a": a, "b": b, "signal": value})
         else:
             stdout.print(f"{a} – {b}: {value:+.2f}", markup=False)
+
+
+@event_app.command("stats")
+@handled
+def stats(event_id: EventArg, as_json: JsonOpt = False) -> None:
+    """Feedback and statistics: meetings per participant, request outcomes, ratings, no-shows."""
+    with _events() as events:
+        figures = events.statistics.statistics(event_id)
+    if as_json:
+        emit_json(figures.model_dump(mode="json"))
+        return
+    _print_statistics(figures)
+
+
+def _print_statistics(st: EventStatistics) -> None:
+    def line(text: str) -> None:
+        stdout.print(text, markup=False)
+
+    mean = "–" if st.mean_rating_value is None else f"{st.mean_rating_value:+.2f}"
+    corr = "–" if st.score_rating_correlation is None else f"{st.score_rating_correlation:+.2f}"
+    line(
+        f"{st.event_id} ({st.source}): {st.meetings} meetings, {st.rated_meetings} rated,"
+        f" {st.no_shows} no-shows; {st.ratings} ratings, mean value {mean}, score–rating correlation {corr}"
+    )
+    line("meetings per participant:")
+    for p in st.per_participant:
+        line(f"  {p.meetings:3d}  {p.name} ({p.side})")
+    line("requests (accepted / declined / pending / expired):")
+    for r in st.requests:
+        line(f"  {r.direction}: {r.total} ({r.accepted} / {r.declined} / {r.pending} / {r.expired})")
+    line("ratings:")
+    for c in st.rating_distribution:
+        line(f"  {c.count:3d}  {c.label}")

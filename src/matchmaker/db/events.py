@@ -1,4 +1,5 @@
-"""Tables of Level 3 matchmaking events (migrations 0002_events, 0003_self_service, 0004_event_edit).
+"""Tables of Level 3 matchmaking events (migrations 0002_events, 0003_self_service, 0004_event_edit,
+0005_request_reason).
 
 An event has slots (start and end, local to the event's time zone), numbered tables or rooms, and
 participants (stored cities and providers, each with the slots it can attend and an optional maximum
@@ -114,6 +115,8 @@ class MeetingRequestRow(SQLModel, table=True):
     recipient: str = Field(max_length=128)
     status: str = Field(default="pending", max_length=20)
     message: str | None = Field(default=None, sa_type=Text)
+    #: The matcher's one-line reason for the pair, from the sender's side, as both parties read it.
+    reason: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

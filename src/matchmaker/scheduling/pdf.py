@@ -1,4 +1,12 @@
-"""A printable PDF agenda for one participant (fpdf2).
+"""Printable PDFs of a schedule (fpdf2): one participant's agenda, the whole event's booklet, table cards.
+
+- :func:`participant_agenda_pdf`: one participant's meetings (time, table, who, why);
+- :func:`event_booklet_pdf`: a cover (name, venue, dates, time zone), the schedule slot by slot, then
+  one agenda page per participant;
+- :func:`table_cards_pdf`: one page per table, to stand on it: its name and who meets there in each slot.
+
+Every reason printed here is the one participants may read; callers pass those (``reasons``), never the
+staff wording or scores, and the booklet and the cards print nothing else about a pair.
 
 Names of cities and providers are often not Latin-1 (Kukës, Ош, Tepebaşı). When a Unicode TrueType
 font is found (DejaVu Sans, installed on most Linux systems; or the file named by
@@ -10,7 +18,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from anyascii import anyascii
@@ -39,6 +48,106 @@ def unicode_font() -> Path | None:
     return None
 
 
+@dataclass
+class _Document:
+    """An A4 PDF with the Unicode font when there is one (else Helvetica and ASCII text)."""
+
+    title: str
+    landscape: bool = False
+    pdf: FPDF = field(init=False)
+    family: str = field(init=False)
+    text: Callable[[str], str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        pdf = FPDF(orientation="landscape" if self.landscape else "portrait", unit="mm", format="A4")
+        pdf.set_auto_page_break(auto=True, margin=15)
+        pdf.set_title(self.title)
+        pdf.set_creator("matchmaker")
+        font = unicode_font()
+        if font is not None:
+            pdf.add_font("agenda", "", str(font))
+            self.family = "agenda"
+            self.text = str
+        else:
+            logger.info("no Unicode font found; the PDF is transliterated to ASCII")
+            self.family = "helvetica"
+            self.text = _ascii
+        self.pdf = pdf
+
+    def line(self, value: str, size: float, height: float) -> None:
+        """A paragraph of ``value`` in ``size`` points, the full width."""
+        self.pdf.set_font(self.family, size=size)
+        self.pdf.multi_cell(0, height, self.text(value), new_x="LMARGIN", new_y="NEXT")
+
+    def output(self) -> bytes:
+        """The PDF file."""
+        return bytes(self.pdf.output())
+
+
+def _ascii(value: str) -> str:
+    return str(anyascii(value))
+
+
+#: Row heights of table cards, in mm.
+MIN_CARD_LINE = 3.5
+MAX_CARD_LINE = 10.0
+HEADING = FontFace(emphasis="", fill_color=(230, 230, 230))
+
+
+def _when(slot: Slot) -> str:
+    return f"{slot.start:%Y-%m-%d}\n{slot.start:%H:%M}-{slot.end:%H:%M}"
+
+
+def _slot_line(slot: Slot, with_day: bool) -> str:
+    day = f"{slot.start:%a %d %b} " if with_day else ""
+    return f"{day}{slot.start:%H:%M}-{slot.end:%H:%M}"
+
+
+def _table_name(number: int, labels: Mapping[int, str]) -> str:
+    return labels.get(number) or f"Table {number}"
+
+
+def _agenda_page(
+    doc: _Document,
+    participant_id: str,
+    meetings: Iterable[Placement],
+    by_id: Mapping[str, Slot],
+    *,
+    label: Callable[[str], str],
+    reason: Callable[[Placement], str],
+    table_labels: Mapping[int, str],
+    event_name: str | None,
+) -> None:
+    """One participant's agenda from the current position: heading, then time, table, who, why."""
+    pdf, text = doc.pdf, doc.text
+    mine = sorted(
+        (m for m in meetings if participant_id in (m.a, m.b) and m.slot in by_id),
+        key=lambda m: (by_id[m.slot].start, m.table),
+    )
+    doc.line(f"Meeting agenda: {label(participant_id)}", 16, 9)
+    if event_name:
+        doc.line(event_name, 11, 6)
+    pdf.ln(4)
+    pdf.set_font(doc.family, size=10)
+    if not mine:
+        pdf.multi_cell(0, 6, "No meetings are scheduled.", new_x="LMARGIN", new_y="NEXT")
+        return
+    with pdf.table(
+        col_widths=(30, 34, 50, 76), text_align="LEFT", line_height=5.5, headings_style=HEADING
+    ) as table:
+        table.row(["Time", "Table", "Meeting with", "Why"])
+        for m in mine:
+            other = m.b if m.a == participant_id else m.a
+            table.row(
+                [
+                    _when(by_id[m.slot]),
+                    text(_table_name(m.table, table_labels)),
+                    text(label(other)),
+                    text(reason(m)),
+                ]
+            )
+
+
 def participant_agenda_pdf(
     participant_id: str,
     meetings: Sequence[Placement],
@@ -52,60 +161,163 @@ def participant_agenda_pdf(
     """One participant's meetings as an A4 PDF: time, table, who, why."""
     names = names or {}
     reasons = reasons or {}
-    table_labels = table_labels or {}
-    by_id = {s.id: s for s in slots}
-    mine = sorted(
-        (m for m in meetings if participant_id in (m.a, m.b) and m.slot in by_id),
-        key=lambda m: (by_id[m.slot].start, m.table),
+    doc = _Document(f"Meeting agenda: {participant_id}")
+    doc.pdf.add_page()
+    _agenda_page(
+        doc,
+        participant_id,
+        meetings,
+        {s.id: s for s in slots},
+        label=lambda pid: names.get(pid) or pid,
+        reason=lambda m: getattr(m, "reason", None) or reasons.get(m.pair, ""),
+        table_labels=table_labels or {},
+        event_name=event_name,
     )
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.set_title(f"Meeting agenda: {participant_id}")
-    pdf.set_creator("matchmaker")
-    font = unicode_font()
-    if font is not None:
-        pdf.add_font("agenda", "", str(font))
-        family = "agenda"
+    return doc.output()
 
-        def text(value: str) -> str:
-            return value
 
-    else:
-        logger.info("no Unicode font found; the PDF agenda is transliterated to ASCII")
-        family = "helvetica"
+@dataclass(frozen=True)
+class EventSheet:
+    """What the booklet's cover and the table cards say about the event."""
 
-        def text(value: str) -> str:
-            return str(anyascii(value))
+    name: str
+    slots: Sequence[Slot]
+    tables: int
+    venue: str | None = None
+    timezone: str | None = None
+    table_labels: Mapping[int, str] = field(default_factory=dict)
+
+
+def _dates(slots: Sequence[Slot]) -> str:
+    if not slots:
+        return ""
+    first, last = slots[0].start, slots[-1].end
+    days = f"{first:%d %B %Y}" if first.date() == last.date() else f"{first:%d %B %Y} to {last:%d %B %Y}"
+    return f"{days}, {first:%H:%M}-{last:%H:%M}"
+
+
+def _plain(meetings: Iterable[Placement]) -> list[Placement]:
+    """Only where and who: whatever else a meeting carries (score, staff reason) cannot be printed."""
+    return [Placement(slot=m.slot, table=m.table, a=m.a, b=m.b) for m in meetings]
+
+
+def event_booklet_pdf(
+    event: EventSheet,
+    meetings: Sequence[Placement],
+    participants: Sequence[str],
+    *,
+    names: Mapping[str, str] | None = None,
+    reasons: Mapping[Pair, str] | None = None,
+) -> bytes:
+    """The whole event as one A4 PDF: a cover, the schedule slot by slot, one agenda page per participant.
+
+    ``reasons`` are the participants' reasons by pair; nothing else about a pair is printed.
+    """
+    names = names or {}
+    reasons = reasons or {}
+    plain = _plain(meetings)
+    by_id = {s.id: s for s in event.slots}
 
     def label(pid: str) -> str:
         return names.get(pid) or pid
 
+    doc = _Document(f"Event booklet: {event.name}")
+    pdf = doc.pdf
     pdf.add_page()
-    pdf.set_font(family, size=16)
-    pdf.multi_cell(0, 9, text(f"Meeting agenda: {label(participant_id)}"), new_x="LMARGIN", new_y="NEXT")
-    if event_name:
-        pdf.set_font(family, size=11)
-        pdf.multi_cell(0, 6, text(event_name), new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(4)
-    pdf.set_font(family, size=10)
-    if not mine:
-        pdf.multi_cell(0, 6, "No meetings are scheduled.", new_x="LMARGIN", new_y="NEXT")
-        return bytes(pdf.output())
-    heading = FontFace(emphasis="", fill_color=(230, 230, 230))
-    with pdf.table(
-        col_widths=(32, 22, 60, 76), text_align="LEFT", line_height=5.5, headings_style=heading
-    ) as table:
-        table.row(["Time", "Table", "Meeting with", "Why"])
-        for m in mine:
-            slot = by_id[m.slot]
-            other = m.b if m.a == participant_id else m.a
-            reason = getattr(m, "reason", None) or reasons.get(m.pair, "")
-            table.row(
-                [
-                    f"{slot.start:%Y-%m-%d}\n{slot.start:%H:%M}-{slot.end:%H:%M}",
-                    text(table_labels.get(m.table, f"Table {m.table}")),
-                    text(label(other)),
-                    text(reason),
-                ]
-            )
-    return bytes(pdf.output())
+    pdf.ln(40)
+    doc.line(event.name, 24, 12)
+    pdf.ln(6)
+    if event.venue:
+        doc.line(event.venue, 14, 8)
+    doc.line(_dates(event.slots), 14, 8)
+    doc.line(f"Times are local to {event.timezone}." if event.timezone else "Times as given.", 12, 7)
+    pdf.ln(6)
+    doc.line(
+        f"{len(participants)} participants, {len(plain)} meetings, {event.tables} tables,"
+        f" {len(event.slots)} slots",
+        11,
+        6,
+    )
+
+    pdf.add_page()
+    doc.line("Schedule", 16, 9)
+    pdf.ln(2)
+    for slot in event.slots:
+        held = sorted((m for m in plain if m.slot == slot.id), key=lambda m: m.table)
+        doc.line(f"{slot.start:%a %d %b %Y, %H:%M}-{slot.end:%H:%M}", 12, 7)
+        pdf.set_font(doc.family, size=10)
+        if not held:
+            pdf.multi_cell(0, 6, "No meetings.", new_x="LMARGIN", new_y="NEXT")
+        else:
+            with pdf.table(
+                col_widths=(50, 140), text_align="LEFT", line_height=5.5, headings_style=HEADING
+            ) as table:
+                table.row(["Table", "Meeting"])
+                for m in held:
+                    table.row(
+                        [
+                            doc.text(_table_name(m.table, event.table_labels)),
+                            doc.text(f"{label(m.a)} and {label(m.b)}"),
+                        ]
+                    )
+        pdf.ln(3)
+
+    for pid in sorted(participants, key=lambda p: (label(p).casefold(), p)):
+        pdf.add_page()
+        _agenda_page(
+            doc,
+            pid,
+            plain,
+            by_id,
+            label=label,
+            reason=lambda m: reasons.get(m.pair, ""),
+            table_labels=event.table_labels,
+            event_name=event.name,
+        )
+    return doc.output()
+
+
+def table_cards_pdf(
+    event: EventSheet, meetings: Sequence[Placement], *, names: Mapping[str, str] | None = None
+) -> bytes:
+    """One landscape A4 page per table: its name and, per slot, who meets there."""
+    names = names or {}
+    plain = _plain(meetings)
+    doc = _Document(f"Table cards: {event.name}", landscape=True)
+    pdf = doc.pdf
+    days = len({s.start.date() for s in event.slots}) > 1
+    for number in range(1, event.tables + 1):
+        pdf.add_page()
+        name = _table_name(number, event.table_labels)
+        doc.line(name, 32, 15)
+        if name != f"Table {number}":
+            doc.line(f"Table {number}", 16, 9)
+        doc.line(event.name, 12, 7)
+        pdf.ln(4)
+        here = {m.slot: m for m in plain if m.table == number}
+        # One card is one page: rows shrink with the number of slots (down to a legible minimum).
+        room = pdf.h - pdf.b_margin - pdf.get_y() - 4
+        line_height = max(MIN_CARD_LINE, min(MAX_CARD_LINE, room / (len(event.slots) + 1) - 1.2))
+        pdf.set_font(doc.family, size=min(16.0, line_height * 1.7))
+        with pdf.table(
+            col_widths=(50, 105, 105), text_align="LEFT", line_height=line_height, headings_style=HEADING
+        ) as table:
+            table.row(["Time", "Participant", "Participant"])
+            for slot in event.slots:
+                m = here.get(slot.id)
+                who = [names.get(m.a) or m.a, names.get(m.b) or m.b] if m else ["-", "-"]
+                table.row([_slot_line(slot, days), doc.text(who[0]), doc.text(who[1])])
+    if event.tables == 0:
+        pdf.add_page()
+        doc.line("This event has no tables.", 14, 8)
+    return doc.output()
+
+
+__all__ = [
+    "FONT_CANDIDATES",
+    "EventSheet",
+    "event_booklet_pdf",
+    "participant_agenda_pdf",
+    "table_cards_pdf",
+    "unicode_font",
+]

@@ -122,15 +122,20 @@ class Services:
     def _index_service(self) -> IndexService:
         return self.indexes
 
+    def _matching_service(self) -> MatchingService:
+        return self.matching
+
     def users(self, session: Session) -> UserService:
         """API users in the unit of work ``session``."""
         return UserService(session)
 
     def events(self, session: Session) -> EventServices:
-        """Event sub-features (catalogue, requests, pair rules, agendas, feedback) in ``session``."""
-        from matchmaker.services.events import EventServices  # noqa: PLC0415 - built on first use
+        """Event sub-features (catalogue, requests, contacts, pair rules, agendas, feedback) in ``session``;
+        the matcher suggests contacts and gives requests their reason."""
+        from matchmaker.services.events import EventServices, MatcherAdvisor  # noqa: PLC0415 - on first use
 
-        return EventServices(session, notifier=self.notifier(session))
+        advisor = MatcherAdvisor(self._matching_service)  # the engine loads when a suggestion is asked for
+        return EventServices(session, notifier=self.notifier(session), advisor=advisor)
 
     def accounts(self, session: Session) -> Accounts:
         """Invitations, console sessions and the staff users page in ``session``."""

@@ -46,6 +46,7 @@ from matchmaker.web.ratelimit import RateLimiter
 from matchmaker.web.redaction import RedactionMiddleware
 from matchmaker.web.request_guard import RequestGuardMiddleware
 from matchmaker.web.routes.corpus import make_upload_handler
+from matchmaker.web.routes.event_reports import EventReportController
 from matchmaker.web.routes.events import EventController
 from matchmaker.web.routes.feeds import calendar_feed
 from matchmaker.web.routes.health import health, ready
@@ -179,6 +180,7 @@ def create_app(
             MatchController,
             IndexController,
             EventController,
+            EventReportController,
             make_upload_handler(settings),
             me,
             *api_handlers,

@@ -206,3 +206,30 @@ def test_a_feed_address_from_the_command_line(corpus: Settings) -> None:
     revoked = run("event", "feed", "ws5", "kukes", "--revoke")
     assert "1 feed address(es) revoked" in revoked.stdout
     assert run("event", "feed", "ws5", "nobody").exit_code == 1
+
+
+def test_a_city_asks_another_city_from_the_command_line(corpus: Settings) -> None:
+    created = run(
+        "event", "create", "c2c", "--name", "City exchange", "--tables", "1",
+        "--start", "2027-03-02T09:00", "--slots", "2",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert run("event", "add", "c2c", "kukes", "osh", "tirana", "acme").exit_code == 0
+    offered = run("event", "contacts", "c2c", "kukes", "--json")
+    assert offered.exit_code == 0, offered.output
+    contacts = {c["id"]: c for c in map(json.loads, offered.stdout.splitlines())}
+    assert {(i, c["side"]) for i, c in contacts.items()} == {
+        ("osh", "city"),
+        ("tirana", "city"),
+        ("acme", "provider"),
+    }
+    sent = run("event", "request", "c2c", "kukes", "osh", "--json")
+    assert sent.exit_code == 0, sent.output
+    assert (json.loads(sent.stdout)["recipient"], json.loads(sent.stdout)["status"]) == ("osh", "pending")
+    assert "osh" not in run("event", "contacts", "c2c", "kukes").stdout
+    again = run("event", "request", "c2c", "osh", "kukes")
+    assert again.exit_code == 1
+    assert "answer that request instead" in again.output
+    itself = run("event", "request", "c2c", "tirana", "tirana")
+    assert itself.exit_code == 2
+    assert "cannot be paired with itself" in itself.output

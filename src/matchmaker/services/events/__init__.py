@@ -11,10 +11,12 @@ Sub-features, one module each:
 =================  ===================================================================================
 ``catalog``        events and participants (:mod:`.catalog`)
 ``requests``       meeting requests (:mod:`.requests`)
+``contacts``       whom a participant may ask, with the matcher's reasons (:mod:`.contacts`)
 ``pair_rules``     must-meet and blocked pairs (:mod:`.pair_rules`)
 ``agendas``        agendas, CSV, HTML, PDF and calendar exports (:mod:`.agendas`)
 ``feedback``       ratings after the event and the feedback signal (:mod:`.feedback`)
 ``feeds``          secret, revocable calendar feed addresses per participant (:mod:`.feeds`)
+``statistics``     staff's feedback and statistics: outcomes, requests, ratings (:mod:`.statistics`)
 :class:`Planner`   generate, re-plan, lock, move, publish; owns its transactions (:mod:`.planning`)
 =================  ===================================================================================
 
@@ -32,10 +34,12 @@ from sqlmodel import Session
 
 from matchmaker.services.events.agendas import Agendas
 from matchmaker.services.events.catalog import EventCatalog
+from matchmaker.services.events.contacts import Advisor, MatcherAdvisor, RequestContacts
 from matchmaker.services.events.feedback import EventFeedback
 from matchmaker.services.events.feeds import CalendarFeeds
 from matchmaker.services.events.pair_rules import PairRules
 from matchmaker.services.events.requests import MeetingRequests
+from matchmaker.services.events.statistics import EventStatisticsReader
 
 if TYPE_CHECKING:
     from matchmaker.services.events.planning import Planner, ScoreFunction
@@ -50,16 +54,25 @@ def __getattr__(name: str) -> Any:
 
 
 class EventServices:
-    """The request-scoped event sub-features, all in the unit of work ``session``."""
+    """The request-scoped event sub-features, all in the unit of work ``session``.
 
-    def __init__(self, session: Session, *, notifier: Notifier | None = None) -> None:
+    ``advisor`` (the matcher) suggests whom to ask and gives new requests their reason.
+    """
+
+    def __init__(
+        self, session: Session, *, notifier: Notifier | None = None, advisor: Advisor | None = None
+    ) -> None:
         self.session = session
         self.catalog = EventCatalog(session)
-        self.requests = MeetingRequests(session, notifier=notifier)
+        self.requests = MeetingRequests(
+            session, notifier=notifier, explain=advisor.reason if advisor is not None else None
+        )
+        self.contacts = RequestContacts(session, advisor)
         self.pair_rules = PairRules(session)
         self.agendas = Agendas(session)
         self.feedback = EventFeedback(session)
         self.feeds = CalendarFeeds(session)
+        self.statistics = EventStatisticsReader(session)
 
     def rollback(self) -> None:
         """Undo this unit of work's changes so far (a refused change, before its form is shown again)."""
@@ -67,13 +80,17 @@ class EventServices:
 
 
 __all__ = [
+    "Advisor",
     "Agendas",
     "CalendarFeeds",
     "EventCatalog",
     "EventFeedback",
     "EventServices",
+    "EventStatisticsReader",
+    "MatcherAdvisor",
     "MeetingRequests",
     "PairRules",
     "Planner",
+    "RequestContacts",
     "ScoreFunction",
 ]

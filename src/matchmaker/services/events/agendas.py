@@ -1,9 +1,11 @@
-"""Agendas and exports of published schedules: a participant's agenda, the organisers' CSV, and a
-participant's printable HTML and PDF agenda and iCalendar feed."""
+"""Agendas and exports of published schedules: a participant's agenda, the organisers' CSV and XLSX, a
+participant's printable HTML and PDF agenda and iCalendar feed, and the whole event's PDF booklet and
+table cards."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from matchmaker.db.events import Event, EventMeeting, PublishedMeeting
 from matchmaker.db.models import utcnow
@@ -19,6 +21,11 @@ from matchmaker.scheduling.result import Meeting
 from matchmaker.services.events import store
 from matchmaker.services.events.rules import zone
 from matchmaker.services.events.schemas import Agenda, AgendaItem, ExportSource
+
+if TYPE_CHECKING:
+    from matchmaker.scheduling.pdf import EventSheet
+
+# The PDF module (fpdf) is slow to import: the methods that render a PDF import it.
 
 
 class Agendas(store.InSession):
@@ -104,12 +111,55 @@ class Agendas(store.InSession):
 
     def pdf(self, event_id: str, participant_id: str) -> bytes:
         """A printable PDF agenda of one participant's published meetings."""
-        from matchmaker.scheduling.pdf import participant_agenda_pdf  # noqa: PLC0415 - fpdf is slow to import
+        from matchmaker.scheduling.pdf import participant_agenda_pdf  # noqa: PLC0415
 
         ev, slots, rows, known = self._published_for(event_id, participant_id)
         labels = store.table_labels(self.session, event_id)
         return participant_agenda_pdf(
             participant_id, _confirmed(rows), slots, names=known, table_labels=labels, event_name=ev.name
+        )
+
+    def booklet(self, event_id: str) -> bytes:
+        """The whole published event as one PDF: a cover, the schedule slot by slot, and one agenda
+        page per participant with the reasons participants may read (no scores, no staff wording)."""
+        from matchmaker.scheduling.pdf import event_booklet_pdf  # noqa: PLC0415
+
+        ev, rows = self._published_event(event_id)
+        people = [p.participant_id for p in store.participants(self.session, event_id)]
+        known = store.names(self.session, store.mentioned(rows) | set(people))
+        return event_booklet_pdf(
+            self._sheet(ev),
+            [store.placement(r) for r in rows],
+            people,
+            names=known,
+            reasons={pair_key(r.a, r.b): r.public_reason for r in rows if r.public_reason},
+        )
+
+    def table_cards(self, event_id: str) -> bytes:
+        """One printable page per table of the published event: its name and who meets there when."""
+        from matchmaker.scheduling.pdf import table_cards_pdf  # noqa: PLC0415
+
+        ev, rows = self._published_event(event_id)
+        known = store.names(self.session, store.mentioned(rows))
+        return table_cards_pdf(self._sheet(ev), [store.placement(r) for r in rows], names=known)
+
+    def _published_event(self, event_id: str) -> tuple[Event, list[PublishedMeeting]]:
+        ev = store.event_row(self.session, event_id)
+        if ev.published_version == 0:
+            raise ConflictError(f"event {event_id!r} is not published yet; publish it first")
+        return ev, store.published(self.session, event_id, confirmed=True)
+
+    def _sheet(self, ev: Event) -> EventSheet:
+        from matchmaker.scheduling.pdf import EventSheet  # noqa: PLC0415
+
+        session = self.session
+        return EventSheet(
+            name=ev.name,
+            slots=store.slots(session, ev.id),
+            tables=len(store.table_numbers(session, ev.id)),
+            venue=ev.venue,
+            timezone=ev.timezone,
+            table_labels=store.table_labels(session, ev.id),
         )
 
     def calendar(self, event_id: str, participant_id: str, *, now: datetime | None = None) -> bytes:

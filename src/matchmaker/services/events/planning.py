@@ -40,10 +40,12 @@ from matchmaker.scheduling.service import solve_problem
 from matchmaker.services.events import store
 from matchmaker.services.events.catalog import EventCatalog
 from matchmaker.services.events.rules import (
+    RequestRow,
     build_problem,
     describe_moves,
     meeting_reason,
     public_reason,
+    requests_by_pair,
     zone,
 )
 from matchmaker.services.events.schemas import (
@@ -125,7 +127,9 @@ class Planner:
             source = score.source  # says so when the matcher failed during the solve
         if signal:
             source += f" + feedback from earlier events ({len(signal)} pairs)"
-        explained = self._public_reasons(result, enabled=source.startswith("matcher"))
+        explained = self._public_reasons(
+            result, requests_by_pair(snapshot.requests), enabled=source.startswith("matcher")
+        )
         kept = {m.pair: m for m in problem.locked}
         published_pairs = {m.pair for m in snapshot.published}
         with self.database.unit_of_work() as session:
@@ -181,17 +185,28 @@ class Planner:
             session.add(ev)
         return report
 
-    def _public_reasons(self, result: ScheduleResult, *, enabled: bool) -> dict[Pair, str]:
-        """The matcher's participant-facing reason of each planned pair (empty without a matcher)."""
-        if not enabled or not result.meetings:
-            return {}
+    def _public_reasons(
+        self, result: ScheduleResult, requested: dict[Pair, RequestRow], *, enabled: bool
+    ) -> dict[Pair, str]:
+        """The participant-facing reason of each planned pair: the reason stored with the request
+        behind it (what both parties agreed on), else the matcher's line told from the requester's
+        side (or the pair's order); empty without either."""
         out: dict[Pair, str] = {}
+        asked: list[tuple[Pair, str, str]] = []
+        for m in result.meetings:
+            req = requested.get(m.pair)
+            if req is not None and req.reason:
+                out[m.pair] = req.reason
+            elif enabled:
+                asked.append((m.pair, *((req.sender, req.recipient) if req is not None else (m.a, m.b))))
+        if not asked:
+            return out
         try:
             matcher = self.matching.matcher()
-            for m in result.meetings:
-                line = matcher.pair_reason(m.a, m.b)
+            for pair, a, b in asked:
+                line = matcher.pair_reason(a, b)
                 if line:
-                    out[m.pair] = line
+                    out[pair] = line
         except MatchmakerError as exc:
             logger.warning("no reasons for participants: %s", exc.message)
         return out

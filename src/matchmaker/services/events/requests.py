@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -11,7 +12,7 @@ from matchmaker.db.events import MeetingRequestRow
 from matchmaker.db.models import utcnow
 from matchmaker.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from matchmaker.services.events import store
-from matchmaker.services.events.rules import effective_status, pair_problem
+from matchmaker.services.events.rules import RequestRow, duplicate_problem, effective_status, pair_problem
 from matchmaker.services.events.schemas import Answer, RequestCreate, RequestPublic
 
 if TYPE_CHECKING:
@@ -20,14 +21,27 @@ if TYPE_CHECKING:
 
 class MeetingRequests(store.InSession):
     """Meeting requests of events, in one unit of work; the other party is notified by e-mail in the
-    same unit of work when a ``notifier`` is given."""
+    same unit of work when a ``notifier`` is given. ``explain`` gives the matcher's one-line reason
+    for a new request's pair (stored with it, so both parties and staff read the same reason)."""
 
-    def __init__(self, session: Session, *, notifier: Notifier | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        notifier: Notifier | None = None,
+        explain: Callable[[str, str], str | None] | None = None,
+    ) -> None:
         super().__init__(session)
         self.notifier = notifier
+        self.explain = explain
 
     def create(self, event_id: str, data: RequestCreate, *, now: datetime | None = None) -> RequestPublic:
-        """Store a pending meeting request; refused after the deadline or when it already exists."""
+        """Store a pending meeting request between two participants of the event (a city may ask a
+        provider or another city; a provider asks a city).
+
+        Refused (4xx) when both parties are the same, one does not take part, two providers would
+        meet, the deadline has passed, or the pair already has a request in either direction.
+        """
         now = now or utcnow()
         session = self.session
         ev = store.event_row(session, event_id)
@@ -38,21 +52,33 @@ class MeetingRequests(store.InSession):
             raise ConflictError(
                 f"the request deadline of event {event_id!r} ({ev.request_deadline.isoformat()}) has passed"
             )
-        existing = store.first_where(
-            session, MeetingRequestRow, event_id=event_id, sender=data.sender, recipient=data.recipient
+        duplicate = duplicate_problem(
+            self._between(event_id, data.sender, data.recipient), data.sender, data.recipient
         )
-        if existing is not None:
-            raise ConflictError(
-                f"{data.sender!r} has already asked {data.recipient!r} (request {existing.id})"
-            )
+        if duplicate:
+            raise ConflictError(duplicate)
+        reason = self.explain(data.sender, data.recipient) if self.explain is not None else None
         row = MeetingRequestRow(
-            event_id=event_id, sender=data.sender, recipient=data.recipient, message=data.message
+            event_id=event_id,
+            sender=data.sender,
+            recipient=data.recipient,
+            message=data.message,
+            reason=reason,
         )
         session.add(row)
         session.flush()
         if self.notifier is not None:
-            self.notifier.request_received(event_id, data.sender, data.recipient, data.message)
+            self.notifier.request_received(event_id, data.sender, data.recipient, data.message, reason=reason)
         return store.request_public(row, ev.request_deadline, now)
+
+    def _between(self, event_id: str, a: str, b: str) -> list[RequestRow]:
+        """The event's requests between ``a`` and ``b``, in either direction."""
+        stmt = select(MeetingRequestRow).where(
+            MeetingRequestRow.event_id == event_id,
+            col(MeetingRequestRow.sender).in_((a, b)),
+            col(MeetingRequestRow.recipient).in_((a, b)),
+        )
+        return [store.request_row(r) for r in self.session.exec(stmt.order_by(col(MeetingRequestRow.id)))]
 
     def answer(
         self,

@@ -7,7 +7,7 @@ without a database. Feedback values live in :mod:`matchmaker.services.feedback`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from matchmaker.scheduling.problem import (
     Placement,
     SchedulingProblem,
     Slot,
+    pair_key,
 )
 from matchmaker.scheduling.result import ScheduleDiff
 from matchmaker.services.events.schemas import RequestStatus, Side
@@ -37,17 +38,49 @@ def effective_status(status: str, deadline: datetime | None, now: datetime) -> R
 
 def pair_problem(sides: dict[str, str], a: str, b: str, what: str) -> str | None:
     """Why ``a`` and ``b`` cannot form a pair of this event, or None when they can."""
+    if a == b:
+        return f"a {what} needs two different participants: {a!r} cannot be paired with itself"
     missing = [pid for pid in (a, b) if pid not in sides]
     if missing:
         return f"{', '.join(repr(m) for m in missing)} does not take part in this event; add it first"
-    if a == b:
-        return f"a {what} needs two different participants"
     if sides[a] == sides[b] == "provider":
         return (
             f"a {what} between two providers is not possible:"
             " meetings pair a city with a provider or two cities"
         )
     return None
+
+
+def duplicate_problem(existing: Iterable[RequestRow], sender: str, recipient: str) -> str | None:
+    """Why ``sender`` may not ask ``recipient`` again, or None.
+
+    One request per pair and event: the same request twice is refused, and so is asking someone who
+    has already asked you (answer that request instead; staff can change an answer at any time).
+    """
+    for r in existing:
+        if (r.sender, r.recipient) == (sender, recipient):
+            return f"{sender!r} has already asked {recipient!r} for a meeting (request {r.id}, {r.status})"
+        if (r.sender, r.recipient) == (recipient, sender):
+            return (
+                f"{recipient!r} has already asked {sender!r} for a meeting (request {r.id}, {r.status});"
+                " answer that request instead"
+            )
+    return None
+
+
+def requests_by_pair(requests: Iterable[RequestRow]) -> dict[Pair, RequestRow]:
+    """The request behind each pair (one per pair; an accepted one wins over the others).
+
+    Its direction says whose side a meeting's reason is told from, and its stored reason is what
+    both parties read when they agreed to meet.
+    """
+    rank = {"accepted": 3, "pending": 2, "declined": 1}
+    out: dict[Pair, RequestRow] = {}
+    for r in requests:
+        key = pair_key(r.sender, r.recipient)
+        if key not in out or rank.get(r.status, 0) > rank.get(out[key].status, 0):
+            out[key] = r
+    return out
 
 
 def side_of(value: str) -> Side:
@@ -71,11 +104,13 @@ class ParticipantRow(BaseModel):
 
 
 class RequestRow(BaseModel):
-    """A request as loaded for scheduling."""
+    """A stored request as the rules read it (scheduling, one request per pair)."""
 
+    id: int | None = None
     sender: str
     recipient: str
     status: str
+    reason: str | None = None
 
 
 class EventSnapshot(BaseModel):
@@ -215,10 +250,12 @@ __all__ = [
     "RequestRow",
     "build_problem",
     "describe_moves",
+    "duplicate_problem",
     "effective_status",
     "meeting_reason",
     "pair_problem",
     "public_reason",
+    "requests_by_pair",
     "side_of",
     "zone",
 ]

@@ -348,8 +348,31 @@ class RequestPublic(BaseModel):
     recipient: str
     status: RequestStatus
     message: str | None
+    reason: str | None = Field(
+        default=None, description="Why the matcher suggests the pair, told from the sender's side."
+    )
     created_at: datetime
     updated_at: datetime
+
+
+Relation = Literal["comparable", "mentor"]
+
+
+class Contact(BaseModel):
+    """Someone a participant may ask for a meeting in an event, and why the matcher suggests them.
+
+    A city is offered the event's providers and its other cities (comparable cities, and mentors:
+    cities with a case study on the same need); a provider is offered the event's cities.
+    """
+
+    id: str
+    name: str
+    side: Side
+    relation: Relation | None = Field(
+        default=None, description="For a city offered to a city: comparable, or mentor."
+    )
+    score: float | None = Field(default=None, description="The matcher's score; null when not suggested.")
+    reason: str | None = Field(default=None, description="The matcher's one-line reason (no ids, no scores).")
 
 
 class PairRulePublic(BaseModel):
@@ -360,8 +383,8 @@ class PairRulePublic(BaseModel):
     kind: PairRuleKind
 
 
-class PlannedMeeting(BaseModel):
-    """A meeting of the plan (staff view, with score and why)."""
+class MeetingPlace(BaseModel):
+    """Where and when two participants meet, with their names and the pair's match score (staff)."""
 
     slot: str
     start: datetime
@@ -373,6 +396,11 @@ class PlannedMeeting(BaseModel):
     b: str
     b_name: str
     score: float
+
+
+class PlannedMeeting(MeetingPlace):
+    """A meeting of the plan (staff view, with score and why)."""
+
     reason: str | None
     public_reason: str | None = Field(default=None, description="Why they meet, as participants read it.")
     kind: str
@@ -469,6 +497,91 @@ class SignalItem(BaseModel):
     signal: float
 
 
+# --------------------------------------------------------------------------------------------------
+# Read models of feedback and statistics (staff)
+
+MeetingOutcomeStatus = Literal["upcoming", "not_rated", "held", "no_show"]
+StatisticsSource = Literal["published", "plan", "none"]
+
+
+class MeetingOutcome(MeetingPlace):
+    """One meeting with both sides' ratings: held, a no-show, not rated yet, or still to come."""
+
+    rating_a: Rating | None = Field(description="``a``'s rating of the meeting, if given.")
+    rating_b: Rating | None = Field(description="``b``'s rating of the meeting, if given.")
+    comment_a: str | None = None
+    comment_b: str | None = None
+    status: MeetingOutcomeStatus = Field(
+        description="no_show when either side says it did not take place; held when a side rated it;"
+        " upcoming before its slot ends."
+    )
+
+
+class ParticipantMeetings(BaseModel):
+    """How many meetings one participant has."""
+
+    id: str
+    name: str
+    side: Side
+    meetings: int
+
+
+class RequestFigures(BaseModel):
+    """Meeting requests of one direction (``city → provider``, ...) or of all (``all``), by status."""
+
+    direction: str
+    total: int
+    accepted: int
+    declined: int
+    pending: int
+    expired: int
+    accept_rate: float | None = Field(description="Accepted share of all requests (None: no requests).")
+    decline_rate: float | None = Field(description="Declined share of all requests (None: no requests).")
+
+
+class RatingCount(BaseModel):
+    """How many ratings have one value."""
+
+    rating: Rating
+    label: str
+    count: int
+
+
+class ScorePoint(BaseModel):
+    """One rating of a meeting against the meeting's match score."""
+
+    rater: str
+    other: str
+    score: float
+    rating: Rating
+    value: float = Field(description="The rating's value in the feedback signal, in [-1, 1].")
+
+
+class EventStatistics(BaseModel):
+    """Feedback and statistics of an event, as staff see them (the console's charts read these)."""
+
+    event_id: str
+    source: StatisticsSource = Field(
+        description="Which meetings are counted: the published schedule, else the plan, else none."
+    )
+    meetings: int
+    rated_meetings: int = Field(description="Meetings at least one side rated.")
+    no_shows: int = Field(description="Meetings a side said did not take place.")
+    ratings: int
+    mean_rating_value: float | None = Field(
+        description="Mean value of the ratings that say something about the pair (not no-shows)."
+    )
+    score_rating_correlation: float | None = Field(
+        description="Pearson correlation of match score and rating value (None below 3 points or"
+        " without spread)."
+    )
+    outcomes: list[MeetingOutcome]
+    per_participant: list[ParticipantMeetings]
+    requests: list[RequestFigures] = Field(description="``all`` first, then one entry per direction.")
+    rating_distribution: list[RatingCount]
+    score_vs_rating: list[ScorePoint]
+
+
 __all__ = [
     "MAX_SLOTS",
     "MAX_TABLES",
@@ -480,10 +593,12 @@ __all__ = [
     "Answer",
     "AnswerIn",
     "BreakIn",
+    "Contact",
     "DaysIn",
     "EditReport",
     "EventCreate",
     "EventEdit",
+    "EventStatistics",
     "EventSummary",
     "ExportSource",
     "FeedbackIn",
@@ -491,6 +606,9 @@ __all__ = [
     "GenerateIn",
     "GenerateReport",
     "LockIn",
+    "MeetingOutcome",
+    "MeetingOutcomeStatus",
+    "MeetingPlace",
     "MyFeedbackIn",
     "MyRequestIn",
     "PairIn",
@@ -498,15 +616,21 @@ __all__ = [
     "PairRuleKind",
     "PairRulePublic",
     "ParticipantIn",
+    "ParticipantMeetings",
     "ParticipantPublic",
     "PlannedMeeting",
     "PublishReport",
     "Rating",
+    "RatingCount",
+    "Relation",
     "RequestCreate",
+    "RequestFigures",
     "RequestPublic",
     "RequestStatus",
+    "ScorePoint",
     "Side",
     "SignalItem",
     "SlotIn",
+    "StatisticsSource",
     "event_slots",
 ]

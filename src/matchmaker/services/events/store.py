@@ -152,8 +152,16 @@ def request_public(row: MeetingRequestRow, deadline: datetime | None, now: datet
         recipient=row.recipient,
         status=effective_status(row.status, deadline, now),
         message=row.message,
+        reason=row.reason,
         created_at=row.created_at,
         updated_at=row.updated_at,
+    )
+
+
+def request_row(row: MeetingRequestRow) -> RequestRow:
+    """A stored request as the pure rules read it."""
+    return RequestRow(
+        id=row.id, sender=row.sender, recipient=row.recipient, status=row.status, reason=row.reason
     )
 
 
@@ -281,7 +289,7 @@ def snapshot(session: Session, ev: Event) -> EventSnapshot:
             for p in people
         ],
         requests=[
-            RequestRow(sender=r.sender, recipient=r.recipient, status=r.status)
+            request_row(r)
             for r in session.exec(select(MeetingRequestRow).where(MeetingRequestRow.event_id == event_id))
         ],
         must_meet=[(r.a, r.b) for r in rules if r.kind == "must_meet"],
@@ -311,6 +319,7 @@ __all__ = [
     "planned_row",
     "published",
     "request_public",
+    "request_row",
     "sides",
     "slots",
     "snapshot",

@@ -73,8 +73,11 @@ class Notifier:
         message = compose("invitation", link=link, entity=entity, expires=f"{expires:%d %B %Y, %H:%M} UTC")
         self.outbox.queue(to, message)
 
-    def request_received(self, event_id: str, sender: str, recipient: str, message: str | None) -> int:
-        """Tell the recipient's people about a new meeting request; returns how many were queued."""
+    def request_received(
+        self, event_id: str, sender: str, recipient: str, message: str | None, *, reason: str | None = None
+    ) -> int:
+        """Tell the recipient's people about a new meeting request (with the matcher's reason for the
+        pair, when there is one); returns how many were queued."""
         ev = store.event_row(self.session, event_id)
         names = store.names(self.session, [sender, recipient])
         deadline = ev.request_deadline
@@ -84,6 +87,7 @@ class Notifier:
             recipient=names.get(recipient, recipient),
             event=ev.name,
             message=message,
+            reason=reason,
             deadline=f"{deadline:%d %B %Y, %H:%M} UTC" if deadline else None,
             link=self.link("/me/requests"),
         )

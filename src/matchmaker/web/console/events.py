@@ -38,6 +38,7 @@ from matchmaker.errors import InfeasibleScheduleError, InvalidInputError, Matchm
 from matchmaker.scheduling.problem import Slot
 from matchmaker.services.events import EventServices, Planner
 from matchmaker.services.events.schemas import (
+    MAX_TEXT,
     RATING_LABELS,
     Answer,
     BreakIn,
@@ -503,6 +504,10 @@ def _event_tab(
     )
 
 
+#: One tab of the event page, for the feature modules next to this one (:mod:`.event_reports`).
+event_tab = _event_tab
+
+
 def _participants_page(
     request: AnyRequest,
     events: EventServices,
@@ -586,10 +591,14 @@ class RequestsView:
     requests: list[RequestPublic]
     rules: list[PairRulePublic]
     names: dict[str, str]
+    form: dict[str, str] = field(default_factory=dict)
 
 
-def load_requests(events: EventServices, event_id: str) -> RequestsView:
-    """Requests and pair rules of an event, with participant names."""
+def load_requests(
+    events: EventServices, event_id: str, form: Mapping[str, str] | None = None
+) -> RequestsView:
+    """Requests and pair rules of an event, with participant names; ``form``: the values of a refused
+    form, shown again (the forms have no party chosen otherwise)."""
     event = events.catalog.get(event_id)
     participants = events.catalog.participants(event_id)
     return RequestsView(
@@ -598,23 +607,44 @@ def load_requests(events: EventServices, event_id: str) -> RequestsView:
         requests=events.requests.list(event_id),
         rules=events.pair_rules.list(event_id),
         names={p.id: p.name for p in participants},
+        form=dict(form or {}),
     )
 
 
-def _requests_page(request: AnyRequest, events: EventServices, event_id: str) -> PageShow:
+def _requests_page(
+    request: AnyRequest, events: EventServices, event_id: str, form: Mapping[str, str] | None = None
+) -> PageShow:
     async def show(*, flash: Flash | None = None, status: int = 200) -> Response[Any]:
-        view = await run(load_requests, events, event_id)
+        view = await run(load_requests, events, event_id, form)
         return _event_tab(request, "requests", view, flash=flash, status=status)
 
     return show
 
 
 async def _change_requests(
-    request: AnyRequest, events: EventServices, event_id: str, *, change: Callable[[], object], msg: str
+    request: AnyRequest,
+    events: EventServices,
+    event_id: str,
+    *,
+    change: Callable[[], object],
+    msg: str,
+    form: Mapping[str, str] | None = None,
 ) -> Response[Any]:
-    """A change on the requests tab: back to the tab with ``msg``, or the tab with the reason."""
+    """A change on the requests tab: back to the tab with ``msg``, or the tab with the reason (and the
+    refused ``form``'s values)."""
     done = f"/events/{event_id}/requests?msg={msg}"
-    return await apply_change(events, change, done=done, refused=_requests_page(request, events, event_id))
+    refused = _requests_page(request, events, event_id, form)
+    return await apply_change(events, change, done=done, refused=refused)
+
+
+def request_from_form(form: FormMultiDict) -> RequestCreate:
+    """A staff-recorded request from the form: both parties must be chosen, and differ (the service
+    says so when they are the same)."""
+    sender, recipient = form_field(form, "sender", 128), form_field(form, "recipient", 128)
+    if not sender or not recipient:
+        raise InvalidInputError("choose who asks for the meeting (from) and whom they ask (to)")
+    message = form_field(form, "message", MAX_TEXT) or None
+    return RequestCreate(sender=sender, recipient=recipient, message=message)
 
 
 @get("/events/{event_id:str}/requests", name="console:event-requests", opt=STAFF)
@@ -627,14 +657,12 @@ async def event_requests(request: AnyRequest, events: Events, event_id: PathId) 
 async def event_request_create(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
     """Record a request on behalf of a participant (for example one sent by e-mail)."""
     form = await request.form()
+    values = {k: form_field(form, k, 128) for k in ("sender", "recipient")}
 
     def send() -> None:
-        data = RequestCreate(
-            sender=form_field(form, "sender", 128), recipient=form_field(form, "recipient", 128)
-        )
-        events.requests.create(event_id, data)
+        events.requests.create(event_id, request_from_form(form))
 
-    return await _change_requests(request, events, event_id, change=send, msg="requested")
+    return await _change_requests(request, events, event_id, change=send, msg="requested", form=values)
 
 
 @post("/events/{event_id:str}/requests/answer", name="console:event-request-answer", opt=STAFF)
@@ -661,7 +689,8 @@ async def event_rule(request: AnyRequest, events: Events, event_id: PathId) -> R
         rule = None if kind == "clear" else kind
         events.pair_rules.set(event_id, form_field(form, "a", 128), form_field(form, "b", 128), rule)  # type: ignore[arg-type]
 
-    return await _change_requests(request, events, event_id, change=save, msg="rule")
+    values = {k: form_field(form, k, 128) for k in ("a", "b")}
+    return await _change_requests(request, events, event_id, change=save, msg="rule", form=values)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -910,10 +939,12 @@ __all__ = [
     "edit_from_form",
     "error_flash",
     "event_from_form",
+    "event_tab",
     "flash_for",
     "form_field",
     "html_page",
     "load_schedule",
+    "request_from_form",
     "run",
     "safe_filename",
 ]

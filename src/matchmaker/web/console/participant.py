@@ -2,8 +2,9 @@
 
 A participant sees only its own requests and its own published agenda, as in the API: every call
 passes the principal's own id (``subject_id``) to :mod:`matchmaker.services.events`, never an id
-from the form. Requests go to participants of the other side in events both take part in; the
-list is ordered by the matcher's suggestions for the signed-in city or provider, with the reasons.
+from the form. Requests go to participants of events both take part in: a provider asks cities, a
+city asks providers and other cities (its comparable and mentor cities first). The lists come from
+:mod:`matchmaker.services.events.contacts`, ordered by the matcher's suggestions with their reasons.
 """
 
 from __future__ import annotations
@@ -14,24 +15,23 @@ from typing import Any
 
 from litestar import Response, get, post
 
-from matchmaker.errors import InvalidInputError, MatchmakerError
+from matchmaker.errors import InvalidInputError
 from matchmaker.services.events import EventServices
 from matchmaker.services.events.schemas import (
     RATING_LABELS,
     Agenda,
+    Contact,
     EventSummary,
     FeedbackIn,
     ParticipantPublic,
     RequestCreate,
     RequestPublic,
 )
-from matchmaker.services.matching import MatchingService
 from matchmaker.services.users import Principal
 from matchmaker.web.console.events import (
     AnyRequest,
     Events,
     Flash,
-    Matching,
     PageShow,
     answer_from_form,
     apply_change,
@@ -53,16 +53,6 @@ _MESSAGES = {
     "answered": "Your answer was saved.",
     "rated": "Thank you: your rating was saved.",
 }
-
-
-@dataclass
-class Contact:
-    """Someone the participant may ask for a meeting, with why the matcher suggests them."""
-
-    id: str
-    name: str
-    score: float | None = None
-    reason: str = ""
 
 
 @dataclass
@@ -91,46 +81,22 @@ def my_events(
     ]
 
 
-def _suggested(matching: MatchingService, principal: Principal) -> dict[str, tuple[float, str]]:
-    try:
-        matcher = matching.matcher()
-        if principal.role == "provider":
-            response = matcher.cities_for_provider(_me(principal), top=200)
-        else:
-            response = matcher.providers_for_city(_me(principal), top=200)
-    except MatchmakerError as exc:
-        logger.info("No suggestions for the requests page: %s", exc)
-        return {}
-    return {r.id: (float(r.score), str((r.explanation or {}).get("summary") or "")) for r in response.results}
-
-
-def load_requests(
-    events: EventServices, matching: MatchingService, principal: Principal
-) -> list[EventRequests]:
-    """The participant's events, its requests in each, and whom it may still ask."""
+def load_requests(events: EventServices, principal: Principal) -> list[EventRequests]:
+    """The participant's events, its requests in each, and whom it may still ask (suggestions first)."""
     me = _me(principal)
-    suggested = _suggested(matching, principal)
     out: list[EventRequests] = []
     for event, participants in my_events(events, me):
         mine = next(p for p in participants if p.id == me)
         requests = events.requests.list(event.id, participant=me)
-        asked = {r.recipient for r in requests if r.sender == me} | {
-            r.sender for r in requests if r.recipient == me
-        }
-        contacts = [
-            Contact(p.id, p.name, *suggested.get(p.id, (None, "")))
-            for p in participants
-            if p.side != mine.side and p.id not in asked
-        ]
-        contacts.sort(key=lambda c: (c.score is None, -(c.score or 0.0), c.name))
+        contacts = events.contacts.for_participant(event.id, me)
         out.append(EventRequests(event, mine, requests, {p.id: p.name for p in participants}, contacts))
     return out
 
 
-def _requests_page(request: AnyRequest, events: EventServices, matching: MatchingService) -> PageShow:
+def _requests_page(request: AnyRequest, events: EventServices) -> PageShow:
     async def show(*, flash: Flash | None = None, status: int = 200) -> Response[Any]:
         principal = principal_of(request)
-        items = await run(load_requests, events, matching, principal)
+        items = await run(load_requests, events, principal)
         return page(
             "console/my_requests.html",
             principal,
@@ -145,14 +111,15 @@ def _requests_page(request: AnyRequest, events: EventServices, matching: Matchin
 
 
 @get("/me/requests", name="console:my-requests", opt=PARTICIPANTS)
-async def my_requests(request: AnyRequest, events: Events, matching: Matching) -> Response[Any]:
-    """Requests sent and received, and whom to ask next."""
-    return await _requests_page(request, events, matching)()
+async def my_requests(request: AnyRequest, events: Events) -> Response[Any]:
+    """Requests sent and received, and whom to ask next: providers, and for a city its comparable and
+    mentor cities in the event."""
+    return await _requests_page(request, events)()
 
 
 @post("/me/requests", name="console:my-requests-send", opt=PARTICIPANTS)
-async def send_request(request: AnyRequest, events: Events, matching: Matching) -> Response[Any]:
-    """Ask another participant of an event for a meeting."""
+async def send_request(request: AnyRequest, events: Events) -> Response[Any]:
+    """Ask another participant of an event for a meeting (a city may ask a provider or a city)."""
     principal = principal_of(request)
     form = await request.form()
 
@@ -165,12 +132,12 @@ async def send_request(request: AnyRequest, events: Events, matching: Matching) 
         events.requests.create(form_field(form, "event", 128), data)
 
     return await apply_change(
-        events, send, done="/me/requests?msg=sent", refused=_requests_page(request, events, matching)
+        events, send, done="/me/requests?msg=sent", refused=_requests_page(request, events)
     )
 
 
 @post("/me/requests/answer", name="console:my-requests-answer", opt=PARTICIPANTS)
-async def answer_request(request: AnyRequest, events: Events, matching: Matching) -> Response[Any]:
+async def answer_request(request: AnyRequest, events: Events) -> Response[Any]:
     """Accept or decline a request received."""
     principal = principal_of(request)
     form = await request.form()
@@ -180,7 +147,7 @@ async def answer_request(request: AnyRequest, events: Events, matching: Matching
         events.requests.answer(form_field(form, "event", 128), request_id, answer, by=_me(principal))
 
     return await apply_change(
-        events, reply, done="/me/requests?msg=answered", refused=_requests_page(request, events, matching)
+        events, reply, done="/me/requests?msg=answered", refused=_requests_page(request, events)
     )
 
 
@@ -249,6 +216,14 @@ async def my_agenda_ics(request: AnyRequest, events: Events, event_id: PathId) -
     return download(body, "text/calendar; charset=utf-8", f"{safe_filename(event_id)}.ics")
 
 
+@get("/me/agenda/{event_id:str}/pdf", name="console:my-agenda-pdf", opt=PARTICIPANTS)
+async def my_agenda_pdf(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
+    """The PDF agenda of one event."""
+    me = _me(principal_of(request))
+    body = await run(events.agendas.pdf, event_id, me)
+    return download(body, "application/pdf", f"{safe_filename(event_id)}-agenda.pdf")
+
+
 @post("/me/feedback", name="console:my-feedback", opt=PARTICIPANTS)
 async def rate_meeting(request: AnyRequest, events: Events) -> Response[Any]:
     """Rate a meeting after the event."""
@@ -267,6 +242,15 @@ async def rate_meeting(request: AnyRequest, events: Events) -> Response[Any]:
     )
 
 
-ROUTES = [my_requests, send_request, answer_request, my_agenda, my_agenda_html, my_agenda_ics, rate_meeting]
+ROUTES = [
+    my_requests,
+    send_request,
+    answer_request,
+    my_agenda,
+    my_agenda_html,
+    my_agenda_ics,
+    my_agenda_pdf,
+    rate_meeting,
+]
 
 __all__ = ["ROUTES", "load_agendas", "load_requests", "my_events"]

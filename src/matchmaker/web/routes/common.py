@@ -1,10 +1,12 @@
-"""Helpers shared by the route modules: pagination and id parameters, text no database can store."""
+"""Helpers shared by the route modules: pagination and id parameters, text no database can store, and
+files to download."""
 
 from __future__ import annotations
 
 import logging
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
+from litestar import Response
 from litestar.params import Parameter
 
 from matchmaker.db.models import ID_PATTERN
@@ -12,6 +14,8 @@ from matchmaker.errors import InvalidInputError
 from matchmaker.web.schemas import MAX_OFFSET, MAX_PAGE
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T", str, bytes)
 
 Offset = Annotated[
     int, Parameter(ge=0, le=MAX_OFFSET, description="Index of the first item to return.", required=False)
@@ -46,4 +50,11 @@ def reject_unstorable(value: Any, where: str = "body") -> None:
             reject_unstorable(item, f"{where}[{index}]")
 
 
-__all__ = ["Limit", "Offset", "RecordId", "reject_unstorable"]
+def attachment(content: T, media_type: str, filename: str) -> Response[T]:
+    """A file the client saves as ``filename``."""
+    return Response(
+        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
+
+
+__all__ = ["Limit", "Offset", "RecordId", "attachment", "reject_unstorable"]

@@ -7,8 +7,8 @@ staff                                      everything: create events, add partic
                                            requests for anyone, generate, lock, publish, every agenda,
                                            the organisers' CSV, all feedback, the feedback signal
 city focal point or provider taking part   the event summary, its own agenda (JSON, HTML, PDF, iCalendar),
-                                           its own requests (send; answer those it received), its own
-                                           feedback
+                                           its own requests (send; answer those it received), whom it
+                                           may ask (``contacts``), its own feedback
 anyone else                                403 (404 for an unknown event)
 =========================================  ===========================================================
 
@@ -20,7 +20,7 @@ in a worker thread with the server's matcher (scores), within ``time_limit`` sec
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
@@ -32,6 +32,7 @@ from matchmaker.services.events.feeds import FeedLink
 from matchmaker.services.events.schemas import (
     Agenda,
     AnswerIn,
+    Contact,
     EditReport,
     EventCreate,
     EventEdit,
@@ -56,6 +57,7 @@ from matchmaker.services.events.schemas import (
 )
 from matchmaker.services.users import Principal
 from matchmaker.web.auth import staff_only
+from matchmaker.web.routes.common import attachment
 
 EventId = Annotated[str, Parameter(min_length=1, max_length=128, description="The event's id.")]
 ParticipantId = Annotated[str, Parameter(min_length=1, max_length=128, description="A participant's id.")]
@@ -63,7 +65,6 @@ Events = NamedDependency[EventServices]
 #: Solver seconds of the re-plan after an edit.
 EDIT_TIME_LIMIT = 10.0
 Caller = NamedDependency[Principal]
-T = TypeVar("T", str, bytes)
 
 
 def _self(principal: Principal) -> str:
@@ -109,12 +110,6 @@ def _acting_as(
     if who is None:
         raise PermissionDeniedError(missing)
     return who
-
-
-def _attachment(content: T, media_type: str, filename: str) -> Response[T]:
-    return Response(
-        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
-    )
 
 
 class EventController(Controller):
@@ -219,7 +214,12 @@ class EventController(Controller):
     def create_request(
         self, events: Events, current_user: Caller, event_id: EventId, data: JSONBody[MyRequestIn]
     ) -> RequestPublic:
-        """A participant asks another for a meeting (staff may send on behalf of ``sender``)."""
+        """A participant asks another for a meeting (staff may send on behalf of ``sender``): a city may
+        ask a provider or another city (a comparable or mentor city), a provider asks a city.
+
+        The request keeps the matcher's one-line reason for the pair. 422 when both parties are the
+        same or one does not take part, 409 when the pair already has a request (either direction).
+        """
         sender = _acting_as(
             events,
             current_user,
@@ -230,6 +230,30 @@ class EventController(Controller):
         )
         body = RequestCreate(sender=sender, recipient=data.recipient, message=data.message)
         return events.requests.create(event_id, body)
+
+    @get("/{event_id:str}/contacts", sync_to_thread=True, summary="Whom a participant may ask for a meeting")
+    def list_contacts(
+        self,
+        events: Events,
+        current_user: Caller,
+        event_id: EventId,
+        participant: Annotated[
+            str | None,
+            Parameter(min_length=1, max_length=128, required=False, description="Staff: whose contacts."),
+        ] = None,
+    ) -> list[Contact]:
+        """The event's participants the caller may still ask, the matcher's suggestions first with
+        their reasons: a city gets providers and its comparable and mentor cities, a provider gets
+        cities. Staff name the ``participant``."""
+        who = _acting_as(
+            events,
+            current_user,
+            event_id,
+            participant,
+            refused="a participant may only read its own contacts",
+            missing="staff must name the participant (?participant=ID)",
+        )
+        return events.contacts.for_participant(event_id, who)
 
     @post(
         "/{event_id:str}/requests/{request_id:int}/answer",
@@ -318,7 +342,7 @@ class EventController(Controller):
     ) -> Response[str]:
         """Slot, times, table, both parties, score and reason, one row per meeting."""
         text = events.agendas.csv(event_id, source=source)
-        return _attachment(text, "text/csv; charset=utf-8", f"{event_id}-meetings.csv")
+        return attachment(text, "text/csv; charset=utf-8", f"{event_id}-meetings.csv")
 
     # ----------------------------------------------------------------------------------------------
     # Agendas (staff, or the participant itself)
@@ -357,7 +381,7 @@ class EventController(Controller):
         """The agenda as an A4 PDF."""
         _require_self_or_staff(events, current_user, event_id, participant_id)
         data = events.agendas.pdf(event_id, participant_id)
-        return _attachment(data, "application/pdf", f"{event_id}-{participant_id}.pdf")
+        return attachment(data, "application/pdf", f"{event_id}-{participant_id}.pdf")
 
     @get(
         "/{event_id:str}/agenda/{participant_id:str}/ics",
@@ -372,7 +396,7 @@ class EventController(Controller):
         cancels it."""
         _require_self_or_staff(events, current_user, event_id, participant_id)
         data = events.agendas.calendar(event_id, participant_id)
-        return _attachment(data, "text/calendar; charset=utf-8", f"{event_id}-{participant_id}.ics")
+        return attachment(data, "text/calendar; charset=utf-8", f"{event_id}-{participant_id}.ics")
 
     @post(
         "/{event_id:str}/agenda/{participant_id:str}/feed",

@@ -1,0 +1,200 @@
+"""Scale benchmark: the matching engine and the API at 1×, 10× and 50× the demo corpus.
+
+Run from the repository root::
+
+    PYTHONPATH=src .venv/bin/python bench/bench_scale.py [--factors 1 10 50] [--rounds 2]
+
+Each factor runs in a fresh process: it writes a corpus ``factor`` times the demo
+(``corpora/tools/synthesize.py``: new ids and names, varied text), ingests it into a temporary home,
+then serves it with uvicorn in the same process and measures:
+
+* engine start: building the matching engine over the stored bundles (not the model load);
+* the first and the warm latency of each query over HTTP as staff (median / p95 ms): providers for a
+  city, comparable cities, cities for a provider, cases for a city;
+* a write followed by a query: ``PATCH`` one city's summary, then ask its providers (ms, median of
+  five);
+* resident memory of the process once every query was asked (MB), and its peak.
+
+The default encoder is the hashing encoder with the model's dimension (384): the engine's work does
+not depend on what the vectors mean, and it keeps a 50× ingest to minutes. ``--model`` names the real
+one. The table prints each figure at every factor and its growth from the smallest factor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "corpora" / "tools"))
+
+FIGURES = [
+    ("engine_start_s", "engine start (s)"),
+    ("providers_first_ms", "providers for a city, first (ms)"),
+    ("providers_p50_ms", "providers for a city, warm p50 (ms)"),
+    ("providers_p95_ms", "providers for a city, warm p95 (ms)"),
+    ("comparable_first_ms", "comparable cities, first (ms)"),
+    ("comparable_p95_ms", "comparable cities, warm p95 (ms)"),
+    ("provider_cities_first_ms", "cities for a provider, first (ms)"),
+    ("provider_cities_p95_ms", "cities for a provider, warm p95 (ms)"),
+    ("cases_p95_ms", "cases for a city, warm p95 (ms)"),
+    ("write_then_query_ms", "write, then providers for that city (ms)"),
+    ("rss_mb", "resident memory (MB)"),
+    ("peak_mb", "peak resident memory (MB)"),
+]
+
+
+def _memory() -> tuple[float, float]:
+    fields = {}
+    for line in Path("/proc/self/status").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            fields[key] = int(value.split()[0]) / 1024
+    return fields.get("VmRSS", 0.0), fields.get("VmHWM", 0.0)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def run_one(factor: int, rounds: int, model: str) -> dict[str, Any]:
+    """Ingest a corpus of ``factor`` × the demo and measure it; the figures as a dict."""
+    import httpx
+    import uvicorn
+    from synthesize import synthesize
+
+    from matchmaker.services.container import Services
+    from matchmaker.settings import Settings
+    from matchmaker.web import create_app
+
+    tmp = Path(tempfile.mkdtemp(prefix=f"bench-scale-{factor}-"))
+    counts = synthesize(ROOT / "corpora" / "demo", tmp / "corpus", factor)
+    settings = Settings(home=tmp / "home", model_name=model, rate_limit_per_minute=10_000_000)
+    services = Services.build(settings)
+    t0 = time.perf_counter()
+    services.corpus.ingest_paths([tmp / "corpus"])
+    ingest_s = time.perf_counter() - t0
+    with services.database.unit_of_work() as session:
+        token = services.users(session).add_user("staff").token
+
+    matcher = services.matching.matcher()
+    _ = matcher.encoder
+    t0 = time.perf_counter()
+    matcher.engine().warm()
+    engine_start_s = time.perf_counter() - t0
+    engine = matcher.engine()
+    rng = random.Random(1)
+    cities = rng.sample(list(engine.kind("city").ids), min(30, len(engine.kind("city").ids)))
+    providers = rng.sample(list(engine.kind("provider").ids), min(10, len(engine.kind("provider").ids)))
+
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(services=services), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+
+    out: dict[str, Any] = {"factor": factor, "ingest_s": ingest_s, "engine_start_s": engine_start_s, **counts}
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600, headers=headers) as client:
+
+        def timed(path: str) -> float:
+            t = time.perf_counter()
+            response = client.get(path)
+            elapsed = (time.perf_counter() - t) * 1000
+            if response.status_code != 200:
+                raise SystemExit(f"{path}: {response.status_code} {response.text[:300]}")
+            return elapsed
+
+        def series(name: str, paths: list[str]) -> None:
+            out[f"{name}_first_ms"] = timed(paths[0])
+            warm = [timed(p) for _ in range(rounds) for p in paths]
+            out[f"{name}_p50_ms"] = statistics.median(warm)
+            out[f"{name}_p95_ms"] = _pct(warm, 0.95)
+
+        series("providers", [f"/api/v1/match/providers?city={c}&top=10" for c in cities])
+        series("comparable", [f"/api/v1/match/cities?city={c}&top=10" for c in cities])
+        series("provider_cities", [f"/api/v1/match/cities?provider={p}&top=10" for p in providers])
+        series("cases", [f"/api/v1/match/cases?city={c}&top=10" for c in cities])
+
+        writes: list[float] = []
+        for i, city in enumerate(cities[:5]):
+            summary = client.get(f"/api/v1/cities/{city}").json()["summary"]
+            t = time.perf_counter()
+            patched = client.patch(
+                f"/api/v1/cities/{city}",
+                json={"summary": summary + f"\nThe city also needs a register of its {i + 2} bridges."},
+            )
+            if patched.status_code != 200:
+                raise SystemExit(f"PATCH: {patched.status_code} {patched.text[:300]}")
+            timed(f"/api/v1/match/providers?city={city}&top=10")
+            writes.append((time.perf_counter() - t) * 1000)
+        out["write_then_query_ms"] = statistics.median(writes)
+    out["rss_mb"], out["peak_mb"] = _memory()
+    server.should_exit = True
+    thread.join(timeout=10)
+    services.close()
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--factors", type=int, nargs="+", default=[1, 10, 50])
+    parser.add_argument("--rounds", type=int, default=2, help="times each warm query is asked")
+    parser.add_argument("--model", default="hashing-384", help="encoder name")
+    parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one is not None:
+        print(json.dumps(run_one(args.one, args.rounds, args.model)))
+        return
+
+    results: list[dict[str, Any]] = []
+    for factor in args.factors:
+        command = [sys.executable, __file__, "--one", str(factor), "--rounds", str(args.rounds)]
+        command += ["--model", args.model]
+        done = subprocess.run(command, check=True, capture_output=True, text=True)
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+        r = results[-1]
+        print(
+            f"{factor}×: {r['cities']} cities, {r['providers']} providers, {r['cases']} cases; "
+            f"ingest {r['ingest_s']:.0f} s",
+            flush=True,
+        )
+    print(f"\nmachine: {os.cpu_count()} cores; encoder {args.model}; warm figures over {args.rounds} rounds")
+    print()
+    header = "| figure | " + " | ".join(f"{r['factor']}×" for r in results)
+    growth = [f"growth {r['factor']}×/{results[0]['factor']}×" for r in results[1:]]
+    header += " | " + " | ".join(growth) + " |"
+    print(header)
+    print("|---|" + "---:|" * (2 * len(results) - 1))
+    for key, label in FIGURES:
+        values = [r[key] for r in results]
+        base = values[0] or 1e-9
+        cells = [f"{v:,.1f}" for v in values] + [f"{v / base:.1f}×" for v in values[1:]]
+        print(f"| {label} | " + " | ".join(cells) + " |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,79 @@
+"""What staff take away from an event over HTTP: statistics and feedback, the printable documents and
+the spreadsheet. A thin adapter over :mod:`matchmaker.services.events` (staff only; a participant's own
+agenda, in every format, is in :mod:`matchmaker.web.routes.events`)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Response, get
+from litestar.di import NamedDependency
+from litestar.params import Parameter
+
+from matchmaker.services.events import EventServices
+from matchmaker.services.events.schemas import EventStatistics, ExportSource
+from matchmaker.web.auth import staff_only
+from matchmaker.web.routes.common import attachment
+
+EventId = Annotated[str, Parameter(min_length=1, max_length=128, description="The event's id.")]
+Events = NamedDependency[EventServices]
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class EventReportController(Controller):
+    """Event statistics, the whole-event booklet, table cards and the XLSX plan (staff)."""
+
+    path = "/events"
+    tags = ("events",)
+    guards = [staff_only]  # noqa: RUF012  Litestar reads the class attribute
+
+    @get("/{event_id:str}/statistics", sync_to_thread=True, summary="Feedback and statistics (staff)")
+    def statistics(self, events: Events, event_id: EventId) -> EventStatistics:
+        """Ratings and no-shows per meeting; meetings per participant; request outcomes in all and per
+        direction; the rating distribution; each rating against its meeting's match score. Counts the
+        published schedule, or the plan while nothing is published."""
+        return events.statistics.statistics(event_id)
+
+    @get(
+        "/{event_id:str}/documents/booklet.pdf",
+        sync_to_thread=True,
+        summary="The event booklet (PDF, staff)",
+        media_type=PDF,
+    )
+    def booklet(self, events: Events, event_id: EventId) -> Response[bytes]:
+        """A cover (name, venue, dates, time zone), the schedule slot by slot, and one agenda page per
+        participant with the reasons participants read. 409 before the first publication."""
+        return attachment(events.agendas.booklet(event_id), PDF, f"{event_id}-booklet.pdf")
+
+    @get(
+        "/{event_id:str}/documents/table-cards.pdf",
+        sync_to_thread=True,
+        summary="Table cards (PDF, staff)",
+        media_type=PDF,
+    )
+    def table_cards(self, events: Events, event_id: EventId) -> Response[bytes]:
+        """One page per table: its name and, per slot, both parties meeting there. 409 before the
+        first publication."""
+        return attachment(events.agendas.table_cards(event_id), PDF, f"{event_id}-table-cards.pdf")
+
+    @get(
+        "/{event_id:str}/export/xlsx",
+        sync_to_thread=True,
+        summary="Organisers' spreadsheet (XLSX, staff)",
+        media_type=XLSX,
+    )
+    def export_xlsx(
+        self,
+        events: Events,
+        event_id: EventId,
+        source: Annotated[
+            ExportSource, Parameter(required=False, description="Which schedule.")
+        ] = "published",
+    ) -> Response[bytes]:
+        """The CSV's columns as a workbook, times as date-times."""
+        data = events.agendas.xlsx(event_id, source=source)
+        return attachment(data, XLSX, f"{event_id}-meetings.xlsx")
+
+
+__all__ = ["EventReportController"]

@@ -1,0 +1,70 @@
+"""``matchmaker event stats`` and the booklet and table cards from ``event export``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from matchmaker.cli import app
+from matchmaker.services.matching import MatchingService
+from matchmaker.settings import Settings
+
+
+def run(*args: str) -> Any:
+    return CliRunner().invoke(app, list(args), catch_exceptions=False)
+
+
+@pytest.fixture(autouse=True)
+def _hand_made_scores(monkeypatch: pytest.MonkeyPatch, scorer: Callable[[str, str], float | None]) -> None:
+    monkeypatch.setattr(MatchingService, "pair_scorer", lambda _self: (scorer, "test scores"))
+
+
+def _held_event() -> None:
+    """A workshop that took place (2025), with one declined request, planned, published and rated."""
+    created = run(
+        "event", "create", "past", "--name", "Tirana workshop", "--tables", "2",
+        "--start", "2025-10-07T09:00", "--slots", "3", "--timezone", "Europe/Tirane",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert run("event", "add", "past", "kukes", "osh", "acme", "databridge").exit_code == 0
+    assert run("event", "request", "past", "databridge", "kukes", "--status", "declined").exit_code == 0
+    assert run("event", "generate", "past", "--time-limit", "5").exit_code == 0
+    assert run("event", "publish", "past").exit_code == 0
+    rated = run("event", "feedback", "past", "kukes", "acme", "cooperation_possible")
+    assert rated.exit_code == 0, rated.output
+    assert run("event", "feedback", "past", "acme", "kukes", "not_held").exit_code == 0
+
+
+def test_stats_prints_the_figures_staff_see(corpus: Settings) -> None:
+    _held_event()
+    out = run("event", "stats", "past", "--json")
+    assert out.exit_code == 0, out.output
+    st = json.loads(out.stdout)
+    assert (st["source"], st["ratings"], st["no_shows"]) == ("published", 2, 1)
+    assert st["requests"][0]["declined"] == 1
+    assert st["requests"][1]["direction"] == "provider → city"
+    assert sum(p["meetings"] for p in st["per_participant"]) == 2 * st["meetings"]
+    text = run("event", "stats", "past")
+    assert text.exit_code == 0
+    assert "1 no-shows" in text.stdout
+    assert "Kukës" in text.stdout
+    assert "provider → city: 1 (0 / 1 / 0 / 0)" in text.stdout
+    assert run("event", "stats", "nowhere").exit_code == 1
+
+
+def test_export_writes_the_booklet_and_the_table_cards(corpus: Settings, tmp_path: Path) -> None:
+    _held_event()
+    booklet, cards = tmp_path / "booklet.pdf", tmp_path / "cards.pdf"
+    done = run("event", "export", "past", "--format", "booklet", "--out", str(booklet))
+    assert done.exit_code == 0, done.output
+    assert booklet.read_bytes().startswith(b"%PDF")
+    assert run("event", "export", "past", "--format", "table-cards", "--out", str(cards)).exit_code == 0
+    assert cards.read_bytes().startswith(b"%PDF")
+    refused = run("event", "export", "past", "--format", "booklet")
+    assert refused.exit_code == 2
+    assert "needs --out FILE" in refused.stderr
