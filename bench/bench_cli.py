@@ -1,11 +1,19 @@
-"""How long short ``matchmaker`` commands take, from process start to exit, and what they import.
+"""How long ``matchmaker`` commands take, from process start to exit, and what they import.
 
-Each command runs in a fresh interpreter several times over one instance home holding the demo corpus
-(stored with ``--no-index``: none of these commands needs an index). With ``--baseline SRC`` the same
-commands also run against another source tree (e.g. the main branch's ``src``) in the same run, so the
-two columns are measured under the same machine load.
+Each command runs in a fresh interpreter over one instance home holding the demo corpus, indexed, and
+one event with three participants. With ``--baseline SRC`` the same commands also run against another
+source tree (e.g. a checkout of the main branch) in the same run, interleaved, so both columns see the
+same machine load; both trees read the same home. The table gives the median of ``--runs`` runs of
+wall and CPU seconds (user + system; less sensitive to other load than wall time) and their ratios.
 
-    PYTHONPATH=src .venv/bin/python bench/bench_cli.py --runs 5 --baseline ../main/src
+Bytecode caches are used (``PYTHONDONTWRITEBYTECODE`` is dropped), as for an installed package, and
+one run of each command per tree warms them before measuring.
+
+    git worktree add /tmp/cli-base main
+    PYTHONPATH=src .venv/bin/python bench/bench_cli.py --runs 3 --baseline /tmp/cli-base/src
+
+``--home DIR`` reuses (or prepares once) a home instead of a temporary one: preparing it ingests and
+indexes the demo corpus, which loads the model.
 """
 
 from __future__ import annotations
@@ -22,7 +30,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "corpora" / "demo"
-HEAVY = ("torch", "faiss", "ortools", "scipy", "bm25s", "fpdf", "matchmaker.matching.engine")
+HEAVY = (
+    "torch",
+    "faiss",
+    "ortools",
+    "scipy",
+    "fpdf",
+    "openpyxl",
+    "alembic",
+    "litestar",
+    "matchmaker.matching.engine",
+)
 
 COMMANDS: list[tuple[str, list[str]]] = [
     ("--help", ["--help"]),
@@ -30,6 +48,8 @@ COMMANDS: list[tuple[str, list[str]]] = [
     ("list cities", ["list", "cities"]),
     ("show city Kukes", ["show", "city", "Kukes"]),
     ("event list", ["event", "list"]),
+    ("event show", ["event", "show", "bench"]),
+    ("match providers --city kukes", ["match", "providers", "--city", "kukes"]),
 ]
 
 _PROBE = """
@@ -46,14 +66,9 @@ main()
 
 def _env(src: Path, home: Path) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(
-        PYTHONPATH=str(src),
-        MATCHMAKER_HOME=str(home),
-        HF_HUB_OFFLINE="1",
-        TRANSFORMERS_OFFLINE="1",
-        MATCHMAKER_MODEL_NAME="hashing-64",
-    )
+    env.update(PYTHONPATH=str(src), MATCHMAKER_HOME=str(home), HF_HUB_OFFLINE="1", TRANSFORMERS_OFFLINE="1")
     env.pop("MATCHMAKER_DATABASE_URL", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
@@ -63,7 +78,7 @@ def _cpu() -> float:
 
 
 def _run(src: Path, home: Path, args: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, CPU seconds (user + system, less sensitive to other load) and heavy modules."""
+    """Wall seconds, CPU seconds (user + system) and the heavy modules the command loaded."""
     cpu = _cpu()
     started = time.perf_counter()
     done = subprocess.run(
@@ -82,54 +97,87 @@ def _run(src: Path, home: Path, args: list[str]) -> tuple[float, float, str]:
     return elapsed, cpu, heavy or "-"
 
 
-def _prepare(src: Path, home: Path) -> None:
+def _cli(src: Path, home: Path, *args: str) -> None:
     subprocess.run(
-        [sys.executable, "-c", "from matchmaker.cli import main; main()", "ingest", "--no-index", str(DEMO)],
+        [sys.executable, "-c", "from matchmaker.cli import main; main()", *args],
         env=_env(src, home),
         capture_output=True,
         check=True,
     )
 
 
+def _prepare(src: Path, home: Path) -> None:
+    """The demo corpus, indexed, and an event with three participants (once per home)."""
+    if (home / "indexes").is_dir() and (home / ".bench-ready").exists():
+        return
+    print(f"preparing {home} (ingest and index the demo corpus; loads the model)", file=sys.stderr)
+    _cli(src, home, "ingest", str(DEMO))
+    _cli(
+        src,
+        home,
+        "event",
+        "create",
+        "bench",
+        "--name",
+        "Bench",
+        "--tables",
+        "4",
+        "--start",
+        "2027-03-02T09:00",
+    )
+    _cli(src, home, "event", "add", "bench", "kukes", "prov-adresa-lab", "prov-agora-civic")
+    (home / ".bench-ready").write_text("demo corpus indexed, event 'bench'\n", encoding="utf-8")
+
+
+def _median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
 def main() -> None:
-    """Print a table: median and max seconds per command, per source tree, and the ratio."""
+    """Print a table: per command and source tree, median wall and CPU seconds, and the ratios."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--baseline", type=Path, help="another source tree to compare with")
+    parser.add_argument("--home", type=Path, help="an instance home to reuse (prepared once)")
     options = parser.parse_args()
     trees = {"this tree": ROOT / "src"}
     if options.baseline is not None:
         trees = {"baseline": options.baseline.resolve(), **trees}
     with tempfile.TemporaryDirectory() as tmp:
-        homes = {label: Path(tmp) / label.replace(" ", "-") for label in trees}
-        for label, src in trees.items():
-            _prepare(src, homes[label])
+        home = options.home.resolve() if options.home is not None else Path(tmp) / "home"
+        _prepare(trees["this tree"], home)
         results: dict[tuple[str, str], tuple[list[float], list[float], str]] = {}
-        for _ in range(options.runs):
+        for src in trees.values():  # warm the bytecode caches; not measured
+            for _name, args in COMMANDS:
+                _run(src, home, args)
+        print("warmed up", file=sys.stderr)
+        for run in range(options.runs):
             for name, args in COMMANDS:
                 for label, src in trees.items():  # interleaved: both trees see the same load
-                    elapsed, cpu, heavy = _run(src, homes[label], args)
+                    elapsed, cpu, heavy = _run(src, home, args)
                     walls, cpus, _ = results.get((name, label), ([], [], heavy))
                     results[(name, label)] = ([*walls, elapsed], [*cpus, cpu], heavy)
+            print(f"run {run + 1} of {options.runs} done", file=sys.stderr)
     labels = list(trees)
-    columns = [f"{lb}: wall median / max, CPU median (s)" for lb in labels]
+    columns = [f"{lb}: wall / CPU (s)" for lb in labels]
     if len(labels) == 2:
-        columns.append("CPU ratio")
+        columns += ["wall ratio", "CPU ratio"]
     columns += [f"heavy modules, {lb}" for lb in labels]
-    print(f"{options.runs} runs each, CPUs: {os.cpu_count()}, load average: {os.getloadavg()[0]:.1f}")
+    load = os.getloadavg()[0]
+    print(f"median of {options.runs} runs; CPUs: {os.cpu_count()}; load average at the end: {load:.1f}")
     print("| command | " + " | ".join(columns) + " |")
     print("|---|" + "---|" * len(columns))
     for name, _args in COMMANDS:
         cells = []
-        cpu_medians = []
-        for label in labels:
-            walls, cpus, _heavy = results[(name, label)]
-            cpu_medians.append(statistics.median(cpus))
-            cells.append(f"{statistics.median(walls):.2f} / {max(walls):.2f}, {cpu_medians[-1]:.2f}")
+        walls = [_median(results[(name, lb)][0]) for lb in labels]
+        cpus = [_median(results[(name, lb)][1]) for lb in labels]
+        cells += [f"{w:.2f} / {c:.2f}" for w, c in zip(walls, cpus, strict=True)]
         if len(labels) == 2:
-            cells.append(f"{cpu_medians[0] / cpu_medians[1]:.1f}x")
-        cells += [results[(name, label)][2] for label in labels]
+            cells += [f"{walls[0] / walls[1]:.1f}x", f"{cpus[0] / cpus[1]:.1f}x"]
+        cells += [results[(name, lb)][2] for lb in labels]
         print(f"| {name} | " + " | ".join(cells) + " |")
+    if len(labels) == 2:
+        print("Ratios are baseline / this tree: above 1 means this tree is faster.")
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
@@ -44,8 +44,7 @@ from matchmaker.cli.context import open_services, unit_of_work
 from matchmaker.cli.output import EXIT_INVALID, configure_logging, emit_json, fail, handled, stderr, stdout
 from matchmaker.cli.schedule import RelaxMustMeetOpt, TimeLimitOpt
 from matchmaker.errors import InfeasibleScheduleError
-from matchmaker.scheduling.service import DEFAULT_TIME_LIMIT
-from matchmaker.services.events import Agendas, EventServices, Planner
+from matchmaker.scheduling.core import DEFAULT_TIME_LIMIT
 from matchmaker.services.events.schemas import (
     Answer,
     BreakIn,
@@ -63,6 +62,9 @@ from matchmaker.services.events.schemas import (
     RequestPublic,
     SlotIn,
 )
+
+if TYPE_CHECKING:
+    from matchmaker.services.events import Agendas, EventServices, Planner
 
 event_app = typer.Typer(help="Matchmaking events: participants, requests, schedule, agendas, feedback.")
 app.add_typer(event_app, name="event")

@@ -9,7 +9,7 @@ loaded once and the queries answered in turn.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -19,12 +19,10 @@ from matchmaker.cli.context import open_services
 from matchmaker.cli.output import configure_logging, emit_json, fail, handled, stdout
 from matchmaker.db.models import Kind
 from matchmaker.errors import InvalidInputError
-from matchmaker.evaluation import MODES, QUERY_KINDS, SPLITS, markdown_table
-from matchmaker.evaluation import evaluate as run
-from matchmaker.matching.scoring import leave_one_out as scoring_leave_one_out
-from matchmaker.matching.scoring import profile as scoring_profile
 from matchmaker.services.container import Services
-from matchmaker.services.matching import MatchResponse
+
+if TYPE_CHECKING:
+    from matchmaker.services.matching import MatchResponse
 
 match_app = typer.Typer(
     name="match", help="Suggest providers, cities and case studies, with reasons.", no_args_is_help=True
@@ -174,6 +172,12 @@ def evaluate(  # noqa: PLR0917  Typer reads options from the parameters
 ) -> None:
     """nDCG@10, recall@10 and MRR per query kind: the base model used plainly (whole-text cosine),
     dense only, lexical only and the full engine, or the profiles named."""
+    # The evaluation harness is loaded by this command only, not by every query command.
+    from matchmaker.evaluation import MODES, QUERY_KINDS, SPLITS, markdown_table  # noqa: PLC0415
+    from matchmaker.evaluation import evaluate as run  # noqa: PLC0415
+    from matchmaker.matching.scoring import leave_one_out as scoring_leave_one_out  # noqa: PLC0415
+    from matchmaker.matching.scoring import profile as scoring_profile  # noqa: PLC0415
+
     configure_logging(verbose)
     if not labels.is_dir():
         fail(f"{labels} is not a folder of judgement files", 2)

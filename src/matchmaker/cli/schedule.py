@@ -21,9 +21,9 @@ from matchmaker.cli.app import app
 from matchmaker.cli.context import open_services
 from matchmaker.errors import InfeasibleScheduleError, InvalidInputError
 from matchmaker.scheduling import describe_gap
+from matchmaker.scheduling.core import DEFAULT_TIME_LIMIT
 from matchmaker.scheduling.problem import load_problem
 from matchmaker.scheduling.result import ScheduleResult
-from matchmaker.scheduling.service import DEFAULT_TIME_LIMIT
 
 logger = logging.getLogger(__name__)
 

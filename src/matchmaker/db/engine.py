@@ -3,6 +3,11 @@
 The schema is owned by Alembic (``matchmaker/db/migrations``). :class:`Database` upgrades the
 database to the newest revision when it is built, so an upgraded install keeps
 its data and a fresh home gets the full schema.
+
+Every command builds a :class:`Database`, so the check must be cheap: the revision stored in the
+database is compared with the head revision read from the migration scripts' ``revision`` and
+``down_revision`` lines (:func:`head_revision`, no Alembic import). Alembic runs only when they differ
+(a fresh or an older database), or when the scripts cannot be read that way.
 """
 
 from __future__ import annotations
@@ -10,18 +15,22 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError
 from sqlmodel import Session, create_engine
 
 from matchmaker.settings import Settings
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +68,8 @@ def _refuse_nul(
 
 def alembic_config(url: str) -> Config:
     """An Alembic configuration pointing at the packaged migrations and the given database."""
+    from alembic.config import Config  # noqa: PLC0415 - Alembic is loaded only when the schema changes
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -67,10 +78,72 @@ def alembic_config(url: str) -> Config:
 
 def migrate(engine: Engine) -> None:
     """Upgrade the database behind ``engine`` to the newest schema revision."""
+    from alembic import command  # noqa: PLC0415 - Alembic is loaded only when the schema changes
+
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
+
+
+#: ``revision = "0004_event_edit"`` or ``down_revision: str | None = None`` at the start of a line.
+_REVISION_LINE = re.compile(r"^(revision|down_revision)\b[^=\n]*=[ \t]*(.*?)[ \t]*(?:#.*)?$", re.MULTILINE)
+_LITERAL = re.compile(r"""^(?:None|"([^"\\]*)"|'([^'\\]*)')$""")
+_UNREADABLE = object()
+
+
+def _revision_and_parent(path: Path) -> tuple[object, object]:
+    """The ``revision`` and ``down_revision`` of a migration script, read from its text.
+
+    A value that is not a plain string literal or ``None`` (a tuple of parents, an expression) is
+    returned as an unreadable marker.
+    """
+    values: dict[str, object] = {}
+    for name, raw in _REVISION_LINE.findall(path.read_text(encoding="utf-8")):
+        literal = _LITERAL.match(raw)
+        if name in values or literal is None:
+            values[name] = _UNREADABLE
+        else:
+            values[name] = None if raw == "None" else (literal.group(1) or literal.group(2) or "")
+    return values.get("revision", _UNREADABLE), values.get("down_revision", _UNREADABLE)
+
+
+@cache
+def head_revision(directory: Path = MIGRATIONS_DIR) -> str | None:
+    """The one head revision of the migration scripts, read from their text (Alembic is not imported).
+
+    ``None`` when the scripts do not name exactly one head with plain string revisions (a merge,
+    branches, or a script this reader does not understand); the caller then asks Alembic.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted((directory / "versions").glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        revision, parent = _revision_and_parent(path)
+        if not isinstance(revision, str) or not isinstance(parent, str | None):
+            return None  # a merge (a tuple of parents) or an expression: Alembic knows better
+        revisions.add(revision)
+        if parent is not None:
+            parents.add(parent)
+    heads = revisions - parents
+    return next(iter(heads)) if len(heads) == 1 else None
+
+
+def stored_revisions(engine: Engine) -> set[str]:
+    """The revisions Alembic recorded in the database; empty for a database it has not touched."""
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT version_num FROM alembic_version")).scalars()
+            return {str(v) for v in rows}
+    except DBAPIError:  # no alembic_version table yet: a fresh database
+        return set()
+
+
+def is_current(engine: Engine) -> bool:
+    """Whether the database is at the head revision of the migration scripts, without Alembic."""
+    head = head_revision()
+    return head is not None and stored_revisions(engine) == {head}
 
 
 @contextmanager
@@ -116,7 +189,7 @@ class Database:
             event.listen(engine, "before_cursor_execute", _refuse_nul)
         else:
             engine = create_engine(url, pool_pre_ping=True)
-        if migrate_schema:
+        if migrate_schema and not is_current(engine):
             logger.info("Migrating database %s", parsed.render_as_string(hide_password=True))
             with _migration_lock(parsed.database if parsed.get_backend_name() == "sqlite" else None):
                 migrate(engine)
@@ -153,4 +226,12 @@ class Database:
         self.engine.dispose()
 
 
-__all__ = ["MIGRATIONS_DIR", "Database", "alembic_config", "migrate"]
+__all__ = [
+    "MIGRATIONS_DIR",
+    "Database",
+    "alembic_config",
+    "head_revision",
+    "is_current",
+    "migrate",
+    "stored_revisions",
+]

@@ -6,40 +6,100 @@ The entry point is :func:`solve_problem`. Solving is three pure stages on arrays
 it is small; :mod:`.bound` is the LP bound reported with every schedule, and :mod:`.explain` says
 why a participant has few meetings and puts the gap into words (:func:`describe_gap`).
 :mod:`.exports` renders CSV, HTML agendas and calendars.
+
+The names below are imported on first use (PEP 562), so that ``import matchmaker.scheduling.problem``
+(pair keys, slots) does not load the solvers (OR-Tools, SciPy) or the exports.
 """
 
-from matchmaker.scheduling.bound import Bound, lp_bound
-from matchmaker.scheduling.core import (
-    SolverInput,
-    fair_greedy_assignment,
-    greedy_assignment,
-    verify_assignment,
-)
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from matchmaker.scheduling.bound import Bound, lp_bound
+    from matchmaker.scheduling.core import (
+        DEFAULT_TIME_LIMIT,
+        SolverInput,
+        fair_greedy_assignment,
+        greedy_assignment,
+        verify_assignment,
+    )
+    from matchmaker.scheduling.explain import Shortfall, describe_gap, shortfalls
+    from matchmaker.scheduling.feasibility import FeasibilityReport, check_must_meet
+    from matchmaker.scheduling.problem import (
+        LockedMeeting,
+        MeetingRequest,
+        Participant,
+        Placement,
+        SchedulingProblem,
+        ScoreEntry,
+        Slot,
+        load_problem,
+        parse_problem,
+        parse_problem_text,
+    )
+    from matchmaker.scheduling.result import (
+        Meeting,
+        ScheduleDiff,
+        ScheduleResult,
+        ScheduleStats,
+        diff_schedules,
+        verify_schedule,
+    )
+    from matchmaker.scheduling.service import greedy_schedule, solve_problem
+    from matchmaker.scheduling.solver import SolverOutput, solve_cpsat
+
+# Imported now: ``encode`` is also the name of its submodule, and a submodule imported later would
+# otherwise take the function's place on the package. The module is light (no solver).
 from matchmaker.scheduling.encode import ScoreLookup, encode
-from matchmaker.scheduling.explain import Shortfall, describe_gap, shortfalls
-from matchmaker.scheduling.feasibility import FeasibilityReport, check_must_meet
-from matchmaker.scheduling.problem import (
-    LockedMeeting,
-    MeetingRequest,
-    Participant,
-    Placement,
-    SchedulingProblem,
-    ScoreEntry,
-    Slot,
-    load_problem,
-    parse_problem,
-    parse_problem_text,
-)
-from matchmaker.scheduling.result import (
-    Meeting,
-    ScheduleDiff,
-    ScheduleResult,
-    ScheduleStats,
-    diff_schedules,
-    verify_schedule,
-)
-from matchmaker.scheduling.service import DEFAULT_TIME_LIMIT, greedy_schedule, solve_problem
-from matchmaker.scheduling.solver import SolverOutput, solve_cpsat
+
+#: Which submodule defines each public name.
+_HOMES: dict[str, str] = {
+    "Bound": "bound",
+    "lp_bound": "bound",
+    "SolverInput": "core",
+    "fair_greedy_assignment": "core",
+    "greedy_assignment": "core",
+    "verify_assignment": "core",
+    "Shortfall": "explain",
+    "describe_gap": "explain",
+    "shortfalls": "explain",
+    "FeasibilityReport": "feasibility",
+    "check_must_meet": "feasibility",
+    "LockedMeeting": "problem",
+    "MeetingRequest": "problem",
+    "Participant": "problem",
+    "Placement": "problem",
+    "SchedulingProblem": "problem",
+    "ScoreEntry": "problem",
+    "Slot": "problem",
+    "load_problem": "problem",
+    "parse_problem": "problem",
+    "parse_problem_text": "problem",
+    "Meeting": "result",
+    "ScheduleDiff": "result",
+    "ScheduleResult": "result",
+    "ScheduleStats": "result",
+    "diff_schedules": "result",
+    "verify_schedule": "result",
+    "DEFAULT_TIME_LIMIT": "core",
+    "greedy_schedule": "service",
+    "solve_problem": "service",
+    "SolverOutput": "solver",
+    "solve_cpsat": "solver",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    value = getattr(importlib.import_module(f"{__name__}.{home}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "DEFAULT_TIME_LIMIT",

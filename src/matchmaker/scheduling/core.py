@@ -16,6 +16,10 @@ from dataclasses import dataclass, field
 
 Assignment = list[tuple[int, int]]
 
+#: Default solver time limit in seconds (here, away from the solvers, so that commands can show it
+#: without loading them).
+DEFAULT_TIME_LIMIT = 30.0
+
 
 @dataclass(frozen=True)
 class SolverInput:

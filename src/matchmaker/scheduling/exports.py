@@ -5,6 +5,9 @@ the pair (never from the slot), and a SEQUENCE that grows whenever the meeting c
 that disappears stays in the feed with ``STATUS:CANCELLED``, so calendar clients cancel the entry
 instead of keeping a stale duplicate. :func:`calendar_entries` computes those versions from the
 previous ones; whoever persists events stores the entries it returns and passes them back next time.
+
+The workbook, template and calendar libraries are imported by the functions that use them, so that
+reading events (which needs :class:`CalendarEntry`) loads none of them.
 """
 
 from __future__ import annotations
@@ -15,16 +18,16 @@ import io
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
-from typing import Literal
+from functools import cache
+from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-import icalendar
-import openpyxl
-import openpyxl.styles
-from jinja2 import Environment, select_autoescape
 from pydantic import BaseModel
 
 from matchmaker.scheduling.problem import Pair, Placement, Slot, pair_key
+
+if TYPE_CHECKING:
+    from jinja2 import Template
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +112,9 @@ def meetings_xlsx(
     Times are written as spreadsheet date-times (local to the event), not text; free text is stored as
     text, never as a formula.
     """
+    import openpyxl  # noqa: PLC0415 - loaded only for a workbook (a slow import)
+    import openpyxl.styles  # noqa: PLC0415
+
     text = meetings_csv(meetings, slots, names=names, public_reasons=public_reasons)
     rows = list(csv.reader(io.StringIO(text)))
     book = openpyxl.Workbook()
@@ -169,10 +175,16 @@ th { background: #eee; }
 </html>
 """
 
-_env = Environment(
-    autoescape=select_autoescape(default=True, default_for_string=True), keep_trailing_newline=True
-)
-_agenda_template = _env.from_string(_AGENDA)
+
+@cache
+def _agenda_template() -> Template:
+    """The agenda template, compiled on first use (Jinja is not loaded by commands that never render)."""
+    from jinja2 import Environment, select_autoescape  # noqa: PLC0415 - see the docstring
+
+    env = Environment(
+        autoescape=select_autoescape(default=True, default_for_string=True), keep_trailing_newline=True
+    )
+    return env.from_string(_AGENDA)
 
 
 def _label(pid: str, names: Mapping[str, str]) -> str:
@@ -206,7 +218,7 @@ def participant_agenda_html(
         for m in mine
     ]
     who = _label(participant_id, names)
-    return _agenda_template.render(
+    return _agenda_template().render(
         title=f"Meeting agenda: {who}", who=who, event_name=event_name, rows=rows, lang=lang
     )
 
@@ -328,6 +340,8 @@ def participant_calendar(
     DESCRIPTION carries the participant-facing reason of each meeting (``reasons``); LOCATION is the
     table's label (or "Table N") and the venue; a table labelled with a link is also the entry's URL.
     """
+    import icalendar  # noqa: PLC0415 - loaded only for a calendar (a slow import)
+
     names = names or {}
     reasons = reasons or {}
     table_labels = table_labels or {}

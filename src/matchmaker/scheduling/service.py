@@ -33,6 +33,7 @@ import time
 from matchmaker.errors import InfeasibleScheduleError
 from matchmaker.scheduling.bound import Bound, lp_bounds
 from matchmaker.scheduling.core import (
+    DEFAULT_TIME_LIMIT,
     Assignment,
     SolverInput,
     assign_tables,
@@ -58,8 +59,6 @@ from matchmaker.scheduling.windows import improve_by_windows
 
 logger = logging.getLogger(__name__)
 
-#: Default solver time limit in seconds.
-DEFAULT_TIME_LIMIT = 30.0
 #: Default number of CP-SAT search workers. More workers than cores on purpose: on 2 cores, 8 workers
 #: (a portfolio with several LP, no-LP and LNS strategies, time-sliced) proved a 100-participant
 #: problem optimal in 10 s where 2 workers were still 1.6 % short of their bound after 30 s. The

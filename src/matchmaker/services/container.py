@@ -113,8 +113,17 @@ class Services:
         return self
 
     def records(self, session: Session) -> RecordService:
-        """Records in the unit of work ``session``; writes refresh the index and the confidential values."""
-        return RecordService(session, self.indexes, self.confidential)
+        """Records in the unit of work ``session``; writes refresh the index and the confidential values.
+
+        The index service is built when a write first needs it, so reading records loads no index.
+        """
+        return RecordService(session, self._index_service, self.confidential)
+
+    def _index_service(self) -> IndexService:
+        return self.indexes
+
+    def _matching_service(self) -> MatchingService:
+        return self.matching
 
     def users(self, session: Session) -> UserService:
         """API users in the unit of work ``session``."""
@@ -125,7 +134,8 @@ class Services:
         the matcher suggests contacts and gives requests their reason."""
         from matchmaker.services.events import EventServices, MatcherAdvisor  # noqa: PLC0415 - on first use
 
-        return EventServices(session, notifier=self.notifier(session), advisor=MatcherAdvisor(self.matching))
+        advisor = MatcherAdvisor(self._matching_service)  # the engine loads when a suggestion is asked for
+        return EventServices(session, notifier=self.notifier(session), advisor=advisor)
 
     def accounts(self, session: Session) -> Accounts:
         """Invitations, console sessions and the staff users page in ``session``."""

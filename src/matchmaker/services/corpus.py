@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from matchmaker.corpus.reader import (
     SkippedFile,
@@ -29,9 +30,11 @@ from matchmaker.db.engine import Database
 from matchmaker.db.models import CaseCreate, CityCreate, IngestRun, Kind, ProviderCreate
 from matchmaker.errors import MatchmakerError, RecordRejectedError
 from matchmaker.matching.names import NameEntry, probable_duplicates
-from matchmaker.services.indexing import IndexService
 from matchmaker.services.visibility import ConfidentialTerms
 from matchmaker.settings import Settings
+
+if TYPE_CHECKING:
+    from matchmaker.services.indexing import IndexService
 
 logger = logging.getLogger(__name__)
 

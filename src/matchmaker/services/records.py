@@ -2,13 +2,15 @@
 
 One generic path serves cities, providers and case studies (:data:`~matchmaker.db.repository.REPOSITORIES`
 holds the per-kind storage operations). A write brings the index of its kind up to date in the same unit
-of work, so the next query sees the change.
+of work, so the next query sees the change. The index service is asked for only then (``indexes`` is a
+function), so reading records never loads the index machinery.
 """
 
 from __future__ import annotations
 
 import builtins
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
@@ -34,11 +36,11 @@ class RecordService:
     def __init__(
         self,
         session: Session,
-        indexes: IndexService | None = None,
+        indexes: Callable[[], IndexService] | None = None,
         confidential: ConfidentialTerms | None = None,
     ) -> None:
         self.session = session
-        self.indexes = indexes
+        self._indexes = indexes
         self.confidential = confidential
 
     def list(self, kind: Kind) -> list[PublicRecord]:
@@ -112,10 +114,10 @@ class RecordService:
         """
         if self.confidential is not None:
             self.confidential.invalidate()
-        if self.indexes is None:
+        if self._indexes is None:
             return
         try:
-            self.indexes.refresh({kind}, session=self.session)
+            self._indexes().refresh({kind}, session=self.session)
         except MatchmakerError as exc:
             logger.warning("The index could not be refreshed after a change: %s", exc.message)
         except Exception:

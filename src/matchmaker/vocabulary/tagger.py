@@ -1,9 +1,10 @@
 """Tagging free text with vocabulary terms, and merging those tags with structured corpus fields.
 
-Cues (see :mod:`matchmaker.vocabulary.terms` for their syntax) are compiled once per set of language
+Cues (see :mod:`matchmaker.vocabulary.terms` for their syntax) are filed once per set of language
 groups into an index keyed by the first three letters of the cue's first word; tagging walks the word
 starts of the folded text and tries only the cues filed under that word's first letters, so the cost
-grows with the text, not with the size of the vocabulary.
+grows with the text, not with the size of the vocabulary. A cue's regex is compiled the first time it
+is tried, so a process pays only for the cues its texts can match.
 
 Confidence of a tag: each distinct cue that hit adds its weight (1.0 strong, 0.4 weak), repeats of the
 same cue add a little (``0.3 * ln(count)``); the sum is divided by ``(words / 100) ** 0.35`` (at least 1) so
@@ -92,13 +93,26 @@ class Tag:
         return [text[s.start : s.end] for s in self.spans]
 
 
-@dataclass(frozen=True, slots=True)
 class _Cue:
-    term_id: str
-    kind: Kind
-    weight: float
-    key: int  # index of the cue, to count distinct cues
-    pattern: re.Pattern[str]
+    """One cue of a term; its regular expression is compiled the first time a text could match it."""
+
+    __slots__ = ("_pattern", "key", "kind", "source", "term_id", "weight")
+
+    def __init__(self, term_id: str, kind: Kind, weight: float, key: int, source: str) -> None:
+        self.term_id = term_id
+        self.kind = kind
+        self.weight = weight
+        self.key = key  # index of the cue, to count distinct cues
+        self.source = source
+        self._pattern: re.Pattern[str] | None = None
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """The compiled cue (shared by every set of language groups that uses it)."""
+        pattern = self._pattern
+        if pattern is None:
+            pattern = self._pattern = _regex(self.source)
+        return pattern
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,15 +154,22 @@ def _cue_regex(cue: str, *, arabic: bool) -> tuple[str, str] | None:
 
 
 @cache
-def _compiled_cue(cue: str, *, arabic: bool) -> tuple[re.Pattern[str], str] | None:
-    """A cue's compiled pattern and index key, shared by every set of language groups that uses it."""
+def _cue_source(cue: str, *, arabic: bool) -> tuple[str, str] | None:
+    """A cue's regex source and index key, shared by every set of language groups that uses it."""
     compiled = _cue_regex(cue, arabic=arabic)
     if compiled is None:
         return None
     source, key = compiled
     if arabic and not cue.startswith("re:"):
         source = r"\b" + source
-    return re.compile(source), key
+    return source, key
+
+
+@cache
+def _regex(source: str) -> re.Pattern[str]:
+    """A cue's compiled regex. Compiling every cue up front took most of the first tagging call; a
+    text tries only the cues filed under its words' first letters, so most are never compiled."""
+    return re.compile(source)
 
 
 @cache
@@ -163,12 +184,12 @@ def _compile(groups: frozenset[str]) -> _CueIndex:
                 if group not in groups:
                     continue
                 for cue in cues:
-                    compiled = _compiled_cue(cue, arabic=group == "ar")
+                    compiled = _cue_source(cue, arabic=group == "ar")
                     if compiled is None:
                         logger.warning('empty cue "%s" for term %s', cue, term.id)
                         continue
-                    pattern, key = compiled
-                    entry = _Cue(term.id, term.kind, weight, n, pattern)
+                    source, key = compiled
+                    entry = _Cue(term.id, term.kind, weight, n, source)
                     n += 1
                     if group == "ar":
                         arabic.append(entry)

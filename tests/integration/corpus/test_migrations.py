@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
 
-from matchmaker.db.engine import Database, alembic_config
+from matchmaker.db.engine import Database, alembic_config, head_revision, stored_revisions
 from matchmaker.db.models import CityCreate
 from matchmaker.services.records import RecordService
 from matchmaker.settings import Settings
@@ -67,3 +69,37 @@ def test_two_homes_share_nothing(tmp_path: Path) -> None:
     with stored_records(b) as records:
         assert records.counts()["city"] == 0
     assert a.db_url != b.db_url
+
+
+def test_the_head_read_from_the_scripts_is_alembics_head() -> None:
+    assert head_revision() == _head()
+
+
+def test_a_current_database_is_not_migrated_again(
+    db_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    Database(db_settings).dispose()  # a fresh home: created at the newest revision
+    with caplog.at_level(logging.INFO, logger="matchmaker.db.engine"):
+        database = Database(db_settings)
+    try:
+        assert not [r for r in caplog.records if r.getMessage().startswith("Migrating database")]
+        assert stored_revisions(database.engine) == {_head()}
+    finally:
+        database.dispose()
+
+
+def _scripts(directory: Path, **scripts: str) -> Path:
+    (directory / "versions").mkdir(parents=True)
+    for name, source in scripts.items():
+        (directory / "versions" / f"{name}.py").write_text(source)
+    return directory
+
+
+def test_scripts_with_two_heads_or_a_merge_leave_the_decision_to_alembic(tmp_path: Path) -> None:
+    a = 'revision = "a"\ndown_revision = None\n'
+    b = 'revision: str = "b"  # the second\ndown_revision: str | None = "a"\n'
+    assert head_revision(_scripts(tmp_path / "chain", a=a, b=b)) == "b"
+    two_heads = _scripts(tmp_path / "two", a=a, b=b, c='revision = "c"\ndown_revision = "a"\n')
+    assert head_revision(two_heads) is None
+    merge = _scripts(tmp_path / "merge", a=a, b=b, c='revision = "c"\ndown_revision = ("a", "b")\n')
+    assert head_revision(merge) is None

@@ -21,12 +21,14 @@ Sub-features, one module each:
 =================  ===================================================================================
 
 Schemas are in :mod:`.schemas`, the pure rules in :mod:`.rules`, and the loading helpers every
-sub-feature shares in :mod:`.store`.
+sub-feature shares in :mod:`.store`. :class:`Planner` is imported on first use: it brings the solver and
+the matcher, which reading events does not need.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
@@ -36,12 +38,19 @@ from matchmaker.services.events.contacts import Advisor, MatcherAdvisor, Request
 from matchmaker.services.events.feedback import EventFeedback
 from matchmaker.services.events.feeds import CalendarFeeds
 from matchmaker.services.events.pair_rules import PairRules
-from matchmaker.services.events.planning import Planner, ScoreFunction
 from matchmaker.services.events.requests import MeetingRequests
 from matchmaker.services.events.statistics import EventStatisticsReader
 
 if TYPE_CHECKING:
+    from matchmaker.services.events.planning import Planner, ScoreFunction
     from matchmaker.services.mail.notify import Notifier
+
+
+def __getattr__(name: str) -> Any:
+    if name in {"Planner", "ScoreFunction"}:
+        return getattr(importlib.import_module("matchmaker.services.events.planning"), name)
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
 
 
 class EventServices:

@@ -5,6 +5,7 @@ table cards."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from matchmaker.db.events import Event, EventMeeting, PublishedMeeting
 from matchmaker.db.models import utcnow
@@ -15,12 +16,16 @@ from matchmaker.scheduling.exports import (
     participant_agenda_html,
     participant_calendar,
 )
-from matchmaker.scheduling.pdf import EventSheet, event_booklet_pdf, participant_agenda_pdf, table_cards_pdf
 from matchmaker.scheduling.problem import Pair, Slot, pair_key
 from matchmaker.scheduling.result import Meeting
 from matchmaker.services.events import store
 from matchmaker.services.events.rules import zone
 from matchmaker.services.events.schemas import Agenda, AgendaItem, ExportSource
+
+if TYPE_CHECKING:
+    from matchmaker.scheduling.pdf import EventSheet
+
+# The PDF module (fpdf) is slow to import: the methods that render a PDF import it.
 
 
 class Agendas(store.InSession):
@@ -106,6 +111,8 @@ class Agendas(store.InSession):
 
     def pdf(self, event_id: str, participant_id: str) -> bytes:
         """A printable PDF agenda of one participant's published meetings."""
+        from matchmaker.scheduling.pdf import participant_agenda_pdf  # noqa: PLC0415
+
         ev, slots, rows, known = self._published_for(event_id, participant_id)
         labels = store.table_labels(self.session, event_id)
         return participant_agenda_pdf(
@@ -115,6 +122,8 @@ class Agendas(store.InSession):
     def booklet(self, event_id: str) -> bytes:
         """The whole published event as one PDF: a cover, the schedule slot by slot, and one agenda
         page per participant with the reasons participants may read (no scores, no staff wording)."""
+        from matchmaker.scheduling.pdf import event_booklet_pdf  # noqa: PLC0415
+
         ev, rows = self._published_event(event_id)
         people = [p.participant_id for p in store.participants(self.session, event_id)]
         known = store.names(self.session, store.mentioned(rows) | set(people))
@@ -128,6 +137,8 @@ class Agendas(store.InSession):
 
     def table_cards(self, event_id: str) -> bytes:
         """One printable page per table of the published event: its name and who meets there when."""
+        from matchmaker.scheduling.pdf import table_cards_pdf  # noqa: PLC0415
+
         ev, rows = self._published_event(event_id)
         known = store.names(self.session, store.mentioned(rows))
         return table_cards_pdf(self._sheet(ev), [store.placement(r) for r in rows], names=known)
@@ -139,6 +150,8 @@ class Agendas(store.InSession):
         return ev, store.published(self.session, event_id, confirmed=True)
 
     def _sheet(self, ev: Event) -> EventSheet:
+        from matchmaker.scheduling.pdf import EventSheet  # noqa: PLC0415
+
         session = self.session
         return EventSheet(
             name=ev.name,

@@ -15,10 +15,10 @@ contacts is the pure :func:`rank_contacts`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from sqlmodel import Session, col, select
 
@@ -26,7 +26,9 @@ from matchmaker.db.events import MeetingRequestRow
 from matchmaker.errors import MatchmakerError
 from matchmaker.services.events import store
 from matchmaker.services.events.schemas import Contact, ParticipantPublic, Relation, Side
-from matchmaker.services.matching import MatchingService, MatchResult, readable_reason
+
+if TYPE_CHECKING:
+    from matchmaker.services.matching import MatchingService, MatchResult
 
 logger = logging.getLogger(__name__)
 
@@ -56,11 +58,20 @@ class Advisor(Protocol):
 
 
 class MatcherAdvisor:
-    """The instance's matcher as an :class:`Advisor`; silent when no matcher can be loaded."""
+    """The instance's matcher as an :class:`Advisor`; silent when no matcher can be loaded.
 
-    def __init__(self, matching: MatchingService, *, top: int = SUGGESTIONS_TOP) -> None:
-        self.matching = matching
+    ``matching`` gives the matching service when a suggestion or a reason is first asked for, so
+    reading events never loads the engine.
+    """
+
+    def __init__(self, matching: Callable[[], MatchingService], *, top: int = SUGGESTIONS_TOP) -> None:
+        self._matching = matching
         self.top = top
+
+    @property
+    def matching(self) -> MatchingService:
+        """The instance's matching service (built on first use)."""
+        return self._matching()
 
     def suggestions(self, participant_id: str, side: Side, name: str) -> Mapping[str, Suggestion]:
         """Providers, comparable and mentor cities for a city; cities for a provider."""
@@ -88,6 +99,9 @@ class MatcherAdvisor:
 
 
 def _suggestion(r: MatchResult, *, city: str, other: str, relation: bool = False) -> Suggestion:
+    # The matching service is loaded by the matcher that produced ``r``; reading events does not load it.
+    from matchmaker.services.matching import readable_reason  # noqa: PLC0415
+
     return Suggestion(
         score=float(r.score),
         reason=readable_reason(r.explanation, city=city, other=other),

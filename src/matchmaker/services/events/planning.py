@@ -32,10 +32,11 @@ from matchmaker.db.engine import Database
 from matchmaker.db.events import EventMeeting, EventParticipant, PublishedMeeting
 from matchmaker.db.models import utcnow
 from matchmaker.errors import ConflictError, InvalidInputError, MatchmakerError, NotFoundError
+from matchmaker.scheduling.core import DEFAULT_TIME_LIMIT
 from matchmaker.scheduling.exports import calendar_entries
 from matchmaker.scheduling.problem import Pair, SchedulingProblem, pair_key
 from matchmaker.scheduling.result import ScheduleResult, diff_schedules
-from matchmaker.scheduling.service import DEFAULT_TIME_LIMIT, solve_problem
+from matchmaker.scheduling.service import solve_problem
 from matchmaker.services.events import store
 from matchmaker.services.events.catalog import EventCatalog
 from matchmaker.services.events.rules import (

@@ -8,10 +8,12 @@ Templates name people and events by their display names and link to console page
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 MessageKind = Literal[
     "invitation",
@@ -33,14 +35,21 @@ SUBJECTS: dict[MessageKind, str] = {
     "reminder": "Your meetings tomorrow at {{ event }}",
 }
 
-_ENV = Environment(
-    loader=FileSystemLoader(TEMPLATE_DIR),
-    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
-    undefined=StrictUndefined,
-    keep_trailing_newline=True,
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
+
+@cache
+def _environment() -> Environment:
+    """The template environment, made when the first message is rendered (a change that writes no
+    message never loads Jinja)."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape  # noqa: PLC0415
+
+    return Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,10 +74,11 @@ class Composed:
 
 def compose(kind: MessageKind, attachment: Attachment | None = None, **context: Any) -> Composed:
     """Render the subject, the plain text and the HTML of a message of ``kind``."""
-    subject = _ENV.from_string(SUBJECTS[kind]).render(**context)
+    env = _environment()
+    subject = env.from_string(SUBJECTS[kind]).render(**context)
     subject = " ".join(subject.split())[:300]
-    text = _ENV.get_template(f"{kind}.txt").render(**context)
-    html = _ENV.get_template(f"{kind}.html").render(subject=subject, **context)
+    text = env.get_template(f"{kind}.txt").render(**context)
+    html = env.get_template(f"{kind}.html").render(subject=subject, **context)
     return Composed(kind=kind, subject=subject, text=text, html=html, attachment=attachment)
 
 

@@ -1,0 +1,5 @@
+"""``python -m matchmaker``: the ``matchmaker`` command."""
+
+from matchmaker.cli import main
+
+main()
