@@ -41,6 +41,7 @@ from matchmaker.db.engine import Database
 from matchmaker.db.models import utcnow
 from matchmaker.db.workers import JobRow, JobState
 from matchmaker.errors import MatchmakerError, NotFoundError
+from matchmaker.services.users import Principal
 from matchmaker.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -190,6 +191,14 @@ class JobService:
             if row is None:
                 raise NotFoundError(f"no job {job_id!r}")
             return Job.of(row)
+
+    def get_for(self, job_id: str, caller: Principal) -> Job:
+        """The job, when ``caller`` started it or is staff; :class:`NotFoundError` otherwise, so a job id
+        tells nothing to anyone else."""
+        job = self.get(job_id)
+        if not caller.is_staff and job.owner_id != caller.user_id:
+            raise NotFoundError(f"no job {job_id!r}")
+        return job
 
     def wait(self, job_id: str, timeout: float, *, poll: float = 0.1) -> Job:
         """The job once it finished, or as it is after ``timeout`` seconds."""

@@ -11,7 +11,8 @@ with HTML error pages) and the static files. ``create_app`` picks them up throug
 
 Modules: :mod:`.session` (who is signed in, role checks), :mod:`.render` (templates and filters),
 :mod:`.facets` (filter values of records), :mod:`.explain` (readable explanations),
-:mod:`.signin`, :mod:`.staff`, :mod:`.records`, :mod:`.events` and :mod:`.participant` (the pages).
+:mod:`.signin`, :mod:`.staff`, :mod:`.records`, :mod:`.events`, :mod:`.participant` and :mod:`.jobs`
+(the pages).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from litestar.types import ControllerRouterHandler
 from matchmaker.errors import MatchmakerError
 from matchmaker.settings import Settings
 from matchmaker.web import auth
-from matchmaker.web.console import accounts, events, participant, records, selfservice, signin, staff
+from matchmaker.web.console import accounts, events, jobs, participant, records, selfservice, signin, staff
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import SignInRequired, console_guard, signin_location
 from matchmaker.web.errors import status_for
@@ -101,6 +102,7 @@ def console_router() -> Router:
         *participant.ROUTES,
         *accounts.ROUTES,
         *selfservice.ROUTES,
+        *jobs.ROUTES,
     ]
     return Router(
         path="/",

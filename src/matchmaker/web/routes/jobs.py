@@ -16,7 +16,6 @@ from litestar.openapi import ResponseSpec
 from litestar.params import PathParameter, QueryParameter
 from pydantic import BaseModel, Field
 
-from matchmaker.errors import NotFoundError
 from matchmaker.services.container import Services
 from matchmaker.services.jobs import Job
 from matchmaker.services.users import Principal
@@ -86,20 +85,12 @@ ACCEPTED: dict[int, ResponseSpec] = {
 }
 
 
-def readable_job(services: Services, job_id: str, caller: Principal) -> Job:
-    """The job, when ``caller`` started it or is staff; :class:`NotFoundError` otherwise."""
-    job = services.jobs.get(job_id)
-    if not caller.is_staff and job.owner_id != caller.user_id:
-        raise NotFoundError(f"no job {job_id!r}")
-    return job
-
-
 @get("/jobs/{job_id:str}", tags=["jobs"], summary="A background job", responses=problems(404))
 async def get_job(
     services: NamedDependency[Services], current_user: NamedDependency[Principal], job_id: JobId
 ) -> JobOut:
     """State, progress and result of a job that the caller started (staff: any job)."""
-    job = await anyio.to_thread.run_sync(readable_job, services, job_id, current_user)
+    job = await anyio.to_thread.run_sync(services.jobs.get_for, job_id, current_user)
     return JobOut.of(job)
 
 
@@ -112,5 +103,4 @@ __all__ = [
     "accepted",
     "get_job",
     "job_location",
-    "readable_job",
 ]
