@@ -108,3 +108,39 @@ def test_workers_of_one_queue_never_take_the_same_job(pg_url: str, home: Any) ->
         assert {queue.get(i).state for i in ids} == {"done"}
     finally:
         database.dispose()
+
+
+def test_a_job_worker_without_a_server_runs_what_is_queued(db_settings: Settings) -> None:
+    """``matchmaker jobs work --until-idle`` takes a queued index rebuild (a server queued it)."""
+    from typer.testing import CliRunner
+
+    from matchmaker.cli import app
+    from matchmaker.services.container import Services
+
+    settings = db_settings.model_copy(update={"job_workers": 0})
+    services = Services.build(settings)
+    try:
+        jobs = JobService(settings, services.database, services.job_handlers(), runner=_NoRunner())
+        job = jobs.submit("rebuild", {}, owner_id=None)
+        result = CliRunner().invoke(app, ["jobs", "work", "--until-idle"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert "Ran 1 job(s)" in result.output
+        done = jobs.get(job.id)
+        assert done.state == "done", done.error
+        shown = CliRunner().invoke(app, ["jobs", "show", job.id], catch_exceptions=False)
+        assert f"rebuild job {job.id}: done, 100%" in shown.output
+    finally:
+        services.close()
+
+
+class _NoRunner:
+    """Queues only (as a server with no job workers does)."""
+
+    def submit(self, job_id: str) -> None:
+        """Leave it for another worker."""
+
+    def start(self) -> None:
+        """Nothing to start."""
+
+    def stop(self) -> None:
+        """Nothing to stop."""
