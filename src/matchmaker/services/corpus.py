@@ -52,6 +52,18 @@ class FileReport:
     rejected: list[str] = field(default_factory=list)
     unreadable: str | None = None
 
+    def summary(self) -> dict[str, Any]:
+        """The JSON-ready line of this file in an ingest report (counts, not the rejected lines)."""
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "accepted": self.accepted,
+            "created": self.created,
+            "updated": self.updated,
+            "rejected": len(self.rejected),
+            "unreadable": self.unreadable,
+        }
+
 
 @dataclass
 class IngestReport:
@@ -90,18 +102,7 @@ class IngestReport:
             "accepted": self.accepted,
             "rejected": self.rejections,
             "warnings": list(self.warnings),
-            "files": [
-                {
-                    "path": f.path,
-                    "kind": f.kind,
-                    "accepted": f.accepted,
-                    "created": f.created,
-                    "updated": f.updated,
-                    "rejected": len(f.rejected),
-                    "unreadable": f.unreadable,
-                }
-                for f in self.files
-            ],
+            "files": [f.summary() for f in self.files],
             "index": dict(self.index),
         }
 

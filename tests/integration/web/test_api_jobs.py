@@ -8,19 +8,7 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
-from web_support import SharedApp, Tokens
-
-
-@pytest.fixture
-def api(shared_app: SharedApp) -> TestClient:  # type: ignore[type-arg]
-    """This module's tests share one app (see ``shared_app``)."""
-    return shared_app.client
-
-
-@pytest.fixture
-def tokens(shared_app: SharedApp) -> Tokens:
-    """Tokens of the shared app."""
-    return shared_app.tokens
+from web_support import SharedApp
 
 
 def _finished(api: TestClient, location: str, headers: dict[str, str]) -> dict[str, Any]:  # type: ignore[type-arg]
@@ -40,10 +28,8 @@ def _providers(*records: dict[str, str]) -> bytes:
     return "\n".join(json.dumps(r) for r in records).encode() + b"\n"
 
 
-def test_an_upload_that_does_not_wait_is_a_job_whose_result_is_the_report(
-    api: TestClient,  # type: ignore[type-arg]
-    tokens: Tokens,
-) -> None:
+def test_an_upload_that_does_not_wait_is_a_job_whose_result_is_the_report(shared_app: SharedApp) -> None:
+    api, tokens = shared_app.client, shared_app.tokens
     staff = tokens.of("staff")
     content = _providers(
         {
@@ -76,7 +62,8 @@ def test_an_upload_that_does_not_wait_is_a_job_whose_result_is_the_report(
     assert stored.json()["name"] == "Queue Lights"
 
 
-def test_a_job_that_stores_nothing_fails_with_the_reasons(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
+def test_a_job_that_stores_nothing_fails_with_the_reasons(shared_app: SharedApp) -> None:
+    api, tokens = shared_app.client, shared_app.tokens
     staff = tokens.of("staff")
     r = api.post(
         "/api/v1/corpus?wait=false",
@@ -90,7 +77,8 @@ def test_a_job_that_stores_nothing_fails_with_the_reasons(api: TestClient, token
     assert "cities.jsonl:1" in job["error"]
 
 
-def test_only_the_starter_and_staff_read_a_job(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
+def test_only_the_starter_and_staff_read_a_job(shared_app: SharedApp) -> None:
+    api, tokens = shared_app.client, shared_app.tokens
     r = api.post("/api/v1/indexes/rebuild?wait=false", headers=tokens.of("staff"))
     assert r.status_code == 202, r.text
     location = r.headers["location"]
@@ -105,7 +93,8 @@ def test_only_the_starter_and_staff_read_a_job(api: TestClient, tokens: Tokens) 
     assert api.get("/api/v1/jobs/no-such-job", headers=tokens.of("staff")).status_code == 404
 
 
-def test_waiting_is_the_default(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
+def test_waiting_is_the_default(shared_app: SharedApp) -> None:
+    api, tokens = shared_app.client, shared_app.tokens
     r = api.post("/api/v1/indexes/rebuild", headers=tokens.of("staff"))
     assert r.status_code == 200, r.text
     assert "kinds" in r.json()
