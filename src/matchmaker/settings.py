@@ -52,6 +52,11 @@ class Settings(BaseSettings):
         description="Threads of each BLAS pool (numpy, scipy, faiss); 0 keeps the library default. "
         "One is fastest when several request threads share the cores (bench/bench_threads.py).",
     )
+    shared_dir: Path | None = Field(
+        default=None,
+        description="A directory every server process reaches (several hosts may mount it): the index "
+        "bundles and the files of background jobs live here. Defaults to the home.",
+    )
     exact_index_max: int = Field(
         default=50_000, ge=0, description="Above this many passages an approximate (HNSW) index is built."
     )
@@ -72,6 +77,14 @@ class Settings(BaseSettings):
     )
     max_json_depth: int = Field(
         default=32, ge=4, le=200, description="Deepest nesting of arrays and objects in a JSON request body."
+    )
+
+    job_workers: int = Field(
+        default=1,
+        ge=0,
+        le=64,
+        description="Background job workers per server process on PostgreSQL (0: this process only "
+        "queues jobs; `matchmaker jobs work` runs them). On SQLite jobs run in the process that queued them.",
     )
 
     # Sessions, invitations and the links in messages
@@ -142,6 +155,11 @@ class Settings(BaseSettings):
     def _absolute_home(cls, value: Path) -> Path:
         return value.expanduser().resolve()
 
+    @field_validator("shared_dir", mode="after")
+    @classmethod
+    def _absolute_shared_dir(cls, value: Path | None) -> Path | None:
+        return value.expanduser().resolve() if value is not None else None
+
     @model_validator(mode="after")
     def _check_database_url(self) -> Settings:
         url = self.database_url
@@ -158,9 +176,19 @@ class Settings(BaseSettings):
         return f"sqlite:///{self.home / 'matchmaker.db'}"
 
     @property
+    def shared_root(self) -> Path:
+        """The directory shared by every server process: ``shared_dir`` or the home."""
+        return self.shared_dir if self.shared_dir is not None else self.home
+
+    @property
     def index_dir(self) -> Path:
         """Directory holding the index bundles and the embedding cache."""
-        return self.home / "indexes"
+        return self.shared_root / "indexes"
+
+    @property
+    def jobs_dir(self) -> Path:
+        """Directory holding the files of background jobs (an uploaded corpus until it is ingested)."""
+        return self.shared_root / "jobs"
 
     @property
     def export_dir(self) -> Path:

@@ -132,18 +132,7 @@ def ingest(  # noqa: PLR0917  Typer reads options from the parameters
                 "accepted": report.accepted,
                 "rejected": report.rejections,
                 "warnings": report.warnings,
-                "files": [
-                    {
-                        "path": f.path,
-                        "kind": f.kind,
-                        "accepted": f.accepted,
-                        "created": f.created,
-                        "updated": f.updated,
-                        "rejected": len(f.rejected),
-                        "unreadable": f.unreadable,
-                    }
-                    for f in report.files
-                ],
+                "files": [f.summary() for f in report.files],
                 "index": report.index,
                 "skipped": [{"path": str(s.path), "reason": s.reason} for s in report.skipped],
             }

@@ -24,7 +24,10 @@ before a switch can still finish loading; a reader that loses even that race ret
 :class:`IndexStore` is what a long-running process holds: ``store.get("provider")`` returns the live
 :class:`IndexBundle`, checking with one ``stat`` of ``CURRENT`` whether a new generation was
 published and swapping it in. Bundles are immutable, so a request that already holds the old one
-finishes with it undisturbed.
+finishes with it undisturbed. A store can also :meth:`~IndexStore.follow` a ledger of the newest
+generations (the database's, when several processes share a bundle directory): a generation newer
+than the one it holds is loaded by name, even where a shared file system is slow to show the new
+``CURRENT``.
 
 A damaged generation (a checksum that does not match, an unreadable file, vectors that are not
 finite numbers) is refused with a logged reason: the store keeps serving the generation it holds, or
@@ -44,7 +47,7 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -476,6 +479,15 @@ def read_manifest(index_dir: Path, kind: DocKind) -> Manifest | None:
     return None
 
 
+def generation_manifest(index_dir: Path, kind: DocKind, generation: str) -> Manifest | None:
+    """Manifest of one named generation (``None`` if it is not on disk)."""
+    try:
+        data = json.loads((kind_dir(index_dir, kind) / generation / MANIFEST).read_text(encoding="utf-8"))
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+    return Manifest.from_json(data)
+
+
 def generations(index_dir: Path, kind: DocKind) -> list[str]:
     """Names of the published generations of a kind on disk, newest first."""
     directory = kind_dir(index_dir, kind)
@@ -716,6 +728,84 @@ class IndexStore:
         self._locks: dict[DocKind, threading.Lock] = {
             k: threading.Lock() for k in ("city", "provider", "case")
         }
+        self._ledger: Callable[[], Mapping[DocKind, str]] | None = None
+        self._ledger_interval = 1.0
+        self._ledger_seen: Mapping[DocKind, str] = {}
+        self._ledger_checked = float("-inf")
+        self._ledger_lock = threading.Lock()
+        self._refused: set[str] = set()
+        self._missing: set[str] = set()
+
+    def follow(self, ledger: Callable[[], Mapping[DocKind, str]], *, interval: float = 1.0) -> None:
+        """Also load the generation ``ledger()`` names as newest when it is newer than the one held.
+
+        ``ledger`` is asked at most every ``interval`` seconds (it is a database query); a failing
+        ledger is logged and the ``CURRENT`` pointer alone decides until it answers again.
+        """
+        self._ledger = ledger
+        self._ledger_interval = interval
+        self._ledger_checked = float("-inf")
+
+    def _newest_named(self, kind: DocKind) -> str | None:
+        """The ledger's newest generation of ``kind`` (cached for the ledger interval)."""
+        ledger = self._ledger
+        if ledger is None:
+            return None
+        now = time.monotonic()
+        if now - self._ledger_checked >= self._ledger_interval and self._ledger_lock.acquire(blocking=False):
+            try:
+                self._ledger_seen = dict(ledger())
+            except Exception as exc:  # the database is away: the CURRENT pointer still works
+                logger.warning("Could not read the newest index generations: %s", exc)
+            finally:
+                self._ledger_checked = now
+                self._ledger_lock.release()
+        return self._ledger_seen.get(kind)
+
+    def _follow_ledger(self, kind: DocKind, bundle: IndexBundle) -> IndexBundle:
+        """``bundle``, or the newer generation the ledger names when it is on disk and usable."""
+        wanted = self._newest_named(kind)
+        if wanted is None or wanted <= bundle.generation or wanted in self._refused:
+            return bundle
+        lock = self._locks[kind]
+        if not lock.acquire(blocking=False):
+            return bundle  # another thread is loading it
+        try:
+            current = self._bundles.get(kind, bundle)
+            if current.generation >= wanted:
+                return current
+            try:
+                fresh = IndexBundle.read(
+                    kind_dir(self.index_dir, kind) / wanted,
+                    model_name=self.model_name,
+                    dimension=self.dimension,
+                    kind=kind,
+                )
+            except FileNotFoundError:
+                if wanted in self._missing:
+                    return current
+                self._missing.add(wanted)  # say so once; a shared directory may show it later
+                logger.warning(
+                    "The %s index generation %s recorded in the database is not in %s; is the bundle "
+                    "directory shared by every server?",
+                    kind,
+                    wanted,
+                    self.index_dir,
+                )
+                return current
+            except IndexUnavailableError as exc:
+                self._refused.add(wanted)
+                self.problems[kind] = f"generation {wanted} refused: {exc.message}"
+                logger.error("Keeping %s index %s: %s", kind, current.generation, exc.message)  # noqa: TRY400
+                return current
+            self._bundles[kind] = fresh
+            self.problems.pop(kind, None)
+            logger.info(
+                "Swapped %s index %s → %s (recorded in the database)", kind, current.generation, wanted
+            )
+            return fresh
+        finally:
+            lock.release()
 
     @classmethod
     def for_settings(
@@ -740,6 +830,12 @@ class IndexStore:
 
     def get(self, kind: DocKind) -> IndexBundle:
         """The live bundle of ``kind``; raises :class:`IndexUnavailableError` if there is none usable."""
+        bundle = self._get(kind)
+        if self._ledger is not None:
+            return self._follow_ledger(kind, bundle)
+        return bundle
+
+    def _get(self, kind: DocKind) -> IndexBundle:
         bundle = self._bundles.get(kind)
         now = time.monotonic()
         if bundle is not None and now - self._checked.get(kind, 0.0) < self.check_interval:
@@ -765,6 +861,9 @@ class IndexStore:
             if stamp is None and current is not None:
                 return current  # pointer removed by hand: keep serving what we have
             generation = current_generation(self.index_dir, kind)
+            if current is not None and generation is not None and generation < current.generation:
+                self._stamps[kind] = stamp  # type: ignore[assignment]
+                return current  # the ledger already led us past this generation
             if current is not None and generation == current.generation:
                 self._stamps[kind] = stamp  # type: ignore[assignment]
                 return current
@@ -834,6 +933,7 @@ __all__ = [
     "check_manifest",
     "current_generation",
     "file_checksum",
+    "generation_manifest",
     "generations",
     "load_bundle",
     "new_manifest",

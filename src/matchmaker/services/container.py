@@ -21,8 +21,9 @@ work is long or runs outside a request.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from matchmaker.services.corpus import CorpusService
     from matchmaker.services.events import EventServices, Planner
     from matchmaker.services.indexing import IndexService
+    from matchmaker.services.jobs import JobHandler, JobService, ProgressFn
     from matchmaker.services.mail import MailSender, Notifier, Outbox
     from matchmaker.services.matching import MatchingService
     from matchmaker.services.selfservice import SelfService
@@ -107,9 +109,32 @@ class Services:
 
         return MailSender(self.settings, self.database)
 
+    @cached_property
+    def jobs(self) -> JobService:
+        """Background jobs: in this process on SQLite, on the PostgreSQL queue otherwise."""
+        from matchmaker.services.jobs import JobService  # noqa: PLC0415 - built on first use
+
+        return JobService(self.settings, self.database, self.job_handlers())
+
+    def job_handlers(self) -> dict[str, JobHandler]:
+        """What each kind of background job runs (the services are built when a job first needs them)."""
+        return {"ingest": self._ingest_job, "rebuild": self._rebuild_job, "generate": self._generate_job}
+
+    def _ingest_job(self, params: Mapping[str, Any], progress: ProgressFn) -> dict[str, Any]:
+        return self.corpus.ingest_job(params, progress)
+
+    def _rebuild_job(self, params: Mapping[str, Any], progress: ProgressFn) -> dict[str, Any]:
+        from matchmaker.services.indexing import rebuild_progress  # noqa: PLC0415 - built on first use
+
+        kinds = params.get("kinds")
+        return self.indexes.rebuild(kinds, progress=rebuild_progress(progress)).to_dict()
+
+    def _generate_job(self, params: Mapping[str, Any], progress: ProgressFn) -> dict[str, Any]:
+        return self.planner.generate_job(params, progress)
+
     def build_all(self) -> Services:
         """Build every lazily built service now (the server does, before it takes requests)."""
-        _ = (self.indexes, self.matching, self.corpus, self.planner, self.mail)
+        _ = (self.indexes, self.matching, self.corpus, self.planner, self.mail, self.jobs)
         return self
 
     def records(self, session: Session) -> RecordService:

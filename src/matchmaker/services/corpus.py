@@ -11,11 +11,11 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from matchmaker.corpus.reader import (
     SkippedFile,
@@ -28,7 +28,7 @@ from matchmaker.corpus.validate import Record, validate_record
 from matchmaker.db import repository as repo
 from matchmaker.db.engine import Database
 from matchmaker.db.models import CaseCreate, CityCreate, IngestRun, Kind, ProviderCreate
-from matchmaker.errors import MatchmakerError, RecordRejectedError
+from matchmaker.errors import InvalidInputError, MatchmakerError, RecordRejectedError
 from matchmaker.matching.names import NameEntry, probable_duplicates
 from matchmaker.services.visibility import ConfidentialTerms
 from matchmaker.settings import Settings
@@ -53,6 +53,18 @@ class FileReport:
     updated: int = 0
     rejected: list[str] = field(default_factory=list)
     unreadable: str | None = None
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON-ready line of this file in an ingest report (counts, not the rejected lines)."""
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "accepted": self.accepted,
+            "created": self.created,
+            "updated": self.updated,
+            "rejected": len(self.rejected),
+            "unreadable": self.unreadable,
+        }
 
 
 @dataclass
@@ -85,6 +97,17 @@ class IngestReport:
         """The kinds that received records."""
         return {f.kind for f in self.files if f.kind is not None and f.accepted}
 
+    def summary(self) -> dict[str, Any]:
+        """The JSON-ready report of an upload (what the API answers and an ingest job's result holds)."""
+        return {
+            "status": "partial" if self.rejections else "ok",
+            "accepted": self.accepted,
+            "rejected": self.rejections,
+            "warnings": list(self.warnings),
+            "files": [f.summary() for f in self.files],
+            "index": dict(self.index),
+        }
+
     @property
     def exit_code(self) -> int:
         """0 when every record was accepted, 2 when some were rejected, 1 when nothing could be read."""
@@ -92,6 +115,14 @@ class IngestReport:
         if not read_anything:
             return 1
         return 2 if self.rejections else 0
+
+
+def no_record_stored(report: IngestReport) -> str:
+    """Why an upload stored nothing: the first reasons, and how many more there are."""
+    rejections = report.rejections
+    reasons = "; ".join(rejections[:20]) or "nothing could be read"
+    more = f" (and {len(rejections) - 20} more)" if len(rejections) > 20 else ""
+    return f"no record was stored: {reasons}{more}"
 
 
 _UPSERT: dict[Kind, Callable[..., bool]] = {
@@ -307,15 +338,39 @@ class CorpusService:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def ingest_upload(self, folder: Path, paths: Sequence[Path], *, source: str) -> IngestReport:
+    def ingest_upload(
+        self, folder: Path, paths: Sequence[Path], *, source: str, progress: ProgressFn | None = None
+    ) -> IngestReport:
         """Ingest uploaded files saved in ``folder`` (see :meth:`upload_folder`); report lines name the
         uploaded files, not where they were saved. The one path for uploads from the API and the console."""
-        report = self.ingest_paths(paths, source=source)
+        report = self.ingest_paths(paths, source=source, progress=progress)
         prefix = f"{folder}/"
         for file in report.files:
             file.path = file.path.replace(prefix, "")
             file.rejected = [line.replace(prefix, "") for line in file.rejected]
         return report
+
+    def ingest_job(self, params: Mapping[str, Any], progress: Callable[[float, str], None]) -> dict[str, Any]:
+        """Run an upload's ingest as a background job: ``params`` names the folder and its files.
+
+        Progress counts the records read against the lines of the files. When no record could be
+        stored the job fails with the reasons, as the synchronous upload answers 422.
+        """
+        folder = Path(str(params["folder"]))
+        paths = [folder / str(name) for name in params["files"]]
+        total = max(1, sum(self.count_lines(p) for p in paths))
+        finished: dict[str, int] = {}
+
+        def advance(name: str, done: int) -> None:
+            finished[name] = done
+            read = sum(finished.values())
+            progress(min(0.9, 0.9 * read / total), f"{read} of about {total} records read ({name})")
+
+        progress(0.0, f"reading {len(paths)} file(s)")
+        report = self.ingest_upload(folder, paths, source=str(params.get("source", "api")), progress=advance)
+        if report.accepted == 0:
+            raise InvalidInputError(no_record_stored(report))
+        return report.summary()
 
     def last_ingest(self) -> IngestRun | None:
         """The most recent ingest run, if any."""

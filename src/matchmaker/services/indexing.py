@@ -10,8 +10,12 @@
 * :func:`index_records` is the same machinery over records passed in (no database), for tests and
   tools.
 
-Every publish is atomic (see :mod:`matchmaker.embeddings.bundle`); a running server's
-:class:`~matchmaker.embeddings.IndexStore` swaps the new generation in on its next request.
+Every publish is atomic (see :mod:`matchmaker.embeddings.bundle`) and recorded in the database's
+``index_generation`` table with its manifest's checksums, in the same transaction as the write that
+caused it. A running server's :class:`~matchmaker.embeddings.IndexStore` (:meth:`IndexService.index_store`)
+compares the newest recorded generation with the one it holds (a cached query, at most every
+:data:`LEDGER_SECONDS`) and swaps the new one in on its next request, so every worker on one database
+follows the others' writes through the shared bundle directory.
 """
 
 from __future__ import annotations
@@ -25,19 +29,30 @@ from typing import Any
 
 from sqlmodel import Session
 
-from matchmaker.db import repository
+from matchmaker.db import repository, workers
 from matchmaker.db.engine import Database
 from matchmaker.embeddings.builder import KindReport, build_bundle
-from matchmaker.embeddings.bundle import BundleWriter, GenerationCheck, Manifest, read_manifest, verify_kind
+from matchmaker.embeddings.bundle import (
+    BundleWriter,
+    GenerationCheck,
+    IndexStore,
+    Manifest,
+    generation_manifest,
+    read_manifest,
+    verify_kind,
+)
 from matchmaker.embeddings.cache import EmbeddingCache, EncoderSource
 from matchmaker.embeddings.encoder import Encoder, load_encoder
 from matchmaker.embeddings.passages import KINDS, DocKind, Record, as_kind, corpus_hash, document_hash
-from matchmaker.embeddings.progress import Progress, auto_progress
+from matchmaker.embeddings.progress import LogProgress, Progress, auto_progress
 from matchmaker.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 RecordLoader = Callable[[Sequence[DocKind]], dict[DocKind, list[Record]]]
+
+#: A server asks the database for the newest generations at most this often (seconds).
+LEDGER_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +165,37 @@ def index_records(
     return IndexReport(tuple(reports), time.perf_counter() - t0)
 
 
+class _JobProgress:
+    """Embedding progress reported to a background job (and logged, as in the server)."""
+
+    def __init__(self, report: Callable[[float, str], None]) -> None:
+        self._report = report
+        self._log = LogProgress(logger)
+        self._label = ""
+        self._total = 0
+        self._done = 0
+
+    def start(self, label: str, total: int) -> None:
+        self._label, self._total, self._done = label, total, 0
+        self._log.start(label, total)
+        self._report(0.0, f"{label}: 0 of {total}")
+
+    def advance(self, n: int) -> None:
+        self._done += n
+        self._log.advance(n)
+        fraction = self._done / self._total if self._total else 1.0
+        self._report(min(0.99, fraction), f"{self._label}: {self._done} of {self._total}")
+
+    def finish(self) -> None:
+        self._log.finish()
+
+
+def rebuild_progress(report: Callable[[float, str], None]) -> Progress:
+    """A :class:`Progress` that tells a background job how far the embedding has come."""
+    report(0.0, "rebuilding the indexes")
+    return _JobProgress(report)
+
+
 def _summary(manifest: Manifest) -> dict[str, Any]:
     keys = (
         "model_name",
@@ -208,9 +254,14 @@ class IndexService:
             return load_records(own, wanted)
 
     def _index(
-        self, records: Mapping[DocKind, Sequence[Record]], *, rebuild: bool, progress: Progress | None
+        self,
+        records: Mapping[DocKind, Sequence[Record]],
+        *,
+        rebuild: bool,
+        progress: Progress | None,
+        session: Session | None = None,
     ) -> IndexReport:
-        return index_records(
+        report = index_records(
             self.settings,
             records,
             encoder=self._encoder,
@@ -218,6 +269,38 @@ class IndexService:
             progress=progress,
             rebuild=rebuild,
         )
+        published = [k for k in report.kinds if k.changed and k.generation]
+        if published:
+            if session is not None:
+                self._record_generations(session, published)
+            else:
+                with self.database.unit_of_work(write=True) as own:
+                    self._record_generations(own, published)
+        return report
+
+    def _record_generations(self, session: Session, published: Sequence[KindReport]) -> None:
+        """Record published generations with their manifest's checksums (commits with ``session``)."""
+        for report in published:
+            manifest = generation_manifest(self.settings.index_dir, report.kind, report.generation)
+            workers.record_generation(
+                session,
+                kind=report.kind,
+                generation=report.generation,
+                corpus_hash=manifest.corpus_hash if manifest else report.corpus_hash,
+                document_count=manifest.document_count if manifest else report.documents,
+                checksums=manifest.checksums if manifest else {},
+            )
+
+    def newest_generations(self) -> dict[DocKind, str]:
+        """Per kind, the newest generation recorded in the database."""
+        with self.database.unit_of_work() as session:
+            return {as_kind(k): g for k, g in workers.newest_generations(session).items()}
+
+    def index_store(self) -> IndexStore:
+        """A store of the live bundles that follows the generations recorded in the database."""
+        store = IndexStore.for_settings(self.settings, self._encoder)
+        store.follow(self.newest_generations, interval=LEDGER_SECONDS)
+        return store
 
     def rebuild(self, kinds: Iterable[str] | None = None, *, progress: Progress | None = None) -> IndexReport:
         """Rebuild the bundles of ``kinds`` (default: all) from the database."""
@@ -236,7 +319,9 @@ class IndexService:
 
         ``session`` reads the records in an open unit of work, so a write is indexed before it commits.
         """
-        report = self._index(self.records(kinds, session=session), rebuild=False, progress=progress)
+        report = self._index(
+            self.records(kinds, session=session), rebuild=False, progress=progress, session=session
+        )
         logger.info("Refreshed indexes in %.2fs: %s", report.seconds, report)
         return report
 
@@ -294,4 +379,5 @@ __all__ = [
     "index_records",
     "index_status",
     "load_records",
+    "rebuild_progress",
 ]

@@ -94,7 +94,7 @@ class Matcher:
         self.config = config
         self.database = database
         self.indexes = indexes
-        self._store = store or IndexStore.for_settings(settings, indexes.encoder_if_loaded())
+        self._store = store or indexes.index_store()
         self._engine: Engine | None = None
         self._lock = threading.Lock()
         self._pair_cache: OrderedDict[tuple[tuple[str, ...], str], dict[str, float]] = OrderedDict()

@@ -14,7 +14,8 @@ one) and keeps it on ``app.state.services``; handlers receive typed services thr
 :mod:`matchmaker.web.dependencies`, each request in one unit of work. The lifespan loads the embedding
 model and the matcher once (in a worker thread; in the background for ``matchmaker serve``, so the socket
 is bound before they are loaded) and closes the database at shutdown. The other shared
-object on ``app.state`` is the ``rate_limiter``.
+object on ``app.state`` is the ``rate_limiter`` (in PostgreSQL when that is the database, so every
+worker counts against one budget).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from litestar.types import ControllerRouterHandler
 
 from matchmaker import __version__
 from matchmaker.services.container import Services
+from matchmaker.services.ratelimit import RateLimiter
 from matchmaker.services.users import Principal
 from matchmaker.settings import Settings
 from matchmaker.web import auth
@@ -42,7 +44,6 @@ from matchmaker.web.console import console_routes
 from matchmaker.web.dependencies import DEPENDENCIES
 from matchmaker.web.errors import EXCEPTION_HANDLERS, problems
 from matchmaker.web.logs import RequestContextMiddleware
-from matchmaker.web.ratelimit import RateLimiter
 from matchmaker.web.redaction import RedactionMiddleware
 from matchmaker.web.request_guard import RequestGuardMiddleware
 from matchmaker.web.routes.corpus import make_upload_handler
@@ -51,6 +52,7 @@ from matchmaker.web.routes.events import EventController
 from matchmaker.web.routes.feeds import calendar_feed
 from matchmaker.web.routes.health import health, ready
 from matchmaker.web.routes.indexes import IndexController
+from matchmaker.web.routes.jobs import get_job
 from matchmaker.web.routes.matching import MatchController
 from matchmaker.web.routes.records import CaseController, CityController, ProviderController
 
@@ -121,6 +123,7 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="matching", description="Suggestions with reasons, and case search."),
             Tag(name="corpus", description="Corpus upload."),
             Tag(name="indexes", description="Embedding indexes."),
+            Tag(name="jobs", description="Background jobs: state, progress and result."),
             Tag(name="auth", description="Sign-in and the current user."),
             Tag(name="health", description="Liveness and readiness."),
         ],
@@ -161,6 +164,7 @@ def create_app(
             container.matching.start_in_background()
         else:
             await anyio.to_thread.run_sync(container.matching.start)
+        await anyio.to_thread.run_sync(container.jobs.start)
         try:
             async with anyio.create_task_group() as tasks:
                 if container.mail.configured and settings.mail_send_interval > 0:
@@ -168,6 +172,7 @@ def create_app(
                 yield
                 tasks.cancel_scope.cancel()
         finally:
+            await anyio.to_thread.run_sync(container.jobs.stop)
             if owned:
                 container.close()
 
@@ -182,6 +187,7 @@ def create_app(
             EventController,
             EventReportController,
             make_upload_handler(settings),
+            get_job,
             me,
             *api_handlers,
         ],
@@ -208,7 +214,12 @@ def create_app(
         ],
         exception_handlers=EXCEPTION_HANDLERS,
         dependencies={**auth.DEPENDENCIES, **DEPENDENCIES},
-        state=State({"services": services, "rate_limiter": RateLimiter(settings.rate_limit_per_minute)}),
+        state=State(
+            {
+                "services": services,
+                "rate_limiter": RateLimiter.for_database(settings.rate_limit_per_minute, services.database),
+            }
+        ),
         openapi_config=openapi_config(),
         request_max_body_size=MAX_JSON_BODY,
         debug=debug,

@@ -8,7 +8,8 @@ from sqlmodel import SQLModel
 
 import matchmaker.db.accounts  # registers the sign-in and outbox tables
 import matchmaker.db.events  # registers the event tables on the metadata
-import matchmaker.db.models  # noqa: F401  (registers the tables on the metadata)
+import matchmaker.db.models
+import matchmaker.db.workers  # noqa: F401  (registers the job, generation and rate tables)
 
 config = context.config
 target_metadata = SQLModel.metadata

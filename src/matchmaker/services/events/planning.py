@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete
 from sqlmodel import Session, col
@@ -51,6 +51,7 @@ from matchmaker.services.events.rules import (
 from matchmaker.services.events.schemas import (
     EditReport,
     EventEdit,
+    GenerateIn,
     GenerateReport,
     PlannedMeeting,
     PublishReport,
@@ -184,6 +185,20 @@ class Planner:
             ev.plan_report = report.model_dump_json()
             session.add(ev)
         return report
+
+    def generate_job(
+        self, params: Mapping[str, Any], progress: Callable[[float, str], None]
+    ) -> dict[str, Any]:
+        """Run :meth:`generate` as a background job; ``params`` holds the event id and a ``GenerateIn``."""
+        options = GenerateIn.model_validate(params.get("options", {}))
+        progress(0.05, "scoring pairs and solving")
+        report = self.generate(
+            str(params["event_id"]),
+            time_limit=options.time_limit,
+            keep_published=options.keep_published,
+            relax_must_meet=options.relax_must_meet,
+        )
+        return report.model_dump(mode="json")
 
     def _public_reasons(
         self, result: ScheduleResult, requested: dict[Pair, RequestRow], *, enabled: bool

@@ -12,7 +12,8 @@ with HTML error pages) and the static files. ``create_app`` picks them up throug
 Modules: :mod:`.session` (who is signed in, role checks), :mod:`.render` (templates and filters),
 :mod:`.facets` (filter values of records), :mod:`.explain` (readable explanations),
 :mod:`.signin`, :mod:`.staff`, :mod:`.records`, :mod:`.events`, :mod:`.event_reports` (feedback,
-statistics charts from :mod:`.charts`, the printable documents) and :mod:`.participant` (the pages).
+statistics charts from :mod:`.charts`, the printable documents) and :mod:`.participant` and
+:mod:`.jobs` (the pages).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from matchmaker.web.console import (
     accounts,
     event_reports,
     events,
+    jobs,
     participant,
     records,
     selfservice,
@@ -112,6 +114,7 @@ def console_router() -> Router:
         *participant.ROUTES,
         *accounts.ROUTES,
         *selfservice.ROUTES,
+        *jobs.ROUTES,
     ]
     return Router(
         path="/",

@@ -19,6 +19,7 @@ from matchmaker.services import indexing
 from matchmaker.services.container import Services
 from matchmaker.services.corpus import IngestReport
 from matchmaker.settings import Settings
+from matchmaker.web.console.jobs import job_redirect, start_ingest
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import principal_of, services_of
 
@@ -143,6 +144,9 @@ async def upload_submit(request: Request[Any, Any, Any]) -> Response[Any]:
     status = 200
     try:
         name, content = await read_upload(request, settings)
+        if (await request.form()).get("background"):
+            job = await anyio.to_thread.run_sync(start_ingest, request, name, content)
+            return job_redirect(job)
         report = await anyio.to_thread.run_sync(ingest_upload, services, name, content)
     except (InvalidInputError, PayloadTooLargeError) as exc:
         error = exc.message

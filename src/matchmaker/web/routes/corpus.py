@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
 import anyio.to_thread
-from litestar import post
+from litestar import Response, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
@@ -17,11 +18,15 @@ from litestar.params import Body
 from matchmaker.corpus.reader import kind_of
 from matchmaker.errors import InvalidInputError, PayloadTooLargeError
 from matchmaker.services.container import Services
+from matchmaker.services.corpus import no_record_stored
+from matchmaker.services.jobs import Job
+from matchmaker.services.users import Principal
 from matchmaker.settings import Settings
 from matchmaker.web.auth import staff_only
 from matchmaker.web.errors import problems
 from matchmaker.web.ratelimit import rate_limited
-from matchmaker.web.schemas import IngestFileOut, IngestReportOut
+from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, accepted
+from matchmaker.web.schemas import IngestReportOut
 
 MAX_FILES = 10
 _CHUNK = 1 << 20
@@ -62,6 +67,25 @@ async def _save(uploads: list[UploadFile], folder: Path, limit: int) -> list[Pat
     return paths
 
 
+async def start_ingest_job(
+    services: Services, uploads: list[UploadFile], *, owner_id: int, source: str
+) -> Job:
+    """Save the uploaded files in a new job's folder (in the shared directory) and queue their ingest."""
+    jobs = services.jobs
+    job_id = jobs.new_id()
+    folder = jobs.files_dir(job_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        paths = await _save(uploads, folder, services.settings.max_upload_bytes)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    params = {"folder": str(folder), "files": [p.name for p in paths], "source": source}
+    return await anyio.to_thread.run_sync(
+        lambda: jobs.submit("ingest", params, owner_id=owner_id, job_id=job_id)
+    )
+
+
 def make_upload_handler(settings: Settings) -> HTTPRouteHandler:
     """The upload handler, with the body limit of these settings."""
 
@@ -71,11 +95,12 @@ def make_upload_handler(settings: Settings) -> HTTPRouteHandler:
         request_max_body_size=settings.max_upload_bytes,
         tags=["corpus"],
         summary="Upload corpus files (staff)",
-        responses=problems(403, 413, 422, 429),
+        responses={**problems(403, 413, 422, 429), **ACCEPTED},
         status_code=200,
     )
     async def upload_corpus(
         services: NamedDependency[Services],
+        current_user: NamedDependency[Principal],
         data: Annotated[
             CorpusUpload,
             Body(
@@ -83,46 +108,30 @@ def make_upload_handler(settings: Settings) -> HTTPRouteHandler:
                 description="Files named cities, providers or cases with .jsonl or .csv.",
             ),
         ],
-    ) -> IngestReportOut:
+        wait: Wait = True,
+    ) -> Response[IngestReportOut | JobOut]:
         """Validate and store the records of the uploaded files, then bring the indexes up to date.
 
         Every rejected record is reported as ``file:line: reason``; the accepted ones are stored
         anyway (``status`` is then ``partial``). When no record at all could be stored the answer is
-        422 with the reasons. Re-uploading an id updates that record.
+        422 with the reasons. Re-uploading an id updates that record. With ``wait=false`` the ingest
+        runs as a background job and the answer is 202 with ``Location: /api/v1/jobs/{id}``.
         """
         uploads = list(data.files)
         if not uploads:
             raise InvalidInputError("no file in the upload; send multipart/form-data with `files` parts")
         if len(uploads) > MAX_FILES:
             raise InvalidInputError(f"at most {MAX_FILES} files per upload")
+        if not wait:
+            job = await start_ingest_job(services, uploads, owner_id=current_user.user_id, source="api")
+            return accepted(job)
         corpus = services.corpus
         with corpus.upload_folder() as folder:
             paths = await _save(uploads, folder, settings.max_upload_bytes)
             report = await anyio.to_thread.run_sync(lambda: corpus.ingest_upload(folder, paths, source="api"))
         if report.accepted == 0:
-            rejections = report.rejections
-            reasons = "; ".join(rejections[:20]) or "nothing could be read"
-            more = f" (and {len(rejections) - 20} more)" if len(rejections) > 20 else ""
-            raise InvalidInputError(f"no record was stored: {reasons}{more}")
-        return IngestReportOut(
-            status="partial" if report.rejections else "ok",
-            accepted=report.accepted,
-            rejected=report.rejections,
-            warnings=report.warnings,
-            files=[
-                IngestFileOut(
-                    path=f.path,
-                    kind=f.kind,
-                    accepted=f.accepted,
-                    created=f.created,
-                    updated=f.updated,
-                    rejected=len(f.rejected),
-                    unreadable=f.unreadable,
-                )
-                for f in report.files
-            ],
-            index=dict(report.index),
-        )
+            raise InvalidInputError(no_record_stored(report))
+        return Response(IngestReportOut.model_validate(report.summary()))
 
     return upload_corpus
 

@@ -27,6 +27,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 
 from matchmaker.errors import PermissionDeniedError
+from matchmaker.services.container import Services
 from matchmaker.services.events import EventServices, Planner
 from matchmaker.services.events.feeds import FeedLink
 from matchmaker.services.events.schemas import (
@@ -57,8 +58,9 @@ from matchmaker.services.events.schemas import (
 )
 from matchmaker.services.users import Principal
 from matchmaker.web.auth import staff_only
-from matchmaker.web.routes.common import attachment
 from matchmaker.web.errors import document_problems
+from matchmaker.web.routes.common import attachment
+from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, accepted
 
 EventId = Annotated[str, Parameter(min_length=1, max_length=128, description="The event's id.")]
 ParticipantId = Annotated[str, Parameter(min_length=1, max_length=128, description="A participant's id.")]
@@ -283,17 +285,32 @@ class EventController(Controller):
         guards=[staff_only],
         status_code=200,
         summary="Generate or re-plan the schedule (staff)",
+        responses=ACCEPTED,
     )
     def generate(
-        self, planner: NamedDependency[Planner], event_id: EventId, data: JSONBody[GenerateIn]
-    ) -> GenerateReport:
+        self,
+        *,
+        planner: NamedDependency[Planner],
+        services: NamedDependency[Services],
+        current_user: NamedDependency[Principal],
+        event_id: EventId,
+        data: JSONBody[GenerateIn],
+        wait: Wait = True,
+    ) -> Response[GenerateReport | JobOut]:
         """Plan the meetings; published meetings stay unless ``keep_published`` is false. An infeasible
-        event answers 422 with ``reasons`` saying what to relax."""
-        return planner.generate(
-            event_id,
-            time_limit=data.time_limit,
-            keep_published=data.keep_published,
-            relax_must_meet=data.relax_must_meet,
+        event answers 422 with ``reasons`` saying what to relax (with ``wait=false`` the job fails with
+        the same reasons)."""
+        if not wait:
+            planner.planned(event_id)  # an unknown event is a 404 now, not a failed job later
+            params = {"event_id": event_id, "options": data.model_dump(mode="json")}
+            return accepted(services.jobs.submit("generate", params, owner_id=current_user.user_id))
+        return Response(
+            planner.generate(
+                event_id,
+                time_limit=data.time_limit,
+                keep_published=data.keep_published,
+                relax_must_meet=data.relax_must_meet,
+            )
         )
 
     @get("/{event_id:str}/schedule", sync_to_thread=True, guards=[staff_only], summary="The plan (staff)")

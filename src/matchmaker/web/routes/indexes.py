@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import anyio.to_thread
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 
 from matchmaker.services.container import Services
+from matchmaker.services.users import Principal
 from matchmaker.web.auth import staff_only
 from matchmaker.web.errors import problems
 from matchmaker.web.ratelimit import rate_limited
+from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, accepted
 from matchmaker.web.schemas import IndexKindOut, IndexRebuildOut, IndexStatusOut
 
 
@@ -30,20 +32,27 @@ class IndexController(Controller):
         "/rebuild",
         guards=[rate_limited],
         summary="Rebuild every index (staff)",
-        responses=problems(403, 429, 503),
+        responses={**problems(403, 429, 503), **ACCEPTED},
         status_code=200,
     )
     async def rebuild(
         self,
         services: NamedDependency[Services],
-    ) -> IndexRebuildOut:
+        current_user: NamedDependency[Principal],
+        wait: Wait = True,
+    ) -> Response[IndexRebuildOut | JobOut]:
         """Re-split every record and publish fresh indexes; unchanged texts come from the cache.
 
-        Runs in a worker thread; requests keep being served from the previous indexes until the new
-        ones are published.
+        Runs in a worker thread (or, with ``wait=false``, as a background job); requests keep being
+        served from the previous indexes until the new ones are published.
         """
+        if not wait:
+            job = await anyio.to_thread.run_sync(
+                lambda: services.jobs.submit("rebuild", {}, owner_id=current_user.user_id)
+            )
+            return accepted(job)
         report = await anyio.to_thread.run_sync(services.indexes.rebuild)
-        return IndexRebuildOut.model_validate(report.to_dict())
+        return Response(IndexRebuildOut.model_validate(report.to_dict()))
 
 
 __all__ = ["IndexController"]

@@ -1,0 +1,72 @@
+"""workers: background jobs, index generations and rate-limit windows shared by server processes
+
+Revision ID: 0006_workers
+Revises: 0005_request_reason
+Create Date: 2026-12-02 18:00:00.000000
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
+
+revision: str = "0006_workers"
+down_revision: str | None = "0005_request_reason"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    """Apply this revision."""
+    op.create_table(
+        "job",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("kind", AutoString(length=40), nullable=False),
+        sa.Column("state", AutoString(length=16), nullable=False),
+        sa.Column("progress", sa.Float(), nullable=False),
+        sa.Column("message", AutoString(length=500), nullable=False),
+        sa.Column("params", sa.JSON(), nullable=True),
+        sa.Column("result", sa.JSON(), nullable=True),
+        sa.Column("error", AutoString(length=4000), nullable=True),
+        sa.Column("owner_id", sa.Integer(), nullable=True),
+        sa.Column("worker", AutoString(length=200), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("started_at", UTCDateTime(), nullable=True),
+        sa.Column("finished_at", UTCDateTime(), nullable=True),
+        sa.Column("heartbeat_at", UTCDateTime(), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_job_state", "job", ["state"])
+    op.create_index("ix_job_owner_id", "job", ["owner_id"])
+    op.create_table(
+        "index_generation",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("kind", AutoString(length=20), nullable=False),
+        sa.Column("generation", AutoString(length=80), nullable=False),
+        sa.Column("corpus_hash", AutoString(length=128), nullable=False),
+        sa.Column("document_count", sa.Integer(), nullable=False),
+        sa.Column("checksums", sa.JSON(), nullable=True),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_index_generation_kind", "index_generation", ["kind"])
+    op.create_table(
+        "rate_window",
+        sa.Column("key", sa.String(length=200), nullable=False),
+        sa.Column("window_start", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("hits", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("key", "window_start"),
+    )
+
+
+def downgrade() -> None:
+    """Revert this revision."""
+    op.drop_table("rate_window")
+    op.drop_index("ix_index_generation_kind", table_name="index_generation")
+    op.drop_table("index_generation")
+    op.drop_index("ix_job_owner_id", table_name="job")
+    op.drop_index("ix_job_state", table_name="job")
+    op.drop_table("job")

@@ -1,0 +1,146 @@
+"""The job service on SQLite (in-process) and PostgreSQL (a shared queue): states, progress, failures."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import pytest
+
+from matchmaker.db.engine import Database
+from matchmaker.errors import InvalidInputError, NotFoundError
+from matchmaker.services.jobs import InProcessRunner, JobService, ProgressFn, QueueRunner
+from matchmaker.settings import Settings
+
+
+@pytest.fixture
+def database(db_settings: Settings) -> Iterator[Database]:
+    """The test's database (SQLite or a fresh PostgreSQL one), migrated."""
+    database = Database(db_settings)
+    try:
+        yield database
+    finally:
+        database.dispose()
+
+
+def _count(params: Mapping[str, Any], progress: ProgressFn) -> dict[str, Any]:
+    n = int(params["n"])
+    for i in range(n):
+        progress((i + 1) / n, f"{i + 1} of {n}")
+    return {"counted": n}
+
+
+def _refuse(params: Mapping[str, Any], progress: ProgressFn) -> dict[str, Any]:
+    raise InvalidInputError("nothing to count here")
+
+
+def _crash(params: Mapping[str, Any], progress: ProgressFn) -> dict[str, Any]:
+    raise RuntimeError("secret internal detail")
+
+
+HANDLERS = {"count": _count, "refuse": _refuse, "crash": _crash}
+
+
+def test_the_runner_follows_the_database(db_settings: Settings, database: Database) -> None:
+    jobs = JobService(db_settings, database, HANDLERS)
+    expected = InProcessRunner if db_settings.database_url is None else QueueRunner
+    assert isinstance(jobs.runner, expected)
+
+
+def test_a_job_runs_to_done_with_its_result_and_failures_say_why(
+    db_settings: Settings, database: Database
+) -> None:
+    jobs = JobService(db_settings, database, HANDLERS)
+    jobs.start()
+    try:
+        queued = jobs.submit("count", {"n": 3}, owner_id=7)
+        assert queued.state == "queued"
+        assert queued.owner_id == 7
+        done = jobs.wait(queued.id, timeout=30)
+        assert done.state == "done"
+        assert done.result == {"counted": 3}
+        assert done.progress == 1.0
+        assert done.started_at is not None
+        assert done.finished_at is not None
+
+        refused = jobs.wait(jobs.submit("refuse", {}, owner_id=None).id, timeout=30)
+        assert refused.state == "failed"
+        assert refused.error == "nothing to count here"
+
+        crashed = jobs.wait(jobs.submit("crash", {}, owner_id=None).id, timeout=30)
+        assert crashed.state == "failed"
+        assert crashed.error is not None
+        assert "secret" not in crashed.error
+        assert "RuntimeError" in crashed.error
+    finally:
+        jobs.stop()
+    with pytest.raises(NotFoundError):
+        jobs.get("nope")
+
+
+@pytest.mark.postgres
+def test_workers_of_one_queue_never_take_the_same_job(pg_url: str, home: Any) -> None:
+    settings = Settings(home=home, database_url=pg_url, model_name="hashing-64", job_workers=0)
+    database = Database(settings)
+    ran: Counter[int] = Counter()
+    lock = threading.Lock()
+
+    def record(params: Mapping[str, Any], progress: ProgressFn) -> dict[str, Any]:
+        with lock:
+            ran[int(params["n"])] += 1
+        return {}
+
+    try:
+        queue = JobService(settings, database, {"record": record})  # job_workers=0: it only queues
+        ids = [queue.submit("record", {"n": n}, owner_id=None).id for n in range(12)]
+        workers = [JobService(settings, database, {"record": record}) for _ in range(3)]
+        threads = [
+            threading.Thread(target=w.runner.work, kwargs={"until_idle": True})  # type: ignore[attr-defined]
+            for w in workers
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert ran == Counter(range(12))
+        assert {queue.get(i).state for i in ids} == {"done"}
+    finally:
+        database.dispose()
+
+
+def test_a_job_worker_without_a_server_runs_what_is_queued(db_settings: Settings) -> None:
+    """``matchmaker jobs work --until-idle`` takes a queued index rebuild (a server queued it)."""
+    from typer.testing import CliRunner
+
+    from matchmaker.cli import app
+    from matchmaker.services.container import Services
+
+    settings = db_settings.model_copy(update={"job_workers": 0})
+    services = Services.build(settings)
+    try:
+        jobs = JobService(settings, services.database, services.job_handlers(), runner=_NoRunner())
+        job = jobs.submit("rebuild", {}, owner_id=None)
+        result = CliRunner().invoke(app, ["jobs", "work", "--until-idle"], catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        assert "Ran 1 job(s)" in result.output
+        done = jobs.get(job.id)
+        assert done.state == "done", done.error
+        shown = CliRunner().invoke(app, ["jobs", "show", job.id], catch_exceptions=False)
+        assert f"rebuild job {job.id}: done, 100%" in shown.output
+    finally:
+        services.close()
+
+
+class _NoRunner:
+    """Queues only (as a server with no job workers does)."""
+
+    def submit(self, job_id: str) -> None:
+        """Leave it for another worker."""
+
+    def start(self) -> None:
+        """Nothing to start."""
+
+    def stop(self) -> None:
+        """Nothing to stop."""

@@ -1,0 +1,78 @@
+"""What several server processes share through the database: rate budgets and index generations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from matchmaker.db.engine import Database
+from matchmaker.db.models import CityCreate
+from matchmaker.embeddings.fake import HashingEncoder
+from matchmaker.services.indexing import IndexService
+from matchmaker.services.ratelimit import RateLimiter
+from matchmaker.settings import Settings
+from services_support import ingest, stored_records
+
+DEMO_DIR = Path(__file__).resolve().parents[3] / "corpora" / "demo"
+
+
+@pytest.mark.postgres
+def test_two_limiters_on_one_postgresql_share_one_budget(pg_url: str, home: Path) -> None:
+    settings = Settings(home=home, database_url=pg_url)
+    first, second = Database(settings), Database(settings)
+    try:
+        a = RateLimiter.for_database(3, first)
+        b = RateLimiter.for_database(3, second)
+        assert a.shared
+        assert [a.hit("user:1"), b.hit("user:1"), a.hit("user:1")] == [None, None, None]
+        wait = b.hit("user:1")
+        assert wait is not None
+        assert 1 <= wait <= 60
+        assert a.hit("user:2") is None  # another caller has a budget of its own
+    finally:
+        first.dispose()
+        second.dispose()
+
+
+def test_sqlite_counts_in_memory(home: Path) -> None:
+    database = Database(Settings(home=home))
+    try:
+        limiter = RateLimiter.for_database(1, database)
+        assert not limiter.shared
+        assert limiter.hit("k") is None
+        assert limiter.hit("k") is not None
+    finally:
+        database.dispose()
+
+
+def test_a_store_follows_the_generation_recorded_in_the_database(db_settings: Settings) -> None:
+    encoder = HashingEncoder(dimension=64)
+    report = ingest(db_settings, [DEMO_DIR], encoder=encoder)
+    assert report.exit_code == 0
+    database = Database(db_settings)
+    try:
+        indexes = IndexService(db_settings, database, encoder=encoder)
+        newest = indexes.newest_generations()
+        assert set(newest) == {"city", "provider", "case"}
+        # A store that would not look at the CURRENT pointer again for an hour.
+        store = indexes.index_store()
+        store.check_interval = 3600.0
+        before = store.get("city")
+        assert before.generation == newest["city"]
+
+        with stored_records(db_settings) as records:
+            records.create(
+                "city",
+                CityCreate(id="ledger-town", name="Ledger Town", country="AL", summary="Flooded streets."),
+            )
+        indexes.refresh(["city"])
+        recorded = indexes.newest_generations()["city"]
+        assert recorded != before.generation
+
+        store.follow(indexes.newest_generations, interval=0.0)
+        after = store.get("city")
+        assert after.generation == recorded
+        assert "ledger-town" in after
+    finally:
+        database.dispose()
