@@ -50,6 +50,15 @@ class RecordService:
         """A city with its focal point. Callers check the role before calling this."""
         return repo.get_city_confidential(self.session, city_id)
 
+    def get_in_full(self, kind: Kind, record_id: str) -> PublicRecord:
+        """A record with its confidential fields (a city's focal point; the other kinds have none).
+
+        Callers check the role before calling this.
+        """
+        if kind == "city":
+            return self.get_city_confidential(record_id)
+        return self.get(kind, record_id)
+
     def resolve_id(self, kind: Kind, query: str) -> str:
         """Resolve an id or a (fuzzy) name of a record of a kind to its id."""
         entries = [NameEntry(i, n, c) for i, n, c in repo.name_entries(self.session, kind)]

@@ -51,7 +51,7 @@ from matchmaker.web.routes.feeds import calendar_feed
 from matchmaker.web.routes.health import health, ready
 from matchmaker.web.routes.indexes import IndexController
 from matchmaker.web.routes.matching import MatchController
-from matchmaker.web.routes.records import CaseController, CityController, ProviderController
+from matchmaker.web.routes.records import RECORD_CONTROLLERS
 
 logger = logging.getLogger(__name__)
 
@@ -173,9 +173,7 @@ def create_app(
     api = Router(
         path=API_PREFIX,
         route_handlers=[
-            CityController,
-            ProviderController,
-            CaseController,
+            *RECORD_CONTROLLERS,
             MatchController,
             IndexController,
             EventController,

@@ -31,7 +31,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from http.cookies import SimpleCookie
-from typing import Any
+from typing import Any, Literal
 
 import anyio.to_thread
 from litestar import Controller, Request, Response, delete, post
@@ -43,6 +43,7 @@ from litestar.params import JSONBody
 from litestar.types import ASGIApp, Receive, Scope, Send
 from pydantic import BaseModel, Field
 
+from matchmaker.db.models import Kind
 from matchmaker.errors import AuthenticationError, MatchmakerError, PermissionDeniedError
 from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
@@ -203,27 +204,41 @@ def roles(*allowed: str) -> Guard:
 # Record-level checks
 
 
+#: Why a user who speaks for another record (first) or has another role (second) is refused.
+_NOT_YOURS: dict[str, tuple[str, str]] = {
+    "city": (
+        "a city focal point may only ask about its own city",
+        "the {role} role may not ask about a city's suggestions",
+    ),
+    "provider": (
+        "a provider may only see and change its own profile and suggestions",
+        "the {role} role may not do this for a provider",
+    ),
+}
+
+
+def _require_own(principal: Principal, kind: Literal["city", "provider"], record_id: str) -> None:
+    """Staff, or the user who speaks for ``record_id``; :class:`PermissionDeniedError` otherwise."""
+    if sees_in_full(principal, kind, record_id):
+        return
+    same_role, other_role = _NOT_YOURS[kind]
+    message = same_role if principal.role == kind else other_role.format(role=principal.role)
+    raise PermissionDeniedError(message)
+
+
 def require_own_city(principal: Principal, city_id: str) -> None:
     """Staff, or the focal point of ``city_id``."""
-    if principal.is_staff or principal.is_city(city_id):
-        return
-    if principal.role == "city":
-        raise PermissionDeniedError("a city focal point may only ask about its own city")
-    raise PermissionDeniedError(f"the {principal.role} role may not ask about a city's suggestions")
+    _require_own(principal, "city", city_id)
 
 
 def require_own_provider(principal: Principal, provider_id: str) -> None:
     """Staff, or the provider ``provider_id`` itself."""
-    if principal.is_staff or principal.is_provider(provider_id):
-        return
-    if principal.role == "provider":
-        raise PermissionDeniedError("a provider may only see and change its own profile and suggestions")
-    raise PermissionDeniedError(f"the {principal.role} role may not do this for a provider")
+    _require_own(principal, "provider", provider_id)
 
 
-def sees_city_in_full(principal: Principal, city_id: str) -> bool:
-    """Staff and the city's own focal point see the focal-point contact."""
-    return principal.is_staff or principal.is_city(city_id)
+def sees_in_full(principal: Principal, kind: Kind, record_id: str) -> bool:
+    """Staff, and the user a record speaks for, see its confidential fields (a city's focal point)."""
+    return principal.is_staff or (principal.role == kind and principal.subject_id == record_id)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -349,7 +364,7 @@ __all__ = [
     "require_own_provider",
     "require_principal",
     "roles",
-    "sees_city_in_full",
+    "sees_in_full",
     "session_cookie",
     "session_id_of",
     "set_session_cookie",

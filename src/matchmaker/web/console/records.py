@@ -12,25 +12,28 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import anyio.to_thread
 from litestar import Request, Response, get
+from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
+from pydantic import BaseModel
 
-from matchmaker.db.models import CasePublic, CityConfidential, CityPublic, Kind, ProviderPublic
-from matchmaker.errors import IndexUnavailableError, MatchmakerError, NotFoundError
-from matchmaker.services.container import Services
-from matchmaker.services.matching import MatchingService, MatchResponse
+from matchmaker.db.models import KINDS, CasePublic, Kind, PublicRecord
+from matchmaker.errors import IndexUnavailableError, MatchmakerError
+from matchmaker.services.matching import Matcher, MatchingService, MatchResponse
+from matchmaker.services.records import RecordService
 from matchmaker.services.users import Principal
 from matchmaker.services.visibility import strip_internal
-from matchmaker.web.auth import sees_city_in_full
+from matchmaker.web.auth import sees_in_full
 from matchmaker.web.console.explain import Suggestion, suggestions_from
 from matchmaker.web.console.facets import Filters, apply_filters, facets_of, filter_options
-from matchmaker.web.console.render import page
-from matchmaker.web.console.session import PathId, principal_of, services_of
+from matchmaker.web.console.render import country_name, language_name, page
+from matchmaker.web.console.session import PathId, principal_of
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +41,13 @@ PAGE_SIZE = 25
 SUGGESTIONS_TOP = 8
 CASE_ROLES = {"roles": ("staff", "city")}
 
-_KIND_TITLES = {"city": "Cities", "provider": "Providers", "case": "Case studies"}
+AnyRequest = Request[Any, Any, Any]
+Records = NamedDependency[RecordService]
+Matching = NamedDependency[MatchingService]
+M = TypeVar("M", bound=BaseModel)
 
 
-def visible(principal: Principal, record: Any) -> Any:
+def visible(principal: Principal, record: M) -> M:
     """The record as this principal may see it (internal extra fields only for staff)."""
     return record if principal.is_staff else strip_internal(record)
 
@@ -82,6 +88,14 @@ class Listing:
     scores: dict[str, float] = field(default_factory=dict)
     search_note: str = ""
 
+    def country_choices(self) -> list[tuple[str, str]]:
+        """The country filter's choices: code and readable name."""
+        return [(code, f"{country_name(code)} ({code})") for code in self.options.countries]
+
+    def language_choices(self) -> list[tuple[str, str]]:
+        """The language filter's choices: code and readable name."""
+        return [(code, f"{language_name(code)} ({code})") for code in self.options.languages]
+
 
 def _ranked_by_search(
     matching: MatchingService, query: str, items: Sequence[Any]
@@ -98,17 +112,22 @@ def _ranked_by_search(
 
 
 def load_listing(
-    services: Services, principal: Principal, kind: Kind, filters: Filters, *, page_no: int
+    records: RecordService,
+    matching: MatchingService,
+    principal: Principal,
+    kind: Kind,
+    filters: Filters,
+    *,
+    page_no: int,
 ) -> Listing:
     """Filter (and for case studies with a query, rank) the records of a kind, and cut one page."""
-    with services.database.unit_of_work() as session:
-        everything = [visible(principal, r) for r in services.records(session).list(kind)]
+    everything = [visible(principal, r) for r in records.list(kind)]
     scores: dict[str, float] = {}
     note = ""
     if kind == "case" and filters.q:
         unfiltered = dataclasses.replace(filters, q="")
         candidates = apply_filters(everything, unfiltered)
-        ranked, scores, note = _ranked_by_search(services.matching, filters.q, candidates)
+        ranked, scores, note = _ranked_by_search(matching, filters.q, candidates)
         chosen = ranked if scores else apply_filters(candidates, Filters(q=filters.q))
     else:
         chosen = apply_filters(everything, filters)
@@ -129,42 +148,6 @@ def load_listing(
     )
 
 
-async def _listing_page(request: Request[Any, Any, Any], kind: Kind) -> Response[Any]:
-    principal = principal_of(request)
-    services = services_of(request)
-    filters = _filters(request)
-    page_no = _page_number(request)
-    listing = await anyio.to_thread.run_sync(
-        lambda: load_listing(services, principal, kind, filters, page_no=page_no)
-    )
-    return page(
-        "console/records.html",
-        principal,
-        title=_KIND_TITLES[kind],
-        request_path=request.url.path,
-        listing=listing,
-        base_query=urlencode([(k, v) for k, v in request.query_params.items() if k != "page"]),
-    )
-
-
-@get("/cities", name="console:cities")
-async def list_cities(request: Request[Any, Any, Any]) -> Response[Any]:
-    """Cities, with filters."""
-    return await _listing_page(request, "city")
-
-
-@get("/providers", name="console:providers")
-async def list_providers(request: Request[Any, Any, Any]) -> Response[Any]:
-    """Providers, with filters."""
-    return await _listing_page(request, "provider")
-
-
-@get("/cases", name="console:cases", opt=CASE_ROLES)
-async def list_cases(request: Request[Any, Any, Any]) -> Response[Any]:
-    """Case studies, with filters and free-text search."""
-    return await _listing_page(request, "case")
-
-
 # --------------------------------------------------------------------------------------------------
 # Suggestions
 
@@ -179,18 +162,15 @@ class SuggestionBlock:
     problem: str = ""
 
 
-def _names(services: Services) -> dict[str, dict[str, str]]:
-    with services.database.unit_of_work() as session:
-        records = services.records(session)
-        return {
-            "city": {r.id: r.name for r in records.list("city")},  # type: ignore[union-attr]
-            "provider": {r.id: r.name for r in records.list("provider")},  # type: ignore[union-attr]
-            "case": {r.id: r.title for r in records.list("case")},  # type: ignore[union-attr]
-        }
+Names = dict[str, dict[str, str]]
+
+
+def _names(records: RecordService) -> Names:
+    return {kind: {r.id: record_title(r) for r in records.list(kind)} for kind in KINDS}
 
 
 def _block(
-    key: str, title: str, call: Callable[[], MatchResponse], kind: str, names: dict[str, dict[str, str]]
+    key: str, title: str, call: Callable[[], MatchResponse], kind: str, names: Names
 ) -> SuggestionBlock:
     try:
         response = call()
@@ -199,13 +179,8 @@ def _block(
     return SuggestionBlock(key, title, items=suggestions_from(response, kind, names))
 
 
-def city_suggestions(services: Services, city_id: str) -> list[SuggestionBlock]:
+def _for_city(matcher: Matcher, city_id: str, names: Names) -> list[SuggestionBlock]:
     """Providers, comparable and mentor cities, and useful case studies for a city."""
-    names = _names(services)
-    try:
-        matcher = services.matching.matcher()
-    except MatchmakerError as exc:
-        return [SuggestionBlock("all", "Suggestions", problem=exc.message)]
     providers = _block(
         "providers",
         "Suggested providers",
@@ -242,13 +217,8 @@ def city_suggestions(services: Services, city_id: str) -> list[SuggestionBlock]:
     return [providers, comparable, mentors, cases]
 
 
-def provider_suggestions(services: Services, provider_id: str) -> list[SuggestionBlock]:
+def _for_provider(matcher: Matcher, provider_id: str, names: Names) -> list[SuggestionBlock]:
     """Municipalities whose needs fit what a provider offers."""
-    names = _names(services)
-    try:
-        matcher = services.matching.matcher()
-    except MatchmakerError as exc:
-        return [SuggestionBlock("cities", "Suggested municipalities", problem=exc.message)]
     return [
         _block(
             "cities",
@@ -260,99 +230,121 @@ def provider_suggestions(services: Services, provider_id: str) -> list[Suggestio
     ]
 
 
+@dataclass(frozen=True, slots=True)
+class _Suggester:
+    """The suggestion blocks of a kind's page, and the block shown when the matcher is not available."""
+
+    blocks: Callable[[Matcher, str, Names], list[SuggestionBlock]]
+    unavailable_key: str
+    unavailable_title: str
+
+
+_SUGGESTERS: dict[Kind, _Suggester] = {
+    "city": _Suggester(_for_city, "all", "Suggestions"),
+    "provider": _Suggester(_for_provider, "cities", "Suggested municipalities"),
+}
+
+
+def suggestions_for(
+    records: RecordService, matching: MatchingService, kind: Kind, record_id: str
+) -> list[SuggestionBlock] | None:
+    """The suggestions on a record's page (none for case studies)."""
+    suggester = _SUGGESTERS.get(kind)
+    if suggester is None:
+        return None
+    names = _names(records)
+    try:
+        matcher = matching.matcher()
+    except MatchmakerError as exc:
+        return [SuggestionBlock(suggester.unavailable_key, suggester.unavailable_title, problem=exc.message)]
+    return suggester.blocks(matcher, record_id, names)
+
+
 # --------------------------------------------------------------------------------------------------
 # Record pages
 
 
-def load_city(
-    services: Services, principal: Principal, city_id: str
-) -> tuple[CityPublic | CityConfidential, list[SuggestionBlock] | None]:
-    """A city as this principal may see it, with suggestions for staff and the city itself."""
-    record: CityPublic | CityConfidential
-    with services.database.unit_of_work() as session:
-        records = services.records(session)
-        if sees_city_in_full(principal, city_id):
-            record = records.get_city_confidential(city_id)
-        else:
-            record = records.get("city", city_id)  # type: ignore[assignment]
-    suggestions = None
-    if principal.is_staff or principal.is_city(city_id):
-        suggestions = city_suggestions(services, city_id)
+def record_title(record: PublicRecord) -> str:
+    """What a record is called: a case study's title, the others' name."""
+    return record.title if isinstance(record, CasePublic) else record.name
+
+
+def load_record(
+    records: RecordService, matching: MatchingService, principal: Principal, kind: Kind, record_id: str
+) -> tuple[PublicRecord, list[SuggestionBlock] | None]:
+    """A record as this principal may see it, with suggestions for staff and the city or provider itself.
+
+    The confidential fields (a city's focal point) are shown to staff and to the city itself.
+    """
+    own_view = sees_in_full(principal, kind, record_id)
+    record = records.get_in_full(kind, record_id) if own_view else records.get(kind, record_id)
+    suggestions = suggestions_for(records, matching, kind, record_id) if own_view else None
     return visible(principal, record), suggestions
 
 
-@get("/cities/{city_id:str}", name="console:city")
-async def city_page(request: Request[Any, Any, Any], city_id: PathId) -> Response[Any]:
-    """One city: profile, focal point (staff and itself), suggestions (staff and itself)."""
-    principal = principal_of(request)
-    record, suggestions = await anyio.to_thread.run_sync(load_city, services_of(request), principal, city_id)
-    return page(
-        "console/city.html",
-        principal,
-        title=record.name,
-        request_path=request.url.path,
-        city=record,
-        facets=facets_of(record),
-        suggestions=suggestions,
-        own=principal.is_city(record.id),
-    )
+# --------------------------------------------------------------------------------------------------
+# One listing and one record page per kind
 
 
-def load_provider(
-    services: Services, principal: Principal, provider_id: str
-) -> tuple[ProviderPublic, list[SuggestionBlock] | None]:
-    """A provider, with suggested municipalities for staff and the provider itself."""
-    with services.database.unit_of_work() as session:
-        record = services.records(session).get("provider", provider_id)
-    if not isinstance(record, ProviderPublic):  # pragma: no cover - the service returns the kind asked
-        raise NotFoundError(f"no provider with id {provider_id!r}")
-    suggestions = None
-    if principal.is_staff or principal.is_provider(provider_id):
-        suggestions = provider_suggestions(services, provider_id)
-    return visible(principal, record), suggestions
+@dataclass(frozen=True, slots=True)
+class KindPages:
+    """What differs between the console pages of the record kinds."""
+
+    kind: Kind
+    plural: str
+    title: str
+    opt: Mapping[str, object]
 
 
-@get("/providers/{provider_id:str}", name="console:provider")
-async def provider_page(request: Request[Any, Any, Any], provider_id: PathId) -> Response[Any]:
-    """One provider: profile and solutions; suggested municipalities for staff and itself."""
-    principal = principal_of(request)
-    record, suggestions = await anyio.to_thread.run_sync(
-        load_provider, services_of(request), principal, provider_id
-    )
-    return page(
-        "console/provider.html",
-        principal,
-        title=record.name,
-        request_path=request.url.path,
-        provider=record,
-        facets=facets_of(record),
-        suggestions=suggestions,
-        own=principal.is_provider(record.id),
-    )
+KIND_PAGES = (
+    KindPages("city", "cities", "Cities", {}),
+    KindPages("provider", "providers", "Providers", {}),
+    KindPages("case", "cases", "Case studies", CASE_ROLES),
+)
 
 
-def load_case(services: Services, principal: Principal, case_id: str) -> CasePublic:
-    """A case study as this principal may see it."""
-    with services.database.unit_of_work() as session:
-        record = services.records(session).get("case", case_id)
-    if not isinstance(record, CasePublic):  # pragma: no cover
-        raise NotFoundError(f"no case study with id {case_id!r}")
-    return visible(principal, record)  # type: ignore[no-any-return]
+def kind_routes(spec: KindPages) -> list[HTTPRouteHandler]:
+    """The listing with filters and the page of one record, for one kind."""
+
+    @get(f"/{spec.plural}", name=f"console:{spec.plural}", opt=spec.opt)
+    async def listing_page(request: AnyRequest, records: Records, matching: Matching) -> Response[Any]:
+        """The kind's records, with filters (and free-text search for case studies)."""
+        principal = principal_of(request)
+        filters = _filters(request)
+        page_no = _page_number(request)
+        listing = await anyio.to_thread.run_sync(
+            lambda: load_listing(records, matching, principal, spec.kind, filters, page_no=page_no)
+        )
+        return page(
+            "console/records.html",
+            principal,
+            title=spec.title,
+            request_path=request.url.path,
+            listing=listing,
+            base_query=urlencode([(k, v) for k, v in request.query_params.items() if k != "page"]),
+        )
+
+    @get(f"/{spec.plural}/{{record_id:str}}", name=f"console:{spec.kind}", opt=spec.opt)
+    async def record_page(
+        request: AnyRequest, records: Records, matching: Matching, record_id: PathId
+    ) -> Response[Any]:
+        """One record: its profile, the confidential fields and suggestions for those who may see them."""
+        principal = principal_of(request)
+        record, suggestions = await anyio.to_thread.run_sync(
+            load_record, records, matching, principal, spec.kind, record_id
+        )
+        return page(
+            f"console/{spec.kind}.html",
+            principal,
+            title=record_title(record),
+            request_path=request.url.path,
+            facets=facets_of(record),
+            suggestions=suggestions,
+            own=principal.role == spec.kind and principal.subject_id == record.id,
+            record=record,
+        )
+
+    return [listing_page, record_page]
 
 
-@get("/cases/{case_id:str}", name="console:case", opt=CASE_ROLES)
-async def case_page(request: Request[Any, Any, Any], case_id: PathId) -> Response[Any]:
-    """One case study."""
-    principal = principal_of(request)
-    record = await anyio.to_thread.run_sync(load_case, services_of(request), principal, case_id)
-    return page(
-        "console/case.html",
-        principal,
-        title=record.title,
-        request_path=request.url.path,
-        case=record,
-        facets=facets_of(record),
-    )
-
-
-ROUTES = [list_cities, list_providers, list_cases, city_page, provider_page, case_page]
+ROUTES = [handler for spec in KIND_PAGES for handler in kind_routes(spec)]

@@ -1,4 +1,4 @@
-"""CRUD for cities, providers and case studies.
+"""CRUD for cities, providers and case studies: one controller definition, made once per kind.
 
 Who may do what (staff may do everything):
 
@@ -10,16 +10,28 @@ provider      read all (public profiles)  read and change its own profile only  
 ============  ==========================  =====================================  ============
 
 Creating and deleting records is for staff only.
+
+:func:`record_controller` builds the controller of a kind from its :class:`RecordRoutes`: the path, the
+SQLModel classes of its bodies and answers, the OpenAPI texts and examples, and who may read or change
+it. The handlers are annotated with the unions of :mod:`matchmaker.db.models` (what mypy checks); the
+controller's ``signature_namespace`` names the kind's own classes, so the OpenAPI document describes each
+kind with its own request and response models.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, TypeAlias
 
 from litestar import Controller, delete, get, patch, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import Example
 from litestar.params import Body, JSONBody
+from litestar.types import Guard, Method
+from litestar.types.internal_types import PathParameterDefinition
 
 from matchmaker.db.models import (
     CaseCreate,
@@ -28,15 +40,18 @@ from matchmaker.db.models import (
     CityConfidential,
     CityCreate,
     CityUpdate,
+    Kind,
     ProviderCreate,
     ProviderPublic,
     ProviderUpdate,
+    PublicRecord,
+    RecordIn,
+    RecordUpdate,
 )
-from matchmaker.errors import PermissionDeniedError
 from matchmaker.services.records import RecordService
 from matchmaker.services.users import Principal
 from matchmaker.services.visibility import strip_internal
-from matchmaker.web.auth import require_own_provider, roles, sees_city_in_full, staff_only
+from matchmaker.web.auth import require_own_provider, roles, sees_in_full, staff_only
 from matchmaker.web.errors import problems
 from matchmaker.web.routes.common import Limit, Offset, RecordId, reject_unstorable
 from matchmaker.web.schemas import CasePage, CityPage, ProviderPage
@@ -72,275 +87,314 @@ CASE_EXAMPLE = {
     "stages": ["plan", "do"],
 }
 
+# What mypy sees in the handlers; each controller's ``signature_namespace`` replaces these names with
+# its kind's classes for Litestar (validation and OpenAPI).
+RecordBody: TypeAlias = RecordIn
+RecordChange: TypeAlias = RecordUpdate
+RecordView: TypeAlias = PublicRecord
+RecordPage: TypeAlias = CityPage | ProviderPage | CasePage
 
-def _public(principal: Principal, record: Any) -> Any:
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """The OpenAPI texts of one endpoint and the problem statuses it documents beside 400 and 401."""
+
+    summary: str
+    description: str
+    statuses: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class RecordRoutes:
+    """Everything that differs between the endpoints of the three record kinds."""
+
+    kind: Kind
+    #: The URL segment and OpenAPI tag (``cities``).
+    plural: str
+    #: The word in handler names and operation ids (``city``: ``get_city``).
+    singular: str
+    #: The controller's description.
+    description: str
+    body: type[RecordIn]
+    change: type[RecordUpdate]
+    #: The model of one record in an answer (cities: with the focal point, shown to those who may see it).
+    view: type[PublicRecord]
+    page: type[RecordPage]
+    example: Example
+    #: The kind's path parameter (``city_id``) as a dependency named ``record_id``.
+    record_id: Provide
+    #: Roles that may list and read this kind (every signed-in role when empty).
+    readers: tuple[str, ...]
+    #: For a kind whose own users may read and change only their own record: the check, raising 403.
+    own_record: Callable[[Principal, str], None] | None
+    list_op: Operation
+    get_op: Operation
+    create_op: Operation
+    update_op: Operation
+    delete_op: Operation
+
+    def signature_namespace(self) -> dict[str, object]:
+        """The classes that stand behind the handlers' annotation names for this kind."""
+        return {
+            "RecordBody": Annotated[self.body, Body(examples=[self.example])],
+            "RecordChange": self.change,
+            "RecordView": self.view,
+            "RecordPage": self.page,
+        }
+
+
+def _public(principal: Principal, record: PublicRecord) -> PublicRecord:
     return record if principal.is_staff else strip_internal(record)
 
 
-def _page(items: list[Any], offset: int, limit: int) -> dict[str, Any]:
-    return {"items": items[offset : offset + limit], "total": len(items), "offset": offset, "limit": limit}
+def _only_own(spec: RecordRoutes, principal: Principal) -> bool:
+    return spec.own_record is not None and principal.role == spec.kind
 
 
-class CityController(Controller):
-    """Cities, municipalities and institutions."""
+def _operation_id(
+    name: str,
+) -> Callable[[HTTPRouteHandler, Method, list[str | PathParameterDefinition]], str]:
+    """Operation ids as Litestar derives them from a handler called ``name``, so they stay stable."""
 
-    path = "/cities"
-    tags = ("cities",)
+    def create(_: HTTPRouteHandler, __: Method, components: list[str | PathParameterDefinition]) -> str:
+        prefix = ""
+        for component in components:
+            word = (component.name if isinstance(component, PathParameterDefinition) else component).title()
+            if word not in prefix:
+                prefix += word
+        return re.sub(r"[^A-Za-z0-9]+", "", prefix + name.title())
 
-    @get("/", sync_to_thread=True, summary="List cities (public profiles)", responses=problems())
-    def list_cities(
-        self,
-        records: NamedDependency[RecordService],
-        current_user: NamedDependency[Principal],
-        offset: Offset = 0,
-        limit: Limit = 50,
-    ) -> CityPage:
-        """Every city's public profile, by id. Any role."""
-        items = [_public(current_user, c) for c in records.list("city")]
-        return CityPage.model_validate(_page(items, offset, limit))
-
-    @get("/{city_id:str}", sync_to_thread=True, summary="One city", responses=problems(404))
-    def get_city(
-        self,
-        records: NamedDependency[RecordService],
-        current_user: NamedDependency[Principal],
-        city_id: RecordId,
-    ) -> CityConfidential:
-        """A city. Staff and the city's own focal point also get ``focal_point``; others get the
-        public profile only."""
-        if sees_city_in_full(current_user, city_id):
-            return _public(current_user, records.get_city_confidential(city_id))  # type: ignore[no-any-return]
-        record = records.get("city", city_id)
-        return _public(current_user, record)  # type: ignore[no-any-return]
-
-    @post(
-        "/",
-        sync_to_thread=True,
-        guards=[staff_only],
-        summary="Create a city (staff)",
-        responses=problems(403, 409, 413, 422),
-        status_code=201,
-    )
-    def create_city(
-        self,
-        records: NamedDependency[RecordService],
-        data: Annotated[CityCreate, Body(examples=[Example(summary="A municipality", value=CITY_EXAMPLE)])],
-    ) -> CityConfidential:
-        """Store a new city; an existing id is a conflict (409)."""
-        reject_unstorable(data.model_dump())
-        records.create("city", data)
-        return records.get_city_confidential(data.id)
-
-    @patch(
-        "/{city_id:str}",
-        sync_to_thread=True,
-        guards=[staff_only],
-        summary="Change a city (staff)",
-        responses=problems(403, 404, 413, 422),
-    )
-    def update_city(
-        self,
-        records: NamedDependency[RecordService],
-        city_id: RecordId,
-        data: JSONBody[CityUpdate],
-    ) -> CityConfidential:
-        """Apply a partial change; fields left out stay as they are."""
-        reject_unstorable(data.model_dump(exclude_unset=True))
-        records.update("city", city_id, data.model_dump(exclude_unset=True))
-        return records.get_city_confidential(city_id)
-
-    @delete(
-        "/{city_id:str}",
-        sync_to_thread=True,
-        guards=[staff_only],
-        summary="Delete a city (staff)",
-        responses=problems(403, 404),
-    )
-    def delete_city(self, records: NamedDependency[RecordService], city_id: RecordId) -> None:
-        """Delete a city and its focal point."""
-        records.delete("city", city_id)
+    return create
 
 
-class ProviderController(Controller):
-    """Solution and service providers."""
+def record_controller(spec: RecordRoutes) -> type[Controller]:
+    """The controller of one record kind: list, read, create, change and delete."""
+    readers: Sequence[Guard] = [roles(*spec.readers)] if spec.readers else []
+    changers: Sequence[Guard] = [] if spec.own_record is not None else [staff_only]
+    one = f"/{{{spec.singular}_id:str}}"
 
-    path = "/providers"
-    tags = ("providers",)
+    class RecordController(Controller):
+        path = f"/{spec.plural}"
+        tags = (spec.plural,)
+        signature_namespace = spec.signature_namespace()
+        dependencies = {"record_id": spec.record_id}  # noqa: RUF012 - Litestar reads class attributes
 
-    @get(
-        "/",
-        sync_to_thread=True,
-        guards=[roles("staff", "city", "provider")],
-        summary="List providers",
-        responses=problems(),
-    )
-    def list_providers(
-        self,
-        records: NamedDependency[RecordService],
-        current_user: NamedDependency[Principal],
-        offset: Offset = 0,
-        limit: Limit = 50,
-    ) -> ProviderPage:
-        """Every provider, by id. A provider sees only its own profile in the list."""
-        items = records.list("provider")
-        if current_user.role == "provider":
-            items = [p for p in items if current_user.is_provider(p.id)]
-        items = [_public(current_user, p) for p in items]
-        return ProviderPage.model_validate(_page(items, offset, limit))
+        @get(
+            "/",
+            sync_to_thread=True,
+            guards=readers,
+            summary=spec.list_op.summary,
+            description=spec.list_op.description,
+            responses=problems(*spec.list_op.statuses),
+            operation_id=_operation_id(f"list_{spec.plural}"),
+        )
+        def list_records(
+            self,
+            records: NamedDependency[RecordService],
+            current_user: NamedDependency[Principal],
+            offset: Offset = 0,
+            limit: Limit = 50,
+        ) -> RecordPage:
+            items = records.list(spec.kind)
+            if _only_own(spec, current_user):
+                items = [r for r in items if current_user.subject_id == r.id]
+            shown = [_public(current_user, r) for r in items]
+            return spec.page.model_validate(
+                {
+                    "items": shown[offset : offset + limit],
+                    "total": len(shown),
+                    "offset": offset,
+                    "limit": limit,
+                }
+            )
 
-    @get("/{provider_id:str}", sync_to_thread=True, summary="One provider", responses=problems(403, 404))
-    def get_provider(
-        self,
-        records: NamedDependency[RecordService],
-        current_user: NamedDependency[Principal],
-        provider_id: RecordId,
-    ) -> ProviderPublic:
-        """A provider. A provider may read only its own profile."""
-        if current_user.role == "provider":
-            require_own_provider(current_user, provider_id)
-        return _public(current_user, records.get("provider", provider_id))  # type: ignore[no-any-return]
+        @get(
+            one,
+            sync_to_thread=True,
+            guards=readers,
+            summary=spec.get_op.summary,
+            description=spec.get_op.description,
+            responses=problems(*spec.get_op.statuses),
+            operation_id=_operation_id(f"get_{spec.singular}"),
+        )
+        def get_record(
+            self,
+            records: NamedDependency[RecordService],
+            current_user: NamedDependency[Principal],
+            record_id: NamedDependency[str],
+        ) -> RecordView:
+            if spec.own_record is not None and _only_own(spec, current_user):
+                spec.own_record(current_user, record_id)
+            if sees_in_full(current_user, spec.kind, record_id):
+                return _public(current_user, records.get_in_full(spec.kind, record_id))
+            return _public(current_user, records.get(spec.kind, record_id))
 
-    @post(
-        "/",
-        sync_to_thread=True,
-        guards=[staff_only],
-        summary="Create a provider (staff)",
-        responses=problems(403, 409, 413, 422),
-        status_code=201,
-    )
-    def create_provider(
-        self,
-        records: NamedDependency[RecordService],
-        data: Annotated[
-            ProviderCreate, Body(examples=[Example(summary="A company", value=PROVIDER_EXAMPLE)])
-        ],
-    ) -> ProviderPublic:
-        """Store a new provider; an existing id is a conflict (409)."""
-        reject_unstorable(data.model_dump())
-        return records.create("provider", data)  # type: ignore[return-value]
+        @post(
+            "/",
+            sync_to_thread=True,
+            guards=[staff_only],
+            summary=spec.create_op.summary,
+            description=spec.create_op.description,
+            responses=problems(*spec.create_op.statuses),
+            status_code=201,
+            operation_id=_operation_id(f"create_{spec.singular}"),
+        )
+        def create_record(self, records: NamedDependency[RecordService], data: RecordBody) -> RecordView:
+            reject_unstorable(data.model_dump())
+            records.create(spec.kind, data)
+            return records.get_in_full(spec.kind, data.id)
 
-    @patch(
-        "/{provider_id:str}",
-        sync_to_thread=True,
-        summary="Change a provider (staff, or itself)",
-        responses=problems(403, 404, 413, 422),
-    )
-    def update_provider(
-        self,
-        records: NamedDependency[RecordService],
-        current_user: NamedDependency[Principal],
-        provider_id: RecordId,
-        data: JSONBody[ProviderUpdate],
-    ) -> ProviderPublic:
-        """Apply a partial change. A provider may change only its own profile; ``solutions``, when
-        given, replace the old list."""
-        require_own_provider(current_user, provider_id)
-        reject_unstorable(data.model_dump(exclude_unset=True))
-        record = records.update("provider", provider_id, data.model_dump(exclude_unset=True))
-        return _public(current_user, record)  # type: ignore[no-any-return]
+        @patch(
+            one,
+            sync_to_thread=True,
+            guards=changers,
+            summary=spec.update_op.summary,
+            description=spec.update_op.description,
+            responses=problems(*spec.update_op.statuses),
+            operation_id=_operation_id(f"update_{spec.singular}"),
+        )
+        def update_record(
+            self,
+            records: NamedDependency[RecordService],
+            current_user: NamedDependency[Principal],
+            record_id: NamedDependency[str],
+            data: JSONBody[RecordChange],
+        ) -> RecordView:
+            if spec.own_record is not None:
+                spec.own_record(current_user, record_id)
+            changes = data.model_dump(exclude_unset=True)
+            reject_unstorable(changes)
+            records.update(spec.kind, record_id, changes)
+            return _public(current_user, records.get_in_full(spec.kind, record_id))
 
-    @delete(
-        "/{provider_id:str}",
-        sync_to_thread=True,
-        guards=[staff_only],
-        summary="Delete a provider (staff)",
-        responses=problems(403, 404),
-    )
-    def delete_provider(self, records: NamedDependency[RecordService], provider_id: RecordId) -> None:
-        """Delete a provider and its solutions."""
-        records.delete("provider", provider_id)
+        @delete(
+            one,
+            sync_to_thread=True,
+            guards=[staff_only],
+            summary=spec.delete_op.summary,
+            description=spec.delete_op.description,
+            responses=problems(*spec.delete_op.statuses),
+            operation_id=_operation_id(f"delete_{spec.singular}"),
+        )
+        def delete_record(
+            self, records: NamedDependency[RecordService], record_id: NamedDependency[str]
+        ) -> None:
+            records.delete(spec.kind, record_id)
 
-
-def _no_cases_for_providers(current_user: Principal) -> None:
-    if current_user.role == "provider":
-        raise PermissionDeniedError("providers do not have access to case studies")
-
-
-class CaseController(Controller):
-    """Case studies of cities going through smart-city projects."""
-
-    path = "/cases"
-    tags = ("cases",)
-
-    @get(
-        "/",
-        sync_to_thread=True,
-        guards=[roles("staff", "city")],
-        summary="List case studies",
-        responses=problems(403),
-    )
-    def list_cases(
-        self,
-        records: NamedDependency[RecordService],
-        current_user: NamedDependency[Principal],
-        offset: Offset = 0,
-        limit: Limit = 50,
-    ) -> CasePage:
-        """Every case study, by id. Staff and cities."""
-        items = [_public(current_user, c) for c in records.list("case")]
-        return CasePage.model_validate(_page(items, offset, limit))
-
-    @get(
-        "/{case_id:str}",
-        sync_to_thread=True,
-        guards=[roles("staff", "city")],
-        summary="One case study",
-        responses=problems(403, 404),
-    )
-    def get_case(
-        self,
-        records: NamedDependency[RecordService],
-        current_user: NamedDependency[Principal],
-        case_id: RecordId,
-    ) -> CasePublic:
-        """A case study. Staff and cities."""
-        _no_cases_for_providers(current_user)
-        return _public(current_user, records.get("case", case_id))  # type: ignore[no-any-return]
-
-    @post(
-        "/",
-        sync_to_thread=True,
-        guards=[staff_only],
-        summary="Create a case study (staff)",
-        responses=problems(403, 409, 413, 422),
-        status_code=201,
-    )
-    def create_case(
-        self,
-        records: NamedDependency[RecordService],
-        data: Annotated[CaseCreate, Body(examples=[Example(summary="A case study", value=CASE_EXAMPLE)])],
-    ) -> CasePublic:
-        """Store a new case study; an existing id is a conflict (409)."""
-        reject_unstorable(data.model_dump())
-        return records.create("case", data)  # type: ignore[return-value]
-
-    @patch(
-        "/{case_id:str}",
-        sync_to_thread=True,
-        guards=[staff_only],
-        summary="Change a case study (staff)",
-        responses=problems(403, 404, 413, 422),
-    )
-    def update_case(
-        self,
-        records: NamedDependency[RecordService],
-        case_id: RecordId,
-        data: JSONBody[CaseUpdate],
-    ) -> CasePublic:
-        """Apply a partial change."""
-        reject_unstorable(data.model_dump(exclude_unset=True))
-        return records.update("case", case_id, data.model_dump(exclude_unset=True))  # type: ignore[return-value]
-
-    @delete(
-        "/{case_id:str}",
-        sync_to_thread=True,
-        guards=[staff_only],
-        summary="Delete a case study (staff)",
-        responses=problems(403, 404),
-    )
-    def delete_case(self, records: NamedDependency[RecordService], case_id: RecordId) -> None:
-        """Delete a case study."""
-        records.delete("case", case_id)
+    RecordController.__doc__ = spec.description
+    RecordController.__name__ = RecordController.__qualname__ = f"{spec.singular.title()}Controller"
+    return RecordController
 
 
-__all__ = ["CaseController", "CityController", "ProviderController"]
+# The path parameter of each kind, handed to the handlers as ``record_id``.
+def _city_id(city_id: RecordId) -> str:
+    return city_id
+
+
+def _provider_id(provider_id: RecordId) -> str:
+    return provider_id
+
+
+def _case_id(case_id: RecordId) -> str:
+    return case_id
+
+
+_CHANGE = (403, 404, 413, 422)
+_CREATE = (403, 409, 413, 422)
+
+CITY_ROUTES = RecordRoutes(
+    kind="city",
+    plural="cities",
+    singular="city",
+    description="Cities, municipalities and institutions.",
+    body=CityCreate,
+    change=CityUpdate,
+    view=CityConfidential,
+    page=CityPage,
+    example=Example(summary="A municipality", value=CITY_EXAMPLE),
+    record_id=Provide(_city_id, sync_to_thread=False),
+    readers=(),
+    own_record=None,
+    list_op=Operation("List cities (public profiles)", "Every city's public profile, by id. Any role."),
+    get_op=Operation(
+        "One city",
+        "A city. Staff and the city's own focal point also get ``focal_point``; others get the\n"
+        "public profile only.",
+        (404,),
+    ),
+    create_op=Operation(
+        "Create a city (staff)", "Store a new city; an existing id is a conflict (409).", _CREATE
+    ),
+    update_op=Operation(
+        "Change a city (staff)", "Apply a partial change; fields left out stay as they are.", _CHANGE
+    ),
+    delete_op=Operation("Delete a city (staff)", "Delete a city and its focal point.", (403, 404)),
+)
+
+PROVIDER_ROUTES = RecordRoutes(
+    kind="provider",
+    plural="providers",
+    singular="provider",
+    description="Solution and service providers.",
+    body=ProviderCreate,
+    change=ProviderUpdate,
+    view=ProviderPublic,
+    page=ProviderPage,
+    example=Example(summary="A company", value=PROVIDER_EXAMPLE),
+    record_id=Provide(_provider_id, sync_to_thread=False),
+    readers=("staff", "city", "provider"),
+    own_record=require_own_provider,
+    list_op=Operation(
+        "List providers", "Every provider, by id. A provider sees only its own profile in the list."
+    ),
+    get_op=Operation("One provider", "A provider. A provider may read only its own profile.", (403, 404)),
+    create_op=Operation(
+        "Create a provider (staff)", "Store a new provider; an existing id is a conflict (409).", _CREATE
+    ),
+    update_op=Operation(
+        "Change a provider (staff, or itself)",
+        "Apply a partial change. A provider may change only its own profile; ``solutions``, when\n"
+        "given, replace the old list.",
+        _CHANGE,
+    ),
+    delete_op=Operation("Delete a provider (staff)", "Delete a provider and its solutions.", (403, 404)),
+)
+
+CASE_ROUTES = RecordRoutes(
+    kind="case",
+    plural="cases",
+    singular="case",
+    description="Case studies of cities going through smart-city projects.",
+    body=CaseCreate,
+    change=CaseUpdate,
+    view=CasePublic,
+    page=CasePage,
+    example=Example(summary="A case study", value=CASE_EXAMPLE),
+    record_id=Provide(_case_id, sync_to_thread=False),
+    readers=("staff", "city"),
+    own_record=None,
+    list_op=Operation("List case studies", "Every case study, by id. Staff and cities.", (403,)),
+    get_op=Operation("One case study", "A case study. Staff and cities.", (403, 404)),
+    create_op=Operation(
+        "Create a case study (staff)", "Store a new case study; an existing id is a conflict (409).", _CREATE
+    ),
+    update_op=Operation("Change a case study (staff)", "Apply a partial change.", _CHANGE),
+    delete_op=Operation("Delete a case study (staff)", "Delete a case study.", (403, 404)),
+)
+
+CityController = record_controller(CITY_ROUTES)
+ProviderController = record_controller(PROVIDER_ROUTES)
+CaseController = record_controller(CASE_ROUTES)
+RECORD_CONTROLLERS = (CityController, ProviderController, CaseController)
+
+__all__ = [
+    "CASE_ROUTES",
+    "CITY_ROUTES",
+    "PROVIDER_ROUTES",
+    "RECORD_CONTROLLERS",
+    "CaseController",
+    "CityController",
+    "ProviderController",
+    "RecordRoutes",
+    "record_controller",
+]
