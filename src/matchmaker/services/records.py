@@ -8,13 +8,15 @@ of work, so the next query sees the change.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from matchmaker.db import repository as repo
-from matchmaker.db.models import KIND_WORDS, CityConfidential, Kind, PublicRecord, RecordIn
-from matchmaker.errors import ConflictError, MatchmakerError
+from matchmaker.db.models import KIND_WORDS, UPDATE_MODELS, CityConfidential, Kind, PublicRecord, RecordIn
+from matchmaker.errors import ConflictError, InvalidInputError, MatchmakerError
 from matchmaker.matching.names import NameEntry, resolve
 from matchmaker.services.visibility import ConfidentialTerms
 
@@ -79,6 +81,18 @@ class RecordService:
         self._refresh(kind)
         return record
 
+    def edit(self, kind: Kind, record_id: str, changes: Mapping[str, object]) -> PublicRecord:
+        """Apply a partial change given as plain values (a form), validated as the API's PATCH body and
+        then as at ingest; :class:`InvalidInputError` names the fields that are wrong.
+
+        Validation comes before any write, so a refused change leaves the record as it was.
+        """
+        try:
+            validated = UPDATE_MODELS[kind].model_validate(dict(changes))
+            return self.update(kind, record_id, validated.model_dump(exclude_unset=True))
+        except ValidationError as exc:
+            raise InvalidInputError(describe_invalid(exc)) from exc
+
     def delete(self, kind: Kind, record_id: str) -> None:
         """Delete a record."""
         repo.delete_record(self.session, kind, record_id)
@@ -105,4 +119,13 @@ class RecordService:
             logger.exception("The index could not be refreshed after a change")
 
 
-__all__ = ["PublicRecord", "RecordService"]
+def describe_invalid(exc: ValidationError, whole: str = "record") -> str:
+    """A validation error in one line: ``field: message`` per problem (``whole`` when no field is named)."""
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error.get("loc", ())) or whole
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+__all__ = ["PublicRecord", "RecordService", "describe_invalid"]

@@ -29,7 +29,16 @@ from litestar.types import ControllerRouterHandler
 from matchmaker.errors import MatchmakerError
 from matchmaker.settings import Settings
 from matchmaker.web import auth
-from matchmaker.web.console import accounts, events, participant, records, selfservice, signin, staff
+from matchmaker.web.console import (
+    accounts,
+    events,
+    participant,
+    record_edit,
+    records,
+    selfservice,
+    signin,
+    staff,
+)
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import SignInRequired, console_guard, signin_location
 from matchmaker.web.errors import status_for
@@ -97,6 +106,7 @@ def console_router() -> Router:
         *signin.ROUTES,
         *staff.ROUTES,
         *records.ROUTES,
+        *record_edit.ROUTES,
         *events.ROUTES,
         *participant.ROUTES,
         *accounts.ROUTES,

@@ -333,9 +333,11 @@ def kind_routes(spec: KindPages) -> list[HTTPRouteHandler]:
         record, suggestions = await anyio.to_thread.run_sync(
             load_record, records, matching, principal, spec.kind, record_id
         )
+        saved = request.query_params.get("saved") == "1"
         return page(
             f"console/{spec.kind}.html",
             principal,
+            flash={"kind": "ok", "text": "The changes were saved."} if saved else None,
             title=record_title(record),
             request_path=request.url.path,
             facets=facets_of(record),
