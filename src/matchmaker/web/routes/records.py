@@ -34,6 +34,7 @@ from litestar.types import Guard, Method
 from litestar.types.internal_types import PathParameterDefinition
 
 from matchmaker.db.models import (
+    KIND_WORDS,
     CaseCreate,
     CasePublic,
     CaseUpdate,
@@ -104,6 +105,10 @@ class Operation:
     statuses: tuple[int, ...] = ()
 
 
+_CHANGE = (403, 404, 413, 422)
+_CREATE = (403, 409, 413, 422)
+
+
 @dataclass(frozen=True, slots=True)
 class RecordRoutes:
     """Everything that differs between the endpoints of the three record kinds."""
@@ -129,9 +134,28 @@ class RecordRoutes:
     own_record: Callable[[Principal, str], None] | None
     list_op: Operation
     get_op: Operation
-    create_op: Operation
-    update_op: Operation
-    delete_op: Operation
+    #: The descriptions of a change and of a deletion (their summaries and statuses are the same per kind).
+    update_text: str
+    delete_text: str
+
+    @property
+    def create_op(self) -> Operation:
+        """Creating a record: staff only; an existing id is a conflict."""
+        word = KIND_WORDS[self.kind]
+        return Operation(
+            f"Create a {word} (staff)", f"Store a new {word}; an existing id is a conflict (409).", _CREATE
+        )
+
+    @property
+    def update_op(self) -> Operation:
+        """Changing a record: staff, and for some kinds the record's own user."""
+        who = "staff, or itself" if self.own_record is not None else "staff"
+        return Operation(f"Change a {KIND_WORDS[self.kind]} ({who})", self.update_text, _CHANGE)
+
+    @property
+    def delete_op(self) -> Operation:
+        """Deleting a record: staff only."""
+        return Operation(f"Delete a {KIND_WORDS[self.kind]} (staff)", self.delete_text, (403, 404))
 
     def signature_namespace(self) -> dict[str, object]:
         """The classes that stand behind the handlers' annotation names for this kind."""
@@ -299,9 +323,6 @@ def _case_id(case_id: RecordId) -> str:
     return case_id
 
 
-_CHANGE = (403, 404, 413, 422)
-_CREATE = (403, 409, 413, 422)
-
 CITY_ROUTES = RecordRoutes(
     kind="city",
     plural="cities",
@@ -322,13 +343,8 @@ CITY_ROUTES = RecordRoutes(
         "public profile only.",
         (404,),
     ),
-    create_op=Operation(
-        "Create a city (staff)", "Store a new city; an existing id is a conflict (409).", _CREATE
-    ),
-    update_op=Operation(
-        "Change a city (staff)", "Apply a partial change; fields left out stay as they are.", _CHANGE
-    ),
-    delete_op=Operation("Delete a city (staff)", "Delete a city and its focal point.", (403, 404)),
+    update_text="Apply a partial change; fields left out stay as they are.",
+    delete_text="Delete a city and its focal point.",
 )
 
 PROVIDER_ROUTES = RecordRoutes(
@@ -348,16 +364,9 @@ PROVIDER_ROUTES = RecordRoutes(
         "List providers", "Every provider, by id. A provider sees only its own profile in the list."
     ),
     get_op=Operation("One provider", "A provider. A provider may read only its own profile.", (403, 404)),
-    create_op=Operation(
-        "Create a provider (staff)", "Store a new provider; an existing id is a conflict (409).", _CREATE
-    ),
-    update_op=Operation(
-        "Change a provider (staff, or itself)",
-        "Apply a partial change. A provider may change only its own profile; ``solutions``, when\n"
-        "given, replace the old list.",
-        _CHANGE,
-    ),
-    delete_op=Operation("Delete a provider (staff)", "Delete a provider and its solutions.", (403, 404)),
+    update_text="Apply a partial change. A provider may change only its own profile; ``solutions``, when\n"
+    "given, replace the old list.",
+    delete_text="Delete a provider and its solutions.",
 )
 
 CASE_ROUTES = RecordRoutes(
@@ -375,11 +384,8 @@ CASE_ROUTES = RecordRoutes(
     own_record=None,
     list_op=Operation("List case studies", "Every case study, by id. Staff and cities.", (403,)),
     get_op=Operation("One case study", "A case study. Staff and cities.", (403, 404)),
-    create_op=Operation(
-        "Create a case study (staff)", "Store a new case study; an existing id is a conflict (409).", _CREATE
-    ),
-    update_op=Operation("Change a case study (staff)", "Apply a partial change.", _CHANGE),
-    delete_op=Operation("Delete a case study (staff)", "Delete a case study.", (403, 404)),
+    update_text="Apply a partial change.",
+    delete_text="Delete a case study.",
 )
 
 CityController = record_controller(CITY_ROUTES)
