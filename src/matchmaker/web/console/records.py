@@ -169,65 +169,52 @@ def _names(records: RecordService) -> Names:
     return {kind: {r.id: record_title(r) for r in records.list(kind)} for kind in KINDS}
 
 
-def _block(
-    key: str, title: str, call: Callable[[], MatchResponse], kind: str, names: Names
-) -> SuggestionBlock:
-    try:
-        response = call()
-    except MatchmakerError as exc:
-        return SuggestionBlock(key, title, problem=exc.message)
-    return SuggestionBlock(key, title, items=suggestions_from(response, kind, names))
+@dataclass(frozen=True, slots=True)
+class _Ask:
+    """One question put to the matcher for a record's page, and the block its answer fills."""
+
+    key: str
+    title: str
+    query: Callable[[Matcher, str, int], MatchResponse]
+    top: int
+    kind: Kind
+
+    def block(self, matcher: Matcher, subject: str, names: Names) -> SuggestionBlock:
+        """The answer as a block, or the reason it could not be given."""
+        try:
+            response = self.query(matcher, subject, self.top)
+        except MatchmakerError as exc:
+            return SuggestionBlock(self.key, self.title, problem=exc.message)
+        return SuggestionBlock(self.key, self.title, items=suggestions_from(response, self.kind, names))
+
+
+_PROVIDERS = _Ask("providers", "Suggested providers", Matcher.providers_for_city, SUGGESTIONS_TOP, "provider")
+_CITIES = _Ask("cities", "Comparable and mentor cities", Matcher.cities_for_city, SUGGESTIONS_TOP * 2, "city")
+_CASES = _Ask("cases", "Useful case studies", Matcher.cases_for_city, SUGGESTIONS_TOP, "case")
+_MUNICIPALITIES = _Ask(
+    "cities", "Suggested municipalities", Matcher.cities_for_provider, SUGGESTIONS_TOP * 2, "city"
+)
 
 
 def _for_city(matcher: Matcher, city_id: str, names: Names) -> list[SuggestionBlock]:
     """Providers, comparable and mentor cities, and useful case studies for a city."""
-    providers = _block(
-        "providers",
-        "Suggested providers",
-        lambda: matcher.providers_for_city(city_id, top=SUGGESTIONS_TOP),
-        "provider",
-        names,
-    )
-    cities = _block(
-        "cities",
-        "Comparable and mentor cities",
-        lambda: matcher.cities_for_city(city_id, top=SUGGESTIONS_TOP * 2),
-        "city",
-        names,
-    )
-    mentors = SuggestionBlock(
-        "mentors",
-        "Mentor cities",
-        items=[s for s in cities.items if s.relation == "mentor"][:SUGGESTIONS_TOP],
-        problem=cities.problem,
-    )
-    comparable = SuggestionBlock(
-        "comparable",
-        "Comparable cities",
-        items=[s for s in cities.items if s.relation != "mentor"][:SUGGESTIONS_TOP],
-        problem=cities.problem,
-    )
-    cases = _block(
-        "cases",
-        "Useful case studies",
-        lambda: matcher.cases_for_city(city_id, top=SUGGESTIONS_TOP),
-        "case",
-        names,
-    )
-    return [providers, comparable, mentors, cases]
+    cities = _CITIES.block(matcher, city_id, names)
+
+    def related(key: str, title: str, mentor: bool) -> SuggestionBlock:
+        items = [s for s in cities.items if (s.relation == "mentor") == mentor][:SUGGESTIONS_TOP]
+        return SuggestionBlock(key, title, items=items, problem=cities.problem)
+
+    return [
+        _PROVIDERS.block(matcher, city_id, names),
+        related("comparable", "Comparable cities", mentor=False),
+        related("mentors", "Mentor cities", mentor=True),
+        _CASES.block(matcher, city_id, names),
+    ]
 
 
 def _for_provider(matcher: Matcher, provider_id: str, names: Names) -> list[SuggestionBlock]:
     """Municipalities whose needs fit what a provider offers."""
-    return [
-        _block(
-            "cities",
-            "Suggested municipalities",
-            lambda: matcher.cities_for_provider(provider_id, top=SUGGESTIONS_TOP * 2),
-            "city",
-            names,
-        )
-    ]
+    return [_MUNICIPALITIES.block(matcher, provider_id, names)]
 
 
 @dataclass(frozen=True, slots=True)
