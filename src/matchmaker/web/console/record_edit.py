@@ -24,7 +24,7 @@ from matchmaker.errors import MatchmakerError
 from matchmaker.services.records import RecordService
 from matchmaker.web.console.records import KIND_PAGES, KindPages, record_title
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import PathId, principal_of
+from matchmaker.web.console.session import principal_of
 from matchmaker.web.errors import status_for
 
 logger = logging.getLogger(__name__)
@@ -185,11 +185,13 @@ def _edit_page(
 
 def edit_routes(spec: KindPages) -> list[HTTPRouteHandler]:
     """The edit form of one kind and its post."""
-    path = f"/{spec.plural}/{{record_id:str}}/edit"
+    path = f"{spec.one}/edit"
 
-    @get(path, name=f"console:{spec.kind}-edit", opt=STAFF)
+    @get(path, name=f"console:{spec.kind}-edit", opt=STAFF, dependencies=spec.dependencies)
     async def edit_form(
-        request: Request[Any, Any, Any], records: NamedDependency[RecordService], record_id: PathId
+        request: Request[Any, Any, Any],
+        records: NamedDependency[RecordService],
+        record_id: NamedDependency[str],
     ) -> Response[Any]:
         """The record's fields in a form (staff)."""
         record = await anyio.to_thread.run_sync(records.get_in_full, spec.kind, record_id)
@@ -197,9 +199,11 @@ def edit_routes(spec: KindPages) -> list[HTTPRouteHandler]:
             request, spec, record, values=form_values(record, spec.kind), solutions=solution_rows(record)
         )
 
-    @post(path, name=f"console:{spec.kind}-save", opt=STAFF)
+    @post(path, name=f"console:{spec.kind}-save", opt=STAFF, dependencies=spec.dependencies)
     async def edit_save(
-        request: Request[Any, Any, Any], records: NamedDependency[RecordService], record_id: PathId
+        request: Request[Any, Any, Any],
+        records: NamedDependency[RecordService],
+        record_id: NamedDependency[str],
     ) -> Response[Any]:
         """Save the form through the API's update path; the index follows."""
         changes, typed, rows = read_form(await request.form(), spec.kind)

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import anyio.to_thread
 from litestar import Request, Response, get
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
 from pydantic import BaseModel
 
@@ -273,6 +273,19 @@ def load_record(
 # One listing and one record page per kind
 
 
+# The path parameter of each kind's pages (``/cities/{city_id}``), handed to the handlers as ``record_id``.
+def _city_id(city_id: PathId) -> str:
+    return city_id
+
+
+def _provider_id(provider_id: PathId) -> str:
+    return provider_id
+
+
+def _case_id(case_id: PathId) -> str:
+    return case_id
+
+
 @dataclass(frozen=True, slots=True)
 class KindPages:
     """What differs between the console pages of the record kinds."""
@@ -281,12 +294,24 @@ class KindPages:
     plural: str
     title: str
     opt: Mapping[str, object]
+    #: The kind's path parameter as the dependency ``record_id``.
+    record_id: Provide
+
+    @property
+    def one(self) -> str:
+        """The path of one record's page."""
+        return f"/{self.plural}/{{{self.kind}_id:str}}"
+
+    @property
+    def dependencies(self) -> dict[str, Provide]:
+        """The dependencies of the handlers of one record."""
+        return {"record_id": self.record_id}
 
 
 KIND_PAGES = (
-    KindPages("city", "cities", "Cities", {}),
-    KindPages("provider", "providers", "Providers", {}),
-    KindPages("case", "cases", "Case studies", CASE_ROLES),
+    KindPages("city", "cities", "Cities", {}, Provide(_city_id, sync_to_thread=False)),
+    KindPages("provider", "providers", "Providers", {}, Provide(_provider_id, sync_to_thread=False)),
+    KindPages("case", "cases", "Case studies", CASE_ROLES, Provide(_case_id, sync_to_thread=False)),
 )
 
 
@@ -311,9 +336,9 @@ def kind_routes(spec: KindPages) -> list[HTTPRouteHandler]:
             base_query=urlencode([(k, v) for k, v in request.query_params.items() if k != "page"]),
         )
 
-    @get(f"/{spec.plural}/{{record_id:str}}", name=f"console:{spec.kind}", opt=spec.opt)
+    @get(spec.one, name=f"console:{spec.kind}", opt=spec.opt, dependencies=spec.dependencies)
     async def record_page(
-        request: AnyRequest, records: Records, matching: Matching, record_id: PathId
+        request: AnyRequest, records: Records, matching: Matching, record_id: NamedDependency[str]
     ) -> Response[Any]:
         """One record: its profile, the confidential fields and suggestions for those who may see them."""
         principal = principal_of(request)
