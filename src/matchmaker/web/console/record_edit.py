@@ -15,14 +15,12 @@ from typing import Any, Literal, get_args
 import anyio.to_thread
 from litestar import Request, Response, get, post
 from litestar.datastructures import FormMultiDict
-from litestar.di import NamedDependency
 from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
 
 from matchmaker.db.models import TEXT_MAX, CityKind, Kind, ProviderKind, PublicRecord
 from matchmaker.errors import MatchmakerError
-from matchmaker.services.records import RecordService
-from matchmaker.web.console.records import KIND_PAGES, KindPages, record_title
+from matchmaker.web.console.records import KIND_PAGES, AnyRequest, KindPages, RecordKey, Records, record_title
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import principal_of
 from matchmaker.web.errors import status_for
@@ -188,11 +186,7 @@ def edit_routes(spec: KindPages) -> list[HTTPRouteHandler]:
     path = f"{spec.one}/edit"
 
     @get(path, name=f"console:{spec.kind}-edit", opt=STAFF, dependencies=spec.dependencies)
-    async def edit_form(
-        request: Request[Any, Any, Any],
-        records: NamedDependency[RecordService],
-        record_id: NamedDependency[str],
-    ) -> Response[Any]:
+    async def edit_form(request: AnyRequest, records: Records, record_id: RecordKey) -> Response[Any]:
         """The record's fields in a form (staff)."""
         record = await anyio.to_thread.run_sync(records.get_in_full, spec.kind, record_id)
         return _edit_page(
@@ -200,11 +194,7 @@ def edit_routes(spec: KindPages) -> list[HTTPRouteHandler]:
         )
 
     @post(path, name=f"console:{spec.kind}-save", opt=STAFF, dependencies=spec.dependencies)
-    async def edit_save(
-        request: Request[Any, Any, Any],
-        records: NamedDependency[RecordService],
-        record_id: NamedDependency[str],
-    ) -> Response[Any]:
+    async def edit_save(request: AnyRequest, records: Records, record_id: RecordKey) -> Response[Any]:
         """Save the form through the API's update path; the index follows."""
         changes, typed, rows = read_form(await request.form(), spec.kind)
         try:

@@ -43,6 +43,8 @@ CASE_ROLES = {"roles": ("staff", "city")}
 
 AnyRequest = Request[Any, Any, Any]
 Records = NamedDependency[RecordService]
+#: The id of the record a page is about (from the kind's path parameter).
+RecordKey = NamedDependency[str]
 Matching = NamedDependency[MatchingService]
 M = TypeVar("M", bound=BaseModel)
 
@@ -286,6 +288,9 @@ def _case_id(case_id: PathId) -> str:
     return case_id
 
 
+_PATH_IDS: dict[Kind, Callable[[str], str]] = {"city": _city_id, "provider": _provider_id, "case": _case_id}
+
+
 @dataclass(frozen=True, slots=True)
 class KindPages:
     """What differs between the console pages of the record kinds."""
@@ -294,8 +299,6 @@ class KindPages:
     plural: str
     title: str
     opt: Mapping[str, object]
-    #: The kind's path parameter as the dependency ``record_id``.
-    record_id: Provide
 
     @property
     def one(self) -> str:
@@ -304,14 +307,14 @@ class KindPages:
 
     @property
     def dependencies(self) -> dict[str, Provide]:
-        """The dependencies of the handlers of one record."""
-        return {"record_id": self.record_id}
+        """The kind's path parameter (``city_id``) as the dependency ``record_id``."""
+        return {"record_id": Provide(_PATH_IDS[self.kind], sync_to_thread=False)}
 
 
 KIND_PAGES = (
-    KindPages("city", "cities", "Cities", {}, Provide(_city_id, sync_to_thread=False)),
-    KindPages("provider", "providers", "Providers", {}, Provide(_provider_id, sync_to_thread=False)),
-    KindPages("case", "cases", "Case studies", CASE_ROLES, Provide(_case_id, sync_to_thread=False)),
+    KindPages("city", "cities", "Cities", {}),
+    KindPages("provider", "providers", "Providers", {}),
+    KindPages("case", "cases", "Case studies", CASE_ROLES),
 )
 
 
@@ -338,7 +341,7 @@ def kind_routes(spec: KindPages) -> list[HTTPRouteHandler]:
 
     @get(spec.one, name=f"console:{spec.kind}", opt=spec.opt, dependencies=spec.dependencies)
     async def record_page(
-        request: AnyRequest, records: Records, matching: Matching, record_id: NamedDependency[str]
+        request: AnyRequest, records: Records, matching: Matching, record_id: RecordKey
     ) -> Response[Any]:
         """One record: its profile, the confidential fields and suggestions for those who may see them."""
         principal = principal_of(request)
