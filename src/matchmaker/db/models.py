@@ -475,6 +475,12 @@ RecordIn = CityCreate | ProviderCreate | CaseCreate
 PublicRecord = CityPublic | ProviderPublic | CasePublic
 #: The partial change of a record (PATCH).
 RecordUpdate = CityUpdate | ProviderUpdate | CaseUpdate
+#: The model of a partial change, per kind.
+UPDATE_MODELS: dict[Kind, type[RecordUpdate]] = {
+    "city": CityUpdate,
+    "provider": ProviderUpdate,
+    "case": CaseUpdate,
+}
 
 
 # --------------------------------------------------------------------------------------------------

@@ -45,6 +45,7 @@ _CASE_FIELDS = set(CasePublic.model_fields) - {"id"}
 # Shared by the three kinds
 
 RecordRow = TypeVar("RecordRow", City, Provider, CaseStudy)
+Read = TypeVar("Read")
 
 
 def _row(session: Session, table: type[RecordRow], record_id: str, word: str) -> RecordRow:
@@ -53,6 +54,11 @@ def _row(session: Session, table: type[RecordRow], record_id: str, word: str) ->
     if row is None:
         raise NotFoundError(f"no {word} with id {record_id!r}")
     return row
+
+
+def _read_all(session: Session, table: type[RecordRow], read: Callable[[RecordRow], Read]) -> list[Read]:
+    """Every row of a table, ordered by id, through ``read``."""
+    return [read(row) for row in session.exec(select(table).order_by(col(table.id)))]
 
 
 def _upsert_row(session: Session, table: type[RecordRow], record_id: str, values: dict[str, Any]) -> bool:
@@ -80,7 +86,7 @@ def _city_public(row: City) -> CityPublic:
 
 def list_cities(session: Session) -> list[CityPublic]:
     """Every city, ordered by id."""
-    return [_city_public(row) for row in session.exec(select(City).order_by(col(City.id)))]
+    return _read_all(session, City, _city_public)
 
 
 def get_city(session: Session, city_id: str) -> CityPublic:
@@ -208,7 +214,7 @@ def _case_public(row: CaseStudy) -> CasePublic:
 
 def list_cases(session: Session) -> list[CasePublic]:
     """Every case study, ordered by id."""
-    return [_case_public(row) for row in session.exec(select(CaseStudy).order_by(col(CaseStudy.id)))]
+    return _read_all(session, CaseStudy, _case_public)
 
 
 def get_case(session: Session, case_id: str) -> CasePublic:

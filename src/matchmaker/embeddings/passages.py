@@ -396,26 +396,26 @@ def record_passages(record: Record) -> list[Passage]:
     return out
 
 
+def _digest(header: str, pairs: Iterable[tuple[str, str]], *, before: bytes, between: bytes) -> str:
+    """SHA-256 of a header and ``pairs``, each pair framed by the separator bytes."""
+    h = hashlib.sha256(header.encode())
+    for first, second in pairs:
+        h.update(before)
+        h.update(first.encode())
+        h.update(between)
+        h.update(second.encode())
+    return h.hexdigest()
+
+
 def document_hash(record: Record) -> str:
     """Hash of what a record contributes to the index (its passage fields and the splitter version)."""
-    h = hashlib.sha256(f"v{SPLITTER_VERSION}\x00{record_kind(record)}\x00{record.id}".encode())
-    for field, text in document_fields(record):
-        h.update(b"\x00\x01")
-        h.update(field.encode())
-        h.update(b"\x00")
-        h.update(text.encode())
-    return h.hexdigest()
+    header = f"v{SPLITTER_VERSION}\x00{record_kind(record)}\x00{record.id}"
+    return _digest(header, document_fields(record), before=b"\x00\x01", between=b"\x00")
 
 
 def corpus_hash(doc_hashes: Iterable[tuple[str, str]]) -> str:
     """Hash of a whole corpus from ``(doc_id, document_hash)`` pairs, independent of their order."""
-    h = hashlib.sha256(f"splitter-v{SPLITTER_VERSION}".encode())
-    for doc_id, doc_hash in sorted(doc_hashes):
-        h.update(b"\x00")
-        h.update(doc_id.encode())
-        h.update(b"\x01")
-        h.update(doc_hash.encode())
-    return h.hexdigest()
+    return _digest(f"splitter-v{SPLITTER_VERSION}", sorted(doc_hashes), before=b"\x00", between=b"\x01")
 
 
 def text_hash(text: str) -> str:

@@ -17,6 +17,7 @@ the solver's integer weights (match score plus the pending-request bonus, times 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ortools.linear_solver import pywraplp
@@ -40,7 +41,8 @@ class Bound:
         return self.status == "OPTIMAL"
 
 
-_LP_STATUS = {
+#: Names of the OR-Tools linear solver's result codes (LP here, MIP in :mod:`.select`).
+LP_STATUS = {
     pywraplp.Solver.OPTIMAL: "OPTIMAL",
     pywraplp.Solver.FEASIBLE: "FEASIBLE",
     pywraplp.Solver.INFEASIBLE: "INFEASIBLE",
@@ -96,14 +98,7 @@ def lp_bounds(
         if low > high:
             return [Bound(value=float("-inf"), status="INFEASIBLE", min_covered=want)]
         y[p] = solver.NumVar(low, high, f"y{p}")
-    by_person: list[list[pywraplp.Variable]] = [[] for _ in range(inp.n_participants)]
-    for p, var in y.items():
-        i, j = inp.pairs[p]
-        by_person[i].append(var)
-        by_person[j].append(var)
-    for k, vars_ in enumerate(by_person):
-        if len(vars_) > inp.capacity[k]:
-            add_sum(solver, vars_, high=inp.capacity[k])
+    by_person = add_capacity_rows(solver, inp, y, inp.capacity)
     room = inp.n_slots * inp.tables
     if len(y) > room:
         add_sum(solver, list(y.values()), high=room)
@@ -131,6 +126,24 @@ def lp_bounds(
     return out
 
 
+def add_capacity_rows(
+    solver: pywraplp.Solver, inp: SolverInput, y: dict[int, pywraplp.Variable], capacity: Sequence[int]
+) -> list[list[pywraplp.Variable]]:
+    """Limit each participant's chosen pairs ``y`` to its ``capacity`` (rows only where it binds).
+
+    Returns each participant's pair variables.
+    """
+    by_person: list[list[pywraplp.Variable]] = [[] for _ in range(inp.n_participants)]
+    for p, var in y.items():
+        i, j = inp.pairs[p]
+        by_person[i].append(var)
+        by_person[j].append(var)
+    for k, vars_ in enumerate(by_person):
+        if len(vars_) > capacity[k]:
+            add_sum(solver, vars_, high=capacity[k])
+    return by_person
+
+
 def add_sum(
     solver: pywraplp.Solver,
     variables: list[pywraplp.Variable],
@@ -146,7 +159,7 @@ def add_sum(
 
 
 def _solve(solver: pywraplp.Solver, want: int, what: str) -> Bound:
-    status = _LP_STATUS.get(solver.Solve(), "UNKNOWN")
+    status = LP_STATUS.get(solver.Solve(), "UNKNOWN")
     value = solver.Objective().Value() if status == "OPTIMAL" else float("inf")
     logger.info("LP bound%s %s: %.1f (cover at least %d)", what, status, value, want)
     return Bound(value=value, status=status, min_covered=want)

@@ -16,6 +16,7 @@ Everything here is deterministic except where a wall-clock ``deadline`` stops th
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Callable
@@ -143,18 +144,40 @@ def decompose(
 def _sub_input(inp: SolverInput, keep: list[int]) -> SolverInput:
     """``inp`` restricted to the pairs ``keep`` (in that order), fixed meetings kept."""
     index = {p: n for n, p in enumerate(keep)}
-    return SolverInput(
-        n_participants=inp.n_participants,
-        n_slots=inp.n_slots,
-        tables=inp.tables,
-        available=inp.available,
-        capacity=inp.capacity,
+    return dataclasses.replace(
+        inp,
         pairs=[inp.pairs[p] for p in keep],
         weights=[inp.weights[p] for p in keep],
         accepted=[inp.accepted[p] for p in keep],
         must=[inp.must[p] for p in keep],
         fixed=[(index[p], s) for p, s in inp.fixed if p in index],
     )
+
+
+def _solve_among(
+    inp: SolverInput,
+    keep: list[int],
+    table: Timetable,
+    *,
+    time_limit: float,
+    workers: int,
+    seed: int,
+    deterministic: bool,
+) -> Timetable | None:
+    """CP-SAT on the pairs ``keep`` alone, hinted with ``table``; None when it finds nothing."""
+    index = {p: n for n, p in enumerate(keep)}
+    out = solve_cpsat(
+        _sub_input(inp, keep),
+        time_limit=time_limit,
+        workers=workers,
+        seed=seed,
+        must_hard=False,
+        hint=[(index[p], s) for p, s in table.assignment()],
+        deterministic=deterministic,
+    )
+    if not out.found:
+        return None
+    return Timetable(inp, [(keep[q], s) for q, s in out.assignment])
 
 
 def _place_exactly(
@@ -176,19 +199,11 @@ def _place_exactly(
     left = [p for p in chosen if p not in table.slot_of]
     if sum(len(inp.common_slots(p)) for p in keep) > EXACT_PLACEMENT_VARIABLES:
         return table, left
-    index = {p: n for n, p in enumerate(keep)}
-    out = solve_cpsat(
-        _sub_input(inp, keep),
-        time_limit=time_limit,
-        workers=workers,
-        seed=seed,
-        must_hard=False,
-        hint=[(index[p], s) for p, s in table.assignment()],
-        deterministic=deterministic,
+    exact = _solve_among(
+        inp, keep, table, time_limit=time_limit, workers=workers, seed=seed, deterministic=deterministic
     )
-    if not out.found:
+    if exact is None:
         return table, left
-    exact = Timetable(inp, [(keep[q], s) for q, s in out.assignment])
     weights = ObjectiveWeights.for_input(inp)
     if objective_value(inp, exact.assignment(), weights) < objective_value(inp, table.assignment(), weights):
         return table, left
@@ -212,16 +227,7 @@ def _place_priority(inp: SolverInput, *, workers: int, seed: int, deterministic:
         return table
     logger.info("%d must-meets did not fit by ejection chains; asking CP-SAT", sum(inp.must[p] for p in left))
     keep = sorted({p for p, _s in inp.fixed} | set(first))
-    index = {p: n for n, p in enumerate(keep)}
-    out = solve_cpsat(
-        _sub_input(inp, keep),
-        time_limit=MUST_MEET_TIME,
-        workers=workers,
-        seed=seed,
-        must_hard=False,
-        hint=[(index[p], s) for p, s in table.assignment()],
-        deterministic=deterministic,
+    placed = _solve_among(
+        inp, keep, table, time_limit=MUST_MEET_TIME, workers=workers, seed=seed, deterministic=deterministic
     )
-    if not out.found:
-        return table
-    return Timetable(inp, [(keep[q], s) for q, s in out.assignment])
+    return table if placed is None else placed

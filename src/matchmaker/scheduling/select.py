@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from ortools.linear_solver import pywraplp
 
-from matchmaker.scheduling.bound import add_sum
+from matchmaker.scheduling.bound import LP_STATUS, add_capacity_rows, add_sum
 from matchmaker.scheduling.core import SolverInput
 
 logger = logging.getLogger(__name__)
@@ -115,16 +115,6 @@ class _Model:
     hard_cover: bool
 
 
-_STATUS = {
-    pywraplp.Solver.OPTIMAL: "OPTIMAL",
-    pywraplp.Solver.FEASIBLE: "FEASIBLE",
-    pywraplp.Solver.INFEASIBLE: "INFEASIBLE",
-    pywraplp.Solver.UNBOUNDED: "UNBOUNDED",
-    pywraplp.Solver.ABNORMAL: "ABNORMAL",
-    pywraplp.Solver.NOT_SOLVED: "NOT_SOLVED",
-}
-
-
 def _make_solver() -> pywraplp.Solver:
     for name in MIP_SOLVERS:
         solver = pywraplp.Solver.CreateSolver(name)
@@ -148,14 +138,7 @@ def _solve(inp: SolverInput, m: _Model, time_limit: float) -> Selection:
     y: dict[int, pywraplp.Variable] = {}
     for p in usable:
         y[p] = solver.IntVar(1.0 if p in forced else 0.0, 1.0, f"y{p}")
-    by_person: list[list[pywraplp.Variable]] = [[] for _ in range(inp.n_participants)]
-    for p, var in y.items():
-        i, j = inp.pairs[p]
-        by_person[i].append(var)
-        by_person[j].append(var)
-    for k, vars_ in enumerate(by_person):
-        if len(vars_) > capacity[k]:
-            add_sum(solver, vars_, high=capacity[k])
+    by_person = add_capacity_rows(solver, inp, y, capacity)
     if len(y) > room:
         add_sum(solver, list(y.values()), high=room)
     # Lexicographic levels as weights: one accepted request outweighs any total of scores, one
@@ -179,7 +162,7 @@ def _solve(inp: SolverInput, m: _Model, time_limit: float) -> Selection:
     objective.SetMaximization()
     params = pywraplp.MPSolverParameters()
     params.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, 1e-9)
-    status = _STATUS.get(solver.Solve(params), "UNKNOWN")
+    status = LP_STATUS.get(solver.Solve(params), "UNKNOWN")
     if status not in ("OPTIMAL", "FEASIBLE"):
         return Selection(pairs=[], status=status, objective=0.0, covered_hard=hard_cover)
     chosen = [p for p, var in y.items() if var.solution_value() > 0.5]

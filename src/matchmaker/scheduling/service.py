@@ -27,6 +27,7 @@ has no score). It is only asked about city–provider and city–city pairs the 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 
@@ -293,18 +294,7 @@ def _fill_bound(stats: ScheduleStats, bounds: list[Bound], value: int) -> None:
 
 
 def _with_fixed(inp: SolverInput, fixed: list[tuple[int, int]]) -> SolverInput:
-    return SolverInput(
-        n_participants=inp.n_participants,
-        n_slots=inp.n_slots,
-        tables=inp.tables,
-        available=inp.available,
-        capacity=inp.capacity,
-        pairs=inp.pairs,
-        weights=inp.weights,
-        accepted=inp.accepted,
-        must=inp.must,
-        fixed=fixed,
-    )
+    return dataclasses.replace(inp, fixed=fixed)
 
 
 def _decode(enc: Encoded, assignment: Assignment) -> list[Meeting]:

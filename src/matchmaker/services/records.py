@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import builtins
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from pydantic import ValidationError
 from sqlmodel import Session
 
 from matchmaker.db import repository as repo
-from matchmaker.db.models import KIND_WORDS, CityConfidential, Kind, PublicRecord, RecordIn
-from matchmaker.errors import ConflictError, MatchmakerError
+from matchmaker.db.models import KIND_WORDS, UPDATE_MODELS, CityConfidential, Kind, PublicRecord, RecordIn
+from matchmaker.errors import ConflictError, InvalidInputError, MatchmakerError
 from matchmaker.matching.names import NameEntry, resolve
 from matchmaker.services import visibility
 from matchmaker.services.users import Principal
@@ -67,16 +68,22 @@ class RecordService:
         """One record as ``principal`` may see it: with the focal point for staff and the city itself,
         public fields for everyone else. The permission is checked before the record is read."""
         visibility.require_read(principal, kind, record_id)
-        record: PublicRecord | CityConfidential
-        if kind == "city" and visibility.sees_in_full(principal, kind, record_id):
-            record = self.get_city_confidential(record_id)
-        else:
-            record = self.get(kind, record_id)
-        return visibility.view_of(principal, record)
+        if visibility.sees_in_full(principal, kind, record_id):
+            return visibility.view_of(principal, self.get_in_full(kind, record_id))
+        return visibility.view_of(principal, self.get(kind, record_id))
 
     def get_city_confidential(self, city_id: str) -> CityConfidential:
         """A city with its focal point. Callers check the role before calling this."""
         return repo.get_city_confidential(self.session, city_id)
+
+    def get_in_full(self, kind: Kind, record_id: str) -> PublicRecord:
+        """A record with its confidential fields (a city's focal point; the other kinds have none).
+
+        Callers check the role before calling this.
+        """
+        if kind == "city":
+            return self.get_city_confidential(record_id)
+        return self.get(kind, record_id)
 
     def resolve_id(self, kind: Kind, query: str) -> str:
         """Resolve an id or a (fuzzy) name of a record of a kind to its id."""
@@ -97,6 +104,18 @@ class RecordService:
         record = repo.REPOSITORIES[kind].update(self.session, record_id, changes)
         self._refresh(kind)
         return record
+
+    def edit(self, kind: Kind, record_id: str, changes: Mapping[str, object]) -> PublicRecord:
+        """Apply a partial change given as plain values (a form), validated as the API's PATCH body and
+        then as at ingest; :class:`InvalidInputError` names the fields that are wrong.
+
+        Validation comes before any write, so a refused change leaves the record as it was.
+        """
+        try:
+            validated = UPDATE_MODELS[kind].model_validate(dict(changes))
+            return self.update(kind, record_id, validated.model_dump(exclude_unset=True))
+        except ValidationError as exc:
+            raise InvalidInputError(describe_invalid(exc)) from exc
 
     def delete(self, kind: Kind, record_id: str) -> None:
         """Delete a record."""
@@ -124,4 +143,13 @@ class RecordService:
             logger.exception("The index could not be refreshed after a change")
 
 
-__all__ = ["PublicRecord", "RecordService"]
+def describe_invalid(exc: ValidationError, whole: str = "record") -> str:
+    """A validation error in one line: ``field: message`` per problem (``whole`` when no field is named)."""
+    parts = []
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error.get("loc", ())) or whole
+        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+__all__ = ["PublicRecord", "RecordService", "describe_invalid"]

@@ -24,7 +24,7 @@ from matchmaker.db.models import CityUpdate, ProviderUpdate, utcnow
 from matchmaker.errors import ConflictError, InvalidInputError
 from matchmaker.scheduling.problem import Slot
 from matchmaker.services.events import store
-from matchmaker.services.records import PublicRecord, RecordService
+from matchmaker.services.records import PublicRecord, RecordService, describe_invalid
 
 logger = logging.getLogger(__name__)
 
@@ -156,27 +156,19 @@ class SelfService:
         try:
             validated = model.model_validate(changes)
         except ValidationError as exc:
-            raise InvalidInputError(_describe(exc)) from exc
+            raise InvalidInputError(describe_invalid(exc, "profile")) from exc
         clean = validated.model_dump(exclude_unset=True)
         clean.pop("focal_point", None)  # contacts are changed by staff, not on the public profile
         try:
             record = self.records.update(kind, participant_id, clean)
         except ValidationError as exc:
-            raise InvalidInputError(_describe(exc)) from exc
+            raise InvalidInputError(describe_invalid(exc, "profile")) from exc
         logger.info("%s %s changed its own profile (%s)", kind, participant_id, ", ".join(sorted(clean)))
         return record
 
 
 def _json_list(values: list[str]) -> str:
     return json.dumps(values)
-
-
-def _describe(exc: ValidationError) -> str:
-    parts = []
-    for error in exc.errors():
-        where = ".".join(str(p) for p in error.get("loc", ())) or "profile"
-        parts.append(f"{where}: {error.get('msg', 'invalid')}")
-    return "; ".join(parts)
 
 
 __all__ = ["MyEvent", "ProfileKind", "SelfService", "deadline_of"]

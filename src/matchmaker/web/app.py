@@ -54,7 +54,7 @@ from matchmaker.web.routes.health import health, ready
 from matchmaker.web.routes.indexes import IndexController
 from matchmaker.web.routes.jobs import get_job
 from matchmaker.web.routes.matching import MatchController
-from matchmaker.web.routes.records import CaseController, CityController, ProviderController
+from matchmaker.web.routes.records import RECORD_CONTROLLERS
 
 logger = logging.getLogger(__name__)
 
@@ -179,9 +179,7 @@ def create_app(
     api = Router(
         path=API_PREFIX,
         route_handlers=[
-            CityController,
-            ProviderController,
-            CaseController,
+            *RECORD_CONTROLLERS,
             MatchController,
             IndexController,
             EventController,

@@ -214,11 +214,6 @@ def require_own_provider(principal: Principal, provider_id: str) -> None:
     visibility.require_self(principal, "provider", provider_id)
 
 
-def sees_city_in_full(principal: Principal, city_id: str) -> bool:
-    """Staff and the city's own focal point see the focal-point contact."""
-    return visibility.sees_in_full(principal, "city", city_id)
-
-
 # --------------------------------------------------------------------------------------------------
 # Dependencies
 
@@ -346,7 +341,6 @@ __all__ = [
     "require_own_provider",
     "require_principal",
     "roles",
-    "sees_city_in_full",
     "session_cookie",
     "session_id_of",
     "set_session_cookie",

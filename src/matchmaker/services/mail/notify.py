@@ -9,7 +9,7 @@ by their display names only.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -20,7 +20,7 @@ from matchmaker.db.models import ApiUser, utcnow
 from matchmaker.scheduling.exports import CalendarEntry, participant_calendar
 from matchmaker.services.events import store
 from matchmaker.services.events.rules import zone
-from matchmaker.services.mail.compose import Attachment, Composed, compose
+from matchmaker.services.mail.compose import Attachment, Composed, MessageKind, compose
 from matchmaker.services.mail.outbox import Outbox
 from matchmaker.settings import Settings
 
@@ -78,34 +78,38 @@ class Notifier:
     ) -> int:
         """Tell the recipient's people about a new meeting request (with the matcher's reason for the
         pair, when there is one); returns how many were queued."""
-        ev = store.event_row(self.session, event_id)
-        names = store.names(self.session, [sender, recipient])
-        deadline = ev.request_deadline
-        composed = compose(
+        deadline = store.event_row(self.session, event_id).request_deadline
+        composed = self._about_request(
             "request_received",
-            sender=names.get(sender, sender),
-            recipient=names.get(recipient, recipient),
-            event=ev.name,
+            event_id,
+            sender,
+            recipient,
             message=message,
             reason=reason,
             deadline=f"{deadline:%d %B %Y, %H:%M} UTC" if deadline else None,
-            link=self.link("/me/requests"),
         )
         return self._send_to(recipient, [composed])
 
     def request_answered(self, event_id: str, sender: str, recipient: str, *, accepted: bool) -> int:
         """Tell the sender's people that their request was accepted or declined."""
+        composed = self._about_request("request_answered", event_id, sender, recipient, accepted=accepted)
+        return self._send_to(sender, [composed])
+
+    def _about_request(
+        self, template: MessageKind, event_id: str, sender: str, recipient: str, **details: object
+    ) -> Composed:
+        """A message about a meeting request, naming both parties and the event."""
         ev = store.event_row(self.session, event_id)
         names = store.names(self.session, [sender, recipient])
-        composed = compose(
-            "request_answered",
+        return compose(
+            template,
+            None,
             sender=names.get(sender, sender),
             recipient=names.get(recipient, recipient),
             event=ev.name,
-            accepted=accepted,
             link=self.link("/me/requests"),
+            **details,
         )
-        return self._send_to(sender, [composed])
 
     def published(
         self,
@@ -127,26 +131,21 @@ class Notifier:
         if first:
             for pid in people:
                 mine = [e for e in entries if pid in (e.a, e.b) and e.status == "CONFIRMED"]
-                composed = compose(
-                    "schedule_published",
-                    event=ev.name,
-                    participant=names.get(pid, pid),
-                    meetings=self._lines(pid, mine, names, tz),
-                    link=self.link("/me/agenda"),
-                )
+                lines = self._lines(pid, mine, names, tz)
+                composed = self._agenda("schedule_published", ev.name, pid, lines, names=names)
                 queued += self._send_to(pid, [composed])
             return queued
         changed = list(changed)
         for pid in sorted(store.mentioned(changed)):
             mine = [e for e in changed if pid in (e.a, e.b)]
             calendar = participant_calendar(pid, mine, names=names, event_name=ev.name, now=utcnow())
-            composed = compose(
+            composed = self._agenda(
                 "meeting_changed",
+                ev.name,
+                pid,
+                self._lines(pid, mine, names, tz, with_status=True),
+                names=names,
                 attachment=Attachment("meetings.ics", "text/calendar", calendar),
-                event=ev.name,
-                participant=names.get(pid, pid),
-                meetings=self._lines(pid, mine, names, tz, with_status=True),
-                link=self.link("/me/agenda"),
             )
             queued += self._send_to(pid, [composed])
         return queued
@@ -170,13 +169,8 @@ class Notifier:
             names = store.names(session, store.mentioned(entries))
             for pid in sorted(store.mentioned(entries)):
                 mine = [e for e in entries if pid in (e.a, e.b)]
-                composed = compose(
-                    "reminder",
-                    event=ev.name,
-                    participant=names.get(pid, pid),
-                    meetings=self._lines(pid, mine, names, tz),
-                    link=self.link("/me/agenda"),
-                )
+                lines = self._lines(pid, mine, names, tz)
+                composed = self._agenda("reminder", ev.name, pid, lines, names=names)
                 for address in self.addresses(pid):
                     key = f"reminder:{ev.id}:{pid}:{tomorrow.isoformat()}:{address}"
                     if self.outbox.queue(address, composed, dedup_key=key[:300]):
@@ -192,6 +186,26 @@ class Notifier:
                 self.outbox.queue(address, m)
                 queued += 1
         return queued
+
+    def _agenda(
+        self,
+        template: MessageKind,
+        event: str,
+        pid: str,
+        meetings: list[MeetingLine],
+        *,
+        names: Mapping[str, str],
+        attachment: Attachment | None = None,
+    ) -> Composed:
+        """A message listing a participant's meetings, with a link to its agenda."""
+        return compose(
+            template,
+            attachment,
+            event=event,
+            participant=names.get(pid, pid),
+            meetings=meetings,
+            link=self.link("/me/agenda"),
+        )
 
     def _lines(
         self,

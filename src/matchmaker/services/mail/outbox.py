@@ -188,6 +188,15 @@ class _Permanent(Exception):  # noqa: N818
     """The server refused the message for good."""
 
 
+def _attempted(session: Session, message_id: int) -> OutboxMessage | None:
+    """The leased message with one more attempt counted and its lease released (None when gone)."""
+    row = session.get(OutboxMessage, message_id)
+    if row is not None:
+        row.attempts += 1
+        row.lease_until = None
+    return row
+
+
 class MailSender:
     """Sends queued messages over SMTP (see the module docstring)."""
 
@@ -277,11 +286,9 @@ class MailSender:
 
     def _finish(self, message_id: int, *, now: datetime, failed: str | None = None) -> None:
         with self.database.unit_of_work() as session:
-            row = session.get(OutboxMessage, message_id)
+            row = _attempted(session, message_id)
             if row is None:
                 return
-            row.attempts += 1
-            row.lease_until = None
             if failed is None:
                 row.status = "sent"
                 row.sent_at = now
@@ -293,11 +300,9 @@ class MailSender:
 
     def _retry(self, message_id: int, reason: str, *, now: datetime, report: SendReport) -> None:
         with self.database.unit_of_work() as session:
-            row = session.get(OutboxMessage, message_id)
+            row = _attempted(session, message_id)
             if row is None:
                 return
-            row.attempts += 1
-            row.lease_until = None
             row.last_error = reason[:2000]
             if row.attempts >= self.settings.mail_max_attempts:
                 row.status = "failed"

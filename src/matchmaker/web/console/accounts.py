@@ -11,12 +11,14 @@ with its failures and a *send again* action.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 import anyio.to_thread
 from litestar import Request, Response, get, post
 from litestar.params import PathParameter
 from litestar.response import Redirect
+from sqlmodel import Session
 
 from matchmaker.errors import AuthenticationError, MatchmakerError
 from matchmaker.services.accounts import Invited
@@ -57,21 +59,20 @@ def _redeem(services: Services, token: str) -> tuple[Principal, str]:
 _ROLE_WORDS = {"staff": "ministry staff", "city": "the focal point of", "provider": "the contact of"}
 
 
+def _refused_link(exc: AuthenticationError) -> Response[Any]:
+    """The invitation page saying why the link does not sign anyone in."""
+    return page(
+        "console/invite.html", None, status_code=400, title="Sign in", token=None, who=None, error=exc.message
+    )
+
+
 @get("/invite/{token:str}", name="console:invite", opt={"public": True})
 async def invite_page(request: Request[Any, Any, Any], token: LinkToken) -> Response[Any]:
     """Who the link signs in, with a button that uses it (opening the page uses nothing up)."""
     try:
         principal, name = await anyio.to_thread.run_sync(_peek, services_of(request), token)
     except AuthenticationError as exc:
-        return page(
-            "console/invite.html",
-            None,
-            status_code=400,
-            title="Sign in",
-            token=None,
-            who=None,
-            error=exc.message,
-        )
+        return _refused_link(exc)
     who = _ROLE_WORDS[principal.role] + (f" {name}" if name else "")
     return page("console/invite.html", None, title="Sign in", token=token, who=who, error=None)
 
@@ -84,15 +85,7 @@ async def invite_use(request: Request[Any, Any, Any], token: LinkToken) -> Respo
         principal, session_id = await anyio.to_thread.run_sync(_redeem, services, token)
     except AuthenticationError as exc:
         logger.info("An invitation link was refused: %s", exc.message)
-        return page(
-            "console/invite.html",
-            None,
-            status_code=400,
-            title="Sign in",
-            token=None,
-            who=None,
-            error=exc.message,
-        )
+        return _refused_link(exc)
     return signed_in(request, Redirect(home_of(principal), status_code=303), session_id)
 
 
@@ -138,11 +131,13 @@ async def users_page(request: Request[Any, Any, Any]) -> Response[Any]:
     return await _users_page(request)
 
 
-async def _change(request: Request[Any, Any, Any], change: Any, done: str) -> Response[Any]:
-    """Run ``change(accounts)`` in its own unit of work; show the page with the outcome."""
+async def _change(
+    request: Request[Any, Any, Any], change: Callable[[Services, Session], object], done: str
+) -> Response[Any]:
+    """Run ``change(services, session)`` in its own unit of work; show the page with the outcome."""
     services = services_of(request)
 
-    def work() -> Any:
+    def work() -> object:
         with services.database.unit_of_work() as session:
             return change(services, session)
 
@@ -184,7 +179,7 @@ async def users_invite_event(request: Request[Any, Any, Any]) -> Response[Any]:
     form = await request.form()
     event_id = form_field(form, "event", 128)
 
-    def change(services: Services, session: Any) -> tuple[list[Invited], list[str]]:
+    def change(services: Services, session: Session) -> tuple[list[Invited], list[str]]:
         done = services.accounts(session).invite_event(event_id)
         return done.invited, done.skipped
 

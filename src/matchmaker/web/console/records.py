@@ -12,24 +12,26 @@ from __future__ import annotations
 import dataclasses
 import logging
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 import anyio.to_thread
 from litestar import Request, Response, get
+from litestar.di import NamedDependency, Provide
+from litestar.handlers import HTTPRouteHandler
 
-from matchmaker.db.models import CasePublic, CityConfidential, CityPublic, Kind, ProviderPublic
-from matchmaker.errors import IndexUnavailableError, MatchmakerError, NotFoundError
+from matchmaker.db.models import KINDS, CasePublic, Kind, PublicRecord
+from matchmaker.errors import IndexUnavailableError, MatchmakerError
 from matchmaker.services import visibility
-from matchmaker.services.container import Services
-from matchmaker.services.matching import MatchingService, MatchResponse
+from matchmaker.services.matching import Matcher, MatchingService, MatchResponse
+from matchmaker.services.records import RecordService
 from matchmaker.services.users import Principal
 from matchmaker.web.console.explain import Suggestion, suggestions_from
 from matchmaker.web.console.facets import Filters, apply_filters, facets_of, filter_options
-from matchmaker.web.console.render import page
-from matchmaker.web.console.session import PathId, principal_of, services_of
+from matchmaker.web.console.render import country_name, language_name, page
+from matchmaker.web.console.session import PathId, principal_of
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +39,11 @@ PAGE_SIZE = 25
 SUGGESTIONS_TOP = 8
 CASE_ROLES = {"roles": ("staff", "city")}
 
-_KIND_TITLES = {"city": "Cities", "provider": "Providers", "case": "Case studies"}
+AnyRequest = Request[Any, Any, Any]
+Records = NamedDependency[RecordService]
+#: The id of the record a page is about (from the kind's path parameter).
+RecordKey = NamedDependency[str]
+Matching = NamedDependency[MatchingService]
 
 
 def _filters(request: Request[Any, Any, Any]) -> Filters:
@@ -76,6 +82,14 @@ class Listing:
     scores: dict[str, float] = field(default_factory=dict)
     search_note: str = ""
 
+    def country_choices(self) -> list[tuple[str, str]]:
+        """The country filter's choices: code and readable name."""
+        return [(code, f"{country_name(code)} ({code})") for code in self.options.countries]
+
+    def language_choices(self) -> list[tuple[str, str]]:
+        """The language filter's choices: code and readable name."""
+        return [(code, f"{language_name(code)} ({code})") for code in self.options.languages]
+
 
 def _ranked_by_search(
     matching: MatchingService, query: str, items: Sequence[Any]
@@ -92,17 +106,22 @@ def _ranked_by_search(
 
 
 def load_listing(
-    services: Services, principal: Principal, kind: Kind, filters: Filters, *, page_no: int
+    records: RecordService,
+    matching: MatchingService,
+    principal: Principal,
+    kind: Kind,
+    filters: Filters,
+    *,
+    page_no: int,
 ) -> Listing:
     """Filter (and for case studies with a query, rank) the records of a kind, and cut one page."""
-    with services.database.unit_of_work() as session:
-        everything: list[Any] = list(services.records(session).visible_list(principal, kind))
+    everything: list[Any] = list(records.visible_list(principal, kind))
     scores: dict[str, float] = {}
     note = ""
     if kind == "case" and filters.q:
         unfiltered = dataclasses.replace(filters, q="")
         candidates = apply_filters(everything, unfiltered)
-        ranked, scores, note = _ranked_by_search(services.matching, filters.q, candidates)
+        ranked, scores, note = _ranked_by_search(matching, filters.q, candidates)
         chosen = ranked if scores else apply_filters(candidates, Filters(q=filters.q))
     else:
         chosen = apply_filters(everything, filters)
@@ -123,42 +142,6 @@ def load_listing(
     )
 
 
-async def _listing_page(request: Request[Any, Any, Any], kind: Kind) -> Response[Any]:
-    principal = principal_of(request)
-    services = services_of(request)
-    filters = _filters(request)
-    page_no = _page_number(request)
-    listing = await anyio.to_thread.run_sync(
-        lambda: load_listing(services, principal, kind, filters, page_no=page_no)
-    )
-    return page(
-        "console/records.html",
-        principal,
-        title=_KIND_TITLES[kind],
-        request_path=request.url.path,
-        listing=listing,
-        base_query=urlencode([(k, v) for k, v in request.query_params.items() if k != "page"]),
-    )
-
-
-@get("/cities", name="console:cities")
-async def list_cities(request: Request[Any, Any, Any]) -> Response[Any]:
-    """Cities, with filters."""
-    return await _listing_page(request, "city")
-
-
-@get("/providers", name="console:providers")
-async def list_providers(request: Request[Any, Any, Any]) -> Response[Any]:
-    """Providers, with filters."""
-    return await _listing_page(request, "provider")
-
-
-@get("/cases", name="console:cases", opt=CASE_ROLES)
-async def list_cases(request: Request[Any, Any, Any]) -> Response[Any]:
-    """Case studies, with filters and free-text search."""
-    return await _listing_page(request, "case")
-
-
 # --------------------------------------------------------------------------------------------------
 # Suggestions
 
@@ -173,177 +156,204 @@ class SuggestionBlock:
     problem: str = ""
 
 
-def _names(services: Services) -> dict[str, dict[str, str]]:
-    with services.database.unit_of_work() as session:
-        records = services.records(session)
-        return {
-            "city": {r.id: r.name for r in records.list("city")},  # type: ignore[union-attr]
-            "provider": {r.id: r.name for r in records.list("provider")},  # type: ignore[union-attr]
-            "case": {r.id: r.title for r in records.list("case")},  # type: ignore[union-attr]
-        }
+Names = dict[str, dict[str, str]]
 
 
-def _block(
-    key: str, title: str, call: Callable[[], MatchResponse], kind: str, names: dict[str, dict[str, str]]
-) -> SuggestionBlock:
-    try:
-        response = call()
-    except MatchmakerError as exc:
-        return SuggestionBlock(key, title, problem=exc.message)
-    return SuggestionBlock(key, title, items=suggestions_from(response, kind, names))
+def _names(records: RecordService) -> Names:
+    return {kind: {r.id: record_title(r) for r in records.list(kind)} for kind in KINDS}
 
 
-def city_suggestions(services: Services, city_id: str) -> list[SuggestionBlock]:
+@dataclass(frozen=True, slots=True)
+class _Ask:
+    """One question put to the matcher for a record's page, and the block its answer fills."""
+
+    key: str
+    title: str
+    query: Callable[[Matcher, str, int], MatchResponse]
+    top: int
+    kind: Kind
+
+    def block(self, matcher: Matcher, subject: str, names: Names) -> SuggestionBlock:
+        """The answer as a block, or the reason it could not be given."""
+        try:
+            response = self.query(matcher, subject, self.top)
+        except MatchmakerError as exc:
+            return SuggestionBlock(self.key, self.title, problem=exc.message)
+        return SuggestionBlock(self.key, self.title, items=suggestions_from(response, self.kind, names))
+
+
+_PROVIDERS = _Ask("providers", "Suggested providers", Matcher.providers_for_city, SUGGESTIONS_TOP, "provider")
+_CITIES = _Ask("cities", "Comparable and mentor cities", Matcher.cities_for_city, SUGGESTIONS_TOP * 2, "city")
+_CASES = _Ask("cases", "Useful case studies", Matcher.cases_for_city, SUGGESTIONS_TOP, "case")
+_MUNICIPALITIES = _Ask(
+    "cities", "Suggested municipalities", Matcher.cities_for_provider, SUGGESTIONS_TOP * 2, "city"
+)
+
+
+def _for_city(matcher: Matcher, city_id: str, names: Names) -> list[SuggestionBlock]:
     """Providers, comparable and mentor cities, and useful case studies for a city."""
-    names = _names(services)
-    try:
-        matcher = services.matching.matcher()
-    except MatchmakerError as exc:
-        return [SuggestionBlock("all", "Suggestions", problem=exc.message)]
-    providers = _block(
-        "providers",
-        "Suggested providers",
-        lambda: matcher.providers_for_city(city_id, top=SUGGESTIONS_TOP),
-        "provider",
-        names,
-    )
-    cities = _block(
-        "cities",
-        "Comparable and mentor cities",
-        lambda: matcher.cities_for_city(city_id, top=SUGGESTIONS_TOP * 2),
-        "city",
-        names,
-    )
-    mentors = SuggestionBlock(
-        "mentors",
-        "Mentor cities",
-        items=[s for s in cities.items if s.relation == "mentor"][:SUGGESTIONS_TOP],
-        problem=cities.problem,
-    )
-    comparable = SuggestionBlock(
-        "comparable",
-        "Comparable cities",
-        items=[s for s in cities.items if s.relation != "mentor"][:SUGGESTIONS_TOP],
-        problem=cities.problem,
-    )
-    cases = _block(
-        "cases",
-        "Useful case studies",
-        lambda: matcher.cases_for_city(city_id, top=SUGGESTIONS_TOP),
-        "case",
-        names,
-    )
-    return [providers, comparable, mentors, cases]
+    cities = _CITIES.block(matcher, city_id, names)
 
+    def related(key: str, title: str, mentor: bool) -> SuggestionBlock:
+        items = [s for s in cities.items if (s.relation == "mentor") == mentor][:SUGGESTIONS_TOP]
+        return SuggestionBlock(key, title, items=items, problem=cities.problem)
 
-def provider_suggestions(services: Services, provider_id: str) -> list[SuggestionBlock]:
-    """Municipalities whose needs fit what a provider offers."""
-    names = _names(services)
-    try:
-        matcher = services.matching.matcher()
-    except MatchmakerError as exc:
-        return [SuggestionBlock("cities", "Suggested municipalities", problem=exc.message)]
     return [
-        _block(
-            "cities",
-            "Suggested municipalities",
-            lambda: matcher.cities_for_provider(provider_id, top=SUGGESTIONS_TOP * 2),
-            "city",
-            names,
-        )
+        _PROVIDERS.block(matcher, city_id, names),
+        related("comparable", "Comparable cities", mentor=False),
+        related("mentors", "Mentor cities", mentor=True),
+        _CASES.block(matcher, city_id, names),
     ]
+
+
+def _for_provider(matcher: Matcher, provider_id: str, names: Names) -> list[SuggestionBlock]:
+    """Municipalities whose needs fit what a provider offers."""
+    return [_MUNICIPALITIES.block(matcher, provider_id, names)]
+
+
+@dataclass(frozen=True, slots=True)
+class _Suggester:
+    """The suggestion blocks of a kind's page, and the block shown when the matcher is not available."""
+
+    blocks: Callable[[Matcher, str, Names], list[SuggestionBlock]]
+    unavailable_key: str
+    unavailable_title: str
+
+
+_SUGGESTERS: dict[Kind, _Suggester] = {
+    "city": _Suggester(_for_city, "all", "Suggestions"),
+    "provider": _Suggester(_for_provider, "cities", "Suggested municipalities"),
+}
+
+
+def suggestions_for(
+    records: RecordService, matching: MatchingService, kind: Kind, record_id: str
+) -> list[SuggestionBlock] | None:
+    """The suggestions on a record's page (none for case studies)."""
+    suggester = _SUGGESTERS.get(kind)
+    if suggester is None:
+        return None
+    names = _names(records)
+    try:
+        matcher = matching.matcher()
+    except MatchmakerError as exc:
+        return [SuggestionBlock(suggester.unavailable_key, suggester.unavailable_title, problem=exc.message)]
+    return suggester.blocks(matcher, record_id, names)
 
 
 # --------------------------------------------------------------------------------------------------
 # Record pages
 
 
-def load_city(
-    services: Services, principal: Principal, city_id: str
-) -> tuple[CityPublic | CityConfidential, list[SuggestionBlock] | None]:
-    """A city as this principal may see it, with suggestions for staff and the city itself."""
-    with services.database.unit_of_work() as session:
-        record = services.records(session).visible_get(principal, "city", city_id)
-    if not isinstance(record, CityPublic):  # pragma: no cover - the service returns the kind asked
-        raise NotFoundError(f"no city with id {city_id!r}")
-    suggestions = None
-    if visibility.may_suggest(principal, "city", city_id):
-        suggestions = city_suggestions(services, city_id)
+def record_title(record: PublicRecord) -> str:
+    """What a record is called: a case study's title, the others' name."""
+    return record.title if isinstance(record, CasePublic) else record.name
+
+
+def load_record(
+    records: RecordService, matching: MatchingService, principal: Principal, kind: Kind, record_id: str
+) -> tuple[PublicRecord, list[SuggestionBlock] | None]:
+    """A record as this principal may see it, with suggestions for staff and the city or provider itself.
+
+    The confidential fields (a city's focal point) are shown to staff and to the city itself.
+    """
+    record = records.visible_get(principal, kind, record_id)
+    allowed = visibility.may_suggest(principal, kind, record_id)
+    suggestions = suggestions_for(records, matching, kind, record_id) if allowed else None
     return record, suggestions
 
 
-@get("/cities/{city_id:str}", name="console:city")
-async def city_page(request: Request[Any, Any, Any], city_id: PathId) -> Response[Any]:
-    """One city: profile, focal point (staff and itself), suggestions (staff and itself)."""
-    principal = principal_of(request)
-    record, suggestions = await anyio.to_thread.run_sync(load_city, services_of(request), principal, city_id)
-    return page(
-        "console/city.html",
-        principal,
-        title=record.name,
-        request_path=request.url.path,
-        city=record,
-        facets=facets_of(record),
-        suggestions=suggestions,
-        own=principal.is_city(record.id),
-    )
+# --------------------------------------------------------------------------------------------------
+# One listing and one record page per kind
 
 
-def load_provider(
-    services: Services, principal: Principal, provider_id: str
-) -> tuple[ProviderPublic, list[SuggestionBlock] | None]:
-    """A provider, with suggested municipalities for staff and the provider itself."""
-    with services.database.unit_of_work() as session:
-        record = services.records(session).visible_get(principal, "provider", provider_id)
-    if not isinstance(record, ProviderPublic):  # pragma: no cover - the service returns the kind asked
-        raise NotFoundError(f"no provider with id {provider_id!r}")
-    suggestions = None
-    if visibility.may_suggest(principal, "provider", provider_id):
-        suggestions = provider_suggestions(services, provider_id)
-    return record, suggestions
+# The path parameter of each kind's pages (``/cities/{city_id}``), handed to the handlers as ``record_id``.
+def _city_id(city_id: PathId) -> str:
+    return city_id
 
 
-@get("/providers/{provider_id:str}", name="console:provider")
-async def provider_page(request: Request[Any, Any, Any], provider_id: PathId) -> Response[Any]:
-    """One provider: profile and solutions; suggested municipalities for staff and itself."""
-    principal = principal_of(request)
-    record, suggestions = await anyio.to_thread.run_sync(
-        load_provider, services_of(request), principal, provider_id
-    )
-    return page(
-        "console/provider.html",
-        principal,
-        title=record.name,
-        request_path=request.url.path,
-        provider=record,
-        facets=facets_of(record),
-        suggestions=suggestions,
-        own=principal.is_provider(record.id),
-    )
+def _provider_id(provider_id: PathId) -> str:
+    return provider_id
 
 
-def load_case(services: Services, principal: Principal, case_id: str) -> CasePublic:
-    """A case study as this principal may see it."""
-    with services.database.unit_of_work() as session:
-        record = services.records(session).visible_get(principal, "case", case_id)
-    if not isinstance(record, CasePublic):  # pragma: no cover
-        raise NotFoundError(f"no case study with id {case_id!r}")
-    return record
+def _case_id(case_id: PathId) -> str:
+    return case_id
 
 
-@get("/cases/{case_id:str}", name="console:case", opt=CASE_ROLES)
-async def case_page(request: Request[Any, Any, Any], case_id: PathId) -> Response[Any]:
-    """One case study."""
-    principal = principal_of(request)
-    record = await anyio.to_thread.run_sync(load_case, services_of(request), principal, case_id)
-    return page(
-        "console/case.html",
-        principal,
-        title=record.title,
-        request_path=request.url.path,
-        case=record,
-        facets=facets_of(record),
-    )
+_PATH_IDS: dict[Kind, Callable[[str], str]] = {"city": _city_id, "provider": _provider_id, "case": _case_id}
 
 
-ROUTES = [list_cities, list_providers, list_cases, city_page, provider_page, case_page]
+@dataclass(frozen=True, slots=True)
+class KindPages:
+    """What differs between the console pages of the record kinds."""
+
+    kind: Kind
+    plural: str
+    title: str
+    opt: Mapping[str, object]
+
+    @property
+    def one(self) -> str:
+        """The path of one record's page."""
+        return f"/{self.plural}/{{{self.kind}_id:str}}"
+
+    @property
+    def dependencies(self) -> dict[str, Provide]:
+        """The kind's path parameter (``city_id``) as the dependency ``record_id``."""
+        return {"record_id": Provide(_PATH_IDS[self.kind], sync_to_thread=False)}
+
+
+KIND_PAGES = (
+    KindPages("city", "cities", "Cities", {}),
+    KindPages("provider", "providers", "Providers", {}),
+    KindPages("case", "cases", "Case studies", CASE_ROLES),
+)
+
+
+def kind_routes(spec: KindPages) -> list[HTTPRouteHandler]:
+    """The listing with filters and the page of one record, for one kind."""
+
+    @get(f"/{spec.plural}", name=f"console:{spec.plural}", opt=spec.opt)
+    async def listing_page(request: AnyRequest, records: Records, matching: Matching) -> Response[Any]:
+        """The kind's records, with filters (and free-text search for case studies)."""
+        principal = principal_of(request)
+        filters = _filters(request)
+        page_no = _page_number(request)
+        listing = await anyio.to_thread.run_sync(
+            lambda: load_listing(records, matching, principal, spec.kind, filters, page_no=page_no)
+        )
+        return page(
+            "console/records.html",
+            principal,
+            title=spec.title,
+            request_path=request.url.path,
+            listing=listing,
+            base_query=urlencode([(k, v) for k, v in request.query_params.items() if k != "page"]),
+        )
+
+    @get(spec.one, name=f"console:{spec.kind}", opt=spec.opt, dependencies=spec.dependencies)
+    async def record_page(
+        request: AnyRequest, records: Records, matching: Matching, record_id: RecordKey
+    ) -> Response[Any]:
+        """One record: its profile, the confidential fields and suggestions for those who may see them."""
+        principal = principal_of(request)
+        record, suggestions = await anyio.to_thread.run_sync(
+            load_record, records, matching, principal, spec.kind, record_id
+        )
+        saved = request.query_params.get("saved") == "1"
+        return page(
+            f"console/{spec.kind}.html",
+            principal,
+            flash={"kind": "ok", "text": "The changes were saved."} if saved else None,
+            title=record_title(record),
+            request_path=request.url.path,
+            facets=facets_of(record),
+            suggestions=suggestions,
+            own=principal.role == spec.kind and principal.subject_id == record.id,
+            record=record,
+        )
+
+    return [listing_page, record_page]
+
+
+ROUTES = [handler for spec in KIND_PAGES for handler in kind_routes(spec)]

@@ -11,6 +11,7 @@ from typing import Any
 import anyio.to_thread
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
 
 from matchmaker.corpus.reader import kind_of
 from matchmaker.db.models import IngestRun
@@ -18,10 +19,11 @@ from matchmaker.errors import InvalidInputError, PayloadTooLargeError
 from matchmaker.services import indexing
 from matchmaker.services.container import Services
 from matchmaker.services.corpus import IngestReport
+from matchmaker.services.records import RecordService
 from matchmaker.settings import Settings
 from matchmaker.web.console.jobs import job_redirect, start_ingest
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import principal_of, services_of
+from matchmaker.web.console.session import principal_of
 
 logger = logging.getLogger(__name__)
 
@@ -38,19 +40,22 @@ class Dashboard:
     last_ingest: IngestRun | None
 
 
-def load_dashboard(services: Services) -> Dashboard:
+def load_dashboard(services: Services, records: RecordService) -> Dashboard:
     """Counts, index status and the last ingest, read in one go."""
-    with services.database.unit_of_work() as session:
-        counts = {str(k): v for k, v in services.records(session).counts().items()}
+    counts = {str(k): v for k, v in records.counts().items()}
     return Dashboard(
         counts=counts, index=services.indexes.status(), last_ingest=services.corpus.last_ingest()
     )
 
 
 @get("/dashboard", name="console:dashboard", opt=STAFF)
-async def dashboard(request: Request[Any, Any, Any]) -> Response[Any]:
+async def dashboard(
+    request: Request[Any, Any, Any],
+    services: NamedDependency[Services],
+    records: NamedDependency[RecordService],
+) -> Response[Any]:
     """The staff dashboard."""
-    data = await anyio.to_thread.run_sync(load_dashboard, services_of(request))
+    data = await anyio.to_thread.run_sync(load_dashboard, services, records)
     return page(
         "console/dashboard.html",
         principal_of(request),
@@ -134,9 +139,10 @@ def upload_form(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 @post("/upload", name="console:upload-post", opt=STAFF, request_max_body_size=None)
-async def upload_submit(request: Request[Any, Any, Any]) -> Response[Any]:
+async def upload_submit(
+    request: Request[Any, Any, Any], services: NamedDependency[Services]
+) -> Response[Any]:
     """Ingest an uploaded file and show the per-record report."""
-    services = services_of(request)
     settings = services.settings
     principal = principal_of(request)
     error: str | None = None

@@ -1,29 +1,54 @@
-"""CRUD for cities, providers and case studies.
+"""CRUD for cities, providers and case studies: one controller definition, made once per kind.
 
 Who may read what is one rule in :mod:`matchmaker.services.visibility`, shared with the console
-(``RecordService.visible_list`` and ``visible_get``). A provider may change its own profile; creating,
-changing and deleting every other record is for staff only.
+(``RecordService.visible_list`` and ``visible_get``). Who may do what (staff may do everything):
+
+============  ==========================  =====================================  ============
+              cities                      providers                              cases
+============  ==========================  =====================================  ============
+city          read all; own in full       read all                               read all
+provider      read all (public profiles)  read and change its own profile only   none
+============  ==========================  =====================================  ============
+
+Creating and deleting records is for staff only.
+
+:func:`record_controller` builds the controller of a kind from its :class:`RecordRoutes`: the path, the
+SQLModel classes of its bodies and answers, the OpenAPI texts and examples, and who may read or change
+it. The handlers are annotated with the unions of :mod:`matchmaker.db.models` (what mypy checks); the
+controller's ``signature_namespace`` names the kind's own classes, so the OpenAPI document describes each
+kind with its own request and response models.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Annotated, TypeAlias
 
 from litestar import Controller, delete, get, patch, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.spec import Example
 from litestar.params import Body, JSONBody
+from litestar.types import Guard, Method
+from litestar.types.internal_types import PathParameterDefinition
 
 from matchmaker.db.models import (
+    KIND_WORDS,
     CaseCreate,
     CasePublic,
     CaseUpdate,
     CityConfidential,
     CityCreate,
     CityUpdate,
+    Kind,
     ProviderCreate,
     ProviderPublic,
     ProviderUpdate,
+    PublicRecord,
+    RecordIn,
+    RecordUpdate,
 )
 from matchmaker.services.records import RecordService
 from matchmaker.services.users import Principal
@@ -64,261 +89,304 @@ CASE_EXAMPLE = {
     "stages": ["plan", "do"],
 }
 
-
-def _public(principal: Principal, record: Any) -> Any:
-    return view_of(principal, record)
-
-
-def _page(items: list[Any], offset: int, limit: int) -> dict[str, Any]:
-    return {"items": items[offset : offset + limit], "total": len(items), "offset": offset, "limit": limit}
-
-
-class CityController(Controller):
-    """Cities, municipalities and institutions."""
-
-    path = "/cities"
-    tags = ("cities",)
-
-    @get("/", sync_to_thread=True, summary="List cities (public profiles)", responses=problems())
-    def list_cities(
-        self,
-        records: NamedDependency[RecordService],
-        current_user: NamedDependency[Principal],
-        offset: Offset = 0,
-        limit: Limit = 50,
-    ) -> CityPage:
-        """Every city's public profile, by id. Any role."""
-        items = records.visible_list(current_user, "city")
-        return CityPage.model_validate(_page(items, offset, limit))
-
-    @get("/{city_id:str}", sync_to_thread=True, summary="One city", responses=problems(404))
-    def get_city(
-        self,
-        records: NamedDependency[RecordService],
-        current_user: NamedDependency[Principal],
-        city_id: RecordId,
-    ) -> CityConfidential:
-        """A city. Staff and the city's own focal point also get ``focal_point``; others get the
-        public profile only."""
-        return records.visible_get(current_user, "city", city_id)  # type: ignore[return-value]
-
-    @post(
-        "/",
-        sync_to_thread=True,
-        guards=[staff_only],
-        summary="Create a city (staff)",
-        responses=problems(403, 409, 413, 422),
-        status_code=201,
-    )
-    def create_city(
-        self,
-        records: NamedDependency[RecordService],
-        data: Annotated[CityCreate, Body(examples=[Example(summary="A municipality", value=CITY_EXAMPLE)])],
-    ) -> CityConfidential:
-        """Store a new city; an existing id is a conflict (409)."""
-        reject_unstorable(data.model_dump())
-        records.create("city", data)
-        return records.get_city_confidential(data.id)
-
-    @patch(
-        "/{city_id:str}",
-        sync_to_thread=True,
-        guards=[staff_only],
-        summary="Change a city (staff)",
-        responses=problems(403, 404, 413, 422),
-    )
-    def update_city(
-        self,
-        records: NamedDependency[RecordService],
-        city_id: RecordId,
-        data: JSONBody[CityUpdate],
-    ) -> CityConfidential:
-        """Apply a partial change; fields left out stay as they are."""
-        reject_unstorable(data.model_dump(exclude_unset=True))
-        records.update("city", city_id, data.model_dump(exclude_unset=True))
-        return records.get_city_confidential(city_id)
-
-    @delete(
-        "/{city_id:str}",
-        sync_to_thread=True,
-        guards=[staff_only],
-        summary="Delete a city (staff)",
-        responses=problems(403, 404),
-    )
-    def delete_city(self, records: NamedDependency[RecordService], city_id: RecordId) -> None:
-        """Delete a city and its focal point."""
-        records.delete("city", city_id)
+# What mypy sees in the handlers; each controller's ``signature_namespace`` replaces these names with
+# its kind's classes for Litestar (validation and OpenAPI).
+RecordBody: TypeAlias = RecordIn
+RecordChange: TypeAlias = RecordUpdate
+RecordView: TypeAlias = PublicRecord
+RecordPage: TypeAlias = CityPage | ProviderPage | CasePage
 
 
-class ProviderController(Controller):
-    """Solution and service providers."""
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """The OpenAPI texts of one endpoint and the problem statuses it documents beside 400 and 401."""
 
-    path = "/providers"
-    tags = ("providers",)
-
-    @get(
-        "/",
-        sync_to_thread=True,
-        guards=[roles("staff", "city", "provider")],
-        summary="List providers",
-        responses=problems(),
-    )
-    def list_providers(
-        self,
-        records: NamedDependency[RecordService],
-        current_user: NamedDependency[Principal],
-        offset: Offset = 0,
-        limit: Limit = 50,
-    ) -> ProviderPage:
-        """Every provider, by id. A provider sees only its own profile in the list."""
-        items = records.visible_list(current_user, "provider")
-        return ProviderPage.model_validate(_page(items, offset, limit))
-
-    @get("/{provider_id:str}", sync_to_thread=True, summary="One provider", responses=problems(403, 404))
-    def get_provider(
-        self,
-        records: NamedDependency[RecordService],
-        current_user: NamedDependency[Principal],
-        provider_id: RecordId,
-    ) -> ProviderPublic:
-        """A provider. A provider may read only its own profile."""
-        return records.visible_get(current_user, "provider", provider_id)  # type: ignore[return-value]
-
-    @post(
-        "/",
-        sync_to_thread=True,
-        guards=[staff_only],
-        summary="Create a provider (staff)",
-        responses=problems(403, 409, 413, 422),
-        status_code=201,
-    )
-    def create_provider(
-        self,
-        records: NamedDependency[RecordService],
-        data: Annotated[
-            ProviderCreate, Body(examples=[Example(summary="A company", value=PROVIDER_EXAMPLE)])
-        ],
-    ) -> ProviderPublic:
-        """Store a new provider; an existing id is a conflict (409)."""
-        reject_unstorable(data.model_dump())
-        return records.create("provider", data)  # type: ignore[return-value]
-
-    @patch(
-        "/{provider_id:str}",
-        sync_to_thread=True,
-        summary="Change a provider (staff, or itself)",
-        responses=problems(403, 404, 413, 422),
-    )
-    def update_provider(
-        self,
-        records: NamedDependency[RecordService],
-        current_user: NamedDependency[Principal],
-        provider_id: RecordId,
-        data: JSONBody[ProviderUpdate],
-    ) -> ProviderPublic:
-        """Apply a partial change. A provider may change only its own profile; ``solutions``, when
-        given, replace the old list."""
-        require_own_provider(current_user, provider_id)
-        reject_unstorable(data.model_dump(exclude_unset=True))
-        record = records.update("provider", provider_id, data.model_dump(exclude_unset=True))
-        return _public(current_user, record)  # type: ignore[no-any-return]
-
-    @delete(
-        "/{provider_id:str}",
-        sync_to_thread=True,
-        guards=[staff_only],
-        summary="Delete a provider (staff)",
-        responses=problems(403, 404),
-    )
-    def delete_provider(self, records: NamedDependency[RecordService], provider_id: RecordId) -> None:
-        """Delete a provider and its solutions."""
-        records.delete("provider", provider_id)
+    summary: str
+    description: str
+    statuses: tuple[int, ...] = ()
 
 
-class CaseController(Controller):
-    """Case studies of cities going through smart-city projects."""
-
-    path = "/cases"
-    tags = ("cases",)
-
-    @get(
-        "/",
-        sync_to_thread=True,
-        guards=[roles("staff", "city")],
-        summary="List case studies",
-        responses=problems(403),
-    )
-    def list_cases(
-        self,
-        records: NamedDependency[RecordService],
-        current_user: NamedDependency[Principal],
-        offset: Offset = 0,
-        limit: Limit = 50,
-    ) -> CasePage:
-        """Every case study, by id. Staff and cities."""
-        items = records.visible_list(current_user, "case")
-        return CasePage.model_validate(_page(items, offset, limit))
-
-    @get(
-        "/{case_id:str}",
-        sync_to_thread=True,
-        guards=[roles("staff", "city")],
-        summary="One case study",
-        responses=problems(403, 404),
-    )
-    def get_case(
-        self,
-        records: NamedDependency[RecordService],
-        current_user: NamedDependency[Principal],
-        case_id: RecordId,
-    ) -> CasePublic:
-        """A case study. Staff and cities."""
-        return records.visible_get(current_user, "case", case_id)  # type: ignore[return-value]
-
-    @post(
-        "/",
-        sync_to_thread=True,
-        guards=[staff_only],
-        summary="Create a case study (staff)",
-        responses=problems(403, 409, 413, 422),
-        status_code=201,
-    )
-    def create_case(
-        self,
-        records: NamedDependency[RecordService],
-        data: Annotated[CaseCreate, Body(examples=[Example(summary="A case study", value=CASE_EXAMPLE)])],
-    ) -> CasePublic:
-        """Store a new case study; an existing id is a conflict (409)."""
-        reject_unstorable(data.model_dump())
-        return records.create("case", data)  # type: ignore[return-value]
-
-    @patch(
-        "/{case_id:str}",
-        sync_to_thread=True,
-        guards=[staff_only],
-        summary="Change a case study (staff)",
-        responses=problems(403, 404, 413, 422),
-    )
-    def update_case(
-        self,
-        records: NamedDependency[RecordService],
-        case_id: RecordId,
-        data: JSONBody[CaseUpdate],
-    ) -> CasePublic:
-        """Apply a partial change."""
-        reject_unstorable(data.model_dump(exclude_unset=True))
-        return records.update("case", case_id, data.model_dump(exclude_unset=True))  # type: ignore[return-value]
-
-    @delete(
-        "/{case_id:str}",
-        sync_to_thread=True,
-        guards=[staff_only],
-        summary="Delete a case study (staff)",
-        responses=problems(403, 404),
-    )
-    def delete_case(self, records: NamedDependency[RecordService], case_id: RecordId) -> None:
-        """Delete a case study."""
-        records.delete("case", case_id)
+_CHANGE = (403, 404, 413, 422)
+_CREATE = (403, 409, 413, 422)
 
 
-__all__ = ["CaseController", "CityController", "ProviderController"]
+@dataclass(frozen=True, slots=True)
+class RecordRoutes:
+    """Everything that differs between the endpoints of the three record kinds."""
+
+    kind: Kind
+    #: The URL segment and OpenAPI tag (``cities``).
+    plural: str
+    #: The word in handler names and operation ids (``city``: ``get_city``).
+    singular: str
+    #: The controller's description.
+    description: str
+    body: type[RecordIn]
+    change: type[RecordUpdate]
+    #: The model of one record in an answer (cities: with the focal point, shown to those who may see it).
+    view: type[PublicRecord]
+    page: type[RecordPage]
+    example: Example
+    #: The kind's path parameter (``city_id``) as a dependency named ``record_id``.
+    record_id: Provide
+    #: Roles that may list and read this kind (every signed-in role when empty).
+    readers: tuple[str, ...]
+    #: For a kind whose own users may read and change only their own record: the check, raising 403.
+    own_record: Callable[[Principal, str], None] | None
+    list_op: Operation
+    get_op: Operation
+    #: The descriptions of a change and of a deletion (their summaries and statuses are the same per kind).
+    update_text: str
+    delete_text: str
+
+    @property
+    def create_op(self) -> Operation:
+        """Creating a record: staff only; an existing id is a conflict."""
+        word = KIND_WORDS[self.kind]
+        return Operation(
+            f"Create a {word} (staff)", f"Store a new {word}; an existing id is a conflict (409).", _CREATE
+        )
+
+    @property
+    def update_op(self) -> Operation:
+        """Changing a record: staff, and for some kinds the record's own user."""
+        who = "staff, or itself" if self.own_record is not None else "staff"
+        return Operation(f"Change a {KIND_WORDS[self.kind]} ({who})", self.update_text, _CHANGE)
+
+    @property
+    def delete_op(self) -> Operation:
+        """Deleting a record: staff only."""
+        return Operation(f"Delete a {KIND_WORDS[self.kind]} (staff)", self.delete_text, (403, 404))
+
+    def signature_namespace(self) -> dict[str, object]:
+        """The classes that stand behind the handlers' annotation names for this kind."""
+        return {
+            "RecordBody": Annotated[self.body, Body(examples=[self.example])],
+            "RecordChange": self.change,
+            "RecordView": self.view,
+            "RecordPage": self.page,
+        }
+
+
+def _operation_id(
+    name: str,
+) -> Callable[[HTTPRouteHandler, Method, list[str | PathParameterDefinition]], str]:
+    """Operation ids as Litestar derives them from a handler called ``name``, so they stay stable."""
+
+    def create(_: HTTPRouteHandler, __: Method, components: list[str | PathParameterDefinition]) -> str:
+        prefix = ""
+        for component in components:
+            word = (component.name if isinstance(component, PathParameterDefinition) else component).title()
+            if word not in prefix:
+                prefix += word
+        return re.sub(r"[^A-Za-z0-9]+", "", prefix + name.title())
+
+    return create
+
+
+def record_controller(spec: RecordRoutes) -> type[Controller]:
+    """The controller of one record kind: list, read, create, change and delete."""
+    readers: Sequence[Guard] = [roles(*spec.readers)] if spec.readers else []
+    changers: Sequence[Guard] = [] if spec.own_record is not None else [staff_only]
+    one = f"/{{{spec.singular}_id:str}}"
+
+    class RecordController(Controller):
+        path = f"/{spec.plural}"
+        tags = (spec.plural,)
+        signature_namespace = spec.signature_namespace()
+        dependencies = {"record_id": spec.record_id}  # noqa: RUF012 - Litestar reads class attributes
+
+        @get(
+            "/",
+            sync_to_thread=True,
+            guards=readers,
+            summary=spec.list_op.summary,
+            description=spec.list_op.description,
+            responses=problems(*spec.list_op.statuses),
+            operation_id=_operation_id(f"list_{spec.plural}"),
+        )
+        def list_records(
+            self,
+            records: NamedDependency[RecordService],
+            current_user: NamedDependency[Principal],
+            offset: Offset = 0,
+            limit: Limit = 50,
+        ) -> RecordPage:
+            shown = records.visible_list(current_user, spec.kind)
+            return spec.page.model_validate(
+                {
+                    "items": shown[offset : offset + limit],
+                    "total": len(shown),
+                    "offset": offset,
+                    "limit": limit,
+                }
+            )
+
+        @get(
+            one,
+            sync_to_thread=True,
+            guards=readers,
+            summary=spec.get_op.summary,
+            description=spec.get_op.description,
+            responses=problems(*spec.get_op.statuses),
+            operation_id=_operation_id(f"get_{spec.singular}"),
+        )
+        def get_record(
+            self,
+            records: NamedDependency[RecordService],
+            current_user: NamedDependency[Principal],
+            record_id: NamedDependency[str],
+        ) -> RecordView:
+            return records.visible_get(current_user, spec.kind, record_id)
+
+        @post(
+            "/",
+            sync_to_thread=True,
+            guards=[staff_only],
+            summary=spec.create_op.summary,
+            description=spec.create_op.description,
+            responses=problems(*spec.create_op.statuses),
+            status_code=201,
+            operation_id=_operation_id(f"create_{spec.singular}"),
+        )
+        def create_record(self, records: NamedDependency[RecordService], data: RecordBody) -> RecordView:
+            reject_unstorable(data.model_dump())
+            records.create(spec.kind, data)
+            return records.get_in_full(spec.kind, data.id)
+
+        @patch(
+            one,
+            sync_to_thread=True,
+            guards=changers,
+            summary=spec.update_op.summary,
+            description=spec.update_op.description,
+            responses=problems(*spec.update_op.statuses),
+            operation_id=_operation_id(f"update_{spec.singular}"),
+        )
+        def update_record(
+            self,
+            records: NamedDependency[RecordService],
+            current_user: NamedDependency[Principal],
+            record_id: NamedDependency[str],
+            data: JSONBody[RecordChange],
+        ) -> RecordView:
+            if spec.own_record is not None:
+                spec.own_record(current_user, record_id)
+            changes = data.model_dump(exclude_unset=True)
+            reject_unstorable(changes)
+            records.update(spec.kind, record_id, changes)
+            return view_of(current_user, records.get_in_full(spec.kind, record_id))
+
+        @delete(
+            one,
+            sync_to_thread=True,
+            guards=[staff_only],
+            summary=spec.delete_op.summary,
+            description=spec.delete_op.description,
+            responses=problems(*spec.delete_op.statuses),
+            operation_id=_operation_id(f"delete_{spec.singular}"),
+        )
+        def delete_record(
+            self, records: NamedDependency[RecordService], record_id: NamedDependency[str]
+        ) -> None:
+            records.delete(spec.kind, record_id)
+
+    RecordController.__doc__ = spec.description
+    RecordController.__name__ = RecordController.__qualname__ = f"{spec.singular.title()}Controller"
+    return RecordController
+
+
+# The path parameter of each kind, handed to the handlers as ``record_id``.
+def _city_id(city_id: RecordId) -> str:
+    return city_id
+
+
+def _provider_id(provider_id: RecordId) -> str:
+    return provider_id
+
+
+def _case_id(case_id: RecordId) -> str:
+    return case_id
+
+
+CITY_ROUTES = RecordRoutes(
+    kind="city",
+    plural="cities",
+    singular="city",
+    description="Cities, municipalities and institutions.",
+    body=CityCreate,
+    change=CityUpdate,
+    view=CityConfidential,
+    page=CityPage,
+    example=Example(summary="A municipality", value=CITY_EXAMPLE),
+    record_id=Provide(_city_id, sync_to_thread=False),
+    readers=(),
+    own_record=None,
+    list_op=Operation("List cities (public profiles)", "Every city's public profile, by id. Any role."),
+    get_op=Operation(
+        "One city",
+        "A city. Staff and the city's own focal point also get ``focal_point``; others get the\n"
+        "public profile only.",
+        (404,),
+    ),
+    update_text="Apply a partial change; fields left out stay as they are.",
+    delete_text="Delete a city and its focal point.",
+)
+
+PROVIDER_ROUTES = RecordRoutes(
+    kind="provider",
+    plural="providers",
+    singular="provider",
+    description="Solution and service providers.",
+    body=ProviderCreate,
+    change=ProviderUpdate,
+    view=ProviderPublic,
+    page=ProviderPage,
+    example=Example(summary="A company", value=PROVIDER_EXAMPLE),
+    record_id=Provide(_provider_id, sync_to_thread=False),
+    readers=("staff", "city", "provider"),
+    own_record=require_own_provider,
+    list_op=Operation(
+        "List providers", "Every provider, by id. A provider sees only its own profile in the list."
+    ),
+    get_op=Operation("One provider", "A provider. A provider may read only its own profile.", (403, 404)),
+    update_text="Apply a partial change. A provider may change only its own profile; ``solutions``, when\n"
+    "given, replace the old list.",
+    delete_text="Delete a provider and its solutions.",
+)
+
+CASE_ROUTES = RecordRoutes(
+    kind="case",
+    plural="cases",
+    singular="case",
+    description="Case studies of cities going through smart-city projects.",
+    body=CaseCreate,
+    change=CaseUpdate,
+    view=CasePublic,
+    page=CasePage,
+    example=Example(summary="A case study", value=CASE_EXAMPLE),
+    record_id=Provide(_case_id, sync_to_thread=False),
+    readers=("staff", "city"),
+    own_record=None,
+    list_op=Operation("List case studies", "Every case study, by id. Staff and cities.", (403,)),
+    get_op=Operation("One case study", "A case study. Staff and cities.", (403, 404)),
+    update_text="Apply a partial change.",
+    delete_text="Delete a case study.",
+)
+
+CityController = record_controller(CITY_ROUTES)
+ProviderController = record_controller(PROVIDER_ROUTES)
+CaseController = record_controller(CASE_ROUTES)
+RECORD_CONTROLLERS = (CityController, ProviderController, CaseController)
+
+__all__ = [
+    "CASE_ROUTES",
+    "CITY_ROUTES",
+    "PROVIDER_ROUTES",
+    "RECORD_CONTROLLERS",
+    "CaseController",
+    "CityController",
+    "ProviderController",
+    "RecordRoutes",
+    "record_controller",
+]

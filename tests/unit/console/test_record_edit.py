@@ -1,0 +1,169 @@
+"""Staff edit cities, providers and case studies in the console; nobody else may."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html.parser import HTMLParser
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from console_support import CITY_ID, PROVIDER_ID, Client, app_services
+
+SignIn = Callable[[str], str]
+
+
+class _FormValues(HTMLParser):
+    """The values a browser would post from the page's edit form (repeated names kept in order)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: list[tuple[str, str]] = []
+        self._textarea: str | None = None
+        self._select: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name:
+            self.values.append((name, a.get("value") or ""))
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, []
+        elif tag == "select" and name:
+            self._select = name
+            self.values.append((name, ""))
+        elif tag == "option" and self._select and "selected" in a:
+            self.values[-1] = (self._select, a.get("value") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea" and self._textarea:
+            self.values.append((self._textarea, "".join(self._text)))
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self._text.append(data)
+
+
+def form_of(client: Client, path: str) -> list[tuple[str, str]]:
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    parser = _FormValues()
+    parser.feed(page.text)
+    return parser.values
+
+
+def changed(values: list[tuple[str, str]], **new: str) -> list[tuple[str, str]]:
+    return [(k, new.get(k, v)) for k, v in values]
+
+
+def post_form(client: Client, path: str, values: list[tuple[str, str]], **headers: str) -> httpx.Response:
+    """Post the form as a browser does (repeated names stay repeated, in order)."""
+    response: httpx.Response = client.post(
+        path,
+        content=urlencode(values).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded", **headers},
+        follow_redirects=False,
+    )
+    return response
+
+
+def test_staff_edit_a_city_and_the_page_and_the_index_follow(client: Client, sign_in: SignIn) -> None:
+    sign_in("staff")
+    page = client.get(f"/cities/{CITY_ID}")
+    assert 'id="edit-record"' in page.text
+    values = form_of(client, f"/cities/{CITY_ID}/edit")
+    assert dict(values)["name"] == "Kukës"
+    summary = "Street names were agreed with every village in 2026; lighting now runs on a timer."
+    saved = post_form(
+        client, f"/cities/{CITY_ID}/edit", changed(values, summary=summary, priorities="mobility")
+    )
+    assert saved.status_code == 303
+    assert saved.headers["location"] == f"/cities/{CITY_ID}?saved=1"
+    shown = client.get(f"/cities/{CITY_ID}?saved=1")
+    assert summary in shown.text
+    assert "The changes were saved." in shown.text
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        city = services.records(session).get_in_full("city", CITY_ID)
+    assert city.summary == summary
+    assert city.priorities == ["mobility"]  # type: ignore[union-attr]
+    assert city.focal_point is not None  # type: ignore[union-attr]  # the form leaves the contact alone
+    (status,) = services.indexes.status(["city"])
+    assert status.present
+    assert status.stale is False
+
+
+def test_staff_edit_a_provider_s_solutions(client: Client, sign_in: SignIn) -> None:
+    sign_in("staff")
+    values = form_of(client, f"/providers/{PROVIDER_ID}/edit")
+    # The last solution row is the empty one for adding a solution.
+    last_title = max(i for i, (k, _v) in enumerate(values) if k == "solution_title")
+    values[last_title] = ("solution_title", "Smart metering of public buildings")
+    saved = post_form(client, f"/providers/{PROVIDER_ID}/edit", values)
+    assert saved.status_code == 303
+    page = client.get(f"/providers/{PROVIDER_ID}")
+    assert "Smart metering of public buildings" in page.text
+
+
+def test_staff_edit_a_case_study(client: Client, sign_in: SignIn) -> None:
+    sign_in("staff")
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        case_id = services.records(session).list("case")[0].id
+    values = form_of(client, f"/cases/{case_id}/edit")
+    saved = post_form(
+        client, f"/cases/{case_id}/edit", changed(values, title="Lamps replaced without borrowing")
+    )
+    assert saved.status_code == 303
+    assert "Lamps replaced without borrowing" in client.get(f"/cases/{case_id}").text
+
+
+def test_a_refused_edit_shows_the_reason_in_the_form_and_changes_nothing(
+    client: Client, sign_in: SignIn
+) -> None:
+    sign_in("staff")
+    values = form_of(client, f"/cities/{CITY_ID}/edit")
+    refused = post_form(
+        client,
+        f"/cities/{CITY_ID}/edit",
+        changed(values, country="ZZ", summary="A new summary that must not stay."),
+    )
+    assert refused.status_code == 422
+    assert "ISO 3166-1" in refused.text
+    assert "A new summary that must not stay." in refused.text  # kept as typed
+    empty = post_form(client, f"/cities/{CITY_ID}/edit", changed(values, name="  "))
+    assert empty.status_code == 422
+    assert "must not be empty" in empty.text
+    page = client.get(f"/cities/{CITY_ID}")
+    assert "A new summary that must not stay." not in page.text
+    assert "Kukës" in page.text
+
+
+@pytest.mark.parametrize(
+    ("role", "path"), [("city", f"/cities/{CITY_ID}"), ("provider", f"/providers/{PROVIDER_ID}")]
+)
+def test_only_staff_may_open_or_post_the_edit_form(
+    client: Client, sign_in: SignIn, role: str, path: str
+) -> None:
+    sign_in(role)
+    page = client.get(path)
+    assert page.status_code == 200
+    assert 'id="edit-record"' not in page.text
+    assert client.get(f"{path}/edit").status_code == 403
+    posted = post_form(client, f"{path}/edit", [("name", "Taken over")])
+    assert posted.status_code == 403
+    assert "Taken over" not in client.get(path).text
+
+
+def test_an_edit_posted_from_another_site_is_refused(client: Client, sign_in: SignIn) -> None:
+    sign_in("staff")
+    values = form_of(client, f"/cities/{CITY_ID}/edit")
+    posted = post_form(
+        client, f"/cities/{CITY_ID}/edit", changed(values, name="Forged"), Origin="https://evil.example"
+    )
+    assert posted.status_code == 403
+    assert "Forged" not in client.get(f"/cities/{CITY_ID}").text
