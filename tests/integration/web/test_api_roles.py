@@ -76,6 +76,7 @@ MATRIX: list[tuple[str, str, Any, dict[str | None, int]]] = [
     ("GET", "/api/v1/search/cases?q=street%20lighting", None, {S: 200, C: 200, P: 403, A: 401}),
     ("GET", "/api/v1/indexes", None, {S: 200, C: 403, P: 403, A: 401}),
     ("POST", "/api/v1/indexes/rebuild", None, {S: 200, C: 403, P: 403, A: 401}),
+    ("GET", "/api/v1/jobs/no-such-job", None, {S: 404, C: 404, P: 404, A: 401}),
     ("POST", "/api/v1/corpus", "upload", {S: 200, C: 403, P: 403, A: 401}),
     ("GET", "/health", None, {S: 200, C: 200, P: 200, A: 200}),
     ("GET", "/ready", None, {S: 200, C: 200, P: 200, A: 200}),
