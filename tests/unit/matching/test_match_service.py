@@ -180,7 +180,7 @@ def test_a_quote_not_in_english_carries_an_english_gloss(matcher: Matcher) -> No
     need = top.explanation["needs"][0]["need"]
     assert need["text"].startswith("Sokak") or "Bütçe" in need["text"] or "elektrik" in need["text"]
     assert need["gloss"]  # English words for the Turkish quote
-    assert "[en: " in top.explanation["summary"]
+    assert "[en gloss: " in top.explanation["summary"]
     # English quotes stay as they are.
     english = matcher.providers_for_city("lumen", top=1).results[0]
     assert "gloss" not in english.explanation["needs"][0]["need"]
