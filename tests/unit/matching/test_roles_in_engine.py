@@ -73,10 +73,7 @@ HARBOR = {
     "country": "HR",
     "population": 50000,
     "language": "en",
-    "summary": (
-        "- " + STRENGTH + "\n"
-        "- The river floods every spring and residents are warned too late."
-    ),
+    "summary": ("- " + STRENGTH + "\n- The river floods every spring and residents are warned too late."),
 }
 
 
