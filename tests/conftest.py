@@ -16,6 +16,8 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# The second (multilingual) encoder is the hashing one in tests, unless a test names the real one.
+os.environ.setdefault("MATCHMAKER_MULTILINGUAL_MODEL", "hashing-48")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEMO_DIR = REPO_ROOT / "corpora" / "demo"

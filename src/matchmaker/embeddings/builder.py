@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -55,6 +55,9 @@ class KindReport:
     index_type: str = ""
     generation: str = ""
     corpus_hash: str = ""
+    #: Passages encoded with the multilingual model (the second dense channel) and the time it took.
+    multilingual_embedded: int = 0
+    multilingual_seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -183,6 +186,46 @@ def build_bundle(
     return bundle, report
 
 
+def embed_second(
+    bundle: IndexBundle,
+    report: KindReport,
+    *,
+    model_name: str,
+    encoder: EncoderSource,
+    cache: EmbeddingCache,
+    batch_size: int = 64,
+    progress: Progress | None = None,
+) -> KindReport:
+    """Put the vectors of a second encoder (the multilingual one) for the bundle's passages into the
+    embedding cache, encoding only the texts not there yet, so the matcher reads them at start-up
+    instead of encoding. ``report`` comes back with the count and the time added."""
+    t0 = time.perf_counter()
+    _, stats = embed_texts(
+        [p.embed_text for p in bundle.passages],
+        model_name=model_name,
+        encoder=encoder,
+        cache=cache,
+        batch_size=batch_size,
+        progress=progress,
+        label=f"Embedding {bundle.kind} passages ({model_name})",
+    )
+    seconds = time.perf_counter() - t0
+    if stats.embedded:
+        logger.info(
+            "%s index: %d passages embedded with %s in %.1fs",
+            bundle.kind,
+            stats.embedded,
+            model_name,
+            seconds,
+        )
+    return replace(
+        report,
+        seconds=report.seconds + seconds,
+        multilingual_embedded=stats.embedded,
+        multilingual_seconds=seconds,
+    )
+
+
 def _dimension(
     previous: IndexBundle | None, blocks: list[FloatArray], new: FloatArray, encoder: EncoderSource
 ) -> int:
@@ -197,4 +240,4 @@ def _dimension(
     return enc.dimension
 
 
-__all__ = ["KindReport", "build_bundle"]
+__all__ = ["KindReport", "build_bundle", "embed_second"]

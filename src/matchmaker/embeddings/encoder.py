@@ -132,13 +132,62 @@ def resolve_model_path(model_name: str) -> str:
     return model_name
 
 
-class SentenceTransformerEncoder:
+class BatchEncoder:
+    """What every concrete :class:`Encoder` shares: its name and dimension, a lock around the model
+    (no model here is documented as safe to call from several threads at once), batching, and
+    unit-length float32 rows out. Subclasses implement :meth:`_encode_batch` only.
+    """
+
+    #: Whether the model batches by itself (sentence-transformers does): then every text goes to one
+    #: :meth:`_encode_batch` call; otherwise calls take ``batch_size`` texts each.
+    batches_itself: bool = False
+
+    def __init__(self, name: str, dimension: int) -> None:
+        self._name = name
+        self._dimension = dimension
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        """The model name; bundles and cached vectors are keyed on it."""
+        return self._name
+
+    @property
+    def dimension(self) -> int:
+        """Length of every vector :meth:`encode` returns."""
+        return self._dimension
+
+    def _encode_batch(self, texts: list[str], *, batch_size: int, show_progress: bool) -> npt.ArrayLike:
+        """Raw vectors of one batch of texts (any scale); called under the lock."""
+        raise NotImplementedError
+
+    def encode(
+        self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False
+    ) -> FloatArray:
+        """Encode ``texts`` into unit-length float32 rows of shape ``(len(texts), dimension)``."""
+        if len(texts) == 0:
+            return np.zeros((0, self._dimension), dtype=np.float32)
+        step = len(texts) if self.batches_itself else max(1, batch_size)
+        chunks: list[FloatArray] = []
+        for start in range(0, len(texts), step):
+            batch = list(texts[start : start + step])
+            with self._lock:
+                raw = self._encode_batch(batch, batch_size=batch_size, show_progress=show_progress)
+            chunks.append(np.asarray(raw, dtype=np.float32).reshape(len(batch), self._dimension))
+            if show_progress and not self.batches_itself:
+                logger.info("Encoded %d/%d texts", min(start + step, len(texts)), len(texts))
+        return normalize_rows(np.concatenate(chunks, axis=0))
+
+
+class SentenceTransformerEncoder(BatchEncoder):
     """An :class:`Encoder` over a sentence-transformers model, loaded without network access.
 
     ``model_name`` is :data:`matchmaker.settings.BUNDLED_MODEL` for the packaged MiniLM, or any
     sentence-transformers name or path. ``HF_HUB_OFFLINE`` is set (unless already set) before the
     library is imported, so a name that is not in the local cache fails fast instead of downloading.
     """
+
+    batches_itself = True
 
     def __init__(self, model_name: str = BUNDLED_MODEL, *, device: str = "cpu", **model_kwargs: Any) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -159,7 +208,6 @@ class SentenceTransformerEncoder:
                 "set MATCHMAKER_MODEL_NAME to a local sentence-transformers model path or leave the default"
             )
             raise IndexUnavailableError(msg) from exc
-        self._name = model_name
         # sentence-transformers 6 renamed the accessor; keep working with older releases too.
         getter = (
             getattr(self._model, "get_embedding_dimension", None)
@@ -168,40 +216,22 @@ class SentenceTransformerEncoder:
         dim = getter()
         if dim is None:  # pragma: no cover - every pooling model reports it
             dim = int(self._model.encode(["x"], convert_to_numpy=True).shape[1])
-        self._dimension = int(dim)
-        # encode() is not documented as thread-safe; the server may call it from several threads.
-        self._lock = threading.Lock()
-
-    @property
-    def name(self) -> str:
-        """The model name from the settings."""
-        return self._name
-
-    @property
-    def dimension(self) -> int:
-        """Embedding dimension of the model (384 for MiniLM-L6)."""
-        return self._dimension
+        super().__init__(model_name, int(dim))
 
     @property
     def model(self) -> Any:
         """The underlying ``SentenceTransformer`` (for benchmarks and exports)."""
         return self._model
 
-    def encode(
-        self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False
-    ) -> FloatArray:
-        """Encode ``texts`` into unit-length float32 rows."""
-        if len(texts) == 0:
-            return np.zeros((0, self._dimension), dtype=np.float32)
-        with self._lock:
-            vectors = self._model.encode(
-                list(texts),
-                batch_size=batch_size,
-                show_progress_bar=show_progress,
-                convert_to_numpy=True,
-                normalize_embeddings=True,
-            )
-        return normalize_rows(vectors)
+    def _encode_batch(self, texts: list[str], *, batch_size: int, show_progress: bool) -> npt.ArrayLike:
+        vectors: npt.ArrayLike = self._model.encode(
+            texts,
+            batch_size=batch_size,
+            show_progress_bar=show_progress,
+            convert_to_numpy=True,
+            normalize_embeddings=True,
+        )
+        return vectors
 
 
 _encoders: dict[str, Encoder] = {}
@@ -251,6 +281,7 @@ def load_multilingual_encoder(settings: Settings) -> Encoder:
 
 
 __all__ = [
+    "BatchEncoder",
     "Encoder",
     "FloatArray",
     "SentenceTransformerEncoder",

@@ -25,13 +25,11 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
-from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
+import numpy.typing as npt
 
-from matchmaker.embeddings.encoder import FloatArray, cpu_count, normalize_rows
+from matchmaker.embeddings.encoder import BatchEncoder, cpu_count
 from matchmaker.errors import IndexUnavailableError
 
 logger = logging.getLogger(__name__)
@@ -47,11 +45,12 @@ def is_multilingual_name(model_name: str) -> bool:
     return model_name.startswith(_PREFIX)
 
 
-class MultilingualE5Encoder:
+class MultilingualE5Encoder(BatchEncoder):
     """An :class:`~matchmaker.embeddings.encoder.Encoder` over the 4-bit multilingual-e5-small model.
 
     ``threads`` is the engine's OpenMP thread count (0 = one per core). Calls into the engine are
-    serialised with a lock, because one engine handle is not documented as safe to share.
+    serialised by :class:`~matchmaker.embeddings.encoder.BatchEncoder`'s lock, because one engine
+    handle is not documented as safe to share.
     """
 
     def __init__(self, model_name: str = MULTILINGUAL_E5, *, threads: int = 0) -> None:
@@ -79,36 +78,12 @@ class MultilingualE5Encoder:
             else:
                 os.environ["OMP_NUM_THREADS"] = before
         self._is_query = mode != "passage"
-        self._name = model_name
-        self._dimension = int(self._model.dim)
-        self._lock = threading.Lock()
+        super().__init__(model_name, int(self._model.dim))
 
-    @property
-    def name(self) -> str:
-        """The model name it was loaded under."""
-        return self._name
-
-    @property
-    def dimension(self) -> int:
-        """384 for multilingual-e5-small."""
-        return self._dimension
-
-    def encode(
-        self, texts: Sequence[str], *, batch_size: int = 64, show_progress: bool = False
-    ) -> FloatArray:
-        """Encode ``texts`` into unit-length float32 rows, ``batch_size`` texts per engine call."""
-        if len(texts) == 0:
-            return np.zeros((0, self._dimension), dtype=np.float32)
-        chunks: list[FloatArray] = []
-        total = len(texts)
-        for start in range(0, total, batch_size):
-            batch = [t if t.strip() else "." for t in texts[start : start + batch_size]]
-            with self._lock:
-                vectors = self._model.encode(batch, self._is_query)
-            chunks.append(np.asarray(vectors, dtype=np.float32).reshape(len(batch), self._dimension))
-            if show_progress:
-                logger.info("Encoded %d/%d texts", min(start + batch_size, total), total)
-        return normalize_rows(np.concatenate(chunks, axis=0))
+    def _encode_batch(self, texts: list[str], *, batch_size: int, show_progress: bool) -> npt.ArrayLike:
+        del batch_size, show_progress  # the encoder hands over one batch at a time
+        vectors: npt.ArrayLike = self._model.encode([t if t.strip() else "." for t in texts], self._is_query)
+        return vectors
 
 
 __all__ = ["MULTILINGUAL_E5", "MultilingualE5Encoder", "is_multilingual_name"]

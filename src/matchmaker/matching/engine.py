@@ -76,6 +76,7 @@ from matchmaker.matching.profiles import (
 )
 from matchmaker.matching.scoring import DEFAULT_CONFIG, EngineConfig
 from matchmaker.vocabulary import Kind, find_language_mentions, load_vocabulary, tag_text
+from matchmaker.vocabulary.roles import ROLES, RoleModel, cue_features
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,52 @@ _TAG_KINDS = (Kind.DOMAIN, Kind.OBSTACLE)
 #: Evidence of this many (city, kind, configuration) queries is kept.
 EVIDENCE_CACHE = 1024
 _EPS = 1e-6
+
+
+# --------------------------------------------------------------------------------------------------
+# The second, multilingual encoder and passage roles
+
+
+@dataclass(frozen=True, slots=True)
+class SecondEncoder:
+    """The multilingual encoder as the engine sees it: ``stored`` embeds the passages of stored
+    records (from the embedding cache, filled at index time), ``query`` embeds free-text queries."""
+
+    name: str
+    stored: Callable[[Sequence[str]], FloatArray]
+    query: Callable[[Sequence[str]], FloatArray]
+
+
+_NEED, _STRENGTH, _CONTEXT, _BACKGROUND = (
+    ROLES.index(r) for r in ("need", "strength", "context", "background")
+)
+
+
+def rule_roles(context: npt.NDArray[np.bool_], tags: FloatArray) -> FloatArray:
+    """Roles from the engine's rules, when no role model fits the multilingual encoder: a statement
+    of context is context, a passage without a domain or obstacle tag is background, the rest needs."""
+    out = np.zeros((len(context), len(ROLES)), dtype=np.float32)
+    untagged = tags.sum(axis=1) <= 0 if len(tags) else np.zeros(len(context), dtype=bool)
+    out[:, _NEED] = 1.0
+    out[untagged, _NEED] = 0.0
+    out[untagged, _BACKGROUND] = 1.0
+    out[context] = 0.0
+    out[context, _CONTEXT] = 1.0
+    return out
+
+
+def passage_roles(
+    texts: Sequence[str],
+    ml_vectors: FloatArray | None,
+    model: RoleModel | None,
+    context: npt.NDArray[np.bool_],
+    tags: FloatArray,
+) -> FloatArray:
+    """Role probabilities of passages (passages × roles): the role model over their multilingual
+    vectors when it was fitted on that encoder, else :func:`rule_roles`."""
+    if model is not None and ml_vectors is not None and ml_vectors.shape[1] == model.dimension and len(texts):
+        return model.probabilities(ml_vectors, cue_features(texts))
+    return rule_roles(context, tags)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -102,6 +149,8 @@ class KindIndex:
         profiles: Mapping[str, Profile],
         *,
         embed: Callable[[Sequence[str]], FloatArray] | None = None,
+        second: SecondEncoder | None = None,
+        role_model: RoleModel | None = None,
     ) -> None:
         entries = sorted(
             (e for e in bundle.documents.values() if e.doc_id in profiles and e.stop > e.start),
@@ -158,6 +207,14 @@ class KindIndex:
             for money in (True, False)
         }
         self.context = self._context[True, True]
+        # The multilingual view of every passage (cached at index time) and each passage's role.
+        embed_texts = [p.embed_text for p in self.passages]
+        self.ml_vectors: FloatArray | None = (
+            normalize_rows(second.stored(embed_texts)) if second is not None and self.passages else None
+        )
+        self.roles: FloatArray = passage_roles(
+            embed_texts, self.ml_vectors, role_model, self.context, self.passage_tags
+        )
         texts = [" ".join(p.text for p in self.passages[a:b]) for a, b in self.bounds]
         self.lexical = LexicalIndex(texts)
         self.generation = bundle.generation
@@ -262,6 +319,10 @@ class Needs:
     tokens: tuple[list[str], ...] = ()
     tokens_x: tuple[list[str], ...] = ()
     doc_vector: FloatArray | None = None
+    #: Role probabilities of each passage (passages × roles, :data:`~matchmaker.vocabulary.roles.ROLES`).
+    roles: FloatArray | None = None
+    #: The multilingual view of each passage (``None`` without a second encoder).
+    ml_vectors: FloatArray | None = None
 
     def view(self, cfg: EngineConfig) -> tuple[FloatArray, Sequence[list[str]]]:
         """Need vectors and BM25 query tokens as ``cfg`` sees them (with or without English glosses)."""
@@ -295,11 +356,28 @@ class Evidence:
     doc_tags: FloatArray  # D, whole-document tag overlap
     config: EngineConfig = DEFAULT_CONFIG
     doc_dense: FloatArray | None = None  # D, whole-text cosine
+    ml_dense: FloatArray | None = None  # n × D, multilingual cosine of the best passage
 
     @property
     def mode(self) -> str:
         """The name of the scoring profile the evidence was computed with."""
         return self.config.mode
+
+
+@dataclass(frozen=True, slots=True)
+class StrengthEvidence:
+    """City ↔ city: how well each city's strengths (what it did, has, is known for) answer one city's
+    needs. ``scores`` per city in [0, 1]; ``need`` and ``passage`` locate the best pair (the asking
+    need's index, the answering passage's row in the city index); ``strength`` is that passage's
+    probability of stating a strength."""
+
+    scores: FloatArray
+    need: npt.NDArray[np.int64]
+    passage: npt.NDArray[np.int64]
+    strength: FloatArray
+    #: The same score for the passages each city states as needs: a city whose strengths answer
+    #: better than its own needs did it already (a mentor); otherwise it shares the need (comparable).
+    alike: FloatArray
 
 
 @dataclass(slots=True)
@@ -314,6 +392,8 @@ class Scored:
     mentor_case: str | None = None
     mentor_score: float = 0.0
     shared_providers: float | None = None
+    #: City ↔ city: (asking need, candidate passage row, score) of the candidate's strength that answers it.
+    mentor_strength: tuple[int, int, float] | None = None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -408,6 +488,22 @@ def split_needs(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def need_weights(
+    tags: FloatArray, context: npt.NDArray[np.bool_], roles: FloatArray, cfg: EngineConfig
+) -> FloatArray:
+    """How much each passage of an asking document counts as a need.
+
+    With ``use_roles``: its role probabilities times the role weights (a need 1, background, context
+    and strengths little). Without: the rules (untagged passages ``noise_weight``, statements of context
+    ``context_weight``).
+    """
+    if cfg.use_roles:
+        return signals.role_weights(roles, np.asarray(cfg.role_vector, dtype=np.float32))
+    weights = np.where(tags.sum(axis=1) > 0, 1.0, cfg.noise_weight)
+    out: FloatArray = np.where(context, cfg.context_weight, weights).astype(np.float32)
+    return out
+
+
 # --------------------------------------------------------------------------------------------------
 # The engine
 
@@ -425,9 +521,14 @@ class Engine:
         *,
         config: EngineConfig = DEFAULT_CONFIG,
         embed: Callable[[Sequence[str]], FloatArray] | None = None,
+        second: SecondEncoder | None = None,
+        role_model: RoleModel | None = None,
         unavailable: Mapping[DocKind, str] | None = None,
     ) -> None:
         self.bundles = dict(bundles)
+        #: The multilingual encoder (a second dense channel), and the role model over its vectors.
+        self.second = second
+        self.role_model = role_model
         #: Why a kind has no bundle here (a damaged index, say), quoted by the queries that need it.
         self.unavailable = dict(unavailable or {})
         self._embed = embed
@@ -439,6 +540,7 @@ class Engine:
         self._clauses: dict[str, Any] = {}
         self._shared: dict[EngineConfig, FloatArray] = {}
         self._evidence: OrderedDict[tuple[str, DocKind, EngineConfig], tuple[Needs, Evidence]] = OrderedDict()
+        self._strengths: OrderedDict[tuple[str, EngineConfig], StrengthEvidence] = OrderedDict()
         self._fits: dict[tuple[str, str, FitWeights], list[Factor]] = {}
         self._cache_lock = threading.Lock()
         self._lock = threading.Lock()
@@ -466,7 +568,13 @@ class Engine:
         with self._lock:
             index = self._kinds.get(kind)
             if index is None:
-                index = KindIndex(self.bundles[kind], self.profiles[kind], embed=self._embed)
+                index = KindIndex(
+                    self.bundles[kind],
+                    self.profiles[kind],
+                    embed=self._embed,
+                    second=self.second,
+                    role_model=self.role_model,
+                )
                 self._kinds[kind] = index
         return index
 
@@ -477,6 +585,7 @@ class Engine:
             self._fits.clear()
             self._matrices.clear()
             self._shared.clear()
+            self._strengths.clear()
 
     def warm(self) -> None:
         """Prepare every kind now (servers call this at start-up)."""
@@ -506,8 +615,8 @@ class Engine:
         a, b = index.doc_rows(doc_id)
         j = index.pos[doc_id]
         tags = index.passage_tags[a:b]
-        weights = np.where(tags.sum(axis=1) > 0, 1.0, cfg.noise_weight)
-        weights = np.where(index.context_mask(cfg)[a:b], cfg.context_weight, weights).astype(np.float32)
+        roles = index.roles[a:b]
+        weights = need_weights(tags, index.context_mask(cfg)[a:b], roles, cfg)
         needs = Needs(
             index.passages[a:b],
             index.vectors[a:b],
@@ -520,6 +629,8 @@ class Engine:
             tuple(index.tokens[a:b]),
             tuple(index.tokens_x[a:b]),
             index.doc_vectors[j] if cfg.w_doc_dense > 0 else None,
+            roles,
+            index.ml_vectors[a:b] if index.ml_vectors is not None else None,
         )
         if not cfg.clause_needs or self._embed is None:
             return needs
@@ -572,6 +683,8 @@ class Engine:
             needs.tokens + tokens,
             needs.tokens_x + tokens_x,
             needs.doc_vector,
+            None if needs.roles is None else np.concatenate([needs.roles, needs.roles[parents]]),
+            None,  # clauses have no multilingual vectors: the multilingual signals skip them
         )
 
     def needs_of_text(self, text: str, encoder: Encoder, cfg: EngineConfig | None = None) -> Needs:
@@ -591,13 +704,38 @@ class Engine:
                 for p in passages
             ]
         )
-        weights = np.ones(len(passages), dtype=np.float32)
+        texts = [p.text for p in passages]
+        ml_vectors = (
+            normalize_rows(self.second.query(texts)) if self.second is not None and passages else None
+        )
+        context = np.array(
+            [is_context_passage(t, profile.language, g) for t, g in zip(texts, tags, strict=True)], dtype=bool
+        )
+        roles = passage_roles(texts, ml_vectors, self.role_model, context, tags)
+        # A free-text query states what is sought: without roles every passage counts fully.
+        weights = (
+            signals.role_weights(roles, np.asarray(cfg.role_vector, dtype=np.float32))
+            if cfg.use_roles
+            else np.ones(len(passages), dtype=np.float32)
+        )
         tokens = tuple(tokenize(p.text) for p in passages)
         tokens_x = tuple(t + tokenize(g) if g else t for t, g in zip(tokens, glosses, strict=True))
         # The whole text as one unit (the last passage is the whole text when there are several).
         doc_vector = normalize_rows(np.asarray(vectors[-1:], dtype=np.float32))[0] if passages else None
         return Needs(
-            passages, vectors, tags, weights, profile, "", vectors_x, glosses, tokens, tokens_x, doc_vector
+            passages,
+            vectors,
+            tags,
+            weights,
+            profile,
+            "",
+            vectors_x,
+            glosses,
+            tokens,
+            tokens_x,
+            doc_vector,
+            roles,
+            ml_vectors,
         )
 
     # ----------------------------------------------------------------------------------------------
@@ -616,17 +754,31 @@ class Engine:
         n, d = len(needs.passages), len(target)
         q_vectors, q_tokens = needs.view(cfg)
         t_vectors, t_lexical = target.view(cfg)
-        sims = q_vectors @ t_vectors.T if n and len(target.passages) else np.zeros((n, 0), np.float32)
-        context = target.context_mask(cfg)
-        if cfg.context_weight < 1.0 and context.any():
-            # Statements of context (languages, prices, hosting) are not capabilities: damp their matches.
-            sims = np.where(context[None, :], sims * cfg.context_weight, sims)
-        sims = sims.astype(np.float32)
+        sims = self._damped(q_vectors, t_vectors, target, cfg)
         best = signals.best_passage(sims, target.offsets)
         per_need: dict[str, FloatArray] = {"dense": signals.linear_map(best, cfg.dense_lo, cfg.dense_hi)}
         if cfg.w_topk > 0:
             top = signals.top_passages(sims, target.bounds, cfg.top_passages)
             per_need["topk"] = signals.linear_map(top, cfg.dense_lo, cfg.dense_hi)
+        per_doc: dict[str, FloatArray] = {}
+        if cfg.w_doc_topk > 0:
+            top = signals.top_passages(sims, target.bounds, cfg.doc_top_passages)
+            doc_topk = signals.document_topk(top, needs.weights)
+            per_doc["doc_topk"] = signals.linear_map(doc_topk, cfg.dense_lo, cfg.dense_hi)
+        ml_best: FloatArray | None = None
+        if (
+            (cfg.w_ml_dense > 0 or cfg.w_ml_doc > 0)
+            and needs.ml_vectors is not None
+            and target.ml_vectors is not None
+        ):
+            ml_sims = self._damped(needs.ml_vectors, target.ml_vectors, target, cfg)
+            ml_best = signals.best_passage(ml_sims, target.offsets)
+            if cfg.w_ml_dense > 0:
+                per_need["ml_dense"] = signals.linear_map(ml_best, cfg.ml_lo, cfg.ml_hi)
+            if cfg.w_ml_doc > 0:
+                top = signals.top_passages(ml_sims, target.bounds, cfg.doc_top_passages)
+                ml_doc = signals.document_topk(top, needs.weights)
+                per_doc["ml_doc"] = signals.linear_map(ml_doc, cfg.ml_lo, cfg.ml_hi)
 
         lexical = np.zeros((n, d), dtype=np.float32)
         if cfg.w_lexical > 0 and d:
@@ -650,9 +802,7 @@ class Engine:
             combined[~has_tags] = signals.fuse({k: v[~has_tags] for k, v in per_need.items()}, no_vocab)
 
         ranked = signals.relative_to_baseline(combined, cfg.need_baseline, cfg.baseline_min_candidates)
-        per_doc: dict[str, FloatArray] = {
-            "needs": signals.aggregate(ranked, needs.weights, cfg.aggregation, cfg.top_k)
-        }
+        per_doc["needs"] = signals.aggregate(ranked, needs.weights, cfg.aggregation, cfg.top_k)
         doc_tags = np.zeros(d, dtype=np.float32)
         if cfg.w_doc_tags > 0:
             doc_tags = signals.tag_overlap(needs.profile.vector, target.doc_tags, w)
@@ -662,7 +812,27 @@ class Engine:
             doc_dense = signals.document_cosine(needs.doc_vector, target.doc_vectors)
             per_doc["doc_dense"] = signals.linear_map(doc_dense, cfg.doc_lo, cfg.doc_hi)
         relevance = signals.fuse(per_doc, cfg.document_signals)
-        return Evidence(best, lexical, vocab, combined, relevance, doc_tags, cfg, doc_dense)
+        return Evidence(best, lexical, vocab, combined, relevance, doc_tags, cfg, doc_dense, ml_best)
+
+    def _damped(
+        self, queries: FloatArray, passages: FloatArray, target: KindIndex, cfg: EngineConfig
+    ) -> FloatArray:
+        """Cosines of query passages against a kind's passages, statements of context damped.
+
+        Statements of context (languages, prices, hosting) are not capabilities. Against cities
+        (comparable cities share needs), each candidate passage also counts as much as it is a need.
+        """
+        n = queries.shape[0]
+        if not n or not len(target.passages):
+            return np.zeros((n, len(target.passages)), np.float32)
+        sims = queries @ passages.T
+        context = target.context_mask(cfg)
+        if cfg.context_weight < 1.0 and context.any():
+            sims = np.where(context[None, :], sims * cfg.context_weight, sims)
+        if cfg.use_roles and target.kind == "city":
+            sims = sims * signals.role_weights(target.roles, np.asarray(cfg.role_vector, np.float32))[None, :]
+        out: FloatArray = sims.astype(np.float32)
+        return out
 
     # ----------------------------------------------------------------------------------------------
     # The five queries
@@ -727,6 +897,8 @@ class Engine:
                 if mentor and mentor != city_id and s.score > mentor_best.get(mentor, (-1.0, "", False))[0]:
                     mentor_best[mentor] = (s.score, s.doc_id, overcame)
 
+        strengths = self.strength_evidence(city_id, cfg) if cfg.strength_mentors and cfg.use_roles else None
+
         me = cities.profiles[cities.pos[city_id]]
         use_shared = cfg.w_shared_providers > 0 and "provider" in self.bundles
         shared = self._shared_providers(cfg) if use_shared else None
@@ -745,6 +917,12 @@ class Engine:
                 if overcame and m_score >= cfg.mentor_share * comp:
                     item.relation = "mentor"
                 item.score = max(comp, m_score)
+            if strengths is not None and item.relation != "mentor":
+                # A city that already did what this city needs is a mentor, not a comparable city.
+                s_score = float(strengths.scores[j])
+                if strengths.strength[j] >= 0.5 and s_score > 0 and s_score > float(strengths.alike[j]):
+                    item.relation = "mentor"
+                    item.mentor_strength = (int(strengths.need[j]), int(strengths.passage[j]), s_score)
             if shared is not None:
                 item.shared_providers = float(shared[i, j])
                 item.score = (
@@ -772,6 +950,72 @@ class Engine:
             while len(self._evidence) > EVIDENCE_CACHE:
                 self._evidence.popitem(last=False)
         return value
+
+    def strength_evidence(self, city_id: str, cfg: EngineConfig) -> StrengthEvidence:
+        """How well every city's strength passages answer ``city_id``'s needs (cached per configuration).
+
+        Per need and city: the best passage, each passage's cosine counted by its probability of
+        stating a strength (:func:`~.signals.strength_answers`), mapped like the dense signal, with
+        the multilingual channel fused in as the profile says; then the need-weighted best need.
+        """
+        key = (city_id, cfg)
+        with self._cache_lock:
+            hit = self._strengths.get(key)
+            if hit is not None:
+                return hit
+        cities = self.kind("city")
+        needs = self.needs_of("city", city_id, cfg)
+        strength = cities.roles[:, _STRENGTH]
+        stated_need = cities.roles[:, _NEED]
+        scores, best_need, passage = self._role_answers(needs, cities, strength, cfg)
+        alike, _, _ = self._role_answers(needs, cities, stated_need, cfg)
+        value = StrengthEvidence(
+            scores,
+            best_need,
+            passage,
+            strength[passage].astype(np.float32) if len(strength) else np.zeros(len(cities), np.float32),
+            alike,
+        )
+        with self._cache_lock:
+            self._strengths[key] = value
+            while len(self._strengths) > EVIDENCE_CACHE:
+                self._strengths.popitem(last=False)
+        return value
+
+    def _role_answers(
+        self, needs: Needs, cities: KindIndex, role: FloatArray, cfg: EngineConfig
+    ) -> tuple[FloatArray, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Per city: how well its passages of one role (``role``: each passage's probability) answer
+        the needs, as the best need-weighted fused dense score; with the best need and passage."""
+        q_vectors, _ = needs.view(cfg)
+        t_vectors, _ = cities.view(cfg)
+        n, d = len(needs.passages), len(cities)
+        if not n or not len(role):
+            return np.zeros(d, np.float32), np.zeros(d, np.int64), np.zeros(d, np.int64)
+        raw = (q_vectors @ t_vectors.T).astype(np.float32)
+        per_need = {
+            "dense": signals.linear_map(
+                signals.strength_answers(raw, role, cities.offsets), cfg.dense_lo, cfg.dense_hi
+            )
+        }
+        if cfg.w_ml_dense > 0 and needs.ml_vectors is not None and cities.ml_vectors is not None:
+            ml = (needs.ml_vectors @ cities.ml_vectors.T).astype(np.float32)
+            per_need["ml_dense"] = signals.linear_map(
+                signals.strength_answers(ml, role, cities.offsets), cfg.ml_lo, cfg.ml_hi
+            )
+            raw = raw + ml
+        fused = signals.fuse(per_need, {"dense": cfg.w_dense, "ml_dense": cfg.w_ml_dense})
+        weighted = fused * needs.weights[:, None]
+        best_need = weighted.argmax(axis=0).astype(np.int64)
+        counted = raw * role[None, :]
+        passage = np.array(
+            [
+                a + int(np.argmax(counted[best_need[j], a:b])) if b > a else 0
+                for j, (a, b) in enumerate(cities.bounds)
+            ],
+            dtype=np.int64,
+        )
+        return np.clip(weighted.max(axis=0), 0.0, 1.0).astype(np.float32), best_need, passage
 
     def _shared_providers(self, cfg: EngineConfig) -> FloatArray:
         """``S[a, b]`` in [0, 1]: how alike the provider rankings of cities a and b are.
@@ -899,5 +1143,10 @@ __all__ = [
     "KindIndex",
     "Needs",
     "Scored",
+    "SecondEncoder",
+    "StrengthEvidence",
+    "need_weights",
+    "passage_roles",
+    "rule_roles",
     "split_needs",
 ]

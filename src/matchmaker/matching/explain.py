@@ -12,11 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from matchmaker.embeddings.passages import Passage
 from matchmaker.matching.engine import Engine, EngineConfig, Evidence, KindIndex, Needs, Scored
+from matchmaker.matching.glossary import GLOSS_NOTE, readable_gloss
 from matchmaker.matching.profiles import Profile, term_ids
 from matchmaker.vocabulary import Kind, load_vocabulary
+from matchmaker.vocabulary.roles import ROLES
 
 #: Needs quoted per result.
 NEEDS_SHOWN = 2
@@ -24,21 +27,49 @@ NEEDS_SHOWN = 2
 SUMMARY_CHARS = 90
 
 
-def _passage(p: Passage, gloss: str = "") -> dict[str, Any]:
+def _passage(
+    p: Passage,
+    gloss: str = "",
+    *,
+    roles: npt.NDArray[np.float32] | None = None,
+    language: str = "en",
+    tags: npt.NDArray[np.float32] | None = None,
+) -> dict[str, Any]:
+    """A quoted passage: field, offsets and text; its role and the role's probability; and, when it is
+    not in English, an English gloss (glossary words, role and topics) labelled as such."""
     out: dict[str, Any] = {"field": p.field, "start": p.start, "end": p.end, "text": p.text}
     if p.doc_id:
         out["doc_id"] = p.doc_id
-    if gloss:
-        # A passage not written in English carries its English gloss, so staff can read the quote.
-        out["gloss"] = gloss
+    role: str | None = None
+    if roles is not None and len(roles):
+        k = int(np.argmax(roles))
+        role = ROLES[k]
+        out["role"] = role
+        out["role_confidence"] = round(float(roles[k]), 3)
+    if language != "en":
+        # A passage not written in English carries an English gloss, so staff can read the quote.
+        text = readable_gloss(gloss, role, _topics(tags))
+        if text:
+            out["gloss"] = text
+            out["gloss_note"] = GLOSS_NOTE
     return out
+
+
+def _topics(tags: npt.NDArray[np.float32] | None, limit: int = 3) -> list[str]:
+    """English names of a passage's strongest domain and obstacle tags."""
+    if tags is None or not len(tags):
+        return []
+    vocab = load_vocabulary()
+    axes = _axes()
+    order = [int(i) for i in np.argsort(-tags, kind="stable")[:limit] if tags[int(i)] > 0]
+    return [(term.label if (term := vocab.get(axes[i])) else axes[i]).lower() for i in order]
 
 
 def _quote(passage: dict[str, Any], limit: int) -> str:
     """A passage quoted for the summary, with its English gloss in brackets when it has one."""
     text = f"“{_short(passage['text'], limit)}”"
     if passage.get("gloss"):
-        text += f" [en: {_short(passage['gloss'], limit)}]"
+        text += f" [en gloss: {_short(passage['gloss'], limit)}]"
     return text
 
 
@@ -81,16 +112,21 @@ def need_matches(
     t_vectors, _ = target.view(ev.config)
     order = np.argsort(-(ev.combined[:, j] * needs.weights), kind="stable")[:limit]
     vocab = load_vocabulary()
+    use_ml = needs.ml_vectors is not None and target.ml_vectors is not None and ev.ml_dense is not None
     out: list[dict[str, Any]] = []
     for i in order.tolist():
         sims = t_vectors[a:b] @ q_vectors[i]
-        k = int(np.argmax(sims)) if b > a else 0
+        pick = sims
+        if use_ml and i < len(needs.ml_vectors):  # type: ignore[arg-type]
+            # The quoted passage is the one both encoders agree on best.
+            pick = sims + target.ml_vectors[a:b] @ needs.ml_vectors[i]  # type: ignore[index]
+        k = int(np.argmax(pick)) if b > a else 0
         need_tags = {term for term, v in zip(_axes(), needs.tags[i].tolist(), strict=True) if v > 0}
         cand_tags = {term for term, v in zip(_axes(), target.doc_tags[j].tolist(), strict=True) if v > 0}
         out.append(
             {
-                "need": _passage(needs.passages[i], needs.glosses[i] if i < len(needs.glosses) else ""),
-                "match": _passage(target.passages[a + k], target.glosses[a + k]) if b > a else None,
+                "need": need_passage(needs, i),
+                "match": candidate_passage(target, a + k) if b > a else None,
                 "similarity": round(float(sims[k]), 3) if b > a else 0.0,
                 "lexical": round(float(ev.lexical[i, j]), 3),
                 "vocabulary": round(float(ev.vocab[i, j]), 3),
@@ -102,6 +138,29 @@ def need_matches(
             }
         )
     return out
+
+
+def need_passage(needs: Needs, i: int) -> dict[str, Any]:
+    """The asking side's passage ``i`` quoted, with its role and (not in English) its gloss."""
+    return _passage(
+        needs.passages[i],
+        needs.glosses[i] if i < len(needs.glosses) else "",
+        roles=needs.roles[i] if needs.roles is not None and i < len(needs.roles) else None,
+        language=needs.profile.language,
+        tags=needs.tags[i] if i < len(needs.tags) else None,
+    )
+
+
+def candidate_passage(target: KindIndex, row: int) -> dict[str, Any]:
+    """A candidate's passage (``row`` of its kind index) quoted, with its role and gloss."""
+    language = target.profiles[int(target.row_doc[row])].language
+    return _passage(
+        target.passages[row],
+        target.glosses[row],
+        roles=target.roles[row] if target.kind == "city" else None,
+        language=language,
+        tags=target.passage_tags[row],
+    )
 
 
 def _axes() -> tuple[str, ...]:
@@ -143,17 +202,41 @@ def explanation(
                 case_needs, case_ev = engine.city_evidence(needs.doc_id, "case", cfg)
                 j_case = case.pos[item.mentor_case]
                 out["mentor_case"]["needs"] = need_matches(case_needs, case, case_ev, j_case, 1)
+    if item.mentor_strength is not None:
+        need_i, row, score = item.mentor_strength
+        out["mentor_strength"] = {
+            "need": need_passage(needs, need_i) if need_i < len(needs.passages) else None,
+            "match": candidate_passage(target, row),
+            "score": round(score, 4),
+        }
     if item.shared_providers is not None and needs.doc_id:
         out["shared_providers"] = {
             "similarity": round(item.shared_providers, 4),
             "ids": engine.shared_provider_ids(needs.doc_id, item.doc_id, cfg),
         }
-    out["summary"] = _summary(item, matches, tags, factors, what=what, mentor_case=out.get("mentor_case"))
+    out["summary"] = _summary(
+        item,
+        matches,
+        tags,
+        factors,
+        what=what,
+        mentor_case=out.get("mentor_case"),
+        mentor_strength=out.get("mentor_strength"),
+    )
     return out
 
 
-def _mentor_part(item: Scored, mentor_case: dict[str, Any] | None) -> str:
-    if item.relation != "mentor" or not mentor_case:
+def _mentor_part(
+    item: Scored, mentor_case: dict[str, Any] | None, mentor_strength: dict[str, Any] | None = None
+) -> str:
+    if item.relation != "mentor":
+        return ""
+    if mentor_strength and not (mentor_case and item.mentor_score >= mentor_strength["score"]):
+        text = f"Mentor: its strength {_quote(mentor_strength['match'], 70)}"
+        if mentor_strength.get("need"):
+            text += f" answers the need {_quote(mentor_strength['need'], 60)}"
+        return text
+    if not mentor_case:
         return ""
     text = f"Mentor: its case study “{_short(str(mentor_case.get('title', mentor_case['id'])), 70)}”"
     quoted = mentor_case.get("needs") or []
@@ -170,9 +253,10 @@ def _summary(
     *,
     what: str,
     mentor_case: dict[str, Any] | None = None,
+    mentor_strength: dict[str, Any] | None = None,
 ) -> str:
     parts: list[str] = []
-    mentor = _mentor_part(item, mentor_case)
+    mentor = _mentor_part(item, mentor_case, mentor_strength)
     if mentor:
         parts.append(mentor)
     elif item.relation == "comparable":
@@ -180,7 +264,7 @@ def _summary(
     if matches and matches[0]["match"] is not None and not mentor:
         m = matches[0]
         parts.append(
-            f"need {_quote(m['need'], 60)} ↔ {what} {_quote(m['match'], 70)} "
+            f"{m['need'].get('role', 'need')} {_quote(m['need'], 60)} ↔ {what} {_quote(m['match'], 70)} "
             f"(similarity {m['similarity']:.2f})"
         )
     if tags:
@@ -193,4 +277,4 @@ def _summary(
     return "; ".join(parts) if parts else "weak match"
 
 
-__all__ = ["explanation", "need_matches", "shared_tags"]
+__all__ = ["candidate_passage", "explanation", "need_matches", "need_passage", "shared_tags"]

@@ -316,6 +316,22 @@ def _lookup(word: str) -> tuple[str, ...]:
     return ()
 
 
+#: How an explanation labels a gloss: it is a reading aid built from key words, not a translation.
+GLOSS_NOTE = "English gloss from the glossary's key words, the passage's role and topics; not a translation"
+
+
+def readable_gloss(words: str, role: str | None, topics: list[str] | tuple[str, ...]) -> str:
+    """An English gloss that always says something: the passage's role and the English names of its
+    topics (``need · waste collection, route planning``), then the glossary's words for it, if any.
+
+    A passage with no glossary word still gets its role and topics; one with neither gets its role.
+    """
+    head = " · ".join(part for part in (role or "", ", ".join(topics)) if part)
+    if words and head:
+        return f"{head} — {words}"
+    return words or head
+
+
 def gloss(text: str) -> str:
     """English words for the words of ``text`` the glossary knows, in order, without repeats."""
     out: dict[str, None] = {}
@@ -327,4 +343,4 @@ def gloss(text: str) -> str:
     return " ".join(out)
 
 
-__all__ = ["gloss"]
+__all__ = ["GLOSS_NOTE", "gloss", "readable_gloss"]

@@ -36,7 +36,11 @@ class EngineConfig:
     Per need × candidate signals: ``w_dense`` (best passage), ``w_topk`` (mean of the
     ``top_passages`` best passages), ``w_lexical`` (BM25), ``w_vocab`` (tag overlap). Per candidate:
     ``w_needs`` (the need scores aggregated), ``w_doc_dense`` (whole-text cosine), ``w_doc_tags``
-    (whole-text tag overlap). Adjusters: ``use_context``, ``use_mentors``, ``w_shared_providers``,
+    (whole-text tag overlap), ``w_doc_topk`` and ``w_ml_doc`` (the need-weighted mean of each
+    candidate's ``doc_top_passages`` best passages, with the main and the multilingual encoder).
+    ``w_ml_dense`` is the multilingual best passage per need. ``use_roles`` weighs the asking
+    passages by their role (``role_*``); ``strength_mentors`` makes cities whose strengths answer a
+    need mentors. Adjusters: ``use_context``, ``use_mentors``, ``w_shared_providers``,
     ``case_obstacle_bonus``.
     """
 
@@ -72,6 +76,23 @@ class EngineConfig:
     w_shared_providers: float = 0.5
     case_obstacle_bonus: float = 0.05
     clause_needs: bool = False
+    # Passage roles (need, strength, context, background): a passage's weight as a need is its role
+    # probabilities times these weights; they replace ``noise_weight`` and ``context_weight`` on the
+    # asking side when ``use_roles`` is on.
+    use_roles: bool = True
+    role_need: float = 1.0
+    role_strength: float = 0.3
+    role_context: float = 0.3
+    role_background: float = 0.3
+    # City ↔ city: a city whose strength passages answer the asking city's needs is a mentor.
+    strength_mentors: bool = True
+    # The multilingual channel: best passage per need, and the whole-document passage signal.
+    w_ml_dense: float = 0.0
+    ml_lo: float = 0.8
+    ml_hi: float = 0.95
+    w_doc_topk: float = 0.0
+    w_ml_doc: float = 0.0
+    doc_top_passages: int = 3
     fit: FitWeights = DEFAULT_FIT
 
     def with_changes(self, name: str, changes: dict[str, Any]) -> EngineConfig:
@@ -86,12 +107,29 @@ class EngineConfig:
     @property
     def need_signals(self) -> dict[str, float]:
         """Weights of the per-need signals."""
-        return {"dense": self.w_dense, "topk": self.w_topk, "lexical": self.w_lexical, "vocab": self.w_vocab}
+        return {
+            "dense": self.w_dense,
+            "topk": self.w_topk,
+            "lexical": self.w_lexical,
+            "vocab": self.w_vocab,
+            "ml_dense": self.w_ml_dense,
+        }
 
     @property
     def document_signals(self) -> dict[str, float]:
         """Weights of the per-candidate signals."""
-        return {"needs": self.w_needs, "doc_dense": self.w_doc_dense, "doc_tags": self.w_doc_tags}
+        return {
+            "needs": self.w_needs,
+            "doc_dense": self.w_doc_dense,
+            "doc_tags": self.w_doc_tags,
+            "doc_topk": self.w_doc_topk,
+            "ml_doc": self.w_ml_doc,
+        }
+
+    @property
+    def role_vector(self) -> tuple[float, float, float, float]:
+        """The weight of each role as a need, in the order of :data:`matchmaker.vocabulary.roles.ROLES`."""
+        return (self.role_need, self.role_strength, self.role_context, self.role_background)
 
 
 def _read(path: Path | None) -> dict[str, Any]:

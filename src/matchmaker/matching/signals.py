@@ -11,12 +11,19 @@ Per need × candidate:
 * :func:`top_passages`: the mean of the candidate's ``k`` best passages for the need;
 * :func:`rescale_bm25`: BM25 of the need against the candidate's whole text, divided by the need's
   best score (at least a floor);
-* :func:`vocabulary_overlap`: how much of the need's weighted tags the candidate carries.
+* :func:`vocabulary_overlap`: how much of the need's weighted tags the candidate carries;
+* :func:`strength_answers`: the best passage of the candidate for the need, each passage counted by
+  its probability of stating a strength (city ↔ city mentors).
 
 Per candidate:
 
 * :func:`document_cosine`: cosine of whole-text embeddings (each text embedded as one unit);
-* :func:`tag_overlap`: how much of the query's whole-text tags the candidate carries.
+* :func:`tag_overlap`: how much of the query's whole-text tags the candidate carries;
+* :func:`document_topk`: the mean over the query's passages (weighted by how much each is a need) of
+  the mean of the candidate's best ``k`` passages: a whole-document signal built from passages.
+
+Passage roles (:func:`role_weights`): each passage's weight is its role probabilities times one
+weight per role (need, strength, context, background).
 """
 
 from __future__ import annotations
@@ -100,6 +107,35 @@ def document_cosine(query: FloatArray, documents: FloatArray) -> FloatArray:
     return out
 
 
+def document_topk(per_need_topk: FloatArray, weights: FloatArray) -> FloatArray:
+    """Per document, the ``weights``-weighted mean over the query's passages of a needs × documents
+    matrix (the mean of each document's best passages for the need); 0 when every weight is 0."""
+    if per_need_topk.shape[0] == 0 or float(weights.sum()) <= 0:
+        return np.zeros(per_need_topk.shape[1], dtype=np.float32)
+    out: FloatArray = ((weights[:, None] * per_need_topk).sum(axis=0) / float(weights.sum())).astype(
+        np.float32
+    )
+    return out
+
+
+def role_weights(probabilities: FloatArray, per_role: FloatArray) -> FloatArray:
+    """Each passage's weight: its role probabilities (passages × roles) times one weight per role."""
+    if probabilities.shape[0] == 0:
+        return np.zeros(0, dtype=np.float32)
+    out: FloatArray = (probabilities @ per_role).astype(np.float32)
+    return out
+
+
+def strength_answers(sims: FloatArray, strength: FloatArray, offsets: IntArray) -> FloatArray:
+    """Per need and document, the best passage of the document when each passage's similarity is
+    counted by its probability of stating a strength (``strength``, one value per passage in [0, 1]).
+
+    A city whose finished project answers another city's need scores high; one that only shares the
+    need (and states it as a need) does not.
+    """
+    return best_passage((sims * strength[None, :]).astype(np.float32), offsets)
+
+
 def fuse(signals: Mapping[str, FloatArray], weights: Mapping[str, float]) -> FloatArray:
     """Weighted mean of same-shaped signals; signals with weight 0 are left out.
 
@@ -152,10 +188,13 @@ __all__ = [
     "aggregate",
     "best_passage",
     "document_cosine",
+    "document_topk",
     "fuse",
     "linear_map",
     "relative_to_baseline",
     "rescale_bm25",
+    "role_weights",
+    "strength_answers",
     "tag_overlap",
     "top_passages",
     "vocabulary_overlap",

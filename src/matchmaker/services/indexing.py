@@ -31,7 +31,7 @@ from sqlmodel import Session
 
 from matchmaker.db import repository, workers
 from matchmaker.db.engine import Database
-from matchmaker.embeddings.builder import KindReport, build_bundle
+from matchmaker.embeddings.builder import KindReport, build_bundle, embed_second
 from matchmaker.embeddings.bundle import (
     BundleWriter,
     GenerationCheck,
@@ -161,6 +161,18 @@ def index_records(
                 if bundle is not None:
                     published = writer.publish(bundle)
                     report = KindReport(**{**report.to_dict(), "generation": published.generation})
+                live = bundle if bundle is not None else previous
+            if live is not None and settings.multilingual_model:
+                ml = settings.multilingual_model
+                report = embed_second(
+                    live,
+                    report,
+                    model_name=ml,
+                    encoder=lambda ml=ml: load_encoder(settings, ml),  # type: ignore[misc]
+                    cache=cache,
+                    batch_size=settings.embed_batch_size,
+                    progress=bar,
+                )
             reports.append(report)
     return IndexReport(tuple(reports), time.perf_counter() - t0)
 

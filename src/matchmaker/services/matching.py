@@ -43,10 +43,10 @@ from matchmaker.embeddings.bundle import (
     verify_files,
 )
 from matchmaker.embeddings.cache import EmbeddingCache, embed_texts
-from matchmaker.embeddings.encoder import Encoder, FloatArray
+from matchmaker.embeddings.encoder import Encoder, FloatArray, load_encoder
 from matchmaker.embeddings.passages import KINDS, DocKind, Record
 from matchmaker.errors import IndexUnavailableError, InvalidInputError, MatchmakerError, NotFoundError
-from matchmaker.matching.engine import DEFAULT_CONFIG, Engine, EngineConfig, Needs, Scored
+from matchmaker.matching.engine import DEFAULT_CONFIG, Engine, EngineConfig, Needs, Scored, SecondEncoder
 from matchmaker.matching.explain import explanation
 from matchmaker.matching.fit import Factor
 from matchmaker.scheduling.problem import pair_key
@@ -54,6 +54,7 @@ from matchmaker.services import feedback
 from matchmaker.services.feedback import read_signal
 from matchmaker.services.indexing import IndexService
 from matchmaker.settings import Settings
+from matchmaker.vocabulary.roles import RoleModel, shipped_model
 
 logger = logging.getLogger(__name__)
 
@@ -139,11 +140,14 @@ class Matcher:
             records = self._load_records()
             model_name = next(iter(bundles.values())).manifest.model_name
             unavailable = {k: v for k, v in self._store.problems.items() if k not in bundles}
+            second = self._second_encoder()
             engine = Engine(
                 bundles,
                 records,
                 config=self.config,
                 embed=self._embedder(model_name),
+                second=second,
+                role_model=_role_model_for(second),
                 unavailable=unavailable,
             )
             self._engine = engine
@@ -152,7 +156,9 @@ class Matcher:
             logger.info("Matching engine ready for generations %s", ", ".join(generations))
             return engine
 
-    def _embedder(self, model_name: str) -> Callable[[Sequence[str]], FloatArray]:
+    def _embedder(
+        self, model_name: str, encoder: Callable[[], Encoder] | None = None, label: str = "Embedding glosses"
+    ) -> Callable[[Sequence[str]], FloatArray]:
         """Vectors for texts from the embedding cache, loading the model only for texts not cached."""
 
         def embed(texts: Sequence[str]) -> FloatArray:
@@ -160,14 +166,30 @@ class Matcher:
                 vectors, _ = embed_texts(
                     list(texts),
                     model_name=model_name,
-                    encoder=lambda: self.encoder,
+                    encoder=encoder or (lambda: self.encoder),
                     cache=cache,
                     batch_size=self.settings.embed_batch_size,
-                    label="Embedding glosses",
+                    label=label,
                 )
             return vectors
 
         return embed
+
+    def _second_encoder(self) -> SecondEncoder | None:
+        """The multilingual channel: stored passages from the embedding cache (filled at index time),
+        queries encoded directly; ``None`` when ``multilingual_model`` is empty."""
+        name = self.settings.multilingual_model
+        if not name:
+            return None
+
+        def model() -> Encoder:
+            return load_encoder(self.settings, name)
+
+        return SecondEncoder(
+            name,
+            self._embedder(name, model, "Embedding passages (multilingual)"),
+            lambda texts: model().encode(list(texts)),
+        )
 
     def _load_records(self) -> dict[DocKind, list[Record]]:
         return self.indexes.records(KINDS)
@@ -390,6 +412,15 @@ class Matcher:
             kind=kind,
             relation=relation,
         )
+
+
+def _role_model_for(second: SecondEncoder | None) -> RoleModel | None:
+    """The shipped role model when its vectors come from the multilingual encoder in use, else ``None``
+    (the engine then takes roles from its rules)."""
+    if second is None:
+        return None
+    model = shipped_model()
+    return model if model.encoder_name == second.name else None
 
 
 def _as_candidate(item: Scored, provider_id: str) -> Scored:

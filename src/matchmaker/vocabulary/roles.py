@@ -38,6 +38,7 @@ import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -368,6 +369,12 @@ class RoleClassifier:
         return self.model.predict(self.encoder.encode(sentences), cue_features(sentences))
 
 
+@cache
+def shipped_model() -> RoleModel:
+    """The role model shipped with the package, read once per process."""
+    return RoleModel.load()
+
+
 _default: RoleClassifier | None = None
 _default_lock = threading.Lock()
 
@@ -381,7 +388,7 @@ def default_classifier() -> RoleClassifier:
             from matchmaker.embeddings.encoder import load_encoder  # noqa: PLC0415
             from matchmaker.settings import Settings  # noqa: PLC0415
 
-            model = RoleModel.load()
+            model = shipped_model()
             _default = RoleClassifier(model, load_encoder(Settings(), model.encoder_name))
         return _default
 
@@ -411,4 +418,5 @@ __all__ = [
     "fit_role_model",
     "read_labelled_sentences",
     "role_indices",
+    "shipped_model",
 ]

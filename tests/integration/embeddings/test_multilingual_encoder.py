@@ -38,7 +38,8 @@ def encoder() -> Encoder:
     return MultilingualE5Encoder()
 
 
-def test_settings_name_loads_the_bundled_encoder_once() -> None:
+def test_settings_name_loads_the_bundled_encoder_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MATCHMAKER_MULTILINGUAL_MODEL", raising=False)  # tests default to hashing
     settings = Settings()
     assert settings.multilingual_model == MULTILINGUAL_E5
     first = load_multilingual_encoder(settings)

@@ -208,3 +208,19 @@ def test_kind_names_accept_plurals(
 ) -> None:
     report = indexes_over(corpus, encoder).refresh([kind], progress=QUIET)
     assert [k.kind for k in report.kinds] == ["city"]
+
+
+def test_a_build_puts_the_multilingual_vectors_in_the_cache_once(
+    settings: Settings, encoder: HashingEncoder, corpus
+) -> None:
+    from matchmaker.embeddings.cache import EmbeddingCache
+
+    second = settings.model_copy(update={"multilingual_model": "hashing-24"})
+    first = index_records(second, corpus, encoder=encoder, progress=QUIET)
+    assert sum(k.multilingual_embedded for k in first.kinds) > 0
+    with EmbeddingCache.in_dir(second.index_dir) as cache:
+        stored = cache.count("hashing-24")
+    passages = {p.embed_text for kind in KINDS for p in load_bundle(second.index_dir, kind).passages}
+    assert stored == len(passages)
+    again = index_records(second, corpus, encoder=encoder, progress=QUIET)
+    assert sum(k.multilingual_embedded for k in again.kinds) == 0  # an unchanged corpus encodes nothing

@@ -87,11 +87,34 @@ def test_aggregation_over_needs_max_mean_and_top_k() -> None:
     assert signals.aggregate(np.zeros((0, 3), np.float32), np.zeros(0, np.float32), "max").shape == (3,)
 
 
+def test_document_topk_is_the_need_weighted_mean_of_the_best_passages() -> None:
+    per_need = signals.top_passages(SIMS, BOUNDS, 3)  # [[0.5, 0.3, 0.5667], [0.1, 0.6, 0.3667]]
+    out = signals.document_topk(per_need, np.array([1.0, 0.0], dtype=np.float32))
+    np.testing.assert_allclose(out, per_need[0], rtol=1e-6)  # a passage of weight 0 does not count
+    even = signals.document_topk(per_need, np.array([1.0, 1.0], dtype=np.float32))
+    np.testing.assert_allclose(even, per_need.mean(axis=0), rtol=1e-6)
+    assert signals.document_topk(per_need, np.zeros(2, dtype=np.float32)).tolist() == [0.0, 0.0, 0.0]
+
+
+def test_role_weights_count_each_passage_by_its_role_probabilities() -> None:
+    probs = np.array([[1.0, 0.0, 0.0, 0.0], [0.2, 0.8, 0.0, 0.0], [0.0, 0.0, 0.5, 0.5]], dtype=np.float32)
+    per_role = np.array([1.0, 0.3, 0.3, 0.1], dtype=np.float32)
+    np.testing.assert_allclose(signals.role_weights(probs, per_role), [1.0, 0.44, 0.2], rtol=1e-6)
+
+
+def test_strength_answers_count_only_what_a_document_states_as_done() -> None:
+    # Document 2's third passage matches need 1 best, but it is stated as a need, not a strength.
+    strength = np.array([1.0, 1.0, 0.0, 1.0, 1.0, 0.0], dtype=np.float32)
+    out = signals.strength_answers(SIMS, strength, OFFSETS)
+    np.testing.assert_allclose(out, [[0.9, 0.0, 0.8], [0.2, 0.0, 0.5]], rtol=1e-6)
+
+
 def test_the_packaged_profiles_hold_the_service_default_and_the_evaluation_variants() -> None:
     assert profile("full") == DEFAULT_CONFIG
     assert {"full", "base", "dense", "lexical"} <= set(profile_names())
     base = profile("base")
-    assert base.document_signals == {"needs": 0.0, "doc_dense": 1.0, "doc_tags": 0.0}
+    assert {k: w for k, w in base.document_signals.items() if w} == {"doc_dense": 1.0}
+    assert not any(base.need_signals.values()) or base.w_needs == 0.0
     assert not base.use_context
     assert not base.use_mentors
     assert not base.cross_language
