@@ -144,18 +144,22 @@ _WRITES = frozenset({"POST", "PUT", "PATCH"})
 
 
 def document_problems(controller: type[Controller]) -> None:
-    """Give every operation of ``controller`` that documents no problem answers the ones its shape
-    allows: 400 and 401 always, 403 (roles and participation), 404 with an id in the path, and for a
-    write with a body 409, 413, 415 and 422. Call it once, below the controller's class."""
+    """Give every operation of ``controller`` that documents no problem answers (it may document
+    others, such as 202) the ones its shape allows: 400 and 401 always, 403 (roles and
+    participation), 404 with an id in the path, and for a write with a body 409, 413, 415 and 422.
+    Call it once, below the controller's class."""
     for handler in vars(controller).values():
-        if not isinstance(handler, HTTPRouteHandler) or handler.responses:
+        if not isinstance(handler, HTTPRouteHandler):
+            continue
+        documented = handler.responses or {}
+        if any(status >= 400 for status in documented):
             continue
         statuses = {403}
         if "{" in "".join(handler.paths):
             statuses.add(404)
         if handler.http_methods & _WRITES and "data" in inspect.signature(handler.fn).parameters:
             statuses |= {409, 413, 415, 422}
-        handler.responses = problems(*statuses)
+        handler.responses = {**problems(*statuses), **documented}
 
 
 def status_for(exc: MatchmakerError) -> int:
