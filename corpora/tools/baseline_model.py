@@ -17,7 +17,6 @@ Run:  .venv/bin/python corpora/tools/baseline_model.py                        (d
 from __future__ import annotations
 
 import json
-import math
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -25,7 +24,6 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-K = 10
 SETS = {"eval": (ROOT / "demo", ROOT / "eval"), "eval2": (ROOT / "eval2" / "corpus", ROOT / "eval2")}
 
 
@@ -33,40 +31,18 @@ def jsonl(path: Path) -> list[dict]:
     return [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
 
 
-def labels(path: Path) -> dict[str, dict[str, int]]:
-    out: dict[str, dict[str, int]] = defaultdict(dict)
-    for line in path.read_text(encoding="utf-8").splitlines():
-        if line.strip() and not line.startswith("#"):
-            q, d, g = line.split("\t")
-            out[q][d] = int(g)
-    return out
-
-
-def ndcg_at_k(ranked: list[str], rel: dict[str, int], k: int = K) -> float:
-    dcg = sum((2 ** rel.get(d, 0) - 1) / math.log2(i + 2) for i, d in enumerate(ranked[:k]))
-    ideal = sorted(rel.values(), reverse=True)[:k]
-    idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
-    return dcg / idcg if idcg > 0 else 0.0
-
-
-def halves(labels_dir: Path) -> dict[str, str]:
-    """``qid -> tune|heldout`` from ``split.tsv`` (empty when the folder has none)."""
-    path = labels_dir / "split.tsv"
-    if not path.exists():
-        return {}
-    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()]
-    return {r[0]: r[1].strip() for r in rows if len(r) == 2 and not r[0].startswith("#")}
-
-
 def main(argv: list[str]) -> int:
     from matchmaker.embeddings.encoder import load_encoder
+    from matchmaker.evaluation.metrics import ndcg_at_k
+    from matchmaker.evaluation.runner import read_judgements, read_queries
+    from matchmaker.evaluation.split import SPLIT_FILE, read_split
     from matchmaker.settings import Settings
     from matchmaker.vocabulary import detect_language
 
     name = argv[argv.index("--set") + 1] if "--set" in argv else "eval"
     split = argv[argv.index("--split") + 1] if "--split" in argv else "all"
     corpus, labels_dir = SETS[name]
-    chosen = halves(labels_dir)
+    chosen = read_split(labels_dir / SPLIT_FILE) if (labels_dir / SPLIT_FILE).exists() else {}
     if split != "all" and not chosen:
         print(f"{labels_dir} has no split.tsv", file=sys.stderr)
         return 2
@@ -80,11 +56,7 @@ def main(argv: list[str]) -> int:
         for p in jsonl(corpus / "providers.jsonl")
     }
     cases = {k["id"]: f"{k['title']} {k['text']}" for k in jsonl(corpus / "cases.jsonl")}
-    queries = dict(
-        line.split("\t", 1)
-        for line in (labels_dir / "queries.tsv").read_text(encoding="utf-8").splitlines()
-        if line
-    )
+    queries = read_queries(labels_dir / "queries.tsv")
     language = {c["id"]: c.get("language") or detect_language(c["summary"]) for c in city_rows}
     language.update({q: detect_language(t) for q, t in queries.items()})
 
@@ -104,7 +76,7 @@ def main(argv: list[str]) -> int:
     print(f"| query kind | queries | nDCG@10 (plain {settings.model_name}, whole texts) |")
     print("|---|---:|---:|")
     for kind, (qtexts, dtexts) in spaces.items():
-        rel = labels(labels_dir / f"{kind}.tsv")
+        rel = read_judgements(labels_dir / f"{kind}.tsv")
         qids, qm = embed(qtexts)
         dids, dm = embed(dtexts)
         sims = qm @ dm.T

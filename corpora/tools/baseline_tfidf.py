@@ -12,16 +12,16 @@ Run:  .venv/bin/python corpora/tools/baseline_tfidf.py               (demo/ agai
 from __future__ import annotations
 
 import json
-import math
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from matchmaker.evaluation.metrics import ndcg_at_k
+from matchmaker.evaluation.runner import read_judgements, read_queries
+
 ROOT = Path(__file__).resolve().parents[1]
-K = 10
 #: Labelled sets: name -> (corpus folder, label folder).
 SETS = {"eval": (ROOT / "demo", ROOT / "eval"), "eval2": (ROOT / "eval2" / "corpus", ROOT / "eval2")}
 CORPUS, LABELS = SETS["eval"]
@@ -29,21 +29,6 @@ CORPUS, LABELS = SETS["eval"]
 
 def jsonl(name: str) -> list[dict]:
     return [json.loads(x) for x in (CORPUS / name).read_text(encoding="utf-8").splitlines() if x.strip()]
-
-
-def labels(kind: str) -> dict[str, dict[str, int]]:
-    out: dict[str, dict[str, int]] = defaultdict(dict)
-    for line in (LABELS / f"{kind}.tsv").read_text(encoding="utf-8").splitlines():
-        q, d, g = line.split("\t")
-        out[q][d] = int(g)
-    return out
-
-
-def ndcg_at_k(ranked: list[str], rel: dict[str, int], k: int = K) -> float:
-    dcg = sum((2 ** rel.get(d, 0) - 1) / math.log2(i + 2) for i, d in enumerate(ranked[:k]))
-    ideal = sorted(rel.values(), reverse=True)[:k]
-    idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
-    return dcg / idcg if idcg > 0 else 0.0
 
 
 def main(argv: list[str]) -> int:
@@ -58,11 +43,7 @@ def main(argv: list[str]) -> int:
         for p in jsonl("providers.jsonl")
     }
     cases = {k["id"]: f"{k['title']} {k['text']}" for k in jsonl("cases.jsonl")}
-    queries = dict(
-        line.split("\t", 1)
-        for line in (LABELS / "queries.tsv").read_text(encoding="utf-8").splitlines()
-        if line
-    )
+    queries = read_queries(LABELS / "queries.tsv")
 
     vec = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), min_df=1, strip_accents=None)
     vec.fit(list(cities.values()) + list(providers.values()) + list(cases.values()) + list(queries.values()))
@@ -79,7 +60,7 @@ def main(argv: list[str]) -> int:
     }
     rows = []
     for kind, (qtexts, dtexts) in spaces.items():
-        rel = labels(kind)
+        rel = read_judgements(LABELS / f"{kind}.tsv")
         qids, qm = matrix(qtexts)
         dids, dm = matrix(dtexts)
         sims = (qm @ dm.T).toarray()
