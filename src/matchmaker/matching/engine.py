@@ -193,16 +193,12 @@ class KindIndex:
             else np.zeros((0, len(term_ids())), np.float32)
         )
         # Which passages state context, with each of the two short-statement rules on or off.
+        variants = [
+            context_variants(p.text, self.profiles[int(d)].language, t)
+            for p, d, t in zip(self.passages, self.row_doc, self.passage_tags, strict=True)
+        ]
         self._context: dict[tuple[bool, bool], npt.NDArray[np.bool_]] = {
-            (network, money): np.array(
-                [
-                    is_context_passage(
-                        p.text, self.profiles[int(d)].language, t, network_rule=network, money_rule=money
-                    )
-                    for p, d, t in zip(self.passages, self.row_doc, self.passage_tags, strict=True)
-                ],
-                dtype=bool,
-            )
+            (network, money): np.array([v[network, money] for v in variants], dtype=bool)
             for network in (True, False)
             for money in (True, False)
         }
@@ -449,18 +445,29 @@ def is_context_passage(
     rather than a need or a capability: it names such a facet and no other topic firmly. A short
     statement of how good or bad the network is ("Good 4G coverage.") is context too, and so is a
     short statement about money that names no topic but funding ("Capital budget available.")."""
+    return context_variants(text, language, topic_tags)[network_rule, money_rule]
+
+
+def context_variants(text: str, language: str, topic_tags: FloatArray) -> dict[tuple[bool, bool], bool]:
+    """:func:`is_context_passage` under each of the four settings of its two short-statement rules
+    (``(network_rule, money_rule)`` → answer), reading the text once."""
     facet = bool(tag_text(text, language, kinds=_CONTEXT_KINDS, min_confidence=0.3))
     facet = facet or bool(find_language_mentions(text)) or bool(needs_connection(text))
-    facet = facet or (network_rule and len(text.split()) <= 12 and bool(_NETWORK_STATE.search(text)))
+    short = len(text.split()) <= 12
+    network = short and bool(_NETWORK_STATE.search(text))
     axes = term_ids()
     firm = [axes[i] for i in np.flatnonzero(topic_tags >= 0.5)]
-    if not facet:
-        if not money_rule:
-            return False
-        # A short statement about money ("Capital budget available.") with no topic but funding.
-        short_budget = len(text.split()) <= 12 and bool(_BUDGET_WORD.search(text))
-        return short_budget and all(t in _MONEY_TOPICS for t in firm)
-    return all(t in _CONTEXT_TOPICS for t in firm)
+    only_context_topics = all(t in _CONTEXT_TOPICS for t in firm)
+    # A short statement about money ("Capital budget available.") with no topic but funding.
+    short_budget = short and bool(_BUDGET_WORD.search(text)) and all(t in _MONEY_TOPICS for t in firm)
+    out: dict[tuple[bool, bool], bool] = {}
+    for network_rule in (True, False):
+        for money_rule in (True, False):
+            if facet or (network_rule and network):
+                out[network_rule, money_rule] = only_context_topics
+            else:
+                out[network_rule, money_rule] = money_rule and short_budget
+    return out
 
 
 _CLAUSE = re.compile(r"[;]|\s[–—]\s|\?\s+(?=\w)")

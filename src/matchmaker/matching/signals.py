@@ -56,16 +56,31 @@ def best_passage(sims: FloatArray, offsets: IntArray) -> FloatArray:
 
 
 def top_passages(sims: FloatArray, bounds: list[tuple[int, int]], k: int) -> FloatArray:
-    """Per need, the mean of each document's ``k`` best passages (fewer when it has fewer)."""
-    out = np.zeros((sims.shape[0], len(bounds)), dtype=np.float32)
-    if sims.shape[0] == 0:
+    """Per need, the mean of each document's ``k`` best passages (fewer when it has fewer).
+
+    One pass over arrays: each document's passages are laid on a row padded with ``-inf``, the ``k``
+    best of every row are taken with a partition, and the padding is left out of the mean.
+    """
+    n, d = sims.shape[0], len(bounds)
+    out = np.zeros((n, d), dtype=np.float32)
+    if n == 0 or d == 0:
         return out
-    for j, (a, b) in enumerate(bounds):
-        if b <= a:
-            continue
-        block = sims[:, a:b]
-        kk = max(1, min(k, b - a))
-        out[:, j] = (-np.sort(-block, axis=1)[:, :kk]).mean(axis=1)
+    starts = np.fromiter((a for a, _ in bounds), dtype=np.int64, count=d)
+    lengths = np.fromiter((b - a for a, b in bounds), dtype=np.int64, count=d)
+    width = int(lengths.max()) if d else 0
+    if width == 0:
+        return out
+    kk = max(1, min(k, width))
+    slots = np.arange(width, dtype=np.int64)
+    valid = slots[None, :] < lengths[:, None]  # documents × width
+    columns = np.where(valid, starts[:, None] + slots[None, :], 0)
+    padded = np.where(valid[None, :, :], sims[:, columns], -np.inf)  # needs × documents × width
+    if kk < width:
+        padded = -np.partition(-padded, kk - 1, axis=2)[:, :, :kk]
+    taken = np.minimum(lengths, kk)  # passages averaged per document
+    finite = np.where(np.isfinite(padded), padded, 0.0).sum(axis=2)
+    has = taken > 0
+    out[:, has] = (finite[:, has] / taken[has][None, :]).astype(np.float32)
     return out
 
 
