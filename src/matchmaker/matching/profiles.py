@@ -182,6 +182,21 @@ def _business_models(record: ProviderPublic) -> list[str]:
     return []
 
 
+def deployed_populations(record: ProviderPublic, populations: Mapping[str, int]) -> list[int]:
+    """Populations of the known cities a provider's solutions are deployed in (sizes its references)."""
+    references = (ref for s in record.solutions for ref in s.deployed_in)
+    return [populations[n] for n in (normalize_name(r) for r in references) if n in populations]
+
+
+def mentor_of(record: CasePublic, city_ids: Mapping[tuple[str, str], str]) -> str | None:
+    """The stored city a case study comes from: an explicit ``city_id`` in its extra fields, else the
+    city of the same name and country."""
+    mentor = record.extra.get("city_id")
+    if isinstance(mentor, str) and mentor:
+        return mentor
+    return city_ids.get((normalize_name(record.city), record.country))
+
+
 def provider_profile(record: ProviderPublic, populations: Mapping[str, int] | None = None) -> Profile:
     """Tags and offer of a provider; ``populations`` (normalised city name → population) sizes references."""
     parts = [record.description] + [f"{s.title}. {s.description}" for s in record.solutions]
@@ -190,8 +205,7 @@ def provider_profile(record: ProviderPublic, populations: Mapping[str, int] | No
     domains = [d for s in record.solutions for d in s.domains]
     tags = _topic_tags(text, language, {"domains": domains})
     references = tuple(ref for s in record.solutions for ref in s.deployed_in)
-    pops = populations or {}
-    deployed = [pops[n] for n in (normalize_name(r) for r in references) if n in pops]
+    deployed = deployed_populations(record, populations or {})
     offer = extract_offer(
         text,
         languages=record.languages,
@@ -231,9 +245,7 @@ def case_profile(record: CasePublic, city_ids: Mapping[tuple[str, str], str] | N
         "stages": record.stages,
     }
     tags = _topic_tags(text, language, structured)
-    mentor = record.extra.get("city_id")
-    if not isinstance(mentor, str) or not mentor:
-        mentor = (city_ids or {}).get((normalize_name(record.city), record.country))
+    mentor = mentor_of(record, city_ids or {})
     structured_obstacles = frozenset(
         t.term_id for t in tags if t.kind is Kind.OBSTACLE and t.source == "structured"
     )
@@ -267,11 +279,20 @@ def query_profile(text: str) -> Profile:
     )
 
 
-def build_profiles(records: Mapping[DocKind, Sequence[Record]]) -> dict[DocKind, dict[str, Profile]]:
-    """Profiles of every record, per kind (providers and cases look cities up for sizes and mentors)."""
+def city_lookups(
+    records: Mapping[DocKind, Sequence[Record]],
+) -> tuple[dict[str, int], dict[tuple[str, str], str]]:
+    """What providers and cases look cities up for: normalised name → population, and
+    (normalised name, country) → city id."""
     cities = [r for r in records.get("city", ()) if isinstance(r, CityPublic)]
     populations = {normalize_name(c.name): c.population for c in cities if c.population}
     city_ids = {(normalize_name(c.name), c.country): c.id for c in cities}
+    return populations, city_ids
+
+
+def build_profiles(records: Mapping[DocKind, Sequence[Record]]) -> dict[DocKind, dict[str, Profile]]:
+    """Profiles of every record, per kind (providers and cases look cities up for sizes and mentors)."""
+    populations, city_ids = city_lookups(records)
     out: dict[DocKind, dict[str, Profile]] = {"city": {}, "provider": {}, "case": {}}
     for kind, recs in records.items():
         for rec in recs:
@@ -291,7 +312,10 @@ __all__ = [
     "Profile",
     "build_profiles",
     "case_profile",
+    "city_lookups",
     "city_profile",
+    "deployed_populations",
+    "mentor_of",
     "needs_connection",
     "obstacle_mask",
     "provider_profile",
