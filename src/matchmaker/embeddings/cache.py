@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 import numpy as np
 
@@ -34,20 +35,49 @@ _CHUNK = 500  # SQLite host-parameter limit is 999 on old builds
 EncoderSource = Encoder | Callable[[], Encoder]
 
 
-class EmbeddingCache:
-    """Vectors keyed by model name and text hash. Safe to share between threads."""
+class _SqliteFile:
+    """One SQLite file in WAL mode, shared between threads behind a lock; a context manager."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, schema: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(
+        self._db.execute(schema)
+
+    def _write(self, statement: str, rows: Sequence[tuple[object, ...]]) -> None:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                self._db.executemany(statement, rows)
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close the connection."""
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+class EmbeddingCache(_SqliteFile):
+    """Vectors keyed by model name and text hash. Safe to share between threads."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            path,
             "CREATE TABLE IF NOT EXISTS vectors ("
             " model TEXT NOT NULL, hash TEXT NOT NULL, dim INTEGER NOT NULL, vector BLOB NOT NULL,"
-            " PRIMARY KEY (model, hash)) WITHOUT ROWID"
+            " PRIMARY KEY (model, hash)) WITHOUT ROWID",
         )
 
     @classmethod
@@ -76,14 +106,7 @@ class EmbeddingCache:
         rows = [
             (model, key, int(vec.shape[0]), np.asarray(vec, dtype=np.float32).tobytes()) for key, vec in items
         ]
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                self._db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        self._write("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?, ?)", rows)
 
     def count(self, model: str | None = None) -> int:
         """Number of cached vectors (for one model, or all)."""
@@ -94,16 +117,37 @@ class EmbeddingCache:
                 row = self._db.execute("SELECT COUNT(*) FROM vectors WHERE model = ?", (model,)).fetchone()
         return int(row[0])
 
-    def close(self) -> None:
-        """Close the connection."""
+
+class BlobCache(_SqliteFile):
+    """Bytes keyed by a content key (derived data that is costly to compute and cheap to keep), in
+    one SQLite file next to the embedding cache. Safe to share between threads; a lost file only
+    costs time."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(
+            path, "CREATE TABLE IF NOT EXISTS blobs (key TEXT PRIMARY KEY, value BLOB NOT NULL) WITHOUT ROWID"
+        )
+
+    @classmethod
+    def in_dir(cls, index_dir: Path, name: str) -> BlobCache:
+        """The cache file ``name`` of an instance's index directory."""
+        return cls(index_dir / name)
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, bytes]:
+        """The stored values among ``keys``."""
+        found: dict[str, bytes] = {}
+        unique = list(dict.fromkeys(keys))
         with self._lock:
-            self._db.close()
+            for i in range(0, len(unique), _CHUNK):
+                chunk = unique[i : i + _CHUNK]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(f"SELECT key, value FROM blobs WHERE key IN ({marks})", chunk)  # noqa: S608
+                found.update((key, bytes(value)) for key, value in rows)
+        return found
 
-    def __enter__(self) -> EmbeddingCache:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
+    def put_many(self, items: Sequence[tuple[str, bytes]]) -> None:
+        """Store values (one transaction)."""
+        self._write("INSERT OR REPLACE INTO blobs VALUES (?, ?)", list(items))
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,4 +226,4 @@ def embed_texts(
     return matrix, stats
 
 
-__all__ = ["CACHE_FILE", "EmbedStats", "EmbeddingCache", "EncoderSource", "embed_texts"]
+__all__ = ["CACHE_FILE", "BlobCache", "EmbedStats", "EmbeddingCache", "EncoderSource", "embed_texts"]

@@ -44,6 +44,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import chain
 from typing import Any, Literal
 
 import numpy as np
@@ -54,7 +55,7 @@ from matchmaker.embeddings.encoder import Encoder, normalize_rows
 from matchmaker.embeddings.passages import DocKind, Passage, Record, split_spans
 from matchmaker.errors import IndexUnavailableError
 from matchmaker.matching import signals
-from matchmaker.matching.analysis import context_variants, is_context_passage
+from matchmaker.matching.analysis import CONTEXT_RULES, Analyses, is_context_passage
 from matchmaker.matching.fit import (
     Factor,
     FitWeights,
@@ -68,7 +69,6 @@ from matchmaker.matching.lexical import LexicalIndex, tokenize
 from matchmaker.matching.names import normalize_name
 from matchmaker.matching.profiles import (
     Profile,
-    build_profiles,
     obstacle_mask,
     query_profile,
     tag_vector,
@@ -141,13 +141,21 @@ def passage_roles(
 
 
 class KindIndex:
-    """One kind's documents as the engine scores them: vectors, passages, tags and a BM25 index."""
+    """One kind's documents as the engine scores them: vectors, passages, tags and a BM25 index.
+
+    What one document alone determines (tags, statements of context, glosses, tokens) comes from
+    ``analyses``; with ``previous`` (this kind's index in the engine being replaced), the rows of
+    documents whose content did not change are copied from it (multilingual vectors, roles,
+    whole-text vectors, gloss blends) and only new or edited documents are computed.
+    """
 
     def __init__(
         self,
         bundle: IndexBundle,
         profiles: Mapping[str, Profile],
         *,
+        analyses: Analyses | None = None,
+        previous: KindIndex | None = None,
         embed: Callable[[Sequence[str]], FloatArray] | None = None,
         second: SecondEncoder | None = None,
         role_model: RoleModel | None = None,
@@ -167,6 +175,7 @@ class KindIndex:
         self.kind: DocKind = bundle.kind
         self.ids: list[str] = [e.doc_id for e in entries]
         self.pos: dict[str, int] = {d: i for i, d in enumerate(self.ids)}
+        self.doc_hashes: list[str] = [e.doc_hash for e in entries]
         rows = np.concatenate([np.arange(e.start, e.stop) for e in entries]) if entries else np.zeros(0, int)
         self.vectors: FloatArray = np.ascontiguousarray(bundle.vectors[rows], dtype=np.float32)
         self.passages: list[Passage] = [bundle.passages[int(r)] for r in rows]
@@ -175,59 +184,60 @@ class KindIndex:
         self.bounds = [(int(o), int(o + n)) for o, n in zip(self.offsets, lengths, strict=True)]
         self.row_doc = np.repeat(np.arange(len(entries)), lengths) if entries else np.zeros(0, int)
         self.profiles: list[Profile] = [profiles[d] for d in self.ids]
+        axes = len(term_ids())
         self.doc_tags: FloatArray = (
-            np.stack([p.vector for p in self.profiles])
-            if entries
-            else np.zeros((0, len(term_ids())), np.float32)
+            np.stack([p.vector for p in self.profiles]) if entries else np.zeros((0, axes), np.float32)
+        )
+        facts = (analyses or Analyses()).facts_of(
+            [
+                (h, prof.language, [p.text for p in self.passages[a:b]])
+                for h, prof, (a, b) in zip(self.doc_hashes, self.profiles, self.bounds, strict=True)
+            ]
         )
         self.passage_tags: FloatArray = (
-            np.stack(
-                [
-                    tag_vector(
-                        tag_text(p.text, self.profiles[int(d)].language, kinds=_TAG_KINDS, min_confidence=0.3)
-                    )
-                    for p, d in zip(self.passages, self.row_doc, strict=True)
-                ]
-            )
-            if entries
-            else np.zeros((0, len(term_ids())), np.float32)
+            np.concatenate([f.tags for f in facts]) if entries else np.zeros((0, axes), np.float32)
         )
         # Which passages state context, with each of the two short-statement rules on or off.
-        variants = [
-            context_variants(p.text, self.profiles[int(d)].language, t)
-            for p, d, t in zip(self.passages, self.row_doc, self.passage_tags, strict=True)
-        ]
+        context_bits = np.concatenate([f.context for f in facts]) if entries else np.zeros(0, np.uint8)
         self._context: dict[tuple[bool, bool], npt.NDArray[np.bool_]] = {
-            (network, money): np.array([v[network, money] for v in variants], dtype=bool)
-            for network in (True, False)
-            for money in (True, False)
+            rules: (context_bits >> bit) & 1 == 1 for bit, rules in enumerate(CONTEXT_RULES)
         }
         self.context = self._context[True, True]
+        self.glosses: list[str] = [g for f in facts for g in f.glosses]
+        self.tokens: list[list[str]] = [t for f in facts for t in f.tokens]
+        self.tokens_x: list[list[str]] = [t for f in facts for t in f.tokens_x]
+        # Rows of unchanged documents in the index this one replaces (-1: compute).
+        self._take_docs, self._take_rows = self._carried(previous)
+        self._previous: KindIndex | None = previous
         # The multilingual view of every passage (cached at index time) and each passage's role.
         embed_texts = [p.embed_text for p in self.passages]
-        self.ml_vectors: FloatArray | None = (
-            normalize_rows(second.stored(embed_texts)) if second is not None and self.passages else None
-        )
-        self.roles: FloatArray = passage_roles(
-            embed_texts, self.ml_vectors, role_model, self.context, self.passage_tags
+        self.ml_vectors: FloatArray | None = None
+        if second is not None and self.passages:
+            self.ml_vectors = self._rows(
+                None if previous is None else previous.ml_vectors,
+                lambda idx: normalize_rows(second.stored([embed_texts[i] for i in idx])),
+            )
+        ml_vectors = self.ml_vectors
+        self.roles: FloatArray = self._rows(
+            None if previous is None else previous.roles,
+            lambda idx: passage_roles(
+                [embed_texts[i] for i in idx],
+                None if ml_vectors is None else ml_vectors[idx],
+                role_model,
+                self.context[idx],
+                self.passage_tags[idx],
+            ),
         )
         texts = [" ".join(p.text for p in self.passages[a:b]) for a, b in self.bounds]
-        self.lexical = LexicalIndex(texts)
+        self.lexical = LexicalIndex.from_tokens(
+            [list(chain.from_iterable(self.tokens[a:b])) for a, b in self.bounds]
+        )
         self.generation = bundle.generation
         # Cross-language view: English glosses of passages of documents not written in English,
         # added to BM25 and blended into the passage vectors (full engine only).
-        self.glosses: list[str] = [
-            gloss(p.text) if self.profiles[int(d)].language != "en" else ""
-            for p, d in zip(self.passages, self.row_doc, strict=True)
-        ]
-        self.lexical_x = LexicalIndex(
-            [
-                " ".join(f"{p.text} {g}" for p, g in zip(self.passages[a:b], self.glosses[a:b], strict=True))
-                for a, b in self.bounds
-            ]
+        self.lexical_x = LexicalIndex.from_tokens(
+            [list(chain.from_iterable(self.tokens_x[a:b])) for a, b in self.bounds]
         )
-        self.tokens = [tokenize(p.text) for p in self.passages]
-        self.tokens_x = [t + tokenize(g) if g else t for t, g in zip(self.tokens, self.glosses, strict=True)]
         self._embed = embed
         self._texts = texts
         self._gloss_rows = [i for i, g in enumerate(self.glosses) if g]
@@ -235,6 +245,52 @@ class KindIndex:
         self._blended: dict[float, FloatArray] = {}
         self._doc_vectors: FloatArray | None = None
         self._view_lock = threading.Lock()
+        if previous is not None:
+            # Views the replaced index had made are made now, from its rows; then it is let go.
+            for weight in list(previous._blended):
+                self.passage_vectors(True, weight)
+            if previous._doc_vectors is not None:
+                _ = self.doc_vectors
+        self._previous = None
+
+    def _carried(self, previous: KindIndex | None) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Per document and per passage row, the same document's row in ``previous`` when its
+        content is unchanged, else -1."""
+        docs = np.full(len(self.ids), -1, dtype=np.int64)
+        rows = np.full(len(self.passages), -1, dtype=np.int64)
+        if previous is None:
+            return docs, rows
+        for i, (doc_id, doc_hash) in enumerate(zip(self.ids, self.doc_hashes, strict=True)):
+            j = previous.pos.get(doc_id)
+            if j is None or previous.doc_hashes[j] != doc_hash:
+                continue
+            docs[i] = j
+            a, b = self.bounds[i]
+            pa, pb = previous.bounds[j]
+            if pb - pa == b - a:
+                rows[a:b] = np.arange(pa, pb)
+        return docs, rows
+
+    def _rows(
+        self,
+        previous: FloatArray | None,
+        compute: Callable[[npt.NDArray[np.int64]], FloatArray],
+        *,
+        per_document: bool = False,
+    ) -> FloatArray:
+        """One row per passage (or per document): copied from ``previous`` where carried over,
+        computed for the rest (``compute`` gets the indexes of the rows to make)."""
+        take = self._take_docs if per_document else self._take_rows
+        missing = np.flatnonzero(take < 0)
+        if previous is None or len(missing) == len(take):
+            return np.asarray(compute(np.arange(len(take))), dtype=np.float32)
+        fresh = compute(missing) if len(missing) else None
+        out = np.empty((len(take), previous.shape[1]), dtype=np.float32)
+        kept = take >= 0
+        out[kept] = previous[take[kept]]
+        if fresh is not None:
+            out[missing] = fresh
+        return out
 
     def passage_vectors(self, cross_language: bool, gloss_weight: float) -> FloatArray:
         """Passage vectors; with ``cross_language`` the embedding of each English gloss is blended in
@@ -244,13 +300,24 @@ class KindIndex:
         cached = self._blended.get(gloss_weight)
         if cached is not None:
             return cached
+        embed = self._embed
         with self._view_lock:
-            if self._gloss_vectors is None:
-                self._gloss_vectors = self._embed([self.glosses[i] for i in self._gloss_rows])
-            out = np.array(self.vectors, dtype=np.float32, copy=True)
-            out[self._gloss_rows] = normalize_rows(out[self._gloss_rows] + gloss_weight * self._gloss_vectors)
-            self._blended[gloss_weight] = out
-        return out
+            cached = self._blended.get(gloss_weight)
+            if cached is not None:
+                return cached
+            before = self._previous._blended.get(gloss_weight) if self._previous is not None else None
+
+            def blend(idx: npt.NDArray[np.int64]) -> FloatArray:
+                out = np.array(self.vectors[idx], dtype=np.float32, copy=True)
+                rows = [k for k, i in enumerate(idx.tolist()) if self.glosses[i]]
+                if rows:
+                    extra = embed([self.glosses[int(idx[k])] for k in rows])
+                    out[rows] = normalize_rows(out[rows] + gloss_weight * extra)
+                return out
+
+            blended = self._rows(before, blend)
+            self._blended[gloss_weight] = blended
+        return blended
 
     def context_mask(self, cfg: EngineConfig) -> npt.NDArray[np.bool_]:
         """Which passages state context under ``cfg``'s rules."""
@@ -270,14 +337,17 @@ class KindIndex:
             return self._doc_vectors
         with self._view_lock:
             if self._doc_vectors is None:
-                if self._embed is not None and self._texts:
-                    vectors = self._embed(self._texts)
+                embed = self._embed
+                dimension = self.vectors.shape[1] if self.vectors.ndim == 2 else 0
+                if embed is not None and self._texts:
+                    before = self._previous._doc_vectors if self._previous is not None else None
+                    vectors = self._rows(
+                        before, lambda idx: embed([self._texts[i] for i in idx]), per_document=True
+                    )
                 elif self.bounds:
                     vectors = np.stack([self.vectors[a:b].mean(axis=0) for a, b in self.bounds])
                 else:
-                    vectors = np.zeros(
-                        (0, self.vectors.shape[1] if self.vectors.ndim == 2 else 0), np.float32
-                    )
+                    vectors = np.zeros((0, dimension), np.float32)
                 self._doc_vectors = normalize_rows(np.asarray(vectors, dtype=np.float32))
         return self._doc_vectors
 
@@ -474,6 +544,8 @@ class Engine:
         second: SecondEncoder | None = None,
         role_model: RoleModel | None = None,
         unavailable: Mapping[DocKind, str] | None = None,
+        analyses: Analyses | None = None,
+        previous: Engine | None = None,
     ) -> None:
         self.bundles = dict(bundles)
         #: The multilingual encoder (a second dense channel), and the role model over its vectors.
@@ -484,8 +556,15 @@ class Engine:
         self._embed = embed
         self.records = {k: {r.id: r for r in v} for k, v in records.items()}
         self.config = config
-        self.profiles = build_profiles(records)
+        #: Profiles and passage facts, reused from ``previous`` and the analysis store where unchanged.
+        self.analyses: Analyses = analyses or Analyses(
+            previous=previous.analyses if previous is not None else None
+        )
+        self.profiles = self.analyses.profiles_of(records)
         self._kinds: dict[DocKind, KindIndex] = {}
+        # The prepared kinds of the engine this one replaces: reused whole when neither their bundle
+        # nor their profiles changed, else the source of the rows of unchanged documents.
+        self._before: dict[DocKind, KindIndex] = dict(previous._kinds) if previous is not None else {}
         self._matrices: dict[EngineConfig, FloatArray] = {}
         self._clauses: dict[str, Any] = {}
         self._shared: dict[EngineConfig, FloatArray] = {}
@@ -518,15 +597,32 @@ class Engine:
         with self._lock:
             index = self._kinds.get(kind)
             if index is None:
-                index = KindIndex(
-                    self.bundles[kind],
-                    self.profiles[kind],
-                    embed=self._embed,
-                    second=self.second,
-                    role_model=self.role_model,
-                )
+                before = self._before.pop(kind, None)
+                if before is not None and self._unchanged(before, kind):
+                    index = before
+                else:
+                    index = KindIndex(
+                        self.bundles[kind],
+                        self.profiles[kind],
+                        analyses=self.analyses,
+                        previous=before,
+                        embed=self._embed,
+                        second=self.second,
+                        role_model=self.role_model,
+                    )
                 self._kinds[kind] = index
+                if not self._before:
+                    self.analyses.release_previous()
         return index
+
+    def _unchanged(self, index: KindIndex, kind: DocKind) -> bool:
+        """Whether a prepared kind serves this engine as it is: same bundle, same profiles."""
+        profiles = self.profiles[kind]
+        return (
+            index.generation == self.bundles[kind].generation
+            and len(profiles) == len(index.ids)
+            and all(profiles.get(d) is p for d, p in zip(index.ids, index.profiles, strict=True))
+        )
 
     def clear_caches(self) -> None:
         """Forget cached evidence, context factors and city matrices (benchmarks measure cold queries)."""
@@ -1073,6 +1169,11 @@ def adjusted(score: float, factors: Sequence[Factor]) -> float:
     kept in [0, 1]."""
     value = score * combine(list(factors)) if factors else score
     return min(1.0, max(0.0, value))
+
+
+def _per_document(tokens: Sequence[list[str]], bounds: Sequence[tuple[int, int]]) -> list[list[str]]:
+    """Each document's tokens: the tokens of its passages in order."""
+    return [list(chain.from_iterable(tokens[a:b])) for a, b in bounds]
 
 
 def _strip_span(text: str) -> tuple[int, int]:

@@ -236,8 +236,18 @@ class LexicalIndex:
     """A BM25 index over a fixed list of texts; :meth:`scores` gives every text's score for a query."""
 
     def __init__(self, texts: Sequence[str], *, k1: float = 1.2, b: float = 0.75) -> None:
-        self.size = len(texts)
-        tokens = [tokenize(t) or ["_empty_"] for t in texts]
+        self._build([tokenize(t) for t in texts], k1, b)
+
+    @classmethod
+    def from_tokens(cls, documents: Sequence[list[str]], *, k1: float = 1.2, b: float = 0.75) -> LexicalIndex:
+        """An index over texts already tokenized (:func:`tokenize`), one token list per text."""
+        index = cls.__new__(cls)
+        index._build(documents, k1, b)
+        return index
+
+    def _build(self, documents: Sequence[list[str]], k1: float, b: float) -> None:
+        self.size = len(documents)
+        tokens = [t or ["_empty_"] for t in documents]
         self._bm25 = bm25s.BM25(k1=k1, b=b)
         if tokens:
             self._bm25.index(tokens, show_progress=False)

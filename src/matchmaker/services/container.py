@@ -79,7 +79,12 @@ class Services:
         """The embedding indexes and the model (loaded on first use)."""
         from matchmaker.services.indexing import IndexService  # noqa: PLC0415 - built on first use
 
-        return IndexService(self.settings, self.database, encoder=self._encoder)
+        return IndexService(
+            self.settings,
+            self.database,
+            encoder=self._encoder,
+            prepare=lambda: self.matching.prepare(),  # noqa: PLW0108 - matching is built later
+        )
 
     @cached_property
     def matching(self) -> MatchingService:

@@ -232,10 +232,20 @@ class IndexService:
     shares a model already loaded elsewhere).
     """
 
-    def __init__(self, settings: Settings, database: Database, *, encoder: Encoder | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        *,
+        encoder: Encoder | None = None,
+        prepare: Callable[[], None] | None = None,
+    ) -> None:
         self.settings = settings
         self.database = database
         self._encoder = encoder
+        #: Run after an ingest or a rebuild publishes (not inside a write's transaction): the matching
+        #: runtime analyses the new documents then, so a process starting later reads, not computes.
+        self._prepare = prepare
         self._encoder_lock = threading.Lock()
 
     @property
@@ -288,6 +298,8 @@ class IndexService:
             else:
                 with self.database.unit_of_work(write=True) as own:
                     self._record_generations(own, published)
+                if self._prepare is not None:
+                    self._prepare()
         return report
 
     def _record_generations(self, session: Session, published: Sequence[KindReport]) -> None:

@@ -46,6 +46,7 @@ from matchmaker.embeddings.cache import EmbeddingCache, embed_texts
 from matchmaker.embeddings.encoder import Encoder, FloatArray, load_encoder
 from matchmaker.embeddings.passages import KINDS, DocKind, Record
 from matchmaker.errors import IndexUnavailableError, InvalidInputError, MatchmakerError, NotFoundError
+from matchmaker.matching.analysis import Analyses, AnalysisStore
 from matchmaker.matching.engine import DEFAULT_CONFIG, Engine, EngineConfig, Needs, Scored, SecondEncoder
 from matchmaker.matching.explain import explanation
 from matchmaker.matching.fit import Factor
@@ -141,6 +142,11 @@ class Matcher:
             model_name = next(iter(bundles.values())).manifest.model_name
             unavailable = {k: v for k, v in self._store.problems.items() if k not in bundles}
             second = self._second_encoder()
+            # What did not change is taken from the engine being replaced, or read from the store.
+            analyses = Analyses(
+                AnalysisStore(self.settings.index_dir),
+                previous=engine.analyses if engine is not None else None,
+            )
             engine = Engine(
                 bundles,
                 records,
@@ -149,6 +155,8 @@ class Matcher:
                 second=second,
                 role_model=_role_model_for(second),
                 unavailable=unavailable,
+                analyses=analyses,
+                previous=engine,
             )
             self._engine = engine
             with self._pair_lock:
@@ -499,6 +507,20 @@ class MatchingService:
                 logger.warning("Matching is not available yet: %s", exc.message)
         self.load_seconds = time.perf_counter() - started
         logger.info("Matching runtime loaded in %.1fs", self.load_seconds)
+
+    def prepare(self) -> None:
+        """Analyse the documents of the live indexes now (after an ingest or a rebuild): what the
+        engine derives from each document is stored, so a process starting later reads it."""
+        started = time.perf_counter()
+        try:
+            self.matcher().engine().warm()
+        except MatchmakerError as exc:
+            logger.warning("Matching data not prepared: %s", exc.message)
+            return
+        except Exception:  # preparing only saves time later: it never fails the ingest
+            logger.exception("Matching data not prepared")
+            return
+        logger.info("Matching data prepared in %.1fs", time.perf_counter() - started)
 
     def matcher(self) -> Matcher:
         """The shared matcher, created on first use; :class:`IndexUnavailableError` when it cannot be."""
