@@ -11,12 +11,12 @@ group and scale class.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 from matchmaker.matching.profiles import Profile
 from matchmaker.matching.regions import region_group, serves
-from matchmaker.vocabulary import languages_compatible, load_vocabulary
+from matchmaker.vocabulary import Tag, languages_compatible, load_vocabulary
 
 FLOOR = 0.45
 CEILING = 1.15
@@ -83,104 +83,168 @@ def _scale_rank(term_id: str | None) -> int | None:
     return _SCALES.index(term_id) if term_id in _SCALES else None
 
 
-def provider_fit(city: Profile, provider: Profile, w: FitWeights = DEFAULT_FIT) -> list[Factor]:
-    """Context checks of a provider against a city (see the module docstring)."""
-    out: list[Factor] = []
-    ctx, offer = city.city, provider.offer
-    # Language: the provider works in one of the city's working languages.
-    if provider.languages and city.languages:
-        shared = sorted(
-            lang for lang in city.languages if any(languages_compatible(lang, p) for p in provider.languages)
-        )
-        if shared:
-            out.append(Factor("language", 1.0, f"works in {', '.join(shared)}"))
-        else:
-            out.append(
-                Factor(
-                    "language",
-                    w.language_miss,
-                    f"city works in {', '.join(sorted(city.languages))}; provider offers "
-                    f"{', '.join(sorted(provider.languages))}",
-                )
-            )
-    # Region served.
+def _language(city: Profile, provider: Profile, w: FitWeights) -> Factor | None:
+    """The provider works in one of the city's working languages."""
+    if not (provider.languages and city.languages):
+        return None
+    shared = sorted(
+        lang for lang in city.languages if any(languages_compatible(lang, p) for p in provider.languages)
+    )
+    if shared:
+        return Factor("language", 1.0, f"works in {', '.join(shared)}")
+    return Factor(
+        "language",
+        w.language_miss,
+        f"city works in {', '.join(sorted(city.languages))}; provider offers "
+        f"{', '.join(sorted(provider.languages))}",
+    )
+
+
+def _region(city: Profile, provider: Profile, w: FitWeights) -> Factor | None:
+    """The provider serves the city's country."""
     covered = serves(provider.regions_served, city.country)
     if covered is True:
-        out.append(Factor("region", 1.0, f"serves {city.country}"))
-    elif covered is False:
-        out.append(
-            Factor(
-                "region", w.region_miss, f"serves {', '.join(provider.regions_served)}, not {city.country}"
-            )
+        return Factor("region", 1.0, f"serves {city.country}")
+    if covered is False:
+        return Factor(
+            "region", w.region_miss, f"serves {', '.join(provider.regions_served)}, not {city.country}"
         )
-    if ctx is None or offer is None:
-        return out
-    # Scale: the city's size class against the sizes the provider has served.
-    city_rank = _scale_rank(ctx.scale.term_id if ctx.scale else None)
+    return None
+
+
+def _scale(city: Profile, provider: Profile, w: FitWeights) -> Factor | None:
+    """The city's size class against the sizes the provider has served."""
+    ctx, offer = city.city, provider.offer
+    if ctx is None or offer is None or ctx.scale is None:
+        return None
+    city_rank = _scale_rank(ctx.scale.term_id)
     served = sorted(r for r in (_scale_rank(s) for s in offer.scale_ids) if r is not None)
-    if city_rank is not None and served and ctx.scale is not None:
-        gap = min(abs(city_rank - r) for r in served)
-        served_labels = ", ".join(_label(_SCALES[r]) for r in served)
-        if gap == 0:
-            out.append(Factor("scale", 1.0, f"has served {_label(ctx.scale.term_id)} places"))
-        elif gap == 1:
-            out.append(
-                Factor("scale", w.scale_near, f"city is {_label(ctx.scale.term_id)}; served {served_labels}")
-            )
-        else:
-            out.append(
-                Factor("scale", w.scale_far, f"city is {_label(ctx.scale.term_id)}; served {served_labels}")
-            )
-    # Budget model.
-    if ctx.budget and offer.business_model_ids:
-        fits = sorted(offer.business_model_ids & ctx.acceptable_business_models)
-        budget = ", ".join(_label(t.term_id) for t in ctx.budget)
-        if fits:
-            out.append(
-                Factor("budget", w.budget_fit, f"{budget}: offers {', '.join(_label(f) for f in fits)}")
-            )
-        else:
-            offered = ", ".join(_label(b) for b in sorted(offer.business_model_ids))
-            out.append(Factor("budget", w.budget_miss, f"{budget}: offers only {offered}"))
-    # Hosting: data that must stay on premises rules out cloud-only offers.
-    if ctx.on_premises_required:
-        if offer.offers_on_premises:
-            out.append(
-                Factor("hosting", w.hosting_fit, "data must stay on premises; offers on-premises hosting")
-            )
-        elif any(t.term_id == "hosting_cloud" for t in offer.hosting):
-            out.append(
-                Factor("hosting", w.hosting_miss, "data must stay on premises; the offer is cloud-hosted")
-            )
-    # Connectivity.
-    if ctx.poor_connectivity:
-        if offer.offline_capable:
-            out.append(
-                Factor(
-                    "connectivity", w.connectivity_fit, "poor connectivity; works offline or low-bandwidth"
-                )
-            )
-        elif provider.needs_connection:
-            out.append(
-                Factor("connectivity", w.connectivity_miss, "poor connectivity; needs a stable connection")
-            )
-    # Climate.
+    if city_rank is None or not served:
+        return None
+    gap = min(abs(city_rank - r) for r in served)
+    served_labels = ", ".join(_label(_SCALES[r]) for r in served)
+    if gap == 0:
+        return Factor("scale", 1.0, f"has served {_label(ctx.scale.term_id)} places")
+    multiplier = w.scale_near if gap == 1 else w.scale_far
+    return Factor("scale", multiplier, f"city is {_label(ctx.scale.term_id)}; served {served_labels}")
+
+
+def _budget(city: Profile, provider: Profile, w: FitWeights) -> Factor | None:
+    """A business model the city's budget situation accepts."""
+    ctx, offer = city.city, provider.offer
+    if ctx is None or offer is None or not (ctx.budget and offer.business_model_ids):
+        return None
+    fits = sorted(offer.business_model_ids & ctx.acceptable_business_models)
+    budget = ", ".join(_label(t.term_id) for t in ctx.budget)
+    if fits:
+        return Factor("budget", w.budget_fit, f"{budget}: offers {', '.join(_label(f) for f in fits)}")
+    offered = ", ".join(_label(b) for b in sorted(offer.business_model_ids))
+    return Factor("budget", w.budget_miss, f"{budget}: offers only {offered}")
+
+
+def _hosting(city: Profile, provider: Profile, w: FitWeights) -> Factor | None:
+    """Data that must stay on premises rules out cloud-only offers."""
+    ctx, offer = city.city, provider.offer
+    if ctx is None or offer is None or not ctx.on_premises_required:
+        return None
+    if offer.offers_on_premises:
+        return Factor("hosting", w.hosting_fit, "data must stay on premises; offers on-premises hosting")
+    if any(t.term_id == "hosting_cloud" for t in offer.hosting):
+        return Factor("hosting", w.hosting_miss, "data must stay on premises; the offer is cloud-hosted")
+    return None
+
+
+def _connectivity(city: Profile, provider: Profile, w: FitWeights) -> Factor | None:
+    """Poor connectivity wants an offer that works offline."""
+    ctx, offer = city.city, provider.offer
+    if ctx is None or offer is None or not ctx.poor_connectivity:
+        return None
+    if offer.offline_capable:
+        return Factor("connectivity", w.connectivity_fit, "poor connectivity; works offline or low-bandwidth")
+    if provider.needs_connection:
+        return Factor("connectivity", w.connectivity_miss, "poor connectivity; needs a stable connection")
+    return None
+
+
+def _climate(city: Profile, provider: Profile, w: FitWeights) -> Factor | None:
+    """An offer proven in the city's climate."""
+    ctx, offer = city.city, provider.offer
+    if ctx is None or offer is None:
+        return None
     city_climates = {t.term_id for t in ctx.climate}
     offer_climates = {t.term_id for t in offer.climate}
-    if city_climates and offer_climates:
-        both = sorted(city_climates & offer_climates)
-        if both:
-            out.append(Factor("climate", w.climate_fit, f"proven in {', '.join(_label(c) for c in both)}"))
-        elif "climate_extreme_cold" in city_climates or "climate_extreme_heat" in city_climates:
-            out.append(
-                Factor(
-                    "climate",
-                    w.climate_miss,
-                    f"city: {', '.join(_label(c) for c in sorted(city_climates))}; provider proven in "
-                    f"{', '.join(_label(c) for c in sorted(offer_climates))}",
-                )
-            )
-    return out
+    if not (city_climates and offer_climates):
+        return None
+    both = sorted(city_climates & offer_climates)
+    if both:
+        return Factor("climate", w.climate_fit, f"proven in {', '.join(_label(c) for c in both)}")
+    if "climate_extreme_cold" in city_climates or "climate_extreme_heat" in city_climates:
+        return Factor(
+            "climate",
+            w.climate_miss,
+            f"city: {', '.join(_label(c) for c in sorted(city_climates))}; provider proven in "
+            f"{', '.join(_label(c) for c in sorted(offer_climates))}",
+        )
+    return None
+
+
+def _ids(tags: Sequence[Tag]) -> frozenset[str]:
+    return frozenset(t.term_id for t in tags)
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """One context check of a provider against a city, and what it reads on each side: two
+    profiles whose keys are equal get the same factor (so checks can be tabulated per class)."""
+
+    name: str
+    factor: Callable[[Profile, Profile, FitWeights], Factor | None]
+    city_key: Callable[[Profile], Hashable]
+    provider_key: Callable[[Profile], Hashable]
+
+
+#: The city → provider checks, in the order their factors are listed.
+PROVIDER_CHECKS: tuple[Check, ...] = (
+    Check("language", _language, lambda c: c.languages, lambda p: p.languages),
+    Check("region", _region, lambda c: c.country, lambda p: p.regions_served),
+    Check(
+        "scale",
+        _scale,
+        lambda c: c.city.scale.term_id if c.city and c.city.scale else None,
+        lambda p: p.offer.scale_ids if p.offer else None,
+    ),
+    Check(
+        "budget",
+        _budget,
+        lambda c: (
+            (tuple(t.term_id for t in c.city.budget), c.city.acceptable_business_models) if c.city else None
+        ),
+        lambda p: p.offer.business_model_ids if p.offer else None,
+    ),
+    Check(
+        "hosting",
+        _hosting,
+        lambda c: c.city.on_premises_required if c.city else None,
+        lambda p: (p.offer.offers_on_premises, "hosting_cloud" in _ids(p.offer.hosting)) if p.offer else None,
+    ),
+    Check(
+        "connectivity",
+        _connectivity,
+        lambda c: c.city.poor_connectivity if c.city else None,
+        lambda p: (p.offer.offline_capable, p.needs_connection) if p.offer else None,
+    ),
+    Check(
+        "climate",
+        _climate,
+        lambda c: _ids(c.city.climate) if c.city else None,
+        lambda p: _ids(p.offer.climate) if p.offer else None,
+    ),
+)
+
+
+def provider_fit(city: Profile, provider: Profile, w: FitWeights = DEFAULT_FIT) -> list[Factor]:
+    """Context checks of a provider against a city (see the module docstring)."""
+    return [f for check in PROVIDER_CHECKS if (f := check.factor(city, provider, w)) is not None]
 
 
 def reference_factor(
