@@ -15,9 +15,10 @@ then serves it with uvicorn in the same process and measures:
   five);
 * resident memory of the process once every query was asked (MB), and its peak.
 
-The default encoder is the hashing encoder with the model's dimension (384): the engine's work does
-not depend on what the vectors mean, and it keeps a 50× ingest to minutes. ``--model`` names the real
-one. The table prints each figure at every factor and its growth from the smallest factor.
+The default encoders are hashing encoders with the dimension of the bundled models (384): the
+engine's work does not depend on what the vectors mean, and it keeps a 50× ingest to minutes.
+``--model`` and ``--multilingual`` name the real ones. The table prints each figure at every factor
+and its growth from the smallest factor.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
-def run_one(factor: int, rounds: int, model: str) -> dict[str, Any]:
+def run_one(factor: int, rounds: int, model: str, multilingual: str) -> dict[str, Any]:
     """Ingest a corpus of ``factor`` × the demo and measure it; the figures as a dict."""
     import httpx
     import uvicorn
@@ -89,7 +90,9 @@ def run_one(factor: int, rounds: int, model: str) -> dict[str, Any]:
 
     tmp = Path(tempfile.mkdtemp(prefix=f"bench-scale-{factor}-"))
     counts = synthesize(ROOT / "corpora" / "demo", tmp / "corpus", factor)
-    settings = Settings(home=tmp / "home", model_name=model, rate_limit_per_minute=10_000_000)
+    settings = Settings(
+        home=tmp / "home", model_name=model, multilingual_model=multilingual, rate_limit_per_minute=10_000_000
+    )
     services = Services.build(settings)
     t0 = time.perf_counter()
     services.corpus.ingest_paths([tmp / "corpus"])
@@ -164,16 +167,17 @@ def main() -> None:
     parser.add_argument("--factors", type=int, nargs="+", default=[1, 10, 50])
     parser.add_argument("--rounds", type=int, default=2, help="times each warm query is asked")
     parser.add_argument("--model", default="hashing-384", help="encoder name")
+    parser.add_argument("--multilingual", default="hashing-384", help="multilingual encoder name")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one is not None:
-        print(json.dumps(run_one(args.one, args.rounds, args.model)))
+        print(json.dumps(run_one(args.one, args.rounds, args.model, args.multilingual)))
         return
 
     results: list[dict[str, Any]] = []
     for factor in args.factors:
         command = [sys.executable, __file__, "--one", str(factor), "--rounds", str(args.rounds)]
-        command += ["--model", args.model]
+        command += ["--model", args.model, "--multilingual", args.multilingual]
         done = subprocess.run(command, check=True, capture_output=True, text=True)
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
         r = results[-1]
@@ -182,7 +186,8 @@ def main() -> None:
             f"ingest {r['ingest_s']:.0f} s",
             flush=True,
         )
-    print(f"\nmachine: {os.cpu_count()} cores; encoder {args.model}; warm figures over {args.rounds} rounds")
+    encoders = f"encoders {args.model}, {args.multilingual}"
+    print(f"\nmachine: {os.cpu_count()} cores; {encoders}; warm figures over {args.rounds} rounds")
     print()
     header = "| figure | " + " | ".join(f"{r['factor']}×" for r in results)
     growth = [f"growth {r['factor']}×/{results[0]['factor']}×" for r in results[1:]]

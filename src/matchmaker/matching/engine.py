@@ -42,7 +42,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from typing import Any, Literal
@@ -57,7 +57,13 @@ from matchmaker.errors import IndexUnavailableError
 from matchmaker.matching import signals
 from matchmaker.matching.analysis import CONTEXT_RULES, Analyses, is_context_passage
 from matchmaker.matching.fit import (
+    CEILING,
+    CITY_CHECKS,
+    FLOOR,
+    PROVIDER_CHECKS,
+    Check,
     Factor,
+    FitTable,
     FitWeights,
     city_fit,
     combine,
@@ -565,7 +571,8 @@ class Engine:
         # The prepared kinds of the engine this one replaces: reused whole when neither their bundle
         # nor their profiles changed, else the source of the rows of unchanged documents.
         self._before: dict[DocKind, KindIndex] = dict(previous._kinds) if previous is not None else {}
-        self._matrices: dict[EngineConfig, FloatArray] = {}
+        self._relevance: dict[tuple[DocKind, EngineConfig], RelevanceRows] = {}
+        self._fit_tables: dict[tuple[DocKind, FitWeights], FitTable] = {}
         self._clauses: dict[str, Any] = {}
         self._shared: dict[EngineConfig, FloatArray] = {}
         self._evidence: OrderedDict[tuple[str, DocKind, EngineConfig], tuple[Needs, Evidence]] = OrderedDict()
@@ -629,7 +636,7 @@ class Engine:
         with self._cache_lock:
             self._evidence.clear()
             self._fits.clear()
-            self._matrices.clear()
+            self._relevance.clear()
             self._shared.clear()
             self._strengths.clear()
 
@@ -885,35 +892,15 @@ class Engine:
 
     def providers_for_city(self, city_id: str, cfg: EngineConfig | None = None) -> list[Scored]:
         """Every provider scored for a city, best first."""
-        cfg = cfg or self.config
-        needs, ev = self.city_evidence(city_id, "provider", cfg)
-        target = self.kind("provider")
-        out = [
-            self._provider_scored(needs.profile, target, j, float(ev.relevance[j]), cfg)
-            for j in range(len(target))
-        ]
-        return _ranked(out)
+        return self.rank_providers_for_city(city_id, cfg).all()
 
     def cities_for_provider(self, provider_id: str, cfg: EngineConfig | None = None) -> list[Scored]:
         """Every city scored for a provider, with the city → provider score of each pair, best first."""
-        cfg = cfg or self.config
-        providers = self.kind("provider")
-        cities = self.kind("city")
-        j = providers.pos[provider_id]
-        out: list[Scored] = []
-        for city_id in cities.ids:
-            needs, ev = self.city_evidence(city_id, "provider", cfg)
-            rel = float(ev.relevance[j])
-            out.append(self._provider_scored(needs.profile, providers, j, rel, cfg, doc_id=city_id))
-        return _ranked(out)
+        return self.rank_cities_for_provider(provider_id, cfg).all()
 
     def cases_for_city(self, city_id: str, cfg: EngineConfig | None = None) -> list[Scored]:
         """Every case study scored for a city (its own case studies left out), best first."""
-        cfg = cfg or self.config
-        needs, ev = self.city_evidence(city_id, "case", cfg)
-        cases = self.kind("case")
-        scored = self._case_scores(needs, cases, cfg, ev)
-        return _ranked([s for s in scored if cases.profiles[cases.pos[s.doc_id]].mentor_city != city_id])
+        return self.rank_cases_for_city(city_id, cfg).all()
 
     def search_cases(
         self, text: str, encoder: Encoder, cfg: EngineConfig | None = None, *, needs: Needs | None = None
@@ -921,62 +908,152 @@ class Engine:
         """Every case study scored for a free-text query (or its ``needs`` already made), best first."""
         cfg = cfg or self.config
         needs = needs if needs is not None else self.needs_of_text(text, encoder, cfg)
-        return _ranked(self._case_scores(needs, self.kind("case"), cfg))
+        return self.rank_cases(needs, self.evidence(needs, self.kind("case"), cfg), cfg).all()
 
     def cities_for_city(self, city_id: str, cfg: EngineConfig | None = None) -> list[Scored]:
         """Every other city scored as a comparable city or a mentor, best first."""
+        return self.rank_cities_for_city(city_id, cfg).all()
+
+    # Rankings: every candidate scored with arrays; result objects only for what is shown.
+
+    def rank_providers_for_city(self, city_id: str, cfg: EngineConfig | None = None) -> Ranking:
+        """Every provider scored for a city: relevance times the context fit, per provider."""
+        cfg = cfg or self.config
+        needs, ev = self.city_evidence(city_id, "provider", cfg)
+        target = self.kind("provider")
+        table = self.fit_table("provider", cfg)
+        relevance = ev.relevance.astype(np.float64)
+        scores = relevance * table.row(self.kind("city").pos[city_id]) if table is not None else relevance
+        return Ranking(
+            target.ids,
+            np.clip(scores, 0.0, 1.0),
+            lambda j: self._provider_scored(needs.profile, target, j, float(ev.relevance[j]), cfg),
+        )
+
+    def rank_cities_for_provider(self, provider_id: str, cfg: EngineConfig | None = None) -> Ranking:
+        """Every city scored for a provider: a column of the maintained city → provider matrix."""
+        cfg = cfg or self.config
+        providers = self.kind("provider")
+        cities = self.kind("city")
+        j = providers.pos[provider_id]
+        column = self.relevance_matrix("provider", cfg)[:, j].copy()
+        table = self.fit_table("provider", cfg)
+        relevance = column.astype(np.float64)
+        scores = relevance * table.column(j) if table is not None else relevance
+        return Ranking(
+            cities.ids,
+            np.clip(scores, 0.0, 1.0),
+            lambda i: self._provider_scored(
+                cities.profiles[i], providers, j, float(column[i]), cfg, doc_id=cities.ids[i]
+            ),
+        )
+
+    def rank_cases_for_city(self, city_id: str, cfg: EngineConfig | None = None) -> Ranking:
+        """Every case study scored for a city, its own case studies left out."""
+        cfg = cfg or self.config
+        needs, ev = self.city_evidence(city_id, "case", cfg)
+        return self.rank_cases(needs, ev, cfg, mentor=city_id)
+
+    def rank_cases(
+        self, needs: Needs, ev: Evidence, cfg: EngineConfig, *, mentor: str | None = None
+    ) -> Ranking:
+        """Case studies scored from their evidence and the obstacles they overcame (cases whose
+        mentor city is ``mentor`` left out)."""
+        cases = self.kind("case")
+        bonus = self._obstacle_multipliers(needs.profile, cases, cfg)
+        relevance = ev.relevance.astype(np.float64)
+        keep = None
+        if mentor is not None:
+            keep = np.array([p.mentor_city != mentor for p in cases.profiles], dtype=bool)
+        return Ranking(
+            cases.ids,
+            np.clip(relevance * bonus, 0.0, 1.0),
+            lambda j: self._case_scored(needs.profile, cases, j, float(ev.relevance[j]), cfg),
+            keep,
+        )
+
+    def rank_cities_for_city(self, city_id: str, cfg: EngineConfig | None = None) -> Ranking:
+        """Every other city scored as a comparable city or a mentor.
+
+        Comparable: how well each city's text answers this city's needs and the reverse (a row and a
+        column of the maintained city ↔ city matrix), times the context fit. A mentor has a case
+        study that answers one of the needs and overcame one of the obstacles, or states as a
+        strength what this city needs. With ``w_shared_providers``, cities whose provider rankings
+        agree score higher.
+        """
         cfg = cfg or self.config
         cities = self.kind("city")
-        matrix = self._city_matrix(cfg)
+        matrix = self.relevance_matrix("city", cfg)
         i = cities.pos[city_id]
         # Symmetric: how well B's text answers A's needs and how well A's text answers B's.
-        comparable = 0.5 * (matrix[i] + matrix[:, i])
+        comparable = (0.5 * (matrix[i] + matrix[:, i])).astype(np.float32)
+        table = self.fit_table("city", cfg)
+        comparable64 = comparable.astype(np.float64)
+        score = comparable64 * table.row(i) if table is not None else comparable64.copy()
 
         # A mentor has a case study that answers one of the needs and overcame one of the obstacles.
         mentor_best: dict[str, tuple[float, str, bool]] = {}
         if cfg.use_mentors and "case" in self.bundles:
             cases = self.kind("case")
             needs, ev = self.city_evidence(city_id, "case", cfg)
-            for s in self._case_scores(needs, cases, cfg, ev):
-                mentor = cases.profiles[cases.pos[s.doc_id]].mentor_city
-                overcame = any(f.name == "obstacle" for f in s.factors)
-                if mentor and mentor != city_id and s.score > mentor_best.get(mentor, (-1.0, "", False))[0]:
-                    mentor_best[mentor] = (s.score, s.doc_id, overcame)
+            case_scores = self.rank_cases(needs, ev, cfg).scores.tolist()
+            overcame = (self._obstacle_overlap(needs.profile, cases) > 0).tolist()
+            for j, prof in enumerate(cases.profiles):
+                mentor = prof.mentor_city
+                best = mentor_best.get(mentor, (-1.0, "", False))[0] if mentor else 0.0
+                if mentor and mentor != city_id and case_scores[j] > best:
+                    mentor_best[mentor] = (case_scores[j], cases.ids[j], overcame[j])
+        mentors: dict[int, tuple[float, str, bool]] = {
+            cities.pos[m]: v for m, v in mentor_best.items() if m in cities.pos
+        }
+        relation_mentor = np.zeros(len(cities), dtype=bool)
+        for j, (m_score, _, overcame) in mentors.items():
+            weighted = m_score * cfg.mentor_weight
+            if overcame and weighted >= cfg.mentor_share * score[j]:
+                relation_mentor[j] = True
+            score[j] = max(float(score[j]), weighted)
 
         strengths = self.strength_evidence(city_id, cfg) if cfg.strength_mentors and cfg.use_roles else None
-
-        me = cities.profiles[cities.pos[city_id]]
+        if strengths is not None:
+            # A city that already did what this city needs is a mentor, not a comparable city.
+            strength_mentor = (
+                (strengths.strength >= 0.5) & (strengths.scores > 0) & (strengths.scores > strengths.alike)
+            )
         use_shared = cfg.w_shared_providers > 0 and "provider" in self.bundles
-        shared = self._shared_providers(cfg) if use_shared else None
-        out: list[Scored] = []
-        for j, other in enumerate(cities.ids):
-            if other == city_id:
-                continue
+        shared = self.shared_providers_row(i, cfg) if use_shared else None
+        if shared is not None:
+            score = (1.0 - cfg.w_shared_providers) * score + cfg.w_shared_providers * shared.astype(
+                np.float64
+            )
+        keep = np.ones(len(cities), dtype=bool)
+        keep[i] = False
+        me = cities.profiles[i]
+
+        def make(j: int) -> Scored:
             prof = cities.profiles[j]
             factors = self.context_adjuster(me, prof, cfg)
             comp = float(comparable[j]) * combine(factors) if factors else float(comparable[j])
-            item = Scored(other, comp, float(comparable[j]), factors, relation="comparable")
-            if other in mentor_best:
-                m_score, m_case, overcame = mentor_best[other]
+            item = Scored(cities.ids[j], comp, float(comparable[j]), factors, relation="comparable")
+            if j in mentors:
+                m_score, m_case, overcame = mentors[j]
                 m_score *= cfg.mentor_weight
                 item.mentor_case, item.mentor_score = m_case, m_score
                 if overcame and m_score >= cfg.mentor_share * comp:
                     item.relation = "mentor"
                 item.score = max(comp, m_score)
-            if strengths is not None and item.relation != "mentor":
-                # A city that already did what this city needs is a mentor, not a comparable city.
+            if strengths is not None and item.relation != "mentor" and strength_mentor[j]:
+                item.relation = "mentor"
                 s_score = float(strengths.scores[j])
-                if strengths.strength[j] >= 0.5 and s_score > 0 and s_score > float(strengths.alike[j]):
-                    item.relation = "mentor"
-                    item.mentor_strength = (int(strengths.need[j]), int(strengths.passage[j]), s_score)
+                item.mentor_strength = (int(strengths.need[j]), int(strengths.passage[j]), s_score)
             if shared is not None:
-                item.shared_providers = float(shared[i, j])
+                item.shared_providers = float(shared[j])
                 item.score = (
                     1.0 - cfg.w_shared_providers
                 ) * item.score + cfg.w_shared_providers * item.shared_providers
             item.score = min(1.0, max(0.0, item.score))
-            out.append(item)
-        return _ranked(out)
+            return item
+
+        return Ranking(cities.ids, np.clip(score, 0.0, 1.0), make, keep)
 
     # ----------------------------------------------------------------------------------------------
     # Pieces
@@ -991,11 +1068,87 @@ class Engine:
                 return hit
         needs = self.needs_of("city", city_id, cfg)
         value = (needs, self.evidence(needs, self.kind(target_kind), cfg))
+        rows = self._relevance_rows(target_kind, cfg)
         with self._cache_lock:
             self._evidence[key] = value
             while len(self._evidence) > EVIDENCE_CACHE:
                 self._evidence.popitem(last=False)
+            rows.put(self.kind("city").pos[city_id], value[1].relevance)
         return value
+
+    def _relevance_rows(self, target_kind: DocKind, cfg: EngineConfig) -> RelevanceRows:
+        key = (target_kind, cfg)
+        rows = self._relevance.get(key)
+        if rows is None:
+            with self._cache_lock:
+                rows = self._relevance.get(key)
+                if rows is None:
+                    rows = RelevanceRows(len(self.kind("city")), len(self.kind(target_kind)))
+                    self._relevance[key] = rows
+        return rows
+
+    def relevance_matrix(self, target_kind: DocKind, cfg: EngineConfig) -> FloatArray:
+        """``R[c, d]``: how well candidate ``d`` of ``target_kind`` answers city ``c``'s needs.
+
+        The matrix is kept per configuration and filled one city row at a time, as each city's
+        evidence is computed; rows of cities not asked about yet are computed here. Rows carried from
+        the engine this one replaced (unchanged cities, unchanged candidates) are not computed again.
+        """
+        rows = self._relevance_rows(target_kind, cfg)
+        cities = self.kind("city")
+        for i in rows.missing():
+            self.city_evidence(cities.ids[i], target_kind, cfg)
+        return rows.matrix
+
+    def fit_table(self, kind: DocKind, cfg: EngineConfig) -> FitTable | None:
+        """The context fit of every city against every candidate of ``kind`` (providers or cities)
+        as arrays; ``None`` when ``use_context`` is off."""
+        if not cfg.use_context:
+            return None
+        key = (kind, cfg.fit)
+        table = self._fit_tables.get(key)
+        if table is None:
+            cities = self.kind("city")
+            if kind == "city":
+                checks: tuple[Check, ...] = CITY_CHECKS
+            else:
+                refs = self._reference_countries
+                checks = (
+                    *PROVIDER_CHECKS,
+                    Check(
+                        "references",
+                        lambda c, p, w: reference_factor(c, refs.get(p.doc_id, []), w),
+                        lambda c: c.country,
+                        lambda p: tuple(refs.get(p.doc_id, ())),
+                    ),
+                )
+            table = FitTable(checks, cities.profiles, self.kind(kind).profiles, cfg.fit)
+            with self._cache_lock:
+                self._fit_tables[key] = table
+        return table
+
+    def shared_providers_row(self, i: int, cfg: EngineConfig) -> FloatArray:
+        """``S[i, b]`` in [0, 1] for every city b: how alike the provider rankings of cities i and b
+        are (the centred cosine of their provider relevance rows, mapped from [-1, 1] to [0, 1])."""
+        cities = self.kind("city")
+        if "provider" not in self.bundles or not len(cities):
+            return np.full(len(cities), 0.5, dtype=np.float32)
+        centred = self._centred_provider_rows(cfg)
+        out: FloatArray = (0.5 * (centred @ centred[i] + 1.0)).astype(np.float32)
+        return out
+
+    def _centred_provider_rows(self, cfg: EngineConfig) -> FloatArray:
+        cached = self._shared.get(cfg)
+        if cached is not None:
+            return cached
+        matrix = self.relevance_matrix("provider", cfg)
+        centred = matrix - matrix.mean(axis=1, keepdims=True)
+        rows: FloatArray = (
+            centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), _EPS)
+        ).astype(np.float32)
+        with self._cache_lock:
+            self._shared[cfg] = rows
+        return rows
 
     def strength_evidence(self, city_id: str, cfg: EngineConfig) -> StrengthEvidence:
         """How well every city's strength passages answer ``city_id``'s needs (cached per configuration).
@@ -1063,28 +1216,6 @@ class Engine:
         )
         return np.clip(weighted.max(axis=0), 0.0, 1.0).astype(np.float32), best_need, passage
 
-    def _shared_providers(self, cfg: EngineConfig) -> FloatArray:
-        """``S[a, b]`` in [0, 1]: how alike the provider rankings of cities a and b are.
-
-        Two cities whose needs are answered by the same providers share needs, whatever words they
-        use: the centred cosine of their provider relevance vectors, mapped from [-1, 1] to [0, 1].
-        """
-        key = cfg
-        cached = self._shared.get(key)
-        if cached is not None:
-            return cached
-        cities = self.kind("city")
-        if "provider" not in self.bundles or not len(cities):
-            out = np.full((len(cities), len(cities)), 0.5, dtype=np.float32)
-        else:
-            rows = np.stack([self.city_evidence(c, "provider", cfg)[1].relevance for c in cities.ids])
-            rows = rows - rows.mean(axis=1, keepdims=True)
-            rows = rows / np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), _EPS)
-            out = (0.5 * (rows @ rows.T + 1.0)).astype(np.float32)
-        with self._cache_lock:
-            self._shared[key] = out
-        return out
-
     def shared_provider_ids(self, a: str, b: str, cfg: EngineConfig, k: int = 10) -> list[str]:
         """Providers in the top ``k`` of both cities (for explanations)."""
         providers = self.kind("provider")
@@ -1093,18 +1224,6 @@ class Engine:
             np.argsort(-self.city_evidence(b, "provider", cfg)[1].relevance, kind="stable")[:k].tolist()
         )
         return [providers.ids[j] for j in top_a.tolist() if j in top_b]
-
-    def _city_matrix(self, cfg: EngineConfig) -> FloatArray:
-        """``M[a, b]``: how well city b's text answers city a's needs (computed once per configuration)."""
-        cached = self._matrices.get(cfg)
-        if cached is not None:
-            return cached
-        cities = self.kind("city")
-        rows = [self.city_evidence(c, "city", cfg)[1].relevance for c in cities.ids]
-        matrix = np.stack(rows) if rows else np.zeros((0, 0), dtype=np.float32)
-        with self._lock:
-            self._matrices[cfg] = matrix
-        return matrix
 
     # Adjusters: one signature, (query profile, candidate profile, configuration) -> factors.
 
@@ -1152,16 +1271,114 @@ class Engine:
         factors = self.context_adjuster(city, prof, cfg)
         return Scored(doc_id or prof.doc_id, adjusted(relevance, factors), relevance, factors)
 
-    def _case_scores(
-        self, needs: Needs, cases: KindIndex, cfg: EngineConfig, ev: Evidence | None = None
-    ) -> list[Scored]:
-        ev = ev if ev is not None else self.evidence(needs, cases, cfg)
-        out: list[Scored] = []
-        for j, case_id in enumerate(cases.ids):
-            rel = float(ev.relevance[j])
-            factors = self.obstacle_adjuster(needs.profile, cases.profiles[j], cfg)
-            out.append(Scored(case_id, adjusted(rel, factors), rel, factors))
+    def _case_scored(
+        self, query: Profile, cases: KindIndex, j: int, relevance: float, cfg: EngineConfig
+    ) -> Scored:
+        factors = self.obstacle_adjuster(query, cases.profiles[j], cfg)
+        return Scored(cases.ids[j], adjusted(relevance, factors), relevance, factors)
+
+    @staticmethod
+    def _obstacle_overlap(query: Profile, cases: KindIndex) -> npt.NDArray[np.float64]:
+        """Per case study, the share of the query's obstacles it overcame (0 when none)."""
+        q_obs = query.vector * obstacle_mask()
+        q_mass = float(q_obs.sum())
+        if q_mass <= 0 or not len(cases):
+            return np.zeros(len(cases), dtype=np.float64)
+        shared = np.minimum(q_obs[None, :], cases.doc_tags).sum(axis=1).astype(np.float64)
+        out: npt.NDArray[np.float64] = shared / q_mass
         return out
+
+    def _obstacle_multipliers(
+        self, query: Profile, cases: KindIndex, cfg: EngineConfig
+    ) -> npt.NDArray[np.float64]:
+        """:meth:`obstacle_adjuster`'s multiplier for every case study at once (1.0 where none)."""
+        overlap = self._obstacle_overlap(query, cases)
+        out = np.ones(len(cases), dtype=np.float64)
+        hit = overlap > 0
+        out[hit] = np.clip(1.0 + cfg.case_obstacle_bonus * overlap[hit], FLOOR, CEILING)
+        return out
+
+
+class Ranking:
+    """Every candidate of one query scored, as an array; :class:`Scored` objects (with their
+    factors and reasons) are made only for the candidates shown or asked about.
+
+    ``make(i)`` builds candidate ``i``'s object, whose score equals ``scores[i]``; ``keep`` leaves
+    candidates out (the asking city itself, its own case studies).
+    """
+
+    def __init__(
+        self,
+        ids: Sequence[str],
+        scores: npt.NDArray[np.float64],
+        make: Callable[[int], Scored],
+        keep: npt.NDArray[np.bool_] | None = None,
+    ) -> None:
+        self.ids = ids
+        self.scores = scores
+        self._make = make
+        self._keep = keep
+        self._pos: dict[str, int] | None = None
+
+    def item_at(self, i: int) -> Scored:
+        """Candidate ``i``'s scored object."""
+        return self._make(i)
+
+    def position(self, doc_id: str) -> int | None:
+        """A candidate's row, or ``None`` when it is not ranked here."""
+        if self._pos is None:
+            self._pos = {d: i for i, d in enumerate(self.ids)}
+        i = self._pos.get(doc_id)
+        if i is None or (self._keep is not None and not self._keep[i]):
+            return None
+        return i
+
+    def item(self, doc_id: str) -> Scored | None:
+        """A candidate's scored object, or ``None`` when it is not ranked here."""
+        i = self.position(doc_id)
+        return None if i is None else self._make(i)
+
+    def top(self, n: int | None, *, include: Iterable[str] = ()) -> list[Scored]:
+        """The ``n`` best candidates (all with ``None``), best first, ties broken by id; candidates in
+        ``include`` are added wherever they rank (to be adjusted and ranked again by the caller)."""
+        valid = np.flatnonzero(self._keep) if self._keep is not None else np.arange(len(self.ids))
+        if n is not None and 0 < n < len(valid):
+            values = self.scores[valid]
+            kth = np.partition(values, len(values) - n)[len(values) - n]
+            # A margin keeps every candidate that rounding could tie with the n-th.
+            chosen = set(valid[values >= kth - 1e-8].tolist())
+        else:
+            chosen = set(valid.tolist())
+        for doc_id in include:
+            i = self.position(doc_id)
+            if i is not None:
+                chosen.add(i)
+        ranked = _ranked([self._make(i) for i in chosen])
+        if n is None:
+            return ranked
+        extra = [s for s in ranked[n:] if s.doc_id in set(include)]
+        return ranked[:n] + extra
+
+    def all(self) -> list[Scored]:
+        """Every candidate, best first."""
+        return self.top(None)
+
+
+class RelevanceRows:
+    """A cities × candidates relevance matrix filled one city row at a time."""
+
+    def __init__(self, cities: int, candidates: int) -> None:
+        self.matrix: FloatArray = np.zeros((cities, candidates), dtype=np.float32)
+        self.known = np.zeros(cities, dtype=bool)
+
+    def put(self, i: int, row: FloatArray) -> None:
+        """Set city ``i``'s row."""
+        self.matrix[i] = row
+        self.known[i] = True
+
+    def missing(self) -> list[int]:
+        """Cities whose row is not known yet."""
+        return np.flatnonzero(~self.known).tolist()
 
 
 def adjusted(score: float, factors: Sequence[Factor]) -> float:
@@ -1193,6 +1410,8 @@ __all__ = [
     "Evidence",
     "KindIndex",
     "Needs",
+    "Ranking",
+    "RelevanceRows",
     "Scored",
     "SecondEncoder",
     "StrengthEvidence",

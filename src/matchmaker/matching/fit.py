@@ -14,6 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from matchmaker.matching.profiles import Profile
 from matchmaker.matching.regions import region_group, serves
 from matchmaker.vocabulary import Tag, languages_compatible, load_vocabulary
@@ -260,31 +263,122 @@ def reference_factor(
     return Factor("references", w.reference_fit, f"references in {', '.join(near)}")
 
 
-def city_fit(a: Profile, b: Profile, w: FitWeights = DEFAULT_FIT) -> list[Factor]:
-    """Context similarity of two cities: the same region group, neighbouring scale classes."""
-    out: list[Factor] = []
+def _city_region(a: Profile, b: Profile, w: FitWeights) -> Factor | None:
+    """Two cities in the same region group."""
     ga, gb = region_group(a.country), region_group(b.country)
     if ga is not None and ga == gb:
-        out.append(Factor("region", 1.0, f"both in {ga.replace('_', ' ')}"))
-    else:
-        out.append(
-            Factor("region", w.city_region_miss, f"{a.country} and {b.country} are in different regions")
-        )
-    sa = _scale_rank(a.city.scale.term_id if a.city and a.city.scale else None)
-    sb = _scale_rank(b.city.scale.term_id if b.city and b.city.scale else None)
-    if sa is not None and sb is not None:
-        if abs(sa - sb) <= 1:
-            out.append(Factor("scale", 1.0, f"{_label(_SCALES[sa])} and {_label(_SCALES[sb])}"))
-        else:
-            out.append(Factor("scale", w.city_scale_far, f"{_label(_SCALES[sa])} and {_label(_SCALES[sb])}"))
-    return out
+        return Factor("region", 1.0, f"both in {ga.replace('_', ' ')}")
+    return Factor("region", w.city_region_miss, f"{a.country} and {b.country} are in different regions")
+
+
+def _city_scale_rank(p: Profile) -> int | None:
+    return _scale_rank(p.city.scale.term_id if p.city and p.city.scale else None)
+
+
+def _city_scale(a: Profile, b: Profile, w: FitWeights) -> Factor | None:
+    """Two cities of neighbouring scale classes."""
+    sa, sb = _city_scale_rank(a), _city_scale_rank(b)
+    if sa is None or sb is None:
+        return None
+    multiplier = 1.0 if abs(sa - sb) <= 1 else w.city_scale_far
+    return Factor("scale", multiplier, f"{_label(_SCALES[sa])} and {_label(_SCALES[sb])}")
+
+
+#: The city ↔ city checks, in the order their factors are listed.
+CITY_CHECKS: tuple[Check, ...] = (
+    Check(
+        "region",
+        _city_region,
+        lambda a: (a.country, region_group(a.country)),
+        lambda b: (b.country, region_group(b.country)),
+    ),
+    Check("scale", _city_scale, _city_scale_rank, _city_scale_rank),
+)
+
+
+def city_fit(a: Profile, b: Profile, w: FitWeights = DEFAULT_FIT) -> list[Factor]:
+    """Context similarity of two cities: the same region group, neighbouring scale classes."""
+    return [f for check in CITY_CHECKS if (f := check.factor(a, b, w)) is not None]
+
+
+class FitTable:
+    """Context fit of every query document (cities) against every candidate as arrays.
+
+    Each check's factor depends only on its keys, so it is computed once per pair of key classes
+    (a handful of languages, countries and scale classes, not every pair of documents). A pair's
+    multiplier is the product of its checks' multipliers, clamped as :func:`combine` clamps, and
+    equal to it: the same float products in the same order.
+    """
+
+    def __init__(
+        self,
+        checks: Sequence[Check],
+        queries: Sequence[Profile],
+        candidates: Sequence[Profile],
+        w: FitWeights = DEFAULT_FIT,
+    ) -> None:
+        self._query_class: list[npt.NDArray[np.int64]] = []
+        self._candidate_class: list[npt.NDArray[np.int64]] = []
+        self._tables: list[npt.NDArray[np.float64]] = []
+        for check in checks:
+            q_class, q_reps = _classes(queries, check.city_key)
+            c_class, c_reps = _classes(candidates, check.provider_key)
+            table = np.ones((len(q_reps), len(c_reps)), dtype=np.float64)
+            for a, q in enumerate(q_reps):
+                for b, c in enumerate(c_reps):
+                    factor = check.factor(q, c, w)
+                    if factor is not None:
+                        table[a, b] = factor.multiplier
+            self._query_class.append(q_class)
+            self._candidate_class.append(c_class)
+            self._tables.append(table)
+        self.candidates = len(candidates)
+
+    def row(self, i: int) -> npt.NDArray[np.float64]:
+        """Multipliers of every candidate for query document ``i``."""
+        out = np.ones(self.candidates, dtype=np.float64)
+        for q_class, c_class, table in zip(
+            self._query_class, self._candidate_class, self._tables, strict=True
+        ):
+            out *= table[q_class[i], c_class]
+        return np.clip(out, FLOOR, CEILING)
+
+    def column(self, j: int) -> npt.NDArray[np.float64]:
+        """Multipliers of candidate ``j`` for every query document."""
+        out = np.ones(len(self._query_class[0]) if self._query_class else 0, dtype=np.float64)
+        for q_class, c_class, table in zip(
+            self._query_class, self._candidate_class, self._tables, strict=True
+        ):
+            out *= table[q_class, c_class[j]]
+        return np.clip(out, FLOOR, CEILING)
+
+
+def _classes(
+    profiles: Sequence[Profile], key: Callable[[Profile], Hashable]
+) -> tuple[npt.NDArray[np.int64], list[Profile]]:
+    """Each profile's class (profiles with equal keys share one) and one representative per class."""
+    ids: dict[Hashable, int] = {}
+    reps: list[Profile] = []
+    out = np.empty(len(profiles), dtype=np.int64)
+    for i, p in enumerate(profiles):
+        k = key(p)
+        c = ids.get(k)
+        if c is None:
+            c = ids[k] = len(reps)
+            reps.append(p)
+        out[i] = c
+    return out, reps
 
 
 __all__ = [
     "CEILING",
+    "CITY_CHECKS",
     "DEFAULT_FIT",
     "FLOOR",
+    "PROVIDER_CHECKS",
+    "Check",
     "Factor",
+    "FitTable",
     "FitWeights",
     "city_fit",
     "combine",

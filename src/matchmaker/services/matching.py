@@ -47,10 +47,18 @@ from matchmaker.embeddings.encoder import Encoder, FloatArray, load_encoder
 from matchmaker.embeddings.passages import KINDS, DocKind, Record
 from matchmaker.errors import IndexUnavailableError, InvalidInputError, MatchmakerError, NotFoundError
 from matchmaker.matching.analysis import Analyses, AnalysisStore
-from matchmaker.matching.engine import DEFAULT_CONFIG, Engine, EngineConfig, Needs, Scored, SecondEncoder
+from matchmaker.matching.engine import (
+    DEFAULT_CONFIG,
+    Engine,
+    EngineConfig,
+    Evidence,
+    Needs,
+    Ranking,
+    Scored,
+    SecondEncoder,
+)
 from matchmaker.matching.explain import explanation
 from matchmaker.matching.fit import Factor
-from matchmaker.scheduling.problem import pair_key
 from matchmaker.services import feedback
 from matchmaker.services.feedback import read_signal
 from matchmaker.services.indexing import IndexService
@@ -210,7 +218,7 @@ class Matcher:
         engine = self.engine()
         self._check(engine, "city", city_id)
         needs, _ = engine.city_evidence(city_id, "provider", engine.config)
-        items = self._with_feedback(city_id, engine.providers_for_city(city_id))
+        items = self._with_feedback(city_id, engine.rank_providers_for_city(city_id), self._top(top))
         return self._respond(engine, city_id, items, needs, kind="provider", top=top, what="capability")
 
     def cities_for_city(self, city_id: str, top: int = 10) -> MatchResponse:
@@ -218,15 +226,15 @@ class Matcher:
         engine = self.engine()
         self._check(engine, "city", city_id)
         needs, _ = engine.city_evidence(city_id, "city", engine.config)
-        items = self._with_feedback(city_id, engine.cities_for_city(city_id))
+        items = self._with_feedback(city_id, engine.rank_cities_for_city(city_id), self._top(top))
         return self._respond(engine, city_id, items, needs, kind="city", top=top, what="city")
 
     def cities_for_provider(self, provider_id: str, top: int = 10) -> MatchResponse:
         """Municipalities whose needs the provider's offer answers, scored as city → provider."""
         engine = self.engine()
         self._check(engine, "provider", provider_id)
-        items = self._with_feedback(provider_id, engine.cities_for_provider(provider_id))
-        top_items = items[: self._top(top)]
+        ranking = engine.rank_cities_for_provider(provider_id)
+        top_items = self._with_feedback(provider_id, ranking, self._top(top))[:top]
         providers = engine.kind("provider")
         results = []
         for item in top_items:
@@ -248,7 +256,7 @@ class Matcher:
         engine = self.engine()
         self._check(engine, "city", city_id)
         needs, _ = engine.city_evidence(city_id, "case", engine.config)
-        items = engine.cases_for_city(city_id)
+        items = engine.rank_cases_for_city(city_id).top(self._top(top))
         return self._respond(engine, city_id, items, needs, kind="case", top=top, what="case")
 
     def search_cases(self, text: str, top: int = 10) -> MatchResponse:
@@ -260,10 +268,10 @@ class Matcher:
         if len(query) > limit:
             raise InvalidInputError(f"the search text is {len(query)} characters long; the limit is {limit}")
         engine = self.engine()
-        encoder = self.encoder
-        needs = engine.needs_of_text(text, encoder)
-        items = engine.search_cases(text, encoder, needs=needs)
-        return self._respond(engine, text, items, needs, kind="case", top=top, what="case")
+        needs = engine.needs_of_text(text, self.encoder)
+        evidence = engine.evidence(needs, engine.kind("case"), engine.config)
+        items = engine.rank_cases(needs, evidence, engine.config).top(self._top(top))
+        return self._respond(engine, text, items, needs, kind="case", top=top, what="case", evidence=evidence)
 
     def pair_score(self, a_id: str, b_id: str) -> float | None:
         """The score of a city–provider (either order) or city–city pair; ``None`` for unknown ids."""
@@ -294,8 +302,12 @@ class Matcher:
             a_id, b_id, kind_a, kind_b = b_id, a_id, kind_b, kind_a
         if kind_a != "city" or kind_b not in ("provider", "city"):
             return None
-        items = engine.providers_for_city(a_id) if kind_b == "provider" else engine.cities_for_city(a_id)
-        item = next((i for i in items if i.doc_id == b_id), None)
+        ranking = (
+            engine.rank_providers_for_city(a_id)
+            if kind_b == "provider"
+            else engine.rank_cities_for_city(a_id)
+        )
+        item = ranking.item(b_id)
         if item is None:
             return None
         needs, ev = engine.city_evidence(a_id, kind_b, engine.config)
@@ -318,8 +330,16 @@ class Matcher:
             if cached is not None:
                 self._pair_cache.move_to_end(key)
                 return cached
-        items = engine.providers_for_city(city_id) if kind == "provider" else engine.cities_for_city(city_id)
-        scores = {s.doc_id: round(s.score, 6) for s in items}
+        ranking = (
+            engine.rank_providers_for_city(city_id)
+            if kind == "provider"
+            else engine.rank_cities_for_city(city_id)
+        )
+        scores = {
+            doc_id: round(float(score), 6)
+            for doc_id, score in zip(ranking.ids, ranking.scores.tolist(), strict=True)
+            if doc_id != city_id
+        }
         with self._pair_lock:
             self._pair_cache[key] = scores
             while len(self._pair_cache) > 512:
@@ -334,19 +354,22 @@ class Matcher:
         with self.database.unit_of_work() as session:
             return read_signal(session)
 
-    def _with_feedback(self, query_id: str, items: list[Scored]) -> list[Scored]:
-        """Scores moved by how earlier meetings of the same pair were rated, as one more context factor.
+    def _with_feedback(self, query_id: str, ranking: Ranking, top: int) -> list[Scored]:
+        """The ``top`` best, with scores moved by how earlier meetings of the same pair were rated, as
+        one more context factor.
 
         A pair whose meeting was rated "cooperation possible" ranks higher for a follow-up; one that
-        showed insufficient interest ranks lower. Nobody is hidden. The engine's cached lists are not
-        changed: adjusted items are copies.
+        showed insufficient interest ranks lower. Nobody is hidden. Every rated pair of the query is
+        ranked with the best, so a rating can lift a candidate from anywhere. The engine's cached
+        lists are not changed: adjusted items are copies.
         """
         signal = self._feedback()
-        if not signal:
-            return items
+        rated = {other: value for pair, value in signal.items() for other in _other(pair, query_id)}
+        if not rated:
+            return ranking.top(top)
         out: list[Scored] = []
-        for item in items:
-            value = signal.get(pair_key(query_id, item.doc_id))
+        for item in ranking.top(top, include=rated):
+            value = rated.get(item.doc_id)
             if value is None:
                 out.append(item)
                 continue
@@ -363,7 +386,7 @@ class Matcher:
                     factors=[*item.factors, factor],
                 )
             )
-        return sorted(out, key=lambda s: (-round(s.score, 9), s.doc_id))
+        return sorted(out, key=lambda s: (-round(s.score, 9), s.doc_id))[:top]
 
     def _top(self, top: int) -> int:
         if top < 1:
@@ -389,10 +412,11 @@ class Matcher:
         kind: DocKind,
         top: int,
         what: str,
+        evidence: Evidence | None = None,
     ) -> MatchResponse:
         top_items = items[: self._top(top)]
         target = engine.kind(kind)
-        ev = (
+        ev = evidence or (
             engine.city_evidence(needs.doc_id, kind, engine.config)[1]
             if needs.doc_id
             else engine.evidence(needs, target, engine.config)
@@ -429,6 +453,16 @@ def _role_model_for(second: SecondEncoder | None) -> RoleModel | None:
         return None
     model = shipped_model()
     return model if model.encoder_name == second.name else None
+
+
+def _other(pair: tuple[str, str], query_id: str) -> tuple[str, ...]:
+    """The other side of a rated pair that involves ``query_id`` (nothing otherwise)."""
+    a, b = pair
+    if a == query_id:
+        return (b,)
+    if b == query_id:
+        return (a,)
+    return ()
 
 
 def _as_candidate(item: Scored, provider_id: str) -> Scored:
