@@ -300,6 +300,8 @@ class Analyses:
         self.store = store
         self._previous = previous
         self.profiles: dict[str, Profile] = {}
+        #: The key of each record's profile, by (kind, id): what its content and lookups were.
+        self.profile_keys: dict[tuple[DocKind, str], str] = {}
         self.facts: dict[str, PassageFacts] = {}
         self.computed = 0
         self.read = 0
@@ -343,6 +345,7 @@ class Analyses:
         out: dict[DocKind, dict[str, Profile]] = {"city": {}, "provider": {}, "case": {}}
         for key, rec in keyed:
             out[record_kind(rec)][rec.id] = found[key]
+            self.profile_keys[record_kind(rec), rec.id] = key
         return out
 
     def facts_of(self, documents: Sequence[tuple[str, str, Sequence[str]]]) -> list[PassageFacts]:

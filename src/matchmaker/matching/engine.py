@@ -38,6 +38,7 @@ share between threads.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 import threading
@@ -91,8 +92,9 @@ Mode = str
 QueryKind = Literal["city_provider", "provider_city", "city_city", "city_case", "text_case"]
 
 _TAG_KINDS = (Kind.DOMAIN, Kind.OBSTACLE)
-#: Evidence of this many (city, kind, configuration) queries is kept.
-EVIDENCE_CACHE = 1024
+#: Evidence of this many (city, kind, configuration) queries is kept (for explanations; the
+#: relevance of every city is kept apart, in the relevance matrices).
+EVIDENCE_CACHE = 64
 _EPS = 1e-6
 
 
@@ -573,6 +575,9 @@ class Engine:
         self._before: dict[DocKind, KindIndex] = dict(previous._kinds) if previous is not None else {}
         self._relevance: dict[tuple[DocKind, EngineConfig], RelevanceRows] = {}
         self._fit_tables: dict[tuple[DocKind, FitWeights], FitTable] = {}
+        self._row_digests: dict[tuple[DocKind, EngineConfig], str] = {}
+        models = sorted({b.manifest.model_name for b in self.bundles.values()})
+        self._encoders = f"{','.join(models)}|{second.name if second else ''}|{role_model is not None}"
         self._clauses: dict[str, Any] = {}
         self._shared: dict[EngineConfig, FloatArray] = {}
         self._evidence: OrderedDict[tuple[str, DocKind, EngineConfig], tuple[Needs, Evidence]] = OrderedDict()
@@ -644,6 +649,16 @@ class Engine:
         """Prepare every kind now (servers call this at start-up)."""
         for kind in self.bundles:
             self.kind(kind)
+
+    def precompute(self) -> None:
+        """Compute (or read) the city → provider and city ↔ city relevance matrices of the engine's
+        configuration now, storing new rows (an ingest or a rebuild does, so queries read them)."""
+        self.warm()
+        if "city" not in self.bundles:
+            return
+        for kind in ("provider", "city"):
+            if kind in self.bundles:
+                self.relevance_matrix(kind, self.config)
 
     def _resolve_references(self) -> dict[str, list[str]]:
         """Countries of each provider's references, where the reference names a known city or case."""
@@ -1095,10 +1110,44 @@ class Engine:
         the engine this one replaced (unchanged cities, unchanged candidates) are not computed again.
         """
         rows = self._relevance_rows(target_kind, cfg)
+        missing = rows.missing()
+        if not missing:
+            return rows.matrix
         cities = self.kind("city")
-        for i in rows.missing():
-            self.city_evidence(cities.ids[i], target_kind, cfg)
+        target = self.kind(target_kind)
+        store = self.analyses.store
+        keys = {i: self._row_key(target_kind, cfg, i) for i in missing}
+        stored = store.get(list(keys.values())) if store is not None else {}
+        fresh: list[tuple[str, bytes]] = []
+        for i, key in keys.items():
+            blob = stored.get(key)
+            if blob is not None and len(blob) == 4 * len(target):
+                rows.put(i, np.frombuffer(blob, dtype=np.float32))
+                continue
+            needs = self.needs_of("city", cities.ids[i], cfg)
+            relevance = self.evidence(needs, target, cfg).relevance
+            rows.put(i, relevance)
+            fresh.append((key, np.ascontiguousarray(relevance, dtype=np.float32).tobytes()))
+        if fresh and store is not None:
+            store.put(fresh)
         return rows.matrix
+
+    def _row_key(self, target_kind: DocKind, cfg: EngineConfig, i: int) -> str:
+        """The store key of city ``i``'s relevance row against ``target_kind`` under ``cfg``: the
+        configuration, the candidates (generation and profiles), the city's content and profile,
+        and the encoders that made the vectors."""
+        cities = self.kind("city")
+        digest = self._row_digests.get((target_kind, cfg))
+        if digest is None:
+            target = self.kind(target_kind)
+            h = hashlib.sha256(repr(cfg).encode())
+            h.update(f"{target.generation}\x00{self._encoders}".encode())
+            for doc_id in target.ids:
+                h.update(self.analyses.profile_keys.get((target_kind, doc_id), doc_id).encode())
+            digest = self._row_digests[(target_kind, cfg)] = h.hexdigest()[:24]
+        city_id = cities.ids[i]
+        profile_key = self.analyses.profile_keys.get(("city", city_id), city_id)
+        return f"rel:{digest}:{cities.doc_hashes[i]}:{profile_key}"
 
     def fit_table(self, kind: DocKind, cfg: EngineConfig) -> FitTable | None:
         """The context fit of every city against every candidate of ``kind`` (providers or cities)

@@ -543,11 +543,11 @@ class MatchingService:
         logger.info("Matching runtime loaded in %.1fs", self.load_seconds)
 
     def prepare(self) -> None:
-        """Analyse the documents of the live indexes now (after an ingest or a rebuild): what the
-        engine derives from each document is stored, so a process starting later reads it."""
+        """Analyse the documents of the live indexes and compute the relevance matrices now (after an
+        ingest or a rebuild): both are stored, so a process starting later reads them."""
         started = time.perf_counter()
         try:
-            self.matcher().engine().warm()
+            self.matcher().engine().precompute()
         except MatchmakerError as exc:
             logger.warning("Matching data not prepared: %s", exc.message)
             return
