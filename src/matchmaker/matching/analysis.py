@@ -303,8 +303,22 @@ class Analyses:
         #: The key of each record's profile, by (kind, id): what its content and lookups were.
         self.profile_keys: dict[tuple[DocKind, str], str] = {}
         self.facts: dict[str, PassageFacts] = {}
+        # Content hashes of the record objects seen (the object is kept, so its id stays its own).
+        self._record_hashes: dict[int, tuple[Record, str]] = {}
         self.computed = 0
         self.read = 0
+
+    def _content_key(self, record: Record) -> str:
+        """A record's content hash; a record object handed over from the engine before keeps its hash."""
+        known = self._record_hashes.get(id(record))
+        if known is None and self._previous is not None:
+            known = self._previous._record_hashes.get(id(record))
+        if known is not None and known[0] is record:
+            self._record_hashes[id(record)] = known
+            return known[1]
+        digest = _record_hash(record)
+        self._record_hashes[id(record)] = (record, digest)
+        return digest
 
     def release_previous(self) -> None:
         """Forget the analyses handed over (once every kind is prepared)."""
@@ -324,7 +338,7 @@ class Analyses:
                     extra = mentor_of(rec, city_ids) or ""
                 else:
                     extra = ""
-                keyed.append((f"profile:{fingerprint()}:{kind}:{_record_hash(rec)}:{extra}", rec))
+                keyed.append((f"profile:{fingerprint()}:{kind}:{self._content_key(rec)}:{extra}", rec))
 
         def compute(rec: Record) -> Profile:
             if isinstance(rec, CityPublic):

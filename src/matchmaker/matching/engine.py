@@ -43,7 +43,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from itertools import chain
 from typing import Any, Literal
@@ -327,6 +327,44 @@ class KindIndex:
             self._blended[gloss_weight] = blended
         return blended
 
+    def candidates(self, cfg: EngineConfig, only: int | None = None) -> Candidates:
+        """The documents as the signals read them under ``cfg``: all of them, or document ``only``."""
+        vectors, lexical = self.view(cfg)
+        context = self.context_mask(cfg)
+        if only is None:
+            return Candidates(
+                self.kind,
+                vectors,
+                self.ml_vectors,
+                self.offsets,
+                self.bounds,
+                context,
+                self.roles,
+                self.doc_tags,
+                lambda: self.doc_vectors,
+                lambda needs: (
+                    np.stack([lexical.scores(t) for t in needs]).astype(np.float32)
+                    if len(needs)
+                    else np.zeros((0, len(self)), np.float32)
+                ),
+            )
+        a, b = self.bounds[only]
+        weights = lexical.document_weights(only)
+        return Candidates(
+            self.kind,
+            vectors[a:b],
+            None if self.ml_vectors is None else self.ml_vectors[a:b],
+            np.zeros(1, dtype=np.int64),
+            [(0, b - a)],
+            context[a:b],
+            self.roles[a:b],
+            self.doc_tags[only : only + 1],
+            lambda: self.doc_vectors[only : only + 1],
+            lambda needs: np.array(
+                [[sum(weights.get(t, 0.0) for t in tokens)] for tokens in needs], dtype=np.float32
+            ).reshape(len(needs), 1),
+        )
+
     def context_mask(self, cfg: EngineConfig) -> npt.NDArray[np.bool_]:
         """Which passages state context under ``cfg``'s rules."""
         return self._context[cfg.network_state_rule, cfg.money_rule]
@@ -419,6 +457,38 @@ def blend_glosses(
 
 
 @dataclass(frozen=True, slots=True)
+class Candidates:
+    """Candidates as the signals read them: every document of a kind, or one of them
+    (:meth:`KindIndex.candidates`). Passage arrays are the view's (glosses blended or not)."""
+
+    kind: DocKind
+    vectors: FloatArray
+    ml_vectors: FloatArray | None
+    offsets: npt.NDArray[np.int64]
+    bounds: list[tuple[int, int]]
+    context: npt.NDArray[np.bool_]
+    roles: FloatArray
+    doc_tags: FloatArray
+    #: The documents' whole-text vectors (made on first use).
+    doc_vectors: Callable[[], FloatArray]
+    #: Raw BM25 of each need's tokens against each document (needs × documents).
+    lexical: Callable[[Sequence[list[str]]], FloatArray]
+
+    def __len__(self) -> int:
+        return len(self.bounds)
+
+
+@dataclass(frozen=True, slots=True)
+class Norms:
+    """What one query's per-need scores are measured against, over all candidates of a kind: the
+    BM25 divisor and the baseline subtracted. Kept with a relevance row, so a changed candidate can
+    be scored alone against the same yardstick."""
+
+    lexical_top: FloatArray
+    baseline: FloatArray
+
+
+@dataclass(frozen=True, slots=True)
 class Evidence:
     """Per-need, per-candidate signals for one query against one kind."""
 
@@ -431,6 +501,7 @@ class Evidence:
     config: EngineConfig = DEFAULT_CONFIG
     doc_dense: FloatArray | None = None  # D, whole-text cosine
     ml_dense: FloatArray | None = None  # n × D, multilingual cosine of the best passage
+    norms: Norms | None = None
 
     @property
     def mode(self) -> str:
@@ -576,6 +647,14 @@ class Engine:
         self._relevance: dict[tuple[DocKind, EngineConfig], RelevanceRows] = {}
         self._fit_tables: dict[tuple[DocKind, FitWeights], FitTable] = {}
         self._row_digests: dict[tuple[DocKind, EngineConfig], str] = {}
+        # Context-fit multipliers per check and pair of keys, shared with the engine before.
+        self._fit_memo: dict[tuple[str, Hashable, Hashable, FitWeights], float] = (
+            previous._fit_memo if previous is not None else {}
+        )
+        # The relevance rows and prepared kinds of the engine this one replaces (rows to carry over).
+        self._carry: (
+            tuple[dict[tuple[DocKind, EngineConfig], RelevanceRows], dict[DocKind, KindIndex]] | None
+        ) = (dict(previous._relevance), dict(previous._kinds)) if previous is not None else None
         models = sorted({b.manifest.model_name for b in self.bundles.values()})
         self._encoders = f"{','.join(models)}|{second.name if second else ''}|{role_model is not None}"
         self._clauses: dict[str, Any] = {}
@@ -659,6 +738,7 @@ class Engine:
         for kind in ("provider", "city"):
             if kind in self.bundles:
                 self.relevance_matrix(kind, self.config)
+                self.fit_table(kind, self.config)
 
     def _resolve_references(self) -> dict[str, list[str]]:
         """Countries of each provider's references, where the reference names a known city or case."""
@@ -816,48 +896,65 @@ class Engine:
             self._weights_cache[obstacle_weight] = cached
         return cached
 
-    def evidence(self, needs: Needs, target: KindIndex, cfg: EngineConfig | None = None) -> Evidence:
-        """Every signal of every candidate of ``target`` for ``needs``, fused as ``cfg`` says."""
+    def evidence(
+        self,
+        needs: Needs,
+        target: KindIndex | Candidates,
+        cfg: EngineConfig | None = None,
+        *,
+        norms: Norms | None = None,
+    ) -> Evidence:
+        """Every signal of every candidate of ``target`` for ``needs``, fused as ``cfg`` says.
+
+        With ``norms`` (from an earlier evidence against all candidates), BM25 is divided and the
+        baseline subtracted as they say, so a few candidates (one changed document) are scored as
+        they would be among all.
+        """
         cfg = cfg or self.config
-        n, d = len(needs.passages), len(target)
+        cands = target.candidates(cfg) if isinstance(target, KindIndex) else target
+        n, d = len(needs.passages), len(cands)
         q_vectors, q_tokens = needs.view(cfg)
-        t_vectors, t_lexical = target.view(cfg)
-        sims = self._damped(q_vectors, t_vectors, target, cfg)
-        best = signals.best_passage(sims, target.offsets)
+        sims = self._damped(q_vectors, cands.vectors, cands, cfg)
+        best = signals.best_passage(sims, cands.offsets)
         per_need: dict[str, FloatArray] = {"dense": signals.linear_map(best, cfg.dense_lo, cfg.dense_hi)}
         if cfg.w_topk > 0:
-            top = signals.top_passages(sims, target.bounds, cfg.top_passages)
+            top = signals.top_passages(sims, cands.bounds, cfg.top_passages)
             per_need["topk"] = signals.linear_map(top, cfg.dense_lo, cfg.dense_hi)
         per_doc: dict[str, FloatArray] = {}
         if cfg.w_doc_topk > 0:
-            top = signals.top_passages(sims, target.bounds, cfg.doc_top_passages)
+            top = signals.top_passages(sims, cands.bounds, cfg.doc_top_passages)
             doc_topk = signals.document_topk(top, needs.weights)
             per_doc["doc_topk"] = signals.linear_map(doc_topk, cfg.dense_lo, cfg.dense_hi)
         ml_best: FloatArray | None = None
         if (
             (cfg.w_ml_dense > 0 or cfg.w_ml_doc > 0)
             and needs.ml_vectors is not None
-            and target.ml_vectors is not None
+            and cands.ml_vectors is not None
         ):
-            ml_sims = self._damped(needs.ml_vectors, target.ml_vectors, target, cfg)
-            ml_best = signals.best_passage(ml_sims, target.offsets)
+            ml_sims = self._damped(needs.ml_vectors, cands.ml_vectors, cands, cfg)
+            ml_best = signals.best_passage(ml_sims, cands.offsets)
             if cfg.w_ml_dense > 0:
                 per_need["ml_dense"] = signals.linear_map(ml_best, cfg.ml_lo, cfg.ml_hi)
             if cfg.w_ml_doc > 0:
-                top = signals.top_passages(ml_sims, target.bounds, cfg.doc_top_passages)
+                top = signals.top_passages(ml_sims, cands.bounds, cfg.doc_top_passages)
                 ml_doc = signals.document_topk(top, needs.weights)
                 per_doc["ml_doc"] = signals.linear_map(ml_doc, cfg.ml_lo, cfg.ml_hi)
 
         lexical = np.zeros((n, d), dtype=np.float32)
-        if cfg.w_lexical > 0 and d:
-            raw = np.stack([t_lexical.scores(tokens) for tokens in q_tokens]) if n else lexical
-            lexical = signals.rescale_bm25(raw.astype(np.float32), cfg.lexical_floor)
+        lexical_top = np.full(n, cfg.lexical_floor, dtype=np.float32)
+        if cfg.w_lexical > 0 and d and n:
+            raw = cands.lexical(q_tokens)
+            lexical_top = np.maximum(raw.max(axis=1), cfg.lexical_floor).astype(np.float32)
+            if norms is not None:
+                # A candidate scored alone is measured against the best of all, or its own if higher.
+                lexical_top = np.maximum(norms.lexical_top, lexical_top)
+            lexical = (raw / lexical_top[:, None]).astype(np.float32)
         per_need["lexical"] = lexical
 
         w = self._term_weights(cfg.obstacle_weight)
         vocab = np.zeros((n, d), dtype=np.float32)
         if cfg.w_vocab > 0 and d:
-            vocab = signals.vocabulary_overlap(needs.tags, target.doc_tags, w)
+            vocab = signals.vocabulary_overlap(needs.tags, cands.doc_tags, w)
         per_need["vocab"] = vocab
         weights_of = cfg.need_signals
         has_tags = (needs.tags * w).sum(axis=1) > 0
@@ -869,36 +966,51 @@ class Engine:
             no_vocab = {**weights_of, "vocab": 0.0}
             combined[~has_tags] = signals.fuse({k: v[~has_tags] for k, v in per_need.items()}, no_vocab)
 
-        ranked = signals.relative_to_baseline(combined, cfg.need_baseline, cfg.baseline_min_candidates)
+        if norms is None:
+            baseline = signals.need_baselines(combined, cfg.need_baseline, cfg.baseline_min_candidates)
+        else:
+            baseline = norms.baseline
+        ranked = np.clip(combined - baseline[:, None], 0.0, None).astype(np.float32) if n else combined
         per_doc["needs"] = signals.aggregate(ranked, needs.weights, cfg.aggregation, cfg.top_k)
         doc_tags = np.zeros(d, dtype=np.float32)
         if cfg.w_doc_tags > 0:
-            doc_tags = signals.tag_overlap(needs.profile.vector, target.doc_tags, w)
+            doc_tags = signals.tag_overlap(needs.profile.vector, cands.doc_tags, w)
         per_doc["doc_tags"] = doc_tags
         doc_dense: FloatArray | None = None
         if cfg.w_doc_dense > 0 and needs.doc_vector is not None:
-            doc_dense = signals.document_cosine(needs.doc_vector, target.doc_vectors)
+            doc_dense = signals.document_cosine(needs.doc_vector, cands.doc_vectors())
             per_doc["doc_dense"] = signals.linear_map(doc_dense, cfg.doc_lo, cfg.doc_hi)
         relevance = signals.fuse(per_doc, cfg.document_signals)
-        return Evidence(best, lexical, vocab, combined, relevance, doc_tags, cfg, doc_dense, ml_best)
+        return Evidence(
+            best,
+            lexical,
+            vocab,
+            combined,
+            relevance,
+            doc_tags,
+            cfg,
+            doc_dense,
+            ml_best,
+            Norms(lexical_top, baseline),
+        )
 
     def _damped(
-        self, queries: FloatArray, passages: FloatArray, target: KindIndex, cfg: EngineConfig
+        self, queries: FloatArray, passages: FloatArray, cands: Candidates, cfg: EngineConfig
     ) -> FloatArray:
-        """Cosines of query passages against a kind's passages, statements of context damped.
+        """Cosines of query passages against candidate passages, statements of context damped.
 
         Statements of context (languages, prices, hosting) are not capabilities. Against cities
         (comparable cities share needs), each candidate passage also counts as much as it is a need.
         """
         n = queries.shape[0]
-        if not n or not len(target.passages):
-            return np.zeros((n, len(target.passages)), np.float32)
+        if not n or not len(passages):
+            return np.zeros((n, len(passages)), np.float32)
         sims = queries @ passages.T
-        context = target.context_mask(cfg)
+        context = cands.context
         if cfg.context_weight < 1.0 and context.any():
             sims = np.where(context[None, :], sims * cfg.context_weight, sims)
-        if cfg.use_roles and target.kind == "city":
-            sims = sims * signals.role_weights(target.roles, np.asarray(cfg.role_vector, np.float32))[None, :]
+        if cfg.use_roles and cands.kind == "city":
+            sims = sims * signals.role_weights(cands.roles, np.asarray(cfg.role_vector, np.float32))[None, :]
         out: FloatArray = sims.astype(np.float32)
         return out
 
@@ -1088,7 +1200,7 @@ class Engine:
             self._evidence[key] = value
             while len(self._evidence) > EVIDENCE_CACHE:
                 self._evidence.popitem(last=False)
-            rows.put(self.kind("city").pos[city_id], value[1].relevance)
+            rows.put(self.kind("city").pos[city_id], value[1].relevance, value[1].norms)
         return value
 
     def _relevance_rows(self, target_kind: DocKind, cfg: EngineConfig) -> RelevanceRows:
@@ -1102,6 +1214,57 @@ class Engine:
                     self._relevance[key] = rows
         return rows
 
+    def _carry_rows(self, rows: RelevanceRows, target_kind: DocKind, cfg: EngineConfig) -> None:
+        """Fill ``rows`` from the engine this one replaced: a city whose content did not change keeps
+        its row; the columns of candidates that changed (a written record) are scored alone,
+        against the row's own :class:`Norms`. Rows of changed cities stay missing."""
+        carry = self._carry
+        if carry is None:
+            return
+        before_rows, before_kinds = carry
+        old = before_rows.pop((target_kind, cfg), None)
+        if not before_rows:
+            self._carry = None
+        old_cities, old_target = before_kinds.get("city"), before_kinds.get(target_kind)
+        if old is None or old_cities is None or old_target is None:
+            return
+        cities, target = self.kind("city"), self.kind(target_kind)
+        columns = np.array(
+            [
+                jo
+                if (jo := old_target.pos.get(d, -1)) >= 0 and _same_document(old_target, jo, target, j)
+                else -1
+                for j, d in enumerate(target.ids)
+            ],
+            dtype=np.int64,
+        )
+        changed = np.flatnonzero(columns < 0).tolist()
+        if len(changed) > max(8, len(target) // 20):
+            return  # a bulk change: rows are computed again
+        kept = columns >= 0
+        views = [(j, target.candidates(cfg, j)) for j in changed]
+        for i, city_id in enumerate(cities.ids):
+            io = old_cities.pos.get(city_id)
+            if (
+                rows.known[i]
+                or io is None
+                or not old.known[io]
+                or not _same_document(old_cities, io, cities, i)
+            ):
+                continue
+            norms = old.norms[io]
+            if changed and norms is None:
+                continue
+            row = np.zeros(len(target), dtype=np.float32)
+            row[kept] = old.matrix[io, columns[kept]]
+            if views:
+                needs = self.needs_of("city", city_id, cfg)
+                if norms is None or len(norms.baseline) != len(needs.passages):
+                    continue
+                for j, view in views:
+                    row[j] = self.evidence(needs, view, cfg, norms=norms).relevance[0]
+            rows.put(i, row, norms)
+
     def relevance_matrix(self, target_kind: DocKind, cfg: EngineConfig) -> FloatArray:
         """``R[c, d]``: how well candidate ``d`` of ``target_kind`` answers city ``c``'s needs.
 
@@ -1110,6 +1273,8 @@ class Engine:
         the engine this one replaced (unchanged cities, unchanged candidates) are not computed again.
         """
         rows = self._relevance_rows(target_kind, cfg)
+        if rows.missing():
+            self._carry_rows(rows, target_kind, cfg)
         missing = rows.missing()
         if not missing:
             return rows.matrix
@@ -1121,13 +1286,20 @@ class Engine:
         fresh: list[tuple[str, bytes]] = []
         for i, key in keys.items():
             blob = stored.get(key)
-            if blob is not None and len(blob) == 4 * len(target):
-                rows.put(i, np.frombuffer(blob, dtype=np.float32))
+            if blob is not None and (len(blob) // 4 - len(target)) % 2 == 0 and len(blob) >= 4 * len(target):
+                values = np.frombuffer(blob, dtype=np.float32)
+                n = (len(values) - len(target)) // 2
+                tail = values[len(target) :]
+                rows.put(i, values[: len(target)], Norms(tail[:n].copy(), tail[n:].copy()))
                 continue
             needs = self.needs_of("city", cities.ids[i], cfg)
-            relevance = self.evidence(needs, target, cfg).relevance
-            rows.put(i, relevance)
-            fresh.append((key, np.ascontiguousarray(relevance, dtype=np.float32).tobytes()))
+            ev = self.evidence(needs, target, cfg)
+            rows.put(i, ev.relevance, ev.norms)
+            assert ev.norms is not None
+            packed = np.concatenate([ev.relevance, ev.norms.lexical_top, ev.norms.baseline]).astype(
+                np.float32
+            )
+            fresh.append((key, packed.tobytes()))
         if fresh and store is not None:
             store.put(fresh)
         return rows.matrix
@@ -1147,7 +1319,7 @@ class Engine:
             digest = self._row_digests[(target_kind, cfg)] = h.hexdigest()[:24]
         city_id = cities.ids[i]
         profile_key = self.analyses.profile_keys.get(("city", city_id), city_id)
-        return f"rel:{digest}:{cities.doc_hashes[i]}:{profile_key}"
+        return f"rel2:{digest}:{cities.doc_hashes[i]}:{profile_key}"
 
     def fit_table(self, kind: DocKind, cfg: EngineConfig) -> FitTable | None:
         """The context fit of every city against every candidate of ``kind`` (providers or cities)
@@ -1171,7 +1343,7 @@ class Engine:
                         lambda p: tuple(refs.get(p.doc_id, ())),
                     ),
                 )
-            table = FitTable(checks, cities.profiles, self.kind(kind).profiles, cfg.fit)
+            table = FitTable(checks, cities.profiles, self.kind(kind).profiles, cfg.fit, memo=self._fit_memo)
             with self._cache_lock:
                 self._fit_tables[key] = table
         return table
@@ -1414,20 +1586,28 @@ class Ranking:
 
 
 class RelevanceRows:
-    """A cities × candidates relevance matrix filled one city row at a time."""
+    """A cities × candidates relevance matrix filled one city row at a time, with each row's
+    :class:`Norms` (so a changed candidate's column can be scored alone)."""
 
     def __init__(self, cities: int, candidates: int) -> None:
         self.matrix: FloatArray = np.zeros((cities, candidates), dtype=np.float32)
         self.known = np.zeros(cities, dtype=bool)
+        self.norms: list[Norms | None] = [None] * cities
 
-    def put(self, i: int, row: FloatArray) -> None:
+    def put(self, i: int, row: FloatArray, norms: Norms | None = None) -> None:
         """Set city ``i``'s row."""
         self.matrix[i] = row
         self.known[i] = True
+        self.norms[i] = norms
 
     def missing(self) -> list[int]:
         """Cities whose row is not known yet."""
         return np.flatnonzero(~self.known).tolist()
+
+
+def _same_document(a: KindIndex, i: int, b: KindIndex, j: int) -> bool:
+    """Whether document ``i`` of ``a`` and document ``j`` of ``b`` are the same content and profile."""
+    return a.ids[i] == b.ids[j] and a.doc_hashes[i] == b.doc_hashes[j] and a.profiles[i] is b.profiles[j]
 
 
 def adjusted(score: float, factors: Sequence[Factor]) -> float:
@@ -1454,11 +1634,13 @@ def _ranked(items: list[Scored]) -> list[Scored]:
 
 __all__ = [
     "DEFAULT_CONFIG",
+    "Candidates",
     "Engine",
     "EngineConfig",
     "Evidence",
     "KindIndex",
     "Needs",
+    "Norms",
     "Ranking",
     "RelevanceRows",
     "Scored",

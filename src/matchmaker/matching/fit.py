@@ -307,7 +307,8 @@ class FitTable:
     Each check's factor depends only on its keys, so it is computed once per pair of key classes
     (a handful of languages, countries and scale classes, not every pair of documents). A pair's
     multiplier is the product of its checks' multipliers, clamped as :func:`combine` clamps, and
-    equal to it: the same float products in the same order.
+    equal to it: the same float products in the same order. ``memo`` keeps the multiplier of each
+    check per pair of keys from one table to the next (an engine hands it to its successor).
     """
 
     def __init__(
@@ -316,6 +317,8 @@ class FitTable:
         queries: Sequence[Profile],
         candidates: Sequence[Profile],
         w: FitWeights = DEFAULT_FIT,
+        *,
+        memo: dict[tuple[str, Hashable, Hashable, FitWeights], float] | None = None,
     ) -> None:
         self._query_class: list[npt.NDArray[np.int64]] = []
         self._candidate_class: list[npt.NDArray[np.int64]] = []
@@ -324,11 +327,18 @@ class FitTable:
             q_class, q_reps = _classes(queries, check.city_key)
             c_class, c_reps = _classes(candidates, check.provider_key)
             table = np.ones((len(q_reps), len(c_reps)), dtype=np.float64)
+            c_keys = [check.provider_key(c) for c in c_reps]
             for a, q in enumerate(q_reps):
+                q_key = check.city_key(q)
                 for b, c in enumerate(c_reps):
-                    factor = check.factor(q, c, w)
-                    if factor is not None:
-                        table[a, b] = factor.multiplier
+                    key = (check.name, q_key, c_keys[b], w)
+                    value = memo.get(key) if memo is not None else None
+                    if value is None:
+                        factor = check.factor(q, c, w)
+                        value = 1.0 if factor is None else factor.multiplier
+                        if memo is not None:
+                            memo[key] = value
+                    table[a, b] = value
             self._query_class.append(q_class)
             self._candidate_class.append(c_class)
             self._tables.append(table)

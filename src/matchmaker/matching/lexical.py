@@ -253,6 +253,23 @@ class LexicalIndex:
             self._bm25.index(tokens, show_progress=False)
         vocab = self._bm25.vocab_dict if tokens else {}
         self._vocab: frozenset[str] = frozenset(vocab)
+        self._tokens: dict[int, str] | None = None
+
+    def document_weights(self, doc: int) -> dict[str, float]:
+        """What each token adds to a query's score against text ``doc``: :meth:`scores` for that text
+        alone is the sum of the weights of the query's tokens (read from the index, no scoring)."""
+        if not 0 <= doc < self.size:
+            return {}
+        index = self._bm25.scores
+        positions = np.flatnonzero(np.asarray(index["indices"]) == doc)
+        token_ids = np.searchsorted(np.asarray(index["indptr"]), positions, side="right") - 1
+        if self._tokens is None:
+            self._tokens = {i: t for t, i in self._bm25.vocab_dict.items()}
+        data = np.asarray(index["data"])
+        return {
+            self._tokens[int(t)]: float(data[p])
+            for t, p in zip(token_ids.tolist(), positions.tolist(), strict=True)
+        }
 
     def scores(self, query: str | Sequence[str]) -> npt.NDArray[np.float32]:
         """BM25 score of every indexed text for ``query`` (a text, or tokens already made)."""

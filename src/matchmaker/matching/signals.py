@@ -168,6 +168,16 @@ def fuse(signals: Mapping[str, FloatArray], weights: Mapping[str, float]) -> Flo
     return out
 
 
+def need_baselines(scores: FloatArray, quantile: float, min_candidates: int) -> FloatArray:
+    """Each need's ``quantile`` of its scores over all candidates (what
+    :func:`relative_to_baseline` subtracts); zeros with fewer than ``min_candidates`` candidates or
+    ``quantile`` 0."""
+    if quantile <= 0 or scores.shape[1] < min_candidates or scores.shape[0] == 0:
+        return np.zeros(scores.shape[0], dtype=np.float32)
+    out: FloatArray = np.quantile(scores, quantile, axis=1).astype(np.float32)
+    return out
+
+
 def relative_to_baseline(scores: FloatArray, quantile: float, min_candidates: int) -> FloatArray:
     """Each need's scores less its ``quantile`` over all candidates, at 0 below.
 
@@ -206,6 +216,7 @@ __all__ = [
     "document_topk",
     "fuse",
     "linear_map",
+    "need_baselines",
     "relative_to_baseline",
     "rescale_bm25",
     "role_weights",

@@ -45,6 +45,7 @@ from matchmaker.embeddings.cache import EmbeddingCache, EncoderSource
 from matchmaker.embeddings.encoder import Encoder, load_encoder
 from matchmaker.embeddings.passages import KINDS, DocKind, Record, as_kind, corpus_hash, document_hash
 from matchmaker.embeddings.progress import LogProgress, Progress, auto_progress
+from matchmaker.errors import NotFoundError
 from matchmaker.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -274,6 +275,17 @@ class IndexService:
             return load_records(session, wanted)
         with self.database.unit_of_work() as own:
             return load_records(own, wanted)
+
+    def records_by_id(self, kind: DocKind, ids: Iterable[str]) -> list[Record]:
+        """The records of ``kind`` with these ids (those that no longer exist are left out)."""
+        out: list[Record] = []
+        with self.database.unit_of_work() as session:
+            for record_id in ids:
+                try:
+                    out.append(repository.REPOSITORIES[kind].get(session, record_id))
+                except NotFoundError:
+                    continue
+        return out
 
     def _index(
         self,

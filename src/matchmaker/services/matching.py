@@ -68,6 +68,8 @@ from matchmaker.vocabulary.roles import RoleModel, shipped_model
 logger = logging.getLogger(__name__)
 
 Relation = Literal["comparable", "mentor"]
+#: Above this many changed documents of a kind, a new engine reads the kind's records in full.
+_REREAD_LIMIT = 50
 
 
 class MatchResult(BaseModel):
@@ -146,7 +148,7 @@ class Matcher:
             engine = self._engine
             if engine is not None and engine.generations == generations:
                 return engine
-            records = self._load_records()
+            records = self._load_records(engine, bundles)
             model_name = next(iter(bundles.values())).manifest.model_name
             unavailable = {k: v for k, v in self._store.problems.items() if k not in bundles}
             second = self._second_encoder()
@@ -207,8 +209,38 @@ class Matcher:
             lambda texts: model().encode(list(texts)),
         )
 
-    def _load_records(self) -> dict[DocKind, list[Record]]:
-        return self.indexes.records(KINDS)
+    def _load_records(
+        self, before: Engine | None, bundles: Mapping[DocKind, IndexBundle]
+    ) -> dict[DocKind, list[Record]]:
+        """The records of every kind; a kind whose index generation did not change since ``before``
+        was built keeps the records it had (the engine rebuilds on a new generation)."""
+        if before is None:
+            return self.indexes.records(KINDS)
+        out: dict[DocKind, list[Record]] = {}
+        reread: list[DocKind] = []
+        for kind in KINDS:
+            old, new = before.bundles.get(kind), bundles.get(kind)
+            kept = before.records.get(kind, {})
+            if old is None or new is None or set(kept) != set(old.documents):
+                reread.append(kind)
+            elif new.generation == old.generation:
+                out[kind] = list(kept.values())
+            else:
+                # Only documents whose indexed content changed are read again (a write changes one).
+                changed = [
+                    d
+                    for d, e in new.documents.items()
+                    if (o := old.documents.get(d)) is None or o.doc_hash != e.doc_hash
+                ]
+                if len(changed) > _REREAD_LIMIT:
+                    reread.append(kind)
+                    continue
+                fresh = {r.id: r for r in self.indexes.records_by_id(kind, changed)}
+                ids = sorted(d for d in new.documents if d in fresh or d in kept)
+                out[kind] = [fresh[d] if d in fresh else kept[d] for d in ids]
+        if reread:
+            out.update(self.indexes.records(reread))
+        return {kind: out.get(kind, []) for kind in KINDS}
 
     # ----------------------------------------------------------------------------------------------
     # Queries
