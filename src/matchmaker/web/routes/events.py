@@ -60,7 +60,7 @@ from matchmaker.services.users import Principal
 from matchmaker.web.auth import staff_only
 from matchmaker.web.errors import document_problems
 from matchmaker.web.routes.common import attachment
-from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, accepted
+from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, start_job
 
 EventId = Annotated[str, Parameter(min_length=1, max_length=128, description="The event's id.")]
 ParticipantId = Annotated[str, Parameter(min_length=1, max_length=128, description="A participant's id.")]
@@ -303,7 +303,7 @@ class EventController(Controller):
         if not wait:
             planner.planned(event_id)  # an unknown event is a 404 now, not a failed job later
             params = {"event_id": event_id, "options": data.model_dump(mode="json")}
-            return accepted(services.jobs.submit("generate", params, owner_id=current_user.user_id))
+            return start_job(services.jobs, "generate", params, current_user)
         return Response(
             planner.generate(
                 event_id,

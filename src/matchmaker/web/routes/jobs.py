@@ -6,6 +6,7 @@ Only the user who started a job, and staff, can read it; anyone else gets 404, s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -17,7 +18,7 @@ from litestar.params import PathParameter, QueryParameter
 from pydantic import BaseModel, Field
 
 from matchmaker.services.container import Services
-from matchmaker.services.jobs import Job
+from matchmaker.services.jobs import Job, JobService
 from matchmaker.services.users import Principal
 from matchmaker.web.errors import problems
 
@@ -76,6 +77,14 @@ def accepted(job: Job) -> Response[Any]:
     return Response(JobOut.of(job), status_code=202, headers={"Location": job_location(job.id)})
 
 
+def start_job(jobs: JobService, kind: str, params: Mapping[str, Any], caller: Principal) -> Response[Any]:
+    """Queue a ``kind`` job for ``caller`` (who may then read it) and answer ``202 Accepted`` with it.
+
+    The one way a route starts a job: call it from a worker thread (it writes the job's row).
+    """
+    return accepted(jobs.submit(kind, params, owner_id=caller.user_id))
+
+
 #: The OpenAPI entry of a 202 answer (add to ``responses=``).
 ACCEPTED: dict[int, ResponseSpec] = {
     202: ResponseSpec(
@@ -103,4 +112,5 @@ __all__ = [
     "accepted",
     "get_job",
     "job_location",
+    "start_job",
 ]
