@@ -1,4 +1,5 @@
-"""Background jobs: long work (large ingests, index rebuilds, schedule generation) off the request path.
+"""Background jobs: long work (large ingests, index rebuilds, schedule generation, event statistics) off
+the request path.
 
 ::
 

@@ -8,9 +8,11 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
-from web_support import CITY_ID, OTHER_CITY_ID, OTHER_PROVIDER_ID, PROVIDER_ID, Tokens
+from web_support import CITY_ID, OTHER_CITY_ID, OTHER_PROVIDER_ID, PROVIDER_ID, Tokens, finished_job
 
+from matchmaker.settings import Settings
 from pdf_support import blank, need_poppler, pages, render, text
+from services_support import add_user
 
 BASE = "/api/v1/events"
 #: A workshop that took place, so its meetings can be rated.
@@ -87,6 +89,37 @@ def test_staff_read_the_statistics_of_an_event(api: TestClient[Any], tokens: Tok
     must = next(o for o in st["outcomes"] if {o["a"], o["b"]} == {CITY_ID, PROVIDER_ID})
     assert {must["rating_a"], must["rating_b"]} == {"cooperation_possible", "informative"}
     assert must["status"] == "held"
+
+
+def test_statistics_as_a_background_job_give_the_same_figures(
+    api: TestClient[Any], tokens: Tokens, seeded_settings: Settings
+) -> None:
+    _held_event(api, tokens)
+    _rate(api, tokens, "city", PROVIDER_ID, "cooperation_possible")
+    staff = tokens.of("staff")
+    waited = api.get(f"{BASE}/past/statistics", headers=staff)
+    assert waited.status_code == 200, waited.text
+
+    r = api.get(f"{BASE}/past/statistics?wait=false", headers=staff)
+    assert r.status_code == 202, r.text
+    started = r.json()
+    location = r.headers["location"]
+    assert location == f"/api/v1/jobs/{started['id']}"
+    assert started["kind"] == "statistics"
+    assert started["state"] in ("queued", "running", "done")
+    job = finished_job(api, location, staff)
+    assert job["state"] == "done", job
+    assert job["progress"] == 1.0
+    assert job["result"] == waited.json()
+
+    other_staff = {"Authorization": f"Bearer {add_user(seeded_settings, 'staff').token}"}
+    assert api.get(location, headers=other_staff).json()["result"] == waited.json()
+    for role in ("city", "provider"):
+        assert api.get(location, headers=tokens.of(role)).status_code == 404
+        refused = api.get(f"{BASE}/past/statistics?wait=false", headers=tokens.of(role))
+        assert refused.status_code == 403, refused.text
+    unknown = api.get(f"{BASE}/nowhere/statistics?wait=false", headers=staff)
+    assert unknown.status_code == 404, unknown.text
 
 
 @pytest.mark.parametrize("role", ["city", "provider"])

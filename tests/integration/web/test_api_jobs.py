@@ -3,25 +3,9 @@
 from __future__ import annotations
 
 import json
-import time
-from typing import Any
 
-import pytest
-from litestar.testing import TestClient
 from web_support import SharedApp
-
-
-def _finished(api: TestClient, location: str, headers: dict[str, str]) -> dict[str, Any]:  # type: ignore[type-arg]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        r = api.get(location, headers=headers)
-        assert r.status_code == 200, r.text
-        job: dict[str, Any] = r.json()
-        assert 0.0 <= job["progress"] <= 1.0
-        if job["state"] in ("done", "failed"):
-            return job
-        time.sleep(0.1)
-    pytest.fail(f"the job at {location} did not finish")
+from web_support import finished_job as _finished
 
 
 def _providers(*records: dict[str, str]) -> bytes:

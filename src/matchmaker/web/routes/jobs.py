@@ -29,7 +29,7 @@ class JobOut(BaseModel):
     """A background job: its state, progress and, once done, its result (or its error)."""
 
     id: str
-    kind: str = Field(description="ingest, rebuild or generate.")
+    kind: str = Field(description="ingest, rebuild, generate or statistics.")
     state: str = Field(description="queued, running, done or failed.")
     progress: float = Field(ge=0.0, le=1.0)
     message: str
