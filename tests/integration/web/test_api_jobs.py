@@ -38,6 +38,7 @@ def test_an_upload_that_does_not_wait_is_a_job_whose_result_is_the_report(shared
     done = _finished(api, r.headers["location"], staff)
     assert done["state"] == "done", done
     assert done["progress"] == 1.0
+    assert done["heartbeat_at"] >= done["started_at"]
     assert done["result"]["accepted"] == 1
     assert done["result"]["status"] == "partial"
     assert done["result"]["rejected"][0].startswith("providers.jsonl:2: ")

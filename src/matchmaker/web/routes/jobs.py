@@ -38,6 +38,11 @@ class JobOut(BaseModel):
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    heartbeat_at: datetime | None = Field(
+        default=None,
+        description="When its worker last said it is alive: about every minute while it runs, whether or "
+        "not it reports progress.",
+    )
 
     @classmethod
     def of(cls, job: Job) -> JobOut:
@@ -53,6 +58,7 @@ class JobOut(BaseModel):
             created_at=job.created_at,
             started_at=job.started_at,
             finished_at=job.finished_at,
+            heartbeat_at=job.heartbeat_at,
         )
 
 
