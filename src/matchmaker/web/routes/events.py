@@ -221,7 +221,8 @@ class EventController(Controller):
         ask a provider or another city (a comparable or mentor city), a provider asks a city.
 
         The request keeps the matcher's one-line reason for the pair. 422 when both parties are the
-        same or one does not take part, 409 when the pair already has a request (either direction).
+        same or one does not take part, 409 when the pair already has a request (either direction) or
+        the event takes no new requests: its last slot has ended, or its request deadline has passed.
         """
         sender = _acting_as(
             events,
