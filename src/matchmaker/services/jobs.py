@@ -165,7 +165,8 @@ class _Heartbeat:
 
     def __exit__(self, *_: object) -> None:
         self._stop.set()
-        self._thread.join(timeout=max(5.0, self.every))
+        # A beat still waiting for the database after this changes nothing: it only touches running jobs.
+        self._thread.join(timeout=5.0)
 
     def _run(self) -> None:
         while not self._stop.wait(self.every):
@@ -173,8 +174,8 @@ class _Heartbeat:
                 with self.database.unit_of_work(write=True) as session:
                     if not workers.beat(session, self.job_id):
                         return  # finished, or failed by someone else
-            except Exception:  # a busy or lost database: the next beat tries again
-                logger.warning("Could not write the heartbeat of job %s", self.job_id, exc_info=True)
+            except Exception as exc:  # a busy or lost database: the next beat tries again
+                logger.warning("Could not write the heartbeat of job %s: %s", self.job_id, exc)
 
 
 class JobService:
