@@ -420,7 +420,7 @@ def request(  # noqa: PLR0917  Typer reads options from the parameters
     """Record a meeting request from FROM to TO (a city may ask a provider or another city)."""
     data = _validated(RequestCreate, sender=sender, recipient=recipient, message=message)
     with _events() as events:
-        req = events.requests.create(event_id, data)
+        req = events.requests.create(event_id, data, recorded=status is not None)
         if status is not None:
             req = events.requests.answer(event_id, req.id, status.answer)
     _emit([req], as_json, _print_request)

@@ -268,6 +268,19 @@ def count_records(session: Session) -> dict[Kind, int]:
     }
 
 
+def change_marks(session: Session) -> dict[Kind, tuple[object, ...]]:
+    """Per kind, a mark that changes whenever its stored records do: how many rows there are and the
+    newest ``updated_at`` (every insert and update sets it), and for providers the count of their
+    solutions too. Aggregates only, so it costs the same whatever the size of the corpus."""
+    marks: dict[Kind, tuple[object, ...]] = {}
+    for kind, table in _TABLES.items():
+        count, newest = session.exec(select(func.count(), func.max(col(table.updated_at)))).one()
+        marks[kind] = (int(count), newest)
+    solutions = int(session.exec(select(func.count()).select_from(Solution)).one())
+    marks["provider"] = (*marks["provider"], solutions)
+    return marks
+
+
 def name_entries(session: Session, kind: Kind) -> list[tuple[str, str, str]]:
     """(id, name, country) of every record of a kind, for name resolution. Cases use their title."""
     if kind == "city":

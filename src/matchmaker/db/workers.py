@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import JSON, BigInteger, Column, Integer, String, func, text
+from sqlalchemy import JSON, BigInteger, Column, Integer, String, func, text, update
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -126,6 +126,16 @@ def update_job(session: Session, job_id: str, **values: Any) -> None:
     session.add(row)
 
 
+def beat(session: Session, job_id: str) -> bool:
+    """Write the heartbeat of a running job (nothing else changes); whether it was still running."""
+    stmt = (
+        update(JobRow)
+        .where(col(JobRow.id) == job_id, col(JobRow.state) == "running")
+        .values(heartbeat_at=utcnow())
+    )
+    return bool(session.execute(stmt).rowcount)  # type: ignore[attr-defined]
+
+
 def fail_stalled(session: Session, *, older_than: timedelta) -> int:
     """Mark running jobs whose worker stopped reporting (no heartbeat for ``older_than``) as failed."""
     cutoff = utcnow() - older_than
@@ -219,6 +229,7 @@ __all__ = [
     "JobState",
     "RateWindow",
     "add_job",
+    "beat",
     "claim_job",
     "count_hit",
     "fail_stalled",

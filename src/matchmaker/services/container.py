@@ -123,7 +123,12 @@ class Services:
 
     def job_handlers(self) -> dict[str, JobHandler]:
         """What each kind of background job runs (the services are built when a job first needs them)."""
-        return {"ingest": self._ingest_job, "rebuild": self._rebuild_job, "generate": self._generate_job}
+        return {
+            "ingest": self._ingest_job,
+            "rebuild": self._rebuild_job,
+            "generate": self._generate_job,
+            "statistics": self._statistics_job,
+        }
 
     def _ingest_job(self, params: Mapping[str, Any], progress: ProgressFn) -> dict[str, Any]:
         return self.corpus.ingest_job(params, progress)
@@ -136,6 +141,11 @@ class Services:
 
     def _generate_job(self, params: Mapping[str, Any], progress: ProgressFn) -> dict[str, Any]:
         return self.planner.generate_job(params, progress)
+
+    def _statistics_job(self, params: Mapping[str, Any], progress: ProgressFn) -> dict[str, Any]:
+        from matchmaker.services.events.statistics import statistics_job  # noqa: PLC0415 - on first use
+
+        return statistics_job(self.database, params, progress)
 
     def build_all(self) -> Services:
         """Build every lazily built service now (the server does, before it takes requests)."""

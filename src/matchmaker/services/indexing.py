@@ -248,6 +248,8 @@ class IndexService:
         #: runtime analyses the new documents then, so a process starting later reads, not computes.
         self._prepare = prepare
         self._encoder_lock = threading.Lock()
+        #: Per kind, the mark of the records its last corpus hash was computed from, and the hash.
+        self._hashes: dict[str, tuple[object, str]] = {}
 
     @property
     def encoder(self) -> Encoder:
@@ -362,9 +364,27 @@ class IndexService:
         return report
 
     def corpus_hashes(self) -> dict[str, str]:
-        """Per kind, the corpus hash of the records in the database (what a current bundle carries)."""
-        records = self.records()
-        return {kind: corpus_hash((r.id, document_hash(r)) for r in items) for kind, items in records.items()}
+        """Per kind, the corpus hash of the records in the database (what a current bundle carries).
+
+        Hashing means reading every record, so each kind's hash is kept with a mark of what it was
+        computed from: the kind's row count and newest change (:func:`~matchmaker.db.repository.change_marks`)
+        and its newest recorded index generation. While a kind's mark is the same, none of its records
+        was written and its kept hash is returned (a few aggregate queries, whatever the corpus size); a
+        write, in this process or another on the same database, indexed or not, changes the mark, and
+        only that kind is read again. The marks are read before the records, so a write committed in
+        between makes the next call hash again rather than keep a hash under a mark it does not match.
+        """
+        with self.database.unit_of_work() as session:
+            changes = repository.change_marks(session)
+            generations = workers.newest_generations(session)
+            marks = {kind: (changes[kind], generations.get(kind)) for kind in KINDS}
+            kept = dict(self._hashes)
+            moved = [kind for kind in KINDS if kind not in kept or kept[kind][0] != marks[kind]]
+            records = load_records(session, moved) if moved else {}
+        for kind, items in records.items():
+            kept[kind] = (marks[kind], corpus_hash((r.id, document_hash(r)) for r in items))
+        self._hashes = kept
+        return {kind: kept[kind][1] for kind in KINDS}
 
     def verify(self, kinds: Iterable[str] | None = None) -> list[GenerationCheck]:
         """Verify every generation on disk of ``kinds`` (default: all) against its manifest's checksums."""

@@ -1,4 +1,5 @@
-"""Background jobs: long work (large ingests, index rebuilds, schedule generation) off the request path.
+"""Background jobs: long work (large ingests, index rebuilds, schedule generation, event statistics) off
+the request path.
 
 ::
 
@@ -16,6 +17,11 @@ summary or the error. Two runners execute them behind one interface (:class:`Job
   FOR UPDATE SKIP LOCKED``. Every server process runs some (``settings.job_workers``), and
   ``matchmaker jobs work`` runs a worker on its own, so any number of processes on any number of hosts
   share one queue and a job runs exactly once.
+
+While a job runs, its worker writes the job's heartbeat every :data:`HEARTBEAT_EVERY` seconds from a
+thread of its own, whether or not the job reports progress, so a long step that says nothing (one big
+solve, one large batch) is never taken for a dead worker; only a job whose worker is gone stops beating
+and is marked failed after :data:`STALLED_AFTER`.
 
 A job's files (an uploaded corpus) live under ``settings.jobs_dir``, in the shared directory, so that a
 worker on another host can read them.
@@ -55,7 +61,9 @@ JobHandler = Callable[[Mapping[str, Any], ProgressFn], dict[str, Any]]
 POLL_SECONDS = 1.0
 #: Progress is written at most this often (the last report of a job is always written).
 PROGRESS_EVERY = 0.5
-#: A running job whose worker has not reported for this long is marked failed.
+#: A running job's heartbeat is written this often (seconds), progress or not.
+HEARTBEAT_EVERY = 60.0
+#: A running job whose heartbeat is older than this is marked failed (its worker is gone).
 STALLED_AFTER = timedelta(minutes=30)
 
 
@@ -74,6 +82,7 @@ class Job:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    heartbeat_at: datetime | None = None
 
     @property
     def finished(self) -> bool:
@@ -96,6 +105,7 @@ class Job:
             created_at=row.created_at,
             started_at=row.started_at,
             finished_at=row.finished_at,
+            heartbeat_at=row.heartbeat_at,
         )
 
 
@@ -139,8 +149,40 @@ class _Reporter:
             )
 
 
+class _Heartbeat:
+    """Writes a running job's heartbeat every ``every`` seconds on a thread of its own (a context)."""
+
+    def __init__(self, database: Database, job_id: str, every: float) -> None:
+        self.database = database
+        self.job_id = job_id
+        self.every = every
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=f"heartbeat-{job_id[:8]}", daemon=True)
+
+    def __enter__(self) -> _Heartbeat:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        # A beat still waiting for the database after this changes nothing: it only touches running jobs.
+        self._thread.join(timeout=5.0)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            try:
+                with self.database.unit_of_work(write=True) as session:
+                    if not workers.beat(session, self.job_id):
+                        return  # finished, or failed by someone else
+            except Exception as exc:  # a busy or lost database: the next beat tries again
+                logger.warning("Could not write the heartbeat of job %s: %s", self.job_id, exc)
+
+
 class JobService:
-    """Submit, read and run background jobs (see the module docstring)."""
+    """Submit, read and run background jobs (see the module docstring).
+
+    ``heartbeat_every`` is how often a running job's heartbeat is written (seconds).
+    """
 
     def __init__(
         self,
@@ -149,10 +191,12 @@ class JobService:
         handlers: Mapping[str, JobHandler],
         *,
         runner: JobRunner | None = None,
+        heartbeat_every: float = HEARTBEAT_EVERY,
     ) -> None:
         self.settings = settings
         self.database = database
         self.handlers = dict(handlers)
+        self.heartbeat_every = heartbeat_every
         self.runner: JobRunner = runner or (
             InProcessRunner(self) if database.is_sqlite else QueueRunner(self, settings.job_workers)
         )
@@ -226,7 +270,8 @@ class JobService:
         started = time.perf_counter()
         values: dict[str, Any]
         try:
-            result = self.handlers[kind](params, _Reporter(self.database, job_id))
+            with _Heartbeat(self.database, job_id, self.heartbeat_every):
+                result = self.handlers[kind](params, _Reporter(self.database, job_id))
         except MatchmakerError as exc:
             logger.warning("%s job %s failed: %s", kind, job_id, exc.message)
             values = {"state": "failed", "error": exc.message[:4000], "message": "failed"}
@@ -254,10 +299,11 @@ class JobService:
         """Stop taking jobs; one already running finishes first."""
         self.runner.stop()
 
-    def fail_stalled(self) -> int:
-        """Mark running jobs whose worker stopped reporting as failed; how many."""
+    def fail_stalled(self, older_than: timedelta = STALLED_AFTER) -> int:
+        """Mark running jobs whose heartbeat is older than ``older_than`` (their worker is gone) as
+        failed; how many."""
         with self.database.unit_of_work(write=True) as session:
-            return workers.fail_stalled(session, older_than=STALLED_AFTER)
+            return workers.fail_stalled(session, older_than=older_than)
 
 
 class InProcessRunner:
@@ -372,6 +418,8 @@ class QueueRunner:
 
 
 __all__ = [
+    "HEARTBEAT_EVERY",
+    "STALLED_AFTER",
     "InProcessRunner",
     "Job",
     "JobHandler",

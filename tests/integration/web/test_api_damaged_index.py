@@ -17,6 +17,7 @@ from matchmaker.cli import app as cli_app
 from matchmaker.embeddings.bundle import current_generation, file_checksum, kind_dir
 from matchmaker.settings import Settings
 from matchmaker.web import create_app
+from services_support import services_for
 
 PROVIDERS = f"/api/v1/match/providers?city={CITY_ID}"
 CASES = f"/api/v1/match/cases?city={CITY_ID}"
@@ -131,6 +132,29 @@ def test_ready_says_stale_when_the_database_moved_on(seeded_settings: Settings) 
         body = client.get("/ready").json()
     assert body["indexes"]["provider"]["stale"] is True
     assert body["indexes"]["city"]["stale"] is False
+
+
+def test_ready_says_stale_after_a_write_that_was_not_indexed(
+    seeded_settings: Settings, tmp_path: Path
+) -> None:
+    """/ready keeps what it read while nothing is written, and notices a write made elsewhere (another
+    process, an ingest with ``--no-index``) on its next call."""
+    city = {"id": "new-town", "name": "New Town", "country": "AL", "summary": "Streets without names."}
+    folder = tmp_path / "late"
+    folder.mkdir()
+    (folder / "cities.jsonl").write_text(json.dumps(city) + "\n")
+    with TestClient(create_app(seeded_settings)) as client:
+        assert client.get("/ready").json()["indexes"]["city"]["stale"] is False
+        assert client.get("/ready").json()["indexes"]["city"]["stale"] is False
+        with services_for(seeded_settings) as services:
+            report = services.corpus.ingest_paths([folder], refresh_index=False)
+            assert report.accepted == 1
+        body = client.get("/ready").json()
+        assert body["indexes"]["city"]["stale"] is True
+        assert body["indexes"]["provider"]["stale"] is False
+        staff = issue_tokens(seeded_settings).of("staff")
+        assert client.post("/api/v1/indexes/rebuild", headers=staff).status_code == 200
+        assert client.get("/ready").json()["indexes"]["city"]["stale"] is False
 
 
 def test_index_verify_cli(seeded_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:

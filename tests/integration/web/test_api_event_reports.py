@@ -3,14 +3,18 @@ cities and providers, and nothing staff-only in what participants take home."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from litestar.testing import TestClient
-from web_support import CITY_ID, OTHER_CITY_ID, OTHER_PROVIDER_ID, PROVIDER_ID, Tokens
+from web_support import CITY_ID, OTHER_CITY_ID, OTHER_PROVIDER_ID, PROVIDER_ID, Tokens, finished_job
 
+from matchmaker.services.events.schemas import RequestCreate
+from matchmaker.settings import Settings
 from pdf_support import blank, need_poppler, pages, render, text
+from services_support import add_user
 
 BASE = "/api/v1/events"
 #: A workshop that took place, so its meetings can be rated.
@@ -22,6 +26,17 @@ EVENT = {
     "slots": [{"start": f"2025-10-07T{9 + k:02d}:00", "end": f"2025-10-07T{9 + k:02d}:20"} for k in range(3)],
 }
 PEOPLE = (CITY_ID, OTHER_CITY_ID, PROVIDER_ID, OTHER_PROVIDER_ID)
+#: A week before the workshop, while it took requests.
+BEFORE = datetime(2025, 9, 30, tzinfo=UTC)
+
+
+def _asked_before(api: TestClient[Any], sender: str, recipient: str) -> int:
+    """A request sent before the past event (it takes no new ones now); its id."""
+    services = api.app.state.services
+    with services.database.unit_of_work() as session:
+        body = RequestCreate(sender=sender, recipient=recipient)
+        made: int = services.events(session).requests.create("past", body, now=BEFORE).id
+    return made
 
 
 def _held_event(api: TestClient[Any], tokens: Tokens) -> list[dict[str, Any]]:
@@ -34,16 +49,12 @@ def _held_event(api: TestClient[Any], tokens: Tokens) -> list[dict[str, Any]]:
         f"{BASE}/past/pair-rules", json={"a": CITY_ID, "b": PROVIDER_ID, "kind": "must_meet"}, headers=staff
     )
     assert r.status_code == 200, r.text
-    sent = api.post(f"{BASE}/past/requests", json={"recipient": CITY_ID}, headers=tokens.of("other_provider"))
-    assert sent.status_code == 201, sent.text
+    sent = _asked_before(api, OTHER_PROVIDER_ID, CITY_ID)
     answer = api.post(
-        f"{BASE}/past/requests/{sent.json()['id']}/answer",
-        json={"answer": "declined"},
-        headers=tokens.of("city"),
+        f"{BASE}/past/requests/{sent}/answer", json={"answer": "declined"}, headers=tokens.of("city")
     )
     assert answer.status_code == 200, answer.text
-    r = api.post(f"{BASE}/past/requests", json={"recipient": OTHER_CITY_ID}, headers=tokens.of("provider"))
-    assert r.status_code == 201, r.text
+    _asked_before(api, PROVIDER_ID, OTHER_CITY_ID)
     assert (
         api.post(f"{BASE}/past/schedule/generate", json={"time_limit": 5}, headers=staff).status_code == 200
     )
@@ -87,6 +98,55 @@ def test_staff_read_the_statistics_of_an_event(api: TestClient[Any], tokens: Tok
     must = next(o for o in st["outcomes"] if {o["a"], o["b"]} == {CITY_ID, PROVIDER_ID})
     assert {must["rating_a"], must["rating_b"]} == {"cooperation_possible", "informative"}
     assert must["status"] == "held"
+
+
+def test_a_past_event_takes_no_new_meeting_requests(api: TestClient[Any], tokens: Tokens) -> None:
+    _held_event(api, tokens)
+    before = api.get(f"{BASE}/past/requests", headers=tokens.of("staff")).json()
+    asked = api.post(
+        f"{BASE}/past/requests", json={"recipient": PROVIDER_ID}, headers=tokens.of("other_city")
+    )
+    assert asked.status_code == 409, asked.text
+    assert asked.headers["content-type"].startswith("application/problem+json")
+    assert "event 'past' ended at 2025-10-07T11:20:00+02:00" in asked.json()["detail"]
+    on_behalf = api.post(
+        f"{BASE}/past/requests",
+        json={"sender": OTHER_CITY_ID, "recipient": OTHER_PROVIDER_ID},
+        headers=tokens.of("staff"),
+    )
+    assert on_behalf.status_code == 409, on_behalf.text
+    assert api.get(f"{BASE}/past/requests", headers=tokens.of("staff")).json() == before
+
+
+def test_statistics_as_a_background_job_give_the_same_figures(
+    api: TestClient[Any], tokens: Tokens, seeded_settings: Settings
+) -> None:
+    _held_event(api, tokens)
+    _rate(api, tokens, "city", PROVIDER_ID, "cooperation_possible")
+    staff = tokens.of("staff")
+    waited = api.get(f"{BASE}/past/statistics", headers=staff)
+    assert waited.status_code == 200, waited.text
+
+    r = api.get(f"{BASE}/past/statistics?wait=false", headers=staff)
+    assert r.status_code == 202, r.text
+    started = r.json()
+    location = r.headers["location"]
+    assert location == f"/api/v1/jobs/{started['id']}"
+    assert started["kind"] == "statistics"
+    assert started["state"] in ("queued", "running", "done")
+    job = finished_job(api, location, staff)
+    assert job["state"] == "done", job
+    assert job["progress"] == 1.0
+    assert job["result"] == waited.json()
+
+    other_staff = {"Authorization": f"Bearer {add_user(seeded_settings, 'staff').token}"}
+    assert api.get(location, headers=other_staff).json()["result"] == waited.json()
+    for role in ("city", "provider"):
+        assert api.get(location, headers=tokens.of(role)).status_code == 404
+        refused = api.get(f"{BASE}/past/statistics?wait=false", headers=tokens.of(role))
+        assert refused.status_code == 403, refused.text
+    unknown = api.get(f"{BASE}/nowhere/statistics?wait=false", headers=staff)
+    assert unknown.status_code == 404, unknown.text
 
 
 @pytest.mark.parametrize("role", ["city", "provider"])

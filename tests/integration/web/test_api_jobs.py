@@ -3,25 +3,9 @@
 from __future__ import annotations
 
 import json
-import time
-from typing import Any
 
-import pytest
-from litestar.testing import TestClient
 from web_support import SharedApp
-
-
-def _finished(api: TestClient, location: str, headers: dict[str, str]) -> dict[str, Any]:  # type: ignore[type-arg]
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        r = api.get(location, headers=headers)
-        assert r.status_code == 200, r.text
-        job: dict[str, Any] = r.json()
-        assert 0.0 <= job["progress"] <= 1.0
-        if job["state"] in ("done", "failed"):
-            return job
-        time.sleep(0.1)
-    pytest.fail(f"the job at {location} did not finish")
+from web_support import finished_job as _finished
 
 
 def _providers(*records: dict[str, str]) -> bytes:
@@ -54,6 +38,7 @@ def test_an_upload_that_does_not_wait_is_a_job_whose_result_is_the_report(shared
     done = _finished(api, r.headers["location"], staff)
     assert done["state"] == "done", done
     assert done["progress"] == 1.0
+    assert done["heartbeat_at"] >= done["started_at"]
     assert done["result"]["accepted"] == 1
     assert done["result"]["status"] == "partial"
     assert done["result"]["rejected"][0].startswith("providers.jsonl:2: ")

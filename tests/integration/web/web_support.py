@@ -9,9 +9,11 @@ lifespan run; ``tokens`` holds a bearer token per role.
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar.testing import TestClient
@@ -117,6 +119,20 @@ def shared_app(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) ->
             yield SharedApp(client, tokens, settings, services)
     finally:
         services.close()
+
+
+def finished_job(api: TestClient, location: str, headers: dict[str, str]) -> dict[str, Any]:  # type: ignore[type-arg]
+    """The background job at ``location`` once it is done or failed (its progress stays in [0, 1])."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        r = api.get(location, headers=headers)
+        assert r.status_code == 200, r.text
+        job: dict[str, Any] = r.json()
+        assert 0.0 <= job["progress"] <= 1.0
+        if job["state"] in ("done", "failed"):
+            return job
+        time.sleep(0.1)
+    pytest.fail(f"the job at {location} did not finish")
 
 
 @pytest.fixture

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from matchmaker.db import workers as job_table
 from matchmaker.db.engine import Database
+from matchmaker.db.models import utcnow
+from matchmaker.db.workers import JobRow
 from matchmaker.errors import InvalidInputError, NotFoundError
 from matchmaker.services.jobs import InProcessRunner, JobService, ProgressFn, QueueRunner
 from matchmaker.settings import Settings
@@ -78,6 +83,61 @@ def test_a_job_runs_to_done_with_its_result_and_failures_say_why(
         jobs.stop()
     with pytest.raises(NotFoundError):
         jobs.get("nope")
+
+
+def test_a_long_step_without_progress_keeps_its_job_alive(db_settings: Settings, database: Database) -> None:
+    """The worker beats the heartbeat on a timer, so recovery of stalled jobs leaves a live one alone
+    while it would fail one whose worker is gone."""
+    release = threading.Event()
+
+    def quiet(params: Mapping[str, Any], progress: ProgressFn) -> dict[str, Any]:
+        release.wait(60)  # one long step that reports nothing
+        return {"quiet": True}
+
+    jobs = JobService(db_settings, database, {"quiet": quiet}, heartbeat_every=0.2)
+    with database.unit_of_work(write=True) as session:  # a job whose worker died a while ago
+        gone = utcnow() - timedelta(seconds=5)
+        job_table.add_job(
+            session,
+            JobRow(
+                id="orphan",
+                kind="quiet",
+                state="running",
+                worker="gone:1",
+                started_at=gone,
+                heartbeat_at=gone,
+            ),
+        )
+    jobs.start()
+    try:
+        job = jobs.submit("quiet", {}, owner_id=None)
+        deadline = time.monotonic() + 30
+        while jobs.get(job.id).state != "running" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        first = jobs.get(job.id).heartbeat_at
+        assert first is not None
+        time.sleep(1.5)
+        running = jobs.get(job.id)
+        assert running.state == "running"
+        assert running.heartbeat_at is not None
+        assert running.heartbeat_at > first
+        assert running.progress == 0.0  # nothing was reported: the timer alone kept it alive
+
+        assert jobs.fail_stalled(older_than=timedelta(seconds=1)) == 1
+        assert jobs.get("orphan").state == "failed"
+        assert "stopped reporting" in (jobs.get("orphan").error or "")
+        assert jobs.get(job.id).state == "running"
+
+        release.set()
+        done = jobs.wait(job.id, timeout=30)
+        assert done.state == "done"
+        assert done.result == {"quiet": True}
+        beaten = done.heartbeat_at
+        time.sleep(0.5)
+        assert jobs.get(job.id).heartbeat_at == beaten  # a finished job beats no more
+    finally:
+        release.set()
+        jobs.stop()
 
 
 @pytest.mark.postgres

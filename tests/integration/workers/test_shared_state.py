@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -74,5 +75,78 @@ def test_a_store_follows_the_generation_recorded_in_the_database(db_settings: Se
         after = store.get("city")
         assert after.generation == recorded
         assert "ledger-town" in after
+    finally:
+        database.dispose()
+
+
+def test_corpus_hashes_are_kept_until_any_process_writes(
+    db_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Readiness asks for the corpus hashes on every call: they are kept while nothing is written (no
+    record is read) and recomputed after any write to the records (made elsewhere, not indexed), always
+    equal to a fresh computation."""
+    from matchmaker.db import repository
+    from matchmaker.db.models import ProviderCreate
+    from matchmaker.services import indexing
+
+    reads: list[int] = []
+    load_records = indexing.load_records
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        reads.append(1)
+        return load_records(*args, **kwargs)
+
+    monkeypatch.setattr(indexing, "load_records", counted)
+
+    database = Database(db_settings)
+    try:
+        with database.unit_of_work(write=True) as session:
+            repository.upsert_city(
+                session, CityCreate(id="kukes", name="Kukës", country="AL", summary="Flooding every spring.")
+            )
+            repository.upsert_provider(
+                session,
+                ProviderCreate(
+                    id="acme",
+                    name="Acme",
+                    country="TR",
+                    description="Software.",
+                    solutions=[{"title": "Flood early warning", "description": "River sensors."}],
+                ),
+            )
+        server = IndexService(db_settings, database)
+
+        def fresh() -> dict[str, str]:
+            return IndexService(db_settings, database).corpus_hashes()
+
+        seen = [server.corpus_hashes()]
+        assert len(reads) == 1
+        assert server.corpus_hashes() == seen[0]
+        assert server.corpus_hashes() == seen[0]
+        assert len(reads) == 1  # nothing written: nothing read again
+        assert seen[0] == fresh()
+
+        def changed(write: object) -> None:
+            with database.unit_of_work(write=True) as session:
+                write(session)  # type: ignore[operator]
+            now = server.corpus_hashes()
+            assert now == fresh()
+            assert now != seen[-1]
+            seen.append(now)
+
+        changed(lambda s: repository.update_city(s, "kukes", {"summary": "Drought every summer."}))
+        changed(
+            lambda s: repository.update_provider(
+                s, "acme", {"solutions": [{"title": "Drought alerts", "description": "Soil sensors."}]}
+            )
+        )
+        changed(
+            lambda s: repository.upsert_city(
+                s, CityCreate(id="tirana", name="Tirana", country="AL", summary="Traffic.")
+            )
+        )
+        changed(lambda s: repository.delete_record(s, "city", "tirana"))
+        assert seen[-1] == seen[-3]  # the records are back to what they were before Tirana
+        assert server.corpus_hashes() == seen[-1]
     finally:
         database.dispose()

@@ -7,7 +7,10 @@ import re
 import time
 from collections.abc import Callable
 
-from console_support import Client
+from console_support import CITY_ID, PROVIDER_ID, Client
+
+from matchmaker.services.container import Services
+from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
 
 SignIn = Callable[[str], str]
 
@@ -57,3 +60,27 @@ def test_staff_rebuild_from_the_dashboard_and_others_cannot_see_the_job(
     sign_in("city")
     assert client.get(location).status_code == 404
     assert client.post("/indexes/rebuild", follow_redirects=False).status_code == 403
+
+
+def test_a_statistics_job_started_through_the_api_shows_its_figures_to_staff(
+    client: Client, sign_in: SignIn, services: Services
+) -> None:
+    from datetime import datetime
+
+    with services.database.unit_of_work() as session:
+        catalog = services.events(session).catalog
+        start = datetime.fromisoformat("2027-03-02T09:00")
+        catalog.create(
+            EventCreate(
+                id="fair", name="Fair", tables=1, slots=[SlotIn(start=start, end=start.replace(minute=20))]
+            )
+        )
+        catalog.add_participants("fair", [ParticipantIn(id=CITY_ID), ParticipantIn(id=PROVIDER_ID)])
+    job = services.jobs.submit("statistics", {"event_id": "fair"}, owner_id=None)
+    sign_in("staff")
+    text = _follow(client, f"/jobs/{job.id}")
+    assert "Event statistics" in text
+    assert "Statistics of 0 meetings and 0 ratings" in text
+    assert 'href="/events/fair/feedback"' in text
+    sign_in("city")
+    assert client.get(f"/jobs/{job.id}").status_code == 404

@@ -308,8 +308,10 @@ def test_generate_without_participants_says_what_to_do(
     assert "add some first" in page.text
 
 
-def make_event(services: Services, event_id: str, ids: list[str], *, publish: bool = False) -> None:
-    """An event with two slots and two tables, planned and published when asked."""
+def make_event(
+    services: Services, event_id: str, ids: list[str], *, publish: bool = False, day: str = "2027-03-02"
+) -> None:
+    """An event on ``day`` with two slots and two tables, planned and published when asked."""
     from datetime import datetime
 
     with services.database.unit_of_work() as session:
@@ -320,12 +322,12 @@ def make_event(services: Services, event_id: str, ids: list[str], *, publish: bo
                 name=f"Event {event_id}",
                 slots=[
                     SlotIn(
-                        start=datetime.fromisoformat("2027-03-02T09:00"),
-                        end=datetime.fromisoformat("2027-03-02T09:20"),
+                        start=datetime.fromisoformat(f"{day}T09:00"),
+                        end=datetime.fromisoformat(f"{day}T09:20"),
                     ),
                     SlotIn(
-                        start=datetime.fromisoformat("2027-03-02T09:30"),
-                        end=datetime.fromisoformat("2027-03-02T09:50"),
+                        start=datetime.fromisoformat(f"{day}T09:30"),
+                        end=datetime.fromisoformat(f"{day}T09:50"),
                     ),
                 ],
                 tables=2,
@@ -404,6 +406,28 @@ def test_provider_requests_a_meeting_and_the_city_accepts(
     ).text
     assert "Your answer was saved." in page
     assert "accepted" in page
+
+
+def _event_section(page: str, event_id: str) -> str:
+    [section] = [part for part in page.split("<section ")[1:] if f'data-event="{event_id}"' in part]
+    return section
+
+
+def test_a_past_event_offers_no_meeting_request(client: Client, sign_in: SignIn, services: Services) -> None:
+    make_event(services, "fair3", [CITY_ID, PROVIDER_ID])
+    make_event(services, "last-year", [CITY_ID, PROVIDER_ID], day="2025-10-07")
+    sign_in("provider")
+    page = client.get("/me/requests").text
+    assert "Ask for a meeting" in _event_section(page, "fair3")
+    past = _event_section(page, "last-year")
+    assert "Ask for a meeting" not in past
+    assert 'action="/me/requests"' not in past
+    assert "Requests are closed (event &#39;last-year&#39; ended at 2025-10-07T09:50:00+00:00" in past
+    refused = client.post("/me/requests", data={"event": "last-year", "recipient": CITY_ID})
+    assert refused.status_code == 409
+    assert "ended at 2025-10-07T09:50:00+00:00" in refused.text
+    with services.database.unit_of_work() as session:
+        assert services.events(session).requests.list("last-year") == []
 
 
 def test_a_participant_cannot_answer_for_someone_else(

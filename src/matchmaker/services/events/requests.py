@@ -35,12 +35,30 @@ class MeetingRequests(store.InSession):
         self.notifier = notifier
         self.explain = explain
 
-    def create(self, event_id: str, data: RequestCreate, *, now: datetime | None = None) -> RequestPublic:
+    def closed(self, event_id: str, *, now: datetime | None = None) -> str | None:
+        """Why the event takes no new meeting requests (it has ended, or its request deadline has
+        passed), or ``None`` while it does."""
+        now = now or utcnow()
+        ev = store.event_row(self.session, event_id)
+        ends = store.event_end(self.session, ev)
+        if ends is not None and now >= ends:
+            return f"event {event_id!r} ended at {ends.isoformat()}; it takes no new meeting requests"
+        deadline = ev.request_deadline
+        if deadline is not None and now > deadline:
+            return f"the request deadline of event {event_id!r} ({deadline.isoformat()}) has passed"
+        return None
+
+    def create(
+        self, event_id: str, data: RequestCreate, *, now: datetime | None = None, recorded: bool = False
+    ) -> RequestPublic:
         """Store a pending meeting request between two participants of the event (a city may ask a
         provider or another city; a provider asks a city).
 
         Refused (4xx) when both parties are the same, one does not take part, two providers would
-        meet, the deadline has passed, or the pair already has a request in either direction.
+        meet, the event has ended or its deadline has passed (409, see :meth:`closed`), or the pair
+        already has a request in either direction. ``recorded``: staff write down a request that was
+        made while the event was open (``matchmaker event request --status``), so neither the end nor
+        the deadline refuses it.
         """
         now = now or utcnow()
         session = self.session
@@ -48,10 +66,9 @@ class MeetingRequests(store.InSession):
         problem = pair_problem(store.sides(session, event_id), data.sender, data.recipient, "meeting request")
         if problem:
             raise InvalidInputError(problem)
-        if ev.request_deadline is not None and now > ev.request_deadline:
-            raise ConflictError(
-                f"the request deadline of event {event_id!r} ({ev.request_deadline.isoformat()}) has passed"
-            )
+        closed = None if recorded else self.closed(event_id, now=now)
+        if closed:
+            raise ConflictError(closed)
         duplicate = duplicate_problem(
             self._between(event_id, data.sender, data.recipient), data.sender, data.recipient
         )

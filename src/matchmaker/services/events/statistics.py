@@ -1,7 +1,8 @@
 """Feedback and statistics of an event for staff: one computation the console, the API and the CLI share.
 
 :func:`compute_statistics` is pure (plain rows in, :class:`EventStatistics` out) and is tested on
-hand-made data; :class:`EventStatisticsReader` loads an event's rows in a unit of work and calls it.
+hand-made data; :class:`EventStatisticsReader` loads an event's rows in a unit of work and calls it;
+:func:`statistics_job` does the same as a background job (``GET .../statistics?wait=false``).
 
 What is counted:
 
@@ -19,13 +20,14 @@ from __future__ import annotations
 import math
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import get_args
+from typing import Any, get_args
 
 from sqlmodel import select
 
+from matchmaker.db.engine import Database
 from matchmaker.db.events import MeetingFeedback, MeetingRequestRow
 from matchmaker.db.models import utcnow
 from matchmaker.scheduling.problem import pair_key
@@ -299,6 +301,18 @@ class EventStatisticsReader(store.InSession):
         )
 
 
+def statistics_job(
+    database: Database, params: Mapping[str, Any], progress: Callable[[float, str], None]
+) -> dict[str, Any]:
+    """Compute an event's statistics as a background job; ``params`` holds the event id. The result is
+    what ``GET /api/v1/events/{id}/statistics`` answers when it waits."""
+    event_id = str(params["event_id"])
+    progress(0.05, f"reading the meetings, requests and ratings of {event_id}")
+    with database.unit_of_work() as session:
+        figures = EventStatisticsReader(session).statistics(event_id)
+    return figures.model_dump(mode="json")
+
+
 __all__ = [
     "EventStatisticsReader",
     "GivenRating",
@@ -306,4 +320,5 @@ __all__ = [
     "Person",
     "RequestOutcome",
     "compute_statistics",
+    "statistics_job",
 ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol, TypeVar
 
 from sqlalchemy import func
@@ -35,6 +35,7 @@ from matchmaker.services.events.rules import (
     RequestRow,
     effective_status,
     side_of,
+    zone,
 )
 from matchmaker.services.events.schemas import ParticipantPublic, PlannedMeeting, RequestPublic
 
@@ -70,6 +71,16 @@ def slots(session: Session, event_id: str) -> list[Slot]:
         Slot(id=r.slot_id, start=datetime.fromisoformat(r.start), end=datetime.fromisoformat(r.end))
         for r in rows
     ]
+
+
+def event_end(session: Session, ev: Event) -> datetime | None:
+    """When the event's last slot ends, as an aware instant (a naive time is in the event's zone, else
+    UTC); ``None`` for an event without slots."""
+    ends = [
+        s.end if s.end.tzinfo else s.end.replace(tzinfo=zone(ev.timezone) or UTC)
+        for s in slots(session, ev.id)
+    ]
+    return max(ends, default=None)
 
 
 def table_labels(session: Session, event_id: str) -> dict[int, str]:

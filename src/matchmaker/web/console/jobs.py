@@ -21,7 +21,12 @@ from matchmaker.web.console.session import principal_of, services_of
 STAFF = {"roles": ("staff",)}
 
 #: What each kind of job is called on the page.
-JOB_TITLES = {"ingest": "Corpus ingest", "rebuild": "Index rebuild", "generate": "Schedule generation"}
+JOB_TITLES = {
+    "ingest": "Corpus ingest",
+    "rebuild": "Index rebuild",
+    "generate": "Schedule generation",
+    "statistics": "Event statistics",
+}
 
 
 def start_ingest(request: Request[Any, Any, Any], name: str, content: bytes) -> Job:

@@ -64,6 +64,8 @@ class EventRequests:
     requests: list[RequestPublic]
     names: dict[str, str]
     contacts: list[Contact] = field(default_factory=list)
+    #: Why the event takes no new requests (it has ended, or its deadline has passed), else None.
+    closed: str | None = None
 
 
 def _me(principal: Principal) -> str:
@@ -82,14 +84,17 @@ def my_events(
 
 
 def load_requests(events: EventServices, principal: Principal) -> list[EventRequests]:
-    """The participant's events, its requests in each, and whom it may still ask (suggestions first)."""
+    """The participant's events, its requests in each, and whom it may still ask (suggestions first;
+    nobody once the event has ended or its request deadline has passed)."""
     me = _me(principal)
     out: list[EventRequests] = []
     for event, participants in my_events(events, me):
         mine = next(p for p in participants if p.id == me)
         requests = events.requests.list(event.id, participant=me)
-        contacts = events.contacts.for_participant(event.id, me)
-        out.append(EventRequests(event, mine, requests, {p.id: p.name for p in participants}, contacts))
+        closed = events.requests.closed(event.id)
+        contacts = [] if closed else events.contacts.for_participant(event.id, me)
+        names = {p.id: p.name for p in participants}
+        out.append(EventRequests(event, mine, requests, names, contacts, closed))
     return out
 
 

@@ -10,11 +10,14 @@ from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import Parameter
 
+from matchmaker.services.container import Services
 from matchmaker.services.events import EventServices
 from matchmaker.services.events.schemas import EventStatistics, ExportSource
+from matchmaker.services.users import Principal
 from matchmaker.web.auth import staff_only
 from matchmaker.web.errors import document_problems
 from matchmaker.web.routes.common import attachment
+from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, start_job
 
 EventId = Annotated[str, Parameter(min_length=1, max_length=128, description="The event's id.")]
 Events = NamedDependency[EventServices]
@@ -29,12 +32,29 @@ class EventReportController(Controller):
     tags = ("events",)
     guards = [staff_only]  # noqa: RUF012  Litestar reads the class attribute
 
-    @get("/{event_id:str}/statistics", sync_to_thread=True, summary="Feedback and statistics (staff)")
-    def statistics(self, events: Events, event_id: EventId) -> EventStatistics:
+    @get(
+        "/{event_id:str}/statistics",
+        sync_to_thread=True,
+        summary="Feedback and statistics (staff)",
+        responses=ACCEPTED,
+    )
+    def statistics(
+        self,
+        *,
+        events: Events,
+        services: NamedDependency[Services],
+        current_user: NamedDependency[Principal],
+        event_id: EventId,
+        wait: Wait = True,
+    ) -> Response[EventStatistics | JobOut]:
         """Ratings and no-shows per meeting; meetings per participant; request outcomes in all and per
         direction; the rating distribution; each rating against its meeting's match score. Counts the
-        published schedule, or the plan while nothing is published."""
-        return events.statistics.statistics(event_id)
+        published schedule, or the plan while nothing is published. With ``wait=false`` they are
+        computed by a background job whose result is this answer."""
+        if not wait:
+            events.catalog.get(event_id)  # an unknown event is a 404 now, not a failed job later
+            return start_job(services.jobs, "statistics", {"event_id": event_id}, current_user)
+        return Response(events.statistics.statistics(event_id))
 
     @get(
         "/{event_id:str}/documents/booklet.pdf",

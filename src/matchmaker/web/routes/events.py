@@ -60,7 +60,7 @@ from matchmaker.services.users import Principal
 from matchmaker.web.auth import staff_only
 from matchmaker.web.errors import document_problems
 from matchmaker.web.routes.common import attachment
-from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, accepted
+from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, start_job
 
 EventId = Annotated[str, Parameter(min_length=1, max_length=128, description="The event's id.")]
 ParticipantId = Annotated[str, Parameter(min_length=1, max_length=128, description="A participant's id.")]
@@ -221,7 +221,8 @@ class EventController(Controller):
         ask a provider or another city (a comparable or mentor city), a provider asks a city.
 
         The request keeps the matcher's one-line reason for the pair. 422 when both parties are the
-        same or one does not take part, 409 when the pair already has a request (either direction).
+        same or one does not take part, 409 when the pair already has a request (either direction) or
+        the event takes no new requests: its last slot has ended, or its request deadline has passed.
         """
         sender = _acting_as(
             events,
@@ -303,7 +304,7 @@ class EventController(Controller):
         if not wait:
             planner.planned(event_id)  # an unknown event is a 404 now, not a failed job later
             params = {"event_id": event_id, "options": data.model_dump(mode="json")}
-            return accepted(services.jobs.submit("generate", params, owner_id=current_user.user_id))
+            return start_job(services.jobs, "generate", params, current_user)
         return Response(
             planner.generate(
                 event_id,

@@ -11,7 +11,7 @@ from matchmaker.services.users import Principal
 from matchmaker.web.auth import staff_only
 from matchmaker.web.errors import problems
 from matchmaker.web.ratelimit import rate_limited
-from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, accepted
+from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, start_job
 from matchmaker.web.schemas import IndexKindOut, IndexRebuildOut, IndexStatusOut
 
 
@@ -47,10 +47,7 @@ class IndexController(Controller):
         served from the previous indexes until the new ones are published.
         """
         if not wait:
-            job = await anyio.to_thread.run_sync(
-                lambda: services.jobs.submit("rebuild", {}, owner_id=current_user.user_id)
-            )
-            return accepted(job)
+            return await anyio.to_thread.run_sync(start_job, services.jobs, "rebuild", {}, current_user)
         report = await anyio.to_thread.run_sync(services.indexes.rebuild)
         return Response(IndexRebuildOut.model_validate(report.to_dict()))
 

@@ -6,6 +6,7 @@ Only the user who started a job, and staff, can read it; anyone else gets 404, s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -17,7 +18,7 @@ from litestar.params import PathParameter, QueryParameter
 from pydantic import BaseModel, Field
 
 from matchmaker.services.container import Services
-from matchmaker.services.jobs import Job
+from matchmaker.services.jobs import Job, JobService
 from matchmaker.services.users import Principal
 from matchmaker.web.errors import problems
 
@@ -28,7 +29,7 @@ class JobOut(BaseModel):
     """A background job: its state, progress and, once done, its result (or its error)."""
 
     id: str
-    kind: str = Field(description="ingest, rebuild or generate.")
+    kind: str = Field(description="ingest, rebuild, generate or statistics.")
     state: str = Field(description="queued, running, done or failed.")
     progress: float = Field(ge=0.0, le=1.0)
     message: str
@@ -37,6 +38,11 @@ class JobOut(BaseModel):
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    heartbeat_at: datetime | None = Field(
+        default=None,
+        description="When its worker last said it is alive: about every minute while it runs, whether or "
+        "not it reports progress.",
+    )
 
     @classmethod
     def of(cls, job: Job) -> JobOut:
@@ -52,6 +58,7 @@ class JobOut(BaseModel):
             created_at=job.created_at,
             started_at=job.started_at,
             finished_at=job.finished_at,
+            heartbeat_at=job.heartbeat_at,
         )
 
 
@@ -74,6 +81,14 @@ def job_location(job_id: str) -> str:
 def accepted(job: Job) -> Response[Any]:
     """``202 Accepted`` with the job and its ``Location``."""
     return Response(JobOut.of(job), status_code=202, headers={"Location": job_location(job.id)})
+
+
+def start_job(jobs: JobService, kind: str, params: Mapping[str, Any], caller: Principal) -> Response[Any]:
+    """Queue a ``kind`` job for ``caller`` (who may then read it) and answer ``202 Accepted`` with it.
+
+    The one way a route starts a job: call it from a worker thread (it writes the job's row).
+    """
+    return accepted(jobs.submit(kind, params, owner_id=caller.user_id))
 
 
 #: The OpenAPI entry of a 202 answer (add to ``responses=``).
@@ -103,4 +118,5 @@ __all__ = [
     "accepted",
     "get_job",
     "job_location",
+    "start_job",
 ]
