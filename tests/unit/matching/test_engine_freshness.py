@@ -1,0 +1,182 @@
+"""The engine's fast paths give what the plain computation gives: rankings over arrays, context-fit
+tables, one candidate scored alone, analyses and relevance rows kept between engines and processes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from matchmaker.matching.analysis import (
+    PassageFacts,
+    passage_facts,
+    profile_from_bytes,
+    profile_to_bytes,
+)
+from matchmaker.matching.engine import Engine, Ranking, Scored
+from matchmaker.matching.fit import combine
+from matchmaker.matching.lexical import LexicalIndex, tokenize
+from matchmaker.services.container import Services
+from matchmaker.services.matching import Matcher
+
+CITIES = ("lumen", "verde", "rivo", "kent")
+
+
+def _pairs(items: list[Scored]) -> list[tuple[str, float]]:
+    return [(s.doc_id, round(s.score, 9)) for s in items]
+
+
+def test_a_ranking_shows_the_best_first_and_adds_what_it_is_asked_to_include() -> None:
+    scores = np.array([0.2, 0.9, 0.5, 0.9, 0.1])
+    ids = ["e", "d", "c", "b", "a"]
+    ranking = Ranking(ids, scores, lambda i: Scored(ids[i], float(scores[i]), float(scores[i])))
+    assert [s.doc_id for s in ranking.top(2)] == ["b", "d"]  # a tie is broken by id
+    assert [s.doc_id for s in ranking.top(2, include=["a"])] == ["b", "d", "a"]
+    assert [s.doc_id for s in ranking.all()] == ["b", "d", "c", "e", "a"]
+    kept = Ranking(ids, scores, ranking.item_at, np.array([True, False, True, True, True]))
+    assert kept.item("d") is None
+    assert [s.doc_id for s in kept.top(1)] == ["b"]
+
+
+def test_rankings_over_arrays_give_the_same_order_and_scores_as_scoring_every_candidate(
+    matcher: Matcher,
+) -> None:
+    engine = matcher.engine()
+    for city in CITIES:
+        for rank, kind in (
+            (engine.rank_providers_for_city, "provider"),
+            (engine.rank_cities_for_city, "city"),
+            (engine.rank_cases_for_city, "case"),
+        ):
+            ranking = rank(city)
+            everything = ranking.all()
+            assert _pairs(ranking.top(2)) == _pairs(everything[:2]), (city, kind)
+            for item in everything:
+                row = ranking.position(item.doc_id)
+                assert row is not None
+                assert float(ranking.scores[row]) == pytest.approx(item.score, abs=1e-9)
+
+
+def test_the_context_fit_table_equals_the_product_of_each_pairs_factors(matcher: Matcher) -> None:
+    engine = matcher.engine()
+    cfg = engine.config
+    cities, providers = engine.kind("city"), engine.kind("provider")
+    for kind, target in (("provider", providers), ("city", cities)):
+        table = engine.fit_table(kind, cfg)
+        assert table is not None
+        for i, city in enumerate(cities.profiles):
+            row = table.row(i)
+            for j, candidate in enumerate(target.profiles):
+                factors = engine.context_adjuster(city, candidate, cfg)
+                assert row[j] == pytest.approx(combine(factors) if factors else 1.0, abs=1e-12)
+                assert table.column(j)[i] == row[j]
+
+
+def test_one_candidate_scored_alone_against_the_rows_norms_scores_as_among_all(matcher: Matcher) -> None:
+    engine = matcher.engine()
+    cfg = engine.config
+    for kind in ("provider", "city", "case"):
+        target = engine.kind(kind)
+        for city in CITIES:
+            needs = engine.needs_of("city", city, cfg)
+            full = engine.evidence(needs, target, cfg)
+            for j in range(len(target)):
+                alone = engine.evidence(needs, target.candidates(cfg, j), cfg, norms=full.norms)
+                assert float(alone.relevance[0]) == pytest.approx(float(full.relevance[j]), abs=1e-5)
+
+
+def test_bm25_weights_of_one_text_add_up_to_its_score() -> None:
+    texts = ["water leaks in old pipes", "buses come in groups", "water meters and pipes pipes"]
+    index = LexicalIndex(texts)
+    for query in ("water pipes", "buses water water", "nothing known"):
+        tokens = tokenize(query)
+        scores = index.scores(tokens)
+        for doc in range(len(texts)):
+            weights = index.document_weights(doc)
+            assert sum(weights.get(t, 0.0) for t in tokens) == pytest.approx(float(scores[doc]), abs=1e-5)
+
+
+def test_passage_facts_and_profiles_survive_the_store(matcher: Matcher) -> None:
+    engine = matcher.engine()
+    facts = passage_facts(
+        ["Интернет в городе хороший.", "Nous manquons de personnel pour surveiller le réseau."], "ru"
+    )
+    back = PassageFacts.from_bytes(facts.to_bytes())
+    assert np.array_equal(back.tags, facts.tags)
+    assert np.array_equal(back.context, facts.context)
+    assert (back.glosses, back.tokens, back.tokens_x) == (facts.glosses, facts.tokens, facts.tokens_x)
+    for kind in ("city", "provider", "case"):
+        for profile in engine.profiles[kind].values():
+            again = profile_from_bytes(profile_to_bytes(profile))
+            assert np.array_equal(again.vector, profile.vector)
+            assert (again.tags, again.city, again.offer, again.languages, again.mentor_city) == (
+                profile.tags,
+                profile.city,
+                profile.offer,
+                profile.languages,
+                profile.mentor_city,
+            )
+
+
+def test_a_process_starting_later_reads_analyses_and_relevance_rows_instead_of_computing(
+    loaded_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = loaded_services.matching.matcher().engine()
+    first.precompute()
+    expected = first.relevance_matrix("provider", first.config).copy()
+
+    later = Services.build(loaded_services.settings)
+    try:
+        engine = later.matching.matcher().engine()
+        engine.warm()
+        assert engine.analyses.computed == 0
+        assert engine.analyses.read > 0
+
+        def no_evidence(*_args: object, **_kwargs: object) -> None:
+            raise AssertionError("a stored relevance row was computed again")
+
+        monkeypatch.setattr(Engine, "evidence", no_evidence)
+        assert np.array_equal(engine.relevance_matrix("provider", engine.config), expected)
+    finally:
+        later.close()
+
+
+def test_after_a_write_the_new_engine_computes_only_what_changed(loaded_services: Services) -> None:
+    matcher = loaded_services.matching.matcher()
+    before = matcher.engine()
+    before.precompute()
+    cfg = before.config
+    rows_before = before.relevance_matrix("provider", cfg).copy()
+    comparable_before = before.relevance_matrix("city", cfg).copy()
+
+    with loaded_services.database.unit_of_work(write=True) as session:
+        records = loaded_services.records(session)
+        summary = records.get("city", "kent").summary  # type: ignore[union-attr]
+        records.update("city", "kent", {"summary": summary + " Street lights stay on all day."})
+
+    after = matcher.engine()
+    assert after is not before
+    assert after.kind("provider") is before.kind("provider")  # an unchanged kind is reused whole
+    after.warm()
+    assert after.analyses.computed == 2  # kent's profile and its passage facts, nothing else
+
+    cities = after.kind("city")
+    kent = cities.pos["kent"]
+    rows_after = after.relevance_matrix("provider", cfg)
+    for city in ("lumen", "verde", "rivo"):
+        i = cities.pos[city]
+        assert np.array_equal(rows_after[i], rows_before[before.kind("city").pos[city]])
+    assert not np.array_equal(rows_after[kent], rows_before[before.kind("city").pos["kent"]])
+
+    # The comparable-cities matrix keeps the other cities' rows and scores kent's column alone;
+    # it stays close to a full recomputation (the BM25 and baseline norms are the rows' own).
+    patched = after.relevance_matrix("city", cfg)
+    fresh = Engine(
+        after.bundles,
+        {k: list(v.values()) for k, v in after.records.items()},
+        config=cfg,
+        embed=after._embed,
+        second=after.second,
+        role_model=after.role_model,
+    ).relevance_matrix("city", cfg)
+    assert np.abs(patched - fresh).max() < 0.05
+    assert not np.array_equal(patched, comparable_before)
