@@ -133,6 +133,11 @@ StrList = Annotated[list[str], AfterValidator(partial(check_str_list, field="lis
 Name = Annotated[str, _checked_text("name", NAME_MAX, required=True)]
 
 
+def serial_id() -> Any:
+    """The field of an integer primary key that the database numbers as rows are added."""
+    return Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+
+
 def _json_list() -> Any:
     return Field(default_factory=list, sa_type=JSON)
 
@@ -262,7 +267,7 @@ class Solution(SolutionBase, table=True):
     __tablename__ = "solution"
     __table_args__ = (UniqueConstraint("provider_id", "position"),)
 
-    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    id: int | None = serial_id()
     provider_id: str = Field(
         sa_column=Column(String(128), ForeignKey("provider.id", ondelete="CASCADE"), index=True)
     )
@@ -431,7 +436,7 @@ class ApiUser(SQLModel, table=True):
 
     __tablename__ = "api_user"
 
-    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    id: int | None = serial_id()
     role: str = Field(max_length=20)
     subject_id: str | None = Field(default=None, max_length=128)
     label: str | None = Field(default=None, max_length=200)
@@ -448,7 +453,7 @@ class IngestRun(SQLModel, table=True):
 
     __tablename__ = "ingest_run"
 
-    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    id: int | None = serial_id()
     started_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
     source: str = Field(default="cli", max_length=40)
