@@ -57,12 +57,7 @@ class EventReportController(Controller):
         summary="Organisers' spreadsheet (XLSX, staff)",
         media_type=XLSX,
     )
-    def export_xlsx(
-        self,
-        events: Events,
-        event_id: EventId,
-        source: Source = "published",
-    ) -> Response[bytes]:
+    def export_xlsx(self, events: Events, event_id: EventId, source: Source = "published") -> Response[bytes]:
         """The CSV's columns as a workbook, times as date-times."""
         data = events.agendas.xlsx(event_id, source=source)
         return attachment(data, XLSX, f"{event_id}-meetings.xlsx")

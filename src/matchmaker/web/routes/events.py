@@ -347,12 +347,7 @@ class EventController(Controller):
         summary="Organisers' CSV (staff)",
         media_type="text/csv",
     )
-    def export_csv(
-        self,
-        events: Events,
-        event_id: EventId,
-        source: Source = "published",
-    ) -> Response[str]:
+    def export_csv(self, events: Events, event_id: EventId, source: Source = "published") -> Response[str]:
         """Slot, times, table, both parties, score and reason, one row per meeting."""
         text = events.agendas.csv(event_id, source=source)
         return attachment(text, "text/csv; charset=utf-8", f"{event_id}-meetings.csv")
