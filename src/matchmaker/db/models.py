@@ -411,6 +411,8 @@ Kind = Literal["city", "provider", "case"]
 KINDS: tuple[Kind, ...] = ("city", "provider", "case")
 #: The plural words used in file names, CLI arguments and URLs.
 PLURALS: dict[str, Kind] = {"cities": "city", "providers": "provider", "cases": "case"}
+#: The plural word of each kind.
+PLURAL_OF: dict[Kind, str] = {kind: plural for plural, kind in PLURALS.items()}
 #: How a kind is called in messages.
 KIND_WORDS: dict[Kind, str] = {"city": "city", "provider": "provider", "case": "case study"}
 #: A record as written (ingest, create): validated, with confidential fields.

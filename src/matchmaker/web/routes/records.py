@@ -37,6 +37,7 @@ from litestar.types.internal_types import PathParameterDefinition
 
 from matchmaker.db.models import (
     KIND_WORDS,
+    PLURAL_OF,
     CaseCreate,
     CasePublic,
     CaseUpdate,
@@ -137,10 +138,6 @@ class RecordRoutes:
     """Everything that differs between the endpoints of the three record kinds."""
 
     kind: Kind
-    #: The URL segment and OpenAPI tag (``cities``).
-    plural: str
-    #: The word in handler names and operation ids (``city``: ``get_city``).
-    singular: str
     #: The controller's description.
     description: str
     body: type[RecordIn]
@@ -160,6 +157,16 @@ class RecordRoutes:
     #: The descriptions of a change and of a deletion (their summaries and statuses are the same per kind).
     update_text: str
     delete_text: str
+
+    @property
+    def plural(self) -> str:
+        """The URL segment and OpenAPI tag (``cities``)."""
+        return PLURAL_OF[self.kind]
+
+    @property
+    def singular(self) -> str:
+        """The word in handler names and operation ids (``city``: ``get_city``): the kind."""
+        return self.kind
 
     @property
     def create_op(self) -> Operation:
@@ -292,8 +299,6 @@ def _case_id(case_id: RecordId) -> str:
 
 CITY_ROUTES = RecordRoutes(
     kind="city",
-    plural="cities",
-    singular="city",
     description="Cities, municipalities and institutions.",
     body=CityCreate,
     change=CityUpdate,
@@ -316,8 +321,6 @@ CITY_ROUTES = RecordRoutes(
 
 PROVIDER_ROUTES = RecordRoutes(
     kind="provider",
-    plural="providers",
-    singular="provider",
     description="Solution and service providers.",
     body=ProviderCreate,
     change=ProviderUpdate,
@@ -338,8 +341,6 @@ PROVIDER_ROUTES = RecordRoutes(
 
 CASE_ROUTES = RecordRoutes(
     kind="case",
-    plural="cases",
-    singular="case",
     description="Case studies of cities going through smart-city projects.",
     body=CaseCreate,
     change=CaseUpdate,
