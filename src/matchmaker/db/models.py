@@ -142,6 +142,16 @@ def _json_list() -> Any:
     return Field(default_factory=list, sa_type=JSON)
 
 
+class _StoredRecord(SQLModel):
+    """The columns every record table has after its kind's own: the id, the extra fields of the corpus
+    file, and when the row was created and last changed."""
+
+    id: str = Field(primary_key=True, max_length=128)
+    extra: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 # --------------------------------------------------------------------------------------------------
 # Cities
 
@@ -210,15 +220,10 @@ class CityConfidential(CityPublic):
     focal_point: FocalPointIn | None = None
 
 
-class City(CityBase, table=True):
+class City(_StoredRecord, CityBase, table=True):
     """Table of cities."""
 
     __tablename__ = "city"
-
-    id: str = Field(primary_key=True, max_length=128)
-    extra: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class FocalPoint(SQLModel, table=True):
@@ -321,15 +326,10 @@ class ProviderPublic(ProviderBase):
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
-class Provider(ProviderBase, table=True):
+class Provider(_StoredRecord, ProviderBase, table=True):
     """Table of providers."""
 
     __tablename__ = "provider"
-
-    id: str = Field(primary_key=True, max_length=128)
-    extra: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -392,15 +392,10 @@ class CasePublic(CaseBase):
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
-class CaseStudy(CaseBase, table=True):
+class CaseStudy(_StoredRecord, CaseBase, table=True):
     """Table of case studies."""
 
     __tablename__ = "case_study"
-
-    id: str = Field(primary_key=True, max_length=128)
-    extra: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
 
 
 # --------------------------------------------------------------------------------------------------
