@@ -75,6 +75,14 @@ M = TypeVar("M", bound=BaseModel)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 EventArg = Annotated[str, typer.Argument(metavar="EVENT")]
 ParticipantArg = Annotated[str, typer.Argument(metavar="ID")]
+# The options that event create and event edit share.
+TablesOpt = Annotated[int | None, typer.Option("--tables", min=1, help="Number of tables.")]
+MinutesOpt = Annotated[int, typer.Option("--minutes", min=1, help="Slot length in minutes.")]
+GapOpt = Annotated[int, typer.Option("--gap", min=0, help="Minutes between slots.")]
+TimezoneOpt = Annotated[str | None, typer.Option("--timezone", help="IANA zone of the slot times.")]
+DeadlineOpt = Annotated[
+    datetime | None, typer.Option("--deadline", help="Request deadline (UTC unless an offset is given).")
+]
 PairA = Annotated[str, typer.Argument(metavar="A")]
 PairB = Annotated[str, typer.Argument(metavar="B")]
 
@@ -195,12 +203,19 @@ def _print_summary(ev: EventSummary) -> None:
     )
 
 
+def _in_utc(deadline: datetime | None) -> datetime | None:
+    """A --deadline without an offset is UTC."""
+    if deadline is not None and deadline.tzinfo is None:
+        return deadline.replace(tzinfo=UTC)
+    return deadline
+
+
 @event_app.command("create")
 @handled
 def create(  # noqa: PLR0917  Typer reads options from the parameters
     event_id: Annotated[str, typer.Argument(metavar="EVENT", help="New event id.")],
     name: Annotated[str, typer.Option("--name", help="Event name.")],
-    tables: Annotated[int | None, typer.Option("--tables", min=1, help="Number of tables.")] = None,
+    tables: TablesOpt = None,
     table_label: Annotated[
         list[str] | None, typer.Option("--table-label", help="A table or room label, once per table.")
     ] = None,
@@ -208,15 +223,13 @@ def create(  # noqa: PLR0917  Typer reads options from the parameters
         datetime | None, typer.Option("--start", help="Start of the first slot (with --slots).")
     ] = None,
     slots: Annotated[int, typer.Option("--slots", min=1, help="Number of slots from --start.")] = 12,
-    minutes: Annotated[int, typer.Option("--minutes", min=1, help="Slot length in minutes.")] = 20,
-    gap: Annotated[int, typer.Option("--gap", min=0, help="Minutes between slots.")] = 5,
+    minutes: MinutesOpt = 20,
+    gap: GapOpt = 5,
     slot: Annotated[
         list[str] | None, typer.Option("--slot", help="A slot as START/END (instead of --start).")
     ] = None,
-    timezone: Annotated[str | None, typer.Option("--timezone", help="IANA zone of the slot times.")] = None,
-    deadline: Annotated[
-        datetime | None, typer.Option("--deadline", help="Request deadline (UTC unless an offset is given).")
-    ] = None,
+    timezone: TimezoneOpt = None,
+    deadline: DeadlineOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Create an event with its slots and tables."""
@@ -226,8 +239,6 @@ def create(  # noqa: PLR0917  Typer reads options from the parameters
         slot_list = _grid(start, slots, minutes, gap)
     else:
         fail("give --start (with --slots, --minutes, --gap) or one --slot START/END per slot", EXIT_INVALID)
-    if deadline is not None and deadline.tzinfo is None:
-        deadline = deadline.replace(tzinfo=UTC)
     data = _validated(
         EventCreate,
         id=event_id,
@@ -236,7 +247,7 @@ def create(  # noqa: PLR0917  Typer reads options from the parameters
         slots=slot_list,
         tables=tables,
         table_labels=table_label or [],
-        request_deadline=deadline,
+        request_deadline=_in_utc(deadline),
     )
     with _events() as events:
         ev = events.catalog.create(data)
@@ -257,8 +268,8 @@ def edit(  # noqa: PLR0917  Typer reads options from the parameters
     event_id: EventArg,
     name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
     venue: Annotated[str | None, typer.Option("--venue", help="Venue ('' clears it).")] = None,
-    timezone: Annotated[str | None, typer.Option("--timezone", help="IANA zone of the slot times.")] = None,
-    tables: Annotated[int | None, typer.Option("--tables", min=1, help="Number of tables.")] = None,
+    timezone: TimezoneOpt = None,
+    tables: TablesOpt = None,
     table_label: Annotated[
         list[str] | None,
         typer.Option("--table-label", help="A table label (room or online link), once per table."),
@@ -268,17 +279,15 @@ def edit(  # noqa: PLR0917  Typer reads options from the parameters
     ] = None,
     start: Annotated[str, typer.Option("--start", help="Start of each day's first slot (HH:MM).")] = "09:00",
     per_day: Annotated[int, typer.Option("--per-day", min=1, help="Slots per day (with --day).")] = 12,
-    minutes: Annotated[int, typer.Option("--minutes", min=1, help="Slot length in minutes.")] = 20,
-    gap: Annotated[int, typer.Option("--gap", min=0, help="Minutes between slots.")] = 5,
+    minutes: MinutesOpt = 20,
+    gap: GapOpt = 5,
     break_: Annotated[
         list[str] | None, typer.Option("--break", help="A daily break HH:MM-HH:MM (with --day).")
     ] = None,
     slot: Annotated[
         list[str] | None, typer.Option("--slot", help="A slot as START/END (instead of --day).")
     ] = None,
-    deadline: Annotated[
-        datetime | None, typer.Option("--deadline", help="Request deadline (UTC unless an offset is given).")
-    ] = None,
+    deadline: DeadlineOpt = None,
     no_replan: Annotated[
         bool, typer.Option("--no-replan", help="Do not re-plan after slots or tables change.")
     ] = False,
@@ -302,8 +311,6 @@ def edit(  # noqa: PLR0917  Typer reads options from the parameters
             gap=gap,
             breaks=[_parse_break(b) for b in break_ or []],
         )
-    if deadline is not None and deadline.tzinfo is None:
-        deadline = deadline.replace(tzinfo=UTC)
     data = _validated(
         EventEdit,
         name=name,
@@ -313,7 +320,7 @@ def edit(  # noqa: PLR0917  Typer reads options from the parameters
         table_labels=table_label or None,
         days=days,
         slots=[_parse_slot(s) for s in slot] if slot else None,
-        request_deadline=deadline,
+        request_deadline=_in_utc(deadline),
         replan=not no_replan,
     )
     with _planner() as planner:

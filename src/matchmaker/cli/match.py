@@ -8,6 +8,7 @@ loaded once and the queries answered in turn.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -22,7 +23,7 @@ from matchmaker.errors import InvalidInputError
 from matchmaker.services.container import Services
 
 if TYPE_CHECKING:
-    from matchmaker.services.matching import MatchResponse
+    from matchmaker.services.matching import Matcher, MatchResponse
 
 match_app = typer.Typer(
     name="match", help="Suggest providers, cities and case studies, with reasons.", no_args_is_help=True
@@ -67,6 +68,24 @@ def _targets(services: Services, values: list[str] | None, kind: Kind, option: s
         return [(i, getattr(records.get(kind, i), "name", None) or i) for i in ids]
 
 
+def _answer_each(
+    values: list[str] | None,
+    kind: Kind,
+    option: str,
+    ask: Callable[[Matcher, str], MatchResponse],
+    *,
+    as_json: bool,
+    title: str,
+) -> None:
+    """Resolve each of ``values`` to a record of ``kind``, then print the matcher's answer for each under
+    ``title`` (its ``{name}`` filled in). A name that does not resolve fails before the model loads."""
+    with open_services() as services:
+        targets = _targets(services, values, kind, option)
+        matcher = services.matching.matcher()
+        for record_id, name in targets:
+            _print(ask(matcher, record_id), as_json, title.format(name=name))
+
+
 @match_app.command("providers")
 @handled
 def match_providers(
@@ -74,11 +93,14 @@ def match_providers(
 ) -> None:
     """Providers whose capabilities answer a city's needs and fit its context."""
     configure_logging(verbose)
-    with open_services() as services:
-        targets = _targets(services, city, "city", "--city")
-        matcher = services.matching.matcher()
-        for city_id, name in targets:
-            _print(matcher.providers_for_city(city_id, top=top), as_json, f"Providers for {name}")
+    _answer_each(
+        city,
+        "city",
+        "--city",
+        lambda matcher, city_id: matcher.providers_for_city(city_id, top=top),
+        as_json=as_json,
+        title="Providers for {name}",
+    )
 
 
 @match_app.command("cities")
@@ -115,11 +137,14 @@ def match_cases(
 ) -> None:
     """Case studies useful to a city: the same problem, best if the same obstacle was overcome."""
     configure_logging(verbose)
-    with open_services() as services:
-        targets = _targets(services, city, "city", "--city")
-        matcher = services.matching.matcher()
-        for city_id, name in targets:
-            _print(matcher.cases_for_city(city_id, top=top), as_json, f"Case studies for {name}")
+    _answer_each(
+        city,
+        "city",
+        "--city",
+        lambda matcher, city_id: matcher.cases_for_city(city_id, top=top),
+        as_json=as_json,
+        title="Case studies for {name}",
+    )
 
 
 @search_app.command("cases")

@@ -24,14 +24,18 @@ class RoleChoice(StrEnum):
     provider = "provider"
 
 
+# The options that users add and users invite share.
+RoleOpt = Annotated[RoleChoice, typer.Option("--role", help="staff, city or provider.")]
+ForOpt = Annotated[
+    str | None, typer.Option("--for", help="The city or provider (id or name) the user speaks for.")
+]
+
+
 @users_app.command("add")
 @handled
 def add(
-    role: Annotated[RoleChoice, typer.Option("--role", help="staff, city or provider.")],
-    subject: Annotated[
-        str | None,
-        typer.Option("--for", help="The city or provider (id or name) the user speaks for."),
-    ] = None,
+    role: RoleOpt,
+    subject: ForOpt = None,
     label: Annotated[str | None, typer.Option("--label", help="A note: who holds the token.")] = None,
 ) -> None:
     """Create an API user; its bearer token is printed alone on the last line, once."""
@@ -79,12 +83,9 @@ def revoke(user_id: Annotated[int, typer.Argument(help="The user's id (see `user
 @users_app.command("invite")
 @handled
 def invite(
-    role: Annotated[RoleChoice, typer.Option("--role", help="staff, city or provider.")],
+    role: RoleOpt,
     email: Annotated[str, typer.Option("--email", help="Where the invitation goes.")],
-    subject: Annotated[
-        str | None,
-        typer.Option("--for", help="The city or provider (id or name) the user speaks for."),
-    ] = None,
+    subject: ForOpt = None,
     label: Annotated[str | None, typer.Option("--label", help="A note: who the person is.")] = None,
 ) -> None:
     """Queue an e-mail invitation; its one-time sign-in link is printed alone on the last line."""

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from matchmaker.db.models import Kind
+from matchmaker.db.models import PLURALS, Kind
 from matchmaker.errors import InvalidInputError
 
 logger = logging.getLogger(__name__)
 
-FILE_KINDS: dict[str, Kind] = {"cities": "city", "providers": "provider", "cases": "case"}
+#: The plural words that name a kind in a file name (``2027-providers.csv``).
+FILE_KINDS: dict[str, Kind] = PLURALS
 SUFFIXES = (".jsonl", ".csv")
 
 REQUIRED: dict[Kind, tuple[str, ...]] = {

@@ -19,7 +19,7 @@ from typing import Literal
 from sqlalchemy import Column, ForeignKey, Integer, LargeBinary, String, Text
 from sqlmodel import Field, SQLModel
 
-from matchmaker.db.models import utcnow
+from matchmaker.db.models import serial_id, utcnow
 
 MessageStatus = Literal["queued", "sent", "failed"]
 
@@ -33,7 +33,7 @@ class Invitation(SQLModel, table=True):
 
     __tablename__ = "invitation"
 
-    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    id: int | None = serial_id()
     user_id: int = Field(sa_column=_user_fk())
     email: str = Field(max_length=320)
     secret_hash: str = Field(max_length=128)
@@ -59,7 +59,7 @@ class OutboxMessage(SQLModel, table=True):
 
     __tablename__ = "outbox"
 
-    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    id: int | None = serial_id()
     kind: str = Field(max_length=40, index=True)
     to_address: str = Field(max_length=320)
     subject: str = Field(max_length=300)

@@ -21,12 +21,12 @@ PostgreSQL store the same value and a naive local time is never shifted by a dri
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from matchmaker.db.models import utcnow
+from matchmaker.db.models import serial_id, utcnow
 
 RequestStatus = Literal["pending", "accepted", "declined", "expired"]
 PairRuleKind = Literal["must_meet", "blocked"]
@@ -36,6 +36,13 @@ CalendarStatus = Literal["CONFIRMED", "CANCELLED"]
 
 def _event_fk() -> Column[str]:
     return Column(String(128), ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
+
+
+def _event_ref() -> Any:
+    """The ``event_id`` of a row that belongs to an event: indexed, deleted with the event."""
+    return Field(
+        sa_column=Column(String(128), ForeignKey("event.id", ondelete="CASCADE"), nullable=False, index=True)
+    )
 
 
 class Event(SQLModel, table=True):
@@ -107,10 +114,8 @@ class MeetingRequestRow(SQLModel, table=True):
     __tablename__ = "event_request"
     __table_args__ = (UniqueConstraint("event_id", "sender", "recipient"),)
 
-    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
-    event_id: str = Field(
-        sa_column=Column(String(128), ForeignKey("event.id", ondelete="CASCADE"), nullable=False, index=True)
-    )
+    id: int | None = serial_id()
+    event_id: str = _event_ref()
     sender: str = Field(max_length=128)
     recipient: str = Field(max_length=128)
     status: str = Field(default="pending", max_length=20)
@@ -178,10 +183,8 @@ class MeetingFeedback(SQLModel, table=True):
     __tablename__ = "event_feedback"
     __table_args__ = (UniqueConstraint("event_id", "rater", "other"),)
 
-    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
-    event_id: str = Field(
-        sa_column=Column(String(128), ForeignKey("event.id", ondelete="CASCADE"), nullable=False, index=True)
-    )
+    id: int | None = serial_id()
+    event_id: str = _event_ref()
     rater: str = Field(max_length=128)
     other: str = Field(max_length=128)
     rating: str = Field(max_length=40)
@@ -200,9 +203,7 @@ class EventFeedToken(SQLModel, table=True):
     __tablename__ = "event_feed_token"
 
     token_hash: str = Field(primary_key=True, max_length=64)
-    event_id: str = Field(
-        sa_column=Column(String(128), ForeignKey("event.id", ondelete="CASCADE"), nullable=False, index=True)
-    )
+    event_id: str = _event_ref()
     participant_id: str = Field(max_length=128)
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Any, Literal
+from functools import partial
+from typing import Annotated, Any, Literal
 
 import pycountry
-from pydantic import ConfigDict, EmailStr, field_validator
+from pydantic import AfterValidator, ConfigDict, EmailStr
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -29,6 +30,9 @@ NAME_MAX = 300
 TEXT_MAX = 20_000
 SHORT_TEXT_MAX = 2_000
 LIST_MAX = 100
+POPULATION_MAX = 100_000_000
+PROGRAMME_LEVELS = (1, 3)
+YEARS = (1900, 2100)
 
 CityKind = Literal["municipality", "metropolitan_municipality", "national_institution", "coordination_unit"]
 ProviderKind = Literal["company", "startup", "university", "public_company", "ngo"]
@@ -94,8 +98,58 @@ def check_str_list(values: list[str], field: str) -> list[str]:
     return out
 
 
+def _checked_text(field: str, limit: int, *, required: bool = False) -> AfterValidator:
+    """The validator of a text field (:func:`check_text`), named ``field`` in messages; a field that may
+    be left out stays ``None``."""
+
+    def check(value: str | None) -> str | None:
+        return None if value is None else check_text(value, field, limit, required=required)
+
+    return AfterValidator(check)
+
+
+def _check_languages(values: list[str]) -> list[str]:
+    return [check_language(x) for x in check_str_list(values, "languages")]
+
+
+def _check_optional_language(value: str | None) -> str | None:
+    return None if value is None or not value.strip() else check_language(value)
+
+
+# Field types that carry their validation, so each rule is written once and shared by every model that
+# has such a field (record models here, event schemas in ``services.events``).
+
+#: A record or event id (:func:`check_id`).
+RecordIdStr = Annotated[str, AfterValidator(check_id)]
+#: An ISO 3166-1 alpha-2 country code (:func:`check_country`).
+CountryCode = Annotated[str, AfterValidator(check_country)]
+#: An ISO 639-1 language code, or none when left out or blank.
+OptionalLanguage = Annotated[str | None, AfterValidator(_check_optional_language)]
+#: ISO 639-1 language codes (:func:`check_str_list`, then :func:`check_language` on each).
+LanguageList = Annotated[list[str], AfterValidator(_check_languages)]
+#: A list of short strings (:func:`check_str_list`).
+StrList = Annotated[list[str], AfterValidator(partial(check_str_list, field="list"))]
+#: A required name or title.
+Name = Annotated[str, _checked_text("name", NAME_MAX, required=True)]
+
+
+def serial_id() -> Any:
+    """The field of an integer primary key that the database numbers as rows are added."""
+    return Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+
+
 def _json_list() -> Any:
     return Field(default_factory=list, sa_type=JSON)
+
+
+class _StoredRecord(SQLModel):
+    """The columns every record table has after its kind's own: the id, the extra fields of the corpus
+    file, and when the row was created and last changed."""
+
+    id: str = Field(primary_key=True, max_length=128)
+    extra: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -105,41 +159,16 @@ def _json_list() -> Any:
 class CityBase(SQLModel):
     """Public fields of a city, municipality or institution."""
 
-    name: str = Field(max_length=NAME_MAX, index=True)
-    country: str = Field(max_length=2, index=True)
-    summary: str = Field(sa_type=Text)
+    name: Name = Field(max_length=NAME_MAX, index=True)
+    country: CountryCode = Field(max_length=2, index=True)
+    summary: Annotated[str, _checked_text("summary", TEXT_MAX, required=True)] = Field(sa_type=Text)
     kind: CityKind | None = Field(default=None, sa_type=String(40))
-    population: int | None = Field(default=None, ge=0, le=100_000_000)
-    language: str | None = Field(default=None, max_length=2)
-    priorities: list[str] = _json_list()
-    challenges: list[str] = _json_list()
-    programme_level: int | None = Field(default=None, ge=1, le=3)
+    population: int | None = Field(default=None, ge=0, le=POPULATION_MAX)
+    language: OptionalLanguage = Field(default=None, max_length=2)
+    priorities: StrList = _json_list()
+    challenges: StrList = _json_list()
+    programme_level: int | None = Field(default=None, ge=PROGRAMME_LEVELS[0], le=PROGRAMME_LEVELS[1])
     maturity: dict[str, Any] | str | None = Field(default=None, sa_type=JSON)
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        return check_text(v, "name", NAME_MAX, required=True)
-
-    @field_validator("country")
-    @classmethod
-    def _country(cls, v: str) -> str:
-        return check_country(v)
-
-    @field_validator("summary")
-    @classmethod
-    def _summary(cls, v: str) -> str:
-        return check_text(v, "summary", TEXT_MAX, required=True)
-
-    @field_validator("language")
-    @classmethod
-    def _language(cls, v: str | None) -> str | None:
-        return None if v is None or not v.strip() else check_language(v)
-
-    @field_validator("priorities", "challenges")
-    @classmethod
-    def _lists(cls, v: list[str]) -> list[str]:
-        return check_str_list(v, "list")
 
 
 class FocalPointIn(SQLModel):
@@ -155,14 +184,9 @@ class CityCreate(CityBase):
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    id: str
+    id: RecordIdStr
     focal_point: FocalPointIn | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        return check_id(v)
 
 
 class CityUpdate(SQLModel):
@@ -174,11 +198,11 @@ class CityUpdate(SQLModel):
     country: str | None = None
     summary: str | None = None
     kind: CityKind | None = None
-    population: int | None = Field(default=None, ge=0, le=100_000_000)
+    population: int | None = Field(default=None, ge=0, le=POPULATION_MAX)
     language: str | None = None
     priorities: list[str] | None = None
     challenges: list[str] | None = None
-    programme_level: int | None = Field(default=None, ge=1, le=3)
+    programme_level: int | None = Field(default=None, ge=PROGRAMME_LEVELS[0], le=PROGRAMME_LEVELS[1])
     maturity: dict[str, Any] | str | None = None
     focal_point: FocalPointIn | None = None
 
@@ -196,15 +220,10 @@ class CityConfidential(CityPublic):
     focal_point: FocalPointIn | None = None
 
 
-class City(CityBase, table=True):
+class City(_StoredRecord, CityBase, table=True):
     """Table of cities."""
 
     __tablename__ = "city"
-
-    id: str = Field(primary_key=True, max_length=128)
-    extra: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class FocalPoint(SQLModel, table=True):
@@ -227,25 +246,14 @@ class FocalPoint(SQLModel, table=True):
 class SolutionBase(SQLModel):
     """One offer of a provider, with where it was deployed."""
 
-    title: str = Field(max_length=NAME_MAX)
-    description: str = Field(default="", sa_type=Text)
-    domains: list[str] = _json_list()
-    deployed_in: list[str] = _json_list()
-
-    @field_validator("title")
-    @classmethod
-    def _title(cls, v: str) -> str:
-        return check_text(v, "solution title", NAME_MAX, required=True)
-
-    @field_validator("description")
-    @classmethod
-    def _description(cls, v: str) -> str:
-        return check_text(v, "solution description", TEXT_MAX)
-
-    @field_validator("domains", "deployed_in")
-    @classmethod
-    def _lists(cls, v: list[str]) -> list[str]:
-        return check_str_list(v, "list")
+    title: Annotated[str, _checked_text("solution title", NAME_MAX, required=True)] = Field(
+        max_length=NAME_MAX
+    )
+    description: Annotated[str, _checked_text("solution description", TEXT_MAX)] = Field(
+        default="", sa_type=Text
+    )
+    domains: StrList = _json_list()
+    deployed_in: StrList = _json_list()
 
 
 class SolutionIn(SolutionBase):
@@ -264,7 +272,7 @@ class Solution(SolutionBase, table=True):
     __tablename__ = "solution"
     __table_args__ = (UniqueConstraint("provider_id", "position"),)
 
-    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    id: int | None = serial_id()
     provider_id: str = Field(
         sa_column=Column(String(128), ForeignKey("provider.id", ondelete="CASCADE"), index=True)
     )
@@ -274,38 +282,15 @@ class Solution(SolutionBase, table=True):
 class ProviderBase(SQLModel):
     """Public fields of a solution or service provider."""
 
-    name: str = Field(max_length=NAME_MAX, index=True)
-    country: str = Field(max_length=2, index=True)
-    description: str = Field(sa_type=Text)
+    name: Name = Field(max_length=NAME_MAX, index=True)
+    country: CountryCode = Field(max_length=2, index=True)
+    description: Annotated[str, _checked_text("description", TEXT_MAX, required=True)] = Field(sa_type=Text)
     kind: ProviderKind | None = Field(default=None, sa_type=String(40))
-    languages: list[str] = _json_list()
-    regions_served: list[str] = _json_list()
+    languages: LanguageList = _json_list()
+    regions_served: Annotated[list[str], AfterValidator(partial(check_str_list, field="regions_served"))] = (
+        _json_list()
+    )
     website: str | None = Field(default=None, max_length=500)
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, v: str) -> str:
-        return check_text(v, "name", NAME_MAX, required=True)
-
-    @field_validator("country")
-    @classmethod
-    def _country(cls, v: str) -> str:
-        return check_country(v)
-
-    @field_validator("description")
-    @classmethod
-    def _description(cls, v: str) -> str:
-        return check_text(v, "description", TEXT_MAX, required=True)
-
-    @field_validator("languages")
-    @classmethod
-    def _languages(cls, v: list[str]) -> list[str]:
-        return [check_language(x) for x in check_str_list(v, "languages")]
-
-    @field_validator("regions_served")
-    @classmethod
-    def _regions(cls, v: list[str]) -> list[str]:
-        return check_str_list(v, "regions_served")
 
 
 class ProviderCreate(ProviderBase):
@@ -313,14 +298,9 @@ class ProviderCreate(ProviderBase):
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    id: str
+    id: RecordIdStr
     solutions: list[SolutionIn] = Field(default_factory=list, max_length=LIST_MAX)
     extra: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        return check_id(v)
 
 
 class ProviderUpdate(SQLModel):
@@ -346,15 +326,10 @@ class ProviderPublic(ProviderBase):
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
-class Provider(ProviderBase, table=True):
+class Provider(_StoredRecord, ProviderBase, table=True):
     """Table of providers."""
 
     __tablename__ = "provider"
-
-    id: str = Field(primary_key=True, max_length=128)
-    extra: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -364,48 +339,22 @@ class Provider(ProviderBase, table=True):
 class CaseBase(SQLModel):
     """Public fields of a case study."""
 
-    title: str = Field(max_length=NAME_MAX)
-    city: str = Field(max_length=NAME_MAX, index=True)
-    country: str = Field(max_length=2, index=True)
-    text: str = Field(sa_type=Text)
-    year: int | None = Field(default=None, ge=1900, le=2100)
-    domains: list[str] = _json_list()
-    obstacles: list[str] = _json_list()
-    stages: list[str] = _json_list()
-    funding: str | None = Field(default=None, sa_type=Text)
-    outcomes: list[str] = _json_list()
-    providers: list[str] = _json_list()
+    title: Annotated[str, _checked_text("title", NAME_MAX, required=True)] = Field(max_length=NAME_MAX)
+    city: Annotated[str, _checked_text("city", NAME_MAX, required=True)] = Field(
+        max_length=NAME_MAX, index=True
+    )
+    country: CountryCode = Field(max_length=2, index=True)
+    text: Annotated[str, _checked_text("text", TEXT_MAX, required=True)] = Field(sa_type=Text)
+    year: int | None = Field(default=None, ge=YEARS[0], le=YEARS[1])
+    domains: StrList = _json_list()
+    obstacles: StrList = _json_list()
+    stages: StrList = _json_list()
+    funding: Annotated[str | None, _checked_text("funding", SHORT_TEXT_MAX)] = Field(
+        default=None, sa_type=Text
+    )
+    outcomes: StrList = _json_list()
+    providers: StrList = _json_list()
     source_url: str | None = Field(default=None, max_length=1000)
-
-    @field_validator("title")
-    @classmethod
-    def _title(cls, v: str) -> str:
-        return check_text(v, "title", NAME_MAX, required=True)
-
-    @field_validator("city")
-    @classmethod
-    def _city(cls, v: str) -> str:
-        return check_text(v, "city", NAME_MAX, required=True)
-
-    @field_validator("country")
-    @classmethod
-    def _country(cls, v: str) -> str:
-        return check_country(v)
-
-    @field_validator("text")
-    @classmethod
-    def _text(cls, v: str) -> str:
-        return check_text(v, "text", TEXT_MAX, required=True)
-
-    @field_validator("funding")
-    @classmethod
-    def _funding(cls, v: str | None) -> str | None:
-        return None if v is None else check_text(v, "funding", SHORT_TEXT_MAX)
-
-    @field_validator("domains", "obstacles", "stages", "outcomes", "providers")
-    @classmethod
-    def _lists(cls, v: list[str]) -> list[str]:
-        return check_str_list(v, "list")
 
 
 class CaseCreate(CaseBase):
@@ -413,13 +362,8 @@ class CaseCreate(CaseBase):
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    id: str
+    id: RecordIdStr
     extra: dict[str, Any] = Field(default_factory=dict)
-
-    @field_validator("id")
-    @classmethod
-    def _id(cls, v: str) -> str:
-        return check_id(v)
 
 
 class CaseUpdate(SQLModel):
@@ -431,7 +375,7 @@ class CaseUpdate(SQLModel):
     city: str | None = None
     country: str | None = None
     text: str | None = None
-    year: int | None = Field(default=None, ge=1900, le=2100)
+    year: int | None = Field(default=None, ge=YEARS[0], le=YEARS[1])
     domains: list[str] | None = None
     obstacles: list[str] | None = None
     stages: list[str] | None = None
@@ -448,15 +392,10 @@ class CasePublic(CaseBase):
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
-class CaseStudy(CaseBase, table=True):
+class CaseStudy(_StoredRecord, CaseBase, table=True):
     """Table of case studies."""
 
     __tablename__ = "case_study"
-
-    id: str = Field(primary_key=True, max_length=128)
-    extra: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -467,6 +406,8 @@ Kind = Literal["city", "provider", "case"]
 KINDS: tuple[Kind, ...] = ("city", "provider", "case")
 #: The plural words used in file names, CLI arguments and URLs.
 PLURALS: dict[str, Kind] = {"cities": "city", "providers": "provider", "cases": "case"}
+#: The plural word of each kind.
+PLURAL_OF: dict[Kind, str] = {kind: plural for plural, kind in PLURALS.items()}
 #: How a kind is called in messages.
 KIND_WORDS: dict[Kind, str] = {"city": "city", "provider": "provider", "case": "case study"}
 #: A record as written (ingest, create): validated, with confidential fields.
@@ -492,7 +433,7 @@ class ApiUser(SQLModel, table=True):
 
     __tablename__ = "api_user"
 
-    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    id: int | None = serial_id()
     role: str = Field(max_length=20)
     subject_id: str | None = Field(default=None, max_length=128)
     label: str | None = Field(default=None, max_length=200)
@@ -509,7 +450,7 @@ class IngestRun(SQLModel, table=True):
 
     __tablename__ = "ingest_run"
 
-    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    id: int | None = serial_id()
     started_at: datetime = Field(default_factory=utcnow)
     finished_at: datetime | None = None
     source: str = Field(default="cli", max_length=40)

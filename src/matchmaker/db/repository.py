@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
@@ -45,7 +46,7 @@ _CASE_FIELDS = set(CasePublic.model_fields) - {"id"}
 # Shared by the three kinds
 
 RecordRow = TypeVar("RecordRow", City, Provider, CaseStudy)
-Read = TypeVar("Read")
+Public = TypeVar("Public", bound=BaseModel)
 
 
 def _row(session: Session, table: type[RecordRow], record_id: str, word: str) -> RecordRow:
@@ -56,9 +57,30 @@ def _row(session: Session, table: type[RecordRow], record_id: str, word: str) ->
     return row
 
 
-def _read_all(session: Session, table: type[RecordRow], read: Callable[[RecordRow], Read]) -> list[Read]:
-    """Every row of a table, ordered by id, through ``read``."""
-    return [read(row) for row in session.exec(select(table).order_by(col(table.id)))]
+@dataclass(frozen=True, slots=True)
+class _Reads(Generic[RecordRow, Public]):
+    """The reads of a kind whose public model is its row as it is (cities and case studies)."""
+
+    table: type[RecordRow]
+    public: type[Public]
+    #: The kind in "no ... with id" messages.
+    word: str
+
+    def read(self, row: RecordRow) -> Public:
+        """A row as its public model."""
+        return self.public.model_validate(row, from_attributes=True)
+
+    def row(self, session: Session, record_id: str) -> RecordRow:
+        """The stored row, or :class:`NotFoundError`."""
+        return _row(session, self.table, record_id, self.word)
+
+    def list(self, session: Session) -> list[Public]:
+        """Every record, ordered by id."""
+        return [self.read(row) for row in session.exec(select(self.table).order_by(col(self.table.id)))]
+
+    def get(self, session: Session, record_id: str) -> Public:
+        """One record's public model."""
+        return self.read(self.row(session, record_id))
 
 
 def _upsert_row(session: Session, table: type[RecordRow], record_id: str, values: dict[str, Any]) -> bool:
@@ -80,28 +102,21 @@ def _upsert_row(session: Session, table: type[RecordRow], record_id: str, values
 # Cities
 
 
-def _city_public(row: City) -> CityPublic:
-    return CityPublic.model_validate(row, from_attributes=True)
-
-
-def list_cities(session: Session) -> list[CityPublic]:
-    """Every city, ordered by id."""
-    return _read_all(session, City, _city_public)
-
-
-def get_city(session: Session, city_id: str) -> CityPublic:
-    """One city's public profile."""
-    return _city_public(_row(session, City, city_id, "city"))
+_CITIES = _Reads(City, CityPublic, "city")
+#: Every city, ordered by id.
+list_cities = _CITIES.list
+#: One city's public profile.
+get_city = _CITIES.get
 
 
 def get_city_confidential(session: Session, city_id: str) -> CityConfidential:
     """One city with its focal point (staff, and the city itself)."""
-    row = _row(session, City, city_id, "city")
+    row = _CITIES.row(session, city_id)
     contact = session.get(FocalPoint, city_id)
     focal = None
     if contact is not None:
         focal = FocalPointIn(name=contact.name, email=contact.email, phone=contact.phone)
-    public = _city_public(row)
+    public = _CITIES.read(row)
     return CityConfidential(**public.model_dump(), focal_point=focal)
 
 
@@ -123,9 +138,9 @@ def _set_focal_point(session: Session, city_id: str, focal: FocalPointIn) -> Non
 
 def update_city(session: Session, city_id: str, changes: dict[str, Any]) -> CityPublic:
     """Apply a validated partial change to a city."""
-    row = _row(session, City, city_id, "city")
+    row = _CITIES.row(session, city_id)
     merged = CityCreate.model_validate(
-        {**_city_public(row).model_dump(), **{k: v for k, v in changes.items() if k != "focal_point"}}
+        {**_CITIES.read(row).model_dump(), **{k: v for k, v in changes.items() if k != "focal_point"}}
     )
     for key in _CITY_FIELDS:
         setattr(row, key, getattr(merged, key))
@@ -134,7 +149,7 @@ def update_city(session: Session, city_id: str, changes: dict[str, Any]) -> City
     if changes.get("focal_point") is not None:
         _set_focal_point(session, city_id, FocalPointIn.model_validate(changes["focal_point"]))
     session.flush()
-    return _city_public(row)
+    return _CITIES.read(row)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -208,18 +223,11 @@ def update_provider(session: Session, provider_id: str, changes: dict[str, Any])
 # Case studies
 
 
-def _case_public(row: CaseStudy) -> CasePublic:
-    return CasePublic.model_validate(row, from_attributes=True)
-
-
-def list_cases(session: Session) -> list[CasePublic]:
-    """Every case study, ordered by id."""
-    return _read_all(session, CaseStudy, _case_public)
-
-
-def get_case(session: Session, case_id: str) -> CasePublic:
-    """One case study."""
-    return _case_public(_row(session, CaseStudy, case_id, "case study"))
+_CASES = _Reads(CaseStudy, CasePublic, "case study")
+#: Every case study, ordered by id.
+list_cases = _CASES.list
+#: One case study.
+get_case = _CASES.get
 
 
 def upsert_case(session: Session, record: CaseCreate) -> bool:

@@ -16,11 +16,11 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import JSON, BigInteger, Column, Integer, String, func, text, update
+from sqlalchemy import JSON, BigInteger, Column, String, func, text, update
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from matchmaker.db.models import utcnow
+from matchmaker.db.models import serial_id, utcnow
 
 JobState = Literal["queued", "running", "done", "failed"]
 JOB_STATES: tuple[JobState, ...] = ("queued", "running", "done", "failed")
@@ -54,7 +54,7 @@ class IndexGenerationRow(SQLModel, table=True):
 
     __tablename__ = "index_generation"
 
-    id: int | None = Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
+    id: int | None = serial_id()
     kind: str = Field(max_length=20, index=True)
     generation: str = Field(max_length=80)
     corpus_hash: str = Field(default="", max_length=128)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 
@@ -129,6 +129,31 @@ class Profile:
         return None
 
 
+def _document_profile(
+    kind: DocKind,
+    record: CityPublic | ProviderPublic | CasePublic,
+    *,
+    name: str,
+    language: str,
+    tags: Sequence[Tag],
+    languages: Iterable[str],
+) -> Profile:
+    """What the profile of every stored document holds: its id, name, country and language, its tags
+    with their vector, the languages it works in or mentions, and its extra fields. Each kind adds its
+    own context to it."""
+    return Profile(
+        kind=kind,
+        doc_id=record.id,
+        name=name,
+        country=record.country,
+        language=language,
+        tags=tuple(tags),
+        vector=tag_vector(tags),
+        languages=frozenset(languages),
+        extra=dict(record.extra),
+    )
+
+
 def _topic_tags(text: str, language: str, structured: Mapping[str, Sequence[str] | str]) -> list[Tag]:
     found = tag_text(text, language, kinds=TOPIC_KINDS)
     clean = {k: v for k, v in structured.items() if v}
@@ -159,18 +184,10 @@ def city_profile(record: CityPublic) -> Profile:
     context = extract_context(text, population=record.population, language=language)
     tags = _implied_obstacles(tags, context)
     languages = {language} | {m.code for m in context.languages}
-    return Profile(
-        kind="city",
-        doc_id=record.id,
-        name=record.name,
-        country=record.country,
-        language=language,
-        tags=tuple(tags),
-        vector=tag_vector(tags),
-        languages=frozenset(languages),
-        city=context,
-        extra=dict(record.extra),
+    profile = _document_profile(
+        "city", record, name=record.name, language=language, tags=tags, languages=languages
     )
+    return replace(profile, city=context)
 
 
 def _business_models(record: ProviderPublic) -> list[str]:
@@ -214,20 +231,14 @@ def provider_profile(record: ProviderPublic, populations: Mapping[str, int] | No
         language=language,
     )
     languages = {c.lower() for c in record.languages} | {m.code for m in offer.languages}
-    return Profile(
-        kind="provider",
-        doc_id=record.id,
-        name=record.name,
-        country=record.country,
-        language=language,
-        tags=tuple(tags),
-        vector=tag_vector(tags),
-        languages=frozenset(languages),
+    return replace(
+        _document_profile(
+            "provider", record, name=record.name, language=language, tags=tags, languages=languages
+        ),
         offer=offer,
         regions_served=tuple(record.regions_served),
         references=references,
         needs_connection=bool(_NEEDS_CONNECTION.search(text)),
-        extra=dict(record.extra),
     )
 
 
@@ -249,19 +260,11 @@ def case_profile(record: CasePublic, city_ids: Mapping[tuple[str, str], str] | N
     structured_obstacles = frozenset(
         t.term_id for t in tags if t.kind is Kind.OBSTACLE and t.source == "structured"
     )
-    return Profile(
-        kind="case",
-        doc_id=record.id,
-        name=record.title,
-        country=record.country,
-        language=language,
-        tags=tuple(tags),
-        vector=tag_vector(tags),
-        languages=frozenset({language}) | {m.code for m in find_language_mentions(record.text)},
-        mentor_city=mentor,
-        structured_obstacles=structured_obstacles,
-        extra=dict(record.extra),
+    languages = {language} | {m.code for m in find_language_mentions(record.text)}
+    profile = _document_profile(
+        "case", record, name=record.title, language=language, tags=tags, languages=languages
     )
+    return replace(profile, mentor_city=mentor, structured_obstacles=structured_obstacles)
 
 
 def query_profile(text: str) -> Profile:

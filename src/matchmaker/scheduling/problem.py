@@ -16,16 +16,16 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
     ValidationError,
-    field_validator,
     model_validator,
 )
 
@@ -127,6 +127,10 @@ def check_timezone(value: str | None) -> str | None:
     return value
 
 
+#: An optional IANA time-zone name, checked by :func:`check_timezone`.
+TimeZoneName = Annotated[str | None, AfterValidator(check_timezone)]
+
+
 def pair_key(a: str, b: str) -> Pair:
     """The order-free key of a pair of participant ids."""
     return (a, b) if a <= b else (b, a)
@@ -137,7 +141,7 @@ class SchedulingProblem(_Model):
 
     event_id: str | None = Field(default=None, description="Stable id used for calendar UIDs.")
     event_name: str | None = None
-    timezone: str | None = Field(default=None, description="IANA zone of slot times without an offset.")
+    timezone: TimeZoneName = Field(default=None, description="IANA zone of slot times without an offset.")
     slots: list[Slot] = Field(min_length=1)
     tables: int = Field(ge=1)
     participants: list[Participant]
@@ -146,11 +150,6 @@ class SchedulingProblem(_Model):
     must_meet: list[tuple[str, str]] = Field(default_factory=list)
     blocked: list[tuple[str, str]] = Field(default_factory=list)
     locked: list[Placement] = Field(default_factory=list, validation_alias=AliasChoices("locked", "fixed"))
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        return check_timezone(value)
 
     @model_validator(mode="after")
     def _check_references(self) -> SchedulingProblem:

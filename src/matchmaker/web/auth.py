@@ -40,7 +40,7 @@ from litestar.datastructures import Cookie
 from litestar.di import Provide
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import JSONBody
-from litestar.types import ASGIApp, Receive, Scope, Send
+from litestar.types import Receive, Scope, Send
 from pydantic import BaseModel, Field
 
 from matchmaker.errors import AuthenticationError, MatchmakerError, PermissionDeniedError
@@ -48,6 +48,7 @@ from matchmaker.services import visibility
 from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
 from matchmaker.web.errors import problems
+from matchmaker.web.middleware import ScopedMiddleware
 
 logger = logging.getLogger(__name__)
 
@@ -129,16 +130,14 @@ def is_https(connection: ASGIConnection[Any, Any, Any, Any], *, trust_proxy: boo
     return False
 
 
-class AuthMiddleware:
+class AuthMiddleware(ScopedMiddleware):
     """Resolves the caller's token to a principal on ``scope["user"]``; never rejects by itself."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def applies(self, scope: Scope) -> bool:
+        """HTTP requests and websockets."""
+        return scope["type"] in ("http", "websocket")
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["user"] = None
         scope["auth"] = None
         token, source = credentials(scope)

@@ -98,30 +98,28 @@ class ProblemDetails(BaseModel):
     )
 
 
+#: The detail of each documented problem's example.
 _EXAMPLE_DETAILS = {
-    400: ("Bad request", "top: Expected `int` <= 10000"),
-    401: (
-        "Authentication required",
-        "sign in: send Authorization: Bearer TOKEN (see `matchmaker users add`)",
-    ),
-    403: ("Forbidden", "a city focal point may only ask about its own city"),
-    404: ("Not found", "no city with id 'atlantis'"),
-    409: ("Conflict", "a city with id 'kukes' already exists"),
-    413: ("Payload too large", "the request body is larger than this endpoint accepts"),
-    422: (
-        "Invalid input",
-        "country: country 'ZZ' is not an ISO 3166-1 alpha-2 code (XK is accepted for Kosovo)",
-    ),
-    429: ("Too many requests", "too many expensive requests: at most 120 per minute; retry in 12 s"),
-    503: ("Index unavailable", "there is no provider index; run `matchmaker index build`"),
+    400: "top: Expected `int` <= 10000",
+    401: "sign in: send Authorization: Bearer TOKEN (see `matchmaker users add`)",
+    403: "a city focal point may only ask about its own city",
+    404: "no city with id 'atlantis'",
+    409: "a city with id 'kukes' already exists",
+    413: "the request body is larger than this endpoint accepts",
+    422: "country: country 'ZZ' is not an ISO 3166-1 alpha-2 code (XK is accepted for Kosovo)",
+    429: "too many expensive requests: at most 120 per minute; retry in 12 s",
+    503: "there is no provider index; run `matchmaker index build`",
 }
+#: The title of each documented problem's example: the status's, but the API answers 503 for an index.
+_EXAMPLE_TITLES = {**_TITLES, 503: IndexUnavailableError.title}
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
     """OpenAPI ``responses=`` entries documenting problem-details answers for these statuses."""
     out: dict[int, ResponseSpec] = {}
     for status in sorted({400, 401, *statuses}):
-        title, detail = _EXAMPLE_DETAILS.get(status, (_TITLES.get(status, "Error"), "..."))
+        title = _EXAMPLE_TITLES.get(status, "Error")
+        detail = _EXAMPLE_DETAILS.get(status, "...")
         example = {
             "type": "about:blank",
             "title": title,

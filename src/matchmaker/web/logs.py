@@ -21,7 +21,9 @@ import time
 import uuid
 from typing import Any
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Receive, Scope, Send
+
+from matchmaker.web.middleware import ScopedMiddleware
 
 access_logger = logging.getLogger("matchmaker.access")
 
@@ -73,16 +75,10 @@ def _with_route_allow(scope: Scope, headers: list[tuple[bytes, bytes]]) -> list[
     return [(k, v) for k, v in headers if k.lower() != b"allow"] + [(b"allow", allow)]
 
 
-class RequestContextMiddleware:
+class RequestContextMiddleware(ScopedMiddleware):
     """Gives each HTTP request an id, echoes it, and writes one access line when the response ends."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":  # type: ignore[comparison-overlap]
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         request_id = _request_id(scope)
         scope.setdefault("state", {})["request_id"] = request_id  # type: ignore[typeddict-item]
         started = time.perf_counter()

@@ -22,10 +22,11 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote
 
 import anyio.to_thread
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Receive, Scope, Send
 
 from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
+from matchmaker.web.middleware import ScopedMiddleware
 
 logger = logging.getLogger(__name__)
 
@@ -72,16 +73,10 @@ def request_texts(scope: Scope, body: bytes) -> list[str]:
     return texts
 
 
-class RedactionMiddleware:
+class RedactionMiddleware(ScopedMiddleware):
     """Scrubs confidential values from every response to a caller who is not staff."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":  # type: ignore[comparison-overlap]
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         start: dict[str, Any] | None = None
         chunks: list[bytes] = []
         sent: list[bytes] = []

@@ -23,10 +23,11 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Request
-from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
+from litestar.types import Receive, ReceiveMessage, Scope, Send
 
 from matchmaker.web.auth import credentials
 from matchmaker.web.errors import problem
+from matchmaker.web.middleware import ScopedMiddleware
 
 logger = logging.getLogger(__name__)
 
@@ -74,16 +75,14 @@ def same_origin(scope: Scope) -> bool:
     return not origin and _header(scope, b"sec-fetch-site").lower() == "same-origin"
 
 
-class RequestGuardMiddleware:
+class RequestGuardMiddleware(ScopedMiddleware):
     """See the module docstring."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    def applies(self, scope: Scope) -> bool:
+        """HTTP requests that may change something (not GET, HEAD or OPTIONS)."""
+        return super().applies(scope) and scope.get("method") in _UNSAFE
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") not in _UNSAFE:  # type: ignore[comparison-overlap]
-            await self.app(scope, receive, send)
-            return
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope.get("path", "")
         if not path.startswith(_GUARDED_PREFIXES):
             await self.app(scope, receive, send)

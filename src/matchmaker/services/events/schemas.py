@@ -14,14 +14,12 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from matchmaker.db.models import ID_RULE, check_id
-from matchmaker.scheduling.problem import Slot, check_timezone
+from matchmaker.db.models import ID_RULE, RecordIdStr
+from matchmaker.scheduling.problem import RequestStatus, Side, Slot, TimeZoneName
 from matchmaker.scheduling.result import ScheduleDiff
 
-RequestStatus = Literal["pending", "accepted", "declined", "expired"]
 Answer = Literal["accepted", "declined"]
 PairRuleKind = Literal["must_meet", "blocked"]
-Side = Literal["city", "provider"]
 Rating = Literal["not_held", "insufficient_interest", "informative", "cooperation_possible"]
 ExportSource = Literal["published", "plan"]
 
@@ -64,25 +62,15 @@ def event_slots(slots: Sequence[SlotIn]) -> list[Slot]:
 class EventCreate(_In):
     """A new event: id, name, slots, tables (a count, or labels one per table), time zone, deadline."""
 
-    id: str = Field(description=f"Event id: {ID_RULE}.")
+    id: RecordIdStr = Field(description=f"Event id: {ID_RULE}.")
     name: str = Field(min_length=1, max_length=300)
-    timezone: str | None = Field(default=None, description="IANA zone of slot times without an offset.")
+    timezone: TimeZoneName = Field(default=None, description="IANA zone of slot times without an offset.")
     slots: list[SlotIn] = Field(min_length=1, max_length=MAX_SLOTS)
     tables: int | None = Field(default=None, ge=1, le=MAX_TABLES)
     table_labels: list[str] = Field(default_factory=list, max_length=MAX_TABLES)
     request_deadline: AwareDatetime | None = Field(
         default=None, description="After it, pending requests expire and no new ones are accepted."
     )
-
-    @field_validator("id")
-    @classmethod
-    def _valid_id(cls, value: str) -> str:
-        return check_id(value)
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str | None) -> str | None:
-        return check_timezone(value)
 
     @model_validator(mode="after")
     def _tables_and_slots(self) -> EventCreate:
@@ -169,7 +157,7 @@ class EventEdit(_In):
 
     name: str | None = Field(default=None, min_length=1, max_length=300)
     venue: str | None = Field(default=None, max_length=300)
-    timezone: str | None = Field(default=None, description="IANA zone of slot times without an offset.")
+    timezone: TimeZoneName = Field(default=None, description="IANA zone of slot times without an offset.")
     request_deadline: AwareDatetime | None = None
     clear_deadline: bool = False
     slots: list[SlotIn] | None = Field(default=None, min_length=1, max_length=MAX_SLOTS)
@@ -179,11 +167,6 @@ class EventEdit(_In):
     replan: bool = Field(
         default=True, description="Re-plan at once when slots or tables change and the event has a plan."
     )
-
-    @field_validator("timezone")
-    @classmethod
-    def _zone(cls, value: str | None) -> str | None:
-        return check_timezone(value)
 
     @field_validator("table_labels")
     @classmethod

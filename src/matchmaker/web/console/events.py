@@ -137,6 +137,27 @@ class PageShow(Protocol):
     def __call__(self, *, flash: Flash | None = None, status: int = 200) -> Awaitable[Response[Any]]: ...
 
 
+def _form_deadline(form: FormMultiDict, zone: str) -> datetime | None:
+    """The form's request deadline; a time without an offset is read in ``zone``.
+
+    A missing deadline is ``None``; so is one in an unknown zone, which the event's own validation
+    then reports.
+    """
+    raw = form_field(form, "request_deadline", 20)
+    if not raw:
+        return None
+    try:
+        deadline = datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise InvalidInputError("the request deadline is not a date and time") from exc
+    if deadline.tzinfo is None:
+        try:
+            return deadline.replace(tzinfo=ZoneInfo(zone))
+        except (KeyError, ValueError):
+            return None
+    return deadline
+
+
 async def apply_change(
     events: EventServices, change: Callable[[], object], *, done: str, refused: PageShow
 ) -> Response[Any]:
@@ -197,18 +218,7 @@ def event_from_form(form: FormMultiDict) -> EventCreate:
     if not 5 <= minutes <= 240 or not 0 <= pause <= 240 or not 1 <= count <= 200:
         raise InvalidInputError("slots last 5–240 minutes, breaks 0–240 minutes, and there are 1–200 slots")
     zone = form_field(form, "timezone", 64) or None
-    deadline_raw = form_field(form, "request_deadline", 20)
-    deadline: datetime | None = None
-    if deadline_raw:
-        try:
-            deadline = datetime.fromisoformat(deadline_raw)
-        except ValueError as exc:
-            raise InvalidInputError("the request deadline is not a date and time") from exc
-        if deadline.tzinfo is None:
-            try:
-                deadline = deadline.replace(tzinfo=ZoneInfo(zone or "UTC"))
-            except (KeyError, ValueError):
-                deadline = None  # the time zone itself is reported by EventCreate
+    deadline = _form_deadline(form, zone or "UTC")
     start = datetime.combine(day, first)
     slots = []
     for n in range(count):
@@ -329,18 +339,7 @@ def edit_from_form(form: FormMultiDict, *, timezone: str | None) -> EventEdit:
     labels = [line.strip()[:200] for line in lines]
     labels = (labels + [""] * tables)[:tables] if any(labels) else []
     zone = form_field(form, "timezone", 64) or None
-    deadline_raw = form_field(form, "request_deadline", 20)
-    deadline: datetime | None = None
-    if deadline_raw:
-        try:
-            deadline = datetime.fromisoformat(deadline_raw)
-        except ValueError as exc:
-            raise InvalidInputError("the request deadline is not a date and time") from exc
-        if deadline.tzinfo is None:
-            try:
-                deadline = deadline.replace(tzinfo=ZoneInfo(zone or timezone or "UTC"))
-            except (KeyError, ValueError):
-                deadline = None  # the time zone itself is reported by EventEdit
+    deadline = _form_deadline(form, zone or timezone or "UTC")
     return EventEdit(
         name=form_field(form, "name", 300) or None,
         venue=form_field(form, "venue", 300),

@@ -22,7 +22,7 @@ from litestar import Request, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
 
-from matchmaker.db.models import KINDS, CasePublic, Kind, PublicRecord
+from matchmaker.db.models import KINDS, PLURAL_OF, CasePublic, Kind, PublicRecord
 from matchmaker.errors import IndexUnavailableError, MatchmakerError
 from matchmaker.services import visibility
 from matchmaker.services.matching import Matcher, MatchingService, MatchResponse
@@ -288,9 +288,13 @@ class KindPages:
     """What differs between the console pages of the record kinds."""
 
     kind: Kind
-    plural: str
     title: str
     opt: Mapping[str, object]
+
+    @property
+    def plural(self) -> str:
+        """The kind's plural word, the first segment of its pages' paths."""
+        return PLURAL_OF[self.kind]
 
     @property
     def one(self) -> str:
@@ -304,9 +308,9 @@ class KindPages:
 
 
 KIND_PAGES = (
-    KindPages("city", "cities", "Cities", {}),
-    KindPages("provider", "providers", "Providers", {}),
-    KindPages("case", "cases", "Case studies", CASE_ROLES),
+    KindPages("city", "Cities", {}),
+    KindPages("provider", "Providers", {}),
+    KindPages("case", "Case studies", CASE_ROLES),
 )
 
 

@@ -1,5 +1,5 @@
-"""Helpers shared by the route modules: pagination and id parameters, text no database can store, and
-files to download."""
+"""Helpers shared by the route modules: pagination and id parameters, the parameters of the event
+routes, text no database can store, and files to download."""
 
 from __future__ import annotations
 
@@ -7,10 +7,13 @@ import logging
 from typing import Annotated, Any, TypeVar
 
 from litestar import Response
+from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from matchmaker.db.models import ID_PATTERN
 from matchmaker.errors import InvalidInputError
+from matchmaker.services.events import EventServices
+from matchmaker.services.events.schemas import ExportSource
 from matchmaker.web.schemas import MAX_OFFSET, MAX_PAGE
 
 logger = logging.getLogger(__name__)
@@ -25,6 +28,12 @@ RecordId = Annotated[
     str,
     Parameter(min_length=1, max_length=128, pattern=ID_PATTERN.pattern, description="The record's id."),
 ]
+
+EventId = Annotated[str, Parameter(min_length=1, max_length=128, description="The event's id.")]
+#: The event sub-features in the request's unit of work.
+Events = NamedDependency[EventServices]
+#: Which schedule an export shows: the published one unless the plan is asked for.
+Source = Annotated[ExportSource, Parameter(required=False, description="Which schedule.")]
 
 
 def _unstorable(text: str) -> str | None:
@@ -57,4 +66,13 @@ def attachment(content: T, media_type: str, filename: str) -> Response[T]:
     )
 
 
-__all__ = ["Limit", "Offset", "RecordId", "attachment", "reject_unstorable"]
+__all__ = [
+    "EventId",
+    "Events",
+    "Limit",
+    "Offset",
+    "RecordId",
+    "Source",
+    "attachment",
+    "reject_unstorable",
+]

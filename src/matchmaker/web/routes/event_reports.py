@@ -4,23 +4,17 @@ agenda, in every format, is in :mod:`matchmaker.web.routes.events`)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
-from litestar.params import Parameter
 
 from matchmaker.services.container import Services
-from matchmaker.services.events import EventServices
-from matchmaker.services.events.schemas import EventStatistics, ExportSource
+from matchmaker.services.events.schemas import EventStatistics
 from matchmaker.services.users import Principal
 from matchmaker.web.auth import staff_only
 from matchmaker.web.errors import document_problems
-from matchmaker.web.routes.common import attachment
+from matchmaker.web.routes.common import EventId, Events, Source, attachment
 from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, start_job
 
-EventId = Annotated[str, Parameter(min_length=1, max_length=128, description="The event's id.")]
-Events = NamedDependency[EventServices]
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -84,14 +78,7 @@ class EventReportController(Controller):
         summary="Organisers' spreadsheet (XLSX, staff)",
         media_type=XLSX,
     )
-    def export_xlsx(
-        self,
-        events: Events,
-        event_id: EventId,
-        source: Annotated[
-            ExportSource, Parameter(required=False, description="Which schedule.")
-        ] = "published",
-    ) -> Response[bytes]:
+    def export_xlsx(self, events: Events, event_id: EventId, source: Source = "published") -> Response[bytes]:
         """The CSV's columns as a workbook, times as date-times."""
         data = events.agendas.xlsx(event_id, source=source)
         return attachment(data, XLSX, f"{event_id}-meetings.xlsx")

@@ -38,7 +38,6 @@ from matchmaker.services.events.schemas import (
     EventCreate,
     EventEdit,
     EventSummary,
-    ExportSource,
     FeedbackIn,
     FeedbackPublic,
     GenerateIn,
@@ -59,12 +58,10 @@ from matchmaker.services.events.schemas import (
 from matchmaker.services.users import Principal
 from matchmaker.web.auth import staff_only
 from matchmaker.web.errors import document_problems
-from matchmaker.web.routes.common import attachment
+from matchmaker.web.routes.common import EventId, Events, Source, attachment
 from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, start_job
 
-EventId = Annotated[str, Parameter(min_length=1, max_length=128, description="The event's id.")]
 ParticipantId = Annotated[str, Parameter(min_length=1, max_length=128, description="A participant's id.")]
-Events = NamedDependency[EventServices]
 #: Solver seconds of the re-plan after an edit.
 EDIT_TIME_LIMIT = 10.0
 Caller = NamedDependency[Principal]
@@ -351,14 +348,7 @@ class EventController(Controller):
         summary="Organisers' CSV (staff)",
         media_type="text/csv",
     )
-    def export_csv(
-        self,
-        events: Events,
-        event_id: EventId,
-        source: Annotated[
-            ExportSource, Parameter(required=False, description="Which schedule.")
-        ] = "published",
-    ) -> Response[str]:
+    def export_csv(self, events: Events, event_id: EventId, source: Source = "published") -> Response[str]:
         """Slot, times, table, both parties, score and reason, one row per meeting."""
         text = events.agendas.csv(event_id, source=source)
         return attachment(text, "text/csv; charset=utf-8", f"{event_id}-meetings.csv")

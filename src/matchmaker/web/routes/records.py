@@ -24,18 +24,20 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Annotated, TypeAlias
+from typing import Annotated, TypeAlias, TypedDict
 
 from litestar import Controller, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
 from litestar.params import Body, JSONBody
-from litestar.types import Guard, Method
+from litestar.types import Guard, Method, OperationIDCreator
 from litestar.types.internal_types import PathParameterDefinition
 
 from matchmaker.db.models import (
     KIND_WORDS,
+    PLURAL_OF,
     CaseCreate,
     CasePublic,
     CaseUpdate,
@@ -97,6 +99,16 @@ RecordView: TypeAlias = PublicRecord
 RecordPage: TypeAlias = CityPage | ProviderPage | CasePage
 
 
+class _Documented(TypedDict):
+    """What a route decorator takes from an :class:`Operation`."""
+
+    summary: str
+    description: str
+    responses: dict[int, ResponseSpec]
+    operation_id: OperationIDCreator
+    sync_to_thread: bool
+
+
 @dataclass(frozen=True, slots=True)
 class Operation:
     """The OpenAPI texts of one endpoint and the problem statuses it documents beside 400 and 401."""
@@ -104,6 +116,17 @@ class Operation:
     summary: str
     description: str
     statuses: tuple[int, ...] = ()
+
+    def route(self, handler_name: str) -> _Documented:
+        """The route decorator's arguments: these texts, the problem answers, and the operation id
+        Litestar derives from a handler called ``handler_name``; the handler runs in a worker thread."""
+        return {
+            "summary": self.summary,
+            "description": self.description,
+            "responses": problems(*self.statuses),
+            "operation_id": _operation_id(handler_name),
+            "sync_to_thread": True,
+        }
 
 
 _CHANGE = (403, 404, 413, 422)
@@ -115,10 +138,6 @@ class RecordRoutes:
     """Everything that differs between the endpoints of the three record kinds."""
 
     kind: Kind
-    #: The URL segment and OpenAPI tag (``cities``).
-    plural: str
-    #: The word in handler names and operation ids (``city``: ``get_city``).
-    singular: str
     #: The controller's description.
     description: str
     body: type[RecordIn]
@@ -138,6 +157,16 @@ class RecordRoutes:
     #: The descriptions of a change and of a deletion (their summaries and statuses are the same per kind).
     update_text: str
     delete_text: str
+
+    @property
+    def plural(self) -> str:
+        """The URL segment and OpenAPI tag (``cities``)."""
+        return PLURAL_OF[self.kind]
+
+    @property
+    def singular(self) -> str:
+        """The word in handler names and operation ids (``city``: ``get_city``): the kind."""
+        return self.kind
 
     @property
     def create_op(self) -> Operation:
@@ -196,15 +225,7 @@ def record_controller(spec: RecordRoutes) -> type[Controller]:
         signature_namespace = spec.signature_namespace()
         dependencies = {"record_id": spec.record_id}  # noqa: RUF012 - Litestar reads class attributes
 
-        @get(
-            "/",
-            sync_to_thread=True,
-            guards=readers,
-            summary=spec.list_op.summary,
-            description=spec.list_op.description,
-            responses=problems(*spec.list_op.statuses),
-            operation_id=_operation_id(f"list_{spec.plural}"),
-        )
+        @get("/", guards=readers, **spec.list_op.route(f"list_{spec.plural}"))
         def list_records(
             self,
             records: NamedDependency[RecordService],
@@ -222,15 +243,7 @@ def record_controller(spec: RecordRoutes) -> type[Controller]:
                 }
             )
 
-        @get(
-            one,
-            sync_to_thread=True,
-            guards=readers,
-            summary=spec.get_op.summary,
-            description=spec.get_op.description,
-            responses=problems(*spec.get_op.statuses),
-            operation_id=_operation_id(f"get_{spec.singular}"),
-        )
+        @get(one, guards=readers, **spec.get_op.route(f"get_{spec.singular}"))
         def get_record(
             self,
             records: NamedDependency[RecordService],
@@ -239,30 +252,13 @@ def record_controller(spec: RecordRoutes) -> type[Controller]:
         ) -> RecordView:
             return records.visible_get(current_user, spec.kind, record_id)
 
-        @post(
-            "/",
-            sync_to_thread=True,
-            guards=[staff_only],
-            summary=spec.create_op.summary,
-            description=spec.create_op.description,
-            responses=problems(*spec.create_op.statuses),
-            status_code=201,
-            operation_id=_operation_id(f"create_{spec.singular}"),
-        )
+        @post("/", guards=[staff_only], status_code=201, **spec.create_op.route(f"create_{spec.singular}"))
         def create_record(self, records: NamedDependency[RecordService], data: RecordBody) -> RecordView:
             reject_unstorable(data.model_dump())
             records.create(spec.kind, data)
             return records.get_in_full(spec.kind, data.id)
 
-        @patch(
-            one,
-            sync_to_thread=True,
-            guards=changers,
-            summary=spec.update_op.summary,
-            description=spec.update_op.description,
-            responses=problems(*spec.update_op.statuses),
-            operation_id=_operation_id(f"update_{spec.singular}"),
-        )
+        @patch(one, guards=changers, **spec.update_op.route(f"update_{spec.singular}"))
         def update_record(
             self,
             records: NamedDependency[RecordService],
@@ -277,15 +273,7 @@ def record_controller(spec: RecordRoutes) -> type[Controller]:
             records.update(spec.kind, record_id, changes)
             return view_of(current_user, records.get_in_full(spec.kind, record_id))
 
-        @delete(
-            one,
-            sync_to_thread=True,
-            guards=[staff_only],
-            summary=spec.delete_op.summary,
-            description=spec.delete_op.description,
-            responses=problems(*spec.delete_op.statuses),
-            operation_id=_operation_id(f"delete_{spec.singular}"),
-        )
+        @delete(one, guards=[staff_only], **spec.delete_op.route(f"delete_{spec.singular}"))
         def delete_record(
             self, records: NamedDependency[RecordService], record_id: NamedDependency[str]
         ) -> None:
@@ -311,8 +299,6 @@ def _case_id(case_id: RecordId) -> str:
 
 CITY_ROUTES = RecordRoutes(
     kind="city",
-    plural="cities",
-    singular="city",
     description="Cities, municipalities and institutions.",
     body=CityCreate,
     change=CityUpdate,
@@ -335,8 +321,6 @@ CITY_ROUTES = RecordRoutes(
 
 PROVIDER_ROUTES = RecordRoutes(
     kind="provider",
-    plural="providers",
-    singular="provider",
     description="Solution and service providers.",
     body=ProviderCreate,
     change=ProviderUpdate,
@@ -357,8 +341,6 @@ PROVIDER_ROUTES = RecordRoutes(
 
 CASE_ROUTES = RecordRoutes(
     kind="case",
-    plural="cases",
-    singular="case",
     description="Case studies of cities going through smart-city projects.",
     body=CaseCreate,
     change=CaseUpdate,
