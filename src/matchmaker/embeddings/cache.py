@@ -47,6 +47,17 @@ class _SqliteFile:
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(schema)
 
+    def _select(self, query: str, keys: Sequence[str], *before: str) -> list[tuple[str, bytes]]:
+        """Rows of ``query`` (its ``{}`` is the list of keys) for every key, in chunks SQLite accepts;
+        ``before`` are parameters that come before the keys."""
+        out: list[tuple[str, bytes]] = []
+        unique = list(dict.fromkeys(keys))
+        with self._lock:
+            for i in range(0, len(unique), _CHUNK):
+                chunk = unique[i : i + _CHUNK]
+                out.extend(self._db.execute(query.format(",".join("?" * len(chunk))), [*before, *chunk]))
+        return out
+
     def _write(self, statement: str, rows: Sequence[tuple[object, ...]]) -> None:
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
@@ -87,19 +98,10 @@ class EmbeddingCache(_SqliteFile):
 
     def get_many(self, model: str, hashes: Sequence[str]) -> dict[str, FloatArray]:
         """The cached vectors among ``hashes``."""
-        found: dict[str, FloatArray] = {}
-        unique = list(dict.fromkeys(hashes))
-        with self._lock:
-            for i in range(0, len(unique), _CHUNK):
-                chunk = unique[i : i + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                rows = self._db.execute(
-                    f"SELECT hash, vector FROM vectors WHERE model = ? AND hash IN ({marks})",  # noqa: S608
-                    [model, *chunk],
-                )
-                for key, blob in rows:
-                    found[key] = np.frombuffer(blob, dtype=np.float32)
-        return found
+        rows = self._select(
+            "SELECT hash, vector FROM vectors WHERE model = ? AND hash IN ({})", hashes, model
+        )
+        return {key: np.frombuffer(blob, dtype=np.float32) for key, blob in rows}
 
     def put_many(self, model: str, items: Sequence[tuple[str, FloatArray]]) -> None:
         """Store vectors (one transaction)."""
@@ -135,15 +137,10 @@ class BlobCache(_SqliteFile):
 
     def get_many(self, keys: Sequence[str]) -> dict[str, bytes]:
         """The stored values among ``keys``."""
-        found: dict[str, bytes] = {}
-        unique = list(dict.fromkeys(keys))
-        with self._lock:
-            for i in range(0, len(unique), _CHUNK):
-                chunk = unique[i : i + _CHUNK]
-                marks = ",".join("?" * len(chunk))
-                rows = self._db.execute(f"SELECT key, value FROM blobs WHERE key IN ({marks})", chunk)  # noqa: S608
-                found.update((key, bytes(value)) for key, value in rows)
-        return found
+        return {
+            key: bytes(value)
+            for key, value in self._select("SELECT key, value FROM blobs WHERE key IN ({})", keys)
+        }
 
     def put_many(self, items: Sequence[tuple[str, bytes]]) -> None:
         """Store values (one transaction)."""
