@@ -247,19 +247,28 @@ class Matcher:
 
     def providers_for_city(self, city_id: str, top: int = 10) -> MatchResponse:
         """Providers whose capabilities answer the city's needs and fit its context."""
-        engine = self.engine()
-        self._check(engine, "city", city_id)
-        needs, _ = engine.city_evidence(city_id, "provider", engine.config)
-        items = self._with_feedback(city_id, engine.rank_providers_for_city(city_id), self._top(top))
-        return self._respond(engine, city_id, items, needs, kind="provider", top=top, what="capability")
+        return self._for_city(city_id, "provider", top, what="capability", feedback=True)
 
     def cities_for_city(self, city_id: str, top: int = 10) -> MatchResponse:
         """Comparable cities (same needs, similar context) and mentors (a case study that answers a need)."""
+        return self._for_city(city_id, "city", top, what="city", feedback=True)
+
+    def _for_city(self, city_id: str, kind: DocKind, top: int, *, what: str, feedback: bool) -> MatchResponse:
+        """A city's best candidates of ``kind`` with their explanations (moved by meeting ratings
+        with ``feedback``)."""
         engine = self.engine()
         self._check(engine, "city", city_id)
-        needs, _ = engine.city_evidence(city_id, "city", engine.config)
-        items = self._with_feedback(city_id, engine.rank_cities_for_city(city_id), self._top(top))
-        return self._respond(engine, city_id, items, needs, kind="city", top=top, what="city")
+        needs, _ = engine.city_evidence(city_id, kind, engine.config)
+        rank = {
+            "provider": engine.rank_providers_for_city,
+            "city": engine.rank_cities_for_city,
+            "case": engine.rank_cases_for_city,
+        }[kind]
+        ranking = rank(city_id, None)
+        items = (
+            self._with_feedback(city_id, ranking, self._top(top)) if feedback else ranking.top(self._top(top))
+        )
+        return self._respond(engine, city_id, items, needs, kind=kind, top=top, what=what)
 
     def cities_for_provider(self, provider_id: str, top: int = 10) -> MatchResponse:
         """Municipalities whose needs the provider's offer answers, scored as city → provider."""
@@ -285,11 +294,7 @@ class Matcher:
 
     def cases_for_city(self, city_id: str, top: int = 10) -> MatchResponse:
         """Case studies of cities that solved the same problem, best if they overcame the same obstacle."""
-        engine = self.engine()
-        self._check(engine, "city", city_id)
-        needs, _ = engine.city_evidence(city_id, "case", engine.config)
-        items = engine.rank_cases_for_city(city_id).top(self._top(top))
-        return self._respond(engine, city_id, items, needs, kind="case", top=top, what="case")
+        return self._for_city(city_id, "case", top, what="case", feedback=False)
 
     def search_cases(self, text: str, top: int = 10) -> MatchResponse:
         """Case studies for a free-text description of a problem (any supported language)."""
