@@ -27,6 +27,7 @@ del globals()["app"]
 #: The modules that register commands, in the order they appear in ``--help``.
 COMMAND_MODULES = (
     "corpus",
+    "schedule",
     "events",
     "selfservice",
     "index",
