@@ -40,6 +40,9 @@ HEAVY = (
     "alembic",
     "litestar",
     "matchmaker.matching.engine",
+    "matchmaker.services.mail",
+    "rapidfuzz",
+    "rich",
 )
 
 COMMANDS: list[tuple[str, list[str]]] = [

@@ -8,12 +8,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from matchmaker.cli.app import app
 from matchmaker.cli.context import open_services, unit_of_work
-from matchmaker.cli.output import configure_logging, emit_json, handled, stderr, stdout
+from matchmaker.cli.output import configure_logging, emit_json, handled, new_table, stderr, stdout
 from matchmaker.db.models import Kind
 from matchmaker.services.corpus import CorpusService, IngestReport
 
@@ -47,6 +45,14 @@ def _ingest(
     """Ingest with a progress bar on a terminal."""
     if not show_bar:
         return corpus.ingest_paths(paths, refresh_index=index, kind=kind)
+    from rich.progress import (  # noqa: PLC0415 - rich's progress bar loads only on a terminal
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     files = CorpusService.discover_files(paths, kind)
     total = sum(CorpusService.count_lines(p) for p in files)
     with Progress(
@@ -54,7 +60,7 @@ def _ingest(
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
-        console=stderr,
+        console=stderr.console,
         transient=True,
     ) as bar:
         task = bar.add_task("ingesting", total=total or None)
@@ -169,7 +175,7 @@ def list_records(
         for record in records:
             emit_json(record.model_dump(mode="json"))
         return
-    table = Table("id", "name", "country")
+    table = new_table("id", "name", "country")
     for record in records:
         name = getattr(record, "name", None) or getattr(record, "title", "")
         table.add_row(record.id, name, record.country)

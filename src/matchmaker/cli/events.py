@@ -37,12 +37,20 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
-from rich.table import Table
 
 from matchmaker.cli.app import app
 from matchmaker.cli.context import open_services, unit_of_work
-from matchmaker.cli.output import EXIT_INVALID, configure_logging, emit_json, fail, handled, stderr, stdout
-from matchmaker.cli.schedule import RelaxMustMeetOpt, TimeLimitOpt
+from matchmaker.cli.options import RelaxMustMeetOpt, TimeLimitOpt
+from matchmaker.cli.output import (
+    EXIT_INVALID,
+    configure_logging,
+    emit_json,
+    fail,
+    handled,
+    new_table,
+    stderr,
+    stdout,
+)
 from matchmaker.errors import InfeasibleScheduleError
 from matchmaker.scheduling.core import DEFAULT_TIME_LIMIT
 from matchmaker.services.events.schemas import (
@@ -553,7 +561,7 @@ def plan(event_id: EventArg, as_json: JsonOpt = False) -> None:
     if as_json:
         _emit(meetings, as_json, stdout.print)
         return
-    table = Table(title=f"{len(meetings)} planned meetings")
+    table = new_table(title=f"{len(meetings)} planned meetings")
     for column in ("slot", "time", "table", "a", "b", "score", "why", "state"):
         table.add_column(column)
     for m in meetings:

@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from matchmaker.cli.app import app
 from matchmaker.cli.context import open_services
-from matchmaker.cli.output import configure_logging, emit_json, fail, handled, stdout
+from matchmaker.cli.output import configure_logging, emit_json, fail, handled, new_table, stdout
 
 index_app = typer.Typer(name="index", help="Build and inspect the embedding indexes.", no_args_is_help=True)
 app.add_typer(index_app, name="index")
@@ -28,7 +27,7 @@ def build(
     if as_json:
         emit_json(report.to_dict())
         return
-    table = Table(title=f"Indexes rebuilt in {report.seconds:.1f}s")
+    table = new_table(title=f"Indexes rebuilt in {report.seconds:.1f}s")
     for column in ("kind", "documents", "passages", "embedded", "from cache", "index", "seconds"):
         table.add_column(column, justify="left" if column in {"kind", "index"} else "right")
     for k in report.kinds:
@@ -59,7 +58,7 @@ def status(
         for s in statuses:
             emit_json(s.to_dict())
         return
-    table = Table(title=f"Indexes in {settings.index_dir}")
+    table = new_table(title=f"Indexes in {settings.index_dir}")
     for column in ("kind", "present", "state", "documents", "passages", "index", "model", "built"):
         table.add_column(column)
     for s in statuses:
@@ -99,7 +98,7 @@ def verify(
         for check in checks:
             emit_json(check.to_dict())
     else:
-        table = Table(title="Index generations")
+        table = new_table(title="Index generations")
         for column in ("kind", "generation", "live", "state"):
             table.add_column(column)
         for check in checks:

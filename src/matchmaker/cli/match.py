@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
 from matchmaker.cli.app import app
 from matchmaker.cli.context import open_services
-from matchmaker.cli.output import configure_logging, emit_json, fail, handled, stdout
+from matchmaker.cli.output import configure_logging, emit_json, fail, handled, new_table, stdout
 from matchmaker.db.models import Kind
 from matchmaker.errors import InvalidInputError
 from matchmaker.services.container import Services
@@ -47,7 +46,7 @@ def _print(response: MatchResponse, as_json: bool, title: str) -> None:
     if as_json:
         emit_json(response.model_dump(mode="json"))
         return
-    table = Table(title=title, show_lines=False)
+    table = new_table(title=title)
     for column in ("#", "id", "name", "score", "why"):
         table.add_column(column, justify="right" if column in ("#", "score") else "left", overflow="fold")
     for i, r in enumerate(response.results, start=1):

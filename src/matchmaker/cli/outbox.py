@@ -6,11 +6,10 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from matchmaker.cli.app import app
 from matchmaker.cli.context import open_services, unit_of_work
-from matchmaker.cli.output import configure_logging, emit_json, handled, stdout
+from matchmaker.cli.output import configure_logging, emit_json, handled, new_table, stdout
 
 outbox_app = typer.Typer(name="outbox", help="E-mail messages: list, send, send again.", no_args_is_help=True)
 app.add_typer(outbox_app, name="outbox")
@@ -53,7 +52,7 @@ def list_messages(
                 }
             )
         return
-    table = Table("id", "status", "tries", "kind", "to", "subject", "last error")
+    table = new_table("id", "status", "tries", "kind", "to", "subject", "last error")
     for e in entries:
         table.add_row(str(e.id), e.status, str(e.attempts), e.kind, e.to, e.subject, e.last_error or "")
     stdout.print(table)

@@ -1,18 +1,23 @@
-"""The CLI's output layer: JSON lines, tables, errors and exit codes, in one place."""
+"""The CLI's output layer: JSON lines, tables, errors and exit codes, in one place.
+
+Rich is imported when a command first prints something only rich can print (a table, markup, a
+progress bar): a line of plain text is written as it is, as rich would write it, so short commands do
+not load rich.
+"""
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import wraps
-from typing import Any, NoReturn, ParamSpec, TypeVar
+from functools import cached_property, wraps
+from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TextIO, TypeVar
 
 import typer
 from pydantic import ValidationError
-from rich.console import Console
 
 from matchmaker.errors import (
     IndexUnavailableError,
@@ -23,11 +28,67 @@ from matchmaker.errors import (
 )
 from matchmaker.settings import Settings
 
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
 P = ParamSpec("P")
 R = TypeVar("R")
 
-stdout = Console(highlight=False, soft_wrap=True)
-stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+#: What rich would change in a line of text: the control characters it strips (and the others, to be
+#: safe), tabs it expands, and ``:name:`` emoji codes it replaces.
+_NOT_PLAIN = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]|:\S*?:")
+
+
+class Output:
+    """Standard output or standard error, as the commands print to it.
+
+    :meth:`print` takes what rich's ``Console.print`` takes. Text printed with ``markup=False`` that
+    rich would print unchanged is written directly; anything else goes through a rich console (no
+    highlighting, soft wrapping: lines are never cut), made on first use.
+    """
+
+    def __init__(self, *, stderr: bool = False) -> None:
+        self._stderr = stderr
+
+    @cached_property
+    def console(self) -> Console:
+        """The rich console behind this output (rich is imported now)."""
+        from rich.console import Console  # noqa: PLC0415 - rich loads only for what needs it
+
+        return Console(stderr=self._stderr, highlight=False, soft_wrap=True)
+
+    @property
+    def _stream(self) -> TextIO:
+        return sys.stderr if self._stderr else sys.stdout
+
+    def print(self, *objects: object, markup: bool | None = None, soft_wrap: bool | None = None) -> None:
+        """Print ``objects`` as rich does (a line of plain text without rich)."""
+        if (
+            markup is False
+            and soft_wrap is not False
+            and len(objects) == 1
+            and isinstance(objects[0], str)
+            and not _NOT_PLAIN.search(objects[0])
+            and "console" not in self.__dict__  # once rich prints here, it prints everything
+        ):
+            stream = self._stream
+            stream.write(objects[0] + "\n")
+            stream.flush()
+            return
+        self.console.print(*objects, markup=markup, soft_wrap=soft_wrap)
+
+
+stdout = Output()
+stderr = Output(stderr=True)
+
+
+def new_table(*headers: str, title: str | None = None) -> Table:
+    """A rich table with these column headers (rich is imported now)."""
+    from rich.table import Table  # noqa: PLC0415 - rich loads only for what needs it
+
+    return Table(*headers, title=title)
+
 
 EXIT_OK = 0
 EXIT_FAILURE = 1

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from matchmaker.cli.app import app
 from matchmaker.cli.context import open_services
+from matchmaker.cli.options import RelaxMustMeetOpt, TimeLimitOpt
 from matchmaker.errors import InfeasibleScheduleError, InvalidInputError
 from matchmaker.scheduling import describe_gap
 from matchmaker.scheduling.core import DEFAULT_TIME_LIMIT
@@ -26,11 +27,6 @@ from matchmaker.scheduling.problem import load_problem
 from matchmaker.scheduling.result import ScheduleResult
 
 logger = logging.getLogger(__name__)
-
-TimeLimitOpt = Annotated[float, typer.Option("--time-limit", min=0.1, help="Seconds the solver may use.")]
-RelaxMustMeetOpt = Annotated[
-    bool, typer.Option("--relax-must-meet", help="Plan anyway and list must-meets that cannot be held.")
-]
 
 
 @app.command("schedule")

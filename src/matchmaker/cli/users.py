@@ -6,11 +6,10 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from matchmaker.cli.app import app
 from matchmaker.cli.context import unit_of_work
-from matchmaker.cli.output import configure_logging, emit_json, handled, stderr, stdout
+from matchmaker.cli.output import configure_logging, emit_json, handled, new_table, stderr, stdout
 
 users_app = typer.Typer(name="users", help="API users and their bearer tokens.", no_args_is_help=True)
 app.add_typer(users_app, name="users")
@@ -64,7 +63,7 @@ def list_users(
         for u in users:
             emit_json({"id": u.user_id, "role": u.role, "for": u.subject_id, "label": u.label})
         return
-    table = Table("id", "role", "for", "label")
+    table = new_table("id", "role", "for", "label")
     for u in users:
         table.add_row(str(u.user_id), u.role, u.subject_id or "", u.label or "")
     stdout.print(table)

@@ -4,6 +4,9 @@ Names are compared after :func:`normalize_name`: transliterated to ASCII (Kukës
 istanbul, Ош → osh), case-folded, punctuation dropped, and legal or administrative suffixes removed
 (A.Ş., LLC, Belediyesi, Municipality, Opština, City Hall...). Resolution never guesses: when several
 names are about as close, :class:`~matchmaker.errors.AmbiguousNameError` lists the candidates.
+
+RapidFuzz is imported when a name is first compared fuzzily: resolving an id (``show city kukes``) does
+not load it.
 """
 
 from __future__ import annotations
@@ -14,7 +17,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from anyascii import anyascii
-from rapidfuzz import fuzz, process
 
 from matchmaker.errors import AmbiguousNameError, NotFoundError
 
@@ -163,6 +165,8 @@ def candidates(query: str, entries: Sequence[NameEntry], limit: int = 5) -> list
     target = normalize_name(query)
     if not target:
         return []
+    from rapidfuzz import fuzz, process  # noqa: PLC0415 - fuzzy comparison only; ids resolve without it
+
     choices = {i: normalize_name(e.name) for i, e in enumerate(entries)}
     found = process.extract(target, choices, scorer=fuzz.WRatio, limit=max(limit * 3, 10))
     ranked: dict[str, Candidate] = {}
@@ -190,6 +194,8 @@ def close_to(target: str, name: str) -> bool:
     """
     if not target or not name:
         return False
+    from rapidfuzz import fuzz  # noqa: PLC0415 - fuzzy comparison only; ids resolve without it
+
     if fuzz.ratio(target, name) >= CLOSE or fuzz.token_set_ratio(target, name) >= CLOSE:
         return True
     words = name.split()
@@ -227,6 +233,8 @@ def probable_duplicates(
     entries: Sequence[NameEntry], threshold: float = 94.0
 ) -> list[tuple[NameEntry, NameEntry]]:
     """Pairs of different ids in the same country whose names normalise to near-identical strings."""
+    from rapidfuzz import fuzz  # noqa: PLC0415 - fuzzy comparison only; ids resolve without it
+
     by_country: dict[str, list[tuple[NameEntry, str]]] = {}
     for entry in entries:
         by_country.setdefault(entry.country, []).append((entry, normalize_name(entry.name)))

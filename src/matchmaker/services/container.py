@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from functools import cached_property
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
@@ -175,7 +175,8 @@ class Services:
         from matchmaker.services.events import EventServices, MatcherAdvisor  # noqa: PLC0415 - on first use
 
         advisor = MatcherAdvisor(self._matching_service)  # the engine loads when a suggestion is asked for
-        return EventServices(session, notifier=self.notifier(session), advisor=advisor)
+        # The mail modules load when a request is first created or answered, not to read events.
+        return EventServices(session, notifier=partial(self.notifier, session), advisor=advisor)
 
     def accounts(self, session: Session) -> Accounts:
         """Invitations, console sessions and the staff users page in ``session``."""

@@ -21,58 +21,136 @@ Sub-features, one module each:
 =================  ===================================================================================
 
 Schemas are in :mod:`.schemas`, the pure rules in :mod:`.rules`, and the loading helpers every
-sub-feature shares in :mod:`.store`. :class:`Planner` is imported on first use: it brings the solver and
-the matcher, which reading events does not need.
+sub-feature shares in :mod:`.store`. Each sub-feature's module is imported when the sub-feature is
+first used (``matchmaker event list`` loads the catalogue, not the exports or the mail outbox), and the
+names below are imported on first use (PEP 562). :class:`Planner` brings the solver and the matcher,
+which reading events does not need.
 """
 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from sqlmodel import Session
 
-from matchmaker.services.events.agendas import Agendas
-from matchmaker.services.events.catalog import EventCatalog
-from matchmaker.services.events.contacts import Advisor, MatcherAdvisor, RequestContacts
-from matchmaker.services.events.feedback import EventFeedback
-from matchmaker.services.events.feeds import CalendarFeeds
-from matchmaker.services.events.pair_rules import PairRules
-from matchmaker.services.events.requests import MeetingRequests
-from matchmaker.services.events.statistics import EventStatisticsReader
-
 if TYPE_CHECKING:
+    from matchmaker.services.events.agendas import Agendas
+    from matchmaker.services.events.catalog import EventCatalog
+    from matchmaker.services.events.contacts import Advisor, MatcherAdvisor, RequestContacts
+    from matchmaker.services.events.feedback import EventFeedback
+    from matchmaker.services.events.feeds import CalendarFeeds
+    from matchmaker.services.events.pair_rules import PairRules
     from matchmaker.services.events.planning import Planner, ScoreFunction
+    from matchmaker.services.events.requests import MeetingRequests
+    from matchmaker.services.events.statistics import EventStatisticsReader
     from matchmaker.services.mail.notify import Notifier
+
+#: Which submodule defines each public name.
+_HOMES: dict[str, str] = {
+    "Agendas": "agendas",
+    "EventCatalog": "catalog",
+    "Advisor": "contacts",
+    "MatcherAdvisor": "contacts",
+    "RequestContacts": "contacts",
+    "EventFeedback": "feedback",
+    "CalendarFeeds": "feeds",
+    "PairRules": "pair_rules",
+    "Planner": "planning",
+    "ScoreFunction": "planning",
+    "MeetingRequests": "requests",
+    "EventStatisticsReader": "statistics",
+}
 
 
 def __getattr__(name: str) -> Any:
-    if name in {"Planner", "ScoreFunction"}:
-        return getattr(importlib.import_module("matchmaker.services.events.planning"), name)
-    msg = f"module {__name__!r} has no attribute {name!r}"
-    raise AttributeError(msg)
+    home = _HOMES.get(name)
+    if home is None:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
 
 
 class EventServices:
-    """The request-scoped event sub-features, all in the unit of work ``session``.
+    """The request-scoped event sub-features, all in the unit of work ``session``, each made on first use.
 
-    ``advisor`` (the matcher) suggests whom to ask and gives new requests their reason.
+    ``notifier`` makes the notifier that tells the other party of a request, when a request is first
+    created or answered; ``advisor`` (the matcher) suggests whom to ask and gives new requests their
+    reason.
     """
 
     def __init__(
-        self, session: Session, *, notifier: Notifier | None = None, advisor: Advisor | None = None
+        self,
+        session: Session,
+        *,
+        notifier: Callable[[], Notifier] | None = None,
+        advisor: Advisor | None = None,
     ) -> None:
         self.session = session
-        self.catalog = EventCatalog(session)
-        self.requests = MeetingRequests(
-            session, notifier=notifier, explain=advisor.reason if advisor is not None else None
+        self._notifier = notifier
+        self._advisor = advisor
+
+    @cached_property
+    def catalog(self) -> EventCatalog:
+        """Events and participants."""
+        from matchmaker.services.events.catalog import EventCatalog  # noqa: PLC0415 - on first use
+
+        return EventCatalog(self.session)
+
+    @cached_property
+    def requests(self) -> MeetingRequests:
+        """Meeting requests; the other party is notified."""
+        from matchmaker.services.events.requests import MeetingRequests  # noqa: PLC0415 - on first use
+
+        return MeetingRequests(
+            self.session,
+            notifier=self._notifier() if self._notifier is not None else None,
+            explain=self._advisor.reason if self._advisor is not None else None,
         )
-        self.contacts = RequestContacts(session, advisor)
-        self.pair_rules = PairRules(session)
-        self.agendas = Agendas(session)
-        self.feedback = EventFeedback(session)
-        self.feeds = CalendarFeeds(session)
-        self.statistics = EventStatisticsReader(session)
+
+    @cached_property
+    def contacts(self) -> RequestContacts:
+        """Whom a participant may ask, with the matcher's reasons."""
+        from matchmaker.services.events.contacts import RequestContacts  # noqa: PLC0415 - on first use
+
+        return RequestContacts(self.session, self._advisor)
+
+    @cached_property
+    def pair_rules(self) -> PairRules:
+        """Must-meet and blocked pairs."""
+        from matchmaker.services.events.pair_rules import PairRules  # noqa: PLC0415 - on first use
+
+        return PairRules(self.session)
+
+    @cached_property
+    def agendas(self) -> Agendas:
+        """Agendas and their exports."""
+        from matchmaker.services.events.agendas import Agendas  # noqa: PLC0415 - on first use
+
+        return Agendas(self.session)
+
+    @cached_property
+    def feedback(self) -> EventFeedback:
+        """Ratings after the event."""
+        from matchmaker.services.events.feedback import EventFeedback  # noqa: PLC0415 - on first use
+
+        return EventFeedback(self.session)
+
+    @cached_property
+    def feeds(self) -> CalendarFeeds:
+        """Calendar feed addresses."""
+        from matchmaker.services.events.feeds import CalendarFeeds  # noqa: PLC0415 - on first use
+
+        return CalendarFeeds(self.session)
+
+    @cached_property
+    def statistics(self) -> EventStatisticsReader:
+        """Staff's feedback and statistics."""
+        from matchmaker.services.events.statistics import EventStatisticsReader  # noqa: PLC0415 - on first use
+
+        return EventStatisticsReader(self.session)
 
     def rollback(self) -> None:
         """Undo this unit of work's changes so far (a refused change, before its form is shown again)."""

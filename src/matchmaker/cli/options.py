@@ -1,0 +1,14 @@
+"""Options that several command modules share, in a module light enough for any of them to import."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+TimeLimitOpt = Annotated[float, typer.Option("--time-limit", min=0.1, help="Seconds the solver may use.")]
+RelaxMustMeetOpt = Annotated[
+    bool, typer.Option("--relax-must-meet", help="Plan anyway and list must-meets that cannot be held.")
+]
+
+__all__ = ["RelaxMustMeetOpt", "TimeLimitOpt"]
