@@ -33,7 +33,11 @@ need, and the need baseline only subtracts), so they stay in [0, 1] and are comp
 
 :class:`Engine` holds everything that does not depend on the query, built once per set of index
 generations: passage vectors, BM25 indexes, tags and contexts. It is immutable once built and safe to
-share between threads.
+share between threads. An engine built after a write takes from the one before what did not change:
+per-document analyses, unchanged kinds, rows of unchanged documents and the rows of the maintained
+relevance matrices (a changed candidate's column is scored alone, against each row's :class:`Norms`).
+Queries rank every candidate with arrays and make :class:`Scored` objects only for those shown
+(:class:`Ranking`).
 """
 
 from __future__ import annotations

@@ -16,8 +16,9 @@ Ids must already be resolved (:func:`matchmaker.services.records.resolve_id`); a
 
 The matcher keeps one :class:`~matchmaker.matching.engine.Engine` built from the live index
 generations. When ``matchmaker ingest`` or ``index build`` publishes a new generation, the next
-query notices it (one ``stat`` per kind) and builds a new engine, while queries already running
-finish on the old one. The embedding model is loaded only when a free-text search needs it (or by
+query notices it (one ``stat`` per kind) and builds a new engine from the one before, reusing what
+did not change (:mod:`matchmaker.matching.analysis`, the relevance rows of unchanged cities), while
+queries already running finish on the old one. The embedding model is loaded only when a free-text search needs it (or by
 :meth:`Matcher.warm`).
 """
 
