@@ -1039,7 +1039,9 @@ class Engine:
         """Every case study scored for a free-text query (or its ``needs`` already made), best first."""
         cfg = cfg or self.config
         needs = needs if needs is not None else self.needs_of_text(text, encoder, cfg)
-        return self.rank_cases(needs, self.evidence(needs, self.kind("case"), cfg), cfg).all()
+        return self.rank_cases(
+            needs.profile, self.evidence(needs, self.kind("case"), cfg).relevance, cfg
+        ).all()
 
     def cities_for_city(self, city_id: str, cfg: EngineConfig | None = None) -> list[Scored]:
         """Every other city scored as a comparable city or a mentor, best first."""
@@ -1050,15 +1052,17 @@ class Engine:
     def rank_providers_for_city(self, city_id: str, cfg: EngineConfig | None = None) -> Ranking:
         """Every provider scored for a city: relevance times the context fit, per provider."""
         cfg = cfg or self.config
-        needs, ev = self.city_evidence(city_id, "provider", cfg)
+        row, _ = self.relevance_row("provider", city_id, cfg)
         target = self.kind("provider")
+        cities = self.kind("city")
+        profile = cities.profiles[cities.pos[city_id]]
         table = self.fit_table("provider", cfg)
-        relevance = ev.relevance.astype(np.float64)
-        scores = relevance * table.row(self.kind("city").pos[city_id]) if table is not None else relevance
+        relevance = row.astype(np.float64)
+        scores = relevance * table.row(cities.pos[city_id]) if table is not None else relevance
         return Ranking(
             target.ids,
             np.clip(scores, 0.0, 1.0),
-            lambda j: self._provider_scored(needs.profile, target, j, float(ev.relevance[j]), cfg),
+            lambda j: self._provider_scored(profile, target, j, float(row[j]), cfg),
         )
 
     def rank_cities_for_provider(self, provider_id: str, cfg: EngineConfig | None = None) -> Ranking:
@@ -1082,24 +1086,25 @@ class Engine:
     def rank_cases_for_city(self, city_id: str, cfg: EngineConfig | None = None) -> Ranking:
         """Every case study scored for a city, its own case studies left out."""
         cfg = cfg or self.config
-        needs, ev = self.city_evidence(city_id, "case", cfg)
-        return self.rank_cases(needs, ev, cfg, mentor=city_id)
+        row, _ = self.relevance_row("case", city_id, cfg)
+        cities = self.kind("city")
+        return self.rank_cases(cities.profiles[cities.pos[city_id]], row, cfg, mentor=city_id)
 
     def rank_cases(
-        self, needs: Needs, ev: Evidence, cfg: EngineConfig, *, mentor: str | None = None
+        self, query: Profile, relevance_row: FloatArray, cfg: EngineConfig, *, mentor: str | None = None
     ) -> Ranking:
-        """Case studies scored from their evidence and the obstacles they overcame (cases whose
+        """Case studies scored from their relevance and the obstacles they overcame (cases whose
         mentor city is ``mentor`` left out)."""
         cases = self.kind("case")
-        bonus = self._obstacle_multipliers(needs.profile, cases, cfg)
-        relevance = ev.relevance.astype(np.float64)
+        bonus = self._obstacle_multipliers(query, cases, cfg)
+        relevance = relevance_row.astype(np.float64)
         keep = None
         if mentor is not None:
             keep = np.array([p.mentor_city != mentor for p in cases.profiles], dtype=bool)
         return Ranking(
             cases.ids,
             np.clip(relevance * bonus, 0.0, 1.0),
-            lambda j: self._case_scored(needs.profile, cases, j, float(ev.relevance[j]), cfg),
+            lambda j: self._case_scored(query, cases, j, float(relevance_row[j]), cfg),
             keep,
         )
 
@@ -1126,9 +1131,11 @@ class Engine:
         mentor_best: dict[str, tuple[float, str, bool]] = {}
         if cfg.use_mentors and "case" in self.bundles:
             cases = self.kind("case")
-            needs, ev = self.city_evidence(city_id, "case", cfg)
-            case_scores = self.rank_cases(needs, ev, cfg).scores.tolist()
-            overcame = (self._obstacle_overlap(needs.profile, cases) > 0).tolist()
+            me = cities.profiles[i]
+            case_scores = self.rank_cases(
+                me, self.relevance_row("case", city_id, cfg)[0], cfg
+            ).scores.tolist()
+            overcame = (self._obstacle_overlap(me, cases) > 0).tolist()
             for j, prof in enumerate(cases.profiles):
                 mentor = prof.mentor_city
                 best = mentor_best.get(mentor, (-1.0, "", False))[0] if mentor else 0.0
@@ -1269,6 +1276,26 @@ class Engine:
                     row[j] = self.evidence(needs, view, cfg, norms=norms).relevance[0]
             rows.put(i, row, norms)
 
+    def relevance_row(
+        self, target_kind: DocKind, city_id: str, cfg: EngineConfig
+    ) -> tuple[FloatArray, Norms | None]:
+        """City ``city_id``'s row of the relevance matrix against ``target_kind`` and its norms
+        (read from the store, or computed, when not known yet)."""
+        rows = self._relevance_rows(target_kind, cfg)
+        i = self.kind("city").pos[city_id]
+        if not rows.known[i]:
+            self._fill_rows(rows, target_kind, cfg, [i])
+        return rows.matrix[i], rows.norms[i]
+
+    def candidate_evidence(
+        self, needs: Needs, target_kind: DocKind, doc_id: str, cfg: EngineConfig
+    ) -> Evidence:
+        """The evidence of one candidate for a stored city's needs (one column), scored against the
+        norms of the city's relevance row: what an explanation quotes, without scoring every candidate."""
+        target = self.kind(target_kind)
+        _, norms = self.relevance_row(target_kind, needs.doc_id, cfg)
+        return self.evidence(needs, target.candidates(cfg, target.pos[doc_id]), cfg, norms=norms)
+
     def relevance_matrix(self, target_kind: DocKind, cfg: EngineConfig) -> FloatArray:
         """``R[c, d]``: how well candidate ``d`` of ``target_kind`` answers city ``c``'s needs.
 
@@ -1280,8 +1307,14 @@ class Engine:
         if rows.missing():
             self._carry_rows(rows, target_kind, cfg)
         missing = rows.missing()
-        if not missing:
-            return rows.matrix
+        if missing:
+            self._fill_rows(rows, target_kind, cfg, missing)
+        return rows.matrix
+
+    def _fill_rows(
+        self, rows: RelevanceRows, target_kind: DocKind, cfg: EngineConfig, missing: list[int]
+    ) -> None:
+        """Read the rows of cities ``missing`` from the store, or compute (and store) them."""
         cities = self.kind("city")
         target = self.kind(target_kind)
         store = self.analyses.store
@@ -1306,7 +1339,6 @@ class Engine:
             fresh.append((key, packed.tobytes()))
         if fresh and store is not None:
             store.put(fresh)
-        return rows.matrix
 
     def _row_key(self, target_kind: DocKind, cfg: EngineConfig, i: int) -> str:
         """The store key of city ``i``'s relevance row against ``target_kind`` under ``cfg``: the
@@ -1444,10 +1476,8 @@ class Engine:
     def shared_provider_ids(self, a: str, b: str, cfg: EngineConfig, k: int = 10) -> list[str]:
         """Providers in the top ``k`` of both cities (for explanations)."""
         providers = self.kind("provider")
-        top_a = np.argsort(-self.city_evidence(a, "provider", cfg)[1].relevance, kind="stable")[:k]
-        top_b = set(
-            np.argsort(-self.city_evidence(b, "provider", cfg)[1].relevance, kind="stable")[:k].tolist()
-        )
+        top_a = np.argsort(-self.relevance_row("provider", a, cfg)[0], kind="stable")[:k]
+        top_b = set(np.argsort(-self.relevance_row("provider", b, cfg)[0], kind="stable")[:k].tolist())
         return [providers.ids[j] for j in top_a.tolist() if j in top_b]
 
     # Adjusters: one signature, (query profile, candidate profile, configuration) -> factors.

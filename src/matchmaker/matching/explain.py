@@ -102,15 +102,25 @@ def shared_tags(a: Profile, b: Profile) -> list[dict[str, Any]]:
 
 
 def need_matches(
-    needs: Needs, target: KindIndex, ev: Evidence, j: int, limit: int = NEEDS_SHOWN
+    needs: Needs,
+    target: KindIndex,
+    ev: Evidence,
+    j: int,
+    limit: int = NEEDS_SHOWN,
+    *,
+    column: int | None = None,
 ) -> list[dict[str, Any]]:
-    """The best-matching needs of the query for candidate ``j``, each with its best passage."""
-    if not needs.passages or j >= ev.combined.shape[1]:
+    """The best-matching needs of the query for candidate ``j``, each with its best passage.
+
+    ``ev`` holds every candidate (column ``j``) or, with ``column``, that candidate's own evidence.
+    """
+    c = j if column is None else column
+    if not needs.passages or c >= ev.combined.shape[1]:
         return []
     a, b = target.bounds[j]
     q_vectors, _ = needs.view(ev.config)
     t_vectors, _ = target.view(ev.config)
-    order = np.argsort(-(ev.combined[:, j] * needs.weights), kind="stable")[:limit]
+    order = np.argsort(-(ev.combined[:, c] * needs.weights), kind="stable")[:limit]
     vocab = load_vocabulary()
     use_ml = needs.ml_vectors is not None and target.ml_vectors is not None and ev.ml_dense is not None
     out: list[dict[str, Any]] = []
@@ -128,9 +138,9 @@ def need_matches(
                 "need": need_passage(needs, i),
                 "match": candidate_passage(target, a + k) if b > a else None,
                 "similarity": round(float(sims[k]), 3) if b > a else 0.0,
-                "lexical": round(float(ev.lexical[i, j]), 3),
-                "vocabulary": round(float(ev.vocab[i, j]), 3),
-                "score": round(float(ev.combined[i, j]), 3),
+                "lexical": round(float(ev.lexical[i, c]), 3),
+                "vocabulary": round(float(ev.vocab[i, c]), 3),
+                "score": round(float(ev.combined[i, c]), 3),
                 "tags": sorted(
                     (vocab.get(t).label if vocab.get(t) else t)  # type: ignore[union-attr]
                     for t in need_tags & cand_tags
@@ -176,11 +186,13 @@ def explanation(
     item: Scored,
     cfg: EngineConfig,
     what: str,
+    column: int | None = None,
 ) -> dict[str, Any]:
-    """The explanation of one result (``what`` names the candidate kind in the summary)."""
+    """The explanation of one result (``what`` names the candidate kind in the summary); ``ev``
+    holds every candidate, or with ``column`` this candidate's own evidence."""
     j = target.pos[item.doc_id]
     candidate = target.profiles[j]
-    matches = need_matches(needs, target, ev, j)
+    matches = need_matches(needs, target, ev, j, column=column)
     tags = shared_tags(needs.profile, candidate)
     factors = [f.to_dict() for f in item.factors]
     out: dict[str, Any] = {
@@ -199,9 +211,10 @@ def explanation(
         if item.mentor_case in case.pos:
             out["mentor_case"]["title"] = case.profiles[case.pos[item.mentor_case]].name
             if needs.doc_id:
-                case_needs, case_ev = engine.city_evidence(needs.doc_id, "case", cfg)
+                case_needs = engine.needs_of("city", needs.doc_id, cfg)
+                case_ev = engine.candidate_evidence(case_needs, "case", item.mentor_case, cfg)
                 j_case = case.pos[item.mentor_case]
-                out["mentor_case"]["needs"] = need_matches(case_needs, case, case_ev, j_case, 1)
+                out["mentor_case"]["needs"] = need_matches(case_needs, case, case_ev, j_case, 1, column=0)
     if item.mentor_strength is not None:
         need_i, row, score = item.mentor_strength
         out["mentor_strength"] = {

@@ -18,8 +18,8 @@ The matcher keeps one :class:`~matchmaker.matching.engine.Engine` built from the
 generations. When ``matchmaker ingest`` or ``index build`` publishes a new generation, the next
 query notices it (one ``stat`` per kind) and builds a new engine from the one before, reusing what
 did not change (:mod:`matchmaker.matching.analysis`, the relevance rows of unchanged cities), while
-queries already running finish on the old one. The embedding model is loaded only when a free-text search needs it (or by
-:meth:`Matcher.warm`).
+queries already running finish on the old one. The embedding model is loaded only when a free-text
+search needs it (or by :meth:`Matcher.warm`).
 """
 
 from __future__ import annotations
@@ -259,7 +259,7 @@ class Matcher:
         with ``feedback``)."""
         engine = self.engine()
         self._check(engine, "city", city_id)
-        needs, _ = engine.city_evidence(city_id, kind, engine.config)
+        needs = engine.needs_of("city", city_id, engine.config)
         rank = {
             "provider": engine.rank_providers_for_city,
             "city": engine.rank_cities_for_city,
@@ -280,7 +280,8 @@ class Matcher:
         providers = engine.kind("provider")
         results = []
         for item in top_items:
-            needs, ev = engine.city_evidence(item.doc_id, "provider", engine.config)
+            needs = engine.needs_of("city", item.doc_id, engine.config)
+            ev = engine.candidate_evidence(needs, "provider", provider_id, engine.config)
             exp = explanation(
                 engine,
                 needs,
@@ -289,6 +290,7 @@ class Matcher:
                 item=_as_candidate(item, provider_id),
                 cfg=engine.config,
                 what="capability",
+                column=0,
             )
             results.append(self._result(engine, "city", item, exp))
         return MatchResponse(query=provider_id, results=results)
@@ -308,7 +310,7 @@ class Matcher:
         engine = self.engine()
         needs = engine.needs_of_text(text, self.encoder)
         evidence = engine.evidence(needs, engine.kind("case"), engine.config)
-        items = engine.rank_cases(needs, evidence, engine.config).top(self._top(top))
+        items = engine.rank_cases(needs.profile, evidence.relevance, engine.config).top(self._top(top))
         return self._respond(engine, text, items, needs, kind="case", top=top, what="case", evidence=evidence)
 
     def pair_score(self, a_id: str, b_id: str) -> float | None:
@@ -348,9 +350,12 @@ class Matcher:
         item = ranking.item(b_id)
         if item is None:
             return None
-        needs, ev = engine.city_evidence(a_id, kind_b, engine.config)
+        needs = engine.needs_of("city", a_id, engine.config)
+        ev = engine.candidate_evidence(needs, kind_b, b_id, engine.config)
         what = "capability" if kind_b == "provider" else "city"
-        exp = explanation(engine, needs, engine.kind(kind_b), ev, item=item, cfg=engine.config, what=what)
+        exp = explanation(
+            engine, needs, engine.kind(kind_b), ev, item=item, cfg=engine.config, what=what, column=0
+        )
         return readable_reason(exp, city=self._name(engine, a_id), other=self._name(engine, b_id))
 
     @staticmethod
@@ -454,20 +459,17 @@ class Matcher:
     ) -> MatchResponse:
         top_items = items[: self._top(top)]
         target = engine.kind(kind)
-        ev = evidence or (
-            engine.city_evidence(needs.doc_id, kind, engine.config)[1]
-            if needs.doc_id
-            else engine.evidence(needs, target, engine.config)
-        )
-        results = [
-            self._result(
-                engine,
-                kind,
-                item,
-                explanation(engine, needs, target, ev, item=item, cfg=engine.config, what=what),
-            )
-            for item in top_items
-        ]
+        cfg = engine.config
+
+        def explain(item: Scored) -> dict[str, Any]:
+            if evidence is not None or not needs.doc_id:
+                ev = evidence or engine.evidence(needs, target, cfg)
+                return explanation(engine, needs, target, ev, item=item, cfg=cfg, what=what)
+            # A stored city: each shown candidate's own evidence, against the city's row norms.
+            own = engine.candidate_evidence(needs, kind, item.doc_id, cfg)
+            return explanation(engine, needs, target, own, item=item, cfg=cfg, what=what, column=0)
+
+        results = [self._result(engine, kind, item, explain(item)) for item in top_items]
         return MatchResponse(query=query, results=results)
 
     def _result(self, engine: Engine, kind: DocKind, item: Scored, exp: dict[str, Any]) -> MatchResult:
