@@ -8,8 +8,8 @@ Each factor runs in a fresh process: it writes a corpus ``factor`` times the dem
 (``corpora/tools/synthesize.py``: new ids and names, varied text), ingests it into a temporary home,
 then serves it with uvicorn in the same process and measures:
 
-* engine start: building the matching engine over the stored bundles and analyses, in services
-  built anew after the ingest, as a process starting over stored indexes does (not the model load);
+* engine start: building the matching engine over the stored bundles and analyses, in the server
+  process, which starts after the ingest ran in a process of its own (not the model load);
 * the first and the warm latency of each query over HTTP as staff (median / p95 ms): providers for a
   city, comparable cities, cities for a provider, cases for a city;
 * a write followed by a query: ``PATCH`` one city's summary, then ask its providers (ms, median of
@@ -94,15 +94,24 @@ def run_one(factor: int, rounds: int, model: str, multilingual: str) -> dict[str
     settings = Settings(
         home=tmp / "home", model_name=model, multilingual_model=multilingual, rate_limit_per_minute=10_000_000
     )
-    ingesting = Services.build(settings)
+    # The ingest runs in a process of its own, as `matchmaker ingest` does; the server process
+    # measured below starts over the stored indexes and analyses.
+    command = [
+        sys.executable,
+        __file__,
+        "--ingest",
+        str(tmp),
+        "--model",
+        model,
+        "--multilingual",
+        multilingual,
+    ]
     t0 = time.perf_counter()
-    ingesting.corpus.ingest_paths([tmp / "corpus"])
+    token = (
+        subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    )
     ingest_s = time.perf_counter() - t0
-    with ingesting.database.unit_of_work() as session:
-        token = ingesting.users(session).add_user("staff").token
-    ingesting.close()
 
-    # The server's services are new, as in a process starting over the stored indexes.
     services = Services.build(settings)
     matcher = services.matching.matcher()
     _ = matcher.encoder
@@ -166,6 +175,21 @@ def run_one(factor: int, rounds: int, model: str, multilingual: str) -> dict[str
     return out
 
 
+def ingest_only(tmp: Path, model: str, multilingual: str) -> str:
+    """Ingest ``tmp/corpus`` into ``tmp/home`` and add a staff user; its token."""
+    from matchmaker.services.container import Services
+    from matchmaker.settings import Settings
+
+    settings = Settings(home=tmp / "home", model_name=model, multilingual_model=multilingual)
+    services = Services.build(settings)
+    try:
+        services.corpus.ingest_paths([tmp / "corpus"])
+        with services.database.unit_of_work() as session:
+            return services.users(session).add_user("staff").token
+    finally:
+        services.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--factors", type=int, nargs="+", default=[1, 10, 50])
@@ -173,7 +197,11 @@ def main() -> None:
     parser.add_argument("--model", default="hashing-384", help="encoder name")
     parser.add_argument("--multilingual", default="hashing-384", help="multilingual encoder name")
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--ingest", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.ingest is not None:
+        print(ingest_only(args.ingest, args.model, args.multilingual))
+        return
     if args.one is not None:
         print(json.dumps(run_one(args.one, args.rounds, args.model, args.multilingual)))
         return

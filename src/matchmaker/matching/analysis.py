@@ -23,6 +23,7 @@ import hashlib
 import json
 import logging
 import re
+import sys
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, fields
@@ -175,13 +176,13 @@ class PassageFacts:
         tags = np.zeros((int(data["n"]), len(term_ids())), dtype=np.float32)
         for r, a, v in data["tags"]:
             tags[r, a] = v
-        tokens = tuple(list(t) for t in data["tokens"])
+        tokens = tuple(_interned(t) for t in data["tokens"])
         return cls(
             tags,
             np.asarray(data["context"], dtype=np.uint8),
             tuple(data["glosses"]),
             tokens,
-            tuple(t if x is None else list(x) for t, x in zip(tokens, data["tokens_x"], strict=True)),
+            tuple(t if x is None else _interned(x) for t, x in zip(tokens, data["tokens_x"], strict=True)),
         )
 
 
@@ -200,9 +201,14 @@ def passage_facts(texts: Sequence[str], language: str) -> PassageFacts:
         variants = context_variants(text, language, row)
         context[i] = sum(1 << bit for bit, rules in enumerate(CONTEXT_RULES) if variants[rules])
     glosses = tuple(gloss(t) if language != "en" else "" for t in texts)
-    tokens = tuple(tokenize(t) for t in texts)
-    tokens_x = tuple(t + tokenize(g) if g else t for t, g in zip(tokens, glosses, strict=True))
+    tokens = tuple(_interned(tokenize(t)) for t in texts)
+    tokens_x = tuple(t + _interned(tokenize(g)) if g else t for t, g in zip(tokens, glosses, strict=True))
     return PassageFacts(tags.astype(np.float32), context, glosses, tokens, tokens_x)
+
+
+def _interned(tokens: list[str]) -> list[str]:
+    """Tokens as shared strings: a corpus repeats a few thousand words over its passages."""
+    return [sys.intern(t) for t in tokens]
 
 
 # --------------------------------------------------------------------------------------------------

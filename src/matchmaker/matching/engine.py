@@ -189,7 +189,13 @@ class KindIndex:
         self.pos: dict[str, int] = {d: i for i, d in enumerate(self.ids)}
         self.doc_hashes: list[str] = [e.doc_hash for e in entries]
         rows = np.concatenate([np.arange(e.start, e.stop) for e in entries]) if entries else np.zeros(0, int)
-        self.vectors: FloatArray = np.ascontiguousarray(bundle.vectors[rows], dtype=np.float32)
+        whole = len(rows) == len(bundle.vectors) and bool(np.array_equal(rows, np.arange(len(rows))))
+        # The bundle's own array when every row is used in order (the usual case): no copy.
+        self.vectors: FloatArray = (
+            np.ascontiguousarray(bundle.vectors, dtype=np.float32)
+            if whole
+            else np.ascontiguousarray(bundle.vectors[rows], dtype=np.float32)
+        )
         self.passages: list[Passage] = [bundle.passages[int(r)] for r in rows]
         lengths = np.array([e.stop - e.start for e in entries], dtype=np.int64)
         self.offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if entries else lengths
