@@ -186,6 +186,12 @@ class Settings(BaseSettings):
         return self.shared_root / "indexes"
 
     @property
+    def cache_dir(self) -> Path:
+        """Directory of this host's caches of derived data (the matching analyses): always under the
+        home, never shared, because every process writes to it."""
+        return self.home / "cache"
+
+    @property
     def jobs_dir(self) -> Path:
         """Directory holding the files of background jobs (an uploaded corpus until it is ingested)."""
         return self.shared_root / "jobs"

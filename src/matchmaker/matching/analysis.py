@@ -6,8 +6,8 @@ computed once per document content and kept:
 
 * in memory, handed from one engine to the next (:class:`Analyses`): after a write, a new engine
   computes only the changed record;
-* on disk, in ``analysis-cache.sqlite3`` next to the embedding cache (:class:`AnalysisStore`): the
-  index build fills it (:func:`prime`), so a process starting over stored indexes reads instead of
+* on disk, in ``analysis-cache.sqlite3`` in the host's cache directory (:class:`AnalysisStore`):
+  an ingest or a rebuild fills it, so a process starting over stored indexes reads instead of
   computing.
 
 Keys are content hashes together with a fingerprint of the code and vocabulary that compute them
@@ -268,17 +268,17 @@ def facts_key(doc_hash: str, language: str) -> str:
 
 
 class AnalysisStore:
-    """Profiles and passage facts on disk (:data:`STORE_FILE` in the index directory)."""
+    """Profiles, passage facts and relevance rows on disk (:data:`STORE_FILE` in ``directory``)."""
 
-    def __init__(self, index_dir: Path) -> None:
-        self.index_dir = index_dir
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
 
     def get(self, keys: Sequence[str]) -> dict[str, bytes]:
         """The stored values among ``keys`` (none when the file cannot be read)."""
         if not keys:
             return {}
         try:
-            with BlobCache.in_dir(self.index_dir, STORE_FILE) as blobs:
+            with BlobCache.in_dir(self.directory, STORE_FILE) as blobs:
                 return blobs.get_many(keys)
         except Exception:  # a damaged cache only costs time
             logger.warning("The analysis cache could not be read; analysing again", exc_info=True)
@@ -289,7 +289,7 @@ class AnalysisStore:
         if not items:
             return
         try:
-            with BlobCache.in_dir(self.index_dir, STORE_FILE) as blobs:
+            with BlobCache.in_dir(self.directory, STORE_FILE) as blobs:
                 blobs.put_many(items)
         except Exception:
             logger.warning("The analysis cache could not be written", exc_info=True)

@@ -155,7 +155,7 @@ class Matcher:
             second = self._second_encoder()
             # What did not change is taken from the engine being replaced, or read from the store.
             analyses = Analyses(
-                AnalysisStore(self.settings.index_dir),
+                AnalysisStore(self.settings.cache_dir),
                 previous=engine.analyses if engine is not None else None,
             )
             engine = Engine(
