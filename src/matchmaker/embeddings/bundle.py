@@ -263,10 +263,11 @@ class IndexBundle:
     def write(self, directory: Path) -> dict[str, int]:
         """Write the bundle files into ``directory`` (which must exist); returns file sizes."""
         directory.mkdir(parents=True, exist_ok=True)
-        with (directory / PASSAGES).open("w", encoding="utf-8") as fh:
-            json.dump([p.to_dict() for p in self.passages], fh, ensure_ascii=False, separators=(",", ":"))
-        with (directory / DOCUMENTS).open("w", encoding="utf-8") as fh:
-            json.dump([asdict(d) for d in self.documents.values()], fh, ensure_ascii=False)
+        # json.dumps encodes in C; json.dump to a file encodes chunk by chunk in Python (5× slower).
+        passages = json.dumps([p.to_dict() for p in self.passages], ensure_ascii=False, separators=(",", ":"))
+        (directory / PASSAGES).write_text(passages, encoding="utf-8")
+        documents = json.dumps([asdict(d) for d in self.documents.values()], ensure_ascii=False)
+        (directory / DOCUMENTS).write_text(documents, encoding="utf-8")
         np.save(directory / VECTORS, np.ascontiguousarray(self.vectors, dtype=np.float32))
         if self.index.kind != "flat":
             self.index.save(directory / INDEX)

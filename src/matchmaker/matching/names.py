@@ -15,6 +15,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from anyascii import anyascii
 
@@ -122,8 +123,10 @@ def fold(text: str) -> str:
     return anyascii(text).casefold()
 
 
+@lru_cache(maxsize=65536)
 def normalize_name(name: str) -> str:
-    """The comparable form of a name: ASCII, lower case, no punctuation, no legal or admin suffixes."""
+    """The comparable form of a name: ASCII, lower case, no punctuation, no legal or admin suffixes
+    (kept for the names seen last: an engine compares every reference with every city's name)."""
     folded = _CITY_HALL.sub(" ", fold(name))
     # Keep dotted abbreviations together (a.s., d.o.o.) before stripping punctuation.
     tokens = [t.strip(".,;:()[]\"'") for t in folded.split()]
