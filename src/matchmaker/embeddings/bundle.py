@@ -150,22 +150,34 @@ class IndexBundle:
         passages: Sequence[Passage],
         documents: Sequence[DocumentEntry],
         vectors: FloatArray,
-        index: FaissIndex,
+        index: FaissIndex | None,
         *,
         path: Path | None = None,
     ) -> None:
-        if not (len(passages) == len(vectors) == index.ntotal == manifest.passage_count):
+        indexed = index.ntotal if index is not None else len(vectors)
+        if not (len(passages) == len(vectors) == indexed == manifest.passage_count):
             msg = (
                 f"{manifest.kind} bundle is inconsistent: {len(passages)} passages, {len(vectors)} vectors, "
-                f"{index.ntotal} indexed, manifest says {manifest.passage_count}; {BUILD_HINT}"
+                f"{indexed} indexed, manifest says {manifest.passage_count}; {BUILD_HINT}"
             )
             raise IndexUnavailableError(msg)
         self.manifest = manifest
         self.passages: tuple[Passage, ...] = tuple(passages)
         self.documents: dict[str, DocumentEntry] = {d.doc_id: d for d in documents}
         self.vectors = vectors
-        self.index = index
+        # ``None``: an exact index over ``vectors``, made on first search (it would copy them).
+        self._index = index
+        self._index_lock = threading.Lock()
         self.path = path
+
+    @property
+    def index(self) -> FaissIndex:
+        """The search index (an exact one is made from the vectors when first asked for)."""
+        if self._index is None:
+            with self._index_lock:
+                if self._index is None:
+                    self._index = flat_index(self.vectors, self.manifest.dimension)
+        return self._index
 
     @property
     def kind(self) -> DocKind:
@@ -320,10 +332,11 @@ class IndexBundle:
             msg = f"index bundle {directory}: vectors contain NaN or infinite values; {BUILD_HINT}"
             raise IndexDamagedError(msg)
         try:
-            if manifest.index_type == "flat":
-                index = flat_index(vectors, manifest.dimension)
-            else:
-                index = read_index(directory / INDEX, manifest.index_type, manifest.index_params)
+            index = (
+                None
+                if manifest.index_type == "flat"
+                else read_index(directory / INDEX, manifest.index_type, manifest.index_params)
+            )
         except (RuntimeError, ValueError, OSError) as exc:
             msg = f"index bundle {directory}: the search index cannot be read ({exc}); {BUILD_HINT}"
             raise IndexDamagedError(msg) from exc
