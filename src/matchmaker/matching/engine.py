@@ -247,15 +247,11 @@ class KindIndex:
             ),
         )
         texts = [" ".join(p.text for p in self.passages[a:b]) for a, b in self.bounds]
-        self.lexical = LexicalIndex.from_tokens(
-            [list(chain.from_iterable(self.tokens[a:b])) for a, b in self.bounds]
-        )
+        self._lexical: LexicalIndex | None = None  # made on first use: the default profile reads lexical_x
         self.generation = bundle.generation
         # Cross-language view: English glosses of passages of documents not written in English,
         # added to BM25 and blended into the passage vectors (full engine only).
-        self.lexical_x = LexicalIndex.from_tokens(
-            [list(chain.from_iterable(self.tokens_x[a:b])) for a, b in self.bounds]
-        )
+        self.lexical_x = LexicalIndex.from_tokens(_per_document(self.tokens_x, self.bounds))
         self._embed = embed
         self._texts = texts
         self._gloss_rows = [i for i, g in enumerate(self.glosses) if g]
@@ -270,6 +266,13 @@ class KindIndex:
             if previous._doc_vectors is not None:
                 _ = self.doc_vectors
         self._previous = None
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        """BM25 over the documents' own words (without the English glosses)."""
+        if self._lexical is None:
+            self._lexical = LexicalIndex.from_tokens(_per_document(self.tokens, self.bounds))
+        return self._lexical
 
     def _carried(self, previous: KindIndex | None) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Per document and per passage row, the same document's row in ``previous`` when its
@@ -303,9 +306,12 @@ class KindIndex:
         if previous is None or len(missing) == len(take):
             return np.asarray(compute(np.arange(len(take))), dtype=np.float32)
         fresh = compute(missing) if len(missing) else None
-        out = np.empty((len(take), previous.shape[1]), dtype=np.float32)
         kept = take >= 0
-        out[kept] = previous[take[kept]]
+        if len(previous) == len(take) and np.array_equal(take[kept], np.flatnonzero(kept)):
+            out = previous.copy()  # the same layout: one copy, then the changed rows
+        else:
+            out = np.empty((len(take), previous.shape[1]), dtype=np.float32)
+            out[kept] = previous[take[kept]]
         if fresh is not None:
             out[missing] = fresh
         return out
@@ -664,7 +670,15 @@ class Engine:
         # The relevance rows and prepared kinds of the engine this one replaces (rows to carry over).
         self._carry: (
             tuple[dict[tuple[DocKind, EngineConfig], RelevanceRows], dict[DocKind, KindIndex]] | None
-        ) = (dict(previous._relevance), dict(previous._kinds)) if previous is not None else None
+        ) = (
+            # Only the maintained matrices are carried (rows against cases are read from the store).
+            (
+                {k: v for k, v in previous._relevance.items() if k[0] in ("provider", "city")},
+                dict(previous._kinds),
+            )
+            if previous is not None
+            else None
+        )
         models = sorted({b.manifest.model_name for b in self.bundles.values()})
         self._encoders = f"{','.join(models)}|{second.name if second else ''}|{role_model is not None}"
         self._clauses: dict[str, Any] = {}
