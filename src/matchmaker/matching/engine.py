@@ -685,7 +685,6 @@ class Engine:
         self._shared: dict[EngineConfig, FloatArray] = {}
         self._evidence: OrderedDict[tuple[str, DocKind, EngineConfig], tuple[Needs, Evidence]] = OrderedDict()
         self._strengths: OrderedDict[tuple[str, EngineConfig], StrengthEvidence] = OrderedDict()
-        self._fits: dict[tuple[str, str, FitWeights], list[Factor]] = {}
         self._cache_lock = threading.Lock()
         self._lock = threading.Lock()
         self._reference_countries = self._resolve_references()
@@ -743,7 +742,7 @@ class Engine:
         """Forget cached evidence, context factors and city matrices (benchmarks measure cold queries)."""
         with self._cache_lock:
             self._evidence.clear()
-            self._fits.clear()
+            self._fit_tables.clear()
             self._relevance.clear()
             self._shared.clear()
             self._strengths.clear()
@@ -1509,15 +1508,12 @@ class Engine:
             return []
         if candidate.kind == "city":
             return city_fit(query, candidate, cfg.fit)
-        key = (query.doc_id, candidate.doc_id, cfg.fit)
-        cached = self._fits.get(key)
-        if cached is None:
-            cached = provider_fit(query, candidate, cfg.fit)
-            ref = reference_factor(query, self._reference_countries.get(candidate.doc_id, []), cfg.fit)
-            if ref is not None:
-                cached.append(ref)
-            self._fits[key] = cached
-        return list(cached)
+        # Made for the candidates shown only; ranking reads the multipliers from :meth:`fit_table`.
+        factors = provider_fit(query, candidate, cfg.fit)
+        ref = reference_factor(query, self._reference_countries.get(candidate.doc_id, []), cfg.fit)
+        if ref is not None:
+            factors.append(ref)
+        return factors
 
     def obstacle_adjuster(self, query: Profile, candidate: Profile, cfg: EngineConfig) -> list[Factor]:
         """The asking city's obstacles a case study overcame (``1 + case_obstacle_bonus × share``)."""
