@@ -316,15 +316,11 @@ class Matcher:
     def pair_score(self, a_id: str, b_id: str) -> float | None:
         """The score of a city–provider (either order) or city–city pair; ``None`` for unknown ids."""
         engine = self.engine()
-        kind_a, kind_b = _kind_of(engine, a_id), _kind_of(engine, b_id)
-        if kind_a is None or kind_b is None or a_id == b_id:
+        pair = _city_pair(engine, a_id, b_id)
+        if pair is None:
             return None
-        if kind_a == "provider" and kind_b == "city":
-            a_id, b_id, kind_a, kind_b = b_id, a_id, kind_b, kind_a
-        if kind_a != "city" or kind_b not in ("provider", "city"):
-            return None
-        scores = self._pair_scores(engine, a_id, kind_b)
-        return scores.get(b_id)
+        city_id, other_id, kind = pair
+        return self._pair_scores(engine, city_id, kind).get(other_id)
 
     def pair_reason(self, a_id: str, b_id: str) -> str | None:
         """Why a city–provider or city–city pair should meet, in one line participants may read.
@@ -335,13 +331,10 @@ class Matcher:
         the explanation has nothing to show.
         """
         engine = self.engine()
-        kind_a, kind_b = _kind_of(engine, a_id), _kind_of(engine, b_id)
-        if kind_a is None or kind_b is None or a_id == b_id:
+        pair = _city_pair(engine, a_id, b_id)
+        if pair is None:
             return None
-        if kind_a == "provider" and kind_b == "city":
-            a_id, b_id, kind_a, kind_b = b_id, a_id, kind_b, kind_a
-        if kind_a != "city" or kind_b not in ("provider", "city"):
-            return None
+        a_id, b_id, kind_b = pair
         ranking = (
             engine.rank_providers_for_city(a_id)
             if kind_b == "provider"
@@ -508,6 +501,19 @@ def _other(pair: tuple[str, str], query_id: str) -> tuple[str, ...]:
 def _as_candidate(item: Scored, provider_id: str) -> Scored:
     """The same scored pair seen from the provider's side (the explanation is about the provider)."""
     return Scored(provider_id, item.score, item.relevance, item.factors)
+
+
+def _city_pair(engine: Engine, a_id: str, b_id: str) -> tuple[str, str, DocKind] | None:
+    """A city–provider (either order) or city–city pair as (city, other, other's kind); ``None`` for
+    unknown ids, a pair with itself, or a pair without a city."""
+    kind_a, kind_b = _kind_of(engine, a_id), _kind_of(engine, b_id)
+    if kind_a is None or kind_b is None or a_id == b_id:
+        return None
+    if kind_a == "provider" and kind_b == "city":
+        a_id, b_id, kind_a, kind_b = b_id, a_id, kind_b, kind_a
+    if kind_a != "city" or kind_b not in ("provider", "city"):
+        return None
+    return a_id, b_id, kind_b
 
 
 def _kind_of(engine: Engine, doc_id: str) -> DocKind | None:
