@@ -60,7 +60,7 @@ from matchmaker.embeddings.encoder import Encoder, normalize_rows
 from matchmaker.embeddings.passages import DocKind, Passage, Record, split_spans
 from matchmaker.errors import IndexUnavailableError
 from matchmaker.matching import signals
-from matchmaker.matching.analysis import CONTEXT_RULES, Analyses, is_context_passage
+from matchmaker.matching.analysis import CONTEXT_RULES, Analyses, passage_facts
 from matchmaker.matching.fit import (
     CEILING,
     CITY_CHECKS,
@@ -75,18 +75,16 @@ from matchmaker.matching.fit import (
     provider_fit,
     reference_factor,
 )
-from matchmaker.matching.glossary import gloss
-from matchmaker.matching.lexical import LexicalIndex, tokenize
+from matchmaker.matching.lexical import LexicalIndex
 from matchmaker.matching.names import normalize_name
 from matchmaker.matching.profiles import (
     Profile,
     obstacle_mask,
     query_profile,
-    tag_vector,
     term_ids,
 )
 from matchmaker.matching.scoring import DEFAULT_CONFIG, EngineConfig
-from matchmaker.vocabulary import Kind, load_vocabulary, tag_text
+from matchmaker.vocabulary import load_vocabulary
 from matchmaker.vocabulary.roles import ROLES, RoleModel, cue_features
 
 logger = logging.getLogger(__name__)
@@ -95,7 +93,6 @@ FloatArray = npt.NDArray[np.float32]
 Mode = str
 QueryKind = Literal["city_provider", "provider_city", "city_city", "city_case", "text_case"]
 
-_TAG_KINDS = (Kind.DOMAIN, Kind.OBSTACLE)
 #: Evidence of this many (city, kind, configuration) queries is kept (for explanations; the
 #: relevance of every city is kept apart, in the relevance matrices).
 EVIDENCE_CACHE = 64
@@ -823,19 +820,19 @@ class Engine:
                     parents.append(i)
             cached = (parents, clauses)
             if clauses and self._embed is not None:
-                lang = needs.profile.language
+                facts = passage_facts([c.text for c in clauses], needs.profile.language)
                 vectors = self._embed([c.text for c in clauses])
-                glosses = tuple(gloss(c.text) if lang != "en" else "" for c in clauses)
-                vectors_x = blend_glosses(vectors, glosses, self._embed, cfg.gloss_weight)
-                tags = np.stack(
-                    [
-                        tag_vector(tag_text(c.text, lang, kinds=_TAG_KINDS, min_confidence=0.3))
-                        for c in clauses
-                    ]
-                )
-                tokens = tuple(tokenize(c.text) for c in clauses)
-                tokens_x = tuple(t + tokenize(g) if g else t for t, g in zip(tokens, glosses, strict=True))
-                cached = (parents, clauses, vectors, vectors_x, glosses, tags, tokens, tokens_x)  # type: ignore[assignment]
+                vectors_x = blend_glosses(vectors, facts.glosses, self._embed, cfg.gloss_weight)
+                cached = (
+                    parents,
+                    clauses,
+                    vectors,
+                    vectors_x,
+                    facts.glosses,
+                    facts.tags,
+                    facts.tokens,
+                    facts.tokens_x,
+                )  # type: ignore[assignment]
             with self._cache_lock:
                 self._clauses[key] = cached
         if len(cached) == 2:
@@ -866,22 +863,15 @@ class Engine:
         passages = [Passage("case", "", "query", a, b, text[a:b]) for a, b in spans]
         if len(passages) > 1:
             passages.append(Passage("case", "", "query", *(_strip_span(text)), text.strip()))
-        vectors = encoder.encode([p.text for p in passages])
-        glosses = tuple(gloss(p.text) if profile.language != "en" else "" for p in passages)
-        vectors_x = blend_glosses(vectors, glosses, encoder.encode, cfg.gloss_weight)
-        tags = np.stack(
-            [
-                tag_vector(tag_text(p.text, profile.language, kinds=_TAG_KINDS, min_confidence=0.3))
-                for p in passages
-            ]
-        )
         texts = [p.text for p in passages]
+        facts = passage_facts(texts, profile.language)
+        glosses, tags = facts.glosses, facts.tags
+        vectors = encoder.encode(texts)
+        vectors_x = blend_glosses(vectors, glosses, encoder.encode, cfg.gloss_weight)
         ml_vectors = (
             normalize_rows(self.second.query(texts)) if self.second is not None and passages else None
         )
-        context = np.array(
-            [is_context_passage(t, profile.language, g) for t, g in zip(texts, tags, strict=True)], dtype=bool
-        )
+        context = facts.context_mask(network_rule=True, money_rule=True)
         roles = passage_roles(texts, ml_vectors, self.role_model, context, tags)
         # A free-text query states what is sought: without roles every passage counts fully.
         weights = (
@@ -889,8 +879,7 @@ class Engine:
             if cfg.use_roles
             else np.ones(len(passages), dtype=np.float32)
         )
-        tokens = tuple(tokenize(p.text) for p in passages)
-        tokens_x = tuple(t + tokenize(g) if g else t for t, g in zip(tokens, glosses, strict=True))
+        tokens, tokens_x = facts.tokens, facts.tokens_x
         # The whole text as one unit (the last passage is the whole text when there are several).
         doc_vector = normalize_rows(np.asarray(vectors[-1:], dtype=np.float32))[0] if passages else None
         return Needs(
@@ -1620,14 +1609,15 @@ class Ranking:
             chosen = set(valid[values >= kth - 1e-8].tolist())
         else:
             chosen = set(valid.tolist())
-        for doc_id in include:
+        included = set(include)
+        for doc_id in included:
             i = self.position(doc_id)
             if i is not None:
                 chosen.add(i)
         ranked = _ranked([self._make(i) for i in chosen])
         if n is None:
             return ranked
-        extra = [s for s in ranked[n:] if s.doc_id in set(include)]
+        extra = [s for s in ranked[n:] if s.doc_id in included]
         return ranked[:n] + extra
 
     def all(self) -> list[Scored]:
