@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import socket
 import statistics
 import tempfile
 import threading
@@ -35,6 +34,7 @@ import uvicorn
 from matchmaker.services.container import Services
 from matchmaker.settings import Settings
 from matchmaker.web import create_app
+from support import free_port, percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 CITY = "kukes"
@@ -52,17 +52,6 @@ ENDPOINTS = [
     ("provider", f"/api/v1/cities/{CITY}"),
     ("staff", "/api/v1/me"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -89,7 +78,7 @@ def main() -> None:
             "provider": users.add_user("provider", PROVIDER).token,
         }
 
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(services=services), host="127.0.0.1", port=port, log_level="warning")
     )
@@ -113,7 +102,7 @@ def main() -> None:
                 response = client.get(path, headers=headers)
                 times.append((time.perf_counter() - t0) * 1000)
                 assert response.status_code == 200
-            print(f"{role:9} {path[:78]:78} {statistics.median(times):9.1f} {_pct(times, 0.95):8.1f}")
+            print(f"{role:9} {path[:78]:78} {statistics.median(times):9.1f} {percentile(times, 0.95):8.1f}")
 
         heavy = f"/api/v1/match/cities?provider={PROVIDER}&top=200"
         headers = {"Authorization": f"Bearer {tokens['staff']}"}

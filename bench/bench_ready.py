@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,8 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from support import free_port, percentile
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -43,17 +44,6 @@ FIGURES = [
     ("ready_p95_ms", "/ready, settled, p95 (ms)"),
     ("ready_after_write_ms", "/ready right after a write, median (ms)"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _settings(home: Path) -> Any:
@@ -93,7 +83,7 @@ def measure(home: Path, rounds: int) -> dict[str, Any]:
     with services.database.unit_of_work() as session:
         token = services.users(session).add_user("staff").token
         cities = [c.id for c in services.records(session).list("city")][:5]
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(services=services), host="127.0.0.1", port=port, log_level="warning")
     )
@@ -122,7 +112,7 @@ def measure(home: Path, rounds: int) -> dict[str, Any]:
         ready_ms()
         settled = [ready_ms() for _ in range(rounds)]
         out["ready_p50_ms"] = statistics.median(settled)
-        out["ready_p95_ms"] = _pct(settled, 0.95)
+        out["ready_p95_ms"] = percentile(settled, 0.95)
 
         after_write: list[float] = []
         for i, city in enumerate(cities):

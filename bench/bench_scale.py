@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,8 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+
+from support import free_port, percentile
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
@@ -69,17 +70,6 @@ def _memory() -> tuple[float, float]:
         if key in ("VmRSS", "VmHWM"):
             fields[key] = int(value.split()[0]) / 1024
     return fields.get("VmRSS", 0.0), fields.get("VmHWM", 0.0)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def run_one(factor: int, rounds: int, model: str, multilingual: str) -> dict[str, Any]:
@@ -126,7 +116,7 @@ def run_one(factor: int, rounds: int, model: str, multilingual: str) -> dict[str
     cities = rng.sample(list(engine.kind("city").ids), min(30, len(engine.kind("city").ids)))
     providers = rng.sample(list(engine.kind("provider").ids), min(10, len(engine.kind("provider").ids)))
 
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(services=services), host="127.0.0.1", port=port, log_level="warning")
     )
@@ -153,7 +143,7 @@ def run_one(factor: int, rounds: int, model: str, multilingual: str) -> dict[str
             out[f"{name}_cold_p50_ms"] = statistics.median([timed(p) for p in paths[1:]])
             warm = [timed(p) for _ in range(rounds) for p in paths]
             out[f"{name}_p50_ms"] = statistics.median(warm)
-            out[f"{name}_p95_ms"] = _pct(warm, 0.95)
+            out[f"{name}_p95_ms"] = percentile(warm, 0.95)
 
         series("providers", [f"/api/v1/match/providers?city={c}&top=10" for c in cities])
         series("comparable", [f"/api/v1/match/cities?city={c}&top=10" for c in cities])

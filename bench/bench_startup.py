@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -23,13 +22,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from support import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _get(url: str) -> tuple[int, str] | None:
@@ -43,7 +38,7 @@ def _get(url: str) -> tuple[int, str] | None:
 
 
 def _measure(src: Path, home: Path, timeout: float) -> dict[str, float | str]:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PYTHONPATH": str(src), "MATCHMAKER_HOME": str(home), "HF_HUB_OFFLINE": "1"}
     env["TRANSFORMERS_OFFLINE"] = "1"
     env.pop("MATCHMAKER_DATABASE_URL", None)

@@ -19,7 +19,6 @@ import argparse
 import http.client
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,15 +32,11 @@ from collections.abc import Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 
+from support import free_port
+
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "corpora" / "demo"
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @contextmanager
@@ -87,7 +82,7 @@ def _cli(env: dict[str, str], *args: str) -> str:
 
 @contextmanager
 def _server(env: dict[str, str], log: Path) -> Iterator[int]:
-    port = _free_port()
+    port = free_port()
     with log.open("ab") as out:
         proc = subprocess.Popen(
             [sys.executable, "-c", "from matchmaker.cli import main; main()", "serve", "--port", str(port)],
