@@ -956,11 +956,11 @@ class Engine:
         lexical_top = np.full(n, cfg.lexical_floor, dtype=np.float32)
         if cfg.w_lexical > 0 and d and n:
             raw = cands.lexical(q_tokens)
-            lexical_top = np.maximum(raw.max(axis=1), cfg.lexical_floor).astype(np.float32)
+            lexical_top = signals.bm25_divisors(raw, cfg.lexical_floor)
             if norms is not None:
                 # A candidate scored alone is measured against the best of all, or its own if higher.
                 lexical_top = np.maximum(norms.lexical_top, lexical_top)
-            lexical = (raw / lexical_top[:, None]).astype(np.float32)
+            lexical = signals.rescale_bm25(raw, cfg.lexical_floor, lexical_top)
         per_need["lexical"] = lexical
 
         w = self._term_weights(cfg.obstacle_weight)
@@ -982,7 +982,9 @@ class Engine:
             baseline = signals.need_baselines(combined, cfg.need_baseline, cfg.baseline_min_candidates)
         else:
             baseline = norms.baseline
-        ranked = np.clip(combined - baseline[:, None], 0.0, None).astype(np.float32) if n else combined
+        ranked = signals.relative_to_baseline(
+            combined, cfg.need_baseline, cfg.baseline_min_candidates, baseline
+        )
         per_doc["needs"] = signals.aggregate(ranked, needs.weights, cfg.aggregation, cfg.top_k)
         doc_tags = np.zeros(d, dtype=np.float32)
         if cfg.w_doc_tags > 0:

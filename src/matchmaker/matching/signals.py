@@ -84,12 +84,19 @@ def top_passages(sims: FloatArray, bounds: list[tuple[int, int]], k: int) -> Flo
     return out
 
 
-def rescale_bm25(scores: FloatArray, floor: float) -> FloatArray:
-    """BM25 scores (needs × documents) divided by each need's best score, or by ``floor`` if larger."""
+def bm25_divisors(scores: FloatArray, floor: float) -> FloatArray:
+    """Per need (row of ``scores``, needs × documents): its best BM25 score, or ``floor`` if larger."""
+    out: FloatArray = np.maximum(scores.max(axis=1), floor).astype(np.float32)
+    return out
+
+
+def rescale_bm25(scores: FloatArray, floor: float, divisors: FloatArray | None = None) -> FloatArray:
+    """BM25 scores (needs × documents) divided by each need's best score, or by ``floor`` if larger
+    (or by ``divisors`` given, one per need)."""
     if scores.size == 0:
         return scores.astype(np.float32)
-    top = np.maximum(scores.max(axis=1, keepdims=True), floor)
-    out: FloatArray = (scores / top).astype(np.float32)
+    top = bm25_divisors(scores, floor) if divisors is None else divisors
+    out: FloatArray = (scores / top[:, None]).astype(np.float32)
     return out
 
 
@@ -178,18 +185,21 @@ def need_baselines(scores: FloatArray, quantile: float, min_candidates: int) -> 
     return out
 
 
-def relative_to_baseline(scores: FloatArray, quantile: float, min_candidates: int) -> FloatArray:
-    """Each need's scores less its ``quantile`` over all candidates, at 0 below.
+def relative_to_baseline(
+    scores: FloatArray, quantile: float, min_candidates: int, baselines: FloatArray | None = None
+) -> FloatArray:
+    """Each need's scores less its ``quantile`` over all candidates (or less ``baselines`` given, one
+    per need), at 0 below.
 
     A generic passage that half-matches every candidate then counts less than a specific need that
-    one candidate answers well. Left unchanged with fewer than ``min_candidates`` candidates or
-    ``quantile`` 0.
+    one candidate answers well. Without ``baselines``, left unchanged with fewer than
+    ``min_candidates`` candidates or ``quantile`` 0.
     """
-    if quantile <= 0 or scores.shape[1] < min_candidates or scores.shape[0] == 0:
-        return scores
-    out: FloatArray = np.clip(
-        scores - np.quantile(scores, quantile, axis=1, keepdims=True), 0.0, None
-    ).astype(np.float32)
+    if baselines is None:
+        if quantile <= 0 or scores.shape[1] < min_candidates or scores.shape[0] == 0:
+            return scores
+        baselines = need_baselines(scores, quantile, min_candidates)
+    out: FloatArray = np.clip(scores - baselines[:, None], 0.0, None).astype(np.float32)
     return out
 
 
@@ -212,6 +222,7 @@ def aggregate(scores: FloatArray, weights: FloatArray, how: str, top_k: int = 2)
 __all__ = [
     "aggregate",
     "best_passage",
+    "bm25_divisors",
     "document_cosine",
     "document_topk",
     "fuse",
