@@ -340,8 +340,9 @@ class KindIndex:
             self._blended[gloss_weight] = blended
         return blended
 
-    def candidates(self, cfg: EngineConfig, only: int | None = None) -> Candidates:
-        """The documents as the signals read them under ``cfg``: all of them, or document ``only``."""
+    def candidates(self, cfg: EngineConfig, only: int | Sequence[int] | None = None) -> Candidates:
+        """The documents as the signals read them under ``cfg``: all of them, or the documents ``only``
+        (one index or several, in that order)."""
         vectors, lexical = self.view(cfg)
         context = self.context_mask(cfg)
         if only is None:
@@ -361,21 +362,26 @@ class KindIndex:
                     else np.zeros((0, len(self)), np.float32)
                 ),
             )
-        a, b = self.bounds[only]
-        weights = lexical.document_weights(only)
+        docs = [only] if isinstance(only, int) else list(only)
+        ranges = [self.bounds[j] for j in docs]
+        rows = np.concatenate([np.arange(a, b) for a, b in ranges]) if docs else np.zeros(0, np.int64)
+        lengths = np.array([b - a for a, b in ranges], dtype=np.int64)
+        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if docs else lengths
+        weights = [lexical.document_weights(j) for j in docs]
+        index = np.asarray(docs, dtype=np.int64)
         return Candidates(
             self.kind,
-            vectors[a:b],
-            None if self.ml_vectors is None else self.ml_vectors[a:b],
-            np.zeros(1, dtype=np.int64),
-            [(0, b - a)],
-            context[a:b],
-            self.roles[a:b],
-            self.doc_tags[only : only + 1],
-            lambda: self.doc_vectors[only : only + 1],
+            vectors[rows],
+            None if self.ml_vectors is None else self.ml_vectors[rows],
+            offsets,
+            [(int(o), int(o + n)) for o, n in zip(offsets, lengths, strict=True)],
+            context[rows],
+            self.roles[rows],
+            self.doc_tags[index],
+            lambda: self.doc_vectors[index],
             lambda needs: np.array(
-                [[sum(weights.get(t, 0.0) for t in tokens)] for tokens in needs], dtype=np.float32
-            ).reshape(len(needs), 1),
+                [[sum(w.get(t, 0.0) for t in tokens) for w in weights] for tokens in needs], dtype=np.float32
+            ).reshape(len(needs), len(weights)),
         )
 
     def context_mask(self, cfg: EngineConfig) -> npt.NDArray[np.bool_]:
@@ -1298,13 +1304,16 @@ class Engine:
         return rows.matrix[i], rows.norms[i]
 
     def candidate_evidence(
-        self, needs: Needs, target_kind: DocKind, doc_id: str, cfg: EngineConfig
+        self, needs: Needs, target_kind: DocKind, doc_ids: Sequence[str], cfg: EngineConfig
     ) -> Evidence:
-        """The evidence of one candidate for a stored city's needs (one column), scored against the
-        norms of the city's relevance row: what an explanation quotes, without scoring every candidate."""
+        """The evidence of some candidates for a stored city's needs (one column each, in order),
+        scored against the norms of the city's relevance row: what explanations quote, without
+        scoring every candidate."""
         target = self.kind(target_kind)
         _, norms = self.relevance_row(target_kind, needs.doc_id, cfg)
-        return self.evidence(needs, target.candidates(cfg, target.pos[doc_id]), cfg, norms=norms)
+        return self.evidence(
+            needs, target.candidates(cfg, [target.pos[d] for d in doc_ids]), cfg, norms=norms
+        )
 
     def relevance_matrix(self, target_kind: DocKind, cfg: EngineConfig) -> FloatArray:
         """``R[c, d]``: how well candidate ``d`` of ``target_kind`` answers city ``c``'s needs.

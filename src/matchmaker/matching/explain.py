@@ -212,7 +212,7 @@ def explanation(
             out["mentor_case"]["title"] = case.profiles[case.pos[item.mentor_case]].name
             if needs.doc_id:
                 case_needs = engine.needs_of("city", needs.doc_id, cfg)
-                case_ev = engine.candidate_evidence(case_needs, "case", item.mentor_case, cfg)
+                case_ev = engine.candidate_evidence(case_needs, "case", [item.mentor_case], cfg)
                 j_case = case.pos[item.mentor_case]
                 out["mentor_case"]["needs"] = need_matches(case_needs, case, case_ev, j_case, 1, column=0)
     if item.mentor_strength is not None:

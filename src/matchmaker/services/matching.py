@@ -281,7 +281,7 @@ class Matcher:
         results = []
         for item in top_items:
             needs = engine.needs_of("city", item.doc_id, engine.config)
-            ev = engine.candidate_evidence(needs, "provider", provider_id, engine.config)
+            ev = engine.candidate_evidence(needs, "provider", [provider_id], engine.config)
             exp = explanation(
                 engine,
                 needs,
@@ -344,7 +344,7 @@ class Matcher:
         if item is None:
             return None
         needs = engine.needs_of("city", a_id, engine.config)
-        ev = engine.candidate_evidence(needs, kind_b, b_id, engine.config)
+        ev = engine.candidate_evidence(needs, kind_b, [b_id], engine.config)
         what = "capability" if kind_b == "provider" else "city"
         exp = explanation(
             engine, needs, engine.kind(kind_b), ev, item=item, cfg=engine.config, what=what, column=0
@@ -454,15 +454,21 @@ class Matcher:
         target = engine.kind(kind)
         cfg = engine.config
 
-        def explain(item: Scored) -> dict[str, Any]:
-            if evidence is not None or not needs.doc_id:
-                ev = evidence or engine.evidence(needs, target, cfg)
-                return explanation(engine, needs, target, ev, item=item, cfg=cfg, what=what)
-            # A stored city: each shown candidate's own evidence, against the city's row norms.
-            own = engine.candidate_evidence(needs, kind, item.doc_id, cfg)
-            return explanation(engine, needs, target, own, item=item, cfg=cfg, what=what, column=0)
-
-        results = [self._result(engine, kind, item, explain(item)) for item in top_items]
+        if evidence is not None or not needs.doc_id:
+            ev = evidence or engine.evidence(needs, target, cfg)
+            explained = [
+                explanation(engine, needs, target, ev, item=item, cfg=cfg, what=what) for item in top_items
+            ]
+        else:
+            # A stored city: the shown candidates' own evidence, against the city's row norms.
+            own = engine.candidate_evidence(needs, kind, [item.doc_id for item in top_items], cfg)
+            explained = [
+                explanation(engine, needs, target, own, item=item, cfg=cfg, what=what, column=c)
+                for c, item in enumerate(top_items)
+            ]
+        results = [
+            self._result(engine, kind, item, exp) for item, exp in zip(top_items, explained, strict=True)
+        ]
         return MatchResponse(query=query, results=results)
 
     def _result(self, engine: Engine, kind: DocKind, item: Scored, exp: dict[str, Any]) -> MatchResult:
