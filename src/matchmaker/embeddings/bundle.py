@@ -922,6 +922,31 @@ class IndexStore:
         finally:
             lock.release()
 
+    def offer(self, bundle: IndexBundle) -> bool:
+        """Hold ``bundle``, just published by this process, without reading it back from disk.
+
+        It is taken only when it is the live generation of its kind (the ``CURRENT`` pointer names
+        it), newer than the one held and built for this store's model; otherwise the next :meth:`get`
+        decides as usual. Returns whether it was taken.
+        """
+        kind = bundle.kind
+        if self.model_name is not None and bundle.manifest.model_name != self.model_name:
+            return False
+        if self.dimension is not None and bundle.manifest.dimension != self.dimension:
+            return False
+        with self._locks[kind]:
+            held = self._bundles.get(kind)
+            if held is not None and held.generation >= bundle.generation:
+                return False
+            stamp = self._stamp(kind)
+            if stamp is None or current_generation(self.index_dir, kind) != bundle.generation:
+                return False
+            self._bundles[kind] = bundle
+            self._stamps[kind] = stamp
+            self._failed.pop(kind, None)
+            self.problems.pop(kind, None)
+        return True
+
     def maybe(self, kind: DocKind) -> IndexBundle | None:
         """Like :meth:`get` but ``None`` when no usable bundle exists."""
         with contextlib.suppress(IndexUnavailableError):

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -35,8 +36,10 @@ from matchmaker.embeddings.builder import KindReport, build_bundle, embed_second
 from matchmaker.embeddings.bundle import (
     BundleWriter,
     GenerationCheck,
+    IndexBundle,
     IndexStore,
     Manifest,
+    current_generation,
     generation_manifest,
     read_manifest,
     verify_kind,
@@ -114,6 +117,21 @@ def load_records(session: Session, kinds: Sequence[DocKind]) -> dict[DocKind, li
     return {kind: list(repository.REPOSITORIES[kind].list(session)) for kind in kinds}
 
 
+def _held_or_read(
+    writer: BundleWriter, live: Mapping[DocKind, IndexBundle] | None, model_name: str
+) -> IndexBundle | None:
+    """The writer's live bundle: the one held in ``live`` while it is still the live generation on
+    disk (written by this process, so it needs no reading back), else read from disk."""
+    held = None if live is None else live.get(writer.kind)
+    if (
+        held is not None
+        and held.manifest.model_name == model_name
+        and held.generation == current_generation(writer.index_dir, writer.kind)
+    ):
+        return held
+    return writer.previous(model_name=model_name)
+
+
 def _encoder_source(
     settings: Settings, encoder: Encoder | None, lazy: Callable[[], Encoder] | None
 ) -> tuple[str, EncoderSource]:
@@ -131,12 +149,15 @@ def index_records(
     encoder_source: Callable[[], Encoder] | None = None,
     progress: Progress | None = None,
     rebuild: bool = False,
+    live: dict[DocKind, IndexBundle] | None = None,
 ) -> IndexReport:
     """Bring the bundles of the kinds in ``records`` up to date with exactly those records.
 
     ``rebuild`` ignores the live bundles (fresh passages, fresh index), still using the cache. The model
     is ``encoder``, else loaded by ``encoder_source`` (default: from the settings) only if something must
-    be embedded.
+    be embedded. ``live`` holds the bundles this process last published or read, per kind: one that is
+    still the live generation is reused instead of read from disk, and the bundles published or found
+    current are put back in it.
     """
     t0 = time.perf_counter()
     settings.index_dir.mkdir(parents=True, exist_ok=True)
@@ -146,7 +167,7 @@ def index_records(
     with EmbeddingCache.in_dir(settings.index_dir) as cache:
         for kind in _normalise_kinds(records):
             with BundleWriter(settings.index_dir, kind) as writer:
-                previous = None if rebuild else writer.previous(model_name=model_name)
+                previous = None if rebuild else _held_or_read(writer, live, model_name)
                 bundle, report = build_bundle(
                     kind,
                     records[kind],
@@ -159,14 +180,16 @@ def index_records(
                     progress=bar,
                     force=rebuild,
                 )
+                current = previous
                 if bundle is not None:
-                    published = writer.publish(bundle)
-                    report = KindReport(**{**report.to_dict(), "generation": published.generation})
-                live = bundle if bundle is not None else previous
-            if live is not None and settings.multilingual_model:
+                    current = writer.publish(bundle)
+                    report = KindReport(**{**report.to_dict(), "generation": current.generation})
+            if live is not None and current is not None:
+                live[kind] = current
+            if current is not None and settings.multilingual_model:
                 ml = settings.multilingual_model
                 report = embed_second(
-                    live,
+                    current,
                     report,
                     model_name=ml,
                     encoder=lambda ml=ml: load_encoder(settings, ml),  # type: ignore[misc]
@@ -250,6 +273,9 @@ class IndexService:
         self._encoder_lock = threading.Lock()
         #: Per kind, the mark of the records its last corpus hash was computed from, and the hash.
         self._hashes: dict[str, tuple[object, str]] = {}
+        #: The stores this service made: a refresh starts from the bundle they hold and hands them
+        #: what it publishes, so neither is read back from disk in this process.
+        self._stores: weakref.WeakSet[IndexStore] = weakref.WeakSet()
 
     @property
     def encoder(self) -> Encoder:
@@ -297,6 +323,7 @@ class IndexService:
         progress: Progress | None,
         session: Session | None = None,
     ) -> IndexReport:
+        live = self._held_bundles()
         report = index_records(
             self.settings,
             records,
@@ -304,7 +331,11 @@ class IndexService:
             encoder_source=lambda: self.encoder,
             progress=progress,
             rebuild=rebuild,
+            live=live,
         )
+        for bundle in live.values():
+            for store in list(self._stores):
+                store.offer(bundle)
         published = [k for k in report.kinds if k.changed and k.generation]
         if published:
             if session is not None:
@@ -338,7 +369,18 @@ class IndexService:
         """A store of the live bundles that follows the generations recorded in the database."""
         store = IndexStore.for_settings(self.settings, self._encoder)
         store.follow(self.newest_generations, interval=LEDGER_SECONDS)
+        self._stores.add(store)
         return store
+
+    def _held_bundles(self) -> dict[DocKind, IndexBundle]:
+        """Per kind, the newest bundle one of this service's stores holds."""
+        held: dict[DocKind, IndexBundle] = {}
+        for store in list(self._stores):
+            for bundle in store.loaded():
+                known = held.get(bundle.kind)
+                if known is None or bundle.generation > known.generation:
+                    held[bundle.kind] = bundle
+        return held
 
     def rebuild(self, kinds: Iterable[str] | None = None, *, progress: Progress | None = None) -> IndexReport:
         """Rebuild the bundles of ``kinds`` (default: all) from the database."""

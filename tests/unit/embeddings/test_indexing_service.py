@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from matchmaker.db.engine import Database
 from matchmaker.db.models import CaseCreate, CityCreate, ProviderCreate
-from matchmaker.embeddings.bundle import IndexStore, load_bundle
+from matchmaker.embeddings.bundle import IndexBundle, IndexStore, current_generation, load_bundle
 from matchmaker.embeddings.encoder import Encoder
 from matchmaker.embeddings.fake import HashingEncoder
 from matchmaker.embeddings.passages import KINDS, DocKind, Record, as_kind
@@ -108,6 +108,49 @@ def test_editing_one_record_reembeds_only_its_changed_passages(
     bundle = load_bundle(settings.index_dir, "city", model_name=encoder.name)
     assert any("Wildfires" in p.text for p in bundle.document_passages("kukes"))
     assert bundle.document_passages("osh"), "unchanged documents are kept"
+
+
+def test_a_refresh_hands_its_store_the_new_generation_and_reads_no_bundle_back(
+    settings: Settings, encoder: HashingEncoder, corpus, indexes_over, make_city, monkeypatch
+) -> None:
+    index_records(settings, corpus, encoder=encoder, progress=QUIET)
+    indexes = indexes_over(corpus, encoder)
+    store = indexes.index_store()
+    before = store.get("city")
+    reads: list[str] = []
+    original = IndexBundle.read
+
+    def counted(directory, **kwargs):  # type: ignore[no-untyped-def]
+        reads.append(directory.name)
+        return original(directory, **kwargs)
+
+    monkeypatch.setattr(IndexBundle, "read", counted)
+    kukes = corpus["city"][0]
+    corpus["city"][0] = make_city(
+        "kukes", kukes.summary + " Wildfires threaten the forests.", kukes.challenges
+    )
+    indexes.refresh(["city"], progress=QUIET)
+    after = store.get("city")
+    assert after.generation > before.generation
+    assert reads == [], "the refresh started from the held bundle and the store took the published one"
+    assert after.generation == current_generation(settings.index_dir, "city")
+    assert any("Wildfires" in p.text for p in after.document_passages("kukes"))
+
+
+def test_a_store_takes_an_offered_bundle_only_when_it_is_the_live_generation(
+    settings: Settings, encoder: HashingEncoder, corpus
+) -> None:
+    index_records(settings, corpus, encoder=encoder, progress=QUIET)
+    old = load_bundle(settings.index_dir, "city", model_name=encoder.name)
+    index_records(settings, corpus, encoder=encoder, progress=QUIET, rebuild=True)
+    store = IndexStore(settings.index_dir, model_name=encoder.name)
+    assert store.offer(old) is False, "an older generation than the live one is refused"
+    new = load_bundle(settings.index_dir, "city", model_name=encoder.name)
+    other = IndexStore(settings.index_dir, model_name="another-model")
+    assert other.offer(new) is False, "a bundle of another model is refused"
+    assert store.offer(new) is True
+    assert store.offer(new) is False, "the same generation is not taken twice"
+    assert store.get("city") is new
 
 
 def test_removed_and_added_documents(
