@@ -165,12 +165,21 @@ def _grid(start: datetime, count: int, minutes: int, gap: int) -> list[SlotIn]:
     ]
 
 
-def _parse_slot(text: str) -> SlotIn:
+def _parse_span(
+    model: type[M], option: str, text: str, *, sep: str, parse: Callable[[str], object], usage: str
+) -> M:
+    """An option's ``START{sep}END`` value as a ``model`` of the two ends, each read by ``parse``; a value
+    that does not split, parse or validate fails with ``usage``."""
     try:
-        start, end = text.split("/", 1)
-        return SlotIn(start=datetime.fromisoformat(start), end=datetime.fromisoformat(end))
+        start, end = text.split(sep, 1)
+        return model.model_validate({"start": parse(start), "end": parse(end)})
     except (ValueError, ValidationError):
-        fail(f"--slot {text!r}: use START/END, e.g. 2027-03-02T09:00/2027-03-02T09:20", EXIT_INVALID)
+        fail(f"{option} {text!r}: use {usage}", EXIT_INVALID)
+
+
+def _parse_slot(text: str) -> SlotIn:
+    usage = "START/END, e.g. 2027-03-02T09:00/2027-03-02T09:20"
+    return _parse_span(SlotIn, "--slot", text, sep="/", parse=datetime.fromisoformat, usage=usage)
 
 
 def _emit(items: Iterable[M], as_json: bool, show: Callable[[M], object]) -> None:
@@ -263,11 +272,9 @@ def create(  # noqa: PLR0917  Typer reads options from the parameters
 
 
 def _parse_break(text: str) -> BreakIn:
-    try:
-        start, end = text.split("-", 1)
-        return BreakIn(start=time.fromisoformat(start), end=time.fromisoformat(end))
-    except (ValueError, ValidationError):
-        fail(f"--break {text!r}: use HH:MM-HH:MM, e.g. 12:30-13:30", EXIT_INVALID)
+    return _parse_span(
+        BreakIn, "--break", text, sep="-", parse=time.fromisoformat, usage="HH:MM-HH:MM, e.g. 12:30-13:30"
+    )
 
 
 @event_app.command("edit")

@@ -40,6 +40,8 @@ ProviderOpt = Annotated[
 TopOpt = Annotated[int, typer.Option("--top", min=1, help="At most this many results per query.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="One JSON object per query, one per line.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress on standard error.")]
+#: One of the matcher's queries about a city: (matcher, city id, how many) → the ranked answer.
+CityQuery = Callable[["Matcher", str, int], "MatchResponse"]
 
 
 def _print(response: MatchResponse, as_json: bool, title: str) -> None:
@@ -85,21 +87,34 @@ def _answer_each(
             _print(ask(matcher, record_id), as_json, title.format(name=name))
 
 
-@match_app.command("providers")
-@handled
-def match_providers(
-    city: CityOpt = None, top: TopOpt = 10, as_json: JsonOpt = False, verbose: VerboseOpt = False
-) -> None:
-    """Providers whose capabilities answer a city's needs and fit its context."""
-    configure_logging(verbose)
-    _answer_each(
-        city,
-        "city",
-        "--city",
-        lambda matcher, city_id: matcher.providers_for_city(city_id, top=top),
-        as_json=as_json,
-        title="Providers for {name}",
-    )
+def _city_command(name: str, ask: CityQuery, *, title: str, description: str) -> None:
+    """Add ``matchmaker match NAME --city …``: the matcher's answer to ``ask`` for each city, each under
+    ``title`` (its ``{name}`` filled in), with ``description`` as the command's help."""
+
+    def command(
+        city: CityOpt = None, top: TopOpt = 10, as_json: JsonOpt = False, verbose: VerboseOpt = False
+    ) -> None:
+        configure_logging(verbose)
+        _answer_each(
+            city,
+            "city",
+            "--city",
+            lambda matcher, city_id: ask(matcher, city_id, top),
+            as_json=as_json,
+            title=title,
+        )
+
+    command.__name__ = command.__qualname__ = f"match_{name}"
+    command.__doc__ = description
+    match_app.command(name)(handled(command))
+
+
+_city_command(
+    "providers",
+    lambda matcher, city_id, top: matcher.providers_for_city(city_id, top=top),
+    title="Providers for {name}",
+    description="Providers whose capabilities answer a city's needs and fit its context.",
+)
 
 
 @match_app.command("cities")
@@ -129,21 +144,12 @@ def match_cities(
             )
 
 
-@match_app.command("cases")
-@handled
-def match_cases(
-    city: CityOpt = None, top: TopOpt = 10, as_json: JsonOpt = False, verbose: VerboseOpt = False
-) -> None:
-    """Case studies useful to a city: the same problem, best if the same obstacle was overcome."""
-    configure_logging(verbose)
-    _answer_each(
-        city,
-        "city",
-        "--city",
-        lambda matcher, city_id: matcher.cases_for_city(city_id, top=top),
-        as_json=as_json,
-        title="Case studies for {name}",
-    )
+_city_command(
+    "cases",
+    lambda matcher, city_id, top: matcher.cases_for_city(city_id, top=top),
+    title="Case studies for {name}",
+    description="Case studies useful to a city: the same problem, best if the same obstacle was overcome.",
+)
 
 
 @search_app.command("cases")

@@ -29,12 +29,13 @@ which reading events does not need.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session
+
+from matchmaker.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from matchmaker.services.events.agendas import Agendas
@@ -65,12 +66,7 @@ _HOMES: dict[str, str] = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        msg = f"module {__name__!r} has no attribute {name!r}"
-        raise AttributeError(msg)
-    return getattr(importlib.import_module(f"{__name__}.{home}"), name)
+__getattr__ = lazy_exports(__name__, _HOMES, globals())
 
 
 class EventServices:

@@ -10,7 +10,7 @@ readers). Colours come from :data:`PALETTE`, chosen to stay apart for common col
 from __future__ import annotations
 
 import html
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 #: Colours of series, in order (Okabe–Ito).
@@ -64,6 +64,16 @@ def _number(value: float) -> str:
     return f"{value:.0f}" if float(value).is_integer() else f"{value:.2f}"
 
 
+def _label_width(labels: Iterable[str]) -> float:
+    """The width of a column of row labels on the left: the longest shortened label, and a margin."""
+    return min(MAX_LABEL, max(len(_short(label)) for label in labels)) * CHAR_WIDTH + 12
+
+
+def _top_value(bars: Sequence[Bar]) -> float:
+    """The value a full-length bar stands for: the largest value, or 1 when none is above 0."""
+    return max((b.value for b in bars), default=0.0) or 1.0
+
+
 def _open(chart_id: str, title: str, description: str, width: float, height: float) -> list[str]:
     cid = esc(chart_id)
     return [
@@ -93,11 +103,11 @@ def bar_chart(
     if not bars:
         return _empty(chart_id, title, empty)
     row, top = 22, 8
-    label_w = min(MAX_LABEL, max(len(_short(b.label)) for b in bars)) * CHAR_WIDTH + 12
+    label_w = _label_width(b.label for b in bars)
     plot_w = 360.0
     width = label_w + plot_w + 60
     height = top + row * len(bars) + 8
-    top_value = max((b.value for b in bars), default=0.0) or 1.0
+    top_value = _top_value(bars)
     summary = "; ".join(f"{b.label}: {_number(b.value)}{unit}" for b in bars)
     parts = _open(chart_id, title, summary, width, height)
     for n, b in enumerate(bars):
@@ -128,7 +138,7 @@ def column_chart(
     col_w, gap, left, top, plot_h = 110.0, 14.0, 40.0, 16.0, 160.0
     width = left + len(bars) * (col_w + gap) + gap
     height = top + plot_h + 66
-    top_value = max((b.value for b in bars), default=0.0) or 1.0
+    top_value = _top_value(bars)
     summary = "; ".join(f"{b.label}: {_number(b.value)}" for b in bars)
     parts = _open(chart_id, title, summary, width, height)
     base = top + plot_h
@@ -183,7 +193,7 @@ def stacked_bar_chart(
     if not stacks or not any(sum(s.values) for s in stacks):
         return _empty(chart_id, title, empty)
     row, legend_h = 24, 24
-    label_w = min(MAX_LABEL, max(len(_short(s.label)) for s in stacks)) * CHAR_WIDTH + 12
+    label_w = _label_width(s.label for s in stacks)
     plot_w = 360.0
     width = label_w + plot_w + 70
     height = legend_h + row * len(stacks) + 8

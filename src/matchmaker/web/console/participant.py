@@ -10,6 +10,7 @@ city asks providers and other cities (its comparable and mentor cities first). T
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -98,21 +99,40 @@ def load_requests(events: EventServices, principal: Principal) -> list[EventRequ
     return out
 
 
-def _requests_page(request: AnyRequest, events: EventServices) -> PageShow:
+def _my_page(
+    request: AnyRequest,
+    template: str,
+    title: str,
+    path: str,
+    load: Callable[[Principal], Mapping[str, Any]],
+) -> PageShow:
+    """One of the participant's own pages: ``template`` with what ``load`` gives for the signed-in
+    principal (read in a worker thread), and the flash of a change just made or named by ``?msg=``."""
+
     async def show(*, flash: Flash | None = None, status: int = 200) -> Response[Any]:
         principal = principal_of(request)
-        items = await run(load_requests, events, principal)
+        context = await run(load, principal)
         return page(
-            "console/my_requests.html",
+            template,
             principal,
             status_code=status,
-            title="Meeting requests",
-            request_path="/me/requests",
-            items=items,
+            title=title,
+            request_path=path,
+            **context,
             flash=flash or flash_for(request, _MESSAGES),
         )
 
     return show
+
+
+def _requests_page(request: AnyRequest, events: EventServices) -> PageShow:
+    return _my_page(
+        request,
+        "console/my_requests.html",
+        "Meeting requests",
+        "/me/requests",
+        lambda principal: {"items": load_requests(events, principal)},
+    )
 
 
 @get("/me/requests", name="console:my-requests", opt=PARTICIPANTS)
@@ -183,21 +203,13 @@ def load_agendas(events: EventServices, principal: Principal) -> list[MyAgenda]:
 
 
 def _agenda_page(request: AnyRequest, events: EventServices) -> PageShow:
-    async def show(*, flash: Flash | None = None, status: int = 200) -> Response[Any]:
-        principal = principal_of(request)
-        agendas = await run(load_agendas, events, principal)
-        return page(
-            "console/my_agenda.html",
-            principal,
-            status_code=status,
-            title="My agenda",
-            request_path="/me/agenda",
-            agendas=agendas,
-            ratings=RATING_LABELS,
-            flash=flash or flash_for(request, _MESSAGES),
-        )
-
-    return show
+    return _my_page(
+        request,
+        "console/my_agenda.html",
+        "My agenda",
+        "/me/agenda",
+        lambda principal: {"agendas": load_agendas(events, principal), "ratings": RATING_LABELS},
+    )
 
 
 @get("/me/agenda", name="console:my-agenda", opt=PARTICIPANTS)

@@ -19,6 +19,7 @@ from typing import Annotated
 import anyio.to_thread
 from litestar import Controller, get
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import Parameter
 
 from matchmaker.db.models import Kind
@@ -129,20 +130,12 @@ async def _resolve(records: RecordService, kind: Kind, query: str, principal: Pr
     return await anyio.to_thread.run_sync(records.resolve_id, kind, query)
 
 
-class MatchController(Controller):
-    """Suggestions and search. Rate-limited per caller."""
+def _city_route(path: str, summary: str, query: Query, description: str) -> HTTPRouteHandler:
+    """The ``GET`` route of a query about one city (``?city=``, or the caller's own city), named after
+    the matcher's ``query`` and described by ``description``."""
 
-    path = "/"
-    tags = ("matching",)
-    guards = (rate_limited,)
-
-    @get(
-        "/match/providers",
-        summary="Providers suggested for a city",
-        responses=problems(403, 404, 422, 429, 503),
-    )
-    async def providers_for_city(
-        self,
+    async def handler(
+        self: Controller,  # noqa: ARG001  the controller binds it, as for a method in its body
         *,
         settings: NamedDependency[Settings],
         records: NamedDependency[RecordService],
@@ -152,11 +145,28 @@ class MatchController(Controller):
         top: Top = 10,
         offset: Offset = 0,
     ) -> MatchPage:
-        """Providers whose capabilities answer the city's needs, best first, with the reasons."""
         _check_top(settings, top, offset)
-        return await _for_city(
-            records, matching, current_user, city, Matcher.providers_for_city, top=top, offset=offset
-        )
+        return await _for_city(records, matching, current_user, city, query, top=top, offset=offset)
+
+    handler.__name__ = query.__name__
+    handler.__qualname__ = f"MatchController.{query.__name__}"
+    handler.__doc__ = description
+    return get(path, summary=summary, responses=problems(403, 404, 422, 429, 503))(handler)
+
+
+class MatchController(Controller):
+    """Suggestions and search. Rate-limited per caller."""
+
+    path = "/"
+    tags = ("matching",)
+    guards = (rate_limited,)
+
+    providers_for_city = _city_route(
+        "/match/providers",
+        "Providers suggested for a city",
+        Matcher.providers_for_city,
+        "Providers whose capabilities answer the city's needs, best first, with the reasons.",
+    )
 
     @get(
         "/match/cities",
@@ -190,23 +200,12 @@ class MatchController(Controller):
             records, matching, current_user, city, Matcher.cities_for_city, top=top, offset=offset
         )
 
-    @get("/match/cases", summary="Case studies useful to a city", responses=problems(403, 404, 422, 429, 503))
-    async def cases_for_city(
-        self,
-        *,
-        settings: NamedDependency[Settings],
-        records: NamedDependency[RecordService],
-        matching: NamedDependency[MatchingService],
-        current_user: NamedDependency[Principal],
-        city: CityParam = None,
-        top: Top = 10,
-        offset: Offset = 0,
-    ) -> MatchPage:
-        """Case studies of cities that overcame the same obstacles, best first."""
-        _check_top(settings, top, offset)
-        return await _for_city(
-            records, matching, current_user, city, Matcher.cases_for_city, top=top, offset=offset
-        )
+    cases_for_city = _city_route(
+        "/match/cases",
+        "Case studies useful to a city",
+        Matcher.cases_for_city,
+        "Case studies of cities that overcame the same obstacles, best first.",
+    )
 
     @get(
         "/search/cases", summary="Free-text search over case studies", responses=problems(403, 422, 429, 503)
