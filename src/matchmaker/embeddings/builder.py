@@ -195,13 +195,19 @@ def embed_second(
     cache: EmbeddingCache,
     batch_size: int = 64,
     progress: Progress | None = None,
+    since: IndexBundle | None = None,
 ) -> KindReport:
     """Put the vectors of a second encoder (the multilingual one) for the bundle's passages into the
     embedding cache, encoding only the texts not there yet, so the matcher reads them at start-up
-    instead of encoding. ``report`` comes back with the count and the time added."""
+    instead of encoding. ``report`` comes back with the count and the time added.
+
+    With ``since`` (the bundle this one was built from, whose passages were put in already), only the
+    passages of documents new or changed since then are looked at: a write costs one document.
+    """
     t0 = time.perf_counter()
+    passages = bundle.passages if since is None else changed_passages(bundle, since)
     _, stats = embed_texts(
-        [p.embed_text for p in bundle.passages],
+        [p.embed_text for p in passages],
         model_name=model_name,
         encoder=encoder,
         cache=cache,
@@ -226,6 +232,16 @@ def embed_second(
     )
 
 
+def changed_passages(bundle: IndexBundle, since: IndexBundle) -> list[Passage]:
+    """The passages of ``bundle``'s documents that are new or changed since ``since``."""
+    out: list[Passage] = []
+    for doc_id, entry in bundle.documents.items():
+        before = since.documents.get(doc_id)
+        if before is None or before.doc_hash != entry.doc_hash:
+            out.extend(bundle.passages[entry.start : entry.stop])
+    return out
+
+
 def _dimension(
     previous: IndexBundle | None, blocks: list[FloatArray], new: FloatArray, encoder: EncoderSource
 ) -> int:
@@ -240,4 +256,4 @@ def _dimension(
     return enc.dimension
 
 
-__all__ = ["KindReport", "build_bundle", "embed_second"]
+__all__ = ["KindReport", "build_bundle", "changed_passages", "embed_second"]

@@ -244,11 +244,11 @@ class KindIndex:
             ),
         )
         texts = [" ".join(p.text for p in self.passages[a:b]) for a, b in self.bounds]
-        self._lexical: LexicalIndex | None = None  # made on first use: the default profile reads lexical_x
+        # Both BM25 indexes are made on first use: after a write, a query that reads this kind's
+        # needs only (its providers, say) does not wait for the kind's index to be built again.
+        self._lexical: LexicalIndex | None = None
+        self._lexical_x: LexicalIndex | None = None
         self.generation = bundle.generation
-        # Cross-language view: English glosses of passages of documents not written in English,
-        # added to BM25 and blended into the passage vectors (full engine only).
-        self.lexical_x = LexicalIndex.from_tokens(_per_document(self.tokens_x, self.bounds))
         self._embed = embed
         self._texts = texts
         self._gloss_rows = [i for i, g in enumerate(self.glosses) if g]
@@ -268,8 +268,20 @@ class KindIndex:
     def lexical(self) -> LexicalIndex:
         """BM25 over the documents' own words (without the English glosses)."""
         if self._lexical is None:
-            self._lexical = LexicalIndex.from_tokens(_per_document(self.tokens, self.bounds))
+            with self._view_lock:
+                if self._lexical is None:
+                    self._lexical = LexicalIndex.from_tokens(_per_document(self.tokens, self.bounds))
         return self._lexical
+
+    @property
+    def lexical_x(self) -> LexicalIndex:
+        """The cross-language view: BM25 over the documents' words with the English glosses of
+        passages of documents not written in English (full engine only)."""
+        if self._lexical_x is None:
+            with self._view_lock:
+                if self._lexical_x is None:
+                    self._lexical_x = LexicalIndex.from_tokens(_per_document(self.tokens_x, self.bounds))
+        return self._lexical_x
 
     def _carried(self, previous: KindIndex | None) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Per document and per passage row, the same document's row in ``previous`` when its
@@ -751,9 +763,10 @@ class Engine:
             self._strengths.clear()
 
     def warm(self) -> None:
-        """Prepare every kind now (servers call this at start-up)."""
+        """Prepare every kind now, with the vectors and BM25 index the engine's configuration reads
+        (servers call this at start-up)."""
         for kind in self.bundles:
-            self.kind(kind)
+            self.kind(kind).view(self.config)
 
     def precompute(self) -> None:
         """Compute (or read) the city → provider and city ↔ city relevance matrices of the engine's

@@ -196,6 +196,7 @@ def index_records(
                     cache=cache,
                     batch_size=settings.embed_batch_size,
                     progress=bar,
+                    since=previous if bundle is not None else None,
                 )
             reports.append(report)
     return IndexReport(tuple(reports), time.perf_counter() - t0)

@@ -65,6 +65,7 @@ from matchmaker.services.feedback import read_signal
 from matchmaker.services.indexing import IndexService
 from matchmaker.settings import Settings
 from matchmaker.vocabulary.roles import RoleModel, shipped_model
+from matchmaker.vocabulary.tagger import compile_cues
 
 logger = logging.getLogger(__name__)
 
@@ -127,8 +128,10 @@ class Matcher:
         return self.indexes.encoder
 
     def warm(self) -> None:
-        """Load the model, the indexes and every kind's matching data now."""
+        """Load the model, the indexes and every kind's matching data now, and compile the
+        vocabulary's cues (a record written later is analysed without waiting for them)."""
         _ = self.encoder
+        compile_cues()
         self.engine().warm()
 
     def _bundles(self) -> dict[DocKind, IndexBundle]:

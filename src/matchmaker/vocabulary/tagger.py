@@ -38,6 +38,7 @@ __all__ = [
     "Tag",
     "merge_tags",
     "resolve_label",
+    "compile_cues",
     "tag_folded",
     "tag_text",
 ]
@@ -170,6 +171,22 @@ def _regex(source: str) -> re.Pattern[str]:
     """A cue's compiled regex. Compiling every cue up front took most of the first tagging call; a
     text tries only the cues filed under its words' first letters, so most are never compiled."""
     return re.compile(source)
+
+
+def compile_cues() -> int:
+    """Compile every cue of the vocabulary now; how many. A server does this at start-up, so the
+    first text that uses a cue (a record written later, say) does not wait for its compilation."""
+    sources = {
+        compiled[0]
+        for term in load_vocabulary().terms
+        for cue_map in (term.cues, term.weak_cues)
+        for group, cues in cue_map.items()
+        for cue in cues
+        if (compiled := _cue_source(cue, arabic=group == "ar")) is not None
+    }
+    for source in sources:
+        _regex(source)
+    return len(sources)
 
 
 @cache
