@@ -38,7 +38,10 @@ class EngineConfig:
     ``w_needs`` (the need scores aggregated), ``w_doc_dense`` (whole-text cosine), ``w_doc_tags``
     (whole-text tag overlap), ``w_doc_topk`` and ``w_ml_doc`` (the need-weighted mean of each
     candidate's ``doc_top_passages`` best passages, with the main and the multilingual encoder).
-    ``w_ml_dense`` is the multilingual best passage per need. ``use_roles`` weighs the asking
+    ``w_ml_dense`` is the multilingual best passage per need. ``language_aware_doc`` and
+    ``language_aware_dense`` choose the encoder by the languages of each (query, candidate) pair:
+    the multilingual ``ml_doc`` / ``ml_dense`` in place of ``doc_topk`` / ``dense`` where either
+    side is not in English. ``use_roles`` weighs the asking
     passages by their role (``role_*``); ``strength_mentors`` makes cities whose strengths answer a
     need mentors. Adjusters: ``use_context``, ``use_mentors``, ``w_shared_providers``,
     ``case_obstacle_bonus``.
@@ -93,6 +96,11 @@ class EngineConfig:
     w_doc_topk: float = 0.0
     w_ml_doc: float = 0.0
     doc_top_passages: int = 3
+    # The encoder by the languages of the pair: where the query or the candidate is not in English,
+    # the multilingual signal takes the place of the English-only one (``doc_topk`` → ``ml_doc``,
+    # ``dense`` → ``ml_dense``), with the weight of the one it replaces.
+    language_aware_doc: bool = False
+    language_aware_dense: bool = False
     fit: FitWeights = DEFAULT_FIT
 
     def with_changes(self, name: str, changes: dict[str, Any]) -> EngineConfig:
