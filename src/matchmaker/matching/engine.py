@@ -952,7 +952,7 @@ class Engine:
             top = signals.top_passages(sims, cands.bounds, cfg.doc_top_passages)
             doc_topk = signals.document_topk(top, needs.weights)
             per_doc["doc_topk"] = signals.linear_map(doc_topk, cfg.dense_lo, cfg.dense_hi)
-        # The encoder by the languages of the pair: multilingual where either side is not English.
+        # The encoder by language: multilingual where the pair (or the query) is not in English.
         lang_doc = cfg.language_aware_doc and cfg.w_doc_topk > 0
         lang_dense = cfg.language_aware_dense and cfg.w_dense > 0
         ml_best: FloatArray | None = None
@@ -973,7 +973,7 @@ class Engine:
                     per_doc["ml_doc"] = ml_doc
             if lang_doc or lang_dense:
                 english = cands.english if cands.english is not None else np.ones(d, np.bool_)
-                other = signals.non_english_pairs(needs.profile.language == "en", english)
+                other = signals.non_english_pairs(needs.profile.language == "en", english, cfg.language_rule)
                 if lang_doc:
                     per_doc["doc_topk"] = signals.by_language(per_doc["doc_topk"], ml_doc, other)
                 if lang_dense:

@@ -163,9 +163,16 @@ def strength_answers(sims: FloatArray, strength: FloatArray, offsets: IntArray) 
     return best_passage((sims * strength[None, :]).astype(np.float32), offsets)
 
 
-def non_english_pairs(query_english: bool, candidates_english: BoolArray) -> BoolArray:
-    """Per candidate, whether the pair (query, candidate) is not English on both sides."""
-    out: BoolArray = ~(np.asarray(candidates_english, dtype=np.bool_) & bool(query_english))
+def non_english_pairs(query_english: bool, candidates_english: BoolArray, rule: str = "pair") -> BoolArray:
+    """Per candidate, whether the pair (query, candidate) is not English on both sides (``rule``
+    ``"pair"``), or whether the query is not in English (``"query"``: every candidate of one query
+    on the same side, so one ranking reads one encoder)."""
+    english = np.asarray(candidates_english, dtype=np.bool_)
+    if rule == "query":
+        english = np.ones_like(english)
+    elif rule != "pair":
+        raise ValueError(f"unknown language rule {rule!r}: pair or query")
+    out: BoolArray = ~(english & bool(query_english))
     return out
 
 

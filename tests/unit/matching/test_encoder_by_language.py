@@ -64,3 +64,25 @@ def test_only_the_pairs_not_in_english_on_both_sides_read_the_multilingual_best_
     assert not np.allclose(mixed.combined[:, ~english], plain.combined[:, ~english])
     # The explanation's similarity is still the main encoder's.
     np.testing.assert_array_equal(mixed.dense, plain.dense)
+
+
+def test_by_the_language_of_the_query_an_english_query_reads_the_english_encoder_for_every_candidate(
+    loaded_services: Services,
+) -> None:
+    engine = _engine(loaded_services)
+    full = profile("full").with_changes("wide", WIDE)
+    multilingual = full.with_changes("multilingual", {"w_doc_topk": 0.0, "w_ml_doc": 0.25})
+    by_query = full.with_changes("by_query", {"language_aware_doc": True, "language_rule": "query"})
+    cities = engine.kind("city")
+    english_query = engine.needs_of("city", "lumen", full)
+    np.testing.assert_array_equal(
+        engine.evidence(english_query, cities, by_query).relevance,
+        engine.evidence(english_query, cities, full).relevance,
+    )
+    turkish_query = engine.needs_of("city", "kent", full)
+    np.testing.assert_allclose(
+        engine.evidence(turkish_query, cities, by_query).relevance,
+        engine.evidence(turkish_query, cities, multilingual).relevance,
+        rtol=1e-6,
+        atol=1e-7,
+    )

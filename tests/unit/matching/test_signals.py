@@ -113,6 +113,11 @@ def test_a_pair_is_non_english_when_either_side_is_not_english() -> None:
     candidates_english = np.array([True, False, True], dtype=np.bool_)
     assert signals.non_english_pairs(True, candidates_english).tolist() == [False, True, False]
     assert signals.non_english_pairs(False, candidates_english).tolist() == [True, True, True]
+    # By the language of the query alone: every candidate of one query on the same side.
+    assert signals.non_english_pairs(True, candidates_english, "query").tolist() == [False, False, False]
+    assert signals.non_english_pairs(False, candidates_english, "query").tolist() == [True, True, True]
+    with pytest.raises(ValueError, match="language rule"):
+        signals.non_english_pairs(True, candidates_english, "document")
 
 
 def test_by_language_takes_the_multilingual_signal_for_the_non_english_candidates_only() -> None:
@@ -144,6 +149,7 @@ def test_the_encoder_by_language_is_a_profile_knob_off_in_full() -> None:
     # The same weights as full: only the encoder of the non-English pairs changes.
     assert profile("full_lang").document_signals == DEFAULT_CONFIG.document_signals
     assert profile("full_lang").need_signals == DEFAULT_CONFIG.need_signals
+    assert profile("full_lang_doc_query").language_rule == "query"
 
 
 def test_the_packaged_profiles_hold_the_service_default_and_the_evaluation_variants() -> None:
