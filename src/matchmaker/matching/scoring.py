@@ -104,7 +104,7 @@ class EngineConfig:
     # English: one ranking reads one encoder).
     language_aware_doc: bool = False
     language_aware_dense: bool = False
-    language_rule: LanguageRule = "pair"
+    language_rule: LanguageRule = "query"
     fit: FitWeights = DEFAULT_FIT
 
     def with_changes(self, name: str, changes: dict[str, Any]) -> EngineConfig:

@@ -23,7 +23,8 @@ def _engine(services: Services) -> Engine:
 
 
 # Hashing vectors are far apart: the cosines are mapped from [0, 1] so that both encoders' signals vary.
-WIDE = {"dense_lo": 0.0, "dense_hi": 1.0, "ml_lo": 0.0, "ml_hi": 1.0}
+# Each test starts from full with the main encoder for every pair.
+WIDE = {"dense_lo": 0.0, "dense_hi": 1.0, "ml_lo": 0.0, "ml_hi": 1.0, "language_aware_doc": False}
 
 
 def test_only_the_pairs_not_in_english_on_both_sides_read_the_multilingual_document_signal(
@@ -33,7 +34,7 @@ def test_only_the_pairs_not_in_english_on_both_sides_read_the_multilingual_docum
     full = profile("full").with_changes("wide", WIDE)
     minilm = full.with_changes("minilm", {"w_doc_topk": 0.25, "w_ml_doc": 0.0})
     multilingual = full.with_changes("multilingual", {"w_doc_topk": 0.0, "w_ml_doc": 0.25})
-    by_pair = full.with_changes("by_pair", {"w_doc_topk": 0.25, "w_ml_doc": 0.0, "language_aware_doc": True})
+    by_pair = full.with_changes("by_pair", {"language_aware_doc": True, "language_rule": "pair"})
     cities = engine.kind("city")
     english = cities.english
     assert not english[cities.pos["kent"]]
@@ -53,7 +54,7 @@ def test_only_the_pairs_not_in_english_on_both_sides_read_the_multilingual_best_
 ) -> None:
     engine = _engine(loaded_services)
     full = profile("full").with_changes("wide", WIDE)
-    by_pair = full.with_changes("by_pair", {"language_aware_dense": True})
+    by_pair = full.with_changes("by_pair", {"language_aware_dense": True, "language_rule": "pair"})
     cities = engine.kind("city")
     needs = engine.needs_of("city", "lumen", full)
     plain = engine.evidence(needs, cities, full)

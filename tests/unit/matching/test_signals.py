@@ -140,16 +140,17 @@ def test_by_language_takes_the_multilingual_signal_for_the_non_english_candidate
         signals.by_language(dense, ml, non_english[:2])
 
 
-def test_the_encoder_by_language_is_a_profile_knob_off_in_full() -> None:
-    assert not DEFAULT_CONFIG.language_aware_doc
+def test_full_chooses_the_encoder_of_the_whole_document_component_by_the_query_language() -> None:
+    assert DEFAULT_CONFIG.language_aware_doc
+    assert DEFAULT_CONFIG.language_rule == "query"
     assert not DEFAULT_CONFIG.language_aware_dense
-    assert profile("full_lang_doc").language_aware_doc
-    assert not profile("full_lang_doc").language_aware_dense
+    assert profile("full_lang_pair").language_rule == "pair"
     assert profile("full_lang").language_aware_dense
-    # The same weights as full: only the encoder of the non-English pairs changes.
-    assert profile("full_lang").document_signals == DEFAULT_CONFIG.document_signals
-    assert profile("full_lang").need_signals == DEFAULT_CONFIG.need_signals
-    assert profile("full_lang_doc_query").language_rule == "query"
+    assert not profile("-language_aware_doc").language_aware_doc
+    # The same weights as full: only the encoder of the queries not in English changes.
+    for name in ("full_lang_pair", "full_lang", "-language_aware_doc"):
+        assert profile(name).document_signals == DEFAULT_CONFIG.document_signals
+        assert profile(name).need_signals == DEFAULT_CONFIG.need_signals
 
 
 def test_the_packaged_profiles_hold_the_service_default_and_the_evaluation_variants() -> None:
