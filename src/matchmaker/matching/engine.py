@@ -966,18 +966,18 @@ class Engine:
             ml_dense = signals.linear_map(ml_best, cfg.ml_lo, cfg.ml_hi)
             if cfg.w_ml_dense > 0:
                 per_need["ml_dense"] = ml_dense
+            english = cands.english if cands.english is not None else np.ones(d, np.bool_)
+            other = signals.non_english_pairs(needs.profile.language == "en", english, cfg.language_rule)
+            lang_doc, lang_dense = lang_doc and bool(other.any()), lang_dense and bool(other.any())
             if cfg.w_ml_doc > 0 or lang_doc:
                 top = signals.top_passages(ml_sims, cands.bounds, cfg.doc_top_passages)
                 ml_doc = signals.linear_map(signals.document_topk(top, needs.weights), cfg.ml_lo, cfg.ml_hi)
                 if cfg.w_ml_doc > 0:
                     per_doc["ml_doc"] = ml_doc
-            if lang_doc or lang_dense:
-                english = cands.english if cands.english is not None else np.ones(d, np.bool_)
-                other = signals.non_english_pairs(needs.profile.language == "en", english, cfg.language_rule)
                 if lang_doc:
                     per_doc["doc_topk"] = signals.by_language(per_doc["doc_topk"], ml_doc, other)
-                if lang_dense:
-                    per_need["dense"] = signals.by_language(per_need["dense"], ml_dense, other)
+            if lang_dense:
+                per_need["dense"] = signals.by_language(per_need["dense"], ml_dense, other)
 
         lexical = np.zeros((n, d), dtype=np.float32)
         lexical_top = np.full(n, cfg.lexical_floor, dtype=np.float32)
