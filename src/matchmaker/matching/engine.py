@@ -373,6 +373,7 @@ class KindIndex:
                     if len(needs)
                     else np.zeros((0, len(self)), np.float32)
                 ),
+                english=self.english,
             )
         docs = [only] if isinstance(only, int) else list(only)
         ranges = [self.bounds[j] for j in docs]
@@ -394,7 +395,13 @@ class KindIndex:
             lambda needs: np.array(
                 [[sum(w.get(t, 0.0) for t in tokens) for w in weights] for tokens in needs], dtype=np.float32
             ).reshape(len(needs), len(weights)),
+            english=self.english[index],
         )
+
+    @property
+    def english(self) -> npt.NDArray[np.bool_]:
+        """Whether each document is written in English (its profile's detected language)."""
+        return np.fromiter((p.language == "en" for p in self.profiles), np.bool_, len(self.profiles))
 
     def context_mask(self, cfg: EngineConfig) -> npt.NDArray[np.bool_]:
         """Which passages state context under ``cfg``'s rules."""
@@ -504,6 +511,8 @@ class Candidates:
     doc_vectors: Callable[[], FloatArray]
     #: Raw BM25 of each need's tokens against each document (needs × documents).
     lexical: Callable[[Sequence[list[str]]], FloatArray]
+    #: Whether each document is written in English (``None``: unknown, taken as English).
+    english: npt.NDArray[np.bool_] | None = None
 
     def __len__(self) -> int:
         return len(self.bounds)
@@ -956,20 +965,32 @@ class Engine:
             top = signals.top_passages(sims, cands.bounds, cfg.doc_top_passages)
             doc_topk = signals.document_topk(top, needs.weights)
             per_doc["doc_topk"] = signals.linear_map(doc_topk, cfg.dense_lo, cfg.dense_hi)
+        # The encoder by language: multilingual where the pair (or the query) is not in English.
+        lang_doc = cfg.language_aware_doc and cfg.w_doc_topk > 0
+        lang_dense = cfg.language_aware_dense and cfg.w_dense > 0
         ml_best: FloatArray | None = None
         if (
-            (cfg.w_ml_dense > 0 or cfg.w_ml_doc > 0)
+            (cfg.w_ml_dense > 0 or cfg.w_ml_doc > 0 or lang_doc or lang_dense)
             and needs.ml_vectors is not None
             and cands.ml_vectors is not None
         ):
             ml_sims = self._damped(needs.ml_vectors, cands.ml_vectors, cands, cfg)
             ml_best = signals.best_passage(ml_sims, cands.offsets)
+            ml_dense = signals.linear_map(ml_best, cfg.ml_lo, cfg.ml_hi)
             if cfg.w_ml_dense > 0:
-                per_need["ml_dense"] = signals.linear_map(ml_best, cfg.ml_lo, cfg.ml_hi)
-            if cfg.w_ml_doc > 0:
+                per_need["ml_dense"] = ml_dense
+            english = cands.english if cands.english is not None else np.ones(d, np.bool_)
+            other = signals.non_english_pairs(needs.profile.language == "en", english, cfg.language_rule)
+            lang_doc, lang_dense = lang_doc and bool(other.any()), lang_dense and bool(other.any())
+            if cfg.w_ml_doc > 0 or lang_doc:
                 top = signals.top_passages(ml_sims, cands.bounds, cfg.doc_top_passages)
-                ml_doc = signals.document_topk(top, needs.weights)
-                per_doc["ml_doc"] = signals.linear_map(ml_doc, cfg.ml_lo, cfg.ml_hi)
+                ml_doc = signals.linear_map(signals.document_topk(top, needs.weights), cfg.ml_lo, cfg.ml_hi)
+                if cfg.w_ml_doc > 0:
+                    per_doc["ml_doc"] = ml_doc
+                if lang_doc:
+                    per_doc["doc_topk"] = signals.by_language(per_doc["doc_topk"], ml_doc, other)
+            if lang_dense:
+                per_need["dense"] = signals.by_language(per_need["dense"], ml_dense, other)
 
         lexical = np.zeros((n, d), dtype=np.float32)
         lexical_top = np.full(n, cfg.lexical_floor, dtype=np.float32)

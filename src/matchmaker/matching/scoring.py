@@ -25,6 +25,7 @@ from matchmaker.matching.fit import DEFAULT_FIT, FitWeights
 logger = logging.getLogger(__name__)
 
 Aggregation = Literal["max", "mean", "topk"]
+LanguageRule = Literal["pair", "query"]
 PROFILE_FILE = "scoring_profiles.json"
 DEFAULT_PROFILE = "full"
 
@@ -38,10 +39,13 @@ class EngineConfig:
     ``w_needs`` (the need scores aggregated), ``w_doc_dense`` (whole-text cosine), ``w_doc_tags``
     (whole-text tag overlap), ``w_doc_topk`` and ``w_ml_doc`` (the need-weighted mean of each
     candidate's ``doc_top_passages`` best passages, with the main and the multilingual encoder).
-    ``w_ml_dense`` is the multilingual best passage per need. ``use_roles`` weighs the asking
-    passages by their role (``role_*``); ``strength_mentors`` makes cities whose strengths answer a
-    need mentors. Adjusters: ``use_context``, ``use_mentors``, ``w_shared_providers``,
-    ``case_obstacle_bonus``.
+    ``w_ml_dense`` is the multilingual best passage per need. ``language_aware_doc`` and
+    ``language_aware_dense`` choose the encoder by the languages of each (query, candidate) pair:
+    the multilingual ``ml_doc`` / ``ml_dense`` in place of ``doc_topk`` / ``dense`` where either
+    side is not in English (``language_rule`` ``pair``) or where the query is not (``query``).
+    ``use_roles`` weighs the asking passages by their role (``role_*``); ``strength_mentors`` makes
+    cities whose strengths answer a need mentors. Adjusters: ``use_context``, ``use_mentors``,
+    ``w_shared_providers``, ``case_obstacle_bonus``.
     """
 
     mode: str = DEFAULT_PROFILE
@@ -93,6 +97,14 @@ class EngineConfig:
     w_doc_topk: float = 0.0
     w_ml_doc: float = 0.0
     doc_top_passages: int = 3
+    # The encoder by the languages of the pair: where the query or the candidate is not in English,
+    # the multilingual signal takes the place of the English-only one (``doc_topk`` → ``ml_doc``,
+    # ``dense`` → ``ml_dense``), with the weight of the one it replaces.
+    # ``language_rule``: ``pair`` (either side not in English) or ``query`` (the query not in
+    # English: one ranking reads one encoder).
+    language_aware_doc: bool = False
+    language_aware_dense: bool = False
+    language_rule: LanguageRule = "query"
     fit: FitWeights = DEFAULT_FIT
 
     def with_changes(self, name: str, changes: dict[str, Any]) -> EngineConfig:
@@ -188,6 +200,7 @@ __all__ = [
     "PROFILE_FILE",
     "Aggregation",
     "EngineConfig",
+    "LanguageRule",
     "leave_one_out",
     "profile",
     "profile_names",

@@ -22,6 +22,10 @@ Per candidate:
 * :func:`document_topk`: the mean over the query's passages (weighted by how much each is a need) of
   the mean of the candidate's best ``k`` passages: a whole-document signal built from passages.
 
+Encoders by the languages of the pair (:func:`non_english_pairs`, :func:`by_language`): the main
+encoder is English-only, so where the query or a candidate is not in English a signal of the
+multilingual encoder takes the place of the main one, candidate by candidate.
+
 Passage roles (:func:`role_weights`): each passage's weight is its role probabilities times one
 weight per role (need, strength, context, background).
 """
@@ -35,6 +39,7 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 _EPS = 1e-6
 
 
@@ -158,6 +163,31 @@ def strength_answers(sims: FloatArray, strength: FloatArray, offsets: IntArray) 
     return best_passage((sims * strength[None, :]).astype(np.float32), offsets)
 
 
+def non_english_pairs(query_english: bool, candidates_english: BoolArray, rule: str = "pair") -> BoolArray:
+    """Per candidate, whether the pair (query, candidate) is not English on both sides (``rule``
+    ``"pair"``), or whether the query is not in English (``"query"``: every candidate of one query
+    on the same side, so one ranking reads one encoder)."""
+    english = np.asarray(candidates_english, dtype=np.bool_)
+    if rule == "query":
+        english = np.ones_like(english)
+    elif rule != "pair":
+        raise ValueError(f"unknown language rule {rule!r}: pair or query")
+    out: BoolArray = ~(english & bool(query_english))
+    return out
+
+
+def by_language(english: FloatArray, multilingual: FloatArray, non_english: BoolArray) -> FloatArray:
+    """One signal from two of the same shape: per candidate (the last axis), ``multilingual`` where
+    the pair is not English on both sides (``non_english``, one flag per candidate), ``english``
+    elsewhere."""
+    if english.shape != multilingual.shape:
+        raise ValueError(f"signals of different shapes: {english.shape} and {multilingual.shape}")
+    if non_english.shape != english.shape[-1:]:
+        raise ValueError(f"one flag per candidate expected, got {non_english.shape} for {english.shape}")
+    out: FloatArray = np.where(non_english, multilingual, english).astype(np.float32)
+    return out
+
+
 def fuse(signals: Mapping[str, FloatArray], weights: Mapping[str, float]) -> FloatArray:
     """Weighted mean of same-shaped signals; signals with weight 0 are left out.
 
@@ -223,11 +253,13 @@ __all__ = [
     "aggregate",
     "best_passage",
     "bm25_divisors",
+    "by_language",
     "document_cosine",
     "document_topk",
     "fuse",
     "linear_map",
     "need_baselines",
+    "non_english_pairs",
     "relative_to_baseline",
     "rescale_bm25",
     "role_weights",

@@ -109,6 +109,50 @@ def test_strength_answers_count_only_what_a_document_states_as_done() -> None:
     np.testing.assert_allclose(out, [[0.9, 0.0, 0.8], [0.2, 0.0, 0.5]], rtol=1e-6)
 
 
+def test_a_pair_is_non_english_when_either_side_is_not_english() -> None:
+    candidates_english = np.array([True, False, True], dtype=np.bool_)
+    assert signals.non_english_pairs(True, candidates_english).tolist() == [False, True, False]
+    assert signals.non_english_pairs(False, candidates_english).tolist() == [True, True, True]
+    # By the language of the query alone: every candidate of one query on the same side.
+    assert signals.non_english_pairs(True, candidates_english, "query").tolist() == [False, False, False]
+    assert signals.non_english_pairs(False, candidates_english, "query").tolist() == [True, True, True]
+    with pytest.raises(ValueError, match="language rule"):
+        signals.non_english_pairs(True, candidates_english, "document")
+
+
+def test_by_language_takes_the_multilingual_signal_for_the_non_english_candidates_only() -> None:
+    non_english = np.array([False, True, False], dtype=np.bool_)
+    # Per candidate: one value each.
+    english = np.array([0.9, 0.8, 0.1], dtype=np.float32)
+    multilingual = np.array([0.2, 0.3, 0.7], dtype=np.float32)
+    np.testing.assert_allclose(signals.by_language(english, multilingual, non_english), [0.9, 0.3, 0.1])
+    # Per need × candidate: the same choice for every need of a candidate (a column).
+    dense = signals.best_passage(SIMS, OFFSETS)  # [[0.9, 0.3, 0.8], [0.2, 0.6, 0.5]]
+    ml = np.full_like(dense, 0.4)
+    out = signals.by_language(dense, ml, non_english)
+    np.testing.assert_allclose(out, [[0.9, 0.4, 0.8], [0.2, 0.4, 0.5]], rtol=1e-6)
+    # Every pair English, or none: one of the two signals whole.
+    np.testing.assert_array_equal(signals.by_language(dense, ml, np.zeros(3, np.bool_)), dense)
+    np.testing.assert_array_equal(signals.by_language(dense, ml, np.ones(3, np.bool_)), ml)
+    with pytest.raises(ValueError, match="shapes"):
+        signals.by_language(dense, ml[:, :2], non_english)
+    with pytest.raises(ValueError, match="one flag per candidate"):
+        signals.by_language(dense, ml, non_english[:2])
+
+
+def test_full_chooses_the_encoder_of_the_whole_document_component_by_the_query_language() -> None:
+    assert DEFAULT_CONFIG.language_aware_doc
+    assert DEFAULT_CONFIG.language_rule == "query"
+    assert not DEFAULT_CONFIG.language_aware_dense
+    assert profile("full_lang_pair").language_rule == "pair"
+    assert profile("full_lang").language_aware_dense
+    assert not profile("-language_aware_doc").language_aware_doc
+    # The same weights as full: only the encoder of the queries not in English changes.
+    for name in ("full_lang_pair", "full_lang", "-language_aware_doc"):
+        assert profile(name).document_signals == DEFAULT_CONFIG.document_signals
+        assert profile(name).need_signals == DEFAULT_CONFIG.need_signals
+
+
 def test_the_packaged_profiles_hold_the_service_default_and_the_evaluation_variants() -> None:
     assert profile("full") == DEFAULT_CONFIG
     assert {"full", "base", "dense", "lexical"} <= set(profile_names())
