@@ -36,9 +36,9 @@ __all__ = [
     "STRUCTURED_FIELD_KINDS",
     "Span",
     "Tag",
+    "compile_cues",
     "merge_tags",
     "resolve_label",
-    "compile_cues",
     "tag_folded",
     "tag_text",
 ]

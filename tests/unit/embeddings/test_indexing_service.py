@@ -267,3 +267,29 @@ def test_a_build_puts_the_multilingual_vectors_in_the_cache_once(
     assert stored == len(passages)
     again = index_records(second, corpus, encoder=encoder, progress=QUIET)
     assert sum(k.multilingual_embedded for k in again.kinds) == 0  # an unchanged corpus encodes nothing
+
+
+def test_after_an_edit_only_the_edited_documents_passages_go_to_the_multilingual_encoder(
+    settings: Settings, encoder: HashingEncoder, corpus, make_city, monkeypatch
+) -> None:
+    from matchmaker.embeddings import builder
+
+    second = settings.model_copy(update={"multilingual_model": "hashing-24"})
+    index_records(second, corpus, encoder=encoder, progress=QUIET)
+    looked_at: list[list[str]] = []
+    original = builder.embed_texts
+
+    def counted(texts, **kwargs):  # type: ignore[no-untyped-def]
+        if kwargs.get("model_name") == "hashing-24":
+            looked_at.append(list(texts))
+        return original(texts, **kwargs)
+
+    monkeypatch.setattr(builder, "embed_texts", counted)
+    kukes = corpus["city"][0]
+    corpus["city"][0] = make_city(
+        "kukes", kukes.summary + " Wildfires threaten the forests.", kukes.challenges
+    )
+    report = index_records(second, {"city": corpus["city"]}, encoder=encoder, progress=QUIET)
+    edited = [p.embed_text for p in load_bundle(second.index_dir, "city").document_passages("kukes")]
+    assert looked_at == [edited], "the unchanged city's passages are not looked up again"
+    assert report.kinds[0].multilingual_embedded == 1, "only the new sentence is encoded"

@@ -3,6 +3,9 @@ tables, one candidate scored alone, analyses and relevance rows kept between eng
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 
@@ -180,3 +183,24 @@ def test_after_a_write_the_new_engine_computes_only_what_changed(loaded_services
     ).relevance_matrix("city", cfg)
     assert np.abs(patched - fresh).max() < 0.05
     assert not np.array_equal(patched, comparable_before)
+
+
+def test_a_server_matcher_keeps_its_engines_out_of_garbage_collection_and_still_frees_replaced_ones(
+    loaded_services: Services,
+) -> None:
+    matcher = loaded_services.matching.matcher()
+    matcher.settle_heap = True
+    try:
+        gc.unfreeze()
+        before = weakref.ref(matcher.engine())
+        assert gc.get_freeze_count() > 0, "the engine and what it holds are frozen"
+        with loaded_services.database.unit_of_work(write=True) as session:
+            records = loaded_services.records(session)
+            summary = records.get("city", "kent").summary  # type: ignore[union-attr]
+            records.update("city", "kent", {"summary": summary + " Street lights stay on all day."})
+        after = matcher.engine()
+        assert after is not before()
+        assert before() is None, "the replaced engine is freed by reference counting, frozen or not"
+        assert matcher.providers_for_city("kent").results
+    finally:
+        gc.unfreeze()

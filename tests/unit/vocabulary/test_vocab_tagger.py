@@ -167,3 +167,12 @@ def test_everyday_paraphrases_of_obstacles_in_a_city_summary() -> None:
     )
     ids = _ids(tag_text(text, language="en"))
     assert {"capacity_skills", "data_availability", "funding", "technical_interoperability"} <= ids
+
+
+def test_compiling_every_cue_up_front_changes_no_tag() -> None:
+    from matchmaker.vocabulary.tagger import compile_cues, tag_text
+
+    text = "Most rural streets have no official names, and the bus schedule is on paper only."
+    before = tag_text(text, language="en")
+    assert compile_cues() > 1000
+    assert tag_text(text, language="en") == before
