@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -76,8 +76,14 @@ def build_bundle(
     batch_size: int = 64,
     progress: Progress | None = None,
     force: bool = False,
+    unchanged: Mapping[str, str] | None = None,
 ) -> tuple[IndexBundle | None, KindReport]:
-    """A new bundle for ``records``, or ``None`` if ``previous`` is up to date (and not ``force``)."""
+    """A new bundle for ``records``, or ``None`` if ``previous`` is up to date (and not ``force``).
+
+    ``unchanged`` names more documents of the corpus by id and content hash, without their records:
+    each must be in ``previous`` with that hash, and keeps its passages and vectors from it (a write
+    reads the records it wrote, not the whole kind).
+    """
     t0 = time.perf_counter()
     docs: dict[str, tuple[str, Record]] = {}
     for record in records:
@@ -85,9 +91,17 @@ def build_bundle(
             msg = f"a {record_kind(record)} record was given to the {kind} index"
             raise ValueError(msg)
         docs[record.id] = (document_hash(record), record)
-    chash = corpus_hash((doc_id, h) for doc_id, (h, _) in docs.items())
     if previous is not None and previous.manifest.model_name != model_name:
         previous = None
+    known = {doc_id: h for doc_id, (h, _) in docs.items()}
+    if unchanged:
+        if previous is None or any(
+            (e := previous.documents.get(d)) is None or e.doc_hash != h for d, h in unchanged.items()
+        ):
+            msg = f"documents named unchanged are not in the live {kind} bundle with that content"
+            raise ValueError(msg)
+        known = {**unchanged, **known}
+    chash = corpus_hash(known.items())
     if previous is not None and not force and previous.manifest.corpus_hash == chash:
         report = KindReport(
             kind,
@@ -107,7 +121,7 @@ def build_bundle(
     fresh: list[str] = []
     if previous is not None:
         for doc_id, entry in previous.documents.items():
-            if doc_id in docs and docs[doc_id][0] == entry.doc_hash:
+            if known.get(doc_id) == entry.doc_hash:
                 kept.append(doc_id)
     kept_set = set(kept)
     fresh = [doc_id for doc_id in docs if doc_id not in kept_set]
@@ -122,7 +136,7 @@ def build_bundle(
         start = len(passages)
         passages.extend(previous.passages[rows])
         blocks.append(np.asarray(previous.vectors[rows], dtype=np.float32))
-        entries.append(DocumentEntry(doc_id, docs[doc_id][0], start, len(passages)))
+        entries.append(DocumentEntry(doc_id, known[doc_id], start, len(passages)))
     reused_from_bundle = len(passages)
 
     new_passages: list[Passage] = []

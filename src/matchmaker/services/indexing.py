@@ -20,6 +20,7 @@ follows the others' writes through the shared bundle directory.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -141,9 +142,29 @@ def _encoder_source(
     return settings.model_name, lazy or (lambda: load_encoder(settings))
 
 
+@dataclass(frozen=True, slots=True)
+class WrittenRecords:
+    """What one unit of work wrote to a kind: the records it created or edited (``records``) and the
+    ids of every record of the kind now (``ids``, so a deleted one is missing). Indexing it reads
+    nothing else: the other documents keep what the live bundle has for them."""
+
+    records: Sequence[Record]
+    ids: frozenset[str]
+    #: Every record of the kind, when the live bundle cannot serve (none yet, or it lacks a document).
+    load_all: Callable[[], Sequence[Record]]
+
+    def against(self, previous: IndexBundle | None) -> tuple[Sequence[Record], dict[str, str] | None]:
+        """The records to index and the documents known by their hash in ``previous`` only."""
+        written = {r.id for r in self.records}
+        rest = self.ids - written
+        if previous is None or not rest <= previous.documents.keys():
+            return self.load_all(), None
+        return self.records, {d: previous.documents[d].doc_hash for d in rest}
+
+
 def index_records(
     settings: Settings,
-    records: Mapping[DocKind, Sequence[Record]],
+    records: Mapping[DocKind, Sequence[Record] | WrittenRecords],
     *,
     encoder: Encoder | None = None,
     encoder_source: Callable[[], Encoder] | None = None,
@@ -151,7 +172,8 @@ def index_records(
     rebuild: bool = False,
     live: dict[DocKind, IndexBundle] | None = None,
 ) -> IndexReport:
-    """Bring the bundles of the kinds in ``records`` up to date with exactly those records.
+    """Bring the bundles of the kinds in ``records`` up to date with exactly those records (or, for a
+    kind given as :class:`WrittenRecords`, with the live bundle changed by what was written).
 
     ``rebuild`` ignores the live bundles (fresh passages, fresh index), still using the cache. The model
     is ``encoder``, else loaded by ``encoder_source`` (default: from the settings) only if something must
@@ -168,9 +190,14 @@ def index_records(
         for kind in _normalise_kinds(records):
             with BundleWriter(settings.index_dir, kind) as writer:
                 previous = None if rebuild else _held_or_read(writer, live, model_name)
+                given = records[kind]
+                unchanged = None
+                if isinstance(given, WrittenRecords):
+                    given, unchanged = given.against(previous)
                 bundle, report = build_bundle(
                     kind,
-                    records[kind],
+                    given,
+                    unchanged=unchanged,
                     model_name=model_name,
                     encoder=source,
                     cache=cache,
@@ -318,7 +345,7 @@ class IndexService:
 
     def _index(
         self,
-        records: Mapping[DocKind, Sequence[Record]],
+        records: Mapping[DocKind, Sequence[Record] | WrittenRecords],
         *,
         rebuild: bool,
         progress: Progress | None,
@@ -403,6 +430,24 @@ class IndexService:
         report = self._index(
             self.records(kinds, session=session), rebuild=False, progress=progress, session=session
         )
+        logger.info("Refreshed indexes in %.2fs: %s", report.seconds, report)
+        return report
+
+    def refresh_written(self, kind: DocKind, ids: Iterable[str], *, session: Session) -> IndexReport:
+        """Bring ``kind``'s bundle up to date after a write of the records ``ids`` in ``session``
+        (before it commits), reading those records and the kind's ids only: the other documents keep
+        their passages and vectors from the live bundle."""
+        repo = repository.REPOSITORIES[kind]
+        written: list[Record] = []
+        for record_id in dict.fromkeys(ids):
+            with contextlib.suppress(NotFoundError):
+                written.append(repo.get(session, record_id))
+        change = WrittenRecords(
+            tuple(written),
+            frozenset(repository.existing_ids(session, kind)),
+            lambda: load_records(session, [kind])[kind],
+        )
+        report = self._index({kind: change}, rebuild=False, progress=None, session=session)
         logger.info("Refreshed indexes in %.2fs: %s", report.seconds, report)
         return report
 

@@ -96,13 +96,13 @@ class RecordService:
             raise ConflictError(f"a {KIND_WORDS[kind]} with id {record.id!r} already exists")
         repo.REPOSITORIES[kind].upsert(self.session, record)
         self.session.flush()
-        self._refresh(kind)
+        self._refresh(kind, record.id)
         return self.get(kind, record.id)
 
     def update(self, kind: Kind, record_id: str, changes: dict[str, Any]) -> PublicRecord:
         """Apply a partial change; the merged record is validated as a whole."""
         record = repo.REPOSITORIES[kind].update(self.session, record_id, changes)
-        self._refresh(kind)
+        self._refresh(kind, record_id)
         return record
 
     def edit(self, kind: Kind, record_id: str, changes: Mapping[str, object]) -> PublicRecord:
@@ -120,14 +120,14 @@ class RecordService:
     def delete(self, kind: Kind, record_id: str) -> None:
         """Delete a record."""
         repo.delete_record(self.session, kind, record_id)
-        self._refresh(kind)
+        self._refresh(kind, record_id)
 
     def counts(self) -> dict[Kind, int]:
         """How many records of each kind are stored."""
         return repo.count_records(self.session)
 
-    def _refresh(self, kind: Kind) -> None:
-        """Bring the kind's index up to date with this unit of work's records.
+    def _refresh(self, kind: Kind, record_id: str) -> None:
+        """Bring the kind's index up to date with this unit of work's write of ``record_id``.
 
         A failed refresh does not undo the change; the index status then shows the index as stale.
         """
@@ -136,7 +136,7 @@ class RecordService:
         if self._indexes is None:
             return
         try:
-            self._indexes().refresh({kind}, session=self.session)
+            self._indexes().refresh_written(kind, [record_id], session=self.session)
         except MatchmakerError as exc:
             logger.warning("The index could not be refreshed after a change: %s", exc.message)
         except Exception:

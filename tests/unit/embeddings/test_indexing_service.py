@@ -245,6 +245,46 @@ def test_build_from_the_database(tmp_path, encoder: HashingEncoder) -> None:
         database.dispose()
 
 
+def test_writes_index_what_they_wrote_and_the_bundle_matches_the_database(
+    tmp_path, encoder: HashingEncoder, monkeypatch
+) -> None:
+    from matchmaker.db import repository
+    from matchmaker.services import indexing
+    from matchmaker.services.records import RecordService
+
+    settings = Settings(home=tmp_path, model_name=encoder.name)
+    database = Database(settings)
+    with database.unit_of_work() as session:
+        for city_id, summary in (("kukes", "Flooding every spring."), ("osh", "Waste collection is late.")):
+            repository.upsert_city(
+                session, CityCreate(id=city_id, name=city_id, country="AL", summary=summary)
+            )
+    indexes = IndexService(settings, database, encoder=encoder)
+    try:
+        indexes.rebuild(progress=QUIET)
+        read: list[Sequence[DocKind]] = []
+        original = indexing.load_records
+
+        def counted(session, kinds):  # type: ignore[no-untyped-def]
+            read.append(kinds)
+            return original(session, kinds)
+
+        monkeypatch.setattr(indexing, "load_records", counted)
+        with database.unit_of_work(write=True) as session:
+            records = RecordService(session, lambda: indexes)
+            records.update("city", "kukes", {"summary": "Flooding every spring. Wildfires in summer."})
+            records.create("city", CityCreate(id="tepe", name="Tepe", country="TR", summary="Phishing."))
+            records.delete("city", "osh")
+        assert read == [], "a write reads the records it wrote, not the whole kind"
+        monkeypatch.undo()
+        bundle = load_bundle(settings.index_dir, "city", model_name=encoder.name)
+        assert sorted(bundle.doc_ids) == ["kukes", "tepe"]
+        assert any("Wildfires" in p.text for p in bundle.document_passages("kukes"))
+        assert all(s.stale is False for s in indexes.status()), "the bundle's corpus hash is the database's"
+    finally:
+        database.dispose()
+
+
 @pytest.mark.parametrize("kind", ["cities", "city"])
 def test_kind_names_accept_plurals(
     settings: Settings, encoder: HashingEncoder, corpus, indexes_over, kind: str
@@ -293,3 +333,21 @@ def test_after_an_edit_only_the_edited_documents_passages_go_to_the_multilingual
     edited = [p.embed_text for p in load_bundle(second.index_dir, "city").document_passages("kukes")]
     assert looked_at == [edited], "the unchanged city's passages are not looked up again"
     assert report.kinds[0].multilingual_embedded == 1, "only the new sentence is encoded"
+
+
+def test_a_write_reads_the_whole_kind_when_the_live_bundle_cannot_serve(
+    settings: Settings, encoder: HashingEncoder, corpus
+) -> None:
+    from matchmaker.services.indexing import WrittenRecords
+
+    everything = corpus["city"]
+    change = WrittenRecords((everything[0],), frozenset(r.id for r in everything), lambda: everything)
+    assert change.against(None) == (everything, None), "no live bundle yet"
+    index_records(settings, {"city": everything[:1]}, encoder=encoder, progress=QUIET)
+    partial = load_bundle(settings.index_dir, "city", model_name=encoder.name)
+    assert change.against(partial) == (everything, None), "the live bundle lacks a document"
+    index_records(settings, {"city": everything}, encoder=encoder, progress=QUIET)
+    full = load_bundle(settings.index_dir, "city", model_name=encoder.name)
+    records, unchanged = change.against(full)
+    assert records == (everything[0],)
+    assert unchanged == {r.id: full.documents[r.id].doc_hash for r in everything[1:]}
