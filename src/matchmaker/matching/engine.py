@@ -367,8 +367,16 @@ class KindIndex:
         rows = np.concatenate([np.arange(a, b) for a, b in ranges]) if docs else np.zeros(0, np.int64)
         lengths = np.array([b - a for a, b in ranges], dtype=np.int64)
         offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if docs else lengths
-        weights = [lexical.document_weights(j) for j in docs]
         index = np.asarray(docs, dtype=np.int64)
+
+        # Each document's BM25 weights are read when scores are asked for (a caller holding the
+        # scores of every document already replaces ``lexical`` and never reads them).
+        def scores(needs: Sequence[list[str]]) -> FloatArray:
+            weights = [lexical.document_weights(j) for j in docs]
+            return np.array(
+                [[sum(w.get(t, 0.0) for t in tokens) for w in weights] for tokens in needs], dtype=np.float32
+            ).reshape(len(needs), len(weights))
+
         return Candidates(
             self.kind,
             vectors[rows],
@@ -379,9 +387,7 @@ class KindIndex:
             self.roles[rows],
             self.doc_tags[index],
             lambda: self.doc_vectors[index],
-            lambda needs: np.array(
-                [[sum(w.get(t, 0.0) for t in tokens) for w in weights] for tokens in needs], dtype=np.float32
-            ).reshape(len(needs), len(weights)),
+            scores,
         )
 
     def context_mask(self, cfg: EngineConfig) -> npt.NDArray[np.bool_]:
