@@ -78,6 +78,14 @@ class Settings(BaseSettings):
         le=100_000,
         description="Documents outside a shortlist scored too, to estimate each need's baseline.",
     )
+    shortlist_multilingual: bool = Field(
+        default=False, description="Shortlist passages by the multilingual channel too (a full pass)."
+    )
+    shortlist_flat: bool = Field(
+        default=False,
+        description="Shortlist kinds whose index is exact (flat) too; by default only kinds with an "
+        "approximate (HNSW) index are, where finding each need's best passages is cheaper than scoring all.",
+    )
 
     # Ingest limits
     max_line_bytes: int = Field(default=1_000_000, ge=1_000, description="Longest accepted corpus line.")

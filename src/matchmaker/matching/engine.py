@@ -1053,8 +1053,14 @@ class Engine:
     # Shortlists: above a size, the full evidence of a query is computed for a few hundred candidates
 
     def shortlists(self, target: KindIndex) -> bool:
-        """Whether queries against ``target`` compute the full evidence for a shortlist only."""
-        return self.shortlist is not None and self.shortlist.applies(len(target))
+        """Whether queries against ``target`` compute the full evidence for a shortlist only: from
+        the policy's size on, when the kind's bundle has an approximate (HNSW) index or the policy
+        shortlists over exact indexes too (their dense pass costs what the full evidence's does)."""
+        policy = self.shortlist
+        if policy is None or not policy.applies(len(target)):
+            return False
+        bundle = self.bundles.get(target.kind)
+        return policy.flat or (bundle is not None and bundle.manifest.index_type == "hnsw")
 
     def relevance_of(
         self, needs: Needs, target: KindIndex, cfg: EngineConfig | None = None
@@ -1073,13 +1079,13 @@ class Engine:
         self, needs: Needs, target: KindIndex, cfg: EngineConfig, policy: ShortlistPolicy | None = None
     ) -> tuple[FloatArray, Norms]:
         """Every candidate's relevance, the full evidence computed for a shortlist only
-        (:mod:`.shortlist`): per need, the documents of its best passages by dense similarity (each
-        dense channel the profile weighs) and its best documents by BM25, plus a sample of the rest
+        (:mod:`.shortlist`): per need, the documents of its best passages by dense similarity (as
+        the policy says) and its best documents by BM25, plus a sample of the rest
         for the need baselines. BM25 is divided by each need's best score over all candidates.
         Candidates left out score their document-level signals only
         (:func:`~.shortlist.outside_relevance`)."""
         policy = policy or self.shortlist or ShortlistPolicy()
-        chosen, raw = self.shortlist_of(needs, target, cfg, policy)
+        chosen, raw, outside_row = self.shortlist_of(needs, target, cfg, policy)
         n, d = raw.shape
         lexical_top = np.full(n, cfg.lexical_floor, dtype=np.float32)
         if cfg.w_lexical > 0 and d and n:
@@ -1100,15 +1106,16 @@ class Engine:
             needs, view, cfg, norms=Norms(lexical_top, np.zeros(n, np.float32)), baseline_of=baseline_of
         )
         assert ev.norms is not None
-        row = self._outside_relevance(needs, target, cfg)
+        row = outside_row.copy()
         row[scored] = ev.relevance
         return row, ev.norms
 
     def shortlist_of(
         self, needs: Needs, target: KindIndex, cfg: EngineConfig, policy: ShortlistPolicy | None = None
-    ) -> tuple[npt.NDArray[np.int64], FloatArray]:
-        """The shortlisted candidates of ``target`` for ``needs`` (sorted positions), and the raw
-        BM25 of each need against every candidate (needs × candidates; zeros without BM25)."""
+    ) -> tuple[npt.NDArray[np.int64], FloatArray, FloatArray]:
+        """The shortlisted candidates of ``target`` for ``needs`` (sorted positions), the raw BM25 of
+        each need against every candidate (needs × candidates; zeros without BM25) and what a
+        candidate left out scores (:meth:`_outside_relevance`)."""
         policy = policy or self.shortlist or ShortlistPolicy()
         cands = target.candidates(cfg)
         n, d = len(needs.passages), len(cands)
@@ -1118,16 +1125,18 @@ class Engine:
             raw = cands.lexical(q_tokens)
         hits = [self._dense_hits(q_vectors, target, cands.vectors, cfg, policy.per_need)]
         if (
-            (cfg.w_ml_dense > 0 or cfg.w_ml_doc > 0)
+            policy.multilingual
+            and (cfg.w_ml_dense > 0 or cfg.w_ml_doc > 0)
             and needs.ml_vectors is not None
             and cands.ml_vectors is not None
         ):
             sims = (needs.ml_vectors @ cands.ml_vectors.T) * self._passage_damping(target, cfg)[None, :]
             hits.append(shortlist.top_rows(sims.astype(np.float32), policy.per_need))
+        outside = self._outside_relevance(needs, target, cfg)
         chosen = shortlist.shortlist(
-            np.concatenate(hits, axis=1), target.row_doc, raw, policy.lexical_per_need
+            np.concatenate(hits, axis=1), target.row_doc, raw, policy.lexical_per_need, outside
         )
-        return chosen, raw
+        return chosen, raw, outside
 
     def _outside_relevance(self, needs: Needs, target: KindIndex, cfg: EngineConfig) -> FloatArray:
         """The relevance of candidates left out of a shortlist: whole-text tags (and whole-text

@@ -4,11 +4,12 @@ Above :attr:`ShortlistPolicy.min_candidates` documents of a kind, a query's full
 best passage, BM25, vocabulary, passage top-k, the multilingual channel) is computed for a
 shortlist only:
 
-* per need, the documents of its ``per_need`` best passages by dense similarity (with each dense
-  channel the profile weighs), statements of context damped as the evidence damps them
-  (:func:`top_rows`);
+* per need, the documents of its ``per_need`` best passages by dense similarity (the model's
+  vectors; with ``multilingual``, the multilingual channel's too, when the profile weighs it),
+  statements of context damped as the evidence damps them (:func:`top_rows`);
 * per need, its ``lexical_per_need`` best documents by BM25 (scores the evidence needs anyway, for
-  its divisor);
+  its divisor), and as many best documents by the document-level signals scored for every
+  candidate (:func:`outside_relevance`: whole-text tags, whole-text cosine);
 * their union (:func:`shortlist`).
 
 A systematic sample of the documents outside the shortlist (:func:`spread_sample`) is scored with
@@ -36,12 +37,21 @@ IntArray = npt.NDArray[np.int64]
 
 @dataclass(frozen=True, slots=True)
 class ShortlistPolicy:
-    """When and how wide candidates are shortlisted (``min_candidates`` 0: never)."""
+    """When and how wide candidates are shortlisted (``min_candidates`` 0: never): passages per need
+    by dense similarity, documents per need by BM25, documents outside scored for the baselines,
+    whether the multilingual channel shortlists passages too (a second pass over all vectors), and
+    whether kinds with an exact (flat) index are shortlisted too (their dense pass is over every
+    passage, as the full evidence's is; ``bench/bench_shortlist.py`` measures what it saves).
+
+    :meth:`applies` is the size rule only; the engine also asks for an approximate index unless
+    ``flat``."""
 
     min_candidates: int = 2_000
     per_need: int = 200
     lexical_per_need: int = 50
     sample: int = 200
+    multilingual: bool = False
+    flat: bool = False
 
     def applies(self, candidates: int) -> bool:
         """Whether a kind of ``candidates`` documents is shortlisted."""
@@ -61,11 +71,16 @@ def top_rows(sims: FloatArray, k: int) -> IntArray:
 
 
 def shortlist(
-    passage_rows: IntArray, row_doc: IntArray, lexical: FloatArray, lexical_per_need: int
+    passage_rows: IntArray,
+    row_doc: IntArray,
+    lexical: FloatArray,
+    lexical_per_need: int,
+    documents: FloatArray | None = None,
 ) -> IntArray:
     """The shortlisted documents, sorted: the documents of ``passage_rows`` (needs × k passage rows,
-    -1 for none; ``row_doc`` maps a passage row to its document) and, per need, the
-    ``lexical_per_need`` documents with the highest positive score in ``lexical`` (needs × documents)."""
+    -1 for none; ``row_doc`` maps a passage row to its document), per need the ``lexical_per_need``
+    documents with the highest positive score in ``lexical`` (needs × documents), and as many
+    documents with the highest positive score in ``documents`` (one score per document)."""
     rows = passage_rows[passage_rows >= 0]
     parts = [row_doc[rows].astype(np.int64)]
     n, d = lexical.shape
@@ -73,6 +88,9 @@ def shortlist(
         best = top_rows(lexical, lexical_per_need)
         picked = np.take_along_axis(lexical, best, axis=1) > 0
         parts.append(best[picked])
+    if documents is not None and len(documents) and lexical_per_need > 0:
+        best = top_rows(documents[None, :], lexical_per_need)[0]
+        parts.append(best[documents[best] > 0])
     out: IntArray = np.unique(np.concatenate(parts)).astype(np.int64)
     return out
 

@@ -175,6 +175,8 @@ class Matcher:
                     self.settings.shortlist_per_need,
                     self.settings.shortlist_lexical_per_need,
                     self.settings.shortlist_sample,
+                    self.settings.shortlist_multilingual,
+                    self.settings.shortlist_flat,
                 ),
             )
             self._engine = engine

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
+from matchmaker.embeddings.bundle import IndexBundle
+from matchmaker.embeddings.vector_index import hnsw_index
 from matchmaker.matching.shortlist import (
     ShortlistPolicy,
     estimated_quantile,
@@ -36,6 +40,10 @@ def test_the_shortlist_is_the_documents_of_the_best_passages_and_the_best_bm25_d
     # Documents with no BM25 score are not taken for their lexical rank.
     assert shortlist(passages[:, :1], row_doc, lexical * 0, 3).tolist() == [0, 4]
     assert shortlist(passages, row_doc, lexical, 0).tolist() == [0, 2, 4]
+    # And the best documents by the document-level signals every candidate has (positive only).
+    documents = np.array([0.0, 0.3, 0.0, 0.0, 0.1], dtype=np.float32)
+    assert shortlist(passages[:, :1], row_doc, lexical * 0, 1, documents).tolist() == [0, 1, 4]
+    assert shortlist(passages[:, :1], row_doc, lexical * 0, 3, documents * 0).tolist() == [0, 4]
 
 
 def test_the_baseline_sample_is_spread_over_the_documents_left_out_and_always_the_same() -> None:
@@ -117,12 +125,17 @@ def test_with_a_low_threshold_the_service_ranks_and_explains_from_shortlists(loa
             "shortlist_per_need": 2,
             "shortlist_lexical_per_need": 1,
             "shortlist_sample": 1,
+            "shortlist_flat": True,
         }
     )
     services = Services.build(low)
+    flat_only = Services.build(low.model_copy(update={"shortlist_flat": False}))
     try:
         exact, short = exact_services.matching.matcher(), services.matching.matcher()
         assert short.engine().shortlists(short.engine().kind("provider"))
+        # A flat index is shortlisted only when asked to: its dense pass costs what the evidence's does.
+        plain = flat_only.matching.matcher().engine()
+        assert not plain.shortlists(plain.kind("provider"))
         for city in CITIES:
             want = exact.providers_for_city(city, top=2).results
             got = short.providers_for_city(city, top=2).results
@@ -138,5 +151,35 @@ def test_with_a_low_threshold_the_service_ranks_and_explains_from_shortlists(loa
         assert matrix.shape == (len(CITIES), len(providers))
         assert np.all((matrix >= 0) & (matrix <= 1))
     finally:
+        flat_only.close()
         services.close()
         exact_services.close()
+
+
+def test_with_an_hnsw_bundle_the_best_passages_come_from_its_search(matcher: Matcher) -> None:
+    engine = matcher.engine()
+    cfg = engine.config
+    engine.shortlist = ShortlistPolicy(2, per_need=2, lexical_per_need=1, sample=1)
+    for kind in ("provider", "city"):
+        bundle = engine.bundles[kind]
+        graph = hnsw_index(bundle.vectors, bundle.manifest.dimension)
+        engine.bundles[kind] = IndexBundle(
+            replace(bundle.manifest, index_type="hnsw"),
+            bundle.passages,
+            list(bundle.documents.values()),
+            bundle.vectors,
+            graph,
+        )
+        target = engine.kind(kind)
+        assert engine.shortlists(target)
+        for city in CITIES:
+            needs = engine.needs_of("city", city, cfg)
+            q_vectors, _ = needs.view(cfg)
+            view, _ = target.view(cfg)
+            hits = engine._dense_hits(q_vectors, target, view, cfg, 2)
+            assert hits.min() >= 0
+            assert hits.max() < len(view)
+            exact = engine.evidence(needs, target, cfg).relevance
+            row, _ = engine.relevance_of(needs, target, cfg)
+            assert int(np.argmax(row)) == int(np.argmax(exact)), (kind, city)
+            assert np.all((row >= 0) & (row <= 1))
