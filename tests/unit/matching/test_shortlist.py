@@ -183,3 +183,15 @@ def test_with_an_hnsw_bundle_the_best_passages_come_from_its_search(matcher: Mat
             row, _ = engine.relevance_of(needs, target, cfg)
             assert int(np.argmax(row)) == int(np.argmax(exact)), (kind, city)
             assert np.all((row >= 0) & (row <= 1))
+
+
+def test_a_shortlisted_row_is_stored_under_a_key_of_its_own(matcher: Matcher) -> None:
+    engine = matcher.engine()
+    cfg = engine.config
+    exact_key = engine._row_key("provider", cfg, 0)
+    engine.shortlist = ShortlistPolicy(2, flat=True)
+    engine._row_digests.clear()
+    assert engine._row_key("provider", cfg, 0) != exact_key
+    engine.shortlist = ShortlistPolicy(10_000, flat=True)  # not applied: the key is the exact row's
+    engine._row_digests.clear()
+    assert engine._row_key("provider", cfg, 0) == exact_key
