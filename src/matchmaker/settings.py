@@ -60,6 +60,32 @@ class Settings(BaseSettings):
     exact_index_max: int = Field(
         default=50_000, ge=0, description="Above this many passages an approximate (HNSW) index is built."
     )
+    shortlist_min_candidates: int = Field(
+        default=2_000,
+        ge=0,
+        description="From this many documents of a kind on, a query's full evidence is computed for a "
+        "shortlist of candidates only (the best passages and BM25 documents of each need); 0 never.",
+    )
+    shortlist_per_need: int = Field(
+        default=200, ge=1, le=100_000, description="Passages shortlisted per need by dense similarity."
+    )
+    shortlist_lexical_per_need: int = Field(
+        default=50, ge=0, le=100_000, description="Documents shortlisted per need by BM25."
+    )
+    shortlist_sample: int = Field(
+        default=200,
+        ge=0,
+        le=100_000,
+        description="Documents outside a shortlist scored too, to estimate each need's baseline.",
+    )
+    shortlist_multilingual: bool = Field(
+        default=False, description="Shortlist passages by the multilingual channel too (a full pass)."
+    )
+    shortlist_flat: bool = Field(
+        default=False,
+        description="Shortlist kinds whose index is exact (flat) too; by default only kinds with an "
+        "approximate (HNSW) index are, where finding each need's best passages is cheaper than scoring all.",
+    )
 
     # Ingest limits
     max_line_bytes: int = Field(default=1_000_000, ge=1_000, description="Longest accepted corpus line.")

@@ -42,6 +42,7 @@ Queries rank every candidate with arrays and make :class:`Scored` objects only f
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -59,7 +60,7 @@ from matchmaker.embeddings.bundle import IndexBundle
 from matchmaker.embeddings.encoder import Encoder, normalize_rows
 from matchmaker.embeddings.passages import DocKind, Passage, Record, split_spans
 from matchmaker.errors import IndexUnavailableError
-from matchmaker.matching import signals
+from matchmaker.matching import shortlist, signals
 from matchmaker.matching.analysis import CONTEXT_RULES, Analyses, passage_facts
 from matchmaker.matching.fit import (
     CEILING,
@@ -84,6 +85,7 @@ from matchmaker.matching.profiles import (
     term_ids,
 )
 from matchmaker.matching.scoring import DEFAULT_CONFIG, EngineConfig
+from matchmaker.matching.shortlist import ShortlistPolicy
 from matchmaker.vocabulary import load_vocabulary
 from matchmaker.vocabulary.roles import ROLES, RoleModel, cue_features
 
@@ -380,8 +382,16 @@ class KindIndex:
         rows = np.concatenate([np.arange(a, b) for a, b in ranges]) if docs else np.zeros(0, np.int64)
         lengths = np.array([b - a for a, b in ranges], dtype=np.int64)
         offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if docs else lengths
-        weights = [lexical.document_weights(j) for j in docs]
         index = np.asarray(docs, dtype=np.int64)
+
+        # Each document's BM25 weights are read when scores are asked for (a caller holding the
+        # scores of every document already replaces ``lexical`` and never reads them).
+        def scores(needs: Sequence[list[str]]) -> FloatArray:
+            weights = [lexical.document_weights(j) for j in docs]
+            return np.array(
+                [[sum(w.get(t, 0.0) for t in tokens) for w in weights] for tokens in needs], dtype=np.float32
+            ).reshape(len(needs), len(weights))
+
         return Candidates(
             self.kind,
             vectors[rows],
@@ -392,13 +402,11 @@ class KindIndex:
             self.roles[rows],
             self.doc_tags[index],
             lambda: self.doc_vectors[index],
-            lambda needs: np.array(
-                [[sum(w.get(t, 0.0) for t in tokens) for w in weights] for tokens in needs], dtype=np.float32
-            ).reshape(len(needs), len(weights)),
+            scores,
             english=self.english[index],
         )
 
-    @property
+    @functools.cached_property
     def english(self) -> npt.NDArray[np.bool_]:
         """Whether each document is written in English (its profile's detected language)."""
         return np.fromiter((p.language == "en" for p in self.profiles), np.bool_, len(self.profiles))
@@ -665,8 +673,12 @@ class Engine:
         unavailable: Mapping[DocKind, str] | None = None,
         analyses: Analyses | None = None,
         previous: Engine | None = None,
+        shortlist: ShortlistPolicy | None = None,
     ) -> None:
         self.bundles = dict(bundles)
+        #: Above its size, a query's full evidence is computed for a shortlist of candidates only.
+        self.shortlist = shortlist
+        self._shortlist_arrays: dict[tuple[DocKind, Any], npt.NDArray[Any]] = {}
         #: The multilingual encoder (a second dense channel), and the role model over its vectors.
         self.second = second
         self.role_model = role_model
@@ -943,12 +955,14 @@ class Engine:
         cfg: EngineConfig | None = None,
         *,
         norms: Norms | None = None,
+        baseline_of: Callable[[FloatArray], FloatArray] | None = None,
     ) -> Evidence:
         """Every signal of every candidate of ``target`` for ``needs``, fused as ``cfg`` says.
 
         With ``norms`` (from an earlier evidence against all candidates), BM25 is divided and the
         baseline subtracted as they say, so a few candidates (one changed document) are scored as
-        they would be among all.
+        they would be among all. With ``baseline_of``, each need's baseline is what it estimates from
+        the fused per-need scores of these candidates (a shortlist and a sample of the rest).
         """
         cfg = cfg or self.config
         cands = target.candidates(cfg) if isinstance(target, KindIndex) else target
@@ -1018,7 +1032,9 @@ class Engine:
             no_vocab = {**weights_of, "vocab": 0.0}
             combined[~has_tags] = signals.fuse({k: v[~has_tags] for k, v in per_need.items()}, no_vocab)
 
-        if norms is None:
+        if baseline_of is not None:
+            baseline = baseline_of(combined)
+        elif norms is None:
             baseline = signals.need_baselines(combined, cfg.need_baseline, cfg.baseline_min_candidates)
         else:
             baseline = norms.baseline
@@ -1069,6 +1085,157 @@ class Engine:
         return out
 
     # ----------------------------------------------------------------------------------------------
+    # Shortlists: above a size, the full evidence of a query is computed for a few hundred candidates
+
+    def shortlists(self, target: KindIndex) -> bool:
+        """Whether queries against ``target`` compute the full evidence for a shortlist only: from
+        the policy's size on, when the kind's bundle has an approximate (HNSW) index or the policy
+        shortlists over exact indexes too (their dense pass costs what the full evidence's does)."""
+        policy = self.shortlist
+        if policy is None or not policy.applies(len(target)):
+            return False
+        bundle = self.bundles.get(target.kind)
+        return policy.flat or (bundle is not None and bundle.manifest.index_type == "hnsw")
+
+    def relevance_of(
+        self, needs: Needs, target: KindIndex, cfg: EngineConfig | None = None
+    ) -> tuple[FloatArray, Norms]:
+        """Every candidate's relevance for ``needs`` and the norms it is measured against: from the
+        full evidence (:meth:`evidence`), or, when ``target`` is shortlisted, from
+        :meth:`shortlisted_relevance`."""
+        cfg = cfg or self.config
+        if self.shortlists(target):
+            return self.shortlisted_relevance(needs, target, cfg)
+        ev = self.evidence(needs, target, cfg)
+        assert ev.norms is not None
+        return ev.relevance, ev.norms
+
+    def shortlisted_relevance(
+        self, needs: Needs, target: KindIndex, cfg: EngineConfig, policy: ShortlistPolicy | None = None
+    ) -> tuple[FloatArray, Norms]:
+        """Every candidate's relevance, the full evidence computed for a shortlist only
+        (:mod:`.shortlist`): per need, the documents of its best passages by dense similarity (as
+        the policy says) and its best documents by BM25, plus a sample of the rest
+        for the need baselines. BM25 is divided by each need's best score over all candidates.
+        Candidates left out score their document-level signals only
+        (:func:`~.shortlist.outside_relevance`)."""
+        policy = policy or self.shortlist or ShortlistPolicy()
+        chosen, raw, outside_row = self.shortlist_of(needs, target, cfg, policy)
+        n, d = raw.shape
+        lexical_top = np.full(n, cfg.lexical_floor, dtype=np.float32)
+        if cfg.w_lexical > 0 and d and n:
+            lexical_top = signals.bm25_divisors(raw, cfg.lexical_floor)
+        scored = np.union1d(chosen, shortlist.spread_sample(d, chosen, policy.sample))
+        inside = np.isin(scored, chosen)
+        outside = d - len(chosen)
+
+        def baseline_of(combined: FloatArray) -> FloatArray:
+            if cfg.need_baseline <= 0 or d < cfg.baseline_min_candidates or not n:
+                return np.zeros(n, dtype=np.float32)
+            return shortlist.estimated_quantile(
+                combined[:, inside], combined[:, ~inside], outside, cfg.need_baseline
+            )
+
+        view = replace(target.candidates(cfg, scored.tolist()), lexical=lambda _tokens: raw[:, scored])
+        ev = self.evidence(
+            needs, view, cfg, norms=Norms(lexical_top, np.zeros(n, np.float32)), baseline_of=baseline_of
+        )
+        assert ev.norms is not None
+        row = outside_row.copy()
+        row[scored] = ev.relevance
+        return row, ev.norms
+
+    def shortlist_of(
+        self, needs: Needs, target: KindIndex, cfg: EngineConfig, policy: ShortlistPolicy | None = None
+    ) -> tuple[npt.NDArray[np.int64], FloatArray, FloatArray]:
+        """The shortlisted candidates of ``target`` for ``needs`` (sorted positions), the raw BM25 of
+        each need against every candidate (needs × candidates; zeros without BM25) and what a
+        candidate left out scores (:meth:`_outside_relevance`)."""
+        policy = policy or self.shortlist or ShortlistPolicy()
+        cands = target.candidates(cfg)
+        n, d = len(needs.passages), len(cands)
+        q_vectors, q_tokens = needs.view(cfg)
+        raw = np.zeros((n, d), dtype=np.float32)
+        if cfg.w_lexical > 0 and d and n:
+            raw = cands.lexical(q_tokens)
+        hits = [self._dense_hits(q_vectors, target, cands.vectors, cfg, policy.per_need)]
+        if (
+            policy.multilingual
+            and (cfg.w_ml_dense > 0 or cfg.w_ml_doc > 0)
+            and needs.ml_vectors is not None
+            and cands.ml_vectors is not None
+        ):
+            sims = (needs.ml_vectors @ cands.ml_vectors.T) * self._passage_damping(target, cfg)[None, :]
+            hits.append(shortlist.top_rows(sims.astype(np.float32), policy.per_need))
+        outside = self._outside_relevance(needs, target, cfg)
+        chosen = shortlist.shortlist(
+            np.concatenate(hits, axis=1), target.row_doc, raw, policy.lexical_per_need, outside
+        )
+        return chosen, raw, outside
+
+    def _outside_relevance(self, needs: Needs, target: KindIndex, cfg: EngineConfig) -> FloatArray:
+        """The relevance of candidates left out of a shortlist: whole-text tags (and whole-text
+        cosine) as computed for all, every need at or under its baseline, passage-level document
+        signals at 0; never more than the full score against the same norms."""
+        d = len(target)
+        w = self._term_weights(cfg.obstacle_weight)
+        per_doc: dict[str, FloatArray] = {"doc_tags": np.zeros(d, dtype=np.float32)}
+        if cfg.w_doc_tags > 0:
+            per_doc["doc_tags"] = signals.tag_overlap(needs.profile.vector, target.doc_tags, w)
+        if cfg.w_doc_dense > 0 and needs.doc_vector is not None:
+            cosine = signals.document_cosine(needs.doc_vector, target.doc_vectors)
+            per_doc["doc_dense"] = signals.linear_map(cosine, cfg.doc_lo, cfg.doc_hi)
+        zero = ("doc_topk",) if cfg.w_doc_topk > 0 else ()
+        if cfg.w_ml_doc > 0 and needs.ml_vectors is not None and target.ml_vectors is not None:
+            zero = (*zero, "ml_doc")
+        return np.array(shortlist.outside_relevance(per_doc, cfg.document_signals, zero, d), dtype=np.float32)
+
+    def _passage_damping(self, target: KindIndex, cfg: EngineConfig) -> FloatArray:
+        """What :meth:`_damped` multiplies each candidate passage's cosine by, as one vector."""
+        key = (target.kind, ("damping", target.generation, cfg))
+        cached = self._shortlist_arrays.get(key)
+        if cached is None:
+            damping = np.ones(len(target.passages), dtype=np.float32)
+            if cfg.context_weight < 1.0:
+                damping[target.context_mask(cfg)] = cfg.context_weight
+            if cfg.use_roles and target.kind == "city":
+                damping *= signals.role_weights(target.roles, np.asarray(cfg.role_vector, np.float32))
+            cached = self._shortlist_arrays[key] = damping
+        return cached
+
+    def _dense_hits(
+        self, queries: FloatArray, target: KindIndex, vectors: FloatArray, cfg: EngineConfig, k: int
+    ) -> npt.NDArray[np.int64]:
+        """Per query row, the rows of its ``k`` best passages of ``target`` (``vectors``: the view
+        the evidence reads), -1 for none. Exact over the view, damped as the evidence damps; with an
+        approximate (HNSW) bundle index, its search over the model's vectors, plus an exact search
+        over the passages whose view differs (gloss-blended)."""
+        damping = self._passage_damping(target, cfg)
+        bundle = self.bundles.get(target.kind)
+        if bundle is None or bundle.manifest.index_type != "hnsw" or not len(vectors):
+            return shortlist.top_rows(((queries @ vectors.T) * damping[None, :]).astype(np.float32), k)
+        to_rows = self._bundle_rows(target, bundle)
+        _, found = bundle.index.search(queries, k)
+        hits = np.where(found >= 0, to_rows[np.clip(found, 0, None)], -1)
+        differ = np.asarray(target._gloss_rows, dtype=np.int64) if vectors is not target.vectors else None
+        if differ is not None and len(differ):
+            sims = (queries @ vectors[differ].T) * damping[differ][None, :]
+            hits = np.concatenate([hits, differ[shortlist.top_rows(sims.astype(np.float32), k)]], axis=1)
+        return hits.astype(np.int64)
+
+    def _bundle_rows(self, target: KindIndex, bundle: IndexBundle) -> npt.NDArray[np.int64]:
+        """Each row of ``bundle`` as a row of ``target`` (-1 for a document ``target`` leaves out)."""
+        key = (target.kind, ("rows", target.generation))
+        cached = self._shortlist_arrays.get(key)
+        if cached is None:
+            cached = np.full(len(bundle), -1, dtype=np.int64)
+            for doc_id, (a, b) in zip(target.ids, target.bounds, strict=True):
+                entry = bundle.documents[doc_id]
+                cached[entry.start : entry.stop] = np.arange(a, b)
+            self._shortlist_arrays[key] = cached
+        return cached
+
+    # ----------------------------------------------------------------------------------------------
     # The five queries
 
     def providers_for_city(self, city_id: str, cfg: EngineConfig | None = None) -> list[Scored]:
@@ -1089,9 +1256,7 @@ class Engine:
         """Every case study scored for a free-text query (or its ``needs`` already made), best first."""
         cfg = cfg or self.config
         needs = needs if needs is not None else self.needs_of_text(text, encoder, cfg)
-        return self.rank_cases(
-            needs.profile, self.evidence(needs, self.kind("case"), cfg).relevance, cfg
-        ).all()
+        return self.rank_cases(needs.profile, self.relevance_of(needs, self.kind("case"), cfg)[0], cfg).all()
 
     def cities_for_city(self, city_id: str, cfg: EngineConfig | None = None) -> list[Scored]:
         """Every other city scored as a comparable city or a mentor, best first."""
@@ -1338,13 +1503,19 @@ class Engine:
         return rows.matrix[i], rows.norms[i]
 
     def candidate_evidence(
-        self, needs: Needs, target_kind: DocKind, doc_ids: Sequence[str], cfg: EngineConfig
+        self,
+        needs: Needs,
+        target_kind: DocKind,
+        doc_ids: Sequence[str],
+        cfg: EngineConfig,
+        norms: Norms | None = None,
     ) -> Evidence:
         """The evidence of some candidates for a stored city's needs (one column each, in order),
-        scored against the norms of the city's relevance row: what explanations quote, without
-        scoring every candidate."""
+        scored against the norms of the city's relevance row (or ``norms`` given, for a free-text
+        query): what explanations quote, without scoring every candidate."""
         target = self.kind(target_kind)
-        _, norms = self.relevance_row(target_kind, needs.doc_id, cfg)
+        if norms is None:
+            _, norms = self.relevance_row(target_kind, needs.doc_id, cfg)
         return self.evidence(
             needs, target.candidates(cfg, [target.pos[d] for d in doc_ids]), cfg, norms=norms
         )
@@ -1383,12 +1554,9 @@ class Engine:
                 rows.put(i, values[: len(target)], Norms(tail[:n].copy(), tail[n:].copy()))
                 continue
             needs = self.needs_of("city", cities.ids[i], cfg)
-            ev = self.evidence(needs, target, cfg)
-            rows.put(i, ev.relevance, ev.norms)
-            assert ev.norms is not None
-            packed = np.concatenate([ev.relevance, ev.norms.lexical_top, ev.norms.baseline]).astype(
-                np.float32
-            )
+            relevance, norms = self.relevance_of(needs, target, cfg)
+            rows.put(i, relevance, norms)
+            packed = np.concatenate([relevance, norms.lexical_top, norms.baseline]).astype(np.float32)
             fresh.append((key, packed.tobytes()))
         if fresh and store is not None:
             store.put(fresh)
@@ -1405,6 +1573,8 @@ class Engine:
             h.update(f"{target.generation}\x00{self._encoders}".encode())
             for doc_id in target.ids:
                 h.update(self.analyses.profile_keys.get((target_kind, doc_id), doc_id).encode())
+            if self.shortlists(target):
+                h.update(repr(self.shortlist).encode())
             digest = self._row_digests[(target_kind, cfg)] = h.hexdigest()[:24]
         city_id = cities.ids[i]
         profile_key = self.analyses.profile_keys.get(("city", city_id), city_id)

@@ -55,12 +55,14 @@ from matchmaker.matching.engine import (
     EngineConfig,
     Evidence,
     Needs,
+    Norms,
     Ranking,
     Scored,
     SecondEncoder,
 )
 from matchmaker.matching.explain import explanation
 from matchmaker.matching.fit import Factor
+from matchmaker.matching.shortlist import ShortlistPolicy
 from matchmaker.services import feedback
 from matchmaker.services.feedback import read_signal
 from matchmaker.services.indexing import IndexService
@@ -196,6 +198,14 @@ class Matcher:
                 unavailable=unavailable,
                 analyses=analyses,
                 previous=engine,
+                shortlist=ShortlistPolicy(
+                    self.settings.shortlist_min_candidates,
+                    self.settings.shortlist_per_need,
+                    self.settings.shortlist_lexical_per_need,
+                    self.settings.shortlist_sample,
+                    self.settings.shortlist_multilingual,
+                    self.settings.shortlist_flat,
+                ),
             )
             self._engine = engine
             with self._pair_lock:
@@ -340,7 +350,13 @@ class Matcher:
             raise InvalidInputError(f"the search text is {len(query)} characters long; the limit is {limit}")
         engine = self.engine()
         needs = engine.needs_of_text(text, self.encoder)
-        evidence = engine.evidence(needs, engine.kind("case"), engine.config)
+        cases = engine.kind("case")
+        if engine.shortlists(cases):
+            # The shown case studies are explained from their own evidence, against the query's norms.
+            row, norms = engine.relevance_of(needs, cases, engine.config)
+            items = engine.rank_cases(needs.profile, row, engine.config).top(self._top(top))
+            return self._respond(engine, text, items, needs, kind="case", top=top, what="case", norms=norms)
+        evidence = engine.evidence(needs, cases, engine.config)
         items = engine.rank_cases(needs.profile, evidence.relevance, engine.config).top(self._top(top))
         return self._respond(engine, text, items, needs, kind="case", top=top, what="case", evidence=evidence)
 
@@ -480,19 +496,20 @@ class Matcher:
         top: int,
         what: str,
         evidence: Evidence | None = None,
+        norms: Norms | None = None,
     ) -> MatchResponse:
         top_items = items[: self._top(top)]
         target = engine.kind(kind)
         cfg = engine.config
 
-        if evidence is not None or not needs.doc_id:
+        if evidence is not None or (not needs.doc_id and norms is None):
             ev = evidence or engine.evidence(needs, target, cfg)
             explained = [
                 explanation(engine, needs, target, ev, item=item, cfg=cfg, what=what) for item in top_items
             ]
         else:
             # A stored city: the shown candidates' own evidence, against the city's row norms.
-            own = engine.candidate_evidence(needs, kind, [item.doc_id for item in top_items], cfg)
+            own = engine.candidate_evidence(needs, kind, [item.doc_id for item in top_items], cfg, norms)
             explained = [
                 explanation(engine, needs, target, own, item=item, cfg=cfg, what=what, column=c)
                 for c, item in enumerate(top_items)
