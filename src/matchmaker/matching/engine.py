@@ -704,13 +704,14 @@ class Engine:
             previous._fit_memo if previous is not None else {}
         )
         # The relevance rows and prepared kinds of the engine this one replaces (rows to carry over).
+        # Only the maintained matrices are carried (rows against cases are read from the store), with
+        # which documents they were made of: not the replaced kinds themselves, so those are freed.
         self._carry: (
-            tuple[dict[tuple[DocKind, EngineConfig], RelevanceRows], dict[DocKind, KindIndex]] | None
+            tuple[dict[tuple[DocKind, EngineConfig], RelevanceRows], dict[DocKind, DocumentSet]] | None
         ) = (
-            # Only the maintained matrices are carried (rows against cases are read from the store).
             (
                 {k: v for k, v in previous._relevance.items() if k[0] in ("provider", "city")},
-                dict(previous._kinds),
+                {kind: DocumentSet.of(index) for kind, index in previous._kinds.items()},
             )
             if previous is not None
             else None
@@ -1860,7 +1861,23 @@ class RelevanceRows:
         return np.flatnonzero(~self.known).tolist()
 
 
-def _same_document(a: KindIndex, i: int, b: KindIndex, j: int) -> bool:
+@dataclass(frozen=True, slots=True)
+class DocumentSet:
+    """Which documents a kind held and with what content and profile: what carrying relevance rows
+    from one engine to the next compares, without keeping the replaced kind's vectors and tokens."""
+
+    ids: list[str]
+    pos: dict[str, int]
+    doc_hashes: list[str]
+    profiles: list[Profile]
+
+    @classmethod
+    def of(cls, index: KindIndex) -> DocumentSet:
+        """The documents of ``index``."""
+        return cls(index.ids, index.pos, index.doc_hashes, index.profiles)
+
+
+def _same_document(a: KindIndex | DocumentSet, i: int, b: KindIndex | DocumentSet, j: int) -> bool:
     """Whether document ``i`` of ``a`` and document ``j`` of ``b`` are the same content and profile."""
     return a.ids[i] == b.ids[j] and a.doc_hashes[i] == b.doc_hashes[j] and a.profiles[i] is b.profiles[j]
 
