@@ -4,6 +4,10 @@ Modules (nothing is imported here, so ``matching.names`` stays cheap for command
 names):
 
 - :mod:`.engine`: the :class:`~matchmaker.matching.engine.Engine` (needs, evidence, the five queries);
+- :mod:`.kinds`: what one kind of documents holds for matching (vectors, tags, roles, BM25) and the
+  candidates the signals read;
+- :mod:`.needs`: a query's needs (splitting, need weights);
+- :mod:`.ranking`: results over arrays (rankings, scored candidates, relevance rows);
 - :mod:`.signals`: the signals and their fusion, pure functions on arrays;
 - :mod:`.scoring`: :class:`~matchmaker.matching.scoring.EngineConfig` and the scoring profiles of
   ``scoring_profiles.json`` (the service's ``full`` profile and the evaluation variants);

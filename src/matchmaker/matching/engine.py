@@ -38,19 +38,18 @@ per-document analyses, unchanged kinds, rows of unchanged documents and the rows
 relevance matrices (a changed candidate's column is scored alone, against each row's :class:`Norms`).
 Queries rank every candidate with arrays and make :class:`Scored` objects only for those shown
 (:class:`Ranking`).
+
+What one kind of documents holds lives in :mod:`.kinds`, a query's needs in :mod:`.needs` and the
+results over arrays in :mod:`.ranking`; this module holds the engine and the evidence it gathers.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
-import logging
-import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from itertools import chain
+from collections.abc import Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 import numpy as np
@@ -58,10 +57,10 @@ import numpy.typing as npt
 
 from matchmaker.embeddings.bundle import IndexBundle
 from matchmaker.embeddings.encoder import Encoder, normalize_rows
-from matchmaker.embeddings.passages import DocKind, Passage, Record, split_spans
+from matchmaker.embeddings.passages import DocKind, Passage, Record
 from matchmaker.errors import IndexUnavailableError
 from matchmaker.matching import shortlist, signals
-from matchmaker.matching.analysis import CONTEXT_RULES, Analyses, passage_facts
+from matchmaker.matching.analysis import Analyses, passage_facts
 from matchmaker.matching.fit import (
     CEILING,
     CITY_CHECKS,
@@ -76,20 +75,31 @@ from matchmaker.matching.fit import (
     provider_fit,
     reference_factor,
 )
-from matchmaker.matching.lexical import LexicalIndex
+from matchmaker.matching.kinds import (
+    NEED,
+    STRENGTH,
+    Candidates,
+    DocumentSet,
+    KindIndex,
+    SecondEncoder,
+    blend_glosses,
+    passage_roles,
+    rule_roles,
+    same_document,
+)
 from matchmaker.matching.names import normalize_name
+from matchmaker.matching.needs import Needs, need_weights, split_clauses, split_needs
 from matchmaker.matching.profiles import (
     Profile,
     obstacle_mask,
     query_profile,
     term_ids,
 )
+from matchmaker.matching.ranking import Norms, Ranking, RelevanceRows, Scored, adjusted
 from matchmaker.matching.scoring import DEFAULT_CONFIG, EngineConfig
 from matchmaker.matching.shortlist import ShortlistPolicy
 from matchmaker.vocabulary import load_vocabulary
-from matchmaker.vocabulary.roles import ROLES, RoleModel, cue_features
-
-logger = logging.getLogger(__name__)
+from matchmaker.vocabulary.roles import RoleModel
 
 FloatArray = npt.NDArray[np.float32]
 Mode = str
@@ -99,441 +109,6 @@ QueryKind = Literal["city_provider", "provider_city", "city_city", "city_case", 
 #: relevance of every city is kept apart, in the relevance matrices).
 EVIDENCE_CACHE = 64
 _EPS = 1e-6
-
-
-# --------------------------------------------------------------------------------------------------
-# The second, multilingual encoder and passage roles
-
-
-@dataclass(frozen=True, slots=True)
-class SecondEncoder:
-    """The multilingual encoder as the engine sees it: ``stored`` embeds the passages of stored
-    records (from the embedding cache, filled at index time), ``query`` embeds free-text queries."""
-
-    name: str
-    stored: Callable[[Sequence[str]], FloatArray]
-    query: Callable[[Sequence[str]], FloatArray]
-
-
-_NEED, _STRENGTH, _CONTEXT, _BACKGROUND = (
-    ROLES.index(r) for r in ("need", "strength", "context", "background")
-)
-
-
-def rule_roles(context: npt.NDArray[np.bool_], tags: FloatArray) -> FloatArray:
-    """Roles from the engine's rules, when no role model fits the multilingual encoder: a statement
-    of context is context, a passage without a domain or obstacle tag is background, the rest needs."""
-    out = np.zeros((len(context), len(ROLES)), dtype=np.float32)
-    untagged = tags.sum(axis=1) <= 0 if len(tags) else np.zeros(len(context), dtype=bool)
-    out[:, _NEED] = 1.0
-    out[untagged, _NEED] = 0.0
-    out[untagged, _BACKGROUND] = 1.0
-    out[context] = 0.0
-    out[context, _CONTEXT] = 1.0
-    return out
-
-
-def passage_roles(
-    texts: Sequence[str],
-    ml_vectors: FloatArray | None,
-    model: RoleModel | None,
-    context: npt.NDArray[np.bool_],
-    tags: FloatArray,
-) -> FloatArray:
-    """Role probabilities of passages (passages × roles): the role model over their multilingual
-    vectors when it was fitted on that encoder, else :func:`rule_roles`."""
-    if model is not None and ml_vectors is not None and ml_vectors.shape[1] == model.dimension and len(texts):
-        return model.probabilities(ml_vectors, cue_features(texts))
-    return rule_roles(context, tags)
-
-
-# --------------------------------------------------------------------------------------------------
-# Per-kind data
-
-
-class KindIndex:
-    """One kind's documents as the engine scores them: vectors, passages, tags and a BM25 index.
-
-    What one document alone determines (tags, statements of context, glosses, tokens) comes from
-    ``analyses``; with ``previous`` (this kind's index in the engine being replaced), the rows of
-    documents whose content did not change are copied from it (multilingual vectors, roles,
-    whole-text vectors, gloss blends) and only new or edited documents are computed.
-    """
-
-    def __init__(
-        self,
-        bundle: IndexBundle,
-        profiles: Mapping[str, Profile],
-        *,
-        analyses: Analyses | None = None,
-        previous: KindIndex | None = None,
-        embed: Callable[[Sequence[str]], FloatArray] | None = None,
-        second: SecondEncoder | None = None,
-        role_model: RoleModel | None = None,
-    ) -> None:
-        entries = sorted(
-            (e for e in bundle.documents.values() if e.doc_id in profiles and e.stop > e.start),
-            key=lambda e: e.start,
-        )
-        missing = sorted(set(profiles) - {e.doc_id for e in entries})
-        if missing:
-            logger.warning(
-                "%d %s records are not in the index yet (%s...); run `matchmaker index build`",
-                len(missing),
-                bundle.kind,
-                ", ".join(missing[:3]),
-            )
-        self.kind: DocKind = bundle.kind
-        self.ids: list[str] = [e.doc_id for e in entries]
-        self.pos: dict[str, int] = {d: i for i, d in enumerate(self.ids)}
-        self.doc_hashes: list[str] = [e.doc_hash for e in entries]
-        rows = np.concatenate([np.arange(e.start, e.stop) for e in entries]) if entries else np.zeros(0, int)
-        whole = len(rows) == len(bundle.vectors) and bool(np.array_equal(rows, np.arange(len(rows))))
-        # The bundle's own array when every row is used in order (the usual case): no copy.
-        self.vectors: FloatArray = (
-            np.ascontiguousarray(bundle.vectors, dtype=np.float32)
-            if whole
-            else np.ascontiguousarray(bundle.vectors[rows], dtype=np.float32)
-        )
-        self.passages: list[Passage] = [bundle.passages[int(r)] for r in rows]
-        lengths = np.array([e.stop - e.start for e in entries], dtype=np.int64)
-        self.offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if entries else lengths
-        self.bounds = [(int(o), int(o + n)) for o, n in zip(self.offsets, lengths, strict=True)]
-        self.row_doc = np.repeat(np.arange(len(entries)), lengths) if entries else np.zeros(0, int)
-        self.profiles: list[Profile] = [profiles[d] for d in self.ids]
-        axes = len(term_ids())
-        self.doc_tags: FloatArray = (
-            np.stack([p.vector for p in self.profiles]) if entries else np.zeros((0, axes), np.float32)
-        )
-        facts = (analyses or Analyses()).facts_of(
-            [
-                (h, prof.language, [p.text for p in self.passages[a:b]])
-                for h, prof, (a, b) in zip(self.doc_hashes, self.profiles, self.bounds, strict=True)
-            ]
-        )
-        self.passage_tags: FloatArray = (
-            np.concatenate([f.tags for f in facts]) if entries else np.zeros((0, axes), np.float32)
-        )
-        # Which passages state context, with each of the two short-statement rules on or off.
-        context_bits = np.concatenate([f.context for f in facts]) if entries else np.zeros(0, np.uint8)
-        self._context: dict[tuple[bool, bool], npt.NDArray[np.bool_]] = {
-            rules: (context_bits >> bit) & 1 == 1 for bit, rules in enumerate(CONTEXT_RULES)
-        }
-        self.context = self._context[True, True]
-        self.glosses: list[str] = [g for f in facts for g in f.glosses]
-        self.tokens: list[list[str]] = [t for f in facts for t in f.tokens]
-        self.tokens_x: list[list[str]] = [t for f in facts for t in f.tokens_x]
-        # Rows of unchanged documents in the index this one replaces (-1: compute).
-        self._take_docs, self._take_rows = self._carried(previous)
-        self._previous: KindIndex | None = previous
-        # The multilingual view of every passage (cached at index time) and each passage's role.
-        embed_texts = [p.embed_text for p in self.passages]
-        self.ml_vectors: FloatArray | None = None
-        if second is not None and self.passages:
-            self.ml_vectors = self._rows(
-                None if previous is None else previous.ml_vectors,
-                lambda idx: normalize_rows(second.stored([embed_texts[i] for i in idx])),
-            )
-        ml_vectors = self.ml_vectors
-        self.roles: FloatArray = self._rows(
-            None if previous is None else previous.roles,
-            lambda idx: passage_roles(
-                [embed_texts[i] for i in idx],
-                None if ml_vectors is None else ml_vectors[idx],
-                role_model,
-                self.context[idx],
-                self.passage_tags[idx],
-            ),
-        )
-        texts = [" ".join(p.text for p in self.passages[a:b]) for a, b in self.bounds]
-        # Both BM25 indexes are made on first use: after a write, a query that reads this kind's
-        # needs only (its providers, say) does not wait for the kind's index to be built again.
-        self._lexical: LexicalIndex | None = None
-        self._lexical_x: LexicalIndex | None = None
-        self.generation = bundle.generation
-        self._embed = embed
-        self._texts = texts
-        self._gloss_rows = [i for i, g in enumerate(self.glosses) if g]
-        self._gloss_vectors: FloatArray | None = None
-        self._blended: dict[float, FloatArray] = {}
-        self._doc_vectors: FloatArray | None = None
-        self._view_lock = threading.Lock()
-        if previous is not None:
-            # Views the replaced index had made are made now, from its rows; then it is let go.
-            for weight in list(previous._blended):
-                self.passage_vectors(True, weight)
-            if previous._doc_vectors is not None:
-                _ = self.doc_vectors
-        self._previous = None
-
-    @property
-    def lexical(self) -> LexicalIndex:
-        """BM25 over the documents' own words (without the English glosses)."""
-        if self._lexical is None:
-            with self._view_lock:
-                if self._lexical is None:
-                    self._lexical = LexicalIndex.from_tokens(_per_document(self.tokens, self.bounds))
-        return self._lexical
-
-    @property
-    def lexical_x(self) -> LexicalIndex:
-        """The cross-language view: BM25 over the documents' words with the English glosses of
-        passages of documents not written in English (full engine only)."""
-        if self._lexical_x is None:
-            with self._view_lock:
-                if self._lexical_x is None:
-                    self._lexical_x = LexicalIndex.from_tokens(_per_document(self.tokens_x, self.bounds))
-        return self._lexical_x
-
-    def _carried(self, previous: KindIndex | None) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """Per document and per passage row, the same document's row in ``previous`` when its
-        content is unchanged, else -1."""
-        docs = np.full(len(self.ids), -1, dtype=np.int64)
-        rows = np.full(len(self.passages), -1, dtype=np.int64)
-        if previous is None:
-            return docs, rows
-        for i, (doc_id, doc_hash) in enumerate(zip(self.ids, self.doc_hashes, strict=True)):
-            j = previous.pos.get(doc_id)
-            if j is None or previous.doc_hashes[j] != doc_hash:
-                continue
-            docs[i] = j
-            a, b = self.bounds[i]
-            pa, pb = previous.bounds[j]
-            if pb - pa == b - a:
-                rows[a:b] = np.arange(pa, pb)
-        return docs, rows
-
-    def _rows(
-        self,
-        previous: FloatArray | None,
-        compute: Callable[[npt.NDArray[np.int64]], FloatArray],
-        *,
-        per_document: bool = False,
-    ) -> FloatArray:
-        """One row per passage (or per document): copied from ``previous`` where carried over,
-        computed for the rest (``compute`` gets the indexes of the rows to make)."""
-        take = self._take_docs if per_document else self._take_rows
-        missing = np.flatnonzero(take < 0)
-        if previous is None or len(missing) == len(take):
-            return np.asarray(compute(np.arange(len(take))), dtype=np.float32)
-        fresh = compute(missing) if len(missing) else None
-        kept = take >= 0
-        if len(previous) == len(take) and np.array_equal(take[kept], np.flatnonzero(kept)):
-            out = previous.copy()  # the same layout: one copy, then the changed rows
-        else:
-            out = np.empty((len(take), previous.shape[1]), dtype=np.float32)
-            out[kept] = previous[take[kept]]
-        if fresh is not None:
-            out[missing] = fresh
-        return out
-
-    def passage_vectors(self, cross_language: bool, gloss_weight: float) -> FloatArray:
-        """Passage vectors; with ``cross_language`` the embedding of each English gloss is blended in
-        with ``gloss_weight`` (kept per weight once computed)."""
-        if not cross_language or not self._gloss_rows or self._embed is None or gloss_weight == 0:
-            return self.vectors
-        cached = self._blended.get(gloss_weight)
-        if cached is not None:
-            return cached
-        embed = self._embed
-        with self._view_lock:
-            cached = self._blended.get(gloss_weight)
-            if cached is not None:
-                return cached
-            before = self._previous._blended.get(gloss_weight) if self._previous is not None else None
-
-            def blend(idx: npt.NDArray[np.int64]) -> FloatArray:
-                out = np.array(self.vectors[idx], dtype=np.float32, copy=True)
-                rows = [k for k, i in enumerate(idx.tolist()) if self.glosses[i]]
-                if rows:
-                    extra = embed([self.glosses[int(idx[k])] for k in rows])
-                    out[rows] = normalize_rows(out[rows] + gloss_weight * extra)
-                return out
-
-            blended = self._rows(before, blend)
-            self._blended[gloss_weight] = blended
-        return blended
-
-    def candidates(self, cfg: EngineConfig, only: int | Sequence[int] | None = None) -> Candidates:
-        """The documents as the signals read them under ``cfg``: all of them, or the documents ``only``
-        (one index or several, in that order)."""
-        vectors, lexical = self.view(cfg)
-        context = self.context_mask(cfg)
-        if only is None:
-            return Candidates(
-                self.kind,
-                vectors,
-                self.ml_vectors,
-                self.offsets,
-                self.bounds,
-                context,
-                self.roles,
-                self.doc_tags,
-                lambda: self.doc_vectors,
-                lambda needs: (
-                    np.stack([lexical.scores(t) for t in needs]).astype(np.float32)
-                    if len(needs)
-                    else np.zeros((0, len(self)), np.float32)
-                ),
-                english=self.english,
-            )
-        docs = [only] if isinstance(only, int) else list(only)
-        ranges = [self.bounds[j] for j in docs]
-        rows = np.concatenate([np.arange(a, b) for a, b in ranges]) if docs else np.zeros(0, np.int64)
-        lengths = np.array([b - a for a, b in ranges], dtype=np.int64)
-        offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if docs else lengths
-        index = np.asarray(docs, dtype=np.int64)
-
-        # Each document's BM25 weights are read when scores are asked for (a caller holding the
-        # scores of every document already replaces ``lexical`` and never reads them).
-        def scores(needs: Sequence[list[str]]) -> FloatArray:
-            weights = [lexical.document_weights(j) for j in docs]
-            return np.array(
-                [[sum(w.get(t, 0.0) for t in tokens) for w in weights] for tokens in needs], dtype=np.float32
-            ).reshape(len(needs), len(weights))
-
-        return Candidates(
-            self.kind,
-            vectors[rows],
-            None if self.ml_vectors is None else self.ml_vectors[rows],
-            offsets,
-            [(int(o), int(o + n)) for o, n in zip(offsets, lengths, strict=True)],
-            context[rows],
-            self.roles[rows],
-            self.doc_tags[index],
-            lambda: self.doc_vectors[index],
-            scores,
-            english=self.english[index],
-        )
-
-    @functools.cached_property
-    def english(self) -> npt.NDArray[np.bool_]:
-        """Whether each document is written in English (its profile's detected language)."""
-        return np.fromiter((p.language == "en" for p in self.profiles), np.bool_, len(self.profiles))
-
-    def context_mask(self, cfg: EngineConfig) -> npt.NDArray[np.bool_]:
-        """Which passages state context under ``cfg``'s rules."""
-        return self._context[cfg.network_state_rule, cfg.money_rule]
-
-    def view(self, cfg: EngineConfig) -> tuple[FloatArray, LexicalIndex]:
-        """Passage vectors and BM25 index as ``cfg`` sees them (with or without the English glosses)."""
-        if cfg.cross_language:
-            return self.passage_vectors(True, cfg.gloss_weight), self.lexical_x
-        return self.vectors, self.lexical
-
-    @property
-    def doc_vectors(self) -> FloatArray:
-        """One unit vector per document: its whole text embedded as one unit (the normalised mean of
-        its passage vectors when the engine has no model)."""
-        if self._doc_vectors is not None:
-            return self._doc_vectors
-        with self._view_lock:
-            if self._doc_vectors is None:
-                embed = self._embed
-                dimension = self.vectors.shape[1] if self.vectors.ndim == 2 else 0
-                if embed is not None and self._texts:
-                    before = self._previous._doc_vectors if self._previous is not None else None
-                    vectors = self._rows(
-                        before, lambda idx: embed([self._texts[i] for i in idx]), per_document=True
-                    )
-                elif self.bounds:
-                    vectors = np.stack([self.vectors[a:b].mean(axis=0) for a, b in self.bounds])
-                else:
-                    vectors = np.zeros((0, dimension), np.float32)
-                self._doc_vectors = normalize_rows(np.asarray(vectors, dtype=np.float32))
-        return self._doc_vectors
-
-    def __len__(self) -> int:
-        return len(self.ids)
-
-    def doc_rows(self, doc_id: str) -> tuple[int, int]:
-        """Row range of a document's passages in :attr:`vectors`."""
-        return self.bounds[self.pos[doc_id]]
-
-    def max_by_doc(self, sims: FloatArray) -> FloatArray:
-        """Per row of ``sims`` (n × passages), the best passage of every document (n × documents)."""
-        if sims.shape[1] == 0:
-            return np.zeros((sims.shape[0], 0), dtype=np.float32)
-        out: FloatArray = np.maximum.reduceat(sims, self.offsets, axis=1)
-        return out
-
-
-@dataclass(frozen=True, slots=True)
-class Needs:
-    """The needs of a query: passages, their vectors, tags, weights, and the query's profile.
-
-    ``vectors_x`` and ``glosses`` are the cross-language view (the same as ``vectors`` and empty
-    strings for English text); ``doc_vector`` is the whole text embedded as one unit.
-    """
-
-    passages: list[Passage]
-    vectors: FloatArray
-    tags: FloatArray
-    weights: FloatArray
-    profile: Profile
-    doc_id: str = ""
-    vectors_x: FloatArray | None = None
-    glosses: tuple[str, ...] = ()
-    tokens: tuple[list[str], ...] = ()
-    tokens_x: tuple[list[str], ...] = ()
-    doc_vector: FloatArray | None = None
-    #: Role probabilities of each passage (passages × roles, :data:`~matchmaker.vocabulary.roles.ROLES`).
-    roles: FloatArray | None = None
-    #: The multilingual view of each passage (``None`` without a second encoder).
-    ml_vectors: FloatArray | None = None
-
-    def view(self, cfg: EngineConfig) -> tuple[FloatArray, Sequence[list[str]]]:
-        """Need vectors and BM25 query tokens as ``cfg`` sees them (with or without English glosses)."""
-        if cfg.cross_language and self.vectors_x is not None:
-            return self.vectors_x, self.tokens_x
-        return self.vectors, self.tokens
-
-
-def blend_glosses(
-    vectors: FloatArray, glosses: Sequence[str], embed: Callable[[Sequence[str]], FloatArray], weight: float
-) -> FloatArray:
-    """Passage vectors with the embedding of their English gloss added (rows without a gloss unchanged)."""
-    rows = [i for i, g in enumerate(glosses) if g]
-    if not rows:
-        return vectors
-    extra = embed([glosses[i] for i in rows])
-    out = np.array(vectors, dtype=np.float32, copy=True)
-    out[rows] = normalize_rows(out[rows] + weight * extra)
-    return out
-
-
-@dataclass(frozen=True, slots=True)
-class Candidates:
-    """Candidates as the signals read them: every document of a kind, or one of them
-    (:meth:`KindIndex.candidates`). Passage arrays are the view's (glosses blended or not)."""
-
-    kind: DocKind
-    vectors: FloatArray
-    ml_vectors: FloatArray | None
-    offsets: npt.NDArray[np.int64]
-    bounds: list[tuple[int, int]]
-    context: npt.NDArray[np.bool_]
-    roles: FloatArray
-    doc_tags: FloatArray
-    #: The documents' whole-text vectors (made on first use).
-    doc_vectors: Callable[[], FloatArray]
-    #: Raw BM25 of each need's tokens against each document (needs × documents).
-    lexical: Callable[[Sequence[list[str]]], FloatArray]
-    #: Whether each document is written in English (``None``: unknown, taken as English).
-    english: npt.NDArray[np.bool_] | None = None
-
-    def __len__(self) -> int:
-        return len(self.bounds)
-
-
-@dataclass(frozen=True, slots=True)
-class Norms:
-    """What one query's per-need scores are measured against, over all candidates of a kind: the
-    BM25 divisor and the baseline subtracted. Kept with a relevance row, so a changed candidate can
-    be scored alone against the same yardstick."""
-
-    lexical_top: FloatArray
-    baseline: FloatArray
 
 
 @dataclass(frozen=True, slots=True)
@@ -571,84 +146,6 @@ class StrengthEvidence:
     #: The same score for the passages each city states as needs: a city whose strengths answer
     #: better than its own needs did it already (a mentor); otherwise it shares the need (comparable).
     alike: FloatArray
-
-
-@dataclass(slots=True)
-class Scored:
-    """One candidate's score and what explains it."""
-
-    doc_id: str
-    score: float
-    relevance: float
-    factors: list[Factor] = field(default_factory=list)
-    relation: str | None = None
-    mentor_case: str | None = None
-    mentor_score: float = 0.0
-    shared_providers: float | None = None
-    #: City ↔ city: (asking need, candidate passage row, score) of the candidate's strength that answers it.
-    mentor_strength: tuple[int, int, float] | None = None
-
-
-# --------------------------------------------------------------------------------------------------
-# Need splitting
-
-_CLAUSE_CUT = re.compile(
-    r";\s+|:\s+|,\s+(?=(?:and|but|while|so|because|whereas)\b)|\s+(?=(?:but|while|whereas)\b)"
-)
-
-
-def split_clauses(text: str, min_words: int = 4) -> list[tuple[int, int]]:
-    """Spans of the clauses of one passage (cut at ``;``, ``:`` and before ``but``/``while``...),
-    when it holds at least two of ``min_words`` words or more; otherwise an empty list."""
-    spans: list[tuple[int, int]] = []
-    start = 0
-    for m in _CLAUSE_CUT.finditer(text):
-        spans.append((start, m.start()))
-        start = m.end()
-    spans.append((start, len(text)))
-    spans = [(a, b) for a, b in spans if len(text[a:b].split()) >= min_words]
-    return spans if len(spans) >= 2 else []
-
-
-_CLAUSE = re.compile(r"[;]|\s[–—]\s|\?\s+(?=\w)")
-
-
-def split_needs(text: str) -> list[tuple[int, int]]:
-    """Spans of the needs of a free-text query: its sentences and bullet items, cut at ``;``."""
-    spans: list[tuple[int, int]] = []
-    for span in split_spans(text):
-        start = span.start
-        for m in _CLAUSE.finditer(text, span.start, span.end):
-            piece = text[start : m.start()].strip()
-            if len(piece.split()) >= 3:
-                lead = len(text[start : m.start()]) - len(text[start : m.start()].lstrip())
-                spans.append((start + lead, start + lead + len(piece)))
-                start = m.end()
-        piece = text[start : span.end].strip()
-        if piece:
-            lead = len(text[start : span.end]) - len(text[start : span.end].lstrip())
-            spans.append((start + lead, start + lead + len(piece)))
-    if not spans and text.strip():
-        stripped = text.strip()
-        lead = len(text) - len(text.lstrip())
-        spans = [(lead, lead + len(stripped))]
-    return spans
-
-
-def need_weights(
-    tags: FloatArray, context: npt.NDArray[np.bool_], roles: FloatArray, cfg: EngineConfig
-) -> FloatArray:
-    """How much each passage of an asking document counts as a need.
-
-    With ``use_roles``: its role probabilities times the role weights (a need 1, background, context
-    and strengths little). Without: the rules (untagged passages ``noise_weight``, statements of context
-    ``context_weight``).
-    """
-    if cfg.use_roles:
-        return signals.role_weights(roles, np.asarray(cfg.role_vector, dtype=np.float32))
-    weights = np.where(tags.sum(axis=1) > 0, 1.0, cfg.noise_weight)
-    out: FloatArray = np.where(context, cfg.context_weight, weights).astype(np.float32)
-    return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1459,7 +956,7 @@ class Engine:
         columns = np.array(
             [
                 jo
-                if (jo := old_target.pos.get(d, -1)) >= 0 and _same_document(old_target, jo, target, j)
+                if (jo := old_target.pos.get(d, -1)) >= 0 and same_document(old_target, jo, target, j)
                 else -1
                 for j, d in enumerate(target.ids)
             ],
@@ -1476,7 +973,7 @@ class Engine:
                 rows.known[i]
                 or io is None
                 or not old.known[io]
-                or not _same_document(old_cities, io, cities, i)
+                or not same_document(old_cities, io, cities, i)
             ):
                 continue
             norms = old.norms[io]
@@ -1645,8 +1142,8 @@ class Engine:
                 return hit
         cities = self.kind("city")
         needs = self.needs_of("city", city_id, cfg)
-        strength = cities.roles[:, _STRENGTH]
-        stated_need = cities.roles[:, _NEED]
+        strength = cities.roles[:, STRENGTH]
+        stated_need = cities.roles[:, NEED]
         scores, best_need, passage = self._role_answers(needs, cities, strength, cfg)
         alike, _, _ = self._role_answers(needs, cities, stated_need, cfg)
         value = StrengthEvidence(
@@ -1775,133 +1272,9 @@ class Engine:
         return out
 
 
-class Ranking:
-    """Every candidate of one query scored, as an array; :class:`Scored` objects (with their
-    factors and reasons) are made only for the candidates shown or asked about.
-
-    ``make(i)`` builds candidate ``i``'s object, whose score equals ``scores[i]``; ``keep`` leaves
-    candidates out (the asking city itself, its own case studies).
-    """
-
-    def __init__(
-        self,
-        ids: Sequence[str],
-        scores: npt.NDArray[np.float64],
-        make: Callable[[int], Scored],
-        keep: npt.NDArray[np.bool_] | None = None,
-    ) -> None:
-        self.ids = ids
-        self.scores = scores
-        self._make = make
-        self._keep = keep
-        self._pos: dict[str, int] | None = None
-
-    def item_at(self, i: int) -> Scored:
-        """Candidate ``i``'s scored object."""
-        return self._make(i)
-
-    def position(self, doc_id: str) -> int | None:
-        """A candidate's row, or ``None`` when it is not ranked here."""
-        if self._pos is None:
-            self._pos = {d: i for i, d in enumerate(self.ids)}
-        i = self._pos.get(doc_id)
-        if i is None or (self._keep is not None and not self._keep[i]):
-            return None
-        return i
-
-    def item(self, doc_id: str) -> Scored | None:
-        """A candidate's scored object, or ``None`` when it is not ranked here."""
-        i = self.position(doc_id)
-        return None if i is None else self._make(i)
-
-    def top(self, n: int | None, *, include: Iterable[str] = ()) -> list[Scored]:
-        """The ``n`` best candidates (all with ``None``), best first, ties broken by id; candidates in
-        ``include`` are added wherever they rank (to be adjusted and ranked again by the caller)."""
-        valid = np.flatnonzero(self._keep) if self._keep is not None else np.arange(len(self.ids))
-        if n is not None and 0 < n < len(valid):
-            values = self.scores[valid]
-            kth = np.partition(values, len(values) - n)[len(values) - n]
-            # A margin keeps every candidate that rounding could tie with the n-th.
-            chosen = set(valid[values >= kth - 1e-8].tolist())
-        else:
-            chosen = set(valid.tolist())
-        included = set(include)
-        for doc_id in included:
-            i = self.position(doc_id)
-            if i is not None:
-                chosen.add(i)
-        ranked = _ranked([self._make(i) for i in chosen])
-        if n is None:
-            return ranked
-        extra = [s for s in ranked[n:] if s.doc_id in included]
-        return ranked[:n] + extra
-
-    def all(self) -> list[Scored]:
-        """Every candidate, best first."""
-        return self.top(None)
-
-
-class RelevanceRows:
-    """A cities × candidates relevance matrix filled one city row at a time, with each row's
-    :class:`Norms` (so a changed candidate's column can be scored alone)."""
-
-    def __init__(self, cities: int, candidates: int) -> None:
-        self.matrix: FloatArray = np.zeros((cities, candidates), dtype=np.float32)
-        self.known = np.zeros(cities, dtype=bool)
-        self.norms: list[Norms | None] = [None] * cities
-
-    def put(self, i: int, row: FloatArray, norms: Norms | None = None) -> None:
-        """Set city ``i``'s row."""
-        self.matrix[i] = row
-        self.known[i] = True
-        self.norms[i] = norms
-
-    def missing(self) -> list[int]:
-        """Cities whose row is not known yet."""
-        return np.flatnonzero(~self.known).tolist()
-
-
-@dataclass(frozen=True, slots=True)
-class DocumentSet:
-    """Which documents a kind held and with what content and profile: what carrying relevance rows
-    from one engine to the next compares, without keeping the replaced kind's vectors and tokens."""
-
-    ids: list[str]
-    pos: dict[str, int]
-    doc_hashes: list[str]
-    profiles: list[Profile]
-
-    @classmethod
-    def of(cls, index: KindIndex) -> DocumentSet:
-        """The documents of ``index``."""
-        return cls(index.ids, index.pos, index.doc_hashes, index.profiles)
-
-
-def _same_document(a: KindIndex | DocumentSet, i: int, b: KindIndex | DocumentSet, j: int) -> bool:
-    """Whether document ``i`` of ``a`` and document ``j`` of ``b`` are the same content and profile."""
-    return a.ids[i] == b.ids[j] and a.doc_hashes[i] == b.doc_hashes[j] and a.profiles[i] is b.profiles[j]
-
-
-def adjusted(score: float, factors: Sequence[Factor]) -> float:
-    """A score times the product of its adjusters' factors (clamped as :func:`~.fit.combine` does),
-    kept in [0, 1]."""
-    value = score * combine(list(factors)) if factors else score
-    return min(1.0, max(0.0, value))
-
-
-def _per_document(tokens: Sequence[list[str]], bounds: Sequence[tuple[int, int]]) -> list[list[str]]:
-    """Each document's tokens: the tokens of its passages in order."""
-    return [list(chain.from_iterable(tokens[a:b])) for a, b in bounds]
-
-
 def _strip_span(text: str) -> tuple[int, int]:
     lead = len(text) - len(text.lstrip())
     return lead, lead + len(text.strip())
-
-
-def _ranked(items: list[Scored]) -> list[Scored]:
-    """Best first; ties broken by id so that the order is deterministic."""
-    return sorted(items, key=lambda s: (-round(s.score, 9), s.doc_id))
 
 
 __all__ = [

@@ -1,0 +1,141 @@
+"""Results over arrays: :class:`Ranking` scores every candidate of a query at once and makes
+:class:`Scored` objects (score, factors, reasons) only for the candidates shown;
+:class:`RelevanceRows` keeps a cities × candidates relevance matrix with each row's :class:`Norms`, so
+a changed candidate can be scored alone against the same yardstick.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from matchmaker.matching.fit import Factor, combine
+
+FloatArray = npt.NDArray[np.float32]
+
+
+@dataclass(slots=True)
+class Scored:
+    """One candidate's score and what explains it."""
+
+    doc_id: str
+    score: float
+    relevance: float
+    factors: list[Factor] = field(default_factory=list)
+    relation: str | None = None
+    mentor_case: str | None = None
+    mentor_score: float = 0.0
+    shared_providers: float | None = None
+    #: City ↔ city: (asking need, candidate passage row, score) of the candidate's strength that answers it.
+    mentor_strength: tuple[int, int, float] | None = None
+
+
+class Ranking:
+    """Every candidate of one query scored, as an array; :class:`Scored` objects (with their
+    factors and reasons) are made only for the candidates shown or asked about.
+
+    ``make(i)`` builds candidate ``i``'s object, whose score equals ``scores[i]``; ``keep`` leaves
+    candidates out (the asking city itself, its own case studies).
+    """
+
+    def __init__(
+        self,
+        ids: Sequence[str],
+        scores: npt.NDArray[np.float64],
+        make: Callable[[int], Scored],
+        keep: npt.NDArray[np.bool_] | None = None,
+    ) -> None:
+        self.ids = ids
+        self.scores = scores
+        self._make = make
+        self._keep = keep
+        self._pos: dict[str, int] | None = None
+
+    def item_at(self, i: int) -> Scored:
+        """Candidate ``i``'s scored object."""
+        return self._make(i)
+
+    def position(self, doc_id: str) -> int | None:
+        """A candidate's row, or ``None`` when it is not ranked here."""
+        if self._pos is None:
+            self._pos = {d: i for i, d in enumerate(self.ids)}
+        i = self._pos.get(doc_id)
+        if i is None or (self._keep is not None and not self._keep[i]):
+            return None
+        return i
+
+    def item(self, doc_id: str) -> Scored | None:
+        """A candidate's scored object, or ``None`` when it is not ranked here."""
+        i = self.position(doc_id)
+        return None if i is None else self._make(i)
+
+    def top(self, n: int | None, *, include: Iterable[str] = ()) -> list[Scored]:
+        """The ``n`` best candidates (all with ``None``), best first, ties broken by id; candidates in
+        ``include`` are added wherever they rank (to be adjusted and ranked again by the caller)."""
+        valid = np.flatnonzero(self._keep) if self._keep is not None else np.arange(len(self.ids))
+        if n is not None and 0 < n < len(valid):
+            values = self.scores[valid]
+            kth = np.partition(values, len(values) - n)[len(values) - n]
+            # A margin keeps every candidate that rounding could tie with the n-th.
+            chosen = set(valid[values >= kth - 1e-8].tolist())
+        else:
+            chosen = set(valid.tolist())
+        included = set(include)
+        for doc_id in included:
+            i = self.position(doc_id)
+            if i is not None:
+                chosen.add(i)
+        ranked = _ranked([self._make(i) for i in chosen])
+        if n is None:
+            return ranked
+        extra = [s for s in ranked[n:] if s.doc_id in included]
+        return ranked[:n] + extra
+
+    def all(self) -> list[Scored]:
+        """Every candidate, best first."""
+        return self.top(None)
+
+
+@dataclass(frozen=True, slots=True)
+class Norms:
+    """What one query's per-need scores are measured against, over all candidates of a kind: the
+    BM25 divisor and the baseline subtracted. Kept with a relevance row, so a changed candidate can
+    be scored alone against the same yardstick."""
+
+    lexical_top: FloatArray
+    baseline: FloatArray
+
+
+class RelevanceRows:
+    """A cities × candidates relevance matrix filled one city row at a time, with each row's
+    :class:`Norms` (so a changed candidate's column can be scored alone)."""
+
+    def __init__(self, cities: int, candidates: int) -> None:
+        self.matrix: FloatArray = np.zeros((cities, candidates), dtype=np.float32)
+        self.known = np.zeros(cities, dtype=bool)
+        self.norms: list[Norms | None] = [None] * cities
+
+    def put(self, i: int, row: FloatArray, norms: Norms | None = None) -> None:
+        """Set city ``i``'s row."""
+        self.matrix[i] = row
+        self.known[i] = True
+        self.norms[i] = norms
+
+    def missing(self) -> list[int]:
+        """Cities whose row is not known yet."""
+        return np.flatnonzero(~self.known).tolist()
+
+
+def adjusted(score: float, factors: Sequence[Factor]) -> float:
+    """A score times the product of its adjusters' factors (clamped as :func:`~.fit.combine` does),
+    kept in [0, 1]."""
+    value = score * combine(list(factors)) if factors else score
+    return min(1.0, max(0.0, value))
+
+
+def _ranked(items: list[Scored]) -> list[Scored]:
+    """Best first; ties broken by id so that the order is deterministic."""
+    return sorted(items, key=lambda s: (-round(s.score, 9), s.doc_id))
