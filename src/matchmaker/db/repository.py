@@ -254,6 +254,12 @@ _TABLES: dict[Kind, type[City] | type[Provider] | type[CaseStudy]] = {
 }
 
 
+def has_id(session: Session, kind: Kind, record_id: str) -> bool:
+    """Whether a record of ``kind`` has exactly this id (one indexed lookup)."""
+    table = _TABLES[kind]
+    return session.exec(select(table.id).where(col(table.id) == record_id)).first() is not None
+
+
 def delete_record(session: Session, kind: Kind, record_id: str) -> None:
     """Delete one record (its solutions or focal point go with it)."""
     table = _TABLES[kind]

@@ -87,6 +87,9 @@ class RecordService:
 
     def resolve_id(self, kind: Kind, query: str) -> str:
         """Resolve an id or a (fuzzy) name of a record of a kind to its id."""
+        exact = query.strip()
+        if exact and repo.has_id(self.session, kind, exact):
+            return exact  # an id, as most requests give: no need to read every name
         entries = [NameEntry(i, n, c) for i, n, c in repo.name_entries(self.session, kind)]
         return resolve(query, entries, kind=KIND_WORDS[kind])
 

@@ -78,3 +78,25 @@ def test_probable_duplicates_need_the_same_country() -> None:
     ]
     pairs = {(a.id, b.id) for a, b in probable_duplicates(entries)}
     assert pairs == {("kukes", "kukes-2")}
+
+
+def test_an_exact_id_resolves_without_reading_every_name(tmp_path, monkeypatch) -> None:
+    from matchmaker.db import repository
+    from matchmaker.db.engine import Database
+    from matchmaker.db.models import CityCreate
+    from matchmaker.services.records import RecordService
+    from matchmaker.settings import Settings
+
+    database = Database(Settings(home=tmp_path))
+    try:
+        with database.unit_of_work() as session:
+            repository.upsert_city(
+                session, CityCreate(id="kukes", name="Kukës", country="AL", summary="Floods.")
+            )
+        with database.unit_of_work() as session:
+            records = RecordService(session)
+            assert records.resolve_id("city", "Kukës") == "kukes"  # a name reads the names
+            monkeypatch.setattr(repository, "name_entries", lambda *_: pytest.fail("names were read"))
+            assert records.resolve_id("city", " kukes ") == "kukes"
+    finally:
+        database.dispose()
