@@ -299,8 +299,9 @@ class IndexService:
         #: runtime analyses the new documents then, so a process starting later reads, not computes.
         self._prepare = prepare
         self._encoder_lock = threading.Lock()
-        #: Per kind, the mark of the records its last corpus hash was computed from, and the hash.
-        self._hashes: dict[str, tuple[object, str]] = {}
+        #: Per kind, the mark of the records its last corpus hash was computed from, and the record
+        #: count and hash.
+        self._hashes: dict[str, tuple[object, tuple[int, str]]] = {}
         #: The stores this service made: a refresh starts from the bundle they hold and hands them
         #: what it publishes, so neither is read back from disk in this process.
         self._stores: weakref.WeakSet[IndexStore] = weakref.WeakSet()
@@ -452,6 +453,10 @@ class IndexService:
         return report
 
     def corpus_hashes(self) -> dict[str, str]:
+        """Per kind, the corpus hash of the records in the database (see :meth:`corpus_digests`)."""
+        return {kind: digest for kind, (_, digest) in self.corpus_digests().items()}
+
+    def corpus_digests(self) -> dict[str, tuple[int, str]]:
         """Per kind, the corpus hash of the records in the database (what a current bundle carries).
 
         Hashing means reading every record, so each kind's hash is kept with a mark of what it was
@@ -470,7 +475,7 @@ class IndexService:
             moved = [kind for kind in KINDS if kind not in kept or kept[kind][0] != marks[kind]]
             records = load_records(session, moved) if moved else {}
         for kind, items in records.items():
-            kept[kind] = (marks[kind], corpus_hash((r.id, document_hash(r)) for r in items))
+            kept[kind] = (marks[kind], (len(items), corpus_hash((r.id, document_hash(r)) for r in items)))
         self._hashes = kept
         return {kind: kept[kind][1] for kind in KINDS}
 
@@ -484,25 +489,43 @@ class IndexService:
         ]
 
     def status(self, kinds: Iterable[str] | None = None) -> list[KindStatus]:
-        """Per kind: is there a bundle, what does its manifest say, is it stale against the database?"""
-        return index_status(self.settings, kinds=kinds, loader=self.records)
+        """Per kind: is there a bundle, what does its manifest say, is it stale against the database?
+
+        The database side comes from :meth:`corpus_digests`: records are read again only for kinds
+        written since the last call."""
+        return index_status(self.settings, kinds=kinds, digests=lambda _: self.corpus_digests())
 
 
 def index_status(
-    settings: Settings, *, kinds: Iterable[str] | None = None, loader: RecordLoader
+    settings: Settings,
+    *,
+    kinds: Iterable[str] | None = None,
+    loader: RecordLoader | None = None,
+    digests: Callable[[Sequence[DocKind]], Mapping[str, tuple[int, str]]] | None = None,
 ) -> list[KindStatus]:
-    """Per kind: is there a bundle, what does its manifest say, is it stale against the database?"""
+    """Per kind: is there a bundle, what does its manifest say, is it stale against the database?
+
+    The database side is ``digests`` (per kind, the record count and corpus hash), or computed from
+    the records ``loader`` reads."""
     wanted = _normalise_kinds(kinds)
     try:
-        records: dict[DocKind, list[Record]] | None = loader(wanted)
+        if digests is not None:
+            known: Mapping[str, tuple[int, str]] | None = digests(wanted)
+        elif loader is not None:
+            known = {
+                kind: (len(items), corpus_hash((r.id, document_hash(r)) for r in items))
+                for kind, items in loader(wanted).items()
+            }
+        else:
+            known = None
     except Exception as exc:  # a status report should still show the bundles
         logger.warning("Could not read the database for the index status: %s", exc)
-        records = None
+        known = None
     out: list[KindStatus] = []
     for kind in wanted:
         manifest = read_manifest(settings.index_dir, kind)
-        in_db = None if records is None else len(records[kind])
-        db_hash = None if records is None else corpus_hash((r.id, document_hash(r)) for r in records[kind])
+        in_db = None if known is None else known[kind][0]
+        db_hash = None if known is None else known[kind][1]
         if manifest is None:
             out.append(
                 KindStatus(kind, present=False, stale=True, documents_in_db=in_db, problem="no bundle")

@@ -351,3 +351,41 @@ def test_a_write_reads_the_whole_kind_when_the_live_bundle_cannot_serve(
     records, unchanged = change.against(full)
     assert records == (everything[0],)
     assert unchanged == {r.id: full.documents[r.id].doc_hash for r in everything[1:]}
+
+
+def test_the_status_reads_again_only_the_kinds_written_since_it_last_looked(
+    tmp_path, encoder: HashingEncoder, monkeypatch
+) -> None:
+    from matchmaker.db import repository
+    from matchmaker.services import indexing
+
+    settings = Settings(home=tmp_path, model_name=encoder.name)
+    database = Database(settings)
+    with database.unit_of_work() as session:
+        repository.upsert_city(session, CityCreate(id="kukes", name="Kukës", country="AL", summary="Floods."))
+    indexes = IndexService(settings, database, encoder=encoder)
+    try:
+        indexes.rebuild(progress=QUIET)
+        assert {s.kind: (s.stale, s.documents_in_db) for s in indexes.status()} == {
+            "city": (False, 1),
+            "provider": (False, 0),
+            "case": (False, 0),
+        }
+        read: list[list[str]] = []
+        original = indexing.load_records
+
+        def counted(session, kinds):  # type: ignore[no-untyped-def]
+            read.append(list(kinds))
+            return original(session, kinds)
+
+        monkeypatch.setattr(indexing, "load_records", counted)
+        assert all(s.stale is False for s in indexes.status())
+        assert read == [], "nothing was written: nothing is read"
+        with database.unit_of_work() as session:  # a write that did not refresh the index
+            repository.upsert_city(session, CityCreate(id="osh", name="Osh", country="KG", summary="Waste."))
+        statuses = {s.kind: s for s in indexes.status()}
+        assert read == [["city"]]
+        assert statuses["city"].stale is True
+        assert statuses["city"].documents_in_db == 2
+    finally:
+        database.dispose()
