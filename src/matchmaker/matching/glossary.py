@@ -275,10 +275,11 @@ _WORD = re.compile(r"[a-z0-9']+")
 
 
 @cache
-def _index() -> tuple[dict[str, tuple[str, ...]], tuple[tuple[str, str], ...]]:
-    """Exact words and prefix stems (longest first), each mapped to its English gloss."""
+def _index() -> tuple[dict[str, tuple[str, ...]], dict[str, str], int]:
+    """Exact words, prefix stems (the first entry's gloss for a stem named twice), each mapped to its
+    English gloss, and the length of the longest stem."""
     exact: dict[str, list[str]] = {}
-    prefixes: list[tuple[str, str]] = []
+    prefixes: dict[str, str] = {}
     entries: list[str] = []
     for line in _ENTRIES.strip().splitlines():
         if line.startswith(" ") and entries:
@@ -299,19 +300,21 @@ def _index() -> tuple[dict[str, tuple[str, ...]], tuple[tuple[str, str], ...]]:
                 continue  # a short word is too ambiguous without the "=" marker
 
             else:
-                prefixes.append((stem, english))
-    prefixes.sort(key=lambda p: (-len(p[0]), p[0]))
-    return {k: tuple(dict.fromkeys(v)) for k, v in exact.items()}, tuple(prefixes)
+                prefixes.setdefault(stem, english)
+    longest = max(map(len, prefixes), default=0)
+    return {k: tuple(dict.fromkeys(v)) for k, v in exact.items()}, prefixes, longest
 
 
 @cache
 def _lookup(word: str) -> tuple[str, ...]:
-    exact, prefixes = _index()
+    """The gloss of a word: an exact entry, else the longest stem the word starts with."""
+    exact, prefixes, longest = _index()
     found = exact.get(word)
     if found:
         return found
-    for stem, english in prefixes:
-        if word.startswith(stem):
+    for n in range(min(len(word), longest), 3, -1):
+        english = prefixes.get(word[:n])
+        if english is not None:
             return (english,)
     return ()
 

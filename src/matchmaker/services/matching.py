@@ -67,6 +67,7 @@ from matchmaker.services import feedback
 from matchmaker.services.feedback import read_signal
 from matchmaker.services.indexing import IndexService
 from matchmaker.settings import Settings
+from matchmaker.vocabulary.language import load_identifier
 from matchmaker.vocabulary.roles import RoleModel, shipped_model
 from matchmaker.vocabulary.tagger import compile_cues
 
@@ -155,10 +156,12 @@ class Matcher:
         return self.indexes.encoder
 
     def warm(self) -> None:
-        """Load the model, the indexes and every kind's matching data now, and compile the
-        vocabulary's cues (a record written later is analysed without waiting for them)."""
+        """Load the model, the indexes and every kind's matching data now, compile the vocabulary's
+        cues and load the language identifier (a record written later is analysed without waiting
+        for them)."""
         _ = self.encoder
         compile_cues()
+        load_identifier()
         self.engine().warm()
 
     def _bundles(self) -> dict[DocKind, IndexBundle]:

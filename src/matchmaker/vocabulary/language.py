@@ -22,6 +22,7 @@ __all__ = [
     "detect_language",
     "detect_language_scored",
     "languages_compatible",
+    "load_identifier",
 ]
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,12 @@ _ALBANIAN = re.compile(r"[ëË]")
 _BCS = re.compile(r"[đĐčČćĆ]")
 _FRENCH = re.compile(r"[éèêàùâîôœ]")
 _LETTER = re.compile(r"[^\W\d_]")
+
+
+def load_identifier() -> None:
+    """Load the language identifier now (a server does at start-up: its model takes about half a
+    second to read, which the first record written would otherwise wait for)."""
+    _identifier()
 
 
 @cache

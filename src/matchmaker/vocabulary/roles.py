@@ -370,8 +370,9 @@ class RoleClassifier:
 
 
 @cache
+@cache
 def shipped_model() -> RoleModel:
-    """The role model shipped with the package, read once per process."""
+    """The role model shipped with the package, read once per process (it is immutable)."""
     return RoleModel.load()
 
 

@@ -30,7 +30,7 @@ from typing import NamedTuple
 from rapidfuzz import fuzz, process
 
 from matchmaker.vocabulary.normalize import FoldedText, fold, fold_with_map
-from matchmaker.vocabulary.terms import Kind, Term, cue_groups_for, load_vocabulary
+from matchmaker.vocabulary.terms import Kind, Term, cue_groups_for, load_vocabulary, related_languages
 
 __all__ = [
     "STRUCTURED_FIELD_KINDS",
@@ -174,8 +174,9 @@ def _regex(source: str) -> re.Pattern[str]:
 
 
 def compile_cues() -> int:
-    """Compile every cue of the vocabulary now; how many. A server does this at start-up, so the
-    first text that uses a cue (a record written later, say) does not wait for its compilation."""
+    """Compile every cue of the vocabulary, and the cue index of every language, now; how many cues.
+    A server does this at start-up, so the first text that uses a cue (a record written later, say)
+    does not wait for its compilation."""
     sources = {
         compiled[0]
         for term in load_vocabulary().terms
@@ -186,6 +187,8 @@ def compile_cues() -> int:
     }
     for source in sources:
         _regex(source)
+    for language in (None, *related_languages()):
+        _compile(cue_groups_for(language))
     return len(sources)
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "cue_groups_for",
     "get_term",
     "load_vocabulary",
+    "related_languages",
     "terms_of_kind",
 ]
 
@@ -86,6 +87,11 @@ _RELATED: dict[str, tuple[str, ...]] = {
     "uz": ("tr", "az", "ru"),
     "mn": ("mn", "ru"),
 }
+
+
+def related_languages() -> tuple[str, ...]:
+    """The languages whose text tries cue groups of its own (text in any other language tries them all)."""
+    return tuple(_RELATED)
 
 
 def cue_groups_for(language: str | None) -> frozenset[str]:

@@ -129,3 +129,21 @@ def test_ranking_metrics() -> None:
     assert recall_at_k(["x"], {}) == 1.0
     assert reciprocal_rank(["x", "b"], grades) == 0.5
     assert reciprocal_rank(["x", "c"], grades) == 0.0
+
+
+def test_a_word_takes_the_gloss_of_the_longest_stem_it_starts_with() -> None:
+    from matchmaker.matching import glossary
+
+    _, prefixes, _ = glossary._index()
+    nested = [
+        (short, long)
+        for long in prefixes
+        for short in prefixes
+        if long != short and long.startswith(short) and prefixes[long] != prefixes[short]
+    ]
+    assert nested, "the glossary has stems inside longer stems with another meaning"
+    for short, long in nested:
+        assert glossary._lookup(long + "qz") == (prefixes[long],), (short, long)
+        if not any(p.startswith(short) and p != short and (short + "q").startswith(p) for p in prefixes):
+            assert glossary._lookup(short + "q") == (prefixes[short],), (short, long)
+    assert glossary._lookup("zzzz") == ()
