@@ -70,6 +70,7 @@ from matchmaker.matching.fit import (
     Factor,
     FitTable,
     FitWeights,
+    KeyMemo,
     city_fit,
     combine,
     provider_fit,
@@ -195,6 +196,11 @@ class Engine:
         self._before: dict[DocKind, KindIndex] = dict(previous._kinds) if previous is not None else {}
         self._relevance: dict[tuple[DocKind, EngineConfig], RelevanceRows] = {}
         self._fit_tables: dict[tuple[DocKind, FitWeights], FitTable] = {}
+        # The context-fit keys each table of the engine before read, per profile: a table made
+        # again after a write computes the keys of the written document only.
+        self._fit_keys: dict[tuple[DocKind, FitWeights], KeyMemo] = (
+            {key: table.keys for key, table in previous._fit_tables.items()} if previous is not None else {}
+        )
         self._row_digests: dict[tuple[DocKind, EngineConfig], str] = {}
         # Context-fit multipliers per check and pair of keys, shared with the engine before.
         self._fit_memo: dict[tuple[str, Hashable, Hashable, FitWeights], float] = (
@@ -1098,9 +1104,17 @@ class Engine:
                         lambda c, p, w: reference_factor(c, refs.get(p.doc_id, []), w),
                         lambda c: c.country,
                         lambda p: tuple(refs.get(p.doc_id, ())),
+                        keys_of_profile=False,
                     ),
                 )
-            table = FitTable(checks, cities.profiles, self.kind(kind).profiles, cfg.fit, memo=self._fit_memo)
+            table = FitTable(
+                checks,
+                cities.profiles,
+                self.kind(kind).profiles,
+                cfg.fit,
+                memo=self._fit_memo,
+                keys=self._fit_keys.pop(key, None),
+            )
             with self._cache_lock:
                 self._fit_tables[key] = table
         return table

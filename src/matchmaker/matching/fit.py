@@ -204,6 +204,14 @@ class Check:
     factor: Callable[[Profile, Profile, FitWeights], Factor | None]
     city_key: Callable[[Profile], Hashable]
     provider_key: Callable[[Profile], Hashable]
+    #: Whether the keys depend on the profile alone, so a profile's keys can be kept for the next
+    #: table (a check reading other records, such as references, says no).
+    keys_of_profile: bool = True
+
+
+#: Each profile's key for a check, by (check name, side, id of the profile), with the profile (so an
+#: id reused by another object is told apart).
+KeyMemo = dict[tuple[str, str, int], tuple[Profile, Hashable]]
 
 
 #: The city → provider checks, in the order their factors are listed.
@@ -319,13 +327,17 @@ class FitTable:
         w: FitWeights = DEFAULT_FIT,
         *,
         memo: dict[tuple[str, Hashable, Hashable, FitWeights], float] | None = None,
+        keys: KeyMemo | None = None,
     ) -> None:
         self._query_class: list[npt.NDArray[np.int64]] = []
         self._candidate_class: list[npt.NDArray[np.int64]] = []
         self._tables: list[npt.NDArray[np.float64]] = []
+        #: The keys this table read, for the table that replaces it (``keys``: the replaced table's).
+        self.keys: KeyMemo = {}
         for check in checks:
-            q_class, q_reps = _classes(queries, check.city_key)
-            c_class, c_reps = _classes(candidates, check.provider_key)
+            known, kept = (keys, self.keys) if check.keys_of_profile else (None, None)
+            q_class, q_reps = _classes(queries, check.city_key, known, kept, (check.name, "city"))
+            c_class, c_reps = _classes(candidates, check.provider_key, known, kept, (check.name, "candidate"))
             table = np.ones((len(q_reps), len(c_reps)), dtype=np.float64)
             c_keys = [check.provider_key(c) for c in c_reps]
             for a, q in enumerate(q_reps):
@@ -364,14 +376,26 @@ class FitTable:
 
 
 def _classes(
-    profiles: Sequence[Profile], key: Callable[[Profile], Hashable]
+    profiles: Sequence[Profile],
+    key: Callable[[Profile], Hashable],
+    known: KeyMemo | None = None,
+    kept: KeyMemo | None = None,
+    name: tuple[str, str] = ("", ""),
 ) -> tuple[npt.NDArray[np.int64], list[Profile]]:
-    """Each profile's class (profiles with equal keys share one) and one representative per class."""
+    """Each profile's class (profiles with equal keys share one) and one representative per class.
+
+    A profile's key is taken from ``known`` when it holds this very profile, else computed; each is
+    put in ``kept``."""
     ids: dict[Hashable, int] = {}
     reps: list[Profile] = []
     out = np.empty(len(profiles), dtype=np.int64)
+    check, side = name
     for i, p in enumerate(profiles):
-        k = key(p)
+        slot = (check, side, id(p))
+        hit = known.get(slot) if known is not None else None
+        k = hit[1] if hit is not None and hit[0] is p else key(p)
+        if kept is not None:
+            kept[slot] = (p, k)
         c = ids.get(k)
         if c is None:
             c = ids[k] = len(reps)
@@ -390,6 +414,7 @@ __all__ = [
     "Factor",
     "FitTable",
     "FitWeights",
+    "KeyMemo",
     "city_fit",
     "combine",
     "provider_fit",

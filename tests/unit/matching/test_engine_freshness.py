@@ -204,3 +204,34 @@ def test_a_server_matcher_keeps_its_engines_out_of_garbage_collection_and_still_
         assert matcher.providers_for_city("kent").results
     finally:
         gc.unfreeze()
+
+
+def test_after_a_write_the_context_fit_table_reuses_keys_and_equals_a_fresh_one(
+    loaded_services: Services,
+) -> None:
+    matcher = loaded_services.matching.matcher()
+    before = matcher.engine()
+    cfg = before.config
+    before.fit_table("provider", cfg)
+    before.fit_table("city", cfg)
+    with loaded_services.database.unit_of_work(write=True) as session:
+        records = loaded_services.records(session)
+        records.update(
+            "city", "kent", {"population": 2_500_000, "summary": "A large city; no capital budget."}
+        )
+    after = matcher.engine()
+    fresh = Engine(
+        after.bundles,
+        {k: list(v.values()) for k, v in after.records.items()},
+        config=cfg,
+        embed=after._embed,
+        second=after.second,
+        role_model=after.role_model,
+    )
+    for kind in ("provider", "city"):
+        kept, new = after.fit_table(kind, cfg), fresh.fit_table(kind, cfg)
+        assert kept is not None
+        assert new is not None
+        for i in range(len(after.kind("city"))):
+            assert np.array_equal(kept.row(i), new.row(i)), (kind, i)
+        assert kept.keys, "the table keeps its keys for the next engine"
