@@ -70,7 +70,6 @@ from matchmaker.matching.fit import (
     Factor,
     FitTable,
     FitWeights,
-    KeyMemo,
     city_fit,
     combine,
     provider_fit,
@@ -196,10 +195,10 @@ class Engine:
         self._before: dict[DocKind, KindIndex] = dict(previous._kinds) if previous is not None else {}
         self._relevance: dict[tuple[DocKind, EngineConfig], RelevanceRows] = {}
         self._fit_tables: dict[tuple[DocKind, FitWeights], FitTable] = {}
-        # The context-fit keys each table of the engine before read, per profile: a table made
-        # again after a write computes the keys of the written document only.
-        self._fit_keys: dict[tuple[DocKind, FitWeights], KeyMemo] = (
-            {key: table.keys for key, table in previous._fit_tables.items()} if previous is not None else {}
+        # The context-fit tables of the engine before: a table made again after a write keeps the
+        # classes of an unchanged kind whole and computes the keys of the written document only.
+        self._fit_before: dict[tuple[DocKind, FitWeights], FitTable] = (
+            dict(previous._fit_tables) if previous is not None else {}
         )
         self._row_digests: dict[tuple[DocKind, EngineConfig], str] = {}
         # Context-fit multipliers per check and pair of keys, shared with the engine before.
@@ -1113,7 +1112,7 @@ class Engine:
                 self.kind(kind).profiles,
                 cfg.fit,
                 memo=self._fit_memo,
-                keys=self._fit_keys.pop(key, None),
+                previous=self._fit_before.pop(key, None),
             )
             with self._cache_lock:
                 self._fit_tables[key] = table

@@ -209,11 +209,6 @@ class Check:
     keys_of_profile: bool = True
 
 
-#: Each profile's key for a check, by (check name, side, id of the profile), with the profile (so an
-#: id reused by another object is told apart).
-KeyMemo = dict[tuple[str, str, int], tuple[Profile, Hashable]]
-
-
 #: The city → provider checks, in the order their factors are listed.
 PROVIDER_CHECKS: tuple[Check, ...] = (
     Check("language", _language, lambda c: c.languages, lambda p: p.languages),
@@ -327,17 +322,45 @@ class FitTable:
         w: FitWeights = DEFAULT_FIT,
         *,
         memo: dict[tuple[str, Hashable, Hashable, FitWeights], float] | None = None,
-        keys: KeyMemo | None = None,
+        previous: FitTable | None = None,
     ) -> None:
         self._query_class: list[npt.NDArray[np.int64]] = []
         self._candidate_class: list[npt.NDArray[np.int64]] = []
         self._tables: list[npt.NDArray[np.float64]] = []
-        #: The keys this table read, for the table that replaces it (``keys``: the replaced table's).
-        self.keys: KeyMemo = {}
+        self._queries, self._candidates = queries, candidates
+        #: Per check (by name): the classes and representatives of each side, for the next table.
+        self._sides: dict[str, tuple[_Side, _Side]] = {}
+        q_pos = (
+            _positions(previous._queries)
+            if previous is not None and previous._queries is not queries
+            else None
+        )
+        c_pos = (
+            _positions(previous._candidates)
+            if previous is not None and previous._candidates is not candidates
+            else None
+        )
         for check in checks:
-            known, kept = (keys, self.keys) if check.keys_of_profile else (None, None)
-            q_class, q_reps = _classes(queries, check.city_key, known, kept, (check.name, "city"))
-            c_class, c_reps = _classes(candidates, check.provider_key, known, kept, (check.name, "candidate"))
+            before = (
+                previous._sides.get(check.name) if previous is not None and check.keys_of_profile else None
+            )
+            if before is None or previous is None:
+                q_class, q_reps = _classes(queries, check.city_key)
+                c_class, c_reps = _classes(candidates, check.provider_key)
+            else:
+                # A side of the very same profiles keeps its classes; a changed side computes the keys
+                # of its new profiles only (an unchanged profile's key is its old class's).
+                q_class, q_reps = (
+                    before[0]
+                    if q_pos is None
+                    else _classes(queries, check.city_key, (previous._queries, q_pos, *before[0]))
+                )
+                c_class, c_reps = (
+                    before[1]
+                    if c_pos is None
+                    else _classes(candidates, check.provider_key, (previous._candidates, c_pos, *before[1]))
+                )
+            self._sides[check.name] = ((q_class, q_reps), (c_class, c_reps))
             table = np.ones((len(q_reps), len(c_reps)), dtype=np.float64)
             c_keys = [check.provider_key(c) for c in c_reps]
             for a, q in enumerate(q_reps):
@@ -375,27 +398,32 @@ class FitTable:
         return np.clip(out, FLOOR, CEILING)
 
 
+#: One side of a check: each profile's class and one representative profile per class.
+_Side = tuple[npt.NDArray[np.int64], list[Profile]]
+
+
+def _positions(profiles: Sequence[Profile]) -> dict[int, int]:
+    """Each profile's position, by the profile's identity."""
+    return {id(p): j for j, p in enumerate(profiles)}
+
+
 def _classes(
     profiles: Sequence[Profile],
     key: Callable[[Profile], Hashable],
-    known: KeyMemo | None = None,
-    kept: KeyMemo | None = None,
-    name: tuple[str, str] = ("", ""),
-) -> tuple[npt.NDArray[np.int64], list[Profile]]:
+    before: tuple[Sequence[Profile], dict[int, int], npt.NDArray[np.int64], list[Profile]] | None = None,
+) -> _Side:
     """Each profile's class (profiles with equal keys share one) and one representative per class.
 
-    A profile's key is taken from ``known`` when it holds this very profile, else computed; each is
-    put in ``kept``."""
+    With ``before`` (the profiles of the table replaced, their positions, classes and
+    representatives), a profile that was there keeps its old class's key; only the others' keys are
+    computed."""
     ids: dict[Hashable, int] = {}
     reps: list[Profile] = []
     out = np.empty(len(profiles), dtype=np.int64)
-    check, side = name
+    old_keys = [key(r) for r in before[3]] if before is not None else []
     for i, p in enumerate(profiles):
-        slot = (check, side, id(p))
-        hit = known.get(slot) if known is not None else None
-        k = hit[1] if hit is not None and hit[0] is p else key(p)
-        if kept is not None:
-            kept[slot] = (p, k)
+        j = before[1].get(id(p), -1) if before is not None else -1
+        k = old_keys[int(before[2][j])] if before is not None and j >= 0 and before[0][j] is p else key(p)
         c = ids.get(k)
         if c is None:
             c = ids[k] = len(reps)
@@ -414,7 +442,6 @@ __all__ = [
     "Factor",
     "FitTable",
     "FitWeights",
-    "KeyMemo",
     "city_fit",
     "combine",
     "provider_fit",

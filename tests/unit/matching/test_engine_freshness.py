@@ -206,7 +206,7 @@ def test_a_server_matcher_keeps_its_engines_out_of_garbage_collection_and_still_
         gc.unfreeze()
 
 
-def test_after_a_write_the_context_fit_table_reuses_keys_and_equals_a_fresh_one(
+def test_after_a_write_the_context_fit_table_made_from_the_one_before_equals_a_fresh_one(
     loaded_services: Services,
 ) -> None:
     matcher = loaded_services.matching.matcher()
@@ -234,4 +234,3 @@ def test_after_a_write_the_context_fit_table_reuses_keys_and_equals_a_fresh_one(
         assert new is not None
         for i in range(len(after.kind("city"))):
             assert np.array_equal(kept.row(i), new.row(i)), (kind, i)
-        assert kept.keys, "the table keeps its keys for the next engine"
