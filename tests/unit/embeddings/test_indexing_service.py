@@ -245,31 +245,47 @@ def test_build_from_the_database(tmp_path, encoder: HashingEncoder) -> None:
         database.dispose()
 
 
-def test_writes_index_what_they_wrote_and_the_bundle_matches_the_database(
-    tmp_path, encoder: HashingEncoder, monkeypatch
-) -> None:
+def _database_with_cities(settings: Settings, summaries: dict[str, str]) -> Database:
+    """A database holding one city per id, with its summary (the caller disposes of it)."""
     from matchmaker.db import repository
-    from matchmaker.services import indexing
-    from matchmaker.services.records import RecordService
 
-    settings = Settings(home=tmp_path, model_name=encoder.name)
     database = Database(settings)
     with database.unit_of_work() as session:
-        for city_id, summary in (("kukes", "Flooding every spring."), ("osh", "Waste collection is late.")):
+        for city_id, summary in summaries.items():
             repository.upsert_city(
                 session, CityCreate(id=city_id, name=city_id, country="AL", summary=summary)
             )
+    return database
+
+
+def _whole_kind_reads(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The kinds the index service reads whole from now on, one list per read."""
+    from matchmaker.services import indexing
+
+    read: list[list[str]] = []
+    original = indexing.load_records
+
+    def counted(session: Session, kinds: Sequence[DocKind]) -> dict[DocKind, list[Record]]:
+        read.append(list(kinds))
+        return original(session, kinds)
+
+    monkeypatch.setattr(indexing, "load_records", counted)
+    return read
+
+
+def test_writes_index_what_they_wrote_and_the_bundle_matches_the_database(
+    tmp_path, encoder: HashingEncoder, monkeypatch
+) -> None:
+    from matchmaker.services.records import RecordService
+
+    settings = Settings(home=tmp_path, model_name=encoder.name)
+    database = _database_with_cities(
+        settings, {"kukes": "Flooding every spring.", "osh": "Waste collection is late."}
+    )
     indexes = IndexService(settings, database, encoder=encoder)
     try:
         indexes.rebuild(progress=QUIET)
-        read: list[Sequence[DocKind]] = []
-        original = indexing.load_records
-
-        def counted(session, kinds):  # type: ignore[no-untyped-def]
-            read.append(kinds)
-            return original(session, kinds)
-
-        monkeypatch.setattr(indexing, "load_records", counted)
+        read = _whole_kind_reads(monkeypatch)
         with database.unit_of_work(write=True) as session:
             records = RecordService(session, lambda: indexes)
             records.update("city", "kukes", {"summary": "Flooding every spring. Wildfires in summer."})
@@ -357,12 +373,9 @@ def test_the_status_reads_again_only_the_kinds_written_since_it_last_looked(
     tmp_path, encoder: HashingEncoder, monkeypatch
 ) -> None:
     from matchmaker.db import repository
-    from matchmaker.services import indexing
 
     settings = Settings(home=tmp_path, model_name=encoder.name)
-    database = Database(settings)
-    with database.unit_of_work() as session:
-        repository.upsert_city(session, CityCreate(id="kukes", name="Kukës", country="AL", summary="Floods."))
+    database = _database_with_cities(settings, {"kukes": "Floods."})
     indexes = IndexService(settings, database, encoder=encoder)
     try:
         indexes.rebuild(progress=QUIET)
@@ -371,14 +384,7 @@ def test_the_status_reads_again_only_the_kinds_written_since_it_last_looked(
             "provider": (False, 0),
             "case": (False, 0),
         }
-        read: list[list[str]] = []
-        original = indexing.load_records
-
-        def counted(session, kinds):  # type: ignore[no-untyped-def]
-            read.append(list(kinds))
-            return original(session, kinds)
-
-        monkeypatch.setattr(indexing, "load_records", counted)
+        read = _whole_kind_reads(monkeypatch)
         assert all(s.stale is False for s in indexes.status())
         assert read == [], "nothing was written: nothing is read"
         with database.unit_of_work() as session:  # a write that did not refresh the index

@@ -28,6 +28,19 @@ def _pairs(items: list[Scored]) -> list[tuple[str, float]]:
     return [(s.doc_id, round(s.score, 9)) for s in items]
 
 
+def _fresh_engine(engine: Engine) -> Engine:
+    """An engine over the same bundles, records, configuration and encoders as ``engine``, built
+    without the engine before it (everything computed afresh)."""
+    return Engine(
+        engine.bundles,
+        {k: list(v.values()) for k, v in engine.records.items()},
+        config=engine.config,
+        embed=engine._embed,
+        second=engine.second,
+        role_model=engine.role_model,
+    )
+
+
 def test_a_ranking_shows_the_best_first_and_adds_what_it_is_asked_to_include() -> None:
     scores = np.array([0.2, 0.9, 0.5, 0.9, 0.1])
     ids = ["e", "d", "c", "b", "a"]
@@ -173,14 +186,7 @@ def test_after_a_write_the_new_engine_computes_only_what_changed(loaded_services
     # The comparable-cities matrix keeps the other cities' rows and scores kent's column alone;
     # it stays close to a full recomputation (the BM25 and baseline norms are the rows' own).
     patched = after.relevance_matrix("city", cfg)
-    fresh = Engine(
-        after.bundles,
-        {k: list(v.values()) for k, v in after.records.items()},
-        config=cfg,
-        embed=after._embed,
-        second=after.second,
-        role_model=after.role_model,
-    ).relevance_matrix("city", cfg)
+    fresh = _fresh_engine(after).relevance_matrix("city", cfg)
     assert np.abs(patched - fresh).max() < 0.05
     assert not np.array_equal(patched, comparable_before)
 
@@ -220,14 +226,7 @@ def test_after_a_write_the_context_fit_table_made_from_the_one_before_equals_a_f
             "city", "kent", {"population": 2_500_000, "summary": "A large city; no capital budget."}
         )
     after = matcher.engine()
-    fresh = Engine(
-        after.bundles,
-        {k: list(v.values()) for k, v in after.records.items()},
-        config=cfg,
-        embed=after._embed,
-        second=after.second,
-        role_model=after.role_model,
-    )
+    fresh = _fresh_engine(after)
     for kind in ("provider", "city"):
         kept, new = after.fit_table(kind, cfg), fresh.fit_table(kind, cfg)
         assert kept is not None
