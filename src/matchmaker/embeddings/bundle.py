@@ -635,8 +635,23 @@ class BundleWriter:
             os.close(self._lock_fd)
             self._lock_fd = None
 
-    def previous(self, *, model_name: str | None = None, dimension: int | None = None) -> IndexBundle | None:
-        """The live bundle if it exists and fits; ``None`` otherwise (a full build follows)."""
+    def previous(
+        self,
+        *,
+        model_name: str | None = None,
+        dimension: int | None = None,
+        held: IndexBundle | None = None,
+    ) -> IndexBundle | None:
+        """The live bundle if it exists and fits; ``None`` otherwise (a full build follows).
+
+        ``held`` is a bundle of this kind the process already holds: while it is the live generation
+        and of the model asked for, it is the answer, without reading the bundle from disk."""
+        if (
+            held is not None
+            and (model_name is None or held.manifest.model_name == model_name)
+            and held.generation == current_generation(self.index_dir, self.kind)
+        ):
+            return held
         try:
             return load_bundle(self.index_dir, self.kind, model_name=model_name, dimension=dimension)
         except IndexUnavailableError as exc:

@@ -40,7 +40,6 @@ from matchmaker.embeddings.bundle import (
     IndexBundle,
     IndexStore,
     Manifest,
-    current_generation,
     generation_manifest,
     read_manifest,
     verify_kind,
@@ -118,21 +117,6 @@ def load_records(session: Session, kinds: Sequence[DocKind]) -> dict[DocKind, li
     return {kind: list(repository.REPOSITORIES[kind].list(session)) for kind in kinds}
 
 
-def _held_or_read(
-    writer: BundleWriter, live: Mapping[DocKind, IndexBundle] | None, model_name: str
-) -> IndexBundle | None:
-    """The writer's live bundle: the one held in ``live`` while it is still the live generation on
-    disk (written by this process, so it needs no reading back), else read from disk."""
-    held = None if live is None else live.get(writer.kind)
-    if (
-        held is not None
-        and held.manifest.model_name == model_name
-        and held.generation == current_generation(writer.index_dir, writer.kind)
-    ):
-        return held
-    return writer.previous(model_name=model_name)
-
-
 def _encoder_source(
     settings: Settings, encoder: Encoder | None, lazy: Callable[[], Encoder] | None
 ) -> tuple[str, EncoderSource]:
@@ -189,7 +173,8 @@ def index_records(
     with EmbeddingCache.in_dir(settings.index_dir) as cache:
         for kind in _normalise_kinds(records):
             with BundleWriter(settings.index_dir, kind) as writer:
-                previous = None if rebuild else _held_or_read(writer, live, model_name)
+                held = None if live is None else live.get(kind)
+                previous = None if rebuild else writer.previous(model_name=model_name, held=held)
                 given = records[kind]
                 unchanged = None
                 if isinstance(given, WrittenRecords):
@@ -362,10 +347,10 @@ class IndexService:
             rebuild=rebuild,
             live=live,
         )
-        for bundle in live.values():
-            for store in list(self._stores):
-                store.offer(bundle)
         published = [k for k in report.kinds if k.changed and k.generation]
+        for kind_report in published:
+            for store in list(self._stores):
+                store.offer(live[kind_report.kind])
         if published:
             if session is not None:
                 self._record_generations(session, published)
