@@ -104,6 +104,8 @@ from matchmaker.vocabulary.roles import RoleModel
 FloatArray = npt.NDArray[np.float32]
 Mode = str
 QueryKind = Literal["city_provider", "provider_city", "city_city", "city_case", "text_case"]
+#: A relevance matrix of a replaced engine, with the cities and candidates it was made of.
+Carried = tuple[RelevanceRows, DocumentSet, DocumentSet]
 
 #: Evidence of this many (city, kind, configuration) queries is kept (for explanations; the
 #: relevance of every city is kept apart, in the relevance matrices).
@@ -205,19 +207,18 @@ class Engine:
         self._fit_memo: dict[tuple[str, Hashable, Hashable, FitWeights], float] = (
             previous._fit_memo if previous is not None else {}
         )
-        # The relevance rows and prepared kinds of the engine this one replaces (rows to carry over).
-        # Only the maintained matrices are carried (rows against cases are read from the store), with
-        # which documents they were made of: not the replaced kinds themselves, so those are freed.
-        self._carry: (
-            tuple[dict[tuple[DocKind, EngineConfig], RelevanceRows], dict[DocKind, DocumentSet]] | None
-        ) = (
-            (
-                {k: v for k, v in previous._relevance.items() if k[0] in ("provider", "city")},
-                {kind: DocumentSet.of(index) for kind, index in previous._kinds.items()},
-            )
-            if previous is not None
-            else None
-        )
+        # The maintained matrices of the engine this one replaces (rows to carry over), with which
+        # documents they were made of: not the replaced kinds themselves, so those are freed. A
+        # matrix of the engine's own configuration that engine never made is carried from further
+        # back, as it had it to carry. Rows against cases are not carried: they are read from the
+        # store.
+        self._carry: dict[tuple[DocKind, EngineConfig], Carried] = {}
+        if previous is not None:
+            self._carry.update({k: v for k, v in previous._carry.items() if k[1] == config})
+            for key, rows in previous._relevance.items():
+                if key[0] in ("provider", "city"):
+                    kinds = previous._kinds
+                    self._carry[key] = (rows, DocumentSet.of(kinds["city"]), DocumentSet.of(kinds[key[0]]))
         models = sorted({b.manifest.model_name for b in self.bundles.values()})
         self._encoders = f"{','.join(models)}|{second.name if second else ''}|{role_model is not None}"
         self._clauses: dict[str, Any] = {}
@@ -302,6 +303,44 @@ class Engine:
             if kind in self.bundles:
                 self.relevance_matrix(kind, self.config)
                 self.fit_table(kind, self.config)
+
+    def prepare_written(self, kind: DocKind, doc_ids: Sequence[str]) -> None:
+        """Prepare what the first queries after a write of ``doc_ids`` (of ``kind``) would otherwise
+        wait for: every kind's views, the context-fit tables, the maintained matrices carried from
+        the replaced engine, and a written city's own rows and strengths. What is left (a changed
+        document's column in every row) is :meth:`freshen`'s."""
+        self.warm()
+        if "city" not in self.bundles:
+            return
+        cfg = self.config
+        for target in ("provider", "city"):
+            if target in self.bundles:
+                self.fit_table(target, cfg)
+                self._relevance_rows(target, cfg)
+        if kind != "city":
+            return
+        cities = self.kind("city")
+        for doc_id in doc_ids:
+            if doc_id not in cities.pos:
+                continue  # deleted
+            for target in ("provider", "case", "city"):
+                if target in self.bundles:
+                    self.relevance_row(target, doc_id, cfg)
+            if cfg.strength_mentors and cfg.use_roles:
+                self.strength_evidence(doc_id, cfg)
+
+    def freshen(self) -> None:
+        """Bring the maintained city → provider and city ↔ city matrices up to date: every missing
+        row computed, every stale entry scored again (a server does this after a write, in the
+        background, so later queries read them)."""
+        if "city" not in self.bundles:
+            return
+        cfg = self.config
+        for target in ("provider", "city"):
+            if target in self.bundles:
+                self.relevance_matrix(target, cfg)
+        if cfg.w_shared_providers > 0 and "provider" in self.bundles:
+            self._centred_provider_rows(cfg)
 
     def _resolve_references(self) -> dict[str, list[str]]:
         """Countries of each provider's references, where the reference names a known city or case."""
@@ -789,7 +828,7 @@ class Engine:
         providers = self.kind("provider")
         cities = self.kind("city")
         j = providers.pos[provider_id]
-        column = self.relevance_matrix("provider", cfg)[:, j].copy()
+        column = self.relevance_column("provider", j, cfg).copy()
         table = self.fit_table("provider", cfg)
         relevance = column.astype(np.float64)
         scores = relevance * table.column(j) if table is not None else relevance
@@ -837,10 +876,11 @@ class Engine:
         """
         cfg = cfg or self.config
         cities = self.kind("city")
-        matrix = self.relevance_matrix("city", cfg)
         i = cities.pos[city_id]
+        row, _ = self.relevance_row("city", city_id, cfg)
+        column = self.relevance_column("city", i, cfg)
         # Symmetric: how well B's text answers A's needs and how well A's text answers B's.
-        comparable = (0.5 * (matrix[i] + matrix[:, i])).astype(np.float32)
+        comparable = (0.5 * (row + column)).astype(np.float32)
         table = self.fit_table("city", cfg)
         comparable64 = comparable.astype(np.float64)
         score = comparable64 * table.row(i) if table is not None else comparable64.copy()
@@ -939,60 +979,56 @@ class Engine:
             with self._cache_lock:
                 rows = self._relevance.get(key)
                 if rows is None:
-                    rows = RelevanceRows(len(self.kind("city")), len(self.kind(target_kind)))
+                    rows = self._carried_rows(target_kind, cfg) or RelevanceRows(
+                        len(self.kind("city")), len(self.kind(target_kind))
+                    )
                     self._relevance[key] = rows
         return rows
 
-    def _carry_rows(self, rows: RelevanceRows, target_kind: DocKind, cfg: EngineConfig) -> None:
-        """Fill ``rows`` from the engine this one replaced: a city whose content did not change keeps
-        its row; the columns of candidates that changed (a written record) are scored alone,
-        against the row's own :class:`Norms`. Rows of changed cities stay missing."""
-        carry = self._carry
-        if carry is None:
-            return
-        before_rows, before_kinds = carry
-        old = before_rows.pop((target_kind, cfg), None)
-        if not before_rows:
-            self._carry = None
-        old_cities, old_target = before_kinds.get("city"), before_kinds.get(target_kind)
-        if old is None or old_cities is None or old_target is None:
-            return
+    def _carried_rows(self, target_kind: DocKind, cfg: EngineConfig) -> RelevanceRows | None:
+        """The replaced engine's rows against ``target_kind``, carried over
+        (:meth:`RelevanceRows.carried`): unchanged cities keep their rows, unchanged candidates
+        their columns, and a changed candidate's column is stale until a row is read. ``None``
+        when there is nothing to carry or the change is a bulk one (rows are computed again)."""
+        carried = self._carry.pop((target_kind, cfg), None)  # the replaced matrix is freed after
+        if carried is None:
+            return None
+        old, old_cities, old_target = carried
         cities, target = self.kind("city"), self.kind(target_kind)
-        columns = np.array(
-            [
-                jo
-                if (jo := old_target.pos.get(d, -1)) >= 0 and same_document(old_target, jo, target, j)
-                else -1
-                for j, d in enumerate(target.ids)
-            ],
-            dtype=np.int64,
-        )
-        changed = np.flatnonzero(columns < 0).tolist()
-        if len(changed) > max(8, len(target) // 20):
-            return  # a bulk change: rows are computed again
-        kept = columns >= 0
-        views = [(j, target.candidates(cfg, j)) for j in changed]
-        for i, city_id in enumerate(cities.ids):
-            io = old_cities.pos.get(city_id)
-            if (
-                rows.known[i]
-                or io is None
-                or not old.known[io]
-                or not same_document(old_cities, io, cities, i)
-            ):
+        column_of = _positions_in(old_target, target)
+        if int((column_of < 0).sum()) > _stale_limit(len(target)):
+            return None
+        return old.carried(_positions_in(old_cities, cities), column_of)
+
+    def _freshen(
+        self, rows: RelevanceRows, target_kind: DocKind, cfg: EngineConfig, which: list[int]
+    ) -> None:
+        """Score again the stale entries of the known rows ``which``: each row's changed candidates
+        alone, against the row's own :class:`Norms`. A row with too many stale entries, or whose
+        norms do not fit, is computed again whole."""
+        target = self.kind(target_kind)
+        cities = self.kind("city")
+        whole: list[int] = []
+        views: dict[tuple[int, ...], Candidates] = {}  # rows stale in the same columns share a view
+        for i in which:
+            columns = rows.stale_columns(i)
+            if not columns:
                 continue
-            norms = old.norms[io]
-            if changed and norms is None:
+            norms = rows.norms[i]
+            if norms is None or len(columns) > _stale_limit(len(target)):
+                whole.append(i)
                 continue
-            row = np.zeros(len(target), dtype=np.float32)
-            row[kept] = old.matrix[io, columns[kept]]
-            if views:
-                needs = self.needs_of("city", city_id, cfg)
-                if norms is None or len(norms.baseline) != len(needs.passages):
-                    continue
-                for j, view in views:
-                    row[j] = self.evidence(needs, view, cfg, norms=norms).relevance[0]
-            rows.put(i, row, norms)
+            needs = self.needs_of("city", cities.ids[i], cfg)
+            if len(norms.baseline) != len(needs.passages):
+                whole.append(i)
+                continue
+            view = views.get(key := tuple(columns))
+            if view is None:
+                view = views[key] = target.candidates(cfg, columns)
+            evidence = self.evidence(needs, view, cfg, norms=norms)
+            rows.put_columns(i, columns, evidence.relevance)
+        if whole:
+            self._fill_rows(rows, target_kind, cfg, whole)
 
     def relevance_row(
         self, target_kind: DocKind, city_id: str, cfg: EngineConfig
@@ -1001,9 +1037,16 @@ class Engine:
         (read from the store, or computed, when not known yet)."""
         rows = self._relevance_rows(target_kind, cfg)
         i = self.kind("city").pos[city_id]
-        if not rows.known[i]:
-            self._fill_rows(rows, target_kind, cfg, [i])
+        if not rows.known[i] or rows.stale_columns(i):
+            self._up_to_date(rows, target_kind, cfg, [i])
         return rows.matrix[i], rows.norms[i]
+
+    def relevance_column(self, target_kind: DocKind, j: int, cfg: EngineConfig) -> FloatArray:
+        """Candidate ``j``'s column of the relevance matrix against ``target_kind``: every city's
+        row made known, and fresh where its entry for ``j`` is stale."""
+        rows = self._relevance_rows(target_kind, cfg)
+        self._up_to_date(rows, target_kind, cfg, rows.missing() + rows.stale_rows(j))
+        return rows.matrix[:, j]
 
     def candidate_evidence(
         self,
@@ -1031,12 +1074,23 @@ class Engine:
         the engine this one replaced (unchanged cities, unchanged candidates) are not computed again.
         """
         rows = self._relevance_rows(target_kind, cfg)
-        if rows.missing():
-            self._carry_rows(rows, target_kind, cfg)
-        missing = rows.missing()
-        if missing:
-            self._fill_rows(rows, target_kind, cfg, missing)
+        self._up_to_date(rows, target_kind, cfg, rows.missing() + rows.stale_rows())
         return rows.matrix
+
+    def _up_to_date(
+        self, rows: RelevanceRows, target_kind: DocKind, cfg: EngineConfig, which: list[int]
+    ) -> None:
+        """Make the rows ``which`` known and fresh: a missing row read from the store or computed,
+        stale entries scored again (:meth:`_freshen`). The work goes in chunks, each under the
+        matrix's lock: a query and the background freshening after a write share it instead of
+        doing it twice, and a query that needs one row waits for one chunk at most."""
+        for start in range(0, len(which), _ROWS_PER_CHUNK):
+            with rows.lock:
+                chunk = which[start : start + _ROWS_PER_CHUNK]
+                missing = [i for i in chunk if not rows.known[i]]
+                if missing:
+                    self._fill_rows(rows, target_kind, cfg, missing)
+                self._freshen(rows, target_kind, cfg, [i for i in chunk if i not in missing])
 
     def _fill_rows(
         self, rows: RelevanceRows, target_kind: DocKind, cfg: EngineConfig, missing: list[int]
@@ -1283,6 +1337,26 @@ class Engine:
         hit = overlap > 0
         out[hit] = np.clip(1.0 + cfg.case_obstacle_bonus * overlap[hit], FLOOR, CEILING)
         return out
+
+
+#: How many rows of a maintained matrix are brought up to date under one hold of its lock.
+_ROWS_PER_CHUNK = 32
+
+
+def _stale_limit(candidates: int) -> int:
+    """How many changed candidates a carried row takes scored alone; beyond, it is computed again."""
+    return max(8, candidates // 20)
+
+
+def _positions_in(before: DocumentSet, now: KindIndex) -> npt.NDArray[np.int64]:
+    """Each document of ``now``'s position in ``before``, -1 where it is new or changed."""
+    return np.array(
+        [
+            jo if (jo := before.pos.get(d, -1)) >= 0 and same_document(before, jo, now, j) else -1
+            for j, d in enumerate(now.ids)
+        ],
+        dtype=np.int64,
+    )
 
 
 def _strip_span(text: str) -> tuple[int, int]:

@@ -315,10 +315,14 @@ class KindIndex:
         offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64) if docs else lengths
         index = np.asarray(docs, dtype=np.int64)
 
-        # Each document's BM25 weights are read when scores are asked for (a caller holding the
-        # scores of every document already replaces ``lexical`` and never reads them).
+        # Each document's BM25 weights are read when scores are first asked for (a caller holding
+        # the scores of every document already replaces ``lexical`` and never reads them).
+        read: list[dict[str, float]] = []
+
         def scores(needs: Sequence[list[str]]) -> FloatArray:
-            weights = [lexical.document_weights(j) for j in docs]
+            if len(read) < len(docs):
+                read[:] = [lexical.document_weights(j) for j in docs]
+            weights = read
             return np.array(
                 [[sum(w.get(t, 0.0) for t in tokens) for w in weights] for tokens in needs], dtype=np.float32
             ).reshape(len(needs), len(weights))

@@ -6,6 +6,7 @@ a changed candidate can be scored alone against the same yardstick.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -110,23 +111,69 @@ class Norms:
 
 
 class RelevanceRows:
-    """A cities × candidates relevance matrix filled one city row at a time, with each row's
-    :class:`Norms` (so a changed candidate's column can be scored alone)."""
+    """A cities × candidates relevance matrix, maintained across writes.
 
-    def __init__(self, cities: int, candidates: int) -> None:
+    Rows are filled one city at a time, each with its :class:`Norms`. After a write, the next
+    engine's rows are :meth:`carried`: unchanged cities keep their rows, unchanged candidates their
+    columns, and a changed candidate's column is marked stale in every row. A stale entry is scored
+    again when its row is next read, that candidate alone against the row's own norms. Versions
+    say what is stale: a row is fresh as of :attr:`row_version`, a column changed at
+    :attr:`col_version`, so staleness carries over any number of writes.
+    """
+
+    def __init__(self, cities: int, candidates: int, version: int = 0) -> None:
         self.matrix: FloatArray = np.zeros((cities, candidates), dtype=np.float32)
         self.known = np.zeros(cities, dtype=bool)
         self.norms: list[Norms | None] = [None] * cities
+        #: This matrix's version: one more than the matrix it was carried from.
+        self.version = version
+        self.row_version = np.full(cities, -1, dtype=np.int64)
+        self.col_version = np.zeros(candidates, dtype=np.int64)
+        #: Held while rows are brought up to date (one chunk of rows at a time).
+        self.lock = threading.Lock()
 
     def put(self, i: int, row: FloatArray, norms: Norms | None = None) -> None:
-        """Set city ``i``'s row."""
+        """Set city ``i``'s whole row (fresh)."""
         self.matrix[i] = row
         self.known[i] = True
         self.norms[i] = norms
+        self.row_version[i] = self.version
+
+    def put_columns(self, i: int, columns: Sequence[int], values: FloatArray) -> None:
+        """Set the stale ``columns`` of city ``i``'s row, which is then fresh."""
+        self.matrix[i, list(columns)] = values
+        self.row_version[i] = self.version
 
     def missing(self) -> list[int]:
         """Cities whose row is not known yet."""
         return np.flatnonzero(~self.known).tolist()
+
+    def stale_columns(self, i: int) -> list[int]:
+        """The candidates whose entry in city ``i``'s known row is stale."""
+        return np.flatnonzero(self.col_version > self.row_version[i]).tolist()
+
+    def stale_rows(self, column: int | None = None) -> list[int]:
+        """Known rows with a stale entry (in ``column``, or in any column)."""
+        newest = int(self.col_version.max(initial=-1)) if column is None else int(self.col_version[column])
+        return np.flatnonzero(self.known & (self.row_version < newest)).tolist()
+
+    def carried(self, row_of: npt.NDArray[np.int64], column_of: npt.NDArray[np.int64]) -> RelevanceRows:
+        """These rows for the next engine. ``row_of[i]`` is new city ``i``'s row here, ``column_of[j]``
+        new candidate ``j``'s column here, -1 where the document is new or changed: such a city has
+        no row, such a candidate's column is stale in every row."""
+        out = RelevanceRows(len(row_of), len(column_of), self.version + 1)
+        rows = np.flatnonzero(row_of >= 0)
+        rows = rows[self.known[row_of[rows]]]
+        columns = np.flatnonzero(column_of >= 0)
+        if len(rows) and len(columns):
+            out.matrix[np.ix_(rows, columns)] = self.matrix[np.ix_(row_of[rows], column_of[columns])]
+        out.known[rows] = True
+        out.row_version[rows] = self.row_version[row_of[rows]]
+        out.col_version[:] = out.version
+        out.col_version[columns] = self.col_version[column_of[columns]]
+        for i, old in zip(rows.tolist(), row_of[rows].tolist(), strict=True):
+            out.norms[i] = self.norms[old]
+        return out
 
 
 def adjusted(score: float, factors: Sequence[Factor]) -> float:
