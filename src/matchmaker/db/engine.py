@@ -16,7 +16,7 @@ import fcntl
 import logging
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -226,6 +226,25 @@ class Database:
         self.engine.dispose()
 
 
+def on_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run ``action`` once ``session``'s transaction has committed; a rollback drops it unrun.
+
+    ``action`` runs after the commit, so what it reads through other sessions sees the write.
+    """
+
+    def committed(_: Session) -> None:
+        if event.contains(session, "after_rollback", rolled_back):
+            event.remove(session, "after_rollback", rolled_back)
+        action()
+
+    def rolled_back(_: Session) -> None:
+        if event.contains(session, "after_commit", committed):
+            event.remove(session, "after_commit", committed)
+
+    event.listen(session, "after_commit", committed, once=True)
+    event.listen(session, "after_rollback", rolled_back, once=True)
+
+
 __all__ = [
     "MIGRATIONS_DIR",
     "Database",
@@ -233,5 +252,6 @@ __all__ = [
     "head_revision",
     "is_current",
     "migrate",
+    "on_commit",
     "stored_revisions",
 ]

@@ -84,6 +84,7 @@ class Services:
             self.database,
             encoder=self._encoder,
             prepare=lambda: self.matching.prepare(),  # noqa: PLW0108 - matching is built later
+            after_write=lambda kind, ids: self.matching.after_write(kind, ids),  # noqa: PLW0108 - as above
         )
 
     @cached_property

@@ -32,7 +32,7 @@ from typing import Any
 from sqlmodel import Session
 
 from matchmaker.db import repository, workers
-from matchmaker.db.engine import Database
+from matchmaker.db.engine import Database, on_commit
 from matchmaker.embeddings.builder import KindReport, build_bundle, embed_second
 from matchmaker.embeddings.bundle import (
     BundleWriter,
@@ -276,6 +276,7 @@ class IndexService:
         *,
         encoder: Encoder | None = None,
         prepare: Callable[[], None] | None = None,
+        after_write: Callable[[DocKind, Sequence[str]], None] | None = None,
     ) -> None:
         self.settings = settings
         self.database = database
@@ -283,6 +284,9 @@ class IndexService:
         #: Run after an ingest or a rebuild publishes (not inside a write's transaction): the matching
         #: runtime analyses the new documents then, so a process starting later reads, not computes.
         self._prepare = prepare
+        #: Run once a write refreshed by :meth:`refresh_written` has committed, with the written ids:
+        #: the matching runtime prepares the new generation then, so the next query does not wait.
+        self._after_write = after_write
         self._encoder_lock = threading.Lock()
         #: Per kind, the mark of the records its last corpus hash was computed from, and the record
         #: count and hash.
@@ -424,8 +428,9 @@ class IndexService:
         (before it commits), reading those records and the kind's ids only: the other documents keep
         their passages and vectors from the live bundle."""
         repo = repository.REPOSITORIES[kind]
+        ids_list = list(ids)
         written: list[Record] = []
-        for record_id in dict.fromkeys(ids):
+        for record_id in dict.fromkeys(ids_list):
             with contextlib.suppress(NotFoundError):
                 written.append(repo.get(session, record_id))
         change = WrittenRecords(
@@ -435,6 +440,10 @@ class IndexService:
         )
         report = self._index({kind: change}, rebuild=False, progress=None, session=session)
         logger.info("Refreshed indexes in %.2fs: %s", report.seconds, report)
+        after_write = self._after_write
+        if after_write is not None and any(k.changed for k in report.kinds):
+            written_ids = tuple(dict.fromkeys(ids_list))
+            on_commit(session, lambda: after_write(kind, written_ids))
         return report
 
     def corpus_hashes(self) -> dict[str, str]:

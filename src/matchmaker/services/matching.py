@@ -141,6 +141,10 @@ class Matcher:
         self._lock = threading.Lock()
         self._pair_cache: OrderedDict[tuple[tuple[str, ...], str], dict[str, float]] = OrderedDict()
         self._pair_lock = threading.Lock()
+        #: After a write, the engine whose matrices a background thread brings up to date next.
+        self._freshen_next: Engine | None = None
+        self._freshener: threading.Thread | None = None
+        self._freshen_lock = threading.Lock()
 
     @property
     def store(self) -> IndexStore:
@@ -163,6 +167,49 @@ class Matcher:
         compile_cues()
         load_identifier()
         self.engine().warm()
+
+    def prepare_written(self, kind: DocKind, doc_ids: Sequence[str]) -> None:
+        """Build the engine over the generation a write published, with what its first queries
+        read (:meth:`Engine.prepare_written`), so they do not wait for it; the rest of its matrices
+        are brought up to date in the background (:meth:`Engine.freshen`)."""
+        engine = self.engine()
+        engine.prepare_written(kind, doc_ids)
+        with self._freshen_lock:
+            self._freshen_next = engine
+            if self._freshener is None:
+                self._freshener = threading.Thread(
+                    target=self._freshen_loop, name="matching-freshen", daemon=True
+                )
+                self._freshener.start()
+
+    def wait_until_fresh(self, timeout: float | None = None) -> bool:
+        """Block until the background freshening after the last write is done; whether it is."""
+        with self._freshen_lock:
+            freshener = self._freshener
+        if freshener is not None:
+            freshener.join(timeout)
+            return not freshener.is_alive()
+        return True
+
+    def _freshen_loop(self) -> None:
+        """Freshen the newest engine handed over, until none is waiting (an engine replaced in the
+        meantime is skipped: the next one carries what was done)."""
+        while True:
+            with self._freshen_lock:
+                engine, self._freshen_next = self._freshen_next, None
+                if engine is None:
+                    self._freshener = None
+                    return
+            if engine is not self._engine:
+                continue
+            started = time.perf_counter()
+            try:
+                engine.freshen()
+            except Exception:  # queries compute what they need
+                logger.exception("The matching matrices could not be brought up to date")
+                continue
+            logger.info("Matching matrices up to date in %.0f ms", (time.perf_counter() - started) * 1000)
+            del engine
 
     def _bundles(self) -> dict[DocKind, IndexBundle]:
         """The live bundles; kinds never indexed are left out (queries needing them say so)."""
@@ -662,6 +709,26 @@ class MatchingService:
             logger.exception("Matching data not prepared")
             return
         logger.info("Matching data prepared in %.1fs", time.perf_counter() - started)
+
+    def after_write(self, kind: DocKind, doc_ids: Sequence[str]) -> None:
+        """After a write of ``doc_ids`` committed and its index was refreshed: in a server, bring the
+        matcher up to the new generation now (:meth:`Matcher.prepare_written`), so that the next
+        query answers as fast as a warm one and the write, not the reads after it, pays for the
+        change. A short-lived process (the CLI) and a matcher not loaded yet skip this: their next
+        query builds what it needs. A failure here never fails the write."""
+        matcher = self._matcher
+        if not self.long_running or matcher is None or self.loading:
+            return
+        started = time.perf_counter()
+        try:
+            matcher.prepare_written(kind, doc_ids)
+        except MatchmakerError as exc:
+            logger.warning("Matching data not prepared after a write: %s", exc.message)
+            return
+        except Exception:  # the next query builds what it needs
+            logger.exception("Matching data not prepared after a write")
+            return
+        logger.info("Matching data prepared after a write in %.0f ms", (time.perf_counter() - started) * 1000)
 
     def matcher(self) -> Matcher:
         """The shared matcher, created on first use; :class:`IndexUnavailableError` when it cannot be."""

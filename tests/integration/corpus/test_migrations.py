@@ -9,7 +9,7 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
 
-from matchmaker.db.engine import Database, alembic_config, head_revision, stored_revisions
+from matchmaker.db.engine import Database, alembic_config, head_revision, on_commit, stored_revisions
 from matchmaker.db.models import CityCreate
 from matchmaker.services.records import RecordService
 from matchmaker.settings import Settings
@@ -103,3 +103,32 @@ def test_scripts_with_two_heads_or_a_merge_leave_the_decision_to_alembic(tmp_pat
     assert head_revision(two_heads) is None
     merge = _scripts(tmp_path / "merge", a=a, b=b, c='revision = "c"\ndown_revision = ("a", "b")\n')
     assert head_revision(merge) is None
+
+
+def test_an_action_on_commit_runs_after_the_commit_and_never_after_a_rollback(db_settings: Settings) -> None:
+    database = Database(db_settings)
+    seen: list[int] = []
+
+    def count_cities() -> None:
+        with database.unit_of_work() as other:  # another session: sees only what was committed
+            seen.append(len(RecordService(other).list("city")))
+
+    try:
+        with database.unit_of_work(write=True) as session:
+            RecordService(session).create(
+                "city", CityCreate(id="kukes", name="Kukës", country="AL", summary="x")
+            )
+            on_commit(session, count_cities)
+            assert seen == []
+        assert seen == [1]
+
+        def failing_block() -> None:
+            with database.unit_of_work(write=True) as session:
+                on_commit(session, count_cities)
+                raise RuntimeError("the block fails")
+
+        with pytest.raises(RuntimeError):
+            failing_block()
+        assert seen == [1]
+    finally:
+        database.dispose()

@@ -4,7 +4,9 @@ tables, one candidate scored alone, analyses and relevance rows kept between eng
 from __future__ import annotations
 
 import gc
+import threading
 import weakref
+from typing import Any
 
 import numpy as np
 import pytest
@@ -18,6 +20,7 @@ from matchmaker.matching.analysis import (
 from matchmaker.matching.engine import Engine, Ranking, Scored
 from matchmaker.matching.fit import combine
 from matchmaker.matching.lexical import LexicalIndex, tokenize
+from matchmaker.matching.ranking import RelevanceRows
 from matchmaker.services.container import Services
 from matchmaker.services.matching import Matcher
 
@@ -233,3 +236,92 @@ def test_after_a_write_the_context_fit_table_made_from_the_one_before_equals_a_f
         assert new is not None
         for i in range(len(after.kind("city"))):
             assert np.array_equal(kept.row(i), new.row(i)), (kind, i)
+
+
+def _write(services: Services, kind: str, doc_id: str, field: str, extra: str) -> None:
+    with services.database.unit_of_work(write=True) as session:
+        records = services.records(session)
+        text = getattr(records.get(kind, doc_id), field)  # type: ignore[arg-type]
+        records.update(kind, doc_id, {field: text + extra})  # type: ignore[arg-type]
+
+
+def test_rows_carried_over_two_writes_keep_their_values_and_score_only_the_changed_providers(
+    loaded_services: Services,
+) -> None:
+    matcher = loaded_services.matching.matcher()
+    before = matcher.engine()
+    cfg = before.config
+    before.precompute()
+    row_before, norms = before.relevance_row("provider", "lumen", cfg)
+    row_before = row_before.copy()
+    old_pos = dict(before.kind("provider").pos)
+
+    _write(loaded_services, "provider", "prov-farlight", "description", " Also smart poles.")
+    assert matcher.engine() is not before  # an engine no query read rows from
+    _write(loaded_services, "provider", "prov-taxcloud", "description", " Also parking fees.")
+    after = matcher.engine()
+
+    row_after, norms_after = after.relevance_row("provider", "lumen", cfg)
+    assert norms_after is norms, "the row is carried with its own norms, not computed again"
+    providers = after.kind("provider")
+    changed = [providers.pos["prov-farlight"], providers.pos["prov-taxcloud"]]
+    for j, doc_id in enumerate(providers.ids):
+        if j not in changed:
+            assert row_after[j] == row_before[old_pos[doc_id]], doc_id
+    needs = after.needs_of("city", "lumen", cfg)
+    alone = after.evidence(needs, providers.candidates(cfg, changed), cfg, norms=norms).relevance
+    assert np.allclose(row_after[changed], alone)
+
+
+def test_in_a_server_the_write_prepares_what_the_next_queries_read(
+    loaded_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    matching = loaded_services.matching
+    matching.long_running = True  # as a server's background start sets it
+    matcher = matching.matcher()
+    matcher.engine().precompute()
+    assert matcher.cities_for_city("lumen").results  # its rows against case studies stored
+    computed: list[str] = []
+    relevance_of, put_columns = Engine.relevance_of, RelevanceRows.put_columns
+
+    def counted_rows(self: Engine, *args: Any) -> Any:
+        if threading.current_thread() is threading.main_thread():
+            computed.append("row")
+        return relevance_of(self, *args)
+
+    def counted_columns(self: RelevanceRows, *args: Any) -> None:
+        if threading.current_thread() is threading.main_thread():
+            computed.append("column")
+        put_columns(self, *args)
+
+    monkeypatch.setattr(Engine, "relevance_of", counted_rows)
+    monkeypatch.setattr(RelevanceRows, "put_columns", counted_columns)
+    _write(loaded_services, "city", "kent", "summary", " The city also needs parking sensors.")
+    assert "row" in computed, "the write computed the written city's rows"
+    computed.clear()
+    assert matcher.providers_for_city("kent").results
+    assert matcher.cases_for_city("kent").results
+    assert computed == [], "the first queries after the write read the rows it prepared"
+
+    assert matcher.wait_until_fresh(timeout=60)
+    _write(loaded_services, "provider", "prov-floodwatch", "description", " Also river gauges.")
+    assert matcher.wait_until_fresh(timeout=60)
+    computed.clear()
+    assert matcher.cities_for_city("lumen").results
+    assert matcher.cities_for_provider("prov-floodwatch").results
+    assert computed == [], "the changed provider's column was scored in the background"
+    assert matcher.engine()._relevance[("provider", matcher.engine().config)].stale_rows() == []
+
+
+def test_a_query_after_a_write_gives_what_a_fresh_engine_gives_for_the_written_city(
+    loaded_services: Services,
+) -> None:
+    matching = loaded_services.matching
+    matching.long_running = True
+    matcher = matching.matcher()
+    matcher.engine().precompute()
+    _write(loaded_services, "city", "kent", "summary", " The city also needs parking sensors.")
+    engine = matcher.engine()
+    fresh = _fresh_engine(engine)
+    assert _pairs(engine.providers_for_city("kent")) == _pairs(fresh.providers_for_city("kent"))
+    assert _pairs(engine.cases_for_city("kent")) == _pairs(fresh.cases_for_city("kent"))
