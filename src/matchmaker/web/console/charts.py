@@ -69,6 +69,24 @@ def _label_width(labels: Iterable[str]) -> float:
     return min(MAX_LABEL, max(len(_short(label)) for label in labels)) * CHAR_WIDTH + 12
 
 
+def _tipped(tag: str, attributes: str, tip: str) -> str:
+    """A ``<tag>`` element (a bar or a point) with its own ``<title>``: a tooltip, read by screen readers."""
+    return f"<{tag} {attributes}><title>{esc(tip)}</title></{tag}>"
+
+
+def _y_axis_label(middle: float, label: str) -> str:
+    """The name of the vertical axis, turned to read upwards and centred on ``middle``."""
+    return (
+        f'<text transform="translate(12 {middle:.1f}) rotate(-90)" text-anchor="middle"'
+        f' class="axis">{esc(label)}</text>'
+    )
+
+
+def _said(bar: Bar, unit: str = "") -> str:
+    """A bar in words: its label and its value."""
+    return f"{bar.label}: {_number(bar.value)}{unit}"
+
+
 def _top_value(bars: Sequence[Bar]) -> float:
     """The value a full-length bar stands for: the largest value, or 1 when none is above 0."""
     return max((b.value for b in bars), default=0.0) or 1.0
@@ -108,16 +126,15 @@ def bar_chart(
     width = label_w + plot_w + 60
     height = top + row * len(bars) + 8
     top_value = _top_value(bars)
-    summary = "; ".join(f"{b.label}: {_number(b.value)}{unit}" for b in bars)
+    summary = "; ".join(_said(b, unit) for b in bars)
     parts = _open(chart_id, title, summary, width, height)
     for n, b in enumerate(bars):
         y = top + n * row
         w = max(0.0, b.value) / top_value * plot_w
-        tip = f"{b.label}: {_number(b.value)}{unit}"
+        box = f'x="{label_w:.1f}" y="{y + 3}" width="{w:.1f}" height="{row - 6}"'
         parts.append(
             _text(label_w - 8, y + 14, _short(b.label), "name", "end")
-            + f'<rect class="bar" x="{label_w:.1f}" y="{y + 3}" width="{w:.1f}" height="{row - 6}"'
-            f' fill="{PALETTE[0]}"><title>{esc(tip)}</title></rect>'
+            + _tipped("rect", f'class="bar" {box} fill="{PALETTE[0]}"', _said(b, unit))
             + _text(label_w + w + 4, y + 14, _number(b.value), "value")
         )
     parts.append("</svg>")
@@ -139,7 +156,7 @@ def column_chart(
     width = left + len(bars) * (col_w + gap) + gap
     height = top + plot_h + 66
     top_value = _top_value(bars)
-    summary = "; ".join(f"{b.label}: {_number(b.value)}" for b in bars)
+    summary = "; ".join(_said(b) for b in bars)
     parts = _open(chart_id, title, summary, width, height)
     base = top + plot_h
     parts.append(
@@ -148,18 +165,14 @@ def column_chart(
         f'<text x="{left - 6}" y="{top + 4}" text-anchor="end" class="tick">{esc(_number(top_value))}</text>'
     )
     if y_label:
-        parts.append(
-            f'<text transform="translate(12 {base - plot_h / 2:.1f}) rotate(-90)" text-anchor="middle"'
-            f' class="axis">{esc(y_label)}</text>'
-        )
+        parts.append(_y_axis_label(base - plot_h / 2, y_label))
     for n, b in enumerate(bars):
         x = left + gap + n * (col_w + gap)
         h = max(0.0, b.value) / top_value * plot_h
-        tip = f"{b.label}: {_number(b.value)}"
+        box = f'x="{x:.1f}" y="{base - h:.1f}" width="{col_w:.1f}" height="{h:.1f}"'
         parts.append(
-            f'<rect class="bar" x="{x:.1f}" y="{base - h:.1f}" width="{col_w:.1f}" height="{h:.1f}"'
-            f' fill="{PALETTE[n % len(PALETTE)]}"><title>{esc(tip)}</title></rect>'
-            f'<text x="{x + col_w / 2:.1f}" y="{base - h - 4:.1f}" text-anchor="middle" class="value">'
+            _tipped("rect", f'class="bar" {box} fill="{PALETTE[n % len(PALETTE)]}"', _said(b))
+            + f'<text x="{x + col_w / 2:.1f}" y="{base - h - 4:.1f}" text-anchor="middle" class="value">'
             f"{esc(_number(b.value))}</text>"
         )
         for k, line in enumerate(_wrap(b.label, 18)[:3]):
@@ -220,10 +233,8 @@ def stacked_bar_chart(
                 continue
             w = value / total * plot_w
             tip = f"{s.label}, {name}: {_number(value)} of {_number(total)} ({value / total:.0%})"
-            parts.append(
-                f'<rect class="bar" x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="{row - 6}"'
-                f' fill="{PALETTE[k % len(PALETTE)]}"><title>{esc(tip)}</title></rect>'
-            )
+            box = f'x="{x:.1f}" y="{y + 3}" width="{w:.1f}" height="{row - 6}"'
+            parts.append(_tipped("rect", f'class="bar" {box} fill="{PALETTE[k % len(PALETTE)]}"', tip))
             x += w
         parts.append(
             f'<text x="{label_w + plot_w + 6:.1f}" y="{y + 15}" class="value">{esc(_number(total))}</text>'
@@ -282,14 +293,11 @@ def scatter_chart(
         )
     parts.append(
         _text(left + plot_w / 2, base + 36, x_label, "axis", "middle")
-        + f'<text transform="translate(12 {top + plot_h / 2:.1f}) rotate(-90)" text-anchor="middle"'
-        f' class="axis">{esc(y_label)}</text>'
+        + _y_axis_label(top + plot_h / 2, y_label)
     )
     for p in points:
-        parts.append(
-            f'<circle class="point" cx="{sx(p.x):.1f}" cy="{sy(p.y):.1f}" r="5" fill="{PALETTE[0]}"'
-            f' fill-opacity="0.6" stroke="{PALETTE[0]}"><title>{esc(p.label)}</title></circle>'
-        )
+        dot = f'cx="{sx(p.x):.1f}" cy="{sy(p.y):.1f}" r="5" fill="{PALETTE[0]}" fill-opacity="0.6"'
+        parts.append(_tipped("circle", f'class="point" {dot} stroke="{PALETTE[0]}"', p.label))
     parts.append("</svg>")
     return "".join(parts)
 

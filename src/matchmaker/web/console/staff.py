@@ -125,17 +125,29 @@ async def read_upload(request: Request[Any, Any, Any], settings: Settings) -> tu
     return name, content
 
 
-@get("/upload", name="console:upload", opt=STAFF, sync_to_thread=False)
-def upload_form(request: Request[Any, Any, Any]) -> Response[Any]:
-    """The corpus upload form."""
+def _upload_page(
+    request: Request[Any, Any, Any],
+    *,
+    report: IngestReport | None = None,
+    error: str | None = None,
+    status: int = 200,
+) -> Response[Any]:
+    """The corpus upload form, with the report of the file just ingested or why it was refused."""
     return page(
         "console/upload.html",
         principal_of(request),
+        status_code=status,
         title="Upload corpus",
-        request_path=request.url.path,
-        report=None,
-        error=None,
+        request_path="/upload",
+        report=report,
+        error=error,
     )
+
+
+@get("/upload", name="console:upload", opt=STAFF, sync_to_thread=False)
+def upload_form(request: Request[Any, Any, Any]) -> Response[Any]:
+    """The corpus upload form."""
+    return _upload_page(request)
 
 
 @post("/upload", name="console:upload-post", opt=STAFF, request_max_body_size=None)
@@ -143,29 +155,16 @@ async def upload_submit(
     request: Request[Any, Any, Any], services: NamedDependency[Services]
 ) -> Response[Any]:
     """Ingest an uploaded file and show the per-record report."""
-    settings = services.settings
-    principal = principal_of(request)
-    error: str | None = None
-    report: IngestReport | None = None
-    status = 200
     try:
-        name, content = await read_upload(request, settings)
+        name, content = await read_upload(request, services.settings)
         if (await request.form()).get("background"):
             job = await anyio.to_thread.run_sync(start_ingest, request, name, content)
             return job_redirect(job)
         report = await anyio.to_thread.run_sync(ingest_upload, services, name, content)
     except (InvalidInputError, PayloadTooLargeError) as exc:
-        error = exc.message
         status = 413 if isinstance(exc, PayloadTooLargeError) else 422
-    return page(
-        "console/upload.html",
-        principal,
-        status_code=status,
-        title="Upload corpus",
-        request_path="/upload",
-        report=report,
-        error=error,
-    )
+        return _upload_page(request, error=exc.message, status=status)
+    return _upload_page(request, report=report)
 
 
 ROUTES = [dashboard, upload_form, upload_submit]
