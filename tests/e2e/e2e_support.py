@@ -62,7 +62,9 @@ PUBLISHED_EVENT = "e2e-published"
 PAST_EVENT = "e2e-past"
 LAPTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 740}
-STARTUP_TIMEOUT = 120.0
+#: How long the browser tests wait for their server to be ready (a loaded 2-core machine needs more
+#: than a minute to load the matching runtime).
+STARTUP_TIMEOUT = 300.0
 
 
 @dataclass(frozen=True)
