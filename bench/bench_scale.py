@@ -15,7 +15,8 @@ then serves it with uvicorn in the same process and measures:
   city's (or provider's) first query, and warm median / p95 (ms) once every one was asked: providers
   for a city, comparable cities, cities for a provider, cases for a city;
 * a write followed by a query: ``PATCH`` one city's summary, then ask its providers (ms, median of
-  five);
+  five); the write alone; and each first query right after a write (providers and cases for the
+  written city, comparable cities of another), against the same query warm (the ratio);
 * resident memory of the process once every query was asked (MB), and its peak.
 
 The default encoders are hashing encoders with the dimension of the bundled models (384): the
@@ -59,6 +60,13 @@ FIGURES = [
     ("provider_cities_p95_ms", "cities for a provider, warm p95 (ms)"),
     ("cases_p95_ms", "cases for a city, warm p95 (ms)"),
     ("write_then_query_ms", "write, then providers for that city (ms)"),
+    ("write_ms", "the write alone (PATCH, ms)"),
+    ("providers_after_write_ms", "providers for the written city, right after (ms)"),
+    ("providers_after_write_ratio", "  the same / warm p50"),
+    ("comparable_after_write_ms", "comparable cities of another city, right after (ms)"),
+    ("comparable_after_write_ratio", "  the same / warm p50"),
+    ("cases_after_write_ms", "cases for the written city, right after (ms)"),
+    ("cases_after_write_ratio", "  the same / warm p50"),
     ("rss_mb", "resident memory (MB)"),
     ("peak_mb", "peak resident memory (MB)"),
 ]
@@ -153,6 +161,8 @@ def run_one(factor: int, rounds: int, model: str, multilingual: str) -> dict[str
         series("cases", [f"/api/v1/match/cases?city={c}&top=10" for c in cities])
 
         writes: list[float] = []
+        patches: list[float] = []
+        after: dict[str, list[float]] = {"providers": [], "comparable": [], "cases": []}
         for i, city in enumerate(cities[:5]):
             summary = client.get(f"/api/v1/cities/{city}").json()["summary"]
             t = time.perf_counter()
@@ -162,9 +172,19 @@ def run_one(factor: int, rounds: int, model: str, multilingual: str) -> dict[str
             )
             if patched.status_code != 200:
                 raise SystemExit(f"PATCH: {patched.status_code} {patched.text[:300]}")
-            timed(f"/api/v1/match/providers?city={city}&top=10")
+            patches.append((time.perf_counter() - t) * 1000)
+            after["providers"].append(timed(f"/api/v1/match/providers?city={city}&top=10"))
             writes.append((time.perf_counter() - t) * 1000)
+            # The other queries right after a write: a city the write did not touch.
+            other = cities[5 + i]
+            after["comparable"].append(timed(f"/api/v1/match/cities?city={other}&top=10"))
+            after["cases"].append(timed(f"/api/v1/match/cases?city={city}&top=10"))
+            matcher.wait_until_fresh(60)  # the next write starts from matrices brought up to date
         out["write_then_query_ms"] = statistics.median(writes)
+        out["write_ms"] = statistics.median(patches)
+        for name, values in after.items():
+            out[f"{name}_after_write_ms"] = statistics.median(values)
+            out[f"{name}_after_write_ratio"] = statistics.median(values) / out[f"{name}_p50_ms"]
     out["rss_mb"], out["peak_mb"] = _memory()
     server.should_exit = True
     thread.join(timeout=10)
