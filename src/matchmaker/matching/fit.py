@@ -152,7 +152,7 @@ def _hosting(city: Profile, provider: Profile, w: FitWeights) -> Factor | None:
         return None
     if offer.offers_on_premises:
         return Factor("hosting", w.hosting_fit, "data must stay on premises; offers on-premises hosting")
-    if any(t.term_id == "hosting_cloud" for t in offer.hosting):
+    if offer.cloud_hosted:
         return Factor("hosting", w.hosting_miss, "data must stay on premises; the offer is cloud-hosted")
     return None
 
@@ -231,7 +231,7 @@ PROVIDER_CHECKS: tuple[Check, ...] = (
         "hosting",
         _hosting,
         lambda c: c.city.on_premises_required if c.city else None,
-        lambda p: (p.offer.offers_on_premises, "hosting_cloud" in _ids(p.offer.hosting)) if p.offer else None,
+        lambda p: (p.offer.offers_on_premises, p.offer.cloud_hosted) if p.offer else None,
     ),
     Check(
         "connectivity",

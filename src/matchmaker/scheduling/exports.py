@@ -50,6 +50,22 @@ def _slot_map(slots: Sequence[Slot]) -> dict[str, Slot]:
     return {s.id: s for s in slots}
 
 
+def display_name(pid: str, names: Mapping[str, str]) -> str:
+    """The name participants read (the id only when no name is known)."""
+    return names.get(pid) or pid
+
+
+def meeting_reason(m: Placement, reasons: Mapping[Pair, str]) -> str:
+    """Why a pair meets: the meeting's own ``reason`` when it has one, else the one of its pair."""
+    own: str | None = getattr(m, "reason", None)
+    return own or reasons.get(m.pair, "")
+
+
+def table_name(number: int, labels: Mapping[int, str]) -> str:
+    """A table's label, or "Table N" when it has none."""
+    return labels.get(number) or f"Table {number}"
+
+
 def _cell(value: str) -> str:
     """Neutralise spreadsheet formulas in free text (CSV injection)."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
@@ -80,7 +96,7 @@ def meetings_csv(
     for m in sorted(meetings, key=lambda m: (order.get(m.slot, len(order)), m.table)):
         slot = by_id[m.slot]
         score = getattr(m, "score", None)
-        reason = getattr(m, "reason", None) or reasons.get(m.pair, "")
+        reason = meeting_reason(m, reasons)
         writer.writerow(
             [
                 m.slot,
@@ -187,11 +203,6 @@ def _agenda_template() -> Template:
     return env.from_string(_AGENDA)
 
 
-def _label(pid: str, names: Mapping[str, str]) -> str:
-    """The display name participants read (the id only when no name is known)."""
-    return names.get(pid) or pid
-
-
 def participant_agenda_html(
     participant_id: str,
     meetings: Sequence[Placement],
@@ -212,12 +223,12 @@ def participant_agenda_html(
         {
             "when": f"{by_id[m.slot].start:%Y-%m-%d %H:%M}–{by_id[m.slot].end:%H:%M}",
             "table": m.table,
-            "other": _label(m.b if m.a == participant_id else m.a, names),
-            "reason": getattr(m, "reason", None) or reasons.get(m.pair, ""),
+            "other": display_name(m.b if m.a == participant_id else m.a, names),
+            "reason": meeting_reason(m, reasons),
         }
         for m in mine
     ]
-    who = _label(participant_id, names)
+    who = display_name(participant_id, names)
     return _agenda_template().render(
         title=f"Meeting agenda: {who}", who=who, event_name=event_name, rows=rows, lang=lang
     )
@@ -359,7 +370,7 @@ def participant_calendar(
         if participant_id not in (e.a, e.b):
             continue
         other = e.b if e.a == participant_id else e.a
-        table = table_labels.get(e.table) or f"Table {e.table}"
+        table = table_name(e.table, table_labels)
         reason = reasons.get(pair_key(e.a, e.b))
         event = icalendar.Event()
         event.add("uid", e.uid)
@@ -367,7 +378,7 @@ def participant_calendar(
         event.add("dtstamp", stamp)
         event.add("dtstart", _calendar_time(e.start, tz))
         event.add("dtend", _calendar_time(e.end, tz))
-        event.add("summary", f"Meeting with {_label(other, names)}")
+        event.add("summary", f"Meeting with {display_name(other, names)}")
         event.add("location", ", ".join(x for x in (table, venue) if x))
         if _is_link(table):
             event.add("url", table)

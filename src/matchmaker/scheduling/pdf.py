@@ -26,6 +26,7 @@ from anyascii import anyascii
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
+from matchmaker.scheduling.exports import display_name, meeting_reason, table_name
 from matchmaker.scheduling.problem import Pair, Placement, Slot
 
 logger = logging.getLogger(__name__)
@@ -103,18 +104,14 @@ def _slot_line(slot: Slot, with_day: bool) -> str:
     return f"{day}{slot.start:%H:%M}-{slot.end:%H:%M}"
 
 
-def _table_name(number: int, labels: Mapping[int, str]) -> str:
-    return labels.get(number) or f"Table {number}"
-
-
 def _agenda_page(
     doc: _Document,
     participant_id: str,
     meetings: Iterable[Placement],
     by_id: Mapping[str, Slot],
     *,
-    label: Callable[[str], str],
-    reason: Callable[[Placement], str],
+    names: Mapping[str, str],
+    reasons: Mapping[Pair, str],
     table_labels: Mapping[int, str],
     event_name: str | None,
 ) -> None:
@@ -124,7 +121,7 @@ def _agenda_page(
         (m for m in meetings if participant_id in (m.a, m.b) and m.slot in by_id),
         key=lambda m: (by_id[m.slot].start, m.table),
     )
-    doc.line(f"Meeting agenda: {label(participant_id)}", 16, 9)
+    doc.line(f"Meeting agenda: {display_name(participant_id, names)}", 16, 9)
     if event_name:
         doc.line(event_name, 11, 6)
     pdf.ln(4)
@@ -141,9 +138,9 @@ def _agenda_page(
             table.row(
                 [
                     _when(by_id[m.slot]),
-                    text(_table_name(m.table, table_labels)),
-                    text(label(other)),
-                    text(reason(m)),
+                    text(table_name(m.table, table_labels)),
+                    text(display_name(other, names)),
+                    text(meeting_reason(m, reasons)),
                 ]
             )
 
@@ -159,8 +156,6 @@ def participant_agenda_pdf(
     event_name: str | None = None,
 ) -> bytes:
     """One participant's meetings as an A4 PDF: time, table, who, why."""
-    names = names or {}
-    reasons = reasons or {}
     doc = _Document(f"Meeting agenda: {participant_id}")
     doc.pdf.add_page()
     _agenda_page(
@@ -168,8 +163,8 @@ def participant_agenda_pdf(
         participant_id,
         meetings,
         {s.id: s for s in slots},
-        label=lambda pid: names.get(pid) or pid,
-        reason=lambda m: getattr(m, "reason", None) or reasons.get(m.pair, ""),
+        names=names or {},
+        reasons=reasons or {},
         table_labels=table_labels or {},
         event_name=event_name,
     )
@@ -218,9 +213,6 @@ def event_booklet_pdf(
     plain = _plain(meetings)
     by_id = {s.id: s for s in event.slots}
 
-    def label(pid: str) -> str:
-        return names.get(pid) or pid
-
     doc = _Document(f"Event booklet: {event.name}")
     pdf = doc.pdf
     pdf.add_page()
@@ -256,21 +248,21 @@ def event_booklet_pdf(
                 for m in held:
                     table.row(
                         [
-                            doc.text(_table_name(m.table, event.table_labels)),
-                            doc.text(f"{label(m.a)} and {label(m.b)}"),
+                            doc.text(table_name(m.table, event.table_labels)),
+                            doc.text(f"{display_name(m.a, names)} and {display_name(m.b, names)}"),
                         ]
                     )
         pdf.ln(3)
 
-    for pid in sorted(participants, key=lambda p: (label(p).casefold(), p)):
+    for pid in sorted(participants, key=lambda p: (display_name(p, names).casefold(), p)):
         pdf.add_page()
         _agenda_page(
             doc,
             pid,
             plain,
             by_id,
-            label=label,
-            reason=lambda m: reasons.get(m.pair, ""),
+            names=names,
+            reasons=reasons,
             table_labels=event.table_labels,
             event_name=event.name,
         )
@@ -288,7 +280,7 @@ def table_cards_pdf(
     days = len({s.start.date() for s in event.slots}) > 1
     for number in range(1, event.tables + 1):
         pdf.add_page()
-        name = _table_name(number, event.table_labels)
+        name = table_name(number, event.table_labels)
         doc.line(name, 32, 15)
         if name != f"Table {number}":
             doc.line(f"Table {number}", 16, 9)
@@ -305,7 +297,7 @@ def table_cards_pdf(
             table.row(["Time", "Participant", "Participant"])
             for slot in event.slots:
                 m = here.get(slot.id)
-                who = [names.get(m.a) or m.a, names.get(m.b) or m.b] if m else ["-", "-"]
+                who = [display_name(m.a, names), display_name(m.b, names)] if m else ["-", "-"]
                 table.row([_slot_line(slot, days), doc.text(who[0]), doc.text(who[1])])
     if event.tables == 0:
         pdf.add_page()

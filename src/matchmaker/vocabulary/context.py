@@ -50,6 +50,11 @@ logger = logging.getLogger(__name__)
 _CONTEXT_KINDS = frozenset(k for k in Kind if k.is_context)
 
 
+def _mentions(tags: Iterable[Tag], term_id: str) -> bool:
+    """Whether one of ``tags`` is the term ``term_id``."""
+    return any(t.term_id == term_id for t in tags)
+
+
 @dataclass(frozen=True, slots=True)
 class PopulationMention:
     """A population figure found in text (or given by a field, then without span)."""
@@ -92,22 +97,22 @@ class CityContext:
     @property
     def needs_opex(self) -> bool:
         """The city states it has no capital budget and must pay from operating budget."""
-        return any(t.term_id == "budget_no_capex" for t in self.budget)
+        return _mentions(self.budget, "budget_no_capex")
 
     @property
     def on_premises_required(self) -> bool:
         """Data must stay on the city's own servers or in-country."""
-        return any(t.term_id == "hosting_on_premises" for t in self.hosting)
+        return _mentions(self.hosting, "hosting_on_premises")
 
     @property
     def poor_connectivity(self) -> bool:
         """The city reports weak or missing connectivity."""
-        return any(t.term_id == "connectivity_poor" for t in self.connectivity)
+        return _mentions(self.connectivity, "connectivity_poor")
 
     @property
     def has_legacy_systems(self) -> bool:
         """The city mentions legacy systems a solution must live with."""
-        return any(t.term_id == "legacy_systems" for t in self.legacy)
+        return _mentions(self.legacy, "legacy_systems")
 
     @property
     def acceptable_business_models(self) -> frozenset[str]:
@@ -150,12 +155,17 @@ class OfferContext:
     @property
     def offers_on_premises(self) -> bool:
         """The provider can deploy on the customer's premises / in-country."""
-        return any(t.term_id == "hosting_on_premises" for t in self.hosting)
+        return _mentions(self.hosting, "hosting_on_premises")
+
+    @property
+    def cloud_hosted(self) -> bool:
+        """The offer is hosted in the cloud."""
+        return _mentions(self.hosting, "hosting_cloud")
 
     @property
     def offline_capable(self) -> bool:
         """The solution works offline or over low-bandwidth links."""
-        return any(t.term_id == "offline_capable" for t in self.offline)
+        return _mentions(self.offline, "offline_capable")
 
     @property
     def scale_ids(self) -> frozenset[str]:
