@@ -135,6 +135,42 @@ class Evidence:
 
 
 @dataclass(frozen=True, slots=True)
+class NeedSignals:
+    """The per-need stage of an evidence (needs × candidates), before the per-query fusion: rows
+    are needs, so the rows of one query can be taken from the needs of several stacked."""
+
+    best: FloatArray  # cosine of the best passage
+    lexical: FloatArray  # BM25 rescaled per need
+    vocab: FloatArray
+    combined: FloatArray  # the signals fused per need
+    lexical_top: FloatArray  # n, each need's BM25 divisor
+    doc_top: FloatArray | None  # mean of the best passages, for the whole-document signal
+    ml_best: FloatArray | None
+    ml_doc_top: FloatArray | None
+    other: npt.NDArray[np.bool_] | None  # per candidate: the pair is not English on both sides
+    lang_doc: bool  # the whole-document signal reads the multilingual encoder where ``other``
+
+    def rows(self, rows: slice) -> NeedSignals:
+        """The signals of some needs (one query's, out of several stacked)."""
+
+        def cut(a: FloatArray | None) -> FloatArray | None:
+            return None if a is None else a[rows]
+
+        return NeedSignals(
+            self.best[rows],
+            self.lexical[rows],
+            self.vocab[rows],
+            self.combined[rows],
+            self.lexical_top[rows],
+            cut(self.doc_top),
+            cut(self.ml_best),
+            cut(self.ml_doc_top),
+            self.other,
+            self.lang_doc,
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class StrengthEvidence:
     """City ↔ city: how well each city's strengths (what it did, has, is known for) answer one city's
     needs. ``scores`` per city in [0, 1]; ``need`` and ``passage`` locate the best pair (the asking
@@ -508,64 +544,86 @@ class Engine:
         """
         cfg = cfg or self.config
         cands = target.candidates(cfg) if isinstance(target, KindIndex) else target
-        n, d = len(needs.passages), len(cands)
         q_vectors, q_tokens = needs.view(cfg)
+        signals_of = self._need_signals(
+            q_vectors,
+            q_tokens,
+            needs.tags,
+            needs.ml_vectors,
+            english=needs.profile.language == "en",
+            cands=cands,
+            cfg=cfg,
+            lexical_top=norms.lexical_top if norms is not None else None,
+        )
+        return self._fused(needs, cands, cfg, signals_of, norms=norms, baseline_of=baseline_of)
+
+    def _need_signals(
+        self,
+        q_vectors: FloatArray,
+        q_tokens: Sequence[list[str]],
+        tags: FloatArray,
+        ml_vectors: FloatArray | None,
+        *,
+        english: bool,
+        cands: Candidates,
+        cfg: EngineConfig,
+        lexical_top: FloatArray | None,
+    ) -> NeedSignals:
+        """The per-need stage of :meth:`evidence`: each need's signals against each candidate and
+        their fusion (needs × candidates). Each need's row depends on that need alone (and on the
+        query's language), so the needs of several queries can be stacked. ``lexical_top``: the
+        norms' BM25 divisors (a candidate scored alone is measured against the best of all)."""
+        n, d = q_vectors.shape[0], len(cands)
         sims = self._damped(q_vectors, cands.vectors, cands, cfg)
         best = signals.best_passage(sims, cands.offsets)
         per_need: dict[str, FloatArray] = {"dense": signals.linear_map(best, cfg.dense_lo, cfg.dense_hi)}
         if cfg.w_topk > 0:
             top = signals.top_passages(sims, cands.bounds, cfg.top_passages)
             per_need["topk"] = signals.linear_map(top, cfg.dense_lo, cfg.dense_hi)
-        per_doc: dict[str, FloatArray] = {}
-        if cfg.w_doc_topk > 0:
-            top = signals.top_passages(sims, cands.bounds, cfg.doc_top_passages)
-            doc_topk = signals.document_topk(top, needs.weights)
-            per_doc["doc_topk"] = signals.linear_map(doc_topk, cfg.dense_lo, cfg.dense_hi)
+        doc_top = (
+            signals.top_passages(sims, cands.bounds, cfg.doc_top_passages) if cfg.w_doc_topk > 0 else None
+        )
         # The encoder by language: multilingual where the pair (or the query) is not in English.
         lang_doc = cfg.language_aware_doc and cfg.w_doc_topk > 0
         lang_dense = cfg.language_aware_dense and cfg.w_dense > 0
         ml_best: FloatArray | None = None
+        ml_doc_top: FloatArray | None = None
+        other: npt.NDArray[np.bool_] | None = None
         if (
             (cfg.w_ml_dense > 0 or cfg.w_ml_doc > 0 or lang_doc or lang_dense)
-            and needs.ml_vectors is not None
+            and ml_vectors is not None
             and cands.ml_vectors is not None
         ):
-            ml_sims = self._damped(needs.ml_vectors, cands.ml_vectors, cands, cfg)
+            ml_sims = self._damped(ml_vectors, cands.ml_vectors, cands, cfg)
             ml_best = signals.best_passage(ml_sims, cands.offsets)
             ml_dense = signals.linear_map(ml_best, cfg.ml_lo, cfg.ml_hi)
             if cfg.w_ml_dense > 0:
                 per_need["ml_dense"] = ml_dense
-            english = cands.english if cands.english is not None else np.ones(d, np.bool_)
-            other = signals.non_english_pairs(needs.profile.language == "en", english, cfg.language_rule)
+            cand_english = cands.english if cands.english is not None else np.ones(d, np.bool_)
+            other = signals.non_english_pairs(english, cand_english, cfg.language_rule)
             lang_doc, lang_dense = lang_doc and bool(other.any()), lang_dense and bool(other.any())
             if cfg.w_ml_doc > 0 or lang_doc:
-                top = signals.top_passages(ml_sims, cands.bounds, cfg.doc_top_passages)
-                ml_doc = signals.linear_map(signals.document_topk(top, needs.weights), cfg.ml_lo, cfg.ml_hi)
-                if cfg.w_ml_doc > 0:
-                    per_doc["ml_doc"] = ml_doc
-                if lang_doc:
-                    per_doc["doc_topk"] = signals.by_language(per_doc["doc_topk"], ml_doc, other)
+                ml_doc_top = signals.top_passages(ml_sims, cands.bounds, cfg.doc_top_passages)
             if lang_dense:
                 per_need["dense"] = signals.by_language(per_need["dense"], ml_dense, other)
 
         lexical = np.zeros((n, d), dtype=np.float32)
-        lexical_top = np.full(n, cfg.lexical_floor, dtype=np.float32)
+        top_bm25 = np.full(n, cfg.lexical_floor, dtype=np.float32)
         if cfg.w_lexical > 0 and d and n:
             raw = cands.lexical(q_tokens)
-            lexical_top = signals.bm25_divisors(raw, cfg.lexical_floor)
-            if norms is not None:
-                # A candidate scored alone is measured against the best of all, or its own if higher.
-                lexical_top = np.maximum(norms.lexical_top, lexical_top)
-            lexical = signals.rescale_bm25(raw, cfg.lexical_floor, lexical_top)
+            top_bm25 = signals.bm25_divisors(raw, cfg.lexical_floor)
+            if lexical_top is not None:
+                top_bm25 = np.maximum(lexical_top, top_bm25)
+            lexical = signals.rescale_bm25(raw, cfg.lexical_floor, top_bm25)
         per_need["lexical"] = lexical
 
         w = self._term_weights(cfg.obstacle_weight)
         vocab = np.zeros((n, d), dtype=np.float32)
         if cfg.w_vocab > 0 and d:
-            vocab = signals.vocabulary_overlap(needs.tags, cands.doc_tags, w)
+            vocab = signals.vocabulary_overlap(tags, cands.doc_tags, w)
         per_need["vocab"] = vocab
         weights_of = cfg.need_signals
-        has_tags = (needs.tags * w).sum(axis=1) > 0
+        has_tags = (tags * w).sum(axis=1) > 0
         # A need without tags has no vocabulary evidence: its weight goes to the other signals.
         combined = np.zeros((n, d), dtype=np.float32)
         if has_tags.any():
@@ -573,7 +631,38 @@ class Engine:
         if (~has_tags).any():
             no_vocab = {**weights_of, "vocab": 0.0}
             combined[~has_tags] = signals.fuse({k: v[~has_tags] for k, v in per_need.items()}, no_vocab)
+        return NeedSignals(
+            best, lexical, vocab, combined, top_bm25, doc_top, ml_best, ml_doc_top, other, lang_doc
+        )
 
+    def _fused(
+        self,
+        needs: Needs,
+        cands: Candidates,
+        cfg: EngineConfig,
+        parts: NeedSignals,
+        *,
+        norms: Norms | None = None,
+        baseline_of: Callable[[FloatArray], FloatArray] | None = None,
+    ) -> Evidence:
+        """The per-query stage of :meth:`evidence`: each need's fused scores less its baseline,
+        aggregated over the query's needs, and the whole-document signals, into one relevance per
+        candidate."""
+        combined = parts.combined
+        d = len(cands)
+        per_doc: dict[str, FloatArray] = {}
+        if parts.doc_top is not None:
+            per_doc["doc_topk"] = signals.linear_map(
+                signals.document_topk(parts.doc_top, needs.weights), cfg.dense_lo, cfg.dense_hi
+            )
+        if parts.ml_doc_top is not None:
+            ml_doc = signals.linear_map(
+                signals.document_topk(parts.ml_doc_top, needs.weights), cfg.ml_lo, cfg.ml_hi
+            )
+            if cfg.w_ml_doc > 0:
+                per_doc["ml_doc"] = ml_doc
+            if parts.lang_doc and parts.other is not None:
+                per_doc["doc_topk"] = signals.by_language(per_doc["doc_topk"], ml_doc, parts.other)
         if baseline_of is not None:
             baseline = baseline_of(combined)
         elif norms is None:
@@ -584,6 +673,7 @@ class Engine:
             combined, cfg.need_baseline, cfg.baseline_min_candidates, baseline
         )
         per_doc["needs"] = signals.aggregate(ranked, needs.weights, cfg.aggregation, cfg.top_k)
+        w = self._term_weights(cfg.obstacle_weight)
         doc_tags = np.zeros(d, dtype=np.float32)
         if cfg.w_doc_tags > 0:
             doc_tags = signals.tag_overlap(needs.profile.vector, cands.doc_tags, w)
@@ -594,16 +684,16 @@ class Engine:
             per_doc["doc_dense"] = signals.linear_map(doc_dense, cfg.doc_lo, cfg.doc_hi)
         relevance = signals.fuse(per_doc, cfg.document_signals)
         return Evidence(
-            best,
-            lexical,
-            vocab,
+            parts.best,
+            parts.lexical,
+            parts.vocab,
             combined,
             relevance,
             doc_tags,
             cfg,
             doc_dense,
-            ml_best,
-            Norms(lexical_top, baseline),
+            parts.ml_best,
+            Norms(parts.lexical_top, baseline),
         )
 
     def _damped(
