@@ -365,16 +365,17 @@ class Engine:
             if cfg.strength_mentors and cfg.use_roles:
                 self.strength_evidence(doc_id, cfg)
 
-    def freshen(self) -> None:
+    def freshen(self, pause: Callable[[], None] | None = None) -> None:
         """Bring the maintained city → provider and city ↔ city matrices up to date: every missing
         row computed, every stale entry scored again (a server does this after a write, in the
-        background, so later queries read them)."""
+        background, so later queries read them). ``pause`` is called before each chunk of rows
+        (the background waits there while queries run)."""
         if "city" not in self.bundles:
             return
         cfg = self.config
         for target in ("provider", "city"):
             if target in self.bundles:
-                self.relevance_matrix(target, cfg)
+                self.relevance_matrix(target, cfg, pause=pause)
         if cfg.w_shared_providers > 0 and "provider" in self.bundles:
             self._centred_provider_rows(cfg)
 
@@ -556,6 +557,40 @@ class Engine:
             lexical_top=norms.lexical_top if norms is not None else None,
         )
         return self._fused(needs, cands, cfg, signals_of, norms=norms, baseline_of=baseline_of)
+
+    def relevance_for_many(
+        self, queries: Sequence[tuple[Needs, Norms]], cands: Candidates, cfg: EngineConfig
+    ) -> FloatArray:
+        """The relevance of a few candidates (``cands``) for many stored cities' needs at once, each
+        scored against its own row's norms: :meth:`evidence`'s ``relevance`` per city, with the
+        per-need signals computed once over the needs of every city (stacked) instead of once per
+        city. Rows are the queries, in order."""
+        out = np.zeros((len(queries), len(cands)), dtype=np.float32)
+        # Cities whose needs read the same channels are stacked together.
+        groups: dict[tuple[bool, bool], list[int]] = {}
+        for q, (needs, _) in enumerate(queries):
+            if needs.passages:
+                key = (needs.profile.language == "en", needs.ml_vectors is not None)
+                groups.setdefault(key, []).append(q)
+        for (english, with_ml), members in groups.items():
+            views = [queries[q][0].view(cfg) for q in members]
+            signals_of = self._need_signals(
+                np.vstack([v for v, _ in views]),
+                [t for _, tokens in views for t in tokens],
+                np.vstack([queries[q][0].tags for q in members]),
+                np.vstack([queries[q][0].ml_vectors for q in members]) if with_ml else None,  # type: ignore[misc]
+                english=english,
+                cands=cands,
+                cfg=cfg,
+                lexical_top=np.concatenate([queries[q][1].lexical_top for q in members]),
+            )
+            start = 0
+            for q in members:
+                needs, norms = queries[q]
+                rows = slice(start, start + len(needs.passages))
+                start = rows.stop
+                out[q] = self._fused(needs, cands, cfg, signals_of.rows(rows), norms=norms).relevance
+        return out
 
     def _need_signals(
         self,
@@ -1091,15 +1126,21 @@ class Engine:
         return old.carried(_positions_in(old_cities, cities), column_of)
 
     def _freshen(
-        self, rows: RelevanceRows, target_kind: DocKind, cfg: EngineConfig, which: list[int]
+        self,
+        rows: RelevanceRows,
+        target_kind: DocKind,
+        cfg: EngineConfig,
+        which: list[int],
+        views: dict[tuple[int, ...], Candidates] | None = None,
     ) -> None:
         """Score again the stale entries of the known rows ``which``: each row's changed candidates
-        alone, against the row's own :class:`Norms`. A row with too many stale entries, or whose
-        norms do not fit, is computed again whole."""
+        alone, against the row's own :class:`Norms`; rows stale in the same candidates (a changed
+        document's column) together (:meth:`relevance_for_many`). A row with too many stale entries,
+        or whose norms do not fit, is computed again whole."""
         target = self.kind(target_kind)
         cities = self.kind("city")
         whole: list[int] = []
-        views: dict[tuple[int, ...], Candidates] = {}  # rows stale in the same columns share a view
+        alike: dict[tuple[int, ...], list[tuple[int, Needs, Norms]]] = {}
         for i in which:
             columns = rows.stale_columns(i)
             if not columns:
@@ -1112,11 +1153,19 @@ class Engine:
             if len(norms.baseline) != len(needs.passages):
                 whole.append(i)
                 continue
-            view = views.get(key := tuple(columns))
+            alike.setdefault(tuple(columns), []).append((i, needs, norms))
+        views = {} if views is None else views  # the changed candidates' views, kept across chunks
+        for stale, members in alike.items():
+            view = views.get(stale)
             if view is None:
-                view = views[key] = target.candidates(cfg, columns)
-            evidence = self.evidence(needs, view, cfg, norms=norms)
-            rows.put_columns(i, columns, evidence.relevance)
+                view = views[stale] = target.candidates(cfg, list(stale))
+            if len(members) == 1:
+                _, needs, norms = members[0]
+                values = self.evidence(needs, view, cfg, norms=norms).relevance[None, :]
+            else:
+                values = self.relevance_for_many([(n, m) for _, n, m in members], view, cfg)
+            for (i, _, _), row in zip(members, values, strict=True):
+                rows.put_columns(i, stale, row)
         if whole:
             self._fill_rows(rows, target_kind, cfg, whole)
 
@@ -1156,7 +1205,9 @@ class Engine:
             needs, target.candidates(cfg, [target.pos[d] for d in doc_ids]), cfg, norms=norms
         )
 
-    def relevance_matrix(self, target_kind: DocKind, cfg: EngineConfig) -> FloatArray:
+    def relevance_matrix(
+        self, target_kind: DocKind, cfg: EngineConfig, *, pause: Callable[[], None] | None = None
+    ) -> FloatArray:
         """``R[c, d]``: how well candidate ``d`` of ``target_kind`` answers city ``c``'s needs.
 
         The matrix is kept per configuration and filled one city row at a time, as each city's
@@ -1164,23 +1215,40 @@ class Engine:
         the engine this one replaced (unchanged cities, unchanged candidates) are not computed again.
         """
         rows = self._relevance_rows(target_kind, cfg)
-        self._up_to_date(rows, target_kind, cfg, rows.missing() + rows.stale_rows())
+        self._up_to_date(rows, target_kind, cfg, rows.missing() + rows.stale_rows(), pause=pause)
         return rows.matrix
 
     def _up_to_date(
-        self, rows: RelevanceRows, target_kind: DocKind, cfg: EngineConfig, which: list[int]
+        self,
+        rows: RelevanceRows,
+        target_kind: DocKind,
+        cfg: EngineConfig,
+        which: list[int],
+        *,
+        pause: Callable[[], None] | None = None,
     ) -> None:
         """Make the rows ``which`` known and fresh: a missing row read from the store or computed,
         stale entries scored again (:meth:`_freshen`). The work goes in chunks, each under the
         matrix's lock: a query and the background freshening after a write share it instead of
-        doing it twice, and a query that needs one row waits for one chunk at most."""
-        for start in range(0, len(which), _ROWS_PER_CHUNK):
+        doing it twice, and a query that needs one row waits for one chunk at most. Stale rows,
+        scored together, go in larger chunks than missing ones, computed one by one."""
+        missing = [i for i in which if not rows.known[i]]
+        stale = [i for i in which if rows.known[i]]
+        views: dict[tuple[int, ...], Candidates] = {}
+        chunks = [
+            (missing[a : a + _MISSING_PER_CHUNK], True) for a in range(0, len(missing), _MISSING_PER_CHUNK)
+        ]
+        chunks += [(stale[a : a + _STALE_PER_CHUNK], False) for a in range(0, len(stale), _STALE_PER_CHUNK)]
+        for chunk, fill in chunks:
+            if pause is not None:
+                pause()
             with rows.lock:
-                chunk = which[start : start + _ROWS_PER_CHUNK]
-                missing = [i for i in chunk if not rows.known[i]]
-                if missing:
-                    self._fill_rows(rows, target_kind, cfg, missing)
-                self._freshen(rows, target_kind, cfg, [i for i in chunk if i not in missing])
+                if fill:
+                    chunk = [i for i in chunk if not rows.known[i]]  # another thread may have filled it
+                    if chunk:
+                        self._fill_rows(rows, target_kind, cfg, chunk)
+                else:
+                    self._freshen(rows, target_kind, cfg, chunk, views)
 
     def _fill_rows(
         self, rows: RelevanceRows, target_kind: DocKind, cfg: EngineConfig, missing: list[int]
@@ -1429,8 +1497,10 @@ class Engine:
         return out
 
 
-#: How many rows of a maintained matrix are brought up to date under one hold of its lock.
-_ROWS_PER_CHUNK = 32
+#: How many rows of a maintained matrix are brought up to date under one hold of its lock: missing
+#: rows (each computed whole) and stale ones (scored together, a few candidates each).
+_MISSING_PER_CHUNK = 4
+_STALE_PER_CHUNK = 64
 
 
 def _stale_limit(candidates: int) -> int:

@@ -24,14 +24,16 @@ search needs it (or by :meth:`Matcher.warm`).
 
 from __future__ import annotations
 
+import functools
 import gc
 import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, Literal
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -79,6 +81,11 @@ _REREAD_LIMIT = 50
 
 #: Every this many engines a matcher builds, one full garbage collection (see :func:`_settle_heap`).
 _FULL_COLLECTION_EVERY = 64
+#: How long background work waits for running queries before it takes its next chunk anyway (s).
+_IDLE_WAIT = 0.5
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _settle_heap(*, collect: bool) -> None:
@@ -115,6 +122,43 @@ class MatchResponse(BaseModel):
     results: list[MatchResult]
 
 
+class _Queries:
+    """The queries in progress in one matcher: background work waits while any runs."""
+
+    def __init__(self) -> None:
+        self._running = 0
+        self._idle = threading.Condition()
+
+    @contextmanager
+    def running(self) -> Iterator[None]:
+        """Count a query in progress while the block runs."""
+        with self._idle:
+            self._running += 1
+        try:
+            yield
+        finally:
+            with self._idle:
+                self._running -= 1
+                if not self._running:
+                    self._idle.notify_all()
+
+    def wait_idle(self, timeout: float = _IDLE_WAIT) -> None:
+        """Wait until no query runs (or ``timeout`` seconds, so a steady load cannot starve the caller)."""
+        with self._idle:
+            self._idle.wait_for(lambda: not self._running, timeout)
+
+
+def _query(method: Callable[Concatenate[Matcher, P], R]) -> Callable[Concatenate[Matcher, P], R]:
+    """A query of the matcher: counted while it runs (see :class:`_Queries`)."""
+
+    @functools.wraps(method)
+    def run(self: Matcher, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        with self.queries.running():
+            return method(self, *args, **kwargs)
+
+    return run
+
+
 class Matcher:
     """The matching service of one instance; see the module docstring."""
 
@@ -141,6 +185,8 @@ class Matcher:
         self._lock = threading.Lock()
         self._pair_cache: OrderedDict[tuple[tuple[str, ...], str], dict[str, float]] = OrderedDict()
         self._pair_lock = threading.Lock()
+        #: Queries in progress: the background freshening after a write gives way to them.
+        self.queries = _Queries()
         #: After a write, the engine whose matrices a background thread brings up to date next.
         self._freshen_next: Engine | None = None
         self._freshener: threading.Thread | None = None
@@ -204,7 +250,7 @@ class Matcher:
                 continue
             started = time.perf_counter()
             try:
-                engine.freshen()
+                engine.freshen(pause=self.queries.wait_idle)
             except Exception:  # queries compute what they need
                 logger.exception("The matching matrices could not be brought up to date")
                 continue
@@ -337,10 +383,12 @@ class Matcher:
     # ----------------------------------------------------------------------------------------------
     # Queries
 
+    @_query
     def providers_for_city(self, city_id: str, top: int = 10) -> MatchResponse:
         """Providers whose capabilities answer the city's needs and fit its context."""
         return self._for_city(city_id, "provider", top, what="capability", feedback=True)
 
+    @_query
     def cities_for_city(self, city_id: str, top: int = 10) -> MatchResponse:
         """Comparable cities (same needs, similar context) and mentors (a case study that answers a need)."""
         return self._for_city(city_id, "city", top, what="city", feedback=True)
@@ -362,6 +410,7 @@ class Matcher:
         )
         return self._respond(engine, city_id, items, needs, kind=kind, top=top, what=what)
 
+    @_query
     def cities_for_provider(self, provider_id: str, top: int = 10) -> MatchResponse:
         """Municipalities whose needs the provider's offer answers, scored as city → provider."""
         engine = self.engine()
@@ -386,10 +435,12 @@ class Matcher:
             results.append(self._result(engine, "city", item, exp))
         return MatchResponse(query=provider_id, results=results)
 
+    @_query
     def cases_for_city(self, city_id: str, top: int = 10) -> MatchResponse:
         """Case studies of cities that solved the same problem, best if they overcame the same obstacle."""
         return self._for_city(city_id, "case", top, what="case", feedback=False)
 
+    @_query
     def search_cases(self, text: str, top: int = 10) -> MatchResponse:
         """Case studies for a free-text description of a problem (any supported language)."""
         query = text.strip()
@@ -410,6 +461,7 @@ class Matcher:
         items = engine.rank_cases(needs.profile, evidence.relevance, engine.config).top(self._top(top))
         return self._respond(engine, text, items, needs, kind="case", top=top, what="case", evidence=evidence)
 
+    @_query
     def pair_score(self, a_id: str, b_id: str) -> float | None:
         """The score of a city–provider (either order) or city–city pair; ``None`` for unknown ids."""
         engine = self.engine()
@@ -419,6 +471,7 @@ class Matcher:
         city_id, other_id, kind = pair
         return self._pair_scores(engine, city_id, kind).get(other_id)
 
+    @_query
     def pair_reason(self, a_id: str, b_id: str) -> str | None:
         """Why a city–provider or city–city pair should meet, in one line participants may read.
 

@@ -3,6 +3,7 @@ tables, one candidate scored alone, analyses and relevance rows kept between eng
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import threading
 import weakref
@@ -325,3 +326,22 @@ def test_a_query_after_a_write_gives_what_a_fresh_engine_gives_for_the_written_c
     fresh = _fresh_engine(engine)
     assert _pairs(engine.providers_for_city("kent")) == _pairs(fresh.providers_for_city("kent"))
     assert _pairs(engine.cases_for_city("kent")) == _pairs(fresh.cases_for_city("kent"))
+
+
+def test_many_cities_scored_together_against_a_few_candidates_score_as_each_alone(matcher: Matcher) -> None:
+    engine = matcher.engine()
+    cfg = engine.config
+    providers = engine.kind("provider")
+    view = providers.candidates(cfg, [providers.pos["prov-farlight"], providers.pos["prov-binroute"]])
+    queries = []
+    for n, city in enumerate(CITIES):
+        needs = engine.needs_of("city", city, cfg)
+        _, norms = engine.relevance_row("provider", city, cfg)
+        assert norms is not None
+        if n % 2:  # cities in another language read the multilingual channel where the profile says
+            needs = dataclasses.replace(needs, profile=dataclasses.replace(needs.profile, language="tr"))
+        queries.append((needs, norms))
+    together = engine.relevance_for_many(queries, view, cfg)
+    for row, (needs, norms) in zip(together, queries, strict=True):
+        alone = engine.evidence(needs, view, cfg, norms=norms).relevance
+        assert np.allclose(row, alone, atol=1e-6)
