@@ -1500,7 +1500,7 @@ class Engine:
 #: How many rows of a maintained matrix are brought up to date under one hold of its lock: missing
 #: rows (each computed whole) and stale ones (scored together, a few candidates each).
 _MISSING_PER_CHUNK = 4
-_STALE_PER_CHUNK = 64
+_STALE_PER_CHUNK = 16
 
 
 def _stale_limit(candidates: int) -> int:

@@ -81,6 +81,8 @@ _REREAD_LIMIT = 50
 
 #: Every this many engines a matcher builds, one full garbage collection (see :func:`_settle_heap`).
 _FULL_COLLECTION_EVERY = 64
+#: How long the background freshening after a write waits before it starts (s).
+_FRESHEN_DELAY = 0.1
 #: How long background work waits for running queries before it takes its next chunk anyway (s).
 _IDLE_WAIT = 0.5
 
@@ -241,6 +243,7 @@ class Matcher:
         """Freshen the newest engine handed over, until none is waiting (an engine replaced in the
         meantime is skipped: the next one carries what was done)."""
         while True:
+            time.sleep(_FRESHEN_DELAY)  # the query a client sends right after its write goes first
             with self._freshen_lock:
                 engine, self._freshen_next = self._freshen_next, None
                 if engine is None:
