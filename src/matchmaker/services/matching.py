@@ -249,16 +249,19 @@ class Matcher:
                 if engine is None:
                     self._freshener = None
                     return
-            if engine is not self._engine:
-                continue
-            started = time.perf_counter()
-            try:
-                engine.freshen(pause=self.queries.wait_idle)
-            except Exception:  # queries compute what they need
-                logger.exception("The matching matrices could not be brought up to date")
-                continue
-            logger.info("Matching matrices up to date in %.0f ms", (time.perf_counter() - started) * 1000)
-            del engine
+            if engine is self._engine:
+                self._freshen_one(engine, self.queries.wait_idle)
+            del engine  # a replaced engine is not kept alive here
+
+    @staticmethod
+    def _freshen_one(engine: Engine, pause: Callable[[], None]) -> None:
+        started = time.perf_counter()
+        try:
+            engine.freshen(pause=pause)
+        except Exception:  # queries compute what they need
+            logger.exception("The matching matrices could not be brought up to date")
+            return
+        logger.info("Matching matrices up to date in %.0f ms", (time.perf_counter() - started) * 1000)
 
     def _bundles(self) -> dict[DocKind, IndexBundle]:
         """The live bundles; kinds never indexed are left out (queries needing them say so)."""
