@@ -6,12 +6,11 @@ from typing import Annotated
 
 import typer
 
-from matchmaker.cli.app import app
+from matchmaker.cli.app import command_group
 from matchmaker.cli.context import open_services
 from matchmaker.cli.output import configure_logging, emit_json, fail, handled, new_table, stdout
 
-index_app = typer.Typer(name="index", help="Build and inspect the embedding indexes.", no_args_is_help=True)
-app.add_typer(index_app, name="index")
+index_app = command_group("index", "Build and inspect the embedding indexes.")
 
 
 @index_app.command("build")
