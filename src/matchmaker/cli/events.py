@@ -40,7 +40,7 @@ from pydantic import BaseModel, ValidationError
 
 from matchmaker.cli.app import app
 from matchmaker.cli.context import open_services, unit_of_work
-from matchmaker.cli.options import RelaxMustMeetOpt, TimeLimitOpt
+from matchmaker.cli.options import RelaxMustMeetOpt, TimeLimitOpt, VerboseOpt
 from matchmaker.cli.output import (
     EXIT_INVALID,
     configure_logging,
@@ -519,7 +519,7 @@ def generate(  # noqa: PLR0917  Typer reads options from the parameters
     ] = False,
     relax_must_meet: RelaxMustMeetOpt = False,
     as_json: JsonOpt = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Plan (or re-plan) the meetings; published meetings stay unless --replan-published."""
     configure_logging(verbose)

@@ -8,6 +8,7 @@ import typer
 
 from matchmaker.cli.app import command_group
 from matchmaker.cli.context import open_services
+from matchmaker.cli.options import VerboseOpt
 from matchmaker.cli.output import configure_logging, emit_json, fail, handled, new_table, stdout
 
 index_app = command_group("index", "Build and inspect the embedding indexes.")
@@ -17,7 +18,7 @@ index_app = command_group("index", "Build and inspect the embedding indexes.")
 @handled
 def build(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Rebuild every index from the database (unchanged texts come from the embedding cache)."""
     configure_logging(verbose)
@@ -46,7 +47,7 @@ def build(
 @handled
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per kind, one per line.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Show, per kind, whether an index exists, what it holds, and whether it is stale."""
     configure_logging(verbose)
@@ -87,7 +88,7 @@ def status(
 @handled
 def verify(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per generation.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Check every index generation on disk against its checksums; exit 1 if a live one is damaged."""
     configure_logging(verbose)
