@@ -11,7 +11,7 @@ import typer
 
 from matchmaker.cli.app import app
 from matchmaker.cli.context import open_services, unit_of_work
-from matchmaker.cli.options import VerboseOpt
+from matchmaker.cli.options import JsonLinesOpt, VerboseOpt
 from matchmaker.cli.output import configure_logging, emit_json, handled, new_table, stderr, stdout
 from matchmaker.db.models import Kind
 from matchmaker.services.corpus import CorpusService, IngestReport
@@ -166,7 +166,7 @@ def ingest(  # noqa: PLR0917  Typer reads options from the parameters
 @handled
 def list_records(
     kind: Annotated[PluralKind, typer.Argument(help="What to list.")],
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    as_json: JsonLinesOpt = False,
 ) -> None:
     """List stored records (public fields only)."""
     configure_logging()

@@ -9,6 +9,7 @@ import typer
 
 from matchmaker.cli.app import command_group
 from matchmaker.cli.context import open_services, unit_of_work
+from matchmaker.cli.options import JsonLinesOpt
 from matchmaker.cli.output import configure_logging, emit_json, handled, new_table, stdout
 
 outbox_app = command_group("outbox", "E-mail messages: list, send, send again.")
@@ -28,7 +29,7 @@ def list_messages(
     status: Annotated[
         StatusChoice | None, typer.Option("--status", help="Only queued, sent or failed.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    as_json: JsonLinesOpt = False,
 ) -> None:
     """List messages, newest first: queued, sent and failed."""
     configure_logging()
