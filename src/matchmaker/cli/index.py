@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,7 +13,18 @@ from matchmaker.cli.context import open_services
 from matchmaker.cli.options import VerboseOpt
 from matchmaker.cli.output import configure_logging, emit_json, fail, handled, new_table, stdout
 
+if TYPE_CHECKING:
+    from matchmaker.services.indexing import IndexService
+
 index_app = command_group("index", "Build and inspect the embedding indexes.")
+
+
+@contextmanager
+def _indexes(verbose: bool) -> Iterator[IndexService]:
+    """The instance's index service for one command, logging progress with ``verbose``."""
+    configure_logging(verbose)
+    with open_services() as services:
+        yield services.indexes
 
 
 @index_app.command("build")
@@ -21,9 +34,8 @@ def build(
     verbose: VerboseOpt = False,
 ) -> None:
     """Rebuild every index from the database (unchanged texts come from the embedding cache)."""
-    configure_logging(verbose)
-    with open_services() as services:
-        report = services.indexes.rebuild()
+    with _indexes(verbose) as indexes:
+        report = indexes.rebuild()
     if as_json:
         emit_json(report.to_dict())
         return
@@ -50,10 +62,9 @@ def status(
     verbose: VerboseOpt = False,
 ) -> None:
     """Show, per kind, whether an index exists, what it holds, and whether it is stale."""
-    configure_logging(verbose)
-    with open_services() as services:
-        settings = services.settings
-        statuses = services.indexes.status()
+    with _indexes(verbose) as indexes:
+        settings = indexes.settings
+        statuses = indexes.status()
     if as_json:
         for s in statuses:
             emit_json(s.to_dict())
@@ -91,9 +102,8 @@ def verify(
     verbose: VerboseOpt = False,
 ) -> None:
     """Check every index generation on disk against its checksums; exit 1 if a live one is damaged."""
-    configure_logging(verbose)
-    with open_services() as services:
-        checks = services.indexes.verify()
+    with _indexes(verbose) as indexes:
+        checks = indexes.verify()
     if as_json:
         for check in checks:
             emit_json(check.to_dict())
