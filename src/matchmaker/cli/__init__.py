@@ -71,21 +71,42 @@ def _modules_for(argv: list[str]) -> tuple[str, ...] | None:
     return COMMAND_HOMES.get(command) if command is not None else None
 
 
+def _defer_model_schemas() -> None:
+    """Let pydantic build a model's validators on the model's first use instead of at its import.
+
+    A command imports every table model and schema of the modules it loads, and uses few of them: a
+    listing validates one public model, never the focal point's e-mail (whose validator would import
+    ``email_validator``). Only models defined from now on are affected; what a model accepts and
+    returns is unchanged.
+    """
+    from pydantic import BaseModel  # noqa: PLC0415 - imported by every command module anyway
+
+    BaseModel.model_config["defer_build"] = True
+
+
 def main() -> None:
     """Entry point of the console script: load the command's modules only, then run it.
 
     Errors end with one ``error:`` line, never a traceback (:func:`matchmaker.cli.app.main`).
     """
     modules = _modules_for(sys.argv[1:])
-    if modules is not None:
-        load_commands(*modules)
-    else:
-        load_commands()
-    # What the imports made (modules, classes, the table models) lives until the process ends. Frozen,
-    # it is left out of every later garbage collection, including the full ones Python runs while it
-    # shuts down, which would otherwise walk all of it again: a fifth to a quarter of the CPU time of a
-    # short command (bench/bench_cli.py).
-    gc.freeze()
+    if modules is None or "serve" not in modules:  # the server builds its schemas before it listens
+        _defer_model_schemas()
+    # The imports make objects that live until the process ends and no reference cycles to collect, so
+    # the collector has nothing to find while they run.
+    gc.disable()
+    try:
+        if modules is not None:
+            load_commands(*modules)
+        else:
+            load_commands()
+    finally:
+        # What the imports made (modules, classes, the table models) lives until the process ends.
+        # Frozen, it is left out of every later garbage collection, including the full ones Python runs
+        # while it shuts down, which would otherwise walk all of it again: a fifth to a quarter of the
+        # CPU time of a short command (bench/bench_cli.py).
+        gc.freeze()
+        gc.enable()
     _app_module.main()
 
 

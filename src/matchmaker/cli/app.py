@@ -17,6 +17,15 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+def command_group(name: str, help_text: str) -> typer.Typer:
+    """A group of subcommands, ``matchmaker NAME …``, registered on :data:`app`; given no subcommand, it
+    prints its help."""
+    group = typer.Typer(name=name, help=help_text, no_args_is_help=True)
+    app.add_typer(group, name=name)
+    return group
+
+
 EXIT_UNEXPECTED = 1
 EXIT_INTERRUPTED = 130
 

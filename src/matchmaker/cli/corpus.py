@@ -11,6 +11,7 @@ import typer
 
 from matchmaker.cli.app import app
 from matchmaker.cli.context import open_services, unit_of_work
+from matchmaker.cli.options import JsonLinesOpt, VerboseOpt
 from matchmaker.cli.output import configure_logging, emit_json, handled, new_table, stderr, stdout
 from matchmaker.db.models import Kind
 from matchmaker.services.corpus import CorpusService, IngestReport
@@ -98,7 +99,7 @@ def ingest(  # noqa: PLR0917  Typer reads options from the parameters
             help="Ingest only when the database holds no records yet (keeps edits made since).",
         ),
     ] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Validate and store corpus records; report every rejected record as file:line: reason.
 
@@ -165,7 +166,7 @@ def ingest(  # noqa: PLR0917  Typer reads options from the parameters
 @handled
 def list_records(
     kind: Annotated[PluralKind, typer.Argument(help="What to list.")],
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    as_json: JsonLinesOpt = False,
 ) -> None:
     """List stored records (public fields only)."""
     configure_logging()

@@ -33,14 +33,14 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from pydantic import BaseModel, ValidationError
 
 from matchmaker.cli.app import app
 from matchmaker.cli.context import open_services, unit_of_work
-from matchmaker.cli.options import RelaxMustMeetOpt, TimeLimitOpt
+from matchmaker.cli.options import RelaxMustMeetOpt, TimeLimitOpt, VerboseOpt
 from matchmaker.cli.output import (
     EXIT_INVALID,
     configure_logging,
@@ -83,6 +83,8 @@ M = TypeVar("M", bound=BaseModel)
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 EventArg = Annotated[str, typer.Argument(metavar="EVENT")]
 ParticipantArg = Annotated[str, typer.Argument(metavar="ID")]
+PairA = Annotated[str, typer.Argument(metavar="A")]
+PairB = Annotated[str, typer.Argument(metavar="B")]
 # The options that event create and event edit share.
 TablesOpt = Annotated[int | None, typer.Option("--tables", min=1, help="Number of tables.")]
 MinutesOpt = Annotated[int, typer.Option("--minutes", min=1, help="Slot length in minutes.")]
@@ -91,8 +93,12 @@ TimezoneOpt = Annotated[str | None, typer.Option("--timezone", help="IANA zone o
 DeadlineOpt = Annotated[
     datetime | None, typer.Option("--deadline", help="Request deadline (UTC unless an offset is given).")
 ]
-PairA = Annotated[str, typer.Argument(metavar="A")]
-PairB = Annotated[str, typer.Argument(metavar="B")]
+
+
+def _slot_option(instead_of: str) -> Any:
+    """``--slot START/END``, once per slot, which event create and event edit take instead of the slots
+    made from ``instead_of``."""
+    return typer.Option("--slot", help=f"A slot as START/END (instead of {instead_of}).")
 
 
 @contextmanager
@@ -242,9 +248,7 @@ def create(  # noqa: PLR0917  Typer reads options from the parameters
     slots: Annotated[int, typer.Option("--slots", min=1, help="Number of slots from --start.")] = 12,
     minutes: MinutesOpt = 20,
     gap: GapOpt = 5,
-    slot: Annotated[
-        list[str] | None, typer.Option("--slot", help="A slot as START/END (instead of --start).")
-    ] = None,
+    slot: Annotated[list[str] | None, _slot_option("--start")] = None,
     timezone: TimezoneOpt = None,
     deadline: DeadlineOpt = None,
     as_json: JsonOpt = False,
@@ -299,9 +303,7 @@ def edit(  # noqa: PLR0917  Typer reads options from the parameters
     break_: Annotated[
         list[str] | None, typer.Option("--break", help="A daily break HH:MM-HH:MM (with --day).")
     ] = None,
-    slot: Annotated[
-        list[str] | None, typer.Option("--slot", help="A slot as START/END (instead of --day).")
-    ] = None,
+    slot: Annotated[list[str] | None, _slot_option("--day")] = None,
     deadline: DeadlineOpt = None,
     no_replan: Annotated[
         bool, typer.Option("--no-replan", help="Do not re-plan after slots or tables change.")
@@ -519,7 +521,7 @@ def generate(  # noqa: PLR0917  Typer reads options from the parameters
     ] = False,
     relax_must_meet: RelaxMustMeetOpt = False,
     as_json: JsonOpt = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Plan (or re-plan) the meetings; published meetings stay unless --replan-published."""
     configure_logging(verbose)

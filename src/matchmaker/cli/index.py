@@ -2,28 +2,40 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from matchmaker.cli.app import app
+from matchmaker.cli.app import command_group
 from matchmaker.cli.context import open_services
+from matchmaker.cli.options import VerboseOpt
 from matchmaker.cli.output import configure_logging, emit_json, fail, handled, new_table, stdout
 
-index_app = typer.Typer(name="index", help="Build and inspect the embedding indexes.", no_args_is_help=True)
-app.add_typer(index_app, name="index")
+if TYPE_CHECKING:
+    from matchmaker.services.indexing import IndexService
+
+index_app = command_group("index", "Build and inspect the embedding indexes.")
+
+
+@contextmanager
+def _indexes(verbose: bool) -> Iterator[IndexService]:
+    """The instance's index service for one command, logging progress with ``verbose``."""
+    configure_logging(verbose)
+    with open_services() as services:
+        yield services.indexes
 
 
 @index_app.command("build")
 @handled
 def build(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Rebuild every index from the database (unchanged texts come from the embedding cache)."""
-    configure_logging(verbose)
-    with open_services() as services:
-        report = services.indexes.rebuild()
+    with _indexes(verbose) as indexes:
+        report = indexes.rebuild()
     if as_json:
         emit_json(report.to_dict())
         return
@@ -47,13 +59,12 @@ def build(
 @handled
 def status(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per kind, one per line.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Show, per kind, whether an index exists, what it holds, and whether it is stale."""
-    configure_logging(verbose)
-    with open_services() as services:
-        settings = services.settings
-        statuses = services.indexes.status()
+    with _indexes(verbose) as indexes:
+        settings = indexes.settings
+        statuses = indexes.status()
     if as_json:
         for s in statuses:
             emit_json(s.to_dict())
@@ -88,12 +99,11 @@ def status(
 @handled
 def verify(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per generation.")] = False,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+    verbose: VerboseOpt = False,
 ) -> None:
     """Check every index generation on disk against its checksums; exit 1 if a live one is damaged."""
-    configure_logging(verbose)
-    with open_services() as services:
-        checks = services.indexes.verify()
+    with _indexes(verbose) as indexes:
+        checks = indexes.verify()
     if as_json:
         for check in checks:
             emit_json(check.to_dict())

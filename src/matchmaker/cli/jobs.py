@@ -13,12 +13,11 @@ from typing import Annotated
 
 import typer
 
-from matchmaker.cli.app import app
+from matchmaker.cli.app import command_group
 from matchmaker.cli.context import open_services
 from matchmaker.cli.output import configure_logging, emit_json, handled, stdout
 
-jobs_app = typer.Typer(name="jobs", help="Background jobs: run workers, show a job.", no_args_is_help=True)
-app.add_typer(jobs_app, name="jobs")
+jobs_app = command_group("jobs", "Background jobs: run workers, show a job.")
 
 
 @jobs_app.command("work")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from matchmaker.cli.app import app
+from matchmaker.cli.app import app, command_group
 from matchmaker.cli.context import open_services
 from matchmaker.cli.output import configure_logging, emit_json, fail, handled, new_table, stdout
 from matchmaker.db.models import Kind
@@ -24,12 +24,8 @@ from matchmaker.services.container import Services
 if TYPE_CHECKING:
     from matchmaker.services.matching import Matcher, MatchResponse
 
-match_app = typer.Typer(
-    name="match", help="Suggest providers, cities and case studies, with reasons.", no_args_is_help=True
-)
-search_app = typer.Typer(name="search", help="Free-text search.", no_args_is_help=True)
-app.add_typer(match_app, name="match")
-app.add_typer(search_app, name="search")
+match_app = command_group("match", "Suggest providers, cities and case studies, with reasons.")
+search_app = command_group("search", "Free-text search.")
 
 CityOpt = Annotated[
     list[str] | None, typer.Option("--city", help="City id or name; repeat for several queries.")

@@ -6,9 +6,13 @@ from typing import Annotated
 
 import typer
 
+#: ``--verbose``/``-v``: log progress on standard error.
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v")]
+#: ``--json`` of a command that prints a list: one JSON object per line.
+JsonLinesOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
 TimeLimitOpt = Annotated[float, typer.Option("--time-limit", min=0.1, help="Seconds the solver may use.")]
 RelaxMustMeetOpt = Annotated[
     bool, typer.Option("--relax-must-meet", help="Plan anyway and list must-meets that cannot be held.")
 ]
 
-__all__ = ["RelaxMustMeetOpt", "TimeLimitOpt"]
+__all__ = ["JsonLinesOpt", "RelaxMustMeetOpt", "TimeLimitOpt", "VerboseOpt"]

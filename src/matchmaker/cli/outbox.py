@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from matchmaker.cli.app import app
+from matchmaker.cli.app import command_group
 from matchmaker.cli.context import open_services, unit_of_work
+from matchmaker.cli.options import JsonLinesOpt
 from matchmaker.cli.output import configure_logging, emit_json, handled, new_table, stdout
 
-outbox_app = typer.Typer(name="outbox", help="E-mail messages: list, send, send again.", no_args_is_help=True)
-app.add_typer(outbox_app, name="outbox")
+outbox_app = command_group("outbox", "E-mail messages: list, send, send again.")
 
 
 class StatusChoice(StrEnum):
@@ -29,7 +29,7 @@ def list_messages(
     status: Annotated[
         StatusChoice | None, typer.Option("--status", help="Only queued, sent or failed.")
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    as_json: JsonLinesOpt = False,
 ) -> None:
     """List messages, newest first: queued, sent and failed."""
     configure_logging()

@@ -7,12 +7,12 @@ from typing import Annotated
 
 import typer
 
-from matchmaker.cli.app import app
+from matchmaker.cli.app import command_group
 from matchmaker.cli.context import unit_of_work
+from matchmaker.cli.options import JsonLinesOpt
 from matchmaker.cli.output import configure_logging, emit_json, handled, new_table, stderr, stdout
 
-users_app = typer.Typer(name="users", help="API users and their bearer tokens.", no_args_is_help=True)
-app.add_typer(users_app, name="users")
+users_app = command_group("users", "API users and their bearer tokens.")
 
 
 class RoleChoice(StrEnum):
@@ -53,7 +53,7 @@ def add(
 @users_app.command("list")
 @handled
 def list_users(
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    as_json: JsonLinesOpt = False,
 ) -> None:
     """List active API users (never their tokens)."""
     configure_logging()

@@ -24,6 +24,8 @@ from pydantic import AfterValidator, ConfigDict, EmailStr
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from matchmaker.db.languages import ISO_639_1
+
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 ID_RULE = "1-128 characters of letters, digits, '.', '_' or '-', starting with a letter or digit"
 NAME_MAX = 300
@@ -67,7 +69,7 @@ def check_country(value: str) -> str:
 def check_language(value: str) -> str:
     """Validate an ISO 639-1 language code; returns it lower-cased."""
     code = value.strip().lower() if isinstance(value, str) else ""
-    if len(code) == 2 and pycountry.languages.get(alpha_2=code) is not None:
+    if len(code) == 2 and code in ISO_639_1:
         return code
     msg = f"language {value!r} is not an ISO 639-1 code"
     raise ValueError(msg)

@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import JSON, BigInteger, Column, String, func, text, update
-from sqlalchemy.dialects import postgresql
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from matchmaker.db.models import serial_id, utcnow
@@ -209,6 +208,8 @@ def count_hit(session: Session, key: str, window_start: int) -> int:
 
     One statement, atomic under concurrency: ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``.
     """
+    from sqlalchemy.dialects import postgresql  # noqa: PLC0415 - loaded by the rate limiter alone
+
     table = RateWindow.__table__  # type: ignore[attr-defined]
     insert = postgresql.insert(table).values(key=key, window_start=window_start, hits=1)
     stmt = insert.on_conflict_do_update(

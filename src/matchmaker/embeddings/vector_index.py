@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-import faiss
 import numpy as np
 import numpy.typing as npt
 
@@ -127,16 +126,22 @@ class FaissIndex:
 
     def save(self, path: Path) -> None:
         """Write with faiss's own format."""
+        import faiss  # noqa: PLC0415 - heavy; loaded only when an index is built, read or written
+
         faiss.write_index(self.index, str(path))
 
     def clone(self) -> FaissIndex:
         """An independent copy (to append to without touching a published index)."""
+        import faiss  # noqa: PLC0415 - heavy; loaded only when an index is built, read or written
+
         copy = faiss.deserialize_index(faiss.serialize_index(self.index))
         return FaissIndex(copy, self.kind, dict(self.extra))
 
 
 def flat_index(vectors: FloatArray, dimension: int) -> FaissIndex:
     """Exact inner-product index."""
+    import faiss  # noqa: PLC0415 - heavy; loaded only when an index is built, read or written
+
     index = FaissIndex(faiss.IndexFlatIP(dimension), "flat")
     index.add(vectors)
     return index
@@ -146,6 +151,8 @@ def hnsw_index(
     vectors: FloatArray, dimension: int, *, m: int = HNSW_M, ef_construction: int = HNSW_EF_CONSTRUCTION
 ) -> FaissIndex:
     """HNSW graph over the vectors, inner-product metric."""
+    import faiss  # noqa: PLC0415 - heavy; loaded only when an index is built, read or written
+
     raw = faiss.IndexHNSWFlat(dimension, m, faiss.METRIC_INNER_PRODUCT)
     raw.hnsw.efConstruction = ef_construction
     index = FaissIndex(raw, "hnsw")
@@ -169,6 +176,8 @@ def sample_queries(vectors: FloatArray, n: int, *, noise: float = 0.6, seed: int
 
 def exact_neighbours(vectors: FloatArray, queries: FloatArray, k: int) -> IntArray:
     """Ground-truth top-``k`` ids by brute force."""
+    import faiss  # noqa: PLC0415 - heavy; loaded only when an index is built, read or written
+
     exact = faiss.IndexFlatIP(vectors.shape[1])
     exact.add(np.ascontiguousarray(vectors, dtype=np.float32))
     _, ids = exact.search(queries, min(k, len(vectors)))
@@ -250,6 +259,8 @@ def build_index(
 
 def read_index(path: Path, kind: IndexType, params: dict[str, Any]) -> FaissIndex:
     """Read an index written by :meth:`FaissIndex.save` and restore its search parameters."""
+    import faiss  # noqa: PLC0415 - heavy; loaded only when an index is built, read or written
+
     index = FaissIndex(faiss.read_index(str(path)), kind)
     if kind == "hnsw" and "ef_search" in params:
         index.set_ef_search(int(params["ef_search"]))
