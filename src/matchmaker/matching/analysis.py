@@ -311,6 +311,10 @@ class Analyses:
         self.facts: dict[str, PassageFacts] = {}
         # Content hashes of the record objects seen (the object is kept, so its id stays its own).
         self._record_hashes: dict[int, tuple[Record, str]] = {}
+        # The profile key of each record object seen, and the city lookups the keys were made with:
+        # while the lookups are the same, a record object handed over keeps its key.
+        self._profile_keys_of: dict[int, tuple[Record, DocKind, str]] = {}
+        self._lookups: tuple[dict[str, int], dict[tuple[str, str], str]] | None = None
         self.computed = 0
         self.read = 0
 
@@ -333,18 +337,31 @@ class Analyses:
     def profiles_of(self, records: Mapping[DocKind, Sequence[Record]]) -> dict[DocKind, dict[str, Profile]]:
         """Profiles of every record, per kind, as :func:`~.profiles.build_profiles` makes them."""
         populations, city_ids = city_lookups(records)
-        keyed: list[tuple[str, Record]] = []
+        previous = self._previous
+        handed = (
+            previous._profile_keys_of
+            if previous is not None and previous._lookups == (populations, city_ids)
+            else {}
+        )
+        self._lookups = (populations, city_ids)
+        keyed: list[tuple[str, DocKind, Record]] = []
         for kind, recs in records.items():
             for rec in recs:
-                if record_kind(rec) != kind:
+                known = handed.get(id(rec))
+                if known is not None and known[0] is rec and known[1] == kind:
+                    key = known[2]  # the same object under the same lookups: the same key
+                elif record_kind(rec) != kind:
                     continue
-                if isinstance(rec, ProviderPublic):
-                    extra = ",".join(map(str, deployed_populations(rec, populations)))
-                elif isinstance(rec, CasePublic):
-                    extra = mentor_of(rec, city_ids) or ""
                 else:
-                    extra = ""
-                keyed.append((f"profile:{fingerprint()}:{kind}:{self._content_key(rec)}:{extra}", rec))
+                    if isinstance(rec, ProviderPublic):
+                        extra = ",".join(map(str, deployed_populations(rec, populations)))
+                    elif isinstance(rec, CasePublic):
+                        extra = mentor_of(rec, city_ids) or ""
+                    else:
+                        extra = ""
+                    key = f"profile:{fingerprint()}:{kind}:{self._content_key(rec)}:{extra}"
+                self._profile_keys_of[id(rec)] = (rec, kind, key)
+                keyed.append((key, kind, rec))
 
         def compute(rec: Record) -> Profile:
             if isinstance(rec, CityPublic):
@@ -355,7 +372,7 @@ class Analyses:
             return case_profile(rec, city_ids)
 
         found = self._resolve(
-            dict(keyed),
+            {key: rec for key, _, rec in keyed},
             self.profiles,
             None if self._previous is None else self._previous.profiles,
             compute=compute,
@@ -363,9 +380,9 @@ class Analyses:
             encode=profile_to_bytes,
         )
         out: dict[DocKind, dict[str, Profile]] = {"city": {}, "provider": {}, "case": {}}
-        for key, rec in keyed:
-            out[record_kind(rec)][rec.id] = found[key]
-            self.profile_keys[record_kind(rec), rec.id] = key
+        for key, kind, rec in keyed:
+            out[kind][rec.id] = found[key]
+            self.profile_keys[kind, rec.id] = key
         return out
 
     def facts_of(self, documents: Sequence[tuple[str, str, Sequence[str]]]) -> list[PassageFacts]:
