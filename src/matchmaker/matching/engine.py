@@ -1232,8 +1232,11 @@ class Engine:
         matrix's lock: a query and the background freshening after a write share it instead of
         doing it twice, and a query that needs one row waits for one chunk at most. Stale rows,
         scored together, go in larger chunks than missing ones, computed one by one."""
-        missing = [i for i in which if not rows.known[i]]
         stale = [i for i in which if rows.known[i]]
+        missing = [i for i in which if not rows.known[i]]
+        if missing:  # stored rows are read at once; only the others are computed, chunk by chunk
+            with rows.lock:
+                missing = self._read_rows(rows, target_kind, cfg, [i for i in missing if not rows.known[i]])
         views: dict[tuple[int, ...], Candidates] = {}
         chunks = [
             (missing[a : a + _MISSING_PER_CHUNK], True) for a in range(0, len(missing), _MISSING_PER_CHUNK)
@@ -1246,7 +1249,7 @@ class Engine:
                 if fill:
                     chunk = [i for i in chunk if not rows.known[i]]  # another thread may have filled it
                     if chunk:
-                        self._fill_rows(rows, target_kind, cfg, chunk)
+                        self._compute_rows(rows, target_kind, cfg, chunk)
                 else:
                     self._freshen(rows, target_kind, cfg, chunk, views)
 
@@ -1254,12 +1257,21 @@ class Engine:
         self, rows: RelevanceRows, target_kind: DocKind, cfg: EngineConfig, missing: list[int]
     ) -> None:
         """Read the rows of cities ``missing`` from the store, or compute (and store) them."""
-        cities = self.kind("city")
-        target = self.kind(target_kind)
+        left = self._read_rows(rows, target_kind, cfg, missing)
+        if left:
+            self._compute_rows(rows, target_kind, cfg, left)
+
+    def _read_rows(
+        self, rows: RelevanceRows, target_kind: DocKind, cfg: EngineConfig, missing: list[int]
+    ) -> list[int]:
+        """Read the rows of cities ``missing`` from the store (one read for all); those not stored."""
         store = self.analyses.store
+        if store is None or not missing:
+            return list(missing)
+        target = self.kind(target_kind)
         keys = {i: self._row_key(target_kind, cfg, i) for i in missing}
-        stored = store.get(list(keys.values())) if store is not None else {}
-        fresh: list[tuple[str, bytes]] = []
+        stored = store.get(list(keys.values()))
+        left: list[int] = []
         for i, key in keys.items():
             blob = stored.get(key)
             if blob is not None and (len(blob) // 4 - len(target)) % 2 == 0 and len(blob) >= 4 * len(target):
@@ -1267,12 +1279,24 @@ class Engine:
                 n = (len(values) - len(target)) // 2
                 tail = values[len(target) :]
                 rows.put(i, values[: len(target)], Norms(tail[:n].copy(), tail[n:].copy()))
-                continue
+            else:
+                left.append(i)
+        return left
+
+    def _compute_rows(
+        self, rows: RelevanceRows, target_kind: DocKind, cfg: EngineConfig, missing: list[int]
+    ) -> None:
+        """Compute the rows of cities ``missing`` and store them."""
+        cities = self.kind("city")
+        target = self.kind(target_kind)
+        store = self.analyses.store
+        fresh: list[tuple[str, bytes]] = []
+        for i in missing:
             needs = self.needs_of("city", cities.ids[i], cfg)
             relevance, norms = self.relevance_of(needs, target, cfg)
             rows.put(i, relevance, norms)
             packed = np.concatenate([relevance, norms.lexical_top, norms.baseline]).astype(np.float32)
-            fresh.append((key, packed.tobytes()))
+            fresh.append((self._row_key(target_kind, cfg, i), packed.tobytes()))
         if fresh and store is not None:
             store.put(fresh)
 

@@ -16,6 +16,8 @@ import numpy.typing as npt
 from matchmaker.matching.fit import Factor, combine
 
 FloatArray = npt.NDArray[np.float32]
+#: Rows of a relevance matrix copied at a time when it is carried to the next engine.
+_COPY_ROWS = 256
 
 
 @dataclass(slots=True)
@@ -165,8 +167,9 @@ class RelevanceRows:
         rows = np.flatnonzero(row_of >= 0)
         rows = rows[self.known[row_of[rows]]]
         columns = np.flatnonzero(column_of >= 0)
-        if len(rows) and len(columns):
-            out.matrix[np.ix_(rows, columns)] = self.matrix[np.ix_(row_of[rows], column_of[columns])]
+        for start in range(0, len(rows) if len(columns) else 0, _COPY_ROWS):
+            block = rows[start : start + _COPY_ROWS]  # a block at a time: a bounded temporary copy
+            out.matrix[np.ix_(block, columns)] = self.matrix[np.ix_(row_of[block], column_of[columns])]
         out.known[rows] = True
         out.row_version[rows] = self.row_version[row_of[rows]]
         out.col_version[:] = out.version
