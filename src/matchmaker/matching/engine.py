@@ -259,6 +259,12 @@ class Engine:
         self._encoders = f"{','.join(models)}|{second.name if second else ''}|{role_model is not None}"
         self._clauses: dict[str, Any] = {}
         self._shared: dict[EngineConfig, FloatArray] = {}
+        # The centred provider rows of the engine this one replaces, with the cities and providers
+        # they were made of: a city whose row did not change keeps its centred row.
+        self._shared_before: dict[EngineConfig, tuple[FloatArray, DocumentSet, DocumentSet]] = {}
+        if previous is not None and {"city", "provider"} <= set(previous._kinds):
+            sides = (DocumentSet.of(previous._kinds["city"]), DocumentSet.of(previous._kinds["provider"]))
+            self._shared_before = {k: (v, *sides) for k, v in previous._shared.items() if k == config}
         self._evidence: OrderedDict[tuple[str, DocKind, EngineConfig], tuple[Needs, Evidence]] = OrderedDict()
         self._strengths: OrderedDict[tuple[str, EngineConfig], StrengthEvidence] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -1365,14 +1371,30 @@ class Engine:
         return out
 
     def _centred_provider_rows(self, cfg: EngineConfig) -> FloatArray:
+        """Each city's provider relevance row less its mean, at unit length (cached per
+        configuration). After a write that changed no provider, a city whose row was carried
+        unchanged keeps its centred row from the engine before; the others are centred now."""
         cached = self._shared.get(cfg)
         if cached is not None:
             return cached
         matrix = self.relevance_matrix("provider", cfg)
-        centred = matrix - matrix.mean(axis=1, keepdims=True)
-        rows: FloatArray = (
-            centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), _EPS)
-        ).astype(np.float32)
+        rows = np.empty_like(matrix)
+        todo = np.arange(len(matrix))
+        before = self._shared_before.pop(cfg, None)
+        if before is not None:
+            old, old_cities, old_providers = before
+            providers = self.kind("provider")
+            if len(old_providers.ids) == len(providers) and np.array_equal(
+                _positions_in(old_providers, providers), np.arange(len(providers))
+            ):
+                row_of = _positions_in(old_cities, self.kind("city"))
+                kept = row_of >= 0
+                rows[kept] = old[row_of[kept]]
+                todo = np.flatnonzero(~kept)
+        if len(todo):
+            part = matrix[todo]
+            centred = part - part.mean(axis=1, keepdims=True)
+            rows[todo] = centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), _EPS)
         with self._cache_lock:
             self._shared[cfg] = rows
         return rows

@@ -345,3 +345,20 @@ def test_many_cities_scored_together_against_a_few_candidates_score_as_each_alon
     for row, (needs, norms) in zip(together, queries, strict=True):
         alone = engine.evidence(needs, view, cfg, norms=norms).relevance
         assert np.allclose(row, alone, atol=1e-6)
+
+
+def test_after_a_city_write_the_shared_provider_signal_equals_one_computed_afresh(
+    loaded_services: Services,
+) -> None:
+    matcher = loaded_services.matching.matcher()
+    before = matcher.engine()
+    cfg = before.config
+    before.precompute()
+    before.shared_providers_row(0, cfg)
+    _write(loaded_services, "city", "kent", "summary", " The city also needs parking sensors.")
+    after = matcher.engine()
+    matrix = after.relevance_matrix("provider", cfg).astype(np.float64)
+    centred = matrix - matrix.mean(axis=1, keepdims=True)
+    centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-6)
+    for i in range(len(after.kind("city"))):
+        assert np.allclose(after.shared_providers_row(i, cfg), 0.5 * (centred @ centred[i] + 1.0), atol=1e-5)
