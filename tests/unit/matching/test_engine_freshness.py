@@ -239,6 +239,14 @@ def test_after_a_write_the_context_fit_table_made_from_the_one_before_equals_a_f
             assert np.array_equal(kept.row(i), new.row(i)), (kind, i)
 
 
+def _precomputed(services: Services) -> tuple[Matcher, Engine]:
+    """The services' matcher and its engine with the maintained matrices computed."""
+    matcher = services.matching.matcher()
+    engine = matcher.engine()
+    engine.precompute()
+    return matcher, engine
+
+
 def _write(services: Services, kind: str, doc_id: str, field: str, extra: str) -> None:
     with services.database.unit_of_work(write=True) as session:
         records = services.records(session)
@@ -249,10 +257,8 @@ def _write(services: Services, kind: str, doc_id: str, field: str, extra: str) -
 def test_rows_carried_over_two_writes_keep_their_values_and_score_only_the_changed_providers(
     loaded_services: Services,
 ) -> None:
-    matcher = loaded_services.matching.matcher()
-    before = matcher.engine()
+    matcher, before = _precomputed(loaded_services)
     cfg = before.config
-    before.precompute()
     row_before, norms = before.relevance_row("provider", "lumen", cfg)
     row_before = row_before.copy()
     old_pos = dict(before.kind("provider").pos)
@@ -350,10 +356,8 @@ def test_many_cities_scored_together_against_a_few_candidates_score_as_each_alon
 def test_after_a_city_write_the_shared_provider_signal_equals_one_computed_afresh(
     loaded_services: Services,
 ) -> None:
-    matcher = loaded_services.matching.matcher()
-    before = matcher.engine()
+    matcher, before = _precomputed(loaded_services)
     cfg = before.config
-    before.precompute()
     before.shared_providers_row(0, cfg)
     _write(loaded_services, "city", "kent", "summary", " The city also needs parking sensors.")
     after = matcher.engine()
