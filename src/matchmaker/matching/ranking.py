@@ -167,9 +167,17 @@ class RelevanceRows:
         rows = np.flatnonzero(row_of >= 0)
         rows = rows[self.known[row_of[rows]]]
         columns = np.flatnonzero(column_of >= 0)
-        for start in range(0, len(rows) if len(columns) else 0, _COPY_ROWS):
-            block = rows[start : start + _COPY_ROWS]  # a block at a time: a bounded temporary copy
-            out.matrix[np.ix_(block, columns)] = self.matrix[np.ix_(row_of[block], column_of[columns])]
+        if len(column_of) == self.matrix.shape[1] and np.array_equal(column_of[columns], columns):
+            # The usual write: every kept candidate at its place. Whole rows are copied; the changed
+            # candidates' entries are stale, and set to 0 until they are scored.
+            for start in range(0, len(rows), _COPY_ROWS):
+                block = rows[start : start + _COPY_ROWS]
+                out.matrix[block] = self.matrix[row_of[block]]
+            out.matrix[:, np.flatnonzero(column_of < 0)] = 0.0
+        else:
+            for start in range(0, len(rows) if len(columns) else 0, _COPY_ROWS):
+                block = rows[start : start + _COPY_ROWS]  # a block at a time: a bounded temporary
+                out.matrix[np.ix_(block, columns)] = self.matrix[np.ix_(row_of[block], column_of[columns])]
         out.known[rows] = True
         out.row_version[rows] = self.row_version[row_of[rows]]
         out.col_version[:] = out.version
