@@ -267,6 +267,13 @@ class Engine:
             self._shared_before = {k: (v, *sides) for k, v in previous._shared.items() if k == config}
         self._evidence: OrderedDict[tuple[str, DocKind, EngineConfig], tuple[Needs, Evidence]] = OrderedDict()
         self._strengths: OrderedDict[tuple[str, EngineConfig], StrengthEvidence] = OrderedDict()
+        # The strength evidence of the engine this one replaces, with the cities it was made of: a
+        # city that did not change keeps its evidence, the written cities' entries scored anew.
+        self._strengths_before: dict[tuple[str, EngineConfig], StrengthEvidence] = {}
+        self._strength_cities: DocumentSet | None = None
+        if previous is not None and "city" in previous._kinds:
+            self._strengths_before = {k: v for k, v in previous._strengths.items() if k[1] == config}
+            self._strength_cities = DocumentSet.of(previous._kinds["city"])
         self._cache_lock = threading.Lock()
         self._lock = threading.Lock()
         self._reference_countries = self._resolve_references()
@@ -1414,15 +1421,19 @@ class Engine:
         cities = self.kind("city")
         needs = self.needs_of("city", city_id, cfg)
         strength = cities.roles[:, STRENGTH]
-        stated_need = cities.roles[:, NEED]
-        scores, best_need, passage = self._role_answers(needs, cities, strength, cfg)
-        alike, _, _ = self._role_answers(needs, cities, stated_need, cfg)
-        value = StrengthEvidence(
-            scores,
-            best_need,
-            passage,
-            strength[passage].astype(np.float32) if len(strength) else np.zeros(len(cities), np.float32),
-            alike,
+        value = self._carried_strengths(needs, cities, key)
+        if value is None:
+            view = cities.candidates(cfg)
+            scores, best_need, passage = self._role_answers(needs, view, strength, cfg)
+            alike, _, _ = self._role_answers(needs, view, cities.roles[:, NEED], cfg)
+            value = StrengthEvidence(scores, best_need, passage, np.zeros(0, np.float32), alike)
+        value = replace(
+            value,
+            strength=(
+                strength[value.passage].astype(np.float32)
+                if len(strength)
+                else np.zeros(len(cities), np.float32)
+            ),
         )
         with self._cache_lock:
             self._strengths[key] = value
@@ -1430,13 +1441,56 @@ class Engine:
                 self._strengths.popitem(last=False)
         return value
 
+    def _carried_strengths(
+        self, needs: Needs, cities: KindIndex, key: tuple[str, EngineConfig]
+    ) -> StrengthEvidence | None:
+        """The replaced engine's strength evidence for an unchanged city, carried over: unchanged
+        cities keep their entries (passage rows moved to where they are now), written ones are scored
+        alone; ``None`` when there is none or the change is a bulk one. ``strength`` is left to the
+        caller."""
+        before, old = self._strengths_before.pop(key, None), self._strength_cities
+        city_id, cfg = key
+        io = None if old is None else old.pos.get(city_id)
+        if (
+            before is None
+            or old is None
+            or io is None
+            or not same_document(old, io, cities, cities.pos[city_id])
+        ):
+            return None
+        row_of = _positions_in(old, cities)
+        changed = np.flatnonzero(row_of < 0)
+        if len(changed) > _stale_limit(len(cities)):
+            return None
+        kept = np.flatnonzero(row_of >= 0)
+        starts = np.array([a for a, _ in cities.bounds], dtype=np.int64)
+        old_starts = np.array([a for a, _ in old.bounds], dtype=np.int64)
+        scores = np.zeros(len(cities), np.float32)
+        alike = np.zeros(len(cities), np.float32)
+        best_need = np.zeros(len(cities), np.int64)
+        passage = np.zeros(len(cities), np.int64)
+        was = row_of[kept]
+        scores[kept], alike[kept], best_need[kept] = before.scores[was], before.alike[was], before.need[was]
+        passage[kept] = np.where(
+            before.passage[was] >= old_starts[was], before.passage[was] - old_starts[was], 0
+        )
+        passage[kept] += starts[kept]
+        if len(changed):
+            view = cities.candidates(cfg, changed.tolist())
+            s, n, p = self._role_answers(needs, view, view.roles[:, STRENGTH], cfg)
+            a, _, _ = self._role_answers(needs, view, view.roles[:, NEED], cfg)
+            view_starts = np.array([b for b, _ in view.bounds], dtype=np.int64)
+            scores[changed], alike[changed], best_need[changed] = s, a, n
+            passage[changed] = starts[changed] + (p - view_starts)
+        return StrengthEvidence(scores, best_need, passage, np.zeros(0, np.float32), alike)
+
     def _role_answers(
-        self, needs: Needs, cities: KindIndex, role: FloatArray, cfg: EngineConfig
+        self, needs: Needs, cities: Candidates, role: FloatArray, cfg: EngineConfig
     ) -> tuple[FloatArray, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Per city: how well its passages of one role (``role``: each passage's probability) answer
         the needs, as the best need-weighted fused dense score; with the best need and passage."""
         q_vectors, _ = needs.view(cfg)
-        t_vectors, _ = cities.view(cfg)
+        t_vectors = cities.vectors
         n, d = len(needs.passages), len(cities)
         if not n or not len(role):
             return np.zeros(d, np.float32), np.zeros(d, np.int64), np.zeros(d, np.int64)

@@ -439,11 +439,13 @@ class DocumentSet:
     pos: dict[str, int]
     doc_hashes: list[str]
     profiles: list[Profile]
+    #: Each document's first and last-but-one passage row.
+    bounds: list[tuple[int, int]]
 
     @classmethod
     def of(cls, index: KindIndex) -> DocumentSet:
         """The documents of ``index``."""
-        return cls(index.ids, index.pos, index.doc_hashes, index.profiles)
+        return cls(index.ids, index.pos, index.doc_hashes, index.profiles, index.bounds)
 
 
 def same_document(a: KindIndex | DocumentSet, i: int, b: KindIndex | DocumentSet, j: int) -> bool:

@@ -366,3 +366,22 @@ def test_after_a_city_write_the_shared_provider_signal_equals_one_computed_afres
     centred /= np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), 1e-6)
     for i in range(len(after.kind("city"))):
         assert np.allclose(after.shared_providers_row(i, cfg), 0.5 * (centred @ centred[i] + 1.0), atol=1e-5)
+
+
+def test_after_a_city_write_an_unchanged_citys_strengths_equal_those_computed_afresh(
+    loaded_services: Services,
+) -> None:
+    matcher, before = _precomputed(loaded_services)
+    cfg = before.config
+    for city in CITIES:
+        before.strength_evidence(city, cfg)
+    _write(loaded_services, "city", "kent", "summary", " We already built a district heating network.")
+    after = matcher.engine()
+    fresh = _fresh_engine(after)
+    for city in ("lumen", "verde", "rivo"):
+        kept, new = after.strength_evidence(city, cfg), fresh.strength_evidence(city, cfg)
+        assert np.allclose(kept.scores, new.scores, atol=1e-6), city
+        assert np.allclose(kept.alike, new.alike, atol=1e-6), city
+        assert np.array_equal(kept.passage, new.passage), city
+        assert np.array_equal(kept.need, new.need), city
+        assert np.array_equal(kept.strength, new.strength), city
