@@ -269,12 +269,17 @@ class Engine:
         self._strengths: OrderedDict[tuple[str, EngineConfig], StrengthEvidence] = OrderedDict()
         # The strength evidence of the engine this one replaces, with the cities it was made of: a
         # city that did not change keeps its evidence, the written cities' entries scored anew.
-        self._strengths_before: dict[tuple[str, EngineConfig], StrengthEvidence] = {}
-        self._strength_cities: DocumentSet | None = None
+        # Evidence that engine had carried and not read yet is carried on, with the cities it was
+        # made of; the newest EVIDENCE_CACHE are kept.
+        self._strengths_before: dict[tuple[str, EngineConfig], tuple[StrengthEvidence, DocumentSet]] = {}
         if previous is not None and "city" in previous._kinds:
-            self._strengths_before = {k: v for k, v in previous._strengths.items() if k[1] == config}
-            self._strength_cities = DocumentSet.of(previous._kinds["city"])
-        self._cache_lock = threading.Lock()
+            made_of = DocumentSet.of(previous._kinds["city"])
+            handed = dict(previous._strengths_before)
+            with previous._cache_lock:  # queries may still be adding to it
+                strengths = list(previous._strengths.items())
+            handed.update({k: (v, made_of) for k, v in strengths if k[1] == config})
+            self._strengths_before = dict(list(handed.items())[-EVIDENCE_CACHE:])
+        self._cache_lock: threading.Lock = threading.Lock()
         self._lock = threading.Lock()
         self._reference_countries = self._resolve_references()
         vocab = load_vocabulary()
@@ -1448,15 +1453,13 @@ class Engine:
         cities keep their entries (passage rows moved to where they are now), written ones are scored
         alone; ``None`` when there is none or the change is a bulk one. ``strength`` is left to the
         caller."""
-        before, old = self._strengths_before.pop(key, None), self._strength_cities
+        carried = self._strengths_before.pop(key, None)
+        if carried is None:
+            return None
+        before, old = carried
         city_id, cfg = key
-        io = None if old is None else old.pos.get(city_id)
-        if (
-            before is None
-            or old is None
-            or io is None
-            or not same_document(old, io, cities, cities.pos[city_id])
-        ):
+        io = old.pos.get(city_id)
+        if io is None or not same_document(old, io, cities, cities.pos[city_id]):
             return None
         row_of = _positions_in(old, cities)
         changed = np.flatnonzero(row_of < 0)
