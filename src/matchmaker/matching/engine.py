@@ -249,12 +249,19 @@ class Engine:
         # back, as it had it to carry. Rows against cases are not carried: they are read from the
         # store.
         self._carry: dict[tuple[DocKind, EngineConfig], Carried] = {}
+        # The documents of each kind of the engine before, which everything carried was made of.
+        made_of = (
+            {kind: DocumentSet.of(index) for kind, index in previous._kinds.items()}
+            if previous is not None
+            else {}
+        )
         if previous is not None:
             self._carry.update({k: v for k, v in previous._carry.items() if k[1] == config})
             for key, rows in previous._relevance.items():
                 if key[0] in ("provider", "city"):
-                    kinds = previous._kinds
-                    self._carry[key] = (rows, DocumentSet.of(kinds["city"]), DocumentSet.of(kinds[key[0]]))
+                    self._carry[key] = (rows, made_of["city"], made_of[key[0]])
+        # Where each document of a kind stood in a set of documents before (``_positions_from``).
+        self._positions: dict[tuple[int, DocKind], tuple[DocumentSet, npt.NDArray[np.int64]]] = {}
         models = sorted({b.manifest.model_name for b in self.bundles.values()})
         self._encoders = f"{','.join(models)}|{second.name if second else ''}|{role_model is not None}"
         self._clauses: dict[str, Any] = {}
@@ -262,8 +269,8 @@ class Engine:
         # The centred provider rows of the engine this one replaces, with the cities and providers
         # they were made of: a city whose row did not change keeps its centred row.
         self._shared_before: dict[EngineConfig, tuple[FloatArray, DocumentSet, DocumentSet]] = {}
-        if previous is not None and {"city", "provider"} <= set(previous._kinds):
-            sides = (DocumentSet.of(previous._kinds["city"]), DocumentSet.of(previous._kinds["provider"]))
+        if previous is not None and {"city", "provider"} <= set(made_of):
+            sides = (made_of["city"], made_of["provider"])
             self._shared_before = {k: (v, *sides) for k, v in previous._shared.items() if k == config}
         self._evidence: OrderedDict[tuple[str, DocKind, EngineConfig], tuple[Needs, Evidence]] = OrderedDict()
         self._strengths: OrderedDict[tuple[str, EngineConfig], StrengthEvidence] = OrderedDict()
@@ -272,12 +279,11 @@ class Engine:
         # Evidence that engine had carried and not read yet is carried on, with the cities it was
         # made of; the newest EVIDENCE_CACHE are kept.
         self._strengths_before: dict[tuple[str, EngineConfig], tuple[StrengthEvidence, DocumentSet]] = {}
-        if previous is not None and "city" in previous._kinds:
-            made_of = DocumentSet.of(previous._kinds["city"])
+        if previous is not None and "city" in made_of:
             handed = dict(previous._strengths_before)
             with previous._cache_lock:  # queries may still be adding to it
                 strengths = list(previous._strengths.items())
-            handed.update({k: (v, made_of) for k, v in strengths if k[1] == config})
+            handed.update({k: (v, made_of["city"]) for k, v in strengths if k[1] == config})
             self._strengths_before = dict(list(handed.items())[-EVIDENCE_CACHE:])
         self._cache_lock: threading.Lock = threading.Lock()
         self._lock = threading.Lock()
@@ -1128,6 +1134,17 @@ class Engine:
                     self._relevance[key] = rows
         return rows
 
+    def _positions_from(self, before: DocumentSet, kind: DocKind) -> npt.NDArray[np.int64]:
+        """Each document of ``kind`` here: its position in ``before``, -1 where it is new or changed
+        (computed once per set of documents)."""
+        key = (id(before), kind)
+        hit = self._positions.get(key)
+        if hit is not None and hit[0] is before:
+            return hit[1]
+        positions = _positions_in(before, self.kind(kind))
+        self._positions[key] = (before, positions)
+        return positions
+
     def _carried_rows(self, target_kind: DocKind, cfg: EngineConfig) -> RelevanceRows | None:
         """The replaced engine's rows against ``target_kind``, carried over
         (:meth:`RelevanceRows.carried`): unchanged cities keep their rows, unchanged candidates
@@ -1137,11 +1154,11 @@ class Engine:
         if carried is None:
             return None
         old, old_cities, old_target = carried
-        cities, target = self.kind("city"), self.kind(target_kind)
-        column_of = _positions_in(old_target, target)
+        target = self.kind(target_kind)
+        column_of = self._positions_from(old_target, target_kind)
         if int((column_of < 0).sum()) > _stale_limit(len(target)):
             return None
-        return old.carried(_positions_in(old_cities, cities), column_of)
+        return old.carried(self._positions_from(old_cities, "city"), column_of)
 
     def _freshen(
         self,
@@ -1397,9 +1414,9 @@ class Engine:
             old, old_cities, old_providers = before
             providers = self.kind("provider")
             if len(old_providers.ids) == len(providers) and np.array_equal(
-                _positions_in(old_providers, providers), np.arange(len(providers))
+                self._positions_from(old_providers, "provider"), np.arange(len(providers))
             ):
-                row_of = _positions_in(old_cities, self.kind("city"))
+                row_of = self._positions_from(old_cities, "city")
                 kept = row_of >= 0
                 rows[kept] = old[row_of[kept]]
                 todo = np.flatnonzero(~kept)
@@ -1461,13 +1478,12 @@ class Engine:
         io = old.pos.get(city_id)
         if io is None or not same_document(old, io, cities, cities.pos[city_id]):
             return None
-        row_of = _positions_in(old, cities)
+        row_of = self._positions_from(old, "city")
         changed = np.flatnonzero(row_of < 0)
         if len(changed) > _stale_limit(len(cities)):
             return None
         kept = np.flatnonzero(row_of >= 0)
-        starts = np.array([a for a, _ in cities.bounds], dtype=np.int64)
-        old_starts = np.array([a for a, _ in old.bounds], dtype=np.int64)
+        starts, old_starts = cities.offsets, old.offsets
         scores = np.zeros(len(cities), np.float32)
         alike = np.zeros(len(cities), np.float32)
         best_need = np.zeros(len(cities), np.int64)
@@ -1482,9 +1498,8 @@ class Engine:
             view = cities.candidates(cfg, changed.tolist())
             s, n, p = self._role_answers(needs, view, view.roles[:, STRENGTH], cfg)
             a, _, _ = self._role_answers(needs, view, view.roles[:, NEED], cfg)
-            view_starts = np.array([b for b, _ in view.bounds], dtype=np.int64)
             scores[changed], alike[changed], best_need[changed] = s, a, n
-            passage[changed] = starts[changed] + (p - view_starts)
+            passage[changed] = starts[changed] + (p - view.offsets)
         return StrengthEvidence(scores, best_need, passage, np.zeros(0, np.float32), alike)
 
     def _role_answers(

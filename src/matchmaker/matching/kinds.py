@@ -439,13 +439,13 @@ class DocumentSet:
     pos: dict[str, int]
     doc_hashes: list[str]
     profiles: list[Profile]
-    #: Each document's first and last-but-one passage row.
-    bounds: list[tuple[int, int]]
+    #: Each document's first passage row.
+    offsets: npt.NDArray[np.int64]
 
     @classmethod
     def of(cls, index: KindIndex) -> DocumentSet:
         """The documents of ``index``."""
-        return cls(index.ids, index.pos, index.doc_hashes, index.profiles, index.bounds)
+        return cls(index.ids, index.pos, index.doc_hashes, index.profiles, index.offsets)
 
 
 def same_document(a: KindIndex | DocumentSet, i: int, b: KindIndex | DocumentSet, j: int) -> bool:
