@@ -428,9 +428,9 @@ class IndexService:
         (before it commits), reading those records and the kind's ids only: the other documents keep
         their passages and vectors from the live bundle."""
         repo = repository.REPOSITORIES[kind]
-        ids_list = list(ids)
+        written_ids = tuple(dict.fromkeys(ids))
         written: list[Record] = []
-        for record_id in dict.fromkeys(ids_list):
+        for record_id in written_ids:
             with contextlib.suppress(NotFoundError):
                 written.append(repo.get(session, record_id))
         change = WrittenRecords(
@@ -442,7 +442,6 @@ class IndexService:
         logger.info("Refreshed indexes in %.2fs: %s", report.seconds, report)
         after_write = self._after_write
         if after_write is not None and any(k.changed for k in report.kinds):
-            written_ids = tuple(dict.fromkeys(ids_list))
             on_commit(session, lambda: after_write(kind, written_ids))
         return report
 
