@@ -766,14 +766,14 @@ class Engine:
         n = queries.shape[0]
         if not n or not len(passages):
             return np.zeros((n, len(passages)), np.float32)
-        sims = queries @ passages.T
+        # In place: with many needs (a column scored for every city) the array is large.
+        sims: FloatArray = np.asarray(queries @ passages.T, dtype=np.float32)
         context = cands.context
         if cfg.context_weight < 1.0 and context.any():
-            sims = np.where(context[None, :], sims * cfg.context_weight, sims)
+            sims[:, context] *= np.float32(cfg.context_weight)
         if cfg.use_roles and cands.kind == "city":
-            sims = sims * signals.role_weights(cands.roles, np.asarray(cfg.role_vector, np.float32))[None, :]
-        out: FloatArray = sims.astype(np.float32)
-        return out
+            sims *= signals.role_weights(cands.roles, np.asarray(cfg.role_vector, np.float32))[None, :]
+        return sims
 
     # ----------------------------------------------------------------------------------------------
     # Shortlists: above a size, the full evidence of a query is computed for a few hundred candidates
@@ -1420,10 +1420,12 @@ class Engine:
                 kept = row_of >= 0
                 rows[kept] = old[row_of[kept]]
                 todo = np.flatnonzero(~kept)
-        if len(todo):
-            part = matrix[todo]
-            centred = part - part.mean(axis=1, keepdims=True)
-            rows[todo] = centred / np.maximum(np.linalg.norm(centred, axis=1, keepdims=True), _EPS)
+        for start in range(0, len(todo), _CENTRE_ROWS):  # a block at a time: a bounded temporary
+            block = todo[start : start + _CENTRE_ROWS]
+            part = matrix[block]
+            part -= part.mean(axis=1, keepdims=True)
+            part /= np.maximum(np.linalg.norm(part, axis=1, keepdims=True), _EPS)
+            rows[block] = part
         with self._cache_lock:
             self._shared[cfg] = rows
         return rows
@@ -1619,6 +1621,8 @@ class Engine:
 #: rows (each computed whole) and stale ones (scored together, a few candidates each).
 _MISSING_PER_CHUNK = 4
 _STALE_PER_CHUNK = 16
+#: Rows of the provider relevance matrix centred at a time (a bounded temporary, not the matrix's size).
+_CENTRE_ROWS = 256
 
 
 def _stale_limit(candidates: int) -> int:
