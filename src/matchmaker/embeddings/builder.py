@@ -36,7 +36,7 @@ from matchmaker.embeddings.passages import (
     record_passages,
 )
 from matchmaker.embeddings.progress import Progress
-from matchmaker.embeddings.vector_index import build_index
+from matchmaker.embeddings.vector_index import FaissIndex, IndexType, build_index
 
 logger = logging.getLogger(__name__)
 
@@ -162,8 +162,15 @@ def build_bundle(
     vectors = np.concatenate(blocks) if blocks else np.zeros((0, dimension), dtype=np.float32)
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
 
-    base = previous.index if previous is not None and appended_only else None
-    index = build_index(vectors, dimension, exact_max=exact_max, base=base)
+    # An exact (flat) index is not built here: the bundle makes it from its vectors on its first
+    # search, as a bundle read from disk does (it would be a second copy of every vector).
+    index: FaissIndex | None = None
+    if len(vectors) > exact_max:
+        base = previous.built_index if previous is not None and appended_only else None
+        index = build_index(vectors, dimension, exact_max=exact_max, base=base)
+        if index.index_type == "flat":  # HNSW missed its recall target: exact search
+            index = None
+    index_type: IndexType = "flat" if index is None else index.index_type
     seconds = time.perf_counter() - t0
     manifest = new_manifest(
         kind,
@@ -172,7 +179,7 @@ def build_bundle(
         passage_count=len(passages),
         document_count=len(entries),
         corpus_hash=chash,
-        index_type=index.index_type,
+        index_type=index_type,
         build_seconds=seconds,
     )
     bundle = IndexBundle(manifest, passages, entries, vectors, index)
@@ -184,7 +191,7 @@ def build_bundle(
         stats.reused + reused_from_bundle,
         seconds,
         changed=True,
-        index_type=index.index_type,
+        index_type=index_type,
         corpus_hash=chash,
     )
     logger.info(

@@ -180,6 +180,11 @@ class IndexBundle:
         return self._index
 
     @property
+    def built_index(self) -> FaissIndex | None:
+        """The search index if it was built or read; ``None`` for an exact index not made yet."""
+        return self._index
+
+    @property
     def kind(self) -> DocKind:
         """Document kind."""
         return self.manifest.kind
@@ -281,15 +286,17 @@ class IndexBundle:
         documents = json.dumps([asdict(d) for d in self.documents.values()], ensure_ascii=False)
         (directory / DOCUMENTS).write_text(documents, encoding="utf-8")
         np.save(directory / VECTORS, np.ascontiguousarray(self.vectors, dtype=np.float32))
-        if self.index.kind != "flat":
-            self.index.save(directory / INDEX)
+        index = self._index  # an exact index is made again from the vectors: not written
+        if index is not None and index.kind != "flat":
+            index.save(directory / INDEX)
         if not bool(np.isfinite(self.vectors).all()):
             msg = f"the {self.kind} vectors contain values that are not finite numbers; not writing them"
             raise IndexDamagedError(msg)
         files = [p for p in sorted(directory.iterdir()) if p.name != MANIFEST]
         sizes = {p.name: p.stat().st_size for p in files}
         checksums = {p.name: file_checksum(p) for p in files}
-        manifest = _replace(self.manifest, files=sizes, checksums=checksums, index_params=self.index.params())
+        params = index.params() if index is not None else {}
+        manifest = _replace(self.manifest, files=sizes, checksums=checksums, index_params=params)
         _write_json(directory / MANIFEST, manifest.to_json())
         return sizes
 
@@ -670,7 +677,7 @@ class BundleWriter:
         try:
             manifest = _replace(bundle.manifest, generation=generation)
             staged = IndexBundle(
-                manifest, bundle.passages, list(bundle.documents.values()), bundle.vectors, bundle.index
+                manifest, bundle.passages, list(bundle.documents.values()), bundle.vectors, bundle.built_index
             )
             staged.write(tmp)
             for child in tmp.iterdir():
@@ -704,7 +711,7 @@ class BundleWriter:
             bundle.passages,
             list(bundle.documents.values()),
             bundle.vectors,
-            bundle.index,
+            bundle.built_index,
             path=final,
         )
 

@@ -85,6 +85,25 @@ def test_search_finds_the_obvious_passage_and_skips_excluded(
     assert all(h.passage.doc_id != "acme" for h in bundle.search(query, k=10, exclude={"acme"})[0])
 
 
+def test_an_exact_index_is_made_on_first_search_not_when_built_or_published(
+    tmp_path: Path, encoder: HashingEncoder, corpus
+) -> None:
+    """A small kind keeps one copy of its vectors: an exact search index (a second copy) is made on
+    its first search, in a bundle just built as in one read from disk."""
+    bundle = make_bundle("provider", corpus["provider"], encoder)
+    assert bundle.manifest.index_type == "flat"
+    assert bundle.built_index is None
+    published = publish(tmp_path, bundle)
+    assert published.built_index is None
+    assert not (published.path / "index.faiss").exists()  # type: ignore[operator]
+    query = encoder.encode(["flooding sensors alerts"])
+    assert published.search(query, k=1)[0][0].passage.doc_id == "acme"
+    assert published.built_index is not None
+    loaded = load_bundle(tmp_path, "provider", model_name=encoder.name, dimension=encoder.dimension)
+    assert loaded.built_index is None
+    assert loaded.search(query, k=1)[0][0].passage == published.search(query, k=1)[0][0].passage
+
+
 def test_document_vectors_match_document_passages(encoder: HashingEncoder, corpus) -> None:
     bundle = make_bundle("city", corpus["city"], encoder)
     passages = bundle.document_passages("kukes")
