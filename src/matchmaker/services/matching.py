@@ -24,7 +24,6 @@ search needs it (or by :meth:`Matcher.warm`).
 
 from __future__ import annotations
 
-import ctypes
 import functools
 import gc
 import logging
@@ -38,6 +37,7 @@ from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
 from pydantic import BaseModel, Field
 
+from matchmaker.allocator import return_free_memory
 from matchmaker.db.engine import Database
 from matchmaker.embeddings.bundle import (
     IndexBundle,
@@ -105,27 +105,6 @@ def _settle_heap(*, collect: bool) -> None:
         gc.unfreeze()
         gc.collect()
     gc.freeze()
-
-
-@functools.cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    """The C library's ``malloc_trim`` where there is one (glibc), else ``None``."""
-    try:
-        return ctypes.CDLL("libc.so.6").malloc_trim  # type: ignore[no-any-return]
-    except (OSError, AttributeError):
-        return None
-
-
-def _return_free_memory() -> None:
-    """Give the memory the C allocator holds free back to the system.
-
-    A write builds an engine beside the one it replaces; once that one is freed, the allocator keeps
-    most of its pages (measured at 50× the demo: resident memory grew by 100–200 MB a write and
-    stayed, against none once trimmed; bench/README.md).
-    """
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
 
 
 class MatchResult(BaseModel):
@@ -274,7 +253,7 @@ class Matcher:
             if engine is self._engine:
                 self._freshen_one(engine, self.queries.wait_idle)
             del engine  # a replaced engine is not kept alive here
-            _return_free_memory()
+            return_free_memory()
 
     @staticmethod
     def _freshen_one(engine: Engine, pause: Callable[[], None]) -> None:
