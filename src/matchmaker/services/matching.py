@@ -37,7 +37,7 @@ from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
 
 from pydantic import BaseModel, Field
 
-from matchmaker.allocator import return_free_memory
+from matchmaker.allocator import map_large_blocks, return_free_memory
 from matchmaker.db.engine import Database
 from matchmaker.embeddings.bundle import (
     IndexBundle,
@@ -724,6 +724,7 @@ class MatchingService:
         while the model and indexes load; ``/ready`` says "loading" until the thread is done.
         """
         self.long_running = True
+        map_large_blocks()  # a server's peak memory stays near its resident memory (allocator.py)
         loader = threading.Thread(target=self.start, name="matching-loader", daemon=True)
         self._loader = loader
         loader.start()
