@@ -177,10 +177,10 @@ class KindIndex:
             ),
         )
         texts = [" ".join(p.text for p in self.passages[a:b]) for a, b in self.bounds]
-        # Both BM25 indexes are made on first use: after a write, a query that reads this kind's
-        # needs only (its providers, say) does not wait for the kind's index to be built again.
-        self._lexical: LexicalIndex | None = None
-        self._lexical_x: LexicalIndex | None = None
+        # Both BM25 indexes (by whether they read the English glosses) are made on first use: after
+        # a write, a query that reads this kind's needs only (its providers, say) does not wait for
+        # the kind's index to be built again.
+        self._lexical: dict[bool, LexicalIndex] = {}
         self.generation = bundle.generation
         self._embed = embed
         self._texts = texts
@@ -197,24 +197,19 @@ class KindIndex:
                 _ = self.doc_vectors
         self._previous = None
 
-    @property
-    def lexical(self) -> LexicalIndex:
-        """BM25 over the documents' own words (without the English glosses)."""
-        if self._lexical is None:
+    def lexical(self, glosses: bool) -> LexicalIndex:
+        """BM25 over the documents' own words; with ``glosses``, the cross-language view: over the
+        documents' words with the English glosses of passages of documents not written in English
+        (full engine only). Made on first use."""
+        index = self._lexical.get(glosses)
+        if index is None:
             with self._view_lock:
-                if self._lexical is None:
-                    self._lexical = LexicalIndex.from_tokens(_per_document(self.tokens, self.bounds))
-        return self._lexical
-
-    @property
-    def lexical_x(self) -> LexicalIndex:
-        """The cross-language view: BM25 over the documents' words with the English glosses of
-        passages of documents not written in English (full engine only)."""
-        if self._lexical_x is None:
-            with self._view_lock:
-                if self._lexical_x is None:
-                    self._lexical_x = LexicalIndex.from_tokens(_per_document(self.tokens_x, self.bounds))
-        return self._lexical_x
+                index = self._lexical.get(glosses)
+                if index is None:
+                    tokens = self.tokens_x if glosses else self.tokens
+                    index = LexicalIndex.from_tokens(_per_document(tokens, self.bounds))
+                    self._lexical[glosses] = index
+        return index
 
     def _carried(self, previous: KindIndex | None) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Per document and per passage row, the same document's row in ``previous`` when its
@@ -353,8 +348,8 @@ class KindIndex:
     def view(self, cfg: EngineConfig) -> tuple[FloatArray, LexicalIndex]:
         """Passage vectors and BM25 index as ``cfg`` sees them (with or without the English glosses)."""
         if cfg.cross_language:
-            return self.passage_vectors(True, cfg.gloss_weight), self.lexical_x
-        return self.vectors, self.lexical
+            return self.passage_vectors(True, cfg.gloss_weight), self.lexical(True)
+        return self.vectors, self.lexical(False)
 
     @property
     def doc_vectors(self) -> FloatArray:
