@@ -268,15 +268,12 @@ class KindIndex:
                 return cached
             before = self._previous._blended.get(gloss_weight) if self._previous is not None else None
 
-            def blend(idx: npt.NDArray[np.int64]) -> FloatArray:
-                out = np.array(self.vectors[idx], dtype=np.float32, copy=True)
-                rows = [k for k, i in enumerate(idx.tolist()) if self.glosses[i]]
-                if rows:
-                    extra = embed([self.glosses[int(idx[k])] for k in rows])
-                    out[rows] = normalize_rows(out[rows] + gloss_weight * extra)
-                return out
-
-            blended = self._rows(before, blend)
+            blended = self._rows(
+                before,
+                lambda idx: blend_glosses(
+                    self.vectors[idx], [self.glosses[i] for i in idx.tolist()], embed, gloss_weight
+                ),
+            )
             self._blended[gloss_weight] = blended
         return blended
 
