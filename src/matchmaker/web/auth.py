@@ -280,13 +280,8 @@ class Me(BaseModel):
 
     @classmethod
     def of(cls, principal: Principal) -> Me:
-        """The view of a principal."""
-        return cls(
-            user_id=principal.user_id,
-            role=principal.role,
-            subject_id=principal.subject_id,
-            label=principal.label,
-        )
+        """The view of a principal: its attributes of the same names."""
+        return cls.model_validate(principal, from_attributes=True)
 
 
 class SessionController(Controller):
