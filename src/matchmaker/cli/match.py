@@ -126,18 +126,18 @@ def match_cities(
     configure_logging(verbose)
     if city and provider:
         raise InvalidInputError("give --city or --provider, not both")
-    with open_services() as services:
-        matcher = services.matching.matcher()
+
+    def ask(matcher: Matcher, record_id: str) -> MatchResponse:
         if provider:
-            for provider_id, name in _targets(services, provider, "provider", "--provider"):
-                _print(matcher.cities_for_provider(provider_id, top=top), as_json, f"Cities for {name}")
-            return
-        for city_id, name in _targets(services, city, "city", "--city"):
-            _print(
-                matcher.cities_for_city(city_id, top=top),
-                as_json,
-                f"Comparable and mentor cities for {name}",
-            )
+            return matcher.cities_for_provider(record_id, top=top)
+        return matcher.cities_for_city(record_id, top=top)
+
+    if provider:
+        _answer_each(provider, "provider", "--provider", ask, as_json=as_json, title="Cities for {name}")
+    else:
+        _answer_each(
+            city, "city", "--city", ask, as_json=as_json, title="Comparable and mentor cities for {name}"
+        )
 
 
 _city_command(
