@@ -1,13 +1,9 @@
 """initial schema: cities, providers, solutions, cases, users, ingest runs
 
-Revision ID: 0001
-Revises:
 Create Date: 2026-11-23 13:28:41.555814
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -15,8 +11,6 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 
 revision: str = "0001"
 down_revision: str | None = None
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

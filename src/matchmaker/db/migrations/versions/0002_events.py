@@ -1,13 +1,9 @@
 """events: slots, tables, participants, requests, pair rules, plan, published meetings, feedback
 
-Revision ID: 0002
-Revises: 0001
 Create Date: 2026-11-30 05:22:18.614748
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -15,8 +11,6 @@ from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 revision: str = "0002"
 down_revision: str | None = "0001"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,14 +1,10 @@
 """self service: invitations, server-side sessions, the mail outbox, user e-mail and last sign-in,
 the per-event self-service deadline
 
-Revision ID: 0003_self_service
-Revises: 0002
 Create Date: 2026-12-02 15:00:00
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -16,8 +12,6 @@ from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 revision: str = "0003_self_service"
 down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

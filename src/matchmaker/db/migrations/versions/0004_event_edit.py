@@ -1,13 +1,9 @@
 """events: a venue, plan and publish reports, reasons for participants, calendar feed tokens
 
-Revision ID: 0004_event_edit
-Revises: 0003_self_service
 Create Date: 2026-12-02 15:00:00.000000
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -15,8 +11,6 @@ from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 revision: str = "0004_event_edit"
 down_revision: str | None = "0003_self_service"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

@@ -1,21 +1,15 @@
 """events: meeting requests keep the matcher's reason for the pair
 
-Revision ID: 0005_request_reason
-Revises: 0004_event_edit
 Create Date: 2026-12-02 18:00:00.000000
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_request_reason"
 down_revision: str | None = "0004_event_edit"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:

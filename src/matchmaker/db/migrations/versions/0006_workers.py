@@ -1,13 +1,9 @@
 """workers: background jobs, index generations and rate-limit windows shared by server processes
 
-Revision ID: 0006_workers
-Revises: 0005_request_reason
 Create Date: 2026-12-02 18:00:00.000000
 """
 
 from __future__ import annotations
-
-from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
@@ -15,8 +11,6 @@ from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 revision: str = "0006_workers"
 down_revision: str | None = "0005_request_reason"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
