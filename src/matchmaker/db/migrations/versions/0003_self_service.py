@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
+from matchmaker.db.migrations.columns import create_indexes, drop_indexes, serial_id
+
 revision: str = "0003_self_service"
 down_revision: str | None = "0002"
 
@@ -23,7 +25,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column("self_service_deadline", UTCDateTime(), nullable=True))
     op.create_table(
         "invitation",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        *serial_id(),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("email", AutoString(length=320), nullable=False),
         sa.Column("secret_hash", AutoString(length=128), nullable=False),
@@ -31,9 +33,8 @@ def upgrade() -> None:
         sa.Column("expires_at", UTCDateTime(), nullable=False),
         sa.Column("used_at", UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["api_user.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_invitation_user_id", "invitation", ["user_id"])
+    create_indexes("invitation", "user_id")
     op.create_table(
         "web_session",
         sa.Column("id_hash", AutoString(length=128), nullable=False),
@@ -44,10 +45,10 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["user_id"], ["api_user.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id_hash"),
     )
-    op.create_index("ix_web_session_user_id", "web_session", ["user_id"])
+    create_indexes("web_session", "user_id")
     op.create_table(
         "outbox",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        *serial_id(),
         sa.Column("kind", AutoString(length=40), nullable=False),
         sa.Column("to_address", AutoString(length=320), nullable=False),
         sa.Column("subject", AutoString(length=300), nullable=False),
@@ -64,21 +65,18 @@ def upgrade() -> None:
         sa.Column("dedup_key", sa.String(length=300), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("sent_at", UTCDateTime(), nullable=True),
-        sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("dedup_key"),
     )
-    op.create_index("ix_outbox_kind", "outbox", ["kind"])
-    op.create_index("ix_outbox_status", "outbox", ["status"])
+    create_indexes("outbox", "kind", "status")
 
 
 def downgrade() -> None:
     """Revert this revision."""
-    op.drop_index("ix_outbox_status", table_name="outbox")
-    op.drop_index("ix_outbox_kind", table_name="outbox")
+    drop_indexes("outbox", "kind", "status")
     op.drop_table("outbox")
-    op.drop_index("ix_web_session_user_id", table_name="web_session")
+    drop_indexes("web_session", "user_id")
     op.drop_table("web_session")
-    op.drop_index("ix_invitation_user_id", table_name="invitation")
+    drop_indexes("invitation", "user_id")
     op.drop_table("invitation")
     with op.batch_alter_table("event") as batch:
         batch.drop_column("self_service_deadline")

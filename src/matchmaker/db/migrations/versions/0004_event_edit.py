@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
+from matchmaker.db.migrations.columns import create_indexes, drop_indexes, event_ref
+
 revision: str = "0004_event_edit"
 down_revision: str | None = "0003_self_service"
 
@@ -26,21 +28,18 @@ def upgrade() -> None:
     op.create_table(
         "event_feed_token",
         sa.Column("token_hash", AutoString(length=64), nullable=False),
-        sa.Column("event_id", sa.String(length=128), nullable=False),
+        *event_ref(),
         sa.Column("participant_id", AutoString(length=128), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("revoked_at", UTCDateTime(), nullable=True),
-        sa.ForeignKeyConstraint(["event_id"], ["event.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("token_hash"),
     )
-    with op.batch_alter_table("event_feed_token", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_event_feed_token_event_id"), ["event_id"], unique=False)
+    create_indexes("event_feed_token", "event_id")
 
 
 def downgrade() -> None:
     """Revert this revision."""
-    with op.batch_alter_table("event_feed_token", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_event_feed_token_event_id"))
+    drop_indexes("event_feed_token", "event_id")
     op.drop_table("event_feed_token")
     with op.batch_alter_table("event_published_meeting", schema=None) as batch_op:
         batch_op.drop_column("public_reason")

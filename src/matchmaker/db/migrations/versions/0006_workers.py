@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
+from matchmaker.db.migrations.columns import create_indexes, drop_indexes, serial_id
+
 revision: str = "0006_workers"
 down_revision: str | None = "0005_request_reason"
 
@@ -33,20 +35,18 @@ def upgrade() -> None:
         sa.Column("heartbeat_at", UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_job_state", "job", ["state"])
-    op.create_index("ix_job_owner_id", "job", ["owner_id"])
+    create_indexes("job", "state", "owner_id")
     op.create_table(
         "index_generation",
-        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        *serial_id(),
         sa.Column("kind", AutoString(length=20), nullable=False),
         sa.Column("generation", AutoString(length=80), nullable=False),
         sa.Column("corpus_hash", AutoString(length=128), nullable=False),
         sa.Column("document_count", sa.Integer(), nullable=False),
         sa.Column("checksums", sa.JSON(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_index_generation_kind", "index_generation", ["kind"])
+    create_indexes("index_generation", "kind")
     op.create_table(
         "rate_window",
         sa.Column("key", sa.String(length=200), nullable=False),
@@ -59,8 +59,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Revert this revision."""
     op.drop_table("rate_window")
-    op.drop_index("ix_index_generation_kind", table_name="index_generation")
+    drop_indexes("index_generation", "kind")
     op.drop_table("index_generation")
-    op.drop_index("ix_job_owner_id", table_name="job")
-    op.drop_index("ix_job_state", table_name="job")
+    drop_indexes("job", "state", "owner_id")
     op.drop_table("job")

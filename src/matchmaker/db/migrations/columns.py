@@ -1,0 +1,59 @@
+"""Columns, keys and indexes that several migration scripts define alike.
+
+A revision's schema never changes once it is released: a definition here that a revision uses is
+never edited; a column that changes is written out, or given a new function, in the revision that
+changes it.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.schema import SchemaItem
+from sqlmodel.sql.sqltypes import UTCDateTime
+
+
+def serial_id() -> list[SchemaItem]:
+    """An integer ``id`` the database numbers, and the primary key on it."""
+    return [sa.Column("id", sa.Integer(), autoincrement=True, nullable=False), sa.PrimaryKeyConstraint("id")]
+
+
+def timestamps() -> list[SchemaItem]:
+    """``created_at`` and ``updated_at``, both required."""
+    return [
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+    ]
+
+
+def stored_record() -> list[SchemaItem]:
+    """What every corpus record table ends with: its text ``id`` (the primary key), ``extra`` and the
+    timestamps."""
+    return [
+        sa.Column("id", sa.String(length=128), nullable=False),
+        sa.Column("extra", sa.JSON(), nullable=False),
+        *timestamps(),
+        sa.PrimaryKeyConstraint("id"),
+    ]
+
+
+def event_ref() -> list[SchemaItem]:
+    """The ``event_id`` of a row that belongs to an event, deleted with the event."""
+    return [
+        sa.Column("event_id", sa.String(length=128), nullable=False),
+        sa.ForeignKeyConstraint(["event_id"], ["event.id"], ondelete="CASCADE"),
+    ]
+
+
+def create_indexes(table: str, *columns: str, unique: bool = False) -> None:
+    """An index ``ix_<table>_<column>`` on each of ``columns``."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for column in columns:
+            batch_op.create_index(batch_op.f(f"ix_{table}_{column}"), [column], unique=unique)
+
+
+def drop_indexes(table: str, *columns: str) -> None:
+    """Undo :func:`create_indexes` with the same arguments (the indexes are dropped last first)."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for column in reversed(columns):
+            batch_op.drop_index(batch_op.f(f"ix_{table}_{column}"))
