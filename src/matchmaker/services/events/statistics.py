@@ -28,7 +28,7 @@ from typing import Any, get_args
 from sqlmodel import select
 
 from matchmaker.db.engine import Database
-from matchmaker.db.events import MeetingFeedback, MeetingRequestRow
+from matchmaker.db.events import EventMeeting, MeetingFeedback, MeetingRequestRow, PublishedMeeting
 from matchmaker.db.models import utcnow
 from matchmaker.scheduling.problem import pair_key
 from matchmaker.services.events import store
@@ -229,6 +229,27 @@ def _rating(value: str) -> Rating:
     raise ValueError(msg)
 
 
+def _held(
+    row: EventMeeting | PublishedMeeting,
+    start: datetime,
+    end: datetime,
+    timezone: str | None,
+    table_labels: Mapping[int, str],
+) -> HeldMeeting:
+    """A stored meeting (planned or published) held from ``start`` to ``end``."""
+    return HeldMeeting(
+        slot=row.slot_id,
+        start=start,
+        end=end,
+        ends=meeting_end(end.isoformat(), timezone),
+        table=row.table_number,
+        table_label=table_labels.get(row.table_number),
+        a=row.a,
+        b=row.b,
+        score=row.score,
+    )
+
+
 class EventStatisticsReader(store.InSession):
     """An event's feedback and statistics, read in one unit of work."""
 
@@ -250,17 +271,7 @@ class EventStatisticsReader(store.InSession):
         if ev.published_version > 0:
             source = "published"
             meetings = [
-                HeldMeeting(
-                    slot=r.slot_id,
-                    start=datetime.fromisoformat(r.start),
-                    end=datetime.fromisoformat(r.end),
-                    ends=meeting_end(r.end, ev.timezone),
-                    table=r.table_number,
-                    table_label=labels.get(r.table_number),
-                    a=r.a,
-                    b=r.b,
-                    score=r.score,
-                )
+                _held(r, datetime.fromisoformat(r.start), datetime.fromisoformat(r.end), ev.timezone, labels)
                 for r in store.published(session, event_id, confirmed=True)
             ]
         else:
@@ -268,18 +279,7 @@ class EventStatisticsReader(store.InSession):
             planned = [r for r in store.plan(session, event_id) if r.slot_id in slots]
             source = "plan" if planned else "none"
             meetings = [
-                HeldMeeting(
-                    slot=r.slot_id,
-                    start=slots[r.slot_id].start,
-                    end=slots[r.slot_id].end,
-                    ends=meeting_end(slots[r.slot_id].end.isoformat(), ev.timezone),
-                    table=r.table_number,
-                    table_label=labels.get(r.table_number),
-                    a=r.a,
-                    b=r.b,
-                    score=r.score,
-                )
-                for r in planned
+                _held(r, slots[r.slot_id].start, slots[r.slot_id].end, ev.timezone, labels) for r in planned
             ]
         requests = [
             RequestOutcome(r.sender, r.recipient, effective_status(r.status, ev.request_deadline, now))
