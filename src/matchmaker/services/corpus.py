@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,15 +56,7 @@ class FileReport:
 
     def summary(self) -> dict[str, Any]:
         """The JSON-ready line of this file in an ingest report (counts, not the rejected lines)."""
-        return {
-            "path": self.path,
-            "kind": self.kind,
-            "accepted": self.accepted,
-            "created": self.created,
-            "updated": self.updated,
-            "rejected": len(self.rejected),
-            "unreadable": self.unreadable,
-        }
+        return {**asdict(self), "rejected": len(self.rejected)}
 
 
 @dataclass
