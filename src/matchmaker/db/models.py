@@ -144,6 +144,12 @@ def _json_list() -> Any:
     return Field(default_factory=list, sa_type=JSON)
 
 
+class _StrictInput(SQLModel):
+    """A record as given by a user: a field it does not know is refused, not dropped."""
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+
 class _StoredRecord(SQLModel):
     """The columns every record table has after its kind's own: the id, the extra fields of the corpus
     file, and when the row was created and last changed."""
@@ -181,20 +187,16 @@ class FocalPointIn(SQLModel):
     phone: str | None = Field(default=None, max_length=60)
 
 
-class CityCreate(CityBase):
+class CityCreate(CityBase, _StrictInput):
     """A city as given by a corpus file or an API body."""
-
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     id: RecordIdStr
     focal_point: FocalPointIn | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
-class CityUpdate(SQLModel):
+class CityUpdate(_StrictInput):
     """A partial change to a city; fields left out stay as they are."""
-
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     name: str | None = None
     country: str | None = None
@@ -295,20 +297,16 @@ class ProviderBase(SQLModel):
     website: str | None = Field(default=None, max_length=500)
 
 
-class ProviderCreate(ProviderBase):
+class ProviderCreate(ProviderBase, _StrictInput):
     """A provider as given by a corpus file or an API body."""
-
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     id: RecordIdStr
     solutions: list[SolutionIn] = Field(default_factory=list, max_length=LIST_MAX)
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
-class ProviderUpdate(SQLModel):
+class ProviderUpdate(_StrictInput):
     """A partial change to a provider."""
-
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     name: str | None = None
     country: str | None = None
@@ -359,19 +357,15 @@ class CaseBase(SQLModel):
     source_url: str | None = Field(default=None, max_length=1000)
 
 
-class CaseCreate(CaseBase):
+class CaseCreate(CaseBase, _StrictInput):
     """A case study as given by a corpus file or an API body."""
-
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     id: RecordIdStr
     extra: dict[str, Any] = Field(default_factory=dict)
 
 
-class CaseUpdate(SQLModel):
+class CaseUpdate(_StrictInput):
     """A partial change to a case study."""
-
-    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     title: str | None = None
     city: str | None = None
