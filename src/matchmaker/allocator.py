@@ -4,13 +4,14 @@ A server builds a new matching engine after each write, beside the one it replac
 one. glibc's allocator keeps most of the freed pages: measured at 50× the demo, resident memory grew
 by 100–200 MB a write and stayed (bench/README.md). :func:`return_free_memory` gives them back.
 
-It also serves large blocks from its heap once one was freed: its threshold for giving a block a
+It also serves large blocks from its heaps once one was freed: its threshold for giving a block a
 mapping of its own rises with every large block freed, up to 32 MiB. The engine's arrays of a few
-megabytes (a needs × passages product, a block of a relevance matrix) then come from heaps that
-requests of several threads fragment, and the peak grows with them.
-:func:`map_large_blocks` fixes the threshold, so such an array is mapped on its own and unmapped when
-freed (measured at 50× the demo: peak resident memory of a server 1,340 MB by default, 1,167 MB with
-a threshold of 1 MiB; bench/README.md).
+megabytes (a needs × passages product, a block of a relevance matrix) then come from heaps that the
+requests of several threads fragment, and the peak grows with them. :func:`map_large_blocks` fixes
+the threshold, so such an array is mapped on its own and unmapped when freed. Measured at 50× the
+demo, three servers side by side (bench/README.md, "Scale"): peak resident memory 1,298 MB with
+glibc's default, 1,126 MB with a threshold of 1 MiB and 1,124 MB with 4 MiB, which maps fewer
+blocks.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ logger = logging.getLogger(__name__)
 #: ``mallopt``'s parameter for the size from which a block gets a mapping of its own (glibc).
 _M_MMAP_THRESHOLD = -3
 #: Blocks of at least this size are mapped on their own (bytes).
-LARGE_BLOCK = 1 << 20
+LARGE_BLOCK = 4 << 20
 #: The environment variable through which glibc takes the same setting (it then wins).
 _ENV = "MALLOC_MMAP_THRESHOLD_"
 

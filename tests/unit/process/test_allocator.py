@@ -29,7 +29,7 @@ def test_freed_arrays_between_kept_ones_go_back_to_the_system() -> None:
     del_me = np.ones(1 << 22, dtype=np.float32)  # 16 MiB freed: glibc alone would raise its threshold
     del del_me
     before = _resident_mb()
-    held = [np.ones(1 << 20, dtype=np.float32) for _ in range(64)]  # 64 arrays of 4 MiB
+    held = [np.ones(1 << 21, dtype=np.float32) for _ in range(32)]  # 32 arrays of 8 MiB
     assert _resident_mb() > before + 200
     del held[::2]  # every other one: 128 MiB freed, 128 MiB still held
     assert _resident_mb() < before + 128 + 40
