@@ -119,6 +119,10 @@ class DocumentEntry:
     start: int
     stop: int
 
+    def to_dict(self) -> dict[str, str | int]:
+        """The entry as stored in ``documents.json``: what ``asdict`` gives, without its deep copy."""
+        return {"doc_id": self.doc_id, "doc_hash": self.doc_hash, "start": self.start, "stop": self.stop}
+
 
 @dataclass(frozen=True, slots=True)
 class PassageHit:
@@ -283,7 +287,7 @@ class IndexBundle:
         # json.dumps encodes in C; json.dump to a file encodes chunk by chunk in Python (5× slower).
         passages = json.dumps([p.to_dict() for p in self.passages], ensure_ascii=False, separators=(",", ":"))
         (directory / PASSAGES).write_text(passages, encoding="utf-8")
-        documents = json.dumps([asdict(d) for d in self.documents.values()], ensure_ascii=False)
+        documents = json.dumps([d.to_dict() for d in self.documents.values()], ensure_ascii=False)
         (directory / DOCUMENTS).write_text(documents, encoding="utf-8")
         np.save(directory / VECTORS, np.ascontiguousarray(self.vectors, dtype=np.float32))
         index = self._index  # an exact index is made again from the vectors: not written
