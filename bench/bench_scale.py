@@ -2,7 +2,10 @@
 
 Run from the repository root::
 
-    PYTHONPATH=src .venv/bin/python bench/bench_scale.py [--factors 1 10 50] [--rounds 2]
+    PYTHONPATH=src .venv/bin/python bench/bench_scale.py [--factors 1 10 50] [--rounds 2] [--keep DIR]
+
+``--keep DIR`` keeps each factor's ingested home in ``DIR`` and reuses it on later runs, so two trees
+can be measured one after the other on the same data (point ``PYTHONPATH`` at each tree's ``src``).
 
 Each factor runs in a fresh process: it writes a corpus ``factor`` times the demo
 (``corpora/tools/synthesize.py``: new ids and names, varied text), ingests it into a temporary home,
@@ -31,6 +34,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -81,38 +85,52 @@ def _memory() -> tuple[float, float]:
     return fields.get("VmRSS", 0.0), fields.get("VmHWM", 0.0)
 
 
-def run_one(factor: int, rounds: int, model: str, multilingual: str) -> dict[str, Any]:
-    """Ingest a corpus of ``factor`` × the demo and measure it; the figures as a dict."""
+def _ingested(factor: int, model: str, multilingual: str, keep: Path | None) -> tuple[Path, dict[str, Any]]:
+    """A home holding a corpus of ``factor`` × the demo, ingested: its folder and what it holds
+    (counts, staff token, ingest seconds). With ``keep``, the ingested home is kept under
+    ``keep/<factor>×-<model>`` and copied for each run (two trees compared side by side start from
+    the same data, and only the first run pays for the ingest)."""
+    from synthesize import synthesize
+
+    tmp = Path(tempfile.mkdtemp(prefix=f"bench-scale-{factor}-"))
+    kept = keep / f"{factor}x-{model}-{multilingual}" if keep is not None else None
+    if kept is not None and (kept / "facts.json").exists():
+        shutil.copytree(kept / "home", tmp / "home")
+        return tmp, json.loads((kept / "facts.json").read_text(encoding="utf-8"))
+    counts = synthesize(ROOT / "corpora" / "demo", tmp / "corpus", factor)
+    # The ingest runs in a process of its own, as `matchmaker ingest` does; the server process
+    # measured then starts over the stored indexes and analyses.
+    command = [sys.executable, __file__, "--ingest", str(tmp), "--model", model]
+    command += ["--multilingual", multilingual]
+    t0 = time.perf_counter()
+    token = (
+        subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+    )
+    facts = {**counts, "token": token, "ingest_s": time.perf_counter() - t0}
+    if kept is not None:
+        kept.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(tmp / "home", kept / "home", dirs_exist_ok=True)
+        (kept / "facts.json").write_text(json.dumps(facts), encoding="utf-8")
+    return tmp, facts
+
+
+def run_one(
+    factor: int, rounds: int, model: str, multilingual: str, keep: Path | None = None
+) -> dict[str, Any]:
+    """Ingest a corpus of ``factor`` × the demo (or copy the one kept) and measure it; the figures."""
     import httpx
     import uvicorn
-    from synthesize import synthesize
 
     from matchmaker.services.container import Services
     from matchmaker.settings import Settings
     from matchmaker.web import create_app
 
-    tmp = Path(tempfile.mkdtemp(prefix=f"bench-scale-{factor}-"))
-    counts = synthesize(ROOT / "corpora" / "demo", tmp / "corpus", factor)
+    tmp, facts = _ingested(factor, model, multilingual, keep)
+    token, ingest_s = facts["token"], facts["ingest_s"]
+    counts = {k: facts[k] for k in ("cities", "providers", "cases")}
     settings = Settings(
         home=tmp / "home", model_name=model, multilingual_model=multilingual, rate_limit_per_minute=10_000_000
     )
-    # The ingest runs in a process of its own, as `matchmaker ingest` does; the server process
-    # measured below starts over the stored indexes and analyses.
-    command = [
-        sys.executable,
-        __file__,
-        "--ingest",
-        str(tmp),
-        "--model",
-        model,
-        "--multilingual",
-        multilingual,
-    ]
-    t0 = time.perf_counter()
-    token = (
-        subprocess.run(command, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
-    )
-    ingest_s = time.perf_counter() - t0
 
     services = Services.build(settings)
     # As `matchmaker serve` starts: the model, the indexes and the engine load in the background.
@@ -193,6 +211,7 @@ def run_one(factor: int, rounds: int, model: str, multilingual: str) -> dict[str
     server.should_exit = True
     thread.join(timeout=10)
     services.close()
+    shutil.rmtree(tmp, ignore_errors=True)
     return out
 
 
@@ -217,6 +236,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2, help="times each warm query is asked")
     parser.add_argument("--model", default="hashing-384", help="encoder name")
     parser.add_argument("--multilingual", default="hashing-384", help="multilingual encoder name")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="keep each factor's ingested home in this folder and reuse it on later runs "
+        "(to compare two trees side by side on the same data)",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--ingest", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -224,13 +249,15 @@ def main() -> None:
         print(ingest_only(args.ingest, args.model, args.multilingual))
         return
     if args.one is not None:
-        print(json.dumps(run_one(args.one, args.rounds, args.model, args.multilingual)))
+        print(json.dumps(run_one(args.one, args.rounds, args.model, args.multilingual, args.keep)))
         return
 
     results: list[dict[str, Any]] = []
     for factor in args.factors:
         command = [sys.executable, __file__, "--one", str(factor), "--rounds", str(args.rounds)]
         command += ["--model", args.model, "--multilingual", args.multilingual]
+        if args.keep is not None:
+            command += ["--keep", str(args.keep.resolve())]
         done = subprocess.run(command, check=True, capture_output=True, text=True)
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
         r = results[-1]
