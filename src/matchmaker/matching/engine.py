@@ -95,7 +95,7 @@ from matchmaker.matching.profiles import (
     query_profile,
     term_ids,
 )
-from matchmaker.matching.ranking import Norms, Ranking, RelevanceRows, Scored, adjusted
+from matchmaker.matching.ranking import Norms, Ranking, RelevanceRows, Scored, adjusted, top_indices
 from matchmaker.matching.scoring import DEFAULT_CONFIG, EngineConfig
 from matchmaker.matching.shortlist import ShortlistPolicy
 from matchmaker.vocabulary import load_vocabulary
@@ -1542,8 +1542,8 @@ class Engine:
     def shared_provider_ids(self, a: str, b: str, cfg: EngineConfig, k: int = 10) -> list[str]:
         """Providers in the top ``k`` of both cities (for explanations)."""
         providers = self.kind("provider")
-        top_a = np.argsort(-self.relevance_row("provider", a, cfg)[0], kind="stable")[:k]
-        top_b = set(np.argsort(-self.relevance_row("provider", b, cfg)[0], kind="stable")[:k].tolist())
+        top_a = top_indices(self.relevance_row("provider", a, cfg)[0], k)
+        top_b = set(top_indices(self.relevance_row("provider", b, cfg)[0], k).tolist())
         return [providers.ids[j] for j in top_a.tolist() if j in top_b]
 
     # Adjusters: one signature, (query profile, candidate profile, configuration) -> factors.

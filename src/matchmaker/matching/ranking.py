@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -185,6 +186,21 @@ class RelevanceRows:
         for i, old in zip(rows.tolist(), row_of[rows].tolist(), strict=True):
             out.norms[i] = self.norms[old]
         return out
+
+
+def top_indices(values: npt.NDArray[np.floating[Any]], k: int) -> npt.NDArray[np.intp]:
+    """The indices of the ``k`` largest ``values``, largest first, ties broken by index: what
+    ``np.argsort(-values, kind="stable")[:k]`` gives, without sorting every value."""
+    n = len(values)
+    if k <= 0:
+        return np.zeros(0, dtype=np.intp)
+    negated = -np.asarray(values)
+    if k >= n or not np.isfinite(negated).all():
+        return np.argsort(negated, kind="stable")[:k]
+    kth = negated[np.argpartition(negated, k - 1)[:k]].max()
+    tied_or_better = np.flatnonzero(negated <= kth)  # every value that could be in the top k
+    order = tied_or_better[np.lexsort((tied_or_better, negated[tied_or_better]))]
+    return order[:k]
 
 
 def adjusted(score: float, factors: Sequence[Factor]) -> float:
