@@ -20,7 +20,6 @@ import ctypes
 import functools
 import logging
 import os
-from collections.abc import Callable
 
 logger = logging.getLogger(__name__)
 
@@ -42,17 +41,11 @@ def _libc() -> ctypes.CDLL | None:
     return libc if hasattr(libc, "mallopt") and hasattr(libc, "malloc_trim") else None
 
 
-def _malloc_trim() -> Callable[[int], int] | None:
-    """The C library's ``malloc_trim`` where there is one (glibc), else ``None``."""
-    libc = _libc()
-    return None if libc is None else libc.malloc_trim  # type: ignore[no-any-return]
-
-
 def return_free_memory() -> None:
-    """Give the memory the C allocator holds free back to the system."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
+    """Give the memory the C allocator holds free back to the system (glibc only)."""
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def map_large_blocks(threshold: int = LARGE_BLOCK) -> bool:
