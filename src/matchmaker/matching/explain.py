@@ -9,6 +9,8 @@ provider descriptions and solutions, case studies and the query itself; never a 
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -177,6 +179,34 @@ def _axes() -> tuple[str, ...]:
     return term_ids()
 
 
+@dataclass(frozen=True)
+class MentorCases:
+    """The evidence of some case studies for a stored city's needs, one column per case (what a
+    mentor's reason quotes), scored once for every result of a list."""
+
+    needs: Needs
+    evidence: Evidence
+    columns: Mapping[str, int]
+
+
+def mentor_case_evidence(
+    engine: Engine, needs: Needs, items: Sequence[Scored], cfg: EngineConfig
+) -> MentorCases | None:
+    """The evidence of the mentor cases of ``items`` for the asking city's needs, in one pass over
+    the cases (each case's column against the norms of the city's case row, as when scored alone);
+    ``None`` for a free-text query or when no item has a mentor case."""
+    wanted = [i.mentor_case for i in items if i.mentor_case is not None]
+    if not needs.doc_id or not wanted:
+        return None
+    case = engine.kind("case")
+    ids = list(dict.fromkeys(d for d in wanted if d in case.pos))
+    if not ids:
+        return None
+    case_needs = engine.needs_of("city", needs.doc_id, cfg)
+    evidence = engine.candidate_evidence(case_needs, "case", ids, cfg)
+    return MentorCases(case_needs, evidence, {doc_id: c for c, doc_id in enumerate(ids)})
+
+
 def explanation(
     engine: Engine,
     needs: Needs,
@@ -187,9 +217,12 @@ def explanation(
     cfg: EngineConfig,
     what: str,
     column: int | None = None,
+    mentor_cases: MentorCases | None = None,
 ) -> dict[str, Any]:
     """The explanation of one result (``what`` names the candidate kind in the summary); ``ev``
-    holds every candidate, or with ``column`` this candidate's own evidence."""
+    holds every candidate, or with ``column`` this candidate's own evidence. ``mentor_cases`` is the
+    evidence of the shown results' mentor cases (:func:`mentor_case_evidence`), computed once for a
+    whole list; without it a mentor's case is scored for this result alone."""
     j = target.pos[item.doc_id]
     candidate = target.profiles[j]
     matches = need_matches(needs, target, ev, j, column=column)
@@ -210,11 +243,15 @@ def explanation(
         case = engine.kind("case")
         if item.mentor_case in case.pos:
             out["mentor_case"]["title"] = case.profiles[case.pos[item.mentor_case]].name
-            if needs.doc_id:
-                case_needs = engine.needs_of("city", needs.doc_id, cfg)
-                case_ev = engine.candidate_evidence(case_needs, "case", [item.mentor_case], cfg)
+            cases = (
+                mentor_cases if mentor_cases is not None else mentor_case_evidence(engine, needs, [item], cfg)
+            )
+            if cases is not None and item.mentor_case in cases.columns:
                 j_case = case.pos[item.mentor_case]
-                out["mentor_case"]["needs"] = need_matches(case_needs, case, case_ev, j_case, 1, column=0)
+                column = cases.columns[item.mentor_case]
+                out["mentor_case"]["needs"] = need_matches(
+                    cases.needs, case, cases.evidence, j_case, 1, column=column
+                )
     if item.mentor_strength is not None:
         need_i, row, score = item.mentor_strength
         out["mentor_strength"] = {

@@ -63,7 +63,7 @@ from matchmaker.matching.engine import (
     Scored,
     SecondEncoder,
 )
-from matchmaker.matching.explain import explanation
+from matchmaker.matching.explain import explanation, mentor_case_evidence
 from matchmaker.matching.fit import Factor
 from matchmaker.matching.shortlist import ShortlistPolicy
 from matchmaker.services import feedback
@@ -621,8 +621,11 @@ class Matcher:
         else:
             # A stored city: the shown candidates' own evidence, against the city's row norms.
             own = engine.candidate_evidence(needs, kind, [item.doc_id for item in top_items], cfg, norms)
+            cases = mentor_case_evidence(engine, needs, top_items, cfg)
             explained = [
-                explanation(engine, needs, target, own, item=item, cfg=cfg, what=what, column=c)
+                explanation(
+                    engine, needs, target, own, item=item, cfg=cfg, what=what, column=c, mentor_cases=cases
+                )
                 for c, item in enumerate(top_items)
             ]
         results = [

@@ -9,6 +9,7 @@ import pytest
 from matchmaker.db.models import CityPublic, Kind, PublicRecord
 from matchmaker.embeddings.passages import field_text
 from matchmaker.errors import InvalidInputError, NotFoundError
+from matchmaker.matching.explain import explanation, mentor_case_evidence
 from matchmaker.services.container import Services
 from matchmaker.services.matching import Matcher, MatchResponse
 from services_support import stored_records
@@ -99,6 +100,29 @@ def test_a_city_with_a_case_study_on_the_same_need_is_a_mentor(matcher: Matcher)
     assert verde.explanation["mentor_case"]["id"] == "case-verde-led"
     # The mentor and Kent (the same lighting need, in Turkish) come before Rivo, which shares none.
     assert set(_ids(matcher.cities_for_city("lumen", top=2))) == {"verde", "kent"}
+
+
+def test_a_mentor_case_quoted_in_a_list_is_the_one_quoted_for_that_result_alone(matcher: Matcher) -> None:
+    # A list scores its mentors' case studies together; each reason quotes what scoring the case
+    # alone quotes.
+    engine = matcher.engine()
+    cfg = engine.config
+    items = engine.cities_for_city("lumen", cfg)[:10]
+    needs = engine.needs_of("city", "lumen", cfg)
+    together = mentor_case_evidence(engine, needs, items, cfg)
+    assert together is not None
+    assert "case-verde-led" in together.columns
+    target = engine.kind("city")
+    own = engine.candidate_evidence(needs, "city", [i.doc_id for i in items], cfg)
+    for c, item in enumerate(items):
+        listed = explanation(
+            engine, needs, target, own, item=item, cfg=cfg, what="city", column=c, mentor_cases=together
+        )
+        alone = explanation(engine, needs, target, own, item=item, cfg=cfg, what="city", column=c)
+        assert listed == alone
+        if item.doc_id == "verde":
+            assert listed["mentor_case"]["needs"], listed["mentor_case"]
+    assert mentor_case_evidence(engine, needs, [i for i in items if i.mentor_case is None], cfg) is None
 
 
 def test_cities_for_a_provider_use_the_same_pair_scores(matcher: Matcher) -> None:
