@@ -26,6 +26,7 @@ from matchmaker.embeddings.passages import DocKind, Passage
 from matchmaker.matching.analysis import CONTEXT_RULES, Analyses
 from matchmaker.matching.lexical import LexicalIndex
 from matchmaker.matching.profiles import Profile, term_ids
+from matchmaker.matching.ranking import copy_rows
 from matchmaker.matching.scoring import EngineConfig
 from matchmaker.vocabulary.roles import ROLES, RoleModel, cue_features
 
@@ -248,7 +249,7 @@ class KindIndex:
             out = previous.copy()  # the same layout: one copy, then the changed rows
         else:
             out = np.empty((len(take), previous.shape[1]), dtype=np.float32)
-            _copy_runs(out, previous, np.flatnonzero(kept), take[kept])
+            copy_rows(out, previous, np.flatnonzero(kept), take[kept])
         if fresh is not None:
             out[missing] = fresh
         return out
@@ -448,23 +449,3 @@ def same_document(a: KindIndex | DocumentSet, i: int, b: KindIndex | DocumentSet
 def _per_document(tokens: Sequence[list[str]], bounds: Sequence[tuple[int, int]]) -> list[list[str]]:
     """Each document's tokens: the tokens of its passages in order."""
     return [list(chain.from_iterable(tokens[a:b])) for a, b in bounds]
-
-
-#: More runs than this and one gather is faster than copying run by run.
-_MAX_RUNS = 64
-
-
-def _copy_runs(
-    out: FloatArray, source: FloatArray, to: npt.NDArray[np.int64], src: npt.NDArray[np.int64]
-) -> None:
-    """``out[to] = source[src]``, with each run of rows that step by one on both sides copied as one
-    slice: after one document's passages were added or removed, the rows before and after it are two
-    runs, and two block copies cost a third of a gather."""
-    if len(to) == 0:
-        return
-    breaks = np.flatnonzero((np.diff(to) != 1) | (np.diff(src) != 1)) + 1
-    if len(breaks) >= _MAX_RUNS:
-        out[to] = source[src]
-        return
-    for a, b in zip(np.r_[0, breaks].tolist(), np.r_[breaks, len(to)].tolist(), strict=True):
-        out[to[a] : to[a] + (b - a)] = source[src[a] : src[a] + (b - a)]

@@ -171,9 +171,7 @@ class RelevanceRows:
         if len(column_of) == self.matrix.shape[1] and np.array_equal(column_of[columns], columns):
             # The usual write: every kept candidate at its place. Whole rows are copied; the changed
             # candidates' entries are stale, and set to 0 until they are scored.
-            for start in range(0, len(rows), _COPY_ROWS):
-                block = rows[start : start + _COPY_ROWS]
-                out.matrix[block] = self.matrix[row_of[block]]
+            copy_rows(out.matrix, self.matrix, rows, row_of[rows])
             out.matrix[:, np.flatnonzero(column_of < 0)] = 0.0
         else:
             for start in range(0, len(rows) if len(columns) else 0, _COPY_ROWS):
@@ -213,3 +211,26 @@ def adjusted(score: float, factors: Sequence[Factor]) -> float:
 def _ranked(items: list[Scored]) -> list[Scored]:
     """Best first; ties broken by id so that the order is deterministic."""
     return sorted(items, key=lambda s: (-round(s.score, 9), s.doc_id))
+
+
+#: More runs than this and a gather (in blocks of ``_COPY_ROWS``) is faster than copying run by run.
+_MAX_RUNS = 64
+
+
+def copy_rows(
+    out: FloatArray, source: FloatArray, to: npt.NDArray[np.int64], src: npt.NDArray[np.int64]
+) -> None:
+    """``out[to] = source[src]``, with each run of rows that step by one on both sides copied as one
+    slice: after a write, the rows kept from the arrays it replaces are a few long runs (those before
+    and after the written document), and block copies cost a third of a gather. Many short runs are
+    gathered a block of rows at a time, so no temporary is larger than a block."""
+    if len(to) == 0:
+        return
+    breaks = np.flatnonzero((np.diff(to) != 1) | (np.diff(src) != 1)) + 1
+    if len(breaks) >= _MAX_RUNS:
+        for start in range(0, len(to), _COPY_ROWS):
+            block = slice(start, start + _COPY_ROWS)
+            out[to[block]] = source[src[block]]
+        return
+    for a, b in zip(np.r_[0, breaks].tolist(), np.r_[breaks, len(to)].tolist(), strict=True):
+        out[to[a] : to[a] + (b - a)] = source[src[a] : src[a] + (b - a)]

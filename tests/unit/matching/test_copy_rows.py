@@ -1,4 +1,4 @@
-"""Carried rows are copied run by run: the same array as one gather, whatever the layout."""
+"""Rows kept across a write are copied run by run: the same array as one gather, whatever the layout."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from matchmaker.matching.kinds import _copy_runs
+from matchmaker.matching.ranking import copy_rows
 
 
 @settings(max_examples=200, deadline=None)
@@ -21,7 +21,7 @@ def test_copying_runs_gives_what_a_gather_gives(rows: int, take: list[int]) -> N
     expected = np.full((len(wanted), 3), -7.0, dtype=np.float32)
     expected[kept] = source[wanted[kept]]
     out = np.full((len(wanted), 3), -7.0, dtype=np.float32)
-    _copy_runs(out, source, np.flatnonzero(kept), wanted[kept])
+    copy_rows(out, source, np.flatnonzero(kept), wanted[kept])
     np.testing.assert_array_equal(out, expected)
 
 
@@ -30,7 +30,7 @@ def test_a_document_inserted_in_the_middle_leaves_two_runs() -> None:
     take = np.array([0, 1, 2, 3, -1, -1, 4, 5, 6, 7, 8, 9])
     out = np.zeros((12, 2), dtype=np.float32)
     kept = take >= 0
-    _copy_runs(out, source, np.flatnonzero(kept), take[kept])
+    copy_rows(out, source, np.flatnonzero(kept), take[kept])
     np.testing.assert_array_equal(out[:4], source[:4])
     np.testing.assert_array_equal(out[6:], source[4:])
     np.testing.assert_array_equal(out[4:6], 0)
