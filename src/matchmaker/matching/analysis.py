@@ -37,7 +37,7 @@ import numpy.typing as npt
 from pydantic import ConfigDict, TypeAdapter
 
 from matchmaker.db.models import CasePublic, CityPublic, ProviderPublic
-from matchmaker.embeddings.cache import BlobCache
+from matchmaker.embeddings.cache import BlobCache, KeptOpen
 from matchmaker.embeddings.passages import DocKind, Record, record_kind
 from matchmaker.matching.glossary import gloss
 from matchmaker.matching.lexical import tokenize
@@ -268,20 +268,22 @@ def facts_key(doc_hash: str, language: str) -> str:
 
 
 class AnalysisStore:
-    """Profiles, passage facts and relevance rows on disk (:data:`STORE_FILE` in ``directory``)."""
+    """Profiles, passage facts and relevance rows on disk (:data:`STORE_FILE` in ``directory``), the
+    file kept open from first use until :meth:`close`."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        self._file = KeptOpen(lambda: BlobCache.in_dir(directory, STORE_FILE))
 
     def get(self, keys: Sequence[str]) -> dict[str, bytes]:
         """The stored values among ``keys`` (none when the file cannot be read)."""
         if not keys:
             return {}
         try:
-            with BlobCache.in_dir(self.directory, STORE_FILE) as blobs:
-                return blobs.get_many(keys)
+            return self._file.get().get_many(keys)
         except Exception:  # a damaged cache only costs time
             logger.warning("The analysis cache could not be read; analysing again", exc_info=True)
+            self._file.close()
             return {}
 
     def put(self, items: Sequence[tuple[str, bytes]]) -> None:
@@ -289,10 +291,14 @@ class AnalysisStore:
         if not items:
             return
         try:
-            with BlobCache.in_dir(self.directory, STORE_FILE) as blobs:
-                blobs.put_many(items)
+            self._file.get().put_many(items)
         except Exception:
             logger.warning("The analysis cache could not be written", exc_info=True)
+            self._file.close()
+
+    def close(self) -> None:
+        """Close the file (it opens again on next use)."""
+        self._file.close()
 
 
 class Analyses:

@@ -204,7 +204,13 @@ class Services:
         return Notifier(session, self.settings)
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Release the database connections and close the cache files the services keep open (only
+        services already built: closing builds nothing)."""
+        built = vars(self)
+        if "matching" in built:
+            self.matching.close()
+        if "indexes" in built:
+            self.indexes.close()
         self.database.dispose()
 
 

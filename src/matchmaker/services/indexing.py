@@ -44,7 +44,7 @@ from matchmaker.embeddings.bundle import (
     read_manifest,
     verify_kind,
 )
-from matchmaker.embeddings.cache import EmbeddingCache, EncoderSource
+from matchmaker.embeddings.cache import EmbeddingCache, EncoderSource, KeptOpen
 from matchmaker.embeddings.encoder import Encoder, load_encoder
 from matchmaker.embeddings.passages import KINDS, DocKind, Record, as_kind, corpus_hash, document_hash
 from matchmaker.embeddings.progress import LogProgress, Progress, auto_progress
@@ -155,6 +155,7 @@ def index_records(
     progress: Progress | None = None,
     rebuild: bool = False,
     live: dict[DocKind, IndexBundle] | None = None,
+    cache: EmbeddingCache | None = None,
 ) -> IndexReport:
     """Bring the bundles of the kinds in ``records`` up to date with exactly those records (or, for a
     kind given as :class:`WrittenRecords`, with the live bundle changed by what was written).
@@ -163,14 +164,17 @@ def index_records(
     is ``encoder``, else loaded by ``encoder_source`` (default: from the settings) only if something must
     be embedded. ``live`` holds the bundles this process last published or read, per kind: one that is
     still the live generation is reused instead of read from disk, and the bundles published or found
-    current are put back in it.
+    current are put back in it. ``cache`` is an embedding cache the caller keeps open (default: the
+    instance's, opened for this call).
     """
     t0 = time.perf_counter()
     settings.index_dir.mkdir(parents=True, exist_ok=True)
     model_name, source = _encoder_source(settings, encoder, encoder_source)
     bar = progress if progress is not None else auto_progress()
     reports: list[KindReport] = []
-    with EmbeddingCache.in_dir(settings.index_dir) as cache:
+    with contextlib.ExitStack() as opened:
+        if cache is None:
+            cache = opened.enter_context(EmbeddingCache.in_dir(settings.index_dir))
         for kind in _normalise_kinds(records):
             with BundleWriter(settings.index_dir, kind) as writer:
                 held = None if live is None else live.get(kind)
@@ -288,6 +292,8 @@ class IndexService:
         #: the matching runtime prepares the new generation then, so the next query does not wait.
         self._after_write = after_write
         self._encoder_lock = threading.Lock()
+        #: The embedding cache, kept open from the first write or ingest to :meth:`close`.
+        self._embedding_cache = KeptOpen(lambda: EmbeddingCache.in_dir(settings.index_dir))
         #: Per kind, the mark of the records its last corpus hash was computed from, and the record
         #: count and hash.
         self._hashes: dict[str, tuple[object, tuple[int, str]]] = {}
@@ -350,6 +356,7 @@ class IndexService:
             progress=progress,
             rebuild=rebuild,
             live=live,
+            cache=self._embedding_cache.get(),
         )
         published = [k for k in report.kinds if k.changed and k.generation]
         for kind_report in published:
@@ -444,6 +451,10 @@ class IndexService:
         if after_write is not None and any(k.changed for k in report.kinds):
             on_commit(session, lambda: after_write(kind, written_ids))
         return report
+
+    def close(self) -> None:
+        """Close the embedding cache this service keeps open (it opens again on next use)."""
+        self._embedding_cache.close()
 
     def corpus_hashes(self) -> dict[str, str]:
         """Per kind, the corpus hash of the records in the database (see :meth:`corpus_digests`)."""

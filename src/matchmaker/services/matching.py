@@ -47,7 +47,7 @@ from matchmaker.embeddings.bundle import (
     read_manifest,
     verify_files,
 )
-from matchmaker.embeddings.cache import EmbeddingCache, embed_texts
+from matchmaker.embeddings.cache import EmbeddingCache, KeptOpen, embed_texts
 from matchmaker.embeddings.encoder import Encoder, FloatArray, load_encoder
 from matchmaker.embeddings.passages import KINDS, DocKind, Record
 from matchmaker.errors import IndexUnavailableError, InvalidInputError, MatchmakerError, NotFoundError
@@ -194,11 +194,19 @@ class Matcher:
         self._freshen_next: Engine | None = None
         self._freshener: threading.Thread | None = None
         self._freshen_lock = threading.Lock()
+        #: The analysis store and the embedding cache, each kept open from first use to :meth:`close`.
+        self._analysis_store = AnalysisStore(settings.cache_dir)
+        self._embedding_cache = KeptOpen(lambda: EmbeddingCache.in_dir(settings.index_dir))
 
     @property
     def store(self) -> IndexStore:
         """The live index bundles this matcher reads."""
         return self._store
+
+    def close(self) -> None:
+        """Close the cache files this matcher keeps open (they open again if it is used after)."""
+        self._analysis_store.close()
+        self._embedding_cache.close()
 
     # ----------------------------------------------------------------------------------------------
     # Loading
@@ -289,8 +297,7 @@ class Matcher:
             second = self._second_encoder()
             # What did not change is taken from the engine being replaced, or read from the store.
             analyses = Analyses(
-                AnalysisStore(self.settings.cache_dir),
-                previous=engine.analyses if engine is not None else None,
+                self._analysis_store, previous=engine.analyses if engine is not None else None
             )
             engine = Engine(
                 bundles,
@@ -326,15 +333,14 @@ class Matcher:
         """Vectors for texts from the embedding cache, loading the model only for texts not cached."""
 
         def embed(texts: Sequence[str]) -> FloatArray:
-            with EmbeddingCache.in_dir(self.settings.index_dir) as cache:
-                vectors, _ = embed_texts(
-                    list(texts),
-                    model_name=model_name,
-                    encoder=encoder or (lambda: self.encoder),
-                    cache=cache,
-                    batch_size=self.settings.embed_batch_size,
-                    label=label,
-                )
+            vectors, _ = embed_texts(
+                list(texts),
+                model_name=model_name,
+                encoder=encoder or (lambda: self.encoder),
+                cache=self._embedding_cache.get(),
+                batch_size=self.settings.embed_batch_size,
+                label=label,
+            )
             return vectors
 
         return embed
@@ -817,7 +823,15 @@ class MatchingService:
     def reset(self) -> None:
         """Drop the matcher so the next request builds it from the newest indexes."""
         with self._lock:
-            self._matcher = None
+            matcher, self._matcher = self._matcher, None
+        if matcher is not None:
+            matcher.close()
+
+    def close(self) -> None:
+        """Close the files the matcher keeps open."""
+        matcher = self._matcher
+        if matcher is not None:
+            matcher.close()
 
     def pair_scorer(self) -> tuple[ScoreFunction, str]:
         """The matcher's pair score, guarded, and where scores come from.

@@ -7,8 +7,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matchmaker.embeddings.cache import EmbeddingCache, embed_texts
+from matchmaker.embeddings.cache import BlobCache, EmbeddingCache, KeptOpen, embed_texts
 from matchmaker.embeddings.fake import HashingEncoder
+from matchmaker.matching.analysis import STORE_FILE, AnalysisStore
 
 
 def test_second_pass_embeds_nothing(tmp_path: Path, encoder: HashingEncoder) -> None:
@@ -74,3 +75,33 @@ def test_progress_sees_every_batch(tmp_path: Path, encoder: HashingEncoder) -> N
     texts = [f"text number {i}" for i in range(10)]
     embed_texts(texts, model_name=encoder.name, encoder=encoder, cache=None, batch_size=4, progress=recorder)
     assert recorder.events == [("start", 10), ("advance", 4), ("advance", 4), ("advance", 2), ("finish", 0)]
+
+
+def test_a_kept_open_cache_file_is_opened_once_and_again_after_close(tmp_path: Path) -> None:
+    opened: list[BlobCache] = []
+
+    def open_file() -> BlobCache:
+        opened.append(BlobCache.in_dir(tmp_path, "kept.sqlite3"))
+        return opened[-1]
+
+    kept = KeptOpen(open_file)
+    kept.get().put_many([("a", b"1")])
+    assert kept.get().get_many(["a"]) == {"a": b"1"}
+    assert len(opened) == 1
+    kept.close()
+    kept.close()  # closing twice is harmless
+    assert kept.get().get_many(["a"]) == {"a": b"1"}  # opened again, the value was stored
+    assert len(opened) == 2
+    kept.close()
+
+
+def test_the_analysis_store_reads_what_it_wrote_and_survives_a_damaged_file(tmp_path: Path) -> None:
+    store = AnalysisStore(tmp_path)
+    store.put([("k", b"v")])
+    assert store.get(["k", "missing"]) == {"k": b"v"}
+    store.close()
+    (tmp_path / STORE_FILE).write_bytes(b"this is not a database" * 100)
+    damaged = AnalysisStore(tmp_path)
+    assert damaged.get(["k"]) == {}  # a damaged cache only costs time
+    damaged.put([("k", b"v")])  # logged, not raised
+    damaged.close()
