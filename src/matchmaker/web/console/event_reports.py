@@ -36,9 +36,8 @@ from matchmaker.web.console.charts import (
 )
 from matchmaker.web.console.events import STAFF, Events, download, event_tab, run, safe_filename
 from matchmaker.web.console.session import PathId
+from matchmaker.web.media import PDF, XLSX
 
-PDF = "application/pdf"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REQUEST_SERIES = ("accepted", "declined", "pending", "expired")
 STATUS_LABELS: dict[MeetingOutcomeStatus, str] = {
     "held": "held",

@@ -12,11 +12,9 @@ from matchmaker.services.events.schemas import EventStatistics
 from matchmaker.services.users import Principal
 from matchmaker.web.auth import staff_only
 from matchmaker.web.errors import document_problems
+from matchmaker.web.media import PDF, XLSX
 from matchmaker.web.routes.common import EventId, Events, Source, attachment
 from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, start_job
-
-PDF = "application/pdf"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class EventReportController(Controller):

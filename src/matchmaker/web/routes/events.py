@@ -58,6 +58,7 @@ from matchmaker.services.events.schemas import (
 from matchmaker.services.users import Principal
 from matchmaker.web.auth import staff_only
 from matchmaker.web.errors import document_problems
+from matchmaker.web.media import CSV, CSV_UTF8, HTML, HTML_UTF8, ICALENDAR, ICALENDAR_UTF8, PDF
 from matchmaker.web.routes.common import EventId, Events, Source, attachment
 from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, start_job
 
@@ -346,12 +347,12 @@ class EventController(Controller):
         sync_to_thread=True,
         guards=[staff_only],
         summary="Organisers' CSV (staff)",
-        media_type="text/csv",
+        media_type=CSV,
     )
     def export_csv(self, events: Events, event_id: EventId, source: Source = "published") -> Response[str]:
         """Slot, times, table, both parties, score and reason, one row per meeting."""
         text = events.agendas.csv(event_id, source=source)
-        return attachment(text, "text/csv; charset=utf-8", f"{event_id}-meetings.csv")
+        return attachment(text, CSV_UTF8, f"{event_id}-meetings.csv")
 
     # ----------------------------------------------------------------------------------------------
     # Agendas (staff, or the participant itself)
@@ -368,7 +369,7 @@ class EventController(Controller):
         "/{event_id:str}/agenda/{participant_id:str}/html",
         sync_to_thread=True,
         summary="A printable agenda (HTML)",
-        media_type="text/html",
+        media_type=HTML,
     )
     def agenda_html(
         self, events: Events, current_user: Caller, event_id: EventId, participant_id: ParticipantId
@@ -376,13 +377,13 @@ class EventController(Controller):
         """The agenda as a printable page."""
         _require_self_or_staff(events, current_user, event_id, participant_id)
         html = events.agendas.html(event_id, participant_id)
-        return Response(html, media_type="text/html; charset=utf-8")
+        return Response(html, media_type=HTML_UTF8)
 
     @get(
         "/{event_id:str}/agenda/{participant_id:str}/pdf",
         sync_to_thread=True,
         summary="A printable agenda (PDF)",
-        media_type="application/pdf",
+        media_type=PDF,
     )
     def agenda_pdf(
         self, events: Events, current_user: Caller, event_id: EventId, participant_id: ParticipantId
@@ -390,13 +391,13 @@ class EventController(Controller):
         """The agenda as an A4 PDF."""
         _require_self_or_staff(events, current_user, event_id, participant_id)
         data = events.agendas.pdf(event_id, participant_id)
-        return attachment(data, "application/pdf", f"{event_id}-{participant_id}.pdf")
+        return attachment(data, PDF, f"{event_id}-{participant_id}.pdf")
 
     @get(
         "/{event_id:str}/agenda/{participant_id:str}/ics",
         sync_to_thread=True,
         summary="A calendar feed (iCalendar)",
-        media_type="text/calendar",
+        media_type=ICALENDAR,
     )
     def agenda_ics(
         self, events: Events, current_user: Caller, event_id: EventId, participant_id: ParticipantId
@@ -405,7 +406,7 @@ class EventController(Controller):
         cancels it."""
         _require_self_or_staff(events, current_user, event_id, participant_id)
         data = events.agendas.calendar(event_id, participant_id)
-        return attachment(data, "text/calendar; charset=utf-8", f"{event_id}-{participant_id}.ics")
+        return attachment(data, ICALENDAR_UTF8, f"{event_id}-{participant_id}.ics")
 
     @post(
         "/{event_id:str}/agenda/{participant_id:str}/feed",

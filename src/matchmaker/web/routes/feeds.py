@@ -14,13 +14,14 @@ from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from matchmaker.services.events import EventServices
+from matchmaker.web.media import ICALENDAR, ICALENDAR_UTF8
 
 
 @get(
     "/feeds/{token:str}",
     sync_to_thread=True,
     summary="A subscribed calendar feed",
-    media_type="text/calendar",
+    media_type=ICALENDAR,
     include_in_schema=False,
 )
 def calendar_feed(
@@ -32,7 +33,7 @@ def calendar_feed(
     body = events.agendas.calendar(event_id, participant_id)
     return Response(
         body,
-        media_type="text/calendar; charset=utf-8",
+        media_type=ICALENDAR_UTF8,
         headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
     )
 
