@@ -34,15 +34,19 @@ Rating = Literal["not_held", "insufficient_interest", "informative", "cooperatio
 CalendarStatus = Literal["CONFIRMED", "CANCELLED"]
 
 
+def _event_column(**options: Any) -> Column[str]:
+    """An ``event_id`` column: the event's id, and the row is deleted with the event."""
+    return Column(String(128), ForeignKey("event.id", ondelete="CASCADE"), **options)
+
+
 def _event_fk() -> Column[str]:
-    return Column(String(128), ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
+    """The ``event_id`` that starts the primary key of a row belonging to an event."""
+    return _event_column(primary_key=True)
 
 
 def _event_ref() -> Any:
     """The ``event_id`` of a row that belongs to an event: indexed, deleted with the event."""
-    return Field(
-        sa_column=Column(String(128), ForeignKey("event.id", ondelete="CASCADE"), nullable=False, index=True)
-    )
+    return Field(sa_column=_event_column(nullable=False, index=True))
 
 
 class Event(SQLModel, table=True):
