@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +56,7 @@ class FileReport:
 
     def summary(self) -> dict[str, Any]:
         """The JSON-ready line of this file in an ingest report (counts, not the rejected lines)."""
-        return {**asdict(self), "rejected": len(self.rejected)}
+        return {f.name: getattr(self, f.name) for f in fields(self)} | {"rejected": len(self.rejected)}
 
 
 @dataclass
