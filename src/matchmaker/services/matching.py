@@ -730,14 +730,18 @@ class MatchingService:
         """Run :meth:`start` in a daemon thread and return at once.
 
         The server calls this from its lifespan so that its socket is bound (and ``/health`` answers)
-        while the model and indexes load; ``/ready`` says "loading" until the thread is done.
+        while the model and indexes load; ``/ready`` says "loading" until the thread is done. Called
+        again (an app given services already started), it returns the thread of the first call.
         """
-        self.long_running = True
-        map_large_blocks()  # a server's peak memory stays near its resident memory (allocator.py)
-        loader = threading.Thread(target=self.start, name="matching-loader", daemon=True)
-        self._loader = loader
-        loader.start()
-        return loader
+        with self._lock:
+            if self._loader is not None:
+                return self._loader
+            self.long_running = True
+            map_large_blocks()  # a server's peak memory stays near its resident memory (allocator.py)
+            loader = threading.Thread(target=self.start, name="matching-loader", daemon=True)
+            self._loader = loader
+            loader.start()
+            return loader
 
     def wait_until_loaded(self, timeout: float | None = None) -> bool:
         """Block until a background start has finished; whether it has."""

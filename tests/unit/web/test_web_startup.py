@@ -67,3 +67,28 @@ def test_without_background_loading_start_up_waits_for_the_model(home: Path) -> 
     with TestClient(create_app(settings)) as client:
         assert client.app.state.services.indexes.encoder_if_loaded() is not None
         assert client.get("/ready").json()["status"] == "not_ready"  # no corpus ingested yet
+
+
+def test_an_app_given_started_services_loads_the_model_once(
+    tmp_path: Path, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(home=home, model_name="hashing-64")
+    _seed(settings, tmp_path / "corpus")
+    loads: list[str] = []
+    real_load = indexing.load_encoder
+
+    def counted_load(settings: Settings) -> Encoder:
+        loads.append(settings.model_name)
+        return real_load(settings)
+
+    monkeypatch.setattr(indexing, "load_encoder", counted_load)
+    services = Services.build(settings)
+    try:
+        first = services.matching.start_in_background()
+        with TestClient(create_app(services=services, load_in_background=True)) as client:
+            assert services.matching.start_in_background() is first
+            assert services.matching.wait_until_loaded(30)
+            assert client.get("/ready").status_code == 200
+        assert loads == ["hashing-64"]
+    finally:
+        services.close()
