@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from scipy.optimize import minimize
 
 from matchmaker.evaluation.metrics import K, ndcg_at_k
 
@@ -64,30 +65,23 @@ def pairwise_loss(
     return loss, grad
 
 
-def fit_pairwise(
-    diffs: FloatArray, weights: FloatArray, l2: float, *, iterations: int = 3000, tol: float = 1e-9
-) -> FloatArray:
-    """Non-negative coefficients minimising :func:`pairwise_loss`: projected gradient descent with a
-    backtracking step (the problem is convex and has a handful of coefficients)."""
+def fit_pairwise(diffs: FloatArray, weights: FloatArray, l2: float) -> FloatArray:
+    """Non-negative coefficients minimising :func:`pairwise_loss` (SciPy's L-BFGS-B with bounds; the
+    problem is convex and has a handful of coefficients)."""
     coef = np.zeros(diffs.shape[1])
     if len(diffs) == 0:
         return coef
-    step = 1.0
-    loss, grad = pairwise_loss(coef, diffs, weights, l2)
-    for _ in range(iterations):
-        while True:
-            trial = np.maximum(coef - step * grad, 0.0)
-            trial_loss, trial_grad = pairwise_loss(trial, diffs, weights, l2)
-            moved = trial - coef
-            if trial_loss <= loss + grad @ moved + float(moved @ moved) / (2.0 * step) or step < 1e-12:
-                break
-            step *= 0.5
-        done = abs(loss - trial_loss) <= tol * max(1.0, abs(loss))
-        coef, loss, grad = trial, trial_loss, trial_grad
-        step *= 2.0
-        if done:
-            break
-    return coef
+    result = minimize(
+        pairwise_loss,
+        coef,
+        args=(diffs, weights, l2),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(0.0, None)] * diffs.shape[1],
+        options={"maxiter": 3000, "ftol": 1e-12, "gtol": 1e-10},
+    )
+    out: FloatArray = np.maximum(np.asarray(result.x, dtype=np.float64), 0.0)
+    return out
 
 
 def stack_pairs(queries: Sequence[Query], scale: FloatArray) -> tuple[FloatArray, FloatArray]:
