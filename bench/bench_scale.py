@@ -6,6 +6,9 @@ Run from the repository root::
 
 ``--keep DIR`` keeps each factor's ingested home in ``DIR`` and reuses it on later runs, so two trees
 can be measured one after the other on the same data (point ``PYTHONPATH`` at each tree's ``src``).
+Keep one folder per tree when the trees differ in the analysis code: stored analyses and relevance
+rows are keyed by a fingerprint of that code (``matching.analysis.fingerprint``), so a home ingested
+by one tree is analysed again from scratch by the other, at start-up and on each first query.
 
 Each factor runs in a fresh process: it writes a corpus ``factor`` times the demo
 (``corpora/tools/synthesize.py``: new ids and names, varied text), ingests it into a temporary home,
