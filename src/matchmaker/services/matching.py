@@ -824,13 +824,6 @@ class MatchingService:
                     raise
             return self._matcher
 
-    def reset(self) -> None:
-        """Drop the matcher so the next request builds it from the newest indexes."""
-        with self._lock:
-            matcher, self._matcher = self._matcher, None
-        if matcher is not None:
-            matcher.close()
-
     def close(self) -> None:
         """Close the files the matcher keeps open."""
         matcher = self._matcher
