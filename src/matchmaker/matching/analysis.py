@@ -6,9 +6,9 @@ computed once per document content and kept:
 
 * in memory, handed from one engine to the next (:class:`Analyses`): after a write, a new engine
   computes only the changed record;
-* on disk, in ``analysis-cache.sqlite3`` in the host's cache directory (:class:`AnalysisStore`):
-  an ingest or a rebuild fills it, so a process starting over stored indexes reads instead of
-  computing.
+* on disk, in ``analysis-cache.sqlite3`` in the host's cache directory
+  (:class:`~matchmaker.matching.analysis_store.AnalysisStore`): an ingest or a rebuild fills it, so a
+  process starting over stored indexes reads instead of computing.
 
 Keys are content hashes together with a fingerprint of the code and vocabulary that compute them
 (:func:`fingerprint`): an upgrade reads nothing stale. Values are JSON, never pickles.
@@ -37,8 +37,8 @@ import numpy.typing as npt
 from pydantic import ConfigDict, TypeAdapter
 
 from matchmaker.db.models import CasePublic, CityPublic, ProviderPublic
-from matchmaker.embeddings.cache import BlobCache, KeptOpen
 from matchmaker.embeddings.passages import DocKind, Record, record_kind
+from matchmaker.matching.analysis_store import STORE_FILE, AnalysisStore
 from matchmaker.matching.glossary import gloss
 from matchmaker.matching.lexical import tokenize
 from matchmaker.matching.profiles import (
@@ -63,7 +63,6 @@ In = TypeVar("In")
 
 #: Bump when what is derived changes in a way the source fingerprint cannot see.
 ANALYSIS_VERSION = 1
-STORE_FILE = "analysis-cache.sqlite3"
 #: Tag kinds of passage tags, and their least confidence.
 TAG_KINDS = (Kind.DOMAIN, Kind.OBSTACLE)
 TAG_CONFIDENCE = 0.3
@@ -265,40 +264,6 @@ def _record_hash(record: Record) -> str:
 def facts_key(doc_hash: str, language: str) -> str:
     """The key of a document's passage facts: its content hash (the bundle's) and language."""
     return f"facts:{fingerprint()}:{language}:{doc_hash}"
-
-
-class AnalysisStore:
-    """Profiles, passage facts and relevance rows on disk (:data:`STORE_FILE` in ``directory``), the
-    file kept open from first use until :meth:`close`."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self._file = KeptOpen(lambda: BlobCache.in_dir(directory, STORE_FILE))
-
-    def get(self, keys: Sequence[str]) -> dict[str, bytes]:
-        """The stored values among ``keys`` (none when the file cannot be read)."""
-        if not keys:
-            return {}
-        try:
-            return self._file.get().get_many(keys)
-        except Exception:  # a damaged cache only costs time
-            logger.warning("The analysis cache could not be read; analysing again", exc_info=True)
-            self._file.close()
-            return {}
-
-    def put(self, items: Sequence[tuple[str, bytes]]) -> None:
-        """Store values (a failure is logged: the cache only saves time)."""
-        if not items:
-            return
-        try:
-            self._file.get().put_many(items)
-        except Exception:
-            logger.warning("The analysis cache could not be written", exc_info=True)
-            self._file.close()
-
-    def close(self) -> None:
-        """Close the file (it opens again on next use)."""
-        self._file.close()
 
 
 class Analyses:

@@ -51,7 +51,8 @@ from matchmaker.embeddings.cache import EmbeddingCache, KeptOpen, embed_texts
 from matchmaker.embeddings.encoder import Encoder, FloatArray, load_encoder
 from matchmaker.embeddings.passages import KINDS, DocKind, Record
 from matchmaker.errors import IndexUnavailableError, InvalidInputError, MatchmakerError, NotFoundError
-from matchmaker.matching.analysis import Analyses, AnalysisStore
+from matchmaker.matching.analysis import Analyses
+from matchmaker.matching.analysis_store import AnalysisStore
 from matchmaker.matching.engine import (
     DEFAULT_CONFIG,
     Engine,
