@@ -154,8 +154,8 @@ class KeptOpen(Generic[F]):
     """A cache file of a long-lived owner (the matcher, the index service): opened on first use and
     kept open until :meth:`close`. Closing the last connection to a SQLite file in WAL mode
     checkpoints it (10–20 ms with its fsyncs), which a write used to pay for each cache it touched.
-    Safe to share between threads; a failed operation closes the file, so the next use opens it
-    again."""
+    Safe to share between threads (the file serialises its operations); after :meth:`close`, or
+    when an owner closes it on a failed operation, the next use opens it again."""
 
     def __init__(self, open_file: Callable[[], F]) -> None:
         self._open_file = open_file
