@@ -95,7 +95,15 @@ from matchmaker.matching.profiles import (
     query_profile,
     term_ids,
 )
-from matchmaker.matching.ranking import Norms, Ranking, RelevanceRows, Scored, adjusted, top_indices
+from matchmaker.matching.ranking import (
+    Norms,
+    Ranking,
+    RelevanceRows,
+    Scored,
+    adjusted,
+    copy_rows,
+    top_indices,
+)
 from matchmaker.matching.scoring import DEFAULT_CONFIG, EngineConfig
 from matchmaker.matching.shortlist import ShortlistPolicy
 from matchmaker.vocabulary import load_vocabulary
@@ -1418,7 +1426,7 @@ class Engine:
             ):
                 row_of = self._positions_from(old_cities, "city")
                 kept = row_of >= 0
-                rows[kept] = old[row_of[kept]]
+                copy_rows(rows, old, np.flatnonzero(kept), row_of[kept])
                 todo = np.flatnonzero(~kept)
         for start in range(0, len(todo), _CENTRE_ROWS):  # a block at a time: a bounded temporary
             block = todo[start : start + _CENTRE_ROWS]
