@@ -28,8 +28,8 @@ import numpy as np
 from matchmaker.embeddings.encoder import Encoder
 from matchmaker.evaluation import queries_in, read_judgements, read_queries
 from matchmaker.evaluation.fusion import Query, cross_validate, fit, ndcg_by_kind
+from matchmaker.evaluation.runner import ranking
 from matchmaker.matching.engine import Engine
-from matchmaker.matching.ranking import Ranking
 from matchmaker.matching.scoring import EngineConfig, profile
 from matchmaker.services.container import Services
 from matchmaker.settings import Settings
@@ -58,19 +58,7 @@ def features(
     encoder: Callable[[], Encoder],
 ) -> tuple[list[str], np.ndarray]:
     """The candidates of one query (those the engine ranks) and their features (candidates × FEATURES)."""
-    full = profile("full")
-    needs = engine.needs_of_text(text, encoder(), full) if kind == "text_case" else None
-
-    def ranking(cfg: EngineConfig) -> Ranking:
-        if kind == "city_provider":
-            return engine.rank_providers_for_city(qid, cfg)
-        if kind == "city_city":
-            return engine.rank_cities_for_city(qid, cfg)
-        if kind == "city_case":
-            return engine.rank_cases_for_city(qid, cfg)
-        assert needs is not None
-        return engine.rank_cases(needs.profile, engine.relevance_of(needs, engine.kind("case"), cfg)[0], cfg)
-
+    needs = engine.needs_of_text(text, encoder(), profile("full")) if kind == "text_case" else None
     columns: list[np.ndarray] = []
     ids: list[str] = []
     keep: np.ndarray | None = None
@@ -78,7 +66,7 @@ def features(
         if name == "shared" and kind != "city_city":
             columns.append(np.zeros(len(ids)))
             continue
-        rank = ranking(configs[name])
+        rank = ranking(engine, kind, qid, needs, configs[name])
         if keep is None:
             keep = np.array([rank.position(d) is not None for d in rank.ids])
             ids = [d for d, k in zip(rank.ids, keep, strict=True) if k]
@@ -102,7 +90,8 @@ def collect(engine: Engine, labels: Path, encoder: Callable[[], Encoder]) -> lis
             if kind != "text_case" and qid not in engine.kind("city").pos:
                 continue
             ids, x = features(engine, kind, qid, texts.get(qid, ""), configs=configs, encoder=encoder)
-            present = {d: g for d, g in grades.items() if d in set(ids)}
+            ranked = set(ids)
+            present = {d: g for d, g in grades.items() if d in ranked}
             # A city's queries of every kind fall in one fold (group = the city).
             out.append(Query(qid, kind, qid, ids, x, present))
     return out

@@ -30,6 +30,8 @@ from matchmaker.errors import InvalidInputError
 from matchmaker.evaluation.metrics import MIN_GRADE, K, ndcg_at_k, recall_at_k, reciprocal_rank
 from matchmaker.evaluation.split import Split, queries_in
 from matchmaker.matching.engine import Engine, EngineConfig, Scored
+from matchmaker.matching.needs import Needs
+from matchmaker.matching.ranking import Ranking
 from matchmaker.matching.scoring import profile
 from matchmaker.vocabulary import detect_language
 
@@ -96,17 +98,26 @@ def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
+def ranking(engine: Engine, kind: str, qid: str, needs: Needs | None, cfg: EngineConfig) -> Ranking:
+    """The engine's ranking for one labelled query: a stored city ``qid`` for the city kinds, the
+    free-text query's ``needs`` for ``text_case``."""
+    if kind == "city_provider":
+        return engine.rank_providers_for_city(qid, cfg)
+    if kind == "city_city":
+        return engine.rank_cities_for_city(qid, cfg)
+    if kind == "city_case":
+        return engine.rank_cases_for_city(qid, cfg)
+    if needs is None:
+        raise ValueError(f"a {kind} query needs its text's needs")
+    return engine.rank_search_cases(needs, cfg)
+
+
 def _rank_fn(
     engine: Engine, kind: str, encoder: Callable[[], Encoder]
 ) -> Callable[[str, str, EngineConfig], list[Scored]]:
     def rank(qid: str, text: str, cfg: EngineConfig) -> list[Scored]:
-        if kind == "city_provider":
-            return engine.providers_for_city(qid, cfg)
-        if kind == "city_city":
-            return engine.cities_for_city(qid, cfg)
-        if kind == "city_case":
-            return engine.cases_for_city(qid, cfg)
-        return engine.search_cases(text, encoder(), cfg)
+        needs = engine.needs_of_text(text, encoder(), cfg) if kind == "text_case" else None
+        return ranking(engine, kind, qid, needs, cfg).all()
 
     return rank
 
@@ -264,4 +275,13 @@ def markdown_table(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["MODES", "QUERY_KINDS", "Row", "evaluate", "markdown_table", "read_judgements", "read_queries"]
+__all__ = [
+    "MODES",
+    "QUERY_KINDS",
+    "Row",
+    "evaluate",
+    "markdown_table",
+    "ranking",
+    "read_judgements",
+    "read_queries",
+]

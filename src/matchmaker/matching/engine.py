@@ -955,13 +955,18 @@ class Engine:
         """Every case study scored for a free-text query (or its ``needs`` already made), best first."""
         cfg = cfg or self.config
         needs = needs if needs is not None else self.needs_of_text(text, encoder, cfg)
-        return self.rank_cases(needs.profile, self.relevance_of(needs, self.kind("case"), cfg)[0], cfg).all()
+        return self.rank_search_cases(needs, cfg).all()
 
     def cities_for_city(self, city_id: str, cfg: EngineConfig | None = None) -> list[Scored]:
         """Every other city scored as a comparable city or a mentor, best first."""
         return self.rank_cities_for_city(city_id, cfg).all()
 
     # Rankings: every candidate scored with arrays; result objects only for what is shown.
+
+    def rank_search_cases(self, needs: Needs, cfg: EngineConfig | None = None) -> Ranking:
+        """Every case study for a free-text query's ``needs``."""
+        cfg = cfg or self.config
+        return self.rank_cases(needs.profile, self.relevance_of(needs, self.kind("case"), cfg)[0], cfg)
 
     def rank_providers_for_city(self, city_id: str, cfg: EngineConfig | None = None) -> Ranking:
         """Every provider scored for a city: relevance times the context fit, per provider."""
