@@ -548,6 +548,10 @@ def load_bundle(
             # The generation was collected after we read CURRENT (several publishes in between).
             logger.debug("generation %s of %s vanished while loading; retrying", generation, kind)
         except IndexDamagedError as exc:
+            if current_generation(index_dir, kind) != generation:
+                # Collected while we verified it (a file "missing"): not damage of the live index.
+                logger.debug("generation %s of %s was replaced while loading; retrying", generation, kind)
+                continue
             logger.error("Refusing %s index generation %s: %s", kind, generation, exc.message)  # noqa: TRY400
             if not fallback:
                 raise

@@ -19,7 +19,7 @@ from matchmaker.embeddings.bundle import (
 )
 from matchmaker.embeddings.fake import HashingEncoder
 from matchmaker.embeddings.passages import DocKind, Record
-from matchmaker.errors import IndexUnavailableError
+from matchmaker.errors import IndexDamagedError, IndexUnavailableError
 
 
 def make_bundle(
@@ -236,3 +236,25 @@ def test_readers_never_see_half_a_bundle_during_swaps(
     assert errors == []
     assert seen <= {1, 2}
     assert seen
+
+
+def test_a_generation_collected_while_it_is_verified_is_not_reported_as_damaged(
+    tmp_path: Path, encoder: HashingEncoder, corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A reader resolves CURRENT; before it has verified the files, writers publish and collect that
+    # generation, so a file is gone. The reader loads the new live generation instead of refusing.
+    publish(tmp_path, make_bundle("provider", corpus["provider"][:1], encoder))
+    real_read = IndexBundle.read
+    calls: list[Path] = []
+
+    def read_while_replaced(directory: Path, **kwargs: object) -> IndexBundle:
+        calls.append(directory)
+        if len(calls) == 1:
+            publish(tmp_path, make_bundle("provider", corpus["provider"], encoder))
+            raise IndexDamagedError(f"index bundle {directory}: documents.json is missing")
+        return real_read(directory, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(IndexBundle, "read", read_while_replaced)
+    bundle = load_bundle(tmp_path, "provider", model_name=encoder.name)
+    assert sorted(bundle.doc_ids) == ["acme", "lumen"]
+    assert len(calls) == 2
