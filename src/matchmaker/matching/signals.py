@@ -126,12 +126,17 @@ def tag_overlap(query_tags: FloatArray, doc_tags: FloatArray, term_weights: Floa
     return out
 
 
+def _row_products(matrix: FloatArray, vector: FloatArray) -> FloatArray:
+    """Each row of ``matrix`` times ``vector`` (one value per row; none when ``matrix`` has no rows)."""
+    if matrix.shape[0] == 0:
+        return np.zeros(0, dtype=np.float32)
+    out: FloatArray = (matrix @ vector).astype(np.float32)
+    return out
+
+
 def document_cosine(query: FloatArray, documents: FloatArray) -> FloatArray:
     """Cosine of one unit-length query vector against unit-length document vectors (one per document)."""
-    if documents.shape[0] == 0:
-        return np.zeros(0, dtype=np.float32)
-    out: FloatArray = (documents @ query).astype(np.float32)
-    return out
+    return _row_products(documents, query)
 
 
 def document_topk(per_need_topk: FloatArray, weights: FloatArray) -> FloatArray:
@@ -147,10 +152,7 @@ def document_topk(per_need_topk: FloatArray, weights: FloatArray) -> FloatArray:
 
 def role_weights(probabilities: FloatArray, per_role: FloatArray) -> FloatArray:
     """Each passage's weight: its role probabilities (passages × roles) times one weight per role."""
-    if probabilities.shape[0] == 0:
-        return np.zeros(0, dtype=np.float32)
-    out: FloatArray = (probabilities @ per_role).astype(np.float32)
-    return out
+    return _row_products(probabilities, per_role)
 
 
 def strength_answers(sims: FloatArray, strength: FloatArray, offsets: IntArray) -> FloatArray:
