@@ -147,10 +147,7 @@ class Planner:
                 session.add(
                     EventMeeting(
                         event_id=event_id,
-                        a=m.a,
-                        b=m.b,
-                        slot_id=m.slot,
-                        table_number=m.table,
+                        **store.placement_columns(m),
                         score=m.score,
                         reason=m.reason or meeting_reason(m.kind, m.score),
                         public_reason=public_reason(m.kind, explained.get(m.pair)),
@@ -410,10 +407,7 @@ class Planner:
                     row = PublishedMeeting(
                         event_id=event_id,
                         uid=e.uid,
-                        a=e.a,
-                        b=e.b,
-                        slot_id=e.slot,
-                        table_number=e.table,
+                        **store.placement_columns(e),
                         start=e.start.isoformat(),
                         end=e.end.isoformat(),
                     )

@@ -238,14 +238,11 @@ def _held(
 ) -> HeldMeeting:
     """A stored meeting (planned or published) held from ``start`` to ``end``."""
     return HeldMeeting(
-        slot=row.slot_id,
+        **store.placement_fields(row),
         start=start,
         end=end,
         ends=meeting_end(end.isoformat(), timezone),
-        table=row.table_number,
         table_label=table_labels.get(row.table_number),
-        a=row.a,
-        b=row.b,
         score=row.score,
     )
 

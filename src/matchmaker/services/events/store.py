@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from typing import Protocol, TypeVar
+from typing import Protocol, TypedDict, TypeVar
 
 from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
@@ -193,36 +193,22 @@ def planned_row(session: Session, event_id: str, a: str, b: str) -> EventMeeting
     return session.get(EventMeeting, (event_id, a, b)) or session.get(EventMeeting, (event_id, b, a))
 
 
-def meeting(row: EventMeeting | PublishedMeeting, *, public: bool = False) -> Meeting:
-    """A stored meeting as the exports take it; ``public``: with the reason participants may read."""
-    return Meeting(
-        slot=row.slot_id,
-        table=row.table_number,
-        a=row.a,
-        b=row.b,
-        score=row.score,
-        reason=row.public_reason if public else row.reason,
-    )
+class PlacementFields(TypedDict):
+    """Where a meeting is, in the names of :class:`Placement` and the models that say where one is."""
+
+    slot: str
+    table: int
+    a: str
+    b: str
 
 
-def placement(row: EventMeeting | PublishedMeeting) -> Placement:
-    """Where a stored meeting is."""
-    return Placement(slot=row.slot_id, table=row.table_number, a=row.a, b=row.b)
+class PlacementColumns(TypedDict):
+    """Where a meeting is, as the stored meetings (planned and published) name it."""
 
-
-def calendar_entry(row: PublishedMeeting) -> CalendarEntry:
-    """A published meeting as a calendar entry."""
-    return CalendarEntry(
-        uid=row.uid,
-        sequence=row.sequence,
-        status="CANCELLED" if row.status == "CANCELLED" else "CONFIRMED",
-        a=row.a,
-        b=row.b,
-        slot=row.slot_id,
-        table=row.table_number,
-        start=datetime.fromisoformat(row.start),
-        end=datetime.fromisoformat(row.end),
-    )
+    a: str
+    b: str
+    slot_id: str
+    table_number: int
 
 
 class _WithPair(Protocol):
@@ -230,6 +216,47 @@ class _WithPair(Protocol):
     def a(self) -> str: ...
     @property
     def b(self) -> str: ...
+
+
+class _Placed(_WithPair, Protocol):
+    @property
+    def slot(self) -> str: ...
+    @property
+    def table(self) -> int: ...
+
+
+def placement_fields(row: EventMeeting | PublishedMeeting) -> PlacementFields:
+    """Where a stored meeting is, as keyword arguments of a :class:`Placement`."""
+    return {"slot": row.slot_id, "table": row.table_number, "a": row.a, "b": row.b}
+
+
+def placement_columns(m: _Placed) -> PlacementColumns:
+    """Where the meeting ``m`` is, as keyword arguments of a stored meeting."""
+    return {"a": m.a, "b": m.b, "slot_id": m.slot, "table_number": m.table}
+
+
+def meeting(row: EventMeeting | PublishedMeeting, *, public: bool = False) -> Meeting:
+    """A stored meeting as the exports take it; ``public``: with the reason participants may read."""
+    return Meeting(
+        **placement_fields(row), score=row.score, reason=row.public_reason if public else row.reason
+    )
+
+
+def placement(row: EventMeeting | PublishedMeeting) -> Placement:
+    """Where a stored meeting is."""
+    return Placement(**placement_fields(row))
+
+
+def calendar_entry(row: PublishedMeeting) -> CalendarEntry:
+    """A published meeting as a calendar entry."""
+    return CalendarEntry(
+        **placement_fields(row),
+        uid=row.uid,
+        sequence=row.sequence,
+        status="CANCELLED" if row.status == "CANCELLED" else "CONFIRMED",
+        start=datetime.fromisoformat(row.start),
+        end=datetime.fromisoformat(row.end),
+    )
 
 
 def mentioned(rows: Iterable[_WithPair]) -> set[str]:
