@@ -126,6 +126,10 @@ class MatchResponse(BaseModel):
     results: list[MatchResult]
 
 
+class _FreshenStoppedError(Exception):
+    """The matcher closed while its matrices were being brought up to date in the background."""
+
+
 class _Queries:
     """The queries in progress in one matcher: background work waits while any runs."""
 
@@ -195,6 +199,8 @@ class Matcher:
         self._freshen_next: Engine | None = None
         self._freshener: threading.Thread | None = None
         self._freshen_lock = threading.Lock()
+        #: Set by :meth:`close`: the background freshening stops at its next chunk of rows.
+        self._stop_freshening = threading.Event()
         #: The analysis store and the embedding cache, each kept open from first use to :meth:`close`.
         self._analysis_store = AnalysisStore(settings.cache_dir)
         self._embedding_cache = KeptOpen(lambda: EmbeddingCache.in_dir(settings.index_dir))
@@ -205,7 +211,15 @@ class Matcher:
         return self._store
 
     def close(self) -> None:
-        """Close the cache files this matcher keeps open (they open again if it is used after)."""
+        """Stop the background freshening and close the cache files this matcher keeps open (they
+        open again, and a later write freshens again, if it is used after)."""
+        with self._freshen_lock:
+            self._freshen_next = None
+            freshener = self._freshener
+            self._stop_freshening.set()
+        if freshener is not None:
+            freshener.join()
+        self._stop_freshening.clear()
         self._analysis_store.close()
         self._embedding_cache.close()
 
@@ -260,15 +274,24 @@ class Matcher:
                     self._freshener = None
                     return
             if engine is self._engine:
-                self._freshen_one(engine, self.queries.wait_idle)
+                self._freshen_one(engine, self._freshen_pause)
             del engine  # a replaced engine is not kept alive here
             return_free_memory()
+
+    def _freshen_pause(self) -> None:
+        """Between two chunks of the background freshening: give way to queries, stop on close."""
+        if self._stop_freshening.is_set():
+            raise _FreshenStoppedError
+        self.queries.wait_idle()
 
     @staticmethod
     def _freshen_one(engine: Engine, pause: Callable[[], None]) -> None:
         started = time.perf_counter()
         try:
             engine.freshen(pause=pause)
+        except _FreshenStoppedError:
+            logger.info("Matching matrices left to queries: the matcher is closing")
+            return
         except Exception:  # queries compute what they need
             logger.exception("The matching matrices could not be brought up to date")
             return

@@ -385,3 +385,35 @@ def test_after_a_city_write_an_unchanged_citys_strengths_equal_those_computed_af
         assert np.array_equal(kept.passage, new.passage), city
         assert np.array_equal(kept.need, new.need), city
         assert np.array_equal(kept.strength, new.strength), city
+
+
+def test_closing_the_matcher_stops_the_background_freshening(
+    loaded_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    matching = loaded_services.matching
+    matching.long_running = True
+    matcher = matching.matcher()
+    matcher.engine().precompute()
+    started = threading.Event()
+    chunks: list[int] = []
+    workers: list[threading.Thread] = []
+
+    def endless_freshen(self: Engine, pause: Any = None) -> None:
+        workers.append(threading.current_thread())
+        started.set()
+        for _ in range(20_000):  # far longer than the test waits: only the stop ends it
+            pause()
+            chunks.append(1)
+
+    monkeypatch.setattr(Engine, "freshen", endless_freshen)
+    _write(loaded_services, "city", "kent", "summary", " The city also needs parking sensors.")
+    assert started.wait(timeout=30), "the write handed the engine to the background"
+    matcher.close()
+    assert not workers[0].is_alive(), "close waited for the background thread to stop"
+    assert len(chunks) < 20_000, "the freshening stopped at a chunk, not at its end"
+    assert matcher.wait_until_fresh(timeout=0)
+    # the matcher is usable after close: its files open again and a later write freshens again
+    monkeypatch.undo()
+    assert matcher.providers_for_city("kent").results
+    _write(loaded_services, "provider", "prov-floodwatch", "description", " Also river gauges.")
+    assert matcher.wait_until_fresh(timeout=60)
