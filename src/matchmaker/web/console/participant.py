@@ -100,47 +100,48 @@ def load_requests(events: EventServices, principal: Principal) -> list[EventRequ
     return out
 
 
-def _my_page(
-    request: AnyRequest,
-    template: str,
-    title: str,
-    path: str,
-    load: Callable[[Principal], Mapping[str, Any]],
-) -> PageShow:
-    """One of the participant's own pages: ``template`` with what ``load`` gives for the signed-in
-    principal (read in a worker thread), and the flash of a change just made or named by ``?msg=``."""
+@dataclass(frozen=True)
+class _MyPage:
+    """One of the participant's own pages: its template, title and path, and what it shows."""
 
-    async def show(*, flash: Flash | None = None, status: int = 200) -> Response[Any]:
-        principal = principal_of(request)
-        context = await run(load, principal)
-        return page(
-            template,
-            principal,
-            status_code=status,
-            title=title,
-            request_path=path,
-            **context,
-            flash=flash or flash_for(request, _MESSAGES),
-        )
+    template: str
+    title: str
+    path: str
+    #: The template's context for the signed-in principal (read in a worker thread).
+    load: Callable[[EventServices, Principal], Mapping[str, Any]]
 
-    return show
+    def show(self, request: AnyRequest, events: EventServices) -> PageShow:
+        """Shows the page, with the flash of a change just made or named by ``?msg=``."""
+
+        async def show(*, flash: Flash | None = None, status: int = 200) -> Response[Any]:
+            principal = principal_of(request)
+            context = await run(self.load, events, principal)
+            return page(
+                self.template,
+                principal,
+                status_code=status,
+                title=self.title,
+                request_path=self.path,
+                **context,
+                flash=flash or flash_for(request, _MESSAGES),
+            )
+
+        return show
 
 
-def _requests_page(request: AnyRequest, events: EventServices) -> PageShow:
-    return _my_page(
-        request,
-        "console/my_requests.html",
-        "Meeting requests",
-        "/me/requests",
-        lambda principal: {"items": load_requests(events, principal)},
-    )
+_REQUESTS = _MyPage(
+    "console/my_requests.html",
+    "Meeting requests",
+    "/me/requests",
+    lambda events, principal: {"items": load_requests(events, principal)},
+)
 
 
 @get("/me/requests", name="console:my-requests", opt=PARTICIPANTS)
 async def my_requests(request: AnyRequest, events: Events) -> Response[Any]:
     """Requests sent and received, and whom to ask next: providers, and for a city its comparable and
     mentor cities in the event."""
-    return await _requests_page(request, events)()
+    return await _REQUESTS.show(request, events)()
 
 
 @post("/me/requests", name="console:my-requests-send", opt=PARTICIPANTS)
@@ -158,7 +159,7 @@ async def send_request(request: AnyRequest, events: Events) -> Response[Any]:
         events.requests.create(form_field(form, "event", 128), data)
 
     return await apply_change(
-        events, send, done="/me/requests?msg=sent", refused=_requests_page(request, events)
+        events, send, done="/me/requests?msg=sent", refused=_REQUESTS.show(request, events)
     )
 
 
@@ -173,7 +174,7 @@ async def answer_request(request: AnyRequest, events: Events) -> Response[Any]:
         events.requests.answer(form_field(form, "event", 128), request_id, answer, by=_me(principal))
 
     return await apply_change(
-        events, reply, done="/me/requests?msg=answered", refused=_requests_page(request, events)
+        events, reply, done="/me/requests?msg=answered", refused=_REQUESTS.show(request, events)
     )
 
 
@@ -203,20 +204,18 @@ def load_agendas(events: EventServices, principal: Principal) -> list[MyAgenda]:
     return out
 
 
-def _agenda_page(request: AnyRequest, events: EventServices) -> PageShow:
-    return _my_page(
-        request,
-        "console/my_agenda.html",
-        "My agenda",
-        "/me/agenda",
-        lambda principal: {"agendas": load_agendas(events, principal), "ratings": RATING_LABELS},
-    )
+_AGENDA = _MyPage(
+    "console/my_agenda.html",
+    "My agenda",
+    "/me/agenda",
+    lambda events, principal: {"agendas": load_agendas(events, principal), "ratings": RATING_LABELS},
+)
 
 
 @get("/me/agenda", name="console:my-agenda", opt=PARTICIPANTS)
 async def my_agenda(request: AnyRequest, events: Events) -> Response[Any]:
     """The participant's published meetings in every event."""
-    return await _agenda_page(request, events)()
+    return await _AGENDA.show(request, events)()
 
 
 @get("/me/agenda/{event_id:str}/agenda", name="console:my-agenda-html", opt=PARTICIPANTS)
@@ -256,7 +255,7 @@ async def rate_meeting(request: AnyRequest, events: Events) -> Response[Any]:
         events.feedback.record(form_field(form, "event", 128), data)
 
     return await apply_change(
-        events, rate, done="/me/agenda?msg=rated", refused=_agenda_page(request, events)
+        events, rate, done="/me/agenda?msg=rated", refused=_AGENDA.show(request, events)
     )
 
 
