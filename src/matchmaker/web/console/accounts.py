@@ -16,12 +16,13 @@ from typing import Annotated, Any, Literal
 
 import anyio.to_thread
 from litestar import Request, Response, get, post
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import PathParameter
 from litestar.response import Redirect
 from sqlmodel import Session
 
 from matchmaker.errors import AuthenticationError, MatchmakerError
-from matchmaker.services.accounts import Invited
+from matchmaker.services.accounts import Accounts, Invited
 from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
 from matchmaker.web.console.events import form_field
@@ -186,24 +187,25 @@ async def users_invite_event(request: Request[Any, Any, Any]) -> Response[Any]:
     return await _change(request, change, "Invited the participants of the event:")
 
 
-@post("/users/{user_id:int}/reinvite", name="console:users-reinvite", opt=STAFF)
-async def users_reinvite(request: Request[Any, Any, Any], user_id: NumericId) -> Response[Any]:
-    """Send a user a fresh invitation."""
-    return await _change(
-        request,
-        lambda services, session: services.accounts(session).reinvite(user_id),
-        "A new invitation was queued; the earlier link no longer works.",
-    )
+def _user_action(action: str, act: Callable[[Accounts, int], object], done: str) -> HTTPRouteHandler:
+    """A button on a user's row: ``POST /users/{user_id}/{action}`` runs ``act`` on that user and shows
+    the page saying ``done``."""
+
+    @post(f"/users/{{user_id:int}}/{action}", name=f"console:users-{action}", opt=STAFF)
+    async def user_action(request: Request[Any, Any, Any], user_id: NumericId) -> Response[Any]:
+        return await _change(
+            request, lambda services, session: act(services.accounts(session), user_id), done
+        )
+
+    return user_action
 
 
-@post("/users/{user_id:int}/revoke", name="console:users-revoke", opt=STAFF)
-async def users_revoke(request: Request[Any, Any, Any], user_id: NumericId) -> Response[Any]:
-    """Revoke a user (token, sessions and open links)."""
-    return await _change(
-        request,
-        lambda services, session: services.accounts(session).revoke(user_id),
-        "The user was revoked and signed out everywhere.",
-    )
+#: Send a user a fresh invitation.
+users_reinvite = _user_action(
+    "reinvite", Accounts.reinvite, "A new invitation was queued; the earlier link no longer works."
+)
+#: Revoke a user (token, sessions and open links).
+users_revoke = _user_action("revoke", Accounts.revoke, "The user was revoked and signed out everywhere.")
 
 
 @post("/users/{user_id:int}/entity", name="console:users-entity", opt=STAFF)
