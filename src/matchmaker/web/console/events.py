@@ -740,38 +740,42 @@ def load_schedule(events: EventServices, planner: Planner, event_id: str) -> Sch
     return ScheduleView(event, rows, meetings, participants, unplaced=unplaced)
 
 
-def _schedule_page(
-    request: AnyRequest,
-    events: EventServices,
-    planner: Planner,
-    event_id: str,
-    *,
-    generated: GenerateReport | None = None,
-    published: PublishReport | None = None,
-) -> PageShow:
-    async def show(*, flash: Flash | None = None, status: int = 200) -> Response[Any]:
-        view = await run(load_schedule, events, planner, event_id)
-        return _event_tab(
-            request, "schedule", view, flash=flash, status=status, generated=generated, published=published
-        )
+@dataclass(frozen=True)
+class _ScheduleTab:
+    """The schedule tab of one event, as one request shows it and changes the plan."""
 
-    return show
+    request: AnyRequest
+    events: EventServices
+    planner: Planner
+    event_id: str
 
+    def page(
+        self, *, generated: GenerateReport | None = None, published: PublishReport | None = None
+    ) -> PageShow:
+        """Shows the tab, with the report of a generate or a publication just made."""
 
-async def _change_schedule(
-    request: AnyRequest,
-    events: EventServices,
-    planner: Planner,
-    event_id: str,
-    *,
-    change: Callable[[], object],
-    msg: str,
-) -> Response[Any]:
-    """A change on the schedule tab: back to the tab with ``msg``, or the tab with the reason."""
-    done = f"/events/{event_id}/schedule?msg={msg}"
-    return await apply_change(
-        events, change, done=done, refused=_schedule_page(request, events, planner, event_id)
-    )
+        async def show(*, flash: Flash | None = None, status: int = 200) -> Response[Any]:
+            view = await run(load_schedule, self.events, self.planner, self.event_id)
+            return _event_tab(
+                self.request,
+                "schedule",
+                view,
+                flash=flash,
+                status=status,
+                generated=generated,
+                published=published,
+            )
+
+        return show
+
+    async def refused(self, exc: MatchmakerError) -> Response[Any]:
+        """The tab again, saying why the planner refused."""
+        return await self.page()(flash=error_flash(exc), status=status_for(exc))
+
+    async def change(self, change: Callable[[], object], msg: str) -> Response[Any]:
+        """A change on the tab: back to the tab with ``msg``, or the tab with the reason."""
+        done = f"/events/{self.event_id}/schedule?msg={msg}"
+        return await apply_change(self.events, change, done=done, refused=self.page())
 
 
 @get("/events/{event_id:str}/schedule", name="console:event-schedule", opt=STAFF)
@@ -789,9 +793,8 @@ async def event_schedule(
             generated = None
         else:
             published = None
-    return await _schedule_page(
-        request, events, planner, event_id, generated=generated, published=published
-    )()
+    tab = _ScheduleTab(request, events, planner, event_id)
+    return await tab.page(generated=generated, published=published)()
 
 
 @post("/events/{event_id:str}/generate", name="console:event-generate", opt=STAFF)
@@ -812,9 +815,7 @@ async def event_generate(
             relax_must_meet=relax,
         )
     except MatchmakerError as exc:
-        return await _schedule_page(request, events, planner, event_id)(
-            flash=error_flash(exc), status=status_for(exc)
-        )
+        return await _ScheduleTab(request, events, planner, event_id).refused(exc)
     return Redirect(f"/events/{event_id}/schedule?msg=generated", status_code=303)
 
 
@@ -826,7 +827,7 @@ async def event_lock(request: AnyRequest, events: Events, planner: Plans, event_
     a, b = form_field(form, "a", 128), form_field(form, "b", 128)
     msg = "locked" if locked else "unlocked"
     lock = partial(planner.lock, event_id, a, b, locked=locked)
-    return await _change_schedule(request, events, planner, event_id, change=lock, msg=msg)
+    return await _ScheduleTab(request, events, planner, event_id).change(lock, msg)
 
 
 @post("/events/{event_id:str}/move", name="console:event-move", opt=STAFF)
@@ -841,7 +842,7 @@ async def event_move(request: AnyRequest, events: Events, planner: Plans, event_
         a, b = form_field(form, "a", 128), form_field(form, "b", 128)
         planner.move(event_id, a, b, slot=form_field(form, "slot", 64), table=table)
 
-    return await _change_schedule(request, events, planner, event_id, change=move, msg="moved")
+    return await _ScheduleTab(request, events, planner, event_id).change(move, "moved")
 
 
 @post("/events/{event_id:str}/publish", name="console:event-publish", opt=STAFF)
@@ -853,9 +854,7 @@ async def event_publish(
     try:
         await run(planner.publish, event_id)
     except MatchmakerError as exc:
-        return await _schedule_page(request, events, planner, event_id)(
-            flash=error_flash(exc), status=status_for(exc)
-        )
+        return await _ScheduleTab(request, events, planner, event_id).refused(exc)
     return Redirect(f"/events/{event_id}/schedule?msg=published", status_code=303)
 
 
