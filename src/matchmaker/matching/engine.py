@@ -652,7 +652,8 @@ class Engine:
         )
         # The encoder by language: multilingual where the pair (or the query) is not in English.
         lang_doc = cfg.language_aware_doc and cfg.w_doc_topk > 0
-        lang_dense = cfg.language_aware_dense and cfg.w_dense > 0
+        dense_share = 1.0 if cfg.language_aware_dense else cfg.language_dense_share
+        lang_dense = dense_share > 0 and cfg.w_dense > 0
         ml_best: FloatArray | None = None
         ml_doc_top: FloatArray | None = None
         other: npt.NDArray[np.bool_] | None = None
@@ -672,7 +673,7 @@ class Engine:
             if cfg.w_ml_doc > 0 or lang_doc:
                 ml_doc_top = signals.top_passages(ml_sims, cands.bounds, cfg.doc_top_passages)
             if lang_dense:
-                per_need["dense"] = signals.by_language(per_need["dense"], ml_dense, other)
+                per_need["dense"] = signals.by_language(per_need["dense"], ml_dense, other, dense_share)
 
         lexical = np.zeros((n, d), dtype=np.float32)
         top_bm25 = np.full(n, cfg.lexical_floor, dtype=np.float32)

@@ -104,6 +104,9 @@ class EngineConfig:
     # English: one ranking reads one encoder).
     language_aware_doc: bool = False
     language_aware_dense: bool = False
+    # With ``language_aware_dense`` off: the share of ``dense`` read from ``ml_dense`` where the
+    # language rule says so (a blend of the two encoders' best passages, same weight in all).
+    language_dense_share: float = 0.0
     language_rule: LanguageRule = "query"
     fit: FitWeights = DEFAULT_FIT
 

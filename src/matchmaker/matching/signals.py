@@ -178,15 +178,21 @@ def non_english_pairs(query_english: bool, candidates_english: BoolArray, rule: 
     return out
 
 
-def by_language(english: FloatArray, multilingual: FloatArray, non_english: BoolArray) -> FloatArray:
+def by_language(
+    english: FloatArray, multilingual: FloatArray, non_english: BoolArray, share: float = 1.0
+) -> FloatArray:
     """One signal from two of the same shape: per candidate (the last axis), ``multilingual`` where
     the pair is not English on both sides (``non_english``, one flag per candidate), ``english``
-    elsewhere."""
+    elsewhere. ``share`` below 1 blends there instead: ``share`` of ``multilingual``, the rest of
+    ``english``."""
     if english.shape != multilingual.shape:
         raise ValueError(f"signals of different shapes: {english.shape} and {multilingual.shape}")
     if non_english.shape != english.shape[-1:]:
         raise ValueError(f"one flag per candidate expected, got {non_english.shape} for {english.shape}")
-    out: FloatArray = np.where(non_english, multilingual, english).astype(np.float32)
+    if not 0.0 <= share <= 1.0:
+        raise ValueError(f"a share of the multilingual signal is in [0, 1], got {share}")
+    there = multilingual if share == 1.0 else share * multilingual + (1.0 - share) * english
+    out: FloatArray = np.where(non_english, there, english).astype(np.float32)
     return out
 
 

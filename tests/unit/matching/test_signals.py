@@ -140,15 +140,28 @@ def test_by_language_takes_the_multilingual_signal_for_the_non_english_candidate
         signals.by_language(dense, ml, non_english[:2])
 
 
+def test_by_language_with_a_share_blends_the_two_signals_for_the_non_english_candidates() -> None:
+    non_english = np.array([False, True], dtype=np.bool_)
+    english = np.array([[0.8, 0.2], [0.4, 0.6]], dtype=np.float32)
+    multilingual = np.array([[0.0, 0.6], [1.0, 1.0]], dtype=np.float32)
+    half = signals.by_language(english, multilingual, non_english, 0.5)
+    np.testing.assert_allclose(half, [[0.8, 0.4], [0.4, 0.8]], rtol=1e-6)
+    np.testing.assert_array_equal(signals.by_language(english, multilingual, non_english, 0.0), english)
+    with pytest.raises(ValueError, match="share"):
+        signals.by_language(english, multilingual, non_english, 1.5)
+
+
 def test_full_chooses_the_encoder_of_the_whole_document_component_by_the_query_language() -> None:
     assert DEFAULT_CONFIG.language_aware_doc
     assert DEFAULT_CONFIG.language_rule == "query"
     assert not DEFAULT_CONFIG.language_aware_dense
     assert profile("full_lang_pair").language_rule == "pair"
     assert profile("full_lang").language_aware_dense
+    assert profile("full_lang_half").language_dense_share == 0.5
+    assert DEFAULT_CONFIG.language_dense_share == 0.0
     assert not profile("-language_aware_doc").language_aware_doc
     # The same weights as full: only the encoder of the queries not in English changes.
-    for name in ("full_lang_pair", "full_lang", "-language_aware_doc"):
+    for name in ("full_lang_pair", "full_lang", "full_lang_half", "-language_aware_doc"):
         assert profile(name).document_signals == DEFAULT_CONFIG.document_signals
         assert profile(name).need_signals == DEFAULT_CONFIG.need_signals
 
