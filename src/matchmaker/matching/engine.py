@@ -39,13 +39,14 @@ relevance matrices (a changed candidate's column is scored alone, against each r
 Queries rank every candidate with arrays and make :class:`Scored` objects only for those shown
 (:class:`Ranking`).
 
-What one kind of documents holds lives in :mod:`.kinds`, a query's needs in :mod:`.needs` and the
-results over arrays in :mod:`.ranking`; this module holds the engine and the evidence it gathers.
+What one kind of documents holds lives in :mod:`.kinds`, a query's needs in :mod:`.needs`, the
+results over arrays in :mod:`.ranking` and the maintained relevance matrices, carried across a write
+and brought up to date, in :mod:`.maintained`; this module holds the engine and the evidence it
+gathers.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -87,6 +88,7 @@ from matchmaker.matching.kinds import (
     rule_roles,
     same_document,
 )
+from matchmaker.matching.maintained import RelevanceMatrices, stale_limit
 from matchmaker.matching.names import normalize_name
 from matchmaker.matching.needs import Needs, need_weights, split_clauses, split_needs
 from matchmaker.matching.profiles import (
@@ -112,8 +114,6 @@ from matchmaker.vocabulary.roles import RoleModel
 FloatArray = npt.NDArray[np.float32]
 Mode = str
 QueryKind = Literal["city_provider", "provider_city", "city_city", "city_case", "text_case"]
-#: A relevance matrix of a replaced engine, with the cities and candidates it was made of.
-Carried = tuple[RelevanceRows, DocumentSet, DocumentSet]
 
 #: Evidence of this many (city, kind, configuration) queries is kept (for explanations; the
 #: relevance of every city is kept apart, in the relevance matrices).
@@ -239,39 +239,35 @@ class Engine:
         # The prepared kinds of the engine this one replaces: reused whole when neither their bundle
         # nor their profiles changed, else the source of the rows of unchanged documents.
         self._before: dict[DocKind, KindIndex] = dict(previous._kinds) if previous is not None else {}
-        self._relevance: dict[tuple[DocKind, EngineConfig], RelevanceRows] = {}
         self._fit_tables: dict[tuple[DocKind, FitWeights], FitTable] = {}
         # The context-fit tables of the engine before: a table made again after a write keeps the
         # classes of an unchanged kind whole and computes the keys of the written document only.
         self._fit_before: dict[tuple[DocKind, FitWeights], FitTable] = (
             dict(previous._fit_tables) if previous is not None else {}
         )
-        self._row_digests: dict[tuple[DocKind, EngineConfig], str] = {}
         # Context-fit multipliers per check and pair of keys, shared with the engine before.
         self._fit_memo: dict[tuple[str, Hashable, Hashable, FitWeights], float] = (
             previous._fit_memo if previous is not None else {}
         )
-        # The maintained matrices of the engine this one replaces (rows to carry over), with which
-        # documents they were made of: not the replaced kinds themselves, so those are freed. A
-        # matrix of the engine's own configuration that engine never made is carried from further
-        # back, as it had it to carry. Rows against cases are not carried: they are read from the
-        # store.
-        self._carry: dict[tuple[DocKind, EngineConfig], Carried] = {}
         # The documents of each kind of the engine before, which everything carried was made of.
         made_of = (
             {kind: DocumentSet.of(index) for kind, index in previous._kinds.items()}
             if previous is not None
             else {}
         )
-        if previous is not None:
-            self._carry.update({k: v for k, v in previous._carry.items() if k[1] == config})
-            for key, rows in previous._relevance.items():
-                if key[0] in ("provider", "city"):
-                    self._carry[key] = (rows, made_of["city"], made_of[key[0]])
-        # Where each document of a kind stood in a set of documents before (``_positions_from``).
-        self._positions: dict[tuple[int, DocKind], tuple[DocumentSet, npt.NDArray[np.int64]]] = {}
+        self._cache_lock: threading.Lock = threading.Lock()
         models = sorted({b.manifest.model_name for b in self.bundles.values()})
-        self._encoders = f"{','.join(models)}|{second.name if second else ''}|{role_model is not None}"
+        #: The relevance matrices, carried from ``previous`` where its documents did not change.
+        self.maintained: RelevanceMatrices = RelevanceMatrices(
+            config,
+            previous.maintained if previous is not None else None,
+            made_of,
+            encoders=f"{','.join(models)}|{second.name if second else ''}|{role_model is not None}",
+            lock=self._cache_lock,
+        )
+        # The matrices made so far and their store-key digests, per (target kind, configuration).
+        self._relevance = self.maintained.matrices
+        self._row_digests = self.maintained.row_digests
         self._clauses: dict[str, Any] = {}
         self._shared: dict[EngineConfig, FloatArray] = {}
         # The centred provider rows of the engine this one replaces, with the cities and providers
@@ -293,7 +289,6 @@ class Engine:
                 strengths = list(previous._strengths.items())
             handed.update({k: (v, made_of["city"]) for k, v in strengths if k[1] == config})
             self._strengths_before = dict(list(handed.items())[-EVIDENCE_CACHE:])
-        self._cache_lock: threading.Lock = threading.Lock()
         self._lock = threading.Lock()
         self._reference_countries = self._resolve_references()
         vocab = load_vocabulary()
@@ -1136,105 +1131,22 @@ class Engine:
         return value
 
     def _relevance_rows(self, target_kind: DocKind, cfg: EngineConfig) -> RelevanceRows:
-        key = (target_kind, cfg)
-        rows = self._relevance.get(key)
-        if rows is None:
-            with self._cache_lock:
-                rows = self._relevance.get(key)
-                if rows is None:
-                    rows = self._carried_rows(target_kind, cfg) or RelevanceRows(
-                        len(self.kind("city")), len(self.kind(target_kind))
-                    )
-                    self._relevance[key] = rows
-        return rows
+        return self.maintained.rows_of(self, target_kind, cfg)
 
     def _positions_from(self, before: DocumentSet, kind: DocKind) -> npt.NDArray[np.int64]:
-        """Each document of ``kind`` here: its position in ``before``, -1 where it is new or changed
-        (computed once per set of documents)."""
-        key = (id(before), kind)
-        hit = self._positions.get(key)
-        if hit is not None and hit[0] is before:
-            return hit[1]
-        positions = _positions_in(before, self.kind(kind))
-        self._positions[key] = (before, positions)
-        return positions
-
-    def _carried_rows(self, target_kind: DocKind, cfg: EngineConfig) -> RelevanceRows | None:
-        """The replaced engine's rows against ``target_kind``, carried over
-        (:meth:`RelevanceRows.carried`): unchanged cities keep their rows, unchanged candidates
-        their columns, and a changed candidate's column is stale until a row is read. ``None``
-        when there is nothing to carry or the change is a bulk one (rows are computed again)."""
-        carried = self._carry.pop((target_kind, cfg), None)  # the replaced matrix is freed after
-        if carried is None:
-            return None
-        old, old_cities, old_target = carried
-        target = self.kind(target_kind)
-        column_of = self._positions_from(old_target, target_kind)
-        if int((column_of < 0).sum()) > _stale_limit(len(target)):
-            return None
-        return old.carried(self._positions_from(old_cities, "city"), column_of)
-
-    def _freshen(
-        self,
-        rows: RelevanceRows,
-        target_kind: DocKind,
-        cfg: EngineConfig,
-        which: list[int],
-        views: dict[tuple[int, ...], Candidates] | None = None,
-    ) -> None:
-        """Score again the stale entries of the known rows ``which``: each row's changed candidates
-        alone, against the row's own :class:`Norms`; rows stale in the same candidates (a changed
-        document's column) together (:meth:`relevance_for_many`). A row with too many stale entries,
-        or whose norms do not fit, is computed again whole."""
-        target = self.kind(target_kind)
-        cities = self.kind("city")
-        whole: list[int] = []
-        alike: dict[tuple[int, ...], list[tuple[int, Needs, Norms]]] = {}
-        for i in which:
-            columns = rows.stale_columns(i)
-            if not columns:
-                continue
-            norms = rows.norms[i]
-            if norms is None or len(columns) > _stale_limit(len(target)):
-                whole.append(i)
-                continue
-            needs = self.needs_of("city", cities.ids[i], cfg)
-            if len(norms.baseline) != len(needs.passages):
-                whole.append(i)
-                continue
-            alike.setdefault(tuple(columns), []).append((i, needs, norms))
-        views = {} if views is None else views  # the changed candidates' views, kept across chunks
-        for stale, members in alike.items():
-            view = views.get(stale)
-            if view is None:
-                view = views[stale] = target.candidates(cfg, list(stale))
-            if len(members) == 1:
-                _, needs, norms = members[0]
-                values = self.evidence(needs, view, cfg, norms=norms).relevance[None, :]
-            else:
-                values = self.relevance_for_many([(n, m) for _, n, m in members], view, cfg)
-            for (i, _, _), row in zip(members, values, strict=True):
-                rows.put_columns(i, stale, row)
-        if whole:
-            self._fill_rows(rows, target_kind, cfg, whole)
+        return self.maintained.positions_from(self, before, kind)
 
     def relevance_row(
         self, target_kind: DocKind, city_id: str, cfg: EngineConfig
     ) -> tuple[FloatArray, Norms | None]:
         """City ``city_id``'s row of the relevance matrix against ``target_kind`` and its norms
         (read from the store, or computed, when not known yet)."""
-        rows = self._relevance_rows(target_kind, cfg)
-        i = self.kind("city").pos[city_id]
-        if not rows.known[i] or rows.stale_columns(i):
-            self._up_to_date(rows, target_kind, cfg, [i])
-        return rows.matrix[i], rows.norms[i]
+        return self.maintained.row(self, target_kind, city_id, cfg)
 
     def relevance_column(self, target_kind: DocKind, j: int, cfg: EngineConfig) -> FloatArray:
         """Candidate ``j``'s column of the relevance matrix against ``target_kind``: every city's
         row made known, and fresh where its entry for ``j`` is stale."""
-        rows = self._relevance_rows(target_kind, cfg)
-        self._up_to_date(rows, target_kind, cfg, rows.missing() + rows.stale_rows(j))
-        return rows.matrix[:, j]
+        return self.maintained.column(self, target_kind, j, cfg)
 
     def candidate_evidence(
         self,
@@ -1263,110 +1175,10 @@ class Engine:
         evidence is computed; rows of cities not asked about yet are computed here. Rows carried from
         the engine this one replaced (unchanged cities, unchanged candidates) are not computed again.
         """
-        rows = self._relevance_rows(target_kind, cfg)
-        self._up_to_date(rows, target_kind, cfg, rows.missing() + rows.stale_rows(), pause=pause)
-        return rows.matrix
-
-    def _up_to_date(
-        self,
-        rows: RelevanceRows,
-        target_kind: DocKind,
-        cfg: EngineConfig,
-        which: list[int],
-        *,
-        pause: Callable[[], None] | None = None,
-    ) -> None:
-        """Make the rows ``which`` known and fresh: a missing row read from the store or computed,
-        stale entries scored again (:meth:`_freshen`). The work goes in chunks, each under the
-        matrix's lock: a query and the background freshening after a write share it instead of
-        doing it twice, and a query that needs one row waits for one chunk at most. Stale rows,
-        scored together, go in larger chunks than missing ones, computed one by one."""
-        stale = [i for i in which if rows.known[i]]
-        missing = [i for i in which if not rows.known[i]]
-        if missing:  # stored rows are read at once; only the others are computed, chunk by chunk
-            with rows.lock:
-                missing = self._read_rows(rows, target_kind, cfg, [i for i in missing if not rows.known[i]])
-        views: dict[tuple[int, ...], Candidates] = {}
-        chunks = [
-            (missing[a : a + _MISSING_PER_CHUNK], True) for a in range(0, len(missing), _MISSING_PER_CHUNK)
-        ]
-        chunks += [(stale[a : a + _STALE_PER_CHUNK], False) for a in range(0, len(stale), _STALE_PER_CHUNK)]
-        for chunk, fill in chunks:
-            if pause is not None:
-                pause()
-            with rows.lock:
-                if fill:
-                    chunk = [i for i in chunk if not rows.known[i]]  # another thread may have filled it
-                    if chunk:
-                        self._compute_rows(rows, target_kind, cfg, chunk)
-                else:
-                    self._freshen(rows, target_kind, cfg, chunk, views)
-
-    def _fill_rows(
-        self, rows: RelevanceRows, target_kind: DocKind, cfg: EngineConfig, missing: list[int]
-    ) -> None:
-        """Read the rows of cities ``missing`` from the store, or compute (and store) them."""
-        left = self._read_rows(rows, target_kind, cfg, missing)
-        if left:
-            self._compute_rows(rows, target_kind, cfg, left)
-
-    def _read_rows(
-        self, rows: RelevanceRows, target_kind: DocKind, cfg: EngineConfig, missing: list[int]
-    ) -> list[int]:
-        """Read the rows of cities ``missing`` from the store (one read for all); those not stored."""
-        store = self.analyses.store
-        if store is None or not missing:
-            return list(missing)
-        target = self.kind(target_kind)
-        keys = {i: self._row_key(target_kind, cfg, i) for i in missing}
-        stored = store.get(list(keys.values()))
-        left: list[int] = []
-        for i, key in keys.items():
-            blob = stored.get(key)
-            if blob is not None and (len(blob) // 4 - len(target)) % 2 == 0 and len(blob) >= 4 * len(target):
-                values = np.frombuffer(blob, dtype=np.float32)
-                n = (len(values) - len(target)) // 2
-                tail = values[len(target) :]
-                rows.put(i, values[: len(target)], Norms(tail[:n].copy(), tail[n:].copy()))
-            else:
-                left.append(i)
-        return left
-
-    def _compute_rows(
-        self, rows: RelevanceRows, target_kind: DocKind, cfg: EngineConfig, missing: list[int]
-    ) -> None:
-        """Compute the rows of cities ``missing`` and store them."""
-        cities = self.kind("city")
-        target = self.kind(target_kind)
-        store = self.analyses.store
-        fresh: list[tuple[str, bytes]] = []
-        for i in missing:
-            needs = self.needs_of("city", cities.ids[i], cfg)
-            relevance, norms = self.relevance_of(needs, target, cfg)
-            rows.put(i, relevance, norms)
-            packed = np.concatenate([relevance, norms.lexical_top, norms.baseline]).astype(np.float32)
-            fresh.append((self._row_key(target_kind, cfg, i), packed.tobytes()))
-        if fresh and store is not None:
-            store.put(fresh)
+        return self.maintained.matrix(self, target_kind, cfg, pause=pause)
 
     def _row_key(self, target_kind: DocKind, cfg: EngineConfig, i: int) -> str:
-        """The store key of city ``i``'s relevance row against ``target_kind`` under ``cfg``: the
-        configuration, the candidates (generation and profiles), the city's content and profile,
-        and the encoders that made the vectors."""
-        cities = self.kind("city")
-        digest = self._row_digests.get((target_kind, cfg))
-        if digest is None:
-            target = self.kind(target_kind)
-            h = hashlib.sha256(repr(cfg).encode())
-            h.update(f"{target.generation}\x00{self._encoders}".encode())
-            for doc_id in target.ids:
-                h.update(self.analyses.profile_keys.get((target_kind, doc_id), doc_id).encode())
-            if self.shortlists(target):
-                h.update(repr(self.shortlist).encode())
-            digest = self._row_digests[(target_kind, cfg)] = h.hexdigest()[:24]
-        city_id = cities.ids[i]
-        profile_key = self.analyses.profile_keys.get(("city", city_id), city_id)
-        return f"rel2:{digest}:{cities.doc_hashes[i]}:{profile_key}"
+        return self.maintained.row_key(self, target_kind, cfg, i)
 
     def fit_table(self, kind: DocKind, cfg: EngineConfig) -> FitTable | None:
         """The context fit of every city against every candidate of ``kind`` (providers or cities)
@@ -1496,7 +1308,7 @@ class Engine:
             return None
         row_of = self._positions_from(old, "city")
         changed = np.flatnonzero(row_of < 0)
-        if len(changed) > _stale_limit(len(cities)):
+        if len(changed) > stale_limit(len(cities)):
             return None
         kept = np.flatnonzero(row_of >= 0)
         starts, old_starts = cities.offsets, old.offsets
@@ -1631,28 +1443,8 @@ class Engine:
         return out
 
 
-#: How many rows of a maintained matrix are brought up to date under one hold of its lock: missing
-#: rows (each computed whole) and stale ones (scored together, a few candidates each).
-_MISSING_PER_CHUNK = 4
-_STALE_PER_CHUNK = 16
 #: Rows of the provider relevance matrix centred at a time (a bounded temporary, not the matrix's size).
 _CENTRE_ROWS = 256
-
-
-def _stale_limit(candidates: int) -> int:
-    """How many changed candidates a carried row takes scored alone; beyond, it is computed again."""
-    return max(8, candidates // 20)
-
-
-def _positions_in(before: DocumentSet, now: KindIndex) -> npt.NDArray[np.int64]:
-    """Each document of ``now``'s position in ``before``, -1 where it is new or changed."""
-    return np.array(
-        [
-            jo if (jo := before.pos.get(d, -1)) >= 0 and same_document(before, jo, now, j) else -1
-            for j, d in enumerate(now.ids)
-        ],
-        dtype=np.int64,
-    )
 
 
 def _strip_span(text: str) -> tuple[int, int]:
