@@ -40,9 +40,10 @@ Queries rank every candidate with arrays and make :class:`Scored` objects only f
 (:class:`Ranking`).
 
 What one kind of documents holds lives in :mod:`.kinds`, a query's needs in :mod:`.needs`, the
-results over arrays in :mod:`.ranking` and the maintained relevance matrices, carried across a write
-and brought up to date, in :mod:`.maintained`; this module holds the engine and the evidence it
-gathers.
+results over arrays in :mod:`.ranking`, the maintained relevance matrices, carried across a write
+and brought up to date, in :mod:`.maintained` and what relates two cities beyond their text (shared
+providers, strengths that make a mentor) in :mod:`.city_relations`; this module holds the engine
+and the evidence it gathers.
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ from matchmaker.embeddings.passages import DocKind, Passage, Record
 from matchmaker.errors import IndexUnavailableError
 from matchmaker.matching import shortlist, signals
 from matchmaker.matching.analysis import Analyses, passage_facts
+from matchmaker.matching.city_relations import CityRelations, StrengthEvidence, shared_provider_ids
 from matchmaker.matching.fit import (
     CEILING,
     CITY_CHECKS,
@@ -77,8 +79,6 @@ from matchmaker.matching.fit import (
     reference_factor,
 )
 from matchmaker.matching.kinds import (
-    NEED,
-    STRENGTH,
     Candidates,
     DocumentSet,
     KindIndex,
@@ -86,9 +86,8 @@ from matchmaker.matching.kinds import (
     blend_glosses,
     passage_roles,
     rule_roles,
-    same_document,
 )
-from matchmaker.matching.maintained import RelevanceMatrices, stale_limit
+from matchmaker.matching.maintained import RelevanceMatrices
 from matchmaker.matching.names import normalize_name
 from matchmaker.matching.needs import Needs, need_weights, split_clauses, split_needs
 from matchmaker.matching.profiles import (
@@ -103,8 +102,6 @@ from matchmaker.matching.ranking import (
     RelevanceRows,
     Scored,
     adjusted,
-    copy_rows,
-    top_indices,
 )
 from matchmaker.matching.scoring import DEFAULT_CONFIG, EngineConfig
 from matchmaker.matching.shortlist import ShortlistPolicy
@@ -118,7 +115,6 @@ QueryKind = Literal["city_provider", "provider_city", "city_city", "city_case", 
 #: Evidence of this many (city, kind, configuration) queries is kept (for explanations; the
 #: relevance of every city is kept apart, in the relevance matrices).
 EVIDENCE_CACHE = 64
-_EPS = 1e-6
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,22 +172,6 @@ class NeedSignals:
             self.other,
             self.lang_doc,
         )
-
-
-@dataclass(frozen=True, slots=True)
-class StrengthEvidence:
-    """City ↔ city: how well each city's strengths (what it did, has, is known for) answer one city's
-    needs. ``scores`` per city in [0, 1]; ``need`` and ``passage`` locate the best pair (the asking
-    need's index, the answering passage's row in the city index); ``strength`` is that passage's
-    probability of stating a strength."""
-
-    scores: FloatArray
-    need: npt.NDArray[np.int64]
-    passage: npt.NDArray[np.int64]
-    strength: FloatArray
-    #: The same score for the passages each city states as needs: a city whose strengths answer
-    #: better than its own needs did it already (a mentor); otherwise it shares the need (comparable).
-    alike: FloatArray
 
 
 # --------------------------------------------------------------------------------------------------
@@ -269,26 +249,15 @@ class Engine:
         self._relevance = self.maintained.matrices
         self._row_digests = self.maintained.row_digests
         self._clauses: dict[str, Any] = {}
-        self._shared: dict[EngineConfig, FloatArray] = {}
-        # The centred provider rows of the engine this one replaces, with the cities and providers
-        # they were made of: a city whose row did not change keeps its centred row.
-        self._shared_before: dict[EngineConfig, tuple[FloatArray, DocumentSet, DocumentSet]] = {}
-        if previous is not None and {"city", "provider"} <= set(made_of):
-            sides = (made_of["city"], made_of["provider"])
-            self._shared_before = {k: (v, *sides) for k, v in previous._shared.items() if k == config}
+        #: Shared providers and strengths between cities, carried from ``previous`` where unchanged.
+        self.relations: CityRelations = CityRelations(
+            config,
+            previous.relations if previous is not None else None,
+            made_of,
+            lock=self._cache_lock,
+            keep=EVIDENCE_CACHE,
+        )
         self._evidence: OrderedDict[tuple[str, DocKind, EngineConfig], tuple[Needs, Evidence]] = OrderedDict()
-        self._strengths: OrderedDict[tuple[str, EngineConfig], StrengthEvidence] = OrderedDict()
-        # The strength evidence of the engine this one replaces, with the cities it was made of: a
-        # city that did not change keeps its evidence, the written cities' entries scored anew.
-        # Evidence that engine had carried and not read yet is carried on, with the cities it was
-        # made of; the newest EVIDENCE_CACHE are kept.
-        self._strengths_before: dict[tuple[str, EngineConfig], tuple[StrengthEvidence, DocumentSet]] = {}
-        if previous is not None and "city" in made_of:
-            handed = dict(previous._strengths_before)
-            with previous._cache_lock:  # queries may still be adding to it
-                strengths = list(previous._strengths.items())
-            handed.update({k: (v, made_of["city"]) for k, v in strengths if k[1] == config})
-            self._strengths_before = dict(list(handed.items())[-EVIDENCE_CACHE:])
         self._lock = threading.Lock()
         self._reference_countries = self._resolve_references()
         vocab = load_vocabulary()
@@ -347,8 +316,8 @@ class Engine:
             self._evidence.clear()
             self._fit_tables.clear()
             self._relevance.clear()
-            self._shared.clear()
-            self._strengths.clear()
+            self.relations.shared.clear()
+            self.relations.strengths.clear()
 
     def warm(self) -> None:
         """Prepare every kind now, with the vectors and BM25 index the engine's configuration reads
@@ -404,7 +373,7 @@ class Engine:
             if target in self.bundles:
                 self.relevance_matrix(target, cfg, pause=pause)
         if cfg.w_shared_providers > 0 and "provider" in self.bundles:
-            self._centred_provider_rows(cfg)
+            self.relations.centred_provider_rows(self, cfg)
 
     def _resolve_references(self) -> dict[str, list[str]]:
         """Countries of each provider's references, where the reference names a known city or case."""
@@ -1133,9 +1102,6 @@ class Engine:
     def _relevance_rows(self, target_kind: DocKind, cfg: EngineConfig) -> RelevanceRows:
         return self.maintained.rows_of(self, target_kind, cfg)
 
-    def _positions_from(self, before: DocumentSet, kind: DocKind) -> npt.NDArray[np.int64]:
-        return self.maintained.positions_from(self, before, kind)
-
     def relevance_row(
         self, target_kind: DocKind, city_id: str, cfg: EngineConfig
     ) -> tuple[FloatArray, Norms | None]:
@@ -1217,160 +1183,17 @@ class Engine:
 
     def shared_providers_row(self, i: int, cfg: EngineConfig) -> FloatArray:
         """``S[i, b]`` in [0, 1] for every city b: how alike the provider rankings of cities i and b
-        are (the centred cosine of their provider relevance rows, mapped from [-1, 1] to [0, 1])."""
-        cities = self.kind("city")
-        if "provider" not in self.bundles or not len(cities):
-            return np.full(len(cities), 0.5, dtype=np.float32)
-        centred = self._centred_provider_rows(cfg)
-        out: FloatArray = (0.5 * (centred @ centred[i] + 1.0)).astype(np.float32)
-        return out
-
-    def _centred_provider_rows(self, cfg: EngineConfig) -> FloatArray:
-        """Each city's provider relevance row less its mean, at unit length (cached per
-        configuration). After a write that changed no provider, a city whose row was carried
-        unchanged keeps its centred row from the engine before; the others are centred now."""
-        cached = self._shared.get(cfg)
-        if cached is not None:
-            return cached
-        matrix = self.relevance_matrix("provider", cfg)
-        rows = np.empty_like(matrix)
-        todo = np.arange(len(matrix))
-        before = self._shared_before.pop(cfg, None)
-        if before is not None:
-            old, old_cities, old_providers = before
-            providers = self.kind("provider")
-            if len(old_providers.ids) == len(providers) and np.array_equal(
-                self._positions_from(old_providers, "provider"), np.arange(len(providers))
-            ):
-                row_of = self._positions_from(old_cities, "city")
-                kept = row_of >= 0
-                copy_rows(rows, old, np.flatnonzero(kept), row_of[kept])
-                todo = np.flatnonzero(~kept)
-        for start in range(0, len(todo), _CENTRE_ROWS):  # a block at a time: a bounded temporary
-            block = todo[start : start + _CENTRE_ROWS]
-            part = matrix[block]
-            part -= part.mean(axis=1, keepdims=True)
-            part /= np.maximum(np.linalg.norm(part, axis=1, keepdims=True), _EPS)
-            rows[block] = part
-        with self._cache_lock:
-            self._shared[cfg] = rows
-        return rows
+        are (:meth:`CityRelations.shared_providers_row`)."""
+        return self.relations.shared_providers_row(self, i, cfg)
 
     def strength_evidence(self, city_id: str, cfg: EngineConfig) -> StrengthEvidence:
-        """How well every city's strength passages answer ``city_id``'s needs (cached per configuration).
-
-        Per need and city: the best passage, each passage's cosine counted by its probability of
-        stating a strength (:func:`~.signals.strength_answers`), mapped like the dense signal, with
-        the multilingual channel fused in as the profile says; then the need-weighted best need.
-        """
-        key = (city_id, cfg)
-        with self._cache_lock:
-            hit = self._strengths.get(key)
-            if hit is not None:
-                return hit
-        cities = self.kind("city")
-        needs = self.needs_of("city", city_id, cfg)
-        strength = cities.roles[:, STRENGTH]
-        value = self._carried_strengths(needs, cities, key)
-        if value is None:
-            view = cities.candidates(cfg)
-            scores, best_need, passage = self._role_answers(needs, view, strength, cfg)
-            alike, _, _ = self._role_answers(needs, view, cities.roles[:, NEED], cfg)
-            value = StrengthEvidence(scores, best_need, passage, np.zeros(0, np.float32), alike)
-        value = replace(
-            value,
-            strength=(
-                strength[value.passage].astype(np.float32)
-                if len(strength)
-                else np.zeros(len(cities), np.float32)
-            ),
-        )
-        with self._cache_lock:
-            self._strengths[key] = value
-            while len(self._strengths) > EVIDENCE_CACHE:
-                self._strengths.popitem(last=False)
-        return value
-
-    def _carried_strengths(
-        self, needs: Needs, cities: KindIndex, key: tuple[str, EngineConfig]
-    ) -> StrengthEvidence | None:
-        """The replaced engine's strength evidence for an unchanged city, carried over: unchanged
-        cities keep their entries (passage rows moved to where they are now), written ones are scored
-        alone; ``None`` when there is none or the change is a bulk one. ``strength`` is left to the
-        caller."""
-        carried = self._strengths_before.pop(key, None)
-        if carried is None:
-            return None
-        before, old = carried
-        city_id, cfg = key
-        io = old.pos.get(city_id)
-        if io is None or not same_document(old, io, cities, cities.pos[city_id]):
-            return None
-        row_of = self._positions_from(old, "city")
-        changed = np.flatnonzero(row_of < 0)
-        if len(changed) > stale_limit(len(cities)):
-            return None
-        kept = np.flatnonzero(row_of >= 0)
-        starts, old_starts = cities.offsets, old.offsets
-        scores = np.zeros(len(cities), np.float32)
-        alike = np.zeros(len(cities), np.float32)
-        best_need = np.zeros(len(cities), np.int64)
-        passage = np.zeros(len(cities), np.int64)
-        was = row_of[kept]
-        scores[kept], alike[kept], best_need[kept] = before.scores[was], before.alike[was], before.need[was]
-        passage[kept] = np.where(
-            before.passage[was] >= old_starts[was], before.passage[was] - old_starts[was], 0
-        )
-        passage[kept] += starts[kept]
-        if len(changed):
-            view = cities.candidates(cfg, changed.tolist())
-            s, n, p = self._role_answers(needs, view, view.roles[:, STRENGTH], cfg)
-            a, _, _ = self._role_answers(needs, view, view.roles[:, NEED], cfg)
-            scores[changed], alike[changed], best_need[changed] = s, a, n
-            passage[changed] = starts[changed] + (p - view.offsets)
-        return StrengthEvidence(scores, best_need, passage, np.zeros(0, np.float32), alike)
-
-    def _role_answers(
-        self, needs: Needs, cities: Candidates, role: FloatArray, cfg: EngineConfig
-    ) -> tuple[FloatArray, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
-        """Per city: how well its passages of one role (``role``: each passage's probability) answer
-        the needs, as the best need-weighted fused dense score; with the best need and passage."""
-        q_vectors, _ = needs.view(cfg)
-        t_vectors = cities.vectors
-        n, d = len(needs.passages), len(cities)
-        if not n or not len(role):
-            return np.zeros(d, np.float32), np.zeros(d, np.int64), np.zeros(d, np.int64)
-        raw = (q_vectors @ t_vectors.T).astype(np.float32)
-        per_need = {
-            "dense": signals.linear_map(
-                signals.strength_answers(raw, role, cities.offsets), cfg.dense_lo, cfg.dense_hi
-            )
-        }
-        if cfg.w_ml_dense > 0 and needs.ml_vectors is not None and cities.ml_vectors is not None:
-            ml = (needs.ml_vectors @ cities.ml_vectors.T).astype(np.float32)
-            per_need["ml_dense"] = signals.linear_map(
-                signals.strength_answers(ml, role, cities.offsets), cfg.ml_lo, cfg.ml_hi
-            )
-            raw = raw + ml
-        fused = signals.fuse(per_need, {"dense": cfg.w_dense, "ml_dense": cfg.w_ml_dense})
-        weighted = fused * needs.weights[:, None]
-        best_need = weighted.argmax(axis=0).astype(np.int64)
-        counted = raw * role[None, :]
-        passage = np.array(
-            [
-                a + int(np.argmax(counted[best_need[j], a:b])) if b > a else 0
-                for j, (a, b) in enumerate(cities.bounds)
-            ],
-            dtype=np.int64,
-        )
-        return np.clip(weighted.max(axis=0), 0.0, 1.0).astype(np.float32), best_need, passage
+        """How well every city's strength passages answer ``city_id``'s needs, cached per
+        configuration (:meth:`CityRelations.strength_evidence`)."""
+        return self.relations.strength_evidence(self, city_id, cfg)
 
     def shared_provider_ids(self, a: str, b: str, cfg: EngineConfig, k: int = 10) -> list[str]:
         """Providers in the top ``k`` of both cities (for explanations)."""
-        providers = self.kind("provider")
-        top_a = top_indices(self.relevance_row("provider", a, cfg)[0], k)
-        top_b = set(top_indices(self.relevance_row("provider", b, cfg)[0], k).tolist())
-        return [providers.ids[j] for j in top_a.tolist() if j in top_b]
+        return shared_provider_ids(self, a, b, cfg, k)
 
     # Adjusters: one signature, (query profile, candidate profile, configuration) -> factors.
 
@@ -1441,10 +1264,6 @@ class Engine:
         hit = overlap > 0
         out[hit] = np.clip(1.0 + cfg.case_obstacle_bonus * overlap[hit], FLOOR, CEILING)
         return out
-
-
-#: Rows of the provider relevance matrix centred at a time (a bounded temporary, not the matrix's size).
-_CENTRE_ROWS = 256
 
 
 def _strip_span(text: str) -> tuple[int, int]:

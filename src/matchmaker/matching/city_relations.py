@@ -1,0 +1,253 @@
+"""What relates one city to another beyond the text of each: how alike their provider rankings are
+(shared providers) and how well a city's strengths answer another's needs (a mentor), kept per
+configuration and carried from the engine before a write where the cities did not change.
+
+Both read the engine's maintained relevance matrices and its prepared kinds: every method that
+computes takes the engine whose relations these are (they never hold it, so a replaced engine is
+freed by reference counting).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+import numpy.typing as npt
+
+from matchmaker.embeddings.passages import DocKind
+from matchmaker.matching import signals
+from matchmaker.matching.kinds import NEED, STRENGTH, Candidates, DocumentSet, KindIndex, same_document
+from matchmaker.matching.maintained import stale_limit
+from matchmaker.matching.needs import Needs
+from matchmaker.matching.ranking import copy_rows, top_indices
+from matchmaker.matching.scoring import EngineConfig
+
+if TYPE_CHECKING:
+    from matchmaker.matching.engine import Engine
+
+FloatArray = npt.NDArray[np.float32]
+_EPS = 1e-6
+#: Rows of the provider relevance matrix centred at a time (a bounded temporary, not the matrix's size).
+_CENTRE_ROWS = 256
+
+
+@dataclass(frozen=True, slots=True)
+class StrengthEvidence:
+    """City ↔ city: how well each city's strengths (what it did, has, is known for) answer one city's
+    needs. ``scores`` per city in [0, 1]; ``need`` and ``passage`` locate the best pair (the asking
+    need's index, the answering passage's row in the city index); ``strength`` is that passage's
+    probability of stating a strength."""
+
+    scores: FloatArray
+    need: npt.NDArray[np.int64]
+    passage: npt.NDArray[np.int64]
+    strength: FloatArray
+    #: The same score for the passages each city states as needs: a city whose strengths answer
+    #: better than its own needs did it already (a mentor); otherwise it shares the need (comparable).
+    alike: FloatArray
+
+
+class CityRelations:
+    """The shared-provider rows and the strength evidence of one engine, with what it carries from
+    the engine it replaced.
+
+    ``made_of``: the documents of each kind of the engine before, which everything carried was made
+    of. ``lock`` is the engine's cache lock; ``keep`` how many strength evidences are kept.
+    """
+
+    def __init__(
+        self,
+        config: EngineConfig,
+        previous: CityRelations | None,
+        made_of: Mapping[DocKind, DocumentSet],
+        *,
+        lock: threading.Lock,
+        keep: int,
+    ) -> None:
+        self.lock = lock
+        self._keep = keep
+        #: Each city's provider relevance row less its mean, at unit length, per configuration.
+        self.shared: dict[EngineConfig, FloatArray] = {}
+        # The centred provider rows of the engine this one replaces, with the cities and providers
+        # they were made of: a city whose row did not change keeps its centred row.
+        self._shared_before: dict[EngineConfig, tuple[FloatArray, DocumentSet, DocumentSet]] = {}
+        if previous is not None and {"city", "provider"} <= set(made_of):
+            sides = (made_of["city"], made_of["provider"])
+            self._shared_before = {k: (v, *sides) for k, v in previous.shared.items() if k == config}
+        #: The strength evidence of the newest ``keep`` (city, configuration) queries.
+        self.strengths: OrderedDict[tuple[str, EngineConfig], StrengthEvidence] = OrderedDict()
+        # The strength evidence of the engine this one replaces, with the cities it was made of: a
+        # city that did not change keeps its evidence, the written cities' entries scored anew.
+        # Evidence that engine had carried and not read yet is carried on, with the cities it was
+        # made of; the newest ``keep`` are kept.
+        self._strengths_before: dict[tuple[str, EngineConfig], tuple[StrengthEvidence, DocumentSet]] = {}
+        if previous is not None and "city" in made_of:
+            handed = dict(previous._strengths_before)
+            with previous.lock:  # queries may still be adding to it
+                strengths = list(previous.strengths.items())
+            handed.update({k: (v, made_of["city"]) for k, v in strengths if k[1] == config})
+            self._strengths_before = dict(list(handed.items())[-keep:])
+
+    def shared_providers_row(self, engine: Engine, i: int, cfg: EngineConfig) -> FloatArray:
+        """``S[i, b]`` in [0, 1] for every city b: how alike the provider rankings of cities i and b
+        are (the centred cosine of their provider relevance rows, mapped from [-1, 1] to [0, 1])."""
+        cities = engine.kind("city")
+        if "provider" not in engine.bundles or not len(cities):
+            return np.full(len(cities), 0.5, dtype=np.float32)
+        centred = self.centred_provider_rows(engine, cfg)
+        out: FloatArray = (0.5 * (centred @ centred[i] + 1.0)).astype(np.float32)
+        return out
+
+    def centred_provider_rows(self, engine: Engine, cfg: EngineConfig) -> FloatArray:
+        """Each city's provider relevance row less its mean, at unit length (cached per
+        configuration). After a write that changed no provider, a city whose row was carried
+        unchanged keeps its centred row from the engine before; the others are centred now."""
+        cached = self.shared.get(cfg)
+        if cached is not None:
+            return cached
+        matrix = engine.relevance_matrix("provider", cfg)
+        rows = np.empty_like(matrix)
+        todo = np.arange(len(matrix))
+        before = self._shared_before.pop(cfg, None)
+        if before is not None:
+            old, old_cities, old_providers = before
+            providers = engine.kind("provider")
+            positions_from = engine.maintained.positions_from
+            if len(old_providers.ids) == len(providers) and np.array_equal(
+                positions_from(engine, old_providers, "provider"), np.arange(len(providers))
+            ):
+                row_of = positions_from(engine, old_cities, "city")
+                kept = row_of >= 0
+                copy_rows(rows, old, np.flatnonzero(kept), row_of[kept])
+                todo = np.flatnonzero(~kept)
+        for start in range(0, len(todo), _CENTRE_ROWS):  # a block at a time: a bounded temporary
+            block = todo[start : start + _CENTRE_ROWS]
+            part = matrix[block]
+            part -= part.mean(axis=1, keepdims=True)
+            part /= np.maximum(np.linalg.norm(part, axis=1, keepdims=True), _EPS)
+            rows[block] = part
+        with self.lock:
+            self.shared[cfg] = rows
+        return rows
+
+    def strength_evidence(self, engine: Engine, city_id: str, cfg: EngineConfig) -> StrengthEvidence:
+        """How well every city's strength passages answer ``city_id``'s needs (cached per configuration).
+
+        Per need and city: the best passage, each passage's cosine counted by its probability of
+        stating a strength (:func:`~.signals.strength_answers`), mapped like the dense signal, with
+        the multilingual channel fused in as the profile says; then the need-weighted best need.
+        """
+        key = (city_id, cfg)
+        with self.lock:
+            hit = self.strengths.get(key)
+            if hit is not None:
+                return hit
+        cities = engine.kind("city")
+        needs = engine.needs_of("city", city_id, cfg)
+        strength = cities.roles[:, STRENGTH]
+        value = self._carried_strengths(engine, needs, cities, key)
+        if value is None:
+            view = cities.candidates(cfg)
+            scores, best_need, passage = role_answers(needs, view, strength, cfg)
+            alike, _, _ = role_answers(needs, view, cities.roles[:, NEED], cfg)
+            value = StrengthEvidence(scores, best_need, passage, np.zeros(0, np.float32), alike)
+        value = replace(
+            value,
+            strength=(
+                strength[value.passage].astype(np.float32)
+                if len(strength)
+                else np.zeros(len(cities), np.float32)
+            ),
+        )
+        with self.lock:
+            self.strengths[key] = value
+            while len(self.strengths) > self._keep:
+                self.strengths.popitem(last=False)
+        return value
+
+    def _carried_strengths(
+        self, engine: Engine, needs: Needs, cities: KindIndex, key: tuple[str, EngineConfig]
+    ) -> StrengthEvidence | None:
+        """The replaced engine's strength evidence for an unchanged city, carried over: unchanged
+        cities keep their entries (passage rows moved to where they are now), written ones are scored
+        alone; ``None`` when there is none or the change is a bulk one. ``strength`` is left to the
+        caller."""
+        carried = self._strengths_before.pop(key, None)
+        if carried is None:
+            return None
+        before, old = carried
+        city_id, cfg = key
+        io = old.pos.get(city_id)
+        if io is None or not same_document(old, io, cities, cities.pos[city_id]):
+            return None
+        row_of = engine.maintained.positions_from(engine, old, "city")
+        changed = np.flatnonzero(row_of < 0)
+        if len(changed) > stale_limit(len(cities)):
+            return None
+        kept = np.flatnonzero(row_of >= 0)
+        starts, old_starts = cities.offsets, old.offsets
+        scores = np.zeros(len(cities), np.float32)
+        alike = np.zeros(len(cities), np.float32)
+        best_need = np.zeros(len(cities), np.int64)
+        passage = np.zeros(len(cities), np.int64)
+        was = row_of[kept]
+        scores[kept], alike[kept], best_need[kept] = before.scores[was], before.alike[was], before.need[was]
+        passage[kept] = np.where(
+            before.passage[was] >= old_starts[was], before.passage[was] - old_starts[was], 0
+        )
+        passage[kept] += starts[kept]
+        if len(changed):
+            view = cities.candidates(cfg, changed.tolist())
+            s, n, p = role_answers(needs, view, view.roles[:, STRENGTH], cfg)
+            a, _, _ = role_answers(needs, view, view.roles[:, NEED], cfg)
+            scores[changed], alike[changed], best_need[changed] = s, a, n
+            passage[changed] = starts[changed] + (p - view.offsets)
+        return StrengthEvidence(scores, best_need, passage, np.zeros(0, np.float32), alike)
+
+
+def role_answers(
+    needs: Needs, cities: Candidates, role: FloatArray, cfg: EngineConfig
+) -> tuple[FloatArray, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Per city: how well its passages of one role (``role``: each passage's probability) answer
+    the needs, as the best need-weighted fused dense score; with the best need and passage."""
+    q_vectors, _ = needs.view(cfg)
+    t_vectors = cities.vectors
+    n, d = len(needs.passages), len(cities)
+    if not n or not len(role):
+        return np.zeros(d, np.float32), np.zeros(d, np.int64), np.zeros(d, np.int64)
+    raw = (q_vectors @ t_vectors.T).astype(np.float32)
+    per_need = {
+        "dense": signals.linear_map(
+            signals.strength_answers(raw, role, cities.offsets), cfg.dense_lo, cfg.dense_hi
+        )
+    }
+    if cfg.w_ml_dense > 0 and needs.ml_vectors is not None and cities.ml_vectors is not None:
+        ml = (needs.ml_vectors @ cities.ml_vectors.T).astype(np.float32)
+        per_need["ml_dense"] = signals.linear_map(
+            signals.strength_answers(ml, role, cities.offsets), cfg.ml_lo, cfg.ml_hi
+        )
+        raw = raw + ml
+    fused = signals.fuse(per_need, {"dense": cfg.w_dense, "ml_dense": cfg.w_ml_dense})
+    weighted = fused * needs.weights[:, None]
+    best_need = weighted.argmax(axis=0).astype(np.int64)
+    counted = raw * role[None, :]
+    passage = np.array(
+        [
+            a + int(np.argmax(counted[best_need[j], a:b])) if b > a else 0
+            for j, (a, b) in enumerate(cities.bounds)
+        ],
+        dtype=np.int64,
+    )
+    return np.clip(weighted.max(axis=0), 0.0, 1.0).astype(np.float32), best_need, passage
+
+
+def shared_provider_ids(engine: Engine, a: str, b: str, cfg: EngineConfig, k: int = 10) -> list[str]:
+    """Providers in the top ``k`` of both cities (for explanations)."""
+    providers = engine.kind("provider")
+    top_a = top_indices(engine.relevance_row("provider", a, cfg)[0], k)
+    top_b = set(top_indices(engine.relevance_row("provider", b, cfg)[0], k).tolist())
+    return [providers.ids[j] for j in top_a.tolist() if j in top_b]
