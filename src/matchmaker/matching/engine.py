@@ -42,15 +42,16 @@ Queries rank every candidate with arrays and make :class:`Scored` objects only f
 What one kind of documents holds lives in :mod:`.kinds`, a query's needs in :mod:`.needs`, the
 results over arrays in :mod:`.ranking`, the maintained relevance matrices, carried across a write
 and brought up to date, in :mod:`.maintained` and what relates two cities beyond their text (shared
-providers, strengths that make a mentor) in :mod:`.city_relations`; this module holds the engine
-and the evidence it gathers.
+providers, strengths that make a mentor) in :mod:`.city_relations` and what multiplies relevance into
+a score (context fit, obstacles overcome) in :mod:`.adjusters`; this module holds the engine and the
+evidence it gathers.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
@@ -62,22 +63,16 @@ from matchmaker.embeddings.encoder import Encoder, normalize_rows
 from matchmaker.embeddings.passages import DocKind, Passage, Record
 from matchmaker.errors import IndexUnavailableError
 from matchmaker.matching import shortlist, signals
+from matchmaker.matching.adjusters import (
+    ContextFit,
+    obstacle_factors,
+    obstacle_multipliers,
+    obstacle_overlap,
+    resolve_references,
+)
 from matchmaker.matching.analysis import Analyses, passage_facts
 from matchmaker.matching.city_relations import CityRelations, StrengthEvidence, shared_provider_ids
-from matchmaker.matching.fit import (
-    CEILING,
-    CITY_CHECKS,
-    FLOOR,
-    PROVIDER_CHECKS,
-    Check,
-    Factor,
-    FitTable,
-    FitWeights,
-    city_fit,
-    combine,
-    provider_fit,
-    reference_factor,
-)
+from matchmaker.matching.fit import Factor, FitTable, combine
 from matchmaker.matching.kinds import (
     Candidates,
     DocumentSet,
@@ -88,13 +83,11 @@ from matchmaker.matching.kinds import (
     rule_roles,
 )
 from matchmaker.matching.maintained import RelevanceMatrices
-from matchmaker.matching.names import normalize_name
 from matchmaker.matching.needs import Needs, need_weights, split_clauses, split_needs
 from matchmaker.matching.profiles import (
     Profile,
     obstacle_mask,
     query_profile,
-    term_ids,
 )
 from matchmaker.matching.ranking import (
     Norms,
@@ -219,16 +212,6 @@ class Engine:
         # The prepared kinds of the engine this one replaces: reused whole when neither their bundle
         # nor their profiles changed, else the source of the rows of unchanged documents.
         self._before: dict[DocKind, KindIndex] = dict(previous._kinds) if previous is not None else {}
-        self._fit_tables: dict[tuple[DocKind, FitWeights], FitTable] = {}
-        # The context-fit tables of the engine before: a table made again after a write keeps the
-        # classes of an unchanged kind whole and computes the keys of the written document only.
-        self._fit_before: dict[tuple[DocKind, FitWeights], FitTable] = (
-            dict(previous._fit_tables) if previous is not None else {}
-        )
-        # Context-fit multipliers per check and pair of keys, shared with the engine before.
-        self._fit_memo: dict[tuple[str, Hashable, Hashable, FitWeights], float] = (
-            previous._fit_memo if previous is not None else {}
-        )
         # The documents of each kind of the engine before, which everything carried was made of.
         made_of = (
             {kind: DocumentSet.of(index) for kind, index in previous._kinds.items()}
@@ -259,7 +242,12 @@ class Engine:
         )
         self._evidence: OrderedDict[tuple[str, DocKind, EngineConfig], tuple[Needs, Evidence]] = OrderedDict()
         self._lock = threading.Lock()
-        self._reference_countries = self._resolve_references()
+        #: The context-fit tables, made again from ``previous``'s after a write.
+        self.context_fit: ContextFit = ContextFit(
+            resolve_references(self.records, self.profiles),
+            previous.context_fit if previous is not None else None,
+            lock=self._cache_lock,
+        )
         vocab = load_vocabulary()
         self._weights_cache: dict[float, FloatArray] = {}
         self._labels = {t.id: t.label for t in vocab.terms}
@@ -314,7 +302,7 @@ class Engine:
         """Forget cached evidence, context factors and city matrices (benchmarks measure cold queries)."""
         with self._cache_lock:
             self._evidence.clear()
-            self._fit_tables.clear()
+            self.context_fit.tables.clear()
             self._relevance.clear()
             self.relations.shared.clear()
             self.relations.strengths.clear()
@@ -374,18 +362,6 @@ class Engine:
                 self.relevance_matrix(target, cfg, pause=pause)
         if cfg.w_shared_providers > 0 and "provider" in self.bundles:
             self.relations.centred_provider_rows(self, cfg)
-
-    def _resolve_references(self) -> dict[str, list[str]]:
-        """Countries of each provider's references, where the reference names a known city or case."""
-        known: dict[str, str] = {}
-        for rec in self.records.get("case", {}).values():
-            known.setdefault(normalize_name(getattr(rec, "city", "")), rec.country)
-        for rec in self.records.get("city", {}).values():
-            known[normalize_name(getattr(rec, "name", ""))] = rec.country
-        out: dict[str, list[str]] = {}
-        for pid, prof in self.profiles.get("provider", {}).items():
-            out[pid] = [known[n] for n in (normalize_name(r) for r in prof.references) if n in known]
-        return out
 
     # ----------------------------------------------------------------------------------------------
     # Needs
@@ -980,7 +956,7 @@ class Engine:
         """Case studies scored from their relevance and the obstacles they overcame (cases whose
         mentor city is ``mentor`` left out)."""
         cases = self.kind("case")
-        bonus = self._obstacle_multipliers(query, cases, cfg)
+        bonus = obstacle_multipliers(query, cases, cfg)
         relevance = relevance_row.astype(np.float64)
         keep = None
         if mentor is not None:
@@ -1020,7 +996,7 @@ class Engine:
             case_scores = self.rank_cases(
                 me, self.relevance_row("case", city_id, cfg)[0], cfg
             ).scores.tolist()
-            overcame = (self._obstacle_overlap(me, cases) > 0).tolist()
+            overcame = (obstacle_overlap(me, cases) > 0).tolist()
             for j, prof in enumerate(cases.profiles):
                 mentor = prof.mentor_city
                 best = mentor_best.get(mentor, (-1.0, "", False))[0] if mentor else 0.0
@@ -1149,37 +1125,7 @@ class Engine:
     def fit_table(self, kind: DocKind, cfg: EngineConfig) -> FitTable | None:
         """The context fit of every city against every candidate of ``kind`` (providers or cities)
         as arrays; ``None`` when ``use_context`` is off."""
-        if not cfg.use_context:
-            return None
-        key = (kind, cfg.fit)
-        table = self._fit_tables.get(key)
-        if table is None:
-            cities = self.kind("city")
-            if kind == "city":
-                checks: tuple[Check, ...] = CITY_CHECKS
-            else:
-                refs = self._reference_countries
-                checks = (
-                    *PROVIDER_CHECKS,
-                    Check(
-                        "references",
-                        lambda c, p, w: reference_factor(c, refs.get(p.doc_id, []), w),
-                        lambda c: c.country,
-                        lambda p: tuple(refs.get(p.doc_id, ())),
-                        keys_of_profile=False,
-                    ),
-                )
-            table = FitTable(
-                checks,
-                cities.profiles,
-                self.kind(kind).profiles,
-                cfg.fit,
-                memo=self._fit_memo,
-                previous=self._fit_before.pop(key, None),
-            )
-            with self._cache_lock:
-                self._fit_tables[key] = table
-        return table
+        return self.context_fit.table(kind, cfg, self.kind)
 
     def shared_providers_row(self, i: int, cfg: EngineConfig) -> FloatArray:
         """``S[i, b]`` in [0, 1] for every city b: how alike the provider rankings of cities i and b
@@ -1200,29 +1146,11 @@ class Engine:
     def context_adjuster(self, query: Profile, candidate: Profile, cfg: EngineConfig) -> list[Factor]:
         """Context fit: city ↔ provider (language, region, scale, budget, hosting, connectivity,
         climate, references) or city ↔ city (region group, scale class); none when ``use_context`` is off."""
-        if not cfg.use_context:
-            return []
-        if candidate.kind == "city":
-            return city_fit(query, candidate, cfg.fit)
-        # Made for the candidates shown only; ranking reads the multipliers from :meth:`fit_table`.
-        factors = provider_fit(query, candidate, cfg.fit)
-        ref = reference_factor(query, self._reference_countries.get(candidate.doc_id, []), cfg.fit)
-        if ref is not None:
-            factors.append(ref)
-        return factors
+        return self.context_fit.factors(query, candidate, cfg)
 
     def obstacle_adjuster(self, query: Profile, candidate: Profile, cfg: EngineConfig) -> list[Factor]:
         """The asking city's obstacles a case study overcame (``1 + case_obstacle_bonus × share``)."""
-        q_obs = query.vector * obstacle_mask()
-        q_mass = float(q_obs.sum())
-        if q_mass <= 0:
-            return []
-        shared = np.minimum(q_obs, candidate.vector)
-        overlap = float(shared.sum()) / q_mass
-        if overlap <= 0:
-            return []
-        names = [self._labels[term_ids()[i]] for i in np.flatnonzero(shared > 0)]
-        return [Factor("obstacle", 1.0 + cfg.case_obstacle_bonus * overlap, f"overcame {', '.join(names)}")]
+        return obstacle_factors(query, candidate, cfg, self._labels)
 
     def _provider_scored(
         self,
@@ -1243,27 +1171,6 @@ class Engine:
     ) -> Scored:
         factors = self.obstacle_adjuster(query, cases.profiles[j], cfg)
         return Scored(cases.ids[j], adjusted(relevance, factors), relevance, factors)
-
-    @staticmethod
-    def _obstacle_overlap(query: Profile, cases: KindIndex) -> npt.NDArray[np.float64]:
-        """Per case study, the share of the query's obstacles it overcame (0 when none)."""
-        q_obs = query.vector * obstacle_mask()
-        q_mass = float(q_obs.sum())
-        if q_mass <= 0 or not len(cases):
-            return np.zeros(len(cases), dtype=np.float64)
-        shared = np.minimum(q_obs[None, :], cases.doc_tags).sum(axis=1).astype(np.float64)
-        out: npt.NDArray[np.float64] = shared / q_mass
-        return out
-
-    def _obstacle_multipliers(
-        self, query: Profile, cases: KindIndex, cfg: EngineConfig
-    ) -> npt.NDArray[np.float64]:
-        """:meth:`obstacle_adjuster`'s multiplier for every case study at once (1.0 where none)."""
-        overlap = self._obstacle_overlap(query, cases)
-        out = np.ones(len(cases), dtype=np.float64)
-        hit = overlap > 0
-        out[hit] = np.clip(1.0 + cfg.case_obstacle_bonus * overlap[hit], FLOOR, CEILING)
-        return out
 
 
 def _strip_span(text: str) -> tuple[int, int]:
