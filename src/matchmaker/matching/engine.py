@@ -40,11 +40,12 @@ Queries rank every candidate with arrays and make :class:`Scored` objects only f
 (:class:`Ranking`).
 
 What one kind of documents holds lives in :mod:`.kinds`, a query's needs in :mod:`.needs`, the
-results over arrays in :mod:`.ranking`, the maintained relevance matrices, carried across a write
-and brought up to date, in :mod:`.maintained` and what relates two cities beyond their text (shared
-providers, strengths that make a mentor) in :mod:`.city_relations` and what multiplies relevance into
-a score (context fit, obstacles overcome) in :mod:`.adjusters`; this module holds the engine and the
-evidence it gathers.
+signals of a query against candidates and their fusion in :mod:`.evidence`, the results over arrays
+in :mod:`.ranking`, the maintained relevance matrices, carried across a write and brought up to
+date, in :mod:`.maintained`, what relates two cities beyond their text (shared providers, strengths
+that make a mentor) in :mod:`.city_relations` and what multiplies relevance into a score (context
+fit, obstacles overcome) in :mod:`.adjusters`. This module holds the engine: what it prepares, the
+needs it reads, the shortlists and the queries.
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Literal
 
 import numpy as np
@@ -72,6 +73,7 @@ from matchmaker.matching.adjusters import (
 )
 from matchmaker.matching.analysis import Analyses, passage_facts
 from matchmaker.matching.city_relations import CityRelations, StrengthEvidence, shared_provider_ids
+from matchmaker.matching.evidence import Evidence, fused, need_signals
 from matchmaker.matching.fit import Factor, FitTable, combine
 from matchmaker.matching.kinds import (
     Candidates,
@@ -108,63 +110,6 @@ QueryKind = Literal["city_provider", "provider_city", "city_city", "city_case", 
 #: Evidence of this many (city, kind, configuration) queries is kept (for explanations; the
 #: relevance of every city is kept apart, in the relevance matrices).
 EVIDENCE_CACHE = 64
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """Per-need, per-candidate signals for one query against one kind."""
-
-    dense: FloatArray  # n × D, cosine of the best passage
-    lexical: FloatArray  # n × D, BM25 rescaled per need
-    vocab: FloatArray  # n × D
-    combined: FloatArray  # n × D, the fused per-need score used by the aggregation
-    relevance: FloatArray  # D, aggregated over needs (and blended with whole-document tags)
-    doc_tags: FloatArray  # D, whole-document tag overlap
-    config: EngineConfig = DEFAULT_CONFIG
-    doc_dense: FloatArray | None = None  # D, whole-text cosine
-    ml_dense: FloatArray | None = None  # n × D, multilingual cosine of the best passage
-    norms: Norms | None = None
-
-    @property
-    def mode(self) -> str:
-        """The name of the scoring profile the evidence was computed with."""
-        return self.config.mode
-
-
-@dataclass(frozen=True, slots=True)
-class NeedSignals:
-    """The per-need stage of an evidence (needs × candidates), before the per-query fusion: rows
-    are needs, so the rows of one query can be taken from the needs of several stacked."""
-
-    best: FloatArray  # cosine of the best passage
-    lexical: FloatArray  # BM25 rescaled per need
-    vocab: FloatArray
-    combined: FloatArray  # the signals fused per need
-    lexical_top: FloatArray  # n, each need's BM25 divisor
-    doc_top: FloatArray | None  # mean of the best passages, for the whole-document signal
-    ml_best: FloatArray | None
-    ml_doc_top: FloatArray | None
-    other: npt.NDArray[np.bool_] | None  # per candidate: the pair is not English on both sides
-    lang_doc: bool  # the whole-document signal reads the multilingual encoder where ``other``
-
-    def rows(self, rows: slice) -> NeedSignals:
-        """The signals of some needs (one query's, out of several stacked)."""
-
-        def cut(a: FloatArray | None) -> FloatArray | None:
-            return None if a is None else a[rows]
-
-        return NeedSignals(
-            self.best[rows],
-            self.lexical[rows],
-            self.vocab[rows],
-            self.combined[rows],
-            self.lexical_top[rows],
-            cut(self.doc_top),
-            cut(self.ml_best),
-            cut(self.ml_doc_top),
-            self.other,
-            self.lang_doc,
-        )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -518,7 +463,8 @@ class Engine:
         cfg = cfg or self.config
         cands = target.candidates(cfg) if isinstance(target, KindIndex) else target
         q_vectors, q_tokens = needs.view(cfg)
-        signals_of = self._need_signals(
+        w = self._term_weights(cfg.obstacle_weight)
+        signals_of = need_signals(
             q_vectors,
             q_tokens,
             needs.tags,
@@ -527,8 +473,9 @@ class Engine:
             cands=cands,
             cfg=cfg,
             lexical_top=norms.lexical_top if norms is not None else None,
+            term_weights=w,
         )
-        return self._fused(needs, cands, cfg, signals_of, norms=norms, baseline_of=baseline_of)
+        return fused(needs, cands, cfg, signals_of, term_weights=w, norms=norms, baseline_of=baseline_of)
 
     def relevance_for_many(
         self, queries: Sequence[tuple[Needs, Norms]], cands: Candidates, cfg: EngineConfig
@@ -538,6 +485,7 @@ class Engine:
         per-need signals computed once over the needs of every city (stacked) instead of once per
         city. Rows are the queries, in order."""
         out = np.zeros((len(queries), len(cands)), dtype=np.float32)
+        w = self._term_weights(cfg.obstacle_weight)
         # Cities whose needs read the same channels are stacked together.
         groups: dict[tuple[bool, bool], list[int]] = {}
         for q, (needs, _) in enumerate(queries):
@@ -546,7 +494,7 @@ class Engine:
                 groups.setdefault(key, []).append(q)
         for (english, with_ml), members in groups.items():
             views = [queries[q][0].view(cfg) for q in members]
-            signals_of = self._need_signals(
+            signals_of = need_signals(
                 np.vstack([v for v, _ in views]),
                 [t for _, tokens in views for t in tokens],
                 np.vstack([queries[q][0].tags for q in members]),
@@ -555,174 +503,17 @@ class Engine:
                 cands=cands,
                 cfg=cfg,
                 lexical_top=np.concatenate([queries[q][1].lexical_top for q in members]),
+                term_weights=w,
             )
             start = 0
             for q in members:
                 needs, norms = queries[q]
                 rows = slice(start, start + len(needs.passages))
                 start = rows.stop
-                out[q] = self._fused(needs, cands, cfg, signals_of.rows(rows), norms=norms).relevance
+                out[q] = fused(
+                    needs, cands, cfg, signals_of.rows(rows), term_weights=w, norms=norms
+                ).relevance
         return out
-
-    def _need_signals(
-        self,
-        q_vectors: FloatArray,
-        q_tokens: Sequence[list[str]],
-        tags: FloatArray,
-        ml_vectors: FloatArray | None,
-        *,
-        english: bool,
-        cands: Candidates,
-        cfg: EngineConfig,
-        lexical_top: FloatArray | None,
-    ) -> NeedSignals:
-        """The per-need stage of :meth:`evidence`: each need's signals against each candidate and
-        their fusion (needs × candidates). Each need's row depends on that need alone (and on the
-        query's language), so the needs of several queries can be stacked. ``lexical_top``: the
-        norms' BM25 divisors (a candidate scored alone is measured against the best of all)."""
-        n, d = q_vectors.shape[0], len(cands)
-        sims = self._damped(q_vectors, cands.vectors, cands, cfg)
-        best = signals.best_passage(sims, cands.offsets)
-        per_need: dict[str, FloatArray] = {"dense": signals.linear_map(best, cfg.dense_lo, cfg.dense_hi)}
-        if cfg.w_topk > 0:
-            top = signals.top_passages(sims, cands.bounds, cfg.top_passages)
-            per_need["topk"] = signals.linear_map(top, cfg.dense_lo, cfg.dense_hi)
-        doc_top = (
-            signals.top_passages(sims, cands.bounds, cfg.doc_top_passages) if cfg.w_doc_topk > 0 else None
-        )
-        # The encoder by language: multilingual where the pair (or the query) is not in English.
-        lang_doc = cfg.language_aware_doc and cfg.w_doc_topk > 0
-        dense_share = 1.0 if cfg.language_aware_dense else cfg.language_dense_share
-        lang_dense = dense_share > 0 and cfg.w_dense > 0
-        ml_best: FloatArray | None = None
-        ml_doc_top: FloatArray | None = None
-        other: npt.NDArray[np.bool_] | None = None
-        if (
-            (cfg.w_ml_dense > 0 or cfg.w_ml_doc > 0 or lang_doc or lang_dense)
-            and ml_vectors is not None
-            and cands.ml_vectors is not None
-        ):
-            ml_sims = self._damped(ml_vectors, cands.ml_vectors, cands, cfg)
-            ml_best = signals.best_passage(ml_sims, cands.offsets)
-            ml_dense = signals.linear_map(ml_best, cfg.ml_lo, cfg.ml_hi)
-            if cfg.w_ml_dense > 0:
-                per_need["ml_dense"] = ml_dense
-            cand_english = cands.english if cands.english is not None else np.ones(d, np.bool_)
-            other = signals.non_english_pairs(english, cand_english, cfg.language_rule)
-            lang_doc, lang_dense = lang_doc and bool(other.any()), lang_dense and bool(other.any())
-            if cfg.w_ml_doc > 0 or lang_doc:
-                ml_doc_top = signals.top_passages(ml_sims, cands.bounds, cfg.doc_top_passages)
-            if lang_dense:
-                per_need["dense"] = signals.by_language(per_need["dense"], ml_dense, other, dense_share)
-
-        lexical = np.zeros((n, d), dtype=np.float32)
-        top_bm25 = np.full(n, cfg.lexical_floor, dtype=np.float32)
-        if cfg.w_lexical > 0 and d and n:
-            raw = cands.lexical(q_tokens)
-            top_bm25 = signals.bm25_divisors(raw, cfg.lexical_floor)
-            if lexical_top is not None:
-                top_bm25 = np.maximum(lexical_top, top_bm25)
-            lexical = signals.rescale_bm25(raw, cfg.lexical_floor, top_bm25)
-        per_need["lexical"] = lexical
-
-        w = self._term_weights(cfg.obstacle_weight)
-        vocab = np.zeros((n, d), dtype=np.float32)
-        if cfg.w_vocab > 0 and d:
-            vocab = signals.vocabulary_overlap(tags, cands.doc_tags, w)
-        per_need["vocab"] = vocab
-        weights_of = cfg.need_signals
-        has_tags = (tags * w).sum(axis=1) > 0
-        # A need without tags has no vocabulary evidence: its weight goes to the other signals.
-        combined = np.zeros((n, d), dtype=np.float32)
-        if has_tags.any():
-            combined[has_tags] = signals.fuse({k: v[has_tags] for k, v in per_need.items()}, weights_of)
-        if (~has_tags).any():
-            no_vocab = {**weights_of, "vocab": 0.0}
-            combined[~has_tags] = signals.fuse({k: v[~has_tags] for k, v in per_need.items()}, no_vocab)
-        return NeedSignals(
-            best, lexical, vocab, combined, top_bm25, doc_top, ml_best, ml_doc_top, other, lang_doc
-        )
-
-    def _fused(
-        self,
-        needs: Needs,
-        cands: Candidates,
-        cfg: EngineConfig,
-        parts: NeedSignals,
-        *,
-        norms: Norms | None = None,
-        baseline_of: Callable[[FloatArray], FloatArray] | None = None,
-    ) -> Evidence:
-        """The per-query stage of :meth:`evidence`: each need's fused scores less its baseline,
-        aggregated over the query's needs, and the whole-document signals, into one relevance per
-        candidate."""
-        combined = parts.combined
-        d = len(cands)
-        per_doc: dict[str, FloatArray] = {}
-        if parts.doc_top is not None:
-            per_doc["doc_topk"] = signals.linear_map(
-                signals.document_topk(parts.doc_top, needs.weights), cfg.dense_lo, cfg.dense_hi
-            )
-        if parts.ml_doc_top is not None:
-            ml_doc = signals.linear_map(
-                signals.document_topk(parts.ml_doc_top, needs.weights), cfg.ml_lo, cfg.ml_hi
-            )
-            if cfg.w_ml_doc > 0:
-                per_doc["ml_doc"] = ml_doc
-            if parts.lang_doc and parts.other is not None:
-                per_doc["doc_topk"] = signals.by_language(per_doc["doc_topk"], ml_doc, parts.other)
-        if baseline_of is not None:
-            baseline = baseline_of(combined)
-        elif norms is None:
-            baseline = signals.need_baselines(combined, cfg.need_baseline, cfg.baseline_min_candidates)
-        else:
-            baseline = norms.baseline
-        ranked = signals.relative_to_baseline(
-            combined, cfg.need_baseline, cfg.baseline_min_candidates, baseline
-        )
-        per_doc["needs"] = signals.aggregate(ranked, needs.weights, cfg.aggregation, cfg.top_k)
-        w = self._term_weights(cfg.obstacle_weight)
-        doc_tags = np.zeros(d, dtype=np.float32)
-        if cfg.w_doc_tags > 0:
-            doc_tags = signals.tag_overlap(needs.profile.vector, cands.doc_tags, w)
-        per_doc["doc_tags"] = doc_tags
-        doc_dense: FloatArray | None = None
-        if cfg.w_doc_dense > 0 and needs.doc_vector is not None:
-            doc_dense = signals.document_cosine(needs.doc_vector, cands.doc_vectors())
-            per_doc["doc_dense"] = signals.linear_map(doc_dense, cfg.doc_lo, cfg.doc_hi)
-        relevance = signals.fuse(per_doc, cfg.document_signals)
-        return Evidence(
-            parts.best,
-            parts.lexical,
-            parts.vocab,
-            combined,
-            relevance,
-            doc_tags,
-            cfg,
-            doc_dense,
-            parts.ml_best,
-            Norms(parts.lexical_top, baseline),
-        )
-
-    def _damped(
-        self, queries: FloatArray, passages: FloatArray, cands: Candidates, cfg: EngineConfig
-    ) -> FloatArray:
-        """Cosines of query passages against candidate passages, statements of context damped.
-
-        Statements of context (languages, prices, hosting) are not capabilities. Against cities
-        (comparable cities share needs), each candidate passage also counts as much as it is a need.
-        """
-        n = queries.shape[0]
-        if not n or not len(passages):
-            return np.zeros((n, len(passages)), np.float32)
-        # In place: with many needs (a column scored for every city) the array is large.
-        sims: FloatArray = np.asarray(queries @ passages.T, dtype=np.float32)
-        context = cands.context
-        if cfg.context_weight < 1.0 and context.any():
-            sims[:, context] *= np.float32(cfg.context_weight)
-        if cfg.use_roles and cands.kind == "city":
-            sims *= signals.role_weights(cands.roles, np.asarray(cfg.role_vector, np.float32))[None, :]
-        return sims
 
     # ----------------------------------------------------------------------------------------------
     # Shortlists: above a size, the full evidence of a query is computed for a few hundred candidates
@@ -831,7 +622,7 @@ class Engine:
         return np.array(shortlist.outside_relevance(per_doc, cfg.document_signals, zero, d), dtype=np.float32)
 
     def _passage_damping(self, target: KindIndex, cfg: EngineConfig) -> FloatArray:
-        """What :meth:`_damped` multiplies each candidate passage's cosine by, as one vector."""
+        """What :func:`.evidence.damped` multiplies each candidate passage's cosine by, as one vector."""
         key = (target.kind, ("damping", target.generation, cfg))
         cached = self._shortlist_arrays.get(key)
         if cached is None:
