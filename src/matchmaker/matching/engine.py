@@ -39,14 +39,15 @@ relevance matrices (a changed candidate's column is scored alone, against each r
 Queries rank every candidate with arrays and make :class:`Scored` objects only for those shown
 (:class:`Ranking`).
 
-What one kind of documents holds lives in :mod:`.kinds`, a query's needs in :mod:`.needs`, the
+What one kind of documents holds lives in :mod:`.kinds`, a query's needs in :mod:`.needs` (read
+from a stored document or a free text in :mod:`.query_needs`), the
 signals of a query against candidates and their fusion in :mod:`.evidence`, the results over arrays
 in :mod:`.ranking`, the maintained relevance matrices, carried across a write and brought up to
 date, in :mod:`.maintained`, what relates two cities beyond their text (shared providers, strengths
 that make a mentor) in :mod:`.city_relations` and what multiplies relevance into a score (context
 fit, obstacles overcome) in :mod:`.adjusters`; a query's relevance from a shortlist of a large kind
-is :mod:`.shortlisted`'s. This module holds the engine: what it prepares, the needs it reads and the
-queries.
+is :mod:`.shortlisted`'s. This module holds the engine: the kinds it prepares, what it carries from
+the engine before, and the queries.
 """
 
 from __future__ import annotations
@@ -54,17 +55,15 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 
 from matchmaker.embeddings.bundle import IndexBundle
-from matchmaker.embeddings.encoder import Encoder, normalize_rows
-from matchmaker.embeddings.passages import DocKind, Passage, Record
+from matchmaker.embeddings.encoder import Encoder
+from matchmaker.embeddings.passages import DocKind, Record
 from matchmaker.errors import IndexUnavailableError
-from matchmaker.matching import signals
 from matchmaker.matching.adjusters import (
     ContextFit,
     obstacle_factors,
@@ -72,7 +71,7 @@ from matchmaker.matching.adjusters import (
     obstacle_overlap,
     resolve_references,
 )
-from matchmaker.matching.analysis import Analyses, passage_facts
+from matchmaker.matching.analysis import Analyses
 from matchmaker.matching.city_relations import CityRelations, StrengthEvidence, shared_provider_ids
 from matchmaker.matching.evidence import Evidence, fused, need_signals
 from matchmaker.matching.fit import Factor, FitTable, combine
@@ -81,17 +80,16 @@ from matchmaker.matching.kinds import (
     DocumentSet,
     KindIndex,
     SecondEncoder,
-    blend_glosses,
     passage_roles,
     rule_roles,
 )
 from matchmaker.matching.maintained import RelevanceMatrices
-from matchmaker.matching.needs import Needs, need_weights, split_clauses, split_needs
+from matchmaker.matching.needs import Needs, need_weights, split_needs
 from matchmaker.matching.profiles import (
     Profile,
     obstacle_mask,
-    query_profile,
 )
+from matchmaker.matching.query_needs import NeedsReader
 from matchmaker.matching.ranking import (
     Norms,
     Ranking,
@@ -179,7 +177,10 @@ class Engine:
         # The matrices made so far and their store-key digests, per (target kind, configuration).
         self._relevance = self.maintained.matrices
         self._row_digests = self.maintained.row_digests
-        self._clauses: dict[str, Any] = {}
+        #: The needs of stored documents and of free-text queries (the clauses of long needs kept).
+        self.needs_reader: NeedsReader = NeedsReader(
+            embed=embed, second=second, role_model=role_model, lock=self._cache_lock
+        )
         #: Shared providers and strengths between cities, carried from ``previous`` where unchanged.
         self.relations: CityRelations = CityRelations(
             config,
@@ -318,124 +319,12 @@ class Engine:
         """The needs of a stored document: its passages, and (``clause_needs``) the clauses of passages
         that hold several, weighted as ``cfg`` says."""
         cfg = cfg or self.config
-        index = self.kind(kind)
-        a, b = index.doc_rows(doc_id)
-        j = index.pos[doc_id]
-        tags = index.passage_tags[a:b]
-        roles = index.roles[a:b]
-        weights = need_weights(tags, index.context_mask(cfg)[a:b], roles, cfg)
-        needs = Needs(
-            index.passages[a:b],
-            index.vectors[a:b],
-            tags,
-            weights,
-            index.profiles[j],
-            doc_id,
-            index.passage_vectors(cfg.cross_language, cfg.gloss_weight)[a:b],
-            tuple(index.glosses[a:b]),
-            tuple(index.tokens[a:b]),
-            tuple(index.tokens_x[a:b]),
-            index.doc_vectors[j] if cfg.w_doc_dense > 0 else None,
-            roles,
-            index.ml_vectors[a:b] if index.ml_vectors is not None else None,
-        )
-        if not cfg.clause_needs or self._embed is None:
-            return needs
-        return self._with_clauses(needs, cfg)
-
-    def _with_clauses(self, needs: Needs, cfg: EngineConfig) -> Needs:
-        """Add the clauses of long need passages ("buses come in groups; nobody knows when") as needs."""
-        key = f"{needs.doc_id}\t{cfg.gloss_weight}"
-        cached = self._clauses.get(key)
-        if cached is None:
-            parents: list[int] = []
-            clauses: list[Passage] = []
-            for i, p in enumerate(needs.passages):
-                spans = split_clauses(p.text)
-                if len(spans) < 2:
-                    continue
-                for s0, s1 in spans:
-                    clauses.append(replace(p, start=p.start + s0, end=p.start + s1, text=p.text[s0:s1]))
-                    parents.append(i)
-            cached = (parents, clauses)
-            if clauses and self._embed is not None:
-                facts = passage_facts([c.text for c in clauses], needs.profile.language)
-                vectors = self._embed([c.text for c in clauses])
-                vectors_x = blend_glosses(vectors, facts.glosses, self._embed, cfg.gloss_weight)
-                cached = (
-                    parents,
-                    clauses,
-                    vectors,
-                    vectors_x,
-                    facts.glosses,
-                    facts.tags,
-                    facts.tokens,
-                    facts.tokens_x,
-                )  # type: ignore[assignment]
-            with self._cache_lock:
-                self._clauses[key] = cached
-        if len(cached) == 2:
-            return needs
-        parents, clauses, vectors, vectors_x, glosses, tags, tokens, tokens_x = cached  # type: ignore[misc]
-        assert needs.vectors_x is not None
-        return Needs(
-            [*needs.passages, *clauses],
-            np.concatenate([needs.vectors, vectors]),
-            np.concatenate([needs.tags, tags]),
-            np.concatenate([needs.weights, needs.weights[parents]]),
-            needs.profile,
-            needs.doc_id,
-            np.concatenate([needs.vectors_x, vectors_x]),
-            needs.glosses + glosses,
-            needs.tokens + tokens,
-            needs.tokens_x + tokens_x,
-            needs.doc_vector,
-            None if needs.roles is None else np.concatenate([needs.roles, needs.roles[parents]]),
-            None,  # clauses have no multilingual vectors: the multilingual signals skip them
-        )
+        return self.needs_reader.of_document(self.kind(kind), doc_id, cfg)
 
     def needs_of_text(self, text: str, encoder: Encoder, cfg: EngineConfig | None = None) -> Needs:
         """The needs of a free-text query, encoded with ``encoder``."""
         cfg = cfg or self.config
-        profile = query_profile(text)
-        spans = split_needs(text)
-        passages = [Passage("case", "", "query", a, b, text[a:b]) for a, b in spans]
-        if len(passages) > 1:
-            passages.append(Passage("case", "", "query", *(_strip_span(text)), text.strip()))
-        texts = [p.text for p in passages]
-        facts = passage_facts(texts, profile.language)
-        glosses, tags = facts.glosses, facts.tags
-        vectors = encoder.encode(texts)
-        vectors_x = blend_glosses(vectors, glosses, encoder.encode, cfg.gloss_weight)
-        ml_vectors = (
-            normalize_rows(self.second.query(texts)) if self.second is not None and passages else None
-        )
-        context = facts.context_mask(network_rule=True, money_rule=True)
-        roles = passage_roles(texts, ml_vectors, self.role_model, context, tags)
-        # A free-text query states what is sought: without roles every passage counts fully.
-        weights = (
-            signals.role_weights(roles, np.asarray(cfg.role_vector, dtype=np.float32))
-            if cfg.use_roles
-            else np.ones(len(passages), dtype=np.float32)
-        )
-        tokens, tokens_x = facts.tokens, facts.tokens_x
-        # The whole text as one unit (the last passage is the whole text when there are several).
-        doc_vector = normalize_rows(np.asarray(vectors[-1:], dtype=np.float32))[0] if passages else None
-        return Needs(
-            passages,
-            vectors,
-            tags,
-            weights,
-            profile,
-            "",
-            vectors_x,
-            glosses,
-            tokens,
-            tokens_x,
-            doc_vector,
-            roles,
-            ml_vectors,
-        )
+        return self.needs_reader.of_text(text, encoder, cfg)
 
     # ----------------------------------------------------------------------------------------------
     # Evidence
@@ -875,11 +764,6 @@ class Engine:
     ) -> Scored:
         factors = self.obstacle_adjuster(query, cases.profiles[j], cfg)
         return Scored(cases.ids[j], adjusted(relevance, factors), relevance, factors)
-
-
-def _strip_span(text: str) -> tuple[int, int]:
-    lead = len(text) - len(text.lstrip())
-    return lead, lead + len(text.strip())
 
 
 __all__ = [
