@@ -39,15 +39,17 @@ relevance matrices (a changed candidate's column is scored alone, against each r
 Queries rank every candidate with arrays and make :class:`Scored` objects only for those shown
 (:class:`Ranking`).
 
-What one kind of documents holds lives in :mod:`.kinds`, a query's needs in :mod:`.needs` (read
-from a stored document or a free text in :mod:`.query_needs`), the
-signals of a query against candidates and their fusion in :mod:`.evidence`, the results over arrays
-in :mod:`.ranking`, the maintained relevance matrices, carried across a write and brought up to
-date, in :mod:`.maintained`, what relates two cities beyond their text (shared providers, strengths
-that make a mentor) in :mod:`.city_relations` and what multiplies relevance into a score (context
-fit, obstacles overcome) in :mod:`.adjusters`; a query's relevance from a shortlist of a large kind
-is :mod:`.shortlisted`'s. This module holds the engine: the kinds it prepares, what it carries from
-the engine before, and the queries.
+This module holds the engine: the kinds it prepares, what it carries from the engine before, and the
+queries. Its parts have homes of their own:
+
+* what one kind of documents holds: :mod:`.kinds`; results over arrays: :mod:`.ranking`;
+* a query's needs: :mod:`.needs`, read from a stored document or a free text by :mod:`.query_needs`;
+* the signals of a query against candidates and their fusion: :mod:`.evidence`;
+* the maintained relevance matrices, carried across a write and brought up to date: :mod:`.maintained`;
+* what relates two cities beyond their text (shared providers, strengths that make a mentor):
+  :mod:`.city_relations`;
+* what multiplies relevance into a score (context fit, obstacles overcome): :mod:`.adjusters`;
+* a query's relevance from a shortlist of a large kind: :mod:`.shortlisted`.
 """
 
 from __future__ import annotations
