@@ -102,6 +102,7 @@ from matchmaker.matching.ranking import (
 from matchmaker.matching.scoring import DEFAULT_CONFIG, EngineConfig
 from matchmaker.matching.shortlist import ShortlistPolicy
 from matchmaker.matching.shortlisted import Shortlister
+from matchmaker.matching.signals import SAME_LANGUAGE_BIAS
 from matchmaker.vocabulary import load_vocabulary
 from matchmaker.vocabulary.roles import RoleModel
 
@@ -145,6 +146,8 @@ class Engine:
         self.shortlister = Shortlister()
         #: The multilingual encoder (a second dense channel), and the role model over its vectors.
         self.second = second
+        #: The multilingual encoder's excess for texts in the same language (``ml_same_language_debias``).
+        self.language_bias = SAME_LANGUAGE_BIAS.get(second.name, {}) if second else {}
         self.role_model = role_model
         #: Why a kind has no bundle here (a damaged index, say), quoted by the queries that need it.
         self.unavailable = dict(unavailable or {})
@@ -173,7 +176,12 @@ class Engine:
             config,
             previous.maintained if previous is not None else None,
             made_of,
-            encoders=f"{','.join(models)}|{second.name if second else ''}|{role_model is not None}",
+            # What the stored rows depend on besides the configuration: the encoders, whether roles
+            # come from the role model, and the multilingual encoder's same-language correction.
+            encoders=(
+                f"{','.join(models)}|{second.name if second else ''}|{role_model is not None}"
+                f"|{sorted(self.language_bias.items())}"
+            ),
             lock=self._cache_lock,
         )
         # The matrices made so far and their store-key digests, per (target kind, configuration).
@@ -368,6 +376,8 @@ class Engine:
             cfg=cfg,
             lexical_top=norms.lexical_top if norms is not None else None,
             term_weights=w,
+            languages=[needs.profile.language] * len(needs.passages),
+            language_bias=self.language_bias,
         )
         return fused(needs, cands, cfg, signals_of, term_weights=w, norms=norms, baseline_of=baseline_of)
 
@@ -398,6 +408,7 @@ class Engine:
                 cfg=cfg,
                 lexical_top=np.concatenate([queries[q][1].lexical_top for q in members]),
                 term_weights=w,
+                languages=[queries[q][0].profile.language for q in members for _ in queries[q][0].passages],
             )
             start = 0
             for q in members:

@@ -10,7 +10,7 @@ vocabulary term's weight, an obstacle counting ``obstacle_weight`` times a domai
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -93,6 +93,8 @@ def need_signals(
     cfg: EngineConfig,
     lexical_top: FloatArray | None,
     term_weights: FloatArray,
+    languages: Sequence[str] | None = None,
+    language_bias: Mapping[str, float] | None = None,
 ) -> NeedSignals:
     """The per-need stage of :meth:`Engine.evidence`: each need's signals against each candidate and
     their fusion (needs × candidates). Each need's row depends on that need alone (and on the
@@ -120,6 +122,15 @@ def need_signals(
     ):
         ml_sims = damped(ml_vectors, cands.ml_vectors, cands, cfg)
         ml_best = signals.best_passage(ml_sims, cands.offsets)
+        bias: FloatArray | None = None
+        if (
+            cfg.ml_same_language_debias
+            and language_bias
+            and languages is not None
+            and cands.languages is not None
+        ):
+            bias = signals.same_language_bias(languages, cands.languages, language_bias)
+            ml_best = ml_best - bias
         ml_dense = signals.linear_map(ml_best, cfg.ml_lo, cfg.ml_hi)
         if cfg.w_ml_dense > 0:
             per_need["ml_dense"] = ml_dense
@@ -128,6 +139,8 @@ def need_signals(
         lang_doc, lang_dense = lang_doc and bool(other.any()), lang_dense and bool(other.any())
         if cfg.w_ml_doc > 0 or lang_doc:
             ml_doc_top = signals.top_passages(ml_sims, cands.bounds, cfg.doc_top_passages)
+            if bias is not None:
+                ml_doc_top = ml_doc_top - bias
         if lang_dense:
             per_need["dense"] = signals.by_language(per_need["dense"], ml_dense, other, dense_share)
 

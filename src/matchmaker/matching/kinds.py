@@ -300,6 +300,7 @@ class KindIndex:
                     else np.zeros((0, len(self)), np.float32)
                 ),
                 english=self.english,
+                languages=self.languages,
             )
         docs = [only] if isinstance(only, int) else list(only)
         ranges = [self.bounds[j] for j in docs]
@@ -332,12 +333,18 @@ class KindIndex:
             lambda: self.doc_vectors[index],
             scores,
             english=self.english[index],
+            languages=self.languages[index],
         )
 
     @functools.cached_property
     def english(self) -> npt.NDArray[np.bool_]:
         """Whether each document is written in English (its profile's detected language)."""
         return np.fromiter((p.language == "en" for p in self.profiles), np.bool_, len(self.profiles))
+
+    @functools.cached_property
+    def languages(self) -> npt.NDArray[np.str_]:
+        """Each document's language (its profile's detected language, an ISO 639-1 code)."""
+        return np.array([p.language for p in self.profiles], dtype=np.str_).reshape(len(self.profiles))
 
     def context_mask(self, cfg: EngineConfig) -> npt.NDArray[np.bool_]:
         """Which passages state context under ``cfg``'s rules."""
@@ -405,6 +412,8 @@ class Candidates:
     lexical: Callable[[Sequence[list[str]]], FloatArray]
     #: Whether each document is written in English (``None``: unknown, taken as English).
     english: npt.NDArray[np.bool_] | None = None
+    #: Each document's language (``None``: unknown).
+    languages: npt.NDArray[np.str_] | None = None
 
     def __len__(self) -> int:
         return len(self.bounds)

@@ -105,8 +105,13 @@ class EngineConfig:
     language_aware_doc: bool = False
     language_aware_dense: bool = False
     # With ``language_aware_dense`` off: the share of ``dense`` read from ``ml_dense`` where the
-    # language rule says so (a blend of the two encoders' best passages, same weight in all).
+    # language rule says so (a blend of the two encoders' best passages, same weight in all;
+    # ``full`` reads half of each for queries not in English).
     language_dense_share: float = 0.0
+    # The multilingual encoder rates two texts in the same language other than English alike
+    # (``signals.SAME_LANGUAGE_BIAS``); with this on, that excess is taken off its best-passage and
+    # top-passage cosines wherever a query and a candidate share such a language.
+    ml_same_language_debias: bool = False
     language_rule: LanguageRule = "query"
     fit: FitWeights = DEFAULT_FIT
 

