@@ -222,11 +222,12 @@ def same_language_bias(
 ) -> FloatArray:
     """queries × candidates: ``bias`` of the language where a query and a candidate share one, else 0."""
     out = np.zeros((len(query_languages), len(candidate_languages)), dtype=np.float32)
-    cands = np.asarray(candidate_languages, dtype=np.str_)
-    for i, lang in enumerate(query_languages):
-        b = bias.get(lang, 0.0)
+    queries = np.asarray(query_languages, dtype=np.str_).reshape(len(query_languages))
+    cands = np.asarray(candidate_languages, dtype=np.str_).reshape(len(candidate_languages))
+    for lang in np.unique(queries):
+        b = bias.get(str(lang), 0.0)
         if b:
-            out[i, cands == lang] = b
+            out[np.ix_(queries == lang, cands == lang)] = b
     return out
 
 
