@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Mapping
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -287,13 +289,13 @@ class RelevanceMatrices:
     def row_key(self, engine: Engine, target_kind: DocKind, cfg: EngineConfig, i: int) -> str:
         """The store key of city ``i``'s relevance row against ``target_kind`` under ``cfg``: the
         configuration, the candidates (generation and profiles), the city's content and profile,
-        and the encoders that made the vectors."""
+        the encoders that made the vectors and the code that scores (:func:`scoring_fingerprint`)."""
         cities = engine.kind("city")
         digest = self.row_digests.get((target_kind, cfg))
         if digest is None:
             target = engine.kind(target_kind)
             h = hashlib.sha256(repr(cfg).encode())
-            h.update(f"{target.generation}\x00{self.encoders}".encode())
+            h.update(f"{target.generation}\x00{self.encoders}\x00{scoring_fingerprint()}".encode())
             for doc_id in target.ids:
                 h.update(engine.analyses.profile_keys.get((target_kind, doc_id), doc_id).encode())
             if engine.shortlists(target):
@@ -302,6 +304,17 @@ class RelevanceMatrices:
         city_id = cities.ids[i]
         profile_key = engine.analyses.profile_keys.get(("city", city_id), city_id)
         return f"rel2:{digest}:{cities.doc_hashes[i]}:{profile_key}"
+
+
+@cache
+def scoring_fingerprint() -> str:
+    """A hash of the matching package's code: stored rows computed by other code are not read (an
+    upgrade recomputes them once, where the configuration alone would not tell them apart)."""
+    digest = hashlib.sha256(b"rows")
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def stale_limit(candidates: int) -> int:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from matchmaker.matching import maintained
 from matchmaker.matching.analysis import (
     PassageFacts,
     passage_facts,
@@ -417,3 +418,16 @@ def test_closing_the_matcher_stops_the_background_freshening(
     assert matcher.providers_for_city("kent").results
     _write(loaded_services, "provider", "prov-floodwatch", "description", " Also river gauges.")
     assert matcher.wait_until_fresh(timeout=60)
+
+
+def test_a_stored_row_is_keyed_by_the_scoring_code_as_well_as_the_configuration(
+    loaded_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = loaded_services.matching.matcher().engine()
+    rows = engine.maintained
+    key = rows.row_key(engine, "provider", engine.config, 0)
+    rows.row_digests.clear()
+    assert rows.row_key(engine, "provider", engine.config, 0) == key  # the same code, the same key
+    rows.row_digests.clear()
+    monkeypatch.setattr(maintained, "scoring_fingerprint", lambda: "other code")
+    assert rows.row_key(engine, "provider", engine.config, 0) != key  # rows of other code are not read
