@@ -409,6 +409,7 @@ class Engine:
                 lexical_top=np.concatenate([queries[q][1].lexical_top for q in members]),
                 term_weights=w,
                 languages=[queries[q][0].profile.language for q in members for _ in queries[q][0].passages],
+                language_bias=self.language_bias,
             )
             start = 0
             for q in members:

