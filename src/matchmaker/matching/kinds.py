@@ -339,7 +339,8 @@ class KindIndex:
     @functools.cached_property
     def english(self) -> npt.NDArray[np.bool_]:
         """Whether each document is written in English (its profile's detected language)."""
-        return np.fromiter((p.language == "en" for p in self.profiles), np.bool_, len(self.profiles))
+        english: npt.NDArray[np.bool_] = self.languages == "en"
+        return english
 
     @functools.cached_property
     def languages(self) -> npt.NDArray[np.str_]:
