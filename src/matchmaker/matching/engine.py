@@ -376,10 +376,17 @@ class Engine:
             cfg=cfg,
             lexical_top=norms.lexical_top if norms is not None else None,
             term_weights=w,
-            languages=[needs.profile.language] * len(needs.passages),
+            languages=self._bias_languages([needs]),
             language_bias=self.language_bias,
         )
         return fused(needs, cands, cfg, signals_of, term_weights=w, norms=norms, baseline_of=baseline_of)
+
+    def _bias_languages(self, stacked: Sequence[Needs]) -> list[str] | None:
+        """Each passage's language, for the same-language correction of the multilingual cosine;
+        None where it has nothing to correct (no table for the encoder, or English queries only)."""
+        if not self.language_bias or all(n.profile.language == "en" for n in stacked):
+            return None
+        return [n.profile.language for n in stacked for _ in n.passages]
 
     def relevance_for_many(
         self, queries: Sequence[tuple[Needs, Norms]], cands: Candidates, cfg: EngineConfig
@@ -408,7 +415,7 @@ class Engine:
                 cfg=cfg,
                 lexical_top=np.concatenate([queries[q][1].lexical_top for q in members]),
                 term_weights=w,
-                languages=[queries[q][0].profile.language for q in members for _ in queries[q][0].passages],
+                languages=None if english else self._bias_languages([queries[q][0] for q in members]),
                 language_bias=self.language_bias,
             )
             start = 0
