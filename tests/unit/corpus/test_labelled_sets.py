@@ -65,3 +65,31 @@ def test_the_shipped_labelled_sets_pass_their_checks(capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert "[eval] cities=45" in out
     assert "[eval2] cities=34" in out
+
+
+def test_a_translation_may_change_only_the_text_and_its_language() -> None:
+    translated = _tool("translated")
+    original = {"id": "c", "name": "C", "language": "en", "summary": "One.\nTwo.", "population": 5}
+    good = {**original, "language": "fr", "summary": "Un.\nDeux."}
+    assert translated.problems(original, good) == []
+    assert translated.problems(None, good) == ["c: no such city in the original corpus"]
+    found = translated.problems(original, {**good, "population": 6, "summary": "Un. Deux."})
+    assert found == ["c: population changed", "c: the summary has 1 lines, the original 2"]
+    assert translated.problems(original, {**original}) == [
+        "c: the translation names no other language",
+        "c: the summary is not translated",
+    ]
+
+
+def test_the_shipped_translations_keep_their_originals(tmp_path: Path) -> None:
+    translated = _tool("translated")
+    assert translated.main(["--check"]) == 0
+    assert translated.main(["eval", str(tmp_path)]) == 0
+    cities = [line for line in (tmp_path / "corpus" / "cities.jsonl").read_text().splitlines() if line]
+    assert len(cities) == 45
+    queries = {line.split("\t")[0] for line in (tmp_path / "labels" / "split.tsv").read_text().splitlines()}
+    judged = {
+        line.split("\t")[0] for line in (tmp_path / "labels" / "city_provider.tsv").read_text().splitlines()
+    }
+    assert {q for q in queries if not q.startswith("#")} == {q for q in judged if not q.startswith("#")}
+    assert len({q for q in judged if not q.startswith("#")}) == 23
