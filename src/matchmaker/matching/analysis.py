@@ -199,7 +199,7 @@ def passage_facts(texts: Sequence[str], language: str) -> PassageFacts:
     for i, (text, row) in enumerate(zip(texts, tags, strict=True)):
         variants = context_variants(text, language, row)
         context[i] = sum(1 << bit for bit, rules in enumerate(CONTEXT_RULES) if variants[rules])
-    glosses = tuple(gloss(t) if language != "en" else "" for t in texts)
+    glosses = tuple(gloss(t, language) if language != "en" else "" for t in texts)
     tokens = tuple(_interned(tokenize(t)) for t in texts)
     tokens_x = tuple(t + _interned(tokenize(g)) if g else t for t, g in zip(tokens, glosses, strict=True))
     return PassageFacts(tags.astype(np.float32), context, glosses, tokens, tokens_x)

@@ -1,4 +1,4 @@
-"""A small bilingual glossary of municipal and smart-city words, for matching across languages.
+"""A bilingual glossary of municipal and smart-city words, for matching across languages.
 
 The embedding model is English-only, and half the programme writes in Turkish, Russian, French,
 Albanian, Bosnian/Croatian/Serbian, Macedonian or Romanian. :func:`gloss` turns a non-English text
@@ -6,18 +6,27 @@ into a bag of English words by looking its words up here; the engine embeds that
 original passage and adds its words to BM25, so ``adresni registar`` meets ``address register`` and
 ``уличное освещение`` meets ``street lighting``.
 
+Two parts, looked up in this order:
+
+* the topic glossary below, for every language: the topics of the controlled vocabulary (domains
+  and obstacles) and the words cities and providers use for them;
+* the general words of the text's language (``vocabulary/glossary.json``): about 800 common words of
+  municipal, public-service and infrastructure writing (``staff``, ``budget``, ``residents``,
+  ``contract``), one table per language, so that a stem of one language never glosses another's word.
+
 Entries are ``english: stem stem ...``; an indented line continues the entry above. Stems are
 written in their own script and folded like the text (:func:`matchmaker.vocabulary.fold`). A stem
 matches a word that starts with it, or only the whole word when it ends in ``=``; unmarked stems
-shorter than four letters are ignored. The glossary covers the topics of the controlled vocabulary
-(domains and obstacles) and the words cities and providers use for them. It is not a dictionary:
-words it does not know are left out of the gloss.
+shorter than four letters are ignored. It is not a dictionary: words it does not know are left out
+of the gloss.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from functools import cache
+from importlib import resources
 
 from matchmaker.vocabulary import fold
 
@@ -272,16 +281,20 @@ consumption: konsum potrošnj potrosnj потреблен потрошувач t
 """
 
 _WORD = re.compile(r"[a-z0-9']+")
+#: General words by language (not topics): ``languages`` maps a language to ``english → stems``.
+GENERAL_FILE = "glossary.json"
 
 
-@cache
-def _index() -> tuple[dict[str, tuple[str, ...]], dict[str, str], int]:
+Index = tuple[dict[str, tuple[str, ...]], dict[str, str], int]
+
+
+def _build(lines: list[str]) -> Index:
     """Exact words, prefix stems (the first entry's gloss for a stem named twice), each mapped to its
-    English gloss, and the length of the longest stem."""
+    English gloss, and the length of the longest stem, from ``english: stem ...`` entry lines."""
     exact: dict[str, list[str]] = {}
     prefixes: dict[str, str] = {}
     entries: list[str] = []
-    for line in _ENTRIES.strip().splitlines():
+    for line in lines:
         if line.startswith(" ") and entries:
             entries[-1] += " " + line.strip()  # an indented line continues the entry above
         else:
@@ -306,9 +319,23 @@ def _index() -> tuple[dict[str, tuple[str, ...]], dict[str, str], int]:
 
 
 @cache
-def _lookup(word: str) -> tuple[str, ...]:
-    """The gloss of a word: an exact entry, else the longest stem the word starts with."""
-    exact, prefixes, longest = _index()
+def _topics() -> Index:
+    """The topic glossary above, for every language."""
+    return _build(_ENTRIES.strip().splitlines())
+
+
+@cache
+def _general(language: str) -> Index:
+    """The general words of one language (``vocabulary/glossary.json``); empty for one it lacks."""
+    data = json.loads(resources.files("matchmaker.vocabulary").joinpath(GENERAL_FILE).read_text("utf-8"))
+    code = data["aliases"].get(language, language)
+    words: dict[str, str] = data["languages"].get(code, {})
+    return _build([f"{english}: {stems}" for english, stems in words.items()])
+
+
+def _find(index: Index, word: str) -> tuple[str, ...]:
+    """The gloss of a word in one index: an exact entry, else the longest stem the word starts with."""
+    exact, prefixes, longest = index
     found = exact.get(word)
     if found:
         return found
@@ -317,6 +344,12 @@ def _lookup(word: str) -> tuple[str, ...]:
         if english is not None:
             return (english,)
     return ()
+
+
+@cache
+def _lookup(word: str, language: str) -> tuple[str, ...]:
+    """The topic glossary's gloss of a word, else the general words' of its language."""
+    return _find(_topics(), word) or _find(_general(language), word)
 
 
 #: How an explanation labels a gloss: it is a reading aid built from key words, not a translation.
@@ -335,13 +368,14 @@ def readable_gloss(words: str, role: str | None, topics: list[str] | tuple[str, 
     return words or head
 
 
-def gloss(text: str) -> str:
-    """English words for the words of ``text`` the glossary knows, in order, without repeats."""
+def gloss(text: str, language: str = "") -> str:
+    """English words for the words of ``text`` (written in ``language``) the glossary knows, in order,
+    without repeats."""
     out: dict[str, None] = {}
     for word in _WORD.findall(fold(text)):
         if len(word) < 2 or word.isdigit():
             continue
-        for english in _lookup(word):
+        for english in _lookup(word, language):
             out.setdefault(english, None)
     return " ".join(out)
 

@@ -51,6 +51,23 @@ def test_glossary_gives_english_words_for_other_languages(text: str, words: set[
     assert all(word in glossed for word in words), glossed
 
 
+def test_general_words_gloss_only_texts_in_their_own_language() -> None:
+    # "osoblje" (staff) is a general word of the Bosnian/Croatian/Serbian table, not a topic word.
+    assert "staff" in gloss("nedostaje osoblje", "bs").split()
+    assert (
+        gloss("nedostaje osoblje", "bs")
+        == gloss("nedostaje osoblje", "sr")
+        == gloss("nedostaje osoblje", "hr")
+    )
+    assert "staff" not in gloss("nedostaje osoblje", "tr").split()
+    assert "staff" not in gloss("nedostaje osoblje").split()
+    # A topic word keeps its topic gloss in every language; general words add to it.
+    assert gloss("Не хватает персонала, жители жалуются.", "ru") == "staff citizens"
+    assert {"budget", "lack", "residents"} <= set(
+        gloss("Bütçe yetersiz, sakinler şikayet ediyor.", "tr").split()
+    )
+
+
 def test_glossary_ignores_what_it_does_not_know() -> None:
     assert gloss("") == ""
     assert gloss("qwertyuiop zxcvbnm") == ""
@@ -134,7 +151,8 @@ def test_ranking_metrics() -> None:
 def test_a_word_takes_the_gloss_of_the_longest_stem_it_starts_with() -> None:
     from matchmaker.matching import glossary
 
-    _, prefixes, _ = glossary._index()
+    topics = glossary._topics()
+    _, prefixes, _ = topics
     nested = [
         (short, long)
         for long in prefixes
@@ -143,7 +161,7 @@ def test_a_word_takes_the_gloss_of_the_longest_stem_it_starts_with() -> None:
     ]
     assert nested, "the glossary has stems inside longer stems with another meaning"
     for short, long in nested:
-        assert glossary._lookup(long + "qz") == (prefixes[long],), (short, long)
+        assert glossary._find(topics, long + "qz") == (prefixes[long],), (short, long)
         if not any(p.startswith(short) and p != short and (short + "q").startswith(p) for p in prefixes):
-            assert glossary._lookup(short + "q") == (prefixes[short],), (short, long)
-    assert glossary._lookup("zzzz") == ()
+            assert glossary._find(topics, short + "q") == (prefixes[short],), (short, long)
+    assert glossary._find(topics, "zzzz") == ()

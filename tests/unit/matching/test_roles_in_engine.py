@@ -54,7 +54,8 @@ def test_every_quote_names_its_role_and_a_foreign_quote_without_glossary_words_s
     need = top.explanation["needs"][0]["need"]
     assert need["role"] in ROLES
     assert 0.0 < need["role_confidence"] <= 1.0
-    # "Bütçe yok." ("no budget") has no word in the glossary: its gloss still gives role and topics.
+    # Every quote of a Turkish city gets a gloss (role, topics, glossary words) and the note saying
+    # what it is; a quote without glossary words is covered by test_a_gloss_always_says_something_readable.
     engine = matcher.engine()
     needs = engine.needs_of("city", "kent")
     cases = engine.kind("case")
