@@ -93,3 +93,14 @@ def test_the_shipped_translations_keep_their_originals(tmp_path: Path) -> None:
     }
     assert {q for q in queries if not q.startswith("#")} == {q for q in judged if not q.startswith("#")}
     assert len({q for q in judged if not q.startswith("#")}) == 23
+
+
+def test_the_needs_only_view_keeps_each_summary_s_need_lines(tmp_path: Path) -> None:
+    needs_only = _tool("needs_only")
+    record = {
+        "id": "o",
+        "summary": "Founded in 1900.\nOur problems:\n- The oven breaks.\n- Orders get lost.\nThanks.",
+    }
+    assert needs_only.needs_only(record) == {"id": "o", "summary": "The oven breaks.\nOrders get lost."}
+    assert needs_only.main([str(tmp_path)]) == 0
+    assert len((tmp_path / "cities.jsonl").read_text().splitlines()) == 30

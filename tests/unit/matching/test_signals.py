@@ -176,14 +176,23 @@ def test_full_chooses_the_encoder_of_the_whole_document_component_by_the_query_l
     assert not DEFAULT_CONFIG.language_aware_dense
     assert profile("full_lang_pair").language_rule == "pair"
     assert profile("full_lang").language_aware_dense
-    assert DEFAULT_CONFIG.language_dense_share == 0.5
+    assert DEFAULT_CONFIG.language_dense_share == 0.0
+    assert DEFAULT_CONFIG.gloss_weight == 8.0
     assert DEFAULT_CONFIG.ml_same_language_debias
     before = profile("full_before_debias")
     assert before.language_dense_share == 0.0
+    assert before.gloss_weight == 1.0
     assert not before.ml_same_language_debias
+    assert profile("full_before_gloss_weight").language_dense_share == 0.5
     assert not profile("-language_aware_doc").language_aware_doc
     # The same weights as full: only the encoder of the queries not in English changes.
-    for name in ("full_lang_pair", "full_lang", "full_before_debias", "-language_aware_doc"):
+    for name in (
+        "full_lang_pair",
+        "full_lang",
+        "full_before_debias",
+        "full_before_gloss_weight",
+        "-language_aware_doc",
+    ):
         assert profile(name).document_signals == DEFAULT_CONFIG.document_signals
         assert profile(name).need_signals == DEFAULT_CONFIG.need_signals
 
