@@ -12,9 +12,13 @@ and every free-text query of ``eval/queries.tsv`` (the queries of ``text_case``)
 
 Documents are never split: a held-out city is still a candidate for a tuning city's query.
 
+``--outside`` splits the set outside the domain (``outside/split.tsv``) the same way: its
+organisations grouped by (summary not in English), the same seed.
+
 Usage:  .venv/bin/python corpora/tools/split.py            (writes eval/split.tsv)
         .venv/bin/python corpora/tools/split.py --stats    (also prints the share of each group)
         .venv/bin/python corpora/tools/split.py --check    (exit 1 when eval/split.tsv is stale)
+        .venv/bin/python corpora/tools/split.py --outside [--check]   (outside/split.tsv)
 """
 
 from __future__ import annotations
@@ -34,6 +38,10 @@ HEADER = (
     "# Query split of the labelled set: id<TAB>tune|heldout. Cities are the queries of city_provider,\n"
     "# city_city and city_case; q-ids are the free-text queries of text_case. Written by\n"
     "# corpora/tools/split.py (seeded, stratified); do not edit by hand.\n"
+)
+OUTSIDE_HEADER = (
+    "# Query split of the out-of-domain set: id<TAB>tune|heldout, stratified by the summary's language\n"
+    "# (English or not), seeded (1414), dealt alternately within each group.\n"
 )
 
 
@@ -144,20 +152,32 @@ def stats(split: Mapping[str, str], eval_dir: Path, corpus_dir: Path, cases_desi
     return "\n".join(lines)
 
 
+def outside_split(corpus_dir: Path) -> dict[str, str]:
+    """The split of the organisations of the set outside the domain, by (summary not in English)."""
+    cities = read_jsonl(corpus_dir / "cities.jsonl")
+    return stratified_split({str(c["id"]): (city_language(c) != "en",) for c in cities})
+
+
 def main(argv: list[str]) -> int:
-    """Write (or ``--check``) ``eval/split.tsv`` of the development set."""
+    """Write (or ``--check``) ``eval/split.tsv`` of the development set, or ``outside/split.tsv``."""
     eval_dir, corpus_dir, cases_design = ROOT / "eval", ROOT / "demo", ROOT / "design" / "cases.json"
-    split = compute(eval_dir, corpus_dir, cases_design)
-    cities = [str(c["id"]) for c in read_jsonl(corpus_dir / "cities.jsonl")]
-    text = render(split, cities + list(read_queries(eval_dir / "queries.tsv")))
-    target = eval_dir / "split.tsv"
+    if "--outside" in argv:
+        split = outside_split(ROOT / "outside" / "corpus")
+        text = OUTSIDE_HEADER + "".join(f"{i}\t{split[i]}\n" for i in sorted(split))
+        target = ROOT / "outside" / "split.tsv"
+    else:
+        split = compute(eval_dir, corpus_dir, cases_design)
+        cities = [str(c["id"]) for c in read_jsonl(corpus_dir / "cities.jsonl")]
+        text = render(split, cities + list(read_queries(eval_dir / "queries.tsv")))
+        target = eval_dir / "split.tsv"
     if "--check" in argv:
         if not target.exists() or target.read_text(encoding="utf-8") != text:
-            print(f"{target} is stale: run corpora/tools/split.py", file=sys.stderr)
+            again = " ".join(a for a in argv if a != "--check")
+            print(f"{target} is stale: run corpora/tools/split.py {again}".rstrip(), file=sys.stderr)
             return 1
     else:
         target.write_text(text, encoding="utf-8")
-    if "--stats" in argv:
+    if "--stats" in argv and "--outside" not in argv:
         print(stats(split, eval_dir, corpus_dir, cases_design))
     return 0
 

@@ -104,3 +104,10 @@ def test_the_needs_only_view_keeps_each_summary_s_need_lines(tmp_path: Path) -> 
     assert needs_only.needs_only(record) == {"id": "o", "summary": "The oven breaks.\nOrders get lost."}
     assert needs_only.main([str(tmp_path)]) == 0
     assert len((tmp_path / "cities.jsonl").read_text().splitlines()) == 30
+
+
+def test_the_outside_split_is_the_one_the_split_tool_computes() -> None:
+    split = _tool("split")
+    assert split.main(["--outside", "--check"]) == 0
+    halves = split.outside_split(split.ROOT / "outside" / "corpus")
+    assert sorted(Counter(halves.values()).values()) == [15, 15]
