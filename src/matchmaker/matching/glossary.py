@@ -325,11 +325,17 @@ def _topics() -> Index:
 
 
 @cache
-def _general(language: str) -> Index:
-    """The general words of one language (``vocabulary/glossary.json``); empty for one it lacks."""
+def _general_tables() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """``vocabulary/glossary.json``: language aliases, and each language's ``english → stems``."""
     data = json.loads(resources.files("matchmaker.vocabulary").joinpath(GENERAL_FILE).read_text("utf-8"))
-    code = data["aliases"].get(language, language)
-    words: dict[str, str] = data["languages"].get(code, {})
+    return data["aliases"], data["languages"]
+
+
+@cache
+def _general(language: str) -> Index:
+    """The general words of one language; empty for a language the tables lack."""
+    aliases, tables = _general_tables()
+    words = tables.get(aliases.get(language, language), {})
     return _build([f"{english}: {stems}" for english, stems in words.items()])
 
 
