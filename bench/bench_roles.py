@@ -16,6 +16,10 @@ restatements in other languages are test sentences too):
 
 ``--show corpora/demo/cities.jsonl --ids kukes,osh,tepebasi`` also prints the role of every summary
 passage of those cities (unlabelled text written by others: a look, not a score).
+
+``--translated`` prints, per language, how often a line of a rewritten city summary
+(``corpora/*/translated``) gets the role its English original gets (lines of four words or more;
+no labels needed: the same statement should keep its role in any language).
 """
 
 from __future__ import annotations
@@ -73,7 +77,11 @@ def main() -> None:
     parser.add_argument("--no-minilm", action="store_true", help="skip the English-only encoder baseline")
     parser.add_argument("--show", type=Path, help="a cities .jsonl file whose summaries to classify")
     parser.add_argument("--ids", default="", help="comma-separated city ids for --show")
+    parser.add_argument("--translated", action="store_true", help="role agreement of rewritten cities")
     args = parser.parse_args()
+    if args.translated:
+        translated_agreement()
+        return
     if args.show:
         show(args.show, [i for i in args.ids.split(",") if i])
         return
@@ -187,6 +195,43 @@ def show(path: Path, ids: list[str]) -> None:
         print(f"== {city['id']} ({city.get('language', '?')})")
         for text, guess in zip(texts, classify(texts), strict=True):
             print(f"  {guess.role:<10} {guess.confidence:.2f}  {' '.join(text.split())[:110]}")
+
+
+def translated_agreement() -> None:
+    from matchmaker.vocabulary.roles import classify
+
+    corpora = Path(__file__).resolve().parents[1] / "corpora"
+    sets = [
+        (corpora / "demo" / "cities.jsonl", corpora / "eval" / "translated" / "cities.jsonl"),
+        (corpora / "eval2" / "corpus" / "cities.jsonl", corpora / "eval2" / "translated" / "cities.jsonl"),
+    ]
+    pairs: list[tuple[str, str, str]] = []
+    for original_file, translated_file in sets:
+        originals = {
+            r["id"]: r for r in map(json.loads, original_file.read_text(encoding="utf-8").splitlines())
+        }
+        for line in translated_file.read_text(encoding="utf-8").splitlines():
+            city = json.loads(line)
+            lines = zip(
+                originals[city["id"]]["summary"].split("\n"), city["summary"].split("\n"), strict=True
+            )
+            pairs += [(city["language"], a, b) for a, b in lines if len(a.split()) > 3 and b.strip()]
+    english = classify([a for _, a, _ in pairs])
+    rewritten = classify([b for _, _, b in pairs])
+    same: dict[str, list[bool]] = defaultdict(list)
+    changes: Counter[tuple[str, str]] = Counter()
+    for (language, _, _), x, y in zip(pairs, english, rewritten, strict=True):
+        same[language].append(x.role == y.role)
+        same["all"].append(x.role == y.role)
+        if x.role != y.role:
+            changes[(x.role, y.role)] += 1
+    print("| language | lines | same role as the English original |")
+    print("|---|---:|---:|")
+    for language, values in sorted(same.items(), key=lambda kv: (kv[0] == "all", kv[0])):
+        print(f"| {language} | {len(values)} | {sum(values) / len(values):.2f} |")
+    print(
+        "changed (English → rewritten):", ", ".join(f"{a} → {b} {n}" for (a, b), n in changes.most_common())
+    )
 
 
 if __name__ == "__main__":
