@@ -5,7 +5,7 @@ Run from the repository root (a few seconds, no model)::
     PYTHONPATH=src .venv/bin/python bench/bench_glossary.py
 
 The translated variants of the labelled sets (``corpora/eval/translated``, ``corpora/eval2/translated``)
-hold the same city summaries in English and, rewritten by hand, in Turkish, Russian, French, Albanian
+hold the same city summaries in English and, rewritten, in Turkish, Russian, French, Albanian
 or Bosnian. For each translated summary this prints the share of the English original's content words
 (the engine's BM25 tokens of four letters or more: folded, stemmed, stop words left out) that
 the English gloss of the translation contains:

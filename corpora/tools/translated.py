@@ -1,7 +1,7 @@
 """The translated variants of the labelled sets: the same cities, the same labels, another language.
 
 ``eval/translated/cities.jsonl`` holds the 23 English city summaries of ``demo/cities.jsonl``, and
-``eval2/translated/cities.jsonl`` the 19 of ``eval2/corpus/cities.jsonl``, each rewritten by hand in
+``eval2/translated/cities.jsonl`` the 19 of ``eval2/corpus/cities.jsonl``, each rewritten in
 one of Turkish, Russian, French, Albanian and Bosnian (dealt out in turn by sorted id, per half for
 ``eval``). Only ``summary``, ``challenges`` and ``language`` differ from the original record; facts,
 numbers, names and line structure are kept. Providers and cases are unchanged.
