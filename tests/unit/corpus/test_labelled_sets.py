@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import json
+import random
 import sys
 from collections import Counter
 from pathlib import Path
@@ -95,15 +97,25 @@ def test_the_shipped_translations_keep_their_originals(tmp_path: Path) -> None:
     assert len({q for q in judged if not q.startswith("#")}) == 23
 
 
-def test_the_needs_only_view_keeps_each_summary_s_need_lines(tmp_path: Path) -> None:
-    needs_only = _tool("needs_only")
+def test_the_outside_variants_keep_the_needs_and_add_no_capability(tmp_path: Path) -> None:
+    variants = _tool("outside_variants")
     record = {
         "id": "o",
         "summary": "Founded in 1900.\nOur problems:\n- The oven breaks.\n- Orders get lost.\nThanks.",
     }
-    assert needs_only.needs_only(record) == {"id": "o", "summary": "The oven breaks.\nOrders get lost."}
-    assert needs_only.main([str(tmp_path)]) == 0
+    assert variants.needs_only(record) == {"id": "o", "summary": "The oven breaks.\nOrders get lost."}
+    supplier = {"id": "p", "solutions": [{"title": "Ovens", "description": "Deck ovens.", "domains": []}]}
+    grown = variants.padded(supplier, 5, random.Random(1))
+    assert grown["solutions"][0] == supplier["solutions"][0]
+    extra = [s["title"] for s in grown["solutions"][1:]]
+    assert len(set(extra)) == 4
+    assert all(title in variants.GENERIC_ITEMS for title in extra)
+    assert variants.main([str(tmp_path), "--needs-only", "--pad", "20"]) == 0
     assert len((tmp_path / "cities.jsonl").read_text().splitlines()) == 30
+    lengths = {
+        len(json.loads(line)["solutions"]) for line in (tmp_path / "providers.jsonl").read_text().splitlines()
+    }
+    assert lengths == {20}  # every supplier of the set has at least 4 items of its own
 
 
 def test_the_outside_split_is_the_one_the_split_tool_computes() -> None:
