@@ -27,6 +27,10 @@ from pathlib import Path
 from typing import Any
 
 CORPUS = Path(__file__).resolve().parents[1] / "outside" / "corpus"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from split import read_jsonl  # noqa: E402  (sibling module)
+
 SEED = 7
 GENERIC_ITEMS = (
     "Customer support by phone and e-mail on working days",
@@ -66,10 +70,6 @@ def padded(record: dict[str, Any], size: int, rng: random.Random) -> dict[str, A
     return {**record, "solutions": solutions + extra}
 
 
-def _read(name: str) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in (CORPUS / name).read_text(encoding="utf-8").splitlines() if line]
-
-
 def _write(path: Path, records: Sequence[dict[str, Any]]) -> None:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
 
@@ -82,7 +82,7 @@ def main(argv: Sequence[str]) -> int:
     parser.add_argument("--needs-only", action="store_true", help="cut each summary to its need lines")
     parser.add_argument("--pad", type=int, default=0, help="pad every supplier to this many solutions")
     args = parser.parse_args(argv)
-    cities, providers = _read("cities.jsonl"), _read("providers.jsonl")
+    cities, providers = read_jsonl(CORPUS / "cities.jsonl"), read_jsonl(CORPUS / "providers.jsonl")
     if args.needs_only:
         short = [r["id"] for r in cities if not 2 <= len(need_lines(r["summary"])) <= 3]
         if short:
@@ -95,7 +95,7 @@ def main(argv: Sequence[str]) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     _write(args.out / "cities.jsonl", cities)
     _write(args.out / "providers.jsonl", providers)
-    _write(args.out / "cases.jsonl", _read("cases.jsonl"))
+    _write(args.out / "cases.jsonl", read_jsonl(CORPUS / "cases.jsonl"))
     print(f"{args.out}: {len(cities)} organisations, {len(providers)} suppliers")
     return 0
 

@@ -31,6 +31,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from split import read_jsonl  # noqa: E402  (sibling module)
+
 #: Labelled set → (its corpus folder, its labels folder).
 SETS: dict[str, tuple[Path, Path]] = {
     "eval": (ROOT / "demo", ROOT / "eval"),
@@ -39,10 +43,6 @@ SETS: dict[str, tuple[Path, Path]] = {
 #: What a translation may change.
 CHANGED = frozenset({"summary", "challenges", "language"})
 CITY_KINDS = ("city_provider", "city_city", "city_case")
-
-
-def read_jsonl(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def problems(original: Mapping[str, Any] | None, translated: Mapping[str, Any]) -> list[str]:
