@@ -97,6 +97,21 @@ def split_needs(text: str) -> list[tuple[int, int]]:
     return spans
 
 
+def window_spans(fields: Sequence[str], width: int) -> list[tuple[int, int]]:
+    """For each passage, the rows ``[a, b)`` of it and its ``width`` neighbours on each side that
+    belong to the same field (passages of one document, in order)."""
+    spans: list[tuple[int, int]] = []
+    for i, field in enumerate(fields):
+        a = i
+        while a > 0 and i - a < width and fields[a - 1] == field:
+            a -= 1
+        b = i + 1
+        while b < len(fields) and b - i <= width and fields[b] == field:
+            b += 1
+        spans.append((a, b))
+    return spans
+
+
 def need_weights(
     tags: FloatArray, context: npt.NDArray[np.bool_], roles: FloatArray, cfg: EngineConfig
 ) -> FloatArray:

@@ -1,5 +1,6 @@
 """How the engine reads a query's needs (:class:`~.needs.Needs`): the passages of a stored document,
-with (``clause_needs``) the clauses of long passages as needs of their own, and the needs of a
+with (``clause_needs``) the clauses of long passages and (``need_window``) each passage read with its
+neighbours as needs of their own, and the needs of a
 free-text query, encoded, glossed, tagged and given roles as the documents' passages are.
 """
 
@@ -8,7 +9,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -18,18 +18,24 @@ from matchmaker.embeddings.passages import Passage
 from matchmaker.matching import signals
 from matchmaker.matching.analysis import passage_facts
 from matchmaker.matching.kinds import KindIndex, SecondEncoder, blend_glosses, passage_roles
-from matchmaker.matching.needs import Needs, need_weights, split_clauses, split_needs
+from matchmaker.matching.needs import Needs, need_weights, split_clauses, split_needs, window_spans
 from matchmaker.matching.profiles import query_profile
 from matchmaker.matching.scoring import EngineConfig
 from matchmaker.vocabulary.roles import RoleModel
 
 FloatArray = npt.NDArray[np.float32]
 
+#: What is kept of the needs added to a document: vectors, glossed vectors, glosses, tags, tokens and
+#: tokens with the glosses' words.
+_Tokens = tuple[list[str], ...]
+_Added = tuple[FloatArray, FloatArray, tuple[str, ...], FloatArray, _Tokens, _Tokens]
+
 
 class NeedsReader:
-    """The needs of queries, for one engine: ``embed`` encodes clauses (none: no clause needs),
-    ``second`` and ``role_model`` give a free-text query its multilingual vectors and roles; the
-    clauses of each document are kept (``lock``: the engine's cache lock)."""
+    """The needs of queries, for one engine: ``embed`` encodes the needs added to a document (clauses,
+    passages read with their neighbours; none: no added needs), ``second`` and ``role_model`` give a
+    free-text query its multilingual vectors and roles; the added needs of each document are kept
+    (``lock``: the engine's cache lock)."""
 
     def __init__(
         self,
@@ -42,12 +48,13 @@ class NeedsReader:
         self._embed = embed
         self._second = second
         self._role_model = role_model
-        self._clauses: dict[str, Any] = {}
+        self._added: dict[str, _Added] = {}
         self._lock = lock
 
     def of_document(self, index: KindIndex, doc_id: str, cfg: EngineConfig) -> Needs:
-        """The needs of a stored document of ``index``: its passages, and (``clause_needs``) the
-        clauses of passages that hold several, weighted as ``cfg`` says."""
+        """The needs of a stored document of ``index``: its passages, (``need_window``) each read with
+        its neighbours, and (``clause_needs``) the clauses of passages that hold several, weighted as
+        ``cfg`` says."""
         a, b = index.doc_rows(doc_id)
         j = index.pos[doc_id]
         tags = index.passage_tags[a:b]
@@ -68,47 +75,44 @@ class NeedsReader:
             roles,
             index.ml_vectors[a:b] if index.ml_vectors is not None else None,
         )
-        if not cfg.clause_needs or self._embed is None:
-            return needs
-        return self._with_clauses(needs, cfg)
+        added: list[_Addition] = []
+        if self._embed is not None and cfg.need_window > 0:
+            added.append(_windows(needs, cfg.need_window))
+        if self._embed is not None and cfg.clause_needs:
+            added.append(_clauses(needs))
+        for name, parents, passages, texts in added:
+            key = f"{name}\t{doc_id}\t{index.doc_hashes[j]}"
+            needs = self._extended(needs, key, cfg, parents=parents, passages=passages, texts=texts)
+        return needs
 
-    def _with_clauses(self, needs: Needs, cfg: EngineConfig) -> Needs:
-        """Add the clauses of long need passages ("buses come in groups; nobody knows when") as needs."""
-        key = f"{needs.doc_id}\t{cfg.gloss_weight}"
-        cached = self._clauses.get(key)
-        if cached is None:
-            parents: list[int] = []
-            clauses: list[Passage] = []
-            for i, p in enumerate(needs.passages):
-                spans = split_clauses(p.text)
-                if len(spans) < 2:
-                    continue
-                for s0, s1 in spans:
-                    clauses.append(replace(p, start=p.start + s0, end=p.start + s1, text=p.text[s0:s1]))
-                    parents.append(i)
-            cached = (parents, clauses)
-            if clauses and self._embed is not None:
-                facts = passage_facts([c.text for c in clauses], needs.profile.language)
-                vectors = self._embed([c.text for c in clauses])
-                vectors_x = blend_glosses(vectors, facts.glosses, self._embed, cfg.gloss_weight)
-                cached = (
-                    parents,
-                    clauses,
-                    vectors,
-                    vectors_x,
-                    facts.glosses,
-                    facts.tags,
-                    facts.tokens,
-                    facts.tokens_x,
-                )  # type: ignore[assignment]
-            with self._lock:
-                self._clauses[key] = cached
-        if len(cached) == 2:
+    def _extended(
+        self,
+        needs: Needs,
+        key: str,
+        cfg: EngineConfig,
+        *,
+        parents: list[int],
+        passages: list[Passage],
+        texts: list[str],
+    ) -> Needs:
+        """``needs`` with one more need per entry of ``texts``, quoted as ``passages``, weighted and given
+        roles as its parent passage; the encoded rows are kept per ``key`` and gloss weight."""
+        if not texts or self._embed is None:
             return needs
-        parents, clauses, vectors, vectors_x, glosses, tags, tokens, tokens_x = cached  # type: ignore[misc]
+        key = f"{key}\t{cfg.gloss_weight}"
+        cached = self._added.get(key)
+        if cached is None:
+            facts = passage_facts(texts, needs.profile.language)
+            vectors = self._embed(texts)
+            vectors_x = blend_glosses(vectors, facts.glosses, self._embed, cfg.gloss_weight)
+            cached = (vectors, vectors_x, facts.glosses, facts.tags, facts.tokens, facts.tokens_x)
+            with self._lock:
+                self._added[key] = cached
+        vectors, vectors_x, glosses, tags, tokens, tokens_x = cached
         assert needs.vectors_x is not None
+        ml = needs.ml_vectors
         return Needs(
-            [*needs.passages, *clauses],
+            [*needs.passages, *passages],
             np.concatenate([needs.vectors, vectors]),
             np.concatenate([needs.tags, tags]),
             np.concatenate([needs.weights, needs.weights[parents]]),
@@ -120,7 +124,8 @@ class NeedsReader:
             needs.tokens_x + tokens_x,
             needs.doc_vector,
             None if needs.roles is None else np.concatenate([needs.roles, needs.roles[parents]]),
-            None,  # clauses have no multilingual vectors: the multilingual signals skip them
+            # An added need reads the multilingual view of its parent passage.
+            None if ml is None else np.concatenate([ml, ml[parents]]),
         )
 
     def of_text(self, text: str, encoder: Encoder, cfg: EngineConfig) -> Needs:
@@ -164,6 +169,35 @@ class NeedsReader:
             roles,
             ml_vectors,
         )
+
+
+#: Needs added to a document: a name, the row each copies its weight and role from, its quote and
+#: the text that is encoded.
+_Addition = tuple[str, list[int], list[Passage], list[str]]
+
+
+def _clauses(needs: Needs) -> _Addition:
+    """The clauses of long need passages ("buses come in groups; nobody knows when")."""
+    parents: list[int] = []
+    clauses: list[Passage] = []
+    for i, p in enumerate(needs.passages):
+        spans = split_clauses(p.text)
+        if len(spans) < 2:
+            continue
+        for s0, s1 in spans:
+            clauses.append(replace(p, start=p.start + s0, end=p.start + s1, text=p.text[s0:s1]))
+            parents.append(i)
+    return "clauses", parents, clauses, [c.text for c in clauses]
+
+
+def _windows(needs: Needs, width: int) -> _Addition:
+    """Each passage read with its ``width`` neighbours of the same field on each side, quoted as the
+    passage itself: "We have no measurements, only a wall thermometer." says what is missing only
+    beside the sentence before it."""
+    spans = window_spans([p.field for p in needs.passages], width)
+    parents = [i for i, (a, b) in enumerate(spans) if b - a > 1]
+    texts = [" ".join(p.text for p in needs.passages[spans[i][0] : spans[i][1]]) for i in parents]
+    return f"windows{width}", parents, [needs.passages[i] for i in parents], texts
 
 
 def _strip_span(text: str) -> tuple[int, int]:

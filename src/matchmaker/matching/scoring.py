@@ -80,6 +80,9 @@ class EngineConfig:
     w_shared_providers: float = 0.5
     case_obstacle_bonus: float = 0.05
     clause_needs: bool = False
+    # Each passage of an asking document read with this many neighbouring passages of its field on
+    # each side, as a need of its own (0: off).
+    need_window: int = 0
     # Passage roles (need, strength, context, background): a passage's weight as a need is its role
     # probabilities times these weights; they replace ``noise_weight`` and ``context_weight`` on the
     # asking side when ``use_roles`` is on.
