@@ -37,6 +37,7 @@ import numpy.typing as npt
 from pydantic import ConfigDict, TypeAdapter
 
 from matchmaker.db.models import CasePublic, CityPublic, ProviderPublic
+from matchmaker.embeddings.encoder import FloatArray
 from matchmaker.embeddings.passages import DocKind, Record, record_kind
 from matchmaker.matching.analysis_store import STORE_FILE, AnalysisStore
 from matchmaker.matching.glossary import gloss
@@ -57,7 +58,6 @@ from matchmaker.vocabulary import Kind, find_language_mentions, tag_text
 
 logger = logging.getLogger(__name__)
 
-FloatArray = npt.NDArray[np.float32]
 T = TypeVar("T")
 In = TypeVar("In")
 

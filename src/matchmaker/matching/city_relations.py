@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from matchmaker.embeddings.encoder import FloatArray
 from matchmaker.embeddings.passages import DocKind
 from matchmaker.matching import signals
 from matchmaker.matching.kinds import NEED, STRENGTH, Candidates, DocumentSet, KindIndex, same_document
@@ -29,7 +30,6 @@ from matchmaker.matching.scoring import EngineConfig
 if TYPE_CHECKING:
     from matchmaker.matching.engine import Engine
 
-FloatArray = npt.NDArray[np.float32]
 _EPS = 1e-6
 #: Rows of the provider relevance matrix centred at a time (a bounded temporary, not the matrix's size).
 _CENTRE_ROWS = 256

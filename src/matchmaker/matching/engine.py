@@ -63,7 +63,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matchmaker.embeddings.bundle import IndexBundle
-from matchmaker.embeddings.encoder import Encoder
+from matchmaker.embeddings.encoder import Encoder, FloatArray
 from matchmaker.embeddings.passages import DocKind, Record
 from matchmaker.errors import IndexUnavailableError
 from matchmaker.matching.adjusters import (
@@ -106,7 +106,6 @@ from matchmaker.matching.signals import SAME_LANGUAGE_BIAS
 from matchmaker.vocabulary import load_vocabulary
 from matchmaker.vocabulary.roles import RoleModel
 
-FloatArray = npt.NDArray[np.float32]
 Mode = str
 QueryKind = Literal["city_provider", "provider_city", "city_city", "city_case", "text_case"]
 

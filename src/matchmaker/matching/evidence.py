@@ -16,13 +16,12 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from matchmaker.embeddings.encoder import FloatArray
 from matchmaker.matching import signals
 from matchmaker.matching.kinds import Candidates
 from matchmaker.matching.needs import Needs
 from matchmaker.matching.ranking import Norms
 from matchmaker.matching.scoring import DEFAULT_CONFIG, EngineConfig
-
-FloatArray = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matchmaker.embeddings.bundle import IndexBundle
-from matchmaker.embeddings.encoder import normalize_rows
+from matchmaker.embeddings.encoder import FloatArray, normalize_rows
 from matchmaker.embeddings.passages import DocKind, Passage
 from matchmaker.matching.analysis import CONTEXT_RULES, Analyses
 from matchmaker.matching.lexical import LexicalIndex
@@ -31,8 +31,6 @@ from matchmaker.matching.scoring import EngineConfig
 from matchmaker.vocabulary.roles import ROLES, RoleModel, cue_features
 
 logger = logging.getLogger(__name__)
-
-FloatArray = npt.NDArray[np.float32]
 
 
 # --------------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import numpy.typing as npt
 
+from matchmaker.embeddings.encoder import FloatArray
 from matchmaker.embeddings.passages import DocKind
 from matchmaker.matching.kinds import Candidates, DocumentSet, KindIndex, same_document
 from matchmaker.matching.needs import Needs
@@ -34,7 +35,6 @@ from matchmaker.matching.scoring import EngineConfig
 if TYPE_CHECKING:
     from matchmaker.matching.engine import Engine
 
-FloatArray = npt.NDArray[np.float32]
 #: A relevance matrix of a replaced engine, with the cities and candidates it was made of.
 Carried = tuple[RelevanceRows, DocumentSet, DocumentSet]
 

@@ -12,12 +12,11 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from matchmaker.embeddings.encoder import FloatArray
 from matchmaker.embeddings.passages import Passage, split_spans
 from matchmaker.matching import signals
 from matchmaker.matching.profiles import Profile
 from matchmaker.matching.scoring import EngineConfig
-
-FloatArray = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,9 +26,9 @@ from functools import cache
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from matchmaker.db.models import CasePublic, CityPublic, ProviderPublic
+from matchmaker.embeddings.encoder import FloatArray
 from matchmaker.embeddings.passages import DocKind, Record, record_kind
 from matchmaker.matching.names import normalize_name
 from matchmaker.vocabulary import (
@@ -47,7 +47,6 @@ from matchmaker.vocabulary import (
 
 logger = logging.getLogger(__name__)
 
-FloatArray = npt.NDArray[np.float32]
 
 #: Kinds of terms that describe what a document is about (the rest is context).
 TOPIC_KINDS: tuple[Kind, ...] = (Kind.DOMAIN, Kind.OBSTACLE, Kind.STAGE)

@@ -11,9 +11,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
-import numpy.typing as npt
 
-from matchmaker.embeddings.encoder import Encoder, normalize_rows
+from matchmaker.embeddings.encoder import Encoder, FloatArray, normalize_rows
 from matchmaker.embeddings.passages import Passage
 from matchmaker.matching import signals
 from matchmaker.matching.analysis import passage_facts
@@ -22,8 +21,6 @@ from matchmaker.matching.needs import Needs, need_weights, split_clauses, split_
 from matchmaker.matching.profiles import query_profile
 from matchmaker.matching.scoring import EngineConfig
 from matchmaker.vocabulary.roles import RoleModel
-
-FloatArray = npt.NDArray[np.float32]
 
 #: What is kept of the needs added to a document: vectors, glossed vectors, glosses, tags, tokens and
 #: tokens with the glosses' words.

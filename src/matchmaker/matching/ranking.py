@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from matchmaker.embeddings.encoder import FloatArray
 from matchmaker.matching.fit import Factor, combine
 
-FloatArray = npt.NDArray[np.float32]
 #: Rows of a relevance matrix copied at a time when it is carried to the next engine.
 _COPY_ROWS = 256
 

@@ -25,13 +25,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from matchmaker.matching import signals
 
-FloatArray = npt.NDArray[np.float32]
+if TYPE_CHECKING:
+    # Only a name for annotations: these pure array functions do not load the embeddings package.
+    from matchmaker.embeddings.encoder import FloatArray
+
 IntArray = npt.NDArray[np.int64]
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matchmaker.embeddings.bundle import IndexBundle
+from matchmaker.embeddings.encoder import FloatArray
 from matchmaker.embeddings.passages import DocKind
 from matchmaker.matching import shortlist, signals
 from matchmaker.matching.kinds import KindIndex
@@ -27,8 +28,6 @@ from matchmaker.matching.shortlist import ShortlistPolicy
 
 if TYPE_CHECKING:
     from matchmaker.matching.engine import Engine
-
-FloatArray = npt.NDArray[np.float32]
 
 
 class Shortlister:

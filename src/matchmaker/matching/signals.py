@@ -33,11 +33,15 @@ weight per role (need, strength, context, background).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
-FloatArray = npt.NDArray[np.float32]
+if TYPE_CHECKING:
+    # Only a name for annotations: these pure array functions do not load the embeddings package.
+    from matchmaker.embeddings.encoder import FloatArray
+
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 _EPS = 1e-6

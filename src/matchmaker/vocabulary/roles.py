@@ -46,7 +46,7 @@ from typing import Literal
 import numpy as np
 import numpy.typing as npt
 
-from matchmaker.embeddings.encoder import Encoder
+from matchmaker.embeddings.encoder import Encoder, FloatArray
 
 logger = logging.getLogger(__name__)
 
@@ -56,8 +56,6 @@ ROLES: tuple[Role, ...] = ("need", "strength", "context", "background")
 #: Bumped when the cue features change; a model file with another version is refused.
 FEATURE_VERSION = 1
 MODEL_FILE = "roles.npz"
-
-FloatArray = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True, slots=True)
