@@ -175,10 +175,12 @@ class Engine:
             config,
             previous.maintained if previous is not None else None,
             made_of,
-            # What the stored rows depend on besides the configuration: the encoders, whether roles
-            # come from the role model, and the multilingual encoder's same-language correction.
+            # What the stored rows depend on besides the configuration: the encoders, the role model
+            # the roles come from (a new model shipped with an upgrade reads the rows again), and the
+            # multilingual encoder's same-language correction.
             encoders=(
-                f"{','.join(models)}|{second.name if second else ''}|{role_model is not None}"
+                f"{','.join(models)}|{second.name if second else ''}"
+                f"|{role_model.digest if role_model is not None else ''}"
                 f"|{sorted(self.language_bias.items())}"
             ),
             lock=self._cache_lock,

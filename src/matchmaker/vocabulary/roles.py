@@ -31,6 +31,7 @@ entry point that loads the shipped model and its encoder once per process.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import math
@@ -122,6 +123,14 @@ class RoleModel:
     def dimension(self) -> int:
         """Length of the sentence vectors the model expects."""
         return int(self.mean.shape[0])
+
+    @property
+    def digest(self) -> str:
+        """A hash of the model's numbers: what is stored from its roles names the model it came from."""
+        h = hashlib.sha256(self.encoder_name.encode())
+        for part in (self.weights, self.bias, self.mean, np.float32(self.cue_weight)):
+            h.update(np.ascontiguousarray(part, dtype=np.float32).tobytes())
+        return h.hexdigest()[:16]
 
     def design(self, vectors: FloatArray, cues: FloatArray) -> FloatArray:
         """The model's input rows: centred, re-normalised vectors next to the scaled cues."""

@@ -25,6 +25,7 @@ from matchmaker.matching.lexical import LexicalIndex, tokenize
 from matchmaker.matching.ranking import RelevanceRows
 from matchmaker.services.container import Services
 from matchmaker.services.matching import Matcher
+from matchmaker.vocabulary.roles import CUE_NAMES, ROLES, RoleModel
 
 CITIES = ("lumen", "verde", "rivo", "kent")
 
@@ -431,3 +432,31 @@ def test_a_stored_row_is_keyed_by_the_scoring_code_as_well_as_the_configuration(
     rows.row_digests.clear()
     monkeypatch.setattr(maintained, "scoring_fingerprint", lambda: "other code")
     assert rows.row_key(engine, "provider", engine.config, 0) != key  # rows of other code are not read
+
+
+def test_a_stored_row_is_keyed_by_the_role_model_its_needs_were_weighted_with(
+    loaded_services: Services,
+) -> None:
+    base = loaded_services.matching.matcher().engine()
+    dimension = 8
+    model = RoleModel(
+        np.zeros((len(ROLES), dimension + len(CUE_NAMES)), dtype=np.float32),
+        np.array([1.0, 0.0, 0.0, 0.0], dtype=np.float32),
+        np.zeros(dimension, dtype=np.float32),
+        "hand-made",
+    )
+
+    def key(role_model: RoleModel) -> str:
+        engine = Engine(
+            base.bundles,
+            {k: list(v.values()) for k, v in base.records.items()},
+            config=base.config,
+            role_model=role_model,
+        )
+        return engine.maintained.row_key(engine, "provider", engine.config, 0)
+
+    assert key(dataclasses.replace(model)) == key(model)  # the same numbers, the same key
+    # A model with other numbers (a new one shipped with an upgrade) does not read the old rows.
+    other = dataclasses.replace(model, bias=model.bias + np.float32(0.5))
+    assert other.digest != model.digest
+    assert key(other) != key(model)
