@@ -27,7 +27,7 @@ from pathlib import Path
 
 from matchmaker.embeddings.encoder import Encoder
 from matchmaker.errors import InvalidInputError
-from matchmaker.evaluation.metrics import MIN_GRADE, K, ndcg_at_k, recall_at_k, reciprocal_rank
+from matchmaker.evaluation.metrics import MIN_GRADE, K, ndcg_at_k, pairwise_loss, recall_at_k, reciprocal_rank
 from matchmaker.evaluation.split import Split, queries_in
 from matchmaker.matching.engine import Engine, EngineConfig, Scored
 from matchmaker.matching.needs import Needs
@@ -56,11 +56,13 @@ class Row:
     recall: float
     mrr: float
     split: str = "all"
+    #: Weighted share of wrongly ordered pairs over the whole ranking (lower is better).
+    pair_loss: float = 0.0
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready form (metrics rounded to 4 places)."""
         out = asdict(self)
-        for key in ("ndcg", "recall", "mrr"):
+        for key in ("ndcg", "recall", "mrr", "pair_loss"):
             out[key] = round(float(out[key]), 4)
         return out
 
@@ -171,7 +173,7 @@ def evaluate(
         )
         for cfg in configs:
             mode = cfg.mode
-            per: dict[str, list[tuple[float, float, float]]] = defaultdict(list)
+            per: dict[str, list[tuple[float, float, float, float]]] = defaultdict(list)
             started = time.perf_counter()
             for qid, grades in sorted(judgements.items()):
                 if chosen is not None and qid not in chosen:
@@ -182,11 +184,13 @@ def evaluate(
                     logger.warning("%s: query %s is not an indexed city; skipped", kind, qid)
                     continue
                 present = {d: g for d, g in grades.items() if d in known.pos}
-                ranked = [s.doc_id for s in rank(qid, texts.get(qid, ""), cfg)]
+                scored = rank(qid, texts.get(qid, ""), cfg)
+                ranked = [s.doc_id for s in scored]
                 m = (
                     ndcg_at_k(ranked, present, k),
                     recall_at_k(ranked, present, k, min_grade),
                     reciprocal_rank(ranked, present, min_grade),
+                    pairwise_loss({s.doc_id: s.score for s in scored}, present),
                 )
                 language = languages.get(qid, "en")
                 per["all"].append(m)
@@ -210,6 +214,7 @@ def evaluate(
                         _mean([v[1] for v in values]),
                         _mean([v[2] for v in values]),
                         split,
+                        _mean([v[3] for v in values]),
                     )
                 )
     return rows
@@ -218,9 +223,9 @@ def evaluate(
 def markdown_table(rows: Sequence[Row]) -> str:
     """The rows as a Markdown table: one line per query kind, the profiles side by side.
 
-    With the four default profiles: nDCG@10, recall@10 and MRR of each, and ``full − base`` (the full
-    engine against its base model used plainly). With other profiles (leave-one-out): nDCG@10 of each
-    and its difference to ``full``.
+    With the four default profiles: nDCG@10, recall@10, MRR and the pairwise loss of each, and
+    ``full − base`` (the full engine against its base model used plainly). With other profiles
+    (leave-one-out): nDCG@10 of each and its difference to ``full``.
     """
     by_kind: dict[str, dict[str, Row]] = defaultdict(dict)
     order: list[str] = []
@@ -234,8 +239,11 @@ def markdown_table(rows: Sequence[Row]) -> str:
     wide = set(profiles) <= set(MODES)
     if wide:
         names = " | ".join(profiles)
-        header = f"| query kind | queries | nDCG@10 {names} | full − base | recall@10 {names} | MRR {names} |"
-        cols = 2 + 3 * len(profiles) + 1
+        header = (
+            f"| query kind | queries | nDCG@10 {names} | full − base | recall@10 {names} | MRR {names} "
+            f"| pair loss {names} |"
+        )
+        cols = 2 + 4 * len(profiles) + 1
     else:
         deltas = [p for p in profiles if p != "full"]
         header = (
@@ -265,6 +273,7 @@ def markdown_table(rows: Sequence[Row]) -> str:
                 delta("full", "base"),
                 *(cell(m, "recall") for m in profiles),
                 *(cell(m, "mrr") for m in profiles),
+                *(cell(m, "pair_loss") for m in profiles),
             ]
         else:
             cells = [

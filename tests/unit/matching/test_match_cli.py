@@ -91,10 +91,12 @@ def test_eval_reports_every_retriever_per_kind(cli: CliRunner, tmp_path: Path) -
     full = next(r for r in rows if r["kind"] == "city_provider" and r["mode"] == "full")
     assert full["queries"] == 2
     assert 0.0 <= float(full["ndcg"]) <= 1.0  # type: ignore[arg-type]
+    assert 0.0 <= float(full["pair_loss"]) <= 1.0  # type: ignore[arg-type]
     table = cli.invoke(app, ["eval", "--labels", str(labels), "--kind", "city_provider"])
     assert table.exit_code == 0, table.output
     assert "| city_provider | 2 |" in table.stdout
     assert "full − base" in table.stdout
+    assert "pair loss base" in table.stdout
 
 
 def test_eval_leaves_each_signal_out_and_refuses_an_unknown_profile(cli: CliRunner, tmp_path: Path) -> None:

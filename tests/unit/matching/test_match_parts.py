@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from matchmaker.db.models import CityPublic, ProviderPublic
-from matchmaker.evaluation.metrics import ndcg_at_k, recall_at_k, reciprocal_rank
+from matchmaker.evaluation.metrics import ndcg_at_k, pairwise_loss, recall_at_k, reciprocal_rank
 from matchmaker.matching.engine import split_needs
 from matchmaker.matching.fit import CEILING, FLOOR, Factor, combine, provider_fit
 from matchmaker.matching.glossary import gloss
@@ -146,6 +146,17 @@ def test_ranking_metrics() -> None:
     assert recall_at_k(["x"], {}) == 1.0
     assert reciprocal_rank(["x", "b"], grades) == 0.5
     assert reciprocal_rank(["x", "c"], grades) == 0.0
+
+
+def test_pairwise_loss_weighs_each_wrongly_ordered_pair_by_the_grades_between_them() -> None:
+    grades = {"a": 2, "b": 1}  # "x" is unjudged: grade 0
+    assert pairwise_loss({"a": 0.9, "b": 0.5, "x": 0.1}, grades) == 0.0
+    assert pairwise_loss({"a": 0.1, "b": 0.5, "x": 0.9}, grades) == 1.0
+    # Only b and x swapped: one wrong pair of weight 1 out of a-b (1), a-x (2), b-x (1).
+    assert pairwise_loss({"a": 0.9, "b": 0.1, "x": 0.5}, grades) == pytest.approx(1 / 4)
+    # A tie counts half; a ranking of one grade only has no pair to order.
+    assert pairwise_loss({"a": 0.5, "b": 0.5}, grades) == pytest.approx(0.5)
+    assert pairwise_loss({"x": 0.5, "y": 0.2}, grades) == 0.0
 
 
 def test_a_word_takes_the_gloss_of_the_longest_stem_it_starts_with() -> None:
