@@ -22,10 +22,15 @@ from matchmaker.matching.profiles import query_profile
 from matchmaker.matching.scoring import EngineConfig
 from matchmaker.vocabulary.roles import RoleModel
 
-#: What is kept of the needs added to a document: vectors, glossed vectors, glosses, tags, tokens and
+#: Needs added to a document: the row each copies its weight and role from, its quote and the text
+#: that is encoded.
+_Addition = tuple[list[int], list[Passage], list[str]]
+#: What is kept of them: parent rows, quotes, vectors, glossed vectors, glosses, tags, tokens and
 #: tokens with the glosses' words.
 _Tokens = tuple[list[str], ...]
-_Added = tuple[FloatArray, FloatArray, tuple[str, ...], FloatArray, _Tokens, _Tokens]
+_Added = tuple[
+    list[int], list[Passage], FloatArray, FloatArray, tuple[str, ...], FloatArray, _Tokens, _Tokens
+]
 
 
 class NeedsReader:
@@ -72,40 +77,43 @@ class NeedsReader:
             roles,
             index.ml_vectors[a:b] if index.ml_vectors is not None else None,
         )
-        added: list[_Addition] = []
-        if self._embed is not None and cfg.need_window > 0:
-            added.append(_windows(needs, cfg.need_window))
-        if self._embed is not None and cfg.clause_needs:
-            added.append(_clauses(needs))
-        for name, parents, passages, texts in added:
-            key = f"{name}\t{doc_id}\t{index.doc_hashes[j]}"
-            needs = self._extended(needs, key, cfg, parents=parents, passages=passages, texts=texts)
+        base, content = needs, f"{doc_id}\t{index.doc_hashes[j]}"
+        if cfg.need_window > 0:
+            width = cfg.need_window
+            needs = self._extended(needs, f"windows{width}\t{content}", cfg, lambda: _windows(base, width))
+        if cfg.clause_needs:
+            needs = self._extended(needs, f"clauses\t{content}", cfg, lambda: _clauses(base))
         return needs
 
     def _extended(
-        self,
-        needs: Needs,
-        key: str,
-        cfg: EngineConfig,
-        *,
-        parents: list[int],
-        passages: list[Passage],
-        texts: list[str],
+        self, needs: Needs, key: str, cfg: EngineConfig, addition: Callable[[], _Addition]
     ) -> Needs:
-        """``needs`` with one more need per entry of ``texts``, quoted as ``passages``, weighted and given
-        roles as its parent passage; the encoded rows are kept per ``key`` and gloss weight."""
-        if not texts or self._embed is None:
+        """``needs`` with the needs ``addition`` makes, each quoted as its passage and weighted and given
+        a role as its parent row; made and encoded once per ``key`` and gloss weight."""
+        if self._embed is None:
             return needs
         key = f"{key}\t{cfg.gloss_weight}"
         cached = self._added.get(key)
         if cached is None:
+            parents, passages, texts = addition()
             facts = passage_facts(texts, needs.profile.language)
-            vectors = self._embed(texts)
+            vectors = self._embed(texts) if texts else needs.vectors[:0]
             vectors_x = blend_glosses(vectors, facts.glosses, self._embed, cfg.gloss_weight)
-            cached = (vectors, vectors_x, facts.glosses, facts.tags, facts.tokens, facts.tokens_x)
+            cached = (
+                parents,
+                passages,
+                vectors,
+                vectors_x,
+                facts.glosses,
+                facts.tags,
+                facts.tokens,
+                facts.tokens_x,
+            )
             with self._lock:
                 self._added[key] = cached
-        vectors, vectors_x, glosses, tags, tokens, tokens_x = cached
+        parents, passages, vectors, vectors_x, glosses, tags, tokens, tokens_x = cached
+        if not parents:
+            return needs
         assert needs.vectors_x is not None
         ml = needs.ml_vectors
         return Needs(
@@ -168,11 +176,6 @@ class NeedsReader:
         )
 
 
-#: Needs added to a document: a name, the row each copies its weight and role from, its quote and
-#: the text that is encoded.
-_Addition = tuple[str, list[int], list[Passage], list[str]]
-
-
 def _clauses(needs: Needs) -> _Addition:
     """The clauses of long need passages ("buses come in groups; nobody knows when")."""
     parents: list[int] = []
@@ -184,7 +187,7 @@ def _clauses(needs: Needs) -> _Addition:
         for s0, s1 in spans:
             clauses.append(replace(p, start=p.start + s0, end=p.start + s1, text=p.text[s0:s1]))
             parents.append(i)
-    return "clauses", parents, clauses, [c.text for c in clauses]
+    return parents, clauses, [c.text for c in clauses]
 
 
 def _windows(needs: Needs, width: int) -> _Addition:
@@ -194,7 +197,7 @@ def _windows(needs: Needs, width: int) -> _Addition:
     spans = window_spans([p.field for p in needs.passages], width)
     parents = [i for i, (a, b) in enumerate(spans) if b - a > 1]
     texts = [" ".join(p.text for p in needs.passages[spans[i][0] : spans[i][1]]) for i in parents]
-    return f"windows{width}", parents, [needs.passages[i] for i in parents], texts
+    return parents, [needs.passages[i] for i in parents], texts
 
 
 def _strip_span(text: str) -> tuple[int, int]:
