@@ -214,7 +214,7 @@ def evaluate(
                         _mean([v[1] for v in values]),
                         _mean([v[2] for v in values]),
                         split,
-                        _mean([v[3] for v in values]),
+                        pair_loss=_mean([v[3] for v in values]),
                     )
                 )
     return rows
