@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -122,21 +123,112 @@ class RelevanceMatrices:
             return None
         return old.carried(self.positions_from(engine, old_cities, "city"), column_of)
 
-    def _freshen(
+    def row(
+        self, engine: Engine, target_kind: DocKind, city_id: str, cfg: EngineConfig
+    ) -> tuple[FloatArray, Norms | None]:
+        """City ``city_id``'s row of the relevance matrix against ``target_kind`` and its norms
+        (read from the store, or computed, when not known yet)."""
+        update = self._update(engine, target_kind, cfg)
+        rows = update.rows
+        i = engine.kind("city").pos[city_id]
+        if not rows.known[i] or rows.stale_columns(i):
+            update.up_to_date([i])
+        return rows.matrix[i], rows.norms[i]
+
+    def column(self, engine: Engine, target_kind: DocKind, j: int, cfg: EngineConfig) -> FloatArray:
+        """Candidate ``j``'s column of the relevance matrix against ``target_kind``: every city's
+        row made known, and fresh where its entry for ``j`` is stale."""
+        update = self._update(engine, target_kind, cfg)
+        rows = update.rows
+        update.up_to_date(rows.missing() + rows.stale_rows(j))
+        return rows.matrix[:, j]
+
+    def matrix(
         self,
         engine: Engine,
-        rows: RelevanceRows,
         target_kind: DocKind,
         cfg: EngineConfig,
-        which: list[int],
         *,
-        views: dict[tuple[int, ...], Candidates] | None = None,
-    ) -> None:
+        pause: Callable[[], None] | None = None,
+    ) -> FloatArray:
+        """The whole matrix against ``target_kind``: rows of cities not asked about yet read or
+        computed, stale entries scored again; rows carried from the engine this one replaced
+        (unchanged cities, unchanged candidates) are not computed again."""
+        update = self._update(engine, target_kind, cfg)
+        rows = update.rows
+        update.up_to_date(rows.missing() + rows.stale_rows(), pause=pause)
+        return rows.matrix
+
+    def _update(self, engine: Engine, target_kind: DocKind, cfg: EngineConfig) -> _Update:
+        return _Update(self, engine, self.rows_of(engine, target_kind, cfg), target_kind, cfg)
+
+    def row_key(self, engine: Engine, target_kind: DocKind, cfg: EngineConfig, i: int) -> str:
+        """The store key of city ``i``'s relevance row against ``target_kind`` under ``cfg``: the
+        configuration, the candidates (generation and profiles), the city's content and profile,
+        the encoders that made the vectors and the code that scores (:func:`scoring_fingerprint`)."""
+        cities = engine.kind("city")
+        digest = self.row_digests.get((target_kind, cfg))
+        if digest is None:
+            target = engine.kind(target_kind)
+            h = hashlib.sha256(repr(cfg).encode())
+            h.update(f"{target.generation}\x00{self.encoders}\x00{scoring_fingerprint()}".encode())
+            for doc_id in target.ids:
+                h.update(engine.analyses.profile_keys.get((target_kind, doc_id), doc_id).encode())
+            if engine.shortlists(target):
+                h.update(repr(engine.shortlist).encode())
+            digest = self.row_digests[(target_kind, cfg)] = h.hexdigest()[:24]
+        city_id = cities.ids[i]
+        profile_key = engine.analyses.profile_keys.get(("city", city_id), city_id)
+        return f"rel2:{digest}:{cities.doc_hashes[i]}:{profile_key}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Update:
+    """Bringing one matrix of ``matrices`` up to date: ``rows``, against ``target_kind`` under
+    ``cfg``, scored by ``engine``. Made for one call of the matrices, so it holds the engine no
+    longer than that call."""
+
+    matrices: RelevanceMatrices
+    engine: Engine
+    rows: RelevanceRows
+    target_kind: DocKind
+    cfg: EngineConfig
+
+    def up_to_date(self, which: list[int], *, pause: Callable[[], None] | None = None) -> None:
+        """Make the rows ``which`` known and fresh: a missing row read from the store or computed,
+        stale entries scored again (:meth:`freshen`). The work goes in chunks, each under the
+        matrix's lock: a query and the background freshening after a write share it instead of
+        doing it twice, and a query that needs one row waits for one chunk at most. Stale rows,
+        scored together, go in larger chunks than missing ones, computed one by one."""
+        rows = self.rows
+        stale = [i for i in which if rows.known[i]]
+        missing = [i for i in which if not rows.known[i]]
+        if missing:  # stored rows are read at once; only the others are computed, chunk by chunk
+            with rows.lock:
+                missing = self.read([i for i in missing if not rows.known[i]])
+        views: dict[tuple[int, ...], Candidates] = {}
+        chunks = [
+            (missing[a : a + _MISSING_PER_CHUNK], True) for a in range(0, len(missing), _MISSING_PER_CHUNK)
+        ]
+        chunks += [(stale[a : a + _STALE_PER_CHUNK], False) for a in range(0, len(stale), _STALE_PER_CHUNK)]
+        for chunk, fill in chunks:
+            if pause is not None:
+                pause()
+            with rows.lock:
+                if fill:
+                    chunk = [i for i in chunk if not rows.known[i]]  # another thread may have filled it
+                    if chunk:
+                        self.compute(chunk)
+                else:
+                    self.freshen(chunk, views=views)
+
+    def freshen(self, which: list[int], *, views: dict[tuple[int, ...], Candidates] | None = None) -> None:
         """Score again the stale entries of the known rows ``which``: each row's changed candidates
         alone, against the row's own :class:`Norms`; rows stale in the same candidates (a changed
         document's column) together (:meth:`Engine.relevance_for_many`). A row with too many stale
         entries, or whose norms do not fit, is computed again whole."""
-        target = engine.kind(target_kind)
+        engine, rows, cfg = self.engine, self.rows, self.cfg
+        target = engine.kind(self.target_kind)
         cities = engine.kind("city")
         whole: list[int] = []
         alike: dict[tuple[int, ...], list[tuple[int, Needs, Norms]]] = {}
@@ -166,96 +258,21 @@ class RelevanceMatrices:
             for (i, _, _), row in zip(members, values, strict=True):
                 rows.put_columns(i, stale, row)
         if whole:
-            self._fill_rows(engine, rows, target_kind, cfg, whole)
+            self.fill(whole)
 
-    def row(
-        self, engine: Engine, target_kind: DocKind, city_id: str, cfg: EngineConfig
-    ) -> tuple[FloatArray, Norms | None]:
-        """City ``city_id``'s row of the relevance matrix against ``target_kind`` and its norms
-        (read from the store, or computed, when not known yet)."""
-        rows = self.rows_of(engine, target_kind, cfg)
-        i = engine.kind("city").pos[city_id]
-        if not rows.known[i] or rows.stale_columns(i):
-            self._up_to_date(engine, rows, target_kind, cfg, [i])
-        return rows.matrix[i], rows.norms[i]
-
-    def column(self, engine: Engine, target_kind: DocKind, j: int, cfg: EngineConfig) -> FloatArray:
-        """Candidate ``j``'s column of the relevance matrix against ``target_kind``: every city's
-        row made known, and fresh where its entry for ``j`` is stale."""
-        rows = self.rows_of(engine, target_kind, cfg)
-        self._up_to_date(engine, rows, target_kind, cfg, rows.missing() + rows.stale_rows(j))
-        return rows.matrix[:, j]
-
-    def matrix(
-        self,
-        engine: Engine,
-        target_kind: DocKind,
-        cfg: EngineConfig,
-        *,
-        pause: Callable[[], None] | None = None,
-    ) -> FloatArray:
-        """The whole matrix against ``target_kind``: rows of cities not asked about yet read or
-        computed, stale entries scored again; rows carried from the engine this one replaced
-        (unchanged cities, unchanged candidates) are not computed again."""
-        rows = self.rows_of(engine, target_kind, cfg)
-        self._up_to_date(engine, rows, target_kind, cfg, rows.missing() + rows.stale_rows(), pause=pause)
-        return rows.matrix
-
-    def _up_to_date(
-        self,
-        engine: Engine,
-        rows: RelevanceRows,
-        target_kind: DocKind,
-        cfg: EngineConfig,
-        which: list[int],
-        *,
-        pause: Callable[[], None] | None = None,
-    ) -> None:
-        """Make the rows ``which`` known and fresh: a missing row read from the store or computed,
-        stale entries scored again (:meth:`_freshen`). The work goes in chunks, each under the
-        matrix's lock: a query and the background freshening after a write share it instead of
-        doing it twice, and a query that needs one row waits for one chunk at most. Stale rows,
-        scored together, go in larger chunks than missing ones, computed one by one."""
-        stale = [i for i in which if rows.known[i]]
-        missing = [i for i in which if not rows.known[i]]
-        if missing:  # stored rows are read at once; only the others are computed, chunk by chunk
-            with rows.lock:
-                missing = self._read_rows(
-                    engine, rows, target_kind, cfg, [i for i in missing if not rows.known[i]]
-                )
-        views: dict[tuple[int, ...], Candidates] = {}
-        chunks = [
-            (missing[a : a + _MISSING_PER_CHUNK], True) for a in range(0, len(missing), _MISSING_PER_CHUNK)
-        ]
-        chunks += [(stale[a : a + _STALE_PER_CHUNK], False) for a in range(0, len(stale), _STALE_PER_CHUNK)]
-        for chunk, fill in chunks:
-            if pause is not None:
-                pause()
-            with rows.lock:
-                if fill:
-                    chunk = [i for i in chunk if not rows.known[i]]  # another thread may have filled it
-                    if chunk:
-                        self._compute_rows(engine, rows, target_kind, cfg, chunk)
-                else:
-                    self._freshen(engine, rows, target_kind, cfg, chunk, views=views)
-
-    def _fill_rows(
-        self, engine: Engine, rows: RelevanceRows, target_kind: DocKind, cfg: EngineConfig, missing: list[int]
-    ) -> None:
+    def fill(self, missing: list[int]) -> None:
         """Read the rows of cities ``missing`` from the store, or compute (and store) them."""
-        left = self._read_rows(engine, rows, target_kind, cfg, missing)
+        left = self.read(missing)
         if left:
-            self._compute_rows(engine, rows, target_kind, cfg, left)
+            self.compute(left)
 
-    def _read_rows(
-        self, engine: Engine, rows: RelevanceRows, target_kind: DocKind, cfg: EngineConfig, missing: list[int]
-    ) -> list[int]:
+    def read(self, missing: list[int]) -> list[int]:
         """Read the rows of cities ``missing`` from the store (one read for all); those not stored."""
-        store = engine.analyses.store
+        store = self.engine.analyses.store
         if store is None or not missing:
             return list(missing)
-        target = engine.kind(target_kind)
-        keys = {i: self.row_key(engine, target_kind, cfg, i) for i in missing}
+        target = self.engine.kind(self.target_kind)
+        keys = {i: self._key(i) for i in missing}
         stored = store.get(list(keys.values()))
         left: list[int] = []
         for i, key in keys.items():
@@ -264,46 +281,29 @@ class RelevanceMatrices:
                 values = np.frombuffer(blob, dtype=np.float32)
                 n = (len(values) - len(target)) // 2
                 tail = values[len(target) :]
-                rows.put(i, values[: len(target)], Norms(tail[:n].copy(), tail[n:].copy()))
+                self.rows.put(i, values[: len(target)], Norms(tail[:n].copy(), tail[n:].copy()))
             else:
                 left.append(i)
         return left
 
-    def _compute_rows(
-        self, engine: Engine, rows: RelevanceRows, target_kind: DocKind, cfg: EngineConfig, missing: list[int]
-    ) -> None:
+    def compute(self, missing: list[int]) -> None:
         """Compute the rows of cities ``missing`` and store them."""
+        engine, cfg = self.engine, self.cfg
         cities = engine.kind("city")
-        target = engine.kind(target_kind)
+        target = engine.kind(self.target_kind)
         store = engine.analyses.store
         fresh: list[tuple[str, bytes]] = []
         for i in missing:
             needs = engine.needs_of("city", cities.ids[i], cfg)
             relevance, norms = engine.relevance_of(needs, target, cfg)
-            rows.put(i, relevance, norms)
+            self.rows.put(i, relevance, norms)
             packed = np.concatenate([relevance, norms.lexical_top, norms.baseline]).astype(np.float32)
-            fresh.append((self.row_key(engine, target_kind, cfg, i), packed.tobytes()))
+            fresh.append((self._key(i), packed.tobytes()))
         if fresh and store is not None:
             store.put(fresh)
 
-    def row_key(self, engine: Engine, target_kind: DocKind, cfg: EngineConfig, i: int) -> str:
-        """The store key of city ``i``'s relevance row against ``target_kind`` under ``cfg``: the
-        configuration, the candidates (generation and profiles), the city's content and profile,
-        the encoders that made the vectors and the code that scores (:func:`scoring_fingerprint`)."""
-        cities = engine.kind("city")
-        digest = self.row_digests.get((target_kind, cfg))
-        if digest is None:
-            target = engine.kind(target_kind)
-            h = hashlib.sha256(repr(cfg).encode())
-            h.update(f"{target.generation}\x00{self.encoders}\x00{scoring_fingerprint()}".encode())
-            for doc_id in target.ids:
-                h.update(engine.analyses.profile_keys.get((target_kind, doc_id), doc_id).encode())
-            if engine.shortlists(target):
-                h.update(repr(engine.shortlist).encode())
-            digest = self.row_digests[(target_kind, cfg)] = h.hexdigest()[:24]
-        city_id = cities.ids[i]
-        profile_key = engine.analyses.profile_keys.get(("city", city_id), city_id)
-        return f"rel2:{digest}:{cities.doc_hashes[i]}:{profile_key}"
+    def _key(self, i: int) -> str:
+        return self.matrices.row_key(self.engine, self.target_kind, self.cfg, i)
 
 
 @cache
