@@ -38,16 +38,14 @@ from litestar.types.internal_types import PathParameterDefinition
 from matchmaker.db.models import (
     KIND_WORDS,
     PLURAL_OF,
+    UPDATE_MODELS,
     CaseCreate,
     CasePublic,
-    CaseUpdate,
     CityConfidential,
     CityCreate,
-    CityUpdate,
     Kind,
     ProviderCreate,
     ProviderPublic,
-    ProviderUpdate,
     PublicRecord,
     RecordIn,
     RecordUpdate,
@@ -141,13 +139,10 @@ class RecordRoutes:
     #: The controller's description.
     description: str
     body: type[RecordIn]
-    change: type[RecordUpdate]
     #: The model of one record in an answer (cities: with the focal point, shown to those who may see it).
     view: type[PublicRecord]
     page: type[RecordPage]
     example: Example
-    #: The kind's path parameter (``city_id``) as a dependency named ``record_id``.
-    record_id: Provide
     #: Roles that may list and read this kind (every signed-in role when empty).
     readers: tuple[str, ...]
     #: For a kind whose own users may read and change only their own record: the check, raising 403.
@@ -167,6 +162,11 @@ class RecordRoutes:
     def singular(self) -> str:
         """The word in handler names and operation ids (``city``: ``get_city``): the kind."""
         return self.kind
+
+    @property
+    def record_id(self) -> Provide:
+        """The kind's path parameter (``city_id``) as the dependency ``record_id``."""
+        return Provide(_PATH_IDS[self.kind], sync_to_thread=False)
 
     @property
     def create_op(self) -> Operation:
@@ -191,7 +191,7 @@ class RecordRoutes:
         """The classes that stand behind the handlers' annotation names for this kind."""
         return {
             "RecordBody": Annotated[self.body, Body(examples=[self.example])],
-            "RecordChange": self.change,
+            "RecordChange": UPDATE_MODELS[self.kind],
             "RecordView": self.view,
             "RecordPage": self.page,
         }
@@ -297,15 +297,15 @@ def _case_id(case_id: RecordId) -> str:
     return case_id
 
 
+_PATH_IDS: dict[Kind, Callable[[str], str]] = {"city": _city_id, "provider": _provider_id, "case": _case_id}
+
 CITY_ROUTES = RecordRoutes(
     kind="city",
     description="Cities, municipalities and institutions.",
     body=CityCreate,
-    change=CityUpdate,
     view=CityConfidential,
     page=CityPage,
     example=Example(summary="A municipality", value=CITY_EXAMPLE),
-    record_id=Provide(_city_id, sync_to_thread=False),
     readers=(),
     own_record=None,
     list_op=Operation("List cities (public profiles)", "Every city's public profile, by id. Any role."),
@@ -323,11 +323,9 @@ PROVIDER_ROUTES = RecordRoutes(
     kind="provider",
     description="Solution and service providers.",
     body=ProviderCreate,
-    change=ProviderUpdate,
     view=ProviderPublic,
     page=ProviderPage,
     example=Example(summary="A company", value=PROVIDER_EXAMPLE),
-    record_id=Provide(_provider_id, sync_to_thread=False),
     readers=("staff", "city", "provider"),
     own_record=require_own_provider,
     list_op=Operation(
@@ -343,11 +341,9 @@ CASE_ROUTES = RecordRoutes(
     kind="case",
     description="Case studies of cities going through smart-city projects.",
     body=CaseCreate,
-    change=CaseUpdate,
     view=CasePublic,
     page=CasePage,
     example=Example(summary="A case study", value=CASE_EXAMPLE),
-    record_id=Provide(_case_id, sync_to_thread=False),
     readers=("staff", "city"),
     own_record=None,
     list_op=Operation("List case studies", "Every case study, by id. Staff and cities.", (403,)),
