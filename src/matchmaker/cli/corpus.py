@@ -57,7 +57,7 @@ def _ingest(
     files = CorpusService.discover_files(paths, kind)
     total = sum(CorpusService.count_lines(p) for p in files)
     with Progress(
-        TextColumn("{task.description}"),
+        TextColumn("{task.description}", markup=False),  # a file name is text, not a style
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),

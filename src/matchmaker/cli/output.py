@@ -45,7 +45,9 @@ class Output:
 
     :meth:`print` takes what rich's ``Console.print`` takes. Text printed with ``markup=False`` that
     rich would print unchanged is written directly; anything else goes through a rich console (no
-    highlighting, soft wrapping: lines are never cut), made on first use.
+    highlighting, soft wrapping: lines are never cut), made on first use. That console reads no
+    markup: what the commands print is data (names, quotes, "[en gloss: …]", "[mentor]"), and a
+    bracket in it is text, not a style.
     """
 
     def __init__(self, *, stderr: bool = False) -> None:
@@ -56,7 +58,7 @@ class Output:
         """The rich console behind this output (rich is imported now)."""
         from rich.console import Console  # noqa: PLC0415 - rich loads only for what needs it
 
-        return Console(stderr=self._stderr, highlight=False, soft_wrap=True)
+        return Console(stderr=self._stderr, highlight=False, soft_wrap=True, markup=False)
 
     @property
     def _stream(self) -> TextIO:

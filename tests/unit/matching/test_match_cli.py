@@ -63,6 +63,18 @@ def test_the_table_output_shows_reasons(cli: CliRunner) -> None:
     assert "Providers for Lumen" in result.stdout  # titled by the name, not the id
 
 
+def test_the_table_shows_bracketed_text_as_written(cli: CliRunner) -> None:
+    """A relation label, an English gloss and any bracket in a name are text, not terminal styling."""
+    answer = cli.invoke(app, ["match", "cities", "--city", "lumen", "--top", "3", "--json"])
+    assert answer.exit_code == 0, answer.output
+    relations = {r["relation"] for r in _lines(answer.stdout)[0]["results"]}  # type: ignore[union-attr]
+    table = cli.invoke(app, ["match", "cities", "--city", "lumen", "--top", "3"], env={"COLUMNS": "300"})
+    assert table.exit_code == 0, table.output
+    assert relations
+    for relation in relations:
+        assert f"[{relation}]" in table.stdout
+
+
 def test_unknown_city_exits_with_a_message(cli: CliRunner) -> None:
     result = cli.invoke(app, ["match", "providers", "--city", "zzzzzzzz"])
     assert result.exit_code != 0
