@@ -64,7 +64,16 @@ def _topics(tags: npt.NDArray[np.float32] | None, limit: int = 3) -> list[str]:
     vocab = load_vocabulary()
     axes = _axes()
     order = [int(i) for i in np.argsort(-tags, kind="stable")[:limit] if tags[int(i)] > 0]
-    return [(term.label if (term := vocab.get(axes[i])) else axes[i]).lower() for i in order]
+    return [in_sentence(term.label if (term := vocab.get(axes[i])) else axes[i]) for i in order]
+
+
+def in_sentence(label: str) -> str:
+    """A vocabulary label as it reads inside a sentence: its first letter lowered, acronyms kept
+    (``Data platforms and GIS`` → ``data platforms and GIS``, ``ICT infrastructure`` unchanged)."""
+    first = label.split(" ", 1)[0]
+    if len(first) > 1 and first.isupper():
+        return label
+    return label[:1].lower() + label[1:]
 
 
 def _quote(passage: dict[str, Any], limit: int) -> str:
@@ -327,4 +336,4 @@ def _summary(
     return "; ".join(parts) if parts else "weak match"
 
 
-__all__ = ["candidate_passage", "explanation", "need_matches", "need_passage", "shared_tags"]
+__all__ = ["candidate_passage", "explanation", "in_sentence", "need_matches", "need_passage", "shared_tags"]

@@ -10,7 +10,7 @@ import numpy as np
 from matchmaker.embeddings.fake import HashingEncoder
 from matchmaker.embeddings.passages import KINDS
 from matchmaker.matching.engine import Engine, SecondEncoder, need_weights, rule_roles
-from matchmaker.matching.explain import explanation
+from matchmaker.matching.explain import explanation, in_sentence
 from matchmaker.matching.glossary import readable_gloss
 from matchmaker.matching.scoring import DEFAULT_CONFIG, profile
 from matchmaker.services.container import Services
@@ -45,6 +45,13 @@ def test_a_gloss_always_says_something_readable() -> None:
     )
     assert readable_gloss("", "background", []) == "background"
     assert readable_gloss("lamp", None, []) == "lamp"
+
+
+def test_a_topic_in_a_gloss_keeps_its_acronyms() -> None:
+    assert in_sentence("Data platforms and GIS") == "data platforms and GIS"
+    assert in_sentence("ICT infrastructure and connectivity") == "ICT infrastructure and connectivity"
+    assert in_sentence("Waste collection") == "waste collection"
+    assert in_sentence("") == ""
 
 
 def test_every_quote_names_its_role_and_a_foreign_quote_without_glossary_words_still_has_a_gloss(
