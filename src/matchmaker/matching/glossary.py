@@ -367,7 +367,10 @@ def readable_gloss(words: str, role: str | None, topics: list[str] | tuple[str, 
     topics (``need · waste collection, route planning``), then the glossary's words for it, if any.
 
     A passage with no glossary word still gets its role and topics; one with neither gets its role.
+    A word said twice in a row (``public`` then ``public transport``) is said once.
     """
+    said = words.split()
+    words = " ".join(w for i, w in enumerate(said) if i + 1 == len(said) or said[i + 1] != w)
     head = " · ".join(part for part in (role or "", ", ".join(topics)) if part)
     if words and head:
         return f"{head} — {words}"

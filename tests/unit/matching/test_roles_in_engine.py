@@ -45,6 +45,7 @@ def test_a_gloss_always_says_something_readable() -> None:
     )
     assert readable_gloss("", "background", []) == "background"
     assert readable_gloss("lamp", None, []) == "lamp"
+    assert readable_gloss("public public transport route", "need", []) == "need — public transport route"
 
 
 def test_a_topic_in_a_gloss_keeps_its_acronyms() -> None:
