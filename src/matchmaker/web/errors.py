@@ -106,6 +106,7 @@ _EXAMPLE_DETAILS = {
     404: "no city with id 'atlantis'",
     409: "a city with id 'kukes' already exists",
     413: "the request body is larger than this endpoint accepts",
+    415: "send the body as application/json (got text/plain)",
     422: "country: country 'ZZ' is not an ISO 3166-1 alpha-2 code (XK is accepted for Kosovo)",
     429: "too many expensive requests: at most 120 per minute; retry in 12 s",
     503: "there is no provider index; run `matchmaker index build`",

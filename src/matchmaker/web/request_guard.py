@@ -2,9 +2,10 @@
 
 :class:`RequestGuardMiddleware` answers with a problem document, without reaching a handler, when
 
-* a write to ``/api/v1`` or ``/auth`` sends a body whose content type is not JSON (415); only the
-  corpus upload takes ``multipart/form-data``. A JSON body sent as ``text/plain`` is what a page on
-  another site can post without a preflight, so it is refused rather than parsed;
+* a write to ``/api/v1`` or ``/auth`` sends a body whose content type is not JSON (415); the corpus
+  upload takes ``multipart/form-data`` and nothing else (415 saying so). A JSON body sent as
+  ``text/plain`` is what a page on another site can post without a preflight, so it is refused
+  rather than parsed;
 * a JSON body nests deeper than ``Settings.max_json_depth`` (400). Deep nesting exhausts the parser's
   recursion (a 500 before this check) for a couple of kilobytes of input;
 * a write to ``/api/v1`` is authenticated by the console's session cookie (no ``Authorization``
@@ -34,6 +35,7 @@ logger = logging.getLogger(__name__)
 _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _GUARDED_PREFIXES = ("/api/v1/", "/auth/")
 _MULTIPART_PATHS = frozenset({"/api/v1/corpus"})
+_SEND_FILES = "send the files as multipart/form-data, one `files` part each (such as cities.jsonl)"
 _ESCAPE = re.compile(rb"\\.", re.DOTALL)
 _STRING = re.compile(rb'"[^"]*"')
 #: Bodies larger than this are passed on unchecked: the app's body limit (1 MB) refuses them with 413.
@@ -109,18 +111,15 @@ class RequestGuardMiddleware(ScopedMiddleware):
         if not has_body:
             await self.app(scope, receive, send)
             return
-        if not is_json_media_type(content_type):
-            multipart = content_type.lower().startswith("multipart/form-data")
-            if not (multipart and path.rstrip("/") in _MULTIPART_PATHS):
-                await self._refuse(
-                    scope,
-                    receive,
-                    send,
-                    415,
-                    f"send the body as application/json (got {content_type.split(';')[0] or 'none'})",
-                )
+        got = content_type.split(";")[0].strip() or "none"
+        if path.rstrip("/") in _MULTIPART_PATHS:
+            if content_type.lower().startswith("multipart/form-data"):
+                await self.app(scope, receive, send)
                 return
-            await self.app(scope, receive, send)
+            await self._refuse(scope, receive, send, 415, f"{_SEND_FILES} (got {got})")
+            return
+        if not is_json_media_type(content_type):
+            await self._refuse(scope, receive, send, 415, f"send the body as application/json (got {got})")
             return
         await self._check_json(scope, receive, send)
 

@@ -121,3 +121,15 @@ def test_nul_in_a_meeting_request_message_is_refused(api: TestClient[Any], token
     )
     assert "NUL" in _problem(r, 422)["detail"]
     assert api.get("/api/v1/events/nul-event/requests", headers=staff).json() == []
+
+
+def test_an_upload_that_is_not_multipart_is_told_to_send_files(api: TestClient[Any], tokens: Tokens) -> None:
+    lines = json.dumps(CITY).encode() + b"\n"
+    for content_type in ("application/x-ndjson", "text/csv", "application/json"):
+        r = api.post(
+            "/api/v1/corpus", content=lines, headers={**tokens.of("staff"), "content-type": content_type}
+        )
+        detail = _problem(r, 415)["detail"]
+        assert "multipart/form-data" in detail, detail
+        assert "application/json" not in detail.split("(got")[0], detail
+    assert api.get(f"/api/v1/cities/{CITY['id']}", headers=tokens.of("staff")).status_code == 404

@@ -95,7 +95,7 @@ def make_upload_handler(settings: Settings) -> HTTPRouteHandler:
         request_max_body_size=settings.max_upload_bytes,
         tags=["corpus"],
         summary="Upload corpus files (staff)",
-        responses={**problems(403, 413, 422, 429), **ACCEPTED},
+        responses={**problems(403, 413, 415, 422, 429), **ACCEPTED},
         status_code=200,
     )
     async def upload_corpus(
