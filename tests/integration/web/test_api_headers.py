@@ -103,3 +103,24 @@ def test_signing_out_is_an_empty_204_that_clears_the_cookie(shared_app: SharedAp
     assert 'mm_session=""' in r.headers["set-cookie"]
     assert "Max-Age=0" in r.headers["set-cookie"]
     assert api.get("/api/v1/me").status_code == 401
+
+
+def test_text_downloads_name_their_charset_once(shared_app: SharedApp) -> None:
+    api, tokens = shared_app.client, shared_app.tokens
+    staff = tokens.of("staff")
+    event = {**EVENT, "id": "hdr-charset"}
+    assert api.post(BASE, json=event, headers=staff).status_code == 201
+    people = [{"id": p} for p in (CITY_ID, PROVIDER_ID)]
+    assert api.post(f"{BASE}/hdr-charset/participants", json=people, headers=staff).status_code == 200
+    assert api.post(f"{BASE}/hdr-charset/schedule/generate", json={}, headers=staff).status_code == 200
+    assert api.post(f"{BASE}/hdr-charset/schedule/publish", headers=staff).status_code == 200
+    feed = api.post(f"{BASE}/hdr-charset/agenda/{CITY_ID}/feed", headers=staff).json()["path"]
+    for path, expected in (
+        (f"{BASE}/hdr-charset/export/csv", "text/csv; charset=utf-8"),
+        (f"{BASE}/hdr-charset/agenda/{CITY_ID}/html", "text/html; charset=utf-8"),
+        (f"{BASE}/hdr-charset/agenda/{CITY_ID}/ics", "text/calendar; charset=utf-8"),
+        (feed, "text/calendar; charset=utf-8"),
+    ):
+        r = api.get(path, headers=staff)
+        assert r.status_code == 200, (path, r.text)
+        assert r.headers["content-type"] == expected, path
