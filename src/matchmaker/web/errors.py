@@ -242,8 +242,10 @@ def _validation_exception(
                     for k, v in item.items()
                     if k in {"key", "message", "source"}
                 }
-                # Litestar quotes pydantic's own text, which may repeat the input; keep the reason only.
-                entry["message"] = entry.get("message", "").split("[type=", 1)[0].strip()
+                # Litestar quotes pydantic's own text, which may repeat the input; keep the reason only,
+                # without pydantic's "Value error, " before the reason a validator gave.
+                message = entry.get("message", "").split("[type=", 1)[0].strip()
+                entry["message"] = message.removeprefix("Value error, ")
                 errors.append(entry)
     parts = [f"{e['key']}: {e['message']}" if e.get("key") else e.get("message", "") for e in errors]
     detail = "; ".join(p for p in parts if p) or str(exc.detail)

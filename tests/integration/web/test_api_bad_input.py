@@ -214,3 +214,15 @@ def test_wrong_method_is_405(api: TestClient, tokens: Tokens) -> None:  # type: 
     r = api.put("/api/v1/cities", json={}, headers=tokens.of("staff"))
     assert r.status_code == 405
     _is_problem(r)
+
+
+def test_a_refused_body_names_the_field_and_the_rule_in_plain_words(shared_app: SharedApp) -> None:
+    api, tokens = shared_app.client, shared_app.tokens
+    city = {"id": "plain-words", "name": "Plain", "country": "ZZ", "summary": " "}
+    r = api.post("/api/v1/cities", json=city, headers=tokens.of("staff"))
+    _is_problem(r)
+    problem = r.json()
+    assert "country: country 'ZZ' is not an ISO 3166-1 alpha-2 code" in problem["detail"]
+    assert "summary: summary must not be empty" in problem["detail"]
+    assert "Value error" not in r.text
+    assert {e["key"]: e["message"] for e in problem["errors"]}["country"].startswith("country 'ZZ'")
