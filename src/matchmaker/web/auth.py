@@ -291,7 +291,10 @@ class SessionController(Controller):
     tags = ("auth",)
 
     @post(
-        "/", status_code=200, summary="Sign in with a token (sets the session cookie)", responses=problems()
+        "/",
+        status_code=200,
+        summary="Sign in with a token (sets the session cookie)",
+        responses=problems(415),
     )
     async def sign_in(self, request: Request[Any, Any, Any], data: JSONBody[SignIn]) -> Response[Me]:
         """Check the token, start a session and set its id in the ``mm_session`` cookie."""

@@ -58,3 +58,14 @@ def test_bodies_have_schemas_and_examples(tmp_path: Path) -> None:
     assert "focal_point" not in schemas["CityPublic"]["properties"]
     for name in ("MatchPage", "ProblemDetails", "IngestReportOut", "CityPage", "ReadyOut"):
         assert name in schemas
+
+
+def test_documented_answers_include_the_refusals_the_server_gives(tmp_path: Path) -> None:
+    """A body of another media type is a 415 problem wherever a body is read; /ready may answer 503."""
+    document = json.loads(json.dumps(_live(tmp_path)))
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if "requestBody" in operation:
+                assert "415" in operation["responses"], f"{method} {path} does not document 415"
+    ready = document["paths"]["/ready"]["get"]["responses"]
+    assert ready["503"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ReadyOut"}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Response, get
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 
 from matchmaker.services.matching import MatchingService
 from matchmaker.web.schemas import HealthOut, ReadyOut
@@ -20,7 +21,13 @@ def health() -> HealthOut:
     tags=["health"],
     summary="Readiness: the model and the indexes are loaded",
     sync_to_thread=True,
-    responses={},
+    responses={
+        503: ResponseSpec(
+            data_container=ReadyOut,
+            generate_examples=False,
+            description="Not ready: still loading, or an index is missing or damaged (see `problems`).",
+        )
+    },
 )
 def ready(matching: NamedDependency[MatchingService]) -> Response[ReadyOut]:
     """200 when the model and every index are loaded and matching works; 503 with the reasons

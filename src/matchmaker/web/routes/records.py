@@ -127,8 +127,8 @@ class Operation:
         }
 
 
-_CHANGE = (403, 404, 413, 422)
-_CREATE = (403, 409, 413, 422)
+_CHANGE = (403, 404, 413, 415, 422)
+_CREATE = (403, 409, 413, 415, 422)
 
 
 @dataclass(frozen=True, slots=True)
