@@ -14,7 +14,16 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
-from web_support import CASE_ID, CITY_ID, OTHER_CITY_ID, OTHER_PROVIDER_ID, PROVIDER_ID, Tokens, issue_tokens
+from web_support import (
+    CASE_ID,
+    CITY_ID,
+    OTHER_CITY_ID,
+    OTHER_PROVIDER_ID,
+    PROVIDER_ID,
+    SharedApp,
+    Tokens,
+    issue_tokens,
+)
 
 from matchmaker.settings import Settings
 from matchmaker.web import create_app
@@ -234,3 +243,15 @@ def test_provider_cannot_browse_provider_names(api: TestClient, tokens: Tokens) 
         r = api.get(f"/api/v1/match/cities?provider={query}", headers=tokens.of("provider"))
         assert r.status_code == 403
         assert OTHER_PROVIDER_ID not in r.text
+
+
+def test_a_provider_asking_a_city_query_for_itself_is_pointed_to_its_own_suggestions(
+    shared_app: SharedApp,
+) -> None:
+    api, provider = shared_app.client, shared_app.tokens.of("provider")
+    for path in ("/api/v1/match/providers", "/api/v1/match/cases"):
+        r = api.get(path, headers=provider)
+        assert r.status_code == 403, r.text
+        detail = r.json()["detail"]
+        assert "?city=" not in detail
+        assert "/api/v1/match/cities" in detail

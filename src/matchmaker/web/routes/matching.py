@@ -68,6 +68,11 @@ def _subject(principal: Principal, role: str, given: str | None, what: str) -> s
         return given.strip()
     if principal.role == role and principal.subject_id:
         return principal.subject_id
+    if principal.role == "provider":
+        # Naming a city would not help: a provider's one query is the cities suggested for itself.
+        raise PermissionDeniedError(
+            "a provider may only ask for the cities suggested for itself: GET /api/v1/match/cities"
+        )
     raise InvalidInputError(f"give ?{what}=ID (an id or a name)")
 
 
