@@ -193,7 +193,7 @@ def create_app(
         security=[{auth.BEARER_SCHEME: []}, {auth.COOKIE_SCHEME: []}],
         request_max_body_size=MAX_JSON_BODY,
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[
             health,
             ready,
@@ -205,7 +205,6 @@ def create_app(
         ],
         lifespan=[lifespan],
         middleware=[
-            RequestContextMiddleware,
             RequestGuardMiddleware,
             auth.AuthMiddleware,
             RedactionMiddleware,
@@ -223,6 +222,10 @@ def create_app(
         debug=debug,
         logging_config=None,
     )
+    # The request id, the security headers and the access line wrap the whole app, not each route:
+    # a path no route serves (404) or a method it does not take (405) gets them too.
+    app.asgi_handler = RequestContextMiddleware(app.asgi_handler)
+    return app
 
 
 def openapi_document(settings: Settings | None = None) -> dict[str, Any]:

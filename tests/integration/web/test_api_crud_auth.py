@@ -232,3 +232,23 @@ def test_access_log_has_request_id_and_no_token(
     everything = "\n".join(rec.getMessage() for rec in caplog.records)
     assert token not in everything
     assert "mm_not-a-real-token" not in everything
+
+
+def test_a_path_or_method_no_route_serves_still_gets_a_request_id(
+    client: TestClient,
+    caplog: pytest.LogCaptureFixture,  # type: ignore[type-arg]
+) -> None:
+    with caplog.at_level(logging.INFO, logger="matchmaker.access"):
+        missing = client.get("/api/v1/citeis", headers={"X-Request-ID": "req-missing-1"})
+        wrong = client.put("/api/v1/cities")
+    assert missing.status_code == 404
+    assert missing.headers["x-request-id"] == "req-missing-1"
+    assert missing.json()["request_id"] == "req-missing-1"
+    assert missing.headers["x-content-type-options"] == "nosniff"
+    assert wrong.status_code == 405
+    assert wrong.json()["request_id"] == wrong.headers["x-request-id"]
+    lines = [json.loads(rec.getMessage()) for rec in caplog.records if rec.name == "matchmaker.access"]
+    assert {(line["path"], line["status"]) for line in lines} >= {
+        ("/api/v1/citeis", 404),
+        ("/api/v1/cities", 405),
+    }
