@@ -18,6 +18,14 @@ app = typer.Typer(
 )
 
 
+@app.callback()
+def _root() -> None:
+    # A callback keeps ``matchmaker`` a group of commands even when only one command module is loaded
+    # (``matchmaker schedule`` loads the schedule command alone); without it, Typer would turn a lone
+    # command into the program itself, and ``schedule`` would be read as its PROBLEM.json argument.
+    """The ``matchmaker`` command itself: no options of its own."""
+
+
 def command_group(name: str, help_text: str) -> typer.Typer:
     """A group of subcommands, ``matchmaker NAME …``, registered on :data:`app`; given no subcommand, it
     prints its help."""

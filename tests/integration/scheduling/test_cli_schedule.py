@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -115,3 +118,25 @@ def test_seed_gives_the_same_schedule_and_the_gap_in_words(tmp_path: Path) -> No
     assert json.loads(first.stdout)["meetings"] == json.loads(second.stdout)["meetings"]
     table = runner.invoke(app, ["schedule", str(path), "--seed", "3", "--workers", "1", "--time-limit", "5"])
     assert "best possible" in " ".join(table.stdout.split())
+
+
+def test_the_installed_command_plans_a_problem_file(tmp_path: Path) -> None:
+    # As a person runs it: the console script loads the schedule command alone.
+    path = _write(tmp_path, _problem())
+    done = subprocess.run(
+        [sys.executable, "-m", "matchmaker", "schedule", str(path), "--json", "--time-limit", "5"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=dict(os.environ),
+    )
+    assert done.returncode == 0, done.stderr
+    assert {"a": "kukes", "b": "acme"}.items() <= json.loads(done.stdout)["meetings"][0].items()
+    helped = subprocess.run(
+        [sys.executable, "-m", "matchmaker", "schedule", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=dict(os.environ),
+    )
+    assert "matchmaker schedule [OPTIONS]" in helped.stdout
