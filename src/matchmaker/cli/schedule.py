@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from matchmaker.cli.app import app
 from matchmaker.cli.context import open_services
 from matchmaker.cli.options import RelaxMustMeetOpt, TimeLimitOpt
+from matchmaker.cli.output import new_table, stdout
 from matchmaker.errors import InfeasibleScheduleError, InvalidInputError
 from matchmaker.scheduling import describe_gap
 from matchmaker.scheduling.core import DEFAULT_TIME_LIMIT
@@ -84,8 +83,8 @@ def schedule(
 
 
 def _print_table(result: ScheduleResult, names: dict[str, str]) -> None:
-    console = Console()
-    table = Table(title=f"{len(result.meetings)} meetings, total score {result.objective:.3f}")
+    console = stdout
+    table = new_table(title=f"{len(result.meetings)} meetings, total score {result.objective:.3f}")
     for column in ("slot", "table", "a", "b", "score", "why"):
         table.add_column(column, justify="right" if column in ("table", "score") else "left")
     for m in result.meetings:

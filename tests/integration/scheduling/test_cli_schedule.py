@@ -75,6 +75,16 @@ def test_human_table(tmp_path: Path) -> None:
     assert "must meet" in result.stdout
 
 
+def test_human_table_prints_names_with_brackets_as_written(tmp_path: Path) -> None:
+    problem = _problem()
+    problem["participants"][0]["name"] = "Kukës [bold]north[/bold]"
+    problem["participants"][2]["name"] = "Acme [AL]"
+    result = runner.invoke(app, ["schedule", str(_write(tmp_path, problem))])
+    assert result.exit_code == 0, result.output
+    assert "Kukës [bold]north[/bold]" in result.stdout
+    assert "Acme [AL]" in result.stdout
+
+
 def test_infeasible_exit_2_with_reason(tmp_path: Path) -> None:
     path = _write(tmp_path, _problem(must_meet=[["kukes", "beta"]]))
     result = runner.invoke(app, ["schedule", str(path), "--json"])
