@@ -78,7 +78,20 @@ class Output:
             stream.write(objects[0] + "\n")
             stream.flush()
             return
+        _fold_long_cells(objects)
         self.console.print(*objects, markup=markup, soft_wrap=soft_wrap)
+
+
+def _fold_long_cells(objects: tuple[object, ...]) -> None:
+    """Let the cells of the tables among ``objects`` fold onto more lines instead of ending in "…": a
+    model name, a time, an e-mail address or an error shows whole, however narrow the terminal."""
+    from rich.table import Table  # noqa: PLC0415 - rich loads only for what needs it
+
+    for table in objects:
+        if isinstance(table, Table):
+            for column in table.columns:
+                if column.overflow == "ellipsis":
+                    column.overflow = "fold"
 
 
 stdout = Output()

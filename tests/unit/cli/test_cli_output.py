@@ -67,3 +67,40 @@ def test_plain_lines_do_not_load_rich() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout == "plain\n"
     assert done.stderr == "[]"
+
+
+def test_a_table_too_wide_for_the_terminal_shows_every_value_whole(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # As `matchmaker index status` prints it in an 80-column terminal.
+    output = Output()
+    monkeypatch.setattr(type(output), "console", Console(highlight=False, soft_wrap=True, width=80))
+    table = new_table()
+    for column in ("kind", "present", "state", "documents", "passages", "index", "model", "built"):
+        table.add_column(column)
+    table.add_row(
+        "provider",
+        "yes",
+        "current",
+        "90/90",
+        "387",
+        "flat",
+        "bundled:all-MiniLM-L6-v2",
+        "2026-12-05T23:41:05+00:00",
+    )
+    output.print(table)
+    out = capsys.readouterr().out
+    assert "…" not in out
+    # Each column's pieces, read top to bottom, give the value back.
+    rows = [line.split("│")[1:-1] for line in out.splitlines() if line.startswith("│")]
+    cells = ["".join(row[i].strip() for row in rows) for i in range(8)]
+    assert cells == [
+        "provider",
+        "yes",
+        "current",
+        "90/90",
+        "387",
+        "flat",
+        "bundled:all-MiniLM-L6-v2",
+        "2026-12-05T23:41:05+00:00",
+    ]
