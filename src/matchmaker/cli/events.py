@@ -150,6 +150,10 @@ class ExportFormat(StrEnum):
 
 #: Formats that are binary files (written with ``--out`` only).
 BINARY_FORMATS = {ExportFormat.xlsx, ExportFormat.pdf, ExportFormat.booklet, ExportFormat.table_cards}
+#: Formats of one participant's agenda (``--participant``).
+PARTICIPANT_FORMATS = {ExportFormat.html, ExportFormat.pdf, ExportFormat.ics}
+#: Formats that can be made from the current plan instead of the published one (``--plan``).
+PLAN_FORMATS = {ExportFormat.csv, ExportFormat.xlsx}
 
 
 def _validated(build: type[T], **values: object) -> T:
@@ -660,9 +664,11 @@ def export(
             help="csv, xlsx, booklet or table-cards (organisers), html, pdf or ics (one participant).",
         ),
     ],
-    participant: Annotated[str | None, typer.Option("--participant", help="For html and ics.")] = None,
+    participant: Annotated[
+        str | None, typer.Option("--participant", help="Whose agenda: for html, pdf and ics.")
+    ] = None,
     plan_: Annotated[
-        bool, typer.Option("--plan", help="CSV of the current plan instead of the published one.")
+        bool, typer.Option("--plan", help="CSV or XLSX of the current plan instead of the published one.")
     ] = False,
     out: Annotated[
         Path | None, typer.Option("--out", help="Write to this file instead of standard output.")
@@ -672,6 +678,13 @@ def export(
     or iCalendar feed."""
     if out is None and fmt in BINARY_FORMATS:
         fail(f"--format {fmt.value} needs --out FILE", EXIT_INVALID)
+    if participant is not None and fmt not in PARTICIPANT_FORMATS:
+        fail(
+            f"--participant is for html, pdf and ics; --format {fmt.value} covers the whole event",
+            EXIT_INVALID,
+        )
+    if plan_ and fmt not in PLAN_FORMATS:
+        fail(f"--plan is for csv and xlsx; --format {fmt.value} shows the published meetings", EXIT_INVALID)
     if fmt is ExportFormat.csv:
         with _events() as events:
             data = events.agendas.csv(event_id, source="plan" if plan_ else "published").encode()
@@ -691,9 +704,12 @@ def export(
             data = _agenda_file(events.agendas, fmt, event_id, participant)
     if out is None:
         typer.echo(data.decode(), nl=False)
-    else:
+        return
+    try:
         out.write_bytes(data)
-        stdout.print(f"wrote {out}", markup=False)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror or exc}")
+    stdout.print(f"wrote {out}", markup=False)
 
 
 @event_app.command("feed")

@@ -68,3 +68,29 @@ def test_export_writes_the_booklet_and_the_table_cards(corpus: Settings, tmp_pat
     refused = run("event", "export", "past", "--format", "booklet")
     assert refused.exit_code == 2
     assert "needs --out FILE" in refused.stderr
+
+
+def test_export_refuses_options_its_format_does_not_use(corpus: Settings, tmp_path: Path) -> None:
+    _held_event()
+    # The organisers' CSV is the whole event: --participant would be ignored, so it is refused.
+    one = run("event", "export", "past", "--format", "csv", "--participant", "kukes")
+    assert one.exit_code == 2
+    assert "--participant is for html, pdf and ics" in one.stderr
+    assert one.stdout == ""
+    # Only the CSV and XLSX can come from the current plan.
+    booklet = tmp_path / "booklet.pdf"
+    planned = run("event", "export", "past", "--format", "booklet", "--plan", "--out", str(booklet))
+    assert planned.exit_code == 2
+    assert "--plan is for csv and xlsx" in planned.stderr
+    assert not booklet.exists()
+
+
+def test_export_to_a_place_that_cannot_be_written_says_so(corpus: Settings, tmp_path: Path) -> None:
+    _held_event()
+    out = tmp_path / "no such folder" / "past.csv"
+    done = run("event", "export", "past", "--format", "csv", "--out", str(out))
+    assert done.exit_code == 1
+    assert done.stderr == f"error: cannot write {out}: No such file or directory\n"
+    folder = run("event", "export", "past", "--format", "csv", "--out", str(tmp_path))
+    assert folder.exit_code == 1
+    assert folder.stderr == f"error: cannot write {tmp_path}: Is a directory\n"
