@@ -165,6 +165,16 @@ def _validated(build: type[T], **values: object) -> T:
         fail(f"{where + ': ' if where else ''}{str(err['msg']).removeprefix('Value error, ')}", EXIT_INVALID)
 
 
+def _given(ctx: typer.Context, *names: str) -> list[str]:
+    """The options among the parameters ``names`` that were given on the command line, as typed."""
+    return [
+        "--" + name.rstrip("_").replace("_", "-")
+        for name in names
+        if (source := ctx.get_parameter_source(name)) is not None
+        and source.name not in {"DEFAULT", "DEFAULT_MAP"}
+    ]
+
+
 def _grid(start: datetime, count: int, minutes: int, gap: int) -> list[SlotIn]:
     return [
         SlotIn(
@@ -218,8 +228,10 @@ def _print_contact(c: Contact) -> None:
 def _print_summary(ev: EventSummary) -> None:
     stdout.print(f"{ev.id}: {ev.name}{' at ' + ev.venue if ev.venue else ''}", markup=False)
     first, last = ev.slots[0], ev.slots[-1]
+    # The last day is named when the slots run over more than one.
+    end = f"{last.end:%H:%M}" if last.end.date() == first.start.date() else f"{last.end:%Y-%m-%d %H:%M}"
     stdout.print(
-        f"  {len(ev.slots)} slots ({first.start:%Y-%m-%d %H:%M} – {last.end:%H:%M}"
+        f"  {len(ev.slots)} slots ({first.start:%Y-%m-%d %H:%M} – {end}"
         f"{', ' + ev.timezone if ev.timezone else ''}), {ev.tables} tables",
         markup=False,
     )
@@ -240,6 +252,7 @@ def _in_utc(deadline: datetime | None) -> datetime | None:
 @event_app.command("create")
 @handled
 def create(  # noqa: PLR0917  Typer reads options from the parameters
+    ctx: typer.Context,
     event_id: Annotated[str, typer.Argument(metavar="EVENT", help="New event id.")],
     name: Annotated[str, typer.Option("--name", help="Event name.")],
     tables: TablesOpt = None,
@@ -258,6 +271,12 @@ def create(  # noqa: PLR0917  Typer reads options from the parameters
     as_json: JsonOpt = False,
 ) -> None:
     """Create an event with its slots and tables."""
+    ignored = _given(ctx, "start", "slots", "minutes", "gap") if slot else []
+    if ignored:
+        fail(
+            f"{', '.join(ignored)} make slots from --start; give --start or --slot START/END, not both",
+            EXIT_INVALID,
+        )
     if slot:
         slot_list = [_parse_slot(s) for s in slot]
     elif start is not None:
@@ -288,6 +307,7 @@ def _parse_break(text: str) -> BreakIn:
 @event_app.command("edit")
 @handled
 def edit(  # noqa: PLR0917  Typer reads options from the parameters
+    ctx: typer.Context,
     event_id: EventArg,
     name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
     venue: Annotated[str | None, typer.Option("--venue", help="Venue ('' clears it).")] = None,
@@ -316,6 +336,9 @@ def edit(  # noqa: PLR0917  Typer reads options from the parameters
     as_json: JsonOpt = False,
 ) -> None:
     """Change an event at any time; new slots or tables re-plan it (publish afterwards to notify)."""
+    ignored = [] if day else _given(ctx, "start", "per_day", "minutes", "gap", "break_")
+    if ignored:
+        fail(f"{', '.join(ignored)} lay out the slots of each --day; give --day too", EXIT_INVALID)
     days = None
     if day:
         try:

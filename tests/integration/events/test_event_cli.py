@@ -233,3 +233,34 @@ def test_a_city_asks_another_city_from_the_command_line(corpus: Settings) -> Non
     itself = run("event", "request", "c2c", "tirana", "tirana")
     assert itself.exit_code == 2
     assert "cannot be paired with itself" in itself.output
+
+
+def test_an_event_over_two_days_shows_both_days(corpus: Settings) -> None:
+    created = run(
+        "event", "create", "two", "--name", "W", "--tables", "1",
+        "--slot", "2027-03-02T09:00/2027-03-02T09:20", "--slot", "2027-03-03T09:00/2027-03-03T09:20",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert "2 slots (2027-03-02 09:00 – 2027-03-03 09:20), 1 tables" in created.stdout
+    one_day = run("event", "edit", "two", "--day", "2027-03-04", "--per-day", "2")
+    assert one_day.exit_code == 0, one_day.output
+    assert "2 slots (2027-03-04 09:00 – 09:45), 1 tables" in one_day.stdout
+
+
+def test_slot_layout_options_that_would_be_ignored_are_refused(corpus: Settings) -> None:
+    created = run(
+        "event", "create", "lay", "--name", "W", "--tables", "1",
+        "--start", "2027-03-02T09:00", "--slots", "2",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    longer = run("event", "edit", "lay", "--minutes", "30", "--break", "12:00-13:00")
+    assert longer.exit_code == 2
+    assert longer.stderr.startswith("error: --minutes, --break lay out the slots of each --day")
+    assert "2 slots (2027-03-02 09:00 – 09:45)" in run("event", "show", "lay").stdout
+    both = run(
+        "event", "create", "lay2", "--name", "W", "--tables", "1", "--minutes", "30",
+        "--slot", "2027-03-02T09:00/2027-03-02T09:20",
+    )  # fmt: skip
+    assert both.exit_code == 2
+    assert both.stderr.startswith("error: --minutes make slots from --start")
+    assert run("event", "show", "lay2").exit_code == 1
