@@ -65,6 +65,7 @@ from matchmaker.services.events.schemas import (
     FeedbackIn,
     PairRuleKind,
     ParticipantIn,
+    PlannedMeeting,
     PublishReport,
     RequestCreate,
     RequestPublic,
@@ -72,6 +73,8 @@ from matchmaker.services.events.schemas import (
 )
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
     from matchmaker.services.events import Agendas, EventServices, Planner
 
 event_app = typer.Typer(help="Matchmaking events: participants, requests, schedule, agendas, feedback.")
@@ -597,9 +600,23 @@ def plan(event_id: EventArg, as_json: JsonOpt = False) -> None:
     if as_json:
         _emit(meetings, as_json, stdout.print)
         return
-    table = new_table(title=f"{len(meetings)} planned meetings")
+    by_day: dict[date, list[PlannedMeeting]] = {}
+    for m in meetings:
+        by_day.setdefault(m.start.date(), []).append(m)
+    if len(by_day) <= 1:
+        stdout.print(_plan_table(meetings, f"{len(meetings)} planned meetings"))
+        return
+    # An event over several days: one table per day, titled with its date.
+    stdout.print(f"{len(meetings)} planned meetings over {len(by_day)} days", markup=False)
+    for day, todays in sorted(by_day.items()):
+        stdout.print(_plan_table(todays, f"{day:%Y-%m-%d (%a)}: {len(todays)} meetings"))
+
+
+def _plan_table(meetings: list[PlannedMeeting], title: str) -> Table:
+    table = new_table(title=title)
     for column in ("slot", "time", "table", "a", "b", "score", "why", "state"):
-        table.add_column(column)
+        # The names and the reason wrap; the short cells stay whole.
+        table.add_column(column, no_wrap=column in {"slot", "time", "score", "state"})
     for m in meetings:
         state = "published" if m.published else ("locked" if m.locked else "draft")
         table.add_row(
@@ -612,7 +629,7 @@ def plan(event_id: EventArg, as_json: JsonOpt = False) -> None:
             m.kind.replace("_", " "),
             state,
         )
-    stdout.print(table)
+    return table
 
 
 @event_app.command("lock")

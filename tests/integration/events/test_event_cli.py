@@ -264,3 +264,20 @@ def test_slot_layout_options_that_would_be_ignored_are_refused(corpus: Settings)
     assert both.exit_code == 2
     assert both.stderr.startswith("error: --minutes make slots from --start")
     assert run("event", "show", "lay2").exit_code == 1
+
+
+def test_the_plan_of_an_event_over_two_days_names_the_day_of_each_meeting(corpus: Settings) -> None:
+    created = run(
+        "event", "create", "plan2", "--name", "W", "--tables", "2",
+        "--slot", "2027-03-02T09:00/2027-03-02T09:20", "--slot", "2027-03-03T09:00/2027-03-03T09:20",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert run("event", "add", "plan2", "kukes", "osh", "tirana", "acme", "databridge").exit_code == 0
+    assert run("event", "generate", "plan2", "--time-limit", "3").exit_code == 0
+    assert run("event", "publish", "plan2").exit_code == 0
+    shown = run("event", "plan", "plan2")
+    assert shown.exit_code == 0, shown.output
+    assert "4 planned meetings over 2 days" in shown.stdout
+    assert "2027-03-02 (Tue): 2 meetings" in shown.stdout
+    assert "2027-03-03 (Wed): 2 meetings" in shown.stdout
+    assert "published" in shown.stdout  # the state is never cut or folded
