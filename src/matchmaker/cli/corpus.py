@@ -176,7 +176,7 @@ def list_records(
         for record in records:
             emit_json(record.model_dump(mode="json"))
         return
-    table = new_table("id", "name", "country")
+    table = new_table("id", "name", "country", whole=("id", "country"))
     for record in records:
         name = getattr(record, "name", None) or getattr(record, "title", "")
         table.add_row(record.id, name, record.country)

@@ -46,7 +46,12 @@ def _print(response: MatchResponse, as_json: bool, title: str) -> None:
         return
     table = new_table(title=title)
     for column in ("#", "id", "name", "score", "why"):
-        table.add_column(column, justify="right" if column in ("#", "score") else "left", overflow="fold")
+        table.add_column(
+            column,
+            justify="right" if column in ("#", "score") else "left",
+            overflow="fold",
+            no_wrap=column in ("#", "id", "score"),  # an id is copied: it stays on one line
+        )
     for i, r in enumerate(response.results, start=1):
         why = str(r.explanation.get("summary", ""))
         if r.relation:

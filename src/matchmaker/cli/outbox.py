@@ -52,7 +52,9 @@ def list_messages(
                 }
             )
         return
-    table = new_table("id", "status", "tries", "kind", "to", "subject", "last error")
+    table = new_table(
+        "id", "status", "tries", "kind", "to", "subject", "last error", whole=("id", "status", "tries", "to")
+    )
     for e in entries:
         table.add_row(str(e.id), e.status, str(e.attempts), e.kind, e.to, e.subject, e.last_error or "")
     stdout.print(table)

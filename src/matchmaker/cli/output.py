@@ -11,7 +11,7 @@ import json
 import logging
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from functools import cached_property, wraps
 from typing import TYPE_CHECKING, Any, NoReturn, ParamSpec, TextIO, TypeVar
@@ -98,11 +98,18 @@ stdout = Output()
 stderr = Output(stderr=True)
 
 
-def new_table(*headers: str, title: str | None = None) -> Table:
-    """A rich table with these column headers (rich is imported now)."""
+def new_table(*headers: str, title: str | None = None, whole: Collection[str] = ()) -> Table:
+    """A rich table with these column headers (rich is imported now).
+
+    The columns named in ``whole`` (ids, e-mail addresses, short codes: what a person copies) never
+    wrap; the others wrap or fold to make room for them.
+    """
     from rich.table import Table  # noqa: PLC0415 - rich loads only for what needs it
 
-    return Table(*headers, title=title)
+    table = Table(*headers, title=title)
+    for column in table.columns:
+        column.no_wrap = column.header in whole
+    return table
 
 
 EXIT_OK = 0

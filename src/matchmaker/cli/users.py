@@ -63,7 +63,7 @@ def list_users(
         for u in users:
             emit_json({"id": u.user_id, "role": u.role, "for": u.subject_id, "label": u.label})
         return
-    table = new_table("id", "role", "for", "label")
+    table = new_table("id", "role", "for", "label", whole=("id", "role", "for"))
     for u in users:
         table.add_row(str(u.user_id), u.role, u.subject_id or "", u.label or "")
     stdout.print(table)

@@ -145,3 +145,18 @@ def test_without_an_smtp_server_configured_messages_stay_queued(
     assert result.exit_code == 0, result.output
     assert "no SMTP server is configured" in result.stdout
     assert [m["status"] for m in outbox_json()] == ["queued", "queued"]
+
+
+def test_the_outbox_table_shows_each_address_whole(db_settings: Settings) -> None:
+    services = Services.build(db_settings)
+    try:
+        with services.database.unit_of_work() as session:
+            message = compose(
+                "invitation", link="https://console.example/invite/1", entity="Kukës", expires="1 May"
+            )
+            services.outbox(session).queue("focal.point.kukes@municipality-of-kukes.example.org", message)
+    finally:
+        services.close()
+    result = run("outbox", "list")  # an 80-column terminal
+    assert result.exit_code == 0, result.output
+    assert "focal.point.kukes@municipality-of-kukes.example.org" in result.stdout
