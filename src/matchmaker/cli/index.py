@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -69,9 +70,18 @@ def status(
         for s in statuses:
             emit_json(s.to_dict())
         return
-    table = new_table(title=f"Indexes in {settings.index_dir}")
-    for column in ("kind", "present", "state", "documents", "passages", "index", "model", "built"):
-        table.add_column(column)
+    # One model for every index is said once, above the table, so that the table fits a terminal.
+    models = {str(s.manifest.get("model_name", "-")) for s in statuses if s.present}
+    shared_model = models.pop() if len(models) == 1 else None
+    stdout.print(f"Indexes in {settings.index_dir}", markup=False)
+    if shared_model is not None:
+        stdout.print(f"Model: {shared_model}", markup=False)
+    columns = ["kind", "state", "documents", "passages", "index", "built (UTC)"]
+    if shared_model is None:
+        columns.insert(-1, "model")
+    table = new_table()
+    for column in columns:
+        table.add_column(column, no_wrap=column != "state")
     for s in statuses:
         m = s.manifest
         state = "unknown" if s.stale is None else ("stale" if s.stale else "current")
@@ -80,19 +90,27 @@ def status(
         elif s.problem:
             state = f"{state}: {s.problem}"
         docs = f"{m.get('document_count', '-')}/{s.documents_in_db if s.documents_in_db is not None else '?'}"
-        table.add_row(
-            s.kind,
-            "yes" if s.present else "no",
-            state,
-            docs,
-            str(m.get("passage_count", "-")),
-            str(m.get("index_type", "-")),
-            str(m.get("model_name", "-")),
-            str(m.get("built_at", "-")),
-        )
+        row = [s.kind, state, docs, str(m.get("passage_count", "-")), str(m.get("index_type", "-"))]
+        if shared_model is None:
+            row.append(str(m.get("model_name", "-")))
+        row.append(_minute_utc(m.get("built_at")))
+        table.add_row(*row)
     stdout.print(table)
     if any(s.stale for s in statuses):
         stdout.print("Run `matchmaker index build` to bring the indexes up to date.")
+
+
+def _minute_utc(built_at: object) -> str:
+    """A manifest's build time to the minute in UTC (as written when it is not a time)."""
+    if not isinstance(built_at, str):
+        return "-"
+    try:
+        when = datetime.fromisoformat(built_at)
+    except ValueError:
+        return built_at
+    if when.tzinfo is not None:
+        when = when.astimezone(UTC)
+    return f"{when:%Y-%m-%d %H:%M}"
 
 
 @index_app.command("verify")
@@ -110,7 +128,7 @@ def verify(
     else:
         table = new_table(title="Index generations")
         for column in ("kind", "generation", "live", "state"):
-            table.add_column(column)
+            table.add_column(column, no_wrap=column != "state")
         for check in checks:
             state = "ok" if check.ok else f"damaged: {check.problem}"
             table.add_row(check.kind, check.generation, "yes" if check.live else "", state)
