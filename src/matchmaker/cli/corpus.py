@@ -158,7 +158,10 @@ def ingest(  # noqa: PLR0917  Typer reads options from the parameters
                     f"{len(f.rejected)} rejected",
                     markup=False,
                 )
-        stdout.print(f"{report.accepted} records stored, {len(report.rejections)} rejected", markup=False)
+        rejected = sum(len(f.rejected) for f in report.files)
+        not_read = sum(1 for f in report.files if f.unreadable is not None)
+        files = f"; {not_read} file{'' if not_read == 1 else 's'} not read" if not_read else ""
+        stdout.print(f"{report.accepted} records stored, {rejected} rejected{files}", markup=False)
     raise typer.Exit(report.exit_code)
 
 

@@ -214,3 +214,15 @@ def test_demo_corpus_ingests_cleanly(db_settings: Settings) -> None:
     assert len(listed("cities")) >= 40
     assert len(listed("providers")) >= 80
     assert len(listed("cases")) >= 50
+
+
+def test_the_summary_counts_rejected_records_apart_from_files_not_read(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    path = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(KUKES, ensure_ascii=False), "{not json"])
+    result = run("ingest", "--no-index", str(path), str(tmp_path / "providers.jsonl"))
+    assert result.exit_code == 2
+    assert result.stdout.splitlines()[-1] == "1 records stored, 1 rejected; 1 file not read"
+    nothing = run("ingest", "--no-index", str(tmp_path / "providers.jsonl"))
+    assert nothing.exit_code == 1
+    assert nothing.stdout.splitlines()[-1] == "0 records stored, 0 rejected; 1 file not read"
