@@ -131,6 +131,8 @@ def match_cities(
     configure_logging(verbose)
     if city and provider:
         raise InvalidInputError("give --city or --provider, not both")
+    if not city and not provider:
+        raise InvalidInputError("give --city ID or --provider ID")
 
     def ask(matcher: Matcher, record_id: str) -> MatchResponse:
         if provider:

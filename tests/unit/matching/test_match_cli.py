@@ -177,3 +177,9 @@ def test_a_city_provider_pair_gets_one_score_from_both_sides(cli: CliRunner) -> 
     assert len(by_city) == 2 * len(providers) >= 6
     assert by_provider == by_city
     assert all(0.0 <= float(s) <= 1.0 for s in by_city.values())  # type: ignore[arg-type]
+
+
+def test_match_cities_without_a_query_names_both_options(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["match", "cities"])
+    assert result.exit_code == 2
+    assert result.stderr == "error: give --city ID or --provider ID\n"
