@@ -18,7 +18,9 @@ def serve(
     host: Annotated[
         str | None, typer.Option("--host", help="Interface to bind (default from settings).")
     ] = None,
-    port: Annotated[int | None, typer.Option("--port", help="Port (default from settings).")] = None,
+    port: Annotated[
+        int | None, typer.Option("--port", min=1, max=65535, help="Port (default from settings).")
+    ] = None,
 ) -> None:
     """Serve the HTTP API (and the console) with uvicorn."""
     import uvicorn  # noqa: PLC0415 - the web stack loads only for this command
