@@ -5,8 +5,10 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from functools import cache
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pycountry
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -106,6 +108,21 @@ def highlight(text: str | None, phrases: Iterable[str] | None = None, spans: Any
     return Markup("".join(out))  # noqa: S704 - every piece of text was escaped above
 
 
+def in_zone(moment: datetime, zone: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An instant as the clock reads in ``zone`` (an event's time zone), as its forms take times.
+
+    A time without an offset is shown as it is; an aware one without a zone (or with an unknown zone)
+    is shown in UTC.
+    """
+    if moment.tzinfo is None:
+        return moment.strftime(fmt)
+    try:
+        local = moment.astimezone(ZoneInfo(zone)) if zone else None
+    except (ZoneInfoNotFoundError, ValueError):
+        local = None
+    return (local or moment.astimezone(ZoneInfo("UTC"))).strftime(fmt)
+
+
 def percent(value: Any) -> str:
     """A 0..1 score as a whole percentage."""
     try:
@@ -131,6 +148,7 @@ def environment() -> Environment:
         language=language_name,
         highlight=highlight,
         percent=percent,
+        in_zone=in_zone,
         gap_in_words=describe_gap,
     )
     return env
@@ -167,6 +185,7 @@ __all__ = [
     "country_name",
     "environment",
     "highlight",
+    "in_zone",
     "language_name",
     "page",
     "percent",
