@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import SimpleNamespace
 
 from matchmaker.web.console.explain import readable, shared_words, suggestions_from
-from matchmaker.web.console.render import highlight
+from matchmaker.web.console.render import environment, highlight
 
 EXPLANATION = {
     "summary": "need “Public lighting…” ↔ capability “We finance LED lighting…”",
@@ -96,3 +96,36 @@ def test_highlight_escapes_text_and_marks_phrases_and_spans() -> None:
     assert html.count("<mark>") == 3
     assert "&amp;" in html
     assert "<mark>Kukës</mark>" in html
+
+
+def test_a_quote_not_in_english_shows_its_english_gloss() -> None:
+    note = "English gloss from key words, role and topics; not a translation"
+    explanation = {
+        "summary": "need “Kırsal kesimdeki sokakların…” [en gloss: need — rural street name]",
+        "needs": [
+            {
+                "need": {
+                    "field": "summary",
+                    "text": "Kırsal kesimdeki sokakların çoğunun resmî bir adı yok.",
+                    "gloss": "need — rural street name",
+                    "gloss_note": note,
+                },
+                "match": {"field": "description", "text": "Street naming and house numbers."},
+                "similarity": 0.6,
+            }
+        ],
+    }
+    s = readable("prov-adresa-lab", "provider", "Adresa Lab", 0.5, explanation)
+    [need] = s.needs
+    assert need.need is not None
+    assert need.need.gloss == "need — rural street name"
+    assert need.match is not None
+    assert need.match.gloss == ""
+    html = (
+        environment()
+        .from_string('{% from "console/macros.html" import suggestion_item %}{{ suggestion_item(s, none) }}')
+        .render(s=s)
+    )
+    assert "English gloss (not a translation):</small> need — rural street name" in html
+    assert html.count("English gloss (not a translation)") == 1
+    assert note in html

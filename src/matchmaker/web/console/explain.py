@@ -45,11 +45,14 @@ _COMMON = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Passage:
-    """A quoted passage, where it comes from, and the words to highlight in it."""
+    """A quoted passage, where it comes from, the words to highlight in it, and (for a passage not
+    written in English) its English gloss with the note that says what a gloss is."""
 
     text: str
     source: str = ""
     phrases: tuple[str, ...] = ()
+    gloss: str = ""
+    gloss_note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +128,13 @@ def _passage(value: Any, other: str = "") -> Passage | None:
     text = value.get("text")
     if not isinstance(text, str) or not text:
         return None
-    source = _text(value.get("field"))
-    return Passage(text, source=source, phrases=shared_words(other, text) if other else ())
+    return Passage(
+        text,
+        source=_text(value.get("field")),
+        phrases=shared_words(other, text) if other else (),
+        gloss=_text(value.get("gloss")),
+        gloss_note=_text(value.get("gloss_note")),
+    )
 
 
 def _needs(value: Any) -> list[NeedMatch]:
