@@ -658,6 +658,7 @@ async def event_request_create(request: AnyRequest, events: Events, event_id: Pa
     """Record a request on behalf of a participant (for example one sent by e-mail)."""
     form = await request.form()
     values = {k: form_field(form, k, 128) for k in ("sender", "recipient")}
+    values["message"] = form_field(form, "message", MAX_TEXT)
 
     def send() -> None:
         events.requests.create(event_id, request_from_form(form))
@@ -690,6 +691,7 @@ async def event_rule(request: AnyRequest, events: Events, event_id: PathId) -> R
         events.pair_rules.set(event_id, form_field(form, "a", 128), form_field(form, "b", 128), rule)  # type: ignore[arg-type]
 
     values = {k: form_field(form, k, 128) for k in ("a", "b")}
+    values["kind"] = kind
     return await _change_requests(request, events, event_id, change=save, msg="rule", form=values)
 
 

@@ -1,0 +1,54 @@
+"""A refused form on an event's requests tab is shown again with everything staff typed or chose."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime
+
+from console_support import CITY_ID, PROVIDER_ID, Client, app_services
+
+from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
+
+EVENT_ID = "forms-day"
+
+
+def _event(client: Client) -> None:
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        catalog = services.events(session).catalog
+        catalog.create(
+            EventCreate(
+                id=EVENT_ID,
+                name="Forms day",
+                tables=2,
+                slots=[SlotIn(start=datetime(2027, 5, 4, 9), end=datetime(2027, 5, 4, 9, 20))],  # noqa: DTZ001
+            )
+        )
+        catalog.add_participants(EVENT_ID, [ParticipantIn(id=p) for p in (CITY_ID, "osh", PROVIDER_ID)])
+
+
+def _form(page: str, form_id: str) -> str:
+    match = re.search(rf'<form[^>]*id="{form_id}".*?</form>', page, re.S)
+    assert match is not None, f"no form {form_id}"
+    return match.group(0)
+
+
+def test_a_refused_request_keeps_its_message_and_a_refused_rule_keeps_its_kind(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    _event(client)
+    sign_in("staff")
+    message = "Met at the Tirana fair & asked by e-mail"
+    refused = client.post(
+        f"/events/{EVENT_ID}/requests", data={"sender": CITY_ID, "recipient": CITY_ID, "message": message}
+    )
+    assert refused.status_code == 422
+    form = _form(refused.text, "new-request")
+    assert 'value="Met at the Tirana fair &amp; asked by e-mail"' in form
+
+    rule = client.post(f"/events/{EVENT_ID}/rules", data={"a": "osh", "b": "osh", "kind": "blocked"})
+    assert rule.status_code == 422
+    kinds = _form(rule.text, "new-rule")
+    assert re.search(r'<option value="blocked"[^>]*\bselected\b', kinds), "the chosen rule is shown again"
+    assert not re.search(r'<option value="must_meet"[^>]*\bselected\b', kinds)
