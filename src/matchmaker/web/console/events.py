@@ -726,6 +726,11 @@ class ScheduleView:
     can_move: bool = True
     unplaced: list[ParticipantPublic] = field(default_factory=list)
 
+    @property
+    def names(self) -> dict[str, str]:
+        """Each participant's name by id."""
+        return {p.id: p.name for p in self.participants}
+
 
 def load_schedule(events: EventServices, planner: Planner, event_id: str) -> ScheduleView:
     """The plan as a slots × tables grid."""
