@@ -963,6 +963,15 @@ def _quote(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
+def _quoted(passage: dict[str, Any], limit: int) -> str:
+    """A passage in quotes; one not in English with its English gloss beside it, so the other side
+    can read it."""
+    text = f"“{_quote(passage['text'], limit)}”"
+    if passage.get("gloss"):
+        text += f" [en gloss: {_quote(passage['gloss'], 70)}]"
+    return text
+
+
 def readable_reason(exp: dict[str, Any], *, city: str, other: str) -> str | None:
     """One participant-facing line from a matcher explanation: names, the need and what answers it.
 
@@ -973,8 +982,8 @@ def readable_reason(exp: dict[str, Any], *, city: str, other: str) -> str | None
         return f"{other} has a case study on a similar problem: “{_quote(mentor['title'], 90)}”"
     needs = [m for m in exp.get("needs") or [] if m.get("match")]
     if needs:
-        need, match = needs[0]["need"]["text"], needs[0]["match"]["text"]
-        return f"{city} needs “{_quote(need, 80)}” ↔ {other}: “{_quote(match, 90)}”"
+        need, match = needs[0]["need"], needs[0]["match"]
+        return f"{city} needs {_quoted(need, 80)} ↔ {other}: {_quoted(match, 90)}"
     tags = [t["label"] for t in exp.get("shared_tags") or [] if t.get("label")]
     if tags:
         return f"{city} and {other} share: {', '.join(tags[:3])}"
