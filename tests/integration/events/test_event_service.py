@@ -304,6 +304,21 @@ def test_a_rating_is_refused_until_the_meeting_has_ended(
     assert stored.rating == "informative"
 
 
+def test_an_early_rating_is_told_whom_and_when_in_the_events_time(
+    db_settings: Settings, ev: EventCalls, event: str, scorer: Score
+) -> None:
+    ev.plan(lambda p: p.generate(event, score=scorer, time_limit=5))
+    ev.plan(lambda p: p.publish(event))
+    slot = {(m.a, m.b): m for m in ev.plan(lambda p: p.planned(event))}[("kukes", "acme")]
+    ends = slot.end.replace(tzinfo=ZoneInfo("Europe/Istanbul")).astimezone(UTC)
+    rating = FeedbackIn(rater="kukes", other="acme", rating="informative")
+    with pytest.raises(ConflictError) as refused:
+        ev(lambda e: e.feedback.record(event, rating, now=ends - timedelta(minutes=1)))
+    assert refused.value.message.startswith(
+        f"the meeting with Acme Mobility ends on {slot.end:%Y-%m-%d at %H:%M} (Europe/Istanbul);"
+    )
+
+
 def test_removing_a_participant_drops_its_requests_and_rules(
     db_settings: Settings, ev: EventCalls, event: str
 ) -> None:

@@ -51,8 +51,10 @@ class EventFeedback(store.InSession):
             )
         ends = meeting_end(held.end, ev.timezone)
         if now < ends:
+            other = store.names(session, [data.other]).get(data.other, data.other)
+            local = ends.astimezone(zone(ev.timezone) or UTC)
             raise ConflictError(
-                f"the meeting of {data.rater!r} with {data.other!r} ends at {ends.isoformat()};"
+                f"the meeting with {other} ends on {local:%Y-%m-%d at %H:%M} ({ev.timezone or 'UTC'});"
                 " it can be rated once it has taken place"
             )
         row = store.first_where(
