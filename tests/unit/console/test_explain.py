@@ -129,3 +129,34 @@ def test_a_quote_not_in_english_shows_its_english_gloss() -> None:
     assert "English gloss (not a translation):</small> need — rural street name" in html
     assert html.count("English gloss (not a translation)") == 1
     assert note in html
+
+
+def _rendered(s: object) -> str:
+    return (
+        environment()
+        .from_string('{% from "console/macros.html" import suggestion_item %}{{ suggestion_item(s, none) }}')
+        .render(s=s)
+    )
+
+
+def test_a_passage_that_is_not_a_need_is_introduced_by_its_role() -> None:
+    explanation = {
+        "needs": [
+            {
+                "need": {"field": "summary", "text": "Most streets have no names.", "role": "need"},
+                "match": {"field": "solution:0", "text": "Street naming and house numbers."},
+            },
+            {
+                "need": {"field": "summary", "text": "The council has 31 members.", "role": "background"},
+                "match": {"field": "summary", "text": "A council of 41 members."},
+            },
+        ],
+    }
+    html = _rendered(readable("ferizaj", "city", "Ferizaj", 0.5, explanation))
+    assert "Need 1" in html
+    assert "The need, as stated" in html
+    assert "Background 2" in html
+    assert "Background, as stated (weighs little)" in html
+    assert html.count("The need, as stated") == 1
+    assert "(solution 1)" in html
+    assert "solution:0" not in html

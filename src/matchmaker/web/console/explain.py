@@ -43,6 +43,24 @@ _COMMON = frozenset(
 )
 
 
+#: How the reasons introduce a passage of the asking record, by its role: a line that tells what the
+#: city has or what it is weighs less than a need, and staff see which it was.
+ROLE_HEADINGS: dict[str, str] = {
+    "need": "The need, as stated",
+    "strength": "A strength, as stated (what it already has or does)",
+    "context": "Context, as stated (weighs less than a need)",
+    "background": "Background, as stated (weighs little)",
+}
+
+#: A field of a list (``solution:0``) as staff read it (``solution 1``).
+_LIST_FIELD = re.compile(r"^(\w+):(\d+)$")
+
+
+def _source(field_name: str) -> str:
+    found = _LIST_FIELD.match(field_name)
+    return f"{found[1]} {int(found[2]) + 1}" if found else field_name
+
+
 @dataclass(frozen=True, slots=True)
 class Passage:
     """A quoted passage, where it comes from, the words to highlight in it, and (for a passage not
@@ -53,6 +71,13 @@ class Passage:
     phrases: tuple[str, ...] = ()
     gloss: str = ""
     gloss_note: str = ""
+    #: The passage's role on the asking side (need, strength, context, background); "" for a candidate's.
+    role: str = ""
+
+    @property
+    def heading(self) -> str:
+        """What the asking side's passage is, as the suggestion's reasons introduce it."""
+        return ROLE_HEADINGS.get(self.role, ROLE_HEADINGS["need"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +88,12 @@ class NeedMatch:
     match: Passage | None
     tags: tuple[str, ...] = ()
     similarity: float | None = None
+
+    @property
+    def label(self) -> str:
+        """``Need``, or the asking passage's other role (``Background``)."""
+        role = self.need.role if self.need is not None else ""
+        return role.capitalize() if role in ROLE_HEADINGS and role != "need" else "Need"
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,10 +161,11 @@ def _passage(value: Any, other: str = "") -> Passage | None:
         return None
     return Passage(
         text,
-        source=_text(value.get("field")),
+        source=_source(_text(value.get("field"))),
         phrases=shared_words(other, text) if other else (),
         gloss=_text(value.get("gloss")),
         gloss_note=_text(value.get("gloss_note")),
+        role=_text(value.get("role")),
     )
 
 
