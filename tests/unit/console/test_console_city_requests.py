@@ -134,3 +134,18 @@ def test_a_city_asks_its_mentor_city_which_accepts(client: Client, sign_in: Call
     answer = {"event": EVENT_ID, "request": request_id.group(1), "answer": "accepted"}
     assert client.post("/me/requests/answer", data=answer, follow_redirects=False).status_code == 303
     assert "accepted" in client.get("/me/requests").text
+
+
+def test_the_participants_to_choose_from_are_listed_by_name(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    _event(client)
+    sign_in("staff")
+    form = _form(client.get(f"/events/{EVENT_ID}/requests").text, "new-request")
+    select = re.search(r'<select[^>]*name="sender"[^>]*>(.*?)</select>', form, re.S)
+    assert select is not None
+    names = [
+        n.split(" (")[0] for n in re.findall(r'<option value="[^"]+"[^>]*>([^<]*)</option>', select.group(1))
+    ]
+    assert len(names) == 4
+    assert names == sorted(names, key=str.lower)
