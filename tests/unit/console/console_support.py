@@ -10,13 +10,15 @@ other's changes.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
 
 from matchmaker.services.container import Services
+from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
 from matchmaker.settings import Settings
 from matchmaker.web.app import create_app
 from services_support import add_user, ingest
@@ -118,3 +120,34 @@ def ro_client(ro_app_client: Client) -> Client:
 def ro_sign_in(ro_client: Client) -> Callable[[str], str]:
     """Sign the shared client in as a role (a fresh user each time)."""
     return _signer(ro_client)
+
+
+def add_event(
+    client: Client,
+    event_id: str,
+    participants: Sequence[str],
+    *,
+    slots: int = 2,
+    day: datetime = datetime(2027, 5, 4),  # noqa: DTZ001 - a wall time in the event's zone
+    timezone: str | None = None,
+    request_deadline: datetime | None = None,
+) -> None:
+    """An event of two tables with ``slots`` 20-minute slots on the hour from 09:00 on ``day``, and
+    these stored cities and providers taking part."""
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        catalog = services.events(session).catalog
+        catalog.create(
+            EventCreate(
+                id=event_id,
+                name=event_id.replace("-", " ").capitalize(),
+                tables=2,
+                timezone=timezone,
+                request_deadline=request_deadline,
+                slots=[
+                    SlotIn(start=day.replace(hour=9 + k), end=day.replace(hour=9 + k, minute=20))
+                    for k in range(slots)
+                ],
+            )
+        )
+        catalog.add_participants(event_id, [ParticipantIn(id=p) for p in participants])

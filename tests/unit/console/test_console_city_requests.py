@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
 
-from console_support import CITY_ID, PROVIDER_ID, Client, app_services
+from console_support import CITY_ID, PROVIDER_ID, Client, add_event, app_services
 
-from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
 from services_support import add_user
 
 MENTOR_ID = "ferizaj"  # its case study on street addresses answers a need of Kukës in the demo corpus
@@ -17,23 +15,7 @@ EVENT_ID = "c2c"
 
 
 def _event(client: Client) -> None:
-    services = app_services(client)
-    with services.database.unit_of_work() as session:
-        catalog = services.events(session).catalog
-        catalog.create(
-            EventCreate(
-                id=EVENT_ID,
-                name="City-to-city exchange",
-                tables=2,
-                timezone="Europe/Tirane",
-                slots=[
-                    SlotIn(start=datetime(2027, 5, 4, 9 + k), end=datetime(2027, 5, 4, 9 + k, 20))  # noqa: DTZ001
-                    for k in range(2)
-                ],
-            )
-        )
-        people = (CITY_ID, MENTOR_ID, "shkoder", PROVIDER_ID)
-        catalog.add_participants(EVENT_ID, [ParticipantIn(id=p) for p in people])
+    add_event(client, EVENT_ID, (CITY_ID, MENTOR_ID, "shkoder", PROVIDER_ID), timezone="Europe/Tirane")
 
 
 def _form(page: str, form_id: str) -> str:

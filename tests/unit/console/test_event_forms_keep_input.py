@@ -4,28 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import datetime
 
-from console_support import CITY_ID, PROVIDER_ID, Client, app_services
-
-from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
+from console_support import CITY_ID, PROVIDER_ID, Client, add_event
 
 EVENT_ID = "forms-day"
 
 
 def _event(client: Client) -> None:
-    services = app_services(client)
-    with services.database.unit_of_work() as session:
-        catalog = services.events(session).catalog
-        catalog.create(
-            EventCreate(
-                id=EVENT_ID,
-                name="Forms day",
-                tables=2,
-                slots=[SlotIn(start=datetime(2027, 5, 4, 9), end=datetime(2027, 5, 4, 9, 20))],  # noqa: DTZ001
-            )
-        )
-        catalog.add_participants(EVENT_ID, [ParticipantIn(id=p) for p in (CITY_ID, "osh", PROVIDER_ID)])
+    add_event(client, EVENT_ID, (CITY_ID, "osh", PROVIDER_ID), slots=1)
 
 
 def _form(page: str, form_id: str) -> str:

@@ -6,31 +6,20 @@ from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from console_support import CITY_ID, PROVIDER_ID, Client, app_services
-
-from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
+from console_support import CITY_ID, PROVIDER_ID, Client, add_event
 
 EVENT_ID = "ankara-day"
 
 
 def _event(client: Client) -> None:
-    services = app_services(client)
-    with services.database.unit_of_work() as session:
-        catalog = services.events(session).catalog
-        catalog.create(
-            EventCreate(
-                id=EVENT_ID,
-                name="Ankara day",
-                tables=2,
-                timezone="Europe/Istanbul",
-                request_deadline=datetime(2027, 2, 25, 17, 0, tzinfo=ZoneInfo("Europe/Istanbul")),
-                slots=[
-                    SlotIn(start=datetime(2027, 3, 2, 9 + k), end=datetime(2027, 3, 2, 9 + k, 20))  # noqa: DTZ001
-                    for k in range(2)
-                ],
-            )
-        )
-        catalog.add_participants(EVENT_ID, [ParticipantIn(id=p) for p in (CITY_ID, PROVIDER_ID)])
+    add_event(
+        client,
+        EVENT_ID,
+        (CITY_ID, PROVIDER_ID),
+        day=datetime(2027, 3, 2),  # noqa: DTZ001 - a wall time in the event's zone
+        timezone="Europe/Istanbul",
+        request_deadline=datetime(2027, 2, 25, 17, 0, tzinfo=ZoneInfo("Europe/Istanbul")),
+    )
 
 
 def test_the_request_deadline_is_shown_in_the_event_time_zone(
