@@ -21,7 +21,14 @@ from matchmaker.errors import (
 )
 from matchmaker.services.container import Services
 from matchmaker.services.events import EventServices
-from matchmaker.services.events.schemas import EventCreate, FeedbackIn, ParticipantIn, RequestCreate, SlotIn
+from matchmaker.services.events.schemas import (
+    EventCreate,
+    FeedbackIn,
+    ParticipantIn,
+    PlannedMeeting,
+    RequestCreate,
+    SlotIn,
+)
 from matchmaker.services.matching import Matcher
 from matchmaker.settings import Settings
 
@@ -289,13 +296,18 @@ def test_feedback_is_stored_and_becomes_a_signal(
     assert ev(lambda e: e.feedback.signal()) == {("acme", "kukes"): 1.0}
 
 
-def test_a_rating_is_refused_until_the_meeting_has_ended(
-    db_settings: Settings, ev: EventCalls, event: str, scorer: Score
-) -> None:
+def _published_kukes_acme(ev: EventCalls, event: str, scorer: Score) -> tuple[PlannedMeeting, datetime]:
+    """The schedule generated and published; the Kukës–Acme meeting and when it ends (UTC)."""
     ev.plan(lambda p: p.generate(event, score=scorer, time_limit=5))
     ev.plan(lambda p: p.publish(event))
     slot = {(m.a, m.b): m for m in ev.plan(lambda p: p.planned(event))}[("kukes", "acme")]
-    ends = slot.end.replace(tzinfo=ZoneInfo("Europe/Istanbul")).astimezone(UTC)
+    return slot, slot.end.replace(tzinfo=ZoneInfo("Europe/Istanbul")).astimezone(UTC)
+
+
+def test_a_rating_is_refused_until_the_meeting_has_ended(
+    db_settings: Settings, ev: EventCalls, event: str, scorer: Score
+) -> None:
+    _, ends = _published_kukes_acme(ev, event, scorer)
     rating = FeedbackIn(rater="kukes", other="acme", rating="informative")
     with pytest.raises(ConflictError, match="once it has taken place"):
         ev(lambda e: e.feedback.record(event, rating, now=ends - timedelta(minutes=1)))
@@ -307,10 +319,7 @@ def test_a_rating_is_refused_until_the_meeting_has_ended(
 def test_an_early_rating_is_told_whom_and_when_in_the_events_time(
     db_settings: Settings, ev: EventCalls, event: str, scorer: Score
 ) -> None:
-    ev.plan(lambda p: p.generate(event, score=scorer, time_limit=5))
-    ev.plan(lambda p: p.publish(event))
-    slot = {(m.a, m.b): m for m in ev.plan(lambda p: p.planned(event))}[("kukes", "acme")]
-    ends = slot.end.replace(tzinfo=ZoneInfo("Europe/Istanbul")).astimezone(UTC)
+    slot, ends = _published_kukes_acme(ev, event, scorer)
     rating = FeedbackIn(rater="kukes", other="acme", rating="informative")
     with pytest.raises(ConflictError) as refused:
         ev(lambda e: e.feedback.record(event, rating, now=ends - timedelta(minutes=1)))
