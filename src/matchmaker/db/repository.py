@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
+from matchmaker.db.events import EventParticipant
 from matchmaker.db.models import (
     CaseCreate,
     CasePublic,
@@ -272,6 +273,14 @@ def delete_record(session: Session, kind: Kind, record_id: str) -> None:
         session.execute(delete(FocalPoint).where(col(FocalPoint.city_id) == record_id))
     session.delete(row)
     session.flush()
+
+
+def events_with_participant(session: Session, participant_id: str) -> list[str]:
+    """The ids of the events ``participant_id`` takes part in, sorted."""
+    rows = session.exec(
+        select(EventParticipant.event_id).where(col(EventParticipant.participant_id) == participant_id)
+    )
+    return sorted(set(rows))
 
 
 def count_records(session: Session) -> dict[Kind, int]:

@@ -121,7 +121,16 @@ class RecordService:
             raise InvalidInputError(describe_invalid(exc)) from exc
 
     def delete(self, kind: Kind, record_id: str) -> None:
-        """Delete a record."""
+        """Delete a record. A city or provider that takes part in an event is refused
+        (:class:`ConflictError` naming the events): its meetings and agendas would lose whom they are
+        with, so it is taken out of those events first."""
+        taking_part = kind != "case" and repo.has_id(self.session, kind, record_id)
+        events = repo.events_with_participant(self.session, record_id) if taking_part else []
+        if events:
+            raise ConflictError(
+                f"{KIND_WORDS[kind]} {record_id!r} takes part in event(s) {', '.join(events)};"
+                " remove it from them first"
+            )
         repo.delete_record(self.session, kind, record_id)
         self._refresh(kind, record_id)
 

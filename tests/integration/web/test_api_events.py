@@ -279,3 +279,21 @@ def test_participants_read_the_matchers_reason_and_never_staff_wording(
     csv = api.get(f"{BASE}/ws1/export/csv", headers=staff).text
     assert "reason_for_participants" in csv.splitlines()[0]
     assert "must-meet set by staff" in csv
+
+
+def test_a_record_taking_part_in_an_event_is_deleted_only_once_it_is_taken_out(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    _staff_event(api, tokens)
+    staff = tokens.of("staff")
+    for path, record in (
+        (f"/api/v1/cities/{CITY_ID}", CITY_ID),
+        (f"/api/v1/providers/{PROVIDER_ID}", PROVIDER_ID),
+    ):
+        refused = api.delete(path, headers=staff)
+        assert refused.status_code == 409, refused.text
+        assert f"{record!r} takes part in event(s) ws1" in refused.json()["detail"]
+        assert api.get(path, headers=staff).status_code == 200
+        assert api.delete(f"{BASE}/ws1/participants/{record}", headers=staff).status_code == 204
+        assert api.delete(path, headers=staff).status_code == 204
+    assert api.delete("/api/v1/cities/no-such-city", headers=staff).status_code == 404

@@ -185,7 +185,9 @@ class RecordRoutes:
     @property
     def delete_op(self) -> Operation:
         """Deleting a record: staff only."""
-        return Operation(f"Delete a {KIND_WORDS[self.kind]} (staff)", self.delete_text, (403, 404))
+        # A city or provider taking part in an event is refused until it is taken out of the event.
+        statuses = (403, 404) if self.kind == "case" else (403, 404, 409)
+        return Operation(f"Delete a {KIND_WORDS[self.kind]} (staff)", self.delete_text, statuses)
 
     def signature_namespace(self) -> dict[str, object]:
         """The classes that stand behind the handlers' annotation names for this kind."""
@@ -316,7 +318,8 @@ CITY_ROUTES = RecordRoutes(
         (404,),
     ),
     update_text="Apply a partial change; fields left out stay as they are.",
-    delete_text="Delete a city and its focal point.",
+    delete_text="Delete a city and its focal point. A city taking part in an event is refused (409)\n"
+    "until it is removed from the event.",
 )
 
 PROVIDER_ROUTES = RecordRoutes(
@@ -334,7 +337,8 @@ PROVIDER_ROUTES = RecordRoutes(
     get_op=Operation("One provider", "A provider. A provider may read only its own profile.", (403, 404)),
     update_text="Apply a partial change. A provider may change only its own profile; ``solutions``, when\n"
     "given, replace the old list.",
-    delete_text="Delete a provider and its solutions.",
+    delete_text="Delete a provider and its solutions. A provider taking part in an event is refused (409)\n"
+    "until it is removed from the event.",
 )
 
 CASE_ROUTES = RecordRoutes(
