@@ -14,7 +14,6 @@ from pydantic import BaseModel
 from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
-from matchmaker.db.events import EventParticipant
 from matchmaker.db.models import (
     CaseCreate,
     CasePublic,
@@ -277,6 +276,9 @@ def delete_record(session: Session, kind: Kind, record_id: str) -> None:
 
 def events_with_participant(session: Session, participant_id: str) -> list[str]:
     """The ids of the events ``participant_id`` takes part in, sorted."""
+    # The event tables load only when a record is deleted, not with every short command.
+    from matchmaker.db.events import EventParticipant  # noqa: PLC0415
+
     rows = session.exec(
         select(EventParticipant.event_id).where(col(EventParticipant.participant_id) == participant_id)
     )
