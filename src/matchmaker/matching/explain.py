@@ -76,15 +76,17 @@ def in_sentence(label: str) -> str:
     return label[:1].lower() + label[1:]
 
 
-def _quote(passage: dict[str, Any], limit: int) -> str:
-    """A passage quoted for the summary, with its English gloss in brackets when it has one."""
-    text = f"“{_short(passage['text'], limit)}”"
+def quoted(passage: Mapping[str, Any], limit: int, *, gloss_limit: int | None = None) -> str:
+    """A passage in quotes, cut to ``limit`` characters, with its English gloss in brackets when it
+    has one (cut to ``gloss_limit``, by default ``limit``)."""
+    text = f"“{shortened(passage['text'], limit)}”"
     if passage.get("gloss"):
-        text += f" [en gloss: {_short(passage['gloss'], limit)}]"
+        text += f" [en gloss: {shortened(passage['gloss'], gloss_limit or limit)}]"
     return text
 
 
-def _short(text: str, limit: int = SUMMARY_CHARS) -> str:
+def shortened(text: str, limit: int = SUMMARY_CHARS) -> str:
+    """``text`` on one line, cut to ``limit`` characters with an ellipsis."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
@@ -291,16 +293,16 @@ def _mentor_part(
     if item.relation != "mentor":
         return ""
     if mentor_strength and not (mentor_case and item.mentor_score >= mentor_strength["score"]):
-        text = f"Mentor: its strength {_quote(mentor_strength['match'], 70)}"
+        text = f"Mentor: its strength {quoted(mentor_strength['match'], 70)}"
         if mentor_strength.get("need"):
-            text += f" answers the need {_quote(mentor_strength['need'], 60)}"
+            text += f" answers the need {quoted(mentor_strength['need'], 60)}"
         return text
     if not mentor_case:
         return ""
-    text = f"Mentor: its case study “{_short(str(mentor_case.get('title', mentor_case['id'])), 70)}”"
-    quoted = mentor_case.get("needs") or []
-    if quoted and quoted[0]["match"] is not None:
-        text += f" answers the need {_quote(quoted[0]['need'], 60)}"
+    text = f"Mentor: its case study “{shortened(str(mentor_case.get('title', mentor_case['id'])), 70)}”"
+    case_needs = mentor_case.get("needs") or []
+    if case_needs and case_needs[0]["match"] is not None:
+        text += f" answers the need {quoted(case_needs[0]['need'], 60)}"
     return text
 
 
@@ -323,7 +325,7 @@ def _summary(
     if matches and matches[0]["match"] is not None and not mentor:
         m = matches[0]
         parts.append(
-            f"{m['need'].get('role', 'need')} {_quote(m['need'], 60)} ↔ {what} {_quote(m['match'], 70)} "
+            f"{m['need'].get('role', 'need')} {quoted(m['need'], 60)} ↔ {what} {quoted(m['match'], 70)} "
             f"(similarity {m['similarity']:.2f})"
         )
     if tags:
@@ -336,4 +338,13 @@ def _summary(
     return "; ".join(parts) if parts else "weak match"
 
 
-__all__ = ["candidate_passage", "explanation", "in_sentence", "need_matches", "need_passage", "shared_tags"]
+__all__ = [
+    "candidate_passage",
+    "explanation",
+    "in_sentence",
+    "need_matches",
+    "need_passage",
+    "quoted",
+    "shared_tags",
+    "shortened",
+]

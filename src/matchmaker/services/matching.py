@@ -64,7 +64,7 @@ from matchmaker.matching.engine import (
     Scored,
     SecondEncoder,
 )
-from matchmaker.matching.explain import explanation, mentor_case_evidence
+from matchmaker.matching.explain import explanation, mentor_case_evidence, quoted, shortened
 from matchmaker.matching.fit import Factor
 from matchmaker.matching.shortlist import ShortlistPolicy
 from matchmaker.services import feedback
@@ -958,20 +958,6 @@ class MatchingService:
         return ""
 
 
-def _quote(text: str, limit: int) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def _quoted(passage: dict[str, Any], limit: int) -> str:
-    """A passage in quotes; one not in English with its English gloss beside it, so the other side
-    can read it."""
-    text = f"“{_quote(passage['text'], limit)}”"
-    if passage.get("gloss"):
-        text += f" [en gloss: {_quote(passage['gloss'], 70)}]"
-    return text
-
-
 def readable_reason(exp: dict[str, Any], *, city: str, other: str) -> str | None:
     """One participant-facing line from a matcher explanation: names, the need and what answers it.
 
@@ -979,11 +965,13 @@ def readable_reason(exp: dict[str, Any], *, city: str, other: str) -> str | None
     """
     mentor = exp.get("mentor_case") or {}
     if mentor.get("title"):
-        return f"{other} has a case study on a similar problem: “{_quote(mentor['title'], 90)}”"
+        return f"{other} has a case study on a similar problem: “{shortened(mentor['title'], 90)}”"
     needs = [m for m in exp.get("needs") or [] if m.get("match")]
     if needs:
         need, match = needs[0]["need"], needs[0]["match"]
-        return f"{city} needs {_quoted(need, 80)} ↔ {other}: {_quoted(match, 90)}"
+        # A quote not in English carries its English gloss, so the other side can read it.
+        need_text, match_text = quoted(need, 80, gloss_limit=70), quoted(match, 90, gloss_limit=70)
+        return f"{city} needs {need_text} ↔ {other}: {match_text}"
     tags = [t["label"] for t in exp.get("shared_tags") or [] if t.get("label")]
     if tags:
         return f"{city} and {other} share: {', '.join(tags[:3])}"
