@@ -62,7 +62,7 @@ from matchmaker.services.records import RecordService
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import PathId, principal_of
 from matchmaker.web.errors import describe_validation, status_for
-from matchmaker.web.media import CSV_UTF8, HTML_UTF8, ICALENDAR_UTF8
+from matchmaker.web.media import CSV, HTML, ICALENDAR
 
 logger = logging.getLogger(__name__)
 
@@ -880,7 +880,7 @@ def download(content: str | bytes, media_type: str, filename: str) -> Response[A
 
 def html_page(content: str) -> Response[Any]:
     """A printable page, not cached."""
-    return Response(content=content, media_type=HTML_UTF8, headers={"Cache-Control": "no-store"})
+    return Response(content=content, media_type=HTML, headers={"Cache-Control": "no-store"})
 
 
 def safe_filename(value: str) -> str:
@@ -893,7 +893,7 @@ async def event_csv(request: AnyRequest, events: Events, event_id: PathId) -> Re
     """The organisers' CSV of the published schedule (``?source=plan`` for the current plan)."""
     source: ExportSource = "plan" if request.query_params.get("source") == "plan" else "published"
     text = await run(events.agendas.csv, event_id, source=source)
-    return download(text, CSV_UTF8, f"{safe_filename(event_id)}-{source}.csv")
+    return download(text, CSV, f"{safe_filename(event_id)}-{source}.csv")
 
 
 @get("/events/{event_id:str}/agenda/{participant_id:str}", name="console:event-agenda", opt=STAFF)
@@ -907,7 +907,7 @@ async def event_calendar(events: Events, event_id: PathId, participant_id: PathI
     """One participant's calendar file (iCalendar)."""
     body = await run(events.agendas.calendar, event_id, participant_id)
     name = f"{safe_filename(event_id)}-{safe_filename(participant_id)}.ics"
-    return download(body, ICALENDAR_UTF8, name)
+    return download(body, ICALENDAR, name)
 
 
 ROUTES = [

@@ -45,7 +45,7 @@ from matchmaker.web.console.events import (
 )
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import PathId, principal_of
-from matchmaker.web.media import ICALENDAR_UTF8, PDF
+from matchmaker.web.media import ICALENDAR, PDF
 
 logger = logging.getLogger(__name__)
 
@@ -230,7 +230,7 @@ async def my_agenda_ics(request: AnyRequest, events: Events, event_id: PathId) -
     """The calendar file of one event."""
     me = _me(principal_of(request))
     body = await run(events.agendas.calendar, event_id, me)
-    return download(body, ICALENDAR_UTF8, f"{safe_filename(event_id)}.ics")
+    return download(body, ICALENDAR, f"{safe_filename(event_id)}.ics")
 
 
 @get("/me/agenda/{event_id:str}/pdf", name="console:my-agenda-pdf", opt=PARTICIPANTS)

@@ -58,7 +58,7 @@ from matchmaker.services.events.schemas import (
 from matchmaker.services.users import Principal
 from matchmaker.web.auth import staff_only
 from matchmaker.web.errors import document_problems
-from matchmaker.web.media import CSV, CSV_UTF8, HTML, HTML_UTF8, ICALENDAR, ICALENDAR_UTF8, PDF
+from matchmaker.web.media import CSV, HTML, ICALENDAR, PDF
 from matchmaker.web.routes.common import EventId, Events, Source, attachment
 from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, start_job
 
@@ -352,7 +352,7 @@ class EventController(Controller):
     def export_csv(self, events: Events, event_id: EventId, source: Source = "published") -> Response[str]:
         """Slot, times, table, both parties, score and reason, one row per meeting."""
         text = events.agendas.csv(event_id, source=source)
-        return attachment(text, CSV_UTF8, f"{event_id}-meetings.csv")
+        return attachment(text, CSV, f"{event_id}-meetings.csv")
 
     # ----------------------------------------------------------------------------------------------
     # Agendas (staff, or the participant itself)
@@ -377,7 +377,7 @@ class EventController(Controller):
         """The agenda as a printable page."""
         _require_self_or_staff(events, current_user, event_id, participant_id)
         html = events.agendas.html(event_id, participant_id)
-        return Response(html, media_type=HTML_UTF8)
+        return Response(html, media_type=HTML)
 
     @get(
         "/{event_id:str}/agenda/{participant_id:str}/pdf",
@@ -406,7 +406,7 @@ class EventController(Controller):
         cancels it."""
         _require_self_or_staff(events, current_user, event_id, participant_id)
         data = events.agendas.calendar(event_id, participant_id)
-        return attachment(data, ICALENDAR_UTF8, f"{event_id}-{participant_id}.ics")
+        return attachment(data, ICALENDAR, f"{event_id}-{participant_id}.ics")
 
     @post(
         "/{event_id:str}/agenda/{participant_id:str}/feed",

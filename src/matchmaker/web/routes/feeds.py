@@ -14,7 +14,7 @@ from litestar.di import NamedDependency
 from litestar.params import Parameter
 
 from matchmaker.services.events import EventServices
-from matchmaker.web.media import ICALENDAR, ICALENDAR_UTF8
+from matchmaker.web.media import ICALENDAR
 
 
 @get(
@@ -33,7 +33,7 @@ def calendar_feed(
     body = events.agendas.calendar(event_id, participant_id)
     return Response(
         body,
-        media_type=ICALENDAR_UTF8,
+        media_type=ICALENDAR,
         headers={"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"},
     )
 
