@@ -83,7 +83,6 @@ def schedule(
 
 
 def _print_table(result: ScheduleResult, names: dict[str, str]) -> None:
-    console = stdout
     table = new_table(title=f"{len(result.meetings)} meetings, total score {result.objective:.3f}")
     for column in ("slot", "table", "a", "b", "score", "why"):
         table.add_column(column, justify="right" if column in ("table", "score") else "left")
@@ -96,23 +95,21 @@ def _print_table(result: ScheduleResult, names: dict[str, str]) -> None:
             f"{m.score:.3f}",
             m.kind.replace("_", " "),
         )
-    console.print(table)
+    stdout.print(table)
     s = result.stats
-    console.print(
+    stdout.print(
         f"status {s.status}, {describe_gap(s)}, {s.solve_seconds:.2f}s; "
         f"meetings per active participant: min {s.min_meetings_active}, mean {s.mean_meetings:.2f}; "
         f"unmatched: {', '.join(s.unmatched_participants) or 'none'}",
         markup=False,
     )
     for shortfall in s.shortfalls:
-        console.print(
-            f"fewer meetings than possible: {shortfall.participant}: {shortfall.text}", markup=False
-        )
+        stdout.print(f"fewer meetings than possible: {shortfall.participant}: {shortfall.text}", markup=False)
     for a, b in result.unscheduled_must_meet:
-        console.print(f"must-meet not scheduled: {a}–{b}", markup=False)
+        stdout.print(f"must-meet not scheduled: {a}–{b}", markup=False)
     if result.changes is not None:
         c = result.changes
-        console.print(
+        stdout.print(
             f"changes: {len(c.kept)} kept, {len(c.moved)} moved, {len(c.added)} added,"
             f" {len(c.cancelled)} cancelled",
             markup=False,
