@@ -136,10 +136,10 @@ def check_must_meet(problem: SchedulingProblem, *, keep_locked: bool = True) -> 
             )
     room = len(problem.slots) * problem.tables - len(locked)
     if len(possible) > room:
+        kept = f", less {len(locked)} published meeting(s)" if locked else ""
         report.reasons.append(
-            f"there are {len(possible)} must-meets but only {room} free places ({len(problem.slots)} slots × "
-            f"{problem.tables} tables less published meetings) — edit the event to add tables or slots,"
-            " or drop must-meets."
+            f"there are {len(possible)} must-meets but only {room} free places ({len(problem.slots)} slot(s)"
+            f" × {problem.tables} table(s){kept}) — add tables or slots, or drop must-meets."
         )
     if report.reasons:
         logger.info("feasibility check found %d problem(s)", len(report.reasons))
@@ -153,6 +153,6 @@ def must_meet_reason_after_solve(problem: SchedulingProblem, key: Pair) -> str:
     shown = ", ".join(common[:6]) + (", …" if len(common) > 6 else "")
     return (
         f"must-meet {a}–{b} could not be placed together with the other must-meets and published meetings"
-        f" (common slots: {shown}) — widen availability, edit the event to add tables or slots,"
+        f" (common slots: {shown}) — widen availability, add tables or slots,"
         " raise max_meetings, or drop this pair."
     )

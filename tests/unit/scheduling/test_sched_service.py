@@ -281,3 +281,14 @@ def test_a_seed_with_fixed_workers_gives_the_same_schedule() -> None:
     assert runs[0].stats.seed == 11
     assert runs[0].stats.workers == 2
     assert not verify_schedule(problem, runs[0].meetings)
+
+
+def test_infeasible_file_reason_names_no_event_or_published_meetings(make_problem: Any) -> None:
+    """A problem file has no event and, unless it says so, no published meetings: the reason speaks of
+    neither."""
+    with pytest.raises(InfeasibleScheduleError) as info:
+        _solve(make_problem(must_meet=[["c1", "p1"], ["c1", "p2"], ["c2", "p1"]], tables=1))
+    text = " ".join(info.value.reasons)
+    assert "published" not in text
+    assert "edit the event" not in text
+    assert "add tables or slots" in text
