@@ -56,8 +56,10 @@ class AmbiguousNameError(InvalidInputError):
 
     title = "Ambiguous name"
 
-    def __init__(self, query: str, candidates: Sequence[tuple[str, str]]) -> None:
+    def __init__(self, query: str, candidates: Sequence[tuple[str, str]], *, more: int = 0) -> None:
         listing = ", ".join(f"{cid} ({name})" for cid, name in candidates)
+        if more:
+            listing += f" and {more} more"
         super().__init__(f"{query!r} is ambiguous; candidates: {listing}. Give the id instead.")
         self.query = query
         self.candidates = list(candidates)

@@ -2,8 +2,11 @@
 
 Names are compared after :func:`normalize_name`: transliterated to ASCII (Kukës → kukes, İstanbul →
 istanbul, Ош → osh), case-folded, punctuation dropped, and legal or administrative suffixes removed
-(A.Ş., LLC, Belediyesi, Municipality, Opština, City Hall...). Resolution never guesses: when several
-names are about as close, :class:`~matchmaker.errors.AmbiguousNameError` lists the candidates.
+(A.Ş., LLC, Belediyesi, Municipality, Opština, City Hall...). A query is tried as an id, then word by
+word against the words of each name and id (``kosovo`` and ``fushe kosove`` find Fushë Kosovë, id
+``kosovo-polje``), then as a whole name with a typo or two. Resolution never guesses: when several
+records match, :class:`~matchmaker.errors.AmbiguousNameError` lists the candidates; when none does,
+:class:`~matchmaker.errors.NotFoundError` names the closest few.
 
 RapidFuzz is imported when a name is first compared fuzzily: resolving an id (``show city kukes``) does
 not load it.
@@ -207,6 +210,74 @@ def close_to(target: str, name: str) -> bool:
     )
 
 
+#: A word at least this similar (0-100) to a word of a name matches it despite a letter or so of
+#: difference (``kosovo`` ~ ``kosove``, ``samarqand`` ~ ``samarkand``).
+WORD_CLOSE = 80.0
+#: At most this many candidates are listed when a query matches several records.
+LISTED = 10
+#: A name at least this similar (0-100) to a query that matched nothing is named as the closest.
+HINT = 60.0
+
+# How well one query word matches the words of a record, best first: the word itself or the start of
+# one (``cyber`` is as close to Cyber Hygiene as to CyberShield), a word a letter or so away, or the
+# start of one by a word shorter than _MIN_PREFIX (``ko``), which lists candidates but never resolves.
+_WORD, _NEAR, _SHORT_PREFIX = 2, 1, 0
+
+
+def _words(entry: NameEntry) -> frozenset[str]:
+    """The words a record is known by: those of its normalised name and of its id."""
+    id_words = _NON_ALNUM.sub(" ", fold(entry.id)).split()
+    return frozenset(normalize_name(entry.name).split()) | frozenset(id_words)
+
+
+def _word_level(word: str, words: frozenset[str]) -> int | None:
+    """How well a query word matches the words of a record, or ``None`` when it matches none."""
+    if word in words:
+        return _WORD
+    starts = any(w.startswith(word) for w in words)
+    if len(word) < _MIN_PREFIX:
+        return _SHORT_PREFIX if starts else None
+    if starts:
+        return _WORD
+    from rapidfuzz import fuzz  # noqa: PLC0415 - fuzzy comparison only; ids resolve without it
+
+    if any(len(w) >= _MIN_PREFIX and fuzz.ratio(word, w) >= WORD_CLOSE for w in words):
+        return _NEAR
+    return None
+
+
+def word_matches(query: str, entries: Sequence[NameEntry]) -> list[tuple[int, NameEntry]]:
+    """The entries every word of ``query`` matches a word of (name or id), each with its weakest
+    word's level, best first."""
+    target = normalize_name(query).split()
+    if not target:
+        return []
+    found: list[tuple[int, NameEntry]] = []
+    for entry in entries:
+        words = _words(entry)
+        levels = [_word_level(word, words) for word in target]
+        if all(level is not None for level in levels):
+            found.append((min(level for level in levels if level is not None), entry))
+    return sorted(found, key=lambda m: (-m[0], normalize_name(m[1].name), m[1].id))
+
+
+def _closest(target: str, entries: Sequence[NameEntry], limit: int = 3) -> str:
+    """``; closest: id (name), ...`` for the few names most like a query that matched nothing, or ``""``."""
+    if not target:
+        return ""
+    from rapidfuzz import fuzz  # noqa: PLC0415 - fuzzy comparison only; ids resolve without it
+
+    scored = sorted(
+        ((fuzz.ratio(target, normalize_name(e.name)), e) for e in entries), key=lambda s: (-s[0], s[1].id)
+    )
+    near = [f"{e.id} ({e.name})" for score, e in scored[:limit] if score >= HINT]
+    return f"; closest: {', '.join(near)}" if near else ""
+
+
+def _ambiguous(query: str, found: Sequence[tuple[str, str]]) -> AmbiguousNameError:
+    return AmbiguousNameError(query, found[:LISTED], more=max(len(found) - LISTED, 0))
+
+
 def resolve(query: str, entries: Sequence[NameEntry], *, kind: str = "record") -> str:
     """Resolve an id or a name to one id, or raise with the candidates that were found."""
     query = query.strip()
@@ -217,18 +288,26 @@ def resolve(query: str, entries: Sequence[NameEntry], *, kind: str = "record") -
     if query.casefold() in lowered:
         return lowered[query.casefold()]
     target = normalize_name(query)
+    same = [e for e in entries if normalize_name(e.name) == target]
+    if len(same) == 1:
+        return same[0].id
+    if same:
+        raise _ambiguous(query, [(e.id, e.name) for e in same])
+    by_words = word_matches(query, entries)
+    if by_words:
+        leading = [e for level, e in by_words if level == by_words[0][0]]
+        if len(leading) == 1 and by_words[0][0] > _SHORT_PREFIX:
+            return leading[0].id
+        raise _ambiguous(query, [(e.id, e.name) for e in leading])
     found = [c for c in candidates(query, entries) if close_to(target, normalize_name(c.name))]
     if not found or found[0].score < SUGGEST:
-        raise NotFoundError(f"no {kind} matches {query!r}")
+        raise NotFoundError(f"no {kind} matches {query!r}{_closest(target, entries)}")
     best = found[0]
     close = [c for c in found if best.score - c.score < MARGIN and c.score >= SUGGEST]
-    exact = [c for c in found if c.score == 100.0]
-    if len(exact) == 1:
-        return exact[0].id
     if best.score >= ACCEPT and len(close) == 1:
         return best.id
     if len(close) > 1 or best.score < ACCEPT:
-        raise AmbiguousNameError(query, [(c.id, c.name) for c in (close if len(close) > 1 else found[:3])])
+        raise _ambiguous(query, [(c.id, c.name) for c in (close if len(close) > 1 else found[:3])])
     return best.id
 
 

@@ -207,6 +207,30 @@ def test_ambiguous_name_lists_candidates_and_fails(tmp_path: Path, db_settings: 
     assert "novi-sad" in result.stderr
 
 
+def test_match_finds_a_city_by_a_word_and_lists_candidates_for_a_short_one(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    cities = [
+        {"id": "kosovo-polje", "name": "Fushë Kosovë", "country": "XK", "summary": "Flooded streets."},
+        {"id": "kamez", "name": "Kamëz", "country": "AL", "summary": "Waste collection is late."},
+        {"id": "kars", "name": "Kars", "country": "TR", "summary": "Old street lighting."},
+    ]
+    provider = {"id": "prov-flood", "name": "FloodCast", "country": "GB", "description": "Flood alerts."}
+    write_jsonl(tmp_path / "corpus" / "cities.jsonl", [json.dumps(c, ensure_ascii=False) for c in cities])
+    write_jsonl(tmp_path / "corpus" / "providers.jsonl", [json.dumps(provider)])
+    assert run("ingest", str(tmp_path / "corpus")).exit_code == 0
+
+    for query in ("kosovo", "fushe kosove"):
+        found = run("match", "providers", "--city", query, "--json")
+        assert found.exit_code == 0, found.stderr
+        assert json.loads(found.stdout)["query"] == "kosovo-polje"
+    listing = run("match", "providers", "--city", "Ka")
+    assert listing.exit_code != 0
+    assert "kamez (Kamëz)" in listing.stderr
+    assert "kars (Kars)" in listing.stderr
+    assert "kosovo-polje (Fushë Kosovë)" in run("show", "city", "Ko").stderr
+
+
 @pytest.mark.slow
 def test_demo_corpus_ingests_cleanly(db_settings: Settings) -> None:
     result = run("ingest", str(DEMO), "--no-index")

@@ -53,6 +53,54 @@ def test_close_names_are_listed_instead_of_guessed() -> None:
     assert "novi-1" in info.value.message
 
 
+KOSOVO = [
+    *ENTRIES,
+    NameEntry("kosovo-polje", "Fushë Kosovë", "XK"),
+    NameEntry("ferizaj", "Ferizaj", "XK"),
+    NameEntry("kamez", "Kamëz", "AL"),
+    NameEntry("karaganda", "Karaganda", "KZ"),
+    NameEntry("kars", "Kars", "TR"),
+]
+
+
+@pytest.mark.parametrize(
+    "query", ["kosovo", "Kosovo Polje", "fushe kosove", "FUSHË", "kosova", "Fushe Kosovo"]
+)
+def test_a_word_of_the_name_or_of_the_id_finds_the_one_record_it_fits(query: str) -> None:
+    assert resolve(query, KOSOVO, kind="city") == "kosovo-polje"
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [("Ko", {"kosovo-polje"}), ("ka", {"kamez", "karaganda", "kars"}), ("Kar", {"karaganda", "kars"})],
+)
+def test_a_short_or_shared_start_lists_the_candidates_by_name_and_id(query: str, listed: set[str]) -> None:
+    with pytest.raises(AmbiguousNameError) as info:
+        resolve(query, KOSOVO, kind="city")
+    assert {cid for cid, _name in info.value.candidates} == listed
+    names = dict(info.value.candidates)
+    assert all(f"{cid} ({names[cid]})" in info.value.message for cid in listed)
+
+
+def test_a_whole_name_or_word_wins_over_longer_names_it_starts() -> None:
+    entries = [*KOSOVO, NameEntry("oshkosh", "Oshkosh", "US"), NameEntry("kartal", "Kartal", "TR")]
+    assert resolve("Osh", entries) == "osh"
+    assert resolve("kars", entries) == "kars"
+
+
+def test_a_long_list_of_candidates_is_cut_and_says_how_many_more() -> None:
+    entries = [NameEntry(f"prov-{i:02}", f"Provider {i:02}", "TR") for i in range(25)]
+    with pytest.raises(AmbiguousNameError) as info:
+        resolve("provider", entries, kind="provider")
+    assert len(info.value.candidates) == 10
+    assert "and 15 more" in info.value.message
+
+
+def test_an_unknown_name_names_the_closest_records() -> None:
+    with pytest.raises(NotFoundError, match=r"no city matches 'Paris'; closest: kars \(Kars\)$"):
+        resolve("Paris", [NameEntry("kars", "Kars", "TR"), NameEntry("kukes", "Kukës", "AL")], kind="city")
+
+
 def test_unknown_name_is_not_found() -> None:
     with pytest.raises(NotFoundError):
         resolve("Reykjavik", ENTRIES)
