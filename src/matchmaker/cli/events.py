@@ -796,6 +796,8 @@ def signal(as_json: JsonOpt = False) -> None:
     """The feedback signal per pair over every event (used by later matching)."""
     with _events() as events:
         signal_ = events.feedback.signal()
+    if not signal_ and not as_json:  # --json prints no line: no pair has a signal
+        stdout.print("no feedback yet: no pair has a signal", markup=False)
     for (a, b), value in sorted(signal_.items()):
         if as_json:
             emit_json({"a": a, "b": b, "signal": value})

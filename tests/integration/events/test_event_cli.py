@@ -107,6 +107,15 @@ def test_staff_run_an_event_from_the_command_line(corpus: Settings, tmp_path: Pa
     assert signal == [{"a": "acme", "b": "kukes", "signal": 1.0}]
 
 
+def test_the_signal_says_when_there_is_no_feedback_yet(db_settings: Settings) -> None:
+    plain = run("event", "signal")
+    assert plain.exit_code == 0, plain.output
+    assert plain.stdout.splitlines() == ["no feedback yet: no pair has a signal"]
+    as_json = run("event", "signal", "--json")
+    assert as_json.exit_code == 0, as_json.output
+    assert as_json.stdout == ""
+
+
 def test_infeasible_event_exits_2_and_says_what_to_relax(corpus: Settings) -> None:
     run(
         "event",
