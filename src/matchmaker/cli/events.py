@@ -216,8 +216,17 @@ def _emit(items: Iterable[M], as_json: bool, show: Callable[[M], object]) -> Non
 
 def _print_request(req: RequestPublic) -> None:
     stdout.print(f"request {req.id}: {req.sender} → {req.recipient}, {req.status}", markup=False)
+    if req.message:
+        stdout.print(f"  message: {req.message}", markup=False)
     if req.reason:
         stdout.print(f"  why: {req.reason}", markup=False)
+
+
+def _print_request_row(req: RequestPublic) -> None:
+    """One request of a list: its id, who asks whom, its status, and the sender's message under it."""
+    stdout.print(f"{req.id:>4} {req.sender} → {req.recipient}: {req.status}", markup=False)
+    if req.message:
+        stdout.print(f"     message: {req.message}", markup=False)
 
 
 def _print_contact(c: Contact) -> None:
@@ -517,11 +526,7 @@ def requests(
     """List requests with their status as of now (pending ones expire at the deadline)."""
     with _events() as events:
         items = events.requests.list(event_id, participant=participant)
-    _emit(
-        items,
-        as_json,
-        lambda r: stdout.print(f"{r.id:>4} {r.sender} → {r.recipient}: {r.status}", markup=False),
-    )
+    _emit(items, as_json, _print_request_row)
 
 
 def _pair_rule_command(name: str, kind: PairRuleKind | None, summary: str) -> None:

@@ -244,6 +244,25 @@ def test_a_city_asks_another_city_from_the_command_line(corpus: Settings) -> Non
     assert "cannot be paired with itself" in itself.output
 
 
+def test_the_list_of_requests_shows_each_message(corpus: Settings) -> None:
+    created = run("event", "create", "msg", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00")
+    assert created.exit_code == 0, created.output
+    assert run("event", "add", "msg", "kukes", "osh", "acme").exit_code == 0
+    note = "We would like to show our [bold]flood[/bold] warnings pilot."
+    sent = run("event", "request", "msg", "acme", "kukes", "--message", note)
+    assert sent.exit_code == 0, sent.output
+    assert f"  message: {note}" in sent.stdout.splitlines()
+    assert run("event", "request", "msg", "kukes", "osh").exit_code == 0
+
+    listed = run("event", "requests", "msg")
+    assert listed.exit_code == 0, listed.output
+    assert listed.stdout.splitlines() == [
+        "   1 acme → kukes: pending",
+        f"     message: {note}",
+        "   2 kukes → osh: pending",
+    ]
+
+
 def test_an_event_over_two_days_shows_both_days(corpus: Settings) -> None:
     created = run(
         "event", "create", "two", "--name", "W", "--tables", "1",
