@@ -103,9 +103,11 @@ def ingest(  # noqa: PLR0917  Typer reads options from the parameters
 ) -> None:
     """Validate and store corpus records; report every rejected record as file:line: reason.
 
-    The kind of each file comes from its name, which ends in cities, providers or cases before .jsonl
-    or .csv (focal_cities.jsonl, 2027-providers.csv), unless --kind is given. Files inside a folder
-    that are not read are listed with the reason.
+    A file's kind comes from the end of its name: cities, providers or cases before .jsonl or .csv.
+
+    For example focal_cities.jsonl or 2027-providers.csv; --kind gives the kind instead.
+
+    Files inside a folder that are not read are listed with the reason.
     """
     configure_logging(verbose)
     record_kind: Kind | None = kind.value if kind is not None else None  # type: ignore[assignment]

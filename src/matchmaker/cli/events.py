@@ -474,7 +474,7 @@ def request(  # noqa: PLR0917  Typer reads options from the parameters
     event_id: EventArg,
     sender: Annotated[str, typer.Argument(metavar="FROM")],
     recipient: Annotated[str, typer.Argument(metavar="TO")],
-    message: Annotated[str | None, typer.Option("--message")] = None,
+    message: Annotated[str | None, typer.Option("--message", help="What FROM wants to tell TO.")] = None,
     status: Annotated[
         AnswerChoice | None, typer.Option("--status", help="Record the answer at once (staff).")
     ] = None,
@@ -496,8 +496,10 @@ def contacts(
     participant: ParticipantArg,
     as_json: JsonOpt = False,
 ) -> None:
-    """Whom ID may still ask for a meeting, the matcher's suggestions first with their reasons
-    (a city: providers, comparable and mentor cities; a provider: cities)."""
+    """Whom ID may still ask for a meeting, the matcher's suggestions first, with their reasons.
+
+    A city is offered providers, comparable and mentor cities; a provider is offered cities.
+    """
     with _events() as events:
         items = events.contacts.for_participant(event_id, participant)
     _emit(items, as_json, _print_contact)
@@ -520,7 +522,9 @@ def answer(
 @handled
 def requests(
     event_id: EventArg,
-    participant: Annotated[str | None, typer.Option("--participant")] = None,
+    participant: Annotated[
+        str | None, typer.Option("--participant", help="Only the requests this ID sent or received.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """List requests with their status as of now (pending ones expire at the deadline)."""
@@ -719,8 +723,10 @@ def export(
         Path | None, typer.Option("--out", help="Write to this file instead of standard output.")
     ] = None,
 ) -> None:
-    """Export the organisers' CSV, XLSX, booklet or table cards, or a participant's HTML or PDF agenda
-    or iCalendar feed."""
+    """Export the organisers' CSV, XLSX, booklet or table cards, or a participant's agenda.
+
+    A participant's agenda (--participant) is an HTML page, a PDF or an iCalendar (ics) file.
+    """
     if out is None and fmt in BINARY_FORMATS:
         fail(f"--format {fmt.value} needs --out FILE", EXIT_INVALID)
     if participant is not None and fmt not in PARTICIPANT_FORMATS:
@@ -786,7 +792,9 @@ def feedback(
     rating: Annotated[
         RatingChoice, typer.Argument(metavar="RATING", help="; ".join(r.value for r in RatingChoice))
     ],
-    comment: Annotated[str | None, typer.Option("--comment")] = None,
+    comment: Annotated[
+        str | None, typer.Option("--comment", help="A remark on the meeting, in words.")
+    ] = None,
 ) -> None:
     """Record RATER's rating of its meeting with OTHER."""
     data = _validated(FeedbackIn, rater=rater, other=other, rating=rating.value, comment=comment)

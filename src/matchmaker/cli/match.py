@@ -203,8 +203,10 @@ def evaluate(  # noqa: PLR0917  Typer reads options from the parameters
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per row.")] = False,
     verbose: VerboseOpt = False,
 ) -> None:
-    """nDCG@10, recall@10 and MRR per query kind: the base model used plainly (whole-text cosine),
-    dense only, lexical only and the full engine, or the profiles named."""
+    """nDCG@10, recall@10 and MRR per query kind, for each scoring profile compared.
+
+    By default: the base model used plainly (whole-text cosine), dense only, lexical only, full engine.
+    """
     # The evaluation harness is loaded by this command only, not by every query command.
     from matchmaker.evaluation import MODES, QUERY_KINDS, SPLITS, markdown_table  # noqa: PLC0415
     from matchmaker.evaluation import evaluate as run  # noqa: PLC0415

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 #: ``--verbose``/``-v``: log progress on standard error.
-VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v")]
+VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log progress on standard error.")]
 #: ``--json`` of a command that prints a list: one JSON object per line.
 JsonLinesOpt = Annotated[bool, typer.Option("--json", help="One JSON object per line.")]
 TimeLimitOpt = Annotated[float, typer.Option("--time-limit", min=0.1, help="Seconds the solver may use.")]
