@@ -390,4 +390,8 @@ def participant_calendar(
         event.add("status", e.status)
         cal.add_component(event)
     cal.add_missing_timezones()
+    for zone in cal.timezones:
+        # The library notes the years it worked the zone's changes out for (1970 to 2038, which spans
+        # every meeting): a remark about the library, not about the participant's meetings.
+        zone.pop("COMMENT", None)
     return bytes(cal.to_ical())

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import icalendar
 import openpyxl
 import pytest
 from typer.testing import CliRunner
@@ -261,6 +262,33 @@ def test_the_list_of_requests_shows_each_message(corpus: Settings) -> None:
         f"     message: {note}",
         "   2 kukes → osh: pending",
     ]
+
+
+def test_an_exported_calendar_carries_its_zone_without_the_library_s_remark(
+    corpus: Settings, tmp_path: Path
+) -> None:
+    created = run(
+        "event", "create", "cal", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00",
+        "--slots", "2", "--timezone", "Europe/Istanbul",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert run("event", "add", "cal", "kukes", "acme").exit_code == 0
+    assert run("event", "generate", "cal", "--time-limit", "5").exit_code == 0
+    assert run("event", "publish", "cal").exit_code == 0
+    out = tmp_path / "kukes.ics"
+    exported = run("event", "export", "cal", "--format", "ics", "--participant", "kukes", "--out", str(out))
+    assert exported.exit_code == 0, exported.output
+
+    raw = out.read_text()
+    assert "COMMENT" not in raw
+    assert "only works from" not in raw
+    calendar = icalendar.Calendar.from_ical(raw)
+    assert [str(zone["tzid"]) for zone in calendar.walk("VTIMEZONE")] == ["Europe/Istanbul"]
+    meeting = calendar.walk("VEVENT")[0]
+    assert meeting["dtstart"].params["TZID"] == "Europe/Istanbul"
+    # The slots start at 09:00 and 09:25 in Istanbul: 06:00 and 06:25 UTC.
+    starts = {datetime(2027, 3, 2, 6, minute, tzinfo=UTC) for minute in (0, 25)}
+    assert meeting.decoded("dtstart").astimezone(UTC) in starts
 
 
 def test_an_event_over_two_days_shows_both_days(corpus: Settings) -> None:
