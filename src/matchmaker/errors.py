@@ -7,7 +7,7 @@ framework.
 ::
 
     MatchmakerError
-    ├── InvalidInputError           bad input from a user: 400 / 422, exit 2
+    ├── InvalidInputError           bad input from a user: 422, exit 2
     │   ├── RecordRejectedError     one corpus record failed validation
     │   └── AmbiguousNameError      a name matched several records closely
     ├── NotFoundError               no such record: 404

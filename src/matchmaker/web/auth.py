@@ -294,7 +294,7 @@ class SessionController(Controller):
         "/",
         status_code=200,
         summary="Sign in with a token (sets the session cookie)",
-        responses=problems(415),
+        responses=problems(415, 422),
     )
     async def sign_in(self, request: Request[Any, Any, Any], data: JSONBody[SignIn]) -> Response[Me]:
         """Check the token, start a session and set its id in the ``mm_session`` cookie."""

@@ -6,9 +6,17 @@ Every error leaving the server is ``application/problem+json``::
      "detail": "no city with id 'x'", "instance": "/api/v1/cities/x", "request_id": "..."}
 
 The project's error tree (:mod:`matchmaker.errors`) maps to statuses in :data:`STATUS_FOR` and nowhere
-else. Framework errors (validation, unknown route, method, oversize body) keep their status with a clear
-message. Anything else is a bug: it is logged with its traceback and answered 500 with no detail, so
-that no internal text, query or record reaches the caller.
+else. Framework errors (unknown route, method, oversize body) keep their status with a clear message.
+Validation has one rule, whichever layer checks it (the framework reading a body, a model in a
+service, the domain's :class:`~matchmaker.errors.InvalidInputError`):
+
+* 400: the request cannot be read (malformed JSON, text that is not UTF-8) or a query, path, header
+  or cookie parameter is of the wrong type or out of its range;
+* 422: the body was read but breaks a rule: a field missing, of the wrong type or out of range, an
+  unknown country, fields that do not fit together; ``errors`` lists the fields.
+
+Anything else is a bug: it is logged with its traceback and answered 500 with no detail, so that no
+internal text, query or record reaches the caller.
 """
 
 from __future__ import annotations
@@ -230,9 +238,30 @@ def _pydantic_error(request: Request[Any, Any, Any], exc: ValidationError) -> Re
     return problem(request, 422, detail, title="Invalid input", extra={"errors": errors})
 
 
+def _model_error_behind(exc: BaseException) -> ValidationError | None:
+    """The pydantic error a framework validation error was raised from, if any.
+
+    Litestar validates a body whose type is a pydantic model by calling the model, and raises its own
+    :class:`ValidationException` from the model's :class:`ValidationError`; only bodies are pydantic
+    models here, so finding one means the body broke a rule of its model.
+    """
+    seen: set[int] = set()
+    cause = exc.__cause__
+    while cause is not None and id(cause) not in seen:
+        if isinstance(cause, ValidationError):
+            return cause
+        seen.add(id(cause))
+        cause = cause.__cause__
+    return None
+
+
 def _validation_exception(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[dict[str, Any]]:
+    model_error = _model_error_behind(exc)
+    if model_error is not None:
+        # The same answer as when a service validates the body with the same model (a PATCH, say).
+        return _pydantic_error(request, model_error)
     errors: list[dict[str, str]] = []
     if isinstance(exc.extra, list):
         for item in exc.extra:
@@ -247,10 +276,18 @@ def _validation_exception(
                 message = entry.get("message", "").split("[type=", 1)[0].strip()
                 entry["message"] = message.removeprefix("Value error, ")
                 errors.append(entry)
+    for entry in errors:
+        if entry.get("source") == "body" and entry.get("key") == "data":
+            # The body as a whole (Litestar names it after the handler's parameter).
+            entry["key"] = "body"
+            if entry.get("message") == "'data'":
+                entry["message"] = "the request body is missing"
     parts = [f"{e['key']}: {e['message']}" if e.get("key") else e.get("message", "") for e in errors]
     detail = "; ".join(p for p in parts if p) or str(exc.detail)
     if "JSON is malformed" in detail or "Malformed" in detail:
         detail = "the request body is not valid JSON"
+    if errors and all(e.get("source") == "body" for e in errors):
+        return problem(request, 422, detail, title="Invalid input", extra={"errors": errors})
     return problem(request, 400, detail, title="Bad request", extra={"errors": errors} if errors else None)
 
 

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 from litestar.testing import TestClient
-from web_support import CITY_ID, SharedApp, Tokens
+from web_support import CASE_ID, CITY_ID, PROVIDER_ID, SharedApp, Tokens
 
 from matchmaker.web import create_app
 
@@ -226,3 +226,52 @@ def test_a_refused_body_names_the_field_and_the_rule_in_plain_words(shared_app: 
     assert "summary: summary must not be empty" in problem["detail"]
     assert "Value error" not in r.text
     assert {e["key"]: e["message"] for e in problem["errors"]}["country"].startswith("country 'ZZ'")
+
+
+@pytest.mark.parametrize(
+    ("plural", "record_id", "body"),
+    [
+        ("cities", CITY_ID, {"id": "new-city", "name": "New", "summary": "s"}),
+        ("providers", PROVIDER_ID, {"id": "new-provider", "name": "New", "description": "d"}),
+        ("cases", CASE_ID, {"id": "new-case", "title": "New", "city": "Somewhere", "text": "t"}),
+    ],
+)
+def test_a_value_that_breaks_a_rule_is_422_whether_created_or_changed(
+    api: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+    plural: str,
+    record_id: str,
+    body: dict[str, Any],
+) -> None:
+    """api/README.md: a value that breaks a rule is a 422 listing the field, on POST as on PATCH."""
+    staff = tokens.of("staff")
+    answers = {
+        "create": api.post(f"/api/v1/{plural}", json={**body, "country": "ZZ"}, headers=staff),
+        "change": api.patch(f"/api/v1/{plural}/{record_id}", json={"country": "ZZ"}, headers=staff),
+    }
+    for what, r in answers.items():
+        assert r.status_code == 422, (what, r.text)
+        _is_problem(r)
+        problem = r.json()
+        assert problem["title"] == "Invalid input"
+        assert [e["key"] for e in problem["errors"]] == ["country"], (what, problem)
+        assert "country 'ZZ' is not an ISO 3166-1 alpha-2 code" in problem["detail"]
+    assert answers["create"].json()["detail"] == answers["change"].json()["detail"]
+    wrong_type = api.post(f"/api/v1/{plural}", json={**body, "country": "AL", "id": 3}, headers=staff)
+    assert wrong_type.status_code == 422, wrong_type.text
+    not_an_object = api.post(f"/api/v1/{plural}", json=["not", "an", "object"], headers=staff)
+    assert not_an_object.status_code == 422, not_an_object.text
+
+
+def test_what_cannot_be_read_and_bad_parameters_stay_400(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
+    staff = tokens.of("staff")
+    malformed = api.post(
+        "/api/v1/cities", content=b'{"id": "x",', headers={**staff, "content-type": "application/json"}
+    )
+    assert malformed.status_code == 400, malformed.text
+    _is_problem(malformed)
+    for path in ("/api/v1/cities?limit=0", "/api/v1/cities?limit=abc"):
+        r = api.get(path, headers=staff)
+        assert r.status_code == 400, (path, r.text)
+        _is_problem(r)
+        assert r.json()["errors"][0]["source"] == "query"
