@@ -29,6 +29,7 @@ import anyio.to_thread
 from litestar import Litestar, Router, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.exceptions import MethodNotAllowedException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
@@ -40,7 +41,7 @@ from matchmaker.services.ratelimit import RateLimiter
 from matchmaker.services.users import Principal
 from matchmaker.settings import Settings
 from matchmaker.web import auth
-from matchmaker.web.console import console_routes
+from matchmaker.web.console import console_routes, on_method_not_allowed
 from matchmaker.web.dependencies import DEPENDENCIES
 from matchmaker.web.errors import EXCEPTION_HANDLERS, problems
 from matchmaker.web.logs import RequestContextMiddleware
@@ -209,7 +210,9 @@ def create_app(
             auth.AuthMiddleware,
             RedactionMiddleware,
         ],
-        exception_handlers=EXCEPTION_HANDLERS,
+        # A 405 is raised while the route is chosen, so only the app's handlers see it; at a console
+        # address it answers a person (see on_method_not_allowed), elsewhere it is problem details.
+        exception_handlers={**EXCEPTION_HANDLERS, MethodNotAllowedException: on_method_not_allowed},
         dependencies={**auth.DEPENDENCIES, **DEPENDENCIES},
         state=State(
             {

@@ -23,10 +23,17 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Request, Response, Router
-from litestar.exceptions import HTTPException, NotFoundException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    MethodNotAllowedException,
+    NotFoundException,
+    ValidationException,
+)
+from litestar.handlers import BaseRouteHandler
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
+from litestar.utils import normalize_path
 
 from matchmaker.errors import MatchmakerError
 from matchmaker.settings import Settings
@@ -44,8 +51,14 @@ from matchmaker.web.console import (
     staff,
 )
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import SignInRequired, console_guard, signin_location
-from matchmaker.web.errors import status_for
+from matchmaker.web.console.session import (
+    CONSOLE,
+    FORM_PAGE,
+    SignInRequired,
+    console_guard,
+    signin_location,
+)
+from matchmaker.web.errors import handle_exception, status_for
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +69,7 @@ _TITLES = {
     401: "Please sign in",
     403: "Not allowed",
     404: "Not found",
+    405: "Not a page",
     409: "Conflict",
     413: "Too large",
     422: "Please check the input",
@@ -64,16 +78,61 @@ _TITLES = {
 }
 
 
-def _error_page(request: Request[Any, Any, Any], status: int, message: str) -> Response[Any]:
+def _error_page(
+    request: Request[Any, Any, Any],
+    status: int,
+    message: str,
+    *,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
     principal = auth.principal_of(request)
     return page(
         "console/error.html",
         principal,
         status_code=status,
+        headers=headers,
         title=_TITLES.get(status, "Something went wrong"),
         message=message,
         request_path=request.url.path,
     )
+
+
+def _console_route(
+    request: Request[Any, Any, Any], allowed: list[str]
+) -> tuple[BaseRouteHandler, dict[str, Any]] | None:
+    """The console route at the request's path (by a method it takes) and its path parameters, or
+    ``None`` when the path is not the console's (the API's, say)."""
+    path = request.scope["path"]
+    if root_path := request.scope.get("root_path", ""):
+        path = path.split(root_path, maxsplit=1)[-1]
+    for method in allowed:
+        try:
+            _, handler, _, params, _ = request.app.asgi_router.handle_routing(normalize_path(path), method)
+        except HTTPException:
+            continue
+        return (handler, params) if handler.opt.get(CONSOLE) else None
+    return None
+
+
+def on_method_not_allowed(request: Request[Any, Any, Any], exc: MethodNotAllowedException) -> Response[Any]:
+    """A method a console address does not take answers a person, not a script.
+
+    Opening a form's address (a reload or a bookmark of where the form was sent) leads back to the page
+    that holds the form (303); any other method at a console address gets a console page saying so.
+    Everywhere else (the API) the answer stays problem details. The app registers this handler: a 405
+    is raised while the route is chosen, before any router's own handlers apply.
+    """
+    allow = (exc.headers or {}).get("allow", "")
+    allowed = [m.strip() for m in allow.split(",") if m.strip() and m.strip() != "OPTIONS"]
+    route = _console_route(request, allowed)
+    if route is None:
+        return handle_exception(request, exc)
+    handler, params = route
+    form_page = handler.opt.get(FORM_PAGE)
+    if request.method in ("GET", "HEAD") and isinstance(form_page, str):
+        return Redirect(request.app.route_reverse(form_page, **params), status_code=303)
+    message = "This address does not open a page; use the links and forms of the console."
+    return _error_page(request, 405, message, headers={"Allow": allow} if allow else None)
 
 
 def _on_sign_in_required(request: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
@@ -124,6 +183,7 @@ def console_router() -> Router:
         guards=[console_guard],
         include_in_schema=False,
         tags=["console"],
+        opt={CONSOLE: True},
         exception_handlers={
             SignInRequired: _on_sign_in_required,
             MatchmakerError: _on_matchmaker_error,
@@ -152,4 +212,4 @@ def app_route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
     return console_routes()
 
 
-__all__ = ["STATIC_DIR", "app_route_handlers", "console_router", "console_routes"]
+__all__ = ["STATIC_DIR", "app_route_handlers", "console_router", "console_routes", "on_method_not_allowed"]

@@ -27,7 +27,7 @@ from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
 from matchmaker.web.console.events import form_field
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import principal_of, services_of
+from matchmaker.web.console.session import form_on, principal_of, services_of
 from matchmaker.web.console.signin import home_of, signed_in
 
 logger = logging.getLogger(__name__)
@@ -160,7 +160,7 @@ async def _change(
     return await _users_page(request, flash={"kind": "ok", "text": text}, invited=invited)
 
 
-@post("/users/invite", name="console:users-invite", opt=STAFF)
+@post("/users/invite", name="console:users-invite", opt=form_on("console:users", STAFF))
 async def users_invite(request: Request[Any, Any, Any]) -> Response[Any]:
     """Invite one person by e-mail."""
     form = await request.form()
@@ -174,7 +174,7 @@ async def users_invite(request: Request[Any, Any, Any]) -> Response[Any]:
     )
 
 
-@post("/users/invite-event", name="console:users-invite-event", opt=STAFF)
+@post("/users/invite-event", name="console:users-invite-event", opt=form_on("console:users", STAFF))
 async def users_invite_event(request: Request[Any, Any, Any]) -> Response[Any]:
     """Invite every participant of an event."""
     form = await request.form()
@@ -191,7 +191,11 @@ def _user_action(action: str, act: Callable[[Accounts, int], object], done: str)
     """A button on a user's row: ``POST /users/{user_id}/{action}`` runs ``act`` on that user and shows
     the page saying ``done``."""
 
-    @post(f"/users/{{user_id:int}}/{action}", name=f"console:users-{action}", opt=STAFF)
+    @post(
+        f"/users/{{user_id:int}}/{action}",
+        name=f"console:users-{action}",
+        opt=form_on("console:users", STAFF),
+    )
     async def user_action(request: Request[Any, Any, Any], user_id: NumericId) -> Response[Any]:
         return await _change(
             request, lambda services, session: act(services.accounts(session), user_id), done
@@ -208,7 +212,7 @@ users_reinvite = _user_action(
 users_revoke = _user_action("revoke", Accounts.revoke, "The user was revoked and signed out everywhere.")
 
 
-@post("/users/{user_id:int}/entity", name="console:users-entity", opt=STAFF)
+@post("/users/{user_id:int}/entity", name="console:users-entity", opt=form_on("console:users", STAFF))
 async def users_entity(request: Request[Any, Any, Any], user_id: NumericId) -> Response[Any]:
     """Change the city or provider a user speaks for."""
     form = await request.form()
@@ -220,7 +224,7 @@ async def users_entity(request: Request[Any, Any, Any], user_id: NumericId) -> R
     )
 
 
-@post("/outbox/{message_id:int}/retry", name="console:outbox-retry", opt=STAFF)
+@post("/outbox/{message_id:int}/retry", name="console:outbox-retry", opt=form_on("console:users", STAFF))
 async def outbox_retry(request: Request[Any, Any, Any], message_id: NumericId) -> Response[Any]:
     """Queue a failed message again."""
     return await _change(

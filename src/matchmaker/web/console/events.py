@@ -60,7 +60,7 @@ from matchmaker.services.events.schemas import (
 from matchmaker.services.matching import MatchingService
 from matchmaker.services.records import RecordService
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import PathId, principal_of
+from matchmaker.web.console.session import PathId, form_on, principal_of
 from matchmaker.web.errors import describe_validation, status_for
 from matchmaker.web.media import CSV, HTML, ICALENDAR
 
@@ -543,7 +543,7 @@ def answer_from_form(form: FormMultiDict) -> tuple[int, Answer]:
     return request_id, "accepted" if answer == "accepted" else "declined"
 
 
-@post("/events/{event_id:str}/participants", name="console:event-add", opt=STAFF)
+@post("/events/{event_id:str}/participants", name="console:event-add", opt=form_on("console:event", STAFF))
 async def event_add(
     request: AnyRequest, events: Events, records: Records, matching: Matching, event_id: PathId
 ) -> Response[Any]:
@@ -562,7 +562,11 @@ async def event_add(
     return await apply_change(events, add, done=f"/events/{event_id}?msg=added", refused=refused)
 
 
-@post("/events/{event_id:str}/participants/remove", name="console:event-remove", opt=STAFF)
+@post(
+    "/events/{event_id:str}/participants/remove",
+    name="console:event-remove",
+    opt=form_on("console:event", STAFF),
+)
 async def event_remove(
     request: AnyRequest, events: Events, records: Records, matching: Matching, event_id: PathId
 ) -> Response[Any]:
@@ -666,7 +670,11 @@ async def event_request_create(request: AnyRequest, events: Events, event_id: Pa
     return await _change_requests(request, events, event_id, change=send, msg="requested", form=values)
 
 
-@post("/events/{event_id:str}/requests/answer", name="console:event-request-answer", opt=STAFF)
+@post(
+    "/events/{event_id:str}/requests/answer",
+    name="console:event-request-answer",
+    opt=form_on("console:event-requests", STAFF),
+)
 async def event_request_answer(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
     """Accept or decline a request as staff."""
     form = await request.form()
@@ -678,7 +686,7 @@ async def event_request_answer(request: AnyRequest, events: Events, event_id: Pa
     return await _change_requests(request, events, event_id, change=reply, msg="answered")
 
 
-@post("/events/{event_id:str}/rules", name="console:event-rule", opt=STAFF)
+@post("/events/{event_id:str}/rules", name="console:event-rule", opt=form_on("console:event-requests", STAFF))
 async def event_rule(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
     """Make a pair must-meet or blocked, or clear its rule."""
     form = await request.form()
@@ -804,7 +812,11 @@ async def event_schedule(
     return await tab.page(generated=generated, published=published)()
 
 
-@post("/events/{event_id:str}/generate", name="console:event-generate", opt=STAFF)
+@post(
+    "/events/{event_id:str}/generate",
+    name="console:event-generate",
+    opt=form_on("console:event-schedule", STAFF),
+)
 async def event_generate(
     request: AnyRequest, events: Events, planner: Plans, event_id: PathId
 ) -> Response[Any]:
@@ -826,7 +838,7 @@ async def event_generate(
     return Redirect(f"/events/{event_id}/schedule?msg=generated", status_code=303)
 
 
-@post("/events/{event_id:str}/lock", name="console:event-lock", opt=STAFF)
+@post("/events/{event_id:str}/lock", name="console:event-lock", opt=form_on("console:event-schedule", STAFF))
 async def event_lock(request: AnyRequest, events: Events, planner: Plans, event_id: PathId) -> Response[Any]:
     """Lock or unlock a planned meeting."""
     form = await request.form()
@@ -837,7 +849,7 @@ async def event_lock(request: AnyRequest, events: Events, planner: Plans, event_
     return await _ScheduleTab(request, events, planner, event_id).change(lock, msg)
 
 
-@post("/events/{event_id:str}/move", name="console:event-move", opt=STAFF)
+@post("/events/{event_id:str}/move", name="console:event-move", opt=form_on("console:event-schedule", STAFF))
 async def event_move(request: AnyRequest, events: Events, planner: Plans, event_id: PathId) -> Response[Any]:
     """Move a planned meeting to another slot and table (it is then locked there)."""
     form = await request.form()
@@ -852,7 +864,11 @@ async def event_move(request: AnyRequest, events: Events, planner: Plans, event_
     return await _ScheduleTab(request, events, planner, event_id).change(move, "moved")
 
 
-@post("/events/{event_id:str}/publish", name="console:event-publish", opt=STAFF)
+@post(
+    "/events/{event_id:str}/publish",
+    name="console:event-publish",
+    opt=form_on("console:event-schedule", STAFF),
+)
 async def event_publish(
     request: AnyRequest, events: Events, planner: Plans, event_id: PathId
 ) -> Response[Any]:

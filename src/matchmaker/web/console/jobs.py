@@ -16,7 +16,7 @@ from litestar.response import Redirect
 
 from matchmaker.services.jobs import Job
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import principal_of, services_of
+from matchmaker.web.console.session import form_on, principal_of, services_of
 
 STAFF = {"roles": ("staff",)}
 
@@ -46,7 +46,7 @@ def job_redirect(job: Job) -> Response[Any]:
     return Redirect(f"/jobs/{job.id}", status_code=303)
 
 
-@post("/indexes/rebuild", name="console:rebuild", opt=STAFF)
+@post("/indexes/rebuild", name="console:rebuild", opt=form_on("console:dashboard", STAFF))
 async def rebuild(request: Request[Any, Any, Any]) -> Response[Any]:
     """Rebuild every index in the background and show the job."""
     services = services_of(request)

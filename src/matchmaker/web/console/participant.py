@@ -44,7 +44,7 @@ from matchmaker.web.console.events import (
     safe_filename,
 )
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import PathId, principal_of
+from matchmaker.web.console.session import PathId, form_on, principal_of
 from matchmaker.web.media import ICALENDAR, PDF
 
 logger = logging.getLogger(__name__)
@@ -163,7 +163,9 @@ async def send_request(request: AnyRequest, events: Events) -> Response[Any]:
     )
 
 
-@post("/me/requests/answer", name="console:my-requests-answer", opt=PARTICIPANTS)
+@post(
+    "/me/requests/answer", name="console:my-requests-answer", opt=form_on("console:my-requests", PARTICIPANTS)
+)
 async def answer_request(request: AnyRequest, events: Events) -> Response[Any]:
     """Accept or decline a request received."""
     principal = principal_of(request)
@@ -241,7 +243,7 @@ async def my_agenda_pdf(request: AnyRequest, events: Events, event_id: PathId) -
     return download(body, PDF, f"{safe_filename(event_id)}-agenda.pdf")
 
 
-@post("/me/feedback", name="console:my-feedback", opt=PARTICIPANTS)
+@post("/me/feedback", name="console:my-feedback", opt=form_on("console:my-agenda", PARTICIPANTS))
 async def rate_meeting(request: AnyRequest, events: Events) -> Response[Any]:
     """Rate a meeting after the event."""
     principal = principal_of(request)

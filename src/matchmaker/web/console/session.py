@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
@@ -34,6 +35,13 @@ logger = logging.getLogger(__name__)
 
 #: An id in a console path (a record, an event or a participant).
 PathId = Annotated[str, PathParameter(min_length=1, max_length=128)]
+
+#: The ``opt`` key that marks every console route (set on the console's router), so that an answer made
+#: before a route is chosen (a 405) can tell a console address from an API one.
+CONSOLE = "console"
+#: The ``opt`` key by which a form's address (a route that only receives the form) names the page that
+#: holds the form: opening the address itself (a reload, a bookmark) leads back to that page.
+FORM_PAGE = "form_page"
 
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: The display name of the record the signed-in user speaks for, shown in the page header.
@@ -148,6 +156,12 @@ def subject_name(services: Services, principal: Principal) -> str | None:
     return name
 
 
+def form_on(page: str, opt: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The ``opt`` of a route that receives a form shown on the console page named ``page``
+    (a route name such as ``console:event-schedule``), with the route's other options ``opt``."""
+    return {**(opt or {}), FORM_PAGE: page}
+
+
 def signin_location(next_path: str) -> str:
     """The sign-in URL that returns to ``next_path`` afterwards."""
     target = safe_next(next_path)
@@ -155,10 +169,13 @@ def signin_location(next_path: str) -> str:
 
 
 __all__ = [
+    "CONSOLE",
+    "FORM_PAGE",
     "SUBJECT_NAME",
     "PathId",
     "SignInRequired",
     "console_guard",
+    "form_on",
     "principal_of",
     "safe_next",
     "services_of",

@@ -13,7 +13,7 @@ from matchmaker.errors import AuthenticationError
 from matchmaker.services.users import Principal
 from matchmaker.web import auth
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import principal_of, safe_next, services_of
+from matchmaker.web.console.session import form_on, principal_of, safe_next, services_of
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def signed_in(request: Request[Any, Any, Any], response: Response[Any], session_
     return auth.set_session_cookie(response, session_id, secure=secure, max_age=settings.session_hours * 3600)
 
 
-@post("/signout", name="console:signout", opt={"public": True})
+@post("/signout", name="console:signout", opt=form_on("console:home", {"public": True}))
 async def signout(request: Request[Any, Any, Any]) -> Response[Any]:
     """End the session on the server, clear the cookie and show the sign-in form."""
     await anyio.to_thread.run_sync(auth.end_session, services_of(request), auth.session_id_of(request))

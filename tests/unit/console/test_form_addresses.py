@@ -1,0 +1,107 @@
+"""Opening the address a console form is sent to (a reload after sending it, a bookmark) leads a person
+back to the page that holds the form; other methods a console address does not take get a console page.
+The API's addresses keep their problem-details 405."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import pytest
+from console_support import CITY_ID, Client, add_event
+from litestar.routes import HTTPRoute
+
+SignIn = Callable[[str], str]
+
+
+@pytest.mark.parametrize(
+    ("address", "page"),
+    [
+        ("/events/ws1/generate", "/events/ws1/schedule"),
+        ("/events/ws1/publish", "/events/ws1/schedule"),
+        ("/events/ws1/participants", "/events/ws1"),
+        ("/events/ws1/requests/answer", "/events/ws1/requests"),
+        ("/users/7/revoke", "/users"),
+        ("/users/invite", "/users"),
+        ("/outbox/3/retry", "/users"),
+        ("/indexes/rebuild", "/dashboard"),
+        ("/me/feedback", "/me/agenda"),
+        ("/me/requests/answer", "/me/requests"),
+        ("/signout", "/"),
+    ],
+)
+def test_opening_a_form_address_leads_back_to_the_page_of_the_form(
+    ro_client: Client, ro_sign_in: SignIn, address: str, page: str
+) -> None:
+    ro_sign_in("staff")
+    response = ro_client.get(address, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    assert response.headers["location"] == page
+    assert "problem+json" not in response.headers.get("content-type", "")
+
+
+def test_a_reloaded_schedule_form_shows_the_schedule_and_changes_nothing(
+    client: Client, sign_in: SignIn
+) -> None:
+    add_event(client, "ws1", [CITY_ID, "prov-enerko-esco"])
+    sign_in("staff")
+    response = client.get("/events/ws1/generate")
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/html")
+    assert str(response.url).endswith("/events/ws1/schedule")
+    assert "Method not allowed" not in response.text
+    # Opening /signout does not sign the person out: only the form does.
+    assert client.get("/signout", follow_redirects=False).headers["location"] == "/"
+    assert client.get("/events/ws1/schedule", follow_redirects=False).status_code == 200
+
+
+def _console_form_addresses(client: Client) -> list[str]:
+    """Every console address that receives a form and opens no page, with sample path values."""
+    addresses = []
+    for route in client.app.routes:
+        if not isinstance(route, HTTPRoute) or route.path.startswith(("/api/", "/auth/", "/schema")):
+            continue
+        if "POST" not in route.methods or "GET" in route.methods:
+            continue
+        addresses.append(re.sub(r"\{\w+:str\}", "ws1", re.sub(r"\{\w+:int\}", "1", route.path)))
+    return addresses
+
+
+def test_no_console_form_address_answers_a_get_with_the_apis_json(
+    ro_client: Client, ro_sign_in: SignIn
+) -> None:
+    addresses = _console_form_addresses(ro_client)
+    assert "/events/ws1/lock" in addresses
+    for role in ("staff", "city"):
+        ro_sign_in(role)
+        for address in addresses:
+            response = ro_client.get(address, follow_redirects=False)
+            assert response.status_code == 303, (role, address, response.text)
+            page = ro_client.get(response.headers["location"], follow_redirects=False)
+            assert page.status_code != 405, (role, address, response.headers["location"])
+            assert page.headers["content-type"].startswith(("text/html", "text/plain")), (role, address)
+
+
+def test_another_method_at_a_console_address_gets_a_console_page(
+    ro_client: Client, ro_sign_in: SignIn
+) -> None:
+    ro_sign_in("staff")
+    response = ro_client.put("/events")
+    assert response.status_code == 405
+    assert response.headers["content-type"].startswith("text/html")
+    assert "GET" in response.headers["allow"]
+    assert "does not open a page" in response.text
+    assert 'href="/"' in response.text
+
+
+def test_the_api_keeps_its_problem_details_405(ro_client: Client, ro_sign_in: SignIn) -> None:
+    ro_sign_in("staff")
+    for method, path in (
+        ("GET", "/api/v1/events/ws1/schedule/publish"),
+        ("PUT", "/api/v1/cities"),
+        ("GET", "/auth/session"),
+    ):
+        response = ro_client.request(method, path, follow_redirects=False)
+        assert response.status_code == 405, (method, path)
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["status"] == 405
