@@ -59,11 +59,12 @@ def test_city_focal_point_journey(
     rows = agenda.locator("tbody tr")
     assert rows.count() >= 1
     shoot("city-agenda")
-    rows.first.get_by_role("combobox").select_option("cooperation_possible")
-    rows.first.get_by_role("button", name="Save").click()
-    # The meetings are next March: a rating is refused until the meeting has taken place.
-    expect(page.get_by_role("status")).to_contain_text("once it has taken place")
-    shoot("city-rating-refused")
+    # The meetings are next March: no rating form until the meeting has taken place, only when it opens
+    # (a rating sent anyway is refused: see the console's route tests).
+    expect(rows.first.get_by_role("combobox")).to_have_count(0)
+    expect(rows.first.get_by_role("button", name="Save")).to_have_count(0)
+    expect(rows.first.locator(".rating-opens")).to_contain_text("Rating opens when the meeting ends, on ")
+    shoot("city-rating-not-yet")
     # Last year's meeting has taken place: its rating is accepted.
     past = page.locator(f'section.agenda[data-event="{PAST_EVENT}"]')
     past.locator("tbody tr").first.get_by_role("combobox").select_option("cooperation_possible")

@@ -19,12 +19,24 @@ from matchmaker.services.events.schemas import FeedbackIn, FeedbackPublic
 from matchmaker.services.feedback import Signal, read_signal
 
 
-def meeting_end(stored: str, timezone: str | None) -> datetime:
+def meeting_end(stored: str | datetime, timezone: str | None) -> datetime:
     """When a published meeting ends, as an aware instant (a naive time is in the event's zone, else UTC)."""
-    end = datetime.fromisoformat(stored)
+    end = datetime.fromisoformat(stored) if isinstance(stored, str) else stored
     if end.tzinfo is None:
         end = end.replace(tzinfo=zone(timezone) or UTC)
     return end
+
+
+def rating_opens(
+    end: str | datetime, timezone: str | None, *, now: datetime | None = None
+) -> datetime | None:
+    """When a meeting that ends at ``end`` can be rated, in the event's time zone (UTC without one), or
+    ``None`` when it can be rated already: once it has ended, by the product's clock
+    (:func:`~matchmaker.db.models.utcnow`) unless ``now`` is given."""
+    ends = meeting_end(end, timezone)
+    if (now or utcnow()) >= ends:
+        return None
+    return ends.astimezone(zone(timezone) or UTC)
 
 
 class EventFeedback(store.InSession):
@@ -49,10 +61,9 @@ class EventFeedback(store.InSession):
             raise InvalidInputError(
                 f"{data.rater!r} has no published meeting with {data.other!r} in event {event_id!r}"
             )
-        ends = meeting_end(held.end, ev.timezone)
-        if now < ends:
+        local = rating_opens(held.end, ev.timezone, now=now)
+        if local is not None:
             other = store.names(session, [data.other]).get(data.other, data.other)
-            local = ends.astimezone(zone(ev.timezone) or UTC)
             raise ConflictError(
                 f"the meeting with {other} ends on {local:%Y-%m-%d at %H:%M} ({ev.timezone or 'UTC'});"
                 " it can be rated once it has taken place"
@@ -87,4 +98,4 @@ class EventFeedback(store.InSession):
         return read_signal(self.session)
 
 
-__all__ = ["EventFeedback", "meeting_end"]
+__all__ = ["EventFeedback", "meeting_end", "rating_opens"]

@@ -12,12 +12,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from litestar import Response, get, post
 
 from matchmaker.errors import InvalidInputError
 from matchmaker.services.events import EventServices
+from matchmaker.services.events.feedback import rating_opens
 from matchmaker.services.events.schemas import (
     RATING_LABELS,
     Agenda,
@@ -191,6 +193,8 @@ class MyAgenda:
     event: EventSummary
     agenda: Agenda
     ratings: dict[str, str]
+    #: Meetings that cannot be rated yet (by uid): when rating opens, in the event's time zone.
+    rating_opens: dict[str, datetime]
 
 
 def load_agendas(events: EventServices, principal: Principal) -> list[MyAgenda]:
@@ -202,7 +206,10 @@ def load_agendas(events: EventServices, principal: Principal) -> list[MyAgenda]:
             continue
         agenda = events.agendas.agenda(event.id, me, include_cancelled=True)
         rated = events.feedback.list(event.id, rater=me)
-        out.append(MyAgenda(event, agenda, {f.other: f.rating for f in rated}))
+        # The same rule as the refusal of an early rating, so the form shows only when it is accepted.
+        opens = {m.uid: rating_opens(m.end, event.timezone) for m in agenda.meetings}
+        upcoming = {uid: when for uid, when in opens.items() if when is not None}
+        out.append(MyAgenda(event, agenda, {f.other: f.rating for f in rated}, upcoming))
     return out
 
 

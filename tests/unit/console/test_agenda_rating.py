@@ -1,0 +1,78 @@
+"""A participant's agenda offers the rating form only for meetings that have ended, in the event's time
+zone; a meeting still to come says when rating opens instead."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from console_support import CITY_ID, PROVIDER_ID, Client
+
+from matchmaker.services.container import Services
+from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
+
+SignIn = Callable[[str], str]
+
+
+def _event_around_now(services: Services, event_id: str, timezone: str, *, ends_in: timedelta) -> datetime:
+    """A published event in ``timezone`` whose one meeting (the city's with the provider) ends
+    ``ends_in`` from now; its slot times are wall times of that zone. Returns the local end."""
+    end = (datetime.now(ZoneInfo(timezone)) + ends_in).replace(tzinfo=None, second=0, microsecond=0)
+    with services.database.unit_of_work() as session:
+        catalog = services.events(session).catalog
+        catalog.create(
+            EventCreate(
+                id=event_id,
+                name=f"Event {event_id}",
+                timezone=timezone,
+                tables=1,
+                slots=[SlotIn(start=end - timedelta(minutes=20), end=end)],
+            )
+        )
+        catalog.add_participants(event_id, [ParticipantIn(id=CITY_ID), ParticipantIn(id=PROVIDER_ID)])
+    services.planner.generate(event_id, score=lambda _a, _b: 0.5, time_limit=5)
+    services.planner.publish(event_id)
+    return end
+
+
+def _section(html: str, event_id: str) -> str:
+    match = re.search(rf'<section[^>]*data-event="{event_id}">(.*?)</section>', html, re.S)
+    assert match, f"no agenda of {event_id} on the page"
+    return match.group(1)
+
+
+def test_the_rating_form_shows_only_once_the_meeting_has_ended_in_the_events_zone(
+    client: Client, sign_in: SignIn, services: Services
+) -> None:
+    # Wall times far from UTC on both sides: read as UTC, the ended meeting in Tokyo would still be
+    # ahead (UTC+9) and the coming one in Honolulu (UTC-10) would be long over.
+    _event_around_now(services, "tokyo", "Asia/Tokyo", ends_in=timedelta(hours=-1))
+    coming = _event_around_now(services, "honolulu", "Pacific/Honolulu", ends_in=timedelta(hours=1))
+    sign_in("city")
+    page = client.get("/me/agenda")
+    assert page.status_code == 200
+
+    ended = _section(page.text, "tokyo")
+    assert 'action="/me/feedback"' in ended
+    assert "Rating opens" not in ended
+
+    upcoming = _section(page.text, "honolulu")
+    assert 'action="/me/feedback"' not in upcoming
+    assert "<select" not in upcoming
+    when = coming.strftime("%Y-%m-%d at %H:%M")
+    assert f"Rating opens when the meeting ends, on {when} (Pacific/Honolulu)." in upcoming
+
+    # What the page shows is what a rating gets: accepted after the meeting, refused before it.
+    rated = client.post(
+        "/me/feedback",
+        data={"event": "tokyo", "other": PROVIDER_ID, "rating": "informative"},
+        follow_redirects=False,
+    )
+    assert rated.status_code == 303, rated.text
+    early = client.post(
+        "/me/feedback", data={"event": "honolulu", "other": PROVIDER_ID, "rating": "informative"}
+    )
+    assert early.status_code == 409
+    assert "once it has taken place" in early.text
