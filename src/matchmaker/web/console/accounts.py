@@ -27,12 +27,11 @@ from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
 from matchmaker.web.console.events import form_field
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import form_on, principal_of, services_of
+from matchmaker.web.console.session import STAFF, form_on, principal_of, services_of
 from matchmaker.web.console.signin import home_of, signed_in
 
 logger = logging.getLogger(__name__)
 
-STAFF = {"roles": ("staff",)}
 _LINK_MAX = 400
 #: The token part of an invitation link.
 LinkToken = Annotated[str, PathParameter(min_length=1, max_length=_LINK_MAX)]

@@ -34,8 +34,8 @@ from matchmaker.web.console.charts import (
     scatter_chart,
     stacked_bar_chart,
 )
-from matchmaker.web.console.events import STAFF, Events, download, event_tab, run, safe_filename
-from matchmaker.web.console.session import PathId
+from matchmaker.web.console.events import Events, download, event_tab, run, safe_filename
+from matchmaker.web.console.session import STAFF, PathId
 from matchmaker.web.media import PDF, XLSX
 
 REQUEST_SERIES = ("accepted", "declined", "pending", "expired")

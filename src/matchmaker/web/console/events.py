@@ -60,13 +60,12 @@ from matchmaker.services.events.schemas import (
 from matchmaker.services.matching import MatchingService
 from matchmaker.services.records import RecordService
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import PathId, form_on, principal_of
+from matchmaker.web.console.session import STAFF, PathId, form_on, principal_of
 from matchmaker.web.errors import describe_validation, status_for
 from matchmaker.web.media import CSV, HTML, ICALENDAR
 
 logger = logging.getLogger(__name__)
 
-STAFF = {"roles": ("staff",)}
 SUGGESTIONS_PER_CITY = 10
 #: The console asks the solver for a quick answer; staff can re-plan as often as they like.
 GENERATE_TIME_LIMIT = 10.0

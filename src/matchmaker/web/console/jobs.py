@@ -16,9 +16,7 @@ from litestar.response import Redirect
 
 from matchmaker.services.jobs import Job
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import form_on, principal_of, services_of
-
-STAFF = {"roles": ("staff",)}
+from matchmaker.web.console.session import STAFF, form_on, principal_of, services_of
 
 #: What each kind of job is called on the page.
 JOB_TITLES = {

@@ -46,12 +46,11 @@ from matchmaker.web.console.events import (
     safe_filename,
 )
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import PathId, form_on, principal_of
+from matchmaker.web.console.session import PARTICIPANTS, PathId, form_on, principal_of
 from matchmaker.web.media import ICALENDAR, PDF
 
 logger = logging.getLogger(__name__)
 
-PARTICIPANTS = {"roles": ("city", "provider")}
 _MESSAGES = {
     "sent": "Your request was sent.",
     "answered": "Your answer was saved.",

@@ -22,12 +22,11 @@ from matchmaker.db.models import TEXT_MAX, CityKind, Kind, ProviderKind, PublicR
 from matchmaker.errors import MatchmakerError
 from matchmaker.web.console.records import KIND_PAGES, AnyRequest, KindPages, RecordKey, Records, record_title
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import principal_of
+from matchmaker.web.console.session import STAFF, principal_of
 from matchmaker.web.errors import status_for
 
 logger = logging.getLogger(__name__)
 
-STAFF = {"roles": ("staff",)}
 #: Form values are cut just above the longest text a record takes, so an over-long one is reported.
 _FORM_LIMIT = TEXT_MAX + 1
 #: Separates the entries of a list field in a form.

@@ -31,13 +31,12 @@ from matchmaker.services.users import Principal
 from matchmaker.web.console.explain import Suggestion, suggestions_from
 from matchmaker.web.console.facets import Filters, apply_filters, facets_of, filter_options
 from matchmaker.web.console.render import country_name, language_name, page
-from matchmaker.web.console.session import PathId, principal_of
+from matchmaker.web.console.session import STAFF_AND_CITIES, PathId, principal_of
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
 SUGGESTIONS_TOP = 8
-CASE_ROLES = {"roles": ("staff", "city")}
 
 AnyRequest = Request[Any, Any, Any]
 Records = NamedDependency[RecordService]
@@ -310,7 +309,7 @@ class KindPages:
 KIND_PAGES = (
     KindPages("city", "Cities", {}),
     KindPages("provider", "Providers", {}),
-    KindPages("case", "Case studies", CASE_ROLES),
+    KindPages("case", "Case studies", STAFF_AND_CITIES),
 )
 
 

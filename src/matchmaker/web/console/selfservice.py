@@ -18,11 +18,10 @@ from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
 from matchmaker.web.console.events import form_field
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import principal_of, services_of
+from matchmaker.web.console.session import PARTICIPANTS, principal_of, services_of
 
 logger = logging.getLogger(__name__)
 
-PARTICIPANTS = {"roles": ("city", "provider")}
 _SAVED = {"availability": "Your availability was saved.", "profile": "Your profile was saved."}
 
 

@@ -114,6 +114,12 @@ def _next_path(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return path + ("?" + query if query else "")
 
 
+#: Route options (``opt=``) that :func:`console_guard` reads: the roles that may open a page.
+STAFF = {"roles": ("staff",)}
+PARTICIPANTS = {"roles": ("city", "provider")}
+STAFF_AND_CITIES = {"roles": ("staff", "city")}
+
+
 async def console_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     """Require a signed-in user and enforce the handler's ``roles`` option.
 

@@ -23,11 +23,10 @@ from matchmaker.services.records import RecordService
 from matchmaker.settings import Settings
 from matchmaker.web.console.jobs import job_redirect, start_ingest
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import principal_of
+from matchmaker.web.console.session import STAFF, principal_of
 
 logger = logging.getLogger(__name__)
 
-STAFF = {"roles": ("staff",)}
 _SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
