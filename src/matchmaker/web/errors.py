@@ -26,7 +26,7 @@ import logging
 from typing import Any
 
 from litestar import Controller, Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import Example
@@ -297,6 +297,10 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
         logger.error("HTTP %d on %s %s: %s", status, request.method, request.url.path, exc.detail)
         return problem(request, status, "the server could not answer this request")
     detail = str(exc.detail) if exc.detail else _TITLES.get(status, "Error")
+    if isinstance(exc.__cause__, SerializationException):
+        # The body could not be parsed; the parser's own words say where.
+        reason = detail.removeprefix("JSON is malformed: ")
+        detail = f"the request body is not valid JSON ({reason})"
     if status == 413:
         detail = "the request body is larger than this endpoint accepts"
     headers = {k: str(v) for k, v in (exc.headers or {}).items()}

@@ -275,3 +275,13 @@ def test_what_cannot_be_read_and_bad_parameters_stay_400(api: TestClient, tokens
         assert r.status_code == 400, (path, r.text)
         _is_problem(r)
         assert r.json()["errors"][0]["source"] == "query"
+
+
+def test_a_body_that_is_not_json_is_told_so(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
+    """Whatever the parser stumbled on, the answer says the body is not valid JSON."""
+    for raw in (b"{bad", b'{"id": "x",', b"[1,2", b'{"id": "x",}', b"\xff\xfe"):
+        r = api.post(
+            "/api/v1/cities", content=raw, headers={**tokens.of("staff"), "content-type": "application/json"}
+        )
+        assert r.status_code == 400, (raw, r.text)
+        assert "not valid JSON" in r.json()["detail"], (raw, r.json()["detail"])
