@@ -66,6 +66,32 @@ def table_name(number: int, labels: Mapping[int, str]) -> str:
     return labels.get(number) or f"Table {number}"
 
 
+def in_zone(value: datetime, tz: tzinfo | None) -> datetime:
+    """A slot time as the event's people read it: in the event's zone ``tz`` (a naive time is already
+    local to it), unchanged when the event has no zone."""
+    if tz is None:
+        return value
+    return value.astimezone(tz) if value.tzinfo is not None else value.replace(tzinfo=tz)
+
+
+def local_slots(slots: Sequence[Slot], tz: tzinfo | None) -> list[Slot]:
+    """``slots`` with their times in the event's zone (see :func:`in_zone`), so that documents print
+    the wall-clock times of the venue whatever offset the slots were entered with."""
+    return [Slot(id=s.id, start=in_zone(s.start, tz), end=in_zone(s.end, tz)) for s in slots]
+
+
+def zone_note(timezone: str | None, slots: Sequence[Slot]) -> str | None:
+    """The sentence that says in which time zone a document's times are ("Times are local to
+    Europe/Istanbul (UTC+03:00)."), or None when the event has no zone."""
+    if not timezone:
+        return None
+    offsets = {s.start.strftime("%z") for s in slots if s.start.tzinfo is not None}
+    if len(offsets) != 1:
+        return f"Times are local to {timezone}."
+    (offset,) = offsets
+    return f"Times are local to {timezone} (UTC{offset[:3]}:{offset[3:]})."
+
+
 def _cell(value: str) -> str:
     """Neutralise spreadsheet formulas in free text (CSV injection)."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
@@ -176,7 +202,8 @@ th { background: #eee; }
 <body>
 <h1>{{ title }}</h1>
 <p>{{ who }}{% if event_name %} — {{ event_name }}{% endif %}</p>
-{% if rows %}
+{% if zone %}<p>{{ zone }}</p>
+{% endif %}{% if rows %}
 <table>
 <thead><tr><th>Time</th><th>Table</th><th>Meeting with</th><th>Why</th></tr></thead>
 <tbody>
@@ -212,8 +239,12 @@ def participant_agenda_html(
     reasons: Mapping[Pair, str] | None = None,
     event_name: str | None = None,
     lang: str = "en",
+    timezone: str | None = None,
 ) -> str:
-    """A printable HTML agenda of one participant's meetings (escaped, UTF-8)."""
+    """A printable HTML agenda of one participant's meetings (escaped, UTF-8).
+
+    ``timezone`` names the zone the slot times are local to; the agenda says so under its title.
+    """
     names = names or {}
     reasons = reasons or {}
     by_id = _slot_map(slots)
@@ -230,7 +261,12 @@ def participant_agenda_html(
     ]
     who = display_name(participant_id, names)
     return _agenda_template().render(
-        title=f"Meeting agenda: {who}", who=who, event_name=event_name, rows=rows, lang=lang
+        title=f"Meeting agenda: {who}",
+        who=who,
+        event_name=event_name,
+        zone=zone_note(timezone, [by_id[m.slot] for m in mine] or slots),
+        rows=rows,
+        lang=lang,
     )
 
 

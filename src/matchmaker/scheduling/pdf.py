@@ -26,7 +26,7 @@ from anyascii import anyascii
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from matchmaker.scheduling.exports import display_name, meeting_reason, table_name
+from matchmaker.scheduling.exports import display_name, meeting_reason, table_name, zone_note
 from matchmaker.scheduling.problem import Pair, Placement, Slot
 
 logger = logging.getLogger(__name__)
@@ -114,8 +114,10 @@ def _agenda_page(
     reasons: Mapping[Pair, str],
     table_labels: Mapping[int, str],
     event_name: str | None,
+    timezone: str | None = None,
 ) -> None:
-    """One participant's agenda from the current position: heading, then time, table, who, why."""
+    """One participant's agenda from the current position: heading (with the time zone of its times),
+    then time, table, who, why."""
     pdf, text = doc.pdf, doc.text
     mine = sorted(
         (m for m in meetings if participant_id in (m.a, m.b) and m.slot in by_id),
@@ -124,6 +126,9 @@ def _agenda_page(
     doc.line(f"Meeting agenda: {display_name(participant_id, names)}", 16, 9)
     if event_name:
         doc.line(event_name, 11, 6)
+    note = zone_note(timezone, [by_id[m.slot] for m in mine] or list(by_id.values()))
+    if note:
+        doc.line(note, 10, 6)
     pdf.ln(4)
     pdf.set_font(doc.family, size=10)
     if not mine:
@@ -154,9 +159,11 @@ def participant_agenda_pdf(
     reasons: Mapping[Pair, str] | None = None,
     table_labels: Mapping[int, str] | None = None,
     event_name: str | None = None,
+    timezone: str | None = None,
 ) -> bytes:
-    """One participant's meetings as an A4 PDF: time, table, who, why."""
-    doc = _Document(f"Meeting agenda: {participant_id}")
+    """One participant's meetings as an A4 PDF: time, table, who, why; ``timezone`` names the zone
+    the slot times are local to."""
+    doc = _Document(f"Meeting agenda: {display_name(participant_id, names or {})}")
     doc.pdf.add_page()
     _agenda_page(
         doc,
@@ -167,6 +174,7 @@ def participant_agenda_pdf(
         reasons=reasons or {},
         table_labels=table_labels or {},
         event_name=event_name,
+        timezone=timezone,
     )
     return doc.output()
 
@@ -265,6 +273,7 @@ def event_booklet_pdf(
             reasons=reasons,
             table_labels=event.table_labels,
             event_name=event.name,
+            timezone=event.timezone,
         )
     return doc.output()
 

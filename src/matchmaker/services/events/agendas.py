@@ -11,6 +11,7 @@ from matchmaker.db.events import Event, EventMeeting, PublishedMeeting
 from matchmaker.db.models import utcnow
 from matchmaker.errors import ConflictError
 from matchmaker.scheduling.exports import (
+    local_slots,
     meetings_csv,
     meetings_xlsx,
     participant_agenda_html,
@@ -23,6 +24,8 @@ from matchmaker.services.events.rules import zone
 from matchmaker.services.events.schemas import Agenda, AgendaItem, ExportSource
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from matchmaker.scheduling.pdf import EventSheet
 
 # The PDF module (fpdf) is slow to import: the methods that render a PDF import it.
@@ -100,13 +103,13 @@ class Agendas(store.InSession):
         rows: list[Meeting] = [store.meeting(r) for r in stored]
         public = {pair_key(r.a, r.b): r.public_reason for r in stored if r.public_reason}
         known = store.names(session, store.mentioned(rows))
-        return ev, rows, store.slots(session, event_id), known, public
+        return ev, rows, _slots(session, ev), known, public
 
     def html(self, event_id: str, participant_id: str) -> str:
         """A printable HTML agenda of one participant's published meetings."""
         ev, slots, rows, known = self._published_for(event_id, participant_id)
         return participant_agenda_html(
-            participant_id, _confirmed(rows), slots, names=known, event_name=ev.name
+            participant_id, _confirmed(rows), slots, names=known, event_name=ev.name, timezone=ev.timezone
         )
 
     def pdf(self, event_id: str, participant_id: str) -> bytes:
@@ -116,7 +119,13 @@ class Agendas(store.InSession):
         ev, slots, rows, known = self._published_for(event_id, participant_id)
         labels = store.table_labels(self.session, event_id)
         return participant_agenda_pdf(
-            participant_id, _confirmed(rows), slots, names=known, table_labels=labels, event_name=ev.name
+            participant_id,
+            _confirmed(rows),
+            slots,
+            names=known,
+            table_labels=labels,
+            event_name=ev.name,
+            timezone=ev.timezone,
         )
 
     def booklet(self, event_id: str) -> bytes:
@@ -155,7 +164,7 @@ class Agendas(store.InSession):
         session = self.session
         return EventSheet(
             name=ev.name,
-            slots=store.slots(session, ev.id),
+            slots=_slots(session, ev),
             tables=len(store.table_numbers(session, ev.id)),
             venue=ev.venue,
             timezone=ev.timezone,
@@ -186,7 +195,13 @@ class Agendas(store.InSession):
         store.participant(session, event_id, participant_id)
         rows = [r for r in store.published(session, event_id) if participant_id in (r.a, r.b)]
         known = store.names(session, store.mentioned(rows) | {participant_id})
-        return ev, store.slots(session, event_id), rows, known
+        return ev, _slots(session, ev), rows, known
+
+
+def _slots(session: Session, ev: Event) -> list[Slot]:
+    """The event's slots with their times in its zone: what every document prints is the venue's
+    wall-clock time, even for slots entered in UTC or with another offset."""
+    return local_slots(store.slots(session, ev.id), zone(ev.timezone))
 
 
 def _confirmed(rows: list[PublishedMeeting]) -> list[Meeting]:

@@ -1,0 +1,73 @@
+"""What participants and organisers read in an event's documents (agendas, CSV, XLSX, booklet): the
+venue's wall-clock times with the time zone named, whatever offset the slots were entered with."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from events_support import EventCalls
+from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
+from matchmaker.settings import Settings
+from pdf_support import need_poppler, text
+
+Score = Callable[[str, str], float | None]
+PEOPLE = ("kukes", "osh", "tirana", "acme", "databridge")
+
+
+@pytest.fixture
+def event(ev: EventCalls, corpus: Settings, scorer: Score) -> str:
+    """An Istanbul event whose slots were entered in UTC (06:00Z is 09:00 at the venue), published."""
+    ev(
+        lambda e: e.catalog.create(
+            EventCreate(
+                id="ws1",
+                name="Level 3 workshop",
+                timezone="Europe/Istanbul",
+                tables=2,
+                slots=[
+                    SlotIn(start=f"2027-03-02T06:{m:02d}:00Z", end=f"2027-03-02T06:{m + 20:02d}:00Z")  # type: ignore[arg-type]
+                    for m in (0, 30)
+                ],
+            )
+        )
+    )
+    ev(lambda e: e.catalog.add_participants("ws1", [ParticipantIn(id=i) for i in PEOPLE]))
+    ev.plan(lambda p: p.generate("ws1", score=scorer, time_limit=5))
+    ev.plan(lambda p: p.publish("ws1"))
+    return "ws1"
+
+
+def test_agendas_print_the_venues_time_and_name_its_zone(ev: EventCalls, event: str, tmp_path: Path) -> None:
+    html = ev(lambda e: e.agendas.html(event, "kukes"))
+    assert "2027-03-02 09:00" in html
+    assert "06:00" not in html
+    assert "Times are local to Europe/Istanbul (UTC+03:00)." in html
+
+    need_poppler()
+    [page] = text(ev(lambda e: e.agendas.pdf(event, "kukes")), tmp_path / "agenda")
+    assert "09:00-09:20" in page
+    assert "06:00" not in page
+    assert "Times are local to Europe/Istanbul (UTC+03:00)." in page
+
+    booklet = "\n".join(text(ev(lambda e: e.agendas.booklet(event)), tmp_path / "booklet"))
+    assert "Tue 02 Mar 2027, 09:00-09:20" in booklet
+    assert "06:00" not in booklet
+
+
+def test_the_organisers_csv_and_xlsx_give_the_venues_time(ev: EventCalls, event: str) -> None:
+    rows = list(csv.DictReader(io.StringIO(ev(lambda e: e.agendas.csv(event)))))
+    assert {r["start"] for r in rows} <= {"2027-03-02T09:00:00+03:00", "2027-03-02T09:30:00+03:00"}
+    assert {r["end"] for r in rows} <= {"2027-03-02T09:20:00+03:00", "2027-03-02T09:50:00+03:00"}
+
+    sheet = openpyxl.load_workbook(io.BytesIO(ev(lambda e: e.agendas.xlsx(event)))).active
+    assert sheet is not None
+    starts = {sheet.cell(row=r, column=2).value for r in range(2, sheet.max_row + 1)}
+    assert starts <= {datetime(2027, 3, 2, 9, 0), datetime(2027, 3, 2, 9, 30)}  # noqa: DTZ001
+    assert starts
