@@ -202,12 +202,14 @@ th { background: #eee; }
 <body>
 <h1>{{ title }}</h1>
 <p>{{ who }}{% if event_name %} — {{ event_name }}{% endif %}</p>
-{% if zone %}<p>{{ zone }}</p>
+{% if venue %}<p>{{ venue }}</p>
+{% endif %}{% if zone %}<p>{{ zone }}</p>
 {% endif %}{% if rows %}
 <table>
 <thead><tr><th>Time</th><th>Table</th><th>Meeting with</th><th>Why</th></tr></thead>
 <tbody>
-{% for r in rows %}<tr><td>{{ r.when }}</td><td>{{ r.table }}</td>
+{% for r in rows %}<tr><td>{{ r.when }}</td>
+<td>{% if r.link %}<a href="{{ r.table }}">Online: {{ r.table }}</a>{% else %}{{ r.table }}{% endif %}</td>
 <td>{{ r.other }}</td><td>{{ r.reason }}</td></tr>
 {% endfor %}</tbody>
 </table>
@@ -240,20 +242,25 @@ def participant_agenda_html(
     event_name: str | None = None,
     lang: str = "en",
     timezone: str | None = None,
+    table_labels: Mapping[int, str] | None = None,
+    venue: str | None = None,
 ) -> str:
     """A printable HTML agenda of one participant's meetings (escaped, UTF-8).
 
-    ``timezone`` names the zone the slot times are local to; the agenda says so under its title.
+    ``timezone`` names the zone the slot times are local to; the agenda says so under its title, after
+    the ``venue``. A table is shown by its label (a room, or an online meeting's link) or "Table N".
     """
     names = names or {}
     reasons = reasons or {}
+    table_labels = table_labels or {}
     by_id = _slot_map(slots)
     mine = [m for m in meetings if participant_id in (m.a, m.b)]
     mine.sort(key=lambda m: (by_id[m.slot].start, m.table))
     rows = [
         {
             "when": f"{by_id[m.slot].start:%Y-%m-%d %H:%M}–{by_id[m.slot].end:%H:%M}",
-            "table": m.table,
+            "table": table_name(m.table, table_labels),
+            "link": _is_link(table_name(m.table, table_labels)),
             "other": display_name(m.b if m.a == participant_id else m.a, names),
             "reason": meeting_reason(m, reasons),
         }
@@ -265,6 +272,7 @@ def participant_agenda_html(
         who=who,
         event_name=event_name,
         zone=zone_note(timezone, [by_id[m.slot] for m in mine] or slots),
+        venue=venue,
         rows=rows,
         lang=lang,
     )

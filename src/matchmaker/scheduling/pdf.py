@@ -115,6 +115,7 @@ def _agenda_page(
     table_labels: Mapping[int, str],
     event_name: str | None,
     timezone: str | None = None,
+    venue: str | None = None,
 ) -> None:
     """One participant's agenda from the current position: heading (with the time zone of its times),
     then time, table, who, why."""
@@ -126,6 +127,8 @@ def _agenda_page(
     doc.line(f"Meeting agenda: {display_name(participant_id, names)}", 16, 9)
     if event_name:
         doc.line(event_name, 11, 6)
+    if venue:
+        doc.line(venue, 10, 6)
     note = zone_note(timezone, [by_id[m.slot] for m in mine] or list(by_id.values()))
     if note:
         doc.line(note, 10, 6)
@@ -160,9 +163,10 @@ def participant_agenda_pdf(
     table_labels: Mapping[int, str] | None = None,
     event_name: str | None = None,
     timezone: str | None = None,
+    venue: str | None = None,
 ) -> bytes:
-    """One participant's meetings as an A4 PDF: time, table, who, why; ``timezone`` names the zone
-    the slot times are local to."""
+    """One participant's meetings as an A4 PDF: time, table, who, why, under the event's name, its
+    ``venue`` and the ``timezone`` the slot times are local to."""
     doc = _Document(f"Meeting agenda: {display_name(participant_id, names or {})}")
     doc.pdf.add_page()
     _agenda_page(
@@ -175,6 +179,7 @@ def participant_agenda_pdf(
         table_labels=table_labels or {},
         event_name=event_name,
         timezone=timezone,
+        venue=venue,
     )
     return doc.output()
 
@@ -274,6 +279,7 @@ def event_booklet_pdf(
             table_labels=event.table_labels,
             event_name=event.name,
             timezone=event.timezone,
+            venue=event.venue,
         )
     return doc.output()
 

@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 
 from events_support import EventCalls
-from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
+from matchmaker.services.events.schemas import EventCreate, EventEdit, ParticipantIn, SlotIn
 from matchmaker.settings import Settings
 from pdf_support import need_poppler, text
 
@@ -71,3 +71,29 @@ def test_the_organisers_csv_and_xlsx_give_the_venues_time(ev: EventCalls, event:
     starts = {sheet.cell(row=r, column=2).value for r in range(2, sheet.max_row + 1)}
     assert starts <= {datetime(2027, 3, 2, 9, 0), datetime(2027, 3, 2, 9, 30)}  # noqa: DTZ001
     assert starts
+
+
+def test_a_participants_agendas_name_the_venue_and_give_an_online_tables_link(
+    ev: EventCalls, event: str, tmp_path: Path
+) -> None:
+    link = "https://meet.example.org/l3"
+    ev.plan(
+        lambda p: p.edit(
+            event, EventEdit(venue="Kongre Merkezi, Salon B – Çankaya", table_labels=["Salon A", link])
+        )
+    )
+    ev.plan(lambda p: p.publish(event))
+    agenda = ev(lambda e: e.agendas.agenda(event, "kukes"))
+    tables = {m.table for m in agenda.meetings}
+    html = ev(lambda e: e.agendas.html(event, "kukes"))
+    assert "Kongre Merkezi, Salon B – Çankaya" in html
+    if 2 in tables:
+        assert f'<a href="{link}">Online: {link}</a>' in html
+    if 1 in tables:
+        assert "<td>Salon A</td>" in html
+    assert "<td>1</td>" not in html
+    assert "<td>2</td>" not in html
+
+    need_poppler()
+    [page] = text(ev(lambda e: e.agendas.pdf(event, "kukes")), tmp_path / "agenda")
+    assert "Kongre Merkezi, Salon B – Çankaya" in page

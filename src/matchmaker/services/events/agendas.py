@@ -109,7 +109,14 @@ class Agendas(store.InSession):
         """A printable HTML agenda of one participant's published meetings."""
         ev, slots, rows, known = self._published_for(event_id, participant_id)
         return participant_agenda_html(
-            participant_id, _confirmed(rows), slots, names=known, event_name=ev.name, timezone=ev.timezone
+            participant_id,
+            _confirmed(rows),
+            slots,
+            names=known,
+            event_name=ev.name,
+            timezone=ev.timezone,
+            table_labels=store.table_labels(self.session, event_id),
+            venue=ev.venue,
         )
 
     def pdf(self, event_id: str, participant_id: str) -> bytes:
@@ -126,6 +133,7 @@ class Agendas(store.InSession):
             table_labels=labels,
             event_name=ev.name,
             timezone=ev.timezone,
+            venue=ev.venue,
         )
 
     def booklet(self, event_id: str) -> bytes:
