@@ -16,7 +16,7 @@ import csv
 import hashlib
 import io
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from functools import cache
 from typing import TYPE_CHECKING, Literal
@@ -80,12 +80,13 @@ def local_slots(slots: Sequence[Slot], tz: tzinfo | None) -> list[Slot]:
     return [Slot(id=s.id, start=in_zone(s.start, tz), end=in_zone(s.end, tz)) for s in slots]
 
 
-def zone_note(timezone: str | None, slots: Sequence[Slot]) -> str | None:
+def zone_note(timezone: str | None, starts: Iterable[datetime]) -> str | None:
     """The sentence that says in which time zone a document's times are ("Times are local to
-    Europe/Istanbul (UTC+03:00)."), or None when the event has no zone."""
+    Europe/Istanbul (UTC+03:00)."; the offset when the times ``starts`` share one), or None when the
+    event has no zone."""
     if not timezone:
         return None
-    offsets = {s.start.strftime("%z") for s in slots if s.start.tzinfo is not None}
+    offsets = {start.strftime("%z") for start in starts if start.tzinfo is not None}
     if len(offsets) != 1:
         return f"Times are local to {timezone}."
     (offset,) = offsets
@@ -271,7 +272,7 @@ def participant_agenda_html(
         title=f"Meeting agenda: {who}",
         who=who,
         event_name=event_name,
-        zone=zone_note(timezone, [by_id[m.slot] for m in mine] or slots),
+        zone=zone_note(timezone, [by_id[m.slot].start for m in mine] or [s.start for s in slots]),
         venue=venue,
         rows=rows,
         lang=lang,

@@ -129,7 +129,7 @@ def _agenda_page(
         doc.line(event_name, 11, 6)
     if venue:
         doc.line(venue, 10, 6)
-    note = zone_note(timezone, [by_id[m.slot] for m in mine] or list(by_id.values()))
+    note = zone_note(timezone, [by_id[m.slot].start for m in mine] or [s.start for s in by_id.values()])
     if note:
         doc.line(note, 10, 6)
     pdf.ln(4)

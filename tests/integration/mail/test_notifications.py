@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from matchmaker.db.accounts import OutboxMessage
 from matchmaker.db.models import CityCreate, FocalPointIn, ProviderCreate
 from matchmaker.services.container import Services
-from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
+from matchmaker.services.events.schemas import EventCreate, EventEdit, ParticipantIn, RequestCreate, SlotIn
 from matchmaker.settings import Settings
 
 START = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)
@@ -105,3 +105,45 @@ def test_publication_change_and_reminder_reach_both_parties(services: Services) 
     reminders = messages(services, "reminder")
     assert [m.to_address for m in reminders] == ["focal@kukes.example", "sales@acme.example"]
     assert "Acme Flood Sensors" in reminders[0].body_text
+
+
+def test_messages_give_times_in_the_events_zone_and_say_where_each_meeting_is(services: Services) -> None:
+    link = "https://meet.example.org/l3"
+    services.planner.edit(
+        "ws1",
+        EventEdit(
+            venue="Kongre Merkezi, Salon B – Çankaya",
+            table_labels=[link, "Salon Çamlıca"],
+            request_deadline=datetime(2027, 2, 25, 14, 0, tzinfo=UTC),
+        ),
+    )
+    with services.database.unit_of_work() as session:
+        services.events(session).requests.create(
+            "ws1", RequestCreate(sender="acme", recipient="kukes"), now=START - timedelta(days=30)
+        )
+    [received] = messages(services, "request_received")
+    assert "until 25 February 2027, 17:00 (Europe/Istanbul time)" in received.body_text
+    assert "14:00" not in received.body_text + received.body_html
+
+    services.planner.generate("ws1", score=lambda a, b: 0.9)
+    [meeting] = services.planner.planned("ws1")
+    services.planner.move("ws1", meeting.a, meeting.b, slot="s1", table=1)
+    services.planner.publish("ws1")
+    to_city = messages(services, "schedule_published")[0]
+    # 09:00 UTC is 12:00 at the venue, and the message says which zone its times are in.
+    assert f"Tue 02 Mar 2027, 12:00–12:20: Acme Flood Sensors, online at {link}" in to_city.body_text
+    assert f'<a href="{link}">{link}</a>' in to_city.body_html
+    for body in (to_city.body_text, to_city.body_html):
+        assert "Times are local to Europe/Istanbul (UTC+03:00)." in body
+        assert "Venue: Kongre Merkezi, Salon B – Çankaya." in body
+
+    services.planner.move("ws1", meeting.a, meeting.b, slot="s2", table=2)
+    services.planner.publish("ws1")
+    moved = messages(services, "meeting_changed")[0]
+    assert "12:30–12:50: Acme Flood Sensors, Salon Çamlıca (moved)" in moved.body_text
+
+    with services.database.unit_of_work() as session:
+        assert services.notifier(session).reminders(now=START - timedelta(hours=20)) == 2
+    reminder = messages(services, "reminder")[0]
+    assert "12:30–12:50: Acme Flood Sensors, Salon Çamlıca" in reminder.body_text
+    assert "Times are local to Europe/Istanbul (UTC+03:00)." in reminder.body_text

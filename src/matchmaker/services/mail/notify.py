@@ -11,13 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from sqlmodel import Session, col, select
 
 from matchmaker.db.events import Event, PublishedMeeting
 from matchmaker.db.models import ApiUser, utcnow
-from matchmaker.scheduling.exports import CalendarEntry, participant_calendar
+from matchmaker.scheduling.exports import CalendarEntry, participant_calendar, table_name, zone_note
 from matchmaker.services.events import store
 from matchmaker.services.events.rules import zone
 from matchmaker.services.mail.compose import Attachment, Composed, MessageKind, compose
@@ -29,18 +29,34 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class MeetingLine:
-    """One meeting as a message lists it."""
+    """One meeting as a message lists it: when (in the event's zone), its table's number and where it
+    is (the table's label, "Table N", or an online meeting's link), with whom, and what changed."""
 
     when: str
     table: int
     with_name: str
     status: str | None = None
+    place: str | None = None
+    online: bool = False
 
 
 def _when(start: datetime, end: datetime, tz: tzinfo | None) -> str:
-    if tz is not None and start.tzinfo is not None:
-        start, end = start.astimezone(tz), end.astimezone(tz)
+    start, end = _local(start, tz), _local(end, tz)
     return f"{start:%a %d %b %Y, %H:%M}–{end:%H:%M}"
+
+
+def _local(value: datetime, tz: tzinfo | None) -> datetime:
+    """A time in the event's zone (a naive one is already local to it)."""
+    return value.astimezone(tz) if tz is not None and value.tzinfo is not None else value
+
+
+def _deadline(value: datetime, ev: Event) -> str:
+    """A request deadline as the event's people read it: in the event's zone, named."""
+    tz = zone(ev.timezone)
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    if tz is None:
+        return f"{aware.astimezone(UTC):%d %B %Y, %H:%M} UTC"
+    return f"{aware.astimezone(tz):%d %B %Y, %H:%M} ({ev.timezone} time)"
 
 
 class Notifier:
@@ -78,7 +94,8 @@ class Notifier:
     ) -> int:
         """Tell the recipient's people about a new meeting request (with the matcher's reason for the
         pair, when there is one); returns how many were queued."""
-        deadline = store.event_row(self.session, event_id).request_deadline
+        ev = store.event_row(self.session, event_id)
+        deadline = ev.request_deadline
         composed = self._about_request(
             "request_received",
             event_id,
@@ -86,7 +103,7 @@ class Notifier:
             recipient,
             message=message,
             reason=reason,
-            deadline=f"{deadline:%d %B %Y, %H:%M} UTC" if deadline else None,
+            deadline=_deadline(deadline, ev) if deadline else None,
         )
         return self._send_to(recipient, [composed])
 
@@ -127,12 +144,13 @@ class Notifier:
         people = [p.participant_id for p in store.participants(session, event_id)]
         involved = store.mentioned(entries) | set(people)
         names = store.names(session, involved)
+        labels = store.table_labels(session, event_id)
         queued = 0
         if first:
             for pid in people:
                 mine = [e for e in entries if pid in (e.a, e.b) and e.status == "CONFIRMED"]
-                lines = self._lines(pid, mine, names, tz)
-                composed = self._agenda("schedule_published", ev.name, pid, lines, names=names)
+                lines = self._lines(pid, mine, names, tz, labels=labels)
+                composed = self._agenda("schedule_published", ev, pid, lines, names=names, starts=mine)
                 queued += self._send_to(pid, [composed])
             return queued
         changed = list(changed)
@@ -141,10 +159,11 @@ class Notifier:
             calendar = participant_calendar(pid, mine, names=names, event_name=ev.name, now=utcnow())
             composed = self._agenda(
                 "meeting_changed",
-                ev.name,
+                ev,
                 pid,
-                self._lines(pid, mine, names, tz, with_status=True),
+                self._lines(pid, mine, names, tz, labels=labels, with_status=True),
                 names=names,
+                starts=mine,
                 attachment=Attachment("meetings.ics", "text/calendar", calendar),
             )
             queued += self._send_to(pid, [composed])
@@ -167,10 +186,11 @@ class Notifier:
                 continue
             entries = [store.calendar_entry(r) for r in rows]
             names = store.names(session, store.mentioned(entries))
+            labels = store.table_labels(session, ev.id)
             for pid in sorted(store.mentioned(entries)):
                 mine = [e for e in entries if pid in (e.a, e.b)]
-                lines = self._lines(pid, mine, names, tz)
-                composed = self._agenda("reminder", ev.name, pid, lines, names=names)
+                lines = self._lines(pid, mine, names, tz, labels=labels)
+                composed = self._agenda("reminder", ev, pid, lines, names=names, starts=mine)
                 for address in self.addresses(pid):
                     key = f"reminder:{ev.id}:{pid}:{tomorrow.isoformat()}:{address}"
                     if self.outbox.queue(address, composed, dedup_key=key[:300]):
@@ -190,20 +210,25 @@ class Notifier:
     def _agenda(
         self,
         template: MessageKind,
-        event: str,
+        ev: Event,
         pid: str,
         meetings: list[MeetingLine],
         *,
         names: Mapping[str, str],
+        starts: Sequence[CalendarEntry],
         attachment: Attachment | None = None,
     ) -> Composed:
-        """A message listing a participant's meetings, with a link to its agenda."""
+        """A message listing a participant's meetings (saying which time zone their times are in, and
+        where the event takes place), with a link to its agenda."""
+        tz = zone(ev.timezone)
         return compose(
             template,
             attachment,
-            event=event,
+            event=ev.name,
             participant=names.get(pid, pid),
             meetings=meetings,
+            zone=zone_note(ev.timezone, [_local(e.start, tz) for e in starts]),
+            venue=ev.venue,
             link=self.link("/me/agenda"),
         )
 
@@ -214,6 +239,7 @@ class Notifier:
         names: dict[str, str],
         tz: tzinfo | None,
         *,
+        labels: Mapping[int, str],
         with_status: bool = False,
     ) -> list[MeetingLine]:
         lines = []
@@ -222,7 +248,13 @@ class Notifier:
             status = None
             if with_status:
                 status = "cancelled" if e.status == "CANCELLED" else ("new" if e.sequence == 0 else "moved")
-            lines.append(MeetingLine(_when(e.start, e.end, tz), e.table, names.get(other, other), status))
+            place = table_name(e.table, labels)
+            online = place.startswith(("https://", "http://"))
+            lines.append(
+                MeetingLine(
+                    _when(e.start, e.end, tz), e.table, names.get(other, other), status, place, online
+                )
+            )
         return lines
 
 
