@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+import icalendar
 import pytest
 from sqlmodel import col, select
 
@@ -141,6 +142,12 @@ def test_messages_give_times_in_the_events_zone_and_say_where_each_meeting_is(se
     services.planner.publish("ws1")
     moved = messages(services, "meeting_changed")[0]
     assert "12:30–12:50: Acme Flood Sensors, Salon Çamlıca (moved)" in moved.body_text
+    # The attached entry is the feed's: in the event's zone, at its table and venue.
+    assert moved.attachment is not None
+    [entry] = icalendar.Calendar.from_ical(moved.attachment).walk("VEVENT")
+    assert entry["dtstart"].params.get("TZID") == "Europe/Istanbul"
+    assert entry.decoded("dtstart").astimezone(UTC) == START + timedelta(minutes=30)
+    assert str(entry["location"]) == "Salon Çamlıca, Kongre Merkezi, Salon B – Çankaya"
 
     with services.database.unit_of_work() as session:
         assert services.notifier(session).reminders(now=START - timedelta(hours=20)) == 2

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from matchmaker.db.events import Event, PublishedMeeting
 from matchmaker.db.models import ApiUser, utcnow
 from matchmaker.scheduling.exports import CalendarEntry, participant_calendar, table_name, zone_note
+from matchmaker.scheduling.problem import pair_key
 from matchmaker.services.events import store
 from matchmaker.services.events.rules import zone
 from matchmaker.services.mail.compose import Attachment, Composed, MessageKind, compose
@@ -154,9 +155,24 @@ class Notifier:
                 queued += self._send_to(pid, [composed])
             return queued
         changed = list(changed)
+        reasons = {
+            pair_key(r.a, r.b): r.public_reason for r in store.published(session, event_id) if r.public_reason
+        }
         for pid in sorted(store.mentioned(changed)):
             mine = [e for e in changed if pid in (e.a, e.b)]
-            calendar = participant_calendar(pid, mine, names=names, event_name=ev.name, now=utcnow())
+            # The same entries as the participant's feed (zone, place, reason), so that importing
+            # the attachment updates them without losing where the meeting is or why.
+            calendar = participant_calendar(
+                pid,
+                mine,
+                names=names,
+                event_name=ev.name,
+                now=utcnow(),
+                tz=tz,
+                reasons=reasons,
+                table_labels=labels,
+                venue=ev.venue,
+            )
             composed = self._agenda(
                 "meeting_changed",
                 ev,
