@@ -92,7 +92,21 @@ def _ascii(value: str) -> str:
 #: Row heights of table cards, in mm.
 MIN_CARD_LINE = 3.5
 MAX_CARD_LINE = 10.0
+#: Column widths of table cards (time, participant, participant) in mm, wider for the time when it
+#: names the day too; and the cards' smallest text in pt.
+CARD_COLUMNS = (50, 105, 105)
+CARD_COLUMNS_WITH_DAY = (76, 92, 92)
+MIN_CARD_FONT = 6.0
 HEADING = FontFace(emphasis="", fill_color=(230, 230, 230))
+
+
+def _fits(
+    pdf: FPDF, family: str, size: float, rows: Sequence[Sequence[str]], widths: Sequence[float]
+) -> bool:
+    """Whether every cell of ``rows`` holds on one line of its column at ``size`` points."""
+    pdf.set_font(family, size=size)
+    room = [w - 2 * pdf.c_margin - 0.5 for w in widths]
+    return all(pdf.get_string_width(cell) <= r for row in rows for cell, r in zip(row, room, strict=True))
 
 
 def _when(slot: Slot) -> str:
@@ -305,15 +319,24 @@ def table_cards_pdf(
         # One card is one page: rows shrink with the number of slots (down to a legible minimum).
         room = pdf.h - pdf.b_margin - pdf.get_y() - 4
         line_height = max(MIN_CARD_LINE, min(MAX_CARD_LINE, room / (len(event.slots) + 1) - 1.2))
-        pdf.set_font(doc.family, size=min(16.0, line_height * 1.7))
+        rows = []
+        for slot in event.slots:
+            m = here.get(slot.id)
+            who = [display_name(m.a, names), display_name(m.b, names)] if m else ["-", "-"]
+            rows.append([_slot_line(slot, days), doc.text(who[0]), doc.text(who[1])])
+        # A cell that wraps doubles its row and pushes the card onto a second page: the text shrinks
+        # until every cell holds on one line (down to a legible minimum).
+        size = min(16.0, line_height * 1.7)
+        widths = CARD_COLUMNS_WITH_DAY if days else CARD_COLUMNS
+        while size > MIN_CARD_FONT and not _fits(pdf, doc.family, size, rows, widths):
+            size -= 0.5
+        pdf.set_font(doc.family, size=size)
         with pdf.table(
-            col_widths=(50, 105, 105), text_align="LEFT", line_height=line_height, headings_style=HEADING
+            col_widths=widths, text_align="LEFT", line_height=line_height, headings_style=HEADING
         ) as table:
             table.row(["Time", "Participant", "Participant"])
-            for slot in event.slots:
-                m = here.get(slot.id)
-                who = [display_name(m.a, names), display_name(m.b, names)] if m else ["-", "-"]
-                table.row([_slot_line(slot, days), doc.text(who[0]), doc.text(who[1])])
+            for row in rows:
+                table.row(row)
     if event.tables == 0:
         pdf.add_page()
         doc.line("This event has no tables.", 14, 8)

@@ -135,3 +135,16 @@ def test_without_a_unicode_font_the_documents_are_transliterated(
     assert "Tepebasi" in body
     cards = table_cards_pdf(EVENT, MEETINGS, names=NAMES)
     assert pages(cards, tmp_path / "cards") == EVENT.tables
+
+
+def test_a_two_day_table_card_keeps_each_slot_on_one_line_and_one_page(tmp_path: Path) -> None:
+    # Two days of eight slots: the day is printed with each time ("Wed 03 Mar 09:25-09:45"), which
+    # must not wrap and push the card onto a second page.
+    slots = [_slot(f"s{k}", 2 + k // 8, 9 + (k % 8) // 2, 25 * (k % 2)) for k in range(16)]
+    event = EventSheet(name="Level 3 matchmaking – Ankara", slots=slots, tables=2)
+    meetings = [Meeting(slot=s.id, table=1, a="tepebasi", b="acme") for s in slots]
+    data = table_cards_pdf(event, meetings, names=NAMES)
+    assert pages(data, tmp_path) == 2
+    first = text(data, tmp_path / "text")[0]
+    assert "Wed 03 Mar 09:25-09:45" in first
+    assert first.count("Tepebaşı Belediyesi") == 16 or pdf.unicode_font() is None
