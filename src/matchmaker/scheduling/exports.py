@@ -427,7 +427,8 @@ def participant_calendar(
         event.add("location", ", ".join(x for x in (table, venue) if x))
         if _is_link(table):
             event.add("url", table)
-        lines = [f"{title}: meeting with {names.get(other, other)}."]
+        who = display_name(other, names)
+        lines = [f"{title}: meeting with {who}{'' if who.endswith('.') else '.'}"]
         if reason:
             lines.append(f"Why: {reason}")
         lines.append(table if not _is_link(table) else f"Online: {table}")

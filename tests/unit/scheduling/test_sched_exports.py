@@ -19,7 +19,7 @@ from matchmaker.scheduling.exports import (
     participant_agenda_html,
     participant_calendar,
 )
-from matchmaker.scheduling.problem import Placement
+from matchmaker.scheduling.problem import Placement, Slot
 
 NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -104,3 +104,16 @@ def test_cancelled_meeting_stays_in_feed_as_cancelled(make_problem: Any) -> None
         "ev1", [Placement(slot="s1", table=1, a="c1", b="p1")], problem.slots, previous=second
     )
     assert {e.uid: e.sequence for e in third} == {e.uid: e.sequence for e in second}
+
+
+def test_a_calendar_description_ends_a_name_with_one_full_stop() -> None:
+    slot = Slot(
+        id="s1", start=datetime(2027, 3, 2, 6, tzinfo=UTC), end=datetime(2027, 3, 2, 6, 20, tzinfo=UTC)
+    )
+    entries = calendar_entries("ws1", [Placement(slot="s1", table=1, a="tepebasi", b="halk")], [slot])
+    names = {"tepebasi": "Tepebaşı", "halk": "Halk Masası Bilişim A.Ş."}
+    raw = participant_calendar("tepebasi", entries, names=names, event_name="Level 3 workshop")
+    [event] = icalendar.Calendar.from_ical(raw).walk("VEVENT")
+    description = str(event["description"])
+    assert description.startswith("Level 3 workshop: meeting with Halk Masası Bilişim A.Ş.\n")
+    assert "A.Ş.." not in description
