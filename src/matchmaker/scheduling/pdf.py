@@ -11,19 +11,21 @@ staff wording or scores, and the booklet and the cards print nothing else about 
 Names of cities and providers are often not Latin-1 (Kukës, Ош, Tepebaşı). When a Unicode TrueType
 font is found (DejaVu Sans, installed on most Linux systems; or the file named by
 ``MATCHMAKER_PDF_FONT``) it is embedded; otherwise the text is transliterated to ASCII with
-``anyascii`` so the PDF is still correct, only less pretty.
+``anyascii`` so the PDF is still correct, only less pretty. Arabic (and any script whose letters join
+or that runs right to left) is laid out by HarfBuzz (``uharfbuzz``), in the documents that hold some.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from anyascii import anyascii
-from fpdf import FPDF
+from fpdf import FPDF, FPDFException
 from fpdf.fonts import FontFace
 
 from matchmaker.scheduling.exports import display_name, meeting_reason, table_name, zone_note
@@ -55,6 +57,8 @@ class _Document:
 
     title: str
     landscape: bool = False
+    #: Every text the document will print, to decide whether it needs the shaping engine.
+    content: Iterable[str] = ()
     pdf: FPDF = field(init=False)
     family: str = field(init=False)
     text: Callable[[str], str] = field(init=False)
@@ -69,6 +73,8 @@ class _Document:
             pdf.add_font("agenda", "", str(font))
             self.family = "agenda"
             self.text = str
+            if needs_shaping([self.title, *self.content]):
+                _shape_text(pdf)
         else:
             logger.info("no Unicode font found; the PDF is transliterated to ASCII")
             self.family = "helvetica"
@@ -83,6 +89,40 @@ class _Document:
     def output(self) -> bytes:
         """The PDF file."""
         return bytes(self.pdf.output())
+
+
+#: Scripts whose letters join or run right to left (Hebrew, Arabic, Syriac, Thaana, N'Ko, the Indic
+#: scripts, Arabic presentation forms): printed right only through the shaping engine.
+_COMPLEX_SCRIPT = re.compile("[\u0590-\u08ff\u0900-\u0dff\ufb1d-\ufdff\ufe70-\ufeff]")
+
+
+def needs_shaping(texts: Iterable[str | None]) -> bool:
+    """Whether any of ``texts`` is in a script that needs the shaping engine."""
+    return any(text and _COMPLEX_SCRIPT.search(text) for text in texts)
+
+
+def _shape_text(pdf: FPDF) -> None:
+    """Lay text out with HarfBuzz (``uharfbuzz``), so that Arabic letters join and right-to-left text
+    runs right to left; without it Arabic prints as separate letters in the wrong order. Shaping
+    makes a booklet about three times slower to write and larger, so documents without such text
+    are written without it."""
+    try:
+        pdf.set_text_shaping(True)
+    except FPDFException:  # pragma: no cover - uharfbuzz is a dependency of the project
+        logger.warning("uharfbuzz is not installed; Arabic text in PDFs is printed unjoined")
+
+
+def _texts(
+    meetings: Iterable[Placement],
+    names: Mapping[str, str] | None,
+    reasons: Mapping[Pair, str] | None,
+    table_labels: Mapping[int, str] | None,
+    *more: str | None,
+) -> list[str]:
+    """The texts a document may print: names, reasons (the pairs' and the meetings' own), table labels."""
+    own = (getattr(m, "reason", None) for m in meetings)
+    values = (*(names or {}).values(), *(reasons or {}).values(), *(table_labels or {}).values(), *own, *more)
+    return [v for v in values if v]
 
 
 def _ascii(value: str) -> str:
@@ -181,7 +221,10 @@ def participant_agenda_pdf(
 ) -> bytes:
     """One participant's meetings as an A4 PDF: time, table, who, why, under the event's name, its
     ``venue`` and the ``timezone`` the slot times are local to."""
-    doc = _Document(f"Meeting agenda: {display_name(participant_id, names or {})}")
+    doc = _Document(
+        f"Meeting agenda: {display_name(participant_id, names or {})}",
+        content=_texts(meetings, names, reasons, table_labels, event_name, venue),
+    )
     doc.pdf.add_page()
     _agenda_page(
         doc,
@@ -240,7 +283,10 @@ def event_booklet_pdf(
     plain = _plain(meetings)
     by_id = {s.id: s for s in event.slots}
 
-    doc = _Document(f"Event booklet: {event.name}")
+    doc = _Document(
+        f"Event booklet: {event.name}",
+        content=_texts(meetings, names, reasons, event.table_labels, event.venue),
+    )
     pdf = doc.pdf
     pdf.add_page()
     pdf.ln(40)
@@ -304,7 +350,11 @@ def table_cards_pdf(
     """One landscape A4 page per table: its name and, per slot, who meets there."""
     names = names or {}
     plain = _plain(meetings)
-    doc = _Document(f"Table cards: {event.name}", landscape=True)
+    doc = _Document(
+        f"Table cards: {event.name}",
+        landscape=True,
+        content=_texts(meetings, names, None, event.table_labels, event.venue),
+    )
     pdf = doc.pdf
     days = len({s.start.date() for s in event.slots}) > 1
     for number in range(1, event.tables + 1):

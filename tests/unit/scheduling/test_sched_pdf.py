@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import zlib
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
 from matchmaker.scheduling import pdf
 from matchmaker.scheduling.problem import Placement, Slot
 from matchmaker.scheduling.result import Meeting
+from pdf_support import need_poppler, text
 
 SLOTS = [
     Slot(id="s1", start=datetime(2027, 3, 2, 9), end=datetime(2027, 3, 2, 9, 20)),  # noqa: DTZ001
@@ -58,3 +60,30 @@ def test_pdf_with_no_meetings_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(pdf, "unicode_font", lambda: None)
     data = pdf.participant_agenda_pdf("nobody", MEETINGS, SLOTS)
     assert "No meetings are scheduled." in _text(data)
+
+
+def test_arabic_reads_right_to_left_with_its_letters_joined(tmp_path: Path) -> None:
+    """An Arabic name is laid out by the shaping engine: a PDF reader gets the word back in reading
+    order, where unshaped text comes out backwards, letter by letter."""
+    need_poppler()
+    if pdf.unicode_font() is None:
+        pytest.skip("no Unicode TrueType font on this machine")
+    names = {**NAMES, "ismailia": "الإسماعيلية"}
+    meetings = [Meeting(slot="s1", table=1, a="ismailia", b="acme", score=0.9)]
+    data = pdf.participant_agenda_pdf("ismailia", meetings, SLOTS, names=names)
+    page = text(data, tmp_path)[0]
+    assert "سماعيلية" in page, page
+    assert "ةيليعامس" not in page
+
+
+@pytest.mark.parametrize(
+    ("texts", "expected"),
+    [
+        (["Kukës", "Ош", "Tepebaşı", "Fushë Kosovë"], False),
+        (["Acme", None, "الإسماعيلية"], True),
+        (["עירייה"], True),
+        ([], False),
+    ],
+)
+def test_only_joined_or_right_to_left_scripts_need_shaping(texts: list[str | None], expected: bool) -> None:
+    assert pdf.needs_shaping(texts) is expected
