@@ -167,3 +167,22 @@ def test_an_edit_posted_from_another_site_is_refused(client: Client, sign_in: Si
     )
     assert posted.status_code == 403
     assert "Forged" not in client.get(f"/cities/{CITY_ID}").text
+
+
+def test_saving_the_form_keeps_the_line_breaks_of_a_text_as_they_were(
+    client: Client, sign_in: SignIn
+) -> None:
+    """A browser posts a textarea's line breaks as CRLF; saving must not rewrite every summary."""
+    sign_in("staff")
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        before = services.records(session).get("city", CITY_ID)
+    assert "\n" in before.summary  # type: ignore[attr-defined]
+    values = [(k, v.replace("\n", "\r\n")) for k, v in form_of(client, f"/cities/{CITY_ID}/edit")]
+    saved = post_form(client, f"/cities/{CITY_ID}/edit", changed(values, population="47500"))
+    assert saved.status_code == 303
+    with services.database.unit_of_work() as session:
+        after = services.records(session).get("city", CITY_ID)
+    assert after.population == 47500  # type: ignore[attr-defined]
+    assert after.summary == before.summary  # type: ignore[attr-defined]
+    assert "\r" not in after.summary  # type: ignore[attr-defined]

@@ -118,9 +118,15 @@ def solution_rows(record: PublicRecord) -> list[dict[str, str]]:
     return [*rows, dict.fromkeys(SOLUTION_PARTS, "")]
 
 
+def _typed(value: object) -> str:
+    """A posted form value as stored: browsers send a textarea's line breaks as CRLF, which would
+    otherwise change every multi-line text on each save (and the offsets quoted in explanations)."""
+    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()[:_FORM_LIMIT]
+
+
 def _text(form: FormMultiDict, key: str) -> str:
     value = form.get(key)
-    return str(value).strip()[:_FORM_LIMIT] if isinstance(value, str) else ""
+    return _typed(value) if isinstance(value, str) else ""
 
 
 def read_form(
@@ -140,10 +146,7 @@ def read_form(
         columns = {part: form.getall(f"solution_{part}", []) for part in SOLUTION_PARTS}
         count = len(columns["title"])
         rows = [
-            {
-                part: str(columns[part][n]).strip()[:_FORM_LIMIT] if n < len(columns[part]) else ""
-                for part in SOLUTION_PARTS
-            }
+            {part: _typed(columns[part][n]) if n < len(columns[part]) else "" for part in SOLUTION_PARTS}
             for n in range(count)
         ]
         # A row whose title is left empty is dropped: that is how a solution is removed.
