@@ -186,3 +186,84 @@ def test_saving_the_form_keeps_the_line_breaks_of_a_text_as_they_were(
     assert after.population == 47500  # type: ignore[attr-defined]
     assert after.summary == before.summary  # type: ignore[attr-defined]
     assert "\r" not in after.summary  # type: ignore[attr-defined]
+
+
+def _stored_city(client: Client) -> object:
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        return services.records(session).get_in_full("city", CITY_ID)
+
+
+def test_two_people_editing_different_fields_of_a_city_both_keep_their_change(
+    client: Client, sign_in: SignIn
+) -> None:
+    """Two tabs open the same form; each saves one field. Neither change is lost."""
+    sign_in("staff")
+    first = form_of(client, f"/cities/{CITY_ID}/edit")
+    second = form_of(client, f"/cities/{CITY_ID}/edit")
+    assert post_form(client, f"/cities/{CITY_ID}/edit", changed(first, population="48123")).status_code == 303
+    saved = post_form(client, f"/cities/{CITY_ID}/edit", changed(second, challenges="winter road closures"))
+    assert saved.status_code == 303
+    page = client.get(saved.headers["location"])
+    assert "The changes were saved." in page.text
+    assert "48,123 inhabitants" in page.text
+    city = _stored_city(client)
+    assert city.population == 48123  # type: ignore[attr-defined]
+    assert city.challenges == ["winter road closures"]  # type: ignore[attr-defined]
+
+
+def test_two_people_changing_the_same_field_the_second_is_told_and_nothing_is_lost(
+    client: Client, sign_in: SignIn
+) -> None:
+    sign_in("staff")
+    first = form_of(client, f"/cities/{CITY_ID}/edit")
+    second = form_of(client, f"/cities/{CITY_ID}/edit")
+    assert post_form(client, f"/cities/{CITY_ID}/edit", changed(first, population="48123")).status_code == 303
+    refused = post_form(client, f"/cities/{CITY_ID}/edit", changed(second, population="50000", language="sq"))
+    assert refused.status_code == 409
+    assert "Nothing was saved: someone else changed this city while you were editing it (Population)" in (
+        refused.text
+    )
+    assert 'value="50000"' in refused.text  # what this person typed is still in the form
+    assert 'Stored now: <span dir="auto">48123</span>' in refused.text
+    city = _stored_city(client)
+    assert city.population == 48123  # type: ignore[attr-defined]
+    assert city.language == "en"  # type: ignore[attr-defined]
+    # Saving the returned form again is a deliberate choice: this person's values win.
+    parser = _FormValues()
+    parser.feed(refused.text)
+    again = post_form(client, f"/cities/{CITY_ID}/edit", parser.values)
+    assert again.status_code == 303
+    city = _stored_city(client)
+    assert city.population == 50000  # type: ignore[attr-defined]
+    assert city.language == "sq"  # type: ignore[attr-defined]
+
+
+def test_two_people_editing_a_provider_s_description_and_solutions_keep_both(
+    client: Client, sign_in: SignIn
+) -> None:
+    sign_in("staff")
+    path = f"/providers/{PROVIDER_ID}/edit"
+    first = form_of(client, path)
+    second = form_of(client, path)
+    last_title = max(i for i, (k, _v) in enumerate(first) if k == "solution_title")
+    first[last_title] = ("solution_title", "Smart metering of public buildings")
+    assert post_form(client, path, first).status_code == 303
+    assert post_form(client, path, changed(second, website="https://enerko.example")).status_code == 303
+    page = client.get(f"/providers/{PROVIDER_ID}")
+    assert "Smart metering of public buildings" in page.text
+    assert "https://enerko.example" in page.text
+
+
+def test_saving_a_record_deleted_while_its_form_was_open_says_so(client: Client, sign_in: SignIn) -> None:
+    token = sign_in("staff")
+    path = "/cases/"
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        case_id = services.records(session).list("case")[0].id
+    values = form_of(client, f"{path}{case_id}/edit")
+    deleted = client.delete(f"/api/v1/cases/{case_id}", headers={"Authorization": f"Bearer {token}"})
+    assert deleted.status_code == 204
+    saved = post_form(client, f"{path}{case_id}/edit", changed(values, title="Too late"))
+    assert saved.status_code == 404
+    assert "it was deleted while the form was open, so the changes were not saved" in saved.text

@@ -4,11 +4,19 @@ The form saves through :meth:`RecordService.edit`, the API's update path: the ch
 PATCH body and then as at ingest, and the kind's index is refreshed. Only staff open the form or post
 it (the console guard answers 403 to anyone else and refuses posts from another origin). A refused
 change shows the form again with the reason and what was typed, with a 4xx status.
+
+Two people may have the same record open. The form carries a digest of each value it showed
+(``seen``), so a save writes only the fields this person changed and leaves the others' work alone.
+When both changed the same field differently, nothing is saved: the form comes back (409) with this
+person's values, the values stored meanwhile beside them, and the fields the other person changed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
@@ -17,9 +25,11 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
+from litestar.status_codes import HTTP_409_CONFLICT
 
-from matchmaker.db.models import TEXT_MAX, CityKind, Kind, ProviderKind, PublicRecord
-from matchmaker.errors import MatchmakerError
+from matchmaker.db.models import KIND_WORDS, TEXT_MAX, CityKind, Kind, ProviderKind, PublicRecord
+from matchmaker.errors import MatchmakerError, NotFoundError
+from matchmaker.services.records import RecordService
 from matchmaker.web.console.records import KIND_PAGES, AnyRequest, KindPages, RecordKey, Records, record_title
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import STAFF, principal_of
@@ -158,6 +168,122 @@ def read_form(
     return changes, typed, rows
 
 
+#: The key of a provider's solutions, compared as one value.
+SOLUTIONS = "solutions"
+
+
+def _comparable(kind: Kind, values: Mapping[str, str], rows: list[dict[str, str]]) -> dict[str, str]:
+    """Form values as text that is equal when the stored values would be (lists split and joined
+    again, line breaks and spaces at the ends as saved; a provider's solutions as one value)."""
+    out: dict[str, str] = {}
+    for f in FORM_FIELDS[kind]:
+        text = _typed(values.get(f.key, ""))
+        out[f.key] = "; ".join(_split(text)) if f.widget == "list" else text
+    if kind == "provider":
+        kept = [
+            [_typed(row.get(part, "")) for part in SOLUTION_PARTS]
+            for row in rows
+            if _typed(row.get("title", ""))
+        ]
+        out[SOLUTIONS] = json.dumps(kept, ensure_ascii=False)
+    return out
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def seen_of(record: PublicRecord, kind: Kind) -> str:
+    """The ``seen`` field of a form showing ``record``: a digest of each value shown."""
+    shown = _comparable(kind, form_values(record, kind), solution_rows(record))
+    return json.dumps({key: _digest(text) for key, text in shown.items()}, separators=(",", ":"))
+
+
+def _read_seen(form: FormMultiDict) -> dict[str, str] | None:
+    """The digests a posted form carries, or None (a form without them saves every field)."""
+    raw = form.get("seen")
+    if not isinstance(raw, str):
+        return None
+    try:
+        seen = json.loads(raw[:10_000])
+    except ValueError:
+        return None
+    if not isinstance(seen, dict):
+        return None
+    return {str(k): str(v) for k, v in seen.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class EditConflict:
+    """A save refused because someone else changed the same fields in the meantime."""
+
+    record: PublicRecord
+    #: The fields both changed, differently.
+    fields: tuple[str, ...]
+    #: What the form shows now: this person's changed values, the stored values for the rest.
+    values: dict[str, str]
+    solutions: list[dict[str, str]]
+    #: The stored values of the conflicting fields, as the form would show them.
+    stored: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class PostedForm:
+    """A posted edit form: the change it asks for, the values as typed, and what it showed first."""
+
+    changes: dict[str, object]
+    typed: dict[str, str]
+    rows: list[dict[str, str]]
+    #: The digests of the values shown when the form was opened (None: save every field).
+    seen: dict[str, str] | None
+
+
+def save_form(records: RecordService, kind: Kind, record_id: str, posted: PostedForm) -> EditConflict | None:
+    """Save what this person changed since the form was shown; an :class:`EditConflict` when someone
+    else changed one of those fields to something else meanwhile (nothing is saved then)."""
+    try:
+        current = records.get_in_full(kind, record_id)
+    except NotFoundError as exc:
+        raise NotFoundError(
+            f"{exc.message}: it was deleted while the form was open, so the changes were not saved"
+        ) from exc
+    changes, typed, rows, seen = posted.changes, posted.typed, posted.rows, posted.seen
+    if seen is None:
+        records.edit(kind, record_id, changes)
+        return None
+    mine = _comparable(kind, typed, rows)
+    stored = _comparable(kind, form_values(current, kind), solution_rows(current))
+    changed = [key for key, text in mine.items() if _digest(text) != seen.get(key)]
+    clashes = tuple(
+        key for key in changed if _digest(stored[key]) != seen.get(key) and stored[key] != mine[key]
+    )
+    if clashes:
+        shown = form_values(current, kind)
+        values = {f.key: typed[f.key] if f.key in changed else shown[f.key] for f in FORM_FIELDS[kind]}
+        solutions = rows if SOLUTIONS in changed else solution_rows(current)
+        return EditConflict(current, clashes, values, solutions, {key: shown.get(key, "") for key in clashes})
+    wanted = {key: value for key, value in changes.items() if key in changed}
+    if wanted:
+        records.edit(kind, record_id, wanted)
+    return None
+
+
+def _label(kind: Kind, key: str) -> str:
+    if key == SOLUTIONS:
+        return "Solutions"
+    return next(f.label for f in FORM_FIELDS[kind] if f.key == key)
+
+
+def conflict_message(kind: Kind, conflict: EditConflict) -> str:
+    """What the person whose save was refused reads."""
+    labels = ", ".join(_label(kind, key) for key in conflict.fields)
+    return (
+        f"Nothing was saved: someone else changed this {KIND_WORDS[kind]} while you were editing it"
+        f" ({labels}). The form shows your values, with what is stored now under each of those"
+        " fields; save again to keep yours, or take theirs."
+    )
+
+
 def _edit_page(
     request: Request[Any, Any, Any],
     spec: KindPages,
@@ -165,6 +291,8 @@ def _edit_page(
     *,
     values: dict[str, str],
     solutions: list[dict[str, str]],
+    seen: str,
+    stored: dict[str, str] | None = None,
     flash: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response[Any]:
@@ -180,6 +308,8 @@ def _edit_page(
         fields=FORM_FIELDS[spec.kind],
         values=values,
         solutions=solutions if spec.kind == "provider" else None,
+        seen=seen,
+        stored=stored or {},
     )
 
 
@@ -192,20 +322,57 @@ def edit_routes(spec: KindPages) -> list[HTTPRouteHandler]:
         """The record's fields in a form (staff)."""
         record = await anyio.to_thread.run_sync(records.get_in_full, spec.kind, record_id)
         return _edit_page(
-            request, spec, record, values=form_values(record, spec.kind), solutions=solution_rows(record)
+            request,
+            spec,
+            record,
+            values=form_values(record, spec.kind),
+            solutions=solution_rows(record),
+            seen=seen_of(record, spec.kind),
         )
 
     @post(path, name=f"console:{spec.kind}-save", opt=STAFF, dependencies=spec.dependencies)
     async def edit_save(request: AnyRequest, records: Records, record_id: RecordKey) -> Response[Any]:
         """Save the form through the API's update path; the index follows."""
-        changes, typed, rows = read_form(await request.form(), spec.kind)
+        form = await request.form()
+        changes, typed, rows = read_form(form, spec.kind)
+        seen = _read_seen(form)
         try:
-            await anyio.to_thread.run_sync(records.edit, spec.kind, record_id, changes)
+            posted = PostedForm(changes, typed, rows, seen)
+            conflict = await anyio.to_thread.run_sync(save_form, records, spec.kind, record_id, posted)
+        except NotFoundError:
+            raise
         except MatchmakerError as exc:
             record = await anyio.to_thread.run_sync(records.get_in_full, spec.kind, record_id)
             flash = {"kind": "error", "text": exc.message}
+            # The digests stay those of the form first shown, so a corrected save still merges.
+            kept = str(form.get("seen") or "") if seen is not None else seen_of(record, spec.kind)
             return _edit_page(
-                request, spec, record, values=typed, solutions=rows, flash=flash, status=status_for(exc)
+                request,
+                spec,
+                record,
+                values=typed,
+                solutions=rows,
+                seen=kept,
+                flash=flash,
+                status=status_for(exc),
+            )
+        if conflict is not None:
+            logger.info(
+                "Staff user %s: edit of %s %s refused, changed meanwhile",
+                principal_of(request).user_id,
+                spec.kind,
+                record_id,
+            )
+            return _edit_page(
+                request,
+                spec,
+                conflict.record,
+                values=conflict.values,
+                solutions=conflict.solutions,
+                seen=seen_of(conflict.record, spec.kind),
+                stored=conflict.stored,
+                flash={"kind": "error", "text": conflict_message(spec.kind, conflict)},
+                status=HTTP_409_CONFLICT,
             )
         logger.info("Staff user %s changed %s %s", principal_of(request).user_id, spec.kind, record_id)
         return Redirect(f"/{spec.plural}/{record_id}?saved=1", status_code=303)
@@ -215,4 +382,13 @@ def edit_routes(spec: KindPages) -> list[HTTPRouteHandler]:
 
 ROUTES = [handler for spec in KIND_PAGES for handler in edit_routes(spec)]
 
-__all__ = ["FORM_FIELDS", "ROUTES", "FormField", "read_form"]
+__all__ = [
+    "FORM_FIELDS",
+    "ROUTES",
+    "EditConflict",
+    "FormField",
+    "PostedForm",
+    "read_form",
+    "save_form",
+    "seen_of",
+]
