@@ -23,3 +23,17 @@ def test_an_arabic_summary_and_its_excerpt_take_their_direction_from_the_text(
     excerpt = re.search(r'<p class="excerpt"[^>]*>\s*محافظة', listing)
     assert excerpt is not None
     assert 'dir="auto"' in excerpt.group(0)
+
+
+def test_the_edit_form_shows_an_arabic_summary_right_to_left(
+    ro_client: Client, ro_sign_in: Callable[[str], str]
+) -> None:
+    """Staff correcting Ismailia's summary see it run right to left in the text box, as on the page."""
+    ro_sign_in("staff")
+    form = ro_client.get("/cities/ismailia/edit").text
+    summary = re.search(r'<textarea id="f-summary"[^>]*>\s*محافظة', form)
+    assert summary is not None
+    assert 'dir="auto"' in summary.group(0)
+    name = re.search(r'<input id="f-name"[^>]*>', form)
+    assert name is not None
+    assert 'dir="auto"' in name.group(0)
