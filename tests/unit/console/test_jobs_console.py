@@ -84,3 +84,16 @@ def test_a_statistics_job_started_through_the_api_shows_its_figures_to_staff(
     assert 'href="/events/fair/feedback"' in text
     sign_in("city")
     assert client.get(f"/jobs/{job.id}").status_code == 404
+
+
+def test_a_running_job_reads_running_colon_and_what_it_does() -> None:
+    """The state and the job's message read as one phrase ("Running: rebuilding the indexes")."""
+    from types import SimpleNamespace
+
+    from matchmaker.web.console.render import render
+
+    job = SimpleNamespace(
+        id="j1", kind="rebuild", state="running", message="rebuilding the indexes", progress=0.4, result=None
+    )
+    text = re.sub(r"<[^>]+>", "", render("console/job_status.html", {"job": job}))
+    assert "Running: rebuilding the indexes" in " ".join(text.split())
