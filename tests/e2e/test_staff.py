@@ -122,3 +122,28 @@ def test_upload_shows_the_per_record_report(
     expect(page.locator(".record-title")).to_have_text(re.compile("Кызыл-Кия"))
     page.goto("/dashboard")
     expect(page.locator("#rejections")).to_contain_text("cities.jsonl:2:")
+
+
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, {"width": 390, "height": 844}])
+def test_a_title_without_spaces_wraps_instead_of_widening_the_page(
+    page: Page, live_server: LiveServer, sign_in: Callable[[str], None], shoot: Callable[[str], None]
+) -> None:
+    """A case study whose title is one long word (an id pasted as a title) still fits the window."""
+    title = "Kentsel" + "Dönüşüm" * 40
+    headers = {"Authorization": f"Bearer {live_server.tokens['staff']}"}
+    created = page.request.post(
+        "/api/v1/cases",
+        headers=headers,
+        data={"id": "e2e-long-title", "title": title, "city": "Bursa", "country": "TR", "text": "A" * 400},
+    )
+    assert created.status == 201, created.text()
+    try:
+        sign_in("staff")
+        width = page.viewport_size["width"] if page.viewport_size else 0
+        for path in ("/cases/e2e-long-title", "/cases/e2e-long-title/edit"):
+            page.goto(path)
+            expect(page.locator("h1")).to_contain_text(title[:30])
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, path
+        shoot(f"staff-long-title-{width}")
+    finally:
+        page.request.delete("/api/v1/cases/e2e-long-title", headers=headers)
