@@ -52,6 +52,8 @@ class MyEvent:
     max_meetings: int | None
     deadline: datetime | None
     open: bool
+    #: When the event's last slot ended, once it has (its availability no longer changes), else None.
+    ended: datetime | None = None
 
 
 class SelfService:
@@ -82,6 +84,8 @@ class SelfService:
         for row in rows:
             ev = store.event_row(self.session, row.event_id)
             deadline = deadline_of(ev)
+            ends = store.event_end(self.session, ev)
+            ended = ends if ends is not None and now >= ends else None
             out.append(
                 MyEvent(
                     event_id=ev.id,
@@ -90,7 +94,8 @@ class SelfService:
                     available=store.available(row),
                     max_meetings=row.max_meetings,
                     deadline=deadline,
-                    open=deadline is None or now <= deadline,
+                    open=ended is None and (deadline is None or now <= deadline),
+                    ended=ended,
                 )
             )
         return sorted(out, key=lambda e: e.name)
@@ -104,10 +109,16 @@ class SelfService:
         *,
         now: datetime | None = None,
     ) -> MyEvent:
-        """Set the slots a participant can attend (None: every slot) and its maximum, before the deadline."""
+        """Set the slots a participant can attend (None: every slot) and its maximum, before the deadline
+        (and never once the event is over)."""
         now = now or utcnow()
         ev = store.event_row(self.session, event_id)
         row = store.participant(self.session, event_id, participant_id)
+        ends = store.event_end(self.session, ev)
+        if ends is not None and now >= ends:
+            raise ConflictError(
+                f"{ev.name} took place on {ends:%d %B %Y}; its availability no longer changes"
+            )
         deadline = deadline_of(ev)
         if deadline is not None and now > deadline:
             raise ConflictError(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from console_support import CITY_ID, PROVIDER_ID, Client, app_services
+from console_support import CITY_ID, PROVIDER_ID, Client, add_event, app_services
 from typer.testing import CliRunner
 
 from matchmaker.cli import app
@@ -108,3 +108,28 @@ def test_a_provider_edits_its_profile_with_ingest_validation_until_the_deadline(
     assert refused.status_code == 409
     with services.database.unit_of_work() as session:
         assert services.records(session).get("provider", PROVIDER_ID).name == "Enerko ESCO"
+
+
+def test_the_availability_of_an_event_that_is_over_is_read_only(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    services = app_services(client)
+    make_event(services)
+    add_event(client, "expo-2025", [CITY_ID, PROVIDER_ID], day=datetime(2025, 4, 2))  # noqa: DTZ001
+    sign_in("city")
+    page = client.get("/me/availability").text
+    past = page.split('<section aria-labelledby="ev-')[1]
+    assert "Expo 2025" in past
+    assert "This event took place on 02 April 2025" in past
+    assert "Save availability" not in past
+    assert "until ministry staff close changes" not in past
+    assert "Save availability for Level 3 workshop" in page  # the coming event stays open
+
+    refused = client.post(
+        "/me/availability", data={"event": "expo-2025", "slot": ["s1"], "max_meetings": "1"}
+    )
+    assert refused.status_code == 409
+    assert "Expo 2025 took place on 02 April 2025; its availability no longer changes" in refused.text
+    with services.database.unit_of_work() as session:
+        [me] = [p for p in services.events(session).catalog.participants("expo-2025") if p.id == CITY_ID]
+    assert (me.available, me.max_meetings) == (None, None)

@@ -13,7 +13,7 @@ import anyio.to_thread
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
 
-from matchmaker.errors import MatchmakerError
+from matchmaker.errors import ConflictError, MatchmakerError
 from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
 from matchmaker.web.console.events import form_field
@@ -94,7 +94,7 @@ async def availability_save(request: Request[Any, Any, Any]) -> Response[Any]:
             request, flash={"kind": "error", "text": "The maximum must be a whole number."}, status=400
         )
     except MatchmakerError as exc:
-        status = 409 if "closed" in exc.message else 400
+        status = 409 if isinstance(exc, ConflictError) else 400
         return await _availability(request, flash={"kind": "error", "text": exc.message}, status=status)
     return Redirect("/me/availability?saved=availability", status_code=303)
 
@@ -167,7 +167,7 @@ async def profile_save(request: Request[Any, Any, Any]) -> Response[Any]:
     try:
         await anyio.to_thread.run_sync(save)
     except MatchmakerError as exc:
-        status = 409 if "read-only" in exc.message else 400
+        status = 409 if isinstance(exc, ConflictError) else 400
         flash = {"kind": "error", "text": exc.message}
         return await _profile_page(request, flash=flash, status=status, values=raw)
     return Redirect("/me/profile?saved=profile", status_code=303)
