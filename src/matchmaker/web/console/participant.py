@@ -46,7 +46,7 @@ from matchmaker.web.console.events import (
     safe_filename,
 )
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import PARTICIPANTS, PathId, form_on, principal_of
+from matchmaker.web.console.session import PARTICIPANTS, PathId, form_on, principal_of, refuse_unstorable
 from matchmaker.web.media import ICALENDAR, PDF
 
 logger = logging.getLogger(__name__)
@@ -152,6 +152,7 @@ async def send_request(request: AnyRequest, events: Events) -> Response[Any]:
     form = await request.form()
 
     def send() -> None:
+        refuse_unstorable(form)
         data = RequestCreate(
             sender=_me(principal),
             recipient=form_field(form, "recipient", 128),
@@ -173,6 +174,7 @@ async def answer_request(request: AnyRequest, events: Events) -> Response[Any]:
     form = await request.form()
 
     def reply() -> None:
+        refuse_unstorable(form)
         request_id, answer = answer_from_form(form)
         events.requests.answer(form_field(form, "event", 128), request_id, answer, by=_me(principal))
 
@@ -256,6 +258,7 @@ async def rate_meeting(request: AnyRequest, events: Events) -> Response[Any]:
     form = await request.form()
 
     def rate() -> None:
+        refuse_unstorable(form)
         rating = form_field(form, "rating", 40)
         if rating not in RATING_LABELS:
             raise InvalidInputError("choose how the meeting went")

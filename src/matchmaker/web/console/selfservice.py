@@ -18,7 +18,7 @@ from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
 from matchmaker.web.console.events import form_field
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import PARTICIPANTS, principal_of, services_of
+from matchmaker.web.console.session import PARTICIPANTS, principal_of, refuse_unstorable, services_of
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +81,7 @@ async def availability_save(request: Request[Any, Any, Any]) -> Response[Any]:
     services = services_of(request)
 
     def save() -> None:
+        refuse_unstorable(form)
         with services.database.unit_of_work() as session:
             max_meetings = int(raw_max) if raw_max else None
             services.self_service(session).set_availability(
@@ -161,6 +162,7 @@ async def profile_save(request: Request[Any, Any, Any]) -> Response[Any]:
     services = services_of(request)
 
     def save() -> None:
+        refuse_unstorable(form)
         with services.database.unit_of_work() as session:
             services.self_service(session).update_profile(_kind(principal), _subject(principal), changes)
 

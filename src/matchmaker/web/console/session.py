@@ -22,6 +22,7 @@ from urllib.parse import quote, urlsplit
 
 import anyio.to_thread
 from litestar.connection import ASGIConnection
+from litestar.datastructures import FormMultiDict
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import PathParameter
 
@@ -30,6 +31,7 @@ from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
 from matchmaker.settings import Settings
 from matchmaker.web import auth
+from matchmaker.web.routes.common import reject_unstorable
 
 logger = logging.getLogger(__name__)
 
@@ -162,6 +164,13 @@ def subject_name(services: Services, principal: Principal) -> str | None:
     return name
 
 
+def refuse_unstorable(form: FormMultiDict) -> None:
+    """Refuse a form whose text no database can store (a NUL character, say), naming the field,
+    before anything reads it (:class:`~matchmaker.errors.InvalidInputError`)."""
+    for key, value in form.multi_items():
+        reject_unstorable(value, key)
+
+
 def form_on(page: str, opt: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The ``opt`` of a route that receives a form shown on the console page named ``page``
     (a route name such as ``console:event-schedule``), with the route's other options ``opt``."""
@@ -183,6 +192,7 @@ __all__ = [
     "console_guard",
     "form_on",
     "principal_of",
+    "refuse_unstorable",
     "safe_next",
     "services_of",
     "settings_of",
