@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 from console_support import CITY_ID, PROVIDER_ID, Client, add_event, app_services
@@ -42,3 +43,32 @@ def test_a_nul_character_in_a_form_is_refused_with_the_field_named_not_a_500(
     with services.database.unit_of_work() as session:
         assert services.events(session).requests.list("fair") == []
         assert services.records(session).get("provider", PROVIDER_ID).name != "Enerko"
+
+
+def test_a_closed_event_says_by_name_when_it_closed_in_its_own_time_zone(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    last_year = datetime(2025, 4, 2)  # noqa: DTZ001 - a wall time in the event's zone
+    add_event(client, "expo-2025", [CITY_ID, PROVIDER_ID], day=last_year, timezone="Europe/Istanbul")
+    add_event(
+        client,
+        "fair",
+        [CITY_ID, PROVIDER_ID],
+        request_deadline=datetime(2026, 1, 5, 14, 0, tzinfo=UTC),
+        timezone="Europe/Istanbul",
+    )
+    sign_in("city")
+    page = client.get("/me/requests").text
+    ended = "Expo 2025 ended on 02 April 2025 at 10:20 (Europe/Istanbul); it takes no new meeting requests"
+    assert f"Requests are closed: {ended}." in page
+    deadline = "the request deadline of Fair passed on 05 January 2026 at 17:00 (Europe/Istanbul)"
+    assert f"Requests are closed: {deadline}." in page
+    assert "expo-2025" not in page.split("Requests are closed")[1].split(".")[0], "the name, not the id"
+    assert "T10:20:00" not in page
+
+    refused = client.post("/me/requests", data={"event": "expo-2025", "recipient": PROVIDER_ID})
+    assert refused.status_code == 409
+    assert ended in refused.text
+    refused = client.post("/me/requests", data={"event": "fair", "recipient": PROVIDER_ID})
+    assert refused.status_code == 409
+    assert deadline in refused.text

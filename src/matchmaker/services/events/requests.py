@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from sqlmodel import Session, col, select
 
@@ -17,6 +18,15 @@ from matchmaker.services.events.schemas import Answer, RequestCreate, RequestPub
 
 if TYPE_CHECKING:
     from matchmaker.services.mail.notify import Notifier
+
+
+@dataclass(frozen=True, slots=True)
+class Closing:
+    """Why an event takes no new meeting requests: it ``ended`` (its last slot is over) or its request
+    ``deadline`` passed, ``since`` that instant."""
+
+    why: Literal["ended", "deadline"]
+    since: datetime
 
 
 class MeetingRequests(store.InSession):
@@ -35,18 +45,28 @@ class MeetingRequests(store.InSession):
         self.notifier = notifier
         self.explain = explain
 
-    def closed(self, event_id: str, *, now: datetime | None = None) -> str | None:
-        """Why the event takes no new meeting requests (it has ended, or its request deadline has
-        passed), or ``None`` while it does."""
+    def closing(self, event_id: str, *, now: datetime | None = None) -> Closing | None:
+        """Since when the event takes no new meeting requests, and why, or ``None`` while it does."""
         now = now or utcnow()
         ev = store.event_row(self.session, event_id)
         ends = store.event_end(self.session, ev)
         if ends is not None and now >= ends:
-            return f"event {event_id!r} ended at {ends.isoformat()}; it takes no new meeting requests"
+            return Closing("ended", ends)
         deadline = ev.request_deadline
         if deadline is not None and now > deadline:
-            return f"the request deadline of event {event_id!r} ({deadline.isoformat()}) has passed"
+            return Closing("deadline", deadline)
         return None
+
+    def closed(self, event_id: str, *, now: datetime | None = None) -> str | None:
+        """Why the event takes no new meeting requests (it has ended, or its request deadline has
+        passed), or ``None`` while it does."""
+        closing = self.closing(event_id, now=now)
+        if closing is None:
+            return None
+        since = closing.since.isoformat()
+        if closing.why == "ended":
+            return f"event {event_id!r} ended at {since}; it takes no new meeting requests"
+        return f"the request deadline of event {event_id!r} ({since}) has passed"
 
     def create(
         self, event_id: str, data: RequestCreate, *, now: datetime | None = None, recorded: bool = False
@@ -146,4 +166,4 @@ class MeetingRequests(store.InSession):
         return [store.request_public(r, ev.request_deadline, now) for r in rows]
 
 
-__all__ = ["MeetingRequests"]
+__all__ = ["Closing", "MeetingRequests"]

@@ -17,7 +17,7 @@ from typing import Any
 
 from litestar import Response, get, post
 
-from matchmaker.errors import InvalidInputError
+from matchmaker.errors import ConflictError, InvalidInputError
 from matchmaker.services.events import EventServices
 from matchmaker.services.events.feedback import rating_opens
 from matchmaker.services.events.schemas import (
@@ -45,7 +45,7 @@ from matchmaker.web.console.events import (
     run,
     safe_filename,
 )
-from matchmaker.web.console.render import page
+from matchmaker.web.console.render import in_zone, page
 from matchmaker.web.console.session import PARTICIPANTS, PathId, form_on, principal_of, refuse_unstorable
 from matchmaker.web.media import ICALENDAR, PDF
 
@@ -86,6 +86,19 @@ def my_events(
     ]
 
 
+def closed_note(events: EventServices, event: EventSummary) -> str | None:
+    """Why the event takes no new requests, as its participants read it (its name, and when in its
+    own time zone), or ``None`` while it does."""
+    closing = events.requests.closing(event.id)
+    if closing is None:
+        return None
+    zone = event.timezone or "UTC"
+    when = f"{in_zone(closing.since, zone, '%d %B %Y at %H:%M')} ({zone})"
+    if closing.why == "ended":
+        return f"{event.name} ended on {when}; it takes no new meeting requests"
+    return f"the request deadline of {event.name} passed on {when}"
+
+
 def load_requests(events: EventServices, principal: Principal) -> list[EventRequests]:
     """The participant's events, its requests in each, and whom it may still ask (suggestions first;
     nobody once the event has ended or its request deadline has passed)."""
@@ -94,7 +107,7 @@ def load_requests(events: EventServices, principal: Principal) -> list[EventRequ
     for event, participants in my_events(events, me):
         mine = next(p for p in participants if p.id == me)
         requests = events.requests.list(event.id, participant=me)
-        closed = events.requests.closed(event.id)
+        closed = closed_note(events, event)
         contacts = [] if closed else events.contacts.for_participant(event.id, me)
         names = {p.id: p.name for p in participants}
         out.append(EventRequests(event, mine, requests, names, contacts, closed))
@@ -153,12 +166,19 @@ async def send_request(request: AnyRequest, events: Events) -> Response[Any]:
 
     def send() -> None:
         refuse_unstorable(form)
+        event_id = form_field(form, "event", 128)
         data = RequestCreate(
             sender=_me(principal),
             recipient=form_field(form, "recipient", 128),
             message=form_field(form, "message", 2000) or None,
         )
-        events.requests.create(form_field(form, "event", 128), data)
+        try:
+            events.requests.create(event_id, data)
+        except ConflictError:
+            closed = closed_note(events, events.catalog.get(event_id))
+            if closed is None:
+                raise
+            raise ConflictError(closed) from None
 
     return await apply_change(
         events, send, done="/me/requests?msg=sent", refused=_REQUESTS.show(request, events)
