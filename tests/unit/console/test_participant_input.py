@@ -72,3 +72,33 @@ def test_a_closed_event_says_by_name_when_it_closed_in_its_own_time_zone(
     refused = client.post("/me/requests", data={"event": "fair", "recipient": PROVIDER_ID})
     assert refused.status_code == 409
     assert deadline in refused.text
+
+
+def test_asking_twice_for_the_same_meeting_is_not_an_error_and_the_other_way_round_is_explained(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    add_event(client, "fair", [CITY_ID, PROVIDER_ID])
+    sign_in("provider")
+    form = {"event": "fair", "recipient": CITY_ID, "message": "Merhaba, görüşelim mi?"}
+    first = client.post("/me/requests", data=form)
+    assert first.status_code == 200
+    assert "Your request was sent." in first.text
+    twice = client.post("/me/requests", data=form)  # a double click, or the form sent again
+    assert twice.status_code == 200, twice.text
+    assert "Your request was sent." in twice.text
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        assert len(services.events(session).requests.list("fair")) == 1
+
+    other = client.post("/me/requests", data={"event": "fair", "recipient": CITY_ID, "message": "Another"})
+    assert other.status_code == 409
+    assert "you have already asked Kukës for a meeting in this event (your request is pending)" in other.text
+
+    sign_in("city")
+    back = client.post("/me/requests", data={"event": "fair", "recipient": PROVIDER_ID})
+    assert back.status_code == 409
+    assert (
+        "Enerko Enerji Hizmetleri has already asked you for a meeting in this event: accept or decline"
+        in back.text
+    )
+    assert PROVIDER_ID not in back.text.split('role="status"')[1].split("</")[0], "names, not ids"

@@ -176,13 +176,50 @@ async def send_request(request: AnyRequest, events: Events) -> Response[Any]:
             events.requests.create(event_id, data)
         except ConflictError:
             closed = closed_note(events, events.catalog.get(event_id))
-            if closed is None:
+            if closed is not None:
+                raise ConflictError(closed) from None
+            earlier = _earlier_request(events, event_id, data)
+            if earlier is None:
                 raise
-            raise ConflictError(closed) from None
+            # A second press of the same button (or the form sent again from the back button)
+            # is the request already sent, not a mistake.
+            if (
+                earlier.sender != data.sender
+                or earlier.status != "pending"
+                or not _same_message(earlier, data)
+            ):
+                raise ConflictError(_already_asked(events, event_id, earlier, data.sender)) from None
 
     return await apply_change(
         events, send, done="/me/requests?msg=sent", refused=_REQUESTS.show(request, events)
     )
+
+
+def _earlier_request(events: EventServices, event_id: str, data: RequestCreate) -> RequestPublic | None:
+    """The event's request between the sender and the recipient, in either direction, if any."""
+    pair = {data.sender, data.recipient}
+    mine = events.requests.list(event_id, participant=data.sender)
+    return next((r for r in mine if {r.sender, r.recipient} == pair), None)
+
+
+def _same_message(earlier: RequestPublic, data: RequestCreate) -> bool:
+    return not data.message or (earlier.message or "") == data.message
+
+
+def _already_asked(events: EventServices, event_id: str, earlier: RequestPublic, me: str) -> str:
+    """Why the participant ``me`` cannot ask again, naming the other party and what to do instead."""
+    other = earlier.recipient if earlier.sender == me else earlier.sender
+    name = {p.id: p.name for p in events.catalog.participants(event_id)}.get(other, other)
+    if earlier.sender == me:
+        return f"you have already asked {name} for a meeting in this event (your request is {earlier.status})"
+    answered = {
+        "accepted": "you accepted it",
+        "declined": "you declined it",
+        "expired": "it expired unanswered",
+    }
+    if earlier.status in answered:
+        return f"{name} has already asked you for a meeting in this event ({answered[earlier.status]})"
+    return f"{name} has already asked you for a meeting in this event: accept or decline their request"
 
 
 @post(
