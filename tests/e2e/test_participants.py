@@ -144,3 +144,33 @@ def test_pages_fit_a_phone(page: Page, sign_in: Callable[[str], None], shoot: Ca
     expect(page.get_by_role("heading", level=1)).to_have_text("Tepebaşı")
     font = page.evaluate("() => getComputedStyle(document.querySelector('#summary p')).fontSize")
     assert float(str(font).removesuffix("px")) >= 14
+
+
+@pytest.mark.parametrize("viewport", [PHONE], ids=["phone"])
+def test_a_participant_rates_and_answers_on_a_phone_without_scrolling_sideways(
+    page: Page, sign_in: Callable[[str], None], shoot: Callable[[str], None]
+) -> None:
+    sign_in("provider")
+    page.goto("/me/agenda")
+    past = page.locator(f'section[data-event="{PAST_EVENT}"]')
+    rating = past.get_by_label(re.compile("How did the meeting with .* go"))
+    expect(rating).to_be_visible()
+    width = page.viewport_size["width"] if page.viewport_size else PHONE["width"]
+    for control in (rating, past.get_by_role("button", name="Save")):
+        box = control.bounding_box()
+        assert box is not None
+        assert box["x"] + box["width"] <= width, f"the rating is off screen on a phone: {box}"
+    box = rating.bounding_box()
+    assert box is not None
+    assert box["width"] >= width / 2, f"the rating's choices are squeezed into {box['width']:.0f}px"
+    expect(past.get_by_text("How did it go?")).to_be_visible()
+    sideways = (
+        "() => [...document.querySelectorAll('.table-wrap')].some(w => w.scrollWidth > w.clientWidth + 1)"
+    )
+    assert page.evaluate(sideways) is False, "a table of the agenda scrolls sideways"
+    assert no_horizontal_scroll(page)
+    shoot("phone-my-agenda")
+    page.goto("/me/requests")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Meeting requests")
+    assert page.evaluate(sideways) is False, "the table of requests scrolls sideways"
+    assert no_horizontal_scroll(page)
