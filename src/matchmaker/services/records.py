@@ -160,7 +160,8 @@ def describe_invalid(exc: ValidationError, whole: str = "record") -> str:
     parts = []
     for error in exc.errors():
         where = ".".join(str(p) for p in error.get("loc", ())) or whole
-        parts.append(f"{where}: {error.get('msg', 'invalid')}")
+        # Without pydantic's "Value error, " before the reason a validator gave, as everywhere else.
+        parts.append(f"{where}: {str(error.get('msg', 'invalid')).removeprefix('Value error, ')}")
     return "; ".join(parts)
 
 

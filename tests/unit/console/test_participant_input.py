@@ -102,3 +102,15 @@ def test_asking_twice_for_the_same_meeting_is_not_an_error_and_the_other_way_rou
         in back.text
     )
     assert PROVIDER_ID not in back.text.split('role="status"')[1].split("</")[0], "names, not ids"
+
+
+def test_a_refused_profile_change_gives_the_reason_without_pydantic_wording(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    sign_in("city")
+    form = {"name": "  ", "summary": "Kukës has 47,000 inhabitants.", "population": "", "language": "sq"}
+    refused = client.post("/me/profile", data=form)
+    assert refused.status_code == 400
+    assert "name: name must not be empty" in refused.text
+    assert "Value error" not in refused.text
+    assert "Kukës has 47,000 inhabitants." in refused.text, "what was typed is kept"
