@@ -114,3 +114,18 @@ def test_a_refused_profile_change_gives_the_reason_without_pydantic_wording(
     assert "name: name must not be empty" in refused.text
     assert "Value error" not in refused.text
     assert "Kukës has 47,000 inhabitants." in refused.text, "what was typed is kept"
+
+
+def test_a_summary_over_the_limit_is_refused_and_kept_not_cut_short_and_saved(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    sign_in("city")
+    summary = "Kukës ka nevojë për adresa. " + "ë" * 20_000 + " FUNDI"
+    form = {"name": "Kukës", "summary": summary, "population": "47000", "language": "sq"}
+    refused = client.post("/me/profile", data=form)
+    assert refused.status_code == 400
+    assert "the limit is 20000" in refused.text
+    assert "FUNDI</textarea>" in refused.text, "the whole text is kept in the form"
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        assert "ë" * 100 not in services.records(session).get("city", CITY_ID).summary  # type: ignore[union-attr]

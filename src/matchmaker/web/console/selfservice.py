@@ -142,6 +142,7 @@ async def _profile_page(
 _CITY_FIELDS = ("name", "summary", "population", "language")
 _PROVIDER_FIELDS = ("name", "description", "website", "languages", "regions_served")
 _LISTS = {"languages", "regions_served"}
+_FORM_TEXT_MAX = 1_000_000
 
 
 @post("/me/profile", name="console:my-profile-save", opt=PARTICIPANTS)
@@ -150,7 +151,9 @@ async def profile_save(request: Request[Any, Any, Any]) -> Response[Any]:
     principal = principal_of(request)
     form = await request.form()
     fields = _CITY_FIELDS if principal.role == "city" else _PROVIDER_FIELDS
-    raw = {key: form_field(form, key, 20_000) for key in fields}
+    # Read whole (the request's size is bounded), so that a text over its limit is refused with the
+    # limit named and kept in the form, never cut short and saved.
+    raw = {key: form_field(form, key, _FORM_TEXT_MAX) for key in fields}
     changes: dict[str, Any] = {}
     for key, value in raw.items():
         if key in _LISTS:
