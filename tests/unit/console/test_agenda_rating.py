@@ -76,3 +76,33 @@ def test_the_rating_form_shows_only_once_the_meeting_has_ended_in_the_events_zon
     )
     assert early.status_code == 409
     assert "once it has taken place" in early.text
+
+
+def test_a_participant_comments_on_a_meeting_and_saving_again_keeps_the_comment(
+    client: Client, sign_in: SignIn, services: Services
+) -> None:
+    _event_around_now(services, "tokyo", "Asia/Tokyo", ends_in=timedelta(hours=-1))
+    sign_in("city")
+    ended = _section(client.get("/me/agenda").text, "tokyo")
+    assert "Comment (optional)" in ended
+    comment = "Çok faydalı: они пришлют смету до пятницы."
+    rated = client.post(
+        "/me/feedback",
+        data={"event": "tokyo", "other": PROVIDER_ID, "rating": "cooperation_possible", "comment": comment},
+    )
+    assert rated.status_code == 200
+    assert "your rating was saved" in rated.text
+    assert f">{comment}</textarea>" in _section(rated.text, "tokyo"), "the comment is shown back"
+    with services.database.unit_of_work() as session:
+        [saved] = services.events(session).feedback.list("tokyo", rater=CITY_ID)
+    assert (saved.rating, saved.comment) == ("cooperation_possible", comment)
+
+    too_long = client.post(
+        "/me/feedback",
+        data={"event": "tokyo", "other": PROVIDER_ID, "rating": "informative", "comment": "x" * 2001},
+    )
+    assert too_long.status_code == 422
+    assert "comment" in too_long.text
+    with services.database.unit_of_work() as session:
+        [kept] = services.events(session).feedback.list("tokyo", rater=CITY_ID)
+    assert kept.comment == comment

@@ -21,6 +21,7 @@ from matchmaker.errors import ConflictError, InvalidInputError
 from matchmaker.services.events import EventServices
 from matchmaker.services.events.feedback import rating_opens
 from matchmaker.services.events.schemas import (
+    MAX_TEXT,
     RATING_LABELS,
     Agenda,
     Contact,
@@ -56,6 +57,11 @@ _MESSAGES = {
     "answered": "Your answer was saved.",
     "rated": "Thank you: your rating was saved.",
 }
+
+
+#: How much of a rating's comment is read: more than a comment may hold, so that a longer one is
+#: refused with the limit named instead of being cut short.
+_COMMENT_READ = 100_000
 
 
 @dataclass
@@ -251,6 +257,8 @@ class MyAgenda:
     event: EventSummary
     agenda: Agenda
     ratings: dict[str, str]
+    #: The participant's comments on its meetings, by the other party's id.
+    comments: dict[str, str]
     #: Meetings that cannot be rated yet (by uid): when rating opens, in the event's time zone.
     rating_opens: dict[str, datetime]
 
@@ -267,7 +275,9 @@ def load_agendas(events: EventServices, principal: Principal) -> list[MyAgenda]:
         # The same rule as the refusal of an early rating, so the form shows only when it is accepted.
         opens = {m.uid: rating_opens(m.end, event.timezone) for m in agenda.meetings}
         upcoming = {uid: when for uid, when in opens.items() if when is not None}
-        out.append(MyAgenda(event, agenda, {f.other: f.rating for f in rated}, upcoming))
+        ratings: dict[str, str] = {f.other: f.rating for f in rated}
+        comments = {f.other: f.comment for f in rated if f.comment}
+        out.append(MyAgenda(event, agenda, ratings, comments, upcoming))
     return out
 
 
@@ -275,7 +285,11 @@ _AGENDA = _MyPage(
     "console/my_agenda.html",
     "My agenda",
     "/me/agenda",
-    lambda events, principal: {"agendas": load_agendas(events, principal), "ratings": RATING_LABELS},
+    lambda events, principal: {
+        "agendas": load_agendas(events, principal),
+        "ratings": RATING_LABELS,
+        "comment_max": MAX_TEXT,
+    },
 )
 
 
@@ -319,7 +333,12 @@ async def rate_meeting(request: AnyRequest, events: Events) -> Response[Any]:
         rating = form_field(form, "rating", 40)
         if rating not in RATING_LABELS:
             raise InvalidInputError("choose how the meeting went")
-        data = FeedbackIn(rater=_me(principal), other=form_field(form, "other", 128), rating=rating)  # type: ignore[arg-type]
+        data = FeedbackIn(
+            rater=_me(principal),
+            other=form_field(form, "other", 128),
+            rating=rating,  # type: ignore[arg-type]
+            comment=form_field(form, "comment", _COMMENT_READ) or None,
+        )
         events.feedback.record(form_field(form, "event", 128), data)
 
     return await apply_change(
