@@ -203,3 +203,21 @@ def test_staff_invite_every_participant_of_an_event_at_once(
     # Kukës through its focal point, the provider through its user; a city with no address is named.
     assert to == ["a.dushku@kukes-municipality.example.org", "sales@enerko.example", "sales@enerko.example"]
     assert "No address is known for" in r.text
+
+
+def test_opening_a_used_link_again_on_the_same_browser_says_who_is_signed_in_and_where_to_go(
+    client: Client,
+) -> None:
+    services = app_services(client)
+    path = path_of(invite(services, "city", "odak@tepebasi.example", "tepebasi"))
+    assert client.post(path, follow_redirects=False).status_code == 303
+    again = client.get(path)  # the e-mail's link, clicked a second time
+    assert again.status_code == 400
+    assert "This sign-in link was already used; ask for a new invitation." in again.text
+    assert "This browser is signed in already, as the focal point of Tepebaşı" in again.text
+    assert '<a href="/cities/tepebasi">go to your page</a>' in again.text
+    client.cookies.clear()
+    elsewhere = client.get(path)
+    assert "This sign-in link was already used" in elsewhere.text
+    assert "signed in already" not in elsewhere.text
+    assert "Ministry staff can send you a new invitation." in elsewhere.text

@@ -25,9 +25,10 @@ from matchmaker.errors import AuthenticationError, MatchmakerError
 from matchmaker.services.accounts import Accounts, Invited
 from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
+from matchmaker.web import auth
 from matchmaker.web.console.events import form_field
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import STAFF, form_on, principal_of, services_of
+from matchmaker.web.console.session import STAFF, form_on, principal_of, services_of, subject_name
 from matchmaker.web.console.signin import home_of, signed_in
 
 logger = logging.getLogger(__name__)
@@ -59,10 +60,25 @@ def _redeem(services: Services, token: str) -> tuple[Principal, str]:
 _ROLE_WORDS = {"staff": "ministry staff", "city": "the focal point of", "provider": "the contact of"}
 
 
-def _refused_link(exc: AuthenticationError) -> Response[Any]:
-    """The invitation page saying why the link does not sign anyone in."""
+async def _refused_link(request: Request[Any, Any, Any], exc: AuthenticationError) -> Response[Any]:
+    """The invitation page saying why the link does not sign anyone in, and, when this browser is
+    signed in already (the person opened the link of an invitation it used), as whom and where to go."""
+    signed_in_as = home = None
+    principal = auth.principal_of(request)
+    if principal is not None:
+        name = await anyio.to_thread.run_sync(subject_name, services_of(request), principal)
+        signed_in_as = _ROLE_WORDS[principal.role] + (f" {name}" if name else "")
+        home = home_of(principal)
     return page(
-        "console/invite.html", None, status_code=400, title="Sign in", token=None, who=None, error=exc.message
+        "console/invite.html",
+        None,
+        status_code=400,
+        title="Sign in",
+        token=None,
+        who=None,
+        error=exc.message,
+        signed_in_as=signed_in_as,
+        home=home,
     )
 
 
@@ -72,9 +88,18 @@ async def invite_page(request: Request[Any, Any, Any], token: LinkToken) -> Resp
     try:
         principal, name = await anyio.to_thread.run_sync(_peek, services_of(request), token)
     except AuthenticationError as exc:
-        return _refused_link(exc)
+        return await _refused_link(request, exc)
     who = _ROLE_WORDS[principal.role] + (f" {name}" if name else "")
-    return page("console/invite.html", None, title="Sign in", token=token, who=who, error=None)
+    return page(
+        "console/invite.html",
+        None,
+        title="Sign in",
+        token=token,
+        who=who,
+        error=None,
+        signed_in_as=None,
+        home=None,
+    )
 
 
 @post("/invite/{token:str}", name="console:invite-post", opt={"public": True})
@@ -85,7 +110,7 @@ async def invite_use(request: Request[Any, Any, Any], token: LinkToken) -> Respo
         principal, session_id = await anyio.to_thread.run_sync(_redeem, services, token)
     except AuthenticationError as exc:
         logger.info("An invitation link was refused: %s", exc.message)
-        return _refused_link(exc)
+        return await _refused_link(request, exc)
     return signed_in(request, Redirect(home_of(principal), status_code=303), session_id)
 
 
