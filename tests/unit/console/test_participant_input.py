@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
 from console_support import CITY_ID, PROVIDER_ID, Client, add_event, app_services
+
+from services_support import add_user
 
 
 @pytest.mark.parametrize(
@@ -129,3 +132,13 @@ def test_a_summary_over_the_limit_is_refused_and_kept_not_cut_short_and_saved(
     services = app_services(client)
     with services.database.unit_of_work() as session:
         assert "ë" * 100 not in services.records(session).get("city", CITY_ID).summary  # type: ignore[union-attr]
+
+
+def test_a_focal_point_edits_its_arabic_summary_right_to_left(client: Client) -> None:
+    token = add_user(app_services(client), "city", "ismailia").token
+    assert client.post("/signin", data={"token": token}, follow_redirects=False).status_code == 303
+    page = client.get("/me/profile").text
+    box = re.search(r'<textarea id="f-summary"[^>]*>\s*محافظة', page)
+    assert box is not None
+    assert 'dir="auto"' in box.group(0)
+    assert 'lang="ar"' in box.group(0)
