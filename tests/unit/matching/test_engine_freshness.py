@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import threading
+import time
 import weakref
 from typing import Any
 
@@ -403,9 +404,10 @@ def test_closing_the_matcher_stops_the_background_freshening(
     def endless_freshen(self: Engine, pause: Any = None) -> None:
         workers.append(threading.current_thread())
         started.set()
-        for _ in range(20_000):  # far longer than the test waits: only the stop ends it
+        for _ in range(20_000):  # 40 s at least, far longer than the test waits: only the stop ends it
             pause()
             chunks.append(1)
+            time.sleep(0.002)  # a chunk takes time, so a busy machine cannot run them all before close
 
     monkeypatch.setattr(Engine, "freshen", endless_freshen)
     _write(loaded_services, "city", "kent", "summary", " The city also needs parking sensors.")
