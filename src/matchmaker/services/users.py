@@ -25,7 +25,7 @@ from sqlmodel import Session, col, select
 
 from matchmaker.db import repository
 from matchmaker.db.models import ApiUser, City, Provider, Role
-from matchmaker.errors import AuthenticationError, InvalidInputError, NotFoundError
+from matchmaker.errors import AuthenticationError, ConflictError, InvalidInputError, NotFoundError
 from matchmaker.matching.names import NameEntry, resolve
 
 logger = logging.getLogger(__name__)
@@ -142,12 +142,24 @@ class UserService:
         rows = session.exec(select(ApiUser).where(col(ApiUser.revoked).is_(False)).order_by(col(ApiUser.id)))
         return [_principal(row) for row in rows]
 
+    def _active_staff(self) -> int:
+        """How many staff users are not revoked."""
+        rows = self.session.exec(
+            select(ApiUser.id).where(col(ApiUser.role) == "staff", col(ApiUser.revoked).is_(False))
+        )
+        return len(rows.all())
+
     def revoke_user(self, user_id: int) -> None:
-        """Revoke a user's token; later requests with it get 401."""
+        """Revoke a user's token; later requests with it get 401. The last staff user is not revoked."""
         session = self.session
         user = session.get(ApiUser, user_id)
         if user is None:
             raise NotFoundError(f"no API user with id {user_id}")
+        if user.role == "staff" and not user.revoked and self._active_staff() == 1:
+            raise ConflictError(
+                f"user {user_id} is the last staff user: revoking it would leave no one to run the console"
+                " and the API; add another staff user first"
+            )
         user.revoked = True
         session.add(user)
         logger.info("Revoked API user %d", user_id)

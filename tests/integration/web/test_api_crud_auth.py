@@ -146,6 +146,7 @@ def test_token_is_stored_hashed_and_revocable(settings: Settings, client: TestCl
         rows = list(session.exec(select(ApiUser)))
     assert all(issued.token not in (r.token_hash, r.label) for r in rows)
     assert client.get("/api/v1/me", headers=_auth(issued.token)).json()["role"] == "staff"
+    add_user(settings, "staff", label="another organiser")  # the last staff user is never revoked
     revoke_user(settings, issued.principal.user_id)
     r = client.get("/api/v1/me", headers=_auth(issued.token))
     assert r.status_code == 401

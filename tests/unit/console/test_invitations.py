@@ -221,3 +221,38 @@ def test_opening_a_used_link_again_on_the_same_browser_says_who_is_signed_in_and
     assert "This sign-in link was already used" in elsewhere.text
     assert "signed in already" not in elsewhere.text
     assert "Ministry staff can send you a new invitation." in elsewhere.text
+
+
+def test_the_last_staff_user_cannot_be_revoked(client: Client, sign_in: object) -> None:
+    """Revoking the only staff account would leave no one to run the console: it is refused, and
+    goes through once another staff user exists."""
+    services = app_services(client)
+    token = sign_in("staff")  # type: ignore[operator]
+    with services.database.unit_of_work() as session:
+        me = services.users(session).authenticate(token).user_id
+        for other in services.users(session).list_users():
+            if other.role == "staff" and other.user_id != me:
+                services.users(session).revoke_user(other.user_id)
+    r = client.post(f"/users/{me}/revoke")
+    assert r.status_code == 400
+    assert "last staff user" in r.text
+    assert client.get("/users").status_code == 200, "still signed in"
+    with services.database.unit_of_work() as session:
+        services.users(session).add_user("staff", label="second organiser")
+    assert client.post(f"/users/{me}/revoke").status_code == 200
+    assert client.get("/users", follow_redirects=False).status_code != 200, "signed out once revoked"
+
+
+def test_the_cli_refuses_to_revoke_the_last_staff_user(services: Services) -> None:
+    with services.database.unit_of_work() as session:
+        users = services.users(session)
+        issued = users.add_user("staff")
+        for other in users.list_users():
+            if other.role == "staff" and other.user_id != issued.principal.user_id:
+                users.revoke_user(other.user_id)
+    env = {"MATCHMAKER_HOME": str(services.settings.home)}
+    result = CliRunner().invoke(app, ["users", "revoke", str(issued.principal.user_id)], env=env)
+    assert result.exit_code != 0
+    assert "last staff user" in result.output
+    with services.database.unit_of_work() as session:
+        assert any(u.user_id == issued.principal.user_id for u in services.users(session).list_users())
