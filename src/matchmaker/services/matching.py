@@ -961,16 +961,21 @@ class MatchingService:
 def readable_reason(exp: dict[str, Any], *, city: str, other: str) -> str | None:
     """One participant-facing line from a matcher explanation: names, the need and what answers it.
 
-    Never ids, scores or staff wording; ``None`` when the explanation shows nothing concrete.
+    Never ids, scores or staff wording; ``None`` when the explanation shows nothing concrete. Between
+    two cities the line says what the relation is: a mentor's case study, or, for a comparable city,
+    the need both state.
     """
+    relation = exp.get("relation")
     mentor = exp.get("mentor_case") or {}
-    if mentor.get("title"):
+    if mentor.get("title") and relation != "comparable":
         return f"{other} has a case study on a similar problem: “{shortened(mentor['title'], 90)}”"
     needs = [m for m in exp.get("needs") or [] if m.get("match")]
     if needs:
         need, match = needs[0]["need"], needs[0]["match"]
         # A quote not in English carries its English gloss, so the other side can read it.
         need_text, match_text = quoted(need, 80, gloss_limit=70), quoted(match, 90, gloss_limit=70)
+        if relation == "comparable":
+            return f"{city} needs {need_text}, and so does {other}: {match_text}"
         return f"{city} needs {need_text} ↔ {other}: {match_text}"
     tags = [t["label"] for t in exp.get("shared_tags") or [] if t.get("label")]
     if tags:

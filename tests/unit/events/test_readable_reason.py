@@ -34,3 +34,20 @@ def test_english_quotes_stay_as_they_are() -> None:
         other="Adresa Lab",
     )
     assert line == "Kukës needs “Most streets have no names.” ↔ Adresa Lab: “Street addressing.”"
+
+
+def test_a_comparable_city_is_given_the_need_both_state_not_its_case_study() -> None:
+    """The contacts page says mentors have a case study and comparable cities share needs; the reason
+    of a comparable city that also has a case study quotes the shared need."""
+    exp = {
+        **_explanation({"text": "Waste trucks miss streets."}, {"text": "Our trucks follow fixed routes."}),
+        "relation": "comparable",
+        "mentor_case": {"title": "Route planning for waste collection"},
+    }
+    line = readable_reason(exp, city="Tepebaşı", other="Osh")
+    assert (
+        line
+        == "Tepebaşı needs “Waste trucks miss streets.”, and so does Osh: “Our trucks follow fixed routes.”"
+    )
+    mentor = readable_reason({**exp, "relation": "mentor"}, city="Tepebaşı", other="Osh")
+    assert mentor == "Osh has a case study on a similar problem: “Route planning for waste collection”"
