@@ -40,4 +40,5 @@ def test_an_oversized_chunked_upload_gets_the_413_page(settings: Settings) -> No
         )
     assert response.status_code == 413
     assert "limit" in response.text
+    assert "the limit of 10 KB" in response.text or "the limit is 10 KB" in response.text, response.text
     assert response.headers["content-type"].startswith("text/html")

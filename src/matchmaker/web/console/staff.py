@@ -24,6 +24,7 @@ from matchmaker.settings import Settings
 from matchmaker.web.console.jobs import job_redirect, start_ingest
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import STAFF, principal_of
+from matchmaker.web.media import readable_size
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +86,8 @@ FORM_OVERHEAD = 64 * 1024
 
 
 def limit_body(request: Request[Any, Any, Any], limit: int) -> None:
-    """Make ``request`` stop reading its body once more than ``limit`` bytes have arrived.
+    """Make ``request`` stop reading its body once more than ``limit`` bytes of file (and the form's
+    envelope, :data:`FORM_OVERHEAD`) have arrived.
 
     The form parser reads the body through ``request.receive``; counting there ends a chunked upload
     of any size at the limit, instead of after the whole body is in memory.
@@ -99,8 +101,8 @@ def limit_body(request: Request[Any, Any, Any], limit: int) -> None:
         if message.get("type") == "http.request":
             body = message.get("body", b"")
             received += len(body) if isinstance(body, bytes | bytearray) else 0
-            if received > limit:
-                raise PayloadTooLargeError(f"the upload is over the limit of {limit} bytes")
+            if received > limit + FORM_OVERHEAD:
+                raise PayloadTooLargeError(f"the upload is over the limit of {readable_size(limit)}")
         return message
 
     request.receive = counted  # type: ignore[method-assign]
@@ -111,8 +113,10 @@ async def read_upload(request: Request[Any, Any, Any], settings: Settings) -> tu
     limit = settings.max_upload_bytes
     length = request.headers.get("content-length") or "0"
     if length.isdigit() and int(length) > limit + FORM_OVERHEAD:
-        raise PayloadTooLargeError(f"the upload is {length} bytes; the limit is {limit} bytes")
-    limit_body(request, limit + FORM_OVERHEAD)
+        raise PayloadTooLargeError(
+            f"the upload is {readable_size(int(length))}; the limit is {readable_size(limit)}"
+        )
+    limit_body(request, limit)
     form = await request.form()
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
@@ -120,7 +124,9 @@ async def read_upload(request: Request[Any, Any, Any], settings: Settings) -> tu
     name = upload_name(upload.filename)
     content = await upload.read()
     if len(content) > limit:
-        raise PayloadTooLargeError(f"the file is {len(content)} bytes; the limit is {limit} bytes")
+        raise PayloadTooLargeError(
+            f"the file is {readable_size(len(content))}; the limit is {readable_size(limit)}"
+        )
     return name, content
 
 

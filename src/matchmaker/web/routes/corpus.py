@@ -24,6 +24,7 @@ from matchmaker.services.users import Principal
 from matchmaker.settings import Settings
 from matchmaker.web.auth import staff_only
 from matchmaker.web.errors import problems
+from matchmaker.web.media import readable_size
 from matchmaker.web.ratelimit import rate_limited
 from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, accepted
 from matchmaker.web.schemas import IngestReportOut
@@ -61,7 +62,7 @@ async def _save(uploads: list[UploadFile], folder: Path, limit: int) -> list[Pat
             while chunk := await upload.read(_CHUNK):
                 total += len(chunk)
                 if total > limit:
-                    raise PayloadTooLargeError(f"the upload is over the limit of {limit} bytes")
+                    raise PayloadTooLargeError(f"the upload is over the limit of {readable_size(limit)}")
                 out.write(chunk)
         paths.append(path)
     return paths
