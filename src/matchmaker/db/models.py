@@ -27,7 +27,9 @@ from sqlmodel import Field, SQLModel
 from matchmaker.db.languages import ISO_639_1
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
-ID_RULE = "1-128 characters of letters, digits, '.', '_' or '-', starting with a letter or digit"
+ID_RULE = (
+    "1-128 characters of Latin letters (a-z, A-Z), digits, '.', '_' or '-', starting with a letter or digit"
+)
 NAME_MAX = 300
 TEXT_MAX = 20_000
 SHORT_TEXT_MAX = 2_000
