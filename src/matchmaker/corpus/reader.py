@@ -257,8 +257,26 @@ def _csv_record(kind: Kind, row: dict[str, str]) -> dict[str, Any]:
     return record
 
 
+#: Cell separators of CSV files, in the order they are tried: commas, then the semicolons that
+#: spreadsheets write where the comma is the decimal mark (French, Turkish, Russian... settings), then tabs.
+CSV_DELIMITERS = (",", ";", "\t")
+
+
+def _delimiter(text: str, kind: Kind) -> str:
+    """The separator whose header row names every required column of ``kind`` (a comma when none does,
+    so the error names what is missing as written)."""
+    first = text.split("\n", 1)[0]
+    for delimiter in CSV_DELIMITERS:
+        header = {h.strip() for h in next(csv.reader([first], delimiter=delimiter), [])}
+        if all(col in header for col in REQUIRED[kind]):
+            return delimiter
+    return ","
+
+
 def read_csv(path: Path, kind: Kind, max_line_bytes: int) -> Iterator[RawLine]:
-    """Parse a CSV file with a header row; list fields are separated by ``;``."""
+    """Parse a CSV file with a header row; list fields are separated by ``;``. Cells are separated by
+    commas, or by semicolons or tabs when the header is written so (as spreadsheets in many locales
+    save CSV); a list field is then quoted like any cell that holds the separator."""
     with path.open("rb") as stream:
         head = stream.read(8192)
         _check_encoding_head(head)
@@ -272,7 +290,8 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int) -> Iterator[RawLine]:
         line = data[: exc.start].count(b"\n") + 1
         raise UnreadableFileError(f"file is not valid UTF-8 (first bad byte on line {line})") from exc
     csv.field_size_limit(max_line_bytes)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    delimiter = _delimiter(text, kind)
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [col for col in REQUIRED[kind] if col not in header]
     if missing:

@@ -155,6 +155,20 @@ def test_csv_lists_use_semicolons_and_nested_columns(tmp_path: Path) -> None:
     assert raw.record["focal_point"] == {"email": "a@example.org"}
 
 
+@pytest.mark.parametrize("separator", [";", "\t"])
+def test_csv_saved_with_semicolons_or_tabs_between_cells_is_read(tmp_path: Path, separator: str) -> None:
+    """Spreadsheets in locales whose decimal mark is a comma save CSV with semicolons between cells;
+    a list field is then quoted."""
+    path = tmp_path / "cities.csv"
+    header = separator.join(["id", "name", "country", "summary", "priorities"])
+    row = separator.join(["fes", "Fès", "MA", '"Buses, trams; more."', '"mobility;energy_buildings"'])
+    path.write_text(f"{header}\r\n{row}\r\n", encoding="utf-8-sig")
+    (raw,) = _lines(path)
+    assert raw.record["id"] == "fes"
+    assert raw.record["summary"] == "Buses, trams; more."
+    assert raw.record["priorities"] == ["mobility", "energy_buildings"]
+
+
 def test_csv_missing_required_column_names_it(tmp_path: Path) -> None:
     path = tmp_path / "providers.csv"
     path.write_text("id,name,country\nacme,Acme,TR\n", encoding="utf-8")
