@@ -24,6 +24,7 @@ from matchmaker.db.models import CityUpdate, ProviderUpdate, utcnow
 from matchmaker.errors import ConflictError, InvalidInputError
 from matchmaker.scheduling.problem import Slot
 from matchmaker.services.events import store
+from matchmaker.services.events.rules import zone
 from matchmaker.services.records import PublicRecord, RecordService, describe_invalid
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,13 @@ def deadline_of(ev: Event) -> datetime | None:
     return _aware(value) if value is not None else None
 
 
+def closing_time(deadline: datetime, timezone: str | None) -> str:
+    """A deadline as the event's people read it: on the clock of the event's zone, which is named
+    (UTC for an event without one)."""
+    local = deadline.astimezone(zone(timezone) or UTC)
+    return f"{local:%d %B %Y at %H:%M} ({timezone or 'UTC'})"
+
+
 @dataclass(frozen=True, slots=True)
 class MyEvent:
     """An event as one participant sees its own settings in it."""
@@ -54,6 +62,8 @@ class MyEvent:
     open: bool
     #: When the event's last slot ended, once it has (its availability no longer changes), else None.
     ended: datetime | None = None
+    #: The event's time zone (its slots' wall-clock times and its deadline are read in it), if any.
+    timezone: str | None = None
 
 
 class SelfService:
@@ -96,6 +106,7 @@ class SelfService:
                     deadline=deadline,
                     open=ended is None and (deadline is None or now <= deadline),
                     ended=ended,
+                    timezone=ev.timezone,
                 )
             )
         return sorted(out, key=lambda e: e.name)
@@ -122,7 +133,7 @@ class SelfService:
         deadline = deadline_of(ev)
         if deadline is not None and now > deadline:
             raise ConflictError(
-                f"changes to {ev.name} closed on {deadline:%d %B %Y at %H:%M} UTC; "
+                f"changes to {ev.name} closed on {closing_time(deadline, ev.timezone)}; "
                 "ask ministry staff if something must still change"
             )
         slot_ids = [s.id for s in store.slots(self.session, event_id)]
@@ -152,7 +163,7 @@ class SelfService:
             if ends is None or now <= ends:
                 return (
                     f"your profile is read-only while {mine.name} is being planned "
-                    f"(changes closed on {mine.deadline:%d %B %Y at %H:%M} UTC)"
+                    f"(changes closed on {closing_time(mine.deadline, mine.timezone)})"
                 )
         return None
 
@@ -182,4 +193,4 @@ def _json_list(values: list[str]) -> str:
     return json.dumps(values)
 
 
-__all__ = ["MyEvent", "ProfileKind", "SelfService", "deadline_of"]
+__all__ = ["MyEvent", "ProfileKind", "SelfService", "closing_time", "deadline_of"]

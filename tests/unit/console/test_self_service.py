@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from console_support import CITY_ID, PROVIDER_ID, Client, add_event, app_services
 from typer.testing import CliRunner
@@ -133,3 +134,38 @@ def test_the_availability_of_an_event_that_is_over_is_read_only(
     with services.database.unit_of_work() as session:
         [me] = [p for p in services.events(session).catalog.participants("expo-2025") if p.id == CITY_ID]
     assert (me.available, me.max_meetings) == (None, None)
+
+
+def test_the_availability_deadline_reads_in_the_event_time_zone_and_names_it(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    istanbul = ZoneInfo("Europe/Istanbul")
+    add_event(
+        client,
+        "ankara-day",
+        [CITY_ID, PROVIDER_ID],
+        day=datetime(2027, 3, 2),  # noqa: DTZ001 - a wall time in the event's zone
+        timezone="Europe/Istanbul",
+        request_deadline=datetime(2027, 2, 25, 17, 0, tzinfo=istanbul),
+    )
+    sign_in("city")
+    page = client.get("/me/availability").text
+    assert "You can change this until 25 February 2027, 17:00 (Europe/Istanbul)." in page
+    assert "Tue 02 Mar, 09:00–09:20" in page
+    assert "14:00" not in page
+    assert "UTC" not in page
+
+    services = app_services(client)
+    closed_at = (utcnow() - timedelta(days=1)).replace(hour=6, minute=30, second=0, microsecond=0)
+    with services.database.unit_of_work() as session:
+        services.self_service(session).set_deadline("ankara-day", closed_at)
+    local = closed_at.astimezone(istanbul)
+    page = client.get("/me/availability").text
+    assert f"Changes closed on {local:%d %B %Y}, 09:30 (Europe/Istanbul); this is read-only." in page
+    refused = client.post("/me/availability", data={"event": "ankara-day", "slot": ["s1"]})
+    assert refused.status_code == 409
+    assert f"changes to Ankara day closed on {local:%d %B %Y} at 09:30 (Europe/Istanbul)" in refused.text
+    assert "06:30" not in refused.text
+    sign_in("provider")
+    profile = client.get("/me/profile").text
+    assert f"(changes closed on {local:%d %B %Y} at 09:30 (Europe/Istanbul))" in profile
