@@ -106,3 +106,35 @@ def test_a_participant_comments_on_a_meeting_and_saving_again_keeps_the_comment(
     with services.database.unit_of_work() as session:
         [kept] = services.events(session).feedback.list("tokyo", rater=CITY_ID)
     assert kept.comment == comment
+
+
+def test_the_agenda_gives_times_on_the_events_clock_and_names_its_zone(
+    client: Client, sign_in: SignIn, services: Services
+) -> None:
+    # The slot was entered in UTC: 06:00Z is 09:00 at the venue, as the printed agenda says.
+    with services.database.unit_of_work() as session:
+        catalog = services.events(session).catalog
+        catalog.create(
+            EventCreate(
+                id="istanbul",
+                name="Istanbul workshop",
+                timezone="Europe/Istanbul",
+                tables=1,
+                slots=[
+                    SlotIn(
+                        start=datetime(2027, 3, 2, 6, 0, tzinfo=ZoneInfo("UTC")),
+                        end=datetime(2027, 3, 2, 6, 20, tzinfo=ZoneInfo("UTC")),
+                    )
+                ],
+            )
+        )
+        catalog.add_participants("istanbul", [ParticipantIn(id=CITY_ID), ParticipantIn(id=PROVIDER_ID)])
+    services.planner.generate("istanbul", score=lambda _a, _b: 0.5, time_limit=5)
+    services.planner.publish("istanbul")
+    sign_in("provider")
+    agenda = _section(client.get("/me/agenda").text, "istanbul")
+    assert agenda.count("Times are local to Europe/Istanbul (UTC+03:00).") == 1
+    assert "2027-03-02 09:00–09:20" in agenda
+    assert "06:00" not in agenda
+    printed = client.get("/me/agenda/istanbul/agenda").text
+    assert "Times are local to Europe/Istanbul (UTC+03:00)." in printed

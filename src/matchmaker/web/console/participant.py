@@ -18,8 +18,11 @@ from typing import Any
 from litestar import Response, get, post
 
 from matchmaker.errors import ConflictError, InvalidInputError
+from matchmaker.scheduling.exports import in_zone as local_time
+from matchmaker.scheduling.exports import zone_note
 from matchmaker.services.events import EventServices
 from matchmaker.services.events.feedback import rating_opens
+from matchmaker.services.events.rules import zone
 from matchmaker.services.events.schemas import (
     MAX_TEXT,
     RATING_LABELS,
@@ -261,6 +264,8 @@ class MyAgenda:
     comments: dict[str, str]
     #: Meetings that cannot be rated yet (by uid): when rating opens, in the event's time zone.
     rating_opens: dict[str, datetime]
+    #: Which time zone the agenda's times are in, as the printed agenda says it, or None without one.
+    zone_note: str | None = None
 
 
 def load_agendas(events: EventServices, principal: Principal) -> list[MyAgenda]:
@@ -277,7 +282,10 @@ def load_agendas(events: EventServices, principal: Principal) -> list[MyAgenda]:
         upcoming = {uid: when for uid, when in opens.items() if when is not None}
         ratings: dict[str, str] = {f.other: f.rating for f in rated}
         comments = {f.other: f.comment for f in rated if f.comment}
-        out.append(MyAgenda(event, agenda, ratings, comments, upcoming))
+        tz = zone(event.timezone)
+        starts = [m.start for m in agenda.meetings] or [s.start for s in event.slots]
+        note = zone_note(event.timezone, [local_time(start, tz) for start in starts])
+        out.append(MyAgenda(event, agenda, ratings, comments, upcoming, note))
     return out
 
 
