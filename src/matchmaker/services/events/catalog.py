@@ -24,6 +24,7 @@ from matchmaker.db.events import (
 from matchmaker.db.models import City, Provider, utcnow
 from matchmaker.errors import ConflictError, InvalidInputError
 from matchmaker.services.events import store
+from matchmaker.services.events.rules import coming_first
 from matchmaker.services.events.schemas import (
     EventCreate,
     EventEdit,
@@ -96,14 +97,15 @@ class EventCatalog(store.InSession):
         return [self.get(i) for i in list(ids)]
 
     def events_of(self, participant_id: str) -> list[EventSummary]:
-        """The events a city or provider takes part in, newest first."""
+        """The events a city or provider takes part in: coming ones first, then past ones (see
+        :func:`~matchmaker.services.events.rules.coming_first`)."""
         ids = self.session.exec(
             select(Event.id)
             .join(EventParticipant, col(EventParticipant.event_id) == col(Event.id))
             .where(EventParticipant.participant_id == participant_id)
             .order_by(col(Event.created_at).desc())
         )
-        return [self.get(i) for i in list(ids)]
+        return coming_first([self.get(i) for i in list(ids)], utcnow())
 
     def get(self, event_id: str) -> EventSummary:
         """One event with its slots, tables and counts."""

@@ -8,7 +8,7 @@ without a database. Feedback values live in :mod:`matchmaker.services.feedback`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, Field
@@ -23,7 +23,7 @@ from matchmaker.scheduling.problem import (
     pair_key,
 )
 from matchmaker.scheduling.result import ScheduleDiff
-from matchmaker.services.events.schemas import RequestStatus, Side
+from matchmaker.services.events.schemas import EventSummary, RequestStatus, Side
 
 
 def effective_status(status: str, deadline: datetime | None, now: datetime) -> RequestStatus:
@@ -91,6 +91,24 @@ def side_of(value: str) -> Side:
 def zone(name: str | None) -> tzinfo | None:
     """The event's time zone, or None when it has none."""
     return ZoneInfo(name) if name else None
+
+
+def coming_first(events: Iterable[EventSummary], now: datetime) -> list[EventSummary]:
+    """Events in the order a participant looks for them: those still to come (or under way) first,
+    the soonest first, then those that are over, the most recent first. An event without slots yet
+    comes after the dated coming ones. Events that tie keep their order."""
+
+    def key(event: EventSummary) -> tuple[int, float]:
+        tz = zone(event.timezone) or UTC
+        starts = [s.start if s.start.tzinfo else s.start.replace(tzinfo=tz) for s in event.slots]
+        ends = [s.end if s.end.tzinfo else s.end.replace(tzinfo=tz) for s in event.slots]
+        if not ends:
+            return (1, 0.0)
+        if max(ends) > now:
+            return (0, min(starts).timestamp())
+        return (2, -max(ends).timestamp())
+
+    return sorted(events, key=key)
 
 
 class ParticipantRow(BaseModel):
@@ -249,6 +267,7 @@ __all__ = [
     "ParticipantRow",
     "RequestRow",
     "build_problem",
+    "coming_first",
     "describe_moves",
     "duplicate_problem",
     "effective_status",

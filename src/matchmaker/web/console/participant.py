@@ -89,7 +89,8 @@ def _me(principal: Principal) -> str:
 def my_events(
     events: EventServices, participant_id: str
 ) -> list[tuple[EventSummary, list[ParticipantPublic]]]:
-    """The events the participant takes part in (newest first), with their participants."""
+    """The events the participant takes part in (coming ones first, soonest first, then past ones,
+    most recent first), with their participants."""
     return [
         (event, events.catalog.participants(event.id)) for event in events.catalog.events_of(participant_id)
     ]
