@@ -40,7 +40,7 @@ def test_an_invited_provider_serves_itself(page: Page, live_server: LiveServer) 
     expect(event.get_by_label("Most meetings you want")).to_have_value("2")
 
     nav.get_by_role("link", name="Edit profile").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("My profile")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Edit profile")
     description = page.get_by_label("Description")
     description.fill(description.input_value() + " Street lighting retrofits paid from savings.")
     page.get_by_role("button", name="Save profile").click()

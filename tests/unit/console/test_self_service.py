@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -169,3 +170,16 @@ def test_the_availability_deadline_reads_in_the_event_time_zone_and_names_it(
     sign_in("provider")
     profile = client.get("/me/profile").text
     assert f"(changes closed on {local:%d %B %Y} at 09:30 (Europe/Istanbul))" in profile
+
+
+def test_the_profile_form_is_headed_as_the_navigation_names_it(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    # A provider's "My profile" link is its public page; the form it edits is "Edit profile".
+    for role in ("city", "provider"):
+        sign_in(role)
+        page = client.get("/me/profile").text
+        [link] = re.findall(r'<a href="/me/profile"[^>]*>([^<]+)</a>', page)
+        [heading] = re.findall(r"<h1>([^<]+)</h1>", page)
+        assert link == heading == "Edit profile"
+        assert "<title>Edit profile" in page

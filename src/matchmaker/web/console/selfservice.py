@@ -129,7 +129,7 @@ async def _profile_page(
         "console/my_profile.html",
         principal,
         status_code=status,
-        title="My profile",
+        title="Edit profile",
         request_path="/me/profile",
         flash=flash,
         record=record,
