@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from console_support import CITY_ID, PROVIDER_ID, Client, add_event, app_services
 
+from matchmaker.services.events.schemas import RequestCreate
 from services_support import add_user
 
 
@@ -142,3 +143,56 @@ def test_a_focal_point_edits_its_arabic_summary_right_to_left(client: Client) ->
     assert box is not None
     assert 'dir="auto"' in box.group(0)
     assert 'lang="ar"' in box.group(0)
+
+
+def _flash(html: str) -> str:
+    """The text of the page's refusal."""
+    match = re.search(r'<div class="flash flash-error" role="status">(.*?)</div>', html, re.S)
+    assert match, "no refusal on the page"
+    return match.group(1)
+
+
+def test_a_hand_made_form_naming_someone_outside_the_event_is_refused_with_names_not_ids(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    add_event(client, "spring-fair", [CITY_ID, PROVIDER_ID, "prov-adresa-lab"], slots=1)
+    add_event(client, "other-fair", ["kamez", PROVIDER_ID])
+    services = app_services(client)
+    services.planner.generate(
+        "spring-fair", score=lambda a, b: 0.9 if PROVIDER_ID in (a, b) else 0.1, time_limit=5
+    )
+    services.planner.publish("spring-fair")
+
+    sign_in("city")
+    asked = client.post("/me/requests", data={"event": "spring-fair", "recipient": "shkoder"})
+    assert asked.status_code == 422
+    assert _flash(asked.text) == "Shkodër does not take part in Spring fair; add it first"
+    itself = client.post("/me/requests", data={"event": "spring-fair", "recipient": CITY_ID})
+    assert "Kukës cannot be paired with itself" in _flash(itself.text)
+    elsewhere = client.post("/me/availability", data={"event": "other-fair", "slot": "s1"})
+    assert elsewhere.status_code == 400
+    assert _flash(elsewhere.text) == "Kukës does not take part in Other fair"
+
+    # Adresa Lab takes part, but the one slot went to the meeting of Kukës with Enerko.
+    unmet = client.post(
+        "/me/feedback", data={"event": "spring-fair", "other": "prov-adresa-lab", "rating": "informative"}
+    )
+    assert unmet.status_code == 422
+    assert _flash(unmet.text) == "Kukës has no published meeting with Adresa Lab in Spring fair"
+
+
+def test_answering_a_request_that_expired_names_its_sender(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    add_event(client, "late-fair", [CITY_ID, PROVIDER_ID], request_deadline=datetime(2026, 1, 5, tzinfo=UTC))
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        sent = services.events(session).requests.create(
+            "late-fair", RequestCreate(sender=PROVIDER_ID, recipient=CITY_ID), recorded=True
+        )
+    sign_in("city")
+    late = client.post(
+        "/me/requests/answer", data={"event": "late-fair", "request": str(sent.id), "answer": "accepted"}
+    )
+    assert late.status_code == 409
+    assert _flash(late.text) == "the request from Enerko Enerji Hizmetleri expired at the deadline"

@@ -58,9 +58,9 @@ class EventFeedback(store.InSession):
             None,
         )
         if held is None:
-            raise InvalidInputError(
-                f"{data.rater!r} has no published meeting with {data.other!r} in event {event_id!r}"
-            )
+            known = store.names(session, [data.rater, data.other])
+            rater, other = (known.get(pid) or repr(pid) for pid in (data.rater, data.other))
+            raise InvalidInputError(f"{rater} has no published meeting with {other} in {ev.name}")
         local = rating_opens(held.end, ev.timezone, now=now)
         if local is not None:
             other = store.names(session, [data.other]).get(data.other, data.other)

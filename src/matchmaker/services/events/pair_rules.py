@@ -18,9 +18,11 @@ class PairRules(store.InSession):
     def set(self, event_id: str, a: str, b: str, kind: PairRuleKind | None) -> PairRulePublic | None:
         """Make a pair must-meet or blocked (replacing its other rule), or clear its rule (``kind=None``)."""
         session = self.session
-        store.event_row(session, event_id)
+        ev = store.event_row(session, event_id)
         if kind is not None:
-            problem = pair_problem(store.sides(session, event_id), a, b, kind.replace("_", "-") + " pair")
+            what = kind.replace("_", "-") + " pair"
+            known = store.names(session, [a, b])
+            problem = pair_problem(store.sides(session, event_id), a, b, what, names=known, event=ev.name)
             if problem:
                 raise InvalidInputError(problem)
         x, y = pair_key(a, b)

@@ -83,7 +83,14 @@ class MeetingRequests(store.InSession):
         now = now or utcnow()
         session = self.session
         ev = store.event_row(session, event_id)
-        problem = pair_problem(store.sides(session, event_id), data.sender, data.recipient, "meeting request")
+        problem = pair_problem(
+            store.sides(session, event_id),
+            data.sender,
+            data.recipient,
+            "meeting request",
+            names=store.names(session, [data.sender, data.recipient]),
+            event=ev.name,
+        )
         if problem:
             raise InvalidInputError(problem)
         closed = None if recorded else self.closed(event_id, now=now)
@@ -135,12 +142,13 @@ class MeetingRequests(store.InSession):
         ev = store.event_row(session, event_id)
         row = session.get(MeetingRequestRow, request_id)
         if row is None or row.event_id != event_id:
-            raise NotFoundError(f"no request {request_id} in event {event_id!r}")
+            raise NotFoundError(f"no request {request_id} in {ev.name}")
         if by is not None:
             if by != row.recipient:
                 raise PermissionDeniedError("only the recipient of a request can answer it")
             if effective_status(row.status, ev.request_deadline, now) == "expired":
-                raise ConflictError(f"request {request_id} expired at the deadline")
+                sender = store.names(session, [row.sender]).get(row.sender) or repr(row.sender)
+                raise ConflictError(f"the request from {sender} expired at the deadline")
         changed = row.status != answer
         row.status = answer
         row.updated_at = now

@@ -7,7 +7,7 @@ without a database. Feedback values live in :mod:`matchmaker.services.feedback`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from zoneinfo import ZoneInfo
 
@@ -36,13 +36,27 @@ def effective_status(status: str, deadline: datetime | None, now: datetime) -> R
     return status  # type: ignore[return-value]
 
 
-def pair_problem(sides: dict[str, str], a: str, b: str, what: str) -> str | None:
-    """Why ``a`` and ``b`` cannot form a pair of this event, or None when they can."""
+def pair_problem(
+    sides: dict[str, str],
+    a: str,
+    b: str,
+    what: str,
+    *,
+    names: Mapping[str, str] | None = None,
+    event: str | None = None,
+) -> str | None:
+    """Why ``a`` and ``b`` cannot form a pair of this event, or None when they can. The reason calls
+    the parties by their ``names`` and the event by its name (``event``) when they are given."""
+
+    def label(pid: str) -> str:
+        return (names or {}).get(pid) or repr(pid)
+
     if a == b:
-        return f"a {what} needs two different participants: {a!r} cannot be paired with itself"
+        return f"a {what} needs two different participants: {label(a)} cannot be paired with itself"
     missing = [pid for pid in (a, b) if pid not in sides]
     if missing:
-        return f"{', '.join(repr(m) for m in missing)} does not take part in this event; add it first"
+        where = event or "this event"
+        return f"{', '.join(label(m) for m in missing)} does not take part in {where}; add it first"
     if sides[a] == sides[b] == "provider":
         return (
             f"a {what} between two providers is not possible:"

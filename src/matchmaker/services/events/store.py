@@ -119,7 +119,9 @@ def participant(session: Session, event_id: str, pid: str) -> EventParticipant:
     """The participant row of ``pid``, or :class:`NotFoundError` when it does not take part."""
     row = session.get(EventParticipant, (event_id, pid))
     if row is None:
-        raise NotFoundError(f"{pid!r} does not take part in event {event_id!r}")
+        ev = session.get(Event, event_id)
+        event = ev.name if ev is not None else f"event {event_id!r}"
+        raise NotFoundError(f"{names(session, [pid]).get(pid) or repr(pid)} does not take part in {event}")
     return row
 
 
