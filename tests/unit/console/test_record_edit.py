@@ -267,3 +267,14 @@ def test_saving_a_record_deleted_while_its_form_was_open_says_so(client: Client,
     saved = post_form(client, f"{path}{case_id}/edit", changed(values, title="Too late"))
     assert saved.status_code == 404
     assert "it was deleted while the form was open, so the changes were not saved" in saved.text
+
+
+def test_a_nul_character_in_the_edit_form_is_refused_not_a_server_error(
+    client: Client, sign_in: SignIn
+) -> None:
+    sign_in("staff")
+    values = form_of(client, f"/cities/{CITY_ID}/edit")
+    refused = post_form(client, f"/cities/{CITY_ID}/edit", changed(values, summary="Street names\x00 lost."))
+    assert refused.status_code == 422, refused.text
+    assert "cannot be stored" in refused.text
+    assert "Kukës" in client.get(f"/cities/{CITY_ID}").text, "the record is as it was"

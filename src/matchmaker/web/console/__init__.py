@@ -34,6 +34,7 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 from litestar.utils import normalize_path
+from sqlalchemy.exc import DataError
 
 from matchmaker.errors import MatchmakerError
 from matchmaker.settings import Settings
@@ -158,6 +159,15 @@ def _on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> R
     return _error_page(request, status, message)
 
 
+def _on_data_error(request: Request[Any, Any, Any], exc: DataError) -> Response[Any]:
+    # A value the database refuses (a NUL character, say) that no form check caught: the input is at
+    # fault, not the server; the traceback is kept, since the gap in the checks is worth closing.
+    logger.warning("The database refused a value on %s %s", request.method, request.url.path, exc_info=exc)
+    return _error_page(
+        request, 422, "A value you sent cannot be stored (for example a NUL character); check the form."
+    )
+
+
 def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.error("Console request failed", exc_info=exc)
     return _error_page(request, 500, "Something went wrong on our side; it has been logged.")
@@ -188,6 +198,7 @@ def console_router() -> Router:
             SignInRequired: _on_sign_in_required,
             MatchmakerError: _on_matchmaker_error,
             HTTPException: _on_http_exception,
+            DataError: _on_data_error,
             Exception: _on_unexpected,
         },
     )
