@@ -260,6 +260,14 @@ def has_id(session: Session, kind: Kind, record_id: str) -> bool:
     return session.exec(select(table.id).where(col(table.id) == record_id)).first() is not None
 
 
+def lock_record(session: Session, kind: Kind, record_id: str) -> bool:
+    """Lock a record's row until the transaction ends (``SELECT ... FOR UPDATE`` on PostgreSQL; on
+    SQLite the transaction's write lock does it); whether the record exists."""
+    table = _TABLES[kind]
+    found = session.exec(select(table.id).where(col(table.id) == record_id).with_for_update()).first()
+    return found is not None
+
+
 def delete_record(session: Session, kind: Kind, record_id: str) -> None:
     """Delete one record (its solutions or focal point go with it)."""
     table = _TABLES[kind]

@@ -18,7 +18,7 @@ from sqlmodel import Session
 
 from matchmaker.db import repository as repo
 from matchmaker.db.models import KIND_WORDS, UPDATE_MODELS, CityConfidential, Kind, PublicRecord, RecordIn
-from matchmaker.errors import ConflictError, InvalidInputError, MatchmakerError
+from matchmaker.errors import ConflictError, InvalidInputError, MatchmakerError, NotFoundError
 from matchmaker.matching.names import NameEntry, resolve
 from matchmaker.services import visibility
 from matchmaker.services.users import Principal
@@ -84,6 +84,13 @@ class RecordService:
         if kind == "city":
             return self.get_city_confidential(record_id)
         return self.get(kind, record_id)
+
+    def lock(self, kind: Kind, record_id: str) -> None:
+        """Hold a record against other writers until this unit of work ends, so that what is read
+        next and the change written after it are one step (a unit of work opened with ``write=True``
+        holds SQLite's write lock from its start)."""
+        if not repo.lock_record(self.session, kind, record_id):
+            raise NotFoundError(f"no {KIND_WORDS[kind]} with id {record_id!r}")
 
     def resolve_id(self, kind: Kind, query: str) -> str:
         """Resolve an id or a (fuzzy) name of a record of a kind to its id."""

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from html.parser import HTMLParser
 from urllib.parse import urlencode
 
 import httpx
 import pytest
 from console_support import CITY_ID, PROVIDER_ID, Client, app_services
+from litestar.datastructures import FormMultiDict
+
+from matchmaker.db.models import Kind, PublicRecord
+from matchmaker.services.records import RecordService
+from matchmaker.web.console import record_edit
+from matchmaker.web.console.record_edit import EditConflict, PostedForm, read_form
 
 SignIn = Callable[[str], str]
 
@@ -278,3 +286,32 @@ def test_a_nul_character_in_the_edit_form_is_refused_not_a_server_error(
     assert refused.status_code == 422, refused.text
     assert "cannot be stored" in refused.text
     assert "Kukës" in client.get(f"/cities/{CITY_ID}").text, "the record is as it was"
+
+
+def test_two_saves_of_one_field_at_the_same_moment_one_is_told(
+    client: Client, sign_in: SignIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two saves that arrive together are compared one after the other: the first is written, the
+    second is refused as a clash, even when both read the record before either wrote."""
+    sign_in("staff")
+    values = form_of(client, f"/cities/{CITY_ID}/edit")
+    services = app_services(client)
+    posted = []
+    for population in ("48123", "50000"):
+        form = FormMultiDict(changed(values, population=population))
+        changes, typed, rows = read_form(form, "city")
+        posted.append(PostedForm(changes, typed, rows, record_edit._read_seen(form)))
+    reading = RecordService.get_in_full
+
+    def slow_read(self: RecordService, kind: Kind, record_id: str) -> PublicRecord:
+        record = reading(self, kind, record_id)
+        time.sleep(0.3)  # the other save reads now, unless the first holds the record
+        return record
+
+    monkeypatch.setattr(RecordService, "get_in_full", slow_read)
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(lambda p: record_edit._save_alone(services, "city", CITY_ID, p), posted))
+    assert sum(o is None for o in outcomes) == 1, outcomes
+    assert sum(isinstance(o, EditConflict) for o in outcomes) == 1
+    saved = 48123 if outcomes[0] is None else 50000
+    assert _stored_city(client).population == saved  # type: ignore[attr-defined]

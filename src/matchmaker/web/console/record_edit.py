@@ -29,10 +29,11 @@ from litestar.status_codes import HTTP_409_CONFLICT
 
 from matchmaker.db.models import KIND_WORDS, TEXT_MAX, CityKind, Kind, ProviderKind, PublicRecord
 from matchmaker.errors import MatchmakerError, NotFoundError
+from matchmaker.services.container import Services
 from matchmaker.services.records import RecordService
 from matchmaker.web.console.records import KIND_PAGES, AnyRequest, KindPages, RecordKey, Records, record_title
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import STAFF, principal_of
+from matchmaker.web.console.session import STAFF, principal_of, services_of
 from matchmaker.web.errors import status_for
 
 logger = logging.getLogger(__name__)
@@ -242,6 +243,7 @@ def save_form(records: RecordService, kind: Kind, record_id: str, posted: Posted
     """Save what this person changed since the form was shown; an :class:`EditConflict` when someone
     else changed one of those fields to something else meanwhile (nothing is saved then)."""
     try:
+        records.lock(kind, record_id)
         current = records.get_in_full(kind, record_id)
     except NotFoundError as exc:
         raise NotFoundError(
@@ -266,6 +268,13 @@ def save_form(records: RecordService, kind: Kind, record_id: str, posted: Posted
     if wanted:
         records.edit(kind, record_id, wanted)
     return None
+
+
+def _save_alone(services: Services, kind: Kind, record_id: str, posted: PostedForm) -> EditConflict | None:
+    """:func:`save_form` in a unit of work of its own that holds the write lock, so two saves of one
+    record at the same moment are compared one after the other."""
+    with services.database.unit_of_work(write=True) as session:
+        return save_form(services.records(session), kind, record_id, posted)
 
 
 def _label(kind: Kind, key: str) -> str:
@@ -338,7 +347,9 @@ def edit_routes(spec: KindPages) -> list[HTTPRouteHandler]:
         seen = _read_seen(form)
         try:
             posted = PostedForm(changes, typed, rows, seen)
-            conflict = await anyio.to_thread.run_sync(save_form, records, spec.kind, record_id, posted)
+            conflict = await anyio.to_thread.run_sync(
+                _save_alone, services_of(request), spec.kind, record_id, posted
+            )
         except NotFoundError:
             raise
         except MatchmakerError as exc:
