@@ -3,7 +3,9 @@ comparable city of the same event, the other city answers, and the planned meeti
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol, TypeVar
 
 import pytest
@@ -135,3 +137,33 @@ def test_the_accepted_city_meeting_is_planned_with_its_reason_in_both_agendas(
         ics = ev(lambda e, me=me: e.agendas.calendar(event, me)).decode()
         unfolded = ics.replace("\r\n ", "")
         assert "Osh: street addresses in a year" in unfolded
+
+
+def test_the_same_request_sent_twice_at_once_is_stored_once_and_the_second_is_told(
+    db_settings: Settings, event: str, ev: EventCalls, services: Services
+) -> None:
+    """A double-clicked form: two requests for one pair arrive together. One is stored; the other is
+    refused as the duplicate it is (never a database error), on SQLite and PostgreSQL alike."""
+
+    class SlowAdvisor(Advisor):
+        def reason(self, sender: str, recipient: str) -> str | None:
+            time.sleep(0.3)  # between the duplicate check and the write: the other request runs now
+            return super().reason(sender, recipient)
+
+    advisor = SlowAdvisor()
+
+    def send(_: int) -> object:
+        try:
+            with services.database.unit_of_work() as session:
+                return EventServices(session, advisor=advisor).requests.create(
+                    event, RequestCreate(sender="kukes", recipient="osh")
+                )
+        except ConflictError as exc:
+            return exc
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = list(pool.map(send, range(2)))
+    assert sorted(type(o).__name__ for o in outcomes) == ["ConflictError", "RequestPublic"], outcomes
+    with services.database.unit_of_work() as session:
+        stored = EventServices(session, advisor=advisor).requests.list(event, participant="osh")
+    assert [(r.sender, r.recipient) for r in stored] == [("kukes", "osh")]

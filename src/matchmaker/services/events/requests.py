@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from matchmaker.db.events import MeetingRequestRow
@@ -109,8 +110,15 @@ class MeetingRequests(store.InSession):
             message=data.message,
             reason=reason,
         )
-        session.add(row)
-        session.flush()
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+        except IntegrityError as exc:  # the same request, stored by another transaction meanwhile
+            between = self._between(event_id, data.sender, data.recipient)
+            raise ConflictError(
+                duplicate_problem(between, data.sender, data.recipient) or "this request was just made"
+            ) from exc
         if self.notifier is not None:
             self.notifier.request_received(event_id, data.sender, data.recipient, data.message, reason=reason)
         return store.request_public(row, ev.request_deadline, now)
