@@ -128,7 +128,8 @@ class SelfService:
         ends = store.event_end(self.session, ev)
         if ends is not None and now >= ends:
             raise ConflictError(
-                f"{ev.name} took place on {ends:%d %B %Y}; its availability no longer changes"
+                f"{ev.name} took place on {ends.astimezone(zone(ev.timezone) or UTC):%d %B %Y};"
+                " its availability no longer changes"
             )
         deadline = deadline_of(ev)
         if deadline is not None and now > deadline:
@@ -159,8 +160,7 @@ class SelfService:
         for mine in self.my_events(participant_id, now=now):
             if mine.open or mine.deadline is None:
                 continue
-            ends = max((_aware(s.end) for s in mine.slots), default=None)
-            if ends is None or now <= ends:
+            if mine.ended is None:  # not over yet (its last slot ends in the event's own zone)
                 return (
                     f"your profile is read-only while {mine.name} is being planned "
                     f"(changes closed on {closing_time(mine.deadline, mine.timezone)})"

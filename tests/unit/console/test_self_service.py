@@ -183,3 +183,26 @@ def test_the_profile_form_is_headed_as_the_navigation_names_it(
         [heading] = re.findall(r"<h1>([^<]+)</h1>", page)
         assert link == heading == "Edit profile"
         assert "<title>Edit profile" in page
+
+
+def test_a_profile_unlocks_when_the_event_is_over_on_its_own_clock(client: Client) -> None:
+    """An event in Tokyo whose last slot ended at 09:20 Tokyo time (00:20 UTC) is over at 05:00 UTC:
+    its participant's profile may be edited again, as the availability page already says."""
+    add_event(
+        client,
+        "tokyo",
+        [PROVIDER_ID],
+        slots=1,
+        day=datetime(2027, 5, 4),  # noqa: DTZ001 - a wall time in the event's zone
+        timezone="Asia/Tokyo",
+    )
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        self_service = services.self_service(session)
+        self_service.set_deadline("tokyo", datetime(2027, 5, 1, tzinfo=ZoneInfo("UTC")))
+        after = datetime(2027, 5, 4, 5, tzinfo=ZoneInfo("UTC"))
+        [mine] = [e for e in self_service.my_events(PROVIDER_ID, now=after) if e.event_id == "tokyo"]
+        assert mine.ended is not None
+        assert self_service.profile_lock(PROVIDER_ID, now=after) is None
+        during = datetime(2027, 5, 4, 0, 10, tzinfo=ZoneInfo("UTC"))
+        assert "read-only while" in (self_service.profile_lock(PROVIDER_ID, now=during) or "")
