@@ -16,14 +16,22 @@ HTML = "text/html"
 
 
 def readable_size(size: int) -> str:
-    """A file or body size as people read it: ``830 bytes``, ``12.5 KB``, ``25 MB`` (powers of 1,000)."""
+    """A file or body size as people read it: ``830 bytes``, ``12.5 KB``, ``25 MB`` (powers of 1,000),
+    rounded first, so 999,999 bytes is ``1 MB``, not ``1000 KB``."""
     if size < 1000:
-        return f"{size} bytes"
-    for unit, scale in (("GB", 1e9), ("MB", 1e6), ("KB", 1e3)):
-        if size >= scale:
-            value = size / scale
-            return f"{value:.0f} {unit}" if value >= 100 or value == int(value) else f"{value:.1f} {unit}"
-    return f"{size} bytes"  # pragma: no cover - every size of 1,000 or more has a unit above
+        return "1 byte" if size == 1 else f"{size} bytes"
+    value = float(size)
+    for unit in _UNITS:
+        value /= 1000
+        text = f"{value:.1f}"
+        if float(text) >= 100 or text.endswith(".0"):
+            text = f"{value:.0f}"
+        if float(text) < 1000 or unit == _UNITS[-1]:
+            return f"{text} {unit}"
+    raise AssertionError  # pragma: no cover - the last unit always returns
+
+
+_UNITS = ("KB", "MB", "GB", "TB")
 
 
 __all__ = ["CSV", "HTML", "ICALENDAR", "PDF", "XLSX", "readable_size"]

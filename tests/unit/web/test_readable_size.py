@@ -11,6 +11,7 @@ from matchmaker.web.media import readable_size
     ("size", "text"),
     [
         (0, "0 bytes"),
+        (1, "1 byte"),
         (999, "999 bytes"),
         (1000, "1 KB"),
         (12_500, "12.5 KB"),
@@ -18,6 +19,9 @@ from matchmaker.web.media import readable_size
         (26_214_400, "26.2 MB"),
         (150_000_000, "150 MB"),
         (2_000_000_000, "2 GB"),
+        (99_960, "100 KB"),
+        (999_999, "1 MB"),
+        (999_499, "999 KB"),
     ],
 )
 def test_sizes_read_in_the_largest_whole_unit(size: int, text: str) -> None:
