@@ -2,10 +2,12 @@
 
 Names are compared after :func:`normalize_name`: transliterated to ASCII (Kukës → kukes, İstanbul →
 istanbul, Ош → osh), case-folded, punctuation dropped, and legal or administrative suffixes removed
-(A.Ş., LLC, Belediyesi, Municipality, Opština, City Hall...). A query is tried as an id, then word by
-word against the words of each name and id (``kosovo`` and ``fushe kosove`` find Fushë Kosovë, id
-``kosovo-polje``), then as a whole name with a typo or two. Resolution never guesses: when several
-records match, :class:`~matchmaker.errors.AmbiguousNameError` lists the candidates; when none does,
+(A.Ş., LLC, Belediyesi, Municipality, Opština, City Hall...). A query is tried as an id, then as a whole
+name, then word by word against the words of each name and id (a word, the start of one, or a word a
+letter away: ``kosovo``, ``kosova`` and ``fushe kosove`` find Fushë Kosovë, id ``kosovo-polje``), then
+as a whole name with a typo or two. A query resolves only when exactly one record matches it best; a
+start of one or two letters never resolves alone. When several records match,
+:class:`~matchmaker.errors.AmbiguousNameError` lists the candidates; when none does,
 :class:`~matchmaker.errors.NotFoundError` names the closest few.
 
 RapidFuzz is imported when a name is first compared fuzzily: resolving an id (``show city kukes``) does
