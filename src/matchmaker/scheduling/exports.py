@@ -261,7 +261,7 @@ def participant_agenda_html(
         {
             "when": f"{by_id[m.slot].start:%Y-%m-%d %H:%M}–{by_id[m.slot].end:%H:%M}",
             "table": table_name(m.table, table_labels),
-            "link": _is_link(table_name(m.table, table_labels)),
+            "link": is_link(table_name(m.table, table_labels)),
             "other": display_name(m.b if m.a == participant_id else m.a, names),
             "reason": meeting_reason(m, reasons),
         }
@@ -373,7 +373,8 @@ def _calendar_time(value: datetime, tz: tzinfo | None) -> datetime:
     return value.astimezone(UTC)
 
 
-def _is_link(value: str) -> bool:
+def is_link(value: str) -> bool:
+    """Whether a table's name is the address of an online meeting."""
     return value.startswith(("https://", "http://"))
 
 
@@ -425,13 +426,13 @@ def participant_calendar(
         event.add("dtend", _calendar_time(e.end, tz))
         event.add("summary", f"Meeting with {display_name(other, names)}")
         event.add("location", ", ".join(x for x in (table, venue) if x))
-        if _is_link(table):
+        if is_link(table):
             event.add("url", table)
         who = display_name(other, names)
         lines = [f"{title}: meeting with {who}{'' if who.endswith('.') else '.'}"]
         if reason:
             lines.append(f"Why: {reason}")
-        lines.append(table if not _is_link(table) else f"Online: {table}")
+        lines.append(table if not is_link(table) else f"Online: {table}")
         event.add("description", "\n".join(lines))
         event.add("status", e.status)
         cal.add_component(event)

@@ -17,7 +17,7 @@ from sqlmodel import Session, col, select
 
 from matchmaker.db.events import Event, PublishedMeeting
 from matchmaker.db.models import ApiUser, utcnow
-from matchmaker.scheduling.exports import CalendarEntry, participant_calendar, table_name, zone_note
+from matchmaker.scheduling.exports import CalendarEntry, is_link, participant_calendar, table_name, zone_note
 from matchmaker.scheduling.problem import pair_key
 from matchmaker.services.events import store
 from matchmaker.services.events.rules import zone
@@ -265,7 +265,7 @@ class Notifier:
             if with_status:
                 status = "cancelled" if e.status == "CANCELLED" else ("new" if e.sequence == 0 else "moved")
             place = table_name(e.table, labels)
-            online = place.startswith(("https://", "http://"))
+            online = is_link(place)
             lines.append(
                 MeetingLine(
                     _when(e.start, e.end, tz), e.table, names.get(other, other), status, place, online
