@@ -24,7 +24,7 @@ from matchmaker.db.models import CityUpdate, ProviderUpdate, utcnow
 from matchmaker.errors import ConflictError, InvalidInputError
 from matchmaker.scheduling.problem import Slot
 from matchmaker.services.events import store
-from matchmaker.services.events.rules import zone
+from matchmaker.services.events.rules import on_event_clock
 from matchmaker.services.records import PublicRecord, RecordService, describe_invalid
 
 logger = logging.getLogger(__name__)
@@ -45,8 +45,7 @@ def deadline_of(ev: Event) -> datetime | None:
 def closing_time(deadline: datetime, timezone: str | None) -> str:
     """A deadline as the event's people read it: on the clock of the event's zone, which is named
     (UTC for an event without one)."""
-    local = deadline.astimezone(zone(timezone) or UTC)
-    return f"{local:%d %B %Y at %H:%M} ({timezone or 'UTC'})"
+    return f"{on_event_clock(deadline, timezone):%d %B %Y at %H:%M} ({timezone or 'UTC'})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +127,7 @@ class SelfService:
         ends = store.event_end(self.session, ev)
         if ends is not None and now >= ends:
             raise ConflictError(
-                f"{ev.name} took place on {ends.astimezone(zone(ev.timezone) or UTC):%d %B %Y};"
+                f"{ev.name} took place on {on_event_clock(ends, ev.timezone):%d %B %Y};"
                 " its availability no longer changes"
             )
         deadline = deadline_of(ev)

@@ -107,6 +107,13 @@ def zone(name: str | None) -> tzinfo | None:
     return ZoneInfo(name) if name else None
 
 
+def on_event_clock(instant: datetime, timezone: str | None) -> datetime:
+    """An instant (a deadline, the end of an event; a naive one is UTC) as the event's clock reads it,
+    or in UTC for an event without a zone."""
+    aware = instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+    return aware.astimezone(zone(timezone) or UTC)
+
+
 def coming_first(events: Iterable[EventSummary], now: datetime) -> list[EventSummary]:
     """Events in the order a participant looks for them: those still to come (or under way) first,
     the soonest first, then those that are over, the most recent first. An event without slots yet

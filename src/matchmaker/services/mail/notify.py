@@ -11,16 +11,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 from sqlmodel import Session, col, select
 
 from matchmaker.db.events import Event, PublishedMeeting
 from matchmaker.db.models import ApiUser, utcnow
-from matchmaker.scheduling.exports import CalendarEntry, is_link, participant_calendar, table_name, zone_note
+from matchmaker.scheduling.exports import (
+    CalendarEntry,
+    in_zone,
+    is_link,
+    participant_calendar,
+    table_name,
+    zone_note,
+)
 from matchmaker.scheduling.problem import pair_key
 from matchmaker.services.events import store
-from matchmaker.services.events.rules import zone
+from matchmaker.services.events.rules import on_event_clock, zone
 from matchmaker.services.mail.compose import Attachment, Composed, MessageKind, compose
 from matchmaker.services.mail.outbox import Outbox
 from matchmaker.settings import Settings
@@ -42,22 +49,14 @@ class MeetingLine:
 
 
 def _when(start: datetime, end: datetime, tz: tzinfo | None) -> str:
-    start, end = _local(start, tz), _local(end, tz)
+    start, end = in_zone(start, tz), in_zone(end, tz)
     return f"{start:%a %d %b %Y, %H:%M}–{end:%H:%M}"
-
-
-def _local(value: datetime, tz: tzinfo | None) -> datetime:
-    """A time in the event's zone (a naive one is already local to it)."""
-    return value.astimezone(tz) if tz is not None and value.tzinfo is not None else value
 
 
 def _deadline(value: datetime, ev: Event) -> str:
     """A request deadline as the event's people read it: in the event's zone, named."""
-    tz = zone(ev.timezone)
-    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    if tz is None:
-        return f"{aware.astimezone(UTC):%d %B %Y, %H:%M} UTC"
-    return f"{aware.astimezone(tz):%d %B %Y, %H:%M} ({ev.timezone} time)"
+    local = on_event_clock(value, ev.timezone)
+    return f"{local:%d %B %Y, %H:%M} ({ev.timezone} time)" if ev.timezone else f"{local:%d %B %Y, %H:%M} UTC"
 
 
 class Notifier:
@@ -243,7 +242,7 @@ class Notifier:
             event=ev.name,
             participant=names.get(pid, pid),
             meetings=meetings,
-            zone=zone_note(ev.timezone, [_local(e.start, tz) for e in starts]),
+            zone=zone_note(ev.timezone, [in_zone(e.start, tz) for e in starts]),
             venue=ev.venue,
             link=self.link("/me/agenda"),
         )
