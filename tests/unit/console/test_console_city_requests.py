@@ -131,3 +131,16 @@ def test_the_participants_to_choose_from_are_listed_by_name(
     ]
     assert len(names) == 4
     assert names == sorted(names, key=str.lower)
+
+
+def test_a_message_over_the_limit_is_refused_with_the_limit_named_not_cut(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    _event(client)
+    sign_in("city")
+    long = "We would like to hear how the streets were named. " * 41  # 2,091 characters
+    refused = client.post("/me/requests", data={"event": EVENT_ID, "recipient": MENTOR_ID, "message": long})
+    assert refused.status_code == 422, refused.text
+    assert "2000 characters" in refused.text
+    with app_services(client).database.unit_of_work() as session:
+        assert not app_services(client).events(session).requests.list(EVENT_ID, participant=MENTOR_ID)

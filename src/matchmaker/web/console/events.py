@@ -646,7 +646,7 @@ def request_from_form(form: FormMultiDict) -> RequestCreate:
     sender, recipient = form_field(form, "sender", 128), form_field(form, "recipient", 128)
     if not sender or not recipient:
         raise InvalidInputError("choose who asks for the meeting (from) and whom they ask (to)")
-    message = form_field(form, "message", MAX_TEXT) or None
+    message = form_field(form, "message", MAX_TEXT + 1) or None  # over the limit: refused, not cut
     return RequestCreate(sender=sender, recipient=recipient, message=message)
 
 

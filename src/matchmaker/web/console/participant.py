@@ -180,7 +180,8 @@ async def send_request(request: AnyRequest, events: Events) -> Response[Any]:
         data = RequestCreate(
             sender=_me(principal),
             recipient=form_field(form, "recipient", 128),
-            message=form_field(form, "message", 2000) or None,
+            # One character past the limit, so an over-long message is refused with the limit named.
+            message=form_field(form, "message", MAX_TEXT + 1) or None,
         )
         try:
             events.requests.create(event_id, data)
