@@ -22,9 +22,10 @@ def open_services() -> Iterator[Services]:
 
 
 @contextmanager
-def unit_of_work() -> Iterator[tuple[Services, Session]]:
-    """The services and one unit of work: committed when the command succeeds, rolled back otherwise."""
-    with open_services() as services, services.database.unit_of_work() as session:
+def unit_of_work(*, write: bool = False) -> Iterator[tuple[Services, Session]]:
+    """The services and one unit of work: committed when the command succeeds, rolled back otherwise
+    (``write``: holding SQLite's write lock from the start, see ``Database.unit_of_work``)."""
+    with open_services() as services, services.database.unit_of_work(write=write) as session:
         yield services, session
 
 

@@ -74,7 +74,7 @@ def list_users(
 def revoke(user_id: Annotated[int, typer.Argument(help="The user's id (see `users list`).")]) -> None:
     """Revoke a user's token."""
     configure_logging()
-    with unit_of_work() as (services, session):
+    with unit_of_work(write=True) as (services, session):
         services.users(session).revoke_user(user_id)
     stdout.print(f"Revoked user {user_id}.", markup=False)
 

@@ -145,7 +145,9 @@ class UserService:
     def _active_staff(self) -> int:
         """How many staff users are not revoked."""
         rows = self.session.exec(
-            select(ApiUser.id).where(col(ApiUser.role) == "staff", col(ApiUser.revoked).is_(False))
+            select(ApiUser.id)
+            .where(col(ApiUser.role) == "staff", col(ApiUser.revoked).is_(False))
+            .with_for_update()  # two staff revoking each other at once are counted one after the other
         )
         return len(rows.all())
 
@@ -156,8 +158,9 @@ class UserService:
         if user is None:
             raise NotFoundError(f"no API user with id {user_id}")
         if user.role == "staff" and not user.revoked and self._active_staff() == 1:
+            who = user.label or user.email or f"user {user_id}"
             raise ConflictError(
-                f"user {user_id} is the last staff user: revoking it would leave no one to run the console"
+                f"{who} is the last staff user: revoking it would leave no one to run the console"
                 " and the API; add another staff user first"
             )
         user.revoked = True

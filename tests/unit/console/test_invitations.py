@@ -246,13 +246,13 @@ def test_the_last_staff_user_cannot_be_revoked(client: Client, sign_in: object) 
 def test_the_cli_refuses_to_revoke_the_last_staff_user(services: Services) -> None:
     with services.database.unit_of_work() as session:
         users = services.users(session)
-        issued = users.add_user("staff")
+        issued = users.add_user("staff", label="Ministry organiser")
         for other in users.list_users():
             if other.role == "staff" and other.user_id != issued.principal.user_id:
                 users.revoke_user(other.user_id)
     env = {"MATCHMAKER_HOME": str(services.settings.home)}
     result = CliRunner().invoke(app, ["users", "revoke", str(issued.principal.user_id)], env=env)
     assert result.exit_code != 0
-    assert "last staff user" in result.output
+    assert "Ministry organiser is the last staff user" in result.output
     with services.database.unit_of_work() as session:
         assert any(u.user_id == issued.principal.user_id for u in services.users(session).list_users())

@@ -163,7 +163,7 @@ async def _change(
     services = services_of(request)
 
     def work() -> object:
-        with services.database.unit_of_work() as session:
+        with services.database.unit_of_work(write=True) as session:
             return change(services, session)
 
     try:
