@@ -43,6 +43,7 @@ CSV_COLUMNS = (
     "score",
     "reason",
     "reason_for_participants",
+    "place",
 )
 
 
@@ -105,13 +106,16 @@ def meetings_csv(
     names: Mapping[str, str] | None = None,
     reasons: Mapping[Pair, str] | None = None,
     public_reasons: Mapping[Pair, str] | None = None,
+    table_labels: Mapping[int, str] | None = None,
 ) -> str:
     """The organisers' CSV: one row per meeting in slot and table order, columns :data:`CSV_COLUMNS`.
 
     ``names`` maps ids to display names; ``reasons`` maps pair keys to why they meet (a meeting's
     own ``reason`` is used when it has one), staff wording included; ``public_reasons`` is what
-    participants read in their agendas.
+    participants read in their agendas. ``place`` is where the table is: its label (a room, an online
+    meeting's link) or "Table N".
     """
+    labels = table_labels or {}
     names = names or {}
     reasons = reasons or {}
     public_reasons = public_reasons or {}
@@ -137,6 +141,7 @@ def meetings_csv(
                 "" if score is None else f"{score:.4g}",
                 _cell(reason),
                 _cell(public_reasons.get(m.pair, "")),
+                _cell(table_name(m.table, labels)),
             ]
         )
     return out.getvalue()
@@ -148,6 +153,7 @@ def meetings_xlsx(
     *,
     names: Mapping[str, str] | None = None,
     public_reasons: Mapping[Pair, str] | None = None,
+    table_labels: Mapping[int, str] | None = None,
     title: str = "Meetings",
 ) -> bytes:
     """The organisers' plan as an Excel workbook: the CSV's columns, one sheet, a frozen header row.
@@ -158,7 +164,9 @@ def meetings_xlsx(
     import openpyxl  # noqa: PLC0415 - loaded only for a workbook (a slow import)
     import openpyxl.styles  # noqa: PLC0415
 
-    text = meetings_csv(meetings, slots, names=names, public_reasons=public_reasons)
+    text = meetings_csv(
+        meetings, slots, names=names, public_reasons=public_reasons, table_labels=table_labels
+    )
     rows = list(csv.reader(io.StringIO(text)))
     book = openpyxl.Workbook()
     sheet = book.active
@@ -173,7 +181,7 @@ def meetings_xlsx(
         sheet.append(cells)
     for cell in sheet[1]:
         cell.font = openpyxl.styles.Font(bold=True)
-    for col, width in zip("ABCDEFGHIJK", (8, 18, 18, 7, 16, 28, 16, 28, 7, 40, 60), strict=True):
+    for col, width in zip("ABCDEFGHIJKL", (8, 18, 18, 7, 16, 28, 16, 28, 7, 40, 60, 30), strict=True):
         sheet.column_dimensions[col].width = width
     sheet.freeze_panes = "A2"
     for row_cells in sheet.iter_rows(min_row=2):

@@ -92,6 +92,15 @@ def test_a_participants_agendas_name_the_venue_and_give_an_online_tables_link(
     shown = {1: "<td>Salon A</td>", 2: f'<a href="{link}">Online: {link}</a>'}
     for table in tables:
         assert shown[table] in html, table
+    # The organisers' CSV and spreadsheet say where each table is, too.
+    places = {1: "Salon A", 2: link}
+    rows = list(csv.DictReader(io.StringIO(ev(lambda e: e.agendas.csv(event)))))
+    assert rows
+    assert all(r["place"] == places[int(r["table"])] for r in rows), rows
+    sheet = openpyxl.load_workbook(io.BytesIO(ev(lambda e: e.agendas.xlsx(event)))).active
+    assert sheet is not None
+    assert sheet.cell(row=1, column=12).value == "place"
+    assert sheet.cell(row=2, column=12).value == places[int(str(sheet.cell(row=2, column=4).value))]
     assert "<td>1</td>" not in html
     assert "<td>2</td>" not in html
 

@@ -73,18 +73,23 @@ class Agendas(store.InSession):
         )
 
     def csv(self, event_id: str, *, source: ExportSource = "published") -> str:
-        """The organisers' CSV (slot, times, table, both parties, score, staff reason, participants' reason).
+        """The organisers' CSV (slot, times, table, both parties, score, staff reason, participants' reason,
+        where the table is).
 
         ``source`` is the published schedule (the default) or the current plan.
         """
         _, rows, slots, known, public = self._plan_rows(event_id, source)
-        return meetings_csv(rows, slots, names=known, public_reasons=public)
+        labels = store.table_labels(self.session, event_id)
+        return meetings_csv(rows, slots, names=known, public_reasons=public, table_labels=labels)
 
     def xlsx(self, event_id: str, *, source: ExportSource = "published") -> bytes:
         """The organisers' spreadsheet (the CSV's columns, real date-times) of the published schedule
         or of the current plan."""
         ev, rows, slots, known, public = self._plan_rows(event_id, source)
-        return meetings_xlsx(rows, slots, names=known, public_reasons=public, title=ev.id)
+        labels = store.table_labels(self.session, event_id)
+        return meetings_xlsx(
+            rows, slots, names=known, public_reasons=public, table_labels=labels, title=ev.id
+        )
 
     def _plan_rows(
         self, event_id: str, source: ExportSource
