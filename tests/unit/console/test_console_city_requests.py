@@ -144,3 +144,24 @@ def test_a_message_over_the_limit_is_refused_with_the_limit_named_not_cut(
     assert "2000 characters" in refused.text
     with app_services(client).database.unit_of_work() as session:
         assert not app_services(client).events(session).requests.list(EVENT_ID, participant=MENTOR_ID)
+
+
+def test_a_multi_line_message_keeps_its_line_breaks_as_typed(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    """Browsers send a textarea's line breaks as CRLF; the message is stored as it was typed."""
+    _event(client)
+    sign_in("city")
+    sent = client.post(
+        "/me/requests",
+        data={
+            "event": EVENT_ID,
+            "recipient": MENTOR_ID,
+            "message": "Two questions:\r\n1. names\r\n2. numbers",
+        },
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303, sent.text
+    with app_services(client).database.unit_of_work() as session:
+        [request] = app_services(client).events(session).requests.list(EVENT_ID, participant=MENTOR_ID)
+    assert request.message == "Two questions:\n1. names\n2. numbers"

@@ -60,7 +60,7 @@ from matchmaker.services.events.schemas import (
 from matchmaker.services.matching import MatchingService
 from matchmaker.services.records import RecordService
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import STAFF, PathId, form_on, principal_of
+from matchmaker.web.console.session import STAFF, PathId, as_typed, form_on, principal_of
 from matchmaker.web.errors import describe_validation, status_for
 from matchmaker.web.media import CSV, HTML, ICALENDAR
 
@@ -126,9 +126,10 @@ def error_status(exc: MatchmakerError | ValidationError) -> int:
 
 
 def form_field(form: FormMultiDict, key: str, limit: int = 300) -> str:
-    """A form value, stripped and cut to ``limit`` characters ("" when missing)."""
+    """A form value as typed (:func:`~matchmaker.web.console.session.as_typed`: line breaks as LF,
+    stripped) and cut to ``limit`` characters ("" when missing)."""
     value = form.get(key)
-    return str(value).strip()[:limit] if isinstance(value, str) else ""
+    return as_typed(value)[:limit] if isinstance(value, str) else ""
 
 
 class PageShow(Protocol):

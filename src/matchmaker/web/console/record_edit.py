@@ -33,7 +33,7 @@ from matchmaker.services.container import Services
 from matchmaker.services.records import RecordService
 from matchmaker.web.console.records import KIND_PAGES, AnyRequest, KindPages, RecordKey, Records, record_title
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import STAFF, principal_of, services_of
+from matchmaker.web.console.session import STAFF, as_typed, principal_of, services_of
 from matchmaker.web.errors import status_for
 
 logger = logging.getLogger(__name__)
@@ -130,9 +130,8 @@ def solution_rows(record: PublicRecord) -> list[dict[str, str]]:
 
 
 def _typed(value: object) -> str:
-    """A posted form value as stored: browsers send a textarea's line breaks as CRLF, which would
-    otherwise change every multi-line text on each save (and the offsets quoted in explanations)."""
-    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()[:_FORM_LIMIT]
+    """A posted form value as stored (:func:`as_typed`), within the form's limit."""
+    return as_typed(value)[:_FORM_LIMIT]
 
 
 def _text(form: FormMultiDict, key: str) -> str:

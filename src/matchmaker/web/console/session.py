@@ -164,6 +164,13 @@ def subject_name(services: Services, principal: Principal) -> str | None:
     return name
 
 
+def as_typed(value: object) -> str:
+    """A posted text as it is stored: browsers send a textarea's line breaks as CRLF, which would
+    otherwise change a multi-line text on every save (and the offsets quoted in explanations); spaces
+    at the ends go."""
+    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
 def refuse_unstorable(form: FormMultiDict) -> None:
     """Refuse a form whose text no database can store (a NUL character, say), naming the field,
     before anything reads it (:class:`~matchmaker.errors.InvalidInputError`)."""
