@@ -155,8 +155,10 @@ def meetings_xlsx(
     public_reasons: Mapping[Pair, str] | None = None,
     table_labels: Mapping[int, str] | None = None,
     title: str = "Meetings",
+    timezone: str | None = None,
 ) -> bytes:
-    """The organisers' plan as an Excel workbook: the CSV's columns, one sheet, a frozen header row.
+    """The organisers' plan as an Excel workbook: the CSV's columns on the first sheet, a frozen header
+    row; a second sheet, "About", says which time zone the times are in.
 
     Times are written as spreadsheet date-times (local to the event), not text; free text is stored as
     text, never as a formula.
@@ -190,6 +192,11 @@ def meetings_xlsx(
                 cell.data_type = "s"
             elif isinstance(cell.value, datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm"
+    about = book.create_sheet("About")
+    note = zone_note(timezone, [s.start for s in slots])
+    about.append(["Times", note or "Times are as entered: the event has no time zone."])
+    about.column_dimensions["A"].width = 10
+    about.column_dimensions["B"].width = 60
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -69,6 +69,8 @@ def test_the_organisers_csv_and_xlsx_give_the_venues_time(ev: EventCalls, event:
 
     sheet = openpyxl.load_workbook(io.BytesIO(ev(lambda e: e.agendas.xlsx(event)))).active
     assert sheet is not None
+    about = openpyxl.load_workbook(io.BytesIO(ev(lambda e: e.agendas.xlsx(event))))["About"]
+    assert about["B1"].value == "Times are local to Europe/Istanbul (UTC+03:00)."
     starts = {sheet.cell(row=r, column=2).value for r in range(2, sheet.max_row + 1)}
     assert starts <= {datetime(2027, 3, 2, 9, 0), datetime(2027, 3, 2, 9, 30)}  # noqa: DTZ001
     assert starts

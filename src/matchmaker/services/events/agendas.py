@@ -88,7 +88,13 @@ class Agendas(store.InSession):
         ev, rows, slots, known, public = self._plan_rows(event_id, source)
         labels = store.table_labels(self.session, event_id)
         return meetings_xlsx(
-            rows, slots, names=known, public_reasons=public, table_labels=labels, title=ev.id
+            rows,
+            slots,
+            names=known,
+            public_reasons=public,
+            table_labels=labels,
+            title=ev.id,
+            timezone=ev.timezone,
         )
 
     def _plan_rows(
