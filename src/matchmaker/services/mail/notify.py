@@ -274,10 +274,7 @@ class Notifier:
 
 
 def _local_day(row: PublishedMeeting, tz: tzinfo | None) -> date:
-    start = datetime.fromisoformat(row.start)
-    if tz is not None and start.tzinfo is not None:
-        start = start.astimezone(tz)
-    return start.date()
+    return in_zone(datetime.fromisoformat(row.start), tz).date()
 
 
 __all__ = ["MeetingLine", "Notifier"]
