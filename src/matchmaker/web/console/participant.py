@@ -34,6 +34,7 @@ from matchmaker.services.events.schemas import (
     RequestCreate,
     RequestPublic,
 )
+from matchmaker.services.selfservice import closing_time
 from matchmaker.services.users import Principal
 from matchmaker.web.console.events import (
     AnyRequest,
@@ -49,7 +50,7 @@ from matchmaker.web.console.events import (
     run,
     safe_filename,
 )
-from matchmaker.web.console.render import in_zone, page
+from matchmaker.web.console.render import page
 from matchmaker.web.console.session import PARTICIPANTS, PathId, form_on, principal_of, refuse_unstorable
 from matchmaker.web.media import ICALENDAR, PDF
 
@@ -102,8 +103,7 @@ def closed_note(events: EventServices, event: EventSummary) -> str | None:
     closing = events.requests.closing(event.id)
     if closing is None:
         return None
-    zone = event.timezone or "UTC"
-    when = f"{in_zone(closing.since, zone, '%d %B %Y at %H:%M')} ({zone})"
+    when = closing_time(closing.since, event.timezone)
     if closing.why == "ended":
         return f"{event.name} ended on {when}; it takes no new meeting requests"
     return f"the request deadline of {event.name} passed on {when}"
