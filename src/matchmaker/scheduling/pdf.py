@@ -158,6 +158,17 @@ def _slot_line(slot: Slot, with_day: bool) -> str:
     return f"{day}{slot.start:%H:%M}-{slot.end:%H:%M}"
 
 
+@dataclass(frozen=True)
+class EventHeader:
+    """What an agenda says about the event under its heading: its name and venue, the time zone its
+    times are local to, and the labels of its tables."""
+
+    name: str | None = None
+    venue: str | None = None
+    timezone: str | None = None
+    table_labels: Mapping[int, str] = field(default_factory=dict)
+
+
 def _agenda_page(
     doc: _Document,
     participant_id: str,
@@ -166,10 +177,7 @@ def _agenda_page(
     *,
     names: Mapping[str, str],
     reasons: Mapping[Pair, str],
-    table_labels: Mapping[int, str],
-    event_name: str | None,
-    timezone: str | None = None,
-    venue: str | None = None,
+    event: EventHeader,
 ) -> None:
     """One participant's agenda from the current position: heading (with the time zone of its times),
     then time, table, who, why."""
@@ -179,11 +187,11 @@ def _agenda_page(
         key=lambda m: (by_id[m.slot].start, m.table),
     )
     doc.line(f"Meeting agenda: {display_name(participant_id, names)}", 16, 9)
-    if event_name:
-        doc.line(event_name, 11, 6)
-    if venue:
-        doc.line(venue, 10, 6)
-    note = zone_note(timezone, [by_id[m.slot].start for m in mine] or [s.start for s in by_id.values()])
+    if event.name:
+        doc.line(event.name, 11, 6)
+    if event.venue:
+        doc.line(event.venue, 10, 6)
+    note = zone_note(event.timezone, [by_id[m.slot].start for m in mine] or [s.start for s in by_id.values()])
     if note:
         doc.line(note, 10, 6)
     pdf.ln(4)
@@ -200,7 +208,7 @@ def _agenda_page(
             table.row(
                 [
                     _when(by_id[m.slot]),
-                    text(table_name(m.table, table_labels)),
+                    text(table_name(m.table, event.table_labels)),
                     text(display_name(other, names)),
                     text(meeting_reason(m, reasons)),
                 ]
@@ -233,10 +241,7 @@ def participant_agenda_pdf(
         {s.id: s for s in slots},
         names=names or {},
         reasons=reasons or {},
-        table_labels=table_labels or {},
-        event_name=event_name,
-        timezone=timezone,
-        venue=venue,
+        event=EventHeader(event_name, venue, timezone, table_labels or {}),
     )
     return doc.output()
 
@@ -251,6 +256,11 @@ class EventSheet:
     venue: str | None = None
     timezone: str | None = None
     table_labels: Mapping[int, str] = field(default_factory=dict)
+
+    @property
+    def header(self) -> EventHeader:
+        """What the booklet's agenda pages say about the event."""
+        return EventHeader(self.name, self.venue, self.timezone, self.table_labels)
 
 
 def _dates(slots: Sequence[Slot]) -> str:
@@ -336,10 +346,7 @@ def event_booklet_pdf(
             by_id,
             names=names,
             reasons=reasons,
-            table_labels=event.table_labels,
-            event_name=event.name,
-            timezone=event.timezone,
-            venue=event.venue,
+            event=event.header,
         )
     return doc.output()
 
@@ -395,6 +402,7 @@ def table_cards_pdf(
 
 __all__ = [
     "FONT_CANDIDATES",
+    "EventHeader",
     "EventSheet",
     "event_booklet_pdf",
     "participant_agenda_pdf",
