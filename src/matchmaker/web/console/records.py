@@ -32,6 +32,7 @@ from matchmaker.web.console.explain import Suggestion, suggestions_from
 from matchmaker.web.console.facets import Filters, apply_filters, facets_of, filter_options
 from matchmaker.web.console.render import country_name, language_name, page
 from matchmaker.web.console.session import STAFF_AND_CITIES, PathId, principal_of
+from matchmaker.web.routes.common import record_id_of
 
 logger = logging.getLogger(__name__)
 
@@ -266,22 +267,6 @@ def load_record(
 # One listing and one record page per kind
 
 
-# The path parameter of each kind's pages (``/cities/{city_id}``), handed to the handlers as ``record_id``.
-def _city_id(city_id: PathId) -> str:
-    return city_id
-
-
-def _provider_id(provider_id: PathId) -> str:
-    return provider_id
-
-
-def _case_id(case_id: PathId) -> str:
-    return case_id
-
-
-_PATH_IDS: dict[Kind, Callable[[str], str]] = {"city": _city_id, "provider": _provider_id, "case": _case_id}
-
-
 @dataclass(frozen=True, slots=True)
 class KindPages:
     """What differs between the console pages of the record kinds."""
@@ -303,7 +288,7 @@ class KindPages:
     @property
     def dependencies(self) -> dict[str, Provide]:
         """The kind's path parameter (``city_id``) as the dependency ``record_id``."""
-        return {"record_id": Provide(_PATH_IDS[self.kind], sync_to_thread=False)}
+        return {"record_id": record_id_of(self.kind, PathId)}
 
 
 KIND_PAGES = (

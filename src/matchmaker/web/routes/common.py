@@ -3,14 +3,15 @@ routes, text no database can store, and files to download."""
 
 from __future__ import annotations
 
+import inspect
 import logging
 from typing import Annotated, Any, TypeVar
 
 from litestar import Response
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import Parameter
 
-from matchmaker.db.models import ID_PATTERN
+from matchmaker.db.models import ID_PATTERN, Kind
 from matchmaker.errors import InvalidInputError
 from matchmaker.services.events import EventServices
 from matchmaker.services.events.schemas import ExportSource
@@ -59,6 +60,24 @@ def reject_unstorable(value: Any, where: str = "body") -> None:
             reject_unstorable(item, f"{where}[{index}]")
 
 
+def record_id_of(kind: Kind, annotation: object) -> Provide:
+    """A record kind's path parameter (``city_id`` in ``/cities/{city_id:str}``) as a dependency whose
+    value is the id, so that the handlers of every kind take it under one name, ``record_id``.
+
+    ``annotation`` (such as :data:`RecordId`) is what validates and documents the parameter.
+    """
+    name = f"{kind}_id"
+
+    def record_id(**path: str) -> str:
+        return path[name]
+
+    # The dependency's one parameter is named after the kind; Litestar reads the signature to fill it.
+    parameter = inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, annotation=annotation)
+    record_id.__signature__ = inspect.Signature([parameter], return_annotation=str)  # type: ignore[attr-defined]
+    record_id.__annotations__ = {name: annotation, "return": str}
+    return Provide(record_id, sync_to_thread=False)
+
+
 def attachment(content: T, media_type: str, filename: str) -> Response[T]:
     """A file the client saves as ``filename``."""
     return Response(
@@ -74,5 +93,6 @@ __all__ = [
     "RecordId",
     "Source",
     "attachment",
+    "record_id_of",
     "reject_unstorable",
 ]

@@ -55,7 +55,7 @@ from matchmaker.services.users import Principal
 from matchmaker.services.visibility import view_of
 from matchmaker.web.auth import require_own_provider, roles, staff_only
 from matchmaker.web.errors import problems
-from matchmaker.web.routes.common import Limit, Offset, RecordId, reject_unstorable
+from matchmaker.web.routes.common import Limit, Offset, RecordId, record_id_of, reject_unstorable
 from matchmaker.web.schemas import CasePage, CityPage, ProviderPage
 
 CITY_EXAMPLE = {
@@ -166,7 +166,7 @@ class RecordRoutes:
     @property
     def record_id(self) -> Provide:
         """The kind's path parameter (``city_id``) as the dependency ``record_id``."""
-        return Provide(_PATH_IDS[self.kind], sync_to_thread=False)
+        return record_id_of(self.kind, RecordId)
 
     @property
     def create_op(self) -> Operation:
@@ -285,21 +285,6 @@ def record_controller(spec: RecordRoutes) -> type[Controller]:
     RecordController.__name__ = RecordController.__qualname__ = f"{spec.singular.title()}Controller"
     return RecordController
 
-
-# The path parameter of each kind, handed to the handlers as ``record_id``.
-def _city_id(city_id: RecordId) -> str:
-    return city_id
-
-
-def _provider_id(provider_id: RecordId) -> str:
-    return provider_id
-
-
-def _case_id(case_id: RecordId) -> str:
-    return case_id
-
-
-_PATH_IDS: dict[Kind, Callable[[str], str]] = {"city": _city_id, "provider": _provider_id, "case": _case_id}
 
 CITY_ROUTES = RecordRoutes(
     kind="city",
