@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from litestar import Response, get, post
+from litestar.datastructures import FormMultiDict
 
 from matchmaker.errors import ConflictError, InvalidInputError
 from matchmaker.scheduling.exports import in_zone as local_time
@@ -152,6 +153,26 @@ class _MyPage:
 
         return show
 
+    async def change(
+        self,
+        request: AnyRequest,
+        events: EventServices,
+        change: Callable[[FormMultiDict, Principal], object],
+        msg: str,
+    ) -> Response[Any]:
+        """A change the signed-in participant makes with the page's form (its text must be storable):
+        back to the page with ``msg``, or the page again with the reason."""
+        principal = principal_of(request)
+        form = await request.form()
+
+        def apply() -> None:
+            refuse_unstorable(form)
+            change(form, principal)
+
+        return await apply_change(
+            events, apply, done=f"{self.path}?msg={msg}", refused=self.show(request, events)
+        )
+
 
 _REQUESTS = _MyPage(
     "console/my_requests.html",
@@ -171,11 +192,8 @@ async def my_requests(request: AnyRequest, events: Events) -> Response[Any]:
 @post("/me/requests", name="console:my-requests-send", opt=PARTICIPANTS)
 async def send_request(request: AnyRequest, events: Events) -> Response[Any]:
     """Ask another participant of an event for a meeting (a city may ask a provider or a city)."""
-    principal = principal_of(request)
-    form = await request.form()
 
-    def send() -> None:
-        refuse_unstorable(form)
+    def send(form: FormMultiDict, principal: Principal) -> None:
         event_id = form_field(form, "event", 128)
         data = RequestCreate(
             sender=_me(principal),
@@ -201,9 +219,7 @@ async def send_request(request: AnyRequest, events: Events) -> Response[Any]:
             ):
                 raise ConflictError(_already_asked(events, event_id, earlier, data.sender)) from None
 
-    return await apply_change(
-        events, send, done="/me/requests?msg=sent", refused=_REQUESTS.show(request, events)
-    )
+    return await _REQUESTS.change(request, events, send, "sent")
 
 
 def _earlier_request(events: EventServices, event_id: str, data: RequestCreate) -> RequestPublic | None:
@@ -238,17 +254,12 @@ def _already_asked(events: EventServices, event_id: str, earlier: RequestPublic,
 )
 async def answer_request(request: AnyRequest, events: Events) -> Response[Any]:
     """Accept or decline a request received."""
-    principal = principal_of(request)
-    form = await request.form()
 
-    def reply() -> None:
-        refuse_unstorable(form)
+    def reply(form: FormMultiDict, principal: Principal) -> None:
         request_id, answer = answer_from_form(form)
         events.requests.answer(form_field(form, "event", 128), request_id, answer, by=_me(principal))
 
-    return await apply_change(
-        events, reply, done="/me/requests?msg=answered", refused=_REQUESTS.show(request, events)
-    )
+    return await _REQUESTS.change(request, events, reply, "answered")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -335,11 +346,8 @@ async def my_agenda_pdf(request: AnyRequest, events: Events, event_id: PathId) -
 @post("/me/feedback", name="console:my-feedback", opt=form_on("console:my-agenda", PARTICIPANTS))
 async def rate_meeting(request: AnyRequest, events: Events) -> Response[Any]:
     """Rate a meeting after the event."""
-    principal = principal_of(request)
-    form = await request.form()
 
-    def rate() -> None:
-        refuse_unstorable(form)
+    def rate(form: FormMultiDict, principal: Principal) -> None:
         rating = form_field(form, "rating", 40)
         if rating not in RATING_LABELS:
             raise InvalidInputError("choose how the meeting went")
@@ -351,9 +359,7 @@ async def rate_meeting(request: AnyRequest, events: Events) -> Response[Any]:
         )
         events.feedback.record(form_field(form, "event", 128), data)
 
-    return await apply_change(
-        events, rate, done="/me/agenda?msg=rated", refused=_AGENDA.show(request, events)
-    )
+    return await _AGENDA.change(request, events, rate, "rated")
 
 
 ROUTES = [
