@@ -783,14 +783,21 @@ class _ScheduleTab:
 
         return show
 
-    async def refused(self, exc: MatchmakerError) -> Response[Any]:
-        """The tab again, saying why the planner refused."""
-        return await self.page()(flash=error_flash(exc), status=status_for(exc))
+    def _done(self, msg: str) -> str:
+        return f"/events/{self.event_id}/schedule?msg={msg}"
+
+    async def plan(self, action: Callable[[], object], msg: str) -> Response[Any]:
+        """A planner action (generate, publish): back to the tab with ``msg``, which shows the action's
+        stored report, or the tab again saying why the planner refused."""
+        try:
+            await run(action)
+        except MatchmakerError as exc:
+            return await self.page()(flash=error_flash(exc), status=status_for(exc))
+        return Redirect(self._done(msg), status_code=303)
 
     async def change(self, change: Callable[[], object], msg: str) -> Response[Any]:
         """A change on the tab: back to the tab with ``msg``, or the tab with the reason."""
-        done = f"/events/{self.event_id}/schedule?msg={msg}"
-        return await apply_change(self.events, change, done=done, refused=self.page())
+        return await apply_change(self.events, change, done=self._done(msg), refused=self.page())
 
 
 @get("/events/{event_id:str}/schedule", name="console:event-schedule", opt=STAFF)
@@ -825,17 +832,14 @@ async def event_generate(
     form = await request.form()
     keep = form_field(form, "keep_published", 3) != "no"
     relax = form_field(form, "relax_must_meet", 3) == "yes"
-    try:
-        await run(
-            planner.generate,
-            event_id,
-            time_limit=GENERATE_TIME_LIMIT,
-            keep_published=keep,
-            relax_must_meet=relax,
-        )
-    except MatchmakerError as exc:
-        return await _ScheduleTab(request, events, planner, event_id).refused(exc)
-    return Redirect(f"/events/{event_id}/schedule?msg=generated", status_code=303)
+    generate = partial(
+        planner.generate,
+        event_id,
+        time_limit=GENERATE_TIME_LIMIT,
+        keep_published=keep,
+        relax_must_meet=relax,
+    )
+    return await _ScheduleTab(request, events, planner, event_id).plan(generate, "generated")
 
 
 @post("/events/{event_id:str}/lock", name="console:event-lock", opt=form_on("console:event-schedule", STAFF))
@@ -874,11 +878,8 @@ async def event_publish(
 ) -> Response[Any]:
     """Publish the plan (participants see their agendas; calendars update in place), then redirect to
     the schedule tab with the publication's report."""
-    try:
-        await run(planner.publish, event_id)
-    except MatchmakerError as exc:
-        return await _ScheduleTab(request, events, planner, event_id).refused(exc)
-    return Redirect(f"/events/{event_id}/schedule?msg=published", status_code=303)
+    publish = partial(planner.publish, event_id)
+    return await _ScheduleTab(request, events, planner, event_id).plan(publish, "published")
 
 
 def download(content: str | bytes, media_type: str, filename: str) -> Response[Any]:
