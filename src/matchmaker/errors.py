@@ -77,6 +77,12 @@ class ConflictError(MatchmakerError):
     title = "Conflict"
 
 
+class PreconditionFailedError(ConflictError):
+    """A change was made on a condition (the version the caller last read) that no longer holds."""
+
+    title = "Precondition failed"
+
+
 class AuthenticationError(MatchmakerError):
     """Credentials are missing or unknown."""
 
@@ -129,5 +135,6 @@ __all__ = [
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
+    "PreconditionFailedError",
     "RecordRejectedError",
 ]

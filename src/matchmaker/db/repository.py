@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
-from sqlalchemy import delete, func
+from sqlalchemy import CursorResult, delete, func, update
 from sqlmodel import Session, col, select
 
 from matchmaker.db.models import (
@@ -261,11 +262,27 @@ def has_id(session: Session, kind: Kind, record_id: str) -> bool:
 
 
 def lock_record(session: Session, kind: Kind, record_id: str) -> bool:
-    """Lock a record's row until the transaction ends (``SELECT ... FOR UPDATE`` on PostgreSQL; on
-    SQLite the transaction's write lock does it); whether the record exists."""
+    """Lock a record's row until the transaction ends; whether the record exists.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE``. SQLite locks the whole database for a writer, so the lock is
+    a write that changes nothing: it waits for any other writer, and as the transaction's first
+    statement it makes what is read next the state after that writer.
+    """
     table = _TABLES[kind]
+    if session.get_bind().dialect.name == "sqlite":
+        touched = session.execute(
+            update(table).where(col(table.id) == record_id).values(updated_at=table.updated_at)
+        )
+        return isinstance(touched, CursorResult) and touched.rowcount > 0
     found = session.exec(select(table.id).where(col(table.id) == record_id).with_for_update()).first()
     return found is not None
+
+
+def written_at(session: Session, kind: Kind, record_id: str) -> datetime | None:
+    """When a record was last written (every insert and update sets it), or None when there is none."""
+    table = _TABLES[kind]
+    stamp: datetime | None = session.exec(select(table.updated_at).where(col(table.id) == record_id)).first()
+    return stamp
 
 
 def delete_record(session: Session, kind: Kind, record_id: str) -> None:

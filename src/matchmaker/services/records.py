@@ -9,8 +9,9 @@ function), so reading records never loads the index machinery.
 from __future__ import annotations
 
 import builtins
+import hashlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -18,7 +19,13 @@ from sqlmodel import Session
 
 from matchmaker.db import repository as repo
 from matchmaker.db.models import KIND_WORDS, UPDATE_MODELS, CityConfidential, Kind, PublicRecord, RecordIn
-from matchmaker.errors import ConflictError, InvalidInputError, MatchmakerError, NotFoundError
+from matchmaker.errors import (
+    ConflictError,
+    InvalidInputError,
+    MatchmakerError,
+    NotFoundError,
+    PreconditionFailedError,
+)
 from matchmaker.matching.names import NameEntry, resolve
 from matchmaker.services import visibility
 from matchmaker.services.users import Principal
@@ -109,8 +116,35 @@ class RecordService:
         self._refresh(kind, record.id)
         return self.get(kind, record.id)
 
-    def update(self, kind: Kind, record_id: str, changes: dict[str, Any]) -> PublicRecord:
-        """Apply a partial change; the merged record is validated as a whole."""
+    def version(self, kind: Kind, record_id: str) -> str:
+        """A tag of the record as stored now: it changes with every write of the record (an edit, an
+        ingest of its id), so a client can tell whether what it read is still what is stored."""
+        stamp = repo.written_at(self.session, kind, record_id)
+        if stamp is None:
+            raise NotFoundError(f"no {KIND_WORDS[kind]} with id {record_id!r}")
+        return hashlib.sha256(f"{kind}/{record_id}/{stamp.isoformat()}".encode()).hexdigest()[:20]
+
+    def update(
+        self,
+        kind: Kind,
+        record_id: str,
+        changes: dict[str, Any],
+        *,
+        if_version: Collection[str] | None = None,
+    ) -> PublicRecord:
+        """Apply a partial change; the merged record is validated as a whole.
+
+        With ``if_version``, the change is made only if the record's :meth:`version` is one of them
+        (what the caller read is still what is stored); otherwise :class:`PreconditionFailedError`, and
+        nothing is written. The record is locked from the check to the write.
+        """
+        if if_version is not None:
+            self.lock(kind, record_id)
+            if self.version(kind, record_id) not in if_version:
+                raise PreconditionFailedError(
+                    f"{KIND_WORDS[kind]} {record_id!r} was changed since you read it; read it again and"
+                    " send your change with its new ETag"
+                )
         record = repo.REPOSITORIES[kind].update(self.session, record_id, changes)
         self._refresh(kind, record_id)
         return record

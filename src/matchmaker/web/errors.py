@@ -44,6 +44,7 @@ from matchmaker.errors import (
     NotFoundError,
     PayloadTooLargeError,
     PermissionDeniedError,
+    PreconditionFailedError,
 )
 
 logger = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ STATUS_FOR: dict[type[MatchmakerError], int] = {
     InvalidInputError: 422,
     NotFoundError: 404,
     ConflictError: 409,
+    PreconditionFailedError: 412,
     AuthenticationError: 401,
     PermissionDeniedError: 403,
     PayloadTooLargeError: 413,
@@ -83,6 +85,7 @@ _TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    412: "Precondition failed",
     413: "Payload too large",
     415: "Unsupported media type",
     422: "Invalid input",
@@ -113,6 +116,7 @@ _EXAMPLE_DETAILS = {
     403: "a city focal point may only ask about its own city",
     404: "no city with id 'atlantis'",
     409: "a city with id 'kukes' already exists",
+    412: "city 'kukes' was changed since you read it; read it again and send your change with its new ETag",
     413: "the request body is larger than this endpoint accepts",
     415: "send the body as application/json (got text/plain)",
     422: "country: country 'ZZ' is not an ISO 3166-1 alpha-2 code (XK is accepted for Kosovo)",

@@ -8,8 +8,9 @@ import logging
 from typing import Annotated, Any, TypeVar
 
 from litestar import Response
+from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency, Provide
-from litestar.params import Parameter
+from litestar.params import HeaderParameter, Parameter
 
 from matchmaker.db.models import ID_PATTERN, Kind
 from matchmaker.errors import InvalidInputError
@@ -35,6 +36,47 @@ EventId = Annotated[str, Parameter(min_length=1, max_length=128, description="Th
 Events = NamedDependency[EventServices]
 #: Which schedule an export shows: the published one unless the plan is asked for.
 Source = Annotated[ExportSource, Parameter(required=False, description="Which schedule.")]
+
+#: A change's ``If-Match`` header: the ``ETag`` of the version the client read (or ``*``, any).
+IfMatch = Annotated[
+    str | None,
+    HeaderParameter(
+        name="If-Match",
+        required=False,
+        max_length=1000,
+        description="Change only the version with this ETag (from a GET); 412 when it was changed since.",
+    ),
+]
+#: The header that tells a record's version, on reads and changes.
+VERSION_HEADERS = [
+    ResponseHeader(
+        name="ETag",
+        description="The record's version; send it back in If-Match to change only this version.",
+        documentation_only=True,
+    )
+]
+
+
+def etag(version: str) -> str:
+    """A record version as an ``ETag`` header value (a strong tag)."""
+    return f'"{version}"'
+
+
+def versions_named(header: str | None) -> frozenset[str] | None:
+    """The record versions an ``If-Match`` header accepts; None for no header or ``*`` (any version).
+
+    Tags are compared strongly (RFC 9110): a weak tag (``W/"..."``) matches no version. A tag sent
+    without its quotes is read as the tag.
+    """
+    if header is None or header.strip() == "*":
+        return None
+    versions = set()
+    for part in header.split(","):
+        tag = part.strip()
+        if not tag or tag.startswith("W/"):
+            continue
+        versions.add(tag[1:-1] if len(tag) >= 2 and tag[0] == tag[-1] == '"' else tag)
+    return frozenset(versions)
 
 
 def _unstorable(text: str) -> str | None:
@@ -86,13 +128,17 @@ def attachment(content: T, media_type: str, filename: str) -> Response[T]:
 
 
 __all__ = [
+    "VERSION_HEADERS",
     "EventId",
     "Events",
+    "IfMatch",
     "Limit",
     "Offset",
     "RecordId",
     "Source",
     "attachment",
+    "etag",
     "record_id_of",
     "reject_unstorable",
+    "versions_named",
 ]

@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, TypeAlias, TypedDict
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
@@ -55,7 +55,17 @@ from matchmaker.services.users import Principal
 from matchmaker.services.visibility import view_of
 from matchmaker.web.auth import require_own_provider, roles, staff_only
 from matchmaker.web.errors import problems
-from matchmaker.web.routes.common import Limit, Offset, RecordId, record_id_of, reject_unstorable
+from matchmaker.web.routes.common import (
+    VERSION_HEADERS,
+    IfMatch,
+    Limit,
+    Offset,
+    RecordId,
+    etag,
+    record_id_of,
+    reject_unstorable,
+    versions_named,
+)
 from matchmaker.web.schemas import CasePage, CityPage, ProviderPage
 
 CITY_EXAMPLE = {
@@ -127,8 +137,14 @@ class Operation:
         }
 
 
-_CHANGE = (403, 404, 413, 415, 422)
+_CHANGE = (403, 404, 412, 413, 415, 422)
 _CREATE = (403, 409, 413, 415, 422)
+#: How a change is made on the condition that the record is still as read (every kind alike).
+_IF_MATCH = (
+    " To change the record only if nobody changed it since you read it, send the `ETag` of your read"
+    " (`GET`) in an `If-Match` header: if the record was changed meanwhile, nothing is written and the"
+    " answer is 412. Without `If-Match` the change is applied to the record as it is."
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,7 +196,7 @@ class RecordRoutes:
     def update_op(self) -> Operation:
         """Changing a record: staff, and for some kinds the record's own user."""
         who = "staff, or itself" if self.own_record is not None else "staff"
-        return Operation(f"Change a {KIND_WORDS[self.kind]} ({who})", self.update_text, _CHANGE)
+        return Operation(f"Change a {KIND_WORDS[self.kind]} ({who})", self.update_text + _IF_MATCH, _CHANGE)
 
     @property
     def delete_op(self) -> Operation:
@@ -245,14 +261,17 @@ def record_controller(spec: RecordRoutes) -> type[Controller]:
                 }
             )
 
-        @get(one, guards=readers, **spec.get_op.route(f"get_{spec.singular}"))
+        @get(
+            one, guards=readers, response_headers=VERSION_HEADERS, **spec.get_op.route(f"get_{spec.singular}")
+        )
         def get_record(
             self,
             records: NamedDependency[RecordService],
             current_user: NamedDependency[Principal],
             record_id: NamedDependency[str],
-        ) -> RecordView:
-            return records.visible_get(current_user, spec.kind, record_id)
+        ) -> Response[RecordView]:
+            shown = records.visible_get(current_user, spec.kind, record_id)
+            return Response(shown, headers={"ETag": etag(records.version(spec.kind, record_id))})
 
         @post("/", guards=[staff_only], status_code=201, **spec.create_op.route(f"create_{spec.singular}"))
         def create_record(self, records: NamedDependency[RecordService], data: RecordBody) -> RecordView:
@@ -260,20 +279,27 @@ def record_controller(spec: RecordRoutes) -> type[Controller]:
             records.create(spec.kind, data)
             return records.get_in_full(spec.kind, data.id)
 
-        @patch(one, guards=changers, **spec.update_op.route(f"update_{spec.singular}"))
+        @patch(
+            one,
+            guards=changers,
+            response_headers=VERSION_HEADERS,
+            **spec.update_op.route(f"update_{spec.singular}"),
+        )
         def update_record(
             self,
             records: NamedDependency[RecordService],
             current_user: NamedDependency[Principal],
             record_id: NamedDependency[str],
             data: JSONBody[RecordChange],
-        ) -> RecordView:
+            if_match: IfMatch = None,
+        ) -> Response[RecordView]:
             if spec.own_record is not None:
                 spec.own_record(current_user, record_id)
             changes = data.model_dump(exclude_unset=True)
             reject_unstorable(changes)
-            records.update(spec.kind, record_id, changes)
-            return view_of(current_user, records.get_in_full(spec.kind, record_id))
+            records.update(spec.kind, record_id, changes, if_version=versions_named(if_match))
+            shown = view_of(current_user, records.get_in_full(spec.kind, record_id))
+            return Response(shown, headers={"ETag": etag(records.version(spec.kind, record_id))})
 
         @delete(one, guards=[staff_only], **spec.delete_op.route(f"delete_{spec.singular}"))
         def delete_record(
