@@ -24,7 +24,7 @@ from matchmaker.db.models import CityUpdate, ProviderUpdate, utcnow
 from matchmaker.errors import ConflictError, InvalidInputError
 from matchmaker.scheduling.problem import Slot
 from matchmaker.services.events import store
-from matchmaker.services.events.rules import on_event_clock
+from matchmaker.services.events.rules import on_event_clock, told_in_zone
 from matchmaker.services.records import PublicRecord, RecordService, describe_invalid
 
 logger = logging.getLogger(__name__)
@@ -40,12 +40,6 @@ def deadline_of(ev: Event) -> datetime | None:
     """Until when participants change their own availability (None: no deadline set)."""
     value = ev.self_service_deadline or ev.request_deadline
     return _aware(value) if value is not None else None
-
-
-def closing_time(deadline: datetime, timezone: str | None) -> str:
-    """A deadline as the event's people read it: on the clock of the event's zone, which is named
-    (UTC for an event without one)."""
-    return f"{on_event_clock(deadline, timezone):%d %B %Y at %H:%M} ({timezone or 'UTC'})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +127,7 @@ class SelfService:
         deadline = deadline_of(ev)
         if deadline is not None and now > deadline:
             raise ConflictError(
-                f"changes to {ev.name} closed on {closing_time(deadline, ev.timezone)}; "
+                f"changes to {ev.name} closed on {told_in_zone(deadline, ev.timezone)}; "
                 "ask ministry staff if something must still change"
             )
         slot_ids = [s.id for s in store.slots(self.session, event_id)]
@@ -162,7 +156,7 @@ class SelfService:
             if mine.ended is None:  # not over yet (its last slot ends in the event's own zone)
                 return (
                     f"your profile is read-only while {mine.name} is being planned "
-                    f"(changes closed on {closing_time(mine.deadline, mine.timezone)})"
+                    f"(changes closed on {told_in_zone(mine.deadline, mine.timezone)})"
                 )
         return None
 
@@ -192,4 +186,4 @@ def _json_list(values: list[str]) -> str:
     return json.dumps(values)
 
 
-__all__ = ["MyEvent", "ProfileKind", "SelfService", "closing_time", "deadline_of"]
+__all__ = ["MyEvent", "ProfileKind", "SelfService", "deadline_of"]

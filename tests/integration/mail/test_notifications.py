@@ -123,7 +123,7 @@ def test_messages_give_times_in_the_events_zone_and_say_where_each_meeting_is(se
             "ws1", RequestCreate(sender="acme", recipient="kukes"), now=START - timedelta(days=30)
         )
     [received] = messages(services, "request_received")
-    assert "until 25 February 2027, 17:00 (Europe/Istanbul time)" in received.body_text
+    assert "until 25 February 2027 at 17:00 (Europe/Istanbul)." in received.body_text
     assert "14:00" not in received.body_text + received.body_html
 
     services.planner.generate("ws1", score=lambda a, b: 0.9)

@@ -32,4 +32,14 @@ def test_the_request_deadline_is_shown_in_the_event_time_zone(
     assert "14:00" not in staff_page
     sign_in("city")
     city_page = client.get("/me/requests").text
-    assert "requests until 2027-02-25 17:00 (Europe/Istanbul)" in city_page
+    assert "requests until 25 February 2027 at 17:00 (Europe/Istanbul)" in city_page
+
+
+def test_a_deadline_reads_the_same_on_every_participant_page(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    _event(client)
+    sign_in("city")
+    told = "25 February 2027 at 17:00 (Europe/Istanbul)"
+    assert f"requests until {told}" in client.get("/me/requests").text
+    assert f"You can change this until {told}." in client.get("/me/availability").text

@@ -151,7 +151,7 @@ def test_the_availability_deadline_reads_in_the_event_time_zone_and_names_it(
     )
     sign_in("city")
     page = client.get("/me/availability").text
-    assert "You can change this until 25 February 2027, 17:00 (Europe/Istanbul)." in page
+    assert "You can change this until 25 February 2027 at 17:00 (Europe/Istanbul)." in page
     assert "Tue 02 Mar, 09:00–09:20" in page
     assert "14:00" not in page
     assert "UTC" not in page
@@ -162,7 +162,7 @@ def test_the_availability_deadline_reads_in_the_event_time_zone_and_names_it(
         services.self_service(session).set_deadline("ankara-day", closed_at)
     local = closed_at.astimezone(istanbul)
     page = client.get("/me/availability").text
-    assert f"Changes closed on {local:%d %B %Y}, 09:30 (Europe/Istanbul); this is read-only." in page
+    assert f"Changes closed on {local:%d %B %Y} at 09:30 (Europe/Istanbul); this is read-only." in page
     refused = client.post("/me/availability", data={"event": "ankara-day", "slot": ["s1"]})
     assert refused.status_code == 409
     assert f"changes to Ankara day closed on {local:%d %B %Y} at 09:30 (Europe/Istanbul)" in refused.text

@@ -14,7 +14,7 @@ from matchmaker.db.models import utcnow
 from matchmaker.errors import ConflictError, InvalidInputError
 from matchmaker.scheduling.problem import pair_key
 from matchmaker.services.events import store
-from matchmaker.services.events.rules import zone
+from matchmaker.services.events.rules import told_in_zone, zone
 from matchmaker.services.events.schemas import FeedbackIn, FeedbackPublic
 from matchmaker.services.feedback import Signal, read_signal
 
@@ -65,7 +65,7 @@ class EventFeedback(store.InSession):
         if local is not None:
             other = store.names(session, [data.other]).get(data.other, data.other)
             raise ConflictError(
-                f"the meeting with {other} ends on {local:%Y-%m-%d at %H:%M} ({ev.timezone or 'UTC'});"
+                f"the meeting with {other} ends on {told_in_zone(local, ev.timezone)};"
                 " it can be rated once it has taken place"
             )
         row = store.first_where(

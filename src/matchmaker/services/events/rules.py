@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, Field
 
@@ -107,11 +107,32 @@ def zone(name: str | None) -> tzinfo | None:
     return ZoneInfo(name) if name else None
 
 
+def known_zone(name: str | None) -> tzinfo | None:
+    """The event's time zone, or None when it has none or names a zone this system does not know
+    (what is shown to people then reads in UTC instead of failing)."""
+    try:
+        return zone(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
 def on_event_clock(instant: datetime, timezone: str | None) -> datetime:
     """An instant (a deadline, the end of an event; a naive one is UTC) as the event's clock reads it,
     or in UTC for an event without a zone."""
     aware = instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
     return aware.astimezone(zone(timezone) or UTC)
+
+
+def told_in_zone(instant: datetime, timezone: str | None) -> str:
+    """A moment (a deadline, the end of an event or a meeting) for a person to read: the date and
+    time on the event's clock and the zone named, e.g. ``25 February 2027 at 17:00 (Europe/Istanbul)``.
+
+    The one wording of such moments in messages, refusals and console pages. A naive instant is UTC;
+    an event without a zone, or with a zone this system does not know, is told in UTC and says so.
+    """
+    tz = known_zone(timezone)
+    aware = instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+    return f"{aware.astimezone(tz or UTC):%d %B %Y at %H:%M} ({timezone if tz is not None else 'UTC'})"
 
 
 def coming_first(events: Iterable[EventSummary], now: datetime) -> list[EventSummary]:
@@ -292,10 +313,12 @@ __all__ = [
     "describe_moves",
     "duplicate_problem",
     "effective_status",
+    "known_zone",
     "meeting_reason",
     "pair_problem",
     "public_reason",
     "requests_by_pair",
     "side_of",
+    "told_in_zone",
     "zone",
 ]

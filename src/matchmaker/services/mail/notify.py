@@ -27,7 +27,7 @@ from matchmaker.scheduling.exports import (
 )
 from matchmaker.scheduling.problem import pair_key
 from matchmaker.services.events import store
-from matchmaker.services.events.rules import on_event_clock, zone
+from matchmaker.services.events.rules import told_in_zone, zone
 from matchmaker.services.mail.compose import Attachment, Composed, MessageKind, compose
 from matchmaker.services.mail.outbox import Outbox
 from matchmaker.settings import Settings
@@ -51,12 +51,6 @@ class MeetingLine:
 def _when(start: datetime, end: datetime, tz: tzinfo | None) -> str:
     start, end = in_zone(start, tz), in_zone(end, tz)
     return f"{start:%a %d %b %Y, %H:%M}–{end:%H:%M}"
-
-
-def _deadline(value: datetime, ev: Event) -> str:
-    """A request deadline as the event's people read it: in the event's zone, named."""
-    local = on_event_clock(value, ev.timezone)
-    return f"{local:%d %B %Y, %H:%M} ({ev.timezone} time)" if ev.timezone else f"{local:%d %B %Y, %H:%M} UTC"
 
 
 class Notifier:
@@ -103,7 +97,7 @@ class Notifier:
             recipient,
             message=message,
             reason=reason,
-            deadline=_deadline(deadline, ev) if deadline else None,
+            deadline=told_in_zone(deadline, ev.timezone) if deadline else None,
         )
         return self._send_to(recipient, [composed])
 

@@ -23,7 +23,7 @@ from matchmaker.scheduling.exports import in_zone as local_time
 from matchmaker.scheduling.exports import zone_note
 from matchmaker.services.events import EventServices
 from matchmaker.services.events.feedback import rating_opens
-from matchmaker.services.events.rules import zone
+from matchmaker.services.events.rules import told_in_zone, zone
 from matchmaker.services.events.schemas import (
     MAX_TEXT,
     RATING_LABELS,
@@ -35,7 +35,6 @@ from matchmaker.services.events.schemas import (
     RequestCreate,
     RequestPublic,
 )
-from matchmaker.services.selfservice import closing_time
 from matchmaker.services.users import Principal
 from matchmaker.web.console.events import (
     AnyRequest,
@@ -104,7 +103,7 @@ def closed_note(events: EventServices, event: EventSummary) -> str | None:
     closing = events.requests.closing(event.id)
     if closing is None:
         return None
-    when = closing_time(closing.since, event.timezone)
+    when = told_in_zone(closing.since, event.timezone)
     if closing.why == "ended":
         return f"{event.name} ended on {when}; it takes no new meeting requests"
     return f"the request deadline of {event.name} passed on {when}"

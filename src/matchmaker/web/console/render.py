@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from functools import cache
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import pycountry
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
@@ -17,6 +17,7 @@ from litestar.enums import MediaType
 from markupsafe import Markup, escape
 
 from matchmaker.scheduling import describe_gap
+from matchmaker.services.events.rules import known_zone, told_in_zone
 from matchmaker.services.users import Principal
 from matchmaker.vocabulary import get_term
 from matchmaker.web.console.session import SUBJECT_NAME
@@ -109,18 +110,16 @@ def highlight(text: str | None, phrases: Iterable[str] | None = None, spans: Any
 
 
 def in_zone(moment: datetime, zone: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """An instant as the clock reads in ``zone`` (an event's time zone), as its forms take times.
+    """A slot or meeting time as the clock reads in ``zone`` (an event's time zone), in ``fmt``, for
+    lists and forms that say their zone once. A moment told in a sentence (a deadline, when rating
+    opens) is the ``told_in_zone`` filter (:func:`~matchmaker.services.events.rules.told_in_zone`).
 
-    A time without an offset is shown as it is; an aware one without a zone (or with an unknown zone)
-    is shown in UTC.
+    A time without an offset is a slot's wall time and is shown as it is; an aware one without a zone
+    (or with an unknown zone) is shown in UTC.
     """
     if moment.tzinfo is None:
         return moment.strftime(fmt)
-    try:
-        local = moment.astimezone(ZoneInfo(zone)) if zone else None
-    except (ZoneInfoNotFoundError, ValueError):
-        local = None
-    return (local or moment.astimezone(ZoneInfo("UTC"))).strftime(fmt)
+    return moment.astimezone(known_zone(zone) or ZoneInfo("UTC")).strftime(fmt)
 
 
 def percent(value: Any) -> str:
@@ -149,6 +148,7 @@ def environment() -> Environment:
         highlight=highlight,
         percent=percent,
         in_zone=in_zone,
+        told_in_zone=told_in_zone,
         gap_in_words=describe_gap,
     )
     return env

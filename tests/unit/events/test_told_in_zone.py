@@ -1,0 +1,29 @@
+"""A moment told to people: on the event's clock, with its zone named, in one wording everywhere."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from matchmaker.services.events.rules import told_in_zone
+
+FIVE_PM_ISTANBUL = datetime(2027, 2, 25, 14, 0, tzinfo=UTC)
+
+
+def test_a_moment_reads_on_the_events_clock_and_names_its_zone() -> None:
+    assert told_in_zone(FIVE_PM_ISTANBUL, "Europe/Istanbul") == "25 February 2027 at 17:00 (Europe/Istanbul)"
+
+
+def test_an_offset_given_elsewhere_still_reads_on_the_events_clock() -> None:
+    tokyo = FIVE_PM_ISTANBUL.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert told_in_zone(tokyo, "Europe/Istanbul") == "25 February 2027 at 17:00 (Europe/Istanbul)"
+
+
+def test_without_a_zone_the_moment_reads_in_utc_and_says_so() -> None:
+    assert told_in_zone(FIVE_PM_ISTANBUL, None) == "25 February 2027 at 14:00 (UTC)"
+    assert told_in_zone(FIVE_PM_ISTANBUL.replace(tzinfo=None), None) == "25 February 2027 at 14:00 (UTC)"
+
+
+def test_a_zone_the_system_does_not_know_reads_in_utc_instead_of_failing() -> None:
+    assert told_in_zone(FIVE_PM_ISTANBUL, "Mars/Olympus_Mons") == "25 February 2027 at 14:00 (UTC)"
+    assert told_in_zone(FIVE_PM_ISTANBUL, "../etc") == "25 February 2027 at 14:00 (UTC)"
