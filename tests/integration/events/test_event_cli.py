@@ -240,6 +240,7 @@ def test_a_city_asks_another_city_from_the_command_line(corpus: Settings) -> Non
     again = run("event", "request", "c2c", "osh", "kukes")
     assert again.exit_code == 1
     assert "answer that request instead" in again.output
+    assert "Kukës already asked Osh for a meeting at" in again.output, "names, not ids"
     itself = run("event", "request", "c2c", "tirana", "tirana")
     assert itself.exit_code == 2
     assert "cannot be paired with itself" in itself.output

@@ -52,10 +52,11 @@ def test_a_city_asks_a_comparable_city_which_accepts_and_both_agendas_say_why(
     req = sent.json()
     assert (req["sender"], req["recipient"], req["status"]) == (CITY_ID, OTHER_CITY_ID, "pending")
     assert req["reason"] == by_id[OTHER_CITY_ID]["reason"]
+    asked = f"already asked {by_id[OTHER_CITY_ID]['name']} for a meeting at City-to-city exchange"
     _problem(
         api.post(f"{BASE}/c2c/requests", json={"recipient": OTHER_CITY_ID}, headers=city),
         409,
-        "has already asked",
+        f"{asked} (request {req['id']}, pending)",
     )
     _problem(
         api.post(f"{BASE}/c2c/requests", json={"recipient": CITY_ID}, headers=other),

@@ -45,12 +45,14 @@ def test_one_request_per_pair_in_either_direction() -> None:
         RequestRow(id=4, sender="acme", recipient="shkoder", status="declined"),
     ]
     again = duplicate_problem(stored, "kukes", "ferizaj") or ""
-    assert "'kukes' has already asked 'ferizaj'" in again
+    assert "'kukes' already asked 'ferizaj'" in again
     assert "request 3, pending" in again
     back = duplicate_problem(stored, "ferizaj", "kukes") or ""
-    assert "'kukes' has already asked 'ferizaj'" in back
+    assert "'kukes' already asked 'ferizaj'" in back
     assert "answer that request instead" in back
-    assert "declined" in (duplicate_problem(stored, "shkoder", "acme") or "")
+    answered = duplicate_problem(stored, "shkoder", "acme") or ""
+    assert "declined" in answered
+    assert "answer that request" not in answered, "an answered request is not to be answered again"
     assert duplicate_problem(stored, "kukes", "shkoder") is None
     assert duplicate_problem([], "kukes", "ferizaj") is None
 
@@ -96,3 +98,14 @@ def test_contacts_leave_out_whoever_was_asked_or_asked_and_providers_for_provide
     assert contacts[0].reason == "Kukës needs heat ↔ Balkan ESCO: savings"
     city = rank_contacts(PEOPLE[0], PEOPLE, {"ferizaj", "acme"}, {})
     assert [c.id for c in city] == ["esco", "shkoder", "tirana"]  # by name without suggestions
+
+
+def test_a_second_request_is_refused_naming_the_parties_and_the_event() -> None:
+    stored = [RequestRow(id=3, sender="kukes", recipient="osh", status="pending")]
+    names = {"kukes": "Kukës", "osh": "Osh"}
+    again = duplicate_problem(stored, "kukes", "osh", names=names, event="Expo 2027")
+    assert again == "Kukës already asked Osh for a meeting at Expo 2027 (request 3, pending)"
+    back = duplicate_problem(stored, "osh", "kukes", names=names, event="Expo 2027")
+    assert back == (
+        "Kukës already asked Osh for a meeting at Expo 2027 (request 3, pending); answer that request instead"
+    )

@@ -14,7 +14,13 @@ from matchmaker.db.events import MeetingRequestRow
 from matchmaker.db.models import utcnow
 from matchmaker.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from matchmaker.services.events import store
-from matchmaker.services.events.rules import RequestRow, duplicate_problem, effective_status, pair_problem
+from matchmaker.services.events.rules import (
+    RequestRow,
+    duplicate_problem,
+    effective_status,
+    pair_problem,
+    told_in_zone,
+)
 from matchmaker.services.events.schemas import Answer, RequestCreate, RequestPublic
 
 if TYPE_CHECKING:
@@ -60,14 +66,17 @@ class MeetingRequests(store.InSession):
 
     def closed(self, event_id: str, *, now: datetime | None = None) -> str | None:
         """Why the event takes no new meeting requests (it has ended, or its request deadline has
-        passed), or ``None`` while it does."""
+        passed), or ``None`` while it does: the event by its name, and since when on its own clock
+        (:func:`~matchmaker.services.events.rules.told_in_zone`), as the API, the command line and the
+        participants' pages all say it."""
         closing = self.closing(event_id, now=now)
         if closing is None:
             return None
-        since = closing.since.isoformat()
+        ev = store.event_row(self.session, event_id)
+        when = told_in_zone(closing.since, ev.timezone)
         if closing.why == "ended":
-            return f"event {event_id!r} ended at {since}; it takes no new meeting requests"
-        return f"the request deadline of event {event_id!r} ({since}) has passed"
+            return f"{ev.name} ended on {when}; it takes no new meeting requests"
+        return f"the request deadline of {ev.name} passed on {when}"
 
     def create(
         self, event_id: str, data: RequestCreate, *, now: datetime | None = None, recorded: bool = False
@@ -84,12 +93,13 @@ class MeetingRequests(store.InSession):
         now = now or utcnow()
         session = self.session
         ev = store.event_row(session, event_id)
+        names = store.names(session, [data.sender, data.recipient])
         problem = pair_problem(
             store.sides(session, event_id),
             data.sender,
             data.recipient,
             "meeting request",
-            names=store.names(session, [data.sender, data.recipient]),
+            names=names,
             event=ev.name,
         )
         if problem:
@@ -98,7 +108,11 @@ class MeetingRequests(store.InSession):
         if closed:
             raise ConflictError(closed)
         duplicate = duplicate_problem(
-            self._between(event_id, data.sender, data.recipient), data.sender, data.recipient
+            self._between(event_id, data.sender, data.recipient, now=now),
+            data.sender,
+            data.recipient,
+            names=names,
+            event=ev.name,
         )
         if duplicate:
             raise ConflictError(duplicate)
@@ -115,22 +129,26 @@ class MeetingRequests(store.InSession):
                 session.add(row)
                 session.flush()
         except IntegrityError as exc:  # the same request, stored by another transaction meanwhile
-            between = self._between(event_id, data.sender, data.recipient)
+            between = self._between(event_id, data.sender, data.recipient, now=now)
             raise ConflictError(
-                duplicate_problem(between, data.sender, data.recipient) or "this request was just made"
+                duplicate_problem(between, data.sender, data.recipient, names=names, event=ev.name)
+                or "this request was just made"
             ) from exc
         if self.notifier is not None:
             self.notifier.request_received(event_id, data.sender, data.recipient, data.message, reason=reason)
         return store.request_public(row, ev.request_deadline, now)
 
-    def _between(self, event_id: str, a: str, b: str) -> list[RequestRow]:
-        """The event's requests between ``a`` and ``b``, in either direction."""
+    def _between(self, event_id: str, a: str, b: str, *, now: datetime) -> list[RequestRow]:
+        """The event's requests between ``a`` and ``b``, in either direction, with their status as of
+        ``now`` (a pending one is expired once the deadline has passed)."""
+        deadline = store.event_row(self.session, event_id).request_deadline
         stmt = select(MeetingRequestRow).where(
             MeetingRequestRow.event_id == event_id,
             col(MeetingRequestRow.sender).in_((a, b)),
             col(MeetingRequestRow.recipient).in_((a, b)),
         )
-        return [store.request_row(r) for r in self.session.exec(stmt.order_by(col(MeetingRequestRow.id)))]
+        rows = [store.request_row(r) for r in self.session.exec(stmt.order_by(col(MeetingRequestRow.id)))]
+        return [r.model_copy(update={"status": effective_status(r.status, deadline, now)}) for r in rows]
 
     def answer(
         self,

@@ -65,20 +65,35 @@ def pair_problem(
     return None
 
 
-def duplicate_problem(existing: Iterable[RequestRow], sender: str, recipient: str) -> str | None:
-    """Why ``sender`` may not ask ``recipient`` again, or None.
+def duplicate_problem(
+    existing: Iterable[RequestRow],
+    sender: str,
+    recipient: str,
+    *,
+    names: Mapping[str, str] | None = None,
+    event: str | None = None,
+) -> str | None:
+    """Why ``sender`` may not ask ``recipient`` again, or None. The reason calls the parties by their
+    ``names`` and the event by its name (``event``) when they are given, as :func:`pair_problem` does,
+    and gives the earlier request's number and status (its number is what answering it takes).
 
     One request per pair and event: the same request twice is refused, and so is asking someone who
     has already asked you (answer that request instead; staff can change an answer at any time).
     """
+
+    def label(pid: str) -> str:
+        return (names or {}).get(pid) or repr(pid)
+
+    def asked(r: RequestRow) -> str:
+        at = f" at {event}" if event else ""
+        who = f"{label(r.sender)} already asked {label(r.recipient)}"
+        return f"{who} for a meeting{at} (request {r.id}, {r.status})"
+
     for r in existing:
         if (r.sender, r.recipient) == (sender, recipient):
-            return f"{sender!r} has already asked {recipient!r} for a meeting (request {r.id}, {r.status})"
+            return asked(r)
         if (r.sender, r.recipient) == (recipient, sender):
-            return (
-                f"{recipient!r} has already asked {sender!r} for a meeting (request {r.id}, {r.status});"
-                " answer that request instead"
-            )
+            return f"{asked(r)}; answer that request instead" if r.status == "pending" else asked(r)
     return None
 
 

@@ -23,7 +23,7 @@ from matchmaker.scheduling.exports import in_zone as local_time
 from matchmaker.scheduling.exports import zone_note
 from matchmaker.services.events import EventServices
 from matchmaker.services.events.feedback import rating_opens
-from matchmaker.services.events.rules import told_in_zone, zone
+from matchmaker.services.events.rules import zone
 from matchmaker.services.events.schemas import (
     MAX_TEXT,
     RATING_LABELS,
@@ -97,18 +97,6 @@ def my_events(
     ]
 
 
-def closed_note(events: EventServices, event: EventSummary) -> str | None:
-    """Why the event takes no new requests, as its participants read it (its name, and when in its
-    own time zone), or ``None`` while it does."""
-    closing = events.requests.closing(event.id)
-    if closing is None:
-        return None
-    when = told_in_zone(closing.since, event.timezone)
-    if closing.why == "ended":
-        return f"{event.name} ended on {when}; it takes no new meeting requests"
-    return f"the request deadline of {event.name} passed on {when}"
-
-
 def load_requests(events: EventServices, principal: Principal) -> list[EventRequests]:
     """The participant's events, its requests in each, and whom it may still ask (suggestions first;
     nobody once the event has ended or its request deadline has passed)."""
@@ -117,7 +105,7 @@ def load_requests(events: EventServices, principal: Principal) -> list[EventRequ
     for event, participants in my_events(events, me):
         mine = next(p for p in participants if p.id == me)
         requests = events.requests.list(event.id, participant=me)
-        closed = closed_note(events, event)
+        closed = events.requests.closed(event.id)
         contacts = [] if closed else events.contacts.for_participant(event.id, me)
         names = {p.id: p.name for p in participants}
         out.append(EventRequests(event, mine, requests, names, contacts, closed))
@@ -203,49 +191,23 @@ async def send_request(request: AnyRequest, events: Events) -> Response[Any]:
         try:
             events.requests.create(event_id, data)
         except ConflictError:
-            closed = closed_note(events, events.catalog.get(event_id))
-            if closed is not None:
-                raise ConflictError(closed) from None
-            earlier = _earlier_request(events, event_id, data)
-            if earlier is None:
+            # A second press of the same button (or the form sent again from the back button) is the
+            # request already sent, not a mistake; any other refusal is shown as the service said it.
+            if events.requests.closed(event_id) is not None or not _sent_already(events, event_id, data):
                 raise
-            # A second press of the same button (or the form sent again from the back button)
-            # is the request already sent, not a mistake.
-            if (
-                earlier.sender != data.sender
-                or earlier.status != "pending"
-                or not _same_message(earlier, data)
-            ):
-                raise ConflictError(_already_asked(events, event_id, earlier, data.sender)) from None
 
     return await _REQUESTS.change(request, events, send, "sent")
 
 
-def _earlier_request(events: EventServices, event_id: str, data: RequestCreate) -> RequestPublic | None:
-    """The event's request between the sender and the recipient, in either direction, if any."""
-    pair = {data.sender, data.recipient}
+def _sent_already(events: EventServices, event_id: str, data: RequestCreate) -> bool:
+    """Whether ``data`` is a request the sender already made and that still waits for an answer
+    (with the same message, or none given this time)."""
     mine = events.requests.list(event_id, participant=data.sender)
-    return next((r for r in mine if {r.sender, r.recipient} == pair), None)
-
-
-def _same_message(earlier: RequestPublic, data: RequestCreate) -> bool:
-    return not data.message or (earlier.message or "") == data.message
-
-
-def _already_asked(events: EventServices, event_id: str, earlier: RequestPublic, me: str) -> str:
-    """Why the participant ``me`` cannot ask again, naming the other party and what to do instead."""
-    other = earlier.recipient if earlier.sender == me else earlier.sender
-    name = {p.id: p.name for p in events.catalog.participants(event_id)}.get(other, other)
-    if earlier.sender == me:
-        return f"you have already asked {name} for a meeting in this event (your request is {earlier.status})"
-    answered = {
-        "accepted": "you accepted it",
-        "declined": "you declined it",
-        "expired": "it expired unanswered",
-    }
-    if earlier.status in answered:
-        return f"{name} has already asked you for a meeting in this event ({answered[earlier.status]})"
-    return f"{name} has already asked you for a meeting in this event: accept or decline their request"
+    return any(
+        (r.sender, r.recipient, r.status) == (data.sender, data.recipient, "pending")
+        and (not data.message or (r.message or "") == data.message)
+        for r in mine
+    )
 
 
 @post(
