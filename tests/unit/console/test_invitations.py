@@ -134,7 +134,7 @@ def test_staff_manage_users_on_the_users_page(client: Client, sign_in: object) -
     page = client.get("/users").text
     assert "sales@enerko.example" in page
     assert "never" in page
-    assert client.post(f"/users/{account.user_id}/entity", data={"subject": CITY_ID}).status_code == 400
+    assert client.post(f"/users/{account.user_id}/entity", data={"subject": CITY_ID}).status_code == 404
     assert client.post(f"/users/{account.user_id}/reinvite").status_code == 200
     with services.database.unit_of_work() as session:
         invitations = [m for m in services.outbox(session).list() if m.kind == "invitation"]
@@ -234,7 +234,7 @@ def test_the_last_staff_user_cannot_be_revoked(client: Client, sign_in: object) 
             if other.role == "staff" and other.user_id != me:
                 services.users(session).revoke_user(other.user_id)
     r = client.post(f"/users/{me}/revoke")
-    assert r.status_code == 400
+    assert r.status_code == 409
     assert "last staff user" in r.text
     assert client.get("/users").status_code == 200, "still signed in"
     with services.database.unit_of_work() as session:

@@ -83,7 +83,7 @@ def test_a_provider_edits_its_profile_with_ingest_validation_until_the_deadline(
             "regions_served": "",
         },
     )
-    assert bad.status_code == 400
+    assert bad.status_code == 422
     assert "language" in bad.text.lower()
     good = client.post(
         "/me/profile",

@@ -30,6 +30,7 @@ from matchmaker.web.console.events import form_field
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import STAFF, form_on, principal_of, services_of, subject_name
 from matchmaker.web.console.signin import home_of, signed_in
+from matchmaker.web.errors import status_for
 
 logger = logging.getLogger(__name__)
 
@@ -159,7 +160,8 @@ async def users_page(request: Request[Any, Any, Any]) -> Response[Any]:
 async def _change(
     request: Request[Any, Any, Any], change: Callable[[Services, Session], object], done: str
 ) -> Response[Any]:
-    """Run ``change(services, session)`` in its own unit of work; show the page with the outcome."""
+    """Run ``change(services, session)`` in its own unit of work; show the page with the outcome, or
+    the refusal with the status the API gives for the same error."""
     services = services_of(request)
 
     def work() -> object:
@@ -169,7 +171,8 @@ async def _change(
     try:
         outcome = await anyio.to_thread.run_sync(work)
     except MatchmakerError as exc:
-        return await _users_page(request, flash={"kind": "error", "text": exc.message}, status=400)
+        flash = {"kind": "error", "text": exc.message}
+        return await _users_page(request, flash=flash, status=status_for(exc))
     invited: list[Invited] = []
     if isinstance(outcome, Invited):
         invited = [outcome]

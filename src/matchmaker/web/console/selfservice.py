@@ -13,12 +13,13 @@ import anyio.to_thread
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
 
-from matchmaker.errors import ConflictError, MatchmakerError
+from matchmaker.errors import InvalidInputError, MatchmakerError
 from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
 from matchmaker.web.console.events import form_field
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import PARTICIPANTS, principal_of, refuse_unstorable, services_of
+from matchmaker.web.errors import status_for
 
 logger = logging.getLogger(__name__)
 
@@ -82,21 +83,20 @@ async def availability_save(request: Request[Any, Any, Any]) -> Response[Any]:
 
     def save() -> None:
         refuse_unstorable(form)
-        with services.database.unit_of_work() as session:
+        try:
             max_meetings = int(raw_max) if raw_max else None
+        except ValueError:
+            raise InvalidInputError("the maximum must be a whole number") from None
+        with services.database.unit_of_work() as session:
             services.self_service(session).set_availability(
                 event_id, _subject(principal), slots, max_meetings
             )
 
     try:
         await anyio.to_thread.run_sync(save)
-    except ValueError:
-        return await _availability(
-            request, flash={"kind": "error", "text": "The maximum must be a whole number."}, status=400
-        )
     except MatchmakerError as exc:
-        status = 409 if isinstance(exc, ConflictError) else 400
-        return await _availability(request, flash={"kind": "error", "text": exc.message}, status=status)
+        flash = {"kind": "error", "text": exc.message}
+        return await _availability(request, flash=flash, status=status_for(exc))
     return Redirect("/me/availability?saved=availability", status_code=303)
 
 
@@ -172,9 +172,8 @@ async def profile_save(request: Request[Any, Any, Any]) -> Response[Any]:
     try:
         await anyio.to_thread.run_sync(save)
     except MatchmakerError as exc:
-        status = 409 if isinstance(exc, ConflictError) else 400
         flash = {"kind": "error", "text": exc.message}
-        return await _profile_page(request, flash=flash, status=status, values=raw)
+        return await _profile_page(request, flash=flash, status=status_for(exc), values=raw)
     return Redirect("/me/profile?saved=profile", status_code=303)
 
 
