@@ -118,6 +118,9 @@ def test_upload_shows_the_per_record_report(
     expect(report).to_contain_text("cities.jsonl:2:")
     expect(report).to_contain_text("ZZ")
     shoot("staff-upload-report")
+    expect(page).to_have_url(re.compile(r"/upload\?ingest=\d+$"))
+    page.reload()  # shows the report again; the file is not sent again
+    expect(page.locator("#upload-report")).to_contain_text("1 accepted, 1 rejected")
     page.goto("/cities?q=Кызыл")
     expect(page.locator(".record-title")).to_have_text(re.compile("Кызыл-Кия"))
     page.goto("/dashboard")

@@ -6,19 +6,20 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import anyio.to_thread
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
+from litestar.params import Parameter
+from litestar.response import Redirect
 
 from matchmaker.corpus.reader import kind_of
-from matchmaker.db.models import IngestRun
-from matchmaker.errors import InvalidInputError, PayloadTooLargeError
+from matchmaker.db.models import IngestRun, Kind
+from matchmaker.errors import InvalidInputError, MatchmakerError, PayloadTooLargeError
 from matchmaker.services import indexing
 from matchmaker.services.container import Services
-from matchmaker.services.corpus import IngestReport
 from matchmaker.services.records import RecordService
 from matchmaker.settings import Settings
 from matchmaker.web.console.jobs import job_redirect, start_ingest
@@ -73,12 +74,79 @@ def upload_name(filename: str | None) -> str:
     return base
 
 
-def ingest_upload(services: Services, name: str, content: bytes) -> IngestReport:
-    """Store one uploaded corpus file through the corpus service's upload path."""
+@dataclass(frozen=True, slots=True)
+class UploadResult:
+    """What the upload page reports about one ingest: the files by name, the records stored, how many
+    were rejected with the lines ``file:line: reason`` (at most the first 1000 of a recorded ingest),
+    and warnings about probable duplicates among the stored records of the files' kinds."""
+
+    files: list[str]
+    accepted: int
+    rejected: int
+    rejections: list[str]
+    warnings: list[str]
+
+
+def ingest_upload(services: Services, name: str, content: bytes) -> tuple[UploadResult, int | None]:
+    """Store one uploaded corpus file through the corpus service's upload path.
+
+    Returns what to report and the id of the ingest run the service recorded for it, or ``None`` when it
+    recorded none (the file could not be read, so nothing was stored).
+    """
     with services.corpus.upload_folder() as folder:
         path = folder / name
         path.write_bytes(content)
-        return services.corpus.ingest_upload(folder, [path], source="console")
+        report = services.corpus.ingest_upload(folder, [path], source="console")
+        run = services.corpus.last_ingest()
+    result = UploadResult(
+        files=[f.path for f in report.files],
+        accepted=report.accepted,
+        rejected=len(report.rejections),
+        rejections=report.rejections,
+        warnings=report.warnings,
+    )
+    # The run of this upload names the file in the upload's own folder (a new folder per upload).
+    if run is None or run.files != [str(path)]:
+        return result, None
+    return result, run.id
+
+
+def _kinds(names: list[str]) -> list[Kind]:
+    """The record kinds the file names say."""
+    kinds: set[Kind] = set()
+    for name in names:
+        try:
+            kinds.add(kind_of(Path(name)))
+        except MatchmakerError:
+            continue
+    return sorted(kinds)
+
+
+def uploaded_result(services: Services, run_id: int) -> UploadResult | None:
+    """The report of the ingest run ``run_id`` when it is still the last ingest, else ``None``.
+
+    The run keeps where the upload was saved; the report names the uploaded files only. Warnings about
+    probable duplicates are worked out again from the records stored now.
+    """
+    run = services.corpus.last_ingest()
+    if run is None or run.id != run_id:
+        return None
+    folders = {f"{Path(f).parent}/" for f in run.files}
+
+    def plain(line: str) -> str:
+        for folder in folders:
+            line = line.replace(folder, "")
+        return line
+
+    files = [Path(f).name for f in run.files]
+    warnings = services.corpus.duplicate_warnings(_kinds(files)) if run.accepted else []
+    return UploadResult(
+        files=files,
+        accepted=run.accepted,
+        rejected=run.rejected,
+        rejections=[plain(line) for line in run.rejections],
+        warnings=warnings,
+    )
 
 
 #: Room for the multipart envelope (boundaries and part headers) over the file.
@@ -133,43 +201,58 @@ async def read_upload(request: Request[Any, Any, Any], settings: Settings) -> tu
 def _upload_page(
     request: Request[Any, Any, Any],
     *,
-    report: IngestReport | None = None,
+    result: UploadResult | None = None,
     error: str | None = None,
+    flash: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response[Any]:
-    """The corpus upload form, with the report of the file just ingested or why it was refused."""
+    """The corpus upload form, with the report of a file ingested or why it was refused."""
     return page(
         "console/upload.html",
         principal_of(request),
         status_code=status,
         title="Upload corpus",
         request_path="/upload",
-        report=report,
+        result=result,
         error=error,
+        flash=flash,
     )
 
 
-@get("/upload", name="console:upload", opt=STAFF, sync_to_thread=False)
-def upload_form(request: Request[Any, Any, Any]) -> Response[Any]:
-    """The corpus upload form."""
-    return _upload_page(request)
+@get("/upload", name="console:upload", opt=STAFF)
+async def upload_form(
+    request: Request[Any, Any, Any],
+    services: NamedDependency[Services],
+    ingest: Annotated[int | None, Parameter(ge=1)] = None,
+) -> Response[Any]:
+    """The corpus upload form; with ``ingest``, the report of that ingest (where an upload leads)."""
+    if ingest is None:
+        return _upload_page(request)
+    result = await anyio.to_thread.run_sync(uploaded_result, services, ingest)
+    if result is None:
+        note = "Another ingest has run since that upload; the dashboard shows the last ingest."
+        return _upload_page(request, flash={"kind": "info", "text": note})
+    return _upload_page(request, result=result)
 
 
 @post("/upload", name="console:upload-post", opt=STAFF, request_max_body_size=None)
 async def upload_submit(
     request: Request[Any, Any, Any], services: NamedDependency[Services]
 ) -> Response[Any]:
-    """Ingest an uploaded file and show the per-record report."""
+    """Ingest an uploaded file, then lead to the page with its per-record report (See Other), so that
+    reloading that page shows the report again instead of sending the file again."""
     try:
         name, content = await read_upload(request, services.settings)
         if (await request.form()).get("background"):
             job = await anyio.to_thread.run_sync(start_ingest, request, name, content)
             return job_redirect(job)
-        report = await anyio.to_thread.run_sync(ingest_upload, services, name, content)
+        result, run_id = await anyio.to_thread.run_sync(ingest_upload, services, name, content)
     except (InvalidInputError, PayloadTooLargeError) as exc:
         status = 413 if isinstance(exc, PayloadTooLargeError) else 422
         return _upload_page(request, error=exc.message, status=status)
-    return _upload_page(request, report=report)
+    if run_id is None:  # nothing could be read, so nothing was stored: sending it again changes nothing
+        return _upload_page(request, result=result)
+    return Redirect(f"/upload?ingest={run_id}", status_code=303)
 
 
 ROUTES = [dashboard, upload_form, upload_submit]

@@ -1,0 +1,75 @@
+"""An upload ingested at once leads to its report (post/redirect/get): reloading shows the report
+again and never sends the file again."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from console_support import Client, app_services
+
+
+def _cities(*records: dict[str, str]) -> bytes:
+    return "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records).encode("utf-8")
+
+
+def test_an_upload_leads_to_its_report_and_reloading_it_ingests_nothing_again(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    services = app_services(client)
+    sign_in("staff")
+    body = _cities(
+        {"id": "prg-city", "name": "Kara-Balta", "country": "KG", "summary": "Street lighting."},
+        {"id": "bad city", "name": "X", "country": "KG", "summary": "y"},
+    )
+    posted = client.post(
+        "/upload",
+        files={"file": ("cities.jsonl", body, "application/jsonl")},
+        follow_redirects=False,
+    )
+    assert posted.status_code == 303
+    location = posted.headers["location"]
+    assert location.startswith("/upload?")
+    run = services.corpus.last_ingest()
+    assert run is not None
+
+    shown = client.get(location)
+    assert shown.status_code == 200
+    assert "<strong>1</strong> accepted, <strong>1</strong> rejected." in shown.text
+    assert "<dd>cities.jsonl</dd>" in shown.text
+    assert "<code>cities.jsonl:2:" in shown.text, "the uploaded file's name, not where it was saved"
+    assert "uploads/" not in shown.text
+
+    reloaded = client.get(location)  # what the browser's reload does now
+    assert "<strong>1</strong> accepted, <strong>1</strong> rejected." in reloaded.text
+    again = services.corpus.last_ingest()
+    assert again is not None
+    assert again.id == run.id, "reloading the report ingested nothing"
+
+
+def test_the_report_keeps_the_warnings_about_probable_duplicates(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    sign_in("staff")
+    body = _cities({"id": "kukes-2", "name": "Kukës", "country": "AL", "summary": "Water supply."})
+    shown = client.post("/upload", files={"file": ("cities.jsonl", body, "application/jsonl")})
+    assert shown.url.path == "/upload"
+    assert "<strong>1</strong> accepted, <strong>0</strong> rejected." in shown.text
+    assert "probable duplicate city: " in shown.text
+    assert "kukes-2 (Kukës)" in shown.text
+
+
+def test_a_report_of_an_earlier_upload_says_another_ingest_ran_since(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    sign_in("staff")
+    first = _cities({"id": "prg-one", "name": "One", "country": "KG", "summary": "Floods."})
+    second = _cities({"id": "prg-two", "name": "Two", "country": "KG", "summary": "Waste."})
+    earlier = client.post(
+        "/upload", files={"file": ("cities.jsonl", first, "application/jsonl")}, follow_redirects=False
+    ).headers["location"]
+    client.post("/upload", files={"file": ("cities.jsonl", second, "application/jsonl")})
+    page = client.get(earlier)
+    assert page.status_code == 200
+    assert "Another ingest has run since that upload" in page.text
+    assert 'id="upload-report"' not in page.text
