@@ -130,6 +130,13 @@ def is_https(connection: ASGIConnection[Any, Any, Any, Any], *, trust_proxy: boo
     return False
 
 
+def principal_for(services: Services, token: str, source: str) -> Principal:
+    """The principal of credentials read by :func:`credentials`: a console session id from the cookie,
+    or a bearer token; :class:`AuthenticationError` when they sign no one in."""
+    check = authenticate_session if source == "cookie" else authenticate
+    return check(services, token)
+
+
 class AuthMiddleware(ScopedMiddleware):
     """Resolves the caller's token to a principal on ``scope["user"]``; never rejects by itself."""
 
@@ -143,9 +150,8 @@ class AuthMiddleware(ScopedMiddleware):
         token, source = credentials(scope)
         if token is not None:
             services: Services = scope["app"].state.services
-            check = authenticate_session if source == "cookie" else authenticate
             try:
-                scope["user"] = await anyio.to_thread.run_sync(check, services, token)
+                scope["user"] = await anyio.to_thread.run_sync(principal_for, services, token, source or "")
                 scope["auth"] = source
             except AuthenticationError as exc:
                 scope.setdefault("state", {})["auth_error"] = exc.message  # type: ignore[typeddict-item]

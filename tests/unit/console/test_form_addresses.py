@@ -105,3 +105,28 @@ def test_the_api_keeps_its_problem_details_405(ro_client: Client, ro_sign_in: Si
         assert response.status_code == 405, (method, path)
         assert response.headers["content-type"].startswith("application/problem+json")
         assert response.json()["status"] == 405
+
+
+def _header(html: str) -> str:
+    return html.split('<header class="site-header">', 1)[1].split("</header>", 1)[0]
+
+
+def test_the_page_of_another_method_shows_the_signed_in_header(ro_client: Client, ro_sign_in: SignIn) -> None:
+    ro_sign_in("city")
+    response = ro_client.delete("/me/profile")
+    assert response.status_code == 405
+    header = _header(response.text)
+    assert "City focal point" in header
+    assert "Kukës" in header, "the name of the city the user speaks for"
+    assert 'href="/me/availability"' in header
+    assert "Sign out" in header
+
+    ro_sign_in("staff")
+    header = _header(ro_client.put("/dashboard").text)
+    assert "Ministry staff" in header
+    assert 'href="/users"' in header
+
+    ro_client.post("/signout")
+    signed_out = ro_client.put("/dashboard")
+    assert signed_out.status_code == 405
+    assert "Sign out" not in _header(signed_out.text)

@@ -57,6 +57,7 @@ from matchmaker.web.console.session import (
     FORM_PAGE,
     SignInRequired,
     console_guard,
+    signed_in_principal,
     signin_location,
 )
 from matchmaker.web.errors import handle_exception, status_for
@@ -86,7 +87,7 @@ def _error_page(
     *,
     headers: dict[str, str] | None = None,
 ) -> Response[Any]:
-    principal = auth.principal_of(request)
+    principal = signed_in_principal(request)
     return page(
         "console/error.html",
         principal,

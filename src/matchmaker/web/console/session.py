@@ -92,6 +92,30 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
     return principal
 
 
+def signed_in_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    """Who is signed in, also for an answer made before a route was chosen, and the name of the record
+    they speak for (:data:`SUBJECT_NAME`), so that an error page shows the signed-in user's header.
+
+    The auth middleware runs for a chosen route only: a method a console address does not take (405)
+    is answered while the route is chosen, before it. Then the request's credentials are checked here
+    as the middleware checks them. The framework calls that answer's handler synchronously, so this
+    lookup by key runs on the event loop; it happens for that rare page only.
+    """
+    principal = auth.principal_of(connection)
+    if principal is not None or "auth" in connection.scope:
+        return principal  # the middleware has checked the credentials (and the guard named the record)
+    token, source = auth.credentials(connection.scope)
+    if not token or source is None:
+        return None
+    services = services_of(connection)
+    try:
+        principal = auth.principal_for(services, token, source)
+    except MatchmakerError:
+        return None
+    SUBJECT_NAME.set(subject_name(services, principal))
+    return principal
+
+
 def _check_origin(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
     if connection.scope.get("method") not in _UNSAFE_METHODS:
         return
@@ -203,6 +227,7 @@ __all__ = [
     "safe_next",
     "services_of",
     "settings_of",
+    "signed_in_principal",
     "signin_location",
     "subject_name",
 ]
