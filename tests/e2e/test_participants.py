@@ -50,7 +50,7 @@ def test_city_focal_point_journey(
     response = page.goto("/dashboard")
     assert response is not None
     assert response.status == 403
-    expect(page.get_by_role("alert")).to_contain_text("your role may not open this page")
+    expect(page.get_by_role("alert")).to_contain_text("Your role may not open this page")
 
     # The published agenda with downloads and a rating.
     page.goto("/me/agenda")

@@ -53,7 +53,7 @@ def test_the_staff_request_form_has_no_party_chosen_and_refuses_the_same_twice(
     assert f'<option value="{CITY_ID}" selected>' in again, "the refused choice is shown again"
     missing = client.post(f"/events/{EVENT_ID}/requests", data={"sender": CITY_ID, "recipient": ""})
     assert missing.status_code == 422
-    assert "choose who asks for the meeting" in missing.text
+    assert "Choose who asks for the meeting" in missing.text
     same_pair = {"a": MENTOR_ID, "b": MENTOR_ID, "kind": "must_meet"}
     rule = client.post(f"/events/{EVENT_ID}/rules", data=same_pair)
     assert rule.status_code == 422

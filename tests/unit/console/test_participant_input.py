@@ -41,7 +41,7 @@ def test_a_nul_character_in_a_form_is_refused_with_the_field_named_not_a_500(
     sign_in("provider")
     refused = client.post(path, data=data)
     assert 400 <= refused.status_code < 500, refused.text
-    assert f"{field}: contains a NUL character" in refused.text
+    assert f"{field.capitalize()}: contains a NUL character" in refused.text
     assert "Something went wrong" not in refused.text
     services = app_services(client)
     with services.database.unit_of_work() as session:
@@ -113,7 +113,7 @@ def test_a_refused_profile_change_gives_the_reason_without_pydantic_wording(
     form = {"name": "  ", "summary": "Kukës has 47,000 inhabitants.", "population": "", "language": "sq"}
     refused = client.post("/me/profile", data=form)
     assert refused.status_code == 422
-    assert "name: name must not be empty" in refused.text
+    assert "Name: name must not be empty" in refused.text
     assert "Value error" not in refused.text
     assert "Kukës has 47,000 inhabitants." in refused.text, "what was typed is kept"
 
@@ -193,4 +193,4 @@ def test_answering_a_request_that_expired_names_its_sender(
         "/me/requests/answer", data={"event": "late-fair", "request": str(sent.id), "answer": "accepted"}
     )
     assert late.status_code == 409
-    assert _flash(late.text) == "the request from Enerko Enerji Hizmetleri expired at the deadline"
+    assert _flash(late.text) == "The request from Enerko Enerji Hizmetleri expired at the deadline"

@@ -37,7 +37,7 @@ def test_the_users_page_answers_each_refusal_with_the_status_of_its_error(
 
     invalid = client.post("/users/invite", data={"role": "mayor", "email": "mayor@example.org"})
     assert invalid.status_code == 422
-    assert "role must be one of" in _refusal(invalid.text)
+    assert "Role must be one of" in _refusal(invalid.text)
 
 
 def test_the_self_service_pages_answer_invalid_input_as_the_api_does(

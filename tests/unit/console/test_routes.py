@@ -215,7 +215,7 @@ def test_upload_needs_a_kind_in_the_file_name(ro_client: Client, ro_sign_in: Sig
     ro_sign_in("staff")
     response = ro_client.post("/upload", files={"file": ("data.jsonl", b"{}\n", "application/jsonl")})
     assert response.status_code == 422
-    assert "cannot tell the record kind from the file name" in response.text
+    assert "Cannot tell the record kind from the file name" in response.text
 
 
 # --------------------------------------------------------------------------------------------------

@@ -165,7 +165,7 @@ def test_the_availability_deadline_reads_in_the_event_time_zone_and_names_it(
     assert f"Changes closed on {local:%d %B %Y} at 09:30 (Europe/Istanbul); this is read-only." in page
     refused = client.post("/me/availability", data={"event": "ankara-day", "slot": ["s1"]})
     assert refused.status_code == 409
-    assert f"changes to Ankara day closed on {local:%d %B %Y} at 09:30 (Europe/Istanbul)" in refused.text
+    assert f"Changes to Ankara day closed on {local:%d %B %Y} at 09:30 (Europe/Istanbul)" in refused.text
     assert "06:30" not in refused.text
     sign_in("provider")
     profile = client.get("/me/profile").text
