@@ -68,6 +68,8 @@ class IngestReport:
     index: dict[str, object] = field(default_factory=dict)
     #: Files inside the given folders that were not read, with the reason.
     skipped: list[SkippedFile] = field(default_factory=list)
+    #: The id of the ingest run recorded for it (None when no file could be read: nothing is recorded).
+    run_id: int | None = None
 
     @property
     def accepted(self) -> int:
@@ -263,17 +265,24 @@ class CorpusService:
         refresh_index: bool = True,
         source: str = "cli",
         kind: Kind | None = None,
+        saved_in: Path | None = None,
     ) -> IngestReport:
         """Ingest files and folders, record the run, and bring the indexes up to date.
 
         ``kind`` reads every file as that kind instead of telling it from the file name. Files inside
         folders that are not read are listed in ``report.skipped`` with the reason. Ingests into one home
         run one at a time: a second one waits for the first (saying so in the log) and then runs in full,
-        so both succeed.
+        so both succeed. Files saved for an upload in the folder ``saved_in`` are named without it, in
+        the report and in the recorded run alike.
         """
         with ingest_lock(self.settings.home):
             return self._ingest_paths(
-                paths, progress=progress, refresh_index=refresh_index, source=source, kind=kind
+                paths,
+                progress=progress,
+                refresh_index=refresh_index,
+                source=source,
+                kind=kind,
+                saved_in=saved_in,
             )
 
     def _ingest_paths(
@@ -284,6 +293,7 @@ class CorpusService:
         refresh_index: bool,
         source: str,
         kind: Kind | None,
+        saved_in: Path | None,
     ) -> IngestReport:
         report = IngestReport()
         found = discover_with_skips(list(paths), kind)
@@ -298,6 +308,11 @@ class CorpusService:
             report.files.append(FileReport(path=names, unreadable=reason))
         for path in found.files:
             report.files.append(self.ingest_file(path, progress=progress, kind=kind))
+        if saved_in is not None:
+            prefix = f"{saved_in}/"
+            for file in report.files:
+                file.path = file.path.replace(prefix, "")
+                file.rejected = [line.replace(prefix, "") for line in file.rejected]
         if report.accepted:
             report.warnings.extend(self.duplicate_warnings(sorted(report.kinds)))
         if report.accepted:
@@ -307,7 +322,7 @@ class CorpusService:
             report.index = {"refreshed": sorted(report.kinds), "report": str(refreshed)}
         if any(f.kind for f in report.files):
             with self.database.unit_of_work() as session:
-                repo.record_ingest(
+                recorded = repo.record_ingest(
                     session,
                     IngestRun(
                         source=source,
@@ -317,6 +332,7 @@ class CorpusService:
                         rejections=report.rejections[:1000],
                     ),
                 )
+                report.run_id = recorded.id
         return report
 
     @contextmanager
@@ -335,12 +351,7 @@ class CorpusService:
     ) -> IngestReport:
         """Ingest uploaded files saved in ``folder`` (see :meth:`upload_folder`); report lines name the
         uploaded files, not where they were saved. The one path for uploads from the API and the console."""
-        report = self.ingest_paths(paths, source=source, progress=progress)
-        prefix = f"{folder}/"
-        for file in report.files:
-            file.path = file.path.replace(prefix, "")
-            file.rejected = [line.replace(prefix, "") for line in file.rejected]
-        return report
+        return self.ingest_paths(paths, source=source, progress=progress, saved_in=folder)
 
     def ingest_job(self, params: Mapping[str, Any], progress: Callable[[float, str], None]) -> dict[str, Any]:
         """Run an upload's ingest as a background job: ``params`` names the folder and its files.

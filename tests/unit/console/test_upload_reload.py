@@ -73,3 +73,23 @@ def test_a_report_of_an_earlier_upload_says_another_ingest_ran_since(
     assert page.status_code == 200
     assert "Another ingest has run since that upload" in page.text
     assert 'id="upload-report"' not in page.text
+
+
+def test_the_dashboard_names_an_upload_by_its_files_never_where_the_server_saved_them(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    services = app_services(client)
+    sign_in("staff")
+    body = _cities(
+        {"id": "dash-city", "name": "Talas", "country": "KG", "summary": "Water meters."},
+        {"id": "bad city", "name": "X", "country": "KG", "summary": "y"},
+    )
+    client.post("/upload", files={"file": ("cities.jsonl", body, "application/jsonl")})
+    run = services.corpus.last_ingest()
+    assert run is not None
+    assert run.files == ["cities.jsonl"]
+    assert run.rejections[0].startswith("cities.jsonl:2:")
+    dashboard = client.get("/")
+    assert "cities.jsonl" in dashboard.text
+    assert "uploads/" not in dashboard.text
+    assert str(services.settings.home) not in dashboard.text

@@ -97,7 +97,6 @@ def ingest_upload(services: Services, name: str, content: bytes) -> tuple[Upload
         path = folder / name
         path.write_bytes(content)
         report = services.corpus.ingest_upload(folder, [path], source="console")
-        run = services.corpus.last_ingest()
     result = UploadResult(
         files=[f.path for f in report.files],
         accepted=report.accepted,
@@ -105,10 +104,7 @@ def ingest_upload(services: Services, name: str, content: bytes) -> tuple[Upload
         rejections=report.rejections,
         warnings=report.warnings,
     )
-    # The run of this upload names the file in the upload's own folder (a new folder per upload).
-    if run is None or run.files != [str(path)]:
-        return result, None
-    return result, run.id
+    return result, report.run_id
 
 
 def _kinds(names: list[str]) -> list[Kind]:
@@ -125,26 +121,19 @@ def _kinds(names: list[str]) -> list[Kind]:
 def uploaded_result(services: Services, run_id: int) -> UploadResult | None:
     """The report of the ingest run ``run_id`` when it is still the last ingest, else ``None``.
 
-    The run keeps where the upload was saved; the report names the uploaded files only. Warnings about
-    probable duplicates are worked out again from the records stored now.
+    The run names the uploaded files, not where they were saved. Warnings about probable duplicates
+    are worked out again from the records stored now.
     """
     run = services.corpus.last_ingest()
     if run is None or run.id != run_id:
         return None
-    folders = {f"{Path(f).parent}/" for f in run.files}
-
-    def plain(line: str) -> str:
-        for folder in folders:
-            line = line.replace(folder, "")
-        return line
-
     files = [Path(f).name for f in run.files]
     warnings = services.corpus.duplicate_warnings(_kinds(files)) if run.accepted else []
     return UploadResult(
         files=files,
         accepted=run.accepted,
         rejected=run.rejected,
-        rejections=[plain(line) for line in run.rejections],
+        rejections=list(run.rejections),
         warnings=warnings,
     )
 
