@@ -6,7 +6,9 @@ is left out. A pair's signal is the mean value of its ratings, from both sides a
 [-1, 1]; pairs with only "did not take place" ratings have no signal.
 
 :func:`adjust` is the one way a signal moves a score, used by matching (a ``feedback`` context factor)
-and by event scheduling (the feedback of other events) alike.
+and by event scheduling (the feedback of other events) alike. Scheduling (staff) weighs both sides'
+ratings of a pair; a city's or a provider's suggestions follow only the ratings it gave itself, so that
+nobody learns from its suggestions how the other side rated their meeting.
 """
 
 from __future__ import annotations
@@ -68,11 +70,14 @@ def with_feedback(
     return adjusted
 
 
-def read_signal(session: Session, *, exclude_event: str | None = None) -> Signal:
-    """The signal of every rated pair over all events (``exclude_event`` left out)."""
+def read_signal(session: Session, *, exclude_event: str | None = None, rater: str | None = None) -> Signal:
+    """The signal of every rated pair over all events (``exclude_event`` left out); with ``rater``,
+    from the ratings that participant gave only."""
     stmt = select(MeetingFeedback.rater, MeetingFeedback.other, MeetingFeedback.rating)
     if exclude_event is not None:
         stmt = stmt.where(col(MeetingFeedback.event_id) != exclude_event)
+    if rater is not None:
+        stmt = stmt.where(col(MeetingFeedback.rater) == rater)
     return aggregate_feedback((r, o, g) for r, o, g in session.exec(stmt))
 
 

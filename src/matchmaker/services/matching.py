@@ -573,21 +573,23 @@ class Matcher:
     # ----------------------------------------------------------------------------------------------
     # Helpers
 
-    def _feedback(self) -> Mapping[tuple[str, str], float]:
-        """Ratings of earlier meetings, per pair, in [-1, 1] (see :mod:`matchmaker.services.feedback`)."""
+    def _feedback(self, rater: str) -> Mapping[tuple[str, str], float]:
+        """How ``rater`` itself rated its earlier meetings, per pair, in [-1, 1] (see
+        :mod:`matchmaker.services.feedback`). The other side's ratings are left out: suggestions are
+        read by the city or provider they are for, and a rating is its author's own."""
         with self.database.unit_of_work() as session:
-            return read_signal(session)
+            return read_signal(session, rater=rater)
 
     def _with_feedback(self, query_id: str, ranking: Ranking, top: int) -> list[Scored]:
-        """The ``top`` best, with scores moved by how earlier meetings of the same pair were rated, as
-        one more context factor.
+        """The ``top`` best, with scores moved by how ``query_id`` rated its earlier meetings with
+        them, as one more context factor.
 
         A pair whose meeting was rated "cooperation possible" ranks higher for a follow-up; one that
         showed insufficient interest ranks lower. Nobody is hidden. Every rated pair of the query is
         ranked with the best, so a rating can lift a candidate from anywhere. The engine's cached
         lists are not changed: adjusted items are copies.
         """
-        signal = self._feedback()
+        signal = self._feedback(query_id)
         rated = {other: value for pair, value in signal.items() for other in _other(pair, query_id)}
         if not rated:
             return ranking.top(top)

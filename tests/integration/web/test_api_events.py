@@ -205,6 +205,13 @@ def test_feedback_from_participants(api: TestClient[Any], tokens: Tokens, rating
     expected = 1.0 if rating == "cooperation_possible" else -1.0
     assert signal == [{"a": min(CITY_ID, PROVIDER_ID), "b": max(CITY_ID, PROVIDER_ID), "signal": expected}]
     assert api.get(f"{BASE}/feedback-signal", headers=tokens.of("city")).status_code == 403
+    # Nor do the provider's suggested municipalities say how the city rated the meeting.
+    suggested = api.get(
+        "/api/v1/match/cities", params={"provider": PROVIDER_ID, "top": 50}, headers=tokens.of("provider")
+    )
+    assert suggested.status_code == 200, suggested.text
+    city = next(r for r in suggested.json()["results"] if r["id"] == CITY_ID)
+    assert [f for f in city["explanation"]["context"] if f["factor"] == "feedback"] == []
 
 
 def test_staff_edit_a_published_event(api: TestClient[Any], tokens: Tokens) -> None:

@@ -49,11 +49,20 @@ def test_a_meeting_of_little_interest_lowers_the_pair_and_says_why(
     assert factors["feedback"]["effect"].startswith("-")
     assert "little interest" in factors["feedback"]["detail"]
     assert {r.id for r in after} == {r.id for r in before}  # nobody is hidden
-    # The other side sees the same adjustment.
-    from_provider = matcher.cities_for_provider(first.id, top=50).results
-    assert any(
-        f["factor"] == "feedback" for r in from_provider if r.id == "lumen" for f in r.explanation["context"]
-    )
+
+
+def test_a_participant_never_learns_how_the_other_side_rated_their_meeting(
+    matcher: Matcher, loaded: Settings
+) -> None:
+    provider = matcher.providers_for_city("lumen", top=50).results[0].id
+    before = {r.id: r for r in matcher.cities_for_provider(provider, top=50).results}
+    _rated_meeting(loaded, "lumen", provider, "insufficient_interest")
+
+    # The city's rating is its own: the provider's suggestions neither move nor say why.
+    after = {r.id: r for r in matcher.cities_for_provider(provider, top=50).results}
+    assert after["lumen"].score == before["lumen"].score
+    assert all(f["factor"] != "feedback" for f in after["lumen"].explanation["context"])
+    assert "rated" not in after["lumen"].explanation["summary"]
 
 
 def test_cooperation_possible_raises_the_pair(matcher: Matcher, loaded: Settings) -> None:
