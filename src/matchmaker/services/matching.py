@@ -965,13 +965,19 @@ def readable_reason(exp: dict[str, Any], *, city: str, other: str) -> str | None
 
     Never ids, scores or staff wording; ``None`` when the explanation shows nothing concrete. Between
     two cities the line says what the relation is: a mentor's case study, or, for a comparable city,
-    the need both state.
+    the need both state. A city is said to need only what its summary states as a need: a passage
+    the matcher read as context, background or a strength is not quoted as one.
     """
     relation = exp.get("relation")
     mentor = exp.get("mentor_case") or {}
     if mentor.get("title") and relation != "comparable":
         return f"{other} has a case study on a similar problem: “{shortened(mentor['title'], 90)}”"
-    needs = [m for m in exp.get("needs") or [] if m.get("match")]
+    sides = ("need", "match") if relation == "comparable" else ("need",)
+    needs = [
+        m
+        for m in exp.get("needs") or []
+        if m.get("match") and all(_stated_need(m.get(side) or {}) for side in sides)
+    ]
     if needs:
         need, match = needs[0]["need"], needs[0]["match"]
         # A quote not in English carries its English gloss, so the other side can read it.
@@ -983,6 +989,11 @@ def readable_reason(exp: dict[str, Any], *, city: str, other: str) -> str | None
     if tags:
         return f"{city} and {other} share: {', '.join(tags[:3])}"
     return None
+
+
+def _stated_need(passage: Mapping[str, Any]) -> bool:
+    """Whether a quoted city passage is a need (passages without a role are read as needs)."""
+    return bool(passage.get("role", "need") == "need")
 
 
 #: A pair's score for the scheduler; ``None`` when the pair is unknown.

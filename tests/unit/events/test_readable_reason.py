@@ -51,3 +51,37 @@ def test_a_comparable_city_is_given_the_need_both_state_not_its_case_study() -> 
     )
     mentor = readable_reason({**exp, "relation": "mentor"}, city="Tepebaşı", other="Osh")
     assert mentor == "Osh has a case study on a similar problem: “Route planning for waste collection”"
+
+
+def test_a_city_is_said_to_need_only_what_it_states_as_a_need() -> None:
+    """The matcher's best passage may be a city's context (its IT department) rather than a need; the
+    reason quotes a need when the explanation has one, and never calls context a need."""
+    context = {"text": "The city administration has an IT department of four people.", "role": "context"}
+    need = {"text": "The server was locked by ransomware last year.", "role": "need"}
+    exp = {
+        "needs": [
+            {"need": context, "match": {"text": "Municipal transit card company."}},
+            {"need": need, "match": {"text": "Offsite backups and staff training."}},
+        ],
+        "shared_tags": [],
+    }
+    line = readable_reason(exp, city="Bihać", other="SecureOps")
+    assert line == (
+        "Bihać needs “The server was locked by ransomware last year.” ↔ SecureOps: "
+        "“Offsite backups and staff training.”"
+    )
+
+
+def test_without_a_stated_need_the_reason_names_shared_topics_or_nothing() -> None:
+    exp = {
+        "needs": [
+            {
+                "need": {"text": "Working languages Azerbaijani and Russian.", "role": "background"},
+                "match": {"text": "Integration with national payment switches in Azerbaijan."},
+            }
+        ],
+        "shared_tags": [{"label": "Mobility and transport"}],
+    }
+    line = readable_reason(exp, city="Sumqayit", other="KartLink")
+    assert line == "Sumqayit and KartLink share: Mobility and transport"
+    assert readable_reason({**exp, "shared_tags": []}, city="Sumqayit", other="KartLink") is None
