@@ -206,3 +206,58 @@ def test_a_profile_unlocks_when_the_event_is_over_on_its_own_clock(client: Clien
         assert self_service.profile_lock(PROVIDER_ID, now=after) is None
         during = datetime(2027, 5, 4, 0, 10, tzinfo=ZoneInfo("UTC"))
         assert "read-only while" in (self_service.profile_lock(PROVIDER_ID, now=during) or "")
+
+
+def _solution_rows(page: str) -> list[str]:
+    return re.findall(r'name="solution_title" type="text" dir="auto" value="([^"]*)"', page)
+
+
+def test_a_provider_describes_its_solutions_on_its_profile(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    """The profile form lists the provider's solutions with an empty row to add one; a row whose title
+    is emptied is removed; a refused change keeps the rows as typed and saves nothing."""
+    services = app_services(client)
+    make_event(services)
+    sign_in("provider")
+    form = client.get("/me/profile")
+    assert _solution_rows(form.text) == [
+        "Energy performance contracts for public buildings",
+        "Lighting as a service",
+        "",
+    ]
+    profile = {
+        "name": "Enerko Enerji Hizmetleri",
+        "description": "Energy service company.",
+        "website": "",
+        "languages": "tr; en",
+        "regions_served": "",
+    }
+    rows = {
+        "solution_title": ["", "Lighting as a service", "Heat pumps for schools"],
+        "solution_description": [
+            "",
+            "LED retrofit paid from savings.",
+            "Air-source heat pumps, paid over 8 years.",
+        ],
+        "solution_domains": ["", "utilities_infrastructure", "energy_buildings"],
+        "solution_deployed_in": ["", "Gaziantep", "Kayseri; Sivas"],
+    }
+    refused = client.post("/me/profile", data={**profile, **rows, "languages": "english"})
+    assert refused.status_code == 422
+    assert "english" in refused.text
+    assert _solution_rows(refused.text) == ["", "Lighting as a service", "Heat pumps for schools"]
+
+    saved = client.post("/me/profile", data={**profile, **rows})
+    assert saved.status_code == 200, saved.text
+    with services.database.unit_of_work() as session:
+        record = services.records(session).get("provider", PROVIDER_ID)
+    assert [(s.title, s.domains, s.deployed_in) for s in record.solutions] == [
+        ("Lighting as a service", ["utilities_infrastructure"], ["Gaziantep"]),
+        ("Heat pumps for schools", ["energy_buildings"], ["Kayseri", "Sivas"]),
+    ]
+    assert _solution_rows(client.get("/me/profile").text) == [
+        "Lighting as a service",
+        "Heat pumps for schools",
+        "",
+    ]

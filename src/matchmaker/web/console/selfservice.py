@@ -17,8 +17,15 @@ from matchmaker.errors import InvalidInputError, MatchmakerError
 from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
 from matchmaker.web.console.events import form_field
+from matchmaker.web.console.record_edit import SOLUTION_PARTS, solution_rows
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import PARTICIPANTS, principal_of, refuse_unstorable, services_of
+from matchmaker.web.console.session import (
+    PARTICIPANTS,
+    as_typed,
+    principal_of,
+    refuse_unstorable,
+    services_of,
+)
 from matchmaker.web.errors import status_for
 
 logger = logging.getLogger(__name__)
@@ -122,9 +129,12 @@ async def _profile_page(
     flash: dict[str, str] | None = None,
     status: int = 200,
     values: dict[str, str] | None = None,
+    solutions: list[dict[str, str]] | None = None,
 ) -> Response[Any]:
     principal = principal_of(request)
     record, lock = await anyio.to_thread.run_sync(_profile, services_of(request), principal)
+    if _kind(principal) == "provider" and solutions is None:
+        solutions = solution_rows(record) if lock is None else solution_rows(record)[:-1]
     return page(
         "console/my_profile.html",
         principal,
@@ -136,13 +146,42 @@ async def _profile_page(
         kind=_kind(principal),
         lock=lock,
         values=values or {},
+        solutions=solutions,
     )
 
 
 _CITY_FIELDS = ("name", "summary", "population", "language")
 _PROVIDER_FIELDS = ("name", "description", "website", "languages", "regions_served")
 _LISTS = {"languages", "regions_served"}
+_SOLUTION_LISTS = {"domains", "deployed_in"}
 _FORM_TEXT_MAX = 1_000_000
+
+
+def _solutions_typed(form: Any) -> list[dict[str, str]] | None:
+    """A provider's solution rows as typed (one row per ``solution_title``), or ``None`` when the
+    form sends none, which leaves the solutions as they are."""
+    columns = {part: form.getall(f"solution_{part}", []) for part in SOLUTION_PARTS}
+    if not columns["title"]:
+        return None
+    return [
+        {part: as_typed(values[n]) if n < len(values) else "" for part, values in columns.items()}
+        for n in range(len(columns["title"]))
+    ]
+
+
+def _solutions(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """The solutions the rows describe; a row whose title is left empty is dropped (how a solution is
+    removed)."""
+    return [
+        {
+            part: [v.strip() for v in row[part].split(";") if v.strip()]
+            if part in _SOLUTION_LISTS
+            else row[part]
+            for part in SOLUTION_PARTS
+        }
+        for row in rows
+        if row["title"].strip()
+    ]
 
 
 @post("/me/profile", name="console:my-profile-save", opt=PARTICIPANTS)
@@ -162,6 +201,9 @@ async def profile_save(request: Request[Any, Any, Any]) -> Response[Any]:
             changes[key] = value or None
         else:
             changes[key] = value
+    rows = _solutions_typed(form) if principal.role == "provider" else None
+    if rows is not None:
+        changes["solutions"] = _solutions(rows)
     services = services_of(request)
 
     def save() -> None:
@@ -173,7 +215,7 @@ async def profile_save(request: Request[Any, Any, Any]) -> Response[Any]:
         await anyio.to_thread.run_sync(save)
     except MatchmakerError as exc:
         flash = {"kind": "error", "text": exc.message}
-        return await _profile_page(request, flash=flash, status=status_for(exc), values=raw)
+        return await _profile_page(request, flash=flash, status=status_for(exc), values=raw, solutions=rows)
     return Redirect("/me/profile?saved=profile", status_code=303)
 
 
