@@ -966,7 +966,8 @@ def readable_reason(exp: dict[str, Any], *, city: str, other: str) -> str | None
     Never ids, scores or staff wording; ``None`` when the explanation shows nothing concrete. Between
     two cities the line says what the relation is: a mentor's case study, or, for a comparable city,
     the need both state. A city is said to need only what its summary states as a need: a passage
-    the matcher read as context, background or a strength is not quoted as one.
+    the matcher read as context, background or a strength is not quoted as one, nor a need that
+    shares no topic with what the other side offers.
     """
     relation = exp.get("relation")
     mentor = exp.get("mentor_case") or {}
@@ -976,7 +977,7 @@ def readable_reason(exp: dict[str, Any], *, city: str, other: str) -> str | None
     needs = [
         m
         for m in exp.get("needs") or []
-        if m.get("match") and all(_stated_need(m.get(side) or {}) for side in sides)
+        if m.get("match") and _on_topic(m) and all(_stated_need(m.get(side) or {}) for side in sides)
     ]
     if needs:
         need, match = needs[0]["need"], needs[0]["match"]
@@ -989,6 +990,14 @@ def readable_reason(exp: dict[str, Any], *, city: str, other: str) -> str | None
     if tags:
         return f"{city} and {other} share: {', '.join(tags[:3])}"
     return None
+
+
+def _on_topic(evidence: Mapping[str, Any]) -> bool:
+    """Whether a need and the passage quoted against it share a topic (a domain, obstacle or stage
+    the need and the other side both carry): without one, the closest passage does not answer the
+    need (a waste-collection need against a fare-card offer), and quoting the two side by side would
+    say it does. Evidence that does not list its topics is taken as it is."""
+    return "tags" not in evidence or bool(evidence["tags"])
 
 
 def _stated_need(passage: Mapping[str, Any]) -> bool:

@@ -85,3 +85,24 @@ def test_without_a_stated_need_the_reason_names_shared_topics_or_nothing() -> No
     line = readable_reason(exp, city="Sumqayit", other="KartLink")
     assert line == "Sumqayit and KartLink share: Mobility and transport"
     assert readable_reason({**exp, "shared_tags": []}, city="Sumqayit", other="KartLink") is None
+
+
+def test_a_need_is_not_set_against_an_offer_that_shares_no_topic_with_it() -> None:
+    """The closest passage of a fare-card company to a waste-collection need does not answer it: the
+    reason quotes a need on a topic both share, or names the shared topics, or gives none."""
+    waste = {
+        "need": {"text": "Waste trucks run fixed routes; containers overflow.", "role": "need"},
+        "match": {"text": "Contactless cards, QR and EMV on validators."},
+        "tags": [],
+    }
+    buses = {
+        "need": {"text": "Nobody knows when the bus comes.", "role": "need"},
+        "match": {"text": "Fleet location and arrival prediction."},
+        "tags": ["Mobility and transport"],
+    }
+    exp = {"needs": [waste, buses], "shared_tags": [{"label": "Mobility and transport"}]}
+    assert readable_reason(exp, city="Cahul", other="KartLink") == (
+        "Cahul needs “Nobody knows when the bus comes.” ↔ KartLink: “Fleet location and arrival prediction.”"
+    )
+    only_waste = {"needs": [waste], "shared_tags": []}
+    assert readable_reason(only_waste, city="Cahul", other="KartLink") is None
