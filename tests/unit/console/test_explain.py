@@ -160,3 +160,28 @@ def test_a_passage_that_is_not_a_need_is_introduced_by_its_role() -> None:
     assert html.count("The need, as stated") == 1
     assert "(solution 1)" in html
     assert "solution:0" not in html
+
+
+def test_a_passage_on_another_topic_is_not_shown_as_answering_the_need() -> None:
+    """A fare-card offer is the closest a provider has to a waste-collection need, but it does not
+    answer it: the page says so instead of 'What answers it'."""
+    explanation = {
+        "needs": [
+            {
+                "need": {"field": "summary", "text": "Waste trucks run fixed routes.", "role": "need"},
+                "match": {"field": "solution:0", "text": "Contactless cards on validators."},
+                "similarity": 0.42,
+                "tags": [],
+            },
+            {
+                "need": {"field": "summary", "text": "Nobody knows when the bus comes.", "role": "need"},
+                "match": {"field": "description", "text": "Bus arrival prediction."},
+                "similarity": 0.51,
+                "tags": ["Mobility and transport"],
+            },
+        ],
+    }
+    html = _rendered(readable("cahul", "city", "Cahul", 0.1, explanation))
+    assert html.count("What answers it") == 1
+    assert html.count("Closest passage (no topic in common)") == 1
+    assert html.index("Closest passage") < html.index("What answers it")

@@ -88,6 +88,14 @@ class NeedMatch:
     match: Passage | None
     tags: tuple[str, ...] = ()
     similarity: float | None = None
+    #: Whether the two passages share a topic; without one the suggestion's passage is only the
+    #: closest it has, not an answer to the need.
+    on_topic: bool = True
+
+    @property
+    def match_heading(self) -> str:
+        """How the suggestion's passage is introduced: an answer only when it is on the need's topic."""
+        return "What answers it" if self.on_topic else "Closest passage (no topic in common)"
 
     @property
     def label(self) -> str:
@@ -187,6 +195,7 @@ def _needs(value: Any) -> list[NeedMatch]:
                 match=_passage(item.get("match"), need_text),
                 tags=tuple(_text(t) for t in item.get("tags") or [] if _text(t)),
                 similarity=float(similarity) if isinstance(similarity, int | float) else None,
+                on_topic="tags" not in item or bool(item.get("tags")),
             )
         )
     return out
