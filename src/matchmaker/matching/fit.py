@@ -18,8 +18,9 @@ import numpy as np
 import numpy.typing as npt
 
 from matchmaker.matching.profiles import Profile
-from matchmaker.matching.regions import region_group, serves
+from matchmaker.matching.regions import country_label, region_group, serves
 from matchmaker.vocabulary import Tag, languages_compatible, load_vocabulary
+from matchmaker.vocabulary.language import language_label
 
 FLOOR = 0.45
 CEILING = 1.15
@@ -82,6 +83,11 @@ def _label(term_id: str) -> str:
     return term.label if term is not None else term_id
 
 
+def _languages(codes: Sequence[str]) -> str:
+    """Language codes as the names a reader knows, in order."""
+    return ", ".join(language_label(code) for code in codes)
+
+
 def _scale_rank(term_id: str | None) -> int | None:
     return _SCALES.index(term_id) if term_id in _SCALES else None
 
@@ -94,12 +100,12 @@ def _language(city: Profile, provider: Profile, w: FitWeights) -> Factor | None:
         lang for lang in city.languages if any(languages_compatible(lang, p) for p in provider.languages)
     )
     if shared:
-        return Factor("language", 1.0, f"works in {', '.join(shared)}")
+        return Factor("language", 1.0, f"works in {_languages(shared)}")
     return Factor(
         "language",
         w.language_miss,
-        f"city works in {', '.join(sorted(city.languages))}; provider offers "
-        f"{', '.join(sorted(provider.languages))}",
+        f"city works in {_languages(sorted(city.languages))}; provider offers "
+        f"{_languages(sorted(provider.languages))}",
     )
 
 
@@ -107,10 +113,13 @@ def _region(city: Profile, provider: Profile, w: FitWeights) -> Factor | None:
     """The provider serves the city's country."""
     covered = serves(provider.regions_served, city.country)
     if covered is True:
-        return Factor("region", 1.0, f"serves {city.country}")
+        return Factor("region", 1.0, f"serves {country_label(city.country)}")
     if covered is False:
         return Factor(
-            "region", w.region_miss, f"serves {', '.join(provider.regions_served)}, not {city.country}"
+            "region",
+            w.region_miss,
+            f"serves {', '.join(country_label(r) for r in provider.regions_served)}, "
+            f"not {country_label(city.country)}",
         )
     return None
 
@@ -263,7 +272,7 @@ def reference_factor(
     )
     if not near:
         return None
-    return Factor("references", w.reference_fit, f"references in {', '.join(near)}")
+    return Factor("references", w.reference_fit, f"references in {', '.join(country_label(c) for c in near)}")
 
 
 def _city_region(a: Profile, b: Profile, w: FitWeights) -> Factor | None:
@@ -271,7 +280,11 @@ def _city_region(a: Profile, b: Profile, w: FitWeights) -> Factor | None:
     ga, gb = region_group(a.country), region_group(b.country)
     if ga is not None and ga == gb:
         return Factor("region", 1.0, f"both in {ga.replace('_', ' ')}")
-    return Factor("region", w.city_region_miss, f"{a.country} and {b.country} are in different regions")
+    return Factor(
+        "region",
+        w.city_region_miss,
+        f"{country_label(a.country)} and {country_label(b.country)} are in different regions",
+    )
 
 
 def _city_scale_rank(p: Profile) -> int | None:

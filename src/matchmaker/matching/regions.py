@@ -18,6 +18,19 @@ from matchmaker.vocabulary import fold
 
 logger = logging.getLogger(__name__)
 
+
+@cache
+def country_label(code: str) -> str:
+    """A country's name for readers (``"AL"`` -> ``"Albania"``, ``"XK"`` -> ``"Kosovo"``); a code
+    that names no country is shown as it is."""
+    if code.upper() == "XK":
+        return "Kosovo"
+    country = pycountry.countries.get(alpha_2=code.upper()) if len(code) == 2 else None
+    if country is None:
+        return code
+    return str(getattr(country, "common_name", None) or country.name)
+
+
 #: Region groups of the programme's countries and their neighbours (ISO 3166-1 alpha-2).
 REGION_GROUPS: dict[str, frozenset[str]] = {
     "western_balkans": frozenset({"AL", "BA", "XK", "ME", "MK", "RS", "HR", "SI"}),

@@ -147,6 +147,16 @@ _FAMILIES: tuple[frozenset[str], ...] = (
 )
 
 
+@cache
+def language_label(code: str) -> str:
+    """A language's name for readers (``"sq"`` -> ``"Albanian"``); a code that names no language is
+    shown as it is. pycountry's language table is read on the first call only."""
+    import pycountry  # noqa: PLC0415 - its language table is large; read it only when a name is needed
+
+    language = pycountry.languages.get(alpha_2=code.strip().lower()) if len(code.strip()) == 2 else None
+    return str(language.name) if language is not None else code
+
+
 def languages_compatible(a: str, b: str, *, close: bool = False) -> bool:
     """True when ``a`` and ``b`` (ISO 639-1) name the same language for matching purposes.
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -52,8 +53,21 @@ def test_context_lowers_but_never_hides_a_provider(matcher: Matcher) -> None:
     far = results["prov-farlight"]
     factors = {f["factor"]: f for f in far.explanation["context"]}
     assert factors["region"]["multiplier"] < 1.0
-    assert "not AL" in factors["region"]["detail"]
+    assert "not Albania" in factors["region"]["detail"]
     assert results["prov-brightway"].score > far.score
+
+
+def test_context_factors_name_countries_and_languages_not_their_codes(matcher: Matcher) -> None:
+    """Participants read the factors: 'works in English', 'not Albania', never 'en' or 'AL'."""
+    details = [
+        f["detail"]
+        for r in matcher.providers_for_city("lumen", top=100).results
+        for f in r.explanation["context"]
+        if f["factor"] in ("language", "region", "references")
+    ]
+    assert details
+    assert not [d for d in details if re.search(r"\b(?:[A-Z]{2}|[a-z]{2})\b(?:,|;|$)", d)], details
+    assert any("English" in d for d in details)
 
 
 def test_explanation_quotes_need_and_capability_with_offsets(
