@@ -10,6 +10,7 @@ import pytest
 from litestar.testing import TestClient
 
 from matchmaker.db.models import CityCreate, FocalPointIn, ProviderCreate
+from matchmaker.services.records import RecordService
 from matchmaker.settings import Settings
 from matchmaker.web import create_app
 from services_support import add_user, stored_records
@@ -143,3 +144,39 @@ def test_the_version_is_documented(client: TestClient) -> None:  # type: ignore[
     assert any(p["name"] == "If-Match" and p["in"] == "header" for p in change["parameters"])
     read = schema["paths"]["/api/v1/cities/{city_id}"]["get"]
     assert "ETag" in read["responses"]["200"]["headers"]
+
+
+def test_a_write_landing_while_a_read_is_answered_makes_that_read_stale(
+    client: TestClient,  # type: ignore[type-arg]
+    staff: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another client's change that commits between the record's body and its version being read: the
+    reader's conditional change must be refused, since what it read may not hold that change."""
+    reading = RecordService.visible_get
+    landed: list[int] = []
+
+    def read_body_then_let_write_land(self: RecordService, *args: object, **kwargs: object) -> object:
+        body = reading(self, *args, **kwargs)  # type: ignore[arg-type]
+        writer = threading.Thread(
+            target=lambda: landed.append(
+                client.patch("/api/v1/cities/pristina", json={"population": 5}, headers=staff).status_code
+            )
+        )
+        writer.start()
+        writer.join()
+        return body
+
+    monkeypatch.setattr(RecordService, "visible_get", read_body_then_let_write_land)
+    read = client.get("/api/v1/cities/pristina", headers=staff)
+    monkeypatch.setattr(RecordService, "visible_get", reading)
+    assert landed == [200]
+    assert read.json()["population"] is None, "the body was read before the other change"
+
+    change = client.patch(
+        "/api/v1/cities/pristina",
+        json={"name": "Prishtina"},
+        headers={**staff, "If-Match": read.headers["ETag"]},
+    )
+    assert change.status_code == 412
+    assert client.get("/api/v1/cities/pristina", headers=staff).json()["name"] == "Prishtinë"

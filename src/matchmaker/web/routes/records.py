@@ -270,8 +270,12 @@ def record_controller(spec: RecordRoutes) -> type[Controller]:
             current_user: NamedDependency[Principal],
             record_id: NamedDependency[str],
         ) -> Response[RecordView]:
+            # The version first: a write between the two reads then leaves the tag older than the body
+            # (a conditional change is refused and read again), never newer (a change made on a read that
+            # missed someone else's write).
+            version = records.version(spec.kind, record_id)
             shown = records.visible_get(current_user, spec.kind, record_id)
-            return Response(shown, headers={"ETag": etag(records.version(spec.kind, record_id))})
+            return Response(shown, headers={"ETag": etag(version)})
 
         @post("/", guards=[staff_only], status_code=201, **spec.create_op.route(f"create_{spec.singular}"))
         def create_record(self, records: NamedDependency[RecordService], data: RecordBody) -> RecordView:
