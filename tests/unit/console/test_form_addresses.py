@@ -130,3 +130,19 @@ def test_the_page_of_another_method_shows_the_signed_in_header(ro_client: Client
     signed_out = ro_client.put("/dashboard")
     assert signed_out.status_code == 405
     assert "Sign out" not in _header(signed_out.text)
+
+
+def test_the_page_of_another_method_is_shown_even_when_the_sign_in_cannot_be_checked(
+    ro_client: Client, ro_sign_in: SignIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database down (say) while a page of another method is answered: the page comes, signed out."""
+    ro_sign_in("city")
+
+    def database_down(*_: object) -> object:
+        raise OSError("connection refused")
+
+    monkeypatch.setattr("matchmaker.web.auth.principal_for", database_down)
+    response = ro_client.delete("/me/profile")
+    assert response.status_code == 405
+    assert "does not open a page" in response.text
+    assert "Sign out" not in _header(response.text)

@@ -110,9 +110,12 @@ def signed_in_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Princ
     services = services_of(connection)
     try:
         principal = auth.principal_for(services, token, source)
+        SUBJECT_NAME.set(subject_name(services, principal))
     except MatchmakerError:
         return None
-    SUBJECT_NAME.set(subject_name(services, principal))
+    except Exception:  # an error page is shown signed out rather than not at all
+        logger.warning("Could not tell who is signed in for an error page", exc_info=True)
+        return None
     return principal
 
 
