@@ -363,6 +363,11 @@ def last_ingest(session: Session) -> IngestRun | None:
     return session.exec(select(IngestRun).order_by(col(IngestRun.id).desc()).limit(1)).first()
 
 
+def ingest_run(session: Session, run_id: int) -> IngestRun | None:
+    """One ingest run by its id, if it is recorded."""
+    return session.get(IngestRun, run_id)
+
+
 # --------------------------------------------------------------------------------------------------
 # One table of per-kind operations, so callers never branch on the kind
 

@@ -379,3 +379,8 @@ class CorpusService:
         """The most recent ingest run, if any."""
         with self.database.unit_of_work() as session:
             return repo.last_ingest(session)
+
+    def ingest_run(self, run_id: int) -> IngestRun | None:
+        """One ingest run by its id (an upload's report), if it is recorded."""
+        with self.database.unit_of_work() as session:
+            return repo.ingest_run(session, run_id)

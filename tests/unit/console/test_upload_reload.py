@@ -59,20 +59,29 @@ def test_the_report_keeps_the_warnings_about_probable_duplicates(
     assert "kukes-2 (Kukës)" in shown.text
 
 
-def test_a_report_of_an_earlier_upload_says_another_ingest_ran_since(
+def test_an_earlier_upload_keeps_its_report_after_other_ingests(
     client: Client, sign_in: Callable[[str], str]
 ) -> None:
     sign_in("staff")
-    first = _cities({"id": "prg-one", "name": "One", "country": "KG", "summary": "Floods."})
+    first = _cities(
+        {"id": "prg-one", "name": "One", "country": "KG", "summary": "Floods."},
+        {"id": "bad one", "name": "X", "country": "KG", "summary": "y"},
+    )
     second = _cities({"id": "prg-two", "name": "Two", "country": "KG", "summary": "Waste."})
     earlier = client.post(
-        "/upload", files={"file": ("cities.jsonl", first, "application/jsonl")}, follow_redirects=False
+        "/upload", files={"file": ("first_cities.jsonl", first, "application/jsonl")}, follow_redirects=False
     ).headers["location"]
-    client.post("/upload", files={"file": ("cities.jsonl", second, "application/jsonl")})
+    client.post("/upload", files={"file": ("second_cities.jsonl", second, "application/jsonl")})
     page = client.get(earlier)
     assert page.status_code == 200
-    assert "Another ingest has run since that upload" in page.text
-    assert 'id="upload-report"' not in page.text
+    assert 'id="upload-report"' in page.text
+    assert "<dd>first_cities.jsonl</dd>" in page.text
+    assert "<strong>1</strong> accepted, <strong>1</strong> rejected." in page.text
+    assert "<code>first_cities.jsonl:2:" in page.text, "its rejected line, after another upload"
+
+    unknown = client.get("/upload?ingest=999999")
+    assert unknown.status_code == 200
+    assert "There is no record of that upload" in unknown.text
 
 
 def test_the_dashboard_names_an_upload_by_its_files_never_where_the_server_saved_them(

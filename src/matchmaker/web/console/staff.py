@@ -119,13 +119,14 @@ def _kinds(names: list[str]) -> list[Kind]:
 
 
 def uploaded_result(services: Services, run_id: int) -> UploadResult | None:
-    """The report of the ingest run ``run_id`` when it is still the last ingest, else ``None``.
+    """The report of the ingest run ``run_id`` (an earlier upload's too, after other ingests), or
+    ``None`` when there is no such run.
 
     The run names the uploaded files, not where they were saved. Warnings about probable duplicates
     are worked out again from the records stored now.
     """
-    run = services.corpus.last_ingest()
-    if run is None or run.id != run_id:
+    run = services.corpus.ingest_run(run_id)
+    if run is None:
         return None
     files = [Path(f).name for f in run.files]
     warnings = services.corpus.duplicate_warnings(_kinds(files)) if run.accepted else []
@@ -219,7 +220,7 @@ async def upload_form(
         return _upload_page(request)
     result = await anyio.to_thread.run_sync(uploaded_result, services, ingest)
     if result is None:
-        note = "Another ingest has run since that upload; the dashboard shows the last ingest."
+        note = "There is no record of that upload; the dashboard shows the last ingest."
         return _upload_page(request, flash={"kind": "info", "text": note})
     return _upload_page(request, result=result)
 
