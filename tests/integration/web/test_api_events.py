@@ -118,11 +118,36 @@ def test_participants_cannot_run_the_event(api: TestClient[Any], tokens: Tokens)
 def test_outsiders_see_nothing_of_an_event(api: TestClient[Any], tokens: Tokens) -> None:
     _staff_event(api, tokens, participants=(CITY_ID, PROVIDER_ID))
     outsider = tokens.of("other_city")
-    assert api.get(f"{BASE}/ws1", headers=outsider).status_code == 403
-    assert api.get(f"{BASE}/ws1/requests", headers=outsider).status_code == 403
+    assert api.get(f"{BASE}/ws1", headers=outsider).status_code == 404
+    assert api.get(f"{BASE}/ws1/requests", headers=outsider).status_code == 404
     assert api.get(BASE, headers=outsider).json() == []
     assert [e["id"] for e in api.get(BASE, headers=tokens.of("city")).json()] == ["ws1"]
     assert api.get(f"{BASE}/nope", headers=tokens.of("staff")).status_code == 404
+
+
+def test_an_event_one_does_not_take_part_in_answers_as_an_unknown_one(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    """An outsider cannot tell an existing event's id from a made-up one: same status, same words."""
+    _staff_event(api, tokens, participants=(CITY_ID, PROVIDER_ID))
+    for role in ("other_city", "other_provider"):
+        outsider = tokens.of(role)
+        for tail in (
+            "",
+            "/requests",
+            "/contacts",
+            "/feedback",
+            f"/agenda/{CITY_ID}",
+            f"/agenda/{CITY_ID}/ics",
+        ):
+            real = api.get(f"{BASE}/ws1{tail}", headers=outsider)
+            made_up = api.get(f"{BASE}/ws9{tail}", headers=outsider)
+            assert (real.status_code, made_up.status_code) == (404, 404), (role, tail, real.text)
+            assert real.json()["detail"].replace("ws1", "ws9") == made_up.json()["detail"], (role, tail)
+        rating = {"other": CITY_ID, "rating": "informative"}
+        real = api.post(f"{BASE}/ws1/feedback", json=rating, headers=outsider)
+        made_up = api.post(f"{BASE}/ws9/feedback", json=rating, headers=outsider)
+        assert (real.status_code, made_up.status_code) == (404, 404), (role, real.text)
 
 
 def test_requests_between_participants(api: TestClient[Any], tokens: Tokens) -> None:

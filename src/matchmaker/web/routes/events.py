@@ -9,7 +9,8 @@ staff                                      everything: create events, add partic
 city focal point or provider taking part   the event summary, its own agenda (JSON, HTML, PDF, iCalendar),
                                            its own requests (send; answer those it received), whom it
                                            may ask (``contacts``), its own feedback
-anyone else                                403 (404 for an unknown event)
+a participant not taking part               404, as for an unknown event (its id confirms nothing)
+anyone else                                403 on staff-only routes (404 for an unknown event)
 =========================================  ===========================================================
 
 A participant is the city or provider its token speaks for (``matchmaker users add --for ID``); it can
@@ -26,7 +27,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post, pu
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody, Parameter
 
-from matchmaker.errors import PermissionDeniedError
+from matchmaker.errors import NotFoundError, PermissionDeniedError
 from matchmaker.services.container import Services
 from matchmaker.services.events import EventServices, Planner
 from matchmaker.services.events.feeds import FeedLink
@@ -76,13 +77,16 @@ def _self(principal: Principal) -> str:
 
 
 def _require_taking_part(events: EventServices, principal: Principal, event_id: str) -> str | None:
-    """Staff (None), or the participant id of a caller who takes part in the event (403 otherwise)."""
+    """Staff (None), or the participant id of a caller who takes part in the event.
+
+    An event the caller does not take part in answers as an unknown one does (404, same words), so
+    its id confirms nothing to outsiders."""
     events.catalog.get(event_id)  # 404 for an unknown event, whoever asks
     if principal.is_staff:
         return None
     me = _self(principal)
     if not events.catalog.takes_part(event_id, me):
-        raise PermissionDeniedError("you do not take part in this event")
+        raise NotFoundError(f"no event with id {event_id!r}")
     return me
 
 
