@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import builtins
 import hashlib
+import json
 import logging
 from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 
 from matchmaker.db import repository as repo
@@ -123,6 +124,21 @@ class RecordService:
         if stamp is None:
             raise NotFoundError(f"no {KIND_WORDS[kind]} with id {record_id!r}")
         return hashlib.sha256(f"{kind}/{record_id}/{stamp.isoformat()}".encode()).hexdigest()[:20]
+
+    def visible_version(
+        self, principal: Principal, kind: Kind, record_id: str, shown: BaseModel, version: str
+    ) -> str:
+        """The tag of ``shown`` (a record as :meth:`visible_get` gave it to ``principal``), whose
+        :meth:`version` read just before it was ``version``.
+
+        Staff and the record itself get that version, the one a change is sent with. Anyone else gets
+        a tag of what it was shown, so a change to fields it may not see (a city's focal point,
+        internal fields) does not change its tag: the tag tells it nothing the body does not.
+        """
+        if visibility.may_suggest(principal, kind, record_id):
+            return version
+        seen = json.dumps(shown.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(f"{kind}/{record_id}/{seen}".encode()).hexdigest()[:20]
 
     def update(
         self,

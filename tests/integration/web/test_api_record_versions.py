@@ -180,3 +180,37 @@ def test_a_write_landing_while_a_read_is_answered_makes_that_read_stale(
     )
     assert change.status_code == 412
     assert client.get("/api/v1/cities/pristina", headers=staff).json()["name"] == "Prishtinë"
+
+
+def test_the_etag_tells_no_one_else_that_a_focal_point_changed(
+    client: TestClient,  # type: ignore[type-arg]
+    settings: Settings,
+    staff: dict[str, str],
+) -> None:
+    """Another city or a provider reads the public profile; its tag changes with what it can see,
+    never with the confidential focal point alone (staff and the city itself keep the stored version)."""
+    city = {"id": "prizren", "name": "Prizren", "country": "XK", "summary": "Old town; tourism."}
+    assert client.post("/api/v1/cities", json=city, headers=staff).status_code == 201
+    others = [
+        {"Authorization": f"Bearer {add_user(settings, 'city', 'prizren').token}"},
+        {"Authorization": f"Bearer {add_user(settings, 'provider', 'acme').token}"},
+    ]
+    own = {"Authorization": f"Bearer {add_user(settings, 'city', 'pristina').token}"}
+
+    def tags() -> list[str]:
+        readers = [*others, own, staff]
+        return [client.get("/api/v1/cities/pristina", headers=h).headers["ETag"] for h in readers]
+
+    before = tags()
+    focal = {"focal_point": {"name": "Besa Gashi", "email": "besa.g@pristina.example.org"}}
+    assert client.patch("/api/v1/cities/pristina", json=focal, headers=staff).status_code == 200
+    after = tags()
+    assert after[:2] == before[:2]  # nothing they can see changed, and the tag says so
+    assert after[2] != before[2]
+    assert after[3] != before[3]
+    assert after[2] == after[3]  # the city itself and staff hold the version a change is sent with
+
+    assert client.patch("/api/v1/cities/pristina", json={"population": 9}, headers=staff).status_code == 200
+    public_change = tags()
+    assert public_change[0] != after[0]
+    assert public_change[1] != after[1]

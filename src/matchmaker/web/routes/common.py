@@ -51,7 +51,10 @@ IfMatch = Annotated[
 VERSION_HEADERS = [
     ResponseHeader(
         name="ETag",
-        description="The record's version; send it back in If-Match to change only this version.",
+        description=(
+            "The record's version; send it back in If-Match to change only this version. A caller that"
+            " sees only the public profile gets a tag of that profile."
+        ),
         documentation_only=True,
     )
 ]

@@ -275,7 +275,8 @@ def record_controller(spec: RecordRoutes) -> type[Controller]:
             # missed someone else's write).
             version = records.version(spec.kind, record_id)
             shown = records.visible_get(current_user, spec.kind, record_id)
-            return Response(shown, headers={"ETag": etag(version)})
+            tag = records.visible_version(current_user, spec.kind, record_id, shown, version)
+            return Response(shown, headers={"ETag": etag(tag)})
 
         @post("/", guards=[staff_only], status_code=201, **spec.create_op.route(f"create_{spec.singular}"))
         def create_record(self, records: NamedDependency[RecordService], data: RecordBody) -> RecordView:
