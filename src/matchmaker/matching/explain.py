@@ -163,6 +163,15 @@ def need_matches(
     return out
 
 
+def on_topic(evidence: Mapping[str, Any]) -> bool:
+    """Whether a need and the passage quoted against it share a topic (a domain, obstacle or stage
+    the need and the other side both carry). Without one the passage is only the closest the other
+    side has, not an answer to the need (a waste-collection need against a fare-card offer), and
+    setting the two side by side would say it is. Evidence that does not list its topics is taken as
+    it is."""
+    return "tags" not in evidence or bool(evidence["tags"])
+
+
 def need_passage(needs: Needs, i: int) -> dict[str, Any]:
     """The asking side's passage ``i`` quoted, with its role and (not in English) its gloss."""
     return _passage(
@@ -301,7 +310,7 @@ def _mentor_part(
         return ""
     text = f"Mentor: its case study “{shortened(str(mentor_case.get('title', mentor_case['id'])), 70)}”"
     case_needs = mentor_case.get("needs") or []
-    if case_needs and case_needs[0]["match"] is not None:
+    if case_needs and case_needs[0]["match"] is not None and on_topic(case_needs[0]):
         text += f" answers the need {quoted(case_needs[0]['need'], 60)}"
     return text
 
@@ -322,14 +331,18 @@ def _summary(
         parts.append(mentor)
     elif item.relation == "comparable":
         parts.append("Comparable city")
-    if matches and matches[0]["match"] is not None and not mentor:
-        m = matches[0]
+    answered = next((m for m in matches if m["match"] is not None and on_topic(m)), None)
+    if answered is not None and not mentor:
+        m = answered
         parts.append(
             f"{m['need'].get('role', 'need')} {quoted(m['need'], 60)} ↔ {what} {quoted(m['match'], 70)} "
             f"(similarity {m['similarity']:.2f})"
         )
     if tags:
         parts.append("shared: " + ", ".join(t["label"] for t in tags[:3]))
+    elif answered is None and not mentor and matches:
+        # No need shares a topic with the candidate: the score rests on the texts as a whole.
+        parts.append("similar overall description")
     if item.shared_providers is not None and item.shared_providers >= 0.6:
         parts.append("the same providers answer both")
     adjusted = [f for f in factors if f["multiplier"] != 1.0]
@@ -344,6 +357,7 @@ __all__ = [
     "in_sentence",
     "need_matches",
     "need_passage",
+    "on_topic",
     "quoted",
     "shared_tags",
     "shortened",

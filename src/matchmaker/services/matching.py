@@ -64,7 +64,7 @@ from matchmaker.matching.engine import (
     Scored,
     SecondEncoder,
 )
-from matchmaker.matching.explain import explanation, mentor_case_evidence, quoted, shortened
+from matchmaker.matching.explain import explanation, mentor_case_evidence, on_topic, quoted, shortened
 from matchmaker.matching.fit import Factor
 from matchmaker.matching.shortlist import ShortlistPolicy
 from matchmaker.services import feedback
@@ -977,7 +977,7 @@ def readable_reason(exp: dict[str, Any], *, city: str, other: str) -> str | None
     needs = [
         m
         for m in exp.get("needs") or []
-        if m.get("match") and _on_topic(m) and all(_stated_need(m.get(side) or {}) for side in sides)
+        if m.get("match") and on_topic(m) and all(_stated_need(m.get(side) or {}) for side in sides)
     ]
     if needs:
         need, match = needs[0]["need"], needs[0]["match"]
@@ -990,14 +990,6 @@ def readable_reason(exp: dict[str, Any], *, city: str, other: str) -> str | None
     if tags:
         return f"{city} and {other} share: {', '.join(tags[:3])}"
     return None
-
-
-def _on_topic(evidence: Mapping[str, Any]) -> bool:
-    """Whether a need and the passage quoted against it share a topic (a domain, obstacle or stage
-    the need and the other side both carry): without one, the closest passage does not answer the
-    need (a waste-collection need against a fare-card offer), and quoting the two side by side would
-    say it does. Evidence that does not list its topics is taken as it is."""
-    return "tags" not in evidence or bool(evidence["tags"])
 
 
 def _stated_need(passage: Mapping[str, Any]) -> bool:

@@ -25,6 +25,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from matchmaker.matching.explain import on_topic
 from matchmaker.services.matching import MatchResponse
 from matchmaker.vocabulary import fold
 
@@ -195,7 +196,7 @@ def _needs(value: Any) -> list[NeedMatch]:
                 match=_passage(item.get("match"), need_text),
                 tags=tuple(_text(t) for t in item.get("tags") or [] if _text(t)),
                 similarity=float(similarity) if isinstance(similarity, int | float) else None,
-                on_topic="tags" not in item or bool(item.get("tags")),
+                on_topic=on_topic(item),
             )
         )
     return out
