@@ -5,8 +5,10 @@ planned* +0.3, *insufficient interest* -1. *Did not take place* says nothing abo
 is left out. A pair's signal is the mean value of its ratings, from both sides and every event, in
 [-1, 1]; pairs with only "did not take place" ratings have no signal.
 
-:func:`adjust` is the one way a signal moves a score, used by matching (a ``feedback`` context factor)
-and by event scheduling (the feedback of other events) alike. Scheduling (staff) weighs both sides'
+:func:`adjust` is the one way a signal moves a score, used by matching (a ``feedback`` context factor,
+:func:`feedback_factor`) and by event scheduling (the feedback of other events) alike. The factor names
+the ratings as their author gave them (:data:`RATING_LABELS`) and states the change as what it is, an
+amount added to the score (``+0.20 to the score``), not a percentage. Scheduling (staff) weighs both sides'
 ratings of a pair; a city's or a provider's suggestions follow only the ratings it gave itself, so that
 nobody learns from its suggestions how the other side rated their meeting.
 """
@@ -14,12 +16,16 @@ nobody learns from its suggestions how the other side rated their meeting.
 from __future__ import annotations
 
 import statistics
+from collections import Counter
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
 
 from matchmaker.db.events import MeetingFeedback
+from matchmaker.matching.fit import Factor
 from matchmaker.scheduling.problem import Pair, pair_key
+from matchmaker.services.events.schemas import RATING_LABELS
 
 #: What each rating says about the pair (see the module docstring); None: no signal.
 RATING_VALUES: dict[str, float | None] = {
@@ -70,23 +76,93 @@ def with_feedback(
     return adjusted
 
 
-def read_signal(session: Session, *, exclude_event: str | None = None, rater: str | None = None) -> Signal:
-    """The signal of every rated pair over all events (``exclude_event`` left out); with ``rater``,
-    from the ratings that participant gave only."""
+def _ratings(
+    session: Session, *, exclude_event: str | None = None, rater: str | None = None
+) -> list[tuple[str, str, str]]:
+    """``(rater, other, rating)`` of every rating over all events (``exclude_event`` left out); with
+    ``rater``, the ratings that participant gave only."""
     stmt = select(MeetingFeedback.rater, MeetingFeedback.other, MeetingFeedback.rating)
     if exclude_event is not None:
         stmt = stmt.where(col(MeetingFeedback.event_id) != exclude_event)
     if rater is not None:
         stmt = stmt.where(col(MeetingFeedback.rater) == rater)
-    return aggregate_feedback((r, o, g) for r, o, g in session.exec(stmt))
+    return [(r, o, g) for r, o, g in session.exec(stmt)]
+
+
+def read_signal(session: Session, *, exclude_event: str | None = None, rater: str | None = None) -> Signal:
+    """The signal of every rated pair over all events (``exclude_event`` left out); with ``rater``,
+    from the ratings that participant gave only."""
+    return aggregate_feedback(_ratings(session, exclude_event=exclude_event, rater=rater))
+
+
+@dataclass(frozen=True)
+class Rated:
+    """How one participant rated its earlier meetings with another: the ratings that carry a signal
+    (rating keys, in the order given) and the pair's signal from them."""
+
+    ratings: tuple[str, ...]
+    signal: float
+
+
+def read_own_ratings(session: Session, rater: str) -> dict[str, Rated]:
+    """The ratings ``rater`` gave its earlier meetings, per other participant (see :class:`Rated`);
+    the other side's ratings are left out."""
+    rows = _ratings(session, rater=rater)
+    signal = aggregate_feedback(rows)
+    given: dict[str, list[str]] = {}
+    for _rater, other, rating in rows:
+        if RATING_VALUES.get(rating) is not None:
+            given.setdefault(other, []).append(rating)
+    return {
+        other: Rated(tuple(ratings), signal[pair_key(rater, other)])
+        for other, ratings in given.items()
+        if pair_key(rater, other) in signal
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackFactor(Factor):
+    """The ``feedback`` context factor: its effect is the amount added to the score, not a percentage
+    (a score moved from 0.05 to 0 is lowered by 0.05, not hidden)."""
+
+    change: float = 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        out = Factor.to_dict(self)
+        out["effect"] = f"{self.change:+.2f} to the score"
+        out["change"] = round(self.change, 4)
+        return out
+
+
+def feedback_factor(score: float, rated: Rated, weight: float = FEEDBACK_WEIGHT) -> tuple[float, Factor]:
+    """``score`` moved by ``rated``'s signal (:func:`adjust`), and the context factor that says so: the
+    ratings as their author gave them, and the change of the score."""
+    adjusted = adjust(score, rated.signal, weight)
+    multiplier = adjusted / score if score > 0 else 1.0 + rated.signal
+    return adjusted, FeedbackFactor("feedback", multiplier, _rated_as(rated.ratings), adjusted - score)
+
+
+def _rated_as(ratings: Iterable[str]) -> str:
+    """``earlier meeting of this pair rated “cooperation possible”``; several ratings are listed in
+    the order given, a repeated one with its count."""
+    counts = Counter(ratings)
+    named = ", ".join(
+        f"“{RATING_LABELS.get(r, r)}”" + (f" ({n}×)" if n > 1 else "") for r, n in counts.items()
+    )
+    noun = "meeting" if sum(counts.values()) == 1 else "meetings"
+    return f"earlier {noun} of this pair rated {named}"
 
 
 __all__ = [
     "FEEDBACK_WEIGHT",
     "RATING_VALUES",
+    "FeedbackFactor",
+    "Rated",
     "Signal",
     "adjust",
     "aggregate_feedback",
+    "feedback_factor",
+    "read_own_ratings",
     "read_signal",
     "with_feedback",
 ]

@@ -65,10 +65,8 @@ from matchmaker.matching.engine import (
     SecondEncoder,
 )
 from matchmaker.matching.explain import explanation, mentor_case_evidence, on_topic, quoted, shortened
-from matchmaker.matching.fit import Factor
 from matchmaker.matching.shortlist import ShortlistPolicy
 from matchmaker.services import feedback
-from matchmaker.services.feedback import read_signal
 from matchmaker.services.indexing import IndexService
 from matchmaker.settings import Settings
 from matchmaker.vocabulary.language import load_identifier
@@ -573,12 +571,12 @@ class Matcher:
     # ----------------------------------------------------------------------------------------------
     # Helpers
 
-    def _feedback(self, rater: str) -> Mapping[tuple[str, str], float]:
-        """How ``rater`` itself rated its earlier meetings, per pair, in [-1, 1] (see
-        :mod:`matchmaker.services.feedback`). The other side's ratings are left out: suggestions are
-        read by the city or provider they are for, and a rating is its author's own."""
+    def _feedback(self, rater: str) -> Mapping[str, feedback.Rated]:
+        """How ``rater`` itself rated its earlier meetings, per other participant, with the signal in
+        [-1, 1] (see :mod:`matchmaker.services.feedback`). The other side's ratings are left out:
+        suggestions are read by the city or provider they are for, and a rating is its author's own."""
         with self.database.unit_of_work() as session:
-            return read_signal(session, rater=rater)
+            return feedback.read_own_ratings(session, rater)
 
     def _with_feedback(self, query_id: str, ranking: Ranking, top: int) -> list[Scored]:
         """The ``top`` best, with scores moved by how ``query_id`` rated its earlier meetings with
@@ -589,22 +587,16 @@ class Matcher:
         ranked with the best, so a rating can lift a candidate from anywhere. The engine's cached
         lists are not changed: adjusted items are copies.
         """
-        signal = self._feedback(query_id)
-        rated = {other: value for pair, value in signal.items() for other in _other(pair, query_id)}
+        rated = self._feedback(query_id)
         if not rated:
             return ranking.top(top)
         out: list[Scored] = []
         for item in ranking.top(top, include=rated):
-            value = rated.get(item.doc_id)
-            if value is None:
+            own = rated.get(item.doc_id)
+            if own is None:
                 out.append(item)
                 continue
-            adjusted = feedback.adjust(item.score, value)
-            multiplier = adjusted / item.score if item.score > 0 else 1.0 + value
-            mood = "useful" if value > 0 else "of little interest" if value < 0 else "neutral"
-            factor = Factor(
-                "feedback", multiplier, f"earlier meetings of this pair were rated {mood} ({value:+.2f})"
-            )
+            adjusted, factor = feedback.feedback_factor(item.score, own)
             out.append(
                 replace(
                     item,
@@ -686,16 +678,6 @@ def _role_model_for(second: SecondEncoder | None) -> RoleModel | None:
         return None
     model = shipped_model()
     return model if model.encoder_name == second.name else None
-
-
-def _other(pair: tuple[str, str], query_id: str) -> tuple[str, ...]:
-    """The other side of a rated pair that involves ``query_id`` (nothing otherwise)."""
-    a, b = pair
-    if a == query_id:
-        return (b,)
-    if b == query_id:
-        return (a,)
-    return ()
 
 
 def _as_candidate(item: Scored, provider_id: str) -> Scored:

@@ -47,7 +47,7 @@ def test_a_meeting_of_little_interest_lowers_the_pair_and_says_why(
     assert moved.score < first.score
     factors = {f["factor"]: f for f in moved.explanation["context"]}
     assert factors["feedback"]["effect"].startswith("-")
-    assert "little interest" in factors["feedback"]["detail"]
+    assert "“insufficient interest”" in factors["feedback"]["detail"]
     assert {r.id for r in after} == {r.id for r in before}  # nobody is hidden
 
 
@@ -73,3 +73,36 @@ def test_cooperation_possible_raises_the_pair(matcher: Matcher, loaded: Settings
     assert after[last] > before[last]
     unrated = [pid for pid in before if pid != last]
     assert all(after[pid] == before[pid] for pid in unrated)
+
+
+def test_the_feedback_factor_names_the_rating_as_given(matcher: Matcher, loaded: Settings) -> None:
+    """A meeting rated "informative, no cooperation planned" is not said to have been rated useful,
+    and the factor says how much was added to the score."""
+    first = matcher.providers_for_city("lumen", top=50).results[0]
+    _rated_meeting(loaded, "lumen", first.id, "informative")
+
+    moved = next(r for r in matcher.providers_for_city("lumen", top=50).results if r.id == first.id)
+    factor = next(f for f in moved.explanation["context"] if f["factor"] == "feedback")
+    assert factor["detail"] == "earlier meeting of this pair rated “informative, no cooperation planned”"
+    assert "useful" not in factor["detail"]
+    change = round(moved.score - first.score, 2)
+    assert change == 0.06
+    assert factor["effect"] == "+0.06 to the score"
+    assert "feedback +0.06 to the score" in moved.explanation["summary"]
+
+
+def test_a_low_score_lowered_to_zero_is_not_shown_as_minus_100_percent(
+    matcher: Matcher, loaded: Settings
+) -> None:
+    """The adjustment is added to the score: a candidate at 0.05 rated "insufficient interest" is
+    lowered by 0.05 (to 0, still listed), which the factor states as such, not as -100%."""
+    before = {r.id: r.score for r in matcher.providers_for_city("lumen", top=50).results}
+    low = min((pid for pid in before if 0 < before[pid] < 0.2), key=lambda pid: (before[pid], pid))
+    _rated_meeting(loaded, "lumen", low, "insufficient_interest")
+
+    moved = next(r for r in matcher.providers_for_city("lumen", top=50).results if r.id == low)
+    factor = next(f for f in moved.explanation["context"] if f["factor"] == "feedback")
+    assert moved.score == 0.0
+    assert "%" not in factor["effect"]
+    assert factor["effect"] == f"{-before[low]:+.2f} to the score"
+    assert "%" not in moved.explanation["summary"].split("feedback", 1)[1].split(",", 1)[0]
