@@ -146,6 +146,11 @@ def need_matches(
         k = int(np.argmax(pick)) if b > a else 0
         need_tags = {term for term, v in zip(_axes(), needs.tags[i].tolist(), strict=True) if v > 0}
         cand_tags = {term for term, v in zip(_axes(), target.doc_tags[j].tolist(), strict=True) if v > 0}
+        quoted_tags = (
+            {term for term, v in zip(_axes(), target.passage_tags[a + k].tolist(), strict=True) if v > 0}
+            if b > a
+            else set()
+        )
         out.append(
             {
                 "need": need_passage(needs, i),
@@ -158,17 +163,22 @@ def need_matches(
                     (vocab.get(t).label if vocab.get(t) else t)  # type: ignore[union-attr]
                     for t in need_tags & cand_tags
                 ),
+                # The quoted passage itself is on the need's topic; a passage with no topic of its own
+                # is judged by the whole candidate.
+                "on_topic": bool(need_tags & (quoted_tags or cand_tags)),
             }
         )
     return out
 
 
 def on_topic(evidence: Mapping[str, Any]) -> bool:
-    """Whether a need and the passage quoted against it share a topic (a domain, obstacle or stage
-    the need and the other side both carry). Without one the passage is only the closest the other
-    side has, not an answer to the need (a waste-collection need against a fare-card offer), and
-    setting the two side by side would say it is. Evidence that does not list its topics is taken as
-    it is."""
+    """Whether a need and the passage quoted against it share a topic (a domain or obstacle): the
+    passage's own topics, or the whole candidate's when the passage has none. Without one the passage
+    is only the closest the other side has, not an answer to the need (a water-loss need against a
+    building-insulation passage of a provider that also does water), and setting the two side by side
+    would say it is. Evidence that does not say is taken as it is."""
+    if "on_topic" in evidence:
+        return bool(evidence["on_topic"])
     return "tags" not in evidence or bool(evidence["tags"])
 
 

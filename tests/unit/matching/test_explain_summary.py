@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+import pytest
+
 from matchmaker.matching.explain import on_topic
+from matchmaker.services.container import Services
 from matchmaker.services.matching import Matcher
+from matchmaker.settings import Settings
+from services_support import ingest
 
 
 def _summaries(matcher: Matcher, city: str) -> dict[str, dict[str, Any]]:
@@ -40,3 +47,39 @@ def test_every_quoted_pair_in_a_summary_shares_a_topic(matcher: Matcher) -> None
             quoted = [m for m in exp["needs"] if m["match"] and m["need"]["text"][:40] in exp["summary"]]
             assert quoted, exp["summary"]
             assert all(on_topic(m) for m in quoted), exp["summary"]
+
+
+def test_the_quoted_passage_itself_must_be_on_the_needs_topic(
+    tiny_corpus: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A provider that also does flood warning, whose passage closest to Rivo's need for an early
+    warning system is about garbage routes: that passage is not what answers the need, though the
+    provider as a whole is on its topic."""
+    monkeypatch.setenv("MATCHMAKER_MODEL_NAME", "hashing-64")
+    mixed = {
+        "id": "prov-mixed",
+        "name": "Mixed Services",
+        "country": "RS",
+        "description": "Municipal services.",
+        "solutions": [
+            {
+                "title": "Garbage routes",
+                "description": "The town had a system for garbage trucks and bins, for an early start.",
+            },
+            {"title": "Sirens", "description": "Flood early warning sirens."},
+        ],
+    }
+    folder = tiny_corpus
+    with (folder / "providers.jsonl").open("a", encoding="utf-8") as out:
+        out.write(json.dumps(mixed) + "\n")
+    assert ingest(settings, [folder]).exit_code == 0
+    services = Services.build(settings)
+    try:
+        exp = _summaries(services.matching.matcher(), "rivo")["prov-mixed"]
+    finally:
+        services.close()
+    warning = next(m for m in exp["needs"] if "early warning" in m["need"]["text"])
+    assert "garbage" in warning["match"]["text"], "the closest passage is the garbage one"
+    assert warning["tags"], "the provider as a whole carries the need's topic"
+    assert not on_topic(warning)
+    assert "garbage" not in exp["summary"]
