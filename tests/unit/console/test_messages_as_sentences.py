@@ -7,6 +7,8 @@ from collections.abc import Callable
 
 from console_support import Client
 
+from matchmaker.web.console.render import environment
+
 
 def test_an_error_page_and_a_refusal_start_with_a_capital_letter(
     ro_client: Client, ro_sign_in: Callable[[str], str]
@@ -30,3 +32,10 @@ def test_an_error_page_and_a_refusal_start_with_a_capital_letter(
     forbidden = ro_client.get("/dashboard")
     assert forbidden.status_code == 403
     assert '<p role="alert">Your role may not open this page</p>' in forbidden.text
+
+
+def test_a_message_starting_with_a_name_keeps_the_name_as_written() -> None:
+    macros = environment().get_template("console/macros.html").module
+    assert str(macros.sentence("no city with id 'x'")) == "No city with id &#39;x&#39;"  # type: ignore[attr-defined]
+    assert str(macros.sentence("eGov week ended on 2 May")) == "eGov week ended on 2 May"  # type: ignore[attr-defined]
+    assert str(macros.sentence("iOS app missing")) == "iOS app missing"  # type: ignore[attr-defined]
