@@ -261,3 +261,31 @@ def test_a_provider_describes_its_solutions_on_its_profile(
         "Heat pumps for schools",
         "",
     ]
+
+
+def test_a_refused_solution_is_named_as_the_form_shows_it(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    """An emptied row above the refused one: the refusal names the refused row's number on the form
+    and its title, not the row before it."""
+    make_event(app_services(client))
+    sign_in("provider")
+    profile = {
+        "name": "Enerko Enerji Hizmetleri",
+        "description": "Energy service company.",
+        "website": "",
+        "languages": "tr; en",
+        "regions_served": "",
+    }
+    long_title = "Heat pumps " + "x" * 400
+    rows = {
+        "solution_title": ["", "Lighting as a service", long_title],
+        "solution_description": ["", "LED retrofit paid from savings.", "Air-source heat pumps."],
+        "solution_domains": ["", "", ""],
+        "solution_deployed_in": ["", "", ""],
+    }
+    refused = client.post("/me/profile", data={**profile, **rows})
+    assert refused.status_code == 422
+    assert "Solution 3 (“Heat pumps xxx" in refused.text
+    assert "title: String should have at most" in refused.text
+    assert "Lighting as a service”)" not in refused.text

@@ -12,9 +12,13 @@ from typing import Any, Literal
 import anyio.to_thread
 from litestar import Request, Response, get, post
 from litestar.response import Redirect
+from pydantic import ValidationError
 
+from matchmaker.db.models import SolutionIn
 from matchmaker.errors import InvalidInputError, MatchmakerError
+from matchmaker.matching.explain import shortened
 from matchmaker.services.container import Services
+from matchmaker.services.records import describe_invalid
 from matchmaker.services.users import Principal
 from matchmaker.web.console.events import form_field
 from matchmaker.web.console.record_edit import SOLUTION_PARTS, solution_rows
@@ -169,19 +173,27 @@ def _solutions_typed(form: Any) -> list[dict[str, str]] | None:
     ]
 
 
+def _solution(row: dict[str, str]) -> dict[str, Any]:
+    return {
+        part: [v.strip() for v in row[part].split(";") if v.strip()] if part in _SOLUTION_LISTS else row[part]
+        for part in SOLUTION_PARTS
+    }
+
+
 def _solutions(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
     """The solutions the rows describe; a row whose title is left empty is dropped (how a solution is
-    removed)."""
-    return [
-        {
-            part: [v.strip() for v in row[part].split(";") if v.strip()]
-            if part in _SOLUTION_LISTS
-            else row[part]
-            for part in SOLUTION_PARTS
-        }
-        for row in rows
-        if row["title"].strip()
-    ]
+    removed). A row that breaks a rule is refused naming it as the form shows it (its number counts
+    every row, the emptied ones too, and its title), not by its place among the rows kept."""
+    for number, row in enumerate(rows, start=1):
+        title = row["title"].strip()
+        if not title:
+            continue
+        try:
+            SolutionIn.model_validate(_solution(row))
+        except ValidationError as exc:
+            named = f"solution {number} (“{shortened(title, 40)}”)"
+            raise InvalidInputError(f"{named}: {describe_invalid(exc, 'solution')}") from exc
+    return [_solution(row) for row in rows if row["title"].strip()]
 
 
 @post("/me/profile", name="console:my-profile-save", opt=PARTICIPANTS)
@@ -202,12 +214,12 @@ async def profile_save(request: Request[Any, Any, Any]) -> Response[Any]:
         else:
             changes[key] = value
     rows = _solutions_typed(form) if principal.role == "provider" else None
-    if rows is not None:
-        changes["solutions"] = _solutions(rows)
     services = services_of(request)
 
     def save() -> None:
         refuse_unstorable(form)
+        if rows is not None:
+            changes["solutions"] = _solutions(rows)
         with services.database.unit_of_work() as session:
             services.self_service(session).update_profile(_kind(principal), _subject(principal), changes)
 
