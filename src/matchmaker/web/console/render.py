@@ -10,16 +10,17 @@ from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import pycountry
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from litestar import Response
 from litestar.enums import MediaType
 from markupsafe import Markup, escape
 
+from matchmaker.matching.regions import country_label
 from matchmaker.scheduling import describe_gap
 from matchmaker.services.events.rules import known_zone, told_in_zone
 from matchmaker.services.users import Principal
 from matchmaker.vocabulary import get_term
+from matchmaker.vocabulary.language import language_label
 from matchmaker.web.console.session import SUBJECT_NAME
 
 logger = logging.getLogger(__name__)
@@ -51,22 +52,12 @@ def term_definition(term_id: str) -> str:
 
 def country_name(code: str | None) -> str:
     """``"TR"`` -> ``"Türkiye"``; unknown codes are shown as they are."""
-    if not code:
-        return ""
-    if code.upper() == "XK":
-        return "Kosovo"
-    country = pycountry.countries.get(alpha_2=code.upper())
-    if country is None:
-        return code
-    return str(getattr(country, "common_name", None) or country.name)
+    return country_label(code) if code else ""
 
 
 def language_name(code: str | None) -> str:
     """``"sr"`` -> ``"Serbian"``; unknown codes are shown as they are."""
-    if not code:
-        return ""
-    lang = pycountry.languages.get(alpha_2=code.lower())
-    return str(lang.name) if lang is not None else code
+    return language_label(code) if code else ""
 
 
 def highlight(text: str | None, phrases: Iterable[str] | None = None, spans: Any = None) -> Markup:
