@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
@@ -153,19 +153,25 @@ def read_form(
             changes[f.key] = value if value or f.required else None
     rows: list[dict[str, str]] = []
     if kind == "provider":
-        columns = {part: form.getall(f"solution_{part}", []) for part in SOLUTION_PARTS}
-        count = len(columns["title"])
-        rows = [
-            {part: _typed(columns[part][n]) if n < len(columns[part]) else "" for part in SOLUTION_PARTS}
-            for n in range(count)
-        ]
+        rows = typed_solution_rows(form)
         # A row whose title is left empty is dropped: that is how a solution is removed.
-        changes["solutions"] = [
-            {part: _split(row[part]) if part in _SOLUTION_LISTS else row[part] for part in SOLUTION_PARTS}
-            for row in rows
-            if row["title"]
-        ]
+        changes["solutions"] = [solution_of(row) for row in rows if row["title"]]
     return changes, typed, rows
+
+
+def typed_solution_rows(form: FormMultiDict, read: Callable[[object], str] = _typed) -> list[dict[str, str]]:
+    """A provider's solution rows as typed, one per ``solution_title`` field, each value read by
+    ``read`` (by default as stored, within the form's limit)."""
+    columns = {part: form.getall(f"solution_{part}", []) for part in SOLUTION_PARTS}
+    return [
+        {part: read(columns[part][n]) if n < len(columns[part]) else "" for part in SOLUTION_PARTS}
+        for n in range(len(columns["title"]))
+    ]
+
+
+def solution_of(row: Mapping[str, str]) -> dict[str, Any]:
+    """A typed solution row as a solution's fields (list fields split at ``;``)."""
+    return {part: _split(row[part]) if part in _SOLUTION_LISTS else row[part] for part in SOLUTION_PARTS}
 
 
 #: The key of a provider's solutions, compared as one value.

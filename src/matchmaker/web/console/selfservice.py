@@ -21,7 +21,7 @@ from matchmaker.services.container import Services
 from matchmaker.services.records import describe_invalid
 from matchmaker.services.users import Principal
 from matchmaker.web.console.events import form_field
-from matchmaker.web.console.record_edit import SOLUTION_PARTS, solution_rows
+from matchmaker.web.console.record_edit import solution_of, solution_rows, typed_solution_rows
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import (
     PARTICIPANTS,
@@ -157,27 +157,13 @@ async def _profile_page(
 _CITY_FIELDS = ("name", "summary", "population", "language")
 _PROVIDER_FIELDS = ("name", "description", "website", "languages", "regions_served")
 _LISTS = {"languages", "regions_served"}
-_SOLUTION_LISTS = {"domains", "deployed_in"}
 _FORM_TEXT_MAX = 1_000_000
 
 
 def _solutions_typed(form: Any) -> list[dict[str, str]] | None:
-    """A provider's solution rows as typed (one row per ``solution_title``), or ``None`` when the
-    form sends none, which leaves the solutions as they are."""
-    columns = {part: form.getall(f"solution_{part}", []) for part in SOLUTION_PARTS}
-    if not columns["title"]:
-        return None
-    return [
-        {part: as_typed(values[n]) if n < len(values) else "" for part, values in columns.items()}
-        for n in range(len(columns["title"]))
-    ]
-
-
-def _solution(row: dict[str, str]) -> dict[str, Any]:
-    return {
-        part: [v.strip() for v in row[part].split(";") if v.strip()] if part in _SOLUTION_LISTS else row[part]
-        for part in SOLUTION_PARTS
-    }
+    """A provider's solution rows as typed, read whole (a text over its limit is refused, not cut),
+    or ``None`` when the form sends none, which leaves the solutions as they are."""
+    return typed_solution_rows(form, as_typed) or None
 
 
 def _solutions(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
@@ -189,11 +175,11 @@ def _solutions(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
         if not title:
             continue
         try:
-            SolutionIn.model_validate(_solution(row))
+            SolutionIn.model_validate(solution_of(row))
         except ValidationError as exc:
             named = f"solution {number} (“{shortened(title, 40)}”)"
             raise InvalidInputError(f"{named}: {describe_invalid(exc, 'solution')}") from exc
-    return [_solution(row) for row in rows if row["title"].strip()]
+    return [solution_of(row) for row in rows if row["title"].strip()]
 
 
 @post("/me/profile", name="console:my-profile-save", opt=PARTICIPANTS)
