@@ -18,6 +18,7 @@ import re
 from datetime import UTC, datetime
 from functools import partial
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 import pycountry
 from pydantic import AfterValidator, ConfigDict, EmailStr
@@ -37,6 +38,9 @@ LIST_MAX = 100
 POPULATION_MAX = 100_000_000
 PROGRAMME_LEVELS = (1, 3)
 YEARS = (1900, 2100)
+WEBSITE_MAX = 500
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:(?!\d)")
+_HOST = re.compile(r"^(?=.{1,253}$)[^\W_][\w-]*(?:\.[\w-]+)*$|^\[[0-9a-fA-F:.]+\]$")
 
 CityKind = Literal["municipality", "metropolitan_municipality", "national_institution", "coordination_unit"]
 ProviderKind = Literal["company", "startup", "university", "public_company", "ngo"]
@@ -112,6 +116,27 @@ def _checked_text(field: str, limit: int, *, required: bool = False) -> AfterVal
     return AfterValidator(check)
 
 
+def check_website(value: str | None) -> str | None:
+    """Validate a website: an ``http`` or ``https`` address with a host name, or none when left out or
+    blank. A bare host name (``www.example.md``) is given ``https://``; any other scheme (``javascript:``,
+    ``data:``, ``ftp:``) is refused, because the address is shown to every role as a link."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if len(text) > WEBSITE_MAX:
+        msg = f"website is {len(text)} characters long; the limit is {WEBSITE_MAX}"
+        raise ValueError(msg)
+    if "://" not in text and not _SCHEME.match(text):
+        text = f"https://{text}"
+    parts = urlsplit(text)
+    host = parts.hostname or ""
+    web = parts.scheme.lower() in ("http", "https")
+    if not web or not _HOST.match(host) or any(c.isspace() for c in text):
+        msg = f"website {value.strip()!r} is not a web address: give one such as https://www.example.com"
+        raise ValueError(msg)
+    return text
+
+
 def _check_languages(values: list[str]) -> list[str]:
     return [check_language(x) for x in check_str_list(values, "languages")]
 
@@ -133,6 +158,8 @@ OptionalLanguage = Annotated[str | None, AfterValidator(_check_optional_language
 LanguageList = Annotated[list[str], AfterValidator(_check_languages)]
 #: A list of short strings (:func:`check_str_list`).
 StrList = Annotated[list[str], AfterValidator(partial(check_str_list, field="list"))]
+#: A provider's website (:func:`check_website`).
+Website = Annotated[str | None, AfterValidator(check_website)]
 #: A required name or title.
 Name = Annotated[str, _checked_text("name", NAME_MAX, required=True)]
 
@@ -296,7 +323,7 @@ class ProviderBase(SQLModel):
     regions_served: Annotated[list[str], AfterValidator(partial(check_str_list, field="regions_served"))] = (
         _json_list()
     )
-    website: str | None = Field(default=None, max_length=500)
+    website: Website = Field(default=None, max_length=WEBSITE_MAX)
 
 
 class ProviderCreate(ProviderBase, _StrictInput):

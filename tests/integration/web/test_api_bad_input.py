@@ -285,3 +285,22 @@ def test_a_body_that_is_not_json_is_told_so(api: TestClient, tokens: Tokens) -> 
         )
         assert r.status_code == 400, (raw, r.text)
         assert "not valid JSON" in r.json()["detail"], (raw, r.json()["detail"])
+
+
+def test_a_website_must_be_a_web_address(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
+    """A provider's website is shown to every role as a link: only http and https addresses are taken."""
+    staff = tokens.of("staff")
+    for bad in ("javascript:alert(1)", "data:text/html,<b>x</b>", "ftp://files.example.com", "not a site"):
+        r = api.patch(f"/api/v1/providers/{PROVIDER_ID}", json={"website": bad}, headers=staff)
+        assert r.status_code == 422, (bad, r.text)
+        _is_problem(r)
+        assert [e["key"] for e in r.json()["errors"]] == ["website"], bad
+        assert "is not a web address" in r.json()["detail"]
+    assert "javascript" not in api.get(f"/api/v1/providers/{PROVIDER_ID}", headers=staff).text
+    bare = {"website": " www.kartlink.example.md "}
+    r = api.patch(f"/api/v1/providers/{PROVIDER_ID}", json=bare, headers=staff)
+    assert r.status_code == 200, r.text
+    assert r.json()["website"] == "https://www.kartlink.example.md"
+    r = api.patch(f"/api/v1/providers/{PROVIDER_ID}", json={"website": ""}, headers=staff)
+    assert r.status_code == 200, r.text
+    assert r.json()["website"] is None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from matchmaker.services.events.rules import told_in_zone
+from matchmaker.services.events.rules import on_event_clock, told_in_zone
 
 FIVE_PM_ISTANBUL = datetime(2027, 2, 25, 14, 0, tzinfo=UTC)
 
@@ -27,3 +27,10 @@ def test_without_a_zone_the_moment_reads_in_utc_and_says_so() -> None:
 def test_a_zone_the_system_does_not_know_reads_in_utc_instead_of_failing() -> None:
     assert told_in_zone(FIVE_PM_ISTANBUL, "Mars/Olympus_Mons") == "25 February 2027 at 14:00 (UTC)"
     assert told_in_zone(FIVE_PM_ISTANBUL, "../etc") == "25 February 2027 at 14:00 (UTC)"
+
+
+def test_the_date_on_the_events_clock_falls_back_to_utc_for_a_zone_the_system_does_not_know() -> None:
+    late_evening = datetime(2027, 2, 25, 22, 30, tzinfo=UTC)
+    assert on_event_clock(late_evening, "Asia/Tokyo").date().isoformat() == "2027-02-26"
+    assert on_event_clock(late_evening, "Mars/Olympus_Mons") == late_evening
+    assert on_event_clock(late_evening.replace(tzinfo=None), None) == late_evening

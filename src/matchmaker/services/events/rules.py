@@ -133,9 +133,9 @@ def known_zone(name: str | None) -> tzinfo | None:
 
 def on_event_clock(instant: datetime, timezone: str | None) -> datetime:
     """An instant (a deadline, the end of an event; a naive one is UTC) as the event's clock reads it,
-    or in UTC for an event without a zone."""
+    or in UTC for an event without a zone or with a zone this system does not know."""
     aware = instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
-    return aware.astimezone(zone(timezone) or UTC)
+    return aware.astimezone(known_zone(timezone) or UTC)
 
 
 def told_in_zone(instant: datetime, timezone: str | None) -> str:
