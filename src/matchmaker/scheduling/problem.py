@@ -14,7 +14,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -127,6 +127,39 @@ def check_timezone(value: str | None) -> str | None:
     return value
 
 
+def wall_clock_errors(slots: Iterable[Slot], timezone: str | None) -> list[str]:
+    """What is wrong with the local times of ``slots`` in ``timezone``: one line per slot whose start or
+    end (without an offset) names an hour the zone skips when its clocks go forward, or one it lives
+    twice when they go back. Such a time is no single instant: calendars would put the meeting an hour
+    away from what the agendas print, or on top of the next slot."""
+    if not timezone:
+        return []
+    try:
+        tz = ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return []
+    errors: list[str] = []
+    for s in slots:
+        for what, value in (("starts", s.start), ("ends", s.end)):
+            if value.tzinfo is not None:
+                continue
+            local = value.replace(tzinfo=tz)
+            at = f"{value:%Y-%m-%d %H:%M}"
+            if local.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != value:
+                errors.append(
+                    f"slot {s.id!r} {what} at {at}, a time that does not exist in {timezone} "
+                    "(the clocks go forward then); move the slot"
+                )
+                break
+            if local.utcoffset() != value.replace(tzinfo=tz, fold=1).utcoffset():
+                errors.append(
+                    f"slot {s.id!r} {what} at {at}, a time that happens twice in {timezone} "
+                    "(the clocks go back then); move the slot"
+                )
+                break
+    return errors
+
+
 #: An optional IANA time-zone name, checked by :func:`check_timezone`.
 TimeZoneName = Annotated[str | None, AfterValidator(check_timezone)]
 
@@ -173,6 +206,7 @@ class SchedulingProblem(_Model):
             for i, (a, b) in enumerate(pairs):
                 errors += _pair_errors(f"{field}[{i}]", a, b, known_people)
         errors += _locked_conflicts(self.locked)
+        errors += wall_clock_errors(self.slots, self.timezone)
         if errors:
             raise ValueError(_join(errors))
         return self

@@ -10,7 +10,15 @@ import pytest
 from pydantic import ValidationError
 
 from events_support import EventCalls
-from matchmaker.services.events.schemas import BreakIn, DaysIn, EventEdit, ParticipantIn, SlotIn
+from matchmaker.errors import InvalidInputError
+from matchmaker.services.events.schemas import (
+    BreakIn,
+    DaysIn,
+    EventCreate,
+    EventEdit,
+    ParticipantIn,
+    SlotIn,
+)
 
 Score = Callable[[str, str], float | None]
 
@@ -87,3 +95,37 @@ def test_fewer_tables_and_slots_after_publishing_replan_and_cancel_in_calendars(
     assert len(cancelled) == published.cancelled
     assert all(seq >= 1 for seq in cancelled)
     assert sum(1 for _s, seq in entries.values() if seq >= 1) == published.cancelled + published.changed
+
+
+def test_a_slot_at_an_hour_the_zone_skips_or_repeats_is_refused_with_the_slot_named(
+    ev: EventCalls, event: str
+) -> None:
+    # 28 March 2027: Berlin's clocks go from 02:00 to 03:00, so 02:10 never shows on a clock there;
+    # agendas would print 02:10 while calendars put the meeting at 03:10, on the next slot.
+    spring = [
+        SlotIn(start="2027-03-28T01:30", end="2027-03-28T01:50"),  # type: ignore[arg-type]
+        SlotIn(start="2027-03-28T02:10", end="2027-03-28T02:30"),  # type: ignore[arg-type]
+    ]
+    with pytest.raises(
+        InvalidInputError,
+        match=r"slot 's2' starts at 2027-03-28 02:10, a time that does not exist in Europe/Berlin",
+    ):
+        ev(
+            lambda e: e.catalog.create(
+                EventCreate(id="berlin", name="Berlin", timezone="Europe/Berlin", tables=1, slots=spring)
+            )
+        )
+    with pytest.raises(InvalidInputError, match="does not exist in Europe/Berlin"):
+        ev.plan(lambda p: p.edit(event, EventEdit(slots=spring, timezone="Europe/Berlin")))
+    # 31 October 2027: 02:30 comes twice in Paris.
+    autumn = DaysIn(days=[date(2027, 10, 31)], start=time(2, 30), per_day=1)
+    with pytest.raises(InvalidInputError, match="02:30, a time that happens twice in Europe/Paris"):
+        ev.plan(lambda p: p.edit(event, EventEdit(days=autumn, timezone="Europe/Paris")))
+    shown = ev(lambda e: e.catalog.get(event))
+    assert shown.timezone == "Europe/Istanbul", "a refused edit changes nothing"
+    assert [s.start.hour for s in shown.slots] == [9, 10, 11]
+    # The same local times are fine in a zone without that change of clocks.
+    ev.plan(lambda p: p.edit(event, EventEdit(slots=spring)))
+    # A zone change alone is checked against the stored slots.
+    with pytest.raises(InvalidInputError, match="slot 's2' starts at 2027-03-28 02:10"):
+        ev.plan(lambda p: p.edit(event, EventEdit(timezone="Europe/Berlin")))

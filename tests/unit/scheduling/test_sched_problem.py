@@ -93,3 +93,12 @@ def test_bad_json_and_non_object() -> None:
         parse_problem_text("{")
     with pytest.raises(InvalidInputError, match="JSON object"):
         parse_problem_text("[]")
+
+
+def test_a_slot_at_an_hour_the_zone_skips_is_named(make_problem: Any) -> None:
+    data = make_problem()
+    data["timezone"] = "Europe/Berlin"
+    data["slots"][0].update(start="2027-03-28T02:00", end="2027-03-28T02:20")
+    assert "slot 's1' starts at 2027-03-28 02:00, a time that does not exist in Europe/Berlin" in _error(data)
+    data["slots"][0].update(start="2027-03-28T02:00+01:00", end="2027-03-28T02:20+01:00")
+    assert parse_problem(data).slots[0].start.hour == 2, "a time with an offset is one instant"

@@ -23,6 +23,7 @@ from matchmaker.db.events import (
 )
 from matchmaker.db.models import City, Provider, utcnow
 from matchmaker.errors import ConflictError, InvalidInputError
+from matchmaker.scheduling.problem import Slot, wall_clock_errors
 from matchmaker.services.events import store
 from matchmaker.services.events.rules import coming_first
 from matchmaker.services.events.schemas import (
@@ -70,6 +71,7 @@ class EventCatalog(store.InSession):
         slots = event_slots(data.slots)
         if session.get(Event, data.id) is not None:
             raise ConflictError(f"an event with id {data.id!r} already exists")
+        _check_wall_clock(slots, data.timezone)
         session.add(
             Event(id=data.id, name=data.name, timezone=data.timezone, request_deadline=data.request_deadline)
         )
@@ -139,6 +141,12 @@ class EventCatalog(store.InSession):
         """
         session = self.session
         ev = store.event_row(session, event_id)
+        new_slots = data.new_slots()
+        if data.timezone is not None or new_slots is not None:
+            _check_wall_clock(
+                event_slots(new_slots) if new_slots is not None else store.slots(session, event_id),
+                data.timezone if data.timezone is not None else ev.timezone,
+            )
         changed: list[str] = []
         if data.name is not None and data.name != ev.name:
             ev.name = data.name
@@ -156,7 +164,6 @@ class EventCatalog(store.InSession):
             ev.request_deadline = data.request_deadline
             changed.append("request_deadline")
         dropped: list[str] = []
-        new_slots = data.new_slots()
         if new_slots is not None:
             slots = event_slots(new_slots)
             before = store.slots(session, event_id)
@@ -287,6 +294,14 @@ class EventCatalog(store.InSession):
             )
         )
         session.flush()
+
+
+def _check_wall_clock(slots: Sequence[Slot], timezone: str | None) -> None:
+    """Refuse slots whose local times are no single instant in the event's zone (see
+    :func:`~matchmaker.scheduling.problem.wall_clock_errors`)."""
+    errors = wall_clock_errors(slots, timezone)
+    if errors:
+        raise InvalidInputError("; ".join(errors))
 
 
 __all__ = ["EventCatalog"]
