@@ -8,6 +8,7 @@ import io
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
@@ -109,3 +110,35 @@ def test_a_participants_agendas_name_the_venue_and_give_an_online_tables_link(
     need_poppler()
     [page] = text(ev(lambda e: e.agendas.pdf(event, "kukes")), tmp_path / "agenda")
     assert "Kongre Merkezi, Salon B – Çankaya" in page
+
+
+def test_until_the_next_publication_every_document_gives_the_published_times(
+    ev: EventCalls, event: str, scorer: Score, tmp_path: Path
+) -> None:
+    # Staff move the day to the afternoon and keep one slot: the plan follows at once, but
+    # participants have the published morning until staff publish again.
+    ev.plan(
+        lambda p: p.edit(
+            event,
+            EventEdit(slots=[SlotIn(id="s1", start="2027-03-02T14:00", end="2027-03-02T14:20")]),  # type: ignore[arg-type]
+            score=scorer,
+            time_limit=5,
+        )
+    )
+    agenda = ev(lambda e: e.agendas.agenda(event, "kukes"))
+    published = [f"{m.start.astimezone(ZoneInfo('Europe/Istanbul')):%H:%M}" for m in agenda.meetings]
+    assert published
+    assert "14:00" not in published
+    html = ev(lambda e: e.agendas.html(event, "kukes"))
+    assert all(f" {t}–" in html for t in published), html
+    assert "14:00" not in html
+    starts = {row["start"][11:16] for row in csv.DictReader(io.StringIO(ev(lambda e: e.agendas.csv(event))))}
+    assert starts <= {"09:00", "09:30"}
+    assert "14:00" not in starts
+    need_poppler()
+    booklet = "\n".join(text(ev(lambda e: e.agendas.booklet(event)), tmp_path / "booklet"))
+    assert "09:00-09:20" in booklet
+    assert "14:00" not in booklet
+
+    ev.plan(lambda p: p.publish(event))
+    assert "2027-03-02 14:00–14:20" in ev(lambda e: e.agendas.html(event, "kukes"))

@@ -4,7 +4,8 @@ table cards."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from matchmaker.db.events import Event, EventMeeting, PublishedMeeting
@@ -108,13 +109,14 @@ class Agendas(store.InSession):
         if source == "published":
             if ev.published_version == 0:
                 raise ConflictError(f"event {event_id!r} is not published yet; export the plan instead")
-            stored = store.published(session, event_id, confirmed=True)
+            published = store.published(session, event_id, confirmed=True)
+            stored, slots = published, _slots(session, ev, published)
         else:
-            stored = store.plan(session, event_id)
+            stored, slots = store.plan(session, event_id), _slots(session, ev)
         rows: list[Meeting] = [store.meeting(r) for r in stored]
         public = {pair_key(r.a, r.b): r.public_reason for r in stored if r.public_reason}
         known = store.names(session, store.mentioned(rows))
-        return ev, rows, _slots(session, ev), known, public
+        return ev, rows, slots, known, public
 
     def html(self, event_id: str, participant_id: str) -> str:
         """A printable HTML agenda of one participant's published meetings."""
@@ -156,7 +158,7 @@ class Agendas(store.InSession):
         people = [p.participant_id for p in store.participants(self.session, event_id)]
         known = store.names(self.session, store.mentioned(rows) | set(people))
         return event_booklet_pdf(
-            self._sheet(ev),
+            self._sheet(ev, rows),
             [store.placement(r) for r in rows],
             people,
             names=known,
@@ -169,7 +171,7 @@ class Agendas(store.InSession):
 
         ev, rows = self._published_event(event_id)
         known = store.names(self.session, store.mentioned(rows))
-        return table_cards_pdf(self._sheet(ev), [store.placement(r) for r in rows], names=known)
+        return table_cards_pdf(self._sheet(ev, rows), [store.placement(r) for r in rows], names=known)
 
     def _published_event(self, event_id: str) -> tuple[Event, list[PublishedMeeting]]:
         ev = store.event_row(self.session, event_id)
@@ -177,13 +179,13 @@ class Agendas(store.InSession):
             raise ConflictError(f"event {event_id!r} is not published yet; publish it first")
         return ev, store.published(self.session, event_id, confirmed=True)
 
-    def _sheet(self, ev: Event) -> EventSheet:
+    def _sheet(self, ev: Event, published: list[PublishedMeeting]) -> EventSheet:
         from matchmaker.scheduling.pdf import EventSheet  # noqa: PLC0415
 
         session = self.session
         return EventSheet(
             name=ev.name,
-            slots=_slots(session, ev),
+            slots=_slots(session, ev, published),
             tables=len(store.table_numbers(session, ev.id)),
             venue=ev.venue,
             timezone=ev.timezone,
@@ -214,13 +216,38 @@ class Agendas(store.InSession):
         store.participant(session, event_id, participant_id)
         rows = [r for r in store.published(session, event_id) if participant_id in (r.a, r.b)]
         known = store.names(session, store.mentioned(rows) | {participant_id})
-        return ev, _slots(session, ev), rows, known
+        return ev, _slots(session, ev, rows), rows, known
 
 
-def _slots(session: Session, ev: Event) -> list[Slot]:
+def _slots(session: Session, ev: Event, published: Sequence[PublishedMeeting] = ()) -> list[Slot]:
     """The event's slots with their times in its zone: what every document prints is the venue's
-    wall-clock time, even for slots entered in UTC or with another offset."""
-    return local_slots(store.slots(session, ev.id), zone(ev.timezone))
+    wall-clock time, even for slots entered in UTC or with another offset.
+
+    A slot of ``published`` meetings has the times they were published with: until the next
+    publication, documents of the published schedule show what agendas and calendars show, not a
+    time staff have entered since; while slots have changed since, only the published ones are listed.
+    """
+    current = {s.id: s for s in store.slots(session, ev.id)}
+    shown = {
+        r.slot_id: Slot(
+            id=r.slot_id, start=datetime.fromisoformat(r.start), end=datetime.fromisoformat(r.end)
+        )
+        for r in published
+        if r.status == "CONFIRMED"
+    }
+    tz = zone(ev.timezone)
+    same = all(
+        sid in current and _instant(current[sid].start, tz) == _instant(s.start, tz)
+        for sid, s in shown.items()
+    )
+    times = {**current, **shown} if same else shown
+    ordered = sorted(times.values(), key=lambda s: _instant(s.start, tz))
+    return local_slots(ordered, tz)
+
+
+def _instant(value: datetime, tz: tzinfo | None) -> datetime:
+    """A slot time as an instant (a naive one is in the event's zone, else UTC)."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=tz or UTC)
 
 
 def _confirmed(rows: list[PublishedMeeting]) -> list[Meeting]:
