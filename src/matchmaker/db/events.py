@@ -173,6 +173,9 @@ class PublishedMeeting(SQLModel, table=True):
     table_number: int
     start: str = Field(max_length=40)
     end: str = Field(max_length=40)
+    #: Where the meeting was announced: its table's name and the venue (None: published before this
+    #: was kept).
+    location: str | None = Field(default=None, max_length=600)
     status: str = Field(default="CONFIRMED", max_length=20)
     sequence: int = 0
     score: float = 0.0

@@ -67,6 +67,12 @@ def table_name(number: int, labels: Mapping[int, str]) -> str:
     return labels.get(number) or f"Table {number}"
 
 
+def meeting_location(number: int, labels: Mapping[int, str], venue: str | None) -> str:
+    """Where a meeting at table ``number`` is, as calendars and messages name it: the table's label
+    (or "Table N") and the venue."""
+    return ", ".join(x for x in (table_name(number, labels), venue) if x)
+
+
 def in_zone(value: datetime, tz: tzinfo | None) -> datetime:
     """A slot time as the event's people read it: in the event's zone ``tz`` (a naive time is already
     local to it), unchanged when the event has no zone."""
@@ -309,6 +315,8 @@ class CalendarEntry(BaseModel):
     table: int
     start: datetime
     end: datetime
+    #: Where the meeting is (see :func:`meeting_location`); None when not known.
+    location: str | None = None
 
 
 def meeting_uid(event_id: str, a: str, b: str) -> str:
@@ -325,13 +333,17 @@ def calendar_entries(
     *,
     previous: Sequence[CalendarEntry] = (),
     tz: tzinfo | None = None,
+    table_labels: Mapping[int, str] | None = None,
+    venue: str | None = None,
 ) -> list[CalendarEntry]:
     """Calendar versions of a (re-)published schedule.
 
-    A meeting unchanged since ``previous`` keeps its SEQUENCE; a moved one (other slot, time or
-    table) or a re-instated one gets SEQUENCE + 1; a previous meeting no longer scheduled becomes
-    CANCELLED with SEQUENCE + 1 (once). Naive slot times are read in ``tz`` when it is given.
+    A meeting unchanged since ``previous`` keeps its SEQUENCE; a moved one (other slot, time, table,
+    or place: the table's label or the venue) or a re-instated one gets SEQUENCE + 1; a previous
+    meeting no longer scheduled becomes CANCELLED with SEQUENCE + 1 (once). Naive slot times are read
+    in ``tz`` when it is given.
     """
+    labels = table_labels or {}
     by_id = _slot_map(slots)
     before = {e.uid: e for e in previous}
     out: list[CalendarEntry] = []
@@ -348,6 +360,7 @@ def calendar_entries(
             table=m.table,
             start=_aware(slot.start, tz),
             end=_aware(slot.end, tz),
+            location=meeting_location(m.table, labels, venue),
         )
         old = before.get(uid)
         if old is not None:
@@ -357,7 +370,7 @@ def calendar_entries(
                 entry.table,
                 entry.start,
                 entry.end,
-            )
+            ) and old.location in (None, entry.location)
             entry.sequence = old.sequence if same else old.sequence + 1
         out.append(entry)
     for uid, old in before.items():
@@ -440,7 +453,7 @@ def participant_calendar(
         event.add("dtstart", _calendar_time(e.start, tz))
         event.add("dtend", _calendar_time(e.end, tz))
         event.add("summary", f"Meeting with {display_name(other, names)}")
-        event.add("location", ", ".join(x for x in (table, venue) if x))
+        event.add("location", meeting_location(e.table, table_labels, venue))
         if is_link(table):
             event.add("url", table)
         who = display_name(other, names)

@@ -154,3 +154,30 @@ def test_messages_give_times_in_the_events_zone_and_say_where_each_meeting_is(se
     reminder = messages(services, "reminder")[0]
     assert "12:30–12:50: Acme Flood Sensors, Salon Çamlıca" in reminder.body_text
     assert "Times are local to Europe/Istanbul (UTC+03:00)." in reminder.body_text
+
+
+def test_a_new_venue_or_room_after_publishing_is_told_to_both_parties_at_the_next_publication(
+    services: Services,
+) -> None:
+    services.planner.generate("ws1", score=lambda a, b: 0.9)
+    services.planner.publish("ws1")
+
+    services.planner.edit("ws1", EventEdit(venue="Kongre Merkezi, Salon C"))
+    report = services.planner.publish("ws1")
+    assert (report.changed, report.unchanged) == (1, 0)
+    told = messages(services, "meeting_changed")
+    assert [m.to_address for m in told] == ["focal@kukes.example", "sales@acme.example"]
+    assert "Acme Flood Sensors, Table 1 (new place)" in told[0].body_text
+    assert "Venue: Kongre Merkezi, Salon C." in told[0].body_text
+    assert told[0].attachment is not None
+    [entry] = icalendar.Calendar.from_ical(told[0].attachment).walk("VEVENT")
+    assert entry["sequence"] == 1, "calendars take the new place only from a higher SEQUENCE"
+    assert str(entry["location"]) == "Table 1, Kongre Merkezi, Salon C"
+
+    services.planner.edit("ws1", EventEdit(table_labels=["Salon Çamlıca", "Salon Boğaz"]))
+    services.planner.publish("ws1")
+    to_city = [m.body_text for m in messages(services, "meeting_changed") if m.to_address.startswith("focal")]
+    assert "Acme Flood Sensors, Salon Çamlıca (new place)" in to_city[-1]
+
+    services.planner.publish("ws1")  # nothing changed since: nobody is told again
+    assert len(messages(services, "meeting_changed")) == 4

@@ -392,8 +392,11 @@ class Planner:
                 store.slots(session, event_id),
                 previous=[store.calendar_entry(r) for r in previous],
                 tz=zone(ev.timezone),
+                table_labels=store.table_labels(session, event_id),
+                venue=ev.venue,
             )
             by_uid = {r.uid: r for r in previous}
+            before = {r.uid: store.calendar_entry(r) for r in previous}
             by_pair = {pair_key(m.a, m.b): m for m in meetings}
             counts = {"new": 0, "changed": 0, "cancelled": 0, "unchanged": 0}
             touched = []
@@ -419,6 +422,7 @@ class Planner:
                     counts["changed"] += 1
                 row.slot_id, row.table_number = e.slot, e.table
                 row.start, row.end = e.start.isoformat(), e.end.isoformat()
+                row.location = e.location
                 row.status, row.sequence = e.status, e.sequence
                 if m is not None:
                     row.score, row.reason = m.score, m.reason
@@ -442,7 +446,9 @@ class Planner:
             version = ev.published_version
             session.flush()
             if self.notifier is not None:  # in this transaction: no publication without its messages
-                self.notifier(session).published(event_id, entries, touched, first=version == 1)
+                self.notifier(session).published(
+                    event_id, entries, touched, first=version == 1, previous=before
+                )
         logger.info("event %s: published version %d (%s)", event_id, version, report)
         return report
 

@@ -258,6 +258,7 @@ def calendar_entry(row: PublishedMeeting) -> CalendarEntry:
         status="CANCELLED" if row.status == "CANCELLED" else "CONFIRMED",
         start=datetime.fromisoformat(row.start),
         end=datetime.fromisoformat(row.end),
+        location=row.location,
     )
 
 

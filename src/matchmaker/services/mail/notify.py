@@ -129,9 +129,11 @@ class Notifier:
         changed: Iterable[CalendarEntry],
         *,
         first: bool,
+        previous: Mapping[str, CalendarEntry] | None = None,
     ) -> int:
         """After a publication: the schedule to everyone the first time; later, each changed meeting
-        (new, moved or cancelled) to both parties with the updated calendar entries attached."""
+        (new, moved to another time or table, at a new place, or cancelled) to both parties with the
+        updated calendar entries attached; ``previous`` are the entries published before, by UID."""
         session = self.session
         ev = store.event_row(session, event_id)
         tz = zone(ev.timezone)
@@ -170,7 +172,7 @@ class Notifier:
                 "meeting_changed",
                 ev,
                 pid,
-                self._lines(pid, mine, names, tz, labels=labels, with_status=True),
+                self._lines(pid, mine, names, tz, labels=labels, previous=previous or {}),
                 names=names,
                 starts=mine,
                 attachment=Attachment("meetings.ics", "text/calendar", calendar),
@@ -249,14 +251,14 @@ class Notifier:
         tz: tzinfo | None,
         *,
         labels: Mapping[int, str],
-        with_status: bool = False,
+        previous: Mapping[str, CalendarEntry] | None = None,
     ) -> list[MeetingLine]:
+        """The lines of a message listing meetings; with ``previous`` (the entries published before),
+        each says what changed."""
         lines = []
         for e in sorted(entries, key=lambda e: (e.start, e.table)):
             other = e.b if e.a == pid else e.a
-            status = None
-            if with_status:
-                status = "cancelled" if e.status == "CANCELLED" else ("new" if e.sequence == 0 else "moved")
+            status = None if previous is None else _change(e, previous.get(e.uid))
             place = table_name(e.table, labels)
             online = is_link(place)
             lines.append(
@@ -265,6 +267,22 @@ class Notifier:
                 )
             )
         return lines
+
+
+def _change(entry: CalendarEntry, before: CalendarEntry | None) -> str:
+    """What changed about a meeting since its previous publication, as a message says it."""
+    if entry.status == "CANCELLED":
+        return "cancelled"
+    if before is None or entry.sequence == 0:
+        return "new"
+    same_time = (before.status, before.slot, before.table, before.start, before.end) == (
+        "CONFIRMED",
+        entry.slot,
+        entry.table,
+        entry.start,
+        entry.end,
+    )
+    return "new place" if same_time else "moved"
 
 
 def _local_day(row: PublishedMeeting, tz: tzinfo | None) -> date:
