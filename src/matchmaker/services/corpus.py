@@ -195,12 +195,11 @@ class CorpusService:
                     report.rejected.append(f"{path}:{raw.line}: {exc.message}")
                     continue
                 if record.id in seen:
-                    logger.warning(
-                        "%s:%d: id %s repeats line %d; the later line wins",
-                        path,
-                        raw.line,
-                        record.id,
-                        seen[record.id],
+                    # The later line wins, and the report names the earlier one as not stored: a file
+                    # that gives one id twice loses a record, which staff must see.
+                    report.rejected.append(
+                        f"{path}:{seen[record.id]}: id {record.id!r} is given again on line {raw.line}, "
+                        "which was stored instead"
                     )
                     valid = [(n, r) for n, r in valid if r.id != record.id]
                 seen[record.id] = raw.line

@@ -79,6 +79,18 @@ def test_reingest_updates_and_never_duplicates(tmp_path: Path, db_settings: Sett
     assert next(c for c in cities if c["id"] == "kukes")["summary"].startswith("Kukës now wants")
 
 
+def test_an_id_given_twice_in_one_file_reports_the_line_that_was_not_stored(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    later = KUKES | {"summary": "Kukës, second version."}
+    path = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(KUKES), json.dumps(OSH), json.dumps(later)])
+    result = run("ingest", str(path))
+    assert result.exit_code == 2, "a record of the file was not stored"
+    assert f"{path}:1: id 'kukes' is given again on line 3, which was stored instead" in result.stderr
+    assert "2 accepted" in result.stdout
+    assert next(c for c in listed("cities") if c["id"] == "kukes")["summary"] == "Kukës, second version."
+
+
 def test_unknown_fields_are_kept_and_focal_point_is_staff_only(tmp_path: Path, db_settings: Settings) -> None:
     path = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(KUKES, ensure_ascii=False)])
     assert run("ingest", str(path)).exit_code == 0
