@@ -59,13 +59,18 @@ _NAME_TOKENS = re.compile(r"[^a-z0-9]+")
 _NOT_CORPUS = "not a corpus file: the name must end in .jsonl or .csv (e.g. cities.jsonl, cases-2027.csv)"
 
 
-def kind_of(path: Path) -> Kind:
+#: How the command line lets people give the kind of a file whose name does not say it.
+KIND_OPTION = "--kind city|provider|case"
+
+
+def kind_of(path: Path, *, kind_option: bool = True) -> Kind:
     """The record kind named by a corpus file name.
 
     The name must end in ``.jsonl`` or ``.csv``. The kind is read from the end of the name before the
     suffix (``cities.jsonl``, ``focal_cities.jsonl``, ``2027-providers.csv``) or, failing that, from the
     one kind word among its parts (``cities-2027.csv``). A name that says no kind, or more than one,
-    raises :class:`UnreadableFileError` with the reason.
+    raises :class:`UnreadableFileError` with the reason; it suggests :data:`KIND_OPTION` only with
+    ``kind_option`` (where the kind can be given: the command line, not an upload).
     """
     name = path.name.lower()
     suffix = next((s for s in SUFFIXES if name.endswith(s)), None)
@@ -78,13 +83,12 @@ def kind_of(path: Path) -> Kind:
     named = {FILE_KINDS[t] for t in _NAME_TOKENS.split(base) if t in FILE_KINDS}
     if len(named) == 1:
         return named.pop()
+    give = f" or give {KIND_OPTION}" if kind_option else ""
     if named:
-        raise UnreadableFileError(
-            "the file name names more than one record kind; rename it or give --kind city|provider|case"
-        )
+        raise UnreadableFileError(f"the file name names more than one record kind; rename it{give}")
     raise UnreadableFileError(
         "cannot tell the record kind from the file name; end the name in cities, providers or cases "
-        "(e.g. focal_cities.jsonl, 2027-providers.csv) or give --kind city|provider|case"
+        f"(e.g. focal_cities.jsonl, 2027-providers.csv){give}"
     )
 
 

@@ -70,6 +70,10 @@ def test_upload_refuses_what_it_cannot_read(api: TestClient, tokens: Tokens) -> 
     r = _upload(api, tokens, ("notes.txt", b"hello"))
     assert r.status_code == 422  # type: ignore[attr-defined]
     assert "cities.jsonl" in r.json()["detail"]  # type: ignore[attr-defined]
+    r = _upload(api, tokens, ("towns.jsonl", b"{}\n"))
+    assert r.status_code == 422  # type: ignore[attr-defined]
+    assert "end the name in cities, providers or cases" in r.json()["detail"]  # type: ignore[attr-defined]
+    assert "--kind" not in r.json()["detail"]  # type: ignore[attr-defined]
     r = _upload(api, tokens, ("cities.jsonl", b"{broken\n"))
     assert r.status_code == 422  # type: ignore[attr-defined]
     assert "cities.jsonl:1" in r.json()["detail"]  # type: ignore[attr-defined]

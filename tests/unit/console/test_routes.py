@@ -216,6 +216,7 @@ def test_upload_needs_a_kind_in_the_file_name(ro_client: Client, ro_sign_in: Sig
     response = ro_client.post("/upload", files={"file": ("data.jsonl", b"{}\n", "application/jsonl")})
     assert response.status_code == 422
     assert "Cannot tell the record kind from the file name" in response.text
+    assert "--kind" not in response.text, "the upload form has no such option: rename the file"
 
 
 # --------------------------------------------------------------------------------------------------

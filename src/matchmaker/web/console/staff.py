@@ -70,7 +70,9 @@ def upload_name(filename: str | None) -> str:
     """A safe local file name for an upload, which must say its kind (``cities.jsonl``, ``cases.csv``)."""
     base = Path((filename or "").replace("\\", "/")).name
     base = _SAFE_NAME.sub("_", base)
-    kind_of(Path(base))  # the same rule as ingest; raises with the reason and the accepted names
+    kind_of(
+        Path(base), kind_option=False
+    )  # the same rule as ingest; raises with the reason and the accepted names
     return base
 
 

@@ -44,7 +44,7 @@ def _file_name(upload: UploadFile) -> str:
     name = Path(upload.filename or "").name
     if not name or name != (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1]:
         raise InvalidInputError("each uploaded file needs a plain file name such as cities.jsonl")
-    kind_of(Path(name))  # raises with the accepted names when the kind cannot be told
+    kind_of(Path(name), kind_option=False)  # raises with the accepted names when the kind cannot be told
     return name
 
 
