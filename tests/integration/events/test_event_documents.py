@@ -142,3 +142,13 @@ def test_until_the_next_publication_every_document_gives_the_published_times(
 
     ev.plan(lambda p: p.publish(event))
     assert "2027-03-02 14:00–14:20" in ev(lambda e: e.agendas.html(event, "kukes"))
+
+
+def test_the_event_and_its_plan_give_the_venues_time_as_the_documents_do(ev: EventCalls, event: str) -> None:
+    # What the console's header, grid and settings form and `event show` / `event plan` print.
+    shown = ev(lambda e: e.catalog.get(event))
+    assert [f"{s.start:%H:%M}–{s.end:%H:%M}" for s in shown.slots] == ["09:00–09:20", "09:30–09:50"]
+    assert shown.slots[0].start == datetime.fromisoformat("2027-03-02T06:00:00Z"), "the same instant"
+    planned = ev.plan(lambda p: p.planned(event))
+    assert planned
+    assert {f"{m.start:%H:%M}" for m in planned} <= {"09:00", "09:30"}

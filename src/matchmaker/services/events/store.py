@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Protocol, TypedDict, TypeVar
 
 from sqlalchemy import func
@@ -34,6 +34,7 @@ from matchmaker.services.events.rules import (
     ParticipantRow,
     RequestRow,
     effective_status,
+    known_zone,
     side_of,
     zone,
 )
@@ -63,14 +64,22 @@ def event_row(session: Session, event_id: str) -> Event:
 
 
 def slots(session: Session, event_id: str) -> list[Slot]:
-    """The event's slots in order."""
+    """The event's slots in order.
+
+    A time entered with an offset (``06:00Z``) is given on the event's clock (``09:00+03:00`` in
+    Istanbul), the same instant as the venue's people read it; a time without one is local already.
+    """
     rows = session.exec(
         select(EventSlot).where(EventSlot.event_id == event_id).order_by(col(EventSlot.position))
     )
-    return [
-        Slot(id=r.slot_id, start=datetime.fromisoformat(r.start), end=datetime.fromisoformat(r.end))
-        for r in rows
-    ]
+    ev = session.get(Event, event_id)
+    tz = known_zone(ev.timezone) if ev is not None else None
+    return [Slot(id=r.slot_id, start=_on_clock(r.start, tz), end=_on_clock(r.end, tz)) for r in rows]
+
+
+def _on_clock(stored: str, tz: tzinfo | None) -> datetime:
+    value = datetime.fromisoformat(stored)
+    return value.astimezone(tz) if tz is not None and value.tzinfo is not None else value
 
 
 def event_end(session: Session, ev: Event) -> datetime | None:
