@@ -96,3 +96,6 @@ def test_staff_edit_a_published_event_and_see_what_moved(
     assert again.status_code == 422
     assert "HH:MM-HH:MM" in again.text
     assert 'value="lunch"' in again.text
+    # Two days: the move form names the day of each slot, not only its time.
+    schedule = client.get("/events/ed/schedule").text
+    assert re.search(r'<option value="s2"[^>]*>Wed 03 Mar 09:00</option>', schedule)
