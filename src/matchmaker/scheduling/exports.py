@@ -89,9 +89,19 @@ def local_slots(slots: Sequence[Slot], tz: tzinfo | None) -> list[Slot]:
 
 def zone_note(timezone: str | None, starts: Iterable[datetime]) -> str | None:
     """The sentence that says in which time zone a document's times are ("Times are local to
-    Europe/Istanbul (UTC+03:00)."; the offset when the times ``starts`` share one), or None when the
-    event has no zone."""
+    Europe/Istanbul (UTC+03:00)."; the offset when the times ``starts`` share one).
+
+    An event without a zone has its times in UTC, as its calendar files give them ("Times are in UTC
+    (the event has no time zone)."), or at the one offset they were entered with; None when they
+    were entered with several.
+    """
     if not timezone:
+        offsets = {start.strftime("%z") or "+0000" for start in starts}
+        if offsets <= {"+0000"}:
+            return "Times are in UTC (the event has no time zone)."
+        if len(offsets) == 1:
+            (offset,) = offsets
+            return f"Times are at UTC{offset[:3]}:{offset[3:]} (the event has no time zone)."
         return None
     offsets = {start.strftime("%z") for start in starts if start.tzinfo is not None}
     if len(offsets) != 1:
@@ -391,11 +401,10 @@ def _aware(value: datetime, tz: tzinfo | None) -> datetime:
 
 def _calendar_time(value: datetime, tz: tzinfo | None) -> datetime:
     """A meeting time as calendars read it unambiguously: in the event's IANA zone (with its
-    VTIMEZONE), else in UTC; a naive time without a zone stays floating."""
+    VTIMEZONE), else in UTC; a naive time of an event without a zone is UTC (never floating, which
+    every reader would place in their own zone)."""
     if value.tzinfo is None:
-        if tz is None:
-            return value
-        value = value.replace(tzinfo=tz)
+        value = value.replace(tzinfo=tz or UTC)
     if isinstance(tz, ZoneInfo):
         return value.astimezone(tz)
     return value.astimezone(UTC)

@@ -4,7 +4,7 @@ UTC, the participant-facing reason is in DESCRIPTION, and secret feed addresses 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -12,7 +12,8 @@ import pytest
 
 from events_support import EventCalls
 from matchmaker.errors import NotFoundError
-from matchmaker.services.events.schemas import EventEdit
+from matchmaker.services.events.schemas import EventCreate, EventEdit, ParticipantIn, SlotIn
+from matchmaker.settings import Settings
 
 Score = Callable[[str, str], float | None]
 PEOPLE = ("kukes", "osh", "tirana", "acme", "databridge")
@@ -77,3 +78,28 @@ def test_a_feed_address_works_without_signing_in_until_revoked(
         ev(lambda e: e.feeds.resolve(newer.token))
     with pytest.raises(NotFoundError):
         ev(lambda e: e.feeds.issue(event, "nobody"))
+
+
+def test_an_event_without_a_zone_gives_its_times_in_utc_never_floating(
+    ev: EventCalls, corpus: Settings, scorer: Score
+) -> None:
+    ev(
+        lambda e: e.catalog.create(
+            EventCreate(
+                id="nz",
+                name="Online round",
+                tables=2,
+                slots=[SlotIn(start="2027-03-02T09:00", end="2027-03-02T09:20")],  # type: ignore[arg-type]
+            )
+        )
+    )
+    ev(lambda e: e.catalog.add_participants("nz", [ParticipantIn(id=i) for i in PEOPLE]))
+    _published(ev, "nz", scorer)
+    cal = icalendar.Calendar.from_ical(ev(lambda e: e.agendas.calendar("nz", "kukes")))
+    [meeting] = cal.walk("VEVENT")
+    start = meeting.decoded("dtstart")
+    assert start.tzinfo is not None, "a floating time lands at 09:00 wherever the reader is"
+    assert start == datetime(2027, 3, 2, 9, 0, tzinfo=UTC)
+    html = ev(lambda e: e.agendas.html("nz", "kukes"))
+    assert "2027-03-02 09:00–09:20" in html
+    assert "Times are in UTC (the event has no time zone)." in html
