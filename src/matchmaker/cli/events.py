@@ -462,10 +462,17 @@ def remove(
     event_id: EventArg,
     participant: ParticipantArg,
 ) -> None:
-    """Take a participant out of the event (with its requests and pair rules)."""
+    """Take a participant out of the event (with its requests, pair rules and planned meetings)."""
     with _events() as events:
-        events.catalog.remove_participant(event_id, participant)
-    stdout.print(f"{participant} removed; re-plan and publish to cancel its meetings", markup=False)
+        dropped = events.catalog.remove_participant(event_id, participant)
+    if dropped:
+        stdout.print(
+            f"{participant} removed with its {dropped} planned meeting(s); publish to cancel them in the"
+            " other participants' agendas (re-plan first to fill the free places)",
+            markup=False,
+        )
+    else:
+        stdout.print(f"{participant} removed", markup=False)
 
 
 @event_app.command("request")

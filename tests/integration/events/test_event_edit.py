@@ -129,3 +129,26 @@ def test_a_slot_at_an_hour_the_zone_skips_or_repeats_is_refused_with_the_slot_na
     # A zone change alone is checked against the stored slots.
     with pytest.raises(InvalidInputError, match="slot 's2' starts at 2027-03-28 02:10"):
         ev.plan(lambda p: p.edit(event, EventEdit(timezone="Europe/Berlin")))
+
+
+def test_a_participant_removed_after_publishing_is_cancelled_at_the_next_publication(
+    ev: EventCalls, event: str, scorer: Score
+) -> None:
+    ev.plan(lambda p: p.generate(event, score=scorer, time_limit=5))
+    ev.plan(lambda p: p.publish(event))
+    partners = {
+        m.b if m.a == "kukes" else m.a for m in ev.plan(lambda p: p.planned(event)) if "kukes" in (m.a, m.b)
+    }
+    assert partners
+    dropped = ev(lambda e: e.catalog.remove_participant(event, "kukes"))
+    assert all("kukes" not in (m.a, m.b) for m in ev.plan(lambda p: p.planned(event))), "gone from the plan"
+    assert dropped == len(partners), "the command line and the console say how many went"
+
+    report = ev.plan(lambda p: p.publish(event))  # no re-plan in between
+    assert report.cancelled == len(partners)
+    for other in partners:
+        agenda = ev(lambda e, other=other: e.agendas.agenda(event, other))
+        assert all(m.with_id != "kukes" for m in agenda.meetings)
+        feed = icalendar.Calendar.from_ical(ev(lambda e, other=other: e.agendas.calendar(event, other)))
+        statuses = {str(v["status"]) for v in feed.walk("VEVENT") if "Kukës" in str(v["summary"])}
+        assert statuses == {"CANCELLED"}

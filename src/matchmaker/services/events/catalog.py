@@ -273,13 +273,18 @@ class EventCatalog(store.InSession):
         store.event_row(self.session, event_id)
         return self.session.get(EventParticipant, (event_id, participant_id)) is not None
 
-    def remove_participant(self, event_id: str, participant_id: str) -> None:
-        """Take a participant out of an event, with its requests and pair rules.
+    def remove_participant(self, event_id: str, participant_id: str) -> int:
+        """Take a participant out of an event, with its requests, pair rules and planned meetings;
+        returns how many planned meetings went with it.
 
-        Its published meetings are cancelled at the next publication after a re-plan.
+        Its published meetings are cancelled at the next publication (the other parties are told);
+        a re-plan before it may fill the places they leave.
         """
         session = self.session
         session.delete(store.participant(session, event_id, participant_id))
+        mine = (col(EventMeeting.a) == participant_id) | (col(EventMeeting.b) == participant_id)
+        planned = len(list(session.exec(select(EventMeeting).where(EventMeeting.event_id == event_id, mine))))
+        session.execute(delete(EventMeeting).where(col(EventMeeting.event_id) == event_id, mine))
         session.execute(
             delete(MeetingRequestRow).where(
                 col(MeetingRequestRow.event_id) == event_id,
@@ -294,6 +299,7 @@ class EventCatalog(store.InSession):
             )
         )
         session.flush()
+        return planned
 
 
 def _check_wall_clock(slots: Sequence[Slot], timezone: str | None) -> None:

@@ -82,7 +82,10 @@ Flash = dict[str, str]
 _MESSAGES = {
     "created": "The event was created. Add participants next.",
     "added": "Participants added.",
-    "removed": "Participant removed.",
+    "removed": (
+        "Participant removed, with its meetings in the plan. Publish to cancel them in the other"
+        " participants' agendas (re-plan first to fill the free places)."
+    ),
     "answered": "Request answered.",
     "requested": "Request recorded.",
     "rule": "Pair rule saved.",
