@@ -674,9 +674,15 @@ def publish(event_id: EventArg, as_json: JsonOpt = False) -> None:
 def _print_publish(r: PublishReport) -> None:
     stdout.print(
         f"published version {r.version}: {r.confirmed} meetings ({r.new} new, {r.changed} changed,"
-        f" {r.unchanged} unchanged), {r.cancelled} cancelled",
+        f" {r.unchanged} unchanged), {r.cancelled} cancelled; {r.messages} e-mail(s) queued",
         markup=False,
     )
+    if r.not_told:
+        stdout.print(
+            f"not told (no user with an e-mail address): {', '.join(r.not_told)};"
+            " invite them (matchmaker users invite) or send them their agendas",
+            markup=False,
+        )
 
 
 @event_app.command("agenda")

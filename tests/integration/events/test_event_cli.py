@@ -99,7 +99,10 @@ def test_staff_run_an_event_from_the_command_line(corpus: Settings, tmp_path: Pa
     # The day is over: the event moves to yesterday's slots (an edit), is published, then rated.
     past = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%d")
     assert run("event", "edit", "ws1", "--day", past, "--per-day", "3").exit_code == 0
-    assert run("event", "publish", "ws1").exit_code == 0
+    republished = run("event", "publish", "ws1")
+    assert republished.exit_code == 0
+    assert "e-mail(s) queued" in republished.stdout
+    assert "not told (no user with an e-mail address): " in republished.stdout, "nobody here has a user"
     fb = run(
         "event", "feedback", "ws1", "kukes", "acme", "cooperation_possible", "--comment", "Pilot in 2027"
     )

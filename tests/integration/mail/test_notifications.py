@@ -181,3 +181,19 @@ def test_a_new_venue_or_room_after_publishing_is_told_to_both_parties_at_the_nex
 
     services.planner.publish("ws1")  # nothing changed since: nobody is told again
     assert len(messages(services, "meeting_changed")) == 4
+
+
+def test_a_publication_says_how_many_were_told_and_who_could_not_be(services: Services) -> None:
+    with services.database.unit_of_work() as session:
+        services.records(session).create(
+            "city", CityCreate(id="osh", name="Osh", country="KG", summary="Old street lighting.")
+        )
+        services.events(session).catalog.add_participants("ws1", [ParticipantIn(id="osh")])
+    services.planner.generate("ws1", score=lambda a, b: 0.9)
+    first = services.planner.publish("ws1")
+    assert first.messages == 2
+    assert first.not_told == ["Osh"], "Osh has no user with an e-mail address"
+    again = services.planner.publish("ws1")
+    assert (again.messages, again.not_told) == (0, [])
+    _, stored = services.planner.last_reports("ws1")
+    assert stored == again, "the console's schedule tab shows the same report"

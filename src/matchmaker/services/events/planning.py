@@ -441,14 +441,15 @@ class Planner:
                 cancelled=counts["cancelled"],
                 unchanged=counts["unchanged"],
             )
-            ev.publish_report = report.model_dump_json()
-            session.add(ev)
             version = ev.published_version
             session.flush()
             if self.notifier is not None:  # in this transaction: no publication without its messages
-                self.notifier(session).published(
+                told = self.notifier(session).published(
                     event_id, entries, touched, first=version == 1, previous=before
                 )
+                report.messages, report.not_told = told.messages, told.not_told
+            ev.publish_report = report.model_dump_json()
+            session.add(ev)
         logger.info("event %s: published version %d (%s)", event_id, version, report)
         return report
 

@@ -459,6 +459,11 @@ class PublishReport(BaseModel):
     changed: int
     cancelled: int
     unchanged: int
+    messages: int = Field(default=0, description="E-mails queued to tell participants.")
+    not_told: list[str] = Field(
+        default_factory=list,
+        description="Participants who had something to be told but no user with an e-mail address (names).",
+    )
 
 
 class FeedbackPublic(BaseModel):

@@ -48,6 +48,15 @@ class MeetingLine:
     online: bool = False
 
 
+@dataclass(frozen=True, slots=True)
+class Told:
+    """What a notification queued: how many messages, and whom it could not reach (the display names
+    of participants without a user with an e-mail address)."""
+
+    messages: int
+    not_told: list[str]
+
+
 def _when(start: datetime, end: datetime, tz: tzinfo | None) -> str:
     start, end = in_zone(start, tz), in_zone(end, tz)
     return f"{start:%a %d %b %Y, %H:%M}–{end:%H:%M}"
@@ -130,7 +139,7 @@ class Notifier:
         *,
         first: bool,
         previous: Mapping[str, CalendarEntry] | None = None,
-    ) -> int:
+    ) -> Told:
         """After a publication: the schedule to everyone the first time; later, each changed meeting
         (new, moved to another time or table, at a new place, or cancelled) to both parties with the
         updated calendar entries attached; ``previous`` are the entries published before, by UID."""
@@ -142,13 +151,17 @@ class Notifier:
         names = store.names(session, involved)
         labels = store.table_labels(session, event_id)
         queued = 0
+        unreached: list[str] = []
         if first:
             for pid in people:
                 mine = [e for e in entries if pid in (e.a, e.b) and e.status == "CONFIRMED"]
                 lines = self._lines(pid, mine, names, tz, labels=labels)
                 composed = self._agenda("schedule_published", ev, pid, lines, names=names, starts=mine)
-                queued += self._send_to(pid, [composed])
-            return queued
+                sent = self._send_to(pid, [composed])
+                queued += sent
+                if not sent:
+                    unreached.append(names.get(pid, pid))
+            return Told(queued, sorted(unreached))
         changed = list(changed)
         reasons = {
             pair_key(r.a, r.b): r.public_reason for r in store.published(session, event_id) if r.public_reason
@@ -177,8 +190,11 @@ class Notifier:
                 starts=mine,
                 attachment=Attachment("meetings.ics", "text/calendar", calendar),
             )
-            queued += self._send_to(pid, [composed])
-        return queued
+            sent = self._send_to(pid, [composed])
+            queued += sent
+            if not sent:
+                unreached.append(names.get(pid, pid))
+        return Told(queued, sorted(unreached))
 
     def reminders(self, *, now: datetime | None = None) -> int:
         """Queue the day-before reminders due now (each participant once per event day); returns how many."""
@@ -289,4 +305,4 @@ def _local_day(row: PublishedMeeting, tz: tzinfo | None) -> date:
     return in_zone(datetime.fromisoformat(row.start), tz).date()
 
 
-__all__ = ["MeetingLine", "Notifier"]
+__all__ = ["MeetingLine", "Notifier", "Told"]
