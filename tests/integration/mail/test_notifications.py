@@ -197,3 +197,14 @@ def test_a_publication_says_how_many_were_told_and_who_could_not_be(services: Se
     assert (again.messages, again.not_told) == (0, [])
     _, stored = services.planner.last_reports("ws1")
     assert stored == again, "the console's schedule tab shows the same report"
+
+
+def test_a_request_staff_record_with_its_answer_asks_nobody_to_answer_it(services: Services) -> None:
+    with services.database.unit_of_work() as session:
+        requests = services.events(session).requests
+        made = requests.create("ws1", RequestCreate(sender="acme", recipient="kukes"), recorded=True)
+        requests.answer("ws1", made.id, "accepted")
+    assert messages(services, "request_received") == [], "Kukës already answered it"
+    [answered] = messages(services, "request_answered")
+    assert answered.to_address == "sales@acme.example"
+    assert "Kukës accepted" in answered.body_text

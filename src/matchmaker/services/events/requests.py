@@ -88,7 +88,8 @@ class MeetingRequests(store.InSession):
         meet, the event has ended or its deadline has passed (409, see :meth:`closed`), or the pair
         already has a request in either direction. ``recorded``: staff write down a request that was
         made while the event was open (``matchmaker event request --status``), so neither the end nor
-        the deadline refuses it.
+        the deadline refuses it, and its recipient, whose answer staff record with it, is not asked
+        to answer it.
         """
         now = now or utcnow()
         session = self.session
@@ -134,7 +135,7 @@ class MeetingRequests(store.InSession):
                 duplicate_problem(between, data.sender, data.recipient, names=names, event=ev.name)
                 or "this request was just made"
             ) from exc
-        if self.notifier is not None:
+        if self.notifier is not None and not recorded:
             self.notifier.request_received(event_id, data.sender, data.recipient, data.message, reason=reason)
         return store.request_public(row, ev.request_deadline, now)
 
