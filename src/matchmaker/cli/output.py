@@ -20,13 +20,14 @@ import typer
 from pydantic import ValidationError
 
 from matchmaker.errors import (
+    ConfigurationError,
     IndexUnavailableError,
     InfeasibleScheduleError,
     InvalidInputError,
     MatchmakerError,
     NotFoundError,
 )
-from matchmaker.settings import Settings
+from matchmaker.settings import Settings, describe_settings_error
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -119,7 +120,7 @@ EXIT_INVALID = 2
 
 def exit_code_for(exc: MatchmakerError) -> int:
     """The exit code of an error of the project's tree."""
-    if isinstance(exc, InvalidInputError | InfeasibleScheduleError):
+    if isinstance(exc, InvalidInputError | InfeasibleScheduleError | ConfigurationError):
         return EXIT_INVALID
     if isinstance(exc, NotFoundError | IndexUnavailableError):
         return EXIT_FAILURE
@@ -152,7 +153,7 @@ def load_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as exc:
-        fail(f"invalid settings: {exc.errors()[0]['msg']}", EXIT_INVALID)
+        fail(f"invalid settings: {describe_settings_error(exc)}", EXIT_INVALID)
 
 
 @contextmanager

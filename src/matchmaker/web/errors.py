@@ -36,6 +36,7 @@ from sqlalchemy.exc import DataError
 
 from matchmaker.errors import (
     AuthenticationError,
+    ConfigurationError,
     ConflictError,
     IndexUnavailableError,
     InfeasibleScheduleError,
@@ -74,6 +75,7 @@ STATUS_FOR: dict[type[MatchmakerError], int] = {
     PermissionDeniedError: 403,
     PayloadTooLargeError: 413,
     IndexUnavailableError: 503,
+    ConfigurationError: 503,
     InfeasibleScheduleError: 422,
     RateLimitedError: 429,
 }

@@ -1,0 +1,90 @@
+"""A setting an operator got wrong ends the command with one line naming the variable, never a traceback,
+and never echoes a password."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from matchmaker.cli import app
+
+
+def _run(monkeypatch: pytest.MonkeyPatch, home: Path, **env: str) -> tuple[int, str]:
+    monkeypatch.setenv("MATCHMAKER_HOME", str(home))
+    for name, value in env.items():
+        monkeypatch.setenv(f"MATCHMAKER_{name}", value)
+    result = CliRunner().invoke(app, ["list", "cities"])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    return result.exit_code, result.output
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"MAX_TOP": "-1"}, "MATCHMAKER_MAX_TOP='-1': Input should be greater than or equal to 1"),
+        ({"SMTP_PORT": "abc"}, "MATCHMAKER_SMTP_PORT='abc': Input should be a valid integer"),
+        ({"RATE_LIMIT_PER_MINUTE": "0"}, "MATCHMAKER_RATE_LIMIT_PER_MINUTE='0'"),
+        ({"PUBLIC_URL": "example.org"}, "MATCHMAKER_PUBLIC_URL='example.org': must start with http://"),
+        (
+            {"DATABASE_URL": "postgresql://garbage:::"},
+            "MATCHMAKER_DATABASE_URL: not a database URL; write sqlite:///PATH or postgresql+psycopg://",
+        ),
+        (
+            {"DATABASE_URL": "postgresql+asyncpg://ops:s3cret@db/mm"},
+            "MATCHMAKER_DATABASE_URL: the driver 'asyncpg' is not supported; write postgresql+psycopg://",
+        ),
+        (
+            {"DATABASE_URL": "mysql://ops:s3cret@db/mm"},
+            "MATCHMAKER_DATABASE_URL: must be a sqlite:// or postgresql+psycopg:// URL, got 'mysql://ops:***@db/mm'",
+        ),
+    ],
+)
+def test_a_wrong_setting_is_named_on_one_line(
+    env: dict[str, str], expected: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, output = _run(monkeypatch, tmp_path, **env)
+    assert code == 2
+    assert output.strip().splitlines() == [output.strip()]
+    assert output.startswith("error: invalid settings: ")
+    assert expected in output
+    assert "s3cret" not in output
+
+
+def test_every_wrong_setting_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, output = _run(monkeypatch, tmp_path, MAX_TOP="0", LOG_LEVEL="verbose")
+    assert code == 2
+    assert "MATCHMAKER_MAX_TOP='0'" in output
+    assert "MATCHMAKER_LOG_LEVEL='verbose'" in output
+
+
+def test_a_home_that_is_a_file_is_refused_by_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "home"
+    home.write_text("not a directory", encoding="utf-8")
+    code, output = _run(monkeypatch, home)
+    assert (code, output) == (
+        2,
+        f"error: MATCHMAKER_HOME cannot be used: {home} is a file, not a directory\n",
+    )
+
+
+def test_a_home_that_cannot_be_created_is_refused_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where a folder should be", encoding="utf-8")
+    code, output = _run(monkeypatch, blocker / "home")
+    assert code == 2
+    assert output.startswith(f"error: MATCHMAKER_HOME cannot be used: {blocker / 'home'} cannot be created (")
+    assert "Traceback" not in output
+
+
+def test_a_shared_dir_that_cannot_be_created_is_refused_by_name(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where a folder should be", encoding="utf-8")
+    code, output = _run(monkeypatch, tmp_path / "home", SHARED_DIR=str(blocker / "shared"))
+    assert code == 2
+    assert output.startswith("error: MATCHMAKER_SHARED_DIR cannot be used: ")
