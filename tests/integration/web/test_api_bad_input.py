@@ -277,6 +277,43 @@ def test_what_cannot_be_read_and_bad_parameters_stay_400(api: TestClient, tokens
         assert r.json()["errors"][0]["source"] == "query"
 
 
+@pytest.mark.parametrize(
+    ("path", "key", "words"),
+    [
+        (
+            f"/api/v1/match/providers?city={CITY_ID}&top=201",
+            "top",
+            "at most 200 (the server's max_top), got 201",
+        ),
+        (f"/api/v1/match/providers?city={CITY_ID}&top=10001", "top", "<= 10000"),
+        (f"/api/v1/match/cases?city={CITY_ID}&top=200&offset=9900", "offset", "offset + top may be at most"),
+        ("/api/v1/match/providers", "city", "give ?city=ID"),
+        ("/api/v1/match/cities", "city", "give ?city=ID or ?provider=ID"),
+        (f"/api/v1/match/cities?city={CITY_ID}&provider={PROVIDER_ID}", "provider", "not both"),
+        ("/api/v1/search/cases?q=%21%21%21", "q", "must contain at least one letter or digit"),
+        ("/api/v1/search/cases?q=" + "a" * 5001, "q", "at most 5000 characters, got 5001"),
+    ],
+)
+def test_a_query_parameter_out_of_its_range_is_400_naming_it(
+    api: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+    path: str,
+    key: str,
+    words: str,
+) -> None:
+    """api/README.md: a query parameter out of range is a 400, whether the bound is in the schema (top
+    over 10000) or in the server's settings (top over max_top), with the parameter named."""
+    r = api.get(path, headers=tokens.of("staff"))
+    assert r.status_code == 400, r.text
+    _is_problem(r)
+    body = r.json()
+    assert body["title"] == "Bad request"
+    assert body["errors"][0]["key"] == key
+    assert body["errors"][0]["source"] == "query"
+    assert body["detail"].startswith(f"{key}: ")
+    assert words in body["detail"]
+
+
 def test_a_body_that_is_not_json_is_told_so(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
     """Whatever the parser stumbled on, the answer says the body is not valid JSON."""
     for raw in (b"{bad", b'{"id": "x",', b"[1,2", b'{"id": "x",}', b"\xff\xfe"):

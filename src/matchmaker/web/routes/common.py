@@ -10,6 +10,7 @@ from typing import Annotated, Any, TypeVar
 from litestar import Response
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency, Provide
+from litestar.exceptions import ValidationException
 from litestar.params import HeaderParameter, Parameter
 
 from matchmaker.db.models import ID_PATTERN, Kind
@@ -80,6 +81,14 @@ def versions_named(header: str | None) -> frozenset[str] | None:
             continue
         versions.add(tag[1:-1] if len(tag) >= 2 and tag[0] == tag[-1] == '"' else tag)
     return frozenset(versions)
+
+
+def bad_query(key: str, message: str) -> ValidationException:
+    """A query parameter that breaks a rule its type cannot say (a bound from the settings, a pair that
+    excludes each other): a 400 naming it, as for a parameter of the wrong type or out of its range."""
+    return ValidationException(
+        detail=f"{key}: {message}", extra=[{"key": key, "message": message, "source": "query"}]
+    )
 
 
 def _unstorable(text: str) -> str | None:

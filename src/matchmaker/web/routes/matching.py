@@ -23,7 +23,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.params import Parameter
 
 from matchmaker.db.models import Kind
-from matchmaker.errors import AmbiguousNameError, InvalidInputError, NotFoundError, PermissionDeniedError
+from matchmaker.errors import AmbiguousNameError, NotFoundError, PermissionDeniedError
 from matchmaker.services.matching import Matcher, MatchingService, MatchResponse
 from matchmaker.services.records import RecordService
 from matchmaker.services.users import Principal
@@ -31,7 +31,7 @@ from matchmaker.settings import Settings
 from matchmaker.web.auth import require_own_city, require_own_provider
 from matchmaker.web.errors import problems
 from matchmaker.web.ratelimit import rate_limited
-from matchmaker.web.routes.common import Offset
+from matchmaker.web.routes.common import Offset, bad_query
 from matchmaker.web.schemas import MatchPage
 
 #: One of the matcher's queries: (matcher, subject, how many) → the ranked answer.
@@ -73,14 +73,16 @@ def _subject(principal: Principal, role: str, given: str | None, what: str) -> s
         raise PermissionDeniedError(
             "a provider may only ask for the cities suggested for itself: GET /api/v1/match/cities"
         )
-    raise InvalidInputError(f"give ?{what}=ID (an id or a name)")
+    raise bad_query(what, f"give ?{what}=ID (an id or a name)")
 
 
 def _check_top(settings: Settings, top: int, offset: int) -> None:
     if top > settings.max_top:
-        raise InvalidInputError(f"top must be between 1 and {settings.max_top}, got {top}")
+        raise bad_query("top", f"at most {settings.max_top} (the server's max_top), got {top}")
     if offset + top > settings.max_top * 50:
-        raise InvalidInputError("offset is too far into the ranking; narrow the query instead")
+        raise bad_query(
+            "offset", f"offset + top may be at most {settings.max_top * 50}; narrow the query instead"
+        )
 
 
 async def _run(matching: MatchingService, query: Query, subject: str, top: int, offset: int) -> MatchPage:
@@ -194,7 +196,9 @@ class MatchController(Controller):
         municipalities whose needs fit what the provider offers. Give one of the two."""
         _check_top(settings, top, offset)
         if city is not None and provider is not None:
-            raise InvalidInputError("give either ?city= or ?provider=, not both")
+            raise bad_query("provider", "give either ?city= or ?provider=, not both")
+        if city is None and provider is None and current_user.role == "staff":
+            raise bad_query("city", "give ?city=ID or ?provider=ID (an id or a name)")
         if provider is not None or (city is None and current_user.role == "provider"):
             provider_id = await _resolve(
                 records, "provider", _subject(current_user, "provider", provider, "provider"), current_user
@@ -237,7 +241,9 @@ class MatchController(Controller):
         _check_top(settings, top, offset)
         text = q.strip()
         if not text or not any(ch.isalnum() for ch in text):
-            raise InvalidInputError("q must contain at least one letter or digit")
+            raise bad_query("q", "must contain at least one letter or digit")
+        if len(text) > settings.max_query_chars:
+            raise bad_query("q", f"at most {settings.max_query_chars} characters, got {len(text)}")
         return await _run(matching, Matcher.search_cases, text, top, offset)
 
 
