@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, DBAPIError
 from sqlmodel import Session, create_engine
 
+from matchmaker.errors import ConfigurationError
 from matchmaker.settings import Settings
 
 if TYPE_CHECKING:
@@ -77,13 +78,47 @@ def alembic_config(url: str) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Upgrade the database behind ``engine`` to the newest schema revision."""
-    from alembic import command  # noqa: PLC0415 - Alembic is loaded only when the schema changes
+    """Upgrade the database behind ``engine`` to the newest schema revision.
 
+    A database whose revision no migration script names was upgraded by a newer release: it is refused
+    with a :class:`ConfigurationError` that says so, before Alembic is asked to find that revision.
+    """
+    from alembic import command  # noqa: PLC0415 - Alembic is loaded only when the schema changes
+    from alembic.util.exc import CommandError  # noqa: PLC0415 - Alembic is loaded only when the schema changes
+
+    # When every script is readable (a head is found), a stored revision none of them names is newer.
+    unknown = stored_revisions(engine) - script_revisions() if head_revision() is not None else set()
+    if unknown:
+        raise _newer_schema(engine, unknown)
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "head")
+    try:
+        with engine.begin() as connection:
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, "head")
+    except CommandError as exc:
+        if "Can't locate revision" in str(exc):
+            raise _newer_schema(engine, stored_revisions(engine)) from exc
+        raise
+
+
+def _newer_schema(engine: Engine, revisions: set[str]) -> ConfigurationError:
+    shown = engine.url.render_as_string(hide_password=True)
+    return ConfigurationError(
+        f"the database {shown} has schema revision {', '.join(sorted(revisions))}, which this release "
+        f"of matchmaker does not know (its newest is {head_revision() or 'unknown'}): a newer release "
+        "upgraded it. Run that release, or restore the backup taken before the upgrade"
+    )
+
+
+def script_revisions(directory: Path = MIGRATIONS_DIR) -> set[str]:
+    """Every revision the migration scripts name, read from their text (an unreadable one is left out:
+    :func:`head_revision` is None then)."""
+    found: set[str] = set()
+    for path in sorted((directory / "versions").glob("*.py")):
+        revision, _parent = _revision_and_parent(path)
+        if not path.name.startswith("_") and isinstance(revision, str):
+            found.add(revision)
+    return found
 
 
 #: ``revision = "0004_event_edit"`` or ``down_revision: str | None = None`` at the start of a line.

@@ -9,8 +9,10 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
 
+from matchmaker.cli import main
 from matchmaker.db.engine import Database, alembic_config, head_revision, on_commit, stored_revisions
 from matchmaker.db.models import CityCreate
+from matchmaker.errors import ConfigurationError
 from matchmaker.services.records import RecordService
 from matchmaker.settings import Settings
 from services_support import stored_records
@@ -132,3 +134,28 @@ def test_an_action_on_commit_runs_after_the_commit_and_never_after_a_rollback(db
         assert seen == [1]
     finally:
         database.dispose()
+
+
+def test_a_database_upgraded_by_a_newer_release_is_refused_with_what_to_do(
+    db_settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    Database(db_settings).engine.dispose()
+    engine = create_engine(db_settings.db_url)
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099_from_a_newer_release'"))
+    engine.dispose()
+
+    with pytest.raises(ConfigurationError) as refused:
+        Database(db_settings)
+    assert "schema revision 0099_from_a_newer_release" in refused.value.message
+    assert f"its newest is {head_revision()}" in refused.value.message
+    assert "restore the backup taken before the upgrade" in refused.value.message
+
+    monkeypatch.setattr("sys.argv", ["matchmaker", "users", "list"])
+    with pytest.raises(SystemExit) as ended:
+        main()
+    assert ended.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: the database ")
+    assert "schema revision 0099_from_a_newer_release" in err
+    assert "Traceback" not in err
