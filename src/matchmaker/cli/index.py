@@ -65,7 +65,7 @@ def status(
     """Show, per kind, whether an index exists, what it holds, and whether it is stale."""
     with _indexes(verbose) as indexes:
         settings = indexes.settings
-        statuses = indexes.status()
+        statuses = indexes.status(check_files=True)
     if as_json:
         for s in statuses:
             emit_json(s.to_dict())
@@ -87,6 +87,8 @@ def status(
         state = "unknown" if s.stale is None else ("stale" if s.stale else "current")
         if not s.present:
             state = "missing"
+        elif s.damaged:
+            state = "damaged"  # the reason, long, is printed under the table
         elif s.problem:
             state = f"{state}: {s.problem}"
         docs = f"{m.get('document_count', '-')}/{s.documents_in_db if s.documents_in_db is not None else '?'}"
@@ -96,7 +98,10 @@ def status(
         row.append(_minute_utc(m.get("built_at")))
         table.add_row(*row)
     stdout.print(table)
-    if any(s.stale for s in statuses):
+    for s in statuses:
+        if s.damaged:
+            stdout.print(f"{s.kind}: {s.problem}", markup=False)
+    if any(s.stale or s.damaged for s in statuses):
         stdout.print("Run `matchmaker index build` to bring the indexes up to date.")
 
 

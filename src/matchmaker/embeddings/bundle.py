@@ -600,12 +600,20 @@ class GenerationCheck:
 
 
 def verify_kind(
-    index_dir: Path, kind: DocKind, *, model_name: str | None = None, dimension: int | None = None
+    index_dir: Path,
+    kind: DocKind,
+    *,
+    model_name: str | None = None,
+    dimension: int | None = None,
+    live_only: bool = False,
 ) -> list[GenerationCheck]:
-    """Verify every generation of a kind on disk (checksums, readable files, finite vectors), newest first."""
+    """Verify every generation of a kind on disk (checksums, readable files, finite vectors), newest first;
+    ``live_only``: the live generation alone."""
     live = current_generation(index_dir, kind)
     out: list[GenerationCheck] = []
     for name in generations(index_dir, kind):
+        if live_only and name != live:
+            continue
         try:
             IndexBundle.read(
                 kind_dir(index_dir, kind) / name, model_name=model_name, dimension=dimension, kind=kind

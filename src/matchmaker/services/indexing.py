@@ -26,7 +26,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from sqlmodel import Session
@@ -99,6 +99,8 @@ class KindStatus:
     documents_in_db: int | None
     manifest: dict[str, Any] = field(default_factory=dict)
     problem: str = ""
+    #: The live generation's files do not match their checksums (only when they were checked).
+    damaged: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -492,12 +494,24 @@ class IndexService:
             for check in verify_kind(self.settings.index_dir, kind, model_name=model)
         ]
 
-    def status(self, kinds: Iterable[str] | None = None) -> list[KindStatus]:
+    def status(self, kinds: Iterable[str] | None = None, *, check_files: bool = False) -> list[KindStatus]:
         """Per kind: is there a bundle, what does its manifest say, is it stale against the database?
 
         The database side comes from :meth:`corpus_digests`: records are read again only for kinds
-        written since the last call."""
-        return index_status(self.settings, kinds=kinds, digests=lambda _: self.corpus_digests())
+        written since the last call. ``check_files`` also checks the live generation's files against
+        their checksums, as loading it would (a damaged one is ``damaged``, with the reason)."""
+        statuses = index_status(self.settings, kinds=kinds, digests=lambda _: self.corpus_digests())
+        if not check_files:
+            return statuses
+        out: list[KindStatus] = []
+        for status in statuses:
+            if status.present:
+                checks = verify_kind(self.settings.index_dir, status.kind, live_only=True)
+                damage = next((c for c in checks if not c.ok), None)
+                if damage is not None:
+                    status = replace(status, damaged=True, problem=damage.problem)
+            out.append(status)
+        return out
 
 
 def index_status(
