@@ -71,7 +71,7 @@ def status(
             emit_json(s.to_dict())
         return
     # One model for every index is said once, above the table, so that the table fits a terminal.
-    models = {str(s.manifest.get("model_name", "-")) for s in statuses if s.present}
+    models = {str(s.manifest.get("model_name", "-")) for s in statuses if s.present and s.manifest}
     shared_model = models.pop() if len(models) == 1 else None
     stdout.print(f"Indexes in {settings.index_dir}", markup=False)
     if shared_model is not None:

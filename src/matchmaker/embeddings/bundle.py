@@ -314,14 +314,7 @@ class IndexBundle:
         kind: DocKind | None = None,
     ) -> IndexBundle:
         """Load a bundle directory, refusing one built for another model, dimension or format."""
-        try:
-            data = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
-            manifest = Manifest.from_json(data)
-        except FileNotFoundError:
-            raise
-        except (ValueError, KeyError, TypeError) as exc:
-            msg = f"index bundle {directory} has an unreadable manifest ({exc}); {BUILD_HINT}"
-            raise IndexUnavailableError(msg) from exc
+        manifest = parse_manifest(directory)
         check_manifest(manifest, model_name=model_name, dimension=dimension, kind=kind)
         verify_files(directory, manifest)
         try:
@@ -490,27 +483,42 @@ def current_generation(index_dir: Path, kind: DocKind) -> str | None:
     return name or None
 
 
+def parse_manifest(directory: Path) -> Manifest:
+    """The manifest of a bundle directory; :class:`FileNotFoundError` when it is not there, and
+    :class:`IndexDamagedError` when it cannot be read as one (bytes changed, cut short)."""
+    try:
+        data = json.loads((directory / MANIFEST).read_text(encoding="utf-8"))
+        if not isinstance(data, dict):
+            msg = "not a JSON object"
+            raise TypeError(msg)  # noqa: TRY301 - reported as an unreadable manifest below
+        return Manifest.from_json(data)
+    except FileNotFoundError:
+        raise
+    except (ValueError, KeyError, TypeError) as exc:
+        msg = f"index bundle {directory} has an unreadable manifest ({exc}); {BUILD_HINT}"
+        raise IndexDamagedError(msg) from exc
+
+
 def read_manifest(index_dir: Path, kind: DocKind) -> Manifest | None:
-    """Manifest of the live generation, without loading the bundle (``None`` if absent)."""
+    """Manifest of the live generation, without loading the bundle (``None`` if absent;
+    :class:`IndexDamagedError` when it cannot be read)."""
     for _ in range(_LOAD_ATTEMPTS):
         generation = current_generation(index_dir, kind)
         if generation is None:
             return None
         try:
-            data = json.loads((kind_dir(index_dir, kind) / generation / MANIFEST).read_text(encoding="utf-8"))
-        except FileNotFoundError:
+            return parse_manifest(kind_dir(index_dir, kind) / generation)
+        except (FileNotFoundError, NotADirectoryError):
             continue  # collected between the two reads; CURRENT has moved on
-        return Manifest.from_json(data)
     return None
 
 
 def generation_manifest(index_dir: Path, kind: DocKind, generation: str) -> Manifest | None:
     """Manifest of one named generation (``None`` if it is not on disk)."""
     try:
-        data = json.loads((kind_dir(index_dir, kind) / generation / MANIFEST).read_text(encoding="utf-8"))
+        return parse_manifest(kind_dir(index_dir, kind) / generation)
     except (FileNotFoundError, NotADirectoryError):
         return None
-    return Manifest.from_json(data)
 
 
 def generations(index_dir: Path, kind: DocKind) -> list[str]:
@@ -1014,6 +1022,7 @@ __all__ = [
     "generations",
     "load_bundle",
     "new_manifest",
+    "parse_manifest",
     "read_manifest",
     "verify_files",
     "verify_kind",

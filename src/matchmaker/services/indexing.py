@@ -48,7 +48,7 @@ from matchmaker.embeddings.cache import EmbeddingCache, EncoderSource, KeptOpen
 from matchmaker.embeddings.encoder import Encoder, load_encoder
 from matchmaker.embeddings.passages import KINDS, DocKind, Record, as_kind, corpus_hash, document_hash
 from matchmaker.embeddings.progress import LogProgress, Progress, auto_progress
-from matchmaker.errors import NotFoundError
+from matchmaker.errors import IndexDamagedError, NotFoundError
 from matchmaker.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -541,9 +541,13 @@ def index_status(
         known = None
     out: list[KindStatus] = []
     for kind in wanted:
-        manifest = read_manifest(settings.index_dir, kind)
         in_db = None if known is None else known[kind][0]
         db_hash = None if known is None else known[kind][1]
+        try:
+            manifest = read_manifest(settings.index_dir, kind)
+        except IndexDamagedError as exc:
+            out.append(KindStatus(kind, True, None, in_db, problem=exc.message, damaged=True))
+            continue
         if manifest is None:
             out.append(
                 KindStatus(kind, present=False, stale=True, documents_in_db=in_db, problem="no bundle")

@@ -50,7 +50,13 @@ from matchmaker.embeddings.bundle import (
 from matchmaker.embeddings.cache import EmbeddingCache, KeptOpen, embed_texts
 from matchmaker.embeddings.encoder import Encoder, FloatArray, load_encoder
 from matchmaker.embeddings.passages import KINDS, DocKind, Record
-from matchmaker.errors import IndexUnavailableError, InvalidInputError, MatchmakerError, NotFoundError
+from matchmaker.errors import (
+    IndexDamagedError,
+    IndexUnavailableError,
+    InvalidInputError,
+    MatchmakerError,
+    NotFoundError,
+)
 from matchmaker.matching.analysis import Analyses
 from matchmaker.matching.analysis_store import AnalysisStore
 from matchmaker.matching.engine import (
@@ -897,7 +903,13 @@ class MatchingService:
         store: IndexStore | None,
         db_hashes: Mapping[str, str] | None,
     ) -> dict[str, Any]:
-        manifest = read_manifest(self.settings.index_dir, kind)
+        try:
+            manifest = read_manifest(self.settings.index_dir, kind)
+        except IndexDamagedError as exc:
+            state: dict[str, Any] = {"present": True, "stale": None, "damaged": True, "problem": exc.message}
+            if store is not None and (serving := store.maybe(kind)) is not None:
+                state["serving"] = serving.generation
+            return state
         if manifest is None:
             return {
                 "present": False,
@@ -905,7 +917,7 @@ class MatchingService:
                 "damaged": False,
                 "problem": "no index; ingest a corpus or rebuild",
             }
-        state: dict[str, Any] = {
+        state = {
             "present": True,
             "documents": manifest.document_count,
             "generation": manifest.generation,

@@ -168,3 +168,37 @@ def test_index_verify_cli(seeded_settings: Settings, monkeypatch: pytest.MonkeyP
     assert bad.exit_code == 1
     assert "damaged" in bad.output
     assert "Traceback" not in bad.output
+
+
+def test_an_unreadable_live_manifest_is_damage_the_last_good_generation_covers(
+    seeded_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A manifest whose bytes were changed is a damaged generation like any other file: queries are
+    answered from the previous good generation, /ready and GET /api/v1/indexes say why (no 500), and
+    ``matchmaker index status`` names it."""
+    good = live_dir(seeded_settings)
+    newer = publish_copy(seeded_settings)
+    (newer / "manifest.json").write_text('{"kind": "case", "generation": ', encoding="utf-8")
+    tokens = issue_tokens(seeded_settings)
+    with TestClient(create_app(seeded_settings)) as client:
+        staff = tokens.of("staff")
+        cases = client.get(CASES, headers=staff)
+        assert cases.status_code == 200, cases.text
+        assert cases.json()["results"]
+        ready = client.get("/ready")
+        assert ready.status_code == 503
+        case = ready.json()["indexes"]["case"]
+        assert case["damaged"] is True
+        assert "unreadable manifest" in case["problem"]
+        assert case["serving"] == good.name
+        indexes = client.get("/api/v1/indexes", headers=staff)
+        assert indexes.status_code == 200, indexes.text
+        listed = {k["kind"]: k for k in indexes.json()["kinds"]}
+        assert "unreadable manifest" in listed["case"]["problem"]
+
+    monkeypatch.setenv("MATCHMAKER_HOME", str(seeded_settings.home))
+    monkeypatch.setenv("MATCHMAKER_MODEL_NAME", seeded_settings.model_name)
+    status = CliRunner().invoke(cli_app, ["index", "status"])
+    assert status.exit_code == 0, status.output
+    assert "│ case     │ damaged │" in status.stdout
+    assert f"case: index bundle {newer} has an unreadable manifest" in status.stdout.replace("\n", "")
