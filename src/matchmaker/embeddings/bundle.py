@@ -51,7 +51,7 @@ from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -501,15 +501,19 @@ def parse_manifest(directory: Path) -> Manifest:
 
 def read_manifest(index_dir: Path, kind: DocKind) -> Manifest | None:
     """Manifest of the live generation, without loading the bundle (``None`` if absent;
-    :class:`IndexDamagedError` when it cannot be read)."""
+    :class:`IndexDamagedError` when it cannot be read, or CURRENT names a generation not on disk)."""
+    missing = None
     for _ in range(_LOAD_ATTEMPTS):
         generation = current_generation(index_dir, kind)
         if generation is None:
             return None
+        if generation == missing:
+            # CURRENT still names it, so it was not collected: deleted, or never copied back.
+            _refuse(f"the live {kind} generation {generation} is missing its directory; {BUILD_HINT}")
         try:
             return parse_manifest(kind_dir(index_dir, kind) / generation)
         except (FileNotFoundError, NotADirectoryError):
-            continue  # collected between the two reads; CURRENT has moved on
+            missing = generation  # collected between the two reads if CURRENT has moved on
     return None
 
 
@@ -543,18 +547,25 @@ def load_bundle(
     A damaged live generation raises :class:`IndexDamagedError`; with ``fallback`` the newest older
     generation that verifies is loaded instead (the refusal is logged with its reason).
     """
+    missing: tuple[str, str] | None = None  # the generation last found incomplete, and what it lacked
     for _ in range(_LOAD_ATTEMPTS):
         generation = current_generation(index_dir, kind)
         if generation is None:
             msg = f"there is no {kind} index in {index_dir}; {BUILD_HINT}"
             raise IndexUnavailableError(msg)
         try:
+            if missing is not None and missing[0] == generation:
+                # CURRENT still names it, so it was not collected: deleted, or never copied back.
+                _refuse(f"the live {kind} generation {generation} is missing {missing[1]}; {BUILD_HINT}")
             return IndexBundle.read(
                 kind_dir(index_dir, kind) / generation, model_name=model_name, dimension=dimension, kind=kind
             )
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError) as exc:
             # The generation was collected after we read CURRENT (several publishes in between).
             logger.debug("generation %s of %s vanished while loading; retrying", generation, kind)
+            directory = kind_dir(index_dir, kind) / generation
+            lacking = Path(str(exc.filename)).name if directory.is_dir() and exc.filename else "its directory"
+            missing = (generation, lacking)
         except IndexDamagedError as exc:
             if current_generation(index_dir, kind) != generation:
                 # Collected while we verified it (a file "missing"): not damage of the live index.
@@ -574,6 +585,10 @@ def load_bundle(
             return older
     msg = f"the {kind} index in {index_dir} keeps changing while loading; try again or {BUILD_HINT}"
     raise IndexUnavailableError(msg)
+
+
+def _refuse(message: str) -> NoReturn:
+    raise IndexDamagedError(message)
 
 
 def _older_good(

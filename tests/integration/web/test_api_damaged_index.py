@@ -202,3 +202,25 @@ def test_an_unreadable_live_manifest_is_damage_the_last_good_generation_covers(
     assert status.exit_code == 0, status.output
     assert "│ case     │ damaged │" in status.stdout
     assert f"case: index bundle {newer} has an unreadable manifest" in status.stdout.replace("\n", "")
+
+
+def test_a_live_generation_deleted_from_disk_falls_back_to_the_previous_good_one(
+    seeded_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """CURRENT naming a generation that is not on disk (deleted by hand, or not copied back with a
+    restore) is said as such, and the previous good generation answers meanwhile."""
+    good = live_dir(seeded_settings)
+    newer = publish_copy(seeded_settings)
+    shutil.rmtree(newer)
+    tokens = issue_tokens(seeded_settings)
+    with TestClient(create_app(seeded_settings)) as client:
+        cases = client.get(CASES, headers=tokens.of("staff"))
+        assert cases.status_code == 200, cases.text
+        assert cases.json()["results"]
+        case = client.get("/ready").json()["indexes"]["case"]
+        assert case["serving"] == good.name
+        assert case["damaged"] is True
+        assert f"generation {newer.name} is missing its directory" in case["problem"]
+    logged = " ".join(r.getMessage() for r in caplog.records)
+    assert f"the live case generation {newer.name} is missing its directory" in logged
+    assert "keeps changing" not in logged
