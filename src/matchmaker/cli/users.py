@@ -79,6 +79,23 @@ def revoke(user_id: Annotated[int, typer.Argument(help="The user's id (see `user
     stdout.print(f"Revoked user {user_id}.", markup=False)
 
 
+@users_app.command("rotate")
+@handled
+def rotate(user_id: Annotated[int, typer.Argument(help="The user's id (see `users list`).")]) -> None:
+    """Give a user a new bearer token, printed alone on the last line; the old one stops working now."""
+    configure_logging()
+    with unit_of_work(write=True) as (services, session):
+        issued = services.accounts(session).rotate_token(user_id)
+    principal = issued.principal
+    who = f" for {principal.subject_id}" if principal.subject_id else ""
+    stderr.print(
+        f"New token for {principal.role} user {principal.user_id}{who}; the old one no longer works. "
+        "The token is shown only now.",
+        markup=False,
+    )
+    typer.echo(issued.token)
+
+
 @users_app.command("invite")
 @handled
 def invite(

@@ -37,7 +37,7 @@ from matchmaker.matching.names import NameEntry, resolve
 from matchmaker.services.events import store
 from matchmaker.services.mail.notify import Notifier
 from matchmaker.services.mail.outbox import check_address
-from matchmaker.services.users import ROLES, Principal, UserService, hash_token, new_token
+from matchmaker.services.users import ROLES, IssuedUser, Principal, UserService, hash_token, new_token
 from matchmaker.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -315,6 +315,14 @@ class Accounts:
         self._end_all(user_id)
         self.session.flush()
         return self._principal(user)
+
+    def rotate_token(self, user_id: int) -> IssuedUser:
+        """A new bearer token for a user (the old one stops working), and its console sessions end, so
+        whoever held the old token is signed out too."""
+        issued = UserService(self.session).rotate_token(user_id)
+        self._end_all(user_id)
+        self.session.flush()
+        return issued
 
     def revoke(self, user_id: int) -> None:
         """Revoke a user: its token, sessions and open invitations stop working."""

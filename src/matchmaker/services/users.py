@@ -151,6 +151,21 @@ class UserService:
         )
         return len(rows.all())
 
+    def rotate_token(self, user_id: int) -> IssuedUser:
+        """Give a user a new bearer token in place of its old one, which stops working at once; the
+        user keeps its id, role, record, address and label."""
+        user = self.session.get(ApiUser, user_id)
+        if user is None:
+            raise NotFoundError(f"no API user with id {user_id}")
+        if user.revoked:
+            raise ConflictError(f"user {user_id} is revoked; add a new user instead")
+        token = new_token()
+        user.token_hash = hash_token(token)
+        self.session.add(user)
+        self.session.flush()
+        logger.info("Gave API user %d a new token", user_id)
+        return IssuedUser(principal=_principal(user), token=token)
+
     def revoke_user(self, user_id: int) -> None:
         """Revoke a user's token; later requests with it get 401. The last staff user is not revoked."""
         session = self.session

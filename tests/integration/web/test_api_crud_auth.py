@@ -196,6 +196,36 @@ def test_nul_and_surrogates_never_reach_the_database(settings: Settings, client:
         assert r.status_code in (400, 404)
 
 
+def test_users_rotate_replaces_a_token_and_keeps_the_user(settings: Settings, client: TestClient) -> None:  # type: ignore[type-arg]
+    """A token that leaked is replaced in place: the old one and the console sessions stop at once,
+    the new one works for the same user, role and record."""
+    old = add_user(settings, "city", "pristina").token
+    user_id = client.get("/api/v1/me", headers=_auth(old)).json()["user_id"]
+    signed_in = TestClient(client.app)
+    signed_in.__enter__()
+    try:
+        assert signed_in.post("/auth/session", json={"token": old}).status_code == 200
+        rotated = CliRunner().invoke(cli_app, ["users", "rotate", str(user_id)])
+        assert rotated.exit_code == 0, rotated.output
+        new = rotated.stdout.strip().splitlines()[-1]
+        assert new.startswith("mm_")
+        assert new != old
+        assert client.get("/api/v1/me", headers=_auth(old)).status_code == 401
+        me = client.get("/api/v1/me", headers=_auth(new)).json()
+        assert (me["user_id"], me["role"], me["subject_id"]) == (user_id, "city", "pristina")
+        assert signed_in.get("/api/v1/me").status_code == 401  # the session begun with the old token
+    finally:
+        signed_in.__exit__(None, None, None)
+    unknown = CliRunner().invoke(cli_app, ["users", "rotate", "9999"])
+    assert unknown.exit_code == 1
+    assert "no API user with id 9999" in unknown.output
+    add_user(settings, "staff")
+    revoke_user(settings, user_id)
+    revoked = CliRunner().invoke(cli_app, ["users", "rotate", str(user_id)])
+    assert revoked.exit_code == 1
+    assert f"user {user_id} is revoked" in revoked.output
+
+
 def test_users_add_prints_the_token_alone_on_the_last_line(settings: Settings) -> None:
     runner = CliRunner()
     result = runner.invoke(cli_app, ["users", "add", "--role", "city", "--for", "pristina"])
