@@ -11,16 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from matchmaker.embeddings.passages import Passage
+from matchmaker.matching.analysis import TAG_CONFIDENCE, TAG_KINDS
 from matchmaker.matching.engine import Engine, EngineConfig, Evidence, KindIndex, Needs, Scored
 from matchmaker.matching.glossary import GLOSS_NOTE, readable_gloss
-from matchmaker.matching.profiles import Profile, term_ids
-from matchmaker.vocabulary import Kind, load_vocabulary
+from matchmaker.matching.profiles import Profile, tag_vector, term_ids
+from matchmaker.vocabulary import Kind, load_vocabulary, tag_text
 from matchmaker.vocabulary.roles import ROLES
 
 #: Needs quoted per result.
@@ -145,6 +147,10 @@ def need_matches(
             pick = sims + target.ml_vectors[a:b] @ needs.ml_vectors[i]  # type: ignore[index]
         k = int(np.argmax(pick)) if b > a else 0
         need_tags = {term for term, v in zip(_axes(), needs.tags[i].tolist(), strict=True) if v > 0}
+        if not need_tags and i < len(needs.glosses) and needs.glosses[i]:
+            # A need not in English whose own words name no topic is read through its English gloss,
+            # as the matcher reads it: "sokak isimleri yok" is about street names, not about nothing.
+            need_tags = set(gloss_topics(needs.glosses[i]))
         cand_tags = {term for term, v in zip(_axes(), target.doc_tags[j].tolist(), strict=True) if v > 0}
         quoted_tags = (
             {term for term, v in zip(_axes(), target.passage_tags[a + k].tolist(), strict=True) if v > 0}
@@ -169,6 +175,13 @@ def need_matches(
             }
         )
     return out
+
+
+@lru_cache(maxsize=4096)
+def gloss_topics(gloss: str) -> frozenset[str]:
+    """The domains and obstacles an English gloss names, tagged as the passages' own topics are."""
+    row = tag_vector(tag_text(gloss, "en", kinds=TAG_KINDS, min_confidence=TAG_CONFIDENCE))
+    return frozenset(term for term, v in zip(_axes(), row.tolist(), strict=True) if v > 0)
 
 
 def on_topic(evidence: Mapping[str, Any]) -> bool:

@@ -83,3 +83,18 @@ def test_the_quoted_passage_itself_must_be_on_the_needs_topic(
     assert warning["tags"], "the provider as a whole carries the need's topic"
     assert not on_topic(warning)
     assert "garbage" not in exp["summary"]
+
+
+def test_a_search_in_another_language_quotes_what_answers_it(matcher: Matcher) -> None:
+    """A focal point searching the case studies in Turkish ("the street lamps are old, the electricity
+    bill is very high") is told which passage of the lighting case answers the search, read through
+    the search's English gloss, not 'similar overall description'."""
+    result = matcher.search_cases("Sokak lambaları eski, elektrik faturası çok yüksek", top=3).results
+    best = next(r for r in result if r.id == "case-verde-led")
+    summary = best.explanation["summary"]
+    assert "similar overall description" not in summary
+    assert "Sokak lambaları eski" in summary
+    assert "↔ case" in summary
+    assert "[en gloss: " in summary
+    assert on_topic(best.explanation["needs"][0])
+    assert "Energy and buildings" in best.explanation["needs"][0]["tags"]
