@@ -22,7 +22,7 @@ from matchmaker.matching.analysis import TAG_CONFIDENCE, TAG_KINDS
 from matchmaker.matching.engine import Engine, EngineConfig, Evidence, KindIndex, Needs, Scored
 from matchmaker.matching.glossary import GLOSS_NOTE, readable_gloss
 from matchmaker.matching.profiles import Profile, tag_vector, term_ids
-from matchmaker.vocabulary import Kind, load_vocabulary, tag_text
+from matchmaker.vocabulary import Kind, detect_language_scored, load_vocabulary, tag_text
 from matchmaker.vocabulary.roles import ROLES
 
 #: Needs quoted per result.
@@ -50,13 +50,26 @@ def _passage(
         role = ROLES[k]
         out["role"] = role
         out["role_confidence"] = round(float(roles[k]), 3)
-    if language != "en":
-        # A passage not written in English carries an English gloss, so staff can read the quote.
+    if language != "en" and not written_in_english(p.text):
+        # A passage not written in English carries an English gloss, so staff can read the quote; an
+        # English passage of a document in another language (a solution described in English in an
+        # Albanian profile) is read as it is.
         text = readable_gloss(gloss, role, _topics(tags))
         if text:
             out["gloss"] = text
             out["gloss_note"] = GLOSS_NOTE
     return out
+
+
+#: How sure the language identifier must be that a passage is English for it to go without a gloss
+#: (short text it cannot place is reported as English with less confidence than this).
+ENGLISH_CONFIDENCE = 0.75
+
+
+def written_in_english(text: str) -> bool:
+    """Whether ``text`` itself is confidently English, whatever its document's language."""
+    lang, confidence = detect_language_scored(text)
+    return lang == "en" and confidence >= ENGLISH_CONFIDENCE
 
 
 def _topics(tags: npt.NDArray[np.float32] | None, limit: int = 3) -> list[str]:

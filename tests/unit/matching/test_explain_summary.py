@@ -98,3 +98,38 @@ def test_a_search_in_another_language_quotes_what_answers_it(matcher: Matcher) -
     assert "[en gloss: " in summary
     assert on_topic(best.explanation["needs"][0])
     assert "Energy and buildings" in best.explanation["needs"][0]["tags"]
+
+
+def test_an_english_passage_of_a_profile_in_another_language_has_no_gloss(
+    tiny_corpus: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A provider describes itself in Albanian and its solution in English: the Albanian quote comes
+    with an English gloss, the English one is quoted as written, without an 'English gloss' of it."""
+    monkeypatch.setenv("MATCHMAKER_MODEL_NAME", "hashing-64")
+    provider = {
+        "id": "prov-drita",
+        "name": "Drita",
+        "country": "XK",
+        "description": "Ndriçim publik me llamba LED për komunat e vogla, i paguar nga kursimi i energjisë.",
+        "solutions": [
+            {
+                "title": "Street lamps",
+                "description": "Replace old sodium street lamps with LED lights, cut the electricity bill.",
+            }
+        ],
+    }
+    with (tiny_corpus / "providers.jsonl").open("a", encoding="utf-8") as out:
+        out.write(json.dumps(provider, ensure_ascii=False) + "\n")
+    assert ingest(settings, [tiny_corpus]).exit_code == 0
+    services = Services.build(settings)
+    try:
+        exp = _summaries(services.matching.matcher(), "lumen")["prov-drita"]
+    finally:
+        services.close()
+    quoted = [m["match"] for m in exp["needs"] if m["match"]]
+    english = [p for p in quoted if p["text"].startswith(("Replace old", "Street lamps"))]
+    albanian = [p for p in quoted if p["text"].startswith("Ndriçim")]
+    assert english or albanian
+    assert all("gloss" not in p for p in english)
+    assert all(p.get("gloss") for p in albanian)
+    assert "[en gloss" not in exp["summary"] or "Ndriçim" in exp["summary"]
