@@ -185,3 +185,69 @@ def test_a_passage_on_another_topic_is_not_shown_as_answering_the_need() -> None
     assert html.count("What answers it") == 1
     assert html.count("Closest passage (no topic in common)") == 1
     assert html.index("Closest passage") < html.index("What answers it")
+
+
+MENTOR = {
+    "summary": "Mentor: its case study “Ferizaj: giving every house an address” answers the need “Most…”",
+    "needs": [
+        {
+            "need": {"field": "summary", "text": "Most rural streets have no names.", "role": "need"},
+            "match": {"field": "summary", "text": "Linjat e autobusëve operohen nga kompani private."},
+            "similarity": 0.32,
+            "tags": ["Mobility and transport"],
+        }
+    ],
+    "relation": "mentor",
+    "mentor_case": {
+        "id": "case-ferizaj-addresses",
+        "title": "Ferizaj: giving every house an address",
+        "score": 0.55,
+        "needs": [
+            {
+                "need": {"field": "summary", "text": "Most rural streets have no names.", "role": "need"},
+                "match": {"field": "text", "text": "40% of Ferizaj's streets had no official name."},
+                "similarity": 0.62,
+                "tags": ["Data availability and quality"],
+                "on_topic": True,
+            }
+        ],
+    },
+    "shared_providers": {"similarity": 0.51, "ids": ["prov-geoatlas", "prov-adresa-lab"]},
+}
+
+
+def test_a_mentor_is_shown_with_the_passage_of_its_case_study_that_answers_the_need() -> None:
+    """The reason says the mentor's case study answers the need: the need is shown against that case
+    study's passage, not against an unrelated line of the mentor city's summary (its buses)."""
+    s = readable("ferizaj", "city", "Ferizaj", 0.53, MENTOR)
+    [need] = s.needs
+    assert need.need is not None
+    assert need.need.text == "Most rural streets have no names."
+    assert need.match is not None
+    assert need.match.text == "40% of Ferizaj's streets had no official name."
+    assert need.match.source == "case study “Ferizaj: giving every house an address”, text"
+    assert need.similarity == 0.62
+
+
+def test_providers_suggested_to_both_cities_are_named_not_listed_by_id() -> None:
+    names = {"prov-geoatlas": "GeoAtlas Bilişim", "prov-adresa-lab": "Adresa Lab"}
+    s = readable("ferizaj", "city", "Ferizaj", 0.53, MENTOR, providers=names)
+    assert [(f.name, f.detail) for f in s.context] == [
+        ("providers", "suggested for both: GeoAtlas Bilişim, Adresa Lab")
+    ]
+    assert all("prov-" not in value for _, value in s.details)
+    assert not any(key.startswith(("shared providers", "mentor")) for key, _ in s.details)
+
+
+def test_a_mentor_through_a_strength_of_its_summary_shows_that_strength() -> None:
+    strength = {
+        "need": {"field": "summary", "text": "Nobody counts the visitors.", "role": "need"},
+        "match": {"field": "summary", "text": "La médina reçoit des centaines de milliers de visiteurs."},
+        "score": 0.12,
+    }
+    exp = {"relation": "mentor", "needs": [], "mentor_strength": strength}
+    s = readable("fes", "city", "Fès", 0.4, exp)
+    [need] = s.needs
+    assert need.match is not None
+    assert need.match.text.startswith("La médina")
+    assert s.details == []

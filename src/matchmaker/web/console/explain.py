@@ -20,6 +20,7 @@ so nothing the matcher says is hidden from staff.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,7 +30,10 @@ from matchmaker.matching.explain import on_topic
 from matchmaker.services.matching import MatchResponse
 from matchmaker.vocabulary import fold
 
-_KNOWN = {"summary", "needs", "shared_tags", "context", "relation", "mentor_case", "relevance", "mode"}
+_KNOWN = {
+    *("summary", "needs", "shared_tags", "context", "relation", "mentor_case", "mentor_strength"),
+    *("shared_providers", "relevance", "mode"),
+}
 _WORD = re.compile(r"\w+", re.UNICODE)
 #: Words too common to be worth highlighting as evidence.
 _COMMON = frozenset(
@@ -241,10 +245,60 @@ def _context(value: Any) -> list[ContextFactor]:
     return out
 
 
+def _score(value: Any) -> float:
+    score = value.get("score") if isinstance(value, Mapping) else None
+    return float(score) if isinstance(score, int | float) else 0.0
+
+
+def _mentor_evidence(exp: Mapping[str, Any]) -> list[NeedMatch]:
+    """What makes a mentor, as its one-line reason says: the passage of its case study (or the strength
+    of its summary) that answers a need, in place of the closest passage of its summary."""
+    if exp.get("relation") != "mentor":
+        return []
+    case = exp.get("mentor_case")
+    strength = exp.get("mentor_strength")
+    if isinstance(strength, Mapping) and not (isinstance(case, Mapping) and _score(case) >= _score(strength)):
+        return _needs([{**strength, "similarity": None}])
+    if not isinstance(case, Mapping):
+        return []
+    title = _text(case.get("title"))
+    found = [m for m in _needs(case.get("needs")) if m.match is not None and m.on_topic]
+    source = f"case study “{title}”" if title else "case study"
+    return [
+        dataclasses.replace(m, match=dataclasses.replace(m.match, source=f"{source}, {m.match.source}"))
+        for m in found
+        if m.match is not None
+    ]
+
+
+def _with_mentor_evidence(needs: list[NeedMatch], mentor: list[NeedMatch]) -> list[NeedMatch]:
+    """``needs`` with the mentor's evidence for a need in place of that need's summary passage."""
+    if not mentor:
+        return needs
+    by_need = {m.need.text: m for m in mentor if m.need is not None}
+    out = [by_need.pop(n.need.text, n) if n.need is not None else n for n in needs]
+    return [*by_need.values(), *out]
+
+
+def _shared_providers(value: Any, providers: Mapping[str, str]) -> list[ContextFactor]:
+    """The providers suggested to both cities, by name (a line of the context factors)."""
+    ids = value.get("ids") if isinstance(value, Mapping) else None
+    if not isinstance(ids, list) or not ids:
+        return []
+    names = [providers.get(str(i), str(i)) for i in ids]
+    return [ContextFactor(name="providers", detail="suggested for both: " + ", ".join(names))]
+
+
 def readable(
-    result_id: str, kind: str, name: str, score: float, explanation: Mapping[str, Any] | None
+    result_id: str,
+    kind: str,
+    name: str,
+    score: float,
+    explanation: Mapping[str, Any] | None,
+    *,
+    providers: Mapping[str, str] | None = None,
 ) -> Suggestion:
-    """One result's explanation as a :class:`Suggestion`."""
+    """One result's explanation as a :class:`Suggestion` (``providers`` names providers by id)."""
     exp: Mapping[str, Any] = explanation or {}
     mentor = exp.get("mentor_case")
     mentor_case = None
@@ -257,9 +311,10 @@ def readable(
         score=score,
         relation=_text(exp.get("relation")),
         reason=_text(exp.get("summary")),
-        needs=_needs(exp.get("needs")),
+        needs=_with_mentor_evidence(_needs(exp.get("needs")), _mentor_evidence(exp)),
         tags=_tags(exp.get("shared_tags")),
-        context=_context(exp.get("context")),
+        context=_context(exp.get("context"))
+        + _shared_providers(exp.get("shared_providers"), providers or {}),
         mentor_case=mentor_case,
         details=[(k.replace("_", " "), _text(v)) for k, v in exp.items() if k not in _KNOWN and _text(v)],
     )
@@ -272,7 +327,10 @@ def suggestions_from(
     out: list[Suggestion] = []
     for result in response.results:
         name = result.name or names.get(kind, {}).get(result.id, result.id)
-        out.append(readable(result.id, kind, str(name), float(result.score), result.explanation))
+        providers = names.get("provider", {})
+        out.append(
+            readable(result.id, kind, str(name), float(result.score), result.explanation, providers=providers)
+        )
     return out
 
 
