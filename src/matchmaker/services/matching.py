@@ -961,18 +961,16 @@ def readable_reason(exp: dict[str, Any], *, city: str, other: str) -> str | None
     two cities the line says what the relation is: a mentor's case study, or, for a comparable city,
     the need both state. A city is said to need only what its summary states as a need: a passage
     the matcher read as context, background or a strength is not quoted as one, nor a need that
-    shares no topic with what the other side offers.
+    shares no topic with what the other side offers. Without a stated need, a statement of the
+    city's situation on the other side's topic is quoted as what the city writes.
     """
     relation = exp.get("relation")
     mentor = exp.get("mentor_case") or {}
     if mentor.get("title") and relation != "comparable":
         return f"{other} has a case study on a similar problem: “{shortened(mentor['title'], 90)}”"
     sides = ("need", "match") if relation == "comparable" else ("need",)
-    needs = [
-        m
-        for m in exp.get("needs") or []
-        if m.get("match") and on_topic(m) and all(_stated_need(m.get(side) or {}) for side in sides)
-    ]
+    answered = [m for m in exp.get("needs") or [] if m.get("match") and on_topic(m)]
+    needs = [m for m in answered if all(_stated_need(m.get(side) or {}) for side in sides)]
     if needs:
         need, match = needs[0]["need"], needs[0]["match"]
         # A quote not in English carries its English gloss, so the other side can read it.
@@ -980,6 +978,13 @@ def readable_reason(exp: dict[str, Any], *, city: str, other: str) -> str | None
         if relation == "comparable":
             return f"{city} needs {need_text}, and so does {other}: {match_text}"
         return f"{city} needs {need_text} ↔ {other}: {match_text}"
+    # What the city writes as its situation ("lighting is old sodium lamps; we cannot finance a
+    # replacement") set against an answer on its topic says more than shared topics, without being
+    # called a need.
+    stated = [m for m in answered if all(_stated(m.get(side) or {}) for side in sides)]
+    if stated:
+        said, match = stated[0]["need"], stated[0]["match"]
+        return f"{city}: {quoted(said, 80, gloss_limit=70)} ↔ {other}: {quoted(match, 90, gloss_limit=70)}"
     tags = [t["label"] for t in exp.get("shared_tags") or [] if t.get("label")]
     if tags:
         return f"{city} and {other} share: {', '.join(tags[:3])}"
@@ -989,6 +994,12 @@ def readable_reason(exp: dict[str, Any], *, city: str, other: str) -> str | None
 def _stated_need(passage: Mapping[str, Any]) -> bool:
     """Whether a quoted city passage is a need (passages without a role are read as needs)."""
     return bool(passage.get("role", "need") == "need")
+
+
+def _stated(passage: Mapping[str, Any]) -> bool:
+    """Whether a quoted city passage states a need or the city's situation (not its background or a
+    strength it already has)."""
+    return passage.get("role", "need") in {"need", "context"}
 
 
 #: A pair's score for the scheduler; ``None`` when the pair is unknown.

@@ -106,3 +106,36 @@ def test_a_need_is_not_set_against_an_offer_that_shares_no_topic_with_it() -> No
     )
     only_waste = {"needs": [waste], "shared_tags": []}
     assert readable_reason(only_waste, city="Cahul", other="KartLink") is None
+
+
+def test_the_citys_situation_on_the_offers_topic_is_quoted_without_being_called_a_need() -> None:
+    """Kukës writes that its lighting is old sodium lamps it cannot finance replacing; the matcher reads
+    that as context, not a stated need. The reason sets it against the lighting offer instead of
+    naming shared topics ('Kukës and Enerko share: Utilities…, People, health…, Energy…')."""
+    lighting = {
+        "need": {
+            "text": "Public lighting is old sodium lamps on wooden poles; the municipality cannot finance a"
+            " replacement itself.",
+            "role": "context",
+        },
+        "match": {"text": "Lighting as a service"},
+        "tags": ["Energy and buildings"],
+    }
+    streets = {
+        "need": {"text": "Most rural streets have no official names.", "role": "need"},
+        "match": {"text": "No investment needed from the municipality."},
+        "tags": [],
+    }
+    exp = {"needs": [lighting, streets], "shared_tags": [{"label": "Utilities and urban infrastructure"}]}
+    line = readable_reason(exp, city="Kukës", other="Enerko")
+    assert line == (
+        "Kukës: “Public lighting is old sodium lamps on wooden poles; the municipality cannot fi…”"
+        " ↔ Enerko: “Lighting as a service”"
+    )
+    assert "needs" not in line
+    comparable = {**exp, "relation": "comparable"}
+    comparable["needs"] = [{**lighting, "match": {"text": "Sokak lambaları eski.", "role": "need"}}]
+    assert readable_reason(comparable, city="Kukës", other="Kars") == (
+        "Kukës: “Public lighting is old sodium lamps on wooden poles; the municipality cannot fi…”"
+        " ↔ Kars: “Sokak lambaları eski.”"
+    )
