@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -21,7 +22,7 @@ from sqlmodel import Session, col, select
 
 from matchmaker.db.events import Event, EventParticipant
 from matchmaker.db.models import CityUpdate, ProviderUpdate, utcnow
-from matchmaker.errors import ConflictError, InvalidInputError
+from matchmaker.errors import ConflictError, InvalidInputError, PermissionDeniedError
 from matchmaker.scheduling.problem import Slot
 from matchmaker.services.events import store
 from matchmaker.services.events.rules import on_event_clock, told_in_zone
@@ -30,6 +31,10 @@ from matchmaker.services.records import PublicRecord, RecordService, describe_in
 logger = logging.getLogger(__name__)
 
 ProfileKind = Literal["city", "provider"]
+
+#: What a city's focal point changes on its own profile: its current-situation summary and what
+#: describes it. Its country, kind, programme level, maturity and focal point are the ministry's.
+CITY_OWN_FIELDS: tuple[str, ...] = ("name", "summary", "population", "language")
 
 
 def _aware(value: datetime) -> datetime:
@@ -161,9 +166,25 @@ class SelfService:
         return None
 
     def update_profile(
-        self, kind: ProfileKind, participant_id: str, changes: dict[str, Any], *, now: datetime | None = None
+        self,
+        kind: ProfileKind,
+        participant_id: str,
+        changes: dict[str, Any],
+        *,
+        now: datetime | None = None,
+        if_version: Collection[str] | None = None,
     ) -> PublicRecord:
-        """Change the participant's own public profile, validated as at ingest; the index follows."""
+        """Change the participant's own public profile, validated as at ingest; the index follows.
+
+        A city changes only :data:`CITY_OWN_FIELDS` (the rest of its record is the ministry's); with
+        ``if_version`` the change is made only if the record is still the version read."""
+        if kind == "city":
+            others = sorted(set(changes) - set(CITY_OWN_FIELDS))
+            if others:
+                raise PermissionDeniedError(
+                    f"a city focal point changes only its city's {_listed(CITY_OWN_FIELDS)};"
+                    f" {_listed(others)} {'is' if len(others) == 1 else 'are'} changed by ministry staff"
+                )
         reason = self.profile_lock(participant_id, now=now)
         if reason is not None:
             raise ConflictError(reason)
@@ -175,7 +196,7 @@ class SelfService:
         clean = validated.model_dump(exclude_unset=True)
         clean.pop("focal_point", None)  # contacts are changed by staff, not on the public profile
         try:
-            record = self.records.update(kind, participant_id, clean)
+            record = self.records.update(kind, participant_id, clean, if_version=if_version)
         except ValidationError as exc:
             raise InvalidInputError(describe_invalid(exc, "profile")) from exc
         logger.info("%s %s changed its own profile (%s)", kind, participant_id, ", ".join(sorted(clean)))
@@ -186,4 +207,9 @@ def _json_list(values: list[str]) -> str:
     return json.dumps(values)
 
 
-__all__ = ["MyEvent", "ProfileKind", "SelfService", "deadline_of"]
+def _listed(names: Sequence[str]) -> str:
+    """``name, summary and language``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+__all__ = ["CITY_OWN_FIELDS", "MyEvent", "ProfileKind", "SelfService", "deadline_of"]

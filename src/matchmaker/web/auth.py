@@ -214,6 +214,15 @@ def require_own_city(principal: Principal, city_id: str) -> None:
     visibility.require_self(principal, "city", city_id)
 
 
+def require_city_owner(principal: Principal, city_id: str) -> None:
+    """Staff, or the focal point of ``city_id`` changing its own city's profile."""
+    if principal.is_staff or principal.is_city(city_id):
+        return
+    if principal.role == "city":
+        raise PermissionDeniedError("a city focal point may change only its own city's profile")
+    raise PermissionDeniedError("only ministry staff may do this")
+
+
 def require_own_provider(principal: Principal, provider_id: str) -> None:
     """Staff, or the provider ``provider_id`` itself."""
     visibility.require_self(principal, "provider", provider_id)
@@ -340,6 +349,7 @@ __all__ = [
     "end_session",
     "is_https",
     "principal_of",
+    "require_city_owner",
     "require_own_city",
     "require_own_provider",
     "require_principal",

@@ -19,6 +19,7 @@ from matchmaker.services.events import EventServices, Planner
 from matchmaker.services.indexing import IndexService
 from matchmaker.services.matching import MatchingService
 from matchmaker.services.records import RecordService
+from matchmaker.services.selfservice import SelfService
 from matchmaker.services.users import UserService
 from matchmaker.settings import Settings
 
@@ -53,6 +54,13 @@ def provide_records(services: NamedDependency[Services], session: NamedDependenc
     return services.records(session)
 
 
+def provide_self_service(
+    services: NamedDependency[Services], session: NamedDependency[Session]
+) -> SelfService:
+    """Dependency ``self_service``: a participant's own availability and profile."""
+    return services.self_service(session)
+
+
 def provide_users(services: NamedDependency[Services], session: NamedDependency[Session]) -> UserService:
     """Dependency ``users``."""
     return services.users(session)
@@ -84,6 +92,7 @@ DEPENDENCIES = {
     "session": Provide(provide_session),
     "records": Provide(provide_records, sync_to_thread=False),
     "users": Provide(provide_users, sync_to_thread=False),
+    "self_service": Provide(provide_self_service, sync_to_thread=False),
     "events": Provide(provide_events, sync_to_thread=False),
     "planner": Provide(provide_planner, sync_to_thread=False),
     "matching": Provide(provide_matching, sync_to_thread=False),

@@ -289,3 +289,54 @@ def test_a_refused_solution_is_named_as_the_form_shows_it(
     assert "Solution 3 (“Heat pumps xxx" in refused.text
     assert "title: String should have at most" in refused.text
     assert "Lighting as a service”)" not in refused.text
+
+
+def test_a_city_changes_its_own_summary_through_the_api_under_the_consoles_rules(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    """What a focal point changes on *Edit profile* it changes with ``PATCH /api/v1/cities/{id}`` too:
+    its summary, with the same refusals (another city's record, the ministry's fields, an event being
+    planned), where the API answered 'only ministry staff may do this'."""
+    services = app_services(client)
+    make_event(services)
+    token = sign_in("city")
+    bearer = {"Authorization": f"Bearer {token}"}
+    summary = "Kukës: rural streets have no names; the lighting bill is too high."
+    saved = client.patch(f"/api/v1/cities/{CITY_ID}", json={"summary": summary}, headers=bearer)
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["summary"] == summary
+    assert saved.json()["focal_point"]["email"]
+    with services.database.unit_of_work() as session:
+        assert services.records(session).get("city", CITY_ID).summary == summary  # type: ignore[union-attr]
+
+    ministry = client.patch(
+        f"/api/v1/cities/{CITY_ID}", json={"programme_level": 1, "summary": "x"}, headers=bearer
+    )
+    assert ministry.status_code == 403
+    assert "programme_level" in ministry.json()["detail"]
+    assert "ministry staff" in ministry.json()["detail"]
+    other = client.patch("/api/v1/cities/cahul", json={"summary": "Not ours."}, headers=bearer)
+    assert other.status_code == 403
+    assert other.json()["detail"] == "a city focal point may change only its own city's profile"
+
+    with services.database.unit_of_work() as session:
+        services.self_service(session).set_deadline("ws1", utcnow() - timedelta(minutes=5))
+    locked = client.patch(f"/api/v1/cities/{CITY_ID}", json={"summary": "Too late."}, headers=bearer)
+    assert locked.status_code == 409
+    assert "read-only while Level 3 workshop is being planned" in locked.json()["detail"]
+    with services.database.unit_of_work() as session:
+        assert services.records(session).get("city", CITY_ID).summary == summary  # type: ignore[union-attr]
+
+
+def test_a_provider_cannot_change_its_profile_through_the_api_while_an_event_is_planned(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    services = app_services(client)
+    make_event(services)
+    bearer = {"Authorization": f"Bearer {sign_in('provider')}"}
+    with services.database.unit_of_work() as session:
+        services.self_service(session).set_deadline("ws1", utcnow() - timedelta(minutes=5))
+    locked = client.patch(f"/api/v1/providers/{PROVIDER_ID}", json={"name": "Renamed"}, headers=bearer)
+    assert locked.status_code == 409
+    with services.database.unit_of_work() as session:
+        assert services.records(session).get("provider", PROVIDER_ID).name != "Renamed"

@@ -19,6 +19,7 @@ from matchmaker.errors import InvalidInputError, MatchmakerError
 from matchmaker.matching.explain import shortened
 from matchmaker.services.container import Services
 from matchmaker.services.records import describe_invalid
+from matchmaker.services.selfservice import CITY_OWN_FIELDS
 from matchmaker.services.users import Principal
 from matchmaker.web.console.events import form_field
 from matchmaker.web.console.record_edit import solution_of, solution_rows, typed_solution_rows
@@ -154,7 +155,7 @@ async def _profile_page(
     )
 
 
-_CITY_FIELDS = ("name", "summary", "population", "language")
+_CITY_FIELDS = CITY_OWN_FIELDS
 _PROVIDER_FIELDS = ("name", "description", "website", "languages", "regions_served")
 _LISTS = {"languages", "regions_served"}
 _FORM_TEXT_MAX = 1_000_000

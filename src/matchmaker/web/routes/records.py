@@ -6,7 +6,8 @@ Who may read what is one rule in :mod:`matchmaker.services.visibility`, shared w
 ============  ==========================  =====================================  ============
               cities                      providers                              cases
 ============  ==========================  =====================================  ============
-city          read all; own in full       read all                               read all
+city          read all; own in full;      read all                               read all
+              change its own profile
 provider      read all (public profiles)  read and change its own profile only   none
 ============  ==========================  =====================================  ============
 
@@ -51,9 +52,10 @@ from matchmaker.db.models import (
     RecordUpdate,
 )
 from matchmaker.services.records import RecordService
+from matchmaker.services.selfservice import SelfService
 from matchmaker.services.users import Principal
 from matchmaker.services.visibility import view_of
-from matchmaker.web.auth import require_own_provider, roles, staff_only
+from matchmaker.web.auth import require_city_owner, require_own_provider, roles, staff_only
 from matchmaker.web.errors import problems
 from matchmaker.web.routes.common import (
     VERSION_HEADERS,
@@ -137,7 +139,7 @@ class Operation:
         }
 
 
-_CHANGE = (403, 404, 412, 413, 415, 422)
+_CHANGE = (403, 404, 409, 412, 413, 415, 422)
 _CREATE = (403, 409, 413, 415, 422)
 #: How a change is made on the condition that the record is still as read (every kind alike).
 _IF_MATCH = (
@@ -292,7 +294,9 @@ def record_controller(spec: RecordRoutes) -> type[Controller]:
         )
         def update_record(
             self,
+            *,
             records: NamedDependency[RecordService],
+            self_service: NamedDependency[SelfService],
             current_user: NamedDependency[Principal],
             record_id: NamedDependency[str],
             data: JSONBody[RecordChange],
@@ -302,7 +306,14 @@ def record_controller(spec: RecordRoutes) -> type[Controller]:
                 spec.own_record(current_user, record_id)
             changes = data.model_dump(exclude_unset=True)
             reject_unstorable(changes)
-            records.update(spec.kind, record_id, changes, if_version=versions_named(if_match))
+            if current_user.is_staff or spec.kind == "case":
+                records.update(spec.kind, record_id, changes, if_version=versions_named(if_match))
+            else:
+                # A city or provider changes its own profile under the console's rules: the fields it
+                # owns, and not while an event it takes part in is being planned.
+                self_service.update_profile(
+                    spec.kind, record_id, changes, if_version=versions_named(if_match)
+                )
             shown = view_of(current_user, records.get_in_full(spec.kind, record_id))
             return Response(shown, headers={"ETag": etag(records.version(spec.kind, record_id))})
 
@@ -325,7 +336,7 @@ CITY_ROUTES = RecordRoutes(
     page=CityPage,
     example=Example(summary="A municipality", value=CITY_EXAMPLE),
     readers=(),
-    own_record=None,
+    own_record=require_city_owner,
     list_op=Operation("List cities (public profiles)", "Every city's public profile, by id. Any role."),
     get_op=Operation(
         "One city",
@@ -333,7 +344,9 @@ CITY_ROUTES = RecordRoutes(
         "public profile only.",
         (404,),
     ),
-    update_text="Apply a partial change; fields left out stay as they are.",
+    update_text="Apply a partial change; fields left out stay as they are. A city's focal point may change\n"
+    "its own city's ``name``, ``summary``, ``population`` and ``language`` (403 for other fields), as on\n"
+    "the console's *Edit profile*, except while an event it takes part in is being planned (409).",
     delete_text="Delete a city and its focal point. A city taking part in an event is refused (409)\n"
     "until it is removed from the event.",
 )
@@ -351,8 +364,8 @@ PROVIDER_ROUTES = RecordRoutes(
         "List providers", "Every provider, by id. A provider sees only its own profile in the list."
     ),
     get_op=Operation("One provider", "A provider. A provider may read only its own profile.", (403, 404)),
-    update_text="Apply a partial change. A provider may change only its own profile; ``solutions``, when\n"
-    "given, replace the old list.",
+    update_text="Apply a partial change. A provider may change only its own profile, except while an event\n"
+    "it takes part in is being planned (409); ``solutions``, when given, replace the old list.",
     delete_text="Delete a provider and its solutions. A provider taking part in an event is refused (409)\n"
     "until it is removed from the event.",
 )
