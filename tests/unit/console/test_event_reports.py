@@ -109,5 +109,9 @@ def test_a_participant_downloads_its_own_pdf_agenda(client: Client, sign_in: Sig
     assert 'href="/me/agenda/rated/pdf"' in client.get("/me/agenda").text
     own = client.get("/me/agenda/rated/pdf")
     assert own.status_code == 200
+    # Saved under the name the API and the staff console give it, with whose agenda it is.
+    assert own.headers["content-disposition"] == f'attachment; filename="rated-{CITY_ID}.pdf"'
+    calendar = client.get("/me/agenda/rated/calendar")
+    assert calendar.headers["content-disposition"] == f'attachment; filename="rated-{CITY_ID}.ics"'
     assert own.content.startswith(b"%PDF")
     assert client.get("/me/agenda/others/pdf").status_code == 404, "an event it does not take part in"

@@ -293,7 +293,7 @@ async def my_agenda_ics(request: AnyRequest, events: Events, event_id: PathId) -
     """The calendar file of one event."""
     me = _me(principal_of(request))
     body = await run(events.agendas.calendar, event_id, me)
-    return download(body, ICALENDAR, f"{safe_filename(event_id)}.ics")
+    return download(body, ICALENDAR, _file_name(event_id, me, "ics"))
 
 
 @get("/me/agenda/{event_id:str}/pdf", name="console:my-agenda-pdf", opt=PARTICIPANTS)
@@ -301,7 +301,12 @@ async def my_agenda_pdf(request: AnyRequest, events: Events, event_id: PathId) -
     """The PDF agenda of one event."""
     me = _me(principal_of(request))
     body = await run(events.agendas.pdf, event_id, me)
-    return download(body, PDF, f"{safe_filename(event_id)}-agenda.pdf")
+    return download(body, PDF, _file_name(event_id, me, "pdf"))
+
+
+def _file_name(event_id: str, me: str, extension: str) -> str:
+    """A participant's own file is named as the API and staff's console name it: ``ws1-kukes.ics``."""
+    return f"{safe_filename(event_id)}-{safe_filename(me)}.{extension}"
 
 
 @post("/me/feedback", name="console:my-feedback", opt=form_on("console:my-agenda", PARTICIPANTS))
