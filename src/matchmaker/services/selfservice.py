@@ -23,9 +23,10 @@ from sqlmodel import Session, col, select
 from matchmaker.db.events import Event, EventParticipant
 from matchmaker.db.models import CityUpdate, ProviderUpdate, utcnow
 from matchmaker.errors import ConflictError, InvalidInputError, PermissionDeniedError
+from matchmaker.scheduling.exports import in_zone, zone_note
 from matchmaker.scheduling.problem import Slot
 from matchmaker.services.events import store
-from matchmaker.services.events.rules import on_event_clock, told_in_zone
+from matchmaker.services.events.rules import known_zone, on_event_clock, told_in_zone
 from matchmaker.services.records import PublicRecord, RecordService, describe_invalid
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,13 @@ class MyEvent:
     ended: datetime | None = None
     #: The event's time zone (its slots' wall-clock times and its deadline are read in it), if any.
     timezone: str | None = None
+
+    @property
+    def zone_note(self) -> str | None:
+        """In which time zone the slots' times are, as the participant's agenda says it ("Times are
+        local to Europe/Istanbul (UTC+03:00)."), or None for an event without a zone."""
+        tz = known_zone(self.timezone)
+        return zone_note(self.timezone if tz else None, [in_zone(s.start, tz) for s in self.slots])
 
 
 class SelfService:

@@ -153,8 +153,11 @@ def test_the_availability_deadline_reads_in_the_event_time_zone_and_names_it(
     page = client.get("/me/availability").text
     assert "You can change this until 25 February 2027 at 17:00 (Europe/Istanbul)." in page
     assert "Tue 02 Mar, 09:00–09:20" in page
+    # The slots say their zone once, as the agenda does; nothing is told in UTC.
+    assert "Times are local to Europe/Istanbul (UTC+03:00)." in page
     assert "14:00" not in page
-    assert "UTC" not in page
+    assert "(UTC)" not in page
+    assert page.count("UTC") == 1
 
     services = app_services(client)
     closed_at = (utcnow() - timedelta(days=1)).replace(hour=6, minute=30, second=0, microsecond=0)
