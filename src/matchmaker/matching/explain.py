@@ -9,6 +9,7 @@ provider descriptions and solutions, case studies and the query itself; never a 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -20,11 +21,12 @@ import numpy.typing as npt
 from matchmaker.embeddings.passages import Passage
 from matchmaker.matching.analysis import TAG_CONFIDENCE, TAG_KINDS
 from matchmaker.matching.engine import Engine, EngineConfig, Evidence, KindIndex, Needs, Scored
-from matchmaker.matching.glossary import GLOSS_NOTE, readable_gloss
+from matchmaker.matching.glossary import GLOSS_NOTE, gloss, readable_gloss
 from matchmaker.matching.profiles import Profile, tag_vector, term_ids
 from matchmaker.vocabulary import Kind, detect_language_scored, load_vocabulary, tag_text
 from matchmaker.vocabulary.roles import ROLES
 
+_WORD = re.compile(r"\w+", re.UNICODE)
 #: Needs quoted per result.
 NEEDS_SHOWN = 2
 #: Characters of a passage quoted in the one-line summary.
@@ -161,15 +163,18 @@ def need_matches(
         k = int(np.argmax(pick)) if b > a else 0
         need_tags = {term for term, v in zip(_axes(), needs.tags[i].tolist(), strict=True) if v > 0}
         if not need_tags and i < len(needs.glosses) and needs.glosses[i]:
-            # A need not in English whose own words name no topic is read through its English gloss,
-            # as the matcher reads it: "sokak isimleri yok" is about street names, not about nothing.
-            need_tags = set(gloss_topics(needs.glosses[i]))
+            # A need not in English whose own words name no topic is read through its English gloss:
+            # "sokak isimleri yok" is about street names, not about nothing.
+            need_tags = set(gloss_topics(word_gloss(needs.passages[i].text, needs.profile.language)))
         cand_tags = {term for term, v in zip(_axes(), target.doc_tags[j].tolist(), strict=True) if v > 0}
         quoted_tags = (
             {term for term, v in zip(_axes(), target.passage_tags[a + k].tolist(), strict=True) if v > 0}
             if b > a
             else set()
         )
+        # The quoted passage itself is on the need's topic; a passage with no topic of its own is
+        # judged by the whole candidate.
+        topical = bool(need_tags & (quoted_tags or cand_tags))
         out.append(
             {
                 "need": need_passage(needs, i),
@@ -182,18 +187,28 @@ def need_matches(
                     (vocab.get(t).label if vocab.get(t) else t)  # type: ignore[union-attr]
                     for t in need_tags & cand_tags
                 ),
-                # The quoted passage itself is on the need's topic; a passage with no topic of its own
-                # is judged by the whole candidate.
-                "on_topic": bool(need_tags & (quoted_tags or cand_tags)),
+                "on_topic": topical,
             }
         )
     return out
 
 
+#: Words shorter than this are not glossed to tell a topic: short words of one language are other
+#: words in another ("su" is water in Turkish and "are" in Bosnian).
+GLOSSED_WORD_LETTERS = 3
+
+
 @lru_cache(maxsize=4096)
-def gloss_topics(gloss: str) -> frozenset[str]:
+def word_gloss(text: str, language: str) -> str:
+    """The English gloss of ``text``'s words of :data:`GLOSSED_WORD_LETTERS` letters or more."""
+    words = [w for w in _WORD.findall(text) if len(w) >= GLOSSED_WORD_LETTERS]
+    return gloss(" ".join(words), language)
+
+
+@lru_cache(maxsize=4096)
+def gloss_topics(words: str) -> frozenset[str]:
     """The domains and obstacles an English gloss names, tagged as the passages' own topics are."""
-    row = tag_vector(tag_text(gloss, "en", kinds=TAG_KINDS, min_confidence=TAG_CONFIDENCE))
+    row = tag_vector(tag_text(words, "en", kinds=TAG_KINDS, min_confidence=TAG_CONFIDENCE))
     return frozenset(term for term, v in zip(_axes(), row.tolist(), strict=True) if v > 0)
 
 

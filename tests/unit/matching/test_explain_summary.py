@@ -133,3 +133,13 @@ def test_an_english_passage_of_a_profile_in_another_language_has_no_gloss(
     assert all("gloss" not in p for p in english)
     assert all(p.get("gloss") for p in albanian)
     assert "[en gloss" not in exp["summary"] or "Ndriçim" in exp["summary"]
+
+
+def test_a_short_word_of_another_language_does_not_give_a_need_its_topic(matcher: Matcher) -> None:
+    """Bosnian "su" ("are") is Turkish for water: a search about a locked server is not read as a
+    water need and set against the garbage-collection case of a utilities company."""
+    query = "Gradski server je bio zaključan; matične knjige su bile nedostupne dvije sedmice."
+    for result in matcher.search_cases(query, top=3).results:
+        assert not any(on_topic(m) for m in result.explanation["needs"]), result.id
+        assert "↔" not in result.explanation["summary"]
+        assert all("Utilities" not in " ".join(m["tags"]) for m in result.explanation["needs"])
