@@ -35,7 +35,6 @@ SUMMARY_CHARS = 90
 
 def _passage(
     p: Passage,
-    gloss: str = "",
     *,
     roles: npt.NDArray[np.float32] | None = None,
     language: str = "en",
@@ -56,7 +55,7 @@ def _passage(
         # A passage not written in English carries an English gloss, so staff can read the quote; an
         # English passage of a document in another language (a solution described in English in an
         # Albanian profile) is read as it is.
-        text = readable_gloss(gloss, role, _topics(tags))
+        text = readable_gloss(word_gloss(p.text, language), role, _topics(tags))
         if text:
             out["gloss"] = text
             out["gloss_note"] = GLOSS_NOTE
@@ -193,8 +192,8 @@ def need_matches(
     return out
 
 
-#: Words shorter than this are not glossed to tell a topic: short words of one language are other
-#: words in another ("su" is water in Turkish and "are" in Bosnian).
+#: Words shorter than this are not glossed in an explanation (shown or read for a topic): short words
+#: of one language are other words in another ("su" is water in Turkish and "are" in Bosnian).
 GLOSSED_WORD_LETTERS = 3
 
 
@@ -227,7 +226,6 @@ def need_passage(needs: Needs, i: int) -> dict[str, Any]:
     """The asking side's passage ``i`` quoted, with its role and (not in English) its gloss."""
     return _passage(
         needs.passages[i],
-        needs.glosses[i] if i < len(needs.glosses) else "",
         roles=needs.roles[i] if needs.roles is not None and i < len(needs.roles) else None,
         language=needs.profile.language,
         tags=needs.tags[i] if i < len(needs.tags) else None,
@@ -239,7 +237,6 @@ def candidate_passage(target: KindIndex, row: int) -> dict[str, Any]:
     language = target.profiles[int(target.row_doc[row])].language
     return _passage(
         target.passages[row],
-        target.glosses[row],
         roles=target.roles[row] if target.kind == "city" else None,
         language=language,
         tags=target.passage_tags[row],

@@ -136,10 +136,12 @@ def test_an_english_passage_of_a_profile_in_another_language_has_no_gloss(
 
 
 def test_a_short_word_of_another_language_does_not_give_a_need_its_topic(matcher: Matcher) -> None:
-    """Bosnian "su" ("are") is Turkish for water: a search about a locked server is not read as a
-    water need and set against the garbage-collection case of a utilities company."""
+    """Bosnian "su" ("are") is Turkish for water: a search about a locked server is not glossed or read
+    as a water need and set against the garbage-collection case of a utilities company."""
     query = "Gradski server je bio zaključan; matične knjige su bile nedostupne dvije sedmice."
     for result in matcher.search_cases(query, top=3).results:
         assert not any(on_topic(m) for m in result.explanation["needs"]), result.id
         assert "↔" not in result.explanation["summary"]
         assert all("Utilities" not in " ".join(m["tags"]) for m in result.explanation["needs"])
+        assert all("water" not in m["need"]["gloss"] for m in result.explanation["needs"])
+        assert any("server" in m["need"]["gloss"] for m in result.explanation["needs"])
