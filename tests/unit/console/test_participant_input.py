@@ -164,7 +164,8 @@ def test_a_hand_made_form_naming_someone_outside_the_event_is_refused_with_names
     sign_in("city")
     asked = client.post("/me/requests", data={"event": "spring-fair", "recipient": "shkoder"})
     assert asked.status_code == 422
-    assert _flash(asked.text) == "Shkodër does not take part in Spring fair; add it first"
+    # A focal point cannot add anyone to an event: the refusal says who can.
+    assert _flash(asked.text) == "Shkodër does not take part in Spring fair (ministry staff add participants)"
     itself = client.post("/me/requests", data={"event": "spring-fair", "recipient": CITY_ID})
     assert "Kukës cannot be paired with itself" in _flash(itself.text)
     elsewhere = client.post("/me/availability", data={"event": "other-fair", "slot": "s1"})

@@ -56,7 +56,12 @@ def pair_problem(
     missing = [pid for pid in (a, b) if pid not in sides]
     if missing:
         where = event or "this event"
-        return f"{', '.join(label(m) for m in missing)} does not take part in {where}; add it first"
+        verb = "does" if len(missing) == 1 else "do"
+        # Said to staff and to a focal point alike: the one who adds participants is named.
+        return (
+            f"{' and '.join(label(m) for m in missing)} {verb} not take part in {where}"
+            " (ministry staff add participants)"
+        )
     if sides[a] == sides[b] == "provider":
         return (
             f"a {what} between two providers is not possible:"
