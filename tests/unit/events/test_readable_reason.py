@@ -133,6 +133,14 @@ def test_the_citys_situation_on_the_offers_topic_is_quoted_without_being_called_
         " ↔ Enerko: “Lighting as a service”"
     )
     assert "needs" not in line
+    # Funding alone, which most summaries name, does not make e-documents an answer to the lighting.
+    e_documents = {
+        **lighting,
+        "match": {"text": "Primăria dorește documente electronice."},
+        "tags": ["Funding"],
+    }
+    only_funding = {"needs": [e_documents], "shared_tags": [{"label": "Funding"}]}
+    assert readable_reason(only_funding, city="Kukës", other="Cahul") == "Kukës and Cahul share: Funding"
     comparable = {**exp, "relation": "comparable"}
     comparable["needs"] = [{**lighting, "match": {"text": "Sokak lambaları eski.", "role": "need"}}]
     assert readable_reason(comparable, city="Kukës", other="Kars") == (
