@@ -160,6 +160,9 @@ def test_case_search_ranks_by_free_text(ro_client: Client, ro_sign_in: SignIn) -
     html = ro_client.get("/cases?q=street+addresses+house+numbers").text
     assert "Search score" in html
     assert "Ferizaj: giving every house an address" in html
+    # Every case study is ranked, the unrelated ones last: the count does not call them all matches.
+    assert "57 case studies, closest to your search first, page 1 of 3" in html
+    assert "57 results" not in ro_client.get("/cases?q=xyzzy").text
 
 
 def test_provider_filters_and_paging(ro_client: Client, ro_sign_in: SignIn) -> None:
