@@ -161,10 +161,11 @@ def need_matches(
             pick = sims + target.ml_vectors[a:b] @ needs.ml_vectors[i]  # type: ignore[index]
         k = int(np.argmax(pick)) if b > a else 0
         need_tags = {term for term, v in zip(_axes(), needs.tags[i].tolist(), strict=True) if v > 0}
-        if not need_tags and i < len(needs.glosses) and needs.glosses[i]:
-            # A need not in English whose own words name no topic is read through its English gloss:
-            # "sokak isimleri yok" is about street names, not about nothing.
-            need_tags = set(gloss_topics(word_gloss(needs.passages[i].text, needs.profile.language)))
+        if i < len(needs.glosses) and needs.glosses[i]:
+            # A need not in English is read through its English gloss as well, where its own words
+            # name fewer topics: "sokak isimleri yok" is about street names, "sokak lambaları eski;
+            # bütçe yok" about street lighting as well as funding.
+            need_tags |= gloss_topics(word_gloss(needs.passages[i].text, needs.profile.language))
         cand_tags = {term for term, v in zip(_axes(), target.doc_tags[j].tolist(), strict=True) if v > 0}
         quoted_tags = (
             {term for term, v in zip(_axes(), target.passage_tags[a + k].tolist(), strict=True) if v > 0}

@@ -145,3 +145,31 @@ def test_a_short_word_of_another_language_does_not_give_a_need_its_topic(matcher
         assert all("Utilities" not in " ".join(m["tags"]) for m in result.explanation["needs"])
         assert all("water" not in m["need"]["gloss"] for m in result.explanation["needs"])
         assert any("server" in m["need"]["gloss"] for m in result.explanation["needs"])
+
+
+def test_a_need_not_in_english_is_read_through_its_gloss_beside_the_topics_of_its_own_words(
+    tiny_corpus: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Lamba writes in Turkish that its street lamps are old and there is no budget: its own words name
+    funding; its gloss names street lighting, the topic of the lighting case that answers it."""
+    monkeypatch.setenv("MATCHMAKER_MODEL_NAME", "hashing-64")
+    city = {
+        "id": "lamba",
+        "name": "Lamba",
+        "country": "TR",
+        "language": "tr",
+        "summary": "Sokak lambaları eski ve elektrik faturası çok yüksek; yenileme için bütçe yok.",
+    }
+    with (tiny_corpus / "cities.jsonl").open("a", encoding="utf-8") as out:
+        out.write(json.dumps(city, ensure_ascii=False) + "\n")
+    assert ingest(settings, [tiny_corpus]).exit_code == 0
+    services = Services.build(settings)
+    try:
+        results = services.matching.matcher().cases_for_city("lamba", top=5).results
+    finally:
+        services.close()
+    exp = {r.id: r.explanation for r in results}["case-verde-led"]
+    assert "similar overall description" not in exp["summary"]
+    assert "Sokak lambaları" in exp["summary"]
+    assert "↔ case" in exp["summary"]
+    assert any("Energy and buildings" in m["tags"] for m in exp["needs"])
