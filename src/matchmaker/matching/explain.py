@@ -172,9 +172,17 @@ def need_matches(
             if b > a
             else set()
         )
+        if b > a and target.glosses[a + k]:
+            # The quoted passage is read through its gloss as well, as the need is.
+            language = target.profiles[int(target.row_doc[a + k])].language
+            quoted_tags |= gloss_topics(word_gloss(target.passages[a + k].text, language))
         # The quoted passage itself is on the need's topic; a passage with no topic of its own is
-        # judged by the whole candidate.
+        # judged by the whole candidate. A need on a domain (street lighting) is answered on that
+        # domain, not by any passage that also names its obstacle (funding).
         topical = bool(need_tags & (quoted_tags or cand_tags))
+        need_domains = need_tags & _domains()
+        if topical and need_domains:
+            topical = bool(need_domains & ((quoted_tags & _domains()) or cand_tags))
         out.append(
             {
                 "need": need_passage(needs, i),
@@ -246,6 +254,12 @@ def candidate_passage(target: KindIndex, row: int) -> dict[str, Any]:
 
 def _axes() -> tuple[str, ...]:
     return term_ids()
+
+
+@lru_cache(maxsize=1)
+def _domains() -> frozenset[str]:
+    """The domain axes of tag vectors."""
+    return frozenset(t.id for t in load_vocabulary().of_kind(Kind.DOMAIN))
 
 
 @dataclass(frozen=True)

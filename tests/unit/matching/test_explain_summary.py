@@ -151,7 +151,8 @@ def test_a_need_not_in_english_is_read_through_its_gloss_beside_the_topics_of_it
     tiny_corpus: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Lamba writes in Turkish that its street lamps are old and there is no budget: its own words name
-    funding; its gloss names street lighting, the topic of the lighting case that answers it."""
+    funding; its gloss names street lighting, the topic of the lighting case that answers it, and not
+    of a flood case that shares only the funding."""
     monkeypatch.setenv("MATCHMAKER_MODEL_NAME", "hashing-64")
     city = {
         "id": "lamba",
@@ -168,8 +169,14 @@ def test_a_need_not_in_english_is_read_through_its_gloss_beside_the_topics_of_it
         results = services.matching.matcher().cases_for_city("lamba", top=5).results
     finally:
         services.close()
-    exp = {r.id: r.explanation for r in results}["case-verde-led"]
+    explanations = {r.id: r.explanation for r in results}
+    exp = explanations["case-verde-led"]
     assert "similar overall description" not in exp["summary"]
     assert "Sokak lambaları" in exp["summary"]
     assert "↔ case" in exp["summary"]
     assert any("Energy and buildings" in m["tags"] for m in exp["needs"])
+    # The flood-warning case also overcame a lack of funding; that does not make it an answer to
+    # old street lamps.
+    flood = explanations["case-rivo-flood"]
+    assert not any(on_topic(m) for m in flood["needs"])
+    assert "↔" not in flood["summary"]
