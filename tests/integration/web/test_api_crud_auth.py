@@ -135,7 +135,9 @@ def test_roles_on_both_databases(settings: Settings, client: TestClient) -> None
         ).status_code
         == 200
     )
-    assert client.patch("/api/v1/cities/pristina", json={"population": 1}, headers=city).status_code == 403
+    assert client.patch("/api/v1/cities/pristina", json={"population": 1}, headers=city).status_code == 200
+    assert client.patch("/api/v1/cities/pristina", json={"country": "AL"}, headers=city).status_code == 403
+    assert client.patch("/api/v1/cities/tirana", json={"population": 1}, headers=city).status_code == 403
     assert client.get("/api/v1/cases", headers=provider).status_code == 403
     assert client.post("/api/v1/providers", json={}, headers=provider).status_code == 403
 
