@@ -135,9 +135,15 @@ def test_roles_on_both_databases(settings: Settings, client: TestClient) -> None
         ).status_code
         == 200
     )
+    # The focal point changes its own city's profile, not the ministry's fields of it, nor another city.
     assert client.patch("/api/v1/cities/pristina", json={"population": 1}, headers=city).status_code == 200
+    refused = client.patch("/api/v1/cities/pristina", json={"programme_level": 1}, headers=city)
+    assert refused.status_code == 403
     assert client.patch("/api/v1/cities/pristina", json={"country": "AL"}, headers=city).status_code == 403
     assert client.patch("/api/v1/cities/tirana", json={"population": 1}, headers=city).status_code == 403
+    assert (
+        client.patch("/api/v1/cities/pristina", json={"population": 1}, headers=provider).status_code == 403
+    )
     assert client.get("/api/v1/cases", headers=provider).status_code == 403
     assert client.post("/api/v1/providers", json={}, headers=provider).status_code == 403
 
