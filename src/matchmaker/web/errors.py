@@ -235,6 +235,11 @@ def _matchmaker_error(request: Request[Any, Any, Any], exc: MatchmakerError) -> 
         headers = {"WWW-Authenticate": 'Bearer realm="matchmaker"'}
     if isinstance(exc, InfeasibleScheduleError) and exc.reasons:
         extra["reasons"] = exc.reasons
+    model_error = _model_error_behind(exc) if isinstance(exc, InvalidInputError) else None
+    if model_error is not None:
+        # A service that validated a body with its model (a focal point's own profile) lists the fields
+        # as the framework does for the same body.
+        extra["errors"] = describe_validation(model_error)
     return problem(request, status, exc.message, title=exc.title, extra=extra, headers=headers)
 
 

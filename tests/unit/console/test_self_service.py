@@ -318,6 +318,12 @@ def test_a_city_changes_its_own_summary_through_the_api_under_the_consoles_rules
     assert ministry.status_code == 403
     assert "programme_level" in ministry.json()["detail"]
     assert "ministry staff" in ministry.json()["detail"]
+    # A value that breaks a rule is refused as it is for staff: the fields listed under ``errors``.
+    bad = client.patch(f"/api/v1/cities/{CITY_ID}", json={"language": "xx"}, headers=bearer)
+    assert bad.status_code == 422
+    assert bad.json()["errors"] == [
+        {"key": "language", "message": "language 'xx' is not an ISO 639-1 code", "source": "body"}
+    ]
     other = client.patch("/api/v1/cities/cahul", json={"summary": "Not ours."}, headers=bearer)
     assert other.status_code == 403
     assert other.json()["detail"] == "a city focal point may change only its own city's profile"
