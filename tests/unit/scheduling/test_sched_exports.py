@@ -117,3 +117,16 @@ def test_a_calendar_description_ends_a_name_with_one_full_stop() -> None:
     description = str(event["description"])
     assert description.startswith("Level 3 workshop: meeting with Halk Masası Bilişim A.Ş.\n")
     assert "A.Ş.." not in description
+
+
+def test_a_calendar_of_an_event_without_a_time_zone_is_in_utc_not_floating(make_problem: Any) -> None:
+    """An event without a zone is told in UTC (rating opens '… at 08:30 (UTC)'); its calendar says the
+    same instant to every client, where a floating 08:00 was read in each reader's own zone."""
+    slots = [Slot(id="s1", start=datetime(2027, 4, 6, 8, 0), end=datetime(2027, 4, 6, 8, 30))]  # noqa: DTZ001
+    entries = calendar_entries("nz1", [Placement(slot="s1", table=1, a="cahul", b="p1")], slots, tz=None)
+    raw = participant_calendar("cahul", entries, now=NOW, tz=None)
+    (event,) = _events(raw)
+    start = event.decoded("DTSTART")
+    assert start.tzinfo is not None
+    assert start == datetime(2027, 4, 6, 8, 0, tzinfo=UTC)
+    assert b"DTSTART:20270406T080000Z" in raw
