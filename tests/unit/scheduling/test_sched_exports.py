@@ -130,3 +130,14 @@ def test_a_calendar_of_an_event_without_a_time_zone_is_in_utc_not_floating(make_
     assert start.tzinfo is not None
     assert start == datetime(2027, 4, 6, 8, 0, tzinfo=UTC)
     assert b"DTSTART:20270406T080000Z" in raw
+
+
+def test_an_agenda_of_an_event_without_a_time_zone_says_its_times_are_utc() -> None:
+    """The printed agenda says in which zone its times are, for an event without one too: UTC, as its
+    calendar file and the moment rating opens are told."""
+    slots = [Slot(id="s1", start=datetime(2027, 4, 6, 8, 0), end=datetime(2027, 4, 6, 8, 30))]  # noqa: DTZ001
+    html = participant_agenda_html(
+        "cahul", [Placement(slot="s1", table=1, a="cahul", b="p1")], slots, names={"cahul": "Cahul"}
+    )
+    assert "Times are in UTC (the event has no time zone)." in html
+    assert "08:00" in html
