@@ -378,6 +378,15 @@ def _mentor_part(
     return text
 
 
+def _asking_label(passage: Mapping[str, Any]) -> str:
+    """How the summary introduces the asking passage: a stored record's by its role (``need``,
+    ``context``...), a free-text search's as the search it is, never as a 'strength' of the person
+    searching."""
+    if passage.get("field") == "query":
+        return "search"
+    return str(passage.get("role", "need"))
+
+
 def _summary(
     item: Scored,
     matches: list[dict[str, Any]],
@@ -398,7 +407,7 @@ def _summary(
     if answered is not None and not mentor:
         m = answered
         parts.append(
-            f"{m['need'].get('role', 'need')} {quoted(m['need'], 60)} ↔ {what} {quoted(m['match'], 70)} "
+            f"{_asking_label(m['need'])} {quoted(m['need'], 60)} ↔ {what} {quoted(m['match'], 70)} "
             f"(similarity {m['similarity']:.2f})"
         )
     if tags:

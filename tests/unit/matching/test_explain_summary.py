@@ -180,3 +180,13 @@ def test_a_need_not_in_english_is_read_through_its_gloss_beside_the_topics_of_it
     flood = explanations["case-rivo-flood"]
     assert not any(on_topic(m) for m in flood["needs"])
     assert "↔" not in flood["summary"]
+
+
+def test_a_search_is_quoted_as_the_search_not_as_a_strength_or_context(matcher: Matcher) -> None:
+    """Whoever searches 'street lighting' reads 'search “street lighting” ↔ case …', not a role the
+    matcher gives statements of a city ('strength “street lighting”')."""
+    for query in ("street lighting", "Sokak lambaları eski, elektrik faturası çok yüksek"):
+        best = matcher.search_cases(query, top=1).results[0]
+        summary = best.explanation["summary"]
+        assert summary.startswith(f"search “{query[:20]}"), summary
+        assert not summary.startswith(("strength", "context", "background", "need"))
