@@ -55,7 +55,9 @@ def _passage(
         # A passage not written in English carries an English gloss, so staff can read the quote; an
         # English passage of a document in another language (a solution described in English in an
         # Albanian profile) is read as it is.
-        text = readable_gloss(word_gloss(p.text, language), role, _topics(tags))
+        # A search is glossed without a role: the words typed are what is searched for.
+        said_as = None if p.field == "query" else role
+        text = readable_gloss(word_gloss(p.text, language), said_as, _topics(tags))
         if text:
             out["gloss"] = text
             out["gloss_note"] = GLOSS_NOTE
