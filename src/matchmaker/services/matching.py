@@ -955,6 +955,10 @@ class MatchingService:
         return ""
 
 
+#: The kinds of shared tags a participant's reason may name when it quotes no passage: topics.
+_REASON_TAG_KINDS = frozenset({"domain", "obstacle"})
+
+
 def readable_reason(exp: dict[str, Any], *, city: str, other: str) -> str | None:
     """One participant-facing line from a matcher explanation: names, the need and what answers it.
 
@@ -986,7 +990,13 @@ def readable_reason(exp: dict[str, Any], *, city: str, other: str) -> str | None
     if stated:
         said, match = stated[0]["need"], stated[0]["match"]
         return f"{city}: {quoted(said, 80, gloss_limit=70)} ↔ {other}: {quoted(match, 90, gloss_limit=70)}"
-    tags = [t["label"] for t in exp.get("shared_tags") or [] if t.get("label")]
+    # Topics only: a pathway stage both name ("Assess the current situation") or a scale says nothing
+    # of why the two should meet.
+    tags = [
+        t["label"]
+        for t in exp.get("shared_tags") or []
+        if t.get("label") and t.get("kind", "domain") in _REASON_TAG_KINDS
+    ]
     if tags:
         return f"{city} and {other} share: {', '.join(tags[:3])}"
     return None

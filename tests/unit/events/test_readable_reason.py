@@ -147,3 +147,13 @@ def test_the_citys_situation_on_the_offers_topic_is_quoted_without_being_called_
         "Kukës: “Public lighting is old sodium lamps on wooden poles; the municipality cannot fi…”"
         " ↔ Kars: “Sokak lambaları eski.”"
     )
+
+
+def test_a_pathway_stage_both_name_is_no_reason_to_meet() -> None:
+    """Only shared topics (domains, obstacles) make the fallback line, never a stage of the pathway."""
+    stage = {"term": "assess", "kind": "stage", "label": "Assess the current situation"}
+    procurement = {"term": "procurement", "kind": "obstacle", "label": "Procurement"}
+    exp: dict[str, object] = {"needs": [], "shared_tags": [stage]}
+    assert readable_reason(exp, city="Bihać", other="Niš") is None
+    exp["shared_tags"] = [stage, procurement]
+    assert readable_reason(exp, city="Bihać", other="Ganja") == "Bihać and Ganja share: Procurement"
