@@ -18,7 +18,7 @@ from typing import Any
 from litestar import Response, get, post
 from litestar.datastructures import FormMultiDict
 
-from matchmaker.errors import ConflictError, InvalidInputError
+from matchmaker.errors import ConflictError, InvalidInputError, MatchmakerError
 from matchmaker.scheduling.exports import in_zone as local_time
 from matchmaker.scheduling.exports import zone_note
 from matchmaker.services.events import EventServices
@@ -44,6 +44,8 @@ from matchmaker.web.console.events import (
     answer_from_form,
     apply_change,
     download,
+    error_flash,
+    error_status,
     flash_for,
     form_field,
     html_page,
@@ -60,6 +62,9 @@ _MESSAGES = {
     "sent": "Your request was sent.",
     "answered": "Your answer was saved.",
     "rated": "Thank you: your rating was saved.",
+    "feed-stopped": (
+        "Your calendar addresses for the event were stopped; calendars subscribed to them no longer update."
+    ),
 }
 
 
@@ -126,19 +131,31 @@ class _MyPage:
         """Shows the page, with the flash of a change just made or named by ``?msg=``."""
 
         async def show(*, flash: Flash | None = None, status: int = 200) -> Response[Any]:
-            principal = principal_of(request)
-            context = await run(self.load, events, principal)
-            return page(
-                self.template,
-                principal,
-                status_code=status,
-                title=self.title,
-                request_path=self.path,
-                **context,
-                flash=flash or flash_for(request, _MESSAGES),
-            )
+            return await self.render(request, events, flash=flash, status=status)
 
         return show
+
+    async def render(
+        self,
+        request: AnyRequest,
+        events: EventServices,
+        *,
+        flash: Flash | None = None,
+        status: int = 200,
+        **extra: object,
+    ) -> Response[Any]:
+        """The page with ``extra`` in its context beside what it shows."""
+        principal = principal_of(request)
+        context = await run(self.load, events, principal)
+        return page(
+            self.template,
+            principal,
+            status_code=status,
+            title=self.title,
+            request_path=self.path,
+            **{**context, **extra},
+            flash=flash or flash_for(request, _MESSAGES),
+        )
 
     async def change(
         self,
@@ -271,6 +288,8 @@ _AGENDA = _MyPage(
         "agendas": load_agendas(events, principal),
         "ratings": RATING_LABELS,
         "comment_max": MAX_TEXT,
+        # A calendar address just made ({"event", "url"}): shown on the page that made it only.
+        "feed": None,
     },
 )
 
@@ -302,6 +321,44 @@ async def my_agenda_pdf(request: AnyRequest, events: Events, event_id: PathId) -
     me = _me(principal_of(request))
     body = await run(events.agendas.pdf, event_id, me)
     return download(body, PDF, _file_name(event_id, me, "pdf"))
+
+
+@post(
+    "/me/agenda/{event_id:str}/feed",
+    name="console:my-agenda-feed",
+    opt=form_on("console:my-agenda", PARTICIPANTS),
+)
+async def issue_feed(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
+    """A new address the participant's calendar app subscribes to (the API's ``…/agenda/{id}/feed``):
+    shown once on the page, never put in a redirect; the earlier addresses stop working."""
+    me = _me(principal_of(request))
+    try:
+        link = await run(events.feeds.issue, event_id, me)
+    except MatchmakerError as exc:
+        await run(events.rollback)
+        return await _AGENDA.render(request, events, flash=error_flash(exc), status=error_status(exc))
+    url = str(request.base_url).rstrip("/") + link.path
+    shown: Flash = {
+        "kind": "ok",
+        "text": "Your new calendar address is below. Copy it now: it is shown only once.",
+    }
+    return await _AGENDA.render(request, events, flash=shown, feed={"event": event_id, "url": url})
+
+
+@post(
+    "/me/agenda/{event_id:str}/feed/stop",
+    name="console:my-agenda-feed-stop",
+    opt=form_on("console:my-agenda", PARTICIPANTS),
+)
+async def stop_feed(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
+    """Stop every calendar address of the participant for the event."""
+    me = _me(principal_of(request))
+    return await apply_change(
+        events,
+        lambda: events.feeds.revoke(event_id, me),
+        done="/me/agenda?msg=feed-stopped",
+        refused=_AGENDA.show(request, events),
+    )
 
 
 def _file_name(event_id: str, me: str, extension: str) -> str:
@@ -336,6 +393,8 @@ ROUTES = [
     my_agenda_html,
     my_agenda_ics,
     my_agenda_pdf,
+    issue_feed,
+    stop_feed,
     rate_meeting,
 ]
 

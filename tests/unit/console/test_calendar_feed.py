@@ -1,0 +1,84 @@
+"""A participant gets a calendar address to subscribe to from its agenda page, as the API gives one:
+shown once, working without signing in, and stopped by a new one or on request."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+from datetime import datetime
+
+from console_support import CITY_ID, PROVIDER_ID, Client
+
+from matchmaker.services.container import Services
+from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
+
+SignIn = Callable[[str], str]
+
+
+def _published_event(services: Services, event_id: str) -> None:
+    with services.database.unit_of_work() as session:
+        catalog = services.events(session).catalog
+        catalog.create(
+            EventCreate(
+                id=event_id,
+                name="Level 3 workshop",
+                timezone="Europe/Istanbul",
+                tables=1,
+                slots=[SlotIn(start=datetime(2027, 2, 25, 10, 0), end=datetime(2027, 2, 25, 10, 20))],  # noqa: DTZ001
+            )
+        )
+        catalog.add_participants(event_id, [ParticipantIn(id=CITY_ID), ParticipantIn(id=PROVIDER_ID)])
+    services.planner.generate(event_id, score=lambda _a, _b: 0.5, time_limit=5)
+    services.planner.publish(event_id)
+
+
+def _address(page: str) -> str:
+    found = re.search(r'class="feed-url"[^>]*value="([^"]+)"', page)
+    assert found, "no calendar address on the page"
+    return html.unescape(found.group(1))
+
+
+def test_a_participant_subscribes_from_its_agenda_and_can_stop_the_address(
+    client: Client, sign_in: SignIn, services: Services
+) -> None:
+    _published_event(services, "ws1")
+    sign_in("city")
+    agenda = client.get("/me/agenda")
+    assert 'action="/me/agenda/ws1/feed"' in agenda.text
+    assert 'class="feed-url"' not in agenda.text
+
+    issued = client.post("/me/agenda/ws1/feed", follow_redirects=False)
+    assert issued.status_code == 200, issued.text
+    assert "shown only once" in issued.text
+    first = _address(issued.text)
+    assert first.startswith("http")
+    path = first.split("//", 1)[1].split("/", 1)[1]
+    client.cookies.clear()  # a calendar app does not sign in
+    feed = client.get(f"/{path}")
+    assert feed.status_code == 200, feed.text
+    assert "BEGIN:VCALENDAR" in feed.text
+    assert "VEVENT" in feed.text
+    # The page that showed it does not show it again.
+    sign_in("city")
+    assert first not in client.get("/me/agenda").text
+
+    second = _address(client.post("/me/agenda/ws1/feed").text)
+    assert second != first
+    client.cookies.clear()
+    assert client.get("/" + first.split("//", 1)[1].split("/", 1)[1]).status_code == 404
+    sign_in("city")
+    stopped = client.post("/me/agenda/ws1/feed/stop", follow_redirects=False)
+    assert stopped.status_code == 303
+    assert "no longer update" in client.get(stopped.headers["location"]).text
+    client.cookies.clear()
+    assert client.get("/" + second.split("//", 1)[1].split("/", 1)[1]).status_code == 404
+
+
+def test_no_address_for_an_event_the_participant_is_not_in(
+    client: Client, sign_in: SignIn, services: Services
+) -> None:
+    sign_in("city")
+    refused = client.post("/me/agenda/no-such-event/feed")
+    assert refused.status_code == 404
+    assert 'class="feed-url"' not in refused.text
