@@ -113,6 +113,30 @@ def test_locked_meetings_stay_when_the_event_is_solved() -> None:
     assert placed[("c1", "p1")][0] == "s1"
 
 
+def test_a_re_plan_during_the_event_puts_no_new_meeting_in_a_slot_that_has_begun() -> None:
+    # 10:30 in Istanbul on the day: s1 (09:00) and s2 (10:00) have begun, s3 (11:00) has not.
+    during = datetime(2027, 3, 2, 7, 30, tzinfo=UTC)
+    snap = _snapshot(
+        slots=_slots(3),
+        participants=[
+            ParticipantRow(id="c1", side="city"),
+            ParticipantRow(id="c2", side="city"),
+            ParticipantRow(id="p1", side="provider"),
+            ParticipantRow(id="p2", side="provider", available=["s1", "s3"]),
+        ],
+        published=[Placement(slot="s1", table=1, a="c1", b="p1")],
+    )
+    problem = build_problem(snap, now=during)
+    assert [p.available for p in problem.participants] == [["s1", "s3"], ["s3"], ["s1", "s3"], ["s3"]]
+    result = solve_problem(problem, score_lookup=lambda a, b: 0.9, time_limit=2)
+    placed = {(m.a, m.b): m.slot for m in result.meetings}
+    assert placed[("c1", "p1")] == "s1", "the meeting that took place stays"
+    assert all(slot == "s3" for pair, slot in placed.items() if pair != ("c1", "p1"))
+    assert build_problem(snap, now=NOW).participants[0].available is None, "before the event: every slot"
+    unpublished = snap.model_copy(update={"published": []})
+    assert build_problem(unpublished, now=during).participants[0].available is None, "a held event recorded"
+
+
 def test_pairs_that_cannot_meet_are_named() -> None:
     sides = {"c1": "city", "p1": "provider", "p2": "provider"}
     assert pair_problem(sides, "c1", "p1", "request") is None

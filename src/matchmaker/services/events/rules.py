@@ -216,17 +216,36 @@ def build_problem(snapshot: EventSnapshot, *, now: datetime) -> SchedulingProble
     Requests get their status as of ``now``; requests and rules naming someone who left are
     ignored. Published meetings, and plan meetings staff locked, become ``locked``; a locked plan
     meeting that clashes with a published one (same pair, person or table in a slot) is left out.
+    Once a schedule is published, a slot that has begun by ``now`` takes no new meeting: there, each
+    participant is available only where a kept meeting of theirs already is. (Before it is published,
+    an event may be planned in the past, to record one that was held.)
     """
     people = {p.id for p in snapshot.participants}
     known_slots = {s.id for s in snapshot.slots}
+
+    # After an edit, a meeting in a slot that is gone or at a table beyond the last one is no longer
+    # kept: it is planned again (or cancelled at the next publication).
+    def fits(m: Placement) -> bool:
+        return m.slot in known_slots and 1 <= m.table <= snapshot.tables
+
+    locked = _merge_locked(
+        [m for m in snapshot.published if fits(m)], [m for m in snapshot.pinned if fits(m)]
+    )
+    tz = known_zone(snapshot.timezone) or UTC
+    begun = {
+        s.id
+        for s in snapshot.slots
+        if snapshot.published and (s.start if s.start.tzinfo else s.start.replace(tzinfo=tz)) <= now
+    }
+    kept = {(m.slot, pid) for m in locked if m.slot in begun for pid in (m.a, m.b)}
+
+    def available(p: ParticipantRow) -> list[str] | None:
+        wanted = [s.id for s in snapshot.slots] if p.available is None else p.available
+        usable = [s for s in wanted if s in known_slots and (s not in begun or (s, p.id) in kept)]
+        return None if p.available is None and len(usable) == len(known_slots) else usable
+
     participants = [
-        Participant(
-            id=p.id,
-            side=p.side,
-            name=p.name,
-            available=None if p.available is None else [s for s in p.available if s in known_slots],
-            max_meetings=p.max_meetings,
-        )
+        Participant(id=p.id, side=p.side, name=p.name, available=available(p), max_meetings=p.max_meetings)
         for p in snapshot.participants
     ]
     requests = [
@@ -241,14 +260,6 @@ def build_problem(snapshot: EventSnapshot, *, now: datetime) -> SchedulingProble
         if r.sender in people and r.recipient in people and r.sender != r.recipient
     ]
 
-    # After an edit, a meeting in a slot that is gone or at a table beyond the last one is no longer
-    # kept: it is planned again (or cancelled at the next publication).
-    def fits(m: Placement) -> bool:
-        return m.slot in known_slots and 1 <= m.table <= snapshot.tables
-
-    locked = _merge_locked(
-        [m for m in snapshot.published if fits(m)], [m for m in snapshot.pinned if fits(m)]
-    )
     return SchedulingProblem(
         event_id=snapshot.event_id,
         event_name=snapshot.name,
