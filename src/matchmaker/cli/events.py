@@ -395,8 +395,12 @@ def edit(  # noqa: PLR0917  Typer reads options from the parameters
             stdout.print(f"  must-meet not scheduled: {a} – {b}", markup=False)
         for line in r.moved:
             stdout.print(f"  {line}", markup=False)
-        if report.event.published_version:
-            stdout.print("publish to update agendas and calendars: matchmaker event publish " + event_id)
+    if report.to_publish:
+        stdout.print(
+            "participants see the published schedule until you publish again, which tells them what"
+            f" changed: matchmaker event publish {event_id}",
+            markup=False,
+        )
 
 
 @event_app.command("list")

@@ -192,6 +192,11 @@ def test_edit_an_event_from_the_command_line(corpus: Settings) -> None:
     assert report["replanned"] is not None
     shown = run("event", "show", "ws4")
     assert "Level 3, day 2 at Congress centre" in shown.stdout
+    zone = run("event", "edit", "ws4", "--timezone", "Europe/Tirane")
+    assert zone.exit_code == 0
+    assert (
+        "until you publish again, which tells them what changed: matchmaker event publish ws4" in zone.stdout
+    )
     bad = run("event", "edit", "ws4", "--day", "2027-03-02", "--break", "lunch")
     assert bad.exit_code == 2
     assert "HH:MM-HH:MM" in bad.stderr

@@ -99,3 +99,14 @@ def test_staff_edit_a_published_event_and_see_what_moved(
     # Two days: the move form names the day of each slot, not only its time.
     schedule = client.get("/events/ed/schedule").text
     assert re.search(r'<option value="s2"[^>]*>Wed 03 Mar 09:00</option>', schedule)
+
+
+def test_a_new_venue_for_a_published_event_says_to_publish_to_tell_participants(
+    client: Client, sign_in: SignIn, services: Services
+) -> None:
+    make_event(services, "ven", ["kukes", "prov-enerko-esco"], publish=True)
+    sign_in("staff")
+    form = dict(re.findall(r'name="([a-z_]+)"[^>]*value="([^"]*)"', client.get("/events/ven/edit").text))
+    page = client.post("/events/ven/edit", data={**form, "table_labels": "", "venue": "Hall C"})
+    assert str(page.url).endswith("/events/ven/schedule?msg=edited-publish")
+    assert "Participants see the published schedule until you publish again" in page.text

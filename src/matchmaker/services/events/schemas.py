@@ -436,6 +436,10 @@ class GenerateReport(BaseModel):
     moved: list[str] = Field(default_factory=list, description="One readable line per moved meeting.")
 
 
+#: What an edit may change that participants of a published event read in their agendas and calendars.
+TOLD_FIELDS = frozenset({"name", "venue", "timezone", "slots", "tables"})
+
+
 class EditReport(BaseModel):
     """What editing an event changed: the event as it is now, and the re-plan it needed, if any."""
 
@@ -447,6 +451,14 @@ class EditReport(BaseModel):
     dropped_availability: list[str] = Field(
         default_factory=list, description="Participants whose availability named slots that are gone."
     )
+
+    @property
+    def to_publish(self) -> bool:
+        """Whether participants of the published event read something this edit changed, and are
+        told only by publishing again."""
+        return bool(self.event.published_version) and (
+            self.replanned is not None or bool(TOLD_FIELDS & set(self.changed))
+        )
 
 
 class PublishReport(BaseModel):

@@ -93,6 +93,10 @@ _MESSAGES = {
     "unlocked": "Meeting unlocked.",
     "moved": "Meeting moved and locked.",
     "edited": "The event was saved.",
+    "edited-publish": (
+        "The event was saved. Participants see the published schedule until you publish again,"
+        " which tells them what changed."
+    ),
     "edited-replanned": "The event was saved and re-planned: see what changed below, then publish.",
     "generated": "The schedule was planned: see what changed below.",
     "published": "The schedule was published: agendas and calendars are up to date.",
@@ -393,6 +397,8 @@ async def event_edit_save(
             flash=error_flash(exc), status=error_status(exc)
         )
     msg = "edited-replanned" if report.replanned is not None else "edited"
+    if report.to_publish and report.replanned is None:
+        msg = "edited-publish"
     return Redirect(f"/events/{event_id}/schedule?msg={msg}", status_code=303)
 
 
