@@ -14,6 +14,7 @@ from matchmaker.services.events.statistics import (
     RequestOutcome,
     compute_statistics,
 )
+from matchmaker.web.console.event_reports import statistics_charts
 
 DAY = datetime(2027, 3, 2, 9)  # noqa: DTZ001  slot times are local to the event
 NOW = datetime(2027, 3, 2, 10, 30, tzinfo=UTC)
@@ -156,3 +157,22 @@ def test_score_against_rating_leaves_out_no_shows() -> None:
     # Higher scores went with better ratings here.
     assert st.score_rating_correlation is not None
     assert st.score_rating_correlation > 0.5
+
+
+def test_a_party_taken_out_of_the_event_since_is_still_named_on_the_feedback_tab() -> None:
+    stayed = [p for p in PEOPLE if p.id != "osh"]
+    stats = compute_statistics(
+        "ws1",
+        source="published",
+        people=stayed,
+        meetings=MEETINGS,
+        requests=[],
+        ratings=[GivenRating("osh", "databridge", "informative")],
+        now=NOW,
+        names={"osh": "Ош"},
+    )
+    held = next(o for o in stats.outcomes if "osh" in (o.a, o.b))
+    assert held.a_name == "Ош"
+    charts = "".join(statistics_charts(stats).values())
+    assert "Ош on DataBridge" in charts
+    assert "osh on" not in charts

@@ -146,9 +146,11 @@ def compute_statistics(
     requests: Sequence[RequestOutcome],
     ratings: Sequence[GivenRating],
     now: datetime,
+    names: Mapping[str, str] | None = None,
 ) -> EventStatistics:
-    """The event's feedback and statistics (see the module docstring) from plain rows."""
-    names = {p.id: p.name for p in people}
+    """The event's feedback and statistics (see the module docstring) from plain rows; ``names`` names
+    the parties of meetings who are no longer among ``people`` (taken out of the event since)."""
+    names = {**(names or {}), **{p.id: p.name for p in people}}
     sides = {p.id: p.side for p in people}
     by_rater = {(r.rater, r.other): r for r in ratings}
     outcomes: list[MeetingOutcome] = []
@@ -295,6 +297,7 @@ class EventStatisticsReader(store.InSession):
             requests=requests,
             ratings=ratings,
             now=now,
+            names=store.names(session, store.mentioned(meetings)),
         )
 
 

@@ -58,7 +58,8 @@ class FeedbackView:
 
 def statistics_charts(stats: EventStatistics) -> dict[str, Markup]:
     """The four charts of the feedback tab, as inline SVG (every text escaped by the builders)."""
-    names = {p.id: p.name for p in stats.per_participant}
+    names = {o.a: o.a_name for o in stats.outcomes} | {o.b: o.b_name for o in stats.outcomes}
+    names |= {p.id: p.name for p in stats.per_participant}
     meetings = bar_chart(
         "chart-meetings",
         "Meetings per participant",
