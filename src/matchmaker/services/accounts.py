@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from matchmaker.db import repository
 from matchmaker.db.accounts import Invitation, WebSession
@@ -125,7 +125,8 @@ class Accounts:
         now: datetime | None = None,
     ) -> Invited:
         """Queue an invitation for ``email``; the user is created, or reused when one with the same role,
-        record and address exists (an earlier, unused link then stops working)."""
+        record and address exists, the address compared without regard to case (an earlier, unused
+        link then stops working)."""
         address = check_address(email)
         if role not in ROLES:
             raise InvalidInputError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
@@ -134,7 +135,7 @@ class Accounts:
             select(ApiUser).where(
                 col(ApiUser.role) == role,
                 col(ApiUser.subject_id) == subject_id if subject_id else col(ApiUser.subject_id).is_(None),
-                col(ApiUser.email) == address,
+                func.lower(col(ApiUser.email)) == address.lower(),
                 col(ApiUser.revoked).is_(False),
             )
         ).first()

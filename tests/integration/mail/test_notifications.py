@@ -208,3 +208,14 @@ def test_a_request_staff_record_with_its_answer_asks_nobody_to_answer_it(service
     [answered] = messages(services, "request_answered")
     assert answered.to_address == "sales@acme.example"
     assert "Kukës accepted" in answered.body_text
+
+
+def test_an_address_invited_again_in_other_case_gets_each_message_once(services: Services) -> None:
+    with services.database.unit_of_work() as session:
+        again = services.accounts(session).invite("city", "Focal@Kukes.Example", "kukes")
+        first = services.accounts(session).invite("city", "focal@kukes.example", "kukes")
+    assert again.principal.user_id == first.principal.user_id, "one user per person, not one per spelling"
+    services.planner.generate("ws1", score=lambda a, b: 0.9)
+    services.planner.publish("ws1")
+    published = [m.to_address.lower() for m in messages(services, "schedule_published")]
+    assert published.count("focal@kukes.example") == 1

@@ -75,7 +75,8 @@ class Notifier:
         return f"{self.settings.public_url}{path}"
 
     def addresses(self, participant_id: str) -> list[str]:
-        """The addresses of the active users who speak for ``participant_id``."""
+        """The addresses of the active users who speak for ``participant_id``, each mailbox once (two
+        users whose addresses differ only in case share it)."""
         rows = self.session.exec(
             select(ApiUser.email).where(
                 col(ApiUser.subject_id) == participant_id,
@@ -83,7 +84,8 @@ class Notifier:
                 col(ApiUser.email).is_not(None),
             )
         )
-        return sorted({e for e in rows if e})
+        unique = {e.casefold(): e for e in sorted((e for e in rows if e), reverse=True)}
+        return sorted(unique.values())
 
     # ----------------------------------------------------------------------------------------------
 
