@@ -136,6 +136,7 @@ def test_a_participant_removed_after_publishing_is_cancelled_at_the_next_publica
 ) -> None:
     ev.plan(lambda p: p.generate(event, score=scorer, time_limit=5))
     ev.plan(lambda p: p.publish(event))
+    link = ev(lambda e: e.feeds.issue(event, "kukes"))
     partners = {
         m.b if m.a == "kukes" else m.a for m in ev.plan(lambda p: p.planned(event)) if "kukes" in (m.a, m.b)
     }
@@ -152,3 +153,7 @@ def test_a_participant_removed_after_publishing_is_cancelled_at_the_next_publica
         feed = icalendar.Calendar.from_ical(ev(lambda e, other=other: e.agendas.calendar(event, other)))
         statuses = {str(v["status"]) for v in feed.walk("VEVENT") if "Kukës" in str(v["summary"])}
         assert statuses == {"CANCELLED"}
+    # Kukës's own subscribed calendar learns the same, instead of keeping them (a 404 changes nothing).
+    assert ev(lambda e: e.feeds.resolve(link.token)) == (event, "kukes")
+    own = icalendar.Calendar.from_ical(ev(lambda e: e.agendas.calendar(event, "kukes")))
+    assert {str(v["status"]) for v in own.walk("VEVENT")} == {"CANCELLED"}

@@ -193,8 +193,12 @@ class Agendas(store.InSession):
         )
 
     def calendar(self, event_id: str, participant_id: str, *, now: datetime | None = None) -> bytes:
-        """The iCalendar feed of one participant: stable UIDs, SEQUENCE, cancelled meetings as CANCELLED."""
-        ev, _, rows, known = self._published_for(event_id, participant_id)
+        """The iCalendar feed of one participant: stable UIDs, SEQUENCE, cancelled meetings as CANCELLED.
+
+        A participant taken out of the event keeps its feed while it has published meetings, so that
+        calendars subscribed to it learn they are cancelled instead of keeping them.
+        """
+        ev, _, rows, known = self._published_for(event_id, participant_id, former=True)
         stamp = now or (ev.published_at if ev.published_at is not None else utcnow())
         return participant_calendar(
             participant_id,
@@ -209,12 +213,15 @@ class Agendas(store.InSession):
         )
 
     def _published_for(
-        self, event_id: str, participant_id: str
+        self, event_id: str, participant_id: str, *, former: bool = False
     ) -> tuple[Event, list[Slot], list[PublishedMeeting], dict[str, str]]:
+        """The event, slots, published meetings and names for one participant's documents; ``former``:
+        also for one taken out of the event that still has published meetings."""
         session = self.session
         ev = store.event_row(session, event_id)
-        store.participant(session, event_id, participant_id)
         rows = [r for r in store.published(session, event_id) if participant_id in (r.a, r.b)]
+        if not (former and rows):
+            store.participant(session, event_id, participant_id)
         known = store.names(session, store.mentioned(rows) | {participant_id})
         return ev, _slots(session, ev, rows), rows, known
 

@@ -82,13 +82,20 @@ class CalendarFeeds(store.InSession):
         return len(active)
 
     def resolve(self, token: str) -> tuple[str, str]:
-        """The event and participant of an active token (:class:`NotFoundError` otherwise)."""
+        """The event and participant of an active token (:class:`NotFoundError` otherwise).
+
+        A participant taken out of the event keeps its address while it has published meetings there:
+        its calendar learns from it that they are cancelled.
+        """
         row = self.session.get(EventFeedToken, _digest(token)) if token else None
         if row is None or row.revoked_at is not None:
             raise NotFoundError("no calendar feed at this address (it may have been revoked)")
-        if self.session.get(EventParticipant, (row.event_id, row.participant_id)) is None:
+        pid = row.participant_id
+        if self.session.get(EventParticipant, (row.event_id, pid)) is None and not any(
+            pid in (m.a, m.b) for m in store.published(self.session, row.event_id)
+        ):
             raise NotFoundError("no calendar feed at this address (it may have been revoked)")
-        return row.event_id, row.participant_id
+        return row.event_id, pid
 
 
 __all__ = ["FEED_PATH", "CalendarFeeds", "FeedLink"]
