@@ -47,6 +47,7 @@ from matchmaker.errors import (
     PermissionDeniedError,
     PreconditionFailedError,
 )
+from matchmaker.web.media import readable_size
 
 logger = logging.getLogger(__name__)
 
@@ -313,9 +314,22 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
         reason = detail.removeprefix("JSON is malformed: ")
         detail = f"the request body is not valid JSON ({reason})"
     if status == 413:
-        detail = "the request body is larger than this endpoint accepts"
+        detail = _too_large(request)
     headers = {k: str(v) for k, v in (exc.headers or {}).items()}
     return problem(request, status, detail, headers=headers or None)
+
+
+def _too_large(request: Request[Any, Any, Any]) -> str:
+    """Why a body was refused as too large, with its size and the endpoint's limit when known (the
+    console's upload page says it in the same words)."""
+    handler = request.scope.get("route_handler")
+    limit = handler.resolve_request_max_body_size() if isinstance(handler, HTTPRouteHandler) else None
+    length = request.headers.get("content-length", "")
+    what = "upload" if "multipart/" in request.headers.get("content-type", "") else "request body"
+    if isinstance(limit, int) and limit > 0:
+        size = readable_size(int(length)) if length.isdigit() else "too large"
+        return f"the {what} is {size}; the limit is {readable_size(limit)}"
+    return "the request body is larger than this endpoint accepts"
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:

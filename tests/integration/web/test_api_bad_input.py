@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -122,6 +123,7 @@ def test_oversize_json_body_is_413(api: TestClient, tokens: Tokens) -> None:  # 
     r = api.post("/api/v1/cities", json=big, headers=tokens.of("staff"))
     assert r.status_code == 413
     _is_problem(r)
+    assert r.json()["detail"].startswith("the request body is 1.2 MB; the limit is ")
 
 
 def test_oversize_upload_is_413(shared_app: SharedApp, tokens: Tokens) -> None:
@@ -135,6 +137,8 @@ def test_oversize_upload_is_413(shared_app: SharedApp, tokens: Tokens) -> None:
         )
     assert r.status_code == 413, r.text
     _is_problem(r)
+    detail = r.json()["detail"]
+    assert re.fullmatch(r"the upload is [\d.]+ KB; the limit is 2 KB", detail), "as the console's page says"
 
 
 @pytest.mark.parametrize("top", ["0", "-1", "201", "1000000000", "99999999999999999999999", "abc", "1.5", ""])
