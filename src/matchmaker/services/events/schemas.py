@@ -437,7 +437,7 @@ class GenerateReport(BaseModel):
 
 
 #: What an edit may change that participants of a published event read in their agendas and calendars.
-TOLD_FIELDS = frozenset({"name", "venue", "timezone", "slots", "tables"})
+TOLD_FIELDS = frozenset({"venue", "timezone", "slots", "tables"})
 
 
 class EditReport(BaseModel):
