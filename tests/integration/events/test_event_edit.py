@@ -157,3 +157,20 @@ def test_a_participant_removed_after_publishing_is_cancelled_at_the_next_publica
     assert ev(lambda e: e.feeds.resolve(link.token)) == (event, "kukes")
     own = icalendar.Calendar.from_ical(ev(lambda e: e.agendas.calendar(event, "kukes")))
     assert {str(v["status"]) for v in own.walk("VEVENT")} == {"CANCELLED"}
+
+
+def test_a_published_day_moved_to_the_afternoon_lists_each_meeting_with_its_new_time(
+    ev: EventCalls, event: str, scorer: Score
+) -> None:
+    ev.plan(lambda p: p.generate(event, score=scorer, time_limit=5))
+    ev.plan(lambda p: p.publish(event))
+    afternoon = DaysIn(days=[date(2027, 3, 2)], start=time(13, 0), per_day=3, minutes=20, gap=40)
+    report = ev.plan(lambda p: p.edit(event, EventEdit(days=afternoon), score=scorer, time_limit=5))
+    assert report.replanned is not None
+    retimed = [line for line in report.replanned.moved if line.startswith("new time: ")]
+    published = ev(lambda e: e.agendas.csv(event)).count("\n") - 1
+    assert len(retimed) == published, "every published meeting keeps its slot but not its time"
+    assert any("from Tue 02 Mar 09:00 to Tue 02 Mar 13:00" in line for line in retimed)
+    plan_report, _ = ev.plan(lambda p: p.last_reports(event))
+    assert plan_report is not None
+    assert retimed[0] in plan_report.moved, "the console's schedule tab lists them too"

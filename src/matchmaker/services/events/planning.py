@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete
@@ -43,6 +43,7 @@ from matchmaker.services.events.rules import (
     RequestRow,
     build_problem,
     describe_moves,
+    known_zone,
     meeting_reason,
     public_reason,
     requests_by_pair,
@@ -288,9 +289,41 @@ class Planner:
             replanned = self.generate(
                 event_id, score=score, time_limit=time_limit, relax_must_meet=True, now=now
             )
+            retimed = self._retimed(event_id)
+            if retimed:
+                replanned.moved = [*replanned.moved, *retimed]
+                with self.database.unit_of_work() as session:
+                    ev = store.event_row(session, event_id)
+                    ev.plan_report = replanned.model_dump_json()
+                    session.add(ev)
         with self.database.unit_of_work() as session:
             summary = EventCatalog(session).get(event_id)
         return EditReport(event=summary, changed=changed, replanned=replanned, dropped_availability=dropped)
+
+    def _retimed(self, event_id: str) -> list[str]:
+        """Published meetings that keep their slot while the slot's time changed (new slots over days
+        reuse the ids s1, s2...), each as "new time: A – B from ... to ..." on the event's clock."""
+        with self.database.unit_of_work() as session:
+            ev = store.event_row(session, event_id)
+            tz = known_zone(ev.timezone) or UTC
+            slots = {s.id: s for s in store.slots(session, event_id)}
+            plan = {pair_key(m.a, m.b): m for m in store.plan(session, event_id)}
+            rows = store.published(session, event_id, confirmed=True)
+            names = store.names(session, store.mentioned(rows))
+        lines: list[str] = []
+        for r in rows:
+            m = plan.get(pair_key(r.a, r.b))
+            if m is None or m.slot_id != r.slot_id or m.slot_id not in slots:
+                continue  # moved or cancelled: the re-plan says so
+            before, after = datetime.fromisoformat(r.start), slots[m.slot_id].start
+            before = before if before.tzinfo else before.replace(tzinfo=UTC)
+            after = after if after.tzinfo else after.replace(tzinfo=tz)
+            if before != after:
+                lines.append(
+                    f"new time: {names.get(r.a, r.a)} – {names.get(r.b, r.b)} from"
+                    f" {before.astimezone(tz):%a %d %b %H:%M} to {after.astimezone(tz):%a %d %b %H:%M}"
+                )
+        return sorted(lines)
 
     # ----------------------------------------------------------------------------------------------
     # The plan: read, lock, move
