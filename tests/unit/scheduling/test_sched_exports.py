@@ -141,3 +141,10 @@ def test_an_agenda_of_an_event_without_a_time_zone_says_its_times_are_utc() -> N
     )
     assert "Times are in UTC (the event has no time zone)." in html
     assert "08:00" in html
+
+
+def test_a_calendar_without_meetings_yet_still_holds_a_component() -> None:
+    raw = participant_calendar("kukes", [], tz=ZoneInfo("Europe/Istanbul")).decode()
+    assert "BEGIN:VTIMEZONE" in raw, "RFC 5545: a calendar holds at least one component"
+    assert "BEGIN:VEVENT" not in raw
+    assert "COMMENT" not in raw
