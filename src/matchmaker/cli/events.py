@@ -53,6 +53,7 @@ from matchmaker.cli.output import (
 )
 from matchmaker.errors import InfeasibleScheduleError
 from matchmaker.scheduling.core import DEFAULT_TIME_LIMIT
+from matchmaker.services.events.rules import told_in_zone
 from matchmaker.services.events.schemas import (
     Answer,
     BreakIn,
@@ -247,6 +248,8 @@ def _print_summary(ev: EventSummary) -> None:
         f"{', ' + ev.timezone if ev.timezone else ''}), {ev.tables} tables",
         markup=False,
     )
+    if ev.request_deadline is not None:
+        stdout.print(f"  requests until {told_in_zone(ev.request_deadline, ev.timezone)}", markup=False)
     stdout.print(
         f"  {ev.participants} participants, {ev.requests} requests, {ev.planned_meetings} planned meetings,"
         f" published version {ev.published_version}",

@@ -346,3 +346,14 @@ def test_the_plan_of_an_event_over_two_days_names_the_day_of_each_meeting(corpus
     assert "2027-03-02 (Tue): 2 meetings" in shown.stdout
     assert "2027-03-03 (Wed): 2 meetings" in shown.stdout
     assert "published" in shown.stdout  # the state is never cut or folded
+
+
+def test_show_gives_the_request_deadline_on_the_events_clock(corpus: Settings) -> None:
+    created = run(
+        "event", "create", "dl", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00",
+        "--slots", "2", "--timezone", "Europe/Istanbul", "--deadline", "2027-02-25T14:00",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    # --deadline without an offset is UTC: staff see at once that it is 17:00 at the venue.
+    assert "requests until 25 February 2027 at 17:00 (Europe/Istanbul)" in created.stdout
+    assert "requests until 25 February 2027 at 17:00 (Europe/Istanbul)" in run("event", "show", "dl").stdout
