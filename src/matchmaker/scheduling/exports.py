@@ -51,6 +51,11 @@ def _slot_map(slots: Sequence[Slot]) -> dict[str, Slot]:
     return {s.id: s for s in slots}
 
 
+#: What an agenda without meetings says, once the schedule is published and before.
+NO_MEETINGS = "No meetings are scheduled."
+NOT_PUBLISHED = "The meeting schedule is not published yet."
+
+
 def display_name(pid: str, names: Mapping[str, str]) -> str:
     """The name participants read (the id only when no name is known)."""
     return names.get(pid) or pid
@@ -246,7 +251,7 @@ th { background: #eee; }
 {% endfor %}</tbody>
 </table>
 {% else %}
-<p>No meetings are scheduled.</p>
+<p>{{ empty }}</p>
 {% endif %}
 </body>
 </html>
@@ -276,8 +281,10 @@ def participant_agenda_html(
     timezone: str | None = None,
     table_labels: Mapping[int, str] | None = None,
     venue: str | None = None,
+    empty: str = NO_MEETINGS,
 ) -> str:
-    """A printable HTML agenda of one participant's meetings (escaped, UTF-8).
+    """A printable HTML agenda of one participant's meetings (escaped, UTF-8); ``empty`` is what it says
+    without any (:data:`NOT_PUBLISHED` before the schedule is published).
 
     ``timezone`` names the zone the slot times are local to; the agenda says so under its title, after
     the ``venue``. A table is shown by its label (a room, or an online meeting's link) or "Table N".
@@ -307,6 +314,7 @@ def participant_agenda_html(
         venue=venue,
         rows=rows,
         lang=lang,
+        empty=empty,
     )
 
 

@@ -28,7 +28,13 @@ from anyascii import anyascii
 from fpdf import FPDF, FPDFException
 from fpdf.fonts import FontFace
 
-from matchmaker.scheduling.exports import display_name, meeting_reason, table_name, zone_note
+from matchmaker.scheduling.exports import (
+    NO_MEETINGS,
+    display_name,
+    meeting_reason,
+    table_name,
+    zone_note,
+)
 from matchmaker.scheduling.problem import Pair, Placement, Slot
 
 logger = logging.getLogger(__name__)
@@ -178,9 +184,10 @@ def _agenda_page(
     names: Mapping[str, str],
     reasons: Mapping[Pair, str],
     event: EventHeader,
+    empty: str = NO_MEETINGS,
 ) -> None:
     """One participant's agenda from the current position: heading (with the time zone of its times),
-    then time, table, who, why."""
+    then time, table, who, why (or ``empty`` without meetings)."""
     pdf, text = doc.pdf, doc.text
     mine = sorted(
         (m for m in meetings if participant_id in (m.a, m.b) and m.slot in by_id),
@@ -197,7 +204,7 @@ def _agenda_page(
     pdf.ln(4)
     pdf.set_font(doc.family, size=10)
     if not mine:
-        pdf.multi_cell(0, 6, "No meetings are scheduled.", new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, empty, new_x="LMARGIN", new_y="NEXT")
         return
     with pdf.table(
         col_widths=(30, 34, 50, 76), text_align="LEFT", line_height=5.5, headings_style=HEADING
@@ -226,9 +233,10 @@ def participant_agenda_pdf(
     event_name: str | None = None,
     timezone: str | None = None,
     venue: str | None = None,
+    empty: str = NO_MEETINGS,
 ) -> bytes:
     """One participant's meetings as an A4 PDF: time, table, who, why, under the event's name, its
-    ``venue`` and the ``timezone`` the slot times are local to."""
+    ``venue`` and the ``timezone`` the slot times are local to (``empty`` when it has none)."""
     doc = _Document(
         f"Meeting agenda: {display_name(participant_id, names or {})}",
         content=_texts(meetings, names, reasons, table_labels, event_name, venue),
@@ -242,6 +250,7 @@ def participant_agenda_pdf(
         names=names or {},
         reasons=reasons or {},
         event=EventHeader(event_name, venue, timezone, table_labels or {}),
+        empty=empty,
     )
     return doc.output()
 

@@ -152,3 +152,26 @@ def test_the_event_and_its_plan_give_the_venues_time_as_the_documents_do(ev: Eve
     planned = ev.plan(lambda p: p.planned(event))
     assert planned
     assert {f"{m.start:%H:%M}" for m in planned} <= {"09:00", "09:30"}
+
+
+def test_an_agenda_before_the_first_publication_says_the_schedule_is_not_published(
+    ev: EventCalls, corpus: Settings, tmp_path: Path
+) -> None:
+    ev(
+        lambda e: e.catalog.create(
+            EventCreate(
+                id="soon",
+                name="Coming workshop",
+                timezone="Europe/Istanbul",
+                tables=1,
+                slots=[SlotIn(start="2027-03-02T09:00", end="2027-03-02T09:20")],  # type: ignore[arg-type]
+            )
+        )
+    )
+    ev(lambda e: e.catalog.add_participants("soon", [ParticipantIn(id="kukes")]))
+    html = ev(lambda e: e.agendas.html("soon", "kukes"))
+    assert "The meeting schedule is not published yet." in html
+    assert "No meetings are scheduled." not in html, "a mayor would read that there is nothing for them"
+    need_poppler()
+    [page] = text(ev(lambda e: e.agendas.pdf("soon", "kukes")), tmp_path / "soon")
+    assert "The meeting schedule is not published yet." in page

@@ -12,6 +12,8 @@ from matchmaker.db.events import Event, EventMeeting, PublishedMeeting
 from matchmaker.db.models import utcnow
 from matchmaker.errors import ConflictError
 from matchmaker.scheduling.exports import (
+    NO_MEETINGS,
+    NOT_PUBLISHED,
     local_slots,
     meetings_csv,
     meetings_xlsx,
@@ -130,6 +132,7 @@ class Agendas(store.InSession):
             timezone=ev.timezone,
             table_labels=store.table_labels(self.session, event_id),
             venue=ev.venue,
+            empty=_empty(ev),
         )
 
     def pdf(self, event_id: str, participant_id: str) -> bytes:
@@ -147,6 +150,7 @@ class Agendas(store.InSession):
             event_name=ev.name,
             timezone=ev.timezone,
             venue=ev.venue,
+            empty=_empty(ev),
         )
 
     def booklet(self, event_id: str) -> bytes:
@@ -255,6 +259,11 @@ def _slots(session: Session, ev: Event, published: Sequence[PublishedMeeting] = 
 def _instant(value: datetime, tz: tzinfo | None) -> datetime:
     """A slot time as an instant (a naive one is in the event's zone, else UTC)."""
     return value if value.tzinfo is not None else value.replace(tzinfo=tz or UTC)
+
+
+def _empty(ev: Event) -> str:
+    """What an agenda without meetings says: that none are scheduled, or that nothing is published yet."""
+    return NOT_PUBLISHED if ev.published_version == 0 else NO_MEETINGS
 
 
 def _confirmed(rows: list[PublishedMeeting]) -> list[Meeting]:
