@@ -141,6 +141,24 @@ def test_requests_have_a_status_and_expire_after_the_deadline(
     assert [r.id for r in mine] == [late.id]
 
 
+def test_an_answer_is_final_for_the_participant_once_the_schedule_is_published(
+    db_settings: Settings, ev: EventCalls, event: str, scorer: Score
+) -> None:
+    sent = ev(lambda e: e.requests.create(event, RequestCreate(sender="acme", recipient="osh")))
+    ev(lambda e: e.requests.answer(event, sent.id, "declined", by="osh"))
+    # Before publication the recipient may still change its mind.
+    assert ev(lambda e: e.requests.answer(event, sent.id, "accepted", by="osh")).status == "accepted"
+    ev.plan(lambda p: p.generate(event, score=scorer, time_limit=5))
+    ev.plan(lambda p: p.publish(event))
+    with pytest.raises(ConflictError, match=r"schedule of .* is published; ask the ministry.s staff"):
+        ev(lambda e: e.requests.answer(event, sent.id, "declined", by="osh"))
+    statuses = {r.id: r.status for r in ev(lambda e: e.requests.list(event))}
+    assert statuses[sent.id] == "accepted"
+    # The same answer again changes nothing and is not refused; staff may still change it.
+    assert ev(lambda e: e.requests.answer(event, sent.id, "accepted", by="osh")).status == "accepted"
+    assert ev(lambda e: e.requests.answer(event, sent.id, "declined")).status == "declined"
+
+
 def _set_deadline(services: Services, event_id: str, when: datetime) -> None:
     with services.database.unit_of_work() as session:
         row = session.get(Event, event_id)

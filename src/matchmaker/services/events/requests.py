@@ -162,7 +162,8 @@ class MeetingRequests(store.InSession):
     ) -> RequestPublic:
         """Accept or decline a request. ``by`` (when given) must be its recipient; staff pass None.
 
-        A request that expired at the deadline can no longer be answered by participants.
+        A request that expired at the deadline can no longer be answered by participants, and once the
+        event's schedule is published they can no longer change an answer they gave (staff can).
         """
         now = now or utcnow()
         session = self.session
@@ -176,6 +177,14 @@ class MeetingRequests(store.InSession):
             if effective_status(row.status, ev.request_deadline, now) == "expired":
                 sender = store.names(session, [row.sender]).get(row.sender) or repr(row.sender)
                 raise ConflictError(f"the request from {sender} expired at the deadline")
+            if row.status not in {"pending", answer} and ev.published_version:
+                # The published schedule is what both parties read; a changed answer would leave the
+                # other side expecting a meeting this side no longer wants, without a word.
+                sender = store.names(session, [row.sender]).get(row.sender) or repr(row.sender)
+                raise ConflictError(
+                    f"you {row.status} the request from {sender} and the schedule of {ev.name} is "
+                    "published; ask the ministry's staff to change the meeting"
+                )
         changed = row.status != answer
         row.status = answer
         row.updated_at = now
