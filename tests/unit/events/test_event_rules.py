@@ -19,6 +19,7 @@ from matchmaker.services.events.rules import (
     effective_status,
     meeting_reason,
     pair_problem,
+    public_reason,
 )
 from matchmaker.services.events.schemas import EventCreate, SlotIn
 from matchmaker.services.feedback import aggregate_feedback, with_feedback
@@ -193,3 +194,14 @@ def test_every_meeting_says_why_it_is_scheduled() -> None:
     assert meeting_reason("must_meet", 0.41) == "must-meet set by staff; match score 0.41"
     assert meeting_reason("accepted_request", 0.0) == "accepted meeting request; match score 0.00"
     assert meeting_reason("score", 0.83) == "match score 0.83"
+
+
+def test_a_participant_always_reads_why_a_meeting_is_there_never_staff_wording() -> None:
+    """The matcher's line when it has one; else what put the meeting there, in participants' words."""
+    assert public_reason("score", "Kukës needs “…” ↔ Enerko: “…”") == "Kukës needs “…” ↔ Enerko: “…”"
+    for kind in ("score", "must_meet", "accepted_request", "pending_request"):
+        reason = public_reason(kind, None)
+        assert reason, kind
+        assert "score" not in reason
+        assert "must-meet" not in reason
+    assert public_reason("must_meet", None) == "arranged by the ministry"

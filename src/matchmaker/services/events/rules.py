@@ -301,6 +301,10 @@ _KIND_REASONS = {
 _PUBLIC_REASONS = {
     "accepted_request": "meeting request accepted by both sides",
     "pending_request": "meeting request",
+    # Without a passage of either profile to quote, a participant still reads why the meeting is
+    # there, never a blank "Why" (nor the staff wording: scores, must-meet rules).
+    "must_meet": "arranged by the ministry",
+    "score": "suggested by the ministry from both profiles",
 }
 
 
