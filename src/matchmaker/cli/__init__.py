@@ -28,6 +28,7 @@ del globals()["app"]
 #: The modules that register commands, in the order they appear in ``--help``.
 COMMAND_MODULES = (
     "corpus",
+    "db",
     "schedule",
     "events",
     "selfservice",
@@ -41,6 +42,7 @@ COMMAND_MODULES = (
 )
 #: Which module registers each top-level command; a name missing here loads every module.
 COMMAND_HOMES: dict[str, tuple[str, ...]] = {
+    "db": ("db",),
     "ingest": ("corpus",),
     "list": ("corpus",),
     "show": ("corpus",),

@@ -224,11 +224,22 @@ class Database:
             event.listen(engine, "before_cursor_execute", _refuse_nul)
         else:
             engine = create_engine(url, pool_pre_ping=True)
-        if migrate_schema and not is_current(engine):
-            logger.info("Migrating database %s", parsed.render_as_string(hide_password=True))
-            with _migration_lock(parsed.database if parsed.get_backend_name() == "sqlite" else None):
-                migrate(engine)
         self.engine: Engine = engine
+        if migrate_schema:
+            self.upgrade()
+
+    def upgrade(self) -> tuple[set[str], set[str]]:
+        """Bring the schema to the newest revision when it is not there: the revisions (before, after)."""
+        engine = self.engine
+        before = stored_revisions(engine)
+        head = head_revision()
+        if head is not None and before == {head}:  # what is_current says, with one query
+            return before, before
+        parsed = engine.url
+        logger.info("Migrating database %s", parsed.render_as_string(hide_password=True))
+        with _migration_lock(parsed.database if parsed.get_backend_name() == "sqlite" else None):
+            migrate(engine)
+        return before, stored_revisions(engine)
 
     @property
     def is_sqlite(self) -> bool:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
 import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
+from typer.testing import CliRunner
 
+from matchmaker.cli import app as main_app
 from matchmaker.cli import main
 from matchmaker.db.engine import Database, alembic_config, head_revision, on_commit, stored_revisions
 from matchmaker.db.models import CityCreate
@@ -159,3 +162,22 @@ def test_a_database_upgraded_by_a_newer_release_is_refused_with_what_to_do(
     assert err.startswith("error: the database ")
     assert "schema revision 0099_from_a_newer_release" in err
     assert "Traceback" not in err
+
+
+def test_db_upgrade_migrates_once_and_says_from_what_to_what(db_settings: Settings) -> None:
+    """An operator upgrades the schema as a step of its own, before restarting the servers."""
+    db_settings.ensure_dirs()
+    old = create_engine(db_settings.db_url)
+    cfg = alembic_config(db_settings.db_url)
+    with old.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0001")
+    old.dispose()
+    runner = CliRunner()
+    first = runner.invoke(main_app, ["db", "upgrade"])
+    assert first.exit_code == 0, first.output
+    assert f"from revision 0001 to {_head()}." in first.stdout
+    assert "Upgraded the database " in first.stdout
+    again = runner.invoke(main_app, ["db", "upgrade", "--json"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["before"] == json.loads(again.stdout)["after"] == [_head()]
