@@ -35,6 +35,7 @@ import logging
 import os
 import threading
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -202,9 +203,14 @@ class SentenceTransformerEncoder(BatchEncoder):
         try:
             self._model = SentenceTransformer(path, device=device, **model_kwargs)
         except (OSError, ValueError) as exc:
-            # Typically a hub name that is not in the local cache: we never download.
+            # Typically a hub name that is not in the local cache: we never download. The library's
+            # own text runs over several lines and points at the network; one line says what to do.
+            if Path(path).is_dir():
+                reason = " ".join(str(exc).split())[:300]
+            else:
+                reason = "it is not a local directory, nor a model in the local cache"
             msg = (
-                f"cannot load the embedding model {model_name!r} without network access ({exc}); "
+                f"cannot load the embedding model {model_name!r} without network access ({reason}); "
                 "set MATCHMAKER_MODEL_NAME to a local sentence-transformers model path or leave the default"
             )
             raise IndexUnavailableError(msg) from exc

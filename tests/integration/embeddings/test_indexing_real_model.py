@@ -180,5 +180,9 @@ def test_unknown_model_fails_fast_without_downloading() -> None:
     from matchmaker.embeddings.encoder import SentenceTransformerEncoder
     from matchmaker.errors import IndexUnavailableError
 
-    with pytest.raises(IndexUnavailableError, match="without network access"):
+    with pytest.raises(IndexUnavailableError, match="without network access") as refused:
         SentenceTransformerEncoder("no-such-org/no-such-model")
+    # One line an operator can act on, not the library's advice to check the internet connection.
+    assert "\n" not in refused.value.message
+    assert "it is not a local directory, nor a model in the local cache" in refused.value.message
+    assert "huggingface.co" not in refused.value.message
