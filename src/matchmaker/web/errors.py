@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import inspect
 import logging
+from dataclasses import dataclass
 from typing import Any
 
-from litestar import Controller, Request, Response
+from litestar import Controller, Litestar, Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Example
+from litestar.openapi.spec import Example, OpenAPIHeader, OpenAPIResponse, OpenAPIType, Operation, Schema
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import DataError
@@ -152,6 +153,40 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
             examples=[Example(summary=title, value=example)],
         )
     return out
+
+
+#: The headers an answer of these statuses carries, so that a client generated from the document
+#: reads them: when to try again, how to sign in, where a background job is.
+_STATUS_HEADERS: dict[str, tuple[str, str, Schema]] = {
+    "202": ("Location", "The job to follow: /api/v1/jobs/{id}.", Schema(type=OpenAPIType.STRING)),
+    "401": ("WWW-Authenticate", 'Always Bearer realm="matchmaker".', Schema(type=OpenAPIType.STRING)),
+    "429": (
+        "Retry-After",
+        "Seconds to wait before the next expensive request counts again.",
+        Schema(type=OpenAPIType.INTEGER, minimum=1),
+    ),
+}
+
+
+@dataclass
+class DocumentedOperation(Operation):
+    """An OpenAPI operation whose 202, 401 and 429 answers name the header each carries."""
+
+    def __post_init__(self) -> None:
+        for status, (name, description, schema) in _STATUS_HEADERS.items():
+            response = (self.responses or {}).get(status)
+            if isinstance(response, OpenAPIResponse):
+                header = OpenAPIHeader(schema=schema, description=description, required=True)
+                response.headers = {**(response.headers or {}), name: header}
+
+
+def document_headers(app: Litestar) -> None:
+    """Let every route of ``app`` document the headers of its 202, 401 and 429 answers (call it once,
+    before the OpenAPI document is first built)."""
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            if isinstance(handler, HTTPRouteHandler) and handler.operation_class is Operation:
+                handler.operation_class = DocumentedOperation
 
 
 _WRITES = frozenset({"POST", "PUT", "PATCH"})

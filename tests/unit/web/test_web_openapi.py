@@ -69,3 +69,24 @@ def test_documented_answers_include_the_refusals_the_server_gives(tmp_path: Path
                 assert "415" in operation["responses"], f"{method} {path} does not document 415"
     ready = document["paths"]["/ready"]["get"]["responses"]
     assert ready["503"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ReadyOut"}
+
+
+def test_the_headers_a_client_must_read_are_documented(tmp_path: Path) -> None:
+    """A client generated from the document sees when to retry (429), how to sign in (401) and where a
+    background job is (202), as api/README.md says and the server sends."""
+    document = _live(tmp_path)
+    expected = {"401": "WWW-Authenticate", "429": "Retry-After", "202": "Location"}
+    seen: set[str] = set()
+    for path, item in document["paths"].items():  # type: ignore[attr-defined]
+        for method, operation in item.items():
+            if method not in {"get", "post", "patch", "put", "delete"}:
+                continue
+            for status, header in expected.items():
+                answer = operation["responses"].get(status)
+                if answer is None:
+                    continue
+                assert header in answer.get("headers", {}), f"{method} {path} {status} lacks {header}"
+                seen.add(status)
+    assert seen == set(expected)
+    search = document["paths"]["/api/v1/search/cases"]["get"]  # type: ignore[index]
+    assert search["responses"]["429"]["headers"]["Retry-After"]["schema"]["type"] == "integer"
