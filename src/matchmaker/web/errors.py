@@ -30,7 +30,15 @@ from litestar import Controller, Litestar, Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import Example, OpenAPIHeader, OpenAPIResponse, OpenAPIType, Operation, Schema
+from litestar.openapi.spec import (
+    Example,
+    OpenAPIHeader,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy.exc import DataError
@@ -170,7 +178,8 @@ _STATUS_HEADERS: dict[str, tuple[str, str, Schema]] = {
 
 @dataclass
 class DocumentedOperation(Operation):
-    """An OpenAPI operation whose 202, 401 and 429 answers name the header each carries."""
+    """An OpenAPI operation whose 202, 401 and 429 answers name the header each carries, and whose body
+    is marked optional when the handler takes none (the framework marks every body required)."""
 
     def __post_init__(self) -> None:
         for status, (name, description, schema) in _STATUS_HEADERS.items():
@@ -178,6 +187,14 @@ class DocumentedOperation(Operation):
             if isinstance(response, OpenAPIResponse):
                 header = OpenAPIHeader(schema=schema, description=description, required=True)
                 response.headers = {**(response.headers or {}), name: header}
+        if isinstance(self.request_body, RequestBody):
+            for media in (self.request_body.content or {}).values():
+                body = media.schema
+                if isinstance(body, Schema) and any(
+                    isinstance(option, Schema) and option.type == OpenAPIType.NULL
+                    for option in body.one_of or ()
+                ):
+                    self.request_body.required = False
 
 
 def document_headers(app: Litestar) -> None:

@@ -331,3 +331,20 @@ def test_a_record_taking_part_in_an_event_is_deleted_only_once_it_is_taken_out(
         assert api.delete(f"{BASE}/ws1/participants/{record}", headers=staff).status_code == 204
         assert api.delete(path, headers=staff).status_code == 204
     assert api.delete("/api/v1/cities/no-such-city", headers=staff).status_code == 404
+
+
+def test_generate_takes_no_body_with_every_option_at_its_default(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    """`POST …/schedule/generate?wait=false` as api/README.md writes it, with no body: every option of
+    GenerateIn has a default, and the OpenAPI document says the body is optional."""
+    _staff_event(api, tokens)
+    staff = tokens.of("staff")
+    waited = api.post(f"{BASE}/ws1/schedule/generate", headers=staff)
+    assert waited.status_code == 200, waited.text
+    assert waited.json()["meetings"] > 0
+    queued = api.post(f"{BASE}/ws1/schedule/generate?wait=false", headers=staff)
+    assert queued.status_code == 202, queued.text
+    assert queued.headers["location"].startswith("/api/v1/jobs/")
+    body = api.get("/schema/openapi.json").json()["paths"][f"{BASE}/{{event_id}}/schedule/generate"]["post"]
+    assert body["requestBody"]["required"] is False

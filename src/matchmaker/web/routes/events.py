@@ -298,12 +298,13 @@ class EventController(Controller):
         services: NamedDependency[Services],
         current_user: NamedDependency[Principal],
         event_id: EventId,
-        data: JSONBody[GenerateIn],
+        data: JSONBody[GenerateIn | None] = None,
         wait: Wait = True,
     ) -> Response[GenerateReport | JobOut]:
         """Plan the meetings; published meetings stay unless ``keep_published`` is false. An infeasible
         event answers 422 with ``reasons`` saying what to relax (with ``wait=false`` the job fails with
-        the same reasons)."""
+        the same reasons). Without a body, every option keeps its default."""
+        data = data or GenerateIn()
         if not wait:
             planner.planned(event_id)  # an unknown event is a 404 now, not a failed job later
             params = {"event_id": event_id, "options": data.model_dump(mode="json")}
