@@ -348,3 +348,16 @@ def test_generate_takes_no_body_with_every_option_at_its_default(
     assert queued.headers["location"].startswith("/api/v1/jobs/")
     body = api.get("/schema/openapi.json").json()["paths"][f"{BASE}/{{event_id}}/schedule/generate"]["post"]
     assert body["requestBody"]["required"] is False
+
+
+def test_a_participant_of_an_unknown_event_is_told_the_event_is_unknown(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    staff = tokens.of("staff")
+    for method, path in (
+        ("DELETE", f"{BASE}/no-such-event/participants/{CITY_ID}"),
+        ("GET", f"{BASE}/no-such-event/agenda/{CITY_ID}"),
+    ):
+        r = api.request(method, path, headers=staff)
+        assert r.status_code == 404, r.text
+        assert r.json()["detail"] == "no event with id 'no-such-event'", (method, path)

@@ -129,8 +129,9 @@ def participant(session: Session, event_id: str, pid: str) -> EventParticipant:
     row = session.get(EventParticipant, (event_id, pid))
     if row is None:
         ev = session.get(Event, event_id)
-        event = ev.name if ev is not None else f"event {event_id!r}"
-        raise NotFoundError(f"{names(session, [pid]).get(pid) or repr(pid)} does not take part in {event}")
+        if ev is None:
+            raise NotFoundError(f"no event with id {event_id!r}")
+        raise NotFoundError(f"{names(session, [pid]).get(pid) or repr(pid)} does not take part in {ev.name}")
     return row
 
 
