@@ -33,7 +33,11 @@ def _default_home() -> Path:
 class Settings(BaseSettings):
     """Configuration of one instance. Two instances with different homes share nothing."""
 
-    model_config = SettingsConfigDict(env_prefix="MATCHMAKER_", extra="ignore", validate_default=True)
+    # A variable set to nothing (``MATCHMAKER_HOME=`` in an environment file) counts as unset: an empty
+    # home would be the working directory, and an empty secret key would sign links with no key.
+    model_config = SettingsConfigDict(
+        env_prefix="MATCHMAKER_", extra="ignore", validate_default=True, env_ignore_empty=True
+    )
 
     home: Path = Field(default_factory=_default_home, description="Where the instance stores everything.")
     database_url: str | None = Field(

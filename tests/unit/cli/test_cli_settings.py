@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from matchmaker.cli import app
+from matchmaker.settings import Settings
 
 
 def _run(monkeypatch: pytest.MonkeyPatch, home: Path, **env: str) -> tuple[int, str]:
@@ -88,3 +89,22 @@ def test_a_shared_dir_that_cannot_be_created_is_refused_by_name(
     code, output = _run(monkeypatch, tmp_path / "home", SHARED_DIR=str(blocker / "shared"))
     assert code == 2
     assert output.startswith("error: MATCHMAKER_SHARED_DIR cannot be used: ")
+
+
+def test_a_variable_set_to_nothing_counts_as_unset(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`MATCHMAKER_HOME=` left blank in an environment file keeps the default home, not the working
+    directory; a blank secret key means the key kept in the home, not an empty signing key."""
+    monkeypatch.setenv("HOME", str(tmp_path / "user"))
+    monkeypatch.chdir(tmp_path)
+    for name in ("HOME", "SECRET_KEY", "SMTP_HOST", "DATABASE_URL", "PUBLIC_URL"):
+        monkeypatch.setenv(f"MATCHMAKER_{name}", "")
+    settings = Settings()
+    assert settings.home == tmp_path / "user" / ".matchmaker"
+    assert settings.secret_key is None
+    assert settings.smtp_host is None
+    assert settings.db_url == f"sqlite:///{tmp_path / 'user' / '.matchmaker' / 'matchmaker.db'}"
+    assert settings.public_url == "http://127.0.0.1:8000"
+    result = CliRunner().invoke(app, ["list", "cities"])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "matchmaker.db").exists()
+    assert (tmp_path / "user" / ".matchmaker" / "matchmaker.db").exists()
