@@ -156,6 +156,9 @@ def configure_server_logging(level: str = "INFO") -> None:
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True
     logging.getLogger("uvicorn.access").disabled = True
+    # Alembic says which of its own plugins it set up, seven lines at every migration; the migrations
+    # it runs ("Running upgrade A -> B") stay in the log.
+    logging.getLogger("alembic.runtime.plugins").setLevel(max(logging.WARNING, root.level))
 
 
 __all__ = ["REQUEST_ID_HEADER", "RequestContextMiddleware", "access_logger", "configure_server_logging"]
