@@ -21,7 +21,8 @@ summary or the error. Two runners execute them behind one interface (:class:`Job
 While a job runs, its worker writes the job's heartbeat every :data:`HEARTBEAT_EVERY` seconds from a
 thread of its own, whether or not the job reports progress, so a long step that says nothing (one big
 solve, one large batch) is never taken for a dead worker; only a job whose worker is gone stops beating
-and is marked failed after :data:`STALLED_AFTER`.
+and is marked failed after :data:`STALLED_AFTER` (on SQLite, where one process runs every job, after
+:data:`STALLED_AFTER_BEATS_ONE_PROCESS` missed heartbeats) by a worker that starts or is idle.
 
 A job's files (an uploaded corpus) live under ``settings.jobs_dir``, in the shared directory, so that a
 worker on another host can read them.
@@ -65,6 +66,10 @@ PROGRESS_EVERY = 0.5
 HEARTBEAT_EVERY = 60.0
 #: A running job whose heartbeat is older than this is marked failed (its worker is gone).
 STALLED_AFTER = timedelta(minutes=30)
+#: On SQLite one process runs every job: a job that missed this many heartbeats lost its process.
+STALLED_AFTER_BEATS_ONE_PROCESS = 5
+#: How often an idle worker looks for running jobs whose worker is gone (seconds).
+SWEEP_EVERY = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +205,12 @@ class JobService:
         self.runner: JobRunner = runner or (
             InProcessRunner(self) if database.is_sqlite else QueueRunner(self, settings.job_workers)
         )
+        #: How long a running job may go without a heartbeat before it is taken for orphaned.
+        self.stalled_after = (
+            timedelta(seconds=STALLED_AFTER_BEATS_ONE_PROCESS * heartbeat_every)
+            if database.is_sqlite
+            else STALLED_AFTER
+        )
 
     # ----------------------------------------------------------------------------------------------
     # Submitting and reading
@@ -299,11 +310,22 @@ class JobService:
         """Stop taking jobs; one already running finishes first."""
         self.runner.stop()
 
-    def fail_stalled(self, older_than: timedelta = STALLED_AFTER) -> int:
-        """Mark running jobs whose heartbeat is older than ``older_than`` (their worker is gone) as
-        failed; how many."""
+    def fail_stalled(self, older_than: timedelta | None = None) -> int:
+        """Mark running jobs whose heartbeat is older than ``older_than`` (default: ``stalled_after``;
+        their worker is gone) as failed; how many."""
         with self.database.unit_of_work(write=True) as session:
-            return workers.fail_stalled(session, older_than=older_than)
+            limit = self.stalled_after if older_than is None else older_than
+            return workers.fail_stalled(session, older_than=limit)
+
+    def sweep(self) -> None:
+        """:meth:`fail_stalled`, logging instead of raising (a worker keeps working when it fails)."""
+        try:
+            failed = self.fail_stalled()
+        except Exception:  # the database went away: the next sweep tries again
+            logger.exception("Looking for jobs whose worker is gone failed")
+            return
+        if failed:
+            logger.warning("Marked %d job(s) failed: their worker stopped reporting", failed)
 
 
 class InProcessRunner:
@@ -324,7 +346,9 @@ class InProcessRunner:
         self._ensure_thread()
 
     def start(self) -> None:
-        """Run jobs left queued by an earlier process, then wait for new ones."""
+        """Fail the jobs an earlier process left running, run those it left queued, then wait for new
+        ones."""
+        self.service.sweep()
         with self._wake:
             self._pending.append(None)
             self._wake.notify()
@@ -340,11 +364,15 @@ class InProcessRunner:
     def _loop(self) -> None:
         while True:
             with self._wake:
-                while not self._pending and not self._stopping:
-                    self._wake.wait()
+                if not self._pending and not self._stopping:
+                    self._wake.wait(SWEEP_EVERY)
                 if self._stopping:
                     return
-                job_id = self._pending.pop(0)
+                idle = not self._pending
+                job_id = None if idle else self._pending.pop(0)
+            if idle:
+                self.service.sweep()  # a job whose process died stays "running" no longer
+                continue
             try:
                 if job_id is not None:
                     self.service.run_next(job_id)
@@ -384,15 +412,19 @@ class QueueRunner:
         if self._workers:
             return
         self._stop.clear()
-        self.service.fail_stalled()
+        self.service.sweep()
         for n in range(self.threads):
             thread = threading.Thread(target=self.work, name=f"jobs-{n}", daemon=True)
             thread.start()
             self._workers.append(thread)
 
     def work(self, *, until_idle: bool = False) -> int:
-        """Take and run jobs until stopped (or, with ``until_idle``, until the queue is empty); how many."""
+        """Take and run jobs until stopped (or, with ``until_idle``, until the queue is empty); how many.
+
+        While idle, a worker also fails the running jobs whose worker is gone, every
+        :data:`SWEEP_EVERY` seconds, so that they do not wait for a process to start."""
         done = 0
+        next_sweep = time.monotonic() + SWEEP_EVERY
         while not self._stop.is_set():
             try:
                 job = self.service.run_next()
@@ -404,6 +436,9 @@ class QueueRunner:
                 continue
             if until_idle:
                 return done
+            if time.monotonic() >= next_sweep:
+                self.service.sweep()
+                next_sweep = time.monotonic() + SWEEP_EVERY
             self._wake.wait(self.poll)
             self._wake.clear()
         return done

@@ -16,6 +16,7 @@ from matchmaker.db.engine import Database
 from matchmaker.db.models import utcnow
 from matchmaker.db.workers import JobRow
 from matchmaker.errors import InvalidInputError, NotFoundError
+from matchmaker.services import jobs as jobs_module
 from matchmaker.services.jobs import InProcessRunner, JobService, ProgressFn, QueueRunner
 from matchmaker.settings import Settings
 
@@ -95,6 +96,7 @@ def test_a_long_step_without_progress_keeps_its_job_alive(db_settings: Settings,
         return {"quiet": True}
 
     jobs = JobService(db_settings, database, {"quiet": quiet}, heartbeat_every=0.2)
+    jobs.start()
     with database.unit_of_work(write=True) as session:  # a job whose worker died a while ago
         gone = utcnow() - timedelta(seconds=5)
         job_table.add_job(
@@ -108,7 +110,6 @@ def test_a_long_step_without_progress_keeps_its_job_alive(db_settings: Settings,
                 heartbeat_at=gone,
             ),
         )
-    jobs.start()
     try:
         job = jobs.submit("quiet", {}, owner_id=None)
         deadline = time.monotonic() + 30
@@ -204,3 +205,46 @@ class _NoRunner:
 
     def stop(self) -> None:
         """Nothing to stop."""
+
+
+def _orphan(database: Database, job_id: str, *, beat_ago: timedelta) -> None:
+    """A job row left ``running`` by a worker that died ``beat_ago`` after its last heartbeat."""
+    gone = utcnow() - beat_ago
+    with database.unit_of_work(write=True) as session:
+        job_table.add_job(
+            session,
+            JobRow(
+                id=job_id, kind="quiet", state="running", worker="gone:1", started_at=gone, heartbeat_at=gone
+            ),
+        )
+
+
+def test_a_job_whose_worker_died_is_failed_without_waiting_for_a_restart(
+    db_settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server or `jobs work` killed in the middle of a job: a client polling the job reads
+    "failed, start the job again" once a worker starts or has been idle a while, not "running" for ever."""
+    monkeypatch.setattr(jobs_module, "SWEEP_EVERY", 0.2)
+    jobs = JobService(db_settings, database, {}, heartbeat_every=0.2)
+    _orphan(database, "before-start", beat_ago=jobs.stalled_after + timedelta(seconds=5))
+    jobs.start()
+    try:
+        assert jobs.get("before-start").state == "failed"
+        _orphan(database, "while-idle", beat_ago=jobs.stalled_after + timedelta(seconds=5))
+        deadline = time.monotonic() + 10
+        while jobs.get("while-idle").state == "running" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        failed = jobs.get("while-idle")
+        assert failed.state == "failed"
+        assert "stopped reporting; start the job again" in (failed.error or "")
+    finally:
+        jobs.stop()
+
+
+def test_on_sqlite_a_job_is_orphaned_after_a_few_missed_heartbeats(
+    db_settings: Settings, database: Database
+) -> None:
+    """One process runs every job on SQLite, so its restart need not wait half an hour."""
+    jobs = JobService(db_settings, database, {})
+    expected = timedelta(minutes=5) if database.is_sqlite else timedelta(minutes=30)
+    assert jobs.stalled_after == expected
