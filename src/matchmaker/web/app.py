@@ -44,6 +44,7 @@ from matchmaker.web import auth
 from matchmaker.web.console import console_routes, on_method_not_allowed
 from matchmaker.web.dependencies import DEPENDENCIES
 from matchmaker.web.errors import EXCEPTION_HANDLERS, document_headers, problems
+from matchmaker.web.head import HeadAsGet
 from matchmaker.web.logs import RequestContextMiddleware
 from matchmaker.web.redaction import RedactionMiddleware
 from matchmaker.web.request_guard import RequestGuardMiddleware
@@ -227,7 +228,7 @@ def create_app(
     )
     # The request id, the security headers and the access line wrap the whole app, not each route:
     # a path no route serves (404) or a method it does not take (405) gets them too.
-    app.asgi_handler = RequestContextMiddleware(app.asgi_handler)
+    app.asgi_handler = RequestContextMiddleware(HeadAsGet(app.asgi_handler))
     document_headers(app)
     return app
 

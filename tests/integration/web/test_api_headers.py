@@ -124,3 +124,24 @@ def test_text_downloads_name_their_charset_once(shared_app: SharedApp) -> None:
         r = api.get(path, headers=staff)
         assert r.status_code == 200, (path, r.text)
         assert r.headers["content-type"] == expected, path
+
+
+def test_head_answers_as_get_does_without_the_body(shared_app: SharedApp) -> None:
+    """A load balancer's or monitor's HEAD probe (`curl -I`) gets the GET's status and headers."""
+    client = shared_app.client
+    staff = shared_app.tokens.of("staff")
+    for path, headers in (
+        ("/health", {}),
+        ("/ready", {}),
+        (f"/api/v1/cities/{CITY_ID}", staff),
+        ("/api/v1/cities/no-such-city", staff),
+        ("/api/v1/cities", {}),
+    ):
+        got = client.get(path, headers=headers)
+        head = client.head(path, headers=headers)
+        assert head.status_code == got.status_code, (path, head.status_code, head.text)
+        assert head.content == b"", path
+        assert head.headers["content-type"] == got.headers["content-type"], path
+        assert head.headers.get("etag") == got.headers.get("etag"), path
+        assert head.headers.get("www-authenticate") == got.headers.get("www-authenticate"), path
+    assert client.head("/health").status_code == 200
