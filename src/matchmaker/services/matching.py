@@ -874,14 +874,19 @@ class MatchingService:
         indexes: dict[str, Any] = {}
         encoder = self.indexes.encoder_if_loaded()
         store = self._matcher.store if self._matcher is not None else None
+        database_problem = ""
         try:
             db_hashes: dict[str, str] | None = self.indexes.corpus_hashes()
-        except Exception:  # readiness still reports the indexes when the database does not answer
+        except Exception as exc:  # readiness still reports the indexes when the database does not answer
             logger.exception("Could not read the database for the readiness check")
             db_hashes = None
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+            database_problem = f"database: cannot be read ({reason[0] if reason else type(exc).__name__})"
         for kind in KINDS:
             indexes[kind] = self._index_state(kind, encoder, store, db_hashes)
         problems = [f"{k}: {v['problem']}" for k, v in indexes.items() if v.get("problem")]
+        if database_problem:
+            problems.insert(0, database_problem)
         if self.model_problem:
             problems.insert(0, f"model: {self.model_problem}")
         elif encoder is None:

@@ -41,7 +41,7 @@ from litestar.openapi.spec import (
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 
 from matchmaker.errors import (
     AuthenticationError,
@@ -120,6 +120,10 @@ class ProblemDetails(BaseModel):
         default=None, description="For invalid input: one entry per field, with key and message."
     )
 
+
+#: What a caller reads when the database cannot be reached, and when to try again (seconds).
+DATABASE_UNAVAILABLE = "the database cannot be reached just now; try again shortly"
+DATABASE_RETRY_SECONDS = 5
 
 #: The detail of each documented problem's example.
 _EXAMPLE_DETAILS = {
@@ -421,6 +425,22 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
             "The database refused a value on %s %s", request.method, request.url.path, exc_info=exc
         )
         return problem(request, 422, "a value in the request cannot be stored (for example a NUL character)")
+    if isinstance(exc, OperationalError):
+        # The database cannot be reached (down, restarting, dropped connections) or is busy: not a bug
+        # in the request, and worth trying again.
+        logger.error(
+            "The database could not be used on %s %s: %s",
+            request.method,
+            request.url.path,
+            str(exc.orig or exc).strip().splitlines()[0] if str(exc.orig or exc).strip() else "-",
+        )
+        return problem(
+            request,
+            503,
+            DATABASE_UNAVAILABLE,
+            title="Service unavailable",
+            headers={"Retry-After": str(DATABASE_RETRY_SECONDS)},
+        )
     return _unexpected(request, exc)
 
 
@@ -428,6 +448,8 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {Exception: handle_exception}
 
 __all__ = [
+    "DATABASE_RETRY_SECONDS",
+    "DATABASE_UNAVAILABLE",
     "EXCEPTION_HANDLERS",
     "PROBLEM_JSON",
     "STATUS_FOR",

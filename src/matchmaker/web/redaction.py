@@ -23,9 +23,11 @@ from urllib.parse import parse_qsl, unquote
 
 import anyio.to_thread
 from litestar.types import Message, Receive, Scope, Send
+from sqlalchemy.exc import DBAPIError
 
 from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
+from matchmaker.web.errors import DATABASE_RETRY_SECONDS, DATABASE_UNAVAILABLE, PROBLEM_JSON
 from matchmaker.web.middleware import ScopedMiddleware
 
 logger = logging.getLogger(__name__)
@@ -73,10 +75,45 @@ def request_texts(scope: Scope, body: bytes) -> list[str]:
     return texts
 
 
+#: A route option (``opt={NO_RECORDS: True}``) for answers that hold no record's text (``/health``,
+#: ``/ready``): they are not scrubbed, so they answer while the database, which the scrubbing reads,
+#: does not.
+NO_RECORDS = "no_records"
+
+
+def _unavailable(scope: Scope) -> tuple[dict[str, Any], bytes]:
+    """A 503 problem for an answer that could not be checked because the database did not answer."""
+    body = {
+        "type": "about:blank",
+        "title": "Service unavailable",
+        "status": 503,
+        "detail": DATABASE_UNAVAILABLE,
+        "instance": str(scope.get("path", "")),
+    }
+    request_id = scope.get("state", {}).get("request_id")
+    if request_id:
+        body["request_id"] = request_id
+    data = json.dumps(body).encode()
+    start = {
+        "type": "http.response.start",
+        "status": 503,
+        "headers": [
+            (b"content-type", PROBLEM_JSON.encode()),
+            (b"content-length", str(len(data)).encode()),
+            (b"retry-after", str(DATABASE_RETRY_SECONDS).encode()),
+        ],
+    }
+    return start, data
+
+
 class RedactionMiddleware(ScopedMiddleware):
     """Scrubs confidential values from every response to a caller who is not staff."""
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        handler = scope.get("route_handler")
+        if handler is not None and getattr(handler, "opt", {}).get(NO_RECORDS):
+            await self.app(scope, receive, send)
+            return
         start: dict[str, Any] | None = None
         chunks: list[bytes] = []
         sent: list[bytes] = []
@@ -112,10 +149,16 @@ class RedactionMiddleware(ScopedMiddleware):
             body = b"".join(chunks)
             headers = list(start.get("headers", []))
             if body and _is_textual(headers):
-                body = await self._scrub(scope, body, b"".join(sent))
-                headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
-                headers.append((b"content-length", str(len(body)).encode()))
-                start["headers"] = headers
+                try:
+                    body = await self._scrub(scope, body, b"".join(sent))
+                except DBAPIError as exc:
+                    # Unchecked, the answer might hold a confidential value: it is not sent.
+                    logger.error("The confidential values could not be read: %s", str(exc.orig or exc)[:200])  # noqa: TRY400
+                    start, body = _unavailable(scope)
+                else:
+                    headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
+                    headers.append((b"content-length", str(len(body)).encode()))
+                    start["headers"] = headers
             await send(start)  # type: ignore[arg-type]
             await send({"type": "http.response.body", "body": body, "more_body": False})
 

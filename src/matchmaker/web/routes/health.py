@@ -7,10 +7,11 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 
 from matchmaker.services.matching import MatchingService
+from matchmaker.web.redaction import NO_RECORDS
 from matchmaker.web.schemas import HealthOut, ReadyOut
 
 
-@get("/health", tags=["health"], summary="Liveness", sync_to_thread=False)
+@get("/health", tags=["health"], summary="Liveness", sync_to_thread=False, opt={NO_RECORDS: True})
 def health() -> HealthOut:
     """200 while the process serves requests."""
     return HealthOut()
@@ -21,6 +22,7 @@ def health() -> HealthOut:
     tags=["health"],
     summary="Readiness: the model and the indexes are loaded",
     sync_to_thread=True,
+    opt={NO_RECORDS: True},
     responses={
         503: ResponseSpec(
             data_container=ReadyOut,
