@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import socket
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from matchmaker.cli.app import app
-from matchmaker.cli.output import handled, load_settings, stdout
+from matchmaker.cli.output import EXIT_INVALID, fail, handled, load_settings, stdout
 
 
 @app.command()
@@ -35,6 +37,7 @@ def serve(
     if port is not None:
         updates["port"] = port
     settings = settings.model_copy(update=updates)
+    _check_address(settings.host, settings.port)
     configure_server_logging(settings.log_level)
     uvicorn.run(
         create_app(settings, load_in_background=True),  # bind the socket before the model loads
@@ -44,6 +47,24 @@ def serve(
         access_log=False,  # the app writes its own access log (no tokens, with request ids)
         proxy_headers=False,
     )
+
+
+def _check_address(host: str, port: int) -> None:
+    """Refuse, before the app and the model load, an address this process cannot listen on (another
+    server holds the port, or the host is not one of this machine's)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}", EXIT_INVALID)
+    family, kind, proto, _name, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds it
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                fail(f"port {port} on {host} is in use by another process; stop it or choose --port")
+            fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
 @app.command()

@@ -13,3 +13,24 @@ def test_a_port_out_of_range_is_refused(port: str) -> None:
     result = CliRunner().invoke(app, ["serve", "--port", port])
     assert result.exit_code == 2
     assert "Invalid value for '--port'" in " ".join(result.output.split())
+
+
+def test_a_port_another_process_holds_is_refused_in_one_line() -> None:
+    """Before the app and the model load: one error line, not uvicorn's log and exit code 3."""
+    import socket
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        result = CliRunner().invoke(app, ["serve", "--host", "127.0.0.1", "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.output == (
+        f"error: port {port} on 127.0.0.1 is in use by another process; stop it or choose --port\n"
+    )
+
+
+def test_a_host_that_is_not_this_machines_is_refused() -> None:
+    result = CliRunner().invoke(app, ["serve", "--host", "no-such-host.invalid", "--port", "8765"])
+    assert result.exit_code == 2
+    assert result.output.startswith("error: cannot listen on no-such-host.invalid:8765: ")
