@@ -43,6 +43,13 @@ def work(
             while jobs.run_next() is not None:
                 done += 1
             stdout.print(f"Ran {done} job(s); the queue is empty.", markup=False)
+            if services.database.is_sqlite and not until_idle:
+                # `jobs work` waits for jobs only on PostgreSQL, whose queue other servers feed.
+                stdout.print(
+                    "On SQLite the server runs background jobs itself; this command runs only those "
+                    "left queued. A separate job worker needs PostgreSQL (docs/deploy.md).",
+                    markup=False,
+                )
             return
         count = threads or max(1, services.settings.job_workers)
         runner = QueueRunner(jobs, count)

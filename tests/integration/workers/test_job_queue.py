@@ -190,6 +190,10 @@ def test_a_job_worker_without_a_server_runs_what_is_queued(db_settings: Settings
         assert done.state == "done", done.error
         shown = CliRunner().invoke(app, ["jobs", "show", job.id], catch_exceptions=False)
         assert f"rebuild job {job.id}: done, 100%" in shown.output
+        if services.database.is_sqlite:  # on PostgreSQL it waits for jobs until stopped
+            waiting = CliRunner().invoke(app, ["jobs", "work"], catch_exceptions=False)
+            assert waiting.exit_code == 0, waiting.output
+            assert "On SQLite the server runs background jobs itself" in waiting.output
     finally:
         services.close()
 
