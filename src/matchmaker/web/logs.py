@@ -75,6 +75,18 @@ def _with_route_allow(scope: Scope, headers: list[tuple[bytes, bytes]]) -> list[
     return [(k, v) for k, v in headers if k.lower() != b"allow"] + [(b"allow", allow)]
 
 
+def _with_head(headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
+    """An ``Allow`` that lists GET lists HEAD too: every GET address answers HEAD (see web.head)."""
+    out: list[tuple[bytes, bytes]] = []
+    for name, value in headers:
+        if name.lower() == b"allow":
+            methods = [m.strip() for m in value.decode("latin-1").split(",") if m.strip()]
+            if "GET" in methods and "HEAD" not in methods:
+                value = ", ".join(sorted([*methods, "HEAD"])).encode()
+        out.append((name, value))
+    return out
+
+
 class RequestContextMiddleware(ScopedMiddleware):
     """Gives each HTTP request an id, echoes it, and writes one access line when the response ends."""
 
@@ -99,6 +111,7 @@ class RequestContextMiddleware(ScopedMiddleware):
                     headers.append((b"content-security-policy", EXPORT_CSP))
                 if scope.get("method") == "OPTIONS" and status == 204:
                     headers = _with_route_allow(scope, headers)
+                headers = _with_head(headers)
                 if str(scope.get("path", "")).startswith("/api/"):
                     # Answers depend on who asks and may hold personal data: never cache them.
                     headers.append((b"cache-control", b"no-store"))

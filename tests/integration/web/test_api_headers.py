@@ -82,10 +82,10 @@ def test_console_agendas_carry_the_content_security_policy(shared_app: SharedApp
 def test_options_lists_every_method_of_the_path(shared_app: SharedApp) -> None:
     api, staff = shared_app.client, shared_app.tokens.of("staff")
     for path, methods in (
-        ("/api/v1/cities", "GET, OPTIONS, POST"),
-        (f"/api/v1/cities/{CITY_ID}", "DELETE, GET, OPTIONS, PATCH"),
+        ("/api/v1/cities", "GET, HEAD, OPTIONS, POST"),
+        (f"/api/v1/cities/{CITY_ID}", "DELETE, GET, HEAD, OPTIONS, PATCH"),
         ("/auth/session", "DELETE, OPTIONS, POST"),
-        ("/health", "GET, OPTIONS"),
+        ("/health", "GET, HEAD, OPTIONS"),
     ):
         r = api.options(path, headers=staff)
         assert r.status_code == 204, path
@@ -145,3 +145,6 @@ def test_head_answers_as_get_does_without_the_body(shared_app: SharedApp) -> Non
         assert head.headers.get("etag") == got.headers.get("etag"), path
         assert head.headers.get("www-authenticate") == got.headers.get("www-authenticate"), path
     assert client.head("/health").status_code == 200
+    refused = client.put("/health")
+    assert refused.status_code == 405
+    assert refused.headers["allow"] == "GET, HEAD, OPTIONS"
