@@ -216,6 +216,10 @@ class Settings(BaseSettings):
         if backend not in _DATABASE_DRIVERS:
             msg = f"must be a sqlite:// or postgresql+psycopg:// URL, got {shown!r}"
             raise ValueError(msg)
+        if backend == "postgresql" and not parsed.database:
+            # Without one, the server's default database (often "postgres") would receive the schema.
+            msg = f"names no database; write postgresql+psycopg://USER@HOST:PORT/DATABASE, got {shown!r}"
+            raise ValueError(msg)
         if driver and driver != _DATABASE_DRIVERS[backend]:
             msg = (
                 f"the driver {driver!r} is not supported; write {backend}+{_DATABASE_DRIVERS[backend]}:// "

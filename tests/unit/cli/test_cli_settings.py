@@ -37,6 +37,10 @@ def _run(monkeypatch: pytest.MonkeyPatch, home: Path, **env: str) -> tuple[int, 
             "MATCHMAKER_DATABASE_URL: the driver 'asyncpg' is not supported; write postgresql+psycopg://",
         ),
         (
+            {"DATABASE_URL": "postgresql+psycopg://ops:s3cret@127.0.0.1:5432/"},
+            "MATCHMAKER_DATABASE_URL: names no database; write postgresql+psycopg://USER@HOST:PORT/DATABASE",
+        ),
+        (
             {"DATABASE_URL": "mysql://ops:s3cret@db/mm"},
             "MATCHMAKER_DATABASE_URL: must be a sqlite:// or postgresql+psycopg:// URL, got 'mysql://ops:***@db/mm'",
         ),
