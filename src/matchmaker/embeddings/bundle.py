@@ -400,7 +400,12 @@ def check_manifest(
     if not manifest.normalized or manifest.metric != "inner_product":
         problems.append("vectors are not unit-length inner-product vectors")
     if problems:
-        msg = f"the {manifest.kind} index was built for other settings ({'; '.join(problems)}); {BUILD_HINT}"
+        hint = BUILD_HINT
+        if model_name is not None and manifest.model_name != model_name:
+            # A mistyped model name is the likelier cause than a wish to rebuild every index.
+            was = manifest.model_name
+            hint = f"set MATCHMAKER_MODEL_NAME={was} as it was, or {BUILD_HINT} with the new model"
+        msg = f"the {manifest.kind} index was built for other settings ({'; '.join(problems)}); {hint}"
         raise IndexUnavailableError(msg)
 
 

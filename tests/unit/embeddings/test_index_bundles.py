@@ -128,6 +128,17 @@ def test_mismatched_model_or_dimension_is_refused(
         load_bundle(tmp_path, "city", model_name=model or encoder.name, dimension=dimension)
 
 
+def test_another_model_name_says_which_model_the_index_was_built_with(
+    tmp_path: Path, encoder: HashingEncoder, corpus
+) -> None:
+    """A mistyped MATCHMAKER_MODEL_NAME is told how to go back, not only to rebuild every index."""
+    publish(tmp_path, make_bundle("city", corpus["city"], encoder))
+    with pytest.raises(IndexUnavailableError) as refused:
+        load_bundle(tmp_path, "city", model_name="nosuch")
+    assert f"set MATCHMAKER_MODEL_NAME={encoder.name} as it was" in refused.value.message
+    assert "matchmaker index build" in refused.value.message
+
+
 def test_truncated_file_is_refused(tmp_path: Path, encoder: HashingEncoder, corpus) -> None:
     published = publish(tmp_path, make_bundle("city", corpus["city"], encoder))
     assert published.path is not None
