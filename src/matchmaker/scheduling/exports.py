@@ -482,10 +482,12 @@ def participant_calendar(
         event.add("status", e.status)
         cal.add_component(event)
     cal.add_missing_timezones()
-    if not cal.walk("VEVENT") and isinstance(tz, ZoneInfo):
-        # A calendar holds at least one component (RFC 5545); one without meetings yet holds its zone,
-        # so that calendar apps subscribe to it or import it instead of refusing an empty file.
-        cal.add_component(icalendar.Timezone.from_tzinfo(tz))
+    if not cal.walk("VEVENT"):
+        # A calendar holds at least one component (RFC 5545); one without meetings yet holds its zone
+        # (UTC, in which its meetings will be given, for an event without an IANA zone), so that
+        # calendar apps subscribe to it or import it instead of refusing an empty file.
+        held = tz if isinstance(tz, ZoneInfo) else ZoneInfo("Etc/UTC")
+        cal.add_component(icalendar.Timezone.from_tzinfo(held))
     for zone in cal.timezones:
         # The library notes the years it worked the zone's changes out for (1970 to 2038, which spans
         # every meeting): a remark about the library, not about the participant's meetings.

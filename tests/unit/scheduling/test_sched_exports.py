@@ -148,3 +148,11 @@ def test_a_calendar_without_meetings_yet_still_holds_a_component() -> None:
     assert "BEGIN:VTIMEZONE" in raw, "RFC 5545: a calendar holds at least one component"
     assert "BEGIN:VEVENT" not in raw
     assert "COMMENT" not in raw
+
+
+def test_a_calendar_of_an_event_without_a_time_zone_and_without_meetings_yet_is_valid() -> None:
+    raw = participant_calendar("kukes", [], tz=None).decode()
+    assert "BEGIN:VTIMEZONE" in raw, "RFC 5545: a calendar holds at least one component"
+    assert "TZID:UTC" in raw
+    assert "BEGIN:VEVENT" not in raw
+    assert "COMMENT" not in raw
