@@ -314,7 +314,10 @@ def event_booklet_pdf(
     if event.venue:
         doc.line(event.venue, 14, 8)
     doc.line(_dates(event.slots), 14, 8)
-    doc.line(f"Times are local to {event.timezone}." if event.timezone else "Times as given.", 12, 7)
+    # The booklet says it as each participant's agenda does ("Times are in UTC (the event has no time
+    # zone)." for an event without one).
+    note = zone_note(event.timezone, [s.start for s in event.slots])
+    doc.line(note or "Times are as entered: the event has no time zone.", 12, 7)
     pdf.ln(6)
     doc.line(
         f"{len(participants)} participants, {len(plain)} meetings, {event.tables} tables,"

@@ -90,6 +90,12 @@ def test_the_booklet_has_a_cover_a_schedule_and_an_agenda_per_participant(tmp_pa
     assert "DataBridge" not in kukes, "only the participant's own meetings"
 
 
+def test_the_booklet_of_an_event_without_a_time_zone_says_its_times_are_utc(tmp_path: Path) -> None:
+    utc = EventSheet(name="Online round", slots=SLOTS, tables=3, timezone=None)
+    cover, *_ = text(event_booklet_pdf(utc, MEETINGS, PEOPLE, names=NAMES, reasons=REASONS), tmp_path)
+    assert "Times are in UTC (the event has no time zone)." in cover, "as each participant's agenda says"
+
+
 def test_the_booklet_never_prints_staff_wording_or_scores(tmp_path: Path) -> None:
     body = "\n".join(text(event_booklet_pdf(EVENT, MEETINGS, PEOPLE, names=NAMES, reasons=REASONS), tmp_path))
     assert "must-meet" not in body
