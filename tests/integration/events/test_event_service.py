@@ -215,6 +215,20 @@ def test_replan_keeps_published_meetings_and_reports_what_moved(
     assert any(line.startswith("moved: Kukës – Acme Mobility") for line in moved.moved)
 
 
+def test_a_meeting_kept_by_a_replan_keeps_the_reason_participants_read(
+    db_settings: Settings, ev: EventCalls, event: str, scorer: Score
+) -> None:
+    ev.plan(lambda p: p.generate(event, score=scorer, time_limit=5))
+    ev.plan(lambda p: p.publish(event))
+    before = {(m.a, m.b): m.public_reason for m in ev.plan(lambda p: p.planned(event))}
+    assert before
+    assert all(before.values())
+
+    ev.plan(lambda p: p.generate(event, score=scorer, time_limit=5))
+    after = {(m.a, m.b): m.public_reason for m in ev.plan(lambda p: p.planned(event))}
+    assert after == before, "a kept meeting's 'Why' is neither blanked nor reworded by a re-plan"
+
+
 def test_publish_updates_calendars_instead_of_duplicating(
     db_settings: Settings, ev: EventCalls, event: str, scorer: Score
 ) -> None:

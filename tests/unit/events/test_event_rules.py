@@ -205,3 +205,9 @@ def test_a_participant_always_reads_why_a_meeting_is_there_never_staff_wording()
         assert "score" not in reason
         assert "must-meet" not in reason
     assert public_reason("must_meet", None) == "arranged by the ministry"
+
+
+def test_a_kept_meeting_keeps_the_reason_participants_read() -> None:
+    kept = "meeting request accepted by both sides"
+    assert public_reason("locked", "Kukës needs “…” ↔ Enerko: “…”", kept) == kept
+    assert public_reason("locked", None) == "arranged by the ministry"

@@ -104,7 +104,15 @@ class Planner:
         now = now or utcnow()
         with self.database.unit_of_work() as session:
             snapshot = store.snapshot(session, store.event_row(session, event_id))
-            previous_plan = [store.placement(r) for r in store.plan(session, event_id)]
+            plan_rows = store.plan(session, event_id)
+            previous_plan = [store.placement(r) for r in plan_rows]
+            # What participants read of each pair so far: a meeting kept where it is keeps it.
+            earlier = {
+                pair_key(r.a, r.b): r.public_reason
+                for rows in (plan_rows, store.published(session, event_id, confirmed=True))
+                for r in rows
+                if r.public_reason
+            }
             names = store.names(
                 session,
                 {p.id for p in snapshot.participants}
@@ -151,7 +159,7 @@ class Planner:
                         **store.placement_columns(m),
                         score=m.score,
                         reason=m.reason or meeting_reason(m.kind, m.score),
-                        public_reason=public_reason(m.kind, explained.get(m.pair)),
+                        public_reason=public_reason(m.kind, explained.get(m.pair), earlier.get(m.pair)),
                         kind=m.kind,
                         locked=locked,
                     )

@@ -304,15 +304,19 @@ _PUBLIC_REASONS = {
     # Without a passage of either profile to quote, a participant still reads why the meeting is
     # there, never a blank "Why" (nor the staff wording: scores, must-meet rules).
     "must_meet": "arranged by the ministry",
+    "locked": "arranged by the ministry",
     "score": "suggested by the ministry from both profiles",
 }
 
 
-def public_reason(kind: str, matcher_reason: str | None) -> str | None:
+def public_reason(kind: str, matcher_reason: str | None, kept: str | None = None) -> str | None:
     """Why a meeting is on a participant's agenda: the matcher's line, else the request behind it.
 
-    Staff wording (must-meet set by staff, scores) never appears here.
+    A meeting kept where it was (published, or locked by staff) keeps the reason ``kept`` it had, which
+    participants have read. Staff wording (must-meet set by staff, scores) never appears here.
     """
+    if kind == "locked" and kept:
+        return kept
     return matcher_reason or _PUBLIC_REASONS.get(kind)
 
 
