@@ -133,7 +133,7 @@ _EXAMPLE_DETAILS = {
     404: "no city with id 'atlantis'",
     409: "a city with id 'kukes' already exists",
     412: "city 'kukes' was changed since you read it; read it again and send your change with its new ETag",
-    413: "the request body is larger than this endpoint accepts",
+    413: "the request body is 1.2 MB; the limit is 1 MB",
     415: "send the body as application/json (got text/plain)",
     422: "country: country 'ZZ' is not an ISO 3166-1 alpha-2 code (XK is accepted for Kosovo)",
     429: "too many expensive requests: at most 120 per minute; retry in 12 s",

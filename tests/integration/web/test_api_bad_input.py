@@ -123,7 +123,12 @@ def test_oversize_json_body_is_413(api: TestClient, tokens: Tokens) -> None:  # 
     r = api.post("/api/v1/cities", json=big, headers=tokens.of("staff"))
     assert r.status_code == 413
     _is_problem(r)
-    assert r.json()["detail"].startswith("the request body is 1.2 MB; the limit is ")
+    assert r.json()["detail"] == "the request body is 1.2 MB; the limit is 1 MB"
+    # The OpenAPI document shows the same words a client gets.
+    schema = api.get("/schema/openapi.json").json()
+    example = schema["paths"]["/api/v1/cities"]["post"]["responses"]["413"]["content"]
+    shown = next(iter(example["application/problem+json"]["examples"].values()))["value"]["detail"]
+    assert shown == r.json()["detail"]
 
 
 def test_oversize_upload_is_413(shared_app: SharedApp, tokens: Tokens) -> None:
