@@ -26,7 +26,7 @@ from matchmaker.errors import ConflictError, InvalidInputError, PermissionDenied
 from matchmaker.scheduling.exports import in_zone, zone_note
 from matchmaker.scheduling.problem import Slot
 from matchmaker.services.events import store
-from matchmaker.services.events.rules import known_zone, on_event_clock, told_in_zone
+from matchmaker.services.events.rules import on_event_clock, told_in_zone, zone
 from matchmaker.services.records import PublicRecord, RecordService, describe_invalid
 
 logger = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class MyEvent:
     def zone_note(self) -> str | None:
         """In which time zone the slots' times are, as the participant's agenda says it ("Times are
         local to Europe/Istanbul (UTC+03:00)."), or None for an event without a zone."""
-        tz = known_zone(self.timezone)
+        tz = zone(self.timezone)
         return zone_note(self.timezone if tz else None, [in_zone(s.start, tz) for s in self.slots])
 
 

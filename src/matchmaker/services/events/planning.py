@@ -43,7 +43,6 @@ from matchmaker.services.events.rules import (
     RequestRow,
     build_problem,
     describe_moves,
-    known_zone,
     meeting_reason,
     public_reason,
     requests_by_pair,
@@ -313,7 +312,7 @@ class Planner:
         reuse the ids s1, s2...), each as "new time: A – B from ... to ..." on the event's clock."""
         with self.database.unit_of_work() as session:
             ev = store.event_row(session, event_id)
-            tz = known_zone(ev.timezone) or UTC
+            tz = zone(ev.timezone) or UTC
             slots = {s.id: s for s in store.slots(session, event_id)}
             plan = {pair_key(m.a, m.b): m for m in store.plan(session, event_id)}
             rows = store.published(session, event_id, confirmed=True)

@@ -123,15 +123,11 @@ def side_of(value: str) -> Side:
 
 
 def zone(name: str | None) -> tzinfo | None:
-    """The event's time zone, or None when it has none."""
-    return ZoneInfo(name) if name else None
-
-
-def known_zone(name: str | None) -> tzinfo | None:
-    """The event's time zone, or None when it has none or names a zone this system does not know
-    (what is shown to people then reads in UTC instead of failing)."""
+    """The event's time zone, or None when it has none or names a zone this system does not know (a
+    database restored on a machine with older time-zone data): what is shown to people then reads
+    in UTC, and says so, instead of failing."""
     try:
-        return zone(name)
+        return ZoneInfo(name) if name else None
     except (ZoneInfoNotFoundError, ValueError):
         return None
 
@@ -140,7 +136,7 @@ def on_event_clock(instant: datetime, timezone: str | None) -> datetime:
     """An instant (a deadline, the end of an event; a naive one is UTC) as the event's clock reads it,
     or in UTC for an event without a zone or with a zone this system does not know."""
     aware = instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
-    return aware.astimezone(known_zone(timezone) or UTC)
+    return aware.astimezone(zone(timezone) or UTC)
 
 
 def told_in_zone(instant: datetime, timezone: str | None) -> str:
@@ -150,7 +146,7 @@ def told_in_zone(instant: datetime, timezone: str | None) -> str:
     The one wording of such moments in messages, refusals and console pages. A naive instant is UTC;
     an event without a zone, or with a zone this system does not know, is told in UTC and says so.
     """
-    tz = known_zone(timezone)
+    tz = zone(timezone)
     aware = instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
     return f"{aware.astimezone(tz or UTC):%d %B %Y at %H:%M} ({timezone if tz is not None else 'UTC'})"
 
@@ -231,7 +227,7 @@ def build_problem(snapshot: EventSnapshot, *, now: datetime) -> SchedulingProble
     locked = _merge_locked(
         [m for m in snapshot.published if fits(m)], [m for m in snapshot.pinned if fits(m)]
     )
-    tz = known_zone(snapshot.timezone) or UTC
+    tz = zone(snapshot.timezone) or UTC
     begun = {
         s.id
         for s in snapshot.slots
@@ -352,7 +348,6 @@ __all__ = [
     "describe_moves",
     "duplicate_problem",
     "effective_status",
-    "known_zone",
     "meeting_reason",
     "pair_problem",
     "public_reason",

@@ -34,7 +34,6 @@ from matchmaker.services.events.rules import (
     ParticipantRow,
     RequestRow,
     effective_status,
-    known_zone,
     side_of,
     zone,
 )
@@ -73,7 +72,7 @@ def slots(session: Session, event_id: str) -> list[Slot]:
         select(EventSlot).where(EventSlot.event_id == event_id).order_by(col(EventSlot.position))
     )
     ev = session.get(Event, event_id)
-    tz = known_zone(ev.timezone) if ev is not None else None
+    tz = zone(ev.timezone) if ev is not None else None
     return [Slot(id=r.slot_id, start=_on_clock(r.start, tz), end=_on_clock(r.end, tz)) for r in rows]
 
 

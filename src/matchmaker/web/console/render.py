@@ -17,7 +17,7 @@ from markupsafe import Markup, escape
 
 from matchmaker.matching.regions import country_label
 from matchmaker.scheduling import describe_gap
-from matchmaker.services.events.rules import known_zone, told_in_zone
+from matchmaker.services.events.rules import told_in_zone, zone
 from matchmaker.services.users import Principal
 from matchmaker.vocabulary import get_term
 from matchmaker.vocabulary.language import language_label
@@ -100,8 +100,8 @@ def highlight(text: str | None, phrases: Iterable[str] | None = None, spans: Any
     return Markup("".join(out))  # noqa: S704 - every piece of text was escaped above
 
 
-def in_zone(moment: datetime, zone: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A slot or meeting time as the clock reads in ``zone`` (an event's time zone), in ``fmt``, for
+def in_zone(moment: datetime, timezone: str | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """A slot or meeting time as the clock reads in ``timezone`` (an event's zone), in ``fmt``, for
     lists and forms that say their zone once. A moment told in a sentence (a deadline, when rating
     opens) is the ``told_in_zone`` filter (:func:`~matchmaker.services.events.rules.told_in_zone`).
 
@@ -110,7 +110,7 @@ def in_zone(moment: datetime, zone: str | None, fmt: str = "%Y-%m-%d %H:%M") -> 
     """
     if moment.tzinfo is None:
         return moment.strftime(fmt)
-    return moment.astimezone(known_zone(zone) or ZoneInfo("UTC")).strftime(fmt)
+    return moment.astimezone(zone(timezone) or ZoneInfo("UTC")).strftime(fmt)
 
 
 def percent(value: Any) -> str:
