@@ -255,7 +255,8 @@ class MyAgenda:
     comments: dict[str, str]
     #: Meetings that cannot be rated yet (by uid): when rating opens, in the event's time zone.
     rating_opens: dict[str, datetime]
-    #: Which time zone the agenda's times are in, as the printed agenda says it, or None without one.
+    #: Which time zone the agenda's times are in, as the printed agenda says it (UTC for an event without
+    #: a zone); None only when its times were entered at several offsets.
     zone_note: str | None = None
 
 
