@@ -256,3 +256,23 @@ def test_the_cli_refuses_to_revoke_the_last_staff_user(services: Services) -> No
     assert "Ministry organiser is the last staff user" in result.output
     with services.database.unit_of_work() as session:
         assert any(u.user_id == issued.principal.user_id for u in services.users(session).list_users())
+
+
+def test_a_refused_invitation_keeps_what_was_typed(client: Client, sign_in: object) -> None:
+    sign_in("staff")  # type: ignore[operator]
+    bad_address = client.post(
+        "/users/invite", data={"role": "provider", "subject": "Enerko", "email": "sales-at-enerko"}
+    )
+    assert bad_address.status_code == 422
+    assert "is not an e-mail address" in bad_address.text
+    assert 'value="sales-at-enerko"' in bad_address.text
+    assert 'value="Enerko"' in bad_address.text
+    assert '<option value="provider" selected>' in bad_address.text
+    unknown = client.post(
+        "/users/invite", data={"role": "city", "subject": "Kukës Bihać", "email": "focal@kukes.example"}
+    )
+    assert unknown.status_code == 422
+    assert "is ambiguous; candidates: bihac (Bihać), kukes (Kukës)" in unknown.text
+    assert 'value="Kukës Bihać"' in unknown.text
+    assert 'value="focal@kukes.example"' in unknown.text
+    assert "focal@kukes.example" not in client.get("/users").text  # nothing was queued

@@ -137,6 +137,7 @@ async def _users_page(
     flash: dict[str, str] | None = None,
     status: int = 200,
     invited: list[Invited] | None = None,
+    typed: dict[str, str] | None = None,
 ) -> Response[Any]:
     context = await anyio.to_thread.run_sync(_users_context, services_of(request))
     return page(
@@ -147,6 +148,7 @@ async def _users_page(
         request_path="/users",
         flash=flash,
         invited=invited or [],
+        typed=typed or {},
         **context,
     )
 
@@ -158,10 +160,14 @@ async def users_page(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 async def _change(
-    request: Request[Any, Any, Any], change: Callable[[Services, Session], object], done: str
+    request: Request[Any, Any, Any],
+    change: Callable[[Services, Session], object],
+    done: str,
+    typed: dict[str, str] | None = None,
 ) -> Response[Any]:
     """Run ``change(services, session)`` in its own unit of work; show the page with the outcome, or
-    the refusal with the status the API gives for the same error."""
+    the refusal with the status the API gives for the same error (and the invitation form still
+    holding ``typed``, what was typed into it)."""
     services = services_of(request)
 
     def work() -> object:
@@ -172,7 +178,7 @@ async def _change(
         outcome = await anyio.to_thread.run_sync(work)
     except MatchmakerError as exc:
         flash = {"kind": "error", "text": exc.message}
-        return await _users_page(request, flash=flash, status=status_for(exc))
+        return await _users_page(request, flash=flash, status=status_for(exc), typed=typed)
     invited: list[Invited] = []
     if isinstance(outcome, Invited):
         invited = [outcome]
@@ -198,6 +204,7 @@ async def users_invite(request: Request[Any, Any, Any]) -> Response[Any]:
         request,
         lambda services, session: services.accounts(session).invite(role, email, subject),
         f"Invitation queued for {email}.",
+        typed={"role": role, "email": email, "subject": subject or ""},
     )
 
 
