@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from datetime import datetime
 
 import pytest
+from console_support import Client, app_services
 
 from matchmaker.errors import ConflictError, InvalidInputError
 from matchmaker.services.container import Services
@@ -68,3 +71,48 @@ def test_moves_that_break_a_rule_are_refused(planned: Services) -> None:
     with_tepebasi = next(m for m in meetings if "tepebasi" in (m.a, m.b))
     with pytest.raises(ConflictError, match="not available"):
         move_meeting("mv", with_tepebasi.a, with_tepebasi.b, slot="s3", table=2)
+
+
+def test_a_refused_move_names_the_participants_and_the_time_as_the_grid_shows_them(
+    client: Client, sign_in: Callable[[str], None]
+) -> None:
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        catalog = services.events(session).catalog
+        catalog.create(
+            EventCreate(
+                id="mv",
+                name="Moves",
+                slots=[
+                    _slot("2027-03-02T09:00", "2027-03-02T09:20"),
+                    _slot("2027-03-02T09:30", "2027-03-02T09:50"),
+                ],
+                tables=2,
+            ),
+        )
+        catalog.add_participants(
+            "mv", [ParticipantIn(id=i) for i in ("kukes", "tepebasi", "prov-enerko-esco")]
+        )
+    services.planner.generate("mv", score=lambda _a, _b: 0.5, time_limit=5)
+    by_slot = {m.slot: m for m in services.planner.planned("mv")}
+    assert set(by_slot) == {"s1", "s2"}
+    first, second = by_slot["s1"], by_slot["s2"]
+    sign_in("staff")
+    taken = client.post(
+        "/events/mv/move", data={"a": second.a, "b": second.b, "slot": "s1", "table": str(first.table)}
+    )
+    assert taken.status_code == 409
+    names = "(Kukës|Tepebaşı|Enerko Enerji Hizmetleri)"
+    assert re.search(
+        f"Table {first.table} is taken in the 09:00–09:20 slot \\({names} and {names}\\)", taken.text
+    )
+    free = 2 if first.table == 1 else 1
+    busy = client.post(
+        "/events/mv/move", data={"a": second.a, "b": second.b, "slot": "s1", "table": str(free)}
+    )
+    assert busy.status_code == 409
+    assert re.search(f"{names} already meets {names} in the 09:00–09:20 slot", busy.text)
+    for refused in (taken.text, busy.text):
+        assert not re.search(
+            "tepebasi|prov-enerko-esco|kukes|slot s1", refused.split("<main", 1)[1].split("<form", 1)[0]
+        )

@@ -34,7 +34,7 @@ from matchmaker.db.models import utcnow
 from matchmaker.errors import ConflictError, InvalidInputError, MatchmakerError, NotFoundError
 from matchmaker.scheduling.core import DEFAULT_TIME_LIMIT
 from matchmaker.scheduling.exports import calendar_entries
-from matchmaker.scheduling.problem import Pair, SchedulingProblem, pair_key
+from matchmaker.scheduling.problem import Pair, SchedulingProblem, Slot, pair_key
 from matchmaker.scheduling.result import ScheduleResult, diff_schedules
 from matchmaker.scheduling.service import solve_problem
 from matchmaker.services.events import store
@@ -361,7 +361,8 @@ class Planner:
             row = store.planned_row(session, event_id, a, b)
             if row is None:
                 raise NotFoundError(f"no planned meeting between {a!r} and {b!r} in event {event_id!r}")
-            if slot not in {s.id for s in store.slots(session, event_id)}:
+            event_slots = {s.id: s for s in store.slots(session, event_id)}
+            if slot not in event_slots:
                 raise InvalidInputError(f"event {event_id!r} has no slot {slot!r}")
             tables = store.table_numbers(session, event_id)
             if table not in tables:
@@ -372,16 +373,22 @@ class Planner:
             others = [
                 m for m in store.plan(session, event_id) if pair_key(m.a, m.b) != key and m.slot_id == slot
             ]
+            # Staff read names and times on the grid; a refusal speaks the same way.
+            named = store.names(session, [row.a, row.b, *(p for m in others for p in (m.a, m.b))])
+            when = _slot_label(event_slots[slot], list(event_slots.values()))
             taken = next((m for m in others if m.table_number == table), None)
             if taken is not None:
+                label = store.table_labels(session, event_id).get(table) or f"table {table}"
                 raise ConflictError(
-                    f"table {table} is taken in slot {slot} ({taken.a} and {taken.b}); choose a free table"
+                    f"{label} is taken {when} ({named.get(taken.a, taken.a)} and"
+                    f" {named.get(taken.b, taken.b)}); choose a free table"
                 )
             for pid in (row.a, row.b):
                 busy = next((m for m in others if pid in (m.a, m.b)), None)
                 if busy is not None:
+                    other = busy.b if busy.a == pid else busy.a
                     raise ConflictError(
-                        f"{pid!r} already meets {busy.b if busy.a == pid else busy.a!r} in slot {slot}"
+                        f"{named.get(pid, pid)} already meets {named.get(other, other)} {when}"
                     )
                 person = session.get(EventParticipant, (event_id, pid))
                 if (
@@ -389,7 +396,7 @@ class Planner:
                     and person.available is not None
                     and slot not in json.loads(person.available)
                 ):
-                    raise ConflictError(f"{pid!r} is not available in slot {slot}")
+                    raise ConflictError(f"{named.get(pid, pid)} is not available {when}")
             row.slot_id = slot
             row.table_number = table
             row.locked = True
@@ -492,6 +499,13 @@ class Planner:
             session.add(ev)
         logger.info("event %s: published version %d (%s)", event_id, version, report)
         return report
+
+
+def _slot_label(slot: Slot, every: list[Slot]) -> str:
+    """``slot`` as the schedule grid shows it: ``in the 09:00–09:20 slot`` (with the day when the
+    event has more than one)."""
+    day = f"{slot.start:%a %d %b} " if len({s.start.date() for s in every}) > 1 else ""
+    return f"in the {day}{slot.start:%H:%M}–{slot.end:%H:%M} slot"
 
 
 __all__ = ["Planner", "ScoreFunction"]
