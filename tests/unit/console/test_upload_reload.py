@@ -102,3 +102,22 @@ def test_the_dashboard_names_an_upload_by_its_files_never_where_the_server_saved
     assert "cities.jsonl" in dashboard.text
     assert "uploads/" not in dashboard.text
     assert str(services.settings.home) not in dashboard.text
+
+
+def test_the_report_names_an_uploaded_file_as_it_was_called_letters_with_accents_included(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    sign_in("staff")
+    body = _cities(
+        {"id": "bihac-t", "name": "Bihać", "country": "BA", "summary": "Javna rasvjeta."},
+        {"id": "osh-t", "name": "Ош", "country": "KGZ", "summary": "Уличное освещение."},
+    )
+    shown = client.post("/upload", files={"file": ("Kuke\u0308s Ош-cities.jsonl", body, "application/jsonl")})
+    assert shown.status_code == 200
+    assert "<dd>Kukës_Ош-cities.jsonl</dd>" in shown.text
+    assert "<code>Kukës_Ош-cities.jsonl:2:" in shown.text
+    assert "Kuk_s" not in shown.text
+    unsafe = client.post(
+        "/upload", files={"file": ("../../Kukës/../x-cities.jsonl", body, "application/jsonl")}
+    )
+    assert "<dd>x-cities.jsonl</dd>" in unsafe.text

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,7 +30,10 @@ from matchmaker.web.media import readable_size
 
 logger = logging.getLogger(__name__)
 
-_SAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+#: What an uploaded file's name keeps: letters and digits of any script (a file named after Kukës
+#: or Ош is reported by that name), ``.``, ``-`` and ``_``; anything else (a space, a quote, a
+#: control character) becomes ``_``.
+_SAFE_NAME = re.compile(r"[^\w.-]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +73,8 @@ async def dashboard(
 def upload_name(filename: str | None) -> str:
     """A safe local file name for an upload, which must say its kind (``cities.jsonl``, ``cases.csv``)."""
     base = Path((filename or "").replace("\\", "/")).name
-    base = _SAFE_NAME.sub("_", base)
+    # NFC: a name sent with combining accents (e + U+0308) keeps its letter (ë), not an ``_``
+    base = _SAFE_NAME.sub("_", unicodedata.normalize("NFC", base))
     kind_of(
         Path(base), kind_option=False
     )  # the same rule as ingest; raises with the reason and the accepted names
