@@ -219,7 +219,9 @@ def read_jsonl(path: Path, max_line_bytes: int) -> Iterator[RawLine]:
             try:
                 value = json.loads(text)
             except json.JSONDecodeError as exc:
-                yield RawLine(number, None, f"not valid JSON: {exc.msg} at column {exc.colno}")
+                # Some of the parser's messages end in "at" ("Invalid control character at").
+                what = exc.msg.removesuffix(" at")
+                yield RawLine(number, None, f"not valid JSON: {what} at column {exc.colno}")
                 continue
             if not isinstance(value, dict):
                 kind = "array" if isinstance(value, list) else type(value).__name__

@@ -304,7 +304,8 @@ def parse_problem_text(text: str) -> SchedulingProblem:
     try:
         data: Any = json.loads(text)
     except json.JSONDecodeError as exc:
-        msg = f"the problem file is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        what = exc.msg.removesuffix(" at")  # "Unterminated string starting at", and so on
+        msg = f"the problem file is not valid JSON: {what} at line {exc.lineno}, column {exc.colno}"
         raise InvalidInputError(msg) from exc
     return parse_problem(data)
 

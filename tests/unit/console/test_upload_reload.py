@@ -121,3 +121,15 @@ def test_the_report_names_an_uploaded_file_as_it_was_called_letters_with_accents
         "/upload", files={"file": ("../../Kukës/../x-cities.jsonl", body, "application/jsonl")}
     )
     assert "<dd>x-cities.jsonl</dd>" in unsafe.text
+
+
+def test_a_line_that_is_not_json_says_what_is_wrong_in_plain_words(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    sign_in("staff")
+    body = _cities({"id": "bihac-t", "name": "Bihać", "country": "BA", "summary": "Javna rasvjeta."})
+    body += b'{"id": "kukes-t", "name": "Kuk\\u00ebs\n{"id": "osh-t", "name": "Osh\tKG"}\n'
+    shown = client.post("/upload", files={"file": ("cities.jsonl", body, "application/jsonl")})
+    assert "<code>cities.jsonl:2: not valid JSON: Invalid control character at column 38</code>" in shown.text
+    assert "<code>cities.jsonl:3: not valid JSON: Invalid control character at column 29</code>" in shown.text
+    assert " at at " not in shown.text
