@@ -213,10 +213,13 @@ class RecordService:
 
 
 def describe_invalid(exc: ValidationError, whole: str = "record") -> str:
-    """A validation error in one line: ``field: message`` per problem (``whole`` when no field is named)."""
+    """A validation error in one line: ``field: message`` per problem (``whole`` when no field is named).
+
+    A field is named in words (``programme level``, ``regions served``), as the forms label it.
+    """
     parts = []
     for error in exc.errors():
-        where = ".".join(str(p) for p in error.get("loc", ())) or whole
+        where = ".".join(str(p) for p in error.get("loc", ())).replace("_", " ") or whole
         # Without pydantic's "Value error, " before the reason a validator gave, as everywhere else.
         parts.append(f"{where}: {str(error.get('msg', 'invalid')).removeprefix('Value error, ')}")
     return "; ".join(parts)

@@ -38,3 +38,17 @@ def test_a_refused_request_keeps_its_message_and_a_refused_rule_keeps_its_kind(
     kinds = _form(rule.text, "new-rule")
     assert re.search(r'<option value="blocked"[^>]*\bselected\b', kinds), "the chosen rule is shown again"
     assert not re.search(r'<option value="must_meet"[^>]*\bselected\b', kinds)
+
+
+def test_a_refused_event_setting_names_the_field_in_words(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    _event(client)
+    sign_in("staff")
+    edit = client.get(f"/events/{EVENT_ID}/edit").text
+    values = dict(re.findall(r'name="([a-z_]+)"[^>]*value="([^"]*)"', edit))
+    refused = client.post(f"/events/{EVENT_ID}/edit", data={**values, "per_day": "0"})
+    assert refused.status_code == 422
+    assert re.findall(r"flash-error[^>]*>([^<]*)", refused.text) == [
+        "Per day: Input should be greater than or equal to 1"
+    ]

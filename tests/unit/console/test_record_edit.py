@@ -315,3 +315,12 @@ def test_two_saves_of_one_field_at_the_same_moment_one_is_told(
     assert sum(isinstance(o, EditConflict) for o in outcomes) == 1
     saved = 48123 if outcomes[0] is None else 50000
     assert _stored_city(client).population == saved  # type: ignore[attr-defined]
+
+
+def test_a_refusal_names_the_field_in_words_as_the_form_labels_it(client: Client, sign_in: SignIn) -> None:
+    sign_in("staff")
+    values = form_of(client, f"/cities/{CITY_ID}/edit")
+    refused = post_form(client, f"/cities/{CITY_ID}/edit", changed(values, programme_level="4"))
+    assert refused.status_code == 422
+    assert "Programme level: " in refused.text
+    assert "programme_level:" not in refused.text.lower()

@@ -119,7 +119,10 @@ def error_flash(exc: MatchmakerError | ValidationError) -> Flash:
     if isinstance(exc, ValidationError):
         return {
             "kind": "error",
-            "text": "; ".join(f"{e['key']}: {e['message']}" for e in describe_validation(exc)),
+            # the field in words, as the form labels it (slot minutes, not slot_minutes)
+            "text": "; ".join(
+                f"{e['key'].replace('_', ' ')}: {e['message']}" for e in describe_validation(exc)
+            ),
         }
     text = exc.message
     if isinstance(exc, InfeasibleScheduleError) and exc.reasons:
