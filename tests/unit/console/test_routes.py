@@ -126,6 +126,19 @@ def test_dashboard_shows_counts_index_status_and_last_ingest(ro_client: Client, 
     assert "Every record was accepted." in html
 
 
+def test_dashboard_times_read_in_minutes_and_say_utc(ro_client: Client, ro_sign_in: SignIn) -> None:
+    ro_sign_in("staff")
+    html = ro_client.get("/dashboard").text
+    index = html.split('id="index-status"', 1)[1].split("</table>", 1)[0]
+    built = re.findall(r"<td>(\d{4}-\d\d-\d\d[^<]*)</td>", index)
+    assert len(built) == 3
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", b) for b in built), built
+    ingest = html.split('id="last-ingest"', 1)[1].split("</dl>", 1)[0]
+    when = re.search(r"<dt>When</dt><dd>([^<]*)</dd>", ingest)
+    assert when is not None
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", when.group(1)), when.group(1)
+
+
 def test_pages_are_utf8_with_security_headers(ro_client: Client, ro_sign_in: SignIn) -> None:
     ro_sign_in("staff")
     response = ro_client.get("/cities?country=TR")

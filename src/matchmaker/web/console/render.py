@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -113,6 +113,24 @@ def in_zone(moment: datetime, timezone: str | None, fmt: str = "%Y-%m-%d %H:%M")
     return moment.astimezone(zone(timezone) or ZoneInfo("UTC")).strftime(fmt)
 
 
+def utc_time(moment: datetime | str | None) -> str:
+    """A moment of the system's own (an index built, an ingest finished) as ``2026-12-06 08:38 UTC``,
+    the way the users page shows sign-ins; an ISO text (a bundle manifest's) is read first, a time
+    without an offset is the database's UTC, and nothing is ``–``."""
+    if moment is None or moment == "":
+        return "–"
+    if isinstance(moment, str):
+        try:
+            when = datetime.fromisoformat(moment)
+        except ValueError:
+            return moment
+    else:
+        when = moment
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def percent(value: Any) -> str:
     """A 0..1 score as a whole percentage."""
     try:
@@ -140,6 +158,7 @@ def environment() -> Environment:
         percent=percent,
         in_zone=in_zone,
         told_in_zone=told_in_zone,
+        utc_time=utc_time,
         gap_in_words=describe_gap,
     )
     return env
@@ -182,4 +201,5 @@ __all__ = [
     "percent",
     "render",
     "term_label",
+    "utc_time",
 ]
