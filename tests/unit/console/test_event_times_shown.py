@@ -43,3 +43,13 @@ def test_a_deadline_reads_the_same_on_every_participant_page(
     told = "25 February 2027 at 17:00 (Europe/Istanbul)"
     assert f"requests until {told}" in client.get("/me/requests").text
     assert f"You can change this until {told}." in client.get("/me/availability").text
+
+
+def test_the_events_list_says_the_zone_of_each_event_s_first_slot(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    _event(client)
+    sign_in("staff")
+    listing = client.get("/events").text
+    row = listing.split(f"<code>{EVENT_ID}</code>", 1)[1].split("</tr>", 1)[0]
+    assert "<small>2027-03-02 09:00 (Europe/Istanbul)</small>" in row
