@@ -1,0 +1,34 @@
+"""Buttons repeated on every row of an event's tabs say which row they act on to a screen reader."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from console_support import CITY_ID, PROVIDER_ID, Client, add_event, app_services
+
+EVENT_ID = "named-controls"
+
+
+def test_answer_move_buttons_name_the_request_or_meeting(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    add_event(client, EVENT_ID, (CITY_ID, "osh", PROVIDER_ID), slots=2)
+    sign_in("staff")
+    for sender in (CITY_ID, "osh"):
+        sent = client.post(
+            f"/events/{EVENT_ID}/requests", data={"sender": sender, "recipient": PROVIDER_ID, "message": ""}
+        )
+        assert sent.status_code == 200, sent.text
+    requests = client.get(f"/events/{EVENT_ID}/requests").text
+    labels = re.findall(r'<button[^>]*value="accepted"[^>]*aria-label="([^"]*)"', requests)
+    assert sorted(labels) == [
+        "Accept the request of Kukës to Enerko Enerji Hizmetleri",
+        "Accept the request of Osh to Enerko Enerji Hizmetleri",
+    ]
+    app_services(client).planner.generate(EVENT_ID, score=lambda _a, _b: 0.5, time_limit=5)
+    grid = client.get(f"/events/{EVENT_ID}/schedule").text
+    moves = re.findall(r'<button[^>]*aria-label="(Move [^"]*here)"', grid)
+    assert moves, "every planned meeting has its own move button"
+    assert len(set(moves)) == len(moves)
+    assert all(" and " in m for m in moves)
