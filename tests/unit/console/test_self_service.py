@@ -112,6 +112,22 @@ def test_a_provider_edits_its_profile_with_ingest_validation_until_the_deadline(
         assert services.records(session).get("provider", PROVIDER_ID).name == "Enerko ESCO"
 
 
+def test_a_refused_availability_keeps_what_was_ticked_and_typed(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    services = app_services(client)
+    make_event(services)
+    sign_in("city")
+    client.post("/me/availability", data={"event": "ws1", "slot": ["s1", "s2", "s3"], "max_meetings": ""})
+    refused = client.post("/me/availability", data={"event": "ws1", "slot": ["s2"], "max_meetings": "2.5"})
+    assert refused.status_code == 422
+    assert "whole number" in refused.text
+    ticked = re.findall(r'name="slot" value="(s\d)" checked', refused.text)
+    assert ticked == ["s2"]
+    assert re.search(r'name="max_meetings"[^>]*value="2.5"', refused.text)
+    assert participant(services, CITY_ID) == (None, None)  # nothing was saved
+
+
 def test_the_availability_of_an_event_that_is_over_is_read_only(
     client: Client, sign_in: Callable[[str], str]
 ) -> None:

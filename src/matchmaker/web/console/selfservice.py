@@ -68,7 +68,11 @@ async def availability_page(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 async def _availability(
-    request: Request[Any, Any, Any], *, flash: dict[str, str] | None = None, status: int = 200
+    request: Request[Any, Any, Any],
+    *,
+    flash: dict[str, str] | None = None,
+    status: int = 200,
+    typed: dict[str, Any] | None = None,
 ) -> Response[Any]:
     principal = principal_of(request)
     mine = await anyio.to_thread.run_sync(_my_events, services_of(request), _subject(principal))
@@ -80,6 +84,7 @@ async def _availability(
         request_path="/me/availability",
         flash=flash,
         events=mine,
+        typed=typed,
     )
 
 
@@ -108,7 +113,8 @@ async def availability_save(request: Request[Any, Any, Any]) -> Response[Any]:
         await anyio.to_thread.run_sync(save)
     except MatchmakerError as exc:
         flash = {"kind": "error", "text": exc.message}
-        return await _availability(request, flash=flash, status=status_for(exc))
+        typed = {"event": event_id, "slots": slots, "max_meetings": raw_max}
+        return await _availability(request, flash=flash, status=status_for(exc), typed=typed)
     return Redirect("/me/availability?saved=availability", status_code=303)
 
 
