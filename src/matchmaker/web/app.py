@@ -29,7 +29,7 @@ import anyio.to_thread
 from litestar import Litestar, Router, get
 from litestar.datastructures import State
 from litestar.di import NamedDependency
-from litestar.exceptions import MethodNotAllowedException
+from litestar.exceptions import MethodNotAllowedException, NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
@@ -41,7 +41,7 @@ from matchmaker.services.ratelimit import RateLimiter
 from matchmaker.services.users import Principal
 from matchmaker.settings import Settings
 from matchmaker.web import auth
-from matchmaker.web.console import console_routes, on_method_not_allowed
+from matchmaker.web.console import console_routes, on_method_not_allowed, on_not_found
 from matchmaker.web.dependencies import DEPENDENCIES
 from matchmaker.web.errors import EXCEPTION_HANDLERS, document_headers, problems
 from matchmaker.web.head import HeadAsGet
@@ -213,7 +213,12 @@ def create_app(
         ],
         # A 405 is raised while the route is chosen, so only the app's handlers see it; at a console
         # address it answers a person (see on_method_not_allowed), elsewhere it is problem details.
-        exception_handlers={**EXCEPTION_HANDLERS, MethodNotAllowedException: on_method_not_allowed},
+        # The same for an address no route serves (404): a browser gets a console page.
+        exception_handlers={
+            **EXCEPTION_HANDLERS,
+            MethodNotAllowedException: on_method_not_allowed,
+            NotFoundException: on_not_found,
+        },
         dependencies={**auth.DEPENDENCIES, **DEPENDENCIES},
         state=State(
             {

@@ -107,6 +107,26 @@ def test_the_api_keeps_its_problem_details_405(ro_client: Client, ro_sign_in: Si
         assert response.json()["status"] == 405
 
 
+def test_an_address_no_page_serves_answers_a_browser_with_a_page_and_a_script_with_problem_details(
+    ro_client: Client, ro_sign_in: SignIn
+) -> None:
+    browser = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+    for signed_in in (False, True):
+        if signed_in:
+            ro_sign_in("staff")
+        page = ro_client.get("/evnets", headers=browser)
+        assert page.status_code == 404
+        assert page.headers["content-type"].startswith("text/html")
+        assert "There is no page at this address" in page.text
+        assert 'href="/"' in page.text
+        assert '"about:blank"' not in page.text
+    for path, headers in (("/evnets", {"Accept": "*/*"}), ("/api/v1/citys", browser)):
+        script = ro_client.get(path, headers=headers)
+        assert script.status_code == 404, path
+        assert script.headers["content-type"].startswith("application/problem+json"), path
+        assert script.json()["status"] == 404
+
+
 def _header(html: str) -> str:
     return html.split('<header class="site-header">', 1)[1].split("</header>", 1)[0]
 

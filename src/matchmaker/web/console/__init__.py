@@ -137,6 +137,25 @@ def on_method_not_allowed(request: Request[Any, Any, Any], exc: MethodNotAllowed
     return _error_page(request, 405, message, headers={"Allow": allow} if allow else None)
 
 
+#: Addresses that belong to scripts (the API, its schema, the probes): a 404 there stays problem details.
+_SCRIPT_PREFIXES = ("/api/", "/schema", "/health", "/ready", "/static/")
+
+
+def on_not_found(request: Request[Any, Any, Any], exc: NotFoundException) -> Response[Any]:
+    """An address no route serves answers a browser with a console page, not problem-details JSON.
+
+    A person who follows an old bookmark or mistypes an address sees where to go on; a script (the
+    API's addresses, or any client that does not ask for HTML) still gets problem details. The app
+    registers this handler: such a 404 is raised while the route is chosen.
+    """
+    path = request.url.path
+    wants_html = "text/html" in request.headers.get("accept", "")
+    if not wants_html or path.startswith(_SCRIPT_PREFIXES):
+        return handle_exception(request, exc)
+    message = "There is no page at this address; it may have moved, or a character of it is missing."
+    return _error_page(request, 404, message)
+
+
 def _on_sign_in_required(request: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
     if request.headers.get("hx-request"):
         # htmx follows redirects inside the page; ask it to reload the whole page at the sign-in form.
@@ -224,4 +243,11 @@ def app_route_handlers(settings: Settings) -> list[ControllerRouterHandler]:
     return console_routes()
 
 
-__all__ = ["STATIC_DIR", "app_route_handlers", "console_router", "console_routes", "on_method_not_allowed"]
+__all__ = [
+    "STATIC_DIR",
+    "app_route_handlers",
+    "console_router",
+    "console_routes",
+    "on_method_not_allowed",
+    "on_not_found",
+]
