@@ -5,7 +5,7 @@ table cards."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from matchmaker.db.events import Event, EventMeeting, PublishedMeeting
@@ -23,7 +23,7 @@ from matchmaker.scheduling.exports import (
 from matchmaker.scheduling.problem import Pair, Slot, pair_key
 from matchmaker.scheduling.result import Meeting
 from matchmaker.services.events import store
-from matchmaker.services.events.rules import zone
+from matchmaker.services.events.rules import as_instant, zone
 from matchmaker.services.events.schemas import Agenda, AgendaItem, ExportSource
 
 if TYPE_CHECKING:
@@ -248,17 +248,12 @@ def _slots(session: Session, ev: Event, published: Sequence[PublishedMeeting] = 
     }
     tz = zone(ev.timezone)
     same = all(
-        sid in current and _instant(current[sid].start, tz) == _instant(s.start, tz)
+        sid in current and as_instant(current[sid].start, tz) == as_instant(s.start, tz)
         for sid, s in shown.items()
     )
     times = {**current, **shown} if same else shown
-    ordered = sorted(times.values(), key=lambda s: _instant(s.start, tz))
+    ordered = sorted(times.values(), key=lambda s: as_instant(s.start, tz))
     return local_slots(ordered, tz)
-
-
-def _instant(value: datetime, tz: tzinfo | None) -> datetime:
-    """A slot time as an instant (a naive one is in the event's zone, else UTC)."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=tz or UTC)
 
 
 def _empty(ev: Event) -> str:

@@ -14,7 +14,7 @@ from matchmaker.db.models import utcnow
 from matchmaker.errors import ConflictError, InvalidInputError
 from matchmaker.scheduling.problem import pair_key
 from matchmaker.services.events import store
-from matchmaker.services.events.rules import told_in_zone, zone
+from matchmaker.services.events.rules import as_instant, told_in_zone, zone
 from matchmaker.services.events.schemas import FeedbackIn, FeedbackPublic
 from matchmaker.services.feedback import Signal, read_signal
 
@@ -22,9 +22,7 @@ from matchmaker.services.feedback import Signal, read_signal
 def meeting_end(stored: str | datetime, timezone: str | None) -> datetime:
     """When a published meeting ends, as an aware instant (a naive time is in the event's zone, else UTC)."""
     end = datetime.fromisoformat(stored) if isinstance(stored, str) else stored
-    if end.tzinfo is None:
-        end = end.replace(tzinfo=zone(timezone) or UTC)
-    return end
+    return as_instant(end, zone(timezone))
 
 
 def rating_opens(

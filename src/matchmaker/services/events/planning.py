@@ -41,6 +41,7 @@ from matchmaker.services.events import store
 from matchmaker.services.events.catalog import EventCatalog
 from matchmaker.services.events.rules import (
     RequestRow,
+    as_instant,
     build_problem,
     describe_moves,
     meeting_reason,
@@ -323,8 +324,7 @@ class Planner:
             if m is None or m.slot_id != r.slot_id or m.slot_id not in slots:
                 continue  # moved or cancelled: the re-plan says so
             before, after = datetime.fromisoformat(r.start), slots[m.slot_id].start
-            before = before if before.tzinfo else before.replace(tzinfo=UTC)
-            after = after if after.tzinfo else after.replace(tzinfo=tz)
+            before, after = as_instant(before, None), as_instant(after, tz)
             if before != after:
                 lines.append(
                     f"new time: {names.get(r.a, r.a)} – {names.get(r.b, r.b)} from"

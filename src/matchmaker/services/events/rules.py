@@ -132,11 +132,16 @@ def zone(name: str | None) -> tzinfo | None:
         return None
 
 
+def as_instant(value: datetime, tz: tzinfo | None) -> datetime:
+    """A stored time as an instant: one without an offset is a wall time in ``tz`` (the event's
+    zone), or UTC without one."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=tz or UTC)
+
+
 def on_event_clock(instant: datetime, timezone: str | None) -> datetime:
     """An instant (a deadline, the end of an event; a naive one is UTC) as the event's clock reads it,
     or in UTC for an event without a zone or with a zone this system does not know."""
-    aware = instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
-    return aware.astimezone(zone(timezone) or UTC)
+    return as_instant(instant, None).astimezone(zone(timezone) or UTC)
 
 
 def told_in_zone(instant: datetime, timezone: str | None) -> str:
@@ -147,7 +152,7 @@ def told_in_zone(instant: datetime, timezone: str | None) -> str:
     an event without a zone, or with a zone this system does not know, is told in UTC and says so.
     """
     tz = zone(timezone)
-    aware = instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
+    aware = as_instant(instant, None)
     return f"{aware.astimezone(tz or UTC):%d %B %Y at %H:%M} ({timezone if tz is not None else 'UTC'})"
 
 
@@ -158,8 +163,8 @@ def coming_first(events: Iterable[EventSummary], now: datetime) -> list[EventSum
 
     def key(event: EventSummary) -> tuple[int, float]:
         tz = zone(event.timezone) or UTC
-        starts = [s.start if s.start.tzinfo else s.start.replace(tzinfo=tz) for s in event.slots]
-        ends = [s.end if s.end.tzinfo else s.end.replace(tzinfo=tz) for s in event.slots]
+        starts = [as_instant(s.start, tz) for s in event.slots]
+        ends = [as_instant(s.end, tz) for s in event.slots]
         if not ends:
             return (1, 0.0)
         if max(ends) > now:
@@ -228,11 +233,7 @@ def build_problem(snapshot: EventSnapshot, *, now: datetime) -> SchedulingProble
         [m for m in snapshot.published if fits(m)], [m for m in snapshot.pinned if fits(m)]
     )
     tz = zone(snapshot.timezone) or UTC
-    begun = {
-        s.id
-        for s in snapshot.slots
-        if snapshot.published and (s.start if s.start.tzinfo else s.start.replace(tzinfo=tz)) <= now
-    }
+    begun = {s.id for s in snapshot.slots if snapshot.published and as_instant(s.start, tz) <= now}
     kept = {(m.slot, pid) for m in locked if m.slot in begun for pid in (m.a, m.b)}
 
     def available(p: ParticipantRow) -> list[str] | None:
@@ -343,6 +344,7 @@ __all__ = [
     "EventSnapshot",
     "ParticipantRow",
     "RequestRow",
+    "as_instant",
     "build_problem",
     "coming_first",
     "describe_moves",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime, tzinfo
+from datetime import datetime, tzinfo
 from typing import Protocol, TypedDict, TypeVar
 
 from sqlalchemy import func
@@ -33,6 +33,7 @@ from matchmaker.services.events.rules import (
     EventSnapshot,
     ParticipantRow,
     RequestRow,
+    as_instant,
     effective_status,
     side_of,
     zone,
@@ -84,10 +85,7 @@ def _on_clock(stored: str, tz: tzinfo | None) -> datetime:
 def event_end(session: Session, ev: Event) -> datetime | None:
     """When the event's last slot ends, as an aware instant (a naive time is in the event's zone, else
     UTC); ``None`` for an event without slots."""
-    ends = [
-        s.end if s.end.tzinfo else s.end.replace(tzinfo=zone(ev.timezone) or UTC)
-        for s in slots(session, ev.id)
-    ]
+    ends = [as_instant(s.end, zone(ev.timezone)) for s in slots(session, ev.id)]
     return max(ends, default=None)
 
 
