@@ -264,6 +264,18 @@ def _domains() -> frozenset[str]:
     return frozenset(t.id for t in load_vocabulary().of_kind(Kind.DOMAIN))
 
 
+@lru_cache(maxsize=1)
+def _domain_labels() -> frozenset[str]:
+    """The names of the domains, as an evidence's ``tags`` give them."""
+    return frozenset(t.label for t in load_vocabulary().of_kind(Kind.DOMAIN))
+
+
+def on_a_domain(evidence: Mapping[str, Any]) -> bool:
+    """Whether a need and the passage quoted against it share a domain (street lighting, waste...),
+    not only an obstacle that most summaries name (funding)."""
+    return any(label in _domain_labels() for label in evidence.get("tags") or [])
+
+
 @dataclass(frozen=True)
 class MentorCases:
     """The evidence of some case studies for a stored city's needs, one column per case (what a
@@ -431,6 +443,7 @@ __all__ = [
     "in_sentence",
     "need_matches",
     "need_passage",
+    "on_a_domain",
     "on_topic",
     "quoted",
     "shared_tags",

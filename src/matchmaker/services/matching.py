@@ -57,7 +57,7 @@ from matchmaker.errors import (
     MatchmakerError,
     NotFoundError,
 )
-from matchmaker.matching.analysis import Analyses
+from matchmaker.matching.analysis import TAG_KINDS, Analyses
 from matchmaker.matching.analysis_store import AnalysisStore
 from matchmaker.matching.engine import (
     DEFAULT_CONFIG,
@@ -70,12 +70,18 @@ from matchmaker.matching.engine import (
     Scored,
     SecondEncoder,
 )
-from matchmaker.matching.explain import explanation, mentor_case_evidence, on_topic, quoted, shortened
+from matchmaker.matching.explain import (
+    explanation,
+    mentor_case_evidence,
+    on_a_domain,
+    on_topic,
+    quoted,
+    shortened,
+)
 from matchmaker.matching.shortlist import ShortlistPolicy
 from matchmaker.services import feedback
 from matchmaker.services.indexing import IndexService
 from matchmaker.settings import Settings
-from matchmaker.vocabulary import Kind, load_vocabulary
 from matchmaker.vocabulary.language import load_identifier
 from matchmaker.vocabulary.roles import RoleModel, shipped_model
 from matchmaker.vocabulary.tagger import compile_cues
@@ -960,8 +966,9 @@ class MatchingService:
         return ""
 
 
-#: The kinds of shared tags a participant's reason may name when it quotes no passage: topics.
-_REASON_TAG_KINDS = frozenset({"domain", "obstacle"})
+#: The kinds of shared tags a participant's reason may name when it quotes no passage: topics, the
+#: kinds of passage tags.
+_REASON_TAG_KINDS = frozenset(kind.value for kind in TAG_KINDS)
 
 
 def readable_reason(exp: dict[str, Any], *, city: str, other: str) -> str | None:
@@ -991,7 +998,7 @@ def readable_reason(exp: dict[str, Any], *, city: str, other: str) -> str | None
     # What the city writes as its situation ("lighting is old sodium lamps; we cannot finance a
     # replacement") set against an answer on its topic says more than shared topics, without being
     # called a need.
-    stated = [m for m in answered if _on_a_domain(m) and all(_stated(m.get(side) or {}) for side in sides)]
+    stated = [m for m in answered if on_a_domain(m) and all(_stated(m.get(side) or {}) for side in sides)]
     if stated:
         said, match = stated[0]["need"], stated[0]["match"]
         return f"{city}: {quoted(said, 80, gloss_limit=70)} ↔ {other}: {quoted(match, 90, gloss_limit=70)}"
@@ -1010,13 +1017,6 @@ def readable_reason(exp: dict[str, Any], *, city: str, other: str) -> str | None
 def _stated_need(passage: Mapping[str, Any]) -> bool:
     """Whether a quoted city passage is a need (passages without a role are read as needs)."""
     return bool(passage.get("role", "need") == "need")
-
-
-def _on_a_domain(evidence: Mapping[str, Any]) -> bool:
-    """Whether the two passages share a domain (street lighting, waste...), not only an obstacle that
-    most summaries name (funding)."""
-    domains = {term.label for term in load_vocabulary().of_kind(Kind.DOMAIN)}
-    return any(label in domains for label in evidence.get("tags") or [])
 
 
 def _stated(passage: Mapping[str, Any]) -> bool:
