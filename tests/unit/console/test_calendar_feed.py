@@ -6,29 +6,17 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable
-from datetime import datetime
 
-from console_support import CITY_ID, PROVIDER_ID, Client
+from console_support import CITY_ID, PROVIDER_ID, Client, add_event, app_services
 
 from matchmaker.services.container import Services
-from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
 
 SignIn = Callable[[str], str]
 
 
-def _published_event(services: Services, event_id: str) -> None:
-    with services.database.unit_of_work() as session:
-        catalog = services.events(session).catalog
-        catalog.create(
-            EventCreate(
-                id=event_id,
-                name="Level 3 workshop",
-                timezone="Europe/Istanbul",
-                tables=1,
-                slots=[SlotIn(start=datetime(2027, 2, 25, 10, 0), end=datetime(2027, 2, 25, 10, 20))],  # noqa: DTZ001
-            )
-        )
-        catalog.add_participants(event_id, [ParticipantIn(id=CITY_ID), ParticipantIn(id=PROVIDER_ID)])
+def _published_event(client: Client, event_id: str) -> None:
+    add_event(client, event_id, [CITY_ID, PROVIDER_ID], timezone="Europe/Istanbul")
+    services = app_services(client)
     services.planner.generate(event_id, score=lambda _a, _b: 0.5, time_limit=5)
     services.planner.publish(event_id)
 
@@ -42,7 +30,7 @@ def _address(page: str) -> str:
 def test_a_participant_subscribes_from_its_agenda_and_can_stop_the_address(
     client: Client, sign_in: SignIn, services: Services
 ) -> None:
-    _published_event(services, "ws1")
+    _published_event(client, "ws1")
     sign_in("city")
     agenda = client.get("/me/agenda")
     assert 'action="/me/agenda/ws1/feed"' in agenda.text

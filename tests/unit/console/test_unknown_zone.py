@@ -5,30 +5,17 @@ older time-zone data) is shown in UTC, and says so, on the participant's pages a
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
 
-from console_support import CITY_ID, PROVIDER_ID, Client
+from console_support import CITY_ID, PROVIDER_ID, Client, add_event
 
 from matchmaker.db.events import Event
 from matchmaker.services.container import Services
-from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
 
 SignIn = Callable[[str], str]
 
 
 def test_an_unknown_stored_zone_reads_in_utc(client: Client, sign_in: SignIn, services: Services) -> None:
-    with services.database.unit_of_work() as session:
-        catalog = services.events(session).catalog
-        catalog.create(
-            EventCreate(
-                id="ws1",
-                name="Level 3 workshop",
-                timezone="Europe/Istanbul",
-                tables=1,
-                slots=[SlotIn(start=datetime(2027, 2, 25, 10, 0), end=datetime(2027, 2, 25, 10, 20))],  # noqa: DTZ001
-            )
-        )
-        catalog.add_participants("ws1", [ParticipantIn(id=CITY_ID), ParticipantIn(id=PROVIDER_ID)])
+    add_event(client, "ws1", [CITY_ID, PROVIDER_ID], timezone="Europe/Istanbul")
     services.planner.generate("ws1", score=lambda _a, _b: 0.5, time_limit=5)
     services.planner.publish("ws1")
     with services.database.unit_of_work() as session:
