@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 
 logger = logging.getLogger(__name__)
 
@@ -50,4 +51,11 @@ def pin_blas_threads(threads: int) -> None:
     logger.debug("BLAS pools limited to %d thread(s)", threads)
 
 
-__all__ = ["pin_blas_threads"]
+#: numpy reads the header of a ``.npy`` file (and of each array in an ``.npz``) with ``ast.literal_eval``.
+#: CPython 3.11 keeps the AST converter's recursion depth in state that all threads share, so two threads
+#: reading arrays at once can fail with "SystemError: AST constructor recursion depth mismatch"
+#: (python/cpython#106905 and its follow-ups). Readers of array files in this process take this lock.
+ARRAY_READS = threading.Lock()
+
+
+__all__ = ["ARRAY_READS", "pin_blas_threads"]

@@ -60,6 +60,7 @@ from matchmaker.embeddings.passages import SPLITTER_VERSION, DocKind, Passage, a
 from matchmaker.embeddings.vector_index import FaissIndex, IndexType, flat_index, read_index
 from matchmaker.errors import IndexDamagedError, IndexUnavailableError
 from matchmaker.settings import Settings
+from matchmaker.threads import ARRAY_READS
 
 logger = logging.getLogger(__name__)
 
@@ -323,7 +324,8 @@ class IndexBundle:
             documents = [
                 DocumentEntry(**d) for d in json.loads((directory / DOCUMENTS).read_text(encoding="utf-8"))
             ]
-            vectors: FloatArray = np.load(directory / VECTORS, allow_pickle=False)
+            with ARRAY_READS:
+                vectors: FloatArray = np.load(directory / VECTORS, allow_pickle=False)
         except FileNotFoundError:
             raise
         except (ValueError, KeyError, TypeError, OSError, EOFError) as exc:

@@ -48,6 +48,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matchmaker.embeddings.encoder import Encoder, FloatArray
+from matchmaker.threads import ARRAY_READS
 
 logger = logging.getLogger(__name__)
 
@@ -174,7 +175,7 @@ class RoleModel:
     @classmethod
     def from_bytes(cls, data: bytes) -> RoleModel:
         """Read a model written by :meth:`save`; refuses one built with other roles or cues."""
-        with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+        with ARRAY_READS, np.load(io.BytesIO(data), allow_pickle=False) as npz:
             if (
                 tuple(str(r) for r in npz["roles"]) != ROLES
                 or tuple(str(c) for c in npz["cues"]) != CUE_NAMES
