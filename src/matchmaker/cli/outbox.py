@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from enum import StrEnum
 from typing import Annotated
 
@@ -64,10 +65,15 @@ def list_messages(
 @handled
 def send(
     due_only: Annotated[
-        bool, typer.Option("--due-only", help="Only messages whose next try is due (as the server does).")
-    ] = False,
+        bool,
+        typer.Option(
+            "--due-only/--all",
+            help="Only messages whose next try is due, as the server sends them (the default); --all "
+            "also tries at once those waiting after a failed try.",
+        ),
+    ] = True,
 ) -> None:
-    """Send what is queued now. Exits 0 when the SMTP server is down: the messages stay queued."""
+    """Send what is queued and due. Exits 0 when the SMTP server is down: the messages stay queued."""
     configure_logging()
     with open_services() as services:
         report = services.mail.send_queued(due_only=due_only)
@@ -79,6 +85,14 @@ def send(
     stdout.print(", ".join(parts) + f"; {report.queued} queued.", markup=False)
     for line in report.errors:
         stdout.print(f"  {line}", markup=False)
+    if report.waiting and report.next_try_at is not None:
+        many = "1 message waits" if report.waiting == 1 else f"{report.waiting} messages wait"
+        stdout.print(
+            f"{many} for a later try after a failed one (the next at "
+            f"{report.next_try_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC); "
+            "`matchmaker outbox send --all` tries them now.",
+            markup=False,
+        )
     if report.unreachable:
         stdout.print(
             f"The SMTP server could not be used ({report.unreachable}); "

@@ -98,7 +98,7 @@ def test_a_server_that_goes_away_mid_run_loses_nothing(services: Services, smtp:
 
     smtp.inbox.stop_after = None
     smtp.start()
-    up = run("outbox", "send")
+    up = run("outbox", "send", "--all")  # the tried ones wait for their next try unless asked for
     assert up.exit_code == 0, up.output
     assert "3 sent" in up.stdout
     received = sorted(str(m["To"]) for m in smtp.inbox.messages)
@@ -160,3 +160,32 @@ def test_the_outbox_table_shows_each_address_whole(db_settings: Settings) -> Non
     result = run("outbox", "list")  # an 80-column terminal
     assert result.exit_code == 0, result.output
     assert "focal.point.kukes@municipality-of-kukes.example.org" in result.stdout
+
+
+def test_outbox_send_waits_for_a_failed_message_to_be_due_and_says_how_many_wait(
+    db_settings: Settings, smtp: SmtpServer
+) -> None:
+    services = Services.build(db_settings)
+    try:
+        queue(services, 1)
+    finally:
+        services.close()
+    down = run("outbox", "send")  # the server is down: one try, then a wait of a minute
+    assert down.exit_code == 0, down.output
+    [entry] = outbox_json()
+    assert (entry["status"], entry["attempts"]) == ("queued", 1)
+
+    smtp.start()
+    again = run("outbox", "send")  # run again at once: the message is not due yet
+    assert again.exit_code == 0, again.output
+    assert "0 sent" in again.stdout
+    assert "1 message waits for a later try" in again.stdout
+    assert smtp.inbox.messages == []
+    [entry] = outbox_json()
+    assert entry["attempts"] == 1, "the message was not tried again before its time"
+
+    now = run("outbox", "send", "--all")  # asked for: every queued message, due or not
+    assert now.exit_code == 0, now.output
+    assert "1 sent" in now.stdout
+    assert "waits for a later try" not in now.stdout
+    assert len(smtp.inbox.messages) == 1

@@ -22,11 +22,11 @@ import logging
 import smtplib
 import ssl
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid, parseaddr
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -175,6 +175,10 @@ class SendReport:
     retrying: int = 0
     failed: int = 0
     queued: int = 0
+    #: Queued messages whose next try is not due yet (a failed try's backoff), after the run.
+    waiting: int = 0
+    #: When the first of them is due.
+    next_try_at: datetime | None = None
     #: Why the run stopped early (the server could not be reached), if it did.
     unreachable: str | None = None
     errors: list[str] = field(default_factory=list)
@@ -215,7 +219,7 @@ class MailSender:
         report = SendReport()
         ids = self._candidates(now, due_only=due_only)
         if not self.configured:
-            report.queued = self._queued_count()
+            self._count_queued(report)
             report.unreachable = "no SMTP server is configured (MATCHMAKER_SMTP_HOST)"
             return report
         client: smtplib.SMTP | None = None
@@ -244,7 +248,7 @@ class MailSender:
                 report.sent += 1
         finally:
             _close(client)
-        report.queued = self._queued_count()
+        self._count_queued(report)
         if report.sent or report.failed or report.retrying:
             logger.info(
                 "Outbox: %d sent, %d to retry, %d failed, %d queued",
@@ -264,9 +268,18 @@ class MailSender:
                 stmt = stmt.where(col(OutboxMessage.next_attempt_at) <= now)
             return [i for i in session.exec(stmt.order_by(col(OutboxMessage.id))) if i is not None]
 
-    def _queued_count(self) -> int:
+    def _count_queued(self, report: SendReport) -> None:
+        """Put into ``report`` how many messages are queued, and how many of them wait for a later try."""
+        queued = col(OutboxMessage.status) == "queued"
+        later = col(OutboxMessage.next_attempt_at) > utcnow()
         with self.database.unit_of_work() as session:
-            return len(list(session.exec(select(OutboxMessage.id).where(OutboxMessage.status == "queued"))))
+            report.queued = session.exec(select(func.count()).where(queued)).one()
+            waiting, first = session.exec(
+                select(func.count(), func.min(OutboxMessage.next_attempt_at)).where(queued, later)
+            ).one()
+        report.waiting = waiting
+        # SQLite gives back the naive UTC time it stored.
+        report.next_try_at = first if first is None or first.tzinfo else first.replace(tzinfo=UTC)
 
     def _lease(self, message_id: int, now: datetime) -> OutboxMessage | None:
         """Take the message for this run, or None when another sender has it or it is done."""
