@@ -26,7 +26,18 @@ class Inbox:
     messages: list[EmailMessage] = field(default_factory=list)
     #: After this many accepted messages the server shuts itself down (None: never).
     stop_after: int | None = None
+    #: Recipients the server refuses, with its whole reply (``"550 5.1.1 ... User unknown"``).
+    refuse: dict[str, str] = field(default_factory=dict)
     server: SmtpServer | None = None
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: list[str]
+    ) -> str:
+        if address in self.refuse:
+            return self.refuse[address]
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        return "250 OK"
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.stop_after is not None and len(self.messages) >= self.stop_after:

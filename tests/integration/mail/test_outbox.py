@@ -189,3 +189,31 @@ def test_outbox_send_waits_for_a_failed_message_to_be_due_and_says_how_many_wait
     assert "1 sent" in now.stdout
     assert "waits for a later try" not in now.stdout
     assert len(smtp.inbox.messages) == 1
+
+
+def test_a_refused_recipient_is_told_to_staff_in_a_sentence_with_the_servers_reason(
+    services: Services, smtp: SmtpServer
+) -> None:
+    smtp.inbox.refuse["person0@example.org"] = (
+        "550 5.1.1 <person0@example.org>: Recipient address rejected: User unknown in virtual mailbox table"
+    )
+    smtp.inbox.refuse["person1@example.org"] = "450 4.2.1 Mailbox busy, try again later"
+    smtp.start()
+    queue(services, 2)
+    result = run("outbox", "send")
+    assert result.exit_code == 0, result.output
+    listed = {m["to"]: m for m in outbox_json()}
+    refused = listed["person0@example.org"]
+    assert refused["status"] == "failed"
+    expected = (
+        "The SMTP server refused the address person0@example.org: Recipient address rejected: "
+        "User unknown in virtual mailbox table (reply 550)."
+    )
+    assert refused["last_error"] == expected
+    assert expected in result.stdout
+    deferred = listed["person1@example.org"]
+    assert deferred["status"] == "queued"
+    assert deferred["last_error"] == (
+        "The SMTP server cannot take mail for person1@example.org now: Mailbox busy, try again later "
+        "(reply 450)."
+    )

@@ -19,6 +19,7 @@ message again.
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
 from dataclasses import dataclass, field
@@ -353,21 +354,56 @@ class MailSender:
 
     def _deliver(self, client: smtplib.SMTP, row: OutboxMessage) -> None:
         message = to_email(row, self.settings.mail_from)
+        to = row.to_address
         try:
             refused = client.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
-            codes = [code for code, _ in exc.recipients.values()]
-            if all(code >= 500 for code in codes):
-                raise _Permanent(f"the server refused the address ({codes[0]})") from exc
-            raise _Temporary(f"the server deferred the address ({codes[0]})") from exc
+            code, reply = next(iter(exc.recipients.values()), (550, b""))
+            raise _outcome(code, f"the address {to}", f"mail for {to} now", reply, to) from exc
+        except smtplib.SMTPSenderRefused as exc:
+            sender = self.settings.mail_from
+            raise _outcome(
+                exc.smtp_code, f"the sender address {sender}", "mail now", exc.smtp_error, sender
+            ) from exc
         except smtplib.SMTPResponseException as exc:
-            if exc.smtp_code >= 500:
-                raise _Permanent(f"the server refused the message ({exc.smtp_code})") from exc
-            raise _Temporary(f"the server deferred the message ({exc.smtp_code})") from exc
+            raise _outcome(
+                exc.smtp_code, f"the message to {to}", f"the message to {to} now", exc.smtp_error, to
+            ) from exc
         except (OSError, smtplib.SMTPException) as exc:
             raise _Temporary(f"cannot reach the SMTP server: {exc}") from exc
         if refused:
-            raise _Permanent("the server refused the address")
+            code, reply = next(iter(refused.values()))
+            raise _outcome(code, f"the address {to}", f"mail for {to} now", reply, to)
+
+
+def _server_reason(reply: bytes | str, address: str) -> str:
+    """An SMTP reply's text as a reason: decoded, on one line, without the enhanced status code
+    (``5.1.1``) or the address it repeats (``<x@example.org>:``)."""
+    text = reply.decode("utf-8", "replace") if isinstance(reply, bytes) else reply
+    text = " ".join(text.split())
+    text = _STATUS_CODE.sub("", text)
+    for prefix in (f"<{address}>:", f"{address}:"):
+        if text.lower().startswith(prefix.lower()):
+            text = text[len(prefix) :].strip()
+    return text.rstrip(" .")
+
+
+#: An enhanced status code at the start of a reply (RFC 3463): ``5.1.1``.
+_STATUS_CODE = re.compile(r"^[245]\.\d{1,3}\.\d{1,3}\s*")
+
+
+def _outcome(
+    code: int, refused: str, deferred: str, reply: bytes | str, address: str
+) -> _Permanent | _Temporary:
+    """The outcome of an SMTP refusal as staff read it: permanent for a 5xx reply, temporary otherwise.
+
+    ``refused`` names what a 5xx reply refused (``the address x@example.org``), ``deferred`` what a 4xx
+    reply could not take now (``mail for x@example.org``)."""
+    reason = _server_reason(reply, address)
+    because = f": {reason}" if reason else ", without giving a reason"
+    if code >= 500:
+        return _Permanent(f"The SMTP server refused {refused}{because} (reply {code}).")
+    return _Temporary(f"The SMTP server cannot take {deferred}{because} (reply {code}).")
 
 
 def _close(client: smtplib.SMTP | None) -> None:
