@@ -1,8 +1,9 @@
 """``matchmaker jobs``: run background job workers, and show a job.
 
 On PostgreSQL, ``matchmaker jobs work`` takes jobs from the shared queue until stopped (SIGTERM or
-Ctrl-C), so job workers can run on hosts that serve no HTTP; ``--until-idle`` runs what is queued and
-exits. On SQLite, jobs run in the server process that queued them; ``jobs work`` runs any left queued.
+Ctrl-C), so job workers can run on hosts that serve no HTTP; ``--until-idle`` first marks failed the
+jobs whose worker is gone (as a starting worker does), then runs what is queued and exits. On SQLite,
+jobs run in the server process that queued them; ``jobs work`` runs any left queued.
 """
 
 from __future__ import annotations
@@ -39,10 +40,17 @@ def work(
     with open_services() as services:
         jobs = services.jobs
         if until_idle or services.database.is_sqlite:
-            done = 0
-            while jobs.run_next() is not None:
-                done += 1
-            stdout.print(f"Ran {done} job(s); the queue is empty.", markup=False)
+            run = jobs.run_queued()
+            if run.stalled:
+                said = (
+                    "1 job whose worker stopped reporting was marked failed; start it again if it is "
+                    "still needed."
+                    if run.stalled == 1
+                    else f"{run.stalled} jobs whose workers stopped reporting were marked failed; start "
+                    "them again if they are still needed."
+                )
+                stdout.print(said, markup=False)
+            stdout.print(f"Ran {run.ran} job(s); the queue is empty.", markup=False)
             if services.database.is_sqlite and not until_idle:
                 # `jobs work` waits for jobs only on PostgreSQL, whose queue other servers feed.
                 stdout.print(

@@ -114,6 +114,16 @@ class Job:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class QueueRun:
+    """What running the queue until it was empty did."""
+
+    #: Running jobs whose worker was gone, marked failed first.
+    stalled: int
+    #: Queued jobs run.
+    ran: int
+
+
 class JobRunner(Protocol):
     """Executes the jobs of one :class:`JobService`."""
 
@@ -317,15 +327,26 @@ class JobService:
             limit = self.stalled_after if older_than is None else older_than
             return workers.fail_stalled(session, older_than=limit)
 
-    def sweep(self) -> None:
-        """:meth:`fail_stalled`, logging instead of raising (a worker keeps working when it fails)."""
+    def sweep(self) -> int:
+        """:meth:`fail_stalled`, logging instead of raising (a worker keeps working when it fails); how
+        many jobs it marked failed."""
         try:
             failed = self.fail_stalled()
         except Exception:  # the database went away: the next sweep tries again
             logger.exception("Looking for jobs whose worker is gone failed")
-            return
+            return 0
         if failed:
             logger.warning("Marked %d job(s) failed: their worker stopped reporting", failed)
+        return failed
+
+    def run_queued(self) -> QueueRun:
+        """Mark the jobs whose worker is gone failed, as a worker does when it starts, then run every
+        queued job here until none is left (``matchmaker jobs work --until-idle``)."""
+        stalled = self.sweep()
+        ran = 0
+        while self.run_next() is not None:
+            ran += 1
+        return QueueRun(stalled=stalled, ran=ran)
 
 
 class InProcessRunner:
@@ -424,6 +445,8 @@ class QueueRunner:
         While idle, a worker also fails the running jobs whose worker is gone, every
         :data:`SWEEP_EVERY` seconds, so that they do not wait for a process to start."""
         done = 0
+        if until_idle:  # an idle queue is one without stalled jobs too
+            self.service.sweep()
         next_sweep = time.monotonic() + SWEEP_EVERY
         while not self._stop.is_set():
             try:
@@ -461,6 +484,7 @@ __all__ = [
     "JobRunner",
     "JobService",
     "ProgressFn",
+    "QueueRun",
     "QueueRunner",
     "worker_name",
 ]

@@ -252,3 +252,24 @@ def test_on_sqlite_a_job_is_orphaned_after_a_few_missed_heartbeats(
     jobs = JobService(db_settings, database, {})
     expected = timedelta(minutes=5) if database.is_sqlite else timedelta(minutes=30)
     assert jobs.stalled_after == expected
+
+
+def test_jobs_work_until_idle_fails_a_job_whose_worker_died_before_it_stops(
+    db_settings: Settings, database: Database
+) -> None:
+    """`matchmaker jobs work --until-idle` (from cron, say) looks for stalled jobs first, as a
+    long-running worker does when it starts, so a client polling one reads "failed, start it again"."""
+    from typer.testing import CliRunner
+
+    from matchmaker.cli import app
+
+    _orphan(database, "stalled", beat_ago=timedelta(hours=1))
+    result = CliRunner().invoke(app, ["jobs", "work", "--until-idle"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "1 job whose worker stopped reporting was marked failed" in result.output
+    assert "Ran 0 job(s); the queue is empty." in result.output
+    with database.unit_of_work() as session:
+        row = job_table.get_job(session, "stalled")
+        assert row is not None
+        assert row.state == "failed"
+        assert "stopped reporting; start the job again" in (row.error or "")
