@@ -5,6 +5,9 @@
 - :class:`WebSession`: a signed-in console session. The browser holds a random session id in its cookie
   and the server stores its digest, so signing out (``ended_at``) ends the session on the server and the
   cookie never carries a bearer token.
+- :class:`SessionNotice`: what a change made from a console page left for the page the browser is sent
+  to next (post/redirect/get), such as the sign-in link of an invitation just queued; that page shows it
+  once and deletes it (migration ``0008_session_notice``).
 - :class:`OutboxMessage`: an e-mail written in the same transaction as the change that caused it, sent
   later by :mod:`matchmaker.services.outbox`. ``status`` is ``queued`` until the SMTP server accepts it
   (``sent``) or the tries run out or the server refuses it for good (``failed``); ``lease_until`` lets
@@ -16,7 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import Column, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Column, ForeignKey, Integer, LargeBinary, String, Text
 from sqlmodel import Field, SQLModel
 
 from matchmaker.db.models import serial_id, utcnow
@@ -54,6 +57,24 @@ class WebSession(SQLModel, table=True):
     ended_at: datetime | None = None
 
 
+class SessionNotice(SQLModel, table=True):
+    """A message for the next page a console session opens, shown once (its sign-in links included)."""
+
+    __tablename__ = "session_notice"
+
+    id: int | None = serial_id()
+    session_hash: str = Field(
+        sa_column=Column(
+            String(128), ForeignKey("web_session.id_hash", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    kind: str = Field(max_length=20)
+    text: str = Field(sa_type=Text)
+    #: ``[{"email": ..., "link": ...}]``: sign-in links of invitations just queued.
+    links: list[dict[str, str]] = Field(default_factory=list, sa_type=JSON)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
 class OutboxMessage(SQLModel, table=True):
     """An e-mail message waiting for, or done with, the SMTP server."""
 
@@ -78,4 +99,4 @@ class OutboxMessage(SQLModel, table=True):
     sent_at: datetime | None = None
 
 
-__all__ = ["Invitation", "MessageStatus", "OutboxMessage", "WebSession"]
+__all__ = ["Invitation", "MessageStatus", "OutboxMessage", "SessionNotice", "WebSession"]

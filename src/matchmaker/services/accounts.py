@@ -10,6 +10,11 @@ and ``used_at`` make it expiring and single-use. Redeeming a link starts a sessi
 server stores its digest with the user and an expiry. Signing out ends it on the server, so a copied
 cookie stops working too. Bearer tokens for scripts are unchanged (:mod:`matchmaker.services.users`).
 
+*Notices.* A change made from a console page leaves what it has to say (the sign-in links of the
+invitations it queued among it) with the session, and the browser is sent to a page that shows it once
+(:meth:`Accounts.leave_notice`, :meth:`Accounts.take_notices`): reloading that page repeats nothing.
+The links are kept no longer than until that page is shown or the session ends.
+
 *Instance key.* ``MATCHMAKER_SECRET_KEY`` when set; otherwise a random key made once and kept in
 ``HOME/secret.key`` (mode 600). Instances that share a database across hosts should set the variable.
 """
@@ -27,10 +32,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
+from sqlalchemy import delete
 from sqlmodel import Session, col, func, select
 
 from matchmaker.db import repository
-from matchmaker.db.accounts import Invitation, WebSession
+from matchmaker.db.accounts import Invitation, SessionNotice, WebSession
 from matchmaker.db.models import ApiUser, City, FocalPoint, Provider, utcnow
 from matchmaker.errors import AuthenticationError, InvalidInputError, NotFoundError
 from matchmaker.matching.names import NameEntry, resolve
@@ -78,6 +84,23 @@ class Invited:
     email: str
     link: str
     expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SignInLink:
+    """The one-time link of an invitation, as staff are shown it once."""
+
+    email: str
+    link: str
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """What a change left for the next page of the session: ``kind`` is ``ok``, ``info`` or ``error``."""
+
+    kind: str
+    text: str
+    links: tuple[SignInLink, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +265,7 @@ class Accounts:
     def session_principal(self, sid: str, *, now: datetime | None = None) -> Principal:
         """The principal of a live session id, or :class:`AuthenticationError`."""
         now = now or utcnow()
-        if not sid.startswith(SESSION_PREFIX) or len(sid) > 100 or not sid.isascii():
+        if not _session_id_shaped(sid):
             raise AuthenticationError("the session is not valid")
         row = self.session.get(WebSession, hash_token(sid))
         if row is None or row.ended_at is not None:
@@ -257,15 +280,55 @@ class Accounts:
 
     def end_session(self, sid: str, *, now: datetime | None = None) -> bool:
         """End a session on the server; False when there was none to end."""
-        if not sid.startswith(SESSION_PREFIX) or len(sid) > 100 or not sid.isascii():
+        if not _session_id_shaped(sid):
             return False
         row = self.session.get(WebSession, hash_token(sid))
         if row is None or row.ended_at is not None:
             return False
         row.ended_at = now or utcnow()
         self.session.add(row)
+        self._forget_notices([row.id_hash])
         self.session.flush()
         return True
+
+    def leave_notice(self, sid: str, notice: Notice) -> bool:
+        """Keep ``notice`` for the next page the live session ``sid`` opens; False (nothing kept) when
+        the session is not live, so that the caller shows it itself."""
+        if not _session_id_shaped(sid):
+            return False
+        row = self.session.get(WebSession, hash_token(sid))
+        if row is None or row.ended_at is not None:
+            return False
+        self.session.add(
+            SessionNotice(
+                session_hash=row.id_hash,
+                kind=notice.kind,
+                text=notice.text,
+                links=[{"email": link.email, "link": link.link} for link in notice.links],
+            )
+        )
+        self.session.flush()
+        return True
+
+    def take_notices(self, sid: str | None) -> list[Notice]:
+        """The notices left for session ``sid``, oldest first, deleted as they are read (one statement,
+        so two pages opened at once never both show one)."""
+        if not sid or not _session_id_shaped(sid):
+            return []
+        table = SessionNotice.__table__  # type: ignore[attr-defined]
+        rows = self.session.execute(
+            delete(table)
+            .where(table.c.session_hash == hash_token(sid))
+            .returning(table.c.id, table.c.kind, table.c.text, table.c.links)
+        ).all()
+        return [
+            Notice(
+                kind=kind,
+                text=text,
+                links=tuple(SignInLink(email=i["email"], link=i["link"]) for i in links or []),
+            )
+            for _, kind, text, links in sorted(rows)
+        ]
 
     def sign_in_with_token(self, token: str, *, now: datetime | None = None) -> tuple[Principal, str]:
         """Exchange a bearer token for a new console session: (principal, session id)."""
@@ -393,17 +456,32 @@ class Accounts:
 
     def _end_all(self, user_id: int) -> None:
         now = utcnow()
+        ended = []
         for row in self.session.exec(
             select(WebSession).where(col(WebSession.user_id) == user_id, col(WebSession.ended_at).is_(None))
         ):
             row.ended_at = now
             self.session.add(row)
+            ended.append(row.id_hash)
+        self._forget_notices(ended)
+
+    def _forget_notices(self, session_hashes: list[str]) -> None:
+        """Drop what was left for sessions that end (sign-in links among it)."""
+        if session_hashes:
+            self.session.execute(
+                delete(SessionNotice).where(col(SessionNotice.session_hash).in_(session_hashes))
+            )
 
     @staticmethod
     def _principal(user: ApiUser) -> Principal:
         assert user.id is not None
         role = user.role if user.role in ROLES else "staff"
         return Principal(user_id=user.id, role=role, subject_id=user.subject_id, label=user.label)  # type: ignore[arg-type]
+
+
+def _session_id_shaped(sid: str) -> bool:
+    """Whether ``sid`` looks like a session id at all (checked before anything is looked up)."""
+    return sid.startswith(SESSION_PREFIX) and len(sid) <= 100 and sid.isascii()
 
 
 def _aware(value: datetime) -> datetime:
@@ -417,5 +495,7 @@ __all__ = [
     "Accounts",
     "EventInvitations",
     "Invited",
+    "Notice",
+    "SignInLink",
     "instance_key",
 ]

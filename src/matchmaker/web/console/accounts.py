@@ -22,7 +22,7 @@ from litestar.response import Redirect
 from sqlmodel import Session
 
 from matchmaker.errors import AuthenticationError, MatchmakerError
-from matchmaker.services.accounts import Accounts, Invited
+from matchmaker.services.accounts import Accounts, Invited, Notice, SignInLink
 from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
 from matchmaker.web import auth
@@ -136,7 +136,7 @@ async def _users_page(
     *,
     flash: dict[str, str] | None = None,
     status: int = 200,
-    invited: list[Invited] | None = None,
+    invited: list[SignInLink] | None = None,
     typed: dict[str, str] | None = None,
 ) -> Response[Any]:
     context = await anyio.to_thread.run_sync(_users_context, services_of(request))
@@ -153,32 +153,30 @@ async def _users_page(
     )
 
 
+def _session_id(request: Request[Any, Any, Any]) -> str | None:
+    """The id of the console session the request was signed in by (None when a bearer token was)."""
+    token, source = auth.credentials(request.scope)
+    return token if source == "cookie" else None
+
+
+def _take_notices(services: Services, sid: str | None) -> list[Notice]:
+    with services.database.unit_of_work() as session:
+        return services.accounts(session).take_notices(sid)
+
+
 @get("/users", name="console:users", opt=STAFF)
 async def users_page(request: Request[Any, Any, Any]) -> Response[Any]:
-    """The staff users page."""
-    return await _users_page(request)
-
-
-async def _change(
-    request: Request[Any, Any, Any],
-    change: Callable[[Services, Session], object],
-    done: str,
-    typed: dict[str, str] | None = None,
-) -> Response[Any]:
-    """Run ``change(services, session)`` in its own unit of work; show the page with the outcome, or
-    the refusal with the status the API gives for the same error (and the invitation form still
-    holding ``typed``, what was typed into it)."""
+    """The staff users page, with what the change just made left to say (shown once)."""
     services = services_of(request)
+    notices = await anyio.to_thread.run_sync(_take_notices, services, _session_id(request))
+    if not notices:
+        return await _users_page(request)
+    flash = {"kind": notices[-1].kind, "text": " ".join(n.text for n in notices)}
+    return await _users_page(request, flash=flash, invited=[link for n in notices for link in n.links])
 
-    def work() -> object:
-        with services.database.unit_of_work(write=True) as session:
-            return change(services, session)
 
-    try:
-        outcome = await anyio.to_thread.run_sync(work)
-    except MatchmakerError as exc:
-        flash = {"kind": "error", "text": exc.message}
-        return await _users_page(request, flash=flash, status=status_for(exc), typed=typed)
+def _notice(outcome: object, done: str) -> Notice:
+    """What a change made on the users page says: ``done``, and the links of the invitations it queued."""
     invited: list[Invited] = []
     if isinstance(outcome, Invited):
         invited = [outcome]
@@ -190,7 +188,40 @@ async def _change(
         text = f"{done} {len(invited)} invitation(s) queued."
         if skipped:
             text += f" No address is known for: {', '.join(skipped)}."
-    return await _users_page(request, flash={"kind": "ok", "text": text}, invited=invited)
+    links = tuple(SignInLink(email=i.email, link=i.link) for i in invited)
+    return Notice(kind="ok", text=text, links=links)
+
+
+async def _change(
+    request: Request[Any, Any, Any],
+    change: Callable[[Services, Session], object],
+    done: str,
+    typed: dict[str, str] | None = None,
+) -> Response[Any]:
+    """Run ``change(services, session)`` in its own unit of work and send the browser to the users
+    page, which shows the outcome once (post/redirect/get: reloading it changes nothing again); or
+    show the refusal with the status the API gives for the same error (and the invitation form still
+    holding ``typed``, what was typed into it)."""
+    services = services_of(request)
+    sid = _session_id(request)
+
+    def work() -> tuple[Notice, bool]:
+        with services.database.unit_of_work(write=True) as session:
+            notice = _notice(change(services, session), done)
+            # The session may have just ended (staff revoking themselves): then the page says it now.
+            left = sid is not None and services.accounts(session).leave_notice(sid, notice)
+            return notice, left
+
+    try:
+        notice, left = await anyio.to_thread.run_sync(work)
+    except MatchmakerError as exc:
+        flash = {"kind": "error", "text": exc.message}
+        return await _users_page(request, flash=flash, status=status_for(exc), typed=typed)
+    if left:
+        return Redirect("/users", status_code=303)
+    return await _users_page(
+        request, flash={"kind": notice.kind, "text": notice.text}, invited=list(notice.links)
+    )
 
 
 @post("/users/invite", name="console:users-invite", opt=form_on("console:users", STAFF))
