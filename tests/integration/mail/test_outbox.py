@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -14,8 +15,11 @@ from typer.testing import CliRunner
 
 from mail_support import SmtpServer, free_port, text_and_html
 from matchmaker.cli import app
+from matchmaker.db.models import utcnow
 from matchmaker.services.container import Services
 from matchmaker.services.mail import compose
+from matchmaker.services.mail import outbox as outbox_module
+from matchmaker.services.mail.outbox import MailSender
 from matchmaker.settings import Settings
 
 
@@ -217,3 +221,30 @@ def test_a_refused_recipient_is_told_to_staff_in_a_sentence_with_the_servers_rea
         "The SMTP server cannot take mail for person1@example.org now: Mailbox busy, try again later "
         "(reply 450)."
     )
+
+
+def test_a_long_run_keeps_each_message_it_is_sending_from_a_second_sender(
+    services: Services, smtp: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A slow server: each message takes four minutes to go, so the run outlasts the lease of a
+    # message taken at its start. While the second message is being sent, another sender (a second
+    # server process, or `matchmaker outbox send`) runs: it must not send that message too.
+    smtp.start()
+    queue(services, 3)
+    clock = [utcnow()]
+    monkeypatch.setattr(outbox_module, "utcnow", lambda: clock[0])
+    deliver = MailSender._deliver
+    other = MailSender(services.mail.settings, services.database)
+    sending: list[str] = []
+
+    def slow(self: MailSender, client: Any, row: Any) -> None:
+        clock[0] += timedelta(minutes=4)
+        sending.append(row.to_address)
+        if self is not other and len(sending) == 2:
+            other.send_queued()
+        deliver(self, client, row)
+
+    monkeypatch.setattr(MailSender, "_deliver", slow)
+    services.mail.send_queued()
+    received = sorted(str(m["To"]) for m in smtp.inbox.messages)
+    assert received == [f"person{i}@example.org" for i in range(3)]  # every one, none twice

@@ -40,8 +40,12 @@ from matchmaker.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-#: How long a sender owns a message it is sending.
+#: How long a sender owns a message it is sending, at the least; a slow server's timeout can make it
+#: longer (:meth:`MailSender.lease`).
 LEASE = timedelta(minutes=5)
+#: The exchanges with the server that sending one message may wait on, each up to ``smtp_timeout``:
+#: connect, EHLO, STARTTLS, login, MAIL, RCPT, DATA and the end of the data.
+_STEPS_PER_MESSAGE = 8
 _MAX_BACKOFF = timedelta(hours=6)
 
 
@@ -214,9 +218,20 @@ class MailSender:
         """Whether an SMTP server is set (``MATCHMAKER_SMTP_HOST``)."""
         return bool(self.settings.smtp_host)
 
+    @property
+    def lease(self) -> timedelta:
+        """How long a sender owns a message it has taken: long enough to send it even when every
+        exchange with the server waits its whole timeout, so no second sender takes it meanwhile."""
+        return max(LEASE, timedelta(seconds=_STEPS_PER_MESSAGE * self.settings.smtp_timeout))
+
     def send_queued(self, *, now: datetime | None = None, due_only: bool = True) -> SendReport:
-        """Send queued messages (only those whose next try is due when ``due_only``)."""
-        now = now or utcnow()
+        """Send queued messages (only those whose next try is due when ``due_only``).
+
+        Each message is taken when its turn comes, for :attr:`lease` from then: a long run does not
+        lose hold of the messages it reaches late.
+        """
+        started = utcnow()
+        now = now or started
         report = SendReport()
         ids = self._candidates(now, due_only=due_only)
         if not self.configured:
@@ -226,7 +241,7 @@ class MailSender:
         client: smtplib.SMTP | None = None
         try:
             for message_id in ids:
-                row = self._lease(message_id, now)
+                row = self._lease(message_id, now + (utcnow() - started))
                 if row is None:
                     continue
                 try:
@@ -292,7 +307,7 @@ class MailSender:
                     col(OutboxMessage.status) == "queued",
                     or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now),
                 )
-                .values(lease_until=now + LEASE)
+                .values(lease_until=now + self.lease)
             )
             if result.rowcount != 1:  # type: ignore[attr-defined]
                 return None
