@@ -679,6 +679,9 @@ def publish(event_id: EventArg, as_json: JsonOpt = False) -> None:
 
 
 def _print_publish(r: PublishReport) -> None:
+    if r.nothing_changed:
+        stdout.print(f"{r.note}: no new version, nobody told", markup=False)
+        return
     stdout.print(
         f"published version {r.version}: {r.confirmed} meetings ({r.new} new, {r.changed} changed,"
         f" {r.unchanged} unchanged), {r.cancelled} cancelled; {r.messages} e-mail(s) queued",

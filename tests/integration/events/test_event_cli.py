@@ -357,3 +357,18 @@ def test_show_gives_the_request_deadline_on_the_events_clock(corpus: Settings) -
     # --deadline without an offset is UTC: staff see at once that it is 17:00 at the venue.
     assert "requests until 25 February 2027 at 17:00 (Europe/Istanbul)" in created.stdout
     assert "requests until 25 February 2027 at 17:00 (Europe/Istanbul)" in run("event", "show", "dl").stdout
+
+
+def test_publishing_again_without_a_change_says_nothing_has_changed(corpus: Settings) -> None:
+    created = run(
+        "event", "create", "same", "--name", "W", "--tables", "2", "--start", "2027-03-02T09:00",
+        "--slots", "2",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert run("event", "add", "same", "kukes", "acme").exit_code == 0
+    assert run("event", "generate", "same", "--time-limit", "3").exit_code == 0
+    assert "published version 1" in run("event", "publish", "same").stdout
+    again = run("event", "publish", "same")
+    assert again.exit_code == 0, again.output
+    assert "nothing has changed since version 1 was published: no new version, nobody told" in again.stdout
+    assert "published version 1" in run("event", "show", "same").stdout

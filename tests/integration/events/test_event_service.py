@@ -240,7 +240,7 @@ def test_publish_updates_calendars_instead_of_duplicating(
 
     # Publishing the same plan again changes nothing.
     again = ev.plan(lambda p: p.publish(event))
-    assert again.version == 2
+    assert again.version == 1, "no new version of an unchanged schedule"
     assert again.unchanged == again.confirmed
     assert again.new == again.changed == again.cancelled == 0
 
@@ -393,3 +393,27 @@ def test_default_scores_fall_back_to_zero_with_a_warning(
 def test_unknown_event_is_not_found(db_settings: Settings, ev: EventCalls) -> None:
     with pytest.raises(NotFoundError):
         ev(lambda e: e.catalog.get("nope"))
+
+
+def test_publishing_again_when_nothing_changed_makes_no_new_version(
+    db_settings: Settings, ev: EventCalls, event: str, scorer: Score
+) -> None:
+    ev.plan(lambda p: p.generate(event, score=scorer, time_limit=5))
+    first = ev.plan(lambda p: p.publish(event))
+    published_at = ev(lambda e: e.catalog.get(event)).published_at
+
+    again = ev.plan(lambda p: p.publish(event))
+    assert again.version == 1, "nothing changed: no new version"
+    assert again.nothing_changed
+    assert again.note == "nothing has changed since version 1 was published"
+    assert (again.new, again.changed, again.cancelled, again.messages) == (0, 0, 0, 0)
+    assert again.unchanged == first.confirmed
+    shown = ev(lambda e: e.catalog.get(event))
+    assert (shown.published_version, shown.published_at) == (1, published_at)
+    assert ev(lambda e: e.agendas.agenda(event, "kukes")).published_version == 1
+
+    # A real change is published as the next version.
+    ev(lambda e: e.catalog.add_participants(event, [ParticipantIn(id="kukes", max_meetings=0)]))
+    ev.plan(lambda p: p.generate(event, score=scorer, time_limit=5, keep_published=False))
+    changed = ev.plan(lambda p: p.publish(event))
+    assert (changed.version, changed.nothing_changed, changed.note) == (2, False, None)

@@ -33,9 +33,9 @@ from matchmaker.db.events import EventMeeting, EventParticipant, PublishedMeetin
 from matchmaker.db.models import utcnow
 from matchmaker.errors import ConflictError, InvalidInputError, MatchmakerError, NotFoundError
 from matchmaker.scheduling.core import DEFAULT_TIME_LIMIT
-from matchmaker.scheduling.exports import calendar_entries
+from matchmaker.scheduling.exports import CalendarEntry, calendar_entries
 from matchmaker.scheduling.problem import Pair, SchedulingProblem, Slot, pair_key
-from matchmaker.scheduling.result import ScheduleResult, diff_schedules
+from matchmaker.scheduling.result import Meeting, ScheduleResult, diff_schedules
 from matchmaker.scheduling.service import solve_problem
 from matchmaker.services.events import store
 from matchmaker.services.events.catalog import EventCatalog
@@ -420,7 +420,9 @@ class Planner:
     def publish(self, event_id: str, *, now: datetime | None = None) -> PublishReport:
         """Publish the current plan: participants see it, calendars update by UID and SEQUENCE.
 
-        A meeting dropped since the last publication stays in the calendars as CANCELLED.
+        A meeting dropped since the last publication stays in the calendars as CANCELLED. When nothing
+        changed since the last publication, no new version is made and nobody is told: the report
+        says so (``nothing_changed`` and its ``note``).
         """
         now = now or utcnow()
         with self.database.unit_of_work() as session:
@@ -445,6 +447,22 @@ class Planner:
             by_uid = {r.uid: r for r in previous}
             before = {r.uid: store.calendar_entry(r) for r in previous}
             by_pair = {pair_key(m.a, m.b): m for m in meetings}
+            if ev.published_version and _as_published(entries, by_uid, by_pair, public_by_pair):
+                report = PublishReport(
+                    event_id=event_id,
+                    version=ev.published_version,
+                    confirmed=len(meetings),
+                    new=0,
+                    changed=0,
+                    cancelled=0,
+                    unchanged=len(entries),
+                    nothing_changed=True,
+                    note=f"nothing has changed since version {ev.published_version} was published",
+                )
+                ev.publish_report = report.model_dump_json()
+                session.add(ev)
+                logger.info("event %s: %s", event_id, report.note)
+                return report
             counts = {"new": 0, "changed": 0, "cancelled": 0, "unchanged": 0}
             touched = []
             for e in entries:
@@ -499,6 +517,28 @@ class Planner:
             session.add(ev)
         logger.info("event %s: published version %d (%s)", event_id, version, report)
         return report
+
+
+def _as_published(
+    entries: list[CalendarEntry],
+    published: Mapping[str, PublishedMeeting],
+    planned: Mapping[Pair, Meeting],
+    public: Mapping[Pair, str | None],
+) -> bool:
+    """Whether publishing ``entries`` would change nothing of the ``published`` meetings (by UID):
+    every calendar entry keeps its SEQUENCE and status, and every meeting its score and reasons."""
+    for e in entries:
+        row = published.get(e.uid)
+        if row is None or (e.sequence, e.status) != (row.sequence, row.status):
+            return False
+        m = planned.get(pair_key(e.a, e.b))
+        if m is not None and (m.score, m.reason, public.get(m.pair)) != (
+            row.score,
+            row.reason,
+            row.public_reason,
+        ):
+            return False
+    return True
 
 
 def _slot_label(slot: Slot, every: list[Slot]) -> str:

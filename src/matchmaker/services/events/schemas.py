@@ -476,6 +476,15 @@ class PublishReport(BaseModel):
         default_factory=list,
         description="Participants who had something to be told but no user with an e-mail address (names).",
     )
+    nothing_changed: bool = Field(
+        default=False,
+        description=(
+            "Nothing had changed since the last publication: no new version was made and nobody was told."
+        ),
+    )
+    note: str | None = Field(
+        default=None, description="What staff are told, when nothing had changed since the last publication."
+    )
 
 
 class FeedbackPublic(BaseModel):

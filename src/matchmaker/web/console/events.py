@@ -100,6 +100,7 @@ _MESSAGES = {
     "edited-replanned": "The event was saved and re-planned: see what changed below, then publish.",
     "generated": "The schedule was planned: see what changed below.",
     "published": "The schedule was published: agendas and calendars are up to date.",
+    "unchanged": "Nothing was published: nothing has changed since the last publication.",
 }
 
 
@@ -798,14 +799,15 @@ class _ScheduleTab:
     def _done(self, msg: str) -> str:
         return f"/events/{self.event_id}/schedule?msg={msg}"
 
-    async def plan(self, action: Callable[[], object], msg: str) -> Response[Any]:
-        """A planner action (generate, publish): back to the tab with ``msg``, which shows the action's
-        stored report, or the tab again saying why the planner refused."""
+    async def plan(self, action: Callable[[], T], msg: str | Callable[[T], str]) -> Response[Any]:
+        """A planner action (generate, publish): back to the tab with ``msg`` (or the one it gives for
+        the action's result), which shows the action's stored report, or the tab again saying why the
+        planner refused."""
         try:
-            await run(action)
+            done = await run(action)
         except MatchmakerError as exc:
             return await self.page()(flash=error_flash(exc), status=status_for(exc))
-        return Redirect(self._done(msg), status_code=303)
+        return Redirect(self._done(msg if isinstance(msg, str) else msg(done)), status_code=303)
 
     async def change(self, change: Callable[[], object], msg: str) -> Response[Any]:
         """A change on the tab: back to the tab with ``msg``, or the tab with the reason."""
@@ -821,9 +823,9 @@ async def event_schedule(
     msg = request.query_params.get("msg") or ""
     generated: GenerateReport | None = None
     published: PublishReport | None = None
-    if msg in {"generated", "edited-replanned", "published"}:
+    if msg in {"generated", "edited-replanned", "published", "unchanged"}:
         generated, published = await run(planner.last_reports, event_id)
-        if msg == "published":
+        if msg in {"published", "unchanged"}:
             generated = None
         else:
             published = None
@@ -889,9 +891,11 @@ async def event_publish(
     request: AnyRequest, events: Events, planner: Plans, event_id: PathId
 ) -> Response[Any]:
     """Publish the plan (participants see their agendas; calendars update in place), then redirect to
-    the schedule tab with the publication's report."""
+    the schedule tab with the publication's report (which says so when nothing had changed)."""
     publish = partial(planner.publish, event_id)
-    return await _ScheduleTab(request, events, planner, event_id).plan(publish, "published")
+    return await _ScheduleTab(request, events, planner, event_id).plan(
+        publish, lambda report: "unchanged" if report.nothing_changed else "published"
+    )
 
 
 def download(content: str | bytes, media_type: str, filename: str) -> Response[Any]:
