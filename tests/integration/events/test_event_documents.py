@@ -10,6 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import icalendar
 import openpyxl
 import pytest
 
@@ -175,3 +176,52 @@ def test_an_agenda_before_the_first_publication_says_the_schedule_is_not_publish
     need_poppler()
     [page] = text(ev(lambda e: e.agendas.pdf("soon", "kukes")), tmp_path / "soon")
     assert "The meeting schedule is not published yet." in page
+
+
+def test_until_the_next_publication_agendas_give_the_published_venue_and_tables(
+    ev: EventCalls, event: str, tmp_path: Path
+) -> None:
+    ev.plan(lambda p: p.edit(event, EventEdit(venue="Hall B, Ankara", table_labels=["Salon A", "Salon B"])))
+    ev.plan(lambda p: p.publish(event))
+    # Staff move the event to another hall and rename the rooms, and have not published yet.
+    ev.plan(lambda p: p.edit(event, EventEdit(venue="Hall C", table_labels=["Room 1", "Room 2"])))
+    assert ev(lambda e: e.catalog.get(event)).venue == "Hall C", "staff see the change they made"
+    agenda = ev(lambda e: e.agendas.agenda(event, "kukes"))
+    assert agenda.meetings
+    assert {m.table_label for m in agenda.meetings} <= {"Salon A", "Salon B"}
+    html = ev(lambda e: e.agendas.html(event, "kukes"))
+    assert "Hall B, Ankara" in html
+    assert "Salon" in html
+    assert "Hall C" not in html
+    assert "Room " not in html
+    feed = icalendar.Calendar.from_ical(ev(lambda e: e.agendas.calendar(event, "kukes")))
+    places = {str(v["location"]) for v in feed.walk("VEVENT")}
+    assert places
+    assert places <= {"Salon A, Hall B, Ankara", "Salon B, Hall B, Ankara"}
+    assert all("Salon" in str(v["description"]) for v in feed.walk("VEVENT"))
+    need_poppler()
+    [page] = text(ev(lambda e: e.agendas.pdf(event, "kukes")), tmp_path / "agenda")
+    assert "Hall B, Ankara" in page
+    assert "Hall C" not in page
+
+    ev.plan(lambda p: p.publish(event))
+    agenda = ev(lambda e: e.agendas.agenda(event, "kukes"))
+    assert {m.table_label for m in agenda.meetings} <= {"Room 1", "Room 2"}
+    html = ev(lambda e: e.agendas.html(event, "kukes"))
+    assert "Hall C" in html
+    assert "Hall B" not in html
+    feed = icalendar.Calendar.from_ical(ev(lambda e: e.agendas.calendar(event, "kukes")))
+    assert {str(v["location"]) for v in feed.walk("VEVENT")} <= {"Room 1, Hall C", "Room 2, Hall C"}
+
+
+def test_the_organisers_published_csv_names_the_tables_as_published_and_the_plan_as_renamed(
+    ev: EventCalls, event: str
+) -> None:
+    ev.plan(lambda p: p.edit(event, EventEdit(table_labels=["Salon A", "Salon B"])))
+    ev.plan(lambda p: p.publish(event))
+    ev.plan(lambda p: p.edit(event, EventEdit(table_labels=["Room 1", "Room 2"])))
+    published = {r["place"] for r in csv.DictReader(io.StringIO(ev(lambda e: e.agendas.csv(event))))}
+    assert published
+    assert published <= {"Salon A", "Salon B"}
+    planned = ev(lambda e: e.agendas.csv(event, source="plan"))
+    assert {r["place"] for r in csv.DictReader(io.StringIO(planned))} <= {"Room 1", "Room 2"}

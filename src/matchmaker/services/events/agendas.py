@@ -38,11 +38,12 @@ class Agendas(store.InSession):
     """What participants and organisers take away from a published schedule, in one unit of work."""
 
     def agenda(self, event_id: str, participant_id: str, *, include_cancelled: bool = False) -> Agenda:
-        """A participant's published meetings in time order (cancelled ones only when asked)."""
+        """A participant's published meetings in time order (cancelled ones only when asked), at the
+        tables they were published with (a table renamed since shows once staff publish again)."""
         session = self.session
         ev = store.event_row(session, event_id)
         me = store.participant(session, event_id, participant_id)
-        labels = store.table_labels(session, event_id)
+        labels, _ = store.published_places(session, ev)
         rows = store.published(session, event_id, confirmed=not include_cancelled)
         rows = [r for r in rows if participant_id in (r.a, r.b)]
         others = [r.b if r.a == participant_id else r.a for r in rows]
@@ -81,15 +82,15 @@ class Agendas(store.InSession):
 
         ``source`` is the published schedule (the default) or the current plan.
         """
-        _, rows, slots, known, public = self._plan_rows(event_id, source)
-        labels = store.table_labels(self.session, event_id)
+        ev, rows, slots, known, public = self._plan_rows(event_id, source)
+        labels = self._labels(ev, source)
         return meetings_csv(rows, slots, names=known, public_reasons=public, table_labels=labels)
 
     def xlsx(self, event_id: str, *, source: ExportSource = "published") -> bytes:
         """The organisers' spreadsheet (the CSV's columns, real date-times) of the published schedule
         or of the current plan."""
         ev, rows, slots, known, public = self._plan_rows(event_id, source)
-        labels = store.table_labels(self.session, event_id)
+        labels = self._labels(ev, source)
         return meetings_xlsx(
             rows,
             slots,
@@ -99,6 +100,12 @@ class Agendas(store.InSession):
             title=ev.id,
             timezone=ev.timezone,
         )
+
+    def _labels(self, ev: Event, source: ExportSource) -> dict[int, str]:
+        """The table labels of the published schedule (as published) or of the current plan."""
+        if source == "published":
+            return store.published_places(self.session, ev)[0]
+        return store.table_labels(self.session, ev.id)
 
     def _plan_rows(
         self, event_id: str, source: ExportSource
@@ -121,8 +128,10 @@ class Agendas(store.InSession):
         return ev, rows, slots, known, public
 
     def html(self, event_id: str, participant_id: str) -> str:
-        """A printable HTML agenda of one participant's published meetings."""
+        """A printable HTML agenda of one participant's published meetings, at the place they were
+        published with."""
         ev, slots, rows, known = self._published_for(event_id, participant_id)
+        labels, venue = store.published_places(self.session, ev)
         return participant_agenda_html(
             participant_id,
             _confirmed(rows),
@@ -130,17 +139,18 @@ class Agendas(store.InSession):
             names=known,
             event_name=ev.name,
             timezone=ev.timezone,
-            table_labels=store.table_labels(self.session, event_id),
-            venue=ev.venue,
+            table_labels=labels,
+            venue=venue,
             empty=_empty(ev),
         )
 
     def pdf(self, event_id: str, participant_id: str) -> bytes:
-        """A printable PDF agenda of one participant's published meetings."""
+        """A printable PDF agenda of one participant's published meetings, at the place they were
+        published with."""
         from matchmaker.scheduling.pdf import participant_agenda_pdf  # noqa: PLC0415
 
         ev, slots, rows, known = self._published_for(event_id, participant_id)
-        labels = store.table_labels(self.session, event_id)
+        labels, venue = store.published_places(self.session, ev)
         return participant_agenda_pdf(
             participant_id,
             _confirmed(rows),
@@ -149,7 +159,7 @@ class Agendas(store.InSession):
             table_labels=labels,
             event_name=ev.name,
             timezone=ev.timezone,
-            venue=ev.venue,
+            venue=venue,
             empty=_empty(ev),
         )
 
@@ -187,13 +197,14 @@ class Agendas(store.InSession):
         from matchmaker.scheduling.pdf import EventSheet  # noqa: PLC0415
 
         session = self.session
+        labels, venue = store.published_places(session, ev)
         return EventSheet(
             name=ev.name,
             slots=_slots(session, ev, published),
             tables=len(store.table_numbers(session, ev.id)),
-            venue=ev.venue,
+            venue=venue,
             timezone=ev.timezone,
-            table_labels=store.table_labels(session, ev.id),
+            table_labels=labels,
         )
 
     def calendar(self, event_id: str, participant_id: str, *, now: datetime | None = None) -> bytes:
@@ -204,6 +215,7 @@ class Agendas(store.InSession):
         """
         ev, _, rows, known = self._published_for(event_id, participant_id, former=True)
         stamp = now or (ev.published_at if ev.published_at is not None else utcnow())
+        labels, venue = store.published_places(self.session, ev)
         return participant_calendar(
             participant_id,
             [store.calendar_entry(r) for r in rows],
@@ -212,8 +224,8 @@ class Agendas(store.InSession):
             now=stamp,
             tz=zone(ev.timezone),
             reasons={pair_key(r.a, r.b): r.public_reason for r in rows if r.public_reason},
-            table_labels=store.table_labels(self.session, event_id),
-            venue=ev.venue,
+            table_labels=labels,
+            venue=venue,
         )
 
     def _published_for(

@@ -26,7 +26,7 @@ from matchmaker.db.events import (
 )
 from matchmaker.db.models import City, Provider
 from matchmaker.errors import NotFoundError
-from matchmaker.scheduling.exports import CalendarEntry
+from matchmaker.scheduling.exports import CalendarEntry, table_name
 from matchmaker.scheduling.problem import Placement, Slot, pair_key
 from matchmaker.scheduling.result import Meeting
 from matchmaker.services.events.rules import (
@@ -93,6 +93,45 @@ def table_labels(session: Session, event_id: str) -> dict[int, str]:
     """The labels of the event's labelled tables."""
     rows = session.exec(select(EventTable).where(EventTable.event_id == event_id))
     return {r.number: r.label for r in rows if r.label}
+
+
+def published_places(session: Session, ev: Event) -> tuple[dict[int, str], str | None]:
+    """The table labels and the venue as the event's confirmed meetings were last published.
+
+    Participants keep reading the place they were given (each published meeting's ``location``: its
+    table's name and the venue) until staff publish again; a place never published (an event not yet
+    published, meetings published before places were kept) is the current one.
+    """
+    labels = table_labels(session, ev.id)
+    located = [(r.table_number, r.location) for r in published(session, ev.id, confirmed=True) if r.location]
+    if not located:
+        return labels, ev.venue
+    venue = _published_venue(located, labels, ev.venue)
+    suffix = f", {venue}" if venue else ""
+    shown = dict(labels)
+    for number, where in located:
+        name = where.removesuffix(suffix) if suffix else where
+        if name == table_name(number, {}):
+            shown.pop(number, None)
+        else:
+            shown[number] = name
+    return shown, venue
+
+
+def _published_venue(located: list[tuple[int, str]], labels: dict[int, str], venue: str | None) -> str | None:
+    """The venue of published locations (``table name, venue``, or the table's name alone): read
+    after a table whose name has not changed since, else before the current venue; when both changed,
+    after the first comma (a venue's address may hold commas, a table's name seldom does)."""
+    for number, where in located:
+        name = table_name(number, labels)
+        if where == name:
+            return None
+        if where.startswith(f"{name}, "):
+            return where[len(name) + 2 :]
+    if venue and all(where.endswith(f", {venue}") for _, where in located):
+        return venue
+    first = located[0][1]
+    return first.split(", ", 1)[1] if ", " in first else None
 
 
 def table_numbers(session: Session, event_id: str) -> set[int]:
@@ -366,6 +405,7 @@ __all__ = [
     "planned_meetings",
     "planned_row",
     "published",
+    "published_places",
     "request_public",
     "request_row",
     "sides",
