@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import icalendar
 import pytest
@@ -16,9 +16,11 @@ from matchmaker.services.events.schemas import (
     DaysIn,
     EventCreate,
     EventEdit,
+    FeedbackIn,
     ParticipantIn,
     SlotIn,
 )
+from matchmaker.settings import Settings
 
 Score = Callable[[str, str], float | None]
 
@@ -174,3 +176,38 @@ def test_a_published_day_moved_to_the_afternoon_lists_each_meeting_with_its_new_
     plan_report, _ = ev.plan(lambda p: p.last_reports(event))
     assert plan_report is not None
     assert retimed[0] in plan_report.moved, "the console's schedule tab lists them too"
+
+
+def test_removing_a_participant_keeps_its_meetings_that_took_place(
+    ev: EventCalls, corpus: Settings, scorer: Score
+) -> None:
+    # An event that began yesterday and goes on tomorrow.
+    yesterday = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    slots = [
+        SlotIn(start=day, end=day + timedelta(minutes=20))
+        for day in (yesterday, yesterday + timedelta(days=2))
+    ]
+    ev(lambda e: e.catalog.create(EventCreate(id="held", name="Held", tables=2, slots=slots)))
+    people = ["kukes", "osh", "acme", "databridge"]
+    ev(lambda e: e.catalog.add_participants("held", [ParticipantIn(id=i) for i in people]))
+    ev.plan(lambda p: p.generate("held", score=scorer, time_limit=5))
+    ev.plan(lambda p: p.publish("held"))
+    mine = {m.slot: m for m in ev.plan(lambda p: p.planned("held")) if "kukes" in (m.a, m.b)}
+    assert set(mine) == {"s1", "s2"}
+    past, coming = mine["s1"], mine["s2"]
+    past_partner = past.b if past.a == "kukes" else past.a
+    coming_partner = coming.b if coming.a == "kukes" else coming.a
+
+    dropped = ev(lambda e: e.catalog.remove_participant("held", "kukes"))
+    assert dropped == 1, "only the meeting still to come goes"
+    ev.plan(lambda p: p.generate("held", score=scorer, time_limit=5))  # staff re-plan, as told
+    report = ev.plan(lambda p: p.publish("held"))
+    assert report.cancelled == 1
+
+    held = ev(lambda e: e.agendas.agenda("held", past_partner, include_cancelled=True))
+    assert [(m.with_id, m.status) for m in held.meetings if m.slot == "s1"] == [("kukes", "CONFIRMED")]
+    gone = ev(lambda e: e.agendas.agenda("held", coming_partner, include_cancelled=True))
+    assert ("kukes", "CANCELLED") in {(m.with_id, m.status) for m in gone.meetings}
+    # The meeting that took place can still be rated by the party that stays.
+    rating = FeedbackIn(rater=past_partner, other="kukes", rating="informative")
+    assert ev(lambda e: e.feedback.record("held", rating)).rating == "informative"

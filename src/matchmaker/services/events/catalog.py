@@ -23,9 +23,9 @@ from matchmaker.db.events import (
 )
 from matchmaker.db.models import City, Provider, utcnow
 from matchmaker.errors import ConflictError, InvalidInputError
-from matchmaker.scheduling.problem import Slot, wall_clock_errors
+from matchmaker.scheduling.problem import Slot, pair_key, wall_clock_errors
 from matchmaker.services.events import store
-from matchmaker.services.events.rules import coming_first
+from matchmaker.services.events.rules import begun_slots, coming_first
 from matchmaker.services.events.schemas import (
     EventCreate,
     EventEdit,
@@ -273,18 +273,30 @@ class EventCatalog(store.InSession):
         store.event_row(self.session, event_id)
         return self.session.get(EventParticipant, (event_id, participant_id)) is not None
 
-    def remove_participant(self, event_id: str, participant_id: str) -> int:
-        """Take a participant out of an event, with its requests, pair rules and planned meetings;
-        returns how many planned meetings went with it.
+    def remove_participant(self, event_id: str, participant_id: str, *, now: datetime | None = None) -> int:
+        """Take a participant out of an event, with its requests, pair rules and the planned meetings
+        it has not had yet; returns how many planned meetings went with it.
 
-        Its published meetings are cancelled at the next publication (the other parties are told);
-        a re-plan before it may fill the places they leave.
+        Its published meetings still to come are cancelled at the next publication (the other parties
+        are told); a re-plan before it may fill the places they leave. Published meetings that have
+        begun by ``now`` took place: they stay, with their feedback.
         """
         session = self.session
+        ev = store.event_row(session, event_id)
         session.delete(store.participant(session, event_id, participant_id))
-        mine = (col(EventMeeting.a) == participant_id) | (col(EventMeeting.b) == participant_id)
-        planned = len(list(session.exec(select(EventMeeting).where(EventMeeting.event_id == event_id, mine))))
-        session.execute(delete(EventMeeting).where(col(EventMeeting.event_id) == event_id, mine))
+        begun = begun_slots(store.slots(session, event_id), ev.timezone, now or utcnow())
+        held = {
+            (pair_key(r.a, r.b), r.slot_id)
+            for r in store.published(session, event_id, confirmed=True)
+            if participant_id in (r.a, r.b) and r.slot_id in begun
+        }
+        gone = [
+            m
+            for m in store.plan(session, event_id)
+            if participant_id in (m.a, m.b) and (pair_key(m.a, m.b), m.slot_id) not in held
+        ]
+        for m in gone:
+            session.delete(m)
         session.execute(
             delete(MeetingRequestRow).where(
                 col(MeetingRequestRow.event_id) == event_id,
@@ -299,7 +311,7 @@ class EventCatalog(store.InSession):
             )
         )
         session.flush()
-        return planned
+        return len(gone)
 
 
 def _check_wall_clock(slots: Sequence[Slot], timezone: str | None) -> None:

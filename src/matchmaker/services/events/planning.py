@@ -44,6 +44,7 @@ from matchmaker.services.events.rules import (
     as_instant,
     build_problem,
     describe_moves,
+    held_without_participant,
     meeting_reason,
     public_reason,
     requests_by_pair,
@@ -107,12 +108,14 @@ class Planner:
             plan_rows = store.plan(session, event_id)
             previous_plan = [store.placement(r) for r in plan_rows]
             # What participants read of each pair so far: a meeting kept where it is keeps it.
+            shown = store.published(session, event_id, confirmed=True)
             earlier = {
                 pair_key(r.a, r.b): r.public_reason
-                for rows in (plan_rows, store.published(session, event_id, confirmed=True))
+                for rows in (plan_rows, shown)
                 for r in rows
                 if r.public_reason
             }
+            as_shown = {pair_key(r.a, r.b): (r.score, r.reason) for r in shown}
             names = store.names(
                 session,
                 {p.id for p in snapshot.participants}
@@ -135,6 +138,13 @@ class Planner:
         )
         if isinstance(score, GuardedScore):
             source = score.source  # says so when the matcher failed during the solve
+        planned = {m.pair for m in result.meetings}
+        held = [
+            Meeting(**m.model_dump(), score=as_shown[m.pair][0], reason=as_shown[m.pair][1], kind="locked")
+            for m in held_without_participant(snapshot, now)
+            if m.pair not in planned
+        ]
+        meetings = [*result.meetings, *held]
         if signal:
             source += f" + feedback from earlier events ({len(signal)} pairs)"
         explained = self._public_reasons(
@@ -145,7 +155,7 @@ class Planner:
         with self.database.unit_of_work() as session:
             ev = store.event_row(session, event_id)
             session.execute(delete(EventMeeting).where(col(EventMeeting.event_id) == event_id))
-            for m in result.meetings:
+            for m in meetings:
                 same = kept.get(m.pair)
                 locked = (
                     keep_published
@@ -168,15 +178,15 @@ class Planner:
             ev.plan_stats = result.stats.model_dump_json()
             ev.updated_at = now
             session.add(ev)
-        vs_published = diff_schedules(snapshot.published, result.meetings) if snapshot.published else None
-        vs_plan = diff_schedules(previous_plan, result.meetings) if previous_plan else None
-        shown = vs_published or vs_plan
+        vs_published = diff_schedules(snapshot.published, meetings) if snapshot.published else None
+        vs_plan = diff_schedules(previous_plan, meetings) if previous_plan else None
+        changes = vs_published or vs_plan
         logger.info(
-            "event %s: planned %d meetings (objective %.3f)", event_id, len(result.meetings), result.objective
+            "event %s: planned %d meetings (objective %.3f)", event_id, len(meetings), result.objective
         )
         report = GenerateReport(
             event_id=event_id,
-            meetings=len(result.meetings),
+            meetings=len(meetings),
             objective=result.objective,
             unscheduled_must_meet=result.unscheduled_must_meet,
             score_source=source,
@@ -184,7 +194,7 @@ class Planner:
             stats=result.stats.model_dump(),
             changes_vs_published=vs_published,
             changes_vs_plan=vs_plan,
-            moved=describe_moves(shown, names) if shown is not None else [],
+            moved=describe_moves(changes, names) if changes is not None else [],
         )
         with self.database.unit_of_work() as session:
             ev = store.event_row(session, event_id)

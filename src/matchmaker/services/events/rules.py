@@ -138,6 +138,13 @@ def as_instant(value: datetime, tz: tzinfo | None) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=tz or UTC)
 
 
+def begun_slots(slots: Iterable[Slot], timezone: str | None, now: datetime) -> set[str]:
+    """The ids of the slots that have begun by ``now`` (a slot time without an offset is on the
+    event's clock, or UTC for an event without a zone)."""
+    tz = zone(timezone) or UTC
+    return {s.id for s in slots if as_instant(s.start, tz) <= now}
+
+
 def on_event_clock(instant: datetime, timezone: str | None) -> datetime:
     """An instant (a deadline, the end of an event; a naive one is UTC) as the event's clock reads it,
     or in UTC for an event without a zone or with a zone this system does not know."""
@@ -232,9 +239,15 @@ def build_problem(snapshot: EventSnapshot, *, now: datetime) -> SchedulingProble
     locked = _merge_locked(
         [m for m in snapshot.published if fits(m)], [m for m in snapshot.pinned if fits(m)]
     )
-    tz = zone(snapshot.timezone) or UTC
-    begun = {s.id for s in snapshot.slots if snapshot.published and as_instant(s.start, tz) <= now}
-    kept = {(m.slot, pid) for m in locked if m.slot in begun for pid in (m.a, m.b)}
+    begun = begun_slots(snapshot.slots, snapshot.timezone, now) if snapshot.published else set()
+    # A begun slot takes no new meeting: not even for one whose partner there has left the event
+    # (that meeting took place; the planner keeps it, see :func:`held_without_participant`).
+    kept = {
+        (m.slot, pid)
+        for m in locked
+        if m.slot in begun and m.a in people and m.b in people
+        for pid in (m.a, m.b)
+    }
 
     def available(p: ParticipantRow) -> list[str] | None:
         wanted = [s.id for s in snapshot.slots] if p.available is None else p.available
@@ -270,6 +283,15 @@ def build_problem(snapshot: EventSnapshot, *, now: datetime) -> SchedulingProble
         blocked=[(a, b) for a, b in snapshot.blocked if a in people and b in people],
         locked=locked,
     )
+
+
+def held_without_participant(snapshot: EventSnapshot, now: datetime) -> list[Placement]:
+    """Published meetings that have begun by ``now`` although one of their participants has left the
+    event since: they took place (they carry feedback and history), so they stay in the plan and
+    are never cancelled."""
+    people = {p.id for p in snapshot.participants}
+    begun = begun_slots(snapshot.slots, snapshot.timezone, now)
+    return [m for m in snapshot.published if m.slot in begun and not (m.a in people and m.b in people)]
 
 
 def _merge_locked(published: Sequence[Placement], pinned: Sequence[Placement]) -> list[Placement]:
@@ -345,11 +367,13 @@ __all__ = [
     "ParticipantRow",
     "RequestRow",
     "as_instant",
+    "begun_slots",
     "build_problem",
     "coming_first",
     "describe_moves",
     "duplicate_problem",
     "effective_status",
+    "held_without_participant",
     "meeting_reason",
     "pair_problem",
     "public_reason",

@@ -83,7 +83,8 @@ _MESSAGES = {
     "created": "The event was created. Add participants next.",
     "added": "Participants added.",
     "removed": (
-        "Participant removed, with its meetings in the plan. Publish to cancel them in the other"
+        "Participant removed, with its meetings in the plan that have not taken place (those that"
+        " have stay). Publish to cancel them in the other"
         " participants' agendas (re-plan first to fill the free places)."
     ),
     "answered": "Request answered.",

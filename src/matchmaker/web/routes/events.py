@@ -185,8 +185,8 @@ class EventController(Controller):
         summary="Remove a participant (staff)",
     )
     def remove_participant(self, events: Events, event_id: EventId, participant_id: ParticipantId) -> None:
-        """With its requests, pair rules and planned meetings; its published meetings are cancelled at the
-        next publication."""
+        """With its requests, pair rules and planned meetings still to come; its published meetings still
+        to come are cancelled at the next publication, and those that took place stay."""
         events.catalog.remove_participant(event_id, participant_id)
 
     @get("/{event_id:str}/pair-rules", sync_to_thread=True, guards=[staff_only], summary="Pair rules (staff)")
