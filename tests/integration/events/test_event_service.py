@@ -417,3 +417,20 @@ def test_publishing_again_when_nothing_changed_makes_no_new_version(
     ev.plan(lambda p: p.generate(event, score=scorer, time_limit=5, keep_published=False))
     changed = ev.plan(lambda p: p.publish(event))
     assert (changed.version, changed.nothing_changed, changed.note) == (2, False, None)
+
+
+def test_published_meetings_in_a_slot_withdrawn_since_are_listed_for_staff(
+    db_settings: Settings, ev: EventCalls, event: str, scorer: Score
+) -> None:
+    ev.plan(lambda p: p.generate(event, score=scorer, time_limit=5))
+    ev.plan(lambda p: p.publish(event))
+    assert ev(lambda e: e.catalog.withdrawn(event)) == []
+    slot = _plan_pairs(ev, event)[("kukes", "acme")][0]
+    others = [s for s in ("s1", "s2", "s3") if s != slot]
+    ev(lambda e: e.catalog.add_participants(event, [ParticipantIn(id="kukes", available=others)]))
+    withdrawn = ev(lambda e: e.catalog.withdrawn(event))
+    assert [(m.a_name, m.b_name, m.slot, m.away) for m in withdrawn] == [
+        ("Kukës", "Acme Mobility", slot, ["Kukës"])
+    ]
+    ev(lambda e: e.catalog.add_participants(event, [ParticipantIn(id="kukes")]))
+    assert ev(lambda e: e.catalog.withdrawn(event)) == [], "available again: the published schedule fits"

@@ -32,6 +32,7 @@ from matchmaker.services.events.schemas import (
     EventSummary,
     ParticipantIn,
     ParticipantPublic,
+    WithdrawnMeeting,
     event_slots,
 )
 
@@ -267,6 +268,36 @@ class EventCatalog(store.InSession):
         rows = store.participants(self.session, event_id)
         known = store.names(self.session, [r.participant_id for r in rows])
         return [store.participant_public(r, known) for r in rows]
+
+    def withdrawn(self, event_id: str) -> list[WithdrawnMeeting]:
+        """Published meetings in a slot that one of their participants no longer lists as available
+        (its availability changed after the publication), in time order: the published schedule no
+        longer fits them until staff re-plan and publish again."""
+        session = self.session
+        store.event_row(session, event_id)
+        free = {p.participant_id: store.available(p) for p in store.participants(session, event_id)}
+        rows = store.published(session, event_id, confirmed=True)
+        known = store.names(session, store.mentioned(rows))
+        out: list[WithdrawnMeeting] = []
+        for r in rows:
+            away = [
+                pid for pid in (r.a, r.b) if (slots := free.get(pid)) is not None and r.slot_id not in slots
+            ]
+            if away:
+                out.append(
+                    WithdrawnMeeting(
+                        slot=r.slot_id,
+                        start=datetime.fromisoformat(r.start),
+                        end=datetime.fromisoformat(r.end),
+                        table=r.table_number,
+                        a=r.a,
+                        a_name=known.get(r.a, r.a),
+                        b=r.b,
+                        b_name=known.get(r.b, r.b),
+                        away=[known.get(pid, pid) for pid in away],
+                    )
+                )
+        return sorted(out, key=lambda m: (m.start, m.table))
 
     def takes_part(self, event_id: str, participant_id: str) -> bool:
         """Whether ``participant_id`` takes part in the event (:class:`NotFoundError` for no event)."""

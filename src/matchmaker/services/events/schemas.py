@@ -408,6 +408,20 @@ class AgendaItem(BaseModel):
     sequence: int
 
 
+class WithdrawnMeeting(BaseModel):
+    """A published meeting in a slot that one of its participants has withdrawn from since (staff)."""
+
+    slot: str
+    start: datetime
+    end: datetime
+    table: int
+    a: str
+    a_name: str
+    b: str
+    b_name: str
+    away: list[str] = Field(description="The names of the participants no longer available in the slot.")
+
+
 class Agenda(BaseModel):
     """A participant's published meetings (cancelled ones listed last, marked)."""
 
@@ -641,5 +655,6 @@ __all__ = [
     "SignalItem",
     "SlotIn",
     "StatisticsSource",
+    "WithdrawnMeeting",
     "event_slots",
 ]

@@ -56,6 +56,7 @@ from matchmaker.services.events.schemas import (
     RequestCreate,
     RequestPublic,
     SlotIn,
+    WithdrawnMeeting,
 )
 from matchmaker.services.matching import MatchingService
 from matchmaker.services.records import RecordService
@@ -433,6 +434,8 @@ class ParticipantsView:
     all_cities: list[Candidate]
     all_providers: list[Candidate]
     problem: str = ""
+    #: Published meetings in slots a participant has withdrawn from since.
+    withdrawn: list[WithdrawnMeeting] = field(default_factory=list)
 
 
 def _suggest(
@@ -492,6 +495,7 @@ def load_participants(
         all_cities=others(city_names, "city"),
         all_providers=others(provider_names, "provider"),
         problem=problem,
+        withdrawn=events.catalog.withdrawn(event_id),
     )
 
 
@@ -747,6 +751,8 @@ class ScheduleView:
     participants: list[ParticipantPublic]
     can_move: bool = True
     unplaced: list[ParticipantPublic] = field(default_factory=list)
+    #: Published meetings in slots a participant has withdrawn from since.
+    withdrawn: list[WithdrawnMeeting] = field(default_factory=list)
 
     @property
     def names(self) -> dict[str, str]:
@@ -766,7 +772,8 @@ def load_schedule(events: EventServices, planner: Planner, event_id: str) -> Sch
     ]
     met = {m.a for m in meetings} | {m.b for m in meetings}
     unplaced = [p for p in participants if p.id not in met] if meetings else []
-    return ScheduleView(event, rows, meetings, participants, unplaced=unplaced)
+    withdrawn = events.catalog.withdrawn(event_id)
+    return ScheduleView(event, rows, meetings, participants, unplaced=unplaced, withdrawn=withdrawn)
 
 
 @dataclass(frozen=True)
