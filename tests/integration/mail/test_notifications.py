@@ -219,3 +219,20 @@ def test_an_address_invited_again_in_other_case_gets_each_message_once(services:
     services.planner.publish("ws1")
     published = [m.to_address.lower() for m in messages(services, "schedule_published")]
     assert published.count("focal@kukes.example") == 1
+
+
+def test_a_reminder_gives_the_place_published_not_one_changed_since(services: Services) -> None:
+    services.planner.edit(
+        "ws1", EventEdit(venue="Kongre Merkezi, Salon B", table_labels=["Salon Çamlıca", "Salon Boğaz"])
+    )
+    services.planner.generate("ws1", score=lambda a, b: 0.9)
+    services.planner.publish("ws1")
+    # Staff move the event to another hall and rename the rooms, and have not published it yet.
+    services.planner.edit("ws1", EventEdit(venue="Hall C", table_labels=["Room 1", "Room 2"]))
+    with services.database.unit_of_work() as session:
+        assert services.notifier(session).reminders(now=START - timedelta(hours=20)) == 2
+    reminder = messages(services, "reminder")[0].body_text
+    assert "Venue: Kongre Merkezi, Salon B." in reminder
+    assert "Salon " in reminder
+    assert "Hall C" not in reminder
+    assert "Room " not in reminder

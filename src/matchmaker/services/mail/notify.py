@@ -158,7 +158,9 @@ class Notifier:
             for pid in people:
                 mine = [e for e in entries if pid in (e.a, e.b) and e.status == "CONFIRMED"]
                 lines = self._lines(pid, mine, names, tz, labels=labels)
-                composed = self._agenda("schedule_published", ev, pid, lines, names=names, starts=mine)
+                composed = self._agenda(
+                    "schedule_published", ev, pid, lines, names=names, starts=mine, venue=ev.venue
+                )
                 sent = self._send_to(pid, [composed])
                 queued += sent
                 if not sent:
@@ -190,6 +192,7 @@ class Notifier:
                 self._lines(pid, mine, names, tz, labels=labels, previous=previous or {}),
                 names=names,
                 starts=mine,
+                venue=ev.venue,
                 attachment=Attachment("meetings.ics", "text/calendar", calendar),
             )
             sent = self._send_to(pid, [composed])
@@ -215,11 +218,12 @@ class Notifier:
                 continue
             entries = [store.calendar_entry(r) for r in rows]
             names = store.names(session, store.mentioned(entries))
-            labels = store.table_labels(session, ev.id)
+            # The place published, not one staff have entered since without publishing it.
+            labels, venue = store.published_places(session, ev)
             for pid in sorted(store.mentioned(entries)):
                 mine = [e for e in entries if pid in (e.a, e.b)]
                 lines = self._lines(pid, mine, names, tz, labels=labels)
-                composed = self._agenda("reminder", ev, pid, lines, names=names, starts=mine)
+                composed = self._agenda("reminder", ev, pid, lines, names=names, starts=mine, venue=venue)
                 for address in self.addresses(pid):
                     key = f"reminder:{ev.id}:{pid}:{tomorrow.isoformat()}:{address}"
                     if self.outbox.queue(address, composed, dedup_key=key[:300]):
@@ -245,10 +249,11 @@ class Notifier:
         *,
         names: Mapping[str, str],
         starts: Sequence[CalendarEntry],
+        venue: str | None,
         attachment: Attachment | None = None,
     ) -> Composed:
         """A message listing a participant's meetings (saying which time zone their times are in, and
-        where the event takes place), with a link to its agenda."""
+        where the event takes place: ``venue``), with a link to its agenda."""
         tz = zone(ev.timezone)
         return compose(
             template,
@@ -257,7 +262,7 @@ class Notifier:
             participant=names.get(pid, pid),
             meetings=meetings,
             zone=zone_note(ev.timezone, [in_zone(e.start, tz) for e in starts]),
-            venue=ev.venue,
+            venue=venue,
             link=self.link("/me/agenda"),
         )
 
