@@ -28,7 +28,7 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
@@ -41,6 +41,7 @@ from matchmaker.db.models import ApiUser, City, FocalPoint, Provider, utcnow
 from matchmaker.errors import AuthenticationError, InvalidInputError, NotFoundError
 from matchmaker.matching.names import NameEntry, resolve
 from matchmaker.services.events import store
+from matchmaker.services.events.rules import as_instant
 from matchmaker.services.mail.notify import Notifier
 from matchmaker.services.mail.outbox import check_address
 from matchmaker.services.users import ROLES, IssuedUser, Principal, UserService, hash_token, new_token
@@ -227,7 +228,7 @@ class Accounts:
             raise refused
         if invitation.used_at is not None:
             raise AuthenticationError("this sign-in link was already used; ask for a new invitation")
-        if _aware(invitation.expires_at) < now or int(raw_expiry) < int(now.timestamp()):
+        if as_instant(invitation.expires_at, None) < now or int(raw_expiry) < int(now.timestamp()):
             raise AuthenticationError("this sign-in link has expired; ask for a new invitation")
         user = self._user(invitation.user_id)
         if user.revoked:
@@ -270,7 +271,7 @@ class Accounts:
         row = self.session.get(WebSession, hash_token(sid))
         if row is None or row.ended_at is not None:
             raise AuthenticationError("the session has ended")
-        if _aware(row.expires_at) < now:
+        if as_instant(row.expires_at, None) < now:
             raise AuthenticationError("the session has expired")
         user = self._user(row.user_id)
         if user.revoked:
@@ -349,7 +350,7 @@ class Accounts:
         pending = {
             i.user_id
             for i in self.session.exec(select(Invitation).where(col(Invitation.used_at).is_(None)))
-            if _aware(i.expires_at) >= now
+            if as_instant(i.expires_at, None) >= now
         }
         out = []
         for u in users:
@@ -482,11 +483,6 @@ class Accounts:
 def _session_id_shaped(sid: str) -> bool:
     """Whether ``sid`` looks like a session id at all (checked before anything is looked up)."""
     return sid.startswith(SESSION_PREFIX) and len(sid) <= 100 and sid.isascii()
-
-
-def _aware(value: datetime) -> datetime:
-    """SQLite returns naive UTC datetimes; make them comparable with aware ones."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 __all__ = [

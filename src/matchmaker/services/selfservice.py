@@ -14,7 +14,7 @@ import json
 import logging
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import ValidationError
@@ -26,7 +26,7 @@ from matchmaker.errors import ConflictError, InvalidInputError, PermissionDenied
 from matchmaker.scheduling.exports import in_zone, zone_note
 from matchmaker.scheduling.problem import Slot
 from matchmaker.services.events import store
-from matchmaker.services.events.rules import on_event_clock, told_in_zone, zone
+from matchmaker.services.events.rules import as_instant, on_event_clock, told_in_zone, zone
 from matchmaker.services.records import PublicRecord, RecordService, describe_invalid
 
 logger = logging.getLogger(__name__)
@@ -38,14 +38,10 @@ ProfileKind = Literal["city", "provider"]
 CITY_OWN_FIELDS: tuple[str, ...] = ("name", "summary", "population", "language")
 
 
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
 def deadline_of(ev: Event) -> datetime | None:
     """Until when participants change their own availability (None: no deadline set)."""
     value = ev.self_service_deadline or ev.request_deadline
-    return _aware(value) if value is not None else None
+    return as_instant(value, None) if value is not None else None
 
 
 @dataclass(frozen=True, slots=True)
