@@ -64,6 +64,7 @@ def _ms(fn: Callable[[], object]) -> float:
 def _clear_gloss_caches() -> None:
     explain.word_gloss.cache_clear()
     explain.gloss_topics.cache_clear()
+    explain.gloss_row.cache_clear()
 
 
 def _median(values: list[float]) -> float:
@@ -174,9 +175,11 @@ def main() -> None:
             _ms(partial(explain.written_in_english, text))
         )
         steps["word gloss (word_gloss)"].append(_ms(partial(explain.word_gloss, text, language)))
-        words = explain.word_gloss(text, language)
-        steps["topics of the gloss (gloss_topics)"].append(_ms(partial(explain.gloss_topics, words)))
-        steps["readable gloss (readable_gloss)"].append(_ms(partial(readable_gloss, words, role, [])))
+        glossed = explain.word_gloss(text, language)
+        steps["topics of the gloss (gloss_topics)"].append(_ms(partial(explain.gloss_topics, glossed)))
+        steps["readable gloss (readable_gloss)"].append(
+            _ms(partial(readable_gloss, " ".join(glossed), role, []))
+        )
     print()
     print(f"extra steps per glossed quote ({len(quotes)} distinct quotes not in English, caches emptied):")
     print()

@@ -21,7 +21,7 @@ import numpy.typing as npt
 from matchmaker.embeddings.passages import Passage
 from matchmaker.matching.analysis import TAG_CONFIDENCE, TAG_KINDS
 from matchmaker.matching.engine import Engine, EngineConfig, Evidence, KindIndex, Needs, Scored
-from matchmaker.matching.glossary import GLOSS_NOTE, gloss, readable_gloss
+from matchmaker.matching.glossary import GLOSS_NOTE, gloss_entries, readable_gloss
 from matchmaker.matching.profiles import Profile, tag_vector, term_ids
 from matchmaker.vocabulary import Kind, detect_language_scored, load_vocabulary, tag_text
 from matchmaker.vocabulary.roles import ROLES
@@ -57,7 +57,11 @@ def _passage(
         # Albanian profile) is read as it is.
         # A search is glossed without a role: the words typed are what is searched for.
         said_as = None if p.field == "query" else role
-        text = readable_gloss(word_gloss(p.text, language), said_as, _topics(tags))
+        glossed = word_gloss(p.text, language)
+        # A passage its own language's cues do not tag (Romanian has none) is named by the topics its
+        # gloss names outright (a weak hint alone, "street" or "citizens", names none).
+        topics = _topics(tags) or _topics(gloss_row(glossed), least=SHOWN_GLOSS_TOPIC)
+        text = readable_gloss(" ".join(glossed), said_as, topics)
         if text:
             out["gloss"] = text
             out["gloss_note"] = GLOSS_NOTE
@@ -75,13 +79,18 @@ def written_in_english(text: str) -> bool:
     return lang == "en" and confidence >= ENGLISH_CONFIDENCE
 
 
-def _topics(tags: npt.NDArray[np.float32] | None, limit: int = 3) -> list[str]:
-    """English names of a passage's strongest domain and obstacle tags."""
+#: How sure a topic read from a passage's gloss must be to be named in the gloss shown: above one
+#: weak cue alone (:data:`matchmaker.vocabulary.tagger.WEAK_WEIGHT` gives 0.33).
+SHOWN_GLOSS_TOPIC = 0.35
+
+
+def _topics(tags: npt.NDArray[np.float32] | None, limit: int = 3, *, least: float = 0.0) -> list[str]:
+    """English names of a passage's strongest domain and obstacle tags (of confidence above ``least``)."""
     if tags is None or not len(tags):
         return []
     vocab = load_vocabulary()
     axes = _axes()
-    order = [int(i) for i in np.argsort(-tags, kind="stable")[:limit] if tags[int(i)] > 0]
+    order = [int(i) for i in np.argsort(-tags, kind="stable")[:limit] if tags[int(i)] > least]
     return [in_sentence(term.label if (term := vocab.get(axes[i])) else axes[i]) for i in order]
 
 
@@ -209,17 +218,33 @@ GLOSSED_WORD_LETTERS = 3
 
 
 @lru_cache(maxsize=4096)
-def word_gloss(text: str, language: str) -> str:
-    """The English gloss of ``text``'s words of :data:`GLOSSED_WORD_LETTERS` letters or more."""
+def word_gloss(text: str, language: str) -> tuple[str, ...]:
+    """The English gloss of ``text``'s words of :data:`GLOSSED_WORD_LETTERS` letters or more: the
+    glossary's entries, in the text's order."""
     words = [w for w in _WORD.findall(text) if len(w) >= GLOSSED_WORD_LETTERS]
-    return gloss(" ".join(words), language)
+    return gloss_entries(" ".join(words), language)
 
 
 @lru_cache(maxsize=4096)
-def gloss_topics(words: str) -> frozenset[str]:
+def gloss_topics(glossed: tuple[str, ...]) -> frozenset[str]:
     """The domains and obstacles an English gloss names, tagged as the passages' own topics are."""
-    row = tag_vector(tag_text(words, "en", kinds=TAG_KINDS, min_confidence=TAG_CONFIDENCE))
-    return frozenset(term for term, v in zip(_axes(), row.tolist(), strict=True) if v > 0)
+    return frozenset(term for term, v in zip(_axes(), gloss_row(glossed).tolist(), strict=True) if v > 0)
+
+
+@lru_cache(maxsize=4096)
+def gloss_row(glossed: tuple[str, ...]) -> npt.NDArray[np.float32]:
+    """The tag row of an English gloss (the domains and obstacles it names, with their confidence).
+
+    The gloss is read in its entries' order and in the reverse order: a language that puts the head
+    of a phrase first gives its English words in that order ("colectarea deșeurilor" is glossed
+    "collection waste", "collecte des déchets" too), and an English cue names the phrase the other
+    way round ("waste collection"). Entries are kept whole ("street lighting" stays as it is)."""
+    rows = [
+        tag_vector(tag_text(" ".join(entries), "en", kinds=TAG_KINDS, min_confidence=TAG_CONFIDENCE))
+        for entries in (glossed, glossed[::-1])
+    ]
+    row: npt.NDArray[np.float32] = np.maximum(rows[0], rows[1])
+    return row
 
 
 def on_topic(evidence: Mapping[str, Any]) -> bool:

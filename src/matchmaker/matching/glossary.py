@@ -380,13 +380,19 @@ def readable_gloss(words: str, role: str | None, topics: list[str] | tuple[str, 
 def gloss(text: str, language: str = "") -> str:
     """English words for the words of ``text`` (written in ``language``) the glossary knows, in order,
     without repeats."""
+    return " ".join(gloss_entries(text, language))
+
+
+def gloss_entries(text: str, language: str = "") -> tuple[str, ...]:
+    """The glossary's English entries (``street lighting``, ``waste``) for the words of ``text``, in
+    the text's order, without repeats: :func:`gloss` before they are joined."""
     out: dict[str, None] = {}
     for word in _WORD.findall(fold(text)):
         if len(word) < 2 or word.isdigit():
             continue
         for english in _lookup(word, language):
             out.setdefault(english, None)
-    return " ".join(out)
+    return tuple(out)
 
 
-__all__ = ["GLOSS_NOTE", "gloss", "readable_gloss"]
+__all__ = ["GLOSS_NOTE", "gloss", "gloss_entries", "readable_gloss"]

@@ -193,3 +193,37 @@ def test_a_search_is_quoted_as_the_search_not_as_a_strength_or_context(matcher: 
         assert "[en gloss: strength" not in summary
         assert "[en gloss: context" not in summary
         assert "[en gloss: background" not in summary
+
+
+def test_a_need_in_a_language_the_tagger_has_no_cues_for_is_read_through_its_gloss(
+    tiny_corpus: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Cahul writes in Romanian that its waste is collected by old trucks on fixed routes. The tagger
+    has no Romanian cues, and the glossary's words come in Romanian order ("collection waste"): the
+    waste-route planner's explanation still names the need's topic in its gloss and quotes the need
+    against the planner's passage, not 'similar overall description'."""
+    monkeypatch.setenv("MATCHMAKER_MODEL_NAME", "hashing-64")
+    city = {
+        "id": "cahul",
+        "name": "Cahul",
+        "country": "MD",
+        "language": "ro",
+        "summary": (
+            "Colectarea deșeurilor se face cu mașini vechi pe trasee fixe; containerele se umplu inegal."
+        ),
+    }
+    with (tiny_corpus / "cities.jsonl").open("a", encoding="utf-8") as out:
+        out.write(json.dumps(city, ensure_ascii=False) + "\n")
+    assert ingest(settings, [tiny_corpus]).exit_code == 0
+    services = Services.build(settings)
+    try:
+        exp = _summaries(services.matching.matcher(), "cahul")["prov-binroute"]
+    finally:
+        services.close()
+    need = exp["needs"][0]["need"]
+    assert need["text"].startswith("Colectarea deșeurilor")
+    assert "environment and climate" in need["gloss"], need["gloss"]
+    assert on_topic(exp["needs"][0])
+    assert "similar overall description" not in exp["summary"]
+    assert "Colectarea deșeurilor" in exp["summary"]
+    assert "↔ capability" in exp["summary"]
