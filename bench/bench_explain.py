@@ -32,7 +32,6 @@ import logging
 import os
 import platform
 import statistics
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -45,10 +44,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from matchmaker.embeddings.encoder import cpu_count
 from matchmaker.matching import explain
 from matchmaker.matching.glossary import readable_gloss
-from matchmaker.services.container import Services
-from matchmaker.settings import Settings
+from support import demo_instance
 
-ROOT = Path(__file__).resolve().parents[1]
 #: The three lists of a city and how the service names their candidates in a summary.
 LISTS = {"provider": "capability", "city": "city", "case": "case"}
 BASELINE = "English only"
@@ -79,13 +76,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
-    tmp = None
-    if args.home is None:
-        tmp = tempfile.TemporaryDirectory(prefix="mm-bench-")
-        services = Services.build(Settings(home=Path(tmp.name)))
-        services.corpus.ingest_paths([ROOT / "corpora" / "demo"])
-    else:
-        services = Services.build(Settings(home=args.home))
+    services, close = demo_instance(args.home)
 
     engine = services.matching.matcher().engine()
     engine.warm()
@@ -189,9 +180,7 @@ def main() -> None:
         ordered = sorted(values)
         p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))] if ordered else float("nan")
         print(f"| {name} | {_median(values):.3f} | {p95:.3f} |")
-    services.close()
-    if tmp is not None:
-        tmp.cleanup()
+    close()
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ import logging
 import os
 import platform
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,10 +27,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from matchmaker.embeddings.encoder import cpu_count
-from matchmaker.services.container import Services
-from matchmaker.settings import Settings
-
-ROOT = Path(__file__).resolve().parents[1]
+from support import demo_instance
 
 
 def _timed(fn: Callable[[], object], rounds: int) -> list[float]:
@@ -56,17 +52,7 @@ def main() -> None:
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
 
-    tmp = None
-    if args.home is None:
-        tmp = tempfile.TemporaryDirectory(prefix="mm-bench-")
-        settings = Settings(home=Path(tmp.name))
-        services = Services.build(settings)
-        t0 = time.perf_counter()
-        services.corpus.ingest_paths([ROOT / "corpora" / "demo"])
-        print(f"ingest + index of corpora/demo: {time.perf_counter() - t0:.1f} s")
-    else:
-        settings = Settings(home=args.home)
-        services = Services.build(settings)
+    services, close = demo_instance(args.home)
 
     matcher = services.matching.matcher()
     t0 = time.perf_counter()
@@ -128,9 +114,7 @@ def main() -> None:
     print("|---|---:|---:|---:|")
     for row in rows:
         print(row)
-    services.close()
-    if tmp is not None:
-        tmp.cleanup()
+    close()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
-"""Small helpers the benchmarks share: a free local port and a percentile of timings.
+"""Small helpers the benchmarks share: a free local port, a percentile of timings, an instance
+holding the demo corpus.
 
 The benchmarks run as scripts (``python bench/NAME.py``), so this directory is on ``sys.path``.
 """
@@ -6,6 +7,16 @@ The benchmarks run as scripts (``python bench/NAME.py``), so this directory is o
 from __future__ import annotations
 
 import socket
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matchmaker.services.container import Services
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def free_port() -> int:
@@ -19,3 +30,26 @@ def percentile(values: list[float], q: float) -> float:
     """The ``q`` quantile of ``values`` (nearest rank, ``q`` in [0, 1])."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def demo_instance(home: Path | None) -> tuple[Services, Callable[[], None]]:
+    """The services of an instance holding ``corpora/demo`` and what closes them: ``home`` when given
+    (it already holds the demo), else a temporary home the demo is ingested into first (the time it
+    took is printed), removed on closing."""
+    from matchmaker.services.container import Services
+    from matchmaker.settings import Settings
+
+    if home is not None:
+        services = Services.build(Settings(home=home))
+        return services, services.close
+    tmp = tempfile.TemporaryDirectory(prefix="mm-bench-")
+    services = Services.build(Settings(home=Path(tmp.name)))
+    t0 = time.perf_counter()
+    services.corpus.ingest_paths([ROOT / "corpora" / "demo"])
+    print(f"ingest + index of corpora/demo: {time.perf_counter() - t0:.1f} s")
+
+    def close() -> None:
+        services.close()
+        tmp.cleanup()
+
+    return services, close

@@ -19,6 +19,20 @@ def _summaries(matcher: Matcher, city: str) -> dict[str, dict[str, Any]]:
     return {r.id: r.explanation for r in matcher.providers_for_city(city, top=50).results}
 
 
+def _summaries_with(
+    tiny_corpus: Path, settings: Settings, file: str, record: dict[str, Any], city: str
+) -> dict[str, dict[str, Any]]:
+    """The explanations of ``city``'s providers once ``record`` is added to the corpus's ``file``."""
+    with (tiny_corpus / file).open("a", encoding="utf-8") as out:
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+    assert ingest(settings, [tiny_corpus]).exit_code == 0
+    services = Services.build(settings)
+    try:
+        return _summaries(services.matching.matcher(), city)
+    finally:
+        services.close()
+
+
 def test_a_need_is_not_set_against_a_passage_on_another_topic(matcher: Matcher) -> None:
     """Rivo's river floods have nothing to do with a waste-route planner: its summary does not read
     'need “The river floods…” ↔ capability “Garbage truck routes…”' but says what the suggestion
@@ -69,15 +83,7 @@ def test_the_quoted_passage_itself_must_be_on_the_needs_topic(
             {"title": "Sirens", "description": "Flood early warning sirens."},
         ],
     }
-    folder = tiny_corpus
-    with (folder / "providers.jsonl").open("a", encoding="utf-8") as out:
-        out.write(json.dumps(mixed) + "\n")
-    assert ingest(settings, [folder]).exit_code == 0
-    services = Services.build(settings)
-    try:
-        exp = _summaries(services.matching.matcher(), "rivo")["prov-mixed"]
-    finally:
-        services.close()
+    exp = _summaries_with(tiny_corpus, settings, "providers.jsonl", mixed, "rivo")["prov-mixed"]
     warning = next(m for m in exp["needs"] if "early warning" in m["need"]["text"])
     assert "garbage" in warning["match"]["text"], "the closest passage is the garbage one"
     assert warning["tags"], "the provider as a whole carries the need's topic"
@@ -118,14 +124,7 @@ def test_an_english_passage_of_a_profile_in_another_language_has_no_gloss(
             }
         ],
     }
-    with (tiny_corpus / "providers.jsonl").open("a", encoding="utf-8") as out:
-        out.write(json.dumps(provider, ensure_ascii=False) + "\n")
-    assert ingest(settings, [tiny_corpus]).exit_code == 0
-    services = Services.build(settings)
-    try:
-        exp = _summaries(services.matching.matcher(), "lumen")["prov-drita"]
-    finally:
-        services.close()
+    exp = _summaries_with(tiny_corpus, settings, "providers.jsonl", provider, "lumen")["prov-drita"]
     quoted = [m["match"] for m in exp["needs"] if m["match"]]
     english = [p for p in quoted if p["text"].startswith(("Replace old", "Street lamps"))]
     albanian = [p for p in quoted if p["text"].startswith("Ndriçim")]
@@ -212,14 +211,7 @@ def test_a_need_in_a_language_the_tagger_has_no_cues_for_is_read_through_its_glo
             "Colectarea deșeurilor se face cu mașini vechi pe trasee fixe; containerele se umplu inegal."
         ),
     }
-    with (tiny_corpus / "cities.jsonl").open("a", encoding="utf-8") as out:
-        out.write(json.dumps(city, ensure_ascii=False) + "\n")
-    assert ingest(settings, [tiny_corpus]).exit_code == 0
-    services = Services.build(settings)
-    try:
-        exp = _summaries(services.matching.matcher(), "cahul")["prov-binroute"]
-    finally:
-        services.close()
+    exp = _summaries_with(tiny_corpus, settings, "cities.jsonl", city, "cahul")["prov-binroute"]
     need = exp["needs"][0]["need"]
     assert need["text"].startswith("Colectarea deșeurilor")
     assert "environment and climate" in need["gloss"], need["gloss"]
