@@ -145,6 +145,17 @@ def form_field(form: FormMultiDict, key: str, limit: int = 300) -> str:
     return as_typed(value)[:limit] if isinstance(value, str) else ""
 
 
+def whole_number(text: str, what: str) -> int | None:
+    """A form's count as typed: ``None`` when left empty, else a whole number of 0 or more; anything
+    else (``abc``, ``2.5``, ``-1``) is refused naming the field as the form labels it (``what``)."""
+    text = text.strip()
+    if not text:
+        return None
+    if not (text.isascii() and text.isdigit()):
+        raise InvalidInputError(f"{what}: {text!r} is not a whole number of 0 or more")
+    return int(text)
+
+
 class PageShow(Protocol):
     """Shows a page again, with a flash message and a status."""
 
@@ -345,7 +356,7 @@ def edit_from_form(form: FormMultiDict, *, timezone: str | None) -> EventEdit:
                 "check the days (YYYY-MM-DD, separated by spaces), the start (HH:MM), the numbers,"
                 " and the breaks (HH:MM-HH:MM, separated by commas)"
             ) from exc
-    tables = _int_or_none(form_field(form, "tables", 5))
+    tables = whole_number(form_field(form, "tables", 12), "Tables")
     if tables is None:
         raise InvalidInputError("the number of tables is a whole number")
     raw_labels = form.get("table_labels")
@@ -436,6 +447,9 @@ class ParticipantsView:
     problem: str = ""
     #: Published meetings in slots a participant has withdrawn from since.
     withdrawn: list[WithdrawnMeeting] = field(default_factory=list)
+    #: After a refused add: the ids that were ticked and the maximum as typed, shown again.
+    ticked: frozenset[str] = frozenset()
+    typed_max: str = ""
 
 
 def _suggest(
@@ -532,9 +546,13 @@ def _participants_page(
     records: RecordService,
     matching: MatchingService,
     event_id: str,
+    *,
+    ticked: frozenset[str] = frozenset(),
+    typed_max: str = "",
 ) -> PageShow:
     async def show(*, flash: Flash | None = None, status: int = 200) -> Response[Any]:
         view = await run(load_participants, events, records, matching, event_id)
+        view.ticked, view.typed_max = ticked, typed_max
         return _event_tab(request, "participants", view, flash=flash, status=status)
 
     return show
@@ -568,15 +586,18 @@ async def event_add(
     """Add the ticked cities and providers."""
     form = await request.form()
     ids = [str(v)[:128] for v in form.getall("ids", []) if str(v).strip()]
-    max_meetings = _int_or_none(form_field(form, "max_meetings", 4))
+    typed_max = form_field(form, "max_meetings", 12)
 
     def add() -> None:
         if not ids:
             raise InvalidInputError("tick at least one city or provider to add")
+        max_meetings = whole_number(typed_max, "Maximum meetings each")
         items = [ParticipantIn(id=i, max_meetings=max_meetings) for i in dict.fromkeys(ids)]
         events.catalog.add_participants(event_id, items)
 
-    refused = _participants_page(request, events, records, matching, event_id)
+    refused = _participants_page(
+        request, events, records, matching, event_id, ticked=frozenset(ids), typed_max=typed_max
+    )
     return await apply_change(events, add, done=f"/events/{event_id}?msg=added", refused=refused)
 
 
@@ -881,7 +902,7 @@ async def event_move(request: AnyRequest, events: Events, planner: Plans, event_
     form = await request.form()
 
     def move() -> None:
-        table = _int_or_none(form_field(form, "table", 5))
+        table = whole_number(form_field(form, "table", 12), "Table")
         if table is None:
             raise InvalidInputError("choose a table")
         a, b = form_field(form, "a", 128), form_field(form, "b", 128)

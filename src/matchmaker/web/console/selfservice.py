@@ -21,7 +21,7 @@ from matchmaker.services.container import Services
 from matchmaker.services.records import describe_invalid
 from matchmaker.services.selfservice import CITY_OWN_FIELDS
 from matchmaker.services.users import Principal
-from matchmaker.web.console.events import form_field
+from matchmaker.web.console.events import form_field, whole_number
 from matchmaker.web.console.record_edit import solution_of, solution_rows, typed_solution_rows
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import (
@@ -95,15 +95,12 @@ async def availability_save(request: Request[Any, Any, Any]) -> Response[Any]:
     form = await request.form()
     event_id = form_field(form, "event", 128)
     slots = [str(v) for v in form.getall("slot")] if "slot" in form else []
-    raw_max = form_field(form, "max_meetings", 4)
+    raw_max = form_field(form, "max_meetings", 12)
     services = services_of(request)
 
     def save() -> None:
         refuse_unstorable(form)
-        try:
-            max_meetings = int(raw_max) if raw_max else None
-        except ValueError:
-            raise InvalidInputError("the maximum must be a whole number") from None
+        max_meetings = whole_number(raw_max, "Most meetings you want")
         with services.database.unit_of_work() as session:
             services.self_service(session).set_availability(
                 event_id, _subject(principal), slots, max_meetings
