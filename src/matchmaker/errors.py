@@ -23,7 +23,7 @@ framework.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 
 class MatchmakerError(Exception):
@@ -131,6 +131,55 @@ class InfeasibleScheduleError(MatchmakerError):
         self.reasons = list(reasons)
 
 
+# --------------------------------------------------------------------------------------------------
+# Validation problems in the product's words (the API, the console, ingest and the CLI say them alike)
+
+
+_WHOLE = "must be a whole number"
+_LIST = 'must be a list of values (a JSON array such as ["a", "b"])'
+_WHEN = "must be a date and time such as 2027-03-02T09:00"
+_DAY = "must be a date such as 2027-03-02"
+#: What a value must be, by the kind of the validation error (pydantic's error ``type``) it broke, for
+#: the kinds whose own text speaks of "input" and of types rather than of the field.
+_MUST_BE = {
+    **dict.fromkeys(
+        ("int_type", "int_parsing", "int_from_float", "int_parsing_size"), "must be a whole number"
+    ),
+    **dict.fromkeys(("float_type", "float_parsing", "decimal_type", "decimal_parsing"), "must be a number"),
+    **dict.fromkeys(("string_type", "string_unicode", "string_sub_type"), "must be text"),
+    **dict.fromkeys(("bool_type", "bool_parsing"), "must be true or false"),
+    **dict.fromkeys(("list_type", "tuple_type", "set_type", "frozen_set_type", "iterable_type"), _LIST),
+    **dict.fromkeys(
+        ("dict_type", "model_type", "model_attributes_type", "dataclass_type"),
+        'must be an object of named fields (a JSON object such as {"name": "..."})',
+    ),
+    **dict.fromkeys(
+        ("datetime_type", "datetime_parsing", "datetime_from_date_parsing", "datetime_object_invalid"), _WHEN
+    ),
+    **dict.fromkeys(("date_type", "date_parsing", "date_from_datetime_parsing"), _DAY),
+    **dict.fromkeys(("time_type", "time_parsing"), "must be a time such as 09:00"),
+    **dict.fromkeys(
+        ("url_type", "url_parsing", "url_scheme"), "must be a web address such as https://example.com"
+    ),
+    "missing": "required field is missing",
+    "extra_forbidden": "is not a known field",
+    "json_invalid": "is not valid JSON",
+}
+
+
+def validation_reason(error: Mapping[str, object]) -> str:
+    """One problem of a validation error (an entry of pydantic's ``ValidationError.errors()``) in the
+    product's words, without the field: ``must be a whole number``, ``must be 'csv' or 'xlsx'``, or the
+    reason a validator of ours gave (``country 'ZZ' is not an ISO 3166-1 alpha-2 code``)."""
+    kind = str(error.get("type", ""))
+    message = str(error.get("msg", "is not valid"))
+    if kind in _MUST_BE:
+        return _MUST_BE[kind]
+    if kind in ("literal_error", "enum"):
+        return "must be " + message.removeprefix("Input should be ")
+    return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+
+
 __all__ = [
     "AmbiguousNameError",
     "AuthenticationError",
@@ -146,4 +195,5 @@ __all__ = [
     "PermissionDeniedError",
     "PreconditionFailedError",
     "RecordRejectedError",
+    "validation_reason",
 ]

@@ -51,7 +51,7 @@ from matchmaker.cli.output import (
     stderr,
     stdout,
 )
-from matchmaker.errors import InfeasibleScheduleError
+from matchmaker.errors import InfeasibleScheduleError, validation_reason
 from matchmaker.scheduling.core import DEFAULT_TIME_LIMIT
 from matchmaker.services.events.rules import told_in_zone
 from matchmaker.services.events.schemas import (
@@ -166,7 +166,7 @@ def _validated(build: type[T], **values: object) -> T:
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         where = ".".join(str(x) for x in err["loc"])
-        fail(f"{where + ': ' if where else ''}{str(err['msg']).removeprefix('Value error, ')}", EXIT_INVALID)
+        fail(f"{where + ': ' if where else ''}{validation_reason(err)}", EXIT_INVALID)
 
 
 def _given(ctx: typer.Context, *names: str) -> list[str]:

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 
 from matchmaker.corpus.reader import REQUIRED
 from matchmaker.db.models import CaseCreate, CityCreate, Kind, ProviderCreate, RecordIn
-from matchmaker.errors import RecordRejectedError
+from matchmaker.errors import RecordRejectedError, validation_reason
 
 Record = RecordIn
 
@@ -33,10 +33,7 @@ def describe(exc: ValidationError) -> str:
     """Turn a pydantic error into one readable line: ``field: reason; other: reason``."""
     reasons: list[str] = []
     for err in exc.errors(include_url=False, include_input=False):
-        message = str(err["msg"]).removeprefix("Value error, ")
-        if err["type"] == "missing":
-            message = "required field is missing"
-        reasons.append(f"{_field_path(tuple(err['loc']))}: {message}")
+        reasons.append(f"{_field_path(tuple(err['loc']))}: {validation_reason(err)}")
     return "; ".join(reasons)
 
 

@@ -29,7 +29,7 @@ from pydantic import (
     model_validator,
 )
 
-from matchmaker.errors import InvalidInputError
+from matchmaker.errors import InvalidInputError, validation_reason
 
 logger = logging.getLogger(__name__)
 
@@ -280,7 +280,7 @@ def _format_validation_error(exc: ValidationError) -> str:
     parts: list[str] = []
     for err in exc.errors(include_url=False):
         loc = ".".join(str(x) for x in err["loc"])
-        msg = str(err["msg"]).removeprefix("Value error, ")
+        msg = validation_reason(err)
         parts.append(f"{loc}: {msg}" if loc else msg)
     return _join(parts)
 

@@ -26,6 +26,7 @@ from matchmaker.errors import (
     MatchmakerError,
     NotFoundError,
     PreconditionFailedError,
+    validation_reason,
 )
 from matchmaker.matching.names import NameEntry, resolve
 from matchmaker.services import visibility
@@ -220,8 +221,7 @@ def describe_invalid(exc: ValidationError, whole: str = "record") -> str:
     parts = []
     for error in exc.errors():
         where = ".".join(str(p) for p in error.get("loc", ())).replace("_", " ") or whole
-        # Without pydantic's "Value error, " before the reason a validator gave, as everywhere else.
-        parts.append(f"{where}: {str(error.get('msg', 'invalid')).removeprefix('Value error, ')}")
+        parts.append(f"{where}: {validation_reason(error)}")
     return "; ".join(parts)
 
 

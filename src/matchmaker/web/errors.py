@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,6 +56,7 @@ from matchmaker.errors import (
     PayloadTooLargeError,
     PermissionDeniedError,
     PreconditionFailedError,
+    validation_reason,
 )
 from matchmaker.web.media import readable_size
 
@@ -127,7 +129,7 @@ DATABASE_RETRY_SECONDS = 5
 
 #: The detail of each documented problem's example.
 _EXAMPLE_DETAILS = {
-    400: "top: Expected `int` <= 10000",
+    400: "top: must be a whole number <= 10000",
     401: "sign in: send Authorization: Bearer TOKEN (see `matchmaker users add`)",
     403: "a city focal point may only ask about its own city",
     404: "no city with id 'atlantis'",
@@ -244,12 +246,34 @@ def describe_validation(exc: ValidationError) -> list[dict[str, str]]:
     """A pydantic error as ``[{"key": "field.path", "message": "..."}]``, never echoing the input."""
     out: list[dict[str, str]] = []
     for err in exc.errors(include_url=False, include_input=False, include_context=False):
-        message = str(err["msg"]).removeprefix("Value error, ")
-        if err["type"] == "missing":
-            message = "required field is missing"
         key = ".".join(str(p) for p in err["loc"]) or "body"
-        out.append({"key": key, "message": message, "source": "body"})
+        out.append({"key": key, "message": validation_reason(err), "source": "body"})
     return out
+
+
+#: What the parameter reader calls the types it expected, in the product's words.
+_PARAMETER_TYPES = {
+    "int": "a whole number",
+    "float": "a number",
+    "str": "text",
+    "bool": "true or false",
+    "array": "a list (a JSON array)",
+    "object": "an object (a JSON object)",
+}
+_EXPECTED = re.compile(r"Expected `(\w+)`(?:, got `\w+`)?(.*)", re.S)
+_NOT_ONE_OF = re.compile(r"Invalid enum value (.*)", re.S)
+
+
+def _parameter_reason(message: str) -> str:
+    """What the framework's reader says of a parameter or body of the wrong type (``Expected `int`,
+    got `str```, ``Expected `int` >= 0``), in the product's words (``must be a whole number >= 0``)."""
+    expected = _EXPECTED.fullmatch(message)
+    if expected is not None and expected.group(1) in _PARAMETER_TYPES:
+        return f"must be {_PARAMETER_TYPES[expected.group(1)]}{expected.group(2)}"
+    not_one_of = _NOT_ONE_OF.fullmatch(message)
+    if not_one_of is not None:
+        return f"must be one of the documented values, not {not_one_of.group(1)}"
+    return message
 
 
 def _printable(text: str) -> str:
@@ -342,7 +366,7 @@ def _validation_exception(
                 # Litestar quotes pydantic's own text, which may repeat the input; keep the reason only,
                 # without pydantic's "Value error, " before the reason a validator gave.
                 message = entry.get("message", "").split("[type=", 1)[0].strip()
-                entry["message"] = message.removeprefix("Value error, ")
+                entry["message"] = _parameter_reason(message.removeprefix("Value error, "))
                 errors.append(entry)
     for entry in errors:
         if entry.get("source") == "body" and entry.get("key") == "data":

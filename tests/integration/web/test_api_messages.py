@@ -1,0 +1,64 @@
+"""A value of the wrong type is refused in the product's words, naming the field, whether it is a query
+parameter (400) or a field of the body (422): never the validation library's own phrasing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from web_support import CITY_ID, SharedApp
+
+LIBRARY_WORDS = ("Input should be", "Expected `", "Value error", "Extra inputs", "Field required")
+
+
+def _errors(body: dict[str, Any]) -> dict[str, str]:
+    return {e["key"]: e["message"] for e in body["errors"]}
+
+
+def _in_product_words(text: str) -> None:
+    for words in LIBRARY_WORDS:
+        assert words not in text, text
+
+
+def test_a_query_parameter_of_the_wrong_type_says_what_it_must_be(shared_app: SharedApp) -> None:
+    api, staff = shared_app.client, shared_app.tokens.of("staff")
+    r = api.get("/api/v1/cities?limit=abc&offset=2.5", headers=staff)
+    assert r.status_code == 400, r.text
+    assert _errors(r.json()) == {"limit": "must be a whole number", "offset": "must be a whole number"}
+    _in_product_words(r.text)
+    r = api.get(f"/api/v1/match/providers?city={CITY_ID}&offset=-1", headers=staff)
+    assert r.status_code == 400, r.text
+    assert r.json()["detail"] == "offset: must be a whole number >= 0"
+    r = api.post("/api/v1/indexes/rebuild?wait=maybe", headers=staff)
+    assert r.status_code == 400, r.text
+    assert r.json()["detail"] == "wait: must be true or false"
+
+
+def test_a_body_field_of_the_wrong_type_says_what_it_must_be(shared_app: SharedApp) -> None:
+    api, staff = shared_app.client, shared_app.tokens.of("staff")
+    city = {"id": "typed-city", "name": 3, "country": "AL", "summary": "s", "population": "many", "x": 1}
+    r = api.post("/api/v1/cities", json=city, headers=staff)
+    assert r.status_code == 422, r.text
+    assert _errors(r.json()) == {
+        "name": "must be text",
+        "population": "must be a whole number",
+        "x": "is not a known field",
+    }
+    assert "population: must be a whole number" in r.json()["detail"]
+    _in_product_words(r.text)
+    provider = {"id": "typed-provider", "name": "P", "country": "AL", "description": "d", "kind": "bank"}
+    r = api.post("/api/v1/providers", json=provider, headers=staff)
+    assert r.status_code == 422, r.text
+    assert _errors(r.json())["kind"].startswith("must be 'company', 'startup'")
+    event = {
+        "id": "typed-event",
+        "name": "E",
+        "slots": [{"id": "s1", "start": "soon", "end": "2027-03-02T09:20"}],
+        "tables": 2.5,
+    }
+    r = api.post("/api/v1/events", json=event, headers=staff)
+    assert r.status_code == 422, r.text
+    assert _errors(r.json()) == {
+        "slots.0.start": "must be a date and time such as 2027-03-02T09:00",
+        "tables": "must be a whole number",
+    }
+    _in_product_words(r.text)
