@@ -137,8 +137,20 @@ def check_website(value: str | None) -> str | None:
     return text
 
 
+#: What separates languages typed in one entry ("tr, en", "tr en", "tr/en"): a code has none of these.
+_LANGUAGE_SEPARATORS = re.compile(r"[\s,;/|]+")
+
+
 def _check_languages(values: list[str]) -> list[str]:
-    return [check_language(x) for x in check_str_list(values, "languages")]
+    """ISO 639-1 codes, lower-cased, each once; an entry may hold several codes separated by commas,
+    spaces, slashes or semicolons, as people type them in a form or a spreadsheet cell."""
+    codes: list[str] = []
+    for entry in check_str_list(values, "languages"):
+        for part in _LANGUAGE_SEPARATORS.split(entry):
+            code = check_language(part) if part else ""
+            if code and code not in codes:
+                codes.append(code)
+    return codes
 
 
 def _check_optional_language(value: str | None) -> str | None:
