@@ -164,9 +164,11 @@ def _validated(build: type[T], **values: object) -> T:
     try:
         return build(**values)
     except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        where = ".".join(str(x) for x in err["loc"])
-        fail(f"{where + ': ' if where else ''}{validation_reason(err)}", EXIT_INVALID)
+        problems = []
+        for err in exc.errors(include_url=False):
+            where = ".".join(str(x) for x in err["loc"])
+            problems.append(f"{where + ': ' if where else ''}{validation_reason(err)}")
+        fail("; ".join(problems), EXIT_INVALID)
 
 
 def _given(ctx: typer.Context, *names: str) -> list[str]:

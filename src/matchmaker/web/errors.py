@@ -41,7 +41,9 @@ from litestar.openapi.spec import (
     Schema,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from pydantic import BaseModel, Field, ValidationError
+from litestar.types import Empty
+from litestar.utils.scope.state import ScopeState
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy.exc import DataError, OperationalError
 
 from matchmaker.errors import (
@@ -347,11 +349,32 @@ def _model_error_behind(exc: BaseException) -> ValidationError | None:
     return None
 
 
+def _every_item_error(request: Request[Any, Any, Any], first: ValidationError) -> ValidationError:
+    """The error of every bad item of a body that is a list of models, each named by its position.
+
+    The framework reads such a body item by item and stops at the first bad one, whose error names no
+    position; the body it read is validated again as a whole so that the answer lists them all.
+    """
+    handler = request.scope.get("route_handler")
+    data = handler.parsed_data_field if isinstance(handler, HTTPRouteHandler) else None
+    body = ScopeState.from_scope(request.scope).body
+    if data is None or not data.is_non_string_sequence or body is Empty or not isinstance(body, bytes):
+        return first
+    try:
+        TypeAdapter(data.annotation).validate_json(body)
+    except ValidationError as every:
+        return every
+    except Exception:  # the first item's error is still a true answer
+        logger.debug("A list body could not be validated again as a whole", exc_info=True)
+    return first
+
+
 def _validation_exception(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[dict[str, Any]]:
     model_error = _model_error_behind(exc)
     if model_error is not None:
+        model_error = _every_item_error(request, model_error)
         # The same answer as when a service validates the body with the same model (a PATCH, say).
         return _pydantic_error(request, model_error)
     errors: list[dict[str, str]] = []

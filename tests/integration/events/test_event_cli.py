@@ -372,3 +372,13 @@ def test_publishing_again_without_a_change_says_nothing_has_changed(corpus: Sett
     assert again.exit_code == 0, again.output
     assert "nothing has changed since version 1 was published: no new version, nobody told" in again.stdout
     assert "published version 1" in run("event", "show", "same").stdout
+
+
+def test_every_bad_option_of_a_new_event_is_named_at_once(db_settings: Settings) -> None:
+    bad = run(
+        "event", "create", "bad id/", "--name", "W", "--tables", "1",
+        "--start", "2027-03-02T09:00", "--timezone", "Mars/Base",
+    )  # fmt: skip
+    assert bad.exit_code == 2
+    assert "time zone" in bad.stderr
+    assert "id 'bad id/' is not valid" in bad.stderr

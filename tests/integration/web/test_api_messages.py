@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from web_support import CITY_ID, SharedApp
+from web_support import CITY_ID, OTHER_PROVIDER_ID, PROVIDER_ID, SharedApp
 
 LIBRARY_WORDS = ("Input should be", "Expected `", "Value error", "Extra inputs", "Field required")
 
@@ -62,3 +62,35 @@ def test_a_body_field_of_the_wrong_type_says_what_it_must_be(shared_app: SharedA
         "tables": "must be a whole number",
     }
     _in_product_words(r.text)
+
+
+def test_every_bad_field_of_a_body_is_named_at_once(shared_app: SharedApp) -> None:
+    api, staff = shared_app.client, shared_app.tokens.of("staff")
+    event = {
+        "id": "every-field",
+        "name": "Every field",
+        "slots": [{"id": "s1", "start": "2027-03-02T09:00", "end": "2027-03-02T09:20"}],
+        "tables": 2,
+    }
+    assert api.post("/api/v1/events", json=event, headers=staff).status_code == 201
+    people = [
+        {"id": CITY_ID, "max_meetings": "abc"},
+        {"id": PROVIDER_ID, "max_meetings": 1},
+        {"id": OTHER_PROVIDER_ID, "max_meetings": 2.5, "seat": "A"},
+    ]
+    r = api.post("/api/v1/events/every-field/participants", json=people, headers=staff)
+    assert r.status_code == 422, r.text
+    assert _errors(r.json()) == {
+        "0.max_meetings": "must be a whole number",
+        "2.max_meetings": "must be a whole number",
+        "2.seat": "is not a known field",
+    }
+    assert r.json()["detail"] == (
+        "0.max_meetings: must be a whole number; 2.max_meetings: must be a whole number;"
+        " 2.seat: is not a known field"
+    )
+    assert api.get("/api/v1/events/every-field/participants", headers=staff).json() == []
+    city = {"id": "every-city", "name": "", "country": "ZZ", "summary": "s", "population": -1}
+    r = api.post("/api/v1/cities", json=city, headers=staff)
+    assert r.status_code == 422, r.text
+    assert sorted(_errors(r.json())) == ["country", "name", "population"]

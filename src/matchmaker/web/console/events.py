@@ -227,36 +227,65 @@ async def events_list(request: AnyRequest, events: Events) -> Response[Any]:
     return await _events_page(request, events, form={}, flash=flash_for(request))
 
 
+#: Where the new-event form's slots may start when its date or start time cannot be read, so that the
+#: event's other fields are still checked and every mistake is reported at once.
+_STAND_IN_SLOT = SlotIn(id="s1", start=datetime(2000, 1, 1, 9), end=datetime(2000, 1, 1, 10))  # noqa: DTZ001
+
+
 def event_from_form(form: FormMultiDict) -> EventCreate:
-    """An :class:`EventCreate` from the new-event form: a day of equal slots and a table count."""
-    try:
-        day = date.fromisoformat(form_field(form, "date", 10))
-        first = time.fromisoformat(form_field(form, "start", 8))
-        minutes = int(form_field(form, "slot_minutes", 4) or 20)
-        pause = int(form_field(form, "break_minutes", 4) or 0)
-        count = int(form_field(form, "slot_count", 4) or 0)
-        tables = int(form_field(form, "tables", 5) or 0)
-    except ValueError as exc:
-        raise InvalidInputError(
-            "check the date (YYYY-MM-DD), the start time (HH:MM) and the numbers of slots and tables"
-        ) from exc
-    if not 5 <= minutes <= 240 or not 0 <= pause <= 240 or not 1 <= count <= 200:
-        raise InvalidInputError("slots last 5–240 minutes, breaks 0–240 minutes, and there are 1–200 slots")
-    zone = form_field(form, "timezone", 64) or None
-    deadline = _form_deadline(form, zone or "UTC")
-    start = datetime.combine(day, first)
-    slots = []
-    for n in range(count):
-        begin = start + n * timedelta(minutes=minutes + pause)
-        slots.append(SlotIn(id=f"s{n + 1}", start=begin, end=begin + timedelta(minutes=minutes)))
-    return EventCreate(
-        id=form_field(form, "id", 128),
-        name=form_field(form, "name", 300),
-        timezone=zone,
-        slots=slots,
-        tables=tables,
-        request_deadline=deadline,
+    """An :class:`EventCreate` from the new-event form: a day of equal slots and a table count.
+
+    Every field that cannot be read is named at once, with those the event's own rules refuse.
+    """
+    problems: list[str] = []
+
+    def read(parse: Callable[[], T], fallback: T, unreadable: str = "") -> T:
+        try:
+            return parse()
+        except InvalidInputError as exc:
+            problems.append(exc.message)
+        except ValueError:
+            problems.append(unreadable)
+        return fallback
+
+    def count(key: str, label: str, low: int, high: int, default: int) -> int:
+        value = whole_number(form_field(form, key, 12), label)
+        if value is not None and not low <= value <= high:
+            raise InvalidInputError(f"{label}: {value} is not from {low} to {high}")
+        return default if value is None else value
+
+    day = read(lambda: date.fromisoformat(form_field(form, "date", 10)), None, "date: give it as YYYY-MM-DD")
+    first = read(
+        lambda: time.fromisoformat(form_field(form, "start", 8)), None, "first slot starts: give it as HH:MM"
     )
+    minutes = read(lambda: count("slot_minutes", "slot length", 5, 240, 20), 20)
+    pause = read(lambda: count("break_minutes", "break between slots", 0, 240, 0), 0)
+    slot_count = read(lambda: count("slot_count", "number of slots", 1, 200, 0), 0)
+    tables = read(lambda: whole_number(form_field(form, "tables", 12), "tables") or 0, 1)
+    zone = form_field(form, "timezone", 64) or None
+    deadline = read(lambda: _form_deadline(form, zone or "UTC"), None)
+    slots = []
+    if day is not None and first is not None:
+        start = datetime.combine(day, first)
+        for n in range(slot_count):
+            begin = start + n * timedelta(minutes=minutes + pause)
+            slots.append(SlotIn(id=f"s{n + 1}", start=begin, end=begin + timedelta(minutes=minutes)))
+    try:
+        event = EventCreate(
+            id=form_field(form, "id", 128),
+            name=form_field(form, "name", 300),
+            timezone=zone,
+            slots=slots if slots or not problems else [_STAND_IN_SLOT],
+            tables=tables,
+            request_deadline=deadline,
+        )
+    except ValidationError as exc:
+        if not problems:
+            raise
+        problems.extend(f"{e['key'].replace('_', ' ')}: {e['message']}" for e in describe_validation(exc))
+    if problems:
+        raise InvalidInputError("; ".join(problems))
+    return event
 
 
 @post("/events", name="console:events-create", opt=STAFF)
