@@ -34,6 +34,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme, Tag
 from litestar.types import ControllerRouterHandler
+from sqlalchemy.exc import OperationalError
 
 from matchmaker import __version__
 from matchmaker.services.container import Services
@@ -41,12 +42,18 @@ from matchmaker.services.ratelimit import RateLimiter
 from matchmaker.services.users import Principal
 from matchmaker.settings import Settings
 from matchmaker.web import auth
-from matchmaker.web.console import console_routes, on_method_not_allowed, on_not_found
+from matchmaker.web.console import (
+    console_routes,
+    on_database_unavailable,
+    on_method_not_allowed,
+    on_not_found,
+    unavailable_html,
+)
 from matchmaker.web.dependencies import DEPENDENCIES
 from matchmaker.web.errors import EXCEPTION_HANDLERS, document_headers, problems
 from matchmaker.web.head import HeadAsGet
 from matchmaker.web.logs import RequestContextMiddleware
-from matchmaker.web.redaction import RedactionMiddleware
+from matchmaker.web.redaction import UNAVAILABLE_PAGE, RedactionMiddleware
 from matchmaker.web.request_guard import RequestGuardMiddleware
 from matchmaker.web.routes.corpus import make_upload_handler
 from matchmaker.web.routes.event_reports import EventReportController
@@ -218,12 +225,15 @@ def create_app(
             **EXCEPTION_HANDLERS,
             MethodNotAllowedException: on_method_not_allowed,
             NotFoundException: on_not_found,
+            # The database stopped answering: a browser at a console address reads a page saying so.
+            OperationalError: on_database_unavailable,
         },
         dependencies={**auth.DEPENDENCIES, **DEPENDENCIES},
         state=State(
             {
                 "services": services,
                 "rate_limiter": RateLimiter.for_database(settings.rate_limit_per_minute, services.database),
+                UNAVAILABLE_PAGE: unavailable_html,
             }
         ),
         openapi_config=openapi_config(),

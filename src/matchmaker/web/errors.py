@@ -128,6 +128,11 @@ class ProblemDetails(BaseModel):
 #: What a caller reads when the database cannot be reached, and when to try again (seconds).
 DATABASE_UNAVAILABLE = "the database cannot be reached just now; try again shortly"
 DATABASE_RETRY_SECONDS = 5
+#: What a person reads in the console then.
+DATABASE_UNAVAILABLE_PAGE = (
+    "The service is temporarily unavailable: the database cannot be reached just now."
+    " Please try again in a few seconds."
+)
 
 #: The detail of each documented problem's example.
 _EXAMPLE_DETAILS = {
@@ -451,6 +456,18 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dic
     )
 
 
+def log_database_unavailable(request: Request[Any, Any, Any], exc: OperationalError) -> None:
+    """Log that the database could not be used for this request: it cannot be reached (down,
+    restarting, dropped connections) or is busy; not a bug in the request, and worth trying again."""
+    reason = str(exc.orig or exc).strip()
+    logger.error(
+        "The database could not be used on %s %s: %s",
+        request.method,
+        request.url.path,
+        reason.splitlines()[0] if reason else "-",
+    )
+
+
 def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     """The one exception handler: every error, whatever its kind, becomes problem details here."""
     if isinstance(exc, MatchmakerError):
@@ -473,14 +490,7 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         )
         return problem(request, 422, "a value in the request cannot be stored (for example a NUL character)")
     if isinstance(exc, OperationalError):
-        # The database cannot be reached (down, restarting, dropped connections) or is busy: not a bug
-        # in the request, and worth trying again.
-        logger.error(
-            "The database could not be used on %s %s: %s",
-            request.method,
-            request.url.path,
-            str(exc.orig or exc).strip().splitlines()[0] if str(exc.orig or exc).strip() else "-",
-        )
+        log_database_unavailable(request, exc)
         return problem(
             request,
             503,
@@ -497,6 +507,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {Exception: handle_except
 __all__ = [
     "DATABASE_RETRY_SECONDS",
     "DATABASE_UNAVAILABLE",
+    "DATABASE_UNAVAILABLE_PAGE",
     "EXCEPTION_HANDLERS",
     "PROBLEM_JSON",
     "STATUS_FOR",
@@ -505,6 +516,7 @@ __all__ = [
     "describe_validation",
     "document_problems",
     "handle_exception",
+    "log_database_unavailable",
     "problem",
     "problems",
     "status_for",

@@ -45,6 +45,10 @@ def _is_textual(headers: list[tuple[bytes, bytes]]) -> bool:
     return False
 
 
+def _is_html(headers: list[tuple[bytes, bytes]]) -> bool:
+    return any(name.lower() == b"content-type" and b"text/html" in value.lower() for name, value in headers)
+
+
 def _json_strings(value: Any) -> Iterator[str]:
     if isinstance(value, str):
         yield value
@@ -79,10 +83,26 @@ def request_texts(scope: Scope, body: bytes) -> list[str]:
 #: ``/ready``): they are not scrubbed, so they answer while the database, which the scrubbing reads,
 #: does not.
 NO_RECORDS = "no_records"
+#: The app state's key of the page (``() -> bytes``) that replaces an HTML answer that could not be
+#: checked, so that a person reads that the service is unavailable for a moment, not problem JSON.
+UNAVAILABLE_PAGE = "unavailable_page"
 
 
-def _unavailable(scope: Scope) -> tuple[dict[str, Any], bytes]:
-    """A 503 problem for an answer that could not be checked because the database did not answer."""
+def _unavailable(scope: Scope, html: bool) -> tuple[dict[str, Any], bytes]:
+    """A 503 for an answer that could not be checked because the database did not answer: the
+    unavailable page in place of a page, problem details in place of anything else."""
+    retry = (b"retry-after", str(DATABASE_RETRY_SECONDS).encode())
+    app = scope.get("app")
+    unavailable_page = app.state.get(UNAVAILABLE_PAGE) if html and app is not None else None
+    if callable(unavailable_page):
+        page = unavailable_page()
+        headers = [
+            (b"content-type", b"text/html; charset=utf-8"),
+            (b"content-length", str(len(page)).encode()),
+            (b"cache-control", b"no-store"),
+            retry,
+        ]
+        return {"type": "http.response.start", "status": 503, "headers": headers}, page
     body = {
         "type": "about:blank",
         "title": "Service unavailable",
@@ -100,7 +120,7 @@ def _unavailable(scope: Scope) -> tuple[dict[str, Any], bytes]:
         "headers": [
             (b"content-type", PROBLEM_JSON.encode()),
             (b"content-length", str(len(data)).encode()),
-            (b"retry-after", str(DATABASE_RETRY_SECONDS).encode()),
+            retry,
         ],
     }
     return start, data
@@ -154,7 +174,7 @@ class RedactionMiddleware(ScopedMiddleware):
                 except DBAPIError as exc:
                     # Unchecked, the answer might hold a confidential value: it is not sent.
                     logger.error("The confidential values could not be read: %s", str(exc.orig or exc)[:200])  # noqa: TRY400
-                    start, body = _unavailable(scope)
+                    start, body = _unavailable(scope, html=_is_html(headers))
                 else:
                     headers = [(k, v) for k, v in headers if k.lower() != b"content-length"]
                     headers.append((b"content-length", str(len(body)).encode()))

@@ -34,7 +34,7 @@ from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 from litestar.utils import normalize_path
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, OperationalError
 
 from matchmaker.errors import MatchmakerError
 from matchmaker.settings import Settings
@@ -51,7 +51,7 @@ from matchmaker.web.console import (
     signin,
     staff,
 )
-from matchmaker.web.console.render import page
+from matchmaker.web.console.render import page, render
 from matchmaker.web.console.session import (
     CONSOLE,
     FORM_PAGE,
@@ -60,7 +60,13 @@ from matchmaker.web.console.session import (
     signed_in_principal,
     signin_location,
 )
-from matchmaker.web.errors import handle_exception, status_for
+from matchmaker.web.errors import (
+    DATABASE_RETRY_SECONDS,
+    DATABASE_UNAVAILABLE_PAGE,
+    handle_exception,
+    log_database_unavailable,
+    status_for,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +84,8 @@ _TITLES = {
     429: "Too many requests",
     503: "Not available yet",
 }
+#: The title of the page a person sees while the database cannot be reached.
+UNAVAILABLE_TITLE = "Temporarily unavailable"
 
 
 def _error_page(
@@ -86,6 +94,7 @@ def _error_page(
     message: str,
     *,
     headers: dict[str, str] | None = None,
+    title: str | None = None,
 ) -> Response[Any]:
     principal = signed_in_principal(request)
     return page(
@@ -93,7 +102,7 @@ def _error_page(
         principal,
         status_code=status,
         headers=headers,
-        title=_TITLES.get(status, "Something went wrong"),
+        title=title or _TITLES.get(status, "Something went wrong"),
         message=message,
         request_path=request.url.path,
     )
@@ -188,6 +197,38 @@ def _on_data_error(request: Request[Any, Any, Any], exc: DataError) -> Response[
     )
 
 
+def _on_database_unavailable(request: Request[Any, Any, Any], exc: OperationalError) -> Response[Any]:
+    log_database_unavailable(request, exc)
+    return _error_page(
+        request,
+        503,
+        DATABASE_UNAVAILABLE_PAGE,
+        headers={"Retry-After": str(DATABASE_RETRY_SECONDS)},
+        title=UNAVAILABLE_TITLE,
+    )
+
+
+def on_database_unavailable(request: Request[Any, Any, Any], exc: OperationalError) -> Response[Any]:
+    """While the database cannot be reached, a browser at a console address reads a page saying the
+    service is unavailable for a moment; the API and any client that does not ask for HTML get the
+    503 problem details. The app registers this handler for what fails outside the console's routes
+    (their own handler answers inside them)."""
+    wants_html = "text/html" in request.headers.get("accept", "")
+    if not wants_html or request.url.path.startswith(_SCRIPT_PREFIXES):
+        return handle_exception(request, exc)
+    return _on_database_unavailable(request, exc)
+
+
+def unavailable_html() -> bytes:
+    """The console's page saying the service is unavailable for a moment, signed out, for an answer
+    whose own page could not be finished because the database stopped answering."""
+    context = {"principal": None, "flash": None, "subject_name": None, "request_path": "/"}
+    text = render(
+        "console/error.html", {**context, "title": UNAVAILABLE_TITLE, "message": DATABASE_UNAVAILABLE_PAGE}
+    )
+    return text.encode()
+
+
 def _on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     logger.error("Console request failed", exc_info=exc)
     return _error_page(request, 500, "Something went wrong on our side; it has been logged.")
@@ -219,6 +260,7 @@ def console_router() -> Router:
             MatchmakerError: _on_matchmaker_error,
             HTTPException: _on_http_exception,
             DataError: _on_data_error,
+            OperationalError: _on_database_unavailable,
             Exception: _on_unexpected,
         },
     )
@@ -248,6 +290,8 @@ __all__ = [
     "app_route_handlers",
     "console_router",
     "console_routes",
+    "on_database_unavailable",
     "on_method_not_allowed",
     "on_not_found",
+    "unavailable_html",
 ]
