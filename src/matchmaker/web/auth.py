@@ -325,6 +325,8 @@ class SessionController(Controller):
         status_code=204,
         summary="Sign out (ends the session on the server, clears the cookie)",
         response_cookies=[Cookie(key=SESSION_COOKIE, value="", path="/", max_age=0)],
+        # Signing out reads the database too (the session it ends), which may not answer for a moment.
+        responses={503: problems()[503]},
     )
     async def sign_out(self, request: Request[Any, Any, Any]) -> None:
         """End the session on the server and clear the cookie (an empty 204)."""

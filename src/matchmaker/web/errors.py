@@ -152,26 +152,39 @@ _EXAMPLE_DETAILS = {
 _EXAMPLE_TITLES = {**_TITLES, 503: IndexUnavailableError.title}
 
 
+def _example(status: int, title: str, detail: str) -> Example:
+    value = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": "/api/v1/...",
+        "request_id": "3f2c9a6e0b7d4c1e9a8b7c6d5e4f3a2b",
+    }
+    return Example(summary=title, value=value)
+
+
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI ``responses=`` entries documenting problem-details answers for these statuses."""
+    """OpenAPI ``responses=`` entries documenting problem-details answers for these statuses.
+
+    400, 401 and 503 are always documented: every operation reads the database (the caller's
+    credentials at least), which may be unreachable for a moment. An operation that names 503 also
+    needs an index, which may be missing.
+    """
     out: dict[int, ResponseSpec] = {}
-    for status in sorted({400, 401, *statuses}):
+    for status in sorted({400, 401, 503, *statuses}):
         title = _EXAMPLE_TITLES.get(status, "Error")
-        detail = _EXAMPLE_DETAILS.get(status, "...")
-        example = {
-            "type": "about:blank",
-            "title": title,
-            "status": status,
-            "detail": detail,
-            "instance": "/api/v1/...",
-            "request_id": "3f2c9a6e0b7d4c1e9a8b7c6d5e4f3a2b",
-        }
+        examples = [_example(status, title, _EXAMPLE_DETAILS.get(status, "..."))]
+        if status == 503:
+            title = _TITLES[503]
+            database = _example(503, title, DATABASE_UNAVAILABLE)
+            examples = [database, *examples] if 503 in statuses else [database]
         out[status] = ResponseSpec(
             data_container=ProblemDetails,
             generate_examples=False,
             description=title,
             media_type=PROBLEM_JSON,
-            examples=[Example(summary=title, value=example)],
+            examples=examples,
         )
     return out
 

@@ -90,3 +90,20 @@ def test_the_headers_a_client_must_read_are_documented(tmp_path: Path) -> None:
     assert seen == set(expected)
     search = document["paths"]["/api/v1/search/cases"]["get"]  # type: ignore[index]
     assert search["responses"]["429"]["headers"]["Retry-After"]["schema"]["type"] == "integer"
+
+
+def test_every_api_operation_documents_that_the_database_may_be_unavailable(tmp_path: Path) -> None:
+    """Every API operation reads the database (the caller's token at least), so each may answer 503."""
+    document = json.loads(json.dumps(_live(tmp_path)))
+    for path, item in document["paths"].items():
+        if path in ("/health", "/ready"):
+            continue
+        for method, operation in item.items():
+            if method not in {"get", "post", "patch", "put", "delete"}:
+                continue
+            answer = operation["responses"].get("503")
+            assert answer is not None, f"{method} {path} does not document 503"
+            examples = answer["content"]["application/problem+json"]["examples"].values()
+            assert any(e["value"]["detail"].startswith("the database cannot be reached") for e in examples), (
+                f"{method} {path}: 503 does not say the database may be unavailable"
+            )
