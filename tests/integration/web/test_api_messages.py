@@ -14,6 +14,13 @@ def _errors(body: dict[str, Any]) -> dict[str, str]:
     return {e["key"]: e["message"] for e in body["errors"]}
 
 
+def _refused(r: Any) -> dict[str, str]:
+    """The fields a 422 answer names, with what it says of each."""
+    assert r.status_code == 422, r.text
+    _in_product_words(r.text)
+    return _errors(r.json())
+
+
 def _in_product_words(text: str) -> None:
     for words in LIBRARY_WORDS:
         assert words not in text, text
@@ -37,18 +44,15 @@ def test_a_body_field_of_the_wrong_type_says_what_it_must_be(shared_app: SharedA
     api, staff = shared_app.client, shared_app.tokens.of("staff")
     city = {"id": "typed-city", "name": 3, "country": "AL", "summary": "s", "population": "many", "x": 1}
     r = api.post("/api/v1/cities", json=city, headers=staff)
-    assert r.status_code == 422, r.text
-    assert _errors(r.json()) == {
+    assert _refused(r) == {
         "name": "must be text",
         "population": "must be a whole number",
         "x": "is not a known field",
     }
     assert "population: must be a whole number" in r.json()["detail"]
-    _in_product_words(r.text)
     provider = {"id": "typed-provider", "name": "P", "country": "AL", "description": "d", "kind": "bank"}
     r = api.post("/api/v1/providers", json=provider, headers=staff)
-    assert r.status_code == 422, r.text
-    assert _errors(r.json())["kind"].startswith("must be 'company', 'startup'")
+    assert _refused(r)["kind"].startswith("must be 'company', 'startup'")
     event = {
         "id": "typed-event",
         "name": "E",
@@ -56,12 +60,10 @@ def test_a_body_field_of_the_wrong_type_says_what_it_must_be(shared_app: SharedA
         "tables": 2.5,
     }
     r = api.post("/api/v1/events", json=event, headers=staff)
-    assert r.status_code == 422, r.text
-    assert _errors(r.json()) == {
+    assert _refused(r) == {
         "slots.0.start": "must be a date and time such as 2027-03-02T09:00",
         "tables": "must be a whole number",
     }
-    _in_product_words(r.text)
 
 
 def test_every_bad_field_of_a_body_is_named_at_once(shared_app: SharedApp) -> None:
@@ -79,8 +81,7 @@ def test_every_bad_field_of_a_body_is_named_at_once(shared_app: SharedApp) -> No
         {"id": OTHER_PROVIDER_ID, "max_meetings": 2.5, "seat": "A"},
     ]
     r = api.post("/api/v1/events/every-field/participants", json=people, headers=staff)
-    assert r.status_code == 422, r.text
-    assert _errors(r.json()) == {
+    assert _refused(r) == {
         "0.max_meetings": "must be a whole number",
         "2.max_meetings": "must be a whole number",
         "2.seat": "is not a known field",
@@ -90,7 +91,9 @@ def test_every_bad_field_of_a_body_is_named_at_once(shared_app: SharedApp) -> No
         " 2.seat: is not a known field"
     )
     assert api.get("/api/v1/events/every-field/participants", headers=staff).json() == []
-    city = {"id": "every-city", "name": "", "country": "ZZ", "summary": "s", "population": -1}
-    r = api.post("/api/v1/cities", json=city, headers=staff)
-    assert r.status_code == 422, r.text
-    assert sorted(_errors(r.json())) == ["country", "name", "population"]
+    city = {"id": "every-city", "name": "", "country": "ZZ", "summary": "s", "population": "many"}
+    assert sorted(_refused(api.post("/api/v1/cities", json=city, headers=staff))) == [
+        "country",
+        "name",
+        "population",
+    ]

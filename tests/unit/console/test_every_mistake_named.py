@@ -6,18 +6,7 @@ import re
 from collections.abc import Callable
 
 from console_support import Client
-
-FORM = {
-    "id": "every-mistake",
-    "name": "Every mistake",
-    "date": "2027-04-06",
-    "start": "09:30",
-    "slot_minutes": "20",
-    "break_minutes": "10",
-    "slot_count": "3",
-    "tables": "4",
-    "timezone": "Europe/Istanbul",
-}
+from test_event_form import FORM
 
 
 def test_a_new_event_with_several_mistakes_names_each(client: Client, sign_in: Callable[[str], str]) -> None:
