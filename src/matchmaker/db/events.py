@@ -64,6 +64,9 @@ class Event(SQLModel, table=True):
     self_service_deadline: datetime | None = None
     #: How many times the schedule has been published (0: never).
     published_version: int = 0
+    #: The venue as it was last published (None: published without one, or before this was kept; the
+    #: published meetings' ``table_name`` tells which).
+    published_venue: str | None = Field(default=None, max_length=300)
     published_at: datetime | None = None
     generated_at: datetime | None = None
     #: The solver's statistics of the last generated plan (JSON text).
@@ -176,6 +179,9 @@ class PublishedMeeting(SQLModel, table=True):
     #: Where the meeting was announced: its table's name and the venue (None: published before this
     #: was kept).
     location: str | None = Field(default=None, max_length=600)
+    #: The name its table was published with: its label, or "Table N" (None: published before this was
+    #: kept; the name is then read from ``location``).
+    table_name: str | None = Field(default=None, max_length=200)
     status: str = Field(default="CONFIRMED", max_length=20)
     sequence: int = 0
     score: float = 0.0

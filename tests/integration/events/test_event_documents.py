@@ -13,8 +13,11 @@ from zoneinfo import ZoneInfo
 import icalendar
 import openpyxl
 import pytest
+from alembic import command
+from sqlalchemy import create_engine
 
 from events_support import EventCalls
+from matchmaker.db.engine import alembic_config
 from matchmaker.services.events.schemas import EventCreate, EventEdit, ParticipantIn, SlotIn
 from matchmaker.settings import Settings
 from pdf_support import need_poppler, text
@@ -225,3 +228,75 @@ def test_the_organisers_published_csv_names_the_tables_as_published_and_the_plan
     assert published <= {"Salon A", "Salon B"}
     planned = ev(lambda e: e.agendas.csv(event, source="plan"))
     assert {r["place"] for r in csv.DictReader(io.StringIO(planned))} <= {"Room 1", "Room 2"}
+
+
+@pytest.mark.parametrize(
+    ("published_tables", "new_venue"),
+    [
+        # A table's name holds a comma too: no comma tells where the venue begins.
+        (["Salon A, ground floor", "Salon B, first floor"], "Congress Centre, Hall 4, Station Road 9"),
+        # The new venue is the end of the old one: every published place still ends with it.
+        (["Salon A", "Salon B"], "Room 2, Main Street 1"),
+    ],
+)
+def test_documents_give_the_published_venue_and_tables_exactly_when_both_changed_since(
+    ev: EventCalls, event: str, published_tables: list[str], new_venue: str
+) -> None:
+    venue = "City Hall, Room 2, Main Street 1"
+    ev.plan(lambda p: p.edit(event, EventEdit(venue=venue, table_labels=published_tables)))
+    ev.plan(lambda p: p.publish(event))
+    # Staff move the event and rename the rooms, and have not published yet.
+    ev.plan(lambda p: p.edit(event, EventEdit(venue=new_venue, table_labels=["Room 1", "Room 2"])))
+
+    agenda = ev(lambda e: e.agendas.agenda(event, "kukes"))
+    assert agenda.meetings
+    assert [m.table_label for m in agenda.meetings] == [
+        published_tables[m.table - 1] for m in agenda.meetings
+    ]
+    html = ev(lambda e: e.agendas.html(event, "kukes"))
+    assert f"<p>{venue}</p>" in html
+    assert all(f"<td>{published_tables[m.table - 1]}</td>" in html for m in agenda.meetings)
+    assert "Room 1" not in html
+    assert "Room 2<" not in html
+    feed = icalendar.Calendar.from_ical(ev(lambda e: e.agendas.calendar(event, "kukes")))
+    assert {str(v["location"]) for v in feed.walk("VEVENT")} == {
+        f"{published_tables[m.table - 1]}, {venue}" for m in agenda.meetings
+    }
+    rows = list(csv.DictReader(io.StringIO(ev(lambda e: e.agendas.csv(event)))))
+    assert rows
+    assert [r["place"] for r in rows] == [published_tables[int(r["table"]) - 1] for r in rows]
+
+    ev.plan(lambda p: p.publish(event))
+    agenda = ev(lambda e: e.agendas.agenda(event, "kukes"))
+    assert {m.table_label for m in agenda.meetings} <= {"Room 1", "Room 2"}
+    assert f"<p>{new_venue}</p>" in ev(lambda e: e.agendas.html(event, "kukes"))
+
+
+def test_meetings_published_before_places_were_kept_give_the_place_read_from_their_location(
+    ev: EventCalls, event: str, db_settings: Settings
+) -> None:
+    ev.plan(lambda p: p.edit(event, EventEdit(venue="Hall B, Ankara", table_labels=["Salon A", "Salon B"])))
+    ev.plan(lambda p: p.publish(event))
+    # The instance goes back to the release before places were kept, and is upgraded again: the
+    # published meetings keep their locations alone, as those published by that release do.
+    engine = create_engine(db_settings.db_url)
+    cfg = alembic_config(db_settings.db_url)
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.downgrade(cfg, "0008_session_notice")
+    with engine.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "head")
+    engine.dispose()
+    ev.plan(lambda p: p.edit(event, EventEdit(table_labels=["Room 1", "Room 2"])))
+
+    agenda = ev(lambda e: e.agendas.agenda(event, "kukes"))
+    assert agenda.meetings
+    assert [m.table_label for m in agenda.meetings] == [f"Salon {'AB'[m.table - 1]}" for m in agenda.meetings]
+    assert "<p>Hall B, Ankara</p>" in ev(lambda e: e.agendas.html(event, "kukes"))
+
+    ev.plan(lambda p: p.publish(event))
+    ev.plan(lambda p: p.edit(event, EventEdit(venue="Hall C, Ankara", table_labels=["Salon 1", "Salon 2"])))
+    agenda = ev(lambda e: e.agendas.agenda(event, "kukes"))
+    assert [m.table_label for m in agenda.meetings] == [f"Room {m.table}" for m in agenda.meetings]
+    assert "<p>Hall B, Ankara</p>" in ev(lambda e: e.agendas.html(event, "kukes"))

@@ -33,7 +33,7 @@ from matchmaker.db.events import EventMeeting, EventParticipant, PublishedMeetin
 from matchmaker.db.models import utcnow
 from matchmaker.errors import ConflictError, InvalidInputError, MatchmakerError, NotFoundError
 from matchmaker.scheduling.core import DEFAULT_TIME_LIMIT
-from matchmaker.scheduling.exports import CalendarEntry, calendar_entries
+from matchmaker.scheduling.exports import CalendarEntry, calendar_entries, table_name
 from matchmaker.scheduling.problem import Pair, SchedulingProblem, Slot, pair_key
 from matchmaker.scheduling.result import Meeting, ScheduleResult, diff_schedules
 from matchmaker.scheduling.service import solve_problem
@@ -445,13 +445,14 @@ class Planner:
                 )
             meetings = [store.meeting(r) for r in plan]
             public_by_pair = {pair_key(r.a, r.b): r.public_reason for r in plan}
+            labels = store.table_labels(session, event_id)
             entries = calendar_entries(
                 event_id,
                 meetings,
                 store.slots(session, event_id),
                 previous=[store.calendar_entry(r) for r in previous],
                 tz=zone(ev.timezone),
-                table_labels=store.table_labels(session, event_id),
+                table_labels=labels,
                 venue=ev.venue,
             )
             by_uid = {r.uid: r for r in previous}
@@ -498,6 +499,8 @@ class Planner:
                 row.slot_id, row.table_number = e.slot, e.table
                 row.start, row.end = e.start.isoformat(), e.end.isoformat()
                 row.location = e.location
+                if e.status == "CONFIRMED":  # a cancelled meeting keeps the place it was published with
+                    row.table_name = table_name(e.table, labels)
                 row.status, row.sequence = e.status, e.sequence
                 if m is not None:
                     row.score, row.reason = m.score, m.reason
@@ -506,6 +509,7 @@ class Planner:
                 session.add(row)
             ev.published_version += 1
             ev.published_at = now
+            ev.published_venue = ev.venue
             ev.updated_at = now
             report = PublishReport(
                 event_id=event_id,

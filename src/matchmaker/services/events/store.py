@@ -98,30 +98,49 @@ def table_labels(session: Session, event_id: str) -> dict[int, str]:
 def published_places(session: Session, ev: Event) -> tuple[dict[int, str], str | None]:
     """The table labels and the venue as the event's confirmed meetings were last published.
 
-    Participants keep reading the place they were given (each published meeting's ``location``: its
-    table's name and the venue) until staff publish again; a place never published (an event not yet
-    published, meetings published before places were kept) is the current one.
+    Participants keep reading the place they were given until staff publish again: the venue and
+    each meeting's table name kept at the last publication. A place never published (an event not
+    yet published, meetings published before places were kept) is the current one; meetings published
+    before the names were kept are read from their ``location`` (see :func:`_places_from_locations`).
     """
     labels = table_labels(session, ev.id)
-    located = [(r.table_number, r.location) for r in published(session, ev.id, confirmed=True) if r.location]
-    if not located:
-        return labels, ev.venue
-    venue = _published_venue(located, labels, ev.venue)
-    suffix = f", {venue}" if venue else ""
+    rows = published(session, ev.id, confirmed=True)
+    kept = [(r.table_number, r.table_name) for r in rows if r.table_name is not None]
+    if kept:  # every publication keeps them for all its confirmed meetings
+        return _with_published_names(labels, kept), ev.published_venue
+    located = [(r.table_number, r.location) for r in rows if r.location]
+    return _places_from_locations(labels, ev.venue, located)
+
+
+def _with_published_names(labels: dict[int, str], published: list[tuple[int, str]]) -> dict[int, str]:
+    """The current ``labels`` with each published table's name instead ("Table N": no label)."""
     shown = dict(labels)
-    for number, where in located:
-        name = where.removesuffix(suffix) if suffix else where
+    for number, name in published:
         if name == table_name(number, {}):
             shown.pop(number, None)
         else:
             shown[number] = name
-    return shown, venue
+    return shown
+
+
+def _places_from_locations(
+    labels: dict[int, str], venue: str | None, located: list[tuple[int, str]]
+) -> tuple[dict[int, str], str | None]:
+    """The table labels and venue of meetings published before their table's name and the venue were
+    kept, read from their locations (``table name, venue``, or the table's name alone)."""
+    if not located:
+        return labels, venue
+    venue = _published_venue(located, labels, venue)
+    suffix = f", {venue}" if venue else ""
+    return _with_published_names(
+        labels, [(number, where.removesuffix(suffix) if suffix else where) for number, where in located]
+    ), venue
 
 
 def _published_venue(located: list[tuple[int, str]], labels: dict[int, str], venue: str | None) -> str | None:
-    """The venue of published locations (``table name, venue``, or the table's name alone): read
-    after a table whose name has not changed since, else before the current venue; when both changed,
-    after the first comma (a venue's address may hold commas, a table's name seldom does)."""
+    """The venue of published locations: read after a table whose name has not changed since, else
+    before the current venue; when both changed, after the first comma (a guess: a venue's address
+    may hold commas, and so may a table's name)."""
     for number, where in located:
         name = table_name(number, labels)
         if where == name:
