@@ -350,3 +350,50 @@ def test_a_website_must_be_a_web_address(api: TestClient, tokens: Tokens) -> Non
     r = api.patch(f"/api/v1/providers/{PROVIDER_ID}", json={"website": ""}, headers=staff)
     assert r.status_code == 200, r.text
     assert r.json()["website"] is None
+
+
+_ONE_SLOT = [{"start": "2027-03-02T09:00", "end": "2027-03-02T09:20"}]
+
+
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [
+        # a wall time that is past the end of the calendar once read in UTC
+        (
+            {"timezone": "America/Adak", "slots": [{"start": "9999-12-31T23:00", "end": "9999-12-31T23:20"}]},
+            "slots.0.start",
+        ),
+        ({"slots": _ONE_SLOT, "request_deadline": "0001-01-01T00:00+14:00"}, "request_deadline"),
+        ({"slots": _ONE_SLOT, "request_deadline": "9999-12-31T23:59-12:00"}, "request_deadline"),
+    ],
+)
+def test_an_event_time_at_the_end_of_the_calendar_is_422(
+    api: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+    body: dict[str, Any],
+    key: str,
+) -> None:
+    """A time the calendar cannot hold in every zone is refused with the field named, not a 500."""
+    staff = tokens.of("staff")
+    event = {"id": "calendar-end", "name": "Calendar end", "tables": 2, **body}
+    r = api.post("/api/v1/events", json=event, headers=staff)
+    assert r.status_code == 422, r.text
+    _is_problem(r)
+    assert key in [e["key"] for e in r.json()["errors"]], r.json()
+    assert "between the years 1900 and 9998" in r.json()["detail"]
+    assert api.get("/api/v1/events/calendar-end", headers=staff).status_code == 404
+
+
+def test_days_of_slots_at_the_end_of_the_calendar_are_422(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
+    """Days of slots on the calendar's last day are refused, and the event keeps its slots."""
+    staff = tokens.of("staff")
+    event = {"id": "calendar-days", "name": "Calendar days", "tables": 2, "slots": _ONE_SLOT}
+    assert api.post("/api/v1/events", json=event, headers=staff).status_code == 201
+    days = {"days": ["9999-12-31"], "start": "23:50", "per_day": 1, "minutes": 20}
+    r = api.patch("/api/v1/events/calendar-days", json={"days": days}, headers=staff)
+    assert r.status_code == 422, r.text
+    _is_problem(r)
+    assert "days.days.0" in [e["key"] for e in r.json()["errors"]], r.json()
+    assert "between the years 1900 and 9998" in r.json()["detail"]
+    slots = api.get("/api/v1/events/calendar-days", headers=staff).json()["slots"]
+    assert [s["start"] for s in slots] == ["2027-03-02T09:00:00"]

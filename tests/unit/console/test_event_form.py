@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
+from console_support import Client
 from litestar.datastructures import FormMultiDict
 
 from matchmaker.errors import InvalidInputError
@@ -46,3 +49,16 @@ def test_slots_follow_each_other_with_the_break_between() -> None:
 def test_unreadable_or_absurd_values_are_refused(field: str, value: str) -> None:
     with pytest.raises(InvalidInputError):
         event_from_form(FormMultiDict({**FORM, field: value}))
+
+
+def test_a_day_at_the_end_of_the_calendar_is_refused_on_the_page(
+    ro_client: Client, ro_sign_in: Callable[[str], str]
+) -> None:
+    """A new event on the calendar's last day shows the form again with the reason, not an error page."""
+    ro_sign_in("staff")
+    form = {**FORM, "id": "calendar-end", "date": "9999-12-31", "start": "23:00", "slot_count": "200"}
+    r = ro_client.post("/events", data=form)
+    assert r.status_code == 422, r.text
+    assert "The date must be between the years 1900 and 9998, got 9999" in r.text
+    assert 'value="9999-12-31"' in r.text
+    assert ro_client.get("/events/calendar-end").status_code == 404

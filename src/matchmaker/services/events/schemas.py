@@ -10,9 +10,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
 from matchmaker.db.models import ID_RULE, RecordIdStr
 from matchmaker.scheduling.problem import RequestStatus, Side, Slot, TimeZoneName
@@ -38,6 +46,29 @@ MAX_TIME_LIMIT = 60.0
 MAX_TEXT = 2000
 
 
+#: The years an event's days and times may fall in: far enough from the ends of what a date can hold
+#: that a time read in any zone, moved to UTC, or followed by a day of slots is still a date.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+
+_Day = TypeVar("_Day", date, datetime)
+
+
+def check_year(value: _Day) -> _Day:
+    """``value`` when its year is one an event may have (:data:`FIRST_YEAR`–:data:`LAST_YEAR`)."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        msg = f"must be between the years {FIRST_YEAR} and {LAST_YEAR}, got {value.year}"
+        raise ValueError(msg)
+    return value
+
+
+#: A slot's start or end: a time within the years an event may have.
+EventTime = Annotated[datetime, AfterValidator(check_year)]
+#: A day of an event's slots.
+EventDay = Annotated[date, AfterValidator(check_year)]
+#: A request deadline: an aware time within the years an event may have.
+Deadline = Annotated[AwareDatetime, AfterValidator(check_year)]
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -50,8 +81,8 @@ class SlotIn(_In):
     """A slot of a new event; the id defaults to ``s1``, ``s2``… in order."""
 
     id: str | None = Field(default=None, max_length=64)
-    start: datetime
-    end: datetime
+    start: EventTime
+    end: EventTime
 
 
 def event_slots(slots: Sequence[SlotIn]) -> list[Slot]:
@@ -68,7 +99,7 @@ class EventCreate(_In):
     slots: list[SlotIn] = Field(min_length=1, max_length=MAX_SLOTS)
     tables: int | None = Field(default=None, ge=1, le=MAX_TABLES)
     table_labels: list[str] = Field(default_factory=list, max_length=MAX_TABLES)
-    request_deadline: AwareDatetime | None = Field(
+    request_deadline: Deadline | None = Field(
         default=None, description="After it, pending requests expire and no new ones are accepted."
     )
 
@@ -112,7 +143,7 @@ class DaysIn(_In):
     """Slots over one or more days: ``per_day`` slots of ``minutes`` from ``start``, ``gap`` minutes
     apart, skipping the breaks. Slot ids are ``s1``, ``s2``… in time order."""
 
-    days: list[date] = Field(min_length=1, max_length=31)
+    days: list[EventDay] = Field(min_length=1, max_length=31)
     start: time = Field(description="Local start of the first slot of each day.")
     per_day: int = Field(ge=1, le=MAX_SLOTS)
     minutes: int = Field(default=20, ge=5, le=480)
@@ -158,7 +189,7 @@ class EventEdit(_In):
     name: str | None = Field(default=None, min_length=1, max_length=300)
     venue: str | None = Field(default=None, max_length=300)
     timezone: TimeZoneName = Field(default=None, description="IANA zone of slot times without an offset.")
-    request_deadline: AwareDatetime | None = None
+    request_deadline: Deadline | None = None
     clear_deadline: bool = False
     slots: list[SlotIn] | None = Field(default=None, min_length=1, max_length=MAX_SLOTS)
     days: DaysIn | None = None

@@ -57,6 +57,7 @@ from matchmaker.services.events.schemas import (
     RequestPublic,
     SlotIn,
     WithdrawnMeeting,
+    check_year,
 )
 from matchmaker.services.matching import MatchingService
 from matchmaker.services.records import RecordService
@@ -255,6 +256,12 @@ def event_from_form(form: FormMultiDict) -> EventCreate:
         return default if value is None else value
 
     day = read(lambda: date.fromisoformat(form_field(form, "date", 10)), None, "date: give it as YYYY-MM-DD")
+    if day is not None:
+        try:
+            check_year(day)
+        except ValueError as exc:
+            problems.append(f"the date {exc}")
+            day = None
     first = read(
         lambda: time.fromisoformat(form_field(form, "start", 8)), None, "first slot starts: give it as HH:MM"
     )
