@@ -62,7 +62,15 @@ from matchmaker.services.events.schemas import (
 from matchmaker.services.matching import MatchingService
 from matchmaker.services.records import RecordService
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import STAFF, PathId, as_typed, form_on, principal_of
+from matchmaker.web.console.session import (
+    STAFF,
+    PathId,
+    as_typed,
+    digits_value,
+    form_on,
+    principal_of,
+    whole_number,
+)
 from matchmaker.web.errors import describe_validation, status_for
 from matchmaker.web.media import CSV, HTML, ICALENDAR
 
@@ -144,17 +152,6 @@ def form_field(form: FormMultiDict, key: str, limit: int = 300) -> str:
     stripped) and cut to ``limit`` characters ("" when missing)."""
     value = form.get(key)
     return as_typed(value)[:limit] if isinstance(value, str) else ""
-
-
-def whole_number(text: str, what: str) -> int | None:
-    """A form's count as typed: ``None`` when left empty, else a whole number of 0 or more; anything
-    else (``abc``, ``2.5``, ``-1``) is refused naming the field as the form labels it (``what``)."""
-    text = text.strip()
-    if not text:
-        return None
-    if not (text.isascii() and text.isdigit()):
-        raise InvalidInputError(f"{what}: {text!r} is not a whole number of 0 or more")
-    return int(text)
 
 
 class PageShow(Protocol):
@@ -602,14 +599,10 @@ async def event_page(
     return await _participants_page(request, events, records, matching, event_id)()
 
 
-def _int_or_none(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
-
-
 def answer_from_form(form: FormMultiDict) -> tuple[int, Answer]:
     """The request id and the answer of an answer form."""
     answer = form_field(form, "answer", 10)
-    request_id = _int_or_none(form_field(form, "request", 12))
+    request_id = digits_value(form_field(form, "request", 12))
     if request_id is None or answer not in ("accepted", "declined"):
         raise InvalidInputError("choose accept or decline for a request")
     return request_id, "accepted" if answer == "accepted" else "declined"

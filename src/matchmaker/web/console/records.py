@@ -31,7 +31,7 @@ from matchmaker.services.users import Principal
 from matchmaker.web.console.explain import Suggestion, suggestions_from
 from matchmaker.web.console.facets import Filters, apply_filters, facets_of, filter_options
 from matchmaker.web.console.render import country_name, language_name, page
-from matchmaker.web.console.session import STAFF_AND_CITIES, PathId, principal_of
+from matchmaker.web.console.session import STAFF_AND_CITIES, PathId, digits_value, principal_of
 from matchmaker.web.routes.common import record_id_of
 
 logger = logging.getLogger(__name__)
@@ -63,8 +63,8 @@ def _filters(request: Request[Any, Any, Any]) -> Filters:
 
 
 def _page_number(request: Request[Any, Any, Any]) -> int:
-    raw = str(request.query_params.get("page") or "1")
-    return int(raw) if raw.isdigit() and 0 < int(raw) < 100_000 else 1
+    number = digits_value(str(request.query_params.get("page") or "1"))
+    return number if number is not None and 0 < number < 100_000 else 1
 
 
 @dataclass

@@ -21,7 +21,7 @@ from matchmaker.services.container import Services
 from matchmaker.services.records import describe_invalid
 from matchmaker.services.selfservice import CITY_OWN_FIELDS
 from matchmaker.services.users import Principal
-from matchmaker.web.console.events import form_field, whole_number
+from matchmaker.web.console.events import form_field
 from matchmaker.web.console.record_edit import solution_of, solution_rows, typed_solution_rows
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import (
@@ -30,6 +30,7 @@ from matchmaker.web.console.session import (
     principal_of,
     refuse_unstorable,
     services_of,
+    whole_number,
 )
 from matchmaker.web.errors import status_for
 

@@ -26,7 +26,7 @@ from litestar.datastructures import FormMultiDict
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import PathParameter
 
-from matchmaker.errors import AuthenticationError, MatchmakerError, PermissionDeniedError
+from matchmaker.errors import AuthenticationError, InvalidInputError, MatchmakerError, PermissionDeniedError
 from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
 from matchmaker.settings import Settings
@@ -198,6 +198,30 @@ def as_typed(value: object) -> str:
     return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+#: Digits of the longest whole number a console form or page number is read as.
+_MAX_DIGITS = 9
+
+
+def digits_value(value: str) -> int | None:
+    """``value`` as a whole number when it is written in decimal digits alone, else None: a superscript
+    "²" is a digit to :meth:`str.isdigit` but no number to :func:`int`, and at most
+    :data:`_MAX_DIGITS` of them are read."""
+    return int(value) if value.isdecimal() and len(value) <= _MAX_DIGITS else None
+
+
+def whole_number(text: str, what: str) -> int | None:
+    """A form's count as typed: ``None`` when left empty, else a whole number of 0 or more; anything
+    else (``abc``, ``2.5``, ``-1``, ``²``, more than :data:`_MAX_DIGITS` digits) is refused naming the
+    field as the form labels it (``what``)."""
+    text = text.strip()
+    if not text:
+        return None
+    number = digits_value(text)
+    if number is None:
+        raise InvalidInputError(f"{what}: {text!r} is not a whole number of 0 or more")
+    return number
+
+
 def refuse_unstorable(form: FormMultiDict) -> None:
     """Refuse a form whose text no database can store (a NUL character, say), naming the field,
     before anything reads it (:class:`~matchmaker.errors.InvalidInputError`)."""
@@ -224,6 +248,7 @@ __all__ = [
     "PathId",
     "SignInRequired",
     "console_guard",
+    "digits_value",
     "form_on",
     "principal_of",
     "refuse_unstorable",
@@ -233,4 +258,5 @@ __all__ = [
     "signed_in_principal",
     "signin_location",
     "subject_name",
+    "whole_number",
 ]
