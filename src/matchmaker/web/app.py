@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
 from litestar import Litestar, Router, get
@@ -32,7 +32,8 @@ from litestar.di import NamedDependency
 from litestar.exceptions import MethodNotAllowedException, NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme, Tag
+from litestar.openapi.spec import Components, Schema, SecurityScheme, Tag
+from litestar.plugins.pydantic import PydanticSchemaPlugin
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.exc import OperationalError
 
@@ -64,6 +65,10 @@ from matchmaker.web.routes.indexes import IndexController
 from matchmaker.web.routes.jobs import get_job
 from matchmaker.web.routes.matching import MatchController
 from matchmaker.web.routes.records import RECORD_CONTROLLERS
+
+if TYPE_CHECKING:
+    from litestar._openapi.schema_generation import SchemaCreator
+    from litestar.typing import FieldDefinition
 
 logger = logging.getLogger(__name__)
 
@@ -99,6 +104,21 @@ async def send_mail_forever(services: Services, interval: float) -> None:
         except Exception:  # a failed run is logged; the messages stay queued for the next one
             logger.exception("Sending the outbox failed")
         await anyio.sleep(interval)
+
+
+class StrictBodySchemaPlugin(PydanticSchemaPlugin):
+    """Pydantic models in the OpenAPI document, where a model that refuses fields it does not know
+    (``extra="forbid"``: event and record inputs, the API's request bodies) says so with
+    ``additionalProperties: false``, so clients and generated requests know an extra field is a 422."""
+
+    @classmethod
+    def for_pydantic_model(cls, field_definition: FieldDefinition, schema_creator: SchemaCreator) -> Schema:
+        """The model's schema, closed to other properties when the model forbids them."""
+        schema = super().for_pydantic_model(field_definition, schema_creator)
+        config = getattr(field_definition.annotation, "model_config", {})
+        if config.get("extra") == "forbid":
+            schema.additional_properties = False
+        return schema
 
 
 def openapi_config() -> OpenAPIConfig:
@@ -237,6 +257,7 @@ def create_app(
             }
         ),
         openapi_config=openapi_config(),
+        plugins=[StrictBodySchemaPlugin()],
         request_max_body_size=MAX_JSON_BODY,
         debug=debug,
         logging_config=None,

@@ -361,3 +361,34 @@ def test_a_participant_of_an_unknown_event_is_told_the_event_is_unknown(
         r = api.request(method, path, headers=staff)
         assert r.status_code == 404, r.text
         assert r.json()["detail"] == "no event with id 'no-such-event'", (method, path)
+
+
+def test_a_misspelt_field_in_a_body_is_refused_not_dropped(api: TestClient[Any], tokens: Tokens) -> None:
+    """A field the body does not have (``mesage`` for ``message``) is a 422 naming it, and nothing is
+    stored: the request would otherwise go out without the message the sender wrote."""
+    _staff_event(api, tokens)
+    staff, city = tokens.of("staff"), tokens.of("city")
+    misspelt = [
+        (f"{BASE}/ws1/requests", {"recipient": PROVIDER_ID, "mesage": "Let us meet"}, city, "mesage"),
+        (
+            f"{BASE}/ws1/feedback",
+            {"other": PROVIDER_ID, "rating": "informative", "coment": "x"},
+            city,
+            "coment",
+        ),
+        (f"{BASE}/ws1/schedule/generate", {"time_limt": 1}, staff, "time_limt"),
+        (f"{BASE}/ws1/schedule/lock", {"a": CITY_ID, "b": PROVIDER_ID, "lock": False}, staff, "lock"),
+        (f"{BASE}/ws1/requests/1/answer", {"answer": "accepted", "reason": "x"}, city, "reason"),
+    ]
+    for path, body, headers, key in misspelt:
+        r = api.post(path, json=body, headers=headers)
+        assert r.status_code == 422, (path, r.text)
+        assert key in [e["key"] for e in r.json()["errors"]], (path, r.json())
+    rule = api.put(
+        f"{BASE}/ws1/pair-rules", json={"a": CITY_ID, "b": PROVIDER_ID, "kind": None, "x": 1}, headers=staff
+    )
+    assert rule.status_code == 422, rule.text
+    assert api.get(f"{BASE}/ws1/requests", headers=staff).json() == []
+    assert api.get(f"{BASE}/ws1/schedule", headers=staff).json() == []
+    schemas = api.get("/schema/openapi.json").json()["components"]["schemas"]
+    assert schemas["MyRequestIn"]["additionalProperties"] is False, "the document says extras are refused"

@@ -269,7 +269,13 @@ class FeedbackIn(_In):
 # API request bodies (the caller's identity fills in sender and rater)
 
 
-class GenerateIn(BaseModel):
+class _Body(BaseModel):
+    """An API request body: a field it does not know (a misspelt one) is refused, not dropped."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class GenerateIn(_Body):
     """Options of a (re-)plan."""
 
     time_limit: float = Field(default=20.0, gt=0, le=MAX_TIME_LIMIT, description="Solver seconds.")
@@ -279,7 +285,7 @@ class GenerateIn(BaseModel):
     )
 
 
-class PairIn(BaseModel):
+class PairIn(_Body):
     """Two participants of an event."""
 
     a: str = Field(min_length=1, max_length=128)
@@ -298,13 +304,13 @@ class LockIn(PairIn):
     locked: bool = True
 
 
-class AnswerIn(BaseModel):
+class AnswerIn(_Body):
     """The answer to a meeting request."""
 
     answer: Answer
 
 
-class MyRequestIn(BaseModel):
+class MyRequestIn(_Body):
     """A request sent by a participant (the sender is the caller; staff give ``sender``)."""
 
     recipient: str = Field(min_length=1, max_length=128)
@@ -312,7 +318,7 @@ class MyRequestIn(BaseModel):
     message: str | None = Field(default=None, max_length=MAX_TEXT)
 
 
-class MyFeedbackIn(BaseModel):
+class MyFeedbackIn(_Body):
     """A rating of the caller's meeting with ``other`` (staff give ``rater``)."""
 
     other: str = Field(min_length=1, max_length=128)
