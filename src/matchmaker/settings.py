@@ -118,7 +118,10 @@ class Settings(BaseSettings):
         default=5_000, ge=100, le=100_000, description="Longest accepted free-text query, in characters."
     )
     max_json_depth: int = Field(
-        default=32, ge=4, le=200, description="Deepest nesting of arrays and objects in a JSON request body."
+        default=32,
+        ge=4,
+        le=200,
+        description="Deepest nesting of arrays and objects in a JSON request body or a corpus record.",
     )
 
     job_workers: int = Field(

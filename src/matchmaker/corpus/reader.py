@@ -184,6 +184,33 @@ def _check_encoding_head(head: bytes) -> None:
         raise UnreadableFileError("file is not UTF-8 text (it contains NUL bytes)")
 
 
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+_STRING = re.compile(rb'"[^"]*"')
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_depth(body: bytes) -> int:
+    """The deepest nesting of arrays and objects in a JSON text (strings are skipped; no parsing)."""
+    text = _STRING.sub(b"", _ESCAPE.sub(b"", body))
+    depth = deepest = 0
+    for byte in text.translate(None, _NOT_BRACKET):
+        if byte in (0x5B, 0x7B):
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def _too_deep(max_depth: int | None, *texts: bytes) -> str | None:
+    """Why a record is refused when one of its JSON ``texts`` nests deeper than ``max_depth`` (None: no
+    limit): past a few hundred levels the parser's recursion fails, and a stored record that deep
+    fails every page that serialises it."""
+    if max_depth is not None and any(json_depth(t) > max_depth for t in texts):
+        return f"the record is nested more than {max_depth} levels deep"
+    return None
+
+
 def _decode(raw: bytes) -> str:
     text = raw.decode("utf-8")
     return text.removeprefix("\ufeff")
@@ -193,8 +220,8 @@ def _utf8_reason(exc: UnicodeDecodeError) -> str:
     return f"line is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x} at column {exc.start + 1})"
 
 
-def read_jsonl(path: Path, max_line_bytes: int) -> Iterator[RawLine]:
-    """Parse a JSON Lines file; each line is one JSON object."""
+def read_jsonl(path: Path, max_line_bytes: int, max_depth: int | None = None) -> Iterator[RawLine]:
+    """Parse a JSON Lines file; each line is one JSON object (nested at most ``max_depth`` levels)."""
     with path.open("rb") as stream:
         head = stream.read(8192)
         _check_encoding_head(head)
@@ -215,6 +242,9 @@ def read_jsonl(path: Path, max_line_bytes: int) -> Iterator[RawLine]:
                 yield RawLine(number, None, _utf8_reason(exc))
                 continue
             if not text.strip():
+                continue
+            if too_deep := _too_deep(max_depth, raw):
+                yield RawLine(number, None, too_deep)
                 continue
             try:
                 value = json.loads(text)
@@ -279,10 +309,11 @@ def _delimiter(text: str, kind: Kind) -> str:
     return ","
 
 
-def read_csv(path: Path, kind: Kind, max_line_bytes: int) -> Iterator[RawLine]:
+def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None = None) -> Iterator[RawLine]:
     """Parse a CSV file with a header row; list fields are separated by ``;``. Cells are separated by
     commas, or by semicolons or tabs when the header is written so (as spreadsheets in many locales
-    save CSV); a list field is then quoted like any cell that holds the separator."""
+    save CSV); a list field is then quoted like any cell that holds the separator. A cell holding
+    JSON nests at most ``max_depth`` levels."""
     with path.open("rb") as stream:
         head = stream.read(8192)
         _check_encoding_head(head)
@@ -316,16 +347,22 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int) -> Iterator[RawLine]:
         if None in row:
             yield RawLine(number, None, "row has more cells than the header")
             continue
+        if too_deep := _too_deep(max_depth, *(v.encode() for v in row.values() if v)):
+            yield RawLine(number, None, too_deep)
+            continue
         yield RawLine(number, _csv_record(kind, row))
 
 
-def read_file(path: Path, max_line_bytes: int, kind: Kind | None = None) -> tuple[Kind, Iterator[RawLine]]:
-    """The kind of a corpus file (from its name unless ``kind`` is given) and an iterator over its lines."""
+def read_file(
+    path: Path, max_line_bytes: int, kind: Kind | None = None, *, max_depth: int | None = None
+) -> tuple[Kind, Iterator[RawLine]]:
+    """The kind of a corpus file (from its name unless ``kind`` is given) and an iterator over its lines;
+    a record nested more than ``max_depth`` levels deep is refused (None: no limit)."""
     if not path.exists():
         raise UnreadableFileError("no such file")
     if not path.is_file():
         raise UnreadableFileError("not a regular file")
     kind = kind or kind_of(path)
     if path.suffix.lower() == ".csv":
-        return kind, read_csv(path, kind, max_line_bytes)
-    return kind, read_jsonl(path, max_line_bytes)
+        return kind, read_csv(path, kind, max_line_bytes, max_depth)
+    return kind, read_jsonl(path, max_line_bytes, max_depth)

@@ -181,7 +181,9 @@ class CorpusService:
         """
         report = FileReport(path=str(path))
         try:
-            kind, lines = read_file(path, self.settings.max_line_bytes, kind)
+            kind, lines = read_file(
+                path, self.settings.max_line_bytes, kind, max_depth=self.settings.max_json_depth
+            )
             report.kind = kind
             valid: list[tuple[int, Record]] = []
             seen: dict[str, int] = {}

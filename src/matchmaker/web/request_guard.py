@@ -19,13 +19,13 @@ The JSON body is buffered here (it is bounded by the app's body limit) and repla
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Request
 from litestar.types import Receive, ReceiveMessage, Scope, Send
 
+from matchmaker.corpus.reader import json_depth
 from matchmaker.web.auth import credentials
 from matchmaker.web.errors import problem
 from matchmaker.web.middleware import ScopedMiddleware
@@ -36,24 +36,8 @@ _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _GUARDED_PREFIXES = ("/api/v1/", "/auth/")
 _MULTIPART_PATHS = frozenset({"/api/v1/corpus"})
 _SEND_FILES = "send the files as multipart/form-data, one `files` part each (such as cities.jsonl)"
-_ESCAPE = re.compile(rb"\\.", re.DOTALL)
-_STRING = re.compile(rb'"[^"]*"')
 #: Bodies larger than this are passed on unchecked: the app's body limit (1 MB) refuses them with 413.
 _BUFFER_CAP = 2_000_000
-_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
-
-
-def json_depth(body: bytes) -> int:
-    """The deepest nesting of arrays and objects in a JSON text (strings are skipped; no parsing)."""
-    text = _STRING.sub(b"", _ESCAPE.sub(b"", body))
-    depth = deepest = 0
-    for byte in text.translate(None, _NOT_BRACKET):
-        if byte in (0x5B, 0x7B):
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth -= 1
-    return deepest
 
 
 def _header(scope: Scope, name: bytes) -> str:

@@ -8,8 +8,18 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
-from web_support import CITY_ID, OTHER_CITY_ID, OTHER_PROVIDER_ID, PROVIDER_ID, SharedApp, Tokens
+from web_support import (
+    CITY_ID,
+    OTHER_CITY_ID,
+    OTHER_PROVIDER_ID,
+    PROVIDER_ID,
+    SharedApp,
+    Tokens,
+    issue_tokens,
+)
 
+from matchmaker.settings import Settings
+from matchmaker.web import create_app
 from matchmaker.web.auth import SESSION_COOKIE
 from matchmaker.web.request_guard import json_depth
 
@@ -57,6 +67,31 @@ def test_deeply_nested_json_is_a_400_problem_for_anyone(
         headers={"content-type": "application/json"},
     )
     assert ok.status_code in (400, 401, 422)  # ordinary validation, not the depth check
+
+
+@pytest.mark.parametrize("depth", [900, 3000])
+def test_a_deeply_nested_corpus_record_is_refused_and_the_listings_keep_working(
+    seeded_settings: Settings, depth: int
+) -> None:
+    """An uploaded record nested thousands of levels deep failed the upload (500); one nested hundreds
+    of levels deep was stored, and from then on every city listing, the console's and matching
+    answered 500 for everyone. The line is refused with the reason, as a deep request body is."""
+    deep = "[" * depth + "]" * depth
+    jsonl = '{"id": "deep-jsonl", "name": "Deep", "country": "AL", "summary": "s", "x": ' + deep + "}\n"
+    csv = "id,name,country,summary,x\ndeep-csv,Deep,AL,s," + deep + "\n"
+    staff = issue_tokens(seeded_settings).of("staff")
+    with TestClient(create_app(seeded_settings)) as api:
+        for name, line, content in (("cities.jsonl", 1, jsonl), ("cities.csv", 2, csv)):
+            r = api.post(
+                "/api/v1/corpus",
+                files=[("files", (name, content.encode(), "application/octet-stream"))],
+                headers=staff,
+            )
+            detail = _problem(r, 422)["detail"]
+            assert f"{name}:{line}: the record is nested more than 32 levels deep" in detail
+        assert api.get("/api/v1/cities", params={"limit": 200}, headers=staff).status_code == 200
+        assert api.get("/api/v1/cities/deep-jsonl", headers=staff).status_code == 404
+        assert api.get("/api/v1/cities/deep-csv", headers=staff).status_code == 404
 
 
 def test_json_sent_as_text_plain_is_415_and_stores_nothing(api: TestClient[Any], tokens: Tokens) -> None:
