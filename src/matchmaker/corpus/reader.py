@@ -333,6 +333,11 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
     missing = [col for col in REQUIRED[kind] if col not in header]
     if missing:
         raise UnreadableFileError(f"CSV lacks required column(s): {', '.join(missing)}")
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    if twice:
+        # A row keeps one cell per name: the other would be dropped without a word.
+        names = ", ".join(repr(h) for h in twice)
+        raise UnreadableFileError(f"the header names the column {names} twice")
     previous_end = 1
     while True:
         try:

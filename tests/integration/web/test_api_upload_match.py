@@ -147,3 +147,13 @@ def test_rate_limit_on_expensive_endpoints(shared_app: SharedApp, tokens: Tokens
         # Cheap reads and other callers are not limited.
         assert client.get("/api/v1/cities", headers=city).status_code == 200
         assert client.get("/api/v1/search/cases?q=lighting", headers=tokens.of("staff")).status_code == 200
+
+
+def test_a_csv_naming_a_column_twice_is_refused_not_half_read(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
+    """Two cells under one column name kept only the last and dropped the other without a word; the
+    file is refused with the column named."""
+    content = "id,name,country,summary, summary\ntwice,Twice,AL,Floods every spring.,Roads are poor.\n"
+    r = _upload(api, tokens, ("cities.csv", content.encode()))
+    assert r.status_code == 422, r.text  # type: ignore[attr-defined]
+    assert "cities.csv: the header names the column 'summary' twice" in r.json()["detail"]  # type: ignore[attr-defined]
+    assert api.get("/api/v1/cities/twice", headers=tokens.of("staff")).status_code == 404
