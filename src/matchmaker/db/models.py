@@ -176,8 +176,13 @@ Website = Annotated[str | None, AfterValidator(check_website)]
 Name = Annotated[str, _checked_text("name", NAME_MAX, required=True)]
 
 
+#: The largest id :func:`serial_id` can hold: its column is a 32-bit integer in PostgreSQL.
+SERIAL_ID_MAX = 2**31 - 1
+
+
 def serial_id() -> Any:
-    """The field of an integer primary key that the database numbers as rows are added."""
+    """The field of an integer primary key that the database numbers as rows are added (1 to
+    :data:`SERIAL_ID_MAX`)."""
     return Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
 
 

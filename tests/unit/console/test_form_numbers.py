@@ -64,3 +64,13 @@ def test_a_page_number_that_is_no_number_shows_the_first_page(
     r = ro_client.get("/cities", params={"page": page})
     assert r.status_code == 200, r.text
     assert r.text == ro_client.get("/cities").text
+
+
+@pytest.mark.parametrize("path", ["/outbox/{id}/retry", "/users/{id}/revoke", "/users/{id}/entity"])
+def test_a_row_id_no_database_can_hold_is_refused(
+    ro_client: Client, ro_sign_in: Callable[[str], str], path: str
+) -> None:
+    """An id past what the database's integer ids hold answered 500 on the staff's account buttons."""
+    ro_sign_in("staff")
+    r = ro_client.post(path.format(id="99999999999999999999"), data={"entity": CITY_ID})
+    assert r.status_code == 400, r.text

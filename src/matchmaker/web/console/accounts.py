@@ -31,16 +31,16 @@ from matchmaker.web.console.render import page
 from matchmaker.web.console.session import STAFF, form_on, principal_of, services_of, subject_name
 from matchmaker.web.console.signin import home_of, signed_in
 from matchmaker.web.errors import status_for
+from matchmaker.web.routes.common import SerialId
 
 logger = logging.getLogger(__name__)
 
 _LINK_MAX = 400
 #: The token part of an invitation link.
 LinkToken = Annotated[str, PathParameter(min_length=1, max_length=_LINK_MAX)]
+
+
 #: A numeric id in a path (a user or a message).
-NumericId = Annotated[int, PathParameter(ge=1)]
-
-
 def _peek(services: Services, token: str) -> tuple[Principal, str | None]:
     with services.database.unit_of_work() as session:
         principal = services.accounts(session).peek(token)
@@ -261,7 +261,7 @@ def _user_action(action: str, act: Callable[[Accounts, int], object], done: str)
         name=f"console:users-{action}",
         opt=form_on("console:users", STAFF),
     )
-    async def user_action(request: Request[Any, Any, Any], user_id: NumericId) -> Response[Any]:
+    async def user_action(request: Request[Any, Any, Any], user_id: SerialId) -> Response[Any]:
         return await _change(
             request, lambda services, session: act(services.accounts(session), user_id), done
         )
@@ -278,7 +278,7 @@ users_revoke = _user_action("revoke", Accounts.revoke, "The user was revoked and
 
 
 @post("/users/{user_id:int}/entity", name="console:users-entity", opt=form_on("console:users", STAFF))
-async def users_entity(request: Request[Any, Any, Any], user_id: NumericId) -> Response[Any]:
+async def users_entity(request: Request[Any, Any, Any], user_id: SerialId) -> Response[Any]:
     """Change the city or provider a user speaks for."""
     form = await request.form()
     subject = form_field(form, "subject", 200)
@@ -290,7 +290,7 @@ async def users_entity(request: Request[Any, Any, Any], user_id: NumericId) -> R
 
 
 @post("/outbox/{message_id:int}/retry", name="console:outbox-retry", opt=form_on("console:users", STAFF))
-async def outbox_retry(request: Request[Any, Any, Any], message_id: NumericId) -> Response[Any]:
+async def outbox_retry(request: Request[Any, Any, Any], message_id: SerialId) -> Response[Any]:
     """Queue a failed message again."""
     return await _change(
         request,

@@ -13,7 +13,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ValidationException
 from litestar.params import HeaderParameter, Parameter
 
-from matchmaker.db.models import ID_PATTERN, Kind
+from matchmaker.db.models import ID_PATTERN, SERIAL_ID_MAX, Kind
 from matchmaker.errors import InvalidInputError
 from matchmaker.services.events import EventServices
 from matchmaker.services.events.schemas import ExportSource
@@ -33,6 +33,9 @@ RecordId = Annotated[
 ]
 
 EventId = Annotated[str, Parameter(min_length=1, max_length=128, description="The event's id.")]
+#: A path id of a row the database numbers (a meeting request, a user, a message); a number no row can
+#: have is a 400, not a query the database cannot run.
+SerialId = Annotated[int, Parameter(ge=1, le=SERIAL_ID_MAX, description="The id the server gave it.")]
 #: The event sub-features in the request's unit of work.
 Events = NamedDependency[EventServices]
 #: Which schedule an export shows: the published one unless the plan is asked for.
@@ -147,6 +150,7 @@ __all__ = [
     "Limit",
     "Offset",
     "RecordId",
+    "SerialId",
     "Source",
     "attachment",
     "etag",

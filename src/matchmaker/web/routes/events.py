@@ -25,7 +25,7 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, Parameter
+from litestar.params import JSONBody, Parameter
 
 from matchmaker.errors import NotFoundError, PermissionDeniedError
 from matchmaker.services.container import Services
@@ -60,7 +60,7 @@ from matchmaker.services.users import Principal
 from matchmaker.web.auth import staff_only
 from matchmaker.web.errors import document_problems
 from matchmaker.web.media import CSV, HTML, ICALENDAR, PDF
-from matchmaker.web.routes.common import EventId, Events, Source, attachment
+from matchmaker.web.routes.common import EventId, Events, SerialId, Source, attachment
 from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, start_job
 
 ParticipantId = Annotated[str, Parameter(min_length=1, max_length=128, description="A participant's id.")]
@@ -273,7 +273,7 @@ class EventController(Controller):
         events: Events,
         current_user: Caller,
         event_id: EventId,
-        request_id: FromPath[int],
+        request_id: SerialId,
         data: JSONBody[AnswerIn],
     ) -> RequestPublic:
         """Its recipient (or staff) accepts or declines it; expired requests cannot be answered."""
