@@ -56,6 +56,7 @@ from matchmaker.web.head import HeadAsGet
 from matchmaker.web.logs import RequestContextMiddleware
 from matchmaker.web.redaction import UNAVAILABLE_PAGE, RedactionMiddleware
 from matchmaker.web.request_guard import RequestGuardMiddleware
+from matchmaker.web.routes.common import single_query_values
 from matchmaker.web.routes.corpus import make_upload_handler
 from matchmaker.web.routes.event_reports import EventReportController
 from matchmaker.web.routes.events import EventController
@@ -218,7 +219,7 @@ def create_app(
             me,
             *api_handlers,
         ],
-        guards=[auth.authenticated],
+        guards=[auth.authenticated, single_query_values],
         security=[{auth.BEARER_SCHEME: []}, {auth.COOKIE_SCHEME: []}],
         request_max_body_size=MAX_JSON_BODY,
     )

@@ -415,3 +415,28 @@ def test_a_request_id_no_database_row_can_have_is_400(
     assert r.status_code == 400, r.text
     _is_problem(r)
     assert r.json()["errors"][0]["key"] == "request_id", r.json()
+
+
+@pytest.mark.parametrize(
+    ("query", "key"),
+    [
+        (f"/api/v1/match/providers?city={CITY_ID}&city=osh", "city"),
+        (f"/api/v1/match/providers?city={CITY_ID}&top=1&top=50", "top"),
+        ("/api/v1/search/cases?q=flood&q=traffic", "q"),
+        ("/api/v1/cities?limit=1&limit=2", "limit"),
+        ("/api/v1/cities?offset=0&offset=5", "offset"),
+    ],
+)
+def test_a_query_parameter_given_twice_is_400_naming_it(
+    api: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+    query: str,
+    key: str,
+) -> None:
+    """The last of two values was used and the first dropped without a word (``city=kukes&city=osh``
+    answered for Osh alone); every query parameter of the API takes one value."""
+    r = api.get(query, headers=tokens.of("staff"))
+    assert r.status_code == 400, r.text
+    _is_problem(r)
+    body = r.json()
+    assert body["errors"][0] == {"key": key, "message": "given 2 times; give it once", "source": "query"}

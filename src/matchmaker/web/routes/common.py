@@ -8,9 +8,11 @@ import logging
 from typing import Annotated, Any, TypeVar
 
 from litestar import Response
+from litestar.connection import ASGIConnection
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ValidationException
+from litestar.handlers import BaseRouteHandler
 from litestar.params import HeaderParameter, Parameter
 
 from matchmaker.db.models import ID_PATTERN, SERIAL_ID_MAX, Kind
@@ -94,6 +96,15 @@ def bad_query(key: str, message: str) -> ValidationException:
     )
 
 
+def single_query_values(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """Guard: every query parameter of the API takes one value, so one given twice is a 400 naming it
+    (the framework would keep one of the values and drop the other without a word)."""
+    for key in connection.query_params:
+        count = len(connection.query_params.getall(key))
+        if count > 1:
+            raise bad_query(key, f"given {count} times; give it once")
+
+
 def _unstorable(text: str) -> str | None:
     if "\x00" in text:
         return "contains a NUL character"
@@ -156,5 +167,6 @@ __all__ = [
     "etag",
     "record_id_of",
     "reject_unstorable",
+    "single_query_values",
     "versions_named",
 ]
