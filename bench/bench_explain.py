@@ -42,7 +42,7 @@ from typing import Any
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from matchmaker.embeddings.encoder import cpu_count
-from matchmaker.matching import explain
+from matchmaker.matching import explain, glossary
 from matchmaker.matching.glossary import readable_gloss
 from support import demo_instance
 
@@ -59,7 +59,7 @@ def _ms(fn: Callable[[], object]) -> float:
 
 
 def _clear_gloss_caches() -> None:
-    explain.word_gloss.cache_clear()
+    glossary.gloss_entries.cache_clear()
     explain.gloss_topics.cache_clear()
     explain.gloss_row.cache_clear()
 
@@ -165,8 +165,8 @@ def main() -> None:
         steps["language detection (written_in_english)"].append(
             _ms(partial(explain.written_in_english, text))
         )
-        steps["word gloss (word_gloss)"].append(_ms(partial(explain.word_gloss, text, language)))
-        glossed = explain.word_gloss(text, language)
+        steps["word gloss (gloss_entries)"].append(_ms(partial(glossary.gloss_entries, text, language)))
+        glossed = glossary.gloss_entries(text, language)
         steps["topics of the gloss (gloss_topics)"].append(_ms(partial(explain.gloss_topics, glossed)))
         steps["readable gloss (readable_gloss)"].append(
             _ms(partial(readable_gloss, " ".join(glossed), role, []))

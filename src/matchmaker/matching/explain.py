@@ -9,7 +9,6 @@ provider descriptions and solutions, case studies and the query itself; never a 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -26,7 +25,6 @@ from matchmaker.matching.profiles import Profile, tag_vector, term_ids
 from matchmaker.vocabulary import Kind, detect_language_scored, load_vocabulary, tag_text
 from matchmaker.vocabulary.roles import ROLES
 
-_WORD = re.compile(r"\w+", re.UNICODE)
 #: Needs quoted per result.
 NEEDS_SHOWN = 2
 #: Characters of a passage quoted in the one-line summary.
@@ -57,7 +55,7 @@ def _passage(
         # Albanian profile) is read as it is.
         # A search is glossed without a role: the words typed are what is searched for.
         said_as = None if p.field == "query" else role
-        glossed = word_gloss(p.text, language)
+        glossed = gloss_entries(p.text, language)
         # A passage its own language's cues do not tag (Romanian has none) is named by the topics its
         # gloss names outright (a weak hint alone, "street" or "citizens", names none).
         topics = _topics(tags) or _topics(gloss_row(glossed), least=SHOWN_GLOSS_TOPIC)
@@ -176,7 +174,7 @@ def need_matches(
             # A need not in English is read through its English gloss as well, where its own words
             # name fewer topics: "sokak isimleri yok" is about street names, "sokak lambaları eski;
             # bütçe yok" about street lighting as well as funding.
-            need_tags |= gloss_topics(word_gloss(needs.passages[i].text, needs.profile.language))
+            need_tags |= gloss_topics(gloss_entries(needs.passages[i].text, needs.profile.language))
         cand_tags = {term for term, v in zip(_axes(), target.doc_tags[j].tolist(), strict=True) if v > 0}
         quoted_tags = (
             {term for term, v in zip(_axes(), target.passage_tags[a + k].tolist(), strict=True) if v > 0}
@@ -186,7 +184,7 @@ def need_matches(
         if b > a and target.glosses[a + k]:
             # The quoted passage is read through its gloss as well, as the need is.
             language = target.profiles[int(target.row_doc[a + k])].language
-            quoted_tags |= gloss_topics(word_gloss(target.passages[a + k].text, language))
+            quoted_tags |= gloss_topics(gloss_entries(target.passages[a + k].text, language))
         # The quoted passage itself is on the need's topic; a passage with no topic of its own is
         # judged by the whole candidate. A need on a domain (street lighting) is answered on that
         # domain, not by any passage that also names its obstacle (funding).
@@ -210,19 +208,6 @@ def need_matches(
             }
         )
     return out
-
-
-#: Words shorter than this are not glossed in an explanation (shown or read for a topic): short words
-#: of one language are other words in another ("su" is water in Turkish and "are" in Bosnian).
-GLOSSED_WORD_LETTERS = 3
-
-
-@lru_cache(maxsize=4096)
-def word_gloss(text: str, language: str) -> tuple[str, ...]:
-    """The English gloss of ``text``'s words of :data:`GLOSSED_WORD_LETTERS` letters or more: the
-    glossary's entries, in the text's order."""
-    words = [w for w in _WORD.findall(text) if len(w) >= GLOSSED_WORD_LETTERS]
-    return gloss_entries(" ".join(words), language)
 
 
 @lru_cache(maxsize=4096)

@@ -19,13 +19,17 @@ written in their own script and folded like the text (:func:`matchmaker.vocabula
 matches a word that starts with it, or only the whole word when it ends in ``=``; unmarked stems
 shorter than four letters are ignored. It is not a dictionary: words it does not know are left out
 of the gloss.
+
+One gloss serves both the engine (stored with a document's passage facts, so a change here makes
+every stored analysis be computed again: :func:`matchmaker.matching.analysis.fingerprint` hashes
+this file) and the explanations that staff read.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from matchmaker.vocabulary import fold
@@ -280,7 +284,14 @@ bill: faturë fature faturat račun racun счет счета сметк fatura 
 consumption: konsum potrošnj potrosnj потреблен потрошувач tüketim tuketim consommation consum
 """
 
-_WORD = re.compile(r"[a-z0-9']+")
+#: A word as written: an elided article or preposition ("l'", "d'") is a word of its own, so
+#: "L'éclairage" is looked up as "éclairage".
+_WORD = re.compile(r"\w+", re.UNICODE)
+#: The parts of a folded word that are looked up.
+_FOLDED = re.compile(r"[a-z0-9']+")
+#: Words shorter than this (as written) are not glossed: short words of one language are other words
+#: in another ("su" is water in Turkish and "are" in Bosnian).
+GLOSSED_WORD_LETTERS = 3
 #: General words by language (not topics): ``languages`` maps a language to ``english → stems``.
 GENERAL_FILE = "glossary.json"
 
@@ -377,22 +388,28 @@ def readable_gloss(words: str, role: str | None, topics: list[str] | tuple[str, 
     return words or head
 
 
+@lru_cache(maxsize=4096)
 def gloss(text: str, language: str = "") -> str:
-    """English words for the words of ``text`` (written in ``language``) the glossary knows, in order,
-    without repeats."""
+    """English words for the words of ``text`` (written in ``language``) of
+    :data:`GLOSSED_WORD_LETTERS` letters or more that the glossary knows, in order, without repeats."""
     return " ".join(gloss_entries(text, language))
 
 
+@lru_cache(maxsize=4096)
 def gloss_entries(text: str, language: str = "") -> tuple[str, ...]:
-    """The glossary's English entries (``street lighting``, ``waste``) for the words of ``text``, in
-    the text's order, without repeats: :func:`gloss` before they are joined."""
+    """The glossary's English entries (``street lighting``, ``waste``) for the words of ``text`` of
+    :data:`GLOSSED_WORD_LETTERS` letters or more, in the text's order, without repeats: :func:`gloss`
+    before they are joined."""
     out: dict[str, None] = {}
-    for word in _WORD.findall(fold(text)):
-        if len(word) < 2 or word.isdigit():
+    for written in _WORD.findall(text):
+        if len(written) < GLOSSED_WORD_LETTERS:
             continue
-        for english in _lookup(word, language):
-            out.setdefault(english, None)
+        for word in _FOLDED.findall(fold(written)):
+            if len(word) < 2 or word.isdigit():
+                continue
+            for english in _lookup(word, language):
+                out.setdefault(english, None)
     return tuple(out)
 
 
-__all__ = ["GLOSS_NOTE", "gloss", "gloss_entries", "readable_gloss"]
+__all__ = ["GLOSSED_WORD_LETTERS", "GLOSS_NOTE", "gloss", "gloss_entries", "readable_gloss"]

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import shutil
+import sys
 import threading
 import time
 import weakref
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from matchmaker.matching import maintained
+from matchmaker.matching import analysis, maintained
 from matchmaker.matching.analysis import (
     PassageFacts,
     passage_facts,
@@ -161,6 +164,32 @@ def test_a_process_starting_later_reads_analyses_and_relevance_rows_instead_of_c
         assert np.array_equal(engine.relevance_matrix("provider", engine.config), expected)
     finally:
         later.close()
+
+
+def test_a_home_glossed_by_other_glossary_code_glosses_its_passages_again(
+    loaded_services: Services, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stored passage facts hold the passages' English glosses: after an upgrade that changes the
+    code of the gloss, a process over the same home computes them again instead of reading the
+    glosses of the code before."""
+    loaded_services.matching.matcher().engine().warm()
+    # The same code, read from a copy in which the module of the gloss differs by one line.
+    code = tmp_path / "matching"
+    shutil.copytree(Path(analysis.__file__).parent, code, ignore=shutil.ignore_patterns("__pycache__"))
+    builder = code / Path(str(sys.modules[analysis.gloss.__module__].__file__)).name
+    builder.write_text(builder.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    monkeypatch.setattr(analysis, "__file__", str(code / "analysis.py"))
+    analysis.fingerprint.cache_clear()
+    later = Services.build(loaded_services.settings)
+    try:
+        engine = later.matching.matcher().engine()
+        engine.warm()
+        assert engine.analyses.read == 0
+        assert engine.analyses.computed > 0
+    finally:
+        later.close()
+        monkeypatch.undo()
+        analysis.fingerprint.cache_clear()
 
 
 def test_after_a_write_the_new_engine_computes_only_what_changed(loaded_services: Services) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from matchmaker.matching.explain import on_topic
+from matchmaker.matching.explain import candidate_passage, on_topic
 from matchmaker.services.container import Services
 from matchmaker.services.matching import Matcher
 from matchmaker.settings import Settings
@@ -219,3 +219,51 @@ def test_a_need_in_a_language_the_tagger_has_no_cues_for_is_read_through_its_glo
     assert "similar overall description" not in exp["summary"]
     assert "Colectarea deșeurilor" in exp["summary"]
     assert "↔ capability" in exp["summary"]
+
+
+def test_matching_reads_a_passage_not_in_english_through_the_gloss_its_explanation_shows(
+    tiny_corpus: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A French city writes "L'éclairage public": matching reads it as street lighting, as the gloss
+    staff see says, not only as "public". A Bosnian city writes "serveri su bili zaključani" ("the
+    servers were locked"): matching does not read the word "su" ("are") as Turkish water, which the
+    gloss staff see leaves out too. What matching reads is the glossary's words of what staff see."""
+    monkeypatch.setenv("MATCHMAKER_MODEL_NAME", "hashing-64")
+    cities = [
+        {
+            "id": "fleur",
+            "name": "Fleur",
+            "country": "TN",
+            "language": "fr",
+            "summary": "L'éclairage public est vétuste.",
+        },
+        {
+            "id": "most",
+            "name": "Most",
+            "country": "BA",
+            "language": "bs",
+            "summary": "Gradski serveri su bili zaključani dvije sedmice.",
+        },
+    ]
+    with (tiny_corpus / "cities.jsonl").open("a", encoding="utf-8") as out:
+        for city in cities:
+            out.write(json.dumps(city, ensure_ascii=False) + "\n")
+    assert ingest(settings, [tiny_corpus]).exit_code == 0
+    services = Services.build(settings)
+    try:
+        index = services.matching.matcher().engine().kind("city")
+        stored = {
+            doc_id: [(index.glosses[r], candidate_passage(index, r).get("gloss", "")) for r in range(a, b)]
+            for doc_id, (a, b) in zip(index.ids, index.bounds, strict=True)
+            if doc_id in ("fleur", "most")
+        }
+    finally:
+        services.close()
+    assert stored["fleur"]
+    assert stored["most"]
+    for read, shown in stored["fleur"] + stored["most"]:
+        assert read
+        assert shown.endswith(f" — {read}"), (read, shown)
+    assert any("street lighting" in read for read, _ in stored["fleur"])
+    assert not any("water" in read for read, _ in stored["most"])
+    assert any("server" in read for read, _ in stored["most"])
