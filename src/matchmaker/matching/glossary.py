@@ -43,7 +43,7 @@ house number: numrat numra numër numer= numerim numérot kućn kucn kućni broj
 name: emër emri naziv imenovanj dénomination denomination наименован назван isim= isimlendir adlandir
 building: ndërtes ndertes zgrad objekt здани строени bina= binal binas binalar bâtiment batiment immeuble
     clădir cladir постројк
-illegal construction: bespravn nelegal самостро самовол kaçak kacak illégal illegal= legaliz легализ
+illegal construction: bespravn nelegal самостро самовол illégal illegal= legaliz легализ
 cadastre: kadast катаст cadast tapu= tapul
 map: hart mapa= mape= карт harita plans= cartograph kartograf
 land: toka= tokës zemljišt zemlj земл земел arazi arsa terrain foncier teren
@@ -59,7 +59,7 @@ electricity: energji elektrik struj электроэнерг электриче�
     electricit enerji= énergie energie energetsk энерг
 energy efficiency: efiçienc eficienc efikasnost энергоэффектив енергетска verimlili économie d'énergie
     economie d'energie eficiență eficienta
-heating: ngrohj grijanj grejanj grejn отоплен отопит греење ısıtma isitma chauffage încălzir incalzir toplan
+heating: ngrohj grijanj grejanj grejn отоплен отопит греење ısıtma isitma chauffage încălzir incalzir
     теплоснабж теплов tepl
 district heating: toplana теплосет теплотрас
 pipe: tub= tubacion cijev cjevovod cevovod труб трубопровод boru conduite conduites canalisation
@@ -67,11 +67,11 @@ boiler: kotao kotl котельн котел kazan chaudière chaudiere centrala
 insulation: izolim izolacij утеплен изоляц yalıtım yalitim isolation izolați
 solar: diell solarn солнеч соларн güneş gunes solaire photovolta фотоэлектр fotovolt
 renewable: rinovueshm obnovljiv возобновля обновлив yenilenebilir renouvelable regenerabil
-water: ujë= uje= ujit ujësjell ujesjell voda= vode= vodu= vodo водо воды вода водн su= suyu sular eau= eaux
+water: ujë= uje= ujit ujësjell ujesjell voda= vode= vodu= vodo водо воды вода водн suyu sular eau= eaux
     apă apa=
 leak: rrjedhj humbj curenj gubic gubitak gubitk утечк потер течь sızıntı sizinti kaçak fuite fuites pierderi
     pertes
-wastewater: kanalizim kanalizacij канализац atık su assainissement
+wastewater: kanalizim kanalizacij канализац assainissement
 waste: mbeturin mbetj otpad smeć smec отход мусор отпад çöp cop= atık atik déchet dechet ordures deșeuri
     deseuri gunoi
 garbage truck: kamion kamioni камион мусоровоз çöp kamyon camion benne
@@ -94,13 +94,12 @@ timetable: orar= orari vožnj voznj расписани распоред tarifesi
 ticket: biletë bilete karta karte kartica билет карт bilet ticket titre de transport
 payment: pagesë pagese plaćanj placanj naplat оплат ödeme odeme paiement plată plata
 cash: gotovin наличн nakit espèces especes numerar
-card: kartel kartic карточк kart= kartı karti carte= cartes= card= carduri
+card: kartel kartic карточк kart= kartı karti card= carduri
 parking: parkim parking parkiral паркин паркир otopark stationnement parcare
 car: makin automobil автомобил машин araç arac araba voiture mașin masin
 road: cest= ceste putev дорог yol= yollar drum= drumuri
 pedestrian: këmbësor kembesor pješak pjesak pesak пешеход pešački yaya piéton pieton pieton
 bicycle: biçikl bicikl велосипед bisiklet vélo velo bicicl
-air quality: kvalitet= качеств квалитет kalitesi qualité qualite calitatea
 air: ajr= ajri vazduh воздух ваздух hava= aer=
 pollution: ndotj zagađen zagaden загрязн загаѓ кирлил kirlil pollution poluar
 smog: smog смог
@@ -109,12 +108,12 @@ measurement: matj mjerenj merenj измерен мерењ ölçüm olcum ölç�
 monitoring: monitorim monitoring мониторинг izleme surveillance monitoriz
 flood: përmbytj permbytj poplav наводн паводк подтоплен поплав sel= seller taşkın taskin inondation crue=
     crues inundați inundati
-river: lumë lume= lumi rijek rijeka reke reka река реки рек nehir rivière riviere oued râu rau
+river: rijek rijeka reke reka река реки рек nehir rivière riviere oued râu rau
 early warning: paralajmërim paralajmerim upozorenj упозорувањ оповещен предупрежден uyarı uyari précoce
     precoce avertizare
 alert: alarm alert upozor тревог uyarı uyari alerte
 emergency: emergjenc urgjenc hitn= hitna hitne hitnih экстрен чрезвычайн итн acil urgence urgenț urgent
-ambulance: ambulanc ambulant хитна помош скор ambulans ambulance
+ambulance: ambulanc ambulant хитна скорая= скорой= скорую= ambulans ambulance
 fire: zjarr požar pozar пожар yangın yangin incendie pompier incendiu
 police: polic polici полиц полиција polis police poliți
 dispatch: dispeçer dispecer dispečer dispecer диспетч dispatch dispatching sevk
@@ -128,7 +127,7 @@ vulnerability: cenueshmëri cenueshmeri ranjivost уязвим ранливос�
     vulnerabilit vulnerabil
 school: shkoll škol skol школ okul= okulu okullar école ecole écoles ecoles școl scoal
 hospital: spital bolnic больниц болница hastane hôpital hopital
-health: shëndet shendet zdravl здравоохран здравј sağlık saglik santé sante sănăt sanat
+health: shëndet shendet zdravl здравоохран здравј sağlık saglik santé sante
 elderly: moshuar starij stariji пожил yaşlı yasli âgées agees vârstnic varstnic
 alone: vetëm vetem sam= sami same= sama одиноки одинок сами yalnız yalniz seules seuls singur
 care: kujdes njeg= njega нег= уход грижа bakım bakim soins îngrijir ingrijir
@@ -136,7 +135,7 @@ social assistance: socijaln социальн социјалн sosyal sociale soc
 family: familj porodic породиц семь семей aile= aileler famille familii
 poverty: varfëri varferi siromašt siromast бедност беднос бедн малоимущ yoksul pauvret sărăci saraci
 personal data: personale lični licni персональн лични kişisel kisisel personnelles
-data: dhëna dhena podac podat данн податоц податок veri= veriler verilerin données donnees date=
+data: dhëna dhena podac podat данн податоц податок veri= veriler verilerin données donnees
 open data: hapura otvoren открыт отворени açık acik ouvertes deschise
 platform: platform платформ plateforme platformă
 dashboard: paneli дашборд panosu
@@ -178,7 +177,7 @@ funding: financim finansir finansij финансир финансов finansman 
 donor: donator donor донор bağışçı bagisci bailleur bailleurs
 grant: grant grantov грант hibe= subvention subvenți subventi
 investment: investim investic инвестиц yatırım yatirim investissement investiți investiti
-loan: kredi= kredit кредит kredi prêt pret emprunt împrumut imprumut
+loan: kredi= kredit кредит kredi emprunt împrumut imprumut
 cost: kosto trošk trosk затрат стоимост трошок maliyet coût cout coûts couts cost=
 expensive: shtrenjt skup= skupo дорог скапо pahalı pahali cher= chère chere scump
 savings: kursim ušted usted экономи заштед tasarruf économies economies economii
@@ -216,14 +215,14 @@ old town: historik историческ историск tarihi médina medina i
 heat: nxehtë nxehte vrućin vrucin жар зной топлот жештин sıcak sicak chaleur canicule căldur caldur caniculă
 summer: verë= vere= ljeto ljet leto= лето= летом yaz= yazın yazin été= ete=
 winter: dimër dimer zima zimi зим зимой kış= kis= hiver iarn
-cold: ftohtë ftohte hladn холод студен soğuk soguk froid frig
+cold: ftohtë ftohte hladn холод soğuk soguk froid frig
 tree: pemë peme drveć drvec дерев дрвја ağaç agac arbre arbres copac copaci
 green: gjelbër gjelber zelen зелен yeşil yesil vert= verts espaces verts verde
 park: park= parkov парк parc=
 climate: klim клима климат iklim climat climă clima
 cybersecurity: kibernetik kibernetičk kibernetick sajber кибербезопас сајбер siber cybersécurité
     cybersecurite cibernetic
-security: sigur= siguri sigurnost bezbednost безопасн безбедност güvenlik guvenlik sécurité securite
+security: sigurnost bezbednost безопасн безбедност güvenlik guvenlik sécurité securite
     securitat
 attack: sulm= sulmi napad напад атак saldırı saldiri attaque atac
 virus: virus вирус ransomware рансомвер fidye yazılımı rançongiciel
@@ -253,13 +252,13 @@ large: madh= velik= veliki большой крупн голем büyük buyuk gr
 lack: mungesë mungese mungon nedostat nedostaj недостат отсутств нема= eksik yetersiz manque insuffisan
     lipsa lipsă
 problem: problem проблем sorun= problème probleme
-old: vjetër vjeter star= stara stari stare стар= старые старых eski= ancien ancienne vieux vechi
+old: vjetër vjeter стар= старые старых eski= ancien ancienne vieux vechi
 new: novi= nova= novo= новы yeni= nouveau nouvelle
 modernisation: modernizim modernizacij модерниз модернизациј modernizasyon modernisation modernizar
 replacement: zëvendësim zevendesim zamjen zamen замен замена değişim degisim remplacement înlocuir inlocuir
 maintenance: mirëmbajtj mirembajtj održavanj odrzavanj обслуживан ремонт одржување bakım bakim entretien
     întreținer intretiner
-manual: manual ručn rucn вручн рачно elle= manuel manuelle
+manual: manual ručn rucn вручн рачно manuel manuelle
 dispute: mosmarrëveshj mosmarreveshj spor= sporov спор спорови anlaşmazlık anlasmazlik litige litiges
 tax: tatim taks porez налог даночн vergi= vergiler impôt impot taxe taxes impozit
 revenue: prihod доход приход gelir recette recettes venituri
@@ -270,7 +269,7 @@ irrigation: ujitj navodnjavanj полив орошени наводнувањ su
 investor: investitor инвестор yatırımcı yatirimci investisseur
 business: biznes biznis бизнес предприниматель бизнис işletme isletme entreprise entreprises afaceri
 youth: mlad= mladi mladih молодеж младин gençlik genclik jeunes tineri
-women: grave= žene zene женщин жени kadın kadin femmes femei
+women: žene zene женщин жени kadın kadin femmes femei
 disability: invalid инвалид попреченост engelli handicap dizabilit
 noise: zhurm buk= buka шум бучав gürültü gurultu bruit zgomot
 camera: kamer камер kamera caméra camera

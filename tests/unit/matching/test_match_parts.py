@@ -176,3 +176,54 @@ def test_a_word_takes_the_gloss_of_the_longest_stem_it_starts_with() -> None:
         if not any(p.startswith(short) and p != short and (short + "q").startswith(p) for p in prefixes):
             assert glossary._find(topics, short + "q") == (prefixes[short],), (short, long)
     assert glossary._find(topics, "zzzz") == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "wrong"),
+    [
+        ("Elle demande un permis.", "fr", "manual"),  # French "she"
+        ("Studenti i studentice", "bs", "cold"),  # students
+        ("Студенты университета", "ru", "cold"),
+        ("Sunt sigur că", "ro", "security"),  # sure
+        ("Nu suntem siguri", "ro", "security"),
+        ("Aylık toplantı yapılıyor", "tr", "heating"),  # meeting
+        ("Sanat ve kültür merkezi", "tr", "health"),  # art
+        ("Atık toplama", "tr", "wastewater"),  # waste
+        ("Skoro svi građani", "bs", "ambulance"),  # almost
+        ("Потребна е помош", "mk", "ambulance"),  # help
+        ("Kvalitet usluga je loš", "bs", "air quality"),  # quality of any kind
+        ("La qualité du service", "fr", "air quality"),
+        ("La situation est grave", "fr", "women"),  # serious
+        ("À une date fixe", "fr", "data"),  # a date
+        ("Toată lumea știe", "ro", "river"),  # world
+        ("Pretplata na uslugu", "bs", "loan"),  # subscription
+        ("Prețul biletului", "ro", "loan"),  # price
+        ("Starea drumurilor", "ro", "old"),  # state
+        ("O carte despre oraș", "ro", "card"),  # book
+        ("Su kaçakları azaldı", "tr", "illegal construction"),  # water leaks
+    ],
+)
+def test_a_word_is_not_glossed_as_a_word_of_another_language(text: str, language: str, wrong: str) -> None:
+    assert f" {wrong} " not in f" {gloss(text, language)} "
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "meant"),
+    [
+        ("Elle yapılıyor", "tr", "manual"),  # Turkish "by hand"
+        ("Toplane rade", "bs", "heating"),
+        ("Sănătatea publică", "ro", "health"),
+        ("Siguria kibernetike", "sq", "security"),
+        ("Grave dhe të rinj", "sq", "women"),  # Albanian "women"
+        ("Date deschise", "ro", "data"),
+        ("Lumi del", "sq", "river"),
+        ("Un prêt de la banque", "fr", "loan"),
+        ("Stare zgrade", "bs", "old"),
+        ("La carte de transport", "fr", "card"),
+        ("Su kaçakları azaldı", "tr", "leak"),
+        ("La qualité du service", "fr", "quality"),
+        ("Скорая помощь", "ru", "ambulance"),
+    ],
+)
+def test_a_word_keeps_its_gloss_in_its_own_language(text: str, language: str, meant: str) -> None:
+    assert f" {meant} " in f" {gloss(text, language)} "
