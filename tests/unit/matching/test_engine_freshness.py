@@ -10,6 +10,8 @@ import sys
 import threading
 import time
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,7 @@ from matchmaker.matching.lexical import LexicalIndex, tokenize
 from matchmaker.matching.ranking import RelevanceRows
 from matchmaker.services.container import Services
 from matchmaker.services.matching import Matcher
+from matchmaker.settings import Settings
 from matchmaker.vocabulary.roles import CUE_NAMES, ROLES, RoleModel
 
 CITIES = ("lumen", "verde", "rivo", "kent")
@@ -121,6 +124,18 @@ def test_bm25_weights_of_one_text_add_up_to_its_score() -> None:
             assert sum(weights.get(t, 0.0) for t in tokens) == pytest.approx(float(scores[doc]), abs=1e-5)
 
 
+@contextmanager
+def _later_process_engine(settings: Settings) -> Iterator[Engine]:
+    """The warmed engine of another process over the same home (its own services, closed after)."""
+    later = Services.build(settings)
+    try:
+        engine = later.matching.matcher().engine()
+        engine.warm()
+        yield engine
+    finally:
+        later.close()
+
+
 def test_passage_facts_and_profiles_survive_the_store(matcher: Matcher) -> None:
     engine = matcher.engine()
     facts = passage_facts(
@@ -150,10 +165,7 @@ def test_a_process_starting_later_reads_analyses_and_relevance_rows_instead_of_c
     first.precompute()
     expected = first.relevance_matrix("provider", first.config).copy()
 
-    later = Services.build(loaded_services.settings)
-    try:
-        engine = later.matching.matcher().engine()
-        engine.warm()
+    with _later_process_engine(loaded_services.settings) as engine:
         assert engine.analyses.computed == 0
         assert engine.analyses.read > 0
 
@@ -162,8 +174,6 @@ def test_a_process_starting_later_reads_analyses_and_relevance_rows_instead_of_c
 
         monkeypatch.setattr(Engine, "evidence", no_evidence)
         assert np.array_equal(engine.relevance_matrix("provider", engine.config), expected)
-    finally:
-        later.close()
 
 
 def test_a_home_glossed_by_other_glossary_code_glosses_its_passages_again(
@@ -180,14 +190,11 @@ def test_a_home_glossed_by_other_glossary_code_glosses_its_passages_again(
     builder.write_text(builder.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
     monkeypatch.setattr(analysis, "__file__", str(code / "analysis.py"))
     analysis.fingerprint.cache_clear()
-    later = Services.build(loaded_services.settings)
     try:
-        engine = later.matching.matcher().engine()
-        engine.warm()
-        assert engine.analyses.read == 0
-        assert engine.analyses.computed > 0
+        with _later_process_engine(loaded_services.settings) as engine:
+            assert engine.analyses.read == 0
+            assert engine.analyses.computed > 0
     finally:
-        later.close()
         monkeypatch.undo()
         analysis.fingerprint.cache_clear()
 
