@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import ValidationError
+from sqlmodel import SQLModel
 
 from matchmaker.corpus.reader import REQUIRED
-from matchmaker.db.models import CaseCreate, CityCreate, Kind, ProviderCreate, RecordIn
+from matchmaker.db.models import CaseCreate, CityCreate, FocalPointIn, Kind, ProviderCreate, RecordIn
 from matchmaker.errors import RecordRejectedError, validation_reason
 
 Record = RecordIn
@@ -38,8 +39,17 @@ def describe(exc: ValidationError) -> str:
 
 
 def split_extra(kind: Kind, raw: dict[str, Any]) -> dict[str, Any]:
-    """Move unknown top-level fields into ``extra`` so they are kept, not rejected."""
-    model = MODELS[kind]
+    """Move unknown top-level fields into ``extra`` so they are kept, not rejected; a city's focal
+    point keeps its own unknown fields in its own ``extra`` (confidential with it)."""
+    data = _split(MODELS[kind], raw)
+    focal = data.get("focal_point")
+    if kind == "city" and isinstance(focal, dict):
+        data["focal_point"] = _split(FocalPointIn, focal)
+    return data
+
+
+def _split(model: type[SQLModel], raw: dict[str, Any]) -> dict[str, Any]:
+    """``raw`` with the keys ``model`` does not declare moved into (a copy of) its ``extra``."""
     known = set(model.model_fields)
     data: dict[str, Any] = {}
     extra: dict[str, Any] = {}

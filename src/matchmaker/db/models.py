@@ -226,11 +226,20 @@ class CityBase(SQLModel):
 
 
 class FocalPointIn(SQLModel):
-    """Contact details of a city's focal point: personal data, staff only."""
+    """Contact details of a city's focal point: personal data, staff only.
+
+    Its ``extra`` holds the contact's fields this model does not know (a second phone, a postal
+    address), kept as given: a corpus file's unknown keys are moved there (like a record's own), an
+    API body names them under ``extra``, and a key it does not know otherwise is refused, not dropped.
+    They are as confidential as the rest of the focal point.
+    """
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     name: str | None = Field(default=None, max_length=NAME_MAX)
     email: EmailStr | None = None
     phone: str | None = Field(default=None, max_length=60)
+    extra: dict[str, Any] = Field(default_factory=dict)
 
 
 class CityCreate(CityBase, _StrictInput):
@@ -287,6 +296,8 @@ class FocalPoint(SQLModel, table=True):
     name: str | None = Field(default=None, max_length=NAME_MAX)
     email: str | None = Field(default=None, max_length=320)
     phone: str | None = Field(default=None, max_length=60)
+    #: The contact's fields :class:`FocalPointIn` does not know (``None`` in rows stored before it).
+    extra: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -116,7 +116,9 @@ def get_city_confidential(session: Session, city_id: str) -> CityConfidential:
     contact = session.get(FocalPoint, city_id)
     focal = None
     if contact is not None:
-        focal = FocalPointIn(name=contact.name, email=contact.email, phone=contact.phone)
+        focal = FocalPointIn(
+            name=contact.name, email=contact.email, phone=contact.phone, extra=contact.extra or {}
+        )
     public = _CITIES.read(row)
     return CityConfidential(**public.model_dump(), focal_point=focal)
 
@@ -134,6 +136,7 @@ def _set_focal_point(session: Session, city_id: str, focal: FocalPointIn) -> Non
     contact.name = focal.name
     contact.email = str(focal.email) if focal.email else None
     contact.phone = focal.phone
+    contact.extra = dict(focal.extra)
     session.add(contact)
 
 

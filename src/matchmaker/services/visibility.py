@@ -26,9 +26,10 @@ as the caller may see it (:func:`view_of`).
   answer is built from the public read models, which have no field for it.
 
 :func:`confidential_terms` lists the confidential *values* a caller may not see: every focal point's
-name, e-mail and phone (except the caller's own city's, for a city focal point) and the text of every
-internal field. The web layer checks every response body for them as a last line of defence; a hit
-there means a code path leaked, and is logged as an error (see :mod:`matchmaker.web.redaction`).
+name, e-mail, phone and other contact fields (its ``extra``), except the caller's own city's for a city
+focal point, and the text of every internal field. The web layer checks every response body for them
+as a last line of defence; a hit there means a code path leaked, and is logged as an error (see
+:mod:`matchmaker.web.redaction`).
 Values the caller supplied itself (in its request or in its own record, :func:`known_to`) are never
 rewritten: replacing a guess exactly where it is right would confirm it.
 """
@@ -165,6 +166,7 @@ def confidential_terms(session: Session, *, own_city: str | None = None) -> list
         if own_city is not None and contact.city_id == own_city:
             continue
         terms.update(v for v in (contact.name, contact.email, contact.phone) if v)
+        terms.update(_strings(contact.extra))
     for table in (City, Provider, CaseStudy):
         for extra in session.exec(select(table.extra)):  # type: ignore[attr-defined]
             if isinstance(extra, dict):

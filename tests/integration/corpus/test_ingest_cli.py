@@ -103,6 +103,22 @@ def test_unknown_fields_are_kept_and_focal_point_is_staff_only(tmp_path: Path, d
     assert json.loads(staff.stdout)["focal_point"]["email"] == FOCAL["email"]
 
 
+def test_unknown_focal_point_fields_are_kept_and_staff_only(tmp_path: Path, db_settings: Settings) -> None:
+    contact = FOCAL | {"mail": "Rruga e Pazarit 3, Kukes", "phone2": "+355 69 000 1111"}
+    path = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(KUKES | {"focal_point": contact})])
+    assert run("ingest", str(path)).exit_code == 0
+    staff = run("show", "city", "kukes", "--json", "--confidential")
+    assert json.loads(staff.stdout)["focal_point"] == FOCAL | {
+        "extra": {"mail": "Rruga e Pazarit 3, Kukes", "phone2": "+355 69 000 1111"}
+    }
+    readable = run("show", "city", "kukes", "--confidential").stdout
+    assert "mail: Rruga e Pazarit 3, Kukes" in readable
+    assert "phone2: +355 69 000 1111" in readable
+    for shown in (run("show", "city", "kukes", "--json").stdout, run("list", "cities", "--json").stdout):
+        assert "Rruga e Pazarit" not in shown
+        assert "000 1111" not in shown
+
+
 def test_unreadable_input_exits_1_and_loses_nothing(tmp_path: Path, db_settings: Settings) -> None:
     good = write_jsonl(tmp_path / "ok" / "cities.jsonl", [json.dumps(KUKES), json.dumps(OSH)])
     assert run("ingest", str(good)).exit_code == 0

@@ -21,14 +21,15 @@ from matchmaker.settings import Settings
 from services_support import stored_records
 
 
-def test_upgrade_from_the_first_revision_keeps_records(db_settings: Settings) -> None:
-    db_settings.ensure_dirs()
-    url = db_settings.db_url
-    old = create_engine(url)
-    cfg = alembic_config(url)
+def _stored_at(settings: Settings, revision: str, *statements: str) -> None:
+    """A database of an older release: the schema at ``revision`` with the city ``kukes`` stored,
+    and then ``statements`` run."""
+    settings.ensure_dirs()
+    old = create_engine(settings.db_url)
+    cfg = alembic_config(settings.db_url)
     with old.begin() as connection:
         cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "0001")
+        command.upgrade(cfg, revision)
     with old.begin() as connection:
         connection.execute(
             text(
@@ -37,7 +38,13 @@ def test_upgrade_from_the_first_revision_keeps_records(db_settings: Settings) ->
                 "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
             )
         )
+        for statement in statements:
+            connection.execute(text(statement))
     old.dispose()
+
+
+def test_upgrade_from_the_first_revision_keeps_records(db_settings: Settings) -> None:
+    _stored_at(db_settings, "0001")
 
     database = Database(db_settings)  # migrates to the newest revision when it is made
     try:
@@ -49,6 +56,23 @@ def test_upgrade_from_the_first_revision_keeps_records(db_settings: Settings) ->
         with database.unit_of_work() as session:
             city = RecordService(session).get("city", "kukes")
         assert city.name == "Kukës"
+    finally:
+        database.dispose()
+
+
+def test_a_focal_point_stored_before_it_had_extra_fields_is_kept(db_settings: Settings) -> None:
+    _stored_at(
+        db_settings,
+        "0009_published_places",
+        "INSERT INTO focal_point (city_id, name, email) VALUES ('kukes', 'Arta', 'a@kukes.example.org')",
+    )
+
+    database = Database(db_settings)
+    try:
+        with database.unit_of_work() as session:
+            focal = RecordService(session).get_city_confidential("kukes").focal_point
+        assert focal is not None
+        assert (focal.name, str(focal.email), focal.extra) == ("Arta", "a@kukes.example.org", {})
     finally:
         database.dispose()
 
