@@ -110,3 +110,40 @@ def test_a_new_venue_for_a_published_event_says_to_publish_to_tell_participants(
     page = client.post("/events/ven/edit", data={**form, "table_labels": "", "venue": "Hall C"})
     assert str(page.url).endswith("/events/ven/schedule?msg=edited-publish")
     assert "Participants see the published schedule until you publish again" in page.text
+
+
+def _labels_in(page: str) -> str:
+    found = re.search(r'<textarea id="x-labels" name="table_labels"[^>]*>([^<]*)</textarea>', page)
+    assert found is not None
+    return found.group(1)
+
+
+def test_fewer_tables_drop_their_shown_names_but_never_names_typed_for_them(
+    client: Client, sign_in: SignIn, services: Services
+) -> None:
+    make_event(services, "tn", ["kukes", "prov-enerko-esco"])
+    sign_in("staff")
+    form = dict(re.findall(r'name="([a-z_]+)"[^>]*value="([^"]*)"', client.get("/events/tn/edit").text))
+    named = {**form, "tables": "3", "table_labels": "Hall A\nHall B\nHall C"}
+    assert client.post("/events/tn/edit", data=named).status_code == 200
+    page = client.get("/events/tn/edit").text
+    assert _labels_in(page) == "Hall A\nHall B\nHall C"
+
+    # The form fills in every current name: lowering the count alone drops the names of the tables that go.
+    fewer = client.post("/events/tn/edit", data={**named, "tables": "2"})
+    assert fewer.status_code == 200
+    assert str(fewer.url).endswith("/events/tn/schedule?msg=edited")
+    assert _labels_in(client.get("/events/tn/edit").text) == "Hall A\nHall B"
+
+    # A name typed past the new count is refused, the lines named and the form shown as typed.
+    typed = {**named, "tables": "1", "table_labels": "Hall A\nHall B\nHall D\n\nHall E"}
+    refused = client.post("/events/tn/edit", data=typed)
+    assert refused.status_code == 422
+    assert "lines 3, 5 name tables past the 1 table the event will have" in refused.text
+    assert _labels_in(refused.text) == "Hall A\nHall B\nHall D\n\nHall E"
+    assert 'name="tables"' in refused.text
+    assert re.search(r'name="tables"[^>]*value="1"', refused.text)
+    assert _labels_in(client.get("/events/tn/edit").text) == "Hall A\nHall B", "nothing was changed"
+
+    renamed = client.post("/events/tn/edit", data={**typed, "table_labels": "Hall A\nHall X"})
+    assert "line 2 names a table past the 1 table" in renamed.text

@@ -363,8 +363,15 @@ def edit_form_values(event: EventSummary) -> dict[str, str]:
 GRID_FIELDS = ("days", "start", "per_day", "slot_minutes", "gap_minutes", "breaks")
 
 
-def edit_from_form(form: FormMultiDict, *, timezone: str | None) -> EventEdit:
-    """An :class:`EventEdit` from the edit form. The slots change only when the grid fields changed."""
+def edit_from_form(
+    form: FormMultiDict, *, timezone: str | None, table_labels: Mapping[int, str] | None = None
+) -> EventEdit:
+    """An :class:`EventEdit` from the edit form. The slots change only when the grid fields changed.
+
+    ``table_labels`` are the event's current table names, which the form shows one a line: a line
+    past the new number of tables may hold its table's current name (the table goes, and its name
+    with it), but a name typed there is refused, never dropped.
+    """
     grid = {k: form_field(form, k, 400) for k in GRID_FIELDS}
     days: DaysIn | None = None
     if "|".join(grid[k] for k in GRID_FIELDS) != form_field(form, "grid_before", 2000):
@@ -395,6 +402,7 @@ def edit_from_form(form: FormMultiDict, *, timezone: str | None) -> EventEdit:
     raw_labels = form.get("table_labels")
     lines = str(raw_labels)[:50_000].splitlines() if isinstance(raw_labels, str) else []
     labels = [line.strip()[:200] for line in lines]
+    _check_removed_labels(labels, tables, table_labels or {})
     labels = (labels + [""] * tables)[:tables] if any(labels) else []
     zone = form_field(form, "timezone", 64) or None
     deadline = _form_deadline(form, zone or timezone or "UTC")
@@ -408,6 +416,24 @@ def edit_from_form(form: FormMultiDict, *, timezone: str | None) -> EventEdit:
         tables=tables,
         table_labels=labels or None,
     )
+
+
+def _check_removed_labels(labels: list[str], tables: int, current: Mapping[int, str]) -> None:
+    """:class:`InvalidInputError` naming the table-name lines past ``tables`` that hold a name other
+    than the current name of that table (typed for a table that will not exist)."""
+    typed = [
+        n for n, label in enumerate(labels, start=1) if n > tables and label and label != current.get(n, "")
+    ]
+    if typed:
+        if len(typed) == 1:
+            where = f"line {typed[0]} names a table"
+        else:
+            where = f"lines {', '.join(map(str, typed))} name tables"
+        count = f"{tables} table" + ("" if tables == 1 else "s")
+        raise InvalidInputError(
+            f"table names: {where} past the {count} the event will have; raise the number of tables"
+            " or remove what is typed there"
+        )
 
 
 def _edit_page(
@@ -437,7 +463,7 @@ async def event_edit_save(
     form = await request.form()
     try:
         event = await run(events.catalog.get, event_id)
-        data = edit_from_form(form, timezone=event.timezone)
+        data = edit_from_form(form, timezone=event.timezone, table_labels=event.table_labels)
         await run(events.rollback)  # the planner writes in its own units of work
         report = await run(planner.edit, event_id, data, time_limit=GENERATE_TIME_LIMIT)
     except (MatchmakerError, ValidationError) as exc:
