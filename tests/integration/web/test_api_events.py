@@ -392,3 +392,47 @@ def test_a_misspelt_field_in_a_body_is_refused_not_dropped(api: TestClient[Any],
     assert api.get(f"{BASE}/ws1/schedule", headers=staff).json() == []
     schemas = api.get("/schema/openapi.json").json()["components"]["schemas"]
     assert schemas["MyRequestIn"]["additionalProperties"] is False, "the document says extras are refused"
+
+
+def test_staff_read_the_published_meetings_a_withdrawn_slot_no_longer_fits(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    _staff_event(api, tokens, participants=(CITY_ID, OTHER_CITY_ID, PROVIDER_ID))
+    rule = {"a": CITY_ID, "b": PROVIDER_ID, "kind": "must_meet"}
+    assert api.put(f"{BASE}/ws1/pair-rules", json=rule, headers=tokens.of("staff")).status_code == 200
+    _generate_and_publish(api, tokens)
+    staff = tokens.of("staff")
+    withdrawn = f"{BASE}/ws1/schedule/withdrawn"
+    assert api.get(withdrawn, headers=staff).json() == []
+    [meeting] = [
+        m
+        for m in api.get(f"{BASE}/ws1/schedule", headers=staff).json()
+        if {m["a"], m["b"]} == {CITY_ID, PROVIDER_ID}
+    ]
+
+    # Kukës can no longer come to that slot.
+    others = [
+        s["id"] for s in api.get(f"{BASE}/ws1", headers=staff).json()["slots"] if s["id"] != meeting["slot"]
+    ]
+    r = api.post(f"{BASE}/ws1/participants", json=[{"id": CITY_ID, "available": others}], headers=staff)
+    assert r.status_code == 200, r.text
+    r = api.get(withdrawn, headers=staff)
+    assert r.status_code == 200, r.text
+    [item] = r.json()
+    assert (item["slot"], item["table"], {item["a"], item["b"]}) == (
+        meeting["slot"],
+        meeting["table"],
+        {CITY_ID, PROVIDER_ID},
+    )
+    assert (item["away"], item["away_ids"]) == (["Kukës"], [CITY_ID])
+    assert item["start"].startswith("2027-03-02T")
+
+    # Staff only, as the other staff-only event routes: participants never see others' availability.
+    for role in ("city", "provider", "other_city"):
+        refused = api.get(withdrawn, headers=tokens.of(role))
+        assert refused.status_code == 403, (role, refused.text)
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert api.get(f"{BASE}/ws1/participants", headers=tokens.of(role)).status_code == 403
+        assert "Kukës" not in refused.text
+    assert api.get(withdrawn).status_code == 401
+    assert api.get(f"{BASE}/nope/schedule/withdrawn", headers=staff).status_code == 404

@@ -295,6 +295,7 @@ class EventCatalog(store.InSession):
                         b=r.b,
                         b_name=known.get(r.b, r.b),
                         away=[known.get(pid, pid) for pid in away],
+                        away_ids=away,
                     )
                 )
         return sorted(out, key=lambda m: (m.start, m.table))

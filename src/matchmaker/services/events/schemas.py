@@ -457,6 +457,9 @@ class WithdrawnMeeting(BaseModel):
     b: str
     b_name: str
     away: list[str] = Field(description="The names of the participants no longer available in the slot.")
+    away_ids: list[str] = Field(
+        default_factory=list, description="The ids of the participants no longer available in the slot."
+    )
 
 
 class Agenda(BaseModel):

@@ -4,8 +4,9 @@ Who may do what:
 
 =========================================  ===========================================================
 staff                                      everything: create events, add participants, pair rules,
-                                           requests for anyone, generate, lock, publish, every agenda,
-                                           the organisers' CSV, all feedback, the feedback signal
+                                           requests for anyone, generate, lock, publish, the published
+                                           meetings that no longer fit, every agenda, the organisers'
+                                           CSV, all feedback, the feedback signal
 city focal point or provider taking part   the event summary, its own agenda (JSON, HTML, PDF, iCalendar),
                                            its own requests (send; answer those it received), whom it
                                            may ask (``contacts``), its own feedback
@@ -55,6 +56,7 @@ from matchmaker.services.events.schemas import (
     RequestCreate,
     RequestPublic,
     SignalItem,
+    WithdrawnMeeting,
 )
 from matchmaker.services.users import Principal
 from matchmaker.web.auth import staff_only
@@ -322,6 +324,18 @@ class EventController(Controller):
     def plan(self, planner: NamedDependency[Planner], event_id: EventId) -> list[PlannedMeeting]:
         """The current plan in slot and table order, with scores and whether each meeting is published."""
         return planner.planned(event_id)
+
+    @get(
+        "/{event_id:str}/schedule/withdrawn",
+        sync_to_thread=True,
+        guards=[staff_only],
+        summary="Published meetings that no longer fit (staff)",
+    )
+    def withdrawn(self, events: Events, event_id: EventId) -> list[WithdrawnMeeting]:
+        """The published meetings in a slot that one of their participants has withdrawn from since
+        (its availability changed after the publication), in time order; empty while the published
+        schedule fits. Re-plan and publish again to move them."""
+        return events.catalog.withdrawn(event_id)
 
     @post(
         "/{event_id:str}/schedule/lock",
