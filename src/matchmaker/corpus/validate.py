@@ -49,13 +49,16 @@ def split_extra(kind: Kind, raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _split(model: type[SQLModel], raw: dict[str, Any]) -> dict[str, Any]:
-    """``raw`` with the keys ``model`` does not declare moved into (a copy of) its ``extra``."""
+    """``raw`` with the keys ``model`` does not declare moved into (a copy of) its ``extra``. An
+    ``extra`` given as something other than an object is left for validation to refuse, not dropped."""
     known = set(model.model_fields)
     data: dict[str, Any] = {}
-    extra: dict[str, Any] = {}
     given_extra = raw.get("extra")
-    if isinstance(given_extra, dict):
-        extra.update(given_extra)
+    if given_extra is None:  # left out, or null: nothing given
+        given_extra = {}
+    if not isinstance(given_extra, dict):
+        return {**{k: v for k, v in raw.items() if k in known}, "extra": given_extra}
+    extra: dict[str, Any] = dict(given_extra)
     for key, value in raw.items():
         if key == "extra":
             continue

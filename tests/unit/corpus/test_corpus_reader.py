@@ -206,3 +206,16 @@ def test_kosovo_and_unknown_fields_are_accepted() -> None:
     record = validate_record("city", {**CITY, "country": "xk", "mayor_party": "independent"})
     assert record.country == "XK"
     assert record.extra == {"mayor_party": "independent"}
+
+
+@pytest.mark.parametrize(
+    ("record", "field"),
+    [
+        ({**CITY, "extra": "founded 1920"}, "extra"),
+        ({**CITY, "focal_point": {"name": "Ana", "extra": ["+355 69 000 1111"]}}, "focal_point.extra"),
+    ],
+)
+def test_an_extra_that_is_not_an_object_is_refused_not_dropped(record: dict[str, Any], field: str) -> None:
+    with pytest.raises(RecordRejectedError) as info:
+        validate_record("city", record)
+    assert info.value.message.startswith(f"{field}: ")
