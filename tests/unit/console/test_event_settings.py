@@ -112,6 +112,14 @@ def test_a_new_venue_for_a_published_event_says_to_publish_to_tell_participants(
     assert "Participants see the published schedule until you publish again" in page.text
 
 
+def _staff_edit_form(client: Client, sign_in: SignIn, services: Services, event_id: str) -> dict[str, str]:
+    """A new event of two tables, and the values of its edit form as staff get it."""
+    make_event(services, event_id, ["kukes", "prov-enerko-esco"])
+    sign_in("staff")
+    page = client.get(f"/events/{event_id}/edit").text
+    return dict(re.findall(r'name="([a-z_]+)"[^>]*value="([^"]*)"', page))
+
+
 def _labels_in(page: str) -> str:
     found = re.search(r'<textarea id="x-labels" name="table_labels"[^>]*>([^<]*)</textarea>', page)
     assert found is not None
@@ -121,9 +129,7 @@ def _labels_in(page: str) -> str:
 def test_fewer_tables_drop_their_shown_names_but_never_names_typed_for_them(
     client: Client, sign_in: SignIn, services: Services
 ) -> None:
-    make_event(services, "tn", ["kukes", "prov-enerko-esco"])
-    sign_in("staff")
-    form = dict(re.findall(r'name="([a-z_]+)"[^>]*value="([^"]*)"', client.get("/events/tn/edit").text))
+    form = _staff_edit_form(client, sign_in, services, "tn")
     named = {**form, "tables": "3", "table_labels": "Hall A\nHall B\nHall C"}
     assert client.post("/events/tn/edit", data=named).status_code == 200
     page = client.get("/events/tn/edit").text
@@ -147,3 +153,25 @@ def test_fewer_tables_drop_their_shown_names_but_never_names_typed_for_them(
 
     renamed = client.post("/events/tn/edit", data={**typed, "table_labels": "Hall A\nHall X"})
     assert "line 2 names a table past the 1 table" in renamed.text
+
+
+def test_emptying_the_table_names_clears_them(client: Client, sign_in: SignIn, services: Services) -> None:
+    form = _staff_edit_form(client, sign_in, services, "tc")
+    assert client.post("/events/tc/edit", data={**form, "table_labels": "Hall A\nHall B"}).status_code == 200
+    assert _labels_in(client.get("/events/tc/edit").text) == "Hall A\nHall B"
+    cleared = client.post("/events/tc/edit", data={**form, "table_labels": ""})
+    assert cleared.status_code == 200
+    assert _labels_in(client.get("/events/tc/edit").text) == ""
+    assert "Hall A" not in client.get("/events/tc/schedule").text
+
+
+def test_a_count_of_tables_past_the_limit_is_refused_naming_the_count_alone(
+    client: Client, sign_in: SignIn, services: Services
+) -> None:
+    form = _staff_edit_form(client, sign_in, services, "tl")
+    for labels in ("", "Hall A"):
+        refused = client.post("/events/tl/edit", data={**form, "tables": "5000", "table_labels": labels})
+        assert refused.status_code == 422, refused.text[:300]
+        assert "Tables: Input should be less than or equal to 1000" in refused.text
+        assert "table labels" not in refused.text, "the names are not blamed for the count"
+        assert _labels_in(refused.text) == labels

@@ -38,6 +38,7 @@ from matchmaker.errors import InfeasibleScheduleError, InvalidInputError, Matchm
 from matchmaker.scheduling.problem import Slot
 from matchmaker.services.events import EventServices, Planner
 from matchmaker.services.events.schemas import (
+    MAX_TABLES,
     MAX_TEXT,
     RATING_LABELS,
     Answer,
@@ -403,7 +404,11 @@ def edit_from_form(
     lines = str(raw_labels)[:50_000].splitlines() if isinstance(raw_labels, str) else []
     labels = [line.strip()[:200] for line in lines]
     _check_removed_labels(labels, tables, table_labels or {})
-    labels = (labels + [""] * tables)[:tables] if any(labels) else []
+    # The form shows every current name: what it sends back is the names, an empty one "Table N".
+    # Past MAX_TABLES the count itself is refused (by EventEdit), so no list of that size is made.
+    named = None
+    if isinstance(raw_labels, str) and tables <= MAX_TABLES:
+        named = (labels + [""] * tables)[:tables]
     zone = form_field(form, "timezone", 64) or None
     deadline = _form_deadline(form, zone or timezone or "UTC")
     return EventEdit(
@@ -414,7 +419,7 @@ def edit_from_form(
         clear_deadline=deadline is None,
         days=days,
         tables=tables,
-        table_labels=labels or None,
+        table_labels=named,
     )
 
 
