@@ -164,17 +164,66 @@ _MUST_BE = {
     "missing": "required field is missing",
     "extra_forbidden": "is not a known field",
     "json_invalid": "is not valid JSON",
+    "finite_number": "must be a finite number",
 }
+
+
+#: A number out of its range, by the kind of validation error: the bound (a key of pydantic's error
+#: ``ctx``) and what the value must be.
+_RANGE = {
+    "greater_than_equal": ("ge", "must be {} or more"),
+    "greater_than": ("gt", "must be more than {}"),
+    "less_than_equal": ("le", "must be {} or less"),
+    "less_than": ("lt", "must be less than {}"),
+    "multiple_of": ("multiple_of", "must be a multiple of {}"),
+}
+#: A value of the wrong length, by the kind of validation error: the bound and what the value must be,
+#: with the unit counted (one and many).
+_LENGTH = {
+    "string_too_short": ("min_length", "must be at least", "character", "characters"),
+    "string_too_long": ("max_length", "must be at most", "character", "characters"),
+    "too_short": ("min_length", "must have at least", "entry", "entries"),
+    "too_long": ("max_length", "must have at most", "entry", "entries"),
+    "bytes_too_short": ("min_length", "must be at least", "byte", "bytes"),
+    "bytes_too_long": ("max_length", "must be at most", "byte", "bytes"),
+}
+
+
+def _number(value: object) -> str:
+    """A bound as a person writes it: ``1``, not ``1.0``."""
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _bound_reason(kind: str, bounds: Mapping[str, object]) -> str | None:
+    """What a value out of its range or of the wrong length must be, from the bound it broke:
+    ``must be 1 or more``, ``must be at most 300 characters``, ``must have at most 50 entries``;
+    ``None`` for the other kinds of error."""
+    if kind in _RANGE:
+        key, text = _RANGE[kind]
+        return text.format(_number(bounds[key])) if key in bounds else None
+    if kind not in _LENGTH or _LENGTH[kind][0] not in bounds:
+        return None
+    key, must, one, many = _LENGTH[kind]
+    count = bounds[key]
+    if kind == "string_too_short" and count == 1:
+        return "must not be empty"
+    return f"{must} {_number(count)} {one if count == 1 else many}"
 
 
 def validation_reason(error: Mapping[str, object]) -> str:
     """One problem of a validation error (an entry of pydantic's ``ValidationError.errors()``) in the
-    product's words, without the field: ``must be a whole number``, ``must be 'csv' or 'xlsx'``, or the
-    reason a validator of ours gave (``country 'ZZ' is not an ISO 3166-1 alpha-2 code``)."""
+    product's words, without the field: ``must be a whole number``, ``must be 'csv' or 'xlsx'``,
+    ``must be 1 or more``, ``must be at most 300 characters``, or the reason a validator of ours gave
+    (``country 'ZZ' is not an ISO 3166-1 alpha-2 code``). A range or length is said with its bound,
+    which the error's ``ctx`` holds (keep it: ``errors(include_context=True)``, the default)."""
     kind = str(error.get("type", ""))
     message = str(error.get("msg", "is not valid"))
     if kind in _MUST_BE:
         return _MUST_BE[kind]
+    bounds = error.get("ctx")
+    bounded = _bound_reason(kind, bounds) if isinstance(bounds, Mapping) else None
+    if bounded is not None:
+        return bounded
     if kind in ("literal_error", "enum"):
         return "must be " + message.removeprefix("Input should be ")
     return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")

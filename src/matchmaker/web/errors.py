@@ -265,7 +265,7 @@ def status_for(exc: MatchmakerError) -> int:
 def describe_validation(exc: ValidationError) -> list[dict[str, str]]:
     """A pydantic error as ``[{"key": "field.path", "message": "..."}]``, never echoing the input."""
     out: list[dict[str, str]] = []
-    for err in exc.errors(include_url=False, include_input=False, include_context=False):
+    for err in exc.errors(include_url=False, include_input=False):
         key = ".".join(str(p) for p in err["loc"]) or "body"
         out.append({"key": key, "message": validation_reason(err), "source": "body"})
     return out

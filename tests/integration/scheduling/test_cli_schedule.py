@@ -101,6 +101,15 @@ def test_invalid_file_exit_2_one_line(tmp_path: Path) -> None:
     assert "tables" in result.stderr
 
 
+def test_a_number_out_of_its_range_is_refused_in_words(tmp_path: Path) -> None:
+    path = _write(tmp_path, _problem(tables=0, slots=[]))
+    result = runner.invoke(app, ["schedule", str(path)])
+    assert result.exit_code == 2
+    assert "slots: must have at least 1 entry" in result.stderr
+    assert "tables: must be 1 or more" in result.stderr
+    assert "should" not in result.stderr
+
+
 def test_unreadable_file_exit_1(tmp_path: Path) -> None:
     result = runner.invoke(app, ["schedule", str(tmp_path / "missing.json")])
     assert result.exit_code == 1

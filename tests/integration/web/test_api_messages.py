@@ -97,3 +97,32 @@ def test_every_bad_field_of_a_body_is_named_at_once(shared_app: SharedApp) -> No
         "name",
         "population",
     ]
+
+
+def test_a_value_out_of_its_range_or_length_says_its_bound(shared_app: SharedApp) -> None:
+    api, staff = shared_app.client, shared_app.tokens.of("staff")
+    event = {
+        "id": "bounded-event",
+        "name": "x" * 301,
+        "slots": [{"id": "s1", "start": "2027-03-02T09:00", "end": "2027-03-02T09:20"}],
+        "tables": 0,
+        "table_labels": ["T"] * 1001,
+    }
+    r = api.post("/api/v1/events", json=event, headers=staff)
+    assert _refused(r) == {
+        "name": "must be at most 300 characters",
+        "tables": "must be 1 or more",
+        "table_labels": "must have at most 1000 entries",
+    }
+    assert r.json()["detail"] == (
+        "name: must be at most 300 characters; tables: must be 1 or more;"
+        " table_labels: must have at most 1000 entries"
+    )
+    for words in ("should be", "should have"):
+        assert words not in r.text
+    r = api.post("/api/v1/events", json={**event, "name": "", "tables": 2, "slots": []}, headers=staff)
+    assert _refused(r) == {
+        "name": "must not be empty",
+        "slots": "must have at least 1 entry",
+        "table_labels": "must have at most 1000 entries",
+    }

@@ -24,8 +24,8 @@ def _run(monkeypatch: pytest.MonkeyPatch, home: Path, **env: str) -> tuple[int, 
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({"MAX_TOP": "-1"}, "MATCHMAKER_MAX_TOP='-1': Input should be greater than or equal to 1"),
-        ({"SMTP_PORT": "abc"}, "MATCHMAKER_SMTP_PORT='abc': Input should be a valid integer"),
+        ({"MAX_TOP": "-1"}, "MATCHMAKER_MAX_TOP='-1': must be 1 or more"),
+        ({"SMTP_PORT": "abc"}, "MATCHMAKER_SMTP_PORT='abc': must be a whole number"),
         ({"RATE_LIMIT_PER_MINUTE": "0"}, "MATCHMAKER_RATE_LIMIT_PER_MINUTE='0'"),
         ({"PUBLIC_URL": "example.org"}, "MATCHMAKER_PUBLIC_URL='example.org': must start with http://"),
         (

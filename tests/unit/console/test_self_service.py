@@ -306,7 +306,7 @@ def test_a_refused_solution_is_named_as_the_form_shows_it(
     refused = client.post("/me/profile", data={**profile, **rows})
     assert refused.status_code == 422
     assert "Solution 3 (“Heat pumps xxx" in refused.text
-    assert "title: String should have at most" in refused.text
+    assert "title: must be at most 300 characters" in refused.text
     assert "Lighting as a service”)" not in refused.text
 
 
