@@ -24,8 +24,11 @@ from __future__ import annotations
 import inspect
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from enum import Enum
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 from litestar import Controller, Litestar, Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
@@ -284,15 +287,39 @@ _EXPECTED = re.compile(r"Expected `(\w+)`(?:, got `\w+`)?(.*)", re.S)
 _NOT_ONE_OF = re.compile(r"Invalid enum value (.*)", re.S)
 
 
-def _parameter_reason(message: str) -> str:
+def _choices(annotation: object) -> list[str]:
+    """The values a parameter of this type accepts when it is a choice (a ``Literal``, an ``Enum``,
+    either of them optional); empty otherwise."""
+    if get_origin(annotation) is Literal:
+        return [str(getattr(value, "value", value)) for value in get_args(annotation)]
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return [str(member.value) for member in annotation]
+    if get_origin(annotation) in (Union, UnionType):
+        return [value for option in get_args(annotation) for value in _choices(option)]
+    return []
+
+
+def _parameter_choices(request: Request[Any, Any, Any], name: str) -> list[str]:
+    """The values the parameter ``name`` of the request's handler accepts, when it is a choice."""
+    handler = request.scope.get("route_handler")
+    if not isinstance(handler, HTTPRouteHandler):
+        return []
+    field = handler.parsed_fn_signature.parameters.get(name)
+    return _choices(field.annotation) if field is not None else []
+
+
+def _parameter_reason(message: str, choices: Sequence[str] = ()) -> str:
     """What the framework's reader says of a parameter or body of the wrong type (``Expected `int`,
-    got `str```, ``Expected `int` >= 0``), in the product's words (``must be a whole number >= 0``)."""
+    got `str```, ``Expected `int` >= 0``), in the product's words (``must be a whole number >= 0``);
+    a value outside its ``choices`` is answered with them (``must be 'published' or 'plan', not 'x'``)."""
     expected = _EXPECTED.fullmatch(message)
     if expected is not None and expected.group(1) in _PARAMETER_TYPES:
         return f"must be {_PARAMETER_TYPES[expected.group(1)]}{expected.group(2)}"
     not_one_of = _NOT_ONE_OF.fullmatch(message)
     if not_one_of is not None:
-        return f"must be one of the documented values, not {not_one_of.group(1)}"
+        quoted = [repr(choice) for choice in choices]
+        listed = f"{', '.join(quoted[:-1])} or {quoted[-1]}" if len(quoted) > 1 else "".join(quoted)
+        return f"must be {listed or 'one of the documented values'}, not {not_one_of.group(1)}"
     return message
 
 
@@ -407,7 +434,8 @@ def _validation_exception(
                 # Litestar quotes pydantic's own text, which may repeat the input; keep the reason only,
                 # without pydantic's "Value error, " before the reason a validator gave.
                 message = entry.get("message", "").split("[type=", 1)[0].strip()
-                entry["message"] = _parameter_reason(message.removeprefix("Value error, "))
+                choices = _parameter_choices(request, entry.get("key", ""))
+                entry["message"] = _parameter_reason(message.removeprefix("Value error, "), choices)
                 errors.append(entry)
     for entry in errors:
         if entry.get("source") == "body" and entry.get("key") == "data":

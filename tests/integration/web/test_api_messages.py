@@ -126,3 +126,19 @@ def test_a_value_out_of_its_range_or_length_says_its_bound(shared_app: SharedApp
         "slots": "must have at least 1 entry",
         "table_labels": "must have at most 1000 entries",
     }
+
+
+def test_a_query_parameter_outside_its_choices_lists_them(shared_app: SharedApp) -> None:
+    api, staff = shared_app.client, shared_app.tokens.of("staff")
+    event = {
+        "id": "chosen-event",
+        "name": "Chosen",
+        "slots": [{"id": "s1", "start": "2027-03-02T09:00", "end": "2027-03-02T09:20"}],
+        "tables": 2,
+    }
+    assert api.post("/api/v1/events", json=event, headers=staff).status_code == 201
+    for path in ("/api/v1/events/chosen-event/export/csv", "/api/v1/events/chosen-event/export/xlsx"):
+        r = api.get(f"{path}?source=xyz", headers=staff)
+        assert r.status_code == 400, r.text
+        assert r.json()["detail"] == "source: must be 'published' or 'plan', not 'xyz'"
+        assert _errors(r.json()) == {"source": "must be 'published' or 'plan', not 'xyz'"}
