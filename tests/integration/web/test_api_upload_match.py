@@ -157,3 +157,25 @@ def test_a_csv_naming_a_column_twice_is_refused_not_half_read(api: TestClient, t
     assert r.status_code == 422, r.text  # type: ignore[attr-defined]
     assert "cities.csv: the header names the column 'summary' twice" in r.json()["detail"]  # type: ignore[attr-defined]
     assert api.get("/api/v1/cities/twice", headers=tokens.of("staff")).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("name", "measured"),
+    [
+        ("a" * 300 + "-cities.jsonl", "313 characters"),
+        ("ü" * 200 + "-cities.jsonl", "213 characters, 413 bytes"),
+    ],
+)
+def test_a_file_name_too_long_to_save_is_refused_with_the_limit(
+    api: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+    name: str,
+    measured: str,
+) -> None:
+    r = _upload(api, tokens, (name, b'{"id": "long-name", "name": "X", "country": "KG", "summary": "s"}\n'))
+    assert r.status_code == 422, r.text  # type: ignore[attr-defined]
+    assert r.json()["detail"] == (  # type: ignore[attr-defined]
+        f"the file name is too long ({measured}); the limit is 255 bytes (255 plain letters and digits;"
+        " an accented or non-Latin letter takes 2 to 4 of them); rename the file"
+    )
+    assert api.get("/api/v1/cities/long-name", headers=tokens.of("staff")).status_code == 404

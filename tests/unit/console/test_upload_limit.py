@@ -1,9 +1,12 @@
-"""The console upload stops reading at the size limit, whatever the body's size or framing."""
+"""The console upload stops reading at the size limit, whatever the body's size or framing, and
+refuses a file name longer than a file can be saved under, naming the limit."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from console_support import Client, app_services
 from litestar.testing import TestClient
 
 from matchmaker.settings import Settings
@@ -42,3 +45,22 @@ def test_an_oversized_chunked_upload_gets_the_413_page(settings: Settings) -> No
     assert "limit" in response.text
     assert "the limit of 10 KB" in response.text or "the limit is 10 KB" in response.text, response.text
     assert response.headers["content-type"].startswith("text/html")
+
+
+def test_a_file_name_too_long_to_save_is_named_on_the_upload_page(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    sign_in("staff")
+    services = app_services(client)
+    before = services.corpus.last_ingest()
+    body = b'{"id": "long-name", "name": "X", "country": "KG", "summary": "s"}\n'
+    for name, measured in (
+        ("a" * 300 + "-cities.jsonl", "313 characters"),
+        ("ü" * 200 + "-cities.jsonl", "213 characters, 413 bytes"),
+    ):
+        shown = client.post("/upload", files={"file": (name, body, "application/jsonl")})
+        assert shown.status_code == 422, shown.text
+        assert f"The file name is too long ({measured}); the limit is 255 bytes" in shown.text
+        assert "rename the file" in shown.text
+    after = services.corpus.last_ingest()
+    assert (after and after.id) == (before and before.id), "nothing was ingested"

@@ -16,7 +16,7 @@ from litestar.di import NamedDependency
 from litestar.params import Parameter
 from litestar.response import Redirect
 
-from matchmaker.corpus.reader import kind_of
+from matchmaker.corpus.reader import kind_of, upload_kind
 from matchmaker.db.models import IngestRun, Kind
 from matchmaker.errors import InvalidInputError, MatchmakerError, PayloadTooLargeError
 from matchmaker.services import indexing
@@ -75,9 +75,7 @@ def upload_name(filename: str | None) -> str:
     base = Path((filename or "").replace("\\", "/")).name
     # NFC: a name sent with combining accents (e + U+0308) keeps its letter (ë), not an ``_``
     base = _SAFE_NAME.sub("_", unicodedata.normalize("NFC", base))
-    kind_of(
-        Path(base), kind_option=False
-    )  # the same rule as ingest; raises with the reason and the accepted names
+    upload_kind(base)  # the same rule as ingest; raises with the reason and the accepted names
     return base
 
 

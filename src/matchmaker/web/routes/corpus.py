@@ -15,7 +15,7 @@ from litestar.enums import RequestEncodingType
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import Body
 
-from matchmaker.corpus.reader import kind_of
+from matchmaker.corpus.reader import upload_kind
 from matchmaker.errors import InvalidInputError, PayloadTooLargeError
 from matchmaker.services.container import Services
 from matchmaker.services.corpus import no_record_stored
@@ -44,7 +44,7 @@ def _file_name(upload: UploadFile) -> str:
     name = Path(upload.filename or "").name
     if not name or name != (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1]:
         raise InvalidInputError("each uploaded file needs a plain file name such as cities.jsonl")
-    kind_of(Path(name), kind_option=False)  # raises with the accepted names when the kind cannot be told
+    upload_kind(name)  # raises with the limit or the accepted names when the name will not do
     return name
 
 
