@@ -95,21 +95,28 @@ def kind_of(path: Path, *, kind_option: bool = True) -> Kind:
 #: The longest name an uploaded file may have, in bytes of UTF-8: what a file system holds in one name
 #: (NAME_MAX), since an upload is saved under its own name and read as ``matchmaker ingest`` reads files.
 FILE_NAME_MAX_BYTES = 255
-#: What that limit means, in words a person can act on.
-FILE_NAME_LIMIT = (
-    f"the limit is {FILE_NAME_MAX_BYTES} bytes ({FILE_NAME_MAX_BYTES} plain letters and digits;"
-    " an accented or non-Latin letter takes 2 to 4 of them); rename the file"
-)
+
+
+def file_name_too_long(name: str | None = None) -> str:
+    """Why an uploaded file's name is refused as too long, with the limit in words a person can act on,
+    and the name's length when it is known (a form reader may stop before the name is read whole)."""
+    measured = ""
+    if name is not None:
+        size = len(name.encode("utf-8", "replace"))
+        measured = f" ({len(name):,} characters" + (f", {size:,} bytes)" if size != len(name) else ")")
+    return (
+        f"the file name is too long{measured}; the limit is {FILE_NAME_MAX_BYTES} bytes"
+        f" ({FILE_NAME_MAX_BYTES} plain letters and digits; an accented or non-Latin letter takes 2 to 4"
+        " of them); rename the file"
+    )
 
 
 def upload_kind(name: str) -> Kind:
     """The record kind an uploaded file's ``name`` says (as :func:`kind_of`, with no ``--kind`` to
     give), after checking that the name is short enough to save the file under it; a longer name
     raises :class:`UnreadableFileError` with its length and the limit."""
-    size = len(name.encode("utf-8", "replace"))
-    if size > FILE_NAME_MAX_BYTES:
-        measured = f"{len(name):,} characters" + (f", {size:,} bytes" if size != len(name) else "")
-        raise UnreadableFileError(f"the file name is too long ({measured}); {FILE_NAME_LIMIT}")
+    if len(name.encode("utf-8", "replace")) > FILE_NAME_MAX_BYTES:
+        raise UnreadableFileError(file_name_too_long(name))
     return kind_of(Path(name), kind_option=False)
 
 

@@ -49,6 +49,7 @@ from litestar.utils.scope.state import ScopeState
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy.exc import DataError, OperationalError
 
+from matchmaker.corpus.reader import file_name_too_long
 from matchmaker.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -454,6 +455,10 @@ def _validation_exception(
 
 def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     status = exc.status_code
+    refusal = form_refusal(exc)
+    if refusal is not None:
+        # The same answer as for a file name the parser read whole but that is still too long.
+        return problem(request, 422, refusal, title="Invalid input")
     if status >= 500:
         logger.error("HTTP %d on %s %s: %s", status, request.method, request.url.path, exc.detail)
         return problem(request, status, "the server could not answer this request")
@@ -466,6 +471,20 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
         detail = _too_large(request)
     headers = {k: str(v) for k, v in (exc.headers or {}).items()}
     return problem(request, status, detail, headers=headers or None)
+
+
+#: What the multipart form parser says when a part's header line is over its bound (some 4 KB): in
+#: practice the ``Content-Disposition`` line of a file whose name runs to thousands of characters. The
+#: framework answers it with its own "Request Entity Too Large" and keeps the parser's error as context.
+_LONG_PART_HEADER = "Maximum segment header length exceeded"
+
+
+def form_refusal(exc: BaseException) -> str | None:
+    """Why a multipart form could not be read, in the product's words, when the form parser stopped at
+    its bound on a part's header (a file name far too long); ``None`` for any other error."""
+    if _LONG_PART_HEADER in str(exc.__context__ or ""):
+        return file_name_too_long()
+    return None
 
 
 def _too_large(request: Request[Any, Any, Any]) -> str:
@@ -556,6 +575,7 @@ __all__ = [
     "RateLimitedError",
     "describe_validation",
     "document_problems",
+    "form_refusal",
     "handle_exception",
     "log_database_unavailable",
     "problem",

@@ -179,3 +179,16 @@ def test_a_file_name_too_long_to_save_is_refused_with_the_limit(
         " an accented or non-Latin letter takes 2 to 4 of them); rename the file"
     )
     assert api.get("/api/v1/cities/long-name", headers=tokens.of("staff")).status_code == 404
+
+
+def test_a_file_name_longer_than_the_form_reader_takes_is_named_as_such(
+    api: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+) -> None:
+    r = _upload(api, tokens, ("a" * 5000 + "-cities.jsonl", b'{"id": "x", "name": "X", "country": "KG"}\n'))
+    assert r.status_code == 422, r.text  # type: ignore[attr-defined]
+    assert r.json()["detail"] == (  # type: ignore[attr-defined]
+        "the file name is too long; the limit is 255 bytes (255 plain letters and digits;"
+        " an accented or non-Latin letter takes 2 to 4 of them); rename the file"
+    )
+    assert "Entity" not in r.text  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ import anyio.to_thread
 from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
+from litestar.exceptions import ClientException
 from litestar.params import Parameter
 from litestar.response import Redirect
 
@@ -26,6 +27,7 @@ from matchmaker.settings import Settings
 from matchmaker.web.console.jobs import job_redirect, start_ingest
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import STAFF, principal_of
+from matchmaker.web.errors import form_refusal
 from matchmaker.web.media import readable_size
 
 logger = logging.getLogger(__name__)
@@ -180,7 +182,13 @@ async def read_upload(request: Request[Any, Any, Any], settings: Settings) -> tu
             f"the upload is {readable_size(int(length))}; the limit is {readable_size(limit)}"
         )
     limit_body(request, limit)
-    form = await request.form()
+    try:
+        form = await request.form()
+    except ClientException as exc:
+        refusal = form_refusal(exc)
+        if refusal is None:
+            raise
+        raise InvalidInputError(refusal) from exc
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise InvalidInputError("choose a file to upload")
