@@ -50,6 +50,7 @@ from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy.exc import DataError, OperationalError
 
 from matchmaker.corpus.reader import file_name_too_long
+from matchmaker.db.models import ID_PATTERN, ID_RULE
 from matchmaker.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -285,6 +286,20 @@ _PARAMETER_TYPES = {
     "object": "an object (a JSON object)",
 }
 _EXPECTED = re.compile(r"Expected `(\w+)`(?:, got `\w+`)?(.*)", re.S)
+#: The reader's words for a length bound (``Expected `str` of length <= 300``), as the kind of
+#: validation error and the bound :func:`~matchmaker.errors.validation_reason` says them in words.
+_OF_LENGTH = re.compile(r"Expected `(str|array|object)` of length (<=|>=) (\d+)")
+_LENGTH_KINDS = {
+    ("str", "<="): "string_too_long",
+    ("str", ">="): "string_too_short",
+    ("array", "<="): "too_long",
+    ("array", ">="): "too_short",
+    ("object", "<="): "too_long",
+    ("object", ">="): "too_short",
+}
+#: The form of a text parameter, by the pattern the reader checks it against, in words.
+_PATTERN_RULES = {ID_PATTERN.pattern: ID_RULE}
+_MATCHING = re.compile(r"Expected `str` matching regex '(.*)'", re.S)
 _NOT_ONE_OF = re.compile(r"Invalid enum value (.*)", re.S)
 
 
@@ -311,8 +326,17 @@ def _parameter_choices(request: Request[Any, Any, Any], name: str) -> list[str]:
 
 def _parameter_reason(message: str, choices: Sequence[str] = ()) -> str:
     """What the framework's reader says of a parameter or body of the wrong type (``Expected `int`,
-    got `str```, ``Expected `int` >= 0``), in the product's words (``must be a whole number >= 0``);
-    a value outside its ``choices`` is answered with them (``must be 'published' or 'plan', not 'x'``)."""
+    got `str```, ``Expected `int` >= 0``), of the wrong length or form, in the product's words
+    (``must be a whole number >= 0``, ``must be at most 300 characters``, what an id is made of); a value
+    outside its ``choices`` is answered with them (``must be 'published' or 'plan', not 'x'``)."""
+    of_length = _OF_LENGTH.fullmatch(message)
+    if of_length is not None:
+        what, bound, count = of_length.groups()
+        key = "max_length" if bound == "<=" else "min_length"
+        return validation_reason({"type": _LENGTH_KINDS[what, bound], "ctx": {key: int(count)}})
+    matching = _MATCHING.fullmatch(message)
+    if matching is not None and matching.group(1) in _PATTERN_RULES:
+        return f"must be {_PATTERN_RULES[matching.group(1)]}"
     expected = _EXPECTED.fullmatch(message)
     if expected is not None and expected.group(1) in _PARAMETER_TYPES:
         return f"must be {_PARAMETER_TYPES[expected.group(1)]}{expected.group(2)}"

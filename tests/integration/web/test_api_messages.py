@@ -142,3 +142,22 @@ def test_a_query_parameter_outside_its_choices_lists_them(shared_app: SharedApp)
         assert r.status_code == 400, r.text
         assert r.json()["detail"] == "source: must be 'published' or 'plan', not 'xyz'"
         assert _errors(r.json()) == {"source": "must be 'published' or 'plan', not 'xyz'"}
+
+
+def test_a_parameter_of_the_wrong_length_or_form_says_it_in_words(shared_app: SharedApp) -> None:
+    api, staff = shared_app.client, shared_app.tokens.of("staff")
+    r = api.get("/api/v1/match/providers?city=" + "x" * 301, headers=staff)
+    assert r.status_code == 400, r.text
+    assert r.json()["detail"] == "city: must be at most 300 characters"
+    r = api.get("/api/v1/cities/" + "x" * 129, headers=staff)
+    assert r.status_code == 400, r.text
+    assert r.json()["detail"] == "city_id: must be at most 128 characters"
+    r = api.get("/api/v1/cities/bad%20id", headers=staff)
+    assert r.status_code == 400, r.text
+    assert r.json()["detail"] == (
+        "city_id: must be 1-128 characters of Latin letters (a-z, A-Z), digits, '.', '_' or '-',"
+        " starting with a letter or digit"
+    )
+    for text in (r.text, api.get("/api/v1/match/providers?city=", headers=staff).text):
+        assert "of length" not in text
+        assert "regex" not in text
