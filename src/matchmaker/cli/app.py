@@ -4,10 +4,34 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
 import typer
+from pydantic import ValidationError
+from typer._click import Context
+from typer.core import TyperGroup
+
+from matchmaker.errors import validation_reason
 
 logger = logging.getLogger(__name__)
+
+
+class _ProductWordsGroup(TyperGroup):
+    """The ``matchmaker`` command group: an option refused for its type or its bound says why in the
+    product's words (``Invalid value for '--top': must be 1 or more``), as every other refusal does,
+    rather than the validation library's (``Input should be greater than or equal to 1``). Every
+    subcommand's options are read inside this group's :meth:`invoke`."""
+
+    def invoke(self, ctx: Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except typer.BadParameter as exc:
+            cause = exc.__cause__
+            problems = cause.errors(include_url=False) if isinstance(cause, ValidationError) else []
+            if problems:
+                exc.message = validation_reason(problems[0])
+            raise
+
 
 app = typer.Typer(
     name="matchmaker",
@@ -15,6 +39,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=_ProductWordsGroup,
 )
 
 
