@@ -21,6 +21,18 @@ def _refused(r: Any) -> dict[str, str]:
     return _errors(r.json())
 
 
+def _new_event(shared_app: SharedApp, event_id: str, name: str) -> None:
+    """An event of one slot and two tables, created by staff."""
+    event = {
+        "id": event_id,
+        "name": name,
+        "slots": [{"id": "s1", "start": "2027-03-02T09:00", "end": "2027-03-02T09:20"}],
+        "tables": 2,
+    }
+    r = shared_app.client.post("/api/v1/events", json=event, headers=shared_app.tokens.of("staff"))
+    assert r.status_code == 201, r.text
+
+
 def _in_product_words(text: str) -> None:
     for words in LIBRARY_WORDS:
         assert words not in text, text
@@ -68,13 +80,7 @@ def test_a_body_field_of_the_wrong_type_says_what_it_must_be(shared_app: SharedA
 
 def test_every_bad_field_of_a_body_is_named_at_once(shared_app: SharedApp) -> None:
     api, staff = shared_app.client, shared_app.tokens.of("staff")
-    event = {
-        "id": "every-field",
-        "name": "Every field",
-        "slots": [{"id": "s1", "start": "2027-03-02T09:00", "end": "2027-03-02T09:20"}],
-        "tables": 2,
-    }
-    assert api.post("/api/v1/events", json=event, headers=staff).status_code == 201
+    _new_event(shared_app, "every-field", "Every field")
     people = [
         {"id": CITY_ID, "max_meetings": "abc"},
         {"id": PROVIDER_ID, "max_meetings": 1},
@@ -130,13 +136,7 @@ def test_a_value_out_of_its_range_or_length_says_its_bound(shared_app: SharedApp
 
 def test_a_query_parameter_outside_its_choices_lists_them(shared_app: SharedApp) -> None:
     api, staff = shared_app.client, shared_app.tokens.of("staff")
-    event = {
-        "id": "chosen-event",
-        "name": "Chosen",
-        "slots": [{"id": "s1", "start": "2027-03-02T09:00", "end": "2027-03-02T09:20"}],
-        "tables": 2,
-    }
-    assert api.post("/api/v1/events", json=event, headers=staff).status_code == 201
+    _new_event(shared_app, "chosen-event", "Chosen")
     for path in ("/api/v1/events/chosen-event/export/csv", "/api/v1/events/chosen-event/export/xlsx"):
         r = api.get(f"{path}?source=xyz", headers=staff)
         assert r.status_code == 400, r.text
