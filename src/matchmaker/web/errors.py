@@ -439,14 +439,12 @@ def _every_item_error(request: Request[Any, Any, Any], first: ValidationError) -
     return first
 
 
-def _validation_exception(
+def parameter_problems(
     request: Request[Any, Any, Any], exc: ValidationException
-) -> Response[dict[str, Any]]:
-    model_error = _model_error_behind(exc)
-    if model_error is not None:
-        model_error = _every_item_error(request, model_error)
-        # The same answer as when a service validates the body with the same model (a PATCH, say).
-        return _pydantic_error(request, model_error)
+) -> tuple[str, list[dict[str, str]]]:
+    """What is wrong with a request's parameters or body, as the framework's reader refused them, in
+    the product's words: one line (``source: must be 'published' or 'plan', not 'x'``) and each
+    problem with its ``key``, ``message`` and ``source``."""
     errors: list[dict[str, str]] = []
     if isinstance(exc.extra, list):
         for item in exc.extra:
@@ -472,6 +470,18 @@ def _validation_exception(
     detail = "; ".join(p for p in parts if p) or str(exc.detail)
     if "JSON is malformed" in detail or "Malformed" in detail:
         detail = "the request body is not valid JSON"
+    return detail, errors
+
+
+def _validation_exception(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[dict[str, Any]]:
+    model_error = _model_error_behind(exc)
+    if model_error is not None:
+        model_error = _every_item_error(request, model_error)
+        # The same answer as when a service validates the body with the same model (a PATCH, say).
+        return _pydantic_error(request, model_error)
+    detail, errors = parameter_problems(request, exc)
     if errors and all(e.get("source") == "body" for e in errors):
         return problem(request, 422, detail, title="Invalid input", extra={"errors": errors})
     return problem(request, 400, detail, title="Bad request", extra={"errors": errors} if errors else None)
@@ -602,6 +612,7 @@ __all__ = [
     "form_refusal",
     "handle_exception",
     "log_database_unavailable",
+    "parameter_problems",
     "problem",
     "problems",
     "status_for",
