@@ -65,6 +65,7 @@ from matchmaker.web.errors import (
     DATABASE_UNAVAILABLE_PAGE,
     handle_exception,
     log_database_unavailable,
+    parameter_problems,
     status_for,
 )
 
@@ -180,6 +181,11 @@ def _on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> R
     if isinstance(exc, NotFoundException):
         return _error_page(request, 404, "There is no such page or record.")
     if isinstance(exc, ValidationException):
+        # A parameter of the address (``?source=``, ``?page=``) is named with what it must be; a form the
+        # framework could not read at all keeps the general words.
+        detail, problems = parameter_problems(request, exc)
+        if problems and all(p.get("source") in {"query", "path"} for p in problems):
+            return _error_page(request, 400, f"This address is not understood: {detail}.")
         return _error_page(request, 400, "The request was not understood; check the form and try again.")
     status = exc.status_code if 400 <= exc.status_code < 500 else 500
     message = str(exc.detail) if status < 500 else "Something went wrong on our side; it has been logged."

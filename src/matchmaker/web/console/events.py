@@ -47,7 +47,6 @@ from matchmaker.services.events.schemas import (
     EventCreate,
     EventEdit,
     EventSummary,
-    ExportSource,
     GenerateReport,
     PairRulePublic,
     ParticipantIn,
@@ -74,6 +73,7 @@ from matchmaker.web.console.session import (
 )
 from matchmaker.web.errors import describe_validation, status_for
 from matchmaker.web.media import CSV, HTML, ICALENDAR
+from matchmaker.web.routes.common import Source
 
 logger = logging.getLogger(__name__)
 
@@ -1011,9 +1011,8 @@ def safe_filename(value: str) -> str:
 
 
 @get("/events/{event_id:str}/export.csv", name="console:event-csv", opt=STAFF)
-async def event_csv(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
+async def event_csv(events: Events, event_id: PathId, source: Source = "published") -> Response[Any]:
     """The organisers' CSV of the published schedule (``?source=plan`` for the current plan)."""
-    source: ExportSource = "plan" if request.query_params.get("source") == "plan" else "published"
     text = await run(events.agendas.csv, event_id, source=source)
     return download(text, CSV, f"{safe_filename(event_id)}-{source}.csv")
 
