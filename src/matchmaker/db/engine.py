@@ -22,7 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Connection, Engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DataError, DBAPIError
 from sqlmodel import Session, create_engine
@@ -77,11 +77,14 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
-def migrate(engine: Engine) -> None:
-    """Upgrade the database behind ``engine`` to the newest schema revision.
+def migrate(engine: Engine) -> set[str]:
+    """Upgrade the database behind ``engine`` to the newest schema revision; the revisions it had.
 
     A database whose revision no migration script names was upgraded by a newer release: it is refused
     with a :class:`ConfigurationError` that says so, before Alembic is asked to find that revision.
+    On PostgreSQL the migration holds a lock of the database (:func:`_lock_schema`), so processes that
+    start together migrate one after the other: the revisions are read once the lock is held, and a
+    process that waited finds the schema current and changes nothing.
     """
     from alembic import command  # noqa: PLC0415 - Alembic is loaded only when the schema changes
     from alembic.util.exc import CommandError  # noqa: PLC0415 - Alembic is loaded only when the schema changes
@@ -93,12 +96,41 @@ def migrate(engine: Engine) -> None:
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
     try:
         with engine.begin() as connection:
+            _lock_schema(connection)
+            before = _revisions_of(connection)
             cfg.attributes["connection"] = connection
             command.upgrade(cfg, "head")
     except CommandError as exc:
         if "Can't locate revision" in str(exc):
             raise _newer_schema(engine, stored_revisions(engine)) from exc
         raise
+    return before
+
+
+#: The PostgreSQL advisory lock that one process holds while it migrates a database (any constant
+#: 64-bit number that nothing else in the database uses; this one spells "mm-schema").
+_SCHEMA_LOCK_KEY = 0x6D6D2D736368656D
+
+
+def _lock_schema(connection: Connection) -> None:
+    """On PostgreSQL, wait for any other process migrating the same database, until the transaction
+    ends. Two migrations at once would both create the new tables, and the second would fail with
+    'relation already exists'. SQLite is serialised by a file lock instead (:func:`_migration_lock`)."""
+    if connection.dialect.name != "postgresql":
+        return
+    key = {"key": _SCHEMA_LOCK_KEY}
+    if not connection.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), key).scalar_one():
+        logger.warning("Another process is migrating the database; waiting for it")
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), key)
+
+
+def _revisions_of(connection: Connection) -> set[str]:
+    """The revisions recorded in the database, read in ``connection``'s transaction (empty for a
+    database Alembic has not touched; a missing table is asked about, not tried, as a failed statement
+    would end a PostgreSQL transaction)."""
+    if not inspect(connection).has_table("alembic_version"):
+        return set()
+    return {str(v) for v in connection.execute(text("SELECT version_num FROM alembic_version")).scalars()}
 
 
 def _newer_schema(engine: Engine, revisions: set[str]) -> ConfigurationError:
@@ -185,8 +217,9 @@ def is_current(engine: Engine) -> bool:
 def _migration_lock(sqlite_path: str | None) -> Iterator[None]:
     """Serialise schema migrations of one SQLite file between processes (two first runs at once).
 
-    PostgreSQL runs each migration in a transaction of its own; SQLite's DDL is not protected the
-    same way, so the second process would try to create tables the first has just made.
+    On PostgreSQL the migration's transaction holds an advisory lock instead (:func:`_lock_schema`);
+    SQLite's DDL is not protected that way, so the second process would try to create tables the first
+    has just made.
     """
     if not sqlite_path or sqlite_path == ":memory:":
         yield
@@ -238,7 +271,7 @@ class Database:
         parsed = engine.url
         logger.info("Migrating database %s", parsed.render_as_string(hide_password=True))
         with _migration_lock(parsed.database if parsed.get_backend_name() == "sqlite" else None):
-            migrate(engine)
+            before = migrate(engine)  # as found once no other process migrates it
         return before, stored_revisions(engine)
 
     @property

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -205,3 +209,65 @@ def test_db_upgrade_migrates_once_and_says_from_what_to_what(db_settings: Settin
     again = runner.invoke(main_app, ["db", "upgrade", "--json"])
     assert again.exit_code == 0, again.output
     assert json.loads(again.stdout)["before"] == json.loads(again.stdout)["after"] == [_head()]
+
+
+SRC = Path(__file__).resolve().parents[3] / "src"
+#: ``matchmaker db upgrade`` in a process of its own that says when it has imported matchmaker, then
+#: waits for a file to appear, so that several of them start migrating at the same moment.
+UPGRADE_AT_ONCE = """
+import sys, time
+from pathlib import Path
+from matchmaker.cli import main
+ready, go = Path(sys.argv[1]), Path(sys.argv[2])
+ready.touch()
+while not go.exists():
+    time.sleep(0.005)
+sys.argv = ["matchmaker", "db", "upgrade"]
+main()
+"""
+
+
+def test_processes_starting_at_once_on_an_older_database_all_start(
+    db_settings: Settings, tmp_path: Path
+) -> None:
+    """Workers started together on a database of the previous release (``systemctl start`` of several
+    workers, or one while ``matchmaker db upgrade`` runs): one migrates it, the others wait and find
+    nothing left to do; none ends with 'relation already exists'."""
+    db_settings.ensure_dirs()
+    old = create_engine(db_settings.db_url)
+    cfg = alembic_config(db_settings.db_url)
+    with old.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0007_published_location")
+    old.dispose()
+    env = {**os.environ, "PYTHONPATH": str(SRC)}
+    go = tmp_path / "go"
+    ready = [tmp_path / f"ready-{n}" for n in range(4)]
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", UPGRADE_AT_ONCE, str(flag), str(go)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for flag in ready
+    ]
+    deadline = time.monotonic() + 120
+    while not all(flag.exists() for flag in ready) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    go.touch()
+    outputs = [(p.wait(timeout=120), *p.communicate()) for p in runs]
+    for code, _out, err in outputs:
+        assert code == 0, err
+        assert "error:" not in err
+    said = sorted(out.strip() for _code, out, _err in outputs)
+    upgraded = [line for line in said if line.startswith("Upgraded the database ")]
+    assert len(upgraded) == 1, said
+    assert upgraded[0].endswith(f"from revision 0007_published_location to {_head()}.")
+    assert sum(line.endswith("the newest; nothing to do.") for line in said) == len(runs) - 1, said
+    database = Database(db_settings, migrate_schema=False)
+    try:
+        assert stored_revisions(database.engine) == {_head()}
+    finally:
+        database.dispose()
