@@ -89,8 +89,9 @@ def migrate(engine: Engine) -> set[str]:
     from alembic import command  # noqa: PLC0415 - Alembic is loaded only when the schema changes
     from alembic.util.exc import CommandError  # noqa: PLC0415 - Alembic is loaded only when the schema changes
 
+    before = stored_revisions(engine)
     # When every script is readable (a head is found), a stored revision none of them names is newer.
-    unknown = stored_revisions(engine) - script_revisions() if head_revision() is not None else set()
+    unknown = before - script_revisions() if head_revision() is not None else set()
     if unknown:
         raise _newer_schema(engine, unknown)
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
@@ -104,7 +105,22 @@ def migrate(engine: Engine) -> set[str]:
         if "Can't locate revision" in str(exc):
             raise _newer_schema(engine, stored_revisions(engine)) from exc
         raise
+    except DBAPIError as exc:
+        raise _failed_upgrade(engine, before, exc) from exc
     return before
+
+
+def _failed_upgrade(engine: Engine, before: set[str], exc: DBAPIError) -> ConfigurationError:
+    """What an operator reads when a migration fails: which upgrade, why, and in what state it left
+    the schema (on PostgreSQL the migrations run in one transaction, so nothing changed)."""
+    reason = str(exc.orig or exc).strip().splitlines()
+    shown = engine.url.render_as_string(hide_password=True)
+    after = "; its schema is as it was" if engine.dialect.name == "postgresql" else ""
+    return ConfigurationError(
+        f"could not upgrade the database {shown} from revision {', '.join(sorted(before)) or '(none)'} "
+        f"to {head_revision() or 'the newest'}: {reason[0] if reason else type(exc).__name__}{after}. "
+        "Correct the cause and run `matchmaker db upgrade` again"
+    )
 
 
 #: The PostgreSQL advisory lock that one process holds while it migrates a database (any constant

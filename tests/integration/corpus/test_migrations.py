@@ -271,3 +271,39 @@ def test_processes_starting_at_once_on_an_older_database_all_start(
         assert stored_revisions(database.engine) == {_head()}
     finally:
         database.dispose()
+
+
+def test_a_failed_upgrade_says_which_upgrade_failed_and_why(
+    db_settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A migration that fails (here a table of the new release is already there, left by hand) ends
+    ``matchmaker db upgrade`` and every command or server with one line naming the upgrade and the
+    cause; on PostgreSQL the schema is left as it was."""
+    db_settings.ensure_dirs()
+    old = create_engine(db_settings.db_url)
+    cfg = alembic_config(db_settings.db_url)
+    with old.begin() as connection:
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, "0007_published_location")
+        connection.execute(text("CREATE TABLE session_notice (id INTEGER)"))
+    old.dispose()
+
+    monkeypatch.setattr("sys.argv", ["matchmaker", "db", "upgrade"])
+    with pytest.raises(SystemExit) as ended:
+        main()
+    assert ended.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: could not upgrade the database ")
+    assert f"from revision 0007_published_location to {_head()}: " in err
+    assert "session_notice" in err
+    assert "already exists" in err
+    assert "run `matchmaker db upgrade` again" in err
+    assert "Traceback" not in err
+    if db_settings.db_url.startswith("postgresql"):
+        assert "its schema is as it was" in err
+        database = Database(db_settings, migrate_schema=False)
+        try:
+            assert stored_revisions(database.engine) == {"0007_published_location"}
+            assert "published_venue" not in {c["name"] for c in inspect(database.engine).get_columns("event")}
+        finally:
+            database.dispose()
