@@ -25,26 +25,32 @@ from matchmaker.settings import Settings
 from services_support import stored_records
 
 
-def _stored_at(settings: Settings, revision: str, *statements: str) -> None:
-    """A database of an older release: the schema at ``revision`` with the city ``kukes`` stored,
-    and then ``statements`` run."""
+def _database_at(settings: Settings, revision: str, *statements: str) -> None:
+    """Make the database of ``settings`` as a release whose newest revision is ``revision`` left it,
+    then run ``statements`` on it."""
     settings.ensure_dirs()
     old = create_engine(settings.db_url)
     cfg = alembic_config(settings.db_url)
     with old.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
-    with old.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO city (id, name, country, summary, priorities, challenges, extra, "
-                "created_at, updated_at) VALUES ('kukes', 'Kukës', 'AL', 'Floods.', '[]', '[]', '{}', "
-                "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
-            )
-        )
         for statement in statements:
             connection.execute(text(statement))
     old.dispose()
+
+
+#: The city an older release's database holds.
+_KUKES = (
+    "INSERT INTO city (id, name, country, summary, priorities, challenges, extra, "
+    "created_at, updated_at) VALUES ('kukes', 'Kukës', 'AL', 'Floods.', '[]', '[]', '{}', "
+    "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+)
+
+
+def _stored_at(settings: Settings, revision: str, *statements: str) -> None:
+    """A database of an older release: the schema at ``revision`` with the city ``kukes`` stored,
+    and then ``statements`` run."""
+    _database_at(settings, revision, _KUKES, *statements)
 
 
 def test_upgrade_from_the_first_revision_keeps_records(db_settings: Settings) -> None:
@@ -167,6 +173,15 @@ def test_an_action_on_commit_runs_after_the_commit_and_never_after_a_rollback(db
         database.dispose()
 
 
+def _refused(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], *command: str) -> str:
+    """What ``matchmaker COMMAND`` prints on standard error when it ends with exit code 2."""
+    monkeypatch.setattr("sys.argv", ["matchmaker", *command])
+    with pytest.raises(SystemExit) as ended:
+        main()
+    assert ended.value.code == 2
+    return capsys.readouterr().err
+
+
 def test_a_database_upgraded_by_a_newer_release_is_refused_with_what_to_do(
     db_settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -182,11 +197,7 @@ def test_a_database_upgraded_by_a_newer_release_is_refused_with_what_to_do(
     assert f"its newest is {head_revision()}" in refused.value.message
     assert "restore the backup taken before the upgrade" in refused.value.message
 
-    monkeypatch.setattr("sys.argv", ["matchmaker", "users", "list"])
-    with pytest.raises(SystemExit) as ended:
-        main()
-    assert ended.value.code == 2
-    err = capsys.readouterr().err
+    err = _refused(monkeypatch, capsys, "users", "list")
     assert err.startswith("error: the database ")
     assert "schema revision 0099_from_a_newer_release" in err
     assert "Traceback" not in err
@@ -194,13 +205,7 @@ def test_a_database_upgraded_by_a_newer_release_is_refused_with_what_to_do(
 
 def test_db_upgrade_migrates_once_and_says_from_what_to_what(db_settings: Settings) -> None:
     """An operator upgrades the schema as a step of its own, before restarting the servers."""
-    db_settings.ensure_dirs()
-    old = create_engine(db_settings.db_url)
-    cfg = alembic_config(db_settings.db_url)
-    with old.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "0001")
-    old.dispose()
+    _database_at(db_settings, "0001")
     runner = CliRunner()
     first = runner.invoke(main_app, ["db", "upgrade"])
     assert first.exit_code == 0, first.output
@@ -233,13 +238,7 @@ def test_processes_starting_at_once_on_an_older_database_all_start(
     """Workers started together on a database of the previous release (``systemctl start`` of several
     workers, or one while ``matchmaker db upgrade`` runs): one migrates it, the others wait and find
     nothing left to do; none ends with 'relation already exists'."""
-    db_settings.ensure_dirs()
-    old = create_engine(db_settings.db_url)
-    cfg = alembic_config(db_settings.db_url)
-    with old.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "0007_published_location")
-    old.dispose()
+    _database_at(db_settings, "0007_published_location")
     env = {**os.environ, "PYTHONPATH": str(SRC)}
     go = tmp_path / "go"
     ready = [tmp_path / f"ready-{n}" for n in range(4)]
@@ -279,20 +278,9 @@ def test_a_failed_upgrade_says_which_upgrade_failed_and_why(
     """A migration that fails (here a table of the new release is already there, left by hand) ends
     ``matchmaker db upgrade`` and every command or server with one line naming the upgrade and the
     cause; on PostgreSQL the schema is left as it was."""
-    db_settings.ensure_dirs()
-    old = create_engine(db_settings.db_url)
-    cfg = alembic_config(db_settings.db_url)
-    with old.begin() as connection:
-        cfg.attributes["connection"] = connection
-        command.upgrade(cfg, "0007_published_location")
-        connection.execute(text("CREATE TABLE session_notice (id INTEGER)"))
-    old.dispose()
+    _database_at(db_settings, "0007_published_location", "CREATE TABLE session_notice (id INTEGER)")
 
-    monkeypatch.setattr("sys.argv", ["matchmaker", "db", "upgrade"])
-    with pytest.raises(SystemExit) as ended:
-        main()
-    assert ended.value.code == 2
-    err = capsys.readouterr().err
+    err = _refused(monkeypatch, capsys, "db", "upgrade")
     assert err.startswith("error: could not upgrade the database ")
     assert f"from revision 0007_published_location to {_head()}: " in err
     assert "session_notice" in err
