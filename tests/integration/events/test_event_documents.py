@@ -272,15 +272,11 @@ def test_documents_give_the_published_venue_and_tables_exactly_when_both_changed
     assert f"<p>{new_venue}</p>" in ev(lambda e: e.agendas.html(event, "kukes"))
 
 
-def test_meetings_published_before_places_were_kept_give_the_place_read_from_their_location(
-    ev: EventCalls, event: str, db_settings: Settings
-) -> None:
-    ev.plan(lambda p: p.edit(event, EventEdit(venue="Hall B, Ankara", table_labels=["Salon A", "Salon B"])))
-    ev.plan(lambda p: p.publish(event))
-    # The instance goes back to the release before places were kept, and is upgraded again: the
-    # published meetings keep their locations alone, as those published by that release do.
-    engine = create_engine(db_settings.db_url)
-    cfg = alembic_config(db_settings.db_url)
+def _as_published_before_places_were_kept(settings: Settings) -> None:
+    """Take the instance back to the release before places were kept, and upgrade it again: the
+    published meetings keep their locations alone, as those published by that release do."""
+    engine = create_engine(settings.db_url)
+    cfg = alembic_config(settings.db_url)
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.downgrade(cfg, "0008_session_notice")
@@ -288,6 +284,14 @@ def test_meetings_published_before_places_were_kept_give_the_place_read_from_the
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
     engine.dispose()
+
+
+def test_meetings_published_before_places_were_kept_give_the_place_read_from_their_location(
+    ev: EventCalls, event: str, db_settings: Settings
+) -> None:
+    ev.plan(lambda p: p.edit(event, EventEdit(venue="Hall B, Ankara", table_labels=["Salon A", "Salon B"])))
+    ev.plan(lambda p: p.publish(event))
+    _as_published_before_places_were_kept(db_settings)
     ev.plan(lambda p: p.edit(event, EventEdit(table_labels=["Room 1", "Room 2"])))
 
     agenda = ev(lambda e: e.agendas.agenda(event, "kukes"))
@@ -300,3 +304,32 @@ def test_meetings_published_before_places_were_kept_give_the_place_read_from_the
     agenda = ev(lambda e: e.agendas.agenda(event, "kukes"))
     assert [m.table_label for m in agenda.meetings] == [f"Room {m.table}" for m in agenda.meetings]
     assert "<p>Hall B, Ankara</p>" in ev(lambda e: e.agendas.html(event, "kukes"))
+
+
+def test_meetings_published_before_places_were_kept_give_their_place_whole_when_every_name_changed(
+    ev: EventCalls, event: str, db_settings: Settings
+) -> None:
+    """Meetings published by the release before places were kept, at tables whose names hold a comma,
+    then every table renamed and the venue moved: agendas, calendars and the CSV give each place as it
+    was published, neither cut at a table name's comma nor with the venue twice."""
+    venue = "City Hall, Room 2, Main Street 1"
+    published_tables = ["Salon A, ground floor", "Salon B, first floor"]
+    ev.plan(lambda p: p.edit(event, EventEdit(venue=venue, table_labels=published_tables)))
+    ev.plan(lambda p: p.publish(event))
+    _as_published_before_places_were_kept(db_settings)
+    moved = EventEdit(venue="Palace of Congresses", table_labels=["Room 1", "Room 2"])
+    ev.plan(lambda p: p.edit(event, moved))
+
+    agenda = ev(lambda e: e.agendas.agenda(event, "kukes"))
+    assert agenda.meetings
+    assert [m.table_label for m in agenda.meetings] == [
+        published_tables[m.table - 1] for m in agenda.meetings
+    ]
+    assert f"<p>{venue}</p>" in ev(lambda e: e.agendas.html(event, "kukes"))
+    feed = icalendar.Calendar.from_ical(ev(lambda e: e.agendas.calendar(event, "kukes")))
+    assert {str(v["location"]) for v in feed.walk("VEVENT")} == {
+        f"{published_tables[m.table - 1]}, {venue}" for m in agenda.meetings
+    }
+    rows = list(csv.DictReader(io.StringIO(ev(lambda e: e.agendas.csv(event)))))
+    assert {int(r["table"]) for r in rows} == {1, 2}
+    assert [r["place"] for r in rows] == [published_tables[int(r["table"]) - 1] for r in rows]

@@ -139,8 +139,7 @@ def _places_from_locations(
 
 def _published_venue(located: list[tuple[int, str]], labels: dict[int, str], venue: str | None) -> str | None:
     """The venue of published locations: read after a table whose name has not changed since, else
-    before the current venue; when both changed, after the first comma (a guess: a venue's address
-    may hold commas, and so may a table's name)."""
+    before the current venue; when both changed, what every location ends with (:func:`_shared_end`)."""
     for number, where in located:
         name = table_name(number, labels)
         if where == name:
@@ -149,8 +148,22 @@ def _published_venue(located: list[tuple[int, str]], labels: dict[int, str], ven
             return where[len(name) + 2 :]
     if venue and all(where.endswith(f", {venue}") for _, where in located):
         return venue
-    first = located[0][1]
-    return first.split(", ", 1)[1] if ", " in first else None
+    return _shared_end([where for _, where in located])
+
+
+def _shared_end(places: list[str]) -> str | None:
+    """The venue that the published locations (``table name, venue``) all end with: one publication
+    gave them all the same. It is the longest run of comma-separated parts at the end of every
+    distinct location that leaves each its table's name, so each location reads back whole; with one
+    location alone, what follows its first comma (a guess: a venue's address may hold commas, and so
+    may a table's name)."""
+    parts = [place.split(", ") for place in dict.fromkeys(places)]
+    if len(parts) == 1:
+        return places[0].split(", ", 1)[1] if ", " in places[0] else None
+    shared = 0
+    while all(len(p) > shared + 1 for p in parts) and len({p[-shared - 1] for p in parts}) == 1:
+        shared += 1
+    return ", ".join(parts[0][-shared:]) if shared else None
 
 
 def table_numbers(session: Session, event_id: str) -> set[int]:
