@@ -44,13 +44,15 @@ def split_extra(kind: Kind, raw: dict[str, Any]) -> dict[str, Any]:
     data = _split(MODELS[kind], raw)
     focal = data.get("focal_point")
     if kind == "city" and isinstance(focal, dict):
-        data["focal_point"] = _split(FocalPointIn, focal)
+        data["focal_point"] = _split(FocalPointIn, focal, "focal_point.")
     return data
 
 
-def _split(model: type[SQLModel], raw: dict[str, Any]) -> dict[str, Any]:
+def _split(model: type[SQLModel], raw: dict[str, Any], where: str = "") -> dict[str, Any]:
     """``raw`` with the keys ``model`` does not declare moved into (a copy of) its ``extra``. An
-    ``extra`` given as something other than an object is left for validation to refuse, not dropped."""
+    ``extra`` given as something other than an object is left for validation to refuse, not dropped;
+    a field given both in ``extra`` and beside it with another value is refused
+    (:class:`RecordRejectedError`, named with the prefix ``where``): keeping one would drop the other."""
     known = set(model.model_fields)
     data: dict[str, Any] = {}
     given_extra = raw.get("extra")
@@ -64,6 +66,9 @@ def _split(model: type[SQLModel], raw: dict[str, Any]) -> dict[str, Any]:
             continue
         if key in known:
             data[key] = value
+        elif key in given_extra and given_extra[key] != value:
+            msg = f"{where}{key}: given twice, beside 'extra' and inside it, with other values; give it once"
+            raise RecordRejectedError(msg)
         else:
             extra[key] = value
     data["extra"] = extra

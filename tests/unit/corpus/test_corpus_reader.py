@@ -219,3 +219,28 @@ def test_an_extra_that_is_not_an_object_is_refused_not_dropped(record: dict[str,
     with pytest.raises(RecordRejectedError) as info:
         validate_record("city", record)
     assert info.value.message.startswith(f"{field}: ")
+
+
+@pytest.mark.parametrize(
+    ("record", "field"),
+    [
+        ({**CITY, "extra": {"budget": "1 M EUR"}, "budget": "2 M EUR"}, "budget"),
+        (
+            {**CITY, "focal_point": {"name": "Ana", "extra": {"mobile": "+355 1"}, "mobile": "+355 2"}},
+            "focal_point.mobile",
+        ),
+    ],
+)
+def test_a_field_given_both_in_extra_and_beside_it_is_refused_not_overwritten(
+    record: dict[str, Any], field: str
+) -> None:
+    """An unknown field is kept in ``extra``; one given there and again beside it with another value
+    would keep one of the two and drop the other without a word, so the record is refused."""
+    with pytest.raises(RecordRejectedError) as info:
+        validate_record("city", record)
+    assert info.value.message.startswith(f"{field}: given twice"), info.value.message
+
+
+def test_a_field_given_both_in_extra_and_beside_it_with_one_value_is_kept() -> None:
+    record = validate_record("city", {**CITY, "extra": {"budget": "1 M EUR"}, "budget": "1 M EUR"})
+    assert record.extra["budget"] == "1 M EUR"
