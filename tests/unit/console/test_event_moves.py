@@ -18,33 +18,39 @@ def _slot(start: str, end: str) -> SlotIn:
     return SlotIn(start=datetime.fromisoformat(start), end=datetime.fromisoformat(end))
 
 
-@pytest.fixture
-def planned(services: Services) -> Services:
-    """Two cities and two providers, three slots, two tables, planned with equal scores."""
+#: The event's slots, 20 minutes each from 09:00 with a 10-minute break.
+_SLOTS = [
+    ("2027-03-02T09:00", "2027-03-02T09:20"),
+    ("2027-03-02T09:30", "2027-03-02T09:50"),
+    ("2027-03-02T10:00", "2027-03-02T10:20"),
+]
+
+
+def _plan_moves(services: Services, slots: int, participants: list[ParticipantIn]) -> None:
+    """The event ``mv``: the first ``slots`` slots, two tables, these participants, planned with equal
+    scores."""
     with services.database.unit_of_work() as session:
         catalog = services.events(session).catalog
         catalog.create(
-            EventCreate(
-                id="mv",
-                name="Moves",
-                slots=[
-                    _slot("2027-03-02T09:00", "2027-03-02T09:20"),
-                    _slot("2027-03-02T09:30", "2027-03-02T09:50"),
-                    _slot("2027-03-02T10:00", "2027-03-02T10:20"),
-                ],
-                tables=2,
-            ),
+            EventCreate(id="mv", name="Moves", slots=[_slot(*times) for times in _SLOTS[:slots]], tables=2)
         )
-        catalog.add_participants(
-            "mv",
-            [
-                ParticipantIn(id="kukes", max_meetings=1),
-                ParticipantIn(id="tepebasi", available=["s1", "s2"], max_meetings=1),
-                ParticipantIn(id="prov-enerko-esco", max_meetings=1),
-                ParticipantIn(id="prov-balkan-esco", max_meetings=1),
-            ],
-        )
+        catalog.add_participants("mv", participants)
     services.planner.generate("mv", score=lambda _a, _b: 0.5, time_limit=5)
+
+
+@pytest.fixture
+def planned(services: Services) -> Services:
+    """Two cities and two providers, three slots, two tables, planned with equal scores."""
+    _plan_moves(
+        services,
+        3,
+        [
+            ParticipantIn(id="kukes", max_meetings=1),
+            ParticipantIn(id="tepebasi", available=["s1", "s2"], max_meetings=1),
+            ParticipantIn(id="prov-enerko-esco", max_meetings=1),
+            ParticipantIn(id="prov-balkan-esco", max_meetings=1),
+        ],
+    )
     return services
 
 
@@ -77,23 +83,7 @@ def test_a_refused_move_names_the_participants_and_the_time_as_the_grid_shows_th
     client: Client, sign_in: Callable[[str], None]
 ) -> None:
     services = app_services(client)
-    with services.database.unit_of_work() as session:
-        catalog = services.events(session).catalog
-        catalog.create(
-            EventCreate(
-                id="mv",
-                name="Moves",
-                slots=[
-                    _slot("2027-03-02T09:00", "2027-03-02T09:20"),
-                    _slot("2027-03-02T09:30", "2027-03-02T09:50"),
-                ],
-                tables=2,
-            ),
-        )
-        catalog.add_participants(
-            "mv", [ParticipantIn(id=i) for i in ("kukes", "tepebasi", "prov-enerko-esco")]
-        )
-    services.planner.generate("mv", score=lambda _a, _b: 0.5, time_limit=5)
+    _plan_moves(services, 2, [ParticipantIn(id=i) for i in ("kukes", "tepebasi", "prov-enerko-esco")])
     by_slot = {m.slot: m for m in services.planner.planned("mv")}
     assert set(by_slot) == {"s1", "s2"}
     first, second = by_slot["s1"], by_slot["s2"]
