@@ -387,7 +387,6 @@ def readable_gloss(words: str, role: str | None, topics: list[str] | tuple[str, 
     return words or head
 
 
-@lru_cache(maxsize=4096)
 def gloss(text: str, language: str = "") -> str:
     """English words for the words of ``text`` (written in ``language``) of
     :data:`GLOSSED_WORD_LETTERS` letters or more that the glossary knows, in order, without repeats."""
