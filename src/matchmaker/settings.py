@@ -29,6 +29,11 @@ _DATABASE_DRIVERS = {"sqlite": "pysqlite", "postgresql": "psycopg"}
 JOB_STALLED_MIN_SECONDS = 120
 #: The shortest MATCHMAKER_SECRET_KEY taken: it signs invitation links, so it must not be guessable.
 SECRET_KEY_MIN = 32
+#: The first four bytes of the font files PDFs embed: TrueType (two spellings), OpenType with PostScript
+#: outlines, and a collection of either (its first font is used).
+_FONT_SIGNATURES = (b"\x00\x01\x00\x00", b"true", b"OTTO", b"ttcf")
+#: The file names fpdf2 takes for those fonts.
+FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc")
 
 
 def _default_home() -> Path:
@@ -107,6 +112,13 @@ class Settings(BaseSettings):
     max_line_bytes: int = Field(default=1_000_000, ge=1_000, description="Longest accepted corpus line.")
     max_text_chars: int = Field(default=20_000, ge=100, description="Longest accepted free-text field.")
     max_upload_bytes: int = Field(default=20_000_000, ge=1_000, description="Largest accepted upload.")
+
+    # Documents
+    pdf_font: Path | None = Field(
+        default=None,
+        description="A TrueType or OpenType font embedded in PDF agendas, booklets and table cards; "
+        "unset: DejaVu Sans where installed, else the PDFs' text is transliterated to ASCII.",
+    )
 
     # Web
     host: str = "127.0.0.1"
@@ -226,6 +238,11 @@ class Settings(BaseSettings):
     def _absolute_shared_dir(cls, value: Path | None) -> Path | None:
         return value.expanduser().resolve() if value is not None else None
 
+    @field_validator("pdf_font", mode="after")
+    @classmethod
+    def _absolute_pdf_font(cls, value: Path | None) -> Path | None:
+        return value.expanduser().resolve() if value is not None else None
+
     @field_validator("database_url", mode="after")
     @classmethod
     def _check_database_url(cls, value: str | None) -> str | None:
@@ -290,6 +307,12 @@ class Settings(BaseSettings):
         """Directory holding exports (agendas, CSV, calendars)."""
         return self.home / "exports"
 
+    def check_files(self) -> None:
+        """Refuse, at start-up, a file a setting names that this instance cannot use (the PDF font),
+        with a :class:`ConfigurationError` naming the variable."""
+        if self.pdf_font is not None:
+            pdf_font_file(self.pdf_font)
+
     def ensure_dirs(self) -> None:
         """Create the instance directories if they are missing; a directory that cannot be created or
         written is a :class:`ConfigurationError` naming the variable that put it there."""
@@ -309,6 +332,35 @@ class Settings(BaseSettings):
             if not os.access(path, os.R_OK | os.W_OK | os.X_OK):
                 msg = f"{variable} cannot be used: {path} is not readable and writable by this user"
                 raise ConfigurationError(msg)
+
+
+def pdf_font_file(path: Path) -> Path:
+    """``path`` when it is a TrueType or OpenType font file this process can read; otherwise a
+    :class:`ConfigurationError` naming ``MATCHMAKER_PDF_FONT`` and what is wrong with the file.
+
+    The PDF code checks the font again when it embeds it: a font removed since start-up is refused there
+    the same way, never replaced by the fallback font.
+    """
+    prefix = f"MATCHMAKER_PDF_FONT cannot be used: {path}"
+    if path.is_dir():
+        msg = f"{prefix} is a directory, not a font file"
+        raise ConfigurationError(msg)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4)
+    except FileNotFoundError:
+        msg = f"{prefix} does not exist"
+        raise ConfigurationError(msg) from None
+    except OSError as exc:
+        msg = f"{prefix} cannot be read ({exc.strerror or exc})"
+        raise ConfigurationError(msg) from exc
+    if head not in _FONT_SIGNATURES or path.suffix.lower() not in FONT_SUFFIXES:
+        msg = (
+            f"{prefix} is not a TrueType or OpenType font file ({', '.join(FONT_SUFFIXES)}); name one, "
+            "or unset the variable to use DejaVu Sans where it is installed"
+        )
+        raise ConfigurationError(msg)
+    return path
 
 
 def describe_settings_error(exc: ValidationError) -> str:

@@ -40,8 +40,8 @@ def _settings_table(text: str) -> set[str]:
 
 
 def test_the_settings_table_lists_every_variable_the_code_reads() -> None:
-    """Each variable an operator can set has its row in the table: the typed settings and the few
-    read from the environment where they are used (the PDF font)."""
+    """Each variable an operator can set has its row in the table: the typed settings and any read from
+    the environment where it is used."""
     table = _settings_table(DEPLOY.read_text(encoding="utf-8"))
     read = {name.upper() for name in Settings.model_fields}
     for path in SRC.rglob("*.py"):

@@ -149,11 +149,16 @@ def configure_logging(verbose: bool = False) -> None:
 
 
 def load_settings() -> Settings:
-    """Settings from the environment, or a clear error."""
+    """Settings from the environment, or a clear error (a file a setting names is checked too)."""
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         fail(f"invalid settings: {describe_settings_error(exc)}", EXIT_INVALID)
+    try:
+        settings.check_files()
+    except ConfigurationError as exc:
+        fail(exc.message, exit_code_for(exc))
+    return settings
 
 
 @contextmanager

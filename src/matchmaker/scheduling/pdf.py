@@ -8,9 +8,10 @@
 Every reason printed here is the one participants may read; callers pass those (``reasons``), never the
 staff wording or scores, and the booklet and the cards print nothing else about a pair.
 
-Names of cities and providers are often not Latin-1 (Kukës, Ош, Tepebaşı). When a Unicode TrueType
-font is found (DejaVu Sans, installed on most Linux systems; or the file named by
-``MATCHMAKER_PDF_FONT``) it is embedded; otherwise the text is transliterated to ASCII with
+Names of cities and providers are often not Latin-1 (Kukës, Ош, Tepebaşı). The font the caller names
+(``font``: the ``MATCHMAKER_PDF_FONT`` setting) is embedded, and one that cannot be read is a
+:class:`~matchmaker.errors.ConfigurationError`, never passed over. Without one, DejaVu Sans is embedded
+where it is installed (most Linux systems); otherwise the text is transliterated to ASCII with
 ``anyascii`` so the PDF is still correct, only less pretty. Arabic (and any script whose letters join
 or that runs right to left) is laid out by HarfBuzz (``uharfbuzz``), in the documents that hold some.
 """
@@ -18,7 +19,6 @@ or that runs right to left) is laid out by HarfBuzz (``uharfbuzz``), in the docu
 from __future__ import annotations
 
 import logging
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -28,6 +28,7 @@ from anyascii import anyascii
 from fpdf import FPDF, FPDFException
 from fpdf.fonts import FontFace
 
+from matchmaker.errors import ConfigurationError
 from matchmaker.scheduling.exports import (
     NO_MEETINGS,
     display_name,
@@ -36,6 +37,7 @@ from matchmaker.scheduling.exports import (
     zone_note,
 )
 from matchmaker.scheduling.problem import Pair, Placement, Slot
+from matchmaker.settings import pdf_font_file
 
 logger = logging.getLogger(__name__)
 
@@ -48,9 +50,9 @@ FONT_CANDIDATES = (
 
 
 def unicode_font() -> Path | None:
-    """A Unicode TrueType font to embed, or None (then text is transliterated)."""
-    named = os.environ.get("MATCHMAKER_PDF_FONT")
-    for candidate in ([named] if named else []) + list(FONT_CANDIDATES):
+    """The installed Unicode TrueType font to embed when none is named, or None (then text is
+    transliterated)."""
+    for candidate in FONT_CANDIDATES:
         path = Path(candidate)
         if path.is_file():
             return path
@@ -59,12 +61,15 @@ def unicode_font() -> Path | None:
 
 @dataclass
 class _Document:
-    """An A4 PDF with the Unicode font when there is one (else Helvetica and ASCII text)."""
+    """An A4 PDF with the named ``font``, else the installed Unicode font when there is one (else
+    Helvetica and ASCII text)."""
 
     title: str
     landscape: bool = False
     #: Every text the document will print, to decide whether it needs the shaping engine.
     content: Iterable[str] = ()
+    #: The font the settings name (``MATCHMAKER_PDF_FONT``); it must be readable.
+    font: Path | None = None
     pdf: FPDF = field(init=False)
     family: str = field(init=False)
     text: Callable[[str], str] = field(init=False)
@@ -74,9 +79,9 @@ class _Document:
         pdf.set_auto_page_break(auto=True, margin=15)
         pdf.set_title(self.title)
         pdf.set_creator("matchmaker")
-        font = unicode_font()
+        font = pdf_font_file(self.font) if self.font is not None else unicode_font()
         if font is not None:
-            pdf.add_font("agenda", "", str(font))
+            _add_font(pdf, font, named=self.font is not None)
             self.family = "agenda"
             self.text = str
             if needs_shaping([self.title, *self.content]):
@@ -95,6 +100,18 @@ class _Document:
     def output(self) -> bytes:
         """The PDF file."""
         return bytes(self.pdf.output())
+
+
+def _add_font(pdf: FPDF, font: Path, *, named: bool) -> None:
+    """Embed ``font`` as the family ``agenda``; a named font that cannot be parsed is a configuration
+    error naming its variable."""
+    try:
+        pdf.add_font("agenda", "", str(font))
+    except Exception as exc:  # fontTools raises many kinds of errors for a damaged file
+        if not named:
+            raise
+        msg = f"MATCHMAKER_PDF_FONT cannot be used: {font} cannot be read as a font ({exc})"
+        raise ConfigurationError(msg) from exc
 
 
 #: Scripts whose letters join or run right to left (Hebrew, Arabic, Syriac, Thaana, N'Ko, the Indic
@@ -234,12 +251,15 @@ def participant_agenda_pdf(
     timezone: str | None = None,
     venue: str | None = None,
     empty: str = NO_MEETINGS,
+    font: Path | None = None,
 ) -> bytes:
     """One participant's meetings as an A4 PDF: time, table, who, why, under the event's name, its
-    ``venue`` and the ``timezone`` the slot times are local to (``empty`` when it has none)."""
+    ``venue`` and the ``timezone`` the slot times are local to (``empty`` when it has none); in
+    ``font`` when one is named."""
     doc = _Document(
         f"Meeting agenda: {display_name(participant_id, names or {})}",
         content=_texts(meetings, names, reasons, table_labels, event_name, venue),
+        font=font,
     )
     doc.pdf.add_page()
     _agenda_page(
@@ -292,10 +312,12 @@ def event_booklet_pdf(
     *,
     names: Mapping[str, str] | None = None,
     reasons: Mapping[Pair, str] | None = None,
+    font: Path | None = None,
 ) -> bytes:
     """The whole event as one A4 PDF: a cover, the schedule slot by slot, one agenda page per participant.
 
-    ``reasons`` are the participants' reasons by pair; nothing else about a pair is printed.
+    ``reasons`` are the participants' reasons by pair; nothing else about a pair is printed. The text is
+    in ``font`` when one is named.
     """
     names = names or {}
     reasons = reasons or {}
@@ -305,6 +327,7 @@ def event_booklet_pdf(
     doc = _Document(
         f"Event booklet: {event.name}",
         content=_texts(meetings, names, reasons, event.table_labels, event.venue),
+        font=font,
     )
     pdf = doc.pdf
     pdf.add_page()
@@ -364,15 +387,21 @@ def event_booklet_pdf(
 
 
 def table_cards_pdf(
-    event: EventSheet, meetings: Sequence[Placement], *, names: Mapping[str, str] | None = None
+    event: EventSheet,
+    meetings: Sequence[Placement],
+    *,
+    names: Mapping[str, str] | None = None,
+    font: Path | None = None,
 ) -> bytes:
-    """One landscape A4 page per table: its name and, per slot, who meets there."""
+    """One landscape A4 page per table: its name and, per slot, who meets there (in ``font`` when one is
+    named)."""
     names = names or {}
     plain = _plain(meetings)
     doc = _Document(
         f"Table cards: {event.name}",
         landscape=True,
         content=_texts(meetings, names, None, event.table_labels, event.venue),
+        font=font,
     )
     pdf = doc.pdf
     days = len({s.start.date() for s in event.slots}) > 1

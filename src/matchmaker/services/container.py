@@ -177,7 +177,12 @@ class Services:
 
         advisor = MatcherAdvisor(self._matching_service)  # the engine loads when a suggestion is asked for
         # The mail modules load when a request is first created or answered, not to read events.
-        return EventServices(session, notifier=partial(self.notifier, session), advisor=advisor)
+        return EventServices(
+            session,
+            notifier=partial(self.notifier, session),
+            advisor=advisor,
+            pdf_font=self.settings.pdf_font,
+        )
 
     def accounts(self, session: Session) -> Accounts:
         """Invitations, console sessions and the staff users page in ``session``."""

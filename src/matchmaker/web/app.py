@@ -179,10 +179,12 @@ def create_app(
     if services is None:
         settings = settings or Settings()
         settings.ensure_dirs()
+        settings.check_files()
         services = Services.build(settings).build_all()
         owned = True
     else:
         settings = services.settings
+        settings.check_files()
         services.build_all()
         owned = False
     container = services

@@ -18,6 +18,7 @@ from sqlalchemy import create_engine
 
 from events_support import EventCalls
 from matchmaker.db.engine import alembic_config
+from matchmaker.errors import ConfigurationError
 from matchmaker.services.events.schemas import EventCreate, EventEdit, ParticipantIn, SlotIn
 from matchmaker.settings import Settings
 from pdf_support import need_poppler, text
@@ -333,3 +334,26 @@ def test_meetings_published_before_places_were_kept_give_their_place_whole_when_
     rows = list(csv.DictReader(io.StringIO(ev(lambda e: e.agendas.csv(event)))))
     assert {int(r["table"]) for r in rows} == {1, 2}
     assert [r["place"] for r in rows] == [published_tables[int(r["table"]) - 1] for r in rows]
+
+
+def test_every_pdf_uses_the_font_the_settings_name_and_says_when_it_is_gone(
+    event: str, corpus: Settings, tmp_path: Path
+) -> None:
+    """MATCHMAKER_PDF_FONT is the font of the agendas, the booklet and the table cards; a font removed
+    since the instance started is refused by name, never replaced by the fallback font."""
+    condensed = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed.ttf")
+    if not condensed.is_file():
+        pytest.skip("DejaVu Sans Condensed is not installed")
+    font = tmp_path / "agenda.ttf"
+    font.write_bytes(condensed.read_bytes())
+    calls = EventCalls(corpus.model_copy(update={"pdf_font": font}))
+    for document in (
+        calls(lambda e: e.agendas.pdf(event, "kukes")),
+        calls(lambda e: e.agendas.booklet(event)),
+        calls(lambda e: e.agendas.table_cards(event)),
+    ):
+        assert b"+DejaVuSansCondensed" in document
+    font.unlink()
+    gone = f"MATCHMAKER_PDF_FONT cannot be used: {font} does not exist"
+    with pytest.raises(ConfigurationError, match=gone):
+        calls(lambda e: e.agendas.booklet(event))

@@ -3,6 +3,7 @@ and never echoes a password."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,45 @@ def test_a_variable_set_to_nothing_counts_as_unset(tmp_path: Path, monkeypatch: 
 def test_a_long_secret_key_is_taken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     code, output = _run(monkeypatch, tmp_path, SECRET_KEY="k" * 32)
     assert code == 0, output
+
+
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed.ttf")
+
+
+def _not_a_font(folder: Path) -> Path:
+    path = folder / "notes.ttf"
+    path.write_text("not a font", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda folder: folder / "missing.ttf", "does not exist"),
+        (lambda folder: folder, "is a directory, not a font file"),
+        (_not_a_font, "is not a TrueType or OpenType font file"),
+    ],
+    ids=["missing", "directory", "not-a-font"],
+)
+def test_a_pdf_font_that_cannot_be_used_is_refused_by_name(
+    make: Callable[[Path], Path], reason: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Staff would otherwise get PDFs in the fallback font (names transliterated) and never learn why."""
+    folder = tmp_path / "fonts"
+    folder.mkdir()
+    font = make(folder)
+    code, output = _run(monkeypatch, tmp_path / "home", PDF_FONT=str(font))
+    assert code == 2
+    assert output.startswith(f"error: MATCHMAKER_PDF_FONT cannot be used: {font} {reason}"), output
+    assert output.strip().splitlines() == [output.strip()]
+
+
+def test_a_pdf_font_that_is_a_font_is_taken(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not DEJAVU.is_file():
+        pytest.skip("DejaVu Sans Condensed is not installed")
+    font = tmp_path / "Agenda Font.ttf"
+    font.write_bytes(DEJAVU.read_bytes())
+    code, output = _run(monkeypatch, tmp_path / "home", PDF_FONT=str(font))
+    assert code == 0, output
+    monkeypatch.setenv("MATCHMAKER_PDF_FONT", str(font))
+    assert Settings().pdf_font == font

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from matchmaker.errors import ConfigurationError
 from matchmaker.scheduling import pdf
 from matchmaker.scheduling.problem import Placement, Slot
 from matchmaker.scheduling.result import Meeting
@@ -87,3 +88,28 @@ def test_arabic_reads_right_to_left_with_its_letters_joined(tmp_path: Path) -> N
 )
 def test_only_joined_or_right_to_left_scripts_need_shaping(texts: list[str | None], expected: bool) -> None:
     assert pdf.needs_shaping(texts) is expected
+
+
+CONDENSED = Path("/usr/share/fonts/truetype/dejavu/DejaVuSansCondensed.ttf")
+
+
+def test_the_font_staff_named_is_the_one_embedded(tmp_path: Path) -> None:
+    if not CONDENSED.is_file():
+        pytest.skip("DejaVu Sans Condensed is not installed")
+    font = tmp_path / "agenda.ttf"
+    font.write_bytes(CONDENSED.read_bytes())
+    data = pdf.participant_agenda_pdf("osh", MEETINGS, SLOTS, names=NAMES, font=font)
+    assert b"+DejaVuSansCondensed" in data
+
+
+def test_a_named_font_gone_since_start_is_refused_by_name(tmp_path: Path) -> None:
+    """A font removed (or replaced by something else) after the instance started is not passed over
+    for the fallback font: making the PDF fails with the variable named."""
+    named = "MATCHMAKER_PDF_FONT cannot be used: "
+    with pytest.raises(ConfigurationError, match=rf"{named}.*gone\.ttf does not exist"):
+        pdf.participant_agenda_pdf("osh", MEETINGS, SLOTS, names=NAMES, font=tmp_path / "gone.ttf")
+    broken = tmp_path / "broken.ttf"
+    broken.write_bytes(b"\x00\x01\x00\x00" + b"x" * 100)
+    sheet = pdf.EventSheet(name="Workshop", slots=SLOTS, tables=2)
+    with pytest.raises(ConfigurationError, match=rf"{named}.*broken\.ttf cannot be read as a font"):
+        pdf.event_booklet_pdf(sheet, MEETINGS, ["osh"], names=NAMES, font=broken)

@@ -10,6 +10,7 @@ import pytest
 from litestar.testing import TestClient
 
 from matchmaker.embeddings.encoder import Encoder
+from matchmaker.errors import ConfigurationError
 from matchmaker.services import indexing
 from matchmaker.services.container import Services
 from matchmaker.settings import Settings
@@ -92,3 +93,11 @@ def test_an_app_given_started_services_loads_the_model_once(
         assert loads == ["hashing-64"]
     finally:
         services.close()
+
+
+def test_the_server_does_not_start_with_a_pdf_font_it_cannot_use(tmp_path: Path, home: Path) -> None:
+    """An operator learns at start-up that the named font is wrong, not from PDFs in the fallback font."""
+    missing = tmp_path / "fonts" / "Agenda.ttf"
+    refused = f"MATCHMAKER_PDF_FONT cannot be used: {missing} does not exist"
+    with pytest.raises(ConfigurationError, match=refused):
+        create_app(Settings(home=home, model_name="hashing-64", pdf_font=missing))

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import cached_property
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sqlmodel import Session
@@ -74,7 +75,7 @@ class EventServices:
 
     ``notifier`` makes the notifier that tells the other party of a request, when a request is first
     created or answered; ``advisor`` (the matcher) suggests whom to ask and gives new requests their
-    reason.
+    reason; ``pdf_font`` is the font of the PDFs (``MATCHMAKER_PDF_FONT``).
     """
 
     def __init__(
@@ -83,10 +84,12 @@ class EventServices:
         *,
         notifier: Callable[[], Notifier] | None = None,
         advisor: Advisor | None = None,
+        pdf_font: Path | None = None,
     ) -> None:
         self.session = session
         self._notifier = notifier
         self._advisor = advisor
+        self._pdf_font = pdf_font
 
     @cached_property
     def catalog(self) -> EventCatalog:
@@ -125,7 +128,7 @@ class EventServices:
         """Agendas and their exports."""
         from matchmaker.services.events.agendas import Agendas  # noqa: PLC0415 - on first use
 
-        return Agendas(self.session)
+        return Agendas(self.session, pdf_font=self._pdf_font)
 
     @cached_property
     def feedback(self) -> EventFeedback:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from matchmaker.db.events import Event, EventMeeting, PublishedMeeting
@@ -35,7 +36,12 @@ if TYPE_CHECKING:
 
 
 class Agendas(store.InSession):
-    """What participants and organisers take away from a published schedule, in one unit of work."""
+    """What participants and organisers take away from a published schedule, in one unit of work; its
+    PDFs are in ``pdf_font`` when the settings name one (``MATCHMAKER_PDF_FONT``)."""
+
+    def __init__(self, session: Session, *, pdf_font: Path | None = None) -> None:
+        super().__init__(session)
+        self.pdf_font = pdf_font
 
     def agenda(self, event_id: str, participant_id: str, *, include_cancelled: bool = False) -> Agenda:
         """A participant's published meetings in time order (cancelled ones only when asked), at the
@@ -161,6 +167,7 @@ class Agendas(store.InSession):
             timezone=ev.timezone,
             venue=venue,
             empty=_empty(ev),
+            font=self.pdf_font,
         )
 
     def booklet(self, event_id: str) -> bytes:
@@ -177,6 +184,7 @@ class Agendas(store.InSession):
             people,
             names=known,
             reasons={pair_key(r.a, r.b): r.public_reason for r in rows if r.public_reason},
+            font=self.pdf_font,
         )
 
     def table_cards(self, event_id: str) -> bytes:
@@ -185,7 +193,9 @@ class Agendas(store.InSession):
 
         ev, rows = self._published_event(event_id)
         known = store.names(self.session, store.mentioned(rows))
-        return table_cards_pdf(self._sheet(ev, rows), [store.placement(r) for r in rows], names=known)
+        return table_cards_pdf(
+            self._sheet(ev, rows), [store.placement(r) for r in rows], names=known, font=self.pdf_font
+        )
 
     def _published_event(self, event_id: str) -> tuple[Event, list[PublishedMeeting]]:
         ev = store.event_row(self.session, event_id)
