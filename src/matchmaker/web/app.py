@@ -51,7 +51,7 @@ from matchmaker.web.console import (
     unavailable_html,
 )
 from matchmaker.web.dependencies import DEPENDENCIES
-from matchmaker.web.errors import EXCEPTION_HANDLERS, document_headers, problems
+from matchmaker.web.errors import EXCEPTION_HANDLERS, FORM_PART_LIMIT, document_headers, problems
 from matchmaker.web.head import HeadAsGet
 from matchmaker.web.logs import RequestContextMiddleware
 from matchmaker.web.redaction import UNAVAILABLE_PAGE, RedactionMiddleware
@@ -262,6 +262,7 @@ def create_app(
         openapi_config=openapi_config(),
         plugins=[StrictBodySchemaPlugin()],
         request_max_body_size=MAX_JSON_BODY,
+        multipart_form_part_limit=FORM_PART_LIMIT,
         debug=debug,
         logging_config=None,
     )

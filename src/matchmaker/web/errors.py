@@ -491,8 +491,9 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
     status = exc.status_code
     refusal = form_refusal(exc)
     if refusal is not None:
-        # The same answer as for a file name the parser read whole but that is still too long.
-        return problem(request, 422, refusal, title="Invalid input")
+        # The same answer as for a bound the product checks itself (a file name the parser read whole
+        # but that is still too long, an upload over its size).
+        return _matchmaker_error(request, refusal)
     if status >= 500:
         logger.error("HTTP %d on %s %s: %s", status, request.method, request.url.path, exc.detail)
         return problem(request, status, "the server could not answer this request")
@@ -507,17 +508,41 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
     return problem(request, status, detail, headers=headers or None)
 
 
+#: The most parts (fields and files) a multipart form may have; the app gives it to the form reader.
+FORM_PART_LIMIT = 1_000
+#: The most headers one part of a multipart form may have: the form reader's own bound (a part needs
+#: one to three: Content-Disposition, Content-Type, Content-Transfer-Encoding).
+PART_HEADER_LIMIT = 8
+
 #: What the multipart form parser says when a part's header line is over its bound (some 4 KB): in
-#: practice the ``Content-Disposition`` line of a file whose name runs to thousands of characters. The
-#: framework answers it with its own "Request Entity Too Large" and keeps the parser's error as context.
+#: practice the ``Content-Disposition`` line of a file whose name runs to thousands of characters.
 _LONG_PART_HEADER = "Maximum segment header length exceeded"
+#: ... when a form has more than :data:`FORM_PART_LIMIT` parts.
+_TOO_MANY_PARTS = "Maximum segment count exceeded"
+#: ... when a part has more than :data:`PART_HEADER_LIMIT` headers.
+_TOO_MANY_PART_HEADERS = "Maximum segment header count exceeded"
 
 
-def form_refusal(exc: BaseException) -> str | None:
+def form_refusal(exc: BaseException) -> MatchmakerError | None:
     """Why a multipart form could not be read, in the product's words, when the form parser stopped at
-    its bound on a part's header (a file name far too long); ``None`` for any other error."""
-    if _LONG_PART_HEADER in str(exc.__context__ or ""):
-        return file_name_too_long()
+    one of its bounds (a part's header line, a file name far too long; the number of parts; the headers
+    of a part); ``None`` for any other error.
+
+    The framework answers each of them with its own "Request Entity Too Large" and keeps the parser's
+    error as context; this names the bound and its limit, as every other bound of the product does.
+    """
+    reason = str(exc.__context__ or "")
+    if _LONG_PART_HEADER in reason:
+        return InvalidInputError(file_name_too_long())
+    if _TOO_MANY_PARTS in reason:
+        return PayloadTooLargeError(
+            f"the form has more than {FORM_PART_LIMIT:,} parts (fields and files); "
+            f"the limit is {FORM_PART_LIMIT:,}"
+        )
+    if _TOO_MANY_PART_HEADERS in reason:
+        return PayloadTooLargeError(
+            f"a part of the form has more than {PART_HEADER_LIMIT} headers; the limit is {PART_HEADER_LIMIT}"
+        )
     return None
 
 
@@ -603,6 +628,8 @@ __all__ = [
     "DATABASE_UNAVAILABLE",
     "DATABASE_UNAVAILABLE_PAGE",
     "EXCEPTION_HANDLERS",
+    "FORM_PART_LIMIT",
+    "PART_HEADER_LIMIT",
     "PROBLEM_JSON",
     "STATUS_FOR",
     "ProblemDetails",

@@ -8,6 +8,7 @@ import pytest
 from litestar.testing import TestClient
 from web_support import CITY_ID, PROVIDER_ID, SharedApp, Tokens
 
+from form_support import MULTIPART, many_headers, many_parts
 from matchmaker.services.matching import Matcher
 
 
@@ -192,3 +193,24 @@ def test_a_file_name_longer_than_the_form_reader_takes_is_named_as_such(
         " an accented or non-Latin letter takes 2 to 4 of them); rename the file"
     )
     assert "Entity" not in r.text  # type: ignore[attr-defined]
+
+
+def test_a_form_of_more_parts_than_the_form_reader_takes_is_refused_with_the_limit(
+    api: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+) -> None:
+    r = api.post("/api/v1/corpus", content=many_parts(1001), headers={**tokens.of("staff"), **MULTIPART})
+    assert r.status_code == 413, r.text
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["detail"] == "the form has more than 1,000 parts (fields and files); the limit is 1,000"
+    assert "Entity" not in r.text
+
+
+def test_a_form_part_with_more_headers_than_the_form_reader_takes_is_refused_with_the_limit(
+    api: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+) -> None:
+    r = api.post("/api/v1/corpus", content=many_headers(9), headers={**tokens.of("staff"), **MULTIPART})
+    assert r.status_code == 413, r.text
+    assert r.json()["detail"] == "a part of the form has more than 8 headers; the limit is 8"
+    assert "Entity" not in r.text

@@ -9,6 +9,7 @@ from typing import Any
 from console_support import Client, app_services
 from litestar.testing import TestClient
 
+from form_support import MULTIPART, many_headers, many_parts
 from matchmaker.settings import Settings
 from matchmaker.web import create_app
 from services_support import add_user
@@ -66,3 +67,34 @@ def test_a_file_name_too_long_to_save_is_named_on_the_upload_page(
         assert "rename the file" in shown.text
     after = services.corpus.last_ingest()
     assert (after and after.id) == (before and before.id), "nothing was ingested"
+
+
+MANY_PARTS = many_parts(1001)
+MANY_HEADERS = many_headers(9, field="file")
+
+
+def test_a_form_over_the_form_readers_bounds_is_named_on_the_upload_page(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    sign_in("staff")
+    for body, said in (
+        (MANY_PARTS, "The form has more than 1,000 parts (fields and files); the limit is 1,000"),
+        (MANY_HEADERS, "A part of the form has more than 8 headers; the limit is 8"),
+    ):
+        shown = client.post("/upload", content=body, headers=MULTIPART)
+        assert shown.status_code == 413, shown.text
+        assert "Upload corpus" in shown.text, "the upload form is shown again"
+        assert said in shown.text
+        assert "Entity" not in shown.text
+
+
+def test_any_console_form_over_the_form_readers_bounds_says_which_bound(client: Client) -> None:
+    for body, said in (
+        (MANY_PARTS, "he form has more than 1,000 parts (fields and files); the limit is 1,000"),
+        (MANY_HEADERS, "part of the form has more than 8 headers; the limit is 8"),
+    ):
+        shown = client.post("/signin", content=body, headers=MULTIPART)
+        assert shown.status_code == 413, shown.text
+        assert shown.headers["content-type"].startswith("text/html")
+        assert said in shown.text
+        assert "Entity" not in shown.text

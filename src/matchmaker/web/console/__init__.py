@@ -63,6 +63,7 @@ from matchmaker.web.console.session import (
 from matchmaker.web.errors import (
     DATABASE_RETRY_SECONDS,
     DATABASE_UNAVAILABLE_PAGE,
+    form_refusal,
     handle_exception,
     log_database_unavailable,
     parameter_problems,
@@ -178,6 +179,10 @@ def _on_matchmaker_error(request: Request[Any, Any, Any], exc: MatchmakerError) 
 
 
 def _on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    refusal = form_refusal(exc)
+    if refusal is not None:
+        # A form over one of the form reader's bounds: which bound, and its limit.
+        return _error_page(request, status_for(refusal), refusal.message)
     if isinstance(exc, NotFoundException):
         return _error_page(request, 404, "There is no such page or record.")
     if isinstance(exc, ValidationException):

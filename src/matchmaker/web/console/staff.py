@@ -188,7 +188,7 @@ async def read_upload(request: Request[Any, Any, Any], settings: Settings) -> tu
         refusal = form_refusal(exc)
         if refusal is None:
             raise
-        raise InvalidInputError(refusal) from exc
+        raise refusal from exc
     upload = form.get("file")
     if not isinstance(upload, UploadFile) or not upload.filename:
         raise InvalidInputError("choose a file to upload")
