@@ -190,6 +190,15 @@ def _json_list() -> Any:
     return Field(default_factory=list, sa_type=JSON)
 
 
+#: An ``extra`` key whose name starts with one of these (in any case) is marked internal: staff only.
+INTERNAL_PREFIXES = ("internal", "private", "confidential", "_")
+
+
+def is_internal_key(key: str) -> bool:
+    """Whether an ``extra`` key is marked internal (staff only)."""
+    return key.strip().lower().startswith(INTERNAL_PREFIXES)
+
+
 class _StrictInput(SQLModel):
     """A record as given by a user: a field it does not know is refused, not dropped."""
 

@@ -50,20 +50,23 @@ from sqlmodel import Session, select
 
 from matchmaker.db import repository
 from matchmaker.db.engine import Database
-from matchmaker.db.models import KIND_WORDS, CaseStudy, City, FocalPoint, Kind, Provider
+from matchmaker.db.models import (
+    INTERNAL_PREFIXES,
+    KIND_WORDS,
+    CaseStudy,
+    City,
+    FocalPoint,
+    Kind,
+    Provider,
+    is_internal_key,
+)
 from matchmaker.errors import NotFoundError, PermissionDeniedError
 from matchmaker.services.users import Principal
 
-INTERNAL_PREFIXES = ("internal", "private", "confidential", "_")
 #: Shorter values are not scrubbed: they would match ordinary words.
 MIN_TERM_CHARS = 5
 
 M = TypeVar("M", bound=BaseModel)
-
-
-def is_internal_key(key: str) -> bool:
-    """Whether an ``extra`` key is marked internal (staff only)."""
-    return key.strip().lower().startswith(INTERNAL_PREFIXES)
 
 
 def public_extra(extra: dict[str, Any]) -> dict[str, Any]:
