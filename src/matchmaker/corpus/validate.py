@@ -8,7 +8,15 @@ from pydantic import ValidationError
 from sqlmodel import SQLModel
 
 from matchmaker.corpus.reader import REQUIRED
-from matchmaker.db.models import CaseCreate, CityCreate, FocalPointIn, Kind, ProviderCreate, RecordIn
+from matchmaker.db.models import (
+    CaseCreate,
+    CityCreate,
+    FocalPointIn,
+    Kind,
+    ProviderCreate,
+    RecordIn,
+    SolutionIn,
+)
 from matchmaker.errors import RecordRejectedError, validation_reason
 
 Record = RecordIn
@@ -40,11 +48,18 @@ def describe(exc: ValidationError) -> str:
 
 def split_extra(kind: Kind, raw: dict[str, Any]) -> dict[str, Any]:
     """Move unknown top-level fields into ``extra`` so they are kept, not rejected; a city's focal
-    point keeps its own unknown fields in its own ``extra`` (confidential with it)."""
+    point keeps its own unknown fields in its own ``extra`` (confidential with it), and each of a
+    provider's solutions its own in its own ``extra`` (public with it)."""
     data = _split(MODELS[kind], raw)
     focal = data.get("focal_point")
     if kind == "city" and isinstance(focal, dict):
         data["focal_point"] = _split(FocalPointIn, focal, "focal_point.")
+    solutions = data.get("solutions")
+    if kind == "provider" and isinstance(solutions, list):
+        data["solutions"] = [
+            _split(SolutionIn, item, f"solutions[{n}].") if isinstance(item, dict) else item
+            for n, item in enumerate(solutions)
+        ]
     return data
 
 

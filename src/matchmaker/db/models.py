@@ -326,14 +326,38 @@ class SolutionBase(SQLModel):
     deployed_in: StrList = _json_list()
 
 
-class SolutionIn(SolutionBase):
-    """A solution as given in a corpus file or API body."""
+def check_public_extra(extra: dict[str, Any]) -> dict[str, Any]:
+    """``extra`` of something every role sees (a provider's solution): a key marked internal there
+    would be shown to everyone, so it is refused, naming the key, instead of kept or dropped."""
+    internal = [key for key in extra if is_internal_key(key)]
+    if internal:
+        named = ", ".join(repr(key) for key in internal)
+        msg = (
+            f"{named} {'is' if len(internal) == 1 else 'are'} marked internal (staff only), but a solution"
+            " is public; give staff-only fields beside the provider's own fields, not inside a solution"
+        )
+        raise ValueError(msg)
+    return extra
 
-    model_config = ConfigDict(extra="allow")  # type: ignore[assignment]
+
+class SolutionIn(SolutionBase):
+    """A solution as given in a corpus file or API body.
+
+    Its ``extra`` holds the solution's fields this model does not know (a licence, a price band), kept
+    as given: a corpus file's unknown keys are moved there (like a record's own), an API body names them
+    under ``extra``, and a key it does not know otherwise is refused, not dropped. They are as public as
+    the rest of the solution, so a key marked internal is refused there (:func:`check_public_extra`).
+    """
+
+    model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    extra: Annotated[dict[str, Any], AfterValidator(check_public_extra)] = Field(default_factory=dict)
 
 
 class SolutionPublic(SolutionBase):
-    """A solution as any role may see it."""
+    """A solution as any role may see it, with its fields beyond the known ones (``extra``)."""
+
+    extra: dict[str, Any] = Field(default_factory=dict)
 
 
 class Solution(SolutionBase, table=True):
@@ -347,6 +371,8 @@ class Solution(SolutionBase, table=True):
         sa_column=Column(String(128), ForeignKey("provider.id", ondelete="CASCADE"), index=True)
     )
     position: int = 0
+    #: The solution's fields :class:`SolutionIn` does not know (``None`` in rows stored before it).
+    extra: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 
 class ProviderBase(SQLModel):

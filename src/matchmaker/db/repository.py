@@ -173,7 +173,13 @@ def _solutions_by_provider(session: Session, ids: Sequence[str] | None = None) -
 def _provider_public(row: Provider, solutions: Sequence[Solution]) -> ProviderPublic:
     data = {key: getattr(row, key) for key in _PROVIDER_FIELDS}
     sols = [
-        SolutionPublic(title=s.title, description=s.description, domains=s.domains, deployed_in=s.deployed_in)
+        SolutionPublic(
+            title=s.title,
+            description=s.description,
+            domains=s.domains,
+            deployed_in=s.deployed_in,
+            extra=s.extra or {},
+        )
         for s in solutions
     ]
     return ProviderPublic(id=row.id, solutions=sols, **data)
@@ -203,6 +209,7 @@ def _replace_solutions(session: Session, provider_id: str, solutions: Sequence[S
                 description=sol.description,
                 domains=sol.domains,
                 deployed_in=sol.deployed_in,
+                extra=dict(sol.extra),
             )
         )
 

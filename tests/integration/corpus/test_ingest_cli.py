@@ -119,6 +119,62 @@ def test_unknown_focal_point_fields_are_kept_and_staff_only(tmp_path: Path, db_s
         assert "000 1111" not in shown
 
 
+ACME = {
+    "id": "acme",
+    "name": "Acme GIS",
+    "country": "TR",
+    "description": "Street addressing and GIS for municipalities.",
+}
+
+
+def test_unknown_solution_fields_are_kept_and_shown_with_the_solution(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    solution = {
+        "title": "Street addressing",
+        "description": "Names and numbers every street.",
+        "licence": "open source (GPL)",
+        "languages": ["tr", "en"],
+    }
+    second = {"title": "Flood maps", "price_band": "low"}
+    path = write_jsonl(tmp_path / "providers.jsonl", [json.dumps(ACME | {"solutions": [solution, second]})])
+    ingested = run("ingest", str(path))
+    assert ingested.exit_code == 0, ingested.output
+    shown = json.loads(run("show", "provider", "acme", "--json").stdout)
+    assert [s["extra"] for s in shown["solutions"]] == [
+        {"licence": "open source (GPL)", "languages": ["tr", "en"]},
+        {"price_band": "low"},
+    ]
+    assert listed("providers")[0]["solutions"][1]["extra"] == {"price_band": "low"}
+    readable = run("show", "provider", "acme").stdout
+    assert "licence: open source (GPL)" in readable
+    assert "price band: low" in readable or "price_band: low" in readable
+
+
+def test_a_solution_field_given_beside_extra_and_inside_it_with_other_values_is_refused(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    twice = {"title": "Street addressing", "licence": "GPL", "extra": {"licence": "MIT"}}
+    path = write_jsonl(tmp_path / "providers.jsonl", [json.dumps(ACME | {"solutions": [twice]})])
+    result = run("ingest", str(path))
+    assert result.exit_code == 2
+    assert "solutions[0].licence: given twice, beside 'extra' and inside it" in result.stderr
+
+
+def test_a_solution_field_marked_internal_is_refused_since_solutions_are_public(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    marked = {"title": "Street addressing", "internal_price": "9,000 EUR a year"}
+    path = write_jsonl(tmp_path / "providers.jsonl", [json.dumps(ACME | {"solutions": [marked]})])
+    result = run("ingest", str(path))
+    assert result.exit_code == 2
+    assert (
+        "solutions[0].extra: 'internal_price' is marked internal (staff only), but a solution is public"
+        in result.stderr
+    )
+    assert "9,000 EUR" not in run("list", "providers", "--json").stdout
+
+
 def test_unreadable_input_exits_1_and_loses_nothing(tmp_path: Path, db_settings: Settings) -> None:
     good = write_jsonl(tmp_path / "ok" / "cities.jsonl", [json.dumps(KUKES), json.dumps(OSH)])
     assert run("ingest", str(good)).exit_code == 0

@@ -87,6 +87,27 @@ def test_a_focal_point_stored_before_it_had_extra_fields_is_kept(db_settings: Se
         database.dispose()
 
 
+def test_a_solution_stored_before_it_had_extra_fields_is_kept(db_settings: Settings) -> None:
+    _stored_at(
+        db_settings,
+        "0010_focal_point_extra",
+        "INSERT INTO provider (id, name, country, description, languages, regions_served, extra, created_at,"
+        " updated_at) VALUES ('acme', 'Acme GIS', 'TR', 'Street addressing.', '[]', '[]', '{}',"
+        " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        "INSERT INTO solution (provider_id, position, title, description, domains, deployed_in)"
+        " VALUES ('acme', 0, 'Street addressing', 'Names and numbers.', '[]', '[\"Kukes\"]')",
+    )
+
+    database = Database(db_settings)
+    try:
+        with database.unit_of_work() as session:
+            provider = RecordService(session).get("provider", "acme")
+        [solution] = provider.solutions  # type: ignore[union-attr]
+        assert (solution.title, solution.deployed_in, solution.extra) == ("Street addressing", ["Kukes"], {})
+    finally:
+        database.dispose()
+
+
 def _head() -> str:
     from alembic.script import ScriptDirectory
 

@@ -8,6 +8,7 @@ lifespan run; ``tokens`` holds a bearer token per role.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from collections.abc import Iterator
@@ -119,6 +120,16 @@ def shared_app(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) ->
             yield SharedApp(client, tokens, settings, services)
     finally:
         services.close()
+
+
+def upload_records(api: TestClient, tokens: Tokens, file_name: str, lines: list[dict[str, Any]]) -> Any:  # type: ignore[type-arg]
+    """Staff upload ``lines`` as the corpus file ``file_name`` (waiting for the ingest)."""
+    content = "\n".join(json.dumps(line) for line in lines).encode() + b"\n"
+    return api.post(
+        "/api/v1/corpus",
+        files=[("files", (file_name, content, "application/octet-stream"))],
+        headers=tokens.of("staff"),
+    )
 
 
 def finished_job(api: TestClient, location: str, headers: dict[str, str]) -> dict[str, Any]:  # type: ignore[type-arg]

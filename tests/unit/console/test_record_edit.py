@@ -117,6 +117,38 @@ def test_staff_edit_a_provider_s_solutions(client: Client, sign_in: SignIn) -> N
     assert "Smart metering of public buildings" in page.text
 
 
+def _give_solution_extra(client: Client) -> None:
+    """The provider's solutions as stored, the first with fields beyond the known ones."""
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        records = services.records(session)
+        solutions = [s.model_dump() for s in records.get("provider", PROVIDER_ID).solutions]  # type: ignore[union-attr]
+        solutions[0]["extra"] = {"licence": "GPL", "price_band": "low"}
+        records.edit("provider", PROVIDER_ID, {"solutions": solutions})
+
+
+def test_the_fields_a_solution_has_beyond_the_known_ones_are_shown_and_kept_on_edit(
+    client: Client, sign_in: SignIn
+) -> None:
+    _give_solution_extra(client)
+    sign_in("staff")
+    page = client.get(f"/providers/{PROVIDER_ID}")
+    assert "licence" in page.text
+    assert "GPL" in page.text
+    values = form_of(client, f"/providers/{PROVIDER_ID}/edit")
+    first = next(i for i, (k, _v) in enumerate(values) if k == "solution_description")
+    values[first] = ("solution_description", "Paid from the savings, over ten years.")
+    saved = post_form(client, f"/providers/{PROVIDER_ID}/edit", values)
+    assert saved.status_code == 303, saved.text
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        stored = services.records(session).get("provider", PROVIDER_ID).solutions[0]  # type: ignore[union-attr]
+    assert (stored.description, stored.extra) == (
+        "Paid from the savings, over ten years.",
+        {"licence": "GPL", "price_band": "low"},
+    )
+
+
 def test_staff_edit_a_case_study(client: Client, sign_in: SignIn) -> None:
     sign_in("staff")
     services = app_services(client)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -227,6 +228,16 @@ def test_a_profile_unlocks_when_the_event_is_over_on_its_own_clock(client: Clien
         assert "read-only while" in (self_service.profile_lock(PROVIDER_ID, now=during) or "")
 
 
+#: The provider's profile form as posted, without its solution rows.
+ENERKO_PROFILE = {
+    "name": "Enerko Enerji Hizmetleri",
+    "description": "Energy service company.",
+    "website": "",
+    "languages": "tr; en",
+    "regions_served": "",
+}
+
+
 def _solution_rows(page: str) -> list[str]:
     return re.findall(r'name="solution_title" type="text" dir="auto" value="([^"]*)"', page)
 
@@ -245,13 +256,7 @@ def test_a_provider_describes_its_solutions_on_its_profile(
         "Lighting as a service",
         "",
     ]
-    profile = {
-        "name": "Enerko Enerji Hizmetleri",
-        "description": "Energy service company.",
-        "website": "",
-        "languages": "tr; en",
-        "regions_served": "",
-    }
+    profile = dict(ENERKO_PROFILE)
     rows = {
         "solution_title": ["", "Lighting as a service", "Heat pumps for schools"],
         "solution_description": [
@@ -282,6 +287,39 @@ def test_a_provider_describes_its_solutions_on_its_profile(
     ]
 
 
+def test_a_provider_editing_its_profile_keeps_its_solutions_other_fields(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    services = app_services(client)
+    make_event(services)
+    with services.database.unit_of_work() as session:
+        records = services.records(session)
+        solutions = [s.model_dump() for s in records.get("provider", PROVIDER_ID).solutions]  # type: ignore[union-attr]
+        solutions[1]["extra"] = {"licence": "GPL"}
+        records.edit("provider", PROVIDER_ID, {"solutions": solutions})
+    sign_in("provider")
+    form = client.get("/me/profile")
+    assert "licence" in form.text
+    extras = re.findall(r'name="solution_extra" type="hidden" value="([^"]*)"', form.text)
+    assert len(extras) == 3, "one per solution row, the empty row too"
+    profile = dict(ENERKO_PROFILE)
+    rows = {
+        "solution_title": ["Energy performance contracts for public buildings", "Lighting as a service", ""],
+        "solution_description": ["", "LED retrofit paid from savings.", ""],
+        "solution_domains": ["", "", ""],
+        "solution_deployed_in": ["", "", ""],
+        "solution_extra": [html.unescape(e) for e in extras],
+    }
+    saved = client.post("/me/profile", data={**profile, **rows})
+    assert saved.status_code == 200, saved.text
+    with services.database.unit_of_work() as session:
+        record = services.records(session).get("provider", PROVIDER_ID)
+    assert [(s.description, s.extra) for s in record.solutions] == [  # type: ignore[union-attr]
+        ("", {}),
+        ("LED retrofit paid from savings.", {"licence": "GPL"}),
+    ]
+
+
 def test_a_refused_solution_is_named_as_the_form_shows_it(
     client: Client, sign_in: Callable[[str], str]
 ) -> None:
@@ -289,13 +327,7 @@ def test_a_refused_solution_is_named_as_the_form_shows_it(
     and its title, not the row before it."""
     make_event(app_services(client))
     sign_in("provider")
-    profile = {
-        "name": "Enerko Enerji Hizmetleri",
-        "description": "Energy service company.",
-        "website": "",
-        "languages": "tr; en",
-        "regions_served": "",
-    }
+    profile = dict(ENERKO_PROFILE)
     long_title = "Heat pumps " + "x" * 400
     rows = {
         "solution_title": ["", "Lighting as a service", long_title],

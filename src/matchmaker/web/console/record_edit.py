@@ -98,7 +98,9 @@ FORM_FIELDS: dict[Kind, tuple[FormField, ...]] = {
     ),
 }
 #: The parts of one provider solution in the form (``solution_title`` and so on, one row per solution).
-SOLUTION_PARTS = ("title", "description", "domains", "deployed_in")
+#: ``extra`` is a hidden field holding the solution's other fields as a JSON object, so that a save
+#: keeps them; the form shows them read-only.
+SOLUTION_PARTS = ("title", "description", "domains", "deployed_in", "extra")
 _SOLUTION_LISTS = {"domains", "deployed_in"}
 
 
@@ -120,10 +122,18 @@ def form_values(record: PublicRecord, kind: Kind) -> dict[str, str]:
     return {f.key: _shown(getattr(record, f.key, None)) for f in FORM_FIELDS[kind]}
 
 
+def _solution_part(solution: object, part: str) -> str:
+    """One part of a stored solution as the form holds it (its other fields as JSON text)."""
+    value = getattr(solution, part)
+    if part == "extra":
+        return json.dumps(value, ensure_ascii=False, sort_keys=True) if value else ""
+    return _shown(value)
+
+
 def solution_rows(record: PublicRecord) -> list[dict[str, str]]:
     """A provider's solutions as form rows, with one empty row to add a solution."""
     rows = [
-        {part: _shown(getattr(solution, part)) for part in SOLUTION_PARTS}
+        {part: _solution_part(solution, part) for part in SOLUTION_PARTS}
         for solution in getattr(record, "solutions", [])
     ]
     return [*rows, dict.fromkeys(SOLUTION_PARTS, "")]
@@ -169,9 +179,28 @@ def typed_solution_rows(form: FormMultiDict, read: Callable[[object], str] = _ty
     ]
 
 
+def _other_fields(text: str) -> object:
+    """A solution's other fields from the form's hidden field: the JSON object it holds (``{}`` when
+    empty); text that is not JSON is passed on as it is, for validation to refuse by name."""
+    if not text:
+        return {}
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
 def solution_of(row: Mapping[str, str]) -> dict[str, Any]:
-    """A typed solution row as a solution's fields (list fields split at ``;``)."""
-    return {part: _split(row[part]) if part in _SOLUTION_LISTS else row[part] for part in SOLUTION_PARTS}
+    """A typed solution row as a solution's fields (list fields split at ``;``, the other fields read
+    from their JSON)."""
+    fields: dict[str, Any] = {}
+    for part in SOLUTION_PARTS:
+        text = row.get(part, "")
+        if part == "extra":
+            fields[part] = _other_fields(text)
+        else:
+            fields[part] = _split(text) if part in _SOLUTION_LISTS else text
+    return fields
 
 
 #: The key of a provider's solutions, compared as one value.

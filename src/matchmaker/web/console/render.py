@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from collections.abc import Iterable, Mapping
@@ -131,6 +132,29 @@ def utc_time(moment: datetime | str | None) -> str:
     return when.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+def other_fields(extra: Mapping[str, Any] | str | None) -> list[tuple[str, str]]:
+    """A record part's fields beyond the known ones (an ``extra`` object, or the JSON text of one that a
+    form carries) as (name, value) pairs to show: a list of plain values joined with commas, anything
+    else but text as JSON. Text that is no JSON object shows nothing (the save names it)."""
+    if isinstance(extra, str):
+        try:
+            extra = json.loads(extra) if extra else {}
+        except ValueError:
+            return []
+    if not isinstance(extra, Mapping):
+        return []
+    pairs: list[tuple[str, str]] = []
+    for key, value in extra.items():
+        if isinstance(value, str):
+            shown = value
+        elif isinstance(value, list) and all(isinstance(v, str | int | float) for v in value):
+            shown = ", ".join(str(v) for v in value)
+        else:
+            shown = json.dumps(value, ensure_ascii=False)
+        pairs.append((str(key), shown))
+    return pairs
+
+
 def percent(value: Any) -> str:
     """A 0..1 score as a whole percentage."""
     try:
@@ -160,6 +184,7 @@ def environment() -> Environment:
         told_in_zone=told_in_zone,
         utc_time=utc_time,
         gap_in_words=describe_gap,
+        other_fields=other_fields,
     )
     return env
 

@@ -1,0 +1,24 @@
+"""providers: a solution keeps the fields it has beyond title, description, domains and deployed_in
+
+Create Date: 2026-12-06 13:15:00.000000
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0011_solution_extra"
+down_revision: str | None = "0010_focal_point_extra"
+
+
+def upgrade() -> None:
+    """Apply this revision."""
+    with op.batch_alter_table("solution", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("extra", sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    """Revert this revision."""
+    with op.batch_alter_table("solution", schema=None) as batch_op:
+        batch_op.drop_column("extra")
