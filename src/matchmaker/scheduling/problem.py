@@ -160,6 +160,22 @@ def wall_clock_errors(slots: Iterable[Slot], timezone: str | None) -> list[str]:
     return errors
 
 
+def zone(name: str | None) -> tzinfo | None:
+    """The event's time zone, or None when it has none or names a zone this system does not know (a
+    database restored on a machine with older time-zone data): what is shown to people then reads
+    in UTC, and says so, instead of failing."""
+    try:
+        return ZoneInfo(name) if name else None
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def as_instant(value: datetime, tz: tzinfo | None) -> datetime:
+    """A stored time as an instant: one without an offset is a wall time in ``tz`` (the event's
+    zone), or UTC without one."""
+    return value if value.tzinfo is not None else value.replace(tzinfo=tz or UTC)
+
+
 #: An optional IANA time-zone name, checked by :func:`check_timezone`.
 TimeZoneName = Annotated[str | None, AfterValidator(check_timezone)]
 

@@ -8,8 +8,7 @@ without a database. Feedback values live in :mod:`matchmaker.services.feedback`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
@@ -20,7 +19,9 @@ from matchmaker.scheduling.problem import (
     Placement,
     SchedulingProblem,
     Slot,
+    as_instant,
     pair_key,
+    zone,
 )
 from matchmaker.scheduling.result import ScheduleDiff
 from matchmaker.services.events.schemas import EventSummary, RequestStatus, Side
@@ -120,22 +121,6 @@ def requests_by_pair(requests: Iterable[RequestRow]) -> dict[Pair, RequestRow]:
 def side_of(value: str) -> Side:
     """The side stored as ``value`` (anything but ``city`` is a provider)."""
     return "city" if value == "city" else "provider"
-
-
-def zone(name: str | None) -> tzinfo | None:
-    """The event's time zone, or None when it has none or names a zone this system does not know (a
-    database restored on a machine with older time-zone data): what is shown to people then reads
-    in UTC, and says so, instead of failing."""
-    try:
-        return ZoneInfo(name) if name else None
-    except (ZoneInfoNotFoundError, ValueError):
-        return None
-
-
-def as_instant(value: datetime, tz: tzinfo | None) -> datetime:
-    """A stored time as an instant: one without an offset is a wall time in ``tz`` (the event's
-    zone), or UTC without one."""
-    return value if value.tzinfo is not None else value.replace(tzinfo=tz or UTC)
 
 
 def begun_slots(slots: Iterable[Slot], timezone: str | None, now: datetime) -> set[str]:
