@@ -53,6 +53,7 @@ from matchmaker.cli.output import (
 )
 from matchmaker.errors import InfeasibleScheduleError, validation_reason
 from matchmaker.scheduling.core import DEFAULT_TIME_LIMIT
+from matchmaker.scheduling.exports import zone_note
 from matchmaker.services.events.rules import told_in_zone
 from matchmaker.services.events.schemas import (
     Answer,
@@ -711,9 +712,12 @@ def agenda(
         emit_json(ag.model_dump(mode="json"))
         return
     stdout.print(f"{ag.participant_name} at {ag.event_name} (version {ag.published_version})", markup=False)
+    note = zone_note(ag.timezone, [m.start_at for m in ag.meetings])
+    if note:
+        stdout.print(f"  {note}", markup=False)
     for m in ag.meetings:
         where = m.table_label or f"table {m.table}"
-        stdout.print(f"  {m.start:%Y-%m-%d %H:%M}–{m.end:%H:%M}  {where}  {m.with_name}", markup=False)
+        stdout.print(f"  {m.start_at:%Y-%m-%d %H:%M}–{m.end_at:%H:%M}  {where}  {m.with_name}", markup=False)
     if not ag.meetings:
         stdout.print("  no published meetings", markup=False)
 

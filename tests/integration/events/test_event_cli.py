@@ -382,3 +382,23 @@ def test_every_bad_option_of_a_new_event_is_named_at_once(db_settings: Settings)
     assert bad.exit_code == 2
     assert "time zone" in bad.stderr
     assert "id 'bad id/' is not valid" in bad.stderr
+
+
+def test_json_of_events_and_agendas_gives_each_time_with_its_offset(corpus: Settings) -> None:
+    created = run(
+        "event", "create", "ws1", "--name", "Workshop", "--tables", "2",
+        "--start", "2027-03-02T09:00", "--slots", "2", "--timezone", "Europe/Istanbul", "--json",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    slot = json.loads(created.stdout)["slots"][0]
+    assert (slot["start"], slot["start_at"]) == ("2027-03-02T09:00:00", "2027-03-02T09:00:00+03:00")
+    assert run("event", "add", "ws1", "kukes", "acme").exit_code == 0
+    assert run("event", "generate", "ws1", "--time-limit", "5").exit_code == 0
+    (planned,) = [json.loads(line) for line in run("event", "plan", "ws1", "--json").stdout.splitlines()]
+    assert planned["start_at"] == f"{planned['start']}+03:00"
+    assert run("event", "publish", "ws1").exit_code == 0
+    agenda = json.loads(run("event", "agenda", "ws1", "kukes", "--json").stdout)
+    assert agenda["timezone"] == "Europe/Istanbul"
+    assert agenda["meetings"][0]["start_at"].endswith("+03:00")
+    text = run("event", "agenda", "ws1", "kukes").stdout
+    assert "Europe/Istanbul" in text

@@ -436,3 +436,57 @@ def test_staff_read_the_published_meetings_a_withdrawn_slot_no_longer_fits(
         assert "Kukës" not in refused.text
     assert api.get(withdrawn).status_code == 401
     assert api.get(f"{BASE}/nope/schedule/withdrawn", headers=staff).status_code == 404
+
+
+def test_every_slot_time_the_api_gives_names_its_offset_beside_the_local_time(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    """A client in another zone places each meeting: beside ``start``/``end`` as they were (the venue's
+    wall clock), ``start_at``/``end_at`` carry the offset, and the event's IANA zone is named."""
+    _staff_event(api, tokens)
+    staff = tokens.of("staff")
+    _generate_and_publish(api, tokens)
+
+    (listed,) = api.get(BASE, headers=staff).json()
+    one = api.get(f"{BASE}/ws1", headers=staff).json()
+    for event in (listed, one):
+        first = event["slots"][0]
+        assert (first["start"], first["end"]) == ("2027-03-02T09:00:00", "2027-03-02T09:20:00")
+        assert (first["start_at"], first["end_at"]) == (
+            "2027-03-02T09:00:00+03:00",
+            "2027-03-02T09:20:00+03:00",
+        )
+        assert event["timezone"] == "Europe/Istanbul"
+
+    plan = api.get(f"{BASE}/ws1/schedule", headers=staff).json()
+    assert plan
+    for m in plan:
+        assert m["start_at"] == f"{m['start']}+03:00"
+        assert m["end_at"] == f"{m['end']}+03:00"
+        assert m["timezone"] == "Europe/Istanbul"
+
+    agenda = api.get(f"{BASE}/ws1/agenda/{CITY_ID}", headers=tokens.of("city")).json()
+    assert agenda["timezone"] == "Europe/Istanbul"
+    assert agenda["meetings"]
+    for m in agenda["meetings"]:
+        assert m["start_at"].endswith("+03:00")
+        assert datetime.fromisoformat(m["start_at"]) == datetime.fromisoformat(m["start"])
+        assert m["timezone"] == "Europe/Istanbul"
+
+    schema = api.get("/schema/openapi.json").json()["components"]["schemas"]
+    described = {
+        name: props["start_at"].get("description", "")
+        for name, body in schema.items()
+        if "start_at" in (props := body.get("properties", {}))
+    }
+    assert described
+    assert all("offset" in text for text in described.values()), described
+
+
+def test_slot_times_of_an_event_without_a_zone_are_given_in_utc(api: TestClient[Any], tokens: Tokens) -> None:
+    staff = tokens.of("staff")
+    r = api.post(BASE, json={**EVENT, "id": "ws2", "timezone": None}, headers=staff)
+    assert r.status_code == 201, r.text
+    slot = r.json()["slots"][0]
+    assert (slot["start"], slot["start_at"]) == ("2027-03-02T09:00:00", "2027-03-02T09:00:00Z")
+    assert r.json()["timezone"] is None

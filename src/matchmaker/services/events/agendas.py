@@ -25,7 +25,7 @@ from matchmaker.scheduling.problem import Pair, Slot, pair_key
 from matchmaker.scheduling.result import Meeting
 from matchmaker.services.events import store
 from matchmaker.services.events.rules import as_instant, zone
-from matchmaker.services.events.schemas import Agenda, AgendaItem, ExportSource
+from matchmaker.services.events.schemas import Agenda, AgendaItem, ExportSource, meeting_times
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -59,8 +59,7 @@ class Agendas(store.InSession):
             AgendaItem(
                 uid=r.uid,
                 slot=r.slot_id,
-                start=datetime.fromisoformat(r.start),
-                end=datetime.fromisoformat(r.end),
+                **meeting_times(datetime.fromisoformat(r.start), datetime.fromisoformat(r.end), ev.timezone),
                 table=r.table_number,
                 table_label=labels.get(r.table_number),
                 with_id=other,
@@ -78,6 +77,7 @@ class Agendas(store.InSession):
             event_name=ev.name,
             participant_id=me.participant_id,
             participant_name=known.get(participant_id, participant_id),
+            timezone=ev.timezone,
             published_version=ev.published_version,
             meetings=items,
         )

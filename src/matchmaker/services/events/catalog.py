@@ -32,8 +32,10 @@ from matchmaker.services.events.schemas import (
     EventSummary,
     ParticipantIn,
     ParticipantPublic,
+    SlotTimes,
     WithdrawnMeeting,
     event_slots,
+    meeting_times,
 )
 
 logger = logging.getLogger(__name__)
@@ -120,7 +122,7 @@ class EventCatalog(store.InSession):
             venue=ev.venue,
             timezone=ev.timezone,
             request_deadline=ev.request_deadline,
-            slots=store.slots(session, event_id),
+            slots=[SlotTimes.of(s, ev.timezone) for s in store.slots(session, event_id)],
             tables=store.count(session, EventTable, event_id),
             table_labels=store.table_labels(session, event_id),
             participants=store.count(session, EventParticipant, event_id),
@@ -274,7 +276,7 @@ class EventCatalog(store.InSession):
         (its availability changed after the publication), in time order: the published schedule no
         longer fits them until staff re-plan and publish again."""
         session = self.session
-        store.event_row(session, event_id)
+        ev = store.event_row(session, event_id)
         free = {p.participant_id: store.available(p) for p in store.participants(session, event_id)}
         rows = store.published(session, event_id, confirmed=True)
         known = store.names(session, store.mentioned(rows))
@@ -287,8 +289,9 @@ class EventCatalog(store.InSession):
                 out.append(
                     WithdrawnMeeting(
                         slot=r.slot_id,
-                        start=datetime.fromisoformat(r.start),
-                        end=datetime.fromisoformat(r.end),
+                        **meeting_times(
+                            datetime.fromisoformat(r.start), datetime.fromisoformat(r.end), ev.timezone
+                        ),
                         table=r.table_number,
                         a=r.a,
                         a_name=known.get(r.a, r.a),

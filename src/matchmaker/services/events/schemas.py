@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
-from typing import Annotated, Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypedDict, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -23,7 +23,14 @@ from pydantic import (
 )
 
 from matchmaker.db.models import ID_RULE, RecordIdStr
-from matchmaker.scheduling.problem import RequestStatus, Side, Slot, TimeZoneName
+from matchmaker.scheduling.problem import (
+    RequestStatus,
+    Side,
+    Slot,
+    TimeZoneName,
+    as_instant,
+    zone,
+)
 from matchmaker.scheduling.result import ScheduleDiff
 
 Answer = Literal["accepted", "declined"]
@@ -331,15 +338,89 @@ class MyFeedbackIn(_Body):
 # Read models
 
 
+def at_offset(value: datetime, timezone: str | None) -> datetime:
+    """A slot time with its UTC offset: on the clock of the event's zone ``timezone`` (a time without
+    an offset is local to it already), else as entered, a time without an offset being UTC (as
+    calendars give it). An event whose zone this system does not know reads in UTC."""
+    tz = zone(timezone)
+    instant = as_instant(value, tz)
+    return instant.astimezone(tz) if tz is not None else instant
+
+
+#: The event's zone, as every read model with slot times names it.
+EventZone = Annotated[
+    str | None,
+    Field(
+        description="The event's IANA time zone (e.g. Europe/Istanbul), whose wall clock start and end"
+        " give; null when the event has none (its times are then UTC unless they carry an offset)."
+    ),
+]
+#: ``start`` as an instant.
+StartAt = Annotated[
+    datetime,
+    Field(
+        description="The same moment as start, always with its UTC offset (ISO 8601, e.g."
+        " 2027-03-02T09:00:00+03:00): the wall-clock time of the event's zone, or UTC (Z) for an"
+        " event without one. Read this field to place the meeting in another zone."
+    ),
+]
+#: ``end`` as an instant.
+EndAt = Annotated[
+    datetime,
+    Field(description="The same moment as end, always with its UTC offset (see start_at)."),
+]
+
+
+class MeetingTimes(TypedDict):
+    """A meeting's times as every read model gives them: as stored (``start``, ``end``), with their
+    offset (``start_at``, ``end_at``), and the event's zone."""
+
+    start: datetime
+    end: datetime
+    start_at: datetime
+    end_at: datetime
+    timezone: str | None
+
+
+def meeting_times(start: datetime, end: datetime, timezone: str | None) -> MeetingTimes:
+    """The fields of a read model that says when a meeting is (see :class:`MeetingTimes`)."""
+    return MeetingTimes(
+        start=start,
+        end=end,
+        start_at=at_offset(start, timezone),
+        end_at=at_offset(end, timezone),
+        timezone=timezone,
+    )
+
+
+class SlotTimes(Slot):
+    """A slot of an event: ``start`` and ``end`` as entered or on the event's clock, and the same
+    moments with their UTC offset."""
+
+    start_at: StartAt
+    end_at: EndAt
+
+    @classmethod
+    def of(cls, slot: Slot, timezone: str | None) -> SlotTimes:
+        """``slot`` of an event in ``timezone``, with the offsets of its times."""
+        return cls(
+            id=slot.id,
+            start=slot.start,
+            end=slot.end,
+            start_at=at_offset(slot.start, timezone),
+            end_at=at_offset(slot.end, timezone),
+        )
+
+
 class EventSummary(BaseModel):
     """An event as staff see it."""
 
     id: str
     name: str
     venue: str | None = None
-    timezone: str | None
+    timezone: EventZone
     request_deadline: datetime | None
-    slots: list[Slot]
+    slots: list[SlotTimes]
     tables: int
     table_labels: dict[int, str]
     participants: int
@@ -348,6 +429,18 @@ class EventSummary(BaseModel):
     published_version: int
     published_at: datetime | None
     generated_at: datetime | None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _slot_offsets(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("slots"), list):
+            return data
+        timezone = data.get("timezone")
+        slots = [
+            SlotTimes.of(s, timezone) if isinstance(s, Slot) and not isinstance(s, SlotTimes) else s
+            for s in data["slots"]
+        ]
+        return {**data, "slots": slots}
 
 
 class ParticipantPublic(BaseModel):
@@ -409,6 +502,9 @@ class MeetingPlace(BaseModel):
     slot: str
     start: datetime
     end: datetime
+    start_at: StartAt
+    end_at: EndAt
+    timezone: EventZone
     table: int
     table_label: str | None
     a: str
@@ -435,6 +531,9 @@ class AgendaItem(BaseModel):
     slot: str
     start: datetime
     end: datetime
+    start_at: StartAt
+    end_at: EndAt
+    timezone: EventZone
     table: int
     table_label: str | None
     with_id: str
@@ -451,6 +550,9 @@ class WithdrawnMeeting(BaseModel):
     slot: str
     start: datetime
     end: datetime
+    start_at: StartAt
+    end_at: EndAt
+    timezone: EventZone
     table: int
     a: str
     a_name: str
@@ -469,6 +571,7 @@ class Agenda(BaseModel):
     event_name: str
     participant_id: str
     participant_name: str
+    timezone: EventZone
     published_version: int
     meetings: list[AgendaItem]
 
@@ -659,10 +762,12 @@ __all__ = [
     "Contact",
     "DaysIn",
     "EditReport",
+    "EndAt",
     "EventCreate",
     "EventEdit",
     "EventStatistics",
     "EventSummary",
+    "EventZone",
     "ExportSource",
     "FeedbackIn",
     "FeedbackPublic",
@@ -672,6 +777,7 @@ __all__ = [
     "MeetingOutcome",
     "MeetingOutcomeStatus",
     "MeetingPlace",
+    "MeetingTimes",
     "MyFeedbackIn",
     "MyRequestIn",
     "PairIn",
@@ -694,7 +800,11 @@ __all__ = [
     "Side",
     "SignalItem",
     "SlotIn",
+    "SlotTimes",
+    "StartAt",
     "StatisticsSource",
     "WithdrawnMeeting",
+    "at_offset",
     "event_slots",
+    "meeting_times",
 ]

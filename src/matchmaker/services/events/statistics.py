@@ -47,6 +47,7 @@ from matchmaker.services.events.schemas import (
     ScorePoint,
     Side,
     StatisticsSource,
+    meeting_times,
 )
 from matchmaker.services.feedback import RATING_VALUES
 
@@ -147,9 +148,11 @@ def compute_statistics(
     ratings: Sequence[GivenRating],
     now: datetime,
     names: Mapping[str, str] | None = None,
+    timezone: str | None = None,
 ) -> EventStatistics:
     """The event's feedback and statistics (see the module docstring) from plain rows; ``names`` names
-    the parties of meetings who are no longer among ``people`` (taken out of the event since)."""
+    the parties of meetings who are no longer among ``people`` (taken out of the event since);
+    ``timezone`` is the event's zone, which the meetings' times are given on."""
     names = {**(names or {}), **{p.id: p.name for p in people}}
     sides = {p.id: p.side for p in people}
     by_rater = {(r.rater, r.other): r for r in ratings}
@@ -160,8 +163,7 @@ def compute_statistics(
         outcomes.append(
             MeetingOutcome(
                 slot=m.slot,
-                start=m.start,
-                end=m.end,
+                **meeting_times(m.start, m.end, timezone),
                 table=m.table,
                 table_label=m.table_label,
                 a=m.a,
@@ -298,6 +300,7 @@ class EventStatisticsReader(store.InSession):
             ratings=ratings,
             now=now,
             names=store.names(session, store.mentioned(meetings)),
+            timezone=ev.timezone,
         )
 
 

@@ -38,7 +38,12 @@ from matchmaker.services.events.rules import (
     side_of,
     zone,
 )
-from matchmaker.services.events.schemas import ParticipantPublic, PlannedMeeting, RequestPublic
+from matchmaker.services.events.schemas import (
+    ParticipantPublic,
+    PlannedMeeting,
+    RequestPublic,
+    meeting_times,
+)
 
 Row = TypeVar("Row", bound=SQLModel)
 
@@ -349,6 +354,7 @@ def planned_meetings(session: Session, event_id: str) -> list[PlannedMeeting]:
     """The current plan in slot and table order (staff view)."""
     by_id = {s.id: s for s in slots(session, event_id)}
     order = {sid: n for n, sid in enumerate(by_id)}
+    timezone = event_row(session, event_id).timezone
     labels = table_labels(session, event_id)
     rows = plan(session, event_id)
     known = names(session, mentioned(rows))
@@ -356,8 +362,7 @@ def planned_meetings(session: Session, event_id: str) -> list[PlannedMeeting]:
     out = [
         PlannedMeeting(
             slot=r.slot_id,
-            start=by_id[r.slot_id].start,
-            end=by_id[r.slot_id].end,
+            **meeting_times(by_id[r.slot_id].start, by_id[r.slot_id].end, timezone),
             table=r.table_number,
             table_label=labels.get(r.table_number),
             a=r.a,
