@@ -44,6 +44,7 @@ CSV_COLUMNS = (
     "reason",
     "reason_for_participants",
     "place",
+    "timezone",
 )
 
 
@@ -92,6 +93,13 @@ def local_slots(slots: Sequence[Slot], tz: tzinfo | None) -> list[Slot]:
     return [Slot(id=s.id, start=in_zone(s.start, tz), end=in_zone(s.end, tz)) for s in slots]
 
 
+def utc_offset(value: datetime) -> str:
+    """The UTC offset of a time as people read it: ``UTC+03:00``, or ``UTC`` for none (a time without
+    an offset is UTC) or zero."""
+    offset = value.strftime("%z") or "+0000"
+    return "UTC" if offset == "+0000" else f"UTC{offset[:3]}:{offset[3:]}"
+
+
 def zone_note(timezone: str | None, starts: Iterable[datetime]) -> str | None:
     """The sentence that says in which time zone a document's times are ("Times are local to
     Europe/Istanbul (UTC+03:00)."; the offset when the times ``starts`` share one).
@@ -101,12 +109,12 @@ def zone_note(timezone: str | None, starts: Iterable[datetime]) -> str | None:
     were entered with several.
     """
     if not timezone:
-        offsets = {start.strftime("%z") or "+0000" for start in starts}
-        if offsets <= {"+0000"}:
+        offsets = {utc_offset(start) for start in starts}
+        if offsets <= {"UTC"}:
             return "Times are in UTC (the event has no time zone)."
         if len(offsets) == 1:
             (offset,) = offsets
-            return f"Times are at UTC{offset[:3]}:{offset[3:]} (the event has no time zone)."
+            return f"Times are at {offset} (the event has no time zone)."
         return None
     offsets = {start.strftime("%z") for start in starts if start.tzinfo is not None}
     if len(offsets) != 1:
@@ -128,13 +136,15 @@ def meetings_csv(
     reasons: Mapping[Pair, str] | None = None,
     public_reasons: Mapping[Pair, str] | None = None,
     table_labels: Mapping[int, str] | None = None,
+    timezone: str | None = None,
 ) -> str:
     """The organisers' CSV: one row per meeting in slot and table order, columns :data:`CSV_COLUMNS`.
 
     ``names`` maps ids to display names; ``reasons`` maps pair keys to why they meet (a meeting's
     own ``reason`` is used when it has one), staff wording included; ``public_reasons`` is what
     participants read in their agendas. ``place`` is where the table is: its label (a room, an online
-    meeting's link) or "Table N".
+    meeting's link) or "Table N". ``timezone`` is the clock of ``start`` and ``end``: the event's IANA
+    zone ``timezone``, or for an event without one ``UTC`` (or the offset the slot was entered with).
     """
     labels = table_labels or {}
     names = names or {}
@@ -163,6 +173,7 @@ def meetings_csv(
                 _cell(reason),
                 _cell(public_reasons.get(m.pair, "")),
                 _cell(table_name(m.table, labels)),
+                timezone or utc_offset(slot.start),
             ]
         )
     return out.getvalue()
@@ -178,8 +189,9 @@ def meetings_xlsx(
     title: str = "Meetings",
     timezone: str | None = None,
 ) -> bytes:
-    """The organisers' plan as an Excel workbook: the CSV's columns on the first sheet, a frozen header
-    row; a second sheet, "About", says which time zone the times are in.
+    """The organisers' plan as an Excel workbook: the CSV's columns on the first sheet (the last one,
+    ``timezone``, names the clock of each row's times), a frozen header row; a second sheet, "About",
+    says which time zone the times are in.
 
     Times are written as spreadsheet date-times (local to the event), not text; free text is stored as
     text, never as a formula.
@@ -188,7 +200,12 @@ def meetings_xlsx(
     import openpyxl.styles  # noqa: PLC0415
 
     text = meetings_csv(
-        meetings, slots, names=names, public_reasons=public_reasons, table_labels=table_labels
+        meetings,
+        slots,
+        names=names,
+        public_reasons=public_reasons,
+        table_labels=table_labels,
+        timezone=timezone,
     )
     rows = list(csv.reader(io.StringIO(text)))
     book = openpyxl.Workbook()
@@ -204,7 +221,8 @@ def meetings_xlsx(
         sheet.append(cells)
     for cell in sheet[1]:
         cell.font = openpyxl.styles.Font(bold=True)
-    for col, width in zip("ABCDEFGHIJKL", (8, 18, 18, 7, 16, 28, 16, 28, 7, 40, 60, 30), strict=True):
+    widths = (8, 18, 18, 7, 16, 28, 16, 28, 7, 40, 60, 30, 18)
+    for col, width in zip("ABCDEFGHIJKLM", widths, strict=True):
         sheet.column_dimensions[col].width = width
     sheet.freeze_panes = "A2"
     for row_cells in sheet.iter_rows(min_row=2):

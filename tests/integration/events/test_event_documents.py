@@ -357,3 +357,38 @@ def test_every_pdf_uses_the_font_the_settings_name_and_says_when_it_is_gone(
     gone = f"MATCHMAKER_PDF_FONT cannot be used: {font} does not exist"
     with pytest.raises(ConfigurationError, match=gone):
         calls(lambda e: e.agendas.booklet(event))
+
+
+def test_the_organisers_csv_and_xlsx_name_the_zone_of_their_times(
+    ev: EventCalls, event: str, scorer: Score
+) -> None:
+    """A spreadsheet reader sees on each row which clock its times are on, in a column after the
+    existing ones: the event's zone, or UTC for an event without one."""
+    old_columns = ["slot", "start", "end", "table", "a", "a_name", "b", "b_name", "score", "reason"]
+    old_columns += ["reason_for_participants", "place"]
+    rows = list(csv.reader(io.StringIO(ev(lambda e: e.agendas.csv(event)))))
+    assert rows[0] == [*old_columns, "timezone"]
+    assert len(rows) > 1
+    assert {row[-1] for row in rows[1:]} == {"Europe/Istanbul"}
+    sheet = openpyxl.load_workbook(io.BytesIO(ev(lambda e: e.agendas.xlsx(event)))).active
+    assert sheet is not None
+    assert [c.value for c in sheet[1]] == [*old_columns, "timezone"]
+    assert {sheet.cell(row=r, column=13).value for r in range(2, sheet.max_row + 1)} == {"Europe/Istanbul"}
+
+    ev(
+        lambda e: e.catalog.create(
+            EventCreate(
+                id="ws2",
+                name="Online round",
+                tables=1,
+                slots=[SlotIn(start="2027-03-02T09:00", end="2027-03-02T09:20")],  # type: ignore[arg-type]
+            )
+        )
+    )
+    ev(lambda e: e.catalog.add_participants("ws2", [ParticipantIn(id=i) for i in ("kukes", "acme")]))
+    ev.plan(lambda p: p.generate("ws2", score=scorer, time_limit=5))
+    rows = list(csv.DictReader(io.StringIO(ev(lambda e: e.agendas.csv("ws2", source="plan")))))
+    assert [(r["start"], r["timezone"]) for r in rows] == [("2027-03-02T09:00:00", "UTC")]
+    sheet = openpyxl.load_workbook(io.BytesIO(ev(lambda e: e.agendas.xlsx("ws2", source="plan")))).active
+    assert sheet is not None
+    assert sheet.cell(row=2, column=13).value == "UTC"

@@ -90,7 +90,9 @@ class Agendas(store.InSession):
         """
         ev, rows, slots, known, public = self._plan_rows(event_id, source)
         labels = self._labels(ev, source)
-        return meetings_csv(rows, slots, names=known, public_reasons=public, table_labels=labels)
+        return meetings_csv(
+            rows, slots, names=known, public_reasons=public, table_labels=labels, timezone=ev.timezone
+        )
 
     def xlsx(self, event_id: str, *, source: ExportSource = "published") -> bytes:
         """The organisers' spreadsheet (the CSV's columns, real date-times) of the published schedule
