@@ -276,11 +276,17 @@ def test_documents_give_the_published_venue_and_tables_exactly_when_both_changed
 def _as_published_before_places_were_kept(settings: Settings) -> None:
     """Take the instance back to the release before places were kept, and upgrade it again: the
     published meetings keep their locations alone, as those published by that release do."""
+    _upgraded_from(settings, "0008_session_notice")
+
+
+def _upgraded_from(settings: Settings, revision: str) -> None:
+    """Take the instance's schema back to ``revision`` and upgrade it again, as an upgrade from the
+    release at that revision does."""
     engine = create_engine(settings.db_url)
     cfg = alembic_config(settings.db_url)
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
-        command.downgrade(cfg, "0008_session_notice")
+        command.downgrade(cfg, revision)
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
@@ -392,3 +398,71 @@ def test_the_organisers_csv_and_xlsx_name_the_zone_of_their_times(
     sheet = openpyxl.load_workbook(io.BytesIO(ev(lambda e: e.agendas.xlsx("ws2", source="plan")))).active
     assert sheet is not None
     assert sheet.cell(row=2, column=13).value == "UTC"
+
+
+def _calendar(ev: EventCalls, event: str, pid: str) -> dict[str, tuple[str, int]]:
+    """The LOCATION and SEQUENCE of each meeting in ``pid``'s calendar file, by UID."""
+    feed = icalendar.Calendar.from_ical(ev(lambda e: e.agendas.calendar(event, pid)))
+    return {str(v["uid"]): (str(v["location"]), int(v["sequence"])) for v in feed.walk("VEVENT")}
+
+
+def _published_at(ev: EventCalls, event: str, venue: str) -> dict[str, tuple[str, int]]:
+    """Publish ``event`` after its venue was moved to ``venue``: kukes's calendar, each meeting at the
+    new venue, after checking that none keeps its SEQUENCE."""
+    before = _calendar(ev, event, "kukes")
+    ev.plan(lambda p: p.publish(event))
+    moved = _calendar(ev, event, "kukes")
+    assert all(where.endswith(f", {venue}") for where, _ in moved.values())
+    assert {uid: seq for uid, (_, seq) in moved.items()} == {uid: seq + 1 for uid, (_, seq) in before.items()}
+    return moved
+
+
+def test_after_the_upgrade_a_calendar_back_at_the_published_place_has_a_higher_sequence(
+    ev: EventCalls, event: str, db_settings: Settings
+) -> None:
+    """The release before places were kept gave calendars the venue staff had entered since the last
+    publication; after the upgrade they give the published one. Calendar apps keep an entry whose
+    SEQUENCE has not grown, so the change comes with a higher one, once: exporting again, nothing grows."""
+    ev.plan(lambda p: p.edit(event, EventEdit(venue="Hall B, Ankara")))
+    ev.plan(lambda p: p.publish(event))
+    published = _calendar(ev, event, "kukes")
+    assert published
+    assert all(where.endswith(", Hall B, Ankara") for where, _ in published.values())
+    ev.plan(lambda p: p.edit(event, EventEdit(venue="Hall C, Ankara")))  # not published again
+    _as_published_before_places_were_kept(db_settings)
+
+    upgraded = _calendar(ev, event, "kukes")
+    assert {uid: where for uid, (where, _) in upgraded.items()} == {
+        uid: where for uid, (where, _) in published.items()
+    }
+    assert {uid: seq for uid, (_, seq) in upgraded.items()} == {
+        uid: seq + 1 for uid, (_, seq) in published.items()
+    }
+    assert _calendar(ev, event, "kukes") == upgraded
+    _published_at(ev, event, "Hall C, Ankara")
+
+
+def test_an_upgrade_leaves_the_sequence_of_calendars_whose_place_did_not_change(
+    ev: EventCalls, event: str, db_settings: Settings
+) -> None:
+    ev.plan(lambda p: p.edit(event, EventEdit(venue="Hall B, Ankara")))
+    ev.plan(lambda p: p.publish(event))
+    published = _calendar(ev, event, "kukes")
+    _as_published_before_places_were_kept(db_settings)
+    assert _calendar(ev, event, "kukes") == published
+
+
+def test_meetings_published_before_locations_were_kept_keep_their_calendar_place_until_published_again(
+    ev: EventCalls, event: str, db_settings: Settings
+) -> None:
+    """Meetings published by a release that kept no location: after the upgrade, a venue entered since
+    does not change their calendar entries under the same SEQUENCE; publishing it does, with a higher one."""
+    ev.plan(lambda p: p.edit(event, EventEdit(venue="Hall B, Ankara")))
+    ev.plan(lambda p: p.publish(event))
+    published = _calendar(ev, event, "kukes")
+    _upgraded_from(db_settings, "0006_workers")
+    assert _calendar(ev, event, "kukes") == published
+
+    ev.plan(lambda p: p.edit(event, EventEdit(venue="Hall C, Ankara")))
+    assert _calendar(ev, event, "kukes") == published
+    _published_at(ev, event, "Hall C, Ankara")
