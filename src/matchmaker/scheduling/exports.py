@@ -353,6 +353,8 @@ class CalendarEntry(BaseModel):
     end: datetime
     #: Where the meeting is (see :func:`meeting_location`); None when not known.
     location: str | None = None
+    #: The name its table was published with (see :func:`table_name`); None when not known.
+    table_name: str | None = None
 
 
 def meeting_uid(event_id: str, a: str, b: str) -> str:
@@ -459,6 +461,9 @@ def participant_calendar(
     library), or in UTC when the event has only a fixed offset, so every client reads the same instant.
     DESCRIPTION carries the participant-facing reason of each meeting (``reasons``); LOCATION is the
     table's label (or "Table N") and the venue; a table labelled with a link is also the entry's URL.
+    An entry that knows the place it was published with (its ``location`` and ``table_name``) gives
+    that place, so that it changes only with a higher SEQUENCE; ``table_labels`` and ``venue`` name the
+    others'.
     """
     import icalendar  # noqa: PLC0415 - loaded only for a calendar (a slow import)
 
@@ -479,7 +484,7 @@ def participant_calendar(
         if participant_id not in (e.a, e.b):
             continue
         other = e.b if e.a == participant_id else e.a
-        table = table_name(e.table, table_labels)
+        table = e.table_name or table_name(e.table, table_labels)
         reason = reasons.get(pair_key(e.a, e.b))
         event = icalendar.Event()
         event.add("uid", e.uid)
@@ -488,7 +493,7 @@ def participant_calendar(
         event.add("dtstart", _calendar_time(e.start, tz))
         event.add("dtend", _calendar_time(e.end, tz))
         event.add("summary", f"Meeting with {display_name(other, names)}")
-        event.add("location", meeting_location(e.table, table_labels, venue))
+        event.add("location", e.location or meeting_location(e.table, table_labels, venue))
         if is_link(table):
             event.add("url", table)
         who = display_name(other, names)

@@ -466,3 +466,26 @@ def test_meetings_published_before_locations_were_kept_keep_their_calendar_place
     ev.plan(lambda p: p.edit(event, EventEdit(venue="Hall C, Ankara")))
     assert _calendar(ev, event, "kukes") == published
     _published_at(ev, event, "Hall C, Ankara")
+
+
+def test_a_cancelled_meeting_keeps_the_calendar_place_it_was_cancelled_with(
+    ev: EventCalls, event: str
+) -> None:
+    """A cancelled meeting's SEQUENCE no longer grows, so its calendar entry does not change either: a
+    venue or table name published after it was cancelled is not given to it."""
+    ev.plan(lambda p: p.edit(event, EventEdit(venue="Hall B, Ankara", table_labels=["Salon A", "Salon B"])))
+    ev.plan(lambda p: p.publish(event))
+    (gone, *_) = [pid for pid in PEOPLE if ev(lambda e, pid=pid: e.agendas.agenda(event, pid)).meetings]
+    ev(lambda e: e.catalog.remove_participant(event, gone))
+    ev.plan(lambda p: p.publish(event))
+    cancelled = _calendar(ev, event, gone)
+    assert cancelled
+    feed = icalendar.Calendar.from_ical(ev(lambda e: e.agendas.calendar(event, gone)))
+    assert {str(v["status"]) for v in feed.walk("VEVENT")} == {"CANCELLED"}
+
+    moved = EventEdit(venue="Hall C, Ankara", table_labels=["Room 1", "Room 2"])
+    ev.plan(lambda p: p.edit(event, moved))
+    ev.plan(lambda p: p.publish(event))
+    assert _calendar(ev, event, gone) == cancelled
+    after = icalendar.Calendar.from_ical(ev(lambda e: e.agendas.calendar(event, gone)))
+    assert all("Salon" in str(v["description"]) for v in after.walk("VEVENT"))

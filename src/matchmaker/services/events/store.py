@@ -342,6 +342,7 @@ def calendar_entry(row: PublishedMeeting) -> CalendarEntry:
         start=datetime.fromisoformat(row.start),
         end=datetime.fromisoformat(row.end),
         location=row.location,
+        table_name=row.table_name,
     )
 
 
