@@ -626,6 +626,9 @@ def plan(event_id: EventArg, as_json: JsonOpt = False) -> None:
     if as_json:
         _emit(meetings, as_json, stdout.print)
         return
+    note = zone_note(meetings[0].timezone, [m.start_at for m in meetings]) if meetings else None
+    if note:
+        stdout.print(note, markup=False)
     by_day: dict[date, list[PlannedMeeting]] = {}
     for m in meetings:
         by_day.setdefault(m.start.date(), []).append(m)

@@ -402,3 +402,16 @@ def test_json_of_events_and_agendas_gives_each_time_with_its_offset(corpus: Sett
     assert agenda["meetings"][0]["start_at"].endswith("+03:00")
     text = run("event", "agenda", "ws1", "kukes").stdout
     assert "Europe/Istanbul" in text
+
+
+def test_the_plan_says_what_clock_its_times_are_on(corpus: Settings) -> None:
+    created = run(
+        "event", "create", "ws1", "--name", "Workshop", "--tables", "2",
+        "--start", "2027-03-02T09:00", "--slots", "2", "--timezone", "Europe/Istanbul",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert run("event", "add", "ws1", "kukes", "acme").exit_code == 0
+    assert run("event", "generate", "ws1", "--time-limit", "5").exit_code == 0
+    shown = run("event", "plan", "ws1")
+    assert shown.exit_code == 0, shown.output
+    assert "Times are local to Europe/Istanbul (UTC+03:00)." in shown.stdout
