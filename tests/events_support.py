@@ -7,10 +7,11 @@ unit of work, committed when it returns, like one API request or one CLI command
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TypeVar
 
 from matchmaker.services.events import EventServices, Planner
+from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
 from services_support import Instance, services_for
 
 T = TypeVar("T")
@@ -33,4 +34,14 @@ class EventCalls:
             return use(services.planner)
 
 
-__all__ = ["EventCalls"]
+def zoneless_event(calls: EventCalls, event_id: str, people: Sequence[str], *, tables: int) -> None:
+    """An event without a time zone (its one slot, 09:00–09:20 on 2 March 2027, is then UTC) with
+    ``people`` taking part."""
+    slot = SlotIn(start="2027-03-02T09:00", end="2027-03-02T09:20")  # type: ignore[arg-type]
+    calls(
+        lambda e: e.catalog.create(EventCreate(id=event_id, name="Online round", tables=tables, slots=[slot]))
+    )
+    calls(lambda e: e.catalog.add_participants(event_id, [ParticipantIn(id=i) for i in people]))
+
+
+__all__ = ["EventCalls", "zoneless_event"]

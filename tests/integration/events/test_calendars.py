@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from events_support import EventCalls
+from events_support import EventCalls, zoneless_event
 from matchmaker.errors import NotFoundError
-from matchmaker.services.events.schemas import EventCreate, EventEdit, ParticipantIn, SlotIn
+from matchmaker.services.events.schemas import EventEdit
 from matchmaker.settings import Settings
 
 Score = Callable[[str, str], float | None]
@@ -83,17 +83,7 @@ def test_a_feed_address_works_without_signing_in_until_revoked(
 def test_an_event_without_a_zone_gives_its_times_in_utc_never_floating(
     ev: EventCalls, corpus: Settings, scorer: Score
 ) -> None:
-    ev(
-        lambda e: e.catalog.create(
-            EventCreate(
-                id="nz",
-                name="Online round",
-                tables=2,
-                slots=[SlotIn(start="2027-03-02T09:00", end="2027-03-02T09:20")],  # type: ignore[arg-type]
-            )
-        )
-    )
-    ev(lambda e: e.catalog.add_participants("nz", [ParticipantIn(id=i) for i in PEOPLE]))
+    zoneless_event(ev, "nz", PEOPLE, tables=2)
     _published(ev, "nz", scorer)
     cal = icalendar.Calendar.from_ical(ev(lambda e: e.agendas.calendar("nz", "kukes")))
     [meeting] = cal.walk("VEVENT")

@@ -16,7 +16,7 @@ import pytest
 from alembic import command
 from sqlalchemy import create_engine
 
-from events_support import EventCalls
+from events_support import EventCalls, zoneless_event
 from matchmaker.db.engine import alembic_config
 from matchmaker.errors import ConfigurationError
 from matchmaker.services.events.schemas import EventCreate, EventEdit, ParticipantIn, SlotIn
@@ -381,17 +381,7 @@ def test_the_organisers_csv_and_xlsx_name_the_zone_of_their_times(
     assert [c.value for c in sheet[1]] == [*old_columns, "timezone"]
     assert {sheet.cell(row=r, column=13).value for r in range(2, sheet.max_row + 1)} == {"Europe/Istanbul"}
 
-    ev(
-        lambda e: e.catalog.create(
-            EventCreate(
-                id="ws2",
-                name="Online round",
-                tables=1,
-                slots=[SlotIn(start="2027-03-02T09:00", end="2027-03-02T09:20")],  # type: ignore[arg-type]
-            )
-        )
-    )
-    ev(lambda e: e.catalog.add_participants("ws2", [ParticipantIn(id=i) for i in ("kukes", "acme")]))
+    zoneless_event(ev, "ws2", ("kukes", "acme"), tables=1)
     ev.plan(lambda p: p.generate("ws2", score=scorer, time_limit=5))
     rows = list(csv.DictReader(io.StringIO(ev(lambda e: e.agendas.csv("ws2", source="plan")))))
     assert [(r["start"], r["timezone"]) for r in rows] == [("2027-03-02T09:00:00", "UTC")]
