@@ -176,6 +176,32 @@ def as_instant(value: datetime, tz: tzinfo | None) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=tz or UTC)
 
 
+def _span(slot: Slot) -> str:
+    end = f"{slot.end:%H:%M}" if slot.end.date() == slot.start.date() else f"{slot.end:%Y-%m-%d %H:%M}"
+    return f"{slot.start:%Y-%m-%d %H:%M}–{end}"
+
+
+def overlap_errors(slots: Iterable[Slot]) -> list[str]:
+    """One line per slot that starts before an earlier one ends: every table hosts a meeting in every
+    slot and a participant may meet in each, so two slots sharing time would put a table, or a
+    person, in two meetings at once. A slot may start when the one before it ends."""
+    given = list(slots)
+    if len({s.start.tzinfo is None for s in given}) > 1:
+        return []  # times with and without an offset cannot be compared here
+    ordered = sorted(given, key=lambda s: (s.start, s.end))
+    errors: list[str] = []
+    latest: Slot | None = None
+    for s in ordered:
+        if latest is not None and s.start < latest.end:
+            errors.append(
+                f"slots {latest.id!r} ({_span(latest)}) and {s.id!r} ({_span(s)}) overlap: a table or a "
+                "participant would be in two meetings at once; let each slot end before the next starts"
+            )
+        if latest is None or s.end > latest.end:
+            latest = s
+    return errors
+
+
 #: An optional IANA time-zone name, checked by :func:`check_timezone`.
 TimeZoneName = Annotated[str | None, AfterValidator(check_timezone)]
 

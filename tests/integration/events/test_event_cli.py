@@ -415,3 +415,24 @@ def test_the_plan_says_what_clock_its_times_are_on(corpus: Settings) -> None:
     shown = run("event", "plan", "ws1")
     assert shown.exit_code == 0, shown.output
     assert "Times are local to Europe/Istanbul (UTC+03:00)." in shown.stdout
+
+
+def test_slots_that_overlap_are_refused_when_creating_or_editing(corpus: Settings) -> None:
+    overlapping = (
+        "--slot",
+        "2027-03-02T09:00/2027-03-02T10:00",
+        "--slot",
+        "2027-03-02T09:30/2027-03-02T10:30",
+    )
+    created = run("event", "create", "ws1", "--name", "W", "--tables", "2", *overlapping)
+    assert created.exit_code == 2
+    assert "slots 's1' (2027-03-02 09:00–10:00) and 's2' (2027-03-02 09:30–10:30) overlap" in created.stderr
+    assert "ws1" not in run("event", "list").stdout
+    assert (
+        run("event", "create", "ws1", "--name", "W", "--tables", "2", "--start", "2027-03-02T09:00").exit_code
+        == 0
+    )
+    edited = run("event", "edit", "ws1", *overlapping)
+    assert edited.exit_code == 2
+    assert "overlap" in edited.stderr
+    assert "12 slots" in run("event", "show", "ws1").stdout

@@ -160,6 +160,22 @@ def test_event_input_is_validated() -> None:
     assert ok.table_count == 2
 
 
+def test_slots_of_an_event_that_share_time_are_refused() -> None:
+    nine = datetime(2027, 3, 2, 9)  # noqa: DTZ001 - local times of an event
+
+    def slot(start: int, end: int) -> SlotIn:
+        return SlotIn(start=nine + timedelta(minutes=start), end=nine + timedelta(minutes=end))
+
+    with pytest.raises(ValidationError, match=r"slots 's1' .* and 's2' .* overlap"):
+        EventCreate(id="ws1", name="W", tables=1, slots=[slot(0, 60), slot(30, 90)])
+    with pytest.raises(ValidationError, match=r"slots 's1' .* and 's2' .* overlap"):
+        EventCreate(id="ws1", name="W", tables=1, slots=[slot(0, 20), slot(0, 20)])
+    with pytest.raises(ValidationError, match=r"slots 's1' .* and 's3' .* overlap"):
+        EventCreate(id="ws1", name="W", tables=1, slots=[slot(0, 120), slot(150, 170), slot(60, 80)])
+    back_to_back = EventCreate(id="ws1", name="W", tables=1, slots=[slot(20, 40), slot(0, 20)])
+    assert len(back_to_back.slots) == 2, "a slot may start when another ends"
+
+
 def test_feedback_values_and_signal() -> None:
     signal = aggregate_feedback(
         [

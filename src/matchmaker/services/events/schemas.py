@@ -29,6 +29,7 @@ from matchmaker.scheduling.problem import (
     Slot,
     TimeZoneName,
     as_instant,
+    overlap_errors,
     zone,
 )
 from matchmaker.scheduling.result import ScheduleDiff
@@ -97,6 +98,18 @@ def event_slots(slots: Sequence[SlotIn]) -> list[Slot]:
     return [Slot(id=s.id or f"s{n + 1}", start=s.start, end=s.end) for n, s in enumerate(slots)]
 
 
+def check_slots(slots: Sequence[SlotIn]) -> None:
+    """Refuse an event's slots (ValueError) when two share an id or share time."""
+    checked = event_slots(slots)
+    ids = [s.id for s in checked]
+    if len(set(ids)) != len(ids):
+        msg = "slot ids must be unique"
+        raise ValueError(msg)
+    overlaps = overlap_errors(checked)
+    if overlaps:
+        raise ValueError("; ".join(overlaps))
+
+
 class EventCreate(_In):
     """A new event: id, name, slots, tables (a count, or labels one per table), time zone, deadline."""
 
@@ -119,11 +132,7 @@ class EventCreate(_In):
             msg = f"{len(self.table_labels)} table labels for {self.tables} tables"
             raise ValueError(msg)
         # Validate slots as the scheduler will (order, ids, offsets) before anything is stored.
-        slots = event_slots(self.slots)
-        ids = [s.id for s in slots]
-        if len(set(ids)) != len(ids):
-            msg = "slot ids must be unique"
-            raise ValueError(msg)
+        check_slots(self.slots)
         return self
 
     @property
@@ -224,10 +233,7 @@ class EventEdit(_In):
             raise ValueError(msg)
         slots = self.new_slots()
         if slots is not None:
-            ids = [s.id for s in event_slots(slots)]
-            if len(set(ids)) != len(ids):
-                msg = "slot ids must be unique"
-                raise ValueError(msg)
+            check_slots(slots)
         return self
 
     def new_slots(self) -> list[SlotIn] | None:
