@@ -227,3 +227,12 @@ def test_a_kept_meeting_keeps_the_reason_participants_read() -> None:
     kept = "meeting request accepted by both sides"
     assert public_reason("locked", "Kukës needs “…” ↔ Enerko: “…”", kept) == kept
     assert public_reason("locked", None) == "arranged by the ministry"
+
+
+def test_slots_of_an_event_with_and_without_an_offset_are_refused() -> None:
+    nine = datetime(2027, 3, 2, 9)  # noqa: DTZ001 - a local time of an event
+    local = SlotIn(start=nine, end=nine + timedelta(minutes=20))
+    offset = SlotIn(start=nine.replace(hour=8, tzinfo=UTC), end=nine.replace(hour=8, minute=20, tzinfo=UTC))
+    with pytest.raises(ValidationError, match="'s1' has a UTC offset and 's2' has none"):
+        EventCreate(id="ws1", name="W", tables=1, timezone="Europe/Istanbul", slots=[offset, local])
+    assert len(EventCreate(id="ws1", name="W", tables=1, slots=[local]).slots) == 1

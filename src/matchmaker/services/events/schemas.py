@@ -99,11 +99,20 @@ def event_slots(slots: Sequence[SlotIn]) -> list[Slot]:
 
 
 def check_slots(slots: Sequence[SlotIn]) -> None:
-    """Refuse an event's slots (ValueError) when two share an id or share time."""
+    """Refuse an event's slots (ValueError) when two share an id or share time, or when some have a
+    UTC offset and others none (the agendas could not put them in order)."""
     checked = event_slots(slots)
     ids = [s.id for s in checked]
     if len(set(ids)) != len(ids):
         msg = "slot ids must be unique"
+        raise ValueError(msg)
+    with_offset = [s.id for s in checked if s.start.tzinfo is not None]
+    without = [s.id for s in checked if s.start.tzinfo is None]
+    if with_offset and without:
+        msg = (
+            f"slot {with_offset[0]!r} has a UTC offset and {without[0]!r} has none: give every slot an "
+            "offset, or none (then the times are in the event's time zone)"
+        )
         raise ValueError(msg)
     overlaps = overlap_errors(checked)
     if overlaps:
