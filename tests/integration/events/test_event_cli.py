@@ -447,3 +447,14 @@ def test_slots_with_and_without_an_offset_are_refused(corpus: Settings) -> None:
     assert created.exit_code == 2
     assert "'s1' has a UTC offset and 's2' has none" in created.stderr
     assert "ws1" not in run("event", "list").stdout
+
+
+def test_a_table_label_too_long_is_refused_when_creating_as_when_editing(corpus: Settings) -> None:
+    long_label = "Room " + "A" * 200
+    created = run(
+        "event", "create", "ws1", "--name", "W", "--start", "2027-03-02T09:00",
+        "--table-label", long_label, "--table-label", "Room B",
+    )  # fmt: skip
+    assert created.exit_code == 2
+    assert "a table label has at most 200 characters" in created.stderr
+    assert "ws1" not in run("event", "list").stdout

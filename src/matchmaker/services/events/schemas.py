@@ -59,6 +59,7 @@ MAX_TEXT = 2000
 FIRST_YEAR, LAST_YEAR = 1900, 9998
 
 _Day = TypeVar("_Day", date, datetime)
+_Labels = TypeVar("_Labels", list[str], list[str] | None)
 
 
 def check_year(value: _Day) -> _Day:
@@ -119,6 +120,18 @@ def check_slots(slots: Sequence[SlotIn]) -> None:
         raise ValueError("; ".join(overlaps))
 
 
+#: Longest table label (a room name or an online meeting link).
+MAX_TABLE_LABEL = 200
+
+
+def check_table_labels(value: _Labels) -> _Labels:
+    """``value`` when no table label is longer than :data:`MAX_TABLE_LABEL` (ValueError otherwise)."""
+    if value is not None and any(len(v) > MAX_TABLE_LABEL for v in value):
+        msg = f"a table label has at most {MAX_TABLE_LABEL} characters"
+        raise ValueError(msg)
+    return value
+
+
 class EventCreate(_In):
     """A new event: id, name, slots, tables (a count, or labels one per table), time zone, deadline."""
 
@@ -131,6 +144,8 @@ class EventCreate(_In):
     request_deadline: Deadline | None = Field(
         default=None, description="After it, pending requests expire and no new ones are accepted."
     )
+
+    _labels = field_validator("table_labels")(check_table_labels)
 
     @model_validator(mode="after")
     def _tables_and_slots(self) -> EventCreate:
@@ -224,13 +239,7 @@ class EventEdit(_In):
         default=True, description="Re-plan at once when slots or tables change and the event has a plan."
     )
 
-    @field_validator("table_labels")
-    @classmethod
-    def _labels(cls, value: list[str] | None) -> list[str] | None:
-        if value is not None and any(len(v) > 200 for v in value):
-            msg = "a table label has at most 200 characters"
-            raise ValueError(msg)
-        return value
+    _labels = field_validator("table_labels")(check_table_labels)
 
     @model_validator(mode="after")
     def _consistent(self) -> EventEdit:
