@@ -81,6 +81,18 @@ def test_only_stored_records_and_known_slots_can_join(
     assert updated[0].max_meetings == 1
 
 
+def test_a_participant_given_twice_with_other_values_is_refused_not_half_kept(
+    db_settings: Settings, ev: EventCalls, event: str
+) -> None:
+    twice = [ParticipantIn(id="osh", available=["s1"]), ParticipantIn(id="osh", max_meetings=3)]
+    with pytest.raises(InvalidInputError, match="'osh' is given twice with other availability or maximum"):
+        ev(lambda e: e.catalog.add_participants(event, twice))
+    kept = {p.id: p for p in ev(lambda e: e.catalog.participants(event))}
+    assert (kept["osh"].available, kept["osh"].max_meetings) == (None, None), "nothing changed"
+    same = ev(lambda e: e.catalog.add_participants(event, [ParticipantIn(id="osh", max_meetings=2)] * 2))
+    assert [(p.id, p.max_meetings) for p in same] == [("osh", 2)], "the same values twice are kept once"
+
+
 def test_generate_respects_rules_and_prefers_best_pairs(
     db_settings: Settings, ev: EventCalls, event: str, scorer: Score
 ) -> None:

@@ -240,6 +240,11 @@ class EventCatalog(store.InSession):
         cities = set(session.exec(select(City.id).where(col(City.id).in_(ids))))
         providers = set(session.exec(select(Provider.id).where(col(Provider.id).in_(ids))))
         errors: list[str] = []
+        given: dict[str, tuple[frozenset[str] | None, int | None]] = {}
+        for p in items:
+            values = (None if p.available is None else frozenset(p.available), p.max_meetings)
+            if given.setdefault(p.id, values) != values:
+                errors.append(f"{p.id!r} is given twice with other availability or maximum; give it once")
         for p in items:
             if p.id not in cities and p.id not in providers:
                 errors.append(f"{p.id!r} is neither a stored city nor a stored provider")
