@@ -439,7 +439,7 @@ def show(event_id: EventArg, as_json: JsonOpt = False) -> None:
     for p in people:
         extra = []
         if p.available is not None:
-            extra.append("slots " + ",".join(p.available))
+            extra.append("slots " + ",".join(p.available) if p.available else "no slots")
         if p.max_meetings is not None:
             extra.append(f"max {p.max_meetings}")
         stdout.print(f"  {p.side:<8} {p.id} ({p.name}) {'; '.join(extra)}", markup=False)

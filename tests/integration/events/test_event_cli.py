@@ -458,3 +458,12 @@ def test_a_table_label_too_long_is_refused_when_creating_as_when_editing(corpus:
     assert created.exit_code == 2
     assert "a table label has at most 200 characters" in created.stderr
     assert "ws1" not in run("event", "list").stdout
+
+
+def test_show_says_when_a_participant_is_available_in_no_slot(corpus: Settings) -> None:
+    run("event", "create", "ws1", "--name", "W", "--tables", "2", "--start", "2027-03-02T09:00")
+    assert run("event", "add", "ws1", "osh", "--available", "").exit_code == 0
+    assert run("event", "add", "ws1", "kukes", "--available", "s1,s2").exit_code == 0
+    shown = run("event", "show", "ws1").stdout
+    assert "osh (Osh) no slots" in shown
+    assert "kukes (Kukës) slots s1,s2" in shown
