@@ -48,6 +48,7 @@ from matchmaker.cli.output import (
     fail,
     handled,
     new_table,
+    no_meeting_possible_line,
     stderr,
     stdout,
 )
@@ -611,6 +612,8 @@ def generate(  # noqa: PLR0917  Typer reads options from the parameters
         f" unmatched: {', '.join(s['unmatched_participants']) or 'none'}",
         markup=False,
     )
+    if line := no_meeting_possible_line(s.get("no_meeting_possible", [])):
+        stdout.print(line, markup=False)
     for a, b in report.unscheduled_must_meet:
         stdout.print(f"must-meet not scheduled: {a} – {b}", markup=False)
     for line in report.moved:

@@ -118,6 +118,15 @@ EXIT_FAILURE = 1
 EXIT_INVALID = 2
 
 
+def no_meeting_possible_line(ids: Collection[str]) -> str | None:
+    """The line naming participants of a schedule who could have no meeting at all (None for none)."""
+    if not ids:
+        return None
+    return "no meeting possible (no common free slot, a maximum of 0 or every pair blocked): " + ", ".join(
+        ids
+    )
+
+
 def exit_code_for(exc: MatchmakerError) -> int:
     """The exit code of an error of the project's tree."""
     if isinstance(exc, InvalidInputError | InfeasibleScheduleError | ConfigurationError):

@@ -18,7 +18,7 @@ import typer
 from matchmaker.cli.app import app
 from matchmaker.cli.context import open_services
 from matchmaker.cli.options import RelaxMustMeetOpt, TimeLimitOpt
-from matchmaker.cli.output import new_table, stdout
+from matchmaker.cli.output import new_table, no_meeting_possible_line, stdout
 from matchmaker.errors import InfeasibleScheduleError, InvalidInputError
 from matchmaker.scheduling import describe_gap
 from matchmaker.scheduling.core import DEFAULT_TIME_LIMIT
@@ -103,6 +103,8 @@ def _print_table(result: ScheduleResult, names: dict[str, str]) -> None:
         f"unmatched: {', '.join(s.unmatched_participants) or 'none'}",
         markup=False,
     )
+    if line := no_meeting_possible_line(s.no_meeting_possible):
+        stdout.print(line, markup=False)
     for shortfall in s.shortfalls:
         stdout.print(f"fewer meetings than possible: {shortfall.participant}: {shortfall.text}", markup=False)
     for a, b in result.unscheduled_must_meet:

@@ -58,6 +58,11 @@ class ScheduleStats(BaseModel):
     participants: int = 0
     active_participants: int = 0
     unmatched_participants: list[str] = Field(default_factory=list)
+    no_meeting_possible: list[str] = Field(
+        default_factory=list,
+        description="Participants who could have no meeting at all (no partner with a common free slot, "
+        "a maximum of 0, or every pair blocked); they are not counted as active.",
+    )
     min_meetings_active: int = 0
     mean_meetings: float = 0.0
     max_meetings: int = 0
@@ -211,6 +216,7 @@ def fill_counts(stats: ScheduleStats, counts: dict[str, int], active: Iterable[s
     stats.participants = len(counts)
     stats.active_participants = len(active_ids)
     stats.unmatched_participants = sorted(pid for pid in active_ids if counts.get(pid, 0) == 0)
+    stats.no_meeting_possible = sorted(set(counts) - set(active_ids))
     stats.min_meetings_active = min((counts.get(pid, 0) for pid in active_ids), default=0)
     stats.mean_meetings = round(statistics.fmean(counts.values()), 3) if counts else 0.0
     stats.max_meetings = max(counts.values(), default=0)

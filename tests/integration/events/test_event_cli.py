@@ -467,3 +467,29 @@ def test_show_says_when_a_participant_is_available_in_no_slot(corpus: Settings) 
     shown = run("event", "show", "ws1").stdout
     assert "osh (Osh) no slots" in shown
     assert "kukes (Kukës) slots s1,s2" in shown
+
+
+def test_generate_names_who_can_have_no_meeting_at_all(corpus: Settings) -> None:
+    run(
+        "event",
+        "create",
+        "ws1",
+        "--name",
+        "W",
+        "--tables",
+        "2",
+        "--start",
+        "2027-03-02T09:00",
+        "--slots",
+        "3",
+    )
+    run("event", "add", "ws1", "kukes", "osh", "tirana", "acme", "databridge")
+    run("event", "add", "ws1", "osh", "--available", "")
+    run("event", "add", "ws1", "tirana", "--max", "0")
+    generated = run("event", "generate", "ws1", "--time-limit", "3")
+    assert generated.exit_code == 0, generated.output
+    assert "no meeting possible (no common free slot, a maximum of 0 or every pair blocked): osh, tirana" in (
+        generated.stdout
+    )
+    report = json.loads(run("event", "generate", "ws1", "--time-limit", "3", "--json").stdout)
+    assert report["stats"]["no_meeting_possible"] == ["osh", "tirana"]
