@@ -439,11 +439,9 @@ def test_slots_that_overlap_are_refused_when_creating_or_editing(corpus: Setting
 
 
 def test_slots_with_and_without_an_offset_are_refused(corpus: Settings) -> None:
-    created = run(
-        "event", "create", "ws1", "--name", "W", "--tables", "2", "--timezone", "Europe/Istanbul",
-        "--slot", "2027-03-02T09:00+03:00/2027-03-02T09:20+03:00",
-        "--slot", "2027-03-02T09:30/2027-03-02T09:50",
-    )  # fmt: skip
+    mixed = ["--slot", "2027-03-02T09:00+03:00/2027-03-02T09:20+03:00"]
+    mixed += ["--slot", "2027-03-02T09:30/2027-03-02T09:50", "--timezone", "Europe/Istanbul"]
+    created = run("event", "create", "ws1", "--name", "W", "--tables", "2", *mixed)
     assert created.exit_code == 2
     assert "'s1' has a UTC offset and 's2' has none" in created.stderr
     assert "ws1" not in run("event", "list").stdout
