@@ -448,6 +448,16 @@ def show(event_id: EventArg, as_json: JsonOpt = False) -> None:
         stdout.print(f"  {r.kind.replace('_', '-')}: {r.a} – {r.b}", markup=False)
 
 
+@event_app.command("delete")
+@handled
+def delete_event(event_id: EventArg) -> None:
+    """Delete an event and everything stored with it (participants, requests, plan, feedback)."""
+    with _events() as events:
+        name = events.catalog.get(event_id).name
+        events.catalog.delete(event_id)
+    stdout.print(f"deleted event {event_id} ({name})", markup=False)
+
+
 @event_app.command("add")
 @handled
 def add(

@@ -491,3 +491,15 @@ def test_generate_names_who_can_have_no_meeting_at_all(corpus: Settings) -> None
     )
     report = json.loads(run("event", "generate", "ws1", "--time-limit", "3", "--json").stdout)
     assert report["stats"]["no_meeting_possible"] == ["osh", "tirana"]
+
+
+def test_staff_delete_an_event_from_the_command_line(corpus: Settings) -> None:
+    run("event", "create", "gone", "--name", "Old draft", "--tables", "1", "--start", "2027-03-02T09:00")
+    run("event", "add", "gone", "kukes", "acme")
+    deleted = run("event", "delete", "gone")
+    assert deleted.exit_code == 0, deleted.output
+    assert "deleted event gone (Old draft)" in deleted.stdout
+    assert "gone" not in run("event", "list").stdout
+    again = run("event", "delete", "gone")
+    assert again.exit_code == 1
+    assert "no event with id 'gone'" in again.stderr
