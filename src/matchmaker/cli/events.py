@@ -274,6 +274,7 @@ def create(  # noqa: PLR0917  Typer reads options from the parameters
     ctx: typer.Context,
     event_id: Annotated[str, typer.Argument(metavar="EVENT", help="New event id.")],
     name: Annotated[str, typer.Option("--name", help="Event name.")],
+    venue: Annotated[str | None, typer.Option("--venue", help="Where it takes place.")] = None,
     tables: TablesOpt = None,
     table_label: Annotated[
         list[str] | None, typer.Option("--table-label", help="A table or room label, once per table.")
@@ -306,6 +307,7 @@ def create(  # noqa: PLR0917  Typer reads options from the parameters
         EventCreate,
         id=event_id,
         name=name,
+        venue=venue,
         timezone=timezone,
         slots=slot_list,
         tables=tables,

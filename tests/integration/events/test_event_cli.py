@@ -503,3 +503,10 @@ def test_staff_delete_an_event_from_the_command_line(corpus: Settings) -> None:
     again = run("event", "delete", "gone")
     assert again.exit_code == 1
     assert "no event with id 'gone'" in again.stderr
+
+
+def test_a_new_event_takes_its_venue_at_once(corpus: Settings) -> None:
+    where = ["--venue", "Congress centre, hall B", "--start", "2027-03-02T09:00"]
+    created = run("event", "create", "ws1", "--name", "Level 3 workshop", "--tables", "2", *where)
+    assert "Level 3 workshop at Congress centre, hall B" in created.stdout, created.output
+    assert json.loads(run("event", "show", "ws1", "--json").stdout)["venue"] == "Congress centre, hall B"

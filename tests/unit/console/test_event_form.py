@@ -62,3 +62,11 @@ def test_a_day_at_the_end_of_the_calendar_is_refused_on_the_page(
     assert "The date must be between the years 1900 and 9998, got 9999" in r.text
     assert 'value="9999-12-31"' in r.text
     assert ro_client.get("/events/calendar-end").status_code == 404
+
+
+def test_the_venue_typed_in_the_new_event_form_is_kept() -> None:
+    assert (
+        event_from_form(FormMultiDict({**FORM, "venue": " Kültürpark, hall 3 "})).venue
+        == "Kültürpark, hall 3"
+    )
+    assert event_from_form(FormMultiDict(FORM)).venue is None

@@ -76,7 +76,13 @@ class EventCatalog(store.InSession):
             raise ConflictError(f"an event with id {data.id!r} already exists")
         _check_wall_clock(slots, data.timezone)
         session.add(
-            Event(id=data.id, name=data.name, timezone=data.timezone, request_deadline=data.request_deadline)
+            Event(
+                id=data.id,
+                name=data.name,
+                venue=data.venue or None,
+                timezone=data.timezone,
+                request_deadline=data.request_deadline,
+            )
         )
         session.flush()
         for n, s in enumerate(slots):

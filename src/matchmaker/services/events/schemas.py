@@ -133,10 +133,12 @@ def check_table_labels(value: _Labels) -> _Labels:
 
 
 class EventCreate(_In):
-    """A new event: id, name, slots, tables (a count, or labels one per table), time zone, deadline."""
+    """A new event: id, name, venue, slots, tables (a count, or labels one per table), time zone,
+    deadline."""
 
     id: RecordIdStr = Field(description=f"Event id: {ID_RULE}.")
     name: str = Field(min_length=1, max_length=300)
+    venue: str | None = Field(default=None, max_length=300, description="Where it takes place.")
     timezone: TimeZoneName = Field(default=None, description="IANA zone of slot times without an offset.")
     slots: list[SlotIn] = Field(min_length=1, max_length=MAX_SLOTS)
     tables: int | None = Field(default=None, ge=1, le=MAX_TABLES)

@@ -279,6 +279,7 @@ def event_from_form(form: FormMultiDict) -> EventCreate:
         event = EventCreate(
             id=form_field(form, "id", 128),
             name=form_field(form, "name", 300),
+            venue=form_field(form, "venue", 300) or None,
             timezone=zone,
             slots=slots if slots or not problems else [_STAND_IN_SLOT],
             tables=tables,
