@@ -184,13 +184,18 @@ def _given(ctx: typer.Context, *names: str) -> list[str]:
 
 
 def _grid(start: datetime, count: int, minutes: int, gap: int) -> list[SlotIn]:
-    return [
-        SlotIn(
-            start=start + timedelta(minutes=k * (minutes + gap)),
-            end=start + timedelta(minutes=k * (minutes + gap) + minutes),
-        )
-        for k in range(count)
-    ]
+    slots: list[SlotIn] = []
+    for k in range(count):
+        try:
+            begin = start + timedelta(minutes=k * (minutes + gap))
+            end = begin + timedelta(minutes=minutes)
+        except OverflowError:
+            fail(
+                f"slot {k + 1} from --start {start.isoformat()} would end after the last date there is",
+                EXIT_INVALID,
+            )
+        slots.append(_validated(SlotIn, start=begin, end=end))
+    return slots
 
 
 def _parse_span(

@@ -510,3 +510,14 @@ def test_a_new_event_takes_its_venue_at_once(corpus: Settings) -> None:
     created = run("event", "create", "ws1", "--name", "Level 3 workshop", "--tables", "2", *where)
     assert "Level 3 workshop at Congress centre, hall B" in created.stdout, created.output
     assert json.loads(run("event", "show", "ws1", "--json").stdout)["venue"] == "Congress centre, hall B"
+
+
+def test_slots_from_start_past_the_last_year_are_refused_with_a_reason(db_settings: Settings) -> None:
+    late = run("event", "create", "late", "--name", "W", "--tables", "1", "--start", "9998-12-31T23:00")
+    assert late.exit_code == 2
+    assert "must be between the years 1900 and 9998, got 9999" in late.stderr
+    assert "unexpected failure" not in late.stderr
+    beyond = run("event", "create", "late", "--name", "W", "--tables", "1", "--start", "9999-12-31T23:00")
+    assert beyond.exit_code == 2
+    assert "unexpected failure" not in beyond.stderr
+    assert "late" not in run("event", "list").stdout
