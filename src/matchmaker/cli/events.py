@@ -57,6 +57,9 @@ from matchmaker.scheduling.core import DEFAULT_TIME_LIMIT
 from matchmaker.scheduling.exports import zone_note
 from matchmaker.services.events.rules import told_in_zone
 from matchmaker.services.events.schemas import (
+    MAX_GAP_MINUTES,
+    MAX_SLOT_MINUTES,
+    MIN_SLOT_MINUTES,
     Answer,
     BreakIn,
     Contact,
@@ -93,8 +96,11 @@ PairA = Annotated[str, typer.Argument(metavar="A")]
 PairB = Annotated[str, typer.Argument(metavar="B")]
 # The options that event create and event edit share.
 TablesOpt = Annotated[int | None, typer.Option("--tables", min=1, help="Number of tables.")]
-MinutesOpt = Annotated[int, typer.Option("--minutes", min=1, help="Slot length in minutes.")]
-GapOpt = Annotated[int, typer.Option("--gap", min=0, help="Minutes between slots.")]
+MinutesOpt = Annotated[
+    int,
+    typer.Option("--minutes", min=MIN_SLOT_MINUTES, max=MAX_SLOT_MINUTES, help="Slot length in minutes."),
+]
+GapOpt = Annotated[int, typer.Option("--gap", min=0, max=MAX_GAP_MINUTES, help="Minutes between slots.")]
 TimezoneOpt = Annotated[str | None, typer.Option("--timezone", help="IANA zone of the slot times.")]
 DeadlineOpt = Annotated[
     datetime | None, typer.Option("--deadline", help="Request deadline (UTC unless an offset is given).")

@@ -521,3 +521,13 @@ def test_slots_from_start_past_the_last_year_are_refused_with_a_reason(db_settin
     assert beyond.exit_code == 2
     assert "unexpected failure" not in beyond.stderr
     assert "late" not in run("event", "list").stdout
+
+
+def test_a_new_event_refuses_slot_lengths_and_gaps_that_editing_refuses(db_settings: Settings) -> None:
+    base = ["event", "create", "huge", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00"]
+    for option, value in (("--minutes", "100000"), ("--minutes", "2"), ("--gap", "10000000")):
+        refused = run(*base, option, value)
+        assert refused.exit_code == 2, (option, value)
+        assert option in refused.output
+        assert "huge" not in run("event", "list").stdout
+    assert run(*base, "--minutes", "480", "--gap", "240", "--slots", "2").exit_code == 0

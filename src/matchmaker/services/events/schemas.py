@@ -48,6 +48,9 @@ RATING_LABELS: dict[str, str] = {
 
 MAX_SLOTS = 200
 MAX_TABLES = 1000
+#: Shortest and longest slot made from a grid (days, or a first start), and the longest gap between
+#: two slots, in minutes.
+MIN_SLOT_MINUTES, MAX_SLOT_MINUTES, MAX_GAP_MINUTES = 5, 480, 240
 #: Longest solver time limit an API request may ask for, in seconds.
 MAX_TIME_LIMIT = 60.0
 #: Longest free text (request message, feedback comment).
@@ -188,8 +191,8 @@ class DaysIn(_In):
     days: list[EventDay] = Field(min_length=1, max_length=31)
     start: time = Field(description="Local start of the first slot of each day.")
     per_day: int = Field(ge=1, le=MAX_SLOTS)
-    minutes: int = Field(default=20, ge=5, le=480)
-    gap: int = Field(default=5, ge=0, le=240)
+    minutes: int = Field(default=20, ge=MIN_SLOT_MINUTES, le=MAX_SLOT_MINUTES)
+    gap: int = Field(default=5, ge=0, le=MAX_GAP_MINUTES)
     breaks: list[BreakIn] = Field(default_factory=list, max_length=10)
 
     @model_validator(mode="after")
