@@ -40,6 +40,16 @@ def _default_home() -> Path:
     return Path.home() / ".matchmaker"
 
 
+def public_base(value: str) -> str:
+    """A public address links start with (the server's, as people reach it), without a trailing "/";
+    ValueError unless it starts with http:// or https://."""
+    url = value.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")):
+        msg = "must start with http:// or https://"
+        raise ValueError(msg)
+    return url
+
+
 class Settings(BaseSettings):
     """Configuration of one instance. Two instances with different homes share nothing."""
 
@@ -209,11 +219,7 @@ class Settings(BaseSettings):
     @field_validator("public_url", mode="after")
     @classmethod
     def _public_url(cls, value: str) -> str:
-        url = value.strip().rstrip("/")
-        if not url.startswith(("http://", "https://")):
-            msg = "must start with http:// or https://"
-            raise ValueError(msg)
-        return url
+        return public_base(value)
 
     @field_validator("secret_key", mode="after")
     @classmethod

@@ -47,6 +47,7 @@ from matchmaker.cli.output import (
     emit_json,
     fail,
     handled,
+    load_settings,
     new_table,
     no_meeting_possible_line,
     stderr,
@@ -77,6 +78,7 @@ from matchmaker.services.events.schemas import (
     RequestPublic,
     SlotIn,
 )
+from matchmaker.settings import public_base
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -827,18 +829,26 @@ def feed(
     event_id: EventArg,
     participant: ParticipantArg,
     base_url: Annotated[
-        str, typer.Option("--base-url", help="The server's public address, for the printed URL.")
-    ] = "http://127.0.0.1:8000",
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="The server's public address, for the printed URL (default: MATCHMAKER_PUBLIC_URL).",
+        ),
+    ] = None,
     revoke: Annotated[bool, typer.Option("--revoke", help="Stop the participant's feed addresses.")] = False,
 ) -> None:
     """Issue a secret calendar feed address for a participant (earlier ones stop), or --revoke them."""
+    try:
+        base = load_settings().public_url if base_url is None else public_base(base_url)
+    except ValueError as exc:
+        fail(f"--base-url: {exc}", EXIT_INVALID)
     with _events() as events:
         if revoke:
             n = events.feeds.revoke(event_id, participant)
             stdout.print(f"{participant}: {n} feed address(es) revoked", markup=False)
             return
         link = events.feeds.issue(event_id, participant)
-    stdout.print(base_url.rstrip("/") + link.path, markup=False, soft_wrap=True)
+    stdout.print(base + link.path, markup=False, soft_wrap=True)
 
 
 @event_app.command("feedback")

@@ -531,3 +531,17 @@ def test_a_new_event_refuses_slot_lengths_and_gaps_that_editing_refuses(db_setti
         assert option in refused.output
         assert "huge" not in run("event", "list").stdout
     assert run(*base, "--minutes", "480", "--gap", "240", "--slots", "2").exit_code == 0
+
+
+def test_a_feed_address_starts_with_the_public_url_and_a_bad_base_keeps_the_old_feed(
+    corpus: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MATCHMAKER_PUBLIC_URL", "https://matchmaker.example.gov.tr")
+    run("event", "create", "ws1", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00")
+    run("event", "add", "ws1", "kukes", "acme")
+    issued = run("event", "feed", "ws1", "kukes")
+    assert issued.stdout.strip().startswith("https://matchmaker.example.gov.tr/feeds/"), issued.output
+    typo = run("event", "feed", "ws1", "kukes", "--base-url", "matchmaker.example.gov.tr")
+    assert typo.exit_code == 2
+    assert "--base-url: must start with http:// or https://" in typo.stderr
+    assert "1 feed address(es) revoked" in run("event", "feed", "ws1", "kukes", "--revoke").stdout
