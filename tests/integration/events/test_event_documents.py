@@ -479,3 +479,14 @@ def test_a_cancelled_meeting_keeps_the_calendar_place_it_was_cancelled_with(
     assert _calendar(ev, event, gone) == cancelled
     after = icalendar.Calendar.from_ical(ev(lambda e: e.agendas.calendar(event, gone)))
     assert all("Salon" in str(v["description"]) for v in after.walk("VEVENT"))
+
+
+def test_the_booklet_keeps_the_agenda_of_a_participant_removed_since_publication(
+    ev: EventCalls, event: str, tmp_path: Path
+) -> None:
+    ev(lambda e: e.catalog.remove_participant(event, "kukes"))
+    need_poppler()
+    booklet = "\n".join(text(ev(lambda e: e.agendas.booklet(event)), tmp_path / "booklet"))
+    assert "Kukës and" in booklet or "and Kukës" in booklet, "the published schedule still has its meetings"
+    assert "Meeting agenda: Kukës" in booklet
+    assert "5 participants" in booklet

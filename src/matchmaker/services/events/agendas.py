@@ -178,8 +178,12 @@ class Agendas(store.InSession):
         from matchmaker.scheduling.pdf import event_booklet_pdf  # noqa: PLC0415
 
         ev, rows = self._published_event(event_id)
-        people = [p.participant_id for p in store.participants(self.session, event_id)]
-        known = store.names(self.session, store.mentioned(rows) | set(people))
+        # Everyone in the published schedule has an agenda page, one taken out since included: the
+        # schedule pages name them until the next publication cancels their meetings.
+        people = sorted(
+            {p.participant_id for p in store.participants(self.session, event_id)} | store.mentioned(rows)
+        )
+        known = store.names(self.session, set(people))
         return event_booklet_pdf(
             self._sheet(ev, rows),
             [store.placement(r) for r in rows],
