@@ -490,3 +490,16 @@ def test_the_booklet_keeps_the_agenda_of_a_participant_removed_since_publication
     assert "Kukës and" in booklet or "and Kukës" in booklet, "the published schedule still has its meetings"
     assert "Meeting agenda: Kukës" in booklet
     assert "5 participants" in booklet
+
+
+def test_table_cards_and_booklet_keep_the_published_tables_after_fewer_tables(
+    ev: EventCalls, event: str, tmp_path: Path
+) -> None:
+    published = csv.DictReader(io.StringIO(ev(lambda e: e.agendas.csv(event))))
+    assert "2" in {row["table"] for row in published}, "a published meeting is at table 2"
+    ev.plan(lambda p: p.edit(event, EventEdit(tables=1, replan=False)))
+    need_poppler()
+    cards = text(ev(lambda e: e.agendas.table_cards(event)), tmp_path / "cards")
+    assert [page.split("\n", 1)[0] for page in cards] == ["Table 1", "Table 2"]
+    booklet = "\n".join(text(ev(lambda e: e.agendas.booklet(event)), tmp_path / "booklet"))
+    assert "2 tables" in booklet

@@ -217,7 +217,8 @@ class Agendas(store.InSession):
         return EventSheet(
             name=ev.name,
             slots=_slots(session, ev, published),
-            tables=len(store.table_numbers(session, ev.id)),
+            # Fewer tables since the publication: the published meetings keep theirs until the next one.
+            tables=max([len(store.table_numbers(session, ev.id)), *(r.table_number for r in published)]),
             venue=venue,
             timezone=ev.timezone,
             table_labels=labels,
