@@ -251,3 +251,35 @@ def test_a_mentor_through_a_strength_of_its_summary_shows_that_strength() -> Non
     assert need.match is not None
     assert need.match.text.startswith("La médina")
     assert s.details == []
+
+
+def test_a_comparable_city_with_a_case_study_is_not_called_a_mentor() -> None:
+    """A comparable city whose case study is not enough to make it a mentor is listed under the
+    comparable cities; its card names the case study as related, never as what makes it a mentor."""
+    case = {"id": "case-tuzla-led", "title": "Tuzla: street lighting paid by the savings", "score": 0.28}
+    exp = {"summary": "Comparable city; shared: Funding", "relation": "comparable", "mentor_case": case}
+    html = _rendered(readable("tuzla", "city", "Tuzla", 0.47, exp))
+    assert "Mentor" not in html
+    assert "Related case study" in html
+    assert 'href="/cases/case-tuzla-led"' in html
+
+
+def test_a_mentor_through_a_strength_is_not_said_to_be_one_through_its_case_study() -> None:
+    """When a city is a mentor through a strength of its summary (which outweighs its case study), its
+    card does not say it is a mentor through the case study."""
+    strength = {
+        "need": {"field": "summary", "text": "Nobody counts the visitors.", "role": "need"},
+        "match": {"field": "summary", "text": "La médina reçoit des centaines de milliers de visiteurs."},
+        "score": 0.5,
+    }
+    case = {"id": "case-fes-signs", "title": "Fès: signposting the medina", "score": 0.2}
+    exp = {"relation": "mentor", "needs": [], "mentor_strength": strength, "mentor_case": case}
+    html = _rendered(readable("fes", "city", "Fès", 0.5, exp))
+    assert "Mentor through the case study" not in html
+    assert "Related case study" in html
+
+
+def test_a_mentor_through_its_case_study_says_so() -> None:
+    html = _rendered(readable("ferizaj", "city", "Ferizaj", 0.53, MENTOR))
+    assert "Mentor through the case study" in html
+    assert "Related case study" not in html

@@ -132,7 +132,10 @@ class Suggestion:
     needs: list[NeedMatch] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     context: list[ContextFactor] = field(default_factory=list)
+    #: The city's case study closest to the need (id, title), whether or not it makes the city a mentor.
     mentor_case: tuple[str, str] | None = None
+    #: Whether that case study is what makes the city a mentor (else it is shown as a related one).
+    mentor_by_case: bool = False
     details: list[tuple[str, str]] = field(default_factory=list)
 
 
@@ -250,15 +253,27 @@ def _score(value: Any) -> float:
     return float(score) if isinstance(score, int | float) else 0.0
 
 
+def _mentor_strength(exp: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The strength of its summary that makes a city a mentor, when that (not its case study) is what
+    its one-line reason gives, else None."""
+    if exp.get("relation") != "mentor":
+        return None
+    case = exp.get("mentor_case")
+    strength = exp.get("mentor_strength")
+    if isinstance(strength, Mapping) and not (isinstance(case, Mapping) and _score(case) >= _score(strength)):
+        return strength
+    return None
+
+
 def _mentor_evidence(exp: Mapping[str, Any]) -> list[NeedMatch]:
     """What makes a mentor, as its one-line reason says: the passage of its case study (or the strength
     of its summary) that answers a need, in place of the closest passage of its summary."""
     if exp.get("relation") != "mentor":
         return []
-    case = exp.get("mentor_case")
-    strength = exp.get("mentor_strength")
-    if isinstance(strength, Mapping) and not (isinstance(case, Mapping) and _score(case) >= _score(strength)):
+    strength = _mentor_strength(exp)
+    if strength is not None:
         return _needs([{**strength, "similarity": None}])
+    case = exp.get("mentor_case")
     if not isinstance(case, Mapping):
         return []
     title = _text(case.get("title"))
@@ -316,6 +331,7 @@ def readable(
         context=_context(exp.get("context"))
         + _shared_providers(exp.get("shared_providers"), providers or {}),
         mentor_case=mentor_case,
+        mentor_by_case=exp.get("relation") == "mentor" and _mentor_strength(exp) is None,
         details=[(k.replace("_", " "), _text(v)) for k, v in exp.items() if k not in _KNOWN and _text(v)],
     )
 
