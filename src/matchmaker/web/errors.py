@@ -503,7 +503,7 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
         reason = detail.removeprefix("JSON is malformed: ")
         detail = f"the request body is not valid JSON ({reason})"
     if status == 413:
-        detail = _too_large(request)
+        detail = too_large(request)
     headers = {k: str(v) for k, v in (exc.headers or {}).items()}
     return problem(request, status, detail, headers=headers or None)
 
@@ -546,17 +546,18 @@ def form_refusal(exc: BaseException) -> MatchmakerError | None:
     return None
 
 
-def _too_large(request: Request[Any, Any, Any]) -> str:
+def too_large(request: Request[Any, Any, Any], *, body: str = "request body") -> str:
     """Why a body was refused as too large, with its size and the endpoint's limit when known (the
-    console's upload page says it in the same words)."""
+    console's upload page says it in the same words); ``body`` names what was sent when it is not an
+    upload (the console says "form")."""
     handler = request.scope.get("route_handler")
     limit = handler.resolve_request_max_body_size() if isinstance(handler, HTTPRouteHandler) else None
     length = request.headers.get("content-length", "")
-    what = "upload" if "multipart/" in request.headers.get("content-type", "") else "request body"
+    what = "upload" if "multipart/" in request.headers.get("content-type", "") else body
     if isinstance(limit, int) and limit > 0:
         size = readable_size(int(length)) if length.isdigit() else "too large"
         return f"the {what} is {size}; the limit is {readable_size(limit)}"
-    return "the request body is larger than this endpoint accepts"
+    return f"the {what} is larger than this address accepts"
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
@@ -643,4 +644,5 @@ __all__ = [
     "problem",
     "problems",
     "status_for",
+    "too_large",
 ]

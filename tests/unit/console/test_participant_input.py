@@ -195,3 +195,17 @@ def test_answering_a_request_that_expired_names_its_sender(
     )
     assert late.status_code == 409
     assert _flash(late.text) == "The request from Enerko Enerji Hizmetleri expired at the deadline"
+
+
+def test_a_profile_form_too_large_to_read_names_its_size_and_the_limit(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    """A summary pasted far beyond any limit makes the form larger than the console reads: the page
+    says how large the form was and what the limit is, not the framework's "Request Entity Too Large"."""
+    sign_in("city")
+    form = {"name": "Kukës", "summary": "ë" * 300_000, "population": "47000", "language": "sq"}
+    refused = client.post("/me/profile", data=form)
+    assert refused.status_code == 413
+    assert refused.headers["content-type"].startswith("text/html")
+    assert "Request Entity Too Large" not in refused.text
+    assert "the limit is 1 MB" in refused.text, refused.text

@@ -68,6 +68,7 @@ from matchmaker.web.errors import (
     log_database_unavailable,
     parameter_problems,
     status_for,
+    too_large,
 )
 
 logger = logging.getLogger(__name__)
@@ -194,6 +195,9 @@ def _on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> R
         return _error_page(request, 400, "The request was not understood; check the form and try again.")
     status = exc.status_code if 400 <= exc.status_code < 500 else 500
     message = str(exc.detail) if status < 500 else "Something went wrong on our side; it has been logged."
+    if status == 413:
+        # The framework's own words ("Request Entity Too Large") say neither how large nor the limit.
+        message = f"{too_large(request, body='form')}. Shorten what you typed and send it again"
     if status >= 500:
         logger.error("Console request failed: %s", exc.detail)
     return _error_page(request, status, message)
