@@ -209,3 +209,18 @@ def test_a_profile_form_too_large_to_read_names_its_size_and_the_limit(
     assert refused.headers["content-type"].startswith("text/html")
     assert "Request Entity Too Large" not in refused.text
     assert "the limit is 1 MB" in refused.text, refused.text
+
+
+def test_a_form_field_given_twice_is_refused_not_read_as_its_first_value(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    """A hand-made form asking two cities at once (the field ``recipient`` twice) sent the request to
+    the first alone and said "Your request was sent"; it is refused naming the field, nothing is sent."""
+    add_event(client, "twin-fair", [CITY_ID, "shkoder", "ferizaj"])
+    sign_in("city")
+    twice = client.post("/me/requests", data={"event": "twin-fair", "recipient": ["shkoder", "ferizaj"]})
+    assert twice.status_code == 422
+    assert _flash(twice.text) == "Recipient: given 2 times; give it once"
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        assert services.events(session).requests.list("twin-fair", participant=CITY_ID) == []

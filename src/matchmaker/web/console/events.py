@@ -150,7 +150,11 @@ def error_status(exc: MatchmakerError | ValidationError) -> int:
 
 def form_field(form: FormMultiDict, key: str, limit: int = 300) -> str:
     """A form value as typed (:func:`~matchmaker.web.console.session.as_typed`: line breaks as LF,
-    stripped) and cut to ``limit`` characters ("" when missing)."""
+    stripped) and cut to ``limit`` characters ("" when missing). A field the form sends more than once
+    is refused naming it: reading one of its values would drop the others without a word."""
+    given = len(form.getall(key, []))
+    if given > 1:
+        raise InvalidInputError(f"{key}: given {given} times; give it once")
     value = form.get(key)
     return as_typed(value)[:limit] if isinstance(value, str) else ""
 
