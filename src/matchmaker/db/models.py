@@ -21,7 +21,7 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import pycountry
-from pydantic import AfterValidator, ConfigDict, EmailStr
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, EmailStr
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -153,8 +153,12 @@ def _check_languages(values: list[str]) -> list[str]:
     return codes
 
 
-def _check_optional_language(value: str | None) -> str | None:
-    return None if value is None or not value.strip() else check_language(value)
+def _check_optional_language(value: object) -> object:
+    """A typed language checked before its length, so that a word ("Albanian") is refused as not a
+    language code rather than as too long; a value that is not text is left to the type's own check."""
+    if not isinstance(value, str):
+        return value
+    return None if not value.strip() else check_language(value)
 
 
 # Field types that carry their validation, so each rule is written once and shared by every model that
@@ -165,7 +169,7 @@ RecordIdStr = Annotated[str, AfterValidator(check_id)]
 #: An ISO 3166-1 alpha-2 country code (:func:`check_country`).
 CountryCode = Annotated[str, AfterValidator(check_country)]
 #: An ISO 639-1 language code, or none when left out or blank.
-OptionalLanguage = Annotated[str | None, AfterValidator(_check_optional_language)]
+OptionalLanguage = Annotated[str | None, BeforeValidator(_check_optional_language)]
 #: ISO 639-1 language codes (:func:`check_str_list`, then :func:`check_language` on each).
 LanguageList = Annotated[list[str], AfterValidator(_check_languages)]
 #: A list of short strings (:func:`check_str_list`).

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -224,3 +225,18 @@ def test_a_form_field_given_twice_is_refused_not_read_as_its_first_value(
     services = app_services(client)
     with services.database.unit_of_work() as session:
         assert services.events(session).requests.list("twin-fair", participant=CITY_ID) == []
+
+
+def test_a_language_typed_as_a_word_is_refused_as_not_a_language_code(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    """A focal point who types "Albanian" where the summary's language code goes was told "must be at
+    most 2 characters"; the refusal now says the word is not a language code, and nothing is saved."""
+    sign_in("city")
+    form = {"name": "Kukës", "summary": "Kukës has 47,000 inhabitants.", "population": "47000"}
+    refused = client.post("/me/profile", data={**form, "language": "Albanian"})
+    assert refused.status_code == 422
+    assert html.unescape(_flash(refused.text)) == "Language: language 'Albanian' is not an ISO 639-1 code"
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        assert services.records(session).get("city", CITY_ID).language == "en"  # type: ignore[union-attr]
