@@ -240,3 +240,19 @@ def test_a_language_typed_as_a_word_is_refused_as_not_a_language_code(
     services = app_services(client)
     with services.database.unit_of_work() as session:
         assert services.records(session).get("city", CITY_ID).language == "en"  # type: ignore[union-attr]
+
+
+def test_a_form_naming_nobody_to_ask_or_to_rate_says_so_not_that_two_quotes_take_no_part(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    """A request form without its recipient was refused with "'' does not take part in Empty fair", a
+    rating without the other party with "Kukës has no published meeting with '' …"; each now says what
+    is missing."""
+    add_event(client, "empty-fair", [CITY_ID, "shkoder"])
+    sign_in("city")
+    nobody = client.post("/me/requests", data={"event": "empty-fair", "message": "Hello"})
+    assert nobody.status_code == 422
+    assert _flash(nobody.text) == "Choose whom to ask for a meeting"
+    unrated = client.post("/me/feedback", data={"event": "empty-fair", "rating": "informative"})
+    assert unrated.status_code == 422
+    assert _flash(unrated.text) == "Choose the meeting to rate"

@@ -199,9 +199,12 @@ async def send_request(request: AnyRequest, events: Events) -> Response[Any]:
 
     def send(form: FormMultiDict, principal: Principal) -> None:
         event_id = form_field(form, "event", 128)
+        recipient = form_field(form, "recipient", 128)
+        if not recipient:
+            raise InvalidInputError("choose whom to ask for a meeting")
         data = RequestCreate(
             sender=_me(principal),
-            recipient=form_field(form, "recipient", 128),
+            recipient=recipient,
             # One character past the limit, so an over-long message is refused with the limit named.
             message=form_field(form, "message", MAX_TEXT + 1) or None,
         )
@@ -372,12 +375,15 @@ async def rate_meeting(request: AnyRequest, events: Events) -> Response[Any]:
     """Rate a meeting after the event."""
 
     def rate(form: FormMultiDict, principal: Principal) -> None:
+        other = form_field(form, "other", 128)
+        if not other:
+            raise InvalidInputError("choose the meeting to rate")
         rating = form_field(form, "rating", 40)
         if rating not in RATING_LABELS:
             raise InvalidInputError("choose how the meeting went")
         data = FeedbackIn(
             rater=_me(principal),
-            other=form_field(form, "other", 128),
+            other=other,
             rating=rating,  # type: ignore[arg-type]
             comment=form_field(form, "comment", _COMMENT_READ) or None,
         )
