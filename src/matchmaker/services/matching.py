@@ -550,6 +550,20 @@ class Matcher:
         )
         return readable_reason(exp, city=self._name(engine, a_id), other=self._name(engine, b_id))
 
+    @_query
+    def meeting_reason(self, a_id: str, b_id: str) -> str | None:
+        """Why two participants meet when neither asked the other: :meth:`pair_reason`, told from the
+        pair's order, except that between two cities where one is a mentor of the other it is told from
+        the side of the city it mentors (the line then names the mentor's case study, as that city's
+        suggestions do), whichever order the meeting has."""
+        engine = self.engine()
+        pair = _city_pair(engine, a_id, b_id)
+        if pair is not None and pair[2] == "city":
+            city, other, _ = pair
+            if not _is_mentor(engine, city, other) and _is_mentor(engine, other, city):
+                return self.pair_reason(other, city)
+        return self.pair_reason(a_id, b_id)
+
     @staticmethod
     def _name(engine: Engine, doc_id: str) -> str:
         kind = _kind_of(engine, doc_id)
@@ -709,6 +723,12 @@ def _city_pair(engine: Engine, a_id: str, b_id: str) -> tuple[str, str, DocKind]
     if kind_a != "city" or kind_b not in ("provider", "city"):
         return None
     return a_id, b_id, kind_b
+
+
+def _is_mentor(engine: Engine, city_id: str, other_id: str) -> bool:
+    """Whether the city ``other_id`` is a mentor of the city ``city_id`` (from ``city_id``'s side)."""
+    item = engine.rank_cities_for_city(city_id).item(other_id)
+    return item is not None and item.relation == "mentor"
 
 
 def _kind_of(engine: Engine, doc_id: str) -> DocKind | None:

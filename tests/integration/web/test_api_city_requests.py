@@ -87,3 +87,27 @@ def test_a_city_asks_a_comparable_city_which_accepts_and_both_agendas_say_why(
         item = next(m for m in agenda["meetings"] if m["with_id"] == with_id)
         assert item["with_side"] == "city"
         assert item["reason"] == req["reason"]
+
+
+def test_a_meeting_with_a_mentor_nobody_asked_for_says_in_the_agenda_that_it_is_the_mentor(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    """Staff plan Kukës and its mentor Ferizaj together without a request: Kukës's agenda gave the
+    reason as Ferizaj saw Kukës ("Ferizaj and Kukës share: …"), hiding the case study the meeting is
+    for; it now says what the suggestions and a request say, from the side that learns."""
+    staff, city = tokens.of("staff"), tokens.of("city")
+    event = {**EVENT, "id": "mentoring", "name": "Mentoring session", "slots": EVENT["slots"][:1]}
+    assert api.post(BASE, json=event, headers=staff).status_code == 201
+    people = [{"id": p} for p in (CITY_ID, MENTOR_ID)]
+    assert api.post(f"{BASE}/mentoring/participants", json=people, headers=staff).status_code == 200
+    suggested = {c["id"]: c for c in api.get(f"{BASE}/mentoring/contacts", headers=city).json()}
+    assert suggested[MENTOR_ID]["relation"] == "mentor"
+
+    planned = api.post(f"{BASE}/mentoring/schedule/generate", json={"time_limit": 5}, headers=staff)
+    assert planned.status_code == 200, planned.text
+    assert api.post(f"{BASE}/mentoring/schedule/publish", headers=staff).status_code == 200
+    agenda = api.get(f"{BASE}/mentoring/agenda/{CITY_ID}", headers=city).json()
+    [meeting] = agenda["meetings"]
+    assert meeting["with_id"] == MENTOR_ID
+    assert meeting["reason"] == suggested[MENTOR_ID]["reason"]
+    assert meeting["reason"].startswith("Ferizaj has a case study on a similar problem")

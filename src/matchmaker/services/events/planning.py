@@ -221,21 +221,25 @@ class Planner:
     ) -> dict[Pair, str]:
         """The participant-facing reason of each planned pair: the reason stored with the request
         behind it (what both parties agreed on), else the matcher's line told from the requester's
-        side (or the pair's order); empty without either."""
+        side, or for a pair nobody asked for its meeting reason (a mentor's case study between two
+        cities, whichever order the pair has); empty without either."""
         out: dict[Pair, str] = {}
-        asked: list[tuple[Pair, str, str]] = []
+        asked: list[tuple[Pair, str, str, bool]] = []
         for m in result.meetings:
             req = requested.get(m.pair)
             if req is not None and req.reason:
                 out[m.pair] = req.reason
             elif enabled:
-                asked.append((m.pair, *((req.sender, req.recipient) if req is not None else (m.a, m.b))))
+                if req is not None:
+                    asked.append((m.pair, req.sender, req.recipient, True))
+                else:
+                    asked.append((m.pair, m.a, m.b, False))
         if not asked:
             return out
         try:
             matcher = self.matching.matcher()
-            for pair, a, b in asked:
-                line = matcher.pair_reason(a, b)
+            for pair, a, b, requested_pair in asked:
+                line = matcher.pair_reason(a, b) if requested_pair else matcher.meeting_reason(a, b)
                 if line:
                     out[pair] = line
         except MatchmakerError as exc:
