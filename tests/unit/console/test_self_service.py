@@ -397,3 +397,16 @@ def test_a_provider_cannot_change_its_profile_through_the_api_while_an_event_is_
     assert locked.status_code == 409
     with services.database.unit_of_work() as session:
         assert services.records(session).get("provider", PROVIDER_ID).name != "Renamed"
+
+
+def test_a_city_profile_form_says_who_changes_the_fields_it_does_not_show(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    """A focal point looking for its priorities or its focal point's contact details on *Edit profile*
+    found four fields and no word on the rest; the form now says the ministry's staff change those."""
+    sign_in("city")
+    page = client.get("/me/profile").text
+    [note] = re.findall(r'<p class="meta form-note">(.*?)</p>', page, re.S)
+    for field in ("country", "programme level", "maturity", "priorities", "focal point"):
+        assert field in note
+    assert "ministry staff" in note
