@@ -153,6 +153,11 @@ def _check_languages(values: list[str]) -> list[str]:
     return codes
 
 
+def _typed_country(value: object) -> object:
+    """:func:`check_country` on a text; any other value is left to the type's own check."""
+    return check_country(value) if isinstance(value, str) else value
+
+
 def _check_optional_language(value: object) -> object:
     """A typed language checked before its length, so that a word ("Albanian") is refused as not a
     language code rather than as too long; a value that is not text is left to the type's own check."""
@@ -166,8 +171,9 @@ def _check_optional_language(value: object) -> object:
 
 #: A record or event id (:func:`check_id`).
 RecordIdStr = Annotated[str, AfterValidator(check_id)]
-#: An ISO 3166-1 alpha-2 country code (:func:`check_country`).
-CountryCode = Annotated[str, AfterValidator(check_country)]
+#: An ISO 3166-1 alpha-2 country code (:func:`check_country`), checked before its length so that a
+#: name ("Albania") is refused as not a country code rather than as too long.
+CountryCode = Annotated[str, BeforeValidator(_typed_country)]
 #: An ISO 639-1 language code, or none when left out or blank.
 OptionalLanguage = Annotated[str | None, BeforeValidator(_check_optional_language)]
 #: ISO 639-1 language codes (:func:`check_str_list`, then :func:`check_language` on each).

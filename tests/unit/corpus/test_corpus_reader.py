@@ -244,3 +244,17 @@ def test_a_field_given_both_in_extra_and_beside_it_is_refused_not_overwritten(
 def test_a_field_given_both_in_extra_and_beside_it_with_one_value_is_kept() -> None:
     record = validate_record("city", {**CITY, "extra": {"budget": "1 M EUR"}, "budget": "1 M EUR"})
     assert record.extra["budget"] == "1 M EUR"
+
+
+@pytest.mark.parametrize("kind", ["city", "provider", "case"])
+def test_a_country_written_as_a_name_is_refused_as_not_a_country_code(kind: str) -> None:
+    """A record with ``"country": "Albania"`` was refused with "country: must be at most 2 characters";
+    the reason now says the value is not a country code."""
+    base = {
+        "city": CITY,
+        "provider": {"id": "p1", "name": "P", "country": "AL", "description": "Street naming."},
+        "case": {"id": "c1", "title": "T", "city": "Kukës", "country": "AL", "text": "It worked."},
+    }[kind]
+    with pytest.raises(RecordRejectedError) as info:
+        validate_record(kind, {**base, "country": "Albania"})  # type: ignore[arg-type]
+    assert info.value.message.startswith("country: country 'Albania' is not an ISO 3166-1 alpha-2 code")
