@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from functools import cache, lru_cache
 from importlib import resources
 
@@ -277,7 +278,7 @@ video surveillance: mbikëqyrj mbikeqyrj nadzor видеонаблюд vidéosur
 smart: mençur mencur pametn умн паметн akıllı akilli intelligent intelligente intelig
 light: dritë drite svjetl svetl свет светл ışık isik lumière lumiere lumin
 distribution: shpërndarj shperndarj distribuc распредел дистрибуц dağıtım dagitim distribution distribuți
-network: rrjet= rrjeti mreža mreza mrež сеть сети мрежа ağ= ağı agi réseau reseau rețea retea
+network: rrjet= rrjeti mreža mreza mrež сеть сети мрежа réseau reseau rețea retea
 meter: matës mates brojil счетчик броила sayaç sayac compteur contor
 bill: faturë fature faturat račun racun счет счета сметк fatura facture factura
 consumption: konsum potrošnj potrosnj потреблен потрошувач tüketim tuketim consommation consum
@@ -288,8 +289,9 @@ consumption: konsum potrošnj potrosnj потреблен потрошувач t
 _WORD = re.compile(r"\w+", re.UNICODE)
 #: The parts of a folded word that are looked up.
 _FOLDED = re.compile(r"[a-z0-9']+")
-#: Words shorter than this (as written) are not glossed: short words of one language are other words
-#: in another ("su" is water in Turkish and "are" in Bosnian).
+#: Words shorter than this (as written) are looked up only among the general words of the text's own
+#: language, never in the topic glossary that every language reads: short words of one language are
+#: other words in another ("su" is water in Turkish and "are" in Bosnian).
 GLOSSED_WORD_LETTERS = 3
 #: General words by language (not topics): ``languages`` maps a language to ``english → stems``.
 GENERAL_FILE = "glossary.json"
@@ -298,21 +300,32 @@ GENERAL_FILE = "glossary.json"
 Index = tuple[dict[str, tuple[str, ...]], dict[str, str], int]
 
 
+def _entries(lines: list[str]) -> list[tuple[str, list[str]]]:
+    """``(english, raw stems)`` of each ``english: stem ...`` entry; an indented line continues the
+    entry above."""
+    entries: list[str] = []
+    for line in lines:
+        if line.startswith(" ") and entries:
+            entries[-1] += " " + line.strip()
+        else:
+            entries.append(line)
+    return [(english.strip(), stems.split()) for english, _, stems in (e.partition(":") for e in entries)]
+
+
+def _short_key(written: str) -> str:
+    """A short word as it is looked up: in lower case but not folded, since folding makes short words
+    of one language meet (Arabic "هي", she, and "حي", district, both fold to "hy"; Turkish "ön",
+    front, and "on", ten, to "on")."""
+    return unicodedata.normalize("NFC", written.lower().replace("i\u0307", "i"))
+
+
 def _build(lines: list[str]) -> Index:
     """Exact words, prefix stems (the first entry's gloss for a stem named twice), each mapped to its
     English gloss, and the length of the longest stem, from ``english: stem ...`` entry lines."""
     exact: dict[str, list[str]] = {}
     prefixes: dict[str, str] = {}
-    entries: list[str] = []
-    for line in lines:
-        if line.startswith(" ") and entries:
-            entries[-1] += " " + line.strip()  # an indented line continues the entry above
-        else:
-            entries.append(line)
-    for line in entries:
-        english, _, stems = line.partition(":")
-        english = english.strip()
-        for raw in stems.split():
+    for english, raws in _entries(lines):
+        for raw in raws:
             whole = raw.endswith("=")
             stem = fold(raw.rstrip("=")).strip("'")
             if not stem:
@@ -344,9 +357,28 @@ def _general_tables() -> tuple[dict[str, str], dict[str, dict[str, str]]]:
 @cache
 def _general(language: str) -> Index:
     """The general words of one language; empty for a language the tables lack."""
+    return _build(_general_lines(language))
+
+
+@cache
+def _general_short(language: str) -> dict[str, tuple[str, ...]]:
+    """The general words of one language shorter than :data:`GLOSSED_WORD_LETTERS` letters, marked
+    whole (``su=``), by :func:`_short_key`."""
+    found: dict[str, list[str]] = {}
+    for english, raws in _entries(_general_lines(language)):
+        for raw in raws:
+            written = raw.removesuffix("=")
+            if raw.endswith("=") and len(written) < GLOSSED_WORD_LETTERS and len(_WORD.findall(written)) == 1:
+                found.setdefault(_short_key(written), []).append(english)
+    return {k: tuple(dict.fromkeys(v)) for k, v in found.items()}
+
+
+def _general_lines(language: str) -> list[str]:
+    """One language's general words as ``english: stem ...`` entry lines; none for a language the
+    tables lack."""
     aliases, tables = _general_tables()
     words = tables.get(aliases.get(language, language), {})
-    return _build([f"{english}: {stems}" for english, stems in words.items()])
+    return [f"{english}: {stems}" for english, stems in words.items()]
 
 
 def _find(index: Index, word: str) -> tuple[str, ...]:
@@ -388,19 +420,23 @@ def readable_gloss(words: str, role: str | None, topics: list[str] | tuple[str, 
 
 
 def gloss(text: str, language: str = "") -> str:
-    """English words for the words of ``text`` (written in ``language``) of
-    :data:`GLOSSED_WORD_LETTERS` letters or more that the glossary knows, in order, without repeats."""
+    """English words for the words of ``text`` (written in ``language``) that the glossary knows, in
+    order, without repeats: :func:`gloss_entries` joined."""
     return " ".join(gloss_entries(text, language))
 
 
 @lru_cache(maxsize=4096)
 def gloss_entries(text: str, language: str = "") -> tuple[str, ...]:
-    """The glossary's English entries (``street lighting``, ``waste``) for the words of ``text`` of
-    :data:`GLOSSED_WORD_LETTERS` letters or more, in the text's order, without repeats: :func:`gloss`
-    before they are joined."""
+    """The glossary's English entries (``street lighting``, ``waste``) for the words of ``text``, in
+    the text's order, without repeats: :func:`gloss` before they are joined.
+
+    Words of :data:`GLOSSED_WORD_LETTERS` letters or more are looked up in the topic glossary, then in
+    the general words of ``language``; shorter words in the general words of ``language`` only."""
     out: dict[str, None] = {}
     for written in _WORD.findall(text):
         if len(written) < GLOSSED_WORD_LETTERS:
+            for english in _general_short(language).get(_short_key(written), ()):
+                out.setdefault(english, None)
             continue
         for word in _FOLDED.findall(fold(written)):
             if len(word) < 2 or word.isdigit():

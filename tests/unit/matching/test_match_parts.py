@@ -8,7 +8,7 @@ from matchmaker.db.models import CityPublic, ProviderPublic
 from matchmaker.evaluation.metrics import ndcg_at_k, pairwise_loss, recall_at_k, reciprocal_rank
 from matchmaker.matching.engine import split_needs
 from matchmaker.matching.fit import CEILING, FLOOR, Factor, combine, provider_fit
-from matchmaker.matching.glossary import gloss
+from matchmaker.matching.glossary import gloss, gloss_entries
 from matchmaker.matching.lexical import LexicalIndex, tokenize
 from matchmaker.matching.profiles import city_profile, provider_profile
 from matchmaker.matching.regions import region_group, serves
@@ -201,6 +201,10 @@ def test_a_word_takes_the_gloss_of_the_longest_stem_it_starts_with() -> None:
         ("Starea drumurilor", "ro", "old"),  # state
         ("O carte despre oraș", "ro", "card"),  # book
         ("Su kaçakları azaldı", "tr", "illegal construction"),  # water leaks
+        ("Problemi su veliki", "bs", "water"),  # "are", Turkish water
+        ("On yıl önce", "tr", "front"),  # ten ("ön", front)
+        ("هي مدينة كبيرة", "ar", "district"),  # she ("حي", district)
+        ("جزء من المدينة", "ar", "security"),  # from ("أمن", security)
     ],
 )
 def test_a_word_is_not_glossed_as_a_word_of_another_language(text: str, language: str, wrong: str) -> None:
@@ -227,3 +231,17 @@ def test_a_word_is_not_glossed_as_a_word_of_another_language(text: str, language
 )
 def test_a_word_keeps_its_gloss_in_its_own_language(text: str, language: str, meant: str) -> None:
     assert f" {meant} " in f" {gloss(text, language)} "
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "meant"),
+    [
+        ("Su kaçakları azaldı", "tr", "water"),
+        ("Ağ altyapısı zayıf", "tr", "network"),
+        ("Her ay ödeme", "tr", "month"),
+    ],
+)
+def test_a_word_of_two_letters_is_glossed_in_its_own_language(text: str, language: str, meant: str) -> None:
+    assert meant in gloss_entries(text, language)
+    assert meant not in gloss_entries(text, "bs")
+    assert meant not in gloss_entries(text)
