@@ -17,8 +17,11 @@ Two parts, looked up in this order:
 Entries are ``english: stem stem ...``; an indented line continues the entry above. Stems are
 written in their own script and folded like the text (:func:`matchmaker.vocabulary.fold`). A stem
 matches a word that starts with it, or only the whole word when it ends in ``=``; unmarked stems
-shorter than four letters are ignored. It is not a dictionary: words it does not know are left out
-of the gloss.
+shorter than four letters are ignored. A stem of several words is a phrase, its words joined by ``+``
+where the text has a space (``appel+d'offres``, ``en+ligne``; an apostrophe or a hyphen parts words
+as in the text: ``e-devlet``): it glosses those words in a row, and only together, so "appel" (a
+call) alone is not a tender. A phrase's words match like stems, those of fewer than four letters
+whole. It is not a dictionary: words it does not know are left out of the gloss.
 
 One gloss serves both the engine (stored with a document's passage facts, so a change here makes
 every stored analysis be computed again: :func:`matchmaker.matching.analysis.fingerprint` hashes
@@ -58,8 +61,8 @@ street lighting: ndriçim ndricim rasvjet osvjetljenj osvetljenj osvetluvanj о�
 lamp: llamb lamp lamb sijalic svjetiljk светильник фонар lamba luminaire ampoule lampadar
 electricity: energji elektrik struj электроэнерг электричеств електрич electricité electricite électricité
     electricit enerji= énergie energie energetsk энерг
-energy efficiency: efiçienc eficienc efikasnost энергоэффектив енергетска verimlili économie d'énergie
-    economie d'energie eficiență eficienta
+energy efficiency: efiçienc eficienc efikasnost энергоэффектив енергетска verimlili économie+d'énergie
+    eficiență eficienta
 heating: ngrohj grijanj grejanj grejn отоплен отопит греење ısıtma isitma chauffage încălzir incalzir
     теплоснабж теплов tepl
 district heating: toplana теплосет теплотрас
@@ -92,7 +95,7 @@ passenger: udhëtar udhetar putnik pasažir pasazir пассажир патни�
 stop: stacion stajalište stajaliste stanica остановк постојк durak arrêt arret stație statie
 arrival time: mbërritj mberritj dolazak dolaska прибыти прибытия varış varis arrivée arrivee sosire
 timetable: orar= orari vožnj voznj расписани распоред tarifesi horaire horaires
-ticket: biletë bilete karta karte kartica билет карт bilet ticket titre de transport
+ticket: biletë bilete karta karte kartica билет карт bilet ticket titre+de+transport
 payment: pagesë pagese plaćanj placanj naplat оплат ödeme odeme paiement plată plata
 cash: gotovin наличн nakit espèces especes numerar
 card: kartel kartic карточк kart= kartı karti card= carduri
@@ -118,13 +121,13 @@ ambulance: ambulanc ambulant хитна скорая= скорой= скорую
 fire: zjarr požar pozar пожар yangın yangin incendie pompier incendiu
 police: polic polici полиц полиција polis police poliți
 dispatch: dispeçer dispecer dispečer dispecer диспетч dispatch dispatching sevk
-call centre: kol-tsentr колл-центр çağrı cagri
+call centre: kol-tsentr колл-центр çağrı+merkez
 earthquake: tërmet termet zemljotres potres землетрясен сеизм земјотрес deprem séisme seisme sismique
     cutremur
 disaster: fatkeqësi fatkeqesi katastrof katastrof бедстви катастроф nesreć nesrec afet= afetler catastroph
     dezastr
 risk: rrezik rizik риск rizik risque risc
-vulnerability: cenueshmëri cenueshmeri ranjivost уязвим ранливост hasar görebilirlik zafiyet vulnérabilit
+vulnerability: cenueshmëri cenueshmeri ranjivost уязвим ранливост hasar+görebilirlik zafiyet vulnérabilit
     vulnerabilit vulnerabil
 school: shkoll škol skol школ okul= okulu okullar école ecole écoles ecoles școl scoal
 hospital: spital bolnic больниц болница hastane hôpital hopital
@@ -144,7 +147,7 @@ software: softuer softver програмн софтвер yazılım yazilim logi
 system: sistem систем système systeme
 application: aplikacion aplikacij приложени апликациј uygulama application applicati
 mobile: celular mobil мобилн mobilni mobile
-online: online онлайн onlajn en ligne çevrimiçi
+online: online онлайн onlajn en+ligne çevrimiçi
 website: faqe= faqja sajt сайт sitesi
 internet: internet интернет
 broadband: širokopojas sirokopojas широкополос genişbant genisbant
@@ -183,7 +186,7 @@ cost: kosto trošk trosk затрат стоимост трошок maliyet coû
 expensive: shtrenjt skup= skupo дорог скапо pahalı pahali cher= chère chere scump
 savings: kursim ušted usted экономи заштед tasarruf économies economies economii
 contract: kontrat ugovor договор контракт sözleşme sozlesme contrat contract
-tender: tender тендер ihale= ihaleler appel d'offres licitați licitati
+tender: tender тендер ihale= ihaleler appel+d'offres licitați licitati
 procurement: prokurim nabavk закуп набавк закупк marchés marches achiziți achizitii
 law: ligj= ligji zakon закон kanun= kanunu yasa= loi= loi lege= legi=
 regulation: rregullor propis pravilnik регулир положени прописи уредба yönetmelik yonetmelik règlement
@@ -218,7 +221,7 @@ summer: verë= vere= ljeto ljet leto= лето= летом yaz= yazın yazin ét
 winter: dimër dimer zima zimi зим зимой kış= kis= hiver iarn
 cold: ftohtë ftohte hladn холод soğuk soguk froid frig
 tree: pemë peme drveć drvec дерев дрвја ağaç agac arbre arbres copac copaci
-green: gjelbër gjelber zelen зелен yeşil yesil vert= verts espaces verts verde
+green: gjelbër gjelber zelen зелен yeşil yesil vert= verts espaces+verts verde
 park: park= parkov парк parc=
 climate: klim клима климат iklim climat climă clima
 cybersecurity: kibernetik kibernetičk kibernetick sajber кибербезопас сајбер siber cybersécurité
@@ -226,7 +229,7 @@ cybersecurity: kibernetik kibernetičk kibernetick sajber кибербезопа
 security: sigurnost bezbednost безопасн безбедност güvenlik guvenlik sécurité securite
     securitat
 attack: sulm= sulmi napad напад атак saldırı saldiri attaque atac
-virus: virus вирус ransomware рансомвер fidye yazılımı rançongiciel
+virus: virus вирус ransomware рансомвер fidye+yazılım rançongiciel
 backup: kopje rezervë rezervn резервн yedek sauvegarde backup
 server: server сервер serveur
 computer: kompjuter računar racunar компьютер компјутер bilgisayar ordinateur calculator
@@ -291,13 +294,20 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _FOLDED = re.compile(r"[a-z0-9']+")
 #: Words shorter than this (as written) are looked up only among the general words of the text's own
 #: language, never in the topic glossary that every language reads: short words of one language are
-#: other words in another ("su" is water in Turkish and "are" in Bosnian).
+#: other words in another ("su" is water in Turkish and "are" in Bosnian). A word of one letter is
+#: glossed only as part of a phrase.
 GLOSSED_WORD_LETTERS = 3
 #: General words by language (not topics): ``languages`` maps a language to ``english → stems``.
 GENERAL_FILE = "glossary.json"
 
 
 Index = tuple[dict[str, tuple[str, ...]], dict[str, str], int]
+#: A phrase: its words, each with whether it must match whole, and its English gloss.
+Phrase = tuple[tuple[tuple[str, bool], ...], str]
+#: Phrases by the key of their first word (:func:`_phrase_key`), the longest first.
+Phrases = dict[str, tuple[Phrase, ...]]
+#: Letters of a stem's first word that key a phrase: fewer than this, the first word is matched whole.
+_PREFIX_LETTERS = 4
 
 
 def _entries(lines: list[str]) -> list[tuple[str, list[str]]]:
@@ -312,6 +322,12 @@ def _entries(lines: list[str]) -> list[tuple[str, list[str]]]:
     return [(english.strip(), stems.split()) for english, _, stems in (e.partition(":") for e in entries)]
 
 
+def _words(text: str) -> list[tuple[str, str]]:
+    """The folded words of a text (or of a stem: ``appel+d'offres`` is appel, d, offres), each with
+    the word as written."""
+    return [(word, written) for written in _WORD.findall(text) for word in _FOLDED.findall(fold(written))]
+
+
 def _short_key(written: str) -> str:
     """A short word as it is looked up: in lower case but not folded, since folding makes short words
     of one language meet (Arabic "هي", she, and "حي", district, both fold to "hy"; Turkish "ön",
@@ -321,30 +337,79 @@ def _short_key(written: str) -> str:
 
 def _build(lines: list[str]) -> Index:
     """Exact words, prefix stems (the first entry's gloss for a stem named twice), each mapped to its
-    English gloss, and the length of the longest stem, from ``english: stem ...`` entry lines."""
+    English gloss, and the length of the longest stem, from ``english: stem ...`` entry lines; phrases
+    are left to :func:`_build_phrases`."""
     exact: dict[str, list[str]] = {}
     prefixes: dict[str, str] = {}
     for english, raws in _entries(lines):
         for raw in raws:
+            if len(_WORD.findall(raw)) > 1:
+                continue  # a phrase
             whole = raw.endswith("=")
             stem = fold(raw.rstrip("=")).strip("'")
             if not stem:
                 continue
             if whole:
                 exact.setdefault(stem, []).append(english)
-            elif len(stem) < 4:
+            elif len(stem) < _PREFIX_LETTERS:
                 continue  # a short word is too ambiguous without the "=" marker
-
             else:
                 prefixes.setdefault(stem, english)
     longest = max(map(len, prefixes), default=0)
     return {k: tuple(dict.fromkeys(v)) for k, v in exact.items()}, prefixes, longest
 
 
+def _build_phrases(lines: list[str]) -> Phrases:
+    """The phrases (stems of several words) of ``english: stem ...`` entry lines."""
+    found: dict[str, list[Phrase]] = {}
+    for english, raws in _entries(lines):
+        for raw in raws:
+            if len(_WORD.findall(raw)) < 2:
+                continue
+            words = [w for w, _ in _words(raw.rstrip("="))]
+            last = len(words) - 1
+            parts = tuple(
+                (w, len(w) < _PREFIX_LETTERS or (i == last and raw.endswith("=")))
+                for i, w in enumerate(words)
+            )
+            found.setdefault(_phrase_key(*parts[0]), []).append((parts, english))
+    return {k: tuple(sorted(v, key=lambda p: -len(p[0]))) for k, v in found.items()}
+
+
+def _phrase_key(word: str, whole: bool) -> str:
+    """The key a phrase is filed under by its first word, and a text's word looked up by."""
+    return word if whole else word[:_PREFIX_LETTERS]
+
+
+def _phrase_at(phrases: Phrases, words: list[str], at: int) -> Phrase | None:
+    """The longest phrase whose words are those of ``words`` from ``at`` on."""
+    best: Phrase | None = None
+    word = words[at]
+    for key in dict.fromkeys((word, word[:_PREFIX_LETTERS])):
+        for parts, english in phrases.get(key, ()):
+            if (best is None or len(parts) > len(best[0])) and _starts_with(words[at:], parts):
+                best = (parts, english)
+    return best
+
+
+def _starts_with(words: list[str], parts: tuple[tuple[str, bool], ...]) -> bool:
+    """Whether ``words`` begin with a phrase's words, each whole or as a stem."""
+    return len(parts) <= len(words) and all(
+        word == part if whole else word.startswith(part)
+        for word, (part, whole) in zip(words, parts, strict=False)
+    )
+
+
 @cache
 def _topics() -> Index:
     """The topic glossary above, for every language."""
     return _build(_ENTRIES.strip().splitlines())
+
+
+@cache
+def _topic_phrases() -> Phrases:
+    """The phrases of the topic glossary above, for every language."""
+    return _build_phrases(_ENTRIES.strip().splitlines())
 
 
 @cache
@@ -371,6 +436,12 @@ def _general_short(language: str) -> dict[str, tuple[str, ...]]:
             if raw.endswith("=") and len(written) < GLOSSED_WORD_LETTERS and len(_WORD.findall(written)) == 1:
                 found.setdefault(_short_key(written), []).append(english)
     return {k: tuple(dict.fromkeys(v)) for k, v in found.items()}
+
+
+@cache
+def _general_phrases(language: str) -> Phrases:
+    """The phrases of one language's general words."""
+    return _build_phrases(_general_lines(language))
 
 
 def _general_lines(language: str) -> list[str]:
@@ -420,29 +491,42 @@ def readable_gloss(words: str, role: str | None, topics: list[str] | tuple[str, 
 
 
 def gloss(text: str, language: str = "") -> str:
-    """English words for the words of ``text`` (written in ``language``) that the glossary knows, in
-    order, without repeats: :func:`gloss_entries` joined."""
+    """English words for the words of ``text`` (written in ``language``) of
+    :data:`GLOSSED_WORD_LETTERS` letters or more that the glossary knows, in order, without repeats."""
     return " ".join(gloss_entries(text, language))
 
 
 @lru_cache(maxsize=4096)
 def gloss_entries(text: str, language: str = "") -> tuple[str, ...]:
-    """The glossary's English entries (``street lighting``, ``waste``) for the words of ``text``, in
-    the text's order, without repeats: :func:`gloss` before they are joined.
+    """The glossary's English entries (``street lighting``, ``waste``) for the phrases and words of
+    ``text``, in the text's order, without repeats: :func:`gloss` before they are joined.
 
-    Words of :data:`GLOSSED_WORD_LETTERS` letters or more are looked up in the topic glossary, then in
-    the general words of ``language``; shorter words in the general words of ``language`` only."""
+    A phrase is read first, the longest that starts at a word, and its words are not read again
+    alone. Words of :data:`GLOSSED_WORD_LETTERS` letters or more are looked up in the topic glossary,
+    then in the general words of ``language``; shorter words in the general words of ``language``
+    only."""
     out: dict[str, None] = {}
-    for written in _WORD.findall(text):
-        if len(written) < GLOSSED_WORD_LETTERS:
-            for english in _general_short(language).get(_short_key(written), ()):
-                out.setdefault(english, None)
+    words = _words(text)
+    folded = [w for w, _ in words]
+    phrases = (_topic_phrases(), _general_phrases(language))
+    at = 0
+    while at < len(words):
+        found = [p for p in (_phrase_at(table, folded, at) for table in phrases) if p is not None]
+        if found:
+            parts, english = max(found, key=lambda p: len(p[0]))  # the topic glossary's on a tie
+            out.setdefault(english, None)
+            at += len(parts)
             continue
-        for word in _FOLDED.findall(fold(written)):
-            if len(word) < 2 or word.isdigit():
-                continue
-            for english in _lookup(word, language):
-                out.setdefault(english, None)
+        word, written = words[at]
+        at += 1
+        if len(word) < 2 or word.isdigit():
+            continue
+        if len(written) >= GLOSSED_WORD_LETTERS:
+            glossed = _lookup(word, language)
+        else:
+            glossed = _general_short(language).get(_short_key(written), ())
+        for english in glossed:
+            out.setdefault(english, None)
     return tuple(out)
 
 

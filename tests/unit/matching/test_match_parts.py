@@ -234,6 +234,37 @@ def test_a_word_keeps_its_gloss_in_its_own_language(text: str, language: str, me
 
 
 @pytest.mark.parametrize(
+    ("text", "language", "meant", "wrong"),
+    [
+        ("Un appel d'offres a été lancé", "fr", "tender", ""),
+        ("Deux appels d'offres", "fr", "tender", ""),
+        ("Un appel à projets", "fr", "", "tender"),  # a call
+        ("Les données sont en ligne", "fr", "online", ""),
+        ("La ligne de bus", "fr", "bus", "online"),  # line
+        ("Des économies d'énergie", "fr", "energy efficiency", ""),
+        ("L'économie locale", "fr", "", "energy efficiency"),  # economy
+        ("Le titre de transport", "fr", "ticket", ""),
+        ("Le titre foncier", "fr", "", "ticket"),  # land title
+        ("Les espaces verts", "fr", "green", ""),
+        ("Les espaces publics", "fr", "", "green"),
+        ("Fidye yazılımı saldırısı", "tr", "virus", ""),
+        ("Yazılımın Türkçe olması önemli", "tr", "", "virus"),  # the software
+        ("Hasar görebilirlik analizi", "tr", "vulnerability", ""),
+        ("Deprem hasarı büyük", "tr", "earthquake", "vulnerability"),  # damage
+        ("Çağrı merkezi kuruldu", "tr", "call centre", ""),
+        ("Acil çağrı cihazları", "tr", "emergency", "call centre"),  # emergency call devices
+        ("e-Devlet üzerinden", "tr", "e-services", ""),
+    ],
+)
+def test_a_phrase_is_glossed_whole_and_its_words_alone_are_not(
+    text: str, language: str, meant: str, wrong: str
+) -> None:
+    glossed = gloss_entries(text, language)
+    assert not meant or meant in glossed, glossed
+    assert not wrong or wrong not in glossed, glossed
+
+
+@pytest.mark.parametrize(
     ("text", "language", "meant"),
     [
         ("Su kaçakları azaldı", "tr", "water"),
