@@ -73,7 +73,7 @@ solar: diell solarn солнеч соларн güneş gunes solaire photovolta �
 renewable: rinovueshm obnovljiv возобновля обновлив yenilenebilir renouvelable regenerabil
 water: ujë= uje= ujit ujësjell ujesjell voda= vode= vodu= vodo водо воды вода водн suyu sular eau= eaux
     apă apa=
-leak: rrjedhj humbj curenj gubic gubitak gubitk утечк потер течь sızıntı sizinti kaçak fuite fuites pierderi
+leak: rrjedhj humbj curenj gubic gubitak gubitk утечк потер sızıntı sizinti kaçak fuite fuites pierderi
     pertes
 wastewater: kanalizim kanalizacij канализац assainissement
 waste: mbeturin mbetj otpad smeć smec отход мусор отпад çöp cop= atık atik déchet dechet ordures deșeuri
@@ -129,7 +129,7 @@ disaster: fatkeqësi fatkeqesi katastrof katastrof бедстви катастр
 risk: rrezik rizik риск rizik risque risc
 vulnerability: cenueshmëri cenueshmeri ranjivost уязвим ранливост hasar+görebilirlik zafiyet vulnérabilit
     vulnerabilit vulnerabil
-school: shkoll škol skol школ okul= okulu okullar école ecole écoles ecoles școl scoal
+school: shkoll школ okul= okulu okullar école ecole écoles ecoles școl scoal
 hospital: spital bolnic больниц болница hastane hôpital hopital
 health: shëndet shendet zdravl здравоохран здравј sağlık saglik santé sante
 elderly: moshuar starij stariji пожил yaşlı yasli âgées agees vârstnic varstnic
@@ -139,7 +139,7 @@ social assistance: socijaln социальн социјалн sosyal sociale soc
 family: familj porodic породиц семь семей aile= aileler famille familii
 poverty: varfëri varferi siromašt siromast бедност беднос бедн малоимущ yoksul pauvret sărăci saraci
 personal data: personale lični licni персональн лични kişisel kisisel personnelles
-data: dhëna dhena podac podat данн податоц податок veri= veriler verilerin données donnees
+data: dhëna dhena podac podat данн податоц податок données donnees
 open data: hapura otvoren открыт отворени açık acik ouvertes deschise
 platform: platform платформ plateforme platformă
 dashboard: paneli дашборд panosu
@@ -183,8 +183,9 @@ grant: grant grantov грант hibe= subvention subvenți subventi
 investment: investim investic инвестиц yatırım yatirim investissement investiți investiti
 loan: kredi= kredit кредит kredi emprunt împrumut imprumut
 cost: kosto trošk trosk затрат стоимост трошок maliyet coût cout coûts couts cost=
-expensive: shtrenjt skup= skupo дорог скапо pahalı pahali cher= chère chere scump
-savings: kursim ušted usted экономи заштед tasarruf économies economies economii
+expensive: shtrenjt skup= skupo дорог скапо pahalı pahali cher= chère= chères= scump
+savings: kursim ušted usted экономия= экономии= экономию= экономией= заштед tasarruf économies economies
+    economii
 contract: kontrat ugovor договор контракт sözleşme sozlesme contrat contract
 tender: tender тендер ihale= ihaleler appel+d'offres licitați licitati
 procurement: prokurim nabavk закуп набавк закупк marchés marches achiziți achizitii
@@ -198,7 +199,7 @@ mayor: kryetar gradonačelnik gradonacelnik načelnik nacelnik мэр градо
 election: zgjedhj izbor выбор избор seçim secim élection election alegeri
 political: politik политич политичк siyasi politique politic
 strategy: strategj strategij стратег strateji stratégie strategie
-plan: planifik planira планир plan= planı plani planific
+plan: planifik planira планир plan= planific
 vision: vizion vizij видени визиј vizyon vision viziun
 citizens: qytetar građan gradjan gradjani граждан жител граѓан vatandaş vatandas halk= citoyen citoyens
     habitants cetățen cetaten locuitor
@@ -213,7 +214,7 @@ transparency: transparenc transparentnost прозрачност прозрач�
 tourism: turiz turist туриз турист tourism tourisme turism
 visitor: vizitor posjetilac posjetioc posetilac posetioc посетител посетител ziyaretçi ziyaretci visiteur
     visiteurs vizitator
-hotel: hotel хотел otel= hôtel
+hotel: hotel otel= hôtel
 heritage: trashëgimi trasegimi baštin bastin наслед наследств miras patrimoine patrimoniu
 old town: historik историческ историск tarihi médina medina istoric
 heat: nxehtë nxehte vrućin vrucin жар зной топлот жештин sıcak sicak chaleur canicule căldur caldur caniculă
@@ -240,12 +241,12 @@ integration: integrim integracij интеграц интеграциј entegrasy
 vendor: furnitor dobavljač dobavljac поставщик продавец добавувач tedarikçi tedarikci fournisseur furnizor
 legacy system: устаревш
 share: ndajnë ndajne dijeli dele= обмен делит сподел paylaş paylas partag partaj
-separate: veç= veçmas vecmas odvojen zasebn отдельн посебн ayrı ayri séparé separe separat
+separate: veçmas vecmas odvojen zasebn отдельн посебн ayrı ayri séparé separe separat
 slow: ngadalë ngadale spor= sporo медлен долг бавно yavaş yavas lent= lente lentement încet incet
-queue: radhë radhe redov очеред редиц kuyruk attente coadă coada
+queue: radhë radhe redovi= redova= очеред редиц kuyruk attente coadă coada
 village: fshat sela= selo= село= села= köy= koy= village sate=
 rural: rural= ruralne сельск рурал kırsal kirsal rural
-mountain: malor planin горн планин dağ= dag= montagne munte
+mountain: malor горн dağ= dag= montagne munte
 population: popullsi stanovništv stanovnistv население населени nüfus nufus population populați populati
 municipality: bashki komun općin opcin opstin opštin муниципал акимат општин мэрия belediye commune
     municipal primări primari
@@ -263,9 +264,10 @@ replacement: zëvendësim zevendesim zamjen zamen замен замена deği�
 maintenance: mirëmbajtj mirembajtj održavanj odrzavanj обслуживан ремонт одржување bakım bakim entretien
     întreținer intretiner
 manual: manual ručn rucn вручн рачно manuel manuelle
-dispute: mosmarrëveshj mosmarreveshj spor= sporov спор спорови anlaşmazlık anlasmazlik litige litiges
+dispute: mosmarrëveshj mosmarreveshj spor= sporov спор= спора= споры= спорови anlaşmazlık anlasmazlik litige
+    litiges
 tax: tatim taks porez налог даночн vergi= vergiler impôt impot taxe taxes impozit
-revenue: prihod доход приход gelir recette recettes venituri
+revenue: prihod доход gelir recette recettes venituri
 property: pronë prone pronës prones imovin nekretnin собственност недвиж имот mülk mulk propriété propriete
     proprietat
 agriculture: bujqësi bujqesi poljoprivred сельскохозяйств земјоделств tarım tarim agriculture agricultur
@@ -273,9 +275,9 @@ irrigation: ujitj navodnjavanj полив орошени наводнувањ su
 investor: investitor инвестор yatırımcı yatirimci investisseur
 business: biznes biznis бизнес предприниматель бизнис işletme isletme entreprise entreprises afaceri
 youth: mlad= mladi mladih молодеж младин gençlik genclik jeunes tineri
-women: žene zene женщин жени kadın kadin femmes femei
+women: женщин жени kadın kadin femmes femei
 disability: invalid инвалид попреченост engelli handicap dizabilit
-noise: zhurm buk= buka шум бучав gürültü gurultu bruit zgomot
+noise: zhurm buk= buka бучав gürültü gurultu bruit zgomot
 camera: kamer камер kamera caméra camera
 video surveillance: mbikëqyrj mbikeqyrj nadzor видеонаблюд vidéosurveillance videosurveillance supraveghere
 smart: mençur mencur pametn умн паметн akıllı akilli intelligent intelligente intelig

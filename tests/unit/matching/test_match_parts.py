@@ -205,6 +205,22 @@ def test_a_word_takes_the_gloss_of_the_longest_stem_it_starts_with() -> None:
         ("On yıl önce", "tr", "front"),  # ten ("ön", front)
         ("هي مدينة كبيرة", "ar", "district"),  # she ("حي", district)
         ("جزء من المدينة", "ar", "security"),  # from ("أمن", security)
+        ("Shumë qytetarë ankohen", "sq", "noise"),  # very (Russian "шум")
+        ("Des méthodes techniques", "fr", "leak"),  # Russian "течь"
+        ("Через год", "ru", "expensive"),  # in a year (French "chère")
+        ("Сколько это стоит", "ru", "school"),  # how much (Bosnian "škola")
+        ("Ekonomi büyüyor", "tr", "savings"),  # economy (Russian "экономия")
+        ("Ekonomia lokale", "sq", "savings"),
+        ("Экономика региона", "ru", "savings"),
+        ("Sporteli i shërbimeve", "sq", "dispute"),  # counter (Russian "спор")
+        ("Planına göre", "tr", "mountain"),  # its plan (Bosnian "planina")
+        ("Kemi planin e ri", "sq", "mountain"),  # the plan
+        ("Он приходит утром", "ru", "revenue"),  # comes (Macedonian "приход")
+        ("Он хотел бы", "ru", "hotel"),  # wanted (Macedonian "хотел")
+        ("Të zënë me punë", "sq", "women"),  # busy (Bosnian "žene")
+        ("Već sada", "bs", "separate"),  # already (Albanian "veç")
+        ("Në veri të vendit", "sq", "data"),  # north (Turkish "veri")
+        ("Redovni sastanci", "bs", "queue"),  # regular
     ],
 )
 def test_a_word_is_not_glossed_as_a_word_of_another_language(text: str, language: str, wrong: str) -> None:
@@ -227,6 +243,18 @@ def test_a_word_is_not_glossed_as_a_word_of_another_language(text: str, language
         ("Su kaçakları azaldı", "tr", "leak"),
         ("La qualité du service", "fr", "quality"),
         ("Скорая помощь", "ru", "ambulance"),
+        ("Уровень шума", "ru", "noise"),
+        ("Течь в трубе", "ru", "leak"),
+        ("Une énergie chère", "fr", "expensive"),
+        ("Škola i vrtić", "bs", "school"),
+        ("Экономия энергии", "ru", "savings"),
+        ("Na planini", "bs", "mountain"),
+        ("Приходи на општината", "mk", "revenue"),
+        ("Нов хотел", "mk", "hotel"),
+        ("Žene i djeca", "bs", "women"),
+        ("Zyra veç e saj", "sq", "separate"),
+        ("Veriler eksik", "tr", "data"),
+        ("Redovi na šalterima", "bs", "queue"),
     ],
 )
 def test_a_word_keeps_its_gloss_in_its_own_language(text: str, language: str, meant: str) -> None:
