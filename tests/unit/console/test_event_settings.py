@@ -14,7 +14,7 @@ from test_routes import make_event
 from matchmaker.errors import InvalidInputError
 from matchmaker.scheduling.problem import Slot
 from matchmaker.services.container import Services
-from matchmaker.services.events.schemas import EventSummary
+from matchmaker.services.events.schemas import EventCreate, EventSummary, SlotIn, even_grid
 from matchmaker.web.console.events import edit_form_values, edit_from_form
 
 SignIn = Callable[[str], str]
@@ -175,3 +175,92 @@ def test_a_count_of_tables_past_the_limit_is_refused_naming_the_count_alone(
         assert "Tables: must be 1000 or less" in refused.text
         assert "table labels" not in refused.text, "the names are not blamed for the count"
         assert _labels_in(refused.text) == labels
+
+
+def _irregular_event(services: Services, event_id: str, slots: list[tuple[str, str]]) -> None:
+    """An event of two tables whose slots are given one by one (as the API and the CLI take them)."""
+    with services.database.unit_of_work() as session:
+        services.events(session).catalog.create(
+            EventCreate(
+                id=event_id,
+                name=f"Event {event_id}",
+                venue="Hall B",
+                slots=[
+                    SlotIn(start=datetime.fromisoformat(a), end=datetime.fromisoformat(b)) for a, b in slots
+                ],
+                tables=2,
+            )
+        )
+
+
+def _slots_of(services: Services, event_id: str) -> list[tuple[str, str, str]]:
+    with services.database.unit_of_work() as session:
+        event = services.events(session).catalog.get(event_id)
+    return [(s.id, s.start.isoformat(), s.end.isoformat()) for s in event.slots]
+
+
+IRREGULAR = [("2027-03-02T09:00", "2027-03-02T09:20"), ("2027-03-02T10:00", "2027-03-02T10:45")]
+PAST_MIDNIGHT = [("2027-03-02T22:00", "2027-03-02T22:30"), ("2027-03-02T23:45", "2027-03-03T00:30")]
+
+
+@pytest.mark.parametrize("slots", [IRREGULAR, PAST_MIDNIGHT], ids=["uneven", "past-midnight"])
+def test_slots_that_are_not_an_even_grid_are_shown_as_they_are_and_kept_when_other_settings_change(
+    client: Client, sign_in: SignIn, services: Services, slots: list[tuple[str, str]]
+) -> None:
+    _irregular_event(services, "irr", slots)
+    before = _slots_of(services, "irr")
+    sign_in("staff")
+    page = client.get("/events/irr/edit").text
+    assert "not an even grid" in page
+    assert "Replace all 2 slots with this grid" in page
+    form = dict(re.findall(r'name="([a-z_]+)"[^>]*value="([^"]*)"', page))
+    # No made-up grid stands in for the slots: the grid fields are empty until staff fill them in.
+    assert all(form.get(k, "") == "" for k in ("start", "per_day", "slot_minutes", "gap_minutes", "breaks"))
+    assert not re.search(r'<input[^>]*name="(start|per_day|slot_minutes|days)"[^>]*required', page)
+    assert "replace_slots" not in form, "the replacing box is not ticked"
+
+    for change in ({"venue": "Congress centre"}, {"tables": "3"}):
+        saved = client.post("/events/irr/edit", data={**form, "table_labels": "", **change})
+        assert saved.status_code == 200
+        assert str(saved.url).endswith("/schedule?msg=edited")
+        assert _slots_of(services, "irr") == before
+
+
+def test_a_grid_replaces_slots_that_are_not_an_even_grid_only_when_staff_tick_the_box(
+    client: Client, sign_in: SignIn, services: Services
+) -> None:
+    _irregular_event(services, "irg", IRREGULAR)
+    before = _slots_of(services, "irg")
+    sign_in("staff")
+    form = dict(re.findall(r'name="([a-z_]+)"[^>]*value="([^"]*)"', client.get("/events/irg/edit").text))
+    grid = {"days": "2027-03-02", "start": "09:00", "per_day": "3", "slot_minutes": "20", "gap_minutes": "5"}
+    refused = client.post("/events/irg/edit", data={**form, "table_labels": "", **grid})
+    assert refused.status_code == 422
+    assert "tick “Replace all 2 slots with this grid”" in refused.text
+    assert re.search(r'name="per_day"[^>]*value="3"', refused.text), "the form is shown as typed"
+    assert _slots_of(services, "irg") == before
+
+    replaced = client.post(
+        "/events/irg/edit", data={**form, "table_labels": "", **grid, "replace_slots": "yes"}
+    )
+    assert replaced.status_code == 200
+    assert [(s, a[11:16], b[11:16]) for s, a, b in _slots_of(services, "irg")] == [
+        ("s1", "09:00", "09:20"),
+        ("s2", "09:25", "09:45"),
+        ("s3", "09:50", "10:10"),
+    ]
+    # Now an even grid, the form shows it as one again, as for any event made from a grid.
+    page = client.get("/events/irg/edit").text
+    assert "not an even grid" not in page
+    assert re.search(r'name="per_day"[^>]*value="3"', page)
+
+
+def test_only_slots_that_are_an_even_grid_are_shown_as_one() -> None:
+    even = _event([("2027-03-02T09:00", "2027-03-02T09:20"), ("2027-03-02T09:25", "2027-03-02T09:45")])
+    assert even_grid(even.slots) is not None
+    values = edit_form_values(even)
+    assert (values["start"], values["per_day"], values["gap_minutes"]) == ("09:00", "2", "5")
+    for slots in (IRREGULAR, PAST_MIDNIGHT):
+        uneven = _event(slots)
+        assert even_grid(uneven.slots) is None
+        assert edit_form_values(uneven)["per_day"] == ""

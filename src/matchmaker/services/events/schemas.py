@@ -8,6 +8,7 @@ every event schema has one home.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Annotated, Any, Literal, TypedDict, TypeVar
@@ -220,6 +221,38 @@ class DaysIn(_In):
             msg = f"{len(out)} slots; an event has at most {MAX_SLOTS}"
             raise ValueError(msg)
         return out
+
+
+def even_grid(slots: Sequence[Slot]) -> DaysIn | None:
+    """The grid over days that makes exactly ``slots`` (same times, ids ``s1``… in order), or None when
+    they are no such grid: uneven lengths or gaps, a slot past midnight, ids of their own, times with
+    a UTC offset. Replacing slots that are no grid by a grid changes them, so it must be asked for."""
+    if not slots:
+        return None
+    days: dict[date, list[Slot]] = {}
+    for s in slots:
+        days.setdefault(s.start.date(), []).append(s)
+    first = slots[0]
+    day_one = days[first.start.date()]
+    gaps = [int((b.start - a.end).total_seconds() // 60) for a, b in itertools.pairwise(day_one)]
+    gap = min(gaps, default=0)
+    try:
+        grid = DaysIn(
+            days=list(days),
+            start=first.start.time(),
+            per_day=max(len(v) for v in days.values()),
+            minutes=int((first.end - first.start).total_seconds() // 60),
+            gap=gap,
+            breaks=[
+                BreakIn(start=(a.end + timedelta(minutes=gap)).time(), end=b.start.time())
+                for a, b in itertools.pairwise(day_one)
+                if (b.start - a.end).total_seconds() // 60 > gap
+            ],
+        )
+    except ValueError:  # a grid the form could not take (too long, past midnight, too many breaks)
+        return None
+    made = [(s.id, s.start, s.end) for s in grid.slots()]
+    return grid if made == [(s.id, s.start, s.end) for s in slots] else None
 
 
 class EventEdit(_In):
@@ -834,6 +867,7 @@ __all__ = [
     "StatisticsSource",
     "WithdrawnMeeting",
     "at_offset",
+    "even_grid",
     "event_slots",
     "meeting_times",
 ]

@@ -18,9 +18,8 @@ the page is shown again with the reason.
 
 from __future__ import annotations
 
-import itertools
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -58,6 +57,7 @@ from matchmaker.services.events.schemas import (
     SlotIn,
     WithdrawnMeeting,
     check_year,
+    even_grid,
 )
 from matchmaker.services.matching import MatchingService
 from matchmaker.services.records import RecordService
@@ -320,36 +320,33 @@ async def events_create(request: AnyRequest, events: Events) -> Response[Any]:
 
 @dataclass
 class EditView:
-    """What the edit tab shows: the event and the form's values."""
+    """What the edit tab shows: the event, the form's values, and whether its slots are an even grid
+    (when not, the grid fields are empty and replace the slots only when staff tick the box)."""
 
     event: EventSummary
     form: dict[str, str]
+    even: bool = True
+
+    @property
+    def replace_label(self) -> str:
+        """The box that lets the grid replace slots that are no even grid."""
+        return replace_label(len(self.event.slots))
 
 
 def edit_form_values(event: EventSummary) -> dict[str, str]:
-    """The edit form of ``event``: its fields, and its slots as days of equal slots with breaks."""
-    slots = event.slots
-    days: dict[date, list[Slot]] = {}
-    for s in slots:
-        days.setdefault(s.start.date(), []).append(s)
-    first = slots[0]
-    minutes = int((first.end - first.start).total_seconds() // 60)
-    day_one = days[first.start.date()]
-    gaps = [int((b.start - a.end).total_seconds() // 60) for a, b in itertools.pairwise(day_one)]
-    gap = min(gaps, default=0)
-    breaks = [
-        f"{a.end + timedelta(minutes=gap):%H:%M}-{b.start:%H:%M}"
-        for a, b in itertools.pairwise(day_one)
-        if (b.start - a.end).total_seconds() // 60 > gap
-    ]
-    grid = {
-        "days": " ".join(d.isoformat() for d in days),
-        "start": f"{first.start:%H:%M}",
-        "per_day": str(max(len(v) for v in days.values())),
-        "slot_minutes": str(minutes),
-        "gap_minutes": str(gap),
-        "breaks": ", ".join(breaks),
-    }
+    """The edit form of ``event``: its fields, and its slots as days of equal slots with breaks; empty
+    grid fields when the slots are no such grid (:func:`even_grid`), never a grid that is not theirs."""
+    grid = even_grid(event.slots)
+    shown = dict.fromkeys(GRID_FIELDS, "")
+    if grid is not None:
+        shown = {
+            "days": " ".join(d.isoformat() for d in grid.days),
+            "start": f"{grid.start:%H:%M}",
+            "per_day": str(grid.per_day),
+            "slot_minutes": str(grid.minutes),
+            "gap_minutes": str(grid.gap),
+            "breaks": ", ".join(f"{b.start:%H:%M}-{b.end:%H:%M}" for b in grid.breaks),
+        }
     deadline = event.request_deadline
     if deadline is not None and event.timezone:
         deadline = deadline.astimezone(ZoneInfo(event.timezone))
@@ -360,9 +357,9 @@ def edit_form_values(event: EventSummary) -> dict[str, str]:
         "request_deadline": f"{deadline:%Y-%m-%dT%H:%M}" if deadline is not None else "",
         "tables": str(event.tables),
         "table_labels": "\n".join(event.table_labels.get(n, "") for n in range(1, event.tables + 1)).rstrip(),
-        **grid,
+        **shown,
     }
-    values["grid_before"] = "|".join(grid[k] for k in GRID_FIELDS)
+    values["grid_before"] = "|".join(shown[k] for k in GRID_FIELDS)
     return values
 
 
@@ -370,9 +367,15 @@ GRID_FIELDS = ("days", "start", "per_day", "slot_minutes", "gap_minutes", "break
 
 
 def edit_from_form(
-    form: FormMultiDict, *, timezone: str | None, table_labels: Mapping[int, str] | None = None
+    form: FormMultiDict,
+    *,
+    timezone: str | None,
+    table_labels: Mapping[int, str] | None = None,
+    slots: Sequence[Slot] | None = None,
 ) -> EventEdit:
-    """An :class:`EventEdit` from the edit form. The slots change only when the grid fields changed.
+    """An :class:`EventEdit` from the edit form. The slots change only when the grid fields changed;
+    when the event's current ``slots`` are no even grid, only when the replace box is ticked too (a
+    grid typed without it is refused, never applied or dropped).
 
     ``table_labels`` are the event's current table names, which the form shows one a line: a line
     past the new number of tables may hold its table's current name (the table goes, and its name
@@ -380,7 +383,16 @@ def edit_from_form(
     """
     grid = {k: form_field(form, k, 400) for k in GRID_FIELDS}
     days: DaysIn | None = None
-    if "|".join(grid[k] for k in GRID_FIELDS) != form_field(form, "grid_before", 2000):
+    changed = "|".join(grid[k] for k in GRID_FIELDS) != form_field(form, "grid_before", 2000)
+    uneven = slots is not None and even_grid(slots) is None
+    replace = uneven and form_field(form, "replace_slots", 8) != ""
+    if uneven and changed and not replace:
+        n = len(slots or ())
+        raise InvalidInputError(
+            f"slots: the event's {n} slots are not an even grid, so a grid replaces every one of them:"
+            f" tick “{replace_label(n)}”, or empty the grid fields to keep the slots"
+        )
+    if changed or replace:
         try:
             dates = [date.fromisoformat(d) for d in grid["days"].replace(",", " ").split()]
             breaks = [
@@ -428,6 +440,11 @@ def edit_from_form(
     )
 
 
+def replace_label(slots: int) -> str:
+    """The edit form's box that lets a grid replace slots that are no even grid."""
+    return f"Replace all {slots} slot{'' if slots == 1 else 's'} with this grid"
+
+
 def _check_removed_labels(labels: list[str], tables: int, current: Mapping[int, str]) -> None:
     """:class:`InvalidInputError` naming the table-name lines past ``tables`` that hold a name other
     than the current name of that table (typed for a table that will not exist)."""
@@ -454,7 +471,8 @@ def _edit_page(
         values = edit_form_values(event)
         if form:
             values.update(form)
-        return _event_tab(request, "edit", EditView(event, values), flash=flash, status=status)
+        view = EditView(event, values, even=even_grid(event.slots) is not None)
+        return _event_tab(request, "edit", view, flash=flash, status=status)
 
     return show
 
@@ -473,7 +491,9 @@ async def event_edit_save(
     form = await request.form()
     try:
         event = await run(events.catalog.get, event_id)
-        data = edit_from_form(form, timezone=event.timezone, table_labels=event.table_labels)
+        data = edit_from_form(
+            form, timezone=event.timezone, table_labels=event.table_labels, slots=event.slots
+        )
         await run(events.rollback)  # the planner writes in its own units of work
         report = await run(planner.edit, event_id, data, time_limit=GENERATE_TIME_LIMIT)
     except (MatchmakerError, ValidationError) as exc:
