@@ -52,6 +52,7 @@ from matchmaker.web.console import (
 )
 from matchmaker.web.dependencies import DEPENDENCIES
 from matchmaker.web.errors import EXCEPTION_HANDLERS, FORM_PART_LIMIT, document_headers, problems
+from matchmaker.web.forms import FormRequest
 from matchmaker.web.head import HeadAsGet
 from matchmaker.web.logs import RequestContextMiddleware
 from matchmaker.web.redaction import UNAVAILABLE_PAGE, RedactionMiddleware
@@ -262,7 +263,10 @@ def create_app(
         openapi_config=openapi_config(),
         plugins=[StrictBodySchemaPlugin()],
         request_max_body_size=MAX_JSON_BODY,
+        # A multipart form has at most FORM_PART_LIMIT parts, and a url-encoded form (which the framework
+        # does not bound) as many fields.
         multipart_form_part_limit=FORM_PART_LIMIT,
+        request_class=FormRequest,
         debug=debug,
         logging_config=None,
     )

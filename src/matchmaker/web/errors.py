@@ -523,6 +523,14 @@ _TOO_MANY_PARTS = "Maximum segment count exceeded"
 _TOO_MANY_PART_HEADERS = "Maximum segment header count exceeded"
 
 
+def too_many_form_parts() -> PayloadTooLargeError:
+    """Why a form of more than :data:`FORM_PART_LIMIT` parts is refused, multipart or url-encoded."""
+    return PayloadTooLargeError(
+        f"the form has more than {FORM_PART_LIMIT:,} parts (fields and files); "
+        f"the limit is {FORM_PART_LIMIT:,}"
+    )
+
+
 def form_refusal(exc: BaseException) -> MatchmakerError | None:
     """Why a multipart form could not be read, in the product's words, when the form parser stopped at
     one of its bounds (a part's header line, a file name far too long; the number of parts; the headers
@@ -535,10 +543,7 @@ def form_refusal(exc: BaseException) -> MatchmakerError | None:
     if _LONG_PART_HEADER in reason:
         return InvalidInputError(file_name_too_long())
     if _TOO_MANY_PARTS in reason:
-        return PayloadTooLargeError(
-            f"the form has more than {FORM_PART_LIMIT:,} parts (fields and files); "
-            f"the limit is {FORM_PART_LIMIT:,}"
-        )
+        return too_many_form_parts()
     if _TOO_MANY_PART_HEADERS in reason:
         return PayloadTooLargeError(
             f"a part of the form has more than {PART_HEADER_LIMIT} headers; the limit is {PART_HEADER_LIMIT}"
@@ -645,4 +650,5 @@ __all__ = [
     "problems",
     "status_for",
     "too_large",
+    "too_many_form_parts",
 ]

@@ -98,3 +98,21 @@ def test_any_console_form_over_the_form_readers_bounds_says_which_bound(client: 
         assert shown.headers["content-type"].startswith("text/html")
         assert said in shown.text
         assert "Entity" not in shown.text
+
+
+URL_ENCODED = {"content-type": "application/x-www-form-urlencoded"}
+
+
+def test_a_url_encoded_form_of_more_fields_than_a_multipart_form_may_have_is_refused_in_the_same_words(
+    client: Client,
+) -> None:
+    many = "&".join(f"note{k}=x" for k in range(1001)).encode()
+    shown = client.post("/signin", content=many, headers=URL_ENCODED)
+    assert shown.status_code == 413, shown.text
+    assert shown.headers["content-type"].startswith("text/html")
+    assert "he form has more than 1,000 parts (fields and files); the limit is 1,000" in shown.text
+    # Up to the bound the form is read as before (an empty piece between two '&' is no field).
+    enough = "&&".join(f"note{k}=x" for k in range(1000)).encode()
+    read = client.post("/signin", content=enough, headers=URL_ENCODED)
+    assert read.status_code != 413
+    assert "1,000 parts" not in read.text
