@@ -67,7 +67,7 @@ heating: ngrohj grijanj grejanj grejn отоплен отопит греење �
     теплоснабж теплов tepl
 district heating: toplana теплосет теплотрас
 pipe: tub= tubacion cijev cjevovod cevovod труб трубопровод boru conduite conduites canalisation
-boiler: kotao kotl котельн котел kazan chaudière chaudiere centrala
+boiler: kotao котельн котел chaudière chaudiere centrala
 insulation: izolim izolacij утеплен изоляц yalıtım yalitim isolation izolați
 solar: diell solarn солнеч соларн güneş gunes solaire photovolta фотоэлектр fotovolt
 renewable: rinovueshm obnovljiv возобновля обновлив yenilenebilir renouvelable regenerabil
@@ -134,7 +134,7 @@ hospital: spital bolnic больниц болница hastane hôpital hopital
 health: shëndet shendet zdravl здравоохран здравј sağlık saglik santé sante
 elderly: moshuar starij stariji пожил yaşlı yasli âgées agees vârstnic varstnic
 alone: vetëm vetem sam= sami same= sama одиноки одинок сами yalnız yalniz seules seuls singur
-care: kujdes njeg= njega нег= уход грижа bakım bakim soins îngrijir ingrijir
+care: kujdes njeg= njega нег= грижа bakım bakim soins îngrijir ingrijir
 social assistance: socijaln социальн социјалн sosyal sociale sociala
 family: familj porodic породиц семь семей aile= aileler famille familii
 poverty: varfëri varferi siromašt siromast бедност беднос бедн малоимущ yoksul pauvret sărăci saraci
@@ -241,8 +241,8 @@ integration: integrim integracij интеграц интеграциј entegrasy
 vendor: furnitor dobavljač dobavljac поставщик продавец добавувач tedarikçi tedarikci fournisseur furnizor
 legacy system: устаревш
 share: ndajnë ndajne dijeli dele= обмен делит сподел paylaş paylas partag partaj
-separate: veçmas vecmas odvojen zasebn отдельн посебн ayrı ayri séparé separe separat
-slow: ngadalë ngadale spor= sporo медлен долг бавно yavaş yavas lent= lente lentement încet incet
+separate: veçmas vecmas odvojen zasebn отдельн посебн séparé separe separat
+slow: ngadalë ngadale медлен долг бавно yavaş yavas lent= lente lentement încet incet
 queue: radhë radhe redovi= redova= очеред редиц kuyruk attente coadă coada
 village: fshat sela= selo= село= села= köy= koy= village sate=
 rural: rural= ruralne сельск рурал kırsal kirsal rural
@@ -254,7 +254,7 @@ city: qytet grad= grada grad gradu город град şehir sehir kent= ville=
 capital: kryeqytet столиц başkent baskent capitale
 small: vogël vogel malen небольш küçük kucuk petit petite mică
 large: madh= velik= veliki большой крупн голем büyük buyuk grand= grande
-lack: mungesë mungese mungon nedostat nedostaj недостат отсутств нема= eksik yetersiz manque insuffisan
+lack: mungesë mungese mungon nedostat nedostaj недостат отсутств нема= yetersiz manque insuffisan
     lipsa lipsă
 problem: problem проблем sorun= problème probleme
 old: vjetër vjeter стар= старые старых eski= ancien ancienne vieux vechi
@@ -264,7 +264,7 @@ replacement: zëvendësim zevendesim zamjen zamen замен замена deği�
 maintenance: mirëmbajtj mirembajtj održavanj odrzavanj обслуживан ремонт одржување bakım bakim entretien
     întreținer intretiner
 manual: manual ručn rucn вручн рачно manuel manuelle
-dispute: mosmarrëveshj mosmarreveshj spor= sporov спор= спора= споры= спорови anlaşmazlık anlasmazlik litige
+dispute: mosmarrëveshj mosmarreveshj anlaşmazlık anlasmazlik litige
     litiges
 tax: tatim taks porez налог даночн vergi= vergiler impôt impot taxe taxes impozit
 revenue: prihod доход gelir recette recettes venituri

@@ -221,6 +221,16 @@ def test_a_word_takes_the_gloss_of_the_longest_stem_it_starts_with() -> None:
         ("Već sada", "bs", "separate"),  # already (Albanian "veç")
         ("Në veri të vendit", "sq", "data"),  # north (Turkish "veri")
         ("Redovni sastanci", "bs", "queue"),  # regular
+        ("Takım ödülü kazandı", "tr", "boiler"),  # won (Turkish "kazan")
+        ("Eksiksiz bir rapor", "tr", "lack"),  # complete
+        ("Bütçe ayrılamadı", "tr", "separate"),  # could not be allocated
+        ("Ayrıca yeni bir plan", "tr", "separate"),  # also
+        ("Grad leži u kotlini", "bs", "boiler"),  # valley
+        ("Молодые люди уходят", "ru", "care"),  # leave (Russian "уход")
+        ("Вниз по течению реки", "ru", "leak"),  # current
+        ("Спор о границе", "ru", "slow"),  # dispute (Bosnian "spor")
+        ("Spor salonu", "tr", "slow"),  # sport
+        ("Spor salonu", "tr", "dispute"),  # sport (Russian "спор")
     ],
 )
 def test_a_word_is_not_glossed_as_a_word_of_another_language(text: str, language: str, wrong: str) -> None:
@@ -255,6 +265,18 @@ def test_a_word_is_not_glossed_as_a_word_of_another_language(text: str, language
         ("Zyra veç e saj", "sq", "separate"),
         ("Veriler eksik", "tr", "data"),
         ("Redovi na šalterima", "bs", "queue"),
+        ("Kazan dairesi", "tr", "boiler"),
+        ("Kazanı değiştirildi", "tr", "boiler"),
+        ("Zamjena kotla", "bs", "boiler"),
+        ("Eksik veriler", "tr", "lack"),
+        ("Eksiksiz bir rapor", "tr", "complete"),
+        ("Ayrı bir ofis", "tr", "separate"),
+        ("Уход за пожилыми", "ru", "care"),
+        ("Уходу за детьми", "ru", "care"),
+        ("Спор о границе", "ru", "dispute"),
+        ("Спор околу имотот", "mk", "dispute"),
+        ("Spor oko granice", "bs", "dispute"),
+        ("Internet je spor", "bs", "slow"),
     ],
 )
 def test_a_word_keeps_its_gloss_in_its_own_language(text: str, language: str, meant: str) -> None:
