@@ -8,7 +8,7 @@ The CLI and the web API call only :class:`Matcher`::
     matcher.cities_for_provider("prov-kartlink")
     matcher.cases_for_city("kukes")
     matcher.search_cases("streets without names")
-    matcher.pair_score("kukes", "prov-kartlink")      # float | None, for the scheduler
+    matcher.pair_score("kukes", "prov-kartlink")      # float | None, either order, for the scheduler
 
 Ids must already be resolved (:func:`matchmaker.services.records.resolve_id`); an unknown id raises
 :class:`~matchmaker.errors.NotFoundError`. A record stored but not yet indexed raises
@@ -512,13 +512,24 @@ class Matcher:
 
     @_query
     def pair_score(self, a_id: str, b_id: str) -> float | None:
-        """The score of a city–provider (either order) or city–city pair; ``None`` for unknown ids."""
+        """The score of a city–provider or city–city pair, the same in either order; ``None`` for
+        unknown ids.
+
+        A city ranks the other city from its own side (a mentor is one for the city it mentors, not the
+        other way round), so a city–city pair is worth what it is worth to the city that gains most:
+        the higher of the two sides' scores. A city–provider pair is the city's score of the provider.
+        """
         engine = self.engine()
         pair = _city_pair(engine, a_id, b_id)
         if pair is None:
             return None
         city_id, other_id, kind = pair
-        return self._pair_scores(engine, city_id, kind).get(other_id)
+        score = self._pair_scores(engine, city_id, kind).get(other_id)
+        if kind != "city":
+            return score
+        back = self._pair_scores(engine, other_id, "city").get(city_id)
+        sides = [s for s in (score, back) if s is not None]
+        return max(sides) if sides else None
 
     @_query
     def pair_reason(self, a_id: str, b_id: str) -> str | None:

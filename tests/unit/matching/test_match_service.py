@@ -237,3 +237,17 @@ def test_adjusters_share_one_signature_and_are_switched_by_the_profile(matcher: 
         assert all(f.multiplier > 0 for f in factors)
     assert engine.context_adjuster(kent, brightway, full)  # language, budget, ... checks apply
     assert engine.context_adjuster(kent, brightway, base) == []
+
+
+def test_two_cities_score_the_same_in_either_order_at_their_better_side(matcher: Matcher) -> None:
+    # Verde mentors Lumen, so the pair is worth more to Lumen than to Verde. The scheduler asks in one
+    # order only; either order must give the pair the value it has for the city that gains most.
+    engine = matcher.engine()
+    for_lumen = engine.rank_cities_for_city("lumen").item("verde")
+    for_verde = engine.rank_cities_for_city("verde").item("lumen")
+    assert for_lumen is not None
+    assert for_verde is not None
+    assert round(float(for_lumen.score), 6) != round(float(for_verde.score), 6)
+    best = max(round(float(for_lumen.score), 6), round(float(for_verde.score), 6))
+    assert matcher.pair_score("lumen", "verde") == best
+    assert matcher.pair_score("verde", "lumen") == best
