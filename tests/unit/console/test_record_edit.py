@@ -356,3 +356,17 @@ def test_a_refusal_names_the_field_in_words_as_the_form_labels_it(client: Client
     assert refused.status_code == 422
     assert "Programme level: " in refused.text
     assert "programme_level:" not in refused.text.lower()
+
+
+def test_a_field_sent_twice_is_refused_naming_it_not_read_as_its_first_value(
+    client: Client, sign_in: SignIn
+) -> None:
+    """A hand-made form with the summary twice saved the first and dropped the second without a word;
+    it is refused naming the field, as the rest of the console refuses a field given twice."""
+    sign_in("staff")
+    values = form_of(client, f"/cities/{CITY_ID}/edit")
+    twice = [*changed(values, summary="The first summary."), ("summary", "The second summary.")]
+    refused = post_form(client, f"/cities/{CITY_ID}/edit", twice)
+    assert refused.status_code == 422
+    assert "Current-situation summary: given 2 times; give it once" in refused.text
+    assert "The first summary." not in client.get(f"/cities/{CITY_ID}").text

@@ -68,6 +68,7 @@ from matchmaker.web.console.session import (
     as_typed,
     digits_value,
     form_on,
+    given_once,
     principal_of,
     whole_number,
 )
@@ -152,10 +153,7 @@ def form_field(form: FormMultiDict, key: str, limit: int = 300) -> str:
     """A form value as typed (:func:`~matchmaker.web.console.session.as_typed`: line breaks as LF,
     stripped) and cut to ``limit`` characters ("" when missing). A field the form sends more than once
     is refused naming it: reading one of its values would drop the others without a word."""
-    given = len(form.getall(key, []))
-    if given > 1:
-        raise InvalidInputError(f"{key}: given {given} times; give it once")
-    value = form.get(key)
+    value = given_once(form, key)
     return as_typed(value)[:limit] if isinstance(value, str) else ""
 
 

@@ -33,7 +33,7 @@ from matchmaker.services.container import Services
 from matchmaker.services.records import RecordService
 from matchmaker.web.console.records import KIND_PAGES, AnyRequest, KindPages, RecordKey, Records, record_title
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import STAFF, as_typed, principal_of, services_of
+from matchmaker.web.console.session import STAFF, as_typed, given_once, principal_of, services_of
 from matchmaker.web.errors import status_for
 
 logger = logging.getLogger(__name__)
@@ -147,6 +147,15 @@ def _typed(value: object) -> str:
 def _text(form: FormMultiDict, key: str) -> str:
     value = form.get(key)
     return _typed(value) if isinstance(value, str) else ""
+
+
+def refuse_repeated(form: FormMultiDict, kind: Kind) -> None:
+    """Refuse a form that sends one of the record's fields more than once, naming it as the form
+    labels it (:func:`~matchmaker.web.console.session.given_once`); a solution's fields repeat, one
+    per row."""
+    for f in FORM_FIELDS[kind]:
+        given_once(form, f.key, f.label)
+    given_once(form, "seen")
 
 
 def read_form(
@@ -380,6 +389,7 @@ def edit_routes(spec: KindPages) -> list[HTTPRouteHandler]:
         changes, typed, rows = read_form(form, spec.kind)
         seen = _read_seen(form)
         try:
+            refuse_repeated(form, spec.kind)
             posted = PostedForm(changes, typed, rows, seen)
             conflict = await anyio.to_thread.run_sync(
                 _save_alone, services_of(request), spec.kind, record_id, posted

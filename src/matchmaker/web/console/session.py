@@ -222,6 +222,16 @@ def whole_number(text: str, what: str) -> int | None:
     return number
 
 
+def given_once(form: FormMultiDict, key: str, what: str | None = None) -> object:
+    """The value of a form field sent at most once (``None`` when missing). A field the form sends more
+    than once is refused naming it (``what``, as the form labels it, else ``key``): reading one of its
+    values would drop the others without a word."""
+    values = form.getall(key, [])
+    if len(values) > 1:
+        raise InvalidInputError(f"{what or key}: given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
 def refuse_unstorable(form: FormMultiDict) -> None:
     """Refuse a form whose text no database can store (a NUL character, say), naming the field,
     before anything reads it (:class:`~matchmaker.errors.InvalidInputError`)."""
