@@ -256,3 +256,15 @@ def test_a_form_naming_nobody_to_ask_or_to_rate_says_so_not_that_two_quotes_take
     unrated = client.post("/me/feedback", data={"event": "empty-fair", "rating": "informative"})
     assert unrated.status_code == 422
     assert _flash(unrated.text) == "Choose the meeting to rate"
+
+
+def test_a_population_typed_with_thousands_separators_is_refused_saying_how_to_write_it(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    """ "47,000" was refused as "must be a whole number" with no hint of what was wrong with it; the
+    message now says to write it as digits only, with the number as it should be typed."""
+    sign_in("city")
+    form = {"name": "Kukës", "summary": "A city in the north.", "population": "47,000", "language": "sq"}
+    refused = client.post("/me/profile", data=form)
+    assert refused.status_code == 422
+    assert "write it as digits only, like 47000" in html.unescape(_flash(refused.text)), refused.text

@@ -370,3 +370,13 @@ def test_a_field_sent_twice_is_refused_naming_it_not_read_as_its_first_value(
     assert refused.status_code == 422
     assert "Current-situation summary: given 2 times; give it once" in refused.text
     assert "The first summary." not in client.get(f"/cities/{CITY_ID}").text
+
+
+def test_a_population_typed_with_thousands_separators_says_how_to_write_it(
+    client: Client, sign_in: SignIn
+) -> None:
+    sign_in("staff")
+    values = form_of(client, f"/cities/{CITY_ID}/edit")
+    refused = post_form(client, f"/cities/{CITY_ID}/edit", changed(values, population="47,000"))
+    assert refused.status_code == 422
+    assert "write it as digits only, like 47000" in refused.text

@@ -33,7 +33,14 @@ from matchmaker.services.container import Services
 from matchmaker.services.records import RecordService
 from matchmaker.web.console.records import KIND_PAGES, AnyRequest, KindPages, RecordKey, Records, record_title
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import STAFF, as_typed, given_once, principal_of, services_of
+from matchmaker.web.console.session import (
+    STAFF,
+    as_typed,
+    given_once,
+    principal_of,
+    services_of,
+    whole_number,
+)
 from matchmaker.web.errors import status_for
 
 logger = logging.getLogger(__name__)
@@ -390,6 +397,8 @@ def edit_routes(spec: KindPages) -> list[HTTPRouteHandler]:
         seen = _read_seen(form)
         try:
             refuse_repeated(form, spec.kind)
+            if "population" in changes:
+                changes["population"] = whole_number(typed["population"], "Population")
             posted = PostedForm(changes, typed, rows, seen)
             conflict = await anyio.to_thread.run_sync(
                 _save_alone, services_of(request), spec.kind, record_id, posted

@@ -209,6 +209,8 @@ async def profile_save(request: Request[Any, Any, Any]) -> Response[Any]:
 
     def save() -> None:
         refuse_unstorable(form)
+        if "population" in changes:
+            changes["population"] = whole_number(raw["population"], "Population")
         if rows is not None:
             changes["solutions"] = _solutions(rows)
         with services.database.unit_of_work() as session:

@@ -14,6 +14,7 @@ site, which is what protects the console's forms from cross-site request forgery
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Mapping
 from contextvars import ContextVar
@@ -209,16 +210,25 @@ def digits_value(value: str) -> int | None:
     return int(value) if value.isdecimal() and len(value) <= _MAX_DIGITS else None
 
 
+#: A whole number written in groups of three digits (``47,000``, ``1.250.000``, ``47 000``).
+_GROUPED = re.compile(r"\d{1,3}(?:([,.' \u00a0\u202f_])\d{3})(?:\1\d{3})*")
+
+
 def whole_number(text: str, what: str) -> int | None:
     """A form's count as typed: ``None`` when left empty, else a whole number of 0 or more; anything
-    else (``abc``, ``2.5``, ``-1``, ``²``, more than :data:`_MAX_DIGITS` digits) is refused naming the
-    field as the form labels it (``what``)."""
+    else (``abc``, ``2.5``, ``-1``, ``²``, ``47,000``, more than :data:`_MAX_DIGITS` digits) is refused
+    naming the field as the form labels it (``what``) and saying how to write it: a number typed in
+    groups of three digits is shown as it should be typed (``like 47000``)."""
     text = text.strip()
     if not text:
         return None
     number = digits_value(text)
     if number is None:
-        raise InvalidInputError(f"{what}: {text!r} is not a whole number of 0 or more")
+        grouped = _GROUPED.fullmatch(text)
+        example = re.sub(r"\D", "", text) if grouped else "40"
+        raise InvalidInputError(
+            f"{what}: {text!r} is not a whole number of 0 or more; write it as digits only, like {example}"
+        )
     return number
 
 
