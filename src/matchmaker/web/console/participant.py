@@ -337,7 +337,7 @@ async def issue_feed(request: AnyRequest, events: Events, event_id: PathId) -> R
     shown once on the page, never put in a redirect; the earlier addresses stop working."""
     me = _me(principal_of(request))
     try:
-        link = await run(events.feeds.issue, event_id, me)
+        link = await run(events.feeds.issue, event_id, me, published_only=True)
     except MatchmakerError as exc:
         await run(events.rollback)
         return await _AGENDA.render(request, events, flash=error_flash(exc), status=error_status(exc))
