@@ -28,11 +28,13 @@ from matchmaker.services import visibility
 from matchmaker.services.matching import Matcher, MatchingService, MatchResponse
 from matchmaker.services.records import RecordService
 from matchmaker.services.users import Principal
+from matchmaker.vocabulary import Kind as TermKind
+from matchmaker.vocabulary import terms_of_kind
 from matchmaker.web.console.explain import Suggestion, suggestions_from
 from matchmaker.web.console.facets import Filters, apply_filters, facets_of, filter_options
 from matchmaker.web.console.render import country_name, language_name, page
 from matchmaker.web.console.session import STAFF_AND_CITIES, PathId, digits_value, principal_of
-from matchmaker.web.routes.common import record_id_of
+from matchmaker.web.routes.common import bad_query, record_id_of
 
 logger = logging.getLogger(__name__)
 
@@ -46,25 +48,52 @@ RecordKey = NamedDependency[str]
 Matching = NamedDependency[MatchingService]
 
 
+def _shown(text: str) -> str:
+    """A parameter's value as a refusal quotes it: at most 40 characters."""
+    return repr(text if len(text) <= 40 else text[:40] + "…")
+
+
+def _term_filter(key: str, text: str, kind: TermKind) -> str:
+    """A domain or obstacle filter: a term of the vocabulary (what the list's menu offers)."""
+    ids = [t.id for t in terms_of_kind(kind)]
+    if text and text not in ids:
+        raise bad_query(key, f"must be one of {', '.join(ids)}, not {_shown(text)}")
+    return text
+
+
 def _filters(request: Request[Any, Any, Any]) -> Filters:
+    """The list's filters from the address; one it cannot use is a 400 naming it (``bad_query``), as
+    a parameter of the wrong type is, not a list that is empty without a word."""
     q = request.query_params
 
-    def value(key: str, limit: int = 200) -> str:
-        return str(q.get(key) or "").strip()[:limit]
+    def value(key: str) -> str:
+        return str(q.get(key) or "").strip()
 
+    country, language, level = value("country"), value("language"), value("level")
+    if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
+        raise bad_query("country", f"must be a two-letter country code such as TR, not {_shown(country)}")
+    if language and not (len(language) in (2, 3) and language.isascii() and language.isalpha()):
+        raise bad_query("language", f"must be a language code such as sq, not {_shown(language)}")
+    if level and level not in ("1", "2", "3"):
+        raise bad_query("level", f"must be 1, 2 or 3, not {_shown(level)}")
     return Filters(
-        q=value("q"),
-        country=value("country", 2),
-        domain=value("domain", 64),
-        obstacle=value("obstacle", 64),
-        language=value("language", 8),
-        level=value("level", 1),
+        q=value("q")[:200],
+        country=country,
+        domain=_term_filter("domain", value("domain"), TermKind.DOMAIN),
+        obstacle=_term_filter("obstacle", value("obstacle"), TermKind.OBSTACLE),
+        language=language,
+        level=level,
     )
 
 
 def _page_number(request: Request[Any, Any, Any]) -> int:
-    number = digits_value(str(request.query_params.get("page") or "1"))
-    return number if number is not None and 0 < number < 100_000 else 1
+    """The page asked for (1 when none); past the last page is the last page (the list may have
+    shrunk), and anything but a whole number of 1 or more is a 400 naming ``page``."""
+    text = str(request.query_params.get("page") or "1")
+    number = digits_value(text)
+    if number is None or not 0 < number < 100_000:
+        raise bad_query("page", f"must be a whole number of 1 or more, not {_shown(text)}")
+    return number
 
 
 @dataclass

@@ -1,0 +1,43 @@
+"""A list page's address with a page number or filter it cannot use answers a page naming the
+parameter and what it must be, as ``?source=`` does, instead of the first page or "0 results" without
+a word."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+
+import pytest
+from console_support import Client
+
+
+@pytest.mark.parametrize(
+    ("address", "named"),
+    [
+        ("/cities?page=abc", "page: must be a whole number of 1 or more, not 'abc'"),
+        ("/cities?page=0", "page: must be a whole number of 1 or more, not '0'"),
+        ("/cases?domain=bogus", "domain: must be one of "),
+        ("/cases?obstacle=bogus", "obstacle: must be one of "),
+        ("/cities?level=7", "level: must be 1, 2 or 3, not '7'"),
+        ("/cities?level=12", "level: must be 1, 2 or 3, not '12'"),
+        ("/providers?country=Turkey", "country: must be a two-letter country code such as TR, not 'Turkey'"),
+        ("/cities?language=Albanian", "language: must be a language code such as sq, not 'Albanian'"),
+    ],
+)
+def test_a_list_address_it_cannot_use_is_refused_naming_the_parameter(
+    ro_client: Client, ro_sign_in: Callable[[str], str], address: str, named: str
+) -> None:
+    ro_sign_in("staff")
+    r = ro_client.get(address)
+    assert r.status_code == 400, r.text
+    text = html.unescape(r.text)
+    assert "This address is not understood" in text
+    assert named in text, text
+
+
+def test_a_domain_named_in_the_list_s_menu_still_filters(
+    ro_client: Client, ro_sign_in: Callable[[str], str]
+) -> None:
+    ro_sign_in("staff")
+    for address in ("/cases?domain=mobility", "/cities?level=3&country=al&language=sq", "/cities?page=1"):
+        assert ro_client.get(address).status_code == 200, address
