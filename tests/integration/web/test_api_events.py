@@ -490,3 +490,23 @@ def test_slot_times_of_an_event_without_a_zone_are_given_in_utc(api: TestClient[
     slot = r.json()["slots"][0]
     assert (slot["start"], slot["start_at"]) == ("2027-03-02T09:00:00", "2027-03-02T09:00:00Z")
     assert r.json()["timezone"] is None
+
+
+def test_a_sender_withdraws_its_pending_request_and_the_recipient_no_longer_sees_it(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    _staff_event(api, tokens)
+    sent = api.post(f"{BASE}/ws1/requests", json={"recipient": PROVIDER_ID}, headers=tokens.of("city"))
+    assert sent.status_code == 201, sent.text
+    path = f"{BASE}/ws1/requests/{sent.json()['id']}"
+    assert api.delete(path, headers=tokens.of("provider")).status_code == 403  # the recipient
+    assert api.delete(path, headers=tokens.of("city")).status_code == 204
+    assert api.get(f"{BASE}/ws1/requests", headers=tokens.of("provider")).json() == []
+    assert api.delete(path, headers=tokens.of("city")).status_code == 404
+    # An answered request stays: withdrawing is for a request still waiting for its answer.
+    again = api.post(f"{BASE}/ws1/requests", json={"recipient": PROVIDER_ID}, headers=tokens.of("city"))
+    answered = f"{BASE}/ws1/requests/{again.json()['id']}"
+    api.post(f"{answered}/answer", json={"answer": "accepted"}, headers=tokens.of("provider"))
+    refused = api.delete(answered, headers=tokens.of("city"))
+    assert refused.status_code == 409, refused.text
+    assert "accepted" in refused.json()["detail"]

@@ -268,3 +268,28 @@ def test_a_population_typed_with_thousands_separators_is_refused_saying_how_to_w
     refused = client.post("/me/profile", data=form)
     assert refused.status_code == 422
     assert "write it as digits only, like 47000" in html.unescape(_flash(refused.text)), refused.text
+
+
+def test_a_city_withdraws_a_request_it_sent_that_still_waits_for_an_answer(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    """A city could not take back a request it sent by mistake; a pending request it sent now has a
+    Withdraw button, and once withdrawn the recipient no longer sees it."""
+    add_event(client, "take-back", [CITY_ID, "shkoder", "ferizaj"])
+    sign_in("city")
+    sent = client.post("/me/requests", data={"event": "take-back", "recipient": "shkoder"})
+    assert sent.status_code in (200, 303), sent.text
+    page = client.get("/me/requests").text
+    assert 'action="/me/requests/withdraw"' in page
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        (request,) = services.events(session).requests.list("take-back", participant=CITY_ID)
+    withdrawn = client.post(
+        "/me/requests/withdraw",
+        data={"event": "take-back", "request": str(request.id)},
+        follow_redirects=False,
+    )
+    assert withdrawn.status_code == 303, withdrawn.text
+    assert "withdrawn" in client.get(withdrawn.headers["location"]).text
+    with services.database.unit_of_work() as session:
+        assert services.events(session).requests.list("take-back", participant="shkoder") == []

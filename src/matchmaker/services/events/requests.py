@@ -194,6 +194,40 @@ class MeetingRequests(store.InSession):
             self.notifier.request_answered(event_id, row.sender, row.recipient, accepted=answer == "accepted")
         return store.request_public(row, ev.request_deadline, now)
 
+    def withdraw(
+        self, event_id: str, request_id: int, *, by: str | None = None, now: datetime | None = None
+    ) -> None:
+        """Take back a request that still waits for its answer; neither party sees it any longer.
+        ``by`` (when given) must be its sender; staff pass None.
+
+        Only a pending request can be withdrawn (an answered or expired one is part of the record
+        staff plan from), and once the event's schedule is published participants can no longer
+        withdraw one (staff can), as they can no longer change an answer then.
+        """
+        now = now or utcnow()
+        session = self.session
+        ev = store.event_row(session, event_id)
+        row = session.get(MeetingRequestRow, request_id)
+        if row is None or row.event_id != event_id:
+            raise NotFoundError(f"no request {request_id} in {ev.name}")
+        recipient = store.names(session, [row.recipient]).get(row.recipient) or repr(row.recipient)
+        if by is not None:
+            if by != row.sender:
+                raise PermissionDeniedError("only the sender of a request can withdraw it")
+            if ev.published_version:
+                raise ConflictError(
+                    f"the schedule of {ev.name} is published; ask the ministry's staff to withdraw the"
+                    f" request to {recipient}"
+                )
+        status = effective_status(row.status, ev.request_deadline, now)
+        if status != "pending":
+            raise ConflictError(
+                f"the request to {recipient} was {status}; only a request still waiting for its answer"
+                " can be withdrawn"
+            )
+        session.delete(row)
+        session.flush()
+
     def list(
         self, event_id: str, *, participant: str | None = None, now: datetime | None = None
     ) -> list[RequestPublic]:

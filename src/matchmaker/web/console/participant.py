@@ -53,7 +53,14 @@ from matchmaker.web.console.events import (
     safe_filename,
 )
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import PARTICIPANTS, PathId, form_on, principal_of, refuse_unstorable
+from matchmaker.web.console.session import (
+    PARTICIPANTS,
+    PathId,
+    digits_value,
+    form_on,
+    principal_of,
+    refuse_unstorable,
+)
 from matchmaker.web.media import ICALENDAR, PDF
 
 logger = logging.getLogger(__name__)
@@ -61,6 +68,7 @@ logger = logging.getLogger(__name__)
 _MESSAGES = {
     "sent": "Your request was sent.",
     "answered": "Your answer was saved.",
+    "withdrawn": "Your request was withdrawn.",
     "rated": "Thank you: your rating was saved.",
     "feed-stopped": (
         "Your calendar addresses for the event were stopped; calendars subscribed to them no longer update."
@@ -243,6 +251,23 @@ async def answer_request(request: AnyRequest, events: Events) -> Response[Any]:
     return await _REQUESTS.change(request, events, reply, "answered")
 
 
+@post(
+    "/me/requests/withdraw",
+    name="console:my-requests-withdraw",
+    opt=form_on("console:my-requests", PARTICIPANTS),
+)
+async def withdraw_request(request: AnyRequest, events: Events) -> Response[Any]:
+    """Take back a request sent that still waits for its answer."""
+
+    def take_back(form: FormMultiDict, principal: Principal) -> None:
+        request_id = digits_value(form_field(form, "request", 12))
+        if request_id is None:
+            raise InvalidInputError("choose the request to withdraw")
+        events.requests.withdraw(form_field(form, "event", 128), request_id, by=_me(principal))
+
+    return await _REQUESTS.change(request, events, take_back, "withdrawn")
+
+
 # --------------------------------------------------------------------------------------------------
 # Agenda and feedback
 
@@ -396,6 +421,7 @@ ROUTES = [
     my_requests,
     send_request,
     answer_request,
+    withdraw_request,
     my_agenda,
     my_agenda_html,
     my_agenda_ics,

@@ -8,8 +8,8 @@ staff                                      everything: create events, add partic
                                            meetings that no longer fit, every agenda, the organisers'
                                            CSV, all feedback, the feedback signal
 city focal point or provider taking part   the event summary, its own agenda (JSON, HTML, PDF, iCalendar),
-                                           its own requests (send; answer those it received), whom it
-                                           may ask (``contacts``), its own feedback
+                                           its own requests (send, withdraw while pending; answer those
+                                           it received), whom it may ask (``contacts``), its own feedback
 a participant not taking part               404, as for an unknown event (its id confirms nothing)
 anyone else                                403 on staff-only routes (404 for an unknown event)
 =========================================  ===========================================================
@@ -281,6 +281,20 @@ class EventController(Controller):
         """Its recipient (or staff) accepts or declines it; expired requests cannot be answered."""
         me = _require_taking_part(events, current_user, event_id)
         return events.requests.answer(event_id, request_id, data.answer, by=me)
+
+    @delete(
+        "/{event_id:str}/requests/{request_id:int}",
+        sync_to_thread=True,
+        summary="Withdraw a request still waiting for its answer",
+    )
+    def withdraw_request(
+        self, events: Events, current_user: Caller, event_id: EventId, request_id: SerialId
+    ) -> None:
+        """Its sender (or staff) takes back a pending request; neither party sees it any longer. 403
+        for anyone else, 409 when it was answered or expired, or (for the sender) once the schedule is
+        published."""
+        me = _require_taking_part(events, current_user, event_id)
+        events.requests.withdraw(event_id, request_id, by=me)
 
     # ----------------------------------------------------------------------------------------------
     # Schedule: staff generate, lock and publish
