@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from matchmaker.db.events import MeetingRequestRow
+from matchmaker.db.events import Event, MeetingRequestRow
 from matchmaker.db.models import utcnow
 from matchmaker.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from matchmaker.services.events import store
@@ -151,6 +151,15 @@ class MeetingRequests(store.InSession):
         rows = [store.request_row(r) for r in self.session.exec(stmt.order_by(col(MeetingRequestRow.id)))]
         return [r.model_copy(update={"status": effective_status(r.status, deadline, now)}) for r in rows]
 
+    def _stored(self, event_id: str, request_id: int) -> tuple[Event, MeetingRequestRow]:
+        """The event and one of its stored requests (:class:`NotFoundError` for a request of another
+        event or none)."""
+        ev = store.event_row(self.session, event_id)
+        row = self.session.get(MeetingRequestRow, request_id)
+        if row is None or row.event_id != event_id:
+            raise NotFoundError(f"no request {request_id} in {ev.name}")
+        return ev, row
+
     def answer(
         self,
         event_id: str,
@@ -167,10 +176,7 @@ class MeetingRequests(store.InSession):
         """
         now = now or utcnow()
         session = self.session
-        ev = store.event_row(session, event_id)
-        row = session.get(MeetingRequestRow, request_id)
-        if row is None or row.event_id != event_id:
-            raise NotFoundError(f"no request {request_id} in {ev.name}")
+        ev, row = self._stored(event_id, request_id)
         if by is not None:
             if by != row.recipient:
                 raise PermissionDeniedError("only the recipient of a request can answer it")
@@ -206,10 +212,7 @@ class MeetingRequests(store.InSession):
         """
         now = now or utcnow()
         session = self.session
-        ev = store.event_row(session, event_id)
-        row = session.get(MeetingRequestRow, request_id)
-        if row is None or row.event_id != event_id:
-            raise NotFoundError(f"no request {request_id} in {ev.name}")
+        ev, row = self._stored(event_id, request_id)
         recipient = store.names(session, [row.recipient]).get(row.recipient) or repr(row.recipient)
         if by is not None:
             if by != row.sender:
