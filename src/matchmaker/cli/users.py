@@ -35,7 +35,9 @@ ForOpt = Annotated[
 def add(
     role: RoleOpt,
     subject: ForOpt = None,
-    label: Annotated[str | None, typer.Option("--label", help="A note: who holds the token.")] = None,
+    label: Annotated[
+        str | None, typer.Option("--label", help="A note: who holds the token (at most 200 characters).")
+    ] = None,
 ) -> None:
     """Create an API user; its bearer token is printed alone on the last line, once."""
     configure_logging()
@@ -102,7 +104,9 @@ def invite(
     role: RoleOpt,
     email: Annotated[str, typer.Option("--email", help="Where the invitation goes.")],
     subject: ForOpt = None,
-    label: Annotated[str | None, typer.Option("--label", help="A note: who the person is.")] = None,
+    label: Annotated[
+        str | None, typer.Option("--label", help="A note: who the person is (at most 200 characters).")
+    ] = None,
 ) -> None:
     """Queue an e-mail invitation; its one-time sign-in link is printed alone on the last line."""
     configure_logging()

@@ -32,6 +32,8 @@ ID_RULE = (
     "1-128 characters of Latin letters (a-z, A-Z), digits, '.', '_' or '-', starting with a letter or digit"
 )
 NAME_MAX = 300
+#: The longest note on an API user (who holds its token, who the person is).
+LABEL_MAX = 200
 TEXT_MAX = 20_000
 SHORT_TEXT_MAX = 2_000
 LIST_MAX = 100
@@ -534,7 +536,7 @@ class ApiUser(SQLModel, table=True):
     id: int | None = serial_id()
     role: str = Field(max_length=20)
     subject_id: str | None = Field(default=None, max_length=128)
-    label: str | None = Field(default=None, max_length=200)
+    label: str | None = Field(default=None, max_length=LABEL_MAX)
     token_hash: str = Field(max_length=128, unique=True, index=True)
     created_at: datetime = Field(default_factory=utcnow)
     revoked: bool = False

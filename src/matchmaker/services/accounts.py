@@ -44,7 +44,15 @@ from matchmaker.services.events import store
 from matchmaker.services.events.rules import as_instant
 from matchmaker.services.mail.notify import Notifier
 from matchmaker.services.mail.outbox import check_address
-from matchmaker.services.users import ROLES, IssuedUser, Principal, UserService, hash_token, new_token
+from matchmaker.services.users import (
+    ROLES,
+    IssuedUser,
+    Principal,
+    UserService,
+    checked_label,
+    hash_token,
+    new_token,
+)
 from matchmaker.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -152,6 +160,7 @@ class Accounts:
         record and address exists, the address compared without regard to case (an earlier, unused
         link then stops working)."""
         address = check_address(email)
+        label = checked_label(label)
         if role not in ROLES:
             raise InvalidInputError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
         subject_id = self._subject(role, subject)

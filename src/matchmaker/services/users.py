@@ -24,7 +24,7 @@ from typing import get_args
 from sqlmodel import Session, col, select
 
 from matchmaker.db import repository
-from matchmaker.db.models import ApiUser, City, Provider, Role
+from matchmaker.db.models import LABEL_MAX, ApiUser, City, Provider, Role
 from matchmaker.errors import AuthenticationError, ConflictError, InvalidInputError, NotFoundError
 from matchmaker.matching.names import NameEntry, resolve
 
@@ -83,6 +83,13 @@ def _principal(user: ApiUser) -> Principal:
     return Principal(user_id=user.id, role=role, subject_id=user.subject_id, label=user.label)
 
 
+def checked_label(label: str | None) -> str | None:
+    """A user's label as given; :class:`InvalidInputError` naming its length when it is too long."""
+    if label is not None and len(label) > LABEL_MAX:
+        raise InvalidInputError(f"--label is {len(label)} characters long; the limit is {LABEL_MAX}")
+    return label
+
+
 class UserService:
     """API users in one unit of work (``session``)."""
 
@@ -111,7 +118,9 @@ class UserService:
             subject_id = resolve(subject, entries, kind=role)
         token = new_token()
         session = self.session
-        user = ApiUser(role=role, subject_id=subject_id, label=label, token_hash=hash_token(token))
+        user = ApiUser(
+            role=role, subject_id=subject_id, label=checked_label(label), token_hash=hash_token(token)
+        )
         session.add(user)
         session.flush()
         principal = _principal(user)
@@ -188,6 +197,7 @@ __all__ = [
     "IssuedUser",
     "Principal",
     "UserService",
+    "checked_label",
     "hash_token",
     "new_token",
 ]
