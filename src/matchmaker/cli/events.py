@@ -700,7 +700,16 @@ def lock(
     """Pin a planned meeting so that re-planning keeps it in place."""
     with _planner() as planner:
         m = planner.lock(event_id, a, b, locked=not unlock)
-    stdout.print(f"{m.a} – {m.b} in {m.slot} at table {m.table}: {'locked' if m.locked else 'free'}")
+    stdout.print(f"{m.a} – {m.b} in {m.slot} at table {m.table}: {_lock_state(m)}", markup=False)
+
+
+def _lock_state(m: PlannedMeeting) -> str:
+    """What re-planning will do with a meeting just locked or unlocked."""
+    if m.locked:
+        return "locked"
+    if m.published:
+        return "unlocked; it is published, so it stays where it is unless you re-plan with --replan-published"
+    return "unlocked; re-planning may move it"
 
 
 @event_app.command("publish")

@@ -545,3 +545,24 @@ def test_a_feed_address_starts_with_the_public_url_and_a_bad_base_keeps_the_old_
     assert typo.exit_code == 2
     assert "--base-url: must start with http:// or https://" in typo.stderr
     assert "1 feed address(es) revoked" in run("event", "feed", "ws1", "kukes", "--revoke").stdout
+
+
+def test_unlocking_says_what_re_planning_will_do_with_the_meeting(corpus: Settings) -> None:
+    created = run(
+        "event", "create", "lk", "--name", "W", "--tables", "2", "--start", "2027-03-02T09:00",
+        "--slots", "2",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert run("event", "add", "lk", "kukes", "acme").exit_code == 0
+    assert run("event", "generate", "lk", "--time-limit", "3").exit_code == 0
+    assert run("event", "lock", "lk", "kukes", "acme").stdout.rstrip().endswith(": locked")
+    draft = run("event", "lock", "lk", "kukes", "acme", "--unlock")
+    assert draft.stdout.rstrip().endswith(": unlocked; re-planning may move it")
+    assert run("event", "publish", "lk").exit_code == 0
+    published = run("event", "lock", "lk", "kukes", "acme", "--unlock")
+    assert published.exit_code == 0, published.output
+    said = " ".join(published.stdout.split())
+    assert "free" not in said
+    assert said.endswith(
+        ": unlocked; it is published, so it stays where it is unless you re-plan with --replan-published"
+    )
