@@ -566,3 +566,21 @@ def test_unlocking_says_what_re_planning_will_do_with_the_meeting(corpus: Settin
     assert said.endswith(
         ": unlocked; it is published, so it stays where it is unless you re-plan with --replan-published"
     )
+
+
+def test_two_tables_of_one_event_may_not_share_a_label(corpus: Settings) -> None:
+    twice = run(
+        "event", "create", "tl", "--name", "W", "--start", "2027-03-02T09:00",
+        "--table-label", "A", "--table-label", "B", "--table-label", "A",
+    )  # fmt: skip
+    assert twice.exit_code == 2
+    assert "tables 1 and 3 are both labelled 'A'; give each table its own label" in twice.stderr
+    assert "tl" not in run("event", "list").stdout
+    created = run(
+        "event", "create", "tl", "--name", "W", "--start", "2027-03-02T09:00",
+        "--table-label", "A", "--table-label", "B",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    edited = run("event", "edit", "tl", "--table-label", "Hall 1", "--table-label", " Hall 1 ")
+    assert edited.exit_code == 2
+    assert "tables 1 and 2 are both labelled 'Hall 1'" in edited.stderr

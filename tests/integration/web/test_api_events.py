@@ -510,3 +510,14 @@ def test_a_sender_withdraws_its_pending_request_and_the_recipient_no_longer_sees
     refused = api.delete(answered, headers=tokens.of("city"))
     assert refused.status_code == 409, refused.text
     assert "accepted" in refused.json()["detail"]
+
+
+def test_two_tables_of_one_event_may_not_share_a_label(api: TestClient[Any], tokens: Tokens) -> None:
+    staff = tokens.of("staff")
+    twice = api.post(BASE, json={**EVENT, "tables": None, "table_labels": ["A", "A"]}, headers=staff)
+    assert twice.status_code == 422
+    assert "tables 1 and 2 are both labelled 'A'" in twice.json()["detail"]
+    _staff_event(api, tokens)
+    bad = api.patch(f"{BASE}/ws1", json={"table_labels": ["Room", "Hall", "Room"]}, headers=staff)
+    assert bad.status_code == 422
+    assert "tables 1 and 3 are both labelled 'Room'" in bad.json()["detail"]

@@ -264,3 +264,12 @@ def test_only_slots_that_are_an_even_grid_are_shown_as_one() -> None:
         uneven = _event(slots)
         assert even_grid(uneven.slots) is None
         assert edit_form_values(uneven)["per_day"] == ""
+
+
+def test_two_tables_named_alike_are_refused_naming_the_label(
+    client: Client, sign_in: SignIn, services: Services
+) -> None:
+    form = _staff_edit_form(client, sign_in, services, "tw")
+    refused = client.post("/events/tw/edit", data={**form, "tables": "2", "table_labels": "Hall A\nHall A"})
+    assert refused.status_code == 422
+    assert "tables 1 and 2 are both labelled &#39;Hall A&#39;" in refused.text

@@ -129,10 +129,21 @@ MAX_TABLE_LABEL = 200
 
 
 def check_table_labels(value: _Labels) -> _Labels:
-    """``value`` when no table label is longer than :data:`MAX_TABLE_LABEL` (ValueError otherwise)."""
-    if value is not None and any(len(v) > MAX_TABLE_LABEL for v in value):
+    """``value`` when no table label is longer than :data:`MAX_TABLE_LABEL` and no two tables share one
+    (agendas and table cards name a table by its label); ValueError otherwise. An empty label is none."""
+    if value is None:
+        return value
+    if any(len(v) > MAX_TABLE_LABEL for v in value):
         msg = f"a table label has at most {MAX_TABLE_LABEL} characters"
         raise ValueError(msg)
+    first: dict[str, int] = {}
+    for n, label in enumerate(value, start=1):
+        if not (key := label.strip()):
+            continue
+        if key in first:
+            msg = f"tables {first[key]} and {n} are both labelled {key!r}; give each table its own label"
+            raise ValueError(msg)
+        first[key] = n
     return value
 
 
