@@ -70,3 +70,16 @@ def test_the_venue_typed_in_the_new_event_form_is_kept() -> None:
         == "Kültürpark, hall 3"
     )
     assert event_from_form(FormMultiDict(FORM)).venue is None
+
+
+def test_the_new_event_form_takes_the_slot_lengths_that_editing_takes(
+    ro_client: Client, ro_sign_in: Callable[[str], str]
+) -> None:
+    ro_sign_in("staff")
+    page = ro_client.get("/events").text
+    assert 'name="slot_minutes" type="number" min="5" max="480"' in page
+    assert 'name="break_minutes" type="number" min="0" max="240"' in page
+    event = event_from_form(FormMultiDict({**FORM, "slot_minutes": "300", "slot_count": "1"}))
+    assert event.slots[0].end.strftime("%H:%M") == "14:30"
+    with pytest.raises(InvalidInputError, match="slot length: 481 is not from 5 to 480"):
+        event_from_form(FormMultiDict({**FORM, "slot_minutes": "481"}))

@@ -37,8 +37,12 @@ from matchmaker.errors import InfeasibleScheduleError, InvalidInputError, Matchm
 from matchmaker.scheduling.problem import Slot
 from matchmaker.services.events import EventServices, Planner
 from matchmaker.services.events.schemas import (
+    MAX_GAP_MINUTES,
+    MAX_SLOT_MINUTES,
+    MAX_SLOTS,
     MAX_TABLES,
     MAX_TEXT,
+    MIN_SLOT_MINUTES,
     RATING_LABELS,
     Answer,
     BreakIn,
@@ -265,9 +269,9 @@ def event_from_form(form: FormMultiDict) -> EventCreate:
     first = read(
         lambda: time.fromisoformat(form_field(form, "start", 8)), None, "first slot starts: give it as HH:MM"
     )
-    minutes = read(lambda: count("slot_minutes", "slot length", 5, 240, 20), 20)
-    pause = read(lambda: count("break_minutes", "break between slots", 0, 240, 0), 0)
-    slot_count = read(lambda: count("slot_count", "number of slots", 1, 200, 0), 0)
+    minutes = read(lambda: count("slot_minutes", "slot length", MIN_SLOT_MINUTES, MAX_SLOT_MINUTES, 20), 20)
+    pause = read(lambda: count("break_minutes", "break between slots", 0, MAX_GAP_MINUTES, 0), 0)
+    slot_count = read(lambda: count("slot_count", "number of slots", 1, MAX_SLOTS, 0), 0)
     tables = read(lambda: whole_number(form_field(form, "tables", 12), "tables") or 0, 1)
     zone = form_field(form, "timezone", 64) or None
     deadline = read(lambda: _form_deadline(form, zone or "UTC"), None)

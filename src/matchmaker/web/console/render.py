@@ -19,6 +19,13 @@ from markupsafe import Markup, escape
 from matchmaker.matching.regions import country_label
 from matchmaker.scheduling import describe_gap
 from matchmaker.services.events.rules import told_in_zone, zone
+from matchmaker.services.events.schemas import (
+    MAX_GAP_MINUTES,
+    MAX_SLOT_MINUTES,
+    MAX_SLOTS,
+    MAX_TABLES,
+    MIN_SLOT_MINUTES,
+)
 from matchmaker.services.users import Principal
 from matchmaker.vocabulary import get_term
 from matchmaker.vocabulary.language import language_label
@@ -186,6 +193,14 @@ def environment() -> Environment:
         gap_in_words=describe_gap,
         other_fields=other_fields,
     )
+    # The event forms' number fields take what the event's own rules take.
+    env.globals["event_limits"] = {
+        "min_slot_minutes": MIN_SLOT_MINUTES,
+        "max_slot_minutes": MAX_SLOT_MINUTES,
+        "max_gap_minutes": MAX_GAP_MINUTES,
+        "max_slots": MAX_SLOTS,
+        "max_tables": MAX_TABLES,
+    }
     return env
 
 
