@@ -83,3 +83,14 @@ def test_the_new_event_form_takes_the_slot_lengths_that_editing_takes(
     assert event.slots[0].end.strftime("%H:%M") == "14:30"
     with pytest.raises(InvalidInputError, match="slot length: 481 is not from 5 to 480"):
         event_from_form(FormMultiDict({**FORM, "slot_minutes": "481"}))
+
+
+def test_a_number_too_long_is_refused_as_typed_not_cut() -> None:
+    typed = "9" * 20
+    with pytest.raises(InvalidInputError) as refused:
+        event_from_form(FormMultiDict({**FORM, "tables": typed}))
+    assert f"tables: {typed} is too large (at most 9 digits)" in refused.value.message
+    assert "'999999999999'" not in refused.value.message
+    with pytest.raises(InvalidInputError) as refused:
+        event_from_form(FormMultiDict({**FORM, "slot_minutes": "1" + "x" * 500}))
+    assert "slot length: the text typed is too long for a number" in refused.value.message

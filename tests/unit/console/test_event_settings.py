@@ -273,3 +273,12 @@ def test_two_tables_named_alike_are_refused_naming_the_label(
     refused = client.post("/events/tw/edit", data={**form, "tables": "2", "table_labels": "Hall A\nHall A"})
     assert refused.status_code == 422
     assert "tables 1 and 2 are both labelled &#39;Hall A&#39;" in refused.text
+
+
+def test_a_table_count_too_long_is_refused_as_typed(
+    client: Client, sign_in: SignIn, services: Services
+) -> None:
+    form = _staff_edit_form(client, sign_in, services, "tc")
+    refused = client.post("/events/tc/edit", data={**form, "tables": "9" * 20})
+    assert refused.status_code == 422
+    assert "Tables: 99999999999999999999 is too large (at most 9 digits)" in refused.text

@@ -67,6 +67,7 @@ from matchmaker.services.matching import MatchingService
 from matchmaker.services.records import RecordService
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import (
+    NUMBER_FIELD_READ,
     STAFF,
     PathId,
     as_typed,
@@ -254,7 +255,7 @@ def event_from_form(form: FormMultiDict) -> EventCreate:
         return fallback
 
     def count(key: str, label: str, low: int, high: int, default: int) -> int:
-        value = whole_number(form_field(form, key, 12), label)
+        value = whole_number(form_field(form, key, NUMBER_FIELD_READ), label)
         if value is not None and not low <= value <= high:
             raise InvalidInputError(f"{label}: {value} is not from {low} to {high}")
         return default if value is None else value
@@ -272,7 +273,7 @@ def event_from_form(form: FormMultiDict) -> EventCreate:
     minutes = read(lambda: count("slot_minutes", "slot length", MIN_SLOT_MINUTES, MAX_SLOT_MINUTES, 20), 20)
     pause = read(lambda: count("break_minutes", "break between slots", 0, MAX_GAP_MINUTES, 0), 0)
     slot_count = read(lambda: count("slot_count", "number of slots", 1, MAX_SLOTS, 0), 0)
-    tables = read(lambda: whole_number(form_field(form, "tables", 12), "tables") or 0, 1)
+    tables = read(lambda: whole_number(form_field(form, "tables", NUMBER_FIELD_READ), "tables") or 0, 1)
     zone = form_field(form, "timezone", 64) or None
     deadline = read(lambda: _form_deadline(form, zone or "UTC"), None)
     slots = []
@@ -416,7 +417,7 @@ def edit_from_form(
                 "check the days (YYYY-MM-DD, separated by spaces), the start (HH:MM), the numbers,"
                 " and the breaks (HH:MM-HH:MM, separated by commas)"
             ) from exc
-    tables = whole_number(form_field(form, "tables", 12), "Tables")
+    tables = whole_number(form_field(form, "tables", NUMBER_FIELD_READ), "Tables")
     if tables is None:
         raise InvalidInputError("the number of tables is a whole number")
     raw_labels = form.get("table_labels")
@@ -673,7 +674,7 @@ async def event_add(
     """Add the ticked cities and providers."""
     form = await request.form()
     ids = [str(v)[:128] for v in form.getall("ids", []) if str(v).strip()]
-    typed_max = form_field(form, "max_meetings", 12)
+    typed_max = form_field(form, "max_meetings", NUMBER_FIELD_READ)
 
     def add() -> None:
         if not ids:
@@ -989,7 +990,7 @@ async def event_move(request: AnyRequest, events: Events, planner: Plans, event_
     form = await request.form()
 
     def move() -> None:
-        table = whole_number(form_field(form, "table", 12), "Table")
+        table = whole_number(form_field(form, "table", NUMBER_FIELD_READ), "Table")
         if table is None:
             raise InvalidInputError("choose a table")
         a, b = form_field(form, "a", 128), form_field(form, "b", 128)

@@ -25,6 +25,7 @@ from matchmaker.web.console.events import form_field
 from matchmaker.web.console.record_edit import solution_of, solution_rows, typed_solution_rows
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import (
+    NUMBER_FIELD_READ,
     PARTICIPANTS,
     as_typed,
     principal_of,
@@ -96,7 +97,7 @@ async def availability_save(request: Request[Any, Any, Any]) -> Response[Any]:
     form = await request.form()
     event_id = form_field(form, "event", 128)
     slots = [str(v) for v in form.getall("slot")] if "slot" in form else []
-    raw_max = form_field(form, "max_meetings", 12)
+    raw_max = form_field(form, "max_meetings", NUMBER_FIELD_READ)
     services = services_of(request)
 
     def save() -> None:

@@ -201,6 +201,9 @@ def as_typed(value: object) -> str:
 
 #: Digits of the longest whole number a console form or page number is read as.
 _MAX_DIGITS = 9
+#: How many characters of a number field a form reads: enough to show any number typed whole, and one
+#: more, so that a longer text is refused as too long rather than cut.
+NUMBER_FIELD_READ = 101
 
 
 def digits_value(value: str) -> int | None:
@@ -223,13 +226,17 @@ def whole_number(text: str, what: str) -> int | None:
     if not text:
         return None
     number = digits_value(text)
-    if number is None:
-        grouped = _GROUPED.fullmatch(text)
-        example = re.sub(r"\D", "", text) if grouped else "40"
-        raise InvalidInputError(
-            f"{what}: {text!r} is not a whole number of 0 or more; write it as digits only, like {example}"
-        )
-    return number
+    if number is not None:
+        return number
+    if len(text) >= NUMBER_FIELD_READ:
+        raise InvalidInputError(f"{what}: the text typed is too long for a number")
+    if text.isdecimal() and text.isascii():
+        raise InvalidInputError(f"{what}: {text} is too large (at most {_MAX_DIGITS} digits)")
+    grouped = _GROUPED.fullmatch(text)
+    example = re.sub(r"\D", "", text) if grouped else "40"
+    raise InvalidInputError(
+        f"{what}: {text!r} is not a whole number of 0 or more; write it as digits only, like {example}"
+    )
 
 
 def given_once(form: FormMultiDict, key: str, what: str | None = None) -> object:
@@ -264,6 +271,7 @@ def signin_location(next_path: str) -> str:
 __all__ = [
     "CONSOLE",
     "FORM_PAGE",
+    "NUMBER_FIELD_READ",
     "SUBJECT_NAME",
     "PathId",
     "SignInRequired",
