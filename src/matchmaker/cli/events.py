@@ -345,7 +345,10 @@ def edit(  # noqa: PLR0917  Typer reads options from the parameters
     event_id: EventArg,
     name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
     venue: Annotated[str | None, typer.Option("--venue", help="Venue ('' clears it).")] = None,
-    timezone: TimezoneOpt = None,
+    timezone: Annotated[
+        str | None,
+        typer.Option("--timezone", help="IANA zone of the slot times ('' clears it: times are UTC)."),
+    ] = None,
     tables: TablesOpt = None,
     table_label: Annotated[
         list[str] | None,

@@ -584,3 +584,17 @@ def test_two_tables_of_one_event_may_not_share_a_label(corpus: Settings) -> None
     edited = run("event", "edit", "tl", "--table-label", "Hall 1", "--table-label", " Hall 1 ")
     assert edited.exit_code == 2
     assert "tables 1 and 2 are both labelled 'Hall 1'" in edited.stderr
+
+
+def test_staff_clear_an_events_time_zone_with_an_empty_one(corpus: Settings) -> None:
+    created = run(
+        "event", "create", "tz0", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00",
+        "--slots", "1", "--timezone", "Europe/Istanbul",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    cleared = run("event", "edit", "tz0", "--timezone", "", "--json")
+    assert cleared.exit_code == 0, cleared.output
+    report = json.loads(cleared.stdout)
+    assert report["changed"] == ["timezone"]
+    assert report["event"]["timezone"] is None
+    assert "Europe/Istanbul" not in run("event", "show", "tz0").stdout

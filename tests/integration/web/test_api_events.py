@@ -521,3 +521,14 @@ def test_two_tables_of_one_event_may_not_share_a_label(api: TestClient[Any], tok
     bad = api.patch(f"{BASE}/ws1", json={"table_labels": ["Room", "Hall", "Room"]}, headers=staff)
     assert bad.status_code == 422
     assert "tables 1 and 3 are both labelled 'Room'" in bad.json()["detail"]
+
+
+def test_staff_clear_an_events_time_zone(api: TestClient[Any], tokens: Tokens) -> None:
+    _staff_event(api, tokens)
+    staff = tokens.of("staff")
+    r = api.patch(f"{BASE}/ws1", json={"timezone": ""}, headers=staff)
+    assert r.status_code == 200, r.text
+    assert r.json()["changed"] == ["timezone"]
+    assert api.get(f"{BASE}/ws1", headers=staff).json()["timezone"] is None
+    kept = api.patch(f"{BASE}/ws1", json={"timezone": None, "venue": "Hall"}, headers=staff)
+    assert kept.json()["event"]["timezone"] is None

@@ -282,3 +282,16 @@ def test_a_table_count_too_long_is_refused_as_typed(
     refused = client.post("/events/tc/edit", data={**form, "tables": "9" * 20})
     assert refused.status_code == 422
     assert "Tables: 99999999999999999999 is too large (at most 9 digits)" in refused.text
+
+
+def test_staff_clear_an_events_time_zone_by_emptying_the_field(
+    client: Client, sign_in: SignIn, services: Services
+) -> None:
+    form = {**_staff_edit_form(client, sign_in, services, "tz"), "table_labels": ""}
+    zoned = client.post("/events/tz/edit", data={**form, "timezone": "Europe/Tirane"})
+    assert zoned.status_code == 200, zoned.text
+    shown = 'name="timezone" type="text" maxlength="64" value="{}"'
+    assert shown.format("Europe/Tirane") in client.get("/events/tz/edit").text
+    cleared = client.post("/events/tz/edit", data={**form, "timezone": ""})
+    assert cleared.status_code == 200, cleared.text
+    assert shown.format("") in client.get("/events/tz/edit").text

@@ -151,10 +151,12 @@ class EventCatalog(store.InSession):
         session = self.session
         ev = store.event_row(session, event_id)
         new_slots = data.new_slots()
+        # "" clears the zone: the event's times are then UTC.
+        new_zone = (data.timezone or None) if data.timezone is not None else ev.timezone
         if data.timezone is not None or new_slots is not None:
             _check_wall_clock(
                 event_slots(new_slots) if new_slots is not None else store.slots(session, event_id),
-                data.timezone if data.timezone is not None else ev.timezone,
+                new_zone,
             )
         changed: list[str] = []
         if data.name is not None and data.name != ev.name:
@@ -163,8 +165,8 @@ class EventCatalog(store.InSession):
         if data.venue is not None and (data.venue or None) != ev.venue:
             ev.venue = data.venue or None
             changed.append("venue")
-        if data.timezone is not None and data.timezone != ev.timezone:
-            ev.timezone = data.timezone
+        if new_zone != ev.timezone:
+            ev.timezone = new_zone
             changed.append("timezone")
         if data.clear_deadline and ev.request_deadline is not None:
             ev.request_deadline = None

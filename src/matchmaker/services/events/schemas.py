@@ -30,6 +30,7 @@ from matchmaker.scheduling.problem import (
     Slot,
     TimeZoneName,
     as_instant,
+    check_timezone,
     overlap_errors,
     zone,
 )
@@ -266,18 +267,31 @@ def even_grid(slots: Sequence[Slot]) -> DaysIn | None:
     return grid if made == [(s.id, s.start, s.end) for s in slots] else None
 
 
+def _zone_or_empty(value: str | None) -> str | None:
+    """A known IANA zone name, or "" (clear the event's zone)."""
+    return value if value == "" else check_timezone(value)
+
+
+#: An event's new time zone; "" clears it (its slot times are then UTC), as "" clears the venue.
+ZoneChange = Annotated[str | None, AfterValidator(_zone_or_empty)]
+
+
 class EventEdit(_In):
     """Changes to an event; missing fields stay as they are.
 
     ``slots`` (explicit) or ``days`` (a grid over days with breaks) replace every slot; slot ids that
     stay keep the meetings planned in them. ``tables`` changes the number of tables (labels of the
     remaining tables stay); ``table_labels`` gives one label per table, a room name or an online
-    meeting link. Clearing the venue or the deadline takes an empty string or ``clear_deadline``.
+    meeting link. Clearing the venue or the time zone takes an empty string, the deadline
+    ``clear_deadline``.
     """
 
     name: str | None = Field(default=None, min_length=1, max_length=300)
     venue: str | None = Field(default=None, max_length=300)
-    timezone: TimeZoneName = Field(default=None, description="IANA zone of slot times without an offset.")
+    timezone: ZoneChange = Field(
+        default=None,
+        description='IANA zone of slot times without an offset; "" clears it (times are then UTC).',
+    )
     request_deadline: Deadline | None = None
     clear_deadline: bool = False
     slots: list[SlotIn] | None = Field(default=None, min_length=1, max_length=MAX_SLOTS)

@@ -429,8 +429,9 @@ def edit_from_form(
     named = None
     if isinstance(raw_labels, str) and tables <= MAX_TABLES:
         named = (labels + [""] * tables)[:tables]
-    zone = form_field(form, "timezone", 64) or None
-    deadline = _form_deadline(form, zone or timezone or "UTC")
+    # An emptied field clears the zone (as an emptied venue clears the venue); a form without it keeps it.
+    zone = form_field(form, "timezone", 64) if "timezone" in form else None
+    deadline = _form_deadline(form, (zone if zone is not None else timezone) or "UTC")
     return EventEdit(
         name=form_field(form, "name", 300) or None,
         venue=form_field(form, "venue", 300),
