@@ -274,8 +274,8 @@ def _print_summary(ev: EventSummary) -> None:
     )
 
 
-def _in_utc(deadline: datetime | None) -> datetime | None:
-    """A --deadline without an offset is UTC."""
+def in_utc(deadline: datetime | None) -> datetime | None:
+    """A deadline typed without an offset (--deadline, self-service --until) is UTC."""
     if deadline is not None and deadline.tzinfo is None:
         return deadline.replace(tzinfo=UTC)
     return deadline
@@ -325,7 +325,7 @@ def create(  # noqa: PLR0917  Typer reads options from the parameters
         slots=slot_list,
         tables=tables,
         table_labels=table_label or [],
-        request_deadline=_in_utc(deadline),
+        request_deadline=in_utc(deadline),
     )
     with _events() as events:
         ev = events.catalog.create(data)
@@ -401,7 +401,7 @@ def edit(  # noqa: PLR0917  Typer reads options from the parameters
         table_labels=table_label or None,
         days=days,
         slots=[_parse_slot(s) for s in slot] if slot else None,
-        request_deadline=_in_utc(deadline),
+        request_deadline=in_utc(deadline),
         replan=not no_replan,
     )
     with _planner() as planner:

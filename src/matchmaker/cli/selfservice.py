@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from matchmaker.cli.context import unit_of_work
-from matchmaker.cli.events import event_app
+from matchmaker.cli.events import event_app, in_utc
 from matchmaker.cli.output import EXIT_INVALID, configure_logging, fail, handled, stdout
 
 
@@ -19,7 +19,13 @@ def self_service(
     event_id: Annotated[str, typer.Argument(help="The event's id.")],
     until: Annotated[
         str,
-        typer.Option("--until", help="ISO 8601 time with offset, or 'none' (use the request deadline)."),
+        typer.Option(
+            "--until",
+            help=(
+                "ISO 8601 time (UTC unless an offset is given, as --deadline),"
+                " or 'none' (use the request deadline)."
+            ),
+        ),
     ],
 ) -> None:
     """Set until when participants may change their own availability and profile."""
@@ -27,7 +33,7 @@ def self_service(
     when: datetime | None = None
     if until.strip().lower() != "none":
         try:
-            when = datetime.fromisoformat(until.strip())
+            when = in_utc(datetime.fromisoformat(until.strip()))
         except ValueError:
             fail(f"{until!r} is not an ISO 8601 time", EXIT_INVALID)
     with unit_of_work() as (services, session):
@@ -35,4 +41,6 @@ def self_service(
     if deadline is None:
         stdout.print(f"Participants of {event_id} may change their settings until staff set a deadline.")
     else:
-        stdout.print(f"Participants of {event_id} may change their settings until {deadline.isoformat()}.")
+        # Told on the event's clock, with its offset and zone (set_deadline gives it in the event's zone).
+        when_told = f"{deadline.isoformat(timespec='minutes')} ({deadline.tzinfo})"
+        stdout.print(f"Participants of {event_id} may change their settings until {when_told}.", markup=False)

@@ -76,7 +76,8 @@ class SelfService:
         self.records = records
 
     def set_deadline(self, event_id: str, when: datetime | None) -> datetime | None:
-        """Set (or clear, with None) the event's self-service deadline; returns the deadline in force."""
+        """Set (or clear, with None) the event's self-service deadline; returns the deadline in force, on
+        the event's clock (UTC for an event without a zone)."""
         if when is not None and when.tzinfo is None:
             raise InvalidInputError("give the deadline with its UTC offset, e.g. 2027-02-20T17:00+03:00")
         ev = store.event_row(self.session, event_id)
@@ -84,7 +85,8 @@ class SelfService:
         ev.updated_at = utcnow()
         self.session.add(ev)
         self.session.flush()
-        return deadline_of(ev)
+        deadline = deadline_of(ev)
+        return on_event_clock(deadline, ev.timezone) if deadline is not None else None
 
     def my_events(self, participant_id: str, *, now: datetime | None = None) -> list[MyEvent]:
         """The events ``participant_id`` takes part in, with its availability and whether it may change it."""

@@ -598,3 +598,18 @@ def test_staff_clear_an_events_time_zone_with_an_empty_one(corpus: Settings) -> 
     assert report["changed"] == ["timezone"]
     assert report["event"]["timezone"] is None
     assert "Europe/Istanbul" not in run("event", "show", "tz0").stdout
+
+
+def test_self_service_reads_a_time_as_deadline_does_and_says_it_on_the_events_clock(corpus: Settings) -> None:
+    created = run(
+        "event", "create", "ss", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00",
+        "--slots", "2", "--timezone", "Europe/Istanbul",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    # Without an offset the time is UTC, as --deadline reads it; it is told on the event's clock.
+    plain = run("event", "self-service", "ss", "--until", "2027-02-25T14:00")
+    assert plain.exit_code == 0, plain.output
+    said = "may change their settings until 2027-02-25T17:00+03:00 (Europe/Istanbul)."
+    assert said in " ".join(plain.stdout.split())
+    offset = run("event", "self-service", "ss", "--until", "2027-02-25T17:00+03:00")
+    assert said in " ".join(offset.stdout.split())
