@@ -15,6 +15,7 @@ from matchmaker.cli.options import JsonLinesOpt, VerboseOpt
 from matchmaker.cli.output import configure_logging, emit_json, handled, new_table, stderr, stdout
 from matchmaker.db.models import Kind
 from matchmaker.services.corpus import CorpusService, IngestReport
+from matchmaker.wording import counted
 
 
 class PluralKind(StrEnum):
@@ -118,10 +119,10 @@ def ingest(  # noqa: PLR0917  Typer reads options from the parameters
             stored = sum(counts.values())
             if stored:
                 summary = ", ".join(
-                    f"{counts[k]} {p.value}" for p, k in _PLURAL_TO_KIND.items() if counts.get(k)
+                    counted(counts[k], k, p.value) for p, k in _PLURAL_TO_KIND.items() if counts.get(k)
                 )
                 stdout.print(
-                    f"{services.settings.home} already holds {stored} records ({summary}); "
+                    f"{services.settings.home} already holds {counted(stored, 'record')} ({summary}); "
                     "not ingesting, so edits made since are kept",
                     markup=False,
                 )
@@ -162,8 +163,8 @@ def ingest(  # noqa: PLR0917  Typer reads options from the parameters
                 )
         rejected = sum(len(f.rejected) for f in report.files)
         not_read = sum(1 for f in report.files if f.unreadable is not None)
-        files = f"; {not_read} file{'' if not_read == 1 else 's'} not read" if not_read else ""
-        stdout.print(f"{report.accepted} records stored, {rejected} rejected{files}", markup=False)
+        files = f"; {counted(not_read, 'file')} not read" if not_read else ""
+        stdout.print(f"{counted(report.accepted, 'record')} stored, {rejected} rejected{files}", markup=False)
     raise typer.Exit(report.exit_code)
 
 

@@ -79,6 +79,7 @@ from matchmaker.services.events.schemas import (
     SlotIn,
 )
 from matchmaker.settings import public_base
+from matchmaker.wording import counted
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -261,14 +262,15 @@ def _print_summary(ev: EventSummary) -> None:
     # The last day is named when the slots run over more than one.
     end = f"{last.end:%H:%M}" if last.end.date() == first.start.date() else f"{last.end:%Y-%m-%d %H:%M}"
     stdout.print(
-        f"  {len(ev.slots)} slots ({first.start:%Y-%m-%d %H:%M} – {end}"
-        f"{', ' + ev.timezone if ev.timezone else ''}), {ev.tables} tables",
+        f"  {counted(len(ev.slots), 'slot')} ({first.start:%Y-%m-%d %H:%M} – {end}"
+        f"{', ' + ev.timezone if ev.timezone else ''}), {counted(ev.tables, 'table')}",
         markup=False,
     )
     if ev.request_deadline is not None:
         stdout.print(f"  requests until {told_in_zone(ev.request_deadline, ev.timezone)}", markup=False)
     stdout.print(
-        f"  {ev.participants} participants, {ev.requests} requests, {ev.planned_meetings} planned meetings,"
+        f"  {counted(ev.participants, 'participant')}, {counted(ev.requests, 'request')},"
+        f" {counted(ev.planned_meetings, 'planned meeting')},"
         f" published version {ev.published_version}",
         markup=False,
     )
@@ -415,7 +417,7 @@ def edit(  # noqa: PLR0917  Typer reads options from the parameters
         stdout.print(f"  {pid}: slots that are gone were taken out of its availability", markup=False)
     if report.replanned is not None:
         r = report.replanned
-        stdout.print(f"re-planned: {r.meetings} meetings", markup=False)
+        stdout.print(f"re-planned: {counted(r.meetings, 'meeting')}", markup=False)
         for a, b in r.unscheduled_must_meet:
             stdout.print(f"  must-meet not scheduled: {a} – {b}", markup=False)
         for line in r.moved:
@@ -630,7 +632,7 @@ def generate(  # noqa: PLR0917  Typer reads options from the parameters
         return
     s = report.stats
     stdout.print(
-        f"{report.meetings} meetings planned, total score {report.objective:.3f}"
+        f"{counted(report.meetings, 'meeting')} planned, total score {report.objective:.3f}"
         f" (scores: {report.score_source});"
         f" status {s['status']}, gap {s['gap']:.2%}, {s['solve_seconds']:.1f}s",
         markup=False,
@@ -664,12 +666,12 @@ def plan(event_id: EventArg, as_json: JsonOpt = False) -> None:
     for m in meetings:
         by_day.setdefault(m.start.date(), []).append(m)
     if len(by_day) <= 1:
-        stdout.print(_plan_table(meetings, f"{len(meetings)} planned meetings"))
+        stdout.print(_plan_table(meetings, counted(len(meetings), "planned meeting")))
         return
     # An event over several days: one table per day, titled with its date.
-    stdout.print(f"{len(meetings)} planned meetings over {len(by_day)} days", markup=False)
+    stdout.print(f"{counted(len(meetings), 'planned meeting')} over {len(by_day)} days", markup=False)
     for day, todays in sorted(by_day.items()):
-        stdout.print(_plan_table(todays, f"{day:%Y-%m-%d (%a)}: {len(todays)} meetings"))
+        stdout.print(_plan_table(todays, f"{day:%Y-%m-%d (%a)}: {counted(len(todays), 'meeting')}"))
 
 
 def _plan_table(meetings: list[PlannedMeeting], title: str) -> Table:
@@ -729,8 +731,8 @@ def _print_publish(r: PublishReport) -> None:
         stdout.print(f"{r.note}: no new version, nobody told", markup=False)
         return
     stdout.print(
-        f"published version {r.version}: {r.confirmed} meetings ({r.new} new, {r.changed} changed,"
-        f" {r.unchanged} unchanged), {r.cancelled} cancelled; {r.messages} e-mail(s) queued",
+        f"published version {r.version}: {counted(r.confirmed, 'meeting')} ({r.new} new, {r.changed} changed,"
+        f" {r.unchanged} unchanged), {r.cancelled} cancelled; {counted(r.messages, 'e-mail')} queued",
         markup=False,
     )
     if r.not_told:
@@ -917,8 +919,9 @@ def _print_statistics(st: EventStatistics) -> None:
     mean = "–" if st.mean_rating_value is None else f"{st.mean_rating_value:+.2f}"
     corr = "–" if st.score_rating_correlation is None else f"{st.score_rating_correlation:+.2f}"
     line(
-        f"{st.event_id} ({st.source}): {st.meetings} meetings, {st.rated_meetings} rated,"
-        f" {st.no_shows} no-shows; {st.ratings} ratings, mean value {mean}, score–rating correlation {corr}"
+        f"{st.event_id} ({st.source}): {counted(st.meetings, 'meeting')}, {st.rated_meetings} rated,"
+        f" {counted(st.no_shows, 'no-show')}; {counted(st.ratings, 'rating')}, mean value {mean},"
+        f" score–rating correlation {corr}"
     )
     line("meetings per participant:")
     for p in st.per_participant:

@@ -24,6 +24,7 @@ from matchmaker.scheduling import describe_gap
 from matchmaker.scheduling.core import DEFAULT_TIME_LIMIT
 from matchmaker.scheduling.problem import load_problem
 from matchmaker.scheduling.result import ScheduleResult
+from matchmaker.wording import counted
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def schedule(
 
 
 def _print_table(result: ScheduleResult, names: dict[str, str]) -> None:
-    table = new_table(title=f"{len(result.meetings)} meetings, total score {result.objective:.3f}")
+    table = new_table(title=f"{counted(len(result.meetings), 'meeting')}, total score {result.objective:.3f}")
     for column in ("slot", "table", "a", "b", "score", "why"):
         table.add_column(column, justify="right" if column in ("table", "score") else "left")
     for m in result.meetings:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from matchmaker.errors import InfeasibleScheduleError
 from matchmaker.scheduling.encode import allowed_sides, availability, capacities, locked_problems
 from matchmaker.scheduling.problem import Pair, SchedulingProblem, pair_key
+from matchmaker.wording import counted
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class FeasibilityReport:
         if self.ok:
             return
         n = len(self.reasons)
-        head = f"the schedule is infeasible ({n} problem{'s' if n > 1 else ''}): "
+        head = f"the schedule is infeasible ({counted(n, 'problem')}): "
         raise InfeasibleScheduleError(head + " ".join(self.reasons), self.reasons)
 
 

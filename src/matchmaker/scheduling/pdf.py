@@ -38,6 +38,7 @@ from matchmaker.scheduling.exports import (
 )
 from matchmaker.scheduling.problem import Pair, Placement, Slot
 from matchmaker.settings import pdf_font_file
+from matchmaker.wording import counted
 
 logger = logging.getLogger(__name__)
 
@@ -343,8 +344,8 @@ def event_booklet_pdf(
     doc.line(note or "Times are as entered: the event has no time zone.", 12, 7)
     pdf.ln(6)
     doc.line(
-        f"{len(participants)} participants, {len(plain)} meetings, {event.tables} tables,"
-        f" {len(event.slots)} slots",
+        f"{counted(len(participants), 'participant')}, {counted(len(plain), 'meeting')},"
+        f" {counted(event.tables, 'table')}, {counted(len(event.slots), 'slot')}",
         11,
         6,
     )

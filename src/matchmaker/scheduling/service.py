@@ -57,6 +57,7 @@ from matchmaker.scheduling.result import (
 )
 from matchmaker.scheduling.solver import ObjectiveWeights, objective_value, solve_cpsat
 from matchmaker.scheduling.windows import improve_by_windows
+from matchmaker.wording import counted
 
 logger = logging.getLogger(__name__)
 
@@ -201,7 +202,7 @@ def solve_problem(
     if missing and strict_must_meet:
         n = len(missing)
         raise InfeasibleScheduleError(
-            f"the schedule is infeasible: {n} must-meet pair{'s' if n > 1 else ''} cannot be held together. "
+            f"the schedule is infeasible: {counted(n, 'must-meet pair')} cannot be held together. "
             + " ".join(missing_reasons),
             missing_reasons,
         )

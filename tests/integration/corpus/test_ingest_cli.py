@@ -244,7 +244,7 @@ def test_ingest_if_empty_loads_only_an_empty_home_and_keeps_edits(
 
     again = run("ingest", "--if-empty", "--no-index", str(original.parent))
     assert again.exit_code == 0, again.stderr
-    assert "already holds 1 records (1 cities); not ingesting" in again.stdout
+    assert "already holds 1 record (1 city); not ingesting" in again.stdout
     assert [c["name"] for c in listed("cities")] == ["Kukës Edited"]
 
 
@@ -330,7 +330,7 @@ def test_the_summary_counts_rejected_records_apart_from_files_not_read(
     path = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(KUKES, ensure_ascii=False), "{not json"])
     result = run("ingest", "--no-index", str(path), str(tmp_path / "providers.jsonl"))
     assert result.exit_code == 2
-    assert result.stdout.splitlines()[-1] == "1 records stored, 1 rejected; 1 file not read"
+    assert result.stdout.splitlines()[-1] == "1 record stored, 1 rejected; 1 file not read"
     nothing = run("ingest", "--no-index", str(tmp_path / "providers.jsonl"))
     assert nothing.exit_code == 1
     assert nothing.stdout.splitlines()[-1] == "0 records stored, 0 rejected; 1 file not read"

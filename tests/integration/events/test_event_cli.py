@@ -101,7 +101,7 @@ def test_staff_run_an_event_from_the_command_line(corpus: Settings, tmp_path: Pa
     assert run("event", "edit", "ws1", "--day", past, "--per-day", "3").exit_code == 0
     republished = run("event", "publish", "ws1")
     assert republished.exit_code == 0
-    assert "e-mail(s) queued" in republished.stdout
+    assert "0 e-mails queued" in republished.stdout
     assert "not told (no user with an e-mail address): " in republished.stdout, "nobody here has a user"
     fb = run(
         "event", "feedback", "ws1", "kukes", "acme", "cooperation_possible", "--comment", "Pilot in 2027"
@@ -306,10 +306,10 @@ def test_an_event_over_two_days_shows_both_days(corpus: Settings) -> None:
         "--slot", "2027-03-02T09:00/2027-03-02T09:20", "--slot", "2027-03-03T09:00/2027-03-03T09:20",
     )  # fmt: skip
     assert created.exit_code == 0, created.output
-    assert "2 slots (2027-03-02 09:00 – 2027-03-03 09:20), 1 tables" in created.stdout
+    assert "2 slots (2027-03-02 09:00 – 2027-03-03 09:20), 1 table" in created.stdout
     one_day = run("event", "edit", "two", "--day", "2027-03-04", "--per-day", "2")
     assert one_day.exit_code == 0, one_day.output
-    assert "2 slots (2027-03-04 09:00 – 09:45), 1 tables" in one_day.stdout
+    assert "2 slots (2027-03-04 09:00 – 09:45), 1 table" in one_day.stdout
 
 
 def test_slot_layout_options_that_would_be_ignored_are_refused(corpus: Settings) -> None:
@@ -613,3 +613,23 @@ def test_self_service_reads_a_time_as_deadline_does_and_says_it_on_the_events_cl
     assert said in " ".join(plain.stdout.split())
     offset = run("event", "self-service", "ss", "--until", "2027-02-25T17:00+03:00")
     assert said in " ".join(offset.stdout.split())
+
+
+def test_counts_of_one_read_in_the_singular(corpus: Settings) -> None:
+    created = run(
+        "event", "create", "one", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00",
+        "--slots", "1",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert "1 slot (" in created.stdout
+    assert "1 table\n" in created.stdout
+    assert run("event", "add", "one", "kukes").exit_code == 0
+    assert "1 participant, 0 requests, 0 planned meetings" in run("event", "show", "one").stdout
+    assert run("event", "add", "one", "acme").exit_code == 0
+    generated = run("event", "generate", "one", "--time-limit", "3")
+    assert generated.stdout.startswith("1 meeting planned,"), generated.output
+    assert "1 planned meeting" in run("event", "plan", "one").stdout
+    published = " ".join(run("event", "publish", "one").stdout.split())
+    assert "published version 1: 1 meeting (1 new, 0 changed, 0 unchanged), 0 cancelled" in published
+    for wrong in ("1 tables", "1 slots", "1 participants", "1 meetings", "e-mail(s)"):
+        assert wrong not in created.stdout + generated.stdout + published

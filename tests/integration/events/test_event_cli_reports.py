@@ -51,7 +51,7 @@ def test_stats_prints_the_figures_staff_see(corpus: Settings) -> None:
     assert sum(p["meetings"] for p in st["per_participant"]) == 2 * st["meetings"]
     text = run("event", "stats", "past")
     assert text.exit_code == 0
-    assert "1 no-shows" in text.stdout
+    assert "1 no-show" in text.stdout
     assert "Kukës" in text.stdout
     assert "provider → city: 1 (0 / 1 / 0 / 0)" in text.stdout
     assert run("event", "stats", "nowhere").exit_code == 1

@@ -503,3 +503,14 @@ def test_table_cards_and_booklet_keep_the_published_tables_after_fewer_tables(
     assert [page.split("\n", 1)[0] for page in cards] == ["Table 1", "Table 2"]
     booklet = "\n".join(text(ev(lambda e: e.agendas.booklet(event)), tmp_path / "booklet"))
     assert "2 tables" in booklet
+
+
+def test_the_booklet_cover_counts_one_in_the_singular(
+    ev: EventCalls, corpus: Settings, scorer: Score, tmp_path: Path
+) -> None:
+    zoneless_event(ev, "one", ["kukes", "acme"], tables=1)
+    ev.plan(lambda p: p.generate("one", score=scorer, time_limit=5))
+    ev.plan(lambda p: p.publish("one"))
+    need_poppler()
+    cover = text(ev(lambda e: e.agendas.booklet("one")), tmp_path / "booklet")[0]
+    assert "2 participants, 1 meeting, 1 table, 1 slot" in " ".join(cover.split())

@@ -261,7 +261,7 @@ def test_staff_edit_a_published_event(api: TestClient[Any], tokens: Tokens) -> N
     assert {m["table"] for m in plan} == {1}
     bad = api.patch(f"{BASE}/ws1", json={"tables": 2, "table_labels": ["A"]}, headers=staff)
     assert bad.status_code == 422
-    assert "1 table labels for 2 tables" in bad.json()["detail"]
+    assert "1 table label for 2 tables" in bad.json()["detail"]
     assert api.patch(f"{BASE}/nope", json={"name": "x"}, headers=staff).status_code == 404
 
 

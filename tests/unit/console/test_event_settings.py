@@ -295,3 +295,13 @@ def test_staff_clear_an_events_time_zone_by_emptying_the_field(
     cleared = client.post("/events/tz/edit", data={**form, "timezone": ""})
     assert cleared.status_code == 200, cleared.text
     assert shown.format("") in client.get("/events/tz/edit").text
+
+
+def test_the_event_page_counts_one_participant_in_the_singular(
+    client: Client, sign_in: SignIn, services: Services
+) -> None:
+    make_event(services, "single", ["kukes"])
+    sign_in("staff")
+    page = " ".join(client.get("/events/single").text.split())
+    assert "2 slots" in page
+    assert "2 tables · 1 participant ·" in page

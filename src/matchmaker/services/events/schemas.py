@@ -35,6 +35,7 @@ from matchmaker.scheduling.problem import (
     zone,
 )
 from matchmaker.scheduling.result import ScheduleDiff
+from matchmaker.wording import counted
 
 Answer = Literal["accepted", "declined"]
 PairRuleKind = Literal["must_meet", "blocked"]
@@ -171,7 +172,7 @@ class EventCreate(_In):
             msg = "give the number of tables or one label per table"
             raise ValueError(msg)
         if self.tables is not None and self.table_labels and len(self.table_labels) != self.tables:
-            msg = f"{len(self.table_labels)} table labels for {self.tables} tables"
+            msg = f"{counted(len(self.table_labels), 'table label')} for {counted(self.tables, 'table')}"
             raise ValueError(msg)
         # Validate slots as the scheduler will (order, ids, offsets) before anything is stored.
         check_slots(self.slots)
@@ -310,7 +311,7 @@ class EventEdit(_In):
             msg = "give either slots or days, not both"
             raise ValueError(msg)
         if self.tables is not None and self.table_labels and len(self.table_labels) != self.tables:
-            msg = f"{len(self.table_labels)} table labels for {self.tables} tables"
+            msg = f"{counted(len(self.table_labels), 'table label')} for {counted(self.tables, 'table')}"
             raise ValueError(msg)
         slots = self.new_slots()
         if slots is not None:

@@ -30,6 +30,7 @@ from matchmaker.services.users import Principal
 from matchmaker.vocabulary import get_term
 from matchmaker.vocabulary.language import language_label
 from matchmaker.web.console.session import SUBJECT_NAME
+from matchmaker.wording import counted
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +188,7 @@ def environment() -> Environment:
         language=language_name,
         highlight=highlight,
         percent=percent,
+        counted=counted,
         in_zone=in_zone,
         told_in_zone=told_in_zone,
         utc_time=utc_time,
