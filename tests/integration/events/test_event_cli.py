@@ -359,14 +359,19 @@ def test_show_gives_the_request_deadline_on_the_events_clock(corpus: Settings) -
     assert "requests until 25 February 2027 at 17:00 (Europe/Istanbul)" in run("event", "show", "dl").stdout
 
 
-def test_publishing_again_without_a_change_says_nothing_has_changed(corpus: Settings) -> None:
+def _kukes_meets_acme(event_id: str) -> None:
+    """A new event of two tables and two slots where Kukës and Acme have their meeting planned."""
     created = run(
-        "event", "create", "same", "--name", "W", "--tables", "2", "--start", "2027-03-02T09:00",
+        "event", "create", event_id, "--name", "W", "--tables", "2", "--start", "2027-03-02T09:00",
         "--slots", "2",
     )  # fmt: skip
     assert created.exit_code == 0, created.output
-    assert run("event", "add", "same", "kukes", "acme").exit_code == 0
-    assert run("event", "generate", "same", "--time-limit", "3").exit_code == 0
+    assert run("event", "add", event_id, "kukes", "acme").exit_code == 0
+    assert run("event", "generate", event_id, "--time-limit", "3").exit_code == 0
+
+
+def test_publishing_again_without_a_change_says_nothing_has_changed(corpus: Settings) -> None:
+    _kukes_meets_acme("same")
     assert "published version 1" in run("event", "publish", "same").stdout
     again = run("event", "publish", "same")
     assert again.exit_code == 0, again.output
@@ -548,13 +553,7 @@ def test_a_feed_address_starts_with_the_public_url_and_a_bad_base_keeps_the_old_
 
 
 def test_unlocking_says_what_re_planning_will_do_with_the_meeting(corpus: Settings) -> None:
-    created = run(
-        "event", "create", "lk", "--name", "W", "--tables", "2", "--start", "2027-03-02T09:00",
-        "--slots", "2",
-    )  # fmt: skip
-    assert created.exit_code == 0, created.output
-    assert run("event", "add", "lk", "kukes", "acme").exit_code == 0
-    assert run("event", "generate", "lk", "--time-limit", "3").exit_code == 0
+    _kukes_meets_acme("lk")
     assert run("event", "lock", "lk", "kukes", "acme").stdout.rstrip().endswith(": locked")
     draft = run("event", "lock", "lk", "kukes", "acme", "--unlock")
     assert draft.stdout.rstrip().endswith(": unlocked; re-planning may move it")
