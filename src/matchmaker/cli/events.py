@@ -859,7 +859,9 @@ def feed(
     with _events() as events:
         if revoke:
             n = events.feeds.revoke(event_id, participant)
-            stdout.print(f"{participant}: {n} feed address(es) revoked", markup=False)
+            stdout.print(
+                f"{participant}: {counted(n, 'feed address', 'feed addresses')} revoked", markup=False
+            )
             return
         link = events.feeds.issue(event_id, participant)
     stdout.print(base + link.path, markup=False, soft_wrap=True)

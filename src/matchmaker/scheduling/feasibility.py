@@ -132,15 +132,16 @@ def check_must_meet(problem: SchedulingProblem, *, keep_locked: bool = True) -> 
             usable |= (avail[a] & avail[b]) - locked_slots[pid]
         if len(keys) > len(usable):
             report.reasons.append(
-                f"{pid} has {len(keys)} must-meets ({others}) but only {len(usable)} free slot(s) shared with"
-                f" those partners — widen availability or drop {len(keys) - len(usable)} of them."
+                f"{pid} has {len(keys)} must-meets ({others}) but only {counted(len(usable), 'free slot')}"
+                f" shared with those partners — widen availability or drop {len(keys) - len(usable)} of them."
             )
     room = len(problem.slots) * problem.tables - len(locked)
     if len(possible) > room:
-        kept = f", less {len(locked)} published meeting(s)" if locked else ""
+        kept = f", less {counted(len(locked), 'published meeting')}" if locked else ""
         report.reasons.append(
-            f"there are {len(possible)} must-meets but only {room} free places ({len(problem.slots)} slot(s)"
-            f" × {problem.tables} table(s){kept}) — add tables or slots, or drop must-meets."
+            f"there are {len(possible)} must-meets but only {counted(room, 'free place')}"
+            f" ({counted(len(problem.slots), 'slot')} × {counted(problem.tables, 'table')}{kept})"
+            " — add tables or slots, or drop must-meets."
         )
     if report.reasons:
         logger.info("feasibility check found %d problem(s)", len(report.reasons))

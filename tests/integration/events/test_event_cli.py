@@ -222,7 +222,7 @@ def test_a_feed_address_from_the_command_line(corpus: Settings) -> None:
     assert issued.stdout.strip().startswith("https://mm.example.org/feeds/")
     assert issued.stdout.strip().endswith(".ics")
     revoked = run("event", "feed", "ws5", "kukes", "--revoke")
-    assert "1 feed address(es) revoked" in revoked.stdout
+    assert "1 feed address revoked" in revoked.stdout
     assert run("event", "feed", "ws5", "nobody").exit_code == 1
 
 
@@ -549,7 +549,7 @@ def test_a_feed_address_starts_with_the_public_url_and_a_bad_base_keeps_the_old_
     typo = run("event", "feed", "ws1", "kukes", "--base-url", "matchmaker.example.gov.tr")
     assert typo.exit_code == 2
     assert "--base-url: must start with http:// or https://" in typo.stderr
-    assert "1 feed address(es) revoked" in run("event", "feed", "ws1", "kukes", "--revoke").stdout
+    assert "1 feed address revoked" in run("event", "feed", "ws1", "kukes", "--revoke").stdout
 
 
 def test_unlocking_says_what_re_planning_will_do_with_the_meeting(corpus: Settings) -> None:

@@ -292,3 +292,12 @@ def test_infeasible_file_reason_names_no_event_or_published_meetings(make_proble
     assert "published" not in text
     assert "edit the event" not in text
     assert "add tables or slots" in text
+
+
+def test_what_to_relax_counts_one_slot_and_one_table_in_the_singular(make_problem: Any) -> None:
+    data = make_problem(n_slots=1, tables=1, must_meet=[["c1", "p1"], ["c2", "p2"]])
+    with pytest.raises(InfeasibleScheduleError) as info:
+        _solve(data)
+    text = " ".join(info.value.reasons)
+    assert "only 1 free place (1 slot × 1 table)" in text
+    assert "(s)" not in text
