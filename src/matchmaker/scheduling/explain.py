@@ -21,24 +21,39 @@ first, as codes with a sentence:
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from pydantic import BaseModel, Field
 
 from matchmaker.scheduling.core import SolverInput
 from matchmaker.scheduling.problem import SchedulingProblem, pair_key
+from matchmaker.wording import counted
 
 logger = logging.getLogger(__name__)
 
-_SENTENCES = {
-    "availability": "available in only {n} slot(s)",
-    "no_candidates": "only {n} candidate partner(s) with a score or request",
-    "blocked_pairs": "{n} pair(s) blocked by staff",
-    "no_availability_overlap": "{n} candidate(s) share no available slot with it",
-    "partners_at_cap": "{n} candidate(s) already have all the meetings they may have",
-    "busy_in_common_slots": "{n} candidate(s) are busy (or it is) in every shared slot",
-    "tables_full": "{n} candidate(s) could only meet in slots whose tables are all taken",
-    "better_pairs_elsewhere": "{n} candidate meeting(s) would fit only by dropping better-scored ones",
+
+def _candidates(n: int, one: str, many: str) -> str:
+    """``n`` candidates and the rest of the sentence, its verb agreeing (``one`` for 1, else ``many``)."""
+    return f"{counted(n, 'candidate')} {one if n == 1 else many}"
+
+
+_SENTENCES: dict[str, Callable[[int], str]] = {
+    "availability": lambda n: f"available in only {counted(n, 'slot')}",
+    "no_candidates": lambda n: f"only {counted(n, 'candidate partner')} with a score or request",
+    "blocked_pairs": lambda n: f"{counted(n, 'pair')} blocked by staff",
+    "no_availability_overlap": lambda n: _candidates(
+        n, "shares no available slot with it", "share no available slot with it"
+    ),
+    "partners_at_cap": lambda n: _candidates(
+        n, "already has all the meetings it may have", "already have all the meetings they may have"
+    ),
+    "busy_in_common_slots": lambda n: _candidates(
+        n, "is busy (or it is) in every shared slot", "are busy (or it is) in every shared slot"
+    ),
+    "tables_full": lambda n: f"{counted(n, 'candidate')} could only meet in slots whose tables are all taken",
+    "better_pairs_elsewhere": lambda n: (
+        f"{counted(n, 'candidate meeting')} would fit only by dropping better-scored ones"
+    ),
 }
 
 
@@ -124,7 +139,7 @@ def _pair_reason(
 
 
 def _text(reasons: Mapping[str, int]) -> str:
-    return "; ".join(_SENTENCES[code].format(n=n) for code, n in reasons.items()) or "no reason found"
+    return "; ".join(_SENTENCES[code](n) for code, n in reasons.items()) or "no reason found"
 
 
 def describe_gap(stats: Mapping[str, object] | BaseModel) -> str:

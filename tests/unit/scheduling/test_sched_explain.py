@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from matchmaker.scheduling import parse_problem, solve_problem
+from matchmaker.scheduling import explain, parse_problem, solve_problem
 from matchmaker.scheduling.explain import describe_gap
 
 
@@ -91,3 +91,28 @@ def test_tables_full_is_a_reason(make_problem: Any) -> None:
     result = _solve(data)
     assert len(result.meetings) == 1
     assert _reasons(result, "c2") == {"tables_full": 1}
+
+
+@pytest.mark.parametrize(
+    ("reasons", "expected"),
+    [
+        ({"busy_in_common_slots": 1}, "1 candidate is busy (or it is) in every shared slot"),
+        ({"busy_in_common_slots": 3}, "3 candidates are busy (or it is) in every shared slot"),
+        ({"availability": 1}, "available in only 1 slot"),
+        ({"no_candidates": 1}, "only 1 candidate partner with a score or request"),
+        ({"no_candidates": 0}, "only 0 candidate partners with a score or request"),
+        ({"blocked_pairs": 1}, "1 pair blocked by staff"),
+        ({"no_availability_overlap": 1}, "1 candidate shares no available slot with it"),
+        ({"no_availability_overlap": 2}, "2 candidates share no available slot with it"),
+        ({"partners_at_cap": 1}, "1 candidate already has all the meetings it may have"),
+        ({"partners_at_cap": 2}, "2 candidates already have all the meetings they may have"),
+        ({"tables_full": 1}, "1 candidate could only meet in slots whose tables are all taken"),
+        ({"better_pairs_elsewhere": 1}, "1 candidate meeting would fit only by dropping better-scored ones"),
+        (
+            {"availability": 2, "blocked_pairs": 2},
+            "available in only 2 slots; 2 pairs blocked by staff",
+        ),
+    ],
+)
+def test_shortfall_reasons_read_right_for_one_and_for_many(reasons: dict[str, int], expected: str) -> None:
+    assert explain._text(reasons) == expected
