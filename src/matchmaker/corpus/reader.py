@@ -21,6 +21,7 @@ from typing import Any, BinaryIO
 
 from matchmaker.db.models import PLURALS, Kind
 from matchmaker.errors import InvalidInputError
+from matchmaker.wording import noun_for
 
 logger = logging.getLogger(__name__)
 
@@ -360,7 +361,9 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
     header = [h.strip() for h in (reader.fieldnames or [])]
     missing = [col for col in REQUIRED[kind] if col not in header]
     if missing:
-        raise UnreadableFileError(f"CSV lacks required column(s): {', '.join(missing)}")
+        raise UnreadableFileError(
+            f"CSV lacks required {noun_for(len(missing), 'column')}: {', '.join(missing)}"
+        )
     twice = sorted({h for h in header if h and header.count(h) > 1})
     if twice:
         # A row keeps one cell per name: the other would be dropped without a word.

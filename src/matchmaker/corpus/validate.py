@@ -18,6 +18,7 @@ from matchmaker.db.models import (
     SolutionIn,
 )
 from matchmaker.errors import RecordRejectedError, validation_reason
+from matchmaker.wording import noun_for
 
 Record = RecordIn
 
@@ -94,7 +95,7 @@ def validate_record(kind: Kind, raw: dict[str, Any]) -> Record:
     """Validate one raw record of a kind; raises :class:`RecordRejectedError` with a one-line reason."""
     missing = [name for name in REQUIRED[kind] if raw.get(name) in (None, "")]
     if missing:
-        raise RecordRejectedError(f"missing required field(s): {', '.join(missing)}")
+        raise RecordRejectedError(f"missing required {noun_for(len(missing), 'field')}: {', '.join(missing)}")
     for name in ("id", "name", "country", "title", "city"):
         if name in raw and not isinstance(raw[name], str):
             raise RecordRejectedError(f"{name}: must be a string, got {type(raw[name]).__name__}")

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 from matchmaker.errors import InvalidInputError
 from matchmaker.matching.fit import DEFAULT_FIT, FitWeights
+from matchmaker.wording import noun_for
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +124,9 @@ class EngineConfig:
         known = {f.name for f in fields(EngineConfig)} - {"mode", "fit"}
         unknown = sorted(set(changes) - known - {"comment"})
         if unknown:
-            raise InvalidInputError(f"scoring profile {name!r}: unknown knob(s) {', '.join(unknown)}")
+            raise InvalidInputError(
+                f"scoring profile {name!r}: unknown {noun_for(len(unknown), 'knob')}: {', '.join(unknown)}"
+            )
         values = {k: v for k, v in changes.items() if k != "comment"}
         return replace(self, mode=name, **values)
 

@@ -32,6 +32,7 @@ from matchmaker.matching.names import NameEntry, resolve
 from matchmaker.services import visibility
 from matchmaker.services.users import Principal
 from matchmaker.services.visibility import ConfidentialTerms
+from matchmaker.wording import noun_for
 
 if TYPE_CHECKING:
     from matchmaker.services.indexing import IndexService
@@ -185,9 +186,10 @@ class RecordService:
         taking_part = kind != "case" and repo.has_id(self.session, kind, record_id)
         events = repo.events_with_participant(self.session, record_id) if taking_part else []
         if events:
+            them = "that event" if len(events) == 1 else "them"
             raise ConflictError(
-                f"{KIND_WORDS[kind]} {record_id!r} takes part in event(s) {', '.join(events)};"
-                " remove it from them first"
+                f"{KIND_WORDS[kind]} {record_id!r} takes part in {noun_for(len(events), 'event')}"
+                f" {', '.join(events)}; remove it from {them} first"
             )
         repo.delete_record(self.session, kind, record_id)
         self._refresh(kind, record_id)

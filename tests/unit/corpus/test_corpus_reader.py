@@ -258,3 +258,31 @@ def test_a_country_written_as_a_name_is_refused_as_not_a_country_code(kind: str)
     with pytest.raises(RecordRejectedError) as info:
         validate_record(kind, {**base, "country": "Albania"})  # type: ignore[arg-type]
     assert info.value.message.startswith("country: country 'Albania' is not an ISO 3166-1 alpha-2 code")
+
+
+@pytest.mark.parametrize(
+    ("header", "expected"),
+    [
+        ("id,name,country", "CSV lacks required column: description"),
+        ("id,name", "CSV lacks required columns: country, description"),
+    ],
+)
+def test_csv_missing_required_columns_are_counted_right(tmp_path: Path, header: str, expected: str) -> None:
+    path = tmp_path / "providers.csv"
+    path.write_text(f"{header}\nacme,Acme,TR\n", encoding="utf-8")
+    with pytest.raises(UnreadableFileError) as info:
+        _lines(path)
+    assert info.value.message == expected
+
+
+@pytest.mark.parametrize(
+    ("record", "expected"),
+    [
+        ({"id": "a", "name": "A", "country": "AL"}, "missing required field: summary"),
+        ({"id": "a", "name": "A"}, "missing required fields: country, summary"),
+    ],
+)
+def test_missing_required_fields_are_counted_right(record: dict[str, Any], expected: str) -> None:
+    with pytest.raises(RecordRejectedError) as info:
+        validate_record("city", record)
+    assert info.value.message == expected
