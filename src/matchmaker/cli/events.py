@@ -56,7 +56,7 @@ from matchmaker.cli.output import (
 from matchmaker.errors import InfeasibleScheduleError, validation_reason
 from matchmaker.scheduling.core import DEFAULT_TIME_LIMIT
 from matchmaker.scheduling.exports import zone_note
-from matchmaker.services.events.rules import told_in_zone
+from matchmaker.services.events.rules import lock_state, told_in_zone
 from matchmaker.services.events.schemas import (
     MAX_GAP_MINUTES,
     MAX_SLOT_MINUTES,
@@ -710,11 +710,7 @@ def lock(
 
 def _lock_state(m: PlannedMeeting) -> str:
     """What re-planning will do with a meeting just locked or unlocked."""
-    if m.locked:
-        return "locked"
-    if m.published:
-        return "unlocked; it is published, so it stays where it is unless you re-plan with --replan-published"
-    return "unlocked; re-planning may move it"
+    return lock_state(locked=m.locked, published=m.published, replan_published="with --replan-published")
 
 
 @event_app.command("publish")

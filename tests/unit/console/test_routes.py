@@ -328,6 +328,19 @@ def test_generate_without_participants_says_what_to_do(
     assert "add some first" in page.text
 
 
+def test_unlocking_a_published_meeting_says_it_stays_unless_re_planned_to_move(
+    client: Client, sign_in: SignIn, services: Services
+) -> None:
+    make_event(services, "shown", [CITY_ID, PROVIDER_ID], publish=True)
+    sign_in("staff")
+    page = client.post("/events/shown/lock", data={"a": CITY_ID, "b": PROVIDER_ID, "locked": "0"})
+    assert page.status_code == 200, text_of(page.text)[-500:]
+    assert (
+        "Meeting unlocked; it is published, so it stays where it is unless you re-plan choosing that"
+        " published meetings may move." in text_of(page.text)
+    )
+
+
 def make_event(
     services: Services, event_id: str, ids: list[str], *, publish: bool = False, day: str = "2027-03-02"
 ) -> None:

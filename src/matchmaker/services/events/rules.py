@@ -347,6 +347,16 @@ def describe_moves(diff: ScheduleDiff, names: dict[str, str]) -> list[str]:
     return lines
 
 
+def lock_state(*, locked: bool, published: bool, replan_published: str) -> str:
+    """What re-planning will do with a meeting just locked or unlocked, in words; ``replan_published``
+    says how the reader re-plans so that published meetings may move (e.g. "with --replan-published")."""
+    if locked:
+        return "locked"
+    if published:
+        return f"unlocked; it is published, so it stays where it is unless you re-plan {replan_published}"
+    return "unlocked; re-planning may move it"
+
+
 __all__ = [
     "EventSnapshot",
     "ParticipantRow",
@@ -359,6 +369,7 @@ __all__ = [
     "duplicate_problem",
     "effective_status",
     "held_without_participant",
+    "lock_state",
     "meeting_reason",
     "pair_problem",
     "public_reason",

@@ -36,6 +36,7 @@ from pydantic import ValidationError
 from matchmaker.errors import InfeasibleScheduleError, InvalidInputError, MatchmakerError
 from matchmaker.scheduling.problem import Slot
 from matchmaker.services.events import EventServices, Planner
+from matchmaker.services.events.rules import lock_state
 from matchmaker.services.events.schemas import (
     MAX_GAP_MINUTES,
     MAX_SLOT_MINUTES,
@@ -96,6 +97,9 @@ Records = NamedDependency[RecordService]
 Matching = NamedDependency[MatchingService]
 Flash = dict[str, str]
 
+#: How staff re-plan in the console so that published meetings may move (the schedule tab's choice).
+_REPLAN_PUBLISHED = "choosing that published meetings may move"
+
 _MESSAGES = {
     "created": "The event was created. Add participants next.",
     "added": "Participants added.",
@@ -108,7 +112,10 @@ _MESSAGES = {
     "requested": "Request recorded.",
     "rule": "Pair rule saved.",
     "locked": "Meeting locked: re-planning keeps it where it is.",
-    "unlocked": "Meeting unlocked.",
+    "unlocked": f"Meeting {lock_state(locked=False, published=False, replan_published=_REPLAN_PUBLISHED)}.",
+    "unlocked-published": (
+        f"Meeting {lock_state(locked=False, published=True, replan_published=_REPLAN_PUBLISHED)}."
+    ),
     "moved": "Meeting moved and locked.",
     "edited": "The event was saved.",
     "edited-publish": (
@@ -190,16 +197,16 @@ def _form_deadline(form: FormMultiDict, zone: str) -> datetime | None:
 
 
 async def apply_change(
-    events: EventServices, change: Callable[[], object], *, done: str, refused: PageShow
+    events: EventServices, change: Callable[[], T], *, done: str | Callable[[T], str], refused: PageShow
 ) -> Response[Any]:
-    """Make a change (in a worker thread) and redirect to ``done``; when it is refused, roll back and
-    show the page again with the reason."""
+    """Make a change (in a worker thread) and redirect to ``done`` (or the address it gives for the
+    change's result); when it is refused, roll back and show the page again with the reason."""
     try:
-        await anyio.to_thread.run_sync(change)
+        result = await anyio.to_thread.run_sync(change)
     except (MatchmakerError, ValidationError) as exc:
         await anyio.to_thread.run_sync(events.rollback)
         return await refused(flash=error_flash(exc), status=error_status(exc))
-    return Redirect(done, status_code=303)
+    return Redirect(done if isinstance(done, str) else done(result), status_code=303)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -927,9 +934,11 @@ class _ScheduleTab:
             return await self.page()(flash=error_flash(exc), status=status_for(exc))
         return Redirect(self._done(msg if isinstance(msg, str) else msg(done)), status_code=303)
 
-    async def change(self, change: Callable[[], object], msg: str) -> Response[Any]:
-        """A change on the tab: back to the tab with ``msg``, or the tab with the reason."""
-        return await apply_change(self.events, change, done=self._done(msg), refused=self.page())
+    async def change(self, change: Callable[[], T], msg: str | Callable[[T], str]) -> Response[Any]:
+        """A change on the tab: back to the tab with ``msg`` (or the one it gives for the change's
+        result), or the tab with the reason."""
+        done = self._done(msg) if isinstance(msg, str) else lambda result: self._done(msg(result))
+        return await apply_change(self.events, change, done=done, refused=self.page())
 
 
 @get("/events/{event_id:str}/schedule", name="console:event-schedule", opt=STAFF)
@@ -980,9 +989,13 @@ async def event_lock(request: AnyRequest, events: Events, planner: Plans, event_
     form = await request.form()
     locked = form_field(form, "locked", 1) == "1"
     a, b = form_field(form, "a", 128), form_field(form, "b", 128)
-    msg = "locked" if locked else "unlocked"
     lock = partial(planner.lock, event_id, a, b, locked=locked)
-    return await _ScheduleTab(request, events, planner, event_id).change(lock, msg)
+    return await _ScheduleTab(request, events, planner, event_id).change(lock, _lock_message)
+
+
+def _lock_message(m: PlannedMeeting) -> str:
+    """The message after a lock or unlock: an unlocked published meeting stays unless re-planned to move."""
+    return "locked" if m.locked else "unlocked-published" if m.published else "unlocked"
 
 
 @post("/events/{event_id:str}/move", name="console:event-move", opt=form_on("console:event-schedule", STAFF))
