@@ -39,8 +39,10 @@ def self_service(
     with unit_of_work() as (services, session):
         deadline = services.self_service(session).set_deadline(event_id, when)
     if deadline is None:
-        stdout.print(f"Participants of {event_id} may change their settings until staff set a deadline.")
+        until_told = "the event is over: it has neither a self-service nor a request deadline"
     else:
         # Told on the event's clock, with its offset and zone (set_deadline gives it in the event's zone).
-        when_told = f"{deadline.isoformat(timespec='minutes')} ({deadline.tzinfo})"
-        stdout.print(f"Participants of {event_id} may change their settings until {when_told}.", markup=False)
+        until_told = f"{deadline.isoformat(timespec='minutes')} ({deadline.tzinfo})"
+        if when is None:  # the self-service deadline is cleared: the request deadline governs
+            until_told = f"the request deadline, {until_told}"
+    stdout.print(f"Participants of {event_id} may change their settings until {until_told}.", markup=False)

@@ -614,6 +614,27 @@ def test_self_service_reads_a_time_as_deadline_does_and_says_it_on_the_events_cl
     assert said in " ".join(offset.stdout.split())
 
 
+def test_self_service_until_none_says_what_governs_instead(corpus: Settings) -> None:
+    created = run(
+        "event", "create", "rd", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00",
+        "--slots", "2", "--deadline", "2027-02-20T12:00",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    cleared = " ".join(run("event", "self-service", "rd", "--until", "none").stdout.split())
+    assert cleared == (
+        "Participants of rd may change their settings until the request deadline,"
+        " 2027-02-20T12:00+00:00 (UTC)."
+    )
+    no_deadline = run("event", "create", "nd", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00")
+    assert no_deadline.exit_code == 0, no_deadline.output
+    open_ended = " ".join(run("event", "self-service", "nd", "--until", "none").stdout.split())
+    assert open_ended == (
+        "Participants of nd may change their settings until the event is over:"
+        " it has neither a self-service nor a request deadline."
+    )
+    assert "until staff set a deadline" not in cleared + open_ended
+
+
 def test_counts_of_one_read_in_the_singular(corpus: Settings) -> None:
     created = run(
         "event", "create", "one", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00",
