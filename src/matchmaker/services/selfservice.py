@@ -28,6 +28,7 @@ from matchmaker.scheduling.problem import Slot
 from matchmaker.services.events import store
 from matchmaker.services.events.rules import as_instant, on_event_clock, told_in_zone, zone
 from matchmaker.services.records import PublicRecord, RecordService, describe_invalid
+from matchmaker.wording import noun_for
 
 logger = logging.getLogger(__name__)
 
@@ -145,7 +146,7 @@ class SelfService:
         if available is not None:
             unknown = sorted(set(available) - set(slot_ids))
             if unknown:
-                raise InvalidInputError(f"unknown slot(s): {', '.join(unknown)}")
+                raise InvalidInputError(f"unknown {noun_for(len(unknown), 'slot')}: {', '.join(unknown)}")
             if not available:
                 raise InvalidInputError("choose at least one slot you can attend")
         if max_meetings is not None and not 0 <= max_meetings <= len(slot_ids):

@@ -8,11 +8,13 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from console_support import CITY_ID, PROVIDER_ID, Client, add_event, app_services
 from typer.testing import CliRunner
 
 from matchmaker.cli import app
 from matchmaker.db.models import utcnow
+from matchmaker.errors import InvalidInputError
 from matchmaker.services.container import Services
 from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
 
@@ -410,3 +412,21 @@ def test_a_city_profile_form_says_who_changes_the_fields_it_does_not_show(
     for field in ("country", "programme level", "maturity", "priorities", "focal point"):
         assert field in note
     assert "ministry staff" in note
+
+
+def test_unknown_slots_are_named_and_counted_right(client: Client) -> None:
+    services = app_services(client)
+    make_event(services)
+    with services.database.unit_of_work() as session:
+        self_service = services.self_service(session)
+        with pytest.raises(InvalidInputError) as one:
+            self_service.set_availability("ws1", CITY_ID, ["s1", "s9"], None)
+        with pytest.raises(InvalidInputError) as two:
+            self_service.set_availability("ws1", CITY_ID, ["s8", "s9"], None)
+    assert one.value.message == "unknown slot: s9"
+    assert two.value.message == "unknown slots: s8, s9"
+    with services.database.unit_of_work() as session:
+        catalog = services.events(session).catalog
+        with pytest.raises(InvalidInputError) as listed:
+            catalog.add_participants("ws1", [ParticipantIn(id="tepebasi", available=["s1", "s9"])])
+    assert listed.value.message == "'tepebasi': unknown slot id s9"

@@ -37,6 +37,7 @@ from matchmaker.services.events.schemas import (
     event_slots,
     meeting_times,
 )
+from matchmaker.wording import noun_for
 
 logger = logging.getLogger(__name__)
 
@@ -258,7 +259,7 @@ class EventCatalog(store.InSession):
                 errors.append(f"{p.id!r} is neither a stored city nor a stored provider")
             unknown = sorted(set(p.available or []) - slot_ids)
             if unknown:
-                errors.append(f"{p.id!r}: unknown slot id(s) {', '.join(unknown)}")
+                errors.append(f"{p.id!r}: unknown {noun_for(len(unknown), 'slot id')} {', '.join(unknown)}")
         if errors:
             raise InvalidInputError("; ".join(errors))
         for p in items:
