@@ -129,6 +129,9 @@ class MeetingRequestRow(SQLModel, table=True):
     message: str | None = Field(default=None, sa_type=Text)
     #: The matcher's one-line reason for the pair, from the sender's side, as both parties read it.
     reason: str | None = Field(default=None, sa_type=Text)
+    #: Whether the recipient's people were told of the request by e-mail (so that they are told,
+    #: the same way, when it is withdrawn).
+    notified: bool = False
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

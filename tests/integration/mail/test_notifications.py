@@ -236,3 +236,24 @@ def test_a_reminder_gives_the_place_published_not_one_changed_since(services: Se
     assert "Salon " in reminder
     assert "Hall C" not in reminder
     assert "Room " not in reminder
+
+
+def test_a_withdrawn_request_is_told_to_the_recipient_who_was_told_of_it(services: Services) -> None:
+    with services.database.unit_of_work() as session:
+        requests = services.events(session).requests
+        made = requests.create("ws1", RequestCreate(sender="acme", recipient="kukes", message="Sensors?"))
+        requests.withdraw("ws1", made.id, by="acme")
+    [withdrawn] = messages(services, "request_withdrawn")
+    assert withdrawn.to_address == "focal@kukes.example"
+    assert withdrawn.subject == "Acme Flood Sensors withdrew its meeting request at Level 3 workshop"
+    assert "Acme Flood Sensors withdrew its request to meet Kukës at Level 3 workshop" in withdrawn.body_text
+    assert "nothing to answer" in withdrawn.body_text
+
+
+def test_a_withdrawn_request_nobody_was_told_of_tells_nobody(services: Services) -> None:
+    with services.database.unit_of_work() as session:
+        requests = services.events(session).requests
+        made = requests.create("ws1", RequestCreate(sender="acme", recipient="kukes"), recorded=True)
+        requests.withdraw("ws1", made.id)
+    assert messages(services, "request_received") == []
+    assert messages(services, "request_withdrawn") == [], "Kukës never heard of the request"

@@ -36,6 +36,7 @@ def test_every_kind_renders_text_and_html_with_names_escaped_in_html() -> None:
             "request_answered",
             {"sender": "Acme", "recipient": "Kukës", "event": "W", "accepted": False, "link": "L"},
         ),
+        ("request_withdrawn", {"sender": "Acme", "recipient": "Kukës", "event": "W", "link": "L"}),
         ("schedule_published", {"event": "W", "participant": "Kukës", "meetings": [], "link": "L"}),
         (
             "reminder",

@@ -136,7 +136,13 @@ class MeetingRequests(store.InSession):
                 or "this request was just made"
             ) from exc
         if self.notifier is not None and not recorded:
-            self.notifier.request_received(event_id, data.sender, data.recipient, data.message, reason=reason)
+            told = self.notifier.request_received(
+                event_id, data.sender, data.recipient, data.message, reason=reason
+            )
+            if told:
+                row.notified = True
+                session.add(row)
+                session.flush()
         return store.request_public(row, ev.request_deadline, now)
 
     def _between(self, event_id: str, a: str, b: str, *, now: datetime) -> list[RequestRow]:
@@ -204,7 +210,8 @@ class MeetingRequests(store.InSession):
         self, event_id: str, request_id: int, *, by: str | None = None, now: datetime | None = None
     ) -> None:
         """Take back a request that still waits for its answer; neither party sees it any longer.
-        ``by`` (when given) must be its sender; staff pass None.
+        ``by`` (when given) must be its sender; staff pass None. When the recipient's people were told
+        of the request by e-mail, they are told the same way that it was withdrawn.
 
         Only a pending request can be withdrawn (an answered or expired one is part of the record
         staff plan from), and once the event's schedule is published participants can no longer
@@ -230,6 +237,8 @@ class MeetingRequests(store.InSession):
             )
         session.delete(row)
         session.flush()
+        if row.notified and self.notifier is not None:
+            self.notifier.request_withdrawn(event_id, row.sender, row.recipient)
 
     def list(
         self, event_id: str, *, participant: str | None = None, now: datetime | None = None

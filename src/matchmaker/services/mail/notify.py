@@ -117,6 +117,11 @@ class Notifier:
         composed = self._about_request("request_answered", event_id, sender, recipient, accepted=accepted)
         return self._send_to(sender, [composed])
 
+    def request_withdrawn(self, event_id: str, sender: str, recipient: str) -> int:
+        """Tell the recipient's people that a request they were told of was withdrawn."""
+        composed = self._about_request("request_withdrawn", event_id, sender, recipient)
+        return self._send_to(recipient, [composed])
+
     def _about_request(
         self, template: MessageKind, event_id: str, sender: str, recipient: str, **details: object
     ) -> Composed:
