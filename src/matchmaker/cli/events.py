@@ -471,11 +471,19 @@ def show(event_id: EventArg, as_json: JsonOpt = False) -> None:
 @event_app.command("delete")
 @handled
 def delete_event(event_id: EventArg) -> None:
-    """Delete an event and everything stored with it (participants, requests, plan, feedback)."""
+    """Delete an event and everything stored with it (participants, requests, plan, feedback). When its
+    schedule was published, each participant is told by e-mail that it is cancelled."""
     with _events() as events:
-        name = events.catalog.get(event_id).name
-        events.catalog.delete(event_id)
-    stdout.print(f"deleted event {event_id} ({name})", markup=False)
+        r = events.catalog.delete(event_id)
+    stdout.print(f"deleted event {r.event_id} ({r.name})", markup=False)
+    if r.published:
+        stdout.print(
+            f"its schedule was published: {counted(r.messages, 'e-mail')} queued telling participants it is"
+            " cancelled, with their meetings as cancelled calendar entries",
+            markup=False,
+        )
+    if r.not_told:
+        stdout.print(f"not told (no user with an e-mail address): {', '.join(r.not_told)}", markup=False)
 
 
 @event_app.command("add")

@@ -370,6 +370,22 @@ def _kukes_meets_acme(event_id: str) -> None:
     assert run("event", "generate", event_id, "--time-limit", "3").exit_code == 0
 
 
+def test_deleting_a_published_event_says_who_was_told_it_is_cancelled(corpus: Settings) -> None:
+    _kukes_meets_acme("pub")
+    assert (
+        run("users", "invite", "--role", "city", "--for", "kukes", "--email", "f@kukes.example").exit_code
+        == 0
+    )
+    assert run("event", "publish", "pub").exit_code == 0
+    deleted = run("event", "delete", "pub")
+    assert deleted.exit_code == 0, deleted.output
+    assert "deleted event pub (W)" in deleted.stdout
+    assert (
+        "its schedule was published: 1 e-mail queued telling participants it is cancelled" in deleted.stdout
+    )
+    assert "not told (no user with an e-mail address): Acme" in deleted.stdout
+
+
 def test_publishing_again_without_a_change_says_nothing_has_changed(corpus: Settings) -> None:
     _kukes_meets_acme("same")
     assert "published version 1" in run("event", "publish", "same").stdout

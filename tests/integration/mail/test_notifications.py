@@ -257,3 +257,28 @@ def test_a_withdrawn_request_nobody_was_told_of_tells_nobody(services: Services)
         requests.withdraw("ws1", made.id)
     assert messages(services, "request_received") == []
     assert messages(services, "request_withdrawn") == [], "Kukës never heard of the request"
+
+
+def test_deleting_a_published_event_cancels_the_meetings_of_everyone_told_of_them(services: Services) -> None:
+    services.planner.generate("ws1", score=lambda a, b: 0.9)
+    services.planner.publish("ws1")
+    with services.database.unit_of_work() as session:
+        told = services.events(session).catalog.delete("ws1")
+    assert (told.messages, told.not_told) == (2, [])
+    cancelled = messages(services, "event_cancelled")
+    assert [m.to_address for m in cancelled] == ["focal@kukes.example", "sales@acme.example"]
+    for m in cancelled:
+        assert m.subject == "Level 3 workshop is cancelled"
+        assert "Your meetings at Level 3 workshop will not take place" in m.body_text
+        calendar = icalendar.Calendar.from_ical(m.attachment)
+        [meeting] = list(calendar.walk("VEVENT"))
+        assert str(meeting["STATUS"]) == "CANCELLED"
+        assert int(meeting["SEQUENCE"]) >= 1
+
+
+def test_deleting_an_event_never_published_tells_nobody(services: Services) -> None:
+    services.planner.generate("ws1", score=lambda a, b: 0.9)
+    with services.database.unit_of_work() as session:
+        told = services.events(session).catalog.delete("ws1")
+    assert (told.messages, told.not_told) == (0, [])
+    assert messages(services, "event_cancelled") == []

@@ -532,3 +532,19 @@ def test_staff_clear_an_events_time_zone(api: TestClient[Any], tokens: Tokens) -
     assert api.get(f"{BASE}/ws1", headers=staff).json()["timezone"] is None
     kept = api.patch(f"{BASE}/ws1", json={"timezone": None, "venue": "Hall"}, headers=staff)
     assert kept.json()["event"]["timezone"] is None
+
+
+def test_deleting_a_published_event_answers_how_many_were_told(api: TestClient[Any], tokens: Tokens) -> None:
+    _staff_event(api, tokens)
+    staff = tokens.of("staff")
+    assert api.post(f"{BASE}/ws1/schedule/generate", json={"time_limit": 5}, headers=staff).status_code == 200
+    published = api.post(f"{BASE}/ws1/schedule/publish", headers=staff).json()
+    r = api.delete(f"{BASE}/ws1", headers=staff)
+    assert r.status_code == 200, r.text
+    report = r.json()
+    assert report["published"] is True
+    assert report["messages"] == published["messages"], (
+        "everyone told of the schedule is told it is cancelled"
+    )
+    assert report["not_told"] == published["not_told"]
+    assert api.get(f"{BASE}/ws1", headers=staff).status_code == 404

@@ -93,10 +93,10 @@ class EventServices:
 
     @cached_property
     def catalog(self) -> EventCatalog:
-        """Events and participants."""
+        """Events and participants; deleting a published event tells its participants."""
         from matchmaker.services.events.catalog import EventCatalog  # noqa: PLC0415 - on first use
 
-        return EventCatalog(self.session)
+        return EventCatalog(self.session, notifier=self._notifier() if self._notifier is not None else None)
 
     @cached_property
     def requests(self) -> MeetingRequests:

@@ -6,9 +6,10 @@ import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from matchmaker.db.events import (
     Event,
@@ -27,6 +28,7 @@ from matchmaker.scheduling.problem import Slot, pair_key, wall_clock_errors
 from matchmaker.services.events import store
 from matchmaker.services.events.rules import begun_slots, coming_first
 from matchmaker.services.events.schemas import (
+    DeleteReport,
     EventCreate,
     EventEdit,
     EventSummary,
@@ -38,6 +40,9 @@ from matchmaker.services.events.schemas import (
     meeting_times,
 )
 from matchmaker.wording import noun_for
+
+if TYPE_CHECKING:
+    from matchmaker.services.mail.notify import Notifier
 
 logger = logging.getLogger(__name__)
 
@@ -67,7 +72,12 @@ _EVENT_PARTS: tuple[
 
 
 class EventCatalog(store.InSession):
-    """Event CRUD and participants, in one unit of work."""
+    """Event CRUD and participants, in one unit of work; deleting a published event tells its
+    participants through ``notifier`` when one is given."""
+
+    def __init__(self, session: Session, *, notifier: Notifier | None = None) -> None:
+        super().__init__(session)
+        self.notifier = notifier
 
     def create(self, data: EventCreate) -> EventSummary:
         """Store a new event with its slots and tables; an existing id is a conflict."""
@@ -228,13 +238,19 @@ class EventCatalog(store.InSession):
                 self.session.add(row)
         return dropped
 
-    def delete(self, event_id: str) -> None:
-        """Delete an event and everything stored with it."""
+    def delete(self, event_id: str) -> DeleteReport:
+        """Delete an event and everything stored with it. When its schedule was published, each
+        participant is first told by e-mail that it is cancelled (its calendar feed stops answering)."""
         ev = store.event_row(self.session, event_id)
+        report = DeleteReport(event_id=ev.id, name=ev.name, published=bool(ev.published_version))
+        if self.notifier is not None:
+            told = self.notifier.cancelled(event_id)
+            report = report.model_copy(update={"messages": told.messages, "not_told": told.not_told})
         for model in _EVENT_PARTS:
             self.session.execute(delete(model).where(col(model.event_id) == event_id))
         self.session.delete(ev)
         self.session.flush()
+        return report
 
     def add_participants(self, event_id: str, items: Sequence[ParticipantIn]) -> list[ParticipantPublic]:
         """Add stored cities and providers to an event, or update their availability and maximum.

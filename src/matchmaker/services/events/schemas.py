@@ -706,6 +706,20 @@ class EditReport(BaseModel):
         )
 
 
+class DeleteReport(BaseModel):
+    """What deleting an event told its participants: a published event's participants are told by
+    e-mail that it is cancelled, with their meetings as cancelled calendar entries."""
+
+    event_id: str
+    name: str
+    published: bool = Field(default=False, description="Whether its schedule had been published.")
+    messages: int = Field(default=0, description="E-mails queued to tell participants it is cancelled.")
+    not_told: list[str] = Field(
+        default_factory=list,
+        description="Participants of the published event without a user with an e-mail address.",
+    )
+
+
 class PublishReport(BaseModel):
     """What publishing changed in the calendars."""
 

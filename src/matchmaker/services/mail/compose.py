@@ -23,6 +23,7 @@ MessageKind = Literal[
     "schedule_published",
     "meeting_changed",
     "reminder",
+    "event_cancelled",
 ]
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
@@ -35,6 +36,7 @@ SUBJECTS: dict[MessageKind, str] = {
     "schedule_published": "The meeting schedule of {{ event }} is published",
     "meeting_changed": "Your meetings at {{ event }} have changed",
     "reminder": "Your meetings tomorrow at {{ event }}",
+    "event_cancelled": "{{ event }} is cancelled",
 }
 
 

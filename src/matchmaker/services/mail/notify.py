@@ -179,17 +179,7 @@ class Notifier:
             mine = [e for e in changed if pid in (e.a, e.b)]
             # The same entries as the participant's feed (zone, place, reason), so that importing
             # the attachment updates them without losing where the meeting is or why.
-            calendar = participant_calendar(
-                pid,
-                mine,
-                names=names,
-                event_name=ev.name,
-                now=utcnow(),
-                tz=tz,
-                reasons=reasons,
-                table_labels=labels,
-                venue=ev.venue,
-            )
+            calendar = _calendar(pid, mine, ev, names, labels, venue=ev.venue, reasons=reasons)
             composed = self._agenda(
                 "meeting_changed",
                 ev,
@@ -199,6 +189,47 @@ class Notifier:
                 starts=mine,
                 venue=ev.venue,
                 attachment=Attachment("meetings.ics", "text/calendar", calendar),
+            )
+            sent = self._send_to(pid, [composed])
+            queued += sent
+            if not sent:
+                unreached.append(names.get(pid, pid))
+        return Told(queued, sorted(unreached))
+
+    def cancelled(self, event_id: str) -> Told:
+        """Before a published event is deleted: tell every participant it is cancelled, with its
+        published meetings as cancelled calendar entries (so that importing them removes them from
+        the calendar its feed filled). An event never published tells nobody."""
+        session = self.session
+        ev = store.event_row(session, event_id)
+        if not ev.published_version:
+            return Told(0, [])
+        tz = zone(ev.timezone)
+        entries = [
+            store.calendar_entry(r).model_copy(update={"status": "CANCELLED", "sequence": r.sequence + 1})
+            for r in store.published(session, event_id, confirmed=True)
+        ]
+        people = [p.participant_id for p in store.participants(session, event_id)]
+        names = store.names(session, store.mentioned(entries) | set(people))
+        labels, venue = store.published_places(session, ev)
+        queued = 0
+        unreached: list[str] = []
+        for pid in people:
+            mine = [e for e in entries if pid in (e.a, e.b)]
+            attachment = None
+            if mine:
+                calendar = _calendar(pid, mine, ev, names, labels, venue=venue)
+                attachment = Attachment("meetings.ics", "text/calendar", calendar)
+            lines = self._lines(pid, mine, names, tz, labels=labels)
+            composed = self._agenda(
+                "event_cancelled",
+                ev,
+                pid,
+                lines,
+                names=names,
+                starts=mine,
+                venue=venue,
+                attachment=attachment,
             )
             sent = self._send_to(pid, [composed])
             queued += sent
@@ -311,6 +342,30 @@ def _change(entry: CalendarEntry, before: CalendarEntry | None) -> str:
         entry.end,
     )
     return "new place" if same_time else "moved"
+
+
+def _calendar(
+    pid: str,
+    entries: Sequence[CalendarEntry],
+    ev: Event,
+    names: Mapping[str, str],
+    labels: Mapping[int, str],
+    *,
+    venue: str | None,
+    reasons: Mapping[tuple[str, str], str] | None = None,
+) -> bytes:
+    """A participant's calendar file of ``entries``, as its feed writes them (zone, place, reason)."""
+    return participant_calendar(
+        pid,
+        entries,
+        names=names,
+        event_name=ev.name,
+        now=utcnow(),
+        tz=zone(ev.timezone),
+        reasons=reasons,
+        table_labels=labels,
+        venue=venue,
+    )
 
 
 def _local_day(row: PublishedMeeting, tz: tzinfo | None) -> date:

@@ -36,6 +36,7 @@ from matchmaker.services.events.schemas import (
     Agenda,
     AnswerIn,
     Contact,
+    DeleteReport,
     EditReport,
     EventCreate,
     EventEdit,
@@ -157,10 +158,18 @@ class EventController(Controller):
         """
         return planner.edit(event_id, data, time_limit=EDIT_TIME_LIMIT)
 
-    @delete("/{event_id:str}", sync_to_thread=True, guards=[staff_only], summary="Delete an event (staff)")
-    def delete_event(self, events: Events, event_id: EventId) -> None:
-        """The event and everything stored with it."""
-        events.catalog.delete(event_id)
+    @delete(
+        "/{event_id:str}",
+        sync_to_thread=True,
+        guards=[staff_only],
+        status_code=200,
+        summary="Delete an event (staff)",
+    )
+    def delete_event(self, events: Events, event_id: EventId) -> DeleteReport:
+        """The event and everything stored with it. When its schedule was published, each participant
+        is told by e-mail that it is cancelled; the answer says how many e-mails were queued and who
+        could not be told."""
+        return events.catalog.delete(event_id)
 
     @get("/{event_id:str}/participants", sync_to_thread=True, guards=[staff_only], summary="Participants")
     def list_participants(self, events: Events, event_id: EventId) -> list[ParticipantPublic]:
