@@ -516,8 +516,8 @@ def remove(
         dropped = events.catalog.remove_participant(event_id, participant)
     if dropped:
         stdout.print(
-            f"{participant} removed with its {dropped} planned meeting(s); publish to cancel them in the"
-            " other participants' agendas (re-plan first to fill the free places)",
+            f"{participant} removed with its {counted(dropped, 'planned meeting')}; publish to cancel them"
+            " in the other participants' agendas (re-plan first to fill the free places)",
             markup=False,
         )
     else:

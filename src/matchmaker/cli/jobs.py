@@ -17,6 +17,7 @@ import typer
 from matchmaker.cli.app import command_group
 from matchmaker.cli.context import open_services
 from matchmaker.cli.output import configure_logging, emit_json, handled, stdout
+from matchmaker.wording import counted
 
 jobs_app = command_group("jobs", "Background jobs: run workers, show a job.")
 
@@ -50,7 +51,7 @@ def work(
                     "them again if they are still needed."
                 )
                 stdout.print(said, markup=False)
-            stdout.print(f"Ran {run.ran} job(s); the queue is empty.", markup=False)
+            stdout.print(f"Ran {counted(run.ran, 'job')}; the queue is empty.", markup=False)
             if services.database.is_sqlite and not until_idle:
                 # `jobs work` waits for jobs only on PostgreSQL, whose queue other servers feed.
                 stdout.print(
@@ -65,7 +66,7 @@ def work(
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
         runner.start()
-        stdout.print(f"Taking jobs with {count} worker(s); stop with Ctrl-C.", markup=False)
+        stdout.print(f"Taking jobs with {counted(count, 'worker')}; stop with Ctrl-C.", markup=False)
         stop.wait()
         runner.stop()
 

@@ -20,6 +20,7 @@ from matchmaker.cli.output import configure_logging, emit_json, fail, handled, n
 from matchmaker.db.models import Kind
 from matchmaker.errors import InvalidInputError
 from matchmaker.services.container import Services
+from matchmaker.wording import noun_for
 
 if TYPE_CHECKING:
     from matchmaker.services.matching import Matcher, MatchResponse
@@ -219,7 +220,10 @@ def evaluate(  # noqa: PLR0917  Typer reads options from the parameters
     kinds = kind or list(QUERY_KINDS)
     unknown = sorted(set(kinds) - set(QUERY_KINDS))
     if unknown:
-        raise InvalidInputError(f"unknown query kind(s): {', '.join(unknown)}; use {', '.join(QUERY_KINDS)}")
+        raise InvalidInputError(
+            f"unknown query {noun_for(len(unknown), 'kind')}: {', '.join(unknown)};"
+            f" use {', '.join(QUERY_KINDS)}"
+        )
     half = next((s for s in SPLITS if s == split), None)
     if half is None:
         raise InvalidInputError(f"unknown split {split!r}; use {', '.join(SPLITS)}")

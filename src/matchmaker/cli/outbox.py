@@ -12,6 +12,7 @@ from matchmaker.cli.app import command_group
 from matchmaker.cli.context import open_services, unit_of_work
 from matchmaker.cli.options import JsonLinesOpt
 from matchmaker.cli.output import configure_logging, emit_json, handled, new_table, stdout
+from matchmaker.wording import counted
 
 outbox_app = command_group("outbox", "E-mail messages: list, send, send again.")
 
@@ -96,7 +97,7 @@ def send(
     if report.unreachable:
         stdout.print(
             f"The SMTP server could not be used ({report.unreachable}); "
-            f"the {report.queued} queued message(s) stay queued and nothing was lost.",
+            f"the {counted(report.queued, 'queued message')} stay queued and nothing was lost.",
             markup=False,
         )
 
@@ -118,4 +119,4 @@ def remind() -> None:
     configure_logging()
     with unit_of_work() as (services, session):
         queued = services.notifier(session).reminders()
-    stdout.print(f"Queued {queued} reminder(s).", markup=False)
+    stdout.print(f"Queued {counted(queued, 'reminder')}.", markup=False)

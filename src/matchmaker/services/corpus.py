@@ -32,6 +32,7 @@ from matchmaker.errors import InvalidInputError, MatchmakerError, RecordRejected
 from matchmaker.matching.names import NameEntry, probable_duplicates
 from matchmaker.services.visibility import ConfidentialTerms
 from matchmaker.settings import Settings
+from matchmaker.wording import counted
 
 if TYPE_CHECKING:
     from matchmaker.services.indexing import IndexService
@@ -305,7 +306,7 @@ class CorpusService:
             names = ", ".join(map(str, paths))
             reason = "no corpus files found"
             if found.skipped:
-                reason += f" ({len(found.skipped)} file(s) skipped)"
+                reason += f" ({counted(len(found.skipped), 'file')} skipped)"
             report.files.append(FileReport(path=names, unreadable=reason))
         for path in found.files:
             report.files.append(self.ingest_file(path, progress=progress, kind=kind))
@@ -370,7 +371,7 @@ class CorpusService:
             read = sum(finished.values())
             progress(min(0.9, 0.9 * read / total), f"{read} of about {total} records read ({name})")
 
-        progress(0.0, f"reading {len(paths)} file(s)")
+        progress(0.0, f"reading {counted(len(paths), 'file')}")
         report = self.ingest_upload(folder, paths, source=str(params.get("source", "api")), progress=advance)
         if report.accepted == 0:
             raise InvalidInputError(no_record_stored(report))

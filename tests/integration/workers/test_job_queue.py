@@ -185,7 +185,7 @@ def test_a_job_worker_without_a_server_runs_what_is_queued(db_settings: Settings
         job = jobs.submit("rebuild", {}, owner_id=None)
         result = CliRunner().invoke(app, ["jobs", "work", "--until-idle"], catch_exceptions=False)
         assert result.exit_code == 0, result.output
-        assert "Ran 1 job(s)" in result.output
+        assert "Ran 1 job;" in result.output
         done = jobs.get(job.id)
         assert done.state == "done", done.error
         shown = CliRunner().invoke(app, ["jobs", "show", job.id], catch_exceptions=False)
@@ -267,7 +267,7 @@ def test_jobs_work_until_idle_fails_a_job_whose_worker_died_before_it_stops(
     result = CliRunner().invoke(app, ["jobs", "work", "--until-idle"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert "1 job whose worker stopped reporting was marked failed" in result.output
-    assert "Ran 0 job(s); the queue is empty." in result.output
+    assert "Ran 0 jobs; the queue is empty." in result.output
     with database.unit_of_work() as session:
         row = job_table.get_job(session, "stalled")
         assert row is not None

@@ -55,7 +55,7 @@ def test_inviting_an_event_and_inviting_again_lead_to_the_page_too(
     posted = client.post("/users/invite-event", data={"event": "ws1"}, follow_redirects=False)
     assert posted.status_code == 303
     shown = client.get(posted.headers["location"])
-    assert "Invited the participants of the event: 1 invitation(s) queued." in shown.text
+    assert "Invited the participants of the event: 1 invitation queued." in shown.text
     assert "No address is known for: Osh." in shown.text
     assert "Sign-in links just queued" in shown.text
     assert _invitations(client) == (1, 1)

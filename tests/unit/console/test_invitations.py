@@ -197,7 +197,7 @@ def test_staff_invite_every_participant_of_an_event_at_once(
     sign_in("staff")
     r = client.post("/users/invite-event", data={"event": "ws1"})
     assert r.status_code == 200
-    assert "2 invitation(s) queued" in r.text
+    assert "2 invitations queued" in r.text
     with services.database.unit_of_work() as session:
         to = sorted(m.to for m in services.outbox(session).list() if m.kind == "invitation")
     # Kukës through its focal point, the provider through its user; a city with no address is named.

@@ -32,6 +32,7 @@ from matchmaker.web.console.session import STAFF, form_on, principal_of, service
 from matchmaker.web.console.signin import home_of, signed_in
 from matchmaker.web.errors import status_for
 from matchmaker.web.routes.common import SerialId
+from matchmaker.wording import counted
 
 logger = logging.getLogger(__name__)
 
@@ -185,7 +186,7 @@ def _notice(outcome: object, done: str) -> Notice:
     text = done
     if isinstance(outcome, tuple) and len(outcome) == 2:  # (invited, skipped) of a whole event
         invited, skipped = outcome
-        text = f"{done} {len(invited)} invitation(s) queued."
+        text = f"{done} {counted(len(invited), 'invitation')} queued."
         if skipped:
             text += f" No address is known for: {', '.join(skipped)}."
     links = tuple(SignInLink(email=i.email, link=i.link) for i in invited)
