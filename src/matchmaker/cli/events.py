@@ -471,8 +471,9 @@ def show(event_id: EventArg, as_json: JsonOpt = False) -> None:
 @event_app.command("delete")
 @handled
 def delete_event(event_id: EventArg) -> None:
-    """Delete an event and everything stored with it (participants, requests, plan, feedback). When its
-    schedule was published, each participant is told by e-mail that it is cancelled."""
+    """Delete an event and everything stored with it (participants, requests, plan, feedback).
+
+    When its schedule was published, each participant is told by e-mail that it is cancelled."""
     with _events() as events:
         r = events.catalog.delete(event_id)
     stdout.print(f"deleted event {r.event_id} ({r.name})", markup=False)

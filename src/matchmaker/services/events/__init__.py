@@ -96,7 +96,7 @@ class EventServices:
         """Events and participants; deleting a published event tells its participants."""
         from matchmaker.services.events.catalog import EventCatalog  # noqa: PLC0415 - on first use
 
-        return EventCatalog(self.session, notifier=self._notifier() if self._notifier is not None else None)
+        return EventCatalog(self.session, notifier=self._notifier)
 
     @cached_property
     def requests(self) -> MeetingRequests:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -73,9 +73,10 @@ _EVENT_PARTS: tuple[
 
 class EventCatalog(store.InSession):
     """Event CRUD and participants, in one unit of work; deleting a published event tells its
-    participants through ``notifier`` when one is given."""
+    participants through the notifier ``notifier`` makes, when one is given (made only then, so that
+    reading events loads no mail code)."""
 
-    def __init__(self, session: Session, *, notifier: Notifier | None = None) -> None:
+    def __init__(self, session: Session, *, notifier: Callable[[], Notifier] | None = None) -> None:
         super().__init__(session)
         self.notifier = notifier
 
@@ -243,8 +244,8 @@ class EventCatalog(store.InSession):
         participant is first told by e-mail that it is cancelled (its calendar feed stops answering)."""
         ev = store.event_row(self.session, event_id)
         report = DeleteReport(event_id=ev.id, name=ev.name, published=bool(ev.published_version))
-        if self.notifier is not None:
-            told = self.notifier.cancelled(event_id)
+        if self.notifier is not None and report.published:
+            told = self.notifier().cancelled(event_id)
             report = report.model_copy(update={"messages": told.messages, "not_told": told.not_told})
         for model in _EVENT_PARTS:
             self.session.execute(delete(model).where(col(model.event_id) == event_id))
