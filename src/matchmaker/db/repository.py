@@ -354,6 +354,12 @@ def name_entries(session: Session, kind: Kind) -> list[tuple[str, str, str]]:
     ]
 
 
+def provider_regions(session: Session) -> list[tuple[str, str, list[str]]]:
+    """(id, name, regions served) of every provider."""
+    rows = session.exec(select(Provider.id, Provider.name, Provider.regions_served))
+    return [(r[0], r[1], list(r[2] or [])) for r in rows]
+
+
 def existing_ids(session: Session, kind: Kind) -> set[str]:
     """Ids stored for a kind."""
     table = _TABLES[kind]

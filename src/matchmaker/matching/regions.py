@@ -8,6 +8,7 @@ cities are said to share a regional context.
 
 from __future__ import annotations
 
+import gettext
 import logging
 from collections.abc import Iterable
 from functools import cache
@@ -15,6 +16,7 @@ from functools import cache
 import pycountry
 
 from matchmaker.vocabulary import fold
+from matchmaker.vocabulary.language import PLAUSIBLE_LANGUAGES
 
 logger = logging.getLogger(__name__)
 
@@ -125,8 +127,27 @@ def _country_by_name(word: str) -> str | None:
     except LookupError:
         if word in {"kosovo", "kosova"}:
             return "XK"
-        return None
+        return _local_country_names().get(fold(word))
     return str(found.alpha_2)
+
+
+@cache
+def _local_country_names() -> dict[str, str]:
+    """Country names as written in the languages the programme meets (``"Belgique"``, ``"Almanya"``,
+    ``"Казахстан"``), folded, from the ISO 3166 translations that ship with pycountry. A name that
+    means two countries in two languages is left out: it says neither."""
+    codes: dict[str, set[str]] = {}
+    for language in PLAUSIBLE_LANGUAGES:
+        try:
+            names = gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language])
+        except OSError:  # English is the catalogue's own language, and has no translation file
+            continue
+        for country in pycountry.countries:
+            for attribute in ("name", "common_name", "official_name"):
+                english = getattr(country, attribute, None)
+                if english:
+                    codes.setdefault(fold(names.gettext(english)), set()).add(str(country.alpha_2))
+    return {name: next(iter(found)) for name, found in codes.items() if len(found) == 1}
 
 
 @cache
@@ -144,8 +165,14 @@ def _region_countries(word: str) -> frozenset[str] | None:
     return frozenset()
 
 
+def unread_regions(regions_served: Iterable[str]) -> list[str]:
+    """The words of ``regions_served`` that name no country or region the region check knows."""
+    return [w for w in regions_served if w and w.strip() and _region_countries(w) == frozenset()]
+
+
 def serves(regions_served: Iterable[str], country: str) -> bool | None:
-    """Whether ``regions_served`` covers ``country``; ``None`` when the provider states no regions."""
+    """Whether ``regions_served`` covers ``country``; ``None`` when the provider states no regions. A
+    word that names no place the check knows (see :func:`unread_regions`) covers no country."""
     words = [w for w in regions_served if w and w.strip()]
     if not words:
         return None
@@ -157,4 +184,4 @@ def serves(regions_served: Iterable[str], country: str) -> bool | None:
     return False
 
 
-__all__ = ["REGION_GROUPS", "region_group", "serves"]
+__all__ = ["REGION_GROUPS", "region_group", "serves", "unread_regions"]

@@ -244,8 +244,10 @@ class CorpusService:
         except OSError:
             return 0
 
-    def duplicate_warnings(self, kinds: Sequence[Kind]) -> list[str]:
-        """Warnings about different ids whose names are near-identical in the same country."""
+    def stored_warnings(self, kinds: Sequence[Kind]) -> list[str]:
+        """Warnings about the stored records of ``kinds``: different ids whose names are near-identical
+        in the same country, and providers' ``regions_served`` words that name no country or region
+        the region check knows (kept, but not read)."""
         warnings: list[str] = []
         with self.database.unit_of_work() as session:
             for kind in kinds:
@@ -257,6 +259,19 @@ class CorpusService:
                         f"probable duplicate {kind}: {left.id} ({left.name}) and "
                         f"{right.id} ({right.name}) in {left.country}"
                     )
+            if "provider" in kinds:
+                # The region words read the vocabulary, a slow import that short commands skip.
+                from matchmaker.matching.regions import unread_regions  # noqa: PLC0415 - see above
+
+                for provider_id, name, regions in repo.provider_regions(session):
+                    unread = unread_regions(regions)
+                    if unread:
+                        warnings.append(
+                            f"provider {provider_id} ({name}): regions_served "
+                            f"{', '.join(map(repr, unread))} names no country or region the region check "
+                            "knows (a country's name or ISO code, or a region such as Western Balkans); "
+                            "it is kept, but covers no country in the region check"
+                        )
         return warnings
 
     def ingest_paths(
@@ -316,7 +331,7 @@ class CorpusService:
                 file.path = file.path.replace(prefix, "")
                 file.rejected = [line.replace(prefix, "") for line in file.rejected]
         if report.accepted:
-            report.warnings.extend(self.duplicate_warnings(sorted(report.kinds)))
+            report.warnings.extend(self.stored_warnings(sorted(report.kinds)))
         if report.accepted:
             self.confidential.invalidate()
         if report.accepted and refresh_index:

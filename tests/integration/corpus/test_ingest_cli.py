@@ -214,6 +214,18 @@ def test_probable_duplicates_are_warned_about(tmp_path: Path, db_settings: Setti
     assert "kukes-municipality" in result.stderr
 
 
+def test_region_words_the_region_check_cannot_read_are_warned_about(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    serving = ACME | {"regions_served": ["Western Balkans", "Wester Balkans", "Belgique"]}
+    path = write_jsonl(tmp_path / "providers.jsonl", [json.dumps(serving)])
+    result = run("ingest", str(path))
+    assert result.exit_code == 0
+    assert "provider acme" in result.stderr
+    assert "'Wester Balkans' names no country or region the region check knows" in result.stderr
+    assert "Belgique" not in result.stderr  # a country's name in French is read
+
+
 def test_ingest_takes_files_as_people_name_them_and_says_what_it_skipped(
     tmp_path: Path, db_settings: Settings
 ) -> None:

@@ -11,7 +11,7 @@ from matchmaker.matching.fit import CEILING, FLOOR, Factor, combine, provider_fi
 from matchmaker.matching.glossary import gloss, gloss_entries
 from matchmaker.matching.lexical import LexicalIndex, tokenize
 from matchmaker.matching.profiles import city_profile, provider_profile
-from matchmaker.matching.regions import region_group, serves
+from matchmaker.matching.regions import region_group, serves, unread_regions
 
 
 @pytest.mark.parametrize(
@@ -25,10 +25,21 @@ from matchmaker.matching.regions import region_group, serves
         (["KZ"], "KZ", True),
         (["Kazakhstan"], "KZ", True),
         ([], "AL", None),
+        # Country names as written in the programme's languages.
+        (["Belgique", "France"], "BE", True),
+        (["Suisse"], "CH", True),
+        (["Almanya"], "DE", True),
+        (["Казахстан"], "KZ", True),
+        (["Bosna i Hercegovina"], "BA", True),
+        (["Maroc"], "AL", False),
     ],
 )
 def test_regions_served_cover_countries(regions: list[str], country: str, expected: bool | None) -> None:
     assert serves(regions, country) is expected
+
+
+def test_unread_regions_are_the_words_that_name_no_known_place() -> None:
+    assert unread_regions(["Western Balkans", "Mars", "  ", "global", "Suisse", "DACH"]) == ["Mars", "DACH"]
 
 
 def test_region_groups() -> None:

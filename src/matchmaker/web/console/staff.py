@@ -85,7 +85,8 @@ def upload_name(filename: str | None) -> str:
 class UploadResult:
     """What the upload page reports about one ingest: the files by name, the records stored, how many
     were rejected with the lines ``file:line: reason`` (at most the first 1000 of a recorded ingest),
-    and warnings about probable duplicates among the stored records of the files' kinds."""
+    and warnings about the stored records of the files' kinds (probable duplicates, region words not
+    read)."""
 
     files: list[str]
     accepted: int
@@ -129,14 +130,14 @@ def uploaded_result(services: Services, run_id: int) -> UploadResult | None:
     """The report of the ingest run ``run_id`` (an earlier upload's too, after other ingests), or
     ``None`` when there is no such run.
 
-    The run names the uploaded files, not where they were saved. Warnings about probable duplicates
-    are worked out again from the records stored now.
+    The run names the uploaded files, not where they were saved. Warnings about the stored records
+    (probable duplicates, region words not read) are worked out again from the records stored now.
     """
     run = services.corpus.ingest_run(run_id)
     if run is None:
         return None
     files = [Path(f).name for f in run.files]
-    warnings = services.corpus.duplicate_warnings(_kinds(files)) if run.accepted else []
+    warnings = services.corpus.stored_warnings(_kinds(files)) if run.accepted else []
     return UploadResult(
         files=files,
         accepted=run.accepted,
