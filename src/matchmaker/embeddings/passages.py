@@ -413,6 +413,12 @@ def document_hash(record: Record) -> str:
     return _digest(header, document_fields(record), before=b"\x00\x01", between=b"\x00")
 
 
+def record_hash(record: Record) -> str:
+    """Hash of everything a record says (its public fields), text or not: its languages, regions or
+    population change it where :func:`document_hash` stays the same."""
+    return hashlib.sha256(record.model_dump_json().encode()).hexdigest()[:32]
+
+
 def corpus_hash(doc_hashes: Iterable[tuple[str, str]]) -> str:
     """Hash of a whole corpus from ``(doc_id, document_hash)`` pairs, independent of their order."""
     return _digest(f"splitter-v{SPLITTER_VERSION}", sorted(doc_hashes), before=b"\x00", between=b"\x01")
@@ -445,6 +451,7 @@ __all__ = [
     "document_fields",
     "document_hash",
     "field_text",
+    "record_hash",
     "record_kind",
     "record_passages",
     "split_spans",

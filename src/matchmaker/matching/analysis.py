@@ -38,7 +38,7 @@ from pydantic import ConfigDict, TypeAdapter
 
 from matchmaker.db.models import CasePublic, CityPublic, ProviderPublic
 from matchmaker.embeddings.encoder import FloatArray
-from matchmaker.embeddings.passages import DocKind, Record, record_kind
+from matchmaker.embeddings.passages import DocKind, Record, record_hash, record_kind
 from matchmaker.matching.analysis_store import STORE_FILE, AnalysisStore
 from matchmaker.matching.glossary import gloss
 from matchmaker.matching.lexical import tokenize
@@ -257,10 +257,6 @@ def fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-def _record_hash(record: Record) -> str:
-    return hashlib.sha256(record.model_dump_json().encode()).hexdigest()[:32]
-
-
 def facts_key(doc_hash: str, language: str) -> str:
     """The key of a document's passage facts: its content hash (the bundle's) and language."""
     return f"facts:{fingerprint()}:{language}:{doc_hash}"
@@ -297,7 +293,7 @@ class Analyses:
         if known is not None and known[0] is record:
             self._record_hashes[id(record)] = known
             return known[1]
-        digest = _record_hash(record)
+        digest = record_hash(record)
         self._record_hashes[id(record)] = (record, digest)
         return digest
 
