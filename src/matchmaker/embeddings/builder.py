@@ -3,7 +3,9 @@
 :func:`build_bundle` is pure with respect to the database: records in, bundle out. Reuse happens at
 three levels, cheapest first:
 
-1. the corpus hash equals the live bundle's → nothing to do (the encoder is not even loaded);
+1. the corpus hash equals the live bundle's, and so does every record's whole hash → nothing to do
+   (the encoder is not even loaded); a record whose fields other than its text changed gives a new
+   generation with every passage and vector kept, so that matching reads the record again;
 2. a document whose content hash is unchanged keeps its passages and vectors from the live bundle;
 3. the passages of new or edited documents are looked up in the embedding cache by text hash, and
    only the misses are encoded.
@@ -32,6 +34,7 @@ from matchmaker.embeddings.passages import (
     Record,
     corpus_hash,
     document_hash,
+    record_hash,
     record_kind,
     record_passages,
 )
@@ -101,8 +104,16 @@ def build_bundle(
             msg = f"documents named unchanged are not in the live {kind} bundle with that content"
             raise ValueError(msg)
         known = {**unchanged, **known}
+    # The whole records' hashes: a record whose other fields changed (languages, regions, population)
+    # makes a new generation with the same passages, so that matching reads the record again.
+    whole = {doc_id: record_hash(record) for doc_id, (_, record) in docs.items()}
     chash = corpus_hash(known.items())
-    if previous is not None and not force and previous.manifest.corpus_hash == chash:
+    if (
+        previous is not None
+        and not force
+        and previous.manifest.corpus_hash == chash
+        and all((e := previous.documents.get(d)) is not None and e.record_hash == h for d, h in whole.items())
+    ):
         report = KindReport(
             kind,
             previous.manifest.document_count,
@@ -136,7 +147,15 @@ def build_bundle(
         start = len(passages)
         passages.extend(previous.passages[rows])
         blocks.append(np.asarray(previous.vectors[rows], dtype=np.float32))
-        entries.append(DocumentEntry(doc_id, known[doc_id], start, len(passages)))
+        entries.append(
+            DocumentEntry(
+                doc_id,
+                known[doc_id],
+                start,
+                len(passages),
+                whole.get(doc_id, previous.documents[doc_id].record_hash),
+            )
+        )
     reused_from_bundle = len(passages)
 
     new_passages: list[Passage] = []
@@ -144,7 +163,9 @@ def build_bundle(
         doc_hash, record = docs[doc_id]
         start = len(passages) + len(new_passages)
         new_passages.extend(record_passages(record))
-        entries.append(DocumentEntry(doc_id, doc_hash, start, len(passages) + len(new_passages)))
+        entries.append(
+            DocumentEntry(doc_id, doc_hash, start, len(passages) + len(new_passages), whole[doc_id])
+        )
     vectors_new, stats = embed_texts(
         [p.embed_text for p in new_passages],
         model_name=model_name,

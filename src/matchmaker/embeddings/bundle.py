@@ -8,7 +8,7 @@ Layout under ``$MATCHMAKER_HOME/indexes/<kind>/``::
         manifest.json       model, dimension, normalisation, counts, corpus hash, index type, files
                             with their sizes and SHA-256 checksums (verified on every load)
         passages.json       passage table: row i of the index is passage i
-        documents.json      per document: id, content hash, first and last passage row
+        documents.json      per document: id, content hash, first and last passage row, record hash
         vectors.npy         float32 unit vectors, one row per passage (kept for incremental updates)
         index.faiss         the HNSW graph (flat bundles rebuild their exact index from vectors.npy)
     .tmp-<rand>/            a generation being written; never read
@@ -113,16 +113,31 @@ class Manifest:
 
 @dataclass(frozen=True, slots=True)
 class DocumentEntry:
-    """One document in a bundle: its content hash and its passage rows ``[start, stop)``."""
+    """One document in a bundle: its content hash, its passage rows ``[start, stop)`` and the hash of
+    its whole record (:func:`~matchmaker.embeddings.passages.record_hash`; ``None`` in bundles built
+    before it was kept), which tells matching to read a record whose other fields changed."""
 
     doc_id: str
     doc_hash: str
     start: int
     stop: int
+    record_hash: str | None = None
 
     def to_dict(self) -> dict[str, str | int]:
         """The entry as stored in ``documents.json``: what ``asdict`` gives, without its deep copy."""
-        return {"doc_id": self.doc_id, "doc_hash": self.doc_hash, "start": self.start, "stop": self.stop}
+        entry: dict[str, str | int] = {
+            "doc_id": self.doc_id,
+            "doc_hash": self.doc_hash,
+            "start": self.start,
+            "stop": self.stop,
+        }
+        if self.record_hash is not None:
+            entry["record_hash"] = self.record_hash
+        return entry
+
+    def same_record(self, other: DocumentEntry) -> bool:
+        """Whether ``other`` stands for this very record: the same text and the same other fields."""
+        return self.doc_hash == other.doc_hash and self.record_hash == other.record_hash
 
 
 @dataclass(frozen=True, slots=True)

@@ -413,11 +413,11 @@ class Matcher:
             elif new.generation == old.generation:
                 out[kind] = list(kept.values())
             else:
-                # Only documents whose indexed content changed are read again (a write changes one).
+                # Only documents whose record changed are read again (a write changes one).
                 changed = [
                     d
                     for d, e in new.documents.items()
-                    if (o := old.documents.get(d)) is None or o.doc_hash != e.doc_hash
+                    if (o := old.documents.get(d)) is None or not o.same_record(e)
                 ]
                 if len(changed) > _REREAD_LIMIT:
                     reread.append(kind)

@@ -498,3 +498,23 @@ def test_a_stored_row_is_keyed_by_the_role_model_its_needs_were_weighted_with(
     other = dataclasses.replace(model, bias=model.bias + np.float32(0.5))
     assert other.digest != model.digest
     assert key(other) != key(model)
+
+
+def test_a_write_of_fields_that_are_not_text_reaches_the_next_query(loaded_services: Services) -> None:
+    """A provider that changes only where it works (no text changed, so no passage either) is
+    matched with what it says now: its region and language checks read the new values."""
+    matcher = loaded_services.matching.matcher()
+
+    def factors() -> dict[str, str]:
+        found = {r.id: r for r in matcher.providers_for_city("lumen", top=100).results}
+        return {f["factor"]: f["detail"] for f in found["prov-farlight"].explanation["context"]}
+
+    before = factors()
+    assert "not Albania" in before["region"]
+    with loaded_services.database.unit_of_work(write=True) as session:
+        loaded_services.records(session).update(
+            "provider", "prov-farlight", {"regions_served": ["Western Balkans"], "languages": ["en", "sq"]}
+        )
+    after = factors()
+    assert "not Albania" not in after["region"]
+    assert after["region"] == "serves Albania"
