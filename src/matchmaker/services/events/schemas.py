@@ -584,8 +584,9 @@ class PairRulePublic(BaseModel):
     kind: PairRuleKind
 
 
-class MeetingPlace(BaseModel):
-    """Where and when two participants meet, with their names and the pair's match score (staff)."""
+class MeetingSlot(BaseModel):
+    """When and at which table a meeting is, as every meeting read model says it: its slot, its times
+    (see :class:`MeetingTimes`) and its table's number."""
 
     slot: str
     start: datetime
@@ -594,6 +595,11 @@ class MeetingPlace(BaseModel):
     end_at: EndAt
     timezone: EventZone
     table: int
+
+
+class MeetingPlace(MeetingSlot):
+    """Where and when two participants meet, with their names and the pair's match score (staff)."""
+
     table_label: str | None
     a: str
     a_name: str
@@ -612,17 +618,10 @@ class PlannedMeeting(MeetingPlace):
     published: bool
 
 
-class AgendaItem(BaseModel):
+class AgendaItem(MeetingSlot):
     """One meeting in a participant's published agenda."""
 
     uid: str
-    slot: str
-    start: datetime
-    end: datetime
-    start_at: StartAt
-    end_at: EndAt
-    timezone: EventZone
-    table: int
     table_label: str | None
     with_id: str
     with_name: str
@@ -632,16 +631,9 @@ class AgendaItem(BaseModel):
     sequence: int
 
 
-class WithdrawnMeeting(BaseModel):
+class WithdrawnMeeting(MeetingSlot):
     """A published meeting in a slot that one of its participants has withdrawn from since (staff)."""
 
-    slot: str
-    start: datetime
-    end: datetime
-    start_at: StartAt
-    end_at: EndAt
-    timezone: EventZone
-    table: int
     a: str
     a_name: str
     b: str
@@ -879,6 +871,7 @@ __all__ = [
     "MeetingOutcome",
     "MeetingOutcomeStatus",
     "MeetingPlace",
+    "MeetingSlot",
     "MeetingTimes",
     "MyFeedbackIn",
     "MyRequestIn",
