@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from matchmaker.db.events import Event, EventMeeting, PublishedMeeting
 from matchmaker.db.models import utcnow
@@ -31,6 +31,20 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from matchmaker.scheduling.pdf import EventSheet
+
+
+class _PrintedAgenda(TypedDict):
+    """What a participant's printable agenda says besides its meetings and slots, the same in HTML and
+    PDF: the names, the event's name and zone, its tables and venue as published, and what it says
+    without any meeting."""
+
+    names: dict[str, str]
+    event_name: str
+    timezone: str | None
+    table_labels: dict[int, str]
+    venue: str | None
+    empty: str
+
 
 # The PDF module (fpdf) is slow to import: the methods that render a PDF import it.
 
@@ -138,39 +152,33 @@ class Agendas(store.InSession):
     def html(self, event_id: str, participant_id: str) -> str:
         """A printable HTML agenda of one participant's published meetings, at the place they were
         published with."""
-        ev, slots, rows, known = self._published_for(event_id, participant_id)
-        labels, venue = store.published_places(self.session, ev)
-        return participant_agenda_html(
-            participant_id,
-            _confirmed(rows),
-            slots,
-            names=known,
-            event_name=ev.name,
-            timezone=ev.timezone,
-            table_labels=labels,
-            venue=venue,
-            empty=_empty(ev),
-        )
+        meetings, slots, printed = self._printed(event_id, participant_id)
+        return participant_agenda_html(participant_id, meetings, slots, **printed)
 
     def pdf(self, event_id: str, participant_id: str) -> bytes:
         """A printable PDF agenda of one participant's published meetings, at the place they were
         published with."""
         from matchmaker.scheduling.pdf import participant_agenda_pdf  # noqa: PLC0415
 
+        meetings, slots, printed = self._printed(event_id, participant_id)
+        return participant_agenda_pdf(participant_id, meetings, slots, **printed, font=self.pdf_font)
+
+    def _printed(
+        self, event_id: str, participant_id: str
+    ) -> tuple[list[Meeting], list[Slot], _PrintedAgenda]:
+        """What one participant's printable agenda shows, HTML or PDF: its confirmed published meetings,
+        the slots, and the rest at the place they were published with."""
         ev, slots, rows, known = self._published_for(event_id, participant_id)
         labels, venue = store.published_places(self.session, ev)
-        return participant_agenda_pdf(
-            participant_id,
-            _confirmed(rows),
-            slots,
+        printed = _PrintedAgenda(
             names=known,
-            table_labels=labels,
             event_name=ev.name,
             timezone=ev.timezone,
+            table_labels=labels,
             venue=venue,
             empty=_empty(ev),
-            font=self.pdf_font,
         )
+        return _confirmed(rows), slots, printed
 
     def booklet(self, event_id: str) -> bytes:
         """The whole published event as one PDF: a cover, the schedule slot by slot, and one agenda
