@@ -510,6 +510,8 @@ PLURALS: dict[str, Kind] = {"cities": "city", "providers": "provider", "cases": 
 PLURAL_OF: dict[Kind, str] = {kind: plural for plural, kind in PLURALS.items()}
 #: How a kind is called in messages.
 KIND_WORDS: dict[Kind, str] = {"city": "city", "provider": "provider", "case": "case study"}
+#: The field a record is known by when people name it (a lookup by name): a case study's is its title.
+NAME_FIELDS: dict[Kind, Literal["name", "title"]] = {"city": "name", "provider": "name", "case": "title"}
 #: A record as written (ingest, create): validated, with confidential fields.
 RecordIn = CityCreate | ProviderCreate | CaseCreate
 #: A record as read by anyone: public fields only.

@@ -16,6 +16,7 @@ from sqlalchemy import CursorResult, delete, func, update
 from sqlmodel import Session, col, select
 
 from matchmaker.db.models import (
+    NAME_FIELDS,
     CaseCreate,
     CasePublic,
     CaseStudy,
@@ -342,16 +343,11 @@ def change_marks(session: Session) -> dict[Kind, tuple[object, ...]]:
 
 
 def name_entries(session: Session, kind: Kind) -> list[tuple[str, str, str]]:
-    """(id, name, country) of every record of a kind, for name resolution. Cases use their title."""
-    if kind == "city":
-        return [(r[0], r[1], r[2]) for r in session.exec(select(City.id, City.name, City.country))]
-    if kind == "provider":
-        return [
-            (r[0], r[1], r[2]) for r in session.exec(select(Provider.id, Provider.name, Provider.country))
-        ]
-    return [
-        (r[0], r[1], r[2]) for r in session.exec(select(CaseStudy.id, CaseStudy.title, CaseStudy.country))
-    ]
+    """(id, name, country) of every record of a kind, for name resolution (a case study's name is its
+    title: :data:`~matchmaker.db.models.NAME_FIELDS`)."""
+    table = _TABLES[kind]
+    name = col(getattr(table, NAME_FIELDS[kind]))
+    return [(r[0], r[1], r[2]) for r in session.exec(select(table.id, name, table.country))]
 
 
 def provider_regions(session: Session) -> list[tuple[str, str, list[str]]]:

@@ -280,6 +280,13 @@ def _ambiguous(query: str, found: Sequence[tuple[str, str]]) -> AmbiguousNameErr
     return AmbiguousNameError(query, found[:LISTED], more=max(len(found) - LISTED, 0))
 
 
+def namesakes(name: str, entries: Sequence[NameEntry]) -> list[NameEntry]:
+    """The entries whose name is ``name`` once normalised (:func:`normalize_name`: ``Kukës``,
+    `` KUKES `` and ``Kukes Municipality`` are one name); a lookup by that name cannot tell them apart."""
+    target = normalize_name(name)
+    return [e for e in entries if normalize_name(e.name) == target]
+
+
 def resolve(query: str, entries: Sequence[NameEntry], *, kind: str = "record") -> str:
     """Resolve an id or a name to one id, or raise with the candidates that were found."""
     query = query.strip()
@@ -290,7 +297,7 @@ def resolve(query: str, entries: Sequence[NameEntry], *, kind: str = "record") -
     if query.casefold() in lowered:
         return lowered[query.casefold()]
     target = normalize_name(query)
-    same = [e for e in entries if normalize_name(e.name) == target]
+    same = namesakes(query, entries)
     if len(same) == 1:
         return same[0].id
     if same:
