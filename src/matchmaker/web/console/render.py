@@ -16,6 +16,7 @@ from litestar import Response
 from litestar.enums import MediaType
 from markupsafe import Markup, escape
 
+from matchmaker.db.models import is_internal_key
 from matchmaker.matching.regions import country_label
 from matchmaker.scheduling import describe_gap
 from matchmaker.services.events.rules import told_in_zone, zone
@@ -195,6 +196,7 @@ def environment() -> Environment:
         gap_in_words=describe_gap,
         other_fields=other_fields,
     )
+    env.tests["internal_key"] = is_internal_key
     # The event forms' number fields take what the event's own rules take.
     env.globals["event_limits"] = {
         "min_slot_minutes": MIN_SLOT_MINUTES,

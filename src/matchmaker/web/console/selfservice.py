@@ -21,6 +21,7 @@ from matchmaker.services.container import Services
 from matchmaker.services.records import describe_invalid
 from matchmaker.services.selfservice import CITY_OWN_FIELDS
 from matchmaker.services.users import Principal
+from matchmaker.services.visibility import view_of
 from matchmaker.web.console.events import form_field
 from matchmaker.web.console.record_edit import solution_of, solution_rows, typed_solution_rows
 from matchmaker.web.console.render import page
@@ -122,9 +123,11 @@ async def availability_save(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 def _profile(services: Services, principal: Principal) -> tuple[Any, str | None]:
+    """The participant's own public profile as it may see it (no internal fields), and why it is
+    read-only now, if it is."""
     with services.database.unit_of_work() as session:
         record = services.records(session).get(_kind(principal), _subject(principal))
-        return record, services.self_service(session).profile_lock(_subject(principal))
+        return view_of(principal, record), services.self_service(session).profile_lock(_subject(principal))
 
 
 @get("/me/profile", name="console:my-profile", opt=PARTICIPANTS)
