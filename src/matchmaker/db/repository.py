@@ -223,9 +223,29 @@ def upsert_provider(session: Session, record: ProviderCreate) -> bool:
     return created
 
 
+def _keeping_extra(solutions: Sequence[Any], current: Sequence[SolutionPublic]) -> list[Any]:
+    """``solutions`` as given in a change, a solution that leaves out ``extra`` given the ``extra`` of the
+    stored solution of the same title (those of one title paired in order), as a change that leaves
+    out a field of the record keeps that field. A solution that sends ``extra``, even empty, sets it."""
+    stored: dict[str, list[dict[str, Any]]] = {}
+    for old in current:
+        stored.setdefault(old.title, []).append(old.extra)
+    kept: list[Any] = []
+    for given in solutions:
+        title = given.get("title") if isinstance(given, dict) else None
+        same = stored.get(title.strip(), []) if isinstance(title, str) else []
+        if isinstance(given, dict) and "extra" not in given and same:
+            given = {**given, "extra": same.pop(0)}
+        kept.append(given)
+    return kept
+
+
 def update_provider(session: Session, provider_id: str, changes: dict[str, Any]) -> ProviderPublic:
-    """Apply a validated partial change to a provider (solutions, when given, replace the old ones)."""
+    """Apply a validated partial change to a provider. Solutions, when given, replace the old ones; a
+    solution given without ``extra`` keeps that of the stored solution of its title."""
     current = get_provider(session, provider_id)
+    if isinstance(changes.get("solutions"), list):
+        changes = {**changes, "solutions": _keeping_extra(changes["solutions"], current.solutions)}
     merged = ProviderCreate.model_validate({**current.model_dump(), **changes})
     upsert_provider(session, merged)
     return get_provider(session, provider_id)

@@ -81,3 +81,31 @@ def test_a_provider_changing_its_solutions_keeps_their_extra_when_it_sends_it_ba
     assert r.status_code == 200, r.text
     stored = api.get(f"/api/v1/providers/{PROVIDER_ID}", headers=staff).json()["solutions"]
     assert [(s["description"], s["extra"]) for s in stored] == [("Sensors on every bay.", {"licence": "GPL"})]
+
+
+def test_a_patch_that_leaves_out_a_solutions_extra_keeps_it_as_it_keeps_the_records_own(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    staff, provider = tokens.of("staff"), tokens.of("provider")
+    path = f"/api/v1/providers/{PROVIDER_ID}"
+    solutions = [
+        {"title": "Smart parking", "extra": {"licence": "GPL"}},
+        {"title": "Bike share", "extra": {"fleet": "200 bikes"}},
+        {"title": "Kerb sensors", "extra": {"battery": "10 years"}},
+    ]
+    assert api.patch(path, json={"solutions": solutions}, headers=staff).status_code == 200
+    sent = [
+        {"title": " Smart parking ", "description": "Sensors on every bay."},  # no extra: kept
+        {"title": "Bike share", "extra": {}},  # emptied on purpose
+        {"title": "Kerb sensor network"},  # another title: another solution
+        {"title": "Street lighting"},  # new
+    ]
+    r = api.patch(path, json={"solutions": sent}, headers=provider)
+    assert r.status_code == 200, r.text
+    stored = api.get(path, headers=staff).json()["solutions"]
+    assert [(s["title"], s["description"], s["extra"]) for s in stored] == [
+        ("Smart parking", "Sensors on every bay.", {"licence": "GPL"}),
+        ("Bike share", "", {}),
+        ("Kerb sensor network", "", {}),
+        ("Street lighting", "", {}),
+    ]

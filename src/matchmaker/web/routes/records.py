@@ -365,7 +365,8 @@ PROVIDER_ROUTES = RecordRoutes(
     ),
     get_op=Operation("One provider", "A provider. A provider may read only its own profile.", (403, 404)),
     update_text="Apply a partial change. A provider may change only its own profile, except while an event\n"
-    "it takes part in is being planned (409); ``solutions``, when given, replace the old list.",
+    "it takes part in is being planned (409); ``solutions``, when given, replace the old list (a\n"
+    "solution sent without ``extra`` keeps the ``extra`` of the stored solution of the same title).",
     delete_text="Delete a provider and its solutions. A provider taking part in an event is refused (409)\n"
     "until it is removed from the event.",
 )
