@@ -26,7 +26,7 @@ from typing import Any, Literal
 from sqlalchemy import Column, ForeignKey, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from matchmaker.db.models import serial_id, utcnow
+from matchmaker.db.models import NAME_MAX, serial_id, utcnow
 
 RequestStatus = Literal["pending", "accepted", "declined", "expired"]
 PairRuleKind = Literal["must_meet", "blocked"]
@@ -185,6 +185,12 @@ class PublishedMeeting(SQLModel, table=True):
     #: The name its table was published with: its label, or "Table N" (None: published before this was
     #: kept; the name is then read from ``location``).
     table_name: str | None = Field(default=None, max_length=200)
+    #: The event's name and the names of ``a`` and ``b`` as the meeting was published with, which its
+    #: calendar entries show until a publication with a higher SEQUENCE (None: not known; the current
+    #: ones are shown).
+    event_name: str | None = Field(default=None, max_length=300)
+    a_name: str | None = Field(default=None, max_length=NAME_MAX)
+    b_name: str | None = Field(default=None, max_length=NAME_MAX)
     status: str = Field(default="CONFIRMED", max_length=20)
     sequence: int = 0
     score: float = 0.0

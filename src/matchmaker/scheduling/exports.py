@@ -355,6 +355,24 @@ class CalendarEntry(BaseModel):
     location: str | None = None
     #: The name its table was published with (see :func:`table_name`); None when not known.
     table_name: str | None = None
+    #: The event's name and both parties' names it was published with; None when not known (the
+    #: names given to :func:`participant_calendar` are shown then).
+    event_name: str | None = None
+    a_name: str | None = None
+    b_name: str | None = None
+    #: Why the pair meets, as participants read it (None: no reason is given).
+    reason: str | None = None
+
+    def name_of(self, pid: str) -> str | None:
+        """The name ``pid`` (one of the pair) was published with, if known."""
+        return self.a_name if pid == self.a else self.b_name if pid == self.b else None
+
+    def shown_to(self, pid: str) -> tuple[str | None, ...]:
+        """What ``pid``'s calendar shows of this entry besides its place and time: the event's name,
+        the other party's name and the reason (one who is shown something else must see a higher
+        SEQUENCE)."""
+        other = self.b if pid == self.a else self.a
+        return (self.event_name, other, self.name_of(other), self.reason or None)
 
 
 def meeting_uid(event_id: str, a: str, b: str) -> str:
@@ -373,15 +391,20 @@ def calendar_entries(
     tz: tzinfo | None = None,
     table_labels: Mapping[int, str] | None = None,
     venue: str | None = None,
+    event_name: str | None = None,
+    names: Mapping[str, str] | None = None,
+    reasons: Mapping[Pair, str] | None = None,
 ) -> list[CalendarEntry]:
     """Calendar versions of a (re-)published schedule.
 
     A meeting unchanged since ``previous`` keeps its SEQUENCE; a moved one (other slot, time, table,
-    or place: the table's label or the venue) or a re-instated one gets SEQUENCE + 1; a previous
-    meeting no longer scheduled becomes CANCELLED with SEQUENCE + 1 (once). Naive slot times are read
-    in ``tz`` when it is given.
+    or place: the table's label or the venue), one whose text changed (the ``event_name``, either
+    party's name in ``names``, its reason in ``reasons``) or a re-instated one gets SEQUENCE + 1; a
+    previous meeting no longer scheduled becomes CANCELLED with SEQUENCE + 1 (once), with the text
+    it was published with. Naive slot times are read in ``tz`` when it is given.
     """
     labels = table_labels or {}
+    reasons = reasons or {}
     by_id = _slot_map(slots)
     before = {e.uid: e for e in previous}
     out: list[CalendarEntry] = []
@@ -399,16 +422,19 @@ def calendar_entries(
             start=_aware(slot.start, tz),
             end=_aware(slot.end, tz),
             location=meeting_location(m.table, labels, venue),
+            event_name=event_name,
+            a_name=None if names is None else display_name(m.a, names),
+            b_name=None if names is None else display_name(m.b, names),
+            reason=reasons.get(m.pair) or None,
         )
         old = before.get(uid)
         if old is not None:
-            same = (old.status, old.slot, old.table, old.start, old.end) == (
-                "CONFIRMED",
-                entry.slot,
-                entry.table,
-                entry.start,
-                entry.end,
-            ) and old.location in (None, entry.location)
+            same = (
+                (old.status, old.slot, old.table, old.start, old.end)
+                == ("CONFIRMED", entry.slot, entry.table, entry.start, entry.end)
+                and old.location in (None, entry.location)
+                and all(old.shown_to(pid) == entry.shown_to(pid) for pid in (m.a, m.b))
+            )
             entry.sequence = old.sequence if same else old.sequence + 1
         out.append(entry)
     for uid, old in before.items():
@@ -451,7 +477,6 @@ def participant_calendar(
     event_name: str | None = None,
     now: datetime | None = None,
     tz: tzinfo | None = None,
-    reasons: Mapping[Pair, str] | None = None,
     table_labels: Mapping[int, str] | None = None,
     venue: str | None = None,
 ) -> bytes:
@@ -459,16 +484,16 @@ def participant_calendar(
 
     Times are written in the event's IANA zone ``tz`` with a VTIMEZONE for it (built by the icalendar
     library), or in UTC when the event has only a fixed offset, so every client reads the same instant.
-    DESCRIPTION carries the participant-facing reason of each meeting (``reasons``); LOCATION is the
-    table's label (or "Table N") and the venue; a table labelled with a link is also the entry's URL.
-    An entry that knows the place it was published with (its ``location`` and ``table_name``) gives
-    that place, so that it changes only with a higher SEQUENCE; ``table_labels`` and ``venue`` name the
-    others'.
+    SUMMARY names the other party; DESCRIPTION the event, the other party, the participant-facing
+    reason of the meeting and its table; LOCATION is the table's label (or "Table N") and the venue; a
+    table labelled with a link is also the entry's URL. An entry gives the place and the names it was
+    published with (its ``location``, ``table_name``, ``event_name`` and names of the pair), so that
+    what it shows changes only with a higher SEQUENCE; ``table_labels``, ``venue``, ``event_name`` and
+    ``names`` stand for what an entry does not know.
     """
     import icalendar  # noqa: PLC0415 - loaded only for a calendar (a slow import)
 
     names = names or {}
-    reasons = reasons or {}
     table_labels = table_labels or {}
     stamp = now or datetime.now(UTC)
     cal = icalendar.Calendar()
@@ -485,21 +510,20 @@ def participant_calendar(
             continue
         other = e.b if e.a == participant_id else e.a
         table = e.table_name or table_name(e.table, table_labels)
-        reason = reasons.get(pair_key(e.a, e.b))
+        who = e.name_of(other) or display_name(other, names)
         event = icalendar.Event()
         event.add("uid", e.uid)
         event.add("sequence", e.sequence)
         event.add("dtstamp", stamp)
         event.add("dtstart", _calendar_time(e.start, tz))
         event.add("dtend", _calendar_time(e.end, tz))
-        event.add("summary", f"Meeting with {display_name(other, names)}")
+        event.add("summary", f"Meeting with {who}")
         event.add("location", e.location or meeting_location(e.table, table_labels, venue))
         if is_link(table):
             event.add("url", table)
-        who = display_name(other, names)
-        lines = [f"{title}: meeting with {who}{'' if who.endswith('.') else '.'}"]
-        if reason:
-            lines.append(f"Why: {reason}")
+        lines = [f"{e.event_name or title}: meeting with {who}{'' if who.endswith('.') else '.'}"]
+        if e.reason:
+            lines.append(f"Why: {e.reason}")
         lines.append(table if not is_link(table) else f"Online: {table}")
         event.add("description", "\n".join(lines))
         event.add("status", e.status)

@@ -15,13 +15,16 @@ import openpyxl
 import pytest
 from alembic import command
 from sqlalchemy import create_engine
+from sqlalchemy import text as sql
 
 from events_support import EventCalls, zoneless_event
 from matchmaker.db.engine import alembic_config
+from matchmaker.db.models import Kind
 from matchmaker.errors import ConfigurationError
 from matchmaker.services.events.schemas import EventCreate, EventEdit, ParticipantIn, SlotIn
 from matchmaker.settings import Settings
 from pdf_support import need_poppler, text
+from services_support import stored_records
 
 Score = Callable[[str, str], float | None]
 PEOPLE = ("kukes", "osh", "tirana", "acme", "databridge")
@@ -279,14 +282,16 @@ def _as_published_before_places_were_kept(settings: Settings) -> None:
     _upgraded_from(settings, "0008_session_notice")
 
 
-def _upgraded_from(settings: Settings, revision: str) -> None:
-    """Take the instance's schema back to ``revision`` and upgrade it again, as an upgrade from the
-    release at that revision does."""
+def _upgraded_from(settings: Settings, revision: str, *statements: str) -> None:
+    """Take the instance's schema back to ``revision``, run ``statements`` (what the release at that
+    revision changed), and upgrade it again, as an upgrade from that release does."""
     engine = create_engine(settings.db_url)
     cfg = alembic_config(settings.db_url)
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.downgrade(cfg, revision)
+        for statement in statements:
+            connection.execute(sql(statement))
     with engine.begin() as connection:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, "head")
@@ -514,3 +519,95 @@ def test_the_booklet_cover_counts_one_in_the_singular(
     need_poppler()
     cover = text(ev(lambda e: e.agendas.booklet("one")), tmp_path / "booklet")[0]
     assert "2 participants, 1 meeting, 1 table, 1 slot" in " ".join(cover.split())
+
+
+def _shown(ev: EventCalls, event: str, pid: str) -> dict[str, tuple[str, str, int]]:
+    """The SUMMARY, DESCRIPTION and SEQUENCE of each meeting in ``pid``'s calendar file, by UID."""
+    feed = icalendar.Calendar.from_ical(ev(lambda e: e.agendas.calendar(event, pid)))
+    return {
+        str(v["uid"]): (str(v["summary"]), str(v["description"]), int(v["sequence"]))
+        for v in feed.walk("VEVENT")
+    }
+
+
+def _renamed(ev: EventCalls, kind: Kind, record_id: str, name: str) -> None:
+    """Rename a stored city or provider, as its record's PATCH does."""
+    with stored_records(ev.instance) as records:
+        records.edit(kind, record_id, {"name": name})
+
+
+def test_renaming_the_event_reaches_calendars_with_a_higher_sequence_when_published(
+    ev: EventCalls, event: str
+) -> None:
+    """Calendar apps take an entry's new text only with a higher SEQUENCE: the event's new name in
+    DESCRIPTION comes with one, at the publication that gives it (as a new venue does)."""
+    published = _shown(ev, event, "kukes")
+    assert published
+    assert all(description.startswith("Level 3 workshop: ") for _, description, _ in published.values())
+    ev.plan(lambda p: p.edit(event, EventEdit(name="Smart cities day, Ankara")))
+    assert _shown(ev, event, "kukes") == published, "the name published until staff publish again"
+
+    report = ev.plan(lambda p: p.publish(event))
+    assert not report.nothing_changed
+    renamed = _shown(ev, event, "kukes")
+    assert all(description.startswith("Smart cities day, Ankara: ") for _, description, _ in renamed.values())
+    assert {uid: seq for uid, (_, _, seq) in renamed.items()} == {
+        uid: seq + 1 for uid, (_, _, seq) in published.items()
+    }
+
+
+def test_renaming_a_participant_reaches_its_partners_calendars_with_a_higher_sequence(
+    ev: EventCalls, event: str
+) -> None:
+    published = _shown(ev, event, "kukes")
+    with_acme = {uid for uid, (summary, _, _) in published.items() if summary == "Meeting with Acme Mobility"}
+    assert with_acme
+    _renamed(ev, "provider", "acme", "Acme Mobility Systems")
+    assert _shown(ev, event, "kukes") == published
+
+    ev.plan(lambda p: p.publish(event))
+    renamed = _shown(ev, event, "kukes")
+    for uid, (summary, description, seq) in renamed.items():
+        if uid in with_acme:
+            assert summary == "Meeting with Acme Mobility Systems"
+            assert "meeting with Acme Mobility Systems." in description
+            assert seq == published[uid][2] + 1
+        else:
+            assert (summary, description, seq) == published[uid], "a meeting with someone else is as it was"
+
+
+def test_a_rename_that_changes_nothing_a_calendar_shows_keeps_its_sequence(
+    ev: EventCalls, event: str
+) -> None:
+    published = _shown(ev, event, "kukes")
+    ev.plan(lambda p: p.edit(event, EventEdit(name="Level 3 workshop")))
+    _renamed(ev, "provider", "acme", "Acme Mobility Systems")
+    _renamed(ev, "provider", "acme", "Acme Mobility")
+
+    report = ev.plan(lambda p: p.publish(event))
+    assert report.nothing_changed
+    assert _shown(ev, event, "kukes") == published
+
+
+def test_an_upgrade_keeps_what_calendars_show_under_the_same_sequence(
+    ev: EventCalls, event: str, db_settings: Settings
+) -> None:
+    """Calendars published by a release that gave entries the current names: after the upgrade they
+    show what they showed, under the same SEQUENCE, and publishing again changes nothing."""
+    published = {pid: _shown(ev, event, pid) for pid in PEOPLE}
+    _upgraded_from(db_settings, "0013_request_notified")
+    assert {pid: _shown(ev, event, pid) for pid in PEOPLE} == published
+
+    # That release showed a new name at once, under the same SEQUENCE: calendars read it now.
+    _upgraded_from(
+        db_settings,
+        "0013_request_notified",
+        "UPDATE provider SET name = 'Acme Mobility Systems' WHERE id = 'acme'",
+    )
+    upgraded = {pid: _shown(ev, event, pid) for pid in PEOPLE}
+    assert {uid: seq for uid, (_, _, seq) in upgraded["kukes"].items()} == {
+        uid: seq for uid, (_, _, seq) in published["kukes"].items()
+    }
+    assert "Meeting with Acme Mobility Systems" in {summary for summary, _, _ in upgraded["kukes"].values()}
+    assert ev.plan(lambda p: p.publish(event)).nothing_changed
+    assert {pid: _shown(ev, event, pid) for pid in PEOPLE} == upgraded

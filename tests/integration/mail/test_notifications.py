@@ -183,6 +183,25 @@ def test_a_new_venue_or_room_after_publishing_is_told_to_both_parties_at_the_nex
     assert len(messages(services, "meeting_changed")) == 4
 
 
+def test_a_renamed_participant_is_told_to_the_other_party_at_the_next_publication(
+    services: Services,
+) -> None:
+    services.planner.generate("ws1", score=lambda a, b: 0.9)
+    services.planner.publish("ws1")
+
+    with services.database.unit_of_work() as session:
+        services.records(session).edit("provider", "acme", {"name": "Acme Flood Systems"})
+    report = services.planner.publish("ws1")
+    assert (report.changed, report.unchanged) == (1, 0)
+    told = messages(services, "meeting_changed")
+    assert [m.to_address for m in told] == ["focal@kukes.example"], "Acme's own view did not change"
+    assert "Acme Flood Systems, Table 1 (updated)" in told[0].body_text
+    assert told[0].attachment is not None
+    [entry] = icalendar.Calendar.from_ical(told[0].attachment).walk("VEVENT")
+    assert entry["sequence"] == 1, "calendars take the new name only from a higher SEQUENCE"
+    assert str(entry["summary"]) == "Meeting with Acme Flood Systems"
+
+
 def test_a_publication_says_how_many_were_told_and_who_could_not_be(services: Services) -> None:
     with services.database.unit_of_work() as session:
         services.records(session).create(

@@ -106,6 +106,36 @@ def test_cancelled_meeting_stays_in_feed_as_cancelled(make_problem: Any) -> None
     assert {e.uid: e.sequence for e in third} == {e.uid: e.sequence for e in second}
 
 
+def test_an_entry_shows_the_names_and_reason_it_was_published_with_and_a_new_text_raises_its_sequence(
+    make_problem: Any,
+) -> None:
+    problem = _problem(make_problem)
+    names = {"c1": "Kukës", "p1": "Acme"}
+    why = {("c1", "p1"): "flood sensors"}
+
+    def published(previous: Any, meeting: Placement, **shown: Any) -> Any:
+        given = {"event_name": "Workshop", "names": names, "reasons": why, **shown}
+        return calendar_entries("ev1", [meeting], problem.slots, previous=previous, **given)
+
+    first = published((), Placement(slot="s1", table=1, a="c1", b="p1"))
+    meeting = Placement(slot="s1", table=1, a="p1", b="c1")
+    swapped = published(first, meeting)
+    assert swapped[0].sequence == 0, "the same names, whichever party comes first"
+    # The feed shows what the entry was published with, not the names known now.
+    (event,) = _events(participant_calendar("c1", swapped, names={"p1": "Acme Systems"}, now=NOW))
+    assert str(event["SUMMARY"]) == "Meeting with Acme"
+    assert str(event["DESCRIPTION"]).startswith("Workshop: meeting with Acme.\nWhy: flood sensors")
+
+    renamed = published(swapped, meeting, names={**names, "p1": "Acme Systems"})
+    new_reason = published(renamed, meeting, names={**names, "p1": "Acme Systems"}, reasons={})
+    new_title = published(
+        new_reason, meeting, names={**names, "p1": "Acme Systems"}, reasons={}, event_name="Day 2"
+    )
+    assert [e[0].sequence for e in (renamed, new_reason, new_title)] == [1, 2, 3]
+    (event,) = _events(participant_calendar("c1", new_title, now=NOW))
+    assert str(event["DESCRIPTION"]).startswith("Day 2: meeting with Acme Systems.\nTable 1")
+
+
 def test_a_calendar_description_ends_a_name_with_one_full_stop() -> None:
     slot = Slot(
         id="s1", start=datetime(2027, 3, 2, 6, tzinfo=UTC), end=datetime(2027, 3, 2, 6, 20, tzinfo=UTC)

@@ -248,7 +248,6 @@ class Agendas(store.InSession):
             event_name=ev.name,
             now=stamp,
             tz=zone(ev.timezone),
-            reasons={pair_key(r.a, r.b): r.public_reason for r in rows if r.public_reason},
             table_labels=labels,
             venue=venue,
         )

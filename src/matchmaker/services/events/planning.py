@@ -458,6 +458,9 @@ class Planner:
                 tz=zone(ev.timezone),
                 table_labels=labels,
                 venue=ev.venue,
+                event_name=ev.name,
+                names=store.names(session, store.mentioned(meetings)),
+                reasons={pair: reason for pair, reason in public_by_pair.items() if reason},
             )
             by_uid = {r.uid: r for r in previous}
             before = {r.uid: store.calendar_entry(r) for r in previous}
@@ -506,6 +509,9 @@ class Planner:
                 if e.status == "CONFIRMED":  # a cancelled meeting keeps the place it was published with
                     row.table_name = table_name(e.table, labels)
                 row.status, row.sequence = e.status, e.sequence
+                # What its calendar entries show from now on (a cancelled one: what it was published with).
+                row.event_name = e.event_name
+                row.a_name, row.b_name = e.name_of(row.a), e.name_of(row.b)
                 if m is not None:
                     row.score, row.reason = m.score, m.reason
                     row.public_reason = public_by_pair.get(pair_key(m.a, m.b))

@@ -343,6 +343,10 @@ def calendar_entry(row: PublishedMeeting) -> CalendarEntry:
         end=datetime.fromisoformat(row.end),
         location=row.location,
         table_name=row.table_name,
+        event_name=row.event_name,
+        a_name=row.a_name,
+        b_name=row.b_name,
+        reason=row.public_reason or None,
     )
 
 

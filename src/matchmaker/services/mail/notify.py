@@ -25,7 +25,6 @@ from matchmaker.scheduling.exports import (
     table_name,
     zone_note,
 )
-from matchmaker.scheduling.problem import pair_key
 from matchmaker.services.events import store
 from matchmaker.services.events.rules import told_in_zone, zone
 from matchmaker.services.mail.compose import Attachment, Composed, MessageKind, compose
@@ -172,19 +171,20 @@ class Notifier:
                     unreached.append(names.get(pid, pid))
             return Told(queued, sorted(unreached))
         changed = list(changed)
-        reasons = {
-            pair_key(r.a, r.b): r.public_reason for r in store.published(session, event_id) if r.public_reason
-        }
+        previous = previous or {}
         for pid in sorted(store.mentioned(changed)):
-            mine = [e for e in changed if pid in (e.a, e.b)]
-            # The same entries as the participant's feed (zone, place, reason), so that importing
-            # the attachment updates them without losing where the meeting is or why.
-            calendar = _calendar(pid, mine, ev, names, labels, venue=ev.venue, reasons=reasons)
+            # A meeting whose entry changed for the other party only (this one's own name) is not news.
+            mine = [e for e in changed if pid in (e.a, e.b) and _change(pid, e, previous.get(e.uid))]
+            if not mine:
+                continue
+            # The same entries as the participant's feed (zone, place, names, reason), so that
+            # importing the attachment updates them without losing where the meeting is or why.
+            calendar = _calendar(pid, mine, ev, names, labels, venue=ev.venue)
             composed = self._agenda(
                 "meeting_changed",
                 ev,
                 pid,
-                self._lines(pid, mine, names, tz, labels=labels, previous=previous or {}),
+                self._lines(pid, mine, names, tz, labels=labels, previous=previous),
                 names=names,
                 starts=mine,
                 venue=ev.venue,
@@ -317,7 +317,7 @@ class Notifier:
         lines = []
         for e in sorted(entries, key=lambda e: (e.start, e.table)):
             other = e.b if e.a == pid else e.a
-            status = None if previous is None else _change(e, previous.get(e.uid))
+            status = None if previous is None else _change(pid, e, previous.get(e.uid))
             place = table_name(e.table, labels)
             online = is_link(place)
             lines.append(
@@ -328,8 +328,9 @@ class Notifier:
         return lines
 
 
-def _change(entry: CalendarEntry, before: CalendarEntry | None) -> str:
-    """What changed about a meeting since its previous publication, as a message says it."""
+def _change(pid: str, entry: CalendarEntry, before: CalendarEntry | None) -> str | None:
+    """What changed for ``pid`` about a meeting since its previous publication, as a message says it
+    (None: nothing ``pid``'s calendar shows)."""
     if entry.status == "CANCELLED":
         return "cancelled"
     if before is None or entry.sequence == 0:
@@ -341,7 +342,11 @@ def _change(entry: CalendarEntry, before: CalendarEntry | None) -> str:
         entry.start,
         entry.end,
     )
-    return "new place" if same_time else "moved"
+    if not same_time:
+        return "moved"
+    if before.location not in (None, entry.location):
+        return "new place"
+    return "updated" if before.shown_to(pid) != entry.shown_to(pid) else None
 
 
 def _calendar(
@@ -352,9 +357,9 @@ def _calendar(
     labels: Mapping[int, str],
     *,
     venue: str | None,
-    reasons: Mapping[tuple[str, str], str] | None = None,
 ) -> bytes:
-    """A participant's calendar file of ``entries``, as its feed writes them (zone, place, reason)."""
+    """A participant's calendar file of ``entries``, as its feed writes them (zone, place, names,
+    reason)."""
     return participant_calendar(
         pid,
         entries,
@@ -362,7 +367,6 @@ def _calendar(
         event_name=ev.name,
         now=utcnow(),
         tz=zone(ev.timezone),
-        reasons=reasons,
         table_labels=labels,
         venue=venue,
     )
