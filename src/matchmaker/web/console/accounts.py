@@ -28,7 +28,14 @@ from matchmaker.services.users import Principal
 from matchmaker.web import auth
 from matchmaker.web.console.events import form_field
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import STAFF, form_on, principal_of, services_of, subject_name
+from matchmaker.web.console.session import (
+    STAFF,
+    form_on,
+    principal_of,
+    services_of,
+    subject_name,
+    typed_values,
+)
 from matchmaker.web.console.signin import home_of, signed_in
 from matchmaker.web.errors import status_for
 from matchmaker.web.routes.common import SerialId
@@ -229,25 +236,24 @@ async def _change(
 async def users_invite(request: Request[Any, Any, Any]) -> Response[Any]:
     """Invite one person by e-mail."""
     form = await request.form()
-    role = form_field(form, "role", 20)
-    email = form_field(form, "email", 320)
-    subject = form_field(form, "subject", 200) or None
-    return await _change(
-        request,
-        lambda services, session: services.accounts(session).invite(role, email, subject),
-        f"Invitation queued for {email}.",
-        typed={"role": role, "email": email, "subject": subject or ""},
-    )
+    typed = typed_values(form)
+
+    def invite(services: Services, session: Session) -> Invited:
+        role = form_field(form, "role", 20, "Role")
+        subject = form_field(form, "subject", 200, "City or provider") or None
+        email = form_field(form, "email", 320, "E-mail address")
+        return services.accounts(session).invite(role, email, subject)
+
+    return await _change(request, invite, f"Invitation queued for {typed.get('email', '')}.", typed=typed)
 
 
 @post("/users/invite-event", name="console:users-invite-event", opt=form_on("console:users", STAFF))
 async def users_invite_event(request: Request[Any, Any, Any]) -> Response[Any]:
     """Invite every participant of an event."""
     form = await request.form()
-    event_id = form_field(form, "event", 128)
 
     def change(services: Services, session: Session) -> tuple[list[Invited], list[str]]:
-        done = services.accounts(session).invite_event(event_id)
+        done = services.accounts(session).invite_event(form_field(form, "event", 128, "Event"))
         return done.invited, done.skipped
 
     return await _change(request, change, "Invited the participants of the event:")
@@ -282,10 +288,14 @@ users_revoke = _user_action("revoke", Accounts.revoke, "The user was revoked and
 async def users_entity(request: Request[Any, Any, Any], user_id: SerialId) -> Response[Any]:
     """Change the city or provider a user speaks for."""
     form = await request.form()
-    subject = form_field(form, "subject", 200)
+
+    def change(services: Services, session: Session) -> object:
+        subject = form_field(form, "subject", 200, "City or provider")
+        return services.accounts(session).change_subject(user_id, subject)
+
     return await _change(
         request,
-        lambda services, session: services.accounts(session).change_subject(user_id, subject),
+        change,
         "The user now speaks for the new record; its sessions were ended.",
     )
 

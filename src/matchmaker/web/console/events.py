@@ -68,7 +68,6 @@ from matchmaker.services.matching import MatchingService
 from matchmaker.services.records import RecordService
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import (
-    NUMBER_FIELD_READ,
     STAFF,
     PathId,
     as_typed,
@@ -76,7 +75,9 @@ from matchmaker.web.console.session import (
     form_on,
     given_once,
     principal_of,
+    typed_values,
     whole_number,
+    within_limit,
 )
 from matchmaker.web.errors import describe_validation, status_for
 from matchmaker.web.media import CSV, HTML, ICALENDAR
@@ -161,12 +162,23 @@ def error_status(exc: MatchmakerError | ValidationError) -> int:
     return 422 if isinstance(exc, ValidationError) else status_for(exc)
 
 
-def form_field(form: FormMultiDict, key: str, limit: int = 300) -> str:
+def form_field(form: FormMultiDict, key: str, limit: int = 300, what: str | None = None) -> str:
     """A form value as typed (:func:`~matchmaker.web.console.session.as_typed`: line breaks as LF,
-    stripped) and cut to ``limit`` characters ("" when missing). A field the form sends more than once
-    is refused naming it: reading one of its values would drop the others without a word."""
+    stripped; "" when missing). A value longer than ``limit`` characters is refused naming the field
+    (``what``, as the form labels it, else ``key`` in words), its limit and its length
+    (:func:`~matchmaker.web.console.session.within_limit`): cutting it would store another text than
+    the one typed. A field the form sends more than once is refused naming it: reading one of its
+    values would drop the others without a word."""
+    label = what or key.replace("_", " ").capitalize()
+    value = given_once(form, key, label)
+    return within_limit(as_typed(value), limit, label) if isinstance(value, str) else ""
+
+
+def form_number(form: FormMultiDict, key: str) -> str:
+    """A number field as typed, whole, for :func:`~matchmaker.web.console.session.whole_number`, which
+    refuses a text too long for a number as such ("" when missing; a field sent twice is refused)."""
     value = given_once(form, key)
-    return as_typed(value)[:limit] if isinstance(value, str) else ""
+    return as_typed(value) if isinstance(value, str) else ""
 
 
 class PageShow(Protocol):
@@ -181,7 +193,7 @@ def _form_deadline(form: FormMultiDict, zone: str) -> datetime | None:
     A missing deadline is ``None``; so is one in an unknown zone, which the event's own validation
     then reports.
     """
-    raw = form_field(form, "request_deadline", 20)
+    raw = form_field(form, "request_deadline", 20, "Request deadline")
     if not raw:
         return None
     try:
@@ -243,6 +255,8 @@ async def events_list(request: AnyRequest, events: Events) -> Response[Any]:
 #: Where the new-event form's slots may start when its date or start time cannot be read, so that the
 #: event's other fields are still checked and every mistake is reported at once.
 _STAND_IN_SLOT = SlotIn(id="s1", start=datetime(2000, 1, 1, 9), end=datetime(2000, 1, 1, 10))  # noqa: DTZ001
+#: What stands for a text the form refused (too long), for the same reason.
+_STAND_IN_TEXT = "refused"
 
 
 def event_from_form(form: FormMultiDict) -> EventCreate:
@@ -262,12 +276,14 @@ def event_from_form(form: FormMultiDict) -> EventCreate:
         return fallback
 
     def count(key: str, label: str, low: int, high: int, default: int) -> int:
-        value = whole_number(form_field(form, key, NUMBER_FIELD_READ), label)
+        value = whole_number(form_number(form, key), label)
         if value is not None and not low <= value <= high:
             raise InvalidInputError(f"{label}: {value} is not from {low} to {high}")
         return default if value is None else value
 
-    day = read(lambda: date.fromisoformat(form_field(form, "date", 10)), None, "date: give it as YYYY-MM-DD")
+    day = read(
+        lambda: date.fromisoformat(form_field(form, "date", 10, "Date")), None, "date: give it as YYYY-MM-DD"
+    )
     if day is not None:
         try:
             check_year(day)
@@ -275,13 +291,19 @@ def event_from_form(form: FormMultiDict) -> EventCreate:
             problems.append(f"the date {exc}")
             day = None
     first = read(
-        lambda: time.fromisoformat(form_field(form, "start", 8)), None, "first slot starts: give it as HH:MM"
+        lambda: time.fromisoformat(form_field(form, "start", 8, "First slot starts")),
+        None,
+        "first slot starts: give it as HH:MM",
     )
     minutes = read(lambda: count("slot_minutes", "slot length", MIN_SLOT_MINUTES, MAX_SLOT_MINUTES, 20), 20)
     pause = read(lambda: count("break_minutes", "break between slots", 0, MAX_GAP_MINUTES, 0), 0)
     slot_count = read(lambda: count("slot_count", "number of slots", 1, MAX_SLOTS, 0), 0)
-    tables = read(lambda: whole_number(form_field(form, "tables", NUMBER_FIELD_READ), "tables") or 0, 1)
-    zone = form_field(form, "timezone", 64) or None
+    tables = read(lambda: whole_number(form_number(form, "tables"), "tables") or 0, 1)
+    zone = read(lambda: form_field(form, "timezone", 64, "Time zone"), "") or None
+    # A text refused as too long is named with the rest; a stand-in lets the event's rules check the others.
+    event_id = read(lambda: form_field(form, "id", 128, "Id"), _STAND_IN_TEXT)
+    name = read(lambda: form_field(form, "name", 300, "Name"), _STAND_IN_TEXT)
+    venue = read(lambda: form_field(form, "venue", 300, "Venue"), "") or None
     deadline = read(lambda: _form_deadline(form, zone or "UTC"), None)
     slots = []
     if day is not None and first is not None:
@@ -291,9 +313,9 @@ def event_from_form(form: FormMultiDict) -> EventCreate:
             slots.append(SlotIn(id=f"s{n + 1}", start=begin, end=begin + timedelta(minutes=minutes)))
     try:
         event = EventCreate(
-            id=form_field(form, "id", 128),
-            name=form_field(form, "name", 300),
-            venue=form_field(form, "venue", 300) or None,
+            id=event_id,
+            name=name,
+            venue=venue,
             timezone=zone,
             slots=slots if slots or not problems else [_STAND_IN_SLOT],
             tables=tables,
@@ -317,9 +339,8 @@ async def events_create(request: AnyRequest, events: Events) -> Response[Any]:
         created = await run(events.catalog.create, data)
     except (MatchmakerError, ValidationError) as exc:
         await run(events.rollback)
-        values = {k: form_field(form, k) for k in form}
         return await _events_page(
-            request, events, form=values, flash=error_flash(exc), status=error_status(exc)
+            request, events, form=typed_values(form), flash=error_flash(exc), status=error_status(exc)
         )
     return Redirect(f"/events/{created.id}?msg=created", status_code=303)
 
@@ -374,6 +395,15 @@ def edit_form_values(event: EventSummary) -> dict[str, str]:
 
 
 GRID_FIELDS = ("days", "start", "per_day", "slot_minutes", "gap_minutes", "breaks")
+#: The grid fields as the edit form labels them.
+_GRID_LABELS = {
+    "days": "Days",
+    "start": "First slot of each day starts",
+    "per_day": "Slots per day",
+    "slot_minutes": "Slot length",
+    "gap_minutes": "Minutes between slots",
+    "breaks": "Breaks",
+}
 
 
 def edit_from_form(
@@ -391,7 +421,7 @@ def edit_from_form(
     past the new number of tables may hold its table's current name (the table goes, and its name
     with it), but a name typed there is refused, never dropped.
     """
-    grid = {k: form_field(form, k, 400) for k in GRID_FIELDS}
+    grid = {k: form_field(form, k, 400, _GRID_LABELS[k]) for k in GRID_FIELDS}
     days: DaysIn | None = None
     changed = "|".join(grid[k] for k in GRID_FIELDS) != form_field(form, "grid_before", 2000)
     uneven = slots is not None and even_grid(slots) is None
@@ -424,7 +454,7 @@ def edit_from_form(
                 "check the days (YYYY-MM-DD, separated by spaces), the start (HH:MM), the numbers,"
                 " and the breaks (HH:MM-HH:MM, separated by commas)"
             ) from exc
-    tables = whole_number(form_field(form, "tables", NUMBER_FIELD_READ), "Tables")
+    tables = whole_number(form_number(form, "tables"), "Tables")
     if tables is None:
         raise InvalidInputError("the number of tables is a whole number")
     raw_labels = form.get("table_labels")
@@ -437,7 +467,7 @@ def edit_from_form(
     if isinstance(raw_labels, str) and tables <= MAX_TABLES:
         named = (labels + [""] * tables)[:tables]
     # An emptied field clears the zone (as an emptied venue clears the venue); a form without it keeps it.
-    zone = form_field(form, "timezone", 64) if "timezone" in form else None
+    zone = form_field(form, "timezone", 64, "Time zone") if "timezone" in form else None
     deadline = _form_deadline(form, (zone if zone is not None else timezone) or "UTC")
     return EventEdit(
         name=form_field(form, "name", 300) or None,
@@ -509,8 +539,7 @@ async def event_edit_save(
         report = await run(planner.edit, event_id, data, time_limit=GENERATE_TIME_LIMIT)
     except (MatchmakerError, ValidationError) as exc:
         await run(events.rollback)
-        values = {k: form_field(form, k, 50_000) for k in form}
-        return await _edit_page(request, events, event_id, values)(
+        return await _edit_page(request, events, event_id, typed_values(form))(
             flash=error_flash(exc), status=error_status(exc)
         )
     msg = "edited-replanned" if report.replanned is not None else "edited"
@@ -682,7 +711,7 @@ async def event_add(
     """Add the ticked cities and providers."""
     form = await request.form()
     ids = [str(v)[:128] for v in form.getall("ids", []) if str(v).strip()]
-    typed_max = form_field(form, "max_meetings", NUMBER_FIELD_READ)
+    typed_max = form_number(form, "max_meetings")
 
     def add() -> None:
         if not ids:
@@ -707,11 +736,10 @@ async def event_remove(
 ) -> Response[Any]:
     """Take one participant out of the event."""
     form = await request.form()
-    pid = form_field(form, "id", 128)
     refused = _participants_page(request, events, records, matching, event_id)
     return await apply_change(
         events,
-        lambda: events.catalog.remove_participant(event_id, pid),
+        lambda: events.catalog.remove_participant(event_id, form_field(form, "id", 128, "Participant")),
         done=f"/events/{event_id}?msg=removed",
         refused=refused,
     )
@@ -779,10 +807,10 @@ async def _change_requests(
 def request_from_form(form: FormMultiDict) -> RequestCreate:
     """A staff-recorded request from the form: both parties must be chosen, and differ (the service
     says so when they are the same)."""
-    sender, recipient = form_field(form, "sender", 128), form_field(form, "recipient", 128)
+    sender, recipient = form_field(form, "sender", 128, "From"), form_field(form, "recipient", 128, "To")
     if not sender or not recipient:
         raise InvalidInputError("choose who asks for the meeting (from) and whom they ask (to)")
-    message = form_field(form, "message", MAX_TEXT + 1) or None  # over the limit: refused, not cut
+    message = form_field(form, "message", MAX_TEXT, "Message") or None
     return RequestCreate(sender=sender, recipient=recipient, message=message)
 
 
@@ -796,8 +824,7 @@ async def event_requests(request: AnyRequest, events: Events, event_id: PathId) 
 async def event_request_create(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
     """Record a request on behalf of a participant (for example one sent by e-mail)."""
     form = await request.form()
-    values = {k: form_field(form, k, 128) for k in ("sender", "recipient")}
-    values["message"] = form_field(form, "message", MAX_TEXT)
+    values = typed_values(form)
 
     def send() -> None:
         events.requests.create(event_id, request_from_form(form))
@@ -825,16 +852,16 @@ async def event_request_answer(request: AnyRequest, events: Events, event_id: Pa
 async def event_rule(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
     """Make a pair must-meet or blocked, or clear its rule."""
     form = await request.form()
-    kind = form_field(form, "kind", 12)
 
     def save() -> None:
+        kind = form_field(form, "kind", 12, "Rule")
         if kind not in ("must_meet", "blocked", "clear"):
             raise InvalidInputError("choose must meet, blocked or clear")
         rule = None if kind == "clear" else kind
-        events.pair_rules.set(event_id, form_field(form, "a", 128), form_field(form, "b", 128), rule)  # type: ignore[arg-type]
+        a, b = form_field(form, "a", 128, "Participant"), form_field(form, "b", 128, "Other participant")
+        events.pair_rules.set(event_id, a, b, rule)  # type: ignore[arg-type]
 
-    values = {k: form_field(form, k, 128) for k in ("a", "b")}
-    values["kind"] = kind
+    values = typed_values(form)
     return await _change_requests(request, events, event_id, change=save, msg="rule", form=values)
 
 
@@ -971,15 +998,15 @@ async def event_generate(
     """Generate (or re-plan) the schedule, then redirect to the schedule tab, which shows what changed
     (so reloading the page never plans again)."""
     form = await request.form()
-    keep = form_field(form, "keep_published", 3) != "no"
-    relax = form_field(form, "relax_must_meet", 3) == "yes"
-    generate = partial(
-        planner.generate,
-        event_id,
-        time_limit=GENERATE_TIME_LIMIT,
-        keep_published=keep,
-        relax_must_meet=relax,
-    )
+
+    def generate() -> GenerateReport:
+        return planner.generate(
+            event_id,
+            time_limit=GENERATE_TIME_LIMIT,
+            keep_published=form_field(form, "keep_published", 3) != "no",
+            relax_must_meet=form_field(form, "relax_must_meet", 3) == "yes",
+        )
+
     return await _ScheduleTab(request, events, planner, event_id).plan(generate, "generated")
 
 
@@ -987,9 +1014,11 @@ async def event_generate(
 async def event_lock(request: AnyRequest, events: Events, planner: Plans, event_id: PathId) -> Response[Any]:
     """Lock or unlock a planned meeting."""
     form = await request.form()
-    locked = form_field(form, "locked", 1) == "1"
-    a, b = form_field(form, "a", 128), form_field(form, "b", 128)
-    lock = partial(planner.lock, event_id, a, b, locked=locked)
+
+    def lock() -> PlannedMeeting:
+        a, b = form_field(form, "a", 128), form_field(form, "b", 128)
+        return planner.lock(event_id, a, b, locked=form_field(form, "locked", 1) == "1")
+
     return await _ScheduleTab(request, events, planner, event_id).change(lock, _lock_message)
 
 
@@ -1004,11 +1033,11 @@ async def event_move(request: AnyRequest, events: Events, planner: Plans, event_
     form = await request.form()
 
     def move() -> None:
-        table = whole_number(form_field(form, "table", NUMBER_FIELD_READ), "Table")
+        table = whole_number(form_number(form, "table"), "Table")
         if table is None:
             raise InvalidInputError("choose a table")
         a, b = form_field(form, "a", 128), form_field(form, "b", 128)
-        planner.move(event_id, a, b, slot=form_field(form, "slot", 64), table=table)
+        planner.move(event_id, a, b, slot=form_field(form, "slot", 64, "Slot"), table=table)
 
     return await _ScheduleTab(request, events, planner, event_id).change(move, "moved")
 

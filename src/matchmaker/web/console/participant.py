@@ -76,11 +76,6 @@ _MESSAGES = {
 }
 
 
-#: How much of a rating's comment is read: more than a comment may hold, so that a longer one is
-#: refused with the limit named instead of being cut short.
-_COMMENT_READ = 100_000
-
-
 @dataclass
 class EventRequests:
     """One event from a participant's point of view."""
@@ -206,15 +201,14 @@ async def send_request(request: AnyRequest, events: Events) -> Response[Any]:
     """Ask another participant of an event for a meeting (a city may ask a provider or a city)."""
 
     def send(form: FormMultiDict, principal: Principal) -> None:
-        event_id = form_field(form, "event", 128)
+        event_id = form_field(form, "event", 128, "Event")
         recipient = form_field(form, "recipient", 128)
         if not recipient:
             raise InvalidInputError("choose whom to ask for a meeting")
         data = RequestCreate(
             sender=_me(principal),
             recipient=recipient,
-            # One character past the limit, so an over-long message is refused with the limit named.
-            message=form_field(form, "message", MAX_TEXT + 1) or None,
+            message=form_field(form, "message", MAX_TEXT, "Message") or None,
         )
         try:
             events.requests.create(event_id, data)
@@ -246,7 +240,7 @@ async def answer_request(request: AnyRequest, events: Events) -> Response[Any]:
 
     def reply(form: FormMultiDict, principal: Principal) -> None:
         request_id, answer = answer_from_form(form)
-        events.requests.answer(form_field(form, "event", 128), request_id, answer, by=_me(principal))
+        events.requests.answer(form_field(form, "event", 128, "Event"), request_id, answer, by=_me(principal))
 
     return await _REQUESTS.change(request, events, reply, "answered")
 
@@ -263,7 +257,7 @@ async def withdraw_request(request: AnyRequest, events: Events) -> Response[Any]
         request_id = digits_value(form_field(form, "request", 12))
         if request_id is None:
             raise InvalidInputError("choose the request to withdraw")
-        events.requests.withdraw(form_field(form, "event", 128), request_id, by=_me(principal))
+        events.requests.withdraw(form_field(form, "event", 128, "Event"), request_id, by=_me(principal))
 
     return await _REQUESTS.change(request, events, take_back, "withdrawn")
 
@@ -403,16 +397,16 @@ async def rate_meeting(request: AnyRequest, events: Events) -> Response[Any]:
         other = form_field(form, "other", 128)
         if not other:
             raise InvalidInputError("choose the meeting to rate")
-        rating = form_field(form, "rating", 40)
+        rating = form_field(form, "rating", 40, "Rating")
         if rating not in RATING_LABELS:
             raise InvalidInputError("choose how the meeting went")
         data = FeedbackIn(
             rater=_me(principal),
             other=other,
             rating=rating,  # type: ignore[arg-type]
-            comment=form_field(form, "comment", _COMMENT_READ) or None,
+            comment=form_field(form, "comment", MAX_TEXT, "Comment") or None,
         )
-        events.feedback.record(form_field(form, "event", 128), data)
+        events.feedback.record(form_field(form, "event", 128, "Event"), data)
 
     return await _AGENDA.change(request, events, rate, "rated")
 

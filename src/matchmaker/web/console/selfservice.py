@@ -22,16 +22,16 @@ from matchmaker.services.records import describe_invalid
 from matchmaker.services.selfservice import CITY_OWN_FIELDS
 from matchmaker.services.users import Principal
 from matchmaker.services.visibility import view_of
-from matchmaker.web.console.events import form_field
+from matchmaker.web.console.events import form_field, form_number
 from matchmaker.web.console.record_edit import solution_of, solution_rows, typed_solution_rows
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import (
-    NUMBER_FIELD_READ,
     PARTICIPANTS,
     as_typed,
     principal_of,
     refuse_unstorable,
     services_of,
+    typed_values,
     whole_number,
 )
 from matchmaker.web.errors import status_for
@@ -96,13 +96,13 @@ async def availability_save(request: Request[Any, Any, Any]) -> Response[Any]:
     """Save the availability and maximum of one event."""
     principal = principal_of(request)
     form = await request.form()
-    event_id = form_field(form, "event", 128)
     slots = [str(v) for v in form.getall("slot")] if "slot" in form else []
-    raw_max = form_field(form, "max_meetings", NUMBER_FIELD_READ)
+    raw_max = form_number(form, "max_meetings")
     services = services_of(request)
 
     def save() -> None:
         refuse_unstorable(form)
+        event_id = form_field(form, "event", 128, "Event")
         max_meetings = whole_number(raw_max, "Most meetings you want")
         with services.database.unit_of_work() as session:
             services.self_service(session).set_availability(
@@ -113,7 +113,7 @@ async def availability_save(request: Request[Any, Any, Any]) -> Response[Any]:
         await anyio.to_thread.run_sync(save)
     except MatchmakerError as exc:
         flash = {"kind": "error", "text": exc.message}
-        typed = {"event": event_id, "slots": slots, "max_meetings": raw_max}
+        typed = {"event": typed_values(form).get("event", ""), "slots": slots, "max_meetings": raw_max}
         return await _availability(request, flash=flash, status=status_for(exc), typed=typed)
     return Redirect("/me/availability?saved=availability", status_code=303)
 

@@ -199,10 +199,25 @@ def as_typed(value: object) -> str:
     return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+def within_limit(text: str, limit: int, what: str) -> str:
+    """``text`` when it has at most ``limit`` characters; a longer one is refused naming the field as
+    the form labels it (``what``), its limit and how much was typed
+    (``Venue: at most 300 characters (312 given)``), never cut short and stored."""
+    if len(text) > limit:
+        raise InvalidInputError(f"{what}: at most {limit} characters ({len(text)} given)")
+    return text
+
+
+def typed_values(form: FormMultiDict) -> dict[str, str]:
+    """Every text field of a refused form as typed (:func:`as_typed`), whole, to show the form again
+    (a field sent more than once shows its first value)."""
+    return {key: as_typed(value) for key in form if isinstance(value := form.get(key), str)}
+
+
 #: Digits of the longest whole number a console form or page number is read as.
 _MAX_DIGITS = 9
-#: How many characters of a number field a form reads: enough to show any number typed whole, and one
-#: more, so that a longer text is refused as too long rather than cut.
+#: A number field's text of this many characters or more is refused as too long for a number, without
+#: quoting it (a number field is read whole, never cut: see ``events.form_number``).
 NUMBER_FIELD_READ = 101
 
 
@@ -286,5 +301,7 @@ __all__ = [
     "signed_in_principal",
     "signin_location",
     "subject_name",
+    "typed_values",
     "whole_number",
+    "within_limit",
 ]

@@ -1,0 +1,111 @@
+"""A text typed into a console form that is longer than its field takes is refused, naming the field
+and its limit, with the form shown again as typed; it is never cut short and stored."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable
+
+import pytest
+from console_support import CITY_ID, PROVIDER_ID, Client, add_event, app_services
+
+from matchmaker.services.events.schemas import EventSummary
+
+SignIn = Callable[[str], str]
+
+NEW_EVENT = {
+    "id": "long-day",
+    "name": "Long day",
+    "date": "2027-04-06",
+    "start": "09:30",
+    "slot_minutes": "20",
+    "break_minutes": "10",
+    "slot_count": "3",
+    "tables": "4",
+    "timezone": "Europe/Istanbul",
+    "request_deadline": "",
+}
+
+
+def _flashes(page: str) -> list[str]:
+    return [html.unescape(text) for text in re.findall(r"flash-error[^>]*>([^<]*)", page)]
+
+
+def _event_ids(client: Client) -> list[str]:
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        return [e.id for e in services.events(session).catalog.events()]
+
+
+def _event(client: Client, event_id: str) -> EventSummary:
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        return services.events(session).catalog.get(event_id)
+
+
+@pytest.mark.parametrize(
+    ("key", "label", "typed"),
+    [
+        ("name", "Name", "N" * 312),
+        ("venue", "Venue", "Hall " * 62),
+        ("id", "Id", "a" * 140),
+        ("timezone", "Time zone", "Europe/" + "x" * 60),
+    ],
+)
+def test_a_new_event_field_too_long_is_refused_naming_the_field_and_its_limit(
+    client: Client, sign_in: SignIn, key: str, label: str, typed: str
+) -> None:
+    sign_in("staff")
+    limit = {"name": 300, "venue": 300, "id": 128, "timezone": 64}[key]
+    refused = client.post("/events", data={**NEW_EVENT, key: typed})
+    assert refused.status_code == 422, refused.text
+    said = f"{label}: at most {limit} characters ({len(typed.strip())} given)"
+    assert any(said in text for text in _flashes(refused.text)), _flashes(refused.text)
+    assert f'name="{key}"' in refused.text
+    assert f'value="{typed.strip()}"' in refused.text, "the form holds what was typed, whole"
+    assert _event_ids(client) == []
+
+
+def test_every_field_too_long_on_the_new_event_form_is_named_at_once(client: Client, sign_in: SignIn) -> None:
+    sign_in("staff")
+    refused = client.post("/events", data={**NEW_EVENT, "name": "N" * 301, "venue": "V" * 302})
+    assert refused.status_code == 422
+    (said,) = _flashes(refused.text)
+    assert "Name: at most 300 characters (301 given)" in said
+    assert "Venue: at most 300 characters (302 given)" in said
+    assert _event_ids(client) == []
+
+
+@pytest.mark.parametrize(("key", "label", "limit"), [("name", "Name", 300), ("venue", "Venue", 300)])
+def test_an_event_setting_too_long_is_refused_and_the_event_stays_as_it_was(
+    client: Client, sign_in: SignIn, key: str, label: str, limit: int
+) -> None:
+    add_event(client, "kept-day", (CITY_ID, PROVIDER_ID))
+    sign_in("staff")
+    edit = client.get("/events/kept-day/edit").text
+    values = dict(re.findall(r'name="([a-z_]+)"[^>]*value="([^"]*)"', edit))
+    typed = "Z" * (limit + 12)
+    refused = client.post("/events/kept-day/edit", data={**values, key: typed})
+    assert refused.status_code == 422, refused.text
+    assert _flashes(refused.text) == [f"{label}: at most {limit} characters ({limit + 12} given)"]
+    assert f'value="{typed}"' in refused.text
+    event = _event(client, "kept-day")
+    assert (event.name, event.venue) == ("Kept day", None)
+
+
+def test_an_invitation_naming_a_record_too_long_is_refused_and_nothing_is_queued(
+    client: Client, sign_in: SignIn
+) -> None:
+    sign_in("staff")
+    typed = ("Enerko Enerji Hizmetleri " * 10).strip()
+    refused = client.post(
+        "/users/invite", data={"role": "provider", "subject": typed, "email": "sales@enerko.example"}
+    )
+    assert refused.status_code == 422, refused.text
+    assert _flashes(refused.text) == [f"City or provider: at most 200 characters ({len(typed)} given)"]
+    assert f'value="{typed}"' in refused.text
+    assert 'value="sales@enerko.example"' in refused.text
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        assert [m for m in services.outbox(session).list() if m.kind == "invitation"] == []
