@@ -109,3 +109,35 @@ def test_an_invitation_naming_a_record_too_long_is_refused_and_nothing_is_queued
     services = app_services(client)
     with services.database.unit_of_work() as session:
         assert [m for m in services.outbox(session).list() if m.kind == "invitation"] == []
+
+
+def _edit_values(client: Client, event_id: str) -> dict[str, str]:
+    add_event(client, event_id, (CITY_ID, PROVIDER_ID))
+    edit = client.get(f"/events/{event_id}/edit").text
+    return dict(re.findall(r'name="([a-z_]+)"[^>]*value="([^"]*)"', edit))
+
+
+def test_a_table_name_too_long_is_refused_naming_its_line_and_the_limit(
+    client: Client, sign_in: SignIn
+) -> None:
+    sign_in("staff")
+    values = _edit_values(client, "hall-day")
+    link = "https://meet.example/" + "r" * 229
+    refused = client.post("/events/hall-day/edit", data={**values, "table_labels": f"Hall A\n{link}"})
+    assert refused.status_code == 422, refused.text
+    assert _flashes(refused.text) == ["Table names, line 2: at most 200 characters (250 given)"]
+    assert f"Hall A\n{link}</textarea>" in refused.text, "the box holds what was typed"
+    assert _event(client, "hall-day").table_labels == {}
+
+
+def test_table_names_beyond_what_the_box_reads_are_refused_not_dropped(
+    client: Client, sign_in: SignIn
+) -> None:
+    sign_in("staff")
+    values = _edit_values(client, "expo-day")
+    names = "\n".join(f"Expo hall {n:03d} " + "·" * 170 for n in range(1, 301))
+    refused = client.post("/events/expo-day/edit", data={**values, "tables": "300", "table_labels": names})
+    assert refused.status_code == 422, refused.text
+    assert _flashes(refused.text) == [f"Table names: at most 50000 characters ({len(names)} given)"]
+    event = _event(client, "expo-day")
+    assert (event.tables, event.table_labels) == (2, {})

@@ -845,6 +845,7 @@ class EventStatistics(BaseModel):
 __all__ = [
     "MAX_SLOTS",
     "MAX_TABLES",
+    "MAX_TABLE_LABEL",
     "MAX_TEXT",
     "MAX_TIME_LIMIT",
     "RATING_LABELS",

@@ -41,6 +41,7 @@ from matchmaker.services.events.schemas import (
     MAX_GAP_MINUTES,
     MAX_SLOT_MINUTES,
     MAX_SLOTS,
+    MAX_TABLE_LABEL,
     MAX_TABLES,
     MAX_TEXT,
     MIN_SLOT_MINUTES,
@@ -395,6 +396,8 @@ def edit_form_values(event: EventSummary) -> dict[str, str]:
 
 
 GRID_FIELDS = ("days", "start", "per_day", "slot_minutes", "gap_minutes", "breaks")
+#: The most text the edit form's table names box takes, one name a line.
+TABLE_NAMES_MAX = 50_000
 #: The grid fields as the edit form labels them.
 _GRID_LABELS = {
     "days": "Days",
@@ -458,8 +461,10 @@ def edit_from_form(
     if tables is None:
         raise InvalidInputError("the number of tables is a whole number")
     raw_labels = form.get("table_labels")
-    lines = str(raw_labels)[:50_000].splitlines() if isinstance(raw_labels, str) else []
-    labels = [line.strip()[:200] for line in lines]
+    box = within_limit(raw_labels, TABLE_NAMES_MAX, "Table names") if isinstance(raw_labels, str) else ""
+    labels = [line.strip() for line in box.splitlines()]
+    for line, label in enumerate(labels, start=1):
+        within_limit(label, MAX_TABLE_LABEL, f"Table names, line {line}")
     _check_removed_labels(labels, tables, table_labels or {})
     # The form shows every current name: what it sends back is the names, an empty one "Table N".
     # Past MAX_TABLES the count itself is refused (by EventEdit), so no list of that size is made.
