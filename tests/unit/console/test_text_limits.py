@@ -141,3 +141,25 @@ def test_table_names_beyond_what_the_box_reads_are_refused_not_dropped(
     assert _flashes(refused.text) == [f"Table names: at most 50000 characters ({len(names)} given)"]
     event = _event(client, "expo-day")
     assert (event.tables, event.table_labels) == (2, {})
+
+
+def _participants(client: Client, event_id: str) -> list[str]:
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        return [p.id for p in services.events(session).catalog.participants(event_id)]
+
+
+def test_a_participant_id_too_long_in_the_add_form_is_refused_and_nobody_is_added(
+    client: Client, sign_in: SignIn
+) -> None:
+    add_event(client, "bulk-day", (CITY_ID,))
+    sign_in("staff")
+    long_id = "prov-" + "x" * 135
+    refused = client.post(
+        "/events/bulk-day/participants", data={"ids": [PROVIDER_ID, long_id], "max_meetings": "3"}
+    )
+    assert refused.status_code == 422, refused.text
+    assert _flashes(refused.text) == ["Participant id: at most 128 characters (140 given)"]
+    assert re.search(rf'value="{PROVIDER_ID}"[^>]*\bchecked\b', refused.text), "the ticked boxes stay ticked"
+    assert re.search(r'name="max_meetings"[^>]*value="3"', refused.text)
+    assert _participants(client, "bulk-day") == [CITY_ID]

@@ -715,12 +715,14 @@ async def event_add(
 ) -> Response[Any]:
     """Add the ticked cities and providers."""
     form = await request.form()
-    ids = [str(v)[:128] for v in form.getall("ids", []) if str(v).strip()]
+    ids = [str(v) for v in form.getall("ids", []) if str(v).strip()]
     typed_max = form_number(form, "max_meetings")
 
     def add() -> None:
         if not ids:
             raise InvalidInputError("tick at least one city or provider to add")
+        for ticked in ids:
+            within_limit(ticked, 128, "Participant id")
         max_meetings = whole_number(typed_max, "Maximum meetings each")
         items = [ParticipantIn(id=i, max_meetings=max_meetings) for i in dict.fromkeys(ids)]
         events.catalog.add_participants(event_id, items)
