@@ -163,3 +163,18 @@ def test_a_participant_id_too_long_in_the_add_form_is_refused_and_nobody_is_adde
     assert re.search(rf'value="{PROVIDER_ID}"[^>]*\bchecked\b', refused.text), "the ticked boxes stay ticked"
     assert re.search(r'name="max_meetings"[^>]*value="3"', refused.text)
     assert _participants(client, "bulk-day") == [CITY_ID]
+
+
+@pytest.mark.parametrize(("address", "label"), [("/cases", "Search"), ("/providers", "Name or words")])
+def test_a_search_too_long_is_refused_with_the_search_box_holding_it(
+    client: Client, sign_in: SignIn, address: str, label: str
+) -> None:
+    sign_in("staff")
+    typed = "flood early warning for river towns " * 7  # 252 characters, the last a space
+    refused = client.get(address, params={"q": typed, "country": "TR"})
+    assert refused.status_code == 400, refused.text
+    assert _flashes(refused.text) == [f"{label}: at most 200 characters ({len(typed.strip())} given)"]
+    assert re.search(rf'id="f-q" name="q"[^>]*value="{typed.strip()}"', refused.text)
+    assert re.search(r'<option value="TR"[^>]*\bselected\b', refused.text), "the other filters stay chosen"
+    assert "No search was made" in refused.text
+    assert 'class="record"' not in refused.text, "no list is shown as if it answered the search"

@@ -21,9 +21,10 @@ import anyio.to_thread
 from litestar import Request, Response, get
 from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
+from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 
 from matchmaker.db.models import KINDS, PLURAL_OF, CasePublic, Kind, PublicRecord
-from matchmaker.errors import IndexUnavailableError, MatchmakerError
+from matchmaker.errors import IndexUnavailableError, InvalidInputError, MatchmakerError
 from matchmaker.services import visibility
 from matchmaker.services.matching import Matcher, MatchingService, MatchResponse
 from matchmaker.services.records import RecordService
@@ -33,13 +34,15 @@ from matchmaker.vocabulary import terms_of_kind
 from matchmaker.web.console.explain import Suggestion, suggestions_from
 from matchmaker.web.console.facets import Filters, apply_filters, facets_of, filter_options
 from matchmaker.web.console.render import country_name, language_name, page
-from matchmaker.web.console.session import STAFF_AND_CITIES, PathId, digits_value, principal_of
+from matchmaker.web.console.session import STAFF_AND_CITIES, PathId, digits_value, principal_of, within_limit
 from matchmaker.web.routes.common import bad_query, record_id_of
 
 logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
 SUGGESTIONS_TOP = 8
+#: The most characters the search box of a listing takes.
+SEARCH_MAX = 200
 
 AnyRequest = Request[Any, Any, Any]
 Records = NamedDependency[RecordService]
@@ -77,7 +80,7 @@ def _filters(request: Request[Any, Any, Any]) -> Filters:
     if level and level not in ("1", "2", "3"):
         raise bad_query("level", f"must be 1, 2 or 3, not {_shown(level)}")
     return Filters(
-        q=value("q")[:200],
+        q=value("q"),
         country=country,
         domain=_term_filter("domain", value("domain"), TermKind.DOMAIN),
         obstacle=_term_filter("obstacle", value("obstacle"), TermKind.OBSTACLE),
@@ -110,6 +113,8 @@ class Listing:
     facets: dict[str, Any] = field(default_factory=dict)
     scores: dict[str, float] = field(default_factory=dict)
     search_note: str = ""
+    #: Why no search was made (a search text too long); the list is then empty.
+    refused: str = ""
 
     def country_choices(self) -> list[tuple[str, str]]:
         """The country filter's choices: code and readable name."""
@@ -132,6 +137,38 @@ def _ranked_by_search(
     by_id = {item.id: item for item in items}
     ranked = [by_id[i] for i in scores if i in by_id]
     return ranked, scores, ""
+
+
+def search_label(kind: Kind) -> str:
+    """The search box of a kind's listing, as the page labels it."""
+    return "Search" if kind == "case" else "Name or words"
+
+
+def refused_search(filters: Filters, kind: Kind) -> str:
+    """Why the listing's search cannot be made ("" when it can): a text longer than the search box
+    takes is refused naming the box, its limit and the length typed, not cut and searched for."""
+    try:
+        within_limit(filters.q, SEARCH_MAX, search_label(kind))
+    except InvalidInputError as exc:
+        return exc.message
+    return ""
+
+
+def refused_listing(
+    records: RecordService, principal: Principal, kind: Kind, filters: Filters, reason: str
+) -> Listing:
+    """The listing page of a search refused for ``reason``: the filters as given, and no records."""
+    everything: list[Any] = list(records.visible_list(principal, kind))
+    return Listing(
+        kind=kind,
+        items=[],
+        total=0,
+        page=1,
+        pages=1,
+        filters=filters,
+        options=filter_options(everything),
+        refused=reason,
+    )
 
 
 def load_listing(
@@ -336,15 +373,24 @@ def kind_routes(spec: KindPages) -> list[HTTPRouteHandler]:
         principal = principal_of(request)
         filters = _filters(request)
         page_no = _page_number(request)
-        listing = await anyio.to_thread.run_sync(
-            lambda: load_listing(records, matching, principal, spec.kind, filters, page_no=page_no)
-        )
+        refused = refused_search(filters, spec.kind)
+        if refused:
+            listing = await anyio.to_thread.run_sync(
+                refused_listing, records, principal, spec.kind, filters, refused
+            )
+        else:
+            listing = await anyio.to_thread.run_sync(
+                lambda: load_listing(records, matching, principal, spec.kind, filters, page_no=page_no)
+            )
         return page(
             "console/records.html",
             principal,
+            status_code=HTTP_400_BAD_REQUEST if refused else HTTP_200_OK,
+            flash={"kind": "error", "text": refused} if refused else None,
             title=spec.title,
             request_path=request.url.path,
             listing=listing,
+            search_max=SEARCH_MAX,
             base_query=urlencode([(k, v) for k, v in request.query_params.items() if k != "page"]),
         )
 
