@@ -178,3 +178,24 @@ def test_a_search_too_long_is_refused_with_the_search_box_holding_it(
     assert re.search(r'<option value="TR"[^>]*\bselected\b', refused.text), "the other filters stay chosen"
     assert "No search was made" in refused.text
     assert 'class="record"' not in refused.text, "no list is shown as if it answered the search"
+
+
+def test_a_record_text_over_its_limit_is_refused_and_shown_again_whole(
+    client: Client, sign_in: SignIn
+) -> None:
+    sign_in("staff")
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        before = services.records(session).get_in_full("city", CITY_ID)
+    edit = client.get(f"/cities/{CITY_ID}/edit").text
+    values = dict(re.findall(r'<input[^>]*name="([a-z_]+)"[^>]*value="([^"]*)"', edit))
+    summary = "Kukës opened a one-stop e-services desk. " * 600  # 24,600 characters
+    refused = client.post(f"/cities/{CITY_ID}/edit", data={**values, "summary": summary})
+    assert refused.status_code == 422, refused.text[:2000]
+    said = f"Summary: summary is {len(summary.strip())} characters long; the limit is 20000"
+    assert _flashes(refused.text) == [said], "the length typed, not that of a cut text"
+    shown = re.search(r'<textarea id="f-summary"[^>]*>([^<]*)</textarea>', refused.text)
+    assert shown is not None
+    assert html.unescape(shown.group(1)) == summary.strip(), "the form holds the whole text typed"
+    with services.database.unit_of_work() as session:
+        assert services.records(session).get_in_full("city", CITY_ID) == before

@@ -27,7 +27,7 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_409_CONFLICT
 
-from matchmaker.db.models import KIND_WORDS, TEXT_MAX, CityKind, Kind, ProviderKind, PublicRecord
+from matchmaker.db.models import KIND_WORDS, CityKind, Kind, ProviderKind, PublicRecord
 from matchmaker.errors import MatchmakerError, NotFoundError
 from matchmaker.services.container import Services
 from matchmaker.services.records import RecordService
@@ -45,8 +45,6 @@ from matchmaker.web.errors import status_for
 
 logger = logging.getLogger(__name__)
 
-#: Form values are cut just above the longest text a record takes, so an over-long one is reported.
-_FORM_LIMIT = TEXT_MAX + 1
 #: Separates the entries of a list field in a form.
 LIST_SEPARATOR = ";"
 
@@ -147,8 +145,9 @@ def solution_rows(record: PublicRecord) -> list[dict[str, str]]:
 
 
 def _typed(value: object) -> str:
-    """A posted form value as stored (:func:`as_typed`), within the form's limit."""
-    return as_typed(value)[:_FORM_LIMIT]
+    """A posted form value as stored (:func:`as_typed`), read whole (the request's size is bounded):
+    a text over its field's limit is refused with its own length and shown again as typed."""
+    return as_typed(value)
 
 
 def _text(form: FormMultiDict, key: str) -> str:
@@ -187,7 +186,7 @@ def read_form(
 
 def typed_solution_rows(form: FormMultiDict, read: Callable[[object], str] = _typed) -> list[dict[str, str]]:
     """A provider's solution rows as typed, one per ``solution_title`` field, each value read by
-    ``read`` (by default as stored, within the form's limit)."""
+    ``read`` (by default as stored)."""
     columns = {part: form.getall(f"solution_{part}", []) for part in SOLUTION_PARTS}
     return [
         {part: read(columns[part][n]) if n < len(columns[part]) else "" for part in SOLUTION_PARTS}
