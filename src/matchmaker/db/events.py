@@ -132,6 +132,8 @@ class MeetingRequestRow(SQLModel, table=True):
     #: Whether the recipient's people were told of the request by e-mail (so that they are told,
     #: the same way, when it is withdrawn).
     notified: bool = False
+    #: Why the recipient declined it, when it said so (kept only while the request is declined).
+    decline_reason: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

@@ -20,6 +20,7 @@ from matchmaker.cli import main
 from matchmaker.db.engine import Database, alembic_config, head_revision, on_commit, stored_revisions
 from matchmaker.db.models import CityCreate
 from matchmaker.errors import ConfigurationError
+from matchmaker.services.events.requests import MeetingRequests
 from matchmaker.services.records import RecordService
 from matchmaker.settings import Settings
 from services_support import stored_records
@@ -104,6 +105,32 @@ def test_a_solution_stored_before_it_had_extra_fields_is_kept(db_settings: Setti
             provider = RecordService(session).get("provider", "acme")
         [solution] = provider.solutions  # type: ignore[union-attr]
         assert (solution.title, solution.deployed_in, solution.extra) == ("Street addressing", ["Kukes"], {})
+    finally:
+        database.dispose()
+
+
+def test_a_request_declined_before_reasons_were_kept_has_none_and_takes_one(db_settings: Settings) -> None:
+    _database_at(
+        db_settings,
+        "0013_request_notified",
+        "INSERT INTO event (id, name, published_version, created_at, updated_at)"
+        " VALUES ('fair', 'Fair', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        "INSERT INTO event_request (event_id, sender, recipient, status, created_at, updated_at)"
+        " VALUES ('fair', 'acme', 'kukes', 'declined', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+    )
+
+    database = Database(db_settings)
+    try:
+        with database.unit_of_work() as session:
+            [before] = MeetingRequests(session).list("fair")
+            assert (before.status, before.decline_reason) == ("declined", None)
+            again = MeetingRequests(session).answer(
+                "fair", before.id, "declined", decline_reason="No budget."
+            )
+        assert again.decline_reason == "No budget."
+        with database.unit_of_work() as session:
+            [after] = MeetingRequests(session).list("fair")
+        assert after.decline_reason == "No budget."
     finally:
         database.dispose()
 

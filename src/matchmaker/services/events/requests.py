@@ -21,7 +21,7 @@ from matchmaker.services.events.rules import (
     pair_problem,
     told_in_zone,
 )
-from matchmaker.services.events.schemas import Answer, RequestCreate, RequestPublic
+from matchmaker.services.events.schemas import Answer, RequestAnswer, RequestCreate, RequestPublic
 
 if TYPE_CHECKING:
     from matchmaker.services.mail.notify import Notifier
@@ -172,39 +172,64 @@ class MeetingRequests(store.InSession):
         request_id: int,
         answer: Answer,
         *,
+        decline_reason: str | None = None,
         by: str | None = None,
         now: datetime | None = None,
     ) -> RequestPublic:
-        """Accept or decline a request. ``by`` (when given) must be its recipient; staff pass None.
+        """Accept or decline a request, saying why it is declined when ``decline_reason`` is given
+        (at most :data:`~matchmaker.services.events.schemas.MAX_TEXT` characters; refused with an
+        acceptance). ``by`` (when given) must be its recipient; staff pass None.
 
         A request that expired at the deadline can no longer be answered by participants, and once the
-        event's schedule is published they can no longer change an answer they gave (staff can).
+        event's schedule is published they can no longer change an answer they gave (staff can):
+        :meth:`answer_refusal`. The sender's people are told by e-mail when the answer, or the reason
+        for declining, changed.
         """
+        checked = RequestAnswer(answer=answer, decline_reason=decline_reason)
         now = now or utcnow()
         session = self.session
         ev, row = self._stored(event_id, request_id)
         if by is not None:
             if by != row.recipient:
                 raise PermissionDeniedError("only the recipient of a request can answer it")
-            if effective_status(row.status, ev.request_deadline, now) == "expired":
-                sender = store.names(session, [row.sender]).get(row.sender) or repr(row.sender)
-                raise ConflictError(f"the request from {sender} expired at the deadline")
-            if row.status not in {"pending", answer} and ev.published_version:
-                # The published schedule is what both parties read; a changed answer would leave the
-                # other side expecting a meeting this side no longer wants, without a word.
-                sender = store.names(session, [row.sender]).get(row.sender) or repr(row.sender)
-                raise ConflictError(
-                    f"you {row.status} the request from {sender} and the schedule of {ev.name} is "
-                    "published; ask the ministry's staff to change the meeting"
-                )
-        changed = row.status != answer
+            refusal = self._refusal(ev, row, answer, now=now)
+            if refusal:
+                raise ConflictError(refusal)
+        changed = (row.status, row.decline_reason) != (answer, checked.decline_reason)
         row.status = answer
+        row.decline_reason = checked.decline_reason
         row.updated_at = now
         session.add(row)
         session.flush()
-        if changed and self.notifier is not None and answer in ("accepted", "declined"):
-            self.notifier.request_answered(event_id, row.sender, row.recipient, accepted=answer == "accepted")
+        if changed and self.notifier is not None:
+            self.notifier.request_answered(
+                event_id,
+                row.sender,
+                row.recipient,
+                accepted=answer == "accepted",
+                decline_reason=checked.decline_reason,
+            )
         return store.request_public(row, ev.request_deadline, now)
+
+    def _refusal(
+        self, ev: Event, row: MeetingRequestRow, answer: Answer | None, *, now: datetime
+    ) -> str | None:
+        """Why the recipient may not give ``answer`` to the request (``None``: any answer other than
+        the one it gave), or ``None`` when it may."""
+
+        def sender() -> str:
+            return store.names(self.session, [row.sender]).get(row.sender) or repr(row.sender)
+
+        if effective_status(row.status, ev.request_deadline, now) == "expired":
+            return f"the request from {sender()} expired at the deadline"
+        if row.status not in {"pending", answer} and ev.published_version:
+            # The published schedule is what both parties read; a changed answer would leave the
+            # other side expecting a meeting this side no longer wants, without a word.
+            return (
+                f"you {row.status} the request from {sender()} and the schedule of {ev.name} is "
+                "published; ask the ministry's staff to change the meeting"
+            )
+        return None
 
     def withdraw(
         self, event_id: str, request_id: int, *, by: str | None = None, now: datetime | None = None

@@ -19,6 +19,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -56,7 +57,7 @@ MAX_TABLES = 1000
 MIN_SLOT_MINUTES, MAX_SLOT_MINUTES, MAX_GAP_MINUTES = 5, 480, 240
 #: Longest solver time limit an API request may ask for, in seconds.
 MAX_TIME_LIMIT = 60.0
-#: Longest free text (request message, feedback comment).
+#: Longest free text (request message, reason for declining a request, feedback comment).
 MAX_TEXT = 2000
 
 
@@ -351,6 +352,33 @@ class RequestCreate(_In):
     message: str | None = Field(default=None, max_length=MAX_TEXT)
 
 
+def check_decline_reason(answer: Answer, reason: str | None) -> str | None:
+    """The reason for an answer as stored: stripped, ``None`` when empty; ValueError when it is given
+    with an acceptance (a reason is given only when declining)."""
+    reason = (reason or "").strip() or None
+    if reason is not None and answer != "declined":
+        msg = "a reason is given only when declining a request; leave it empty to accept"
+        raise ValueError(msg)
+    return reason
+
+
+class RequestAnswer(_In):
+    """The recipient's answer to a meeting request, with why it declines (optional)."""
+
+    answer: Answer
+    decline_reason: str | None = Field(
+        default=None,
+        max_length=MAX_TEXT,
+        description="Why the recipient declines (only with a decline); the sender reads it.",
+    )
+
+    @field_validator("decline_reason")
+    @classmethod
+    def _only_when_declining(cls, value: str | None, info: ValidationInfo) -> str | None:
+        answer = info.data.get("answer")
+        return check_decline_reason(answer, value) if answer is not None else value
+
+
 class FeedbackIn(_In):
     """One participant's rating of its meeting with ``other``."""
 
@@ -399,10 +427,8 @@ class LockIn(PairIn):
     locked: bool = True
 
 
-class AnswerIn(_Body):
-    """The answer to a meeting request."""
-
-    answer: Answer
+class AnswerIn(RequestAnswer):
+    """The answer to a meeting request, with why the recipient declines (optional)."""
 
 
 class MyRequestIn(_Body):
@@ -551,6 +577,9 @@ class RequestPublic(BaseModel):
     message: str | None
     reason: str | None = Field(
         default=None, description="Why the matcher suggests the pair, told from the sender's side."
+    )
+    decline_reason: str | None = Field(
+        default=None, description="Why the recipient declined it, when it said so (a declined request only)."
     )
     created_at: datetime
     updated_at: datetime
@@ -888,6 +917,7 @@ __all__ = [
     "Rating",
     "RatingCount",
     "Relation",
+    "RequestAnswer",
     "RequestCreate",
     "RequestFigures",
     "RequestPublic",
@@ -901,6 +931,7 @@ __all__ = [
     "StatisticsSource",
     "WithdrawnMeeting",
     "at_offset",
+    "check_decline_reason",
     "even_grid",
     "event_slots",
     "meeting_times",

@@ -249,6 +249,7 @@ def request_public(row: MeetingRequestRow, deadline: datetime | None, now: datet
         status=effective_status(row.status, deadline, now),
         message=row.message,
         reason=row.reason,
+        decline_reason=row.decline_reason,
         created_at=row.created_at,
         updated_at=row.updated_at,
     )

@@ -111,9 +111,25 @@ class Notifier:
         )
         return self._send_to(recipient, [composed])
 
-    def request_answered(self, event_id: str, sender: str, recipient: str, *, accepted: bool) -> int:
-        """Tell the sender's people that their request was accepted or declined."""
-        composed = self._about_request("request_answered", event_id, sender, recipient, accepted=accepted)
+    def request_answered(
+        self,
+        event_id: str,
+        sender: str,
+        recipient: str,
+        *,
+        accepted: bool,
+        decline_reason: str | None = None,
+    ) -> int:
+        """Tell the sender's people that their request was accepted or declined (with why, when the
+        recipient said so)."""
+        composed = self._about_request(
+            "request_answered",
+            event_id,
+            sender,
+            recipient,
+            accepted=accepted,
+            decline_reason=decline_reason,
+        )
         return self._send_to(sender, [composed])
 
     def request_withdrawn(self, event_id: str, sender: str, recipient: str) -> int:

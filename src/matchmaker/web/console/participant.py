@@ -185,7 +185,7 @@ _REQUESTS = _MyPage(
     "console/my_requests.html",
     "Meeting requests",
     "/me/requests",
-    lambda events, principal: {"items": load_requests(events, principal)},
+    lambda events, principal: {"items": load_requests(events, principal), "text_max": MAX_TEXT},
 )
 
 
@@ -236,11 +236,18 @@ def _sent_already(events: EventServices, event_id: str, data: RequestCreate) -> 
     "/me/requests/answer", name="console:my-requests-answer", opt=form_on("console:my-requests", PARTICIPANTS)
 )
 async def answer_request(request: AnyRequest, events: Events) -> Response[Any]:
-    """Accept or decline a request received."""
+    """Accept or decline a request received, saying why when declining (optional)."""
 
     def reply(form: FormMultiDict, principal: Principal) -> None:
         request_id, answer = answer_from_form(form)
-        events.requests.answer(form_field(form, "event", 128, "Event"), request_id, answer, by=_me(principal))
+        reason = form_field(form, "decline_reason", MAX_TEXT, "Decline reason") or None
+        events.requests.answer(
+            form_field(form, "event", 128, "Event"),
+            request_id,
+            answer,
+            decline_reason=reason,
+            by=_me(principal),
+        )
 
     return await _REQUESTS.change(request, events, reply, "answered")
 

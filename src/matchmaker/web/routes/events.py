@@ -287,9 +287,14 @@ class EventController(Controller):
         request_id: SerialId,
         data: JSONBody[AnswerIn],
     ) -> RequestPublic:
-        """Its recipient (or staff) accepts or declines it; expired requests cannot be answered."""
+        """Its recipient (or staff) accepts or declines it, optionally saying why it declines
+        (``decline_reason``, which the sender reads with the answer and in the e-mail telling it).
+        403 for anyone else; 409 when it expired, or when a participant changes its answer once the
+        schedule is published; 422 for a reason over the limit or given with an acceptance."""
         me = _require_taking_part(events, current_user, event_id)
-        return events.requests.answer(event_id, request_id, data.answer, by=me)
+        return events.requests.answer(
+            event_id, request_id, data.answer, decline_reason=data.decline_reason, by=me
+        )
 
     @delete(
         "/{event_id:str}/requests/{request_id:int}",
