@@ -110,3 +110,54 @@ def test_nobody_but_its_recipient_answers_a_request(client: Client, sign_in: Cal
     _sign_in_as(client, "city", OTHER_CITY_ID)
     assert client.post("/me/requests/answer", data=answer, follow_redirects=False).status_code == 303
     assert _stored(client).status == "declined"
+
+
+def _answered(client: Client, request: RequestPublic, answer: str, reason: str = "") -> None:
+    form = {"event": EVENT_ID, "request": str(request.id), "answer": answer, "decline_reason": reason}
+    done = client.post("/me/requests/answer", data=form, follow_redirects=False)
+    assert done.status_code == 303, done.text
+
+
+def _change_control(row: str) -> str | None:
+    found = re.search(r'<details class="change-answer">.*?</details>', row, re.S)
+    return found.group(0) if found else None
+
+
+def test_a_city_changes_its_answer_until_the_schedule_is_published(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    request = _request(client)
+    sign_in("city")
+    _answered(client, request, "declined", REASON)
+    change = _change_control(_row(client.get("/me/requests").text, PROVIDER_ID))
+    assert change is not None, "an answered request offers to change the answer"
+    assert "Change answer" in change
+    assert 'value="accepted"' in change
+    assert 'value="declined"' not in change, "only the other answer is offered"
+
+    _answered(client, request, "accepted")
+    row = _row(client.get("/me/requests").text, PROVIDER_ID)
+    assert "pill-accepted" in row
+    assert REASON not in row, "the reason for declining went with the decline"
+    change = _change_control(row)
+    assert change is not None
+    assert 'value="declined"' in change
+    assert 'name="decline_reason"' in change, "declining now may say why"
+    _answered(client, request, "declined", "The budget was cut.")
+    assert _stored(client).decline_reason == "The budget was cut."
+    _answered(client, request, "accepted")
+
+    services = app_services(client)
+    services.planner.generate(EVENT_ID, score=lambda a, b: 0.9)
+    services.planner.publish(EVENT_ID)
+    row = _row(client.get("/me/requests").text, PROVIDER_ID)
+    assert _change_control(row) is None, "no change is offered once the schedule is published"
+    assert "ask the ministry&#39;s staff to change the meeting" in row
+    form = {"event": EVENT_ID, "request": str(request.id), "answer": "declined"}
+    refused = client.post("/me/requests/answer", data=form)
+    assert refused.status_code == 409, refused.text
+    assert "the schedule of Fair is published" in _flash(refused.text)
+    assert _stored(client).status == "accepted"
+
+    sign_in("provider")
+    assert "pill-accepted" in _row(client.get("/me/requests").text, CITY_ID)

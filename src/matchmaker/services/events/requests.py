@@ -26,6 +26,9 @@ from matchmaker.services.events.schemas import Answer, RequestAnswer, RequestCre
 if TYPE_CHECKING:
     from matchmaker.services.mail.notify import Notifier
 
+#: The answers a request takes, in the order they are offered.
+_ANSWERS: tuple[Answer, ...] = ("accepted", "declined")
+
 
 @dataclass(frozen=True, slots=True)
 class Closing:
@@ -34,6 +37,15 @@ class Closing:
 
     why: Literal["ended", "deadline"]
     since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerChoice:
+    """What the recipient of a request may answer now: the ``answers`` it may give (both while it
+    waits, the other one once answered), or none and the ``refusal`` its answer would get."""
+
+    answers: tuple[Answer, ...]
+    refusal: str | None = None
 
 
 class MeetingRequests(store.InSession):
@@ -181,9 +193,9 @@ class MeetingRequests(store.InSession):
         acceptance). ``by`` (when given) must be its recipient; staff pass None.
 
         A request that expired at the deadline can no longer be answered by participants, and once the
-        event's schedule is published they can no longer change an answer they gave (staff can):
-        :meth:`answer_refusal`. The sender's people are told by e-mail when the answer, or the reason
-        for declining, changed.
+        event's schedule is published they can no longer change an answer they gave (staff can); the
+        participants' pages offer what this allows through :meth:`answer_choices`. The sender's
+        people are told by e-mail when the answer, or the reason for declining, changed.
         """
         checked = RequestAnswer(answer=answer, decline_reason=decline_reason)
         now = now or utcnow()
@@ -211,11 +223,27 @@ class MeetingRequests(store.InSession):
             )
         return store.request_public(row, ev.request_deadline, now)
 
-    def _refusal(
-        self, ev: Event, row: MeetingRequestRow, answer: Answer | None, *, now: datetime
-    ) -> str | None:
-        """Why the recipient may not give ``answer`` to the request (``None``: any answer other than
-        the one it gave), or ``None`` when it may."""
+    def answer_choices(
+        self, event_id: str, participant: str, *, now: datetime | None = None
+    ) -> dict[int, AnswerChoice]:
+        """For each request ``participant`` received in the event, by id, what it may answer now, by
+        the rule :meth:`answer` applies to it: a pending request takes either answer until it
+        expires, an answered one the other answer until the schedule is published."""
+        now = now or utcnow()
+        ev = store.event_row(self.session, event_id)
+        stmt = select(MeetingRequestRow).where(
+            MeetingRequestRow.event_id == event_id, MeetingRequestRow.recipient == participant
+        )
+        out: dict[int, AnswerChoice] = {}
+        for row in self.session.exec(stmt.order_by(col(MeetingRequestRow.id))):
+            assert row.id is not None
+            others: tuple[Answer, ...] = tuple(a for a in _ANSWERS if a != row.status)
+            refusal = self._refusal(ev, row, others[0], now=now)
+            out[row.id] = AnswerChoice(() if refusal else others, refusal)
+        return out
+
+    def _refusal(self, ev: Event, row: MeetingRequestRow, answer: Answer, *, now: datetime) -> str | None:
+        """Why the recipient may not give ``answer`` to the request, or ``None`` when it may."""
 
         def sender() -> str:
             return store.names(self.session, [row.sender]).get(row.sender) or repr(row.sender)
@@ -281,4 +309,4 @@ class MeetingRequests(store.InSession):
         return [store.request_public(r, ev.request_deadline, now) for r in rows]
 
 
-__all__ = ["Closing", "MeetingRequests"]
+__all__ = ["AnswerChoice", "Closing", "MeetingRequests"]

@@ -23,6 +23,7 @@ from matchmaker.scheduling.exports import in_zone as local_time
 from matchmaker.scheduling.exports import zone_note
 from matchmaker.services.events import EventServices
 from matchmaker.services.events.feedback import rating_opens
+from matchmaker.services.events.requests import AnswerChoice
 from matchmaker.services.events.rules import zone
 from matchmaker.services.events.schemas import (
     MAX_TEXT,
@@ -87,6 +88,9 @@ class EventRequests:
     contacts: list[Contact] = field(default_factory=list)
     #: Why the event takes no new requests (it has ended, or its deadline has passed), else None.
     closed: str | None = None
+    #: What the participant may answer now to each request it received, by request id (the
+    #: service's rule: the page offers only what an answer would be accepted with).
+    answers: dict[int, AnswerChoice] = field(default_factory=dict)
 
 
 def _me(principal: Principal) -> str:
@@ -116,7 +120,8 @@ def load_requests(events: EventServices, principal: Principal) -> list[EventRequ
         closed = events.requests.closed(event.id)
         contacts = [] if closed else events.contacts.for_participant(event.id, me)
         names = {p.id: p.name for p in participants}
-        out.append(EventRequests(event, mine, requests, names, contacts, closed))
+        answers = events.requests.answer_choices(event.id, me)
+        out.append(EventRequests(event, mine, requests, names, contacts, closed, answers))
     return out
 
 
