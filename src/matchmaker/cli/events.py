@@ -74,6 +74,7 @@ from matchmaker.services.events.schemas import (
     ParticipantIn,
     PlannedMeeting,
     PublishReport,
+    RequestAnswer,
     RequestCreate,
     RequestPublic,
     SlotIn,
@@ -239,13 +240,18 @@ def _print_request(req: RequestPublic) -> None:
         stdout.print(f"  message: {req.message}", markup=False)
     if req.reason:
         stdout.print(f"  why: {req.reason}", markup=False)
+    if req.decline_reason:
+        stdout.print(f"  declined because: {req.decline_reason}", markup=False)
 
 
 def _print_request_row(req: RequestPublic) -> None:
-    """One request of a list: its id, who asks whom, its status, and the sender's message under it."""
+    """One request of a list: its id, who asks whom, its status, and under it the sender's message
+    and why the recipient declined (when it said so)."""
     stdout.print(f"{req.id:>4} {req.sender} → {req.recipient}: {req.status}", markup=False)
     if req.message:
         stdout.print(f"     message: {req.message}", markup=False)
+    if req.decline_reason:
+        stdout.print(f"     declined because: {req.decline_reason}", markup=False)
 
 
 def _print_contact(c: Contact) -> None:
@@ -568,10 +574,19 @@ def answer(
     event_id: EventArg,
     request_id: Annotated[int, typer.Argument(metavar="REQUEST")],
     choice: Annotated[AnswerChoice, typer.Argument(metavar="accepted|declined")],
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            "--reason", help="Why the recipient declines (with declined only); the sender reads it."
+        ),
+    ] = None,
 ) -> None:
     """Accept or decline a request (as staff)."""
+    checked = _validated(RequestAnswer, answer=choice.answer, decline_reason=reason)
     with _events() as events:
-        req = events.requests.answer(event_id, request_id, choice.answer)
+        req = events.requests.answer(
+            event_id, request_id, checked.answer, decline_reason=checked.decline_reason
+        )
     _print_request(req)
 
 

@@ -669,3 +669,24 @@ def test_counts_of_one_read_in_the_singular(corpus: Settings) -> None:
     assert "published version 1: 1 meeting (1 new, 0 changed, 0 unchanged), 0 cancelled" in published
     for wrong in ("1 tables", "1 slots", "1 participants", "1 meetings", "e-mail(s)"):
         assert wrong not in created.stdout + generated.stdout + published
+
+
+def test_staff_record_why_a_request_was_declined_and_the_list_shows_it(corpus: Settings) -> None:
+    created = run("event", "create", "why", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00")
+    assert created.exit_code == 0, created.output
+    assert run("event", "add", "why", "kukes", "acme").exit_code == 0
+    assert run("event", "request", "why", "acme", "kukes").exit_code == 0
+    reason = "Kukës has a lighting contract until 2029."
+
+    too_long = run("event", "answer", "why", "1", "declined", "--reason", "x" * 2001)
+    assert too_long.exit_code == 2
+    assert "decline_reason: must be at most 2000 characters" in too_long.output
+    with_acceptance = run("event", "answer", "why", "1", "accepted", "--reason", reason)
+    assert with_acceptance.exit_code == 2
+    assert "a reason is given only when declining" in with_acceptance.output
+
+    answered = run("event", "answer", "why", "1", "declined", "--reason", reason)
+    assert answered.exit_code == 0, answered.output
+    assert f"  declined because: {reason}" in answered.stdout.splitlines()
+    listed = run("event", "requests", "why")
+    assert listed.stdout.splitlines() == ["   1 acme → kukes: declined", f"     declined because: {reason}"]
