@@ -796,6 +796,15 @@ def _agenda_file(agendas: Agendas, fmt: ExportFormat, event_id: str, participant
     return agendas.calendar(event_id, participant)
 
 
+def _event_file(agendas: Agendas, fmt: ExportFormat, event_id: str) -> bytes:
+    """The whole event's HTML page, PDF booklet or iCalendar file."""
+    if fmt is ExportFormat.html:
+        return agendas.event_html(event_id).encode()
+    if fmt is ExportFormat.pdf:
+        return agendas.booklet(event_id)
+    return agendas.event_calendar(event_id)
+
+
 @event_app.command("export")
 @handled
 def export(
@@ -804,11 +813,13 @@ def export(
         ExportFormat,
         typer.Option(
             "--format",
-            help="csv, xlsx, booklet or table-cards (organisers), html, pdf or ics (one participant).",
+            help="csv, xlsx, booklet or table-cards (organisers); html, pdf or ics (one participant with"
+            " --participant, else the whole event).",
         ),
     ],
     participant: Annotated[
-        str | None, typer.Option("--participant", help="Whose agenda: for html, pdf and ics.")
+        str | None,
+        typer.Option("--participant", help="Whose agenda: for html, pdf and ics (default: everyone's)."),
     ] = None,
     plan_: Annotated[
         bool, typer.Option("--plan", help="CSV or XLSX of the current plan instead of the published one.")
@@ -820,6 +831,7 @@ def export(
     """Export the organisers' CSV, XLSX, booklet or table cards, or a participant's agenda.
 
     A participant's agenda (--participant) is an HTML page, a PDF or an iCalendar (ics) file.
+    Without --participant, html, pdf and ics cover every meeting of the event (pdf is the booklet).
     """
     if out is None and fmt in BINARY_FORMATS:
         fail(f"--format {fmt.value} needs --out FILE", EXIT_INVALID)
@@ -843,7 +855,8 @@ def export(
         with _events() as events:
             data = events.agendas.table_cards(event_id)
     elif participant is None:
-        fail(f"--format {fmt.value} needs --participant ID", EXIT_INVALID)
+        with _events() as events:
+            data = _event_file(events.agendas, fmt, event_id)
     else:
         with _events() as events:
             data = _agenda_file(events.agendas, fmt, event_id, participant)

@@ -16,7 +16,7 @@ import csv
 import hashlib
 import io
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, tzinfo
 from functools import cache
 from typing import TYPE_CHECKING, Literal
@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from pydantic import BaseModel
 
 from matchmaker.scheduling.problem import Pair, Placement, Slot, pair_key
+from matchmaker.wording import counted
 
 if TYPE_CHECKING:
     from jinja2 import Template
@@ -261,7 +262,7 @@ th { background: #eee; }
 {% endif %}{% if zone %}<p>{{ zone }}</p>
 {% endif %}{% if rows %}
 <table>
-<thead><tr><th>Time</th><th>Table</th><th>Meeting with</th><th>Why</th></tr></thead>
+<thead><tr><th>Time</th><th>Table</th><th>{{ with_header }}</th><th>Why</th></tr></thead>
 <tbody>
 {% for r in rows %}<tr><td>{{ r.when }}</td>
 <td>{% if r.link %}<a href="{{ r.table }}">Online: {{ r.table }}</a>{% else %}{{ r.table }}{% endif %}</td>
@@ -331,7 +332,50 @@ def participant_agenda_html(
         zone=zone_note(timezone, [by_id[m.slot].start for m in mine] or [s.start for s in slots]),
         venue=venue,
         rows=rows,
+        with_header="Meeting with",
         lang=lang,
+        empty=empty,
+    )
+
+
+def event_schedule_html(
+    meetings: Sequence[Placement],
+    slots: Sequence[Slot],
+    *,
+    event_name: str,
+    names: Mapping[str, str] | None = None,
+    reasons: Mapping[Pair, str] | None = None,
+    timezone: str | None = None,
+    table_labels: Mapping[int, str] | None = None,
+    venue: str | None = None,
+    empty: str = NO_MEETINGS,
+) -> str:
+    """A printable HTML page of every meeting of an event in time order, both parties named (the
+    organisers' counterpart of :func:`participant_agenda_html`, with the same reasons participants read)."""
+    names = names or {}
+    reasons = reasons or {}
+    table_labels = table_labels or {}
+    by_id = _slot_map(slots)
+    ordered = sorted(meetings, key=lambda m: (by_id[m.slot].start, m.table))
+    rows = [
+        {
+            "when": f"{by_id[m.slot].start:%Y-%m-%d %H:%M}–{by_id[m.slot].end:%H:%M}",
+            "table": table_name(m.table, table_labels),
+            "link": is_link(table_name(m.table, table_labels)),
+            "other": f"{display_name(m.a, names)} – {display_name(m.b, names)}",
+            "reason": meeting_reason(m, reasons),
+        }
+        for m in ordered
+    ]
+    return _agenda_template().render(
+        title=f"Meeting schedule: {event_name}",
+        who=counted(len(rows), "meeting"),
+        event_name=event_name,
+        zone=zone_note(timezone, [by_id[m.slot].start for m in ordered] or [s.start for s in slots]),
+        venue=venue,
+        rows=rows,
+        with_header="Meeting",
+        lang="en",
         empty=empty,
     )
 
@@ -470,7 +514,7 @@ def is_link(value: str) -> bool:
 
 
 def participant_calendar(
-    participant_id: str,
+    participant_id: str | None,
     entries: Sequence[CalendarEntry],
     *,
     names: Mapping[str, str] | None = None,
@@ -480,7 +524,8 @@ def participant_calendar(
     table_labels: Mapping[int, str] | None = None,
     venue: str | None = None,
 ) -> bytes:
-    """The iCalendar feed (RFC 5545) of one participant's meetings, cancelled ones included.
+    """The iCalendar feed (RFC 5545) of one participant's meetings, cancelled ones included; with
+    ``participant_id`` None, the organisers' file of every meeting of the event, SUMMARY naming both.
 
     Times are written in the event's IANA zone ``tz`` with a VTIMEZONE for it (built by the icalendar
     library), or in UTC when the event has only a fixed offset, so every client reads the same instant.
@@ -491,9 +536,42 @@ def participant_calendar(
     what it shows changes only with a higher SEQUENCE; ``table_labels``, ``venue``, ``event_name`` and
     ``names`` stand for what an entry does not know.
     """
+    names = names or {}
+    title = event_name or "Matchmaking meetings"
+
+    def view(e: CalendarEntry) -> tuple[str, str] | None:
+        if participant_id is None:
+            pair = (
+                f"{e.name_of(e.a) or display_name(e.a, names)} – {e.name_of(e.b) or display_name(e.b, names)}"
+            )
+            return f"Meeting: {pair}", f"meeting {pair}"
+        if participant_id not in (e.a, e.b):
+            return None
+        other = e.b if e.a == participant_id else e.a
+        who = e.name_of(other) or display_name(other, names)
+        return f"Meeting with {who}", f"meeting with {who}"
+
+    calname = title if participant_id is None else f"{title}: {names.get(participant_id, participant_id)}"
+    return _calendar(
+        entries, view, name=calname, title=title, now=now, tz=tz, table_labels=table_labels, venue=venue
+    )
+
+
+def _calendar(
+    entries: Sequence[CalendarEntry],
+    view: Callable[[CalendarEntry], tuple[str, str] | None],
+    *,
+    name: str,
+    title: str,
+    now: datetime | None,
+    tz: tzinfo | None,
+    table_labels: Mapping[int, str] | None,
+    venue: str | None,
+) -> bytes:
+    """An iCalendar file named ``name`` of the ``entries`` that ``view`` shows (it gives an entry's
+    SUMMARY and what its DESCRIPTION says the meeting is, or None to leave it out)."""
     import icalendar  # noqa: PLC0415 - loaded only for a calendar (a slow import)
 
-    names = names or {}
     table_labels = table_labels or {}
     stamp = now or datetime.now(UTC)
     cal = icalendar.Calendar()
@@ -501,27 +579,26 @@ def participant_calendar(
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
     cal.add("method", "PUBLISH")
-    title = event_name or "Matchmaking meetings"
-    cal.add("x-wr-calname", f"{title}: {names.get(participant_id, participant_id)}")
+    cal.add("x-wr-calname", name)
     if isinstance(tz, ZoneInfo):
         cal.add("x-wr-timezone", tz.key)
     for e in sorted(entries, key=lambda e: (e.start, e.uid)):
-        if participant_id not in (e.a, e.b):
+        shown = view(e)
+        if shown is None:
             continue
-        other = e.b if e.a == participant_id else e.a
+        summary, what = shown
         table = e.table_name or table_name(e.table, table_labels)
-        who = e.name_of(other) or display_name(other, names)
         event = icalendar.Event()
         event.add("uid", e.uid)
         event.add("sequence", e.sequence)
         event.add("dtstamp", stamp)
         event.add("dtstart", _calendar_time(e.start, tz))
         event.add("dtend", _calendar_time(e.end, tz))
-        event.add("summary", f"Meeting with {who}")
+        event.add("summary", summary)
         event.add("location", e.location or meeting_location(e.table, table_labels, venue))
         if is_link(table):
             event.add("url", table)
-        lines = [f"{e.event_name or title}: meeting with {who}{'' if who.endswith('.') else '.'}"]
+        lines = [f"{e.event_name or title}: {what}{'' if what.endswith('.') else '.'}"]
         if e.reason:
             lines.append(f"Why: {e.reason}")
         lines.append(table if not is_link(table) else f"Online: {table}")

@@ -94,3 +94,26 @@ def test_export_to_a_place_that_cannot_be_written_says_so(corpus: Settings, tmp_
     folder = run("event", "export", "past", "--format", "csv", "--out", str(tmp_path))
     assert folder.exit_code == 1
     assert folder.stderr == f"error: cannot write {tmp_path}: Is a directory\n"
+
+
+def test_export_without_participant_writes_the_whole_event(corpus: Settings, tmp_path: Path) -> None:
+    # `event export EVENT --format html|pdf|ics` without --participant: the organisers' document of
+    # every published meeting (the calendar gives each one its instant, as a participant's does).
+    _held_event()
+    cal = run("event", "export", "past", "--format", "ics")
+    assert cal.exit_code == 0, cal.output
+    ics = cal.stdout
+    csv_rows = run("event", "export", "past", "--format", "csv").stdout.strip().splitlines()[1:]
+    assert ics.count("BEGIN:VEVENT") == len(csv_rows) > 0
+    assert "BEGIN:VTIMEZONE" in ics
+    assert "DTSTART;TZID=Europe/Tirane:" in ics
+    assert "Kukës" in ics
+    page = run("event", "export", "past", "--format", "html")
+    assert page.exit_code == 0, page.output
+    assert "<title>Meeting schedule: Tirana workshop</title>" in page.stdout
+    assert page.stdout.count("<tr><td>") == len(csv_rows)
+    assert "Kukës" in page.stdout
+    pdf = tmp_path / "past.pdf"
+    done = run("event", "export", "past", "--format", "pdf", "--out", str(pdf))
+    assert done.exit_code == 0, done.output
+    assert pdf.read_bytes().startswith(b"%PDF")

@@ -15,6 +15,7 @@ from matchmaker.errors import ConflictError
 from matchmaker.scheduling.exports import (
     NO_MEETINGS,
     NOT_PUBLISHED,
+    event_schedule_html,
     local_slots,
     meetings_csv,
     meetings_xlsx,
@@ -247,6 +248,40 @@ class Agendas(store.InSession):
             names=known,
             event_name=ev.name,
             now=stamp,
+            tz=zone(ev.timezone),
+            table_labels=labels,
+            venue=venue,
+        )
+
+    def event_html(self, event_id: str) -> str:
+        """A printable HTML page of every confirmed published meeting of the event, both parties named,
+        at the places they were published with."""
+        ev, rows = self._published_event(event_id)
+        labels, venue = store.published_places(self.session, ev)
+        return event_schedule_html(
+            _confirmed(rows),
+            _slots(self.session, ev, rows),
+            event_name=ev.name,
+            names=store.names(self.session, store.mentioned(rows)),
+            timezone=ev.timezone,
+            table_labels=labels,
+            venue=venue,
+        )
+
+    def event_calendar(self, event_id: str, *, now: datetime | None = None) -> bytes:
+        """The iCalendar file of every published meeting of the event (cancelled ones as CANCELLED),
+        each with the UID and SEQUENCE of the participants' calendars."""
+        ev = store.event_row(self.session, event_id)
+        if ev.published_version == 0:
+            raise ConflictError(f"event {event_id!r} is not published yet; publish it first")
+        rows = store.published(self.session, event_id)
+        labels, venue = store.published_places(self.session, ev)
+        return participant_calendar(
+            None,
+            [store.calendar_entry(r) for r in rows],
+            names=store.names(self.session, store.mentioned(rows)),
+            event_name=ev.name,
+            now=now or (ev.published_at if ev.published_at is not None else utcnow()),
             tz=zone(ev.timezone),
             table_labels=labels,
             venue=venue,
