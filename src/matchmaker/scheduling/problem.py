@@ -39,6 +39,11 @@ RequestStatus = Literal["pending", "accepted", "declined", "expired"]
 #: How many validation errors one message lists before "and N more".
 _MAX_LISTED_ERRORS = 5
 
+#: The largest score a problem file may give a pair, either sign. The solver works on scores as
+#: integers (thousandths) summed over every meeting; far beyond this they no longer fit its 64-bit
+#: arithmetic (and a score near the largest float cannot be scaled at all). Matcher scores are 0-1.
+MAX_SCORE = 1_000_000_000
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
@@ -81,7 +86,7 @@ class ScoreEntry(_Model):
 
     a: str = Field(min_length=1)
     b: str = Field(min_length=1)
-    score: float
+    score: float = Field(ge=-MAX_SCORE, le=MAX_SCORE)
     reason: str | None = None
 
 

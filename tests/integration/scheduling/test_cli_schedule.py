@@ -110,6 +110,15 @@ def test_a_number_out_of_its_range_is_refused_in_words(tmp_path: Path) -> None:
     assert "should" not in result.stderr
 
 
+def test_a_score_too_large_to_plan_with_is_refused_naming_it(tmp_path: Path) -> None:
+    problem = _problem()
+    problem["scores"][1]["score"] = 1e308
+    result = runner.invoke(app, ["schedule", str(_write(tmp_path, problem)), "--json"])
+    assert result.exit_code == 2, result.output
+    assert "scores.1.score: must be 1000000000 or less" in result.stderr
+    assert result.stdout == ""
+
+
 def test_unreadable_file_exit_1(tmp_path: Path) -> None:
     result = runner.invoke(app, ["schedule", str(tmp_path / "missing.json")])
     assert result.exit_code == 1
