@@ -97,7 +97,8 @@ def send(
     if report.unreachable:
         stdout.print(
             f"The SMTP server could not be used ({report.unreachable}); "
-            f"the {counted(report.queued, 'queued message')} stay queued and nothing was lost.",
+            f"the {counted(report.queued, 'queued message')} "
+            f"{'stays' if report.queued == 1 else 'stay'} queued and nothing was lost.",
             markup=False,
         )
 

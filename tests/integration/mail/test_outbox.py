@@ -176,6 +176,7 @@ def test_outbox_send_waits_for_a_failed_message_to_be_due_and_says_how_many_wait
         services.close()
     down = run("outbox", "send")  # the server is down: one try, then a wait of a minute
     assert down.exit_code == 0, down.output
+    assert "the 1 queued message stays queued and nothing was lost" in " ".join(down.stdout.split())
     [entry] = outbox_json()
     assert (entry["status"], entry["attempts"]) == ("queued", 1)
 
