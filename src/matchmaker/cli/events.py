@@ -86,6 +86,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from matchmaker.services.events import Agendas, EventServices, Planner
+    from matchmaker.services.events.schemas import ExportSource
 
 event_app = typer.Typer(help="Matchmaking events: participants, requests, schedule, agendas, feedback.")
 app.add_typer(event_app, name="event")
@@ -166,8 +167,14 @@ class ExportFormat(StrEnum):
 
 #: Formats that are binary files (written with ``--out`` only).
 BINARY_FORMATS = {ExportFormat.xlsx, ExportFormat.pdf, ExportFormat.booklet, ExportFormat.table_cards}
-#: Formats of one participant's agenda (``--participant``).
-PARTICIPANT_FORMATS = {ExportFormat.html, ExportFormat.pdf, ExportFormat.ics}
+#: Formats that can hold one participant's meetings only (``--participant``).
+PARTICIPANT_FORMATS = {
+    ExportFormat.csv,
+    ExportFormat.xlsx,
+    ExportFormat.html,
+    ExportFormat.pdf,
+    ExportFormat.ics,
+}
 #: Formats that can be made from the current plan instead of the published one (``--plan``).
 PLAN_FORMATS = {ExportFormat.csv, ExportFormat.xlsx}
 
@@ -814,12 +821,12 @@ def export(
         typer.Option(
             "--format",
             help="csv, xlsx, booklet or table-cards (organisers); html, pdf or ics (one participant with"
-            " --participant, else the whole event).",
+            " --participant, else the whole event); csv and xlsx also of one participant.",
         ),
     ],
     participant: Annotated[
         str | None,
-        typer.Option("--participant", help="Whose agenda: for html, pdf and ics (default: everyone's)."),
+        typer.Option("--participant", help="Only this participant's meetings (default: everyone's)."),
     ] = None,
     plan_: Annotated[
         bool, typer.Option("--plan", help="CSV or XLSX of the current plan instead of the published one.")
@@ -837,17 +844,18 @@ def export(
         fail(f"--format {fmt.value} needs --out FILE", EXIT_INVALID)
     if participant is not None and fmt not in PARTICIPANT_FORMATS:
         fail(
-            f"--participant is for html, pdf and ics; --format {fmt.value} covers the whole event",
+            f"--participant is for csv, xlsx, html, pdf and ics; --format {fmt.value} covers the whole event",
             EXIT_INVALID,
         )
     if plan_ and fmt not in PLAN_FORMATS:
         fail(f"--plan is for csv and xlsx; --format {fmt.value} shows the published meetings", EXIT_INVALID)
+    source: ExportSource = "plan" if plan_ else "published"
     if fmt is ExportFormat.csv:
         with _events() as events:
-            data = events.agendas.csv(event_id, source="plan" if plan_ else "published").encode()
+            data = events.agendas.csv(event_id, source=source, participant=participant).encode()
     elif fmt is ExportFormat.xlsx:
         with _events() as events:
-            data = events.agendas.xlsx(event_id, source="plan" if plan_ else "published")
+            data = events.agendas.xlsx(event_id, source=source, participant=participant)
     elif fmt is ExportFormat.booklet:
         with _events() as events:
             data = events.agendas.booklet(event_id)

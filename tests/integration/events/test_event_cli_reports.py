@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -72,10 +75,10 @@ def test_export_writes_the_booklet_and_the_table_cards(corpus: Settings, tmp_pat
 
 def test_export_refuses_options_its_format_does_not_use(corpus: Settings, tmp_path: Path) -> None:
     _held_event()
-    # The organisers' CSV is the whole event: --participant would be ignored, so it is refused.
-    one = run("event", "export", "past", "--format", "csv", "--participant", "kukes")
+    # The booklet is the whole event: --participant would be ignored, so it is refused.
+    one = run("event", "export", "past", "--format", "booklet", "--participant", "kukes", "--out", "b.pdf")
     assert one.exit_code == 2
-    assert "--participant is for html, pdf and ics" in one.stderr
+    assert "--participant is for csv, xlsx, html, pdf and ics" in one.stderr
     assert one.stdout == ""
     # Only the CSV and XLSX can come from the current plan.
     booklet = tmp_path / "booklet.pdf"
@@ -117,3 +120,24 @@ def test_export_without_participant_writes_the_whole_event(corpus: Settings, tmp
     done = run("event", "export", "past", "--format", "pdf", "--out", str(pdf))
     assert done.exit_code == 0, done.output
     assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_export_csv_or_xlsx_of_one_participant_holds_its_meetings_only(
+    corpus: Settings, tmp_path: Path
+) -> None:
+    _held_event()
+    whole = run("event", "export", "past", "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(whole.stdout)))
+    mine = run("event", "export", "past", "--format", "csv", "--participant", "kukes")
+    assert mine.exit_code == 0, mine.output
+    kept = list(csv.DictReader(io.StringIO(mine.stdout)))
+    assert kept == [r for r in rows if "kukes" in (r["a"], r["b"])]
+    assert 0 < len(kept) < len(rows)
+    book = tmp_path / "kukes.xlsx"
+    done = run("event", "export", "past", "--format", "xlsx", "--participant", "kukes", "--out", str(book))
+    assert done.exit_code == 0, done.output
+    sheet = openpyxl.load_workbook(book).worksheets[0]
+    assert sheet.max_row == 1 + len(kept)
+    nobody = run("event", "export", "past", "--format", "csv", "--participant", "atlantis")
+    assert nobody.exit_code == 1
+    assert "'atlantis' does not take part in Tirana workshop" in nobody.stderr

@@ -97,22 +97,27 @@ class Agendas(store.InSession):
             meetings=items,
         )
 
-    def csv(self, event_id: str, *, source: ExportSource = "published") -> str:
+    def csv(
+        self, event_id: str, *, source: ExportSource = "published", participant: str | None = None
+    ) -> str:
         """The organisers' CSV (slot, times, table, both parties, score, staff reason, participants' reason,
         where the table is).
 
-        ``source`` is the published schedule (the default) or the current plan.
+        ``source`` is the published schedule (the default) or the current plan; with ``participant``,
+        only the meetings of that participant.
         """
-        ev, rows, slots, known, public = self._plan_rows(event_id, source)
+        ev, rows, slots, known, public = self._plan_rows(event_id, source, participant)
         labels = self._labels(ev, source)
         return meetings_csv(
             rows, slots, names=known, public_reasons=public, table_labels=labels, timezone=ev.timezone
         )
 
-    def xlsx(self, event_id: str, *, source: ExportSource = "published") -> bytes:
+    def xlsx(
+        self, event_id: str, *, source: ExportSource = "published", participant: str | None = None
+    ) -> bytes:
         """The organisers' spreadsheet (the CSV's columns, real date-times) of the published schedule
-        or of the current plan."""
-        ev, rows, slots, known, public = self._plan_rows(event_id, source)
+        or of the current plan (only ``participant``'s meetings when one is named)."""
+        ev, rows, slots, known, public = self._plan_rows(event_id, source, participant)
         labels = self._labels(ev, source)
         return meetings_xlsx(
             rows,
@@ -131,12 +136,14 @@ class Agendas(store.InSession):
         return store.table_labels(self.session, ev.id)
 
     def _plan_rows(
-        self, event_id: str, source: ExportSource
+        self, event_id: str, source: ExportSource, participant: str | None = None
     ) -> tuple[Event, list[Meeting], list[Slot], dict[str, str], dict[Pair, str]]:
-        """What the organisers' exports show: the event, its meetings (published or planned), slots,
-        names, and the participants' reasons by pair."""
+        """What the organisers' exports show: the event, its meetings (published or planned; those of
+        ``participant`` only when one is named), slots, names, and the participants' reasons by pair."""
         session = self.session
         ev = store.event_row(session, event_id)
+        if participant is not None:
+            store.participant(session, event_id, participant)
         stored: list[EventMeeting] | list[PublishedMeeting]
         if source == "published":
             if ev.published_version == 0:
@@ -145,8 +152,9 @@ class Agendas(store.InSession):
             stored, slots = published, _slots(session, ev, published)
         else:
             stored, slots = store.plan(session, event_id), _slots(session, ev)
-        rows: list[Meeting] = [store.meeting(r) for r in stored]
-        public = {pair_key(r.a, r.b): r.public_reason for r in stored if r.public_reason}
+        shown = [r for r in stored if participant is None or participant in (r.a, r.b)]
+        rows: list[Meeting] = [store.meeting(r) for r in shown]
+        public = {pair_key(r.a, r.b): r.public_reason for r in shown if r.public_reason}
         known = store.names(session, store.mentioned(rows))
         return ev, rows, slots, known, public
 
