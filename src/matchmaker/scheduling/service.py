@@ -97,7 +97,7 @@ def solve_problem(
     Args:
         problem: the validated problem (see :func:`~matchmaker.scheduling.problem.parse_problem`).
         score_lookup: ``(a_id, b_id) -> score | None`` for pairs without a score in the file.
-        time_limit: seconds the whole solve may use.
+        time_limit: seconds the solve may use once the scores are looked up.
         workers: CP-SAT search workers (default :data:`DEFAULT_WORKERS`, or 1 with a ``seed``).
         keep_locked: keep ``problem.locked`` (published) meetings where they are; when False they
             only guide the solver, and ``result.changes`` shows what moved.
@@ -127,6 +127,9 @@ def solve_problem(
         exclude_must=report.impossible.keys(),
         max_variables=10**12,
     )
+    # The time limit is the solver's: looking scores up (the matcher, on a large event) does not use
+    # it up, or a problem scored slowly would be planned with no search at all.
+    solving = time.perf_counter()
     inp = enc.inp
     if not keep_locked and enc.previous:
         # Published meetings guide the plan: start from them, keep what still fits.
@@ -135,7 +138,7 @@ def solve_problem(
         guided = start if not verify_assignment(inp, start) else []
     else:
         guided = []
-    stages_deadline = None if deterministic else started + STAGES_SHARE * time_limit
+    stages_deadline = None if deterministic else solving + STAGES_SHARE * time_limit
     steps = max(1_000, int(STEPS_PER_SECOND * time_limit)) if deterministic else DEFAULT_SEARCH_STEPS * 10
     # The bound for a schedule that covers everyone it can and keeps every rule; reaching it
     # proves the schedule optimal, and the local search stops there.
@@ -160,7 +163,7 @@ def solve_problem(
     proven = _reaches(inp, assignment, bounds)
     status = "OPTIMAL" if proven else "FEASIBLE"
     n_vars = sum(len(inp.common_slots(p)) for p in range(len(inp.pairs)))
-    remaining = time_limit - (time.perf_counter() - started)
+    remaining = time_limit - (time.perf_counter() - solving)
     # A seeded run gives CP-SAT a fixed share of the limit in deterministic time, never what the
     # clock says is left (that differs from run to run).
     cp_budget = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -301,3 +302,29 @@ def test_what_to_relax_counts_one_slot_and_one_table_in_the_singular(make_proble
     text = " ".join(info.value.reasons)
     assert "only 1 free place (1 slot × 1 table)" in text
     assert "(s)" not in text
+
+
+def test_the_solver_gets_its_time_limit_after_the_scores_are_looked_up(
+    make_problem: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Scores looked up from the matcher can take longer than the limit on a large event; the solver
+    # must still get the seconds --time-limit gives it, not what the lookups left of them.
+    from matchmaker.scheduling import service
+
+    given: list[float] = []
+    real = service.decompose
+
+    def watched(*args: Any, deadline: float | None = None, **kw: Any) -> Any:
+        given.append((deadline or 0.0) - time.perf_counter())
+        return real(*args, deadline=deadline, **kw)
+
+    monkeypatch.setattr(service, "decompose", watched)
+
+    def slow(_a: str, _b: str) -> float:
+        time.sleep(0.1)
+        return 0.5
+
+    data = make_problem(cities=("c1", "c2", "c3"), providers=("p1", "p2", "p3"))
+    solve_problem(parse_problem(data), score_lookup=slow, time_limit=1.0, workers=1)
+    assert given, "the stages ran"
+    assert given[0] > 0.5 * service.STAGES_SHARE * 1.0
