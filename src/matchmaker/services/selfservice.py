@@ -129,7 +129,7 @@ class SelfService:
         (and never once the event is over)."""
         now = now or utcnow()
         ev = store.event_row(self.session, event_id)
-        row = store.participant(self.session, event_id, participant_id)
+        row = store.taking_part(self.session, event_id, participant_id)
         ends = store.event_end(self.session, ev)
         if ends is not None and now >= ends:
             raise ConflictError(

@@ -171,7 +171,8 @@ def test_a_hand_made_form_naming_someone_outside_the_event_is_refused_with_names
     assert "Kukës cannot be paired with itself" in _flash(itself.text)
     elsewhere = client.post("/me/availability", data={"event": "other-fair", "slot": "s1"})
     assert elsewhere.status_code == 404
-    assert _flash(elsewhere.text) == "Kukës does not take part in Other fair"
+    # An event it is not in answers as an unknown one: its id confirms nothing, not even its name.
+    assert _flash(elsewhere.text) == "No event with id &#39;other-fair&#39;"
 
     # Adresa Lab takes part, but the one slot went to the meeting of Kukës with Enerko.
     unmet = client.post(
@@ -293,3 +294,35 @@ def test_a_city_withdraws_a_request_it_sent_that_still_waits_for_an_answer(
     assert "withdrawn" in client.get(withdrawn.headers["location"]).text
     with services.database.unit_of_work() as session:
         assert services.events(session).requests.list("take-back", participant="shkoder") == []
+
+
+def test_an_event_the_participant_is_not_in_answers_as_an_unknown_one_naming_nothing(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    # As in the API: an event's id typed by someone outside it confirms nothing, not even its name.
+    add_event(client, "fair", [CITY_ID, PROVIDER_ID])
+    add_event(client, "closed-door-talks", ["kamez", "prov-adresa-lab"])
+    services = app_services(client)
+    services.planner.generate("closed-door-talks", score=lambda a, b: 0.9, time_limit=5)
+    services.planner.publish("closed-door-talks")
+    sign_in("provider")
+    unknown = "No event with id &#39;closed-door-talks&#39;"
+    forms = {
+        "/me/availability": {"event": "closed-door-talks", "slot": "s1"},
+        "/me/requests": {"event": "closed-door-talks", "recipient": "kamez"},
+        "/me/requests/answer": {"event": "closed-door-talks", "request": "1", "answer": "accepted"},
+        "/me/requests/withdraw": {"event": "closed-door-talks", "request": "1"},
+        "/me/feedback": {"event": "closed-door-talks", "other": "kamez", "rating": "informative"},
+        "/me/agenda/closed-door-talks/feed": {},
+        "/me/agenda/closed-door-talks/feed/stop": {},
+    }
+    for path, data in forms.items():
+        refused = client.post(path, data=data)
+        assert refused.status_code == 404, (path, refused.text)
+        assert _flash(refused.text) == unknown, path
+        assert "Closed door talks" not in refused.text, path
+    for kind in ("agenda", "calendar", "pdf"):
+        refused = client.get(f"/me/agenda/closed-door-talks/{kind}")
+        assert refused.status_code == 404, kind
+        assert unknown in refused.text, kind
+        assert "Closed door talks" not in refused.text, kind

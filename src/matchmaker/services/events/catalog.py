@@ -339,6 +339,12 @@ class EventCatalog(store.InSession):
         store.event_row(self.session, event_id)
         return self.session.get(EventParticipant, (event_id, participant_id)) is not None
 
+    def require_taking_part(self, event_id: str, participant_id: str) -> None:
+        """:class:`NotFoundError` unless ``participant_id`` takes part in the event, in the words used
+        for an unknown event (:func:`store.taking_part`): what a participant asks about an event it is
+        not in confirms nothing."""
+        store.taking_part(self.session, event_id, participant_id)
+
     def remove_participant(self, event_id: str, participant_id: str, *, now: datetime | None = None) -> int:
         """Take a participant out of an event, with its requests, pair rules and the planned meetings
         it has not had yet; returns how many planned meetings went with it.

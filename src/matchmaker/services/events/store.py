@@ -208,6 +208,16 @@ def participant(session: Session, event_id: str, pid: str) -> EventParticipant:
     return row
 
 
+def taking_part(session: Session, event_id: str, pid: str) -> EventParticipant:
+    """The participant row of ``pid``, asked for by ``pid`` itself: an event it does not take part in
+    answers as an unknown one does (:class:`NotFoundError`, the same words), so that an event's id
+    typed by an outsider confirms nothing, not even the event's name."""
+    row = session.get(EventParticipant, (event_id, pid))
+    if row is None:
+        raise NotFoundError(f"no event with id {event_id!r}")
+    return row
+
+
 def names(session: Session, ids: Iterable[str]) -> dict[str, str]:
     """The display names of stored cities and providers among ``ids``."""
     wanted = sorted(set(ids))

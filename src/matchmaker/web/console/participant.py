@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar import Response, get, post
 from litestar.datastructures import FormMultiDict
@@ -66,6 +66,8 @@ from matchmaker.web.media import ICALENDAR, PDF
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 _MESSAGES = {
     "sent": "Your request was sent.",
     "answered": "Your answer was saved.",
@@ -97,6 +99,14 @@ def _me(principal: Principal) -> str:
     if not principal.subject_id:  # pragma: no cover - city and provider users always speak for a record
         raise InvalidInputError("this user speaks for no city or provider")
     return principal.subject_id
+
+
+def _in_event(events: EventServices, event_id: str, principal: Principal) -> str:
+    """The participant's own id, once it is known to take part in ``event_id``. An event it is not in
+    answers as an unknown one (404, the same words), as in the API, so its id confirms nothing."""
+    me = _me(principal)
+    events.catalog.require_taking_part(event_id, me)
+    return me
 
 
 def my_events(
@@ -208,10 +218,11 @@ async def send_request(request: AnyRequest, events: Events) -> Response[Any]:
     def send(form: FormMultiDict, principal: Principal) -> None:
         event_id = form_field(form, "event", 128, "Event")
         recipient = form_field(form, "recipient", 128)
+        sender = _in_event(events, event_id, principal)
         if not recipient:
             raise InvalidInputError("choose whom to ask for a meeting")
         data = RequestCreate(
-            sender=_me(principal),
+            sender=sender,
             recipient=recipient,
             message=form_field(form, "message", MAX_TEXT, "Message") or None,
         )
@@ -244,15 +255,11 @@ async def answer_request(request: AnyRequest, events: Events) -> Response[Any]:
     """Accept or decline a request received, saying why when declining (optional)."""
 
     def reply(form: FormMultiDict, principal: Principal) -> None:
+        event_id = form_field(form, "event", 128, "Event")
+        me = _in_event(events, event_id, principal)
         request_id, answer = answer_from_form(form)
         reason = form_field(form, "decline_reason", MAX_TEXT, "Decline reason") or None
-        events.requests.answer(
-            form_field(form, "event", 128, "Event"),
-            request_id,
-            answer,
-            decline_reason=reason,
-            by=_me(principal),
-        )
+        events.requests.answer(event_id, request_id, answer, decline_reason=reason, by=me)
 
     return await _REQUESTS.change(request, events, reply, "answered")
 
@@ -266,10 +273,12 @@ async def withdraw_request(request: AnyRequest, events: Events) -> Response[Any]
     """Take back a request sent that still waits for its answer."""
 
     def take_back(form: FormMultiDict, principal: Principal) -> None:
+        event_id = form_field(form, "event", 128, "Event")
+        me = _in_event(events, event_id, principal)
         request_id = digits_value(form_field(form, "request", 12))
         if request_id is None:
             raise InvalidInputError("choose the request to withdraw")
-        events.requests.withdraw(form_field(form, "event", 128, "Event"), request_id, by=_me(principal))
+        events.requests.withdraw(event_id, request_id, by=me)
 
     return await _REQUESTS.change(request, events, take_back, "withdrawn")
 
@@ -338,24 +347,28 @@ async def my_agenda(request: AnyRequest, events: Events) -> Response[Any]:
 @get("/me/agenda/{event_id:str}/agenda", name="console:my-agenda-html", opt=PARTICIPANTS)
 async def my_agenda_html(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
     """The printable agenda of one event."""
-    me = _me(principal_of(request))
-    return html_page(await run(events.agendas.html, event_id, me))
+    return html_page(await _own(request, events, event_id, events.agendas.html))
 
 
 @get("/me/agenda/{event_id:str}/calendar", name="console:my-agenda-ics", opt=PARTICIPANTS)
 async def my_agenda_ics(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
     """The calendar file of one event."""
-    me = _me(principal_of(request))
-    body = await run(events.agendas.calendar, event_id, me)
-    return download(body, ICALENDAR, _file_name(event_id, me, "ics"))
+    body = await _own(request, events, event_id, events.agendas.calendar)
+    return download(body, ICALENDAR, _file_name(event_id, _me(principal_of(request)), "ics"))
 
 
 @get("/me/agenda/{event_id:str}/pdf", name="console:my-agenda-pdf", opt=PARTICIPANTS)
 async def my_agenda_pdf(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
     """The PDF agenda of one event."""
-    me = _me(principal_of(request))
-    body = await run(events.agendas.pdf, event_id, me)
-    return download(body, PDF, _file_name(event_id, me, "pdf"))
+    body = await _own(request, events, event_id, events.agendas.pdf)
+    return download(body, PDF, _file_name(event_id, _me(principal_of(request)), "pdf"))
+
+
+async def _own(request: AnyRequest, events: EventServices, event_id: str, make: Callable[[str, str], T]) -> T:
+    """``make(event_id, me)`` for the signed-in participant, in a worker thread, once it is known to
+    take part in the event (:func:`_in_event`)."""
+    principal = principal_of(request)
+    return await run(lambda: make(event_id, _in_event(events, event_id, principal)))
 
 
 @post(
@@ -366,9 +379,10 @@ async def my_agenda_pdf(request: AnyRequest, events: Events, event_id: PathId) -
 async def issue_feed(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
     """A new address the participant's calendar app subscribes to (the API's ``…/agenda/{id}/feed``):
     shown once on the page, never put in a redirect; the earlier addresses stop working."""
-    me = _me(principal_of(request))
     try:
-        link = await run(events.feeds.issue, event_id, me, published_only=True)
+        link = await _own(
+            request, events, event_id, lambda event, me: events.feeds.issue(event, me, published_only=True)
+        )
     except MatchmakerError as exc:
         await run(events.rollback)
         return await _AGENDA.render(request, events, flash=error_flash(exc), status=error_status(exc))
@@ -387,10 +401,10 @@ async def issue_feed(request: AnyRequest, events: Events, event_id: PathId) -> R
 )
 async def stop_feed(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
     """Stop every calendar address of the participant for the event."""
-    me = _me(principal_of(request))
+    principal = principal_of(request)
     return await apply_change(
         events,
-        lambda: events.feeds.revoke(event_id, me),
+        lambda: events.feeds.revoke(event_id, _in_event(events, event_id, principal)),
         done="/me/agenda?msg=feed-stopped",
         refused=_AGENDA.show(request, events),
     )
@@ -406,6 +420,8 @@ async def rate_meeting(request: AnyRequest, events: Events) -> Response[Any]:
     """Rate a meeting after the event."""
 
     def rate(form: FormMultiDict, principal: Principal) -> None:
+        event_id = form_field(form, "event", 128, "Event")
+        rater = _in_event(events, event_id, principal)
         other = form_field(form, "other", 128)
         if not other:
             raise InvalidInputError("choose the meeting to rate")
@@ -413,12 +429,12 @@ async def rate_meeting(request: AnyRequest, events: Events) -> Response[Any]:
         if rating not in RATING_LABELS:
             raise InvalidInputError("choose how the meeting went")
         data = FeedbackIn(
-            rater=_me(principal),
+            rater=rater,
             other=other,
             rating=rating,  # type: ignore[arg-type]
             comment=form_field(form, "comment", MAX_TEXT, "Comment") or None,
         )
-        events.feedback.record(form_field(form, "event", 128, "Event"), data)
+        events.feedback.record(event_id, data)
 
     return await _AGENDA.change(request, events, rate, "rated")
 

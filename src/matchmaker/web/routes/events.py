@@ -28,7 +28,7 @@ from litestar import Controller, Request, Response, delete, get, patch, post, pu
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
-from matchmaker.errors import NotFoundError, PermissionDeniedError
+from matchmaker.errors import PermissionDeniedError
 from matchmaker.services.container import Services
 from matchmaker.services.events import EventServices, Planner
 from matchmaker.services.events.feeds import FeedLink
@@ -88,8 +88,7 @@ def _require_taking_part(events: EventServices, principal: Principal, event_id: 
     if principal.is_staff:
         return None
     me = _self(principal)
-    if not events.catalog.takes_part(event_id, me):
-        raise NotFoundError(f"no event with id {event_id!r}")
+    events.catalog.require_taking_part(event_id, me)
     return me
 
 
