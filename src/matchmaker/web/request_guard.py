@@ -8,6 +8,8 @@
   rather than parsed;
 * a JSON body nests deeper than ``Settings.max_json_depth`` (400). Deep nesting exhausts the parser's
   recursion (a 500 before this check) for a couple of kilobytes of input;
+* a JSON body names a field twice in one object (400 naming it, as for a query parameter given
+  twice): the parser would keep the last value and drop the other without a word;
 * a write to ``/api/v1`` is authenticated by the console's session cookie (no ``Authorization``
   header) and its ``Origin`` is not this server's (403). The browser sends the cookie with requests
   started by a sibling origin (same site), so the cookie alone proves nothing about who started the
@@ -18,6 +20,7 @@ The JSON body is buffered here (it is bounded by the app's body limit) and repla
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 from urllib.parse import urlsplit
@@ -59,6 +62,42 @@ def same_origin(scope: Scope) -> bool:
     if origin and origin != "null":
         return urlsplit(origin).netloc.lower() == _header(scope, b"host").lower()
     return not origin and _header(scope, b"sec-fetch-site").lower() == "same-origin"
+
+
+class _Fields(dict[str, Any]):
+    """A JSON object as parsed, with the fields it names more than once and how often."""
+
+    twice: dict[str, int]
+
+
+def _fields(pairs: list[tuple[str, Any]]) -> _Fields:
+    obj = _Fields(pairs)
+    names = [name for name, _ in pairs]
+    obj.twice = {name: names.count(name) for name in dict.fromkeys(names) if names.count(name) > 1}
+    return obj
+
+
+def repeated_fields(body: bytes) -> list[tuple[str, int]]:
+    """The fields a JSON text names more than once in one object, each with its path
+    (``solutions[0].title``) and count, in the order they appear; none for text that is not JSON
+    (the app refuses that itself)."""
+    try:
+        value = json.loads(body, object_pairs_hook=_fields)
+    except (ValueError, RecursionError):
+        return []
+    found: list[tuple[str, int]] = []
+
+    def walk(item: Any, path: str) -> None:
+        if isinstance(item, _Fields):
+            found.extend((f"{path}.{name}" if path else name, n) for name, n in item.twice.items())
+            for name, child in item.items():
+                walk(child, f"{path}.{name}" if path else name)
+        elif isinstance(item, list):
+            for index, child in enumerate(item):
+                walk(child, f"{path}[{index}]")
+
+    walk(value, "")
+    return found
 
 
 class RequestGuardMiddleware(ScopedMiddleware):
@@ -126,6 +165,15 @@ class RequestGuardMiddleware(ScopedMiddleware):
                 scope, receive, send, 400, f"the JSON body is nested more than {limit} levels deep"
             )
             return
+        repeated = repeated_fields(bytes(body)) if len(body) <= cap else []
+        if repeated:
+            errors = [
+                {"key": path, "message": f"given {n} times; give it once", "source": "body"}
+                for path, n in repeated
+            ]
+            detail = "; ".join(f"{e['key']}: {e['message']}" for e in errors)
+            await self._refuse(scope, receive, send, 400, detail, extra={"errors": errors})
+            return
         pending = list(messages)
 
         async def replay() -> ReceiveMessage:
@@ -136,10 +184,18 @@ class RequestGuardMiddleware(ScopedMiddleware):
         await self.app(scope, replay, send)
 
     @staticmethod
-    async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, detail: str) -> None:
+    async def _refuse(
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        status: int,
+        detail: str,
+        *,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
         request: Request[Any, Any, Any] = Request(scope, receive, send)
-        response = problem(request, status, detail)
+        response = problem(request, status, detail, extra=extra)
         await response.to_asgi_response(None, request)(scope, receive, send)
 
 
-__all__ = ["RequestGuardMiddleware", "is_json_media_type", "json_depth", "same_origin"]
+__all__ = ["RequestGuardMiddleware", "is_json_media_type", "json_depth", "repeated_fields", "same_origin"]

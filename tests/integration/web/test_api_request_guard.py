@@ -168,3 +168,27 @@ def test_an_upload_that_is_not_multipart_is_told_to_send_files(api: TestClient[A
         assert "multipart/form-data" in detail, detail
         assert "application/json" not in detail.split("(got")[0], detail
     assert api.get(f"/api/v1/cities/{CITY['id']}", headers=tokens.of("staff")).status_code == 404
+
+
+def test_a_field_given_twice_in_a_json_body_is_refused_naming_it_not_read_as_one_of_its_values(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    """A body naming a field twice was read as its last value without a word, the other one lost: a
+    provider sending two websites saw one of them saved. It is refused as a query parameter given
+    twice is, naming the field, and nothing is saved."""
+    provider = {**tokens.of("provider"), "content-type": "application/json"}
+    path = f"/api/v1/providers/{PROVIDER_ID}"
+    before = api.get(path, headers=provider).json()
+    body = b'{"website": "https://one.example.org", "website": "https://two.example.org"}'
+    refused = _problem(api.patch(path, content=body, headers=provider), 400)
+    assert refused["detail"] == "website: given 2 times; give it once"
+    assert refused["errors"] == [
+        {"key": "website", "message": "given 2 times; give it once", "source": "body"}
+    ]
+    assert api.get(path, headers=provider).json() == before
+    nested = b'{"solutions": [{"title": "A", "title": "B"}]}'
+    assert _problem(api.patch(path, content=nested, headers=provider), 400)["detail"] == (
+        "solutions[0].title: given 2 times; give it once"
+    )
+    # The same name in two objects is no repetition: the solutions are saved as sent.
+    assert api.patch(path, json={"solutions": before["solutions"]}, headers=provider).status_code == 200
