@@ -12,8 +12,11 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import urlencode
 
+import httpx
 import pytest
 from litestar.testing import TestClient
 
@@ -151,3 +154,63 @@ def add_event(
             )
         )
         catalog.add_participants(event_id, [ParticipantIn(id=p) for p in participants])
+
+
+class FormValues(HTMLParser):
+    """The values a browser would post from the page's edit form (repeated names kept in order)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.values: list[tuple[str, str]] = []
+        self._textarea: str | None = None
+        self._select: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        name = a.get("name")
+        if tag == "input" and name:
+            self.values.append((name, a.get("value") or ""))
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, []
+        elif tag == "select" and name:
+            self._select = name
+            self.values.append((name, ""))
+        elif tag == "option" and self._select and "selected" in a:
+            self.values[-1] = (self._select, a.get("value") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea" and self._textarea:
+            self.values.append((self._textarea, "".join(self._text)))
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea:
+            self._text.append(data)
+
+
+def form_of(client: Client, path: str) -> list[tuple[str, str]]:
+    """The values a browser would post from the form on the page at ``path``."""
+    page = client.get(path)
+    assert page.status_code == 200, page.text
+    parser = FormValues()
+    parser.feed(page.text)
+    return parser.values
+
+
+def changed(values: list[tuple[str, str]], **new: str) -> list[tuple[str, str]]:
+    """``values`` with some fields given new values."""
+    return [(k, new.get(k, v)) for k, v in values]
+
+
+def post_form(client: Client, path: str, values: list[tuple[str, str]], **headers: str) -> httpx.Response:
+    """Post the form as a browser does (repeated names stay repeated, in order)."""
+    response: httpx.Response = client.post(
+        path,
+        content=urlencode(values).encode(),
+        headers={"Content-Type": "application/x-www-form-urlencoded", **headers},
+        follow_redirects=False,
+    )
+    return response

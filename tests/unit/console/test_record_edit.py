@@ -5,12 +5,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from html.parser import HTMLParser
-from urllib.parse import urlencode
 
-import httpx
 import pytest
-from console_support import CITY_ID, PROVIDER_ID, Client, app_services
+from console_support import (
+    CITY_ID,
+    PROVIDER_ID,
+    Client,
+    FormValues,
+    app_services,
+    changed,
+    form_of,
+    post_form,
+)
 from litestar.datastructures import FormMultiDict
 
 from matchmaker.db.models import Kind, PublicRecord
@@ -19,64 +25,6 @@ from matchmaker.web.console import record_edit
 from matchmaker.web.console.record_edit import EditConflict, PostedForm, read_form
 
 SignIn = Callable[[str], str]
-
-
-class _FormValues(HTMLParser):
-    """The values a browser would post from the page's edit form (repeated names kept in order)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: list[tuple[str, str]] = []
-        self._textarea: str | None = None
-        self._select: str | None = None
-        self._text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = dict(attrs)
-        name = a.get("name")
-        if tag == "input" and name:
-            self.values.append((name, a.get("value") or ""))
-        elif tag == "textarea" and name:
-            self._textarea, self._text = name, []
-        elif tag == "select" and name:
-            self._select = name
-            self.values.append((name, ""))
-        elif tag == "option" and self._select and "selected" in a:
-            self.values[-1] = (self._select, a.get("value") or "")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "textarea" and self._textarea:
-            self.values.append((self._textarea, "".join(self._text)))
-            self._textarea = None
-        elif tag == "select":
-            self._select = None
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea:
-            self._text.append(data)
-
-
-def form_of(client: Client, path: str) -> list[tuple[str, str]]:
-    page = client.get(path)
-    assert page.status_code == 200, page.text
-    parser = _FormValues()
-    parser.feed(page.text)
-    return parser.values
-
-
-def changed(values: list[tuple[str, str]], **new: str) -> list[tuple[str, str]]:
-    return [(k, new.get(k, v)) for k, v in values]
-
-
-def post_form(client: Client, path: str, values: list[tuple[str, str]], **headers: str) -> httpx.Response:
-    """Post the form as a browser does (repeated names stay repeated, in order)."""
-    response: httpx.Response = client.post(
-        path,
-        content=urlencode(values).encode(),
-        headers={"Content-Type": "application/x-www-form-urlencoded", **headers},
-        follow_redirects=False,
-    )
-    return response
 
 
 def test_staff_edit_a_city_and_the_page_and_the_index_follow(client: Client, sign_in: SignIn) -> None:
@@ -270,7 +218,7 @@ def test_two_people_changing_the_same_field_the_second_is_told_and_nothing_is_lo
     assert city.population == 48123  # type: ignore[attr-defined]
     assert city.language == "en"  # type: ignore[attr-defined]
     # Saving the returned form again is a deliberate choice: this person's values win.
-    parser = _FormValues()
+    parser = FormValues()
     parser.feed(refused.text)
     again = post_form(client, f"/cities/{CITY_ID}/edit", parser.values)
     assert again.status_code == 303
@@ -332,7 +280,7 @@ def test_two_saves_of_one_field_at_the_same_moment_one_is_told(
     for population in ("48123", "50000"):
         form = FormMultiDict(changed(values, population=population))
         changes, typed, rows = read_form(form, "city")
-        posted.append(PostedForm(changes, typed, rows, record_edit._read_seen(form)))
+        posted.append(PostedForm(changes, typed, rows, record_edit.read_seen(form)))
     reading = RecordService.get_in_full
 
     def slow_read(self: RecordService, kind: Kind, record_id: str) -> PublicRecord:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
@@ -222,14 +222,19 @@ def solution_of(row: Mapping[str, str]) -> dict[str, Any]:
 SOLUTIONS = "solutions"
 
 
-def _comparable(kind: Kind, values: Mapping[str, str], rows: list[dict[str, str]]) -> dict[str, str]:
+def _comparable(
+    kind: Kind, values: Mapping[str, str], rows: list[dict[str, str]], keys: Collection[str] | None = None
+) -> dict[str, str]:
     """Form values as text that is equal when the stored values would be (lists split and joined
-    again, line breaks and spaces at the ends as saved; a provider's solutions as one value)."""
+    again, line breaks and spaces at the ends as saved; a provider's solutions as one value), of the
+    fields ``keys`` (by default every field of the kind's form, with a provider's solutions)."""
     out: dict[str, str] = {}
     for f in FORM_FIELDS[kind]:
+        if keys is not None and f.key not in keys:
+            continue
         text = _typed(values.get(f.key, ""))
         out[f.key] = "; ".join(_split(text)) if f.widget == "list" else text
-    if kind == "provider":
+    if kind == "provider" and (keys is None or SOLUTIONS in keys):
         kept = [
             [_typed(row.get(part, "")) for part in SOLUTION_PARTS]
             for row in rows
@@ -243,13 +248,34 @@ def _digest(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def seen_of(record: PublicRecord, kind: Kind) -> str:
-    """The ``seen`` field of a form showing ``record``: a digest of each value shown."""
-    shown = _comparable(kind, form_values(record, kind), solution_rows(record))
+def seen_of(record: PublicRecord, kind: Kind, keys: Collection[str] | None = None) -> str:
+    """The ``seen`` field of a form showing ``record``: a digest of each value shown (of the fields
+    ``keys``, by default all of the kind's)."""
+    shown = _comparable(kind, form_values(record, kind), solution_rows(record), keys)
     return json.dumps({key: _digest(text) for key, text in shown.items()}, separators=(",", ":"))
 
 
-def _read_seen(form: FormMultiDict) -> dict[str, str] | None:
+def edited_fields(
+    kind: Kind,
+    posted: tuple[Mapping[str, str], list[dict[str, str]]],
+    seen: Mapping[str, str],
+    current: PublicRecord,
+    keys: Collection[str] | None = None,
+) -> tuple[list[str], tuple[str, ...]]:
+    """Which fields a form ``posted`` (values and solution rows as typed) changes from the values it
+    showed (``seen``), and which of those someone else changed to something else meanwhile (the
+    record is ``current`` now); of the fields ``keys``, by default all of the kind's form."""
+    typed, rows = posted
+    mine = _comparable(kind, typed, rows, keys)
+    stored = _comparable(kind, form_values(current, kind), solution_rows(current), keys)
+    changed = [key for key, text in mine.items() if _digest(text) != seen.get(key)]
+    clashes = tuple(
+        key for key in changed if _digest(stored[key]) != seen.get(key) and stored[key] != mine[key]
+    )
+    return changed, clashes
+
+
+def read_seen(form: FormMultiDict) -> dict[str, str] | None:
     """The digests a posted form carries, or None (a form without them saves every field)."""
     raw = form.get("seen")
     if not isinstance(raw, str):
@@ -302,12 +328,7 @@ def save_form(records: RecordService, kind: Kind, record_id: str, posted: Posted
     if seen is None:
         records.edit(kind, record_id, changes)
         return None
-    mine = _comparable(kind, typed, rows)
-    stored = _comparable(kind, form_values(current, kind), solution_rows(current))
-    changed = [key for key, text in mine.items() if _digest(text) != seen.get(key)]
-    clashes = tuple(
-        key for key in changed if _digest(stored[key]) != seen.get(key) and stored[key] != mine[key]
-    )
+    changed, clashes = edited_fields(kind, (typed, rows), seen, current)
     if clashes:
         shown = form_values(current, kind)
         values = {f.key: typed[f.key] if f.key in changed else shown[f.key] for f in FORM_FIELDS[kind]}
@@ -393,7 +414,7 @@ def edit_routes(spec: KindPages) -> list[HTTPRouteHandler]:
         """Save the form through the API's update path; the index follows."""
         form = await request.form()
         changes, typed, rows = read_form(form, spec.kind)
-        seen = _read_seen(form)
+        seen = read_seen(form)
         try:
             refuse_repeated(form, spec.kind)
             if "population" in changes:
@@ -451,7 +472,9 @@ __all__ = [
     "EditConflict",
     "FormField",
     "PostedForm",
+    "edited_fields",
     "read_form",
+    "read_seen",
     "save_form",
     "seen_of",
 ]
