@@ -9,7 +9,17 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from console_support import CITY_ID, PROVIDER_ID, Client, add_event, app_services
+from console_support import (
+    CITY_ID,
+    PROVIDER_ID,
+    Client,
+    FormValues,
+    add_event,
+    app_services,
+    changed,
+    form_of,
+    post_form,
+)
 from typer.testing import CliRunner
 
 from matchmaker.cli import app
@@ -430,3 +440,52 @@ def test_unknown_slots_are_named_and_counted_right(client: Client) -> None:
         with pytest.raises(InvalidInputError) as listed:
             catalog.add_participants("ws1", [ParticipantIn(id="tepebasi", available=["s1", "s9"])])
     assert listed.value.message == "'tepebasi': unknown slot id s9"
+
+
+def test_saving_the_profile_form_keeps_what_staff_changed_while_it_was_open(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    """A provider opened its profile form, ministry staff then corrected its website and languages,
+    and the provider's save (of its description, or of nothing) put the old values back without a
+    word. The form now saves only what the provider changed; when staff changed that same field
+    meanwhile, nothing is saved and the form says what is stored now."""
+    sign_in("provider")
+    opened = form_of(client, "/me/profile")
+    second_tab = form_of(client, "/me/profile")
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        services.records(session).edit(
+            "provider",
+            PROVIDER_ID,
+            {"website": "https://enerko.example.org", "languages": ["tr", "en", "de"]},
+        )
+    saved = post_form(
+        client, "/me/profile", changed(opened, description="ESCO contracts for public lighting.")
+    )
+    assert saved.status_code == 303, saved.text
+    with services.database.unit_of_work() as session:
+        stored = services.records(session).get("provider", PROVIDER_ID)
+    assert stored.description == "ESCO contracts for public lighting."  # type: ignore[union-attr]
+    assert stored.website == "https://enerko.example.org"  # type: ignore[union-attr]
+    assert stored.languages == ["tr", "en", "de"]  # type: ignore[union-attr]
+
+    refused = post_form(client, "/me/profile", changed(second_tab, website="https://enerko.com.tr"))
+    assert refused.status_code == 409
+    flash = html.unescape(refused.text)
+    assert (
+        "Nothing was saved: ministry staff changed your profile while you were editing it."
+        " Stored now: Website “https://enerko.example.org”." in flash
+    ), flash
+    assert 'value="https://enerko.com.tr"' in refused.text, "what the provider typed is kept in the form"
+    with services.database.unit_of_work() as session:
+        stored = services.records(session).get("provider", PROVIDER_ID)
+    assert stored.website == "https://enerko.example.org"  # type: ignore[union-attr]
+    assert stored.description == "ESCO contracts for public lighting."  # type: ignore[union-attr]
+    # Saving the returned form again is a deliberate choice: the provider's value wins.
+    parser = FormValues()
+    parser.feed(refused.text)
+    assert post_form(client, "/me/profile", parser.values).status_code == 303
+    with services.database.unit_of_work() as session:
+        stored = services.records(session).get("provider", PROVIDER_ID)
+    assert stored.website == "https://enerko.com.tr"  # type: ignore[union-attr]
+    assert stored.languages == ["tr", "en", "de"]  # type: ignore[union-attr]

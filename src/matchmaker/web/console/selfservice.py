@@ -2,6 +2,11 @@
 
 Every change is for the signed-in principal's own record (``subject_id``), never an id from the form.
 Before an event's deadline the forms save; after it they are read-only, with the reason.
+
+The profile form carries a digest of each value it showed (``seen``, as the staff edit form does), so a
+save writes only the fields the participant changed: what ministry staff changed meanwhile stays.
+When staff changed one of those same fields, nothing is saved and the form comes back (409) with the
+participant's values and what is stored now.
 """
 
 from __future__ import annotations
@@ -15,15 +20,25 @@ from litestar.response import Redirect
 from pydantic import ValidationError
 
 from matchmaker.db.models import SolutionIn
-from matchmaker.errors import InvalidInputError, MatchmakerError
+from matchmaker.errors import ConflictError, InvalidInputError, MatchmakerError
 from matchmaker.matching.explain import shortened
 from matchmaker.services.container import Services
-from matchmaker.services.records import describe_invalid
+from matchmaker.services.records import RecordService, describe_invalid
 from matchmaker.services.selfservice import CITY_OWN_FIELDS
 from matchmaker.services.users import Principal
 from matchmaker.services.visibility import view_of
 from matchmaker.web.console.events import form_field, form_number
-from matchmaker.web.console.record_edit import solution_of, solution_rows, typed_solution_rows
+from matchmaker.web.console.record_edit import (
+    FORM_FIELDS,
+    SOLUTIONS,
+    edited_fields,
+    form_values,
+    read_seen,
+    seen_of,
+    solution_of,
+    solution_rows,
+    typed_solution_rows,
+)
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import (
     PARTICIPANTS,
@@ -143,9 +158,11 @@ async def _profile_page(
     status: int = 200,
     values: dict[str, str] | None = None,
     solutions: list[dict[str, str]] | None = None,
+    seen: str | None = None,
 ) -> Response[Any]:
     principal = principal_of(request)
     record, lock = await anyio.to_thread.run_sync(_profile, services_of(request), principal)
+    kind = _kind(principal)
     if _kind(principal) == "provider" and solutions is None:
         solutions = solution_rows(record) if lock is None else solution_rows(record)[:-1]
     return page(
@@ -160,6 +177,7 @@ async def _profile_page(
         lock=lock,
         values=values or {},
         solutions=solutions,
+        seen=seen if seen is not None else seen_of(record, kind, _own_fields(kind)),
     )
 
 
@@ -167,6 +185,64 @@ _CITY_FIELDS = CITY_OWN_FIELDS
 _PROVIDER_FIELDS = ("name", "description", "website", "languages", "regions_served")
 _LISTS = {"languages", "regions_served"}
 _FORM_TEXT_MAX = 1_000_000
+
+
+class _ClashError(ConflictError):
+    """A save refused because staff changed a field the participant changed too; the form shows the
+    participant's changed values and the stored ones for the rest."""
+
+    def __init__(self, message: str, values: dict[str, str], solutions: list[dict[str, str]] | None) -> None:
+        super().__init__(message)
+        self.values = values
+        self.solutions = solutions
+
+
+def _own_fields(kind: Literal["city", "provider"]) -> tuple[str, ...]:
+    """The fields of the participant's profile form, as :func:`seen_of` compares them."""
+    return _CITY_FIELDS if kind == "city" else (*_PROVIDER_FIELDS, SOLUTIONS)
+
+
+def _changed_only(
+    records: RecordService,
+    kind: Literal["city", "provider"],
+    record_id: str,
+    posted: tuple[dict[str, str], list[dict[str, str]] | None],
+    *,
+    seen: dict[str, str],
+    changes: dict[str, Any],
+) -> dict[str, Any]:
+    """The part of ``changes`` the participant made since the form was shown; :class:`ConflictError`
+    when someone else changed one of those fields to something else meanwhile (nothing is saved)."""
+    typed, rows = posted
+    keys = tuple(k for k in _own_fields(kind) if k != SOLUTIONS or rows is not None)
+    records.lock(kind, record_id)
+    current = records.get(kind, record_id)
+    changed, clashes = edited_fields(kind, (typed, rows or []), seen, current, keys)
+    if clashes:
+        shown = form_values(current, kind)
+        stored = "; ".join(
+            f"{_label(kind, key)} “{shown.get(key, '') if key != SOLUTIONS else _titles(current)}”"
+            for key in clashes
+        )
+        values = {key: typed[key] if key in changed else shown.get(key, "") for key in typed}
+        solutions = rows if SOLUTIONS in changed else solution_rows(current)
+        raise _ClashError(
+            "Nothing was saved: ministry staff changed your profile while you were editing it."
+            f" Stored now: {stored}. The form shows your values; save again to keep them",
+            values,
+            solutions if rows is not None else None,
+        )
+    return {key: value for key, value in changes.items() if key in changed}
+
+
+def _label(kind: Literal["city", "provider"], key: str) -> str:
+    if key == SOLUTIONS:
+        return "Solutions"
+    return next(f.label for f in FORM_FIELDS[kind] if f.key == key)
+
+
+def _titles(record: Any) -> str:
+    return "; ".join(s.title for s in getattr(record, "solutions", []))
 
 
 def _solutions_typed(form: Any) -> list[dict[str, str]] | None:
@@ -209,22 +285,39 @@ async def profile_save(request: Request[Any, Any, Any]) -> Response[Any]:
         else:
             changes[key] = value
     rows = _solutions_typed(form) if principal.role == "provider" else None
+    seen = read_seen(form)
     services = services_of(request)
 
     def save() -> None:
+        nonlocal changes
         refuse_unstorable(form)
         if "population" in changes:
             changes["population"] = whole_number(raw["population"], "Population")
         if rows is not None:
             changes["solutions"] = _solutions(rows)
-        with services.database.unit_of_work() as session:
-            services.self_service(session).update_profile(_kind(principal), _subject(principal), changes)
+        kind, me = _kind(principal), _subject(principal)
+        with services.database.unit_of_work(write=True) as session:
+            if seen is not None:
+                changes = _changed_only(
+                    services.records(session), kind, me, (raw, rows), seen=seen, changes=changes
+                )
+            services.self_service(session).update_profile(kind, me, changes)
 
     try:
         await anyio.to_thread.run_sync(save)
     except MatchmakerError as exc:
         flash = {"kind": "error", "text": exc.message}
-        return await _profile_page(request, flash=flash, status=status_for(exc), values=raw, solutions=rows)
+        # After a clash the form takes the digests of the stored values, so saving it again keeps
+        # the participant's values; after another refusal it keeps those it showed first, so a
+        # corrected save still writes only what the participant changed.
+        if isinstance(exc, _ClashError):
+            return await _profile_page(
+                request, flash=flash, status=status_for(exc), values=exc.values, solutions=exc.solutions
+            )
+        kept = None if seen is None else str(form.get("seen") or "")
+        return await _profile_page(
+            request, flash=flash, status=status_for(exc), values=raw, solutions=rows, seen=kept
+        )
     return Redirect("/me/profile?saved=profile", status_code=303)
 
 
