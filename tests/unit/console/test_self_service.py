@@ -489,3 +489,21 @@ def test_saving_the_profile_form_keeps_what_staff_changed_while_it_was_open(
         stored = services.records(session).get("provider", PROVIDER_ID)
     assert stored.website == "https://enerko.com.tr"  # type: ignore[union-attr]
     assert stored.languages == ["tr", "en", "de"]  # type: ignore[union-attr]
+
+
+def test_a_maximum_given_twice_is_refused_on_the_availability_page_as_the_form_labels_it(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    """A maximum sent twice was refused on a bare error page as 'Max_meetings: given 2 times',
+    the field's internal name, with the form and what was ticked gone."""
+    services = app_services(client)
+    make_event(services)
+    sign_in("provider")
+    data = [("event", "ws1"), ("slot", "s2"), ("max_meetings", "1"), ("max_meetings", "2")]
+    refused = post_form(client, "/me/availability", data)
+    assert refused.status_code == 422
+    assert "Most meetings you want: given 2 times; give it once" in refused.text
+    assert "Max_meetings" not in refused.text
+    assert "<h1>My availability</h1>" in refused.text
+    assert re.search(r'value="s2" checked', refused.text), "what was ticked stays ticked"
+    assert participant(services, PROVIDER_ID) == (None, None)

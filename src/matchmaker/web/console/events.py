@@ -175,10 +175,11 @@ def form_field(form: FormMultiDict, key: str, limit: int = 300, what: str | None
     return within_limit(as_typed(value), limit, label) if isinstance(value, str) else ""
 
 
-def form_number(form: FormMultiDict, key: str) -> str:
+def form_number(form: FormMultiDict, key: str, what: str | None = None) -> str:
     """A number field as typed, whole, for :func:`~matchmaker.web.console.session.whole_number`, which
-    refuses a text too long for a number as such ("" when missing; a field sent twice is refused)."""
-    value = given_once(form, key)
+    refuses a text too long for a number as such ("" when missing; a field sent twice is refused,
+    naming it as the form labels it, ``what``)."""
+    value = given_once(form, key, what)
     return as_typed(value) if isinstance(value, str) else ""
 
 

@@ -112,13 +112,13 @@ async def availability_save(request: Request[Any, Any, Any]) -> Response[Any]:
     principal = principal_of(request)
     form = await request.form()
     slots = [str(v) for v in form.getall("slot")] if "slot" in form else []
-    raw_max = form_number(form, "max_meetings")
     services = services_of(request)
+    label = "Most meetings you want"
 
     def save() -> None:
         refuse_unstorable(form)
         event_id = form_field(form, "event", 128, "Event")
-        max_meetings = whole_number(raw_max, "Most meetings you want")
+        max_meetings = whole_number(form_number(form, "max_meetings", label), label)
         with services.database.unit_of_work() as session:
             services.self_service(session).set_availability(
                 event_id, _subject(principal), slots, max_meetings
@@ -128,7 +128,12 @@ async def availability_save(request: Request[Any, Any, Any]) -> Response[Any]:
         await anyio.to_thread.run_sync(save)
     except MatchmakerError as exc:
         flash = {"kind": "error", "text": exc.message}
-        typed = {"event": typed_values(form).get("event", ""), "slots": slots, "max_meetings": raw_max}
+        shown = typed_values(form)
+        typed = {
+            "event": shown.get("event", ""),
+            "slots": slots,
+            "max_meetings": shown.get("max_meetings", ""),
+        }
         return await _availability(request, flash=flash, status=status_for(exc), typed=typed)
     return Redirect("/me/availability?saved=availability", status_code=303)
 
