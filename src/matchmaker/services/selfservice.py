@@ -210,6 +210,32 @@ class SelfService:
         return record
 
 
+def profile_notes(record: PublicRecord) -> list[str]:
+    """What a provider's own profile holds that the matching does not read: ``regions_served`` words
+    that name no country or region it knows, and solution domains that are no domain of the
+    vocabulary. They are kept as typed, but count for nothing in the suggestions, so the provider is
+    told (none for a city, or when every word is read)."""
+    # The region words and the vocabulary are slow imports that short commands skip.
+    from matchmaker.matching.regions import unread_regions  # noqa: PLC0415 - see above
+    from matchmaker.vocabulary.tagger import resolve_label  # noqa: PLC0415 - see above
+    from matchmaker.vocabulary.terms import Kind  # noqa: PLC0415 - see above
+
+    notes = [
+        f"Regions served: “{word}” names no country or region the matching knows (a country's name or ISO"
+        " code, or a region such as Western Balkans); it is kept, but covers no country."
+        for word in unread_regions(getattr(record, "regions_served", []))
+    ]
+    for number, solution in enumerate(getattr(record, "solutions", []), start=1):
+        for domain in solution.domains:
+            if resolve_label(domain, [Kind.DOMAIN]) is None:
+                notes.append(
+                    f"Solution {number} (“{solution.title}”), domains: “{domain}” is not a domain the"
+                    " matching knows (such as mobility or energy_buildings); it is kept, but matches no"
+                    " domain."
+                )
+    return notes
+
+
 def _json_list(values: list[str]) -> str:
     return json.dumps(values)
 
@@ -219,4 +245,4 @@ def _listed(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-__all__ = ["CITY_OWN_FIELDS", "MyEvent", "ProfileKind", "SelfService", "deadline_of"]
+__all__ = ["CITY_OWN_FIELDS", "MyEvent", "ProfileKind", "SelfService", "deadline_of", "profile_notes"]

@@ -507,3 +507,32 @@ def test_a_maximum_given_twice_is_refused_on_the_availability_page_as_the_form_l
     assert "<h1>My availability</h1>" in refused.text
     assert re.search(r'value="s2" checked', refused.text), "what was ticked stays ticked"
     assert participant(services, PROVIDER_ID) == (None, None)
+
+
+def test_the_profile_says_which_regions_and_domains_the_matching_does_not_read(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    """A provider that typed a region or a solution domain the matching knows nothing of ('Mars',
+    'nonsense') saw it saved and shown like the others, while it counted for no country and no domain
+    in its suggestions. The profile now says so beside the form; words it reads raise no note."""
+    sign_in("provider")
+    profile = {**ENERKO_PROFILE, "regions_served": "Western Balkans; Mars"}
+    rows = {
+        "solution_title": ["Lighting as a service"],
+        "solution_description": ["LED retrofit paid from savings."],
+        "solution_domains": ["Energy; nonsense"],
+        "solution_deployed_in": ["Gaziantep"],
+    }
+    saved = client.post("/me/profile", data={**profile, **rows})
+    assert saved.status_code == 200, saved.text
+    page = html.unescape(saved.text)
+    assert (
+        "Regions served: “Mars” names no country or region the matching knows (a country's name or ISO"
+        " code, or a region such as Western Balkans); it is kept, but covers no country." in page
+    )
+    assert (
+        "Solution 1 (“Lighting as a service”), domains: “nonsense” is not a domain the matching knows"
+        " (such as mobility or energy_buildings); it is kept, but matches no domain." in page
+    )
+    assert "“Western Balkans”" not in page
+    assert "“Energy”" not in page

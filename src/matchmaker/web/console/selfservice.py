@@ -24,7 +24,7 @@ from matchmaker.errors import ConflictError, InvalidInputError, MatchmakerError
 from matchmaker.matching.explain import shortened
 from matchmaker.services.container import Services
 from matchmaker.services.records import RecordService, describe_invalid
-from matchmaker.services.selfservice import CITY_OWN_FIELDS
+from matchmaker.services.selfservice import CITY_OWN_FIELDS, profile_notes
 from matchmaker.services.users import Principal
 from matchmaker.services.visibility import view_of
 from matchmaker.web.console.events import form_field, form_number
@@ -183,6 +183,7 @@ async def _profile_page(
         values=values or {},
         solutions=solutions,
         seen=seen if seen is not None else seen_of(record, kind, _own_fields(kind)),
+        notes=await anyio.to_thread.run_sync(profile_notes, record) if kind == "provider" else [],
     )
 
 
