@@ -22,6 +22,10 @@ from console_support import Client
         ("/cities?level=12", "level: must be 1, 2 or 3, not '12'"),
         ("/providers?country=Turkey", "country: must be a two-letter country code such as TR, not 'Turkey'"),
         ("/cities?language=Albanian", "language: must be a language code such as sq, not 'Albanian'"),
+        # A filter given twice was read as its first value, the other dropped without a word.
+        ("/cities?country=AL&country=XK", "country: given 2 times; give it once"),
+        ("/cities?domain=mobility&domain=energy_buildings", "domain: given 2 times; give it once"),
+        ("/cities?page=1&page=2", "page: given 2 times; give it once"),
     ],
 )
 def test_a_list_address_it_cannot_use_is_refused_naming_the_parameter(

@@ -35,7 +35,7 @@ from matchmaker.web.console.explain import Suggestion, suggestions_from
 from matchmaker.web.console.facets import Filters, apply_filters, facets_of, filter_options
 from matchmaker.web.console.render import country_name, language_name, page
 from matchmaker.web.console.session import STAFF_AND_CITIES, PathId, digits_value, principal_of, within_limit
-from matchmaker.web.routes.common import bad_query, record_id_of
+from matchmaker.web.routes.common import bad_query, record_id_of, single_query_values
 
 logger = logging.getLogger(__name__)
 
@@ -367,7 +367,8 @@ KIND_PAGES = (
 def kind_routes(spec: KindPages) -> list[HTTPRouteHandler]:
     """The listing with filters and the page of one record, for one kind."""
 
-    @get(f"/{spec.plural}", name=f"console:{spec.plural}", opt=spec.opt)
+    # A filter given twice is refused naming it, as in the API, not read as one of its values.
+    @get(f"/{spec.plural}", name=f"console:{spec.plural}", opt=spec.opt, guards=[single_query_values])
     async def listing_page(request: AnyRequest, records: Records, matching: Matching) -> Response[Any]:
         """The kind's records, with filters (and free-text search for case studies)."""
         principal = principal_of(request)
