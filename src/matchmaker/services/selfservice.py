@@ -223,6 +223,8 @@ def profile_notes(record: PublicRecord) -> list[str]:
     notes = [
         f"Regions served: “{word}” names no country or region the matching knows (a country's name or ISO"
         " code, or a region such as Western Balkans); it is kept, but covers no country."
+        # Languages may be separated by commas, regions not (a region's name may hold one).
+        + (" To give several, separate them with ;." if "," in word else "")
         for word in unread_regions(getattr(record, "regions_served", []))
     ]
     for number, solution in enumerate(getattr(record, "solutions", []), start=1):

@@ -536,3 +536,16 @@ def test_the_profile_says_which_regions_and_domains_the_matching_does_not_read(
     )
     assert "“Western Balkans”" not in page
     assert "“Energy”" not in page
+
+
+def test_regions_typed_with_commas_are_noted_with_how_to_separate_them(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    """Languages may be separated by commas, regions served not: 'Albania, Kosovo' was kept as one
+    region the matching cannot read, and the note did not say why."""
+    sign_in("provider")
+    saved = client.post("/me/profile", data={**ENERKO_PROFILE, "regions_served": "Albania, Kosovo"})
+    assert saved.status_code == 200, saved.text
+    page = html.unescape(saved.text)
+    assert "Regions served: “Albania, Kosovo” names no country or region the matching knows" in page
+    assert "it is kept, but covers no country. To give several, separate them with ;" in page
