@@ -326,3 +326,29 @@ def test_an_event_the_participant_is_not_in_answers_as_an_unknown_one_naming_not
         assert refused.status_code == 404, kind
         assert unknown in refused.text, kind
         assert "Closed door talks" not in refused.text, kind
+
+
+def test_a_provider_with_nobody_left_to_ask_is_told_why_the_list_is_gone(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    """Once a provider had a request with every municipality of an event, or when the event had none
+    yet, 'Ask for a meeting' disappeared from its page without a word."""
+    add_event(client, "fair", [CITY_ID, PROVIDER_ID])
+    add_event(client, "providers-only", [PROVIDER_ID, "prov-adresa-lab"])
+    sign_in("provider")
+
+    def section(event_id: str) -> str:
+        page = html.unescape(client.get("/me/requests").text)
+        return page.split(f'data-event="{event_id}"')[1].split("</section>")[0]
+
+    assert "Ask for a meeting" in section("fair")
+    assert "No municipalities take part in Providers only yet; ministry staff add participants." in (
+        section("providers-only")
+    )
+    assert client.post("/me/requests", data={"event": "fair", "recipient": CITY_ID}).status_code == 200
+    fair = section("fair")
+    assert "Ask for a meeting" not in fair
+    assert (
+        "You have a request with every municipality taking part in Fair, sent or received:"
+        " there is nobody new to ask." in fair
+    )

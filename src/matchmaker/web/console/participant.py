@@ -93,6 +93,8 @@ class EventRequests:
     #: What the participant may answer now to each request it received, by request id (the
     #: service's rule: the page offers only what an answer would be accepted with).
     answers: dict[int, AnswerChoice] = field(default_factory=dict)
+    #: How many participants of the other side (cities for a provider, providers for a city) take part.
+    others: int = 0
 
 
 def _me(principal: Principal) -> str:
@@ -131,7 +133,8 @@ def load_requests(events: EventServices, principal: Principal) -> list[EventRequ
         contacts = [] if closed else events.contacts.for_participant(event.id, me)
         names = {p.id: p.name for p in participants}
         answers = events.requests.answer_choices(event.id, me)
-        out.append(EventRequests(event, mine, requests, names, contacts, closed, answers))
+        others = sum(p.side != mine.side for p in participants)
+        out.append(EventRequests(event, mine, requests, names, contacts, closed, answers, others))
     return out
 
 
