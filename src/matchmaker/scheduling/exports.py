@@ -17,7 +17,7 @@ import hashlib
 import io
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from functools import cache
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
@@ -78,6 +78,12 @@ def meeting_location(number: int, labels: Mapping[int, str], venue: str | None) 
     """Where a meeting at table ``number`` is, as calendars and messages name it: the table's label
     (or "Table N") and the venue."""
     return ", ".join(x for x in (table_name(number, labels), venue) if x)
+
+
+def told_date(day: date) -> str:
+    """A date as people read it in agendas, messages and pages: ``2 November 2026``, the day of the
+    month without a leading zero. The one wording of a date wherever a person reads one."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def in_zone(value: datetime, tz: tzinfo | None) -> datetime:

@@ -34,6 +34,7 @@ from matchmaker.scheduling.exports import (
     display_name,
     meeting_reason,
     table_name,
+    told_date,
     zone_note,
 )
 from matchmaker.scheduling.problem import Pair, Placement, Slot
@@ -297,7 +298,7 @@ def _dates(slots: Sequence[Slot]) -> str:
     if not slots:
         return ""
     first, last = slots[0].start, slots[-1].end
-    days = f"{first:%d %B %Y}" if first.date() == last.date() else f"{first:%d %B %Y} to {last:%d %B %Y}"
+    days = told_date(first) if first.date() == last.date() else f"{told_date(first)} to {told_date(last)}"
     return f"{days}, {first:%H:%M}-{last:%H:%M}"
 
 

@@ -23,7 +23,7 @@ from sqlmodel import Session, col, select
 from matchmaker.db.events import Event, EventParticipant
 from matchmaker.db.models import CityUpdate, ProviderUpdate, utcnow
 from matchmaker.errors import ConflictError, InvalidInputError, PermissionDeniedError
-from matchmaker.scheduling.exports import in_zone, zone_note
+from matchmaker.scheduling.exports import in_zone, told_date, zone_note
 from matchmaker.scheduling.problem import Slot
 from matchmaker.services.events import store
 from matchmaker.services.events.rules import as_instant, on_event_clock, told_in_zone, zone
@@ -133,7 +133,7 @@ class SelfService:
         ends = store.event_end(self.session, ev)
         if ends is not None and now >= ends:
             raise ConflictError(
-                f"{ev.name} took place on {on_event_clock(ends, ev.timezone):%d %B %Y};"
+                f"{ev.name} took place on {told_date(on_event_clock(ends, ev.timezone))};"
                 " its availability no longer changes"
             )
         deadline = deadline_of(ev)

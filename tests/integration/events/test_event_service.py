@@ -368,7 +368,7 @@ def test_an_early_rating_is_told_whom_and_when_in_the_events_time(
     with pytest.raises(ConflictError) as refused:
         ev(lambda e: e.feedback.record(event, rating, now=ends - timedelta(minutes=1)))
     assert refused.value.message.startswith(
-        f"the meeting with Acme Mobility ends on {slot.end:%d %B %Y at %H:%M} (Europe/Istanbul);"
+        f"the meeting with Acme Mobility ends on {slot.end.day} {slot.end:%B %Y at %H:%M} (Europe/Istanbul);"
     )
 
 

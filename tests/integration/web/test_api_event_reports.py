@@ -109,7 +109,7 @@ def test_a_past_event_takes_no_new_meeting_requests(api: TestClient[Any], tokens
     assert asked.status_code == 409, asked.text
     assert asked.headers["content-type"].startswith("application/problem+json")
     assert asked.json()["detail"] == (
-        "Tirana Level 3 workshop ended on 07 October 2025 at 11:20 (Europe/Tirane);"
+        "Tirana Level 3 workshop ended on 7 October 2025 at 11:20 (Europe/Tirane);"
         " it takes no new meeting requests"
     )
     on_behalf = api.post(

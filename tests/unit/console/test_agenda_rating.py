@@ -61,7 +61,7 @@ def test_the_rating_form_shows_only_once_the_meeting_has_ended_in_the_events_zon
     upcoming = _section(page.text, "honolulu")
     assert 'action="/me/feedback"' not in upcoming
     assert "<select" not in upcoming
-    when = coming.strftime("%d %B %Y at %H:%M")
+    when = f"{coming.day} {coming:%B %Y at %H:%M}"
     assert f"Rating opens when the meeting ends, on {when} (Pacific/Honolulu)." in upcoming
 
     # What the page shows is what a rating gets: accepted after the meeting, refused before it.

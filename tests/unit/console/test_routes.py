@@ -455,7 +455,7 @@ def test_a_past_event_offers_no_meeting_request(client: Client, sign_in: SignIn,
     past = _event_section(page, "last-year")
     assert "Ask for a meeting" not in past
     assert 'action="/me/requests"' not in past
-    closed = "Event last-year ended on 07 October 2025 at 09:50 (UTC); it takes no new meeting requests"
+    closed = "Event last-year ended on 7 October 2025 at 09:50 (UTC); it takes no new meeting requests"
     assert f"Requests are closed: {closed}." in past
     refused = client.post("/me/requests", data={"event": "last-year", "recipient": CITY_ID})
     assert refused.status_code == 409

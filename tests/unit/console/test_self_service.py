@@ -151,7 +151,7 @@ def test_the_availability_of_an_event_that_is_over_is_read_only(
     page = client.get("/me/availability").text
     past = page.split('<section aria-labelledby="ev-')[1]
     assert "Expo 2025" in past
-    assert "This event took place on 02 April 2025" in past
+    assert "This event took place on 2 April 2025" in past
     assert "Save availability" not in past
     assert "until ministry staff close changes" not in past
     assert "Save availability for Level 3 workshop" in page  # the coming event stays open
@@ -160,7 +160,7 @@ def test_the_availability_of_an_event_that_is_over_is_read_only(
         "/me/availability", data={"event": "expo-2025", "slot": ["s1"], "max_meetings": "1"}
     )
     assert refused.status_code == 409
-    assert "Expo 2025 took place on 02 April 2025; its availability no longer changes" in refused.text
+    assert "Expo 2025 took place on 2 April 2025; its availability no longer changes" in refused.text
     with services.database.unit_of_work() as session:
         [me] = [p for p in services.events(session).catalog.participants("expo-2025") if p.id == CITY_ID]
     assert (me.available, me.max_meetings) == (None, None)
@@ -193,15 +193,16 @@ def test_the_availability_deadline_reads_in_the_event_time_zone_and_names_it(
     with services.database.unit_of_work() as session:
         services.self_service(session).set_deadline("ankara-day", closed_at)
     local = closed_at.astimezone(istanbul)
+    day = f"{local.day} {local:%B %Y}"
     page = client.get("/me/availability").text
-    assert f"Changes closed on {local:%d %B %Y} at 09:30 (Europe/Istanbul); this is read-only." in page
+    assert f"Changes closed on {day} at 09:30 (Europe/Istanbul); this is read-only." in page
     refused = client.post("/me/availability", data={"event": "ankara-day", "slot": ["s1"]})
     assert refused.status_code == 409
-    assert f"Changes to Ankara day closed on {local:%d %B %Y} at 09:30 (Europe/Istanbul)" in refused.text
+    assert f"Changes to Ankara day closed on {day} at 09:30 (Europe/Istanbul)" in refused.text
     assert "06:30" not in refused.text
     sign_in("provider")
     profile = client.get("/me/profile").text
-    assert f"(changes closed on {local:%d %B %Y} at 09:30 (Europe/Istanbul))" in profile
+    assert f"(changes closed on {day} at 09:30 (Europe/Istanbul))" in profile
 
 
 def test_the_profile_form_is_headed_as_the_navigation_names_it(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from matchmaker.scheduling.exports import told_date
 from matchmaker.services.events.rules import on_event_clock, told_in_zone
 
 FIVE_PM_ISTANBUL = datetime(2027, 2, 25, 14, 0, tzinfo=UTC)
@@ -34,3 +35,9 @@ def test_the_date_on_the_events_clock_falls_back_to_utc_for_a_zone_the_system_do
     assert on_event_clock(late_evening, "Asia/Tokyo").date().isoformat() == "2027-02-26"
     assert on_event_clock(late_evening, "Mars/Olympus_Mons") == late_evening
     assert on_event_clock(late_evening.replace(tzinfo=None), None) == late_evening
+
+
+def test_the_day_of_the_month_is_written_without_a_leading_zero() -> None:
+    early_in_the_month = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    assert told_in_zone(early_in_the_month, None) == "2 November 2026 at 09:30 (UTC)"
+    assert told_date(early_in_the_month) == "2 November 2026"

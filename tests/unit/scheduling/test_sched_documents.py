@@ -77,7 +77,7 @@ def test_the_booklet_has_a_cover_a_schedule_and_an_agenda_per_participant(tmp_pa
     cover, schedule, *agendas = text(data, tmp_path)
     assert "Ankara Level 3 workshop" in cover
     assert "Congress centre, hall B" in cover
-    assert "02 March 2027 to 03 March 2027" in cover
+    assert "2 March 2027 to 3 March 2027" in cover
     assert "Europe/Istanbul" in cover
     assert "Schedule" in schedule
     assert schedule.count("No meetings.") == 3, "three of the six slots are empty"

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from pydantic import BaseModel, Field
 
+from matchmaker.scheduling.exports import told_date
 from matchmaker.scheduling.problem import (
     MeetingRequest,
     Pair,
@@ -145,7 +146,8 @@ def told_in_zone(instant: datetime, timezone: str | None) -> str:
     """
     tz = zone(timezone)
     aware = as_instant(instant, None)
-    return f"{aware.astimezone(tz or UTC):%d %B %Y at %H:%M} ({timezone if tz is not None else 'UTC'})"
+    local = aware.astimezone(tz or UTC)
+    return f"{told_date(local)} at {local:%H:%M} ({timezone if tz is not None else 'UTC'})"
 
 
 def coming_first(events: Iterable[EventSummary], now: datetime) -> list[EventSummary]:

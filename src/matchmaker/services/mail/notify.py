@@ -23,6 +23,7 @@ from matchmaker.scheduling.exports import (
     is_link,
     participant_calendar,
     table_name,
+    told_date,
     zone_note,
 )
 from matchmaker.services.events import store
@@ -90,7 +91,9 @@ class Notifier:
 
     def invitation(self, to: str, link: str, *, entity: str | None, expires: datetime) -> None:
         """Queue an invitation with its sign-in link."""
-        message = compose("invitation", link=link, entity=entity, expires=f"{expires:%d %B %Y, %H:%M} UTC")
+        message = compose(
+            "invitation", link=link, entity=entity, expires=f"{told_date(expires)}, {expires:%H:%M} UTC"
+        )
         self.outbox.queue(to, message)
 
     def request_received(

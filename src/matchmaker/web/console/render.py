@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from matchmaker.db.models import is_internal_key
 from matchmaker.matching.regions import country_label
 from matchmaker.scheduling import describe_gap
+from matchmaker.scheduling.exports import told_date
 from matchmaker.services.events.rules import told_in_zone, zone
 from matchmaker.services.events.schemas import (
     MAX_GAP_MINUTES,
@@ -118,9 +119,19 @@ def in_zone(moment: datetime, timezone: str | None, fmt: str = "%Y-%m-%d %H:%M")
     A time without an offset is a slot's wall time and is shown as it is; an aware one without a zone
     (or with an unknown zone) is shown in UTC.
     """
+    return _on_clock(moment, timezone).strftime(fmt)
+
+
+def told_day(moment: datetime, timezone: str | None) -> str:
+    """The date of a moment as the clock reads in ``timezone`` (see :func:`in_zone`), in the one
+    wording of dates people read (:func:`~matchmaker.scheduling.exports.told_date`)."""
+    return told_date(_on_clock(moment, timezone))
+
+
+def _on_clock(moment: datetime, timezone: str | None) -> datetime:
     if moment.tzinfo is None:
-        return moment.strftime(fmt)
-    return moment.astimezone(zone(timezone) or ZoneInfo("UTC")).strftime(fmt)
+        return moment
+    return moment.astimezone(zone(timezone) or ZoneInfo("UTC"))
 
 
 def utc_time(moment: datetime | str | None) -> str:
@@ -192,6 +203,7 @@ def environment() -> Environment:
         counted=counted,
         in_zone=in_zone,
         told_in_zone=told_in_zone,
+        told_day=told_day,
         utc_time=utc_time,
         gap_in_words=describe_gap,
         other_fields=other_fields,
@@ -245,5 +257,6 @@ __all__ = [
     "percent",
     "render",
     "term_label",
+    "told_day",
     "utc_time",
 ]
