@@ -219,6 +219,11 @@ def test_a_feed_address_from_the_command_line(corpus: Settings) -> None:
         "2",
     )
     run("event", "add", "ws5", "kukes", "acme")
+    early = run("event", "feed", "ws5", "kukes")
+    assert early.exit_code != 0
+    assert "the schedule of W is not published yet" in early.output
+    assert run("event", "generate", "ws5", "--time-limit", "2").exit_code == 0
+    assert run("event", "publish", "ws5").exit_code == 0
     issued = run("event", "feed", "ws5", "kukes", "--base-url", "https://mm.example.org/")
     assert issued.exit_code == 0, issued.output
     assert issued.stdout.strip().startswith("https://mm.example.org/feeds/")
@@ -562,6 +567,8 @@ def test_a_feed_address_starts_with_the_public_url_and_a_bad_base_keeps_the_old_
     monkeypatch.setenv("MATCHMAKER_PUBLIC_URL", "https://matchmaker.example.gov.tr")
     run("event", "create", "ws1", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00")
     run("event", "add", "ws1", "kukes", "acme")
+    assert run("event", "generate", "ws1", "--time-limit", "2").exit_code == 0
+    assert run("event", "publish", "ws1").exit_code == 0
     issued = run("event", "feed", "ws1", "kukes")
     assert issued.stdout.strip().startswith("https://matchmaker.example.gov.tr/feeds/"), issued.output
     typo = run("event", "feed", "ws1", "kukes", "--base-url", "matchmaker.example.gov.tr")

@@ -286,6 +286,17 @@ def test_a_participant_subscribes_to_its_calendar_by_a_secret_address(
     assert api.get("/feeds/not-a-token.ics").status_code == 404
 
 
+def test_no_calendar_address_is_made_before_the_schedule_is_published(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    _staff_event(api, tokens)
+    r = api.post(f"{BASE}/ws1/agenda/{CITY_ID}/feed", headers=tokens.of("city"))
+    assert r.status_code == 409, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    said = r.json()["detail"]
+    assert "is not published yet: a calendar address can be made once the schedule is published" in said
+
+
 def test_participants_read_the_matchers_reason_and_never_staff_wording(
     api: TestClient[Any], tokens: Tokens
 ) -> None:

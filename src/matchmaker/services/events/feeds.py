@@ -44,23 +44,21 @@ def _digest(token: str) -> str:
 class CalendarFeeds(store.InSession):
     """Feed tokens of events, in one unit of work."""
 
-    def issue(
-        self, event_id: str, participant_id: str, *, now: datetime | None = None, published_only: bool = False
-    ) -> FeedLink:
+    def issue(self, event_id: str, participant_id: str, *, now: datetime | None = None) -> FeedLink:
         """A new feed address for the participant; its earlier addresses stop working.
 
-        With ``published_only`` (the console, which shows an address beside the published agenda
-        only), an event whose schedule is not published yet is refused with
-        :class:`~matchmaker.errors.ConflictError` and no address is stopped.
+        An address is made only once the event's schedule is published (the API, the console and the
+        command line alike): before that, :class:`~matchmaker.errors.ConflictError` and no address
+        is stopped.
         """
         now = now or utcnow()
         ev = store.event_row(self.session, event_id)
-        if published_only and not ev.published_version:
+        store.participant(self.session, event_id, participant_id)
+        if not ev.published_version:
             raise ConflictError(
                 f"the schedule of {ev.name} is not published yet: a calendar address can be made once"
                 " the schedule is published; your earlier addresses were left as they were"
             )
-        store.participant(self.session, event_id, participant_id)
         self.revoke(event_id, participant_id, now=now)
         token = secrets.token_urlsafe(32)
         self.session.add(

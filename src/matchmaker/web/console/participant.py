@@ -383,9 +383,7 @@ async def issue_feed(request: AnyRequest, events: Events, event_id: PathId) -> R
     """A new address the participant's calendar app subscribes to (the API's ``…/agenda/{id}/feed``):
     shown once on the page, never put in a redirect; the earlier addresses stop working."""
     try:
-        link = await _own(
-            request, events, event_id, lambda event, me: events.feeds.issue(event, me, published_only=True)
-        )
+        link = await _own(request, events, event_id, events.feeds.issue)
     except MatchmakerError as exc:
         await run(events.rollback)
         return await _AGENDA.render(request, events, flash=error_flash(exc), status=error_status(exc))

@@ -470,7 +470,8 @@ class EventController(Controller):
         participant_id: ParticipantId,
     ) -> FeedLink:
         """A new secret address (``url``) that calendar clients subscribe to without signing in; the
-        participant's earlier addresses stop working. Staff, or the participant itself."""
+        participant's earlier addresses stop working. Staff, or the participant itself; 409 until the
+        event's schedule is published."""
         _require_self_or_staff(events, current_user, event_id, participant_id)
         link = events.feeds.issue(event_id, participant_id)
         return link.model_copy(update={"url": str(request.base_url).rstrip("/") + link.path})
