@@ -239,6 +239,18 @@ def test_feedback_from_participants(api: TestClient[Any], tokens: Tokens, rating
     assert [f for f in city["explanation"]["context"] if f["factor"] == "feedback"] == []
 
 
+def test_a_participant_rating_itself_is_told_to_choose_the_participant_it_met(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    _staff_event(api, tokens, participants=(CITY_ID, PROVIDER_ID))
+    r = api.post(
+        f"{BASE}/ws1/feedback", json={"other": CITY_ID, "rating": "informative"}, headers=tokens.of("city")
+    )
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert "you cannot rate yourself; choose the participant you met" in r.json()["detail"]
+
+
 def test_staff_edit_a_published_event(api: TestClient[Any], tokens: Tokens) -> None:
     _staff_event(api, tokens)
     _generate_and_publish(api, tokens)

@@ -138,3 +138,14 @@ def test_the_agenda_gives_times_on_the_events_clock_and_names_its_zone(
     assert "06:00" not in agenda
     printed = client.get("/me/agenda/istanbul/agenda").text
     assert "Times are local to Europe/Istanbul (UTC+03:00)." in printed
+
+
+def test_a_participant_rating_itself_is_told_to_choose_the_participant_it_met(
+    client: Client, sign_in: SignIn, services: Services
+) -> None:
+    _event_around_now(services, "tokyo", "Asia/Tokyo", ends_in=timedelta(hours=-1))
+    sign_in("city")
+    refused = client.post("/me/feedback", data={"event": "tokyo", "other": CITY_ID, "rating": "informative"})
+    assert refused.status_code == 422, refused.text
+    assert "You cannot rate yourself; choose the participant you met" in refused.text
+    assert "has no published meeting with" not in refused.text

@@ -44,12 +44,16 @@ class EventFeedback(store.InSession):
         """Store (or replace) a participant's rating of a published meeting it had.
 
         Only once the meeting's slot has ended: before that the rating is refused
-        (:class:`ConflictError`), so ratings never reach the feedback signal ahead of the meeting.
+        (:class:`ConflictError`), so ratings never reach the feedback signal ahead of the meeting. A
+        participant naming itself as ``other`` is told it cannot rate itself (API, console and command
+        line alike).
         """
         now = now or utcnow()
         session = self.session
         ev = store.event_row(session, event_id)
         store.participant(session, event_id, data.rater)
+        if data.other == data.rater:
+            raise InvalidInputError("you cannot rate yourself; choose the participant you met")
         pair = pair_key(data.rater, data.other)
         held = next(
             (r for r in store.published(session, event_id, confirmed=True) if pair_key(r.a, r.b) == pair),
