@@ -182,6 +182,20 @@ def test_requests_between_participants(api: TestClient[Any], tokens: Tokens) -> 
     assert len(api.get(f"{BASE}/ws1/requests", headers=tokens.of("staff")).json()) == 1
 
 
+@pytest.mark.parametrize("message", ["", "  \n "])
+def test_an_empty_request_message_is_stored_as_no_message(
+    api: TestClient[Any], tokens: Tokens, message: str
+) -> None:
+    _staff_event(api, tokens)
+    sent = api.post(
+        f"{BASE}/ws1/requests", json={"recipient": CITY_ID, "message": message}, headers=tokens.of("provider")
+    )
+    assert sent.status_code == 201, sent.text
+    assert sent.json()["message"] is None
+    [received] = api.get(f"{BASE}/ws1/requests", headers=tokens.of("city")).json()
+    assert received["message"] is None
+
+
 def test_infeasible_schedule_is_422_with_what_to_relax(api: TestClient[Any], tokens: Tokens) -> None:
     _staff_event(api, tokens)
     staff = tokens.of("staff")

@@ -351,6 +351,12 @@ class RequestCreate(_In):
     recipient: str
     message: str | None = Field(default=None, max_length=MAX_TEXT)
 
+    @field_validator("message")
+    @classmethod
+    def _blank_is_none(cls, value: str | None) -> str | None:
+        """An empty or blank message is no message (the API, the console and the command line alike)."""
+        return value if value is not None and value.strip() else None
+
 
 def check_decline_reason(answer: Answer, reason: str | None) -> str | None:
     """The reason for an answer as stored: stripped, ``None`` when empty; ValueError when it is given
