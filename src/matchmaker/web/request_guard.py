@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -72,8 +73,8 @@ class _Fields(dict[str, Any]):
 
 def _fields(pairs: list[tuple[str, Any]]) -> _Fields:
     obj = _Fields(pairs)
-    names = [name for name, _ in pairs]
-    obj.twice = {name: names.count(name) for name in dict.fromkeys(names) if names.count(name) > 1}
+    counts = Counter(name for name, _ in pairs)  # in the order the names first appear
+    obj.twice = {name: n for name, n in counts.items() if n > 1}
     return obj
 
 
