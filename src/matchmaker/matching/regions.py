@@ -165,6 +165,10 @@ def _region_countries(word: str) -> frozenset[str] | None:
     return frozenset()
 
 
+#: What the region check reads in ``regions_served``, as a note about a word it cannot read says it.
+READ_REGION_WORDS = "a country's name or ISO code, or a region such as Western Balkans"
+
+
 def unread_regions(regions_served: Iterable[str]) -> list[str]:
     """The words of ``regions_served`` that name no country or region the region check knows."""
     return [w for w in regions_served if w and w.strip() and _region_countries(w) == frozenset()]
@@ -184,4 +188,4 @@ def serves(regions_served: Iterable[str], country: str) -> bool | None:
     return False
 
 
-__all__ = ["REGION_GROUPS", "region_group", "serves", "unread_regions"]
+__all__ = ["READ_REGION_WORDS", "REGION_GROUPS", "region_group", "serves", "unread_regions"]

@@ -261,7 +261,7 @@ class CorpusService:
                     )
             if "provider" in kinds:
                 # The region words read the vocabulary, a slow import that short commands skip.
-                from matchmaker.matching.regions import unread_regions  # noqa: PLC0415 - see above
+                from matchmaker.matching.regions import READ_REGION_WORDS, unread_regions  # noqa: PLC0415 - see above
 
                 for provider_id, name, regions in repo.provider_regions(session):
                     unread = unread_regions(regions)
@@ -269,8 +269,8 @@ class CorpusService:
                         warnings.append(
                             f"provider {provider_id} ({name}): regions_served "
                             f"{', '.join(map(repr, unread))} names no country or region the region check "
-                            "knows (a country's name or ISO code, or a region such as Western Balkans); "
-                            "it is kept, but covers no country in the region check"
+                            f"knows ({READ_REGION_WORDS}); it is kept, but covers no country in the region"
+                            " check"
                         )
         return warnings
 

@@ -216,13 +216,13 @@ def profile_notes(record: PublicRecord) -> list[str]:
     vocabulary. They are kept as typed, but count for nothing in the suggestions, so the provider is
     told (none for a city, or when every word is read)."""
     # The region words and the vocabulary are slow imports that short commands skip.
-    from matchmaker.matching.regions import unread_regions  # noqa: PLC0415 - see above
+    from matchmaker.matching.regions import READ_REGION_WORDS, unread_regions  # noqa: PLC0415 - see above
     from matchmaker.vocabulary.tagger import resolve_label  # noqa: PLC0415 - see above
     from matchmaker.vocabulary.terms import Kind  # noqa: PLC0415 - see above
 
     notes = [
-        f"Regions served: “{word}” names no country or region the matching knows (a country's name or ISO"
-        " code, or a region such as Western Balkans); it is kept, but covers no country."
+        f"Regions served: “{word}” names no country or region the matching knows ({READ_REGION_WORDS});"
+        " it is kept, but covers no country."
         # Languages may be separated by commas, regions not (a region's name may hold one).
         + (" To give several, separate them with ;." if "," in word else "")
         for word in unread_regions(getattr(record, "regions_served", []))
