@@ -20,6 +20,14 @@ from matchmaker.matching.fit import Factor, combine
 #: Rows of a relevance matrix copied at a time when it is carried to the next engine.
 _COPY_ROWS = 256
 
+#: Decimals of a score as results show it; results are ordered by the score as shown.
+SCORE_DECIMALS = 6
+
+
+def shown_score(score: float) -> float:
+    """A score as results show it: in [0, 1], to :data:`SCORE_DECIMALS` decimals."""
+    return round(min(1.0, max(0.0, score)), SCORE_DECIMALS)
+
 
 @dataclass(slots=True)
 class Scored:
@@ -83,8 +91,8 @@ class Ranking:
         if n is not None and 0 < n < len(valid):
             values = self.scores[valid]
             kth = np.partition(values, len(values) - n)[len(values) - n]
-            # A margin keeps every candidate that rounding could tie with the n-th.
-            chosen = set(valid[values >= kth - 1e-8].tolist())
+            # A margin keeps every candidate that could be shown tied with the n-th.
+            chosen = set(valid[values >= kth - 10.0**-SCORE_DECIMALS].tolist())
         else:
             chosen = set(valid.tolist())
         included = set(include)
@@ -92,11 +100,11 @@ class Ranking:
             i = self.position(doc_id)
             if i is not None:
                 chosen.add(i)
-        ranked = _ranked([self._make(i) for i in chosen])
+        ranked_items = ranked(self._make(i) for i in chosen)
         if n is None:
-            return ranked
-        extra = [s for s in ranked[n:] if s.doc_id in included]
-        return ranked[:n] + extra
+            return ranked_items
+        extra = [s for s in ranked_items[n:] if s.doc_id in included]
+        return ranked_items[:n] + extra
 
     def all(self) -> list[Scored]:
         """Every candidate, best first."""
@@ -208,9 +216,9 @@ def adjusted(score: float, factors: Sequence[Factor]) -> float:
     return min(1.0, max(0.0, value))
 
 
-def _ranked(items: list[Scored]) -> list[Scored]:
-    """Best first; ties broken by id so that the order is deterministic."""
-    return sorted(items, key=lambda s: (-round(s.score, 9), s.doc_id))
+def ranked(items: Iterable[Scored]) -> list[Scored]:
+    """Best first by the score as shown; ties broken by id so that the order is deterministic."""
+    return sorted(items, key=lambda s: (-shown_score(s.score), s.doc_id))
 
 
 #: More runs than this and a gather (in blocks of ``_COPY_ROWS``) is faster than copying run by run.

@@ -78,6 +78,7 @@ from matchmaker.matching.explain import (
     quoted,
     shortened,
 )
+from matchmaker.matching.ranking import ranked, shown_score
 from matchmaker.matching.shortlist import ShortlistPolicy
 from matchmaker.services import feedback
 from matchmaker.services.indexing import IndexService
@@ -596,7 +597,7 @@ class Matcher:
             else engine.rank_cities_for_city(city_id)
         )
         scores = {
-            doc_id: round(float(score), 6)
+            doc_id: shown_score(float(score))
             for doc_id, score in zip(ranking.ids, ranking.scores.tolist(), strict=True)
             if doc_id != city_id
         }
@@ -642,7 +643,7 @@ class Matcher:
                     factors=[*item.factors, factor],
                 )
             )
-        return sorted(out, key=lambda s: (-round(s.score, 9), s.doc_id))[:top]
+        return ranked(out)[:top]
 
     def _top(self, top: int) -> int:
         if top < 1:
@@ -701,7 +702,7 @@ class Matcher:
         relation: Relation | None = item.relation if item.relation in ("comparable", "mentor") else None  # type: ignore[assignment]
         return MatchResult(
             id=item.doc_id,
-            score=round(min(1.0, max(0.0, item.score)), 6),
+            score=shown_score(item.score),
             explanation=exp,
             name=name,
             kind=kind,
