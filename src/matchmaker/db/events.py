@@ -26,7 +26,7 @@ from typing import Any, Literal
 from sqlalchemy import Column, ForeignKey, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from matchmaker.db.models import NAME_MAX, serial_id, utcnow
+from matchmaker.db.models import NAME_MAX, NEVER_REUSED_IDS, serial_id, utcnow
 
 RequestStatus = Literal["pending", "accepted", "declined", "expired"]
 PairRuleKind = Literal["must_meet", "blocked"]
@@ -116,10 +116,14 @@ class EventParticipant(SQLModel, table=True):
 
 
 class MeetingRequestRow(SQLModel, table=True):
-    """A meeting request from one participant to another, answered by the recipient."""
+    """A meeting request from one participant to another, answered by the recipient.
+
+    Its id is shown to both parties and the row is deleted when the request is withdrawn, so an id is
+    never given to another request (AUTOINCREMENT on SQLite, migration ``0016_request_ids_never_reused``).
+    """
 
     __tablename__ = "event_request"
-    __table_args__ = (UniqueConstraint("event_id", "sender", "recipient"),)
+    __table_args__ = (UniqueConstraint("event_id", "sender", "recipient"), NEVER_REUSED_IDS)
 
     id: int | None = serial_id()
     event_id: str = _event_ref()

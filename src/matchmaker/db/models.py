@@ -198,6 +198,12 @@ def serial_id() -> Any:
     return Field(default=None, sa_column=Column(Integer, primary_key=True, autoincrement=True))
 
 
+#: The table options of a table whose integer ids people are shown and whose rows are deleted: SQLite
+#: then never gives a deleted row's id to a new row (without AUTOINCREMENT it numbers a new row one
+#: past the largest id left). PostgreSQL's sequences never reuse an id anyway.
+NEVER_REUSED_IDS: dict[str, Any] = {"sqlite_autoincrement": True}
+
+
 def _json_list() -> Any:
     return Field(default_factory=list, sa_type=JSON)
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from alembic import command
 from sqlalchemy import create_engine, inspect, text
+from sqlmodel import SQLModel
 from typer.testing import CliRunner
 
 from matchmaker.cli import app as main_app
@@ -21,6 +22,7 @@ from matchmaker.db.engine import Database, alembic_config, head_revision, on_com
 from matchmaker.db.models import CityCreate
 from matchmaker.errors import ConfigurationError
 from matchmaker.services.events.requests import MeetingRequests
+from matchmaker.services.events.schemas import RequestCreate
 from matchmaker.services.records import RecordService
 from matchmaker.settings import Settings
 from services_support import stored_records
@@ -133,6 +135,66 @@ def test_a_request_declined_before_reasons_were_kept_has_none_and_takes_one(db_s
         assert after.decline_reason == "No budget."
     finally:
         database.dispose()
+
+
+def test_requests_stored_before_ids_were_never_reused_are_kept_and_their_ids_not_given_again(
+    db_settings: Settings,
+) -> None:
+    _stored_at(
+        db_settings,
+        "0015_request_decline_reason",
+        "INSERT INTO provider (id, name, country, description, languages, regions_served, extra, created_at,"
+        " updated_at) VALUES ('acme', 'Acme GIS', 'TR', 'Street addressing.', '[]', '[]', '{}',"
+        " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        _KUKES.replace("'kukes', 'Kukës', 'AL'", "'osh', 'Osh', 'KG'"),
+        "INSERT INTO event (id, name, published_version, created_at, updated_at)"
+        " VALUES ('fair', 'Fair', 0, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)",
+        *(
+            "INSERT INTO event_participant (event_id, participant_id, side, added_at)"
+            f" VALUES ('fair', '{pid}', '{side}', CURRENT_TIMESTAMP)"
+            for pid, side in (("kukes", "city"), ("osh", "city"), ("acme", "provider"))
+        ),
+        *(
+            "INSERT INTO event_request (event_id, sender, recipient, status, message, notified, created_at,"
+            f" updated_at) VALUES ('fair', '{sender}', '{recipient}', '{status}', 'From {sender}.', false,"
+            " CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+            for sender, recipient, status in (("osh", "acme", "accepted"), ("kukes", "acme", "pending"))
+        ),
+    )
+
+    database = Database(db_settings)  # migrates to the newest revision
+    try:
+        with database.unit_of_work() as session:
+            kept = MeetingRequests(session).list("fair")
+        assert sorted((r.sender, r.status, r.message) for r in kept) == [
+            ("kukes", "pending", "From kukes."),
+            ("osh", "accepted", "From osh."),
+        ]
+        newest = max(r.id for r in kept)
+        with database.unit_of_work() as session:
+            MeetingRequests(session).withdraw("fair", newest, by="kukes")
+        with database.unit_of_work() as session:
+            again = MeetingRequests(session).create("fair", RequestCreate(sender="kukes", recipient="acme"))
+        assert again.id > newest
+    finally:
+        database.dispose()
+
+
+def test_the_tables_that_never_reuse_ids_are_the_same_in_the_models_and_a_migrated_database(
+    home: Path,
+) -> None:
+    settings = Settings(home=home, model_name="hashing-64")
+    database = Database(settings)  # SQLite: AUTOINCREMENT is written in the table's SQL
+    try:
+        with database.engine.connect() as connection:
+            tables = connection.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'table'"))
+            migrated = {name for name, sql in tables if "AUTOINCREMENT" in sql}
+    finally:
+        database.dispose()
+    models = SQLModel.metadata.sorted_tables
+    declared = {t.name for t in models if t.dialect_options["sqlite"]["autoincrement"]}
+    assert migrated == declared
+    assert "event_request" in declared
 
 
 def _head() -> str:
