@@ -37,6 +37,24 @@ ProfileKind = Literal["city", "provider"]
 #: What a city's focal point changes on its own profile: its current-situation summary and what
 #: describes it. Its country, kind, programme level, maturity and focal point are the ministry's.
 CITY_OWN_FIELDS: tuple[str, ...] = ("name", "summary", "population", "language")
+#: What a provider changes on its own profile: what it offers and where. Its country and kind are the
+#: ministry's.
+PROVIDER_OWN_FIELDS: tuple[str, ...] = (
+    "name",
+    "description",
+    "website",
+    "languages",
+    "regions_served",
+    "solutions",
+)
+#: The fields of its own profile each kind of participant changes (the console's *Edit profile* and
+#: ``PATCH`` with the participant's own token alike); staff change the rest.
+OWN_FIELDS: dict[ProfileKind, tuple[str, ...]] = {"city": CITY_OWN_FIELDS, "provider": PROVIDER_OWN_FIELDS}
+#: Who changes them, as a refusal says it.
+_CHANGER: dict[ProfileKind, str] = {
+    "city": "a city focal point changes only its city's",
+    "provider": "a provider changes only its own",
+}
 
 
 def deadline_of(ev: Event) -> datetime | None:
@@ -183,15 +201,16 @@ class SelfService:
     ) -> PublicRecord:
         """Change the participant's own public profile, validated as at ingest; the index follows.
 
-        A city changes only :data:`CITY_OWN_FIELDS` (the rest of its record is the ministry's); with
-        ``if_version`` the change is made only if the record is still the version read."""
-        if kind == "city":
-            others = sorted(set(changes) - set(CITY_OWN_FIELDS))
-            if others:
-                raise PermissionDeniedError(
-                    f"a city focal point changes only its city's {_listed(CITY_OWN_FIELDS)};"
-                    f" {_listed(others)} {'is' if len(others) == 1 else 'are'} changed by ministry staff"
-                )
+        A participant changes only its :data:`OWN_FIELDS` (the rest of its record is the ministry's:
+        a change that names another field is refused whole, naming it); with ``if_version`` the change
+        is made only if the record is still the version read."""
+        own = OWN_FIELDS[kind]
+        others = sorted(set(changes) - set(own))
+        if others:
+            raise PermissionDeniedError(
+                f"{_CHANGER[kind]} {_listed(own)};"
+                f" {_listed(others)} {'is' if len(others) == 1 else 'are'} changed by ministry staff"
+            )
         reason = self.profile_lock(participant_id, now=now)
         if reason is not None:
             raise ConflictError(reason)
@@ -247,4 +266,13 @@ def _listed(names: Sequence[str]) -> str:
     return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-__all__ = ["CITY_OWN_FIELDS", "MyEvent", "ProfileKind", "SelfService", "deadline_of", "profile_notes"]
+__all__ = [
+    "CITY_OWN_FIELDS",
+    "OWN_FIELDS",
+    "PROVIDER_OWN_FIELDS",
+    "MyEvent",
+    "ProfileKind",
+    "SelfService",
+    "deadline_of",
+    "profile_notes",
+]

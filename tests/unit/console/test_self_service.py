@@ -412,6 +412,42 @@ def test_a_provider_cannot_change_its_profile_through_the_api_while_an_event_is_
         assert services.records(session).get("provider", PROVIDER_ID).name != "Renamed"
 
 
+def test_a_provider_cannot_change_its_country_or_kind_through_the_api_and_staff_can(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    """*Edit profile* does not offer a provider its country or kind, yet ``PATCH
+    /api/v1/providers/{id}`` with the provider's own token changed them; it now refuses them as it
+    refuses a city the ministry's fields, naming them, and stores nothing of that change."""
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        before = services.records(session).get("provider", PROVIDER_ID)
+    bearer = {"Authorization": f"Bearer {sign_in('provider')}"}
+    path = f"/api/v1/providers/{PROVIDER_ID}"
+
+    moved = client.patch(path, json={"country": "DE"}, headers=bearer)
+    assert moved.status_code == 403, moved.text
+    assert "country is changed by ministry staff" in moved.json()["detail"]
+    both = client.patch(path, json={"kind": "startup", "country": "DE", "name": "Renamed"}, headers=bearer)
+    assert both.status_code == 403, both.text
+    assert "country and kind are changed by ministry staff" in both.json()["detail"]
+    with services.database.unit_of_work() as session:
+        after = services.records(session).get("provider", PROVIDER_ID)
+    assert (after.country, after.kind, after.name) == (before.country, before.kind, before.name)  # type: ignore[union-attr]
+
+    own = client.patch(path, json={"name": "Renamed"}, headers=bearer)
+    assert own.status_code == 200, own.text
+    assert own.json()["name"] == "Renamed"
+
+    sign_in("provider")
+    [note] = re.findall(r'<p class="meta form-note">(.*?)</p>', client.get("/me/profile").text, re.S)
+    assert "country and kind are kept by ministry staff" in note
+
+    staff = {"Authorization": f"Bearer {sign_in('staff')}"}
+    corrected = client.patch(path, json={"country": "DE", "kind": "startup"}, headers=staff)
+    assert corrected.status_code == 200, corrected.text
+    assert (corrected.json()["country"], corrected.json()["kind"]) == ("DE", "startup")
+
+
 def test_a_city_profile_form_says_who_changes_the_fields_it_does_not_show(
     client: Client, sign_in: Callable[[str], str]
 ) -> None:

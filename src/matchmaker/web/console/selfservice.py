@@ -24,7 +24,7 @@ from matchmaker.errors import ConflictError, InvalidInputError, MatchmakerError
 from matchmaker.matching.explain import shortened
 from matchmaker.services.container import Services
 from matchmaker.services.records import RecordService, describe_invalid
-from matchmaker.services.selfservice import CITY_OWN_FIELDS, profile_notes
+from matchmaker.services.selfservice import CITY_OWN_FIELDS, OWN_FIELDS, PROVIDER_OWN_FIELDS, profile_notes
 from matchmaker.services.users import Principal
 from matchmaker.services.visibility import view_of
 from matchmaker.web.console.events import form_field, form_number
@@ -188,7 +188,8 @@ async def _profile_page(
 
 
 _CITY_FIELDS = CITY_OWN_FIELDS
-_PROVIDER_FIELDS = ("name", "description", "website", "languages", "regions_served")
+#: The provider's own fields the form shows one by one (its solutions are rows of their own).
+_PROVIDER_FIELDS = tuple(key for key in PROVIDER_OWN_FIELDS if key != SOLUTIONS)
 _LISTS = {"languages", "regions_served"}
 _FORM_TEXT_MAX = 1_000_000
 
@@ -205,7 +206,7 @@ class _ClashError(ConflictError):
 
 def _own_fields(kind: Literal["city", "provider"]) -> tuple[str, ...]:
     """The fields of the participant's profile form, as :func:`seen_of` compares them."""
-    return _CITY_FIELDS if kind == "city" else (*_PROVIDER_FIELDS, SOLUTIONS)
+    return OWN_FIELDS[kind]
 
 
 def _changed_only(

@@ -364,8 +364,10 @@ PROVIDER_ROUTES = RecordRoutes(
         "List providers", "Every provider, by id. A provider sees only its own profile in the list."
     ),
     get_op=Operation("One provider", "A provider. A provider may read only its own profile.", (403, 404)),
-    update_text="Apply a partial change. A provider may change only its own profile, except while an event\n"
-    "it takes part in is being planned (409); ``solutions``, when given, replace the old list (a\n"
+    update_text="Apply a partial change. A provider may change only its own profile's ``name``,\n"
+    "``description``, ``website``, ``languages``, ``regions_served`` and ``solutions`` (403 for\n"
+    "``country`` and ``kind``, which staff change), as on the console's *Edit profile*, except while\n"
+    "an event it takes part in is being planned (409); ``solutions``, when given, replace the old list (a\n"
     "solution sent without ``extra`` keeps the ``extra`` of the stored solution of the same title).",
     delete_text="Delete a provider and its solutions. A provider taking part in an event is refused (409)\n"
     "until it is removed from the event.",
