@@ -63,6 +63,39 @@ def test_staff_create_plan_publish_and_export(api: TestClient[Any], tokens: Toke
     assert [e["id"] for e in events] == ["ws1"]
 
 
+def test_a_participant_reads_the_counts_of_its_own_requests_and_staff_the_events(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    """The event a provider or a city takes part in gave it the number of every request of the event,
+    other participants' included, beside the list of its own; it now gives it its own, sent and
+    received, by status, and staff the event's total."""
+    _staff_event(api, tokens)
+    city, other_city = tokens.of("city"), tokens.of("other_city")
+    provider = tokens.of("provider")
+    for sender, recipient in (
+        (city, PROVIDER_ID),
+        (other_city, PROVIDER_ID),
+        (other_city, OTHER_PROVIDER_ID),
+    ):
+        r = api.post(f"{BASE}/ws1/requests", json={"recipient": recipient}, headers=sender)
+        assert r.status_code == 201, r.text
+    [from_city] = api.get(f"{BASE}/ws1/requests", headers=city).json()
+    r = api.post(
+        f"{BASE}/ws1/requests/{from_city['id']}/answer", json={"answer": "accepted"}, headers=provider
+    )
+    assert r.status_code == 200, r.text
+    none = {"pending": 0, "accepted": 0, "declined": 0, "expired": 0}
+
+    for shown in (api.get(f"{BASE}/ws1", headers=provider).json(), *api.get(BASE, headers=provider).json()):
+        assert shown["requests"] == 2
+        assert shown["own_requests"] == {"sent": none, "received": {**none, "pending": 1, "accepted": 1}}
+    for shown in (api.get(f"{BASE}/ws1", headers=city).json(), *api.get(BASE, headers=city).json()):
+        assert shown["requests"] == 1
+        assert shown["own_requests"] == {"sent": {**none, "accepted": 1}, "received": none}
+    staff = api.get(f"{BASE}/ws1", headers=tokens.of("staff")).json()
+    assert (staff["requests"], staff["own_requests"]) == (3, None)
+
+
 def test_participant_reads_only_its_own_agenda(api: TestClient[Any], tokens: Tokens) -> None:
     _staff_event(api, tokens)
     _generate_and_publish(api, tokens)

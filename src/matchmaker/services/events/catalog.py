@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -26,14 +27,16 @@ from matchmaker.db.models import City, Provider, utcnow
 from matchmaker.errors import ConflictError, InvalidInputError
 from matchmaker.scheduling.problem import Slot, pair_key, wall_clock_errors
 from matchmaker.services.events import store
-from matchmaker.services.events.rules import begun_slots, coming_first
+from matchmaker.services.events.rules import begun_slots, coming_first, effective_status
 from matchmaker.services.events.schemas import (
     DeleteReport,
     EventCreate,
     EventEdit,
     EventSummary,
+    OwnRequests,
     ParticipantIn,
     ParticipantPublic,
+    RequestCounts,
     SlotTimes,
     WithdrawnMeeting,
     event_slots,
@@ -120,20 +123,25 @@ class EventCatalog(store.InSession):
         return [self.get(i) for i in list(ids)]
 
     def events_of(self, participant_id: str) -> list[EventSummary]:
-        """The events a city or provider takes part in: coming ones first, then past ones (see
-        :func:`~matchmaker.services.events.rules.coming_first`)."""
+        """The events a city or provider takes part in, with its own requests counted (see :meth:`get`):
+        coming ones first, then past ones (see :func:`~matchmaker.services.events.rules.coming_first`)."""
         ids = self.session.exec(
             select(Event.id)
             .join(EventParticipant, col(EventParticipant.event_id) == col(Event.id))
             .where(EventParticipant.participant_id == participant_id)
             .order_by(col(Event.created_at).desc())
         )
-        return coming_first([self.get(i) for i in list(ids)], utcnow())
+        return coming_first([self.get(i, participant=participant_id) for i in list(ids)], utcnow())
 
-    def get(self, event_id: str) -> EventSummary:
-        """One event with its slots, tables and counts."""
+    def get(
+        self, event_id: str, *, participant: str | None = None, now: datetime | None = None
+    ) -> EventSummary:
+        """One event with its slots, tables and counts. For a ``participant``, the requests counted are
+        only those it sent or received, by status as of ``now`` (other participants' are theirs);
+        without one, every request of the event (staff)."""
         session = self.session
         ev = store.event_row(session, event_id)
+        own = None if participant is None else _own_requests(session, ev, participant, now or utcnow())
         return EventSummary(
             id=ev.id,
             name=ev.name,
@@ -144,7 +152,8 @@ class EventCatalog(store.InSession):
             tables=store.count(session, EventTable, event_id),
             table_labels=store.table_labels(session, event_id),
             participants=store.count(session, EventParticipant, event_id),
-            requests=store.count(session, MeetingRequestRow, event_id),
+            requests=store.count(session, MeetingRequestRow, event_id) if own is None else own[0],
+            own_requests=None if own is None else own[1],
             planned_meetings=store.count(session, EventMeeting, event_id),
             published_version=ev.published_version,
             published_at=ev.published_at,
@@ -384,6 +393,25 @@ class EventCatalog(store.InSession):
         )
         session.flush()
         return len(gone)
+
+
+def _own_requests(session: Session, ev: Event, participant: str, now: datetime) -> tuple[int, OwnRequests]:
+    """How many requests ``participant`` sent or received in ``ev``, and how many of each status, by
+    direction (as of ``now``: pending ones expire at the deadline)."""
+    rows = session.exec(
+        select(MeetingRequestRow.sender, MeetingRequestRow.status).where(
+            col(MeetingRequestRow.event_id) == ev.id,
+            (col(MeetingRequestRow.sender) == participant)
+            | (col(MeetingRequestRow.recipient) == participant),
+        )
+    ).all()
+    sent: Counter[str] = Counter()
+    received: Counter[str] = Counter()
+    for sent_by, status in rows:
+        (sent if sent_by == participant else received)[
+            effective_status(status, ev.request_deadline, now)
+        ] += 1
+    return len(rows), OwnRequests(sent=RequestCounts(**sent), received=RequestCounts(**received))
 
 
 def _check_wall_clock(slots: Sequence[Slot], timezone: str | None) -> None:

@@ -532,8 +532,25 @@ class SlotTimes(Slot):
         )
 
 
+class RequestCounts(BaseModel):
+    """How many meeting requests have each status as of now (pending ones expire at the deadline)."""
+
+    pending: int = 0
+    accepted: int = 0
+    declined: int = 0
+    expired: int = 0
+
+
+class OwnRequests(BaseModel):
+    """A participant's own meeting requests in an event: those it sent and those it received."""
+
+    sent: RequestCounts = Field(default_factory=RequestCounts)
+    received: RequestCounts = Field(default_factory=RequestCounts)
+
+
 class EventSummary(BaseModel):
-    """An event as staff see it."""
+    """An event with its counts: the event's for staff; for a participant, ``requests`` and
+    ``own_requests`` count only the requests it sent or received (never other participants')."""
 
     id: str
     name: str
@@ -544,7 +561,13 @@ class EventSummary(BaseModel):
     tables: int
     table_labels: dict[int, str]
     participants: int
-    requests: int
+    requests: int = Field(
+        description="Staff: every meeting request of the event. A participant: those it sent or received."
+    )
+    own_requests: OwnRequests | None = Field(
+        default=None,
+        description="A participant's own requests by status, sent and received (None for staff).",
+    )
     planned_meetings: int
     published_version: int
     published_at: datetime | None
@@ -911,6 +934,7 @@ __all__ = [
     "MeetingTimes",
     "MyFeedbackIn",
     "MyRequestIn",
+    "OwnRequests",
     "PairIn",
     "PairRuleIn",
     "PairRuleKind",
@@ -924,6 +948,7 @@ __all__ = [
     "RatingCount",
     "Relation",
     "RequestAnswer",
+    "RequestCounts",
     "RequestCreate",
     "RequestFigures",
     "RequestPublic",

@@ -130,7 +130,7 @@ class EventController(Controller):
 
     @get("/", sync_to_thread=True, summary="List events")
     def list_events(self, events: Events, current_user: Caller) -> list[EventSummary]:
-        """Staff: every event. A participant: the events it takes part in."""
+        """Staff: every event. A participant: the events it takes part in, with its own requests counted."""
         if current_user.is_staff:
             return events.catalog.events()
         return events.catalog.events_of(_self(current_user))
@@ -142,9 +142,9 @@ class EventController(Controller):
 
     @get("/{event_id:str}", sync_to_thread=True, summary="One event")
     def get_event(self, events: Events, current_user: Caller, event_id: EventId) -> EventSummary:
-        """Staff, or a participant of the event."""
-        _require_taking_part(events, current_user, event_id)
-        return events.catalog.get(event_id)
+        """Staff, or a participant of the event (which reads the counts of its own requests only)."""
+        me = _require_taking_part(events, current_user, event_id)
+        return events.catalog.get(event_id, participant=me)
 
     @patch("/{event_id:str}", sync_to_thread=True, guards=[staff_only], summary="Edit an event (staff)")
     def edit_event(
