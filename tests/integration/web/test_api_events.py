@@ -96,6 +96,32 @@ def test_a_participant_reads_the_counts_of_its_own_requests_and_staff_the_events
     assert (staff["requests"], staff["own_requests"]) == (3, None)
 
 
+def test_a_participant_counts_its_own_published_meetings_not_staffs_draft_plan(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    """A participant reading an event was given the number of meetings in staff's plan, other
+    participants' included and before anything was published; it now reads how many of its own
+    meetings are published, and staff the meetings of the plan."""
+    _staff_event(api, tokens)
+    staff = tokens.of("staff")
+    r = api.post(f"{BASE}/ws1/schedule/generate", json={"time_limit": 5}, headers=staff)
+    assert r.status_code == 200, r.text
+    planned = api.get(f"{BASE}/ws1", headers=staff).json()["planned_meetings"]
+    assert planned > 0
+    for who in ("city", "provider"):
+        assert api.get(f"{BASE}/ws1", headers=tokens.of(who)).json()["planned_meetings"] == 0
+
+    assert api.post(f"{BASE}/ws1/schedule/publish", headers=staff).status_code == 200
+    for who, pid in (("city", CITY_ID), ("provider", PROVIDER_ID)):
+        own = api.get(f"{BASE}/ws1/agenda/{pid}", headers=tokens.of(who)).json()["meetings"]
+        for shown in (
+            api.get(f"{BASE}/ws1", headers=tokens.of(who)).json(),
+            *api.get(BASE, headers=tokens.of(who)).json(),
+        ):
+            assert shown["planned_meetings"] == len(own) < planned
+    assert api.get(f"{BASE}/ws1", headers=staff).json()["planned_meetings"] == planned
+
+
 def test_participant_reads_only_its_own_agenda(api: TestClient[Any], tokens: Tokens) -> None:
     _staff_event(api, tokens)
     _generate_and_publish(api, tokens)

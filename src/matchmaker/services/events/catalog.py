@@ -137,8 +137,9 @@ class EventCatalog(store.InSession):
         self, event_id: str, *, participant: str | None = None, now: datetime | None = None
     ) -> EventSummary:
         """One event with its slots, tables and counts. For a ``participant``, the requests counted are
-        only those it sent or received, by status as of ``now`` (other participants' are theirs);
-        without one, every request of the event (staff)."""
+        only those it sent or received, by status as of ``now`` (other participants' are theirs), and
+        the meetings its own published ones (the plan is staff's until it is published); without
+        one, every request and planned meeting of the event (staff)."""
         session = self.session
         ev = store.event_row(session, event_id)
         own = None if participant is None else _own_requests(session, ev, participant, now or utcnow())
@@ -154,7 +155,11 @@ class EventCatalog(store.InSession):
             participants=store.count(session, EventParticipant, event_id),
             requests=store.count(session, MeetingRequestRow, event_id) if own is None else own[0],
             own_requests=None if own is None else own[1],
-            planned_meetings=store.count(session, EventMeeting, event_id),
+            planned_meetings=(
+                store.count(session, EventMeeting, event_id)
+                if participant is None
+                else _own_published(session, event_id, participant)
+            ),
             published_version=ev.published_version,
             published_at=ev.published_at,
             generated_at=ev.generated_at,
@@ -412,6 +417,11 @@ def _own_requests(session: Session, ev: Event, participant: str, now: datetime) 
             effective_status(status, ev.request_deadline, now)
         ] += 1
     return len(rows), OwnRequests(sent=RequestCounts(**sent), received=RequestCounts(**received))
+
+
+def _own_published(session: Session, event_id: str, participant: str) -> int:
+    """How many confirmed published meetings ``participant`` has in the event."""
+    return sum(1 for m in store.published(session, event_id, confirmed=True) if participant in (m.a, m.b))
 
 
 def _check_wall_clock(slots: Sequence[Slot], timezone: str | None) -> None:

@@ -568,7 +568,9 @@ class EventSummary(BaseModel):
         default=None,
         description="A participant's own requests by status, sent and received (None for staff).",
     )
-    planned_meetings: int
+    planned_meetings: int = Field(
+        description="Staff: the meetings of the current plan. A participant: its own published meetings."
+    )
     published_version: int
     published_at: datetime | None
     generated_at: datetime | None
