@@ -3,7 +3,9 @@
 With ``--json`` every query prints one line, ``MatchResponse.model_dump()``:
 ``{"query": "...", "results": [{"id": "...", "score": 0.0, "explanation": {...}, ...}, ...]}``.
 ``--city``, ``--provider`` and the search text may be repeated; the model and the indexes are
-loaded once and the queries answered in turn.
+loaded once and the queries answered in turn. A query that fails (a name that matches nothing or
+several records, an empty text) prints its ``error:`` line on standard error, the others are still
+answered, and the command exits with that failure's code.
 """
 
 from __future__ import annotations
@@ -16,7 +18,15 @@ import typer
 
 from matchmaker.cli.app import app, command_group
 from matchmaker.cli.context import open_services
-from matchmaker.cli.output import configure_logging, emit_json, fail, handled, new_table, stdout
+from matchmaker.cli.output import (
+    QueryFailures,
+    configure_logging,
+    emit_json,
+    fail,
+    handled,
+    new_table,
+    stdout,
+)
 from matchmaker.db.models import Kind
 from matchmaker.errors import InvalidInputError
 from matchmaker.services.container import Services
@@ -61,14 +71,23 @@ def _print(response: MatchResponse, as_json: bool, title: str) -> None:
     stdout.print(table)
 
 
-def _targets(services: Services, values: list[str] | None, kind: Kind, option: str) -> list[tuple[str, str]]:
-    """The ids that ``values`` resolve to, each with the name that titles its table."""
+def _targets(
+    services: Services, values: list[str] | None, kind: Kind, option: str, failures: QueryFailures
+) -> list[tuple[str, str] | None]:
+    """The id each of ``values`` resolves to, with the name that titles its table, or ``None`` for a
+    value that does not resolve (its message printed and counted in ``failures``)."""
     if not values:
         raise InvalidInputError(f"give at least one {option} ID")
+    targets: list[tuple[str, str] | None] = []
     with services.database.unit_of_work() as session:
         records = services.records(session)
-        ids = [records.resolve_id(kind, v) for v in values]
-        return [(i, getattr(records.get(kind, i), "name", None) or i) for i in ids]
+        for value in values:
+            target = None
+            with failures.caught():
+                record_id = records.resolve_id(kind, value)
+                target = (record_id, getattr(records.get(kind, record_id), "name", None) or record_id)
+            targets.append(target)
+    return targets
 
 
 def _answer_each(
@@ -81,12 +100,19 @@ def _answer_each(
     title: str,
 ) -> None:
     """Resolve each of ``values`` to a record of ``kind``, then print the matcher's answer for each under
-    ``title`` (its ``{name}`` filled in). A name that does not resolve fails before the model loads."""
+    ``title`` (its ``{name}`` filled in). A name that does not resolve prints its message on standard
+    error and the others are still answered; the command then exits as for that name alone. When no
+    name resolves, the model is not loaded."""
+    failures = QueryFailures()
     with open_services() as services:
-        targets = _targets(services, values, kind, option)
-        matcher = services.matching.matcher()
-        for record_id, name in targets:
-            _print(ask(matcher, record_id), as_json, title.format(name=name))
+        targets = _targets(services, values, kind, option, failures)
+        found = [target for target in targets if target is not None]
+        if found:
+            matcher = services.matching.matcher()
+            for record_id, name in found:
+                with failures.caught():
+                    _print(ask(matcher, record_id), as_json, title.format(name=name))
+    failures.exit()
 
 
 def _city_command(name: str, ask: CityQuery, *, title: str, description: str) -> None:
@@ -166,10 +192,13 @@ def search_cases(
 ) -> None:
     """Free-text search over the case studies, in any supported language."""
     configure_logging(verbose)
+    failures = QueryFailures()
     with open_services() as services:
         matcher = services.matching.matcher()
         for query in text:
-            _print(matcher.search_cases(query, top=top), as_json, f"Case studies for “{query}”")
+            with failures.caught():
+                _print(matcher.search_cases(query, top=top), as_json, f"Case studies for “{query}”")
+    failures.exit()
 
 
 @app.command("eval")

@@ -142,6 +142,34 @@ def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
     raise typer.Exit(code)
 
 
+class QueryFailures:
+    """The queries of one command that failed, when a command answers several in turn.
+
+    A query that cannot be answered (a name that resolves to nothing or to several records, a text
+    the matcher refuses) prints its ``error:`` line on standard error and the next query is answered;
+    standard output holds the answers only. :meth:`exit` ends the command with the exit code that one
+    such query alone would have had (the higher one when they differ), or does nothing when all were
+    answered.
+    """
+
+    def __init__(self) -> None:
+        self.code = EXIT_OK
+
+    @contextmanager
+    def caught(self) -> Iterator[None]:
+        """Run one query: a bad name or input is reported and counted, not raised."""
+        try:
+            yield
+        except (NotFoundError, InvalidInputError) as exc:
+            stderr.print(f"error: {exc.message}", markup=False)
+            self.code = max(self.code, exit_code_for(exc))
+
+    def exit(self) -> None:
+        """End the command with a failure's exit code when a query failed."""
+        if self.code != EXIT_OK:
+            raise typer.Exit(self.code)
+
+
 def emit_json(value: Any) -> None:
     """Print one JSON object on its own line (UTF-8, not ASCII-escaped)."""
     sys.stdout.write(json.dumps(value, ensure_ascii=False, default=str) + "\n")

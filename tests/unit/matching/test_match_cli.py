@@ -81,6 +81,50 @@ def test_unknown_city_exits_with_a_message(cli: CliRunner) -> None:
     assert "zzzzzzzz" in result.output
 
 
+def test_an_unknown_city_among_several_does_not_stop_the_others(cli: CliRunner) -> None:
+    """Each --city is answered in turn: the known ones print their JSON line, the unknown one its
+    message on standard error, and the exit code says that one query failed."""
+    result = cli.invoke(
+        app, ["match", "providers", "--city", "lumen", "--city", "zzzzzzzz", "--city", "verde", "--json"]
+    )
+    assert result.exit_code == 1, result.output
+    assert [line["query"] for line in _lines(result.stdout)] == ["lumen", "verde"]
+    assert "zzzzzzzz" in result.stderr
+    assert "zzzzzzzz" not in result.stdout
+
+
+def test_every_command_with_repeated_queries_answers_the_others(cli: CliRunner) -> None:
+    commands = [
+        ["match", "cities", "--city", "zzzzzzzz", "--city", "lumen"],
+        ["match", "cases", "--city", "lumen", "--city", "zzzzzzzz"],
+        ["match", "cities", "--provider", "prov-floodwatch", "--provider", "zzzzzzzz"],
+    ]
+    for command in commands:
+        result = cli.invoke(app, [*command, "--json"])
+        assert result.exit_code == 1, (command, result.output)
+        assert len(_lines(result.stdout)) == 1, command
+        assert result.stderr.startswith("error: "), command
+        assert "zzzzzzzz" in result.stderr, command
+    table = cli.invoke(app, ["match", "providers", "--city", "zzzzzzzz", "--city", "lumen"])
+    assert table.exit_code == 1, table.output
+    assert "Providers for Lumen" in table.stdout
+    assert "zzzzzzzz" in table.stderr
+
+
+def test_an_ambiguous_city_among_several_lists_its_candidates(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["match", "providers", "--city", "lumen", "--city", "r", "--json"])
+    assert result.exit_code == 2, result.output
+    assert [line["query"] for line in _lines(result.stdout)] == ["lumen"]
+    assert "candidates" in result.stderr
+
+
+def test_an_empty_search_text_among_several_does_not_stop_the_others(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["search", "cases", "river floods", " ", "overflowing bins", "--json"])
+    assert result.exit_code == 2, result.output
+    assert [line["query"] for line in _lines(result.stdout)] == ["river floods", "overflowing bins"]
+    assert result.stderr == "error: the search text is empty\n"
+
+
 def test_city_and_provider_together_are_refused(cli: CliRunner) -> None:
     result = cli.invoke(app, ["match", "cities", "--city", "lumen", "--provider", "prov-floodwatch"])
     assert result.exit_code == 2
