@@ -3,10 +3,12 @@
 Names are compared after :func:`normalize_name`: transliterated to ASCII (Kukës → kukes, İstanbul →
 istanbul, Ош → osh), case-folded, punctuation dropped, and legal or administrative suffixes removed
 (A.Ş., LLC, Belediyesi, Municipality, Opština, City Hall...). A query is tried as an id, then as a whole
-name, then word by word against the words of each name and id (a word, the start of one, or a word a
-letter away: ``kosovo``, ``kosova`` and ``fushe kosove`` find Fushë Kosovë, id ``kosovo-polje``), then
-as a whole name with a typo or two. A query resolves only when exactly one record matches it best; a
-start of one or two letters never resolves alone. When several records match,
+name (also in the spelling that writes š, ş, č, ç, ž, đ as two letters, so ``Oš`` is ``Osh``, or as
+the words of an id), then word by word against the words of each name and id (a word, the start of
+one, or a word a letter away: ``kosovo``, ``kosova`` and ``fushe kosove`` find Fushë Kosovë, id
+``kosovo-polje``), then as a whole name with a typo or two. A query resolves only when exactly one
+record matches it best; a whole name resolves however short it is, but one or two letters that are not
+a whole name never resolve alone. When several records match,
 :class:`~matchmaker.errors.AmbiguousNameError` lists the candidates; when none does,
 :class:`~matchmaker.errors.NotFoundError` names the closest few.
 
@@ -140,6 +142,27 @@ def normalize_name(name: str) -> str:
     if not text:  # the name was nothing but suffix words: keep it whole
         text = _NON_ALNUM.sub(" ", folded).strip()
     return text
+
+
+# Latin letters that other spellings of the same name write as two letters: Oš, Oş and Ош (osh) are
+# one city, Žabalj and Жабаљ (zhabalj) one town. Transliteration drops the mark (oš → os); a name is
+# also compared in this second spelling, so a short name written either way is still that whole name.
+_DIGRAPHS = str.maketrans(
+    {"š": "sh", "Š": "Sh", "ş": "sh", "Ş": "Sh", "ș": "sh", "Ș": "Sh", "č": "ch", "Č": "Ch", "ç": "ch",
+     "Ç": "Ch", "ž": "zh", "Ž": "Zh", "đ": "dj", "Đ": "Dj"}
+)  # fmt: skip
+
+
+def spellings(name: str) -> frozenset[str]:
+    """The comparable forms of a name (:func:`normalize_name`): as transliterated, and with the letters
+    that other spellings write as two (š, ş, č, ç, ž, đ) written so (``Oš`` → ``os``, ``osh``)."""
+    digraphs = name.translate(_DIGRAPHS)
+    return frozenset({normalize_name(name), normalize_name(digraphs)})
+
+
+def _id_form(record_id: str) -> str:
+    """An id as a name would be typed: its words (``kosovo-polje`` → ``kosovo polje``)."""
+    return _NON_ALNUM.sub(" ", fold(record_id)).strip()
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,6 +325,14 @@ def resolve(query: str, entries: Sequence[NameEntry], *, kind: str = "record") -
         return same[0].id
     if same:
         raise _ambiguous(query, [(e.id, e.name) for e in same])
+    # The whole name in another spelling, or the id written as words: exact, so it wins over any start
+    # of a longer name, however short it is.
+    forms = spellings(query)
+    alike = [e for e in entries if forms & (spellings(e.name) | {_id_form(e.id)})]
+    if len(alike) == 1:
+        return alike[0].id
+    if alike:
+        raise _ambiguous(query, [(e.id, e.name) for e in alike])
     by_words = word_matches(query, entries)
     if by_words:
         leading = [e for level, e in by_words if level == by_words[0][0]]
@@ -313,6 +344,8 @@ def resolve(query: str, entries: Sequence[NameEntry], *, kind: str = "record") -
         raise NotFoundError(f"no {kind} matches {query!r}{_closest(target, entries)}")
     best = found[0]
     close = [c for c in found if best.score - c.score < MARGIN and c.score >= SUGGEST]
+    if len(target.replace(" ", "")) < _MIN_PREFIX:  # a letter or two like a name is not that name
+        raise _ambiguous(query, [(c.id, c.name) for c in (close if len(close) > 1 else found[:3])])
     if best.score >= ACCEPT and len(close) == 1:
         return best.id
     if len(close) > 1 or best.score < ACCEPT:

@@ -148,3 +148,80 @@ def test_an_exact_id_resolves_without_reading_every_name(tmp_path, monkeypatch) 
             assert records.resolve_id("city", " kukes ") == "kukes"
     finally:
         database.dispose()
+
+
+SHORT = [
+    NameEntry("kg-osh", "Osh", "KG"),
+    NameEntry("us-oshkosh", "Oshkosh", "US"),
+    NameEntry("rs-ub", "Ub", "RS"),
+    NameEntry("ba-kab", "Kab", "BA"),
+    NameEntry("rs-zabalj", "Žabalj", "RS"),
+    NameEntry("kosovo-polje", "Fushë Kosovë", "XK"),
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Oš", "kg-osh"),  # Osh as Bosnian, Croatian and Serbian write it
+        ("Oş", "kg-osh"),  # and as Turkish does
+        ("OŠ", "kg-osh"),
+        ("Ub", "rs-ub"),
+        ("UB", "rs-ub"),
+        ("Zhabalj", "rs-zabalj"),  # the Cyrillic Жабаљ as English writes it
+        ("Жабаљ", "rs-zabalj"),
+    ],
+)
+def test_a_whole_name_resolves_however_short_in_any_usual_spelling(query: str, expected: str) -> None:
+    assert resolve(query, SHORT, kind="city") == expected
+
+
+def test_a_short_name_written_with_a_caron_resolves_from_cyrillic_and_english_spellings() -> None:
+    entries = [NameEntry("rs-os", "Oš", "RS"), NameEntry("us-oshkosh", "Oshkosh", "US")]
+    assert resolve("Oš", entries, kind="city") == "rs-os"
+    assert resolve("Ош", entries, kind="city") == "rs-os"
+    assert resolve("Osh", entries, kind="city") == "rs-os"
+
+
+def test_the_plain_spelling_of_a_name_wins_over_another_spelled_alike() -> None:
+    entries = [NameEntry("no-os", "Os", "NO"), NameEntry("kg-osh", "Osh", "KG")]
+    assert resolve("Os", entries, kind="city") == "no-os"
+    assert resolve("Osh", entries, kind="city") == "kg-osh"
+
+
+def test_an_id_written_as_a_name_resolves() -> None:
+    assert resolve("Kosovo Polje", SHORT, kind="city") == "kosovo-polje"
+    assert resolve("KOSOVO_POLJE", SHORT, kind="city") == "kosovo-polje"
+
+
+@pytest.mark.parametrize("query", ["ab", "o", "u", "sh", "ka b"])
+def test_one_or_two_letters_that_are_no_whole_name_never_pick_a_record(query: str) -> None:
+    with pytest.raises((AmbiguousNameError, NotFoundError)):
+        resolve(query, SHORT, kind="city")
+
+
+def test_the_cli_finds_a_short_name_in_another_spelling(home) -> None:
+    from typer.testing import CliRunner
+
+    from matchmaker.cli import app
+    from matchmaker.db import repository
+    from matchmaker.db.engine import Database
+    from matchmaker.db.models import CityCreate
+    from matchmaker.settings import Settings
+
+    database = Database(Settings(home=home))
+    try:
+        with database.unit_of_work() as session:
+            for entry in SHORT:
+                city = CityCreate(id=entry.id, name=entry.name, country=entry.country, summary="Floods.")
+                repository.upsert_city(session, city)
+    finally:
+        database.dispose()
+    runner = CliRunner()
+    for query, expected in [("Oš", "Osh"), ("Ub", "Ub"), ("Ош", "Osh")]:
+        result = runner.invoke(app, ["show", "city", query, "--json"])
+        assert result.exit_code == 0, (query, result.output)
+        assert f'"name": "{expected}"' in result.stdout
+    refused = runner.invoke(app, ["show", "city", "ab"])
+    assert refused.exit_code != 0
+    assert "ab" in refused.stderr
