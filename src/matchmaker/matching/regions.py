@@ -106,6 +106,46 @@ _REGION_WORDS: dict[str, frozenset[str]] = {
 }
 _GLOBAL_WORDS = frozenset({"global", "worldwide", "international", "any", "all", "world"})
 
+# A region word is read in any of its forms: singular, plural or adjective (Balkan, Balkans; Central
+# Asia, Central Asian; Eastern Europe, Eastern European; Caucasus, Caucasian), with "the" before it
+# and a word such as "countries" after it (the Balkans, Balkan countries, the MENA region). Each word
+# is cut to its stem by the first of these endings that leaves three letters or more, the same way for
+# the table's words and for the provider's, so both forms meet on one stem (balkans, balkan → balk;
+# europe, european → europ; eastern → east). An abbreviation (MENA, CIS, EU: one word of four letters
+# or fewer) has no other form: it is read as written, so "Men" is not MENA.
+_ENDINGS = ("ians", "ian", "ans", "ean", "an", "ern", "us", "ia", "a", "e", "s")
+_LEADING = frozenset({"the"})
+_TRAILING = frozenset({"countries", "country", "region", "regions", "area", "states", "nations"})
+_MIN_STEM = 3
+_ABBREVIATION = 4
+
+
+def _stem(word: str) -> str:
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= _MIN_STEM:
+            return word[: -len(ending)]
+    return word
+
+
+def _bare(key: str) -> str:
+    """A folded region word without "the" before it and "countries" (region, area...) after it."""
+    words = key.split()
+    while len(words) > 1 and words[0] in _LEADING:
+        words = words[1:]
+    while len(words) > 1 and words[-1] in _TRAILING:
+        words = words[:-1]
+    return " ".join(words)
+
+
+def _stems(key: str) -> str:
+    """The stems of a bare region word's words (``western balkan`` → ``west balk``)."""
+    return " ".join(_stem(word) for word in key.split())
+
+
+_REGION_STEMS: dict[str, frozenset[str]] = {
+    _stems(key): codes for key, codes in _REGION_WORDS.items() if len(key) > _ABBREVIATION
+}
+
 
 def region_group(country: str) -> str | None:
     """The region group of a country code, or ``None`` when it is outside the programme's regions."""
@@ -161,6 +201,11 @@ def _region_countries(word: str) -> frozenset[str] | None:
     code = _country_by_name(word.strip()) or _country_by_name(key)
     if code is not None:
         return frozenset({code})
+    bare = _bare(key)  # a region word in another form: the MENA region, Balkan, Central Asian
+    if bare in _REGION_WORDS:
+        return _REGION_WORDS[bare]
+    if _stems(bare) in _REGION_STEMS:
+        return _REGION_STEMS[_stems(bare)]
     logger.debug("unknown region word %r in regions_served", word)
     return frozenset()
 

@@ -42,6 +42,50 @@ def test_unread_regions_are_the_words_that_name_no_known_place() -> None:
     assert unread_regions(["Western Balkans", "Mars", "  ", "global", "Suisse", "DACH"]) == ["Mars", "DACH"]
 
 
+@pytest.mark.parametrize(
+    ("word", "same_as"),
+    [
+        ("Balkan", "Balkans"),
+        ("the Balkans", "Balkans"),
+        ("Balkan countries", "Balkans"),
+        ("Western Balkan", "Western Balkans"),
+        ("the Western Balkan region", "Western Balkans"),
+        ("Central Asian", "Central Asia"),
+        ("Central Asian countries", "Central Asia"),
+        ("Caucasian", "Caucasus"),
+        ("South Caucasian", "South Caucasus"),
+        ("European", "Europe"),
+        ("Eastern European", "Eastern Europe"),
+        ("North African", "North Africa"),
+        ("Middle Eastern", "Middle East"),
+        ("Eurasian", "Eurasia"),
+    ],
+)
+def test_a_region_word_reads_the_same_in_singular_plural_and_adjective_form(word: str, same_as: str) -> None:
+    assert unread_regions([word]) == []
+    covered = {code for code in ("AL", "GR", "XK", "KZ", "GE", "DE", "MD", "MA", "JO", "RU", "US", "BR")
+               if serves([same_as], code)}  # fmt: skip
+    assert covered
+    assert {code for code in ("AL", "GR", "XK", "KZ", "GE", "DE", "MD", "MA", "JO", "RU", "US", "BR")
+            if serves([word], code)} == covered  # fmt: skip
+
+
+def test_an_abbreviation_is_read_as_written_and_other_places_stay_unread() -> None:
+    assert serves(["the MENA region"], "TN") is True
+    assert serves(["CIS countries"], "KZ") is True
+    assert serves(["Mongolia"], "MN") is True
+    words = ["Men", "Latin America", "North America", "Balkanized", "Mars"]
+    assert unread_regions(words) == words
+
+
+def test_a_provider_serving_the_balkan_countries_fits_a_city_there() -> None:
+    city = city_profile(_city("Floods in the old town.", country="AL"))
+    provider = provider_profile(_provider("Flood warning sensors.", ["sq", "en"], ["Balkan countries"]))
+    region = {f.name: f for f in provider_fit(city, provider)}["region"]
+    assert region.multiplier == 1.0
+    assert region.detail == "serves Albania"
+
+
 def test_region_groups() -> None:
     assert region_group("AL") == region_group("XK") == "western_balkans"
     assert region_group("KG") == "central_asia"
