@@ -3,10 +3,11 @@
 Names are compared after :func:`normalize_name`: transliterated to ASCII (Kukës → kukes, İstanbul →
 istanbul, Ош → osh), case-folded, punctuation dropped, and legal or administrative suffixes removed
 (A.Ş., LLC, Belediyesi, Municipality, Opština, City Hall...). A query is tried as an id, then as a whole
-name (also in the spelling that writes š, ş, č, ç, ž, đ as two letters, so ``Oš`` is ``Osh``, or as
-the words of an id), then word by word against the words of each name and id (a word, the start of
-one, or a word a letter away: ``kosovo``, ``kosova`` and ``fushe kosove`` find Fushë Kosovë, id
-``kosovo-polje``), then as a whole name with a typo or two. A query resolves only when exactly one
+name (also in the spelling that writes š, ş, č, ç, ž, đ as two letters, so ``Oš`` is ``Osh``,
+without an apostrophe inside a word, so ``Oʻsh`` is ``Osh``, or as the words of an id), then word by
+word against the words of each name and id (a word, the start of one, or a word a letter away:
+``kosovo``, ``kosova`` and ``fushe kosove`` find Fushë Kosovë, id ``kosovo-polje``), then as a whole
+name with a typo or two. A query resolves only when exactly one
 record matches it best; a whole name resolves however short it is, but one or two letters that are not
 a whole name never resolve alone. When several records match,
 :class:`~matchmaker.errors.AmbiguousNameError` lists the candidates; when none does,
@@ -153,11 +154,18 @@ _DIGRAPHS = str.maketrans(
 )  # fmt: skip
 
 
+# An apostrophe inside a word is a letter mark in some spellings (Uzbek Oʻsh, Qoʻqon: O'sh, Qo'qon as
+# typed) and is left out in others (Osh): a name is also compared without it.
+_INNER_APOSTROPHE = re.compile(r"(?<=\w)['ʻʼ‘’`´](?=\w)")
+
+
 def spellings(name: str) -> frozenset[str]:
-    """The comparable forms of a name (:func:`normalize_name`): as transliterated, and with the letters
-    that other spellings write as two (š, ş, č, ç, ž, đ) written so (``Oš`` → ``os``, ``osh``)."""
+    """The comparable forms of a name (:func:`normalize_name`): as transliterated, with the letters
+    that other spellings write as two (š, ş, č, ç, ž, đ) written so (``Oš`` → ``os``, ``osh``), and
+    without an apostrophe inside a word (``Oʻsh`` → ``osh``)."""
     digraphs = name.translate(_DIGRAPHS)
-    return frozenset({normalize_name(name), normalize_name(digraphs)})
+    joined = _INNER_APOSTROPHE.sub("", name)
+    return frozenset({normalize_name(name), normalize_name(digraphs), normalize_name(joined)})
 
 
 def _id_form(record_id: str) -> str:

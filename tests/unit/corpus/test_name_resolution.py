@@ -170,10 +170,19 @@ SHORT = [
         ("UB", "rs-ub"),
         ("Zhabalj", "rs-zabalj"),  # the Cyrillic Жабаљ as English writes it
         ("Жабаљ", "rs-zabalj"),
+        ("Oʻsh", "kg-osh"),  # Osh as Uzbek writes it, with its letter ʻ
+        ("O'sh", "kg-osh"),  # and as it is typed without one
     ],
 )
 def test_a_whole_name_resolves_however_short_in_any_usual_spelling(query: str, expected: str) -> None:
     assert resolve(query, SHORT, kind="city") == expected
+
+
+def test_a_name_written_with_an_apostrophe_inside_a_word_resolves_either_way() -> None:
+    entries = [NameEntry("uz-fergana", "Fargʻona", "UZ"), NameEntry("uz-kokand", "Qo'qon", "UZ")]
+    assert resolve("Farg'ona", entries, kind="city") == "uz-fergana"
+    assert resolve("Fargona", entries, kind="city") == "uz-fergana"
+    assert resolve("Qoʻqon", entries, kind="city") == "uz-kokand"
 
 
 def test_a_short_name_written_with_a_caron_resolves_from_cyrillic_and_english_spellings() -> None:
