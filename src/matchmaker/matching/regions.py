@@ -80,6 +80,10 @@ _EUROPE = _EU | frozenset(
     ["AL", "BA", "XK", "ME", "MK", "RS", "MD", "UA", "BY", "GB", "NO", "CH", "IS", "LI", "TR"]
 )
 
+_ARAB = REGION_GROUPS["north_africa"] | REGION_GROUPS["middle_east"] - {"IL"}
+_GULF = frozenset({"SA", "AE", "KW", "QA", "BH", "OM"})
+_WESTERN_EUROPE = frozenset({"AT", "BE", "FR", "DE", "LI", "LU", "MC", "NL", "CH", "GB", "IE"})
+
 # Region words (folded) → countries. Group names are accepted with spaces or underscores.
 _REGION_WORDS: dict[str, frozenset[str]] = {
     "western balkans": REGION_GROUPS["western_balkans"],
@@ -94,7 +98,12 @@ _REGION_WORDS: dict[str, frozenset[str]] = {
     "maghreb": frozenset({"MA", "DZ", "TN", "LY", "MR"}),
     "middle east": REGION_GROUPS["middle_east"],
     "mena": REGION_GROUPS["north_africa"] | REGION_GROUPS["middle_east"],
-    "arab states": REGION_GROUPS["north_africa"] | REGION_GROUPS["middle_east"] - {"IL"},
+    "arab states": _ARAB,
+    "arab world": _ARAB,
+    "arab": _ARAB,  # Arab countries, the Arab region
+    "gulf": _GULF,  # the Gulf, Gulf states
+    "gcc": _GULF,
+    "western europe": _WESTERN_EUROPE,
     "eastern europe": REGION_GROUPS["eastern_europe"],
     "eu": _EU,
     "european union": _EU,

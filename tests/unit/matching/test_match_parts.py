@@ -78,6 +78,24 @@ def test_an_abbreviation_is_read_as_written_and_other_places_stay_unread() -> No
     assert unread_regions(words) == words
 
 
+@pytest.mark.parametrize(
+    ("word", "inside", "outside"),
+    [
+        ("Arab countries", {"JO", "MA", "EG"}, {"TR", "IL"}),
+        ("the Arab world", {"TN", "LB"}, {"IR"}),
+        ("Gulf states", {"AE", "SA", "QA"}, {"JO", "IR"}),
+        ("GCC", {"KW", "OM", "BH"}, {"EG"}),
+        ("Western Europe", {"FR", "DE", "NL"}, {"AL", "PL"}),
+    ],
+)
+def test_more_region_words_providers_write_cover_their_countries(
+    word: str, inside: set[str], outside: set[str]
+) -> None:
+    assert unread_regions([word]) == []
+    assert all(serves([word], code) for code in inside)
+    assert not any(serves([word], code) for code in outside)
+
+
 def test_a_provider_serving_the_balkan_countries_fits_a_city_there() -> None:
     city = city_profile(_city("Floods in the old town.", country="AL"))
     provider = provider_profile(_provider("Flood warning sensors.", ["sq", "en"], ["Balkan countries"]))
