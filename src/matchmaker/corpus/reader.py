@@ -14,6 +14,7 @@ import io
 import json
 import logging
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,6 +42,8 @@ LIST_FIELDS: dict[Kind, frozenset[str]] = {
     "case": frozenset({"domains", "obstacles", "stages", "outcomes", "providers"}),
 }
 INT_FIELDS = frozenset({"population", "programme_level", "year"})
+#: The most digits a number in a record may have (Python's limit on converting text to an integer).
+_MAX_DIGITS = sys.get_int_max_str_digits()
 
 
 class UnreadableFileError(InvalidInputError):
@@ -282,6 +285,9 @@ def read_jsonl(path: Path, max_line_bytes: int, max_depth: int | None = None) ->
                 what = exc.msg.removesuffix(" at")
                 yield RawLine(number, None, f"not valid JSON: {what} at column {exc.colno}")
                 continue
+            except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits)
+                yield RawLine(number, None, f"not valid JSON: a number has more than {_MAX_DIGITS} digits")
+                continue
             if not isinstance(value, dict):
                 kind = "array" if isinstance(value, list) else type(value).__name__
                 yield RawLine(number, None, f"expected a JSON object, found a JSON {kind}")
@@ -296,7 +302,7 @@ def _csv_cell(kind: Kind, key: str, value: str) -> Any:
     if text.startswith(("[", "{")):
         try:
             return json.loads(text)
-        except json.JSONDecodeError:
+        except ValueError:  # not JSON, or a number too long to convert: the text as written
             return text
     if key in INT_FIELDS:
         try:

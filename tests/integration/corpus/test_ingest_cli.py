@@ -346,3 +346,27 @@ def test_the_summary_counts_rejected_records_apart_from_files_not_read(
     nothing = run("ingest", "--no-index", str(tmp_path / "providers.jsonl"))
     assert nothing.exit_code == 1
     assert nothing.stdout.splitlines()[-1] == "0 records stored, 0 rejected; 1 file not read"
+
+
+def test_a_number_too_long_to_read_rejects_its_record_alone(tmp_path: Path, db_settings: Settings) -> None:
+    digits = "9" * 5000
+    line = '{"id": "big", "name": "Big", "country": "AL", "summary": "s", "population": ' + digits + "}"
+    path = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(KUKES), line, json.dumps(OSH)])
+    result = run("ingest", str(path))
+    assert result.exit_code == 2, result.output
+    assert f"{path}:2: not valid JSON: a number has more than 4300 digits" in result.stderr
+    assert "unexpected" not in result.output
+    assert [c["id"] for c in listed("cities")] == ["kukes", "osh"]
+
+
+def test_a_csv_cell_with_a_number_too_long_to_read_is_kept_as_written(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    path = tmp_path / "cities.csv"
+    cell = '"{""ministry_model"": ' + "9" * 5000 + '}"'
+    rows = f"id,name,country,summary,maturity\nbig,Big,AL,Floods every spring.,{cell}\n"
+    path.write_text(rows, encoding="utf-8")
+    result = run("ingest", str(path))
+    assert "unexpected" not in result.output
+    assert result.exit_code == 0, result.output
+    assert [c["id"] for c in listed("cities")] == ["big"]
