@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, event, inspect, text
 from sqlalchemy.engine import make_url
@@ -65,6 +65,35 @@ def _refuse_nul(
         for value in values:
             if isinstance(value, str) and "\x00" in value:
                 raise DataError(statement, None, NulCharacterError("a text value contains a NUL character"))
+
+
+def _unstorable_reason(text: str) -> str | None:
+    if "\x00" in text:
+        return "contains a NUL character"
+    if any("\ud800" <= ch <= "\udfff" for ch in text):
+        return "contains an unpaired surrogate (not valid Unicode text)"
+    return None
+
+
+def unstorable(value: Any, path: str = "", whole: str = "body") -> str | None:
+    """The first text in ``value`` that no database can store (a NUL character, an unpaired surrogate)
+    as ``field: reason``, its field named by its path (``focal_point.name``, ``solutions[0].title``;
+    ``whole`` names the value itself), or None when every text can be stored."""
+    if isinstance(value, str):
+        reason = _unstorable_reason(value)
+        return f"{path or whole}: {reason}" if reason else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found = unstorable(key, path, whole) or unstorable(
+                item, f"{path}.{key}" if path else str(key), whole
+            )
+            if found:
+                return found
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            if found := unstorable(item, f"{path or whole}[{index}]", whole):
+                return found
+    return None
 
 
 def alembic_config(url: str) -> Config:
@@ -349,4 +378,5 @@ __all__ = [
     "migrate",
     "on_commit",
     "stored_revisions",
+    "unstorable",
 ]

@@ -15,6 +15,7 @@ from litestar.exceptions import ValidationException
 from litestar.handlers import BaseRouteHandler
 from litestar.params import HeaderParameter, Parameter
 
+from matchmaker.db.engine import unstorable
 from matchmaker.db.models import ID_PATTERN, SERIAL_ID_MAX, Kind
 from matchmaker.errors import InvalidInputError
 from matchmaker.services.events import EventServices
@@ -105,27 +106,11 @@ def single_query_values(connection: ASGIConnection[Any, Any, Any, Any], _: BaseR
             raise bad_query(key, f"given {count} times; give it once")
 
 
-def _unstorable(text: str) -> str | None:
-    if "\x00" in text:
-        return "contains a NUL character"
-    if any("\ud800" <= ch <= "\udfff" for ch in text):
-        return "contains an unpaired surrogate (not valid Unicode text)"
-    return None
-
-
 def reject_unstorable(value: Any, where: str = "body") -> None:
     """Refuse text that no database can store (NUL, unpaired surrogates), naming the field."""
-    if isinstance(value, str):
-        reason = _unstorable(value)
-        if reason:
-            raise InvalidInputError(f"{where}: {reason}")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            reject_unstorable(key, where)
-            reject_unstorable(item, f"{where}.{key}" if where != "body" else str(key))
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            reject_unstorable(item, f"{where}[{index}]")
+    problem = unstorable(value, "" if where == "body" else where)
+    if problem:
+        raise InvalidInputError(problem)
 
 
 def record_id_of(kind: Kind, annotation: object) -> Provide:
