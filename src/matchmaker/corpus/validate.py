@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from sqlmodel import SQLModel
 
 from matchmaker.corpus.reader import REQUIRED
+from matchmaker.db.engine import unstorable
 from matchmaker.db.models import (
     CaseCreate,
     CityCreate,
@@ -93,6 +94,8 @@ def _split(model: type[SQLModel], raw: dict[str, Any], where: str = "") -> dict[
 
 def validate_record(kind: Kind, raw: dict[str, Any]) -> Record:
     """Validate one raw record of a kind; raises :class:`RecordRejectedError` with a one-line reason."""
+    if problem := unstorable(raw, whole="record"):
+        raise RecordRejectedError(problem)
     missing = [name for name in REQUIRED[kind] if raw.get(name) in (None, "")]
     if missing:
         raise RecordRejectedError(f"missing required {noun_for(len(missing), 'field')}: {', '.join(missing)}")

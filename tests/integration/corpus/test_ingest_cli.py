@@ -370,3 +370,22 @@ def test_a_csv_cell_with_a_number_too_long_to_read_is_kept_as_written(
     assert "unexpected" not in result.output
     assert result.exit_code == 0, result.output
     assert [c["id"] for c in listed("cities")] == ["big"]
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ('"name": "Ku\\u0000kes"', "name: contains a NUL character"),
+        ('"name": "Bad", "focal_point": {"name": "A\\u0000B"}', "focal_point.name: contains a NUL character"),
+        ('"name": "Bad", "festival": "\\ud800"', "festival: contains an unpaired surrogate"),
+    ],
+)
+def test_text_no_database_can_store_rejects_its_record_alone(
+    tmp_path: Path, db_settings: Settings, line: str, reason: str
+) -> None:
+    bad = '{"id": "bad", "country": "AL", "summary": "s", ' + line + "}"
+    path = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(KUKES), bad, json.dumps(OSH)])
+    result = run("ingest", str(path))
+    assert result.exit_code == 2, result.output
+    assert f"{path}:2: {reason}" in result.stderr
+    assert [c["id"] for c in listed("cities")] == ["kukes", "osh"]
