@@ -15,6 +15,7 @@ import json
 import logging
 import re
 import sys
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -232,6 +233,42 @@ def json_depth(body: bytes) -> int:
         else:
             depth -= 1
     return deepest
+
+
+class _Fields(dict[str, Any]):
+    """A JSON object as parsed, with the fields it names more than once and how often."""
+
+    twice: dict[str, int]
+
+
+def _fields(pairs: list[tuple[str, Any]]) -> _Fields:
+    obj = _Fields(pairs)
+    counts = Counter(name for name, _ in pairs)  # in the order the names first appear
+    obj.twice = {name: n for name, n in counts.items() if n > 1}
+    return obj
+
+
+def repeated_fields(body: bytes) -> list[tuple[str, int]]:
+    """The fields a JSON text names more than once in one object, each with its path
+    (``solutions[0].title``) and count, in the order they appear; none for text that is not JSON
+    (the app refuses that itself)."""
+    try:
+        value = json.loads(body, object_pairs_hook=_fields)
+    except (ValueError, RecursionError):
+        return []
+    found: list[tuple[str, int]] = []
+
+    def walk(item: Any, path: str) -> None:
+        if isinstance(item, _Fields):
+            found.extend((f"{path}.{name}" if path else name, n) for name, n in item.twice.items())
+            for name, child in item.items():
+                walk(child, f"{path}.{name}" if path else name)
+        elif isinstance(item, list):
+            for index, child in enumerate(item):
+                walk(child, f"{path}[{index}]")
+
+    walk(value, "")
+    return found
 
 
 def _too_deep(max_depth: int | None, *texts: bytes) -> str | None:

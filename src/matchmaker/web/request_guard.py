@@ -20,16 +20,14 @@ The JSON body is buffered here (it is bounded by the app's body limit) and repla
 
 from __future__ import annotations
 
-import json
 import logging
-from collections import Counter
 from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Request
 from litestar.types import Receive, ReceiveMessage, Scope, Send
 
-from matchmaker.corpus.reader import json_depth
+from matchmaker.corpus.reader import json_depth, repeated_fields
 from matchmaker.web.auth import credentials
 from matchmaker.web.errors import problem
 from matchmaker.web.middleware import ScopedMiddleware
@@ -63,42 +61,6 @@ def same_origin(scope: Scope) -> bool:
     if origin and origin != "null":
         return urlsplit(origin).netloc.lower() == _header(scope, b"host").lower()
     return not origin and _header(scope, b"sec-fetch-site").lower() == "same-origin"
-
-
-class _Fields(dict[str, Any]):
-    """A JSON object as parsed, with the fields it names more than once and how often."""
-
-    twice: dict[str, int]
-
-
-def _fields(pairs: list[tuple[str, Any]]) -> _Fields:
-    obj = _Fields(pairs)
-    counts = Counter(name for name, _ in pairs)  # in the order the names first appear
-    obj.twice = {name: n for name, n in counts.items() if n > 1}
-    return obj
-
-
-def repeated_fields(body: bytes) -> list[tuple[str, int]]:
-    """The fields a JSON text names more than once in one object, each with its path
-    (``solutions[0].title``) and count, in the order they appear; none for text that is not JSON
-    (the app refuses that itself)."""
-    try:
-        value = json.loads(body, object_pairs_hook=_fields)
-    except (ValueError, RecursionError):
-        return []
-    found: list[tuple[str, int]] = []
-
-    def walk(item: Any, path: str) -> None:
-        if isinstance(item, _Fields):
-            found.extend((f"{path}.{name}" if path else name, n) for name, n in item.twice.items())
-            for name, child in item.items():
-                walk(child, f"{path}.{name}" if path else name)
-        elif isinstance(item, list):
-            for index, child in enumerate(item):
-                walk(child, f"{path}[{index}]")
-
-    walk(value, "")
-    return found
 
 
 class RequestGuardMiddleware(ScopedMiddleware):
