@@ -329,6 +329,11 @@ def read_jsonl(path: Path, max_line_bytes: int, max_depth: int | None = None) ->
                 kind = "array" if isinstance(value, list) else type(value).__name__
                 yield RawLine(number, None, f"expected a JSON object, found a JSON {kind}")
                 continue
+            if repeated := repeated_fields(raw):
+                # The parser keeps the last value of a field named twice and drops the other.
+                reason = "; ".join(f"{name}: given {n} times; give it once" for name, n in repeated)
+                yield RawLine(number, None, reason)
+                continue
             yield RawLine(number, value)
 
 

@@ -389,3 +389,20 @@ def test_text_no_database_can_store_rejects_its_record_alone(
     assert result.exit_code == 2, result.output
     assert f"{path}:2: {reason}" in result.stderr
     assert [c["id"] for c in listed("cities")] == ["kukes", "osh"]
+
+
+def test_a_field_named_twice_in_a_record_rejects_it_rather_than_keeping_one_value(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    twice = (
+        '{"id": "twice", "name": "One", "name": "Two", "country": "AL", "summary": "s", '
+        '"focal_point": {"email": "a@one.example", "email": "b@two.example"}}'
+    )
+    path = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(KUKES), twice, json.dumps(OSH)])
+    result = run("ingest", str(path))
+    assert result.exit_code == 2, result.output
+    assert (
+        f"{path}:2: name: given 2 times; give it once; focal_point.email: given 2 times; give it once"
+        in result.stderr
+    )
+    assert [c["id"] for c in listed("cities")] == ["kukes", "osh"]
