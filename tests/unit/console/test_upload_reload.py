@@ -84,6 +84,15 @@ def test_an_earlier_upload_keeps_its_report_after_other_ingests(
     assert "There is no record of that upload" in unknown.text
 
 
+def test_an_upload_number_past_any_stored_one_is_a_bad_address_not_a_server_error(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    sign_in("staff")
+    page = client.get("/upload?ingest=99999999999999999999")
+    assert page.status_code == 400
+    assert "ingest: must be a whole number" in page.text
+
+
 def test_the_dashboard_names_an_upload_by_its_files_never_where_the_server_saved_them(
     client: Client, sign_in: Callable[[str], str]
 ) -> None:

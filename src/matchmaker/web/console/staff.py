@@ -18,7 +18,7 @@ from litestar.params import Parameter
 from litestar.response import Redirect
 
 from matchmaker.corpus.reader import kind_of, upload_kind
-from matchmaker.db.models import IngestRun, Kind
+from matchmaker.db.models import SERIAL_ID_MAX, IngestRun, Kind
 from matchmaker.errors import InvalidInputError, MatchmakerError, PayloadTooLargeError
 from matchmaker.services import indexing
 from matchmaker.services.container import Services
@@ -227,7 +227,7 @@ def _upload_page(
 async def upload_form(
     request: Request[Any, Any, Any],
     services: NamedDependency[Services],
-    ingest: Annotated[int | None, Parameter(ge=1)] = None,
+    ingest: Annotated[int | None, Parameter(ge=1, le=SERIAL_ID_MAX)] = None,
 ) -> Response[Any]:
     """The corpus upload form; with ``ingest``, the report of that ingest (where an upload leads)."""
     if ingest is None:
