@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, tzinfo
@@ -353,6 +354,14 @@ def parse_problem_text(text: str) -> SchedulingProblem:
     except json.JSONDecodeError as exc:
         what = exc.msg.removesuffix(" at")  # "Unterminated string starting at", and so on
         msg = f"the problem file is not valid JSON: {what} at line {exc.lineno}, column {exc.colno}"
+        raise InvalidInputError(msg) from exc
+    except RecursionError as exc:
+        raise InvalidInputError(
+            "the problem file is not valid JSON: it is nested too deeply to read"
+        ) from exc
+    except ValueError as exc:  # an integer longer than Python converts (sys.get_int_max_str_digits)
+        digits = sys.get_int_max_str_digits()
+        msg = f"the problem file is not valid JSON: a number has more than {digits} digits"
         raise InvalidInputError(msg) from exc
     return parse_problem(data)
 

@@ -110,3 +110,16 @@ def test_a_problem_file_that_is_not_json_says_where_without_repeating_words() ->
     assert str(refused.value.message).startswith(
         "the problem file is not valid JSON: Unterminated string starting at line 1, column"
     )
+
+
+@pytest.mark.parametrize(
+    ("tables", "reason"),
+    [
+        ("9" * 5000, "the problem file is not valid JSON: a number has more than 4300 digits"),
+        ("[" * 5000 + "]" * 5000, "the problem file is not valid JSON: it is nested too deeply to read"),
+    ],
+)
+def test_a_problem_file_the_parser_cannot_hold_is_refused_with_the_reason(tables: str, reason: str) -> None:
+    with pytest.raises(InvalidInputError) as refused:
+        parse_problem_text('{"slots": [], "tables": ' + tables + "}")
+    assert refused.value.message == reason
