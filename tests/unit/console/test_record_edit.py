@@ -328,3 +328,18 @@ def test_a_population_typed_with_thousands_separators_says_how_to_write_it(
     refused = post_form(client, f"/cities/{CITY_ID}/edit", changed(values, population="47,000"))
     assert refused.status_code == 422
     assert "write it as digits only, like 47000" in refused.text
+
+
+@pytest.mark.parametrize("depth", [900, 3000])
+def test_a_solution_s_other_fields_nested_too_deep_are_refused_and_providers_still_list(
+    client: Client, sign_in: SignIn, depth: int
+) -> None:
+    sign_in("staff")
+    values = form_of(client, f"/providers/{PROVIDER_ID}/edit")
+    first = next(i for i, (k, _v) in enumerate(values) if k == "solution_extra")
+    values[first] = ("solution_extra", '{"a": ' + "[" * depth + "]" * depth + "}")
+    saved = post_form(client, f"/providers/{PROVIDER_ID}/edit", values)
+    assert saved.status_code == 422, saved.text
+    assert "its other fields are nested more than 32 levels deep" in saved.text
+    assert client.get("/providers").status_code == 200
+    assert client.get(f"/providers/{PROVIDER_ID}").status_code == 200

@@ -586,3 +586,27 @@ def test_regions_typed_with_commas_are_noted_with_how_to_separate_them(
     page = html.unescape(saved.text)
     assert "Regions served: “Albania, Kosovo” names no country or region the matching knows" in page
     assert "it is kept, but covers no country. To give several, separate them with ;" in page
+
+
+def test_a_provider_cannot_store_other_fields_nested_so_deep_that_no_page_shows_providers(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    make_event(app_services(client))
+    sign_in("provider")
+    form = client.get("/me/profile")
+    extras = re.findall(r'name="solution_extra" type="hidden" value="([^"]*)"', form.text)
+    titles = re.findall(r'name="solution_title"[^>]*value="([^"]*)"', form.text)
+    deep = '{"a": ' + "[" * 900 + "]" * 900 + "}"
+    rows = {
+        "solution_title": [html.unescape(t) for t in titles] + [""] * (len(extras) - len(titles)),
+        "solution_description": [""] * len(extras),
+        "solution_domains": [""] * len(extras),
+        "solution_deployed_in": [""] * len(extras),
+        "solution_extra": [deep] + [html.unescape(e) for e in extras[1:]],
+    }
+    saved = client.post("/me/profile", data={**ENERKO_PROFILE, **rows})
+    assert saved.status_code == 422, saved.text
+    assert "Solution 1 (“Energy performance contracts" in saved.text
+    assert "its other fields are nested more than 32 levels deep" in saved.text
+    assert client.get("/providers").status_code == 200
+    assert client.get(f"/providers/{PROVIDER_ID}").status_code == 200

@@ -27,8 +27,10 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_409_CONFLICT
 
+from matchmaker.corpus.reader import json_depth
 from matchmaker.db.models import KIND_WORDS, CityKind, Kind, ProviderKind, PublicRecord
-from matchmaker.errors import MatchmakerError, NotFoundError
+from matchmaker.errors import InvalidInputError, MatchmakerError, NotFoundError
+from matchmaker.matching.explain import shortened
 from matchmaker.services.container import Services
 from matchmaker.services.records import RecordService
 from matchmaker.web.console.records import KIND_PAGES, AnyRequest, KindPages, RecordKey, Records, record_title
@@ -201,8 +203,23 @@ def _other_fields(text: str) -> object:
         return {}
     try:
         return json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
         return text
+
+
+def solution_named(number: int, title: str) -> str:
+    """A solution row as a refusal names it: its number on the form (the emptied rows count) and title."""
+    return f"solution {number} (“{shortened(title.strip(), 40)}”)"
+
+
+def refuse_deep_solutions(rows: list[dict[str, str]], max_depth: int) -> None:
+    """Refuse (:class:`InvalidInputError`) a solution row whose other fields nest deeper than
+    ``max_depth``, as the API and ingest refuse such JSON: stored, a value nested some hundreds of
+    levels deep fails every page and answer that shows the provider, for everyone."""
+    for number, row in enumerate(rows, start=1):
+        if json_depth(row.get("extra", "").encode()) > max_depth:
+            named = solution_named(number, row.get("title", ""))
+            raise InvalidInputError(f"{named}: its other fields are nested more than {max_depth} levels deep")
 
 
 def solution_of(row: Mapping[str, str]) -> dict[str, Any]:
@@ -417,6 +434,7 @@ def edit_routes(spec: KindPages) -> list[HTTPRouteHandler]:
         seen = read_seen(form)
         try:
             refuse_repeated(form, spec.kind)
+            refuse_deep_solutions(rows, services_of(request).settings.max_json_depth)
             if "population" in changes:
                 changes["population"] = whole_number(typed["population"], "Population")
             posted = PostedForm(changes, typed, rows, seen)
@@ -475,6 +493,7 @@ __all__ = [
     "edited_fields",
     "read_form",
     "read_seen",
+    "refuse_deep_solutions",
     "save_form",
     "seen_of",
 ]

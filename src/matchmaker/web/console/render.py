@@ -159,7 +159,7 @@ def other_fields(extra: Mapping[str, Any] | str | None) -> list[tuple[str, str]]
     if isinstance(extra, str):
         try:
             extra = json.loads(extra) if extra else {}
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than the parser goes
             return []
     if not isinstance(extra, Mapping):
         return []

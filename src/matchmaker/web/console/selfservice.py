@@ -21,7 +21,6 @@ from pydantic import ValidationError
 
 from matchmaker.db.models import SolutionIn
 from matchmaker.errors import ConflictError, InvalidInputError, MatchmakerError
-from matchmaker.matching.explain import shortened
 from matchmaker.services.container import Services
 from matchmaker.services.records import RecordService, describe_invalid
 from matchmaker.services.selfservice import CITY_OWN_FIELDS, OWN_FIELDS, PROVIDER_OWN_FIELDS, profile_notes
@@ -34,7 +33,9 @@ from matchmaker.web.console.record_edit import (
     edited_fields,
     form_values,
     read_seen,
+    refuse_deep_solutions,
     seen_of,
+    solution_named,
     solution_of,
     solution_rows,
     typed_solution_rows,
@@ -269,7 +270,7 @@ def _solutions(rows: list[dict[str, str]]) -> list[dict[str, Any]]:
         try:
             SolutionIn.model_validate(solution_of(row))
         except ValidationError as exc:
-            named = f"solution {number} (“{shortened(title, 40)}”)"
+            named = solution_named(number, title)
             raise InvalidInputError(f"{named}: {describe_invalid(exc, 'solution')}") from exc
     return [solution_of(row) for row in rows if row["title"].strip()]
 
@@ -301,6 +302,7 @@ async def profile_save(request: Request[Any, Any, Any]) -> Response[Any]:
         if "population" in changes:
             changes["population"] = whole_number(raw["population"], "Population")
         if rows is not None:
+            refuse_deep_solutions(rows, services.settings.max_json_depth)
             changes["solutions"] = _solutions(rows)
         kind, me = _kind(principal), _subject(principal)
         with services.database.unit_of_work(write=True) as session:
