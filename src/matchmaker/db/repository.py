@@ -142,7 +142,8 @@ def _set_focal_point(session: Session, city_id: str, focal: FocalPointIn) -> Non
 
 
 def update_city(session: Session, city_id: str, changes: dict[str, Any]) -> CityPublic:
-    """Apply a validated partial change to a city."""
+    """Apply a validated partial change to a city. A focal point in ``changes`` changes the fields it
+    names; the others (its ``extra`` too) stay as stored, as the record's own fields do."""
     row = _CITIES.row(session, city_id)
     merged = CityCreate.model_validate(
         {**_CITIES.read(row).model_dump(), **{k: v for k, v in changes.items() if k != "focal_point"}}
@@ -152,7 +153,16 @@ def update_city(session: Session, city_id: str, changes: dict[str, Any]) -> City
     row.updated_at = utcnow()
     session.add(row)
     if changes.get("focal_point") is not None:
-        _set_focal_point(session, city_id, FocalPointIn.model_validate(changes["focal_point"]))
+        stored = session.get(FocalPoint, city_id)
+        kept: dict[str, Any] = {}
+        if stored is not None:
+            kept = {
+                "name": stored.name,
+                "email": stored.email,
+                "phone": stored.phone,
+                "extra": stored.extra or {},
+            }
+        _set_focal_point(session, city_id, FocalPointIn.model_validate({**kept, **changes["focal_point"]}))
     session.flush()
     return _CITIES.read(row)
 

@@ -93,6 +93,25 @@ def _set_focal_point(api: TestClient[Any], tokens: Tokens) -> None:
     assert r.status_code == 200, r.text
 
 
+def test_a_patch_of_one_focal_point_field_keeps_the_others(api: TestClient[Any], tokens: Tokens) -> None:
+    _set_focal_point(api, tokens)
+    staff = tokens.of("staff")
+    r = api.patch(
+        f"/api/v1/cities/{CITY_ID}", json={"focal_point": {"phone": "+355 24 222 0099"}}, headers=staff
+    )
+    assert r.status_code == 200, r.text
+    stored = api.get(f"/api/v1/cities/{CITY_ID}", headers=staff).json()["focal_point"]
+    assert stored == FOCAL | {"phone": "+355 24 222 0099"}, "the name, e-mail and other fields stay"
+    r = api.patch(
+        f"/api/v1/cities/{CITY_ID}", json={"focal_point": {"email": None, "extra": {}}}, headers=staff
+    )
+    assert r.status_code == 200, r.text
+    stored = api.get(f"/api/v1/cities/{CITY_ID}", headers=staff).json()["focal_point"]
+    assert stored == FOCAL | {"phone": "+355 24 222 0099", "email": None, "extra": {}}, (
+        "what is named is cleared"
+    )
+
+
 def _sign_in(api: TestClient[Any], token: str) -> None:
     """Start a console session the way a browser does: the client keeps its cookie."""
     api.cookies.clear()
