@@ -122,6 +122,25 @@ def test_a_participant_counts_its_own_published_meetings_not_staffs_draft_plan(
     assert api.get(f"{BASE}/ws1", headers=staff).json()["planned_meetings"] == planned
 
 
+def test_a_provider_naming_a_provider_outside_its_event_is_not_told_that_providers_name(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    """Providers do not read each other's records: a provider that typed the id of another provider
+    outside its event was told that provider's name by the refusal, so ids could be matched to names."""
+    _staff_event(api, tokens, participants=(CITY_ID, OTHER_CITY_ID, PROVIDER_ID))
+    _generate_and_publish(api, tokens)
+    staff, provider = tokens.of("staff"), tokens.of("provider")
+    hidden = api.get(f"/api/v1/providers/{OTHER_PROVIDER_ID}", headers=staff).json()["name"]
+    asked = api.post(f"{BASE}/ws1/requests", json={"recipient": OTHER_PROVIDER_ID}, headers=provider)
+    rated = api.post(
+        f"{BASE}/ws1/feedback", json={"other": OTHER_PROVIDER_ID, "rating": "informative"}, headers=provider
+    )
+    for refused in (asked, rated):
+        assert 400 <= refused.status_code < 500, refused.text
+        assert hidden not in refused.text
+        assert repr(OTHER_PROVIDER_ID) in refused.json()["detail"]
+
+
 def test_participant_reads_only_its_own_agenda(api: TestClient[Any], tokens: Tokens) -> None:
     _staff_event(api, tokens)
     _generate_and_publish(api, tokens)

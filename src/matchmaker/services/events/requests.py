@@ -106,7 +106,7 @@ class MeetingRequests(store.InSession):
         now = now or utcnow()
         session = self.session
         ev = store.event_row(session, event_id)
-        names = store.names(session, [data.sender, data.recipient])
+        names = store.told_names(session, event_id, [data.sender, data.recipient])
         problem = pair_problem(
             store.sides(session, event_id),
             data.sender,

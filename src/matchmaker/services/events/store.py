@@ -204,7 +204,8 @@ def participant(session: Session, event_id: str, pid: str) -> EventParticipant:
         ev = session.get(Event, event_id)
         if ev is None:
             raise NotFoundError(f"no event with id {event_id!r}")
-        raise NotFoundError(f"{names(session, [pid]).get(pid) or repr(pid)} does not take part in {ev.name}")
+        named = told_names(session, event_id, [pid]).get(pid) or repr(pid)
+        raise NotFoundError(f"{named} does not take part in {ev.name}")
     return row
 
 
@@ -226,6 +227,16 @@ def names(session: Session, ids: Iterable[str]) -> dict[str, str]:
     out = {r.id: r.name for r in session.exec(select(City).where(col(City.id).in_(wanted)))}
     out.update({r.id: r.name for r in session.exec(select(Provider).where(col(Provider.id).in_(wanted)))})
     return out
+
+
+def told_names(session: Session, event_id: str, ids: Iterable[str]) -> dict[str, str]:
+    """The names a participant's message may give for ``ids``: those of the event's participants and
+    of cities (every role reads cities); a provider outside the event keeps its id, since providers do
+    not read each other's records."""
+    wanted = set(ids)
+    taking_part = set(sides(session, event_id))
+    cities = {r.id for r in session.exec(select(City).where(col(City.id).in_(sorted(wanted))))}
+    return {pid: name for pid, name in names(session, wanted).items() if pid in taking_part or pid in cities}
 
 
 def sides(session: Session, event_id: str) -> dict[str, str]:
@@ -466,4 +477,5 @@ __all__ = [
     "snapshot",
     "table_labels",
     "table_numbers",
+    "told_names",
 ]
