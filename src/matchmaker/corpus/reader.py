@@ -330,9 +330,7 @@ def read_jsonl(path: Path, max_line_bytes: int, max_depth: int | None = None) ->
                 yield RawLine(number, None, f"expected a JSON object, found a JSON {kind}")
                 continue
             if repeated := repeated_fields(raw):
-                # The parser keeps the last value of a field named twice and drops the other.
-                reason = "; ".join(f"{name}: given {n} times; give it once" for name, n in repeated)
-                yield RawLine(number, None, reason)
+                yield RawLine(number, None, _repeated_reason(repeated))
                 continue
             yield RawLine(number, value)
 
@@ -434,7 +432,29 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
         if too_deep := _too_deep(max_depth, *(v.encode() for v in row.values() if v)):
             yield RawLine(number, None, too_deep)
             continue
+        if repeated := _repeated_in_cells(row):
+            yield RawLine(number, None, _repeated_reason(repeated))
+            continue
         yield RawLine(number, _csv_record(kind, row))
+
+
+def _repeated_in_cells(row: dict[str, str]) -> list[tuple[str, int]]:
+    """The keys a cell holding JSON names more than once in one object, with the cell's column before
+    each path (``maturity.energy``)."""
+    found: list[tuple[str, int]] = []
+    for key, value in row.items():
+        text = (value or "").strip()
+        if key is None or not text.startswith(("[", "{")):
+            continue
+        column = key.strip()
+        for path, n in repeated_fields(text.encode()):
+            found.append((f"{column}{path}" if path.startswith("[") else f"{column}.{path}", n))
+    return found
+
+
+def _repeated_reason(repeated: list[tuple[str, int]]) -> str:
+    # The parser keeps the last value of a field named twice and drops the other.
+    return "; ".join(f"{name}: given {n} times; give it once" for name, n in repeated)
 
 
 def read_file(

@@ -372,6 +372,23 @@ def test_a_csv_cell_with_a_number_too_long_to_read_is_kept_as_written(
     assert [c["id"] for c in listed("cities")] == ["big"]
 
 
+def test_a_csv_cell_of_json_naming_a_key_twice_rejects_the_row_rather_than_keeping_one_value(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    path = tmp_path / "cities.csv"
+    cell = '"{""energy"": ""L2"", ""energy"": ""L4""}"'
+    rows = (
+        "id,name,country,summary,maturity\n"
+        f"twice,Twice,AL,Floods every spring.,{cell}\n"
+        'once,Once,AL,Floods every spring.,"{""energy"": ""L2""}"\n'
+    )
+    path.write_text(rows, encoding="utf-8")
+    result = run("ingest", str(path))
+    assert result.exit_code == 2, result.output
+    assert f"{path}:2: maturity.energy: given 2 times; give it once" in result.stderr
+    assert [c["id"] for c in listed("cities")] == ["once"]
+
+
 @pytest.mark.parametrize(
     ("line", "reason"),
     [
