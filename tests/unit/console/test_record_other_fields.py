@@ -138,3 +138,24 @@ def test_my_profile_shows_the_public_other_fields_read_only_and_never_the_intern
 def test_a_record_without_other_fields_shows_no_table(client: Client, sign_in: Callable[[str], str]) -> None:
     sign_in("staff")
     assert _other_fields(client.get(f"/cities/{OTHER_CITY_ID}").text) == ""
+
+
+EDIT_PAGES = {kind: f"{path}/edit" for kind, path in PAGES.items()}
+
+
+@pytest.mark.parametrize("kind", ["city", "provider", "case"])
+def test_the_staff_edit_form_shows_every_other_field_read_only_as_not_edited_by_the_form(
+    client: Client, sign_in: Callable[[str], str], kind: str
+) -> None:
+    _upload_with_other_fields(client, sign_in)
+    page = client.get(EDIT_PAGES[kind])
+    assert page.status_code == 200
+    table = html.unescape(_other_fields(page.text))
+    for key in (*PUBLIC[kind], *INTERNAL[kind]):
+        assert f">{key}" in table, key
+    (internal_key,) = INTERNAL[kind]
+    assert INTERNAL[kind][internal_key] in table
+    assert "staff only" in table
+    assert "this form does not edit them" in html.unescape(page.text)
+    form = page.text[page.text.find('id="record-edit"') : page.text.find("</form>")]
+    assert 'id="other-fields"' not in form, "the other fields are shown, not posted with the form"

@@ -33,6 +33,7 @@ from matchmaker.errors import InvalidInputError, MatchmakerError, NotFoundError
 from matchmaker.matching.explain import shortened
 from matchmaker.services.container import Services
 from matchmaker.services.records import RecordService
+from matchmaker.services.visibility import view_of
 from matchmaker.web.console.records import KIND_PAGES, AnyRequest, KindPages, RecordKey, Records, record_title
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import (
@@ -392,14 +393,16 @@ def _edit_page(
     flash: dict[str, str] | None = None,
     status: int = 200,
 ) -> Response[Any]:
+    principal = principal_of(request)
     return page(
         "console/record_edit.html",
-        principal_of(request),
+        principal,
         status_code=status,
         title=f"Edit {record_title(record)}",
         request_path=request.url.path,
         flash=flash,
-        record=record,
+        # The record as its page shows it to this person (staff see the internal fields, marked so).
+        record=view_of(principal, record),
         record_path=f"/{spec.plural}/{record.id}",
         fields=FORM_FIELDS[spec.kind],
         values=values,
