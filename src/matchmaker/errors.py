@@ -23,6 +23,7 @@ framework.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 
 
@@ -135,16 +136,16 @@ class InfeasibleScheduleError(MatchmakerError):
 # Validation problems in the product's words (the API, the console, ingest and the CLI say them alike)
 
 
-_WHOLE = "must be a whole number"
+#: What a whole number looks like, in the message refusing anything else.
+WHOLE_NUMBER_EXAMPLE = 10
+#: Text given is quoted up to this many characters.
+_GIVEN_CHARS = 40
 _LIST = 'must be a list of values (a JSON array such as ["a", "b"])'
 _WHEN = "must be a date and time such as 2027-03-02T09:00"
 _DAY = "must be a date such as 2027-03-02"
 #: What a value must be, by the kind of the validation error (pydantic's error ``type``) it broke, for
 #: the kinds whose own text speaks of "input" and of types rather than of the field.
 _MUST_BE = {
-    **dict.fromkeys(
-        ("int_type", "int_parsing", "int_from_float", "int_parsing_size"), "must be a whole number"
-    ),
     **dict.fromkeys(("float_type", "float_parsing", "decimal_type", "decimal_parsing"), "must be a number"),
     **dict.fromkeys(("string_type", "string_unicode", "string_sub_type"), "must be text"),
     **dict.fromkeys(("bool_type", "bool_parsing"), "must be true or false"),
@@ -189,6 +190,37 @@ _LENGTH = {
 }
 
 
+#: The kinds of validation error of a value that is no whole number.
+_NOT_WHOLE = frozenset(("int_type", "int_parsing", "int_from_float", "int_parsing_size"))
+#: A value given of no plain kind, named by its JSON kind.
+_GIVEN_KINDS = ((list, "a list"), (tuple, "a list"), (dict, "an object"))
+
+
+def _given(value: object) -> str:
+    """A value someone gave, as the message quotes it: text quoted (cut after a few words), other plain
+    values as JSON writes them (``2.5``, ``true``, ``null``), a list or an object by its kind."""
+    if isinstance(value, str):
+        shown = value if len(value) <= _GIVEN_CHARS else value[:_GIVEN_CHARS] + "…"
+        return repr(shown)
+    for kind, words in _GIVEN_KINDS:
+        if isinstance(value, kind):
+            return words
+    if value is None or isinstance(value, bool | int | float):
+        return json.dumps(value)
+    return "a value of another kind"
+
+
+#: Stands for a value given that is not known (the error does not hold it).
+_UNKNOWN = object()
+
+
+def whole_number_reason(given: object = _UNKNOWN) -> str:
+    """The one message refusing a value that is no whole number, with an example and, when it is
+    known, the value given: ``must be a whole number such as 10 (got 'ten')``."""
+    reason = f"must be a whole number such as {WHOLE_NUMBER_EXAMPLE}"
+    return reason if given is _UNKNOWN else f"{reason} (got {_given(given)})"
+
+
 def _number(value: object) -> str:
     """A bound as a person writes it: ``1``, not ``1.0``."""
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
@@ -212,12 +244,15 @@ def _bound_reason(kind: str, bounds: Mapping[str, object]) -> str | None:
 
 def validation_reason(error: Mapping[str, object]) -> str:
     """One problem of a validation error (an entry of pydantic's ``ValidationError.errors()``) in the
-    product's words, without the field: ``must be a whole number``, ``must be 'csv' or 'xlsx'``,
+    product's words, without the field: ``must be a whole number such as 10 (got 'ten')`` (the value
+    given is quoted only here, when the error holds it), ``must be 'csv' or 'xlsx'``,
     ``must be 1 or more``, ``must be at most 300 characters``, or the reason a validator of ours gave
     (``country 'ZZ' is not an ISO 3166-1 alpha-2 code``). A range or length is said with its bound,
     which the error's ``ctx`` holds (keep it: ``errors(include_context=True)``, the default)."""
     kind = str(error.get("type", ""))
     message = str(error.get("msg", "is not valid"))
+    if kind in _NOT_WHOLE:
+        return whole_number_reason(error.get("input", _UNKNOWN))
     if kind in _MUST_BE:
         return _MUST_BE[kind]
     bounds = error.get("ctx")
@@ -245,4 +280,5 @@ __all__ = [
     "PreconditionFailedError",
     "RecordRejectedError",
     "validation_reason",
+    "whole_number_reason",
 ]

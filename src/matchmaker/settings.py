@@ -374,7 +374,8 @@ def describe_settings_error(exc: ValidationError) -> str:
     a secret, the value given, in the product's words: ``MATCHMAKER_MAX_TOP='-1': must be 1 or more``."""
     parts: list[str] = []
     for err in exc.errors(include_url=False):
-        message = validation_reason(err)
+        # The value given is named before the reason (a secret's never), so the reason does not quote it.
+        message = validation_reason({key: value for key, value in err.items() if key != "input"})
         field = str(err["loc"][0]) if err["loc"] else ""
         if not field:
             parts.append(message)

@@ -43,7 +43,8 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
 def describe(exc: ValidationError) -> str:
     """Turn a pydantic error into one readable line: ``field: reason; other: reason``."""
     reasons: list[str] = []
-    for err in exc.errors(include_url=False, include_input=False):
+    # The input is kept for the one reason that quotes it (a value that is no whole number).
+    for err in exc.errors(include_url=False):
         reasons.append(f"{_field_path(tuple(err['loc']))}: {validation_reason(err)}")
     return "; ".join(reasons)
 

@@ -64,6 +64,7 @@ from matchmaker.errors import (
     PermissionDeniedError,
     PreconditionFailedError,
     validation_reason,
+    whole_number_reason,
 )
 from matchmaker.web.media import readable_size
 
@@ -268,9 +269,10 @@ def status_for(exc: MatchmakerError) -> int:
 
 
 def describe_validation(exc: ValidationError) -> list[dict[str, str]]:
-    """A pydantic error as ``[{"key": "field.path", "message": "..."}]``, never echoing the input."""
+    """A pydantic error as ``[{"key": "field.path", "message": "..."}]``; the input is quoted only by the
+    reason that says what a whole number looks like (``must be a whole number such as 10 (got 'ten')``)."""
     out: list[dict[str, str]] = []
-    for err in exc.errors(include_url=False, include_input=False):
+    for err in exc.errors(include_url=False):
         key = ".".join(str(p) for p in err["loc"]) or "body"
         out.append({"key": key, "message": validation_reason(err), "source": "body"})
     return out
@@ -324,11 +326,13 @@ def _parameter_choices(request: Request[Any, Any, Any], name: str) -> list[str]:
     return _choices(field.annotation) if field is not None else []
 
 
-def _parameter_reason(message: str, choices: Sequence[str] = ()) -> str:
+def _parameter_reason(message: str, choices: Sequence[str] = (), given: str | None = None) -> str:
     """What the framework's reader says of a parameter or body of the wrong type (``Expected `int`,
     got `str```, ``Expected `int` >= 0``), of the wrong length or form, in the product's words
     (``must be a whole number >= 0``, ``must be at most 300 characters``, what an id is made of); a value
-    outside its ``choices`` is answered with them (``must be 'published' or 'plan', not 'x'``)."""
+    outside its ``choices`` is answered with them (``must be 'published' or 'plan', not 'x'``); a value
+    that is no whole number is quoted when it is ``given``
+    (``must be a whole number such as 10 (got 'ten')``)."""
     of_length = _OF_LENGTH.fullmatch(message)
     if of_length is not None:
         what, bound, count = of_length.groups()
@@ -338,6 +342,8 @@ def _parameter_reason(message: str, choices: Sequence[str] = ()) -> str:
     if matching is not None and matching.group(1) in _PATTERN_RULES:
         return f"must be {_PATTERN_RULES[matching.group(1)]}"
     expected = _EXPECTED.fullmatch(message)
+    if expected is not None and expected.group(1) == "int" and not expected.group(2):
+        return whole_number_reason() if given is None else whole_number_reason(given)
     if expected is not None and expected.group(1) in _PARAMETER_TYPES:
         return f"must be {_PARAMETER_TYPES[expected.group(1)]}{expected.group(2)}"
     not_one_of = _NOT_ONE_OF.fullmatch(message)
@@ -458,7 +464,10 @@ def parameter_problems(
                 # without pydantic's "Value error, " before the reason a validator gave.
                 message = entry.get("message", "").split("[type=", 1)[0].strip()
                 choices = _parameter_choices(request, entry.get("key", ""))
-                entry["message"] = _parameter_reason(message.removeprefix("Value error, "), choices)
+                given = (
+                    request.query_params.get(entry.get("key", "")) if entry.get("source") == "query" else None
+                )
+                entry["message"] = _parameter_reason(message.removeprefix("Value error, "), choices, given)
                 errors.append(entry)
     for entry in errors:
         if entry.get("source") == "body" and entry.get("key") == "data":

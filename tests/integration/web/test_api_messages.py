@@ -42,7 +42,10 @@ def test_a_query_parameter_of_the_wrong_type_says_what_it_must_be(shared_app: Sh
     api, staff = shared_app.client, shared_app.tokens.of("staff")
     r = api.get("/api/v1/cities?limit=abc&offset=2.5", headers=staff)
     assert r.status_code == 400, r.text
-    assert _errors(r.json()) == {"limit": "must be a whole number", "offset": "must be a whole number"}
+    assert _errors(r.json()) == {
+        "limit": "must be a whole number such as 10 (got 'abc')",
+        "offset": "must be a whole number such as 10 (got '2.5')",
+    }
     _in_product_words(r.text)
     r = api.get(f"/api/v1/match/providers?city={CITY_ID}&offset=-1", headers=staff)
     assert r.status_code == 400, r.text
@@ -58,10 +61,10 @@ def test_a_body_field_of_the_wrong_type_says_what_it_must_be(shared_app: SharedA
     r = api.post("/api/v1/cities", json=city, headers=staff)
     assert _refused(r) == {
         "name": "must be text",
-        "population": "must be a whole number",
+        "population": "must be a whole number such as 10 (got 'many')",
         "x": "is not a known field",
     }
-    assert "population: must be a whole number" in r.json()["detail"]
+    assert "population: must be a whole number such as 10 (got 'many')" in r.json()["detail"]
     provider = {"id": "typed-provider", "name": "P", "country": "AL", "description": "d", "kind": "bank"}
     r = api.post("/api/v1/providers", json=provider, headers=staff)
     assert _refused(r)["kind"].startswith("must be 'company', 'startup'")
@@ -74,7 +77,7 @@ def test_a_body_field_of_the_wrong_type_says_what_it_must_be(shared_app: SharedA
     r = api.post("/api/v1/events", json=event, headers=staff)
     assert _refused(r) == {
         "slots.0.start": "must be a date and time such as 2027-03-02T09:00",
-        "tables": "must be a whole number",
+        "tables": "must be a whole number such as 10 (got 2.5)",
     }
 
 
@@ -88,13 +91,13 @@ def test_every_bad_field_of_a_body_is_named_at_once(shared_app: SharedApp) -> No
     ]
     r = api.post("/api/v1/events/every-field/participants", json=people, headers=staff)
     assert _refused(r) == {
-        "0.max_meetings": "must be a whole number",
-        "2.max_meetings": "must be a whole number",
+        "0.max_meetings": "must be a whole number such as 10 (got 'abc')",
+        "2.max_meetings": "must be a whole number such as 10 (got 2.5)",
         "2.seat": "is not a known field",
     }
     assert r.json()["detail"] == (
-        "0.max_meetings: must be a whole number; 2.max_meetings: must be a whole number;"
-        " 2.seat: is not a known field"
+        "0.max_meetings: must be a whole number such as 10 (got 'abc');"
+        " 2.max_meetings: must be a whole number such as 10 (got 2.5); 2.seat: is not a known field"
     )
     assert api.get("/api/v1/events/every-field/participants", headers=staff).json() == []
     city = {"id": "every-city", "name": "", "country": "ZZ", "summary": "s", "population": "many"}

@@ -20,7 +20,7 @@ from matchmaker.cli import app
         ),
         (
             ["match", "providers", "--city", "kukes", "--top", "abc"],
-            "Invalid value for '--top': must be a whole number",
+            "Invalid value for '--top': must be a whole number such as 10 (got 'abc')",
         ),
         (["serve", "--port", "0"], "Invalid value for '--port': must be 1 or more"),
         (["serve", "--port", "65536"], "Invalid value for '--port': must be 65535 or less"),

@@ -26,7 +26,7 @@ def _run(monkeypatch: pytest.MonkeyPatch, home: Path, **env: str) -> tuple[int, 
     ("env", "expected"),
     [
         ({"MAX_TOP": "-1"}, "MATCHMAKER_MAX_TOP='-1': must be 1 or more"),
-        ({"SMTP_PORT": "abc"}, "MATCHMAKER_SMTP_PORT='abc': must be a whole number"),
+        ({"SMTP_PORT": "abc"}, "MATCHMAKER_SMTP_PORT='abc': must be a whole number such as 10"),
         ({"RATE_LIMIT_PER_MINUTE": "0"}, "MATCHMAKER_RATE_LIMIT_PER_MINUTE='0'"),
         ({"PUBLIC_URL": "example.org"}, "MATCHMAKER_PUBLIC_URL='example.org': must start with http://"),
         (
@@ -58,6 +58,7 @@ def test_a_wrong_setting_is_named_on_one_line(
     assert code == 2
     assert output.strip().splitlines() == [output.strip()]
     assert output.startswith("error: invalid settings: ")
+    assert "(got " not in output, "the value given is named once, before the reason"
     assert expected in output
     assert "s3cret" not in output
 

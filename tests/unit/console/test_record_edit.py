@@ -343,3 +343,13 @@ def test_a_solution_s_other_fields_nested_too_deep_are_refused_and_providers_sti
     assert "its other fields are nested more than 32 levels deep" in saved.text
     assert client.get("/providers").status_code == 200
     assert client.get(f"/providers/{PROVIDER_ID}").status_code == 200
+
+
+def test_a_number_field_given_words_says_what_was_typed_and_what_a_whole_number_looks_like(
+    client: Client, sign_in: SignIn
+) -> None:
+    sign_in("staff")
+    values = form_of(client, f"/cities/{CITY_ID}/edit")
+    refused = post_form(client, f"/cities/{CITY_ID}/edit", changed(values, programme_level="three"))
+    assert refused.status_code == 422
+    assert "Programme level: must be a whole number such as 10 (got &#39;three&#39;)" in refused.text
