@@ -26,6 +26,8 @@ import os
 import sys
 import threading
 
+from matchmaker.wording import counted
+
 logger = logging.getLogger(__name__)
 
 #: Environment variables the BLAS and OpenMP runtimes read when they are loaded.
@@ -48,7 +50,7 @@ def pin_blas_threads(threads: int) -> None:
         from threadpoolctl import threadpool_limits  # noqa: PLC0415 - only when a BLAS is already loaded
 
         threadpool_limits(limits=threads, user_api="blas")
-    logger.debug("BLAS pools limited to %d thread(s)", threads)
+    logger.debug("BLAS pools limited to %s", counted(threads, "thread"))
 
 
 #: numpy reads the header of a ``.npy`` file (and of each array in an ``.npz``) with ``ast.literal_eval``.

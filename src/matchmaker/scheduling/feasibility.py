@@ -144,7 +144,7 @@ def check_must_meet(problem: SchedulingProblem, *, keep_locked: bool = True) -> 
             " — add tables or slots, or drop must-meets."
         )
     if report.reasons:
-        logger.info("feasibility check found %d problem(s)", len(report.reasons))
+        logger.info("feasibility check found %s", counted(len(report.reasons), "problem"))
     return report
 
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from matchmaker.scheduling.core import SolverInput
 from matchmaker.scheduling.place import Timetable
 from matchmaker.scheduling.solver import ObjectiveWeights
+from matchmaker.wording import counted
 
 logger = logging.getLogger(__name__)
 
@@ -127,10 +128,10 @@ def improve(
                 break
         stop = stop or not improved_this_round
     logger.info(
-        "local search: %d improvements in %d steps over %d round(s), stopped: %s",
-        improvements,
-        steps,
-        rounds,
+        "local search: %s in %s over %s, stopped: %s",
+        counted(improvements, "improvement"),
+        counted(steps, "step"),
+        counted(rounds, "round"),
         stopped_by,
     )
     return SearchReport(improvements=improvements, steps=steps, rounds=rounds, stopped_by=stopped_by)

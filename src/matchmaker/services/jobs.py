@@ -52,6 +52,7 @@ from matchmaker.db.workers import JobRow, JobState
 from matchmaker.errors import MatchmakerError, NotFoundError
 from matchmaker.services.users import Principal
 from matchmaker.settings import Settings
+from matchmaker.wording import counted, noun_for
 
 logger = logging.getLogger(__name__)
 
@@ -342,7 +343,11 @@ class JobService:
             logger.exception("Looking for jobs whose worker is gone failed")
             return 0
         if failed:
-            logger.warning("Marked %d job(s) failed: their worker stopped reporting", failed)
+            logger.warning(
+                "Marked %s failed: %s stopped reporting",
+                counted(failed, "job"),
+                noun_for(failed, "its worker", "their workers"),
+            )
         return failed
 
     def run_queued(self) -> QueueRun:

@@ -29,6 +29,7 @@ from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
 from matchmaker.web.errors import DATABASE_RETRY_SECONDS, DATABASE_UNAVAILABLE, PROBLEM_JSON
 from matchmaker.web.middleware import ScopedMiddleware
+from matchmaker.wording import counted, noun_for
 
 logger = logging.getLogger(__name__)
 
@@ -204,9 +205,11 @@ class RedactionMiddleware(ScopedMiddleware):
             return body  # only what the caller typed itself, echoed back: nothing leaked
         scrubbed, count = pattern.scrub(body, keep=keep, mark=REDACTED)
         logger.error(
-            "A response carried %d confidential value(s) its caller may not see; they were redacted. "
-            "Some code path leaks them: %s %s (request %s, role %s)",
-            count,
+            "A response carried %s its caller may not see; %s redacted. Some code path leaks %s: %s %s"
+            " (request %s, role %s)",
+            counted(count, "confidential value"),
+            noun_for(count, "it was", "they were"),
+            noun_for(count, "it", "them"),
             scope.get("method"),
             scope.get("path"),
             scope.get("state", {}).get("request_id", "-"),

@@ -217,4 +217,7 @@ def test_a_planted_focal_point_extra_value_is_scrubbed(
     assert seen.status_code == 200
     assert MAIL not in seen.text
     assert "[redacted]" in seen.text
-    assert any(record.levelno == logging.ERROR for record in caplog.records)
+    (logged,) = [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR]
+    assert logged.startswith(
+        "A response carried 1 confidential value its caller may not see; it was redacted."
+    ), logged

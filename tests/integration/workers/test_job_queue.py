@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import Counter
@@ -301,3 +302,22 @@ def test_how_long_a_silent_job_waits_before_it_is_failed_is_a_setting(
     refused = CliRunner().invoke(app, ["jobs", "work", "--until-idle"])
     assert refused.exit_code != 0
     assert "MATCHMAKER_JOB_STALLED_SECONDS='30'" in refused.output
+
+
+def test_a_sweep_logs_the_jobs_it_failed_counted_in_words(
+    db_settings: Settings, database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An operator reading the log sees "1 job", "2 jobs", never "job(s)"."""
+    jobs = JobService(db_settings, database, {})
+    _orphan(database, "lone", beat_ago=jobs.stalled_after + timedelta(seconds=5))
+    with caplog.at_level(logging.WARNING, logger="matchmaker.services.jobs"):
+        assert jobs.sweep() == 1
+    for job_id in ("pair-1", "pair-2"):
+        _orphan(database, job_id, beat_ago=jobs.stalled_after + timedelta(seconds=5))
+    with caplog.at_level(logging.WARNING, logger="matchmaker.services.jobs"):
+        assert jobs.sweep() == 2
+    lines = [r.getMessage() for r in caplog.records if r.name == "matchmaker.services.jobs"]
+    assert lines == [
+        "Marked 1 job failed: its worker stopped reporting",
+        "Marked 2 jobs failed: their workers stopped reporting",
+    ]
