@@ -161,3 +161,53 @@ def test_a_city_changes_its_answer_until_the_schedule_is_published(
 
     sign_in("provider")
     assert "pill-accepted" in _row(client.get("/me/requests").text, CITY_ID)
+
+
+def _reason_control(row: str) -> str | None:
+    found = re.search(r'<details class="change-reason">.*?</details>', row, re.S)
+    return found.group(0) if found else None
+
+
+def _post_reason(client: Client, control: str, reason: str) -> str:
+    """Send the page's reason form with ``reason`` typed in; the page it leads back to."""
+    fields = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', control))
+    (answer,) = re.findall(r'<button type="submit" name="answer" value="(\w+)"', control)
+    done = client.post(
+        "/me/requests/answer",
+        data={**fields, "answer": answer, "decline_reason": reason},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303, done.text
+    return client.get(done.headers["location"]).text
+
+
+def test_a_city_changes_the_reason_it_declined_with_even_once_the_schedule_is_published(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    request = _request(client)
+    sign_in("city")
+    _answered(client, request, "declined", REASON)
+    control = _reason_control(_row(client.get("/me/requests").text, PROVIDER_ID))
+    assert control is not None, "a declined request offers to change the reason"
+    assert f'value="{html.escape(REASON, quote=True)}"' in control, "the reason given is there to edit"
+    page = _post_reason(client, control, "The council chose a public tender instead.")
+    assert "Your answer was saved." in _flash(page)
+    assert "The council chose a public tender instead." in _row(page, PROVIDER_ID)
+    assert _stored(client).decline_reason == "The council chose a public tender instead."
+    assert _stored(client).status == "declined"
+
+    services = app_services(client)
+    services.planner.generate(EVENT_ID, score=lambda a, b: 0.9)
+    services.planner.publish(EVENT_ID)
+    row = _row(client.get("/me/requests").text, PROVIDER_ID)
+    assert _change_control(row) is None, "the answer itself is fixed once the schedule is published"
+    control = _reason_control(row)
+    assert control is not None, "the reason may still be said better, as the API allows"
+    _post_reason(client, control, "")
+    assert _stored(client).decline_reason is None
+    assert _stored(client).status == "declined"
+
+    sign_in("provider")
+    row = _row(client.get("/me/requests").text, CITY_ID)
+    assert "pill-declined" in row
+    assert _reason_control(row) is None, "the sender does not change the recipient's reason"

@@ -42,10 +42,13 @@ class Closing:
 @dataclass(frozen=True, slots=True)
 class AnswerChoice:
     """What the recipient of a request may answer now: the ``answers`` it may give (both while it
-    waits, the other one once answered), or none and the ``refusal`` its answer would get."""
+    waits, the other one once answered), or none and the ``refusal`` its answer would get; and
+    whether it may say again why it declined (``reason_editable``: a declined request, its answer
+    kept, even once the schedule is published)."""
 
     answers: tuple[Answer, ...]
     refusal: str | None = None
+    reason_editable: bool = False
 
 
 class MeetingRequests(store.InSession):
@@ -228,7 +231,8 @@ class MeetingRequests(store.InSession):
     ) -> dict[int, AnswerChoice]:
         """For each request ``participant`` received in the event, by id, what it may answer now, by
         the rule :meth:`answer` applies to it: a pending request takes either answer until it
-        expires, an answered one the other answer until the schedule is published."""
+        expires, an answered one the other answer until the schedule is published; a declined one
+        may be declined again with another reason."""
         now = now or utcnow()
         ev = store.event_row(self.session, event_id)
         stmt = select(MeetingRequestRow).where(
@@ -239,7 +243,8 @@ class MeetingRequests(store.InSession):
             assert row.id is not None
             others: tuple[Answer, ...] = tuple(a for a in _ANSWERS if a != row.status)
             refusal = self._refusal(ev, row, others[0], now=now)
-            out[row.id] = AnswerChoice(() if refusal else others, refusal)
+            again = row.status == "declined" and self._refusal(ev, row, "declined", now=now) is None
+            out[row.id] = AnswerChoice(() if refusal else others, refusal, reason_editable=again)
         return out
 
     def _refusal(self, ev: Event, row: MeetingRequestRow, answer: Answer, *, now: datetime) -> str | None:
