@@ -627,12 +627,25 @@ class Engine:
                 relation_mentor[j] = True
             score[j] = max(float(score[j]), weighted)
 
-        strengths = self.strength_evidence(city_id, cfg) if cfg.strength_mentors and cfg.use_roles else None
-        if strengths is not None:
-            # A city that already did what this city needs is a mentor, not a comparable city.
-            strength_mentor = (
-                (strengths.strength >= 0.5) & (strengths.scores > 0) & (strengths.scores > strengths.alike)
-            )
+        # Strengths decide a city's relation, never its score: they are read when the first result
+        # object is made, so a ranking read for its scores alone (pair scores) never computes them.
+        use_strengths = cfg.strength_mentors and cfg.use_roles
+        strength_cache: list[tuple[StrengthEvidence, npt.NDArray[np.bool_]]] = []
+
+        def strength_mentors() -> tuple[StrengthEvidence, npt.NDArray[np.bool_]]:
+            if not strength_cache:
+                strengths = self.strength_evidence(city_id, cfg)
+                # A city that already did what this city needs is a mentor, not a comparable city.
+                strength_cache.append(
+                    (
+                        strengths,
+                        (strengths.strength >= 0.5)
+                        & (strengths.scores > 0)
+                        & (strengths.scores > strengths.alike),
+                    )
+                )
+            return strength_cache[0]
+
         use_shared = cfg.w_shared_providers > 0 and "provider" in self.bundles
         shared = self.shared_providers_row(i, cfg) if use_shared else None
         if shared is not None:
@@ -655,10 +668,12 @@ class Engine:
                 if overcame and m_score >= cfg.mentor_share * comp:
                     item.relation = "mentor"
                 item.score = max(comp, m_score)
-            if strengths is not None and item.relation != "mentor" and strength_mentor[j]:
-                item.relation = "mentor"
-                s_score = float(strengths.scores[j])
-                item.mentor_strength = (int(strengths.need[j]), int(strengths.passage[j]), s_score)
+            if use_strengths and item.relation != "mentor":
+                strengths, strength_mentor = strength_mentors()
+                if strength_mentor[j]:
+                    item.relation = "mentor"
+                    s_score = float(strengths.scores[j])
+                    item.mentor_strength = (int(strengths.need[j]), int(strengths.passage[j]), s_score)
             if shared is not None:
                 item.shared_providers = float(shared[j])
                 item.score = (
