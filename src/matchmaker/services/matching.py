@@ -9,6 +9,7 @@ The CLI and the web API call only :class:`Matcher`::
     matcher.cases_for_city("kukes")
     matcher.search_cases("streets without names")
     matcher.pair_score("kukes", "prov-kartlink")      # float | None, either order, for the scheduler
+    matcher.pair_scores()("kukes", "prov-kartlink")   # the same, for every pair of one schedule
 
 Ids must already be resolved (:func:`matchmaker.services.records.resolve_id`); an unknown id raises
 :class:`~matchmaker.errors.NotFoundError`. A record stored but not yet indexed raises
@@ -521,16 +522,12 @@ class Matcher:
         the higher of the two sides' scores. A city–provider pair is the city's score of the provider.
         """
         engine = self.engine()
-        pair = _city_pair(engine, a_id, b_id)
-        if pair is None:
-            return None
-        city_id, other_id, kind = pair
-        score = self._pair_scores(engine, city_id, kind).get(other_id)
-        if kind != "city":
-            return score
-        back = self._pair_scores(engine, other_id, "city").get(city_id)
-        sides = [s for s in (score, back) if s is not None]
-        return max(sides) if sides else None
+        return _scored_pair(engine, a_id, b_id, lambda city, kind: self._pair_scores(engine, city, kind))
+
+    def pair_scores(self) -> PairScores:
+        """:meth:`pair_score` for many pairs, as the scheduler asks for every pair of an event: the
+        same numbers, each city's rankings computed once over one engine (see :class:`PairScores`)."""
+        return PairScores(self)
 
     @_query
     def pair_reason(self, a_id: str, b_id: str) -> str | None:
@@ -591,16 +588,7 @@ class Matcher:
             if cached is not None:
                 self._pair_cache.move_to_end(key)
                 return cached
-        ranking = (
-            engine.rank_providers_for_city(city_id)
-            if kind == "provider"
-            else engine.rank_cities_for_city(city_id)
-        )
-        scores = {
-            doc_id: shown_score(float(score))
-            for doc_id, score in zip(ranking.ids, ranking.scores.tolist(), strict=True)
-            if doc_id != city_id
-        }
+        scores = _ranked_scores(engine, city_id, kind)
         with self._pair_lock:
             self._pair_cache[key] = scores
             while len(self._pair_cache) > 512:
@@ -735,6 +723,74 @@ def _city_pair(engine: Engine, a_id: str, b_id: str) -> tuple[str, str, DocKind]
     if kind_a != "city" or kind_b not in ("provider", "city"):
         return None
     return a_id, b_id, kind_b
+
+
+def _scored_pair(
+    engine: Engine, a_id: str, b_id: str, scores_of: Callable[[str, DocKind], Mapping[str, float]]
+) -> float | None:
+    """A pair's score from the cities' ranked scores (``scores_of(city, kind)``); see
+    :meth:`Matcher.pair_score`."""
+    pair = _city_pair(engine, a_id, b_id)
+    if pair is None:
+        return None
+    city_id, other_id, kind = pair
+    score = scores_of(city_id, kind).get(other_id)
+    if kind != "city":
+        return score
+    back = scores_of(other_id, "city").get(city_id)
+    sides = [s for s in (score, back) if s is not None]
+    return max(sides) if sides else None
+
+
+def _ranked_scores(engine: Engine, city_id: str, kind: DocKind) -> dict[str, float]:
+    """Every provider's (``kind`` provider) or other city's score for a city, as results show it
+    (the ranking's scores only: no result objects, explanations or strengths)."""
+    rank = engine.rank_providers_for_city if kind == "provider" else engine.rank_cities_for_city
+    ranking = rank(city_id)
+    return {
+        doc_id: shown_score(float(score))
+        for doc_id, score in zip(ranking.ids, ranking.scores.tolist(), strict=True)
+        if doc_id != city_id
+    }
+
+
+class PairScores:
+    """Pair scores for a schedule: :meth:`Matcher.pair_score` of any pair, the same number, for
+    callers that ask about many pairs at once.
+
+    A schedule asks about every city–provider and city–city pair of its participants. Asked one pair
+    at a time, the matcher looks for a new index generation on every call and keeps the rankings of
+    only its 512 latest cities; here the engine is taken once, on the first call, and each city's
+    provider and city rankings are computed once, when first needed, and kept while this object
+    lives (one schedule). A generation published meanwhile is read by the next schedule.
+    """
+
+    def __init__(self, matcher: Matcher) -> None:
+        self._matcher = matcher
+        self._engine: Engine | None = None
+        self._rows: dict[tuple[str, DocKind], dict[str, float]] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, a_id: str, b_id: str) -> float | None:
+        """The pair's score, the same in either order; ``None`` for unknown ids (as
+        :meth:`Matcher.pair_score`)."""
+        return _scored_pair(self._engine_once(), a_id, b_id, self._scores_of)
+
+    def _engine_once(self) -> Engine:
+        engine = self._engine
+        if engine is None:
+            engine = self._engine = self._matcher.engine()
+        return engine
+
+    def _scores_of(self, city_id: str, kind: DocKind) -> dict[str, float]:
+        key = (city_id, kind)
+        scores = self._rows.get(key)
+        if scores is None:
+            with self._matcher.queries.running():
+                scores = _ranked_scores(self._engine_once(), city_id, kind)
+            with self._lock:
+                scores = self._rows.setdefault(key, scores)
+        return scores
 
 
 def _is_mentor(engine: Engine, city_id: str, other_id: str) -> bool:
@@ -884,7 +940,8 @@ class MatchingService:
             matcher.close()
 
     def pair_scorer(self) -> tuple[ScoreFunction, str]:
-        """The matcher's pair score, guarded, and where scores come from.
+        """The matcher's pair scores for one schedule (:meth:`Matcher.pair_scores`), guarded, and
+        where scores come from.
 
         When no matcher can be loaded, or it fails on a pair, the pairs are scored 0.0 with a warning and
         the description says why, so requests, staff rules and coverage still shape a schedule.
@@ -896,7 +953,7 @@ class MatchingService:
             return (
                 lambda _a, _b: 0.0
             ), f"none: the matcher could not be loaded ({exc.message}), pairs scored 0.0"
-        guarded = GuardedScore(matcher.pair_score, "matcher")
+        guarded = GuardedScore(matcher.pair_scores(), "matcher")
         return guarded, "matcher"
 
     def readiness(self) -> tuple[bool, dict[str, Any]]:
@@ -1087,6 +1144,7 @@ __all__ = [
     "MatchResult",
     "Matcher",
     "MatchingService",
+    "PairScores",
     "Relation",
     "ScoreFunction",
     "readable_reason",

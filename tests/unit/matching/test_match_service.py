@@ -251,3 +251,7 @@ def test_two_cities_score_the_same_in_either_order_at_their_better_side(matcher:
     best = max(round(float(for_lumen.score), 6), round(float(for_verde.score), 6))
     assert matcher.pair_score("lumen", "verde") == best
     assert matcher.pair_score("verde", "lumen") == best
+    # The same for a whole schedule's scores at once.
+    at_once = matcher.pair_scores()
+    assert at_once("verde", "lumen") == best
+    assert at_once("lumen", "verde") == best

@@ -268,7 +268,7 @@ class Planner:
             try:
                 matcher = self.matching.matcher()
                 matcher.engine()  # fail here, not in the middle of encoding, when there is no index
-                lookup = matcher.pair_score
+                lookup = matcher.pair_scores()
             except MatchmakerError as exc:
                 warning = exc.message
         result = solve_problem(
