@@ -29,6 +29,10 @@ _DATABASE_DRIVERS = {"sqlite": "pysqlite", "postgresql": "psycopg"}
 JOB_STALLED_MIN_SECONDS = 120
 #: The shortest MATCHMAKER_SECRET_KEY taken: it signs invitation links, so it must not be guessable.
 SECRET_KEY_MIN = 32
+#: How many pages of ``max_top`` results a match or search query may page through: its ``offset`` is at
+#: most ``max_top * MATCH_PAGES`` (:attr:`Settings.max_match_offset`), so paging stays a bounded amount
+#: of ranking however the client pages.
+MATCH_PAGES = 50
 #: The first four bytes of the font files PDFs embed: TrueType (two spellings), OpenType with PostScript
 #: outlines, and a collection of either (its first font is used).
 _FONT_SIGNATURES = (b"\x00\x01\x00\x00", b"true", b"OTTO", b"ttcf")
@@ -135,7 +139,13 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     rate_limit_per_minute: int = Field(default=120, ge=1, description="Per client, on expensive endpoints.")
-    max_top: int = Field(default=200, ge=1, le=10_000, description="Largest accepted `top` in queries.")
+    max_top: int = Field(
+        default=200,
+        ge=1,
+        le=10_000,
+        description="Largest accepted `top` of the match and search queries, which the API documents as "
+        f"its maximum; their `offset` is at most {MATCH_PAGES} times it.",
+    )
     max_query_chars: int = Field(
         default=5_000, ge=100, le=100_000, description="Longest accepted free-text query, in characters."
     )
@@ -286,6 +296,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.home / 'matchmaker.db'}"
+
+    @property
+    def max_match_offset(self) -> int:
+        """The largest ``offset`` of a match or search query: ``MATCH_PAGES`` pages of ``max_top``."""
+        return self.max_top * MATCH_PAGES
 
     @property
     def shared_root(self) -> Path:

@@ -65,7 +65,7 @@ from matchmaker.web.routes.feeds import calendar_feed
 from matchmaker.web.routes.health import health, ready
 from matchmaker.web.routes.indexes import IndexController
 from matchmaker.web.routes.jobs import get_job
-from matchmaker.web.routes.matching import MatchController
+from matchmaker.web.routes.matching import MatchController, query_bounds
 from matchmaker.web.routes.records import RECORD_CONTROLLERS
 
 if TYPE_CHECKING:
@@ -223,6 +223,8 @@ def create_app(
             *api_handlers,
         ],
         guards=[auth.authenticated, single_query_values],
+        # Names of parameter types whose bound is a setting of this server (``top`` of the match routes).
+        signature_namespace=query_bounds(settings),
         security=[{auth.BEARER_SCHEME: []}, {auth.COOKIE_SCHEME: []}],
         request_max_body_size=MAX_JSON_BODY,
     )

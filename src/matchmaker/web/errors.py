@@ -142,7 +142,7 @@ DATABASE_UNAVAILABLE_PAGE = (
 
 #: The detail of each documented problem's example.
 _EXAMPLE_DETAILS = {
-    400: "top: must be a whole number <= 10000",
+    400: "top: " + whole_number_reason("ten"),
     401: "sign in: send Authorization: Bearer TOKEN (see `matchmaker users add`)",
     403: "a city focal point may only ask about its own city",
     404: "no city with id 'atlantis'",

@@ -57,8 +57,8 @@ _RECORD_RULES = (
 )
 _SUBJECT_RULES = (
     "`city` (or `provider`) may be left out only by a city focal point (or a provider) asking about "
-    "itself, and `city` and `provider` exclude each other; `offset + top` is bounded by the server's "
-    "max_top setting. Staff leaving the subject out, or giving both, get a 400 that says so"
+    "itself, and `city` and `provider` exclude each other. Staff leaving the subject out, or giving both, "
+    "get a 400 that says so"
 )
 _EVENT_RULES = (
     "event and participant ids follow the record id rule, a slot ends after it starts, and the change is "
@@ -94,8 +94,7 @@ EXCLUDED: dict[tuple[str, str], dict[str, str]] = {
         for what in ("providers", "cities", "cases")
     },
     ("GET", "/api/v1/search/cases"): {
-        "positive_data_acceptance": "`q` must hold a letter or a digit, and `offset + top` is bounded by the "
-        "server's max_top setting: a 400 that says so",
+        "positive_data_acceptance": "`q` must hold a letter or a digit: a 400 that says so",
     },
 }
 

@@ -14,7 +14,7 @@ loop keeps serving while the model encodes and the indexes are searched.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import anyio.to_thread
 from litestar import Controller, get
@@ -27,22 +27,51 @@ from matchmaker.errors import AmbiguousNameError, NotFoundError, PermissionDenie
 from matchmaker.services.matching import Matcher, MatchingService, MatchResponse
 from matchmaker.services.records import RecordService
 from matchmaker.services.users import Principal
-from matchmaker.settings import Settings
+from matchmaker.settings import MATCH_PAGES, Settings
 from matchmaker.web.auth import require_own_city, require_own_provider
 from matchmaker.web.errors import problems
 from matchmaker.web.ratelimit import rate_limited
-from matchmaker.web.routes.common import Offset, bad_query
+from matchmaker.web.routes.common import bad_query
 from matchmaker.web.schemas import MatchPage
 
 #: One of the matcher's queries: (matcher, subject, how many) → the ranked answer.
 Query = Callable[[Matcher, str, int], MatchResponse]
 
-Top = Annotated[
-    int,
-    Parameter(
-        ge=1, le=10_000, description="Results on this page (at most the server's max_top).", required=False
-    ),
-]
+if TYPE_CHECKING:
+    # At run time both names come from the API router's signature namespace (:func:`query_bounds`),
+    # built from the server's settings: the bound a client reads is the one the server applies.
+    Top = int
+    MatchOffset = int
+
+
+def query_bounds(settings: Settings) -> dict[str, object]:
+    """The query parameters whose bound is a server setting (``Top``, ``MatchOffset``), with that bound
+    as their documented maximum, for the signature namespace of the router that serves these routes."""
+    default = Settings.model_fields["max_top"].default
+    return {
+        "Top": Annotated[
+            int,
+            Parameter(
+                ge=1,
+                le=settings.max_top,
+                required=False,
+                description=f"Results on this page, at most {settings.max_top}: the server's `max_top` "
+                f"setting (MATCHMAKER_MAX_TOP, {default} by default).",
+            ),
+        ],
+        "MatchOffset": Annotated[
+            int,
+            Parameter(
+                ge=0,
+                le=settings.max_match_offset,
+                required=False,
+                description=f"Rank of the first result to return, at most {settings.max_match_offset}: "
+                f"{MATCH_PAGES} times the server's `max_top` setting.",
+            ),
+        ],
+    }
+
+
 CityParam = Annotated[
     str | None,
     Parameter(
@@ -74,15 +103,6 @@ def _subject(principal: Principal, role: str, given: str | None, what: str) -> s
             "a provider may only ask for the cities suggested for itself: GET /api/v1/match/cities"
         )
     raise bad_query(what, f"give ?{what}=ID (an id or a name)")
-
-
-def _check_top(settings: Settings, top: int, offset: int) -> None:
-    if top > settings.max_top:
-        raise bad_query("top", f"at most {settings.max_top} (the server's max_top), got {top}")
-    if offset + top > settings.max_top * 50:
-        raise bad_query(
-            "offset", f"offset + top may be at most {settings.max_top * 50}; narrow the query instead"
-        )
 
 
 async def _run(matching: MatchingService, query: Query, subject: str, top: int, offset: int) -> MatchPage:
@@ -144,15 +164,13 @@ def _city_route(path: str, summary: str, query: Query, description: str) -> HTTP
     async def handler(
         self: Controller,  # noqa: ARG001  the controller binds it, as for a method in its body
         *,
-        settings: NamedDependency[Settings],
         records: NamedDependency[RecordService],
         matching: NamedDependency[MatchingService],
         current_user: NamedDependency[Principal],
         city: CityParam = None,
         top: Top = 10,
-        offset: Offset = 0,
+        offset: MatchOffset = 0,
     ) -> MatchPage:
-        _check_top(settings, top, offset)
         return await _for_city(records, matching, current_user, city, query, top=top, offset=offset)
 
     handler.__name__ = query.__name__
@@ -183,18 +201,16 @@ class MatchController(Controller):
     async def cities(
         self,
         *,
-        settings: NamedDependency[Settings],
         records: NamedDependency[RecordService],
         matching: NamedDependency[MatchingService],
         current_user: NamedDependency[Principal],
         city: CityParam = None,
         provider: ProviderParam = None,
         top: Top = 10,
-        offset: Offset = 0,
+        offset: MatchOffset = 0,
     ) -> MatchPage:
         """With ``city``: comparable and mentor cities (never the city itself). With ``provider``:
         municipalities whose needs fit what the provider offers. Give one of the two."""
-        _check_top(settings, top, offset)
         if city is not None and provider is not None:
             raise bad_query("provider", "give either ?city= or ?provider=, not both")
         if city is None and provider is None and current_user.role == "staff":
@@ -233,12 +249,11 @@ class MatchController(Controller):
             ),
         ],
         top: Top = 10,
-        offset: Offset = 0,
+        offset: MatchOffset = 0,
     ) -> MatchPage:
         """Case studies whose text answers the query, best first. Staff and cities."""
         if current_user.role == "provider":
             raise PermissionDeniedError("providers do not have access to case studies")
-        _check_top(settings, top, offset)
         text = q.strip()
         if not text or not any(ch.isalnum() for ch in text):
             raise bad_query("q", "must contain at least one letter or digit")
@@ -247,4 +262,4 @@ class MatchController(Controller):
         return await _run(matching, Matcher.search_cases, text, top, offset)
 
 
-__all__ = ["MatchController"]
+__all__ = ["MatchController", "query_bounds"]
