@@ -226,13 +226,21 @@ def _number(value: object) -> str:
     return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
 
 
+def range_reason(kind: str, bound: object, given: object = _UNKNOWN) -> str:
+    """The one message refusing a number out of its range, by the kind of validation error it broke
+    (``greater_than_equal``, ``less_than_equal``, ...) and the bound, with the value given when it is
+    known: ``must be 0 or more (got -1)``, ``must be 200 or less``."""
+    reason = _RANGE[kind][1].format(_number(bound))
+    return reason if given is _UNKNOWN else f"{reason} (got {_given(given)})"
+
+
 def _bound_reason(kind: str, bounds: Mapping[str, object]) -> str | None:
     """What a value out of its range or of the wrong length must be, from the bound it broke:
     ``must be 1 or more``, ``must be at most 300 characters``, ``must have at most 50 entries``;
     ``None`` for the other kinds of error."""
     if kind in _RANGE:
-        key, text = _RANGE[kind]
-        return text.format(_number(bounds[key])) if key in bounds else None
+        key = _RANGE[kind][0]
+        return range_reason(kind, bounds[key]) if key in bounds else None
     if kind not in _LENGTH or _LENGTH[kind][0] not in bounds:
         return None
     key, must, one, many = _LENGTH[kind]
@@ -279,6 +287,7 @@ __all__ = [
     "PermissionDeniedError",
     "PreconditionFailedError",
     "RecordRejectedError",
+    "range_reason",
     "validation_reason",
     "whole_number_reason",
 ]

@@ -63,6 +63,7 @@ from matchmaker.errors import (
     PayloadTooLargeError,
     PermissionDeniedError,
     PreconditionFailedError,
+    range_reason,
     validation_reason,
     whole_number_reason,
 )
@@ -302,6 +303,12 @@ _LENGTH_KINDS = {
 #: The form of a text parameter, by the pattern the reader checks it against, in words.
 _PATTERN_RULES = {ID_PATTERN.pattern: ID_RULE}
 _MATCHING = re.compile(r"Expected `str` matching regex '(.*)'", re.S)
+#: The reader's words for a number out of its range (``Expected `int` >= 0``), as the kind of
+#: validation error :func:`~matchmaker.errors.range_reason` says in words, and the bound.
+_OUT_OF_RANGE = re.compile(r"Expected `(?:int|float)` (>=|>|<=|<) (\S+)")
+_RANGE_KINDS = {">=": "greater_than_equal", ">": "greater_than", "<=": "less_than_equal", "<": "less_than"}
+#: A whole number as a query writes it: digits alone, after a minus sign for one below zero.
+WHOLE_NUMBER_TEXT = re.compile(r"-?[0-9]+")
 _NOT_ONE_OF = re.compile(r"Invalid enum value (.*)", re.S)
 
 
@@ -329,7 +336,7 @@ def _parameter_choices(request: Request[Any, Any, Any], name: str) -> list[str]:
 def _parameter_reason(message: str, choices: Sequence[str] = (), given: str | None = None) -> str:
     """What the framework's reader says of a parameter or body of the wrong type (``Expected `int`,
     got `str```, ``Expected `int` >= 0``), of the wrong length or form, in the product's words
-    (``must be a whole number >= 0``, ``must be at most 300 characters``, what an id is made of); a value
+    (``must be 0 or more (got -1)``, ``must be at most 300 characters``, what an id is made of); a value
     outside its ``choices`` is answered with them (``must be 'published' or 'plan', not 'x'``); a value
     that is no whole number is quoted when it is ``given``
     (``must be a whole number such as 10 (got 'ten')``)."""
@@ -341,6 +348,12 @@ def _parameter_reason(message: str, choices: Sequence[str] = (), given: str | No
     matching = _MATCHING.fullmatch(message)
     if matching is not None and matching.group(1) in _PATTERN_RULES:
         return f"must be {_PATTERN_RULES[matching.group(1)]}"
+    out_of_range = _OUT_OF_RANGE.fullmatch(message)
+    if out_of_range is not None:
+        bound, kind = out_of_range.group(2), _RANGE_KINDS[out_of_range.group(1)]
+        if given is None:
+            return range_reason(kind, bound)
+        return range_reason(kind, bound, int(given) if WHOLE_NUMBER_TEXT.fullmatch(given) else given)
     expected = _EXPECTED.fullmatch(message)
     if expected is not None and expected.group(1) == "int" and not expected.group(2):
         return whole_number_reason() if given is None else whole_number_reason(given)

@@ -289,9 +289,13 @@ def test_what_cannot_be_read_and_bad_parameters_stay_400(api: TestClient, tokens
 @pytest.mark.parametrize(
     ("path", "key", "words"),
     [
-        (f"/api/v1/match/providers?city={CITY_ID}&top=201", "top", "<= 200"),
-        (f"/api/v1/match/providers?city={CITY_ID}&top=10001", "top", "<= 200"),
-        (f"/api/v1/match/cases?city={CITY_ID}&top=200&offset=10001", "offset", "<= 10000"),
+        (f"/api/v1/match/providers?city={CITY_ID}&top=201", "top", "must be 200 or less (got 201)"),
+        (f"/api/v1/match/providers?city={CITY_ID}&top=10001", "top", "must be 200 or less (got 10001)"),
+        (
+            f"/api/v1/match/cases?city={CITY_ID}&top=200&offset=10001",
+            "offset",
+            "must be 10000 or less (got 10001)",
+        ),
         ("/api/v1/match/providers", "city", "give ?city=ID"),
         ("/api/v1/match/cities", "city", "give ?city=ID or ?provider=ID"),
         (f"/api/v1/match/cities?city={CITY_ID}&provider={PROVIDER_ID}", "provider", "not both"),

@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from litestar.testing import TestClient
@@ -79,7 +80,7 @@ def test_a_server_with_another_max_top_documents_it(
     assert maxima["/api/v1/search/cases", "top"] == 20
     r = api.get(f"/api/v1/match/providers?city={CITY_ID}&top=21", headers=staff)
     assert r.status_code == 400, r.text
-    assert r.json()["detail"] == "top: must be a whole number <= 20"
+    assert r.json()["detail"] == "top: must be 20 or less (got 21)"
 
 
 def test_the_exported_document_gives_the_default_top_as_a_server_setting() -> None:
@@ -90,3 +91,51 @@ def test_the_exported_document_gives_the_default_top_as_a_server_setting() -> No
         assert top["schema"]["maximum"] == default, path
         assert "max_top" in top["description"], path
         assert "MATCHMAKER_MAX_TOP" in top["description"], path
+
+
+@pytest.mark.parametrize("text", ["1e3", "1e1", "10.0", "1.5", "1_000", "0x10", "ten"])
+def test_a_whole_number_written_otherwise_is_refused(shared_app: SharedApp, text: str) -> None:
+    """An exponent or a decimal point is no whole number as the API documents it, whatever it equals."""
+    api, staff = shared_app.client, shared_app.tokens.of("staff")
+    for path, key in (
+        (f"/api/v1/match/providers?city={CITY_ID}", "top"),
+        (f"/api/v1/match/cities?city={CITY_ID}", "offset"),
+        ("/api/v1/search/cases?q=lighting", "top"),
+        ("/api/v1/cities?offset=0", "limit"),
+    ):
+        r = api.get(f"{path}&{key}={quote(text)}", headers=staff)
+        assert r.status_code == 400, (path, key, text, r.text)
+        assert r.json()["detail"] == f"{key}: must be a whole number such as 10 (got {text!r})", r.text
+        assert r.json()["errors"] == [
+            {"key": key, "message": f"must be a whole number such as 10 (got {text!r})", "source": "query"}
+        ]
+
+
+@pytest.mark.parametrize(
+    ("query", "detail"),
+    [
+        ("offset=-1", "offset: must be 0 or more (got -1)"),
+        ("top=0", "top: must be 1 or more (got 0)"),
+        ("top=201", "top: must be 200 or less (got 201)"),
+        ("top=100000", "top: must be 200 or less (got 100000)"),
+        ("offset=10001", "offset: must be 10000 or less (got 10001)"),
+    ],
+)
+def test_a_number_out_of_range_is_told_with_the_value_given(
+    shared_app: SharedApp, query: str, detail: str
+) -> None:
+    r = shared_app.client.get(
+        f"/api/v1/match/providers?city={CITY_ID}&{query}", headers=shared_app.tokens.of("staff")
+    )
+    assert r.status_code == 400, r.text
+    assert r.json()["detail"] == detail
+    r = shared_app.client.get("/api/v1/cities?limit=501&offset=-3", headers=shared_app.tokens.of("staff"))
+    assert r.json()["detail"] == "offset: must be 0 or more (got -3); limit: must be 500 or less (got 501)"
+
+
+def test_whole_numbers_in_plain_digits_are_taken(shared_app: SharedApp) -> None:
+    r = shared_app.client.get(
+        f"/api/v1/match/providers?city={CITY_ID}&top=3&offset=1", headers=shared_app.tokens.of("staff")
+    )
+    assert r.status_code == 200, r.text
+    assert (r.json()["top"], r.json()["offset"]) == (3, 1)

@@ -26,6 +26,8 @@ from console_support import Client
         ("/cities?country=AL&country=XK", "country: given 2 times; give it once"),
         ("/cities?domain=mobility&domain=energy_buildings", "domain: given 2 times; give it once"),
         ("/cities?page=1&page=2", "page: given 2 times; give it once"),
+        # A number written with an exponent was read as the whole number it equals.
+        ("/upload?ingest=1e3", "ingest: must be a whole number such as 10 (got '1e3')"),
     ],
 )
 def test_a_list_address_it_cannot_use_is_refused_naming_the_parameter(

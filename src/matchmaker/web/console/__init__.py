@@ -70,6 +70,7 @@ from matchmaker.web.errors import (
     status_for,
     too_large,
 )
+from matchmaker.web.routes.common import whole_number_queries
 
 logger = logging.getLogger(__name__)
 
@@ -266,7 +267,7 @@ def console_router() -> Router:
     return Router(
         path="/",
         route_handlers=handlers,
-        guards=[console_guard],
+        guards=[console_guard, whole_number_queries],
         include_in_schema=False,
         tags=["console"],
         opt={CONSOLE: True},

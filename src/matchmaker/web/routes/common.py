@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+from types import NoneType
 from typing import Annotated, Any, TypeVar
 
 from litestar import Response
@@ -13,13 +14,14 @@ from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ValidationException
 from litestar.handlers import BaseRouteHandler
-from litestar.params import HeaderParameter, Parameter
+from litestar.params import HeaderParameter, Parameter, ParameterKwarg
 
 from matchmaker.db.engine import unstorable
 from matchmaker.db.models import ID_PATTERN, SERIAL_ID_MAX, Kind
-from matchmaker.errors import InvalidInputError
+from matchmaker.errors import InvalidInputError, whole_number_reason
 from matchmaker.services.events import EventServices
 from matchmaker.services.events.schemas import ExportSource
+from matchmaker.web.errors import WHOLE_NUMBER_TEXT
 from matchmaker.web.schemas import MAX_OFFSET, MAX_PAGE
 
 logger = logging.getLogger(__name__)
@@ -106,6 +108,39 @@ def single_query_values(connection: ASGIConnection[Any, Any, Any, Any], _: BaseR
             raise bad_query(key, f"given {count} times; give it once")
 
 
+def _whole_number_names(handler: BaseRouteHandler) -> dict[str, str]:
+    """The query keys of the handler's whole-number parameters (an ``int``, or an optional one), each
+    with the parameter's name."""
+    found = {}
+    for name, field in handler.parsed_fn_signature.parameters.items():
+        kwarg = field.kwarg_definition
+        if isinstance(kwarg, ParameterKwarg) and (kwarg.header or kwarg.cookie):
+            continue
+        types = [t for t in (field.args if field.is_optional else (field.annotation,)) if t is not NoneType]
+        if types and all(t is int for t in types):
+            key = kwarg.query if isinstance(kwarg, ParameterKwarg) and kwarg.query else name
+            found[key] = name
+    return found
+
+
+def whole_number_queries(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Guard: a whole-number query parameter takes digits alone (after a minus). The framework's reader
+    would take ``1e3`` as 1000 and ``10.0`` as 10, while ``1.5`` is refused: text that is no whole
+    number as the API documents it is a 400 naming the parameter and quoting it."""
+    refused = [
+        (key, whole_number_reason(text))
+        for key in _whole_number_names(handler)
+        if key not in connection.path_params
+        and (text := connection.query_params.get(key)) is not None
+        and not WHOLE_NUMBER_TEXT.fullmatch(text)
+    ]
+    if refused:
+        raise ValidationException(
+            detail="; ".join(f"{key}: {reason}" for key, reason in refused),
+            extra=[{"key": key, "message": reason, "source": "query"} for key, reason in refused],
+        )
+
+
 def reject_unstorable(value: Any, where: str = "body") -> None:
     """Refuse text that no database can store (NUL, unpaired surrogates), naming the field."""
     problem = unstorable(value, "" if where == "body" else where)
@@ -154,4 +189,5 @@ __all__ = [
     "reject_unstorable",
     "single_query_values",
     "versions_named",
+    "whole_number_queries",
 ]
