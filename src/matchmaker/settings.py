@@ -175,7 +175,9 @@ class Settings(BaseSettings):
     # Sessions, invitations and the links in messages
     public_url: str = Field(
         default="http://127.0.0.1:8000",
-        description="The base of the links in e-mail messages (the address people reach the console at).",
+        description="The address people reach the server at: the base of the links in e-mail messages and, "
+        "when set, of the addresses the API and the console give (calendar feeds); unset, those start with "
+        "the address the request reached.",
     )
     secret_key: SecretStr | None = Field(
         default=None,
@@ -296,6 +298,12 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.home / 'matchmaker.db'}"
+
+    @property
+    def public_url_set(self) -> str | None:
+        """``public_url`` when it was set (MATCHMAKER_PUBLIC_URL), else None: the default is only the
+        address ``matchmaker serve`` listens at, and a server answering a request knows a better one."""
+        return self.public_url if "public_url" in self.model_fields_set else None
 
     @property
     def max_match_offset(self) -> int:

@@ -7,7 +7,10 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
-from web_support import CITY_ID, OTHER_CITY_ID, OTHER_PROVIDER_ID, PROVIDER_ID, Tokens
+from web_support import CITY_ID, OTHER_CITY_ID, OTHER_PROVIDER_ID, PROVIDER_ID, Tokens, web_settings_for
+
+from matchmaker.settings import Settings
+from matchmaker.web import create_app
 
 EVENT = {
     "id": "ws1",
@@ -663,3 +666,34 @@ def test_deleting_a_published_event_answers_how_many_were_told(api: TestClient[A
     )
     assert report["not_told"] == published["not_told"]
     assert api.get(f"{BASE}/ws1", headers=staff).status_code == 404
+
+
+def test_the_calendar_address_starts_with_the_public_url_whatever_the_host_header(
+    seeded_settings: Settings, tokens: Tokens
+) -> None:
+    """Behind a reverse proxy, or with a forged Host header, the address was built from the Host the
+    request named; with MATCHMAKER_PUBLIC_URL set it starts with that address, as e-mail links do."""
+    public = "https://matchmaker.example.org/events"
+    settings = web_settings_for(seeded_settings.home, public_url=public)
+    with TestClient(create_app(settings)) as api:
+        _staff_event(api, tokens)
+        _generate_and_publish(api, tokens)
+        r = api.post(
+            f"{BASE}/ws1/agenda/{CITY_ID}/feed", headers={**tokens.of("city"), "Host": "evil.example:666"}
+        )
+        assert r.status_code == 201, r.text
+        link = r.json()
+        assert link["url"] == public + link["path"]
+        assert "evil.example" not in r.text
+
+
+def test_without_a_public_url_the_calendar_address_is_the_one_the_request_reached(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    _staff_event(api, tokens)
+    _generate_and_publish(api, tokens)
+    r = api.post(
+        f"{BASE}/ws1/agenda/{CITY_ID}/feed", headers={**tokens.of("city"), "Host": "mm.internal:8080"}
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["url"] == "http://mm.internal:8080" + r.json()["path"]

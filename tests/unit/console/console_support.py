@@ -76,7 +76,7 @@ def app_services(client: Client) -> Services:
     return services
 
 
-def _signer(client: Client) -> Callable[[str], str]:
+def signer(client: Client) -> Callable[[str], str]:
     """Sign in as ``staff``, ``city`` (kukes) or ``provider`` (prov-enerko-esco); returns the token."""
 
     def _sign_in(role: str) -> str:
@@ -94,7 +94,7 @@ def _signer(client: Client) -> Callable[[str], str]:
 @pytest.fixture
 def sign_in(client: Client) -> Callable[[str], str]:
     """Sign in as ``staff``, ``city`` (kukes) or ``provider`` (prov-enerko-esco); returns the token."""
-    return _signer(client)
+    return signer(client)
 
 
 @pytest.fixture(scope="module")
@@ -122,7 +122,7 @@ def ro_client(ro_app_client: Client) -> Client:
 @pytest.fixture
 def ro_sign_in(ro_client: Client) -> Callable[[str], str]:
     """Sign the shared client in as a role (a fresh user each time)."""
-    return _signer(ro_client)
+    return signer(ro_client)
 
 
 def add_event(

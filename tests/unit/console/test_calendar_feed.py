@@ -7,9 +7,12 @@ import html
 import re
 from collections.abc import Callable
 
-from console_support import CITY_ID, PROVIDER_ID, Client, add_event, app_services
+from console_support import CITY_ID, PROVIDER_ID, Client, add_event, app_services, signer
+from litestar.testing import TestClient
 
 from matchmaker.services.container import Services
+from matchmaker.settings import Settings
+from matchmaker.web import create_app
 
 SignIn = Callable[[str], str]
 
@@ -81,3 +84,21 @@ def test_asking_for_an_address_before_publication_is_refused(client: Client, sig
     assert refused.status_code == 409, refused.text
     assert "is below" not in refused.text
     assert "once the schedule is published" in html.unescape(refused.text)
+
+
+def test_the_address_starts_with_the_public_url_whatever_the_host_header(settings: Settings) -> None:
+    """Behind a reverse proxy, or with a forged Host header, the address shown was built from the Host
+    the request named; with MATCHMAKER_PUBLIC_URL set it starts with that address, as e-mail links do."""
+    public = "https://matchmaker.example.org"
+    services = Services.build(settings.model_copy(update={"public_url": public}))
+    try:
+        with TestClient(create_app(services=services), base_url="http://127.0.0.1:8000") as client:
+            _published_event(client, "ws1")
+            signer(client)("city")
+            issued = client.post("/me/agenda/ws1/feed", headers={"Host": "evil.example"})
+            assert issued.status_code == 200, issued.text
+            address = _address(issued.text)
+            assert address.startswith(public + "/feeds/"), address
+            assert "evil.example" not in issued.text
+    finally:
+        services.close()

@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 from litestar import Response, get, post
 from litestar.datastructures import FormMultiDict
+from litestar.di import NamedDependency
 
 from matchmaker.errors import ConflictError, InvalidInputError, MatchmakerError
 from matchmaker.scheduling.exports import in_zone as local_time
@@ -37,6 +38,7 @@ from matchmaker.services.events.schemas import (
     RequestPublic,
 )
 from matchmaker.services.users import Principal
+from matchmaker.settings import Settings
 from matchmaker.web.console.events import (
     AnyRequest,
     Events,
@@ -63,6 +65,7 @@ from matchmaker.web.console.session import (
     refuse_unstorable,
 )
 from matchmaker.web.media import ICALENDAR, PDF
+from matchmaker.web.routes.common import public_address
 
 logger = logging.getLogger(__name__)
 
@@ -379,7 +382,9 @@ async def _own(request: AnyRequest, events: EventServices, event_id: str, make: 
     name="console:my-agenda-feed",
     opt=form_on("console:my-agenda", PARTICIPANTS),
 )
-async def issue_feed(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
+async def issue_feed(
+    request: AnyRequest, settings: NamedDependency[Settings], events: Events, event_id: PathId
+) -> Response[Any]:
     """A new address the participant's calendar app subscribes to (the API's ``…/agenda/{id}/feed``):
     shown once on the page, never put in a redirect; the earlier addresses stop working."""
     try:
@@ -387,7 +392,7 @@ async def issue_feed(request: AnyRequest, events: Events, event_id: PathId) -> R
     except MatchmakerError as exc:
         await run(events.rollback)
         return await _AGENDA.render(request, events, flash=error_flash(exc), status=error_status(exc))
-    url = str(request.base_url).rstrip("/") + link.path
+    url = public_address(request, settings, link.path)
     shown: Flash = {
         "kind": "ok",
         "text": "Your new calendar address is below. Copy it now: it is shown only once.",

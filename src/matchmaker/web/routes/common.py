@@ -8,7 +8,7 @@ import logging
 from types import NoneType
 from typing import Annotated, Any, TypeVar
 
-from litestar import Response
+from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency, Provide
@@ -21,6 +21,7 @@ from matchmaker.db.models import ID_PATTERN, SERIAL_ID_MAX, Kind
 from matchmaker.errors import InvalidInputError, whole_number_reason
 from matchmaker.services.events import EventServices
 from matchmaker.services.events.schemas import ExportSource
+from matchmaker.settings import Settings
 from matchmaker.web.errors import WHOLE_NUMBER_TEXT
 from matchmaker.web.schemas import MAX_OFFSET, MAX_PAGE
 
@@ -141,6 +142,15 @@ def whole_number_queries(connection: ASGIConnection[Any, Any, Any, Any], handler
         )
 
 
+def public_address(request: Request[Any, Any, Any], settings: Settings, path: str) -> str:
+    """The absolute address of ``path`` on this server that the API or the console gives: it starts
+    with MATCHMAKER_PUBLIC_URL when that is set (behind a reverse proxy the request's own address is
+    not the one people reach, and its Host header is the client's to choose), else with the address
+    the request reached."""
+    base = settings.public_url_set or str(request.base_url).rstrip("/")
+    return base + path
+
+
 def reject_unstorable(value: Any, where: str = "body") -> None:
     """Refuse text that no database can store (NUL, unpaired surrogates), naming the field."""
     problem = unstorable(value, "" if where == "body" else where)
@@ -185,6 +195,7 @@ __all__ = [
     "Source",
     "attachment",
     "etag",
+    "public_address",
     "record_id_of",
     "reject_unstorable",
     "single_query_values",

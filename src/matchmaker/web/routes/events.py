@@ -60,10 +60,11 @@ from matchmaker.services.events.schemas import (
     WithdrawnMeeting,
 )
 from matchmaker.services.users import Principal
+from matchmaker.settings import Settings
 from matchmaker.web.auth import staff_only
 from matchmaker.web.errors import document_problems
 from matchmaker.web.media import CSV, HTML, ICALENDAR, PDF
-from matchmaker.web.routes.common import EventId, Events, SerialId, Source, attachment
+from matchmaker.web.routes.common import EventId, Events, SerialId, Source, attachment, public_address
 from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, start_job
 
 ParticipantId = Annotated[str, Parameter(min_length=1, max_length=128, description="A participant's id.")]
@@ -463,7 +464,9 @@ class EventController(Controller):
     )
     def issue_feed(
         self,
+        *,
         request: Request[Any, Any, Any],
+        settings: NamedDependency[Settings],
         events: Events,
         current_user: Caller,
         event_id: EventId,
@@ -474,7 +477,7 @@ class EventController(Controller):
         event's schedule is published."""
         _require_self_or_staff(events, current_user, event_id, participant_id)
         link = events.feeds.issue(event_id, participant_id)
-        return link.model_copy(update={"url": str(request.base_url).rstrip("/") + link.path})
+        return link.model_copy(update={"url": public_address(request, settings, link.path)})
 
     @delete(
         "/{event_id:str}/agenda/{participant_id:str}/feed",
