@@ -14,8 +14,11 @@ from console_support import Client
 @pytest.mark.parametrize(
     ("address", "named"),
     [
-        ("/cities?page=abc", "page: must be a whole number of 1 or more, not 'abc'"),
-        ("/cities?page=0", "page: must be a whole number of 1 or more, not '0'"),
+        # In the words the API uses for a query parameter.
+        ("/cities?page=abc", "page: must be a whole number such as 10 (got 'abc')"),
+        ("/cities?page=0", "page: must be 1 or more (got 0)"),
+        ("/cities?page=-2", "page: must be 1 or more (got -2)"),
+        ("/cities?page=1e1", "page: must be a whole number such as 10 (got '1e1')"),
         ("/cases?domain=bogus", "domain: must be one of "),
         ("/cases?obstacle=bogus", "obstacle: must be one of "),
         ("/cities?level=7", "level: must be 1, 2 or 3, not '7'"),

@@ -24,7 +24,13 @@ from litestar.handlers import HTTPRouteHandler
 from litestar.status_codes import HTTP_200_OK, HTTP_400_BAD_REQUEST
 
 from matchmaker.db.models import KINDS, PLURAL_OF, CasePublic, Kind, PublicRecord
-from matchmaker.errors import IndexUnavailableError, InvalidInputError, MatchmakerError
+from matchmaker.errors import (
+    IndexUnavailableError,
+    InvalidInputError,
+    MatchmakerError,
+    range_reason,
+    whole_number_reason,
+)
 from matchmaker.services import visibility
 from matchmaker.services.matching import Matcher, MatchingService, MatchResponse
 from matchmaker.services.records import RecordService
@@ -93,9 +99,12 @@ def _page_number(request: Request[Any, Any, Any]) -> int:
     """The page asked for (1 when none); past the last page is the last page (the list may have
     shrunk), and anything but a whole number of 1 or more is a 400 naming ``page``."""
     text = str(request.query_params.get("page") or "1")
-    number = digits_value(text)
-    if number is None or not 0 < number < 100_000:
-        raise bad_query("page", f"must be a whole number of 1 or more, not {_shown(text)}")
+    digits = digits_value(text.removeprefix("-"))
+    if digits is None:
+        raise bad_query("page", whole_number_reason(text))
+    number = -digits if text.startswith("-") else digits
+    if number < 1:
+        raise bad_query("page", range_reason("greater_than_equal", 1, number))
     return number
 
 
