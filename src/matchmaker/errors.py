@@ -143,6 +143,8 @@ _GIVEN_CHARS = 40
 _LIST = 'must be a list of values (a JSON array such as ["a", "b"])'
 _WHEN = "must be a date and time such as 2027-03-02T09:00"
 _DAY = "must be a date such as 2027-03-02"
+#: An instant (a deadline) written without its UTC offset.
+_INSTANT = "must have a UTC offset, such as 2027-03-02T09:00+03:00 or 2027-03-02T06:00Z"
 #: What a value must be, by the kind of the validation error (pydantic's error ``type``) it broke, for
 #: the kinds whose own text speaks of "input" and of types rather than of the field.
 _MUST_BE = {
@@ -157,6 +159,7 @@ _MUST_BE = {
     **dict.fromkeys(
         ("datetime_type", "datetime_parsing", "datetime_from_date_parsing", "datetime_object_invalid"), _WHEN
     ),
+    "timezone_aware": _INSTANT,
     **dict.fromkeys(("date_type", "date_parsing", "date_from_datetime_parsing"), _DAY),
     **dict.fromkeys(("time_type", "time_parsing"), "must be a time such as 09:00"),
     **dict.fromkeys(

@@ -697,3 +697,24 @@ def test_without_a_public_url_the_calendar_address_is_the_one_the_request_reache
     )
     assert r.status_code == 201, r.text
     assert r.json()["url"] == "http://mm.internal:8080" + r.json()["path"]
+
+
+def test_a_request_deadline_without_an_offset_is_refused_with_an_example_that_has_one(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    """A deadline is an instant: one written without a UTC offset is refused in words that say how to
+    write it, and the way they show is accepted."""
+    staff = tokens.of("staff")
+    r = api.post(BASE, json={**EVENT, "request_deadline": "2027-02-25T17:00"}, headers=staff)
+    assert r.status_code == 422, r.text
+    (error,) = r.json()["errors"]
+    assert error["key"] == "request_deadline"
+    assert error["message"] == "must have a UTC offset, such as 2027-03-02T09:00+03:00 or 2027-03-02T06:00Z"
+    assert "Input should" not in r.text
+    r = api.post(BASE, json={**EVENT, "request_deadline": "2027-02-25T17:00+03:00"}, headers=staff)
+    assert r.status_code == 201, r.text
+    r = api.patch(f"{BASE}/ws1", json={"request_deadline": "2027-02-26T17:00"}, headers=staff)
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"] == (
+        "request_deadline: must have a UTC offset, such as 2027-03-02T09:00+03:00 or 2027-03-02T06:00Z"
+    )
