@@ -718,3 +718,26 @@ def test_a_request_deadline_without_an_offset_is_refused_with_an_example_that_ha
     assert r.json()["detail"] == (
         "request_deadline: must have a UTC offset, such as 2027-03-02T09:00+03:00 or 2027-03-02T06:00Z"
     )
+
+
+def test_staff_who_leave_out_whom_they_act_for_are_told_which_field_to_give(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    """Staff may act for any participant, so leaving out which one is a mistake in the input (422 for
+    a body field, 400 for a query parameter, naming it), not a refusal of the role (403)."""
+    _staff_event(api, tokens)
+    staff = tokens.of("staff")
+    rating = {"other": PROVIDER_ID, "rating": "informative"}
+    cases = [
+        ("POST", f"{BASE}/ws1/requests", {"recipient": PROVIDER_ID}, 422, "sender", "body"),
+        ("POST", f"{BASE}/ws1/feedback", rating, 422, "rater", "body"),
+        ("GET", f"{BASE}/ws1/contacts", None, 400, "participant", "query"),
+    ]
+    for method, path, body, status, key, source in cases:
+        r = api.request(method, path, json=body, headers=staff)
+        assert r.status_code == status, (path, r.text)
+        (error,) = r.json()["errors"]
+        assert (error["key"], error["source"]) == (key, source), (path, r.json())
+        assert r.json()["detail"].startswith(f"{key}: staff must name"), (path, r.json())
+    r = api.post(f"{BASE}/ws1/requests", json={"recipient": PROVIDER_ID, "sender": CITY_ID}, headers=staff)
+    assert r.status_code == 201, r.text

@@ -6,7 +6,7 @@ from __future__ import annotations
 import inspect
 import logging
 from types import NoneType
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
@@ -92,11 +92,12 @@ def versions_named(header: str | None) -> frozenset[str] | None:
     return frozenset(versions)
 
 
-def bad_query(key: str, message: str) -> ValidationException:
+def bad_query(key: str, message: str, *, source: Literal["query", "body"] = "query") -> ValidationException:
     """A query parameter that breaks a rule its type cannot say (a bound from the settings, a pair that
-    excludes each other): a 400 naming it, as for a parameter of the wrong type or out of its range."""
+    excludes each other): a 400 naming it, as for a parameter of the wrong type or out of its range.
+    With ``source="body"`` it is a field of the body instead, and the answer a 422 naming it."""
     return ValidationException(
-        detail=f"{key}: {message}", extra=[{"key": key, "message": message, "source": "query"}]
+        detail=f"{key}: {message}", extra=[{"key": key, "message": message, "source": source}]
     )
 
 

@@ -22,7 +22,7 @@ in a worker thread with the server's matcher (scores), within ``time_limit`` sec
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
@@ -64,7 +64,15 @@ from matchmaker.settings import Settings
 from matchmaker.web.auth import staff_only
 from matchmaker.web.errors import document_problems
 from matchmaker.web.media import CSV, HTML, ICALENDAR, PDF
-from matchmaker.web.routes.common import EventId, Events, SerialId, Source, attachment, public_address
+from matchmaker.web.routes.common import (
+    EventId,
+    Events,
+    SerialId,
+    Source,
+    attachment,
+    bad_query,
+    public_address,
+)
 from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, start_job
 
 ParticipantId = Annotated[str, Parameter(min_length=1, max_length=128, description="A participant's id.")]
@@ -109,14 +117,17 @@ def _acting_as(
     *,
     refused: str,
     missing: str,
+    field: str,
+    source: Literal["query", "body"] = "body",
 ) -> str:
-    """Who a write to the event speaks for: the calling participant itself, or whom staff name."""
+    """Who a write to the event speaks for: the calling participant itself, or whom staff name in
+    ``field`` (leaving it out is a mistake in the input that names the field, not a refusal)."""
     me = _require_taking_part(events, principal, event_id)
     if me is not None and given not in (None, me):
         raise PermissionDeniedError(refused)
     who = me if me is not None else given
     if who is None:
-        raise PermissionDeniedError(missing)
+        raise bad_query(field, missing, source=source)
     return who
 
 
@@ -244,7 +255,8 @@ class EventController(Controller):
             event_id,
             data.sender,
             refused="a participant may only send requests as itself",
-            missing="staff must name the sender",
+            missing="staff must name the sender (the participant the request is from)",
+            field="sender",
         )
         body = RequestCreate(sender=sender, recipient=data.recipient, message=data.message)
         return events.requests.create(event_id, body)
@@ -270,6 +282,8 @@ class EventController(Controller):
             participant,
             refused="a participant may only read its own contacts",
             missing="staff must name the participant (?participant=ID)",
+            field="participant",
+            source="query",
         )
         return events.contacts.for_participant(event_id, who)
 
@@ -505,7 +519,8 @@ class EventController(Controller):
             event_id,
             data.rater,
             refused="a participant may only rate its own meetings",
-            missing="staff must name the rater",
+            missing="staff must name the rater (the participant who gives the rating)",
+            field="rater",
         )
         body = FeedbackIn(rater=rater, other=data.other, rating=data.rating, comment=data.comment)
         return events.feedback.record(event_id, body)
