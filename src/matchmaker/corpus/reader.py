@@ -116,13 +116,19 @@ def file_name_too_long(name: str | None = None) -> str:
     )
 
 
-def upload_kind(name: str) -> Kind:
+def upload_kind(name: str, *, named: bool = False) -> Kind:
     """The record kind an uploaded file's ``name`` says (as :func:`kind_of`, with no ``--kind`` to
     give), after checking that the name is short enough to save the file under it; a longer name
-    raises :class:`UnreadableFileError` with its length and the limit."""
+    raises :class:`UnreadableFileError` with its length and the limit. With ``named`` (one upload of
+    several files) a name that says no kind is refused with the name before the reason."""
     if len(name.encode("utf-8", "replace")) > FILE_NAME_MAX_BYTES:
         raise UnreadableFileError(file_name_too_long(name))
-    return kind_of(Path(name), kind_option=False)
+    try:
+        return kind_of(Path(name), kind_option=False)
+    except UnreadableFileError as exc:
+        if not named:
+            raise
+        raise UnreadableFileError(f"{name}: {exc}") from exc
 
 
 @dataclass(frozen=True, slots=True)

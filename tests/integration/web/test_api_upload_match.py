@@ -82,6 +82,19 @@ def test_upload_refuses_what_it_cannot_read(api: TestClient, tokens: Tokens) -> 
     assert 400 <= r.status_code < 500
 
 
+def test_a_refused_file_name_in_an_upload_of_several_files_is_named(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
+    city = b'{"id": "named-1", "name": "Named", "country": "KG", "summary": "A town."}\n'
+    for name, reason in (
+        ("cities2.jsonl", "cannot tell the record kind from the file name"),
+        ("notes.txt", "not a corpus file"),
+        ("cities-providers-2027.csv", "the file name names more than one record kind"),
+    ):
+        r = _upload(api, tokens, ("cities.jsonl", city), (name, b"{}\n"))
+        assert r.status_code == 422, r.text  # type: ignore[attr-defined]
+        assert r.json()["detail"].startswith(f"{name}: {reason}"), r.json()  # type: ignore[attr-defined]
+    assert api.get("/api/v1/cities/named-1", headers=tokens.of("staff")).status_code == 404, "nothing stored"
+
+
 def test_match_json_is_the_cli_json_plus_pagination(
     api: TestClient,  # type: ignore[type-arg]
     tokens: Tokens,

@@ -44,7 +44,7 @@ def _file_name(upload: UploadFile) -> str:
     name = Path(upload.filename or "").name
     if not name or name != (upload.filename or "").replace("\\", "/").rsplit("/", 1)[-1]:
         raise InvalidInputError("each uploaded file needs a plain file name such as cities.jsonl")
-    upload_kind(name)  # raises with the limit or the accepted names when the name will not do
+    upload_kind(name, named=True)  # raises with the limit, or the name and the accepted names
     return name
 
 
