@@ -399,13 +399,16 @@ def test_days_of_slots_at_the_end_of_the_calendar_are_422(api: TestClient, token
     assert [s["start"] for s in slots] == ["2027-03-02T09:00:00"]
 
 
-@pytest.mark.parametrize("request_id", ["99999999999999999999", "-99999999999999999999", "2147483648", "0"])
+@pytest.mark.parametrize(
+    "request_id", ["99999999999999999999", "-99999999999999999999", "2147483648", "0", "abc", "1.5"]
+)
 def test_a_request_id_no_database_row_can_have_is_400(
     api: TestClient,  # type: ignore[type-arg]
     tokens: Tokens,
     request_id: str,
 ) -> None:
-    """An id past what the database's integer ids hold answered 500; it is a 400 naming the parameter."""
+    """An id past what the database's integer ids hold answered 500, and one that is no number at all
+    a bare 404 "Not Found"; both are a 400 naming the parameter, for an answer and a withdrawal."""
     staff = tokens.of("staff")
     event = {"id": "answer-ids", "name": "Answer ids", "tables": 1, "slots": _ONE_SLOT}
     api.post("/api/v1/events", json=event, headers=staff)
@@ -414,6 +417,9 @@ def test_a_request_id_no_database_row_can_have_is_400(
     )
     assert r.status_code == 400, r.text
     _is_problem(r)
+    assert r.json()["errors"][0]["key"] == "request_id", r.json()
+    r = api.delete(f"/api/v1/events/answer-ids/requests/{request_id}", headers=staff)
+    assert r.status_code == 400, r.text
     assert r.json()["errors"][0]["key"] == "request_id", r.json()
 
 

@@ -287,8 +287,10 @@ class EventController(Controller):
         )
         return events.contacts.for_participant(event_id, who)
 
+    # The request id is read as text in the path and as a number by its parameter (SerialId), so an
+    # id that is no number is a 400 naming it rather than a route that is not found.
     @post(
-        "/{event_id:str}/requests/{request_id:int}/answer",
+        "/{event_id:str}/requests/{request_id:str}/answer",
         sync_to_thread=True,
         status_code=200,
         summary="Accept or decline a request",
@@ -311,7 +313,7 @@ class EventController(Controller):
         )
 
     @delete(
-        "/{event_id:str}/requests/{request_id:int}",
+        "/{event_id:str}/requests/{request_id:str}",
         sync_to_thread=True,
         summary="Withdraw a request still waiting for its answer",
     )
