@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import anyio.to_thread
 from litestar import Litestar, Router, get
@@ -32,7 +32,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import MethodNotAllowedException, NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
-from litestar.openapi.spec import Components, Schema, SecurityScheme, Tag
+from litestar.openapi.spec import Components, OpenAPIType, Schema, SecurityScheme, Tag
 from litestar.plugins.pydantic import PydanticSchemaPlugin
 from litestar.types import ControllerRouterHandler
 from sqlalchemy.exc import OperationalError
@@ -120,7 +120,24 @@ class StrictBodySchemaPlugin(PydanticSchemaPlugin):
         config = getattr(field_definition.annotation, "model_config", {})
         if config.get("extra") == "forbid":
             schema.additional_properties = False
+        for prop in (schema.properties or {}).values():
+            if isinstance(prop, Schema):
+                _bound_the_list(prop)
         return schema
+
+
+def _bound_the_list(schema: Schema) -> None:
+    """Say the length bounds of an optional list (``list[X] | None`` with ``max_length``) of the list,
+    as ``minItems``/``maxItems`` on its array branch: the generator puts them beside the branches as
+    ``minLength``/``maxLength``, which bound only text, so a client would not know them."""
+    types = [b.type if isinstance(b, Schema) else None for b in schema.one_of or []]
+    if types.count(OpenAPIType.ARRAY) != 1 or OpenAPIType.STRING in types:
+        return  # not an optional list, or text may be given too, which the bounds then bound
+    listed = cast("Schema", (schema.one_of or [])[types.index(OpenAPIType.ARRAY)])
+    if schema.min_length is not None:
+        listed.min_items, schema.min_length = schema.min_length, None
+    if schema.max_length is not None:
+        listed.max_items, schema.max_length = schema.max_length, None
 
 
 def openapi_config() -> OpenAPIConfig:

@@ -107,3 +107,41 @@ def test_every_api_operation_documents_that_the_database_may_be_unavailable(tmp_
             assert any(e["value"]["detail"].startswith("the database cannot be reached") for e in examples), (
                 f"{method} {path}: 503 does not say the database may be unavailable"
             )
+
+
+def _types(schema: dict[str, object]) -> set[str]:
+    """The JSON types a schema allows, its own and those of its ``oneOf``/``anyOf`` branches."""
+    found: set[str] = set()
+    for part in [schema, *schema.get("oneOf", []), *schema.get("anyOf", [])]:  # type: ignore[list-item]
+        kind = part.get("type") if isinstance(part, dict) else None
+        found |= {kind} if isinstance(kind, str) else set(kind) if isinstance(kind, list) else set()
+    return found
+
+
+def _length_bounds_on_other_types(node: object, where: str = "") -> list[str]:
+    if isinstance(node, list):
+        found = (_length_bounds_on_other_types(item, f"{where}[{n}]") for n, item in enumerate(node))
+        return [w for wrong in found for w in wrong]
+    if not isinstance(node, dict):
+        return []
+    wrong = []
+    types = _types(node)
+    text = {k for k in ("minLength", "maxLength") if isinstance(node.get(k), int)}
+    items = {k for k in ("minItems", "maxItems") if isinstance(node.get(k), int)}
+    if text and "string" not in types:
+        wrong.append(f"{where}: {sorted(text)} on {sorted(types)}")
+    if items and "array" not in types:
+        wrong.append(f"{where}: {sorted(items)} on {sorted(types)}")
+    for key, value in node.items():
+        wrong += _length_bounds_on_other_types(value, f"{where}/{key}")
+    return wrong
+
+
+def test_every_length_bound_is_said_of_the_type_it_bounds(tmp_path: Path) -> None:
+    """A validator or a client generated from the document ignores ``maxLength`` on a list, so a list's
+    bound must be ``maxItems`` (an event's slots: at most 200, one at least) for a client to know it."""
+    document = json.loads(json.dumps(_live(tmp_path)))
+    assert _length_bounds_on_other_types(document) == []
+    slots = document["components"]["schemas"]["EventEdit"]["properties"]["slots"]
+    (listed,) = [part for part in slots["oneOf"] if part.get("type") == "array"]
+    assert (listed["minItems"], listed["maxItems"]) == (1, 200)
