@@ -301,3 +301,26 @@ def test_deleting_an_event_never_published_tells_nobody(services: Services) -> N
         told = services.events(session).catalog.delete("ws1")
     assert (told.messages, told.not_told) == (0, [])
     assert messages(services, "event_cancelled") == []
+
+
+def test_a_cancelled_meeting_planned_again_is_told_as_new_not_as_moved(services: Services) -> None:
+    """Both parties were told the meeting was cancelled; when it comes back, even at the same time and
+    table, the message calls it new (it is back in their calendars), never moved from anywhere."""
+    services.planner.generate("ws1", score=lambda a, b: 0.9)
+    services.planner.publish("ws1")
+    with services.database.unit_of_work() as session:
+        services.events(session).pair_rules.set("ws1", "kukes", "acme", "blocked")
+    services.planner.generate("ws1", score=lambda a, b: 0.9)
+    services.planner.publish("ws1")
+    told_before = {m.id for m in messages(services, "meeting_changed")}
+    assert len(told_before) == 2
+
+    with services.database.unit_of_work() as session:
+        services.events(session).pair_rules.set("ws1", "kukes", "acme", None)
+    services.planner.generate("ws1", score=lambda a, b: 0.9)
+    services.planner.publish("ws1")
+    again = [m.body_text for m in messages(services, "meeting_changed") if m.id not in told_before]
+    assert len(again) == 2, again
+    for body, other in zip(again, ("Acme Flood Sensors", "Kukës"), strict=True):  # to kukes, to acme
+        assert f"{other}, Table 1 (new)" in body, body
+        assert "(moved)" not in body

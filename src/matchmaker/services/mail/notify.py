@@ -352,8 +352,8 @@ def _change(pid: str, entry: CalendarEntry, before: CalendarEntry | None) -> str
     (None: nothing ``pid``'s calendar shows)."""
     if entry.status == "CANCELLED":
         return "cancelled"
-    if before is None or entry.sequence == 0:
-        return "new"
+    if before is None or entry.sequence == 0 or before.status == "CANCELLED":
+        return "new"  # a meeting they were told was cancelled is back: new to them, not moved
     same_time = (before.status, before.slot, before.table, before.start, before.end) == (
         "CONFIRMED",
         entry.slot,
