@@ -196,6 +196,11 @@ def problems(*statuses: int) -> dict[int, ResponseSpec]:
     return out
 
 
+#: ``responses=`` of an operation without a body that the state of an event can refuse with a 409
+#: (publishing with no plan, exporting before publication); :func:`document_problems` adds the rest.
+CONFLICT = problems(409)
+
+
 #: The headers an answer of these statuses carries, so that a client generated from the document
 #: reads them: when to try again, how to sign in, where a background job is.
 _STATUS_HEADERS: dict[str, tuple[str, str, Schema]] = {
@@ -243,22 +248,22 @@ _WRITES = frozenset({"POST", "PUT", "PATCH"})
 
 
 def document_problems(controller: type[Controller]) -> None:
-    """Give every operation of ``controller`` that documents no problem answers (it may document
-    others, such as 202) the ones its shape allows: 400 and 401 always, 403 (roles and
-    participation), 404 with an id in the path, and for a write with a body 409, 413, 415 and 422.
+    """Give every operation of ``controller`` the problem answers its shape allows: 400 and 401
+    always, 403 (roles and participation), 404 with an id in the path, and for a write with a body
+    409, 413, 415 and 422; besides those, the problems it documents itself (``responses=problems(409)``
+    where the state of the event refuses it, a body or not) and its other answers (such as 202).
     Call it once, below the controller's class."""
     for handler in vars(controller).values():
         if not isinstance(handler, HTTPRouteHandler):
             continue
         documented = handler.responses or {}
-        if any(status >= 400 for status in documented):
-            continue
-        statuses = {403}
+        statuses = {403, *(status for status in documented if status >= 400)}
         if "{" in "".join(handler.paths):
             statuses.add(404)
         if handler.http_methods & _WRITES and "data" in inspect.signature(handler.fn).parameters:
             statuses |= {409, 413, 415, 422}
-        handler.responses = {**problems(*statuses), **documented}
+        others = {status: spec for status, spec in documented.items() if status < 400}
+        handler.responses = {**problems(*statuses), **others}
 
 
 def status_for(exc: MatchmakerError) -> int:
@@ -652,6 +657,7 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {Exception: handle_exception}
 
 __all__ = [
+    "CONFLICT",
     "DATABASE_RETRY_SECONDS",
     "DATABASE_UNAVAILABLE",
     "DATABASE_UNAVAILABLE_PAGE",

@@ -741,3 +741,34 @@ def test_staff_who_leave_out_whom_they_act_for_are_told_which_field_to_give(
         assert r.json()["detail"].startswith(f"{key}: staff must name"), (path, r.json())
     r = api.post(f"{BASE}/ws1/requests", json={"recipient": PROVIDER_ID, "sender": CITY_ID}, headers=staff)
     assert r.status_code == 201, r.text
+
+
+def test_the_conflicts_of_an_unpublished_event_are_in_the_api_document(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    """Publishing with no plan, the organisers' exports and documents and a calendar address before
+    publication, and withdrawing an answered request are 409s; the document says each operation may
+    answer so, as a client generated from it must know."""
+    _staff_event(api, tokens)
+    staff, city, provider = tokens.of("staff"), tokens.of("city"), tokens.of("provider")
+    sent = api.post(f"{BASE}/ws1/requests", json={"recipient": PROVIDER_ID}, headers=city).json()
+    answer = {"answer": "accepted"}
+    assert (
+        api.post(f"{BASE}/ws1/requests/{sent['id']}/answer", json=answer, headers=provider).status_code == 200
+    )
+    calls = [
+        ("post", "/schedule/publish", "/schedule/publish"),
+        ("get", "/export/csv", "/export/csv"),
+        ("get", "/export/xlsx", "/export/xlsx"),
+        ("get", "/documents/booklet.pdf", "/documents/booklet.pdf"),
+        ("get", "/documents/table-cards.pdf", "/documents/table-cards.pdf"),
+        ("post", f"/agenda/{CITY_ID}/feed", "/agenda/{participant_id}/feed"),
+        ("delete", f"/requests/{sent['id']}", "/requests/{request_id}"),
+    ]
+    paths = api.get("/schema/openapi.json").json()["paths"]
+    for method, path, template in calls:
+        r = api.request(method.upper(), f"{BASE}/ws1{path}", headers=staff)
+        assert r.status_code == 409, (path, r.text)
+        responses = paths[f"{BASE}/{{event_id}}{template}"][method]["responses"]
+        assert "409" in responses, f"{method} {template} answers 409 but does not say so"
+        assert "application/problem+json" in responses["409"]["content"]

@@ -11,7 +11,7 @@ from matchmaker.services.container import Services
 from matchmaker.services.events.schemas import EventStatistics
 from matchmaker.services.users import Principal
 from matchmaker.web.auth import staff_only
-from matchmaker.web.errors import document_problems
+from matchmaker.web.errors import CONFLICT, document_problems
 from matchmaker.web.media import PDF, XLSX
 from matchmaker.web.routes.common import EventId, Events, Source, attachment
 from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, start_job
@@ -53,6 +53,7 @@ class EventReportController(Controller):
         sync_to_thread=True,
         summary="The event booklet (PDF, staff)",
         media_type=PDF,
+        responses=CONFLICT,
     )
     def booklet(self, events: Events, event_id: EventId) -> Response[bytes]:
         """A cover (name, venue, dates, time zone), the schedule slot by slot, and one agenda page per
@@ -64,6 +65,7 @@ class EventReportController(Controller):
         sync_to_thread=True,
         summary="Table cards (PDF, staff)",
         media_type=PDF,
+        responses=CONFLICT,
     )
     def table_cards(self, events: Events, event_id: EventId) -> Response[bytes]:
         """One page per table: its name and, per slot, both parties meeting there. 409 before the
@@ -75,6 +77,7 @@ class EventReportController(Controller):
         sync_to_thread=True,
         summary="Organisers' spreadsheet (XLSX, staff)",
         media_type=XLSX,
+        responses=CONFLICT,
     )
     def export_xlsx(self, events: Events, event_id: EventId, source: Source = "published") -> Response[bytes]:
         """The CSV's columns as a workbook, times as date-times."""

@@ -62,7 +62,7 @@ from matchmaker.services.events.schemas import (
 from matchmaker.services.users import Principal
 from matchmaker.settings import Settings
 from matchmaker.web.auth import staff_only
-from matchmaker.web.errors import document_problems
+from matchmaker.web.errors import CONFLICT, document_problems
 from matchmaker.web.media import CSV, HTML, ICALENDAR, PDF
 from matchmaker.web.routes.common import (
     EventId,
@@ -316,6 +316,7 @@ class EventController(Controller):
         "/{event_id:str}/requests/{request_id:str}",
         sync_to_thread=True,
         summary="Withdraw a request still waiting for its answer",
+        responses=CONFLICT,
     )
     def withdraw_request(
         self, events: Events, current_user: Caller, event_id: EventId, request_id: SerialId
@@ -400,6 +401,7 @@ class EventController(Controller):
         guards=[staff_only],
         status_code=200,
         summary="Publish the plan (staff)",
+        responses=CONFLICT,
     )
     def publish(self, planner: NamedDependency[Planner], event_id: EventId) -> PublishReport:
         """Participants see the plan; calendar entries keep their UID and get a higher SEQUENCE when
@@ -412,6 +414,7 @@ class EventController(Controller):
         guards=[staff_only],
         summary="Organisers' CSV (staff)",
         media_type=CSV,
+        responses=CONFLICT,
     )
     def export_csv(self, events: Events, event_id: EventId, source: Source = "published") -> Response[str]:
         """Slot, times, table, both parties, score and reason, one row per meeting."""
@@ -477,6 +480,7 @@ class EventController(Controller):
         sync_to_thread=True,
         status_code=201,
         summary="A subscribable calendar feed address",
+        responses=CONFLICT,
     )
     def issue_feed(
         self,
