@@ -772,3 +772,23 @@ def test_the_conflicts_of_an_unpublished_event_are_in_the_api_document(
         responses = paths[f"{BASE}/{{event_id}}{template}"][method]["responses"]
         assert "409" in responses, f"{method} {template} answers 409 but does not say so"
         assert "application/problem+json" in responses["409"]["content"]
+
+
+def test_publishing_a_generated_schedule_without_meetings_says_why_not_to_generate_it(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    """Staff who generated a schedule in which nobody can meet (one participant) were told to generate
+    the schedule first; they are told it has no meeting and what would give it some."""
+    _staff_event(api, tokens, participants=(CITY_ID,))
+    staff = tokens.of("staff")
+    r = api.post(f"{BASE}/ws1/schedule/publish", headers=staff)
+    assert r.status_code == 409, r.text
+    assert r.json()["detail"] == "event 'ws1' has no planned meetings; generate the schedule first"
+    r = api.post(f"{BASE}/ws1/schedule/generate", headers=staff)
+    assert (r.status_code, r.json()["meetings"]) == (200, 0), r.text
+    r = api.post(f"{BASE}/ws1/schedule/publish", headers=staff)
+    assert r.status_code == 409, r.text
+    detail = r.json()["detail"]
+    assert "generate the schedule first" not in detail
+    assert detail.startswith("the schedule generated for event 'ws1' has no meeting"), detail
+    assert "add participants" in detail

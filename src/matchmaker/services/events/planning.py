@@ -443,6 +443,12 @@ class Planner:
             ev = store.event_row(session, event_id)
             plan = store.plan(session, event_id)
             previous = store.published(session, event_id)
+            if not plan and not previous and ev.generated_at is not None:
+                raise ConflictError(
+                    f"the schedule generated for event {event_id!r} has no meeting, so there is nothing"
+                    " to publish; add participants who can meet (a city and a provider, or two cities),"
+                    " widen their availability or lift blocked pairs, then generate it again"
+                )
             if not plan and not previous:
                 raise ConflictError(
                     f"event {event_id!r} has no planned meetings; generate the schedule first"
