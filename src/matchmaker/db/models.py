@@ -17,11 +17,14 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from functools import partial
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from urllib.parse import urlsplit
 
 import pycountry
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, EmailStr
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, EmailStr, ValidationInfo, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -217,10 +220,35 @@ def is_internal_key(key: str) -> bool:
     return key.strip().lower().startswith(INTERNAL_PREFIXES)
 
 
+def _takes(annotation: object, kind: type) -> bool:
+    """Whether a field of this type takes a value of ``kind`` (itself, or one branch of an optional)."""
+    branches = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
+    return kind in branches
+
+
+def no_truth_value_for_a_number(value: object, info: ValidationInfo, fields: dict[str, FieldInfo]) -> object:
+    """Refuse ``true`` or ``false`` for a number field, which the validation library would read as 1
+    or 0 (``"tables": true`` an event of one table): a number is refused as a number of the wrong type
+    would be. Used as a ``field_validator("*", mode="before")`` of every input model."""
+    field = fields.get(info.field_name or "")
+    if isinstance(value, bool) and field is not None and not _takes(field.annotation, bool):
+        if _takes(field.annotation, int):
+            raise PydanticCustomError("int_type", "Input should be a valid integer")
+        if _takes(field.annotation, float):
+            raise PydanticCustomError("float_type", "Input should be a valid number")
+    return value
+
+
 class _StrictInput(SQLModel):
-    """A record as given by a user: a field it does not know is refused, not dropped."""
+    """A record as given by a user: a field it does not know is refused, not dropped, and a number
+    is not read from true or false."""
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_truth_value(cls, value: object, info: ValidationInfo) -> object:
+        return no_truth_value_for_a_number(value, info, cls.model_fields)
 
 
 class _StoredRecord(SQLModel):

@@ -446,3 +446,34 @@ def test_a_query_parameter_given_twice_is_400_naming_it(
     _is_problem(r)
     body = r.json()
     assert body["errors"][0] == {"key": key, "message": "given 2 times; give it once", "source": "query"}
+
+
+@pytest.mark.parametrize("truth", [True, False])
+def test_true_or_false_for_a_number_is_refused_not_read_as_one_or_zero(
+    api: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+    truth: bool,
+) -> None:
+    """``"tables": true`` made an event of one table (and re-planned it), ``"population": true`` a town
+    of one; a number field given true or false is a 422 naming it, and nothing changes."""
+    staff = tokens.of("staff")
+    event = {"id": f"truth-{truth}".lower(), "name": "Truth", "tables": 3, "slots": _ONE_SLOT}
+    assert api.post("/api/v1/events", json=event, headers=staff).status_code == 201
+    base = f"/api/v1/events/{event['id']}"
+    population = api.get(f"/api/v1/cities/{CITY_ID}", headers=staff).json()["population"]
+    writes = [
+        ("PATCH", base, {"tables": truth}, "tables"),
+        ("POST", "/api/v1/events", {**event, "id": "truth-new", "tables": truth}, "tables"),
+        ("POST", f"{base}/participants", [{"id": CITY_ID, "max_meetings": truth}], "0.max_meetings"),
+        ("POST", f"{base}/schedule/generate", {"time_limit": truth}, "time_limit"),
+        ("PATCH", f"/api/v1/cities/{CITY_ID}", {"population": truth}, "population"),
+    ]
+    for method, path, body, key in writes:
+        r = api.request(method, path, json=body, headers=staff)
+        assert r.status_code == 422, (path, r.text)
+        _is_problem(r)
+        assert key in [e["key"] for e in r.json()["errors"]], (path, r.json())
+        assert re.search(r"must be a (whole )?number", r.json()["detail"]), (path, r.json())
+    assert api.get(base, headers=staff).json()["tables"] == 3
+    assert api.get(f"/api/v1/cities/{CITY_ID}", headers=staff).json()["population"] == population
+    assert api.get(f"{base}/participants", headers=staff).json() == []

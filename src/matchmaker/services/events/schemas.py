@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from matchmaker.db.models import ID_RULE, RecordIdStr
+from matchmaker.db.models import ID_RULE, RecordIdStr, no_truth_value_for_a_number
 from matchmaker.scheduling.problem import (
     RequestStatus,
     Side,
@@ -87,6 +87,11 @@ Deadline = Annotated[AwareDatetime, AfterValidator(check_year)]
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_truth_value(cls, value: object, info: ValidationInfo) -> object:
+        return no_truth_value_for_a_number(value, info, cls.model_fields)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -399,9 +404,15 @@ class FeedbackIn(_In):
 
 
 class _Body(BaseModel):
-    """An API request body: a field it does not know (a misspelt one) is refused, not dropped."""
+    """An API request body: a field it does not know (a misspelt one) is refused, not dropped, and a
+    number is not read from true or false."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_truth_value(cls, value: object, info: ValidationInfo) -> object:
+        return no_truth_value_for_a_number(value, info, cls.model_fields)
 
 
 class GenerateIn(_Body):
