@@ -792,3 +792,27 @@ def test_publishing_a_generated_schedule_without_meetings_says_why_not_to_genera
     assert "generate the schedule first" not in detail
     assert detail.startswith("the schedule generated for event 'ws1' has no meeting"), detail
     assert "add participants" in detail
+
+
+def test_publishing_after_the_slots_were_replaced_without_a_re_plan_cancels_what_no_longer_has_a_slot(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    """Staff replaced every slot of a published event with ``replan: false``: the plan shows no meeting
+    (none has a slot any longer), and publishing it answered 500; it publishes that plan, the
+    meetings published before becoming cancelled."""
+    _staff_event(api, tokens)
+    staff = tokens.of("staff")
+    _generate_and_publish(api, tokens)
+    published = api.get(f"{BASE}/ws1/schedule", headers=staff).json()
+    assert published
+    later = [{"id": "d2", "start": "2027-03-03T09:00", "end": "2027-03-03T09:20"}]
+    r = api.patch(f"{BASE}/ws1", json={"slots": later, "replan": False}, headers=staff)
+    assert r.status_code == 200, r.text
+    assert api.get(f"{BASE}/ws1/schedule", headers=staff).json() == []
+    r = api.post(f"{BASE}/ws1/schedule/publish", headers=staff)
+    assert r.status_code == 200, r.text
+    assert (r.json()["confirmed"], r.json()["cancelled"]) == (0, len(published))
+    assert api.get(f"{BASE}/ws1/agenda/{CITY_ID}", headers=staff).json()["meetings"] == []
+    calendar = api.get(f"{BASE}/ws1/agenda/{CITY_ID}/ics", headers=staff).text
+    assert "STATUS:CANCELLED" in calendar
+    assert "STATUS:CONFIRMED" not in calendar

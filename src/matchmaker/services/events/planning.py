@@ -441,7 +441,10 @@ class Planner:
         now = now or utcnow()
         with self.database.unit_of_work() as session:
             ev = store.event_row(session, event_id)
-            plan = store.plan(session, event_id)
+            slots = store.slots(session, event_id)
+            # A meeting in a slot the event no longer has (its slots replaced without a re-plan) is not
+            # in the plan staff see, so it is not published: one published before becomes cancelled.
+            plan = [r for r in store.plan(session, event_id) if r.slot_id in {s.id for s in slots}]
             previous = store.published(session, event_id)
             if not plan and not previous and ev.generated_at is not None:
                 raise ConflictError(
@@ -459,7 +462,7 @@ class Planner:
             entries = calendar_entries(
                 event_id,
                 meetings,
-                store.slots(session, event_id),
+                slots,
                 previous=[store.calendar_entry(r) for r in previous],
                 tz=zone(ev.timezone),
                 table_labels=labels,
