@@ -816,3 +816,23 @@ def test_publishing_after_the_slots_were_replaced_without_a_re_plan_cancels_what
     calendar = api.get(f"{BASE}/ws1/agenda/{CITY_ID}/ics", headers=staff).text
     assert "STATUS:CANCELLED" in calendar
     assert "STATUS:CONFIRMED" not in calendar
+
+
+def test_a_plan_at_tables_the_event_no_longer_has_is_not_published(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    """Staff took tables away with ``replan: false``; publishing put meetings at tables the event no
+    longer had (three meetings at one table at once). It is refused with what to do, and nothing is
+    published."""
+    _staff_event(api, tokens)
+    staff = tokens.of("staff")
+    r = api.post(f"{BASE}/ws1/schedule/generate", json={"time_limit": 5}, headers=staff)
+    assert r.status_code == 200, r.text
+    assert max(m["table"] for m in api.get(f"{BASE}/ws1/schedule", headers=staff).json()) == 2
+    r = api.patch(f"{BASE}/ws1", json={"tables": 1, "replan": False}, headers=staff)
+    assert r.status_code == 200, r.text
+    r = api.post(f"{BASE}/ws1/schedule/publish", headers=staff)
+    assert r.status_code == 409, r.text
+    assert "table 2" in r.json()["detail"]
+    assert "generate the schedule again" in r.json()["detail"]
+    assert api.get(f"{BASE}/ws1", headers=staff).json()["published_version"] == 0

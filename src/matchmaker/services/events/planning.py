@@ -60,6 +60,7 @@ from matchmaker.services.events.schemas import (
 )
 from matchmaker.services.feedback import read_signal, with_feedback
 from matchmaker.services.matching import GuardedScore, MatchingService, ScoreFunction
+from matchmaker.wording import counted
 
 if TYPE_CHECKING:
     from matchmaker.services.mail.notify import Notifier
@@ -446,6 +447,14 @@ class Planner:
             # in the plan staff see, so it is not published: one published before becomes cancelled.
             plan = [r for r in store.plan(session, event_id) if r.slot_id in {s.id for s in slots}]
             previous = store.published(session, event_id)
+            tables = store.table_numbers(session, event_id)
+            if gone := sorted({r.table_number for r in plan} - tables):
+                at = ", ".join(f"table {n}" for n in gone)
+                raise ConflictError(
+                    f"the plan of event {event_id!r} has meetings at {at}, which the event no longer has"
+                    f" ({counted(len(tables), 'table')}); generate the schedule again to re-plan them,"
+                    " or give the event its tables back, then publish"
+                )
             if not plan and not previous and ev.generated_at is not None:
                 raise ConflictError(
                     f"the schedule generated for event {event_id!r} has no meeting, so there is nothing"
