@@ -1,5 +1,5 @@
 """What staff take away from an event over HTTP: statistics and feedback, the printable documents and
-the spreadsheet. A thin adapter over :mod:`matchmaker.services.events` (staff only; a participant's own
+the spreadsheets. A thin adapter over :mod:`matchmaker.services.events` (staff only; a participant's own
 agenda, in every format, is in :mod:`matchmaker.web.routes.events`)."""
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from matchmaker.services.events.schemas import EventStatistics
 from matchmaker.services.users import Principal
 from matchmaker.web.auth import staff_only
 from matchmaker.web.errors import CONFLICT, document_problems
-from matchmaker.web.media import PDF, XLSX
+from matchmaker.web.media import CSV, PDF, XLSX
 from matchmaker.web.routes.common import EventId, Events, Source, attachment
 from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, start_job
 
 
 class EventReportController(Controller):
-    """Event statistics, the whole-event booklet, table cards and the XLSX plan (staff)."""
+    """Event statistics, the whole-event booklet, table cards and the CSV and XLSX plan (staff)."""
 
     path = "/events"
     tags = ("events",)
@@ -71,6 +71,18 @@ class EventReportController(Controller):
         """One page per table: its name and, per slot, both parties meeting there. 409 before the
         first publication."""
         return attachment(events.agendas.table_cards(event_id), PDF, f"{event_id}-table-cards.pdf")
+
+    @get(
+        "/{event_id:str}/export/csv",
+        sync_to_thread=True,
+        summary="Organisers' CSV (staff)",
+        media_type=CSV,
+        responses=CONFLICT,
+    )
+    def export_csv(self, events: Events, event_id: EventId, source: Source = "published") -> Response[str]:
+        """Slot, times, table, both parties, score and reason, one row per meeting."""
+        text = events.agendas.csv(event_id, source=source)
+        return attachment(text, CSV, f"{event_id}-meetings.csv")
 
     @get(
         "/{event_id:str}/export/xlsx",

@@ -63,12 +63,11 @@ from matchmaker.services.users import Principal
 from matchmaker.settings import Settings
 from matchmaker.web.auth import staff_only
 from matchmaker.web.errors import CONFLICT, document_problems
-from matchmaker.web.media import CSV, HTML, ICALENDAR, PDF
+from matchmaker.web.media import HTML, ICALENDAR, PDF
 from matchmaker.web.routes.common import (
     EventId,
     Events,
     SerialId,
-    Source,
     attachment,
     bad_query,
     public_address,
@@ -407,19 +406,6 @@ class EventController(Controller):
         """Participants see the plan; calendar entries keep their UID and get a higher SEQUENCE when
         they change; dropped meetings become CANCELLED."""
         return planner.publish(event_id)
-
-    @get(
-        "/{event_id:str}/export/csv",
-        sync_to_thread=True,
-        guards=[staff_only],
-        summary="Organisers' CSV (staff)",
-        media_type=CSV,
-        responses=CONFLICT,
-    )
-    def export_csv(self, events: Events, event_id: EventId, source: Source = "published") -> Response[str]:
-        """Slot, times, table, both parties, score and reason, one row per meeting."""
-        text = events.agendas.csv(event_id, source=source)
-        return attachment(text, CSV, f"{event_id}-meetings.csv")
 
     # ----------------------------------------------------------------------------------------------
     # Agendas (staff, or the participant itself)
