@@ -122,24 +122,28 @@ def check_must_meet(problem: SchedulingProblem, *, keep_locked: bool = True) -> 
         total = len(keys) + locked_count[pid]
         others = ", ".join(a if b == pid else b for a, b in keys)
         if participant.max_meetings is not None and total > participant.max_meetings:
+            held = counted(total, "must-meet or published meeting", "must-meets and published meetings")
             report.reasons.append(
-                f"{pid} has {total} must-meets and published meetings but max_meetings"
-                f" {participant.max_meetings} — raise it or drop some of its must-meets ({others})."
+                f"{pid} has {held} but max_meetings {participant.max_meetings} — raise it or drop"
+                f" {'its must-meet' if len(keys) == 1 else 'some of its must-meets'} ({others})."
             )
             continue
         usable: set[str] = set()
         for a, b in keys:
             usable |= (avail[a] & avail[b]) - locked_slots[pid]
         if len(keys) > len(usable):
+            one = len(keys) == 1
+            free = f"only {counted(len(usable), 'free slot')}" if usable else "no free slot"
             report.reasons.append(
-                f"{pid} has {len(keys)} must-meets ({others}) but only {counted(len(usable), 'free slot')}"
-                f" shared with those partners — widen availability or drop {len(keys) - len(usable)} of them."
+                f"{pid} has {counted(len(keys), 'must-meet')} ({others}) but {free} shared with"
+                f" {'that partner' if one else 'those partners'} — widen availability or drop"
+                f" {'it' if one else f'{len(keys) - len(usable)} of them'}."
             )
     room = len(problem.slots) * problem.tables - len(locked)
     if len(possible) > room:
         kept = f", less {counted(len(locked), 'published meeting')}" if locked else ""
         report.reasons.append(
-            f"there are {len(possible)} must-meets but only {counted(room, 'free place')}"
+            f"the event has {counted(len(possible), 'must-meet')} but only {counted(room, 'free place')}"
             f" ({counted(len(problem.slots), 'slot')} × {counted(problem.tables, 'table')}{kept})"
             " — add tables or slots, or drop must-meets."
         )

@@ -113,6 +113,18 @@ def test_infeasible_no_common_slot_and_max_meetings(make_problem: Any) -> None:
     assert "c2–p1: they have no common available slot" in text
 
 
+def test_one_must_meet_is_counted_in_the_singular(make_problem: Any) -> None:
+    # c1's one free slot with p1 is taken by its published meeting with p2.
+    data = make_problem(n_slots=2, must_meet=[["c1", "p1"]])
+    for person in data["participants"]:
+        person["available"] = ["s1"] if person["id"] in ("c1", "p1") else ["s1", "s2"]
+    data["locked"] = [{"slot": "s1", "table": 1, "a": "c1", "b": "p2"}]
+    with pytest.raises(InfeasibleScheduleError) as info:
+        _solve(data)
+    text = " ".join(info.value.reasons)
+    assert "c1 has 1 must-meet (p1) but no free slot shared with that partner" in text, text
+
+
 def test_participant_with_too_few_slots_for_its_must_meets(make_problem: Any) -> None:
     data = make_problem(n_slots=2, must_meet=[["c1", "p1"], ["c2", "p1"], ["c1", "p2"]])
     for person in data["participants"]:
