@@ -253,6 +253,26 @@ def _bound_reason(kind: str, bounds: Mapping[str, object]) -> str | None:
     return f"{must} {_number(count)} {one if count == 1 else many}"
 
 
+class FieldValueError(ValueError):
+    """A validator's refusal of one field, raised where the model's fields are read together (its
+    ``model_validator``): the error then names ``field`` rather than the whole body."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def error_key(error: Mapping[str, object]) -> str:
+    """The field an entry of pydantic's ``ValidationError.errors()`` is about (``solutions.0.title``):
+    its location, or the field a :class:`FieldValueError` names, or ``body`` for the whole body."""
+    location = error.get("loc") or ()
+    if isinstance(location, tuple) and location:
+        return ".".join(str(p) for p in location)
+    ctx = error.get("ctx")
+    cause = ctx.get("error") if isinstance(ctx, Mapping) else None
+    return cause.field if isinstance(cause, FieldValueError) else "body"
+
+
 def validation_reason(error: Mapping[str, object]) -> str:
     """One problem of a validation error (an entry of pydantic's ``ValidationError.errors()``) in the
     product's words, without the field: ``must be a whole number such as 10 (got 'ten')`` (the value
@@ -280,6 +300,7 @@ __all__ = [
     "AuthenticationError",
     "ConfigurationError",
     "ConflictError",
+    "FieldValueError",
     "IndexDamagedError",
     "IndexUnavailableError",
     "InfeasibleScheduleError",
@@ -290,6 +311,7 @@ __all__ = [
     "PermissionDeniedError",
     "PreconditionFailedError",
     "RecordRejectedError",
+    "error_key",
     "range_reason",
     "validation_reason",
     "whole_number_reason",

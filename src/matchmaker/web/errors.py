@@ -63,6 +63,7 @@ from matchmaker.errors import (
     PayloadTooLargeError,
     PermissionDeniedError,
     PreconditionFailedError,
+    error_key,
     range_reason,
     validation_reason,
     whole_number_reason,
@@ -279,8 +280,7 @@ def describe_validation(exc: ValidationError) -> list[dict[str, str]]:
     reason that says what a whole number looks like (``must be a whole number such as 10 (got 'ten')``)."""
     out: list[dict[str, str]] = []
     for err in exc.errors(include_url=False):
-        key = ".".join(str(p) for p in err["loc"]) or "body"
-        out.append({"key": key, "message": validation_reason(err), "source": "body"})
+        out.append({"key": error_key(err), "message": validation_reason(err), "source": "body"})
     return out
 
 

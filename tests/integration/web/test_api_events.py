@@ -836,3 +836,21 @@ def test_a_plan_at_tables_the_event_no_longer_has_is_not_published(
     assert "table 2" in r.json()["detail"]
     assert "generate the schedule again" in r.json()["detail"]
     assert api.get(f"{BASE}/ws1", headers=staff).json()["published_version"] == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "message"),
+    [
+        ({"tables": None}, "tables", "give the number of tables or one label per table"),
+        ({"tables": 3, "table_labels": ["A", "B"]}, "table_labels", "2 table labels for 3 tables"),
+    ],
+)
+def test_an_event_refused_for_its_tables_names_the_field(
+    api: TestClient[Any], tokens: Tokens, change: dict[str, Any], key: str, message: str
+) -> None:
+    """A client reading the errors of a refused event was told the key "body" for a problem of its
+    tables; the key now names the field to correct."""
+    body = {k: v for k, v in {**EVENT, **change}.items() if v is not None}
+    r = api.post(BASE, json=body, headers=tokens.of("staff"))
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"] == [{"key": key, "message": message, "source": "body"}]

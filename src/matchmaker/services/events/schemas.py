@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from matchmaker.db.models import ID_RULE, RecordIdStr, no_truth_value_for_a_number
+from matchmaker.errors import FieldValueError
 from matchmaker.scheduling.problem import (
     RequestStatus,
     Side,
@@ -175,11 +176,10 @@ class EventCreate(_In):
     @model_validator(mode="after")
     def _tables_and_slots(self) -> EventCreate:
         if self.tables is None and not self.table_labels:
-            msg = "give the number of tables or one label per table"
-            raise ValueError(msg)
+            raise FieldValueError("tables", "give the number of tables or one label per table")
         if self.tables is not None and self.table_labels and len(self.table_labels) != self.tables:
             msg = f"{counted(len(self.table_labels), 'table label')} for {counted(self.tables, 'table')}"
-            raise ValueError(msg)
+            raise FieldValueError("table_labels", msg)
         # Validate slots as the scheduler will (order, ids, offsets) before anything is stored.
         check_slots(self.slots)
         return self
