@@ -33,6 +33,7 @@ the real ones.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
 import os
@@ -42,6 +43,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -195,6 +197,7 @@ def run(
                 close()
             said = ", ".join(f"{name} {times[name][-1]:.2f} s" for name in ways)
             print(f"N={n} round {r + 1}: {said}", flush=True)
+        kept = _kept_mib(settings, pairs)
         new_scores = results.get("new", results["old"])
         differ = sum(1 for pair in pairs if results["old"][pair] != new_scores[pair])
         if scores_file is not None:
@@ -218,7 +221,29 @@ def run(
         "new": new,
         "ratio": old / new if new else float("inf"),
         "differ": differ,
+        "kept": kept,
     }
+
+
+def _kept_mib(settings: Settings, pairs: list[tuple[str, str]]) -> float:
+    """MiB that scoring every pair holds at its end beyond the matcher with its engine (the rankings
+    kept for the schedule, or in the matcher's cache on a tree without the batch), the scores
+    themselves left out; one untimed pass under tracemalloc."""
+    matcher, close = _fresh_matcher(settings)
+    try:
+        matcher.engine()
+        gc.collect()
+        tracemalloc.start()
+        scorer = matcher.pair_scores() if hasattr(matcher, "pair_scores") else matcher.pair_score
+        for a, b in pairs:
+            scorer(a, b)
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        del scorer
+    finally:
+        close()
+    return kept / 2**20
 
 
 def main() -> None:
@@ -260,12 +285,16 @@ def main() -> None:
         f"medians of {args.rounds} rounds; 1 BLAS thread"
     )
     print()
-    print("| N | cities | providers | pairs | scored | one at a time s | at once s | ratio | scores differ |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| N | cities | providers | pairs | scored | one at a time s | at once s | ratio | scores differ"
+        " | kept at the end MiB |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
         print(
             f"| {row['n']} | {row['cities']} | {row['providers']} | {row['pairs']:,} | {row['scored']:,} "
-            f"| {row['old']:.2f} | {row['new']:.2f} | {row['ratio']:.1f}× | {row['differ']} |"
+            f"| {row['old']:.2f} | {row['new']:.2f} | {row['ratio']:.1f}× | {row['differ']} "
+            f"| {row['kept']:.1f} |"
         )
     if any(row["differ"] for row in rows):
         raise SystemExit("the two ways gave different scores")
