@@ -1,0 +1,140 @@
+"""Every main page of the console, for each role, passes axe-core and can be used from the keyboard.
+
+Public bodies are held to WCAG 2.1 AA. axe-core (bundled by ``axe-playwright-python``) checks each page
+against the WCAG 2.0/2.1 A and AA rules; a violation of impact "serious" or "critical" fails the test, and
+the failure names the rule and the elements. One test per role visits that role's pages in one browser
+page, so the whole audit costs three sign-ins.
+
+The keyboard checks are the cheap ones: every visible form control can be reached with Tab (nothing
+takes it out of the tab order), and the element the Tab key lands on shows a focus outline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from e2e_support import CITY_ID, PAST_EVENT, PROVIDER_ID, PUBLISHED_EVENT
+from playwright.sync_api import Page
+
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
+
+#: The WCAG 2.1 A and AA rule sets of axe-core.
+WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING = {"serious", "critical"}
+#: How many Tab presses the focus check makes on each page (the header, the navigation and the first
+#: controls of the page: enough to see the outline on links, buttons and fields).
+TABS = 25
+
+#: A city's and a provider's own pages: home (its record), profile, requests, agendas, availability.
+PARTICIPANT_PAGES = [
+    "/",
+    "/me/profile",
+    "/me/requests",
+    "/me/agenda",
+    f"/me/agenda/{PUBLISHED_EVENT}/agenda",
+    "/me/availability",
+]
+PAGES: dict[str, list[str]] = {
+    "staff": [
+        "/dashboard",
+        "/cities",
+        f"/cities/{CITY_ID}",
+        f"/cities/{CITY_ID}/edit",
+        f"/providers/{PROVIDER_ID}",
+        "/upload",
+        "/events",
+        f"/events/{PUBLISHED_EVENT}",
+        f"/events/{PUBLISHED_EVENT}/requests",
+        f"/events/{PUBLISHED_EVENT}/schedule",
+        f"/events/{PAST_EVENT}/feedback",
+        f"/events/{PUBLISHED_EVENT}/edit",
+        f"/events/{PUBLISHED_EVENT}/agenda/{CITY_ID}",
+        "/users",
+    ],
+    "city": [*PARTICIPANT_PAGES, "/providers", f"/providers/{PROVIDER_ID}"],
+    "provider": [*PARTICIPANT_PAGES, "/cities", f"/cities/{CITY_ID}"],
+}
+
+_AXE = Axe()
+
+
+def axe_problems(page: Page) -> list[str]:
+    """The serious and critical axe-core violations on the page, one line per rule with its elements."""
+    results = _AXE.run(page, options={"runOnly": {"type": "tag", "values": WCAG_AA}})
+    problems = []
+    for violation in results.response["violations"]:
+        if violation["impact"] not in BLOCKING:
+            continue
+        nodes = "; ".join(" ".join(map(str, node["target"])) for node in violation["nodes"][:8])
+        more = len(violation["nodes"]) - 8
+        problems.append(
+            f"{violation['id']} ({violation['impact']}, {len(violation['nodes'])} elements): {nodes}"
+            + (f" and {more} more" if more > 0 else "")
+        )
+    return problems
+
+
+_UNREACHABLE_CONTROLS = """() => [...document.querySelectorAll(
+    'a[href], button, input:not([type=hidden]), select, textarea, summary')]
+  .filter(el => el.checkVisibility() && !el.disabled && (el.tabIndex < 0 || el.closest('[inert]')))
+  .map(el => el.outerHTML.slice(0, 120))"""
+
+# Tab stops inside a date or time field's own calendar button leave the field itself unfocused
+# (``:focus`` is false on it); Chromium draws its focus ring on that button, out of reach of the page's
+# styles and of getComputedStyle, so those stops are not judged here.
+_FOCUS_STYLE = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  if (el.matches('input[type=date], input[type=time]') && !el.matches(':focus')) return {outlined: true};
+  const style = getComputedStyle(el);
+  const outlined = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
+  return {outlined: outlined || style.boxShadow !== 'none', html: el.outerHTML.slice(0, 120)};
+}"""
+
+
+def keyboard_problems(page: Page) -> list[str]:
+    """Controls left out of the tab order, and Tab stops that show no focus outline."""
+    problems = [f"not reachable with Tab: {html}" for html in page.evaluate(_UNREACHABLE_CONTROLS)]
+    page.locator("body").focus()
+    page.evaluate("() => document.activeElement && document.activeElement.blur()")
+    for _ in range(TABS):
+        page.keyboard.press("Tab")
+        focus: Any = page.evaluate(_FOCUS_STYLE)
+        if focus is None:
+            break
+        if not focus["outlined"]:
+            problems.append(f"no visible focus: {focus['html']}")
+    return problems
+
+
+def audit(page: Page, paths: list[str]) -> dict[str, list[str]]:
+    """Open each page and collect its problems, by page."""
+    found: dict[str, list[str]] = {}
+    for path in paths:
+        response = page.goto(path)
+        assert response is not None
+        assert response.ok, f"{path} answered {response.status}"
+        page.wait_for_load_state("networkidle")
+        problems = axe_problems(page) + keyboard_problems(page)
+        if problems:
+            found[path] = problems
+    return found
+
+
+def report(found: dict[str, list[str]]) -> str:
+    return "\n".join(f"{path}:\n  " + "\n  ".join(problems) for path, problems in found.items())
+
+
+def test_the_signin_page_is_accessible(page: Page) -> None:
+    found = audit(page, ["/signin"])
+    assert not found, report(found)
+
+
+@pytest.mark.parametrize("role", ["staff", "city", "provider"])
+def test_each_roles_pages_are_accessible(page: Page, sign_in: Callable[[str], None], role: str) -> None:
+    sign_in(role)
+    found = audit(page, PAGES[role])
+    assert not found, report(found)
