@@ -95,6 +95,23 @@ _FOCUS_STYLE = """() => {
 }"""
 
 
+_STRUCTURE = """() => {
+  const problems = [];
+  const mains = document.querySelectorAll('main, [role=main]').length;
+  if (mains !== 1) problems.push(`${mains} main landmarks (a screen reader's "skip to main" needs one)`);
+  const h1s = document.querySelectorAll('h1').length;
+  if (h1s !== 1) problems.push(`${h1s} level-1 headings`);
+  if (!document.documentElement.lang) problems.push('no language on <html>');
+  return problems;
+}"""
+
+
+def structure_problems(page: Page) -> list[str]:
+    """One main landmark, one level-1 heading and a page language: what screen readers navigate by."""
+    problems: list[str] = page.evaluate(_STRUCTURE)
+    return problems
+
+
 def keyboard_problems(page: Page) -> list[str]:
     """Controls left out of the tab order, and Tab stops that show no focus outline."""
     problems = [f"not reachable with Tab: {html}" for html in page.evaluate(_UNREACHABLE_CONTROLS)]
@@ -118,7 +135,7 @@ def audit(page: Page, paths: list[str]) -> dict[str, list[str]]:
         assert response is not None
         assert response.ok, f"{path} answered {response.status}"
         page.wait_for_load_state("networkidle")
-        problems = axe_problems(page) + keyboard_problems(page)
+        problems = axe_problems(page) + structure_problems(page) + keyboard_problems(page)
         if problems:
             found[path] = problems
     return found

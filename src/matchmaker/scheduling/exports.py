@@ -262,6 +262,7 @@ th { background: #eee; }
 </style>
 </head>
 <body>
+<main>
 <h1>{{ title }}</h1>
 <p>{{ who }}{% if event_name %} — {{ event_name }}{% endif %}</p>
 {% if venue %}<p>{{ venue }}</p>
@@ -278,6 +279,7 @@ th { background: #eee; }
 {% else %}
 <p>{{ empty }}</p>
 {% endif %}
+</main>
 </body>
 </html>
 """
