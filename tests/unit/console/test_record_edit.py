@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -213,7 +214,12 @@ def test_two_people_changing_the_same_field_the_second_is_told_and_nothing_is_lo
         refused.text
     )
     assert 'value="50000"' in refused.text  # what this person typed is still in the form
-    assert 'Stored now: <span dir="auto">48123</span>' in refused.text
+    assert 'id="stored-population">Stored now: <span dir="auto">48123</span>' in refused.text
+    # A screen reader reads a field's description with the field: the stored value is in it.
+    [field] = re.findall(r'<input id="f-population"[^>]*>', refused.text)
+    assert 'aria-describedby="stored-population"' in field
+    [unchanged] = re.findall(r'<input id="f-name"[^>]*>', refused.text)
+    assert "aria-describedby" not in unchanged
     city = _stored_city(client)
     assert city.population == 48123  # type: ignore[attr-defined]
     assert city.language == "en"  # type: ignore[attr-defined]
