@@ -6,7 +6,8 @@ the failure names the rule and the elements. One test per role visits that role'
 page, so the whole audit costs three sign-ins.
 
 The keyboard checks are the cheap ones: every visible form control can be reached with Tab (nothing
-takes it out of the tab order), and the element the Tab key lands on shows a focus outline.
+takes it out of the tab order), and the element the Tab key lands on shows a focus outline with 3:1
+contrast against the colour around it (axe-core does not check focus indicators).
 """
 
 from __future__ import annotations
@@ -90,9 +91,27 @@ _FOCUS_STYLE = """() => {
   if (!el || el === document.body) return null;
   if (el.matches('input[type=date], input[type=time]') && !el.matches(':focus')) return {outlined: true};
   const style = getComputedStyle(el);
+  const html = el.outerHTML.slice(0, 120);
   const outlined = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0;
-  return {outlined: outlined || style.boxShadow !== 'none', html: el.outerHTML.slice(0, 120)};
+  if (!outlined) return {outlined: style.boxShadow !== 'none', html};
+  // The outline is drawn just outside the element: compare its colour with what is painted there.
+  const rgb = (c) => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lin = (v) => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+  const lum = ([r, g, b]) => 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+  const box = el.getBoundingClientRect();
+  const gap = parseFloat(style.outlineOffset) + parseFloat(style.outlineWidth) / 2;
+  const x = box.left - gap > 0 ? box.left - gap : box.right + gap;
+  let behind = [255, 255, 255];
+  for (const under of document.elementsFromPoint(x, box.top + box.height / 2)) {
+    if (el.contains(under)) continue;
+    const colour = rgb(getComputedStyle(under).backgroundColor);
+    if (colour.length === 3 || colour[3] > 0) { behind = colour; break; }
+  }
+  const [light, dark] = [lum(rgb(style.outlineColor)), lum(behind)].sort((a, b) => b - a);
+  return {outlined: true, contrast: (light + 0.05) / (dark + 0.05), html};
 }"""
+#: WCAG 2.1 1.4.11: a focus indicator needs 3:1 against the colour next to it.
+FOCUS_CONTRAST = 3.0
 
 
 _STRUCTURE = """() => {
@@ -113,7 +132,7 @@ def structure_problems(page: Page) -> list[str]:
 
 
 def keyboard_problems(page: Page) -> list[str]:
-    """Controls left out of the tab order, and Tab stops that show no focus outline."""
+    """Controls left out of the tab order, and Tab stops whose focus outline is missing or too faint."""
     problems = [f"not reachable with Tab: {html}" for html in page.evaluate(_UNREACHABLE_CONTROLS)]
     page.locator("body").focus()
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
@@ -124,6 +143,8 @@ def keyboard_problems(page: Page) -> list[str]:
             break
         if not focus["outlined"]:
             problems.append(f"no visible focus: {focus['html']}")
+        elif focus.get("contrast", FOCUS_CONTRAST) < FOCUS_CONTRAST:
+            problems.append(f"focus outline contrast {focus['contrast']:.2f}:1: {focus['html']}")
     return problems
 
 
