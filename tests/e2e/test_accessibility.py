@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from e2e_support import CITY_ID, PAST_EVENT, PROVIDER_ID, PUBLISHED_EVENT
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("e2e")]
 
@@ -176,3 +176,26 @@ def test_each_roles_pages_are_accessible(page: Page, sign_in: Callable[[str], No
     sign_in(role)
     found = audit(page, PAGES[role])
     assert not found, report(found)
+
+
+_COUNT_REGION = "() => document.querySelector('#result-count').closest('[aria-live], [role=status]')"
+
+
+def test_a_screen_reader_hears_the_new_count_when_a_filter_changes_the_list(
+    page: Page, sign_in: Callable[[str], None]
+) -> None:
+    """Screen readers announce changes inside a live region that was already in the page; a region put
+    in its place by the update is new to them and stays silent. So the live region that says how many
+    records match must stay the same element, and hold the count alone (not the whole list)."""
+    sign_in("staff")
+    page.goto("/cities")
+    region = page.evaluate_handle(_COUNT_REGION).as_element()
+    assert region is not None, "the count of results is in no live region"
+    region.evaluate("el => { el.dataset.seenBefore = 'yes'; }")
+    page.get_by_label("Country").select_option("TR")
+    expect(page.locator(".record-title")).to_have_count(3)
+    expect(page.locator("#result-count")).to_have_text("3 results")
+    region = page.evaluate_handle(_COUNT_REGION).as_element()
+    assert region is not None, "the count of results is in no live region after the update"
+    assert region.get_attribute("data-seen-before") == "yes", "the count's live region was replaced"
+    assert region.inner_text().strip() == "3 results"
