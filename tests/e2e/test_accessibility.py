@@ -12,6 +12,7 @@ contrast against the colour around it (axe-core does not check focus indicators)
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -199,3 +200,19 @@ def test_a_screen_reader_hears_the_new_count_when_a_filter_changes_the_list(
     assert region is not None, "the count of results is in no live region after the update"
     assert region.get_attribute("data-seen-before") == "yes", "the count's live region was replaced"
     assert region.inner_text().strip() == "3 results"
+
+
+def test_a_screen_reader_hears_when_a_background_job_is_done(
+    page: Page, sign_in: Callable[[str], None]
+) -> None:
+    """The job page follows its job by itself; the line that says its state must be a live region that
+    stays in the page, so the change to "Done" is announced."""
+    sign_in("staff")
+    page.get_by_role("button", name="Rebuild every index in the background").click()
+    expect(page).to_have_url(re.compile(r"/jobs/"))
+    state = page.get_by_role("status")
+    expect(state).to_have_count(1)
+    state.evaluate("el => { el.dataset.seenBefore = 'yes'; }")
+    expect(page.locator("#job")).to_have_attribute("data-state", "done", timeout=60_000)
+    expect(state).to_have_text("Done")
+    assert state.get_attribute("data-seen-before") == "yes", "the job's live region was replaced"
