@@ -97,3 +97,18 @@ def test_a_running_job_reads_running_colon_and_what_it_does() -> None:
     )
     text = re.sub(r"<[^>]+>", "", render("console/job_status.html", {"job": job}))
     assert "Running: rebuilding the indexes" in " ".join(text.split())
+
+
+def test_a_jobs_progress_bar_is_named_for_screen_readers() -> None:
+    """The progress bar of a job was read as a bare "progress bar, 40 %"; it now says what progresses."""
+    from types import SimpleNamespace
+
+    from matchmaker.web.console.render import render
+
+    job = SimpleNamespace(
+        id="j1", kind="rebuild", state="running", message="rebuilding the indexes", progress=0.4, result=None
+    )
+    html = render("console/job_status.html", {"job": job})
+    bar = re.search(r"<progress[^>]*>", html)
+    assert bar is not None
+    assert 'aria-label="Progress of this job"' in bar.group(0)
