@@ -195,8 +195,10 @@ class Accounts:
         return self._invite_user(user, now=now)
 
     def invite_event(self, event_id: str, *, now: datetime | None = None) -> EventInvitations:
-        """Invite every participant of an event: the addresses of its users, or a city's focal point."""
+        """Invite every participant of an event: the addresses of its users, or a city's focal point
+        (:class:`NotFoundError` for an unknown event)."""
         session = self.session
+        store.event_row(session, event_id)
         people = store.participants(session, event_id)
         names = store.names(session, [p.participant_id for p in people])
         invited: list[Invited] = []

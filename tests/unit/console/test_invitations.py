@@ -205,6 +205,16 @@ def test_staff_invite_every_participant_of_an_event_at_once(
     assert "No address is known for" in r.text
 
 
+def test_inviting_the_participants_of_an_unknown_event_says_there_is_no_such_event(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    sign_in("staff")
+    r = client.post("/users/invite-event", data={"event": "no-such-event"})
+    assert r.status_code == 404
+    assert "no event with id" in r.text.lower()
+    assert "invitations queued" not in r.text
+
+
 def test_opening_a_used_link_again_on_the_same_browser_says_who_is_signed_in_and_where_to_go(
     client: Client,
 ) -> None:
