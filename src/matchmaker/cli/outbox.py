@@ -78,12 +78,7 @@ def send(
     configure_logging()
     with open_services() as services:
         report = services.mail.send_queued(due_only=due_only)
-    parts = [f"{report.sent} sent"]
-    if report.retrying:
-        parts.append(f"{report.retrying} to try again later")
-    if report.failed:
-        parts.append(f"{report.failed} failed")
-    stdout.print(", ".join(parts) + f"; {report.queued} queued.", markup=False)
+    stdout.print(report.outcome(), markup=False)
     for line in report.errors:
         stdout.print(f"  {line}", markup=False)
     if report.waiting and report.next_try_at is not None:
@@ -94,13 +89,9 @@ def send(
             "`matchmaker outbox send --all` tries them now.",
             markup=False,
         )
-    if report.unreachable:
-        stdout.print(
-            f"The SMTP server could not be used ({report.unreachable}); "
-            f"the {counted(report.queued, 'queued message')} "
-            f"{'stays' if report.queued == 1 else 'stay'} queued and nothing was lost.",
-            markup=False,
-        )
+    unreachable = report.unreachable_text()
+    if unreachable:
+        stdout.print(unreachable, markup=False)
 
 
 @outbox_app.command("retry")

@@ -37,6 +37,7 @@ from matchmaker.db.models import utcnow
 from matchmaker.errors import InvalidInputError, NotFoundError
 from matchmaker.services.mail.compose import Composed
 from matchmaker.settings import Settings
+from matchmaker.wording import counted
 
 logger = logging.getLogger(__name__)
 
@@ -187,6 +188,25 @@ class SendReport:
     #: Why the run stopped early (the server could not be reached), if it did.
     unreachable: str | None = None
     errors: list[str] = field(default_factory=list)
+
+    def outcome(self) -> str:
+        """What the run did, in a sentence: ``2 sent, 1 failed; 0 queued.``"""
+        parts = [f"{self.sent} sent"]
+        if self.retrying:
+            parts.append(f"{self.retrying} to try again later")
+        if self.failed:
+            parts.append(f"{self.failed} failed")
+        return ", ".join(parts) + f"; {self.queued} queued."
+
+    def unreachable_text(self) -> str | None:
+        """That the SMTP server could not be used and nothing was lost; None when it could be."""
+        if not self.unreachable:
+            return None
+        stay = "stays" if self.queued == 1 else "stay"
+        return (
+            f"The SMTP server could not be used ({self.unreachable}); "
+            f"the {counted(self.queued, 'queued message')} {stay} queued and nothing was lost."
+        )
 
 
 class _Temporary(Exception):  # noqa: N818 - a category of SMTP outcome, not an error we raise
