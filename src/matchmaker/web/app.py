@@ -67,6 +67,7 @@ from matchmaker.web.routes.indexes import IndexController
 from matchmaker.web.routes.jobs import get_job
 from matchmaker.web.routes.matching import MatchController, query_bounds
 from matchmaker.web.routes.records import RECORD_CONTROLLERS
+from matchmaker.web.routes.users import EventInvitationController, OutboxController, UserController
 
 if TYPE_CHECKING:
     from litestar._openapi.schema_generation import SchemaCreator
@@ -172,6 +173,11 @@ def openapi_config() -> OpenAPIConfig:
             Tag(name="corpus", description="Corpus upload."),
             Tag(name="indexes", description="Embedding indexes."),
             Tag(name="jobs", description="Background jobs: state, progress and result."),
+            Tag(name="users", description="Users and their e-mail invitations (staff)."),
+            Tag(
+                name="outbox",
+                description="E-mail messages: queued, sent and failed; send, send again (staff).",
+            ),
             Tag(name="auth", description="Sign-in and the current user."),
             Tag(name="health", description="Liveness and readiness."),
         ],
@@ -234,6 +240,9 @@ def create_app(
             IndexController,
             EventController,
             EventReportController,
+            UserController,
+            EventInvitationController,
+            OutboxController,
             make_upload_handler(settings),
             get_job,
             me,

@@ -88,6 +88,18 @@ MATRIX: list[tuple[str, str, Any, dict[str | None, int]]] = [
     ("POST", "/api/v1/indexes/rebuild", None, {S: 200, C: 403, P: 403, A: 401}),
     ("GET", "/api/v1/jobs/no-such-job", None, {S: 404, C: 404, P: 404, A: 401}),
     ("POST", "/api/v1/corpus", "upload", {S: 200, C: 403, P: 403, A: 401}),
+    ("GET", "/api/v1/users", None, {S: 200, C: 403, P: 403, A: 401}),
+    (
+        "POST",
+        "/api/v1/users/invitations",
+        {"role": "staff", "email": "{role}@ministry.example"},
+        {S: 201, C: 403, P: 403, A: 401},
+    ),
+    ("POST", "/api/v1/users/999999/invitations", None, {S: 404, C: 403, P: 403, A: 401}),
+    ("POST", "/api/v1/users/999999/revoke", None, {S: 404, C: 403, P: 403, A: 401}),
+    ("GET", "/api/v1/outbox", None, {S: 200, C: 403, P: 403, A: 401}),
+    ("POST", "/api/v1/outbox/send", None, {S: 200, C: 403, P: 403, A: 401}),
+    ("POST", "/api/v1/outbox/999999/retry", None, {S: 404, C: 403, P: 403, A: 401}),
     ("GET", "/health", None, {S: 200, C: 200, P: 200, A: 200}),
     ("GET", "/ready", None, {S: 200, C: 200, P: 200, A: 200}),
 ]

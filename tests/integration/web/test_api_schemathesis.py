@@ -96,6 +96,14 @@ EXCLUDED: dict[tuple[str, str], dict[str, str]] = {
     ("GET", "/api/v1/search/cases"): {
         "positive_data_acceptance": "`q` must hold a letter or a digit: a 400 that says so",
     },
+    ("POST", "/api/v1/users/invitations"): {
+        "positive_data_acceptance": "`subject_id` is needed for a city or provider and refused for staff, "
+        "and must name a stored record; `email` must be one plausible address: a 422 with the reason",
+    },
+    ("POST", "/api/v1/users/{user_id}/invitations"): {
+        "positive_data_acceptance": "a user without an e-mail address, or revoked, is not invited again: "
+        "a 422 with the reason",
+    },
 }
 
 

@@ -142,12 +142,12 @@ class Outbox:
             return False
         return True
 
-    def list(self, *, status: str | None = None, limit: int = 500) -> list[OutboxEntry]:
-        """Messages, newest first (only those with ``status`` when given)."""
+    def list(self, *, status: str | None = None, limit: int = 500, offset: int = 0) -> list[OutboxEntry]:
+        """Messages, newest first (only those with ``status`` when given), from the ``offset``-th on."""
         stmt = select(OutboxMessage)
         if status is not None:
             stmt = stmt.where(OutboxMessage.status == status)
-        rows = self.session.exec(stmt.order_by(col(OutboxMessage.id).desc()).limit(limit))
+        rows = self.session.exec(stmt.order_by(col(OutboxMessage.id).desc()).offset(offset).limit(limit))
         return [_entry(r) for r in rows]
 
     def counts(self) -> dict[str, int]:
