@@ -74,10 +74,10 @@ def list_users(
 @users_app.command("revoke")
 @handled
 def revoke(user_id: Annotated[int, typer.Argument(help="The user's id (see `users list`).")]) -> None:
-    """Revoke a user's token."""
+    """Revoke a user: its token, console sessions and open sign-in links stop working."""
     configure_logging()
     with unit_of_work(write=True) as (services, session):
-        services.users(session).revoke_user(user_id)
+        services.accounts(session).revoke(user_id)
     stdout.print(f"Revoked user {user_id}.", markup=False)
 
 
