@@ -33,6 +33,9 @@ SECRET_KEY_MIN = 32
 #: most ``max_top * MATCH_PAGES`` (:attr:`Settings.max_match_offset`), so paging stays a bounded amount
 #: of ranking however the client pages.
 MATCH_PAGES = 50
+#: How many results a match or search query gives when it does not say (``top``); the least
+#: MATCHMAKER_MAX_TOP taken, so that a query leaving ``top`` out is never refused.
+DEFAULT_TOP = 10
 #: The first four bytes of the font files PDFs embed: TrueType (two spellings), OpenType with PostScript
 #: outlines, and a collection of either (its first font is used).
 _FONT_SIGNATURES = (b"\x00\x01\x00\x00", b"true", b"OTTO", b"ttcf")
@@ -141,7 +144,7 @@ class Settings(BaseSettings):
     rate_limit_per_minute: int = Field(default=120, ge=1, description="Per client, on expensive endpoints.")
     max_top: int = Field(
         default=200,
-        ge=1,
+        ge=DEFAULT_TOP,
         le=10_000,
         description="Largest accepted `top` of the match and search queries, which the API documents as "
         f"its maximum; their `offset` is at most {MATCH_PAGES} times it.",

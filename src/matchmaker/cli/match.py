@@ -30,6 +30,7 @@ from matchmaker.cli.output import (
 from matchmaker.db.models import Kind
 from matchmaker.errors import InvalidInputError
 from matchmaker.services.container import Services
+from matchmaker.settings import DEFAULT_TOP
 from matchmaker.wording import noun_for
 
 if TYPE_CHECKING:
@@ -120,7 +121,7 @@ def _city_command(name: str, ask: CityQuery, *, title: str, description: str) ->
     ``title`` (its ``{name}`` filled in), with ``description`` as the command's help."""
 
     def command(
-        city: CityOpt = None, top: TopOpt = 10, as_json: JsonOpt = False, verbose: VerboseOpt = False
+        city: CityOpt = None, top: TopOpt = DEFAULT_TOP, as_json: JsonOpt = False, verbose: VerboseOpt = False
     ) -> None:
         configure_logging(verbose)
         _answer_each(
@@ -150,7 +151,7 @@ _city_command(
 def match_cities(
     city: CityOpt = None,
     provider: ProviderOpt = None,
-    top: TopOpt = 10,
+    top: TopOpt = DEFAULT_TOP,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
@@ -186,7 +187,7 @@ _city_command(
 @handled
 def search_cases(
     text: Annotated[list[str], typer.Argument(help="What to look for; several texts are answered in turn.")],
-    top: TopOpt = 10,
+    top: TopOpt = DEFAULT_TOP,
     as_json: JsonOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:

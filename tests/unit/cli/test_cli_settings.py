@@ -25,7 +25,9 @@ def _run(monkeypatch: pytest.MonkeyPatch, home: Path, **env: str) -> tuple[int, 
 @pytest.mark.parametrize(
     ("env", "expected"),
     [
-        ({"MAX_TOP": "-1"}, "MATCHMAKER_MAX_TOP='-1': must be 1 or more"),
+        ({"MAX_TOP": "-1"}, "MATCHMAKER_MAX_TOP='-1': must be 10 or more"),
+        # Below the default top a query without one would be refused.
+        ({"MAX_TOP": "7"}, "MATCHMAKER_MAX_TOP='7': must be 10 or more"),
         ({"SMTP_PORT": "abc"}, "MATCHMAKER_SMTP_PORT='abc': must be a whole number such as 10"),
         ({"RATE_LIMIT_PER_MINUTE": "0"}, "MATCHMAKER_RATE_LIMIT_PER_MINUTE='0'"),
         ({"PUBLIC_URL": "example.org"}, "MATCHMAKER_PUBLIC_URL='example.org': must start with http://"),

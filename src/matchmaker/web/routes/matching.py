@@ -27,7 +27,7 @@ from matchmaker.errors import AmbiguousNameError, NotFoundError, PermissionDenie
 from matchmaker.services.matching import Matcher, MatchingService, MatchResponse
 from matchmaker.services.records import RecordService
 from matchmaker.services.users import Principal
-from matchmaker.settings import MATCH_PAGES, Settings
+from matchmaker.settings import DEFAULT_TOP, MATCH_PAGES, Settings
 from matchmaker.web.auth import require_own_city, require_own_provider
 from matchmaker.web.errors import problems
 from matchmaker.web.ratelimit import rate_limited
@@ -168,7 +168,7 @@ def _city_route(path: str, summary: str, query: Query, description: str) -> HTTP
         matching: NamedDependency[MatchingService],
         current_user: NamedDependency[Principal],
         city: CityParam = None,
-        top: Top = 10,
+        top: Top = DEFAULT_TOP,
         offset: MatchOffset = 0,
     ) -> MatchPage:
         return await _for_city(records, matching, current_user, city, query, top=top, offset=offset)
@@ -206,7 +206,7 @@ class MatchController(Controller):
         current_user: NamedDependency[Principal],
         city: CityParam = None,
         provider: ProviderParam = None,
-        top: Top = 10,
+        top: Top = DEFAULT_TOP,
         offset: MatchOffset = 0,
     ) -> MatchPage:
         """With ``city``: comparable and mentor cities (never the city itself). With ``provider``:
@@ -248,7 +248,7 @@ class MatchController(Controller):
                 description="What to look for (at most the server's max_query_chars characters).",
             ),
         ],
-        top: Top = 10,
+        top: Top = DEFAULT_TOP,
         offset: MatchOffset = 0,
     ) -> MatchPage:
         """Case studies whose text answers the query, best first. Staff and cities."""
