@@ -59,12 +59,11 @@ def test_a_superscript_digit_in_a_participants_answer_is_refused(
     [
         ("²", "must be a whole number such as 10 (got '²')"),
         ("¹²", "must be a whole number such as 10 (got '¹²')"),
-        ("9" * 5000, "must be a whole number such as 10 (got '" + "9" * 40),
         ("-1", "must be 1 or more (got -1)"),
         ("0", "must be 1 or more (got 0)"),
         ("x", "must be a whole number such as 10 (got 'x')"),
     ],
-    ids=["2", "12", "long", "-1", "0", "x"],
+    ids=["2", "12", "-1", "0", "x"],
 )
 def test_a_page_number_that_is_no_number_is_refused_naming_the_page(
     ro_client: Client, ro_sign_in: Callable[[str], str], page: str, said: str

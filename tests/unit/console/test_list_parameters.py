@@ -18,6 +18,8 @@ from console_support import Client
         ("/cities?page=abc", "page: must be a whole number such as 10 (got 'abc')"),
         ("/cities?page=0", "page: must be 1 or more (got 0)"),
         ("/cities?page=-2", "page: must be 1 or more (got -2)"),
+        ("/cities?page=-12345678901", "page: must be 1 or more (got -12345678901)"),
+        ("/cities?page=-" + "9" * 5000, "page: must be 1 or more (got '-999999"),
         ("/cities?page=1e1", "page: must be a whole number such as 10 (got '1e1')"),
         ("/cases?domain=bogus", "domain: must be one of "),
         ("/cases?obstacle=bogus", "obstacle: must be one of "),

@@ -184,6 +184,11 @@ def test_provider_filters_and_paging(ro_client: Client, ro_sign_in: SignIn) -> N
     assert "90 results, page 1 of 4" in first
     assert 'rel="next" href="/providers?page=2"' in first
     assert "results" in ro_client.get("/providers?country=TR&page=99").text
+    # A page number of any length past the last page is the last page, not a number refused.
+    for far in ("1234567890", "9" * 40, "9" * 5000):
+        last = ro_client.get(f"/providers?page={far}")
+        assert last.status_code == 200, last.text
+        assert "90 results, page 4 of 4" in last.text
 
 
 def test_staff_city_page_has_focal_point_and_explained_suggestions(

@@ -95,11 +95,23 @@ def _filters(request: Request[Any, Any, Any]) -> Filters:
     )
 
 
+#: The page a number of more digits than are read stands for: past the last page of any list.
+_FAR_PAGE = 10**9
+#: Digits of a page number quoted as a number in a refusal (a longer one is quoted as typed, cut).
+_SHOWN_DIGITS = 30
+
+
 def _page_number(request: Request[Any, Any, Any]) -> int:
     """The page asked for (1 when none); past the last page is the last page (the list may have
     shrunk), and anything but a whole number of 1 or more is a 400 naming ``page``."""
     text = str(request.query_params.get("page") or "1")
-    digits = digits_value(text.removeprefix("-"))
+    unsigned = text.removeprefix("-")
+    digits = digits_value(unsigned)
+    if digits is None and unsigned.isascii() and unsigned.isdecimal():  # more digits than are read
+        if text.startswith("-"):
+            given: object = int(text) if len(text) <= _SHOWN_DIGITS else text
+            raise bad_query("page", range_reason("greater_than_equal", 1, given))
+        digits = _FAR_PAGE  # a page past any last one
     if digits is None:
         raise bad_query("page", whole_number_reason(text))
     number = -digits if text.startswith("-") else digits
