@@ -5,6 +5,9 @@ against the WCAG 2.0/2.1 A and AA rules; a violation of impact "serious" or "cri
 the failure names the rule and the elements. One test per role visits that role's pages in one browser
 page, so the whole audit costs three sign-ins.
 
+Forms shown again after a refusal, the users page after an invitation and the error pages are
+audited the same way.
+
 The keyboard checks are the cheap ones: every visible form control can be reached with Tab (nothing
 takes it out of the tab order), and the element the Tab key lands on shows a focus outline with 3:1
 contrast against the colour around it (axe-core does not check focus indicators).
@@ -149,6 +152,12 @@ def keyboard_problems(page: Page) -> list[str]:
     return problems
 
 
+def page_problems(page: Page) -> list[str]:
+    """Everything wrong with the page as it is shown now."""
+    page.wait_for_load_state("networkidle")
+    return axe_problems(page) + structure_problems(page) + keyboard_problems(page)
+
+
 def audit(page: Page, paths: list[str]) -> dict[str, list[str]]:
     """Open each page and collect its problems, by page."""
     found: dict[str, list[str]] = {}
@@ -156,8 +165,7 @@ def audit(page: Page, paths: list[str]) -> dict[str, list[str]]:
         response = page.goto(path)
         assert response is not None
         assert response.ok, f"{path} answered {response.status}"
-        page.wait_for_load_state("networkidle")
-        problems = axe_problems(page) + structure_problems(page) + keyboard_problems(page)
+        problems = page_problems(page)
         if problems:
             found[path] = problems
     return found
@@ -176,6 +184,89 @@ def test_the_signin_page_is_accessible(page: Page) -> None:
 def test_each_roles_pages_are_accessible(page: Page, sign_in: Callable[[str], None], role: str) -> None:
     sign_in(role)
     found = audit(page, PAGES[role])
+    assert not found, report(found)
+
+
+def refusal_problems(page: Page, refuse: Callable[[], None], status: int) -> list[str]:
+    """Send a form the service refuses (``refuse`` fills it in and submits it), then audit the page
+    that shows it again."""
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        refuse()
+    assert answer.value.status == status, f"{answer.value.url} answered {answer.value.status}"
+    return page_problems(page)
+
+
+def submit_unchecked(page: Page, form: str, values: dict[str, str]) -> None:
+    """Fill in the form's fields named in ``values`` and send it, past the browser's own checks (they
+    would stop the value before the service sees it: the service must refuse it all the same)."""
+    page.locator(form).evaluate(
+        """(form, values) => {
+          form.noValidate = true;
+          for (const [name, value] of Object.entries(values)) {
+            const field = form.elements.namedItem(name);
+            if (field.type === 'number') field.type = 'text';
+            field.readOnly = false;
+            field.value = value;
+          }
+        }""",
+        values,
+    )
+    page.locator(form).locator("button[type=submit]").last.click()
+
+
+def shown(page: Page, path: str, status: int) -> list[str]:
+    """The problems of ``path``, which answers with ``status`` (an error page)."""
+    response = page.goto(path)
+    assert response is not None
+    assert response.status == status, f"{path} answered {response.status}"
+    return page_problems(page)
+
+
+def test_forms_shown_again_after_a_refusal_and_the_error_pages_are_accessible(
+    page: Page, sign_in: Callable[[str], None]
+) -> None:
+    """A refused form comes back with what was typed and the reason: the page must be as usable as
+    when first shown. The error pages too."""
+    found: dict[str, list[str]] = {}
+    found["/invite/<unknown link>"] = shown(page, "/invite/no-such-link", 400)
+    sign_in("staff")
+    page.goto(f"/cities/{CITY_ID}/edit")
+    found["city record edit, refused"] = refusal_problems(
+        page, lambda: submit_unchecked(page, "#record-edit", {"population": "many"}), 422
+    )
+    page.goto(f"/events/{PUBLISHED_EVENT}/edit")
+    found["event settings, refused"] = refusal_problems(
+        page, lambda: submit_unchecked(page, "#edit-event", {"breaks": "lunch"}), 422
+    )
+    page.goto("/users")
+    found["users, invitation refused"] = refusal_problems(
+        page,
+        lambda: submit_unchecked(
+            page,
+            "form[action='/users/invite']",
+            {"role": "city", "subject": "Nowhere", "email": "a@b.example"},
+        ),
+        404,
+    )
+    page.get_by_label("Role").select_option("staff")
+    page.get_by_label("City or provider (id or name; not for staff)").fill("")
+    page.get_by_label("E-mail address").fill("new.staff@ministry.example")
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_role("heading", name="Sign-in links just queued")).to_be_visible()
+    found["users, invitation sent"] = page_problems(page)
+    found["/cities/<unknown>"] = shown(page, "/cities/no-such-city", 404)
+    page.get_by_role("button", name="Sign out").click()
+    sign_in("city")
+    found["/users as a city"] = shown(page, "/users", 403)
+    page.goto("/me/requests")
+    found["meeting request, refused"] = refusal_problems(
+        page, lambda: submit_unchecked(page, "form[action='/me/requests'] >> nth=0", {"recipient": ""}), 422
+    )
+    page.goto("/me/profile")
+    found["city profile, refused"] = refusal_problems(
+        page, lambda: submit_unchecked(page, "form[action='/me/profile']", {"population": "many"}), 422
+    )
+    found = {where: problems for where, problems in found.items() if problems}
     assert not found, report(found)
 
 
