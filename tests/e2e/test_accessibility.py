@@ -6,7 +6,7 @@ the failure names the rule and the elements. One test per role visits that role'
 page, so the whole audit costs three sign-ins.
 
 Forms shown again after a refusal, the users page after an invitation and the error pages are
-audited the same way.
+audited the same way, and a refusal must be announced to a screen reader as the page shows it.
 
 The keyboard checks are the cheap ones: every visible form control can be reached with Tab (nothing
 takes it out of the tab order), and the element the Tab key lands on shows a focus outline with 3:1
@@ -187,13 +187,29 @@ def test_each_roles_pages_are_accessible(page: Page, sign_in: Callable[[str], No
     assert not found, report(found)
 
 
+# A page loaded with a message already in it is not read out because of a polite live region
+# (role="status"): screen readers announce changes to one, not its first content. An alert is read
+# out, and so is the description of a field marked invalid when the user reaches it.
+_REFUSAL_ANNOUNCED = """() => {
+  const said = (el) => el && el.checkVisibility() && el.textContent.trim() !== '';
+  const alerts = [...document.querySelectorAll('[role=alert]')].filter(said);
+  const fields = [...document.querySelectorAll('[aria-invalid=true]')].filter((el) =>
+    (el.getAttribute('aria-describedby') || '').split(/\\s+/)
+      .some((id) => said(document.getElementById(id))));
+  return alerts.length + fields.length > 0;
+}"""
+
+
 def refusal_problems(page: Page, refuse: Callable[[], None], status: int) -> list[str]:
     """Send a form the service refuses (``refuse`` fills it in and submits it), then audit the page
-    that shows it again."""
+    that shows it again: besides the checks of every page, the refusal must be announced."""
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
         refuse()
     assert answer.value.status == status, f"{answer.value.url} answered {answer.value.status}"
-    return page_problems(page)
+    problems = page_problems(page)
+    if not page.evaluate(_REFUSAL_ANNOUNCED):
+        problems.append("the refusal is not announced: no alert, and no invalid field described by it")
+    return problems
 
 
 def submit_unchecked(page: Page, form: str, values: dict[str, str]) -> None:
@@ -226,7 +242,7 @@ def test_forms_shown_again_after_a_refusal_and_the_error_pages_are_accessible(
     page: Page, sign_in: Callable[[str], None]
 ) -> None:
     """A refused form comes back with what was typed and the reason: the page must be as usable as
-    when first shown. The error pages too."""
+    when first shown, and a screen reader must say the form was refused. The error pages too."""
     found: dict[str, list[str]] = {}
     found["/invite/<unknown link>"] = shown(page, "/invite/no-such-link", 400)
     sign_in("staff")

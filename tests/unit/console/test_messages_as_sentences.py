@@ -23,7 +23,7 @@ def test_an_error_page_and_a_refusal_start_with_a_capital_letter(
     assert api.json()["detail"] == "no city with id 'atlantis'"
 
     refused = ro_client.post("/users/invite", data={"role": "mayor", "email": "mayor@example.org"})
-    assert 'class="flash flash-error" role="status">Role must be one of' in refused.text
+    assert 'class="flash flash-error" role="alert">Role must be one of' in refused.text
 
     upload = ro_client.post("/upload", files={"file": ("data.jsonl", b"{}\n", "application/jsonl")})
     assert 'id="upload-error">Cannot tell the record kind' in upload.text

@@ -104,7 +104,7 @@ def test_asking_twice_for_the_same_meeting_is_not_an_error_and_the_other_way_rou
     back = client.post("/me/requests", data={"event": "fair", "recipient": PROVIDER_ID})
     assert back.status_code == 409
     assert f"{asked}; answer that request instead" in back.text
-    assert PROVIDER_ID not in back.text.split('role="status"')[1].split("</")[0], "names, not ids"
+    assert PROVIDER_ID not in back.text.split('role="alert"')[1].split("</")[0], "names, not ids"
 
 
 def test_a_refused_profile_change_gives_the_reason_without_pydantic_wording(
@@ -146,7 +146,7 @@ def test_a_focal_point_edits_its_arabic_summary_right_to_left(client: Client) ->
 
 def _flash(html: str) -> str:
     """The text of the page's refusal."""
-    match = re.search(r'<div class="flash flash-error" role="status">(.*?)</div>', html, re.S)
+    match = re.search(r'<div class="flash flash-error" role="alert">(.*?)</div>', html, re.S)
     assert match, "no refusal on the page"
     return match.group(1)
 

@@ -12,7 +12,7 @@ from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotI
 
 
 def _refusal(html: str) -> str:
-    return html.split('class="flash flash-error" role="status">', 1)[1].split("</div>", 1)[0]
+    return html.split('class="flash flash-error" role="alert">', 1)[1].split("</div>", 1)[0]
 
 
 def test_the_users_page_answers_each_refusal_with_the_status_of_its_error(
