@@ -60,7 +60,7 @@ class EventFeedback(store.InSession):
             None,
         )
         if held is None:
-            known = store.told_names(session, event_id, [data.rater, data.other])
+            known = store.told_names(session, [data.rater, data.other], store.sides(session, event_id))
             rater, other = (known.get(pid) or repr(pid) for pid in (data.rater, data.other))
             raise InvalidInputError(f"{rater} has no published meeting with {other} in {ev.name}")
         local = rating_opens(held.end, ev.timezone, now=now)

@@ -109,9 +109,10 @@ class MeetingRequests(store.InSession):
         now = now or utcnow()
         session = self.session
         ev = store.event_row(session, event_id)
-        names = store.told_names(session, event_id, [data.sender, data.recipient])
+        sides = store.sides(session, event_id)
+        names = store.told_names(session, [data.sender, data.recipient], sides)
         problem = pair_problem(
-            store.sides(session, event_id),
+            sides,
             data.sender,
             data.recipient,
             "meeting request",

@@ -7,7 +7,7 @@ builds its answers from these.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, tzinfo
 from typing import Protocol, TypedDict, TypeVar
 
@@ -204,7 +204,7 @@ def participant(session: Session, event_id: str, pid: str) -> EventParticipant:
         ev = session.get(Event, event_id)
         if ev is None:
             raise NotFoundError(f"no event with id {event_id!r}")
-        named = told_names(session, event_id, [pid]).get(pid) or repr(pid)
+        named = told_names(session, [pid], ()).get(pid) or repr(pid)  # pid does not take part
         raise NotFoundError(f"{named} does not take part in {ev.name}")
     return row
 
@@ -229,14 +229,18 @@ def names(session: Session, ids: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def told_names(session: Session, event_id: str, ids: Iterable[str]) -> dict[str, str]:
-    """The names a participant's message may give for ``ids``: those of the event's participants and
-    of cities (every role reads cities); a provider outside the event keeps its id, since providers do
-    not read each other's records."""
-    wanted = set(ids)
-    taking_part = set(sides(session, event_id))
-    cities = {r.id for r in session.exec(select(City).where(col(City.id).in_(sorted(wanted))))}
-    return {pid: name for pid, name in names(session, wanted).items() if pid in taking_part or pid in cities}
+def told_names(session: Session, ids: Iterable[str], taking_part: Collection[str]) -> dict[str, str]:
+    """The names a participant's message may give for ``ids``: those of cities (every role reads
+    cities) and of the event's participants (``taking_part``); a provider outside the event keeps its
+    id, since providers do not read each other's records."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    out = {r.id: r.name for r in session.exec(select(City).where(col(City.id).in_(wanted)))}
+    shown = [pid for pid in wanted if pid in taking_part and pid not in out]
+    if shown:
+        out.update({r.id: r.name for r in session.exec(select(Provider).where(col(Provider.id).in_(shown)))})
+    return out
 
 
 def sides(session: Session, event_id: str) -> dict[str, str]:
