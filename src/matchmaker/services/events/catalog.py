@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func
 from sqlmodel import Session, col, select
 
 from matchmaker.db.events import (
@@ -421,7 +421,16 @@ def _own_requests(session: Session, ev: Event, participant: str, now: datetime) 
 
 def _own_published(session: Session, event_id: str, participant: str) -> int:
     """How many confirmed published meetings ``participant`` has in the event."""
-    return sum(1 for m in store.published(session, event_id, confirmed=True) if participant in (m.a, m.b))
+    stmt = (
+        select(func.count())
+        .select_from(PublishedMeeting)
+        .where(
+            col(PublishedMeeting.event_id) == event_id,
+            col(PublishedMeeting.status) == "CONFIRMED",
+            (col(PublishedMeeting.a) == participant) | (col(PublishedMeeting.b) == participant),
+        )
+    )
+    return int(session.exec(stmt).one())
 
 
 def _check_wall_clock(slots: Sequence[Slot], timezone: str | None) -> None:
