@@ -1,4 +1,4 @@
-"""Columns, keys and indexes that several migration scripts define alike.
+"""Columns, keys and indexes that several migration scripts define, add or drop alike.
 
 A revision's schema never changes once it is released: a definition here that a revision uses is
 never edited; a column that changes is written out, or given a new function, in the revision that
@@ -6,6 +6,8 @@ changes it.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -43,6 +45,20 @@ def event_ref() -> list[SchemaItem]:
         sa.Column("event_id", sa.String(length=128), nullable=False),
         sa.ForeignKeyConstraint(["event_id"], ["event.id"], ondelete="CASCADE"),
     ]
+
+
+def add_columns(table: str, *columns: sa.Column[Any]) -> None:
+    """Add ``columns`` to ``table``, in their order."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for column in columns:
+            batch_op.add_column(column)
+
+
+def drop_columns(table: str, *names: str) -> None:
+    """Undo :func:`add_columns` given the names of its columns (the columns are dropped last first)."""
+    with op.batch_alter_table(table, schema=None) as batch_op:
+        for name in reversed(names):
+            batch_op.drop_column(name)
 
 
 def create_indexes(table: str, *columns: str, unique: bool = False) -> None:

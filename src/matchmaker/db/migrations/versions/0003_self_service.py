@@ -10,7 +10,13 @@ import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
-from matchmaker.db.migrations.columns import create_indexes, drop_indexes, serial_id
+from matchmaker.db.migrations.columns import (
+    add_columns,
+    create_indexes,
+    drop_columns,
+    drop_indexes,
+    serial_id,
+)
 
 revision: str = "0003_self_service"
 down_revision: str | None = "0002"
@@ -18,11 +24,12 @@ down_revision: str | None = "0002"
 
 def upgrade() -> None:
     """Apply this revision."""
-    with op.batch_alter_table("api_user") as batch:
-        batch.add_column(sa.Column("email", AutoString(length=320), nullable=True))
-        batch.add_column(sa.Column("last_sign_in_at", UTCDateTime(), nullable=True))
-    with op.batch_alter_table("event") as batch:
-        batch.add_column(sa.Column("self_service_deadline", UTCDateTime(), nullable=True))
+    add_columns(
+        "api_user",
+        sa.Column("email", AutoString(length=320), nullable=True),
+        sa.Column("last_sign_in_at", UTCDateTime(), nullable=True),
+    )
+    add_columns("event", sa.Column("self_service_deadline", UTCDateTime(), nullable=True))
     op.create_table(
         "invitation",
         *serial_id(),
@@ -78,8 +85,5 @@ def downgrade() -> None:
     op.drop_table("web_session")
     drop_indexes("invitation", "user_id")
     op.drop_table("invitation")
-    with op.batch_alter_table("event") as batch:
-        batch.drop_column("self_service_deadline")
-    with op.batch_alter_table("api_user") as batch:
-        batch.drop_column("last_sign_in_at")
-        batch.drop_column("email")
+    drop_columns("event", "self_service_deadline")
+    drop_columns("api_user", "email", "last_sign_in_at")

@@ -9,7 +9,13 @@ import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
-from matchmaker.db.migrations.columns import create_indexes, drop_indexes, event_ref
+from matchmaker.db.migrations.columns import (
+    add_columns,
+    create_indexes,
+    drop_columns,
+    drop_indexes,
+    event_ref,
+)
 
 revision: str = "0004_event_edit"
 down_revision: str | None = "0003_self_service"
@@ -17,14 +23,14 @@ down_revision: str | None = "0003_self_service"
 
 def upgrade() -> None:
     """Apply this revision."""
-    with op.batch_alter_table("event", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("venue", AutoString(length=300), nullable=True))
-        batch_op.add_column(sa.Column("plan_report", sa.Text(), nullable=True))
-        batch_op.add_column(sa.Column("publish_report", sa.Text(), nullable=True))
-    with op.batch_alter_table("event_meeting", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("public_reason", sa.Text(), nullable=True))
-    with op.batch_alter_table("event_published_meeting", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("public_reason", sa.Text(), nullable=True))
+    add_columns(
+        "event",
+        sa.Column("venue", AutoString(length=300), nullable=True),
+        sa.Column("plan_report", sa.Text(), nullable=True),
+        sa.Column("publish_report", sa.Text(), nullable=True),
+    )
+    add_columns("event_meeting", sa.Column("public_reason", sa.Text(), nullable=True))
+    add_columns("event_published_meeting", sa.Column("public_reason", sa.Text(), nullable=True))
     op.create_table(
         "event_feed_token",
         sa.Column("token_hash", AutoString(length=64), nullable=False),
@@ -41,11 +47,6 @@ def downgrade() -> None:
     """Revert this revision."""
     drop_indexes("event_feed_token", "event_id")
     op.drop_table("event_feed_token")
-    with op.batch_alter_table("event_published_meeting", schema=None) as batch_op:
-        batch_op.drop_column("public_reason")
-    with op.batch_alter_table("event_meeting", schema=None) as batch_op:
-        batch_op.drop_column("public_reason")
-    with op.batch_alter_table("event", schema=None) as batch_op:
-        batch_op.drop_column("publish_report")
-        batch_op.drop_column("plan_report")
-        batch_op.drop_column("venue")
+    drop_columns("event_published_meeting", "public_reason")
+    drop_columns("event_meeting", "public_reason")
+    drop_columns("event", "venue", "plan_report", "publish_report")

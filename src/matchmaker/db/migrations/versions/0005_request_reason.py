@@ -6,7 +6,8 @@ Create Date: 2026-12-02 18:00:00.000000
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
+
+from matchmaker.db.migrations.columns import add_columns, drop_columns
 
 revision: str = "0005_request_reason"
 down_revision: str | None = "0004_event_edit"
@@ -14,11 +15,9 @@ down_revision: str | None = "0004_event_edit"
 
 def upgrade() -> None:
     """Apply this revision."""
-    with op.batch_alter_table("event_request", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("reason", sa.Text(), nullable=True))
+    add_columns("event_request", sa.Column("reason", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     """Revert this revision."""
-    with op.batch_alter_table("event_request", schema=None) as batch_op:
-        batch_op.drop_column("reason")
+    drop_columns("event_request", "reason")

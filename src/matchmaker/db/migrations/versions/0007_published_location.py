@@ -6,8 +6,9 @@ Create Date: 2026-12-06 08:00:00.000000
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
+
+from matchmaker.db.migrations.columns import add_columns, drop_columns
 
 revision: str = "0007_published_location"
 down_revision: str | None = "0006_workers"
@@ -15,11 +16,9 @@ down_revision: str | None = "0006_workers"
 
 def upgrade() -> None:
     """Apply this revision."""
-    with op.batch_alter_table("event_published_meeting", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("location", AutoString(length=600), nullable=True))
+    add_columns("event_published_meeting", sa.Column("location", AutoString(length=600), nullable=True))
 
 
 def downgrade() -> None:
     """Revert this revision."""
-    with op.batch_alter_table("event_published_meeting", schema=None) as batch_op:
-        batch_op.drop_column("location")
+    drop_columns("event_published_meeting", "location")

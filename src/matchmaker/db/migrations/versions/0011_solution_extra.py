@@ -6,7 +6,8 @@ Create Date: 2026-12-06 13:15:00.000000
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
+
+from matchmaker.db.migrations.columns import add_columns, drop_columns
 
 revision: str = "0011_solution_extra"
 down_revision: str | None = "0010_focal_point_extra"
@@ -14,11 +15,9 @@ down_revision: str | None = "0010_focal_point_extra"
 
 def upgrade() -> None:
     """Apply this revision."""
-    with op.batch_alter_table("solution", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("extra", sa.JSON(), nullable=True))
+    add_columns("solution", sa.Column("extra", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
     """Revert this revision."""
-    with op.batch_alter_table("solution", schema=None) as batch_op:
-        batch_op.drop_column("extra")
+    drop_columns("solution", "extra")

@@ -8,7 +8,8 @@ Create Date: 2026-12-06 14:35:00.000000
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
+
+from matchmaker.db.migrations.columns import add_columns, drop_columns
 
 revision: str = "0013_request_notified"
 down_revision: str | None = "0012_calendar_places"
@@ -16,11 +17,11 @@ down_revision: str | None = "0012_calendar_places"
 
 def upgrade() -> None:
     """Apply this revision."""
-    with op.batch_alter_table("event_request", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("notified", sa.Boolean(), nullable=False, server_default=sa.false()))
+    add_columns(
+        "event_request", sa.Column("notified", sa.Boolean(), nullable=False, server_default=sa.false())
+    )
 
 
 def downgrade() -> None:
     """Revert this revision."""
-    with op.batch_alter_table("event_request", schema=None) as batch_op:
-        batch_op.drop_column("notified")
+    drop_columns("event_request", "notified")

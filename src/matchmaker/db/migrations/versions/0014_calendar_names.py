@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlmodel.sql.sqltypes import AutoString
 
+from matchmaker.db.migrations.columns import add_columns, drop_columns
+
 revision: str = "0014_calendar_names"
 down_revision: str | None = "0013_request_notified"
 
@@ -40,10 +42,12 @@ def _name_of(pid: sa.ColumnElement[str]) -> sa.ColumnElement[str]:
 
 def upgrade() -> None:
     """Apply this revision."""
-    with op.batch_alter_table("event_published_meeting", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("event_name", AutoString(length=300), nullable=True))
-        batch_op.add_column(sa.Column("a_name", AutoString(length=300), nullable=True))
-        batch_op.add_column(sa.Column("b_name", AutoString(length=300), nullable=True))
+    add_columns(
+        "event_published_meeting",
+        sa.Column("event_name", AutoString(length=300), nullable=True),
+        sa.Column("a_name", AutoString(length=300), nullable=True),
+        sa.Column("b_name", AutoString(length=300), nullable=True),
+    )
     event_name = sa.select(_event.c.name).where(_event.c.id == _published.c.event_id).scalar_subquery()
     op.get_bind().execute(
         sa.update(_published).values(
@@ -54,7 +58,4 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     """Revert this revision."""
-    with op.batch_alter_table("event_published_meeting", schema=None) as batch_op:
-        batch_op.drop_column("b_name")
-        batch_op.drop_column("a_name")
-        batch_op.drop_column("event_name")
+    drop_columns("event_published_meeting", "event_name", "a_name", "b_name")

@@ -8,7 +8,8 @@ Create Date: 2026-12-06 16:00:00.000000
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
+
+from matchmaker.db.migrations.columns import add_columns, drop_columns
 
 revision: str = "0015_request_decline_reason"
 down_revision: str | None = "0014_calendar_names"
@@ -16,11 +17,9 @@ down_revision: str | None = "0014_calendar_names"
 
 def upgrade() -> None:
     """Apply this revision."""
-    with op.batch_alter_table("event_request", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("decline_reason", sa.Text(), nullable=True))
+    add_columns("event_request", sa.Column("decline_reason", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
     """Revert this revision."""
-    with op.batch_alter_table("event_request", schema=None) as batch_op:
-        batch_op.drop_column("decline_reason")
+    drop_columns("event_request", "decline_reason")
