@@ -241,32 +241,39 @@ def _emit(items: Iterable[M], as_json: bool, show: Callable[[M], object]) -> Non
             show(item)
 
 
+def _print_noted(line: str, *notes: tuple[str, str | None], indent: str = "  ") -> None:
+    """``line``, and under it, indented by ``indent``, each ``(label, text)`` of ``notes`` that has a
+    text."""
+    stdout.print(line, markup=False)
+    for label, text in notes:
+        if text:
+            stdout.print(f"{indent}{label}: {text}", markup=False)
+
+
 def _print_request(req: RequestPublic) -> None:
-    stdout.print(f"request {req.id}: {req.sender} → {req.recipient}, {req.status}", markup=False)
-    if req.message:
-        stdout.print(f"  message: {req.message}", markup=False)
-    if req.reason:
-        stdout.print(f"  why: {req.reason}", markup=False)
-    if req.decline_reason:
-        stdout.print(f"  declined because: {req.decline_reason}", markup=False)
+    _print_noted(
+        f"request {req.id}: {req.sender} → {req.recipient}, {req.status}",
+        ("message", req.message),
+        ("why", req.reason),
+        ("declined because", req.decline_reason),
+    )
 
 
 def _print_request_row(req: RequestPublic) -> None:
     """One request of a list: its id, who asks whom, its status, and under it the sender's message
     and why the recipient declined (when it said so)."""
-    stdout.print(f"{req.id:>4} {req.sender} → {req.recipient}: {req.status}", markup=False)
-    if req.message:
-        stdout.print(f"     message: {req.message}", markup=False)
-    if req.decline_reason:
-        stdout.print(f"     declined because: {req.decline_reason}", markup=False)
+    _print_noted(
+        f"{req.id:>4} {req.sender} → {req.recipient}: {req.status}",
+        ("message", req.message),
+        ("declined because", req.decline_reason),
+        indent="     ",
+    )
 
 
 def _print_contact(c: Contact) -> None:
     kind = c.relation or c.side
     score = f" {round(c.score * 100)}%" if c.score is not None else ""
-    stdout.print(f"{c.id} ({c.name}): {kind}{score}", markup=False)
-    if c.reason:
-        stdout.print(f"  why: {c.reason}", markup=False)
+    _print_noted(f"{c.id} ({c.name}): {kind}{score}", ("why", c.reason))
 
 
 def _print_summary(ev: EventSummary) -> None:
