@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,6 +11,9 @@ from matchmaker.cli.app import command_group
 from matchmaker.cli.context import unit_of_work
 from matchmaker.cli.options import JsonLinesOpt
 from matchmaker.cli.output import configure_logging, emit_json, handled, new_table, stderr, stdout
+
+if TYPE_CHECKING:
+    from matchmaker.services.users import Principal
 
 users_app = command_group("users", "API users and their bearer tokens.")
 
@@ -30,6 +33,12 @@ ForOpt = Annotated[
 ]
 
 
+def _named(principal: Principal) -> str:
+    """A user as the messages name it: its role and id, and the record it speaks for."""
+    who = f" for {principal.subject_id}" if principal.subject_id else ""
+    return f"{principal.role} user {principal.user_id}{who}"
+
+
 @users_app.command("add")
 @handled
 def add(
@@ -43,11 +52,7 @@ def add(
     configure_logging()
     with unit_of_work() as (services, session):
         issued = services.users(session).add_user(role.value, subject, label)
-    who = f" for {issued.principal.subject_id}" if issued.principal.subject_id else ""
-    stderr.print(
-        f"Created {role.value} user {issued.principal.user_id}{who}. The token is shown only now.",
-        markup=False,
-    )
+    stderr.print(f"Created {_named(issued.principal)}. The token is shown only now.", markup=False)
     # The token alone on the last line of standard output, so scripts can take it with `tail -n1`.
     typer.echo(issued.token)
 
@@ -88,10 +93,8 @@ def rotate(user_id: Annotated[int, typer.Argument(help="The user's id (see `user
     configure_logging()
     with unit_of_work(write=True) as (services, session):
         issued = services.accounts(session).rotate_token(user_id)
-    principal = issued.principal
-    who = f" for {principal.subject_id}" if principal.subject_id else ""
     stderr.print(
-        f"New token for {principal.role} user {principal.user_id}{who}; the old one no longer works. "
+        f"New token for {_named(issued.principal)}; the old one no longer works. "
         "The token is shown only now.",
         markup=False,
     )
@@ -112,9 +115,8 @@ def invite(
     configure_logging()
     with unit_of_work() as (services, session):
         invited = services.accounts(session).invite(role.value, email, subject, label)
-    who = f" for {invited.principal.subject_id}" if invited.principal.subject_id else ""
     stderr.print(
-        f"Queued an invitation to {invited.email} ({role.value} user {invited.principal.user_id}{who}); "
+        f"Queued an invitation to {invited.email} ({_named(invited.principal)}); "
         f"the link works once, until {invited.expires_at:%Y-%m-%d %H:%M} UTC. "
         "Send it with `matchmaker outbox send`.",
         markup=False,
