@@ -4,14 +4,18 @@ Names are compared after :func:`normalize_name`: transliterated to ASCII (Kukës
 istanbul, Ош → osh), case-folded, punctuation dropped, and legal or administrative suffixes removed
 (A.Ş., LLC, Belediyesi, Municipality, Opština, City Hall...). A query is tried as an id, then as a whole
 name (also in the spelling that writes š, ş, č, ç, ž, đ as two letters, so ``Oš`` is ``Osh``,
-without an apostrophe inside a word, so ``Oʻsh`` is ``Osh``, or as the words of an id), then word by
-word against the words of each name and id (a word, the start of one, or a word a letter away:
-``kosovo``, ``kosova`` and ``fushe kosove`` find Fushë Kosovë, id ``kosovo-polje``), then as a whole
-name with a typo or two. A query resolves only when exactly one
+without an apostrophe inside a word, so ``Oʻsh`` is ``Osh``, or as the words of an id), then as a whole
+name as it sounds (:func:`sound_key`: the letters romanisations use for one sound written one way, so
+``Худжанд`` (Khudzhand) and ``Xujand`` are Khujand, ``Гянджа`` (Gyandzha) is Ganja, ``Кахул`` (Kakhul)
+is Cahul, ``Գյումրի`` is Gyumri), then word by word against the words of each name and id (a word, the
+start of one, or a word a letter away: ``kosovo``, ``kosova`` and ``fushe kosove`` find Fushë Kosovë, id
+``kosovo-polje``), then as a whole name with a typo or two, as written or as it sounds, or, for a name
+of five letters and three consonants or more, with other vowels between the same consonants
+(:func:`sound_skeleton`: Karakalpak ``Нөкис``, Nókis, is Nukus). A query resolves only when exactly one
 record matches it best; a whole name resolves however short it is, but one or two letters that are not
-a whole name never resolve alone. When several records match,
-:class:`~matchmaker.errors.AmbiguousNameError` lists the candidates; when none does,
-:class:`~matchmaker.errors.NotFoundError` names the closest few.
+a whole name never resolve alone, and names a sound apart (``Os`` and ``Osh``) stay apart. When
+several records match, :class:`~matchmaker.errors.AmbiguousNameError` lists the candidates; when none
+does, :class:`~matchmaker.errors.NotFoundError` names the closest few.
 
 RapidFuzz is imported when a name is first compared fuzzily: resolving an id (``show city kukes``) does
 not load it.
@@ -21,7 +25,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -135,11 +139,19 @@ def fold(text: str) -> str:
 def normalize_name(name: str) -> str:
     """The comparable form of a name: ASCII, lower case, no punctuation, no legal or admin suffixes
     (kept for the names seen last: an engine compares every reference with every city's name)."""
-    folded = _CITY_HALL.sub(" ", fold(name))
+    return _without_noise(fold(name), _is_noise)
+
+
+def _is_noise(token: str) -> bool:
+    return token in _NOISE_WORDS or token.replace(".", "") in _NOISE_WORDS
+
+
+def _without_noise(folded: str, is_noise: Callable[[str], bool]) -> str:
+    """A folded name without its suffix words and punctuation (all of it when it is nothing else)."""
+    folded = _CITY_HALL.sub(" ", folded)
     # Keep dotted abbreviations together (a.s., d.o.o.) before stripping punctuation.
     tokens = [t.strip(".,;:()[]\"'") for t in folded.split()]
-    kept = [t for t in tokens if t and t not in _NOISE_WORDS and t.replace(".", "") not in _NOISE_WORDS]
-    text = _NON_ALNUM.sub(" ", " ".join(kept)).strip()
+    text = _NON_ALNUM.sub(" ", " ".join(t for t in tokens if t and not is_noise(t))).strip()
     if not text:  # the name was nothing but suffix words: keep it whole
         text = _NON_ALNUM.sub(" ", folded).strip()
     return text
@@ -166,6 +178,91 @@ def spellings(name: str) -> frozenset[str]:
     digraphs = name.translate(_DIGRAPHS)
     joined = _INNER_APOSTROPHE.sub("", name)
     return frozenset({normalize_name(name), normalize_name(digraphs), normalize_name(joined)})
+
+
+# Romanisations write one sound in different letters: Худжанд is Khujand in English, Khudzhand as
+# Russian romanises it, Xujand in Uzbek; Кахул is Kakhul, and Cahul in Romanian. Before transliteration
+# the letters whose sound it would lose are written out (š as sh, ţ as ts, ć and ћ as ch, ə as a), and
+# soft and hard signs, no sound of their own, are left out; the rules then write each sound one way.
+_SOUND_LETTERS = str.maketrans(
+    {"š": "sh", "ş": "sh", "ș": "sh", "č": "ch", "ç": "ch", "ć": "ch", "ћ": "ch", "ž": "zh", "đ": "dj",
+     "ţ": "ts", "ț": "ts", "ə": "a", "ә": "a", "ь": "", "ъ": ""}
+)  # fmt: skip
+_CONSONANT = "[b-df-hj-np-tv-xzšč]"
+_VOWEL = "[aeiou]"
+_SOUND_RULES = tuple(
+    (re.compile(pattern), spelling)
+    for pattern, spelling in (
+        (r"dzh|dj|zh", "j"),  # Dzhalal-Abad, Jalal-Abad; Zhabalj, Žabalj; Đakovo, Djakovo
+        (r"kh|x", "h"),  # Khujand, Xujand, Hujand
+        (r"gh", "g"),  # Qaraghandy, Qaragandy
+        (r"sh", "š"),  # Oš, Oş, Osh
+        (r"ch", "č"),  # Čačak, Chachak; Turkish ç
+        (r"c(?=[aou])|q", "k"),  # Cahul, Kahul; Samarqand, Samarkand
+        (r"ts", "c"),  # Subotica, Subotitsa; Romanian ţ
+        (rf"ow(?={_CONSONANT})|ou", "u"),  # Armenian ու as transliterated (Gyowmri), French ou (Sousse)
+        (r"w", "v"),
+        (rf"(?<={_CONSONANT})y(?={_VOWEL})", ""),  # Gyandzha, Ganja; Gyumri, Gumri
+        (rf"y(?!{_VOWEL})", "i"),  # Nalaykh, Nalaikh; Naryn, Narin
+        (r"(.)\1+", r"\1"),  # Ulaanbaatar, Ulanbatar
+    )
+)
+
+
+@lru_cache(maxsize=65536)
+def sound_key(name: str) -> str:
+    """A name (:func:`normalize_name`) as it sounds, whatever script or romanisation wrote it.
+
+    Each sound that romanisations spell differently is written one way: dzh, dj, zh, ǆ, j → j;
+    kh, x, h → h; k, q and c before a, o, u → k; ts, ţ and other c → c; ch, č, ç, ć → č;
+    sh, š, ş → š; w, v → v; ow before a consonant, ou, u → u; a y between a consonant and a vowel is
+    left out, a y before no vowel is i, a letter written twice is written once, and ö, ø, ө, ü are o
+    and u as transliteration writes them. ``Худжанд``, ``Khujand`` and ``Xujand`` are ``hujand``;
+    ``Кахул`` and ``Cahul`` ``kahul``; ``Գյումրի`` and ``Gyumri`` ``gumri``; ``Oš``, ``Ош`` and
+    ``Osh`` ``oš``, while ``Os`` stays ``os``: a sound written otherwise is the same name, one sound
+    more or less another name."""
+    text = unicodedata.normalize("NFKC", name.replace("İ", "I").replace("ı", "i")).casefold()
+    plain = frozenset(normalize_name(name).split())
+
+    def is_noise(token: str) -> bool:  # a suffix word spelled out (Opština as opshtina) is one still
+        return _is_noise(token) or (token not in plain and _is_noise(_UNSPELLED.sub(_unspell, token)))
+
+    key = _without_noise(fold(_INNER_APOSTROPHE.sub("", text.translate(_SOUND_LETTERS))), is_noise)
+    for pattern, spelling in _SOUND_RULES:
+        key = pattern.sub(spelling, key)
+    return key
+
+
+# The two letters _SOUND_LETTERS writes for one, back to the one as transliteration writes it.
+_UNSPELLED = re.compile(r"sh|ch|zh|dj|ts")
+
+
+def _unspell(found: re.Match[str]) -> str:
+    return found.group()[0]
+
+
+#: A name's sound key needs this many letters, and this many of them consonants, before a name whose
+#: key differs from it only in its vowels is taken for it (:func:`sound_skeleton`).
+_SKELETON_LETTERS = 5
+_SKELETON_CONSONANTS = 3
+_VOWELS = re.compile(f"{_VOWEL}+")
+
+
+@lru_cache(maxsize=65536)
+def sound_skeleton(name: str) -> str | None:
+    """The :func:`sound_key` of a name with each run of vowels written ``_``, or ``None`` for a name
+    too short to be told by its consonants (fewer than five letters or three consonants).
+
+    Neighbouring languages and their romanisations differ most in vowels: Karakalpak Нөкис (Nókis) is
+    Nukus, Бухоро is Bukhara, Küləb and Kulyab are Kulob. A long enough name whose consonants are those
+    of one record, in order and with vowels between the same ones, is taken for that record when
+    nothing else is as close."""
+    key = sound_key(name)
+    letters = key.replace(" ", "")
+    consonants = len(_VOWELS.sub("", letters))
+    if len(letters) < _SKELETON_LETTERS or consonants < _SKELETON_CONSONANTS:
+        return None
+    return _VOWELS.sub("_", key)
 
 
 def _id_form(record_id: str) -> str:
@@ -200,22 +297,31 @@ SUGGEST = 60.0
 
 
 def candidates(query: str, entries: Sequence[NameEntry], limit: int = 5) -> list[Candidate]:
-    """The closest entries to ``query`` by normalised name, best first."""
+    """The closest entries to ``query`` by normalised name or by :func:`sound_key`, best first; a name
+    that differs from the query only in its vowels (:func:`sound_skeleton`) scores :data:`ACCEPT`."""
     target = normalize_name(query)
     if not target:
         return []
     from rapidfuzz import fuzz, process  # noqa: PLC0415 - fuzzy comparison only; ids resolve without it
 
-    choices = {i: normalize_name(e.name) for i, e in enumerate(entries)}
-    found = process.extract(target, choices, scorer=fuzz.WRatio, limit=max(limit * 3, 10))
     ranked: dict[str, Candidate] = {}
-    for _choice, score, index in found:
-        entry = entries[int(index)]
-        # Prefer exact token equality over partial containment (Osh vs Oshkosh).
-        exact = normalize_name(entry.name) == target
-        value = 100.0 if exact else float(score)
+
+    def offer(entry: NameEntry, value: float) -> None:
         if entry.id not in ranked or ranked[entry.id].score < value:
             ranked[entry.id] = Candidate(entry.id, entry.name, value)
+
+    for form in (normalize_name, sound_key):
+        choices = {i: form(e.name) for i, e in enumerate(entries)}
+        found = process.extract(form(query), choices, scorer=fuzz.WRatio, limit=max(limit * 3, 10))
+        for _choice, score, index in found:
+            entry = entries[int(index)]
+            # Prefer exact token equality over partial containment (Osh vs Oshkosh).
+            offer(entry, 100.0 if normalize_name(entry.name) == target else float(score))
+    skeleton = sound_skeleton(query)
+    if skeleton is not None:
+        for entry in entries:
+            if sound_skeleton(entry.name) == skeleton:
+                offer(entry, ACCEPT)
     return sorted(ranked.values(), key=lambda c: (-c.score, c.id))[:limit]
 
 
@@ -241,6 +347,15 @@ def close_to(target: str, name: str) -> bool:
     return all(
         len(part) >= _MIN_PREFIX and any(word.startswith(part) for word in words) for part in target.split()
     )
+
+
+def _close(query: str, name: str) -> bool:
+    """Whether a name is close to a query (:func:`close_to`) as written or as it sounds
+    (:func:`sound_key`), or differs from it only in its vowels (:func:`sound_skeleton`)."""
+    if close_to(normalize_name(query), normalize_name(name)) or close_to(sound_key(query), sound_key(name)):
+        return True
+    skeleton = sound_skeleton(query)
+    return skeleton is not None and skeleton == sound_skeleton(name)
 
 
 #: A word at least this similar (0-100) to a word of a name matches it despite a letter or so of
@@ -337,6 +452,9 @@ def resolve(query: str, entries: Sequence[NameEntry], *, kind: str = "record") -
     # of a longer name, however short it is.
     forms = spellings(query)
     alike = [e for e in entries if forms & (spellings(e.name) | {_id_form(e.id)})]
+    key = sound_key(query)
+    if not alike and key:  # the whole name as another romanisation writes it (Худжанд: Khujand)
+        alike = [e for e in entries if key in (sound_key(e.name), sound_key(_id_form(e.id)))]
     if len(alike) == 1:
         return alike[0].id
     if alike:
@@ -347,7 +465,7 @@ def resolve(query: str, entries: Sequence[NameEntry], *, kind: str = "record") -
         if len(leading) == 1 and by_words[0][0] > _SHORT_PREFIX:
             return leading[0].id
         raise _ambiguous(query, [(e.id, e.name) for e in leading])
-    found = [c for c in candidates(query, entries) if close_to(target, normalize_name(c.name))]
+    found = [c for c in candidates(query, entries) if _close(query, c.name)]
     if not found or found[0].score < SUGGEST:
         raise NotFoundError(f"no {kind} matches {query!r}{_closest(target, entries)}")
     best = found[0]

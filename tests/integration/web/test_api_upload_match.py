@@ -133,6 +133,27 @@ def test_names_resolve_and_a_query_never_returns_itself(api: TestClient, tokens:
     assert r.status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("name", "city_id"),
+    [
+        ("Худжанд", "khujand"),
+        ("Гянджа", "ganja"),
+        ("Кахул", "cahul"),
+        ("Գյումրի", "gyumri"),
+        ("Нөкис", "nukus"),
+    ],
+)
+def test_a_city_named_in_its_own_script_or_romanisation_is_matched(
+    api: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+    name: str,
+    city_id: str,
+) -> None:
+    answer = api.get("/api/v1/match/providers", params={"city": name, "top": 3}, headers=tokens.of("staff"))
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["query"] == city_id
+
+
 def test_index_status_and_rebuild(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
     staff = tokens.of("staff")
     status = api.get("/api/v1/indexes", headers=staff).json()

@@ -234,3 +234,125 @@ def test_the_cli_finds_a_short_name_in_another_spelling(home) -> None:
     refused = runner.invoke(app, ["show", "city", "ab"])
     assert refused.exit_code != 0
     assert "ab" in refused.stderr
+
+
+ROMANISED = [
+    NameEntry("tj-khujand", "Khujand", "TJ"),
+    NameEntry("az-ganja", "Ganja", "AZ"),
+    NameEntry("md-cahul", "Cahul", "MD"),
+    NameEntry("am-gyumri", "Gyumri", "AM"),
+    NameEntry("uz-nukus", "Nukus", "UZ"),
+    NameEntry("rs-nis", "Niš", "RS"),
+    NameEntry("kg-osh", "Osh", "KG"),
+    NameEntry("al-kukes", "Kukës", "AL"),
+    NameEntry("tr-kars", "Kars", "TR"),
+    NameEntry("kg-karakol", "Karakol", "KG"),
+    NameEntry("md-balti", "Bălți", "MD"),
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Худжанд", "tj-khujand"),  # Russian: Khudzhand
+        ("Xujand", "tj-khujand"),  # Uzbek Latin
+        ("Гянджа", "az-ganja"),  # Russian: Gyandzha
+        ("Кахул", "md-cahul"),  # Russian: Kakhul
+        ("Գյումրի", "am-gyumri"),  # Armenian: Gyowmri
+        ("Гюмри", "am-gyumri"),
+        ("Нөкис", "uz-nukus"),  # Karakalpak: Nókis
+        ("Нукус", "uz-nukus"),
+        ("Бельцы", "md-balti"),  # Russian: Bel'tsy
+    ],
+)
+def test_a_name_in_another_script_or_romanisation_resolves(query: str, expected: str) -> None:
+    assert resolve(query, ROMANISED, kind="city") == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Niš", "rs-nis"),
+        ("Nis", "rs-nis"),
+        ("Ниш", "rs-nis"),
+        ("Nukus", "uz-nukus"),
+        ("Osh", "kg-osh"),
+        ("Oš", "kg-osh"),
+        ("Ош", "kg-osh"),
+        ("Kukës", "al-kukes"),
+        ("Kukes", "al-kukes"),
+        ("Kars", "tr-kars"),
+        ("Karakol", "kg-karakol"),
+    ],
+)
+def test_names_written_as_stored_still_resolve_beside_other_romanisations(query: str, expected: str) -> None:
+    assert resolve(query, ROMANISED, kind="city") == expected
+
+
+def test_short_names_a_sound_apart_do_not_find_each_other() -> None:
+    entries = [*ROMANISED, NameEntry("no-os", "Os", "NO"), NameEntry("kg-ush", "Ush", "KG")]
+    assert resolve("Os", entries, kind="city") == "no-os"
+    assert resolve("Osh", entries, kind="city") == "kg-osh"
+    assert resolve("Ош", entries, kind="city") == "kg-osh"
+    assert resolve("Уш", entries, kind="city") == "kg-ush"
+    for query in ["Nus", "Kurs", "Kers", "Ash"]:
+        with pytest.raises((AmbiguousNameError, NotFoundError)):
+            resolve(query, entries, kind="city")
+
+
+def test_a_name_whose_vowels_fit_two_records_lists_both() -> None:
+    entries = [NameEntry("tj-kulob", "Kulob", "TJ"), NameEntry("xx-kalab", "Kalab", "XX")]
+    assert resolve("Kulob", entries, kind="city") == "tj-kulob"
+    with pytest.raises(AmbiguousNameError) as info:
+        resolve("Кэлэб", entries, kind="city")
+    assert {cid for cid, _name in info.value.candidates} == {"tj-kulob", "xx-kalab"}
+
+
+def _corpus_city_names() -> list[str]:
+    import json
+    from pathlib import Path
+
+    corpora = Path(__file__).resolve().parents[3] / "corpora"
+    names: list[str] = []
+    for path in ("demo/cities.jsonl", "eval2/corpus/cities.jsonl", "outside/corpus/cities.jsonl"):
+        lines = (corpora / path).read_text(encoding="utf-8").splitlines()
+        names.extend(json.loads(line)["name"] for line in lines if line.strip())
+    return names
+
+
+def test_no_two_city_names_of_the_shipped_corpora_sound_alike() -> None:
+    from matchmaker.matching.names import sound_key, sound_skeleton
+
+    names = _corpus_city_names()
+    assert len(names) > 100
+    for describe in (sound_key, sound_skeleton):
+        alike: dict[str, set[str]] = {}
+        for name in names:
+            form = describe(name)
+            if form:
+                alike.setdefault(form, set()).add(name)
+        assert {form: found for form, found in alike.items() if len(found) > 1} == {}, describe.__name__
+
+
+def test_the_cli_shows_a_city_named_in_another_script(home) -> None:
+    from typer.testing import CliRunner
+
+    from matchmaker.cli import app
+    from matchmaker.db import repository
+    from matchmaker.db.engine import Database
+    from matchmaker.db.models import CityCreate
+    from matchmaker.settings import Settings
+
+    database = Database(Settings(home=home))
+    try:
+        with database.unit_of_work() as session:
+            for entry in ROMANISED:
+                city = CityCreate(id=entry.id, name=entry.name, country=entry.country, summary="Floods.")
+                repository.upsert_city(session, city)
+    finally:
+        database.dispose()
+    runner = CliRunner()
+    for query, expected in [("Худжанд", "Khujand"), ("Нөкис", "Nukus"), ("Ниш", "Niš"), ("Ош", "Osh")]:
+        result = runner.invoke(app, ["show", "city", query, "--json"])
+        assert result.exit_code == 0, (query, result.output)
+        assert f'"name": "{expected}"' in result.stdout
