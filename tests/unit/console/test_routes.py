@@ -168,6 +168,23 @@ def test_city_filters(ro_client: Client, ro_sign_in: SignIn, query: str, present
     assert absent not in ids
 
 
+@pytest.mark.parametrize(
+    ("query", "present"),
+    [
+        ("Xujand", "khujand"),
+        ("Гянджа", "ganja"),
+        ("Кахул", "cahul"),
+        ("Գյումրի", "gyumri"),
+        ("Нөкис", "nukus"),
+    ],
+)
+def test_the_city_list_finds_a_name_typed_in_another_script(
+    ro_client: Client, ro_sign_in: SignIn, query: str, present: str
+) -> None:
+    ro_sign_in("staff")
+    assert present in listed(ro_client.get("/cities", params={"q": query}).text)
+
+
 def test_case_search_ranks_by_free_text(ro_client: Client, ro_sign_in: SignIn) -> None:
     ro_sign_in("staff")
     html = ro_client.get("/cases?q=street+addresses+house+numbers").text

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from matchmaker.db.models import CasePublic, CityPublic, ProviderPublic, PublicRecord
+from matchmaker.matching.names import sound_key, sound_skeleton
 from matchmaker.vocabulary import Kind, detect_language, fold, merge_tags, tag_text, terms_of_kind
 
 logger = logging.getLogger(__name__)
@@ -122,13 +123,27 @@ def _searchable(record: Record) -> str:
     return f"{record.id} {record.title} {record.city} {record.text}"
 
 
+def _name(record: Record) -> str:
+    return record.name if isinstance(record, (CityPublic, ProviderPublic)) else record.city
+
+
 def _matches_text(record: Record, query: str) -> bool:
     haystack = fold(_searchable(record))
-    return all(word in haystack for word in fold(query).split())
+    if all(word in haystack for word in fold(query).split()):
+        return True
+    # The name, or the starts of its words, as another script or romanisation writes them (Гянджа,
+    # Gyandzha: Ganja), or a long name with its vowels written otherwise (Нөкис: Nukus).
+    name, sounds = _name(record), sound_key(query).split()
+    heard = sound_key(name).split()
+    if sounds and all(any(word.startswith(sound) for word in heard) for sound in sounds):
+        return True
+    skeleton = sound_skeleton(query)
+    return skeleton is not None and skeleton == sound_skeleton(name)
 
 
 def apply_filters(records: Iterable[Record], filters: Filters) -> list[Record]:
-    """The records that pass every filter set; the text query matches words in any order, any case."""
+    """The records that pass every filter set; the text query matches words in any order, any case, or
+    the record's name (a case study's city) as another script or romanisation writes it."""
     out: list[Record] = []
     for record in records:
         facets = facets_of(record)
