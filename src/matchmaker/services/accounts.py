@@ -38,7 +38,7 @@ from sqlmodel import Session, col, func, select
 from matchmaker.db import repository
 from matchmaker.db.accounts import Invitation, SessionNotice, WebSession
 from matchmaker.db.models import ApiUser, City, FocalPoint, Provider, utcnow
-from matchmaker.errors import AuthenticationError, InvalidInputError, NotFoundError
+from matchmaker.errors import AuthenticationError, ConflictError, InvalidInputError, NotFoundError
 from matchmaker.matching.names import NameEntry, resolve
 from matchmaker.services.events import store
 from matchmaker.services.events.rules import as_instant
@@ -186,12 +186,13 @@ class Accounts:
         return self._invite_user(user, now=now)
 
     def reinvite(self, user_id: int, *, now: datetime | None = None) -> Invited:
-        """Send a user a fresh invitation (the earlier link stops working)."""
+        """Send a user a fresh invitation (the earlier link stops working); :class:`ConflictError` for a
+        user without an address or revoked, whom the request itself cannot change."""
         user = self._user(user_id)
         if not user.email:
-            raise InvalidInputError(f"user {user_id} has no e-mail address; invite it with one")
+            raise ConflictError(f"user {user_id} has no e-mail address; invite it with one")
         if user.revoked:
-            raise InvalidInputError(f"user {user_id} is revoked")
+            raise ConflictError(f"user {user_id} is revoked")
         return self._invite_user(user, now=now)
 
     def invite_event(self, event_id: str, *, now: datetime | None = None) -> EventInvitations:

@@ -153,7 +153,18 @@ def test_inviting_again_replaces_the_link_and_revoking_stops_the_user(
     assert gone["revoked"] is True
     assert gone["invitation_pending"] is False
     assert client.post("/invite/" + again.json()["link"].rsplit("/", 1)[1]).status_code == 400
-    assert client.post(f"/api/v1/users/{first['user_id']}/invitations", headers=staff).status_code == 422
+    refused = client.post(f"/api/v1/users/{first['user_id']}/invitations", headers=staff)
+    assert refused.status_code == 409, "the user's stored state refuses it; the request was well formed"
+    assert f"user {first['user_id']} is revoked" in refused.json()["detail"]
+
+
+def test_a_user_without_an_address_is_not_invited_again(client: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
+    staff = tokens.of("staff")
+    city = client.get("/api/v1/me", headers=tokens.of("city")).json()["user_id"]
+    r = client.post(f"/api/v1/users/{city}/invitations", headers=staff)
+    assert r.status_code == 409, r.text
+    assert "has no e-mail address" in r.json()["detail"]
+    assert client.get("/api/v1/outbox", headers=staff).json()["total"] == 0
 
 
 def test_the_last_staff_user_is_never_revoked(client: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
@@ -258,7 +269,7 @@ def test_a_failed_message_shows_why_and_is_sent_again(
     assert client.post("/api/v1/outbox/send", headers=staff).json()["sent"] == 1
     assert [str(m["To"]) for m in smtp.inbox.messages] == ["gone@ministry.example"]
     sent_again = client.post(f"/api/v1/outbox/{failed['id']}/retry", headers=staff)
-    assert sent_again.status_code == 422
+    assert sent_again.status_code == 409, "a message already sent clashes with the retry"
     assert "already sent" in sent_again.json()["detail"]
     assert client.post("/api/v1/outbox/999999/retry", headers=staff).status_code == 404
 

@@ -31,6 +31,10 @@ def test_the_users_page_answers_each_refusal_with_the_status_of_its_error(
     assert last.status_code == 409, "a conflict with stored state, as in the API"
     assert "last staff user" in _refusal(last.text)
 
+    no_address = client.post(f"/users/{me}/reinvite")
+    assert no_address.status_code == 409, "the user's stored state refuses it, as in the API"
+    assert f"User {me} has no e-mail address" in _refusal(no_address.text)
+
     unknown = client.post("/users/999999/reinvite")
     assert unknown.status_code == 404
     assert "999999" in _refusal(unknown.text)

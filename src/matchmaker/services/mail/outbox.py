@@ -34,7 +34,7 @@ from sqlmodel import Session, col, select
 from matchmaker.db.accounts import OutboxMessage
 from matchmaker.db.engine import Database
 from matchmaker.db.models import utcnow
-from matchmaker.errors import InvalidInputError, NotFoundError
+from matchmaker.errors import ConflictError, InvalidInputError, NotFoundError
 from matchmaker.services.mail.compose import Composed
 from matchmaker.settings import Settings
 from matchmaker.wording import counted
@@ -158,12 +158,13 @@ class Outbox:
         return out
 
     def requeue(self, message_id: int, *, now: datetime | None = None) -> OutboxEntry:
-        """Queue a failed (or queued) message again with a fresh count of tries ("send again")."""
+        """Queue a failed (or queued) message again with a fresh count of tries ("send again");
+        :class:`ConflictError` for a message already sent."""
         row = self.session.get(OutboxMessage, message_id)
         if row is None:
             raise NotFoundError(f"no message {message_id} in the outbox")
         if row.status == "sent":
-            raise InvalidInputError(f"message {message_id} was already sent")
+            raise ConflictError(f"message {message_id} was already sent")
         row.status = "queued"
         row.attempts = 0
         row.next_attempt_at = now or utcnow()

@@ -238,12 +238,12 @@ class UserController(Controller):
         sync_to_thread=True,
         status_code=201,
         summary="Invite a user again (staff)",
-        responses=problems(422),
+        responses=problems(409),
     )
     def reinvite(self, services: Svc, session: Db, user_id: SerialId) -> InvitationOut:
         """A fresh invitation to the user's address; its earlier link stops working. The answer holds
         the new one-time link, once (as for a first invitation). A user without an address, or revoked,
-        is refused with 422 saying so."""
+        is refused with 409 saying so."""
         return InvitationOut.of(services.accounts(session).reinvite(user_id))
 
     @post(
@@ -336,12 +336,12 @@ class OutboxController(Controller):
         sync_to_thread=True,
         status_code=200,
         summary="Send a message again (staff)",
-        responses=problems(422),
+        responses=problems(409),
     )
     def retry(self, services: Svc, session: Db, message_id: SerialId) -> MessageOut:
         """Queue a failed message again with a fresh count of tries, as the console's "Send again" does;
         the next sending run (the server's own, or `POST /api/v1/outbox/send`) tries it. A message
-        already sent is refused with 422 saying so."""
+        already sent is refused with 409 saying so."""
         return MessageOut.of(services.outbox(session).requeue(message_id))
 
 
