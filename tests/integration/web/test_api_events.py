@@ -334,6 +334,32 @@ def test_feedback_from_participants(api: TestClient[Any], tokens: Tokens, rating
     assert [f for f in city["explanation"]["context"] if f["factor"] == "feedback"] == []
 
 
+def test_rating_a_meeting_again_replaces_the_rating_and_answers_200(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    _staff_event(api, tokens, participants=(CITY_ID, PROVIDER_ID))
+    past = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+    days = {"days": [past], "start": "09:00", "per_day": 3}
+    assert api.patch(f"{BASE}/ws1", json={"days": days}, headers=tokens.of("staff")).status_code == 200
+    _generate_and_publish(api, tokens)
+    city = tokens.of("city")
+    rating = {"other": PROVIDER_ID, "rating": "informative"}
+    first = api.post(f"{BASE}/ws1/feedback", json=rating, headers=city)
+    assert first.status_code == 201, first.text
+    again = api.post(
+        f"{BASE}/ws1/feedback",
+        json={"other": PROVIDER_ID, "rating": "cooperation_possible", "comment": "A pilot next year."},
+        headers=city,
+    )
+    assert again.status_code == 200, "nothing new was created: the earlier rating was replaced"
+    assert (again.json()["rating"], again.json()["comment"]) == ("cooperation_possible", "A pilot next year.")
+    [stored] = api.get(f"{BASE}/ws1/feedback", headers=city).json()
+    assert stored == again.json()
+    operation = api.get("/schema/openapi.json").json()["paths"][f"{BASE}/{{event_id}}/feedback"]["post"]
+    responses = operation["responses"]
+    assert {"200", "201"} <= responses.keys()
+
+
 def test_a_participant_rating_itself_is_told_to_choose_the_participant_it_met(
     api: TestClient[Any], tokens: Tokens
 ) -> None:

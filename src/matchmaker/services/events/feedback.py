@@ -5,6 +5,7 @@ The rating values and how a signal moves a score live in :mod:`matchmaker.servic
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlmodel import col, select
@@ -37,11 +38,23 @@ def rating_opens(
     return ends.astimezone(zone(timezone) or UTC)
 
 
+@dataclass(frozen=True)
+class Rated:
+    """A rating as stored, and whether it replaced the rater's earlier rating of the same meeting."""
+
+    feedback: FeedbackPublic
+    replaced: bool
+
+
 class EventFeedback(store.InSession):
     """Ratings of meetings, in one unit of work."""
 
     def record(self, event_id: str, data: FeedbackIn, *, now: datetime | None = None) -> FeedbackPublic:
-        """Store (or replace) a participant's rating of a published meeting it had.
+        """Store (or replace) a participant's rating of a published meeting it had (see :meth:`rate`)."""
+        return self.rate(event_id, data, now=now).feedback
+
+    def rate(self, event_id: str, data: FeedbackIn, *, now: datetime | None = None) -> Rated:
+        """Store a participant's rating of a published meeting it had, or replace its earlier one.
 
         Only once the meeting's slot has ended: before that the rating is refused
         (:class:`ConflictError`), so ratings never reach the feedback signal ahead of the meeting. A
@@ -70,15 +83,18 @@ class EventFeedback(store.InSession):
                 f"the meeting with {other} ends on {told_in_zone(local, ev.timezone)};"
                 " it can be rated once it has taken place"
             )
-        row = store.first_where(
+        earlier = store.first_where(
             session, MeetingFeedback, event_id=event_id, rater=data.rater, other=data.other
-        ) or MeetingFeedback(event_id=event_id, rater=data.rater, other=data.other, rating=data.rating)
+        )
+        row = earlier or MeetingFeedback(
+            event_id=event_id, rater=data.rater, other=data.other, rating=data.rating
+        )
         row.rating = data.rating
         row.comment = data.comment
         row.updated_at = now
         session.add(row)
         session.flush()
-        return FeedbackPublic.model_validate(row, from_attributes=True)
+        return Rated(FeedbackPublic.model_validate(row, from_attributes=True), replaced=earlier is not None)
 
     def list(self, event_id: str, *, rater: str | None = None) -> list[FeedbackPublic]:
         """The ratings of an event (only those given by ``rater`` when given)."""
@@ -100,4 +116,4 @@ class EventFeedback(store.InSession):
         return read_signal(self.session)
 
 
-__all__ = ["EventFeedback", "meeting_end", "rating_opens"]
+__all__ = ["EventFeedback", "Rated", "meeting_end", "rating_opens"]

@@ -26,6 +26,7 @@ from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 
 from matchmaker.errors import PermissionDeniedError
@@ -78,6 +79,14 @@ ParticipantId = Annotated[str, Parameter(min_length=1, max_length=128, descripti
 #: Solver seconds of the re-plan after an edit.
 EDIT_TIME_LIMIT = 10.0
 Caller = NamedDependency[Principal]
+#: The OpenAPI entries of a rating: the first one is created, one given again replaces it.
+RATED = {
+    201: ResponseSpec(data_container=FeedbackPublic, description="The rating, stored."),
+    200: ResponseSpec(
+        data_container=FeedbackPublic,
+        description="The meeting was rated before: the earlier rating is replaced, and this is it as stored.",
+    ),
+}
 
 
 def _self(principal: Principal) -> str:
@@ -500,11 +509,18 @@ class EventController(Controller):
     # ----------------------------------------------------------------------------------------------
     # Feedback
 
-    @post("/{event_id:str}/feedback", sync_to_thread=True, status_code=201, summary="Rate a meeting")
+    @post(
+        "/{event_id:str}/feedback",
+        sync_to_thread=True,
+        status_code=201,
+        summary="Rate a meeting",
+        responses=RATED,
+    )
     def record_feedback(
         self, events: Events, current_user: Caller, event_id: EventId, data: JSONBody[MyFeedbackIn]
-    ) -> FeedbackPublic:
-        """A participant rates its published meeting with ``other`` (again: replaces the rating)."""
+    ) -> Response[FeedbackPublic]:
+        """A participant rates its published meeting with ``other``: 201 with the rating. Rating the
+        same meeting again replaces the earlier rating and comment: 200 with the rating as stored."""
         rater = _acting_as(
             events,
             current_user,
@@ -515,7 +531,8 @@ class EventController(Controller):
             field="rater",
         )
         body = FeedbackIn(rater=rater, other=data.other, rating=data.rating, comment=data.comment)
-        return events.feedback.record(event_id, body)
+        rated = events.feedback.rate(event_id, body)
+        return Response(rated.feedback, status_code=200 if rated.replaced else 201)
 
     @get("/{event_id:str}/feedback", sync_to_thread=True, summary="Ratings")
     def list_feedback(self, events: Events, current_user: Caller, event_id: EventId) -> list[FeedbackPublic]:
