@@ -220,35 +220,49 @@ def is_internal_key(key: str) -> bool:
     return key.strip().lower().startswith(INTERNAL_PREFIXES)
 
 
+def _branches(annotation: object) -> tuple[object, ...]:
+    """The types a field of this type takes: itself, or each branch of a union (an optional)."""
+    return get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
+
+
 def _takes(annotation: object, kind: type) -> bool:
     """Whether a field of this type takes a value of ``kind`` (itself, or one branch of an optional)."""
-    branches = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
-    return kind in branches
+    return kind in _branches(annotation)
 
 
-def no_truth_value_for_a_number(value: object, info: ValidationInfo, fields: dict[str, FieldInfo]) -> object:
-    """Refuse ``true`` or ``false`` for a number field, which the validation library would read as 1
-    or 0 (``"tables": true`` an event of one table): a number is refused as a number of the wrong type
-    would be. Used as a ``field_validator("*", mode="before")`` of every input model."""
+def strict_truth_values(value: object, info: ValidationInfo, fields: dict[str, FieldInfo]) -> object:
+    """Keep true and false apart from other values, which the validation library reads loosely.
+
+    ``true`` or ``false`` for a number field would be read as 1 or 0 (``"tables": true`` an event of
+    one table): it is refused as a number of the wrong type would be. A field that is true or false
+    would read ``"yes"``, ``"true"``, ``1`` or ``"off"`` as a truth value (``"clear_deadline": "yes"``
+    cleared the deadline): it takes JSON true or false only (or null where it is optional). Used as a
+    ``field_validator("*", mode="before")`` of every input model."""
     field = fields.get(info.field_name or "")
-    if isinstance(value, bool) and field is not None and not _takes(field.annotation, bool):
+    if field is None:
+        return value
+    if isinstance(value, bool) and not _takes(field.annotation, bool):
         if _takes(field.annotation, int):
             raise PydanticCustomError("int_type", "Input should be a valid integer")
         if _takes(field.annotation, float):
             raise PydanticCustomError("float_type", "Input should be a valid number")
+    if value is not None and not isinstance(value, bool):
+        kinds = set(_branches(field.annotation)) - {type(None)}
+        if kinds == {bool}:
+            raise PydanticCustomError("bool_type", "Input should be a valid boolean")
     return value
 
 
 class _StrictInput(SQLModel):
-    """A record as given by a user: a field it does not know is refused, not dropped, and a number
-    is not read from true or false."""
+    """A record as given by a user: a field it does not know is refused, not dropped, and true and
+    false are kept apart from numbers and text (:func:`strict_truth_values`)."""
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_truth_value(cls, value: object, info: ValidationInfo) -> object:
-        return no_truth_value_for_a_number(value, info, cls.model_fields)
+    def _strict_truth_values(cls, value: object, info: ValidationInfo) -> object:
+        return strict_truth_values(value, info, cls.model_fields)
 
 
 class _StoredRecord(SQLModel):

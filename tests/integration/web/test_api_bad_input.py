@@ -477,3 +477,38 @@ def test_true_or_false_for_a_number_is_refused_not_read_as_one_or_zero(
     assert api.get(base, headers=staff).json()["tables"] == 3
     assert api.get(f"/api/v1/cities/{CITY_ID}", headers=staff).json()["population"] == population
     assert api.get(f"{base}/participants", headers=staff).json() == []
+
+
+@pytest.mark.parametrize("given", ["yes", "true", "no", 1, 0, "1"])
+def test_a_truth_value_must_be_true_or_false_not_read_from_text_or_a_number(
+    api: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+    given: object,
+) -> None:
+    """``"clear_deadline": "yes"`` cleared the deadline and ``"locked": 1`` pinned a meeting: a field
+    that is true or false takes JSON true or false only, any other value is a 422 naming it, and
+    nothing changes."""
+    staff = tokens.of("staff")
+    deadline = "2027-03-01T18:00+01:00"
+    event_id = f"truthy-{type(given).__name__}-{given}"
+    event = {"id": event_id, "name": "Truth", "tables": 3, "slots": _ONE_SLOT, "request_deadline": deadline}
+    assert api.post("/api/v1/events", json=event, headers=staff).status_code == 201
+    base = f"/api/v1/events/{event_id}"
+    pair = {"a": CITY_ID, "b": PROVIDER_ID}
+    writes = [
+        ("PATCH", base, {"clear_deadline": given}, "clear_deadline"),
+        ("PATCH", base, {"tables": 2, "replan": given}, "replan"),
+        ("POST", f"{base}/schedule/generate", {"keep_published": given}, "keep_published"),
+        ("POST", f"{base}/schedule/generate", {"relax_must_meet": given}, "relax_must_meet"),
+        ("POST", f"{base}/schedule/lock", {**pair, "locked": given}, "locked"),
+    ]
+    for method, path, body, key in writes:
+        r = api.request(method, path, json=body, headers=staff)
+        assert r.status_code == 422, (path, body, r.text)
+        _is_problem(r)
+        errors = r.json()["errors"]
+        assert {"key": key, "message": "must be true or false", "source": "body"} in errors, (path, errors)
+        assert f"{key}: must be true or false" in r.json()["detail"]
+    stored = api.get(base, headers=staff).json()
+    assert stored["request_deadline"] is not None
+    assert stored["tables"] == 3

@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from matchmaker.db.models import ID_RULE, RecordIdStr, no_truth_value_for_a_number
+from matchmaker.db.models import ID_RULE, RecordIdStr, strict_truth_values
 from matchmaker.errors import FieldValueError
 from matchmaker.scheduling.problem import (
     RequestStatus,
@@ -91,8 +91,8 @@ class _In(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_truth_value(cls, value: object, info: ValidationInfo) -> object:
-        return no_truth_value_for_a_number(value, info, cls.model_fields)
+    def _strict_truth_values(cls, value: object, info: ValidationInfo) -> object:
+        return strict_truth_values(value, info, cls.model_fields)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -404,15 +404,15 @@ class FeedbackIn(_In):
 
 
 class _Body(BaseModel):
-    """An API request body: a field it does not know (a misspelt one) is refused, not dropped, and a
-    number is not read from true or false."""
+    """An API request body: a field it does not know (a misspelt one) is refused, not dropped, and
+    true and false are kept apart from numbers and text (:func:`strict_truth_values`)."""
 
     model_config = ConfigDict(extra="forbid")
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_truth_value(cls, value: object, info: ValidationInfo) -> object:
-        return no_truth_value_for_a_number(value, info, cls.model_fields)
+    def _strict_truth_values(cls, value: object, info: ValidationInfo) -> object:
+        return strict_truth_values(value, info, cls.model_fields)
 
 
 class GenerateIn(_Body):
