@@ -273,6 +273,15 @@ def error_key(error: Mapping[str, object]) -> str:
     return cause.field if isinstance(cause, FieldValueError) else "body"
 
 
+def validation_line(error: Mapping[str, object]) -> str:
+    """One problem of a validation error as the command line says it, naming its field as the API's
+    ``errors`` do (:func:`error_key`): ``table_labels: 2 table labels for 3 tables``; a problem of the
+    input as a whole, which no field names, is its reason alone."""
+    key = error_key(error)
+    reason = validation_reason(error)
+    return reason if key == "body" and not error.get("loc") else f"{key}: {reason}"
+
+
 def validation_reason(error: Mapping[str, object]) -> str:
     """One problem of a validation error (an entry of pydantic's ``ValidationError.errors()``) in the
     product's words, without the field: ``must be a whole number such as 10 (got 'ten')`` (the value
@@ -313,6 +322,7 @@ __all__ = [
     "RecordRejectedError",
     "error_key",
     "range_reason",
+    "validation_line",
     "validation_reason",
     "whole_number_reason",
 ]

@@ -53,7 +53,7 @@ from matchmaker.cli.output import (
     stderr,
     stdout,
 )
-from matchmaker.errors import InfeasibleScheduleError, validation_reason
+from matchmaker.errors import InfeasibleScheduleError, validation_line
 from matchmaker.scheduling.core import DEFAULT_TIME_LIMIT
 from matchmaker.scheduling.exports import zone_note
 from matchmaker.services.events.rules import lock_state, told_in_zone
@@ -183,11 +183,7 @@ def _validated(build: type[T], **values: object) -> T:
     try:
         return build(**values)
     except ValidationError as exc:
-        problems = []
-        for err in exc.errors(include_url=False):
-            where = ".".join(str(x) for x in err["loc"])
-            problems.append(f"{where + ': ' if where else ''}{validation_reason(err)}")
-        fail("; ".join(problems), EXIT_INVALID)
+        fail("; ".join(validation_line(err) for err in exc.errors(include_url=False)), EXIT_INVALID)
 
 
 def _given(ctx: typer.Context, *names: str) -> list[str]:

@@ -699,3 +699,14 @@ def test_staff_record_why_a_request_was_declined_and_the_list_shows_it(corpus: S
     assert f"  declined because: {reason}" in answered.stdout.splitlines()
     listed = run("event", "requests", "why")
     assert listed.stdout.splitlines() == ["   1 acme → kukes: declined", f"     declined because: {reason}"]
+
+
+def test_a_new_event_refused_for_its_tables_names_the_field_as_the_api_does(db_settings: Settings) -> None:
+    new = ("event", "create", "tl", "--name", "W", "--start", "2027-03-02T09:00")
+    none = run(*new)
+    assert none.exit_code == 2
+    assert "error: tables: give the number of tables or one label per table" in none.stderr
+    mismatched = run(*new, "--tables", "3", "--table-label", "A", "--table-label", "B")
+    assert mismatched.exit_code == 2
+    assert "error: table_labels: 2 table labels for 3 tables" in mismatched.stderr
+    assert "tl" not in run("event", "list").stdout
