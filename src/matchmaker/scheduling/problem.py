@@ -30,7 +30,7 @@ from pydantic import (
     model_validator,
 )
 
-from matchmaker.errors import InvalidInputError, validation_reason
+from matchmaker.errors import InvalidInputError, validation_line
 
 logger = logging.getLogger(__name__)
 
@@ -325,12 +325,7 @@ def _join(errors: list[str]) -> str:
 
 
 def _format_validation_error(exc: ValidationError) -> str:
-    parts: list[str] = []
-    for err in exc.errors(include_url=False):
-        loc = ".".join(str(x) for x in err["loc"])
-        msg = validation_reason(err)
-        parts.append(f"{loc}: {msg}" if loc else msg)
-    return _join(parts)
+    return _join([validation_line(err) for err in exc.errors(include_url=False)])
 
 
 def parse_problem(data: object) -> SchedulingProblem:
