@@ -710,3 +710,7 @@ def test_a_new_event_refused_for_its_tables_names_the_field_as_the_api_does(db_s
     assert mismatched.exit_code == 2
     assert "error: table_labels: 2 table labels for 3 tables" in mismatched.stderr
     assert "tl" not in run("event", "list").stdout
+    assert run(*new, "--tables", "2").exit_code == 0
+    edited = run("event", "edit", "tl", "--tables", "3", "--table-label", "A")
+    assert edited.exit_code == 2
+    assert "error: table_labels: 1 table label for 3 tables" in edited.stderr

@@ -880,3 +880,15 @@ def test_an_event_refused_for_its_tables_names_the_field(
     r = api.post(BASE, json=body, headers=tokens.of("staff"))
     assert r.status_code == 422, r.text
     assert r.json()["errors"] == [{"key": key, "message": message, "source": "body"}]
+
+
+def test_an_edit_refused_for_its_table_labels_names_the_field(api: TestClient[Any], tokens: Tokens) -> None:
+    """As for a new event, an edit giving labels that do not match the number of tables names
+    table_labels, not the whole body."""
+    staff = tokens.of("staff")
+    _staff_event(api, tokens)
+    r = api.patch(f"{BASE}/ws1", json={"tables": 3, "table_labels": ["A", "B"]}, headers=staff)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"] == [
+        {"key": "table_labels", "message": "2 table labels for 3 tables", "source": "body"}
+    ]

@@ -318,7 +318,7 @@ class EventEdit(_In):
             raise ValueError(msg)
         if self.tables is not None and self.table_labels and len(self.table_labels) != self.tables:
             msg = f"{counted(len(self.table_labels), 'table label')} for {counted(self.tables, 'table')}"
-            raise ValueError(msg)
+            raise FieldValueError("table_labels", msg)
         slots = self.new_slots()
         if slots is not None:
             check_slots(slots)
