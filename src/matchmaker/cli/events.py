@@ -907,7 +907,7 @@ def feed(
                 f"{participant}: {counted(n, 'feed address', 'feed addresses')} revoked", markup=False
             )
             return
-        link = events.feeds.issue(event_id, participant)
+        link = events.feeds.issue(event_id, participant, issued_by=None)  # staff, with no user id
     stdout.print(base + link.path, markup=False, soft_wrap=True)
 
 

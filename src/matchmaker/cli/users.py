@@ -79,7 +79,7 @@ def list_users(
 @users_app.command("revoke")
 @handled
 def revoke(user_id: Annotated[int, typer.Argument(help="The user's id (see `users list`).")]) -> None:
-    """Revoke a user: its token, console sessions and open sign-in links stop working."""
+    """Revoke a user: its token, console sessions, open sign-in links and calendar feed addresses stop."""
     configure_logging()
     with unit_of_work(write=True) as (services, session):
         services.accounts(session).revoke(user_id)

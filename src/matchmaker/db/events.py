@@ -1,5 +1,5 @@
 """Tables of Level 3 matchmaking events (migrations 0002_events, 0003_self_service, 0004_event_edit,
-0005_request_reason).
+0005_request_reason, 0017_feed_token_issuer).
 
 An event has slots (start and end, local to the event's time zone), numbered tables or rooms, and
 participants (stored cities and providers, each with the slots it can attend and an optional maximum
@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Column, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from matchmaker.db.models import NAME_MAX, NEVER_REUSED_IDS, serial_id, utcnow
@@ -225,7 +225,9 @@ class EventFeedToken(SQLModel, table=True):
     """A secret calendar feed address of one participant (only the token's SHA-256 is stored).
 
     Calendar clients subscribe to ``/feeds/{token}.ics`` without signing in; staff revoke a token by
-    setting ``revoked_at``, after which its address answers 404.
+    setting ``revoked_at``, after which its address answers 404. ``issued_by`` is the user who asked
+    for the address (migration ``0017_feed_token_issuer``): revoking that user stops it. It is empty
+    for an address staff made from the command line, and for one made before the column existed.
     """
 
     __tablename__ = "event_feed_token"
@@ -235,6 +237,15 @@ class EventFeedToken(SQLModel, table=True):
     participant_id: str = Field(max_length=128)
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
+    issued_by: int | None = Field(
+        default=None,
+        sa_column=Column(
+            Integer,
+            ForeignKey("api_user.id", ondelete="SET NULL", name="fk_event_feed_token_issued_by"),
+            nullable=True,
+            index=True,
+        ),
+    )
 
 
 __all__ = [

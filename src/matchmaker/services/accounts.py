@@ -41,6 +41,7 @@ from matchmaker.db.models import ApiUser, City, FocalPoint, Provider, utcnow
 from matchmaker.errors import AuthenticationError, ConflictError, InvalidInputError, NotFoundError
 from matchmaker.matching.names import NameEntry, resolve
 from matchmaker.services.events import store
+from matchmaker.services.events.feeds import CalendarFeeds
 from matchmaker.services.events.rules import as_instant
 from matchmaker.services.mail.notify import Notifier
 from matchmaker.services.mail.outbox import check_address
@@ -402,9 +403,12 @@ class Accounts:
         return issued
 
     def revoke(self, user_id: int) -> None:
-        """Revoke a user: its token, sessions and open invitations stop working."""
+        """Revoke a user: its token, sessions, open invitations and the calendar feed addresses it made
+        stop working (and its participant's addresses whose maker is unknown; see
+        :meth:`CalendarFeeds.stop_issued_by`)."""
         UserService(self.session).revoke_user(user_id)
         self._end_all(user_id)
+        CalendarFeeds(self.session).stop_issued_by(user_id, self._user(user_id).subject_id)
         for inv in self.session.exec(
             select(Invitation).where(col(Invitation.user_id) == user_id, col(Invitation.used_at).is_(None))
         ):

@@ -176,7 +176,11 @@ class UserService:
         return IssuedUser(principal=_principal(user), token=token)
 
     def revoke_user(self, user_id: int) -> None:
-        """Revoke a user's token; later requests with it get 401. The last staff user is not revoked."""
+        """Revoke a user's token; later requests with it get 401. The last staff user is not revoked.
+
+        The API, the console and ``matchmaker users revoke`` call :meth:`Accounts.revoke
+        <matchmaker.services.accounts.Accounts.revoke>`, which also ends the user's sessions, sign-in
+        links and calendar feed addresses."""
         session = self.session
         user = session.get(ApiUser, user_id)
         if user is None:

@@ -12,8 +12,10 @@ import pytest
 
 from events_support import EventCalls, zoneless_event
 from matchmaker.errors import NotFoundError
+from matchmaker.services.container import Services
 from matchmaker.services.events.schemas import EventEdit
 from matchmaker.settings import Settings
+from services_support import add_user
 
 Score = Callable[[str, str], float | None]
 PEOPLE = ("kukes", "osh", "tirana", "acme", "databridge")
@@ -67,17 +69,41 @@ def test_a_feed_address_works_without_signing_in_until_revoked(
     ev: EventCalls, event: str, scorer: Score
 ) -> None:
     _published(ev, event, scorer)
-    link = ev(lambda e: e.feeds.issue(event, "kukes"))
+    link = ev(lambda e: e.feeds.issue(event, "kukes", issued_by=None))
     assert link.path == f"/feeds/{link.token}.ics"
     assert ev(lambda e: e.feeds.resolve(link.token)) == (event, "kukes")
-    newer = ev(lambda e: e.feeds.issue(event, "kukes"))
+    newer = ev(lambda e: e.feeds.issue(event, "kukes", issued_by=None))
     with pytest.raises(NotFoundError):
         ev(lambda e: e.feeds.resolve(link.token))
     assert ev(lambda e: e.feeds.revoke(event, "kukes")) == 1
     with pytest.raises(NotFoundError):
         ev(lambda e: e.feeds.resolve(newer.token))
     with pytest.raises(NotFoundError):
-        ev(lambda e: e.feeds.issue(event, "nobody"))
+        ev(lambda e: e.feeds.issue(event, "nobody", issued_by=None))
+
+
+def test_revoking_a_user_stops_the_addresses_it_made_and_no_other_users(
+    services: Services, ev: EventCalls, event: str, scorer: Score
+) -> None:
+    """A focal point who left kept a working calendar address of its city's meetings after staff
+    revoked its account; revoking a user now stops every address it made, and the addresses another
+    user of the same city made, or staff made for another participant, keep working."""
+    zoneless_event(ev, "ws2", PEOPLE, tables=2)
+    for each in (event, "ws2"):
+        _published(ev, each, scorer)
+    leaving = add_user(services, "city", "kukes").principal.user_id
+    colleague = add_user(services, "city", "kukes").principal.user_id
+    theirs = ev(lambda e: e.feeds.issue(event, "kukes", issued_by=leaving))
+    kept = ev(lambda e: e.feeds.issue("ws2", "kukes", issued_by=colleague))
+    by_staff = ev(lambda e: e.feeds.issue("ws2", "osh", issued_by=None))
+
+    with services.database.unit_of_work() as session:
+        services.accounts(session).revoke(leaving)
+
+    with pytest.raises(NotFoundError):
+        ev(lambda e: e.feeds.resolve(theirs.token))
+    assert ev(lambda e: e.feeds.resolve(kept.token)) == ("ws2", "kukes")
+    assert ev(lambda e: e.feeds.resolve(by_staff.token)) == ("ws2", "osh")
 
 
 def test_an_event_without_a_zone_gives_its_times_in_utc_never_floating(

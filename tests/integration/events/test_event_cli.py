@@ -13,9 +13,12 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from events_support import EventCalls
 from matchmaker.cli import app
+from matchmaker.errors import NotFoundError
 from matchmaker.services.matching import MatchingService
 from matchmaker.settings import Settings
+from services_support import add_user
 
 
 def run(*args: str) -> Any:
@@ -231,6 +234,28 @@ def test_a_feed_address_from_the_command_line(corpus: Settings) -> None:
     revoked = run("event", "feed", "ws5", "kukes", "--revoke")
     assert "1 feed address revoked" in revoked.stdout
     assert run("event", "feed", "ws5", "nobody").exit_code == 1
+
+
+def test_revoking_a_user_from_the_command_line_stops_the_addresses_it_made(corpus: Settings) -> None:
+    """A focal point who left kept a working calendar address after `matchmaker users revoke`; the
+    addresses it made now stop, and the one another user of the same city made keeps working."""
+    for event in ("ws6", "ws7"):
+        run("event", "create", event, "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00")
+        run("event", "add", event, "kukes", "acme")
+        assert run("event", "generate", event, "--time-limit", "2").exit_code == 0
+        assert run("event", "publish", event).exit_code == 0
+    leaving = add_user(corpus, "city", "kukes").principal.user_id
+    colleague = add_user(corpus, "city", "kukes").principal.user_id
+    ev = EventCalls(corpus)
+    theirs = ev(lambda e: e.feeds.issue("ws6", "kukes", issued_by=leaving))
+    kept = ev(lambda e: e.feeds.issue("ws7", "kukes", issued_by=colleague))
+
+    revoked = run("users", "revoke", str(leaving))
+    assert revoked.exit_code == 0, revoked.output
+
+    with pytest.raises(NotFoundError):
+        ev(lambda e: e.feeds.resolve(theirs.token))
+    assert ev(lambda e: e.feeds.resolve(kept.token)) == ("ws7", "kukes")
 
 
 def test_a_city_asks_another_city_from_the_command_line(corpus: Settings) -> None:

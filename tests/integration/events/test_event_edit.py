@@ -138,7 +138,7 @@ def test_a_participant_removed_after_publishing_is_cancelled_at_the_next_publica
 ) -> None:
     ev.plan(lambda p: p.generate(event, score=scorer, time_limit=5))
     ev.plan(lambda p: p.publish(event))
-    link = ev(lambda e: e.feeds.issue(event, "kukes"))
+    link = ev(lambda e: e.feeds.issue(event, "kukes", issued_by=None))
     partners = {
         m.b if m.a == "kukes" else m.a for m in ev.plan(lambda p: p.planned(event)) if "kukes" in (m.a, m.b)
     }

@@ -11,6 +11,7 @@ from web_support import CITY_ID, OTHER_CITY_ID, OTHER_PROVIDER_ID, PROVIDER_ID, 
 
 from matchmaker.settings import Settings
 from matchmaker.web import create_app
+from services_support import add_user
 
 EVENT = {
     "id": "ws1",
@@ -417,6 +418,34 @@ def test_a_participant_subscribes_to_its_calendar_by_a_secret_address(
     assert api.delete(f"{BASE}/ws1/agenda/{CITY_ID}/feed", headers=city).status_code == 204
     assert api.get(link["path"]).status_code == 404
     assert api.get("/feeds/not-a-token.ics").status_code == 404
+
+
+def test_revoking_a_user_stops_the_calendar_addresses_it_made(
+    api: TestClient[Any], tokens: Tokens, seeded_settings: Settings
+) -> None:
+    """A focal point who left kept a working calendar address of its city's meetings after staff
+    revoked its account; the addresses it made now answer 404 once it is revoked, and the address
+    another user of the same city made keeps working."""
+    _staff_event(api, tokens)
+    _generate_and_publish(api, tokens)
+    staff = tokens.of("staff")
+    r = api.post(BASE, json={**EVENT, "id": "ws2", "name": "Second workshop"}, headers=staff)
+    assert r.status_code == 201, r.text
+    people = [{"id": CITY_ID}, {"id": PROVIDER_ID}]
+    assert api.post(f"{BASE}/ws2/participants", json=people, headers=staff).status_code == 200
+    assert api.post(f"{BASE}/ws2/schedule/generate", json={"time_limit": 5}, headers=staff).status_code == 200
+    assert api.post(f"{BASE}/ws2/schedule/publish", headers=staff).status_code == 200
+    leaving = tokens.of("city")
+    colleague = {"Authorization": f"Bearer {add_user(seeded_settings, 'city', CITY_ID).token}"}
+    theirs = api.post(f"{BASE}/ws1/agenda/{CITY_ID}/feed", headers=leaving)
+    kept = api.post(f"{BASE}/ws2/agenda/{CITY_ID}/feed", headers=colleague)
+    assert (theirs.status_code, kept.status_code) == (201, 201), (theirs.text, kept.text)
+    user_id = api.get("/api/v1/me", headers=leaving).json()["user_id"]
+
+    assert api.post(f"/api/v1/users/{user_id}/revoke", headers=staff).status_code == 204
+
+    assert api.get(theirs.json()["path"]).status_code == 404
+    assert api.get(kept.json()["path"]).status_code == 200
 
 
 def test_no_calendar_address_is_made_before_the_schedule_is_published(

@@ -66,6 +66,33 @@ def test_a_participant_subscribes_from_its_agenda_and_can_stop_the_address(
     assert client.get("/" + second.split("//", 1)[1].split("/", 1)[1]).status_code == 404
 
 
+def test_revoking_a_user_stops_the_addresses_it_made_on_its_agenda(
+    client: Client, sign_in: SignIn, services: Services
+) -> None:
+    """A focal point who left kept a working calendar address after staff revoked it on the Users
+    page; its addresses now stop, and the one another user of the same city made keeps working."""
+    _published_event(client, "ws1")
+    _published_event(client, "ws2")
+    leaving = sign_in("city")
+    theirs = _path(_address(client.post("/me/agenda/ws1/feed").text))
+    sign_in("city")  # a colleague at the same city
+    kept = _path(_address(client.post("/me/agenda/ws2/feed").text))
+    with services.database.unit_of_work() as session:
+        user_id = services.users(session).authenticate(leaving).user_id
+
+    sign_in("staff")
+    assert client.post(f"/users/{user_id}/revoke").status_code == 200
+
+    client.cookies.clear()
+    assert client.get(theirs).status_code == 404
+    assert client.get(kept).status_code == 200
+
+
+def _path(address: str) -> str:
+    """The path of an address shown on the page (``/feeds/….ics``)."""
+    return "/" + address.split("//", 1)[1].split("/", 1)[1]
+
+
 def test_no_address_for_an_event_the_participant_is_not_in(
     client: Client, sign_in: SignIn, services: Services
 ) -> None:

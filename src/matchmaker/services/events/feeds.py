@@ -4,6 +4,13 @@ Calendar clients (Outlook, Google Calendar, Apple Calendar) subscribe to a URL a
 cannot sign in. Each participant gets a random token (only its SHA-256 is stored); the feed at
 ``/feeds/{token}.ics`` is the participant's calendar, and revoking the token makes the address answer
 404 at once. Issuing a new token revokes the previous ones of the same participant.
+
+Each token records the user who asked for it (``issued_by``; none when staff make it from the command
+line). Revoking a user stops every address it made (:meth:`CalendarFeeds.stop_issued_by`), so a focal
+point who leaves loses the calendar of its city's meetings with its account, while the addresses its
+colleagues made keep working. An address whose maker is unknown (made from the command line, or before
+makers were recorded) is stopped when any user of its participant is revoked: its holder may be the
+person who left, and the participant can make a new address at once.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import secrets
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlmodel import select
+from sqlmodel import col, or_, select
 
 from matchmaker.db.events import EventFeedToken, EventParticipant
 from matchmaker.db.models import utcnow
@@ -44,8 +51,11 @@ def _digest(token: str) -> str:
 class CalendarFeeds(store.InSession):
     """Feed tokens of events, in one unit of work."""
 
-    def issue(self, event_id: str, participant_id: str, *, now: datetime | None = None) -> FeedLink:
-        """A new feed address for the participant; its earlier addresses stop working.
+    def issue(
+        self, event_id: str, participant_id: str, *, issued_by: int | None, now: datetime | None = None
+    ) -> FeedLink:
+        """A new feed address for the participant, made for the user ``issued_by`` (None: staff at the
+        command line); the participant's earlier addresses stop working.
 
         An address is made only once the event's schedule is published (the API, the console and the
         command line alike): before that, :class:`~matchmaker.errors.ConflictError` and no address
@@ -63,7 +73,11 @@ class CalendarFeeds(store.InSession):
         token = secrets.token_urlsafe(32)
         self.session.add(
             EventFeedToken(
-                token_hash=_digest(token), event_id=event_id, participant_id=participant_id, created_at=now
+                token_hash=_digest(token),
+                event_id=event_id,
+                participant_id=participant_id,
+                created_at=now,
+                issued_by=issued_by,
             )
         )
         self.session.flush()
@@ -84,12 +98,27 @@ class CalendarFeeds(store.InSession):
                 EventFeedToken.participant_id == participant_id,
             )
         )
-        active = [r for r in rows if r.revoked_at is None]
-        for row in active:
+        return self._stop([r for r in rows if r.revoked_at is None], now)
+
+    def stop_issued_by(self, user_id: int, subject_id: str | None, *, now: datetime | None = None) -> int:
+        """Stop, in every event, each active address the user made, and each active address of
+        ``subject_id`` (the city or provider the user speaks for) whose maker is unknown; how many."""
+        issued = col(EventFeedToken.issued_by)
+        made = issued == user_id
+        if subject_id is not None:
+            made = or_(made, issued.is_(None) & (col(EventFeedToken.participant_id) == subject_id))
+        rows = self.session.exec(select(EventFeedToken).where(made, col(EventFeedToken.revoked_at).is_(None)))
+        stopped = self._stop(list(rows), now or utcnow())
+        if stopped:
+            logger.info("stopped %d calendar feed address(es) of revoked user %d", stopped, user_id)
+        return stopped
+
+    def _stop(self, rows: list[EventFeedToken], now: datetime) -> int:
+        for row in rows:
             row.revoked_at = now
             self.session.add(row)
         self.session.flush()
-        return len(active)
+        return len(rows)
 
     def resolve(self, token: str) -> tuple[str, str]:
         """The event and participant of an active token (:class:`NotFoundError` otherwise).

@@ -387,8 +387,14 @@ async def issue_feed(
 ) -> Response[Any]:
     """A new address the participant's calendar app subscribes to (the API's ``…/agenda/{id}/feed``):
     shown once on the page, never put in a redirect; the earlier addresses stop working."""
+    principal = principal_of(request)
     try:
-        link = await _own(request, events, event_id, events.feeds.issue)
+        link = await _own(
+            request,
+            events,
+            event_id,
+            lambda ev, me: events.feeds.issue(ev, me, issued_by=principal.user_id),
+        )
     except MatchmakerError as exc:
         await run(events.rollback)
         return await _AGENDA.render(request, events, flash=error_flash(exc), status=error_status(exc))

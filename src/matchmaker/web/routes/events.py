@@ -488,10 +488,10 @@ class EventController(Controller):
         participant_id: ParticipantId,
     ) -> FeedLink:
         """A new secret address (``url``) that calendar clients subscribe to without signing in; the
-        participant's earlier addresses stop working. Staff, or the participant itself; 409 until the
-        event's schedule is published."""
+        participant's earlier addresses stop working, and so does this one when the user who asked for
+        it is revoked. Staff, or the participant itself; 409 until the event's schedule is published."""
         _require_self_or_staff(events, current_user, event_id, participant_id)
-        link = events.feeds.issue(event_id, participant_id)
+        link = events.feeds.issue(event_id, participant_id, issued_by=current_user.user_id)
         return link.model_copy(update={"url": public_address(request, settings, link.path)})
 
     @delete(
