@@ -142,6 +142,13 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=1, le=65535)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     rate_limit_per_minute: int = Field(default=120, ge=1, description="Per client, on expensive endpoints.")
+    signin_failures_per_minute: int = Field(
+        default=10,
+        ge=1,
+        le=10_000,
+        description="Failed sign-ins one client address may make in a minute; beyond, sign-in answers 429 "
+        "with Retry-After and checks no token until the minute passes. Successful sign-ins never count.",
+    )
     max_top: int = Field(
         default=200,
         ge=DEFAULT_TOP,
@@ -190,7 +197,8 @@ class Settings(BaseSettings):
     session_hours: int = Field(default=12, ge=1, le=24 * 30, description="How long a console session lasts.")
     trust_proxy_headers: bool = Field(
         default=False,
-        description="Believe X-Forwarded-Proto from a reverse proxy when choosing Secure cookies.",
+        description="Believe X-Forwarded-Proto from a reverse proxy when choosing Secure cookies, and the "
+        "last address of X-Forwarded-For as the client's when counting failed sign-ins.",
     )
 
     # Outgoing mail

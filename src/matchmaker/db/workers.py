@@ -218,6 +218,12 @@ def count_hit(session: Session, key: str, window_start: int) -> int:
     return int(session.execute(stmt).scalar_one())
 
 
+def window_hits(session: Session, key: str, window_start: int) -> int:
+    """The hits of ``key`` counted so far in the window starting at ``window_start``."""
+    row = session.get(RateWindow, (key, window_start))
+    return row.hits if row is not None else 0
+
+
 def forget_windows(session: Session, before: int) -> None:
     """Drop windows that started before ``before``."""
     session.execute(text("DELETE FROM rate_window WHERE window_start < :before"), {"before": before})
@@ -240,4 +246,5 @@ __all__ = [
     "newest_generations",
     "record_generation",
     "update_job",
+    "window_hits",
 ]

@@ -14,8 +14,8 @@ one) and keeps it on ``app.state.services``; handlers receive typed services thr
 :mod:`matchmaker.web.dependencies`, each request in one unit of work. The lifespan loads the embedding
 model and the matcher once (in a worker thread; in the background for ``matchmaker serve``, so the socket
 is bound before they are loaded) and closes the database at shutdown. The other shared
-object on ``app.state`` is the ``rate_limiter`` (in PostgreSQL when that is the database, so every
-worker counts against one budget).
+objects on ``app.state`` are the ``rate_limiter`` of expensive requests and the ``signin_limiter`` of
+failed sign-ins (in PostgreSQL when that is the database, so every worker counts against one budget).
 """
 
 from __future__ import annotations
@@ -55,6 +55,7 @@ from matchmaker.web.errors import EXCEPTION_HANDLERS, FORM_PART_LIMIT, document_
 from matchmaker.web.forms import FormRequest
 from matchmaker.web.head import HeadAsGet
 from matchmaker.web.logs import RequestContextMiddleware
+from matchmaker.web.ratelimit import RATE_LIMITER, SIGNIN_LIMITER
 from matchmaker.web.redaction import UNAVAILABLE_PAGE, RedactionMiddleware
 from matchmaker.web.request_guard import RequestGuardMiddleware
 from matchmaker.web.routes.common import single_query_values, whole_number_queries
@@ -284,7 +285,10 @@ def create_app(
         state=State(
             {
                 "services": services,
-                "rate_limiter": RateLimiter.for_database(settings.rate_limit_per_minute, services.database),
+                RATE_LIMITER: RateLimiter.for_database(settings.rate_limit_per_minute, services.database),
+                SIGNIN_LIMITER: RateLimiter.for_database(
+                    settings.signin_failures_per_minute, services.database
+                ),
                 UNAVAILABLE_PAGE: unavailable_html,
             }
         ),

@@ -1,12 +1,21 @@
-"""The rate-limit guard of the expensive endpoints (matching, search, upload, index rebuild).
+"""The rate-limit guard of the expensive endpoints (matching, search, upload, index rebuild), and the
+bound on failed sign-ins.
 
 Hits are counted per caller (the user id when signed in, the client address otherwise) by the
 instance's :class:`~matchmaker.services.ratelimit.RateLimiter`: in memory on SQLite, in PostgreSQL when
 several server processes share the database.
+
+Failed sign-ins are counted per client address by a second limiter (``signin_failures_per_minute``):
+:func:`signin_wait` before a token is checked (a caller over its bound is refused without checking
+it), :func:`signin_failed` after a token was refused. A successful sign-in is never counted. Behind a
+trusted proxy (``trust_proxy_headers``) the client address is the last one of ``X-Forwarded-For``,
+which the proxy appends; otherwise a client could not choose it.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 import anyio.to_thread
@@ -16,6 +25,15 @@ from litestar.handlers.base import BaseRouteHandler
 from matchmaker.services.ratelimit import WINDOW_SECONDS, RateLimiter
 from matchmaker.services.users import Principal
 from matchmaker.web.errors import RateLimitedError
+from matchmaker.wording import counted
+
+logger = logging.getLogger(__name__)
+
+
+#: The ``app.state`` keys of the two limiters.
+RATE_LIMITER = "rate_limiter"
+SIGNIN_LIMITER = "signin_limiter"
+_MAX_ADDRESS_CHARS = 100
 
 
 def caller_key(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
@@ -27,11 +45,52 @@ def caller_key(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return f"addr:{client[0] if client else '-'}"
 
 
+def client_address(connection: ASGIConnection[Any, Any, Any, Any], *, trust_proxy: bool) -> str:
+    """The client's address: the last of ``X-Forwarded-For`` behind a trusted proxy, else the peer's."""
+    if trust_proxy:
+        hops = [hop.strip() for hop in connection.headers.get("x-forwarded-for", "").split(",")]
+        if hops[-1]:
+            return hops[-1][:_MAX_ADDRESS_CHARS]
+    client = connection.scope.get("client")
+    return client[0] if client else "-"
+
+
+def _signin_key(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[RateLimiter, str]:
+    services = connection.app.state.services
+    address = client_address(connection, trust_proxy=services.settings.trust_proxy_headers)
+    return connection.app.state[SIGNIN_LIMITER], f"signin:addr:{address}"
+
+
+async def _ask(limiter: RateLimiter, check: Callable[[str], int | None], key: str) -> int | None:
+    """``check(key)``, in a worker thread when the count lives in the database."""
+    return await anyio.to_thread.run_sync(check, key) if limiter.shared else check(key)
+
+
+async def signin_wait(connection: ASGIConnection[Any, Any, Any, Any]) -> RateLimitedError | None:
+    """``None`` while the client may try to sign in; else the refusal to answer without checking the
+    token (429, with the seconds to wait)."""
+    limiter, key = _signin_key(connection)
+    wait = await _ask(limiter, limiter.wait, key)
+    if wait is None:
+        return None
+    logger.info("Sign-in refused without checking the token: too many failed sign-ins from one address")
+    return RateLimitedError(
+        f"too many failed sign-ins from your address (at most {limiter.limit} a minute): "
+        f"try again in {counted(wait, 'second')}",
+        retry_after=wait,
+    )
+
+
+async def signin_failed(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
+    """Count a refused token against the client's bound of failed sign-ins."""
+    limiter, key = _signin_key(connection)
+    await _ask(limiter, limiter.hit, key)
+
+
 async def rate_limited(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
     """Guard: count this request against the caller's budget of expensive requests."""
-    limiter: RateLimiter = connection.app.state.rate_limiter
-    key = caller_key(connection)
-    wait = await anyio.to_thread.run_sync(limiter.hit, key) if limiter.shared else limiter.hit(key)
+    limiter: RateLimiter = connection.app.state[RATE_LIMITER]
+    wait = await _ask(limiter, limiter.hit, caller_key(connection))
     if wait is not None:
         raise RateLimitedError(
             f"too many expensive requests: at most {limiter.limit} per minute; retry in {wait} s",
@@ -39,4 +98,14 @@ async def rate_limited(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRo
         )
 
 
-__all__ = ["WINDOW_SECONDS", "RateLimiter", "caller_key", "rate_limited"]
+__all__ = [
+    "RATE_LIMITER",
+    "SIGNIN_LIMITER",
+    "WINDOW_SECONDS",
+    "RateLimiter",
+    "caller_key",
+    "client_address",
+    "rate_limited",
+    "signin_failed",
+    "signin_wait",
+]

@@ -36,6 +36,24 @@ def test_two_limiters_on_one_postgresql_share_one_budget(pg_url: str, home: Path
         second.dispose()
 
 
+@pytest.mark.postgres
+def test_failures_counted_by_one_process_bound_the_others(pg_url: str, home: Path) -> None:
+    settings = Settings(home=home, database_url=pg_url)
+    first, second = Database(settings), Database(settings)
+    try:
+        a = RateLimiter.for_database(2, first)
+        b = RateLimiter.for_database(2, second)
+        assert b.wait("signin:addr:203.0.113.5") is None
+        assert [a.hit("signin:addr:203.0.113.5"), a.hit("signin:addr:203.0.113.5")] == [None, None]
+        wait = b.wait("signin:addr:203.0.113.5")
+        assert wait is not None
+        assert 1 <= wait <= 60
+        assert b.wait("signin:addr:198.51.100.7") is None
+    finally:
+        first.dispose()
+        second.dispose()
+
+
 def test_sqlite_counts_in_memory(home: Path) -> None:
     database = Database(Settings(home=home))
     try:

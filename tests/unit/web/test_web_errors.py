@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -83,6 +84,17 @@ def test_rate_limiter_window() -> None:
     assert wait is not None
     assert 1 <= wait <= 60
     assert limiter.hit("b") is None
+
+
+def test_a_budget_of_failures_is_asked_without_counting_and_frees_up_when_the_window_passes() -> None:
+    limiter = RateLimiter(2, window=0.3)
+    assert [limiter.wait("a"), limiter.wait("a"), limiter.wait("a")] == [None, None, None]  # asking is free
+    assert limiter.hit("a") is None
+    assert limiter.hit("a") is None
+    assert limiter.wait("a") == 1
+    assert limiter.wait("b") is None
+    time.sleep(0.35)
+    assert limiter.wait("a") is None
 
 
 @pytest.mark.parametrize(

@@ -14,6 +14,7 @@ from matchmaker.services.users import Principal
 from matchmaker.web import auth
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import form_on, principal_of, safe_next, services_of
+from matchmaker.web.ratelimit import signin_failed, signin_wait
 
 logger = logging.getLogger(__name__)
 
@@ -45,15 +46,28 @@ def signin_form(request: Request[Any, Any, Any]) -> Response[Any]:
 
 @post("/signin", name="console:signin-post", opt={"public": True})
 async def signin_submit(request: Request[Any, Any, Any]) -> Response[Any]:
-    """Check the posted token; on success set the session cookie and go on."""
+    """Check the posted token; on success set the session cookie and go on. After too many failed
+    sign-ins from the client's address, 429 without checking the token (:func:`signin_wait`)."""
     form = await request.form()
     token = str(form.get("token") or "").strip()
     target = safe_next(str(form.get("next") or "/"))
     services = services_of(request)
+    refusal = await signin_wait(request)
+    if refusal is not None:
+        return page(
+            "console/signin.html",
+            None,
+            status_code=429,
+            headers={"Retry-After": str(refusal.retry_after)},
+            title="Sign in",
+            next=target,
+            error=refusal.message,
+        )
     try:
         principal, session_id = await anyio.to_thread.run_sync(auth.start_session, services, token)
     except AuthenticationError:
         logger.info("Console sign-in refused")
+        await signin_failed(request)
         return page(
             "console/signin.html",
             None,
