@@ -146,8 +146,9 @@ class Settings(BaseSettings):
         default=10,
         ge=1,
         le=10_000,
-        description="Failed sign-ins one client address may make in a minute; beyond, sign-in answers 429 "
-        "with Retry-After and checks no token until the minute passes. Successful sign-ins never count.",
+        description="Failed sign-ins (the console's form, POST /auth/session, API bearer tokens) one "
+        "client address may make in a minute; beyond, 429 with Retry-After and no token from that address "
+        "is checked until the minute passes. Successful sign-ins never count.",
     )
     max_top: int = Field(
         default=200,

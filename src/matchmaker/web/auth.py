@@ -7,6 +7,12 @@ SameSite=Strict, Secure over HTTPS; :mod:`matchmaker.services.accounts`), and pu
 It never rejects a request by itself, so public pages such as ``/health`` or the console's sign-in page
 keep working; the guards below do the rejecting.
 
+*Failed sign-ins.* A bearer token that signs no one in counts against its client address's bound of
+failed sign-ins (``signin_failures_per_minute``, :mod:`matchmaker.web.ratelimit`), as a token refused
+by ``POST /auth/session`` or the console's sign-in form does. Over the bound, no token from that address
+is checked until the minute passes: a route that needs one answers 429 with ``Retry-After``. A session
+cookie that no longer works (one that ended or expired) is not counted: it is no guess.
+
 *What they may do.* Guards for route handlers and routers:
 
 * :func:`authenticated`: any signed-in user (every ``/api/v1/`` route has it);
@@ -47,8 +53,9 @@ from matchmaker.errors import AuthenticationError, MatchmakerError, PermissionDe
 from matchmaker.services import visibility
 from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
-from matchmaker.web.errors import problems
+from matchmaker.web.errors import RateLimitedError, problems
 from matchmaker.web.middleware import ScopedMiddleware
+from matchmaker.web.ratelimit import signin_failed, signin_wait
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +63,8 @@ SESSION_COOKIE = "mm_session"
 SESSION_MAX_AGE = 12 * 3600
 BEARER_SCHEME = "BearerToken"
 COOKIE_SCHEME = "SessionCookie"
+#: Where the middleware leaves the refusal of a client over its bound of failed sign-ins.
+_REFUSAL = "signin_refusal"
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 
@@ -149,16 +158,29 @@ class AuthMiddleware(ScopedMiddleware):
         scope["auth"] = None
         token, source = credentials(scope)
         if token is not None:
-            services: Services = scope["app"].state.services
-            try:
-                scope["user"] = await anyio.to_thread.run_sync(principal_for, services, token, source or "")
-                scope["auth"] = source
-            except AuthenticationError as exc:
-                scope.setdefault("state", {})["auth_error"] = exc.message  # type: ignore[typeddict-item]
-            except MatchmakerError as exc:  # database trouble: leave the guard to answer
-                logger.warning("Could not check a token: %s", exc.message)
-                scope.setdefault("state", {})["auth_error"] = "credentials could not be checked"
+            await self._check(scope, token, source or "")
         await self.app(scope, receive, send)
+
+    @staticmethod
+    async def _check(scope: Scope, token: str, source: str) -> None:
+        """Put the principal of the credentials on ``scope``, or on its state why there is none."""
+        services: Services = scope["app"].state.services
+        state = scope.setdefault("state", {})
+        connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
+        guessed = source == "bearer"  # a bearer token may be a guess; a cookie that no longer works is none
+        if guessed and (refusal := await signin_wait(connection)) is not None:
+            state[_REFUSAL] = refusal  # type: ignore[literal-required]  # over the bound: not checked
+            return
+        try:
+            scope["user"] = await anyio.to_thread.run_sync(principal_for, services, token, source)
+            scope["auth"] = source
+        except AuthenticationError as exc:
+            state["auth_error"] = exc.message  # type: ignore[literal-required]
+            if guessed:
+                await signin_failed(connection)
+        except MatchmakerError as exc:  # database trouble: leave the guard to answer
+            logger.warning("Could not check a token: %s", exc.message)
+            state["auth_error"] = "credentials could not be checked"  # type: ignore[literal-required]
 
 
 def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
@@ -168,9 +190,13 @@ def principal_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | 
 
 
 def require_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
-    """The signed-in principal; :class:`AuthenticationError` (401) otherwise."""
+    """The signed-in principal; :class:`AuthenticationError` (401) otherwise, or the refusal (429) of a
+    client whose failed sign-ins are over their bound."""
     principal = principal_of(connection)
     if principal is None:
+        refusal = connection.scope.get("state", {}).get(_REFUSAL)
+        if isinstance(refusal, RateLimitedError):
+            raise refusal
         reason = connection.scope.get("state", {}).get("auth_error")
         raise AuthenticationError(
             reason or "sign in: send Authorization: Bearer TOKEN (see `matchmaker users add`)"
@@ -312,9 +338,17 @@ class SessionController(Controller):
         responses=problems(415, 422),
     )
     async def sign_in(self, request: Request[Any, Any, Any], data: JSONBody[SignIn]) -> Response[Me]:
-        """Check the token, start a session and set its id in the ``mm_session`` cookie."""
+        """Check the token, start a session and set its id in the ``mm_session`` cookie. After too many
+        failed sign-ins from the client's address, 429 with ``Retry-After`` without checking the token."""
         services: Services = request.app.state.services
-        principal, session_id = await anyio.to_thread.run_sync(start_session, services, data.token)
+        refusal = await signin_wait(request)
+        if refusal is not None:
+            raise refusal
+        try:
+            principal, session_id = await anyio.to_thread.run_sync(start_session, services, data.token)
+        except AuthenticationError:
+            await signin_failed(request)
+            raise
         settings = services.settings
         secure = is_https(request, trust_proxy=settings.trust_proxy_headers)
         cookie = session_cookie(session_id, secure=secure, max_age=settings.session_hours * 3600)

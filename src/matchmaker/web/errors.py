@@ -142,6 +142,10 @@ DATABASE_UNAVAILABLE_PAGE = (
     " Please try again in a few seconds."
 )
 
+#: What a client over its bound of failed sign-ins reads (``matchmaker.web.ratelimit.signin_wait``).
+SIGNIN_REFUSED_EXAMPLE = (
+    "too many failed sign-ins from your address (at most 10 a minute): try again in 42 seconds"
+)
 #: The detail of each documented problem's example.
 _EXAMPLE_DETAILS = {
     400: "top: " + whole_number_reason("ten"),
@@ -175,18 +179,22 @@ def _example(status: int, title: str, detail: str) -> Example:
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
     """OpenAPI ``responses=`` entries documenting problem-details answers for these statuses.
 
-    400, 401 and 503 are always documented: every operation reads the database (the caller's
-    credentials at least), which may be unreachable for a moment. An operation that names 503 also
-    needs an index, which may be missing.
+    400, 401, 429 and 503 are always documented: every operation checks the caller's credentials, which
+    are not checked at all while its client address is over its bound of failed sign-ins (429), and
+    reads the database, which may be unreachable for a moment. An operation that names 429 is also
+    an expensive one, and one that names 503 also needs an index, which may be missing.
     """
     out: dict[int, ResponseSpec] = {}
-    for status in sorted({400, 401, 503, *statuses}):
+    for status in sorted({400, 401, 429, 503, *statuses}):
         title = _EXAMPLE_TITLES.get(status, "Error")
         examples = [_example(status, title, _EXAMPLE_DETAILS.get(status, "..."))]
         if status == 503:
             title = _TITLES[503]
             database = _example(503, title, DATABASE_UNAVAILABLE)
             examples = [database, *examples] if 503 in statuses else [database]
+        if status == 429:
+            signin = _example(429, title, SIGNIN_REFUSED_EXAMPLE)
+            examples = [*examples, signin] if 429 in statuses else [signin]
         out[status] = ResponseSpec(
             data_container=ProblemDetails,
             generate_examples=False,
@@ -209,7 +217,8 @@ _STATUS_HEADERS: dict[str, tuple[str, str, Schema]] = {
     "401": ("WWW-Authenticate", 'Always Bearer realm="matchmaker".', Schema(type=OpenAPIType.STRING)),
     "429": (
         "Retry-After",
-        "Seconds to wait before the next expensive request counts again.",
+        "Seconds to wait before the next expensive request counts again, or before a token is checked"
+        " again after too many failed sign-ins.",
         Schema(type=OpenAPIType.INTEGER, minimum=1),
     ),
 }

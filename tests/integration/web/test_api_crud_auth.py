@@ -291,3 +291,41 @@ def test_a_path_or_method_no_route_serves_still_gets_a_request_id(
         ("/api/v1/citeis", 404),
         ("/api/v1/cities", 405),
     }
+
+
+@pytest.fixture
+def limited(settings: Settings) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    """The app with at most three failed sign-ins per client address and minute."""
+    with TestClient(create_app(settings.model_copy(update={"signin_failures_per_minute": 3}))) as c:
+        yield c
+
+
+def test_failed_bearer_tokens_from_one_address_are_bounded(settings: Settings, limited: TestClient) -> None:  # type: ignore[type-arg]
+    """Anyone could try bearer tokens against the API as fast as it answered; after three failures in a
+    minute from one address the API now answers 429 with Retry-After, and checks no token (a good one
+    neither) until the minute passes. Good tokens never count, nor does a console session that ended."""
+    good = _auth(add_user(settings, "staff").token)
+    for _ in range(5):
+        assert limited.get("/api/v1/me", headers=good).status_code == 200
+    for _ in range(5):
+        stale = limited.get("/api/v1/me", headers={"Cookie": f"{SESSION_COOKIE}=ms_ended"})
+        assert stale.status_code == 401
+    answers = [limited.get("/api/v1/me", headers=_auth("mm_wrong")).status_code for _ in range(3)]
+    assert answers == [401, 401, 401]
+
+    refused = limited.get("/api/v1/me", headers=good)
+    assert refused.status_code == 429, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert "too many failed sign-ins from your address" in refused.json()["detail"]
+    assert limited.get("/health").status_code == 200  # what needs no token still answers
+
+
+def test_failed_sign_ins_for_a_session_cookie_count_too(settings: Settings, limited: TestClient) -> None:  # type: ignore[type-arg]
+    good = add_user(settings, "staff").token
+    for _ in range(3):
+        assert limited.post("/auth/session", json={"token": "mm_wrong"}).status_code == 401
+    refused = limited.post("/auth/session", json={"token": good})
+    assert refused.status_code == 429, refused.text
+    assert SESSION_COOKIE not in refused.cookies
+    assert limited.get("/api/v1/me", headers=_auth(good)).status_code == 429

@@ -109,6 +109,27 @@ def test_every_api_operation_documents_that_the_database_may_be_unavailable(tmp_
             )
 
 
+def test_every_operation_that_checks_a_token_documents_the_refusal_after_failed_sign_ins(
+    tmp_path: Path,
+) -> None:
+    """After too many failed sign-ins from one address, any operation that checks a token answers 429
+    without checking it; a client generated from the document knows to wait ``Retry-After``."""
+    document = json.loads(json.dumps(_live(tmp_path)))
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            if method not in {"get", "post", "patch", "put", "delete"}:
+                continue
+            if not path.startswith("/api/v1/") and (method, path) != ("post", "/auth/session"):
+                continue
+            answer = operation["responses"].get("429")
+            assert answer is not None, f"{method} {path} does not document 429"
+            assert "Retry-After" in answer["headers"]
+            examples = answer["content"]["application/problem+json"]["examples"].values()
+            assert any("too many failed sign-ins" in e["value"]["detail"] for e in examples), (
+                f"{method} {path}: 429 does not say failed sign-ins may be refused"
+            )
+
+
 def _types(schema: dict[str, object]) -> set[str]:
     """The JSON types a schema allows, its own and those of its ``oneOf``/``anyOf`` branches."""
     found: set[str] = set()
