@@ -42,9 +42,15 @@ class MatchmakerError(Exception):
 
 
 class InvalidInputError(MatchmakerError):
-    """The input is malformed or violates a rule; the message says which."""
+    """The input is malformed or violates a rule; the message says which. ``field``, when given, is the
+    one field of the input it refuses, by its key (``email``, ``subject_id``), for a form to mark it and
+    an answer to name it."""
 
     title = "Invalid input"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class RecordRejectedError(InvalidInputError):

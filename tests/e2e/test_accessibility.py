@@ -6,7 +6,8 @@ the failure names the rule and the elements. One test per role visits that role'
 page, so the whole audit costs three sign-ins.
 
 Forms shown again after a refusal, the users page after an invitation and the error pages are
-audited the same way, and a refusal must be announced to a screen reader as the page shows it.
+audited the same way, and a refusal must be announced to a screen reader as the page shows it; the
+field a refusal names must be marked invalid and described by the refusal's message.
 
 The keyboard checks are the cheap ones: every visible form control can be reached with Tab (nothing
 takes it out of the tab order), and the element the Tab key lands on shows a focus outline with 3:1
@@ -200,15 +201,38 @@ _REFUSAL_ANNOUNCED = """() => {
 }"""
 
 
-def refusal_problems(page: Page, refuse: Callable[[], None], status: int) -> list[str]:
+# What a screen reader says of the field named ``name`` when the user reaches it: whether it is
+# invalid, and the text of what describes it.
+_FIELD_SAID = """(name) => {
+  const fields = [...document.getElementsByName(name)]
+    .filter((el) => el.getAttribute('aria-invalid') === 'true');
+  if (fields.length !== 1) return null;
+  return (fields[0].getAttribute('aria-describedby') || '').split(/\\s+/)
+    .map((id) => document.getElementById(id)).filter((el) => el && el.checkVisibility())
+    .map((el) => el.textContent.trim()).join(' ');
+}"""
+
+
+def refusal_problems(
+    page: Page, refuse: Callable[[], None], status: int, field: str | None = None
+) -> list[str]:
     """Send a form the service refuses (``refuse`` fills it in and submits it), then audit the page
-    that shows it again: besides the checks of every page, the refusal must be announced."""
+    that shows it again: besides the checks of every page, the refusal must be announced, and the
+    ``field`` it names (by its name on the form) must be the one field of that name marked invalid
+    and described by the refusal's message."""
     with page.expect_response(lambda r: r.request.method == "POST") as answer:
         refuse()
     assert answer.value.status == status, f"{answer.value.url} answered {answer.value.status}"
     problems = page_problems(page)
     if not page.evaluate(_REFUSAL_ANNOUNCED):
         problems.append("the refusal is not announced: no alert, and no invalid field described by it")
+    if field is not None:
+        said = page.evaluate(_FIELD_SAID, field)
+        alert = page.get_by_role("alert").first.text_content() or ""
+        if said is None:
+            problems.append(f"the refused field {field!r} is not marked invalid")
+        elif alert.strip() not in said:
+            problems.append(f"the refused field {field!r} is not described by the refusal: {said!r}")
     return problems
 
 
@@ -248,13 +272,21 @@ def test_forms_shown_again_after_a_refusal_and_the_error_pages_are_accessible(
     sign_in("staff")
     page.goto(f"/cities/{CITY_ID}/edit")
     found["city record edit, refused"] = refusal_problems(
-        page, lambda: submit_unchecked(page, "#record-edit", {"population": "many"}), 422
+        page, lambda: submit_unchecked(page, "#record-edit", {"population": "many"}), 422, "population"
     )
     page.goto(f"/events/{PUBLISHED_EVENT}/edit")
     found["event settings, refused"] = refusal_problems(
-        page, lambda: submit_unchecked(page, "#edit-event", {"breaks": "lunch"}), 422
+        page, lambda: submit_unchecked(page, "#edit-event", {"breaks": "lunch"}), 422, "breaks"
     )
     page.goto("/users")
+    found["users, invitation to no address refused"] = refusal_problems(
+        page,
+        lambda: submit_unchecked(
+            page, "form[action='/users/invite']", {"role": "staff", "subject": "", "email": "new.staff"}
+        ),
+        422,
+        "email",
+    )
     found["users, invitation refused"] = refusal_problems(
         page,
         lambda: submit_unchecked(
@@ -280,7 +312,10 @@ def test_forms_shown_again_after_a_refusal_and_the_error_pages_are_accessible(
     )
     page.goto("/me/profile")
     found["city profile, refused"] = refusal_problems(
-        page, lambda: submit_unchecked(page, "form[action='/me/profile']", {"population": "many"}), 422
+        page,
+        lambda: submit_unchecked(page, "form[action='/me/profile']", {"population": "many"}),
+        422,
+        "population",
     )
     found = {where: problems for where, problems in found.items() if problems}
     assert not found, report(found)

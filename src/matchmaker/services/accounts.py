@@ -160,10 +160,10 @@ class Accounts:
         """Queue an invitation for ``email``; the user is created, or reused when one with the same role,
         record and address exists, the address compared without regard to case (an earlier, unused
         link then stops working)."""
-        address = check_address(email)
+        address = check_address(email, field="email")
         label = checked_label(label)
         if role not in ROLES:
-            raise InvalidInputError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
+            raise InvalidInputError(f"role must be one of {', '.join(ROLES)}, got {role!r}", field="role")
         subject_id = self._subject(role, subject)
         user = self.session.exec(
             select(ApiUser).where(

@@ -284,6 +284,27 @@ def status_for(exc: MatchmakerError) -> int:
     return 400
 
 
+def field_named(name: str, message: str) -> str:
+    """A refusal of one field as ``name: message``, unless the message already begins with the field's
+    name (``role must be one of ...``)."""
+    words = name.replace("_", " ").lower()
+    return message if message.lower().startswith(words) else f"{name}: {message}"
+
+
+def refused_keys(exc: MatchmakerError | ValidationError) -> list[str]:
+    """The fields of the input a refusal is about, by key (``email``, ``solutions.0.title``): the field
+    an :class:`~matchmaker.errors.InvalidInputError` names, else those of the model's validation error
+    it was raised from (or that it is); none when it names no field."""
+    if isinstance(exc, ValidationError):
+        return [error_key(e) for e in exc.errors()]
+    if not isinstance(exc, InvalidInputError):
+        return []
+    if exc.field:
+        return [exc.field]
+    behind = _model_error_behind(exc)
+    return [error_key(e) for e in behind.errors()] if behind is not None else []
+
+
 def describe_validation(exc: ValidationError) -> list[dict[str, str]]:
     """A pydantic error as ``[{"key": "field.path", "message": "..."}]``; the input is quoted only by the
     reason that says what a whole number looks like (``must be a whole number such as 10 (got 'ten')``)."""
@@ -679,12 +700,14 @@ __all__ = [
     "RateLimitedError",
     "describe_validation",
     "document_problems",
+    "field_named",
     "form_refusal",
     "handle_exception",
     "log_database_unavailable",
     "parameter_problems",
     "problem",
     "problems",
+    "refused_keys",
     "status_for",
     "too_large",
     "too_many_form_parts",

@@ -40,7 +40,8 @@ def _row(page: str, other: str) -> str:
 
 
 def _flash(page: str) -> str:
-    found = re.search(r'<div class="flash[^"]*" role="(?:status|alert)">(.*?)</div>', page, re.S)
+    flash = r'<div(?: id="refusal")? class="flash[^"]*" role="(?:status|alert)">(.*?)</div>'
+    found = re.search(flash, page, re.S)
     assert found is not None, "no message on the page"
     return html.unescape(found.group(1))
 

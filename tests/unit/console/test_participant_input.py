@@ -146,7 +146,7 @@ def test_a_focal_point_edits_its_arabic_summary_right_to_left(client: Client) ->
 
 def _flash(html: str) -> str:
     """The text of the page's refusal."""
-    match = re.search(r'<div class="flash flash-error" role="alert">(.*?)</div>', html, re.S)
+    match = re.search(r'<div id="refusal" class="flash flash-error" role="alert">(.*?)</div>', html, re.S)
     assert match, "no refusal on the page"
     return match.group(1)
 

@@ -50,8 +50,9 @@ _STEPS_PER_MESSAGE = 8
 _MAX_BACKOFF = timedelta(hours=6)
 
 
-def check_address(address: str) -> str:
-    """A plausible single e-mail address, stripped; :class:`InvalidInputError` otherwise."""
+def check_address(address: str, *, field: str | None = None) -> str:
+    """A plausible single e-mail address, stripped; :class:`InvalidInputError` otherwise (naming
+    ``field``, the input that gave the address, when given)."""
     value = address.strip()
     _, parsed = parseaddr(value)
     local, _, domain = parsed.partition("@")
@@ -63,7 +64,7 @@ def check_address(address: str) -> str:
         or not domain
         or any(c in value for c in " ,;<>\r\n\t")
     ):
-        raise InvalidInputError(f"{address!r} is not an e-mail address")
+        raise InvalidInputError(f"{address!r} is not an e-mail address", field=field)
     return value
 
 

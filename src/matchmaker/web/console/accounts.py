@@ -32,6 +32,7 @@ from matchmaker.web.console.session import (
     STAFF,
     form_on,
     principal_of,
+    refusal_flash,
     services_of,
     subject_name,
     typed_values,
@@ -200,6 +201,10 @@ def _notice(outcome: object, done: str) -> Notice:
     return Notice(kind="ok", text=text, links=links)
 
 
+#: The invitation form's labels of the fields the service names by key.
+_INVITE_LABELS = {"role": "Role", "subject_id": "City or provider", "email": "E-mail address"}
+
+
 async def _change(
     request: Request[Any, Any, Any],
     change: Callable[[Services, Session], object],
@@ -223,7 +228,9 @@ async def _change(
     try:
         notice, left = await anyio.to_thread.run_sync(work)
     except MatchmakerError as exc:
-        flash = {"kind": "error", "text": exc.message}
+        # The fields of the invitation form the refusal names are marked; another form's are not there.
+        refused = {"kind": "error", "text": exc.message}
+        flash = refusal_flash(exc, labels=_INVITE_LABELS) if typed is not None else refused
         return await _users_page(request, flash=flash, status=status_for(exc), typed=typed)
     if left:
         return Redirect("/users", status_code=303)

@@ -76,6 +76,7 @@ from matchmaker.web.console.session import (
     form_on,
     given_once,
     principal_of,
+    refusal_flash,
     typed_values,
     whole_number,
     within_limit,
@@ -143,19 +144,16 @@ def flash_for(request: AnyRequest, messages: Mapping[str, str] = _MESSAGES) -> F
 
 
 def error_flash(exc: MatchmakerError | ValidationError) -> Flash:
-    """A flash message for a refused change."""
+    """A flash message for a refused change, naming the fields it refuses
+    (:func:`~matchmaker.web.console.session.refusal_flash`)."""
     if isinstance(exc, ValidationError):
-        return {
-            "kind": "error",
-            # the field in words, as the form labels it (slot minutes, not slot_minutes)
-            "text": "; ".join(
-                f"{e['key'].replace('_', ' ')}: {e['message']}" for e in describe_validation(exc)
-            ),
-        }
+        # the field in words, as the form labels it (slot minutes, not slot_minutes)
+        text = "; ".join(f"{e['key'].replace('_', ' ')}: {e['message']}" for e in describe_validation(exc))
+        return refusal_flash(exc, text)
     text = exc.message
     if isinstance(exc, InfeasibleScheduleError) and exc.reasons:
         text += " " + " ".join(str(r) for r in exc.reasons)
-    return {"kind": "error", "text": text}
+    return refusal_flash(exc, text)
 
 
 def error_status(exc: MatchmakerError | ValidationError) -> int:
@@ -201,7 +199,9 @@ def _form_deadline(form: FormMultiDict, zone: str) -> datetime | None:
     try:
         deadline = datetime.fromisoformat(raw)
     except ValueError as exc:
-        raise InvalidInputError("the request deadline is not a date and time") from exc
+        raise InvalidInputError(
+            "the request deadline is not a date and time", field="request_deadline"
+        ) from exc
     if deadline.tzinfo is None:
         try:
             return deadline.replace(tzinfo=ZoneInfo(zone))
@@ -437,26 +437,31 @@ def edit_from_form(
             f" tick “{replace_label(n)}”, or empty the grid fields to keep the slots"
         )
     if changed or replace:
+        reading = "days"  # the field being read, which the refusal marks when it cannot be
         try:
             dates = [date.fromisoformat(d) for d in grid["days"].replace(",", " ").split()]
+            reading = "breaks"
             breaks = [
                 BreakIn(start=time.fromisoformat(a.strip()), end=time.fromisoformat(b.strip()))
                 for a, b in (x.split("-", 1) for x in grid["breaks"].split(",") if x.strip())
             ]
-            days = DaysIn(
-                days=dates,
-                start=time.fromisoformat(grid["start"]),
-                per_day=int(grid["per_day"]),
-                minutes=int(grid["slot_minutes"] or 20),
-                gap=int(grid["gap_minutes"] or 0),
-                breaks=breaks,
-            )
+            reading = "start"
+            start = time.fromisoformat(grid["start"])
+            reading = "per_day"
+            per_day = int(grid["per_day"])
+            reading = "slot_minutes"
+            minutes = int(grid["slot_minutes"] or 20)
+            reading = "gap_minutes"
+            gap = int(grid["gap_minutes"] or 0)
+            reading = ""
+            days = DaysIn(days=dates, start=start, per_day=per_day, minutes=minutes, gap=gap, breaks=breaks)
         except ValueError as exc:
             if isinstance(exc, ValidationError):
                 raise
             raise InvalidInputError(
                 "check the days (YYYY-MM-DD, separated by spaces), the start (HH:MM), the numbers,"
-                " and the breaks (HH:MM-HH:MM, separated by commas)"
+                " and the breaks (HH:MM-HH:MM, separated by commas)",
+                field=reading or None,
             ) from exc
     tables = whole_number(form_number(form, "tables"), "Tables")
     if tables is None:

@@ -63,6 +63,7 @@ from matchmaker.web.console.session import (
     form_on,
     principal_of,
     refuse_unstorable,
+    typed_values,
 )
 from matchmaker.web.media import ICALENDAR, PDF
 from matchmaker.web.routes.common import public_address
@@ -151,11 +152,12 @@ class _MyPage:
     #: The template's context for the signed-in principal (read in a worker thread).
     load: Callable[[EventServices, Principal], Mapping[str, Any]]
 
-    def show(self, request: AnyRequest, events: EventServices) -> PageShow:
-        """Shows the page, with the flash of a change just made or named by ``?msg=``."""
+    def show(self, request: AnyRequest, events: EventServices, **extra: object) -> PageShow:
+        """Shows the page, with the flash of a change just made or named by ``?msg=`` (and ``extra``
+        in its context)."""
 
         async def show(*, flash: Flash | None = None, status: int = 200) -> Response[Any]:
-            return await self.render(request, events, flash=flash, status=status)
+            return await self.render(request, events, flash=flash, status=status, **extra)
 
         return show
 
@@ -197,9 +199,10 @@ class _MyPage:
             refuse_unstorable(form)
             change(form, principal)
 
-        return await apply_change(
-            events, apply, done=f"{self.path}?msg={msg}", refused=self.show(request, events)
-        )
+        # Shown again after a refusal, the page knows which of its forms was sent (``sent``: its
+        # values as typed), so that it marks that form's field the refusal names.
+        refused = self.show(request, events, sent=typed_values(form))
+        return await apply_change(events, apply, done=f"{self.path}?msg={msg}", refused=refused)
 
 
 _REQUESTS = _MyPage(

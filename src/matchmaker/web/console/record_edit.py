@@ -41,6 +41,7 @@ from matchmaker.web.console.session import (
     as_typed,
     given_once,
     principal_of,
+    refusal_flash,
     services_of,
     whole_number,
 )
@@ -448,7 +449,7 @@ def edit_routes(spec: KindPages) -> list[HTTPRouteHandler]:
             raise
         except MatchmakerError as exc:
             record = await anyio.to_thread.run_sync(records.get_in_full, spec.kind, record_id)
-            flash = {"kind": "error", "text": exc.message}
+            flash = refusal_flash(exc)
             # The digests stay those of the form first shown, so a corrected save still merges.
             kept = str(form.get("seen") or "") if seen is not None else seen_of(record, spec.kind)
             return _edit_page(

@@ -45,6 +45,7 @@ from matchmaker.web.console.session import (
     PARTICIPANTS,
     as_typed,
     principal_of,
+    refusal_flash,
     refuse_unstorable,
     services_of,
     typed_values,
@@ -128,7 +129,7 @@ async def availability_save(request: Request[Any, Any, Any]) -> Response[Any]:
     try:
         await anyio.to_thread.run_sync(save)
     except MatchmakerError as exc:
-        flash = {"kind": "error", "text": exc.message}
+        flash = refusal_flash(exc)
         shown = typed_values(form)
         typed = {
             "event": shown.get("event", ""),
@@ -315,7 +316,7 @@ async def profile_save(request: Request[Any, Any, Any]) -> Response[Any]:
     try:
         await anyio.to_thread.run_sync(save)
     except MatchmakerError as exc:
-        flash = {"kind": "error", "text": exc.message}
+        flash = refusal_flash(exc)
         # After a clash the form takes the digests of the stored values, so saving it again keeps
         # the participant's values; after another refusal it keeps those it showed first, so a
         # corrected save still writes only what the participant changed.

@@ -26,12 +26,14 @@ from litestar.connection import ASGIConnection
 from litestar.datastructures import FormMultiDict
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import PathParameter
+from pydantic import ValidationError
 
 from matchmaker.errors import AuthenticationError, InvalidInputError, MatchmakerError, PermissionDeniedError
 from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
 from matchmaker.settings import Settings
 from matchmaker.web import auth
+from matchmaker.web.errors import field_named, refused_keys
 from matchmaker.web.routes.common import reject_unstorable
 
 logger = logging.getLogger(__name__)
@@ -264,6 +266,38 @@ def given_once(form: FormMultiDict, key: str, what: str | None = None) -> object
     return values[0] if values else None
 
 
+#: Separates the fields a refused form's flash names (its ``fields``).
+FIELD_SEPARATOR = "|"
+
+
+def _in_words(name: str) -> str:
+    """A field's key or label as a refusal's ``fields`` hold it: lower case, in words."""
+    return name.replace("_", " ").replace(".", " ").strip().lower()
+
+
+def refusal_flash(
+    exc: MatchmakerError | ValidationError, text: str | None = None, labels: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The flash message of a refused form: ``text`` (by default the error's message), and as
+    ``fields`` the fields it names, for the form to mark them invalid and described by the message
+    (``field_state`` in ``macros.html``). A field is named by a problem of the text that begins with
+    its label or key (``Population: ...``, ``programme level: ...``), or by the error itself
+    (:func:`~matchmaker.web.errors.refused_keys`); each in lower-case words, separated by
+    :data:`FIELD_SEPARATOR`. ``labels`` gives the form's label of a field the error names by key
+    (``email`` → ``E-mail address``): the message then names the field by that label."""
+    if text is None:
+        text = exc.message if isinstance(exc, MatchmakerError) else str(exc)
+    keys = refused_keys(exc)
+    labels = labels or {}
+    field = exc.field if isinstance(exc, InvalidInputError) else None
+    if field is not None and field in labels:
+        text = field_named(labels[field], text)
+    named = {part.split(": ", 1)[0] for part in text.split("; ") if ": " in part}
+    named.update(keys, (labels[key] for key in keys if key in labels))
+    fields = FIELD_SEPARATOR.join(sorted({_in_words(name) for name in named}))
+    return {"kind": "error", "text": text, "fields": fields}
+
+
 def refuse_unstorable(form: FormMultiDict) -> None:
     """Refuse a form whose text no database can store (a NUL character, say), naming the field,
     before anything reads it (:class:`~matchmaker.errors.InvalidInputError`)."""
@@ -294,6 +328,7 @@ __all__ = [
     "digits_value",
     "form_on",
     "principal_of",
+    "refusal_flash",
     "refuse_unstorable",
     "safe_next",
     "services_of",
