@@ -294,7 +294,8 @@ def test_forms_shown_again_after_a_refusal_and_the_error_pages_are_accessible(
             "form[action='/users/invite']",
             {"role": "city", "subject": "Nowhere", "email": "a@b.example"},
         ),
-        404,
+        422,
+        "subject",
     )
     page.get_by_label("Role").select_option("staff")
     page.get_by_label("City or provider (id or name; not for staff)").fill("")

@@ -38,7 +38,13 @@ from sqlmodel import Session, col, func, select
 from matchmaker.db import repository
 from matchmaker.db.accounts import Invitation, SessionNotice, WebSession
 from matchmaker.db.models import ApiUser, City, FocalPoint, Provider, utcnow
-from matchmaker.errors import AuthenticationError, ConflictError, InvalidInputError, NotFoundError
+from matchmaker.errors import (
+    AmbiguousNameError,
+    AuthenticationError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+)
 from matchmaker.matching.names import NameEntry, resolve
 from matchmaker.services.events import store
 from matchmaker.services.events.feeds import CalendarFeeds
@@ -448,15 +454,25 @@ class Accounts:
         return Invited(principal=self._principal(user), email=user.email, link=link, expires_at=expires)
 
     def _subject(self, role: str, subject: str | None) -> str | None:
+        field = "subject_id"  # the input that names the record, as a refusal names it
         if role == "staff":
             if subject:
-                raise InvalidInputError("staff users speak for no record; leave out --for")
+                raise InvalidInputError("staff users speak for no record; leave out --for", field=field)
             return None
         if not subject:
-            raise InvalidInputError(f"a {role} user needs --for ID naming the {role} it speaks for")
+            raise InvalidInputError(
+                f"a {role} user needs --for ID naming the {role} it speaks for", field=field
+            )
         kind: Literal["city", "provider"] = "city" if role == "city" else "provider"
         entries = [NameEntry(i, n, c) for i, n, c in repository.name_entries(self.session, kind)]
-        return resolve(subject, entries, kind=role)
+        try:
+            return resolve(subject, entries, kind=role)
+        except AmbiguousNameError as exc:
+            exc.field = field
+            raise
+        except NotFoundError as exc:
+            # The record is named in the input, not in an address: a mistake in the field that names it.
+            raise InvalidInputError(exc.message, field=field) from exc
 
     def _user(self, user_id: int) -> ApiUser:
         user = self.session.get(ApiUser, user_id)

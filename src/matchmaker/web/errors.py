@@ -442,12 +442,18 @@ def _matchmaker_error(request: Request[Any, Any, Any], exc: MatchmakerError) -> 
         headers = {"WWW-Authenticate": 'Bearer realm="matchmaker"'}
     if isinstance(exc, InfeasibleScheduleError) and exc.reasons:
         extra["reasons"] = exc.reasons
+    detail = exc.message
     model_error = _model_error_behind(exc) if isinstance(exc, InvalidInputError) else None
     if model_error is not None:
         # A service that validated a body with its model (a focal point's own profile) lists the fields
         # as the framework does for the same body.
         extra["errors"] = describe_validation(model_error)
-    return problem(request, status, exc.message, title=exc.title, extra=extra, headers=headers)
+    elif isinstance(exc, InvalidInputError) and exc.field:
+        # A service's refusal of one field of the body (a record it names that does not exist) names
+        # it as a refusal of the body's model does.
+        extra["errors"] = [{"key": exc.field, "message": exc.message, "source": "body"}]
+        detail = field_named(exc.field, exc.message)
+    return problem(request, status, detail, title=exc.title, extra=extra, headers=headers)
 
 
 def _pydantic_error(request: Request[Any, Any, Any], exc: ValidationError) -> Response[dict[str, Any]]:

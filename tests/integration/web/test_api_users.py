@@ -128,7 +128,11 @@ def test_an_invitation_that_breaks_a_rule_is_refused_naming_the_field(
         json={"role": "provider", "subject_id": "no-such-provider-at-all", "email": "a@b.example"},
         headers=staff,
     )
-    assert 400 <= unknown.status_code < 500, unknown.text
+    # A body naming a record that does not exist is bad input (404 is for a path that names nothing).
+    assert unknown.status_code == 422, unknown.text
+    problem = unknown.json()
+    assert problem["detail"].startswith("subject_id: no provider matches 'no-such-provider-at-all'")
+    assert [(e["key"], e["source"]) for e in problem["errors"]] == [("subject_id", "body")]
     assert client.get("/api/v1/outbox", headers=staff).json()["total"] == 0
 
 

@@ -134,7 +134,8 @@ def test_staff_manage_users_on_the_users_page(client: Client, sign_in: object) -
     page = client.get("/users").text
     assert "sales@enerko.example" in page
     assert "never" in page
-    assert client.post(f"/users/{account.user_id}/entity", data={"subject": CITY_ID}).status_code == 404
+    # a provider user cannot speak for a city: no provider has that id or name (bad input in the form)
+    assert client.post(f"/users/{account.user_id}/entity", data={"subject": CITY_ID}).status_code == 422
     assert client.post(f"/users/{account.user_id}/reinvite").status_code == 200
     with services.database.unit_of_work() as session:
         invitations = [m for m in services.outbox(session).list() if m.kind == "invitation"]

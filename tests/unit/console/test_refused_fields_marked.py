@@ -142,3 +142,21 @@ def test_a_refused_new_event_marks_every_field_it_names(client: Client, sign_in:
     refused = client.post("/events", data=form)
     assert refused.status_code == 422
     assert marked(refused.text).keys() == {"start", "tables"}
+
+
+def test_an_invitation_for_a_record_that_does_not_exist_is_refused_naming_the_field(
+    client: Client, sign_in: SignIn
+) -> None:
+    sign_in("staff")
+    typed = {"role": "city", "subject": "Atlantis", "email": "focal@atlantis.example"}
+    refused = client.post("/users/invite", data=typed)
+    assert refused.status_code == 422, "bad input in a form, not a page that does not exist"
+    assert marked(refused.text).keys() == {"subject"}
+    assert "City or provider: no city matches 'Atlantis'" in marked(refused.text)["subject"]
+    assert 'value="Atlantis"' in refused.text
+    assert 'value="focal@atlantis.example"' in refused.text
+    assert "focal@atlantis.example" not in client.get("/users").text  # nothing was queued
+    ambiguous = client.post("/users/invite", data={**typed, "subject": "Kukës Bihać"})
+    assert ambiguous.status_code == 422
+    assert marked(ambiguous.text).keys() == {"subject"}
+    assert "'Kukës Bihać' is ambiguous" in marked(ambiguous.text)["subject"]

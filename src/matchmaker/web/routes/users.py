@@ -229,7 +229,8 @@ class UserController(Controller):
         when one with the same role, record and address exists (its earlier, unused link then stops
         working). The answer holds the one-time sign-in link, once: `users invite` prints it and the
         console shows it once, so staff can hand it over when the e-mail does not arrive; no list
-        shows it again."""
+        shows it again. A `subject_id` that names no city or provider is refused with 422 naming the
+        field, as any other mistake in the body."""
         invited = services.accounts(session).invite(data.role, data.email, data.subject_id, data.label)
         return InvitationOut.of(invited)
 
