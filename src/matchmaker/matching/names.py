@@ -482,16 +482,24 @@ def resolve(query: str, entries: Sequence[NameEntry], *, kind: str = "record") -
 def probable_duplicates(
     entries: Sequence[NameEntry], threshold: float = 94.0
 ) -> list[tuple[NameEntry, NameEntry]]:
-    """Pairs of different ids in the same country whose names normalise to near-identical strings."""
+    """Pairs of different ids in the same country whose names normalise to near-identical strings, as
+    written or as they sound (:func:`sound_key`: ``Худжанд`` and ``Khujand``, ``Gyandzha`` and
+    ``Ganja``). Names with other vowels between the same consonants (:func:`sound_skeleton`) are not
+    paired: different towns are named so (Minden and Münden)."""
     from rapidfuzz import fuzz  # noqa: PLC0415 - fuzzy comparison only; ids resolve without it
 
-    by_country: dict[str, list[tuple[NameEntry, str]]] = {}
+    by_country: dict[str, list[tuple[NameEntry, str, str]]] = {}
     for entry in entries:
-        by_country.setdefault(entry.country, []).append((entry, normalize_name(entry.name)))
+        by_country.setdefault(entry.country, []).append(
+            (entry, normalize_name(entry.name), sound_key(entry.name))
+        )
     pairs: list[tuple[NameEntry, NameEntry]] = []
     for group in by_country.values():
-        for i, (left, left_norm) in enumerate(group):
-            for right, right_norm in group[i + 1 :]:
-                if left.id != right.id and fuzz.ratio(left_norm, right_norm) >= threshold:
+        for i, (left, left_norm, left_sound) in enumerate(group):
+            for right, right_norm, right_sound in group[i + 1 :]:
+                if left.id != right.id and (
+                    fuzz.ratio(left_norm, right_norm) >= threshold
+                    or (left_sound and right_sound and fuzz.ratio(left_sound, right_sound) >= threshold)
+                ):
                     pairs.append((left, right))
     return pairs

@@ -214,6 +214,35 @@ def test_probable_duplicates_are_warned_about(tmp_path: Path, db_settings: Setti
     assert "kukes-municipality" in result.stderr
 
 
+def test_one_city_in_two_scripts_or_romanisations_is_warned_about(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    def city(city_id: str, name: str, country: str) -> str:
+        return json.dumps(
+            {"id": city_id, "name": name, "country": country, "summary": "s"}, ensure_ascii=False
+        )
+
+    path = write_jsonl(
+        tmp_path / "cities.jsonl",
+        [
+            city("tj-khujand", "Khujand", "TJ"),
+            city("tj-khudzhand", "Худжанд", "TJ"),  # Russian: Khudzhand
+            city("az-ganja", "Ganja", "AZ"),
+            city("az-gyandzha", "Gyandzha", "AZ"),
+            city("kg-osh", "Osh", "KG"),
+            city("kg-os", "Os", "KG"),  # a sound apart: another name
+            city("de-minden", "Minden", "DE"),
+            city("de-munden", "Münden", "DE"),  # other vowels between the same consonants: another town
+        ],
+    )
+    result = run("ingest", str(path))
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.stderr.splitlines() if "probable duplicate" in line]
+    assert len(warned) == 2, warned
+    assert "tj-khujand (Khujand) and tj-khudzhand (Худжанд) in TJ" in warned[0] + warned[1]
+    assert "az-ganja (Ganja) and az-gyandzha (Gyandzha) in AZ" in warned[0] + warned[1]
+
+
 def test_region_words_the_region_check_cannot_read_are_warned_about(
     tmp_path: Path, db_settings: Settings
 ) -> None:
