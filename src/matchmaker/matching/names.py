@@ -15,7 +15,7 @@ of five letters and three consonants or more, with other vowels between the same
 record matches it best; a whole name resolves however short it is, but one or two letters that are not
 a whole name never resolve alone, and names a sound apart (``Os`` and ``Osh``) stay apart. When
 several records match, :class:`~matchmaker.errors.AmbiguousNameError` lists the candidates; when none
-does, :class:`~matchmaker.errors.NotFoundError` names the closest few.
+does, :class:`~matchmaker.errors.NotFoundError` names the closest few, as written or as they sound.
 
 RapidFuzz is imported when a name is first compared fuzzily: resolving an id (``show city kukes``) does
 not load it.
@@ -409,15 +409,19 @@ def word_matches(query: str, entries: Sequence[NameEntry]) -> list[tuple[int, Na
     return sorted(found, key=lambda m: (-m[0], normalize_name(m[1].name), m[1].id))
 
 
-def _closest(target: str, entries: Sequence[NameEntry], limit: int = 3) -> str:
-    """``; closest: id (name), ...`` for the few names most like a query that matched nothing, or ``""``."""
+def _closest(query: str, entries: Sequence[NameEntry], limit: int = 3) -> str:
+    """``; closest: id (name), ...`` for the few names most like a query that matched nothing, as
+    written or as they sound (:func:`sound_key`: ``Khudzhand`` is nearer Kujang than Khuzdar), or ``""``."""
+    target, sound = normalize_name(query), sound_key(query)
     if not target:
         return ""
     from rapidfuzz import fuzz  # noqa: PLC0415 - fuzzy comparison only; ids resolve without it
 
-    scored = sorted(
-        ((fuzz.ratio(target, normalize_name(e.name)), e) for e in entries), key=lambda s: (-s[0], s[1].id)
-    )
+    def similarity(entry: NameEntry) -> float:
+        written = fuzz.ratio(target, normalize_name(entry.name))
+        return max(written, fuzz.ratio(sound, sound_key(entry.name))) if sound else written
+
+    scored = sorted(((similarity(e), e) for e in entries), key=lambda s: (-s[0], s[1].id))
     near = [f"{e.id} ({e.name})" for score, e in scored[:limit] if score >= HINT]
     return f"; closest: {', '.join(near)}" if near else ""
 
@@ -467,7 +471,7 @@ def resolve(query: str, entries: Sequence[NameEntry], *, kind: str = "record") -
         raise _ambiguous(query, [(e.id, e.name) for e in leading])
     found = [c for c in candidates(query, entries) if _close(query, c.name)]
     if not found or found[0].score < SUGGEST:
-        raise NotFoundError(f"no {kind} matches {query!r}{_closest(target, entries)}")
+        raise NotFoundError(f"no {kind} matches {query!r}{_closest(query, entries)}")
     best = found[0]
     close = [c for c in found if best.score - c.score < MARGIN and c.score >= SUGGEST]
     if len(target.replace(" ", "")) < _MIN_PREFIX:  # a letter or two like a name is not that name

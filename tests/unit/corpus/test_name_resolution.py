@@ -356,3 +356,24 @@ def test_the_cli_shows_a_city_named_in_another_script(home) -> None:
         result = runner.invoke(app, ["show", "city", query, "--json"])
         assert result.exit_code == 0, (query, result.output)
         assert f'"name": "{expected}"' in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("query", "closest"),
+    [
+        ("Khudzhand", "kp-kujang (Kujang), pk-khuzdar (Khuzdar)"),  # Russian: Khujand, not stored
+        ("Qoʻqon", "uz-kokand (Kokand)"),  # Uzbek: Kokand, q written for k
+    ],
+)
+def test_an_unknown_name_names_the_records_closest_as_written_or_as_it_sounds(
+    query: str, closest: str
+) -> None:
+    entries = [
+        NameEntry("pk-khuzdar", "Khuzdar", "PK"),
+        NameEntry("kp-kujang", "Kujang", "KP"),
+        NameEntry("uz-kokand", "Kokand", "UZ"),
+        NameEntry("tr-kars", "Kars", "TR"),
+    ]
+    with pytest.raises(NotFoundError) as info:
+        resolve(query, entries, kind="city")
+    assert info.value.message == f"no city matches {query!r}; closest: {closest}"
