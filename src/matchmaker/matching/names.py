@@ -6,16 +6,17 @@ istanbul, Ош → osh), case-folded, punctuation dropped, and legal or administ
 name (also in the spelling that writes š, ş, č, ç, ž, đ as two letters, so ``Oš`` is ``Osh``,
 without an apostrophe inside a word, so ``Oʻsh`` is ``Osh``, or as the words of an id), then as a whole
 name as it sounds (:func:`sound_key`: the letters romanisations use for one sound written one way, so
-``Худжанд`` (Khudzhand) and ``Xujand`` are Khujand, ``Гянджа`` (Gyandzha) is Ganja, ``Кахул`` (Kakhul)
-is Cahul, ``Գյումրի`` is Gyumri), then word by word against the words of each name and id (a word, the
-start of one, or a word a letter away: ``kosovo``, ``kosova`` and ``fushe kosove`` find Fushë Kosovë, id
-``kosovo-polje``), then as a whole name with a typo or two, as written or as it sounds, or, for a name
-of five letters and three consonants or more, with other vowels between the same consonants
-(:func:`sound_skeleton`: Karakalpak ``Нөкис``, Nókis, is Nukus). A query resolves only when exactly one
-record matches it best; a whole name resolves however short it is, but one or two letters that are not
-a whole name never resolve alone, and names a sound apart (``Os`` and ``Osh``) stay apart. When
-several records match, :class:`~matchmaker.errors.AmbiguousNameError` lists the candidates; when none
-does, :class:`~matchmaker.errors.NotFoundError` names the closest few, as written or as they sound.
+``Худжанд`` (Khudzhand) and ``Xujand`` are Khujand, ``Гянджа`` (Gyandzha) and Azerbaijani ``Gəncə``
+are Ganja, ``Кахул`` (Kakhul) is Cahul, ``Գյումրի`` is Gyumri), then word by word against the words of
+each name and id (a word, the start of one, or a word a letter away: ``kosovo``, ``kosova`` and
+``fushe kosove`` find Fushë Kosovë, id ``kosovo-polje``), then as a whole name with a typo or two, as
+written or as it sounds, or, for a name of five letters and three consonants or more, with other vowels
+between the same consonants (:func:`sound_skeleton`: Karakalpak ``Нөкис``, Nókis, is Nukus). A query
+resolves only when exactly one record matches it best; a whole name resolves however short it is, but
+one or two letters that are not a whole name never resolve alone, and names a sound apart (``Os`` and
+``Osh``) stay apart. When several records match, :class:`~matchmaker.errors.AmbiguousNameError` lists
+the candidates; when none does, :class:`~matchmaker.errors.NotFoundError` names the closest few, as
+written or as they sound.
 
 RapidFuzz is imported when a name is first compared fuzzily: resolving an id (``show city kukes``) does
 not load it.
@@ -209,6 +210,17 @@ _SOUND_RULES = tuple(
 )
 
 
+# Azerbaijani and Turkish, and the Tatar, Crimean Tatar and Gagauz Latin alphabets, write the j sound c
+# (Gəncə is Ganja, Cəlilabad Jalilabad). A word with a letter only these alphabets use (ə, dotless ı, ğ,
+# dotted İ) has its c heard as j. Not ş or ç: Moldovan names written with ş (Cimişlia) read c as ch,
+# Albanian ones with ç as ts. A word without such a letter keeps its c (Lumicity in Lumicity Aydınlatma).
+_C_AS_J_WORD = re.compile(r"[^\s-]*[əƏıİğĞ][^\s-]*")
+
+
+def _c_as_j(word: re.Match[str]) -> str:
+    return word.group().replace("c", "j").replace("C", "J")
+
+
 @lru_cache(maxsize=65536)
 def sound_key(name: str) -> str:
     """A name (:func:`normalize_name`) as it sounds, whatever script or romanisation wrote it.
@@ -220,8 +232,10 @@ def sound_key(name: str) -> str:
     and u as transliteration writes them. ``Худжанд``, ``Khujand`` and ``Xujand`` are ``hujand``;
     ``Кахул`` and ``Cahul`` ``kahul``; ``Գյումրի`` and ``Gyumri`` ``gumri``; ``Oš``, ``Ош`` and
     ``Osh`` ``oš``, while ``Os`` stays ``os``: a sound written otherwise is the same name, one sound
-    more or less another name."""
-    text = unicodedata.normalize("NFKC", name.replace("İ", "I").replace("ı", "i")).casefold()
+    more or less another name. In a word spelled as Azerbaijani and Turkish spell (with ə, ı, ğ or İ)
+    c is the j sound: ``Gəncə``, like ``Ganja`` and ``Гянджа``, is ``ganja``."""
+    spelled = _C_AS_J_WORD.sub(_c_as_j, unicodedata.normalize("NFC", name))
+    text = unicodedata.normalize("NFKC", spelled.replace("İ", "I").replace("ı", "i")).casefold()
     plain = frozenset(normalize_name(name).split())
 
     def is_noise(token: str) -> bool:  # a suffix word spelled out (Opština as opshtina) is one still

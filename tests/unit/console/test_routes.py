@@ -185,6 +185,11 @@ def test_the_city_list_finds_a_name_typed_in_another_script(
     assert present in listed(ro_client.get("/cities", params={"q": query}).text)
 
 
+def test_the_city_list_finds_a_name_typed_in_azerbaijani(ro_client: Client, ro_sign_in: SignIn) -> None:
+    ro_sign_in("staff")
+    assert "ganja" in listed(ro_client.get("/cities", params={"q": "Gəncə"}).text)  # c is the j sound
+
+
 def test_case_search_ranks_by_free_text(ro_client: Client, ro_sign_in: SignIn) -> None:
     ro_sign_in("staff")
     html = ro_client.get("/cases?q=street+addresses+house+numbers").text

@@ -377,3 +377,50 @@ def test_an_unknown_name_names_the_records_closest_as_written_or_as_it_sounds(
     with pytest.raises(NotFoundError) as info:
         resolve(query, entries, kind="city")
     assert info.value.message == f"no city matches {query!r}; closest: {closest}"
+
+
+AZERBAIJANI = [
+    *ROMANISED,
+    NameEntry("az-jalilabad", "Jalilabad", "AZ"),
+    NameEntry("az-agjabadi", "Ağcabədi", "AZ"),
+    NameEntry("tr-ceyhan", "Ceyhan", "TR"),
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Gəncə", "az-ganja"),  # Azerbaijani: c is the j sound, ə a vowel
+        ("GƏNCƏ", "az-ganja"),
+        ("Cəlilabad", "az-jalilabad"),
+        ("Agjabadi", "az-agjabadi"),  # a name stored in Azerbaijani, typed in English
+        ("Агджабеди", "az-agjabadi"),  # and in Russian, with e for ə
+        ("Ceyhan", "tr-ceyhan"),
+    ],
+)
+def test_a_name_in_a_spelling_that_writes_the_j_sound_c_resolves(query: str, expected: str) -> None:
+    assert resolve(query, AZERBAIJANI, kind="city") == expected
+
+
+def test_c_is_read_as_j_only_in_a_word_written_with_letters_of_that_spelling() -> None:
+    entries = [NameEntry("md-cahul", "Cahul", "MD"), NameEntry("xx-jahul", "Jahul", "XX")]
+    assert resolve("Cahul", entries, kind="city") == "md-cahul"
+    assert resolve("Kahul", entries, kind="city") == "md-cahul"
+    assert resolve("Cəhul", entries, kind="city") == "xx-jahul"
+    stored = [NameEntry("az-ganja", "Gəncə", "AZ"), NameEntry("tr-lumicity", "Lumicity Aydınlatma", "TR")]
+    assert resolve("Ganja", stored, kind="city") == "az-ganja"
+    assert resolve("Гянджа", stored, kind="city") == "az-ganja"
+    from matchmaker.matching.names import sound_key
+
+    # The c of an English word beside a Turkish one is no j.
+    assert sound_key("Lumicity Aydınlatma") == sound_key("Lumicity Aydinlatma") == "lumiciti aidinlatma"
+
+
+def test_one_city_written_in_azerbaijani_and_in_english_is_a_probable_duplicate() -> None:
+    entries = [
+        NameEntry("az-ganja", "Ganja", "AZ"),
+        NameEntry("az-gence", "Gəncə", "AZ"),
+        NameEntry("az-ganka", "Ganka", "AZ"),
+    ]
+    pairs = {(a.id, b.id) for a, b in probable_duplicates(entries)}
+    assert pairs == {("az-ganja", "az-gence")}
