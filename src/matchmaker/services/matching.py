@@ -28,13 +28,15 @@ from __future__ import annotations
 import functools
 import gc
 import logging
+import math
 import threading
 import time
+from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import Any, Concatenate, Literal, ParamSpec, TypeVar
+from typing import Any, Concatenate, Literal, ParamSpec, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
 
@@ -100,6 +102,10 @@ _FULL_COLLECTION_EVERY = 64
 _FRESHEN_DELAY = 0.1
 #: How long background work waits for running queries before it takes its next chunk anyway (s).
 _IDLE_WAIT = 0.5
+#: Bytes of scores a matcher keeps for single pairs (:class:`PairCache`): a city's scores take 8 bytes
+#: a provider and a city, so 32 MiB hold every city of a corpus of 1,400 cities and 1,400 providers,
+#: and 400 cities of one of 5,000 of each.
+PAIR_CACHE_BYTES = 32 * 2**20
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -204,8 +210,8 @@ class Matcher:
         self.settle_heap = False
         self._engines_built = 0
         self._lock = threading.Lock()
-        self._pair_cache: OrderedDict[tuple[tuple[str, ...], str], dict[str, float]] = OrderedDict()
-        self._pair_lock = threading.Lock()
+        #: Each city's scores read by :meth:`pair_score`, kept between calls.
+        self.pair_cache = PairCache()
         #: Queries in progress: the background freshening after a write gives way to them.
         self.queries = _Queries()
         #: After a write, the engine whose matrices a background thread brings up to date next.
@@ -356,8 +362,7 @@ class Matcher:
                 ),
             )
             self._engine = engine
-            with self._pair_lock:
-                self._pair_cache.clear()
+            self.pair_cache.clear()
             self._engines_built += 1
             if self.settle_heap:
                 _settle_heap(collect=self._engines_built % _FULL_COLLECTION_EVERY == 0)
@@ -522,7 +527,7 @@ class Matcher:
         the higher of the two sides' scores. A city–provider pair is the city's score of the provider.
         """
         engine = self.engine()
-        return _scored_pair(engine, a_id, b_id, lambda city, kind: self._pair_scores(engine, city, kind))
+        return _scored_pair(engine, a_id, b_id, lambda city, kind: self.pair_cache.scores(engine, city, kind))
 
     def pair_scores(self) -> PairScores:
         """:meth:`pair_score` for many pairs, as the scheduler asks for every pair of an event: the
@@ -580,20 +585,6 @@ class Matcher:
             return doc_id
         index = engine.kind(kind)
         return index.profiles[index.pos[doc_id]].name or doc_id
-
-    def _pair_scores(self, engine: Engine, city_id: str, kind: DocKind) -> dict[str, float]:
-        key = (engine.generations, f"{kind}:{city_id}")
-        with self._pair_lock:
-            cached = self._pair_cache.get(key)
-            if cached is not None:
-                self._pair_cache.move_to_end(key)
-                return cached
-        scores = _ranked_scores(engine, city_id, kind)
-        with self._pair_lock:
-            self._pair_cache[key] = scores
-            while len(self._pair_cache) > 512:
-                self._pair_cache.popitem(last=False)
-        return scores
 
     # ----------------------------------------------------------------------------------------------
     # Helpers
@@ -725,8 +716,14 @@ def _city_pair(engine: Engine, a_id: str, b_id: str) -> tuple[str, str, DocKind]
     return a_id, b_id, kind_b
 
 
+class _Scores(Protocol):
+    """A city's scores of the providers or of the other cities, by id."""
+
+    def get(self, doc_id: str, /) -> float | None: ...
+
+
 def _scored_pair(
-    engine: Engine, a_id: str, b_id: str, scores_of: Callable[[str, DocKind], Mapping[str, float]]
+    engine: Engine, a_id: str, b_id: str, scores_of: Callable[[str, DocKind], _Scores]
 ) -> float | None:
     """A pair's score from the cities' ranked scores (``scores_of(city, kind)``); see
     :meth:`Matcher.pair_score`."""
@@ -742,11 +739,16 @@ def _scored_pair(
     return max(sides) if sides else None
 
 
+def _ranking(engine: Engine, city_id: str, kind: DocKind) -> Ranking:
+    """A city's ranking of every provider (``kind`` provider) or of every other city."""
+    rank = engine.rank_providers_for_city if kind == "provider" else engine.rank_cities_for_city
+    return rank(city_id)
+
+
 def _ranked_scores(engine: Engine, city_id: str, kind: DocKind) -> dict[str, float]:
     """Every provider's (``kind`` provider) or other city's score for a city, as results show it
     (the ranking's scores only: no result objects, explanations or strengths)."""
-    rank = engine.rank_providers_for_city if kind == "provider" else engine.rank_cities_for_city
-    ranking = rank(city_id)
+    ranking = _ranking(engine, city_id, kind)
     return {
         doc_id: shown_score(float(score))
         for doc_id, score in zip(ranking.ids, ranking.scores.tolist(), strict=True)
@@ -754,15 +756,96 @@ def _ranked_scores(engine: Engine, city_id: str, kind: DocKind) -> dict[str, flo
     }
 
 
+def _score_vector(engine: Engine, city_id: str, kind: DocKind) -> array[float]:
+    """:func:`_ranked_scores` as an array in the order of the kind's index (a ranking scores the
+    kind's documents in that order), the city itself ``nan``: 8 bytes a score instead of a dict entry
+    and a float object."""
+    scores = array("d", map(shown_score, _ranking(engine, city_id, kind).scores.tolist()))
+    own = engine.kind(kind).pos.get(city_id)
+    if own is not None:
+        scores[own] = math.nan
+    return scores
+
+
+class _VectorScores:
+    """A score vector of :func:`_score_vector` read by id."""
+
+    __slots__ = ("_pos", "_scores")
+
+    def __init__(self, scores: array[float], pos: Mapping[str, int]) -> None:
+        self._scores = scores
+        self._pos = pos
+
+    def get(self, doc_id: str, /) -> float | None:
+        i = self._pos.get(doc_id)
+        if i is None:
+            return None
+        score = self._scores[i]
+        return None if math.isnan(score) else score
+
+
+class PairCache:
+    """Each city's scores of every provider and of every other city, kept between calls of
+    :meth:`Matcher.pair_score`.
+
+    A city holds one entry, with both of its score vectors (:func:`_score_vector`: its providers'
+    scores and its cities' scores, 8 bytes a score); the entries least recently read are dropped
+    first once the vectors held pass ``limit`` bytes. A schedule whose participants alternate a city
+    and a provider, asked one pair at a time, reads every city's two vectors in turn: a cache of a
+    number of rankings (each city's two counted apart) missed on every read once the cities were more
+    than half of it, and each pair computed a whole ranking again; here every city stays while the
+    vectors of all of them fit in ``limit``.
+    """
+
+    def __init__(self, limit: int = PAIR_CACHE_BYTES) -> None:
+        #: The most bytes of scores kept.
+        self.limit = limit
+        self._entries: OrderedDict[tuple[tuple[str, ...], str], dict[DocKind, array[float]]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    @property
+    def size(self) -> int:
+        """The bytes of scores held now."""
+        return self._size
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._size = 0
+
+    def scores(self, engine: Engine, city_id: str, kind: DocKind) -> _VectorScores:
+        """The city's scores of the providers (``kind`` provider) or of the other cities, by id."""
+        key = (engine.generations, city_id)
+        with self._lock:
+            entry = self._entries.get(key)
+            vector = entry.get(kind) if entry is not None else None
+            if vector is not None:
+                self._entries.move_to_end(key)
+        if vector is None:
+            vector = _score_vector(engine, city_id, kind)
+            with self._lock:
+                entry = self._entries.setdefault(key, {})
+                self._entries.move_to_end(key)
+                if kind not in entry:
+                    entry[kind] = vector
+                    self._size += vector.itemsize * len(vector)
+                    while self._size > self.limit and self._entries:
+                        _, dropped = self._entries.popitem(last=False)
+                        self._size -= sum(v.itemsize * len(v) for v in dropped.values())
+        return _VectorScores(vector, engine.kind(kind).pos)
+
+
 class PairScores:
     """Pair scores for a schedule: :meth:`Matcher.pair_score` of any pair, the same number, for
     callers that ask about many pairs at once.
 
     A schedule asks about every city–provider and city–city pair of its participants. Asked one pair
-    at a time, the matcher looks for a new index generation on every call and keeps the rankings of
-    only its 512 latest cities; here the engine is taken once, on the first call, and each city's
-    provider and city rankings are computed once, when first needed, and kept while this object
-    lives (one schedule). A generation published meanwhile is read by the next schedule.
+    at a time, the matcher looks for a new index generation on every call and keeps the scores of
+    only as many cities as :data:`PAIR_CACHE_BYTES` holds; here the engine is taken once, on the
+    first call, and each city's provider and city rankings are computed once, when first needed,
+    and kept while this object lives (one schedule). A generation published meanwhile is read by
+    the next schedule.
     """
 
     def __init__(self, matcher: Matcher) -> None:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from itertools import product
+from types import SimpleNamespace
 
+import numpy as np
+import pytest
+
+from matchmaker.matching.ranking import Ranking, Scored
 from matchmaker.scheduling.problem import parse_problem
 from matchmaker.services.container import Services
 from matchmaker.services.matching import Matcher
@@ -53,3 +59,85 @@ def test_a_schedule_without_scores_gives_each_meeting_the_matchers_score(
     for meeting in result.meetings:
         assert "nowhere" not in (meeting.a, meeting.b)  # no score and no request: no meeting
         assert meeting.score == matcher.pair_score(meeting.a, meeting.b)
+
+
+class _CountingEngine:
+    """An engine of ``n`` cities and ``n`` providers whose rankings are made up, counting each ranking
+    asked for, per city and kind."""
+
+    generations = ("g1",)
+
+    def __init__(self, n: int) -> None:
+        cities = [f"c{i}" for i in range(n)]
+        providers = [f"p{i}" for i in range(n)]
+        self.records = {"city": dict.fromkeys(cities), "provider": dict.fromkeys(providers)}
+        self._kinds = {
+            kind: SimpleNamespace(ids=ids, pos={d: i for i, d in enumerate(ids)})
+            for kind, ids in (("city", cities), ("provider", providers))
+        }
+        self.ranked: Counter[tuple[str, str]] = Counter()
+
+    def kind(self, kind: str) -> SimpleNamespace:
+        return self._kinds[kind]
+
+    def _ranking(self, city_id: str, kind: str) -> Ranking:
+        self.ranked[(city_id, kind)] += 1
+        ids = self._kinds[kind].ids
+        seed = int(city_id[1:])
+        scores = np.array([((seed * 7 + j * 13) % 101) / 100.0 for j in range(len(ids))])
+
+        def make(j: int) -> Scored:
+            raise AssertionError("pair scores make no result objects")
+
+        return Ranking(ids, scores, make)
+
+    def rank_providers_for_city(self, city_id: str) -> Ranking:
+        return self._ranking(city_id, "provider")
+
+    def rank_cities_for_city(self, city_id: str) -> Ranking:
+        return self._ranking(city_id, "city")
+
+
+def _interleaved_asks(matcher: Matcher, n: int) -> list[float | None]:
+    """Every city asked with a provider and then with the next city, twice over: each city's provider
+    and city rankings are read in turn, as a schedule whose participants alternate asks them."""
+    return [
+        matcher.pair_score(f"c{i}", other)
+        for _ in range(2)
+        for i in range(n)
+        for other in (f"p{i}", f"c{(i + 1) % n}")
+    ]
+
+
+def test_single_pairs_rank_each_city_once_when_cities_and_providers_alternate(
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 300 cities: each city's two rankings are more than a cache of 512 rankings held.
+    engine = _CountingEngine(300)
+    monkeypatch.setattr(matcher, "engine", lambda: engine)
+    first = _interleaved_asks(matcher, 300)
+    assert set(engine.ranked.values()) == {1}
+    assert len(engine.ranked) == 600
+    # The scores are those of the rankings, as shown.
+    assert first[0] == round(engine._ranking("c0", "provider").scores[0], 6)
+    assert first[1] == max(
+        round(engine._ranking("c0", "city").scores[1], 6), round(engine._ranking("c1", "city").scores[0], 6)
+    )
+
+
+def test_single_pairs_keep_the_scores_of_a_bounded_number_of_bytes(
+    matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = _CountingEngine(10)
+    monkeypatch.setattr(matcher, "engine", lambda: engine)
+    # Room for the provider and city scores of two cities of ten providers and ten cities (8 bytes each).
+    matcher.pair_cache.limit = 2 * 20 * 8
+    asked = _interleaved_asks(matcher, 10)
+    assert 0 < matcher.pair_cache.size <= matcher.pair_cache.limit
+    assert sum(engine.ranked.values()) > 20  # the third city's scores took the place of the first's
+    # The scores are the same as with room for all.
+    engine = _CountingEngine(10)
+    engine.generations = ("g2",)
+    matcher.pair_cache.limit = 10**6
+    assert _interleaved_asks(matcher, 10) == asked
+    assert sum(engine.ranked.values()) == 20
