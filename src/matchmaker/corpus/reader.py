@@ -277,6 +277,24 @@ def repeated_fields(body: bytes) -> list[tuple[str, int]]:
     return found
 
 
+class _FieldsOnce:
+    """An ``object_pairs_hook`` that builds each object as :func:`json.loads` does (a plain ``dict``,
+    the last value of a field named twice) and notes whether any object of the text named a field
+    more than once, so a line is parsed once; :func:`repeated_fields` reads which fields only for a
+    line that did."""
+
+    __slots__ = ("repeated",)
+
+    def __init__(self) -> None:
+        self.repeated = False
+
+    def __call__(self, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        obj = dict(pairs)
+        if len(obj) < len(pairs):
+            self.repeated = True
+        return obj
+
+
 def _too_deep(max_depth: int | None, *texts: bytes) -> str | None:
     """Why a record is refused when one of its JSON ``texts`` nests deeper than ``max_depth`` (None: no
     limit): past a few hundred levels the parser's recursion fails, and a stored record that deep
@@ -321,8 +339,9 @@ def read_jsonl(path: Path, max_line_bytes: int, max_depth: int | None = None) ->
             if too_deep := _too_deep(max_depth, raw):
                 yield RawLine(number, None, too_deep)
                 continue
+            fields = _FieldsOnce()
             try:
-                value = json.loads(text)
+                value = json.loads(text, object_pairs_hook=fields)
             except json.JSONDecodeError as exc:
                 # Some of the parser's messages end in "at" ("Invalid control character at").
                 what = exc.msg.removesuffix(" at")
@@ -335,7 +354,7 @@ def read_jsonl(path: Path, max_line_bytes: int, max_depth: int | None = None) ->
                 kind = "array" if isinstance(value, list) else type(value).__name__
                 yield RawLine(number, None, f"expected a JSON object, found a JSON {kind}")
                 continue
-            if repeated := repeated_fields(raw):
+            if fields.repeated and (repeated := repeated_fields(raw)):
                 yield RawLine(number, None, _repeated_reason(repeated))
                 continue
             yield RawLine(number, value)
