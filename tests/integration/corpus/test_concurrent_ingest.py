@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from matchmaker.cli import main
+from matchmaker.cli import load_commands, main
 
 DEMO = Path(__file__).resolve().parents[3] / "corpora" / "demo"
 SRC = Path(__file__).resolve().parents[3] / "src"
@@ -68,7 +68,10 @@ def test_an_unexpected_failure_is_one_error_line(
     def locked(*_args: object, **_kwargs: object) -> None:
         raise sqlite3.OperationalError("database is locked")
 
-    # The package re-exports the Typer object as ``app``, which hides the module of the same name.
+    # The command modules register on the real application first (run alone, this test would otherwise
+    # hand them the stand-in); the package re-exports the Typer object as ``app``, which hides the
+    # module of the same name.
+    load_commands()
     monkeypatch.setattr(importlib.import_module("matchmaker.cli.app"), "app", locked)
     with pytest.raises(SystemExit) as ended:
         main()
