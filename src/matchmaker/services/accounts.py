@@ -390,13 +390,17 @@ class Accounts:
         return out
 
     def change_subject(self, user_id: int, subject: str) -> Principal:
-        """Change the city or provider a user speaks for; its open sessions end."""
+        """Change the city or provider a user speaks for; its open sessions end, and so do the calendar
+        feed addresses it made for the record it no longer speaks for (and that record's addresses
+        whose maker is unknown, as when it is revoked; see :meth:`CalendarFeeds.stop_issued_by`)."""
         user = self._user(user_id)
         if user.role == "staff":
             raise InvalidInputError("staff users speak for no record")
+        before = user.subject_id
         user.subject_id = self._subject(user.role, subject)
         self.session.add(user)
         self._end_all(user_id)
+        CalendarFeeds(self.session).stop_issued_by(user_id, before, keeping=user.subject_id)
         self.session.flush()
         return self._principal(user)
 

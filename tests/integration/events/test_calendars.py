@@ -106,6 +106,38 @@ def test_revoking_a_user_stops_the_addresses_it_made_and_no_other_users(
     assert ev(lambda e: e.feeds.resolve(by_staff.token)) == ("ws2", "osh")
 
 
+def test_moving_a_user_to_another_city_stops_the_addresses_it_made_for_its_old_one(
+    services: Services, ev: EventCalls, event: str, scorer: Score
+) -> None:
+    """A focal point moved to another city kept reading its old city's calendar through the address it
+    had made; moving a user now stops the addresses it made for its old city, and those of its old
+    city whose maker is unknown (it may have made them, as when it is revoked), while a colleague's
+    address and the addresses of other participants keep working."""
+    for each in ("ws2", "ws3"):
+        zoneless_event(ev, each, PEOPLE, tables=2)
+    for each in (event, "ws2", "ws3"):
+        _published(ev, each, scorer)
+    moving = add_user(services, "city", "kukes").principal.user_id
+    colleague = add_user(services, "city", "kukes").principal.user_id
+    theirs = ev(lambda e: e.feeds.issue(event, "kukes", issued_by=moving))
+    kept = ev(lambda e: e.feeds.issue("ws2", "kukes", issued_by=colleague))
+    unknown = ev(lambda e: e.feeds.issue("ws3", "kukes", issued_by=None))
+    new_city = ev(lambda e: e.feeds.issue("ws3", "osh", issued_by=None))
+
+    with services.database.unit_of_work() as session:
+        # Naming the record it already speaks for changes nothing and stops nothing.
+        services.accounts(session).change_subject(colleague, "kukes")
+    assert ev(lambda e: e.feeds.resolve(unknown.token)) == ("ws3", "kukes")
+    with services.database.unit_of_work() as session:
+        services.accounts(session).change_subject(moving, "osh")
+
+    for stopped in (theirs, unknown):
+        with pytest.raises(NotFoundError):
+            ev(lambda e, stopped=stopped: e.feeds.resolve(stopped.token))
+    assert ev(lambda e: e.feeds.resolve(kept.token)) == ("ws2", "kukes")
+    assert ev(lambda e: e.feeds.resolve(new_city.token)) == ("ws3", "osh")
+
+
 def test_an_event_without_a_zone_gives_its_times_in_utc_never_floating(
     ev: EventCalls, corpus: Settings, scorer: Score
 ) -> None:

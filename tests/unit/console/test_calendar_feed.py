@@ -88,6 +88,31 @@ def test_revoking_a_user_stops_the_addresses_it_made_on_its_agenda(
     assert client.get(kept).status_code == 200
 
 
+def test_moving_a_user_to_another_city_stops_the_addresses_it_made_for_its_old_one(
+    client: Client, sign_in: SignIn, services: Services
+) -> None:
+    """A focal point whom staff moved to another city on the Users page kept reading its old city's
+    calendar through the address it had made; that address now stops, and the one another user of
+    the old city made keeps working."""
+    _published_event(client, "ws1")
+    _published_event(client, "ws2")
+    moving = sign_in("city")
+    theirs = _path(_address(client.post("/me/agenda/ws1/feed").text))
+    sign_in("city")  # a colleague at the same city
+    kept = _path(_address(client.post("/me/agenda/ws2/feed").text))
+    with services.database.unit_of_work() as session:
+        user_id = services.users(session).authenticate(moving).user_id
+
+    sign_in("staff")
+    moved = client.post(f"/users/{user_id}/entity", data={"subject": "kosovo-polje"})
+    assert moved.status_code == 200, moved.text
+    assert "the calendar addresses it made for the old one stopped" in moved.text
+
+    client.cookies.clear()
+    assert client.get(theirs).status_code == 404
+    assert client.get(kept).status_code == 200
+
+
 def _path(address: str) -> str:
     """The path of an address shown on the page (``/feeds/….ics``)."""
     return "/" + address.split("//", 1)[1].split("/", 1)[1]

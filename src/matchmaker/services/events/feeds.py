@@ -10,7 +10,9 @@ line). Revoking a user stops every address it made (:meth:`CalendarFeeds.stop_is
 point who leaves loses the calendar of its city's meetings with its account, while the addresses its
 colleagues made keep working. An address whose maker is unknown (made from the command line, or before
 makers were recorded) is stopped when any user of its participant is revoked: its holder may be the
-person who left, and the participant can make a new address at once.
+person who left, and the participant can make a new address at once. Moving a user to another city
+or provider stops, by the same rule, the addresses it made for the record it no longer speaks for
+and that record's addresses whose maker is unknown.
 """
 
 from __future__ import annotations
@@ -100,17 +102,25 @@ class CalendarFeeds(store.InSession):
         )
         return self._stop([r for r in rows if r.revoked_at is None], now)
 
-    def stop_issued_by(self, user_id: int, subject_id: str | None, *, now: datetime | None = None) -> int:
+    def stop_issued_by(
+        self, user_id: int, subject_id: str | None, *, keeping: str | None = None, now: datetime | None = None
+    ) -> int:
         """Stop, in every event, each active address the user made, and each active address of
-        ``subject_id`` (the city or provider the user speaks for) whose maker is unknown; how many."""
+        ``subject_id`` (the city or provider the user spoke for) whose maker is unknown; how many.
+
+        ``keeping`` is the record a user that moves now speaks for: the addresses it made for it keep
+        working, and so do those of ``subject_id`` when it is that record (the user did not move)."""
         issued = col(EventFeedToken.issued_by)
+        participant = col(EventFeedToken.participant_id)
         made = issued == user_id
-        if subject_id is not None:
-            made = or_(made, issued.is_(None) & (col(EventFeedToken.participant_id) == subject_id))
+        if keeping is not None:
+            made = made & (participant != keeping)
+        if subject_id is not None and subject_id != keeping:
+            made = or_(made, issued.is_(None) & (participant == subject_id))
         rows = self.session.exec(select(EventFeedToken).where(made, col(EventFeedToken.revoked_at).is_(None)))
         stopped = self._stop(list(rows), now or utcnow())
         if stopped:
-            logger.info("stopped %d calendar feed address(es) of revoked user %d", stopped, user_id)
+            logger.info("stopped %d calendar feed address(es) left by user %d", stopped, user_id)
         return stopped
 
     def _stop(self, rows: list[EventFeedToken], now: datetime) -> int:

@@ -303,7 +303,8 @@ async def users_entity(request: Request[Any, Any, Any], user_id: SerialId) -> Re
     return await _change(
         request,
         change,
-        "The user now speaks for the new record; its sessions were ended.",
+        "The user now speaks for the new record; its sessions were ended and the calendar addresses it"
+        " made for the old one stopped.",
     )
 
 
