@@ -51,9 +51,10 @@ def add_user(
 
 
 def revoke_user(instance: Instance, user_id: int) -> None:
-    """Revoke an API user's token (``matchmaker users revoke``)."""
+    """Revoke a user as ``matchmaker users revoke`` does: its token, console sessions, open sign-in
+    links and calendar feed addresses stop."""
     with services_for(instance) as services, services.database.unit_of_work() as session:
-        services.users(session).revoke_user(user_id)
+        services.accounts(session).revoke(user_id)
 
 
 @contextmanager
