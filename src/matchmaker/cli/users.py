@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,6 +13,7 @@ from matchmaker.cli.app import command_group
 from matchmaker.cli.context import unit_of_work
 from matchmaker.cli.options import JsonLinesOpt
 from matchmaker.cli.output import configure_logging, emit_json, handled, new_table, stderr, stdout
+from matchmaker.errors import InvalidInputError
 
 if TYPE_CHECKING:
     from matchmaker.services.users import Principal
@@ -33,6 +36,18 @@ ForOpt = Annotated[
 ]
 
 
+@contextmanager
+def _for_option() -> Iterator[None]:
+    """Name ``--for`` in a refusal of the record it names (as the API names ``subject_id``), unless
+    the refusal already says what to give it."""
+    try:
+        yield
+    except InvalidInputError as exc:
+        if exc.field == "subject_id" and "--for" not in exc.message:
+            exc.message = f"--for: {exc.message}"
+        raise
+
+
 def _named(principal: Principal) -> str:
     """A user as the messages name it: its role and id, and the record it speaks for."""
     who = f" for {principal.subject_id}" if principal.subject_id else ""
@@ -50,7 +65,7 @@ def add(
 ) -> None:
     """Create an API user; its bearer token is printed alone on the last line, once."""
     configure_logging()
-    with unit_of_work() as (services, session):
+    with _for_option(), unit_of_work() as (services, session):
         issued = services.users(session).add_user(role.value, subject, label)
     stderr.print(f"Created {_named(issued.principal)}. The token is shown only now.", markup=False)
     # The token alone on the last line of standard output, so scripts can take it with `tail -n1`.
@@ -113,7 +128,7 @@ def invite(
 ) -> None:
     """Queue an e-mail invitation; its one-time sign-in link is printed alone on the last line."""
     configure_logging()
-    with unit_of_work() as (services, session):
+    with _for_option(), unit_of_work() as (services, session):
         invited = services.accounts(session).invite(role.value, email, subject, label)
     stderr.print(
         f"Queued an invitation to {invited.email} ({_named(invited.principal)}); "

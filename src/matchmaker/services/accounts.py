@@ -30,22 +30,18 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Literal
 
 from sqlalchemy import delete
 from sqlmodel import Session, col, func, select
 
-from matchmaker.db import repository
 from matchmaker.db.accounts import Invitation, SessionNotice, WebSession
 from matchmaker.db.models import ApiUser, City, FocalPoint, Provider, utcnow
 from matchmaker.errors import (
-    AmbiguousNameError,
     AuthenticationError,
     ConflictError,
     InvalidInputError,
     NotFoundError,
 )
-from matchmaker.matching.names import NameEntry, resolve
 from matchmaker.services.events import store
 from matchmaker.services.events.feeds import CalendarFeeds
 from matchmaker.services.events.rules import as_instant
@@ -59,6 +55,7 @@ from matchmaker.services.users import (
     checked_label,
     hash_token,
     new_token,
+    subject_of,
 )
 from matchmaker.settings import Settings
 
@@ -170,7 +167,7 @@ class Accounts:
         label = checked_label(label)
         if role not in ROLES:
             raise InvalidInputError(f"role must be one of {', '.join(ROLES)}, got {role!r}", field="role")
-        subject_id = self._subject(role, subject)
+        subject_id = subject_of(self.session, role, subject)
         user = self.session.exec(
             select(ApiUser).where(
                 col(ApiUser.role) == role,
@@ -397,7 +394,7 @@ class Accounts:
         if user.role == "staff":
             raise InvalidInputError("staff users speak for no record")
         before = user.subject_id
-        user.subject_id = self._subject(user.role, subject)
+        user.subject_id = subject_of(self.session, user.role, subject)
         self.session.add(user)
         self._end_all(user_id)
         CalendarFeeds(self.session).stop_issued_by(user_id, before, keeping=user.subject_id)
@@ -456,27 +453,6 @@ class Accounts:
         self.notifier.invitation(user.email, link, entity=entity, expires=expires)
         logger.info("Queued an invitation for user %d", user.id)
         return Invited(principal=self._principal(user), email=user.email, link=link, expires_at=expires)
-
-    def _subject(self, role: str, subject: str | None) -> str | None:
-        field = "subject_id"  # the input that names the record, as a refusal names it
-        if role == "staff":
-            if subject:
-                raise InvalidInputError("staff users speak for no record; leave out --for", field=field)
-            return None
-        if not subject:
-            raise InvalidInputError(
-                f"a {role} user needs --for ID naming the {role} it speaks for", field=field
-            )
-        kind: Literal["city", "provider"] = "city" if role == "city" else "provider"
-        entries = [NameEntry(i, n, c) for i, n, c in repository.name_entries(self.session, kind)]
-        try:
-            return resolve(subject, entries, kind=role)
-        except AmbiguousNameError as exc:
-            exc.field = field
-            raise
-        except NotFoundError as exc:
-            # The record is named in the input, not in an address: a mistake in the field that names it.
-            raise InvalidInputError(exc.message, field=field) from exc
 
     def _user(self, user_id: int) -> ApiUser:
         user = self.session.get(ApiUser, user_id)

@@ -19,13 +19,19 @@ import hmac
 import logging
 import secrets
 from dataclasses import dataclass
-from typing import get_args
+from typing import Literal, get_args
 
 from sqlmodel import Session, col, select
 
 from matchmaker.db import repository
 from matchmaker.db.models import LABEL_MAX, ApiUser, City, Provider, Role
-from matchmaker.errors import AuthenticationError, ConflictError, InvalidInputError, NotFoundError
+from matchmaker.errors import (
+    AmbiguousNameError,
+    AuthenticationError,
+    ConflictError,
+    InvalidInputError,
+    NotFoundError,
+)
 from matchmaker.matching.names import NameEntry, resolve
 
 logger = logging.getLogger(__name__)
@@ -90,6 +96,29 @@ def checked_label(label: str | None) -> str | None:
     return label
 
 
+def subject_of(session: Session, role: str, subject: str | None) -> str | None:
+    """The id of the record a user of ``role`` speaks for, from ``subject`` (an id, or a name resolved
+    fuzzily); none for staff. Every refusal is a mistake in the input naming the field
+    ``subject_id``: a record that is missing or not found, or a name that fits several."""
+    field = "subject_id"
+    if role == "staff":
+        if subject:
+            raise InvalidInputError("staff users speak for no record; leave out --for", field=field)
+        return None
+    if not subject:
+        raise InvalidInputError(f"a {role} user needs --for ID naming the {role} it speaks for", field=field)
+    kind: Literal["city", "provider"] = "city" if role == "city" else "provider"
+    entries = [NameEntry(i, n, c) for i, n, c in repository.name_entries(session, kind)]
+    try:
+        return resolve(subject, entries, kind=role)
+    except AmbiguousNameError as exc:
+        exc.field = field
+        raise
+    except NotFoundError as exc:
+        # The record is named in the input, not in an address: a mistake in the field that names it.
+        raise InvalidInputError(exc.message, field=field) from exc
+
+
 class UserService:
     """API users in one unit of work (``session``)."""
 
@@ -104,18 +133,7 @@ class UserService:
         """
         if role not in ROLES:
             raise InvalidInputError(f"role must be one of {', '.join(ROLES)}, got {role!r}")
-        subject_id: str | None = None
-        if role == "staff":
-            if subject:
-                raise InvalidInputError("staff users speak for no record; leave out --for")
-        else:
-            if not subject:
-                raise InvalidInputError(f"a {role} user needs --for ID naming the {role} it speaks for")
-            entries = [
-                NameEntry(i, n, c)
-                for i, n, c in repository.name_entries(self.session, "city" if role == "city" else "provider")
-            ]
-            subject_id = resolve(subject, entries, kind=role)
+        subject_id = subject_of(self.session, role, subject)
         token = new_token()
         session = self.session
         user = ApiUser(
@@ -204,4 +222,5 @@ __all__ = [
     "checked_label",
     "hash_token",
     "new_token",
+    "subject_of",
 ]

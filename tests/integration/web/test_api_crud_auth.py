@@ -244,12 +244,24 @@ def test_users_add_prints_the_token_alone_on_the_last_line(settings: Settings) -
     missing = runner.invoke(cli_app, ["users", "add", "--role", "provider"])
     assert missing.exit_code == 2
     unknown = runner.invoke(cli_app, ["users", "add", "--role", "provider", "--for", "no-such-provider-xyz"])
-    assert unknown.exit_code != 0
+    assert unknown.exit_code == 2
     staff = runner.invoke(cli_app, ["users", "add", "--role", "staff"])
     assert staff.exit_code == 0
     listed = runner.invoke(cli_app, ["users", "list", "--json"])
     assert token not in listed.stdout
     assert {json.loads(line)["role"] for line in listed.stdout.splitlines()} == {"city", "staff"}
+
+
+def test_users_add_and_invite_refuse_an_unknown_record_as_bad_input(settings: Settings) -> None:
+    """`users add --for` naming no city exited 1, as if something stored had gone missing, while
+    `users invite` exited 2; both now refuse it as a mistake in --for (exit 2), naming the option."""
+    runner = CliRunner()
+    for command in (["users", "add"], ["users", "invite", "--email", "focal@atlantis.example"]):
+        result = runner.invoke(cli_app, [*command, "--role", "city", "--for", "Atlantis"])
+        assert result.exit_code == 2, result.output
+        assert "error: --for: no city matches 'Atlantis'" in result.output
+    listed = runner.invoke(cli_app, ["users", "list", "--json"])
+    assert listed.stdout.strip() == ""
 
 
 def test_access_log_has_request_id_and_no_token(
