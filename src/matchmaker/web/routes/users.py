@@ -255,8 +255,9 @@ class UserController(Controller):
         responses=problems(409),
     )
     def revoke(self, services: Svc, session: Db, user_id: SerialId) -> None:
-        """Its token, console sessions and open invitations stop working at once. The last staff user
-        is not revoked (409: add another staff user first)."""
+        """Its token, console sessions, open invitations and the calendar feed addresses it made stop
+        working at once, as do its city's or provider's addresses whose maker is unknown. The last staff
+        user is not revoked (409: add another staff user first)."""
         services.accounts(session).revoke(user_id)
 
 
