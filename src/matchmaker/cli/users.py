@@ -1,4 +1,4 @@
-"""``matchmaker users``: issue, list and revoke API bearer tokens."""
+"""``matchmaker users``: issue, list and revoke API bearer tokens; invite and move users."""
 
 from __future__ import annotations
 
@@ -99,6 +99,25 @@ def revoke(user_id: Annotated[int, typer.Argument(help="The user's id (see `user
     with unit_of_work(write=True) as (services, session):
         services.accounts(session).revoke(user_id)
     stdout.print(f"Revoked user {user_id}.", markup=False)
+
+
+@users_app.command("move")
+@handled
+def move(
+    user_id: Annotated[int, typer.Argument(help="The user's id (see `users list`).")],
+    subject: Annotated[
+        str, typer.Option("--for", help="The city or provider (id or name) the user speaks for from now on.")
+    ],
+) -> None:
+    """Move a user to another city or provider; its sessions and the feeds it made for the old one stop."""
+    configure_logging()
+    with _for_option(), unit_of_work(write=True) as (services, session):
+        principal = services.accounts(session).change_subject(user_id, subject)
+    stdout.print(
+        f"Moved {_named(principal)}; its console sessions were ended and the calendar feed addresses it "
+        "made for the record it left stopped.",
+        markup=False,
+    )
 
 
 @users_app.command("rotate")

@@ -360,7 +360,16 @@ class Accounts:
         stmt = select(ApiUser).order_by(col(ApiUser.id))
         if not include_revoked:
             stmt = stmt.where(col(ApiUser.revoked).is_(False))
-        users = list(self.session.exec(stmt))
+        return self._accounts(list(self.session.exec(stmt)))
+
+    def account(self, user_id: int) -> Account:
+        """One user as :meth:`list_accounts` gives it (revoked or not); :class:`NotFoundError` when
+        there is none."""
+        [account] = self._accounts([self._user(user_id)])
+        return account
+
+    def _accounts(self, users: list[ApiUser]) -> list[Account]:
+        """``users`` as the users page lists them, with their records' names and pending invitations."""
         names = store.names(self.session, [u.subject_id for u in users if u.subject_id])
         now = utcnow()
         pending = {
@@ -392,7 +401,8 @@ class Accounts:
         whose maker is unknown, as when it is revoked; see :meth:`CalendarFeeds.stop_issued_by`)."""
         user = self._user(user_id)
         if user.role == "staff":
-            raise InvalidInputError("staff users speak for no record")
+            # The user's stored role refuses it, whatever record the request names.
+            raise ConflictError("staff users speak for no record")
         before = user.subject_id
         user.subject_id = subject_of(self.session, user.role, subject)
         self.session.add(user)

@@ -97,6 +97,7 @@ MATRIX: list[tuple[str, str, Any, dict[str | None, int]]] = [
     ),
     ("POST", "/api/v1/users/999999/invitations", None, {S: 404, C: 403, P: 403, A: 401}),
     ("POST", "/api/v1/users/999999/revoke", None, {S: 404, C: 403, P: 403, A: 401}),
+    ("PATCH", "/api/v1/users/999999", {"subject_id": CITY_ID}, {S: 404, C: 403, P: 403, A: 401}),
     ("GET", "/api/v1/outbox", None, {S: 200, C: 403, P: 403, A: 401}),
     ("POST", "/api/v1/outbox/send", None, {S: 200, C: 403, P: 403, A: 401}),
     ("POST", "/api/v1/outbox/999999/retry", None, {S: 404, C: 403, P: 403, A: 401}),

@@ -104,6 +104,10 @@ EXCLUDED: dict[tuple[str, str], dict[str, str]] = {
         "positive_data_acceptance": "a user without an e-mail address, or revoked, is not invited again: "
         "a 422 with the reason",
     },
+    ("PATCH", "/api/v1/users/{user_id}"): {
+        "positive_data_acceptance": "`subject_id` must name a stored record of the user's role: a 422 "
+        "with the reason; a staff user speaks for no record: a 409",
+    },
 }
 
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 from litestar.testing import TestClient
-from web_support import CITY_ID, PROVIDER_ID, Tokens
+from web_support import CITY_ID, OTHER_CITY_ID, PROVIDER_ID, Tokens
 
 from mail_support import SmtpServer, free_port
 from matchmaker.db.models import utcnow
@@ -20,6 +20,7 @@ STAFF_ONLY = [
     ("POST", "/api/v1/users/invitations", {"role": "staff", "email": "x@ministry.example"}),
     ("POST", "/api/v1/users/1/invitations", None),
     ("POST", "/api/v1/users/1/revoke", None),
+    ("PATCH", "/api/v1/users/1", {"subject_id": "kukes"}),
     ("POST", "/api/v1/events/ws1/invitations", None),
     ("GET", "/api/v1/outbox", None),
     ("POST", "/api/v1/outbox/send", None),
@@ -179,6 +180,54 @@ def test_the_last_staff_user_is_never_revoked(client: TestClient, tokens: Tokens
     assert "last staff user" in r.json()["detail"]
     assert client.get("/api/v1/me", headers=staff).status_code == 200
     assert client.post("/api/v1/users/999999/revoke", headers=staff).status_code == 404
+
+
+def test_staff_move_a_user_to_another_record_and_it_speaks_for_that_one(
+    client: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+) -> None:
+    staff = tokens.of("staff")
+    made = invite(client, tokens, role="city", subject_id=CITY_ID, email="focal@kukes.example")
+    moved = client.patch(
+        f"/api/v1/users/{made['user_id']}", json={"subject_id": "Fushë Kosovë"}, headers=staff
+    )
+    assert moved.status_code == 200, moved.text
+    listed = client.get("/api/v1/users", headers=staff).json()["items"]
+    assert moved.json() == next(u for u in listed if u["user_id"] == made["user_id"])
+    assert (moved.json()["role"], moved.json()["subject_id"]) == ("city", OTHER_CITY_ID)
+    assert moved.json()["email"] == "focal@kukes.example"
+    # The user's own token now speaks for the record it was moved to.
+    city = client.get("/api/v1/me", headers=tokens.of("city")).json()["user_id"]
+    assert client.patch(f"/api/v1/users/{city}", json={"subject_id": OTHER_CITY_ID}, headers=staff).is_success
+    assert client.get("/api/v1/me", headers=tokens.of("city")).json()["subject_id"] == OTHER_CITY_ID
+
+
+def test_moving_a_user_is_refused_with_the_status_of_what_is_wrong(
+    client: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+) -> None:
+    staff = tokens.of("staff")
+    provider = client.get("/api/v1/me", headers=tokens.of("provider")).json()["user_id"]
+    unknown_user = client.patch("/api/v1/users/999999", json={"subject_id": CITY_ID}, headers=staff)
+    assert unknown_user.status_code == 404, unknown_user.text
+
+    # A record that does not exist (for a provider user, a city is no provider) is a mistake in the body.
+    for subject in ("Atlantis", CITY_ID):
+        r = client.patch(f"/api/v1/users/{provider}", json={"subject_id": subject}, headers=staff)
+        assert r.status_code == 422, r.text
+        assert r.json()["detail"].startswith(f"subject_id: no provider matches '{subject}'")
+        assert [e["key"] for e in r.json()["errors"]] == ["subject_id"]
+    for body in ({}, {"subject_id": ""}, {"subject_id": CITY_ID, "role": "staff"}):
+        r = client.patch(f"/api/v1/users/{provider}", json=body, headers=staff)
+        assert r.status_code in (400, 422), r.text
+    assert client.get("/api/v1/me", headers=tokens.of("provider")).json()["subject_id"] == PROVIDER_ID
+
+    # A staff user speaks for no record: what is stored clashes with the request, which was well formed.
+    me = client.get("/api/v1/me", headers=staff).json()["user_id"]
+    clash = client.patch(f"/api/v1/users/{me}", json={"subject_id": CITY_ID}, headers=staff)
+    assert clash.status_code == 409, clash.text
+    assert clash.json()["detail"] == "staff users speak for no record"
+    assert "--" not in clash.text
 
 
 def test_users_are_listed_in_pages(client: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]

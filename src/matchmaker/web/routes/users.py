@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import anyio.to_thread
-from litestar import Controller, get, post
+from litestar import Controller, get, patch, post
 from litestar.di import NamedDependency
 from litestar.openapi.spec import Example
 from litestar.params import Body, QueryParameter
@@ -126,6 +126,21 @@ class UserOut(BaseModel):
         return cls(**asdict(account))
 
 
+class UserChange(BaseModel):
+    """What to change of a user: the record it speaks for."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    subject_id: str = Field(
+        min_length=1,
+        max_length=200,
+        description="The city or provider (id or name) the user speaks for from now on, of the user's role.",
+    )
+
+
+USER_CHANGE_EXAMPLE = Example(summary="Move a focal point to another city", value={"subject_id": "kukes"})
+
+
 class UserPage(PageInfo):
     """A page of users, by id."""
 
@@ -191,7 +206,7 @@ Db = NamedDependency[Session]
 
 
 class UserController(Controller):
-    """Users: invite by e-mail, invite again, list and revoke (staff)."""
+    """Users: invite by e-mail, invite again, list, move to another record and revoke (staff)."""
 
     path = "/users"
     tags = ("users",)
@@ -233,6 +248,28 @@ class UserController(Controller):
         field, as any other mistake in the body."""
         invited = services.accounts(session).invite(data.role, data.email, data.subject_id, data.label)
         return InvitationOut.of(invited)
+
+    @patch(
+        "/{user_id:int}",
+        sync_to_thread=True,
+        summary="Move a user to another city or provider (staff)",
+        responses=problems(409),
+    )
+    def change(
+        self,
+        services: Svc,
+        session: Db,
+        user_id: SerialId,
+        data: Annotated[UserChange, Body(examples=[USER_CHANGE_EXAMPLE])],
+    ) -> UserOut:
+        """Change the city or provider a city or provider user speaks for, as the console's Users page
+        and `matchmaker users move` do: its console sessions end, and the calendar feed addresses it
+        made for the record it leaves stop (with that record's addresses whose maker is unknown).
+        The answer is the user as the list gives it. A `subject_id` that names no record of the user's
+        role is refused with 422 naming the field; a staff user, who speaks for no record, with 409."""
+        accounts = services.accounts(session)
+        accounts.change_subject(user_id, data.subject_id)
+        return UserOut.of(accounts.account(user_id))
 
     @post(
         "/{user_id:int}/invitations",
