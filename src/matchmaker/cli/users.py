@@ -36,15 +36,25 @@ ForOpt = Annotated[
 ]
 
 
+#: The option that gives each field a refusal may name (the API's key, the console's form field).
+_OPTION_OF = {"subject_id": "--for", "label": "--label", "email": "--email"}
+
+
 @contextmanager
-def _for_option() -> Iterator[None]:
-    """Name ``--for`` in a refusal of the record it names (as the API names ``subject_id``), unless
-    the refusal already says what to give it."""
+def _options_named() -> Iterator[None]:
+    """Name the option in a refusal of the field it gives, as the API names the key of its body: the
+    option in place of the field's name that begins the message (``--label is 201 characters long``),
+    or before it (``--for: no city matches 'Atlantis'``)."""
     try:
         yield
     except InvalidInputError as exc:
-        if exc.field == "subject_id" and "--for" not in exc.message:
-            exc.message = f"--for: {exc.message}"
+        option = _OPTION_OF.get(exc.field or "")
+        if option is not None:
+            words = (exc.field or "").replace("_", " ")
+            if exc.message.startswith(f"{words} "):
+                exc.message = option + exc.message[len(words) :]
+            else:
+                exc.message = f"{option}: {exc.message}"
         raise
 
 
@@ -65,7 +75,7 @@ def add(
 ) -> None:
     """Create an API user; its bearer token is printed alone on the last line, once."""
     configure_logging()
-    with _for_option(), unit_of_work() as (services, session):
+    with _options_named(), unit_of_work() as (services, session):
         issued = services.users(session).add_user(role.value, subject, label)
     stderr.print(f"Created {_named(issued.principal)}. The token is shown only now.", markup=False)
     # The token alone on the last line of standard output, so scripts can take it with `tail -n1`.
@@ -111,7 +121,7 @@ def move(
 ) -> None:
     """Move a user to another city or provider; its sessions and the feeds it made for the old one stop."""
     configure_logging()
-    with _for_option(), unit_of_work(write=True) as (services, session):
+    with _options_named(), unit_of_work(write=True) as (services, session):
         principal = services.accounts(session).change_subject(user_id, subject)
     stdout.print(
         f"Moved {_named(principal)}; its console sessions were ended and the calendar feed addresses it "
@@ -147,7 +157,7 @@ def invite(
 ) -> None:
     """Queue an e-mail invitation; its one-time sign-in link is printed alone on the last line."""
     configure_logging()
-    with _for_option(), unit_of_work() as (services, session):
+    with _options_named(), unit_of_work() as (services, session):
         invited = services.accounts(session).invite(role.value, email, subject, label)
     stderr.print(
         f"Queued an invitation to {invited.email} ({_named(invited.principal)}); "

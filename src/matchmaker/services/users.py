@@ -90,23 +90,27 @@ def _principal(user: ApiUser) -> Principal:
 
 
 def checked_label(label: str | None) -> str | None:
-    """A user's label as given; :class:`InvalidInputError` naming its length when it is too long."""
+    """A user's label as given; :class:`InvalidInputError` of the field ``label`` naming its length when
+    it is too long."""
     if label is not None and len(label) > LABEL_MAX:
-        raise InvalidInputError(f"--label is {len(label)} characters long; the limit is {LABEL_MAX}")
+        message = f"label is {len(label)} characters long; the limit is {LABEL_MAX}"
+        raise InvalidInputError(message, field="label")
     return label
 
 
 def subject_of(session: Session, role: str, subject: str | None) -> str | None:
     """The id of the record a user of ``role`` speaks for, from ``subject`` (an id, or a name resolved
     fuzzily); none for staff. Every refusal is a mistake in the input naming the field
-    ``subject_id``: a record that is missing or not found, or a name that fits several."""
+    ``subject_id``: a record that is missing or not found, or a name that fits several. The message
+    speaks of the record, not of how a caller gives it: the API, the console and the command line each
+    name the field as their body, form or options do."""
     field = "subject_id"
     if role == "staff":
         if subject:
-            raise InvalidInputError("staff users speak for no record; leave out --for", field=field)
+            raise InvalidInputError("staff users speak for no record; leave it out", field=field)
         return None
     if not subject:
-        raise InvalidInputError(f"a {role} user needs --for ID naming the {role} it speaks for", field=field)
+        raise InvalidInputError(f"a {role} user needs the {role} it speaks for", field=field)
     kind: Literal["city", "provider"] = "city" if role == "city" else "provider"
     entries = [NameEntry(i, n, c) for i, n, c in repository.name_entries(session, kind)]
     try:
