@@ -396,13 +396,16 @@ class Accounts:
         return out
 
     def change_subject(self, user_id: int, subject: str) -> Principal:
-        """Change the city or provider a user speaks for; its open sessions end, and so do the calendar
-        feed addresses it made for the record it no longer speaks for (and that record's addresses
-        whose maker is unknown, as when it is revoked; see :meth:`CalendarFeeds.stop_issued_by`)."""
+        """Change the city or provider a user speaks for (a staff or revoked user's is refused:
+        :class:`ConflictError`); its open sessions end, and so do the calendar feed addresses it made for
+        the record it no longer speaks for (and that record's addresses whose maker is unknown, as when
+        it is revoked; see :meth:`CalendarFeeds.stop_issued_by`)."""
         user = self._user(user_id)
         if user.role == "staff":
             # The user's stored role refuses it, whatever record the request names.
             raise ConflictError("staff users speak for no record")
+        if user.revoked:
+            raise ConflictError(f"user {user_id} is revoked")
         before = user.subject_id
         user.subject_id = subject_of(self.session, user.role, subject)
         self.session.add(user)

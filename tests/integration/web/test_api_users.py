@@ -229,6 +229,15 @@ def test_moving_a_user_is_refused_with_the_status_of_what_is_wrong(
     assert clash.json()["detail"] == "staff users speak for no record"
     assert "--" not in clash.text
 
+    # A revoked user speaks for nobody any more: moving it would revive nothing and is refused.
+    gone = invite(client, tokens, role="city", subject_id=CITY_ID, email="gone@kukes.example")["user_id"]
+    assert client.post(f"/api/v1/users/{gone}/revoke", headers=staff).status_code == 204
+    revoked = client.patch(f"/api/v1/users/{gone}", json={"subject_id": OTHER_CITY_ID}, headers=staff)
+    assert revoked.status_code == 409, revoked.text
+    assert revoked.json()["detail"] == f"user {gone} is revoked"
+    everyone = client.get("/api/v1/users?include_revoked=true&limit=500", headers=staff).json()["items"]
+    assert next(u for u in everyone if u["user_id"] == gone)["subject_id"] == CITY_ID
+
 
 def test_users_are_listed_in_pages(client: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
     staff = tokens.of("staff")

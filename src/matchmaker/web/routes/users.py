@@ -266,7 +266,8 @@ class UserController(Controller):
         and `matchmaker users move` do: its console sessions end, and the calendar feed addresses it
         made for the record it leaves stop (with that record's addresses whose maker is unknown).
         The answer is the user as the list gives it. A `subject_id` that names no record of the user's
-        role is refused with 422 naming the field; a staff user, who speaks for no record, with 409."""
+        role is refused with 422 naming the field; a staff user, who speaks for no record, or a revoked
+        user with 409."""
         accounts = services.accounts(session)
         accounts.change_subject(user_id, data.subject_id)
         return UserOut.of(accounts.account(user_id))
