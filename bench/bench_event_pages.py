@@ -1,0 +1,495 @@
+"""Every page and document of a large event, as staff and a participant use it, at two or three sizes.
+
+Run from the repository root::
+
+    PYTHONPATH=src .venv/bin/python bench/bench_event_pages.py [--sizes 100 250 500] [--rounds 5]
+        [--compare 50 100 250] [--keep DIR] [--only WORD ...] [--skip WORD ...]
+
+For each size N it writes N cities and N providers (``corpora/tools/synthesize.py`` copies of the
+demo, trimmed to N each), ingests them into a temporary home with the hashing encoders (no model is
+loaded), and builds an event of all 2N participants: 12 slots of 20 minutes, N / 4 tables, 3N / 5
+meeting requests (half of them accepted, a fifth declined), a plan generated with a seeded score per
+pair (the matcher's scores would only cost time here) and published, a rating for 2N / 5 meetings
+and a calendar feed address for one participant.
+
+Then it asks each staff and participant path through the real app (Litestar's test client, signed in
+as staff, or as the participant with a bearer token), ``--rounds`` times each, and prints a table of
+each path's median time and the SQL statements one request sends, per size (``--sizes``). A path
+whose statement count grows with N reads the event once per participant or per row.
+
+For the sizes of ``--compare`` it shows the participants page of an event of every other city (the
+other cities and the providers are suggested) with its suggestions made as before (each city's
+providers and cities asked one city at a time, every answer explained and reading the city's
+ratings: the old code, kept here) and as now, requests alternating, and checks that both ways give
+the same page.
+
+``--keep DIR`` keeps each size's home in ``DIR`` and reuses it later (building the home of N=500
+takes a few minutes on 2 cores). ``--sizes`` with no number, or ``--compare`` with none, leaves that
+part out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import os
+import platform
+import shutil
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from matchmaker.threads import pin_blas_threads
+
+pin_blas_threads(1)
+
+
+if TYPE_CHECKING:
+    from litestar.testing import TestClient
+    from sqlalchemy.engine import Engine
+
+    from matchmaker.services.container import Services
+    from matchmaker.services.matching import MatchingService
+    from matchmaker.settings import Settings
+    from matchmaker.web.console.events import Candidate
+
+EVENT = "summit"
+FORUM = "forum"  # an event of every other city, for the participants page's suggestions
+ENCODER = "hashing-384"
+SLOTS = 12
+DAY = datetime(2027, 5, 4, 9, 0)  # noqa: DTZ001 - a wall time in the event's zone
+AFTER = datetime(2027, 5, 6, tzinfo=UTC)  # when the ratings are given
+
+
+def _write_corpus(n: int, target: Path) -> None:
+    """``n`` cities and ``n`` providers (and the case studies of those cities) under ``target``."""
+    from bench_schedule_scoring import _write_corpus as write
+
+    write(n, target)
+
+
+def settings_for(home: Path) -> Settings:
+    """The hashing encoders and no rate limit in the way."""
+    from matchmaker.settings import Settings
+
+    return Settings(
+        home=home, model_name=ENCODER, multilingual_model=ENCODER, rate_limit_per_minute=10_000_000
+    )
+
+
+def seeded_score(a: str, b: str) -> float:
+    """A score in [0, 1) that depends on the pair alone."""
+    low, high = sorted((a, b))
+    digest = hashlib.blake2b(f"{low}|{high}".encode(), digest_size=4).digest()
+    return int.from_bytes(digest) / 2**32
+
+
+def build_event(services: Services, n: int) -> dict[str, str]:
+    """The event of every stored city and provider (see the module docstring); the ids of a city
+    and a provider that have meetings."""
+    from sqlmodel import select
+
+    from matchmaker.db.models import City, Provider
+    from matchmaker.services.events.schemas import (
+        EventCreate,
+        FeedbackIn,
+        ParticipantIn,
+        RequestCreate,
+        SlotIn,
+    )
+
+    with services.database.unit_of_work() as session:
+        cities = sorted(session.exec(select(City.id)))
+        providers = sorted(session.exec(select(Provider.id)))
+    slots = [
+        SlotIn(
+            id=f"s{i + 1}", start=DAY + timedelta(minutes=20 * i), end=DAY + timedelta(minutes=20 * i + 20)
+        )
+        for i in range(SLOTS)
+    ]
+    people = [*cities, *providers]
+    with services.database.unit_of_work() as session:
+        events = services.events(session)
+        events.catalog.create(
+            EventCreate(
+                id=EVENT,
+                name="National matchmaking summit",
+                venue="Congress centre",
+                timezone="Europe/Tirane",
+                slots=slots,
+                tables=max(4, len(people) // 8),
+            )
+        )
+        events.catalog.add_participants(
+            EVENT,
+            [
+                ParticipantIn(
+                    id=p, available=[s.id for s in slots if (k + int(s.id[1:])) % 4], max_meetings=6
+                )  # type: ignore[misc]
+                for k, p in enumerate(people)
+            ],
+        )
+    requests = []
+    for k in range(3 * n // 5):
+        sender = cities[k % len(cities)]
+        recipient = providers[(7 * k + 3) % len(providers)]
+        requests.append((sender, recipient))
+    with services.database.unit_of_work() as session:
+        events = services.events(session)
+        for k, (sender, recipient) in enumerate(dict.fromkeys(requests)):
+            made = events.requests.create(
+                EVENT, RequestCreate(sender=sender, recipient=recipient, message="Let us talk")
+            )
+            if k % 2 == 0:
+                events.requests.answer(EVENT, made.id, "accepted")
+            elif k % 5 == 1:
+                events.requests.answer(EVENT, made.id, "declined", decline_reason="Not this time")
+    t0 = time.perf_counter()
+    report = services.planner.generate(EVENT, score=seeded_score, time_limit=30)
+    print(f"N={n}: generated {report.meetings} meetings in {time.perf_counter() - t0:.1f} s", flush=True)
+    services.planner.publish(EVENT)
+    with services.database.unit_of_work() as session:
+        events = services.events(session)
+        plan = services.planner.planned(EVENT)
+        for meeting in plan[: 2 * n // 5]:
+            events.feedback.record(
+                EVENT,
+                FeedbackIn(rater=meeting.a, other=meeting.b, rating="informative", comment="Useful"),
+                now=AFTER,
+            )
+        city = next(m.a for m in plan if m.a in set(cities))
+        provider = next(m.b for m in plan if m.b in set(providers))
+        feed = events.feeds.issue(EVENT, city)
+    return {"city": city, "provider": provider, "feed": feed.token}
+
+
+def home_for(n: int, keep: Path | None) -> tuple[Path, dict[str, str], Callable[[], None]]:
+    """A home holding the event of ``n`` cities and ``n`` providers; its participants' ids; and what
+    removes it afterwards."""
+    from matchmaker.services.container import Services
+
+    work = Path(tempfile.mkdtemp(prefix="bench-event-pages-"))
+    home = (keep / f"event-{n}") if keep is not None else work / "home"
+    ids_file = home / "bench-ids.json"
+    if ids_file.exists():
+        shutil.rmtree(work)
+        return home, json.loads(ids_file.read_text(encoding="utf-8")), lambda: None
+    shutil.rmtree(home, ignore_errors=True)
+    _write_corpus(n, work / "corpus")
+    t0 = time.perf_counter()
+    services = Services.build(settings_for(home))
+    try:
+        services.corpus.ingest_paths([work / "corpus"])
+        print(f"N={n}: ingest {time.perf_counter() - t0:.0f} s", flush=True)
+        ids = build_event(services, n)
+    finally:
+        services.close()
+    ids_file.write_text(json.dumps(ids), encoding="utf-8")
+    if keep is not None:
+        shutil.rmtree(work)
+        return home, ids, lambda: None
+    return home, ids, lambda: shutil.rmtree(work, ignore_errors=True)
+
+
+class Statements:
+    """Counts the SQL statements an engine sends while :meth:`counting`."""
+
+    def __init__(self, engine: Engine) -> None:
+        from sqlalchemy import event
+
+        self.count = 0
+        self.on = False
+        event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_: Any) -> None:
+        if self.on:
+            self.count += 1
+
+    @contextmanager
+    def counting(self) -> Iterator[None]:
+        self.count, self.on = 0, True
+        try:
+            yield
+        finally:
+            self.on = False
+
+
+def paths(ids: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(name, who asks, address) of every path timed."""
+    e, city, prov = EVENT, ids["city"], ids["provider"]
+    return [
+        ("console: events list", "staff", "/events"),
+        ("console: event overview (participants tab)", "staff", f"/events/{e}"),
+        ("console: event settings", "staff", f"/events/{e}/edit"),
+        ("console: requests tab", "staff", f"/events/{e}/requests"),
+        ("console: schedule tab", "staff", f"/events/{e}/schedule"),
+        ("console: feedback and statistics", "staff", f"/events/{e}/feedback"),
+        ("console: organisers' CSV", "staff", f"/events/{e}/export.csv"),
+        ("console: organisers' XLSX", "staff", f"/events/{e}/export.xlsx"),
+        ("console: a participant's agenda (HTML)", "staff", f"/events/{e}/agenda/{city}"),
+        ("console: a participant's agenda (PDF)", "staff", f"/events/{e}/agenda/{city}/pdf"),
+        ("console: a participant's calendar (ICS)", "staff", f"/events/{e}/calendar/{city}"),
+        ("console: booklet (PDF)", "staff", f"/events/{e}/booklet.pdf"),
+        ("console: table cards (PDF)", "staff", f"/events/{e}/table-cards.pdf"),
+        ("api: events", "staff", "/api/v1/events"),
+        ("api: event summary", "staff", f"/api/v1/events/{e}"),
+        ("api: participants", "staff", f"/api/v1/events/{e}/participants"),
+        ("api: requests", "staff", f"/api/v1/events/{e}/requests"),
+        ("api: plan", "staff", f"/api/v1/events/{e}/schedule"),
+        ("api: withdrawn meetings", "staff", f"/api/v1/events/{e}/schedule/withdrawn"),
+        ("api: pair rules", "staff", f"/api/v1/events/{e}/pair-rules"),
+        ("api: ratings", "staff", f"/api/v1/events/{e}/feedback"),
+        ("api: feedback signal", "staff", "/api/v1/events/feedback-signal"),
+        ("api: statistics", "staff", f"/api/v1/events/{e}/statistics"),
+        ("api: CSV", "staff", f"/api/v1/events/{e}/export/csv"),
+        ("api: XLSX", "staff", f"/api/v1/events/{e}/export/xlsx"),
+        ("api: booklet (PDF)", "staff", f"/api/v1/events/{e}/documents/booklet.pdf"),
+        ("api: table cards (PDF)", "staff", f"/api/v1/events/{e}/documents/table-cards.pdf"),
+        ("api: agenda (JSON)", "staff", f"/api/v1/events/{e}/agenda/{city}"),
+        ("api: agenda (JSON), the city itself", "city", f"/api/v1/events/{e}/agenda/{city}"),
+        ("api: agenda (HTML), the city itself", "city", f"/api/v1/events/{e}/agenda/{city}/html"),
+        ("api: agenda (PDF), the city itself", "city", f"/api/v1/events/{e}/agenda/{city}/pdf"),
+        ("api: agenda (ICS), the city itself", "city", f"/api/v1/events/{e}/agenda/{city}/ics"),
+        ("api: event summary, the city itself", "city", f"/api/v1/events/{e}"),
+        ("api: its requests, the city itself", "city", f"/api/v1/events/{e}/requests"),
+        ("api: contacts, the city itself", "city", f"/api/v1/events/{e}/contacts?participant={city}"),
+        ("api: contacts, the provider itself", "provider", f"/api/v1/events/{e}/contacts?participant={prov}"),
+        ("api: its ratings, the provider itself", "provider", f"/api/v1/events/{e}/feedback"),
+        ("calendar feed (subscribed)", "anyone", f"/feeds/{ids['feed']}.ics"),
+        ("console: my requests, the city", "city-console", "/me/requests"),
+        ("console: my agenda, the city", "city-console", "/me/agenda"),
+        ("console: my agenda (HTML), the city", "city-console", f"/me/agenda/{e}/agenda"),
+        ("console: my agenda (PDF), the city", "city-console", f"/me/agenda/{e}/pdf"),
+        ("console: my agenda (ICS), the city", "city-console", f"/me/agenda/{e}/calendar"),
+        ("console: my availability, the city", "city-console", "/me/availability"),
+    ]
+
+
+def measure(
+    n: int, rounds: int, keep: Path | None, only: list[str], skip: list[str]
+) -> dict[str, tuple[float, int, int]]:
+    """Each path's (median seconds, statements of one request, status) over the event of size ``n``."""
+    from litestar.testing import TestClient
+
+    from matchmaker.services.container import Services
+    from matchmaker.web import create_app
+
+    home, ids, remove = home_for(n, keep)
+    services = Services.build(settings_for(home))
+    figures: dict[str, tuple[float, int, int]] = {}
+    try:
+        with services.database.unit_of_work() as session:
+            users = services.users(session)
+            tokens = {
+                "staff": users.add_user("staff").token,
+                "city": users.add_user("city", ids["city"]).token,
+                "provider": users.add_user("provider", ids["provider"]).token,
+            }
+        statements = Statements(services.database.engine)
+        app = create_app(services=services)
+        clients: dict[str, TestClient[Any]] = {}
+        with (
+            TestClient(app, base_url="http://127.0.0.1:8000") as staff,
+            TestClient(app, base_url="http://127.0.0.1:8000") as city,
+            TestClient(app, base_url="http://127.0.0.1:8000") as anyone,
+        ):
+            for client, role in ((staff, "staff"), (city, "city")):
+                answer = client.post("/signin", data={"token": tokens[role]}, follow_redirects=False)
+                assert answer.status_code == 303, answer.text
+            clients = {"staff": staff, "city-console": city, "anyone": anyone}
+            for name, who, address in paths(ids):
+                if (only and not any(word in name for word in only)) or any(word in name for word in skip):
+                    continue
+                client = clients.get(who, anyone)
+                headers = {} if who in clients else {"Authorization": f"Bearer {tokens[who]}"}
+                if who == "staff" and address.startswith("/api/"):
+                    headers = {"Authorization": f"Bearer {tokens['staff']}"}
+                    client = anyone
+                response = client.get(address, headers=headers)  # warm: templates, fonts, caches
+                with statements.counting():
+                    response = client.get(address, headers=headers)
+                count = statements.count
+                times = []
+                for _ in range(rounds):
+                    t0 = time.perf_counter()
+                    client.get(address, headers=headers)
+                    times.append(time.perf_counter() - t0)
+                figures[name] = (statistics.median(times), count, response.status_code)
+                print(
+                    f"N={n} {name}: {figures[name][0] * 1000:.0f} ms, {count} statements, "
+                    f"{response.status_code}",
+                    flush=True,
+                )
+    finally:
+        services.close()
+        remove()
+    return figures
+
+
+def _suggest_one_city_at_a_time(
+    matching: MatchingService, city_ids: list[str], present: set[str], names: dict[str, str]
+) -> tuple[list[Candidate], list[Candidate], str]:
+    """The participants page's suggestions as they were made before: each city's providers and
+    cities asked one city at a time, each answer with its explanations and its own read of the
+    city's ratings."""
+    from matchmaker.errors import MatchmakerError
+    from matchmaker.web.console.events import SUGGESTIONS_PER_CITY, Candidate
+
+    providers: dict[str, Candidate] = {}
+    cities: dict[str, Candidate] = {}
+    try:
+        matcher = matching.matcher()
+        for city in city_ids:
+            city_name = names.get(city, city)
+            for r in matcher.providers_for_city(city, top=SUGGESTIONS_PER_CITY).results:
+                if r.id in present:
+                    continue
+                c = providers.setdefault(r.id, Candidate(r.id, names.get(r.id, r.id), "provider"))
+                c.score = max(c.score, float(r.score))
+                c.reasons.append(f"{city_name} ({round(float(r.score) * 100)}%)")
+            for r in matcher.cities_for_city(city, top=SUGGESTIONS_PER_CITY // 2).results:
+                if r.id in present:
+                    continue
+                c = cities.setdefault(r.id, Candidate(r.id, names.get(r.id, r.id), "city"))
+                c.score = max(c.score, float(r.score))
+                relation = (r.explanation or {}).get("relation") or "comparable"
+                c.reasons.append(f"{relation} to {city_name}")
+    except MatchmakerError as exc:
+        return [], [], exc.message
+
+    def order(items: dict[str, Candidate]) -> list[Candidate]:
+        return sorted(items.values(), key=lambda c: (-c.score, c.name))
+
+    return order(providers), order(cities), ""
+
+
+def compare_participants_page(n: int, rounds: int, keep: Path | None) -> dict[str, Any]:
+    """The participants page of an event of every other city of the home of size ``n`` (the others
+    and the providers are then suggested) with its suggestions made as before and as now, requests
+    alternating; each way's median seconds and statements, and whether the pages differ."""
+    from litestar.testing import TestClient
+
+    import matchmaker.web.console.events as console_events
+    from matchmaker.errors import NotFoundError
+    from matchmaker.services.container import Services
+    from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
+    from matchmaker.web import create_app
+
+    home, _, remove = home_for(n, keep)
+    services = Services.build(settings_for(home))
+    now = console_events._suggest
+    ways = {"before": _suggest_one_city_at_a_time, "after": now}
+    times: dict[str, list[float]] = {name: [] for name in ways}
+    counts: dict[str, int] = {}
+    pages: dict[str, str] = {}
+    try:
+        with services.database.unit_of_work() as session:
+            token = services.users(session).add_user("staff").token
+            catalog = services.events(session).catalog
+            try:
+                catalog.get(FORUM)
+            except NotFoundError:
+                cities = [p.id for p in catalog.participants(EVENT) if p.side == "city"]
+                slot = SlotIn(start=DAY, end=DAY + timedelta(minutes=20))
+                catalog.create(EventCreate(id=FORUM, name="Regional forum", slots=[slot], tables=4))
+                catalog.add_participants(FORUM, [ParticipantIn(id=c) for c in cities[::2]])
+        statements = Statements(services.database.engine)
+        with TestClient(create_app(services=services), base_url="http://127.0.0.1:8000") as client:
+            client.post("/signin", data={"token": token}, follow_redirects=False)
+            address = f"/events/{FORUM}"
+            client.get(address)  # the matcher is built by the first page that asks
+            for r in range(rounds):
+                for name in sorted(ways, reverse=r % 2 == 1):
+                    console_events._suggest = ways[name]  # type: ignore[assignment]
+                    try:
+                        with statements.counting():
+                            t0 = time.perf_counter()
+                            page = client.get(address)
+                            times[name].append(time.perf_counter() - t0)
+                    finally:
+                        console_events._suggest = now
+                    counts[name] = statements.count
+                    pages[name] = page.text
+                said = ", ".join(f"{name} {times[name][-1]:.2f} s" for name in ways)
+                print(f"N={n} participants page round {r + 1}: {said}", flush=True)
+    finally:
+        services.close()
+        remove()
+    before, after = statistics.median(times["before"]), statistics.median(times["after"])
+    return {
+        "n": n,
+        "before": before,
+        "after": after,
+        "ratio": before / after,
+        "before_sql": counts["before"],
+        "after_sql": counts["after"],
+        "differ": pages["before"] != pages["after"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes", type=int, nargs="*", default=[100, 250], help="N: cities and providers each"
+    )
+    parser.add_argument("--rounds", type=int, default=5, help="timed requests of each path per size")
+    parser.add_argument("--keep", type=Path, help="keep each size's home here and reuse it")
+    parser.add_argument("--only", nargs="*", default=[], help="only the paths whose name holds one of these")
+    parser.add_argument(
+        "--skip", nargs="*", default=[], help="leave out the paths whose name holds one of these"
+    )
+    parser.add_argument(
+        "--compare",
+        type=int,
+        nargs="*",
+        default=[50, 100, 250],
+        help="N: the participants page's suggestions as before and as now, side by side",
+    )
+    parser.add_argument("--compare-rounds", type=int, default=3, help="requests of each way per size")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    keep = args.keep.resolve() if args.keep is not None else None
+    if keep is not None:
+        keep.mkdir(parents=True, exist_ok=True)
+    results = {n: measure(n, max(1, args.rounds), keep, args.only, args.skip) for n in args.sizes}
+    compared = [compare_participants_page(n, max(1, args.compare_rounds), keep) for n in args.compare]
+    print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    print(f"encoders {ENCODER}; participants = 2N (N cities, N providers)")
+    if results:
+        print(f"\nEvery path, median of {args.rounds} requests, and the SQL statements of one:\n")
+        head = " | ".join(f"N={n} ms | N={n} SQL" for n in args.sizes)
+        print(f"| path | {head} |")
+        print("|---|" + "---:|---:|" * len(args.sizes))
+        for name in next(iter(results.values())):
+            cells = " | ".join(
+                f"{results[n][name][0] * 1000:.0f} | {results[n][name][1]}" for n in args.sizes
+            )
+            print(f"| {name} | {cells} |")
+    if compared:
+        print(
+            f"\nThe participants page of an event of N/2 cities, median of {args.compare_rounds} requests:\n"
+        )
+        print(
+            "| N | cities in the event | before s | after s | ratio | before SQL | after SQL | pages differ |"
+        )
+        print("|---:|---:|---:|---:|---:|---:|---:|---|")
+        for row in compared:
+            print(
+                f"| {row['n']} | {(row['n'] + 1) // 2} | {row['before']:.2f} | {row['after']:.2f} "
+                f"| {row['ratio']:.1f}× | {row['before_sql']} | {row['after_sql']} | {row['differ']} |"
+            )
+    if any(row["differ"] for row in compared):
+        raise SystemExit("the participants page differs between the two ways")
+
+
+if __name__ == "__main__":
+    main()
