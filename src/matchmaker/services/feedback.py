@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 
 from sqlmodel import Session, col, select
@@ -77,15 +77,21 @@ def with_feedback(
 
 
 def _ratings(
-    session: Session, *, exclude_event: str | None = None, rater: str | None = None
+    session: Session,
+    *,
+    exclude_event: str | None = None,
+    rater: str | None = None,
+    raters: Collection[str] | None = None,
 ) -> list[tuple[str, str, str]]:
     """``(rater, other, rating)`` of every rating over all events (``exclude_event`` left out); with
-    ``rater``, the ratings that participant gave only."""
+    ``rater``, the ratings that participant gave only; with ``raters``, those these gave."""
     stmt = select(MeetingFeedback.rater, MeetingFeedback.other, MeetingFeedback.rating)
     if exclude_event is not None:
         stmt = stmt.where(col(MeetingFeedback.event_id) != exclude_event)
     if rater is not None:
         stmt = stmt.where(col(MeetingFeedback.rater) == rater)
+    if raters is not None:
+        stmt = stmt.where(col(MeetingFeedback.rater).in_(sorted(raters)))
     return [(r, o, g) for r, o, g in session.exec(stmt)]
 
 
@@ -107,7 +113,21 @@ class Rated:
 def read_own_ratings(session: Session, rater: str) -> dict[str, Rated]:
     """The ratings ``rater`` gave its earlier meetings, per other participant (see :class:`Rated`);
     the other side's ratings are left out."""
-    rows = _ratings(session, rater=rater)
+    return _own_ratings(rater, _ratings(session, rater=rater))
+
+
+def read_own_ratings_of(session: Session, raters: Collection[str]) -> dict[str, dict[str, Rated]]:
+    """:func:`read_own_ratings` of each of ``raters`` (those that gave none left out), in one query."""
+    if not raters:
+        return {}
+    given: dict[str, list[tuple[str, str, str]]] = {}
+    for row in _ratings(session, raters=raters):
+        given.setdefault(row[0], []).append(row)
+    return {rater: _own_ratings(rater, rows) for rater, rows in given.items()}
+
+
+def _own_ratings(rater: str, rows: list[tuple[str, str, str]]) -> dict[str, Rated]:
+    """What :func:`read_own_ratings` says from ``rows``, the ratings ``rater`` gave."""
     signal = aggregate_feedback(rows)
     given: dict[str, list[str]] = {}
     for _rater, other, rating in rows:
@@ -163,6 +183,7 @@ __all__ = [
     "aggregate_feedback",
     "feedback_factor",
     "read_own_ratings",
+    "read_own_ratings_of",
     "read_signal",
     "with_feedback",
 ]

@@ -35,7 +35,7 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, Concatenate, Literal, ParamSpec, Protocol, TypeVar
 
 from pydantic import BaseModel, Field
@@ -136,6 +136,16 @@ class MatchResult(BaseModel):
     name: str | None = None
     kind: str | None = None
     relation: Relation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Suggested:
+    """A candidate for a city without its explanation (:meth:`Matcher.ranked_for_cities`): its id,
+    its score as results show it, and for another city how it relates (comparable or mentor)."""
+
+    id: str
+    score: float
+    relation: str | None = None
 
 
 class MatchResponse(BaseModel):
@@ -467,6 +477,28 @@ class Matcher:
         return self._respond(engine, city_id, items, needs, kind=kind, top=top, what=what)
 
     @_query
+    def ranked_for_cities(
+        self, city_ids: Sequence[str], kind: Literal["provider", "city"], top: int = 10
+    ) -> dict[str, list[Suggested]]:
+        """Each city's ``top`` best providers (as :meth:`providers_for_city` ranks them) or other
+        cities (as :meth:`cities_for_city` does), scores moved by the city's own ratings, without
+        their explanations: for a page that lists the suggestions of many cities at once. The ratings
+        of all the cities are read in one query."""
+        if not city_ids:
+            return {}
+        engine = self.engine()
+        for city_id in city_ids:
+            self._check(engine, "city", city_id)
+        rank = engine.rank_providers_for_city if kind == "provider" else engine.rank_cities_for_city
+        with self.database.unit_of_work() as session:
+            rated = feedback.read_own_ratings_of(session, city_ids)
+        out: dict[str, list[Suggested]] = {}
+        for city_id in city_ids:
+            items = self._with_feedback(city_id, rank(city_id, None), self._top(top), rated.get(city_id, {}))
+            out[city_id] = [Suggested(item.doc_id, shown_score(item.score), item.relation) for item in items]
+        return out
+
+    @_query
     def cities_for_provider(self, provider_id: str, top: int = 10) -> MatchResponse:
         """Municipalities whose needs the provider's offer answers, scored as city → provider."""
         engine = self.engine()
@@ -596,16 +628,20 @@ class Matcher:
         with self.database.unit_of_work() as session:
             return feedback.read_own_ratings(session, rater)
 
-    def _with_feedback(self, query_id: str, ranking: Ranking, top: int) -> list[Scored]:
+    def _with_feedback(
+        self, query_id: str, ranking: Ranking, top: int, rated: Mapping[str, feedback.Rated] | None = None
+    ) -> list[Scored]:
         """The ``top`` best, with scores moved by how ``query_id`` rated its earlier meetings with
         them, as one more context factor.
 
         A pair whose meeting was rated "cooperation possible" ranks higher for a follow-up; one that
         showed insufficient interest ranks lower. Nobody is hidden. Every rated pair of the query is
         ranked with the best, so a rating can lift a candidate from anywhere. The engine's cached
-        lists are not changed: adjusted items are copies.
+        lists are not changed: adjusted items are copies. ``rated``: the query's own ratings, when
+        the caller has read them already.
         """
-        rated = self._feedback(query_id)
+        if rated is None:
+            rated = self._feedback(query_id)
         if not rated:
             return ranking.top(top)
         out: list[Scored] = []
@@ -1230,5 +1266,6 @@ __all__ = [
     "PairScores",
     "Relation",
     "ScoreFunction",
+    "Suggested",
     "readable_reason",
 ]

@@ -598,22 +598,25 @@ def _suggest(
     providers: dict[str, Candidate] = {}
     cities: dict[str, Candidate] = {}
     try:
+        # Every city's candidates at once, without the explanations this page does not show: one
+        # query per city would read each city's ratings and explain results that are left out.
         matcher = matching.matcher()
+        for_providers = matcher.ranked_for_cities(city_ids, "provider", top=SUGGESTIONS_PER_CITY)
+        for_cities = matcher.ranked_for_cities(city_ids, "city", top=SUGGESTIONS_PER_CITY // 2)
         for city in city_ids:
             city_name = names.get(city, city)
-            for r in matcher.providers_for_city(city, top=SUGGESTIONS_PER_CITY).results:
+            for r in for_providers[city]:
                 if r.id in present:
                     continue
                 c = providers.setdefault(r.id, Candidate(r.id, names.get(r.id, r.id), "provider"))
                 c.score = max(c.score, float(r.score))
                 c.reasons.append(f"{city_name} ({round(float(r.score) * 100)}%)")
-            for r in matcher.cities_for_city(city, top=SUGGESTIONS_PER_CITY // 2).results:
+            for r in for_cities[city]:
                 if r.id in present:
                     continue
                 c = cities.setdefault(r.id, Candidate(r.id, names.get(r.id, r.id), "city"))
                 c.score = max(c.score, float(r.score))
-                relation = (r.explanation or {}).get("relation") or "comparable"
-                c.reasons.append(f"{relation} to {city_name}")
+                c.reasons.append(f"{r.relation or 'comparable'} to {city_name}")
     except MatchmakerError as exc:
         return [], [], exc.message
 
