@@ -40,7 +40,7 @@ import shutil
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -56,7 +56,9 @@ pin_blas_threads(1)
 if TYPE_CHECKING:
     from litestar.testing import TestClient
     from sqlalchemy.engine import Engine
+    from sqlmodel import Session
 
+    from matchmaker.db.events import Event, PublishedMeeting
     from matchmaker.services.container import Services
     from matchmaker.services.matching import MatchingService
     from matchmaker.settings import Settings
@@ -436,6 +438,102 @@ def compare_participants_page(n: int, rounds: int, keep: Path | None) -> dict[st
     }
 
 
+def _old_published_places(session: Session, ev: Event) -> tuple[dict[int, str], str | None]:
+    """The published table names and venue as they were read before: every confirmed meeting of the
+    event loaded, for one participant's agenda too."""
+    from matchmaker.services.events import store
+
+    labels = store.table_labels(session, ev.id)
+    rows = store.published(session, ev.id, confirmed=True)
+    kept = [(r.table_number, r.table_name) for r in rows if r.table_name is not None]
+    if kept:
+        return store._with_published_names(labels, kept), ev.published_venue
+    located = [(r.table_number, r.location) for r in rows if r.location]
+    return store._places_from_locations(labels, ev.venue, located)
+
+
+def _old_published_of(
+    session: Session, event_id: str, participant_id: str, *, confirmed: bool = False
+) -> list[PublishedMeeting]:
+    """One participant's published meetings as they were read before: the event's, then filtered."""
+    from matchmaker.services.events import store
+
+    return [
+        r for r in store.published(session, event_id, confirmed=confirmed) if participant_id in (r.a, r.b)
+    ]
+
+
+def _old_sides(session: Session, event_id: str, _ids: Collection[str] | None = None) -> dict[str, str]:
+    """Every participant's side, as one agenda read them before."""
+    from matchmaker.services.events import store
+
+    return {p.participant_id: p.side for p in store.participants(session, event_id)}
+
+
+AGENDA_PATHS = [
+    ("api: agenda (JSON), the city itself", "/api/v1/events/{e}/agenda/{city}"),
+    ("api: agenda (HTML), the city itself", "/api/v1/events/{e}/agenda/{city}/html"),
+    ("api: agenda (ICS), the city itself", "/api/v1/events/{e}/agenda/{city}/ics"),
+    ("console: my agenda, the city", "/me/agenda"),
+]
+
+
+def compare_agendas(n: int, rounds: int, keep: Path | None) -> list[dict[str, Any]]:
+    """One participant's agenda in the event of size ``n``, read as before (every published meeting
+    and participant of the event loaded) and as now, requests alternating; per path each way's
+    median seconds, and whether the answers differ."""
+    from litestar.testing import TestClient
+
+    from matchmaker.services.container import Services
+    from matchmaker.services.events import store
+    from matchmaker.web import create_app
+
+    home, ids, remove = home_for(n, keep)
+    services = Services.build(settings_for(home))
+    old = {"published_places": _old_published_places, "published_of": _old_published_of, "sides": _old_sides}
+    now = {name: getattr(store, name) for name in old}
+    rows: list[dict[str, Any]] = []
+    try:
+        with services.database.unit_of_work() as session:
+            token = services.users(session).add_user("city", ids["city"]).token
+        with TestClient(create_app(services=services), base_url="http://127.0.0.1:8000") as client:
+            client.post("/signin", data={"token": token}, follow_redirects=False)
+            for name, address in AGENDA_PATHS:
+                address = address.format(e=EVENT, city=ids["city"])
+                headers = {"Authorization": f"Bearer {token}"} if address.startswith("/api/") else {}
+                client.get(address, headers=headers)
+                times: dict[str, list[float]] = {"before": [], "after": []}
+                bodies: dict[str, bytes] = {}
+                for r in range(rounds):
+                    for way in sorted(times, reverse=r % 2 == 1):
+                        for attr, function in (old if way == "before" else now).items():
+                            setattr(store, attr, function)
+                        try:
+                            t0 = time.perf_counter()
+                            answer = client.get(address, headers=headers)
+                            times[way].append(time.perf_counter() - t0)
+                        finally:
+                            for attr, function in now.items():
+                                setattr(store, attr, function)
+                        bodies[way] = answer.content
+                before, after = statistics.median(times["before"]), statistics.median(times["after"])
+                rows.append(
+                    {
+                        "n": n,
+                        "path": name,
+                        "before": before,
+                        "after": after,
+                        "ratio": before / after,
+                        "differ": bodies["before"] != bodies["after"],
+                    }
+                )
+                print(f"N={n} {name}: before {before * 1000:.0f} ms, after {after * 1000:.0f} ms", flush=True)
+    finally:
+        services.close()
+        remove()
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -455,6 +553,13 @@ def main() -> None:
         help="N: the participants page's suggestions as before and as now, side by side",
     )
     parser.add_argument("--compare-rounds", type=int, default=3, help="requests of each way per size")
+    parser.add_argument(
+        "--agendas",
+        type=int,
+        nargs="*",
+        default=[100, 250, 500],
+        help="N: one participant's agenda read as before and as now, side by side",
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     keep = args.keep.resolve() if args.keep is not None else None
@@ -462,6 +567,7 @@ def main() -> None:
         keep.mkdir(parents=True, exist_ok=True)
     results = {n: measure(n, max(1, args.rounds), keep, args.only, args.skip) for n in args.sizes}
     compared = [compare_participants_page(n, max(1, args.compare_rounds), keep) for n in args.compare]
+    agendas = [row for n in args.agendas for row in compare_agendas(n, max(1, args.rounds), keep)]
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"encoders {ENCODER}; participants = 2N (N cities, N providers)")
     if results:
@@ -487,8 +593,19 @@ def main() -> None:
                 f"| {row['n']} | {(row['n'] + 1) // 2} | {row['before']:.2f} | {row['after']:.2f} "
                 f"| {row['ratio']:.1f}× | {row['before_sql']} | {row['after_sql']} | {row['differ']} |"
             )
+    if agendas:
+        print(f"\nOne participant's agenda, read as before and as now, median of {args.rounds} requests:\n")
+        print("| N | participants | path | before ms | after ms | ratio | answers differ |")
+        print("|---:|---:|---|---:|---:|---:|---|")
+        for row in agendas:
+            print(
+                f"| {row['n']} | {2 * row['n']} | {row['path']} | {row['before'] * 1000:.0f} "
+                f"| {row['after'] * 1000:.0f} | {row['ratio']:.1f}× | {row['differ']} |"
+            )
     if any(row["differ"] for row in compared):
         raise SystemExit("the participants page differs between the two ways")
+    if any(row["differ"] for row in agendas):
+        raise SystemExit("an agenda differs between the two ways")
 
 
 if __name__ == "__main__":

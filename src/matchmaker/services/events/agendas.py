@@ -65,11 +65,10 @@ class Agendas(store.InSession):
         ev = store.event_row(session, event_id)
         me = store.participant(session, event_id, participant_id)
         labels, _ = store.published_places(session, ev)
-        rows = store.published(session, event_id, confirmed=not include_cancelled)
-        rows = [r for r in rows if participant_id in (r.a, r.b)]
+        rows = store.published_of(session, event_id, participant_id, confirmed=not include_cancelled)
         others = [r.b if r.a == participant_id else r.a for r in rows]
         known = store.names(session, [*others, participant_id])
-        sides = store.sides(session, event_id)
+        sides = store.sides(session, event_id, others)
         items = [
             AgendaItem(
                 uid=r.uid,
@@ -302,7 +301,7 @@ class Agendas(store.InSession):
         also for one taken out of the event that still has published meetings."""
         session = self.session
         ev = store.event_row(session, event_id)
-        rows = [r for r in store.published(session, event_id) if participant_id in (r.a, r.b)]
+        rows = store.published_of(session, event_id, participant_id)
         if not (former and rows):
             store.participant(session, event_id, participant_id)
         known = store.names(session, store.mentioned(rows) | {participant_id})

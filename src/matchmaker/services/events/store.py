@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable
 from datetime import datetime, tzinfo
 from typing import Protocol, TypedDict, TypeVar
 
-from sqlalchemy import func
+from sqlalchemy import func, or_
 from sqlmodel import Session, SQLModel, col, select
 
 from matchmaker.db.events import (
@@ -109,11 +109,21 @@ def published_places(session: Session, ev: Event) -> tuple[dict[int, str], str |
     before the names were kept are read from their ``location`` (see :func:`_places_from_locations`).
     """
     labels = table_labels(session, ev.id)
-    rows = published(session, ev.id, confirmed=True)
-    kept = [(r.table_number, r.table_name) for r in rows if r.table_name is not None]
+    confirmed = (PublishedMeeting.event_id == ev.id, PublishedMeeting.status == "CONFIRMED")
+    # Each table's name once, not once per meeting: a publication gives all its confirmed meetings
+    # at a table the same name, so what a large event's participant reads does not grow with it.
+    named = col(PublishedMeeting.table_name)
+    kept = session.exec(
+        select(PublishedMeeting.table_number, named)
+        .where(*confirmed, named.is_not(None))
+        .distinct()
+        .order_by(col(PublishedMeeting.table_number), named)
+    ).all()
     if kept:  # every publication keeps them for all its confirmed meetings
-        return _with_published_names(labels, kept), ev.published_venue
-    located = [(r.table_number, r.location) for r in rows if r.location]
+        names = [(number, name) for number, name in kept if name is not None]
+        return _with_published_names(labels, names), ev.published_venue
+    rows = session.exec(select(PublishedMeeting.table_number, PublishedMeeting.location).where(*confirmed))
+    located = [(number, where) for number, where in rows if where]
     return _places_from_locations(labels, ev.venue, located)
 
 
@@ -243,9 +253,16 @@ def told_names(session: Session, ids: Iterable[str], taking_part: Collection[str
     return out
 
 
-def sides(session: Session, event_id: str) -> dict[str, str]:
-    """The side of each participant."""
-    return {p.participant_id: p.side for p in participants(session, event_id)}
+def sides(session: Session, event_id: str, ids: Collection[str] | None = None) -> dict[str, str]:
+    """The side of each participant (of those of ``ids`` that take part, when given)."""
+    if ids is None:
+        return {p.participant_id: p.side for p in participants(session, event_id)}
+    if not ids:
+        return {}
+    stmt = select(EventParticipant.participant_id, EventParticipant.side).where(
+        EventParticipant.event_id == event_id, col(EventParticipant.participant_id).in_(sorted(set(ids)))
+    )
+    return dict(session.exec(stmt).all())
 
 
 def available(row: EventParticipant) -> list[str] | None:
@@ -290,6 +307,18 @@ def request_row(row: MeetingRequestRow) -> RequestRow:
 def published(session: Session, event_id: str, *, confirmed: bool = False) -> list[PublishedMeeting]:
     """The published meetings of the event (only the confirmed ones when asked)."""
     stmt = select(PublishedMeeting).where(PublishedMeeting.event_id == event_id)
+    rows = list(session.exec(stmt))
+    return [r for r in rows if r.status == "CONFIRMED"] if confirmed else rows
+
+
+def published_of(
+    session: Session, event_id: str, participant_id: str, *, confirmed: bool = False
+) -> list[PublishedMeeting]:
+    """The published meetings of one participant of the event (only the confirmed ones when asked)."""
+    stmt = select(PublishedMeeting).where(
+        PublishedMeeting.event_id == event_id,
+        or_(col(PublishedMeeting.a) == participant_id, col(PublishedMeeting.b) == participant_id),
+    )
     rows = list(session.exec(stmt))
     return [r for r in rows if r.status == "CONFIRMED"] if confirmed else rows
 
