@@ -3,7 +3,7 @@
 Run from the repository root::
 
     PYTHONPATH=src .venv/bin/python bench/bench_event_pages.py [--sizes 100 250 500] [--rounds 5]
-        [--compare 50 100 250] [--keep DIR] [--only WORD ...] [--skip WORD ...]
+        [--compare 50 100 250] [--agendas 100 250 500] [--keep DIR] [--only WORD ...] [--skip WORD ...]
 
 For each size N it writes N cities and N providers (``corpora/tools/synthesize.py`` copies of the
 demo, trimmed to N each), ingests them into a temporary home with the hashing encoders (no model is
@@ -23,9 +23,13 @@ providers and cities asked one city at a time, every answer explained and readin
 ratings: the old code, kept here) and as now, requests alternating, and checks that both ways give
 the same page.
 
+For the sizes of ``--agendas`` it reads one participant's agenda (JSON, HTML, calendar file, the
+console's My agenda) as before (every published meeting and participant of the event loaded: the old
+reads, kept here) and as now, and checks that both ways answer the same.
+
 ``--keep DIR`` keeps each size's home in ``DIR`` and reuses it later (building the home of N=500
-takes a few minutes on 2 cores). ``--sizes`` with no number, or ``--compare`` with none, leaves that
-part out.
+takes a few minutes on 2 cores). ``--sizes``, ``--compare`` or ``--agendas`` with no number leaves
+that part out.
 """
 
 from __future__ import annotations
