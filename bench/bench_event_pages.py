@@ -3,7 +3,8 @@
 Run from the repository root::
 
     PYTHONPATH=src .venv/bin/python bench/bench_event_pages.py [--sizes 100 250 500] [--rounds 5]
-        [--compare 50 100 250] [--agendas 100 250 500] [--keep DIR] [--only WORD ...] [--skip WORD ...]
+        [--compare 50 100 250] [--agendas 100 250 500] [--publication 100 250 500] [--keep DIR]
+        [--only WORD ...] [--skip WORD ...]
 
 For each size N it writes N cities and N providers (``corpora/tools/synthesize.py`` copies of the
 demo, trimmed to N each), ingests them into a temporary home with the hashing encoders (no model is
@@ -27,9 +28,14 @@ For the sizes of ``--agendas`` it reads one participant's agenda (JSON, HTML, ca
 console's My agenda) as before (every published meeting and participant of the event loaded: the old
 reads, kept here) and as now, and checks that both ways answer the same.
 
+For the sizes of ``--publication`` it composes and queues the messages of a first publication (every
+participant with a user who has an address) as before (each participant's addresses read in a query
+of its own, every entry of the event looked through for each participant: the old lookups, kept
+here) and as now, each round rolled back, and checks that both ways queue the same messages.
+
 ``--keep DIR`` keeps each size's home in ``DIR`` and reuses it later (building the home of N=500
-takes a few minutes on 2 cores). ``--sizes``, ``--compare`` or ``--agendas`` with no number leaves
-that part out.
+takes a few minutes on 2 cores). ``--sizes``, ``--compare``, ``--agendas`` or ``--publication`` with
+no number leaves that part out.
 """
 
 from __future__ import annotations
@@ -44,7 +50,7 @@ import shutil
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -63,6 +69,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from matchmaker.db.events import Event, PublishedMeeting
+    from matchmaker.scheduling.exports import CalendarEntry
     from matchmaker.services.container import Services
     from matchmaker.services.matching import MatchingService
     from matchmaker.settings import Settings
@@ -538,6 +545,113 @@ def compare_agendas(n: int, rounds: int, keep: Path | None) -> list[dict[str, An
     return rows
 
 
+class _EntriesOneAtATime:
+    """A participant's calendar entries as the notifications found them before: every entry of the
+    event looked through again for each participant."""
+
+    def __init__(self, entries: Iterable[CalendarEntry]) -> None:
+        self.entries = list(entries)
+
+    def get(self, pid: str, default: list[CalendarEntry]) -> list[CalendarEntry]:
+        mine = [e for e in self.entries if pid in (e.a, e.b)]
+        return mine or default
+
+
+class _AddressesOneAtATime:
+    """A participant's addresses as the notifications read them before: one query per participant."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, pid: str, default: list[str]) -> list[str]:
+        from sqlmodel import col, select
+
+        from matchmaker.db.models import ApiUser
+
+        rows = self.session.exec(
+            select(ApiUser.email).where(
+                col(ApiUser.subject_id) == pid,
+                col(ApiUser.revoked).is_(False),
+                col(ApiUser.email).is_not(None),
+            )
+        )
+        unique = {e.casefold(): e for e in sorted((e for e in rows if e), reverse=True)}
+        return sorted(unique.values()) or default
+
+
+def compare_publication(n: int, rounds: int, keep: Path | None) -> dict[str, Any]:
+    """The messages of a first publication of the event of size ``n`` (every participant with a user
+    who has an address) composed and queued as before (each participant's entries and addresses
+    looked up one participant at a time) and as now, each round rolled back; each way's median
+    seconds and statements, and whether the messages differ."""
+    from sqlmodel import col, func, select
+
+    from matchmaker.db.accounts import OutboxMessage
+    from matchmaker.db.models import ApiUser
+    from matchmaker.services.container import Services
+    from matchmaker.services.events import store
+    from matchmaker.services.mail import notify
+
+    home, _, remove = home_for(n, keep)
+    services = Services.build(settings_for(home))
+    times: dict[str, list[float]] = {"before": [], "after": []}
+    counts: dict[str, int] = {}
+    queued: dict[str, list[tuple[str, str, str]]] = {}
+    try:
+        with services.database.unit_of_work() as session:
+            people = [p.participant_id for p in store.participants(session, EVENT)]
+            with_address = session.exec(select(func.count()).where(col(ApiUser.email).is_not(None))).one()
+            if with_address < len(people):
+                accounts = services.accounts(session)
+                sides = store.sides(session, EVENT)
+                for pid in people:
+                    accounts.invite(sides[pid], f"{pid}@example.org", pid)
+        statements = Statements(services.database.engine)
+        by_participant = notify._by_participant
+        for r in range(rounds):
+            for way in sorted(times, reverse=r % 2 == 1):
+                with services.database.unit_of_work() as session:
+                    last = session.exec(select(func.max(OutboxMessage.id))).one() or 0
+                    notifier = services.notifier(session)
+                    entries = [store.calendar_entry(row) for row in store.published(session, EVENT)]
+                    if way == "before":
+                        notifier.addresses_of = lambda _ids, s=session: _AddressesOneAtATime(s)  # type: ignore[method-assign,assignment,misc]
+                        notify._by_participant = _EntriesOneAtATime  # type: ignore[assignment]
+                    try:
+                        with statements.counting():
+                            t0 = time.perf_counter()
+                            told = notifier.published(EVENT, entries, [], first=True)
+                            times[way].append(time.perf_counter() - t0)
+                    finally:
+                        notify._by_participant = by_participant
+                    counts[way] = statements.count
+                    session.flush()
+                    rows = session.exec(
+                        select(
+                            OutboxMessage.to_address, OutboxMessage.subject, OutboxMessage.body_text
+                        ).where(col(OutboxMessage.kind) == "schedule_published", col(OutboxMessage.id) > last)
+                    )
+                    queued[way] = sorted(rows)
+                    assert told.messages == len(queued[way])
+                    session.rollback()
+            said = ", ".join(f"{way} {times[way][-1]:.2f} s" for way in times)
+            print(f"N={n} first publication's messages round {r + 1}: {said}", flush=True)
+    finally:
+        services.close()
+        remove()
+    before, after = statistics.median(times["before"]), statistics.median(times["after"])
+    return {
+        "n": n,
+        "messages": len(queued["after"]),
+        "before": before,
+        "after": after,
+        "ratio": before / after,
+        "before_sql": counts["before"],
+        "after_sql": counts["after"],
+        "differ": queued["before"] != queued["after"],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -558,6 +672,13 @@ def main() -> None:
     )
     parser.add_argument("--compare-rounds", type=int, default=3, help="requests of each way per size")
     parser.add_argument(
+        "--publication",
+        type=int,
+        nargs="*",
+        default=[100, 250, 500],
+        help="N: a first publication's messages composed as before and as now, side by side",
+    )
+    parser.add_argument(
         "--agendas",
         type=int,
         nargs="*",
@@ -572,6 +693,7 @@ def main() -> None:
     results = {n: measure(n, max(1, args.rounds), keep, args.only, args.skip) for n in args.sizes}
     compared = [compare_participants_page(n, max(1, args.compare_rounds), keep) for n in args.compare]
     agendas = [row for n in args.agendas for row in compare_agendas(n, max(1, args.rounds), keep)]
+    publications = [compare_publication(n, max(1, args.compare_rounds), keep) for n in args.publication]
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"encoders {ENCODER}; participants = 2N (N cities, N providers)")
     if results:
@@ -606,8 +728,22 @@ def main() -> None:
                 f"| {row['n']} | {2 * row['n']} | {row['path']} | {row['before'] * 1000:.0f} "
                 f"| {row['after'] * 1000:.0f} | {row['ratio']:.1f}× | {row['differ']} |"
             )
+    if publications:
+        print(f"\nA first publication's messages, median of {args.compare_rounds} rounds:\n")
+        print(
+            "| N | participants | messages | before s | after s | ratio | before SQL | after SQL | differ |"
+        )
+        print("|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+        for row in publications:
+            print(
+                f"| {row['n']} | {2 * row['n']} | {row['messages']} | {row['before']:.2f} "
+                f"| {row['after']:.2f} | {row['ratio']:.1f}× | {row['before_sql']} | {row['after_sql']} "
+                f"| {row['differ']} |"
+            )
     if any(row["differ"] for row in compared):
         raise SystemExit("the participants page differs between the two ways")
+    if any(row["differ"] for row in publications):
+        raise SystemExit("a publication's messages differ between the two ways")
     if any(row["differ"] for row in agendas):
         raise SystemExit("an agenda differs between the two ways")
 

@@ -9,7 +9,7 @@ by their display names only.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
@@ -77,15 +77,25 @@ class Notifier:
     def addresses(self, participant_id: str) -> list[str]:
         """The addresses of the active users who speak for ``participant_id``, each mailbox once (two
         users whose addresses differ only in case share it)."""
+        return self.addresses_of([participant_id]).get(participant_id, [])
+
+    def addresses_of(self, participant_ids: Collection[str]) -> dict[str, list[str]]:
+        """:meth:`addresses` of each of ``participant_ids`` (those without one left out), read in
+        one query: telling every participant of a large event reads them all at once."""
+        if not participant_ids:
+            return {}
         rows = self.session.exec(
-            select(ApiUser.email).where(
-                col(ApiUser.subject_id) == participant_id,
+            select(ApiUser.subject_id, ApiUser.email).where(
+                col(ApiUser.subject_id).in_(sorted(set(participant_ids))),
                 col(ApiUser.revoked).is_(False),
                 col(ApiUser.email).is_not(None),
             )
         )
-        unique = {e.casefold(): e for e in sorted((e for e in rows if e), reverse=True)}
-        return sorted(unique.values())
+        given: dict[str, list[str]] = {}
+        for subject, email in rows:
+            if subject and email:
+                given.setdefault(subject, []).append(email)
+        return {pid: _each_mailbox_once(emails) for pid, emails in given.items()}
 
     # ----------------------------------------------------------------------------------------------
 
@@ -178,22 +188,26 @@ class Notifier:
         queued = 0
         unreached: list[str] = []
         if first:
+            confirmed = _by_participant(e for e in entries if e.status == "CONFIRMED")
+            addresses = self.addresses_of(people)
             for pid in people:
-                mine = [e for e in entries if pid in (e.a, e.b) and e.status == "CONFIRMED"]
+                mine = confirmed.get(pid, [])
                 lines = self._lines(pid, mine, names, tz, labels=labels)
                 composed = self._agenda(
                     "schedule_published", ev, pid, lines, names=names, starts=mine, venue=ev.venue
                 )
-                sent = self._send_to(pid, [composed])
+                sent = self._send_to(pid, [composed], addresses)
                 queued += sent
                 if not sent:
                     unreached.append(names.get(pid, pid))
             return Told(queued, sorted(unreached))
         changed = list(changed)
         previous = previous or {}
-        for pid in sorted(store.mentioned(changed)):
+        touched = _by_participant(changed)
+        addresses = self.addresses_of(touched)
+        for pid in sorted(touched):
             # A meeting whose entry changed for the other party only (this one's own name) is not news.
-            mine = [e for e in changed if pid in (e.a, e.b) and _change(pid, e, previous.get(e.uid))]
+            mine = [e for e in touched[pid] if _change(pid, e, previous.get(e.uid))]
             if not mine:
                 continue
             # The same entries as the participant's feed (zone, place, names, reason), so that
@@ -209,7 +223,7 @@ class Notifier:
                 venue=ev.venue,
                 attachment=Attachment("meetings.ics", "text/calendar", calendar),
             )
-            sent = self._send_to(pid, [composed])
+            sent = self._send_to(pid, [composed], addresses)
             queued += sent
             if not sent:
                 unreached.append(names.get(pid, pid))
@@ -233,8 +247,10 @@ class Notifier:
         labels, venue = store.published_places(session, ev)
         queued = 0
         unreached: list[str] = []
+        by_participant = _by_participant(entries)
+        addresses = self.addresses_of(people)
         for pid in people:
-            mine = [e for e in entries if pid in (e.a, e.b)]
+            mine = by_participant.get(pid, [])
             attachment = None
             if mine:
                 calendar = _calendar(pid, mine, ev, names, labels, venue=venue)
@@ -250,7 +266,7 @@ class Notifier:
                 venue=venue,
                 attachment=attachment,
             )
-            sent = self._send_to(pid, [composed])
+            sent = self._send_to(pid, [composed], addresses)
             queued += sent
             if not sent:
                 unreached.append(names.get(pid, pid))
@@ -275,11 +291,13 @@ class Notifier:
             names = store.names(session, store.mentioned(entries))
             # The place published, not one staff have entered since without publishing it.
             labels, venue = store.published_places(session, ev)
-            for pid in sorted(store.mentioned(entries)):
-                mine = [e for e in entries if pid in (e.a, e.b)]
+            by_participant = _by_participant(entries)
+            addresses = self.addresses_of(by_participant)
+            for pid in sorted(by_participant):
+                mine = by_participant[pid]
                 lines = self._lines(pid, mine, names, tz, labels=labels)
                 composed = self._agenda("reminder", ev, pid, lines, names=names, starts=mine, venue=venue)
-                for address in self.addresses(pid):
+                for address in addresses.get(pid, []):
                     key = f"reminder:{ev.id}:{pid}:{tomorrow.isoformat()}:{address}"
                     if self.outbox.queue(address, composed, dedup_key=key[:300]):
                         queued += 1
@@ -287,9 +305,17 @@ class Notifier:
 
     # ----------------------------------------------------------------------------------------------
 
-    def _send_to(self, participant_id: str, messages: Sequence[Composed]) -> int:
+    def _send_to(
+        self,
+        participant_id: str,
+        messages: Sequence[Composed],
+        addresses: Mapping[str, list[str]] | None = None,
+    ) -> int:
+        """Queue ``messages`` to each address of the participant (from ``addresses``, read for many
+        participants at once, when given)."""
         queued = 0
-        for address in self.addresses(participant_id):
+        mailboxes = self.addresses(participant_id) if addresses is None else addresses.get(participant_id, [])
+        for address in mailboxes:
             for m in messages:
                 self.outbox.queue(address, m)
                 queued += 1
@@ -393,6 +419,21 @@ def _calendar(
 
 def _local_day(row: PublishedMeeting, tz: tzinfo | None) -> date:
     return in_zone(datetime.fromisoformat(row.start), tz).date()
+
+
+def _by_participant(entries: Iterable[CalendarEntry]) -> dict[str, list[CalendarEntry]]:
+    """Each participant's entries, in the order given (one pass, not one per participant)."""
+    out: dict[str, list[CalendarEntry]] = {}
+    for e in entries:
+        for pid in dict.fromkeys((e.a, e.b)):
+            out.setdefault(pid, []).append(e)
+    return out
+
+
+def _each_mailbox_once(emails: Iterable[str]) -> list[str]:
+    """The addresses sorted, each mailbox once (two addresses that differ only in case are one)."""
+    unique = {e.casefold(): e for e in sorted(emails, reverse=True)}
+    return sorted(unique.values())
 
 
 __all__ = ["MeetingLine", "Notifier", "Told"]
