@@ -3,8 +3,8 @@
 Run from the repository root::
 
     PYTHONPATH=src .venv/bin/python bench/bench_event_pages.py [--sizes 100 250 500] [--rounds 5]
-        [--compare 50 100 250] [--agendas 100 250 500] [--publication 100 250 500] [--keep DIR]
-        [--only WORD ...] [--skip WORD ...]
+        [--compare 50 100 250] [--agendas 100 250 500] [--publication 100 250 500]
+        [--adding 100 250 500] [--keep DIR] [--only WORD ...] [--skip WORD ...]
 
 For each size N it writes N cities and N providers (``corpora/tools/synthesize.py`` copies of the
 demo, trimmed to N each), ingests them into a temporary home with the hashing encoders (no model is
@@ -33,9 +33,13 @@ participant with a user who has an address) as before (each participant's addres
 of its own, every entry of the event looked through for each participant: the old lookups, kept
 here) and as now, each round rolled back, and checks that both ways queue the same messages.
 
+For the sizes of ``--adding`` it adds every participant of the event to a new one in one go as before
+(each one's row read with a query of its own: the old code, kept here) and as now, each round rolled
+back, and checks that both ways add the same participants.
+
 ``--keep DIR`` keeps each size's home in ``DIR`` and reuses it later (building the home of N=500
-takes a few minutes on 2 cores). ``--sizes``, ``--compare``, ``--agendas`` or ``--publication`` with
-no number leaves that part out.
+takes a few minutes on 2 cores). ``--sizes``, ``--compare``, ``--agendas``, ``--publication`` or
+``--adding`` with no number leaves that part out.
 """
 
 from __future__ import annotations
@@ -71,6 +75,7 @@ if TYPE_CHECKING:
     from matchmaker.db.events import Event, PublishedMeeting
     from matchmaker.scheduling.exports import CalendarEntry
     from matchmaker.services.container import Services
+    from matchmaker.services.events.schemas import ParticipantIn, ParticipantPublic
     from matchmaker.services.matching import MatchingService
     from matchmaker.settings import Settings
     from matchmaker.web.console.events import Candidate
@@ -652,6 +657,88 @@ def compare_publication(n: int, rounds: int, keep: Path | None) -> dict[str, Any
     }
 
 
+def _add_one_at_a_time(
+    session: Session, event_id: str, items: list[ParticipantIn]
+) -> list[ParticipantPublic]:
+    """``EventCatalog.add_participants`` as it was: each participant's row read with a query of its
+    own (which flushes the one added before it). Ids and slots are known to be valid here."""
+    from sqlmodel import col, select
+
+    from matchmaker.db.events import EventParticipant
+    from matchmaker.db.models import City
+    from matchmaker.services.events import store
+
+    ids = [p.id for p in items]
+    cities = set(session.exec(select(City.id).where(col(City.id).in_(ids))))
+    for p in items:
+        row = session.get(EventParticipant, (event_id, p.id)) or EventParticipant(
+            event_id=event_id, participant_id=p.id, side="city" if p.id in cities else "provider"
+        )
+        row.available = None if p.available is None else json.dumps(sorted(set(p.available)))
+        row.max_meetings = p.max_meetings
+        session.add(row)
+    session.flush()
+    known = store.names(session, ids)
+    wanted = set(ids)
+    return [
+        store.participant_public(row, known)
+        for row in store.participants(session, event_id)
+        if row.participant_id in wanted
+    ]
+
+
+def compare_adding(n: int, rounds: int, keep: Path | None) -> dict[str, Any]:
+    """All 2N participants of the home of size ``n`` added to a new event in one go, their rows read
+    as before (one query per participant) and as now, each round rolled back; each way's median
+    seconds and statements, and whether the participants added differ."""
+    from matchmaker.services.container import Services
+    from matchmaker.services.events import store
+    from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
+
+    home, _, remove = home_for(n, keep)
+    services = Services.build(settings_for(home))
+    times: dict[str, list[float]] = {"before": [], "after": []}
+    counts: dict[str, int] = {}
+    added: dict[str, list[Any]] = {}
+    try:
+        with services.database.unit_of_work() as session:
+            people = [p.participant_id for p in store.participants(session, EVENT)]
+        items = [ParticipantIn(id=pid) for pid in people]
+        statements = Statements(services.database.engine)
+        for r in range(rounds):
+            for way in sorted(times, reverse=r % 2 == 1):
+                with services.database.unit_of_work() as session:
+                    catalog = services.events(session).catalog
+                    slot = SlotIn(start=DAY, end=DAY + timedelta(minutes=20))
+                    catalog.create(EventCreate(id="added", name="Added", slots=[slot], tables=4))
+                    session.flush()
+                    with statements.counting():
+                        t0 = time.perf_counter()
+                        if way == "before":
+                            result = _add_one_at_a_time(session, "added", items)
+                        else:
+                            result = catalog.add_participants("added", items)
+                        times[way].append(time.perf_counter() - t0)
+                    counts[way] = statements.count
+                    added[way] = [p.model_dump() for p in result]
+                    session.rollback()
+            said = ", ".join(f"{way} {times[way][-1]:.2f} s" for way in times)
+            print(f"N={n} adding every participant round {r + 1}: {said}", flush=True)
+    finally:
+        services.close()
+        remove()
+    before, after = statistics.median(times["before"]), statistics.median(times["after"])
+    return {
+        "n": n,
+        "before": before,
+        "after": after,
+        "ratio": before / after,
+        "before_sql": counts["before"],
+        "after_sql": counts["after"],
+        "differ": added["before"] != added["after"],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -671,6 +758,13 @@ def main() -> None:
         help="N: the participants page's suggestions as before and as now, side by side",
     )
     parser.add_argument("--compare-rounds", type=int, default=3, help="requests of each way per size")
+    parser.add_argument(
+        "--adding",
+        type=int,
+        nargs="*",
+        default=[100, 250, 500],
+        help="N: every participant added to a new event as before and as now, side by side",
+    )
     parser.add_argument(
         "--publication",
         type=int,
@@ -694,6 +788,7 @@ def main() -> None:
     compared = [compare_participants_page(n, max(1, args.compare_rounds), keep) for n in args.compare]
     agendas = [row for n in args.agendas for row in compare_agendas(n, max(1, args.rounds), keep)]
     publications = [compare_publication(n, max(1, args.compare_rounds), keep) for n in args.publication]
+    adding = [compare_adding(n, max(1, args.compare_rounds), keep) for n in args.adding]
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"encoders {ENCODER}; participants = 2N (N cities, N providers)")
     if results:
@@ -740,8 +835,21 @@ def main() -> None:
                 f"| {row['after']:.2f} | {row['ratio']:.1f}× | {row['before_sql']} | {row['after_sql']} "
                 f"| {row['differ']} |"
             )
+    if adding:
+        print(
+            f"\nEvery participant added to a new event in one go, median of {args.compare_rounds} rounds:\n"
+        )
+        print("| N | participants | before s | after s | ratio | before SQL | after SQL | differ |")
+        print("|---:|---:|---:|---:|---:|---:|---:|---|")
+        for row in adding:
+            print(
+                f"| {row['n']} | {2 * row['n']} | {row['before']:.2f} | {row['after']:.2f} "
+                f"| {row['ratio']:.1f}× | {row['before_sql']} | {row['after_sql']} | {row['differ']} |"
+            )
     if any(row["differ"] for row in compared):
         raise SystemExit("the participants page differs between the two ways")
+    if any(row["differ"] for row in adding):
+        raise SystemExit("the participants added differ between the two ways")
     if any(row["differ"] for row in publications):
         raise SystemExit("a publication's messages differ between the two ways")
     if any(row["differ"] for row in agendas):

@@ -293,10 +293,20 @@ class EventCatalog(store.InSession):
                 errors.append(f"{p.id!r}: unknown {noun_for(len(unknown), 'slot id')} {', '.join(unknown)}")
         if errors:
             raise InvalidInputError("; ".join(errors))
+        # Those taking part already, read together: they are updated, the others added.
+        rows = {
+            row.participant_id: row
+            for row in session.exec(
+                select(EventParticipant).where(
+                    EventParticipant.event_id == event_id, col(EventParticipant.participant_id).in_(ids)
+                )
+            )
+        }
         for p in items:
-            row = session.get(EventParticipant, (event_id, p.id)) or EventParticipant(
+            row = rows.get(p.id) or EventParticipant(
                 event_id=event_id, participant_id=p.id, side="city" if p.id in cities else "provider"
             )
+            rows[p.id] = row
             row.available = None if p.available is None else json.dumps(sorted(set(p.available)))
             row.max_meetings = p.max_meetings
             session.add(row)

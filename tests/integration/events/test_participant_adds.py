@@ -1,0 +1,68 @@
+"""Adding many cities and providers to an event at once: as many statements for twenty as for two, and
+adding one again updates it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import event as sa_event
+
+from matchmaker.db.models import CityCreate, ProviderCreate
+from matchmaker.services.container import Services
+from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
+from services_support import stored_records
+
+CITIES = [f"city-{k:02d}" for k in range(10)]
+PROVIDERS = [f"prov-{k:02d}" for k in range(10)]
+
+
+@contextmanager
+def statements(services: Services) -> Iterator[list[str]]:
+    """The SQL statements the database is sent while the block runs."""
+    sent: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        sent.append(statement)
+
+    engine = services.database.engine
+    sa_event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield sent
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", seen)
+
+
+def _add(
+    services: Services, event_id: str, items: list[ParticipantIn]
+) -> tuple[int, list[tuple[str, int | None]]]:
+    with statements(services) as sent, services.database.unit_of_work() as session:
+        added = services.events(session).catalog.add_participants(event_id, items)
+    return len(sent), [(p.id, p.max_meetings) for p in added]
+
+
+def test_adding_twenty_participants_sends_as_many_statements_as_adding_two(services: Services) -> None:
+    with stored_records(services) as records:
+        for cid in CITIES:
+            records.create("city", CityCreate(id=cid, name=cid.title(), country="AL", summary="A town."))
+        for pid in PROVIDERS:
+            records.create(
+                "provider", ProviderCreate(id=pid, name=pid.title(), country="TR", description="Offers.")
+            )
+    slot = SlotIn(start="2027-03-02T09:00", end="2027-03-02T09:20")  # type: ignore[arg-type]
+    with services.database.unit_of_work() as session:
+        catalog = services.events(session).catalog
+        for event_id in ("few", "many"):
+            catalog.create(EventCreate(id=event_id, name=event_id.title(), tables=2, slots=[slot]))
+    few, _ = _add(services, "few", [ParticipantIn(id=CITIES[0]), ParticipantIn(id=PROVIDERS[0])])
+    everyone = [ParticipantIn(id=i) for i in [*CITIES, *PROVIDERS]]
+    many, added = _add(services, "many", everyone)
+    assert many == few
+    assert added == [(i, None) for i in sorted([*CITIES, *PROVIDERS])]
+    # Given again (one of them twice, alike), they are updated, not added twice.
+    again = [
+        *(ParticipantIn(id=i, max_meetings=3) for i in [*CITIES, *PROVIDERS]),
+        ParticipantIn(id=CITIES[0], max_meetings=3),
+    ]
+    _, updated = _add(services, "many", again)
+    assert updated == [(i, 3) for i in sorted([*CITIES, *PROVIDERS])]
