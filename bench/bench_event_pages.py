@@ -4,7 +4,7 @@ Run from the repository root::
 
     PYTHONPATH=src .venv/bin/python bench/bench_event_pages.py [--sizes 100 250 500] [--rounds 5]
         [--compare 50 100 250] [--agendas 100 250 500] [--publication 100 250 500]
-        [--adding 100 250 500] [--keep DIR] [--only WORD ...] [--skip WORD ...]
+        [--adding 100 250 500] [--writes 100 250 500] [--keep DIR] [--only WORD ...] [--skip WORD ...]
 
 For each size N it writes N cities and N providers (``corpora/tools/synthesize.py`` copies of the
 demo, trimmed to N each), ingests them into a temporary home with the hashing encoders (no model is
@@ -37,9 +37,13 @@ For the sizes of ``--adding`` it adds every participant of the event to a new on
 (each one's row read with a query of its own: the old code, kept here) and as now, each round rolled
 back, and checks that both ways add the same participants.
 
+For the sizes of ``--writes`` it makes 50 meeting requests, pair rules and ratings reading the parties'
+sides and the rated meeting as before (every participant and published meeting of the event: the
+old reads, kept here) and as now, each round rolled back, and checks that both ways do the same.
+
 ``--keep DIR`` keeps each size's home in ``DIR`` and reuses it later (building the home of N=500
-takes a few minutes on 2 cores). ``--sizes``, ``--compare``, ``--agendas``, ``--publication`` or
-``--adding`` with no number leaves that part out.
+takes a few minutes on 2 cores). ``--sizes``, ``--compare``, ``--agendas``, ``--publication``,
+``--adding`` or ``--writes`` with no number leaves that part out.
 """
 
 from __future__ import annotations
@@ -739,6 +743,92 @@ def compare_adding(n: int, rounds: int, keep: Path | None) -> dict[str, Any]:
     }
 
 
+def compare_writes(n: int, rounds: int, keep: Path | None, count: int = 50) -> dict[str, Any]:
+    """``count`` meeting requests, pair rules and ratings in the event of size ``n``, each one reading
+    the parties' sides and the rated meeting as before (every participant and published meeting of the
+    event) and as now, each round rolled back; each way's median seconds, and whether they differ."""
+    from sqlalchemy import delete
+    from sqlmodel import col
+
+    from matchmaker.db.events import MeetingRequestRow
+    from matchmaker.services.container import Services
+    from matchmaker.services.events import store
+    from matchmaker.services.events.schemas import FeedbackIn, RequestCreate
+
+    home, _, remove = home_for(n, keep)
+    services = Services.build(settings_for(home))
+    old = {"sides": _old_sides, "published_of": _old_published_of}
+    now = {name: getattr(store, name) for name in old}
+    times: dict[str, list[float]] = {"before": [], "after": []}
+    done: dict[str, list[Any]] = {}
+    try:
+        with services.database.unit_of_work() as session:
+            people = store.participants(session, EVENT)
+            cities = [p.participant_id for p in people if p.side == "city"]
+            providers = [p.participant_id for p in people if p.side == "provider"]
+            met = [(m.b, m.a) for m in store.published(session, EVENT, confirmed=True)][:count]
+            asked = {
+                frozenset((q.sender, q.recipient)) for q in services.events(session).requests.list(EVENT)
+            }
+        pairs = (
+            (cities[k % len(cities)], providers[(7 * k + 4) % len(providers)]) for k in range(10 * count)
+        )
+        asks = [pair for pair in dict.fromkeys(pairs) if frozenset(pair) not in asked][:count]
+        for r in range(rounds):
+            for way in sorted(times, reverse=r % 2 == 1):
+                with services.database.unit_of_work() as session:
+                    events = services.events(session)
+                    for attr, function in (old if way == "before" else now).items():
+                        setattr(store, attr, function)
+                    try:
+                        t0 = time.perf_counter()
+                        made = [
+                            events.requests.create(EVENT, RequestCreate(sender=a, recipient=b))
+                            for a, b in asks
+                        ]
+                        rules = [events.pair_rules.set(EVENT, a, b, "blocked") for a, b in asks]
+                        rated = [
+                            events.feedback.record(
+                                EVENT, FeedbackIn(rater=a, other=b, rating="informative"), now=AFTER
+                            )
+                            for a, b in met
+                        ]
+                        times[way].append(time.perf_counter() - t0)
+                    finally:
+                        for attr, function in now.items():
+                            setattr(store, attr, function)
+                    done[way] = [
+                        [(m.sender, m.recipient, m.status, m.reason) for m in made],
+                        [rule.model_dump() for rule in rules if rule is not None],
+                        [(f.rater, f.other, f.rating) for f in rated],
+                    ]
+                    session.rollback()
+                with services.database.unit_of_work() as session:
+                    # A request's notification may commit it before the rollback: take them away.
+                    for a, b in asks:
+                        session.execute(
+                            delete(MeetingRequestRow).where(
+                                col(MeetingRequestRow.event_id) == EVENT,
+                                col(MeetingRequestRow.sender) == a,
+                                col(MeetingRequestRow.recipient) == b,
+                            )
+                        )
+            said = ", ".join(f"{way} {times[way][-1]:.2f} s" for way in times)
+            print(f"N={n} {count} requests, rules and ratings round {r + 1}: {said}", flush=True)
+    finally:
+        services.close()
+        remove()
+    before, after = statistics.median(times["before"]), statistics.median(times["after"])
+    return {
+        "n": n,
+        "count": count,
+        "before": before,
+        "after": after,
+        "ratio": before / after,
+        "differ": done["before"] != done["after"],
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -766,6 +856,13 @@ def main() -> None:
         help="N: every participant added to a new event as before and as now, side by side",
     )
     parser.add_argument(
+        "--writes",
+        type=int,
+        nargs="*",
+        default=[100, 250, 500],
+        help="N: 50 requests, pair rules and ratings as before and as now, side by side",
+    )
+    parser.add_argument(
         "--publication",
         type=int,
         nargs="*",
@@ -789,6 +886,7 @@ def main() -> None:
     agendas = [row for n in args.agendas for row in compare_agendas(n, max(1, args.rounds), keep)]
     publications = [compare_publication(n, max(1, args.compare_rounds), keep) for n in args.publication]
     adding = [compare_adding(n, max(1, args.compare_rounds), keep) for n in args.adding]
+    writes = [compare_writes(n, max(1, args.compare_rounds), keep) for n in args.writes]
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"encoders {ENCODER}; participants = 2N (N cities, N providers)")
     if results:
@@ -846,8 +944,19 @@ def main() -> None:
                 f"| {row['n']} | {2 * row['n']} | {row['before']:.2f} | {row['after']:.2f} "
                 f"| {row['ratio']:.1f}× | {row['before_sql']} | {row['after_sql']} | {row['differ']} |"
             )
+    if writes:
+        print(f"\nRequests, pair rules and ratings, median of {args.compare_rounds} rounds:\n")
+        print("| N | participants | of each | before s | after s | ratio | differ |")
+        print("|---:|---:|---:|---:|---:|---:|---|")
+        for row in writes:
+            print(
+                f"| {row['n']} | {2 * row['n']} | {row['count']} | {row['before']:.2f} | {row['after']:.2f} "
+                f"| {row['ratio']:.1f}× | {row['differ']} |"
+            )
     if any(row["differ"] for row in compared):
         raise SystemExit("the participants page differs between the two ways")
+    if any(row["differ"] for row in writes):
+        raise SystemExit("the requests, rules or ratings differ between the two ways")
     if any(row["differ"] for row in adding):
         raise SystemExit("the participants added differ between the two ways")
     if any(row["differ"] for row in publications):

@@ -1,6 +1,7 @@
 """One participant's agenda, in every format, reads that participant's meetings, not the whole event's:
 a large event's participants (and their calendar clients, which poll) each cost what their own
-meetings cost."""
+meetings cost. So does what one participant does: a meeting request, a pair rule staff set for two
+participants, a rating."""
 
 from __future__ import annotations
 
@@ -17,10 +18,11 @@ from matchmaker.db.events import EventParticipant, PublishedMeeting
 from matchmaker.db.models import CityCreate, ProviderCreate
 from matchmaker.services.container import Services
 from matchmaker.services.events import EventServices
-from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
+from matchmaker.services.events.schemas import EventCreate, FeedbackIn, ParticipantIn, RequestCreate, SlotIn
 from services_support import stored_records
 
 NOW = datetime(2027, 3, 1, tzinfo=UTC)
+AFTER = datetime(2027, 3, 3, tzinfo=UTC)  # after the event: its meetings can be rated
 CITIES = [f"city-{k:02d}" for k in range(12)]
 PROVIDERS = [f"prov-{k:02d}" for k in range(12)]
 
@@ -91,3 +93,27 @@ def test_one_participants_agenda_loads_its_own_meetings_only(services: Services,
             READS[read](events, CITIES[0])
     assert seen["event_participant"] <= 1 + own, seen
     assert seen["event_published_meeting"] == own, seen
+
+
+WRITES: dict[str, Callable[[EventServices, str], object]] = {
+    "request": lambda e, _met: e.requests.create(
+        "fair", RequestCreate(sender=CITIES[0], recipient=PROVIDERS[-1])
+    ),
+    "pair rule": lambda e, _met: e.pair_rules.set("fair", CITIES[0], PROVIDERS[-1], "must_meet"),
+    "rating": lambda e, met: e.feedback.record(
+        "fair", FeedbackIn(rater=CITIES[0], other=met, rating="informative"), now=AFTER
+    ),
+}
+
+
+@pytest.mark.parametrize("write", WRITES)
+def test_what_one_participant_does_loads_its_own_rows_only(services: Services, write: str) -> None:
+    _published_event(services)
+    with services.database.unit_of_work() as session:
+        met = services.events(session).agendas.agenda("fair", CITIES[0]).meetings[0].with_id
+    with services.database.unit_of_work() as session:
+        events = services.events(session)
+        with loaded_rows() as seen:
+            WRITES[write](events, met)
+    assert seen["event_participant"] <= 2, seen
+    assert seen["event_published_meeting"] <= 1, seen

@@ -69,11 +69,16 @@ class EventFeedback(store.InSession):
             raise InvalidInputError("you cannot rate yourself; choose the participant you met")
         pair = pair_key(data.rater, data.other)
         held = next(
-            (r for r in store.published(session, event_id, confirmed=True) if pair_key(r.a, r.b) == pair),
+            (
+                r
+                for r in store.published_of(session, event_id, data.rater, confirmed=True)
+                if pair_key(r.a, r.b) == pair
+            ),
             None,
         )
         if held is None:
-            known = store.told_names(session, [data.rater, data.other], store.sides(session, event_id))
+            sides = store.sides(session, event_id, [data.rater, data.other])
+            known = store.told_names(session, [data.rater, data.other], sides)
             rater, other = (known.get(pid) or repr(pid) for pid in (data.rater, data.other))
             raise InvalidInputError(f"{rater} has no published meeting with {other} in {ev.name}")
         local = rating_opens(held.end, ev.timezone, now=now)

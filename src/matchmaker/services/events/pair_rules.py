@@ -22,7 +22,8 @@ class PairRules(store.InSession):
         if kind is not None:
             what = kind.replace("_", "-") + " pair"
             known = store.names(session, [a, b])
-            problem = pair_problem(store.sides(session, event_id), a, b, what, names=known, event=ev.name)
+            sides = store.sides(session, event_id, [a, b])
+            problem = pair_problem(sides, a, b, what, names=known, event=ev.name)
             if problem:
                 raise InvalidInputError(problem)
         x, y = pair_key(a, b)

@@ -109,7 +109,7 @@ class MeetingRequests(store.InSession):
         now = now or utcnow()
         session = self.session
         ev = store.event_row(session, event_id)
-        sides = store.sides(session, event_id)
+        sides = store.sides(session, event_id, [data.sender, data.recipient])
         names = store.told_names(session, [data.sender, data.recipient], sides)
         problem = pair_problem(
             sides,
