@@ -46,6 +46,19 @@ def _enable_sqlite_foreign_keys(dbapi_connection: object, _record: object) -> No
     cursor.close()
 
 
+def _begin_before_savepoint(connection: Connection, _name: str) -> None:
+    """Open the transaction a savepoint belongs to (SQLite).
+
+    The sqlite3 driver begins a transaction only before a statement that writes, so a nested block
+    (``session.begin_nested()``) that comes first would have SQLite start one for the savepoint alone,
+    and releasing the savepoint would commit it: what the block wrote would stay when its unit of work
+    rolls back. ``BEGIN`` first makes the savepoint part of the unit's transaction; it takes no lock, as
+    the savepoint alone would not have.
+    """
+    if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
+        connection.exec_driver_sql("BEGIN")
+
+
 class NulCharacterError(ValueError):
     """A text value holds a NUL character, which PostgreSQL cannot store."""
 
@@ -300,6 +313,7 @@ class Database:
             engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
             event.listen(engine, "connect", _enable_sqlite_foreign_keys)
             event.listen(engine, "before_cursor_execute", _refuse_nul)
+            event.listen(engine, "savepoint", _begin_before_savepoint)
         else:
             engine = create_engine(url, pool_pre_ping=True)
         self.engine: Engine = engine
