@@ -21,6 +21,7 @@ follows the others' writes through the shared bundle directory.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import threading
 import time
@@ -128,6 +129,10 @@ def _encoder_source(
     return settings.model_name, lazy or (lambda: load_encoder(settings))
 
 
+#: Reads a kind's records when its bundle is built, under the kind's writer lock (see :func:`index_records`).
+RecordsLoader = Callable[[], Sequence[Record]]
+
+
 @dataclass(frozen=True, slots=True)
 class WrittenRecords:
     """What one unit of work wrote to a kind: the records it created or edited (``records``) and the
@@ -150,7 +155,7 @@ class WrittenRecords:
 
 def index_records(
     settings: Settings,
-    records: Mapping[DocKind, Sequence[Record] | WrittenRecords],
+    records: Mapping[DocKind, Sequence[Record] | WrittenRecords | RecordsLoader],
     *,
     encoder: Encoder | None = None,
     encoder_source: Callable[[], Encoder] | None = None,
@@ -160,7 +165,10 @@ def index_records(
     cache: EmbeddingCache | None = None,
 ) -> IndexReport:
     """Bring the bundles of the kinds in ``records`` up to date with exactly those records (or, for a
-    kind given as :class:`WrittenRecords`, with the live bundle changed by what was written).
+    kind given as :class:`WrittenRecords`, with the live bundle changed by what was written). A kind
+    given as a :data:`RecordsLoader` is read when its turn comes, under the kind's writer lock: a write
+    committed while an earlier kind was embedded is in what is read, and a write that publishes after
+    this call builds on the bundle it published.
 
     ``rebuild`` ignores the live bundles (fresh passages, fresh index), still using the cache. The model
     is ``encoder``, else loaded by ``encoder_source`` (default: from the settings) only if something must
@@ -182,6 +190,8 @@ def index_records(
                 held = None if live is None else live.get(kind)
                 previous = None if rebuild else writer.previous(model_name=model_name, held=held)
                 given = records[kind]
+                if callable(given):
+                    given = given()
                 unchanged = None
                 if isinstance(given, WrittenRecords):
                     given, unchanged = given.against(previous)
@@ -330,6 +340,19 @@ class IndexService:
         with self.database.unit_of_work() as own:
             return load_records(own, wanted)
 
+    def _loaders(
+        self, kinds: Iterable[str] | None, *, session: Session | None = None
+    ) -> dict[DocKind, RecordsLoader]:
+        """Per kind of ``kinds`` (default: all), its records read when its bundle is built, under the
+        kind's writer lock: a write another worker published while an earlier kind was embedded is then
+        in what is indexed, instead of undone by a bundle built from records read before it."""
+        return {
+            kind: functools.partial(self._kind_records, kind, session) for kind in _normalise_kinds(kinds)
+        }
+
+    def _kind_records(self, kind: DocKind, session: Session | None) -> list[Record]:
+        return self.records([kind], session=session)[kind]
+
     def records_by_id(self, kind: DocKind, ids: Iterable[str]) -> list[Record]:
         """The records of ``kind`` with these ids (those that no longer exist are left out)."""
         out: list[Record] = []
@@ -343,7 +366,7 @@ class IndexService:
 
     def _index(
         self,
-        records: Mapping[DocKind, Sequence[Record] | WrittenRecords],
+        records: Mapping[DocKind, Sequence[Record] | WrittenRecords | RecordsLoader],
         *,
         rebuild: bool,
         progress: Progress | None,
@@ -411,7 +434,7 @@ class IndexService:
 
     def rebuild(self, kinds: Iterable[str] | None = None, *, progress: Progress | None = None) -> IndexReport:
         """Rebuild the bundles of ``kinds`` (default: all) from the database."""
-        report = self._index(self.records(kinds), rebuild=True, progress=progress)
+        report = self._index(self._loaders(kinds), rebuild=True, progress=progress)
         logger.info("Rebuilt indexes in %.1fs: %s", report.seconds, report)
         return report
 
@@ -427,7 +450,7 @@ class IndexService:
         ``session`` reads the records in an open unit of work, so a write is indexed before it commits.
         """
         report = self._index(
-            self.records(kinds, session=session), rebuild=False, progress=progress, session=session
+            self._loaders(kinds, session=session), rebuild=False, progress=progress, session=session
         )
         logger.info("Refreshed indexes in %.2fs: %s", report.seconds, report)
         return report

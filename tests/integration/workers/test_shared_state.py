@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -168,3 +169,45 @@ def test_corpus_hashes_are_kept_until_any_process_writes(
         assert server.corpus_hashes() == seen[-1]
     finally:
         database.dispose()
+
+
+def test_an_edit_made_while_a_rebuild_embeds_another_kind_stays_in_the_index(
+    db_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild of every kind embeds one kind after the other; a case edited (through another worker)
+    while the cities are embedded is in the case index the rebuild then publishes, not undone by it."""
+    from matchmaker.services import indexing
+    from matchmaker.services.container import Services
+
+    encoder = HashingEncoder(dimension=64)
+    assert ingest(db_settings, [DEMO_DIR], encoder=encoder).exit_code == 0
+    rebuilder = Services.build(db_settings, encoder=encoder)
+    editor = Services.build(db_settings, encoder=encoder)
+    build_bundle = indexing.build_bundle
+    edited: list[str] = []
+
+    def edit_a_case() -> None:
+        with editor.database.unit_of_work(write=True) as session:
+            case = editor.records(session).update("case", "case-antalya-signals", {"text": "Tidal flooding."})
+            edited.append(str(case.model_dump()["text"]))
+
+    def build_then_edit(kind: str, *args: Any, **kwargs: Any) -> Any:
+        if kind == "city" and not edited:
+            worker = threading.Thread(target=edit_a_case)  # another worker's request
+            worker.start()
+            worker.join(timeout=30)
+        return build_bundle(kind, *args, **kwargs)
+
+    monkeypatch.setattr(indexing, "build_bundle", build_then_edit)
+    try:
+        rebuilder.indexes.rebuild()
+        assert edited == ["Tidal flooding."]
+        [case_index] = rebuilder.indexes.status(["case"])
+        assert case_index.stale is False
+        store = rebuilder.indexes.index_store()
+        bundle = store.get("case")
+        assert bundle.generation == rebuilder.indexes.newest_generations()["case"]
+        assert any("Tidal flooding." in p.text for p in bundle.passages)
+    finally:
+        rebuilder.close()
+        editor.close()
