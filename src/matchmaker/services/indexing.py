@@ -41,6 +41,7 @@ from matchmaker.embeddings.bundle import (
     IndexBundle,
     IndexStore,
     Manifest,
+    current_generation,
     generation_manifest,
     read_manifest,
     verify_kind,
@@ -472,10 +473,30 @@ class IndexService:
         )
         report = self._index({kind: change}, rebuild=False, progress=None, session=session)
         logger.info("Refreshed indexes in %.2fs: %s", report.seconds, report)
+        published = next((k.generation for k in report.kinds if k.changed and k.generation), None)
+        if published is not None:
+            on_commit(session, lambda: self._index_again_if_overtaken(kind, written_ids, published))
         after_write = self._after_write
         if after_write is not None and any(k.changed for k in report.kinds):
             on_commit(session, lambda: after_write(kind, written_ids))
         return report
+
+    def _index_again_if_overtaken(self, kind: DocKind, ids: Sequence[str], generation: str) -> None:
+        """After a write that published ``generation`` has committed: a bundle of ``kind`` published
+        since by a rebuild or refresh may have read the records before the commit, without the write.
+        The written records are indexed again on top of it (nothing is published when it has them).
+
+        The live generation is compared under the kind's writer lock: a rebuild that read the records
+        before the commit and publishes after it holds that lock until it has published."""
+        with BundleWriter(self.settings.index_dir, kind):
+            overtaken = (current_generation(self.settings.index_dir, kind) or "") > generation
+        if not overtaken:
+            return
+        try:
+            with self.database.unit_of_work(write=True) as session:
+                self.refresh_written(kind, ids, session=session)
+        except Exception:
+            logger.exception("The index could not be refreshed again after a change")
 
     def close(self) -> None:
         """Close the embedding cache this service keeps open (it opens again on next use)."""

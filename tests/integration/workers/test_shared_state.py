@@ -211,3 +211,95 @@ def test_an_edit_made_while_a_rebuild_embeds_another_kind_stays_in_the_index(
     finally:
         rebuilder.close()
         editor.close()
+
+
+@pytest.mark.postgres
+def test_a_rebuild_published_between_an_edits_index_and_its_commit_does_not_undo_it(
+    pg_url: str, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An edit publishes its kind's bundle, then commits. A rebuild on another worker that publishes in
+    between read the records before the commit: the edit is indexed again on top of it."""
+    from matchmaker.db import workers
+    from matchmaker.services.container import Services
+
+    settings = Settings(home=home, database_url=pg_url, model_name="hashing-64")
+    encoder = HashingEncoder(dimension=64)
+    assert ingest(settings, [DEMO_DIR], encoder=encoder).exit_code == 0
+    rebuilder = Services.build(settings, encoder=encoder)
+    editor = Services.build(settings, encoder=encoder)
+    record_generation = workers.record_generation
+    rebuilt: list[str] = []
+
+    def rebuild_before_the_commit(session: Any, **kwargs: Any) -> Any:
+        if threading.current_thread() is threading.main_thread() and not rebuilt:
+            rebuilt.append(kwargs["kind"])
+            other = threading.Thread(target=lambda: rebuilder.indexes.rebuild(["case"]))  # another worker
+            other.start()
+            other.join(timeout=30)
+        return record_generation(session, **kwargs)
+
+    monkeypatch.setattr(workers, "record_generation", rebuild_before_the_commit)
+    try:
+        with editor.database.unit_of_work(write=True) as session:
+            editor.records(session).update("case", "case-antalya-signals", {"text": "Tidal flooding."})
+        assert rebuilt == ["case"]
+        [case_index] = rebuilder.indexes.status(["case"])
+        assert case_index.stale is False
+        bundle = rebuilder.indexes.index_store().get("case")
+        assert bundle.generation == rebuilder.indexes.newest_generations()["case"]
+        assert any("Tidal flooding." in p.text for p in bundle.passages)
+    finally:
+        rebuilder.close()
+        editor.close()
+
+
+@pytest.mark.postgres
+def test_a_rebuild_that_read_before_an_edits_commit_and_publishes_after_it_does_not_undo_it(
+    pg_url: str, home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A rebuild on another worker reads the records after an edit published its bundle but before the
+    edit commits, and publishes once the edit has committed: the edit is indexed again on top of it."""
+    from sqlalchemy import event
+
+    from matchmaker.db import workers
+    from matchmaker.services import indexing
+    from matchmaker.services.container import Services
+
+    settings = Settings(home=home, database_url=pg_url, model_name="hashing-64")
+    encoder = HashingEncoder(dimension=64)
+    assert ingest(settings, [DEMO_DIR], encoder=encoder).exit_code == 0
+    rebuilder = Services.build(settings, encoder=encoder)
+    editor = Services.build(settings, encoder=encoder)
+    record_generation, load_records = workers.record_generation, indexing.load_records
+    read, committed = threading.Event(), threading.Event()
+    other = threading.Thread(target=lambda: rebuilder.indexes.rebuild(["case"]))  # another worker
+
+    def rebuild_reads_before_the_commit(session: Any, **kwargs: Any) -> Any:
+        if threading.current_thread() is threading.main_thread() and not other.is_alive():
+            other.start()
+            assert read.wait(timeout=30)
+        return record_generation(session, **kwargs)
+
+    def read_then_wait_for_the_commit(*args: Any, **kwargs: Any) -> Any:
+        records = load_records(*args, **kwargs)
+        if threading.current_thread() is other:
+            read.set()
+            assert committed.wait(timeout=30)
+        return records
+
+    monkeypatch.setattr(workers, "record_generation", rebuild_reads_before_the_commit)
+    monkeypatch.setattr(indexing, "load_records", read_then_wait_for_the_commit)
+    try:
+        with editor.database.unit_of_work(write=True) as session:
+            event.listen(session, "after_commit", lambda _: committed.set())
+            editor.records(session).update("case", "case-antalya-signals", {"text": "Tidal flooding."})
+        other.join(timeout=30)
+        assert read.is_set()
+        [case_index] = rebuilder.indexes.status(["case"])
+        assert case_index.stale is False
+        bundle = rebuilder.indexes.index_store().get("case")
+        assert bundle.generation == rebuilder.indexes.newest_generations()["case"]
+        assert any("Tidal flooding." in p.text for p in bundle.passages)
+    finally:
+        rebuilder.close()
+        editor.close()
