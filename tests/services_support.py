@@ -7,9 +7,11 @@ command would). Nothing here keeps a connection open after it returns.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+
+from sqlalchemy import event as sa_event
 
 from matchmaker.embeddings.encoder import Encoder
 from matchmaker.services.container import Services
@@ -66,3 +68,20 @@ def stored_records(instance: Instance) -> Iterator[RecordService]:
 
 
 __all__ = ["Instance", "add_user", "ingest", "revoke_user", "services_for", "stored_records"]
+
+
+@contextmanager
+def statements(services: Services, *, where: Callable[[str], bool] | None = None) -> Iterator[list[str]]:
+    """The SQL statements the database is sent while the block runs (those ``where`` keeps)."""
+    sent: list[str] = []
+
+    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
+        if where is None or where(statement):
+            sent.append(statement)
+
+    engine = services.database.engine
+    sa_event.listen(engine, "before_cursor_execute", seen)
+    try:
+        yield sent
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", seen)

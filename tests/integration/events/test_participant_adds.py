@@ -3,34 +3,13 @@ adding one again updates it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from sqlalchemy import event as sa_event
-
 from matchmaker.db.models import CityCreate, ProviderCreate
 from matchmaker.services.container import Services
 from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
-from services_support import stored_records
+from services_support import statements, stored_records
 
 CITIES = [f"city-{k:02d}" for k in range(10)]
 PROVIDERS = [f"prov-{k:02d}" for k in range(10)]
-
-
-@contextmanager
-def statements(services: Services) -> Iterator[list[str]]:
-    """The SQL statements the database is sent while the block runs."""
-    sent: list[str] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        sent.append(statement)
-
-    engine = services.database.engine
-    sa_event.listen(engine, "before_cursor_execute", seen)
-    try:
-        yield sent
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", seen)
 
 
 def _add(

@@ -3,11 +3,9 @@ cancelled) looks up their addresses together, not one participant at a time."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import event as sa_event
 from sqlmodel import col, select
 
 from matchmaker.db.accounts import OutboxMessage
@@ -15,25 +13,18 @@ from matchmaker.db.models import CityCreate, ProviderCreate
 from matchmaker.services.container import Services
 from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
 from matchmaker.settings import Settings
+from services_support import statements
 
 START = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)
 
 
-@contextmanager
-def user_reads(services: Services) -> Iterator[list[str]]:
+def _reads_users(statement: str) -> bool:
+    return statement.lstrip().upper().startswith("SELECT") and "FROM api_user" in statement
+
+
+def user_reads(services: Services) -> AbstractContextManager[list[str]]:
     """The statements that read the users while the block runs."""
-    sent: list[str] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        if statement.lstrip().upper().startswith("SELECT") and "FROM api_user" in statement:
-            sent.append(statement)
-
-    engine = services.database.engine
-    sa_event.listen(engine, "before_cursor_execute", seen)
-    try:
-        yield sent
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", seen)
+    return statements(services, where=_reads_users)
 
 
 def _event(services: Services, event_id: str, pairs: int) -> list[str]:

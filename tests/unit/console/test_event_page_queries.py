@@ -3,36 +3,19 @@ of queries however many cities take part, and suggests what each city's own sugg
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from console_support import Client, add_event, app_services
-from sqlalchemy import event as sa_event
 from sqlmodel import select
 
 from matchmaker.db.models import City
 from matchmaker.services.container import Services
 from matchmaker.services.events.schemas import FeedbackIn
 from matchmaker.web.console.events import SUGGESTIONS_PER_CITY, load_participants
+from services_support import statements
 
 AFTER = datetime(2027, 6, 1, tzinfo=UTC)  # after every event of these tests
-
-
-@contextmanager
-def statements(services: Services) -> Iterator[list[str]]:
-    """The SQL statements the database is sent while the block runs."""
-    sent: list[str] = []
-
-    def seen(_conn: object, _cursor: object, statement: str, *_: object) -> None:
-        sent.append(statement)
-
-    engine = services.database.engine
-    sa_event.listen(engine, "before_cursor_execute", seen)
-    try:
-        yield sent
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", seen)
 
 
 def _cities(services: Services, count: int) -> list[str]:
