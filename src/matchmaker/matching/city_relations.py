@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -31,6 +31,11 @@ if TYPE_CHECKING:
     from matchmaker.matching.engine import Engine
 
 _EPS = 1e-6
+_T = TypeVar("_T")
+#: Strength evidence of more queries than the engine's ``keep`` is kept while all of it holds no more
+#: than this (28 bytes a city each: every city of an event of 500 cities in 7 MiB, of 1,000 in 27
+#: MiB), so a page that reads every city's strengths (an event's participants) computes them once.
+STRENGTH_BYTES = 32 * 1024 * 1024
 #: Rows of the provider relevance matrix centred at a time (a bounded temporary, not the matrix's size).
 _CENTRE_ROWS = 256
 
@@ -50,13 +55,19 @@ class StrengthEvidence:
     #: better than its own needs did it already (a mentor); otherwise it shares the need (comparable).
     alike: FloatArray
 
+    @property
+    def nbytes(self) -> int:
+        """The memory its arrays hold."""
+        return sum(a.nbytes for a in (self.scores, self.need, self.passage, self.strength, self.alike))
+
 
 class CityRelations:
     """The shared-provider rows and the strength evidence of one engine, with what it carries from
     the engine it replaced.
 
     ``made_of``: the documents of each kind of the engine before, which everything carried was made
-    of. ``lock`` is the engine's cache lock; ``keep`` how many strength evidences are kept.
+    of. ``lock`` is the engine's cache lock; ``keep`` how many strength evidences are kept at least
+    (more while they hold no more than :data:`STRENGTH_BYTES`).
     """
 
     def __init__(
@@ -78,19 +89,22 @@ class CityRelations:
         if previous is not None and {"city", "provider"} <= set(made_of):
             sides = (made_of["city"], made_of["provider"])
             self._shared_before = {k: (v, *sides) for k, v in previous.shared.items() if k == config}
-        #: The strength evidence of the newest ``keep`` (city, configuration) queries.
+        #: The strength evidence of the newest (city, configuration) queries: ``keep`` of them, more
+        #: while they hold no more than :data:`STRENGTH_BYTES`.
         self.strengths: OrderedDict[tuple[str, EngineConfig], StrengthEvidence] = OrderedDict()
+        self._strength_bytes = 0
         # The strength evidence of the engine this one replaces, with the cities it was made of: a
         # city that did not change keeps its evidence, the written cities' entries scored anew.
         # Evidence that engine had carried and not read yet is carried on, with the cities it was
-        # made of; the newest ``keep`` are kept.
+        # made of; the newest are kept as the cache keeps them.
         self._strengths_before: dict[tuple[str, EngineConfig], tuple[StrengthEvidence, DocumentSet]] = {}
         if previous is not None and "city" in made_of:
             handed = dict(previous._strengths_before)
             with previous.lock:  # queries may still be adding to it
                 strengths = list(previous.strengths.items())
             handed.update({k: (v, made_of["city"]) for k, v in strengths if k[1] == config})
-            self._strengths_before = dict(list(handed.items())[-keep:])
+            newest = _newest(list(handed.items()), keep, lambda item: item[1][0].nbytes)
+            self._strengths_before = dict(newest)
 
     def shared_providers_row(self, engine: Engine, i: int, cfg: EngineConfig) -> FloatArray:
         """``S[i, b]`` in [0, 1] for every city b: how alike the provider rankings of cities i and b
@@ -165,8 +179,9 @@ class CityRelations:
         )
         with self.lock:
             self.strengths[key] = value
-            while len(self.strengths) > self._keep:
-                self.strengths.popitem(last=False)
+            self._strength_bytes += value.nbytes
+            while len(self.strengths) > self._keep and self._strength_bytes > STRENGTH_BYTES:
+                self._strength_bytes -= self.strengths.popitem(last=False)[1].nbytes
         return value
 
     def _carried_strengths(
@@ -207,6 +222,18 @@ class CityRelations:
             scores[changed], alike[changed], best_need[changed] = s, a, n
             passage[changed] = starts[changed] + (p - view.offsets)
         return StrengthEvidence(scores, best_need, passage, np.zeros(0, np.float32), alike)
+
+
+def _newest(items: list[_T], keep: int, size: Callable[[_T], int]) -> list[_T]:
+    """The newest of ``items`` (oldest first) that the strength cache keeps: at least ``keep``, and
+    more while they hold no more than :data:`STRENGTH_BYTES`."""
+    held, start = 0, len(items)
+    while start > 0:
+        held += size(items[start - 1])
+        if len(items) - start >= keep and held > STRENGTH_BYTES:
+            break
+        start -= 1
+    return items[start:]
 
 
 def role_answers(
