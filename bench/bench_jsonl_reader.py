@@ -23,12 +23,12 @@ import json
 import os
 import platform
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+from support import run_in_tree
 
 ROOT = Path(__file__).resolve().parents[1]
 KINDS = {"city": "cities", "provider": "providers", "case": "cases"}
@@ -92,11 +92,7 @@ def _worker(path: Path, rounds: int, out: Path) -> None:
 
 def _run_tree(src: Path, path: Path, rounds: int, out: Path) -> dict[str, Any]:
     """Run :func:`_worker` for the tree ``src`` in a process of its own; what it wrote."""
-    env = {**os.environ, "PYTHONPATH": str(src), "HF_HUB_OFFLINE": "1"}
-    command = [sys.executable, __file__, "--worker", str(path), "--out", str(out), "--rounds", str(rounds)]
-    subprocess.run(command, env=env, check=True)
-    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
-    return result
+    return run_in_tree(src, __file__, [str(path), "--rounds", str(rounds)], out)
 
 
 def main() -> None:

@@ -26,8 +26,6 @@ import logging
 import os
 import platform
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -43,6 +41,7 @@ from matchmaker.threads import pin_blas_threads
 pin_blas_threads(1)
 
 from bench_schedule_scoring import _fresh_matcher, _home, _pairs  # noqa: E402
+from support import run_in_tree  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -92,12 +91,8 @@ def _worker(home: Path, model: str, multilingual: str, out: Path, memory: bool) 
 
 def _run_tree(src: Path, home: Path, args: argparse.Namespace, out: Path, memory: bool) -> dict[str, Any]:
     """Run :func:`_worker` for the tree ``src`` in a process of its own; what it wrote."""
-    env = {**os.environ, "PYTHONPATH": str(src), "HF_HUB_OFFLINE": "1"}
-    command = [sys.executable, __file__, "--worker", str(home), "--out", str(out)]
-    command += ["--model", args.model, "--multilingual", args.multilingual]
-    subprocess.run([*command, *(["--memory"] if memory else [])], env=env, check=True)
-    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
-    return result
+    arguments = [str(home), "--model", args.model, "--multilingual", args.multilingual]
+    return run_in_tree(src, __file__, [*arguments, *(["--memory"] if memory else [])], out)
 
 
 def _differ(a: list[list[Any]], b: list[list[Any]]) -> int:

@@ -1,17 +1,21 @@
 """Small helpers the benchmarks share: a free local port, a percentile of timings, an instance
-holding the demo corpus.
+holding the demo corpus, a worker run against another source tree.
 
 The benchmarks run as scripts (``python bench/NAME.py``), so this directory is on ``sys.path``.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import socket
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from matchmaker.services.container import Services
@@ -30,6 +34,17 @@ def percentile(values: list[float], q: float) -> float:
     """The ``q`` quantile of ``values`` (nearest rank, ``q`` in [0, 1])."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+def run_in_tree(src: Path, script: str, arguments: Sequence[str], out: Path) -> dict[str, Any]:
+    """Run ``script --worker`` with ``arguments`` in a process of its own that imports the package from
+    the source tree ``src`` (a baseline exported with ``git archive``, or this one); the JSON the worker
+    wrote to ``out``."""
+    env = {**os.environ, "PYTHONPATH": str(src), "HF_HUB_OFFLINE": "1"}
+    command = [sys.executable, script, "--worker", *arguments, "--out", str(out)]
+    subprocess.run(command, env=env, check=True)
+    result: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return result
 
 
 def demo_instance(home: Path | None) -> tuple[Services, Callable[[], None]]:
