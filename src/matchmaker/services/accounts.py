@@ -342,7 +342,7 @@ class Accounts:
             Notice(
                 kind=kind,
                 text=text,
-                links=tuple(SignInLink(email=i["email"], link=i["link"]) for i in links or []),
+                links=tuple(SignInLink(email=i["email"], link=i["link"]) for i in links),
             )
             for _, kind, text, links in sorted(rows)
         ]
