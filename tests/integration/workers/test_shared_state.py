@@ -275,7 +275,7 @@ def test_a_rebuild_that_read_before_an_edits_commit_and_publishes_after_it_does_
     other = threading.Thread(target=lambda: rebuilder.indexes.rebuild(["case"]))  # another worker
 
     def rebuild_reads_before_the_commit(session: Any, **kwargs: Any) -> Any:
-        if threading.current_thread() is threading.main_thread() and not other.is_alive():
+        if threading.current_thread() is threading.main_thread() and other.ident is None:  # not started yet
             other.start()
             assert read.wait(timeout=30)
         return record_generation(session, **kwargs)
