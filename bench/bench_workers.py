@@ -27,31 +27,14 @@ import threading
 import time
 import urllib.error
 import urllib.request
-import uuid
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 
-from support import free_port
+from support import DEFAULT_PG, free_port, postgres_database
 
 ROOT = Path(__file__).resolve().parents[1]
 DEMO = ROOT / "corpora" / "demo"
-DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-@contextmanager
-def _database(server_url: str) -> Iterator[str]:
-    import psycopg
-
-    admin = server_url.replace("postgresql+psycopg://", "postgresql://", 1)
-    name = f"mm_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"{server_url.rsplit('/', 1)[0]}/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _env(home: Path, database_url: str, model: str) -> dict[str, str]:
@@ -204,7 +187,7 @@ def main() -> None:
     t0 = time.perf_counter()
     cities = [json.loads(line)["id"] for line in (DEMO / "cities.jsonl").read_text().splitlines() if line]
     with ExitStack() as stack, tempfile.TemporaryDirectory(prefix="mm-bench-workers-") as tmp:
-        database_url = stack.enter_context(_database(args.pg))
+        database_url = stack.enter_context(postgres_database(args.pg))
         home = Path(tmp) / "home"
         env = _env(home, database_url, args.model)
         _cli(env, "ingest", str(DEMO))

@@ -1,5 +1,6 @@
 """Small helpers the benchmarks share: a free local port, a percentile of timings, an instance
-holding the demo corpus, a worker run against another source tree.
+holding the demo corpus, a worker run against another source tree, a PostgreSQL database made for
+one run.
 
 The benchmarks run as scripts (``python bench/NAME.py``), so this directory is on ``sys.path``.
 """
@@ -13,7 +14,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +24,8 @@ if TYPE_CHECKING:
     from matchmaker.services.container import Services
 
 ROOT = Path(__file__).resolve().parents[1]
+#: The PostgreSQL server of the benches that need one (``--pg`` or ``MATCHMAKER_TEST_PG`` name another).
+DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
 def free_port() -> int:
@@ -34,6 +39,22 @@ def percentile(values: list[float], q: float) -> float:
     """The ``q`` quantile of ``values`` (nearest rank, ``q`` in [0, 1])."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
+
+
+@contextmanager
+def postgres_database(server_url: str) -> Iterator[str]:
+    """The URL of a fresh database on the PostgreSQL server of ``server_url``, dropped at the end."""
+    import psycopg
+
+    admin = server_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    name = f"mm_bench_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{server_url.rsplit('/', 1)[0]}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def run_in_tree(src: Path, script: str, arguments: Sequence[str], out: Path) -> dict[str, Any]:
