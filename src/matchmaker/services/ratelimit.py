@@ -9,6 +9,14 @@
 A budget of expensive requests counts every request (:meth:`RateLimiter.hit`). A budget of failures,
 such as failed sign-ins, asks first whether the caller may try at all (:meth:`RateLimiter.wait`, which
 records nothing) and counts only the tries that failed.
+
+A budget of failures is asked before every try, most of which succeed, so on PostgreSQL
+(:meth:`RateLimiter.for_failures`) each process keeps its last reading of a key
+(:class:`CachedLockouts`): a lockout until it ends, and "may try" for
+:data:`LOCKOUT_FRESH_SECONDS`. A key this process counted a failure for in the last window is read
+from the shared count on every ask, as without the readings. So a lockout reached through other
+processes takes effect here within :data:`LOCKOUT_FRESH_SECONDS`, or at the first failure counted here,
+whichever comes first; the count itself stays exact (every failure is written through).
 """
 
 from __future__ import annotations
@@ -17,12 +25,18 @@ import math
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Protocol
 
 from matchmaker.db import workers
 from matchmaker.db.engine import Database
 
 WINDOW_SECONDS = 60.0
+#: How long a process answers "may try" for a key from its last reading of a shared budget of
+#: failures, without asking the store again (:class:`CachedLockouts`).
+LOCKOUT_FRESH_SECONDS = 5.0
+#: Keys a process keeps readings for before it forgets those that no longer say anything.
+_KEPT_KEYS = 10_000
 
 
 class RateStore(Protocol):
@@ -35,6 +49,10 @@ class RateStore(Protocol):
     def wait(self, key: str, limit: int, window: float) -> int | None:
         """Without recording anything: ``None`` while the key has fewer than ``limit`` hits in the
         window, else the whole seconds until it has."""
+        ...
+
+    def known(self, key: str, limit: int, window: float) -> tuple[bool, int | None]:
+        """(whether this process can answer :meth:`wait` without a round trip, and its answer then)."""
         ...
 
 
@@ -64,6 +82,10 @@ class MemoryRateStore:
         with self._lock:
             hits = self._hits.get(key)
             return None if hits is None else self._wait(hits, time.monotonic(), limit, window)
+
+    def known(self, key: str, limit: int, window: float) -> tuple[bool, int | None]:
+        """Always known: the count lives in this process."""
+        return True, self.wait(key, limit, window)
 
     @staticmethod
     def _wait(hits: deque[float], now: float, limit: int, window: float) -> int | None:
@@ -111,6 +133,76 @@ class DatabaseRateStore:
             return max(1, math.ceil(start + span - now))
         return None
 
+    def known(self, key: str, limit: int, window: float) -> tuple[bool, int | None]:  # noqa: ARG002 - the protocol's
+        """Never known without asking the database."""
+        return False, None
+
+
+class CachedLockouts:
+    """A shared budget of failures (``store``) with this process's last reading of each key.
+
+    :meth:`wait` answers from the reading while it holds: a lockout until it ends (a count never goes
+    down within its window), "may try" for ``fresh_seconds``. A key this process counted a failure
+    for within the last window is always read from ``store`` (a client that guesses is checked as
+    exactly as without the readings); :meth:`hit` always writes through.
+    """
+
+    def __init__(
+        self,
+        store: RateStore,
+        fresh_seconds: float = LOCKOUT_FRESH_SECONDS,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.fresh_seconds = fresh_seconds
+        self.clock = clock
+        self._readings: dict[str, tuple[float, bool]] = {}  # key: (until, locked)
+        self._failed: dict[str, float] = {}  # key: when this process last counted a failure
+        self._lock = threading.Lock()
+
+    def hit(self, key: str, limit: int, window: float) -> int | None:
+        """Count a failure in ``store``; from now on, for a window, ``key`` is read on every ask."""
+        with self._lock:
+            self._failed[key] = self.clock()
+            self._readings.pop(key, None)
+        return self.store.hit(key, limit, window)
+
+    def known(self, key: str, limit: int, window: float) -> tuple[bool, int | None]:  # noqa: ARG002 - the protocol's
+        """The answer of the reading of ``key`` while it holds (a lockout's end does not depend on
+        ``limit``: it was read with it)."""
+        now = self.clock()
+        with self._lock:
+            until, locked = self._readings.get(key, (now, False))
+            if now >= until:
+                return False, None
+            if locked:
+                return True, max(1, math.ceil(until - now))
+            failed = self._failed.get(key)
+            return (failed is None or now - failed >= window), None
+
+    def wait(self, key: str, limit: int, window: float) -> int | None:
+        """The reading's answer while it holds, else ``store``'s, which is kept as the new reading."""
+        known, wait = self.known(key, limit, window)
+        if known:
+            return wait
+        now = self.clock()
+        wait = self.store.wait(key, limit, window)
+        with self._lock:
+            failed = self._failed.get(key)
+            if wait is not None:
+                self._readings[key] = (now + wait, True)
+            elif failed is None or now - failed >= window:  # no failure counted here meanwhile
+                self._readings[key] = (now + self.fresh_seconds, False)
+            if len(self._readings) + len(self._failed) > _KEPT_KEYS:
+                self._forget(now, window)
+        return wait
+
+    def _forget(self, now: float, window: float) -> None:
+        """Drop the readings that ended and the failures a window old (with the lock held)."""
+        self._readings = {k: r for k, r in self._readings.items() if r[0] > now}
+        self._failed = {k: t for k, t in self._failed.items() if now - t < window}
+
 
 class RateLimiter:
     """At most ``limit`` hits per caller in a window of ``window`` seconds."""
@@ -134,10 +226,30 @@ class RateLimiter:
         nothing (a budget of failures asks this before a try and counts the try only if it fails)."""
         return self.store.wait(key, self.limit, self.window)
 
+    def known_wait(self, key: str) -> tuple[bool, int | None]:
+        """(whether :meth:`wait` is answered in this process, without a round trip; its answer then)."""
+        return self.store.known(key, self.limit, self.window)
+
     @classmethod
     def for_database(cls, limit: int, database: Database) -> RateLimiter:
         """In memory on SQLite (one process), in the database on PostgreSQL (any number of processes)."""
         return cls(limit, store=None if database.is_sqlite else DatabaseRateStore(database))
 
+    @classmethod
+    def for_failures(cls, limit: int, database: Database) -> RateLimiter:
+        """A budget of failures: as :meth:`for_database`, and on PostgreSQL with this process's last
+        reading of each key (:class:`CachedLockouts`)."""
+        if database.is_sqlite:
+            return cls(limit)
+        return cls(limit, store=CachedLockouts(DatabaseRateStore(database)))
 
-__all__ = ["WINDOW_SECONDS", "DatabaseRateStore", "MemoryRateStore", "RateLimiter", "RateStore"]
+
+__all__ = [
+    "LOCKOUT_FRESH_SECONDS",
+    "WINDOW_SECONDS",
+    "CachedLockouts",
+    "DatabaseRateStore",
+    "MemoryRateStore",
+    "RateLimiter",
+    "RateStore",
+]

@@ -286,7 +286,7 @@ def create_app(
             {
                 "services": services,
                 RATE_LIMITER: RateLimiter.for_database(settings.rate_limit_per_minute, services.database),
-                SIGNIN_LIMITER: RateLimiter.for_database(
+                SIGNIN_LIMITER: RateLimiter.for_failures(
                     settings.signin_failures_per_minute, services.database
                 ),
                 UNAVAILABLE_PAGE: unavailable_html,

@@ -7,7 +7,11 @@ several server processes share the database.
 
 Failed sign-ins are counted per client address by a second limiter (``signin_failures_per_minute``):
 :func:`signin_wait` before a token is checked (a caller over its bound is refused without checking
-it), :func:`signin_failed` after a token was refused. A successful sign-in is never counted. Behind a
+it), :func:`signin_failed` after a token was refused. A successful sign-in is never counted. On
+PostgreSQL :func:`signin_wait` answers from this process's last reading of the shared count while it
+holds (:class:`~matchmaker.services.ratelimit.CachedLockouts`), so a request with a good token does
+not read the count each time; a lockout reached through other processes takes effect here within
+``LOCKOUT_FRESH_SECONDS`` (5 s) or at the first failure from that address counted here. Behind a
 trusted proxy (``trust_proxy_headers``) the client address is the last one of ``X-Forwarded-For``,
 which the proxy appends; otherwise a client could not choose it.
 """
@@ -70,7 +74,9 @@ async def signin_wait(connection: ASGIConnection[Any, Any, Any, Any]) -> RateLim
     """``None`` while the client may try to sign in; else the refusal to answer without checking the
     token (429, with the seconds to wait)."""
     limiter, key = _signin_key(connection)
-    wait = await _ask(limiter, limiter.wait, key)
+    known, wait = limiter.known_wait(key)  # this process's last reading, while it holds
+    if not known:
+        wait = await _ask(limiter, limiter.wait, key)
     if wait is None:
         return None
     logger.info("Sign-in refused without checking the token: too many failed sign-ins from one address")
