@@ -199,7 +199,8 @@ class Settings(BaseSettings):
     trust_proxy_headers: bool = Field(
         default=False,
         description="Believe X-Forwarded-Proto from a reverse proxy when choosing Secure cookies, and the "
-        "last address of X-Forwarded-For as the client's when counting failed sign-ins.",
+        "last address of X-Forwarded-For as the client's when counting failed sign-ins and the expensive "
+        "requests of callers who are not signed in.",
     )
 
     # Outgoing mail

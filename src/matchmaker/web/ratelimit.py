@@ -11,9 +11,11 @@ it), :func:`signin_failed` after a token was refused. A successful sign-in is ne
 PostgreSQL :func:`signin_wait` answers from this process's last reading of the shared count while it
 holds (:class:`~matchmaker.services.ratelimit.CachedLockouts`), so a request with a good token does
 not read the count each time; a lockout reached through other processes takes effect here within
-``LOCKOUT_FRESH_SECONDS`` (5 s) or at the first failure from that address counted here. Behind a
-trusted proxy (``trust_proxy_headers``) the client address is the last one of ``X-Forwarded-For``,
-which the proxy appends; otherwise a client could not choose it.
+``LOCKOUT_FRESH_SECONDS`` (5 s) or at the first failure from that address counted here.
+
+Both take the client address from :func:`client_address`: behind a trusted proxy
+(``trust_proxy_headers``) the last one of ``X-Forwarded-For``, which the proxy appends, so the clients
+behind it do not share one budget; otherwise the peer's, which a client cannot choose.
 """
 
 from __future__ import annotations
@@ -41,17 +43,17 @@ _MAX_ADDRESS_CHARS = 100
 
 
 def caller_key(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    """Who to count a hit against."""
+    """Who to count a hit against: the signed-in user, else the client's address."""
     user = connection.scope.get("user")
     if isinstance(user, Principal):
         return f"user:{user.user_id}"
-    client = connection.scope.get("client")
-    return f"addr:{client[0] if client else '-'}"
+    return f"addr:{client_address(connection)}"
 
 
-def client_address(connection: ASGIConnection[Any, Any, Any, Any], *, trust_proxy: bool) -> str:
-    """The client's address: the last of ``X-Forwarded-For`` behind a trusted proxy, else the peer's."""
-    if trust_proxy:
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The client's address: the last of ``X-Forwarded-For`` behind a trusted proxy
+    (``trust_proxy_headers``), else the peer's. Every count per address uses it."""
+    if connection.app.state.services.settings.trust_proxy_headers:
         hops = [hop.strip() for hop in connection.headers.get("x-forwarded-for", "").split(",")]
         if hops[-1]:
             return hops[-1][:_MAX_ADDRESS_CHARS]
@@ -60,9 +62,7 @@ def client_address(connection: ASGIConnection[Any, Any, Any, Any], *, trust_prox
 
 
 def _signin_key(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[RateLimiter, str]:
-    services = connection.app.state.services
-    address = client_address(connection, trust_proxy=services.settings.trust_proxy_headers)
-    return connection.app.state[SIGNIN_LIMITER], f"signin:addr:{address}"
+    return connection.app.state[SIGNIN_LIMITER], f"signin:addr:{client_address(connection)}"
 
 
 async def _ask(limiter: RateLimiter, check: Callable[[str], int | None], key: str) -> int | None:
