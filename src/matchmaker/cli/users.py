@@ -133,13 +133,14 @@ def move(
 @users_app.command("rotate")
 @handled
 def rotate(user_id: Annotated[int, typer.Argument(help="The user's id (see `users list`).")]) -> None:
-    """Give a user a new bearer token, printed alone on the last line; the old one stops working now."""
+    """Give a user a new bearer token, printed alone on the last line; the old one, the user's console
+    sessions and the calendar feed addresses it made stop working now."""
     configure_logging()
     with unit_of_work(write=True) as (services, session):
         issued = services.accounts(session).rotate_token(user_id)
     stderr.print(
-        f"New token for {_named(issued.principal)}; the old one no longer works. "
-        "The token is shown only now.",
+        f"New token for {_named(issued.principal)}; the old one no longer works, its console sessions "
+        "were ended and the calendar feed addresses it made stopped. The token is shown only now.",
         markup=False,
     )
     typer.echo(issued.token)

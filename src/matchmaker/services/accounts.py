@@ -415,10 +415,13 @@ class Accounts:
         return self._principal(user)
 
     def rotate_token(self, user_id: int) -> IssuedUser:
-        """A new bearer token for a user (the old one stops working), and its console sessions end, so
-        whoever held the old token is signed out too."""
+        """A new bearer token for a user (the old one stops working); its console sessions end, so
+        whoever held the old token is signed out too, and so do the calendar feed addresses it made
+        (and its participant's addresses whose maker is unknown), as when it is revoked: a token is
+        rotated when it may have leaked, and whoever held it may have made them."""
         issued = UserService(self.session).rotate_token(user_id)
         self._end_all(user_id)
+        CalendarFeeds(self.session).stop_issued_by(user_id, issued.principal.subject_id)
         self.session.flush()
         return issued
 

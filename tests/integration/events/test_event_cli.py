@@ -258,6 +258,31 @@ def test_revoking_a_user_from_the_command_line_stops_the_addresses_it_made(corpu
     assert ev(lambda e: e.feeds.resolve(kept.token)) == ("ws7", "kukes")
 
 
+def test_rotating_a_token_from_the_command_line_stops_the_addresses_made_with_it(corpus: Settings) -> None:
+    """`matchmaker users rotate` replaced a token that may have leaked but left working the calendar
+    addresses made with it; they now stop as after a revoke (so does an address of the city whose
+    maker is unknown), and the one another user of the same city made keeps working."""
+    for event in ("ws8", "ws9", "ws10"):
+        run("event", "create", event, "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00")
+        run("event", "add", event, "kukes", "acme")
+        assert run("event", "generate", event, "--time-limit", "2").exit_code == 0
+        assert run("event", "publish", event).exit_code == 0
+    leaked = add_user(corpus, "city", "kukes").principal.user_id
+    colleague = add_user(corpus, "city", "kukes").principal.user_id
+    ev = EventCalls(corpus)
+    theirs = ev(lambda e: e.feeds.issue("ws8", "kukes", issued_by=leaked))
+    kept = ev(lambda e: e.feeds.issue("ws9", "kukes", issued_by=colleague))
+    unknown = ev(lambda e: e.feeds.issue("ws10", "kukes", issued_by=None))
+
+    rotated = run("users", "rotate", str(leaked))
+    assert rotated.exit_code == 0, rotated.output
+
+    for stopped in (theirs, unknown):
+        with pytest.raises(NotFoundError):
+            ev(lambda e, stopped=stopped: e.feeds.resolve(stopped.token))
+    assert ev(lambda e: e.feeds.resolve(kept.token)) == ("ws9", "kukes")
+
+
 def test_a_city_asks_another_city_from_the_command_line(corpus: Settings) -> None:
     created = run(
         "event", "create", "c2c", "--name", "City exchange", "--tables", "1",

@@ -7,8 +7,10 @@ from typing import Any
 
 import pytest
 from litestar.testing import TestClient
+from typer.testing import CliRunner
 from web_support import CITY_ID, OTHER_CITY_ID, OTHER_PROVIDER_ID, PROVIDER_ID, Tokens, web_settings_for
 
+from matchmaker.cli import app as cli_app
 from matchmaker.settings import Settings
 from matchmaker.web import create_app
 from services_support import add_user
@@ -446,6 +448,35 @@ def test_revoking_a_user_stops_the_calendar_addresses_it_made(
 
     assert api.get(theirs.json()["path"]).status_code == 404
     assert api.get(kept.json()["path"]).status_code == 200
+
+
+def test_rotating_a_users_token_stops_the_calendar_addresses_it_made(
+    api: TestClient[Any], tokens: Tokens, seeded_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A token is rotated when it may have leaked, yet the calendar addresses made with it kept
+    showing the city's meetings to whoever held it. After `matchmaker users rotate` they answer 404,
+    as after a revoke; the address another user made keeps working, and the new token makes a new
+    address at once."""
+    _staff_event(api, tokens)
+    _generate_and_publish(api, tokens)
+    leaked = tokens.of("city")
+    theirs = api.post(f"{BASE}/ws1/agenda/{CITY_ID}/feed", headers=leaked)
+    assert theirs.status_code == 201, theirs.text
+    kept = api.post(f"{BASE}/ws1/agenda/{PROVIDER_ID}/feed", headers=tokens.of("provider"))
+    assert kept.status_code == 201, kept.text
+    user_id = api.get("/api/v1/me", headers=leaked).json()["user_id"]
+
+    monkeypatch.setenv("MATCHMAKER_MODEL_NAME", seeded_settings.model_name)
+    rotated = CliRunner().invoke(cli_app, ["users", "rotate", str(user_id)])
+    assert rotated.exit_code == 0, rotated.output
+    assert "calendar feed addresses it made stopped" in rotated.stderr
+
+    assert api.get(theirs.json()["path"]).status_code == 404
+    assert api.get(kept.json()["path"]).status_code == 200
+    renewed = {"Authorization": f"Bearer {rotated.stdout.strip().splitlines()[-1]}"}
+    again = api.post(f"{BASE}/ws1/agenda/{CITY_ID}/feed", headers=renewed)
+    assert again.status_code == 201, again.text
+    assert api.get(again.json()["path"]).status_code == 200
 
 
 def test_no_calendar_address_is_made_before_the_schedule_is_published(

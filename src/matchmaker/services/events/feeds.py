@@ -8,9 +8,11 @@ cannot sign in. Each participant gets a random token (only its SHA-256 is stored
 Each token records the user who asked for it (``issued_by``; none when staff make it from the command
 line). Revoking a user stops every address it made (:meth:`CalendarFeeds.stop_issued_by`), so a focal
 point who leaves loses the calendar of its city's meetings with its account, while the addresses its
-colleagues made keep working. An address whose maker is unknown (made from the command line, or before
-makers were recorded) is stopped when any user of its participant is revoked: its holder may be the
-person who left, and the participant can make a new address at once. Moving a user to another city
+colleagues made keep working; rotating a user's token does the same, since whoever held a token that
+may have leaked may have made addresses with it. An address whose maker is unknown (made from the
+command line, or before makers were recorded) is stopped when any user of its participant is revoked
+or has its token rotated: its holder may be the person who left, and the participant can make a new
+address at once. Moving a user to another city
 or provider stops, by the same rule, the addresses it made for the record it no longer speaks for
 and that record's addresses whose maker is unknown.
 """
