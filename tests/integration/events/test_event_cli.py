@@ -236,16 +236,20 @@ def test_a_feed_address_from_the_command_line(corpus: Settings) -> None:
     assert run("event", "feed", "ws5", "nobody").exit_code == 1
 
 
-def test_revoking_a_user_from_the_command_line_stops_the_addresses_it_made(corpus: Settings) -> None:
-    """A focal point who left kept a working calendar address after `matchmaker users revoke`; the
-    addresses it made now stop, and the one another user of the same city made keeps working."""
-    for event in ("ws6", "ws7"):
+def _published(*events: str) -> None:
+    """Events of Kukës and Acme, one table, their schedules generated and published."""
+    for event in events:
         run("event", "create", event, "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00")
         run("event", "add", event, "kukes", "acme")
         assert run("event", "generate", event, "--time-limit", "2").exit_code == 0
         assert run("event", "publish", event).exit_code == 0
-    leaving = add_user(corpus, "city", "kukes").principal.user_id
-    colleague = add_user(corpus, "city", "kukes").principal.user_id
+
+
+def test_revoking_a_user_from_the_command_line_stops_the_addresses_it_made(corpus: Settings) -> None:
+    """A focal point who left kept a working calendar address after `matchmaker users revoke`; the
+    addresses it made now stop, and the one another user of the same city made keeps working."""
+    _published("ws6", "ws7")
+    leaving, colleague = (add_user(corpus, "city", "kukes").principal.user_id for _ in range(2))
     ev = EventCalls(corpus)
     theirs = ev(lambda e: e.feeds.issue("ws6", "kukes", issued_by=leaving))
     kept = ev(lambda e: e.feeds.issue("ws7", "kukes", issued_by=colleague))
@@ -262,13 +266,8 @@ def test_rotating_a_token_from_the_command_line_stops_the_addresses_made_with_it
     """`matchmaker users rotate` replaced a token that may have leaked but left working the calendar
     addresses made with it; they now stop as after a revoke (so does an address of the city whose
     maker is unknown), and the one another user of the same city made keeps working."""
-    for event in ("ws8", "ws9", "ws10"):
-        run("event", "create", event, "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00")
-        run("event", "add", event, "kukes", "acme")
-        assert run("event", "generate", event, "--time-limit", "2").exit_code == 0
-        assert run("event", "publish", event).exit_code == 0
-    leaked = add_user(corpus, "city", "kukes").principal.user_id
-    colleague = add_user(corpus, "city", "kukes").principal.user_id
+    _published("ws8", "ws9", "ws10")
+    leaked, colleague = (add_user(corpus, "city", "kukes").principal.user_id for _ in range(2))
     ev = EventCalls(corpus)
     theirs = ev(lambda e: e.feeds.issue("ws8", "kukes", issued_by=leaked))
     kept = ev(lambda e: e.feeds.issue("ws9", "kukes", issued_by=colleague))
