@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from matchmaker.db.models import NAME_MAX, NEVER_REUSED_IDS, serial_id, utcnow
@@ -134,8 +134,9 @@ class MeetingRequestRow(SQLModel, table=True):
     #: The matcher's one-line reason for the pair, from the sender's side, as both parties read it.
     reason: str | None = Field(default=None, sa_type=Text)
     #: Whether the recipient's people were told of the request by e-mail (so that they are told,
-    #: the same way, when it is withdrawn).
-    notified: bool = False
+    #: the same way, when it is withdrawn). A request stored before the column existed (migration
+    #: ``0013_request_notified``) reads as not told: the database fills in false itself.
+    notified: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     #: Why the recipient declined it, when it said so (kept only while the request is declined).
     decline_reason: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow)

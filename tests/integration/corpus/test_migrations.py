@@ -316,14 +316,18 @@ def test_the_tables_that_never_reuse_ids_are_the_same_in_the_models_and_a_migrat
     assert "event_request" in declared
 
 
-def test_a_migrated_database_has_the_tables_columns_indexes_and_keys_of_the_models(
+def test_a_migrated_database_has_the_tables_columns_indexes_keys_and_defaults_of_the_models(
     db_settings: Settings,
 ) -> None:
+    """The models say what the database does, down to the values it fills in itself (a server default
+    of a column a migration added to tables that already held rows)."""
     assert {accounts.__name__, events.__name__, models.__name__, workers.__name__}  # every table declared
     database = Database(db_settings)
     try:
         with database.engine.connect() as connection:
-            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            context = MigrationContext.configure(
+                connection, opts={"compare_type": True, "compare_server_default": True}
+            )
             differences = compare_metadata(context, SQLModel.metadata)
     finally:
         database.dispose()
