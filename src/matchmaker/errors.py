@@ -227,7 +227,12 @@ def whole_number_reason(given: object = _UNKNOWN) -> str:
     """The one message refusing a value that is no whole number, with an example and, when it is
     known, the value given: ``must be a whole number such as 10 (got 'ten')``."""
     reason = f"must be a whole number such as {WHOLE_NUMBER_EXAMPLE}"
-    return reason if given is _UNKNOWN else f"{reason} (got {_given(given)})"
+    return reason if given is _UNKNOWN else given_reason(reason, given)
+
+
+def given_reason(reason: str, given: object) -> str:
+    """A refusal's ``reason`` followed by the value given, quoted: ``must be true or false (got 'yes')``."""
+    return f"{reason} (got {_given(given)})"
 
 
 def _number(value: object) -> str:
@@ -327,6 +332,7 @@ __all__ = [
     "PreconditionFailedError",
     "RecordRejectedError",
     "error_key",
+    "given_reason",
     "range_reason",
     "validation_line",
     "validation_reason",

@@ -43,6 +43,7 @@ from litestar.openapi.spec import (
     RequestBody,
     Schema,
 )
+from litestar.params import ParameterKwarg
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import Empty
 from litestar.utils.scope.state import ScopeState
@@ -64,6 +65,7 @@ from matchmaker.errors import (
     PermissionDeniedError,
     PreconditionFailedError,
     error_key,
+    given_reason,
     range_reason,
     validation_reason,
     whole_number_reason,
@@ -359,6 +361,22 @@ def _choices(annotation: object) -> list[str]:
     return []
 
 
+def _query_keys(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """The key in the query of each parameter of the request's handler that the query gives under
+    another name than the handler's (``?all=`` for ``all_queued``), by the handler's name."""
+    handler = request.scope.get("route_handler")
+    if not isinstance(handler, HTTPRouteHandler):
+        return {}
+    keys = {}
+    for name, field in handler.parsed_fn_signature.parameters.items():
+        kwarg = field.kwarg_definition
+        if isinstance(kwarg, ParameterKwarg) and not (kwarg.header or kwarg.cookie):
+            key = kwarg.name or kwarg.query
+            if key and key != name:
+                keys[name] = key
+    return keys
+
+
 def _parameter_choices(request: Request[Any, Any, Any], name: str) -> list[str]:
     """The values the parameter ``name`` of the request's handler accepts, when it is a choice."""
     handler = request.scope.get("route_handler")
@@ -373,8 +391,8 @@ def _parameter_reason(message: str, choices: Sequence[str] = (), given: str | No
     got `str```, ``Expected `int` >= 0``), of the wrong length or form, in the product's words
     (``must be 0 or more (got -1)``, ``must be at most 300 characters``, what an id is made of); a value
     outside its ``choices`` is answered with them (``must be 'published' or 'plan', not 'x'``); a value
-    that is no whole number is quoted when it is ``given``
-    (``must be a whole number such as 10 (got 'ten')``)."""
+    of the wrong type is quoted when it is ``given``
+    (``must be a whole number such as 10 (got 'ten')``, ``must be true or false (got 'yes')``)."""
     of_length = _OF_LENGTH.fullmatch(message)
     if of_length is not None:
         what, bound, count = of_length.groups()
@@ -393,7 +411,8 @@ def _parameter_reason(message: str, choices: Sequence[str] = (), given: str | No
     if expected is not None and expected.group(1) == "int" and not expected.group(2):
         return whole_number_reason() if given is None else whole_number_reason(given)
     if expected is not None and expected.group(1) in _PARAMETER_TYPES:
-        return f"must be {_PARAMETER_TYPES[expected.group(1)]}{expected.group(2)}"
+        reason = f"must be {_PARAMETER_TYPES[expected.group(1)]}{expected.group(2)}"
+        return reason if given is None or expected.group(2) else given_reason(reason, given)
     not_one_of = _NOT_ONE_OF.fullmatch(message)
     if not_one_of is not None:
         quoted = [repr(choice) for choice in choices]
@@ -506,6 +525,7 @@ def parameter_problems(
     the product's words: one line (``source: must be 'published' or 'plan', not 'x'``) and each
     problem with its ``key``, ``message`` and ``source``."""
     errors: list[dict[str, str]] = []
+    query_keys = _query_keys(request)
     if isinstance(exc.extra, list):
         for item in exc.extra:
             if isinstance(item, dict):
@@ -518,9 +538,10 @@ def parameter_problems(
                 # without pydantic's "Value error, " before the reason a validator gave.
                 message = entry.get("message", "").split("[type=", 1)[0].strip()
                 choices = _parameter_choices(request, entry.get("key", ""))
-                given = (
-                    request.query_params.get(entry.get("key", "")) if entry.get("source") == "query" else None
-                )
+                given = None
+                if entry.get("source") == "query":
+                    entry["key"] = query_keys.get(entry.get("key", ""), entry.get("key", ""))
+                    given = request.query_params.get(entry["key"])
                 entry["message"] = _parameter_reason(message.removeprefix("Value error, "), choices, given)
                 errors.append(entry)
     for entry in errors:

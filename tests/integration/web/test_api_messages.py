@@ -52,7 +52,7 @@ def test_a_query_parameter_of_the_wrong_type_says_what_it_must_be(shared_app: Sh
     assert r.json()["detail"] == "offset: must be 0 or more (got -1)"
     r = api.post("/api/v1/indexes/rebuild?wait=maybe", headers=staff)
     assert r.status_code == 400, r.text
-    assert r.json()["detail"] == "wait: must be true or false"
+    assert r.json()["detail"] == "wait: must be true or false (got 'maybe')"
 
 
 def test_a_body_field_of_the_wrong_type_says_what_it_must_be(shared_app: SharedApp) -> None:
