@@ -28,29 +28,25 @@ from collections.abc import Mapping, Sequence
 
 
 class MatchmakerError(Exception):
-    """Base of every error matchmaker raises on purpose."""
+    """Base of every error matchmaker raises on purpose. ``field``, when given, is the one field of the
+    input it refuses, by its key (``email``, ``slot``), for a form to mark it and an answer to name it."""
 
     #: Short machine-readable title, used as the problem-details title.
     title = "Matchmaker error"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.field = field
 
     def __str__(self) -> str:
         return self.message
 
 
 class InvalidInputError(MatchmakerError):
-    """The input is malformed or violates a rule; the message says which. ``field``, when given, is the
-    one field of the input it refuses, by its key (``email``, ``subject_id``), for a form to mark it and
-    an answer to name it."""
+    """The input is malformed or violates a rule; the message says which (and ``field`` the field)."""
 
     title = "Invalid input"
-
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 class RecordRejectedError(InvalidInputError):

@@ -295,14 +295,15 @@ def field_named(name: str, message: str) -> str:
 
 def refused_keys(exc: MatchmakerError | ValidationError) -> list[str]:
     """The fields of the input a refusal is about, by key (``email``, ``solutions.0.title``): the field
-    an :class:`~matchmaker.errors.InvalidInputError` names, else those of the model's validation error
-    it was raised from (or that it is); none when it names no field."""
+    the error names, else those of the model's validation error an
+    :class:`~matchmaker.errors.InvalidInputError` was raised from (or that it is); none when it names no
+    field."""
     if isinstance(exc, ValidationError):
         return [error_key(e) for e in exc.errors()]
-    if not isinstance(exc, InvalidInputError):
-        return []
     if exc.field:
         return [exc.field]
+    if not isinstance(exc, InvalidInputError):
+        return []
     behind = _model_error_behind(exc)
     return [error_key(e) for e in behind.errors()] if behind is not None else []
 

@@ -3,10 +3,11 @@ so that a screen reader says which field to correct, not only that the form was 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from html.parser import HTMLParser
 
-from console_support import CITY_ID, PROVIDER_ID, Client, add_event
+from console_support import CITY_ID, PROVIDER_ID, Client, add_event, app_services
 
 SignIn = Callable[[str], str]
 
@@ -160,3 +161,38 @@ def test_an_invitation_for_a_record_that_does_not_exist_is_refused_naming_the_fi
     assert ambiguous.status_code == 422
     assert marked(ambiguous.text).keys() == {"subject"}
     assert "'Kukës Bihać' is ambiguous" in marked(ambiguous.text)["subject"]
+
+
+def test_a_refused_meeting_move_marks_the_slot_or_table_of_the_form_sent(
+    client: Client, sign_in: SignIn
+) -> None:
+    """A move refused because the table is taken or a participant is busy then said so without naming
+    the field to change, and marked none: the slot or table of the form sent is marked and named."""
+    add_event(client, "fair", ["kukes", "tepebasi", PROVIDER_ID])
+    services = app_services(client)
+    services.planner.generate("fair", score=lambda _a, _b: 0.5, time_limit=5)
+    by_slot = {m.slot: m for m in services.planner.planned("fair")}
+    assert set(by_slot) == {"s1", "s2"}
+    first, second = by_slot["s1"], by_slot["s2"]
+    sign_in("staff")
+    sent = {"a": second.a, "b": second.b, "slot": "s1"}
+    taken = client.post("/events/fair/move", data={**sent, "table": str(first.table)})
+    assert taken.status_code == 409
+    assert list(marked(taken.text)) == ["table"], "the table of the form sent, not of every meeting's form"
+    assert f"Table {first.table} is taken" in marked(taken.text)["table"]
+    free = 2 if first.table == 1 else 1
+    busy = client.post("/events/fair/move", data={**sent, "table": str(free)})
+    assert busy.status_code == 409
+    assert list(marked(busy.text)) == ["slot"]
+    assert re.search("^Slot: .+ already meets .+ in the 09:00–09:20 slot", marked(busy.text)["slot"])
+    page = _Fields()
+    page.feed(busy.text)
+    [slot] = [f for f in page.fields["slot"] if f.get("aria-invalid") == "true"]
+    assert slot["id"] == f"mv-slot-{second.slot}-{second.table}", "the form of the meeting moved"
+    chosen = busy.text.split(f'id="{slot["id"]}"', 1)[1].split("</select>", 1)[0]
+    assert '<option value="s1" selected>' in chosen, "the form shows the slot chosen, open"
+    assert f'<details open><summary aria-label="Move {second.a_name}' in busy.text
+    no_slot = client.post("/events/fair/move", data={**sent, "slot": "s9", "table": "1"})
+    assert no_slot.status_code == 422
+    assert list(marked(no_slot.text)) == ["slot"]
+    assert "Slot: " in marked(no_slot.text)["slot"]

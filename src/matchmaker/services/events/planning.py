@@ -378,11 +378,11 @@ class Planner:
                 raise NotFoundError(f"no planned meeting between {a!r} and {b!r} in event {event_id!r}")
             event_slots = {s.id: s for s in store.slots(session, event_id)}
             if slot not in event_slots:
-                raise InvalidInputError(f"event {event_id!r} has no slot {slot!r}")
+                raise InvalidInputError(f"event {event_id!r} has no slot {slot!r}", field="slot")
             tables = store.table_numbers(session, event_id)
             if table not in tables:
                 raise InvalidInputError(
-                    f"event {event_id!r} has tables 1 to {max(tables, default=0)}, not {table}"
+                    f"event {event_id!r} has tables 1 to {max(tables, default=0)}, not {table}", field="table"
                 )
             key = pair_key(row.a, row.b)
             others = [
@@ -396,14 +396,15 @@ class Planner:
                 label = store.table_labels(session, event_id).get(table) or f"table {table}"
                 raise ConflictError(
                     f"{label} is taken {when} ({named.get(taken.a, taken.a)} and"
-                    f" {named.get(taken.b, taken.b)}); choose a free table"
+                    f" {named.get(taken.b, taken.b)}); choose a free table",
+                    field="table",
                 )
             for pid in (row.a, row.b):
                 busy = next((m for m in others if pid in (m.a, m.b)), None)
                 if busy is not None:
                     other = busy.b if busy.a == pid else busy.a
                     raise ConflictError(
-                        f"{named.get(pid, pid)} already meets {named.get(other, other)} {when}"
+                        f"{named.get(pid, pid)} already meets {named.get(other, other)} {when}", field="slot"
                     )
                 person = session.get(EventParticipant, (event_id, pid))
                 if (
@@ -411,7 +412,7 @@ class Planner:
                     and person.available is not None
                     and slot not in json.loads(person.available)
                 ):
-                    raise ConflictError(f"{named.get(pid, pid)} is not available {when}")
+                    raise ConflictError(f"{named.get(pid, pid)} is not available {when}", field="slot")
             row.slot_id = slot
             row.table_number = table
             row.locked = True

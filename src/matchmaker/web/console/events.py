@@ -143,9 +143,9 @@ def flash_for(request: AnyRequest, messages: Mapping[str, str] = _MESSAGES) -> F
     return {"kind": "ok", "text": messages[key]} if key in messages else None
 
 
-def error_flash(exc: MatchmakerError | ValidationError) -> Flash:
-    """A flash message for a refused change, naming the fields it refuses
-    (:func:`~matchmaker.web.console.session.refusal_flash`)."""
+def error_flash(exc: MatchmakerError | ValidationError, labels: Mapping[str, str] | None = None) -> Flash:
+    """A flash message for a refused change, naming the fields it refuses, by their ``labels`` on the
+    form when the error names one by key (:func:`~matchmaker.web.console.session.refusal_flash`)."""
     if isinstance(exc, ValidationError):
         # the field in words, as the form labels it (slot minutes, not slot_minutes)
         text = "; ".join(f"{e['key'].replace('_', ' ')}: {e['message']}" for e in describe_validation(exc))
@@ -153,7 +153,7 @@ def error_flash(exc: MatchmakerError | ValidationError) -> Flash:
     text = exc.message
     if isinstance(exc, InfeasibleScheduleError) and exc.reasons:
         text += " " + " ".join(str(r) for r in exc.reasons)
-    return refusal_flash(exc, text)
+    return refusal_flash(exc, text, labels)
 
 
 def error_status(exc: MatchmakerError | ValidationError) -> int:
@@ -211,15 +211,21 @@ def _form_deadline(form: FormMultiDict, zone: str) -> datetime | None:
 
 
 async def apply_change(
-    events: EventServices, change: Callable[[], T], *, done: str | Callable[[T], str], refused: PageShow
+    events: EventServices,
+    change: Callable[[], T],
+    *,
+    done: str | Callable[[T], str],
+    refused: PageShow,
+    labels: Mapping[str, str] | None = None,
 ) -> Response[Any]:
     """Make a change (in a worker thread) and redirect to ``done`` (or the address it gives for the
-    change's result); when it is refused, roll back and show the page again with the reason."""
+    change's result); when it is refused, roll back and show the page again with the reason (naming
+    a field the error names by its ``labels`` on the form)."""
     try:
         result = await anyio.to_thread.run_sync(change)
     except (MatchmakerError, ValidationError) as exc:
         await anyio.to_thread.run_sync(events.rollback)
-        return await refused(flash=error_flash(exc), status=error_status(exc))
+        return await refused(flash=error_flash(exc, labels), status=error_status(exc))
     return Redirect(done if isinstance(done, str) else done(result), status_code=303)
 
 
@@ -946,9 +952,14 @@ class _ScheduleTab:
     event_id: str
 
     def page(
-        self, *, generated: GenerateReport | None = None, published: PublishReport | None = None
+        self,
+        *,
+        generated: GenerateReport | None = None,
+        published: PublishReport | None = None,
+        moving: Mapping[str, str] | None = None,
     ) -> PageShow:
-        """Shows the tab, with the report of a generate or a publication just made."""
+        """Shows the tab, with the report of a generate or a publication just made, or the move form
+        refused (``moving``: what it sent) shown open with what was chosen."""
 
         async def show(*, flash: Flash | None = None, status: int = 200) -> Response[Any]:
             view = await run(load_schedule, self.events, self.planner, self.event_id)
@@ -960,6 +971,7 @@ class _ScheduleTab:
                 status=status,
                 generated=generated,
                 published=published,
+                moving=moving,
             )
 
         return show
@@ -977,11 +989,19 @@ class _ScheduleTab:
             return await self.page()(flash=error_flash(exc), status=status_for(exc))
         return Redirect(self._done(msg if isinstance(msg, str) else msg(done)), status_code=303)
 
-    async def change(self, change: Callable[[], T], msg: str | Callable[[T], str]) -> Response[Any]:
+    async def change(
+        self,
+        change: Callable[[], T],
+        msg: str | Callable[[T], str],
+        *,
+        moving: Mapping[str, str] | None = None,
+    ) -> Response[Any]:
         """A change on the tab: back to the tab with ``msg`` (or the one it gives for the change's
-        result), or the tab with the reason."""
+        result), or the tab with the reason; a refused move (``moving``) names the field of its form."""
         done = self._done(msg) if isinstance(msg, str) else lambda result: self._done(msg(result))
-        return await apply_change(self.events, change, done=done, refused=self.page())
+        refused = self.page(moving=moving)
+        labels = _MOVE_LABELS if moving is not None else None
+        return await apply_change(self.events, change, done=done, refused=refused, labels=labels)
 
 
 @get("/events/{event_id:str}/schedule", name="console:event-schedule", opt=STAFF)
@@ -1043,6 +1063,10 @@ def _lock_message(m: PlannedMeeting) -> str:
     return "locked" if m.locked else "unlocked-published" if m.published else "unlocked"
 
 
+#: The fields of a meeting's move form, by key, as the form labels them.
+_MOVE_LABELS = {"slot": "Slot", "table": "Table"}
+
+
 @post("/events/{event_id:str}/move", name="console:event-move", opt=form_on("console:event-schedule", STAFF))
 async def event_move(request: AnyRequest, events: Events, planner: Plans, event_id: PathId) -> Response[Any]:
     """Move a planned meeting to another slot and table (it is then locked there)."""
@@ -1051,11 +1075,12 @@ async def event_move(request: AnyRequest, events: Events, planner: Plans, event_
     def move() -> None:
         table = whole_number(form_number(form, "table"), "Table")
         if table is None:
-            raise InvalidInputError("choose a table")
+            raise InvalidInputError("choose a table", field="table")
         a, b = form_field(form, "a", 128), form_field(form, "b", 128)
         planner.move(event_id, a, b, slot=form_field(form, "slot", 64, "Slot"), table=table)
 
-    return await _ScheduleTab(request, events, planner, event_id).change(move, "moved")
+    moving = {key: value for key in ("a", "b", "slot", "table") if isinstance(value := form.get(key), str)}
+    return await _ScheduleTab(request, events, planner, event_id).change(move, "moved", moving=moving)
 
 
 @post(

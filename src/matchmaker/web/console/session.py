@@ -289,7 +289,7 @@ def refusal_flash(
         text = exc.message if isinstance(exc, MatchmakerError) else str(exc)
     keys = refused_keys(exc)
     labels = labels or {}
-    field = exc.field if isinstance(exc, InvalidInputError) else None
+    field = exc.field if isinstance(exc, MatchmakerError) else None
     if field is not None and field in labels:
         text = field_named(labels[field], text)
     named = {part.split(": ", 1)[0] for part in text.split("; ") if ": " in part}
