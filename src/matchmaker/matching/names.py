@@ -168,8 +168,15 @@ _DIGRAPHS = str.maketrans(
 
 
 # An apostrophe inside a word is a letter mark in some spellings (Uzbek Oʻsh, Qoʻqon: O'sh, Qo'qon as
-# typed) and is left out in others (Osh): a name is also compared without it.
-_INNER_APOSTROPHE = re.compile(r"(?<=\w)['ʻʼ‘’`´](?=\w)")
+# typed) and is left out in others (Osh): a name is also compared without it. Names are written with
+# many marks for it: every character that transliterates to an apostrophe or a backquote and is no
+# letter with a case of its own (the modifier letters ʻ ʼ ʹ ʾ ʿ, the quotation marks ‘ ’ ‚ ‛, the
+# primes, the grave and acute accents, the full-width apostrophe) is one, read alike everywhere.
+_APOSTROPHES = (
+    "\u0027\u0060\u00b4\u02b9\u02bb\u02bc\u02bd\u02be\u02bf\u02c0\u02c1\u02c8\u02ca\u02cb\u02ce\u02cf"
+    "\u02d2\u02d3\u02e4\u02f4\u02f9\u02fa\u2018\u2019\u201a\u201b\u2032\u2035\ua717\ua718\ua770\uff07"
+)
+_INNER_APOSTROPHE = re.compile(rf"(?<=\w)[{_APOSTROPHES}](?=\w)")
 
 
 def spellings(name: str) -> frozenset[str]:
@@ -234,14 +241,14 @@ def sound_key(name: str) -> str:
     ``Osh`` ``oš``, while ``Os`` stays ``os``: a sound written otherwise is the same name, one sound
     more or less another name. In a word spelled as Azerbaijani and Turkish spell (with ə, ı, ğ or İ)
     c is the j sound: ``Gəncə``, like ``Ganja`` and ``Гянджа``, is ``ganja``."""
-    spelled = _C_AS_J_WORD.sub(_c_as_j, unicodedata.normalize("NFC", name))
+    spelled = _C_AS_J_WORD.sub(_c_as_j, _INNER_APOSTROPHE.sub("", unicodedata.normalize("NFC", name)))
     text = unicodedata.normalize("NFKC", spelled.replace("İ", "I").replace("ı", "i")).casefold()
     plain = frozenset(normalize_name(name).split())
 
     def is_noise(token: str) -> bool:  # a suffix word spelled out (Opština as opshtina) is one still
         return _is_noise(token) or (token not in plain and _is_noise(_UNSPELLED.sub(_unspell, token)))
 
-    key = _without_noise(fold(_INNER_APOSTROPHE.sub("", text.translate(_SOUND_LETTERS))), is_noise)
+    key = _without_noise(fold(text.translate(_SOUND_LETTERS)), is_noise)
     for pattern, spelling in _SOUND_RULES:
         key = pattern.sub(spelling, key)
     return key

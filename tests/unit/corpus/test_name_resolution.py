@@ -424,3 +424,38 @@ def test_one_city_written_in_azerbaijani_and_in_english_is_a_probable_duplicate(
     ]
     pairs = {(a.id, b.id) for a, b in probable_duplicates(entries)}
     assert pairs == {("az-ganja", "az-gence")}
+
+
+def _apostrophe_like() -> list[str]:
+    """The characters names are written with for an apostrophe: those that transliterate to one
+    (``'`` or ``\\```) and are no letter with a case of its own, in the blocks such marks are taken from
+    (Latin-1, Spacing Modifier Letters, General Punctuation, Latin Extended-D, the full-width forms)."""
+    import unicodedata
+
+    from anyascii import anyascii
+
+    blocks = [(0x20, 0x250), (0x2B0, 0x300), (0x2000, 0x2070), (0xA700, 0xA800), (0xFF00, 0xFF10)]
+    return [
+        chr(point)
+        for start, end in blocks
+        for point in range(start, end)
+        if unicodedata.category(chr(point)) in {"Lm", "Sk", "Pi", "Pf", "Ps", "Po"}
+        and anyascii(chr(point)) in {"'", "`"}
+    ]
+
+
+@pytest.mark.parametrize("mark", _apostrophe_like(), ids=lambda mark: f"U+{ord(mark):04X}")
+def test_every_apostrophe_inside_a_name_is_read_alike(mark: str) -> None:
+    """``Oʻsh`` found Osh but ``Oʾsh`` or ``Oʹsh`` (other marks names are written with for an
+    apostrophe) listed it as a candidate only: every such mark inside a word is left out alike."""
+    entries = [
+        NameEntry("kg-osh", "Osh", "KG"),
+        NameEntry("no-os", "Os", "NO"),
+        NameEntry("uz-kokand", "Qoqon", "UZ"),
+    ]
+    assert resolve(f"O{mark}sh", entries, kind="city") == "kg-osh"
+    assert resolve(f"Qo{mark}qon", entries, kind="city") == "uz-kokand"
+    from matchmaker.matching.names import sound_key, spellings
+
+    assert sound_key(f"Qo{mark}qon") == sound_key("Qo'qon") == sound_key("Qoqon")
+    assert spellings(f"Qo{mark}qon") == spellings("Qo'qon")
