@@ -201,6 +201,7 @@ _VOWEL = "[aeiou]"
 _SOUND_RULES = tuple(
     (re.compile(pattern), spelling)
     for pattern, spelling in (
+        (rf"(?<={_VOWEL})j(?!{_VOWEL})", "y"),  # Džejhan, Jeyhan; Lajkovac, Лайковац (Laykovats)
         (r"dzh|dj|zh", "j"),  # Dzhalal-Abad, Jalal-Abad; Zhabalj, Žabalj; Đakovo, Djakovo
         (r"kh|x", "h"),  # Khujand, Xujand, Hujand
         (r"gh", "g"),  # Qaraghandy, Qaragandy
@@ -222,14 +223,23 @@ _SOUND_RULES = tuple(
 # dotted İ) has its c heard as j. Not ş or ç: Moldovan names written with ş (Cimişlia) read c as ch,
 # Albanian ones with ç as ts. A word without such a letter keeps its c (Lumicity in Lumicity Aydınlatma).
 _C_AS_J_WORD = re.compile(r"[^\s-]*[əƏıİğĞ][^\s-]*")
+#: The countries whose alphabet writes the j sound c (Türkiye, Azerbaijan): the name of a record of one
+#: of them is also heard with every c as j, whatever its letters (Ceyhan, Jeyhan), besides as written.
+C_AS_J_COUNTRIES = frozenset({"TR", "AZ"})
 
 
-def _c_as_j(word: re.Match[str]) -> str:
-    return word.group().replace("c", "j").replace("C", "J")
+# A c read as the j sound, as another romanisation spells that sound (dzh, so that no rule takes it for
+# the j of other alphabets, the y sound); a c before h is the English ch (Mingachevir), no j.
+_C_NOT_CH = re.compile(r"[cC](?![hH])")
+
+
+def _c_as_j(word: re.Match[str] | str) -> str:
+    text = word if isinstance(word, str) else word.group()
+    return _C_NOT_CH.sub(lambda c: "dzh" if c.group() == "c" else "Dzh", text)
 
 
 @lru_cache(maxsize=65536)
-def sound_key(name: str) -> str:
+def sound_key(name: str, *, c_as_j: bool = False) -> str:
     """A name (:func:`normalize_name`) as it sounds, whatever script or romanisation wrote it.
 
     Each sound that romanisations spell differently is written one way: dzh, dj, zh, ǆ, j → j;
@@ -240,8 +250,11 @@ def sound_key(name: str) -> str:
     ``Кахул`` and ``Cahul`` ``kahul``; ``Գյումրի`` and ``Gyumri`` ``gumri``; ``Oš``, ``Ош`` and
     ``Osh`` ``oš``, while ``Os`` stays ``os``: a sound written otherwise is the same name, one sound
     more or less another name. In a word spelled as Azerbaijani and Turkish spell (with ə, ı, ğ or İ)
-    c is the j sound: ``Gəncə``, like ``Ganja`` and ``Гянджа``, is ``ganja``."""
-    spelled = _C_AS_J_WORD.sub(_c_as_j, _INNER_APOSTROPHE.sub("", unicodedata.normalize("NFC", name)))
+    c is the j sound: ``Gəncə``, like ``Ganja`` and ``Гянджа``, is ``ganja``; with ``c_as_j`` every c
+    is (:data:`C_AS_J_COUNTRIES`). A j after a vowel and before none is the y sound, as in the
+    alphabets that write it so (``Džejhan`` and ``Jeyhan`` are ``jeihan``)."""
+    joined = _INNER_APOSTROPHE.sub("", unicodedata.normalize("NFC", name))
+    spelled = _c_as_j(joined) if c_as_j else _C_AS_J_WORD.sub(_c_as_j, joined)
     text = unicodedata.normalize("NFKC", spelled.replace("İ", "I").replace("ı", "i")).casefold()
     plain = frozenset(normalize_name(name).split())
 
@@ -298,6 +311,15 @@ class NameEntry:
     id: str
     name: str
     country: str = ""
+
+
+def entry_sound_keys(entry: NameEntry) -> frozenset[str]:
+    """The ways a record's name sounds (:func:`sound_key`): as written, and for a record of a country
+    whose alphabet writes the j sound c (:data:`C_AS_J_COUNTRIES`) with its c as j too."""
+    keys = {sound_key(entry.name)}
+    if entry.country in C_AS_J_COUNTRIES:
+        keys.add(sound_key(entry.name, c_as_j=True))
+    return frozenset(keys)
 
 
 @dataclass(frozen=True, slots=True)
@@ -479,7 +501,7 @@ def resolve(query: str, entries: Sequence[NameEntry], *, kind: str = "record") -
     alike = [e for e in entries if forms & (spellings(e.name) | {_id_form(e.id)})]
     key = sound_key(query)
     if not alike and key:  # the whole name as another romanisation writes it (Худжанд: Khujand)
-        alike = [e for e in entries if key in (sound_key(e.name), sound_key(_id_form(e.id)))]
+        alike = [e for e in entries if key in entry_sound_keys(e) | {sound_key(_id_form(e.id))}]
     if len(alike) == 1:
         return alike[0].id
     if alike:
