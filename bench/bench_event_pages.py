@@ -5,6 +5,7 @@ Run from the repository root::
     PYTHONPATH=src .venv/bin/python bench/bench_event_pages.py [--sizes 100 250 500] [--rounds 5]
         [--compare 50 100 250] [--agendas 100 250 500] [--publication 100 250 500]
         [--adding 100 250 500] [--writes 100 250 500] [--keep DIR] [--only WORD ...] [--skip WORD ...]
+        [--baseline SRC]
 
 For each size N it writes N cities and N providers (``corpora/tools/synthesize.py`` copies of the
 demo, trimmed to N each), ingests them into a temporary home with the hashing encoders (no model is
@@ -14,9 +15,13 @@ pair (the matcher's scores would only cost time here) and published, a rating fo
 and a calendar feed address for one participant.
 
 Then it asks each staff and participant path through the real app (Litestar's test client, signed in
-as staff, or as the participant with a bearer token), ``--rounds`` times each, and prints a table of
-each path's median time and the SQL statements one request sends, per size (``--sizes``). A path
-whose statement count grows with N reads the event once per participant or per row.
+as staff, or as the participant with a bearer token), once (the first view, in a fresh process) and
+then ``--rounds`` times, and prints a table of each path's first view, the median of the later ones
+and the SQL statements one request sends, per size (``--sizes``). A path whose statement count grows
+with N reads the event once per participant or per row. With ``--baseline SRC`` (the ``src`` of
+another version, ``git archive <commit> src | tar -x -C DIR``, and ``--keep``) the paths are measured
+with that code and with this tree's, each in a process of its own over the same home, side by side,
+with whether the first views answered the same page.
 
 For the sizes of ``--compare`` it shows the participants page of an event of every other city (the
 other cities and the providers are suggested) with its suggestions made as before (each city's
@@ -67,6 +72,7 @@ from typing import TYPE_CHECKING, Any
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from matchmaker.threads import pin_blas_threads
+from support import ROOT, run_in_tree
 
 pin_blas_threads(1)
 
@@ -296,10 +302,16 @@ def paths(ids: dict[str, str]) -> list[tuple[str, str, str]]:
     ]
 
 
-def measure(
-    n: int, rounds: int, keep: Path | None, only: list[str], skip: list[str]
-) -> dict[str, tuple[float, int, int]]:
-    """Each path's (median seconds, statements of one request, status) over the event of size ``n``."""
+#: One path's figures: median seconds of the later views, statements of one request, status, seconds
+#: of the first view, and a digest of the page the first view answered.
+Figures = tuple[float, int, int, float, str]
+
+
+def measure(n: int, rounds: int, keep: Path | None, only: list[str], skip: list[str]) -> dict[str, Figures]:
+    """Each path's :data:`Figures` over the event of size ``n``. The first view of each path is the
+    first request of it in a fresh process (what a server's first visitor waits for, the stored
+    matrices prepared for this code first, as an ingest does); the later views are the median of
+    ``rounds`` requests after it."""
     from litestar.testing import TestClient
 
     from matchmaker.services.container import Services
@@ -307,8 +319,10 @@ def measure(
 
     home, ids, remove = home_for(n, keep)
     services = Services.build(settings_for(home))
-    figures: dict[str, tuple[float, int, int]] = {}
+    figures: dict[str, Figures] = {}
     try:
+        # Stored relevance rows are keyed by the matching code: another tree's are not read.
+        services.matching.prepare()
         with services.database.unit_of_work() as session:
             users = services.users(session)
             tokens = {
@@ -336,7 +350,10 @@ def measure(
                 if who == "staff" and address.startswith("/api/"):
                     headers = {"Authorization": f"Bearer {tokens['staff']}"}
                     client = anyone
-                response = client.get(address, headers=headers)  # warm: templates, fonts, caches
+                t0 = time.perf_counter()
+                response = client.get(address, headers=headers)  # the first view: templates, caches
+                first = time.perf_counter() - t0
+                digest = hashlib.blake2b(response.content, digest_size=8).hexdigest()
                 with statements.counting():
                     response = client.get(address, headers=headers)
                 count = statements.count
@@ -345,16 +362,40 @@ def measure(
                     t0 = time.perf_counter()
                     client.get(address, headers=headers)
                     times.append(time.perf_counter() - t0)
-                figures[name] = (statistics.median(times), count, response.status_code)
+                figures[name] = (statistics.median(times), count, response.status_code, first, digest)
                 print(
-                    f"N={n} {name}: {figures[name][0] * 1000:.0f} ms, {count} statements, "
-                    f"{response.status_code}",
+                    f"N={n} {name}: first {first * 1000:.0f} ms, then {figures[name][0] * 1000:.0f} ms, "
+                    f"{count} statements, {response.status_code}",
                     flush=True,
                 )
     finally:
         services.close()
         remove()
     return figures
+
+
+def measure_trees(
+    n: int, rounds: int, keep: Path, only: list[str], skip: list[str], *, trees: dict[str, Path]
+) -> dict[str, dict[str, Figures]]:
+    """:func:`measure` for each source tree of ``trees`` in a process of its own, in turn, over the
+    same kept home; each tree's figures by path."""
+    out: dict[str, dict[str, Figures]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-event-pages-") as tmp:
+        for label, src in trees.items():
+            arguments = [
+                str(n),
+                "--rounds",
+                str(rounds),
+                "--keep",
+                str(keep),
+                "--only",
+                *only,
+                "--skip",
+                *skip,
+            ]
+            figures = run_in_tree(src, __file__, arguments, Path(tmp) / f"{label}.json")
+            out[label] = {name: tuple(values) for name, values in figures.items()}  # type: ignore[misc]
+    return out
 
 
 def _suggest_one_city_at_a_time(
@@ -876,12 +917,33 @@ def main() -> None:
         default=[100, 250, 500],
         help="N: one participant's agenda read as before and as now, side by side",
     )
+    parser.add_argument(
+        "--baseline",
+        type=Path,
+        help="the src tree of another version: the paths of --sizes measured with both, side by side",
+    )
+    parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     keep = args.keep.resolve() if args.keep is not None else None
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
-    results = {n: measure(n, max(1, args.rounds), keep, args.only, args.skip) for n in args.sizes}
+    if args.worker is not None:
+        figures = measure(args.worker, max(1, args.rounds), keep, args.only, args.skip)
+        args.out.write_text(json.dumps(figures), encoding="utf-8")
+        return
+    if args.baseline is not None:
+        if keep is None:
+            parser.error("--baseline needs --keep: both trees read the same homes")
+        trees = {"before": args.baseline.resolve(), "after": ROOT / "src"}
+        rounds = max(1, args.rounds)
+        only, skip = args.only, args.skip
+        side_by_side = {n: measure_trees(n, rounds, keep, only, skip, trees=trees) for n in args.sizes}
+        results: dict[int, dict[str, Figures]] = {}
+    else:
+        side_by_side = {}
+        results = {n: measure(n, max(1, args.rounds), keep, args.only, args.skip) for n in args.sizes}
     compared = [compare_participants_page(n, max(1, args.compare_rounds), keep) for n in args.compare]
     agendas = [row for n in args.agendas for row in compare_agendas(n, max(1, args.rounds), keep)]
     publications = [compare_publication(n, max(1, args.compare_rounds), keep) for n in args.publication]
@@ -890,15 +952,38 @@ def main() -> None:
     print(f"\nmachine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(f"encoders {ENCODER}; participants = 2N (N cities, N providers)")
     if results:
-        print(f"\nEvery path, median of {args.rounds} requests, and the SQL statements of one:\n")
-        head = " | ".join(f"N={n} ms | N={n} SQL" for n in args.sizes)
+        print(
+            f"\nEvery path: the first view, the median of {args.rounds} later views, and the SQL"
+            " statements of one:\n"
+        )
+        head = " | ".join(f"N={n} first ms | N={n} ms | N={n} SQL" for n in args.sizes)
         print(f"| path | {head} |")
-        print("|---|" + "---:|---:|" * len(args.sizes))
+        print("|---|" + "---:|---:|---:|" * len(args.sizes))
         for name in next(iter(results.values())):
             cells = " | ".join(
-                f"{results[n][name][0] * 1000:.0f} | {results[n][name][1]}" for n in args.sizes
+                f"{results[n][name][3] * 1000:.0f} | {results[n][name][0] * 1000:.0f} | {results[n][name][1]}"
+                for n in args.sizes
             )
             print(f"| {name} | {cells} |")
+    if side_by_side:
+        print(
+            f"\nEvery path with the code before ({args.baseline}) and after (this tree), each in a fresh"
+            f" process: the first view, and the median of {args.rounds} later views:\n"
+        )
+        print(
+            "| N | path | first view before ms | first view after ms | ratio | later before ms "
+            "| later after ms | ratio | SQL before / after | same page |"
+        )
+        print("|---:|---|---:|---:|---:|---:|---:|---:|---|---|")
+        for n, trees_figures in side_by_side.items():
+            before, after = trees_figures["before"], trees_figures["after"]
+            for name in after:
+                b, a = before[name], after[name]
+                print(
+                    f"| {n} | {name} | {b[3] * 1000:,.0f} | {a[3] * 1000:,.0f} | {b[3] / a[3]:.1f}× "
+                    f"| {b[0] * 1000:,.0f} | {a[0] * 1000:,.0f} | {b[0] / a[0]:.1f}× | {b[1]} / {a[1]} "
+                    f"| {b[4] == a[4]} |"
+                )
     if compared:
         print(
             f"\nThe participants page of an event of N/2 cities, median of {args.compare_rounds} requests:\n"
