@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
 
@@ -38,6 +38,11 @@ _T = TypeVar("_T")
 STRENGTH_BYTES = 32 * 1024 * 1024
 #: Rows of the provider relevance matrix centred at a time (a bounded temporary, not the matrix's size).
 _CENTRE_ROWS = 256
+#: Entries (needs × passages) of the cosines computed at once for the strength evidence of several
+#: cities (16 MiB of float32 a channel: 500 cities' needs against 4,000 passages in eight runs).
+_BLOCK_ENTRIES = 4 * 1024 * 1024
+#: Multiply-adds under which one query's cosines are a product of their own (:func:`need_similarities`).
+_TOGETHER_MIN = 1 << 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,30 +160,57 @@ class CityRelations:
         stating a strength (:func:`~.signals.strength_answers`), mapped like the dense signal, with
         the multilingual channel fused in as the profile says; then the need-weighted best need.
         """
-        key = (city_id, cfg)
+        return self.strength_evidences(engine, [city_id], cfg)[0]
+
+    def strength_evidences(
+        self, engine: Engine, city_ids: Sequence[str], cfg: EngineConfig
+    ) -> list[StrengthEvidence]:
+        """:meth:`strength_evidence` of each of ``city_ids``, in order. Those neither kept nor carried
+        are computed together: the needs of several cities against every city's passages in one
+        matrix product (:func:`need_similarities`), the same numbers as one city at a time."""
+        found: dict[str, StrengthEvidence] = {}
         with self.lock:
-            hit = self.strengths.get(key)
-            if hit is not None:
-                return hit
+            for city_id in city_ids:
+                hit = self.strengths.get((city_id, cfg))
+                if hit is not None:
+                    found[city_id] = hit
         cities = engine.kind("city")
-        needs = engine.needs_of("city", city_id, cfg)
         strength = cities.roles[:, STRENGTH]
-        value = self._carried_strengths(engine, needs, cities, key)
-        if value is None:
+        todo: list[tuple[str, Needs]] = []
+        for city_id in dict.fromkeys(city_ids):
+            if city_id in found:
+                continue
+            needs = engine.needs_of("city", city_id, cfg)
+            carried = self._carried_strengths(engine, needs, cities, (city_id, cfg))
+            if carried is None:
+                todo.append((city_id, needs))
+            else:
+                found[city_id] = self._kept(city_id, cfg, carried, strength)
+        if todo:
             view = cities.candidates(cfg)
-            scores, best_need, passage = role_answers(needs, view, strength, cfg)
-            alike, _, _ = role_answers(needs, view, cities.roles[:, NEED], cfg)
-            value = StrengthEvidence(scores, best_need, passage, np.zeros(0, np.float32), alike)
+            for block in _blocks(todo, len(view.vectors)):
+                sims = need_similarities([needs for _, needs in block], view, cfg)
+                for (city_id, needs), cosines in zip(block, sims, strict=True):
+                    scores, best_need, passage = role_answers(needs, view, strength, cfg, cosines)
+                    alike, _, _ = role_answers(needs, view, cities.roles[:, NEED], cfg, cosines)
+                    value = StrengthEvidence(scores, best_need, passage, np.zeros(0, np.float32), alike)
+                    found[city_id] = self._kept(city_id, cfg, value, strength)
+        return [found[city_id] for city_id in city_ids]
+
+    def _kept(
+        self, city_id: str, cfg: EngineConfig, value: StrengthEvidence, strength: FloatArray
+    ) -> StrengthEvidence:
+        """``value`` with each best passage's strength probability, kept in the cache."""
         value = replace(
             value,
             strength=(
                 strength[value.passage].astype(np.float32)
                 if len(strength)
-                else np.zeros(len(cities), np.float32)
+                else np.zeros(len(value.scores), np.float32)
             ),
         )
         with self.lock:
-            self.strengths[key] = value
+            self.strengths[(city_id, cfg)] = value
             self._strength_bytes += value.nbytes
             while len(self.strengths) > self._keep and self._strength_bytes > STRENGTH_BYTES:
                 self._strength_bytes -= self.strengths.popitem(last=False)[1].nbytes
@@ -236,24 +268,96 @@ def _newest(items: list[_T], keep: int, size: Callable[[_T], int]) -> list[_T]:
     return items[start:]
 
 
+def _ml_vectors(needs: Needs, cities: Candidates, cfg: EngineConfig) -> tuple[FloatArray, FloatArray] | None:
+    """The multilingual vectors of the needs and of the passages, when the profile reads them."""
+    if cfg.w_ml_dense > 0 and needs.ml_vectors is not None and cities.ml_vectors is not None:
+        return needs.ml_vectors, cities.ml_vectors
+    return None
+
+
+def _blocks(todo: list[tuple[str, Needs]], passages: int) -> Iterator[list[tuple[str, Needs]]]:
+    """``todo`` cut into runs of cities whose needs, times ``passages``, stay within
+    :data:`_BLOCK_ENTRIES` (at least one city a run)."""
+    block: list[tuple[str, Needs]] = []
+    rows = 0
+    for item in todo:
+        n = len(item[1].passages)
+        if block and (rows + n) * passages > _BLOCK_ENTRIES:
+            yield block
+            block, rows = [], 0
+        block.append(item)
+        rows += n
+    if block:
+        yield block
+
+
+def need_similarities(
+    many: Sequence[Needs], cities: Candidates, cfg: EngineConfig
+) -> list[tuple[FloatArray, FloatArray | None]]:
+    """Per ``Needs`` of ``many``: the cosine of each of its needs with every passage of ``cities``
+    (needs × passages), and the multilingual channel's where :func:`role_answers` reads it (else
+    ``None``): the numbers of :func:`role_answers`'s own products.
+
+    The needs of large products share one matrix product, whose rows are bit for bit those of one
+    product per query, without packing the passage matrix again for each. A query with one need, or
+    whose product has fewer than :data:`_TOGETHER_MIN` multiply-adds, gets a product of its own as
+    before: BLAS computes those with other kernels (matrix × vector, small matrices), which round
+    the last bit differently.
+    """
+    dense = [needs.view(cfg)[0] for needs in many]
+    raw = _products(dense, cities.vectors)
+    with_ml = {k: pair for k, needs in enumerate(many) if (pair := _ml_vectors(needs, cities, cfg))}
+    ml: list[FloatArray | None] = [None] * len(many)
+    if with_ml and cities.ml_vectors is not None:
+        products = _products([pair[0] for pair in with_ml.values()], cities.ml_vectors)
+        for k, product in zip(with_ml, products, strict=True):
+            ml[k] = product
+    return list(zip(raw, ml, strict=True))
+
+
+def _products(queries: Sequence[FloatArray], passages: FloatArray) -> list[FloatArray]:
+    """``(q @ passages.T).astype(float32)`` for each ``q`` of ``queries``: the large ones from one
+    product of them stacked, the others each alone."""
+    alone = [len(q) < 2 or len(q) * passages.shape[0] * passages.shape[1] < _TOGETHER_MIN for q in queries]
+    large = [q for q, own in zip(queries, alone, strict=True) if not own]
+    stacked = (np.concatenate(large) @ passages.T).astype(np.float32) if large else None
+    out: list[FloatArray] = []
+    first = 0
+    for q, own in zip(queries, alone, strict=True):
+        if own or stacked is None:
+            out.append((q @ passages.T).astype(np.float32))
+        else:
+            out.append(stacked[first : first + len(q)])
+            first += len(q)
+    return out
+
+
 def role_answers(
-    needs: Needs, cities: Candidates, role: FloatArray, cfg: EngineConfig
+    needs: Needs,
+    cities: Candidates,
+    role: FloatArray,
+    cfg: EngineConfig,
+    sims: tuple[FloatArray, FloatArray | None] | None = None,
 ) -> tuple[FloatArray, npt.NDArray[np.int64], npt.NDArray[np.int64]]:
     """Per city: how well its passages of one role (``role``: each passage's probability) answer
-    the needs, as the best need-weighted fused dense score; with the best need and passage."""
-    q_vectors, _ = needs.view(cfg)
+    the needs, as the best need-weighted fused dense score; with the best need and passage.
+    ``sims``: the needs' cosines of :func:`need_similarities`, when computed already."""
+    raw, ml = sims if sims is not None else (None, None)
     t_vectors = cities.vectors
     n, d = len(needs.passages), len(cities)
     if not n or not len(role):
         return np.zeros(d, np.float32), np.zeros(d, np.int64), np.zeros(d, np.int64)
-    raw = (q_vectors @ t_vectors.T).astype(np.float32)
+    if raw is None:
+        raw = (needs.view(cfg)[0] @ t_vectors.T).astype(np.float32)
     per_need = {
         "dense": signals.linear_map(
             signals.strength_answers(raw, role, cities.offsets), cfg.dense_lo, cfg.dense_hi
         )
     }
-    if cfg.w_ml_dense > 0 and needs.ml_vectors is not None and cities.ml_vectors is not None:
-        ml = (needs.ml_vectors @ cities.ml_vectors.T).astype(np.float32)
+    ml_pair = _ml_vectors(needs, cities, cfg)
+    if ml_pair is not None:
+        if ml is None:
+            ml = (ml_pair[0] @ ml_pair[1].T).astype(np.float32)
         per_need["ml_dense"] = signals.linear_map(
             signals.strength_answers(ml, role, cities.offsets), cfg.ml_lo, cfg.ml_hi
         )
@@ -261,15 +365,29 @@ def role_answers(
     fused = signals.fuse(per_need, {"dense": cfg.w_dense, "ml_dense": cfg.w_ml_dense})
     weighted = fused * needs.weights[:, None]
     best_need = weighted.argmax(axis=0).astype(np.int64)
-    counted = raw * role[None, :]
-    passage = np.array(
-        [
-            a + int(np.argmax(counted[best_need[j], a:b])) if b > a else 0
-            for j, (a, b) in enumerate(cities.bounds)
-        ],
-        dtype=np.int64,
-    )
+    passage = _best_passages(raw * role[None, :], best_need, cities.offsets)
     return np.clip(weighted.max(axis=0), 0.0, 1.0).astype(np.float32), best_need, passage
+
+
+def _best_passages(
+    counted: FloatArray, row: npt.NDArray[np.int64], offsets: npt.NDArray[np.int64]
+) -> npt.NDArray[np.int64]:
+    """Per document ``j``: the passage of the largest value on row ``row[j]`` of ``counted`` (the
+    first of equal ones, a NaN first of all, as ``np.argmax``); 0 for a document without passages.
+    ``offsets``: each document's first passage, the documents' passages laid end to end (as every
+    :class:`~.kinds.Candidates` has them). One pass over all the passages."""
+    lengths = np.diff(offsets, append=counted.shape[1])
+    out = np.zeros(len(offsets), np.int64)
+    some = np.flatnonzero(lengths > 0)
+    if not len(some):
+        return out
+    columns = np.arange(counted.shape[1])
+    values = counted[row[np.repeat(np.arange(len(offsets)), lengths)], columns]
+    firsts = offsets[some]
+    best = np.maximum.reduceat(values, firsts)
+    is_best = (values == np.repeat(best, lengths[some])) | np.isnan(values)
+    out[some] = np.minimum.reduceat(np.where(is_best, columns, len(columns)), firsts)
+    return out
 
 
 def shared_provider_ids(engine: Engine, a: str, b: str, cfg: EngineConfig, k: int = 10) -> list[str]:

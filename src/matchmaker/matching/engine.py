@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Literal
 
 import numpy as np
@@ -112,6 +112,9 @@ QueryKind = Literal["city_provider", "provider_city", "city_city", "city_case", 
 #: Evidence of this many (city, kind, configuration) queries is kept (for explanations; the
 #: relevance of every city is kept apart, in the relevance matrices).
 EVIDENCE_CACHE = 64
+#: Cities whose strength evidence is computed together when many cities' rankings are read at once
+#: (:meth:`Engine.rank_cities_for_cities`): no more than the strength cache keeps at least.
+STRENGTH_BATCH = EVIDENCE_CACHE
 
 
 # --------------------------------------------------------------------------------------------------
@@ -583,8 +586,29 @@ class Engine:
             keep,
         )
 
-    def rank_cities_for_city(self, city_id: str, cfg: EngineConfig | None = None) -> Ranking:
-        """Every other city scored as a comparable city or a mentor.
+    def rank_cities_for_cities(
+        self, city_ids: Sequence[str], cfg: EngineConfig | None = None
+    ) -> Iterator[tuple[str, Ranking]]:
+        """Each city's :meth:`rank_cities_for_city` in turn, the strength evidence their results read
+        computed for :data:`STRENGTH_BATCH` cities at a time (one matrix product for their needs,
+        :meth:`CityRelations.strength_evidences`); read each ranking before asking for the next."""
+        cfg = cfg or self.config
+        use_strengths = cfg.strength_mentors and cfg.use_roles
+        for start in range(0, len(city_ids), STRENGTH_BATCH):
+            batch = list(city_ids[start : start + STRENGTH_BATCH])
+            if use_strengths:
+                strengths = self.relations.strength_evidences(self, batch, cfg)
+                for city_id, evidence in zip(batch, strengths, strict=True):
+                    yield city_id, self.rank_cities_for_city(city_id, cfg, strengths=evidence)
+            else:
+                for city_id in batch:
+                    yield city_id, self.rank_cities_for_city(city_id, cfg)
+
+    def rank_cities_for_city(
+        self, city_id: str, cfg: EngineConfig | None = None, *, strengths: StrengthEvidence | None = None
+    ) -> Ranking:
+        """Every other city scored as a comparable city or a mentor (``strengths``: the city's
+        :meth:`strength_evidence`, when read already).
 
         Comparable: how well each city's text answers this city's needs and the reverse (a row and a
         column of the maintained city ↔ city matrix), times the context fit. A mentor has a case
@@ -634,15 +658,10 @@ class Engine:
 
         def strength_mentors() -> tuple[StrengthEvidence, npt.NDArray[np.bool_]]:
             if not strength_cache:
-                strengths = self.strength_evidence(city_id, cfg)
+                read = strengths if strengths is not None else self.strength_evidence(city_id, cfg)
                 # A city that already did what this city needs is a mentor, not a comparable city.
                 strength_cache.append(
-                    (
-                        strengths,
-                        (strengths.strength >= 0.5)
-                        & (strengths.scores > 0)
-                        & (strengths.scores > strengths.alike),
-                    )
+                    (read, (read.strength >= 0.5) & (read.scores > 0) & (read.scores > read.alike))
                 )
             return strength_cache[0]
 
@@ -669,11 +688,11 @@ class Engine:
                     item.relation = "mentor"
                 item.score = max(comp, m_score)
             if use_strengths and item.relation != "mentor":
-                strengths, strength_mentor = strength_mentors()
+                evidence, strength_mentor = strength_mentors()
                 if strength_mentor[j]:
                     item.relation = "mentor"
-                    s_score = float(strengths.scores[j])
-                    item.mentor_strength = (int(strengths.need[j]), int(strengths.passage[j]), s_score)
+                    s_score = float(evidence.scores[j])
+                    item.mentor_strength = (int(evidence.need[j]), int(evidence.passage[j]), s_score)
             if shared is not None:
                 item.shared_providers = float(shared[j])
                 item.score = (

@@ -489,12 +489,16 @@ class Matcher:
         engine = self.engine()
         for city_id in city_ids:
             self._check(engine, "city", city_id)
-        rank = engine.rank_providers_for_city if kind == "provider" else engine.rank_cities_for_city
         with self.database.unit_of_work() as session:
             rated = feedback.read_own_ratings_of(session, city_ids)
+        rankings = (
+            ((city_id, engine.rank_providers_for_city(city_id)) for city_id in city_ids)
+            if kind == "provider"
+            else engine.rank_cities_for_cities(city_ids)  # their strengths computed together
+        )
         out: dict[str, list[Suggested]] = {}
-        for city_id in city_ids:
-            items = self._with_feedback(city_id, rank(city_id, None), self._top(top), rated.get(city_id, {}))
+        for city_id, ranking in rankings:
+            items = self._with_feedback(city_id, ranking, self._top(top), rated.get(city_id, {}))
             out[city_id] = [Suggested(item.doc_id, shown_score(item.score), item.relation) for item in items]
         return out
 
