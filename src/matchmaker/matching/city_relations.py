@@ -10,7 +10,6 @@ freed by reference counting).
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, TypeVar
@@ -21,6 +20,7 @@ import numpy.typing as npt
 from matchmaker.embeddings.encoder import FloatArray
 from matchmaker.embeddings.passages import DocKind
 from matchmaker.matching import signals
+from matchmaker.matching.bounded import SizedCache, newest
 from matchmaker.matching.kinds import NEED, STRENGTH, Candidates, DocumentSet, KindIndex, same_document
 from matchmaker.matching.maintained import stale_limit
 from matchmaker.matching.needs import Needs
@@ -85,7 +85,6 @@ class CityRelations:
         keep: int,
     ) -> None:
         self.lock = lock
-        self._keep = keep
         #: Each city's provider relevance row less its mean, at unit length, per configuration.
         self.shared: dict[EngineConfig, FloatArray] = {}
         # The centred provider rows of the engine this one replaces, with the cities and providers
@@ -96,8 +95,9 @@ class CityRelations:
             self._shared_before = {k: (v, *sides) for k, v in previous.shared.items() if k == config}
         #: The strength evidence of the newest (city, configuration) queries: ``keep`` of them, more
         #: while they hold no more than :data:`STRENGTH_BYTES`.
-        self.strengths: OrderedDict[tuple[str, EngineConfig], StrengthEvidence] = OrderedDict()
-        self._strength_bytes = 0
+        self.strengths: SizedCache[tuple[str, EngineConfig], StrengthEvidence] = SizedCache(
+            keep=keep, limit=STRENGTH_BYTES, size=lambda value: value.nbytes
+        )
         # The strength evidence of the engine this one replaces, with the cities it was made of: a
         # city that did not change keeps its evidence, the written cities' entries scored anew.
         # Evidence that engine had carried and not read yet is carried on, with the cities it was
@@ -210,10 +210,7 @@ class CityRelations:
             ),
         )
         with self.lock:
-            self.strengths[(city_id, cfg)] = value
-            self._strength_bytes += value.nbytes
-            while len(self.strengths) > self._keep and self._strength_bytes > STRENGTH_BYTES:
-                self._strength_bytes -= self.strengths.popitem(last=False)[1].nbytes
+            self.strengths.put((city_id, cfg), value)
         return value
 
     def _carried_strengths(
@@ -259,13 +256,7 @@ class CityRelations:
 def _newest(items: list[_T], keep: int, size: Callable[[_T], int]) -> list[_T]:
     """The newest of ``items`` (oldest first) that the strength cache keeps: at least ``keep``, and
     more while they hold no more than :data:`STRENGTH_BYTES`."""
-    held, start = 0, len(items)
-    while start > 0:
-        held += size(items[start - 1])
-        if len(items) - start >= keep and held > STRENGTH_BYTES:
-            break
-        start -= 1
-    return items[start:]
+    return newest(items, keep, STRENGTH_BYTES, size)
 
 
 def _ml_vectors(needs: Needs, cities: Candidates, cfg: EngineConfig) -> tuple[FloatArray, FloatArray] | None:
