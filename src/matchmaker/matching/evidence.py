@@ -44,6 +44,14 @@ class Evidence:
         """The name of the scoring profile the evidence was computed with."""
         return self.config.mode
 
+    @property
+    def nbytes(self) -> int:
+        """The memory its arrays hold."""
+        arrays = (self.dense, self.lexical, self.vocab, self.combined, self.relevance, self.doc_tags)
+        optional = (self.doc_dense, self.ml_dense)
+        norms = (self.norms.lexical_top, self.norms.baseline) if self.norms is not None else ()
+        return sum(a.nbytes for a in (*arrays, *(a for a in optional if a is not None), *norms))
+
 
 @dataclass(frozen=True, slots=True)
 class NeedSignals:
