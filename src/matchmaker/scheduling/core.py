@@ -223,6 +223,19 @@ def fair_greedy_assignment(inp: SolverInput) -> Assignment:
     return sorted(board.placed.items())
 
 
+def _cheapest_other(ranked: Sequence[int], victims: set[int], weights: Sequence[int]) -> int | None:
+    """The cheapest meeting of ``ranked`` (cheapest first) not in ``victims``: None when there is
+    none, -1 when two or more share the lowest weight (the caller then breaks the tie)."""
+    found: int | None = None
+    for q in ranked:
+        if q in victims:
+            continue
+        if found is not None:
+            return -1 if weights[q] == weights[found] else found
+        found = q
+    return found
+
+
 def repair_coverage(inp: SolverInput, assignment: Sequence[tuple[int, int]]) -> Assignment:
     """Give uncovered active participants a meeting by giving up the cheapest other meetings.
 
@@ -274,6 +287,9 @@ def repair_coverage(inp: SolverInput, assignment: Sequence[tuple[int, int]]) -> 
         if count[k] or not active[k] or inp.capacity[k] == 0:
             continue
         best: tuple[int, int, int, set[int]] | None = None
+        # Nothing changes until this participant's move is made, so each slot's meetings that may
+        # give up their table are found once, cheapest first, instead of once per pair and slot.
+        cheapest: dict[int, list[int]] = {}
         for p in by_person[k]:
             if p in placed:
                 continue
@@ -291,11 +307,18 @@ def repair_coverage(inp: SolverInput, assignment: Sequence[tuple[int, int]]) -> 
                     if not options:
                         continue
                     victims.add(min(options, key=lambda q: inp.weights[q]))
-                if len(in_slot[s] - victims) >= inp.tables:
-                    options = [q for q in in_slot[s] - victims if removable(q, -1)]
-                    if not options:
+                if len(in_slot[s]) - len(victims & in_slot[s]) >= inp.tables:
+                    if s not in cheapest:
+                        cheapest[s] = sorted(
+                            (q for q in in_slot[s] if removable(q, -1)), key=lambda q: inp.weights[q]
+                        )
+                    freed = _cheapest_other(cheapest[s], victims, inp.weights)
+                    if freed is None:
                         continue
-                    victims.add(min(options, key=lambda q: inp.weights[q]))
+                    if freed < 0:  # a tie: the first of them in the slot's own order, as always
+                        options = [q for q in in_slot[s] - victims if removable(q, -1)]
+                        freed = min(options, key=lambda q: inp.weights[q])
+                    victims.add(freed)
                 if not all(removable(q, j) or (q in in_slot[s] and removable(q, -1)) for q in victims):
                     continue
                 cost = sum(inp.weights[q] for q in victims) - inp.weights[p]
