@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 from ortools.linear_solver import pywraplp
 
-from matchmaker.scheduling.bound import LP_STATUS, add_capacity_rows, add_sum
+from matchmaker.scheduling.bound import LP_STATUS, LinearModel
 from matchmaker.scheduling.core import SolverInput
 
 logger = logging.getLogger(__name__)
@@ -115,16 +115,17 @@ class _Model:
     hard_cover: bool
 
 
-def _make_solver() -> pywraplp.Solver:
+def _make_solver(model: LinearModel) -> pywraplp.Solver:
     for name in MIP_SOLVERS:
-        solver = pywraplp.Solver.CreateSolver(name)
+        solver = model.solver(name)
         if solver is not None:
             return solver
     msg = "no MIP solver is available in this OR-Tools build"  # pragma: no cover
     raise RuntimeError(msg)  # pragma: no cover
 
 
-def _solve(inp: SolverInput, m: _Model, time_limit: float) -> Selection:
+def selection_model(inp: SolverInput, m: _Model) -> LinearModel:
+    """The MIP of :func:`select_pairs` for one attempt; its first variables stand for ``m.usable``."""
     usable, capacity, room, forced, cover, hard_cover = (
         m.usable,
         m.capacity,
@@ -133,38 +134,45 @@ def _solve(inp: SolverInput, m: _Model, time_limit: float) -> Selection:
         m.cover,
         m.hard_cover,
     )
-    solver = _make_solver()
-    solver.SetTimeLimit(max(100, int(time_limit * 1000)))
-    y: dict[int, pywraplp.Variable] = {}
-    for p in usable:
-        y[p] = solver.IntVar(1.0 if p in forced else 0.0, 1.0, f"y{p}")
-    by_person = add_capacity_rows(solver, inp, y, capacity)
-    if len(y) > room:
-        add_sum(solver, list(y.values()), high=room)
+    model = LinearModel()
     # Lexicographic levels as weights: one accepted request outweighs any total of scores, one
     # participant covered outweighs every accepted request.
     accepted_weight = float(sum(sorted(inp.weights, reverse=True)[: max(1, room)]) + 1)
     cover_weight = accepted_weight * (sum(1 for p in usable if inp.accepted[p]) + 1)
-    objective = solver.Objective()
-    for p, var in y.items():
-        extra = accepted_weight if inp.accepted[p] and p not in forced else 0.0
-        objective.SetCoefficient(var, float(inp.weights[p]) + extra)
+    model.add_variables(
+        [1.0 if p in forced else 0.0 for p in usable],
+        [1.0] * len(usable),
+        objective=[
+            float(inp.weights[p]) + (accepted_weight if inp.accepted[p] and p not in forced else 0.0)
+            for p in usable
+        ],
+        integer=True,
+    )
+    by_person = model.add_capacity_rows(inp, usable, capacity)
+    if len(usable) > room:
+        model.add_row(range(len(usable)), high=room)
     for k in sorted(cover):
         if not by_person[k]:
             continue
         if hard_cover:
-            add_sum(solver, by_person[k], low=1.0)
+            model.add_row(by_person[k], low=1.0)
         else:
-            c = solver.IntVar(0.0, 1.0, f"c{k}")
-            row = add_sum(solver, by_person[k], low=0.0)  # sum(y) - c >= 0
-            row.SetCoefficient(c, -1.0)
-            objective.SetCoefficient(c, cover_weight)
-    objective.SetMaximization()
+            c = model.add_variables([0.0], [1.0], objective=[cover_weight], integer=True)
+            model.add_row([*by_person[k], c], [1.0] * len(by_person[k]) + [-1.0], low=0.0)
+    return model
+
+
+def _solve(inp: SolverInput, m: _Model, time_limit: float) -> Selection:
+    usable, hard_cover = m.usable, m.hard_cover
+    solver = _make_solver(selection_model(inp, m))
+    solver.SetTimeLimit(max(100, int(time_limit * 1000)))
     params = pywraplp.MPSolverParameters()
     params.SetDoubleParam(pywraplp.MPSolverParameters.RELATIVE_MIP_GAP, 1e-9)
     status = LP_STATUS.get(solver.Solve(params), "UNKNOWN")
     if status not in ("OPTIMAL", "FEASIBLE"):
         return Selection(pairs=[], status=status, objective=0.0, covered_hard=hard_cover)
+    variables = solver.variables()
+    y = dict(zip(usable, variables, strict=False))
     chosen = [p for p, var in y.items() if var.solution_value() > 0.5]
     value = float(sum(inp.weights[p] for p in chosen))
     logger.info("pair selection %s: %d pairs, weight %.0f", status, len(chosen), value)
