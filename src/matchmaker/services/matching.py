@@ -579,26 +579,7 @@ class Matcher:
         a mentor city's case study, or the topics the two share. ``None`` for unknown pairs or when
         the explanation has nothing to show.
         """
-        engine = self.engine()
-        pair = _city_pair(engine, a_id, b_id)
-        if pair is None:
-            return None
-        a_id, b_id, kind_b = pair
-        ranking = (
-            engine.rank_providers_for_city(a_id)
-            if kind_b == "provider"
-            else engine.rank_cities_for_city(a_id)
-        )
-        item = ranking.item(b_id)
-        if item is None:
-            return None
-        needs = engine.needs_of("city", a_id, engine.config)
-        ev = engine.candidate_evidence(needs, kind_b, [b_id], engine.config)
-        what = "capability" if kind_b == "provider" else "city"
-        exp = explanation(
-            engine, needs, engine.kind(kind_b), ev, item=item, cfg=engine.config, what=what, column=0
-        )
-        return readable_reason(exp, city=self._name(engine, a_id), other=self._name(engine, b_id))
+        return _pair_reason(_Rankings(self.engine()), a_id, b_id)
 
     @_query
     def meeting_reason(self, a_id: str, b_id: str) -> str | None:
@@ -606,13 +587,12 @@ class Matcher:
         pair's order, except that between two cities where one is a mentor of the other it is told from
         the side of the city it mentors (the line then names the mentor's case study, as that city's
         suggestions do), whichever order the meeting has."""
-        engine = self.engine()
-        pair = _city_pair(engine, a_id, b_id)
-        if pair is not None and pair[2] == "city":
-            city, other, _ = pair
-            if not _is_mentor(engine, city, other) and _is_mentor(engine, other, city):
-                return self.pair_reason(other, city)
-        return self.pair_reason(a_id, b_id)
+        return _meeting_reason(_Rankings(self.engine()), a_id, b_id)
+
+    def meeting_reasons(self) -> MeetingReasons:
+        """:meth:`pair_reason` and :meth:`meeting_reason` for many meetings, as a plan asks for each of
+        its meetings: the same lines, over one engine, each city's rankings computed once."""
+        return MeetingReasons(self)
 
     @staticmethod
     def _name(engine: Engine, doc_id: str) -> str:
@@ -916,9 +896,73 @@ class PairScores:
         return scores
 
 
-def _is_mentor(engine: Engine, city_id: str, other_id: str) -> bool:
+class _Rankings:
+    """One engine and the rankings asked of it, each city's computed once (for the reasons of one
+    query, or of every meeting of a plan)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._made: dict[tuple[str, DocKind], Ranking] = {}
+
+    def of(self, city_id: str, kind: DocKind) -> Ranking:
+        key = (city_id, kind)
+        ranking = self._made.get(key)
+        if ranking is None:
+            ranking = self._made[key] = _ranking(self.engine, city_id, kind)
+        return ranking
+
+
+class MeetingReasons:
+    """:meth:`Matcher.pair_reason` (``requested``) or :meth:`Matcher.meeting_reason` of any pair, the
+    same line, for callers that ask about every meeting of a plan: the engine is taken once, on the
+    first call, and each city's rankings are computed once and kept while this object lives."""
+
+    def __init__(self, matcher: Matcher) -> None:
+        self._matcher = matcher
+        self._rankings: _Rankings | None = None
+
+    def __call__(self, a_id: str, b_id: str, *, requested: bool) -> str | None:
+        """Why ``a_id`` and ``b_id`` meet, told from ``a_id``'s side when one asked the other."""
+        with self._matcher.queries.running():
+            if self._rankings is None:
+                self._rankings = _Rankings(self._matcher.engine())
+            if requested:
+                return _pair_reason(self._rankings, a_id, b_id)
+            return _meeting_reason(self._rankings, a_id, b_id)
+
+
+def _pair_reason(rankings: _Rankings, a_id: str, b_id: str) -> str | None:
+    """:meth:`Matcher.pair_reason` with the rankings of ``rankings``."""
+    engine = rankings.engine
+    pair = _city_pair(engine, a_id, b_id)
+    if pair is None:
+        return None
+    a_id, b_id, kind_b = pair
+    item = rankings.of(a_id, kind_b).item(b_id)
+    if item is None:
+        return None
+    needs = engine.needs_of("city", a_id, engine.config)
+    ev = engine.candidate_evidence(needs, kind_b, [b_id], engine.config)
+    what = "capability" if kind_b == "provider" else "city"
+    exp = explanation(
+        engine, needs, engine.kind(kind_b), ev, item=item, cfg=engine.config, what=what, column=0
+    )
+    return readable_reason(exp, city=Matcher._name(engine, a_id), other=Matcher._name(engine, b_id))
+
+
+def _meeting_reason(rankings: _Rankings, a_id: str, b_id: str) -> str | None:
+    """:meth:`Matcher.meeting_reason` with the rankings of ``rankings``."""
+    pair = _city_pair(rankings.engine, a_id, b_id)
+    if pair is not None and pair[2] == "city":
+        city, other, _ = pair
+        if not _is_mentor(rankings, city, other) and _is_mentor(rankings, other, city):
+            return _pair_reason(rankings, other, city)
+    return _pair_reason(rankings, a_id, b_id)
+
+
+def _is_mentor(rankings: _Rankings, city_id: str, other_id: str) -> bool:
     """Whether the city ``other_id`` is a mentor of the city ``city_id`` (from ``city_id``'s side)."""
-    item = engine.rank_cities_for_city(city_id).item(other_id)
+    item = rankings.of(city_id, "city").item(other_id)
     return item is not None and item.relation == "mentor"
 
 
@@ -1267,6 +1311,7 @@ __all__ = [
     "MatchResult",
     "Matcher",
     "MatchingService",
+    "MeetingReasons",
     "PairScores",
     "Relation",
     "ScoreFunction",

@@ -141,3 +141,14 @@ def test_single_pairs_keep_the_scores_of_a_bounded_number_of_bytes(
     matcher.pair_cache.limit = 10**6
     assert _interleaved_asks(matcher, 10) == asked
     assert sum(engine.ranked.values()) == 20
+
+
+def test_a_plans_reasons_are_the_line_of_each_pair(matcher: Matcher) -> None:
+    at_once = matcher.meeting_reasons()
+    ids = CITY_IDS + PROVIDER_IDS + OTHER_IDS
+    told = 0
+    for a, b in product(ids, ids):
+        assert at_once(a, b, requested=True) == matcher.pair_reason(a, b), (a, b)
+        assert at_once(a, b, requested=False) == matcher.meeting_reason(a, b), (a, b)
+        told += at_once(a, b, requested=False) is not None
+    assert told > len(CITY_IDS) * len(PROVIDER_IDS)

@@ -238,9 +238,9 @@ class Planner:
         if not asked:
             return out
         try:
-            matcher = self.matching.matcher()
+            reasons = self.matching.matcher().meeting_reasons()
             for pair, a, b, requested_pair in asked:
-                line = matcher.pair_reason(a, b) if requested_pair else matcher.meeting_reason(a, b)
+                line = reasons(a, b, requested=requested_pair)
                 if line:
                     out[pair] = line
         except MatchmakerError as exc:
