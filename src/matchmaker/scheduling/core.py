@@ -42,6 +42,8 @@ class SolverInput:
     must: Sequence[bool]
     fixed: Sequence[tuple[int, int]] = ()
     _common: list[list[int]] = field(default_factory=list, init=False, repr=False, compare=False)
+    _active: list[bool] = field(default_factory=list, init=False, repr=False, compare=False)
+    _priority: list[int] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         n_pairs = len(self.pairs)
@@ -51,7 +53,18 @@ class SolverInput:
         if len(self.available) != self.n_participants or len(self.capacity) != self.n_participants:
             msg = "available and capacity must have one entry per participant"
             raise ValueError(msg)
-        common = [sorted(self.available[i] & self.available[j]) for i, j in self.pairs]
+        # Participants share a few availabilities (most are free all day), so each pair of them is
+        # intersected once; pairs with the same two availabilities share the list (never changed).
+        kind: dict[frozenset[int], int] = {}
+        of = [kind.setdefault(a, len(kind)) for a in self.available]
+        shared: dict[tuple[int, int], list[int]] = {}
+        common = []
+        for i, j in self.pairs:
+            key = (of[i], of[j])
+            slots = shared.get(key)
+            if slots is None:
+                slots = shared[key] = sorted(self.available[i] & self.available[j])
+            common.append(slots)
         object.__setattr__(self, "_common", common)
 
     def common_slots(self, p: int) -> list[int]:
@@ -60,11 +73,23 @@ class SolverInput:
 
     def active(self) -> list[bool]:
         """Participants that could have at least one meeting (a usable pair with a common slot)."""
-        flags = [False] * self.n_participants
-        for p, (i, j) in enumerate(self.pairs):
-            if self._common[p] and self.capacity[i] > 0 and self.capacity[j] > 0:
-                flags[i] = flags[j] = True
-        return flags
+        if not self._active:
+            flags = [False] * self.n_participants
+            for p, (i, j) in enumerate(self.pairs):
+                if self._common[p] and self.capacity[i] > 0 and self.capacity[j] > 0:
+                    flags[i] = flags[j] = True
+            self._active.extend(flags)
+        return list(self._active)
+
+    def priority_order(self) -> list[int]:
+        """Pairs in the order the greedy heuristics take them: must-meets, then accepted requests,
+        then by falling weight (the lower index first among equals)."""
+        if len(self._priority) != len(self.pairs):
+            self._priority[:] = sorted(
+                range(len(self.pairs)),
+                key=lambda p: (not self.must[p], not self.accepted[p], -self.weights[p], p),
+            )
+        return list(self._priority)
 
 
 def verify_assignment(inp: SolverInput, assignment: Sequence[tuple[int, int]]) -> list[str]:
@@ -171,9 +196,7 @@ class _Board:
 
 
 def _priority_order(inp: SolverInput) -> list[int]:
-    return sorted(
-        range(len(inp.pairs)), key=lambda p: (not inp.must[p], not inp.accepted[p], -inp.weights[p], p)
-    )
+    return inp.priority_order()
 
 
 def greedy_assignment(inp: SolverInput) -> Assignment:

@@ -281,13 +281,17 @@ def _looked_up(
     lookup: ScoreLookup,
 ) -> set[Pair]:
     found: set[Pair] = set()
+    isfinite = math.isfinite
     for n, a in enumerate(people):
+        a_provider = sides[a] == "provider"
         for b in people[n + 1 :]:
-            key = pair_key(a, b)
-            if key in scores or key in blocked or not allowed_sides(sides[a], sides[b]):
+            if a_provider and sides[b] == "provider":  # never two providers (allowed_sides)
+                continue
+            key = (a, b) if a <= b else (b, a)  # pair_key, written out: it runs for every pair
+            if key in scores or key in blocked:
                 continue
             value = lookup(a, b)
-            if value is not None and math.isfinite(value):
+            if value is not None and isfinite(value):
                 scores[key] = (float(value), None)
                 found.add(key)
     return found
@@ -305,6 +309,9 @@ def _prune(
     def size(c: Candidate) -> int:
         return len(available[pidx[c.a]] & available[pidx[c.b]])
 
+    slots = max((len(a) for a in available), default=0)
+    if len(candidates) * slots <= max_variables:  # no pair has more variables than slots
+        return candidates, 0
     sizes = [size(c) for c in candidates]
     if sum(sizes) <= max_variables:
         return candidates, 0

@@ -259,3 +259,22 @@ def test_pair_selection_is_the_same_model(seed: int) -> None:
         new = selection_model(inp, m).solver("CBC")
         assert new is not None
         assert _exported(new) == _exported(_reference_selection_model(inp, m))
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_the_solver_input_reads_what_its_arrays_say(seed: int) -> None:
+    inp = _random_input(seed)
+    assert [inp.common_slots(p) for p in range(len(inp.pairs))] == [
+        sorted(inp.available[i] & inp.available[j]) for i, j in inp.pairs
+    ]
+    assert inp.priority_order() == sorted(
+        range(len(inp.pairs)), key=lambda p: (not inp.must[p], not inp.accepted[p], -inp.weights[p], p)
+    )
+    plain = [False] * inp.n_participants
+    for p, (i, j) in enumerate(inp.pairs):
+        if inp.common_slots(p) and inp.capacity[i] > 0 and inp.capacity[j] > 0:
+            plain[i] = plain[j] = True
+    flags = inp.active()
+    assert flags == plain
+    flags[0] = not flags[0]  # a caller's copy: the next caller reads the same flags
+    assert inp.active() == plain
