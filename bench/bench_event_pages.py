@@ -124,16 +124,35 @@ def seeded_score(a: str, b: str) -> float:
 def build_event(services: Services, n: int) -> dict[str, str]:
     """The event of every stored city and provider (see the module docstring); the ids of a city
     and a provider that have meetings."""
+    from matchmaker.services.events.schemas import FeedbackIn
+
+    cities, providers = event_without_plan(services, n)
+    t0 = time.perf_counter()
+    report = services.planner.generate(EVENT, score=seeded_score, time_limit=30)
+    print(f"N={n}: generated {report.meetings} meetings in {time.perf_counter() - t0:.1f} s", flush=True)
+    services.planner.publish(EVENT)
+    with services.database.unit_of_work() as session:
+        events = services.events(session)
+        plan = services.planner.planned(EVENT)
+        for meeting in plan[: 2 * n // 5]:
+            events.feedback.record(
+                EVENT,
+                FeedbackIn(rater=meeting.a, other=meeting.b, rating="informative", comment="Useful"),
+                now=AFTER,
+            )
+        city = next(m.a for m in plan if m.a in set(cities))
+        provider = next(m.b for m in plan if m.b in set(providers))
+        feed = events.feeds.issue(EVENT, city, issued_by=None)
+    return {"city": city, "provider": provider, "feed": feed.token}
+
+
+def event_without_plan(services: Services, n: int) -> tuple[list[str], list[str]]:
+    """The event of every stored city and provider with its slots, tables, availability and requests
+    (see the module docstring), not planned yet; the ids of its cities and of its providers."""
     from sqlmodel import select
 
     from matchmaker.db.models import City, Provider
-    from matchmaker.services.events.schemas import (
-        EventCreate,
-        FeedbackIn,
-        ParticipantIn,
-        RequestCreate,
-        SlotIn,
-    )
+    from matchmaker.services.events.schemas import EventCreate, ParticipantIn, RequestCreate, SlotIn
 
     with services.database.unit_of_work() as session:
         cities = sorted(session.exec(select(City.id)))
@@ -181,23 +200,7 @@ def build_event(services: Services, n: int) -> dict[str, str]:
                 events.requests.answer(EVENT, made.id, "accepted")
             elif k % 5 == 1:
                 events.requests.answer(EVENT, made.id, "declined", decline_reason="Not this time")
-    t0 = time.perf_counter()
-    report = services.planner.generate(EVENT, score=seeded_score, time_limit=30)
-    print(f"N={n}: generated {report.meetings} meetings in {time.perf_counter() - t0:.1f} s", flush=True)
-    services.planner.publish(EVENT)
-    with services.database.unit_of_work() as session:
-        events = services.events(session)
-        plan = services.planner.planned(EVENT)
-        for meeting in plan[: 2 * n // 5]:
-            events.feedback.record(
-                EVENT,
-                FeedbackIn(rater=meeting.a, other=meeting.b, rating="informative", comment="Useful"),
-                now=AFTER,
-            )
-        city = next(m.a for m in plan if m.a in set(cities))
-        provider = next(m.b for m in plan if m.b in set(providers))
-        feed = events.feeds.issue(EVENT, city, issued_by=None)
-    return {"city": city, "provider": provider, "feed": feed.token}
+    return cities, providers
 
 
 def home_for(n: int, keep: Path | None) -> tuple[Path, dict[str, str], Callable[[], None]]:
