@@ -246,17 +246,22 @@ def fair_greedy_assignment(inp: SolverInput) -> Assignment:
     return sorted(board.placed.items())
 
 
-def _cheapest_other(ranked: Sequence[int], victims: set[int], weights: Sequence[int]) -> int | None:
-    """The cheapest meeting of ``ranked`` (cheapest first) not in ``victims``: None when there is
-    none, -1 when two or more share the lowest weight (the caller then breaks the tie)."""
-    found: int | None = None
+def _cheapest_in_slot(
+    ranked: Sequence[int], meetings: set[int], victims: set[int], weights: Sequence[int]
+) -> int | None:
+    """The cheapest of a slot's ``meetings`` that may give up its table (``ranked``: those, cheapest
+    first) and is not in ``victims``; among equally cheap ones the first in the slot's own order, as
+    ``min`` over ``meetings - victims`` takes it. None when there is none."""
+    tied: list[int] = []
     for q in ranked:
         if q in victims:
             continue
-        if found is not None:
-            return -1 if weights[q] == weights[found] else found
-        found = q
-    return found
+        if tied and weights[q] != weights[tied[0]]:
+            break
+        tied.append(q)
+    if len(tied) < 2:
+        return tied[0] if tied else None
+    return next(q for q in meetings - victims if q in tied)
 
 
 def repair_coverage(inp: SolverInput, assignment: Sequence[tuple[int, int]]) -> Assignment:
@@ -335,12 +340,9 @@ def repair_coverage(inp: SolverInput, assignment: Sequence[tuple[int, int]]) -> 
                         cheapest[s] = sorted(
                             (q for q in in_slot[s] if removable(q, -1)), key=lambda q: inp.weights[q]
                         )
-                    freed = _cheapest_other(cheapest[s], victims, inp.weights)
+                    freed = _cheapest_in_slot(cheapest[s], in_slot[s], victims, inp.weights)
                     if freed is None:
                         continue
-                    if freed < 0:  # a tie: the first of them in the slot's own order, as always
-                        options = [q for q in in_slot[s] - victims if removable(q, -1)]
-                        freed = min(options, key=lambda q: inp.weights[q])
                     victims.add(freed)
                 if not all(removable(q, j) or (q in in_slot[s] and removable(q, -1)) for q in victims):
                     continue

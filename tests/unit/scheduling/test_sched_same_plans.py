@@ -52,9 +52,13 @@ def test_coverage_repair_gives_the_schedule_it_always_gave(
     starts = (greedy_assignment(inp), [])
     fast = [repair_coverage(inp, start) for start in starts]
     # The plain way: every pair and slot looks through the slot's meetings for the cheapest one that
-    # may give up its table (what the repair does on a tie), never the list kept per slot.
+    # may give up its table (``ranked`` holds those), never the order kept per slot.
     monkeypatch.setattr(
-        core, "_cheapest_other", lambda ranked, victims, _weights: -1 if set(ranked) - victims else None
+        core,
+        "_cheapest_in_slot",
+        lambda ranked, meetings, victims, weights: min(
+            (q for q in meetings - victims if q in set(ranked)), key=lambda q: weights[q], default=None
+        ),
     )
     assert fast == [repair_coverage(inp, start) for start in starts]
 
