@@ -359,11 +359,7 @@ class Planner:
     def lock(self, event_id: str, a: str, b: str, *, locked: bool = True) -> PlannedMeeting:
         """Pin (or unpin) a planned meeting so that re-planning keeps it where it is."""
         with self.database.unit_of_work() as session:
-            store.event_row(session, event_id)
-            row = store.planned_row(session, event_id, a, b)
-            if row is None:
-                x, y = pair_key(a, b)
-                raise NotFoundError(f"no planned meeting between {x!r} and {y!r} in event {event_id!r}")
+            row = _planned_row(session, event_id, a, b)
             row.locked = locked
             session.add(row)
             session.flush()
@@ -582,6 +578,17 @@ def _as_published(
         ):
             return False
     return True
+
+
+def _planned_row(session: Session, event_id: str, a: str, b: str) -> EventMeeting:
+    """The planned meeting of ``a`` and ``b`` (in either order) in the event; NotFoundError when the
+    event or the meeting does not exist."""
+    store.event_row(session, event_id)
+    row = store.planned_row(session, event_id, a, b)
+    if row is None:
+        x, y = pair_key(a, b)
+        raise NotFoundError(f"no planned meeting between {x!r} and {y!r} in event {event_id!r}")
+    return row
 
 
 def _slot_label(slot: Slot, every: list[Slot]) -> str:
