@@ -359,3 +359,31 @@ def test_a_screen_reader_hears_when_a_background_job_is_done(
     expect(page.locator("#job")).to_have_attribute("data-state", "done", timeout=60_000)
     expect(state).to_have_text("Done")
     assert state.get_attribute("data-seen-before") == "yes", "the job's live region was replaced"
+
+
+def test_a_meetings_move_form_opened_in_the_grid_or_on_its_own_page_is_accessible(
+    page: Page, sign_in: Callable[[str], None]
+) -> None:
+    """The schedule tab fetches a meeting's move form (every slot and table) when Move is opened,
+    rather than carrying one in every meeting's cell. Opened from the keyboard, the form is in the
+    cell and its first field has the focus; the page that holds the form alone (what the meeting's
+    link opens without scripts) is audited too."""
+    sign_in("staff")
+    page.goto(f"/events/{PUBLISHED_EVENT}/schedule")
+    page.wait_for_load_state("networkidle")
+    cell = page.locator("#schedule-grid td:not(.empty)").first
+    move = cell.locator("details[hx-get]")
+    move.locator("summary").focus()
+    page.keyboard.press("Enter")
+    # the form takes the place of the link to its page, and its first field takes the focus
+    expect(cell.get_by_label("Slot", exact=True)).to_be_focused()
+    expect(cell.get_by_label("Table", exact=True)).to_be_visible()
+    expect(cell.get_by_role("link", name=re.compile("^Open the move form"))).to_have_count(0)
+    found: dict[str, list[str]] = {"schedule, a move opened": page_problems(page)}
+    address = move.get_attribute("hx-get")
+    assert address is not None
+    page.goto(address)
+    expect(page.get_by_role("heading", level=2)).to_contain_text("Move the meeting of")
+    found["a meeting's move page"] = page_problems(page)
+    found = {where: problems for where, problems in found.items() if problems}
+    assert not found, report(found)

@@ -131,12 +131,13 @@ def add_event(
     participants: Sequence[str],
     *,
     slots: int = 2,
+    tables: int = 2,
     day: datetime = datetime(2027, 5, 4),  # noqa: DTZ001 - a wall time in the event's zone
     timezone: str | None = None,
     request_deadline: datetime | None = None,
 ) -> None:
-    """An event of two tables with ``slots`` 20-minute slots on the hour from 09:00 on ``day``, and
-    these stored cities and providers taking part."""
+    """An event of ``tables`` tables with ``slots`` 20-minute slots on the hour from 09:00 on ``day``,
+    and these stored cities and providers taking part."""
     services = app_services(client)
     with services.database.unit_of_work() as session:
         catalog = services.events(session).catalog
@@ -144,7 +145,7 @@ def add_event(
             EventCreate(
                 id=event_id,
                 name=event_id.replace("-", " ").capitalize(),
-                tables=2,
+                tables=tables,
                 timezone=timezone,
                 request_deadline=request_deadline,
                 slots=[

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 
@@ -28,9 +29,17 @@ def test_answer_move_buttons_name_the_request_or_meeting(
     ]
     app_services(client).planner.generate(EVENT_ID, score=lambda _a, _b: 0.5, time_limit=5)
     grid = client.get(f"/events/{EVENT_ID}/schedule").text
-    moves = re.findall(r'<button[^>]*aria-label="(Move here: [^"]*)"', grid)
-    assert moves, "every planned meeting has its own move button"
+    moves = re.findall(r'<summary aria-label="(Move [^"]*)"', grid)
+    assert moves, "every planned meeting has its own move control"
     assert len(set(moves)) == len(moves)
     assert all(" and " in m for m in moves)
+    links = re.findall(r'<a href="[^"]*/schedule/move\?[^"]*" aria-label="([^"]*)"', grid)
+    assert len(set(links)) == len(moves)
+    # each meeting's move form, opened in its cell or on its own page
+    for address in re.findall(r'<a href="([^"]*/schedule/move\?[^"]*)"', grid):
+        form = client.get(html.unescape(address)).text
+        buttons = re.findall(r'<button[^>]*aria-label="(Move here: [^"]*)"', form)
+        assert len(buttons) == 1
+        assert " and " in buttons[0]
     # the visible words come first in the name, so "Move here" still finds the button by voice
-    assert all(m.startswith("Move here: ") for m in moves)
+    assert all(m.startswith("Open the move form: ") for m in links)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import Callable
 from datetime import datetime
@@ -98,7 +99,10 @@ def test_staff_edit_a_published_event_and_see_what_moved(
     assert 'value="lunch"' in again.text
     # Two days: the move form names the day of each slot, not only its time.
     schedule = client.get("/events/ed/schedule").text
-    assert re.search(r'<option value="s2"[^>]*>Wed 03 Mar 09:00</option>', schedule)
+    move = re.search(r'<a href="(/events/ed/schedule/move\?[^"]+)"', schedule)
+    assert move, "every planned meeting can be moved"
+    form = client.get(html.unescape(move.group(1))).text
+    assert re.search(r'<option value="s2"[^>]*>Wed 03 Mar 09:00</option>', form)
 
 
 def test_a_new_venue_for_a_published_event_says_to_publish_to_tell_participants(

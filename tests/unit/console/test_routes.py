@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Callable
@@ -301,11 +302,13 @@ def test_staff_plan_an_event_from_the_form_to_the_downloads(client: Client, sign
     page = client.post("/events/ws-ankara/lock", data={"a": a, "b": b, "locked": "1"})
     assert "Meeting locked" in page.text
     assert "· locked" in page.text
+    link = re.search(r'<a href="(/events/ws-ankara/schedule/move\?[^"]+)"', page.text)
+    assert link, "every planned meeting can be moved"
     cell = re.search(
         r'name="a" value="([^"]+)"><input type="hidden" name="b" value="([^"]+)">\s*<label for="mv-slot',
-        page.text,
+        client.get(html.unescape(link.group(1))).text,
     )
-    assert cell, "every planned meeting can be moved"
+    assert cell, "a meeting's move form names the meeting"
     page = client.post(
         "/events/ws-ankara/move", data={"a": cell.group(1), "b": cell.group(2), "slot": "s4", "table": "3"}
     )

@@ -356,6 +356,12 @@ class Planner:
             store.event_row(session, event_id)
             return store.planned_meetings(session, event_id)
 
+    def meeting(self, event_id: str, a: str, b: str) -> PlannedMeeting:
+        """The planned meeting of ``a`` and ``b`` (in either order), as staff see it on the grid."""
+        with self.database.unit_of_work() as session:
+            row = _planned_row(session, event_id, a, b)
+            return store.planned_meeting(session, event_id, row.a, row.b)
+
     def lock(self, event_id: str, a: str, b: str, *, locked: bool = True) -> PlannedMeeting:
         """Pin (or unpin) a planned meeting so that re-planning keeps it where it is."""
         with self.database.unit_of_work() as session:

@@ -23,13 +23,14 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
-from typing import Any, ParamSpec, Protocol, TypeVar
+from typing import Annotated, Any, ParamSpec, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 import anyio.to_thread
 from litestar import Request, Response, get, post
 from litestar.datastructures import FormMultiDict
 from litestar.di import NamedDependency
+from litestar.params import Parameter
 from litestar.response import Redirect
 from pydantic import ValidationError
 
@@ -1083,6 +1084,32 @@ async def event_move(request: AnyRequest, events: Events, planner: Plans, event_
     return await _ScheduleTab(request, events, planner, event_id).change(move, "moved", moving=moving)
 
 
+@dataclass
+class MoveView:
+    """What the page of one planned meeting's move shows."""
+
+    event: EventSummary
+    meeting: PlannedMeeting
+
+
+#: One side of a meeting in the address of its move form (``?a=`` and ``?b=``).
+MeetingSide = Annotated[str, Parameter(min_length=1, max_length=128)]
+
+
+@get("/events/{event_id:str}/schedule/move", name="console:event-move-form", opt=STAFF)
+async def event_move_form(
+    request: AnyRequest, events: Events, planner: Plans, event_id: PathId, *, a: MeetingSide, b: MeetingSide
+) -> Response[Any]:
+    """The move form of the planned meeting of ``a`` and ``b``: every slot and table, its own place
+    chosen. The schedule tab lists the slots and tables here, once per meeting opened, rather than in
+    every meeting's cell: each cell links here, and with scripts the form is shown in the cell."""
+
+    def load() -> MoveView:
+        return MoveView(events.catalog.get(event_id), planner.meeting(event_id, a, b))
+
+    return _event_tab(request, "move", await run(load), flash=None, status=200)
+
+
 @post(
     "/events/{event_id:str}/publish",
     name="console:event-publish",
@@ -1159,6 +1186,7 @@ ROUTES = [
     event_generate,
     event_lock,
     event_move,
+    event_move_form,
     event_publish,
     event_csv,
     event_agenda,
