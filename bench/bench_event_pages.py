@@ -263,6 +263,7 @@ def paths(ids: dict[str, str]) -> list[tuple[str, str, str]]:
         ("console: event settings", "staff", f"/events/{e}/edit"),
         ("console: requests tab", "staff", f"/events/{e}/requests"),
         ("console: schedule tab", "staff", f"/events/{e}/schedule"),
+        ("console: a meeting's move form", "staff", f"/events/{e}/schedule/move?a={city}&b={ids['met']}"),
         ("console: feedback and statistics", "staff", f"/events/{e}/feedback"),
         ("console: organisers' CSV", "staff", f"/events/{e}/export.csv"),
         ("console: organisers' XLSX", "staff", f"/events/{e}/export.xlsx"),
@@ -326,6 +327,9 @@ def measure(n: int, rounds: int, keep: Path | None, only: list[str], skip: list[
     try:
         # Stored relevance rows are keyed by the matching code: another tree's are not read.
         services.matching.prepare()
+        # whom the city meets first, for its meeting's move form
+        first = next(m for m in services.planner.planned(EVENT) if ids["city"] in {m.a, m.b})
+        ids = {**ids, "met": first.b if first.a == ids["city"] else first.a}
         with services.database.unit_of_work() as session:
             users = services.users(session)
             tokens = {
