@@ -27,7 +27,7 @@ from matchmaker.db.events import (
 from matchmaker.db.models import City, Provider
 from matchmaker.errors import NotFoundError
 from matchmaker.scheduling.exports import CalendarEntry, table_name
-from matchmaker.scheduling.problem import Placement, Slot, pair_key
+from matchmaker.scheduling.problem import Placement, Slot
 from matchmaker.scheduling.result import Meeting
 from matchmaker.services.events.rules import (
     EventSnapshot,
@@ -412,13 +412,22 @@ def mentioned(rows: Iterable[_WithPair]) -> set[str]:
 
 def planned_meetings(session: Session, event_id: str) -> list[PlannedMeeting]:
     """The current plan in slot and table order (staff view)."""
+    return _as_planned(
+        session, event_id, plan(session, event_id), published(session, event_id, confirmed=True)
+    )
+
+
+def _as_planned(
+    session: Session, event_id: str, rows: list[EventMeeting], confirmed: Iterable[PublishedMeeting]
+) -> list[PlannedMeeting]:
+    """The planned meetings ``rows`` as staff see them, in slot and table order; ``confirmed``: the
+    published meetings that may be theirs (at least those of ``rows``)."""
     by_id = {s.id: s for s in slots(session, event_id)}
     order = {sid: n for n, sid in enumerate(by_id)}
     timezone = event_row(session, event_id).timezone
     labels = table_labels(session, event_id)
-    rows = plan(session, event_id)
     known = names(session, mentioned(rows))
-    shown = {(r.a, r.b, r.slot_id, r.table_number) for r in published(session, event_id, confirmed=True)}
+    shown = {(r.a, r.b, r.slot_id, r.table_number) for r in confirmed}
     out = [
         PlannedMeeting(
             slot=r.slot_id,
@@ -444,9 +453,13 @@ def planned_meetings(session: Session, event_id: str) -> list[PlannedMeeting]:
 
 
 def planned_meeting(session: Session, event_id: str, a: str, b: str) -> PlannedMeeting:
-    """The planned meeting of the pair ``a``, ``b`` as staff see it."""
-    key = pair_key(a, b)
-    return next(m for m in planned_meetings(session, event_id) if pair_key(m.a, m.b) == key)
+    """The planned meeting of the pair ``a``, ``b`` as staff see it (its row and the published
+    meetings of ``a`` read, not the whole plan)."""
+    row = planned_row(session, event_id, a, b)
+    rows = [row] if row is not None else []
+    return next(
+        iter(_as_planned(session, event_id, rows, published_of(session, event_id, a, confirmed=True)))
+    )
 
 
 def snapshot(session: Session, ev: Event) -> EventSnapshot:
