@@ -307,8 +307,9 @@ def paths(ids: dict[str, str]) -> list[tuple[str, str, str]]:
 
 
 #: One path's figures: median seconds of the later views, statements of one request, status, seconds
-#: of the first view, and a digest of the page the first view answered.
-Figures = tuple[float, int, int, float, str]
+#: of the first view, a digest of the page the first view answered, and the bytes of its answer (what
+#: a browser downloads).
+Figures = tuple[float, int, int, float, str, int]
 
 
 def measure(n: int, rounds: int, keep: Path | None, only: list[str], skip: list[str]) -> dict[str, Figures]:
@@ -328,8 +329,8 @@ def measure(n: int, rounds: int, keep: Path | None, only: list[str], skip: list[
         # Stored relevance rows are keyed by the matching code: another tree's are not read.
         services.matching.prepare()
         # whom the city meets first, for its meeting's move form
-        first = next(m for m in services.planner.planned(EVENT) if ids["city"] in {m.a, m.b})
-        ids = {**ids, "met": first.b if first.a == ids["city"] else first.a}
+        meeting = next(m for m in services.planner.planned(EVENT) if ids["city"] in {m.a, m.b})
+        ids = {**ids, "met": meeting.b if meeting.a == ids["city"] else meeting.a}
         with services.database.unit_of_work() as session:
             users = services.users(session)
             tokens = {
@@ -369,10 +370,11 @@ def measure(n: int, rounds: int, keep: Path | None, only: list[str], skip: list[
                     t0 = time.perf_counter()
                     client.get(address, headers=headers)
                     times.append(time.perf_counter() - t0)
-                figures[name] = (statistics.median(times), count, response.status_code, first, digest)
+                size = len(response.content)
+                figures[name] = (statistics.median(times), count, response.status_code, first, digest, size)
                 print(
                     f"N={n} {name}: first {first * 1000:.0f} ms, then {figures[name][0] * 1000:.0f} ms, "
-                    f"{count} statements, {response.status_code}",
+                    f"{count} statements, {size:,} bytes, {response.status_code}",
                     flush=True,
                 )
     finally:
@@ -960,15 +962,16 @@ def main() -> None:
     print(f"encoders {ENCODER}; participants = 2N (N cities, N providers)")
     if results:
         print(
-            f"\nEvery path: the first view, the median of {args.rounds} later views, and the SQL"
-            " statements of one:\n"
+            f"\nEvery path: the first view, the median of {args.rounds} later views, the SQL"
+            " statements of one and the bytes of its answer:\n"
         )
-        head = " | ".join(f"N={n} first ms | N={n} ms | N={n} SQL" for n in args.sizes)
+        head = " | ".join(f"N={n} first ms | N={n} ms | N={n} SQL | N={n} bytes" for n in args.sizes)
         print(f"| path | {head} |")
-        print("|---|" + "---:|---:|---:|" * len(args.sizes))
+        print("|---|" + "---:|---:|---:|---:|" * len(args.sizes))
         for name in next(iter(results.values())):
             cells = " | ".join(
                 f"{results[n][name][3] * 1000:.0f} | {results[n][name][0] * 1000:.0f} | {results[n][name][1]}"
+                f" | {results[n][name][5]:,}"
                 for n in args.sizes
             )
             print(f"| {name} | {cells} |")
@@ -979,9 +982,9 @@ def main() -> None:
         )
         print(
             "| N | path | first view before ms | first view after ms | ratio | later before ms "
-            "| later after ms | ratio | SQL before / after | same page |"
+            "| later after ms | ratio | SQL before / after | bytes before / after | same page |"
         )
-        print("|---:|---|---:|---:|---:|---:|---:|---:|---|---|")
+        print("|---:|---|---:|---:|---:|---:|---:|---:|---|---|---|")
         for n, trees_figures in side_by_side.items():
             before, after = trees_figures["before"], trees_figures["after"]
             for name in after:
@@ -989,7 +992,7 @@ def main() -> None:
                 print(
                     f"| {n} | {name} | {b[3] * 1000:,.0f} | {a[3] * 1000:,.0f} | {b[3] / a[3]:.1f}× "
                     f"| {b[0] * 1000:,.0f} | {a[0] * 1000:,.0f} | {b[0] / a[0]:.1f}× | {b[1]} / {a[1]} "
-                    f"| {b[4] == a[4]} |"
+                    f"| {b[5]:,} / {a[5]:,} | {b[4] == a[4]} |"
                 )
     if compared:
         print(
