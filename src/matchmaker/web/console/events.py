@@ -953,14 +953,9 @@ class _ScheduleTab:
     event_id: str
 
     def page(
-        self,
-        *,
-        generated: GenerateReport | None = None,
-        published: PublishReport | None = None,
-        moving: Mapping[str, str] | None = None,
+        self, *, generated: GenerateReport | None = None, published: PublishReport | None = None
     ) -> PageShow:
-        """Shows the tab, with the report of a generate or a publication just made, or the move form
-        refused (``moving``: what it sent) shown open with what was chosen."""
+        """Shows the tab, with the report of a generate or a publication just made."""
 
         async def show(*, flash: Flash | None = None, status: int = 200) -> Response[Any]:
             view = await run(load_schedule, self.events, self.planner, self.event_id)
@@ -972,7 +967,6 @@ class _ScheduleTab:
                 status=status,
                 generated=generated,
                 published=published,
-                moving=moving,
             )
 
         return show
@@ -995,14 +989,14 @@ class _ScheduleTab:
         change: Callable[[], T],
         msg: str | Callable[[T], str],
         *,
-        moving: Mapping[str, str] | None = None,
+        refused: PageShow | None = None,
+        labels: Mapping[str, str] | None = None,
     ) -> Response[Any]:
         """A change on the tab: back to the tab with ``msg`` (or the one it gives for the change's
-        result), or the tab with the reason; a refused move (``moving``) names the field of its form."""
+        result), or the tab (or the ``refused`` page, naming a field by its ``labels``) with the reason."""
         done = self._done(msg) if isinstance(msg, str) else lambda result: self._done(msg(result))
-        refused = self.page(moving=moving)
-        labels = _MOVE_LABELS if moving is not None else None
-        return await apply_change(self.events, change, done=done, refused=refused, labels=labels)
+        shown = refused or self.page()
+        return await apply_change(self.events, change, done=done, refused=shown, labels=labels)
 
 
 @get("/events/{event_id:str}/schedule", name="console:event-schedule", opt=STAFF)
@@ -1080,16 +1074,45 @@ async def event_move(request: AnyRequest, events: Events, planner: Plans, event_
         a, b = form_field(form, "a", 128), form_field(form, "b", 128)
         planner.move(event_id, a, b, slot=form_field(form, "slot", 64, "Slot"), table=table)
 
-    moving = {key: value for key in ("a", "b", "slot", "table") if isinstance(value := form.get(key), str)}
-    return await _ScheduleTab(request, events, planner, event_id).change(move, "moved", moving=moving)
+    tab = _ScheduleTab(request, events, planner, event_id)
+    a, b = form.get("a"), form.get("b")
+    if not (isinstance(a, str) and isinstance(b, str)):
+        return await tab.change(move, "moved")
+    sent = {key: value for key in ("slot", "table") if isinstance(value := form.get(key), str)}
+    refused = _move_page(request, events, planner, event_id, a=a, b=b, sent=sent)
+    return await tab.change(move, "moved", refused=refused, labels=_MOVE_LABELS)
 
 
 @dataclass
 class MoveView:
-    """What the page of one planned meeting's move shows."""
+    """What the page of one planned meeting's move shows: the meeting, and the slot and table of a
+    move of it just refused (``sent``), chosen again in the form."""
 
     event: EventSummary
     meeting: PlannedMeeting
+    sent: Mapping[str, str] = field(default_factory=dict)
+
+
+def _move_page(
+    request: AnyRequest,
+    events: EventServices,
+    planner: Planner,
+    event_id: str,
+    *,
+    a: str,
+    b: str,
+    sent: Mapping[str, str] | None = None,
+) -> PageShow:
+    """Shows the move form of the planned meeting of ``a`` and ``b``, with what a refused move of it
+    chose (``sent``)."""
+
+    async def show(*, flash: Flash | None = None, status: int = 200) -> Response[Any]:
+        def load() -> MoveView:
+            return MoveView(events.catalog.get(event_id), planner.meeting(event_id, a, b), dict(sent or {}))
+
+        return _event_tab(request, "move", await run(load), flash=flash, status=status)
+
+    return show
 
 
 #: One side of a meeting in the address of its move form (``?a=`` and ``?b=``).
@@ -1104,10 +1127,7 @@ async def event_move_form(
     chosen. The schedule tab lists the slots and tables here, once per meeting opened, rather than in
     every meeting's cell: each cell links here, and with scripts the form is shown in the cell."""
 
-    def load() -> MoveView:
-        return MoveView(events.catalog.get(event_id), planner.meeting(event_id, a, b))
-
-    return _event_tab(request, "move", await run(load), flash=None, status=200)
+    return await _move_page(request, events, planner, event_id, a=a, b=b)()
 
 
 @post(
