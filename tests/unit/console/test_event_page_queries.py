@@ -48,7 +48,8 @@ def test_participants_page_reads_as_many_statements_for_many_cities_as_for_few(
     counts = {}
     for event_id in ("few", "many"):
         client.get(f"/events/{event_id}")  # the matcher is built by the first page that asks
-        with statements(services) as sent:
+        # the index's generations are read at most once a second, whatever the page: not counted
+        with statements(services, where=lambda sql: "index_generation" not in sql) as sent:
             page = client.get(f"/events/{event_id}")
         assert page.status_code == 200
         assert 'id="suggested-providers"' in page.text
