@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from clock_support import RateClock
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 # The second (multilingual) encoder is the hashing one in tests, unless a test names the real one.
@@ -104,3 +106,13 @@ def db_settings(home: Path, database_url: str | None, monkeypatch: pytest.Monkey
     if database_url:
         monkeypatch.setenv("MATCHMAKER_DATABASE_URL", database_url)
     return Settings(home=home, database_url=database_url, model_name=model)
+
+
+@pytest.fixture
+def rate_clock(monkeypatch: pytest.MonkeyPatch) -> RateClock:
+    """Rate budgets counted against a clock that moves only when the test says so."""
+    from matchmaker.services import ratelimit
+
+    clock = RateClock()
+    monkeypatch.setattr(ratelimit, "time", clock)
+    return clock

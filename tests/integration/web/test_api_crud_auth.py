@@ -12,6 +12,7 @@ from litestar.testing import TestClient
 from sqlmodel import select
 from typer.testing import CliRunner
 
+from clock_support import RateClock
 from matchmaker.cli import app as cli_app
 from matchmaker.db.models import ApiUser, CaseCreate, CityCreate, FocalPointIn, ProviderCreate
 from matchmaker.settings import Settings
@@ -306,8 +307,9 @@ def test_a_path_or_method_no_route_serves_still_gets_a_request_id(
 
 
 @pytest.fixture
-def limited(settings: Settings) -> Iterator[TestClient]:  # type: ignore[type-arg]
-    """The app with at most three failed sign-ins per client address and minute."""
+def limited(settings: Settings, rate_clock: RateClock) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    """The app with at most three failed sign-ins per client address and minute (a minute that does
+    not end during the test)."""
     with TestClient(create_app(settings.model_copy(update={"signin_failures_per_minute": 3}))) as c:
         yield c
 

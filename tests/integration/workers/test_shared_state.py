@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from clock_support import RateClock
 from matchmaker.db.engine import Database
 from matchmaker.db.models import CityCreate
 from matchmaker.embeddings.fake import HashingEncoder
@@ -20,7 +21,9 @@ DEMO_DIR = Path(__file__).resolve().parents[3] / "corpora" / "demo"
 
 
 @pytest.mark.postgres
-def test_two_limiters_on_one_postgresql_share_one_budget(pg_url: str, home: Path) -> None:
+def test_two_limiters_on_one_postgresql_share_one_budget(
+    pg_url: str, home: Path, rate_clock: RateClock
+) -> None:
     settings = Settings(home=home, database_url=pg_url)
     first, second = Database(settings), Database(settings)
     try:
@@ -38,7 +41,9 @@ def test_two_limiters_on_one_postgresql_share_one_budget(pg_url: str, home: Path
 
 
 @pytest.mark.postgres
-def test_failures_counted_by_one_process_bound_the_others(pg_url: str, home: Path) -> None:
+def test_failures_counted_by_one_process_bound_the_others(
+    pg_url: str, home: Path, rate_clock: RateClock
+) -> None:
     settings = Settings(home=home, database_url=pg_url)
     first, second = Database(settings), Database(settings)
     try:

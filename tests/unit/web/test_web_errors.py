@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 
 import pytest
 from litestar import get
 from litestar.testing import TestClient
 
+from clock_support import RateClock
 from matchmaker import errors
 from matchmaker.settings import Settings
 from matchmaker.web import create_app
@@ -86,14 +86,16 @@ def test_rate_limiter_window() -> None:
     assert limiter.hit("b") is None
 
 
-def test_a_budget_of_failures_is_asked_without_counting_and_frees_up_when_the_window_passes() -> None:
+def test_a_budget_of_failures_is_asked_without_counting_and_frees_up_when_the_window_passes(
+    rate_clock: RateClock,
+) -> None:
     limiter = RateLimiter(2, window=0.3)
     assert [limiter.wait("a"), limiter.wait("a"), limiter.wait("a")] == [None, None, None]  # asking is free
     assert limiter.hit("a") is None
     assert limiter.hit("a") is None
     assert limiter.wait("a") == 1
     assert limiter.wait("b") is None
-    time.sleep(0.35)
+    rate_clock.advance(0.35)
     assert limiter.wait("a") is None
 
 
