@@ -3,7 +3,7 @@ comparable city of the same event, the other city answers, and the planned meeti
 
 from __future__ import annotations
 
-import time
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Protocol, TypeVar
@@ -146,12 +146,22 @@ def test_the_same_request_sent_twice_at_once_is_stored_once_and_the_second_is_to
     """A double-clicked form: two requests for one pair arrive together. One is stored; the other is
     refused as the duplicate it is (never a database error), on SQLite and PostgreSQL alike."""
 
-    class SlowAdvisor(Advisor):
+    checked: list[str] = []
+    both_checked = threading.Event()
+    lock = threading.Lock()
+
+    class TogetherAdvisor(Advisor):
         def reason(self, sender: str, recipient: str) -> str | None:
-            time.sleep(0.3)  # between the duplicate check and the write: the other request runs now
+            # Between the duplicate check and the write: neither request writes before both have
+            # checked (a service that let one wait for the other would still pass, 10 s later).
+            with lock:
+                checked.append(sender)
+                if len(checked) == 2:
+                    both_checked.set()
+            both_checked.wait(timeout=10)
             return super().reason(sender, recipient)
 
-    advisor = SlowAdvisor()
+    advisor = TogetherAdvisor()
 
     def send(_: int) -> object:
         try:
