@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from e2e_support import browser, live_server, page, shoot, sign_in, viewport
+from e2e_support import browser, live_server, page, server_port, shoot, sign_in, viewport
 
 E2E_DIR = Path(__file__).resolve().parent
 
@@ -33,4 +33,4 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item._id = NodeId.parse(f"{item.nodeid}@{group}")  # type: ignore[attr-defined]
 
 
-__all__ = ["browser", "live_server", "page", "shoot", "sign_in", "viewport"]
+__all__ = ["browser", "live_server", "page", "server_port", "shoot", "sign_in", "viewport"]

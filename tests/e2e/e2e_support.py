@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -37,6 +36,7 @@ import pytest
 from matchmaker.services.container import Services
 from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotIn
 from matchmaker.settings import Settings
+from port_support import reserved_port
 from services_support import add_user, ingest, services_for
 
 if TYPE_CHECKING:
@@ -84,12 +84,6 @@ def focal_point_values() -> list[str]:
         focal = json.loads(line).get("focal_point") or {}
         values.extend(str(v) for v in focal.values() if v)
     return values
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _published_event(services: Services) -> None:
@@ -157,7 +151,14 @@ def _wait_ready(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def server_port() -> Iterator[int]:
+    """The port of the live server, kept for it until the session ends."""
+    with reserved_port() as port:
+        yield port
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory: pytest.TempPathFactory, server_port: int) -> Iterator[LiveServer]:
     """The console served by ``matchmaker serve`` over a seeded temporary home."""
     home = tmp_path_factory.mktemp("e2e-home")
     settings = Settings(home=home, model_name=FAKE_MODEL, rate_limit_per_minute=100_000)
@@ -170,7 +171,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
             "provider": add_user(services, "provider", PROVIDER_ID).token,
         }
         _published_event(services)
-    port = _free_port()
+    port = server_port
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHMAKER_")}
     env.update(
         MATCHMAKER_HOME=str(home),

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from mail_support import SmtpServer, free_port, text_and_html
+from mail_support import SmtpServer, text_and_html
 from matchmaker.cli import app
 from matchmaker.db.models import utcnow
 from matchmaker.services.container import Services
@@ -21,6 +21,7 @@ from matchmaker.services.mail import compose
 from matchmaker.services.mail import outbox as outbox_module
 from matchmaker.services.mail.outbox import MailSender
 from matchmaker.settings import Settings
+from port_support import reserved_port
 
 
 def run(*args: str) -> Any:
@@ -29,13 +30,13 @@ def run(*args: str) -> Any:
 
 @pytest.fixture
 def smtp(db_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[SmtpServer]:
-    port = free_port()
-    monkeypatch.setenv("MATCHMAKER_SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("MATCHMAKER_SMTP_PORT", str(port))
-    monkeypatch.setenv("MATCHMAKER_MAIL_FROM", "matchmaking@ministry.example")
-    server = SmtpServer(port)
-    yield server
-    server.stop()
+    with reserved_port() as port:
+        monkeypatch.setenv("MATCHMAKER_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("MATCHMAKER_SMTP_PORT", str(port))
+        monkeypatch.setenv("MATCHMAKER_MAIL_FROM", "matchmaking@ministry.example")
+        server = SmtpServer(port)
+        yield server
+        server.stop()
 
 
 @pytest.fixture

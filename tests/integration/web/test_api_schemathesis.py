@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -39,6 +38,7 @@ from schemathesis.generation.meta import CoveragePhaseData
 from web_support import REPO_ROOT, issue_tokens, web_settings_for
 
 from matchmaker.web import create_app
+from port_support import reserved_port
 
 #: Generated cases per operation, role, phase and mode.
 MAX_EXAMPLES = 3
@@ -111,12 +111,6 @@ EXCLUDED: dict[tuple[str, str], dict[str, str]] = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -> Iterator[tuple[str, str]]:
     """(base URL, staff token) of a live server over a copy of the demo data."""
@@ -124,23 +118,24 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, demo_template: Path) -
     shutil.copytree(demo_template, home, dirs_exist_ok=True)
     app_settings = web_settings_for(home)
     token = issue_tokens(app_settings).staff
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(app_settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+    with reserved_port() as port:
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(app_settings), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
+            )
         )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}", token
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 60
+        while not server.started:
+            assert thread.is_alive(), "the server stopped before it started"
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.05)
+        try:
+            yield f"http://127.0.0.1:{port}", token
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
 
 
 def _operations() -> list[tuple[str, str]]:

@@ -10,10 +10,11 @@ import pytest
 from litestar.testing import TestClient
 from web_support import CITY_ID, OTHER_CITY_ID, PROVIDER_ID, Tokens
 
-from mail_support import SmtpServer, free_port
+from mail_support import SmtpServer
 from matchmaker.db.models import utcnow
 from matchmaker.settings import Settings
 from matchmaker.web import create_app
+from port_support import reserved_port
 
 STAFF_ONLY = [
     ("GET", "/api/v1/users", None),
@@ -30,10 +31,11 @@ STAFF_ONLY = [
 
 @pytest.fixture
 def smtp() -> Iterator[SmtpServer]:
-    """An SMTP server on a free port, not started: the test starts it when the server is up."""
-    server = SmtpServer(free_port())
-    yield server
-    server.stop()
+    """An SMTP server on a port kept for it, not started: the test starts it when the server is up."""
+    with reserved_port() as port:
+        server = SmtpServer(port)
+        yield server
+        server.stop()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from typing import Any
 import pytest
 
 from matchmaker.settings import Settings
+from port_support import reserved_port
 from services_support import add_user, ingest
 
 DEMO_DIR = Path(__file__).resolve().parents[3] / "corpora" / "demo"
@@ -66,15 +66,11 @@ class Worker:
         return {r["id"] for r in body["results"]}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
-def _serve(home: Path, database_url: str, token: str, name: str, *, job_workers: int) -> Iterator[Worker]:
-    port = _free_port()
+def _serve(
+    home: Path, database_url: str, token: str, name: str, *, job_workers: int, port: int
+) -> Iterator[Worker]:
+    """A server on ``port`` (kept for it by the caller until the server has stopped)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MATCHMAKER_")}
     env.update(
         MATCHMAKER_HOME=str(home),
@@ -163,8 +159,9 @@ def test_two_workers_share_writes_and_jobs(pg_url: str, home: Path) -> None:
 
     with ExitStack() as stack:
         # `a` runs no job worker: its jobs can only be finished by `b`.
-        a = stack.enter_context(_serve(home, pg_url, token, "worker-a", job_workers=0))
-        b = stack.enter_context(_serve(home, pg_url, token, "worker-b", job_workers=1))
+        ports = [stack.enter_context(reserved_port()) for _ in range(2)]
+        a = stack.enter_context(_serve(home, pg_url, token, "worker-a", job_workers=0, port=ports[0]))
+        b = stack.enter_context(_serve(home, pg_url, token, "worker-b", job_workers=1, port=ports[1]))
         assert "prov-two-workers" not in b.provider_ids_for("kukes")  # b's engine is warm
 
         status, body, _ = a.call(
