@@ -125,6 +125,11 @@ def test_a_long_step_without_progress_keeps_its_job_alive(db_settings: Settings,
         assert running.heartbeat_at > first
         assert running.progress == 0.0  # nothing was reported: the timer alone kept it alive
 
+        # Sweep right after a beat, so a busy machine's pause between the timer's beats (0.2 s apart)
+        # cannot make the live job look a second old; a job the timer left alone gets no fresh beat.
+        deadline = time.monotonic() + 30
+        while jobs.get(job.id).heartbeat_at == running.heartbeat_at and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert jobs.fail_stalled(older_than=timedelta(seconds=1)) == 1
         assert jobs.get("orphan").state == "failed"
         assert "stopped reporting" in (jobs.get("orphan").error or "")
