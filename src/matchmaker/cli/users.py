@@ -133,8 +133,9 @@ def move(
 @users_app.command("rotate")
 @handled
 def rotate(user_id: Annotated[int, typer.Argument(help="The user's id (see `users list`).")]) -> None:
-    """Give a user a new bearer token, printed alone on the last line; the old one, the user's console
-    sessions and the calendar feed addresses it made stop working now."""
+    """Give a user a new bearer token, printed alone on the last line; the old one stops working now.
+
+    The user's console sessions and the calendar feed addresses it made stop working too."""
     configure_logging()
     with unit_of_work(write=True) as (services, session):
         issued = services.accounts(session).rotate_token(user_id)
