@@ -34,7 +34,7 @@ from litestar.params import Parameter
 from litestar.response import Redirect
 from pydantic import ValidationError
 
-from matchmaker.errors import InfeasibleScheduleError, InvalidInputError, MatchmakerError
+from matchmaker.errors import InfeasibleScheduleError, InvalidInputError, MatchmakerError, NotFoundError
 from matchmaker.scheduling.problem import Slot
 from matchmaker.services.events import EventServices, Planner
 from matchmaker.services.events.rules import lock_state
@@ -1079,7 +1079,14 @@ async def event_move(request: AnyRequest, events: Events, planner: Plans, event_
     if not (isinstance(a, str) and isinstance(b, str)):
         return await tab.change(move, "moved")
     sent = {key: value for key in ("slot", "table") if isinstance(value := form.get(key), str)}
-    refused = _move_page(request, events, planner, event_id, a=a, b=b, sent=sent)
+    move_form = _move_page(request, events, planner, event_id, a=a, b=b, sent=sent)
+
+    async def refused(*, flash: Flash | None = None, status: int = 200) -> Response[Any]:
+        try:
+            return await move_form(flash=flash, status=status)
+        except NotFoundError:  # no such planned meeting: the tab says why
+            return await tab.page()(flash=flash, status=status)
+
     return await tab.change(move, "moved", refused=refused, labels=_MOVE_LABELS)
 
 
