@@ -361,14 +361,21 @@ class JobService:
 
 
 class InProcessRunner:
-    """Runs jobs one at a time on a thread of this process (SQLite)."""
+    """Runs jobs one at a time on a thread of this process (SQLite).
 
-    def __init__(self, service: JobService) -> None:
+    Each thread has its own stop flag. A stop that gives up waiting (a long job is running) leaves that
+    thread to end after its job; a start then begins a new thread, which waits for the old one to end
+    before it takes a job, so jobs still run one at a time and the ones queued meanwhile are not
+    forgotten."""
+
+    def __init__(self, service: JobService, *, stop_wait: float = 5.0) -> None:
         self.service = service
+        #: How long :meth:`stop` waits for the running job (seconds).
+        self.stop_wait = stop_wait
         self._pending: list[str | None] = []
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
-        self._stopping = False
+        self._stop = threading.Event()  # the current thread's
 
     def submit(self, job_id: str) -> None:
         """Run ``job_id`` on the runner's thread (started on first use)."""
@@ -388,17 +395,23 @@ class InProcessRunner:
 
     def _ensure_thread(self) -> None:
         with self._wake:
-            if self._thread is None or not self._thread.is_alive():
-                self._stopping = False
-                self._thread = threading.Thread(target=self._loop, name="jobs", daemon=True)
-                self._thread.start()
+            previous = self._thread
+            if previous is not None and previous.is_alive() and not self._stop.is_set():
+                return
+            self._stop = threading.Event()
+            self._thread = threading.Thread(
+                target=self._loop, args=(self._stop, previous), name="jobs", daemon=True
+            )
+            self._thread.start()
 
-    def _loop(self) -> None:
+    def _loop(self, stop: threading.Event, previous: threading.Thread | None) -> None:
+        if previous is not None:
+            previous.join()  # a thread that a stop gave up on finishes its job first
         while True:
             with self._wake:
-                if not self._pending and not self._stopping:
+                if not self._pending and not stop.is_set():
                     self._wake.wait(SWEEP_EVERY)
-                if self._stopping:
+                if stop.is_set():
                     return
                 idle = not self._pending
                 job_id = None if idle else self._pending.pop(0)
@@ -409,19 +422,19 @@ class InProcessRunner:
                 if job_id is not None:
                     self.service.run_next(job_id)
                     continue
-                while self.service.run_next() is not None:
+                while not stop.is_set() and self.service.run_next() is not None:
                     pass
             except Exception:  # a broken database must not end the runner
                 logger.exception("The job runner failed")
 
     def stop(self) -> None:
-        """Stop after the job that is running, if any."""
+        """Stop after the job that is running, if any (waiting for it at most ``stop_wait`` seconds)."""
         with self._wake:
-            self._stopping = True
+            self._stop.set()
             self._wake.notify_all()
-        thread = self._thread
+            thread = self._thread
         if thread is not None:
-            thread.join(timeout=5)
+            thread.join(timeout=self.stop_wait)
 
 
 class QueueRunner:

@@ -326,3 +326,35 @@ def test_a_sweep_logs_the_jobs_it_failed_counted_in_words(
         "Marked 1 job failed: its worker stopped reporting",
         "Marked 2 jobs failed: their workers stopped reporting",
     ]
+
+
+@pytest.mark.parametrize("database_url", [None])  # the in-process runner serves SQLite
+def test_a_start_after_a_stop_that_gave_up_on_a_long_job_runs_the_queued_jobs(
+    db_settings: Settings, database: Database
+) -> None:
+    """A server that stopped while a long job ran (its stop gave up waiting) and is started again in the
+    same process still runs the jobs queued behind that one, and keeps taking new ones after it ends."""
+    entered, release = threading.Event(), threading.Event()
+
+    def long(params: Mapping[str, Any], progress: ProgressFn) -> dict[str, Any]:
+        entered.set()
+        release.wait(60)
+        return {"long": True}
+
+    jobs = JobService(db_settings, database, {"long": long, "count": _count})
+    runner = InProcessRunner(jobs, stop_wait=0.0)  # a stop that gives up at once, as after its 5 s
+    jobs.runner = runner
+    try:  # the first submit starts the runner's thread, as one does on a server started a while ago
+        slow = jobs.submit("long", {}, owner_id=None)
+        assert entered.wait(30)
+        queued = jobs.submit("count", {"n": 2}, owner_id=None)
+        jobs.stop()  # gives up: the long job still runs
+        jobs.start()
+        release.set()
+        assert jobs.wait(slow.id, timeout=30).state == "done"
+        assert jobs.wait(queued.id, timeout=30).state == "done"
+        later = jobs.submit("count", {"n": 1}, owner_id=None)
+        assert jobs.wait(later.id, timeout=30).state == "done"
+    finally:
+        release.set()
+        jobs.stop()
