@@ -6,7 +6,12 @@ and every access line carries it. Access lines are one JSON object each, written
 ``matchmaker.access``::
 
     {"event": "access", "request_id": "...", "method": "GET", "path": "/api/v1/cities", "status": 200,
-     "duration_ms": 3.1, "user": 4, "role": "staff", "client": "127.0.0.1", "bytes": 5120}
+     "duration_ms": 3.1, "user": 4, "role": "staff", "client": "127.0.0.1", "proxy": null, "bytes": 5120}
+
+``client`` is the address the rate limits and the bound on failed sign-ins count
+(:func:`~matchmaker.web.ratelimit.client_address`): behind a trusted proxy
+(``trust_proxy_headers``), the one the proxy forwarded in ``X-Forwarded-For``, and then ``proxy`` is the
+proxy's (the peer's); otherwise the peer's, and ``proxy`` is ``null``.
 
 Neither headers nor query strings are logged, so tokens and cookies never reach the log.
 """
@@ -21,9 +26,11 @@ import time
 import uuid
 from typing import Any
 
+from litestar.connection import ASGIConnection
 from litestar.types import Message, Receive, Scope, Send
 
 from matchmaker.web.middleware import ScopedMiddleware
+from matchmaker.web.ratelimit import client_addresses
 
 access_logger = logging.getLogger("matchmaker.access")
 
@@ -124,7 +131,7 @@ class RequestContextMiddleware(ScopedMiddleware):
             await self.app(scope, receive, send_wrapper)
         finally:
             user = scope.get("user")
-            client = scope.get("client")
+            client, proxy = client_addresses(ASGIConnection(scope))
             record: dict[str, Any] = {
                 "event": "access",
                 "request_id": request_id,
@@ -134,7 +141,8 @@ class RequestContextMiddleware(ScopedMiddleware):
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 "user": getattr(user, "user_id", None),
                 "role": getattr(user, "role", None),
-                "client": client[0] if client else None,
+                "client": client,
+                "proxy": proxy,
                 "bytes": sent,
             }
             access_logger.info(json.dumps(record, ensure_ascii=False))

@@ -50,15 +50,23 @@ def caller_key(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return f"addr:{client_address(connection)}"
 
 
-def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
-    """The client's address: the last of ``X-Forwarded-For`` behind a trusted proxy
-    (``trust_proxy_headers``), else the peer's. Every count per address uses it."""
+def client_addresses(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[str | None, str | None]:
+    """The client's address and the trusted proxy's: behind a trusted proxy (``trust_proxy_headers``)
+    the last of ``X-Forwarded-For`` and the peer's; otherwise, or when the proxy forwarded no address,
+    the peer's and ``None``. The peer is ``None`` when the server does not know it (a Unix socket)."""
+    client = connection.scope.get("client")
+    peer = client[0] if client else None
     if connection.app.state.services.settings.trust_proxy_headers:
         hops = [hop.strip() for hop in connection.headers.get("x-forwarded-for", "").split(",")]
         if hops[-1]:
-            return hops[-1][:_MAX_ADDRESS_CHARS]
-    client = connection.scope.get("client")
-    return client[0] if client else "-"
+            return hops[-1][:_MAX_ADDRESS_CHARS], peer
+    return peer, None
+
+
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The client's address (see :func:`client_addresses`; ``-`` when unknown). Every count per address
+    and the access log use it."""
+    return client_addresses(connection)[0] or "-"
 
 
 def _signin_key(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[RateLimiter, str]:

@@ -286,6 +286,35 @@ def test_access_log_has_request_id_and_no_token(
     assert "mm_not-a-real-token" not in everything
 
 
+def test_behind_a_trusted_proxy_the_access_log_names_the_client_and_the_proxy(
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,  # type: ignore[type-arg]
+) -> None:
+    """Behind a trusted proxy the access lines named the proxy as the client, while failed sign-ins and
+    rate budgets counted the address the proxy forwarded: an operator could not find the lines of the
+    client a lockout was about. The line's client is now that address, and its proxy the peer."""
+    trusted = settings.model_copy(update={"trust_proxy_headers": True, "signin_failures_per_minute": 1})
+    wrong = {**_auth("mm_wrong"), "X-Forwarded-For": "198.51.100.7, 203.0.113.5"}
+    with caplog.at_level(logging.INFO, logger="matchmaker.access"), TestClient(create_app(trusted)) as c:
+        assert c.get("/api/v1/me", headers={**wrong, "X-Request-ID": "req-proxied-1"}).status_code == 401
+        refused = c.get("/api/v1/me", headers={**wrong, "X-Request-ID": "req-proxied-2"})
+        assert refused.status_code == 429  # the bound counted 203.0.113.5
+        other = c.get("/api/v1/me", headers={**_auth("mm_wrong"), "X-Forwarded-For": "203.0.113.9"})
+        assert other.status_code == 401  # another client behind the same proxy is not locked out
+        c.get("/health", headers={"X-Request-ID": "req-direct-1"})  # no forwarded address
+    with caplog.at_level(logging.INFO, logger="matchmaker.access"), TestClient(create_app(settings)) as c:
+        c.get("/health", headers={"X-Forwarded-For": "203.0.113.5", "X-Request-ID": "req-untrusted"})
+    lines = {
+        line["request_id"]: line
+        for line in (json.loads(r.getMessage()) for r in caplog.records if r.name == "matchmaker.access")
+    }
+    for request_id in ("req-proxied-1", "req-proxied-2"):
+        assert (lines[request_id]["client"], lines[request_id]["proxy"]) == ("203.0.113.5", "testclient")
+    assert (lines["req-direct-1"]["client"], lines["req-direct-1"]["proxy"]) == ("testclient", None)
+    # Without trust in the proxy, the header is the caller's word: the peer stays the client.
+    assert (lines["req-untrusted"]["client"], lines["req-untrusted"]["proxy"]) == ("testclient", None)
+
+
 def test_a_path_or_method_no_route_serves_still_gets_a_request_id(
     client: TestClient,
     caplog: pytest.LogCaptureFixture,  # type: ignore[type-arg]
