@@ -44,6 +44,21 @@ def ingest(
         return services.corpus.ingest_paths(list(paths), source=source)
 
 
+#: The shipped demo corpora.
+DEMO = Path(__file__).resolve().parents[1] / "corpora" / "demo"
+
+
+@contextmanager
+def demo_services(home: Path) -> Iterator[Services]:
+    """The demo corpus ingested into ``home`` with hashing encoders on both dense channels (no
+    model), and the container over it, closed at the end."""
+    settings = Settings(home=home, model_name="hashing-384", multilingual_model="hashing-384")
+    report = ingest(settings, [DEMO])
+    assert report.exit_code == 0, report.rejections
+    with services_for(settings) as services:
+        yield services
+
+
 def add_user(
     instance: Instance, role: str, subject: str | None = None, label: str | None = None
 ) -> IssuedUser:

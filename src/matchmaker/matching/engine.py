@@ -539,14 +539,14 @@ class Engine:
         row, _ = self.relevance_row("provider", city_id, cfg)
         target = self.kind("provider")
         cities = self.kind("city")
-        profile = cities.profiles[cities.pos[city_id]]
+        i = cities.pos[city_id]
         table = self.fit_table("provider", cfg)
         relevance = row.astype(np.float64)
-        scores = relevance * table.row(cities.pos[city_id]) if table is not None else relevance
+        scores = relevance * table.row(i) if table is not None else relevance
         return Ranking(
             target.ids,
             np.clip(scores, 0.0, 1.0),
-            lambda j: self._provider_scored(profile, target, j, float(row[j]), cfg),
+            lambda j: _fitted(target.ids[j], float(row[j]), table, i, j),
         )
 
     def rank_cities_for_provider(self, provider_id: str, cfg: EngineConfig | None = None) -> Ranking:
@@ -562,9 +562,7 @@ class Engine:
         return Ranking(
             cities.ids,
             np.clip(scores, 0.0, 1.0),
-            lambda i: self._provider_scored(
-                cities.profiles[i], providers, j, float(column[i]), cfg, doc_id=cities.ids[i]
-            ),
+            lambda i: _fitted(cities.ids[i], float(column[i]), table, i, j),
         )
 
     def rank_cases_for_city(self, city_id: str, cfg: EngineConfig | None = None) -> Ranking:
@@ -679,11 +677,9 @@ class Engine:
             )
         keep = np.ones(len(cities), dtype=bool)
         keep[i] = False
-        me = cities.profiles[i]
 
         def make(j: int) -> Scored:
-            prof = cities.profiles[j]
-            factors = self.context_adjuster(me, prof, cfg)
+            factors = table.factors(i, j) if table is not None else []
             comp = float(comparable[j]) * combine(factors) if factors else float(comparable[j])
             item = Scored(cities.ids[j], comp, float(comparable[j]), factors, relation="comparable")
             if j in mentors:
@@ -804,25 +800,18 @@ class Engine:
         """The asking city's obstacles a case study overcame (``1 + case_obstacle_bonus × share``)."""
         return obstacle_factors(query, candidate, cfg, self._labels)
 
-    def _provider_scored(
-        self,
-        city: Profile,
-        providers: KindIndex,
-        j: int,
-        relevance: float,
-        cfg: EngineConfig,
-        *,
-        doc_id: str | None = None,
-    ) -> Scored:
-        prof = providers.profiles[j]
-        factors = self.context_adjuster(city, prof, cfg)
-        return Scored(doc_id or prof.doc_id, adjusted(relevance, factors), relevance, factors)
-
     def _case_scored(
         self, query: Profile, cases: KindIndex, j: int, relevance: float, cfg: EngineConfig
     ) -> Scored:
         factors = self.obstacle_adjuster(query, cases.profiles[j], cfg)
         return Scored(cases.ids[j], adjusted(relevance, factors), relevance, factors)
+
+
+def _fitted(doc_id: str, relevance: float, table: FitTable | None, i: int, j: int) -> Scored:
+    """City ``i`` and provider ``j`` of a ranking scored: their relevance times the context fit,
+    the factors read from the fit ``table`` (none when ``use_context`` is off)."""
+    factors = table.factors(i, j) if table is not None else []
+    return Scored(doc_id, adjusted(relevance, factors), relevance, factors)
 
 
 __all__ = [

@@ -325,6 +325,11 @@ class FitTable:
     multiplier is the product of its checks' multipliers, clamped as :func:`combine` clamps, and
     equal to it: the same float products in the same order. ``memo`` keeps the multiplier of each
     check per pair of keys from one table to the next (an engine hands it to its successor).
+
+    :meth:`factors` gives one pair's factors, as :func:`provider_fit` and :func:`city_fit` list them,
+    each check's factor made the first time a pair of its classes is asked for and kept with the
+    table (at most one per pair of classes, the size of the multiplier tables): the candidates a page
+    shows for hundreds of cities share a few classes, so their reasons are not written again.
     """
 
     def __init__(
@@ -343,6 +348,12 @@ class FitTable:
         self._queries, self._candidates = queries, candidates
         #: Per check (by name): the classes and representatives of each side, for the next table.
         self._sides: dict[str, tuple[_Side, _Side]] = {}
+        self._checks = tuple(checks)
+        self._w = w
+        #: Per check: one representative profile per class of each side, and the factors made so
+        #: far per pair of classes (``None`` where the check does not apply).
+        self._reps: list[tuple[list[Profile], list[Profile]]] = []
+        self._factors: list[dict[tuple[int, int], Factor | None]] = [{} for _ in self._checks]
         q_pos = (
             _positions(previous._queries)
             if previous is not None and previous._queries is not queries
@@ -374,6 +385,7 @@ class FitTable:
                     else _classes(candidates, check.provider_key, (previous._candidates, c_pos, *before[1]))
                 )
             self._sides[check.name] = ((q_class, q_reps), (c_class, c_reps))
+            self._reps.append((q_reps, c_reps))
             table = np.ones((len(q_reps), len(c_reps)), dtype=np.float64)
             c_keys = [check.provider_key(c) for c in c_reps]
             for a, q in enumerate(q_reps):
@@ -400,6 +412,26 @@ class FitTable:
         ):
             out *= table[q_class[i], c_class]
         return np.clip(out, FLOOR, CEILING)
+
+    def factors(self, i: int, j: int) -> list[Factor]:
+        """The factors of query document ``i`` and candidate ``j``: those :func:`provider_fit` (then
+        the other checks of the table, such as references) or :func:`city_fit` give the two
+        profiles, in the order of the checks. Two profiles with the keys of a check's classes get
+        its factor, so each is made once per pair of classes (from their representatives) and the
+        same :class:`Factor` is handed out again; the list is new on each call."""
+        out: list[Factor] = []
+        for k, check in enumerate(self._checks):
+            key = (int(self._query_class[k][i]), int(self._candidate_class[k][j]))
+            made = self._factors[k]
+            if key in made:
+                factor = made[key]
+            else:
+                q_reps, c_reps = self._reps[k]
+                # Two threads may make the same factor at once: equal values, either is kept.
+                factor = made[key] = check.factor(q_reps[key[0]], c_reps[key[1]], self._w)
+            if factor is not None:
+                out.append(factor)
+        return out
 
     def column(self, j: int) -> npt.NDArray[np.float64]:
         """Multipliers of candidate ``j`` for every query document."""
