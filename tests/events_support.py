@@ -35,9 +35,9 @@ class EventCalls:
 
 
 def zoneless_event(calls: EventCalls, event_id: str, people: Sequence[str], *, tables: int) -> None:
-    """An event without a time zone (its one slot, 09:00–09:20 on 2 March 2027, is then UTC) with
+    """An event without a time zone (its one slot, 09:00–09:20 on 2 March 2038, is then UTC) with
     ``people`` taking part."""
-    slot = SlotIn(start="2027-03-02T09:00", end="2027-03-02T09:20")  # type: ignore[arg-type]
+    slot = SlotIn(start="2038-03-02T09:00", end="2038-03-02T09:20")  # type: ignore[arg-type]
     calls(
         lambda e: e.catalog.create(EventCreate(id=event_id, name="Online round", tables=tables, slots=[slot]))
     )

@@ -90,8 +90,8 @@ def _published_event(services: Services) -> None:
     """An event the city and the provider take part in, planned and published."""
     slots = [
         SlotIn(
-            start=datetime.fromisoformat(f"2027-03-02T{h}:00"),
-            end=datetime.fromisoformat(f"2027-03-02T{h}:20"),
+            start=datetime.fromisoformat(f"2038-03-02T{h}:00"),
+            end=datetime.fromisoformat(f"2038-03-02T{h}:20"),
         )
         for h in ("09", "10", "11")
     ]

@@ -37,8 +37,8 @@ def _seed(live_server: LiveServer) -> str:
                     timezone="Europe/Belgrade",
                     slots=[
                         SlotIn(
-                            start=datetime.fromisoformat(f"2027-06-08T{h}:00"),
-                            end=datetime.fromisoformat(f"2027-06-08T{h}:25"),
+                            start=datetime.fromisoformat(f"2038-06-08T{h}:00"),
+                            end=datetime.fromisoformat(f"2038-06-08T{h}:25"),
                         )
                         for h in ("10", "11")
                     ],

@@ -32,8 +32,8 @@ def _seed(live_server: LiveServer) -> None:
                 timezone="Europe/Tirane",
                 slots=[
                     SlotIn(
-                        start=datetime.fromisoformat("2027-06-09T10:00"),
-                        end=datetime.fromisoformat("2027-06-09T10:25"),
+                        start=datetime.fromisoformat("2038-06-09T10:00"),
+                        end=datetime.fromisoformat("2038-06-09T10:25"),
                     )
                 ],
             )

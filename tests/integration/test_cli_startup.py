@@ -76,7 +76,7 @@ def _store(tmp_path: Path) -> None:
     runner = CliRunner()
     for args in (
         ["ingest", "--no-index", str(cities)],
-        ["event", "create", "ws1", "--name", "Workshop", "--tables", "2", "--start", "2027-03-02T09:00"],
+        ["event", "create", "ws1", "--name", "Workshop", "--tables", "2", "--start", "2038-03-02T09:00"],
     ):
         result = runner.invoke(app, args, catch_exceptions=False)
         assert result.exit_code == 0, result.output

@@ -55,7 +55,7 @@ def new_event(services: Services, event_id: str = "ws1", *, slots: int = 3, tabl
                 timezone="Europe/Istanbul",
                 tables=tables,
                 slots=[
-                    SlotIn(start=f"2027-03-02T{9 + k:02d}:00", end=f"2027-03-02T{9 + k:02d}:20")  # type: ignore[arg-type]
+                    SlotIn(start=f"2038-03-02T{9 + k:02d}:00", end=f"2038-03-02T{9 + k:02d}:20")  # type: ignore[arg-type]
                     for k in range(slots)
                 ],
             ),

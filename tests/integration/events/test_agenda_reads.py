@@ -21,8 +21,8 @@ from matchmaker.services.events import EventServices
 from matchmaker.services.events.schemas import EventCreate, FeedbackIn, ParticipantIn, RequestCreate, SlotIn
 from services_support import stored_records
 
-NOW = datetime(2027, 3, 1, tzinfo=UTC)
-AFTER = datetime(2027, 3, 3, tzinfo=UTC)  # after the event: its meetings can be rated
+NOW = datetime(2038, 3, 1, tzinfo=UTC)
+AFTER = datetime(2038, 3, 3, tzinfo=UTC)  # after the event: its meetings can be rated
 CITIES = [f"city-{k:02d}" for k in range(12)]
 PROVIDERS = [f"prov-{k:02d}" for k in range(12)]
 
@@ -58,7 +58,7 @@ def _published_event(services: Services) -> None:
             )
     ev = EventCalls(services)
     slots = [
-        SlotIn(start=f"2027-03-02T{9 + k:02d}:00", end=f"2027-03-02T{9 + k:02d}:20")  # type: ignore[arg-type]
+        SlotIn(start=f"2038-03-02T{9 + k:02d}:00", end=f"2038-03-02T{9 + k:02d}:20")  # type: ignore[arg-type]
         for k in range(3)
     ]
     ev(lambda e: e.catalog.create(EventCreate(id="fair", name="Fair", tables=6, slots=slots)))

@@ -33,7 +33,7 @@ def _hand_made_scores(monkeypatch: pytest.MonkeyPatch, scorer: Callable[[str, st
 def test_staff_run_an_event_from_the_command_line(corpus: Settings, tmp_path: Path) -> None:
     created = run(
         "event", "create", "ws1", "--name", "Level 3 workshop", "--tables", "2",
-        "--start", "2027-03-02T09:00", "--slots", "3", "--minutes", "20", "--gap", "5",
+        "--start", "2038-03-02T09:00", "--slots", "3", "--minutes", "20", "--gap", "5",
         "--timezone", "Europe/Istanbul",
     )  # fmt: skip
     assert created.exit_code == 0, created.output
@@ -135,7 +135,7 @@ def test_infeasible_event_exits_2_and_says_what_to_relax(corpus: Settings) -> No
         "--tables",
         "1",
         "--slot",
-        "2027-03-02T09:00/2027-03-02T09:20",
+        "2038-03-02T09:00/2038-03-02T09:20",
     )
     run("event", "add", "ws2", "kukes", "acme", "databridge")
     run("event", "must-meet", "ws2", "kukes", "acme")
@@ -156,7 +156,7 @@ def test_bad_input_and_unknown_event(db_settings: Settings) -> None:
         "--tables",
         "1",
         "--start",
-        "2027-03-02T09:00",
+        "2038-03-02T09:00",
         "--timezone",
         "Mars/Base",
     )
@@ -170,14 +170,14 @@ def test_bad_input_and_unknown_event(db_settings: Settings) -> None:
 def test_edit_an_event_from_the_command_line(corpus: Settings) -> None:
     run(
         "event", "create", "ws4", "--name", "W", "--tables", "2",
-        "--start", "2027-03-02T09:00", "--slots", "3", "--timezone", "Europe/Istanbul",
+        "--start", "2038-03-02T09:00", "--slots", "3", "--timezone", "Europe/Istanbul",
     )  # fmt: skip
     run("event", "add", "ws4", "kukes", "osh", "tirana", "acme", "databridge")
     assert run("event", "generate", "ws4", "--time-limit", "3").exit_code == 0
     assert run("event", "publish", "ws4").exit_code == 0
     edited = run(
         "event", "edit", "ws4", "--tables", "3", "--venue", "Congress centre", "--name", "Level 3, day 2",
-        "--day", "2027-03-02", "--day", "2027-03-03", "--start", "09:00", "--per-day", "2",
+        "--day", "2038-03-02", "--day", "2038-03-03", "--start", "09:00", "--per-day", "2",
         "--minutes", "30", "--gap", "0", "--break", "09:30-10:00", "--table-label", "Room A",
         "--table-label", "Room B", "--table-label", "https://meet.example/l3", "--json",
     )  # fmt: skip
@@ -189,10 +189,10 @@ def test_edit_an_event_from_the_command_line(corpus: Settings) -> None:
     assert event["table_labels"]["3"] == "https://meet.example/l3"
     starts = [s["start"] for s in event["slots"]]
     assert starts == [
-        "2027-03-02T09:00:00",
-        "2027-03-02T10:00:00",
-        "2027-03-03T09:00:00",
-        "2027-03-03T10:00:00",
+        "2038-03-02T09:00:00",
+        "2038-03-02T10:00:00",
+        "2038-03-03T09:00:00",
+        "2038-03-03T10:00:00",
     ]
     assert report["replanned"] is not None
     shown = run("event", "show", "ws4")
@@ -202,7 +202,7 @@ def test_edit_an_event_from_the_command_line(corpus: Settings) -> None:
     assert (
         "until you publish again, which tells them what changed: matchmaker event publish ws4" in zone.stdout
     )
-    bad = run("event", "edit", "ws4", "--day", "2027-03-02", "--break", "lunch")
+    bad = run("event", "edit", "ws4", "--day", "2038-03-02", "--break", "lunch")
     assert bad.exit_code == 2
     assert "HH:MM-HH:MM" in bad.stderr
 
@@ -217,7 +217,7 @@ def test_a_feed_address_from_the_command_line(corpus: Settings) -> None:
         "--tables",
         "1",
         "--start",
-        "2027-03-02T09:00",
+        "2038-03-02T09:00",
         "--slots",
         "2",
     )
@@ -239,7 +239,7 @@ def test_a_feed_address_from_the_command_line(corpus: Settings) -> None:
 def _published(*events: str) -> None:
     """Events of Kukës and Acme, one table, their schedules generated and published."""
     for event in events:
-        run("event", "create", event, "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00")
+        run("event", "create", event, "--name", "W", "--tables", "1", "--start", "2038-03-02T09:00")
         run("event", "add", event, "kukes", "acme")
         assert run("event", "generate", event, "--time-limit", "2").exit_code == 0
         assert run("event", "publish", event).exit_code == 0
@@ -285,7 +285,7 @@ def test_rotating_a_token_from_the_command_line_stops_the_addresses_made_with_it
 def test_a_city_asks_another_city_from_the_command_line(corpus: Settings) -> None:
     created = run(
         "event", "create", "c2c", "--name", "City exchange", "--tables", "1",
-        "--start", "2027-03-02T09:00", "--slots", "2",
+        "--start", "2038-03-02T09:00", "--slots", "2",
     )  # fmt: skip
     assert created.exit_code == 0, created.output
     assert run("event", "add", "c2c", "kukes", "osh", "tirana", "acme").exit_code == 0
@@ -311,7 +311,7 @@ def test_a_city_asks_another_city_from_the_command_line(corpus: Settings) -> Non
 
 
 def test_the_list_of_requests_shows_each_message(corpus: Settings) -> None:
-    created = run("event", "create", "msg", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00")
+    created = run("event", "create", "msg", "--name", "W", "--tables", "1", "--start", "2038-03-02T09:00")
     assert created.exit_code == 0, created.output
     assert run("event", "add", "msg", "kukes", "osh", "acme").exit_code == 0
     note = "We would like to show our [bold]flood[/bold] warnings pilot."
@@ -333,7 +333,7 @@ def test_an_exported_calendar_carries_its_zone_without_the_library_s_remark(
     corpus: Settings, tmp_path: Path
 ) -> None:
     created = run(
-        "event", "create", "cal", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00",
+        "event", "create", "cal", "--name", "W", "--tables", "1", "--start", "2038-03-02T09:00",
         "--slots", "2", "--timezone", "Europe/Istanbul",
     )  # fmt: skip
     assert created.exit_code == 0, created.output
@@ -352,35 +352,35 @@ def test_an_exported_calendar_carries_its_zone_without_the_library_s_remark(
     meeting = calendar.walk("VEVENT")[0]
     assert meeting["dtstart"].params["TZID"] == "Europe/Istanbul"
     # The slots start at 09:00 and 09:25 in Istanbul: 06:00 and 06:25 UTC.
-    starts = {datetime(2027, 3, 2, 6, minute, tzinfo=UTC) for minute in (0, 25)}
+    starts = {datetime(2038, 3, 2, 6, minute, tzinfo=UTC) for minute in (0, 25)}
     assert meeting.decoded("dtstart").astimezone(UTC) in starts
 
 
 def test_an_event_over_two_days_shows_both_days(corpus: Settings) -> None:
     created = run(
         "event", "create", "two", "--name", "W", "--tables", "1",
-        "--slot", "2027-03-02T09:00/2027-03-02T09:20", "--slot", "2027-03-03T09:00/2027-03-03T09:20",
+        "--slot", "2038-03-02T09:00/2038-03-02T09:20", "--slot", "2038-03-03T09:00/2038-03-03T09:20",
     )  # fmt: skip
     assert created.exit_code == 0, created.output
-    assert "2 slots (2027-03-02 09:00 – 2027-03-03 09:20), 1 table" in created.stdout
-    one_day = run("event", "edit", "two", "--day", "2027-03-04", "--per-day", "2")
+    assert "2 slots (2038-03-02 09:00 – 2038-03-03 09:20), 1 table" in created.stdout
+    one_day = run("event", "edit", "two", "--day", "2038-03-04", "--per-day", "2")
     assert one_day.exit_code == 0, one_day.output
-    assert "2 slots (2027-03-04 09:00 – 09:45), 1 table" in one_day.stdout
+    assert "2 slots (2038-03-04 09:00 – 09:45), 1 table" in one_day.stdout
 
 
 def test_slot_layout_options_that_would_be_ignored_are_refused(corpus: Settings) -> None:
     created = run(
         "event", "create", "lay", "--name", "W", "--tables", "1",
-        "--start", "2027-03-02T09:00", "--slots", "2",
+        "--start", "2038-03-02T09:00", "--slots", "2",
     )  # fmt: skip
     assert created.exit_code == 0, created.output
     longer = run("event", "edit", "lay", "--minutes", "30", "--break", "12:00-13:00")
     assert longer.exit_code == 2
     assert longer.stderr.startswith("error: --minutes, --break lay out the slots of each --day")
-    assert "2 slots (2027-03-02 09:00 – 09:45)" in run("event", "show", "lay").stdout
+    assert "2 slots (2038-03-02 09:00 – 09:45)" in run("event", "show", "lay").stdout
     both = run(
         "event", "create", "lay2", "--name", "W", "--tables", "1", "--minutes", "30",
-        "--slot", "2027-03-02T09:00/2027-03-02T09:20",
+        "--slot", "2038-03-02T09:00/2038-03-02T09:20",
     )  # fmt: skip
     assert both.exit_code == 2
     assert both.stderr.startswith("error: --minutes make slots from --start")
@@ -390,7 +390,7 @@ def test_slot_layout_options_that_would_be_ignored_are_refused(corpus: Settings)
 def test_the_plan_of_an_event_over_two_days_names_the_day_of_each_meeting(corpus: Settings) -> None:
     created = run(
         "event", "create", "plan2", "--name", "W", "--tables", "2",
-        "--slot", "2027-03-02T09:00/2027-03-02T09:20", "--slot", "2027-03-03T09:00/2027-03-03T09:20",
+        "--slot", "2038-03-02T09:00/2038-03-02T09:20", "--slot", "2038-03-03T09:00/2038-03-03T09:20",
     )  # fmt: skip
     assert created.exit_code == 0, created.output
     assert run("event", "add", "plan2", "kukes", "osh", "tirana", "acme", "databridge").exit_code == 0
@@ -399,26 +399,26 @@ def test_the_plan_of_an_event_over_two_days_names_the_day_of_each_meeting(corpus
     shown = run("event", "plan", "plan2")
     assert shown.exit_code == 0, shown.output
     assert "4 planned meetings over 2 days" in shown.stdout
-    assert "2027-03-02 (Tue): 2 meetings" in shown.stdout
-    assert "2027-03-03 (Wed): 2 meetings" in shown.stdout
+    assert "2038-03-02 (Tue): 2 meetings" in shown.stdout
+    assert "2038-03-03 (Wed): 2 meetings" in shown.stdout
     assert "published" in shown.stdout  # the state is never cut or folded
 
 
 def test_show_gives_the_request_deadline_on_the_events_clock(corpus: Settings) -> None:
     created = run(
-        "event", "create", "dl", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00",
-        "--slots", "2", "--timezone", "Europe/Istanbul", "--deadline", "2027-02-25T14:00",
+        "event", "create", "dl", "--name", "W", "--tables", "1", "--start", "2038-03-02T09:00",
+        "--slots", "2", "--timezone", "Europe/Istanbul", "--deadline", "2038-02-25T14:00",
     )  # fmt: skip
     assert created.exit_code == 0, created.output
     # --deadline without an offset is UTC: staff see at once that it is 17:00 at the venue.
-    assert "requests until 25 February 2027 at 17:00 (Europe/Istanbul)" in created.stdout
-    assert "requests until 25 February 2027 at 17:00 (Europe/Istanbul)" in run("event", "show", "dl").stdout
+    assert "requests until 25 February 2038 at 17:00 (Europe/Istanbul)" in created.stdout
+    assert "requests until 25 February 2038 at 17:00 (Europe/Istanbul)" in run("event", "show", "dl").stdout
 
 
 def _kukes_meets_acme(event_id: str) -> None:
     """A new event of two tables and two slots where Kukës and Acme have their meeting planned."""
     created = run(
-        "event", "create", event_id, "--name", "W", "--tables", "2", "--start", "2027-03-02T09:00",
+        "event", "create", event_id, "--name", "W", "--tables", "2", "--start", "2038-03-02T09:00",
         "--slots", "2",
     )  # fmt: skip
     assert created.exit_code == 0, created.output
@@ -454,7 +454,7 @@ def test_publishing_again_without_a_change_says_nothing_has_changed(corpus: Sett
 def test_every_bad_option_of_a_new_event_is_named_at_once(db_settings: Settings) -> None:
     bad = run(
         "event", "create", "bad id/", "--name", "W", "--tables", "1",
-        "--start", "2027-03-02T09:00", "--timezone", "Mars/Base",
+        "--start", "2038-03-02T09:00", "--timezone", "Mars/Base",
     )  # fmt: skip
     assert bad.exit_code == 2
     assert "time zone" in bad.stderr
@@ -464,11 +464,11 @@ def test_every_bad_option_of_a_new_event_is_named_at_once(db_settings: Settings)
 def test_json_of_events_and_agendas_gives_each_time_with_its_offset(corpus: Settings) -> None:
     created = run(
         "event", "create", "ws1", "--name", "Workshop", "--tables", "2",
-        "--start", "2027-03-02T09:00", "--slots", "2", "--timezone", "Europe/Istanbul", "--json",
+        "--start", "2038-03-02T09:00", "--slots", "2", "--timezone", "Europe/Istanbul", "--json",
     )  # fmt: skip
     assert created.exit_code == 0, created.output
     slot = json.loads(created.stdout)["slots"][0]
-    assert (slot["start"], slot["start_at"]) == ("2027-03-02T09:00:00", "2027-03-02T09:00:00+03:00")
+    assert (slot["start"], slot["start_at"]) == ("2038-03-02T09:00:00", "2038-03-02T09:00:00+03:00")
     assert run("event", "add", "ws1", "kukes", "acme").exit_code == 0
     assert run("event", "generate", "ws1", "--time-limit", "5").exit_code == 0
     (planned,) = [json.loads(line) for line in run("event", "plan", "ws1", "--json").stdout.splitlines()]
@@ -484,7 +484,7 @@ def test_json_of_events_and_agendas_gives_each_time_with_its_offset(corpus: Sett
 def test_the_plan_says_what_clock_its_times_are_on(corpus: Settings) -> None:
     created = run(
         "event", "create", "ws1", "--name", "Workshop", "--tables", "2",
-        "--start", "2027-03-02T09:00", "--slots", "2", "--timezone", "Europe/Istanbul",
+        "--start", "2038-03-02T09:00", "--slots", "2", "--timezone", "Europe/Istanbul",
     )  # fmt: skip
     assert created.exit_code == 0, created.output
     assert run("event", "add", "ws1", "kukes", "acme").exit_code == 0
@@ -497,16 +497,16 @@ def test_the_plan_says_what_clock_its_times_are_on(corpus: Settings) -> None:
 def test_slots_that_overlap_are_refused_when_creating_or_editing(corpus: Settings) -> None:
     overlapping = (
         "--slot",
-        "2027-03-02T09:00/2027-03-02T10:00",
+        "2038-03-02T09:00/2038-03-02T10:00",
         "--slot",
-        "2027-03-02T09:30/2027-03-02T10:30",
+        "2038-03-02T09:30/2038-03-02T10:30",
     )
     created = run("event", "create", "ws1", "--name", "W", "--tables", "2", *overlapping)
     assert created.exit_code == 2
-    assert "slots 's1' (2027-03-02 09:00–10:00) and 's2' (2027-03-02 09:30–10:30) overlap" in created.stderr
+    assert "slots 's1' (2038-03-02 09:00–10:00) and 's2' (2038-03-02 09:30–10:30) overlap" in created.stderr
     assert "ws1" not in run("event", "list").stdout
     assert (
-        run("event", "create", "ws1", "--name", "W", "--tables", "2", "--start", "2027-03-02T09:00").exit_code
+        run("event", "create", "ws1", "--name", "W", "--tables", "2", "--start", "2038-03-02T09:00").exit_code
         == 0
     )
     edited = run("event", "edit", "ws1", *overlapping)
@@ -516,8 +516,8 @@ def test_slots_that_overlap_are_refused_when_creating_or_editing(corpus: Setting
 
 
 def test_slots_with_and_without_an_offset_are_refused(corpus: Settings) -> None:
-    mixed = ["--slot", "2027-03-02T09:00+03:00/2027-03-02T09:20+03:00"]
-    mixed += ["--slot", "2027-03-02T09:30/2027-03-02T09:50", "--timezone", "Europe/Istanbul"]
+    mixed = ["--slot", "2038-03-02T09:00+03:00/2038-03-02T09:20+03:00"]
+    mixed += ["--slot", "2038-03-02T09:30/2038-03-02T09:50", "--timezone", "Europe/Istanbul"]
     created = run("event", "create", "ws1", "--name", "W", "--tables", "2", *mixed)
     assert created.exit_code == 2
     assert "'s1' has a UTC offset and 's2' has none" in created.stderr
@@ -527,7 +527,7 @@ def test_slots_with_and_without_an_offset_are_refused(corpus: Settings) -> None:
 def test_a_table_label_too_long_is_refused_when_creating_as_when_editing(corpus: Settings) -> None:
     long_label = "Room " + "A" * 200
     created = run(
-        "event", "create", "ws1", "--name", "W", "--start", "2027-03-02T09:00",
+        "event", "create", "ws1", "--name", "W", "--start", "2038-03-02T09:00",
         "--table-label", long_label, "--table-label", "Room B",
     )  # fmt: skip
     assert created.exit_code == 2
@@ -536,7 +536,7 @@ def test_a_table_label_too_long_is_refused_when_creating_as_when_editing(corpus:
 
 
 def test_show_says_when_a_participant_is_available_in_no_slot(corpus: Settings) -> None:
-    run("event", "create", "ws1", "--name", "W", "--tables", "2", "--start", "2027-03-02T09:00")
+    run("event", "create", "ws1", "--name", "W", "--tables", "2", "--start", "2038-03-02T09:00")
     assert run("event", "add", "ws1", "osh", "--available", "").exit_code == 0
     assert run("event", "add", "ws1", "kukes", "--available", "s1,s2").exit_code == 0
     shown = run("event", "show", "ws1").stdout
@@ -554,7 +554,7 @@ def test_generate_names_who_can_have_no_meeting_at_all(corpus: Settings) -> None
         "--tables",
         "2",
         "--start",
-        "2027-03-02T09:00",
+        "2038-03-02T09:00",
         "--slots",
         "3",
     )
@@ -571,7 +571,7 @@ def test_generate_names_who_can_have_no_meeting_at_all(corpus: Settings) -> None
 
 
 def test_staff_delete_an_event_from_the_command_line(corpus: Settings) -> None:
-    run("event", "create", "gone", "--name", "Old draft", "--tables", "1", "--start", "2027-03-02T09:00")
+    run("event", "create", "gone", "--name", "Old draft", "--tables", "1", "--start", "2038-03-02T09:00")
     run("event", "add", "gone", "kukes", "acme")
     deleted = run("event", "delete", "gone")
     assert deleted.exit_code == 0, deleted.output
@@ -583,7 +583,7 @@ def test_staff_delete_an_event_from_the_command_line(corpus: Settings) -> None:
 
 
 def test_a_new_event_takes_its_venue_at_once(corpus: Settings) -> None:
-    where = ["--venue", "Congress centre, hall B", "--start", "2027-03-02T09:00"]
+    where = ["--venue", "Congress centre, hall B", "--start", "2038-03-02T09:00"]
     created = run("event", "create", "ws1", "--name", "Level 3 workshop", "--tables", "2", *where)
     assert "Level 3 workshop at Congress centre, hall B" in created.stdout, created.output
     assert json.loads(run("event", "show", "ws1", "--json").stdout)["venue"] == "Congress centre, hall B"
@@ -601,7 +601,7 @@ def test_slots_from_start_past_the_last_year_are_refused_with_a_reason(db_settin
 
 
 def test_a_new_event_refuses_slot_lengths_and_gaps_that_editing_refuses(db_settings: Settings) -> None:
-    base = ["event", "create", "huge", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00"]
+    base = ["event", "create", "huge", "--name", "W", "--tables", "1", "--start", "2038-03-02T09:00"]
     for option, value in (("--minutes", "100000"), ("--minutes", "2"), ("--gap", "10000000")):
         refused = run(*base, option, value)
         assert refused.exit_code == 2, (option, value)
@@ -614,7 +614,7 @@ def test_a_feed_address_starts_with_the_public_url_and_a_bad_base_keeps_the_old_
     corpus: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("MATCHMAKER_PUBLIC_URL", "https://matchmaker.example.gov.tr")
-    run("event", "create", "ws1", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00")
+    run("event", "create", "ws1", "--name", "W", "--tables", "1", "--start", "2038-03-02T09:00")
     run("event", "add", "ws1", "kukes", "acme")
     assert run("event", "generate", "ws1", "--time-limit", "2").exit_code == 0
     assert run("event", "publish", "ws1").exit_code == 0
@@ -643,14 +643,14 @@ def test_unlocking_says_what_re_planning_will_do_with_the_meeting(corpus: Settin
 
 def test_two_tables_of_one_event_may_not_share_a_label(corpus: Settings) -> None:
     twice = run(
-        "event", "create", "tl", "--name", "W", "--start", "2027-03-02T09:00",
+        "event", "create", "tl", "--name", "W", "--start", "2038-03-02T09:00",
         "--table-label", "A", "--table-label", "B", "--table-label", "A",
     )  # fmt: skip
     assert twice.exit_code == 2
     assert "tables 1 and 3 are both labelled 'A'; give each table its own label" in twice.stderr
     assert "tl" not in run("event", "list").stdout
     created = run(
-        "event", "create", "tl", "--name", "W", "--start", "2027-03-02T09:00",
+        "event", "create", "tl", "--name", "W", "--start", "2038-03-02T09:00",
         "--table-label", "A", "--table-label", "B",
     )  # fmt: skip
     assert created.exit_code == 0, created.output
@@ -661,7 +661,7 @@ def test_two_tables_of_one_event_may_not_share_a_label(corpus: Settings) -> None
 
 def test_staff_clear_an_events_time_zone_with_an_empty_one(corpus: Settings) -> None:
     created = run(
-        "event", "create", "tz0", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00",
+        "event", "create", "tz0", "--name", "W", "--tables", "1", "--start", "2038-03-02T09:00",
         "--slots", "1", "--timezone", "Europe/Istanbul",
     )  # fmt: skip
     assert created.exit_code == 0, created.output
@@ -675,31 +675,31 @@ def test_staff_clear_an_events_time_zone_with_an_empty_one(corpus: Settings) -> 
 
 def test_self_service_reads_a_time_as_deadline_does_and_says_it_on_the_events_clock(corpus: Settings) -> None:
     created = run(
-        "event", "create", "ss", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00",
+        "event", "create", "ss", "--name", "W", "--tables", "1", "--start", "2038-03-02T09:00",
         "--slots", "2", "--timezone", "Europe/Istanbul",
     )  # fmt: skip
     assert created.exit_code == 0, created.output
     # Without an offset the time is UTC, as --deadline reads it; it is told on the event's clock.
-    plain = run("event", "self-service", "ss", "--until", "2027-02-25T14:00")
+    plain = run("event", "self-service", "ss", "--until", "2038-02-25T14:00")
     assert plain.exit_code == 0, plain.output
-    said = "may change their settings until 2027-02-25T17:00+03:00 (Europe/Istanbul)."
+    said = "may change their settings until 2038-02-25T17:00+03:00 (Europe/Istanbul)."
     assert said in " ".join(plain.stdout.split())
-    offset = run("event", "self-service", "ss", "--until", "2027-02-25T17:00+03:00")
+    offset = run("event", "self-service", "ss", "--until", "2038-02-25T17:00+03:00")
     assert said in " ".join(offset.stdout.split())
 
 
 def test_self_service_until_none_says_what_governs_instead(corpus: Settings) -> None:
     created = run(
-        "event", "create", "rd", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00",
-        "--slots", "2", "--deadline", "2027-02-20T12:00",
+        "event", "create", "rd", "--name", "W", "--tables", "1", "--start", "2038-03-02T09:00",
+        "--slots", "2", "--deadline", "2038-02-20T12:00",
     )  # fmt: skip
     assert created.exit_code == 0, created.output
     cleared = " ".join(run("event", "self-service", "rd", "--until", "none").stdout.split())
     assert cleared == (
         "Participants of rd may change their settings until the request deadline,"
-        " 2027-02-20T12:00+00:00 (UTC)."
+        " 2038-02-20T12:00+00:00 (UTC)."
     )
-    no_deadline = run("event", "create", "nd", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00")
+    no_deadline = run("event", "create", "nd", "--name", "W", "--tables", "1", "--start", "2038-03-02T09:00")
     assert no_deadline.exit_code == 0, no_deadline.output
     open_ended = " ".join(run("event", "self-service", "nd", "--until", "none").stdout.split())
     assert open_ended == (
@@ -711,7 +711,7 @@ def test_self_service_until_none_says_what_governs_instead(corpus: Settings) -> 
 
 def test_counts_of_one_read_in_the_singular(corpus: Settings) -> None:
     created = run(
-        "event", "create", "one", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00",
+        "event", "create", "one", "--name", "W", "--tables", "1", "--start", "2038-03-02T09:00",
         "--slots", "1",
     )  # fmt: skip
     assert created.exit_code == 0, created.output
@@ -730,7 +730,7 @@ def test_counts_of_one_read_in_the_singular(corpus: Settings) -> None:
 
 
 def test_staff_record_why_a_request_was_declined_and_the_list_shows_it(corpus: Settings) -> None:
-    created = run("event", "create", "why", "--name", "W", "--tables", "1", "--start", "2027-03-02T09:00")
+    created = run("event", "create", "why", "--name", "W", "--tables", "1", "--start", "2038-03-02T09:00")
     assert created.exit_code == 0, created.output
     assert run("event", "add", "why", "kukes", "acme").exit_code == 0
     assert run("event", "request", "why", "acme", "kukes").exit_code == 0
@@ -751,7 +751,7 @@ def test_staff_record_why_a_request_was_declined_and_the_list_shows_it(corpus: S
 
 
 def test_a_new_event_refused_for_its_tables_names_the_field_as_the_api_does(db_settings: Settings) -> None:
-    new = ("event", "create", "tl", "--name", "W", "--start", "2027-03-02T09:00")
+    new = ("event", "create", "tl", "--name", "W", "--start", "2038-03-02T09:00")
     none = run(*new)
     assert none.exit_code == 2
     assert "error: tables: give the number of tables or one label per table" in none.stderr

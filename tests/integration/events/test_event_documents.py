@@ -41,7 +41,7 @@ def event(ev: EventCalls, corpus: Settings, scorer: Score) -> str:
                 timezone="Europe/Istanbul",
                 tables=2,
                 slots=[
-                    SlotIn(start=f"2027-03-02T06:{m:02d}:00Z", end=f"2027-03-02T06:{m + 20:02d}:00Z")  # type: ignore[arg-type]
+                    SlotIn(start=f"2038-03-02T06:{m:02d}:00Z", end=f"2038-03-02T06:{m + 20:02d}:00Z")  # type: ignore[arg-type]
                     for m in (0, 30)
                 ],
             )
@@ -55,7 +55,7 @@ def event(ev: EventCalls, corpus: Settings, scorer: Score) -> str:
 
 def test_agendas_print_the_venues_time_and_name_its_zone(ev: EventCalls, event: str, tmp_path: Path) -> None:
     html = ev(lambda e: e.agendas.html(event, "kukes"))
-    assert "2027-03-02 09:00" in html
+    assert "2038-03-02 09:00" in html
     assert "06:00" not in html
     assert "Times are local to Europe/Istanbul (UTC+03:00)." in html
 
@@ -66,22 +66,22 @@ def test_agendas_print_the_venues_time_and_name_its_zone(ev: EventCalls, event: 
     assert "Times are local to Europe/Istanbul (UTC+03:00)." in page
 
     booklet = "\n".join(text(ev(lambda e: e.agendas.booklet(event)), tmp_path / "booklet"))
-    assert "Tue 02 Mar 2027, 09:00-09:20" in booklet
+    assert "Tue 02 Mar 2038, 09:00-09:20" in booklet
     assert "06:00" not in booklet
 
 
 def test_the_organisers_csv_and_xlsx_give_the_venues_time(ev: EventCalls, event: str) -> None:
     rows = list(csv.DictReader(io.StringIO(ev(lambda e: e.agendas.csv(event)))))
     assert rows
-    assert {r["start"] for r in rows} <= {"2027-03-02T09:00:00+03:00", "2027-03-02T09:30:00+03:00"}
-    assert {r["end"] for r in rows} <= {"2027-03-02T09:20:00+03:00", "2027-03-02T09:50:00+03:00"}
+    assert {r["start"] for r in rows} <= {"2038-03-02T09:00:00+03:00", "2038-03-02T09:30:00+03:00"}
+    assert {r["end"] for r in rows} <= {"2038-03-02T09:20:00+03:00", "2038-03-02T09:50:00+03:00"}
 
     sheet = openpyxl.load_workbook(io.BytesIO(ev(lambda e: e.agendas.xlsx(event)))).active
     assert sheet is not None
     about = openpyxl.load_workbook(io.BytesIO(ev(lambda e: e.agendas.xlsx(event))))["About"]
     assert about["B1"].value == "Times are local to Europe/Istanbul (UTC+03:00)."
     starts = {sheet.cell(row=r, column=2).value for r in range(2, sheet.max_row + 1)}
-    assert starts <= {datetime(2027, 3, 2, 9, 0), datetime(2027, 3, 2, 9, 30)}  # noqa: DTZ001
+    assert starts <= {datetime(2038, 3, 2, 9, 0), datetime(2038, 3, 2, 9, 30)}  # noqa: DTZ001
     assert starts
 
 
@@ -128,7 +128,7 @@ def test_until_the_next_publication_every_document_gives_the_published_times(
     ev.plan(
         lambda p: p.edit(
             event,
-            EventEdit(slots=[SlotIn(id="s1", start="2027-03-02T14:00", end="2027-03-02T14:20")]),  # type: ignore[arg-type]
+            EventEdit(slots=[SlotIn(id="s1", start="2038-03-02T14:00", end="2038-03-02T14:20")]),  # type: ignore[arg-type]
             score=scorer,
             time_limit=5,
         )
@@ -149,14 +149,14 @@ def test_until_the_next_publication_every_document_gives_the_published_times(
     assert "14:00" not in booklet
 
     ev.plan(lambda p: p.publish(event))
-    assert "2027-03-02 14:00–14:20" in ev(lambda e: e.agendas.html(event, "kukes"))
+    assert "2038-03-02 14:00–14:20" in ev(lambda e: e.agendas.html(event, "kukes"))
 
 
 def test_the_event_and_its_plan_give_the_venues_time_as_the_documents_do(ev: EventCalls, event: str) -> None:
     # What the console's header, grid and settings form and `event show` / `event plan` print.
     shown = ev(lambda e: e.catalog.get(event))
     assert [f"{s.start:%H:%M}–{s.end:%H:%M}" for s in shown.slots] == ["09:00–09:20", "09:30–09:50"]
-    assert shown.slots[0].start == datetime.fromisoformat("2027-03-02T06:00:00Z"), "the same instant"
+    assert shown.slots[0].start == datetime.fromisoformat("2038-03-02T06:00:00Z"), "the same instant"
     planned = ev.plan(lambda p: p.planned(event))
     assert planned
     assert {f"{m.start:%H:%M}" for m in planned} <= {"09:00", "09:30"}
@@ -172,7 +172,7 @@ def test_an_agenda_before_the_first_publication_says_the_schedule_is_not_publish
                 name="Coming workshop",
                 timezone="Europe/Istanbul",
                 tables=1,
-                slots=[SlotIn(start="2027-03-02T09:00", end="2027-03-02T09:20")],  # type: ignore[arg-type]
+                slots=[SlotIn(start="2038-03-02T09:00", end="2038-03-02T09:20")],  # type: ignore[arg-type]
             )
         )
     )
@@ -389,7 +389,7 @@ def test_the_organisers_csv_and_xlsx_name_the_zone_of_their_times(
     zoneless_event(ev, "ws2", ("kukes", "acme"), tables=1)
     ev.plan(lambda p: p.generate("ws2", score=scorer, time_limit=5))
     rows = list(csv.DictReader(io.StringIO(ev(lambda e: e.agendas.csv("ws2", source="plan")))))
-    assert [(r["start"], r["timezone"]) for r in rows] == [("2027-03-02T09:00:00", "UTC")]
+    assert [(r["start"], r["timezone"]) for r in rows] == [("2038-03-02T09:00:00", "UTC")]
     sheet = openpyxl.load_workbook(io.BytesIO(ev(lambda e: e.agendas.xlsx("ws2", source="plan")))).active
     assert sheet is not None
     assert sheet.cell(row=2, column=13).value == "UTC"

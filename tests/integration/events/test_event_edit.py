@@ -37,7 +37,7 @@ def test_name_venue_and_zone_change_without_replanning(ev: EventCalls, event: st
 
 def test_days_with_a_break_make_slots_over_several_days() -> None:
     days = DaysIn(
-        days=[date(2027, 3, 3), date(2027, 3, 2)],
+        days=[date(2038, 3, 3), date(2038, 3, 2)],
         start=time(9, 0),
         per_day=4,
         minutes=30,
@@ -48,9 +48,9 @@ def test_days_with_a_break_make_slots_over_several_days() -> None:
     assert [s.id for s in slots] == [f"s{n}" for n in range(1, 9)]
     first_day = [(s.start.strftime("%H:%M"), s.end.strftime("%H:%M")) for s in slots[:4]]
     assert first_day == [("09:00", "09:30"), ("09:30", "10:00"), ("10:30", "11:00"), ("11:00", "11:30")]
-    assert slots[4].start.date() == date(2027, 3, 3)
+    assert slots[4].start.date() == date(2038, 3, 3)
     with pytest.raises(ValidationError, match="do not fit"):
-        DaysIn(days=[date(2027, 3, 2)], start=time(23, 0), per_day=3, minutes=30)
+        DaysIn(days=[date(2038, 3, 2)], start=time(23, 0), per_day=3, minutes=30)
 
 
 def test_fewer_tables_and_slots_after_publishing_replan_and_cancel_in_calendars(
@@ -63,8 +63,8 @@ def test_fewer_tables_and_slots_after_publishing_replan_and_cancel_in_calendars(
     ev(lambda e: e.catalog.add_participants(event, [ParticipantIn(id="osh", available=["s1", "s3"])]))
 
     two_slots = [
-        SlotIn(start="2027-03-02T09:00", end="2027-03-02T09:20"),  # type: ignore[arg-type]
-        SlotIn(start="2027-03-03T14:00", end="2027-03-03T14:20"),  # type: ignore[arg-type]
+        SlotIn(start="2038-03-02T09:00", end="2038-03-02T09:20"),  # type: ignore[arg-type]
+        SlotIn(start="2038-03-03T14:00", end="2038-03-03T14:20"),  # type: ignore[arg-type]
     ]
     report = ev.plan(
         lambda p: p.edit(
@@ -102,15 +102,15 @@ def test_fewer_tables_and_slots_after_publishing_replan_and_cancel_in_calendars(
 def test_a_slot_at_an_hour_the_zone_skips_or_repeats_is_refused_with_the_slot_named(
     ev: EventCalls, event: str
 ) -> None:
-    # 28 March 2027: Berlin's clocks go from 02:00 to 03:00, so 02:10 never shows on a clock there;
+    # 28 March 2038: Berlin's clocks go from 02:00 to 03:00, so 02:10 never shows on a clock there;
     # agendas would print 02:10 while calendars put the meeting at 03:10, on the next slot.
     spring = [
-        SlotIn(start="2027-03-28T01:30", end="2027-03-28T01:50"),  # type: ignore[arg-type]
-        SlotIn(start="2027-03-28T02:10", end="2027-03-28T02:30"),  # type: ignore[arg-type]
+        SlotIn(start="2038-03-28T01:30", end="2038-03-28T01:50"),  # type: ignore[arg-type]
+        SlotIn(start="2038-03-28T02:10", end="2038-03-28T02:30"),  # type: ignore[arg-type]
     ]
     with pytest.raises(
         InvalidInputError,
-        match=r"slot 's2' starts at 2027-03-28 02:10, a time that does not exist in Europe/Berlin",
+        match=r"slot 's2' starts at 2038-03-28 02:10, a time that does not exist in Europe/Berlin",
     ):
         ev(
             lambda e: e.catalog.create(
@@ -119,8 +119,8 @@ def test_a_slot_at_an_hour_the_zone_skips_or_repeats_is_refused_with_the_slot_na
         )
     with pytest.raises(InvalidInputError, match="does not exist in Europe/Berlin"):
         ev.plan(lambda p: p.edit(event, EventEdit(slots=spring, timezone="Europe/Berlin")))
-    # 31 October 2027: 02:30 comes twice in Paris.
-    autumn = DaysIn(days=[date(2027, 10, 31)], start=time(2, 30), per_day=1)
+    # 31 October 2038: 02:30 comes twice in Paris.
+    autumn = DaysIn(days=[date(2038, 10, 31)], start=time(2, 30), per_day=1)
     with pytest.raises(InvalidInputError, match="02:30, a time that happens twice in Europe/Paris"):
         ev.plan(lambda p: p.edit(event, EventEdit(days=autumn, timezone="Europe/Paris")))
     shown = ev(lambda e: e.catalog.get(event))
@@ -129,7 +129,7 @@ def test_a_slot_at_an_hour_the_zone_skips_or_repeats_is_refused_with_the_slot_na
     # The same local times are fine in a zone without that change of clocks.
     ev.plan(lambda p: p.edit(event, EventEdit(slots=spring)))
     # A zone change alone is checked against the stored slots.
-    with pytest.raises(InvalidInputError, match="slot 's2' starts at 2027-03-28 02:10"):
+    with pytest.raises(InvalidInputError, match="slot 's2' starts at 2038-03-28 02:10"):
         ev.plan(lambda p: p.edit(event, EventEdit(timezone="Europe/Berlin")))
 
 
@@ -166,7 +166,7 @@ def test_a_published_day_moved_to_the_afternoon_lists_each_meeting_with_its_new_
 ) -> None:
     ev.plan(lambda p: p.generate(event, score=scorer, time_limit=5))
     ev.plan(lambda p: p.publish(event))
-    afternoon = DaysIn(days=[date(2027, 3, 2)], start=time(13, 0), per_day=3, minutes=20, gap=40)
+    afternoon = DaysIn(days=[date(2038, 3, 2)], start=time(13, 0), per_day=3, minutes=20, gap=40)
     report = ev.plan(lambda p: p.edit(event, EventEdit(days=afternoon), score=scorer, time_limit=5))
     assert report.replanned is not None
     retimed = [line for line in report.replanned.moved if line.startswith("new time: ")]

@@ -34,7 +34,7 @@ from matchmaker.settings import Settings
 
 Score = Callable[[str, str], float | None]
 #: A moment after every meeting of the test events.
-AFTER = datetime(2027, 3, 3, tzinfo=UTC)
+AFTER = datetime(2038, 3, 3, tzinfo=UTC)
 
 
 def _plan_pairs(ev: EventCalls, event_id: str) -> dict[tuple[str, str], tuple[str, int]]:
@@ -59,7 +59,7 @@ def test_create_event_stores_slots_tables_and_participants(
                     id=event,
                     name="again",
                     tables=1,
-                    slots=[SlotIn(start=datetime(2027, 3, 2, 9), end=datetime(2027, 3, 2, 9, 20))],  # noqa: DTZ001
+                    slots=[SlotIn(start=datetime(2038, 3, 2, 9), end=datetime(2038, 3, 2, 9, 20))],  # noqa: DTZ001
                 )
             )
         )

@@ -28,7 +28,7 @@ def test_adding_twenty_participants_sends_as_many_statements_as_adding_two(servi
             records.create(
                 "provider", ProviderCreate(id=pid, name=pid.title(), country="TR", description="Offers.")
             )
-    slot = SlotIn(start="2027-03-02T09:00", end="2027-03-02T09:20")  # type: ignore[arg-type]
+    slot = SlotIn(start="2038-03-02T09:00", end="2038-03-02T09:20")  # type: ignore[arg-type]
     with services.database.unit_of_work() as session:
         catalog = services.events(session).catalog
         for event_id in ("few", "many"):

@@ -15,7 +15,7 @@ from matchmaker.services.events.schemas import EventCreate, ParticipantIn, SlotI
 from matchmaker.settings import Settings
 from services_support import statements
 
-START = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)
+START = datetime(2038, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def _reads_users(statement: str) -> bool:

@@ -18,7 +18,7 @@ from matchmaker.services.container import Services
 from matchmaker.services.events.schemas import EventCreate, EventEdit, ParticipantIn, RequestCreate, SlotIn
 from matchmaker.settings import Settings
 
-START = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)
+START = datetime(2038, 3, 2, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -115,7 +115,7 @@ def test_messages_give_times_in_the_events_zone_and_say_where_each_meeting_is(se
         EventEdit(
             venue="Kongre Merkezi, Salon B – Çankaya",
             table_labels=[link, "Salon Çamlıca"],
-            request_deadline=datetime(2027, 2, 25, 14, 0, tzinfo=UTC),
+            request_deadline=datetime(2038, 2, 25, 14, 0, tzinfo=UTC),
         ),
     )
     with services.database.unit_of_work() as session:
@@ -123,7 +123,7 @@ def test_messages_give_times_in_the_events_zone_and_say_where_each_meeting_is(se
             "ws1", RequestCreate(sender="acme", recipient="kukes"), now=START - timedelta(days=30)
         )
     [received] = messages(services, "request_received")
-    assert "until 25 February 2027 at 17:00 (Europe/Istanbul)." in received.body_text
+    assert "until 25 February 2038 at 17:00 (Europe/Istanbul)." in received.body_text
     assert "14:00" not in received.body_text + received.body_html
 
     services.planner.generate("ws1", score=lambda a, b: 0.9)
@@ -132,7 +132,7 @@ def test_messages_give_times_in_the_events_zone_and_say_where_each_meeting_is(se
     services.planner.publish("ws1")
     to_city = messages(services, "schedule_published")[0]
     # 09:00 UTC is 12:00 at the venue, and the message says which zone its times are in.
-    assert f"Tue 02 Mar 2027, 12:00–12:20: Acme Flood Sensors, online at {link}" in to_city.body_text
+    assert f"Tue 02 Mar 2038, 12:00–12:20: Acme Flood Sensors, online at {link}" in to_city.body_text
     assert f'<a href="{link}">{link}</a>' in to_city.body_html
     for body in (to_city.body_text, to_city.body_html):
         assert "Times are local to Europe/Istanbul (UTC+03:00)." in body

@@ -54,7 +54,7 @@ def queue(services: Services, n: int, start: int = 0) -> None:
         outbox = services.outbox(session)
         for i in range(start, start + n):
             link = f"https://console.example/invite/{i}"
-            message = compose("invitation", link=link, entity=f"Entity {i}", expires="1 January 2027")
+            message = compose("invitation", link=link, entity=f"Entity {i}", expires="1 January 2038")
             outbox.queue(f"person{i}@example.org", message)
 
 

@@ -21,8 +21,8 @@ runner = CliRunner()
 def _problem(**extra: Any) -> dict[str, Any]:
     data: dict[str, Any] = {
         "slots": [
-            {"id": "s1", "start": "2027-03-02T09:00", "end": "2027-03-02T09:20"},
-            {"id": "s2", "start": "2027-03-02T09:30", "end": "2027-03-02T09:50"},
+            {"id": "s1", "start": "2038-03-02T09:00", "end": "2038-03-02T09:20"},
+            {"id": "s2", "start": "2038-03-02T09:30", "end": "2038-03-02T09:50"},
         ],
         "tables": 2,
         "participants": [
@@ -130,7 +130,7 @@ def test_seed_gives_the_same_schedule_and_the_gap_in_words(tmp_path: Path) -> No
     cities = [{"id": f"c{i}", "side": "city", "max_meetings": 3} for i in range(12)]
     providers = [{"id": f"p{i}", "side": "provider", "max_meetings": 4} for i in range(10)]
     slots = [
-        {"id": f"s{i}", "start": f"2027-03-02T{9 + i:02d}:00", "end": f"2027-03-02T{9 + i:02d}:20"}
+        {"id": f"s{i}", "start": f"2038-03-02T{9 + i:02d}:00", "end": f"2038-03-02T{9 + i:02d}:20"}
         for i in range(4)
     ]
     scores = [

@@ -352,7 +352,7 @@ def test_a_website_must_be_a_web_address(api: TestClient, tokens: Tokens) -> Non
     assert r.json()["website"] is None
 
 
-_ONE_SLOT = [{"start": "2027-03-02T09:00", "end": "2027-03-02T09:20"}]
+_ONE_SLOT = [{"start": "2038-03-02T09:00", "end": "2038-03-02T09:20"}]
 
 
 @pytest.mark.parametrize(
@@ -396,7 +396,7 @@ def test_days_of_slots_at_the_end_of_the_calendar_are_422(api: TestClient, token
     assert "days.days.0" in [e["key"] for e in r.json()["errors"]], r.json()
     assert "between the years 1900 and 9998" in r.json()["detail"]
     slots = api.get("/api/v1/events/calendar-days", headers=staff).json()["slots"]
-    assert [s["start"] for s in slots] == ["2027-03-02T09:00:00"]
+    assert [s["start"] for s in slots] == ["2038-03-02T09:00:00"]
 
 
 @pytest.mark.parametrize(
@@ -489,7 +489,7 @@ def test_a_truth_value_must_be_true_or_false_not_read_from_text_or_a_number(
     that is true or false takes JSON true or false only, any other value is a 422 naming it, and
     nothing changes."""
     staff = tokens.of("staff")
-    deadline = "2027-03-01T18:00+01:00"
+    deadline = "2038-03-01T18:00+01:00"
     event_id = f"truthy-{type(given).__name__}-{given}"
     event = {"id": event_id, "name": "Truth", "tables": 3, "slots": _ONE_SLOT, "request_deadline": deadline}
     assert api.post("/api/v1/events", json=event, headers=staff).status_code == 201

@@ -15,7 +15,7 @@ EVENT = {
     "name": "City-to-city exchange",
     "timezone": "Europe/Tirane",
     "tables": 2,
-    "slots": [{"start": f"2027-05-04T{9 + k:02d}:00", "end": f"2027-05-04T{9 + k:02d}:20"} for k in range(3)],
+    "slots": [{"start": f"2038-05-04T{9 + k:02d}:00", "end": f"2038-05-04T{9 + k:02d}:20"} for k in range(3)],
 }
 
 

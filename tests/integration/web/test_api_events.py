@@ -20,7 +20,7 @@ EVENT = {
     "name": "Level 3 workshop",
     "timezone": "Europe/Istanbul",
     "tables": 2,
-    "slots": [{"start": f"2027-03-02T{9 + k:02d}:00", "end": f"2027-03-02T{9 + k:02d}:20"} for k in range(3)],
+    "slots": [{"start": f"2038-03-02T{9 + k:02d}:00", "end": f"2038-03-02T{9 + k:02d}:20"} for k in range(3)],
 }
 BASE = "/api/v1/events"
 
@@ -383,7 +383,7 @@ def test_staff_edit_a_published_event(api: TestClient[Any], tokens: Tokens) -> N
         "venue": "Congress centre",
         "tables": 1,
         "table_labels": ["https://meet.example/l3"],
-        "days": {"days": ["2027-03-02", "2027-03-03"], "start": "09:00", "per_day": 2, "minutes": 30},
+        "days": {"days": ["2038-03-02", "2038-03-03"], "start": "09:00", "per_day": 2, "minutes": 30},
     }
     assert api.patch(f"{BASE}/ws1", json=body, headers=tokens.of("city")).status_code == 403
     r = api.patch(f"{BASE}/ws1", json=body, headers=staff)
@@ -629,7 +629,7 @@ def test_staff_read_the_published_meetings_a_withdrawn_slot_no_longer_fits(
         {CITY_ID, PROVIDER_ID},
     )
     assert (item["away"], item["away_ids"]) == (["Kukës"], [CITY_ID])
-    assert item["start"].startswith("2027-03-02T")
+    assert item["start"].startswith("2038-03-02T")
 
     # Staff only, as the other staff-only event routes: participants never see others' availability.
     for role in ("city", "provider", "other_city"):
@@ -655,10 +655,10 @@ def test_every_slot_time_the_api_gives_names_its_offset_beside_the_local_time(
     one = api.get(f"{BASE}/ws1", headers=staff).json()
     for event in (listed, one):
         first = event["slots"][0]
-        assert (first["start"], first["end"]) == ("2027-03-02T09:00:00", "2027-03-02T09:20:00")
+        assert (first["start"], first["end"]) == ("2038-03-02T09:00:00", "2038-03-02T09:20:00")
         assert (first["start_at"], first["end_at"]) == (
-            "2027-03-02T09:00:00+03:00",
-            "2027-03-02T09:20:00+03:00",
+            "2038-03-02T09:00:00+03:00",
+            "2038-03-02T09:20:00+03:00",
         )
         assert event["timezone"] == "Europe/Istanbul"
 
@@ -692,7 +692,7 @@ def test_slot_times_of_an_event_without_a_zone_are_given_in_utc(api: TestClient[
     r = api.post(BASE, json={**EVENT, "id": "ws2", "timezone": None}, headers=staff)
     assert r.status_code == 201, r.text
     slot = r.json()["slots"][0]
-    assert (slot["start"], slot["start_at"]) == ("2027-03-02T09:00:00", "2027-03-02T09:00:00Z")
+    assert (slot["start"], slot["start_at"]) == ("2038-03-02T09:00:00", "2038-03-02T09:00:00Z")
     assert r.json()["timezone"] is None
 
 
@@ -791,15 +791,15 @@ def test_a_request_deadline_without_an_offset_is_refused_with_an_example_that_ha
     """A deadline is an instant: one written without a UTC offset is refused in words that say how to
     write it, and the way they show is accepted."""
     staff = tokens.of("staff")
-    r = api.post(BASE, json={**EVENT, "request_deadline": "2027-02-25T17:00"}, headers=staff)
+    r = api.post(BASE, json={**EVENT, "request_deadline": "2038-02-25T17:00"}, headers=staff)
     assert r.status_code == 422, r.text
     (error,) = r.json()["errors"]
     assert error["key"] == "request_deadline"
     assert error["message"] == "must have a UTC offset, such as 2027-03-02T09:00+03:00 or 2027-03-02T06:00Z"
     assert "Input should" not in r.text
-    r = api.post(BASE, json={**EVENT, "request_deadline": "2027-02-25T17:00+03:00"}, headers=staff)
+    r = api.post(BASE, json={**EVENT, "request_deadline": "2038-02-25T17:00+03:00"}, headers=staff)
     assert r.status_code == 201, r.text
-    r = api.patch(f"{BASE}/ws1", json={"request_deadline": "2027-02-26T17:00"}, headers=staff)
+    r = api.patch(f"{BASE}/ws1", json={"request_deadline": "2038-02-26T17:00"}, headers=staff)
     assert r.status_code == 422, r.text
     assert r.json()["detail"] == (
         "request_deadline: must have a UTC offset, such as 2027-03-02T09:00+03:00 or 2027-03-02T06:00Z"
@@ -891,7 +891,7 @@ def test_publishing_after_the_slots_were_replaced_without_a_re_plan_cancels_what
     _generate_and_publish(api, tokens)
     published = api.get(f"{BASE}/ws1/schedule", headers=staff).json()
     assert published
-    later = [{"id": "d2", "start": "2027-03-03T09:00", "end": "2027-03-03T09:20"}]
+    later = [{"id": "d2", "start": "2038-03-03T09:00", "end": "2038-03-03T09:20"}]
     r = api.patch(f"{BASE}/ws1", json={"slots": later, "replan": False}, headers=staff)
     assert r.status_code == 200, r.text
     assert api.get(f"{BASE}/ws1/schedule", headers=staff).json() == []

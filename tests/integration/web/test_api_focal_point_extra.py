@@ -34,7 +34,7 @@ EVENT = {
     "name": "Contacts workshop",
     "timezone": "Europe/Tirane",
     "tables": 2,
-    "slots": [{"start": f"2027-03-02T{9 + k:02d}:00", "end": f"2027-03-02T{9 + k:02d}:20"} for k in range(3)],
+    "slots": [{"start": f"2038-03-02T{9 + k:02d}:00", "end": f"2038-03-02T{9 + k:02d}:20"} for k in range(3)],
 }
 
 

@@ -12,7 +12,7 @@ EVENT = {
     "name": "Headers workshop",
     "timezone": "Europe/Istanbul",
     "tables": 2,
-    "slots": [{"start": f"2027-03-02T{9 + k:02d}:00", "end": f"2027-03-02T{9 + k:02d}:20"} for k in range(3)],
+    "slots": [{"start": f"2038-03-02T{9 + k:02d}:00", "end": f"2038-03-02T{9 + k:02d}:20"} for k in range(3)],
 }
 
 

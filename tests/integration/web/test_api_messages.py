@@ -26,7 +26,7 @@ def _new_event(shared_app: SharedApp, event_id: str, name: str) -> None:
     event = {
         "id": event_id,
         "name": name,
-        "slots": [{"id": "s1", "start": "2027-03-02T09:00", "end": "2027-03-02T09:20"}],
+        "slots": [{"id": "s1", "start": "2038-03-02T09:00", "end": "2038-03-02T09:20"}],
         "tables": 2,
     }
     r = shared_app.client.post("/api/v1/events", json=event, headers=shared_app.tokens.of("staff"))
@@ -71,7 +71,7 @@ def test_a_body_field_of_the_wrong_type_says_what_it_must_be(shared_app: SharedA
     event = {
         "id": "typed-event",
         "name": "E",
-        "slots": [{"id": "s1", "start": "soon", "end": "2027-03-02T09:20"}],
+        "slots": [{"id": "s1", "start": "soon", "end": "2038-03-02T09:20"}],
         "tables": 2.5,
     }
     r = api.post("/api/v1/events", json=event, headers=staff)
@@ -113,7 +113,7 @@ def test_a_value_out_of_its_range_or_length_says_its_bound(shared_app: SharedApp
     event = {
         "id": "bounded-event",
         "name": "x" * 301,
-        "slots": [{"id": "s1", "start": "2027-03-02T09:00", "end": "2027-03-02T09:20"}],
+        "slots": [{"id": "s1", "start": "2038-03-02T09:00", "end": "2038-03-02T09:20"}],
         "tables": 0,
         "table_labels": ["T"] * 1001,
     }

@@ -144,7 +144,7 @@ def test_nul_in_a_meeting_request_message_is_refused(api: TestClient[Any], token
         "name": "NUL workshop",
         "timezone": "Europe/Istanbul",
         "tables": 2,
-        "slots": [{"start": "2027-03-02T09:00", "end": "2027-03-02T09:20"}],
+        "slots": [{"start": "2038-03-02T09:00", "end": "2038-03-02T09:20"}],
     }
     assert api.post("/api/v1/events", json=event, headers=staff).status_code == 201
     people = [{"id": p} for p in (CITY_ID, OTHER_CITY_ID, PROVIDER_ID, OTHER_PROVIDER_ID)]

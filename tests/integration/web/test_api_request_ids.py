@@ -19,7 +19,7 @@ EVENT = {
     "name": "Level 3 workshop",
     "timezone": "Europe/Istanbul",
     "tables": 2,
-    "slots": [{"start": "2027-03-02T09:00", "end": "2027-03-02T09:20"}],
+    "slots": [{"start": "2038-03-02T09:00", "end": "2038-03-02T09:20"}],
 }
 
 

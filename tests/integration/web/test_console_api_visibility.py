@@ -129,7 +129,7 @@ def walk(shared_app: SharedApp) -> dict[str, Any]:
             "timezone": "Europe/Istanbul",
             "tables": 2,
             "slots": [
-                {"start": f"2027-05-04T{9 + k:02d}:00", "end": f"2027-05-04T{9 + k:02d}:20"} for k in range(2)
+                {"start": f"2038-05-04T{9 + k:02d}:00", "end": f"2038-05-04T{9 + k:02d}:20"} for k in range(2)
             ],
         }
         assert api.post("/api/v1/events", json=event, headers=staff).status_code == 201

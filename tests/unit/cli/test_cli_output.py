@@ -13,7 +13,7 @@ from matchmaker.cli.output import Output, new_table
 
 LINES = [
     "bench: Bench at Congress centre, hall B",
-    "  12 slots (2027-03-02 09:00 – 13:55, Europe/Istanbul), 4 tables",
+    "  12 slots (2038-03-02 09:00 – 13:55, Europe/Istanbul), 4 tables",
     "Kukës – Ош – İstanbul – 東京 – café",
     "x" * 300,  # longer than any terminal: never cut
     "",

@@ -132,7 +132,7 @@ def add_event(
     *,
     slots: int = 2,
     tables: int = 2,
-    day: datetime = datetime(2027, 5, 4),  # noqa: DTZ001 - a wall time in the event's zone
+    day: datetime = datetime(2038, 5, 4),  # noqa: DTZ001 - a wall time in the event's zone
     timezone: str | None = None,
     request_deadline: datetime | None = None,
 ) -> None:

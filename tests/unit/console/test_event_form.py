@@ -14,14 +14,14 @@ from matchmaker.web.console.events import event_from_form
 FORM = {
     "id": "izmir-day",
     "name": "İzmir day",
-    "date": "2027-04-06",
+    "date": "2038-04-06",
     "start": "09:30",
     "slot_minutes": "20",
     "break_minutes": "10",
     "slot_count": "3",
     "tables": "4",
     "timezone": "Europe/Istanbul",
-    "request_deadline": "2027-04-01T18:00",
+    "request_deadline": "2038-04-01T18:00",
 }
 
 
@@ -33,13 +33,13 @@ def test_slots_follow_each_other_with_the_break_between() -> None:
     assert event.table_count == 4
     assert event.request_deadline is not None
     assert event.request_deadline.utcoffset() is not None
-    assert event.request_deadline.isoformat() == "2027-04-01T18:00:00+03:00"
+    assert event.request_deadline.isoformat() == "2038-04-01T18:00:00+03:00"
 
 
 @pytest.mark.parametrize(
     ("field", "value"),
     [
-        ("date", "06/04/2027"),
+        ("date", "06/04/2038"),
         ("start", "half past nine"),
         ("slot_count", "0"),
         ("slot_minutes", "2"),

@@ -15,7 +15,7 @@ from matchmaker.services.events.schemas import FeedbackIn
 from matchmaker.web.console.events import SUGGESTIONS_PER_CITY, load_participants
 from services_support import statements
 
-AFTER = datetime(2027, 6, 1, tzinfo=UTC)  # after every event of these tests
+AFTER = datetime(2038, 6, 1, tzinfo=UTC)  # after every event of these tests
 
 
 def _cities(services: Services, count: int) -> list[str]:

@@ -13,7 +13,7 @@ from test_routes import make_event
 from matchmaker.services.events.schemas import FeedbackIn
 
 SignIn = Callable[[str], str]
-AFTER = datetime(2027, 3, 3, tzinfo=UTC)
+AFTER = datetime(2038, 3, 3, tzinfo=UTC)
 SVG = "{http://www.w3.org/2000/svg}"
 
 

@@ -46,16 +46,16 @@ def _event(slots: list[tuple[str, str]]) -> EventSummary:
 def test_the_form_shows_days_and_breaks_and_an_unchanged_form_keeps_the_slots() -> None:
     event = _event(
         [
-            ("2027-03-02T09:00", "2027-03-02T09:20"),
-            ("2027-03-02T09:25", "2027-03-02T09:45"),
-            ("2027-03-02T11:00", "2027-03-02T11:20"),
-            ("2027-03-03T09:00", "2027-03-03T09:20"),
-            ("2027-03-03T09:25", "2027-03-03T09:45"),
-            ("2027-03-03T11:00", "2027-03-03T11:20"),
+            ("2038-03-02T09:00", "2038-03-02T09:20"),
+            ("2038-03-02T09:25", "2038-03-02T09:45"),
+            ("2038-03-02T11:00", "2038-03-02T11:20"),
+            ("2038-03-03T09:00", "2038-03-03T09:20"),
+            ("2038-03-03T09:25", "2038-03-03T09:45"),
+            ("2038-03-03T11:00", "2038-03-03T11:20"),
         ]
     )
     values = edit_form_values(event)
-    assert values["days"] == "2027-03-02 2027-03-03"
+    assert values["days"] == "2038-03-02 2038-03-03"
     assert (values["per_day"], values["slot_minutes"], values["gap_minutes"]) == ("3", "20", "5")
     assert values["breaks"] == "09:50-11:00"
     assert values["table_labels"] == "\nRoom 2"
@@ -71,7 +71,7 @@ def test_the_form_shows_days_and_breaks_and_an_unchanged_form_keeps_the_slots() 
 
 @pytest.mark.parametrize(("field", "value"), [("days", "next monday"), ("breaks", "lunch"), ("tables", "x")])
 def test_unreadable_settings_are_refused(field: str, value: str) -> None:
-    values = edit_form_values(_event([("2027-03-02T09:00", "2027-03-02T09:20")]))
+    values = edit_form_values(_event([("2038-03-02T09:00", "2038-03-02T09:20")]))
     with pytest.raises(InvalidInputError):
         edit_from_form(FormMultiDict({**values, field: value}), timezone=None)
 
@@ -85,7 +85,7 @@ def test_staff_edit_a_published_event_and_see_what_moved(
     assert page.status_code == 200
     form = dict(re.findall(r'name="([a-z_]+)"[^>]*value="([^"]*)"', page.text))
     form["table_labels"] = ""
-    form.update({"venue": "Congress centre", "tables": "1", "days": "2027-03-02 2027-03-03", "per_day": "1"})
+    form.update({"venue": "Congress centre", "tables": "1", "days": "2038-03-02 2038-03-03", "per_day": "1"})
     page = client.post("/events/ed/edit", data=form)
     assert page.status_code == 200
     assert str(page.url).endswith("/events/ed/schedule?msg=edited-replanned")
@@ -203,8 +203,8 @@ def _slots_of(services: Services, event_id: str) -> list[tuple[str, str, str]]:
     return [(s.id, s.start.isoformat(), s.end.isoformat()) for s in event.slots]
 
 
-IRREGULAR = [("2027-03-02T09:00", "2027-03-02T09:20"), ("2027-03-02T10:00", "2027-03-02T10:45")]
-PAST_MIDNIGHT = [("2027-03-02T22:00", "2027-03-02T22:30"), ("2027-03-02T23:45", "2027-03-03T00:30")]
+IRREGULAR = [("2038-03-02T09:00", "2038-03-02T09:20"), ("2038-03-02T10:00", "2038-03-02T10:45")]
+PAST_MIDNIGHT = [("2038-03-02T22:00", "2038-03-02T22:30"), ("2038-03-02T23:45", "2038-03-03T00:30")]
 
 
 @pytest.mark.parametrize("slots", [IRREGULAR, PAST_MIDNIGHT], ids=["uneven", "past-midnight"])
@@ -237,7 +237,7 @@ def test_a_grid_replaces_slots_that_are_not_an_even_grid_only_when_staff_tick_th
     before = _slots_of(services, "irg")
     sign_in("staff")
     form = dict(re.findall(r'name="([a-z_]+)"[^>]*value="([^"]*)"', client.get("/events/irg/edit").text))
-    grid = {"days": "2027-03-02", "start": "09:00", "per_day": "3", "slot_minutes": "20", "gap_minutes": "5"}
+    grid = {"days": "2038-03-02", "start": "09:00", "per_day": "3", "slot_minutes": "20", "gap_minutes": "5"}
     refused = client.post("/events/irg/edit", data={**form, "table_labels": "", **grid})
     assert refused.status_code == 422
     assert "tick “Replace all 2 slots with this grid”" in refused.text
@@ -260,7 +260,7 @@ def test_a_grid_replaces_slots_that_are_not_an_even_grid_only_when_staff_tick_th
 
 
 def test_only_slots_that_are_an_even_grid_are_shown_as_one() -> None:
-    even = _event([("2027-03-02T09:00", "2027-03-02T09:20"), ("2027-03-02T09:25", "2027-03-02T09:45")])
+    even = _event([("2038-03-02T09:00", "2038-03-02T09:20"), ("2038-03-02T09:25", "2038-03-02T09:45")])
     assert even_grid(even.slots) is not None
     values = edit_form_values(even)
     assert (values["start"], values["per_day"], values["gap_minutes"]) == ("09:00", "2", "5")

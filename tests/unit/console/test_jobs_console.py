@@ -69,7 +69,7 @@ def test_a_statistics_job_started_through_the_api_shows_its_figures_to_staff(
 
     with services.database.unit_of_work() as session:
         catalog = services.events(session).catalog
-        start = datetime.fromisoformat("2027-03-02T09:00")
+        start = datetime.fromisoformat("2038-03-02T09:00")
         catalog.create(
             EventCreate(
                 id="fair", name="Fair", tables=1, slots=[SlotIn(start=start, end=start.replace(minute=20))]

@@ -79,7 +79,7 @@ def test_sign_in_never_redirects_to_another_site(ro_client: Client) -> None:
 
 def test_a_form_posted_from_another_site_is_refused(ro_client: Client, ro_sign_in: SignIn) -> None:
     ro_sign_in("staff")
-    form = {"id": "x", "name": "X", "date": "2027-03-02", "start": "09:00", "slot_count": "2", "tables": "2"}
+    form = {"id": "x", "name": "X", "date": "2038-03-02", "start": "09:00", "slot_count": "2", "tables": "2"}
     response = ro_client.post("/events", data=form, headers={"Origin": "https://evil.example"})
     assert response.status_code == 403
     assert "another site" in response.text
@@ -94,7 +94,7 @@ def test_a_form_posted_from_another_site_is_refused(ro_client: Client, ro_sign_i
 
 def test_a_form_posted_with_an_opaque_origin_is_refused(ro_client: Client, ro_sign_in: SignIn) -> None:
     ro_sign_in("staff")
-    form = {"id": "y", "name": "Y", "date": "2027-03-02", "start": "09:00", "slot_count": "2", "tables": "2"}
+    form = {"id": "y", "name": "Y", "date": "2038-03-02", "start": "09:00", "slot_count": "2", "tables": "2"}
     response = ro_client.post("/events", data=form, headers={"Origin": "null"})
     assert response.status_code == 403
     services = app_services(ro_client)
@@ -272,7 +272,7 @@ def test_staff_plan_an_event_from_the_form_to_the_downloads(client: Client, sign
     form = {
         "id": "ws-ankara",
         "name": "Ankara workshop",
-        "date": "2027-03-02",
+        "date": "2038-03-02",
         "start": "09:00",
         "slot_minutes": "20",
         "break_minutes": "5",
@@ -334,7 +334,7 @@ def test_event_form_mistakes_are_shown_not_stored(ro_client: Client, ro_sign_in:
         data={
             "id": "bad id",
             "name": "X",
-            "date": "2027-03-02",
+            "date": "2038-03-02",
             "start": "09:00",
             "slot_count": "2",
             "tables": "2",
@@ -372,7 +372,7 @@ def test_unlocking_a_published_meeting_says_it_stays_unless_re_planned_to_move(
 
 
 def make_event(
-    services: Services, event_id: str, ids: list[str], *, publish: bool = False, day: str = "2027-03-02"
+    services: Services, event_id: str, ids: list[str], *, publish: bool = False, day: str = "2038-03-02"
 ) -> None:
     """An event on ``day`` with two slots and two tables, planned and published when asked."""
     from datetime import datetime

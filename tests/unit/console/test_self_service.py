@@ -174,13 +174,13 @@ def test_the_availability_deadline_reads_in_the_event_time_zone_and_names_it(
         client,
         "ankara-day",
         [CITY_ID, PROVIDER_ID],
-        day=datetime(2027, 3, 2),  # noqa: DTZ001 - a wall time in the event's zone
+        day=datetime(2038, 3, 2),  # noqa: DTZ001 - a wall time in the event's zone
         timezone="Europe/Istanbul",
-        request_deadline=datetime(2027, 2, 25, 17, 0, tzinfo=istanbul),
+        request_deadline=datetime(2038, 2, 25, 17, 0, tzinfo=istanbul),
     )
     sign_in("city")
     page = client.get("/me/availability").text
-    assert "You can change this until 25 February 2027 at 17:00 (Europe/Istanbul)." in page
+    assert "You can change this until 25 February 2038 at 17:00 (Europe/Istanbul)." in page
     assert "Tue 02 Mar, 09:00–09:20" in page
     # The slots say their zone once, as the agenda does; nothing is told in UTC.
     assert "Times are local to Europe/Istanbul (UTC+03:00)." in page
@@ -226,18 +226,18 @@ def test_a_profile_unlocks_when_the_event_is_over_on_its_own_clock(client: Clien
         "tokyo",
         [PROVIDER_ID],
         slots=1,
-        day=datetime(2027, 5, 4),  # noqa: DTZ001 - a wall time in the event's zone
+        day=datetime(2038, 5, 4),  # noqa: DTZ001 - a wall time in the event's zone
         timezone="Asia/Tokyo",
     )
     services = app_services(client)
     with services.database.unit_of_work() as session:
         self_service = services.self_service(session)
-        self_service.set_deadline("tokyo", datetime(2027, 5, 1, tzinfo=ZoneInfo("UTC")))
-        after = datetime(2027, 5, 4, 5, tzinfo=ZoneInfo("UTC"))
+        self_service.set_deadline("tokyo", datetime(2038, 5, 1, tzinfo=ZoneInfo("UTC")))
+        after = datetime(2038, 5, 4, 5, tzinfo=ZoneInfo("UTC"))
         [mine] = [e for e in self_service.my_events(PROVIDER_ID, now=after) if e.event_id == "tokyo"]
         assert mine.ended is not None
         assert self_service.profile_lock(PROVIDER_ID, now=after) is None
-        during = datetime(2027, 5, 4, 0, 10, tzinfo=ZoneInfo("UTC"))
+        during = datetime(2038, 5, 4, 0, 10, tzinfo=ZoneInfo("UTC"))
         assert "read-only while" in (self_service.profile_lock(PROVIDER_ID, now=during) or "")
 
 

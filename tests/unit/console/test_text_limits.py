@@ -17,7 +17,7 @@ SignIn = Callable[[str], str]
 NEW_EVENT = {
     "id": "long-day",
     "name": "Long day",
-    "date": "2027-04-06",
+    "date": "2038-04-06",
     "start": "09:30",
     "slot_minutes": "20",
     "break_minutes": "10",

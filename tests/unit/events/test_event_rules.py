@@ -24,12 +24,12 @@ from matchmaker.services.events.rules import (
 from matchmaker.services.events.schemas import EventCreate, SlotIn
 from matchmaker.services.feedback import aggregate_feedback, with_feedback
 
-NOW = datetime(2027, 3, 1, 12, tzinfo=UTC)
+NOW = datetime(2038, 3, 1, 12, tzinfo=UTC)
 
 
 def _slots(n: int) -> list[Slot]:
     return [
-        Slot(id=f"s{k + 1}", start=datetime(2027, 3, 2, 9 + k), end=datetime(2027, 3, 2, 9 + k, 20))  # noqa: DTZ001
+        Slot(id=f"s{k + 1}", start=datetime(2038, 3, 2, 9 + k), end=datetime(2038, 3, 2, 9 + k, 20))  # noqa: DTZ001
         for k in range(n)
     ]
 
@@ -116,7 +116,7 @@ def test_locked_meetings_stay_when_the_event_is_solved() -> None:
 
 def test_a_re_plan_during_the_event_puts_no_new_meeting_in_a_slot_that_has_begun() -> None:
     # 10:30 in Istanbul on the day: s1 (09:00) and s2 (10:00) have begun, s3 (11:00) has not.
-    during = datetime(2027, 3, 2, 7, 30, tzinfo=UTC)
+    during = datetime(2038, 3, 2, 7, 30, tzinfo=UTC)
     snap = _snapshot(
         slots=_slots(3),
         participants=[
@@ -147,7 +147,7 @@ def test_pairs_that_cannot_meet_are_named() -> None:
 
 
 def test_event_input_is_validated() -> None:
-    slot = SlotIn(start=datetime(2027, 3, 2, 9), end=datetime(2027, 3, 2, 9, 20))  # noqa: DTZ001
+    slot = SlotIn(start=datetime(2038, 3, 2, 9), end=datetime(2038, 3, 2, 9, 20))  # noqa: DTZ001
     with pytest.raises(ValidationError, match="tables"):
         EventCreate(id="ws1", name="W", slots=[slot])
     with pytest.raises(ValidationError, match="time zone"):
@@ -161,7 +161,7 @@ def test_event_input_is_validated() -> None:
 
 
 def test_slots_of_an_event_that_share_time_are_refused() -> None:
-    nine = datetime(2027, 3, 2, 9)  # noqa: DTZ001 - local times of an event
+    nine = datetime(2038, 3, 2, 9)  # noqa: DTZ001 - local times of an event
 
     def slot(start: int, end: int) -> SlotIn:
         return SlotIn(start=nine + timedelta(minutes=start), end=nine + timedelta(minutes=end))
@@ -230,7 +230,7 @@ def test_a_kept_meeting_keeps_the_reason_participants_read() -> None:
 
 
 def test_slots_of_an_event_with_and_without_an_offset_are_refused() -> None:
-    nine = datetime(2027, 3, 2, 9)  # noqa: DTZ001 - a local time of an event
+    nine = datetime(2038, 3, 2, 9)  # noqa: DTZ001 - a local time of an event
     local = SlotIn(start=nine, end=nine + timedelta(minutes=20))
     offset = SlotIn(start=nine.replace(hour=8, tzinfo=UTC), end=nine.replace(hour=8, minute=20, tzinfo=UTC))
     with pytest.raises(ValidationError, match="'s1' has a UTC offset and 's2' has none"):

@@ -16,8 +16,8 @@ from matchmaker.services.events.statistics import (
 )
 from matchmaker.web.console.event_reports import statistics_charts
 
-DAY = datetime(2027, 3, 2, 9)  # noqa: DTZ001  slot times are local to the event
-NOW = datetime(2027, 3, 2, 10, 30, tzinfo=UTC)
+DAY = datetime(2038, 3, 2, 9)  # noqa: DTZ001  slot times are local to the event
+NOW = datetime(2038, 3, 2, 10, 30, tzinfo=UTC)
 
 PEOPLE = [
     Person("kukes", "Kukës", "city"),

@@ -31,7 +31,7 @@ def test_every_kind_renders_text_and_html_with_names_escaped_in_html() -> None:
 @pytest.mark.parametrize(
     ("kind", "context"),
     [
-        ("invitation", {"link": "https://c.example/invite/x", "entity": "Kukës", "expires": "9 March 2027"}),
+        ("invitation", {"link": "https://c.example/invite/x", "entity": "Kukës", "expires": "9 March 2038"}),
         (
             "request_answered",
             {"sender": "Acme", "recipient": "Kukës", "event": "W", "accepted": False, "link": "L"},

@@ -181,7 +181,7 @@ def test_eval_rejects_a_malformed_judgement_file(cli: CliRunner, tmp_path: Path)
 
 def test_schedule_without_scores_takes_them_from_the_matcher(cli: CliRunner, tmp_path: Path) -> None:
     problem = {
-        "slots": [{"id": "s1", "start": "2027-03-02T09:00", "end": "2027-03-02T09:20"}],
+        "slots": [{"id": "s1", "start": "2038-03-02T09:00", "end": "2038-03-02T09:20"}],
         "tables": 1,
         "participants": [
             {"id": "rivo", "side": "city"},

@@ -19,7 +19,7 @@ def _rated_meeting(settings: Settings, city: str, provider: str, rating: str) ->
                 name="Level 3 workshop",
                 timezone="Europe/Istanbul",
                 tables=1,
-                slots=[SlotIn(start="2027-03-02T09:00", end="2027-03-02T09:20")],  # type: ignore[arg-type]
+                slots=[SlotIn(start="2038-03-02T09:00", end="2038-03-02T09:20")],  # type: ignore[arg-type]
             )
         )
     )
@@ -27,7 +27,7 @@ def _rated_meeting(settings: Settings, city: str, provider: str, rating: str) ->
     ev.plan(lambda p: p.generate("ws1", score=lambda _a, _b: 0.5, time_limit=5))
     ev.plan(lambda p: p.publish("ws1"))
     feedback = FeedbackIn(rater=city, other=provider, rating=rating)  # type: ignore[arg-type]
-    after = datetime(2027, 3, 3, tzinfo=UTC)
+    after = datetime(2038, 3, 3, tzinfo=UTC)
     ev(lambda e: e.feedback.record("ws1", feedback, now=after))
 
 

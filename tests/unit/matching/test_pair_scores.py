@@ -47,7 +47,7 @@ def test_a_schedule_without_scores_gives_each_meeting_the_matchers_score(
     problem = parse_problem(
         {
             "slots": [
-                {"id": f"s{k}", "start": f"2027-03-02T0{k}:00", "end": f"2027-03-02T0{k}:20"} for k in (1, 2)
+                {"id": f"s{k}", "start": f"2038-03-02T0{k}:00", "end": f"2038-03-02T0{k}:20"} for k in (1, 2)
             ],
             "tables": 4,
             "participants": people,

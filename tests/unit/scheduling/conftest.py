@@ -16,7 +16,7 @@ def make(
 ) -> dict[str, Any]:
     """A problem dict with every participant available everywhere unless ``extra`` says otherwise."""
     slots = [
-        {"id": f"s{k + 1}", "start": f"2027-03-02T{9 + k:02d}:00", "end": f"2027-03-02T{9 + k:02d}:20"}
+        {"id": f"s{k + 1}", "start": f"2038-03-02T{9 + k:02d}:00", "end": f"2038-03-02T{9 + k:02d}:20"}
         for k in range(n_slots)
     ]
     people = [{"id": c, "side": "city"} for c in cities] + [{"id": p, "side": "provider"} for p in providers]

@@ -15,8 +15,8 @@ from pdf_support import blank, need_poppler, pages, render, text
 
 
 def _slot(slot_id: str, day: int, hour: int, minute: int = 0) -> Slot:
-    """A 20-minute slot on ``day`` March 2027, local time."""
-    start = datetime.fromisoformat(f"2027-03-{day:02d}T{hour:02d}:{minute:02d}")
+    """A 20-minute slot on ``day`` March 2038, local time."""
+    start = datetime.fromisoformat(f"2038-03-{day:02d}T{hour:02d}:{minute:02d}")
     return Slot(id=slot_id, start=start, end=start + timedelta(minutes=20))
 
 
@@ -77,7 +77,7 @@ def test_the_booklet_has_a_cover_a_schedule_and_an_agenda_per_participant(tmp_pa
     cover, schedule, *agendas = text(data, tmp_path)
     assert "Ankara Level 3 workshop" in cover
     assert "Congress centre, hall B" in cover
-    assert "2 March 2027 to 3 March 2027" in cover
+    assert "2 March 2038 to 3 March 2038" in cover
     assert "Europe/Istanbul" in cover
     assert "Schedule" in schedule
     assert schedule.count("No meetings.") == 3, "three of the six slots are empty"

@@ -21,7 +21,7 @@ from matchmaker.scheduling.exports import (
 )
 from matchmaker.scheduling.problem import Placement, Slot
 
-NOW = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+NOW = datetime(2038, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def _events(ics: bytes) -> list[Any]:
@@ -138,7 +138,7 @@ def test_an_entry_shows_the_names_and_reason_it_was_published_with_and_a_new_tex
 
 def test_a_calendar_description_ends_a_name_with_one_full_stop() -> None:
     slot = Slot(
-        id="s1", start=datetime(2027, 3, 2, 6, tzinfo=UTC), end=datetime(2027, 3, 2, 6, 20, tzinfo=UTC)
+        id="s1", start=datetime(2038, 3, 2, 6, tzinfo=UTC), end=datetime(2038, 3, 2, 6, 20, tzinfo=UTC)
     )
     entries = calendar_entries("ws1", [Placement(slot="s1", table=1, a="tepebasi", b="halk")], [slot])
     names = {"tepebasi": "Tepebaşı", "halk": "Halk Masası Bilişim A.Ş."}
@@ -152,20 +152,20 @@ def test_a_calendar_description_ends_a_name_with_one_full_stop() -> None:
 def test_a_calendar_of_an_event_without_a_time_zone_is_in_utc_not_floating(make_problem: Any) -> None:
     """An event without a zone is told in UTC (rating opens '… at 08:30 (UTC)'); its calendar says the
     same instant to every client, where a floating 08:00 was read in each reader's own zone."""
-    slots = [Slot(id="s1", start=datetime(2027, 4, 6, 8, 0), end=datetime(2027, 4, 6, 8, 30))]  # noqa: DTZ001
+    slots = [Slot(id="s1", start=datetime(2038, 4, 6, 8, 0), end=datetime(2038, 4, 6, 8, 30))]  # noqa: DTZ001
     entries = calendar_entries("nz1", [Placement(slot="s1", table=1, a="cahul", b="p1")], slots, tz=None)
     raw = participant_calendar("cahul", entries, now=NOW, tz=None)
     (event,) = _events(raw)
     start = event.decoded("DTSTART")
     assert start.tzinfo is not None
-    assert start == datetime(2027, 4, 6, 8, 0, tzinfo=UTC)
-    assert b"DTSTART:20270406T080000Z" in raw
+    assert start == datetime(2038, 4, 6, 8, 0, tzinfo=UTC)
+    assert b"DTSTART:20380406T080000Z" in raw
 
 
 def test_an_agenda_of_an_event_without_a_time_zone_says_its_times_are_utc() -> None:
     """The printed agenda says in which zone its times are, for an event without one too: UTC, as its
     calendar file and the moment rating opens are told."""
-    slots = [Slot(id="s1", start=datetime(2027, 4, 6, 8, 0), end=datetime(2027, 4, 6, 8, 30))]  # noqa: DTZ001
+    slots = [Slot(id="s1", start=datetime(2038, 4, 6, 8, 0), end=datetime(2038, 4, 6, 8, 30))]  # noqa: DTZ001
     html = participant_agenda_html(
         "cahul", [Placement(slot="s1", table=1, a="cahul", b="p1")], slots, names={"cahul": "Cahul"}
     )

@@ -23,7 +23,7 @@ def _random_problem(seed: int) -> dict[str, Any]:
     n, n_slots, tables = rng.randint(6, 14), rng.randint(2, 5), rng.randint(1, 4)
     cities = n * 6 // 10
     slots = [
-        {"id": f"s{k}", "start": f"2027-03-02T{9 + k:02d}:00", "end": f"2027-03-02T{9 + k:02d}:20"}
+        {"id": f"s{k}", "start": f"2038-03-02T{9 + k:02d}:00", "end": f"2038-03-02T{9 + k:02d}:20"}
         for k in range(n_slots)
     ]
     people = [

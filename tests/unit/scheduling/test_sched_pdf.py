@@ -15,8 +15,8 @@ from matchmaker.scheduling.result import Meeting
 from pdf_support import need_poppler, text
 
 SLOTS = [
-    Slot(id="s1", start=datetime(2027, 3, 2, 9), end=datetime(2027, 3, 2, 9, 20)),  # noqa: DTZ001
-    Slot(id="s2", start=datetime(2027, 3, 2, 10), end=datetime(2027, 3, 2, 10, 20)),  # noqa: DTZ001
+    Slot(id="s1", start=datetime(2038, 3, 2, 9), end=datetime(2038, 3, 2, 9, 20)),  # noqa: DTZ001
+    Slot(id="s2", start=datetime(2038, 3, 2, 10), end=datetime(2038, 3, 2, 10, 20)),  # noqa: DTZ001
 ]
 MEETINGS: list[Placement] = [
     Meeting(slot="s2", table=2, a="kukes", b="acme", score=0.9, reason="Street addressing"),

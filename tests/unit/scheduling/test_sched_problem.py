@@ -21,7 +21,7 @@ def _error(data: Any) -> str:
 def test_contract_example_is_accepted() -> None:
     problem = parse_problem(
         {
-            "slots": [{"id": "s1", "start": "2027-03-02T09:00", "end": "2027-03-02T09:20"}],
+            "slots": [{"id": "s1", "start": "2038-03-02T09:00", "end": "2038-03-02T09:20"}],
             "tables": 12,
             "participants": [
                 {"id": "kukes", "side": "city", "available": ["s1"], "max_meetings": 6},
@@ -69,7 +69,7 @@ def test_duplicate_ids(make_problem: Any) -> None:
 
 def test_end_before_start(make_problem: Any) -> None:
     data = make_problem()
-    data["slots"][0]["end"] = "2027-03-02T08:00"
+    data["slots"][0]["end"] = "2038-03-02T08:00"
     assert "is not after start" in _error(data)
 
 
@@ -98,15 +98,15 @@ def test_bad_json_and_non_object() -> None:
 def test_a_slot_at_an_hour_the_zone_skips_is_named(make_problem: Any) -> None:
     data = make_problem()
     data["timezone"] = "Europe/Berlin"
-    data["slots"][0].update(start="2027-03-28T02:00", end="2027-03-28T02:20")
-    assert "slot 's1' starts at 2027-03-28 02:00, a time that does not exist in Europe/Berlin" in _error(data)
-    data["slots"][0].update(start="2027-03-28T02:00+01:00", end="2027-03-28T02:20+01:00")
+    data["slots"][0].update(start="2038-03-28T02:00", end="2038-03-28T02:20")
+    assert "slot 's1' starts at 2038-03-28 02:00, a time that does not exist in Europe/Berlin" in _error(data)
+    data["slots"][0].update(start="2038-03-28T02:00+01:00", end="2038-03-28T02:20+01:00")
     assert parse_problem(data).slots[0].start.hour == 2, "a time with an offset is one instant"
 
 
 def test_a_problem_file_that_is_not_json_says_where_without_repeating_words() -> None:
     with pytest.raises(InvalidInputError) as refused:
-        parse_problem_text('{"slots": [{"id": "s1", "start": "2027-03-02T09:00}]}')
+        parse_problem_text('{"slots": [{"id": "s1", "start": "2038-03-02T09:00}]}')
     assert str(refused.value.message).startswith(
         "the problem file is not valid JSON: Unterminated string starting at line 1, column"
     )

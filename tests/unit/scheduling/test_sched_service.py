@@ -221,7 +221,7 @@ def small_problems(draw: st.DrawFn) -> dict[str, Any]:
     scored = draw(st.lists(st.sampled_from(pairs), unique=True)) if pairs else []
     blocked = draw(st.lists(st.sampled_from(pairs), unique=True, max_size=2)) if pairs else []
     return {
-        "slots": [{"id": s, "start": "2027-01-01T09:00", "end": "2027-01-01T09:20"} for s in slot_ids],
+        "slots": [{"id": s, "start": "2038-01-01T09:00", "end": "2038-01-01T09:20"} for s in slot_ids],
         "tables": draw(st.integers(1, 2)),
         "participants": people,
         "scores": [{"a": a, "b": b, "score": draw(st.floats(0, 1))} for a, b in scored],
@@ -258,7 +258,7 @@ def _event(n: int, seed: int) -> dict[str, Any]:
 
     rng = random.Random(seed)
     slots = [
-        {"id": f"s{k}", "start": f"2027-03-02T{9 + k:02d}:00", "end": f"2027-03-02T{9 + k:02d}:20"}
+        {"id": f"s{k}", "start": f"2038-03-02T{9 + k:02d}:00", "end": f"2038-03-02T{9 + k:02d}:20"}
         for k in range(6)
     ]
     people = [
