@@ -440,12 +440,15 @@ class InProcessRunner:
 class QueueRunner:
     """Worker threads taking jobs from the PostgreSQL queue (``FOR UPDATE SKIP LOCKED``)."""
 
-    def __init__(self, service: JobService, threads: int, *, poll: float = POLL_SECONDS) -> None:
+    def __init__(
+        self, service: JobService, threads: int, *, poll: float = POLL_SECONDS, stop_wait: float = 5.0
+    ) -> None:
         self.service = service
         self.threads = threads
         self.poll = poll
+        self.stop_wait = stop_wait
         self._wake = threading.Event()
-        self._stop = threading.Event()
+        self._stop = threading.Event()  # the current workers'; each start makes a new one
         self._workers: list[threading.Thread] = []
 
     def submit(self, job_id: str) -> None:  # noqa: ARG002 - any worker may take it
@@ -456,23 +459,29 @@ class QueueRunner:
         """Start ``threads`` workers (none when 0: this process only queues jobs)."""
         if self._workers:
             return
-        self._stop.clear()
+        # A new flag: workers a stop gave up on keep theirs, set, and end after their job.
+        self._stop = threading.Event()
         self.service.sweep()
         for n in range(self.threads):
-            thread = threading.Thread(target=self.work, name=f"jobs-{n}", daemon=True)
+            thread = threading.Thread(
+                target=self.work, kwargs={"stop": self._stop}, name=f"jobs-{n}", daemon=True
+            )
             thread.start()
             self._workers.append(thread)
 
-    def work(self, *, until_idle: bool = False) -> int:
+    def work(self, *, until_idle: bool = False, stop: threading.Event | None = None) -> int:
         """Take and run jobs until stopped (or, with ``until_idle``, until the queue is empty); how many.
+        A worker :meth:`start` made is stopped by the flag it was given (``stop``), so that a start after
+        a stop that gave up on it does not keep it running beside the new workers.
 
         While idle, a worker also fails the running jobs whose worker is gone, every
         :data:`SWEEP_EVERY` seconds, so that they do not wait for a process to start."""
         done = 0
+        stop = stop or self._stop
         if until_idle:  # an idle queue is one without stalled jobs too
             self.service.sweep()
         next_sweep = time.monotonic() + SWEEP_EVERY
-        while not self._stop.is_set():
+        while not stop.is_set():
             try:
                 job = self.service.run_next()
             except Exception:  # the database went away: wait and try again
@@ -491,11 +500,11 @@ class QueueRunner:
         return done
 
     def stop(self) -> None:
-        """Stop the workers after their running jobs."""
+        """Stop the workers after their running jobs (waiting for them at most ``stop_wait`` seconds)."""
         self._stop.set()
         self._wake.set()
         for thread in self._workers:
-            thread.join(timeout=5)
+            thread.join(timeout=self.stop_wait)
         self._workers.clear()
 
 

@@ -358,3 +358,41 @@ def test_a_start_after_a_stop_that_gave_up_on_a_long_job_runs_the_queued_jobs(
     finally:
         release.set()
         jobs.stop()
+
+
+@pytest.mark.postgres
+def test_a_start_after_a_stop_that_gave_up_on_a_long_job_leaves_no_extra_worker(
+    pg_url: str, home: Any
+) -> None:
+    """A worker process that stopped while a long job ran (its stop gave up waiting) and is started again
+    runs as many workers as configured: the worker the stop gave up on ends after its job."""
+    settings = Settings(home=home, database_url=pg_url, model_name="hashing-64", job_workers=0)
+    database = Database(settings)
+    entered, release = threading.Event(), threading.Event()
+
+    def long(params: Mapping[str, Any], progress: ProgressFn) -> dict[str, Any]:
+        entered.set()
+        release.wait(60)
+        return {"long": True}
+
+    jobs = JobService(settings, database, {"long": long, "count": _count})
+    runner = QueueRunner(jobs, 1, poll=0.05, stop_wait=0.0)  # a stop that gives up at once, as after 5 s
+    jobs.runner = runner
+    try:
+        runner.start()
+        slow = jobs.submit("long", {}, owner_id=None)
+        assert entered.wait(30)
+        [given_up] = runner._workers  # the worker running the long job
+        runner.stop()  # gives up: the long job still runs
+        runner.start()
+        release.set()
+        assert jobs.wait(slow.id, timeout=30).state == "done"
+        given_up.join(timeout=10)
+        assert not given_up.is_alive(), "the worker the stop gave up on ends after its job"
+        later = jobs.submit("count", {"n": 1}, owner_id=None)
+        assert jobs.wait(later.id, timeout=30).state == "done"
+    finally:
+        release.set()
+        runner.stop_wait = 10.0
+        runner.stop()
+        database.dispose()
