@@ -328,19 +328,26 @@ def test_a_sweep_logs_the_jobs_it_failed_counted_in_words(
     ]
 
 
+class _HeldJob:
+    """A job handler that runs until the test releases it (``entered`` once it has started)."""
+
+    def __init__(self) -> None:
+        self.entered, self.release = threading.Event(), threading.Event()
+
+    def __call__(self, params: Mapping[str, Any], progress: ProgressFn) -> dict[str, Any]:
+        self.entered.set()
+        self.release.wait(60)
+        return {"long": True}
+
+
 @pytest.mark.parametrize("database_url", [None])  # the in-process runner serves SQLite
 def test_a_start_after_a_stop_that_gave_up_on_a_long_job_runs_the_queued_jobs(
     db_settings: Settings, database: Database
 ) -> None:
     """A server that stopped while a long job ran (its stop gave up waiting) and is started again in the
     same process still runs the jobs queued behind that one, and keeps taking new ones after it ends."""
-    entered, release = threading.Event(), threading.Event()
-
-    def long(params: Mapping[str, Any], progress: ProgressFn) -> dict[str, Any]:
-        entered.set()
-        release.wait(60)
-        return {"long": True}
-
+    long = _HeldJob()
+    entered, release = long.entered, long.release
     jobs = JobService(db_settings, database, {"long": long, "count": _count})
     runner = InProcessRunner(jobs, stop_wait=0.0)  # a stop that gives up at once, as after its 5 s
     jobs.runner = runner
@@ -368,13 +375,8 @@ def test_a_start_after_a_stop_that_gave_up_on_a_long_job_leaves_no_extra_worker(
     runs as many workers as configured: the worker the stop gave up on ends after its job."""
     settings = Settings(home=home, database_url=pg_url, model_name="hashing-64", job_workers=0)
     database = Database(settings)
-    entered, release = threading.Event(), threading.Event()
-
-    def long(params: Mapping[str, Any], progress: ProgressFn) -> dict[str, Any]:
-        entered.set()
-        release.wait(60)
-        return {"long": True}
-
+    long = _HeldJob()
+    entered, release = long.entered, long.release
     jobs = JobService(settings, database, {"long": long, "count": _count})
     runner = QueueRunner(jobs, 1, poll=0.05, stop_wait=0.0)  # a stop that gives up at once, as after 5 s
     jobs.runner = runner
