@@ -40,6 +40,15 @@ def test_two_limiters_on_one_postgresql_share_one_budget(
         second.dispose()
 
 
+def _assert_the_edit_is_live(services: Any) -> None:
+    """The case index of ``services`` is fresh, its live bundle the newest recorded, with the edit in it."""
+    [case_index] = services.indexes.status(["case"])
+    assert case_index.stale is False
+    bundle = services.indexes.index_store().get("case")
+    assert bundle.generation == services.indexes.newest_generations()["case"]
+    assert any("Tidal flooding." in p.text for p in bundle.passages)
+
+
 @pytest.mark.postgres
 def test_failures_counted_by_one_process_bound_the_others(
     pg_url: str, home: Path, rate_clock: RateClock
@@ -207,12 +216,7 @@ def test_an_edit_made_while_a_rebuild_embeds_another_kind_stays_in_the_index(
     try:
         rebuilder.indexes.rebuild()
         assert edited == ["Tidal flooding."]
-        [case_index] = rebuilder.indexes.status(["case"])
-        assert case_index.stale is False
-        store = rebuilder.indexes.index_store()
-        bundle = store.get("case")
-        assert bundle.generation == rebuilder.indexes.newest_generations()["case"]
-        assert any("Tidal flooding." in p.text for p in bundle.passages)
+        _assert_the_edit_is_live(rebuilder)
     finally:
         rebuilder.close()
         editor.close()
@@ -248,11 +252,7 @@ def test_a_rebuild_published_between_an_edits_index_and_its_commit_does_not_undo
         with editor.database.unit_of_work(write=True) as session:
             editor.records(session).update("case", "case-antalya-signals", {"text": "Tidal flooding."})
         assert rebuilt == ["case"]
-        [case_index] = rebuilder.indexes.status(["case"])
-        assert case_index.stale is False
-        bundle = rebuilder.indexes.index_store().get("case")
-        assert bundle.generation == rebuilder.indexes.newest_generations()["case"]
-        assert any("Tidal flooding." in p.text for p in bundle.passages)
+        _assert_the_edit_is_live(rebuilder)
     finally:
         rebuilder.close()
         editor.close()
@@ -300,11 +300,7 @@ def test_a_rebuild_that_read_before_an_edits_commit_and_publishes_after_it_does_
             editor.records(session).update("case", "case-antalya-signals", {"text": "Tidal flooding."})
         other.join(timeout=30)
         assert read.is_set()
-        [case_index] = rebuilder.indexes.status(["case"])
-        assert case_index.stale is False
-        bundle = rebuilder.indexes.index_store().get("case")
-        assert bundle.generation == rebuilder.indexes.newest_generations()["case"]
-        assert any("Tidal flooding." in p.text for p in bundle.passages)
+        _assert_the_edit_is_live(rebuilder)
     finally:
         rebuilder.close()
         editor.close()
