@@ -613,7 +613,11 @@ def _calendar(
         event.add("description", "\n".join(lines))
         event.add("status", e.status)
         cal.add_component(event)
-    cal.add_missing_timezones()
+    # The zone's changes are worked out from 1970 to the start of the year after the last meeting's
+    # (the library's default stops at 2038): a calendar app that reads the offset from the VTIMEZONE
+    # alone then places a summer meeting of a later year at its hour too.
+    last_year = max((e.end.year for e in entries), default=0)
+    cal.add_missing_timezones(last_date=date(max(2038, last_year + 2), 1, 1))
     if not cal.walk("VEVENT"):
         # A calendar holds at least one component (RFC 5545); one without meetings yet holds its zone
         # (UTC, in which its meetings will be given, for an event without an IANA zone), so that
@@ -621,7 +625,7 @@ def _calendar(
         held = tz if isinstance(tz, ZoneInfo) else ZoneInfo("Etc/UTC")
         cal.add_component(icalendar.Timezone.from_tzinfo(held))
     for zone in cal.timezones:
-        # The library notes the years it worked the zone's changes out for (1970 to 2038, which spans
-        # every meeting): a remark about the library, not about the participant's meetings.
+        # The library notes the years it worked the zone's changes out for (1970 to past the last
+        # meeting): a remark about the library, not about the participant's meetings.
         zone.pop("COMMENT", None)
     return bytes(cal.to_ical())

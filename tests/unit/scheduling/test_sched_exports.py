@@ -186,3 +186,19 @@ def test_a_calendar_of_an_event_without_a_time_zone_and_without_meetings_yet_is_
     assert "TZID:UTC" in raw
     assert "BEGIN:VEVENT" not in raw
     assert "COMMENT" not in raw
+
+
+def test_a_calendar_app_reading_only_the_vtimezone_places_a_summer_meeting_after_2037_at_its_hour() -> None:
+    """A calendar app that does not know the zone's name reads the offset from the file's VTIMEZONE:
+    a 10:00 meeting in Berlin in July 2040 is 08:00 UTC there too, not 09:00 (winter time)."""
+    berlin = ZoneInfo("Europe/Berlin")
+    start = datetime(2040, 7, 3, 10, 0, tzinfo=berlin)
+    slots = [Slot(id="s1", start=start, end=datetime(2040, 7, 3, 10, 30, tzinfo=berlin))]
+    entries = calendar_entries("ws9", [Placement(slot="s1", table=1, a="kukes", b="p1")], slots, tz=berlin)
+    cal = icalendar.Calendar.from_ical(participant_calendar("kukes", entries, now=NOW, tz=berlin))
+    (zone,) = cal.walk("VTIMEZONE")
+    told = zone.to_tz(lookup_tzid=False)
+    (event,) = cal.walk("VEVENT")
+    local = event.decoded("DTSTART").replace(tzinfo=None)
+    assert local == datetime(2040, 7, 3, 10, 0)  # noqa: DTZ001
+    assert local.replace(tzinfo=told).astimezone(UTC) == datetime(2040, 7, 3, 8, 0, tzinfo=UTC)
