@@ -126,7 +126,7 @@ def _prepare(src: Path, home: Path) -> None:
         "--tables",
         "4",
         "--start",
-        "2027-03-02T09:00",
+        "2038-03-02T09:00",
     )
     _cli(src, home, "event", "add", "bench", "kukes", "prov-adresa-lab", "prov-agora-civic")
     (home / ".bench-ready").write_text("demo corpus indexed, event 'bench'\n", encoding="utf-8")

@@ -94,8 +94,8 @@ EVENT = "summit"
 FORUM = "forum"  # an event of every other city, for the participants page's suggestions
 ENCODER = "hashing-384"
 SLOTS = 12
-DAY = datetime(2027, 5, 4, 9, 0)  # noqa: DTZ001 - a wall time in the event's zone
-AFTER = datetime(2027, 5, 6, tzinfo=UTC)  # when the ratings are given
+DAY = datetime(2038, 5, 4, 9, 0)  # noqa: DTZ001 - a wall time in the event's zone
+AFTER = datetime(2038, 5, 6, tzinfo=UTC)  # when the ratings are given
 
 
 def _write_corpus(n: int, target: Path) -> None:
