@@ -1,4 +1,5 @@
-"""Columns, keys and indexes that several migration scripts define, add or drop alike.
+"""Columns, keys and indexes that several migration scripts define, add or drop alike, and the
+changes a revision declares once for its upgrade and its downgrade.
 
 A revision's schema never changes once it is released: a definition here that a revision uses is
 never edited; a column that changes is written out, or given a new function, in the revision that
@@ -7,7 +8,9 @@ changes it.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import sqlalchemy as sa
 from alembic import op
@@ -73,3 +76,52 @@ def drop_indexes(table: str, *columns: str) -> None:
     with op.batch_alter_table(table, schema=None) as batch_op:
         for column in reversed(columns):
             batch_op.drop_index(batch_op.f(f"ix_{table}_{column}"))
+
+
+class Change(Protocol):
+    """One change of a revision's schema: what its upgrade does and how its downgrade undoes it."""
+
+    def apply(self) -> None:
+        """Make the change."""
+
+    def revert(self) -> None:
+        """Undo :meth:`apply`."""
+
+
+@dataclass(frozen=True)
+class _NewColumns:
+    table: str
+    columns: tuple[sa.Column[Any], ...]
+
+    def apply(self) -> None:
+        add_columns(self.table, *self.columns)
+
+    def revert(self) -> None:
+        drop_columns(self.table, *(column.name for column in self.columns))
+
+
+def new_columns(table: str, *columns: sa.Column[Any]) -> Change:
+    """``columns`` added to ``table`` (:func:`add_columns`); reverted, they are dropped."""
+    return _NewColumns(table, columns)
+
+
+def reversible(*changes: Change) -> tuple[Callable[[], None], Callable[[], None]]:
+    """A revision's ``upgrade`` and ``downgrade``: the upgrade makes ``changes`` in their order, the
+    downgrade undoes them, last first.
+
+    The changes are built once, when Alembic loads the revision's module. Making them again (an
+    upgrade after a downgrade in the same process) is safe: Alembic copies a column or a constraint
+    that is already attached to a table.
+    """
+
+    def upgrade() -> None:
+        """Apply this revision."""
+        for change in changes:
+            change.apply()
+
+    def downgrade() -> None:
+        """Revert this revision."""
+        for change in reversed(changes):
+            change.revert()
+
+    return upgrade, downgrade

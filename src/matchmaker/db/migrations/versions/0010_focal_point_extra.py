@@ -7,17 +7,9 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from matchmaker.db.migrations.columns import add_columns, drop_columns
+from matchmaker.db.migrations.columns import new_columns, reversible
 
 revision: str = "0010_focal_point_extra"
 down_revision: str | None = "0009_published_places"
 
-
-def upgrade() -> None:
-    """Apply this revision."""
-    add_columns("focal_point", sa.Column("extra", sa.JSON(), nullable=True))
-
-
-def downgrade() -> None:
-    """Revert this revision."""
-    drop_columns("focal_point", "extra")
+upgrade, downgrade = reversible(new_columns("focal_point", sa.Column("extra", sa.JSON(), nullable=True)))

@@ -9,19 +9,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from matchmaker.db.migrations.columns import add_columns, drop_columns
+from matchmaker.db.migrations.columns import new_columns, reversible
 
 revision: str = "0013_request_notified"
 down_revision: str | None = "0012_calendar_places"
 
-
-def upgrade() -> None:
-    """Apply this revision."""
-    add_columns(
+upgrade, downgrade = reversible(
+    new_columns(
         "event_request", sa.Column("notified", sa.Boolean(), nullable=False, server_default=sa.false())
     )
-
-
-def downgrade() -> None:
-    """Revert this revision."""
-    drop_columns("event_request", "notified")
+)

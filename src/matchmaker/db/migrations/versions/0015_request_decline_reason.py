@@ -9,17 +9,11 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from matchmaker.db.migrations.columns import add_columns, drop_columns
+from matchmaker.db.migrations.columns import new_columns, reversible
 
 revision: str = "0015_request_decline_reason"
 down_revision: str | None = "0014_calendar_names"
 
-
-def upgrade() -> None:
-    """Apply this revision."""
-    add_columns("event_request", sa.Column("decline_reason", sa.Text(), nullable=True))
-
-
-def downgrade() -> None:
-    """Revert this revision."""
-    drop_columns("event_request", "decline_reason")
+upgrade, downgrade = reversible(
+    new_columns("event_request", sa.Column("decline_reason", sa.Text(), nullable=True))
+)
