@@ -537,33 +537,17 @@ class Engine:
         """Every provider scored for a city: relevance times the context fit, per provider."""
         cfg = cfg or self.config
         row, _ = self.relevance_row("provider", city_id, cfg)
-        target = self.kind("provider")
-        cities = self.kind("city")
-        i = cities.pos[city_id]
+        i = self.kind("city").pos[city_id]
         table = self.fit_table("provider", cfg)
-        relevance = row.astype(np.float64)
-        scores = relevance * table.row(i) if table is not None else relevance
-        return Ranking(
-            target.ids,
-            np.clip(scores, 0.0, 1.0),
-            lambda j: _fitted(target.ids[j], float(row[j]), table, i, j),
-        )
+        return _fitted_ranking(self.kind("provider").ids, row, table, lambda t: t.row(i), lambda j: (i, j))
 
     def rank_cities_for_provider(self, provider_id: str, cfg: EngineConfig | None = None) -> Ranking:
         """Every city scored for a provider: a column of the maintained city → provider matrix."""
         cfg = cfg or self.config
-        providers = self.kind("provider")
-        cities = self.kind("city")
-        j = providers.pos[provider_id]
+        j = self.kind("provider").pos[provider_id]
         column = self.relevance_column("provider", j, cfg).copy()
         table = self.fit_table("provider", cfg)
-        relevance = column.astype(np.float64)
-        scores = relevance * table.column(j) if table is not None else relevance
-        return Ranking(
-            cities.ids,
-            np.clip(scores, 0.0, 1.0),
-            lambda i: _fitted(cities.ids[i], float(column[i]), table, i, j),
-        )
+        return _fitted_ranking(self.kind("city").ids, column, table, lambda t: t.column(j), lambda i: (i, j))
 
     def rank_cases_for_city(self, city_id: str, cfg: EngineConfig | None = None) -> Ranking:
         """Every case study scored for a city, its own case studies left out."""
@@ -807,11 +791,25 @@ class Engine:
         return Scored(cases.ids[j], adjusted(relevance, factors), relevance, factors)
 
 
-def _fitted(doc_id: str, relevance: float, table: FitTable | None, i: int, j: int) -> Scored:
-    """City ``i`` and provider ``j`` of a ranking scored: their relevance times the context fit,
-    the factors read from the fit ``table`` (none when ``use_context`` is off)."""
-    factors = table.factors(i, j) if table is not None else []
-    return Scored(doc_id, adjusted(relevance, factors), relevance, factors)
+def _fitted_ranking(
+    ids: Sequence[str],
+    relevance: FloatArray,
+    table: FitTable | None,
+    multipliers: Callable[[FitTable], npt.NDArray[np.float64]],
+    pair: Callable[[int], tuple[int, int]],
+) -> Ranking:
+    """City → provider ``relevance`` of the ranked ``ids`` times the context fit: the
+    ``multipliers`` read from the fit ``table`` (a city's row or a provider's column; none when
+    ``use_context`` is off), and for candidate ``k`` its factors at (city, provider) ``pair(k)``."""
+    raw = relevance.astype(np.float64)
+    scores = raw * multipliers(table) if table is not None else raw
+
+    def fitted(k: int) -> Scored:
+        value = float(relevance[k])
+        factors = table.factors(*pair(k)) if table is not None else []
+        return Scored(ids[k], adjusted(value, factors), value, factors)
+
+    return Ranking(ids, np.clip(scores, 0.0, 1.0), fitted)
 
 
 __all__ = [
