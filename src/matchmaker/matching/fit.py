@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from matchmaker.matching.profiles import Profile
 from matchmaker.matching.regions import country_label, region_group, serves
-from matchmaker.vocabulary import Tag, languages_compatible, load_vocabulary
+from matchmaker.vocabulary import CityContext, Tag, languages_compatible, load_vocabulary
 from matchmaker.vocabulary.language import language_label
 
 FLOOR = 0.45
@@ -154,30 +154,6 @@ def _budget(city: Profile, provider: Profile, w: FitWeights) -> Factor | None:
     return Factor("budget", w.budget_miss, f"{budget}: offers only {offered}")
 
 
-def _hosting(city: Profile, provider: Profile, w: FitWeights) -> Factor | None:
-    """Data that must stay on premises rules out cloud-only offers."""
-    ctx, offer = city.city, provider.offer
-    if ctx is None or offer is None or not ctx.on_premises_required:
-        return None
-    if offer.offers_on_premises:
-        return Factor("hosting", w.hosting_fit, "data must stay on premises; offers on-premises hosting")
-    if offer.cloud_hosted:
-        return Factor("hosting", w.hosting_miss, "data must stay on premises; the offer is cloud-hosted")
-    return None
-
-
-def _connectivity(city: Profile, provider: Profile, w: FitWeights) -> Factor | None:
-    """Poor connectivity wants an offer that works offline."""
-    ctx, offer = city.city, provider.offer
-    if ctx is None or offer is None or not ctx.poor_connectivity:
-        return None
-    if offer.offline_capable:
-        return Factor("connectivity", w.connectivity_fit, "poor connectivity; works offline or low-bandwidth")
-    if provider.needs_connection:
-        return Factor("connectivity", w.connectivity_miss, "poor connectivity; needs a stable connection")
-    return None
-
-
 def _climate(city: Profile, provider: Profile, w: FitWeights) -> Factor | None:
     """An offer proven in the city's climate."""
     ctx, offer = city.city, provider.offer
@@ -218,6 +194,56 @@ class Check:
     keys_of_profile: bool = True
 
 
+def _requirement(
+    name: str,
+    need: str,
+    *,
+    required: Callable[[CityContext], bool],
+    offer: Callable[[Profile], tuple[bool, bool] | None],
+    reasons: tuple[str, str],
+    weights: Callable[[FitWeights], tuple[float, float]],
+) -> Check:
+    """The check of a requirement of the city's context (``required``; ``need`` begins its reasons)
+    that the provider's offer meets, plainly fails or says nothing of: ``offer`` reads whether it
+    meets it and whether it fails it (``None`` without an offer), ``reasons`` and ``weights`` are
+    those of a met and of a failed requirement. The factor reads the two keys alone."""
+
+    def city_key(c: Profile) -> bool | None:
+        return required(c.city) if c.city else None
+
+    def factor(city: Profile, provider: Profile, w: FitWeights) -> Factor | None:
+        outcome = offer(provider)
+        if not city_key(city) or outcome is None:
+            return None
+        for holds, multiplier, reason in zip(outcome, weights(w), reasons, strict=True):
+            if holds:
+                return Factor(name, multiplier, f"{need}; {reason}")
+        return None
+
+    return Check(name, factor, city_key, offer)
+
+
+#: Data that must stay on premises rules out cloud-only offers.
+_HOSTING = _requirement(
+    "hosting",
+    "data must stay on premises",
+    required=lambda ctx: ctx.on_premises_required,
+    offer=lambda p: (p.offer.offers_on_premises, p.offer.cloud_hosted) if p.offer else None,
+    reasons=("offers on-premises hosting", "the offer is cloud-hosted"),
+    weights=lambda w: (w.hosting_fit, w.hosting_miss),
+)
+
+#: Poor connectivity wants an offer that works offline.
+_CONNECTIVITY = _requirement(
+    "connectivity",
+    "poor connectivity",
+    required=lambda ctx: ctx.poor_connectivity,
+    offer=lambda p: (p.offer.offline_capable, p.needs_connection) if p.offer else None,
+    reasons=("works offline or low-bandwidth", "needs a stable connection"),
+    weights=lambda w: (w.connectivity_fit, w.connectivity_miss),
+)
+
+
 #: The city → provider checks, in the order their factors are listed.
 PROVIDER_CHECKS: tuple[Check, ...] = (
     Check("language", _language, lambda c: c.languages, lambda p: p.languages),
@@ -236,18 +262,8 @@ PROVIDER_CHECKS: tuple[Check, ...] = (
         ),
         lambda p: p.offer.business_model_ids if p.offer else None,
     ),
-    Check(
-        "hosting",
-        _hosting,
-        lambda c: c.city.on_premises_required if c.city else None,
-        lambda p: (p.offer.offers_on_premises, p.offer.cloud_hosted) if p.offer else None,
-    ),
-    Check(
-        "connectivity",
-        _connectivity,
-        lambda c: c.city.poor_connectivity if c.city else None,
-        lambda p: (p.offer.offline_capable, p.needs_connection) if p.offer else None,
-    ),
+    _HOSTING,
+    _CONNECTIVITY,
     Check(
         "climate",
         _climate,
