@@ -212,7 +212,6 @@ class Notifier:
                 continue
             # The same entries as the participant's feed (zone, place, names, reason), so that
             # importing the attachment updates them without losing where the meeting is or why.
-            calendar = _calendar(pid, mine, ev, names, labels, venue=ev.venue)
             composed = self._agenda(
                 "meeting_changed",
                 ev,
@@ -221,7 +220,7 @@ class Notifier:
                 names=names,
                 starts=mine,
                 venue=ev.venue,
-                attachment=Attachment("meetings.ics", "text/calendar", calendar),
+                attachment=_calendar(pid, mine, ev, names, labels, venue=ev.venue),
             )
             sent = self._send_to(pid, [composed], addresses)
             queued += sent
@@ -251,10 +250,7 @@ class Notifier:
         addresses = self.addresses_of(people)
         for pid in people:
             mine = by_participant.get(pid, [])
-            attachment = None
-            if mine:
-                calendar = _calendar(pid, mine, ev, names, labels, venue=venue)
-                attachment = Attachment("meetings.ics", "text/calendar", calendar)
+            attachment = _calendar(pid, mine, ev, names, labels, venue=venue) if mine else None
             lines = self._lines(pid, mine, names, tz, labels=labels)
             composed = self._agenda(
                 "event_cancelled",
@@ -402,10 +398,10 @@ def _calendar(
     labels: Mapping[int, str],
     *,
     venue: str | None,
-) -> bytes:
+) -> Attachment:
     """A participant's calendar file of ``entries``, as its feed writes them (zone, place, names,
-    reason)."""
-    return participant_calendar(
+    reason), attached as ``meetings.ics``."""
+    calendar = participant_calendar(
         pid,
         entries,
         names=names,
@@ -415,6 +411,7 @@ def _calendar(
         table_labels=labels,
         venue=venue,
     )
+    return Attachment("meetings.ics", "text/calendar", calendar)
 
 
 def _local_day(row: PublishedMeeting, tz: tzinfo | None) -> date:
