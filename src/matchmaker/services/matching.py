@@ -43,6 +43,7 @@ from pydantic import BaseModel, Field
 from matchmaker.allocator import map_large_blocks, return_free_memory
 from matchmaker.db.engine import Database
 from matchmaker.embeddings.bundle import (
+    BUILD_HINT,
     IndexBundle,
     IndexStore,
     Manifest,
@@ -654,9 +655,7 @@ class Matcher:
             word = "case study" if kind == "case" else kind
             raise NotFoundError(f"no {word} with id {doc_id!r}")
         if doc_id not in engine.kind(kind).pos:
-            raise IndexUnavailableError(
-                f"{kind} {doc_id!r} is stored but not indexed yet; run `matchmaker index build`"
-            )
+            raise IndexUnavailableError(f"{kind} {doc_id!r} is stored but not indexed yet; {BUILD_HINT}")
 
     def _respond(
         self,
@@ -1202,9 +1201,7 @@ class MatchingService:
             if store is not None and (serving := store.maybe(kind)) is not None:
                 state["serving"] = serving.generation
         elif state["stale"]:
-            state["problem"] = (
-                "stale: the database holds other documents than the index; run `matchmaker index build`"
-            )
+            state["problem"] = f"stale: the database holds other documents than the index; {BUILD_HINT}"
         return state
 
     def _damage(self, kind: DocKind, manifest: Manifest, store: IndexStore | None) -> str:
