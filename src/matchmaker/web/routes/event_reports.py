@@ -17,6 +17,12 @@ from matchmaker.web.routes.common import EventId, Events, Source, attachment
 from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, start_job
 
 
+def _download(path: str, *, summary: str, media_type: str) -> get:
+    """The route of a file staff take away, made in a worker thread; it documents the conflict (409)
+    of an event whose schedule is not published yet."""
+    return get(path, sync_to_thread=True, summary=summary, media_type=media_type, responses=CONFLICT)
+
+
 class EventReportController(Controller):
     """Event statistics, the whole-event booklet, table cards and the CSV and XLSX plan (staff)."""
 
@@ -48,48 +54,30 @@ class EventReportController(Controller):
             return start_job(services.jobs, "statistics", {"event_id": event_id}, current_user)
         return Response(events.statistics.statistics(event_id))
 
-    @get(
-        "/{event_id:str}/documents/booklet.pdf",
-        sync_to_thread=True,
-        summary="The event booklet (PDF, staff)",
-        media_type=PDF,
-        responses=CONFLICT,
+    @_download(
+        "/{event_id:str}/documents/booklet.pdf", summary="The event booklet (PDF, staff)", media_type=PDF
     )
     def booklet(self, events: Events, event_id: EventId) -> Response[bytes]:
         """A cover (name, venue, dates, time zone), the schedule slot by slot, and one agenda page per
         participant with the reasons participants read. 409 before the first publication."""
         return attachment(events.agendas.booklet(event_id), PDF, f"{event_id}-booklet.pdf")
 
-    @get(
-        "/{event_id:str}/documents/table-cards.pdf",
-        sync_to_thread=True,
-        summary="Table cards (PDF, staff)",
-        media_type=PDF,
-        responses=CONFLICT,
+    @_download(
+        "/{event_id:str}/documents/table-cards.pdf", summary="Table cards (PDF, staff)", media_type=PDF
     )
     def table_cards(self, events: Events, event_id: EventId) -> Response[bytes]:
         """One page per table: its name and, per slot, both parties meeting there. 409 before the
         first publication."""
         return attachment(events.agendas.table_cards(event_id), PDF, f"{event_id}-table-cards.pdf")
 
-    @get(
-        "/{event_id:str}/export/csv",
-        sync_to_thread=True,
-        summary="Organisers' CSV (staff)",
-        media_type=CSV,
-        responses=CONFLICT,
-    )
+    @_download("/{event_id:str}/export/csv", summary="Organisers' CSV (staff)", media_type=CSV)
     def export_csv(self, events: Events, event_id: EventId, source: Source = "published") -> Response[str]:
         """Slot, times, table, both parties, score and reason, one row per meeting."""
         text = events.agendas.csv(event_id, source=source)
         return attachment(text, CSV, f"{event_id}-meetings.csv")
 
-    @get(
-        "/{event_id:str}/export/xlsx",
-        sync_to_thread=True,
-        summary="Organisers' spreadsheet (XLSX, staff)",
-        media_type=XLSX,
-        responses=CONFLICT,
+    @_download(
+        "/{event_id:str}/export/xlsx", summary="Organisers' spreadsheet (XLSX, staff)", media_type=XLSX
     )
     def export_xlsx(self, events: Events, event_id: EventId, source: Source = "published") -> Response[bytes]:
         """The CSV's columns as a workbook, times as date-times."""
