@@ -66,7 +66,7 @@ from matchmaker.services.events.schemas import (
     check_year,
     even_grid,
 )
-from matchmaker.services.matching import MatchingService
+from matchmaker.services.matching import MatchingService, Suggested
 from matchmaker.services.records import RecordService
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import (
@@ -604,6 +604,15 @@ def _suggest(
 ) -> tuple[list[Candidate], list[Candidate], str]:
     providers: dict[str, Candidate] = {}
     cities: dict[str, Candidate] = {}
+
+    def suggest(found: dict[str, Candidate], side: str, r: Suggested, reason: str) -> None:
+        """Count ``r`` among the candidates ``found`` on its ``side``: its best score, and every reason."""
+        if r.id in present:
+            return
+        c = found.setdefault(r.id, Candidate(r.id, names.get(r.id, r.id), side))
+        c.score = max(c.score, float(r.score))
+        c.reasons.append(reason)
+
     try:
         # Every city's candidates at once, without the explanations this page does not show: one
         # query per city would read each city's ratings and explain results that are left out.
@@ -613,17 +622,9 @@ def _suggest(
         for city in city_ids:
             city_name = names.get(city, city)
             for r in for_providers[city]:
-                if r.id in present:
-                    continue
-                c = providers.setdefault(r.id, Candidate(r.id, names.get(r.id, r.id), "provider"))
-                c.score = max(c.score, float(r.score))
-                c.reasons.append(f"{city_name} ({round(float(r.score) * 100)}%)")
+                suggest(providers, "provider", r, f"{city_name} ({round(float(r.score) * 100)}%)")
             for r in for_cities[city]:
-                if r.id in present:
-                    continue
-                c = cities.setdefault(r.id, Candidate(r.id, names.get(r.id, r.id), "city"))
-                c.score = max(c.score, float(r.score))
-                c.reasons.append(f"{r.relation or 'comparable'} to {city_name}")
+                suggest(cities, "city", r, f"{r.relation or 'comparable'} to {city_name}")
     except MatchmakerError as exc:
         return [], [], exc.message
 
