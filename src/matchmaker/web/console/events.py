@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 import anyio.to_thread
 from litestar import Request, Response, get, post
 from litestar.datastructures import FormMultiDict
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import Parameter
 from litestar.response import Redirect
 from pydantic import ValidationError
@@ -1000,58 +1000,65 @@ class _ScheduleTab:
         return await apply_change(self.events, change, done=done, refused=shown, labels=labels)
 
 
-@get("/events/{event_id:str}/schedule", name="console:event-schedule", opt=STAFF)
-async def event_schedule(
-    request: AnyRequest, events: Events, planner: Plans, event_id: PathId
-) -> Response[Any]:
+def _schedule_tab(request: AnyRequest, events: Events, planner: Plans, event_id: PathId) -> _ScheduleTab:
+    """Dependency ``tab``: the schedule tab of the event in the address."""
+    return _ScheduleTab(request, events, planner, event_id)
+
+
+#: The schedule tab of the event in the address, as the dependency ``tab`` of the tab's routes.
+ScheduleTab = NamedDependency[_ScheduleTab]
+_TAB = {"tab": Provide(_schedule_tab, sync_to_thread=False)}
+
+
+def _schedule_form(path: str, *, name: str) -> post:
+    """The route of a form on the schedule tab (staff), which takes the tab as ``tab`` and shows it again
+    with the reason when the form is refused."""
+    return post(path, name=name, opt=form_on("console:event-schedule", STAFF), dependencies=_TAB)
+
+
+@get("/events/{event_id:str}/schedule", name="console:event-schedule", opt=STAFF, dependencies=_TAB)
+async def event_schedule(tab: ScheduleTab) -> Response[Any]:
     """The plan as a grid, with generate, publish and downloads; after a generate, re-plan or publish
     (``?msg=``), the report of what it did."""
-    msg = request.query_params.get("msg") or ""
+    msg = tab.request.query_params.get("msg") or ""
     generated: GenerateReport | None = None
     published: PublishReport | None = None
     if msg in {"generated", "edited-replanned", "published", "unchanged"}:
-        generated, published = await run(planner.last_reports, event_id)
+        generated, published = await run(tab.planner.last_reports, tab.event_id)
         if msg in {"published", "unchanged"}:
             generated = None
         else:
             published = None
-    tab = _ScheduleTab(request, events, planner, event_id)
     return await tab.page(generated=generated, published=published)()
 
 
-@post(
-    "/events/{event_id:str}/generate",
-    name="console:event-generate",
-    opt=form_on("console:event-schedule", STAFF),
-)
-async def event_generate(
-    request: AnyRequest, events: Events, planner: Plans, event_id: PathId
-) -> Response[Any]:
+@_schedule_form("/events/{event_id:str}/generate", name="console:event-generate")
+async def event_generate(tab: ScheduleTab) -> Response[Any]:
     """Generate (or re-plan) the schedule, then redirect to the schedule tab, which shows what changed
     (so reloading the page never plans again)."""
-    form = await request.form()
+    form = await tab.request.form()
 
     def generate() -> GenerateReport:
-        return planner.generate(
-            event_id,
+        return tab.planner.generate(
+            tab.event_id,
             time_limit=GENERATE_TIME_LIMIT,
             keep_published=form_field(form, "keep_published", 3) != "no",
             relax_must_meet=form_field(form, "relax_must_meet", 3) == "yes",
         )
 
-    return await _ScheduleTab(request, events, planner, event_id).plan(generate, "generated")
+    return await tab.plan(generate, "generated")
 
 
-@post("/events/{event_id:str}/lock", name="console:event-lock", opt=form_on("console:event-schedule", STAFF))
-async def event_lock(request: AnyRequest, events: Events, planner: Plans, event_id: PathId) -> Response[Any]:
+@_schedule_form("/events/{event_id:str}/lock", name="console:event-lock")
+async def event_lock(tab: ScheduleTab) -> Response[Any]:
     """Lock or unlock a planned meeting."""
-    form = await request.form()
+    form = await tab.request.form()
 
     def lock() -> PlannedMeeting:
         a, b = form_field(form, "a", 128), form_field(form, "b", 128)
-        return planner.lock(event_id, a, b, locked=form_field(form, "locked", 1) == "1")
+        return tab.planner.lock(tab.event_id, a, b, locked=form_field(form, "locked", 1) == "1")
 
-    return await _ScheduleTab(request, events, planner, event_id).change(lock, _lock_message)
+    return await tab.change(lock, _lock_message)
 
 
 def _lock_message(m: PlannedMeeting) -> str:
@@ -1063,24 +1070,23 @@ def _lock_message(m: PlannedMeeting) -> str:
 _MOVE_LABELS = {"slot": "Slot", "table": "Table"}
 
 
-@post("/events/{event_id:str}/move", name="console:event-move", opt=form_on("console:event-schedule", STAFF))
-async def event_move(request: AnyRequest, events: Events, planner: Plans, event_id: PathId) -> Response[Any]:
+@_schedule_form("/events/{event_id:str}/move", name="console:event-move")
+async def event_move(tab: ScheduleTab) -> Response[Any]:
     """Move a planned meeting to another slot and table (it is then locked there)."""
-    form = await request.form()
+    form = await tab.request.form()
 
     def move() -> None:
         table = whole_number(form_number(form, "table"), "Table")
         if table is None:
             raise InvalidInputError("choose a table", field="table")
         a, b = form_field(form, "a", 128), form_field(form, "b", 128)
-        planner.move(event_id, a, b, slot=form_field(form, "slot", 64, "Slot"), table=table)
+        tab.planner.move(tab.event_id, a, b, slot=form_field(form, "slot", 64, "Slot"), table=table)
 
-    tab = _ScheduleTab(request, events, planner, event_id)
     a, b = form.get("a"), form.get("b")
     if not (isinstance(a, str) and isinstance(b, str)):
         return await tab.change(move, "moved")
     sent = {key: value for key in ("slot", "table") if isinstance(value := form.get(key), str)}
-    move_form = _move_page(request, events, planner, event_id, a=a, b=b, sent=sent)
+    move_form = _move_page(tab.request, tab.events, tab.planner, tab.event_id, a=a, b=b, sent=sent)
 
     async def refused(*, flash: Flash | None = None, status: int = 200) -> Response[Any]:
         try:
@@ -1138,20 +1144,12 @@ async def event_move_form(
     return await _move_page(request, events, planner, event_id, a=a, b=b)()
 
 
-@post(
-    "/events/{event_id:str}/publish",
-    name="console:event-publish",
-    opt=form_on("console:event-schedule", STAFF),
-)
-async def event_publish(
-    request: AnyRequest, events: Events, planner: Plans, event_id: PathId
-) -> Response[Any]:
+@_schedule_form("/events/{event_id:str}/publish", name="console:event-publish")
+async def event_publish(tab: ScheduleTab) -> Response[Any]:
     """Publish the plan (participants see their agendas; calendars update in place), then redirect to
     the schedule tab with the publication's report (which says so when nothing had changed)."""
-    publish = partial(planner.publish, event_id)
-    return await _ScheduleTab(request, events, planner, event_id).plan(
-        publish, lambda report: "unchanged" if report.nothing_changed else "published"
-    )
+    publish = partial(tab.planner.publish, tab.event_id)
+    return await tab.plan(publish, lambda report: "unchanged" if report.nothing_changed else "published")
 
 
 def download(content: str | bytes, media_type: str, filename: str) -> Response[Any]:
