@@ -27,11 +27,10 @@ from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
 from matchmaker.web import auth
 from matchmaker.web.console.events import form_field
-from matchmaker.web.console.render import page
+from matchmaker.web.console.render import ConsolePage, page
 from matchmaker.web.console.session import (
     STAFF,
     form_on,
-    principal_of,
     refusal_flash,
     services_of,
     subject_name,
@@ -140,6 +139,9 @@ def _users_context(services: Services, event_id: str | None = None) -> dict[str,
         }
 
 
+_USERS = ConsolePage("console/users.html", "Users", "/users")
+
+
 async def _users_page(
     request: Request[Any, Any, Any],
     *,
@@ -149,12 +151,9 @@ async def _users_page(
     typed: dict[str, str] | None = None,
 ) -> Response[Any]:
     context = await anyio.to_thread.run_sync(_users_context, services_of(request))
-    return page(
-        "console/users.html",
-        principal_of(request),
-        status_code=status,
-        title="Users",
-        request_path="/users",
+    return _USERS.response(
+        request,
+        status=status,
         flash=flash,
         invited=invited or [],
         typed=typed or {},

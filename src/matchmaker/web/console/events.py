@@ -68,7 +68,7 @@ from matchmaker.services.events.schemas import (
 )
 from matchmaker.services.matching import MatchingService, Suggested
 from matchmaker.services.records import RecordService
-from matchmaker.web.console.render import page
+from matchmaker.web.console.render import ConsolePage, page
 from matchmaker.web.console.session import (
     STAFF,
     PathId,
@@ -234,6 +234,9 @@ async def apply_change(
 # List and create
 
 
+_EVENTS = ConsolePage("console/events.html", "Events", "/events")
+
+
 async def _events_page(
     request: AnyRequest,
     events: EventServices,
@@ -243,16 +246,7 @@ async def _events_page(
     status: int = 200,
 ) -> Response[Any]:
     items = await run(events.catalog.events)
-    return page(
-        "console/events.html",
-        principal_of(request),
-        status_code=status,
-        title="Events",
-        request_path="/events",
-        events=items,
-        form=form,
-        flash=flash,
-    )
+    return _EVENTS.response(request, status=status, events=items, form=form, flash=flash)
 
 
 @get("/events", name="console:events", opt=STAFF)

@@ -55,7 +55,7 @@ from matchmaker.web.console.events import (
     run,
     safe_filename,
 )
-from matchmaker.web.console.render import page
+from matchmaker.web.console.render import ConsolePage
 from matchmaker.web.console.session import (
     PARTICIPANTS,
     PathId,
@@ -143,12 +143,9 @@ def load_requests(events: EventServices, principal: Principal) -> list[EventRequ
 
 
 @dataclass(frozen=True)
-class _MyPage:
-    """One of the participant's own pages: its template, title and path, and what it shows."""
+class _MyPage(ConsolePage):
+    """One of the participant's own pages, and what it shows."""
 
-    template: str
-    title: str
-    path: str
     #: The template's context for the signed-in principal (read in a worker thread).
     load: Callable[[EventServices, Principal], Mapping[str, Any]]
 
@@ -173,14 +170,8 @@ class _MyPage:
         """The page with ``extra`` in its context beside what it shows."""
         principal = principal_of(request)
         context = await run(self.load, events, principal)
-        return page(
-            self.template,
-            principal,
-            status_code=status,
-            title=self.title,
-            request_path=self.path,
-            **{**context, **extra},
-            flash=flash or flash_for(request, _MESSAGES),
+        return self.response(
+            request, status=status, **{**context, **extra}, flash=flash or flash_for(request, _MESSAGES)
         )
 
     async def change(

@@ -6,6 +6,7 @@ import json
 import logging
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from litestar import Response
+from litestar.connection import ASGIConnection
 from litestar.enums import MediaType
 from markupsafe import Markup, escape
 
@@ -31,7 +33,7 @@ from matchmaker.services.events.schemas import (
 from matchmaker.services.users import Principal
 from matchmaker.vocabulary import get_term
 from matchmaker.vocabulary.language import language_label
-from matchmaker.web.console.session import SUBJECT_NAME
+from matchmaker.web.console.session import SUBJECT_NAME, principal_of
 from matchmaker.wording import counted
 
 logger = logging.getLogger(__name__)
@@ -245,9 +247,33 @@ def page(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ConsolePage:
+    """A page of the signed-in console: its template, its title, and the path its navigation marks as
+    the current one."""
+
+    template: str
+    title: str
+    path: str
+
+    def response(
+        self, request: ASGIConnection[Any, Any, Any, Any], *, status: int = 200, **context: Any
+    ) -> Response[str]:
+        """The page for the request's signed-in principal, with ``context``."""
+        return page(
+            self.template,
+            principal_of(request),
+            status_code=status,
+            title=self.title,
+            request_path=self.path,
+            **context,
+        )
+
+
 __all__ = [
     "CSP",
     "NO_STORE",
+    "ConsolePage",
     "country_name",
     "environment",
     "highlight",

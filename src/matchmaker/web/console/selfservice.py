@@ -40,7 +40,7 @@ from matchmaker.web.console.record_edit import (
     solution_rows,
     typed_solution_rows,
 )
-from matchmaker.web.console.render import page
+from matchmaker.web.console.render import ConsolePage
 from matchmaker.web.console.session import (
     PARTICIPANTS,
     as_typed,
@@ -87,6 +87,9 @@ async def availability_page(request: Request[Any, Any, Any]) -> Response[Any]:
     return await _availability(request, flash=_flash(request))
 
 
+_AVAILABILITY = ConsolePage("console/my_availability.html", "My availability", "/me/availability")
+
+
 async def _availability(
     request: Request[Any, Any, Any],
     *,
@@ -96,16 +99,7 @@ async def _availability(
 ) -> Response[Any]:
     principal = principal_of(request)
     mine = await anyio.to_thread.run_sync(_my_events, services_of(request), _subject(principal))
-    return page(
-        "console/my_availability.html",
-        principal,
-        status_code=status,
-        title="My availability",
-        request_path="/me/availability",
-        flash=flash,
-        events=mine,
-        typed=typed,
-    )
+    return _AVAILABILITY.response(request, status=status, flash=flash, events=mine, typed=typed)
 
 
 @post("/me/availability", name="console:my-availability-save", opt=PARTICIPANTS)
@@ -158,6 +152,9 @@ async def profile_page(request: Request[Any, Any, Any]) -> Response[Any]:
     return await _profile_page(request, flash=_flash(request))
 
 
+_PROFILE = ConsolePage("console/my_profile.html", "Edit profile", "/me/profile")
+
+
 async def _profile_page(
     request: Request[Any, Any, Any],
     *,
@@ -172,12 +169,9 @@ async def _profile_page(
     kind = _kind(principal)
     if _kind(principal) == "provider" and solutions is None:
         solutions = solution_rows(record) if lock is None else solution_rows(record)[:-1]
-    return page(
-        "console/my_profile.html",
-        principal,
-        status_code=status,
-        title="Edit profile",
-        request_path="/me/profile",
+    return _PROFILE.response(
+        request,
+        status=status,
         flash=flash,
         record=record,
         kind=_kind(principal),

@@ -25,7 +25,7 @@ from matchmaker.services.container import Services
 from matchmaker.services.records import RecordService
 from matchmaker.settings import Settings
 from matchmaker.web.console.jobs import job_redirect, start_ingest
-from matchmaker.web.console.render import page
+from matchmaker.web.console.render import ConsolePage, page
 from matchmaker.web.console.session import STAFF, principal_of
 from matchmaker.web.errors import form_refusal
 from matchmaker.web.media import readable_size
@@ -202,6 +202,9 @@ async def read_upload(request: Request[Any, Any, Any], settings: Settings) -> tu
     return name, content
 
 
+_UPLOAD = ConsolePage("console/upload.html", "Upload corpus", "/upload")
+
+
 def _upload_page(
     request: Request[Any, Any, Any],
     *,
@@ -211,16 +214,7 @@ def _upload_page(
     status: int = 200,
 ) -> Response[Any]:
     """The corpus upload form, with the report of a file ingested or why it was refused."""
-    return page(
-        "console/upload.html",
-        principal_of(request),
-        status_code=status,
-        title="Upload corpus",
-        request_path="/upload",
-        result=result,
-        error=error,
-        flash=flash,
-    )
+    return _UPLOAD.response(request, status=status, result=result, error=error, flash=flash)
 
 
 @get("/upload", name="console:upload", opt=STAFF)
