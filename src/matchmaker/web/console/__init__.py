@@ -42,6 +42,7 @@ from matchmaker.web import auth
 from matchmaker.web.console import (
     accounts,
     event_reports,
+    event_schedule,
     events,
     jobs,
     participant,
@@ -258,6 +259,7 @@ def console_router() -> Router:
         *records.ROUTES,
         *record_edit.ROUTES,
         *events.ROUTES,
+        *event_schedule.ROUTES,
         *event_reports.ROUTES,
         *participant.ROUTES,
         *accounts.ROUTES,
