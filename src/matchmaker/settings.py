@@ -8,6 +8,8 @@ Every value can be set with an environment variable prefixed ``MATCHMAKER_`` (fo
 from __future__ import annotations
 
 import os
+from functools import lru_cache
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Literal
 
@@ -55,6 +57,31 @@ def public_base(value: str) -> str:
         msg = "must start with http:// or https://"
         raise ValueError(msg)
     return url
+
+
+#: The networks of ``trusted_proxies``; None stands for ``*``, every peer.
+ProxyNetworks = tuple[IPv4Network | IPv6Network, ...] | None
+
+
+@lru_cache(maxsize=8)
+def proxy_networks(value: str) -> ProxyNetworks:
+    """The networks a ``trusted_proxies`` value names (addresses and networks, comma-separated, or ``*``);
+    ValueError naming the first part that is neither."""
+    if value.strip() == "*":
+        return None
+    networks = []
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        try:
+            networks.append(ip_network(part, strict=False))
+        except ValueError:
+            msg = (
+                f"{part!r} is not an address or a network; write addresses or networks such as "
+                "10.0.0.0/8, comma-separated, or *"
+            )
+            raise ValueError(msg) from None
+    return tuple(networks)
 
 
 class Settings(BaseSettings):
@@ -200,7 +227,14 @@ class Settings(BaseSettings):
         default=False,
         description="Believe X-Forwarded-Proto from a reverse proxy when choosing Secure cookies, and the "
         "last address of X-Forwarded-For as the client's when counting failed sign-ins and the expensive "
-        "requests of callers who are not signed in.",
+        "requests of callers who are not signed in; only from the peers named in trusted_proxies.",
+    )
+    trusted_proxies: str = Field(
+        default="127.0.0.1, ::1",
+        description="With trust_proxy_headers, the reverse proxies whose forwarded headers are believed: "
+        "addresses or networks, comma-separated (such as 10.0.0.0/8), or * for every peer. A request "
+        "from any other peer, such as a client that reaches the server's port itself, is taken at its own "
+        "address and scheme.",
     )
 
     # Outgoing mail
@@ -239,6 +273,12 @@ class Settings(BaseSettings):
             }.get(word, word)
         if isinstance(value, bool):
             return "starttls" if value else "off"
+        return value
+
+    @field_validator("trusted_proxies", mode="after")
+    @classmethod
+    def _proxy_networks(cls, value: str) -> str:
+        proxy_networks(value)
         return value
 
     @field_validator("public_url", mode="after")

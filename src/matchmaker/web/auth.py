@@ -55,7 +55,7 @@ from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
 from matchmaker.web.errors import RateLimitedError, problems
 from matchmaker.web.middleware import ScopedMiddleware
-from matchmaker.web.ratelimit import signin_failed, signin_wait
+from matchmaker.web.ratelimit import from_trusted_proxy, signin_failed, signin_wait
 
 logger = logging.getLogger(__name__)
 
@@ -129,11 +129,12 @@ def session_id_of(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     return value or None
 
 
-def is_https(connection: ASGIConnection[Any, Any, Any, Any], *, trust_proxy: bool) -> bool:
-    """Whether the browser reached the server over HTTPS (a proxy's ``X-Forwarded-Proto`` when trusted)."""
+def is_https(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """Whether the browser reached the server over HTTPS (a trusted proxy's ``X-Forwarded-Proto``, see
+    :func:`~matchmaker.web.ratelimit.from_trusted_proxy`)."""
     if connection.url.scheme == "https":
         return True
-    if trust_proxy:
+    if from_trusted_proxy(connection):
         forwarded = connection.headers.get("x-forwarded-proto", "")
         return forwarded.split(",")[0].strip().lower() == "https"
     return False
@@ -350,7 +351,7 @@ class SessionController(Controller):
             await signin_failed(request)
             raise
         settings = services.settings
-        secure = is_https(request, trust_proxy=settings.trust_proxy_headers)
+        secure = is_https(request)
         cookie = session_cookie(session_id, secure=secure, max_age=settings.session_hours * 3600)
         return Response(Me.of(principal), cookies=[cookie])
 

@@ -14,14 +14,16 @@ not read the count each time; a lockout reached through other processes takes ef
 ``LOCKOUT_FRESH_SECONDS`` (5 s) or at the first failure from that address counted here.
 
 Both take the client address from :func:`client_address`: behind a trusted proxy
-(``trust_proxy_headers``) the last one of ``X-Forwarded-For``, which the proxy appends, so the clients
-behind it do not share one budget; otherwise the peer's, which a client cannot choose.
+(``trust_proxy_headers``, a peer named in ``trusted_proxies``) the last one of ``X-Forwarded-For``,
+which the proxy appends, so the clients behind it do not share one budget; otherwise the peer's, which a
+client cannot choose.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from ipaddress import IPv6Address, ip_address
 from typing import Any
 
 import anyio.to_thread
@@ -30,6 +32,7 @@ from litestar.handlers.base import BaseRouteHandler
 
 from matchmaker.services.ratelimit import WINDOW_SECONDS, RateLimiter
 from matchmaker.services.users import Principal
+from matchmaker.settings import proxy_networks
 from matchmaker.web.errors import RateLimitedError
 from matchmaker.wording import counted
 
@@ -50,13 +53,39 @@ def caller_key(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return f"addr:{client_address(connection)}"
 
 
+def peer_is_trusted(peer: str | None, trusted_proxies: str) -> bool:
+    """Whether a peer is one of the ``trusted_proxies`` (an IPv4 peer seen as an IPv6-mapped address
+    too). A Unix socket's peer (``None``) is: only processes of the machine reach it."""
+    networks = proxy_networks(trusted_proxies)
+    if networks is None or peer is None:
+        return True
+    try:
+        address = ip_address(peer)
+    except ValueError:
+        return False
+    if isinstance(address, IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in networks)
+
+
+def from_trusted_proxy(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """Whether the request's forwarded headers (``X-Forwarded-For``, ``X-Forwarded-Proto``) are believed:
+    ``trust_proxy_headers`` is set and the peer is one of ``trusted_proxies``. A client that reaches a
+    server port itself cannot name its own address or scheme."""
+    settings = connection.app.state.services.settings
+    if not settings.trust_proxy_headers:
+        return False
+    client = connection.scope.get("client")
+    return peer_is_trusted(client[0] if client else None, settings.trusted_proxies)
+
+
 def client_addresses(connection: ASGIConnection[Any, Any, Any, Any]) -> tuple[str | None, str | None]:
-    """The client's address and the trusted proxy's: behind a trusted proxy (``trust_proxy_headers``)
+    """The client's address and the trusted proxy's: behind a trusted proxy (:func:`from_trusted_proxy`)
     the last of ``X-Forwarded-For`` and the peer's; otherwise, or when the proxy forwarded no address,
     the peer's and ``None``. The peer is ``None`` when the server does not know it (a Unix socket)."""
     client = connection.scope.get("client")
     peer = client[0] if client else None
-    if connection.app.state.services.settings.trust_proxy_headers:
+    if from_trusted_proxy(connection):
         hops = [hop.strip() for hop in connection.headers.get("x-forwarded-for", "").split(",")]
         if hops[-1]:
             return hops[-1][:_MAX_ADDRESS_CHARS], peer

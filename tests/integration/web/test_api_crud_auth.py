@@ -293,7 +293,9 @@ def test_behind_a_trusted_proxy_the_access_log_names_the_client_and_the_proxy(
     """Behind a trusted proxy the access lines named the proxy as the client, while failed sign-ins and
     rate budgets counted the address the proxy forwarded: an operator could not find the lines of the
     client a lockout was about. The line's client is now that address, and its proxy the peer."""
-    trusted = settings.model_copy(update={"trust_proxy_headers": True, "signin_failures_per_minute": 1})
+    trusted = settings.model_copy(
+        update={"trust_proxy_headers": True, "trusted_proxies": "*", "signin_failures_per_minute": 1}
+    )
     wrong = {**_auth("mm_wrong"), "X-Forwarded-For": "198.51.100.7, 203.0.113.5"}
     with caplog.at_level(logging.INFO, logger="matchmaker.access"), TestClient(create_app(trusted)) as c:
         assert c.get("/api/v1/me", headers={**wrong, "X-Request-ID": "req-proxied-1"}).status_code == 401

@@ -40,6 +40,7 @@ def pg_settings(home: Path, pg_url: str) -> Settings:
         model_name=HashingEncoder(dimension=64).name,
         signin_failures_per_minute=3,
         trust_proxy_headers=True,
+        trusted_proxies="*",
         job_workers=0,
     )
 

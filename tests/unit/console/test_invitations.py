@@ -111,11 +111,34 @@ def test_cookies_are_secure_over_https_and_behind_a_trusted_proxy(services: Serv
     with TestClient(create_app(services=services), base_url="http://127.0.0.1:8000") as plain:
         r = plain.post("/auth/session", json={"token": token}, headers={"X-Forwarded-Proto": "https"})
         assert "secure" not in r.headers["set-cookie"].lower()  # proxy headers are not trusted by default
-    trusting = Services.build(services.settings.model_copy(update={"trust_proxy_headers": True}))
+    trusting = Services.build(
+        services.settings.model_copy(update={"trust_proxy_headers": True, "trusted_proxies": "*"})
+    )
     try:
         with TestClient(create_app(services=trusting), base_url="http://127.0.0.1:8000") as proxied:
             r = proxied.post("/auth/session", json={"token": token}, headers={"X-Forwarded-Proto": "https"})
             assert "secure" in r.headers["set-cookie"].lower()
+    finally:
+        trusting.close()
+
+
+def test_a_forwarded_scheme_from_a_peer_that_is_not_a_trusted_proxy_does_not_make_cookies_secure(
+    services: Services,
+) -> None:
+    """Only the proxies named in ``trusted_proxies`` (loopback by default) are believed: the test
+    client's peer is not one of them, so its X-Forwarded-Proto is read as any client's header."""
+    from litestar.testing import TestClient
+
+    from matchmaker.web.app import create_app
+
+    with services.database.unit_of_work() as session:
+        token = services.users(session).add_user("staff").token
+    trusting = Services.build(services.settings.model_copy(update={"trust_proxy_headers": True}))
+    try:
+        with TestClient(create_app(services=trusting), base_url="http://127.0.0.1:8000") as direct:
+            r = direct.post("/auth/session", json={"token": token}, headers={"X-Forwarded-Proto": "https"})
+            assert r.status_code == 200
+            assert "secure" not in r.headers["set-cookie"].lower()
     finally:
         trusting.close()
 

@@ -23,7 +23,9 @@ WRONG = {"token": "mm_not-a-token-anyone-holds"}
 def limited(settings: Settings) -> Iterator[tuple[Client, Services]]:
     """The app with at most three failed sign-ins per client address and minute."""
     services = Services.build(
-        settings.model_copy(update={"signin_failures_per_minute": 3, "trust_proxy_headers": True})
+        settings.model_copy(
+            update={"signin_failures_per_minute": 3, "trust_proxy_headers": True, "trusted_proxies": "*"}
+        )
     )
     try:
         with TestClient(create_app(services=services), base_url="http://127.0.0.1:8000") as client:

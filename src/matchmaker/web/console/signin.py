@@ -83,7 +83,7 @@ async def signin_submit(request: Request[Any, Any, Any]) -> Response[Any]:
 def signed_in(request: Request[Any, Any, Any], response: Response[Any], session_id: str) -> Response[Any]:
     """Set the session cookie (``Secure`` when the browser came over HTTPS) on ``response``."""
     settings = services_of(request).settings
-    secure = auth.is_https(request, trust_proxy=settings.trust_proxy_headers)
+    secure = auth.is_https(request)
     return auth.set_session_cookie(response, session_id, secure=secure, max_age=settings.session_hours * 3600)
 
 
