@@ -139,6 +139,13 @@ def _acting_as(
     return who
 
 
+def _agenda_as(suffix: str, *, summary: str, media_type: str) -> get:
+    """The route of one participant's agenda in another format (``/agenda/{participant_id}/SUFFIX``),
+    made in a worker thread."""
+    path = f"/{{event_id:str}}/agenda/{{participant_id:str}}/{suffix}"
+    return get(path, sync_to_thread=True, summary=summary, media_type=media_type)
+
+
 class EventController(Controller):
     """Matchmaking events: participants, requests, schedule, agendas, exports and feedback."""
 
@@ -427,12 +434,7 @@ class EventController(Controller):
         _require_self_or_staff(events, current_user, event_id, participant_id)
         return events.agendas.agenda(event_id, participant_id)
 
-    @get(
-        "/{event_id:str}/agenda/{participant_id:str}/html",
-        sync_to_thread=True,
-        summary="A printable agenda (HTML)",
-        media_type=HTML,
-    )
+    @_agenda_as("html", summary="A printable agenda (HTML)", media_type=HTML)
     def agenda_html(
         self, events: Events, current_user: Caller, event_id: EventId, participant_id: ParticipantId
     ) -> Response[str]:
@@ -441,12 +443,7 @@ class EventController(Controller):
         html = events.agendas.html(event_id, participant_id)
         return Response(html, media_type=HTML)
 
-    @get(
-        "/{event_id:str}/agenda/{participant_id:str}/pdf",
-        sync_to_thread=True,
-        summary="A printable agenda (PDF)",
-        media_type=PDF,
-    )
+    @_agenda_as("pdf", summary="A printable agenda (PDF)", media_type=PDF)
     def agenda_pdf(
         self, events: Events, current_user: Caller, event_id: EventId, participant_id: ParticipantId
     ) -> Response[bytes]:
@@ -455,12 +452,7 @@ class EventController(Controller):
         data = events.agendas.pdf(event_id, participant_id)
         return attachment(data, PDF, f"{event_id}-{participant_id}.pdf")
 
-    @get(
-        "/{event_id:str}/agenda/{participant_id:str}/ics",
-        sync_to_thread=True,
-        summary="A calendar feed (iCalendar)",
-        media_type=ICALENDAR,
-    )
+    @_agenda_as("ics", summary="A calendar feed (iCalendar)", media_type=ICALENDAR)
     def agenda_ics(
         self, events: Events, current_user: Caller, event_id: EventId, participant_id: ParticipantId
     ) -> Response[bytes]:
