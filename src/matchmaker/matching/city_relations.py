@@ -167,7 +167,8 @@ class CityRelations:
     ) -> list[StrengthEvidence]:
         """:meth:`strength_evidence` of each of ``city_ids``, in order. Those neither kept nor carried
         are computed together: the needs of several cities against every city's passages in one
-        matrix product (:func:`need_similarities`), the same numbers as one city at a time."""
+        matrix product (:func:`need_similarities`), the numbers of one city at a time up to float32
+        rounding."""
         found: dict[str, StrengthEvidence] = {}
         with self.lock:
             for city_id in city_ids:
