@@ -43,6 +43,7 @@ from matchmaker.services.ratelimit import RateLimiter
 from matchmaker.services.users import Principal
 from matchmaker.settings import Settings
 from matchmaker.web import auth
+from matchmaker.web.compression import GzipMiddleware
 from matchmaker.web.console import (
     console_routes,
     on_database_unavailable,
@@ -303,8 +304,11 @@ def create_app(
         logging_config=None,
     )
     # The request id, the security headers and the access line wrap the whole app, not each route:
-    # a path no route serves (404) or a method it does not take (405) gets them too.
-    app.asgi_handler = RequestContextMiddleware(HeadAsGet(app.asgi_handler))
+    # a path no route serves (404) or a method it does not take (405) gets them too. Compression sits
+    # outside the routes' middlewares (the redaction reads the answer before it is compressed) and
+    # outside HEAD's handling (a HEAD answer is not compressed), and the access line counts the bytes
+    # it sends.
+    app.asgi_handler = RequestContextMiddleware(GzipMiddleware(HeadAsGet(app.asgi_handler)))
     document_headers(app)
     return app
 
