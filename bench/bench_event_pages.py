@@ -5,7 +5,7 @@ Run from the repository root::
     PYTHONPATH=src .venv/bin/python bench/bench_event_pages.py [--sizes 100 250 500] [--rounds 5]
         [--compare 50 100 250] [--agendas 100 250 500] [--publication 100 250 500]
         [--adding 100 250 500] [--writes 100 250 500] [--keep DIR] [--only WORD ...] [--skip WORD ...]
-        [--baseline SRC]
+        [--baseline SRC] [--encoding gzip|identity] [--levels 1 5 6 9]
 
 For each size N it writes N cities and N providers (``corpora/tools/synthesize.py`` copies of the
 demo, trimmed to N each), ingests them into a temporary home with the hashing encoders (no model is
@@ -16,12 +16,14 @@ and a calendar feed address for one participant.
 
 Then it asks each staff and participant path through the real app (Litestar's test client, signed in
 as staff, or as the participant with a bearer token), once (the first view, in a fresh process) and
-then ``--rounds`` times, and prints a table of each path's first view, the median of the later ones
-and the SQL statements one request sends, per size (``--sizes``). A path whose statement count grows
-with N reads the event once per participant or per row. With ``--baseline SRC`` (the ``src`` of
-another version, ``git archive <commit> src | tar -x -C DIR``, and ``--keep``) the paths are measured
-with that code and with this tree's, each in a process of its own over the same home, side by side,
-with whether the first views answered the same page.
+then ``--rounds`` times, and prints a table of each path's first view, the median of the later ones,
+the SQL statements one request sends, the bytes of its answer and the bytes sent for them, per size
+(``--sizes``). Requests say ``Accept-Encoding: gzip``, as browsers do, or ``identity`` with
+``--encoding identity``; an answer the server compresses is sent as fewer bytes than it holds. A
+path whose statement count grows with N reads the event once per participant or per row. With
+``--baseline SRC`` (the ``src`` of another version, ``git archive <commit> src | tar -x -C DIR``,
+and ``--keep``) the paths are measured with that code and with this tree's, each in a process of its
+own over the same home, side by side, with whether the first views answered the same page.
 
 For the sizes of ``--compare`` it shows the participants page of an event of every other city (the
 other cities and the providers are suggested) with its suggestions made as before (each city's
@@ -45,6 +47,12 @@ back, and checks that both ways add the same participants.
 For the sizes of ``--writes`` it makes 50 meeting requests, pair rules and ratings reading the parties'
 sides and the rated meeting as before (every participant and published meeting of the event: the
 old reads, kept here) and as now, each round rolled back, and checks that both ways do the same.
+
+For the sizes of ``--sizes`` and the gzip levels of ``--levels`` it reads the largest answers (the
+console's schedule and participants tabs, the API's plan and statistics) once each, then compresses
+each at every level, the levels in turn in each of ``--rounds`` rounds, and asks the schedule tab with
+the server set to each level, in turn too: the bytes, the median milliseconds of compressing, and the
+median of the whole request at each level and without compression.
 
 ``--keep DIR`` keeps each size's home in ``DIR`` and reuses it later (building the home of N=500
 takes a few minutes on 2 cores). ``--sizes``, ``--compare``, ``--agendas``, ``--publication``,
@@ -307,16 +315,18 @@ def paths(ids: dict[str, str]) -> list[tuple[str, str, str]]:
 
 
 #: One path's figures: median seconds of the later views, statements of one request, status, seconds
-#: of the first view, a digest of the page the first view answered, and the bytes of its answer (what
-#: a browser downloads).
-Figures = tuple[float, int, int, float, str, int]
+#: of the first view, a digest of the page the first view answered, the bytes of its answer, and the
+#: bytes sent for them (compressed when the server compresses it: what a browser downloads).
+Figures = tuple[float, int, int, float, str, int, int]
 
 
-def measure(n: int, rounds: int, keep: Path | None, only: list[str], skip: list[str]) -> dict[str, Figures]:
+def measure(
+    n: int, rounds: int, keep: Path | None, only: list[str], skip: list[str], *, encoding: str = "gzip"
+) -> dict[str, Figures]:
     """Each path's :data:`Figures` over the event of size ``n``. The first view of each path is the
     first request of it in a fresh process (what a server's first visitor waits for, the stored
     matrices prepared for this code first, as an ingest does); the later views are the median of
-    ``rounds`` requests after it."""
+    ``rounds`` requests after it. Every request says ``Accept-Encoding: encoding``."""
     from litestar.testing import TestClient
 
     from matchmaker.services.container import Services
@@ -358,6 +368,7 @@ def measure(n: int, rounds: int, keep: Path | None, only: list[str], skip: list[
                 if who == "staff" and address.startswith("/api/"):
                     headers = {"Authorization": f"Bearer {tokens['staff']}"}
                     client = anyone
+                headers["Accept-Encoding"] = encoding
                 t0 = time.perf_counter()
                 response = client.get(address, headers=headers)  # the first view: templates, caches
                 first = time.perf_counter() - t0
@@ -370,11 +381,19 @@ def measure(n: int, rounds: int, keep: Path | None, only: list[str], skip: list[
                     t0 = time.perf_counter()
                     client.get(address, headers=headers)
                     times.append(time.perf_counter() - t0)
-                size = len(response.content)
-                figures[name] = (statistics.median(times), count, response.status_code, first, digest, size)
+                size, sent = len(response.content), response.num_bytes_downloaded
+                figures[name] = (
+                    statistics.median(times),
+                    count,
+                    response.status_code,
+                    first,
+                    digest,
+                    size,
+                    sent,
+                )
                 print(
                     f"N={n} {name}: first {first * 1000:.0f} ms, then {figures[name][0] * 1000:.0f} ms, "
-                    f"{count} statements, {size:,} bytes, {response.status_code}",
+                    f"{count} statements, {size:,} bytes ({sent:,} sent), {response.status_code}",
                     flush=True,
                 )
     finally:
@@ -384,7 +403,14 @@ def measure(n: int, rounds: int, keep: Path | None, only: list[str], skip: list[
 
 
 def measure_trees(
-    n: int, rounds: int, keep: Path, only: list[str], skip: list[str], *, trees: dict[str, Path]
+    n: int,
+    rounds: int,
+    keep: Path,
+    only: list[str],
+    skip: list[str],
+    *,
+    trees: dict[str, Path],
+    encoding: str = "gzip",
 ) -> dict[str, dict[str, Figures]]:
     """:func:`measure` for each source tree of ``trees`` in a process of its own, in turn, over the
     same kept home; each tree's figures by path."""
@@ -401,10 +427,104 @@ def measure_trees(
                 *only,
                 "--skip",
                 *skip,
+                "--encoding",
+                encoding,
             ]
             figures = run_in_tree(src, __file__, arguments, Path(tmp) / f"{label}.json")
             out[label] = {name: tuple(values) for name, values in figures.items()}  # type: ignore[misc]
     return out
+
+
+#: The largest answers, whose compression ``--levels`` measures.
+LARGEST = (
+    "console: schedule tab",
+    "console: event overview (participants tab)",
+    "api: plan",
+    "api: statistics",
+)
+
+
+def compare_levels(n: int, levels: list[int], rounds: int, keep: Path | None) -> list[dict[str, Any]]:
+    """The largest answers (:data:`LARGEST`) of the event of size ``n``, each compressed at every gzip
+    level of ``levels`` (the levels in turn, ``rounds`` times): its bytes, compressed bytes and median
+    milliseconds at each level; then the schedule tab asked with the server set to each level and
+    without compression, in turn, ``rounds`` times: the median milliseconds of the whole request."""
+    import gzip
+
+    from litestar.testing import TestClient
+
+    from matchmaker.services.container import Services
+    from matchmaker.web import compression, create_app
+
+    home, ids, remove = home_for(n, keep)
+    services = Services.build(settings_for(home))
+    rows: list[dict[str, Any]] = []
+    chosen = compression.GZIP_LEVEL
+    try:
+        services.matching.prepare()
+        meeting = next(m for m in services.planner.planned(EVENT) if ids["city"] in {m.a, m.b})
+        ids = {**ids, "met": meeting.b if meeting.a == ids["city"] else meeting.a}
+        with services.database.unit_of_work() as session:
+            token = services.users(session).add_user("staff").token
+        bearer = {"Authorization": f"Bearer {token}"}
+        addresses = {name: address for name, _, address in paths(ids) if name in LARGEST}
+        with TestClient(create_app(services=services), base_url="http://127.0.0.1:8000") as client:
+            answer = client.post("/signin", data={"token": token}, follow_redirects=False)
+            assert answer.status_code == 303, answer.text
+            bodies: dict[str, bytes] = {}
+            for name in LARGEST:
+                address = addresses[name]
+                headers = {"Accept-Encoding": "identity", **(bearer if address.startswith("/api/") else {})}
+                response = client.get(address, headers=headers)
+                assert response.status_code == 200, (name, response.status_code)
+                bodies[name] = response.content
+            for name, body in bodies.items():
+                times: dict[int, list[float]] = {level: [] for level in levels}
+                sizes: dict[int, int] = {}
+                for r in range(rounds):
+                    for level in levels[r % len(levels) :] + levels[: r % len(levels)]:
+                        t0 = time.perf_counter()
+                        packed = gzip.compress(body, compresslevel=level, mtime=0)
+                        times[level].append(time.perf_counter() - t0)
+                        sizes[level] = len(packed)
+                for level in levels:
+                    rows.append(
+                        {
+                            "n": n,
+                            "path": name,
+                            "level": level,
+                            "bytes": len(body),
+                            "sent": sizes[level],
+                            "compress_ms": statistics.median(times[level]) * 1000,
+                        }
+                    )
+                    print(
+                        f"N={n} {name} level {level}: {len(body):,} -> {sizes[level]:,} bytes, "
+                        f"{statistics.median(times[level]) * 1000:.1f} ms",
+                        flush=True,
+                    )
+            # The whole request of the schedule tab with the server at each level, and not compressed.
+            address = addresses[LARGEST[0]]
+            ways: list[int | None] = [*levels, None]
+            requests: dict[int | None, list[float]] = {way: [] for way in ways}
+            for r in range(rounds):
+                for way in ways[r % len(ways) :] + ways[: r % len(ways)]:
+                    compression.GZIP_LEVEL = way or chosen
+                    t0 = time.perf_counter()
+                    response = client.get(
+                        address, headers={"Accept-Encoding": "identity" if way is None else "gzip"}
+                    )
+                    requests[way].append(time.perf_counter() - t0)
+                    assert response.content == bodies[LARGEST[0]]
+            for row in rows:
+                if row["path"] == LARGEST[0]:
+                    row["request_ms"] = statistics.median(requests[row["level"]]) * 1000
+                    row["identity_ms"] = statistics.median(requests[None]) * 1000
+    finally:
+        compression.GZIP_LEVEL = chosen
+        services.close()
+        remove()
+    return rows
 
 
 def _suggest_one_city_at_a_time(
@@ -931,6 +1051,19 @@ def main() -> None:
         type=Path,
         help="the src tree of another version: the paths of --sizes measured with both, side by side",
     )
+    parser.add_argument(
+        "--encoding",
+        choices=["gzip", "identity"],
+        default="gzip",
+        help="the Accept-Encoding of every request (gzip, as browsers send, by default)",
+    )
+    parser.add_argument(
+        "--levels",
+        type=int,
+        nargs="*",
+        default=[],
+        help="gzip levels: the largest answers of --sizes compressed at each, side by side",
+    )
     parser.add_argument("--worker", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -939,7 +1072,9 @@ def main() -> None:
     if keep is not None:
         keep.mkdir(parents=True, exist_ok=True)
     if args.worker is not None:
-        figures = measure(args.worker, max(1, args.rounds), keep, args.only, args.skip)
+        figures = measure(
+            args.worker, max(1, args.rounds), keep, args.only, args.skip, encoding=args.encoding
+        )
         args.out.write_text(json.dumps(figures), encoding="utf-8")
         return
     if args.baseline is not None:
@@ -948,11 +1083,24 @@ def main() -> None:
         trees = {"before": args.baseline.resolve(), "after": ROOT / "src"}
         rounds = max(1, args.rounds)
         only, skip = args.only, args.skip
-        side_by_side = {n: measure_trees(n, rounds, keep, only, skip, trees=trees) for n in args.sizes}
+        side_by_side = {
+            n: measure_trees(n, rounds, keep, only, skip, trees=trees, encoding=args.encoding)
+            for n in args.sizes
+        }
         results: dict[int, dict[str, Figures]] = {}
+    elif args.levels:
+        side_by_side, results = {}, {}
     else:
         side_by_side = {}
-        results = {n: measure(n, max(1, args.rounds), keep, args.only, args.skip) for n in args.sizes}
+        rounds = max(1, args.rounds)
+        results = {
+            n: measure(n, rounds, keep, args.only, args.skip, encoding=args.encoding) for n in args.sizes
+        }
+    levels = (
+        [row for n in args.sizes for row in compare_levels(n, args.levels, max(1, args.rounds), keep)]
+        if args.levels
+        else []
+    )
     compared = [compare_participants_page(n, max(1, args.compare_rounds), keep) for n in args.compare]
     agendas = [row for n in args.agendas for row in compare_agendas(n, max(1, args.rounds), keep)]
     publications = [compare_publication(n, max(1, args.compare_rounds), keep) for n in args.publication]
@@ -963,15 +1111,18 @@ def main() -> None:
     if results:
         print(
             f"\nEvery path: the first view, the median of {args.rounds} later views, the SQL"
-            " statements of one and the bytes of its answer:\n"
+            f" statements of one, the bytes of its answer and the bytes sent for them"
+            f" (Accept-Encoding: {args.encoding}):\n"
         )
-        head = " | ".join(f"N={n} first ms | N={n} ms | N={n} SQL | N={n} bytes" for n in args.sizes)
+        head = " | ".join(
+            f"N={n} first ms | N={n} ms | N={n} SQL | N={n} bytes | N={n} sent" for n in args.sizes
+        )
         print(f"| path | {head} |")
-        print("|---|" + "---:|---:|---:|---:|" * len(args.sizes))
+        print("|---|" + "---:|---:|---:|---:|---:|" * len(args.sizes))
         for name in next(iter(results.values())):
             cells = " | ".join(
                 f"{results[n][name][3] * 1000:.0f} | {results[n][name][0] * 1000:.0f} | {results[n][name][1]}"
-                f" | {results[n][name][5]:,}"
+                f" | {results[n][name][5]:,} | {results[n][name][6]:,}"
                 for n in args.sizes
             )
             print(f"| {name} | {cells} |")
@@ -982,9 +1133,10 @@ def main() -> None:
         )
         print(
             "| N | path | first view before ms | first view after ms | ratio | later before ms "
-            "| later after ms | ratio | SQL before / after | bytes before / after | same page |"
+            "| later after ms | ratio | SQL before / after | bytes before / after | sent before / after "
+            "| same page |"
         )
-        print("|---:|---|---:|---:|---:|---:|---:|---:|---|---|---|")
+        print("|---:|---|---:|---:|---:|---:|---:|---:|---|---|---|---|")
         for n, trees_figures in side_by_side.items():
             before, after = trees_figures["before"], trees_figures["after"]
             for name in after:
@@ -992,8 +1144,24 @@ def main() -> None:
                 print(
                     f"| {n} | {name} | {b[3] * 1000:,.0f} | {a[3] * 1000:,.0f} | {b[3] / a[3]:.1f}× "
                     f"| {b[0] * 1000:,.0f} | {a[0] * 1000:,.0f} | {b[0] / a[0]:.1f}× | {b[1]} / {a[1]} "
-                    f"| {b[5]:,} / {a[5]:,} | {b[4] == a[4]} |"
+                    f"| {b[5]:,} / {a[5]:,} | {b[6]:,} / {a[6]:,} | {b[4] == a[4]} |"
                 )
+    if levels:
+        print(
+            f"\nThe largest answers at each gzip level, median of {args.rounds} rounds (levels in turn);"
+            " for the schedule tab, the whole request too, and without compression:\n"
+        )
+        print("| N | participants | path | level | bytes | sent | ratio | compress ms | request ms |")
+        print("|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+        for row in levels:
+            request = (
+                f"{row['request_ms']:.0f} (identity {row['identity_ms']:.0f})" if "request_ms" in row else ""
+            )
+            print(
+                f"| {row['n']} | {2 * row['n']} | {row['path']} | {row['level']} | {row['bytes']:,} "
+                f"| {row['sent']:,} | {row['bytes'] / row['sent']:.1f}× | {row['compress_ms']:.1f} "
+                f"| {request} |"
+            )
     if compared:
         print(
             f"\nThe participants page of an event of N/2 cities, median of {args.compare_rounds} requests:\n"
