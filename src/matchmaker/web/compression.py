@@ -1,8 +1,8 @@
 """Answers compressed with gzip for clients that accept it.
 
 At a large event the console's schedule tab is megabytes of HTML and the participants tab, the API's
-plan and statistics hundreds of kilobytes, often fetched over venue Wi-Fi; as gzip they are a tenth
-of that or less (``bench/README.md``). :class:`GzipMiddleware` wraps the whole app, outside the
+plan and statistics hundreds of kilobytes, often fetched over venue Wi-Fi; as gzip they are 8 to 20
+times smaller (``bench/README.md``, "Compression"). :class:`GzipMiddleware` wraps the whole app, outside the
 route's middlewares, so that:
 
 * :class:`~matchmaker.web.redaction.RedactionMiddleware` reads the answer before it is compressed

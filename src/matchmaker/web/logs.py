@@ -13,6 +13,10 @@ and every access line carries it. Access lines are one JSON object each, written
 (``trust_proxy_headers``), the one the proxy forwarded in ``X-Forwarded-For``, and then ``proxy`` is the
 proxy's (the peer's); otherwise the peer's, and ``proxy`` is ``null``.
 
+``bytes`` is the body as it was sent: this middleware wraps the compression
+(:mod:`matchmaker.web.compression`), so a compressed answer counts its compressed bytes, what crossed
+the network (headers left out; 0 for HEAD).
+
 Neither headers nor query strings are logged, so tokens and cookies never reach the log.
 """
 
