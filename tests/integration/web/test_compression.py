@@ -16,19 +16,12 @@ import pytest
 from litestar.testing import TestClient
 from web_support import CITY_ID, OTHER_CITY_ID, OTHER_PROVIDER_ID, PROVIDER_ID, SharedApp
 
+from events_support import EventCalls, zoneless_event
 from matchmaker.web.auth import SESSION_COOKIE
 from matchmaker.web.compression import MINIMUM_SIZE, accepts_gzip
 
 GZIP = {"Accept-Encoding": "gzip"}
 IDENTITY = {"Accept-Encoding": "identity"}
-BASE = "/api/v1/events"
-EVENT = {
-    "id": "gz",
-    "name": "Compression workshop",
-    "timezone": "Europe/Istanbul",
-    "tables": 2,
-    "slots": [{"start": f"2038-03-02T{9 + k:02d}:00", "end": f"2038-03-02T{9 + k:02d}:20"} for k in range(3)],
-}
 
 
 def _raw(client: TestClient, path: str, headers: dict[str, str], method: str = "GET") -> tuple[Any, bytes]:  # type: ignore[type-arg]
@@ -76,12 +69,10 @@ def _assert_plain(response: Any, body: bytes) -> None:
 @pytest.fixture(scope="module")
 def published(shared_app: SharedApp) -> str:
     """An event with a published schedule: its id."""
-    api, staff = shared_app.client, shared_app.tokens.of("staff")
-    assert api.post(BASE, json=EVENT, headers=staff).status_code == 201
-    people = [{"id": p} for p in (CITY_ID, OTHER_CITY_ID, PROVIDER_ID, OTHER_PROVIDER_ID)]
-    assert api.post(f"{BASE}/gz/participants", json=people, headers=staff).status_code == 200
-    assert api.post(f"{BASE}/gz/schedule/generate", json={"time_limit": 5}, headers=staff).status_code == 200
-    assert api.post(f"{BASE}/gz/schedule/publish", headers=staff).status_code == 200
+    calls = EventCalls(shared_app.services)
+    zoneless_event(calls, "gz", [CITY_ID, OTHER_CITY_ID, PROVIDER_ID, OTHER_PROVIDER_ID], tables=2)
+    calls.plan(lambda p: p.generate("gz", time_limit=5))
+    calls.plan(lambda p: p.publish("gz"))
     return "gz"
 
 
@@ -128,7 +119,7 @@ def test_small_answers_are_not_compressed(shared_app: SharedApp) -> None:
 
 def test_a_pdf_is_not_compressed(shared_app: SharedApp, published: str) -> None:
     client = shared_app.client
-    path = f"{BASE}/{published}/agenda/{CITY_ID}/pdf"
+    path = f"/api/v1/events/{published}/agenda/{CITY_ID}/pdf"
     response, body = _raw(client, path, {**shared_app.tokens.of("city"), **GZIP})
     assert response.status_code == 200, body[:300]
     assert response.headers["content-type"].startswith("application/pdf")
