@@ -1,5 +1,6 @@
 """Answers are gzip-compressed for clients that accept it: large pages and API answers, not small ones,
-PDFs, HEAD answers, record versions (ETag) or requests started by another site; ``Vary`` is set.
+PDFs, HEAD answers, record versions (ETag), requests started by another site, streamed, 304 or
+already encoded answers; ``Vary`` is set.
 
 Each compressed body is read as sent (``iter_raw``), decompressed and compared with the same answer
 asked for without compression.
@@ -13,12 +14,14 @@ import logging
 from typing import Any
 
 import pytest
+from litestar import Litestar, Response, get
+from litestar.response import Stream
 from litestar.testing import TestClient
 from web_support import CITY_ID, OTHER_CITY_ID, OTHER_PROVIDER_ID, PROVIDER_ID, SharedApp
 
 from events_support import EventCalls, zoneless_event
 from matchmaker.web.auth import SESSION_COOKIE
-from matchmaker.web.compression import MINIMUM_SIZE, accepts_gzip
+from matchmaker.web.compression import MINIMUM_SIZE, GzipMiddleware, accepts_gzip
 
 GZIP = {"Accept-Encoding": "gzip"}
 IDENTITY = {"Accept-Encoding": "identity"}
@@ -233,3 +236,41 @@ def test_the_access_line_counts_the_bytes_sent(
 )
 def test_accept_encoding_is_read_with_its_weights(value: str, accepted: bool) -> None:
     assert accepts_gzip(value) is accepted
+
+
+def _small_app() -> Litestar:
+    """An app of a streamed answer, a 304 and an answer already encoded, behind the compression."""
+    text = "Street lighting retrofit, 12 districts. " * 100
+
+    @get("/stream", media_type="text/plain", sync_to_thread=False)
+    def stream() -> Stream:
+        return Stream(iter([text.encode()] * 3), media_type="text/plain")
+
+    @get("/unchanged", sync_to_thread=False)
+    def unchanged() -> Response[bytes]:
+        return Response(b"", status_code=304, media_type="text/html")
+
+    @get("/encoded", sync_to_thread=False)
+    def encoded() -> Response[bytes]:
+        packed = gzip.compress(json.dumps({"text": text}).encode())
+        return Response(packed, media_type="application/json", headers={"Content-Encoding": "gzip"})
+
+    app = Litestar([stream, unchanged, encoded])
+    app.asgi_handler = GzipMiddleware(app.asgi_handler)
+    return app
+
+
+def test_streamed_unchanged_and_encoded_answers_pass_as_they_are() -> None:
+    with TestClient(_small_app()) as client:
+        response, body = _raw(client, "/stream", GZIP)
+        assert response.status_code == 200
+        assert "content-encoding" not in response.headers
+        assert body == ("Street lighting retrofit, 12 districts. " * 100).encode() * 3
+        assert "accept-encoding" in _vary(response)
+        response, body = _raw(client, "/unchanged", GZIP)
+        assert response.status_code == 304
+        assert "content-encoding" not in response.headers
+        assert body == b""
+        response, body = _raw(client, "/encoded", GZIP)
+        assert response.headers["content-encoding"] == "gzip"
+        assert json.loads(gzip.decompress(body))["text"].startswith("Street lighting")
