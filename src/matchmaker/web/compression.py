@@ -2,8 +2,8 @@
 
 At a large event the console's schedule tab is megabytes of HTML and the participants tab, the API's
 plan and statistics hundreds of kilobytes, often fetched over venue Wi-Fi; as gzip they are 8 to 20
-times smaller (``bench/README.md``, "Compression"). :class:`GzipMiddleware` wraps the whole app, outside the
-route's middlewares, so that:
+times smaller (``bench/README.md``, "Compression"). :class:`GzipMiddleware` wraps the whole app,
+outside the route's middlewares, so that:
 
 * :class:`~matchmaker.web.redaction.RedactionMiddleware` reads the answer before it is compressed
   (inside it, the scrubbing would look for confidential values in gzip bytes and find none);
@@ -48,10 +48,12 @@ from matchmaker.web.middleware import ScopedMiddleware
 
 #: gzip's level: at 5 the largest answers are within 1-7 % of level 6's bytes (the schedule tab of
 #: 1,000 participants: 139 KB against 137 KB of 2.1 MB) in about three quarters of its time; level 1
-#: sends a fifth more, level 9 saves another 4 % for twice the time (``bench/README.md``, "Compression").
+#: sends a fifth more, level 9 saves another 2-4 % for twice the time (``bench/README.md``,
+#: "Compression").
 GZIP_LEVEL = 5
-#: Smaller bodies are sent as they are: with the answer's headers (about 600 bytes) they fit in one
-#: TCP segment either way, so compressing would save no packet and no round trip, only cost time.
+#: Smaller bodies are sent as they are: with their headers (225-430 bytes here) they take one or two
+#: TCP segments either way, well inside a connection's first flight (ten segments), so compressing
+#: them would save a few hundred bytes at most and no round trip, for the work of it.
 MINIMUM_SIZE = 1024
 #: Bodies at least this large are compressed off the event loop (about a millisecond of work).
 THREAD_SIZE = 64 * 1024
