@@ -12,6 +12,10 @@ outside the route's middlewares, so that:
 * the access line (:class:`~matchmaker.web.logs.RequestContextMiddleware`, outside this one) counts
   the bytes that are sent, compressed.
 
+Litestar's own ``CompressionConfig`` is not used: it puts its middleware inside each route's
+middlewares (under the redaction) and compresses any body of its minimum size whatever its type,
+encoding, ``ETag`` or origin, and it reads ``Accept-Encoding`` without its q-values.
+
 An answer is compressed when
 
 * the request accepts gzip (``Accept-Encoding``, with its q-values: ``gzip;q=0`` refuses it);
