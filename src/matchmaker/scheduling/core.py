@@ -11,8 +11,12 @@ meetings per slot can be seated.
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+
+logger = logging.getLogger(__name__)
 
 Assignment = list[tuple[int, int]]
 
@@ -78,7 +82,7 @@ class SolverInput:
             for p, (i, j) in enumerate(self.pairs):
                 if self._common[p] and self.capacity[i] > 0 and self.capacity[j] > 0:
                     flags[i] = flags[j] = True
-            self._active.extend(flags)
+            self._active[:] = flags  # at once: threads asking together get the same list
         return list(self._active)
 
     def priority_order(self) -> list[int]:
@@ -213,15 +217,16 @@ def greedy_assignment(inp: SolverInput) -> Assignment:
     return sorted(board.placed.items())
 
 
-def fair_greedy_assignment(inp: SolverInput) -> Assignment:
+def fair_greedy_assignment(inp: SolverInput, start: Sequence[tuple[int, int]] = ()) -> Assignment:
     """A greedy that first gives every participant one meeting, hardest-to-place first.
 
     Used as the solver's starting point: must-meets and fixed meetings, then for each still
     uncovered participant (fewest options first) its best placeable pair, preferring partners that
-    are uncovered too, then the rest like :func:`greedy_assignment`.
+    are uncovered too, then the rest like :func:`greedy_assignment`. ``start``: meetings placed
+    already (with the fixed ones), kept where they are.
     """
     board = _Board(inp)
-    for p, s in inp.fixed:
+    for p, s in dict([*inp.fixed, *start]).items():
         board.place(p, s)
     order = _priority_order(inp)
     for p in order:
@@ -264,7 +269,13 @@ def _cheapest_in_slot(
     return next(q for q in meetings - victims if q in tied)
 
 
-def repair_coverage(inp: SolverInput, assignment: Sequence[tuple[int, int]]) -> Assignment:
+def repair_coverage(
+    inp: SolverInput,
+    assignment: Sequence[tuple[int, int]],
+    *,
+    deadline: float | None = None,
+    max_steps: int | None = None,
+) -> Assignment:
     """Give uncovered active participants a meeting by giving up the cheapest other meetings.
 
     For each participant without a meeting, try every pair and common slot; a meeting that blocks
@@ -272,6 +283,10 @@ def repair_coverage(inp: SolverInput, assignment: Sequence[tuple[int, int]]) -> 
     it is neither fixed, a must-meet nor an accepted request, and its removal leaves nobody else
     without a meeting. The cheapest such move (score lost minus score gained) is made. Turns the
     score-greedy schedule into a fair one at little cost.
+
+    Past ``deadline`` (a ``perf_counter`` time), or once ``max_steps`` pairs were tried (work, not
+    time: the same input and budget give the same schedule), no further participant is repaired;
+    every move already made keeps the hard rules, so the schedule stays valid.
     """
     placed = dict(assignment)
     fixed = {p for p, _s in inp.fixed}
@@ -311,9 +326,16 @@ def repair_coverage(inp: SolverInput, assignment: Sequence[tuple[int, int]]) -> 
         return all(k == keep or count[k] > 1 for k in inp.pairs[q])
 
     active = inp.active()
+    steps = 0
     for k in sorted(range(inp.n_participants), key=lambda k: (len(by_person[k]), k)):
         if count[k] or not active[k] or inp.capacity[k] == 0:
             continue
+        if (deadline is not None and time.perf_counter() > deadline) or (
+            max_steps is not None and steps >= max_steps
+        ):
+            logger.info("coverage repair stopped by its budget after %d pairs tried", steps)
+            break
+        steps += len(by_person[k])
         best: tuple[int, int, int, set[int]] | None = None
         # Nothing changes until this participant's move is made, so each slot's meetings that may
         # give up their table are found once, cheapest first, instead of once per pair and slot.

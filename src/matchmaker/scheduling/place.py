@@ -17,6 +17,7 @@ then fewest common slots) and returns the pairs it could not place; those go bac
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Collection, Iterable, Sequence
 
 from matchmaker.scheduling.core import Assignment, SolverInput
@@ -25,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 #: How many meetings of a full slot are tried for moving out, per slot, in an ejection chain.
 TABLE_EJECTIONS = 4
+#: With a deadline, the clock is read before every this many insertions.
+DEADLINE_EVERY = 16
 
 
 class Timetable:
@@ -164,16 +167,27 @@ def place_pairs(
     *,
     timetable: Timetable | None = None,
     max_depth: int = 3,
+    deadline: float | None = None,
 ) -> tuple[Timetable, list[int]]:
     """Place ``chosen`` pairs on ``timetable`` (a new one with the fixed meetings by default).
 
     Returns the timetable and the pairs that could not be placed even with ejection chains of
-    ``max_depth`` levels.
+    ``max_depth`` levels. Past ``deadline`` (a ``perf_counter`` time) no deeper chain is tried:
+    the direct placements are always made, and the pairs still waiting are returned as not placed.
     """
     table = timetable if timetable is not None else Timetable(inp, inp.fixed)
     left = [p for p in placement_order(inp, chosen) if p not in table.slot_of]
     for depth in range(max_depth + 1):
-        left = [p for p in left if not table.insert(p, depth)]
+        if depth and deadline is not None and time.perf_counter() > deadline:
+            break
+        waiting: list[int] = []
+        for n, p in enumerate(left):
+            if depth and deadline is not None and n % DEADLINE_EVERY == 0 and time.perf_counter() > deadline:
+                waiting.extend(left[n:])
+                break
+            if not table.insert(p, depth):
+                waiting.append(p)
+        left = waiting
         table.journal.clear()
         if not left:
             break

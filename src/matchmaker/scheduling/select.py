@@ -19,6 +19,7 @@ participants.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
@@ -31,6 +32,9 @@ logger = logging.getLogger(__name__)
 
 #: MIP back ends tried in order (all ship with OR-Tools; all single-threaded, hence deterministic).
 MIP_SOLVERS = ("CBC", "SCIP", "HIGHS_MIXED_INTEGER_PROGRAMMING")
+#: The least time one MIP solve is given when a deadline is near or past (it then returns its best
+#: selection so far, or none).
+MIN_SOLVE_TIME = 0.1
 
 
 @dataclass(frozen=True)
@@ -53,12 +57,17 @@ def select_pairs(
     cover: Collection[int] = (),
     hold_accepted: bool = True,
     time_limit: float = 20.0,
+    deadline: float | None = None,
 ) -> Selection:
     """Choose pairs to add to ``held`` (pairs already scheduled, never chosen again).
 
     ``capacity`` and ``room`` are what is left for new meetings (default: everything). Pairs in
     ``forbidden`` are never chosen (the cut for pairs that could not be placed). Participants in
     ``cover`` must get one of the new meetings.
+
+    ``time_limit`` bounds each MIP solve; with a ``deadline`` (a ``perf_counter`` time) the solves
+    together end by it (each gets what is left, at least :data:`MIN_SOLVE_TIME`), so the relaxed
+    attempts after a failed one do not each take the whole limit again.
     """
     capacity = list(inp.capacity) if capacity is None else list(capacity)
     room = inp.n_slots * inp.tables if room is None else room
@@ -93,9 +102,14 @@ def select_pairs(
             cover=set(cover),
             hard_cover=hard_cover,
         )
-        last = _solve(inp, model, time_limit)
+        limit = time_limit
+        if deadline is not None:
+            limit = max(MIN_SOLVE_TIME, min(time_limit, deadline - time.perf_counter()))
+        last = _solve(inp, model, limit)
         if last.status in ("OPTIMAL", "FEASIBLE"):
             return last
+        if deadline is not None and time.perf_counter() >= deadline:
+            break
         logger.info(
             "pair selection %s with coverage %s, accepted requests %s; relaxing",
             last.status,

@@ -8,8 +8,11 @@
 2. :func:`~matchmaker.scheduling.encode.encode` builds the arrays (asking ``score_lookup`` for
    pairs the file has no score for). Nothing is pruned: stage 1 and the bound see every pair.
 3. :func:`~matchmaker.scheduling.decompose.decompose` chooses the pairs (a MIP), gives them slots
-   (ejection chains; pairs that do not fit go back with a cut) and improves by local search.
-4. The LP bound (:mod:`~matchmaker.scheduling.bound`) is computed for the coverage reached. When the
+   (ejection chains; pairs that do not fit go back with a cut) and improves by local search, each
+   stage within its share of the time limit (``docs/scheduling.md``).
+4. The LP bound (:mod:`~matchmaker.scheduling.bound`), solved in a thread beside stage 3, holds for
+   a schedule that covers everyone; a schedule that does not is bounded again for the coverage it
+   reached. When the
    schedule reaches it, it is proven optimal; otherwise, when the whole model is small (at most
    ``max_variables`` pair × slot variables), CP-SAT continues from it on the whole model, and on
    large models the window search spends what time is left.
@@ -17,9 +20,10 @@
    the gap, the solver status and why participants have fewer meetings than they may have.
 
 Determinism: with a ``seed`` every step is bounded by work, not by the clock (CP-SAT interleaves
-its workers and counts deterministic time; the local search counts steps), so the same input,
-seed and ``workers`` give the same schedule. Without a seed the wall clock bounds each step and
-the default uses more workers.
+its workers and counts deterministic time; the coverage repair and the local search count steps),
+so the same input, seed and ``workers`` give the same schedule, unless pair selection reaches its
+own wall-clock limit (its share of the time limit). Without a seed the wall clock bounds each step
+and the default uses more workers.
 
 Wiring the matcher: pass ``score_lookup=lambda a, b: matcher_score(a, b)`` (``None`` when a pair
 has no score). It is only asked about city–provider and city–city pairs the file has no score for.
@@ -30,6 +34,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from matchmaker.errors import InfeasibleScheduleError
 from matchmaker.scheduling.bound import Bound, lp_bounds
@@ -42,10 +47,17 @@ from matchmaker.scheduling.core import (
     greedy_assignment,
     verify_assignment,
 )
-from matchmaker.scheduling.decompose import DEFAULT_SEARCH_STEPS, decompose
+from matchmaker.scheduling.decompose import (
+    DEFAULT_SEARCH_STEPS,
+    REPAIR_SHARE,
+    ROUNDS_SHARE,
+    WorkBudget,
+    decompose,
+)
 from matchmaker.scheduling.encode import SCORE_SCALE, Encoded, ScoreLookup, encode
 from matchmaker.scheduling.explain import shortfalls
 from matchmaker.scheduling.feasibility import check_must_meet, must_meet_reason_after_solve
+from matchmaker.scheduling.place import Timetable
 from matchmaker.scheduling.problem import Pair, SchedulingProblem
 from matchmaker.scheduling.result import (
     Meeting,
@@ -79,6 +91,8 @@ MIN_FINISH_RESERVE = 1.5
 STAGES_SHARE = 0.6
 #: Local search steps per second of time limit in deterministic (seeded) runs.
 STEPS_PER_SECOND = 5_000
+#: Pairs the coverage repair may try per second of its share in deterministic (seeded) runs.
+REPAIR_STEPS_PER_SECOND = 100_000
 
 
 def solve_problem(
@@ -139,17 +153,35 @@ def solve_problem(
     else:
         guided = []
     stages_deadline = None if deterministic else solving + STAGES_SHARE * time_limit
-    steps = max(1_000, int(STEPS_PER_SECOND * time_limit)) if deterministic else DEFAULT_SEARCH_STEPS * 10
+    # A seeded run bounds each stage by work sized to the limit (the selection MIPs keep a share of
+    # it in wall-clock seconds); see :class:`~matchmaker.scheduling.decompose.WorkBudget`.
+    stage_seconds = STAGES_SHARE * time_limit
+    repair_seconds = (REPAIR_SHARE - ROUNDS_SHARE) * stage_seconds
+    budget = WorkBudget(
+        selection_seconds=max(1.0, ROUNDS_SHARE * stage_seconds),
+        repair_steps=max(10_000, int(REPAIR_STEPS_PER_SECOND * repair_seconds)),
+        search_steps=(
+            max(1_000, int(STEPS_PER_SECOND * stage_seconds)) if deterministic else DEFAULT_SEARCH_STEPS * 10
+        ),
+    )
     # The bound for a schedule that covers everyone it can and keeps every rule; reaching it
-    # proves the schedule optimal, and the local search stops there.
-    target = _bounds(inp, None)
+    # proves the schedule optimal, and the local search stops there. Its LP (seconds on a large
+    # event) is solved beside the stages, in a thread: the LP solver does not hold the interpreter.
+    inp.active()  # made once, before two threads read it
+    bounding = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lp-bound")
+    target_future = bounding.submit(_bounds, inp, None)
+    bounding.shutdown(wait=False)
+
+    def done(table: Timetable) -> bool:
+        return target_future.done() and _reaches(inp, table.assignment(), target_future.result())
+
     dec = decompose(
         inp,
         deadline=stages_deadline,
-        search_steps=steps,
+        budget=budget,
         workers=n_workers,
         seed=rng_seed,
-        done=lambda table: _reaches(inp, table.assignment(), target),
+        done=done,
     )
     weights = ObjectiveWeights.for_input(inp)
     assignment = dec.assignment
@@ -157,10 +189,10 @@ def solve_problem(
     if guided and objective_value(inp, guided, weights) > objective_value(inp, assignment, weights):
         assignment, method = guided, "previous plan"
 
-    held = {p for p, _s in assignment}
-    keeps_all = _covers_all(inp, assignment) and _holds(inp, held, "must") and _holds(inp, held, "accepted")
-    bounds = target if keeps_all else _bounds(inp, assignment)
-    proven = _reaches(inp, assignment, bounds)
+    # A seeded run waits for the bound here, so whether the search goes on does not depend on how
+    # fast the LP was; otherwise the search goes on unless the bound is known and reached.
+    target = target_future.result() if deterministic or target_future.done() else None
+    proven = target is not None and _keeps_all(inp, assignment) and _reaches(inp, assignment, target)
     status = "OPTIMAL" if proven else "FEASIBLE"
     n_vars = sum(len(inp.common_slots(p)) for p in range(len(inp.pairs)))
     remaining = time_limit - (time.perf_counter() - solving)
@@ -197,6 +229,10 @@ def solve_problem(
             if objective_value(inp, assignment, weights) > before:
                 method += " + window search"
 
+    target = target_future.result()
+    bounds = target if _keeps_all(inp, assignment) else _bounds(inp, assignment)
+    if _reaches(inp, assignment, bounds):
+        status = "OPTIMAL"
     held = {p for p, _s in assignment}
     missing: list[Pair] = [
         enc.candidates[p].key for p in range(len(enc.candidates)) if inp.must[p] and p not in held
@@ -260,6 +296,12 @@ def _bounds(inp: SolverInput, assignment: Assignment | None) -> list[Bound]:
 def _holds(inp: SolverInput, held: set[int], level: str) -> bool:
     flags = inp.must if level == "must" else inp.accepted
     return all(p in held for p in range(len(inp.pairs)) if flags[p] and inp.common_slots(p))
+
+
+def _keeps_all(inp: SolverInput, assignment: Assignment) -> bool:
+    """Every active participant covered, every must-meet and accepted request held."""
+    held = {p for p, _s in assignment}
+    return _covers_all(inp, assignment) and _holds(inp, held, "must") and _holds(inp, held, "accepted")
 
 
 def _covers_all(inp: SolverInput, assignment: Assignment) -> bool:
