@@ -932,31 +932,64 @@ class MeetingReasons:
 
 def _pair_reason(rankings: _Rankings, a_id: str, b_id: str) -> str | None:
     """:meth:`Matcher.pair_reason` with the rankings of ``rankings``."""
-    engine = rankings.engine
-    pair = _city_pair(engine, a_id, b_id)
+    pair = _city_pair(rankings.engine, a_id, b_id)
     if pair is None:
         return None
-    a_id, b_id, kind_b = pair
-    item = rankings.of(a_id, kind_b).item(b_id)
-    if item is None:
-        return None
-    needs = engine.needs_of("city", a_id, engine.config)
-    ev = engine.candidate_evidence(needs, kind_b, [b_id], engine.config)
-    what = "capability" if kind_b == "provider" else "city"
-    exp = explanation(
-        engine, needs, engine.kind(kind_b), ev, item=item, cfg=engine.config, what=what, column=0
-    )
-    return readable_reason(exp, city=Matcher._name(engine, a_id), other=Matcher._name(engine, b_id))
+    city_id, other_id, kind = pair
+    return _pair_reasons(rankings, city_id, kind, [other_id])[other_id]
+
+
+def _pair_reasons(
+    rankings: _Rankings, city_id: str, kind: DocKind, others: Sequence[str]
+) -> dict[str, str | None]:
+    """The line of :meth:`Matcher.pair_reason` for the city ``city_id`` and each of ``others`` (all
+    of ``kind``, provider or city), by id: the city's needs are read once, and the evidence of the
+    others and of their mentors' case studies is computed in one pass each."""
+    engine = rankings.engine
+    ranking = rankings.of(city_id, kind)
+    items = {other_id: ranking.item(other_id) for other_id in dict.fromkeys(others)}
+    out: dict[str, str | None] = dict.fromkeys(items)
+    shown = [item for item in items.values() if item is not None]
+    if not shown:
+        return out
+    cfg = engine.config
+    needs = engine.needs_of("city", city_id, cfg)
+    ev = engine.candidate_evidence(needs, kind, [item.doc_id for item in shown], cfg)
+    cases = mentor_case_evidence(engine, needs, shown, cfg)
+    target = engine.kind(kind)
+    what = "capability" if kind == "provider" else "city"
+    city = Matcher._name(engine, city_id)
+    for column, item in enumerate(shown):
+        exp = explanation(
+            engine, needs, target, ev, item=item, cfg=cfg, what=what, column=column, mentor_cases=cases
+        )
+        out[item.doc_id] = readable_reason(exp, city=city, other=Matcher._name(engine, item.doc_id))
+    return out
 
 
 def _meeting_reason(rankings: _Rankings, a_id: str, b_id: str) -> str | None:
     """:meth:`Matcher.meeting_reason` with the rankings of ``rankings``."""
+    told = _told_as(rankings, a_id, b_id, requested=False)
+    if told is None:
+        return None
+    city_id, other_id, kind = told
+    return _pair_reasons(rankings, city_id, kind, [other_id])[other_id]
+
+
+def _told_as(
+    rankings: _Rankings, a_id: str, b_id: str, *, requested: bool
+) -> tuple[str, str, DocKind] | None:
+    """Whose side a meeting's line is told from, as (city, other, other's kind): the city of a
+    city–provider pair; for a pair somebody asked for (``requested``), ``a_id``'s side; between two
+    cities nobody asked to meet, the side of the city the other mentors when one does, else the
+    pair's order. ``None`` when the pair has no line (see :func:`_city_pair`)."""
     pair = _city_pair(rankings.engine, a_id, b_id)
-    if pair is not None and pair[2] == "city":
-        city, other, _ = pair
-        if not _is_mentor(rankings, city, other) and _is_mentor(rankings, other, city):
-            return _pair_reason(rankings, other, city)
-    return _pair_reason(rankings, a_id, b_id)
+    if requested or pair is None or pair[2] != "city":
+        return pair
+    city, other, _ = pair
+    if not _is_mentor(rankings, city, other) and _is_mentor(rankings, other, city):
+        return other, city, "city"
+    return pair
 
 
 def _is_mentor(rankings: _Rankings, city_id: str, other_id: str) -> bool:
