@@ -27,9 +27,10 @@ ends within its own time limit (CBC's share of the limit, a wall-clock limit eve
 trees' plans are compared meeting by meeting too; on a loaded machine at 1,000 participants that
 limit can be reached and the plans may then differ by a few meetings. The LP bounds are solved in a
 thread beside the stages: their seconds overlap the others', so the stages can add up to more
-than the total. ``--profile DIR`` writes each
-run's cProfile output there (it slows the run down). The LP-bound ratios are those of
-``bench_scheduling.py``; the table shows each plan's score, its bound and their ratio.
+than the total. The participants' reasons (each meeting's ``public_reason``) are compared between
+the trees on the pairs both plans hold. ``--profile DIR`` writes each run's cProfile output there
+(it slows the run down). The LP-bound ratios are those of ``bench_scheduling.py``; the table shows
+each plan's score, its bound and their ratio.
 """
 
 from __future__ import annotations
@@ -243,6 +244,7 @@ def _worker(home: Path, out: Path, time_limit: float, seed: int | None, profile:
         "missing": missing,
         "meetings": len(meetings),
         "plan": hashlib.sha256(json.dumps(meetings).encode()).hexdigest(),
+        "reasons": sorted([m.a, m.b, m.public_reason] for m in plan),
         "inputs": inputs[0] if inputs else "",
         "pairs": stats.get("candidate_pairs"),
         "status": stats.get("status"),
@@ -346,6 +348,10 @@ def _print(participants: int, results: dict[str, dict[str, Any]]) -> None:
         same = len({results[label]["plan"] for label in labels}) == 1
         given = len({results[label]["inputs"] for label in labels}) == 1
         print(f"- solver inputs differ: {'no' if given else 'yes'}; plans differ: {'no' if same else 'yes'}")
+        first, last = ({(a, b): r for a, b, r in results[x]["reasons"]} for x in (labels[0], labels[-1]))
+        common = first.keys() & last.keys()
+        differ = sum(1 for pair in common if first[pair] != last[pair])
+        print(f"- participants' reasons of the {len(common)} pairs both plans hold: {differ} differ")
 
 
 def main() -> None:

@@ -910,6 +910,14 @@ class _Rankings:
             ranking = self._made[key] = _ranking(self.engine, city_id, kind)
         return ranking
 
+    def cities(self, city_ids: Sequence[str]) -> None:
+        """Make the city rankings of ``city_ids`` not made yet, together: their strengths (which
+        tell mentors) read for a batch of cities at a time, the same numbers as one by one
+        (:meth:`Engine.rank_cities_for_cities`)."""
+        todo = [c for c in dict.fromkeys(city_ids) if (c, "city") not in self._made]
+        for city_id, ranking in self.engine.rank_cities_for_cities(todo):
+            self._made[(city_id, "city")] = ranking
+
 
 class MeetingReasons:
     """:meth:`Matcher.pair_reason` (``requested``) or :meth:`Matcher.meeting_reason` of any pair, the
@@ -923,11 +931,39 @@ class MeetingReasons:
     def __call__(self, a_id: str, b_id: str, *, requested: bool) -> str | None:
         """Why ``a_id`` and ``b_id`` meet, told from ``a_id``'s side when one asked the other."""
         with self._matcher.queries.running():
-            if self._rankings is None:
-                self._rankings = _Rankings(self._matcher.engine())
             if requested:
-                return _pair_reason(self._rankings, a_id, b_id)
-            return _meeting_reason(self._rankings, a_id, b_id)
+                return _pair_reason(self._rankings_once(), a_id, b_id)
+            return _meeting_reason(self._rankings_once(), a_id, b_id)
+
+    def many(self, asked: Sequence[tuple[str, str, bool]]) -> list[str | None]:
+        """The line of each ``(a_id, b_id, requested)`` of ``asked``, in order: what calling this
+        object for each would give, computed together. The cities' rankings of other cities (which
+        tell mentors) are made in batches, and each city's lines are told at once
+        (:func:`_pair_reasons`: its needs read once, its partners' evidence in one pass)."""
+        with self._matcher.queries.running():
+            rankings = self._rankings_once()
+            engine = rankings.engine
+            pairs = [_city_pair(engine, a, b) for a, b, _requested in asked]
+            # A city–city meeting reads the cities' rankings of each other (both, to find a mentor).
+            rankings.cities([c for pair in pairs if pair is not None and pair[2] == "city" for c in pair[:2]])
+            told = [
+                pair if pair is None or requested else _told_as(rankings, a, b, requested=False)
+                for pair, (a, b, requested) in zip(pairs, asked, strict=True)
+            ]
+            partners: dict[tuple[str, DocKind], list[str]] = {}
+            for pair in told:
+                if pair is not None:
+                    partners.setdefault((pair[0], pair[2]), []).append(pair[1])
+            lines: dict[tuple[str, str], str | None] = {}
+            for (city_id, kind), others in partners.items():
+                for other_id, line in _pair_reasons(rankings, city_id, kind, others).items():
+                    lines[(city_id, other_id)] = line
+            return [None if pair is None else lines[(pair[0], pair[1])] for pair in told]
+
+    def _rankings_once(self) -> _Rankings:
+        if self._rankings is None:
+            self._rankings = _Rankings(self._matcher.engine())
+        return self._rankings
 
 
 def _pair_reason(rankings: _Rankings, a_id: str, b_id: str) -> str | None:

@@ -152,3 +152,15 @@ def test_a_plans_reasons_are_the_line_of_each_pair(matcher: Matcher) -> None:
         assert at_once(a, b, requested=False) == matcher.meeting_reason(a, b), (a, b)
         told += at_once(a, b, requested=False) is not None
     assert told > len(CITY_IDS) * len(PROVIDER_IDS)
+
+
+def test_a_plans_reasons_told_together_are_the_lines_told_one_by_one(matcher: Matcher) -> None:
+    ids = CITY_IDS + PROVIDER_IDS + OTHER_IDS
+    asked = [(a, b, requested) for a, b in product(ids, ids) for requested in (True, False)]
+    together = matcher.meeting_reasons().many(asked)
+    one_by_one = matcher.meeting_reasons()
+    assert together == [one_by_one(a, b, requested=requested) for a, b, requested in asked]
+    assert together == [
+        matcher.pair_reason(a, b) if requested else matcher.meeting_reason(a, b) for a, b, requested in asked
+    ]
+    assert sum(line is not None for line in together) > len(CITY_IDS) * len(PROVIDER_IDS)

@@ -239,8 +239,8 @@ class Planner:
             return out
         try:
             reasons = self.matching.matcher().meeting_reasons()
-            for pair, a, b, requested_pair in asked:
-                line = reasons(a, b, requested=requested_pair)
+            lines = reasons.many([(a, b, requested_pair) for _pair, a, b, requested_pair in asked])
+            for (pair, _a, _b, _requested), line in zip(asked, lines, strict=True):
                 if line:
                     out[pair] = line
         except MatchmakerError as exc:
