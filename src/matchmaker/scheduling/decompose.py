@@ -207,9 +207,12 @@ def decompose(
         # The cut: these pairs do not fit around the meetings already placed; choose others.
         forbidden.update(left)
         logger.info("round %d: %d chosen pairs did not fit; choosing again without them", rounds, len(left))
-    if not selected:
-        # No selection (no time for it, or none found): a fair greedy fills the timetable around the
-        # priority meetings, everyone first, so the repair has little left to do.
+    uncovered = any(active[k] and table.count[k] == 0 for k in range(inp.n_participants))
+    overran = stages is not None and time.perf_counter() > stages.repair
+    if not selected or (uncovered and overran):
+        # No selection (no time for it, or none found), or one that ran past the repair's time: a
+        # fair greedy fills the timetable around the meetings placed, everyone first, so the repair
+        # has little left to do (coverage ranks above score; a few seconds' fill keeps it).
         table = Timetable(inp, fair_greedy_assignment(inp, table.assignment()))
     repaired = False
     if any(active[k] and table.count[k] == 0 for k in range(inp.n_participants)):

@@ -137,3 +137,22 @@ def test_a_selection_that_cannot_fit_its_time_is_skipped_and_a_fair_fill_covers_
     assert verify_schedule(problem, result.meetings) == []
     assert result.unscheduled_must_meet == []
     assert result.stats.unmatched_participants == []
+
+
+def test_a_selection_that_runs_past_the_repairs_time_still_leaves_everyone_covered(
+    monkeypatch: pytest.MonkeyPatch, make_problem: Any
+) -> None:
+    # The MIP cannot be stopped before its root LP is solved: it may end after the repair's deadline
+    # has passed, having chosen too little to cover everyone.
+    def late(_inp: Any, **kw: Any) -> Selection:
+        while time.perf_counter() <= kw["deadline"] + 0.25:  # past the local search's deadline too
+            time.sleep(0.02)
+        return Selection(pairs=[0], status="FEASIBLE", objective=0.0, covered_hard=False)
+
+    monkeypatch.setattr(stages, "select_pairs", late)
+    problem = parse_problem(_event(make_problem, seed=17))
+    result = solve_problem(problem, time_limit=0.5, workers=1)
+
+    assert verify_schedule(problem, result.meetings) == []
+    assert result.unscheduled_must_meet == []
+    assert result.stats.unmatched_participants == []
