@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from matchmaker.scheduling import SolverInput, verify_assignment
 from matchmaker.scheduling.solver import ObjectiveWeights, objective_value
 from matchmaker.scheduling.windows import improve_by_windows
@@ -58,3 +60,20 @@ def test_coverage_outside_the_window_is_not_counted_twice() -> None:
     met = {k for p, _s in result for k in PAIRS[p]}
     assert met == {0, 1, 2, 3}
     assert not verify_assignment(inp, result)
+
+
+def test_no_window_starts_when_its_model_is_estimated_to_take_longer_than_the_time_left(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Building and presolving a window's model is not counted by its solver's limit: on a large
+    # event one window of a 1 s limit took 27 s. The first window is judged by its model's size.
+    from matchmaker.scheduling import windows
+
+    solved: list[object] = []
+    monkeypatch.setattr(windows, "WINDOW_VARIABLES_PER_SECOND", 1)  # 4 variables: 4 s a window
+    monkeypatch.setattr(windows, "_solve_window", lambda *a, **kw: solved.append(a))
+    inp = _inp()
+    poor = [(1, 0), (2, 1)]
+    kept, improved = improve_by_windows(inp, poor, time_limit=1, width=1)
+    assert solved == []
+    assert (kept, improved) == (sorted(poor), 0)
