@@ -19,18 +19,6 @@ MAX_PAGE = 500
 MAX_OFFSET = 100_000
 
 
-def same_named(model: type[BaseModel], *sources: object) -> dict[str, Any]:
-    """The values of ``model``'s fields read from the attributes of the same names of ``sources`` (the
-    first source that has one), so that a response is built from a service's dataclasses without
-    copying their fields by hand; a field no source has is left to the model (its default, or an error)."""
-    found: dict[str, Any] = {}
-    for name in model.model_fields:
-        source = next((s for s in sources if hasattr(s, name)), None)
-        if source is not None:
-            found[name] = getattr(source, name)
-    return found
-
-
 class PageInfo(BaseModel):
     """Where a page sits in the whole list."""
 
@@ -165,5 +153,4 @@ __all__ = [
     "PageInfo",
     "ProviderPage",
     "ReadyOut",
-    "same_named",
 ]

@@ -29,7 +29,7 @@ from matchmaker.services.mail.outbox import OutboxEntry, SendReport
 from matchmaker.web.auth import staff_only
 from matchmaker.web.errors import document_problems, problems
 from matchmaker.web.routes.common import EventId, Limit, Offset, SerialId
-from matchmaker.web.schemas import PageInfo, same_named
+from matchmaker.web.schemas import PageInfo
 
 Role = Literal["staff", "city", "provider"]
 Status = Literal["queued", "sent", "failed"]
@@ -88,9 +88,16 @@ class InvitationOut(BaseModel):
 
     @classmethod
     def of(cls, invited: Invited) -> InvitationOut:
-        """The view of an invitation the service queued (the fields of the same names of the user it
-        signs in and of the invitation)."""
-        return cls(**same_named(cls, invited.principal, invited))
+        """The view of an invitation the service queued."""
+        p = invited.principal
+        return cls(
+            user_id=p.user_id,
+            role=p.role,
+            subject_id=p.subject_id,
+            email=invited.email,
+            expires_at=invited.expires_at,
+            link=invited.link,
+        )
 
 
 class EventInvitationsOut(BaseModel):
