@@ -43,6 +43,7 @@ loop goes on serving other requests.
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterable
 from typing import Any
 
 import anyio.to_thread
@@ -75,7 +76,8 @@ _OWN_REQUESTS = frozenset({b"same-origin", b"none"})
 _NO_BODY = frozenset({204, 304})
 
 
-def _header(headers: Any, name: bytes) -> bytes | None:
+def _header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> bytes | None:
+    """The value of the ASGI header ``name`` (lower case), or None."""
     for key, value in headers:
         if key.lower() == name:
             return bytes(value)
