@@ -21,10 +21,11 @@ whichever comes first; the count itself stays exact (every failure is written th
 
 from __future__ import annotations
 
+import hashlib
 import math
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from typing import Protocol
 
@@ -37,6 +38,8 @@ WINDOW_SECONDS = 60.0
 LOCKOUT_FRESH_SECONDS = 5.0
 #: Keys a process keeps readings for before it forgets those that no longer say anything.
 _KEPT_KEYS = 10_000
+#: How long a token that signed someone in is let through a lockout of its address (:class:`SignedIn`).
+SIGNED_IN_SECONDS = 600.0
 
 
 class RateStore(Protocol):
@@ -244,12 +247,60 @@ class RateLimiter:
         return cls(limit, store=CachedLockouts(DatabaseRateStore(database)))
 
 
+class SignedIn:
+    """The tokens that signed someone in through this process lately (their digests, for
+    :data:`SIGNED_IN_SECONDS`, the latest :data:`_KEPT_KEYS`).
+
+    Many people share one address (an office, a ministry's network): one script sending an old token
+    locks that address out of signing in for a minute, and without this every colleague's script
+    with it. A token known here is checked while its address is locked out; it is checked as any
+    token (one revoked since is refused, and counted as a failure). A guess is never known here, so the
+    bound on guessing holds as before.
+    """
+
+    def __init__(
+        self, seconds: float = SIGNED_IN_SECONDS, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self._until: OrderedDict[bytes, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _digest(token: str) -> bytes:
+        return hashlib.sha256(token.encode("utf-8", "surrogatepass")).digest()
+
+    def add(self, token: str) -> None:
+        """``token`` signed someone in now."""
+        key = self._digest(token)
+        with self._lock:
+            self._until[key] = self.clock() + self.seconds
+            self._until.move_to_end(key)
+            while len(self._until) > _KEPT_KEYS:
+                self._until.popitem(last=False)
+
+    def __contains__(self, token: object) -> bool:
+        if not isinstance(token, str):
+            return False
+        key = self._digest(token)
+        with self._lock:
+            until = self._until.get(key)
+            if until is None:
+                return False
+            if self.clock() >= until:
+                del self._until[key]
+                return False
+            return True
+
+
 __all__ = [
     "LOCKOUT_FRESH_SECONDS",
+    "SIGNED_IN_SECONDS",
     "WINDOW_SECONDS",
     "CachedLockouts",
     "DatabaseRateStore",
     "MemoryRateStore",
     "RateLimiter",
     "RateStore",
+    "SignedIn",
 ]

@@ -39,7 +39,7 @@ from sqlalchemy.exc import OperationalError
 
 from matchmaker import __version__
 from matchmaker.services.container import Services
-from matchmaker.services.ratelimit import RateLimiter
+from matchmaker.services.ratelimit import RateLimiter, SignedIn
 from matchmaker.services.users import Principal
 from matchmaker.settings import Settings
 from matchmaker.web import auth
@@ -56,7 +56,7 @@ from matchmaker.web.errors import EXCEPTION_HANDLERS, FORM_PART_LIMIT, document_
 from matchmaker.web.forms import FormRequest
 from matchmaker.web.head import HeadAsGet
 from matchmaker.web.logs import RequestContextMiddleware
-from matchmaker.web.ratelimit import RATE_LIMITER, SIGNIN_LIMITER
+from matchmaker.web.ratelimit import RATE_LIMITER, SIGNED_IN, SIGNIN_LIMITER
 from matchmaker.web.redaction import UNAVAILABLE_PAGE, RedactionMiddleware
 from matchmaker.web.request_guard import RequestGuardMiddleware
 from matchmaker.web.routes.common import single_query_values, whole_number_queries
@@ -290,6 +290,7 @@ def create_app(
                 SIGNIN_LIMITER: RateLimiter.for_failures(
                     settings.signin_failures_per_minute, services.database
                 ),
+                SIGNED_IN: SignedIn(),
                 UNAVAILABLE_PAGE: unavailable_html,
             }
         ),

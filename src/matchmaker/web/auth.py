@@ -55,7 +55,7 @@ from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
 from matchmaker.web.errors import RateLimitedError, problems
 from matchmaker.web.middleware import ScopedMiddleware
-from matchmaker.web.ratelimit import from_trusted_proxy, signin_failed, signin_wait
+from matchmaker.web.ratelimit import from_trusted_proxy, signin_failed, signin_succeeded, signin_wait
 
 logger = logging.getLogger(__name__)
 
@@ -169,12 +169,14 @@ class AuthMiddleware(ScopedMiddleware):
         state = scope.setdefault("state", {})
         connection: ASGIConnection[Any, Any, Any, Any] = ASGIConnection(scope)
         guessed = source == "bearer"  # a bearer token may be a guess; a cookie that no longer works is none
-        if guessed and (refusal := await signin_wait(connection)) is not None:
+        if guessed and (refusal := await signin_wait(connection, token)) is not None:
             state[_REFUSAL] = refusal  # type: ignore[literal-required]  # over the bound: not checked
             return
         try:
             scope["user"] = await anyio.to_thread.run_sync(principal_for, services, token, source)
             scope["auth"] = source
+            if guessed:
+                signin_succeeded(connection, token)
         except AuthenticationError as exc:
             state["auth_error"] = exc.message  # type: ignore[literal-required]
             if guessed:
@@ -342,7 +344,7 @@ class SessionController(Controller):
         """Check the token, start a session and set its id in the ``mm_session`` cookie. After too many
         failed sign-ins from the client's address, 429 with ``Retry-After`` without checking the token."""
         services: Services = request.app.state.services
-        refusal = await signin_wait(request)
+        refusal = await signin_wait(request, data.token)
         if refusal is not None:
             raise refusal
         try:
@@ -350,6 +352,7 @@ class SessionController(Controller):
         except AuthenticationError:
             await signin_failed(request)
             raise
+        signin_succeeded(request, data.token)
         settings = services.settings
         secure = is_https(request)
         cookie = session_cookie(session_id, secure=secure, max_age=settings.session_hours * 3600)

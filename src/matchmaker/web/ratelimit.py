@@ -39,9 +39,10 @@ from matchmaker.wording import counted
 logger = logging.getLogger(__name__)
 
 
-#: The ``app.state`` keys of the two limiters.
+#: The ``app.state`` keys of the two limiters, and of the tokens that signed someone in lately.
 RATE_LIMITER = "rate_limiter"
 SIGNIN_LIMITER = "signin_limiter"
+SIGNED_IN = "signed_in"
 _MAX_ADDRESS_CHARS = 100
 
 
@@ -107,14 +108,18 @@ async def _ask(limiter: RateLimiter, check: Callable[[str], int | None], key: st
     return await anyio.to_thread.run_sync(check, key) if limiter.shared else check(key)
 
 
-async def signin_wait(connection: ASGIConnection[Any, Any, Any, Any]) -> RateLimitedError | None:
-    """``None`` while the client may try to sign in; else the refusal to answer without checking the
-    token (429, with the seconds to wait)."""
+async def signin_wait(connection: ASGIConnection[Any, Any, Any, Any], token: str) -> RateLimitedError | None:
+    """``None`` while the client may try to sign in with ``token``; else the refusal to answer without
+    checking it (429, with the seconds to wait). A token that signed someone in lately
+    (:func:`signin_succeeded`) is checked even while its address is locked out."""
     limiter, key = _signin_key(connection)
     known, wait = limiter.known_wait(key)  # this process's last reading, while it holds
     if not known:
         wait = await _ask(limiter, limiter.wait, key)
     if wait is None:
+        return None
+    if token in connection.app.state[SIGNED_IN]:
+        logger.info("Sign-in checked through a lockout of its address: the token signed someone in lately")
         return None
     logger.info("Sign-in refused without checking the token: too many failed sign-ins from one address")
     return RateLimitedError(
@@ -122,6 +127,12 @@ async def signin_wait(connection: ASGIConnection[Any, Any, Any, Any]) -> RateLim
         f"try again in {counted(wait, 'second')}",
         retry_after=wait,
     )
+
+
+def signin_succeeded(connection: ASGIConnection[Any, Any, Any, Any], token: str) -> None:
+    """``token`` signed someone in: a lockout of its address does not refuse it unchecked for a while
+    (:class:`~matchmaker.services.ratelimit.SignedIn`)."""
+    connection.app.state[SIGNED_IN].add(token)
 
 
 async def signin_failed(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
@@ -143,6 +154,7 @@ async def rate_limited(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRo
 
 __all__ = [
     "RATE_LIMITER",
+    "SIGNED_IN",
     "SIGNIN_LIMITER",
     "WINDOW_SECONDS",
     "RateLimiter",
@@ -150,5 +162,6 @@ __all__ = [
     "client_address",
     "rate_limited",
     "signin_failed",
+    "signin_succeeded",
     "signin_wait",
 ]

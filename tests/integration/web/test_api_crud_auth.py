@@ -348,8 +348,10 @@ def limited(settings: Settings, rate_clock: RateClock) -> Iterator[TestClient]: 
 def test_failed_bearer_tokens_from_one_address_are_bounded(settings: Settings, limited: TestClient) -> None:  # type: ignore[type-arg]
     """Anyone could try bearer tokens against the API as fast as it answered; after three failures in a
     minute from one address the API now answers 429 with Retry-After, and checks no token (a good one
-    neither) until the minute passes. Good tokens never count, nor does a console session that ended."""
+    neither, unless it signed someone in lately) until the minute passes. Good tokens never count, nor
+    does a console session that ended."""
     good = _auth(add_user(settings, "staff").token)
+    unseen = _auth(add_user(settings, "staff").token)
     for _ in range(5):
         assert limited.get("/api/v1/me", headers=good).status_code == 200
     for _ in range(5):
@@ -358,7 +360,7 @@ def test_failed_bearer_tokens_from_one_address_are_bounded(settings: Settings, l
     answers = [limited.get("/api/v1/me", headers=_auth("mm_wrong")).status_code for _ in range(3)]
     assert answers == [401, 401, 401]
 
-    refused = limited.get("/api/v1/me", headers=good)
+    refused = limited.get("/api/v1/me", headers=unseen)
     assert refused.status_code == 429, refused.text
     assert refused.headers["content-type"].startswith("application/problem+json")
     assert 1 <= int(refused.headers["retry-after"]) <= 60

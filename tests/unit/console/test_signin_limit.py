@@ -14,7 +14,7 @@ from litestar.testing import TestClient
 from matchmaker.services.container import Services
 from matchmaker.settings import Settings
 from matchmaker.web import create_app
-from services_support import add_user
+from services_support import add_user, revoke_user
 
 WRONG = {"token": "mm_not-a-token-anyone-holds"}
 
@@ -85,3 +85,29 @@ def test_an_address_named_by_the_client_itself_counts_only_behind_a_trusted_prox
     finally:
         services.close()
     assert answers == [401, 401, 429]
+
+
+def test_a_token_that_signed_in_lately_is_let_through_a_lockout_of_its_address_and_still_checked(
+    limited: tuple[Client, Services],
+) -> None:
+    """An office shares one address: one script sending an old token locked every colleague's script
+    out for a minute, good tokens too. A token that signed someone in from this server in the last
+    minutes is now checked even while its address is locked out; a guess, or a token not seen lately,
+    still waits, and a token revoked since is refused."""
+    client, services = limited
+    office = {"X-Forwarded-For": "198.51.100.20"}
+    colleague = add_user(services, "staff")
+    newcomer = add_user(services, "staff").token
+    me = "/api/v1/me"
+    assert client.get(me, headers={**office, "Authorization": f"Bearer {colleague.token}"}).status_code == 200
+    for _ in range(3):
+        assert client.get(me, headers={**office, "Authorization": "Bearer mm_old"}).status_code == 401
+    assert client.get(me, headers={**office, "Authorization": "Bearer mm_guess"}).status_code == 429
+    assert client.get(me, headers={**office, "Authorization": f"Bearer {newcomer}"}).status_code == 429
+    again = client.get(me, headers={**office, "Authorization": f"Bearer {colleague.token}"})
+    assert again.status_code == 200, again.text
+    form = client.post("/signin", data={"token": colleague.token}, headers=office, follow_redirects=False)
+    assert form.status_code == 303, form.text
+    client.cookies.clear()
+    revoke_user(services, colleague.principal.user_id)
+    assert client.get(me, headers={**office, "Authorization": f"Bearer {colleague.token}"}).status_code == 401

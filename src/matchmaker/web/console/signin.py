@@ -14,7 +14,7 @@ from matchmaker.services.users import Principal
 from matchmaker.web import auth
 from matchmaker.web.console.render import page
 from matchmaker.web.console.session import form_on, principal_of, safe_next, services_of
-from matchmaker.web.ratelimit import signin_failed, signin_wait
+from matchmaker.web.ratelimit import signin_failed, signin_succeeded, signin_wait
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ async def signin_submit(request: Request[Any, Any, Any]) -> Response[Any]:
     token = str(form.get("token") or "").strip()
     target = safe_next(str(form.get("next") or "/"))
     services = services_of(request)
-    refusal = await signin_wait(request)
+    refusal = await signin_wait(request, token)
     if refusal is not None:
         return page(
             "console/signin.html",
@@ -76,6 +76,7 @@ async def signin_submit(request: Request[Any, Any, Any]) -> Response[Any]:
             next=target,
             error="That token was not accepted. Check it and try again.",
         )
+    signin_succeeded(request, token)
     response: Response[Any] = Redirect(target if target != "/" else home_of(principal), status_code=303)
     return signed_in(request, response, session_id)
 
