@@ -286,7 +286,8 @@ def repair_coverage(
 
     Past ``deadline`` (a ``perf_counter`` time), or once ``max_steps`` pairs were tried (work, not
     time: the same input and budget give the same schedule), no further participant is repaired;
-    every move already made keeps the hard rules, so the schedule stays valid.
+    every move already made keeps the hard rules, so the schedule stays valid, and the people not
+    reached are given a meeting first by the closing fill (:func:`fair_greedy_assignment`).
     """
     placed = dict(assignment)
     fixed = {p for p, _s in inp.fixed}
@@ -334,7 +335,9 @@ def repair_coverage(
             max_steps is not None and steps >= max_steps
         ):
             logger.info("coverage repair stopped by its budget after %d pairs tried", steps)
-            break
+            # Started from an almost empty schedule, the repair may stop with many people left: the
+            # closing fill covers them first, before filling the tables by score.
+            return fair_greedy_assignment(inp, sorted(placed.items()))
         steps += len(by_person[k])
         best: tuple[int, int, int, set[int]] | None = None
         # Nothing changes until this participant's move is made, so each slot's meetings that may

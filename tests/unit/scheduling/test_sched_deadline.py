@@ -10,6 +10,8 @@ import pytest
 
 from matchmaker.scheduling import decompose as stages
 from matchmaker.scheduling import parse_problem, service, solve_problem, verify_schedule
+from matchmaker.scheduling.core import repair_coverage, verify_assignment
+from matchmaker.scheduling.encode import encode
 from matchmaker.scheduling.select import Selection
 
 
@@ -156,3 +158,13 @@ def test_a_selection_that_runs_past_the_repairs_time_still_leaves_everyone_cover
     assert verify_schedule(problem, result.meetings) == []
     assert result.unscheduled_must_meet == []
     assert result.stats.unmatched_participants == []
+
+
+def test_a_repair_stopped_by_its_budget_still_covers_the_people_it_did_not_reach(make_problem: Any) -> None:
+    inp = encode(parse_problem(_event(make_problem, seed=21))).inp
+    repaired = repair_coverage(inp, inp.fixed, max_steps=1)  # one participant repaired, then stopped
+
+    assert verify_assignment(inp, repaired) == []
+    met = {k for p, _s in repaired for k in inp.pairs[p]}
+    active = inp.active()
+    assert [k for k in range(inp.n_participants) if active[k] and k not in met] == []
