@@ -217,13 +217,21 @@ def greedy_assignment(inp: SolverInput) -> Assignment:
     return sorted(board.placed.items())
 
 
-def fair_greedy_assignment(inp: SolverInput, start: Sequence[tuple[int, int]] = ()) -> Assignment:
+def fair_greedy_assignment(
+    inp: SolverInput, start: Sequence[tuple[int, int]] = (), *, best_partner: bool = False
+) -> Assignment:
     """A greedy that first gives every participant one meeting, hardest-to-place first.
 
     Used as the solver's starting point: must-meets and fixed meetings, then for each still
     uncovered participant (fewest options first) its best placeable pair, preferring partners that
     are uncovered too, then the rest like :func:`greedy_assignment`. ``start``: meetings placed
     already (with the fixed ones), kept where they are.
+
+    With ``best_partner`` each uncovered participant first takes its best placeable pair whoever
+    the partner is (as the coverage repair would, without moving anyone), and only those left
+    without a meeting then prefer uncovered partners: preferring them pairs people with partners
+    far down their lists, which on a large event costs the schedule more score than the local
+    search wins back in its time.
     """
     board = _Board(inp)
     for p, s in dict([*inp.fixed, *start]).items():
@@ -238,14 +246,18 @@ def fair_greedy_assignment(inp: SolverInput, start: Sequence[tuple[int, int]] = 
             i, j = inp.pairs[p]
             by_person[i].append(p)
             by_person[j].append(p)
-    for k in sorted(range(inp.n_participants), key=lambda k: (len(by_person[k]), k)):
-        if board.count[k] or not by_person[k]:
-            continue
-        options = by_person[k]
-        both_new = [p for p in options if board.count[inp.pairs[p][0] + inp.pairs[p][1] - k] == 0]
-        for p in both_new + options:
-            if board.try_place(p):
-                break
+    people = sorted(range(inp.n_participants), key=lambda k: (len(by_person[k]), k))
+    for prefer_uncovered in (False, True) if best_partner else (True,):
+        for k in people:
+            if board.count[k] or not by_person[k]:
+                continue
+            options = by_person[k]
+            if prefer_uncovered:
+                both_new = [p for p in options if board.count[inp.pairs[p][0] + inp.pairs[p][1] - k] == 0]
+                options = both_new + options
+            for p in options:
+                if board.try_place(p):
+                    break
     for p in order:
         board.try_place(p)
     return sorted(board.placed.items())

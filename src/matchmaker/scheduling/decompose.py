@@ -212,9 +212,10 @@ def decompose(
     overran = stages is not None and time.perf_counter() > stages.repair
     if not selected or (uncovered and overran):
         # No selection (no time for it, or none found), or one that ran past the repair's time: a
-        # fair greedy fills the timetable around the meetings placed, everyone first, so the repair
-        # has little left to do (coverage ranks above score; a few seconds' fill keeps it).
-        table = Timetable(inp, fair_greedy_assignment(inp, table.assignment()))
+        # fair greedy fills the timetable around the meetings placed, everyone first (with their
+        # best placeable partner, as the repair would), so the repair has little left to do
+        # (coverage ranks above score; a few seconds' fill keeps it).
+        table = Timetable(inp, fair_greedy_assignment(inp, table.assignment(), best_partner=True))
     repaired = False
     if any(active[k] and table.count[k] == 0 for k in range(inp.n_participants)):
         fixed_table = repair_coverage(

@@ -48,6 +48,27 @@ def test_fair_greedy_covers_everyone_here() -> None:
     assert sorted(fair_greedy_assignment(_inp())) == [(1, 0), (2, 0)]
 
 
+def test_fair_greedy_with_best_partners_gives_each_person_their_best_placeable_partner() -> None:
+    # Cities 0 and 1, providers 2 and 3; city 1 has room for one meeting. Preferring uncovered
+    # partners pairs city 1 with provider 3 (100) once city 0 took provider 2; its best partner is
+    # provider 2 (800), who has room for a second meeting, and provider 3 still meets city 0.
+    inp = _inp(
+        n_slots=2,
+        available=[ALL2] * 4,
+        capacity=[2, 1, 2, 2],
+        pairs=[(0, 2), (1, 2), (1, 3), (0, 3)],
+        weights=[900, 800, 100, 50],
+        accepted=[False] * 4,
+        must=[False] * 4,
+    )
+    assert sorted(p for p, _s in fair_greedy_assignment(inp)) == [0, 2, 3]
+
+    best = fair_greedy_assignment(inp, best_partner=True)
+    assert sorted(p for p, _s in best) == [0, 1, 3]
+    assert not verify_assignment(inp, best)
+    assert {k for p, _s in best for k in inp.pairs[p]} == {0, 1, 2, 3}
+
+
 def test_tables_limit_meetings_per_slot() -> None:
     inp = _inp(tables=1)
     out = solve_cpsat(inp, time_limit=5, workers=1)

@@ -43,7 +43,7 @@ class _Watch:
         if empty_selection and hasattr(stages, "fair_greedy_assignment"):
             # Nor does the fill that follows a missing selection place anything: the coverage repair
             # and the local search make the plan.
-            monkeypatch.setattr(stages, "fair_greedy_assignment", lambda _inp, start=(): list(start))
+            monkeypatch.setattr(stages, "fair_greedy_assignment", lambda _inp, start=(), **_kw: list(start))
         real_decompose = service.decompose
 
         def decompose(*args: Any, deadline: float | None = None, **kw: Any) -> Any:
