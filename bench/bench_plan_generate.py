@@ -20,8 +20,10 @@ window search or CP-SAT), the statistics (with the greedy baseline and the short
 the participants' reasons, and the rest (writing the plan, the report). The solver's search is the
 part bounded by ``--time-limit``.
 
-Each run records a digest of what the solver is given (the encoded problem: participants, slots,
-tables, every candidate pair with its score and kind), so ``solver inputs differ`` must say no. With
+Each plan is checked against every hard rule (``verify_schedule``), and its participants without a
+meeting, must-meets and accepted requests held are shown. Each run records a digest of what the
+solver is given (the encoded problem: participants, slots, tables, every candidate pair with its
+score and kind), so ``solver inputs differ`` must say no. With
 ``--seed`` a run is deterministic (the scheduler counts work, not time) as long as pair selection
 ends within its own time limit (CBC's share of the limit, a wall-clock limit even then), so the two
 trees' plans are compared meeting by meeting too; on a loaded machine at 1,000 participants that
@@ -194,12 +196,12 @@ def _worker(home: Path, out: Path, time_limit: float, seed: int | None, profile:
 
     clock = StageClock()
     missing = _instrument(clock)
-    from matchmaker.scheduling import service
+    from matchmaker.scheduling import service, verify_schedule
     from matchmaker.services.container import Services
     from matchmaker.services.events import planning
 
     inputs: list[str] = []
-    digesting: list[float] = []  # the digest's time, taken out of the figures
+    digesting: list[float] = []  # the digest's and the rules check's time, taken out of the figures
     encode = service.encode
 
     def digested(*args: Any, **kwargs: Any) -> Any:
@@ -213,6 +215,17 @@ def _worker(home: Path, out: Path, time_limit: float, seed: int | None, profile:
 
     if seed is not None:
         planning.solve_problem = partial(planning.solve_problem, seed=seed)  # type: ignore[assignment]
+    solve = planning.solve_problem
+    broken: list[int] = []  # the hard rules each plan breaks (none expected)
+
+    def checked(problem: Any, *args: Any, **kwargs: Any) -> Any:
+        result = solve(problem, *args, **kwargs)
+        t0 = time.perf_counter()
+        broken.append(len(verify_schedule(problem, result.meetings)))
+        digesting.append(time.perf_counter() - t0)
+        return result
+
+    planning.solve_problem = checked  # type: ignore[assignment]
     with tempfile.TemporaryDirectory(prefix="bench-plan-generate-") as tmp:
         copy = Path(tmp) / "home"
         shutil.copytree(home, copy)
@@ -252,6 +265,10 @@ def _worker(home: Path, out: Path, time_limit: float, seed: int | None, profile:
         "bound": stats.get("lp_bound"),
         "bound_requests": stats.get("lp_bound_with_requests"),
         "source": report.score_source,
+        "broken": broken[0] if broken else None,
+        "uncovered": len(stats.get("unmatched_participants") or []),
+        "must": f"{stats.get('must_meet_scheduled')}/{stats.get('must_meet_total')}",
+        "accepted": f"{stats.get('accepted_requests_scheduled')}/{stats.get('accepted_requests_total')}",
     }
     out.write_text(json.dumps(figures), encoding="utf-8")
 
@@ -342,6 +359,12 @@ def _print(participants: int, results: dict[str, dict[str, Any]]) -> None:
         print(
             f"- {label}: {r['meetings']} meetings, {r['status']}, score {r['score']}, bound {r['bound']} "
             f"({share:.2%}), with requests {r['bound_requests']} ({share_req:.2%}), plan {r['plan'][:12]}"
+            + (
+                f"; rules broken {r['broken']}, uncovered {r['uncovered']}, must-meets {r['must']}, "
+                f"accepted requests {r['accepted']}"
+                if "broken" in r
+                else ""
+            )
             + (f"; stages it lacks: {', '.join(r['missing'])}" if r["missing"] else "")
         )
     if len(labels) > 1:
