@@ -912,8 +912,8 @@ class _Rankings:
 
     def cities(self, city_ids: Sequence[str]) -> None:
         """Make the city rankings of ``city_ids`` not made yet, together: their strengths (which
-        tell mentors) read for a batch of cities at a time, the same numbers as one by one
-        (:meth:`Engine.rank_cities_for_cities`)."""
+        tell mentors) read for a batch of cities at a time, the numbers of one by one up to float32
+        rounding (:meth:`Engine.rank_cities_for_cities`)."""
         todo = [c for c in dict.fromkeys(city_ids) if (c, "city") not in self._made]
         for city_id, ranking in self.engine.rank_cities_for_cities(todo):
             self._made[(city_id, "city")] = ranking
@@ -947,7 +947,7 @@ class MeetingReasons:
             # A city–city meeting reads the cities' rankings of each other (both, to find a mentor).
             rankings.cities([c for pair in pairs if pair is not None and pair[2] == "city" for c in pair[:2]])
             told = [
-                pair if pair is None or requested else _told_as(rankings, a, b, requested=False)
+                None if pair is None else _told_as(rankings, a, b, requested=requested)
                 for pair, (a, b, requested) in zip(pairs, asked, strict=True)
             ]
             partners: dict[tuple[str, DocKind], list[str]] = {}
