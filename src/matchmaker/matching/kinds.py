@@ -114,6 +114,8 @@ class KindIndex:
                 ", ".join(missing[:3]),
             )
         self.kind: DocKind = bundle.kind
+        #: The encoder that made ``vectors``.
+        self.model_name: str = bundle.manifest.model_name
         self.ids: list[str] = [e.doc_id for e in entries]
         self.pos: dict[str, int] = {d: i for i, d in enumerate(self.ids)}
         self.doc_hashes: list[str] = [e.doc_hash for e in entries]
@@ -299,6 +301,7 @@ class KindIndex:
                 ),
                 english=self.english,
                 languages=self.languages,
+                model_name=self.model_name,
             )
         docs = [only] if isinstance(only, int) else list(only)
         ranges = [self.bounds[j] for j in docs]
@@ -332,6 +335,7 @@ class KindIndex:
             scores,
             english=self.english[index],
             languages=self.languages[index],
+            model_name=self.model_name,
         )
 
     @functools.cached_property
@@ -413,6 +417,8 @@ class Candidates:
     english: npt.NDArray[np.bool_] | None = None
     #: Each document's language (``None``: unknown).
     languages: npt.NDArray[np.str_] | None = None
+    #: The encoder that made ``vectors`` (it chooses the learned adapter, :mod:`.adapters`).
+    model_name: str = ""
 
     def __len__(self) -> int:
         return len(self.bounds)
