@@ -28,6 +28,7 @@ import numpy.typing as npt
 
 from matchmaker.embeddings.encoder import FloatArray
 from matchmaker.embeddings.passages import DocKind
+from matchmaker.matching.adapters import adapters_digest
 from matchmaker.matching.kinds import Candidates, DocumentSet, KindIndex, same_document
 from matchmaker.matching.needs import Needs
 from matchmaker.matching.ranking import Norms, RelevanceRows
@@ -311,6 +312,7 @@ def scoring_fingerprint() -> str:
     """A hash of the matching package's code: stored rows computed by other code are not read (an
     upgrade recomputes them once, where the configuration alone would not tell them apart)."""
     digest = hashlib.sha256(b"rows")
+    digest.update(adapters_digest().encode())
     for path in sorted(Path(__file__).parent.glob("*.py")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())

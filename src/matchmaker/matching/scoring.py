@@ -39,7 +39,9 @@ class EngineConfig:
     ``top_passages`` best passages), ``w_lexical`` (BM25), ``w_vocab`` (tag overlap). Per candidate:
     ``w_needs`` (the need scores aggregated), ``w_doc_dense`` (whole-text cosine), ``w_doc_tags``
     (whole-text tag overlap), ``w_doc_topk`` and ``w_ml_doc`` (the need-weighted mean of each
-    candidate's ``doc_top_passages`` best passages, with the main and the multilingual encoder).
+    candidate's ``doc_top_passages`` best passages, with the main and the multilingual encoder),
+    ``w_centroid`` (the query's need-weighted centre, mapped by the main encoder's learned adapter,
+    against each candidate's ``doc_top_passages`` best passages; left out where the encoder has none).
     ``w_ml_dense`` is the multilingual best passage per need. ``language_aware_doc`` and
     ``language_aware_dense`` choose the encoder by the languages of each (query, candidate) pair:
     the multilingual ``ml_doc`` / ``ml_dense`` in place of ``doc_topk`` / ``dense`` where either
@@ -101,6 +103,8 @@ class EngineConfig:
     w_doc_topk: float = 0.0
     w_ml_doc: float = 0.0
     doc_top_passages: int = 3
+    # The learned centre of the needs (``matching/adapters``): its weight among the per-candidate signals.
+    w_centroid: float = 0.0
     # The encoder by the languages of the pair: where the query or the candidate is not in English,
     # the multilingual signal takes the place of the English-only one (``doc_topk`` → ``ml_doc``,
     # ``dense`` → ``ml_dense``), with the weight of the one it replaces.
@@ -150,6 +154,7 @@ class EngineConfig:
             "doc_tags": self.w_doc_tags,
             "doc_topk": self.w_doc_topk,
             "ml_doc": self.w_ml_doc,
+            "centroid": self.w_centroid,
         }
 
     @property

@@ -20,7 +20,9 @@ Per candidate:
 * :func:`document_cosine`: cosine of whole-text embeddings (each text embedded as one unit);
 * :func:`tag_overlap`: how much of the query's whole-text tags the candidate carries;
 * :func:`document_topk`: the mean over the query's passages (weighted by how much each is a need) of
-  the mean of the candidate's best ``k`` passages: a whole-document signal built from passages.
+  the mean of the candidate's best ``k`` passages: a whole-document signal built from passages;
+* :func:`centroid_topk`: the mean cosine of the candidate's best ``k`` passages to one point, the
+  query's :func:`need_centre` mapped by a learned adapter (:mod:`matchmaker.matching.adapters`).
 
 Encoders by the languages of the pair (:func:`non_english_pairs`, :func:`by_language`): the main
 encoder is English-only, so where the query or a candidate is not in English a signal of the
@@ -141,6 +143,23 @@ def _row_products(matrix: FloatArray, vector: FloatArray) -> FloatArray:
 def document_cosine(query: FloatArray, documents: FloatArray) -> FloatArray:
     """Cosine of one unit-length query vector against unit-length document vectors (one per document)."""
     return _row_products(documents, query)
+
+
+def need_centre(vectors: FloatArray, weights: FloatArray) -> FloatArray:
+    """The mean of a query's need vectors, each counted by its weight as a need, of unit length
+    (zeros where no need has weight)."""
+    centre = (weights.astype(np.float32)[:, None] * vectors).sum(axis=0)
+    norm = float(np.linalg.norm(centre))
+    out: FloatArray = (centre / norm if norm > 0 else centre).astype(np.float32)
+    return out
+
+
+def centroid_topk(
+    centre: FloatArray, vectors: FloatArray, bounds: list[tuple[int, int]], k: int
+) -> FloatArray:
+    """Per candidate, the mean cosine of its ``k`` best passages to one query point ``centre``."""
+    out: FloatArray = top_passages((vectors @ centre)[None, :].astype(np.float32), bounds, k)[0]
+    return out
 
 
 def document_topk(per_need_topk: FloatArray, weights: FloatArray) -> FloatArray:

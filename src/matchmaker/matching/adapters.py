@@ -1,0 +1,69 @@
+"""Learned query adapters: a linear map of one encoder's space, shipped as data next to this module.
+
+An adapter belongs to the encoder it was fitted for (``<slug>.npy`` and ``<slug>.json`` in
+``adapters/``, the slug made from the model name). A query read by another encoder has none, and the
+signal that uses it (``centroid``) is left out of the fusion, its weight going to the other signals.
+``corpora/tools/learn_adapter.py`` fits it on the tuning half of ``corpora/eval``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from matchmaker.embeddings.encoder import FloatArray
+
+ADAPTER_DIR = Path(__file__).resolve().parent / "adapters"
+
+
+def adapter_slug(model_name: str) -> str:
+    """The file name an adapter of ``model_name`` is kept under."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", model_name).strip("-").lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Adapter:
+    """A fitted map ``matrix`` (dimension × dimension) and the range of the signal it gives: ``lo``
+    (the median over unrelated pairs, mapped to 0) and ``hi`` (mapped to 1)."""
+
+    model: str
+    matrix: FloatArray
+    lo: float
+    hi: float
+
+    def apply(self, vector: FloatArray) -> FloatArray:
+        """``vector`` mapped and of unit length."""
+        out = (self.matrix @ vector).astype(np.float32)
+        norm = float(np.linalg.norm(out))
+        return out / norm if norm > 0 else out
+
+
+@cache
+def adapter_for(model_name: str, folder: Path = ADAPTER_DIR) -> Adapter | None:
+    """The shipped adapter of ``model_name``, or ``None`` where none was fitted for it."""
+    slug = adapter_slug(model_name)
+    meta_path, matrix_path = folder / f"{slug}.json", folder / f"{slug}.npy"
+    if not model_name or not meta_path.is_file() or not matrix_path.is_file():
+        return None
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    if meta.get("model") != model_name:
+        return None
+    matrix = np.load(matrix_path).astype(np.float32)
+    if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
+        return None
+    return Adapter(model_name, matrix, float(meta["lo"]), float(meta["hi"]))
+
+
+def adapters_digest(folder: Path = ADAPTER_DIR) -> str:
+    """A hash of every shipped adapter file (part of the key of stored relevance rows)."""
+    digest = hashlib.sha256(b"adapters")
+    for path in sorted(folder.glob("*")) if folder.is_dir() else []:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
