@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from candidates_support import hand_made_candidates
 from matchmaker.embeddings.encoder import FloatArray
 from matchmaker.embeddings.fake import HashingEncoder
 from matchmaker.embeddings.passages import KINDS, Passage
@@ -59,20 +60,7 @@ def _hand_made(
     vectors[10] = vectors[3]
     ml_vectors = _vectors(rng, total, dim - 1, whole)
     roles = rng.choice(np.array([0.0, 0.25, 0.5, 1.0], np.float32), size=(total, 4))
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-    bounds = [(int(a), int(a) + n) for a, n in zip(offsets, lengths, strict=True)]
-    cities = Candidates(
-        "city",
-        vectors,
-        ml_vectors,
-        offsets,
-        bounds,
-        np.zeros(total, bool),
-        roles,
-        np.zeros((len(lengths), 3), np.float32),
-        lambda: np.zeros((len(lengths), dim), np.float32),
-        lambda needs: np.zeros((len(needs), len(lengths)), np.float32),
-    )
+    cities = hand_made_candidates("city", vectors, lengths, ml_vectors=ml_vectors, roles=roles)
     many = []
     for k, n in enumerate(need_counts):
         profile = Profile("city", f"q{k}", f"Q{k}", "AL", "en", (), np.zeros(dim, np.float32))
