@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from candidates_support import hand_made_candidates
 from matchmaker.embeddings.encoder import FloatArray
 from matchmaker.embeddings.passages import Passage
 from matchmaker.matching import signals
@@ -101,23 +102,8 @@ def test_the_full_profile_weighs_the_centroid_and_leave_one_out_removes_it() -> 
 def _scene(model_name: str) -> tuple[Needs, Candidates]:
     rng = np.random.default_rng(7)
     dim, lengths = 384, [2, 3, 1, 4]
-    total = sum(lengths)
-    vectors = _unit(rng.standard_normal((total, dim)).astype(np.float32))
-    offsets = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
-    bounds = [(int(a), int(a) + n) for a, n in zip(offsets, lengths, strict=True)]
-    cands = Candidates(
-        "provider",
-        vectors,
-        None,
-        offsets,
-        bounds,
-        np.zeros(total, bool),
-        np.zeros((total, 4), np.float32),
-        np.zeros((len(lengths), 3), np.float32),
-        lambda: np.zeros((len(lengths), dim), np.float32),
-        lambda needs: np.zeros((len(needs), len(lengths)), np.float32),
-        model_name=model_name,
-    )
+    vectors = _unit(rng.standard_normal((sum(lengths), dim)).astype(np.float32))
+    cands = hand_made_candidates("provider", vectors, lengths, model_name=model_name)
     n = 3
     needs = Needs(
         passages=[Passage("city", "q", "summary", i, i + 1, "x") for i in range(n)],
