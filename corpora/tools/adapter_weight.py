@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,7 @@ from matchmaker.matching.adapters import ADAPTER_DIR, Adapter, adapter_for, adap
 from matchmaker.matching.scoring import profile
 from matchmaker.services.container import Services
 from matchmaker.settings import Settings
+from matchmaker.vocabulary import detect_language
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import learn_adapter
@@ -55,7 +57,9 @@ def main(argv: list[str]) -> int:
         engine = matcher.engine()
         data = learn_adapter.Data(engine, matcher.encoder, args.labels)
         full = profile("full")
-        per: dict[float, dict[str, list[float]]] = {w: {k: [] for k in KINDS} for w in args.weights}
+        per: dict[float, dict[str, list[float]]] = {w: defaultdict(list) for w in args.weights}
+        languages = {c: engine.profiles["city"][c].language for c in engine.kind("city").ids}
+        languages.update({q: detect_language(t) for q, t in texts.items()})
         folds = learn_adapter.folds_of(data, args.folds)
         for f, left_out in enumerate(folds):
             w_fold = learn_adapter.fit(
@@ -73,7 +77,9 @@ def main(argv: list[str]) -> int:
                         else None
                     )
                     ranked = [s.doc_id for s in ranking(engine, kind, qid, needs, cfg).all()]
-                    per[weight][kind].append(ndcg_at_k(ranked, grades))
+                    value = ndcg_at_k(ranked, grades)
+                    per[weight][kind].append(value)
+                    per[weight][f"{kind}/{'en' if languages[qid] == 'en' else 'non-en'}"].append(value)
             print(f"fold {f + 1} of {len(folds)} done", file=sys.stderr, flush=True)
         evidence.adapter_for = adapter_for
     finally:
@@ -83,6 +89,12 @@ def main(argv: list[str]) -> int:
     for weight, got in per.items():
         means = [float(np.mean(got[k])) for k in KINDS]
         print(f"| {weight:g} | " + " | ".join(f"{m:.3f}" for m in means) + f" | {np.mean(means):.3f} |")
+    print("\nBy the query's language (English / not English):\n")
+    print("| w_centroid | " + " | ".join(KINDS) + " |")
+    print("|---:|" + "---:|" * len(KINDS))
+    for weight, got in per.items():
+        cells = [f"{np.mean(got[k + '/en']):.3f} / {np.mean(got[k + '/non-en']):.3f}" for k in KINDS]
+        print(f"| {weight:g} | " + " | ".join(cells) + " |")
     return 0
 
 
