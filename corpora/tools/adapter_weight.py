@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from matchmaker.evaluation import read_queries
+from matchmaker.evaluation.adapter import fit_adapter, folds_of, in_groups
 from matchmaker.evaluation.metrics import ndcg_at_k
 from matchmaker.evaluation.runner import ranking
 from matchmaker.matching import evidence
@@ -55,29 +56,29 @@ def main(argv: list[str]) -> int:
     try:
         matcher = services.matching.matcher()
         engine = matcher.engine()
-        data = learn_adapter.Data(engine, matcher.encoder, args.labels)
+        queries = learn_adapter.tuning_queries(engine, matcher.encoder, args.labels)
         full = profile("full")
         per: dict[float, dict[str, list[float]]] = {w: defaultdict(list) for w in args.weights}
         languages = {c: engine.profiles["city"][c].language for c in engine.kind("city").ids}
         languages.update({q: detect_language(t) for q, t in texts.items()})
-        folds = learn_adapter.folds_of(data, args.folds)
+        folds = folds_of([q.group for q in queries], args.folds)
         for f, left_out in enumerate(folds):
-            w_fold = learn_adapter.fit(
-                data, [u for u in data.units if u not in left_out], float(meta["penalty"])
-            )
+            rest = [g for fold in folds if fold is not left_out for g in fold]
+            w_fold = fit_adapter(in_groups(queries, rest), float(meta["penalty"]))
             fold_adapter = Adapter(settings.model_name, w_fold, shipped.lo, shipped.hi)
             evidence.adapter_for = lambda _name, a=fold_adapter: a  # type: ignore[assignment,misc]
             for weight in args.weights:
                 # A name of its own per fold: nothing computed with another fold's adapter is reused.
                 cfg = full.with_changes(f"fold{f}_w{weight}", {"w_centroid": weight})
-                for kind, qid, grades in data.of(left_out):
+                for q in in_groups(queries, left_out):
+                    kind, qid = q.kind, q.qid
                     needs = (
                         engine.needs_of_text(texts[qid], matcher.encoder, cfg)
                         if kind == "text_case"
                         else None
                     )
                     ranked = [s.doc_id for s in ranking(engine, kind, qid, needs, cfg).all()]
-                    value = ndcg_at_k(ranked, grades)
+                    value = ndcg_at_k(ranked, q.grades)
                     per[weight][kind].append(value)
                     per[weight][f"{kind}/{'en' if languages[qid] == 'en' else 'non-en'}"].append(value)
             print(f"fold {f + 1} of {len(folds)} done", file=sys.stderr, flush=True)
