@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -20,6 +21,8 @@ import numpy as np
 from matchmaker.embeddings.encoder import FloatArray
 
 ADAPTER_DIR = Path(__file__).resolve().parent / "adapters"
+
+logger = logging.getLogger(__name__)
 
 
 def adapter_slug(model_name: str) -> str:
@@ -46,18 +49,33 @@ class Adapter:
 
 @cache
 def adapter_for(model_name: str, folder: Path = ADAPTER_DIR) -> Adapter | None:
-    """The shipped adapter of ``model_name``, or ``None`` where none was fitted for it."""
+    """The shipped adapter of ``model_name``, or ``None`` where none was fitted for it. A damaged one
+    (unreadable, a record of another encoder, a map that is not square or not finite, a range that
+    is not one) is ``None`` too, with a warning: matching goes on without the signal."""
     slug = adapter_slug(model_name)
     meta_path, matrix_path = folder / f"{slug}.json", folder / f"{slug}.npy"
     if not model_name or not meta_path.is_file() or not matrix_path.is_file():
         return None
+    try:
+        return _read(model_name, meta_path, matrix_path)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        logger.warning("the adapter of %s in %s is left out: %s", model_name, folder, exc)
+        return None
+
+
+def _read(model_name: str, meta_path: Path, matrix_path: Path) -> Adapter:
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     if meta.get("model") != model_name:
-        return None
-    matrix = np.load(matrix_path).astype(np.float32)
+        raise ValueError(f"{meta_path.name} names the encoder {meta.get('model')!r}")
+    lo, hi = float(meta["lo"]), float(meta["hi"])
+    if not lo < hi:
+        raise ValueError(f"{meta_path.name}: the range [{lo}, {hi}] is empty")
+    matrix = np.load(matrix_path, allow_pickle=False).astype(np.float32)
     if matrix.ndim != 2 or matrix.shape[0] != matrix.shape[1]:
-        return None
-    return Adapter(model_name, matrix, float(meta["lo"]), float(meta["hi"]))
+        raise ValueError(f"{matrix_path.name} is not a square map (shape {matrix.shape})")
+    if not np.isfinite(matrix).all():
+        raise ValueError(f"{matrix_path.name} holds values that are not finite")
+    return Adapter(model_name, matrix, lo, hi)
 
 
 def adapters_digest(folder: Path = ADAPTER_DIR) -> str:

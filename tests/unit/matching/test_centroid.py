@@ -3,6 +3,7 @@ shipped adapter, and the signal in the fusion only where the encoder has an adap
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -51,6 +52,12 @@ def test_an_adapter_maps_then_rescales() -> None:
     np.testing.assert_allclose(swap.apply(np.array([0.6, 0.8], np.float32)), [0.8, 0.6], atol=1e-7)
 
 
+def _npy(matrix: FloatArray) -> bytes:
+    out = io.BytesIO()
+    np.save(out, matrix)
+    return out.getvalue()
+
+
 def _write(folder: Path, model: str, matrix: FloatArray, meta_model: str | None = None) -> None:
     slug = adapter_slug(model)
     np.save(folder / f"{slug}.npy", matrix)
@@ -71,6 +78,43 @@ def test_an_adapter_is_found_only_for_the_encoder_it_was_fitted_for(tmp_path: Pa
     assert adapter_for("org/encoder-c", tmp_path) is None
     _write(tmp_path, "org/encoder-d", np.ones((4, 3), np.float32))
     assert adapter_for("org/encoder-d", tmp_path) is None
+
+
+@pytest.mark.parametrize(
+    ("matrix_bytes", "meta_text"),
+    [
+        (b"\x93NUMPY truncated", json.dumps({"model": "org/encoder-e", "lo": 0.1, "hi": 0.4})),
+        (None, "{not json"),
+        (None, json.dumps({"model": "org/encoder-e", "lo": 0.1})),
+        (None, json.dumps({"model": "org/encoder-e", "lo": 0.5, "hi": 0.2})),
+        (None, json.dumps({"model": "org/encoder-e", "lo": "low", "hi": 0.4})),
+        (
+            _npy(np.full((4, 4), np.nan, np.float32)),
+            json.dumps({"model": "org/encoder-e", "lo": 0.1, "hi": 0.4}),
+        ),
+    ],
+    ids=[
+        "truncated-matrix",
+        "unreadable-record",
+        "record-without-hi",
+        "empty-range",
+        "range-not-a-number",
+        "matrix-not-finite",
+    ],
+)
+def test_a_damaged_adapter_is_left_out_and_said(
+    tmp_path: Path, matrix_bytes: bytes | None, meta_text: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Matching goes on without the signal (as for an encoder that has none) and the log says why.
+    _write(tmp_path, "org/encoder-e", np.eye(4, dtype=np.float32))
+    slug = adapter_slug("org/encoder-e")
+    if matrix_bytes is not None:
+        (tmp_path / f"{slug}.npy").write_bytes(matrix_bytes)
+    (tmp_path / f"{slug}.json").write_text(meta_text, encoding="utf-8")
+    with caplog.at_level("WARNING", logger="matchmaker.matching.adapters"):
+        assert adapter_for("org/encoder-e", tmp_path) is None
+    assert "org/encoder-e" in caplog.text
+    assert "left out" in caplog.text
 
 
 def test_the_bundled_encoder_ships_its_adapter() -> None:
