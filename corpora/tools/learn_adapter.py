@@ -43,7 +43,6 @@ from matchmaker.evaluation.adapter import (
     folds_of,
     signal_ndcg,
 )
-from matchmaker.matching import signals
 from matchmaker.matching.adapters import ADAPTER_DIR, adapter_slug
 from matchmaker.matching.engine import Engine
 from matchmaker.matching.scoring import profile
@@ -77,7 +76,7 @@ def tuning_queries(engine: Engine, encoder: Encoder, labels: Path) -> list[Adapt
                 needs = engine.needs_of_text(texts[qid], encoder, cfg)
             else:
                 needs = engine.needs_of("city", qid, cfg)
-            centre = signals.need_centre(needs.view(cfg)[0], needs.weights)
+            centre = needs.centre(cfg)
             ids = [d for d, p in passages[target].items() if d != qid and len(p)]
             out.append(AdapterQuery(qid, kind, qid, centre, ids, [passages[target][d] for d in ids], grades))
     return out
@@ -94,7 +93,7 @@ def every_city_against_providers(engine: Engine) -> list[AdapterQuery]:
     out: list[AdapterQuery] = []
     for city in engine.kind("city").ids:
         needs = engine.needs_of("city", city, cfg)
-        centre = signals.need_centre(needs.view(cfg)[0], needs.weights)
+        centre = needs.centre(cfg)
         out.append(AdapterQuery(city, "city_provider", city, centre, ids, passages, {}))
     return out
 

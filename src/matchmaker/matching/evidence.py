@@ -228,7 +228,7 @@ def fused(
         per_doc["doc_dense"] = signals.linear_map(doc_dense, cfg.doc_lo, cfg.doc_hi)
     adapter = adapter_for(cands.model_name) if cfg.w_centroid > 0 else None
     if adapter is not None and len(needs.weights) and adapter.matrix.shape[1] == cands.vectors.shape[1]:
-        centre = adapter.apply(signals.need_centre(needs.view(cfg)[0], needs.weights))
+        centre = adapter.apply(needs.centre(cfg))
         top = signals.centroid_topk(centre, cands.vectors, cands.bounds, cfg.doc_top_passages)
         per_doc["centroid"] = signals.linear_map(top, adapter.lo, adapter.hi)
     relevance = signals.fuse(per_doc, cfg.document_signals)

@@ -49,6 +49,11 @@ class Needs:
             return self.vectors_x, self.tokens_x
         return self.vectors, self.tokens
 
+    def centre(self, cfg: EngineConfig) -> FloatArray:
+        """The query as one point: its need vectors as ``cfg`` sees them, each counted by its weight
+        as a need (:func:`~matchmaker.matching.signals.need_centre`)."""
+        return signals.need_centre(self.view(cfg)[0], self.weights)
+
 
 # --------------------------------------------------------------------------------------------------
 # Need splitting
