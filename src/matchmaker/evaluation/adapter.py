@@ -23,6 +23,7 @@ import numpy.typing as npt
 import torch
 
 from matchmaker.evaluation.metrics import K, ndcg_at_k
+from matchmaker.matching import signals
 
 Matrix = npt.NDArray[np.float32]
 
@@ -57,9 +58,13 @@ def _unit(x: Matrix) -> Matrix:
 
 def centroid_scores(w: Matrix | None, query: AdapterQuery, top: int = TOP) -> list[float]:
     """Each candidate's signal: the mean cosine of its ``top`` best passages to the query's point mapped
-    by ``w`` (``None``: the identity)."""
+    by ``w`` (``None``: the identity), as the engine reads it (:func:`signals.centroid_topk`)."""
     point = query.centre if w is None else _unit(w @ query.centre)
-    return [float(np.sort(p @ point)[-top:].mean()) if len(p) else 0.0 for p in query.passages]
+    lengths = np.array([len(p) for p in query.passages], dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    bounds = [(int(a), int(a + n)) for a, n in zip(starts, lengths, strict=True)]
+    vectors = np.concatenate([*query.passages, np.zeros((0, len(point)), np.float32)]).astype(np.float32)
+    return [float(x) for x in signals.centroid_topk(point, vectors, bounds, top)]
 
 
 def signal_ndcg(queries: Sequence[AdapterQuery], w: Matrix | None, k: int = K) -> dict[str, float]:
