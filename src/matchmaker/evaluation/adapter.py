@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
+from matchmaker.embeddings.encoder import normalize_rows
 from matchmaker.evaluation.metrics import K, ndcg_at_k
 from matchmaker.matching import signals
 
@@ -50,16 +51,10 @@ RATE = 0.01
 SHARPNESS = 20.0
 
 
-def _unit(x: Matrix) -> Matrix:
-    norm = float(np.linalg.norm(x))
-    out: Matrix = (x / norm if norm > 0 else x).astype(np.float32)
-    return out
-
-
 def centroid_scores(w: Matrix | None, query: AdapterQuery, top: int = TOP) -> list[float]:
     """Each candidate's signal: the mean cosine of its ``top`` best passages to the query's point mapped
     by ``w`` (``None``: the identity), as the engine reads it (:func:`signals.centroid_topk`)."""
-    point = query.centre if w is None else _unit(w @ query.centre)
+    point = query.centre if w is None else normalize_rows(w @ query.centre)[0]
     lengths = np.array([len(p) for p in query.passages], dtype=np.int64)
     starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
     bounds = [(int(a), int(a + n)) for a, n in zip(starts, lengths, strict=True)]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from matchmaker.embeddings.encoder import FloatArray
+from matchmaker.embeddings.encoder import FloatArray, normalize_rows
 
 ADAPTER_DIR = Path(__file__).resolve().parent / "adapters"
 
@@ -42,9 +42,8 @@ class Adapter:
 
     def apply(self, vector: FloatArray) -> FloatArray:
         """``vector`` mapped and of unit length."""
-        out = (self.matrix @ vector).astype(np.float32)
-        norm = float(np.linalg.norm(out))
-        return out / norm if norm > 0 else out
+        out: FloatArray = normalize_rows(self.matrix @ vector)[0]
+        return out
 
 
 @cache
