@@ -62,6 +62,14 @@ def adapter_for(model_name: str, folder: Path = ADAPTER_DIR) -> Adapter | None:
         return None
 
 
+def adapter_for_vectors(model_name: str, dimension: int, folder: Path = ADAPTER_DIR) -> Adapter | None:
+    """:func:`adapter_for` where its map reads vectors of ``dimension``, else ``None``: whether the
+    ``centroid`` signal can be read for vectors made by ``model_name``, one answer for every path
+    that scores candidates (all of a kind, or those outside a shortlist)."""
+    adapter = adapter_for(model_name, folder)
+    return adapter if adapter is not None and adapter.matrix.shape[1] == dimension else None
+
+
 def _read(model_name: str, meta_path: Path, matrix_path: Path) -> Adapter:
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     if meta.get("model") != model_name:

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from matchmaker.embeddings.encoder import FloatArray
 from matchmaker.matching import signals
-from matchmaker.matching.adapters import adapter_for
+from matchmaker.matching.adapters import adapter_for_vectors
 from matchmaker.matching.kinds import Candidates
 from matchmaker.matching.needs import Needs
 from matchmaker.matching.ranking import Norms
@@ -226,8 +226,8 @@ def fused(
     if cfg.w_doc_dense > 0 and needs.doc_vector is not None:
         doc_dense = signals.document_cosine(needs.doc_vector, cands.doc_vectors())
         per_doc["doc_dense"] = signals.linear_map(doc_dense, cfg.doc_lo, cfg.doc_hi)
-    adapter = adapter_for(cands.model_name) if cfg.w_centroid > 0 else None
-    if adapter is not None and len(needs.weights) and adapter.matrix.shape[1] == cands.vectors.shape[1]:
+    adapter = adapter_for_vectors(cands.model_name, cands.vectors.shape[1]) if cfg.w_centroid > 0 else None
+    if adapter is not None and len(needs.weights):
         centre = adapter.apply(needs.centre(cfg))
         top = signals.centroid_topk(centre, cands.vectors, cands.bounds, cfg.doc_top_passages)
         per_doc["centroid"] = signals.linear_map(top, adapter.lo, adapter.hi)

@@ -20,7 +20,7 @@ from matchmaker.embeddings.bundle import IndexBundle
 from matchmaker.embeddings.encoder import FloatArray
 from matchmaker.embeddings.passages import DocKind
 from matchmaker.matching import shortlist, signals
-from matchmaker.matching.adapters import adapter_for
+from matchmaker.matching.adapters import adapter_for_vectors
 from matchmaker.matching.kinds import KindIndex
 from matchmaker.matching.needs import Needs
 from matchmaker.matching.ranking import Norms
@@ -168,7 +168,7 @@ def outside_relevance(
         cosine = signals.document_cosine(needs.doc_vector, target.doc_vectors)
         per_doc["doc_dense"] = signals.linear_map(cosine, cfg.doc_lo, cfg.doc_hi)
     zero = ("doc_topk",) if cfg.w_doc_topk > 0 else ()
-    if cfg.w_centroid > 0 and adapter_for(target.model_name) is not None:
+    if cfg.w_centroid > 0 and adapter_for_vectors(target.model_name, target.vectors.shape[1]) is not None:
         zero = (*zero, "centroid")
     if cfg.w_ml_doc > 0 and needs.ml_vectors is not None and target.ml_vectors is not None:
         zero = (*zero, "ml_doc")

@@ -15,7 +15,14 @@ from candidates_support import hand_made_candidates
 from matchmaker.embeddings.encoder import FloatArray
 from matchmaker.embeddings.passages import Passage
 from matchmaker.matching import signals
-from matchmaker.matching.adapters import ADAPTER_DIR, Adapter, adapter_for, adapter_slug, adapters_digest
+from matchmaker.matching.adapters import (
+    ADAPTER_DIR,
+    Adapter,
+    adapter_for,
+    adapter_for_vectors,
+    adapter_slug,
+    adapters_digest,
+)
 from matchmaker.matching.evidence import fused, need_signals
 from matchmaker.matching.kinds import Candidates
 from matchmaker.matching.needs import Needs
@@ -63,6 +70,15 @@ def _write(folder: Path, model: str, matrix: FloatArray, meta_model: str | None 
     np.save(folder / f"{slug}.npy", matrix)
     meta = {"model": meta_model or model, "lo": 0.1, "hi": 0.4}
     (folder / f"{slug}.json").write_text(json.dumps(meta), encoding="utf-8")
+
+
+def test_an_adapter_is_used_only_for_vectors_of_its_dimension(tmp_path: Path) -> None:
+    # Candidates scored whole and those outside a shortlist ask the same question, so a map of
+    # another size leaves the signal out of both instead of one of them.
+    _write(tmp_path, "org/encoder-f", np.eye(4, dtype=np.float32))
+    assert adapter_for_vectors("org/encoder-f", 4, tmp_path) is not None
+    assert adapter_for_vectors("org/encoder-f", 8, tmp_path) is None
+    assert adapter_for_vectors("org/encoder-g", 4, tmp_path) is None
 
 
 def test_an_adapter_is_found_only_for_the_encoder_it_was_fitted_for(tmp_path: Path) -> None:
