@@ -19,6 +19,7 @@ import json
 import sys
 from collections import defaultdict
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 
@@ -66,23 +67,23 @@ def main(argv: list[str]) -> int:
             rest = [g for fold in folds if fold is not left_out for g in fold]
             w_fold = fit_adapter(in_groups(queries, rest), float(meta["penalty"]))
             fold_adapter = Adapter(settings.model_name, w_fold, shipped.lo, shipped.hi)
-            evidence.adapter_for = lambda _name, a=fold_adapter: a  # type: ignore[assignment,misc]
-            for weight in args.weights:
-                # A name of its own per fold: nothing computed with another fold's adapter is reused.
-                cfg = full.with_changes(f"fold{f}_w{weight}", {"w_centroid": weight})
-                for q in in_groups(queries, left_out):
-                    kind, qid = q.kind, q.qid
-                    needs = (
-                        engine.needs_of_text(texts[qid], matcher.encoder, cfg)
-                        if kind == "text_case"
-                        else None
-                    )
-                    ranked = [s.doc_id for s in ranking(engine, kind, qid, needs, cfg).all()]
-                    value = ndcg_at_k(ranked, q.grades)
-                    per[weight][kind].append(value)
-                    per[weight][f"{kind}/{'en' if languages[qid] == 'en' else 'non-en'}"].append(value)
+            # The engine reads this fold's adapter; patch.object fails loudly if the seam is renamed.
+            with mock.patch.object(evidence, "adapter_for_vectors", lambda *_args, a=fold_adapter: a):
+                for weight in args.weights:
+                    # A name of its own per fold: nothing computed with another fold's adapter is reused.
+                    cfg = full.with_changes(f"fold{f}_w{weight}", {"w_centroid": weight})
+                    for q in in_groups(queries, left_out):
+                        kind, qid = q.kind, q.qid
+                        needs = (
+                            engine.needs_of_text(texts[qid], matcher.encoder, cfg)
+                            if kind == "text_case"
+                            else None
+                        )
+                        ranked = [s.doc_id for s in ranking(engine, kind, qid, needs, cfg).all()]
+                        value = ndcg_at_k(ranked, q.grades)
+                        per[weight][kind].append(value)
+                        per[weight][f"{kind}/{'en' if languages[qid] == 'en' else 'non-en'}"].append(value)
             print(f"fold {f + 1} of {len(folds)} done", file=sys.stderr, flush=True)
-        evidence.adapter_for = adapter_for
     finally:
         services.close()
     print("| w_centroid | " + " | ".join(KINDS) + " | mean |")
