@@ -43,6 +43,9 @@ LIST_FIELDS: dict[Kind, frozenset[str]] = {
     "case": frozenset({"domains", "obstacles", "stages", "outcomes", "providers"}),
 }
 INT_FIELDS = frozenset({"population", "programme_level", "year"})
+#: The parser's bound on one CSV cell: more than any file may hold (a C long on every platform), since
+#: rows are bounded by ``max_line_bytes`` as a whole.
+_CSV_CELL_LIMIT = 2**31 - 1
 #: The most digits a number in a record may have (Python's limit on converting text to an integer).
 _MAX_DIGITS = sys.get_int_max_str_digits()
 
@@ -426,7 +429,10 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise UnreadableFileError(f"file is not valid UTF-8 (first bad byte on line {line})") from exc
-    csv.field_size_limit(max_line_bytes)
+    # The file is in memory already, so the parser's own bound on a cell protects nothing; a row over
+    # the limit is refused below with its line, as a long JSON line is, and the rows after it are read
+    # (the parser's error ended the file there, and they were lost without a word).
+    csv.field_size_limit(_CSV_CELL_LIMIT)
     delimiter = _delimiter(text, kind)
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip() for h in (reader.fieldnames or [])]
@@ -447,12 +453,15 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
         except StopIteration:
             return
         except csv.Error as exc:
-            yield RawLine(reader.line_num, None, f"CSV error: {exc}")
+            yield RawLine(previous_end + 1, None, f"CSV error: {exc}; the rows after it were not read")
             return
         number = previous_end + 1
         previous_end = reader.line_num
         if None in row:
             yield RawLine(number, None, "row has more cells than the header")
+            continue
+        if _row_bytes(row) > max_line_bytes:
+            yield RawLine(number, None, f"row is longer than {max_line_bytes} bytes")
             continue
         if too_deep := _too_deep(max_depth, *(v.encode() for v in row.values() if v)):
             yield RawLine(number, None, too_deep)
@@ -461,6 +470,11 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
             yield RawLine(number, None, _repeated_reason(repeated))
             continue
         yield RawLine(number, _csv_record(kind, row))
+
+
+def _row_bytes(row: dict[str, str]) -> int:
+    """The bytes of a row's cells in UTF-8, with one separator between each two."""
+    return sum(len(value.encode("utf-8")) for value in row.values() if value) + len(row) - 1
 
 
 def _repeated_in_cells(row: dict[str, str]) -> list[tuple[str, int]]:

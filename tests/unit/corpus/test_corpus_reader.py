@@ -134,6 +134,24 @@ def test_a_50_mb_line_is_rejected_without_losing_its_neighbours(tmp_path: Path) 
     assert "longer than" in (lines[1].error or "")
 
 
+def test_a_csv_row_longer_than_the_limit_is_rejected_without_losing_its_neighbours(tmp_path: Path) -> None:
+    """As a JSON line: the long row is named by its line, and the rows after it are read."""
+    path = tmp_path / "cities.csv"
+    path.write_text(
+        "id,name,country,summary\n"
+        "kukes,Kukës,AL,Flooding\n"
+        f'huge,Huge,AL,"{"x" * 5_000}"\n'
+        "after,After,AL,Roads\n"
+        'last,Last,AL,"Two\nlines"\n',
+        encoding="utf-8",
+    )
+    lines = _lines(path, max_bytes=1_000)
+    assert [r.record["id"] for r in lines if r.record] == ["kukes", "after", "last"]
+    (refused,) = [r for r in lines if r.record is None]
+    assert refused.line == 3
+    assert refused.error == "row is longer than 1000 bytes"
+
+
 def test_broken_json_line_says_where(tmp_path: Path) -> None:
     path = tmp_path / "cities.jsonl"
     path.write_text(json.dumps(CITY) + '\n{"id": "x",\n', encoding="utf-8")
