@@ -392,8 +392,23 @@ def _csv_record(kind: Kind, row: dict[str, str]) -> dict[str, Any]:
             nested.setdefault(outer, {})[inner] = value.strip()
             continue
         record[name] = _csv_cell(kind, name, value)
-    record.update(nested)
+    for outer, columns in nested.items():
+        given = record.get(outer)
+        if given is None:
+            record[outer] = columns
+        elif not isinstance(given, dict):
+            # One of the two would be dropped without a word.
+            raise _RowError(f"{outer}: given as a column and as {outer}.* columns; give it one way")
+        else:
+            twice = [key for key in columns if key in given and given[key] != columns[key]]
+            if twice:
+                raise _RowError("; ".join(f"{outer}.{key}: given 2 times; give it once" for key in twice))
+            record[outer] = given | columns
     return record
+
+
+class _RowError(ValueError):
+    """Why one CSV row cannot be read as a record (the rest of the file is read)."""
 
 
 #: Cell separators of CSV files, in the order they are tried: commas, then the semicolons that
@@ -469,7 +484,12 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
         if repeated := _repeated_in_cells(row):
             yield RawLine(number, None, _repeated_reason(repeated))
             continue
-        yield RawLine(number, _csv_record(kind, row))
+        try:
+            record = _csv_record(kind, row)
+        except _RowError as exc:
+            yield RawLine(number, None, str(exc))
+            continue
+        yield RawLine(number, record)
 
 
 def _row_bytes(row: dict[str, str]) -> int:

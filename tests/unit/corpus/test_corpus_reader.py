@@ -173,6 +173,26 @@ def test_csv_lists_use_semicolons_and_nested_columns(tmp_path: Path) -> None:
     assert raw.record["focal_point"] == {"email": "a@example.org"}
 
 
+def test_csv_nested_columns_join_the_object_column_of_the_same_name(tmp_path: Path) -> None:
+    """A focal point given as an object and as ``focal_point.email`` keeps every field of both; a field
+    given both ways with two values, or an object column that is not an object, is refused by line."""
+    path = tmp_path / "cities.csv"
+    path.write_text(
+        "id,name,country,summary,focal_point,focal_point.email\n"
+        'kukes,Kukës,AL,Roads,"{""name"": ""Ana"", ""phone"": ""+355 1""}",ana@example.org\n'
+        'osh,Osh,KG,Roads,"{""email"": ""b@example.org""}",ana@example.org\n'
+        "ub,Ub,RS,Roads,Ana,ana@example.org\n"
+        'fier,Fier,AL,Roads,"{""email"": ""ana@example.org""}",ana@example.org\n',
+        encoding="utf-8",
+    )
+    kukes, osh, ub, fier = _lines(path)
+    assert kukes.record["focal_point"] == {"name": "Ana", "phone": "+355 1", "email": "ana@example.org"}
+    assert (osh.line, osh.record, osh.error) == (3, None, "focal_point.email: given 2 times; give it once")
+    assert ub.record is None
+    assert ub.error == "focal_point: given as a column and as focal_point.* columns; give it one way"
+    assert fier.record["focal_point"] == {"email": "ana@example.org"}
+
+
 @pytest.mark.parametrize("separator", [";", "\t"])
 def test_csv_saved_with_semicolons_or_tabs_between_cells_is_read(tmp_path: Path, separator: str) -> None:
     """Spreadsheets in locales whose decimal mark is a comma save CSV with semicolons between cells;
