@@ -186,6 +186,29 @@ def test_unicode_edges_in_paths_and_queries(api: TestClient, tokens: Tokens, tex
             _is_problem(r)
 
 
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        ("/api/v1/match/providers?city=ku%00kes", "city"),
+        ("/api/v1/match/cities?city=%00", "city"),
+        ("/api/v1/match/cases?city=ku%00kes", "city"),
+        ("/api/v1/match/cities?provider=prov%00", "provider"),
+    ],
+)
+def test_a_name_no_record_can_have_is_refused_naming_its_parameter(
+    api: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+    path: str,
+    field: str,
+) -> None:
+    """A NUL in ``?city=`` is named as the caller's mistake, not sent to the database to be refused
+    there (which answered that "a value in the request" cannot be stored, and logged a traceback)."""
+    r = api.get(path, headers=tokens.of("staff"))
+    assert r.status_code == 422, r.text
+    _is_problem(r)
+    assert r.json()["detail"].startswith(f"{field}: contains a"), r.text
+
+
 def test_unicode_edges_in_bodies(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
     # One test for every text, so the index is refreshed by the writes but the matching engine is not
     # rebuilt between them (no query runs here).

@@ -31,7 +31,7 @@ from matchmaker.settings import DEFAULT_TOP, MATCH_PAGES, Settings
 from matchmaker.web.auth import require_own_city, require_own_provider
 from matchmaker.web.errors import problems
 from matchmaker.web.ratelimit import rate_limited
-from matchmaker.web.routes.common import bad_query
+from matchmaker.web.routes.common import bad_query, reject_unstorable
 from matchmaker.web.schemas import MatchPage
 
 #: One of the matcher's queries: (matcher, subject, how many) → the ranked answer.
@@ -94,6 +94,9 @@ ProviderParam = Annotated[
 
 def _subject(principal: Principal, role: str, given: str | None, what: str) -> str:
     if given is not None and given.strip():
+        # A text no record's id or name can hold is the caller's mistake, named here; the database
+        # would refuse it without saying which parameter.
+        reject_unstorable(given, what)
         return given.strip()
     if principal.role == role and principal.subject_id:
         return principal.subject_id
