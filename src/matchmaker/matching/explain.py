@@ -23,6 +23,7 @@ from matchmaker.matching.engine import Engine, EngineConfig, Evidence, KindIndex
 from matchmaker.matching.glossary import GLOSS_NOTE, gloss_entries, readable_gloss
 from matchmaker.matching.profiles import Profile, tag_vector, term_ids
 from matchmaker.vocabulary import Kind, detect_language_scored, load_vocabulary, tag_text
+from matchmaker.vocabulary.language import language_label
 from matchmaker.vocabulary.roles import ROLES
 
 #: Needs quoted per result.
@@ -59,11 +60,17 @@ def _passage(
         # A passage its own language's cues do not tag (Romanian has none) is named by the topics its
         # gloss names outright (a weak hint alone, "street" or "citizens", names none).
         topics = _topics(tags) or _topics(gloss_row(glossed), least=SHOWN_GLOSS_TOPIC)
-        text = readable_gloss(" ".join(glossed), said_as, topics)
-        if text:
-            out["gloss"] = text
-            out["gloss_note"] = GLOSS_NOTE
+        # A quote with no role (a candidate's), no topic and no glossary word still says what it is,
+        # rather than standing bare as if staff could read it.
+        out["gloss"] = readable_gloss(" ".join(glossed), said_as, topics) or unglossed(language)
+        out["gloss_note"] = GLOSS_NOTE
     return out
+
+
+def unglossed(language: str) -> str:
+    """The gloss of a passage in ``language`` of which the glossary knows no word."""
+    written = f"{language_label(language)} text" if language.strip() else "Text not in English"
+    return f"{written}; no key word of it is in the glossary"
 
 
 #: How sure the language identifier must be that a passage is English for it to go without a gloss

@@ -134,6 +134,35 @@ def test_an_english_passage_of_a_profile_in_another_language_has_no_gloss(
     assert "[en gloss" not in exp["summary"] or "Ndriçim" in exp["summary"]
 
 
+def test_a_quote_not_in_english_without_a_role_topic_or_glossary_word_still_says_what_it_is(
+    tiny_corpus: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A case study's Turkish sentence that no glossary word, role or topic describes is not quoted
+    bare, as if staff could read it: its gloss names the language and says no key word was found."""
+    monkeypatch.setenv("MATCHMAKER_MODEL_NAME", "hashing-64")
+    case = {
+        "id": "case-umraniye",
+        "title": "Ümraniye: afet bilgi haritası",
+        "city": "Ümraniye",
+        "country": "TR",
+        "text": "Sokak aydınlatması eski lambalarla yapılıyordu. (Özet, örnek niteliğindedir.)",
+    }
+    with (tiny_corpus / "cases.jsonl").open("a", encoding="utf-8") as out:
+        out.write(json.dumps(case, ensure_ascii=False) + "\n")
+    assert ingest(settings, [tiny_corpus]).exit_code == 0
+    services = Services.build(settings)
+    try:
+        cases = services.matching.matcher().engine().kind("case")
+        a, b = cases.bounds[cases.pos["case-umraniye"]]
+        quotes = [candidate_passage(cases, row) for row in range(a, b)]
+    finally:
+        services.close()
+    (bare,) = [q for q in quotes if q["text"] == "(Özet, örnek niteliğindedir.)"]
+    assert bare["gloss"] == "Turkish text; no key word of it is in the glossary"
+    assert bare["gloss_note"].startswith("English gloss")
+    assert all(q.get("gloss") for q in quotes)
+
+
 def test_a_short_word_of_another_language_does_not_give_a_need_its_topic(matcher: Matcher) -> None:
     """Bosnian "su" ("are") is Turkish for water: a search about a locked server is not glossed or read
     as a water need and set against the garbage-collection case of a utilities company."""
