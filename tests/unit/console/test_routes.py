@@ -236,6 +236,29 @@ def test_unknown_record_is_a_readable_404(ro_client: Client, ro_sign_in: SignIn)
     assert response.headers["content-type"].startswith("text/html")
 
 
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("/cities/ku%00kes", "city"),
+        ("/providers/a%00b", "provider"),
+        ("/cases/%00", "case"),
+        ("/cities/ku%00kes/edit", "city"),
+    ],
+)
+def test_a_record_address_with_an_id_no_record_can_have_is_refused_naming_it(
+    ro_client: Client, ro_sign_in: SignIn, path: str, kind: str
+) -> None:
+    """An id with a NUL is refused as the API refuses it, naming the id, not as a value of a form
+    that the database could not store."""
+    ro_sign_in("staff")
+    response = ro_client.get(path)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
+    said = text_of(html.unescape(response.text))
+    assert f"{kind}_id: must be" in said
+    assert "cannot be stored" not in said
+
+
 def test_upload_reports_each_rejected_record(client: Client, sign_in: SignIn) -> None:
     sign_in("staff")
     body = (

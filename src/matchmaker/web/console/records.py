@@ -40,8 +40,8 @@ from matchmaker.vocabulary import terms_of_kind
 from matchmaker.web.console.explain import Suggestion, suggestions_from
 from matchmaker.web.console.facets import Filters, apply_filters, facets_of, filter_options
 from matchmaker.web.console.render import country_name, language_name, page
-from matchmaker.web.console.session import STAFF_AND_CITIES, PathId, digits_value, principal_of, within_limit
-from matchmaker.web.routes.common import bad_query, record_id_of, single_query_values
+from matchmaker.web.console.session import STAFF_AND_CITIES, digits_value, principal_of, within_limit
+from matchmaker.web.routes.common import RecordId, bad_query, record_id_of, single_query_values
 
 logger = logging.getLogger(__name__)
 
@@ -374,8 +374,9 @@ class KindPages:
 
     @property
     def dependencies(self) -> dict[str, Provide]:
-        """The kind's path parameter (``city_id``) as the dependency ``record_id``."""
-        return {"record_id": record_id_of(self.kind, PathId)}
+        """The kind's path parameter (``city_id``) as the dependency ``record_id``, under the API's rule
+        for an id: one no record can have (a NUL in it, say) is refused naming it, before any read."""
+        return {"record_id": record_id_of(self.kind, RecordId)}
 
 
 KIND_PAGES = (
