@@ -174,10 +174,10 @@ def list_records(
     kind: Annotated[PluralKind, typer.Argument(help="What to list.")],
     as_json: JsonLinesOpt = False,
 ) -> None:
-    """List stored records (public fields only)."""
+    """List stored records (public fields only: no focal point, no field marked internal)."""
     configure_logging()
     with unit_of_work() as (services, session):
-        records = services.records(session).list(_PLURAL_TO_KIND[kind])
+        records = services.records(session).public_list(_PLURAL_TO_KIND[kind])
     if as_json:
         for record in records:
             emit_json(record.model_dump(mode="json"))
@@ -197,7 +197,11 @@ def show(
     query: Annotated[str, typer.Argument(help="An id or a name (resolved fuzzily).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     confidential: Annotated[
-        bool, typer.Option("--confidential", help="Include staff-only fields such as the focal point.")
+        bool,
+        typer.Option(
+            "--confidential",
+            help="Include staff-only fields: the focal point and the fields marked internal (internal_...).",
+        ),
     ] = False,
 ) -> None:
     """Show one record."""
@@ -207,9 +211,9 @@ def show(
         records = services.records(session)
         record_id = records.resolve_id(record_kind, query)
         record = (
-            records.get_city_confidential(record_id)
-            if confidential and record_kind == "city"
-            else records.get(record_kind, record_id)
+            records.get_in_full(record_kind, record_id)
+            if confidential
+            else records.public_get(record_kind, record_id)
         )
     data = record.model_dump(mode="json")
     if as_json:

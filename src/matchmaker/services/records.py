@@ -62,6 +62,15 @@ class RecordService:
         """One record's public view; :class:`NotFoundError` when there is none."""
         return repo.REPOSITORIES[kind].get(self.session, record_id)
 
+    def public_list(self, kind: Kind) -> builtins.list[PublicRecord]:
+        """Every record of a kind as anyone may see it: public fields, without the ``extra`` fields
+        marked internal (which are staff-only, as the focal point is)."""
+        return [visibility.strip_internal(r) for r in self.list(kind)]
+
+    def public_get(self, kind: Kind, record_id: str) -> PublicRecord:
+        """One record as anyone may see it (see :meth:`public_list`)."""
+        return visibility.strip_internal(self.get(kind, record_id))
+
     def visible_list(self, principal: Principal, kind: Kind) -> builtins.list[PublicRecord]:
         """The records of a kind ``principal`` may see, each as it may see it (see
         :mod:`matchmaker.services.visibility`); :class:`PermissionDeniedError` when it may see none."""

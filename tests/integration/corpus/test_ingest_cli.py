@@ -119,6 +119,37 @@ def test_unknown_focal_point_fields_are_kept_and_staff_only(tmp_path: Path, db_s
         assert "000 1111" not in shown
 
 
+def test_extra_fields_marked_internal_are_shown_only_with_confidential(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    """``internal_*``, ``private_*``, ``confidential_*`` and ``_*`` fields are staff-only, as the focal
+    point is: ``list`` and ``show`` print them only with ``--confidential``, as the API shows them
+    only to staff."""
+    secret = {"internal_budget": "Hidden reserve 4.2M", "_ranking": "Tier one secretly"}
+    cities = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(KUKES | secret, ensure_ascii=False)])
+    provider = {"id": "acme", "name": "Acme", "country": "TR", "description": "GIS for towns."}
+    providers = write_jsonl(
+        tmp_path / "providers.jsonl", [json.dumps(provider | {"private_margin": "Margin of 42 percent"})]
+    )
+    assert run("ingest", str(cities), str(providers)).exit_code == 0
+    for shown in (
+        run("show", "city", "kukes", "--json").stdout,
+        run("show", "city", "kukes").stdout,
+        run("list", "cities", "--json").stdout,
+        run("show", "provider", "acme", "--json").stdout,
+        run("show", "provider", "acme").stdout,
+        run("list", "providers", "--json").stdout,
+    ):
+        assert "Hidden reserve" not in shown
+        assert "Tier one" not in shown
+        assert "Margin of 42" not in shown
+    assert json.loads(run("show", "city", "kukes", "--json").stdout)["extra"] == {"festival": "Summer Day"}
+    staff = json.loads(run("show", "city", "kukes", "--json", "--confidential").stdout)
+    assert staff["extra"] == {"festival": "Summer Day"} | secret
+    staff = json.loads(run("show", "provider", "acme", "--json", "--confidential").stdout)
+    assert staff["extra"] == {"private_margin": "Margin of 42 percent"}
+
+
 ACME = {
     "id": "acme",
     "name": "Acme GIS",
