@@ -27,7 +27,7 @@ from matchmaker.corpus.reader import (
 from matchmaker.corpus.validate import Record, validate_record
 from matchmaker.db import repository as repo
 from matchmaker.db.engine import Database
-from matchmaker.db.models import CaseCreate, CityCreate, IngestRun, Kind, ProviderCreate
+from matchmaker.db.models import KIND_WORDS, CaseCreate, CityCreate, IngestRun, Kind, ProviderCreate
 from matchmaker.errors import InvalidInputError, MatchmakerError, RecordRejectedError
 from matchmaker.matching.names import NameEntry, probable_duplicates
 from matchmaker.services.visibility import ConfidentialTerms
@@ -54,10 +54,32 @@ class FileReport:
     updated: int = 0
     rejected: list[str] = field(default_factory=list)
     unreadable: str | None = None
+    #: The line of each id stored from this file (not part of the summary).
+    stored: dict[str, int] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """The JSON-ready line of this file in an ingest report (counts, not the rejected lines)."""
-        return {f.name: getattr(self, f.name) for f in fields(self)} | {"rejected": len(self.rejected)}
+        counts = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "stored"}
+        return counts | {"rejected": len(self.rejected)}
+
+
+def given_again(files: Sequence[FileReport]) -> list[str]:
+    """Warnings for the ids that two files of one ingest both store: the later file's record replaced
+    the earlier one's, which a count of records stored does not show."""
+    first: dict[tuple[Kind, str], tuple[str, int]] = {}
+    warnings: list[str] = []
+    for file in files:
+        if file.kind is None:
+            continue
+        for record_id, line in file.stored.items():
+            earlier = first.get((file.kind, record_id))
+            if earlier is not None:
+                warnings.append(
+                    f"{KIND_WORDS[file.kind]} id {record_id!r} of {earlier[0]}:{earlier[1]} is given again"
+                    f" in {file.path}:{line}, which was stored instead"
+                )
+            first[(file.kind, record_id)] = (file.path, line)
+    return warnings
 
 
 @dataclass
@@ -223,6 +245,7 @@ class CorpusService:
                     report.rejected.append(f"{path}:{line}: {exc.message}")
                     continue
                 report.accepted += 1
+                report.stored[record.id] = line
                 report.created += int(created)
                 report.updated += int(not created)
                 if progress is not None:
@@ -330,6 +353,7 @@ class CorpusService:
             for file in report.files:
                 file.path = file.path.replace(prefix, "")
                 file.rejected = [line.replace(prefix, "") for line in file.rejected]
+        report.warnings.extend(given_again(report.files))
         if report.accepted:
             report.warnings.extend(self.stored_warnings(sorted(report.kinds)))
         if report.accepted:

@@ -91,6 +91,24 @@ def test_an_id_given_twice_in_one_file_reports_the_line_that_was_not_stored(
     assert next(c for c in listed("cities") if c["id"] == "kukes")["summary"] == "Kukës, second version."
 
 
+def test_an_id_given_in_two_files_of_one_ingest_is_reported_with_the_version_stored(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    """Two files of one ingest that give the same id: the record of the earlier file is replaced by
+    the later one, and the report says so, rather than counting two records stored without a word."""
+    first = write_jsonl(tmp_path / "in" / "a-cities.jsonl", [json.dumps(KUKES), json.dumps(OSH)])
+    second = tmp_path / "in" / "b-cities.csv"
+    second.write_text("id,name,country,summary\nkukes,Kukës,AL,Kukës corrected.\n", encoding="utf-8")
+    result = run("ingest", str(tmp_path / "in"))
+    assert result.exit_code == 0, result.output
+    assert (
+        f"warning: city id 'kukes' of {first}:1 is given again in {second}:2, which was stored instead"
+        in result.stderr
+    )
+    assert next(c for c in listed("cities") if c["id"] == "kukes")["summary"] == "Kukës corrected."
+    assert "osh" not in result.stderr
+
+
 def test_unknown_fields_are_kept_and_focal_point_is_staff_only(tmp_path: Path, db_settings: Settings) -> None:
     path = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(KUKES, ensure_ascii=False)])
     assert run("ingest", str(path)).exit_code == 0
