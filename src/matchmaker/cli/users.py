@@ -13,6 +13,7 @@ from matchmaker.cli.app import command_group
 from matchmaker.cli.context import unit_of_work
 from matchmaker.cli.options import JsonLinesOpt
 from matchmaker.cli.output import configure_logging, emit_json, handled, new_table, stderr, stdout
+from matchmaker.db.models import SERIAL_ID_MAX
 from matchmaker.errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -35,6 +36,10 @@ ForOpt = Annotated[
     str | None, typer.Option("--for", help="The city or provider (id or name) the user speaks for.")
 ]
 
+
+#: A user's id as the commands take it: one the database can number (a larger one is refused as an
+#: option out of range, not sent to the database, which cannot compare it with an id).
+UserIdArg = Annotated[int, typer.Argument(min=1, max=SERIAL_ID_MAX, help="The user's id (see `users list`).")]
 
 #: The option that gives each field a refusal may name (the API's key, the console's form field).
 _OPTION_OF = {"subject_id": "--for", "label": "--label", "email": "--email"}
@@ -103,7 +108,7 @@ def list_users(
 
 @users_app.command("revoke")
 @handled
-def revoke(user_id: Annotated[int, typer.Argument(help="The user's id (see `users list`).")]) -> None:
+def revoke(user_id: UserIdArg) -> None:
     """Revoke a user: its token, console sessions, open sign-in links and calendar feed addresses stop."""
     configure_logging()
     with unit_of_work(write=True) as (services, session):
@@ -114,7 +119,7 @@ def revoke(user_id: Annotated[int, typer.Argument(help="The user's id (see `user
 @users_app.command("move")
 @handled
 def move(
-    user_id: Annotated[int, typer.Argument(help="The user's id (see `users list`).")],
+    user_id: UserIdArg,
     subject: Annotated[
         str, typer.Option("--for", help="The city or provider (id or name) the user speaks for from now on.")
     ],
@@ -132,7 +137,7 @@ def move(
 
 @users_app.command("rotate")
 @handled
-def rotate(user_id: Annotated[int, typer.Argument(help="The user's id (see `users list`).")]) -> None:
+def rotate(user_id: UserIdArg) -> None:
     """Give a user a new bearer token, printed alone on the last line; the old one stops working now.
 
     The user's console sessions and the calendar feed addresses it made stop working too."""
