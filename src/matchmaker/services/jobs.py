@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from matchmaker.db import workers
-from matchmaker.db.engine import Database
+from matchmaker.db.engine import Database, unstorable
 from matchmaker.db.models import utcnow
 from matchmaker.db.workers import JobRow, JobState
 from matchmaker.errors import MatchmakerError, NotFoundError
@@ -258,6 +258,9 @@ class JobService:
 
     def get(self, job_id: str) -> Job:
         """The job ``job_id``; :class:`NotFoundError` when there is none."""
+        if unstorable(job_id):
+            # No job has an id the database cannot hold (a NUL, say); asking it would fail there.
+            raise NotFoundError(f"no job {job_id!r}")
         with self.database.unit_of_work() as session:
             row = workers.get_job(session, job_id)
             if row is None:

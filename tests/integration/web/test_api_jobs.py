@@ -78,6 +78,15 @@ def test_only_the_starter_and_staff_read_a_job(shared_app: SharedApp) -> None:
     assert api.get("/api/v1/jobs/no-such-job", headers=tokens.of("staff")).status_code == 404
 
 
+def test_a_job_id_no_job_can_have_is_not_found(shared_app: SharedApp) -> None:
+    """A NUL in a job's address is a job that does not exist, as any other unknown id, not a value
+    the database refuses (which answered 422 and logged a traceback)."""
+    api, tokens = shared_app.client, shared_app.tokens
+    r = api.get("/api/v1/jobs/a%00b", headers=tokens.of("staff"))
+    assert r.status_code == 404, r.text
+    assert r.json()["detail"] == "no job 'a\\x00b'"
+
+
 def test_waiting_is_the_default(shared_app: SharedApp) -> None:
     api, tokens = shared_app.client, shared_app.tokens
     r = api.post("/api/v1/indexes/rebuild", headers=tokens.of("staff"))
