@@ -55,6 +55,7 @@ from matchmaker.services.users import (
     checked_label,
     hash_token,
     new_token,
+    storable,
     subject_of,
 )
 from matchmaker.settings import Settings
@@ -163,6 +164,7 @@ class Accounts:
         """Queue an invitation for ``email``; the user is created, or reused when one with the same role,
         record and address exists, the address compared without regard to case (an earlier, unused
         link then stops working)."""
+        storable(email, "email")
         address = check_address(email, field="email")
         label = checked_label(label)
         if role not in ROLES:

@@ -24,6 +24,7 @@ from typing import Literal, get_args
 from sqlmodel import Session, col, select
 
 from matchmaker.db import repository
+from matchmaker.db.engine import unstorable
 from matchmaker.db.models import LABEL_MAX, ApiUser, City, Provider, Role
 from matchmaker.errors import (
     AmbiguousNameError,
@@ -89,9 +90,18 @@ def _principal(user: ApiUser) -> Principal:
     return Principal(user_id=user.id, role=role, subject_id=user.subject_id, label=user.label)
 
 
+def storable(value: str | None, field: str) -> None:
+    """Refuse text no database can store (a NUL, an unpaired surrogate) with :class:`InvalidInputError`
+    naming ``field``, before it reaches a query or a name search."""
+    problem = unstorable(value, field) if value is not None else None
+    if problem:
+        raise InvalidInputError(problem.removeprefix(f"{field}: "), field=field)
+
+
 def checked_label(label: str | None) -> str | None:
     """A user's label as given; :class:`InvalidInputError` of the field ``label`` naming its length when
-    it is too long."""
+    it is too long, or what in it cannot be stored."""
+    storable(label, "label")
     if label is not None and len(label) > LABEL_MAX:
         message = f"label is {len(label)} characters long; the limit is {LABEL_MAX}"
         raise InvalidInputError(message, field="label")
@@ -105,6 +115,7 @@ def subject_of(session: Session, role: str, subject: str | None) -> str | None:
     speaks of the record, not of how a caller gives it: the API, the console and the command line each
     name the field as their body, form or options do."""
     field = "subject_id"
+    storable(subject, field)
     if role == "staff":
         if subject:
             raise InvalidInputError("staff users speak for no record; leave it out", field=field)
@@ -226,5 +237,6 @@ __all__ = [
     "checked_label",
     "hash_token",
     "new_token",
+    "storable",
     "subject_of",
 ]

@@ -139,6 +139,33 @@ def test_an_invitation_that_breaks_a_rule_is_refused_naming_the_field(
     assert client.get("/api/v1/outbox", headers=staff).json()["total"] == 0
 
 
+def test_a_nul_in_an_invitation_or_a_move_is_refused_naming_the_field(
+    client: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+) -> None:
+    """A NUL is named in the field that holds it, as in a record's body; it is neither sent to the
+    database (which refused it without saying where) nor read past as a name ("ku\\0kes" for Kukës)."""
+    staff = tokens.of("staff")
+    cases = [
+        ({"role": "staff", "email": "a\x00@b.example"}, "email"),
+        ({"role": "staff", "email": "a@b.example", "label": "Ana\x00"}, "label"),
+        (
+            {"role": "city", "subject_id": CITY_ID[:2] + "\x00" + CITY_ID[2:], "email": "a@b.example"},
+            "subject_id",
+        ),
+    ]
+    for body, field in cases:
+        r = client.post("/api/v1/users/invitations", json=body, headers=staff)
+        assert r.status_code == 422, r.text
+        assert r.json()["detail"] == f"{field}: contains a NUL character", r.text
+        assert [e["key"] for e in r.json()["errors"]] == [field]
+    provider = client.get("/api/v1/me", headers=tokens.of("provider")).json()["user_id"]
+    moved = client.patch(f"/api/v1/users/{provider}", json={"subject_id": "prov\x00"}, headers=staff)
+    assert moved.status_code == 422, moved.text
+    assert moved.json()["detail"] == "subject_id: contains a NUL character"
+    assert client.get("/api/v1/outbox", headers=staff).json()["total"] == 0
+
+
 def test_inviting_again_replaces_the_link_and_revoking_stops_the_user(
     client: TestClient,  # type: ignore[type-arg]
     tokens: Tokens,
