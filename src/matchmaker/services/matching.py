@@ -197,6 +197,15 @@ def _query(method: Callable[Concatenate[Matcher, P], R]) -> Callable[Concatenate
     return run
 
 
+#: Why a free-text search is refused when it has nothing to look for (after the field that holds it).
+NO_WORDS = "must contain at least one letter or digit"
+
+
+def searchable(text: str) -> bool:
+    """Whether a free-text search has something to look for: a letter or a digit (``!!!`` has not)."""
+    return any(ch.isalnum() for ch in text)
+
+
 class Matcher:
     """The matching service of one instance; see the module docstring."""
 
@@ -539,6 +548,8 @@ class Matcher:
         query = text.strip()
         if not query:
             raise InvalidInputError("the search text is empty")
+        if not searchable(query):
+            raise InvalidInputError(f"the search text {NO_WORDS}")
         limit = self.settings.max_query_chars
         if len(query) > limit:
             raise InvalidInputError(f"the search text is {len(query)} characters long; the limit is {limit}")
@@ -1372,6 +1383,7 @@ class GuardedScore:
 
 
 __all__ = [
+    "NO_WORDS",
     "GuardedScore",
     "MatchResponse",
     "MatchResult",
@@ -1383,4 +1395,5 @@ __all__ = [
     "ScoreFunction",
     "Suggested",
     "readable_reason",
+    "searchable",
 ]

@@ -180,6 +180,18 @@ def test_a_search_too_long_is_refused_with_the_search_box_holding_it(
     assert 'class="record"' not in refused.text, "no list is shown as if it answered the search"
 
 
+def test_a_case_search_without_a_letter_or_digit_is_refused_as_the_api_refuses_it(
+    client: Client, sign_in: SignIn
+) -> None:
+    """The API refuses ?q=!!! for a case search; the console's search box did not, and listed every
+    case study ranked by noise."""
+    sign_in("staff")
+    refused = client.get("/cases", params={"q": "!!!"})
+    assert refused.status_code == 400, refused.text
+    assert _flashes(refused.text) == ["Search: must contain at least one letter or digit"]
+    assert 'class="record"' not in refused.text
+
+
 def test_a_record_text_over_its_limit_is_refused_and_shown_again_whole(
     client: Client, sign_in: SignIn
 ) -> None:

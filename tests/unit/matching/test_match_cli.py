@@ -125,6 +125,15 @@ def test_an_empty_search_text_among_several_does_not_stop_the_others(cli: CliRun
     assert result.stderr == "error: the search text is empty\n"
 
 
+def test_a_search_text_without_a_letter_or_digit_is_refused_as_the_api_refuses_it(cli: CliRunner) -> None:
+    """ "!!!" looks for nothing: it is refused, as the API refuses ?q=!!!, not answered with every case
+    study ranked by noise."""
+    result = cli.invoke(app, ["search", "cases", "river floods", "!!! ...", "--json"])
+    assert result.exit_code == 2, result.output
+    assert [line["query"] for line in _lines(result.stdout)] == ["river floods"]
+    assert result.stderr == "error: the search text must contain at least one letter or digit\n"
+
+
 def test_city_and_provider_together_are_refused(cli: CliRunner) -> None:
     result = cli.invoke(app, ["match", "cities", "--city", "lumen", "--provider", "prov-floodwatch"])
     assert result.exit_code == 2

@@ -32,7 +32,7 @@ from matchmaker.errors import (
     whole_number_reason,
 )
 from matchmaker.services import visibility
-from matchmaker.services.matching import Matcher, MatchingService, MatchResponse
+from matchmaker.services.matching import NO_WORDS, Matcher, MatchingService, MatchResponse, searchable
 from matchmaker.services.records import RecordService
 from matchmaker.services.users import Principal
 from matchmaker.vocabulary import Kind as TermKind
@@ -172,6 +172,9 @@ def refused_search(filters: Filters, kind: Kind) -> str:
         within_limit(filters.q, SEARCH_MAX, search_label(kind))
     except InvalidInputError as exc:
         return exc.message
+    if kind == "case" and filters.q.strip() and not searchable(filters.q):
+        # A ranked search for nothing would list every case study by noise (the API refuses it too).
+        return f"{search_label(kind)}: {NO_WORDS}"
     return ""
 
 

@@ -24,7 +24,7 @@ from litestar.params import Parameter
 
 from matchmaker.db.models import Kind
 from matchmaker.errors import AmbiguousNameError, NotFoundError, PermissionDeniedError
-from matchmaker.services.matching import Matcher, MatchingService, MatchResponse
+from matchmaker.services.matching import NO_WORDS, Matcher, MatchingService, MatchResponse, searchable
 from matchmaker.services.records import RecordService
 from matchmaker.services.users import Principal
 from matchmaker.settings import DEFAULT_TOP, MATCH_PAGES, Settings
@@ -258,8 +258,8 @@ class MatchController(Controller):
         if current_user.role == "provider":
             raise PermissionDeniedError("providers do not have access to case studies")
         text = q.strip()
-        if not text or not any(ch.isalnum() for ch in text):
-            raise bad_query("q", "must contain at least one letter or digit")
+        if not searchable(text):
+            raise bad_query("q", NO_WORDS)
         if len(text) > settings.max_query_chars:
             raise bad_query("q", f"at most {settings.max_query_chars} characters, got {len(text)}")
         return await _run(matching, Matcher.search_cases, text, top, offset)
