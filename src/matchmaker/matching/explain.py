@@ -60,16 +60,25 @@ def _passage(
         # A passage its own language's cues do not tag (Romanian has none) is named by the topics its
         # gloss names outright (a weak hint alone, "street" or "citizens", names none).
         topics = _topics(tags) or _topics(gloss_row(glossed), least=SHOWN_GLOSS_TOPIC)
-        # A quote with no role (a candidate's), no topic and no glossary word still says what it is,
-        # rather than standing bare as if staff could read it.
-        out["gloss"] = readable_gloss(" ".join(glossed), said_as, topics) or unglossed(language)
-        out["gloss_note"] = GLOSS_NOTE
+        text = readable_gloss(" ".join(glossed), said_as, topics)
+        if not text:
+            # A quote with no role (a candidate's), no topic and no glossary word still says what it
+            # is when it is plainly in another language, rather than standing bare as if staff could
+            # read it; a product name ("EcoBin") is left as it is.
+            written, confidence = detect_language_scored(p.text)
+            if written != "en" and confidence >= ENGLISH_CONFIDENCE:
+                text = unglossed(written)
+        if text:
+            out["gloss"] = text
+            out["gloss_note"] = GLOSS_NOTE
     return out
 
 
 def unglossed(language: str) -> str:
     """The gloss of a passage in ``language`` of which the glossary knows no word."""
-    written = f"{language_label(language)} text" if language.strip() else "Text not in English"
+    name = language_label(language) if language.strip() else ""
+    # A code that names no language ("und": the identifier could not tell) is not shown as a name.
+    written = f"{name} text" if name and name != language else "Text in a language not identified"
     return f"{written}; no key word of it is in the glossary"
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from matchmaker.matching.explain import candidate_passage, on_topic
+from matchmaker.matching.explain import candidate_passage, on_topic, unglossed
 from matchmaker.services.container import Services
 from matchmaker.services.matching import Matcher
 from matchmaker.settings import Settings
@@ -161,6 +161,9 @@ def test_a_quote_not_in_english_without_a_role_topic_or_glossary_word_still_says
     assert bare["gloss"] == "Turkish text; no key word of it is in the glossary"
     assert bare["gloss_note"].startswith("English gloss")
     assert all(q.get("gloss") for q in quotes)
+    # A passage whose language could not be identified is not said to be in "und".
+    assert unglossed("und") == "Text in a language not identified; no key word of it is in the glossary"
+    assert unglossed("") == unglossed("und")
 
 
 def test_a_short_word_of_another_language_does_not_give_a_need_its_topic(matcher: Matcher) -> None:
