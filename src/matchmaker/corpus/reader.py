@@ -466,6 +466,9 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
         try:
             row = next(reader)
         except StopIteration:
+            if previous_end == 1:
+                # Reported as the file's reason, not as a file read with nothing in it.
+                raise UnreadableFileError("the file has a header row but no records") from None
             return
         except csv.Error as exc:
             yield RawLine(previous_end + 1, None, f"CSV error: {exc}; the rows after it were not read")

@@ -207,6 +207,14 @@ def test_csv_saved_with_semicolons_or_tabs_between_cells_is_read(tmp_path: Path,
     assert raw.record["priorities"] == ["mobility", "energy_buildings"]
 
 
+def test_a_csv_of_a_header_alone_says_it_holds_no_records(tmp_path: Path) -> None:
+    """Not "nothing could be read" without a file or a reason: the file is named with what it lacks."""
+    path = tmp_path / "cities.csv"
+    path.write_text("id,name,country,summary\n\n\n", encoding="utf-8")
+    with pytest.raises(UnreadableFileError, match=r"^the file has a header row but no records$"):
+        _lines(path)
+
+
 def test_csv_missing_required_column_names_it(tmp_path: Path) -> None:
     path = tmp_path / "providers.csv"
     path.write_text("id,name,country\nacme,Acme,TR\n", encoding="utf-8")
