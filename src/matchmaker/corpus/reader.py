@@ -9,6 +9,7 @@ Lines are read with a bounded buffer, so a 50 MB line is rejected without being 
 
 from __future__ import annotations
 
+import ast
 import csv
 import io
 import json
@@ -363,9 +364,28 @@ def read_jsonl(path: Path, max_line_bytes: int, max_depth: int | None = None) ->
             yield RawLine(number, value)
 
 
+def _written_list(text: str) -> list[Any] | None:
+    """A list cell written as a list (``["a", "b"]``, as a JSON Lines file converted to CSV gives it,
+    or ``['a', 'b']`` as Python tools write one), or None for a cell of ``;``-separated items."""
+    if not (text.startswith("[") and text.endswith("]")):
+        return None
+    for parse in (json.loads, ast.literal_eval):
+        try:
+            value = parse(text)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue
+        if isinstance(value, list):
+            return value
+    return None
+
+
 def _csv_cell(kind: Kind, key: str, value: str) -> Any:
     text = value.strip()
     if key in LIST_FIELDS[kind]:
+        # Split at ";", a list written whole would become one item holding its brackets and quotes.
+        written = _written_list(text)
+        if written is not None:
+            return written
         return [part.strip() for part in text.split(";") if part.strip()]
     if text.startswith(("[", "{")):
         try:

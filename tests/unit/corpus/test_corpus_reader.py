@@ -193,6 +193,24 @@ def test_csv_nested_columns_join_the_object_column_of_the_same_name(tmp_path: Pa
     assert fier.record["focal_point"] == {"email": "ana@example.org"}
 
 
+def test_a_csv_list_written_as_a_list_is_read_as_its_items(tmp_path: Path) -> None:
+    """A JSON Lines file converted to CSV writes a list as ``["a", "b"]`` (Python tools as
+    ``['a', 'b']``): its items are read, not one item holding the brackets and quotes."""
+    path = tmp_path / "cities.csv"
+    path.write_text(
+        "id,name,country,summary,priorities,challenges\n"
+        'kukes,Kukës,AL,Roads,"[""mobility"", ""energy_buildings""]","[\'floods\', \'no data; none\']"\n'
+        "osh,Osh,KG,Roads,[mobility; energy_buildings],[]\n",
+        encoding="utf-8",
+    )
+    kukes, osh = _lines(path)
+    assert kukes.record["priorities"] == ["mobility", "energy_buildings"]
+    assert kukes.record["challenges"] == ["floods", "no data; none"]
+    # Not a list written whole: split at ";" as before, the brackets kept as typed.
+    assert osh.record["priorities"] == ["[mobility", "energy_buildings]"]
+    assert osh.record["challenges"] == []
+
+
 @pytest.mark.parametrize("separator", [";", "\t"])
 def test_csv_saved_with_semicolons_or_tabs_between_cells_is_read(tmp_path: Path, separator: str) -> None:
     """Spreadsheets in locales whose decimal mark is a comma save CSV with semicolons between cells;
