@@ -259,6 +259,19 @@ def test_provider_cannot_browse_provider_names(api: TestClient, tokens: Tokens) 
         assert OTHER_PROVIDER_ID not in r.text
 
 
+def test_a_provider_cannot_tell_which_other_providers_exist(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
+    """Another provider's profile and an id that names no provider get the same refusal: a 404 for
+    the missing one only told a provider which of its competitors' ids were stored."""
+    answers = [
+        api.get(f"/api/v1/providers/{provider_id}", headers=tokens.of("provider"))
+        for provider_id in (OTHER_PROVIDER_ID, "no-such-provider")
+    ]
+    assert [r.status_code for r in answers] == [403, 403], [r.text for r in answers]
+    assert answers[0].json()["detail"] == answers[1].json()["detail"]
+    missing = api.get("/api/v1/providers/no-such-provider", headers=tokens.of("staff"))
+    assert missing.status_code == 404
+
+
 def test_a_provider_asking_a_city_query_for_itself_is_pointed_to_its_own_suggestions(
     shared_app: SharedApp,
 ) -> None:

@@ -54,7 +54,7 @@ from matchmaker.db.models import (
 from matchmaker.services.records import RecordService
 from matchmaker.services.selfservice import SelfService
 from matchmaker.services.users import Principal
-from matchmaker.services.visibility import view_of
+from matchmaker.services.visibility import require_read, view_of
 from matchmaker.web.auth import require_city_owner, require_own_provider, roles, staff_only
 from matchmaker.web.errors import problems
 from matchmaker.web.routes.common import (
@@ -272,7 +272,10 @@ def record_controller(spec: RecordRoutes) -> type[Controller]:
             current_user: NamedDependency[Principal],
             record_id: NamedDependency[str],
         ) -> Response[RecordView]:
-            # The version first: a write between the two reads then leaves the tag older than the body
+            # Who may read it first, so a refusal is the same whether the record exists or not (the
+            # version's 404 told a provider which of its competitors' ids are stored).
+            require_read(current_user, spec.kind, record_id)
+            # The version next: a write between the two reads then leaves the tag older than the body
             # (a conditional change is refused and read again), never newer (a change made on a read that
             # missed someone else's write).
             version = records.version(spec.kind, record_id)
