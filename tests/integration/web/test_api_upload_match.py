@@ -95,6 +95,24 @@ def test_a_refused_file_name_in_an_upload_of_several_files_is_named(api: TestCli
     assert api.get("/api/v1/cities/named-1", headers=tokens.of("staff")).status_code == 404, "nothing stored"
 
 
+def test_a_part_of_an_upload_not_named_files_is_refused_not_ignored(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
+    """A file sent under another part name (``file``, as the console's form names it) was dropped
+    without a word while the files beside it were stored; nothing is stored and the part is named."""
+    city = b'{"id": "parted-1", "name": "Parted", "country": "KG", "summary": "A town."}\n'
+    other = b'{"id": "parted-2", "name": "Other", "country": "KG", "summary": "A town."}\n'
+    r = api.post(
+        "/api/v1/corpus",
+        files=[
+            ("files", ("cities.jsonl", city, "application/octet-stream")),
+            ("file", ("more-cities.jsonl", other, "application/octet-stream")),
+        ],
+        headers=tokens.of("staff"),
+    )
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"] == "the upload has a part named 'file'; send every file as a `files` part"
+    assert api.get("/api/v1/cities/parted-1", headers=tokens.of("staff")).status_code == 404
+
+
 def test_match_json_is_the_cli_json_plus_pagination(
     api: TestClient,  # type: ignore[type-arg]
     tokens: Tokens,

@@ -5,10 +5,10 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio.to_thread
-from litestar import Response, post
+from litestar import Request, Response, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
@@ -28,6 +28,7 @@ from matchmaker.web.media import readable_size
 from matchmaker.web.ratelimit import rate_limited
 from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, accepted
 from matchmaker.web.schemas import IngestReportOut
+from matchmaker.wording import noun_for
 
 MAX_FILES = 10
 _CHUNK = 1 << 20
@@ -100,6 +101,7 @@ def make_upload_handler(settings: Settings) -> HTTPRouteHandler:
         status_code=200,
     )
     async def upload_corpus(
+        request: Request[Any, Any, Any],
         services: NamedDependency[Services],
         current_user: NamedDependency[Principal],
         data: Annotated[
@@ -118,6 +120,15 @@ def make_upload_handler(settings: Settings) -> HTTPRouteHandler:
         422 with the reasons. Re-uploading an id updates that record. With ``wait=false`` the ingest
         runs as a background job and the answer is 202 with ``Location: /api/v1/jobs/{id}``.
         """
+        others = sorted({name for name in (await request.form()) if name != "files"})
+        if others:
+            # A part under another name would be dropped without a word while the files beside it
+            # are stored.
+            named = ", ".join(repr(name) for name in others)
+            raise InvalidInputError(
+                f"the upload has {noun_for(len(others), 'a part', 'parts')} named {named}; "
+                "send every file as a `files` part"
+            )
         uploads = list(data.files)
         if not uploads:
             raise InvalidInputError("no file in the upload; send multipart/form-data with `files` parts")
