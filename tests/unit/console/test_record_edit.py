@@ -336,6 +336,25 @@ def test_a_population_typed_with_thousands_separators_says_how_to_write_it(
     assert "write it as digits only, like 47000" in refused.text
 
 
+def test_a_new_solution_typed_without_a_title_is_refused_not_dropped(client: Client, sign_in: SignIn) -> None:
+    """The row for adding a solution, filled in but for its title, was dropped (a row without a title
+    is how a solution is removed) while the page said the changes were saved."""
+    sign_in("staff")
+    values = form_of(client, f"/providers/{PROVIDER_ID}/edit")
+    last = max(i for i, (k, _v) in enumerate(values) if k == "solution_description")
+    values[last] = ("solution_description", "Meters on every public building, read hourly.")
+    before = client.get(f"/providers/{PROVIDER_ID}").text.count('class="solution')
+    refused = post_form(client, f"/providers/{PROVIDER_ID}/edit", values)
+    assert refused.status_code == 422, refused.text
+    solutions = sum(1 for k, _v in values if k == "solution_title")
+    assert (
+        f"Solution {solutions} (the new one) has no title; give it one, or empty its other fields"
+        in refused.text
+    )
+    assert "Meters on every public building, read hourly." in refused.text, "shown again as typed"
+    assert client.get(f"/providers/{PROVIDER_ID}").text.count('class="solution') == before
+
+
 @pytest.mark.parametrize("depth", [900, 3000])
 def test_a_solution_s_other_fields_nested_too_deep_are_refused_and_providers_still_list(
     client: Client, sign_in: SignIn, depth: int

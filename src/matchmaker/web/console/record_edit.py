@@ -224,6 +224,18 @@ def refuse_deep_solutions(rows: list[dict[str, str]], max_depth: int) -> None:
             raise InvalidInputError(f"{named}: its other fields are nested more than {max_depth} levels deep")
 
 
+def refuse_untitled_new_solution(rows: list[dict[str, str]]) -> None:
+    """Refuse (:class:`InvalidInputError`) the row for adding a solution (the last) when something is
+    typed in it but its title: a row without a title is how a solution is removed, so it would be
+    dropped while the page says the changes were saved."""
+    if not rows or _typed(rows[-1].get("title", "")):
+        return
+    if any(_typed(rows[-1].get(part, "")) for part in ("description", "domains", "deployed_in")):
+        raise InvalidInputError(
+            f"solution {len(rows)} (the new one) has no title; give it one, or empty its other fields"
+        )
+
+
 def solution_of(row: Mapping[str, str]) -> dict[str, Any]:
     """A typed solution row as a solution's fields (list fields split at ``;``, the other fields read
     from their JSON)."""
@@ -439,6 +451,7 @@ def edit_routes(spec: KindPages) -> list[HTTPRouteHandler]:
         try:
             refuse_repeated(form, spec.kind)
             refuse_deep_solutions(rows, services_of(request).settings.max_json_depth)
+            refuse_untitled_new_solution(rows)
             if "population" in changes:
                 changes["population"] = whole_number(typed["population"], "Population")
             posted = PostedForm(changes, typed, rows, seen)
@@ -498,6 +511,7 @@ __all__ = [
     "read_form",
     "read_seen",
     "refuse_deep_solutions",
+    "refuse_untitled_new_solution",
     "save_form",
     "seen_of",
 ]
