@@ -17,7 +17,7 @@ import logging
 import re
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -501,6 +501,15 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
         if _row_bytes(row) > max_line_bytes:
             yield RawLine(number, None, f"row is longer than {max_line_bytes} bytes")
             continue
+        if unnamed := _unnamed_columns(reader.fieldnames or [], row):
+            # Kept, it would be a field with no name.
+            yield RawLine(
+                number,
+                None,
+                f"a value is given in column {unnamed[0]}, which the header leaves without a name;"
+                " name that column",
+            )
+            continue
         if too_deep := _too_deep(max_depth, *(v.encode() for v in row.values() if v)):
             yield RawLine(number, None, too_deep)
             continue
@@ -513,6 +522,11 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
             yield RawLine(number, None, str(exc))
             continue
         yield RawLine(number, record)
+
+
+def _unnamed_columns(names: Sequence[str], row: dict[str, str]) -> list[int]:
+    """The columns (from 1) whose header cell is empty and whose cell in ``row`` is not."""
+    return [n for n, name in enumerate(names, start=1) if not name.strip() and (row.get(name) or "").strip()]
 
 
 def _row_bytes(row: dict[str, str]) -> int:

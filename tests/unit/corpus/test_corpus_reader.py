@@ -233,6 +233,22 @@ def test_a_csv_of_a_header_alone_says_it_holds_no_records(tmp_path: Path) -> Non
         _lines(path)
 
 
+def test_a_csv_value_under_a_column_without_a_name_is_refused_not_kept_unnamed(tmp_path: Path) -> None:
+    """A trailing separator in the header is harmless while its cells are empty; a value under it was
+    stored as a field with no name."""
+    path = tmp_path / "cities.csv"
+    path.write_text(
+        "id,name,country,summary,\nkukes,Kukës,AL,Roads,\nosh,Osh,KG,Roads,Budget 2027\n", encoding="utf-8"
+    )
+    kukes, osh = _lines(path)
+    assert kukes.record is not None
+    assert "" not in kukes.record
+    assert (osh.line, osh.record) == (3, None)
+    assert (
+        osh.error == "a value is given in column 5, which the header leaves without a name; name that column"
+    )
+
+
 def test_csv_missing_required_column_names_it(tmp_path: Path) -> None:
     path = tmp_path / "providers.csv"
     path.write_text("id,name,country\nacme,Acme,TR\n", encoding="utf-8")
