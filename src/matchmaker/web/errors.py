@@ -419,6 +419,9 @@ def _parameter_reason(message: str, choices: Sequence[str] = (), given: str | No
         quoted = [repr(choice) for choice in choices]
         listed = f"{', '.join(quoted[:-1])} or {quoted[-1]}" if len(quoted) > 1 else "".join(quoted)
         return f"must be {listed or 'one of the documented values'}, not {not_one_of.group(1)}"
+    if message == "Unsupported type: <class 'str'>":
+        # A form part of text where a file is read (the upload's ``files``: a name sent, not the file).
+        return "must be a file, not text (attach it: -F files=@cities.jsonl)"
     return message
 
 

@@ -113,6 +113,14 @@ def test_a_part_of_an_upload_not_named_files_is_refused_not_ignored(api: TestCli
     assert api.get("/api/v1/cities/parted-1", headers=tokens.of("staff")).status_code == 404
 
 
+def test_a_files_part_of_text_is_refused_as_not_a_file(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
+    """``-F files=cities.jsonl`` (the name, not the file) was refused in the reader's words,
+    "Unsupported type: <class 'str'>"."""
+    r = api.post("/api/v1/corpus", files=[("files", (None, "cities.jsonl"))], headers=tokens.of("staff"))
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"] == "files[0]: must be a file, not text (attach it: -F files=@cities.jsonl)"
+
+
 def test_match_json_is_the_cli_json_plus_pagination(
     api: TestClient,  # type: ignore[type-arg]
     tokens: Tokens,
