@@ -688,6 +688,18 @@ def test_self_service_reads_a_time_as_deadline_does_and_says_it_on_the_events_cl
     assert said in " ".join(offset.stdout.split())
 
 
+def test_a_self_service_deadline_past_the_years_of_an_event_is_refused(db_settings: Settings) -> None:
+    created = run("event", "create", "ss", "--name", "W", "--tables", "1", "--start", "2038-03-02T09:00")
+    assert created.exit_code == 0, created.output
+    for until in ("9999-12-31T23:00-05:00", "0001-01-01T00:00+14:00", "9999-12-31T23:00"):
+        refused = run("event", "self-service", "ss", "--until", until)
+        assert refused.exit_code == 2, (until, refused.output)
+        assert "self-service deadline: must be between the years 1900 and 9998" in refused.stderr
+        assert "database" not in refused.stderr
+    kept = " ".join(run("event", "self-service", "ss", "--until", "none").stdout.split())
+    assert "until the event is over" in kept
+
+
 def test_self_service_until_none_says_what_governs_instead(corpus: Settings) -> None:
     created = run(
         "event", "create", "rd", "--name", "W", "--tables", "1", "--start", "2038-03-02T09:00",
