@@ -700,6 +700,16 @@ def test_a_self_service_deadline_past_the_years_of_an_event_is_refused(db_settin
     assert "until the event is over" in kept
 
 
+def test_answering_a_request_id_past_what_the_database_holds_says_there_is_none(corpus: Settings) -> None:
+    created = run("event", "create", "ws1", "--name", "W", "--tables", "1", "--start", "2038-03-02T09:00")
+    assert created.exit_code == 0, created.output
+    # On PostgreSQL it said "the database could not be used (... integer out of range)".
+    answered = run("event", "answer", "ws1", "99999999999999", "accepted")
+    assert answered.exit_code == 1, answered.output
+    assert "error: no request 99999999999999 in W" in answered.stderr
+    assert "database" not in answered.stderr
+
+
 def test_self_service_until_none_says_what_governs_instead(corpus: Settings) -> None:
     created = run(
         "event", "create", "rd", "--name", "W", "--tables", "1", "--start", "2038-03-02T09:00",

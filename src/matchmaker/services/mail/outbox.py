@@ -33,7 +33,7 @@ from sqlmodel import Session, col, select
 
 from matchmaker.db.accounts import OutboxMessage
 from matchmaker.db.engine import Database
-from matchmaker.db.models import utcnow
+from matchmaker.db.models import SERIAL_ID_MAX, utcnow
 from matchmaker.errors import ConflictError, InvalidInputError, NotFoundError
 from matchmaker.services.mail.compose import Composed
 from matchmaker.settings import Settings
@@ -161,7 +161,8 @@ class Outbox:
     def requeue(self, message_id: int, *, now: datetime | None = None) -> OutboxEntry:
         """Queue a failed (or queued) message again with a fresh count of tries ("send again");
         :class:`ConflictError` for a message already sent."""
-        row = self.session.get(OutboxMessage, message_id)
+        # An id no row can have is not looked up (PostgreSQL refuses one past its integer column).
+        row = self.session.get(OutboxMessage, message_id) if 1 <= message_id <= SERIAL_ID_MAX else None
         if row is None:
             raise NotFoundError(f"no message {message_id} in the outbox")
         if row.status == "sent":
