@@ -8,6 +8,7 @@ by their display names only.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -100,11 +101,19 @@ class Notifier:
     # ----------------------------------------------------------------------------------------------
 
     def invitation(self, to: str, link: str, *, entity: str | None, expires: datetime) -> None:
-        """Queue an invitation with its sign-in link."""
+        """Queue an invitation with its sign-in link, for the person at ``to`` speaking for ``entity``.
+
+        A new invitation of the same person stops the link of the one before: that one's message, if
+        it still waits in the outbox, is taken out, so that the person gets one invitation, with the
+        link that works (and not first one that says it was already used)."""
         message = compose(
             "invitation", link=link, entity=entity, expires=f"{told_date(expires)}, {expires:%H:%M} UTC"
         )
-        self.outbox.queue(to, message)
+        person = _invitation_key(to, entity)
+        replaced = self.outbox.withdraw_queued(person)
+        if replaced:
+            logger.info("an invitation replaced %d earlier one(s) not sent yet", replaced)
+        self.outbox.queue(to, message, dedup_key=f"{person}{_digest(link)}")
 
     def request_received(
         self, event_id: str, sender: str, recipient: str, message: str | None, *, reason: str | None = None
@@ -425,6 +434,17 @@ def _by_participant(entries: Iterable[CalendarEntry]) -> dict[str, list[Calendar
         for pid in dict.fromkeys((e.a, e.b)):
             out.setdefault(pid, []).append(e)
     return out
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _invitation_key(address: str, entity: str | None) -> str:
+    """The start of the key of every invitation of the person at ``address`` (in any letter case)
+    speaking for ``entity`` (a record's name, or ministry staff): an invitation's own key adds its
+    link."""
+    return f"invitation:{_digest(address.strip().casefold() + chr(31) + (entity or ''))}:"
 
 
 def _each_mailbox_once(emails: Iterable[str]) -> list[str]:

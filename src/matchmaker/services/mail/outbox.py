@@ -143,6 +143,23 @@ class Outbox:
             return False
         return True
 
+    def withdraw_queued(self, key_prefix: str, *, now: datetime | None = None) -> int:
+        """Take out the messages still queued whose key starts with ``key_prefix`` (a message a newer
+        one replaces), except one a sender holds right now; how many."""
+        now = now or utcnow()
+        rows = self.session.exec(
+            select(OutboxMessage).where(
+                col(OutboxMessage.dedup_key).startswith(key_prefix, autoescape=True),
+                col(OutboxMessage.status) == "queued",
+                or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now),
+            )
+        )
+        taken = list(rows)
+        for row in taken:
+            self.session.delete(row)
+        self.session.flush()
+        return len(taken)
+
     def list(self, *, status: str | None = None, limit: int = 500, offset: int = 0) -> list[OutboxEntry]:
         """Messages, newest first (only those with ``status`` when given), from the ``offset``-th on."""
         stmt = select(OutboxMessage)
