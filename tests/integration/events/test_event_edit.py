@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from events_support import EventCalls
-from matchmaker.errors import InvalidInputError
+from matchmaker.errors import InfeasibleScheduleError, InvalidInputError
 from matchmaker.services.events.schemas import (
     BreakIn,
     DaysIn,
@@ -33,6 +33,28 @@ def test_name_venue_and_zone_change_without_replanning(ev: EventCalls, event: st
     assert report.replanned is None
     shown = ev(lambda e: e.catalog.get(event))
     assert (shown.name, shown.venue, shown.timezone) == ("Level 3 workshop, Ankara", "Hall B", "UTC")
+
+
+def test_an_edit_whose_replan_is_refused_changes_nothing(ev: EventCalls, event: str, scorer: Score) -> None:
+    ev.plan(lambda p: p.generate(event, score=scorer, time_limit=5))
+    ev.plan(lambda p: p.publish(event))
+    busiest = max(
+        ("kukes", "osh", "tirana", "acme", "databridge"),
+        key=lambda pid: sum(pid in (m.a, m.b) for m in ev.plan(lambda p: p.planned(event))),
+    )
+    # Staff lowered a maximum below the meetings already published, then rename the tables.
+    ev(lambda e: e.catalog.add_participants(event, [ParticipantIn(id=busiest, max_meetings=1)]))
+    before = ev(lambda e: e.catalog.get(event))
+    with pytest.raises(InfeasibleScheduleError) as refused:
+        ev.plan(lambda p: p.edit(event, EventEdit(table_labels=["Room A", "Room B"]), score=scorer))
+    assert "nothing was changed" in refused.value.message
+    assert '"replan": false' in refused.value.message
+    # The refusal is the answer: the event is as it was (it said 'infeasible' and kept the new names).
+    assert ev(lambda e: e.catalog.get(event)) == before
+    saved = ev.plan(
+        lambda p: p.edit(event, EventEdit(table_labels=["Room A", "Room B"], replan=False), score=scorer)
+    )
+    assert saved.event.table_labels == {1: "Room A", 2: "Room B"}
 
 
 def test_days_with_a_break_make_slots_over_several_days() -> None:
