@@ -563,9 +563,8 @@ def test_generate_names_who_can_have_no_meeting_at_all(corpus: Settings) -> None
     run("event", "add", "ws1", "tirana", "--max", "0")
     generated = run("event", "generate", "ws1", "--time-limit", "3")
     assert generated.exit_code == 0, generated.output
-    assert "no meeting possible (no common free slot, a maximum of 0 or every pair blocked): osh, tirana" in (
-        generated.stdout
-    )
+    said = " ".join(generated.stdout.split())
+    assert "a common free slot, a maximum of 0 or every pair blocked): osh, tirana" in said
     report = json.loads(run("event", "generate", "ws1", "--time-limit", "3", "--json").stdout)
     assert report["stats"]["no_meeting_possible"] == ["osh", "tirana"]
 
