@@ -321,6 +321,25 @@ def test_deleting_a_published_event_cancels_the_meetings_of_everyone_told_of_the
         assert int(meeting["SEQUENCE"]) >= 1
 
 
+def test_deleting_an_event_tells_nobody_of_meetings_that_already_took_place(services: Services) -> None:
+    # Deleting an old event (say, a year later) told everyone "Level 3 workshop is cancelled. Your
+    # meetings will not take place" about meetings held long ago, with cancelling calendar entries.
+    services.planner.generate("ws1", score=lambda a, b: 0.9)
+    services.planner.publish("ws1")
+    [meeting] = services.planner.planned("ws1")
+    begun = meeting.start_at + timedelta(minutes=1)
+    with services.database.unit_of_work() as session:
+        told = services.notifier(session).cancelled("ws1", now=begun)
+    assert (told.messages, told.not_told) == (0, [])
+    with services.database.unit_of_work() as session:
+        over = services.notifier(session).cancelled("ws1", now=START + timedelta(days=400))
+    assert (over.messages, over.not_told) == (0, [])
+    assert messages(services, "event_cancelled") == []
+    with services.database.unit_of_work() as session:
+        before = services.notifier(session).cancelled("ws1", now=START - timedelta(days=1))
+    assert (before.messages, before.not_told) == (2, [])
+
+
 def test_deleting_an_event_never_published_tells_nobody(services: Services) -> None:
     services.planner.generate("ws1", score=lambda a, b: 0.9)
     with services.database.unit_of_work() as session:

@@ -28,7 +28,7 @@ from matchmaker.scheduling.exports import (
     zone_note,
 )
 from matchmaker.services.events import store
-from matchmaker.services.events.rules import told_in_zone, zone
+from matchmaker.services.events.rules import as_instant, told_in_zone, zone
 from matchmaker.services.mail.compose import Attachment, Composed, MessageKind, compose
 from matchmaker.services.mail.outbox import Outbox
 from matchmaker.settings import Settings
@@ -237,10 +237,14 @@ class Notifier:
                 unreached.append(names.get(pid, pid))
         return Told(queued, sorted(unreached))
 
-    def cancelled(self, event_id: str) -> Told:
+    def cancelled(self, event_id: str, *, now: datetime | None = None) -> Told:
         """Before a published event is deleted: tell every participant it is cancelled, with its
-        published meetings as cancelled calendar entries (so that importing them removes them from
-        the calendar its feed filled). An event never published tells nobody."""
+        published meetings still to come as cancelled calendar entries (so that importing them
+        removes them from the calendar its feed filled). An event never published tells nobody.
+
+        Meetings that have begun took place and are not cancelled: once the event is under way only
+        the participants with meetings still to come are told, and once it is over nobody is."""
+        now = now or utcnow()
         session = self.session
         ev = store.event_row(session, event_id)
         if not ev.published_version:
@@ -249,8 +253,12 @@ class Notifier:
         entries = [
             store.calendar_entry(r).model_copy(update={"status": "CANCELLED", "sequence": r.sequence + 1})
             for r in store.published(session, event_id, confirmed=True)
+            if as_instant(datetime.fromisoformat(r.start), tz) > now
         ]
         people = [p.participant_id for p in store.participants(session, event_id)]
+        begun = any(as_instant(s.start, tz) <= now for s in store.slots(session, event_id))
+        if begun:  # under way: those who still expect a meeting
+            people = [pid for pid in people if pid in store.mentioned(entries)]
         names = store.names(session, store.mentioned(entries) | set(people))
         labels, venue = store.published_places(session, ev)
         queued = 0
