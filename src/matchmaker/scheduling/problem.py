@@ -271,7 +271,6 @@ class SchedulingProblem(_Model):
                     )
         for i, s in enumerate(self.scores or []):
             errors += _pair_errors(f"scores[{i}]", s.a, s.b, known_people)
-        errors += _score_clashes(self.scores or [])
         for i, r in enumerate(self.requests):
             errors += _pair_errors(f"requests[{i}]", r.sender, r.recipient, known_people)
         for field, pairs in (("must_meet", self.must_meet), ("blocked", self.blocked)):
@@ -313,25 +312,6 @@ def _pair_errors(where: str, a: str, b: str, known: set[str]) -> list[str]:
     errors = [f"{where}: unknown participant id {pid!r}" for pid in (a, b) if pid not in known]
     if a == b:
         errors.append(f"{where}: a participant cannot meet itself ({a!r})")
-    return errors
-
-
-def _score_clashes(scores: list[ScoreEntry]) -> list[str]:
-    """One line per pair scored twice with different scores (in either order of its two ids): which
-    one the plan used would depend on their order in the file. The same score given twice is kept."""
-    errors: list[str] = []
-    first: dict[Pair, int] = {}
-    for i, s in enumerate(scores):
-        key = pair_key(s.a, s.b)
-        if key not in first:
-            first[key] = i
-            continue
-        earlier = scores[first[key]]
-        if earlier.score != s.score:
-            errors.append(
-                f"scores[{i}]: the pair {s.a!r}–{s.b!r} is scored {s.score:g} here and {earlier.score:g} in "
-                f"scores[{first[key]}]; give each pair one score"
-            )
     return errors
 
 

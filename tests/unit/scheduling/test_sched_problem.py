@@ -67,17 +67,6 @@ def test_true_or_false_for_a_number_is_refused_naming_the_field(make_problem: An
     assert parse_problem(make_problem(tables=3, scores=[{"a": "c1", "b": "p1", "score": 1}])).tables == 3
 
 
-def test_a_pair_scored_twice_with_different_scores_is_refused(make_problem: Any) -> None:
-    # The plan used whichever came last, so swapping two lines of the file changed the schedule.
-    twice = [{"a": "c1", "b": "p1", "score": 0.9}, {"a": "p1", "b": "c1", "score": 0.2}]
-    assert _error(make_problem(scores=twice)) == (
-        "invalid scheduling problem: scores[1]: the pair 'p1'–'c1' is scored 0.2 here and 0.9 in"
-        " scores[0]; give each pair one score"
-    )
-    same = [{"a": "c1", "b": "p1", "score": 0.9}, {"a": "p1", "b": "c1", "score": 0.9}]
-    assert len(parse_problem(make_problem(scores=same)).scores or []) == 2
-
-
 def test_unknown_slot_in_availability(make_problem: Any) -> None:
     data = make_problem()
     data["participants"][0]["available"] = ["s1", "s9"]
