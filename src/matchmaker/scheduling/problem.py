@@ -159,8 +159,9 @@ def check_timezone(value: str | None) -> str | None:
 def wall_clock_errors(slots: Iterable[Slot], timezone: str | None) -> list[str]:
     """What is wrong with the local times of ``slots`` in ``timezone``: one line per slot whose start or
     end (without an offset) names an hour the zone skips when its clocks go forward, or one it lives
-    twice when they go back. Such a time is no single instant: calendars would put the meeting an hour
-    away from what the agendas print, or on top of the next slot."""
+    twice when they go back (also when given with an offset that puts it in the second one). Such a
+    time is no single instant: calendars would put the meeting an hour away from what the agendas
+    print, or on top of the next slot."""
     if not timezone:
         return []
     try:
@@ -171,6 +172,17 @@ def wall_clock_errors(slots: Iterable[Slot], timezone: str | None) -> list[str]:
     for s in slots:
         for what, value in (("starts", s.start), ("ends", s.end)):
             if value.tzinfo is not None:
+                # An instant given with its offset is one instant, but agendas print it on the
+                # event's clock and calendars write it as that wall time: in the hour the clocks
+                # go back it reads twice, and calendar apps take the first (an hour early).
+                local = value.astimezone(tz)
+                if local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset():
+                    errors.append(
+                        f"slot {s.id!r} {what} at {value.isoformat(timespec='minutes')}, which is"
+                        f" {local:%Y-%m-%d %H:%M} in {timezone}, a time that happens twice there"
+                        " (the clocks go back then); move the slot"
+                    )
+                    break
                 continue
             local = value.replace(tzinfo=tz)
             at = f"{value:%Y-%m-%d %H:%M}"

@@ -155,6 +155,32 @@ def test_a_slot_at_an_hour_the_zone_skips_or_repeats_is_refused_with_the_slot_na
         ev.plan(lambda p: p.edit(event, EventEdit(timezone="Europe/Berlin")))
 
 
+def test_a_slot_given_with_an_offset_at_an_hour_the_zone_repeats_is_refused(
+    ev: EventCalls, event: str
+) -> None:
+    # 02:30+01:00 on 31 October 2038 is the second 02:30 in Berlin: calendars, given 02:30 in
+    # Europe/Berlin, put the meeting at the first one, an hour early, while the instant was sound.
+    autumn = [
+        SlotIn(start="2038-10-31T02:30+01:00", end="2038-10-31T02:50+01:00"),  # type: ignore[arg-type]
+        SlotIn(start="2038-10-31T09:00+01:00", end="2038-10-31T09:20+01:00"),  # type: ignore[arg-type]
+    ]
+    said = (
+        r"slot 's1' starts at 2038-10-31T02:30\+01:00, which is 2038-10-31 02:30 in Europe/Berlin, a time"
+        " that happens twice there"
+    )
+    with pytest.raises(InvalidInputError, match=said):
+        ev(
+            lambda e: e.catalog.create(
+                EventCreate(id="berlin", name="Berlin", timezone="Europe/Berlin", tables=1, slots=autumn)
+            )
+        )
+    with pytest.raises(InvalidInputError, match=said):
+        ev.plan(lambda p: p.edit(event, EventEdit(slots=autumn, timezone="Europe/Berlin")))
+    # The same instants are one wall time each in Istanbul, the event's own zone.
+    ev.plan(lambda p: p.edit(event, EventEdit(slots=autumn)))
+    assert [s.start.hour for s in ev(lambda e: e.catalog.get(event)).slots] == [4, 11]
+
+
 def test_a_participant_removed_after_publishing_is_cancelled_at_the_next_publication(
     ev: EventCalls, event: str, scorer: Score
 ) -> None:

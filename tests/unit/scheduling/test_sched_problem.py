@@ -67,6 +67,18 @@ def test_true_or_false_for_a_number_is_refused_naming_the_field(make_problem: An
     assert parse_problem(make_problem(tables=3, scores=[{"a": "c1", "b": "p1", "score": 1}])).tables == 3
 
 
+def test_a_slot_with_an_offset_at_an_hour_the_zone_repeats_is_named(make_problem: Any) -> None:
+    data = make_problem()
+    data["timezone"] = "Europe/Berlin"
+    data["slots"] = [
+        {"id": "s1", "start": "2038-10-31T02:30+01:00", "end": "2038-10-31T02:50+01:00"},
+        {"id": "s2", "start": "2038-10-31T09:00+01:00", "end": "2038-10-31T09:20+01:00"},
+    ]
+    assert "slot 's1' starts at 2038-10-31T02:30+01:00, which is 2038-10-31 02:30 in Europe/Berlin" in _error(
+        data
+    )
+
+
 def test_unknown_slot_in_availability(make_problem: Any) -> None:
     data = make_problem()
     data["participants"][0]["available"] = ["s1", "s9"]
