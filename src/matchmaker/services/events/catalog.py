@@ -356,7 +356,7 @@ class EventCatalog(store.InSession):
                         away_ids=away,
                     )
                 )
-        return sorted(out, key=lambda m: (m.start, m.table))
+        return sorted(out, key=lambda m: (m.start_at, m.table))
 
     def takes_part(self, event_id: str, participant_id: str) -> bool:
         """Whether ``participant_id`` takes part in the event (:class:`NotFoundError` for no event)."""

@@ -33,7 +33,7 @@ from matchmaker.db.models import utcnow
 from matchmaker.scheduling.problem import pair_key
 from matchmaker.services.events import store
 from matchmaker.services.events.feedback import meeting_end
-from matchmaker.services.events.rules import effective_status, side_of
+from matchmaker.services.events.rules import as_instant, effective_status, side_of, zone
 from matchmaker.services.events.schemas import (
     RATING_LABELS,
     EventStatistics,
@@ -159,7 +159,8 @@ def compute_statistics(
     sides = {p.id: p.side for p in people}
     by_rater = {(r.rater, r.other): r for r in ratings}
     outcomes: list[MeetingOutcome] = []
-    for m in sorted(meetings, key=lambda m: (m.start, m.table)):
+    tz = zone(timezone)
+    for m in sorted(meetings, key=lambda m: (as_instant(m.start, tz), m.table)):
         ra, rb = by_rater.get((m.a, m.b)), by_rater.get((m.b, m.a))
         rating_a, rating_b = (ra.rating if ra else None), (rb.rating if rb else None)
         outcomes.append(

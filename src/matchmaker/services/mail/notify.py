@@ -373,7 +373,9 @@ class Notifier:
         """The lines of a message listing meetings; with ``previous`` (the entries published before),
         each says what changed."""
         lines = []
-        for e in sorted(entries, key=lambda e: (e.start, e.table)):
+        # In time order as instants: meetings published before and after the event's slots were given
+        # offsets hold times with and without one.
+        for e in sorted(entries, key=lambda e: (as_instant(e.start, tz), e.table)):
             other = e.b if e.a == pid else e.a
             status = None if previous is None else _change(pid, e, previous.get(e.uid))
             place = table_name(e.table, labels)
