@@ -195,3 +195,28 @@ def test_an_event_without_a_zone_whose_slots_are_given_offsets_after_publishing_
     assert ev(lambda e: e.agendas.pdf("online", "kukes")).startswith(b"%PDF")
     assert ev(lambda e: e.agendas.booklet("online")).startswith(b"%PDF")
     assert ev(lambda e: e.agendas.csv("online")).count("\n") == 2
+
+
+def test_a_zone_given_to_a_published_event_keeps_the_published_times_until_it_is_published_again(
+    ev: EventCalls, corpus: Settings, scorer: Score
+) -> None:
+    # Published at 09:00 UTC (no zone); staff then set Asia/Tokyo. Before publishing again, the
+    # calendar feed moved the meeting to 09:00 in Tokyo (00:00 UTC) without a higher SEQUENCE, so
+    # subscribed calendars showed it nine hours early without a word.
+    zoneless_event(ev, "nz", PEOPLE, tables=2)
+    _published(ev, "nz", scorer)
+    published = datetime(2038, 3, 2, 9, 0, tzinfo=UTC)
+
+    def starts() -> set[datetime]:
+        cal = icalendar.Calendar.from_ical(ev(lambda e: e.agendas.calendar("nz", "kukes")))
+        return {item.decoded("dtstart") for item in cal.walk("VEVENT")}
+
+    assert starts() == {published}
+    ev.plan(lambda p: p.edit("nz", EventEdit(timezone="Asia/Tokyo")))
+    assert starts() == {published}
+    [meeting] = ev(lambda e: e.agendas.agenda("nz", "kukes")).meetings
+    assert meeting.start_at == published
+    # Publishing again moves it to the slot's time in the new zone, with a higher SEQUENCE.
+    report = ev.plan(lambda p: p.publish("nz"))
+    assert report.changed >= 1
+    assert starts() == {datetime(2038, 3, 2, 0, 0, tzinfo=UTC)}
