@@ -672,7 +672,8 @@ def generate(  # noqa: PLR0917  Typer reads options from the parameters
         markup=False,
     )
     stdout.print(
-        f"meetings per active participant: min {s['min_meetings_active']}, mean {s['mean_meetings']:.2f};"
+        f"meetings per participant who can meet: at least {s['min_meetings_active']};"
+        f" mean over all participants {s['mean_meetings']:.2f};"
         f" unmatched: {', '.join(s['unmatched_participants']) or 'none'}",
         markup=False,
     )

@@ -122,8 +122,9 @@ def no_meeting_possible_line(ids: Collection[str]) -> str | None:
     """The line naming participants of a schedule who could have no meeting at all (None for none)."""
     if not ids:
         return None
-    return "no meeting possible (no common free slot, a maximum of 0 or every pair blocked): " + ", ".join(
-        ids
+    return (
+        "no meeting possible (no partner with a score or a request, none with a common free slot,"
+        " a maximum of 0 or every pair blocked): " + ", ".join(ids)
     )
 
 

@@ -100,7 +100,8 @@ def _print_table(result: ScheduleResult, names: dict[str, str]) -> None:
     s = result.stats
     stdout.print(
         f"status {s.status}, {describe_gap(s)}, {s.solve_seconds:.2f}s; "
-        f"meetings per active participant: min {s.min_meetings_active}, mean {s.mean_meetings:.2f}; "
+        f"meetings per participant who can meet: at least {s.min_meetings_active};"
+        f" mean over all participants {s.mean_meetings:.2f}; "
         f"unmatched: {', '.join(s.unmatched_participants) or 'none'}",
         markup=False,
     )

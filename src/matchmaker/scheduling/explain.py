@@ -39,7 +39,11 @@ def _candidates(n: int, one: str, many: str) -> str:
 
 _SENTENCES: dict[str, Callable[[int], str]] = {
     "availability": lambda n: f"available in only {counted(n, 'slot')}",
-    "no_candidates": lambda n: f"only {counted(n, 'candidate partner')} with a score or request",
+    "no_candidates": lambda n: (
+        f"only {counted(n, 'candidate partner')} with a score or request"
+        if n
+        else "no candidate partner with a score or request"
+    ),
     "blocked_pairs": lambda n: f"{counted(n, 'pair')} blocked by staff",
     "no_availability_overlap": lambda n: _candidates(
         n, "shares no available slot with it", "share no available slot with it"

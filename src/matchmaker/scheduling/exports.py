@@ -590,7 +590,9 @@ def _calendar(
     cal.add("x-wr-calname", name)
     if isinstance(tz, ZoneInfo):
         cal.add("x-wr-timezone", tz.key)
-    for e in sorted(entries, key=lambda e: (e.start, e.uid)):
+    # In time order as instants (entries published before and after the event's slots were given
+    # offsets hold times with and without one).
+    for e in sorted(entries, key=lambda e: (_calendar_time(e.start, tz), e.uid)):
         shown = view(e)
         if shown is None:
             continue

@@ -24,11 +24,13 @@ from pydantic import (
     AfterValidator,
     AliasChoices,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 from matchmaker.errors import InvalidInputError, validation_line
 
@@ -48,6 +50,27 @@ MAX_SCORE = 1_000_000_000
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+
+def _no_truth_value_for_a_whole_number(value: object) -> object:
+    """``true`` or ``false`` where a whole number is due is refused, not read as 1 or 0 (``"tables":
+    true`` would plan one table)."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "Input should be a valid integer")
+    return value
+
+
+def _no_truth_value_for_a_number(value: object) -> object:
+    """``true`` or ``false`` where a number is due is refused, not read as 1.0 or 0.0."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("float_type", "Input should be a valid number")
+    return value
+
+
+#: A whole number of a problem file (tables, a maximum, a locked meeting's table).
+WholeNumber = Annotated[int, BeforeValidator(_no_truth_value_for_a_whole_number)]
+#: A number of a problem file (a score).
+Number = Annotated[float, BeforeValidator(_no_truth_value_for_a_number)]
 
 
 class Slot(_Model):
@@ -77,7 +100,7 @@ class Participant(_Model):
     side: Side
     name: str | None = None
     available: list[str] | None = Field(default=None, description="Slot ids; missing means every slot.")
-    max_meetings: int | None = Field(default=None, ge=0)
+    max_meetings: WholeNumber | None = Field(default=None, ge=0)
 
 
 class ScoreEntry(_Model):
@@ -87,7 +110,7 @@ class ScoreEntry(_Model):
 
     a: str = Field(min_length=1)
     b: str = Field(min_length=1)
-    score: float = Field(ge=-MAX_SCORE, le=MAX_SCORE)
+    score: Number = Field(ge=-MAX_SCORE, le=MAX_SCORE)
     reason: str | None = None
 
 
@@ -105,7 +128,7 @@ class Placement(_Model):
     """Where a meeting between ``a`` and ``b`` takes place."""
 
     slot: str = Field(min_length=1)
-    table: int = Field(ge=1)
+    table: WholeNumber = Field(ge=1)
     a: str = Field(min_length=1)
     b: str = Field(min_length=1)
 
@@ -136,8 +159,9 @@ def check_timezone(value: str | None) -> str | None:
 def wall_clock_errors(slots: Iterable[Slot], timezone: str | None) -> list[str]:
     """What is wrong with the local times of ``slots`` in ``timezone``: one line per slot whose start or
     end (without an offset) names an hour the zone skips when its clocks go forward, or one it lives
-    twice when they go back. Such a time is no single instant: calendars would put the meeting an hour
-    away from what the agendas print, or on top of the next slot."""
+    twice when they go back (also when given with an offset that puts it in the second one). Such a
+    time is no single instant: calendars would put the meeting an hour away from what the agendas
+    print, or on top of the next slot."""
     if not timezone:
         return []
     try:
@@ -148,6 +172,17 @@ def wall_clock_errors(slots: Iterable[Slot], timezone: str | None) -> list[str]:
     for s in slots:
         for what, value in (("starts", s.start), ("ends", s.end)):
             if value.tzinfo is not None:
+                # An instant given with its offset is one instant, but agendas print it on the
+                # event's clock and calendars write it as that wall time: in the hour the clocks
+                # go back it reads twice, and calendar apps take the first (an hour early).
+                local = value.astimezone(tz)
+                if local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset():
+                    errors.append(
+                        f"slot {s.id!r} {what} at {value.isoformat(timespec='minutes')}, which is"
+                        f" {local:%Y-%m-%d %H:%M} in {timezone}, a time that happens twice there"
+                        " (the clocks go back then); move the slot"
+                    )
+                    break
                 continue
             local = value.replace(tzinfo=tz)
             at = f"{value:%Y-%m-%d %H:%M}"
@@ -224,7 +259,7 @@ class SchedulingProblem(_Model):
     event_name: str | None = None
     timezone: TimeZoneName = Field(default=None, description="IANA zone of slot times without an offset.")
     slots: list[Slot] = Field(min_length=1)
-    tables: int = Field(ge=1)
+    tables: WholeNumber = Field(ge=1)
     participants: list[Participant]
     scores: list[ScoreEntry] | None = None
     requests: list[MeetingRequest] = Field(default_factory=list)

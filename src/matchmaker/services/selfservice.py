@@ -27,6 +27,7 @@ from matchmaker.scheduling.exports import in_zone, told_date, zone_note
 from matchmaker.scheduling.problem import Slot
 from matchmaker.services.events import store
 from matchmaker.services.events.rules import as_instant, on_event_clock, told_in_zone, zone
+from matchmaker.services.events.schemas import check_year
 from matchmaker.services.records import PublicRecord, RecordService, describe_invalid
 from matchmaker.wording import noun_for
 
@@ -99,6 +100,11 @@ class SelfService:
         the event's clock (UTC for an event without a zone)."""
         if when is not None and when.tzinfo is None:
             raise InvalidInputError("give the deadline with its UTC offset, e.g. 2027-02-20T17:00+03:00")
+        if when is not None:
+            try:
+                check_year(when)
+            except ValueError as exc:  # a time the database cannot hold once read in UTC
+                raise InvalidInputError(f"self-service deadline: {exc}", field="until") from exc
         ev = store.event_row(self.session, event_id)
         ev.self_service_deadline = when
         ev.updated_at = utcnow()

@@ -13,7 +13,7 @@ import pytest
 from events_support import EventCalls, zoneless_event
 from matchmaker.errors import NotFoundError
 from matchmaker.services.container import Services
-from matchmaker.services.events.schemas import EventEdit
+from matchmaker.services.events.schemas import EventCreate, EventEdit, ParticipantIn, SlotIn
 from matchmaker.settings import Settings
 from services_support import add_user
 
@@ -151,3 +151,72 @@ def test_an_event_without_a_zone_gives_its_times_in_utc_never_floating(
     html = ev(lambda e: e.agendas.html("nz", "kukes"))
     assert "2038-03-02 09:00–09:20" in html
     assert "Times are in UTC (the event has no time zone)." in html
+
+
+def test_an_event_without_a_zone_whose_slots_are_given_offsets_after_publishing_publishes_again(
+    services: Services, ev: EventCalls, corpus: Settings, scorer: Score
+) -> None:
+    # Published with times without an offset (UTC), then given slots with an offset: publishing
+    # compared the old meetings' times with the new ones, which Python cannot order, and answered 500.
+    two = [
+        SlotIn(start="2038-06-02T09:00", end="2038-06-02T09:20"),  # type: ignore[arg-type]
+        SlotIn(start="2038-06-02T09:30", end="2038-06-02T09:50"),  # type: ignore[arg-type]
+    ]
+    ev(lambda e: e.catalog.create(EventCreate(id="online", name="Online round", tables=1, slots=two)))
+    ev(
+        lambda e: e.catalog.add_participants(
+            "online", [ParticipantIn(id=i) for i in ("kukes", "acme", "databridge")]
+        )
+    )
+    with services.database.unit_of_work() as session:
+        for pid in ("kukes", "acme", "databridge"):
+            role = "city" if pid == "kukes" else "provider"
+            services.accounts(session).invite(role, f"{pid}@example.org", pid)
+    _published(ev, "online", scorer)
+    one = [SlotIn(start="2038-06-03T09:00+03:00", end="2038-06-03T09:20+03:00")]  # type: ignore[arg-type]
+    ev.plan(lambda p: p.edit("online", EventEdit(slots=one), score=scorer, time_limit=5))
+    report = ev.plan(lambda p: p.publish("online"))
+    assert report.cancelled == 1
+    assert report.messages >= 2
+    cal = icalendar.Calendar.from_ical(ev(lambda e: e.agendas.calendar("online", "kukes")))
+    when = {str(item["status"]): item.decoded("dtstart") for item in cal.walk("VEVENT")}
+    assert when["CONFIRMED"] == datetime(2038, 6, 3, 6, 0, tzinfo=UTC)
+    assert when["CANCELLED"] in {
+        datetime(2038, 6, 2, 9, 0, tzinfo=UTC),
+        datetime(2038, 6, 2, 9, 30, tzinfo=UTC),
+    }
+    mine = ev(lambda e: e.agendas.agenda("online", "kukes", include_cancelled=True))
+    assert [m.status for m in mine.meetings] == ["CONFIRMED", "CANCELLED"]
+    stats = ev(lambda e: e.statistics.statistics("online"))
+    assert stats.meetings == 1
+    # Every other document of the published schedule reads as well.
+    assert "BEGIN:VEVENT" in ev(lambda e: e.agendas.event_calendar("online")).decode()
+    assert "Kukës" in ev(lambda e: e.agendas.html("online", "kukes"))
+    assert ev(lambda e: e.agendas.pdf("online", "kukes")).startswith(b"%PDF")
+    assert ev(lambda e: e.agendas.booklet("online")).startswith(b"%PDF")
+    assert ev(lambda e: e.agendas.csv("online")).count("\n") == 2
+
+
+def test_a_zone_given_to_a_published_event_keeps_the_published_times_until_it_is_published_again(
+    ev: EventCalls, corpus: Settings, scorer: Score
+) -> None:
+    # Published at 09:00 UTC (no zone); staff then set Asia/Tokyo. Before publishing again, the
+    # calendar feed moved the meeting to 09:00 in Tokyo (00:00 UTC) without a higher SEQUENCE, so
+    # subscribed calendars showed it nine hours early without a word.
+    zoneless_event(ev, "nz", PEOPLE, tables=2)
+    _published(ev, "nz", scorer)
+    published = datetime(2038, 3, 2, 9, 0, tzinfo=UTC)
+
+    def starts() -> set[datetime]:
+        cal = icalendar.Calendar.from_ical(ev(lambda e: e.agendas.calendar("nz", "kukes")))
+        return {item.decoded("dtstart") for item in cal.walk("VEVENT")}
+
+    assert starts() == {published}
+    ev.plan(lambda p: p.edit("nz", EventEdit(timezone="Asia/Tokyo")))
+    assert starts() == {published}
+    [meeting] = ev(lambda e: e.agendas.agenda("nz", "kukes")).meetings
+    assert meeting.start_at == published
+    # Publishing again moves it to the slot's time in the new zone, with a higher SEQUENCE.
+    report = ev.plan(lambda p: p.publish("nz"))
+    assert report.changed >= 1
+    assert starts() == {datetime(2038, 3, 2, 0, 0, tzinfo=UTC)}

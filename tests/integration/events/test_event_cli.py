@@ -563,9 +563,8 @@ def test_generate_names_who_can_have_no_meeting_at_all(corpus: Settings) -> None
     run("event", "add", "ws1", "tirana", "--max", "0")
     generated = run("event", "generate", "ws1", "--time-limit", "3")
     assert generated.exit_code == 0, generated.output
-    assert "no meeting possible (no common free slot, a maximum of 0 or every pair blocked): osh, tirana" in (
-        generated.stdout
-    )
+    said = " ".join(generated.stdout.split())
+    assert "a common free slot, a maximum of 0 or every pair blocked): osh, tirana" in said
     report = json.loads(run("event", "generate", "ws1", "--time-limit", "3", "--json").stdout)
     assert report["stats"]["no_meeting_possible"] == ["osh", "tirana"]
 
@@ -686,6 +685,28 @@ def test_self_service_reads_a_time_as_deadline_does_and_says_it_on_the_events_cl
     assert said in " ".join(plain.stdout.split())
     offset = run("event", "self-service", "ss", "--until", "2038-02-25T17:00+03:00")
     assert said in " ".join(offset.stdout.split())
+
+
+def test_a_self_service_deadline_past_the_years_of_an_event_is_refused(db_settings: Settings) -> None:
+    created = run("event", "create", "ss", "--name", "W", "--tables", "1", "--start", "2038-03-02T09:00")
+    assert created.exit_code == 0, created.output
+    for until in ("9999-12-31T23:00-05:00", "0001-01-01T00:00+14:00", "9999-12-31T23:00"):
+        refused = run("event", "self-service", "ss", "--until", until)
+        assert refused.exit_code == 2, (until, refused.output)
+        assert "self-service deadline: must be between the years 1900 and 9998" in refused.stderr
+        assert "database" not in refused.stderr
+    kept = " ".join(run("event", "self-service", "ss", "--until", "none").stdout.split())
+    assert "until the event is over" in kept
+
+
+def test_answering_a_request_id_past_what_the_database_holds_says_there_is_none(corpus: Settings) -> None:
+    created = run("event", "create", "ws1", "--name", "W", "--tables", "1", "--start", "2038-03-02T09:00")
+    assert created.exit_code == 0, created.output
+    # On PostgreSQL it said "the database could not be used (... integer out of range)".
+    answered = run("event", "answer", "ws1", "99999999999999", "accepted")
+    assert answered.exit_code == 1, answered.output
+    assert "error: no request 99999999999999 in W" in answered.stderr
+    assert "database" not in answered.stderr
 
 
 def test_self_service_until_none_says_what_governs_instead(corpus: Settings) -> None:

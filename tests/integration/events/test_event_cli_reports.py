@@ -60,6 +60,16 @@ def test_stats_prints_the_figures_staff_see(corpus: Settings) -> None:
     assert run("event", "stats", "nowhere").exit_code == 1
 
 
+def test_stats_count_the_meetings_of_a_participant_taken_out_after_the_event(corpus: Settings) -> None:
+    _held_event()
+    assert run("event", "remove", "past", "acme").exit_code == 0
+    st = json.loads(run("event", "stats", "past", "--json").stdout)
+    acme = next(p for p in st["per_participant"] if p["id"] == "acme")
+    assert (acme["name"], acme["side"]) == ("Acme Mobility", "provider")
+    assert acme["meetings"] == sum("acme" in (o["a"], o["b"]) for o in st["outcomes"]) > 0
+    assert sum(p["meetings"] for p in st["per_participant"]) == 2 * st["meetings"]
+
+
 def test_export_writes_the_booklet_and_the_table_cards(corpus: Settings, tmp_path: Path) -> None:
     _held_event()
     booklet, cards = tmp_path / "booklet.pdf", tmp_path / "cards.pdf"

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from events_support import EventCalls
-from matchmaker.errors import InvalidInputError
+from matchmaker.errors import InfeasibleScheduleError, InvalidInputError
 from matchmaker.services.events.schemas import (
     BreakIn,
     DaysIn,
@@ -33,6 +33,28 @@ def test_name_venue_and_zone_change_without_replanning(ev: EventCalls, event: st
     assert report.replanned is None
     shown = ev(lambda e: e.catalog.get(event))
     assert (shown.name, shown.venue, shown.timezone) == ("Level 3 workshop, Ankara", "Hall B", "UTC")
+
+
+def test_an_edit_whose_replan_is_refused_changes_nothing(ev: EventCalls, event: str, scorer: Score) -> None:
+    ev.plan(lambda p: p.generate(event, score=scorer, time_limit=5))
+    ev.plan(lambda p: p.publish(event))
+    busiest = max(
+        ("kukes", "osh", "tirana", "acme", "databridge"),
+        key=lambda pid: sum(pid in (m.a, m.b) for m in ev.plan(lambda p: p.planned(event))),
+    )
+    # Staff lowered a maximum below the meetings already published, then rename the tables.
+    ev(lambda e: e.catalog.add_participants(event, [ParticipantIn(id=busiest, max_meetings=1)]))
+    before = ev(lambda e: e.catalog.get(event))
+    with pytest.raises(InfeasibleScheduleError) as refused:
+        ev.plan(lambda p: p.edit(event, EventEdit(table_labels=["Room A", "Room B"]), score=scorer))
+    assert "nothing was changed" in refused.value.message
+    assert '"replan": false' in refused.value.message
+    # The refusal is the answer: the event is as it was (it said 'infeasible' and kept the new names).
+    assert ev(lambda e: e.catalog.get(event)) == before
+    saved = ev.plan(
+        lambda p: p.edit(event, EventEdit(table_labels=["Room A", "Room B"], replan=False), score=scorer)
+    )
+    assert saved.event.table_labels == {1: "Room A", 2: "Room B"}
 
 
 def test_days_with_a_break_make_slots_over_several_days() -> None:
@@ -131,6 +153,32 @@ def test_a_slot_at_an_hour_the_zone_skips_or_repeats_is_refused_with_the_slot_na
     # A zone change alone is checked against the stored slots.
     with pytest.raises(InvalidInputError, match="slot 's2' starts at 2038-03-28 02:10"):
         ev.plan(lambda p: p.edit(event, EventEdit(timezone="Europe/Berlin")))
+
+
+def test_a_slot_given_with_an_offset_at_an_hour_the_zone_repeats_is_refused(
+    ev: EventCalls, event: str
+) -> None:
+    # 02:30+01:00 on 31 October 2038 is the second 02:30 in Berlin: calendars, given 02:30 in
+    # Europe/Berlin, put the meeting at the first one, an hour early, while the instant was sound.
+    autumn = [
+        SlotIn(start="2038-10-31T02:30+01:00", end="2038-10-31T02:50+01:00"),  # type: ignore[arg-type]
+        SlotIn(start="2038-10-31T09:00+01:00", end="2038-10-31T09:20+01:00"),  # type: ignore[arg-type]
+    ]
+    said = (
+        r"slot 's1' starts at 2038-10-31T02:30\+01:00, which is 2038-10-31 02:30 in Europe/Berlin, a time"
+        " that happens twice there"
+    )
+    with pytest.raises(InvalidInputError, match=said):
+        ev(
+            lambda e: e.catalog.create(
+                EventCreate(id="berlin", name="Berlin", timezone="Europe/Berlin", tables=1, slots=autumn)
+            )
+        )
+    with pytest.raises(InvalidInputError, match=said):
+        ev.plan(lambda p: p.edit(event, EventEdit(slots=autumn, timezone="Europe/Berlin")))
+    # The same instants are one wall time each in Istanbul, the event's own zone.
+    ev.plan(lambda p: p.edit(event, EventEdit(slots=autumn)))
+    assert [s.start.hour for s in ev(lambda e: e.catalog.get(event)).slots] == [4, 11]
 
 
 def test_a_participant_removed_after_publishing_is_cancelled_at_the_next_publication(

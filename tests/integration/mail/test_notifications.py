@@ -240,6 +240,32 @@ def test_an_address_invited_again_in_other_case_gets_each_message_once(services:
     assert published.count("focal@kukes.example") == 1
 
 
+def test_an_invitation_sent_again_before_the_first_went_out_is_sent_once_with_the_live_link(
+    services: Services,
+) -> None:
+    with services.database.unit_of_work() as session:
+        staff = services.accounts(session).invite("staff", "staff@ministry.example")
+    with services.database.unit_of_work() as session:
+        again = services.accounts(session).invite("city", "focal@kukes.example", "kukes")
+    invitations = messages(services, "invitation")
+    # The first link stopped working when the second was made: its message, not sent yet, goes with it.
+    to_kukes = [m for m in invitations if m.to_address == "focal@kukes.example"]
+    assert len(to_kukes) == 1
+    assert again.link in to_kukes[0].body_text
+    # Other people's invitations, and the same address invited for another role, are not touched.
+    with services.database.unit_of_work() as session:
+        also_staff = services.accounts(session).invite("staff", "focal@kukes.example")
+    invitations = messages(services, "invitation")
+    addressed = sorted((m.to_address, also_staff.link in m.body_text) for m in invitations)
+    assert addressed == [
+        ("focal@kukes.example", False),
+        ("focal@kukes.example", True),
+        ("sales@acme.example", False),
+        ("staff@ministry.example", False),
+    ]
+    assert any(staff.link in m.body_text for m in messages(services, "invitation"))
+
+
 def test_a_reminder_gives_the_place_published_not_one_changed_since(services: Services) -> None:
     services.planner.edit(
         "ws1", EventEdit(venue="Kongre Merkezi, Salon B", table_labels=["Salon Çamlıca", "Salon Boğaz"])
@@ -293,6 +319,25 @@ def test_deleting_a_published_event_cancels_the_meetings_of_everyone_told_of_the
         [meeting] = list(calendar.walk("VEVENT"))
         assert str(meeting["STATUS"]) == "CANCELLED"
         assert int(meeting["SEQUENCE"]) >= 1
+
+
+def test_deleting_an_event_tells_nobody_of_meetings_that_already_took_place(services: Services) -> None:
+    # Deleting an old event (say, a year later) told everyone "Level 3 workshop is cancelled. Your
+    # meetings will not take place" about meetings held long ago, with cancelling calendar entries.
+    services.planner.generate("ws1", score=lambda a, b: 0.9)
+    services.planner.publish("ws1")
+    [meeting] = services.planner.planned("ws1")
+    begun = meeting.start_at + timedelta(minutes=1)
+    with services.database.unit_of_work() as session:
+        told = services.notifier(session).cancelled("ws1", now=begun)
+    assert (told.messages, told.not_told) == (0, [])
+    with services.database.unit_of_work() as session:
+        over = services.notifier(session).cancelled("ws1", now=START + timedelta(days=400))
+    assert (over.messages, over.not_told) == (0, [])
+    assert messages(services, "event_cancelled") == []
+    with services.database.unit_of_work() as session:
+        before = services.notifier(session).cancelled("ws1", now=START - timedelta(days=1))
+    assert (before.messages, before.not_told) == (2, [])
 
 
 def test_deleting_an_event_never_published_tells_nobody(services: Services) -> None:

@@ -152,6 +152,17 @@ def test_without_an_smtp_server_configured_messages_stay_queued(
     assert [m["status"] for m in outbox_json()] == ["queued", "queued"]
 
 
+def test_retrying_an_id_past_what_the_database_holds_says_there_is_no_such_message(
+    db_settings: Settings,
+) -> None:
+    # On PostgreSQL it said "the database could not be used (... integer out of range)".
+    for message_id in ("2147483648", "99999999999999"):
+        result = run("outbox", "retry", message_id)
+        assert result.exit_code == 1, result.output
+        assert f"error: no message {message_id} in the outbox" in result.stderr
+        assert "database" not in result.stderr
+
+
 def test_the_outbox_table_shows_each_address_whole(db_settings: Settings) -> None:
     services = Services.build(db_settings)
     try:

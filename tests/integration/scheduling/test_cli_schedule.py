@@ -75,6 +75,22 @@ def test_human_table(tmp_path: Path) -> None:
     assert "must meet" in result.stdout
 
 
+def test_the_summary_counts_and_names_why_someone_cannot_meet_as_it_is(tmp_path: Path) -> None:
+    # A provider nobody scored or asked: the mean was given as one "per active participant" though
+    # it counts everyone (with three such providers it fell below the least of the active), the
+    # reason named only causes this provider does not have, and it had "only 0 candidate partners".
+    problem = _problem(must_meet=[], requests=[], blocked=[])
+    problem["participants"].append({"id": "ghost", "side": "provider"})
+    result = runner.invoke(app, ["schedule", str(_write(tmp_path, problem)), "--time-limit", "5"])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.stdout.split())
+    assert "meetings per participant who can meet: at least 1; mean over all participants 1.20;" in said
+    assert "no meeting possible (no partner with a score or a request," in said
+    assert "ghost: no candidate partner with a score or request" in said
+    assert "only 0" not in said
+    assert "meetings per active participant" not in said
+
+
 def test_human_table_prints_names_with_brackets_as_written(tmp_path: Path) -> None:
     problem = _problem()
     problem["participants"][0]["name"] = "Kukës [bold]north[/bold]"

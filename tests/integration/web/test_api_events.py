@@ -952,3 +952,14 @@ def test_an_edit_refused_for_its_table_labels_names_the_field(api: TestClient[An
     assert r.json()["errors"] == [
         {"key": "table_labels", "message": "2 table labels for 3 tables", "source": "body"}
     ]
+
+
+def test_an_event_id_naming_a_page_of_the_events_api_is_refused(api: TestClient[Any], tokens: Tokens) -> None:
+    # GET /api/v1/events/feedback-signal answers the feedback signal, so such an event was listed
+    # but could never be read at its address.
+    staff = tokens.of("staff")
+    r = api.post(BASE, json={**EVENT, "id": "feedback-signal"}, headers=staff)
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["key"] == "id"
+    assert "'feedback-signal' is the address of the feedback signal" in r.json()["detail"]
+    assert api.get(BASE, headers=staff).json() == []

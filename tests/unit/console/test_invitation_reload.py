@@ -66,7 +66,8 @@ def test_inviting_an_event_and_inviting_again_lead_to_the_page_too(
     assert again.status_code == 303
     assert "A new invitation was queued" in client.get("/users").text
     assert "A new invitation was queued" not in client.get("/users").text
-    assert _invitations(client) == (2, 2)
+    # A second link; the first one's message, not sent yet, made way for the second's.
+    assert _invitations(client) == (2, 1)
 
 
 def test_a_refused_invitation_is_shown_at_once_and_queues_nothing(

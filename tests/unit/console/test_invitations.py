@@ -162,7 +162,8 @@ def test_staff_manage_users_on_the_users_page(client: Client, sign_in: object) -
     assert client.post(f"/users/{account.user_id}/reinvite").status_code == 200
     with services.database.unit_of_work() as session:
         invitations = [m for m in services.outbox(session).list() if m.kind == "invitation"]
-    assert len(invitations) == 2
+    # The first link stopped working; its message, not sent yet, made way for the new one.
+    assert len(invitations) == 1
     assert client.post(f"/users/{account.user_id}/revoke").status_code == 200
     with services.database.unit_of_work() as session:
         assert all(a.user_id != account.user_id for a in services.accounts(session).list_accounts())
@@ -224,8 +225,9 @@ def test_staff_invite_every_participant_of_an_event_at_once(
     assert "2 invitations queued" in r.text
     with services.database.unit_of_work() as session:
         to = sorted(m.to for m in services.outbox(session).list() if m.kind == "invitation")
-    # Kukës through its focal point, the provider through its user; a city with no address is named.
-    assert to == ["a.dushku@kukes-municipality.example.org", "sales@enerko.example", "sales@enerko.example"]
+    # Kukës through its focal point, the provider through its user (its first invitation, not sent
+    # yet, made way for this one); a city with no address is named.
+    assert to == ["a.dushku@kukes-municipality.example.org", "sales@enerko.example"]
     assert "No address is known for" in r.text
 
 

@@ -176,3 +176,23 @@ def test_a_party_taken_out_of_the_event_since_is_still_named_on_the_feedback_tab
     charts = "".join(statistics_charts(stats).values())
     assert "Ош on DataBridge" in charts
     assert "osh on" not in charts
+
+
+def test_a_party_taken_out_of_the_event_since_still_counts_its_meetings() -> None:
+    # Osh met DataBridge and was taken out afterwards: the meeting is listed, so Osh's bar is drawn.
+    stayed = [p for p in PEOPLE if p.id != "osh"]
+    stats = compute_statistics(
+        "ws1",
+        source="published",
+        people=stayed,
+        meetings=MEETINGS,
+        requests=[],
+        ratings=[],
+        now=NOW,
+        names={"osh": "Ош"},
+        former_sides={"osh": "city"},
+    )
+    per = {p.id: (p.name, p.side, p.meetings) for p in stats.per_participant}
+    assert per["osh"] == ("Ош", "city", 1)
+    assert sum(p.meetings for p in stats.per_participant) == 2 * stats.meetings
+    assert "Ош" in statistics_charts(stats)["meetings"]

@@ -100,7 +100,7 @@ def test_tables_full_is_a_reason(make_problem: Any) -> None:
         ({"busy_in_common_slots": 3}, "3 candidates are busy (or it is) in every shared slot"),
         ({"availability": 1}, "available in only 1 slot"),
         ({"no_candidates": 1}, "only 1 candidate partner with a score or request"),
-        ({"no_candidates": 0}, "only 0 candidate partners with a score or request"),
+        ({"no_candidates": 0}, "no candidate partner with a score or request"),
         ({"blocked_pairs": 1}, "1 pair blocked by staff"),
         ({"no_availability_overlap": 1}, "1 candidate shares no available slot with it"),
         ({"no_availability_overlap": 2}, "2 candidates share no available slot with it"),

@@ -52,6 +52,33 @@ def test_invalid_fields_are_named(make_problem: Any, change: dict[str, Any], exp
     assert expected in _error(make_problem(**change))
 
 
+def test_true_or_false_for_a_number_is_refused_naming_the_field(make_problem: Any) -> None:
+    # Read as 1 or 0 they planned one table, a maximum of one meeting or a score of 1.0 unnoticed.
+    assert _error(make_problem(tables=True)) == (
+        "invalid scheduling problem: tables: must be a whole number such as 10 (got true)"
+    )
+    capped = make_problem()
+    capped["participants"][0]["max_meetings"] = False
+    assert "participants.0.max_meetings: must be a whole number" in _error(capped)
+    scored = make_problem(scores=[{"a": "c1", "b": "p1", "score": True}])
+    assert "scores.0.score: must be a number" in _error(scored)
+    locked = make_problem(locked=[{"slot": "s1", "table": True, "a": "c1", "b": "p1"}])
+    assert "locked.0.table: must be a whole number" in _error(locked)
+    assert parse_problem(make_problem(tables=3, scores=[{"a": "c1", "b": "p1", "score": 1}])).tables == 3
+
+
+def test_a_slot_with_an_offset_at_an_hour_the_zone_repeats_is_named(make_problem: Any) -> None:
+    data = make_problem()
+    data["timezone"] = "Europe/Berlin"
+    data["slots"] = [
+        {"id": "s1", "start": "2038-10-31T02:30+01:00", "end": "2038-10-31T02:50+01:00"},
+        {"id": "s2", "start": "2038-10-31T09:00+01:00", "end": "2038-10-31T09:20+01:00"},
+    ]
+    assert "slot 's1' starts at 2038-10-31T02:30+01:00, which is 2038-10-31 02:30 in Europe/Berlin" in _error(
+        data
+    )
+
+
 def test_unknown_slot_in_availability(make_problem: Any) -> None:
     data = make_problem()
     data["participants"][0]["available"] = ["s1", "s9"]

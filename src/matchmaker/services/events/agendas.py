@@ -85,7 +85,7 @@ class Agendas(store.InSession):
             )
             for r, other in zip(rows, others, strict=True)
         ]
-        items.sort(key=lambda i: (i.status == "CANCELLED", i.start, i.table))
+        items.sort(key=lambda i: (i.status == "CANCELLED", i.start_at, i.table))
         return Agenda(
             event_id=event_id,
             event_name=ev.name,

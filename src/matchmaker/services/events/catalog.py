@@ -6,7 +6,7 @@ import json
 import logging
 from collections import Counter
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, func
@@ -27,7 +27,7 @@ from matchmaker.db.models import City, Provider, utcnow
 from matchmaker.errors import ConflictError, InvalidInputError
 from matchmaker.scheduling.problem import Slot, pair_key, wall_clock_errors
 from matchmaker.services.events import store
-from matchmaker.services.events.rules import begun_slots, coming_first, effective_status
+from matchmaker.services.events.rules import as_instant, begun_slots, coming_first, effective_status, zone
 from matchmaker.services.events.schemas import (
     DeleteReport,
     EventCreate,
@@ -192,6 +192,7 @@ class EventCatalog(store.InSession):
             ev.venue = data.venue or None
             changed.append("venue")
         if new_zone != ev.timezone:
+            _pin_published_times(session, event_id, ev.timezone, new_zone)
             ev.timezone = new_zone
             changed.append("timezone")
         if data.clear_deadline and ev.request_deadline is not None:
@@ -356,7 +357,7 @@ class EventCatalog(store.InSession):
                         away_ids=away,
                     )
                 )
-        return sorted(out, key=lambda m: (m.start, m.table))
+        return sorted(out, key=lambda m: (m.start_at, m.table))
 
     def takes_part(self, event_id: str, participant_id: str) -> bool:
         """Whether ``participant_id`` takes part in the event (:class:`NotFoundError` for no event)."""
@@ -441,6 +442,23 @@ def _own_published(session: Session, event_id: str, participant: str) -> int:
         )
     )
     return int(session.exec(stmt).one())
+
+
+def _pin_published_times(session: Session, event_id: str, before: str | None, after: str | None) -> None:
+    """Give the published meetings stored without an offset (a wall time of the event's zone, ``before``,
+    or UTC without one) their offset, on the clock of the new zone ``after``: what was published keeps
+    its instant in agendas and calendars until staff publish again, instead of being read in the new
+    zone (which moved it without a higher SEQUENCE)."""
+    old_tz, new_tz = zone(before), zone(after) or UTC
+    rows = session.exec(select(PublishedMeeting).where(col(PublishedMeeting.event_id) == event_id))
+    for row in rows:
+        start, end = datetime.fromisoformat(row.start), datetime.fromisoformat(row.end)
+        if start.tzinfo is not None and end.tzinfo is not None:
+            continue
+        row.start = as_instant(start, old_tz).astimezone(new_tz).isoformat()
+        row.end = as_instant(end, old_tz).astimezone(new_tz).isoformat()
+        session.add(row)
+    session.flush()
 
 
 def _check_wall_clock(slots: Sequence[Slot], timezone: str | None) -> None:

@@ -31,9 +31,16 @@ from sqlmodel import Session, col
 from matchmaker.db.engine import Database
 from matchmaker.db.events import EventMeeting, EventParticipant, PublishedMeeting
 from matchmaker.db.models import utcnow
-from matchmaker.errors import ConflictError, InvalidInputError, MatchmakerError, NotFoundError
+from matchmaker.errors import (
+    ConflictError,
+    InfeasibleScheduleError,
+    InvalidInputError,
+    MatchmakerError,
+    NotFoundError,
+)
 from matchmaker.scheduling.core import DEFAULT_TIME_LIMIT
 from matchmaker.scheduling.exports import CalendarEntry, calendar_entries, table_name
+from matchmaker.scheduling.feasibility import check_must_meet
 from matchmaker.scheduling.problem import Pair, SchedulingProblem, Slot, pair_key
 from matchmaker.scheduling.result import Meeting, ScheduleResult, diff_schedules
 from matchmaker.scheduling.service import solve_problem
@@ -307,8 +314,13 @@ class Planner:
             changed, dropped = EventCatalog(session).edit(event_id, data, now=now)
             has_plan = bool(store.plan(session, event_id)) or bool(store.published(session, event_id))
             has_people = bool(store.participants(session, event_id))
+            replan = data.replan and has_plan and has_people and bool({"slots", "tables"} & set(changed))
+            if replan:
+                # A re-plan no schedule can satisfy is refused before the change is kept: the
+                # refusal is the answer, so the event stays as it was.
+                _refuse_unplannable(session, event_id, now=now)
         replanned: GenerateReport | None = None
-        if data.replan and has_plan and has_people and ({"slots", "tables"} & set(changed)):
+        if replan:
             replanned = self.generate(
                 event_id, score=score, time_limit=time_limit, relax_must_meet=True, now=now
             )
@@ -584,6 +596,22 @@ def _as_published(
         ):
             return False
     return True
+
+
+def _refuse_unplannable(session: Session, event_id: str, *, now: datetime) -> None:
+    """Raise :class:`InfeasibleScheduleError` when no re-plan of the event as it now stands in
+    ``session`` can keep its published meetings (a participant's maximum below them), saying that
+    the edit was not kept and how to keep it without re-planning."""
+    problem = build_problem(store.snapshot(session, store.event_row(session, event_id)), now=now)
+    fatal = check_must_meet(problem, keep_locked=True).fatal
+    if fatal:
+        raise InfeasibleScheduleError(
+            "the schedule is infeasible: "
+            + " ".join(fatal)
+            + " The change would re-plan the event, so nothing was changed; fix this first, or save the"
+            ' change without re-planning ("replan": false in the API, event edit --no-replan).',
+            fatal,
+        )
 
 
 def _planned_row(session: Session, event_id: str, a: str, b: str) -> EventMeeting:

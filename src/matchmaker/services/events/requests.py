@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from matchmaker.db.events import Event, MeetingRequestRow
-from matchmaker.db.models import utcnow
+from matchmaker.db.models import SERIAL_ID_MAX, utcnow
 from matchmaker.errors import ConflictError, InvalidInputError, NotFoundError, PermissionDeniedError
 from matchmaker.services.events import store
 from matchmaker.services.events.rules import (
@@ -177,7 +177,8 @@ class MeetingRequests(store.InSession):
         """The event and one of its stored requests (:class:`NotFoundError` for a request of another
         event or none)."""
         ev = store.event_row(self.session, event_id)
-        row = self.session.get(MeetingRequestRow, request_id)
+        # An id no row can have is not looked up (PostgreSQL refuses one past its integer column).
+        row = self.session.get(MeetingRequestRow, request_id) if 1 <= request_id <= SERIAL_ID_MAX else None
         if row is None or row.event_id != event_id:
             raise NotFoundError(f"no request {request_id} in {ev.name}")
         return ev, row

@@ -156,11 +156,27 @@ def check_table_labels(value: _Labels) -> _Labels:
     return value
 
 
+#: The address of the feedback signal under the events of the API (``/api/v1/events/feedback-signal``),
+#: which no event may therefore have as its id.
+FEEDBACK_SIGNAL = "feedback-signal"
+
+
+def _not_an_events_page(value: str) -> str:
+    """An event id that is not the address of another page under the events (whose address would then
+    answer that page, never the event)."""
+    if value == FEEDBACK_SIGNAL:
+        msg = f"{value!r} is the address of the feedback signal under the events; choose another id"
+        raise ValueError(msg)
+    return value
+
+
 class EventCreate(_In):
     """A new event: id, name, venue, slots, tables (a count, or labels one per table), time zone,
     deadline."""
 
-    id: RecordIdStr = Field(description=f"Event id: {ID_RULE}.")
+    id: Annotated[RecordIdStr, AfterValidator(_not_an_events_page)] = Field(
+        description=f"Event id: {ID_RULE}; not {FEEDBACK_SIGNAL!r}."
+    )
     name: str = Field(min_length=1, max_length=300)
     venue: str | None = Field(default=None, max_length=300, description="Where it takes place.")
     timezone: TimeZoneName = Field(default=None, description="IANA zone of slot times without an offset.")
@@ -914,6 +930,7 @@ class EventStatistics(BaseModel):
 
 
 __all__ = [
+    "FEEDBACK_SIGNAL",
     "MAX_SLOTS",
     "MAX_TABLES",
     "MAX_TABLE_LABEL",

@@ -33,7 +33,7 @@ from matchmaker.db.models import utcnow
 from matchmaker.scheduling.problem import pair_key
 from matchmaker.services.events import store
 from matchmaker.services.events.feedback import meeting_end
-from matchmaker.services.events.rules import effective_status, side_of
+from matchmaker.services.events.rules import as_instant, effective_status, side_of, zone
 from matchmaker.services.events.schemas import (
     RATING_LABELS,
     EventStatistics,
@@ -148,16 +148,19 @@ def compute_statistics(
     ratings: Sequence[GivenRating],
     now: datetime,
     names: Mapping[str, str] | None = None,
+    former_sides: Mapping[str, Side] | None = None,
     timezone: str | None = None,
 ) -> EventStatistics:
     """The event's feedback and statistics (see the module docstring) from plain rows; ``names`` names
-    the parties of meetings who are no longer among ``people`` (taken out of the event since);
-    ``timezone`` is the event's zone, which the meetings' times are given on."""
+    the parties of meetings who are no longer among ``people`` (taken out of the event since), and
+    ``former_sides`` gives their sides (a city unless it says otherwise): their meetings count for
+    them too; ``timezone`` is the event's zone, which the meetings' times are given on."""
     names = {**(names or {}), **{p.id: p.name for p in people}}
     sides = {p.id: p.side for p in people}
     by_rater = {(r.rater, r.other): r for r in ratings}
     outcomes: list[MeetingOutcome] = []
-    for m in sorted(meetings, key=lambda m: (m.start, m.table)):
+    tz = zone(timezone)
+    for m in sorted(meetings, key=lambda m: (as_instant(m.start, tz), m.table)):
         ra, rb = by_rater.get((m.a, m.b)), by_rater.get((m.b, m.a))
         rating_a, rating_b = (ra.rating if ra else None), (rb.rating if rb else None)
         outcomes.append(
@@ -180,8 +183,16 @@ def compute_statistics(
         )
 
     count = Counter(pid for m in meetings for pid in (m.a, m.b))
+    # A party taken out after its meetings took place still had them.
+    former = [
+        Person(pid, names.get(pid, pid), (former_sides or {}).get(pid, "city"))
+        for pid in sorted(set(count) - set(sides))
+    ]
     per_participant = sorted(
-        (ParticipantMeetings(id=p.id, name=p.name, side=p.side, meetings=count[p.id]) for p in people),
+        (
+            ParticipantMeetings(id=p.id, name=p.name, side=p.side, meetings=count[p.id])
+            for p in [*people, *former]
+        ),
         key=lambda p: (-p.meetings, p.name.casefold(), p.id),
     )
 
@@ -282,6 +293,7 @@ class EventStatisticsReader(store.InSession):
             meetings = [
                 _held(r, slots[r.slot_id].start, slots[r.slot_id].end, ev.timezone, labels) for r in planned
             ]
+        former = store.mentioned(meetings) - {p.id for p in people}
         requests = [
             RequestOutcome(r.sender, r.recipient, effective_status(r.status, ev.request_deadline, now))
             for r in session.exec(select(MeetingRequestRow).where(MeetingRequestRow.event_id == event_id))
@@ -300,6 +312,7 @@ class EventStatisticsReader(store.InSession):
             ratings=ratings,
             now=now,
             names=store.names(session, store.mentioned(meetings)),
+            former_sides={pid: side_of(side) for pid, side in store.record_sides(session, former).items()},
             timezone=ev.timezone,
         )
 

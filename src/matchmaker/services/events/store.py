@@ -239,6 +239,17 @@ def names(session: Session, ids: Iterable[str]) -> dict[str, str]:
     return out
 
 
+def record_sides(session: Session, ids: Iterable[str]) -> dict[str, str]:
+    """Whether each stored city or provider among ``ids`` is a ``city`` or a ``provider`` (for those
+    no longer taking part in an event, whose side it no longer holds)."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    out = dict.fromkeys(session.exec(select(Provider.id).where(col(Provider.id).in_(wanted))), "provider")
+    out.update(dict.fromkeys(session.exec(select(City.id).where(col(City.id).in_(wanted))), "city"))
+    return out
+
+
 def told_names(session: Session, ids: Iterable[str], taking_part: Collection[str]) -> dict[str, str]:
     """The names a participant's message may give for ``ids``: those of cities (every role reads
     cities) and of the event's participants (``taking_part``); a provider outside the event keeps its
@@ -516,6 +527,7 @@ __all__ = [
     "planned_row",
     "published",
     "published_places",
+    "record_sides",
     "request_public",
     "request_row",
     "sides",

@@ -8,6 +8,7 @@ by their display names only.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,7 +28,7 @@ from matchmaker.scheduling.exports import (
     zone_note,
 )
 from matchmaker.services.events import store
-from matchmaker.services.events.rules import told_in_zone, zone
+from matchmaker.services.events.rules import as_instant, told_in_zone, zone
 from matchmaker.services.mail.compose import Attachment, Composed, MessageKind, compose
 from matchmaker.services.mail.outbox import Outbox
 from matchmaker.settings import Settings
@@ -100,11 +101,19 @@ class Notifier:
     # ----------------------------------------------------------------------------------------------
 
     def invitation(self, to: str, link: str, *, entity: str | None, expires: datetime) -> None:
-        """Queue an invitation with its sign-in link."""
+        """Queue an invitation with its sign-in link, for the person at ``to`` speaking for ``entity``.
+
+        A new invitation of the same person stops the link of the one before: that one's message, if
+        it still waits in the outbox, is taken out, so that the person gets one invitation, with the
+        link that works (and not first one that says it was already used)."""
         message = compose(
             "invitation", link=link, entity=entity, expires=f"{told_date(expires)}, {expires:%H:%M} UTC"
         )
-        self.outbox.queue(to, message)
+        person = _invitation_key(to, entity)
+        replaced = self.outbox.withdraw_queued(person)
+        if replaced:
+            logger.info("an invitation replaced %d earlier one(s) not sent yet", replaced)
+        self.outbox.queue(to, message, dedup_key=f"{person}{_digest(link)}")
 
     def request_received(
         self, event_id: str, sender: str, recipient: str, message: str | None, *, reason: str | None = None
@@ -228,10 +237,14 @@ class Notifier:
                 unreached.append(names.get(pid, pid))
         return Told(queued, sorted(unreached))
 
-    def cancelled(self, event_id: str) -> Told:
+    def cancelled(self, event_id: str, *, now: datetime | None = None) -> Told:
         """Before a published event is deleted: tell every participant it is cancelled, with its
-        published meetings as cancelled calendar entries (so that importing them removes them from
-        the calendar its feed filled). An event never published tells nobody."""
+        published meetings still to come as cancelled calendar entries (so that importing them
+        removes them from the calendar its feed filled). An event never published tells nobody.
+
+        Meetings that have begun took place and are not cancelled: once the event is under way only
+        the participants with meetings still to come are told, and once it is over nobody is."""
+        now = now or utcnow()
         session = self.session
         ev = store.event_row(session, event_id)
         if not ev.published_version:
@@ -240,8 +253,12 @@ class Notifier:
         entries = [
             store.calendar_entry(r).model_copy(update={"status": "CANCELLED", "sequence": r.sequence + 1})
             for r in store.published(session, event_id, confirmed=True)
+            if as_instant(datetime.fromisoformat(r.start), tz) > now
         ]
         people = [p.participant_id for p in store.participants(session, event_id)]
+        begun = any(as_instant(s.start, tz) <= now for s in store.slots(session, event_id))
+        if begun:  # under way: those who still expect a meeting
+            people = [pid for pid in people if pid in store.mentioned(entries)]
         names = store.names(session, store.mentioned(entries) | set(people))
         labels, venue = store.published_places(session, ev)
         queued = 0
@@ -356,7 +373,9 @@ class Notifier:
         """The lines of a message listing meetings; with ``previous`` (the entries published before),
         each says what changed."""
         lines = []
-        for e in sorted(entries, key=lambda e: (e.start, e.table)):
+        # In time order as instants: meetings published before and after the event's slots were given
+        # offsets hold times with and without one.
+        for e in sorted(entries, key=lambda e: (as_instant(e.start, tz), e.table)):
             other = e.b if e.a == pid else e.a
             status = None if previous is None else _change(pid, e, previous.get(e.uid))
             place = table_name(e.table, labels)
@@ -425,6 +444,17 @@ def _by_participant(entries: Iterable[CalendarEntry]) -> dict[str, list[Calendar
         for pid in dict.fromkeys((e.a, e.b)):
             out.setdefault(pid, []).append(e)
     return out
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _invitation_key(address: str, entity: str | None) -> str:
+    """The start of the key of every invitation of the person at ``address`` (in any letter case)
+    speaking for ``entity`` (a record's name, or ministry staff): an invitation's own key adds its
+    link."""
+    return f"invitation:{_digest(address.strip().casefold() + chr(31) + (entity or ''))}:"
 
 
 def _each_mailbox_once(emails: Iterable[str]) -> list[str]:

@@ -33,7 +33,7 @@ from sqlmodel import Session, col, select
 
 from matchmaker.db.accounts import OutboxMessage
 from matchmaker.db.engine import Database
-from matchmaker.db.models import utcnow
+from matchmaker.db.models import SERIAL_ID_MAX, utcnow
 from matchmaker.errors import ConflictError, InvalidInputError, NotFoundError
 from matchmaker.services.mail.compose import Composed
 from matchmaker.settings import Settings
@@ -143,6 +143,23 @@ class Outbox:
             return False
         return True
 
+    def withdraw_queued(self, key_prefix: str, *, now: datetime | None = None) -> int:
+        """Take out the messages still queued whose key starts with ``key_prefix`` (a message a newer
+        one replaces), except one a sender holds right now; how many."""
+        now = now or utcnow()
+        rows = self.session.exec(
+            select(OutboxMessage).where(
+                col(OutboxMessage.dedup_key).startswith(key_prefix, autoescape=True),
+                col(OutboxMessage.status) == "queued",
+                or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now),
+            )
+        )
+        taken = list(rows)
+        for row in taken:
+            self.session.delete(row)
+        self.session.flush()
+        return len(taken)
+
     def list(self, *, status: str | None = None, limit: int = 500, offset: int = 0) -> list[OutboxEntry]:
         """Messages, newest first (only those with ``status`` when given), from the ``offset``-th on."""
         stmt = select(OutboxMessage)
@@ -161,7 +178,8 @@ class Outbox:
     def requeue(self, message_id: int, *, now: datetime | None = None) -> OutboxEntry:
         """Queue a failed (or queued) message again with a fresh count of tries ("send again");
         :class:`ConflictError` for a message already sent."""
-        row = self.session.get(OutboxMessage, message_id)
+        # An id no row can have is not looked up (PostgreSQL refuses one past its integer column).
+        row = self.session.get(OutboxMessage, message_id) if 1 <= message_id <= SERIAL_ID_MAX else None
         if row is None:
             raise NotFoundError(f"no message {message_id} in the outbox")
         if row.status == "sent":

@@ -36,7 +36,8 @@ from pydantic import ValidationError
 from matchmaker.errors import InfeasibleScheduleError, InvalidInputError, MatchmakerError
 from matchmaker.scheduling.problem import Slot
 from matchmaker.services.events import EventServices, Planner
-from matchmaker.services.events.rules import lock_state
+from matchmaker.services.events.rules import lock_state, on_event_clock
+from matchmaker.services.events.rules import zone as stored_zone
 from matchmaker.services.events.schemas import (
     MAX_GAP_MINUTES,
     MAX_SLOT_MINUTES,
@@ -377,14 +378,18 @@ def edit_form_values(event: EventSummary) -> dict[str, str]:
             "gap_minutes": str(grid.gap),
             "breaks": ", ".join(f"{b.start:%H:%M}-{b.end:%H:%M}" for b in grid.breaks),
         }
-    deadline = event.request_deadline
-    if deadline is not None and event.timezone:
-        deadline = deadline.astimezone(ZoneInfo(event.timezone))
+    deadline = ""
+    if event.request_deadline is not None:
+        # On the event's clock, which the form reads a time without an offset in; a stored zone this
+        # system does not know gives the time in UTC, marked Z, so that saving it keeps the instant.
+        unknown = bool(event.timezone) and stored_zone(event.timezone) is None
+        local = on_event_clock(event.request_deadline, event.timezone)
+        deadline = f"{local:%Y-%m-%dT%H:%M}{'Z' if unknown else ''}"
     values = {
         "name": event.name,
         "venue": event.venue or "",
         "timezone": event.timezone or "",
-        "request_deadline": f"{deadline:%Y-%m-%dT%H:%M}" if deadline is not None else "",
+        "request_deadline": deadline,
         "tables": str(event.tables),
         "table_labels": "\n".join(event.table_labels.get(n, "") for n in range(1, event.tables + 1)).rstrip(),
         **shown,

@@ -34,6 +34,7 @@ from matchmaker.services.container import Services
 from matchmaker.services.events import EventServices, Planner
 from matchmaker.services.events.feeds import FeedLink
 from matchmaker.services.events.schemas import (
+    FEEDBACK_SIGNAL,
     Agenda,
     AnswerIn,
     Contact,
@@ -532,7 +533,7 @@ class EventController(Controller):
         me = _require_taking_part(events, current_user, event_id)
         return events.feedback.list(event_id, rater=me)
 
-    @get("/feedback-signal", sync_to_thread=True, guards=[staff_only], summary="Feedback signal (staff)")
+    @get(f"/{FEEDBACK_SIGNAL}", sync_to_thread=True, guards=[staff_only], summary="Feedback signal (staff)")
     def feedback_signal(self, events: Events) -> list[SignalItem]:
         """Per pair, over every event: the mean rating value in [-1, 1] that later matching uses."""
         return [SignalItem(a=a, b=b, signal=v) for (a, b), v in sorted(events.feedback.signal().items())]
