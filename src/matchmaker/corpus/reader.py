@@ -392,11 +392,8 @@ def _csv_cell(kind: Kind, key: str, value: str) -> Any:
             return json.loads(text)
         except ValueError:  # not JSON, or a number too long to convert: the text as written
             return text
-    if key in INT_FIELDS:
-        try:
-            return int(text.replace(" ", "").replace(",", ""))
-        except ValueError:
-            return text
+    # A number is read as validation reads one in a JSON Lines file, so "47,000" gets the same answer in
+    # both formats (a comma or a point between digits is a decimal mark in many locales).
     return text
 
 
@@ -471,6 +468,11 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
     delimiter = _delimiter(text, kind)
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip() for h in (reader.fieldnames or [])]
+    # Every column without a name gets a key of its own: under one shared key "", a row kept only the
+    # last of their cells, and a value under an earlier one was lost without a word.
+    reader.fieldnames = [
+        name if name.strip() else f"{_UNNAMED}{n}" for n, name in enumerate(reader.fieldnames or [], start=1)
+    ]
     missing = [col for col in REQUIRED[kind] if col not in header]
     if missing:
         raise UnreadableFileError(
@@ -503,12 +505,7 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
             continue
         if unnamed := _unnamed_columns(reader.fieldnames or [], row):
             # Kept, it would be a field with no name.
-            yield RawLine(
-                number,
-                None,
-                f"a value is given in column {unnamed[0]}, which the header leaves without a name;"
-                " name that column",
-            )
+            yield RawLine(number, None, _unnamed_reason(unnamed))
             continue
         if too_deep := _too_deep(max_depth, *(v.encode() for v in row.values() if v)):
             yield RawLine(number, None, too_deep)
@@ -524,9 +521,30 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
         yield RawLine(number, record)
 
 
+#: The start of the key a column whose header cell is empty has in a row (its number follows).
+_UNNAMED = "\x00unnamed column "
+
+
 def _unnamed_columns(names: Sequence[str], row: dict[str, str]) -> list[int]:
     """The columns (from 1) whose header cell is empty and whose cell in ``row`` is not."""
-    return [n for n, name in enumerate(names, start=1) if not name.strip() and (row.get(name) or "").strip()]
+    return [
+        n
+        for n, name in enumerate(names, start=1)
+        if (not name.strip() or name.startswith(_UNNAMED)) and (row.get(name) or "").strip()
+    ]
+
+
+def _unnamed_reason(columns: list[int]) -> str:
+    """Why a row with values under columns the header leaves without a name is refused, naming each."""
+    if len(columns) == 1:
+        return (
+            f"a value is given in column {columns[0]}, which the header leaves without a name;"
+            " name that column"
+        )
+    numbers = ", ".join(str(n) for n in columns[:-1]) + f" and {columns[-1]}"
+    return (
+        f"values are given in columns {numbers}, which the header leaves without a name; name those columns"
+    )
 
 
 def _row_bytes(row: dict[str, str]) -> int:

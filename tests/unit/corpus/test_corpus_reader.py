@@ -164,12 +164,12 @@ def test_csv_lists_use_semicolons_and_nested_columns(tmp_path: Path) -> None:
     path = tmp_path / "cities.csv"
     path.write_text(
         "id,name,country,summary,priorities,population,focal_point.email,website\n"
-        'kukes,Kukës,AL,"Flooding, no data",mobility; energy_buildings,"47,000",a@example.org,x\n',
+        'kukes,Kukës,AL,"Flooding, no data",mobility; energy_buildings,47000,a@example.org,x\n',
         encoding="utf-8",
     )
     (raw,) = _lines(path)
     assert raw.record["priorities"] == ["mobility", "energy_buildings"]
-    assert raw.record["population"] == 47000
+    assert validate_record("city", raw.record).population == 47000
     assert raw.record["focal_point"] == {"email": "a@example.org"}
 
 
@@ -247,6 +247,42 @@ def test_a_csv_value_under_a_column_without_a_name_is_refused_not_kept_unnamed(t
     assert (
         osh.error == "a value is given in column 5, which the header leaves without a name; name that column"
     )
+
+
+def test_csv_values_under_two_columns_without_a_name_are_each_reported(tmp_path: Path) -> None:
+    """Under one shared empty name a row kept the last cell only: the value in the earlier column was
+    lost without a word."""
+    path = tmp_path / "cities.csv"
+    path.write_text(
+        "id,,name,country,summary,\nkukes,Budget 2027,Kukës,AL,Roads,\nosh,Budget 2026,Osh,KG,Roads,Floods\n",
+        encoding="utf-8",
+    )
+    kukes, osh = _lines(path)
+    assert kukes.error == (
+        "a value is given in column 2, which the header leaves without a name; name that column"
+    )
+    assert osh.error == (
+        "values are given in columns 2 and 6, which the header leaves without a name; name those columns"
+    )
+
+
+@pytest.mark.parametrize("population", ["47,000", "47 000", "47.000", "47000"])
+def test_a_population_gets_the_same_answer_in_csv_and_jsonl(tmp_path: Path, population: str) -> None:
+    """A CSV "47,000" was stored as 47000 while JSON Lines refused it, and "47.000" became 47 in both."""
+    csv_path = tmp_path / "cities.csv"
+    csv_path.write_text(f'id,name,country,summary,population\nkukes,Kukës,AL,Roads,"{population}"\n', "utf-8")
+    answers = []
+    for path in (csv_path, _jsonl(tmp_path / "more-cities.jsonl", CITY | {"population": population})):
+        (raw,) = _lines(path)
+        try:
+            answers.append(validate_record("city", raw.record).population)
+        except RecordRejectedError as exc:
+            answers.append(exc.message)
+    assert answers[0] == answers[1]
+    if population == "47000":
+        assert answers[0] == 47000
+    else:
+        assert answers[0] == f"population: must be a whole number such as 10 (got '{population}')"
 
 
 def test_csv_missing_required_column_names_it(tmp_path: Path) -> None:
