@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
+from litestar.constants import RESERVED_KWARGS
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency, Provide
 from litestar.exceptions import ValidationException
@@ -108,6 +109,44 @@ def single_query_values(connection: ASGIConnection[Any, Any, Any, Any], _: BaseR
         count = len(connection.query_params.getall(key))
         if count > 1:
             raise bad_query(key, f"given {count} times; give it once")
+
+
+#: The methods that only read: caches, browsers and proxies add query parameters of their own to
+#: these, so an unknown one is ignored there.
+_READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _query_names(handler: BaseRouteHandler) -> set[str]:
+    """The query keys the handler declares: its parameters that are neither framework arguments,
+    dependencies, path parameters, headers nor cookies."""
+    dependencies = set(handler.resolve_dependencies())
+    found = set()
+    for name, field in handler.parsed_fn_signature.parameters.items():
+        if name in RESERVED_KWARGS or name in dependencies:
+            continue
+        kwarg = field.kwarg_definition
+        if isinstance(kwarg, ParameterKwarg) and (kwarg.header or kwarg.cookie):
+            continue
+        found.add(kwarg.query if isinstance(kwarg, ParameterKwarg) and kwarg.query else name)
+    return found
+
+
+def declared_queries_only(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    """Guard for routes that act (create, change, delete, rebuild, upload): a query parameter the route
+    does not take is a 400 naming it, before any work starts (``POST /indexes/rebuild?kind=city``
+    rebuilt every index, as if the ``kind`` asked for had been heard). Reading routes are left alone."""
+    if connection.scope.get("method", "GET") in _READING_METHODS:
+        return
+    known = _query_names(handler) - set(connection.path_params)
+    unknown = sorted({key for key in connection.query_params if key not in known})
+    if not unknown:
+        return
+    takes = f"it takes {', '.join(sorted(known))}" if known else "it takes none"
+    message = f"not a parameter of this request; {takes}"
+    raise ValidationException(
+        detail="; ".join(f"{key}: {message}" for key in unknown),
+        extra=[{"key": key, "message": message, "source": "query"} for key in unknown],
+    )
 
 
 def _whole_number_names(handler: BaseRouteHandler) -> dict[str, str]:

@@ -11,6 +11,7 @@ from matchmaker.services.users import Principal
 from matchmaker.web.auth import staff_only
 from matchmaker.web.errors import problems
 from matchmaker.web.ratelimit import rate_limited
+from matchmaker.web.routes.common import declared_queries_only
 from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, start_job
 from matchmaker.web.schemas import IndexKindOut, IndexRebuildOut, IndexStatusOut
 
@@ -30,7 +31,7 @@ class IndexController(Controller):
 
     @post(
         "/rebuild",
-        guards=[rate_limited],
+        guards=[rate_limited, declared_queries_only],
         summary="Rebuild every index (staff)",
         responses={**problems(403, 429, 503), **ACCEPTED},
         status_code=200,

@@ -63,6 +63,7 @@ from matchmaker.web.routes.common import (
     Limit,
     Offset,
     RecordId,
+    declared_queries_only,
     etag,
     record_id_of,
     reject_unstorable,
@@ -236,7 +237,8 @@ def _operation_id(
 def record_controller(spec: RecordRoutes) -> type[Controller]:
     """The controller of one record kind: list, read, create, change and delete."""
     readers: Sequence[Guard] = [roles(*spec.readers)] if spec.readers else []
-    changers: Sequence[Guard] = [] if spec.own_record is not None else [staff_only]
+    owners: Sequence[Guard] = [] if spec.own_record is not None else [staff_only]
+    changers: Sequence[Guard] = [*owners, declared_queries_only]
     one = f"/{{{spec.singular}_id:str}}"
 
     class RecordController(Controller):
@@ -283,7 +285,12 @@ def record_controller(spec: RecordRoutes) -> type[Controller]:
             tag = records.visible_version(current_user, spec.kind, record_id, shown, version)
             return Response(shown, headers={"ETag": etag(tag)})
 
-        @post("/", guards=[staff_only], status_code=201, **spec.create_op.route(f"create_{spec.singular}"))
+        @post(
+            "/",
+            guards=[staff_only, declared_queries_only],
+            status_code=201,
+            **spec.create_op.route(f"create_{spec.singular}"),
+        )
         def create_record(self, records: NamedDependency[RecordService], data: RecordBody) -> RecordView:
             reject_unstorable(data.model_dump())
             records.create(spec.kind, data)
@@ -320,7 +327,9 @@ def record_controller(spec: RecordRoutes) -> type[Controller]:
             shown = view_of(current_user, records.get_in_full(spec.kind, record_id))
             return Response(shown, headers={"ETag": etag(records.version(spec.kind, record_id))})
 
-        @delete(one, guards=[staff_only], **spec.delete_op.route(f"delete_{spec.singular}"))
+        @delete(
+            one, guards=[staff_only, declared_queries_only], **spec.delete_op.route(f"delete_{spec.singular}")
+        )
         def delete_record(
             self, records: NamedDependency[RecordService], record_id: NamedDependency[str]
         ) -> None:
