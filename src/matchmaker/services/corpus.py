@@ -56,10 +56,13 @@ class FileReport:
     unreadable: str | None = None
     #: The line of each id stored from this file (not part of the summary).
     stored: dict[str, int] = field(default_factory=dict)
+    #: Warnings about records stored as given that will not work as written (``file:line: ...``; the
+    #: report's warnings carry them, not the summary's line of this file).
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> dict[str, Any]:
         """The JSON-ready line of this file in an ingest report (counts, not the rejected lines)."""
-        counts = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "stored"}
+        counts = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("stored", "notes")}
         return counts | {"rejected": len(self.rejected)}
 
 
@@ -236,6 +239,9 @@ class CorpusService:
             report.unreadable = f"cannot read file: {exc.strerror or exc}"
             return report
 
+        # The notes read the vocabulary, a slow import that short commands (list, show) skip.
+        from matchmaker.corpus.notes import record_notes  # noqa: PLC0415 - see above
+
         with self.database.unit_of_work(write=True) as session:
             for done, (line, record) in enumerate(valid, start=1):
                 try:
@@ -246,6 +252,10 @@ class CorpusService:
                     continue
                 report.accepted += 1
                 report.stored[record.id] = line
+                report.notes.extend(
+                    f"{path}:{line}: {KIND_WORDS[kind]} {record.id!r}: {note}"
+                    for note in record_notes(record)
+                )
                 report.created += int(created)
                 report.updated += int(not created)
                 if progress is not None:
@@ -353,6 +363,8 @@ class CorpusService:
             for file in report.files:
                 file.path = file.path.replace(prefix, "")
                 file.rejected = [line.replace(prefix, "") for line in file.rejected]
+                file.notes = [line.replace(prefix, "") for line in file.notes]
+        report.warnings.extend(note for file in report.files for note in file.notes)
         report.warnings.extend(given_again(report.files))
         if report.accepted:
             report.warnings.extend(self.stored_warnings(sorted(report.kinds)))

@@ -501,3 +501,47 @@ def test_a_field_named_twice_in_a_record_rejects_it_rather_than_keeping_one_valu
         in result.stderr
     )
     assert [c["id"] for c in listed("cities")] == ["kukes", "osh"]
+
+
+def test_vocabulary_labels_no_term_matches_are_warned_about_and_kept(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    """A priority, domain, obstacle or stage that no term of the vocabulary matches was stored and never
+    matched, without a word."""
+    city = KUKES | {"priorities": ["mobility", "heritage"]}
+    case = {
+        "id": "tuzla-led",
+        "title": "LED street lighting",
+        "city": "Tuzla",
+        "country": "BA",
+        "text": "Tuzla replaced its street lights.",
+        "obstacles": ["fundingg", "zzzz"],
+        "stages": ["do"],
+    }
+    provider = ACME | {"solutions": [{"title": "Lights", "description": "LED lights.", "domains": ["qqqq"]}]}
+    cities = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(city)])
+    cases = write_jsonl(tmp_path / "cases.jsonl", [json.dumps(case)])
+    providers = write_jsonl(tmp_path / "providers.jsonl", [json.dumps(provider)])
+    result = run("ingest", str(cities), str(providers), str(cases))
+    assert result.exit_code == 0, result.output
+    warned = [line for line in result.stderr.splitlines() if "matches nothing" in line]
+    assert any(
+        f"{cities}:1: city 'kukes': priorities: 'heritage' is no known domain" in line for line in warned
+    ), warned
+    assert any(
+        f"{cases}:1: case study 'tuzla-led': obstacles: 'zzzz' is no known obstacle" in w for w in warned
+    )
+    assert any(f"{providers}:1: provider 'acme': solutions[0].domains: 'qqqq'" in w for w in warned), warned
+    assert not any("'mobility'" in w or "'do'" in w or "'fundingg'" in w for w in warned), warned
+    assert json.loads(run("show", "city", "kukes", "--json").stdout)["priorities"] == city["priorities"]
+
+
+def test_a_focal_point_contact_typed_into_public_text_is_warned_about_by_field(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    city = KUKES | {"summary": f"Floods. Write to {FOCAL['email']} or call {FOCAL['phone']}."}
+    result = run("ingest", str(write_jsonl(tmp_path / "cities.jsonl", [json.dumps(city)])))
+    assert result.exit_code == 0, result.output
+    (warned,) = [line for line in result.stderr.splitlines() if "focal point" in line]
+    assert "city 'kukes': summary: holds the focal point's email and phone" in warned
+    assert FOCAL["email"] not in result.output

@@ -1,0 +1,150 @@
+"""Notes on a valid record that is stored as given but will not work as its writer expects.
+
+* A label of a controlled-vocabulary field (a city's ``priorities``, a solution's ``domains``, a case
+  study's ``domains``, ``obstacles`` and ``stages``) that no term of the vocabulary matches is kept
+  (unknown values are kept, not rejected) but matches nothing: :func:`unknown_labels` names it, with
+  the closest term when one is near.
+* A city's focal-point contact (e-mail, phone, other contact fields) typed into its public text is
+  shown as ``[redacted]`` to everyone but staff and the city itself: :func:`contact_in_public_text`
+  names the field, never the value (a warning is read by more people than the focal point).
+
+Both are warnings, never refusals: ingest, upload and edits store the record and report them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from pydantic import BaseModel
+from rapidfuzz import fuzz, process
+
+from matchmaker.db.models import (
+    CaseCreate,
+    CasePublic,
+    CityCreate,
+    CityPublic,
+    FocalPointIn,
+    ProviderCreate,
+    ProviderPublic,
+    is_internal_key,
+)
+from matchmaker.vocabulary.tagger import resolve_label
+from matchmaker.vocabulary.terms import Kind as TermKind
+from matchmaker.vocabulary.terms import terms_of_kind
+
+#: The controlled-vocabulary fields of each record model, with the kind of term they hold.
+CITY_VOCABULARY = (("priorities", TermKind.DOMAIN),)
+CASE_VOCABULARY = (
+    ("domains", TermKind.DOMAIN),
+    ("obstacles", TermKind.OBSTACLE),
+    ("stages", TermKind.STAGE),
+)
+SOLUTION_VOCABULARY = (("domains", TermKind.DOMAIN),)
+
+#: How close (rapidfuzz ratio, 0-100) a known term's id must be to be offered as the one meant; a
+#: looser scorer offered "utilities_infrastructure" for "culture".
+_CLOSEST_CUTOFF = 70.0
+#: Contact values shorter than this are not looked for: they would match ordinary words (the
+#: redaction of responses skips them for the same reason).
+MIN_CONTACT_CHARS = 5
+
+
+def _closest(label: str, kind: TermKind) -> str | None:
+    ids = [term.id for term in terms_of_kind(kind)]
+    best = process.extractOne(label.strip().lower().replace(" ", "_"), ids, scorer=fuzz.ratio)
+    return best[0] if best is not None and best[1] >= _CLOSEST_CUTOFF else None
+
+
+def _labels(value: Any) -> list[str]:
+    return [str(v) for v in (value or []) if str(v).strip()]
+
+
+def _unknown(where: str, labels: Iterable[str], kind: TermKind) -> Iterator[str]:
+    for label in labels:
+        if resolve_label(label, (kind,)) is not None:
+            continue
+        closest = _closest(label, kind)
+        hint = f" (the closest known one is {closest!r})" if closest else ""
+        what = kind.value.replace("_", " ")
+        yield f"{where}: {label!r} is no known {what}{hint}; it is kept but matches nothing"
+
+
+def unknown_labels(record: BaseModel) -> list[str]:
+    """One note per vocabulary label of ``record`` (a city, provider or case study, as given or as
+    stored) that no term matches, naming the field and the label."""
+    notes: list[str] = []
+    if isinstance(record, CityCreate | CityPublic):
+        for name, kind in CITY_VOCABULARY:
+            notes.extend(_unknown(name, _labels(getattr(record, name)), kind))
+    elif isinstance(record, CaseCreate | CasePublic):
+        for name, kind in CASE_VOCABULARY:
+            notes.extend(_unknown(name, _labels(getattr(record, name)), kind))
+    elif isinstance(record, ProviderCreate | ProviderPublic):
+        for n, solution in enumerate(record.solutions):
+            for name, kind in SOLUTION_VOCABULARY:
+                notes.extend(_unknown(f"solutions[{n}].{name}", _labels(getattr(solution, name)), kind))
+    return notes
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from _strings(item)
+
+
+def contact_values(focal_point: FocalPointIn | dict[str, Any] | None) -> list[str]:
+    """The focal point's contact values that are long enough to be looked for (name, e-mail, phone and
+    its other fields)."""
+    if focal_point is None:
+        return []
+    data = focal_point if isinstance(focal_point, dict) else focal_point.model_dump(mode="json")
+    return sorted({v.strip() for v in _strings(data) if len(v.strip()) >= MIN_CONTACT_CHARS})
+
+
+#: A city's public text fields, as they are named in a corpus file.
+CITY_PUBLIC_TEXT = ("name", "summary", "challenges", "priorities", "maturity")
+
+
+def contact_in_public_text(
+    public: dict[str, Any], focal_point: FocalPointIn | dict[str, Any] | None, fields: Sequence[str] = ()
+) -> list[str]:
+    """One note per public field of a city (``public``: its fields by name, ``extra`` included) that
+    holds a value of its own focal point. The note names the field and the kind of value, not the value."""
+    contacts = contact_values(focal_point)
+    if not contacts:
+        return []
+    named = focal_point if isinstance(focal_point, dict) else focal_point.model_dump(mode="json")  # type: ignore[union-attr]
+    what = {str(v).strip(): key for key, v in named.items() if isinstance(v, str)}
+    notes: list[str] = []
+    for name in [*CITY_PUBLIC_TEXT, *fields]:
+        texts = list(_strings(public.get(name)))
+        found = sorted({what.get(c, "contact") for c in contacts if any(c in t for t in texts)})
+        if found:
+            notes.append(
+                f"{name}: holds the focal point's {' and '.join(found)}; other cities and providers see it"
+                " as [redacted] (move it to focal_point, which only staff and the city itself see)"
+            )
+    return notes
+
+
+def city_contact_notes(record: BaseModel) -> list[str]:
+    """:func:`contact_in_public_text` for a city record, as given or as stored with its focal point
+    (its public ``extra`` fields too); nothing for other records."""
+    focal_point = getattr(record, "focal_point", None)
+    if not isinstance(record, CityCreate | CityPublic) or focal_point is None:
+        return []
+    public = record.model_dump(mode="json", exclude={"focal_point", "extra"})
+    # Internal fields are staff-only, as the focal point is: a contact there is seen by no one else.
+    shown = {f"extra.{key}": value for key, value in record.extra.items() if not is_internal_key(key)}
+    return contact_in_public_text(public | shown, focal_point, list(shown))
+
+
+def record_notes(record: BaseModel) -> list[str]:
+    """Every note on ``record`` (see the module's docstring)."""
+    return [*city_contact_notes(record), *unknown_labels(record)]
