@@ -173,11 +173,22 @@ def ingest(  # noqa: PLR0917  Typer reads options from the parameters
 def list_records(
     kind: Annotated[PluralKind, typer.Argument(help="What to list.")],
     as_json: JsonLinesOpt = False,
+    confidential: Annotated[
+        bool,
+        typer.Option(
+            "--confidential",
+            help="List records as staff see them: fields marked internal (internal_...) included, and"
+            " contact details typed into public text not redacted.",
+        ),
+    ] = False,
 ) -> None:
-    """List stored records (public fields only: no focal point, no field marked internal)."""
+    """List stored records (public fields only: no focal point, no field marked internal, and any
+    focal point's contact typed into public text shown as [redacted], as the API shows it to others)."""
     configure_logging()
     with unit_of_work() as (services, session):
-        records = services.records(session).public_list(_PLURAL_TO_KIND[kind])
+        records_of = services.records(session)
+        plural = _PLURAL_TO_KIND[kind]
+        records = records_of.list(plural) if confidential else records_of.public_list(plural)
     if as_json:
         for record in records:
             emit_json(record.model_dump(mode="json"))

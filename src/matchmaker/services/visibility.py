@@ -29,7 +29,9 @@ as the caller may see it (:func:`view_of`).
 name, e-mail, phone and other contact fields (its ``extra``), except the caller's own city's for a city
 focal point, and the text of every internal field. The web layer checks every response body for them
 as a last line of defence; a hit there means a code path leaked, and is logged as an error (see
-:mod:`matchmaker.web.redaction`).
+:mod:`matchmaker.web.redaction`), unless the value is one its city typed into its own public text
+(:func:`typed_in_public_text`: warned about when the record was written, redacted without a log line).
+The command line's public listing redacts the same values (:func:`redacted`).
 Values the caller supplied itself (in its request or in its own record, :func:`known_to`) are never
 rewritten: replacing a guess exactly where it is right would confirm it.
 """
@@ -180,6 +182,46 @@ def confidential_terms(session: Session, *, own_city: str | None = None) -> list
     return sorted((t for t in cleaned if len(t) >= MIN_TERM_CHARS), key=lambda t: (-len(t), t))
 
 
+def typed_in_public_text(session: Session) -> set[str]:
+    """The focal-point values (of :func:`confidential_terms`) that their own city's public text holds:
+    typed into a summary or a public field by whoever wrote the record, and warned about when it was
+    written. They are redacted for every other caller like any confidential value, but their presence
+    in a response is expected, not a leak of some code path."""
+    contacts: dict[str, list[str]] = {}
+    for contact in session.exec(select(FocalPoint)):
+        values = [v for v in (contact.name, contact.email, contact.phone) if v]
+        values.extend(_strings(contact.extra))
+        contacts[contact.city_id] = [t for t in (v.strip() for v in values) if len(t) >= MIN_TERM_CHARS]
+    typed: set[str] = set()
+    for city in repository.REPOSITORIES["city"].list(session):
+        own = contacts.get(city.id, [])
+        if own:
+            texts = list(_strings(strip_internal(city).model_dump(mode="json")))
+            typed.update(v for v in own if any(v in text for text in texts))
+    return typed
+
+
+def redacted(record: M, terms: Collection[str], *, mark: str = "[redacted]") -> M:
+    """A copy of ``record`` whose text holds none of ``terms`` (each replaced by ``mark``), as the web
+    layer redacts a response to a caller who may not see them; ``record`` itself when none is there."""
+    if not terms:
+        return record
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=lambda t: (-len(t), t))))
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, str):
+            return pattern.sub(mark, value)
+        if isinstance(value, dict):
+            return {key: scrub(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [scrub(item) for item in value]
+        return value
+
+    data = record.model_dump(mode="json")
+    clean = scrub(data)
+    return record if clean == data else type(record).model_validate(clean)
+
+
 def known_to(session: Session, principal: Principal) -> list[str]:
     """Texts ``principal`` wrote or was given as its own: every string of the record it speaks for
     (its provider profile, its city). A confidential value inside them is one the caller typed or
@@ -251,12 +293,14 @@ class ConfidentialTerms:
         self.database = database
         self.ttl = ttl
         self._cache: dict[str | None, tuple[float, TermPattern | None]] = {}
+        self._typed: tuple[float, frozenset[str]] | None = None
         self._lock = threading.Lock()
 
     def invalidate(self) -> None:
         """Forget every cached pattern (call after a change to cities or focal points)."""
         with self._lock:
             self._cache.clear()
+            self._typed = None
 
     def pattern(self, own_city: str | None) -> TermPattern | None:
         """The pattern for a caller speaking for ``own_city`` (``None`` for every other non-staff)."""
@@ -270,6 +314,19 @@ class ConfidentialTerms:
         with self._lock:
             self._cache[own_city] = (now + self.ttl, compiled)
         return compiled
+
+    def typed_in_public_text(self) -> frozenset[str]:
+        """:func:`typed_in_public_text`, read again every ``ttl`` seconds as the patterns are."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._typed
+            if hit is not None and hit[0] > now:
+                return hit[1]
+        with self.database.unit_of_work() as session:
+            typed = frozenset(typed_in_public_text(session))
+        with self._lock:
+            self._typed = (now + self.ttl, typed)
+        return typed
 
     def known_to(self, principal: Principal) -> list[str]:
         """:func:`known_to` in a unit of work of its own."""
@@ -290,10 +347,12 @@ __all__ = [
     "may_read",
     "may_suggest",
     "public_extra",
+    "redacted",
     "require_list",
     "require_read",
     "require_self",
     "sees_in_full",
     "strip_internal",
+    "typed_in_public_text",
     "view_of",
 ]

@@ -545,3 +545,24 @@ def test_a_focal_point_contact_typed_into_public_text_is_warned_about_by_field(
     (warned,) = [line for line in result.stderr.splitlines() if "focal point" in line]
     assert "city 'kukes': summary: holds the focal point's email and phone" in warned
     assert FOCAL["email"] not in result.output
+
+
+def test_list_and_show_redact_a_contact_typed_into_public_text_as_the_api_does(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    """``list`` and ``show`` printed a focal point's e-mail typed into the summary as it was, while the
+    API shows ``[redacted]`` to everyone but staff and the city itself."""
+    city = KUKES | {"summary": f"Floods. Write to {FOCAL['email']}."}
+    assert run("ingest", str(write_jsonl(tmp_path / "cities.jsonl", [json.dumps(city)]))).exit_code == 0
+    for command in (
+        ("list", "cities", "--json"),
+        ("show", "city", "kukes", "--json"),
+        ("show", "city", "kukes"),
+    ):
+        shown = run(*command).stdout
+        assert FOCAL["email"] not in shown, command
+        assert "Floods. Write to [redacted]." in shown, command
+    staff = run("show", "city", "kukes", "--json", "--confidential").stdout
+    assert json.loads(staff)["summary"] == city["summary"]
+    listed_in_full = run("list", "cities", "--json", "--confidential").stdout
+    assert json.loads(listed_in_full)["summary"] == city["summary"]

@@ -185,8 +185,9 @@ def test_a_planted_focal_point_is_scrubbed(
     viewer: str,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Last line of defence: a focal-point e-mail typed into public text by staff never leaves to
-    others, and the leak is logged as an error so that it gets fixed."""
+    """Last line of defence: a focal-point e-mail typed into its city's public text by staff never
+    leaves to others. It was warned about when written, so a request showing it logs nothing (every
+    such request logged an ERROR, as if a code path leaked)."""
     staff = tokens.of("staff")
     email = api.get(f"/api/v1/cities/{CITY_ID}", headers=staff).json()["focal_point"]["email"]
     text = f"Contact the focal point at {email} for the pilot."
@@ -196,11 +197,36 @@ def test_a_planted_focal_point_is_scrubbed(
     assert email in api.get(f"/api/v1/cities/{CITY_ID}", headers=staff).text  # staff see it
     assert email in api.get(f"/api/v1/cities/{CITY_ID}", headers=tokens.of("city")).text  # so does the city
     caplog.clear()
-    with caplog.at_level(logging.ERROR, logger="matchmaker.web.redaction"):
+    with caplog.at_level(logging.DEBUG, logger="matchmaker.web.redaction"):
         seen: Any = api.get(f"/api/v1/cities/{CITY_ID}", headers=tokens.of(viewer))
+        listed: Any = api.get("/api/v1/cities", params={"limit": 500}, headers=tokens.of(viewer))
     assert seen.status_code == 200
     assert email.encode() not in seen.content
+    assert email.encode() not in listed.content
     assert "[redacted]" in seen.json()["challenges"][0]
+    assert not [
+        r for r in caplog.records if r.levelno >= logging.WARNING and r.name == "matchmaker.web.redaction"
+    ]
+    assert (
+        api.patch(f"/api/v1/cities/{CITY_ID}", json={"challenges": before}, headers=staff).status_code == 200
+    )
+
+
+def test_another_citys_focal_point_in_public_text_is_scrubbed_and_logged_as_a_leak(
+    api: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A contact that is not the city's own was warned about by no write: it is logged as an error."""
+    staff = tokens.of("staff")
+    email = api.get(f"/api/v1/cities/{OTHER_CITY_ID}", headers=staff).json()["focal_point"]["email"]
+    before = api.get(f"/api/v1/cities/{CITY_ID}", headers=staff).json()["challenges"]
+    r = api.patch(f"/api/v1/cities/{CITY_ID}", json={"challenges": [f"Ask {email}."]}, headers=staff)
+    assert r.status_code == 200
+    caplog.clear()
+    with caplog.at_level(logging.ERROR, logger="matchmaker.web.redaction"):
+        seen: Any = api.get(f"/api/v1/cities/{CITY_ID}", headers=tokens.of("provider"))
+    assert email.encode() not in seen.content
     assert any(r.levelno == logging.ERROR and "leaks" in r.getMessage() for r in caplog.records)
     assert email not in caplog.text  # the log names the path, never the value
     assert (
