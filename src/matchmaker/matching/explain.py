@@ -20,6 +20,7 @@ import numpy.typing as npt
 from matchmaker.embeddings.passages import Passage
 from matchmaker.matching.analysis import TAG_CONFIDENCE, TAG_KINDS
 from matchmaker.matching.engine import Engine, EngineConfig, Evidence, KindIndex, Needs, Scored
+from matchmaker.matching.fit import combine
 from matchmaker.matching.glossary import GLOSS_NOTE, gloss_entries, readable_gloss
 from matchmaker.matching.profiles import Profile, tag_vector, term_ids
 from matchmaker.vocabulary import Kind, detect_language_scored, load_vocabulary, tag_text
@@ -387,6 +388,8 @@ def explanation(
             "similarity": round(item.shared_providers, 4),
             "ids": engine.shared_provider_ids(needs.doc_id, item.doc_id, cfg),
         }
+    if item.relation is not None:
+        out["composition"] = composition(item, cfg)
     out["summary"] = _summary(
         item,
         matches,
@@ -395,8 +398,78 @@ def explanation(
         what=what,
         mentor_case=out.get("mentor_case"),
         mentor_strength=out.get("mentor_strength"),
+        composed=out.get("composition"),
     )
     return out
+
+
+#: The name of the factor that adds earlier meetings' ratings to a score (not a context multiplier).
+FEEDBACK_FACTOR = "feedback"
+
+
+def composition(item: Scored, cfg: EngineConfig) -> dict[str, Any]:
+    """How a city ↔ city score is made, part by part, so that it can be checked from the reasons.
+
+    The comparable part is the two cities' relevance times the context multiplier (the context
+    effects apply to it alone); a mentor's case study replaces it when it scores higher; the shared
+    providers are then blended in with their weight, the result kept in [0, 1], and earlier meetings'
+    ratings added (``feedback``). Each part has its ``share`` of the score and its ``value``;
+    ``score`` is what they add up to (the result's score, before it is rounded for display).
+    """
+    context = [f for f in item.factors if f.name != FEEDBACK_FACTOR]
+    multiplier = combine(context) if context else 1.0
+    comparable = item.relevance * multiplier
+    base: dict[str, Any] = {
+        "part": "comparable",
+        "relevance": round(item.relevance, 4),
+        "context_multiplier": round(multiplier, 4),
+        "context": [f"{f.name} {f.to_dict()['effect']}" for f in context if f.multiplier != 1.0],
+        "value": round(comparable, 4),
+    }
+    value = comparable
+    if item.mentor_case is not None and item.mentor_score > comparable:
+        base = {
+            "part": "mentor case",
+            "case": item.mentor_case,
+            "value": round(item.mentor_score, 4),
+            "instead_of": base,
+        }
+        value = item.mentor_score
+    weight = cfg.w_shared_providers if item.shared_providers is not None else 0.0
+    base["share"] = round(1.0 - weight, 4)
+    parts = [base]
+    score = (1.0 - weight) * value
+    if item.shared_providers is not None:
+        parts.append(
+            {"part": "shared providers", "share": round(weight, 4), "value": round(item.shared_providers, 4)}
+        )
+        score += weight * item.shared_providers
+    score = min(1.0, max(0.0, score))
+    out: dict[str, Any] = {"parts": parts}
+    changes = [float(getattr(f, "change", 0.0)) for f in item.factors if f.name == FEEDBACK_FACTOR]
+    if changes:
+        out["feedback"] = round(sum(changes), 4)
+        score = min(1.0, max(0.0, score + sum(changes)))
+    out["score"] = round(score, 4)
+    return out
+
+
+def _composed_text(composed: Mapping[str, Any]) -> str:
+    """``score 0.48 = 85% × comparable 0.45 (relevance 0.53, context −15%: region −15%) + 15% × shared
+    providers 0.70``: the parts of :func:`composition` as one line of the summary."""
+    terms: list[str] = []
+    for part in composed["parts"]:
+        text = f"{part['share'] * 100:.0f}% × {part['part']} {part['value']:.2f}"
+        if part["part"] == "comparable" and part["context"]:
+            effect = (part["context_multiplier"] - 1.0) * 100
+            text += (
+                f" (relevance {part['relevance']:.2f}, context {effect:+.0f}%: {', '.join(part['context'])})"
+            )
+        terms.append(text)
+    line = f"score {composed['score']:.2f} = " + " + ".join(terms)
+    if "feedback" in composed:
+        line += f" {composed['feedback']:+.2f} feedback"
+    return line
 
 
 def _mentor_part(
@@ -436,6 +509,7 @@ def _summary(
     what: str,
     mentor_case: dict[str, Any] | None = None,
     mentor_strength: dict[str, Any] | None = None,
+    composed: Mapping[str, Any] | None = None,
 ) -> str:
     parts: list[str] = []
     mentor = _mentor_part(item, mentor_case, mentor_strength)
@@ -458,13 +532,19 @@ def _summary(
     if item.shared_providers is not None and item.shared_providers >= 0.6:
         parts.append("the same providers answer both")
     adjusted = [f for f in factors if f["multiplier"] != 1.0]
-    if adjusted:
+    if composed is not None:
+        # City ↔ city: the context applies to the comparable part alone, so it is stated there, with
+        # the other parts and their shares, and the score adds up from the summary.
+        parts.append(_composed_text(composed))
+    elif adjusted:
         parts.append("context: " + ", ".join(f"{f['factor']} {f['effect']}" for f in adjusted))
     return "; ".join(parts) if parts else "weak match"
 
 
 __all__ = [
+    "FEEDBACK_FACTOR",
     "candidate_passage",
+    "composition",
     "explanation",
     "in_sentence",
     "need_matches",

@@ -255,3 +255,33 @@ def test_two_cities_score_the_same_in_either_order_at_their_better_side(matcher:
     at_once = matcher.pair_scores()
     assert at_once("verde", "lumen") == best
     assert at_once("lumen", "verde") == best
+
+
+def test_a_comparable_citys_summary_says_how_its_score_is_made(matcher: Matcher) -> None:
+    """The summary said "context: region -15%" beside a score that also blended in the shared
+    providers, so staff could not get from the reasons to the score: now it gives each part with its
+    share, the context stated on the part it applies to, and the score they add up to."""
+    results = matcher.cities_for_city("lumen", top=100).results
+    assert results
+    for result in results:
+        composed = result.explanation["composition"]
+        parts = composed["parts"]
+        assert sum(p["share"] for p in parts) == pytest.approx(1.0)
+        total = sum(p["share"] * p["value"] for p in parts) + composed.get("feedback", 0.0)
+        assert min(1.0, max(0.0, total)) == pytest.approx(result.score, abs=0.002)
+        assert composed["score"] == pytest.approx(result.score, abs=0.002)
+        summary = result.explanation["summary"]
+        assert f"score {composed['score']:.2f} = " in summary
+        assert " × shared providers " in summary
+        for part in parts:
+            if part["part"] == "comparable":
+                assert part["value"] == pytest.approx(
+                    part["relevance"] * part["context_multiplier"], abs=0.001
+                )
+                for effect in part["context"]:
+                    # Stated on the comparable part, not as if it moved the whole score.
+                    assert f"context {(part['context_multiplier'] - 1) * 100:+.0f}%: " in summary
+                    assert effect in summary
+        assert "; context: " not in summary
+        assert all("start" in m["need"] for m in result.explanation["needs"])  # passages still quoted
+    assert any(p["context"] for r in results for p in r.explanation["composition"]["parts"] if "context" in p)
