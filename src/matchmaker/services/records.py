@@ -130,7 +130,23 @@ class RecordService:
         repo.REPOSITORIES[kind].upsert(self.session, record)
         self.session.flush()
         self._refresh(kind, record.id)
+        self._warn(kind, record.id)
         return self.get(kind, record.id)
+
+    def notes(self, kind: Kind, record_id: str) -> builtins.list[str]:
+        """What in the stored record will not work as written, as ingest warns about it: a vocabulary
+        label no term matches, a focal point's contact in the public text (see
+        :mod:`matchmaker.corpus.notes`). Each note names the field, never a confidential value."""
+        # The notes read the vocabulary, a slow import that short commands (list, show) skip.
+        from matchmaker.corpus.notes import record_notes  # noqa: PLC0415 - see above
+
+        return record_notes(self.get_in_full(kind, record_id))
+
+    def _warn(self, kind: Kind, record_id: str) -> None:
+        """One WARNING line per note on a record just written: the condition is known now, once, not
+        on every later request that shows the record."""
+        for note in self.notes(kind, record_id):
+            logger.warning("%s %r: %s", KIND_WORDS[kind], record_id, note)
 
     def version(self, kind: Kind, record_id: str) -> str:
         """A tag of the record as stored now: it changes with every write of the record (an edit, an
@@ -178,6 +194,7 @@ class RecordService:
                 )
         record = repo.REPOSITORIES[kind].update(self.session, record_id, changes)
         self._refresh(kind, record_id)
+        self._warn(kind, record_id)
         return record
 
     def edit(self, kind: Kind, record_id: str, changes: Mapping[str, object]) -> PublicRecord:

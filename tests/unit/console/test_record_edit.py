@@ -378,3 +378,30 @@ def test_a_number_field_given_words_says_what_was_typed_and_what_a_whole_number_
     refused = post_form(client, f"/cities/{CITY_ID}/edit", changed(values, programme_level="three"))
     assert refused.status_code == 422
     assert "Programme level: must be a whole number such as 10 (got &#39;three&#39;)" in refused.text
+
+
+def test_saving_an_unknown_priority_or_a_contact_in_the_summary_says_so_after_saving(
+    client: Client, sign_in: SignIn
+) -> None:
+    """A priority no vocabulary term matches, and the focal point's e-mail typed into the summary, were
+    saved with "The changes were saved." alone: the one never matched, the other was shown to others as
+    [redacted]. Both are still saved, and the page says what will not work, naming the field."""
+    sign_in("staff")
+    values = form_of(client, f"/cities/{CITY_ID}/edit")
+    email = _stored_city(client).focal_point.email  # type: ignore[attr-defined]
+    summary = f"Street lighting is old. Write to {email}."
+    saved = post_form(
+        client, f"/cities/{CITY_ID}/edit", changed(values, summary=summary, priorities="mobility; heritage")
+    )
+    assert saved.status_code == 303
+    shown = client.get(saved.headers["location"]).text
+    assert "The changes were saved." in shown
+    assert (
+        "priorities: &#39;heritage&#39; is no known domain" in shown
+        or "priorities: 'heritage' is no known domain" in shown
+    )
+    assert (
+        "summary: holds the focal point&#39;s email" in shown
+        or "summary: holds the focal point's email" in shown
+    )
+    assert _stored_city(client).priorities == ["mobility", "heritage"]  # type: ignore[attr-defined]

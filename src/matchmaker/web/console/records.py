@@ -430,10 +430,15 @@ def kind_routes(spec: KindPages) -> list[HTTPRouteHandler]:
             load_record, records, matching, principal, spec.kind, record_id
         )
         saved = request.query_params.get("saved") == "1"
+        notes = await anyio.to_thread.run_sync(records.notes, spec.kind, record_id) if saved else []
+        flash = {"kind": "ok", "text": "The changes were saved."} if saved else None
+        if flash is not None and notes:
+            # Stored as written, but it will not work as the writer expects: said once, here.
+            flash = {"kind": "warn", "text": "The changes were saved. Note: " + "; ".join(notes)}
         return page(
             f"console/{spec.kind}.html",
             principal,
-            flash={"kind": "ok", "text": "The changes were saved."} if saved else None,
+            flash=flash,
             title=record_title(record),
             request_path=request.url.path,
             facets=facets_of(record),
