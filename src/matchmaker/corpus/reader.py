@@ -43,7 +43,6 @@ LIST_FIELDS: dict[Kind, frozenset[str]] = {
     "provider": frozenset({"languages", "regions_served"}),
     "case": frozenset({"domains", "obstacles", "stages", "outcomes", "providers"}),
 }
-INT_FIELDS = frozenset({"population", "programme_level", "year"})
 #: The parser's bound on one CSV cell: more than any file may hold (a C long on every platform), since
 #: rows are bounded by ``max_line_bytes`` as a whole.
 _CSV_CELL_LIMIT = 2**31 - 1

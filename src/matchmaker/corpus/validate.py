@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from pydantic import ValidationError
 from sqlmodel import SQLModel
 
-from matchmaker.corpus.reader import INT_FIELDS, REQUIRED
+from matchmaker.corpus.reader import REQUIRED
 from matchmaker.db.engine import unstorable
 from matchmaker.db.models import (
     CaseCreate,
@@ -19,7 +18,7 @@ from matchmaker.db.models import (
     RecordIn,
     SolutionIn,
 )
-from matchmaker.errors import RecordRejectedError, validation_reason, whole_number_reason
+from matchmaker.errors import RecordRejectedError, validation_reason
 from matchmaker.wording import noun_for
 
 Record = RecordIn
@@ -29,12 +28,6 @@ MODELS: dict[Kind, type[CityCreate] | type[ProviderCreate] | type[CaseCreate]] =
     "provider": ProviderCreate,
     "case": CaseCreate,
 }
-
-
-#: A whole number written as text: digits alone, as in a CSV cell ("47000"); "47.000" or "47,000" is
-#: refused, not read as 47 or 47000, since a point or comma between digits is a decimal mark in many
-#: locales and a thousands separator in others.
-_WHOLE_TEXT = re.compile(r"[+-]?[0-9]+")
 
 
 def _field_path(loc: tuple[int | str, ...]) -> str:
@@ -110,10 +103,6 @@ def validate_record(kind: Kind, raw: dict[str, Any]) -> Record:
     for name in ("id", "name", "country", "title", "city"):
         if name in raw and not isinstance(raw[name], str):
             raise RecordRejectedError(f"{name}: must be a string, got {type(raw[name]).__name__}")
-    for name in sorted(INT_FIELDS):
-        value = raw.get(name)
-        if isinstance(value, str) and value.strip() and not _WHOLE_TEXT.fullmatch(value.strip()):
-            raise RecordRejectedError(f"{name}: {whole_number_reason(value)}")
     try:
         return MODELS[kind].model_validate(split_extra(kind, raw))
     except ValidationError as exc:

@@ -41,6 +41,21 @@ TEXT_MAX = 20_000
 SHORT_TEXT_MAX = 2_000
 LIST_MAX = 100
 POPULATION_MAX = 100_000_000
+
+
+def _whole_number_text(value: object) -> object:
+    """Text given for a whole number is digits alone: "47.000" is refused as "47,000" is, not read as
+    47 (a point or a comma between digits is a decimal mark in some locales, a thousands separator in
+    others), whether it comes from a CSV cell, a JSON string or a console form."""
+    if isinstance(value, str) and not re.fullmatch(r"\s*[+-]?[0-9]+\s*", value):
+        raise PydanticCustomError(
+            "int_parsing", "Input should be a valid integer, unable to parse string as an integer"
+        )
+    return value
+
+
+#: A whole number that may be given as text of digits alone (see :func:`_whole_number_text`).
+WholeNumber = Annotated[int | None, BeforeValidator(_whole_number_text)]
 PROGRAMME_LEVELS = (1, 3)
 YEARS = (1900, 2100)
 WEBSITE_MAX = 500
@@ -286,11 +301,11 @@ class CityBase(SQLModel):
     country: CountryCode = Field(max_length=2, index=True)
     summary: Annotated[str, _checked_text("summary", TEXT_MAX, required=True)] = Field(sa_type=Text)
     kind: CityKind | None = Field(default=None, sa_type=String(40))
-    population: int | None = Field(default=None, ge=0, le=POPULATION_MAX)
+    population: WholeNumber = Field(default=None, ge=0, le=POPULATION_MAX)
     language: OptionalLanguage = Field(default=None, max_length=2)
     priorities: StrList = _json_list()
     challenges: StrList = _json_list()
-    programme_level: int | None = Field(default=None, ge=PROGRAMME_LEVELS[0], le=PROGRAMME_LEVELS[1])
+    programme_level: WholeNumber = Field(default=None, ge=PROGRAMME_LEVELS[0], le=PROGRAMME_LEVELS[1])
     maturity: dict[str, Any] | str | None = Field(default=None, sa_type=JSON)
 
 
@@ -326,11 +341,11 @@ class CityUpdate(_StrictInput):
     country: str | None = None
     summary: str | None = None
     kind: CityKind | None = None
-    population: int | None = Field(default=None, ge=0, le=POPULATION_MAX)
+    population: WholeNumber = Field(default=None, ge=0, le=POPULATION_MAX)
     language: str | None = None
     priorities: list[str] | None = None
     challenges: list[str] | None = None
-    programme_level: int | None = Field(default=None, ge=PROGRAMME_LEVELS[0], le=PROGRAMME_LEVELS[1])
+    programme_level: WholeNumber = Field(default=None, ge=PROGRAMME_LEVELS[0], le=PROGRAMME_LEVELS[1])
     maturity: dict[str, Any] | str | None = None
     focal_point: FocalPointIn | None = None
 
@@ -497,7 +512,7 @@ class CaseBase(SQLModel):
     )
     country: CountryCode = Field(max_length=2, index=True)
     text: Annotated[str, _checked_text("text", TEXT_MAX, required=True)] = Field(sa_type=Text)
-    year: int | None = Field(default=None, ge=YEARS[0], le=YEARS[1])
+    year: WholeNumber = Field(default=None, ge=YEARS[0], le=YEARS[1])
     domains: StrList = _json_list()
     obstacles: StrList = _json_list()
     stages: StrList = _json_list()
@@ -523,7 +538,7 @@ class CaseUpdate(_StrictInput):
     city: str | None = None
     country: str | None = None
     text: str | None = None
-    year: int | None = Field(default=None, ge=YEARS[0], le=YEARS[1])
+    year: WholeNumber = Field(default=None, ge=YEARS[0], le=YEARS[1])
     domains: list[str] | None = None
     obstacles: list[str] | None = None
     stages: list[str] | None = None

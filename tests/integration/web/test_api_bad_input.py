@@ -535,3 +535,20 @@ def test_a_truth_value_must_be_true_or_false_not_read_from_text_or_a_number(
     stored = api.get(base, headers=staff).json()
     assert stored["request_deadline"] is not None
     assert stored["tables"] == 3
+
+
+@pytest.mark.parametrize("population", ["47.000", "47,000"])
+def test_a_population_sent_as_text_with_a_separator_is_refused_not_stored_as_47(
+    api: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+    population: str,
+) -> None:
+    """``{"population": "47.000"}`` (forty-seven thousand as much of Europe writes it) was stored as 47,
+    while "47,000" was refused: both are refused naming the field and quoting the value."""
+    staff = tokens.of("staff")
+    before = api.get(f"/api/v1/cities/{CITY_ID}", headers=staff).json()["population"]
+    r = api.patch(f"/api/v1/cities/{CITY_ID}", json={"population": population}, headers=staff)
+    assert r.status_code in (400, 422), r.text
+    _is_problem(r)
+    assert f"must be a whole number such as 10 (got '{population}')" in r.json()["detail"]
+    assert api.get(f"/api/v1/cities/{CITY_ID}", headers=staff).json()["population"] == before
