@@ -6,14 +6,15 @@
   the closest term when one is near.
 * A city's focal-point contact (e-mail, phone, other contact fields) typed into its public text is
   shown as ``[redacted]`` to everyone but staff and the city itself: :func:`contact_in_public_text`
-  names the field, never the value (a warning is read by more people than the focal point).
+  names the field, never the value (a warning is read by more people than the focal point). So is
+  the value of a record's internal field copied into its public text (:func:`internal_in_public_text`).
 
 Both are warnings, never refusals: ingest, upload and edits store the record and report them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pydantic import BaseModel
@@ -32,6 +33,7 @@ from matchmaker.db.models import (
 from matchmaker.vocabulary.tagger import resolve_label
 from matchmaker.vocabulary.terms import Kind as TermKind
 from matchmaker.vocabulary.terms import terms_of_kind
+from matchmaker.wording import noun_for
 
 #: The controlled-vocabulary fields of each record model, with the kind of term they hold.
 CITY_VOCABULARY = (("priorities", TermKind.DOMAIN),)
@@ -107,28 +109,56 @@ def contact_values(focal_point: FocalPointIn | dict[str, Any] | None) -> list[st
     return sorted({v.strip() for v in _strings(data) if len(v.strip()) >= MIN_CONTACT_CHARS})
 
 
-#: A city's public text fields, as they are named in a corpus file.
-CITY_PUBLIC_TEXT = ("name", "summary", "challenges", "priorities", "maturity")
-
-
 def contact_in_public_text(
-    public: dict[str, Any], focal_point: FocalPointIn | dict[str, Any] | None, fields: Sequence[str] = ()
+    public: dict[str, Any], focal_point: FocalPointIn | dict[str, Any] | None
 ) -> list[str]:
-    """One note per public field of a city (``public``: its fields by name, ``extra`` included) that
-    holds a value of its own focal point. The note names the field and the kind of value, not the value."""
+    """One note per public field of a city (``public``: its fields by name, public ``extra`` fields
+    as ``extra.KEY``) that holds a value of its own focal point. The note names the field and the kind
+    of value, not the value."""
     contacts = contact_values(focal_point)
     if not contacts:
         return []
     named = focal_point if isinstance(focal_point, dict) else focal_point.model_dump(mode="json")  # type: ignore[union-attr]
     what = {str(v).strip(): key for key, v in named.items() if isinstance(v, str)}
     notes: list[str] = []
-    for name in [*CITY_PUBLIC_TEXT, *fields]:
-        texts = list(_strings(public.get(name)))
+    for name, value in public.items():
+        texts = list(_strings(value))
         found = sorted({what.get(c, "contact") for c in contacts if any(c in t for t in texts)})
         if found:
             notes.append(
                 f"{name}: holds the focal point's {' and '.join(found)}; other cities and providers see it"
                 " as [redacted] (move it to focal_point, which only staff and the city itself see)"
+            )
+    return notes
+
+
+def _public_fields(record: BaseModel) -> dict[str, Any]:
+    """A record's fields that others see, by name (public ``extra`` fields as ``extra.KEY``)."""
+    public = record.model_dump(mode="json", exclude={"focal_point", "extra", "id"})
+    extra = getattr(record, "extra", None) or {}
+    # Internal fields are staff-only, as the focal point is: a value there is seen by no one else.
+    return public | {f"extra.{key}": value for key, value in extra.items() if not is_internal_key(key)}
+
+
+def internal_in_public_text(record: BaseModel) -> list[str]:
+    """One note per public field of a record that holds the value of one of its own internal fields
+    (``internal_budget`` and the like, staff-only): everyone but staff sees it as [redacted]."""
+    extra = getattr(record, "extra", None) or {}
+    internal = {
+        key: [v.strip() for v in _strings(value) if len(v.strip()) >= MIN_CONTACT_CHARS]
+        for key, value in extra.items()
+        if is_internal_key(key)
+    }
+    if not any(internal.values()):
+        return []
+    notes: list[str] = []
+    for name, value in _public_fields(record).items():
+        texts = list(_strings(value))
+        keys = sorted(key for key, values in internal.items() if any(v in t for v in values for t in texts))
+        if keys:
+            notes.append(
+                f"{name}: holds the value of the internal {noun_for(len(keys), 'field')}"
+                f" {', '.join(map(repr, keys))}; everyone but staff sees it as [redacted]"
             )
     return notes
 
@@ -139,12 +169,9 @@ def city_contact_notes(record: BaseModel) -> list[str]:
     focal_point = getattr(record, "focal_point", None)
     if not isinstance(record, CityCreate | CityPublic) or focal_point is None:
         return []
-    public = record.model_dump(mode="json", exclude={"focal_point", "extra"})
-    # Internal fields are staff-only, as the focal point is: a contact there is seen by no one else.
-    shown = {f"extra.{key}": value for key, value in record.extra.items() if not is_internal_key(key)}
-    return contact_in_public_text(public | shown, focal_point, list(shown))
+    return contact_in_public_text(_public_fields(record), focal_point)
 
 
 def record_notes(record: BaseModel) -> list[str]:
     """Every note on ``record`` (see the module's docstring)."""
-    return [*city_contact_notes(record), *unknown_labels(record)]
+    return [*city_contact_notes(record), *internal_in_public_text(record), *unknown_labels(record)]

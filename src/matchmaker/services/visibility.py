@@ -183,7 +183,8 @@ def confidential_terms(session: Session, *, own_city: str | None = None) -> list
 
 
 def typed_in_public_text(session: Session) -> set[str]:
-    """The focal-point values (of :func:`confidential_terms`) that their own city's public text holds:
+    """The focal-point values (of :func:`confidential_terms`) that their own city's public text holds,
+    and the values of a record's internal fields that its own public text holds:
     typed into a summary or a public field by whoever wrote the record, and warned about when it was
     written. They are redacted for every other caller like any confidential value, but their presence
     in a response is expected, not a leak of some code path."""
@@ -193,11 +194,20 @@ def typed_in_public_text(session: Session) -> set[str]:
         values.extend(_strings(contact.extra))
         contacts[contact.city_id] = [t for t in (v.strip() for v in values) if len(t) >= MIN_TERM_CHARS]
     typed: set[str] = set()
-    for city in repository.REPOSITORIES["city"].list(session):
-        own = contacts.get(city.id, [])
-        if own:
-            texts = list(_strings(strip_internal(city).model_dump(mode="json")))
-            typed.update(v for v in own if any(v in text for text in texts))
+    for kind in ("city", "provider", "case"):
+        for record in repository.REPOSITORIES[kind].list(session):
+            extra = getattr(record, "extra", None) or {}
+            own = [*contacts.get(record.id, [])] if kind == "city" else []
+            own += [
+                t
+                for key, value in extra.items()
+                if is_internal_key(key)
+                for t in (v.strip() for v in _strings(value))
+                if len(t) >= MIN_TERM_CHARS
+            ]
+            if own:
+                texts = list(_strings(strip_internal(record).model_dump(mode="json")))
+                typed.update(v for v in own if any(v in text for text in texts))
     return typed
 
 

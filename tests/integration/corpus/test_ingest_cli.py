@@ -566,3 +566,22 @@ def test_list_and_show_redact_a_contact_typed_into_public_text_as_the_api_does(
     assert json.loads(staff)["summary"] == city["summary"]
     listed_in_full = run("list", "cities", "--json", "--confidential").stdout
     assert json.loads(listed_in_full)["summary"] == city["summary"]
+
+
+def test_an_internal_value_copied_into_public_text_is_warned_about_and_redacted_in_the_listing(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    """A staff-only ``internal_*`` value copied into the description was stored without a word and
+    printed as it was by ``list``, while the API shows it as [redacted] to everyone but staff."""
+    provider = ACME | {
+        "description": "LED lights; discount code ACME-4471-Q.",
+        "internal_code": "ACME-4471-Q",
+    }
+    result = run("ingest", str(write_jsonl(tmp_path / "providers.jsonl", [json.dumps(provider)])))
+    assert result.exit_code == 0, result.output
+    assert (
+        "provider 'acme': description: holds the value of the internal field 'internal_code'" in result.stderr
+    )
+    assert "ACME-4471-Q" not in result.stderr
+    (listed_acme,) = listed("providers")
+    assert listed_acme["description"] == "LED lights; discount code [redacted]."

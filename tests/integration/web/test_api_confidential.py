@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 import pytest
 from litestar.testing import TestClient
-from web_support import CITY_ID, DEMO_DIR, OTHER_CITY_ID, PROVIDER_ID, SharedApp, Tokens
+from web_support import CITY_ID, DEMO_DIR, OTHER_CITY_ID, PROVIDER_ID, SharedApp, Tokens, upload_records
 
 from matchmaker.web.auth import SESSION_COOKIE
 
@@ -210,6 +210,34 @@ def test_a_planted_focal_point_is_scrubbed(
     assert (
         api.patch(f"/api/v1/cities/{CITY_ID}", json={"challenges": before}, headers=staff).status_code == 200
     )
+
+
+def test_an_internal_value_copied_into_its_own_public_text_is_scrubbed_without_an_error(
+    api: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Copied by whoever wrote the record (and warned about then), it was logged as a leak on every
+    request that showed the record."""
+    staff = tokens.of("staff")
+    before = api.get(f"/api/v1/providers/{PROVIDER_ID}", headers=staff).json()
+    code = "KENTIZ-7781-ZQ"
+    planted = before | {"description": f"{before['description']} Code {code}.", "internal_code": code}
+    stored = upload_records(api, tokens, "providers.jsonl", [planted])
+    assert stored.status_code == 200, stored.text
+    assert any(
+        "holds the value of the internal field 'internal_code'" in w for w in stored.json()["warnings"]
+    )
+    caplog.clear()
+    with caplog.at_level(logging.DEBUG, logger="matchmaker.web.redaction"):
+        seen: Any = api.get(f"/api/v1/providers/{PROVIDER_ID}", headers=tokens.of("city"))
+    assert seen.status_code == 200
+    assert code not in seen.text
+    assert "[redacted]" in seen.json()["description"]
+    assert not [
+        r for r in caplog.records if r.levelno >= logging.WARNING and r.name == "matchmaker.web.redaction"
+    ]
+    assert upload_records(api, tokens, "providers.jsonl", [before]).status_code == 200
 
 
 def test_another_citys_focal_point_in_public_text_is_scrubbed_and_logged_as_a_leak(
