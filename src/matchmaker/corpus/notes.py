@@ -14,6 +14,7 @@ Both are warnings, never refusals: ingest, upload and edits store the record and
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -62,9 +63,23 @@ def _labels(value: Any) -> list[str]:
     return [str(v) for v in (value or []) if str(v).strip()]
 
 
+#: What people put between two labels written as one (``mobility, energy_buildings`` in a CSV cell
+#: whose items should be separated by ``;``).
+_JOINED = re.compile(r"\s*[,/|]\s*")
+
+
 def _unknown(where: str, labels: Iterable[str], kind: TermKind) -> Iterator[str]:
     for label in labels:
-        if resolve_label(label, (kind,)) is not None:
+        term = resolve_label(label, (kind,))
+        if term is not None:
+            parts = [p for p in _JOINED.split(label) if p.strip()]
+            found = {t.id for t in (resolve_label(p, (kind,)) for p in parts) if t is not None}
+            if len(parts) > 1 and len(found) > 1:
+                # One label is read as one term: the other terms it names were dropped.
+                yield (
+                    f"{where}: {label!r} names more than one {kind.value.replace('_', ' ')}, but is read as"
+                    f" {term.id!r} alone; give each as an item of its own (separated by ';' in a CSV cell)"
+                )
             continue
         closest = _closest(label, kind)
         hint = f" (the closest known one is {closest!r})" if closest else ""

@@ -585,3 +585,22 @@ def test_an_internal_value_copied_into_public_text_is_warned_about_and_redacted_
     assert "ACME-4471-Q" not in result.stderr
     (listed_acme,) = listed("providers")
     assert listed_acme["description"] == "LED lights; discount code [redacted]."
+
+
+def test_two_priorities_written_as_one_csv_item_are_warned_about(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    """``mobility, energy_buildings`` in a CSV cell is one item, read as one domain: mobility was
+    dropped without a word."""
+    path = tmp_path / "cities.csv"
+    path.write_text(
+        "id,name,country,summary,priorities\n"
+        'kukes,Kukës,AL,Floods every spring.,"mobility, energy_buildings"\n',
+        encoding="utf-8",
+    )
+    result = run("ingest", str(path))
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{path}:2: city 'kukes': priorities: 'mobility, energy_buildings' names more than one domain, but is"
+        " read as 'energy_buildings' alone; give each as an item of its own (separated by ';' in a CSV cell)"
+    ) in result.stderr
