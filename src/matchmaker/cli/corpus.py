@@ -182,8 +182,10 @@ def list_records(
         ),
     ] = False,
 ) -> None:
-    """List stored records (public fields only: no focal point, no field marked internal, and any
-    focal point's contact typed into public text shown as [redacted], as the API shows it to others)."""
+    """List stored records (public fields only: no focal point, no field marked internal).
+
+    Contacts and internal values typed into public text are redacted, as the API shows them to others.
+    """
     configure_logging()
     with unit_of_work() as (services, session):
         records_of = services.records(session)
