@@ -283,3 +283,29 @@ def test_a_mentor_through_its_case_study_says_so() -> None:
     html = _rendered(readable("ferizaj", "city", "Ferizaj", 0.53, MENTOR))
     assert "Mentor through the case study" in html
     assert "Related case study" not in html
+
+
+def test_a_city_pairs_composition_is_read_in_the_reason_not_dumped_under_more_details() -> None:
+    """The score's composition is stated by the summary; the console listed the raw parts again under
+    "more details" as one long line of keys and numbers."""
+    composed = {
+        "parts": [
+            {
+                "part": "comparable",
+                "share": 0.5,
+                "value": 0.33,
+                "relevance": 0.38,
+                "context": ["region -15%"],
+            },
+            {"part": "shared providers", "share": 0.5, "value": 1.0},
+        ],
+        "score": 0.66,
+    }
+    summary = (
+        "Comparable city; score 0.66 = 50% × comparable 0.33 (relevance 0.38, context -15%: region -15%)"
+    )
+    s = readable(
+        "kent", "city", "Kent", 0.66, {"summary": summary, "relation": "comparable", "composition": composed}
+    )
+    assert s.reason == summary
+    assert [label for label, _ in s.details] == []

@@ -33,6 +33,8 @@ from matchmaker.vocabulary import fold
 _KNOWN = {
     *("summary", "needs", "shared_tags", "context", "relation", "mentor_case", "mentor_strength"),
     *("shared_providers", "relevance", "mode"),
+    # A city pair's composition is stated by the summary, read as the reason.
+    "composition",
 }
 _WORD = re.compile(r"\w+", re.UNICODE)
 #: Words too common to be worth highlighting as evidence.
