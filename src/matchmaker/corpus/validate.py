@@ -79,6 +79,10 @@ def _split(model: type[SQLModel], raw: dict[str, Any], where: str = "") -> dict[
     if not isinstance(given_extra, dict):
         return {**{k: v for k, v in raw.items() if k in known}, "extra": given_extra}
     extra: dict[str, Any] = dict(given_extra)
+    if any(isinstance(key, str) and not key.strip() for key in [*raw, *given_extra]):
+        # Kept, it would be a field with no name, as a CSV value under a column without a name would.
+        inside = f"{where.removesuffix('.')}: " if where else ""
+        raise RecordRejectedError(f"{inside}a value is given under a field with no name; name that field")
     for key, value in raw.items():
         if key == "extra":
             continue

@@ -402,3 +402,26 @@ def test_missing_required_fields_are_counted_right(record: dict[str, Any], expec
     with pytest.raises(RecordRejectedError) as info:
         validate_record("city", record)
     assert info.value.message == expected
+
+
+@pytest.mark.parametrize(
+    ("record", "reason"),
+    [
+        (CITY | {"": "Budget 2027"}, "a value is given under a field with no name; name that field"),
+        (
+            CITY | {"extra": {" ": "Budget 2027"}},
+            "a value is given under a field with no name; name that field",
+        ),
+        (
+            CITY | {"focal_point": {"name": "Ana", "": "+355 69 000 1111"}},
+            "focal_point: a value is given under a field with no name; name that field",
+        ),
+    ],
+)
+def test_a_jsonl_value_under_a_field_with_no_name_is_refused_as_in_csv(
+    record: dict[str, Any], reason: str
+) -> None:
+    """A CSV value under a column without a name is refused; in JSON Lines it was kept as a field named ""."""
+    with pytest.raises(RecordRejectedError) as info:
+        validate_record("city", record)
+    assert info.value.message == reason
