@@ -104,15 +104,16 @@ def unknown_labels(record: BaseModel) -> list[str]:
     return notes
 
 
-def _strings(value: Any) -> Iterator[str]:
+def strings_in(value: Any) -> Iterator[str]:
+    """Every string in ``value``, a string or a JSON-like nest of dicts, lists and tuples."""
     if isinstance(value, str):
         yield value
     elif isinstance(value, dict):
         for item in value.values():
-            yield from _strings(item)
+            yield from strings_in(item)
     elif isinstance(value, list | tuple):
         for item in value:
-            yield from _strings(item)
+            yield from strings_in(item)
 
 
 def contact_values(focal_point: FocalPointIn | dict[str, Any] | None) -> list[str]:
@@ -121,7 +122,7 @@ def contact_values(focal_point: FocalPointIn | dict[str, Any] | None) -> list[st
     if focal_point is None:
         return []
     data = focal_point if isinstance(focal_point, dict) else focal_point.model_dump(mode="json")
-    return sorted({v.strip() for v in _strings(data) if len(v.strip()) >= MIN_CONTACT_CHARS})
+    return sorted({v.strip() for v in strings_in(data) if len(v.strip()) >= MIN_CONTACT_CHARS})
 
 
 def contact_in_public_text(
@@ -137,7 +138,7 @@ def contact_in_public_text(
     what = {str(v).strip(): key for key, v in named.items() if isinstance(v, str)}
     notes: list[str] = []
     for name, value in public.items():
-        texts = list(_strings(value))
+        texts = list(strings_in(value))
         found = sorted({what.get(c, "contact") for c in contacts if any(c in t for t in texts)})
         if found:
             notes.append(
@@ -160,7 +161,7 @@ def internal_in_public_text(record: BaseModel) -> list[str]:
     (``internal_budget`` and the like, staff-only): everyone but staff sees it as [redacted]."""
     extra = getattr(record, "extra", None) or {}
     internal = {
-        key: [v.strip() for v in _strings(value) if len(v.strip()) >= MIN_CONTACT_CHARS]
+        key: [v.strip() for v in strings_in(value) if len(v.strip()) >= MIN_CONTACT_CHARS]
         for key, value in extra.items()
         if is_internal_key(key)
     }
@@ -168,7 +169,7 @@ def internal_in_public_text(record: BaseModel) -> list[str]:
         return []
     notes: list[str] = []
     for name, value in _public_fields(record).items():
-        texts = list(_strings(value))
+        texts = list(strings_in(value))
         keys = sorted(key for key, values in internal.items() if any(v in t for v in values for t in texts))
         if keys:
             notes.append(

@@ -50,6 +50,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from sqlmodel import Session, select
 
+from matchmaker.corpus.notes import strings_in
 from matchmaker.db import repository
 from matchmaker.db.engine import Database
 from matchmaker.db.models import (
@@ -149,17 +150,6 @@ def view_of(principal: Principal, record: M) -> M:
     return record if principal.is_staff else strip_internal(record)
 
 
-def _strings(value: Any) -> Iterable[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from _strings(item)
-
-
 def confidential_terms(session: Session, *, own_city: str | None = None) -> list[str]:
     """Confidential values a non-staff caller may not see, longest first.
 
@@ -171,13 +161,13 @@ def confidential_terms(session: Session, *, own_city: str | None = None) -> list
         if own_city is not None and contact.city_id == own_city:
             continue
         terms.update(v for v in (contact.name, contact.email, contact.phone) if v)
-        terms.update(_strings(contact.extra))
+        terms.update(strings_in(contact.extra))
     for table in (City, Provider, CaseStudy):
         for extra in session.exec(select(table.extra)):  # type: ignore[attr-defined]
             if isinstance(extra, dict):
                 for key, value in extra.items():
                     if is_internal_key(key):
-                        terms.update(_strings(value))
+                        terms.update(strings_in(value))
     cleaned = {t.strip() for t in terms}
     return sorted((t for t in cleaned if len(t) >= MIN_TERM_CHARS), key=lambda t: (-len(t), t))
 
@@ -191,7 +181,7 @@ def typed_in_public_text(session: Session) -> set[str]:
     contacts: dict[str, list[str]] = {}
     for contact in session.exec(select(FocalPoint)):
         values = [v for v in (contact.name, contact.email, contact.phone) if v]
-        values.extend(_strings(contact.extra))
+        values.extend(strings_in(contact.extra))
         contacts[contact.city_id] = [t for t in (v.strip() for v in values) if len(t) >= MIN_TERM_CHARS]
     typed: set[str] = set()
     for kind in ("city", "provider", "case"):
@@ -202,11 +192,11 @@ def typed_in_public_text(session: Session) -> set[str]:
                 t
                 for key, value in extra.items()
                 if is_internal_key(key)
-                for t in (v.strip() for v in _strings(value))
+                for t in (v.strip() for v in strings_in(value))
                 if len(t) >= MIN_TERM_CHARS
             ]
             if own:
-                texts = list(_strings(strip_internal(record).model_dump(mode="json")))
+                texts = list(strings_in(strip_internal(record).model_dump(mode="json")))
                 typed.update(v for v in own if any(v in text for text in texts))
     return typed
 
@@ -243,7 +233,7 @@ def known_to(session: Session, principal: Principal) -> list[str]:
         record = repository.REPOSITORIES[kind].get(session, principal.subject_id)
     except NotFoundError:
         return []
-    return list(_strings(strip_internal(record).model_dump(mode="json")))
+    return list(strings_in(strip_internal(record).model_dump(mode="json")))
 
 
 @dataclass(frozen=True)
