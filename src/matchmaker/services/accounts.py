@@ -439,6 +439,7 @@ class Accounts:
         ):
             inv.used_at = utcnow()
             self.session.add(inv)
+        self._withdraw_queued_invitations(self._user(user_id))
         self.session.flush()
 
     # ----------------------------------------------------------------------------------------------
@@ -471,6 +472,31 @@ class Accounts:
         self.notifier.invitation(user.email, link, entity=entity, expires=expires)
         logger.info("Queued an invitation for user %d", user.id)
         return Invited(principal=self._principal(user), email=user.email, link=link, expires_at=expires)
+
+    def _withdraw_queued_invitations(self, user: ApiUser) -> None:
+        """Take a revoked user's invitations not sent yet out of the outbox: their links stop working
+        with it. Messages are keyed by address and record, not by user, so they stay while another
+        user who is not revoked has that address and record (its own invitation may be among them)."""
+        if not user.email:
+            return
+        others = self.session.exec(
+            select(ApiUser.id).where(
+                col(ApiUser.id) != user.id,
+                col(ApiUser.role) == user.role,
+                col(ApiUser.subject_id) == user.subject_id
+                if user.subject_id
+                else col(ApiUser.subject_id).is_(None),
+                func.lower(col(ApiUser.email)) == user.email.lower(),
+                col(ApiUser.revoked).is_(False),
+            )
+        ).first()
+        if others is not None:
+            return
+        names = store.names(self.session, [user.subject_id] if user.subject_id else [])
+        entity = names.get(user.subject_id) if user.subject_id else "ministry staff"
+        taken = self.notifier.withdraw_invitations(user.email, entity=entity)
+        if taken:
+            logger.info("Took %d queued invitation(s) of revoked user %d out of the outbox", taken, user.id)
 
     def _user(self, user_id: int) -> ApiUser:
         user = self.session.get(ApiUser, user_id)
