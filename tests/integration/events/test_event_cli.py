@@ -672,6 +672,16 @@ def test_staff_clear_an_events_time_zone_with_an_empty_one(corpus: Settings) -> 
     assert "Europe/Istanbul" not in run("event", "show", "tz0").stdout
 
 
+def test_an_event_created_with_an_empty_time_zone_has_none_as_edit_reads_it(corpus: Settings) -> None:
+    created = run(
+        "event", "create", "tz1", "--name", "W", "--tables", "1", "--start", "2038-03-02T09:00",
+        "--slots", "1", "--timezone", "", "--json",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert json.loads(created.stdout)["timezone"] is None
+    assert "unknown time zone" not in created.output
+
+
 def test_self_service_reads_a_time_as_deadline_does_and_says_it_on_the_events_clock(corpus: Settings) -> None:
     created = run(
         "event", "create", "ss", "--name", "W", "--tables", "1", "--start", "2038-03-02T09:00",

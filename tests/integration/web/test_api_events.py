@@ -738,6 +738,19 @@ def test_staff_clear_an_events_time_zone(api: TestClient[Any], tokens: Tokens) -
     assert kept.json()["event"]["timezone"] is None
 
 
+def test_an_event_created_with_an_empty_time_zone_has_none_as_editing_reads_it(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    staff = tokens.of("staff")
+    r = api.post(BASE, json={**EVENT, "timezone": ""}, headers=staff)
+    assert r.status_code == 201, r.text
+    assert r.json()["timezone"] is None
+    assert api.get(f"{BASE}/ws1", headers=staff).json()["timezone"] is None
+    unknown = api.post(BASE, json={**EVENT, "id": "ws2", "timezone": "Mars/Base"}, headers=staff)
+    assert unknown.status_code == 422
+    assert "unknown time zone 'Mars/Base'" in unknown.text
+
+
 def test_deleting_a_published_event_answers_how_many_were_told(api: TestClient[Any], tokens: Tokens) -> None:
     _staff_event(api, tokens)
     staff = tokens.of("staff")
