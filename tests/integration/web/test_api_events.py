@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 from web_support import CITY_ID, OTHER_CITY_ID, OTHER_PROVIDER_ID, PROVIDER_ID, Tokens, web_settings_for
 
 from matchmaker.cli import app as cli_app
+from matchmaker.db.events import Event
+from matchmaker.services.container import Services
 from matchmaker.settings import Settings
 from matchmaker.web import create_app
 from services_support import add_user
@@ -552,6 +554,31 @@ def test_generate_takes_no_body_with_every_option_at_its_default(
     assert queued.headers["location"].startswith("/api/v1/jobs/")
     body = api.get("/schema/openapi.json").json()["paths"][f"{BASE}/{{event_id}}/schedule/generate"]["post"]
     assert body["requestBody"]["required"] is False
+
+
+def test_generating_an_event_whose_stored_zone_is_unknown_names_the_event_not_a_body(
+    api: TestClient[Any], tokens: Tokens, seeded_settings: Settings
+) -> None:
+    """A database restored on a machine with older time-zone data: generate, sent without a body,
+    was refused with an error of the body's field ``timezone``."""
+    _staff_event(api, tokens)
+    services = Services.build(seeded_settings)
+    try:
+        with services.database.unit_of_work() as session:
+            row = session.get(Event, "ws1")
+            assert row is not None
+            row.timezone = "Mars/Olympus_Mons"
+            session.add(row)
+    finally:
+        services.close()
+    r = api.post(f"{BASE}/ws1/schedule/generate", headers=tokens.of("staff"))
+    assert r.status_code == 422, r.text
+    problem = r.json()
+    assert "body" not in r.text
+    assert "errors" not in problem
+    assert problem["detail"].startswith("event 'ws1' cannot be planned as it is stored: timezone: unknown")
+    assert "Mars/Olympus_Mons" in problem["detail"]
+    assert "change the event" in problem["detail"]
 
 
 def test_a_participant_of_an_unknown_event_is_told_the_event_is_unknown(
