@@ -339,6 +339,51 @@ def test_feedback_from_participants(api: TestClient[Any], tokens: Tokens, rating
     assert [f for f in city["explanation"]["context"] if f["factor"] == "feedback"] == []
 
 
+def test_a_participant_taken_out_after_its_meetings_took_place_still_reads_and_rates_them(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    """Its agenda and its ratings answered 404 once staff took it out of the event: the meetings that
+    took place stay its own, and nothing else of the event is shown to it."""
+    _staff_event(api, tokens, participants=(CITY_ID, OTHER_CITY_ID, PROVIDER_ID))
+    staff, provider = tokens.of("staff"), tokens.of("provider")
+    today = datetime.now(UTC).date()
+    days = {"days": [(today - timedelta(days=1)).isoformat(), (today + timedelta(days=1)).isoformat()]}
+    days |= {"start": "09:00", "per_day": 1}
+    assert api.patch(f"{BASE}/ws1", json={"days": days}, headers=staff).status_code == 200
+    for city in (CITY_ID, OTHER_CITY_ID):
+        rule = {"a": city, "b": PROVIDER_ID, "kind": "must_meet"}
+        assert api.put(f"{BASE}/ws1/pair-rules", json=rule, headers=staff).status_code == 200
+    _generate_and_publish(api, tokens)
+    before = api.get(f"{BASE}/ws1/agenda/{PROVIDER_ID}", headers=provider).json()["meetings"]
+    held = [m for m in before if datetime.fromisoformat(m["start_at"]) < datetime.now(UTC)]
+    assert len(before) == 2, "one meeting yesterday, one tomorrow"
+    assert len(held) == 1, before
+    removed = api.delete(f"{BASE}/ws1/participants/{PROVIDER_ID}", headers=staff)
+    assert removed.status_code in (200, 204), removed.text
+
+    agenda = api.get(f"{BASE}/ws1/agenda/{PROVIDER_ID}", headers=provider)
+    assert agenda.status_code == 200, agenda.text
+    assert [m["with_id"] for m in agenda.json()["meetings"]] == [m["with_id"] for m in held]
+    for suffix in ("html", "pdf", "ics"):
+        r = api.get(f"{BASE}/ws1/agenda/{PROVIDER_ID}/{suffix}", headers=provider)
+        assert r.status_code == 200, (suffix, r.text[:300])
+    rated = api.post(
+        f"{BASE}/ws1/feedback",
+        json={"other": held[0]["with_id"], "rating": "informative"},
+        headers=provider,
+    )
+    assert rated.status_code == 201, rated.text
+    assert [f["other"] for f in api.get(f"{BASE}/ws1/feedback", headers=provider).json()] == [
+        held[0]["with_id"]
+    ]
+    # Nothing else of the event: its summary, its participants and others' agendas stay closed.
+    assert api.get(f"{BASE}/ws1", headers=provider).status_code == 404
+    assert api.get(f"{BASE}/ws1/agenda/{CITY_ID}", headers=provider).status_code == 403
+    # Another provider that never took part still learns nothing of the event.
+    outsider = api.get(f"{BASE}/ws1/agenda/{OTHER_PROVIDER_ID}", headers=tokens.of("other_provider"))
+    assert outsider.status_code == 404
+
+
 def test_rating_a_meeting_again_replaces_the_rating_and_answers_200(
     api: TestClient[Any], tokens: Tokens
 ) -> None:
