@@ -109,11 +109,14 @@ def check_must_meet(problem: SchedulingProblem, *, keep_locked: bool = True) -> 
         for pid in (m.a, m.b):
             locked_count[pid] += 1
             locked_slots[pid].add(m.slot)
+    names = problem.names()
     for pid, n in sorted(locked_count.items()):
         if n > cap[pid]:
+            # Named as staff know it: the file's or the event's name of the participant, else its id.
             reason = (
-                f"{pid} has {n} published meetings but may have only {cap[pid]} (max_meetings or available"
-                " slots) — raise max_meetings, restore its availability, or re-plan without keeping them."
+                f"{names.get(pid, pid)} has {counted(n, 'published meeting')} but may have only"
+                f" {cap[pid]} (its max_meetings or its available slots) — raise its maximum to at least"
+                f" {n}, restore its availability, or re-plan without keeping them."
             )
             report.fatal.append(reason)
             report.reasons.append(reason)

@@ -139,6 +139,16 @@ def test_infeasible_exit_2_with_reason(tmp_path: Path) -> None:
     assert result.stdout == ""
 
 
+def test_published_meetings_over_a_maximum_name_the_participant_and_what_to_change(tmp_path: Path) -> None:
+    problem = _problem(must_meet=[], locked=[{"slot": "s1", "table": 1, "a": "kukes", "b": "acme"}])
+    problem["participants"][0]["max_meetings"] = 0
+    result = runner.invoke(app, ["schedule", str(_write(tmp_path, problem))])
+    assert result.exit_code == 2
+    said = " ".join(result.stderr.split())
+    assert "Kukës has 1 published meeting but may have only 0" in said
+    assert "raise its maximum to at least 1" in said
+
+
 def test_invalid_file_exit_2_one_line(tmp_path: Path) -> None:
     path = _write(tmp_path, _problem(tables=0))
     result = runner.invoke(app, ["schedule", str(path)])

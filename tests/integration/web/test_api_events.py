@@ -384,6 +384,31 @@ def test_a_participant_taken_out_after_its_meetings_took_place_still_reads_and_r
     assert outsider.status_code == 404
 
 
+def test_a_maximum_below_the_published_meetings_is_named_by_the_generate_refusal(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    """Staff may lower a maximum below the published meetings (to re-plan without keeping them), and
+    a generate that keeps them is refused: the refusal named the participant's id only ('kukes')."""
+    _staff_event(api, tokens, participants=(CITY_ID, PROVIDER_ID))
+    _generate_and_publish(api, tokens)
+    staff = tokens.of("staff")
+    agenda = api.get(f"{BASE}/ws1/agenda/{PROVIDER_ID}", headers=staff).json()
+    held, name = len(agenda["meetings"]), agenda["participant_name"]
+    assert held >= 1
+    lowered = api.post(
+        f"{BASE}/ws1/participants", json=[{"id": PROVIDER_ID, "max_meetings": held - 1}], headers=staff
+    )
+    assert lowered.status_code == 200, lowered.text
+    refused = api.post(f"{BASE}/ws1/schedule/generate", headers=staff)
+    assert refused.status_code == 422, refused.text
+    detail = refused.json()["detail"]
+    assert f"{name} has {held} published meeting" in detail
+    assert f"raise its maximum to at least {held}" in detail
+    assert f" {PROVIDER_ID} has" not in detail
+    replanned = api.post(f"{BASE}/ws1/schedule/generate", json={"keep_published": False}, headers=staff)
+    assert replanned.status_code == 200, replanned.text
+
+
 def test_rating_a_meeting_again_replaces_the_rating_and_answers_200(
     api: TestClient[Any], tokens: Tokens
 ) -> None:
