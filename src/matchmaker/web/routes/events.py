@@ -29,6 +29,7 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 
+from matchmaker.db.models import ID_PATTERN
 from matchmaker.errors import PermissionDeniedError
 from matchmaker.services.container import Services
 from matchmaker.services.events import EventServices, Planner
@@ -76,7 +77,10 @@ from matchmaker.web.routes.common import (
 )
 from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, start_job
 
-ParticipantId = Annotated[str, Parameter(min_length=1, max_length=128, description="A participant's id.")]
+ParticipantId = Annotated[
+    str,
+    Parameter(min_length=1, max_length=128, pattern=ID_PATTERN.pattern, description="A participant's id."),
+]
 #: Solver seconds of the re-plan after an edit.
 EDIT_TIME_LIMIT = 10.0
 Caller = NamedDependency[Principal]
