@@ -281,6 +281,25 @@ def test_a_revoked_user_is_not_sent_its_queued_invitation(services: Services) ->
     assert [m.to_address for m in invitations].count("sales@acme.example") == 1
 
 
+def test_a_user_moved_before_its_invitation_went_out_is_sent_one_naming_the_new_record(
+    services: Services,
+) -> None:
+    """The queued e-mail invited the person to speak for the record it no longer speaks for."""
+    with services.database.unit_of_work() as session:
+        services.records(session).create(
+            "city", CityCreate(id="osh", name="Osh", country="KG", summary="Water and transport.")
+        )
+    with services.database.unit_of_work() as session:
+        first = services.accounts(session).invite("city", "someone@city.example", "kukes")
+    with services.database.unit_of_work() as session:
+        services.accounts(session).change_subject(first.principal.user_id, "osh")
+    sent = [m for m in messages(services, "invitation") if m.to_address == "someone@city.example"]
+    assert len(sent) == 1
+    assert first.link not in sent[0].body_text
+    assert "Osh" in sent[0].body_text
+    assert "Kukës" not in sent[0].body_text
+
+
 def test_a_reminder_gives_the_place_published_not_one_changed_since(services: Services) -> None:
     services.planner.edit(
         "ws1", EventEdit(venue="Kongre Merkezi, Salon B", table_labels=["Salon Çamlıca", "Salon Boğaz"])
