@@ -142,7 +142,7 @@ def test_infeasible_event_exits_2_and_says_what_to_relax(corpus: Settings) -> No
     run("event", "must-meet", "ws2", "kukes", "databridge")
     result = run("event", "generate", "ws2", "--time-limit", "2")
     assert result.exit_code == 2
-    assert "kukes" in result.stderr
+    assert "Kukës has 2 must-meets (Acme Mobility" in result.stderr, "named as staff know them, not by id"
     assert "drop" in result.stderr or "widen" in result.stderr
 
 
