@@ -162,6 +162,8 @@ def test_a_participant_taken_out_after_its_meeting_still_sees_and_rates_it(
     sign_in("provider")
     held = _section(client.get("/me/agenda").text, "tokyo")
     assert 'action="/me/feedback"' in held
+    assert "You no longer take part in this event" in held
+    assert "/me/agenda/tokyo/feed" not in held, "no calendar address is offered that would be refused"
     assert client.get("/me/agenda/tokyo/agenda").status_code == 200
     rated = client.post(
         "/me/feedback",

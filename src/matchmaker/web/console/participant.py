@@ -306,6 +306,9 @@ class MyAgenda:
     #: Which time zone the agenda's times are in, as the printed agenda says it (UTC for an event without
     #: a zone); None only when its times were entered at several offsets.
     zone_note: str | None = None
+    #: The participant was taken out of the event: the agenda holds the meetings it had that took place
+    #: (no calendar address is made for it any more).
+    former: bool = False
 
 
 def load_agendas(events: EventServices, principal: Principal) -> list[MyAgenda]:
@@ -313,8 +316,8 @@ def load_agendas(events: EventServices, principal: Principal) -> list[MyAgenda]:
     me = _me(principal)
     out: list[MyAgenda] = []
     # An event the participant was taken out of still shows the meetings it had there that took place.
-    taking_part = [event for event, _ in my_events(events, me)]
-    for event in [*taking_part, *events.catalog.events_met_in(me)]:
+    taking_part = [(event, False) for event, _ in my_events(events, me)]
+    for event, former in [*taking_part, *((e, True) for e in events.catalog.events_met_in(me))]:
         if not event.published_version:
             continue
         agenda = events.agendas.agenda(event.id, me, include_cancelled=True)
@@ -327,7 +330,7 @@ def load_agendas(events: EventServices, principal: Principal) -> list[MyAgenda]:
         tz = zone(event.timezone)
         starts = [m.start for m in agenda.meetings] or [s.start for s in event.slots]
         note = zone_note(event.timezone, [local_time(start, tz) for start in starts])
-        out.append(MyAgenda(event, agenda, ratings, comments, upcoming, note))
+        out.append(MyAgenda(event, agenda, ratings, comments, upcoming, note, former))
     return out
 
 
