@@ -371,31 +371,60 @@ def _format_validation_error(exc: ValidationError) -> str:
     return _join([validation_line(err) for err in exc.errors(include_url=False)])
 
 
-def _known_keys() -> list[str]:
-    """The top-level keys a problem file may hold (the fields, and the names they are also read by)."""
+def _known_keys(model: type[BaseModel]) -> list[str]:
+    """The keys an object of ``model`` may hold in a problem file (its fields, and the names they are
+    also read by)."""
     keys: list[str] = []
-    for name, info in SchedulingProblem.model_fields.items():
+    for name, info in model.model_fields.items():
         keys.append(name)
+        if info.alias:
+            keys.append(info.alias)
         if isinstance(info.validation_alias, AliasChoices):
             keys += [c for c in info.validation_alias.choices if isinstance(c, str)]
     return keys
 
 
-def unknown_key_warnings(data: Mapping[str, object]) -> list[str]:
-    """One warning per top-level key of a problem file that is not read, with the closest known key.
+#: The lists of a problem file whose entries are objects, with the model that reads each entry.
+_ENTRIES: dict[str, type[BaseModel]] = {
+    "slots": Slot,
+    "participants": Participant,
+    "scores": ScoreEntry,
+    "requests": MeetingRequest,
+    "locked": Placement,
+    "fixed": Placement,
+}
 
-    Unknown keys are ignored, not refused (tools outside may send more than the problem), but a
-    misspelt one (``must_meat``) would otherwise drop what it holds without a word."""
-    known = _known_keys()
+
+def _unknown(keys: Iterable[object], known: list[str], where: str) -> list[str]:
     out: list[str] = []
-    for key in data:
+    for key in keys:
         if key in known:
             continue
-        text = f"unknown key {key!r} ignored"
+        text = f"unknown key {key!r}{where} ignored"
         close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.75)
         if close:
             text += f"; did you mean {close[0]!r}?"
         out.append(text)
+    return out
+
+
+def unknown_key_warnings(data: Mapping[str, object]) -> list[str]:
+    """One warning per key of a problem file that is not read (at the top level, or in the entries of
+    its lists, each key once per list), with the closest known key.
+
+    Unknown keys are ignored, not refused (tools outside may send more than the problem), but a
+    misspelt one (``must_meat``, a participant's ``max_meeting``) would otherwise drop what it holds
+    without a word."""
+    out = _unknown(data, _known_keys(SchedulingProblem), "")
+    for name, model in _ENTRIES.items():
+        entries = data.get(name)
+        if not isinstance(entries, list):
+            continue
+        seen: dict[object, None] = {}
+        for entry in entries:
+            if isinstance(entry, Mapping):
+                seen.update(dict.fromkeys(entry))
+        out += _unknown(seen, _known_keys(model), f" in {name}")
     return out
 
 

@@ -89,6 +89,20 @@ def test_unknown_keys_are_named_on_stderr_and_in_the_stats_and_the_file_is_still
     assert json.loads(plain.stdout)["stats"]["warnings"] == []
 
 
+def test_a_misspelt_key_of_a_participant_is_named_once(tmp_path: Path) -> None:
+    # "max_meeting" left every participant without a maximum, without a word.
+    problem = _problem()
+    for p in problem["participants"]:
+        p["max_meeting"] = 1
+    result = runner.invoke(app, ["schedule", str(_write(tmp_path, problem)), "--json", "--time-limit", "5"])
+    assert result.exit_code == 0, result.output
+    warning = "unknown key 'max_meeting' in participants ignored; did you mean 'max_meetings'?"
+    assert result.stderr.count(warning) == 1
+    assert json.loads(result.stdout)["stats"]["warnings"] == [warning]
+    requests = runner.invoke(app, ["schedule", str(_write(tmp_path, _problem())), "--json"])
+    assert "in requests" not in requests.stderr, "'from' and 'to' are the names requests are read by"
+
+
 def test_a_misspelt_required_key_is_named_beside_the_refusal(tmp_path: Path) -> None:
     problem = _problem()
     problem["slot"] = problem.pop("slots")
