@@ -106,7 +106,9 @@ MinutesOpt = Annotated[
     typer.Option("--minutes", min=MIN_SLOT_MINUTES, max=MAX_SLOT_MINUTES, help="Slot length in minutes."),
 ]
 GapOpt = Annotated[int, typer.Option("--gap", min=0, max=MAX_GAP_MINUTES, help="Minutes between slots.")]
-TimezoneOpt = Annotated[str | None, typer.Option("--timezone", help="IANA zone of the slot times.")]
+TimezoneOpt = Annotated[
+    str | None, typer.Option("--timezone", help="IANA zone of the slot times (none, or '': times are UTC).")
+]
 DeadlineOpt = Annotated[
     datetime | None, typer.Option("--deadline", help="Request deadline (UTC unless an offset is given).")
 ]

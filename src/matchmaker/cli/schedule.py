@@ -60,6 +60,8 @@ def schedule(
     except InvalidInputError as exc:
         typer.echo(f"error: {problem_file}: {exc.message}", err=True)
         raise typer.Exit(2) from None
+    for warning in problem.warnings:
+        typer.echo(f"warning: {problem_file}: {warning}", err=True)
     try:
         with open_services() as services:
             result, no_scores = services.planner.solve_file(
@@ -78,7 +80,9 @@ def schedule(
     if no_scores is not None:
         typer.echo(f"warning: the file has no scores and the matcher is unavailable: {no_scores}", err=True)
     if json_output:
-        typer.echo(json.dumps(result.contract_dict(), ensure_ascii=False))
+        output = result.contract_dict()
+        output["stats"]["warnings"] = problem.warnings
+        typer.echo(json.dumps(output, ensure_ascii=False))
     else:
         _print_table(result, names=problem.names())
 

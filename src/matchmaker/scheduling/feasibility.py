@@ -61,6 +61,12 @@ class FeasibilityReport:
 def check_must_meet(problem: SchedulingProblem, *, keep_locked: bool = True) -> FeasibilityReport:
     """Find must-meet requirements that cannot all be met, each with what to relax."""
     report = FeasibilityReport()
+    # Participants are named as staff know them: the file's or the event's name, else the id.
+    names = problem.names()
+
+    def who(pid: str) -> str:
+        return names.get(pid, pid)
+
     sides = {p.id: p.side for p in problem.participants}
     avail = availability(problem)
     cap = capacities(problem)
@@ -78,22 +84,27 @@ def check_must_meet(problem: SchedulingProblem, *, keep_locked: bool = True) -> 
         reason: str | None = None
         if not allowed_sides(sides[a], sides[b]):
             reason = (
-                f"must-meet {a}–{b} pairs two providers; meetings pair a city with a provider"
+                f"must-meet {who(a)}–{who(b)} pairs two providers; meetings pair a city with a provider"
                 " or two cities — remove it."
             )
         elif key in blocked:
-            reason = f"must-meet {a}–{b} is also blocked — remove it from must_meet or from blocked."
+            reason = (
+                f"must-meet {who(a)}–{who(b)} is also blocked — remove it from must_meet or from blocked."
+            )
         elif key in locked_pairs:
             continue
         elif not avail[a] & avail[b]:
             reason = (
-                f"must-meet {a}–{b}: they have no common available slot"
-                f" — widen the availability of {a} or {b}."
+                f"must-meet {who(a)}–{who(b)}: they have no common available slot"
+                f" — widen the availability of {who(a)} or {who(b)}."
             )
         else:
             zero = [pid for pid in (a, b) if cap[pid] == 0]
             if zero:
-                reason = f"must-meet {a}–{b}: {zero[0]} may have no meetings (max_meetings 0) — raise it."
+                reason = (
+                    f"must-meet {who(a)}–{who(b)}: {who(zero[0])} may have no meetings (max_meetings 0)"
+                    " — raise it."
+                )
         if reason:
             report.impossible[key] = reason
             report.reasons.append(reason)
@@ -112,19 +123,20 @@ def check_must_meet(problem: SchedulingProblem, *, keep_locked: bool = True) -> 
     for pid, n in sorted(locked_count.items()):
         if n > cap[pid]:
             reason = (
-                f"{pid} has {n} published meetings but may have only {cap[pid]} (max_meetings or available"
-                " slots) — raise max_meetings, restore its availability, or re-plan without keeping them."
+                f"{who(pid)} has {counted(n, 'published meeting')} but may have only"
+                f" {cap[pid]} (its max_meetings or its available slots) — raise its maximum to at least"
+                f" {n}, restore its availability, or re-plan without keeping them."
             )
             report.fatal.append(reason)
             report.reasons.append(reason)
     for pid, keys in sorted(per_person.items()):
         participant = problem.participant(pid)
         total = len(keys) + locked_count[pid]
-        others = ", ".join(a if b == pid else b for a, b in keys)
+        others = ", ".join(who(a if b == pid else b) for a, b in keys)
         if participant.max_meetings is not None and total > participant.max_meetings:
             held = counted(total, "must-meet or published meeting", "must-meets and published meetings")
             report.reasons.append(
-                f"{pid} has {held} but max_meetings {participant.max_meetings} — raise it or drop"
+                f"{who(pid)} has {held} but max_meetings {participant.max_meetings} — raise it or drop"
                 f" {'its must-meet' if len(keys) == 1 else 'some of its must-meets'} ({others})."
             )
             continue
@@ -135,7 +147,7 @@ def check_must_meet(problem: SchedulingProblem, *, keep_locked: bool = True) -> 
             one = len(keys) == 1
             free = f"only {counted(len(usable), 'free slot')}" if usable else "no free slot"
             report.reasons.append(
-                f"{pid} has {counted(len(keys), 'must-meet')} ({others}) but {free} shared with"
+                f"{who(pid)} has {counted(len(keys), 'must-meet')} ({others}) but {free} shared with"
                 f" {'that partner' if one else 'those partners'} — widen availability or drop"
                 f" {'it' if one else f'{len(keys) - len(usable)} of them'}."
             )
@@ -157,8 +169,10 @@ def must_meet_reason_after_solve(problem: SchedulingProblem, key: Pair) -> str:
     a, b = key
     common = sorted(availability(problem)[a] & availability(problem)[b])
     shown = ", ".join(common[:6]) + (", …" if len(common) > 6 else "")
+    names = problem.names()
     return (
-        f"must-meet {a}–{b} could not be placed together with the other must-meets and published meetings"
+        f"must-meet {names.get(a, a)}–{names.get(b, b)} could not be placed together with the other"
+        " must-meets and published meetings"
         f" (common slots: {shown}) — widen availability, add tables or slots,"
         " raise max_meetings, or drop this pair."
     )

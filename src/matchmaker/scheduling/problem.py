@@ -10,6 +10,7 @@ which re-planning keeps in place, plus optional ``event_id``, ``timezone`` and p
 
 from __future__ import annotations
 
+import difflib
 import json
 import logging
 import sys
@@ -27,6 +28,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     model_validator,
 )
@@ -266,6 +268,7 @@ class SchedulingProblem(_Model):
     must_meet: list[tuple[str, str]] = Field(default_factory=list)
     blocked: list[tuple[str, str]] = Field(default_factory=list)
     locked: list[Placement] = Field(default_factory=list, validation_alias=AliasChoices("locked", "fixed"))
+    _warnings: list[str] = PrivateAttr(default_factory=list)
 
     @model_validator(mode="after")
     def _check_references(self) -> SchedulingProblem:
@@ -301,6 +304,11 @@ class SchedulingProblem(_Model):
             if p.id == pid:
                 return p
         raise KeyError(pid)
+
+    @property
+    def warnings(self) -> list[str]:
+        """What reading the file ignored (unknown top-level keys), one sentence each."""
+        return list(self._warnings)
 
     @property
     def tz(self) -> tzinfo | None:
@@ -363,18 +371,81 @@ def _format_validation_error(exc: ValidationError) -> str:
     return _join([validation_line(err) for err in exc.errors(include_url=False)])
 
 
+def _known_keys(model: type[BaseModel]) -> list[str]:
+    """The keys an object of ``model`` may hold in a problem file (its fields, and the names they are
+    also read by)."""
+    keys: list[str] = []
+    for name, info in model.model_fields.items():
+        keys.append(name)
+        if info.alias:
+            keys.append(info.alias)
+        if isinstance(info.validation_alias, AliasChoices):
+            keys += [c for c in info.validation_alias.choices if isinstance(c, str)]
+    return keys
+
+
+#: The lists of a problem file whose entries are objects, with the model that reads each entry.
+_ENTRIES: dict[str, type[BaseModel]] = {
+    "slots": Slot,
+    "participants": Participant,
+    "scores": ScoreEntry,
+    "requests": MeetingRequest,
+    "locked": Placement,
+    "fixed": Placement,
+}
+
+
+def _unknown(keys: Iterable[object], known: list[str], where: str) -> list[str]:
+    out: list[str] = []
+    for key in keys:
+        if key in known:
+            continue
+        text = f"unknown key {key!r}{where} ignored"
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.75)
+        if close:
+            text += f"; did you mean {close[0]!r}?"
+        out.append(text)
+    return out
+
+
+def unknown_key_warnings(data: Mapping[str, object]) -> list[str]:
+    """One warning per key of a problem file that is not read (at the top level, or in the entries of
+    its lists, each key once per list), with the closest known key.
+
+    Unknown keys are ignored, not refused (tools outside may send more than the problem), but a
+    misspelt one (``must_meat``, a participant's ``max_meeting``) would otherwise drop what it holds
+    without a word."""
+    out = _unknown(data, _known_keys(SchedulingProblem), "")
+    for name, model in _ENTRIES.items():
+        entries = data.get(name)
+        if not isinstance(entries, list):
+            continue
+        seen: dict[object, None] = {}
+        for entry in entries:
+            if isinstance(entry, Mapping):
+                seen.update(dict.fromkeys(entry))
+        out += _unknown(seen, _known_keys(model), f" in {name}")
+    return out
+
+
 def parse_problem(data: object) -> SchedulingProblem:
     """Validate decoded JSON as a scheduling problem.
 
-    Raises :class:`InvalidInputError` whose message is one line naming each broken rule.
+    Raises :class:`InvalidInputError` whose message is one line naming each broken rule. Unknown
+    top-level keys are ignored; the problem's ``warnings`` name them.
     """
     if not isinstance(data, Mapping):
         msg = "the scheduling problem must be a JSON object with 'slots', 'tables' and 'participants'"
         raise InvalidInputError(msg)
+    warnings = unknown_key_warnings(data)
     try:
-        return SchedulingProblem.model_validate(data)
+        problem = SchedulingProblem.model_validate(data)
     except ValidationError as exc:
-        raise InvalidInputError(f"invalid scheduling problem: {_format_validation_error(exc)}") from exc
+        # A misspelt key ('slot') is often why a required one is missing: say so beside it.
+        reasons = "; ".join([_format_validation_error(exc), *warnings])
+        raise InvalidInputError(f"invalid scheduling problem: {reasons}") from exc
+    problem._warnings = warnings
+    return problem
 
 
 def parse_problem_text(text: str) -> SchedulingProblem:

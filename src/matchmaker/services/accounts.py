@@ -409,11 +409,16 @@ class Accounts:
         if user.revoked:
             raise ConflictError(f"user {user_id} is revoked")
         before = user.subject_id
+        # An invitation e-mail not sent yet names the record the user spoke for: it is replaced by
+        # one naming the new record (its link stops; the new e-mail carries a new one).
+        unsent = self._withdraw_queued_invitations(user)
         user.subject_id = subject_of(self.session, user.role, subject)
         self.session.add(user)
         self._end_all(user_id)
         CalendarFeeds(self.session).stop_issued_by(user_id, before, keeping=user.subject_id)
         self.session.flush()
+        if unsent:
+            self._invite_user(user, now=None)
         return self._principal(user)
 
     def rotate_token(self, user_id: int) -> IssuedUser:
@@ -439,6 +444,7 @@ class Accounts:
         ):
             inv.used_at = utcnow()
             self.session.add(inv)
+        self._withdraw_queued_invitations(self._user(user_id))
         self.session.flush()
 
     # ----------------------------------------------------------------------------------------------
@@ -471,6 +477,33 @@ class Accounts:
         self.notifier.invitation(user.email, link, entity=entity, expires=expires)
         logger.info("Queued an invitation for user %d", user.id)
         return Invited(principal=self._principal(user), email=user.email, link=link, expires_at=expires)
+
+    def _withdraw_queued_invitations(self, user: ApiUser) -> int:
+        """Take a user's invitations not sent yet out of the outbox (it is revoked, or moved to another
+        record, which they do not name); how many. Messages are keyed by address and record, not by
+        user, so they stay while another user who is not revoked has that address and record (its own
+        invitation may be among them)."""
+        if not user.email:
+            return 0
+        others = self.session.exec(
+            select(ApiUser.id).where(
+                col(ApiUser.id) != user.id,
+                col(ApiUser.role) == user.role,
+                col(ApiUser.subject_id) == user.subject_id
+                if user.subject_id
+                else col(ApiUser.subject_id).is_(None),
+                func.lower(col(ApiUser.email)) == user.email.lower(),
+                col(ApiUser.revoked).is_(False),
+            )
+        ).first()
+        if others is not None:
+            return 0
+        names = store.names(self.session, [user.subject_id] if user.subject_id else [])
+        entity = names.get(user.subject_id) if user.subject_id else "ministry staff"
+        taken = self.notifier.withdraw_invitations(user.email, entity=entity)
+        if taken:
+            logger.info("Took %d queued invitation(s) of user %d out of the outbox", taken, user.id)
+        return taken
 
     def _user(self, user_id: int) -> ApiUser:
         user = self.session.get(ApiUser, user_id)

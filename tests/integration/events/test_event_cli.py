@@ -142,7 +142,7 @@ def test_infeasible_event_exits_2_and_says_what_to_relax(corpus: Settings) -> No
     run("event", "must-meet", "ws2", "kukes", "databridge")
     result = run("event", "generate", "ws2", "--time-limit", "2")
     assert result.exit_code == 2
-    assert "kukes" in result.stderr
+    assert "Kukës has 2 must-meets (Acme Mobility" in result.stderr, "named as staff know them, not by id"
     assert "drop" in result.stderr or "widen" in result.stderr
 
 
@@ -670,6 +670,16 @@ def test_staff_clear_an_events_time_zone_with_an_empty_one(corpus: Settings) -> 
     assert report["changed"] == ["timezone"]
     assert report["event"]["timezone"] is None
     assert "Europe/Istanbul" not in run("event", "show", "tz0").stdout
+
+
+def test_an_event_created_with_an_empty_time_zone_has_none_as_edit_reads_it(corpus: Settings) -> None:
+    created = run(
+        "event", "create", "tz1", "--name", "W", "--tables", "1", "--start", "2038-03-02T09:00",
+        "--slots", "1", "--timezone", "", "--json",
+    )  # fmt: skip
+    assert created.exit_code == 0, created.output
+    assert json.loads(created.stdout)["timezone"] is None
+    assert "unknown time zone" not in created.output
 
 
 def test_self_service_reads_a_time_as_deadline_does_and_says_it_on_the_events_clock(corpus: Settings) -> None:

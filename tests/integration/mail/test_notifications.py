@@ -266,6 +266,40 @@ def test_an_invitation_sent_again_before_the_first_went_out_is_sent_once_with_th
     assert any(staff.link in m.body_text for m in messages(services, "invitation"))
 
 
+def test_a_revoked_user_is_not_sent_its_queued_invitation(services: Services) -> None:
+    with services.database.unit_of_work() as session:
+        accounts = services.accounts(session)
+        kukes = accounts.invite("city", "focal@kukes.example", "kukes")
+        also_staff = accounts.invite("staff", "focal@kukes.example")
+    with services.database.unit_of_work() as session:
+        services.accounts(session).revoke(kukes.principal.user_id)
+    invitations = messages(services, "invitation")
+    # The revoked user's link no longer signs in: its e-mail, not sent yet, is taken out of the outbox.
+    assert not any(kukes.link in m.body_text for m in invitations)
+    # Other people's invitations, and the same address invited for another role, stay queued.
+    assert any(also_staff.link in m.body_text for m in invitations)
+    assert [m.to_address for m in invitations].count("sales@acme.example") == 1
+
+
+def test_a_user_moved_before_its_invitation_went_out_is_sent_one_naming_the_new_record(
+    services: Services,
+) -> None:
+    """The queued e-mail invited the person to speak for the record it no longer speaks for."""
+    with services.database.unit_of_work() as session:
+        services.records(session).create(
+            "city", CityCreate(id="osh", name="Osh", country="KG", summary="Water and transport.")
+        )
+    with services.database.unit_of_work() as session:
+        first = services.accounts(session).invite("city", "someone@city.example", "kukes")
+    with services.database.unit_of_work() as session:
+        services.accounts(session).change_subject(first.principal.user_id, "osh")
+    sent = [m for m in messages(services, "invitation") if m.to_address == "someone@city.example"]
+    assert len(sent) == 1
+    assert first.link not in sent[0].body_text
+    assert "Osh" in sent[0].body_text
+    assert "Kukës" not in sent[0].body_text
+
+
 def test_a_reminder_gives_the_place_published_not_one_changed_since(services: Services) -> None:
     services.planner.edit(
         "ws1", EventEdit(venue="Kongre Merkezi, Salon B", table_labels=["Salon Çamlıca", "Salon Boğaz"])

@@ -68,6 +68,50 @@ def test_json_output(tmp_path: Path) -> None:
     assert out["stats"]["unmatched_participants"] == []
 
 
+def test_unknown_keys_are_named_on_stderr_and_in_the_stats_and_the_file_is_still_planned(
+    tmp_path: Path,
+) -> None:
+    # A misspelt "must_meat" dropped every must-meet without a word.
+    problem = _problem(must_meet=[], must_meat=[["nilufer", "beta"]], x_source="crm-export")
+    result = runner.invoke(app, ["schedule", str(_write(tmp_path, problem)), "--json", "--time-limit", "5"])
+    assert result.exit_code == 0, result.output
+    assert "unknown key 'must_meat' ignored; did you mean 'must_meet'?" in result.stderr
+    assert "unknown key 'x_source' ignored" in result.stderr
+    assert "x_source' ignored; did you mean" not in result.stderr
+    out = json.loads(result.stdout)
+    assert out["stats"]["warnings"] == [
+        "unknown key 'must_meat' ignored; did you mean 'must_meet'?",
+        "unknown key 'x_source' ignored",
+    ]
+    assert out["stats"]["unmatched_participants"] == []
+    plain = runner.invoke(app, ["schedule", str(_write(tmp_path, _problem())), "--json", "--time-limit", "5"])
+    assert plain.stderr == ""
+    assert json.loads(plain.stdout)["stats"]["warnings"] == []
+
+
+def test_a_misspelt_key_of_a_participant_is_named_once(tmp_path: Path) -> None:
+    # "max_meeting" left every participant without a maximum, without a word.
+    problem = _problem()
+    for p in problem["participants"]:
+        p["max_meeting"] = 1
+    result = runner.invoke(app, ["schedule", str(_write(tmp_path, problem)), "--json", "--time-limit", "5"])
+    assert result.exit_code == 0, result.output
+    warning = "unknown key 'max_meeting' in participants ignored; did you mean 'max_meetings'?"
+    assert result.stderr.count(warning) == 1
+    assert json.loads(result.stdout)["stats"]["warnings"] == [warning]
+    requests = runner.invoke(app, ["schedule", str(_write(tmp_path, _problem())), "--json"])
+    assert "in requests" not in requests.stderr, "'from' and 'to' are the names requests are read by"
+
+
+def test_a_misspelt_required_key_is_named_beside_the_refusal(tmp_path: Path) -> None:
+    problem = _problem()
+    problem["slot"] = problem.pop("slots")
+    result = runner.invoke(app, ["schedule", str(_write(tmp_path, problem))])
+    assert result.exit_code == 2
+    assert "slots" in result.stderr
+    assert "unknown key 'slot' ignored; did you mean 'slots'?" in result.stderr
+
+
 def test_human_table(tmp_path: Path) -> None:
     result = runner.invoke(app, ["schedule", str(_write(tmp_path, _problem()))])
     assert result.exit_code == 0, result.output
@@ -107,6 +151,16 @@ def test_infeasible_exit_2_with_reason(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "also blocked" in result.stderr
     assert result.stdout == ""
+
+
+def test_published_meetings_over_a_maximum_name_the_participant_and_what_to_change(tmp_path: Path) -> None:
+    problem = _problem(must_meet=[], locked=[{"slot": "s1", "table": 1, "a": "kukes", "b": "acme"}])
+    problem["participants"][0]["max_meetings"] = 0
+    result = runner.invoke(app, ["schedule", str(_write(tmp_path, problem))])
+    assert result.exit_code == 2
+    said = " ".join(result.stderr.split())
+    assert "Kukës has 1 published meeting but may have only 0" in said
+    assert "raise its maximum to at least 1" in said
 
 
 def test_invalid_file_exit_2_one_line(tmp_path: Path) -> None:

@@ -209,6 +209,33 @@ def test_a_name_no_record_can_have_is_refused_naming_its_parameter(
     assert r.json()["detail"].startswith(f"{field}: contains a"), r.text
 
 
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/api/v1/events/ws%00x", "event_id"),
+        ("/api/v1/events/ws%00x/agenda/kukes", "event_id"),
+        ("/api/v1/events/ws%00x/feedback", "event_id"),
+        ("/api/v1/events/ws%00x/statistics", "event_id"),
+        ("/api/v1/events/ws1/agenda/ku%00kes", "participant_id"),
+        ("/api/v1/events/ws1/agenda/ku%00kes/ics", "participant_id"),
+    ],
+)
+def test_an_event_or_participant_id_no_event_can_have_is_refused_naming_it(
+    api: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+    path: str,
+    name: str,
+) -> None:
+    """A NUL in an event's or participant's id reached the database, which answered that "a value in
+    the request cannot be stored" (422) and logged a traceback; or it was read past (404 for the
+    event)."""
+    r = api.get(path, headers=tokens.of("staff"))
+    assert r.status_code == 400, r.text
+    _is_problem(r)
+    assert name in r.json()["detail"], r.text
+    assert "cannot be stored" not in r.text
+
+
 def test_unicode_edges_in_bodies(api: TestClient, tokens: Tokens) -> None:  # type: ignore[type-arg]
     # One test for every text, so the index is refreshed by the writes but the matching engine is not
     # rebuilt between them (no query runs here).

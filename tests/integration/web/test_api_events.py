@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 from web_support import CITY_ID, OTHER_CITY_ID, OTHER_PROVIDER_ID, PROVIDER_ID, Tokens, web_settings_for
 
 from matchmaker.cli import app as cli_app
+from matchmaker.db.events import Event
+from matchmaker.services.container import Services
 from matchmaker.settings import Settings
 from matchmaker.web import create_app
 from services_support import add_user
@@ -337,6 +339,76 @@ def test_feedback_from_participants(api: TestClient[Any], tokens: Tokens, rating
     assert [f for f in city["explanation"]["context"] if f["factor"] == "feedback"] == []
 
 
+def test_a_participant_taken_out_after_its_meetings_took_place_still_reads_and_rates_them(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    """Its agenda and its ratings answered 404 once staff took it out of the event: the meetings that
+    took place stay its own, and nothing else of the event is shown to it."""
+    _staff_event(api, tokens, participants=(CITY_ID, OTHER_CITY_ID, PROVIDER_ID))
+    staff, provider = tokens.of("staff"), tokens.of("provider")
+    today = datetime.now(UTC).date()
+    days = {"days": [(today - timedelta(days=1)).isoformat(), (today + timedelta(days=1)).isoformat()]}
+    days |= {"start": "09:00", "per_day": 1}
+    assert api.patch(f"{BASE}/ws1", json={"days": days}, headers=staff).status_code == 200
+    for city in (CITY_ID, OTHER_CITY_ID):
+        rule = {"a": city, "b": PROVIDER_ID, "kind": "must_meet"}
+        assert api.put(f"{BASE}/ws1/pair-rules", json=rule, headers=staff).status_code == 200
+    _generate_and_publish(api, tokens)
+    before = api.get(f"{BASE}/ws1/agenda/{PROVIDER_ID}", headers=provider).json()["meetings"]
+    held = [m for m in before if datetime.fromisoformat(m["start_at"]) < datetime.now(UTC)]
+    assert len(before) == 2, "one meeting yesterday, one tomorrow"
+    assert len(held) == 1, before
+    removed = api.delete(f"{BASE}/ws1/participants/{PROVIDER_ID}", headers=staff)
+    assert removed.status_code in (200, 204), removed.text
+
+    agenda = api.get(f"{BASE}/ws1/agenda/{PROVIDER_ID}", headers=provider)
+    assert agenda.status_code == 200, agenda.text
+    assert [m["with_id"] for m in agenda.json()["meetings"]] == [m["with_id"] for m in held]
+    for suffix in ("html", "pdf", "ics"):
+        r = api.get(f"{BASE}/ws1/agenda/{PROVIDER_ID}/{suffix}", headers=provider)
+        assert r.status_code == 200, (suffix, r.text[:300])
+    rated = api.post(
+        f"{BASE}/ws1/feedback",
+        json={"other": held[0]["with_id"], "rating": "informative"},
+        headers=provider,
+    )
+    assert rated.status_code == 201, rated.text
+    assert [f["other"] for f in api.get(f"{BASE}/ws1/feedback", headers=provider).json()] == [
+        held[0]["with_id"]
+    ]
+    # Nothing else of the event: its summary, its participants and others' agendas stay closed.
+    assert api.get(f"{BASE}/ws1", headers=provider).status_code == 404
+    assert api.get(f"{BASE}/ws1/agenda/{CITY_ID}", headers=provider).status_code == 403
+    # Another provider that never took part still learns nothing of the event.
+    outsider = api.get(f"{BASE}/ws1/agenda/{OTHER_PROVIDER_ID}", headers=tokens.of("other_provider"))
+    assert outsider.status_code == 404
+
+
+def test_a_maximum_below_the_published_meetings_is_named_by_the_generate_refusal(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    """Staff may lower a maximum below the published meetings (to re-plan without keeping them), and
+    a generate that keeps them is refused: the refusal named the participant's id only ('kukes')."""
+    _staff_event(api, tokens, participants=(CITY_ID, PROVIDER_ID))
+    _generate_and_publish(api, tokens)
+    staff = tokens.of("staff")
+    agenda = api.get(f"{BASE}/ws1/agenda/{PROVIDER_ID}", headers=staff).json()
+    held, name = len(agenda["meetings"]), agenda["participant_name"]
+    assert held >= 1
+    lowered = api.post(
+        f"{BASE}/ws1/participants", json=[{"id": PROVIDER_ID, "max_meetings": held - 1}], headers=staff
+    )
+    assert lowered.status_code == 200, lowered.text
+    refused = api.post(f"{BASE}/ws1/schedule/generate", headers=staff)
+    assert refused.status_code == 422, refused.text
+    detail = refused.json()["detail"]
+    assert f"{name} has {held} published meeting" in detail
+    assert f"raise its maximum to at least {held}" in detail
+    assert f" {PROVIDER_ID} has" not in detail
+    replanned = api.post(f"{BASE}/ws1/schedule/generate", json={"keep_published": False}, headers=staff)
+    assert replanned.status_code == 200, replanned.text
+
+
 def test_rating_a_meeting_again_replaces_the_rating_and_answers_200(
     api: TestClient[Any], tokens: Tokens
 ) -> None:
@@ -554,6 +626,31 @@ def test_generate_takes_no_body_with_every_option_at_its_default(
     assert body["requestBody"]["required"] is False
 
 
+def test_generating_an_event_whose_stored_zone_is_unknown_names_the_event_not_a_body(
+    api: TestClient[Any], tokens: Tokens, seeded_settings: Settings
+) -> None:
+    """A database restored on a machine with older time-zone data: generate, sent without a body,
+    was refused with an error of the body's field ``timezone``."""
+    _staff_event(api, tokens)
+    services = Services.build(seeded_settings)
+    try:
+        with services.database.unit_of_work() as session:
+            row = session.get(Event, "ws1")
+            assert row is not None
+            row.timezone = "Mars/Olympus_Mons"
+            session.add(row)
+    finally:
+        services.close()
+    r = api.post(f"{BASE}/ws1/schedule/generate", headers=tokens.of("staff"))
+    assert r.status_code == 422, r.text
+    problem = r.json()
+    assert "body" not in r.text
+    assert "errors" not in problem
+    assert problem["detail"].startswith("event 'ws1' cannot be planned as it is stored: timezone: unknown")
+    assert "Mars/Olympus_Mons" in problem["detail"]
+    assert "change the event" in problem["detail"]
+
+
 def test_a_participant_of_an_unknown_event_is_told_the_event_is_unknown(
     api: TestClient[Any], tokens: Tokens
 ) -> None:
@@ -736,6 +833,19 @@ def test_staff_clear_an_events_time_zone(api: TestClient[Any], tokens: Tokens) -
     assert api.get(f"{BASE}/ws1", headers=staff).json()["timezone"] is None
     kept = api.patch(f"{BASE}/ws1", json={"timezone": None, "venue": "Hall"}, headers=staff)
     assert kept.json()["event"]["timezone"] is None
+
+
+def test_an_event_created_with_an_empty_time_zone_has_none_as_editing_reads_it(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    staff = tokens.of("staff")
+    r = api.post(BASE, json={**EVENT, "timezone": ""}, headers=staff)
+    assert r.status_code == 201, r.text
+    assert r.json()["timezone"] is None
+    assert api.get(f"{BASE}/ws1", headers=staff).json()["timezone"] is None
+    unknown = api.post(BASE, json={**EVENT, "id": "ws2", "timezone": "Mars/Base"}, headers=staff)
+    assert unknown.status_code == 422
+    assert "unknown time zone 'Mars/Base'" in unknown.text
 
 
 def test_deleting_a_published_event_answers_how_many_were_told(api: TestClient[Any], tokens: Tokens) -> None:

@@ -149,3 +149,25 @@ def test_a_participant_rating_itself_is_told_to_choose_the_participant_it_met(
     assert refused.status_code == 422, refused.text
     assert "You cannot rate yourself; choose the participant you met" in refused.text
     assert "has no published meeting with" not in refused.text
+
+
+def test_a_participant_taken_out_after_its_meeting_still_sees_and_rates_it(
+    client: Client, sign_in: SignIn, services: Services
+) -> None:
+    """Taken out of the event once its meeting had taken place, the provider lost the meeting from its
+    agenda and its rating was refused as if the event were unknown."""
+    _event_around_now(services, "tokyo", "Asia/Tokyo", ends_in=timedelta(hours=-1))
+    with services.database.unit_of_work() as session:
+        services.events(session).catalog.remove_participant("tokyo", PROVIDER_ID)
+    sign_in("provider")
+    held = _section(client.get("/me/agenda").text, "tokyo")
+    assert 'action="/me/feedback"' in held
+    assert "You no longer take part in this event" in held
+    assert "/me/agenda/tokyo/feed" not in held, "no calendar address is offered that would be refused"
+    assert client.get("/me/agenda/tokyo/agenda").status_code == 200
+    rated = client.post(
+        "/me/feedback",
+        data={"event": "tokyo", "other": CITY_ID, "rating": "informative"},
+        follow_redirects=False,
+    )
+    assert rated.status_code == 303, rated.text

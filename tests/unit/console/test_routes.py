@@ -259,6 +259,35 @@ def test_a_record_address_with_an_id_no_record_can_have_is_refused_naming_it(
     assert "cannot be stored" not in said
 
 
+@pytest.mark.parametrize(
+    ("path", "name"),
+    [
+        ("/events/ws%00x", "event_id"),
+        ("/events/ws%00x/edit", "event_id"),
+        ("/events/ws%00x/schedule", "event_id"),
+        ("/events/ws%00x/requests", "event_id"),
+        ("/events/ws%00x/feedback", "event_id"),
+        ("/events/ws%00x/export.csv", "event_id"),
+        ("/events/" + "w" * 129, "event_id"),
+        ("/events/ws1/agenda/ku%00kes", "participant_id"),
+        ("/events/ws1/calendar/ku%00kes", "participant_id"),
+        ("/events/ws1/agenda/" + "k" * 129 + "/pdf", "participant_id"),
+        ("/me/agenda/ws%00x/agenda", "event_id"),
+    ],
+)
+def test_an_event_address_with_an_id_no_event_or_record_can_have_is_refused_naming_it(
+    ro_client: Client, ro_sign_in: SignIn, path: str, name: str
+) -> None:
+    """An event or participant id with a NUL, or longer than any id, is refused as the record pages
+    refuse one, naming the parameter, not as a value the database could not store."""
+    ro_sign_in("city" if path.startswith("/me/") else "staff")
+    response = ro_client.get(path)
+    assert response.status_code == 400, response.text[:500]
+    said = text_of(html.unescape(response.text))
+    assert f"{name}: must be" in said
+    assert "cannot be stored" not in said
+
+
 def test_upload_reports_each_rejected_record(client: Client, sign_in: SignIn) -> None:
     sign_in("staff")
     body = (

@@ -333,6 +333,33 @@ def test_a_provider_editing_its_profile_keeps_its_solutions_other_fields(
     ]
 
 
+def test_a_new_solution_typed_without_a_title_is_refused_on_the_profile_not_dropped(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    """The row for adding a solution, filled in but for its title, was dropped (a row without a title
+    is how a solution is removed) while the page said the profile was saved; staff's form refuses it."""
+    services = app_services(client)
+    make_event(services)
+    sign_in("provider")
+    profile = dict(ENERKO_PROFILE)
+    rows = {
+        "solution_title": ["Energy performance contracts for public buildings", "Lighting as a service", ""],
+        "solution_description": ["", "LED retrofit paid from savings.", "Meters on every school."],
+        "solution_domains": ["", "", ""],
+        "solution_deployed_in": ["", "", ""],
+    }
+    refused = client.post("/me/profile", data={**profile, **rows})
+    assert refused.status_code == 422, refused.text
+    assert "Solution 3 (the new one) has no title; give it one, or empty its other fields" in refused.text
+    assert "Meters on every school." in refused.text, "shown again as typed"
+    with services.database.unit_of_work() as session:
+        record = services.records(session).get("provider", PROVIDER_ID)
+    assert [s.title for s in record.solutions] == [  # type: ignore[union-attr]
+        "Energy performance contracts for public buildings",
+        "Lighting as a service",
+    ]
+
+
 def test_a_refused_solution_is_named_as_the_form_shows_it(
     client: Client, sign_in: Callable[[str], str]
 ) -> None:

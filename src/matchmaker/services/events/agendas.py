@@ -58,14 +58,28 @@ class Agendas(store.InSession):
         super().__init__(session)
         self.pdf_font = pdf_font
 
-    def agenda(self, event_id: str, participant_id: str, *, include_cancelled: bool = False) -> Agenda:
+    def agenda(
+        self,
+        event_id: str,
+        participant_id: str,
+        *,
+        include_cancelled: bool = False,
+        now: datetime | None = None,
+    ) -> Agenda:
         """A participant's published meetings in time order (cancelled ones only when asked), at the
-        tables they were published with (a table renamed since shows once staff publish again)."""
+        tables they were published with (a table renamed since shows once staff publish again).
+
+        A participant taken out of the event reads the meetings it had that took place by ``now``,
+        and nothing else (:func:`store.held_by_former`)."""
         session = self.session
         ev = store.event_row(session, event_id)
-        me = store.participant(session, event_id, participant_id)
+        held = store.held_by_former(session, event_id, participant_id, now=now or utcnow())
         labels, _ = store.published_places(session, ev)
-        rows = store.published_of(session, event_id, participant_id, confirmed=not include_cancelled)
+        rows = (
+            held
+            if held is not None
+            else store.published_of(session, event_id, participant_id, confirmed=not include_cancelled)
+        )
         others = [r.b if r.a == participant_id else r.a for r in rows]
         known = store.names(session, [*others, participant_id])
         sides = store.sides(session, event_id, others)
@@ -89,7 +103,7 @@ class Agendas(store.InSession):
         return Agenda(
             event_id=event_id,
             event_name=ev.name,
-            participant_id=me.participant_id,
+            participant_id=participant_id,
             participant_name=known.get(participant_id, participant_id),
             timezone=ev.timezone,
             published_version=ev.published_version,
@@ -303,7 +317,9 @@ class Agendas(store.InSession):
         ev = store.event_row(session, event_id)
         rows = store.published_of(session, event_id, participant_id)
         if not (former and rows):
-            store.participant(session, event_id, participant_id)
+            # One taken out of the event reads the meetings it had that took place.
+            held = store.held_by_former(session, event_id, participant_id, now=utcnow())
+            rows = rows if held is None else held
         known = store.names(session, store.mentioned(rows) | {participant_id})
         return ev, _slots(session, ev, rows), rows, known
 

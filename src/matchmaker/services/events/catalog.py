@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, or_
 from sqlmodel import Session, col, select
 
 from matchmaker.db.events import (
@@ -132,6 +132,23 @@ class EventCatalog(store.InSession):
             .order_by(col(Event.created_at).desc())
         )
         return coming_first([self.get(i, participant=participant_id) for i in list(ids)], utcnow())
+
+    def events_met_in(self, participant_id: str, *, now: datetime | None = None) -> list[EventSummary]:
+        """The events a city or provider was taken out of after a meeting of it took place (see
+        :meth:`require_taking_part_or_met`), as :meth:`events_of` gives them."""
+        now = now or utcnow()
+        ids = self.session.exec(
+            select(PublishedMeeting.event_id)
+            .where(or_(col(PublishedMeeting.a) == participant_id, col(PublishedMeeting.b) == participant_id))
+            .distinct()
+        )
+        met = [
+            i
+            for i in sorted(set(ids))
+            if self.session.get(EventParticipant, (i, participant_id)) is None
+            and store.held_meetings(self.session, i, participant_id, now)
+        ]
+        return coming_first([self.get(i, participant=participant_id) for i in met], now)
 
     def get(
         self, event_id: str, *, participant: str | None = None, now: datetime | None = None
@@ -369,6 +386,13 @@ class EventCatalog(store.InSession):
         for an unknown event (:func:`store.taking_part`): what a participant asks about an event it is
         not in confirms nothing."""
         store.taking_part(self.session, event_id, participant_id)
+
+    def require_taking_part_or_met(
+        self, event_id: str, participant_id: str, *, now: datetime | None = None
+    ) -> None:
+        """:meth:`require_taking_part`, also passed by a participant taken out of the event after a
+        meeting of it took place: that meeting's agenda and feedback stay its own."""
+        store.taking_part_or_met(self.session, event_id, participant_id, now=now or utcnow())
 
     def remove_participant(self, event_id: str, participant_id: str, *, now: datetime | None = None) -> int:
         """Take a participant out of an event, with its requests, pair rules and the planned meetings

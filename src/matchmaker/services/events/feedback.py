@@ -64,18 +64,17 @@ class EventFeedback(store.InSession):
         now = now or utcnow()
         session = self.session
         ev = store.event_row(session, event_id)
-        store.participant(session, event_id, data.rater)
+        # A participant taken out of the event still rates the meetings it had that took place.
+        former = store.held_by_former(session, event_id, data.rater, now=now)
         if data.other == data.rater:
             raise InvalidInputError("you cannot rate yourself; choose the participant you met")
         pair = pair_key(data.rater, data.other)
-        held = next(
-            (
-                r
-                for r in store.published_of(session, event_id, data.rater, confirmed=True)
-                if pair_key(r.a, r.b) == pair
-            ),
-            None,
+        mine = (
+            former
+            if former is not None
+            else store.published_of(session, event_id, data.rater, confirmed=True)
         )
+        held = next((r for r in mine if pair_key(r.a, r.b) == pair), None)
         if held is None:
             sides = store.sides(session, event_id, [data.rater, data.other])
             known = store.told_names(session, [data.rater, data.other], sides)

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 
+from matchmaker.errors import InvalidInputError, validation_line
 from matchmaker.scheduling.exports import told_date
 from matchmaker.scheduling.problem import (
     MeetingRequest,
@@ -257,19 +258,30 @@ def build_problem(snapshot: EventSnapshot, *, now: datetime) -> SchedulingProble
         if r.sender in people and r.recipient in people and r.sender != r.recipient
     ]
 
-    return SchedulingProblem(
-        event_id=snapshot.event_id,
-        event_name=snapshot.name,
-        timezone=snapshot.timezone,
-        slots=snapshot.slots,
-        tables=snapshot.tables,
-        participants=participants,
-        scores=None,
-        requests=requests,
-        must_meet=[(a, b) for a, b in snapshot.must_meet if a in people and b in people],
-        blocked=[(a, b) for a, b in snapshot.blocked if a in people and b in people],
-        locked=locked,
-    )
+    try:
+        return SchedulingProblem(
+            event_id=snapshot.event_id,
+            event_name=snapshot.name,
+            timezone=snapshot.timezone,
+            slots=snapshot.slots,
+            tables=snapshot.tables,
+            participants=participants,
+            scores=None,
+            requests=requests,
+            must_meet=[(a, b) for a, b in snapshot.must_meet if a in people and b in people],
+            blocked=[(a, b) for a, b in snapshot.blocked if a in people and b in people],
+            locked=locked,
+        )
+    except ValidationError as exc:
+        # The stored event breaks a rule it was accepted under (a zone this system's time-zone data
+        # does not know, on a database restored elsewhere): the request sent nothing wrong, so the
+        # refusal names the event and what to change, not a field of a body.
+        reasons = "; ".join(validation_line(e) for e in exc.errors(include_url=False))
+        msg = (
+            f"event {snapshot.event_id!r} cannot be planned as it is stored: {reasons}; change the event"
+            " (its Settings tab, event edit, PATCH /api/v1/events/{id}) and plan it again"
+        )
+        raise InvalidInputError(msg) from None
 
 
 def held_without_participant(snapshot: EventSnapshot, now: datetime) -> list[Placement]:

@@ -30,7 +30,6 @@ from matchmaker.scheduling.problem import (
     RequestStatus,
     Side,
     Slot,
-    TimeZoneName,
     as_instant,
     check_timezone,
     overlap_errors,
@@ -170,6 +169,16 @@ def _not_an_events_page(value: str) -> str:
     return value
 
 
+def _zone_or_none(value: str | None) -> str | None:
+    """A known IANA zone name, or None for an empty one (no zone: the slot times are UTC), as an event's
+    edit reads ""."""
+    return None if value == "" else check_timezone(value)
+
+
+#: A new event's time zone; "" gives it none, as "" clears the zone of an event edited.
+NewZone = Annotated[str | None, AfterValidator(_zone_or_none)]
+
+
 class EventCreate(_In):
     """A new event: id, name, venue, slots, tables (a count, or labels one per table), time zone,
     deadline."""
@@ -179,7 +188,10 @@ class EventCreate(_In):
     )
     name: str = Field(min_length=1, max_length=300)
     venue: str | None = Field(default=None, max_length=300, description="Where it takes place.")
-    timezone: TimeZoneName = Field(default=None, description="IANA zone of slot times without an offset.")
+    timezone: NewZone = Field(
+        default=None,
+        description='IANA zone of slot times without an offset; none (or "") makes them UTC.',
+    )
     slots: list[SlotIn] = Field(min_length=1, max_length=MAX_SLOTS)
     tables: int | None = Field(default=None, ge=1, le=MAX_TABLES)
     table_labels: list[str] = Field(default_factory=list, max_length=MAX_TABLES)

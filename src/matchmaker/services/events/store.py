@@ -229,6 +229,41 @@ def taking_part(session: Session, event_id: str, pid: str) -> EventParticipant:
     return row
 
 
+def held_by_former(
+    session: Session, event_id: str, pid: str, *, now: datetime
+) -> list[PublishedMeeting] | None:
+    """What ``pid`` may still read of an event it was taken out of: its published meetings that had
+    begun by ``now`` (they took place; they keep their agenda and feedback). None while ``pid`` takes
+    part in the event; :class:`NotFoundError` (as :func:`participant` says it) when it neither takes
+    part nor had a meeting there that took place."""
+    if session.get(EventParticipant, (event_id, pid)) is not None:
+        return None
+    held = held_meetings(session, event_id, pid, now)
+    if not held:
+        participant(session, event_id, pid)
+    return held
+
+
+def taking_part_or_met(session: Session, event_id: str, pid: str, *, now: datetime) -> None:
+    """:func:`taking_part`, also passed by ``pid`` taken out of the event after a meeting of it took
+    place (see :func:`held_by_former`); an event it has neither answers as an unknown one."""
+    if session.get(EventParticipant, (event_id, pid)) is None and not held_meetings(
+        session, event_id, pid, now
+    ):
+        raise NotFoundError(f"no event with id {event_id!r}")
+
+
+def held_meetings(session: Session, event_id: str, pid: str, now: datetime) -> list[PublishedMeeting]:
+    """The confirmed published meetings of ``pid`` that had begun by ``now``."""
+    ev = session.get(Event, event_id)
+    tz = zone(ev.timezone) if ev is not None else None
+    return [
+        r
+        for r in published_of(session, event_id, pid, confirmed=True)
+        if as_instant(datetime.fromisoformat(r.start), tz) <= now
+    ]
+
+
 def names(session: Session, ids: Iterable[str]) -> dict[str, str]:
     """The display names of stored cities and providers among ``ids``."""
     wanted = sorted(set(ids))

@@ -115,6 +115,12 @@ class Notifier:
             logger.info("an invitation replaced %d earlier one(s) not sent yet", replaced)
         self.outbox.queue(to, message, dedup_key=f"{person}{_digest(link)}")
 
+    def withdraw_invitations(self, to: str, *, entity: str | None) -> int:
+        """Take out of the outbox the invitations still queued for the person at ``to`` speaking for
+        ``entity`` (a user revoked: its links stop working, and an e-mail with one of them must not
+        go out); how many."""
+        return self.outbox.withdraw_queued(_invitation_key(to, entity))
+
     def request_received(
         self, event_id: str, sender: str, recipient: str, message: str | None, *, reason: str | None = None
     ) -> int:

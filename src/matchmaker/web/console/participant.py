@@ -107,11 +107,16 @@ def _me(principal: Principal) -> str:
     return principal.subject_id
 
 
-def _in_event(events: EventServices, event_id: str, principal: Principal) -> str:
-    """The participant's own id, once it is known to take part in ``event_id``. An event it is not in
-    answers as an unknown one (404, the same words), as in the API, so its id confirms nothing."""
+def _in_event(events: EventServices, event_id: str, principal: Principal, *, or_met: bool = False) -> str:
+    """The participant's own id, once it is known to take part in ``event_id`` (``or_met``: or was
+    taken out of it after a meeting of it took place, for that meeting's agenda and rating). An event
+    it is not in answers as an unknown one (404, the same words), as in the API, so its id confirms
+    nothing."""
     me = _me(principal)
-    events.catalog.require_taking_part(event_id, me)
+    if or_met:
+        events.catalog.require_taking_part_or_met(event_id, me)
+    else:
+        events.catalog.require_taking_part(event_id, me)
     return me
 
 
@@ -301,13 +306,18 @@ class MyAgenda:
     #: Which time zone the agenda's times are in, as the printed agenda says it (UTC for an event without
     #: a zone); None only when its times were entered at several offsets.
     zone_note: str | None = None
+    #: The participant was taken out of the event: the agenda holds the meetings it had that took place
+    #: (no calendar address is made for it any more).
+    former: bool = False
 
 
 def load_agendas(events: EventServices, principal: Principal) -> list[MyAgenda]:
     """The participant's published agendas, one per event."""
     me = _me(principal)
     out: list[MyAgenda] = []
-    for event, _ in my_events(events, me):
+    # An event the participant was taken out of still shows the meetings it had there that took place.
+    taking_part = [(event, False) for event, _ in my_events(events, me)]
+    for event, former in [*taking_part, *((e, True) for e in events.catalog.events_met_in(me))]:
         if not event.published_version:
             continue
         agenda = events.agendas.agenda(event.id, me, include_cancelled=True)
@@ -320,7 +330,7 @@ def load_agendas(events: EventServices, principal: Principal) -> list[MyAgenda]:
         tz = zone(event.timezone)
         starts = [m.start for m in agenda.meetings] or [s.start for s in event.slots]
         note = zone_note(event.timezone, [local_time(start, tz) for start in starts])
-        out.append(MyAgenda(event, agenda, ratings, comments, upcoming, note))
+        out.append(MyAgenda(event, agenda, ratings, comments, upcoming, note, former))
     return out
 
 
@@ -347,28 +357,35 @@ async def my_agenda(request: AnyRequest, events: Events) -> Response[Any]:
 @get("/me/agenda/{event_id:str}/agenda", name="console:my-agenda-html", opt=PARTICIPANTS)
 async def my_agenda_html(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
     """The printable agenda of one event."""
-    return html_page(await _own(request, events, event_id, events.agendas.html))
+    return html_page(await _own(request, events, event_id, events.agendas.html, or_met=True))
 
 
 @get("/me/agenda/{event_id:str}/calendar", name="console:my-agenda-ics", opt=PARTICIPANTS)
 async def my_agenda_ics(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
     """The calendar file of one event."""
-    body = await _own(request, events, event_id, events.agendas.calendar)
+    body = await _own(request, events, event_id, events.agendas.calendar, or_met=True)
     return download(body, ICALENDAR, _file_name(event_id, _me(principal_of(request)), "ics"))
 
 
 @get("/me/agenda/{event_id:str}/pdf", name="console:my-agenda-pdf", opt=PARTICIPANTS)
 async def my_agenda_pdf(request: AnyRequest, events: Events, event_id: PathId) -> Response[Any]:
     """The PDF agenda of one event."""
-    body = await _own(request, events, event_id, events.agendas.pdf)
+    body = await _own(request, events, event_id, events.agendas.pdf, or_met=True)
     return download(body, PDF, _file_name(event_id, _me(principal_of(request)), "pdf"))
 
 
-async def _own(request: AnyRequest, events: EventServices, event_id: str, make: Callable[[str, str], T]) -> T:
+async def _own(
+    request: AnyRequest,
+    events: EventServices,
+    event_id: str,
+    make: Callable[[str, str], T],
+    *,
+    or_met: bool = False,
+) -> T:
     """``make(event_id, me)`` for the signed-in participant, in a worker thread, once it is known to
     take part in the event (:func:`_in_event`)."""
     principal = principal_of(request)
-    return await run(lambda: make(event_id, _in_event(events, event_id, principal)))
+    return await run(lambda: make(event_id, _in_event(events, event_id, principal, or_met=or_met)))
 
 
 @post(
@@ -427,7 +444,7 @@ async def rate_meeting(request: AnyRequest, events: Events) -> Response[Any]:
 
     def rate(form: FormMultiDict, principal: Principal) -> None:
         event_id = form_field(form, "event", 128, "Event")
-        rater = _in_event(events, event_id, principal)
+        rater = _in_event(events, event_id, principal, or_met=True)
         other = form_field(form, "other", 128)
         if not other:
             raise InvalidInputError("choose the meeting to rate")

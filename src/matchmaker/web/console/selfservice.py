@@ -34,6 +34,7 @@ from matchmaker.web.console.record_edit import (
     form_values,
     read_seen,
     refuse_deep_solutions,
+    refuse_untitled_new_solution,
     seen_of,
     solution_named,
     solution_of,
@@ -298,6 +299,7 @@ async def profile_save(request: Request[Any, Any, Any]) -> Response[Any]:
             changes["population"] = whole_number(raw["population"], "Population")
         if rows is not None:
             refuse_deep_solutions(rows, services.settings.max_json_depth)
+            refuse_untitled_new_solution(rows)
             changes["solutions"] = _solutions(rows)
         kind, me = _kind(principal), _subject(principal)
         with services.database.unit_of_work(write=True) as session:

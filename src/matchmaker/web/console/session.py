@@ -28,6 +28,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.params import PathParameter
 from pydantic import ValidationError
 
+from matchmaker.db.models import ID_PATTERN
 from matchmaker.errors import AuthenticationError, InvalidInputError, MatchmakerError, PermissionDeniedError
 from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
@@ -38,8 +39,9 @@ from matchmaker.web.routes.common import reject_unstorable
 
 logger = logging.getLogger(__name__)
 
-#: An id in a console path (a record, an event or a participant).
-PathId = Annotated[str, PathParameter(min_length=1, max_length=128)]
+#: An id in a console path (an event or a participant), under the rule every id is stored by: one no
+#: event or record can have (a NUL in it, say) is refused naming the parameter, before any read.
+PathId = Annotated[str, PathParameter(min_length=1, max_length=128, pattern=ID_PATTERN.pattern)]
 
 #: The ``opt`` key that marks every console route (set on the console's router), so that an answer made
 #: before a route is chosen (a 405) can tell a console address from an API one.

@@ -39,7 +39,11 @@ RecordId = Annotated[
     Parameter(min_length=1, max_length=128, pattern=ID_PATTERN.pattern, description="The record's id."),
 ]
 
-EventId = Annotated[str, Parameter(min_length=1, max_length=128, description="The event's id.")]
+#: An event's id, under the rule it was created by: one no event can have (a NUL in it, say) is refused
+#: naming the parameter (400), not sent to the database.
+EventId = Annotated[
+    str, Parameter(min_length=1, max_length=128, pattern=ID_PATTERN.pattern, description="The event's id.")
+]
 #: A path id of a row the database numbers (a meeting request, a user, a message); a number no row can
 #: have is a 400, not a query the database cannot run.
 SerialId = Annotated[int, Parameter(ge=1, le=SERIAL_ID_MAX, description="The id the server gave it.")]

@@ -29,6 +29,7 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 
+from matchmaker.db.models import ID_PATTERN
 from matchmaker.errors import PermissionDeniedError
 from matchmaker.services.container import Services
 from matchmaker.services.events import EventServices, Planner
@@ -76,7 +77,10 @@ from matchmaker.web.routes.common import (
 )
 from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, start_job
 
-ParticipantId = Annotated[str, Parameter(min_length=1, max_length=128, description="A participant's id.")]
+ParticipantId = Annotated[
+    str,
+    Parameter(min_length=1, max_length=128, pattern=ID_PATTERN.pattern, description="A participant's id."),
+]
 #: Solver seconds of the re-plan after an edit.
 EDIT_TIME_LIMIT = 10.0
 Caller = NamedDependency[Principal]
@@ -97,8 +101,11 @@ def _self(principal: Principal) -> str:
     return principal.subject_id
 
 
-def _require_taking_part(events: EventServices, principal: Principal, event_id: str) -> str | None:
-    """Staff (None), or the participant id of a caller who takes part in the event.
+def _require_taking_part(
+    events: EventServices, principal: Principal, event_id: str, *, or_met: bool = False
+) -> str | None:
+    """Staff (None), or the participant id of a caller who takes part in the event (``or_met``: or
+    was taken out of it after a meeting of it took place, for that meeting's agenda and feedback).
 
     An event the caller does not take part in answers as an unknown one does (404, same words), so
     its id confirms nothing to outsiders."""
@@ -106,14 +113,17 @@ def _require_taking_part(events: EventServices, principal: Principal, event_id: 
     if principal.is_staff:
         return None
     me = _self(principal)
-    events.catalog.require_taking_part(event_id, me)
+    if or_met:
+        events.catalog.require_taking_part_or_met(event_id, me)
+    else:
+        events.catalog.require_taking_part(event_id, me)
     return me
 
 
 def _require_self_or_staff(
-    events: EventServices, principal: Principal, event_id: str, participant_id: str
+    events: EventServices, principal: Principal, event_id: str, participant_id: str, *, or_met: bool = False
 ) -> None:
-    me = _require_taking_part(events, principal, event_id)
+    me = _require_taking_part(events, principal, event_id, or_met=or_met)
     if me is not None and me != participant_id:
         raise PermissionDeniedError("a participant may only read its own agenda")
 
@@ -128,10 +138,11 @@ def _acting_as(
     missing: str,
     field: str,
     source: Literal["query", "body"] = "body",
+    or_met: bool = False,
 ) -> str:
     """Who a write to the event speaks for: the calling participant itself, or whom staff name in
     ``field`` (leaving it out is a mistake in the input that names the field, not a refusal)."""
-    me = _require_taking_part(events, principal, event_id)
+    me = _require_taking_part(events, principal, event_id, or_met=or_met)
     if me is not None and given not in (None, me):
         raise PermissionDeniedError(refused)
     who = me if me is not None else given
@@ -432,7 +443,7 @@ class EventController(Controller):
         self, events: Events, current_user: Caller, event_id: EventId, participant_id: ParticipantId
     ) -> Agenda:
         """The published meetings of one participant; a participant may read only its own."""
-        _require_self_or_staff(events, current_user, event_id, participant_id)
+        _require_self_or_staff(events, current_user, event_id, participant_id, or_met=True)
         return events.agendas.agenda(event_id, participant_id)
 
     @_agenda_as("html", summary="A printable agenda (HTML)", media_type=HTML)
@@ -440,7 +451,7 @@ class EventController(Controller):
         self, events: Events, current_user: Caller, event_id: EventId, participant_id: ParticipantId
     ) -> Response[str]:
         """The agenda as a printable page."""
-        _require_self_or_staff(events, current_user, event_id, participant_id)
+        _require_self_or_staff(events, current_user, event_id, participant_id, or_met=True)
         html = events.agendas.html(event_id, participant_id)
         return Response(html, media_type=HTML)
 
@@ -449,7 +460,7 @@ class EventController(Controller):
         self, events: Events, current_user: Caller, event_id: EventId, participant_id: ParticipantId
     ) -> Response[bytes]:
         """The agenda as an A4 PDF."""
-        _require_self_or_staff(events, current_user, event_id, participant_id)
+        _require_self_or_staff(events, current_user, event_id, participant_id, or_met=True)
         data = events.agendas.pdf(event_id, participant_id)
         return attachment(data, PDF, f"{event_id}-{participant_id}.pdf")
 
@@ -459,7 +470,7 @@ class EventController(Controller):
     ) -> Response[bytes]:
         """Stable UIDs and SEQUENCE numbers: a changed meeting updates its entry, a cancelled one
         cancels it."""
-        _require_self_or_staff(events, current_user, event_id, participant_id)
+        _require_self_or_staff(events, current_user, event_id, participant_id, or_met=True)
         data = events.agendas.calendar(event_id, participant_id)
         return attachment(data, ICALENDAR, f"{event_id}-{participant_id}.ics")
 
@@ -522,6 +533,7 @@ class EventController(Controller):
             refused="a participant may only rate its own meetings",
             missing="staff must name the rater (the participant who gives the rating)",
             field="rater",
+            or_met=True,
         )
         body = FeedbackIn(rater=rater, other=data.other, rating=data.rating, comment=data.comment)
         rated = events.feedback.rate(event_id, body)
@@ -530,7 +542,7 @@ class EventController(Controller):
     @get("/{event_id:str}/feedback", sync_to_thread=True, summary="Ratings")
     def list_feedback(self, events: Events, current_user: Caller, event_id: EventId) -> list[FeedbackPublic]:
         """Staff: every rating of the event. A participant: the ratings it gave."""
-        me = _require_taking_part(events, current_user, event_id)
+        me = _require_taking_part(events, current_user, event_id, or_met=True)
         return events.feedback.list(event_id, rater=me)
 
     @get(f"/{FEEDBACK_SIGNAL}", sync_to_thread=True, guards=[staff_only], summary="Feedback signal (staff)")
