@@ -135,7 +135,7 @@ class EventCatalog(store.InSession):
 
     def events_met_in(self, participant_id: str, *, now: datetime | None = None) -> list[EventSummary]:
         """The events a city or provider was taken out of after a meeting of it took place (see
-        :meth:`require_taking_part_or_met`), as :meth:`events_of` gives them."""
+        :meth:`require_taking_part` with ``or_met``), as :meth:`events_of` gives them."""
         now = now or utcnow()
         ids = self.session.exec(
             select(PublishedMeeting.event_id)
@@ -381,18 +381,17 @@ class EventCatalog(store.InSession):
         store.event_row(self.session, event_id)
         return self.session.get(EventParticipant, (event_id, participant_id)) is not None
 
-    def require_taking_part(self, event_id: str, participant_id: str) -> None:
+    def require_taking_part(
+        self, event_id: str, participant_id: str, *, or_met: bool = False, now: datetime | None = None
+    ) -> None:
         """:class:`NotFoundError` unless ``participant_id`` takes part in the event, in the words used
         for an unknown event (:func:`store.taking_part`): what a participant asks about an event it is
-        not in confirms nothing."""
-        store.taking_part(self.session, event_id, participant_id)
-
-    def require_taking_part_or_met(
-        self, event_id: str, participant_id: str, *, now: datetime | None = None
-    ) -> None:
-        """:meth:`require_taking_part`, also passed by a participant taken out of the event after a
-        meeting of it took place: that meeting's agenda and feedback stay its own."""
-        store.taking_part_or_met(self.session, event_id, participant_id, now=now or utcnow())
+        not in confirms nothing. With ``or_met`` a participant taken out of the event after a meeting
+        of it took place (by ``now``) passes too: that meeting's agenda and feedback stay its own."""
+        if or_met:
+            store.taking_part_or_met(self.session, event_id, participant_id, now=now or utcnow())
+        else:
+            store.taking_part(self.session, event_id, participant_id)
 
     def remove_participant(self, event_id: str, participant_id: str, *, now: datetime | None = None) -> int:
         """Take a participant out of an event, with its requests, pair rules and the planned meetings

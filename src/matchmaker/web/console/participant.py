@@ -113,10 +113,7 @@ def _in_event(events: EventServices, event_id: str, principal: Principal, *, or_
     it is not in answers as an unknown one (404, the same words), as in the API, so its id confirms
     nothing."""
     me = _me(principal)
-    if or_met:
-        events.catalog.require_taking_part_or_met(event_id, me)
-    else:
-        events.catalog.require_taking_part(event_id, me)
+    events.catalog.require_taking_part(event_id, me, or_met=or_met)
     return me
 
 

@@ -113,10 +113,7 @@ def _require_taking_part(
     if principal.is_staff:
         return None
     me = _self(principal)
-    if or_met:
-        events.catalog.require_taking_part_or_met(event_id, me)
-    else:
-        events.catalog.require_taking_part(event_id, me)
+    events.catalog.require_taking_part(event_id, me, or_met=or_met)
     return me
 
 
