@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import BaseModel
 from rapidfuzz import fuzz, process
 
+from matchmaker.corpus.reader import strings_in
 from matchmaker.db.models import (
     CaseCreate,
     CasePublic,
@@ -102,18 +103,6 @@ def unknown_labels(record: BaseModel) -> list[str]:
             for name, kind in SOLUTION_VOCABULARY:
                 notes.extend(_unknown(f"solutions[{n}].{name}", _labels(getattr(solution, name)), kind))
     return notes
-
-
-def strings_in(value: Any) -> Iterator[str]:
-    """Every string in ``value``, a string or a JSON-like nest of dicts, lists and tuples."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from strings_in(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from strings_in(item)
 
 
 def contact_values(focal_point: FocalPointIn | dict[str, Any] | None) -> list[str]:

@@ -231,6 +231,18 @@ _STRING = re.compile(rb'"[^"]*"')
 _NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
 
 
+def strings_in(value: Any) -> Iterator[str]:
+    """Every string in ``value``, a string or a JSON-like nest of dicts, lists and tuples."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from strings_in(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from strings_in(item)
+
+
 def json_depth(body: bytes) -> int:
     """The deepest nesting of arrays and objects in a JSON text (strings are skipped; no parsing)."""
     text = _STRING.sub(b"", _ESCAPE.sub(b"", body))

@@ -50,7 +50,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 from sqlmodel import Session, select
 
-from matchmaker.corpus.notes import strings_in
+from matchmaker.corpus.reader import strings_in
 from matchmaker.db import repository
 from matchmaker.db.engine import Database
 from matchmaker.db.models import (
