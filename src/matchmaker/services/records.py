@@ -67,13 +67,13 @@ class RecordService:
         marked internal (which are staff-only, as the focal point is), and with every confidential
         value in them (a focal point's e-mail typed into a summary) replaced by ``[redacted]``, as
         the API answers a caller who is not staff."""
-        terms = visibility.confidential_terms(self.session)
-        return [visibility.redacted(visibility.strip_internal(r), terms) for r in self.list(kind)]
+        pattern = visibility.compile_terms(visibility.confidential_terms(self.session))
+        return [visibility.redacted(visibility.strip_internal(r), pattern) for r in self.list(kind)]
 
     def public_get(self, kind: Kind, record_id: str) -> PublicRecord:
         """One record as anyone may see it (see :meth:`public_list`)."""
-        terms = visibility.confidential_terms(self.session)
-        return visibility.redacted(visibility.strip_internal(self.get(kind, record_id)), terms)
+        pattern = visibility.compile_terms(visibility.confidential_terms(self.session))
+        return visibility.redacted(visibility.strip_internal(self.get(kind, record_id)), pattern)
 
     def visible_list(self, principal: Principal, kind: Kind) -> builtins.list[PublicRecord]:
         """The records of a kind ``principal`` may see, each as it may see it (see

@@ -201,25 +201,14 @@ def typed_in_public_text(session: Session) -> set[str]:
     return typed
 
 
-def redacted(record: M, terms: Collection[str], *, mark: str = "[redacted]") -> M:
-    """A copy of ``record`` whose text holds none of ``terms`` (each replaced by ``mark``), as the web
-    layer redacts a response to a caller who may not see them; ``record`` itself when none is there."""
-    if not terms:
+def redacted(record: M, pattern: TermPattern | None) -> M:
+    """A copy of ``record`` whose text holds none of the values of ``pattern`` (of
+    :func:`compile_terms`; each replaced by ``[redacted]``), as the web layer redacts a response to a
+    caller who may not see them; ``record`` itself when none is there."""
+    if pattern is None:
         return record
-    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=lambda t: (-len(t), t))))
-
-    def scrub(value: Any) -> Any:
-        if isinstance(value, str):
-            return pattern.sub(mark, value)
-        if isinstance(value, dict):
-            return {key: scrub(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [scrub(item) for item in value]
-        return value
-
-    data = record.model_dump(mode="json")
-    clean = scrub(data)
-    return record if clean == data else type(record).model_validate(clean)
+    clean, count = pattern.scrub(record.model_dump_json().encode("utf-8"))
+    return record if count == 0 else type(record).model_validate_json(clean)
 
 
 def known_to(session: Session, principal: Principal) -> list[str]:
