@@ -23,6 +23,7 @@ from rapidfuzz import fuzz, process
 
 from matchmaker.corpus.reader import strings_in
 from matchmaker.db.models import (
+    MIN_CONFIDENTIAL_CHARS,
     CaseCreate,
     CasePublic,
     CityCreate,
@@ -49,9 +50,6 @@ SOLUTION_VOCABULARY = (("domains", TermKind.DOMAIN),)
 #: How close (rapidfuzz ratio, 0-100) a known term's id must be to be offered as the one meant; a
 #: looser scorer offered "utilities_infrastructure" for "culture".
 _CLOSEST_CUTOFF = 70.0
-#: Contact values shorter than this are not looked for: they would match ordinary words (the
-#: redaction of responses skips them for the same reason).
-MIN_CONTACT_CHARS = 5
 
 
 def _closest(label: str, kind: TermKind) -> str | None:
@@ -111,7 +109,7 @@ def contact_values(focal_point: FocalPointIn | dict[str, Any] | None) -> list[st
     if focal_point is None:
         return []
     data = focal_point if isinstance(focal_point, dict) else focal_point.model_dump(mode="json")
-    return sorted({v.strip() for v in strings_in(data) if len(v.strip()) >= MIN_CONTACT_CHARS})
+    return sorted({v.strip() for v in strings_in(data) if len(v.strip()) >= MIN_CONFIDENTIAL_CHARS})
 
 
 def contact_in_public_text(
@@ -150,7 +148,7 @@ def internal_in_public_text(record: BaseModel) -> list[str]:
     (``internal_budget`` and the like, staff-only): everyone but staff sees it as [redacted]."""
     extra = getattr(record, "extra", None) or {}
     internal = {
-        key: [v.strip() for v in strings_in(value) if len(v.strip()) >= MIN_CONTACT_CHARS]
+        key: [v.strip() for v in strings_in(value) if len(v.strip()) >= MIN_CONFIDENTIAL_CHARS]
         for key, value in extra.items()
         if is_internal_key(key)
     }

@@ -228,6 +228,9 @@ def _json_list() -> Any:
 
 #: An ``extra`` key whose name starts with one of these (in any case) is marked internal: staff only.
 INTERNAL_PREFIXES = ("internal", "private", "confidential", "_")
+#: Confidential values (contacts, internal fields) shorter than this are neither looked for in public
+#: text nor redacted from it: they would match ordinary words.
+MIN_CONFIDENTIAL_CHARS = 5
 
 
 def is_internal_key(key: str) -> bool:

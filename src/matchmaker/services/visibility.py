@@ -56,6 +56,7 @@ from matchmaker.db.engine import Database
 from matchmaker.db.models import (
     INTERNAL_PREFIXES,
     KIND_WORDS,
+    MIN_CONFIDENTIAL_CHARS,
     CaseStudy,
     City,
     FocalPoint,
@@ -67,7 +68,7 @@ from matchmaker.errors import NotFoundError, PermissionDeniedError
 from matchmaker.services.users import Principal
 
 #: Shorter values are not scrubbed: they would match ordinary words.
-MIN_TERM_CHARS = 5
+MIN_TERM_CHARS = MIN_CONFIDENTIAL_CHARS
 
 M = TypeVar("M", bound=BaseModel)
 
