@@ -17,18 +17,17 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 from functools import partial
-from types import UnionType
-from typing import Annotated, Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import pycountry
 from pydantic import AfterValidator, BeforeValidator, ConfigDict, EmailStr, ValidationInfo, field_validator
-from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from matchmaker.db.languages import ISO_639_1
+from matchmaker.validation import strict_truth_values
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 ID_RULE = (
@@ -236,39 +235,6 @@ MIN_CONFIDENTIAL_CHARS = 5
 def is_internal_key(key: str) -> bool:
     """Whether an ``extra`` key is marked internal (staff only)."""
     return key.strip().lower().startswith(INTERNAL_PREFIXES)
-
-
-def _branches(annotation: object) -> tuple[object, ...]:
-    """The types a field of this type takes: itself, or each branch of a union (an optional)."""
-    return get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
-
-
-def _takes(annotation: object, kind: type) -> bool:
-    """Whether a field of this type takes a value of ``kind`` (itself, or one branch of an optional)."""
-    return kind in _branches(annotation)
-
-
-def strict_truth_values(value: object, info: ValidationInfo, fields: dict[str, FieldInfo]) -> object:
-    """Keep true and false apart from other values, which the validation library reads loosely.
-
-    ``true`` or ``false`` for a number field would be read as 1 or 0 (``"tables": true`` an event of
-    one table): it is refused as a number of the wrong type would be. A field that is true or false
-    would read ``"yes"``, ``"true"``, ``1`` or ``"off"`` as a truth value (``"clear_deadline": "yes"``
-    cleared the deadline): it takes JSON true or false only (or null where it is optional). Used as a
-    ``field_validator("*", mode="before")`` of every input model."""
-    field = fields.get(info.field_name or "")
-    if field is None:
-        return value
-    if isinstance(value, bool) and not _takes(field.annotation, bool):
-        if _takes(field.annotation, int):
-            raise PydanticCustomError("int_type", "Input should be a valid integer")
-        if _takes(field.annotation, float):
-            raise PydanticCustomError("float_type", "Input should be a valid number")
-    if value is not None and not isinstance(value, bool):
-        kinds = set(_branches(field.annotation)) - {type(None)}
-        if kinds == {bool}:
-            raise PydanticCustomError("bool_type", "Input should be a valid boolean")
-    return value
 
 
 class _StrictInput(SQLModel):

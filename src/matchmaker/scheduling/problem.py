@@ -25,16 +25,17 @@ from pydantic import (
     AfterValidator,
     AliasChoices,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
     ValidationError,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
-from pydantic_core import PydanticCustomError
 
 from matchmaker.errors import InvalidInputError, validation_line
+from matchmaker.validation import strict_truth_values
 
 logger = logging.getLogger(__name__)
 
@@ -53,26 +54,11 @@ MAX_SCORE = 1_000_000_000
 class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
 
-
-def _no_truth_value_for_a_whole_number(value: object) -> object:
-    """``true`` or ``false`` where a whole number is due is refused, not read as 1 or 0 (``"tables":
-    true`` would plan one table)."""
-    if isinstance(value, bool):
-        raise PydanticCustomError("int_type", "Input should be a valid integer")
-    return value
-
-
-def _no_truth_value_for_a_number(value: object) -> object:
-    """``true`` or ``false`` where a number is due is refused, not read as 1.0 or 0.0."""
-    if isinstance(value, bool):
-        raise PydanticCustomError("float_type", "Input should be a valid number")
-    return value
-
-
-#: A whole number of a problem file (tables, a maximum, a locked meeting's table).
-WholeNumber = Annotated[int, BeforeValidator(_no_truth_value_for_a_whole_number)]
-#: A number of a problem file (a score).
-Number = Annotated[float, BeforeValidator(_no_truth_value_for_a_number)]
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_truth_values(cls, value: object, info: ValidationInfo) -> object:
+        # "tables": true would plan one table, "score": true score a pair 1.0: refused, as in events.
+        return strict_truth_values(value, info, cls.model_fields)
 
 
 class Slot(_Model):
@@ -102,7 +88,7 @@ class Participant(_Model):
     side: Side
     name: str | None = None
     available: list[str] | None = Field(default=None, description="Slot ids; missing means every slot.")
-    max_meetings: WholeNumber | None = Field(default=None, ge=0)
+    max_meetings: int | None = Field(default=None, ge=0)
 
 
 class ScoreEntry(_Model):
@@ -112,7 +98,7 @@ class ScoreEntry(_Model):
 
     a: str = Field(min_length=1)
     b: str = Field(min_length=1)
-    score: Number = Field(ge=-MAX_SCORE, le=MAX_SCORE)
+    score: float = Field(ge=-MAX_SCORE, le=MAX_SCORE)
     reason: str | None = None
 
 
@@ -130,7 +116,7 @@ class Placement(_Model):
     """Where a meeting between ``a`` and ``b`` takes place."""
 
     slot: str = Field(min_length=1)
-    table: WholeNumber = Field(ge=1)
+    table: int = Field(ge=1)
     a: str = Field(min_length=1)
     b: str = Field(min_length=1)
 
@@ -261,7 +247,7 @@ class SchedulingProblem(_Model):
     event_name: str | None = None
     timezone: TimeZoneName = Field(default=None, description="IANA zone of slot times without an offset.")
     slots: list[Slot] = Field(min_length=1)
-    tables: WholeNumber = Field(ge=1)
+    tables: int = Field(ge=1)
     participants: list[Participant]
     scores: list[ScoreEntry] | None = None
     requests: list[MeetingRequest] = Field(default_factory=list)

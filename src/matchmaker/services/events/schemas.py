@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from matchmaker.db.models import ID_RULE, RecordIdStr, strict_truth_values
+from matchmaker.db.models import ID_RULE, RecordIdStr
 from matchmaker.errors import FieldValueError
 from matchmaker.scheduling.problem import (
     RequestStatus,
@@ -36,6 +36,7 @@ from matchmaker.scheduling.problem import (
     zone,
 )
 from matchmaker.scheduling.result import ScheduleDiff
+from matchmaker.validation import strict_truth_values
 from matchmaker.wording import counted
 
 Answer = Literal["accepted", "declined"]
