@@ -547,6 +547,16 @@ def generation_manifest(index_dir: Path, kind: DocKind, generation: str) -> Mani
         return None
 
 
+def read_generation(
+    index_dir: Path, kind: DocKind, generation: str, *, model_name: str | None, dimension: int | None
+) -> IndexBundle:
+    """Read and verify one generation of a kind (:meth:`IndexBundle.read`) against the expected model
+    and dimension (``None``: not checked)."""
+    return IndexBundle.read(
+        kind_dir(index_dir, kind) / generation, model_name=model_name, dimension=dimension, kind=kind
+    )
+
+
 def generations(index_dir: Path, kind: DocKind) -> list[str]:
     """Names of the published generations of a kind on disk, newest first."""
     directory = kind_dir(index_dir, kind)
@@ -579,9 +589,7 @@ def load_bundle(
             if missing is not None and missing[0] == generation:
                 # CURRENT still names it, so it was not collected: deleted, or never copied back.
                 _refuse(f"the live {kind} generation {generation} is missing {missing[1]}; {BUILD_HINT}")
-            return IndexBundle.read(
-                kind_dir(index_dir, kind) / generation, model_name=model_name, dimension=dimension, kind=kind
-            )
+            return read_generation(index_dir, kind, generation, model_name=model_name, dimension=dimension)
         except (FileNotFoundError, NotADirectoryError) as exc:
             # The generation was collected after we read CURRENT (several publishes in between).
             logger.debug("generation %s of %s vanished while loading; retrying", generation, kind)
@@ -621,9 +629,7 @@ def _older_good(
         if name >= damaged:
             continue
         try:
-            return IndexBundle.read(
-                kind_dir(index_dir, kind) / name, model_name=model_name, dimension=dimension, kind=kind
-            )
+            return read_generation(index_dir, kind, name, model_name=model_name, dimension=dimension)
         except (IndexUnavailableError, FileNotFoundError) as exc:
             logger.info("Older %s generation %s is not usable either: %s", kind, name, exc)
     return None
@@ -660,9 +666,7 @@ def verify_kind(
         if live_only and name != live:
             continue
         try:
-            IndexBundle.read(
-                kind_dir(index_dir, kind) / name, model_name=model_name, dimension=dimension, kind=kind
-            )
+            read_generation(index_dir, kind, name, model_name=model_name, dimension=dimension)
         except IndexUnavailableError as exc:
             out.append(GenerationCheck(kind, name, name == live, ok=False, problem=exc.message))
         except FileNotFoundError as exc:
@@ -872,11 +876,8 @@ class IndexStore:
             if current.generation >= wanted:
                 return current
             try:
-                fresh = IndexBundle.read(
-                    kind_dir(self.index_dir, kind) / wanted,
-                    model_name=self.model_name,
-                    dimension=self.dimension,
-                    kind=kind,
+                fresh = read_generation(
+                    self.index_dir, kind, wanted, model_name=self.model_name, dimension=self.dimension
                 )
             except FileNotFoundError:
                 if wanted in self._missing:
