@@ -20,7 +20,7 @@ from itertools import chain
 import numpy as np
 import numpy.typing as npt
 
-from matchmaker.embeddings.bundle import IndexBundle
+from matchmaker.embeddings.bundle import BUILD_HINT, IndexBundle
 from matchmaker.embeddings.encoder import FloatArray, normalize_rows
 from matchmaker.embeddings.passages import DocKind, Passage
 from matchmaker.matching.analysis import CONTEXT_RULES, Analyses
@@ -108,10 +108,11 @@ class KindIndex:
         missing = sorted(set(profiles) - {e.doc_id for e in entries})
         if missing:
             logger.warning(
-                "%d %s records are not in the index yet (%s...); run `matchmaker index build`",
+                "%d %s records are not in the index yet (%s...); %s",
                 len(missing),
                 bundle.kind,
                 ", ".join(missing[:3]),
+                BUILD_HINT,
             )
         self.kind: DocKind = bundle.kind
         #: The encoder that made ``vectors``.
