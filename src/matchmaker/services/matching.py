@@ -210,20 +210,13 @@ def searchable(text: str) -> bool:
 class Matcher:
     """The matching service of one instance; see the module docstring."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        database: Database,
-        indexes: IndexService,
-        *,
-        config: EngineConfig = DEFAULT_CONFIG,
-        store: IndexStore | None = None,
-    ) -> None:
+    def __init__(self, settings: Settings, database: Database, indexes: IndexService) -> None:
         self.settings = settings
-        self.config = config
+        #: The scoring profile every engine this matcher builds uses.
+        self.config: EngineConfig = DEFAULT_CONFIG
         self.database = database
         self.indexes = indexes
-        self._store = store or indexes.index_store()
+        self._store = indexes.index_store()
         self._engine: Engine | None = None
         #: Freeze each new engine out of garbage collection (:func:`_settle_heap`): for a long-running
         #: server, which the matching service's background start sets; short-lived processes and
