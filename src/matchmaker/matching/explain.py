@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from matchmaker.embeddings.passages import Passage
+from matchmaker.embeddings.passages import DocKind, Passage
 from matchmaker.matching.analysis import TAG_CONFIDENCE, TAG_KINDS
 from matchmaker.matching.engine import Engine, EngineConfig, Evidence, KindIndex, Needs, Scored
 from matchmaker.matching.fit import combine
@@ -31,6 +31,9 @@ from matchmaker.vocabulary.roles import ROLES
 NEEDS_SHOWN = 2
 #: Characters of a passage quoted in the one-line summary.
 SUMMARY_CHARS = 90
+#: How the summary names a candidate (the ``what`` of :func:`explanation`), by its kind: a provider by
+#: the capability it offers.
+CANDIDATE_WORDS: Mapping[DocKind, str] = {"provider": "capability", "city": "city", "case": "case"}
 
 
 def _passage(
@@ -542,6 +545,7 @@ def _summary(
 
 
 __all__ = [
+    "CANDIDATE_WORDS",
     "FEEDBACK_FACTOR",
     "candidate_passage",
     "composition",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, fields, replace
 from functools import cache
 from importlib import resources
@@ -29,6 +30,10 @@ Aggregation = Literal["max", "mean", "topk"]
 LanguageRule = Literal["pair", "query"]
 PROFILE_FILE = "scoring_profiles.json"
 DEFAULT_PROFILE = "full"
+#: The signals scored per need × candidate and per candidate; each is weighed by the knob ``w_`` and
+#: its name (``dense``: ``w_dense``, see :attr:`EngineConfig.need_signals`).
+NEED_SIGNALS = ("dense", "topk", "lexical", "vocab", "ml_dense")
+DOCUMENT_SIGNALS = ("needs", "doc_dense", "doc_tags", "doc_topk", "ml_doc", "centroid")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,25 +142,16 @@ class EngineConfig:
     @property
     def need_signals(self) -> dict[str, float]:
         """Weights of the per-need signals."""
-        return {
-            "dense": self.w_dense,
-            "topk": self.w_topk,
-            "lexical": self.w_lexical,
-            "vocab": self.w_vocab,
-            "ml_dense": self.w_ml_dense,
-        }
+        return self._weights(NEED_SIGNALS)
 
     @property
     def document_signals(self) -> dict[str, float]:
         """Weights of the per-candidate signals."""
-        return {
-            "needs": self.w_needs,
-            "doc_dense": self.w_doc_dense,
-            "doc_tags": self.w_doc_tags,
-            "doc_topk": self.w_doc_topk,
-            "ml_doc": self.w_ml_doc,
-            "centroid": self.w_centroid,
-        }
+        return self._weights(DOCUMENT_SIGNALS)
+
+    def _weights(self, signals: Sequence[str]) -> dict[str, float]:
+        """Each of ``signals`` with its weight, the knob ``w_`` and its name, in the order given."""
+        return {name: getattr(self, f"w_{name}") for name in signals}
 
     @property
     def role_vector(self) -> tuple[float, float, float, float]:
@@ -216,6 +212,8 @@ DEFAULT_CONFIG = profile(DEFAULT_PROFILE)
 __all__ = [
     "DEFAULT_CONFIG",
     "DEFAULT_PROFILE",
+    "DOCUMENT_SIGNALS",
+    "NEED_SIGNALS",
     "PROFILE_FILE",
     "Aggregation",
     "EngineConfig",

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import difflib
 import json
-import logging
 import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -36,8 +35,6 @@ from pydantic import (
 
 from matchmaker.errors import InvalidInputError, validation_line
 from matchmaker.validation import strict_truth_values
-
-logger = logging.getLogger(__name__)
 
 Side = Literal["city", "provider"]
 RequestStatus = Literal["pending", "accepted", "declined", "expired"]

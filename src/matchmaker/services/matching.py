@@ -75,6 +75,7 @@ from matchmaker.matching.engine import (
     SecondEncoder,
 )
 from matchmaker.matching.explain import (
+    CANDIDATE_WORDS,
     explanation,
     mentor_case_evidence,
     on_a_domain,
@@ -209,20 +210,13 @@ def searchable(text: str) -> bool:
 class Matcher:
     """The matching service of one instance; see the module docstring."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        database: Database,
-        indexes: IndexService,
-        *,
-        config: EngineConfig = DEFAULT_CONFIG,
-        store: IndexStore | None = None,
-    ) -> None:
+    def __init__(self, settings: Settings, database: Database, indexes: IndexService) -> None:
         self.settings = settings
-        self.config = config
+        #: The scoring profile every engine this matcher builds uses.
+        self.config: EngineConfig = DEFAULT_CONFIG
         self.database = database
         self.indexes = indexes
-        self._store = store or indexes.index_store()
+        self._store = indexes.index_store()
         self._engine: Engine | None = None
         #: Freeze each new engine out of garbage collection (:func:`_settle_heap`): for a long-running
         #: server, which the matching service's background start sets; short-lived processes and
@@ -462,14 +456,14 @@ class Matcher:
     @_query
     def providers_for_city(self, city_id: str, top: int = 10) -> MatchResponse:
         """Providers whose capabilities answer the city's needs and fit its context."""
-        return self._for_city(city_id, "provider", top, what="capability", feedback=True)
+        return self._for_city(city_id, "provider", top, feedback=True)
 
     @_query
     def cities_for_city(self, city_id: str, top: int = 10) -> MatchResponse:
         """Comparable cities (same needs, similar context) and mentors (a case study that answers a need)."""
-        return self._for_city(city_id, "city", top, what="city", feedback=True)
+        return self._for_city(city_id, "city", top, feedback=True)
 
-    def _for_city(self, city_id: str, kind: DocKind, top: int, *, what: str, feedback: bool) -> MatchResponse:
+    def _for_city(self, city_id: str, kind: DocKind, top: int, *, feedback: bool) -> MatchResponse:
         """A city's best candidates of ``kind`` with their explanations (moved by meeting ratings
         with ``feedback``)."""
         engine = self.engine()
@@ -484,7 +478,7 @@ class Matcher:
         items = (
             self._with_feedback(city_id, ranking, self._top(top)) if feedback else ranking.top(self._top(top))
         )
-        return self._respond(engine, city_id, items, needs, kind=kind, top=top, what=what)
+        return self._respond(engine, city_id, items, needs, kind=kind, top=top)
 
     @_query
     def ranked_for_cities(
@@ -531,7 +525,7 @@ class Matcher:
                 ev,
                 item=_as_candidate(item, provider_id),
                 cfg=engine.config,
-                what="capability",
+                what=CANDIDATE_WORDS["provider"],
                 column=0,
             )
             results.append(self._result(engine, "city", item, exp))
@@ -540,7 +534,7 @@ class Matcher:
     @_query
     def cases_for_city(self, city_id: str, top: int = 10) -> MatchResponse:
         """Case studies of cities that solved the same problem, best if they overcame the same obstacle."""
-        return self._for_city(city_id, "case", top, what="case", feedback=False)
+        return self._for_city(city_id, "case", top, feedback=False)
 
     @_query
     def search_cases(self, text: str, top: int = 10) -> MatchResponse:
@@ -560,10 +554,10 @@ class Matcher:
             # The shown case studies are explained from their own evidence, against the query's norms.
             row, norms = engine.relevance_of(needs, cases, engine.config)
             items = engine.rank_cases(needs.profile, row, engine.config).top(self._top(top))
-            return self._respond(engine, text, items, needs, kind="case", top=top, what="case", norms=norms)
+            return self._respond(engine, text, items, needs, kind="case", top=top, norms=norms)
         evidence = engine.evidence(needs, cases, engine.config)
         items = engine.rank_cases(needs.profile, evidence.relevance, engine.config).top(self._top(top))
-        return self._respond(engine, text, items, needs, kind="case", top=top, what="case", evidence=evidence)
+        return self._respond(engine, text, items, needs, kind="case", top=top, evidence=evidence)
 
     @_query
     def pair_score(self, a_id: str, b_id: str) -> float | None:
@@ -677,13 +671,13 @@ class Matcher:
         *,
         kind: DocKind,
         top: int,
-        what: str,
         evidence: Evidence | None = None,
         norms: Norms | None = None,
     ) -> MatchResponse:
         top_items = items[: self._top(top)]
         target = engine.kind(kind)
         cfg = engine.config
+        what = CANDIDATE_WORDS[kind]
 
         if evidence is not None or (not needs.doc_id and norms is None):
             ev = evidence or engine.evidence(needs, target, cfg)
@@ -1004,7 +998,7 @@ def _pair_reasons(
     ev = engine.candidate_evidence(needs, kind, [item.doc_id for item in shown], cfg)
     cases = mentor_case_evidence(engine, needs, shown, cfg)
     target = engine.kind(kind)
-    what = "capability" if kind == "provider" else "city"
+    what = CANDIDATE_WORDS[kind]
     city = Matcher._name(engine, city_id)
     for column, item in enumerate(shown):
         exp = explanation(
