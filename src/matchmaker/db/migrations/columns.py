@@ -105,6 +105,42 @@ def new_columns(table: str, *columns: sa.Column[Any]) -> Change:
     return _NewColumns(table, columns)
 
 
+@dataclass(frozen=True)
+class _NewTable:
+    name: str
+    items: tuple[SchemaItem, ...]
+
+    def apply(self) -> None:
+        op.create_table(self.name, *self.items)
+
+    def revert(self) -> None:
+        op.drop_table(self.name)
+
+
+def new_table(name: str, *items: SchemaItem) -> Change:
+    """A table ``name`` created with ``items``, its columns and constraints; reverted, it is dropped."""
+    return _NewTable(name, items)
+
+
+@dataclass(frozen=True)
+class _NewIndexes:
+    table: str
+    columns: tuple[str, ...]
+    unique: bool
+
+    def apply(self) -> None:
+        create_indexes(self.table, *self.columns, unique=self.unique)
+
+    def revert(self) -> None:
+        drop_indexes(self.table, *self.columns)
+
+
+def new_indexes(table: str, *columns: str, unique: bool = False) -> Change:
+    """The indexes :func:`create_indexes` makes on ``columns`` of ``table``; reverted, they are dropped
+    (:func:`drop_indexes`)."""
+    return _NewIndexes(table, columns, unique)
+
+
 def reversible(*changes: Change) -> tuple[Callable[[], None], Callable[[], None]]:
     """A revision's ``upgrade`` and ``downgrade``: the upgrade makes ``changes`` in their order, the
     downgrade undoes them, last first.

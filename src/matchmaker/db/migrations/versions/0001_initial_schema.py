@@ -6,18 +6,15 @@ Create Date: 2026-11-23 13:28:41.555814
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 from sqlmodel.sql.sqltypes import UTCDateTime
 
-from matchmaker.db.migrations.columns import create_indexes, drop_indexes, serial_id, stored_record
+from matchmaker.db.migrations.columns import new_indexes, new_table, reversible, serial_id, stored_record
 
 revision: str = "0001"
 down_revision: str | None = None
 
-
-def upgrade() -> None:
-    """Apply this revision."""
-    op.create_table(
+upgrade, downgrade = reversible(
+    new_table(
         "api_user",
         *serial_id(),
         sa.Column("role", sa.String(length=20), nullable=False),
@@ -26,9 +23,9 @@ def upgrade() -> None:
         sa.Column("token_hash", sa.String(length=128), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("revoked", sa.Boolean(), nullable=False),
-    )
-    create_indexes("api_user", "token_hash", unique=True)
-    op.create_table(
+    ),
+    new_indexes("api_user", "token_hash", unique=True),
+    new_table(
         "case_study",
         sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("city", sa.String(length=300), nullable=False),
@@ -43,9 +40,9 @@ def upgrade() -> None:
         sa.Column("providers", sa.JSON(), nullable=False),
         sa.Column("source_url", sa.String(length=1000), nullable=True),
         *stored_record(),
-    )
-    create_indexes("case_study", "city", "country")
-    op.create_table(
+    ),
+    new_indexes("case_study", "city", "country"),
+    new_table(
         "city",
         sa.Column("name", sa.String(length=300), nullable=False),
         sa.Column("country", sa.String(length=2), nullable=False),
@@ -58,9 +55,9 @@ def upgrade() -> None:
         sa.Column("programme_level", sa.Integer(), nullable=True),
         sa.Column("maturity", sa.JSON(), nullable=True),
         *stored_record(),
-    )
-    create_indexes("city", "country", "name")
-    op.create_table(
+    ),
+    new_indexes("city", "country", "name"),
+    new_table(
         "ingest_run",
         *serial_id(),
         sa.Column("started_at", UTCDateTime(), nullable=False),
@@ -70,8 +67,8 @@ def upgrade() -> None:
         sa.Column("accepted", sa.Integer(), nullable=False),
         sa.Column("rejected", sa.Integer(), nullable=False),
         sa.Column("rejections", sa.JSON(), nullable=False),
-    )
-    op.create_table(
+    ),
+    new_table(
         "provider",
         sa.Column("name", sa.String(length=300), nullable=False),
         sa.Column("country", sa.String(length=2), nullable=False),
@@ -81,9 +78,9 @@ def upgrade() -> None:
         sa.Column("regions_served", sa.JSON(), nullable=False),
         sa.Column("website", sa.String(length=500), nullable=True),
         *stored_record(),
-    )
-    create_indexes("provider", "country", "name")
-    op.create_table(
+    ),
+    new_indexes("provider", "country", "name"),
+    new_table(
         "focal_point",
         sa.Column("city_id", sa.String(length=128), nullable=False),
         sa.Column("name", sa.String(length=300), nullable=True),
@@ -91,8 +88,8 @@ def upgrade() -> None:
         sa.Column("phone", sa.String(length=60), nullable=True),
         sa.ForeignKeyConstraint(["city_id"], ["city.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("city_id"),
-    )
-    op.create_table(
+    ),
+    new_table(
         "solution",
         sa.Column("title", sa.String(length=300), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
@@ -103,21 +100,6 @@ def upgrade() -> None:
         sa.Column("position", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["provider_id"], ["provider.id"], ondelete="CASCADE"),
         sa.UniqueConstraint("provider_id", "position"),
-    )
-    create_indexes("solution", "provider_id")
-
-
-def downgrade() -> None:
-    """Revert this revision."""
-    drop_indexes("solution", "provider_id")
-    op.drop_table("solution")
-    op.drop_table("focal_point")
-    drop_indexes("provider", "country", "name")
-    op.drop_table("provider")
-    op.drop_table("ingest_run")
-    drop_indexes("city", "country", "name")
-    op.drop_table("city")
-    drop_indexes("case_study", "city", "country")
-    op.drop_table("case_study")
-    drop_indexes("api_user", "token_hash")
-    op.drop_table("api_user")
+    ),
+    new_indexes("solution", "provider_id"),
+)

@@ -6,18 +6,22 @@ Create Date: 2026-11-30 05:22:18.614748
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
-from matchmaker.db.migrations.columns import create_indexes, drop_indexes, event_ref, serial_id, timestamps
+from matchmaker.db.migrations.columns import (
+    event_ref,
+    new_indexes,
+    new_table,
+    reversible,
+    serial_id,
+    timestamps,
+)
 
 revision: str = "0002"
 down_revision: str | None = "0001"
 
-
-def upgrade() -> None:
-    """Apply this revision."""
-    op.create_table(
+upgrade, downgrade = reversible(
+    new_table(
         "event",
         sa.Column("id", AutoString(length=128), nullable=False),
         sa.Column("name", AutoString(length=300), nullable=False),
@@ -29,8 +33,8 @@ def upgrade() -> None:
         sa.Column("plan_stats", sa.Text(), nullable=True),
         *timestamps(),
         sa.PrimaryKeyConstraint("id"),
-    )
-    op.create_table(
+    ),
+    new_table(
         "event_feedback",
         *serial_id(),
         *event_ref(),
@@ -40,9 +44,9 @@ def upgrade() -> None:
         sa.Column("comment", sa.Text(), nullable=True),
         *timestamps(),
         sa.UniqueConstraint("event_id", "rater", "other"),
-    )
-    create_indexes("event_feedback", "event_id")
-    op.create_table(
+    ),
+    new_indexes("event_feedback", "event_id"),
+    new_table(
         "event_meeting",
         *event_ref(),
         sa.Column("a", AutoString(length=128), nullable=False),
@@ -54,8 +58,8 @@ def upgrade() -> None:
         sa.Column("kind", AutoString(length=20), nullable=False),
         sa.Column("locked", sa.Boolean(), nullable=False),
         sa.PrimaryKeyConstraint("event_id", "a", "b"),
-    )
-    op.create_table(
+    ),
+    new_table(
         "event_pair_rule",
         *event_ref(),
         sa.Column("a", AutoString(length=128), nullable=False),
@@ -63,8 +67,8 @@ def upgrade() -> None:
         sa.Column("kind", AutoString(length=20), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("event_id", "a", "b"),
-    )
-    op.create_table(
+    ),
+    new_table(
         "event_participant",
         *event_ref(),
         sa.Column("participant_id", AutoString(length=128), nullable=False),
@@ -73,8 +77,8 @@ def upgrade() -> None:
         sa.Column("max_meetings", sa.Integer(), nullable=True),
         sa.Column("added_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("event_id", "participant_id"),
-    )
-    op.create_table(
+    ),
+    new_table(
         "event_published_meeting",
         *event_ref(),
         sa.Column("uid", AutoString(length=128), nullable=False),
@@ -90,9 +94,9 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text(), nullable=True),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("event_id", "uid"),
-    )
-    create_indexes("event_published_meeting", "a", "b")
-    op.create_table(
+    ),
+    new_indexes("event_published_meeting", "a", "b"),
+    new_table(
         "event_request",
         *serial_id(),
         *event_ref(),
@@ -102,9 +106,9 @@ def upgrade() -> None:
         sa.Column("message", sa.Text(), nullable=True),
         *timestamps(),
         sa.UniqueConstraint("event_id", "sender", "recipient"),
-    )
-    create_indexes("event_request", "event_id")
-    op.create_table(
+    ),
+    new_indexes("event_request", "event_id"),
+    new_table(
         "event_slot",
         *event_ref(),
         sa.Column("slot_id", AutoString(length=64), nullable=False),
@@ -112,27 +116,12 @@ def upgrade() -> None:
         sa.Column("start", AutoString(length=40), nullable=False),
         sa.Column("end", AutoString(length=40), nullable=False),
         sa.PrimaryKeyConstraint("event_id", "slot_id"),
-    )
-    op.create_table(
+    ),
+    new_table(
         "event_table",
         *event_ref(),
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("label", AutoString(length=200), nullable=True),
         sa.PrimaryKeyConstraint("event_id", "number"),
-    )
-
-
-def downgrade() -> None:
-    """Revert this revision."""
-    op.drop_table("event_table")
-    op.drop_table("event_slot")
-    drop_indexes("event_request", "event_id")
-    op.drop_table("event_request")
-    drop_indexes("event_published_meeting", "a", "b")
-    op.drop_table("event_published_meeting")
-    op.drop_table("event_participant")
-    op.drop_table("event_pair_rule")
-    op.drop_table("event_meeting")
-    drop_indexes("event_feedback", "event_id")
-    op.drop_table("event_feedback")
-    op.drop_table("event")
+    ),
+)

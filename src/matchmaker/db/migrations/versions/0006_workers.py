@@ -6,18 +6,15 @@ Create Date: 2026-12-02 18:00:00.000000
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
-from matchmaker.db.migrations.columns import create_indexes, drop_indexes, serial_id
+from matchmaker.db.migrations.columns import new_indexes, new_table, reversible, serial_id
 
 revision: str = "0006_workers"
 down_revision: str | None = "0005_request_reason"
 
-
-def upgrade() -> None:
-    """Apply this revision."""
-    op.create_table(
+upgrade, downgrade = reversible(
+    new_table(
         "job",
         sa.Column("id", sa.String(length=32), nullable=False),
         sa.Column("kind", AutoString(length=40), nullable=False),
@@ -34,9 +31,9 @@ def upgrade() -> None:
         sa.Column("finished_at", UTCDateTime(), nullable=True),
         sa.Column("heartbeat_at", UTCDateTime(), nullable=True),
         sa.PrimaryKeyConstraint("id"),
-    )
-    create_indexes("job", "state", "owner_id")
-    op.create_table(
+    ),
+    new_indexes("job", "state", "owner_id"),
+    new_table(
         "index_generation",
         *serial_id(),
         sa.Column("kind", AutoString(length=20), nullable=False),
@@ -45,21 +42,13 @@ def upgrade() -> None:
         sa.Column("document_count", sa.Integer(), nullable=False),
         sa.Column("checksums", sa.JSON(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
-    )
-    create_indexes("index_generation", "kind")
-    op.create_table(
+    ),
+    new_indexes("index_generation", "kind"),
+    new_table(
         "rate_window",
         sa.Column("key", sa.String(length=200), nullable=False),
         sa.Column("window_start", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("hits", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("key", "window_start"),
-    )
-
-
-def downgrade() -> None:
-    """Revert this revision."""
-    op.drop_table("rate_window")
-    drop_indexes("index_generation", "kind")
-    op.drop_table("index_generation")
-    drop_indexes("job", "state", "owner_id")
-    op.drop_table("job")
+    ),
+)

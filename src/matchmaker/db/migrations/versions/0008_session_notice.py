@@ -6,18 +6,15 @@ Create Date: 2026-12-06 10:30:00.000000
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
-from matchmaker.db.migrations.columns import create_indexes, drop_indexes, serial_id
+from matchmaker.db.migrations.columns import new_indexes, new_table, reversible, serial_id
 
 revision: str = "0008_session_notice"
 down_revision: str | None = "0007_published_location"
 
-
-def upgrade() -> None:
-    """Apply this revision."""
-    op.create_table(
+upgrade, downgrade = reversible(
+    new_table(
         "session_notice",
         *serial_id(),
         sa.Column("session_hash", sa.String(length=128), nullable=False),
@@ -26,11 +23,6 @@ def upgrade() -> None:
         sa.Column("links", sa.JSON(), nullable=True),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["session_hash"], ["web_session.id_hash"], ondelete="CASCADE"),
-    )
-    create_indexes("session_notice", "session_hash")
-
-
-def downgrade() -> None:
-    """Revert this revision."""
-    drop_indexes("session_notice", "session_hash")
-    op.drop_table("session_notice")
+    ),
+    new_indexes("session_notice", "session_hash"),
+)
