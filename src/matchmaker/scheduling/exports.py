@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, tzinfo
 from functools import cache
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -296,29 +296,38 @@ def _agenda_template() -> Template:
     return env.from_string(_AGENDA)
 
 
+class AgendaText(TypedDict, total=False):
+    """What one participant's agenda says besides its meetings and slots, the same in HTML and PDF.
+
+    ``names`` names the participants and ``reasons`` says why each pair meets (as participants read
+    it); under the title, the event's name, its ``venue`` and the zone its slot times are local to
+    (``timezone``); a table is shown by its label in ``table_labels`` (a room, or an online meeting's
+    link) or "Table N"; ``empty`` is what the agenda says without any meeting (:data:`NO_MEETINGS`
+    unless given; :data:`NOT_PUBLISHED` before the schedule is published).
+    """
+
+    names: Mapping[str, str] | None
+    reasons: Mapping[Pair, str] | None
+    event_name: str | None
+    timezone: str | None
+    table_labels: Mapping[int, str] | None
+    venue: str | None
+    empty: str
+
+
 def participant_agenda_html(
     participant_id: str,
     meetings: Sequence[Placement],
     slots: Sequence[Slot],
     *,
-    names: Mapping[str, str] | None = None,
-    reasons: Mapping[Pair, str] | None = None,
-    event_name: str | None = None,
     lang: str = "en",
-    timezone: str | None = None,
-    table_labels: Mapping[int, str] | None = None,
-    venue: str | None = None,
-    empty: str = NO_MEETINGS,
+    **agenda: Unpack[AgendaText],
 ) -> str:
-    """A printable HTML agenda of one participant's meetings (escaped, UTF-8); ``empty`` is what it says
-    without any (:data:`NOT_PUBLISHED` before the schedule is published).
-
-    ``timezone`` names the zone the slot times are local to; the agenda says so under its title, after
-    the ``venue``. A table is shown by its label (a room, or an online meeting's link) or "Table N".
-    """
-    names = names or {}
-    reasons = reasons or {}
-    table_labels = table_labels or {}
+    """A printable HTML agenda of one participant's meetings (escaped, UTF-8), saying what
+    :class:`AgendaText` lists."""
+    names = agenda.get("names") or {}
+    reasons = agenda.get("reasons") or {}
+    table_labels = agenda.get("table_labels") or {}
     by_id = _slot_map(slots)
     mine = [m for m in meetings if participant_id in (m.a, m.b)]
     mine.sort(key=lambda m: (by_id[m.slot].start, m.table))
@@ -336,13 +345,15 @@ def participant_agenda_html(
     return _agenda_template().render(
         title=f"Meeting agenda: {who}",
         who=who,
-        event_name=event_name,
-        zone=zone_note(timezone, [by_id[m.slot].start for m in mine] or [s.start for s in slots]),
-        venue=venue,
+        event_name=agenda.get("event_name"),
+        zone=zone_note(
+            agenda.get("timezone"), [by_id[m.slot].start for m in mine] or [s.start for s in slots]
+        ),
+        venue=agenda.get("venue"),
         rows=rows,
         with_header="Meeting with",
         lang=lang,
-        empty=empty,
+        empty=agenda.get("empty", NO_MEETINGS),
     )
 
 
