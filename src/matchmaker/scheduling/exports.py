@@ -135,28 +135,38 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
+class PlanColumns(TypedDict, total=False):
+    """What the organisers' CSV and workbook fill their columns with besides the meetings and slots.
+
+    ``names`` maps ids to display names; ``public_reasons`` is what participants read in their
+    agendas, by pair key. ``place`` is where the table is: its label in ``table_labels`` (a room, an
+    online meeting's link) or "Table N". ``timezone`` is the clock of ``start`` and ``end``: the
+    event's IANA zone ``timezone``, or for an event without one ``UTC`` (or the offset the slot was
+    entered with).
+    """
+
+    names: Mapping[str, str] | None
+    public_reasons: Mapping[Pair, str] | None
+    table_labels: Mapping[int, str] | None
+    timezone: str | None
+
+
 def meetings_csv(
     meetings: Sequence[Placement],
     slots: Sequence[Slot],
     *,
-    names: Mapping[str, str] | None = None,
     reasons: Mapping[Pair, str] | None = None,
-    public_reasons: Mapping[Pair, str] | None = None,
-    table_labels: Mapping[int, str] | None = None,
-    timezone: str | None = None,
+    **columns: Unpack[PlanColumns],
 ) -> str:
-    """The organisers' CSV: one row per meeting in slot and table order, columns :data:`CSV_COLUMNS`.
-
-    ``names`` maps ids to display names; ``reasons`` maps pair keys to why they meet (a meeting's
-    own ``reason`` is used when it has one), staff wording included; ``public_reasons`` is what
-    participants read in their agendas. ``place`` is where the table is: its label (a room, an online
-    meeting's link) or "Table N". ``timezone`` is the clock of ``start`` and ``end``: the event's IANA
-    zone ``timezone``, or for an event without one ``UTC`` (or the offset the slot was entered with).
+    """The organisers' CSV: one row per meeting in slot and table order, columns :data:`CSV_COLUMNS`
+    filled as :class:`PlanColumns` says; ``reasons`` maps pair keys to why they meet (a meeting's own
+    ``reason`` is used when it has one), staff wording included.
     """
-    labels = table_labels or {}
-    names = names or {}
+    labels = columns.get("table_labels") or {}
+    names = columns.get("names") or {}
     reasons = reasons or {}
-    public_reasons = public_reasons or {}
+    public_reasons = columns.get("public_reasons") or {}
+    timezone = columns.get("timezone")
     by_id = _slot_map(slots)
     order = {s.id: n for n, s in enumerate(slots)}
     out = io.StringIO()
@@ -190,11 +200,8 @@ def meetings_xlsx(
     meetings: Sequence[Placement],
     slots: Sequence[Slot],
     *,
-    names: Mapping[str, str] | None = None,
-    public_reasons: Mapping[Pair, str] | None = None,
-    table_labels: Mapping[int, str] | None = None,
     title: str = "Meetings",
-    timezone: str | None = None,
+    **columns: Unpack[PlanColumns],
 ) -> bytes:
     """The organisers' plan as an Excel workbook: the CSV's columns on the first sheet (the last one,
     ``timezone``, names the clock of each row's times), a frozen header row; a second sheet, "About",
@@ -206,14 +213,7 @@ def meetings_xlsx(
     import openpyxl  # noqa: PLC0415 - loaded only for a workbook (a slow import)
     import openpyxl.styles  # noqa: PLC0415
 
-    text = meetings_csv(
-        meetings,
-        slots,
-        names=names,
-        public_reasons=public_reasons,
-        table_labels=table_labels,
-        timezone=timezone,
-    )
+    text = meetings_csv(meetings, slots, **columns)
     rows = list(csv.reader(io.StringIO(text)))
     book = openpyxl.Workbook()
     sheet = book.active
@@ -239,7 +239,7 @@ def meetings_xlsx(
             elif isinstance(cell.value, datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm"
     about = book.create_sheet("About")
-    note = zone_note(timezone, [s.start for s in slots])
+    note = zone_note(columns.get("timezone"), [s.start for s in slots])
     about.append(["Times", note or "Times are as entered: the event has no time zone."])
     about.column_dimensions["A"].width = 10
     about.column_dimensions["B"].width = 60
