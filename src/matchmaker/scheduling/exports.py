@@ -297,10 +297,11 @@ def _agenda_template() -> Template:
 
 
 class AgendaText(TypedDict, total=False):
-    """What one participant's agenda says besides its meetings and slots, the same in HTML and PDF.
+    """What an agenda says besides its meetings, slots and the event's name, the same in a participant's
+    HTML and PDF agenda and in the event's schedule page.
 
     ``names`` names the participants and ``reasons`` says why each pair meets (as participants read
-    it); under the title, the event's name, its ``venue`` and the zone its slot times are local to
+    it); under the title and the event's name, its ``venue`` and the zone its slot times are local to
     (``timezone``); a table is shown by its label in ``table_labels`` (a room, or an online meeting's
     link) or "Table N"; ``empty`` is what the agenda says without any meeting (:data:`NO_MEETINGS`
     unless given; :data:`NOT_PUBLISHED` before the schedule is published).
@@ -308,11 +309,55 @@ class AgendaText(TypedDict, total=False):
 
     names: Mapping[str, str] | None
     reasons: Mapping[Pair, str] | None
-    event_name: str | None
     timezone: str | None
     table_labels: Mapping[int, str] | None
     venue: str | None
     empty: str
+
+
+class _Heading(TypedDict):
+    """What an agenda page says above its meetings: its title, who it is for, the event's name, the
+    header of its column of whom each meeting is with, and the page's language."""
+
+    title: str
+    who: str
+    event_name: str | None
+    with_header: str
+    lang: str
+
+
+def _agenda_html(
+    meetings: Iterable[Placement],
+    slots: Sequence[Slot],
+    other: Callable[[Placement], str],
+    agenda: AgendaText,
+    **heading: Unpack[_Heading],
+) -> str:
+    """An agenda page of ``meetings`` in time order under ``heading``, saying what ``agenda`` lists;
+    ``other`` is whom a meeting is with, as the page names them."""
+    reasons = agenda.get("reasons") or {}
+    table_labels = agenda.get("table_labels") or {}
+    by_id = _slot_map(slots)
+    ordered = sorted(meetings, key=lambda m: (by_id[m.slot].start, m.table))
+    rows = [
+        {
+            "when": f"{by_id[m.slot].start:%Y-%m-%d %H:%M}–{by_id[m.slot].end:%H:%M}",
+            "table": table_name(m.table, table_labels),
+            "link": is_link(table_name(m.table, table_labels)),
+            "other": other(m),
+            "reason": meeting_reason(m, reasons),
+        }
+        for m in ordered
+    ]
+    return _agenda_template().render(
+        **heading,
+        zone=zone_note(
+            agenda.get("timezone"), [by_id[m.slot].start for m in ordered] or [s.start for s in slots]
+        ),
+        venue=agenda.get("venue"),
+        rows=rows,
+        empty=agenda.get("empty", NO_MEETINGS),
+    )
 
 
 def participant_agenda_html(
@@ -320,40 +365,24 @@ def participant_agenda_html(
     meetings: Sequence[Placement],
     slots: Sequence[Slot],
     *,
+    event_name: str | None = None,
     lang: str = "en",
     **agenda: Unpack[AgendaText],
 ) -> str:
     """A printable HTML agenda of one participant's meetings (escaped, UTF-8), saying what
     :class:`AgendaText` lists."""
     names = agenda.get("names") or {}
-    reasons = agenda.get("reasons") or {}
-    table_labels = agenda.get("table_labels") or {}
-    by_id = _slot_map(slots)
-    mine = [m for m in meetings if participant_id in (m.a, m.b)]
-    mine.sort(key=lambda m: (by_id[m.slot].start, m.table))
-    rows = [
-        {
-            "when": f"{by_id[m.slot].start:%Y-%m-%d %H:%M}–{by_id[m.slot].end:%H:%M}",
-            "table": table_name(m.table, table_labels),
-            "link": is_link(table_name(m.table, table_labels)),
-            "other": display_name(m.b if m.a == participant_id else m.a, names),
-            "reason": meeting_reason(m, reasons),
-        }
-        for m in mine
-    ]
     who = display_name(participant_id, names)
-    return _agenda_template().render(
+    return _agenda_html(
+        [m for m in meetings if participant_id in (m.a, m.b)],
+        slots,
+        lambda m: display_name(m.b if m.a == participant_id else m.a, names),
+        agenda,
         title=f"Meeting agenda: {who}",
         who=who,
-        event_name=agenda.get("event_name"),
-        zone=zone_note(
-            agenda.get("timezone"), [by_id[m.slot].start for m in mine] or [s.start for s in slots]
-        ),
-        venue=agenda.get("venue"),
-        rows=rows,
+        event_name=event_name,
         with_header="Meeting with",
         lang=lang,
-        empty=agenda.get("empty", NO_MEETINGS),
     )
 
 
@@ -362,40 +391,22 @@ def event_schedule_html(
     slots: Sequence[Slot],
     *,
     event_name: str,
-    names: Mapping[str, str] | None = None,
-    reasons: Mapping[Pair, str] | None = None,
-    timezone: str | None = None,
-    table_labels: Mapping[int, str] | None = None,
-    venue: str | None = None,
-    empty: str = NO_MEETINGS,
+    **agenda: Unpack[AgendaText],
 ) -> str:
     """A printable HTML page of every meeting of an event in time order, both parties named (the
-    organisers' counterpart of :func:`participant_agenda_html`, with the same reasons participants read)."""
-    names = names or {}
-    reasons = reasons or {}
-    table_labels = table_labels or {}
-    by_id = _slot_map(slots)
-    ordered = sorted(meetings, key=lambda m: (by_id[m.slot].start, m.table))
-    rows = [
-        {
-            "when": f"{by_id[m.slot].start:%Y-%m-%d %H:%M}–{by_id[m.slot].end:%H:%M}",
-            "table": table_name(m.table, table_labels),
-            "link": is_link(table_name(m.table, table_labels)),
-            "other": f"{display_name(m.a, names)} – {display_name(m.b, names)}",
-            "reason": meeting_reason(m, reasons),
-        }
-        for m in ordered
-    ]
-    return _agenda_template().render(
+    organisers' counterpart of :func:`participant_agenda_html`, saying what :class:`AgendaText` lists,
+    with the same reasons participants read)."""
+    names = agenda.get("names") or {}
+    return _agenda_html(
+        meetings,
+        slots,
+        lambda m: f"{display_name(m.a, names)} – {display_name(m.b, names)}",
+        agenda,
         title=f"Meeting schedule: {event_name}",
-        who=counted(len(rows), "meeting"),
+        who=counted(len(meetings), "meeting"),
         event_name=event_name,
-        zone=zone_note(timezone, [by_id[m.slot].start for m in ordered] or [s.start for s in slots]),
-        venue=venue,
-        rows=rows,
         with_header="Meeting",
         lang="en",
-        empty=empty,
     )
 
 

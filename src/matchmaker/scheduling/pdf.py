@@ -248,6 +248,7 @@ def participant_agenda_pdf(
     meetings: Sequence[Placement],
     slots: Sequence[Slot],
     *,
+    event_name: str | None = None,
     font: Path | None = None,
     **agenda: Unpack[AgendaText],
 ) -> bytes:
@@ -257,7 +258,7 @@ def participant_agenda_pdf(
     names = agenda.get("names") or {}
     reasons = agenda.get("reasons") or {}
     event = EventHeader(
-        agenda.get("event_name"),
+        event_name,
         agenda.get("venue"),
         agenda.get("timezone"),
         agenda.get("table_labels") or {},
