@@ -2,7 +2,9 @@
 
 JSON's ``true`` and ``false`` are kept apart from numbers and text: the validation library reads them
 loosely (``true`` as 1, ``"yes"`` as true), so ``"tables": true`` would plan one table. Record inputs,
-event inputs and scheduling problem files all read their fields through :func:`strict_truth_values`.
+event inputs and scheduling problem files all read their fields through :func:`strict_truth_values`;
+:class:`StrictTruthModel` is a model that reads every field so, the base of the event inputs and of the
+API's event request bodies.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from types import UnionType
 from typing import Union, get_args, get_origin
 
-from pydantic import ValidationInfo
+from pydantic import BaseModel, ValidationInfo, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
@@ -46,3 +48,13 @@ def strict_truth_values(value: object, info: ValidationInfo, fields: dict[str, F
         if kinds == {bool}:
             raise PydanticCustomError("bool_type", "Input should be a valid boolean")
     return value
+
+
+class StrictTruthModel(BaseModel):
+    """An input model whose every field reads true and false strictly (:func:`strict_truth_values`);
+    each kind of input sets its own ``model_config`` (whether an unknown field is refused or dropped)."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _strict_truth_values(cls, value: object, info: ValidationInfo) -> object:
+        return strict_truth_values(value, info, cls.model_fields)

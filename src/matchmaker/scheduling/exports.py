@@ -19,7 +19,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, tzinfo
 from functools import cache
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypedDict, Unpack
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
@@ -135,28 +135,38 @@ def _cell(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
+class PlanColumns(TypedDict, total=False):
+    """What the organisers' CSV and workbook fill their columns with besides the meetings and slots.
+
+    ``names`` maps ids to display names; ``public_reasons`` is what participants read in their
+    agendas, by pair key. ``place`` is where the table is: its label in ``table_labels`` (a room, an
+    online meeting's link) or "Table N". ``timezone`` is the clock of ``start`` and ``end``: the
+    event's IANA zone ``timezone``, or for an event without one ``UTC`` (or the offset the slot was
+    entered with).
+    """
+
+    names: Mapping[str, str] | None
+    public_reasons: Mapping[Pair, str] | None
+    table_labels: Mapping[int, str] | None
+    timezone: str | None
+
+
 def meetings_csv(
     meetings: Sequence[Placement],
     slots: Sequence[Slot],
     *,
-    names: Mapping[str, str] | None = None,
     reasons: Mapping[Pair, str] | None = None,
-    public_reasons: Mapping[Pair, str] | None = None,
-    table_labels: Mapping[int, str] | None = None,
-    timezone: str | None = None,
+    **columns: Unpack[PlanColumns],
 ) -> str:
-    """The organisers' CSV: one row per meeting in slot and table order, columns :data:`CSV_COLUMNS`.
-
-    ``names`` maps ids to display names; ``reasons`` maps pair keys to why they meet (a meeting's
-    own ``reason`` is used when it has one), staff wording included; ``public_reasons`` is what
-    participants read in their agendas. ``place`` is where the table is: its label (a room, an online
-    meeting's link) or "Table N". ``timezone`` is the clock of ``start`` and ``end``: the event's IANA
-    zone ``timezone``, or for an event without one ``UTC`` (or the offset the slot was entered with).
+    """The organisers' CSV: one row per meeting in slot and table order, columns :data:`CSV_COLUMNS`
+    filled as :class:`PlanColumns` says; ``reasons`` maps pair keys to why they meet (a meeting's own
+    ``reason`` is used when it has one), staff wording included.
     """
-    labels = table_labels or {}
-    names = names or {}
+    labels = columns.get("table_labels") or {}
+    names = columns.get("names") or {}
     reasons = reasons or {}
-    public_reasons = public_reasons or {}
+    public_reasons = columns.get("public_reasons") or {}
+    timezone = columns.get("timezone")
     by_id = _slot_map(slots)
     order = {s.id: n for n, s in enumerate(slots)}
     out = io.StringIO()
@@ -190,11 +200,8 @@ def meetings_xlsx(
     meetings: Sequence[Placement],
     slots: Sequence[Slot],
     *,
-    names: Mapping[str, str] | None = None,
-    public_reasons: Mapping[Pair, str] | None = None,
-    table_labels: Mapping[int, str] | None = None,
     title: str = "Meetings",
-    timezone: str | None = None,
+    **columns: Unpack[PlanColumns],
 ) -> bytes:
     """The organisers' plan as an Excel workbook: the CSV's columns on the first sheet (the last one,
     ``timezone``, names the clock of each row's times), a frozen header row; a second sheet, "About",
@@ -206,14 +213,7 @@ def meetings_xlsx(
     import openpyxl  # noqa: PLC0415 - loaded only for a workbook (a slow import)
     import openpyxl.styles  # noqa: PLC0415
 
-    text = meetings_csv(
-        meetings,
-        slots,
-        names=names,
-        public_reasons=public_reasons,
-        table_labels=table_labels,
-        timezone=timezone,
-    )
+    text = meetings_csv(meetings, slots, **columns)
     rows = list(csv.reader(io.StringIO(text)))
     book = openpyxl.Workbook()
     sheet = book.active
@@ -239,7 +239,7 @@ def meetings_xlsx(
             elif isinstance(cell.value, datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm"
     about = book.create_sheet("About")
-    note = zone_note(timezone, [s.start for s in slots])
+    note = zone_note(columns.get("timezone"), [s.start for s in slots])
     about.append(["Times", note or "Times are as entered: the event has no time zone."])
     about.column_dimensions["A"].width = 10
     about.column_dimensions["B"].width = 60
@@ -296,53 +296,93 @@ def _agenda_template() -> Template:
     return env.from_string(_AGENDA)
 
 
-def participant_agenda_html(
-    participant_id: str,
-    meetings: Sequence[Placement],
-    slots: Sequence[Slot],
-    *,
-    names: Mapping[str, str] | None = None,
-    reasons: Mapping[Pair, str] | None = None,
-    event_name: str | None = None,
-    lang: str = "en",
-    timezone: str | None = None,
-    table_labels: Mapping[int, str] | None = None,
-    venue: str | None = None,
-    empty: str = NO_MEETINGS,
-) -> str:
-    """A printable HTML agenda of one participant's meetings (escaped, UTF-8); ``empty`` is what it says
-    without any (:data:`NOT_PUBLISHED` before the schedule is published).
+class AgendaText(TypedDict, total=False):
+    """What an agenda says besides its meetings, slots and the event's name, the same in a participant's
+    HTML and PDF agenda and in the event's schedule page.
 
-    ``timezone`` names the zone the slot times are local to; the agenda says so under its title, after
-    the ``venue``. A table is shown by its label (a room, or an online meeting's link) or "Table N".
+    ``names`` names the participants and ``reasons`` says why each pair meets (as participants read
+    it); under the title and the event's name, its ``venue`` and the zone its slot times are local to
+    (``timezone``); a table is shown by its label in ``table_labels`` (a room, or an online meeting's
+    link) or "Table N"; ``empty`` is what the agenda says without any meeting (:data:`NO_MEETINGS`
+    unless given; :data:`NOT_PUBLISHED` before the schedule is published).
     """
-    names = names or {}
-    reasons = reasons or {}
-    table_labels = table_labels or {}
+
+    names: Mapping[str, str] | None
+    reasons: Mapping[Pair, str] | None
+    timezone: str | None
+    table_labels: Mapping[int, str] | None
+    venue: str | None
+    empty: str
+
+
+class _Heading(TypedDict):
+    """What an agenda page says above its meetings: its title, who it is for, the event's name, the
+    header of its column of whom each meeting is with, and the page's language."""
+
+    title: str
+    who: str
+    event_name: str | None
+    with_header: str
+    lang: str
+
+
+def _agenda_html(
+    meetings: Iterable[Placement],
+    slots: Sequence[Slot],
+    other: Callable[[Placement], str],
+    agenda: AgendaText,
+    **heading: Unpack[_Heading],
+) -> str:
+    """An agenda page of ``meetings`` in time order under ``heading``, saying what ``agenda`` lists;
+    ``other`` is whom a meeting is with, as the page names them."""
+    reasons = agenda.get("reasons") or {}
+    table_labels = agenda.get("table_labels") or {}
     by_id = _slot_map(slots)
-    mine = [m for m in meetings if participant_id in (m.a, m.b)]
-    mine.sort(key=lambda m: (by_id[m.slot].start, m.table))
+    ordered = sorted(meetings, key=lambda m: (by_id[m.slot].start, m.table))
     rows = [
         {
             "when": f"{by_id[m.slot].start:%Y-%m-%d %H:%M}–{by_id[m.slot].end:%H:%M}",
             "table": table_name(m.table, table_labels),
             "link": is_link(table_name(m.table, table_labels)),
-            "other": display_name(m.b if m.a == participant_id else m.a, names),
+            "other": other(m),
             "reason": meeting_reason(m, reasons),
         }
-        for m in mine
+        for m in ordered
     ]
-    who = display_name(participant_id, names)
     return _agenda_template().render(
+        **heading,
+        zone=zone_note(
+            agenda.get("timezone"), [by_id[m.slot].start for m in ordered] or [s.start for s in slots]
+        ),
+        venue=agenda.get("venue"),
+        rows=rows,
+        empty=agenda.get("empty", NO_MEETINGS),
+    )
+
+
+def participant_agenda_html(
+    participant_id: str,
+    meetings: Sequence[Placement],
+    slots: Sequence[Slot],
+    *,
+    event_name: str | None = None,
+    lang: str = "en",
+    **agenda: Unpack[AgendaText],
+) -> str:
+    """A printable HTML agenda of one participant's meetings (escaped, UTF-8), saying what
+    :class:`AgendaText` lists."""
+    names = agenda.get("names") or {}
+    who = display_name(participant_id, names)
+    return _agenda_html(
+        [m for m in meetings if participant_id in (m.a, m.b)],
+        slots,
+        lambda m: display_name(m.b if m.a == participant_id else m.a, names),
+        agenda,
         title=f"Meeting agenda: {who}",
         who=who,
         event_name=event_name,
-        zone=zone_note(timezone, [by_id[m.slot].start for m in mine] or [s.start for s in slots]),
-        venue=venue,
-        rows=rows,
         with_header="Meeting with",
         lang=lang,
-        empty=empty,
     )
 
 
@@ -351,40 +391,22 @@ def event_schedule_html(
     slots: Sequence[Slot],
     *,
     event_name: str,
-    names: Mapping[str, str] | None = None,
-    reasons: Mapping[Pair, str] | None = None,
-    timezone: str | None = None,
-    table_labels: Mapping[int, str] | None = None,
-    venue: str | None = None,
-    empty: str = NO_MEETINGS,
+    **agenda: Unpack[AgendaText],
 ) -> str:
     """A printable HTML page of every meeting of an event in time order, both parties named (the
-    organisers' counterpart of :func:`participant_agenda_html`, with the same reasons participants read)."""
-    names = names or {}
-    reasons = reasons or {}
-    table_labels = table_labels or {}
-    by_id = _slot_map(slots)
-    ordered = sorted(meetings, key=lambda m: (by_id[m.slot].start, m.table))
-    rows = [
-        {
-            "when": f"{by_id[m.slot].start:%Y-%m-%d %H:%M}–{by_id[m.slot].end:%H:%M}",
-            "table": table_name(m.table, table_labels),
-            "link": is_link(table_name(m.table, table_labels)),
-            "other": f"{display_name(m.a, names)} – {display_name(m.b, names)}",
-            "reason": meeting_reason(m, reasons),
-        }
-        for m in ordered
-    ]
-    return _agenda_template().render(
+    organisers' counterpart of :func:`participant_agenda_html`, saying what :class:`AgendaText` lists,
+    with the same reasons participants read)."""
+    names = agenda.get("names") or {}
+    return _agenda_html(
+        meetings,
+        slots,
+        lambda m: f"{display_name(m.a, names)} – {display_name(m.b, names)}",
+        agenda,
         title=f"Meeting schedule: {event_name}",
-        who=counted(len(rows), "meeting"),
+        who=counted(len(meetings), "meeting"),
         event_name=event_name,
-        zone=zone_note(timezone, [by_id[m.slot].start for m in ordered] or [s.start for s in slots]),
-        venue=venue,
-        rows=rows,
         with_header="Meeting",
         lang="en",
-        empty=empty,
     )
 
 

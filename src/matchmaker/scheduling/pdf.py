@@ -23,6 +23,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Unpack
 
 from anyascii import anyascii
 from fpdf import FPDF, FPDFException
@@ -31,6 +32,7 @@ from fpdf.fonts import FontFace
 from matchmaker.errors import ConfigurationError
 from matchmaker.scheduling.exports import (
     NO_MEETINGS,
+    AgendaText,
     display_name,
     meeting_reason,
     table_name,
@@ -246,21 +248,24 @@ def participant_agenda_pdf(
     meetings: Sequence[Placement],
     slots: Sequence[Slot],
     *,
-    names: Mapping[str, str] | None = None,
-    reasons: Mapping[Pair, str] | None = None,
-    table_labels: Mapping[int, str] | None = None,
     event_name: str | None = None,
-    timezone: str | None = None,
-    venue: str | None = None,
-    empty: str = NO_MEETINGS,
     font: Path | None = None,
+    **agenda: Unpack[AgendaText],
 ) -> bytes:
     """One participant's meetings as an A4 PDF: time, table, who, why, under the event's name, its
-    ``venue`` and the ``timezone`` the slot times are local to (``empty`` when it has none); in
-    ``font`` when one is named."""
+    venue and the time zone the slot times are local to (what :class:`AgendaText` lists, as the HTML
+    agenda says it); in ``font`` when one is named."""
+    names = agenda.get("names") or {}
+    reasons = agenda.get("reasons") or {}
+    event = EventHeader(
+        event_name,
+        agenda.get("venue"),
+        agenda.get("timezone"),
+        agenda.get("table_labels") or {},
+    )
     doc = _Document(
-        f"Meeting agenda: {display_name(participant_id, names or {})}",
-        content=_texts(meetings, names, reasons, table_labels, event_name, venue),
+        f"Meeting agenda: {display_name(participant_id, names)}",
+        content=_texts(meetings, names, reasons, event.table_labels, event.name, event.venue),
         font=font,
     )
     doc.pdf.add_page()
@@ -269,10 +274,10 @@ def participant_agenda_pdf(
         participant_id,
         meetings,
         {s.id: s for s in slots},
-        names=names or {},
-        reasons=reasons or {},
-        event=EventHeader(event_name, venue, timezone, table_labels or {}),
-        empty=empty,
+        names=names,
+        reasons=reasons,
+        event=event,
+        empty=agenda.get("empty", NO_MEETINGS),
     )
     return doc.output()
 

@@ -36,7 +36,7 @@ from matchmaker.scheduling.problem import (
     zone,
 )
 from matchmaker.scheduling.result import ScheduleDiff
-from matchmaker.validation import strict_truth_values
+from matchmaker.validation import StrictTruthModel
 from matchmaker.wording import counted
 
 Answer = Literal["accepted", "declined"]
@@ -86,13 +86,8 @@ EventDay = Annotated[date, AfterValidator(check_year)]
 Deadline = Annotated[AwareDatetime, AfterValidator(check_year)]
 
 
-class _In(BaseModel):
+class _In(StrictTruthModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _strict_truth_values(cls, value: object, info: ValidationInfo) -> object:
-        return strict_truth_values(value, info, cls.model_fields)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -432,16 +427,11 @@ class FeedbackIn(_In):
 # API request bodies (the caller's identity fills in sender and rater)
 
 
-class _Body(BaseModel):
+class _Body(StrictTruthModel):
     """An API request body: a field it does not know (a misspelt one) is refused, not dropped, and
-    true and false are kept apart from numbers and text (:func:`strict_truth_values`)."""
+    true and false are kept apart from numbers and text (:class:`StrictTruthModel`)."""
 
     model_config = ConfigDict(extra="forbid")
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _strict_truth_values(cls, value: object, info: ValidationInfo) -> object:
-        return strict_truth_values(value, info, cls.model_fields)
 
 
 class GenerateIn(_Body):

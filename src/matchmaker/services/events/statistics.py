@@ -56,6 +56,8 @@ MIN_CORRELATION_POINTS = 3
 ALL_REQUESTS = "all"
 #: The ratings in their order of value (no-show first).
 _RATINGS: tuple[Rating, ...] = get_args(Rating)
+#: Each rating by the text it is stored as.
+_RATING_OF: dict[str, Rating] = {rating: rating for rating in _RATINGS}
 
 
 @dataclass(frozen=True)
@@ -236,14 +238,6 @@ def compute_statistics(
     )
 
 
-def _rating(value: str) -> Rating:
-    for rating in _RATINGS:
-        if rating == value:
-            return rating
-    msg = f"unknown rating {value!r}"
-    raise ValueError(msg)
-
-
 def _held(
     row: EventMeeting | PublishedMeeting,
     start: datetime,
@@ -299,9 +293,9 @@ class EventStatisticsReader(store.InSession):
             for r in session.exec(select(MeetingRequestRow).where(MeetingRequestRow.event_id == event_id))
         ]
         ratings = [
-            GivenRating(r.rater, r.other, _rating(r.rating), r.comment)
+            GivenRating(r.rater, r.other, _RATING_OF[r.rating], r.comment)
             for r in session.exec(select(MeetingFeedback).where(MeetingFeedback.event_id == event_id))
-            if r.rating in RATING_LABELS
+            if r.rating in _RATING_OF
         ]
         return compute_statistics(
             event_id,

@@ -88,15 +88,10 @@ class InvitationOut(BaseModel):
 
     @classmethod
     def of(cls, invited: Invited) -> InvitationOut:
-        """The view of an invitation the service queued."""
-        p = invited.principal
+        """The view of an invitation the service queued: the fields of the same names of its principal
+        (the user it signs in) and of the invitation."""
         return cls(
-            user_id=p.user_id,
-            role=p.role,
-            subject_id=p.subject_id,
-            email=invited.email,
-            expires_at=invited.expires_at,
-            link=invited.link,
+            **asdict(invited.principal), email=invited.email, expires_at=invited.expires_at, link=invited.link
         )
 
 
