@@ -28,13 +28,11 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationError,
-    ValidationInfo,
-    field_validator,
     model_validator,
 )
 
 from matchmaker.errors import InvalidInputError, validation_line
-from matchmaker.validation import strict_truth_values
+from matchmaker.validation import StrictTruthModel
 
 Side = Literal["city", "provider"]
 RequestStatus = Literal["pending", "accepted", "declined", "expired"]
@@ -48,14 +46,9 @@ _MAX_LISTED_ERRORS = 5
 MAX_SCORE = 1_000_000_000
 
 
-class _Model(BaseModel):
+class _Model(StrictTruthModel):
+    # "tables": true would plan one table, "score": true score a pair 1.0: refused, as in events.
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _strict_truth_values(cls, value: object, info: ValidationInfo) -> object:
-        # "tables": true would plan one table, "score": true score a pair 1.0: refused, as in events.
-        return strict_truth_values(value, info, cls.model_fields)
 
 
 class Slot(_Model):
