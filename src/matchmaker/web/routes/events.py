@@ -26,6 +26,7 @@ from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
 from litestar.di import NamedDependency
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 
@@ -148,6 +149,11 @@ def _acting_as(
     return who
 
 
+def _staff(route: type[HTTPRouteHandler], path: str, **options: Any) -> HTTPRouteHandler:
+    """A staff-only route of the events (``route`` is ``get``, ``post``...), made in a worker thread."""
+    return route(path, sync_to_thread=True, guards=[staff_only], **options)
+
+
 def _agenda_as(suffix: str, *, summary: str, media_type: str) -> get:
     """The route of one participant's agenda in another format (``/agenda/{participant_id}/SUFFIX``),
     made in a worker thread."""
@@ -171,7 +177,7 @@ class EventController(Controller):
             return events.catalog.events()
         return events.catalog.events_of(_self(current_user))
 
-    @post("/", sync_to_thread=True, guards=[staff_only], status_code=201, summary="Create an event (staff)")
+    @_staff(post, "/", status_code=201, summary="Create an event (staff)")
     def create_event(self, events: Events, data: JSONBody[EventCreate]) -> EventSummary:
         """An event with its slots and tables; an existing id is a conflict (409)."""
         return events.catalog.create(data)
@@ -182,7 +188,7 @@ class EventController(Controller):
         me = _require_taking_part(events, current_user, event_id)
         return events.catalog.get(event_id, participant=me)
 
-    @patch("/{event_id:str}", sync_to_thread=True, guards=[staff_only], summary="Edit an event (staff)")
+    @_staff(patch, "/{event_id:str}", summary="Edit an event (staff)")
     def edit_event(
         self, planner: NamedDependency[Planner], event_id: EventId, data: JSONBody[EventEdit]
     ) -> EditReport:
@@ -193,30 +199,20 @@ class EventController(Controller):
         """
         return planner.edit(event_id, data, time_limit=EDIT_TIME_LIMIT)
 
-    @delete(
-        "/{event_id:str}",
-        sync_to_thread=True,
-        guards=[staff_only],
-        status_code=200,
-        summary="Delete an event (staff)",
-    )
+    @_staff(delete, "/{event_id:str}", status_code=200, summary="Delete an event (staff)")
     def delete_event(self, events: Events, event_id: EventId) -> DeleteReport:
         """The event and everything stored with it. When its schedule was published, each participant
         is told by e-mail that it is cancelled; the answer says how many e-mails were queued and who
         could not be told."""
         return events.catalog.delete(event_id)
 
-    @get("/{event_id:str}/participants", sync_to_thread=True, guards=[staff_only], summary="Participants")
+    @_staff(get, "/{event_id:str}/participants", summary="Participants")
     def list_participants(self, events: Events, event_id: EventId) -> list[ParticipantPublic]:
         """The participants with availability and maximum (staff)."""
         return events.catalog.participants(event_id)
 
-    @post(
-        "/{event_id:str}/participants",
-        sync_to_thread=True,
-        guards=[staff_only],
-        status_code=200,
-        summary="Add or update participants (staff)",
+    @_staff(
+        post, "/{event_id:str}/participants", status_code=200, summary="Add or update participants (staff)"
     )
     def add_participants(
         self, events: Events, event_id: EventId, data: JSONBody[list[ParticipantIn]]
@@ -224,28 +220,20 @@ class EventController(Controller):
         """Stored cities and providers join (or change their availability and maximum)."""
         return events.catalog.add_participants(event_id, data)
 
-    @delete(
-        "/{event_id:str}/participants/{participant_id:str}",
-        sync_to_thread=True,
-        guards=[staff_only],
-        summary="Remove a participant (staff)",
+    @_staff(
+        delete, "/{event_id:str}/participants/{participant_id:str}", summary="Remove a participant (staff)"
     )
     def remove_participant(self, events: Events, event_id: EventId, participant_id: ParticipantId) -> None:
         """With its requests, pair rules and planned meetings still to come; its published meetings still
         to come are cancelled at the next publication, and those that took place stay."""
         events.catalog.remove_participant(event_id, participant_id)
 
-    @get("/{event_id:str}/pair-rules", sync_to_thread=True, guards=[staff_only], summary="Pair rules (staff)")
+    @_staff(get, "/{event_id:str}/pair-rules", summary="Pair rules (staff)")
     def list_pair_rules(self, events: Events, event_id: EventId) -> list[PairRulePublic]:
         """Must-meet and blocked pairs."""
         return events.pair_rules.list(event_id)
 
-    @put(
-        "/{event_id:str}/pair-rules",
-        sync_to_thread=True,
-        guards=[staff_only],
-        summary="Set a pair rule (staff)",
-    )
+    @_staff(put, "/{event_id:str}/pair-rules", summary="Set a pair rule (staff)")
     def set_pair_rule(
         self, events: Events, event_id: EventId, data: JSONBody[PairRuleIn]
     ) -> list[PairRulePublic]:
@@ -354,10 +342,9 @@ class EventController(Controller):
     # ----------------------------------------------------------------------------------------------
     # Schedule: staff generate, lock and publish
 
-    @post(
+    @_staff(
+        post,
         "/{event_id:str}/schedule/generate",
-        sync_to_thread=True,
-        guards=[staff_only],
         status_code=200,
         summary="Generate or re-plan the schedule (staff)",
         responses=ACCEPTED,
@@ -389,16 +376,13 @@ class EventController(Controller):
             )
         )
 
-    @get("/{event_id:str}/schedule", sync_to_thread=True, guards=[staff_only], summary="The plan (staff)")
+    @_staff(get, "/{event_id:str}/schedule", summary="The plan (staff)")
     def plan(self, planner: NamedDependency[Planner], event_id: EventId) -> list[PlannedMeeting]:
         """The current plan in slot and table order, with scores and whether each meeting is published."""
         return planner.planned(event_id)
 
-    @get(
-        "/{event_id:str}/schedule/withdrawn",
-        sync_to_thread=True,
-        guards=[staff_only],
-        summary="Published meetings that no longer fit (staff)",
+    @_staff(
+        get, "/{event_id:str}/schedule/withdrawn", summary="Published meetings that no longer fit (staff)"
     )
     def withdrawn(self, events: Events, event_id: EventId) -> list[WithdrawnMeeting]:
         """The published meetings in a slot that one of their participants has withdrawn from since
@@ -406,10 +390,9 @@ class EventController(Controller):
         schedule fits. Re-plan and publish again to move them."""
         return events.catalog.withdrawn(event_id)
 
-    @post(
+    @_staff(
+        post,
         "/{event_id:str}/schedule/lock",
-        sync_to_thread=True,
-        guards=[staff_only],
         status_code=200,
         summary="Lock or unlock a planned meeting (staff)",
     )
@@ -419,10 +402,9 @@ class EventController(Controller):
         """A locked meeting stays where it is when the schedule is re-planned."""
         return planner.lock(event_id, data.a, data.b, locked=data.locked)
 
-    @post(
+    @_staff(
+        post,
         "/{event_id:str}/schedule/publish",
-        sync_to_thread=True,
-        guards=[staff_only],
         status_code=200,
         summary="Publish the plan (staff)",
         responses=CONFLICT,
@@ -542,7 +524,7 @@ class EventController(Controller):
         me = _require_taking_part(events, current_user, event_id, or_met=True)
         return events.feedback.list(event_id, rater=me)
 
-    @get(f"/{FEEDBACK_SIGNAL}", sync_to_thread=True, guards=[staff_only], summary="Feedback signal (staff)")
+    @_staff(get, f"/{FEEDBACK_SIGNAL}", summary="Feedback signal (staff)")
     def feedback_signal(self, events: Events) -> list[SignalItem]:
         """Per pair, over every event: the mean rating value in [-1, 1] that later matching uses."""
         return [SignalItem(a=a, b=b, signal=v) for (a, b), v in sorted(events.feedback.signal().items())]
