@@ -25,7 +25,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
@@ -33,7 +33,7 @@ from litestar.params import JSONBody, Parameter
 from matchmaker.db.models import ID_PATTERN
 from matchmaker.errors import PermissionDeniedError
 from matchmaker.services.container import Services
-from matchmaker.services.events import EventServices, Planner
+from matchmaker.services.events import Agendas, EventServices, Planner
 from matchmaker.services.events.feeds import FeedLink
 from matchmaker.services.events.schemas import (
     FEEDBACK_SIGNAL,
@@ -149,6 +149,20 @@ def _acting_as(
     return who
 
 
+def _readable_agendas(
+    events: Events, current_user: Caller, event_id: EventId, participant_id: ParticipantId
+) -> Agendas:
+    """Dependency ``agendas`` of the agenda routes: the event's agendas, once the caller may read the
+    participant's (staff, the participant itself, or one taken out of the event after a meeting of it
+    took place)."""
+    _require_self_or_staff(events, current_user, event_id, participant_id, or_met=True)
+    return events.agendas
+
+
+#: The agendas, for a caller who may read the participant's agenda (see :func:`_readable_agendas`).
+ReadableAgendas = NamedDependency[Agendas]
+
+
 def _staff(route: type[HTTPRouteHandler], path: str, **options: Any) -> HTTPRouteHandler:
     """A staff-only route of the events (``route`` is ``get``, ``post``...), made in a worker thread."""
     return route(path, sync_to_thread=True, guards=[staff_only], **options)
@@ -166,6 +180,8 @@ class EventController(Controller):
 
     path = "/events"
     tags = ("events",)
+    # Litestar reads the class attribute.
+    dependencies = {"agendas": Provide(_readable_agendas, sync_to_thread=True)}  # noqa: RUF012
 
     # ----------------------------------------------------------------------------------------------
     # Events and participants: staff manage them
@@ -418,39 +434,33 @@ class EventController(Controller):
     # Agendas (staff, or the participant itself)
 
     @get("/{event_id:str}/agenda/{participant_id:str}", sync_to_thread=True, summary="A participant's agenda")
-    def agenda(
-        self, events: Events, current_user: Caller, event_id: EventId, participant_id: ParticipantId
-    ) -> Agenda:
+    def agenda(self, agendas: ReadableAgendas, event_id: EventId, participant_id: ParticipantId) -> Agenda:
         """The published meetings of one participant; a participant may read only its own."""
-        _require_self_or_staff(events, current_user, event_id, participant_id, or_met=True)
-        return events.agendas.agenda(event_id, participant_id)
+        return agendas.agenda(event_id, participant_id)
 
     @_agenda_as("html", summary="A printable agenda (HTML)", media_type=HTML)
     def agenda_html(
-        self, events: Events, current_user: Caller, event_id: EventId, participant_id: ParticipantId
+        self, agendas: ReadableAgendas, event_id: EventId, participant_id: ParticipantId
     ) -> Response[str]:
         """The agenda as a printable page."""
-        _require_self_or_staff(events, current_user, event_id, participant_id, or_met=True)
-        html = events.agendas.html(event_id, participant_id)
+        html = agendas.html(event_id, participant_id)
         return Response(html, media_type=HTML)
 
     @_agenda_as("pdf", summary="A printable agenda (PDF)", media_type=PDF)
     def agenda_pdf(
-        self, events: Events, current_user: Caller, event_id: EventId, participant_id: ParticipantId
+        self, agendas: ReadableAgendas, event_id: EventId, participant_id: ParticipantId
     ) -> Response[bytes]:
         """The agenda as an A4 PDF."""
-        _require_self_or_staff(events, current_user, event_id, participant_id, or_met=True)
-        data = events.agendas.pdf(event_id, participant_id)
+        data = agendas.pdf(event_id, participant_id)
         return attachment(data, PDF, f"{event_id}-{participant_id}.pdf")
 
     @_agenda_as("ics", summary="A calendar feed (iCalendar)", media_type=ICALENDAR)
     def agenda_ics(
-        self, events: Events, current_user: Caller, event_id: EventId, participant_id: ParticipantId
+        self, agendas: ReadableAgendas, event_id: EventId, participant_id: ParticipantId
     ) -> Response[bytes]:
         """Stable UIDs and SEQUENCE numbers: a changed meeting updates its entry, a cancelled one
         cancels it."""
-        _require_self_or_staff(events, current_user, event_id, participant_id, or_met=True)
-        data = events.agendas.calendar(event_id, participant_id)
+        data = agendas.calendar(event_id, participant_id)
         return attachment(data, ICALENDAR, f"{event_id}-{participant_id}.ics")
 
     @post(
