@@ -35,7 +35,7 @@ from matchmaker.services.container import Services
 from matchmaker.services.records import RecordService
 from matchmaker.services.visibility import view_of
 from matchmaker.web.console.records import KIND_PAGES, AnyRequest, KindPages, RecordKey, Records, record_title
-from matchmaker.web.console.render import page
+from matchmaker.web.console.render import ConsolePage
 from matchmaker.web.console.session import (
     STAFF,
     as_typed,
@@ -407,12 +407,10 @@ def _edit_page(
     status: int = 200,
 ) -> Response[Any]:
     principal = principal_of(request)
-    return page(
-        "console/record_edit.html",
-        principal,
-        status_code=status,
-        title=f"Edit {record_title(record)}",
-        request_path=request.url.path,
+    edit = ConsolePage("console/record_edit.html", f"Edit {record_title(record)}", request.url.path)
+    return edit.response(
+        request,
+        status=status,
         flash=flash,
         # The record as its page shows it to this person (staff see the internal fields, marked so).
         record=view_of(principal, record),

@@ -25,14 +25,15 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from litestar import Controller, Request, Response, delete, get, patch, post, put
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody, Parameter
 
 from matchmaker.db.models import ID_PATTERN
 from matchmaker.errors import PermissionDeniedError
 from matchmaker.services.container import Services
-from matchmaker.services.events import EventServices, Planner
+from matchmaker.services.events import Agendas, EventServices, Planner
 from matchmaker.services.events.feeds import FeedLink
 from matchmaker.services.events.schemas import (
     FEEDBACK_SIGNAL,
@@ -148,6 +149,25 @@ def _acting_as(
     return who
 
 
+def _readable_agendas(
+    events: Events, current_user: Caller, event_id: EventId, participant_id: ParticipantId
+) -> Agendas:
+    """Dependency ``agendas`` of the agenda routes: the event's agendas, once the caller may read the
+    participant's (staff, the participant itself, or one taken out of the event after a meeting of it
+    took place)."""
+    _require_self_or_staff(events, current_user, event_id, participant_id, or_met=True)
+    return events.agendas
+
+
+#: The agendas, for a caller who may read the participant's agenda (see :func:`_readable_agendas`).
+ReadableAgendas = NamedDependency[Agendas]
+
+
+def _staff(route: type[HTTPRouteHandler], path: str, **options: Any) -> HTTPRouteHandler:
+    """A staff-only route of the events (``route`` is ``get``, ``post``...), made in a worker thread."""
+    return route(path, sync_to_thread=True, guards=[staff_only], **options)
+
+
 def _agenda_as(suffix: str, *, summary: str, media_type: str) -> get:
     """The route of one participant's agenda in another format (``/agenda/{participant_id}/SUFFIX``),
     made in a worker thread."""
@@ -160,6 +180,8 @@ class EventController(Controller):
 
     path = "/events"
     tags = ("events",)
+    # Litestar reads the class attribute.
+    dependencies = {"agendas": Provide(_readable_agendas, sync_to_thread=True)}  # noqa: RUF012
 
     # ----------------------------------------------------------------------------------------------
     # Events and participants: staff manage them
@@ -171,7 +193,7 @@ class EventController(Controller):
             return events.catalog.events()
         return events.catalog.events_of(_self(current_user))
 
-    @post("/", sync_to_thread=True, guards=[staff_only], status_code=201, summary="Create an event (staff)")
+    @_staff(post, "/", status_code=201, summary="Create an event (staff)")
     def create_event(self, events: Events, data: JSONBody[EventCreate]) -> EventSummary:
         """An event with its slots and tables; an existing id is a conflict (409)."""
         return events.catalog.create(data)
@@ -182,7 +204,7 @@ class EventController(Controller):
         me = _require_taking_part(events, current_user, event_id)
         return events.catalog.get(event_id, participant=me)
 
-    @patch("/{event_id:str}", sync_to_thread=True, guards=[staff_only], summary="Edit an event (staff)")
+    @_staff(patch, "/{event_id:str}", summary="Edit an event (staff)")
     def edit_event(
         self, planner: NamedDependency[Planner], event_id: EventId, data: JSONBody[EventEdit]
     ) -> EditReport:
@@ -193,30 +215,20 @@ class EventController(Controller):
         """
         return planner.edit(event_id, data, time_limit=EDIT_TIME_LIMIT)
 
-    @delete(
-        "/{event_id:str}",
-        sync_to_thread=True,
-        guards=[staff_only],
-        status_code=200,
-        summary="Delete an event (staff)",
-    )
+    @_staff(delete, "/{event_id:str}", status_code=200, summary="Delete an event (staff)")
     def delete_event(self, events: Events, event_id: EventId) -> DeleteReport:
         """The event and everything stored with it. When its schedule was published, each participant
         is told by e-mail that it is cancelled; the answer says how many e-mails were queued and who
         could not be told."""
         return events.catalog.delete(event_id)
 
-    @get("/{event_id:str}/participants", sync_to_thread=True, guards=[staff_only], summary="Participants")
+    @_staff(get, "/{event_id:str}/participants", summary="Participants")
     def list_participants(self, events: Events, event_id: EventId) -> list[ParticipantPublic]:
         """The participants with availability and maximum (staff)."""
         return events.catalog.participants(event_id)
 
-    @post(
-        "/{event_id:str}/participants",
-        sync_to_thread=True,
-        guards=[staff_only],
-        status_code=200,
-        summary="Add or update participants (staff)",
+    @_staff(
+        post, "/{event_id:str}/participants", status_code=200, summary="Add or update participants (staff)"
     )
     def add_participants(
         self, events: Events, event_id: EventId, data: JSONBody[list[ParticipantIn]]
@@ -224,28 +236,20 @@ class EventController(Controller):
         """Stored cities and providers join (or change their availability and maximum)."""
         return events.catalog.add_participants(event_id, data)
 
-    @delete(
-        "/{event_id:str}/participants/{participant_id:str}",
-        sync_to_thread=True,
-        guards=[staff_only],
-        summary="Remove a participant (staff)",
+    @_staff(
+        delete, "/{event_id:str}/participants/{participant_id:str}", summary="Remove a participant (staff)"
     )
     def remove_participant(self, events: Events, event_id: EventId, participant_id: ParticipantId) -> None:
         """With its requests, pair rules and planned meetings still to come; its published meetings still
         to come are cancelled at the next publication, and those that took place stay."""
         events.catalog.remove_participant(event_id, participant_id)
 
-    @get("/{event_id:str}/pair-rules", sync_to_thread=True, guards=[staff_only], summary="Pair rules (staff)")
+    @_staff(get, "/{event_id:str}/pair-rules", summary="Pair rules (staff)")
     def list_pair_rules(self, events: Events, event_id: EventId) -> list[PairRulePublic]:
         """Must-meet and blocked pairs."""
         return events.pair_rules.list(event_id)
 
-    @put(
-        "/{event_id:str}/pair-rules",
-        sync_to_thread=True,
-        guards=[staff_only],
-        summary="Set a pair rule (staff)",
-    )
+    @_staff(put, "/{event_id:str}/pair-rules", summary="Set a pair rule (staff)")
     def set_pair_rule(
         self, events: Events, event_id: EventId, data: JSONBody[PairRuleIn]
     ) -> list[PairRulePublic]:
@@ -354,10 +358,9 @@ class EventController(Controller):
     # ----------------------------------------------------------------------------------------------
     # Schedule: staff generate, lock and publish
 
-    @post(
+    @_staff(
+        post,
         "/{event_id:str}/schedule/generate",
-        sync_to_thread=True,
-        guards=[staff_only],
         status_code=200,
         summary="Generate or re-plan the schedule (staff)",
         responses=ACCEPTED,
@@ -389,16 +392,13 @@ class EventController(Controller):
             )
         )
 
-    @get("/{event_id:str}/schedule", sync_to_thread=True, guards=[staff_only], summary="The plan (staff)")
+    @_staff(get, "/{event_id:str}/schedule", summary="The plan (staff)")
     def plan(self, planner: NamedDependency[Planner], event_id: EventId) -> list[PlannedMeeting]:
         """The current plan in slot and table order, with scores and whether each meeting is published."""
         return planner.planned(event_id)
 
-    @get(
-        "/{event_id:str}/schedule/withdrawn",
-        sync_to_thread=True,
-        guards=[staff_only],
-        summary="Published meetings that no longer fit (staff)",
+    @_staff(
+        get, "/{event_id:str}/schedule/withdrawn", summary="Published meetings that no longer fit (staff)"
     )
     def withdrawn(self, events: Events, event_id: EventId) -> list[WithdrawnMeeting]:
         """The published meetings in a slot that one of their participants has withdrawn from since
@@ -406,10 +406,9 @@ class EventController(Controller):
         schedule fits. Re-plan and publish again to move them."""
         return events.catalog.withdrawn(event_id)
 
-    @post(
+    @_staff(
+        post,
         "/{event_id:str}/schedule/lock",
-        sync_to_thread=True,
-        guards=[staff_only],
         status_code=200,
         summary="Lock or unlock a planned meeting (staff)",
     )
@@ -419,10 +418,9 @@ class EventController(Controller):
         """A locked meeting stays where it is when the schedule is re-planned."""
         return planner.lock(event_id, data.a, data.b, locked=data.locked)
 
-    @post(
+    @_staff(
+        post,
         "/{event_id:str}/schedule/publish",
-        sync_to_thread=True,
-        guards=[staff_only],
         status_code=200,
         summary="Publish the plan (staff)",
         responses=CONFLICT,
@@ -436,39 +434,33 @@ class EventController(Controller):
     # Agendas (staff, or the participant itself)
 
     @get("/{event_id:str}/agenda/{participant_id:str}", sync_to_thread=True, summary="A participant's agenda")
-    def agenda(
-        self, events: Events, current_user: Caller, event_id: EventId, participant_id: ParticipantId
-    ) -> Agenda:
+    def agenda(self, agendas: ReadableAgendas, event_id: EventId, participant_id: ParticipantId) -> Agenda:
         """The published meetings of one participant; a participant may read only its own."""
-        _require_self_or_staff(events, current_user, event_id, participant_id, or_met=True)
-        return events.agendas.agenda(event_id, participant_id)
+        return agendas.agenda(event_id, participant_id)
 
     @_agenda_as("html", summary="A printable agenda (HTML)", media_type=HTML)
     def agenda_html(
-        self, events: Events, current_user: Caller, event_id: EventId, participant_id: ParticipantId
+        self, agendas: ReadableAgendas, event_id: EventId, participant_id: ParticipantId
     ) -> Response[str]:
         """The agenda as a printable page."""
-        _require_self_or_staff(events, current_user, event_id, participant_id, or_met=True)
-        html = events.agendas.html(event_id, participant_id)
+        html = agendas.html(event_id, participant_id)
         return Response(html, media_type=HTML)
 
     @_agenda_as("pdf", summary="A printable agenda (PDF)", media_type=PDF)
     def agenda_pdf(
-        self, events: Events, current_user: Caller, event_id: EventId, participant_id: ParticipantId
+        self, agendas: ReadableAgendas, event_id: EventId, participant_id: ParticipantId
     ) -> Response[bytes]:
         """The agenda as an A4 PDF."""
-        _require_self_or_staff(events, current_user, event_id, participant_id, or_met=True)
-        data = events.agendas.pdf(event_id, participant_id)
+        data = agendas.pdf(event_id, participant_id)
         return attachment(data, PDF, f"{event_id}-{participant_id}.pdf")
 
     @_agenda_as("ics", summary="A calendar feed (iCalendar)", media_type=ICALENDAR)
     def agenda_ics(
-        self, events: Events, current_user: Caller, event_id: EventId, participant_id: ParticipantId
+        self, agendas: ReadableAgendas, event_id: EventId, participant_id: ParticipantId
     ) -> Response[bytes]:
         """Stable UIDs and SEQUENCE numbers: a changed meeting updates its entry, a cancelled one
         cancels it."""
-        _require_self_or_staff(events, current_user, event_id, participant_id, or_met=True)
-        data = events.agendas.calendar(event_id, participant_id)
+        data = agendas.calendar(event_id, participant_id)
         return attachment(data, ICALENDAR, f"{event_id}-{participant_id}.ics")
 
     @post(
@@ -542,7 +534,7 @@ class EventController(Controller):
         me = _require_taking_part(events, current_user, event_id, or_met=True)
         return events.feedback.list(event_id, rater=me)
 
-    @get(f"/{FEEDBACK_SIGNAL}", sync_to_thread=True, guards=[staff_only], summary="Feedback signal (staff)")
+    @_staff(get, f"/{FEEDBACK_SIGNAL}", summary="Feedback signal (staff)")
     def feedback_signal(self, events: Events) -> list[SignalItem]:
         """Per pair, over every event: the mean rating value in [-1, 1] that later matching uses."""
         return [SignalItem(a=a, b=b, signal=v) for (a, b), v in sorted(events.feedback.signal().items())]
