@@ -23,7 +23,13 @@ from matchmaker.db.models import SolutionIn
 from matchmaker.errors import ConflictError, InvalidInputError, MatchmakerError
 from matchmaker.services.container import Services
 from matchmaker.services.records import RecordService, describe_invalid
-from matchmaker.services.selfservice import CITY_OWN_FIELDS, OWN_FIELDS, PROVIDER_OWN_FIELDS, profile_notes
+from matchmaker.services.selfservice import (
+    CITY_OWN_FIELDS,
+    OWN_FIELDS,
+    PROVIDER_OWN_FIELDS,
+    MyEvent,
+    profile_notes,
+)
 from matchmaker.services.users import Principal
 from matchmaker.services.visibility import view_of
 from matchmaker.web.console.events import form_field, form_number
@@ -77,7 +83,7 @@ def _flash(request: Request[Any, Any, Any]) -> dict[str, str] | None:
 # Availability
 
 
-def _my_events(services: Services, pid: str) -> Any:
+def _my_events(services: Services, pid: str) -> list[MyEvent]:
     with services.database.unit_of_work() as session:
         return services.self_service(session).my_events(pid)
 
