@@ -59,7 +59,7 @@ from matchmaker.web.logs import RequestContextMiddleware
 from matchmaker.web.ratelimit import RATE_LIMITER, SIGNED_IN, SIGNIN_LIMITER
 from matchmaker.web.redaction import UNAVAILABLE_PAGE, RedactionMiddleware
 from matchmaker.web.request_guard import RequestGuardMiddleware
-from matchmaker.web.routes.common import single_query_values, whole_number_queries
+from matchmaker.web.routes.common import declared_queries_only, single_query_values, whole_number_queries
 from matchmaker.web.routes.corpus import make_upload_handler
 from matchmaker.web.routes.event_reports import EventReportController
 from matchmaker.web.routes.events import EventController
@@ -250,7 +250,7 @@ def create_app(
             me,
             *api_handlers,
         ],
-        guards=[auth.authenticated, single_query_values, whole_number_queries],
+        guards=[auth.authenticated, single_query_values, whole_number_queries, declared_queries_only],
         # Names of parameter types whose bound is a setting of this server (``top`` of the match routes).
         signature_namespace=query_bounds(settings),
         security=[{auth.BEARER_SCHEME: []}, {auth.COOKIE_SCHEME: []}],

@@ -66,3 +66,57 @@ def test_documented_query_parameters_and_reads_with_unknown_ones_still_work(
     assert (
         api.get(f"/api/v1/cities/{CITY_ID}", params={"utm_source": "mail"}, headers=staff).status_code == 200
     )
+
+
+EVENT = {
+    "id": "query-ws",
+    "name": "Query workshop",
+    "tables": 1,
+    "slots": [{"start": "2038-03-02T09:00", "end": "2038-03-02T09:20"}],
+}
+
+
+def test_event_and_user_actions_with_an_unknown_query_parameter_are_refused_and_change_nothing(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    """``POST /events/{id}/schedule/publish?notify=false`` published and e-mailed every participant;
+    ``DELETE /events/{id}?dry_run=true`` deleted the event."""
+    staff = tokens.of("staff")
+    base = "/api/v1/events"
+    _refused_naming(api.post(base, params={"upsert": "1"}, json=EVENT, headers=staff), "upsert")
+    assert api.get(f"{base}/{EVENT['id']}", headers=staff).status_code == 404
+
+    assert api.post(base, json=EVENT, headers=staff).status_code == 201
+    joined = api.post(
+        f"{base}/query-ws/participants", json=[{"id": CITY_ID}, {"id": PROVIDER_ID}], headers=staff
+    )
+    assert joined.status_code == 200, joined.text
+    generated = api.post(f"{base}/query-ws/schedule/generate", json={"time_limit": 5}, headers=staff)
+    assert generated.status_code == 200, generated.text
+
+    _refused_naming(
+        api.post(f"{base}/query-ws/schedule/publish", params={"notify": "false"}, headers=staff), "notify"
+    )
+    assert api.get(f"{base}/query-ws", headers=staff).json()["published_at"] is None
+
+    requested = api.post(
+        f"{base}/query-ws/requests",
+        params={"urgent": "1"},
+        json={"recipient_id": PROVIDER_ID},
+        headers=tokens.of("city"),
+    )
+    _refused_naming(requested, "urgent")
+    assert api.get(f"{base}/query-ws/requests", headers=staff).json() == []
+
+    _refused_naming(api.delete(f"{base}/query-ws", params={"dry_run": "true"}, headers=staff), "dry_run")
+    assert api.get(f"{base}/query-ws", headers=staff).status_code == 200
+
+    invited = api.post(
+        "/api/v1/users/invitations",
+        params={"send": "false"},
+        json={"role": "staff", "email": "query@ministry.example"},
+        headers=staff,
+    )
+    _refused_naming(invited, "send")
+    listed = api.get("/api/v1/users", headers=staff).json()
+    assert "query@ministry.example" not in str(listed)

@@ -13,9 +13,11 @@ from litestar.connection import ASGIConnection
 from litestar.constants import RESERVED_KWARGS
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency, Provide
+from litestar.enums import ParamType
 from litestar.exceptions import ValidationException
 from litestar.handlers import BaseRouteHandler
 from litestar.params import HeaderParameter, Parameter, ParameterKwarg
+from litestar.typing import FieldDefinition
 
 from matchmaker.db.engine import unstorable
 from matchmaker.db.models import ID_PATTERN, SERIAL_ID_MAX, Kind
@@ -120,6 +122,16 @@ def single_query_values(connection: ASGIConnection[Any, Any, Any, Any], _: BaseR
 _READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+def _query_key(name: str, field: FieldDefinition) -> str | None:
+    """The query key of the handler parameter ``name``: the name its declaration gives
+    (``QueryParameter(name="all")``, or ``Parameter(query="all")``), else its own; ``None`` for a
+    header, a cookie or a path parameter."""
+    kwarg = field.kwarg_definition
+    if not isinstance(kwarg, ParameterKwarg):
+        return name
+    return (kwarg.name or name) if kwarg.param_type is ParamType.QUERY else None
+
+
 def _query_names(handler: BaseRouteHandler) -> set[str]:
     """The query keys the handler declares: its parameters that are neither framework arguments,
     dependencies, path parameters, headers nor cookies."""
@@ -128,17 +140,16 @@ def _query_names(handler: BaseRouteHandler) -> set[str]:
     for name, field in handler.parsed_fn_signature.parameters.items():
         if name in RESERVED_KWARGS or name in dependencies:
             continue
-        kwarg = field.kwarg_definition
-        if isinstance(kwarg, ParameterKwarg) and (kwarg.header or kwarg.cookie):
-            continue
-        found.add(kwarg.query if isinstance(kwarg, ParameterKwarg) and kwarg.query else name)
+        if (key := _query_key(name, field)) is not None:
+            found.add(key)
     return found
 
 
 def declared_queries_only(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
-    """Guard for routes that act (create, change, delete, rebuild, upload): a query parameter the route
-    does not take is a 400 naming it, before any work starts (``POST /indexes/rebuild?kind=city``
-    rebuilt every index, as if the ``kind`` asked for had been heard). Reading routes are left alone."""
+    """Guard of the API's routes that act (create, change, delete, plan, publish, send, rebuild,
+    upload): a query parameter the route does not take is a 400 naming it, before any work starts
+    (``POST /indexes/rebuild?kind=city`` rebuilt every index, as if the ``kind`` asked for had been
+    heard). Reading routes are left alone."""
     if connection.scope.get("method", "GET") in _READING_METHODS:
         return
     known = _query_names(handler) - set(connection.path_params)
@@ -158,12 +169,10 @@ def _whole_number_names(handler: BaseRouteHandler) -> dict[str, str]:
     with the parameter's name."""
     found = {}
     for name, field in handler.parsed_fn_signature.parameters.items():
-        kwarg = field.kwarg_definition
-        if isinstance(kwarg, ParameterKwarg) and (kwarg.header or kwarg.cookie):
+        if (key := _query_key(name, field)) is None:
             continue
         types = [t for t in (field.args if field.is_optional else (field.annotation,)) if t is not NoneType]
         if types and all(t is int for t in types):
-            key = kwarg.query if isinstance(kwarg, ParameterKwarg) and kwarg.query else name
             found[key] = name
     return found
 

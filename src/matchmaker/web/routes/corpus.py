@@ -26,7 +26,6 @@ from matchmaker.web.auth import staff_only
 from matchmaker.web.errors import problems
 from matchmaker.web.media import readable_size
 from matchmaker.web.ratelimit import rate_limited
-from matchmaker.web.routes.common import declared_queries_only
 from matchmaker.web.routes.jobs import ACCEPTED, JobOut, Wait, accepted
 from matchmaker.web.schemas import IngestReportOut
 from matchmaker.wording import noun_for
@@ -94,7 +93,7 @@ def make_upload_handler(settings: Settings) -> HTTPRouteHandler:
 
     @post(
         "/corpus",
-        guards=[staff_only, rate_limited, declared_queries_only],
+        guards=[staff_only, rate_limited],
         request_max_body_size=settings.max_upload_bytes,
         tags=["corpus"],
         summary="Upload corpus files (staff)",

@@ -63,7 +63,6 @@ from matchmaker.web.routes.common import (
     Limit,
     Offset,
     RecordId,
-    declared_queries_only,
     etag,
     record_id_of,
     reject_unstorable,
@@ -238,7 +237,6 @@ def record_controller(spec: RecordRoutes) -> type[Controller]:
     """The controller of one record kind: list, read, create, change and delete."""
     readers: Sequence[Guard] = [roles(*spec.readers)] if spec.readers else []
     owners: Sequence[Guard] = [] if spec.own_record is not None else [staff_only]
-    changers: Sequence[Guard] = [*owners, declared_queries_only]
     one = f"/{{{spec.singular}_id:str}}"
 
     class RecordController(Controller):
@@ -287,7 +285,7 @@ def record_controller(spec: RecordRoutes) -> type[Controller]:
 
         @post(
             "/",
-            guards=[staff_only, declared_queries_only],
+            guards=[staff_only],
             status_code=201,
             **spec.create_op.route(f"create_{spec.singular}"),
         )
@@ -298,7 +296,7 @@ def record_controller(spec: RecordRoutes) -> type[Controller]:
 
         @patch(
             one,
-            guards=changers,
+            guards=owners,
             response_headers=VERSION_HEADERS,
             **spec.update_op.route(f"update_{spec.singular}"),
         )
@@ -327,9 +325,7 @@ def record_controller(spec: RecordRoutes) -> type[Controller]:
             shown = view_of(current_user, records.get_in_full(spec.kind, record_id))
             return Response(shown, headers={"ETag": etag(records.version(spec.kind, record_id))})
 
-        @delete(
-            one, guards=[staff_only, declared_queries_only], **spec.delete_op.route(f"delete_{spec.singular}")
-        )
+        @delete(one, guards=[staff_only], **spec.delete_op.route(f"delete_{spec.singular}"))
         def delete_record(
             self, records: NamedDependency[RecordService], record_id: NamedDependency[str]
         ) -> None:
