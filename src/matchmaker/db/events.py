@@ -46,7 +46,14 @@ class _EventPart(SQLModel):
     event_id: str = _event_ref(primary_key=True)
 
 
-class Event(SQLModel, table=True):
+class _Stamped(SQLModel):
+    """When the row was created and when it last changed (the migrations' ``timestamps()``)."""
+
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class Event(_Stamped, table=True):
     """A matchmaking event (for example one Level 3 workshop day)."""
 
     __tablename__ = "event"
@@ -72,8 +79,6 @@ class Event(SQLModel, table=True):
     #: again after the console's redirect.
     plan_report: str | None = Field(default=None, sa_type=Text)
     publish_report: str | None = Field(default=None, sa_type=Text)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class EventSlot(_EventPart, table=True):
@@ -109,7 +114,7 @@ class EventParticipant(_EventPart, table=True):
     added_at: datetime = Field(default_factory=utcnow)
 
 
-class MeetingRequestRow(SQLModel, table=True):
+class MeetingRequestRow(_Stamped, table=True):
     """A meeting request from one participant to another, answered by the recipient.
 
     Its id is shown to both parties and the row is deleted when the request is withdrawn, so an id is
@@ -133,8 +138,6 @@ class MeetingRequestRow(SQLModel, table=True):
     notified: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     #: Why the recipient declined it, when it said so (kept only while the request is declined).
     decline_reason: str | None = Field(default=None, sa_type=Text)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class PairRule(_EventPart, table=True):
@@ -197,7 +200,7 @@ class PublishedMeeting(_EventPart, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class MeetingFeedback(SQLModel, table=True):
+class MeetingFeedback(_Stamped, table=True):
     """One participant's rating of one published meeting."""
 
     __tablename__ = "event_feedback"
@@ -209,8 +212,6 @@ class MeetingFeedback(SQLModel, table=True):
     other: str = Field(max_length=128)
     rating: str = Field(max_length=40)
     comment: str | None = Field(default=None, sa_type=Text)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class EventFeedToken(SQLModel, table=True):
