@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -13,7 +13,7 @@ from matchmaker.cli.app import command_group
 from matchmaker.cli.context import unit_of_work
 from matchmaker.cli.options import JsonLinesOpt
 from matchmaker.cli.output import configure_logging, emit_json, handled, new_table, stderr, stdout
-from matchmaker.db.models import SERIAL_ID_MAX
+from matchmaker.db.models import LABEL_MAX, SERIAL_ID_MAX
 from matchmaker.errors import InvalidInputError
 
 if TYPE_CHECKING:
@@ -35,6 +35,11 @@ RoleOpt = Annotated[RoleChoice, typer.Option("--role", help="staff, city or prov
 ForOpt = Annotated[
     str | None, typer.Option("--for", help="The city or provider (id or name) the user speaks for.")
 ]
+
+
+def _label_option(who: str) -> Any:
+    """``--label``, the note kept with a user, whose help says what it notes (``who``)."""
+    return typer.Option("--label", help=f"A note: {who} (at most {LABEL_MAX} characters).")
 
 
 #: A user's id as the commands take it: one the database can number (a larger one is refused as an
@@ -74,9 +79,7 @@ def _named(principal: Principal) -> str:
 def add(
     role: RoleOpt,
     subject: ForOpt = None,
-    label: Annotated[
-        str | None, typer.Option("--label", help="A note: who holds the token (at most 200 characters).")
-    ] = None,
+    label: Annotated[str | None, _label_option("who holds the token")] = None,
 ) -> None:
     """Create an API user; its bearer token is printed alone on the last line, once."""
     configure_logging()
@@ -158,9 +161,7 @@ def invite(
     role: RoleOpt,
     email: Annotated[str, typer.Option("--email", help="Where the invitation goes.")],
     subject: ForOpt = None,
-    label: Annotated[
-        str | None, typer.Option("--label", help="A note: who the person is (at most 200 characters).")
-    ] = None,
+    label: Annotated[str | None, _label_option("who the person is")] = None,
 ) -> None:
     """Queue an e-mail invitation; its one-time sign-in link is printed alone on the last line."""
     configure_logging()

@@ -23,7 +23,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import Column, ForeignKey, Integer, Text, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from matchmaker.db.models import NAME_MAX, NEVER_REUSED_IDS, serial_id, utcnow
@@ -34,22 +34,26 @@ Rating = Literal["not_held", "insufficient_interest", "informative", "cooperatio
 CalendarStatus = Literal["CONFIRMED", "CANCELLED"]
 
 
-def _event_column(**options: Any) -> Column[str]:
-    """An ``event_id`` column: the event's id, and the row is deleted with the event."""
-    return Column(String(128), ForeignKey("event.id", ondelete="CASCADE"), **options)
+def _event_ref(**options: Any) -> Any:
+    """An ``event_id`` field: the event's id, and the row is deleted with the event."""
+    return Field(max_length=128, foreign_key="event.id", ondelete="CASCADE", **options)
 
 
-def _event_fk() -> Column[str]:
-    """The ``event_id`` that starts the primary key of a row belonging to an event."""
-    return _event_column(primary_key=True)
+class _EventPart(SQLModel):
+    """A row that is part of an event: its primary key starts with the event's id, and it is deleted
+    with the event."""
+
+    event_id: str = _event_ref(primary_key=True)
 
 
-def _event_ref() -> Any:
-    """The ``event_id`` of a row that belongs to an event: indexed, deleted with the event."""
-    return Field(sa_column=_event_column(nullable=False, index=True))
+class _Stamped(SQLModel):
+    """When the row was created and when it last changed (the migrations' ``timestamps()``)."""
+
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
-class Event(SQLModel, table=True):
+class Event(_Stamped, table=True):
     """A matchmaking event (for example one Level 3 workshop day)."""
 
     __tablename__ = "event"
@@ -75,38 +79,33 @@ class Event(SQLModel, table=True):
     #: again after the console's redirect.
     plan_report: str | None = Field(default=None, sa_type=Text)
     publish_report: str | None = Field(default=None, sa_type=Text)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
 
 
-class EventSlot(SQLModel, table=True):
+class EventSlot(_EventPart, table=True):
     """A time slot of an event; every table can host one meeting in it."""
 
     __tablename__ = "event_slot"
 
-    event_id: str = Field(sa_column=_event_fk())
     slot_id: str = Field(primary_key=True, max_length=64)
     position: int
     start: str = Field(max_length=40)
     end: str = Field(max_length=40)
 
 
-class EventTable(SQLModel, table=True):
+class EventTable(_EventPart, table=True):
     """A table or room, numbered from 1, with an optional label shown in agendas."""
 
     __tablename__ = "event_table"
 
-    event_id: str = Field(sa_column=_event_fk())
     number: int = Field(primary_key=True)
     label: str | None = Field(default=None, max_length=200)
 
 
-class EventParticipant(SQLModel, table=True):
+class EventParticipant(_EventPart, table=True):
     """A stored city or provider taking part in an event."""
 
     __tablename__ = "event_participant"
 
-    event_id: str = Field(sa_column=_event_fk())
     participant_id: str = Field(primary_key=True, max_length=128)
     side: str = Field(max_length=20)
     #: Slot ids it can attend (JSON list); None means every slot.
@@ -115,7 +114,7 @@ class EventParticipant(SQLModel, table=True):
     added_at: datetime = Field(default_factory=utcnow)
 
 
-class MeetingRequestRow(SQLModel, table=True):
+class MeetingRequestRow(_Stamped, table=True):
     """A meeting request from one participant to another, answered by the recipient.
 
     Its id is shown to both parties and the row is deleted when the request is withdrawn, so an id is
@@ -126,7 +125,7 @@ class MeetingRequestRow(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("event_id", "sender", "recipient"), NEVER_REUSED_IDS)
 
     id: int | None = serial_id()
-    event_id: str = _event_ref()
+    event_id: str = _event_ref(index=True)
     sender: str = Field(max_length=128)
     recipient: str = Field(max_length=128)
     status: str = Field(default="pending", max_length=20)
@@ -139,28 +138,24 @@ class MeetingRequestRow(SQLModel, table=True):
     notified: bool = Field(default=False, sa_column_kwargs={"server_default": false()})
     #: Why the recipient declined it, when it said so (kept only while the request is declined).
     decline_reason: str | None = Field(default=None, sa_type=Text)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
 
 
-class PairRule(SQLModel, table=True):
+class PairRule(_EventPart, table=True):
     """A staff rule for a pair: it must meet, or it must never meet. ``a < b``."""
 
     __tablename__ = "event_pair_rule"
 
-    event_id: str = Field(sa_column=_event_fk())
     a: str = Field(primary_key=True, max_length=128)
     b: str = Field(primary_key=True, max_length=128)
     kind: str = Field(max_length=20)
     created_at: datetime = Field(default_factory=utcnow)
 
 
-class EventMeeting(SQLModel, table=True):
+class EventMeeting(_EventPart, table=True):
     """A meeting of the current plan. ``locked`` meetings stay put when staff re-plan."""
 
     __tablename__ = "event_meeting"
 
-    event_id: str = Field(sa_column=_event_fk())
     a: str = Field(primary_key=True, max_length=128)
     b: str = Field(primary_key=True, max_length=128)
     slot_id: str = Field(max_length=64)
@@ -173,12 +168,11 @@ class EventMeeting(SQLModel, table=True):
     locked: bool = False
 
 
-class PublishedMeeting(SQLModel, table=True):
+class PublishedMeeting(_EventPart, table=True):
     """A published meeting as calendars see it: stable UID, SEQUENCE and status."""
 
     __tablename__ = "event_published_meeting"
 
-    event_id: str = Field(sa_column=_event_fk())
     uid: str = Field(primary_key=True, max_length=128)
     a: str = Field(max_length=128, index=True)
     b: str = Field(max_length=128, index=True)
@@ -206,20 +200,18 @@ class PublishedMeeting(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow)
 
 
-class MeetingFeedback(SQLModel, table=True):
+class MeetingFeedback(_Stamped, table=True):
     """One participant's rating of one published meeting."""
 
     __tablename__ = "event_feedback"
     __table_args__ = (UniqueConstraint("event_id", "rater", "other"),)
 
     id: int | None = serial_id()
-    event_id: str = _event_ref()
+    event_id: str = _event_ref(index=True)
     rater: str = Field(max_length=128)
     other: str = Field(max_length=128)
     rating: str = Field(max_length=40)
     comment: str | None = Field(default=None, sa_type=Text)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class EventFeedToken(SQLModel, table=True):
@@ -234,7 +226,7 @@ class EventFeedToken(SQLModel, table=True):
     __tablename__ = "event_feed_token"
 
     token_hash: str = Field(primary_key=True, max_length=64)
-    event_id: str = _event_ref()
+    event_id: str = _event_ref(index=True)
     participant_id: str = Field(max_length=128)
     created_at: datetime = Field(default_factory=utcnow)
     revoked_at: datetime | None = None
