@@ -2,9 +2,9 @@
 
 JSON's ``true`` and ``false`` are kept apart from numbers and text: the validation library reads them
 loosely (``true`` as 1, ``"yes"`` as true), so ``"tables": true`` would plan one table. Record inputs,
-event inputs and scheduling problem files all read their fields through :func:`strict_truth_values`;
-:class:`StrictTruthModel` is a model that reads every field so, the base of the event inputs, of the
-API's event request bodies and of scheduling problem files.
+event inputs and scheduling problem files all read their fields through :func:`strict_truth_values`,
+by way of :class:`StrictTruthModel`, a model that reads every field so: the base of record inputs,
+event inputs, the API's event request bodies and scheduling problem files.
 """
 
 from __future__ import annotations

@@ -21,13 +21,13 @@ from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import pycountry
-from pydantic import AfterValidator, BeforeValidator, ConfigDict, EmailStr, ValidationInfo, field_validator
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, EmailStr
 from pydantic_core import PydanticCustomError
 from sqlalchemy import JSON, Column, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from matchmaker.db.languages import ISO_639_1
-from matchmaker.validation import strict_truth_values
+from matchmaker.validation import StrictTruthModel
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 ID_RULE = (
@@ -237,16 +237,11 @@ def is_internal_key(key: str) -> bool:
     return key.strip().lower().startswith(INTERNAL_PREFIXES)
 
 
-class _StrictInput(SQLModel):
+class _StrictInput(SQLModel, StrictTruthModel):
     """A record as given by a user: a field it does not know is refused, not dropped, and true and
-    false are kept apart from numbers and text (:func:`strict_truth_values`)."""
+    false are kept apart from numbers and text (:class:`StrictTruthModel`)."""
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _strict_truth_values(cls, value: object, info: ValidationInfo) -> object:
-        return strict_truth_values(value, info, cls.model_fields)
 
 
 class _StoredRecord(SQLModel):
