@@ -273,6 +273,18 @@ class CityBase(SQLModel):
     maturity: dict[str, Any] | str | None = Field(default=None, sa_type=JSON)
 
 
+def check_named_fields(extra: dict[str, Any]) -> dict[str, Any]:
+    """``extra`` as given, each of its values under a field with a name: one under an empty or blank
+    key would be a field with no name, so it is refused, as a corpus file's is, not kept."""
+    if any(not key.strip() for key in extra):
+        raise ValueError("a value is given under a field with no name; name that field")
+    return extra
+
+
+#: The ``extra`` of an input: the fields a model does not know, each named (:func:`check_named_fields`).
+ExtraFields = Annotated[dict[str, Any], AfterValidator(check_named_fields)]
+
+
 class FocalPointIn(SQLModel):
     """Contact details of a city's focal point: personal data, staff only.
 
@@ -287,7 +299,7 @@ class FocalPointIn(SQLModel):
     name: str | None = Field(default=None, max_length=NAME_MAX)
     email: EmailStr | None = None
     phone: str | None = Field(default=None, max_length=60)
-    extra: dict[str, Any] = Field(default_factory=dict)
+    extra: ExtraFields = Field(default_factory=dict)
 
 
 class CityCreate(CityBase, _StrictInput):
@@ -295,7 +307,7 @@ class CityCreate(CityBase, _StrictInput):
 
     id: RecordIdStr
     focal_point: FocalPointIn | None = None
-    extra: dict[str, Any] = Field(default_factory=dict)
+    extra: ExtraFields = Field(default_factory=dict)
 
 
 class CityUpdate(_StrictInput):
@@ -390,7 +402,7 @@ class SolutionIn(SolutionBase):
 
     model_config = ConfigDict(extra="forbid")  # type: ignore[assignment]
 
-    extra: Annotated[dict[str, Any], AfterValidator(check_public_extra)] = Field(default_factory=dict)
+    extra: Annotated[ExtraFields, AfterValidator(check_public_extra)] = Field(default_factory=dict)
 
 
 class SolutionPublic(SolutionBase):
@@ -433,7 +445,7 @@ class ProviderCreate(ProviderBase, _StrictInput):
 
     id: RecordIdStr
     solutions: list[SolutionIn] = Field(default_factory=list, max_length=LIST_MAX)
-    extra: dict[str, Any] = Field(default_factory=dict)
+    extra: ExtraFields = Field(default_factory=dict)
 
 
 class ProviderUpdate(_StrictInput):
@@ -492,7 +504,7 @@ class CaseCreate(CaseBase, _StrictInput):
     """A case study as given by a corpus file or an API body."""
 
     id: RecordIdStr
-    extra: dict[str, Any] = Field(default_factory=dict)
+    extra: ExtraFields = Field(default_factory=dict)
 
 
 class CaseUpdate(_StrictInput):

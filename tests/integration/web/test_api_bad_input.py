@@ -402,6 +402,32 @@ def test_a_website_must_be_a_web_address(api: TestClient, tokens: Tokens) -> Non
     assert r.json()["website"] is None
 
 
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [
+        ({"extra": {"": "kept nowhere"}}, "extra"),
+        ({"extra": {"  ": "kept nowhere"}}, "extra"),
+        ({"focal_point": {"name": "Ana", "extra": {"": "+355 4 000"}}}, "focal_point.extra"),
+    ],
+)
+def test_a_value_under_a_field_with_no_name_is_refused_as_a_corpus_file_s_is(
+    api: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+    body: dict[str, Any],
+    key: str,
+) -> None:
+    """A file's value under a nameless column is refused; an API body's ``extra`` with an empty key
+    was stored as a field with no name."""
+    staff = tokens.of("staff")
+    city = {"id": "nameless-town", "name": "Nameless Town", "country": "AL", "summary": "A town.", **body}
+    r = api.post("/api/v1/cities", json=city, headers=staff)
+    assert r.status_code == 422, r.text
+    _is_problem(r)
+    assert [e["key"] for e in r.json()["errors"]] == [key]
+    assert "a value is given under a field with no name; name that field" in r.json()["detail"]
+    assert api.get("/api/v1/cities/nameless-town", headers=staff).status_code == 404
+
+
 _ONE_SLOT = [{"start": "2038-03-02T09:00", "end": "2038-03-02T09:20"}]
 
 
