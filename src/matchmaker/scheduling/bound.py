@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from ortools.linear_solver import linear_solver_pb2, pywraplp
 
-from matchmaker.scheduling.core import SolverInput
+from matchmaker.scheduling.core import BOUND_TIME_LIMIT, SolverInput
 
 logger = logging.getLogger(__name__)
 
@@ -75,12 +76,16 @@ def lp_bounds(
     min_covered: int | None = None,
     hold_must: bool = True,
     with_accepted: bool = True,
+    time_limit: float | None = None,
 ) -> list[Bound]:
     """The bound of :func:`lp_bound` without, then (``with_accepted``) with accepted requests held.
 
     The second solve reuses the first model with the accepted pairs' lower bounds raised, so it
-    costs a warm-started re-solve, not a new LP.
+    costs a warm-started re-solve, not a new LP. ``time_limit``: wall-clock seconds both solves may
+    use together; a solve it stops is an unknown bound of status
+    :data:`~matchmaker.scheduling.core.BOUND_TIME_LIMIT`, not a wait.
     """
+    deadline = None if time_limit is None else time.perf_counter() + time_limit
     active = inp.active()
     want = sum(active) if min_covered is None else min_covered
     built = bound_model(inp, want=want, hold_must=hold_must)
@@ -94,14 +99,14 @@ def lp_bounds(
     # solves), and the second solve only raises bounds, which keeps the basis dual feasible.
     solver.SetSolverSpecificParametersAsString("use_dual_simplex: true")
     variables = solver.variables()
-    out = [_solve(solver, want, "")]
+    out = [_solve(solver, want, "", deadline)]
     accepted = [variables[n] for n, p in enumerate(usable) if inp.accepted[p]]
     if with_accepted:
         for var in accepted:
             if var.ub() < 1.0:
                 return [*out, Bound(value=float("-inf"), status="INFEASIBLE", min_covered=want)]
             var.SetLb(1.0)
-        out.append(_solve(solver, want, " with accepted requests held") if accepted else out[0])
+        out.append(_solve(solver, want, " with accepted requests held", deadline) if accepted else out[0])
     return out
 
 
@@ -209,8 +214,16 @@ class LinearModel:
         return solver
 
 
-def _solve(solver: pywraplp.Solver, want: int, what: str) -> Bound:
+def _solve(solver: pywraplp.Solver, want: int, what: str, deadline: float | None) -> Bound:
+    if deadline is not None:
+        left = deadline - time.perf_counter()
+        if left <= 0:
+            logger.info("LP bound%s not solved: no time left (cover at least %d)", what, want)
+            return Bound(value=float("inf"), status=BOUND_TIME_LIMIT, min_covered=want)
+        solver.SetTimeLimit(max(1, int(left * 1000)))
     status = LP_STATUS.get(solver.Solve(), "UNKNOWN")
+    if status != "OPTIMAL" and deadline is not None and time.perf_counter() >= deadline:
+        status = BOUND_TIME_LIMIT
     value = solver.Objective().Value() if status == "OPTIMAL" else float("inf")
     logger.info("LP bound%s %s: %.1f (cover at least %d)", what, status, value, want)
     return Bound(value=value, status=status, min_covered=want)

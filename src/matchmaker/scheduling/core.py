@@ -23,6 +23,9 @@ Assignment = list[tuple[int, int]]
 #: Default solver time limit in seconds (here, away from the solvers, so that commands can show it
 #: without loading them).
 DEFAULT_TIME_LIMIT = 30.0
+#: The status of an LP bound that its time limit stopped before it was solved (here, away from the
+#: solvers, so that the words for a schedule can name it without loading them).
+BOUND_TIME_LIMIT = "TIME_LIMIT"
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 from pydantic import BaseModel, Field
 
-from matchmaker.scheduling.core import SolverInput
+from matchmaker.scheduling.core import BOUND_TIME_LIMIT, SolverInput
 from matchmaker.scheduling.problem import SchedulingProblem, pair_key
 from matchmaker.wording import counted
 
@@ -155,6 +155,11 @@ def describe_gap(stats: Mapping[str, object] | BaseModel) -> str:
     data = stats.model_dump() if isinstance(stats, BaseModel) else dict(stats)
     status = data.get("lp_bound_status")
     gap = data.get("gap")
+    if status == BOUND_TIME_LIMIT:
+        return (
+            "no bound was computed within the time limit, so how close this schedule is to the best"
+            " possible is not known"
+        )
     if status != "OPTIMAL" or not isinstance(gap, int | float):
         return "no bound was computed for this schedule"
     rules = data.get("gap_with_requests")

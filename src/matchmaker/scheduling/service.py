@@ -167,9 +167,12 @@ def solve_problem(
     # The bound for a schedule that covers everyone it can and keeps every rule; reaching it
     # proves the schedule optimal, and the local search stops there. Its LP (seconds on a large
     # event) is solved beside the stages, in a thread: the LP solver does not hold the interpreter.
+    # It gets the time limit too, so a very large event is not kept waiting for it once the search
+    # is over (its bound is then unknown); a seeded run waits for it, whatever it takes.
     inp.active()  # made once, before two threads read it
+    bound_seconds = None if deterministic else time_limit
     bounding = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lp-bound")
-    target_future = bounding.submit(_bounds, inp, None)
+    target_future = bounding.submit(_bounds, inp, None, bound_seconds)
     bounding.shutdown(wait=False)
 
     def done(table: Timetable) -> bool:
@@ -230,7 +233,8 @@ def solve_problem(
                 method += " + window search"
 
     target = target_future.result()
-    bounds = target if _keeps_all(inp, assignment) else _bounds(inp, assignment)
+    finish_seconds = None if deterministic else max(MIN_FINISH_RESERVE, FINISH_SHARE * time_limit)
+    bounds = target if _keeps_all(inp, assignment) else _bounds(inp, assignment, finish_seconds)
     if _reaches(inp, assignment, bounds):
         status = "OPTIMAL"
     held = {p for p, _s in assignment}
@@ -271,16 +275,17 @@ def solve_problem(
     )
 
 
-def _bounds(inp: SolverInput, assignment: Assignment | None) -> list[Bound]:
+def _bounds(inp: SolverInput, assignment: Assignment | None, time_limit: float | None) -> list[Bound]:
     """The LP bounds for schedules at least as good as ``assignment`` on the levels above score.
 
     Coverage is required at the level the schedule reaches; must-meets and accepted requests are
     held in the bound only when the schedule holds every one of them (otherwise a better schedule
     could hold a different set, and the bound must not assume one). Without an assignment: every
-    active participant covered, every must-meet and accepted request held.
+    active participant covered, every must-meet and accepted request held. ``time_limit``: seconds
+    the LP may take (``None``: as long as it needs).
     """
     if assignment is None:
-        return lp_bounds(inp, hold_must=True, with_accepted=True)
+        return lp_bounds(inp, hold_must=True, with_accepted=True, time_limit=time_limit)
     held = {p for p, _s in assignment}
     met = {k for p in held for k in inp.pairs[p]}
     active = inp.active()
@@ -290,6 +295,7 @@ def _bounds(inp: SolverInput, assignment: Assignment | None) -> list[Bound]:
         min_covered=covered,
         hold_must=_holds(inp, held, "must"),
         with_accepted=_holds(inp, held, "accepted"),
+        time_limit=time_limit,
     )
 
 
