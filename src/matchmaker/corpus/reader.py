@@ -447,10 +447,14 @@ CSV_DELIMITERS = (",", ";", "\t")
 def _delimiter(text: str, kind: Kind) -> str:
     """The separator whose header row names every required column of ``kind`` (a comma when none does,
     so the error names what is missing as written)."""
-    first = text.split("\n", 1)[0]
     for delimiter in CSV_DELIMITERS:
-        header = {h.strip() for h in next(csv.reader([first], delimiter=delimiter), [])}
-        if all(col in header for col in REQUIRED[kind]):
+        # The header row as the parser reads it: lines may end in "\r" alone (older Mac spreadsheets),
+        # which a split at "\n" left in one piece and the parser then refused.
+        try:
+            first = next(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        if all(col in {h.strip() for h in first} for col in REQUIRED[kind]):
             return delimiter
     return ","
 

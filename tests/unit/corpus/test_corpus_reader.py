@@ -225,6 +225,19 @@ def test_csv_saved_with_semicolons_or_tabs_between_cells_is_read(tmp_path: Path,
     assert raw.record["priorities"] == ["mobility", "energy_buildings"]
 
 
+@pytest.mark.parametrize("separator", [",", ";"])
+def test_a_csv_saved_with_old_mac_line_ends_is_read(tmp_path: Path, separator: str) -> None:
+    """A CSV whose lines end in a carriage return alone (as older Mac spreadsheets save it) is read
+    row by row; it ended the ingest with "unexpected failure" and a parser message about new-lines."""
+    path = tmp_path / "cities.csv"
+    header = separator.join(["id", "name", "country", "summary"])
+    rows = [separator.join(["fes", "Fès", "MA", "Buses."]), separator.join(["osh", "Osh", "KG", "Water."])]
+    path.write_text("\r".join([header, *rows]) + "\r", encoding="utf-8", newline="")
+    fes, osh = _lines(path)
+    assert (fes.line, fes.record["id"], fes.record["summary"]) == (2, "fes", "Buses.")
+    assert (osh.line, osh.record["id"]) == (3, "osh")
+
+
 def test_a_csv_of_a_header_alone_says_it_holds_no_records(tmp_path: Path) -> None:
     """Not "nothing could be read" without a file or a reason: the file is named with what it lacks."""
     path = tmp_path / "cities.csv"
