@@ -28,7 +28,7 @@ from pathlib import Path
 from matchmaker.embeddings.encoder import Encoder
 from matchmaker.errors import InvalidInputError
 from matchmaker.evaluation.metrics import MIN_GRADE, K, ndcg_at_k, pairwise_loss, recall_at_k, reciprocal_rank
-from matchmaker.evaluation.split import Split, queries_in
+from matchmaker.evaluation.split import Split, label_lines, queries_in
 from matchmaker.matching.engine import Engine, EngineConfig, Scored
 from matchmaker.matching.needs import Needs
 from matchmaker.matching.ranking import Ranking
@@ -70,7 +70,7 @@ class Row:
 def read_judgements(path: Path) -> Judgements:
     """``qid → {did: grade}`` from a TSV file; malformed lines are an error naming the line."""
     out: Judgements = defaultdict(dict)
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for n, line in enumerate(label_lines(path), start=1):
         if not line.strip() or line.startswith("#"):
             continue
         parts = line.split("\t")
@@ -86,7 +86,7 @@ def read_judgements(path: Path) -> Judgements:
 def read_queries(path: Path) -> dict[str, str]:
     """``qid → text`` from ``queries.tsv``."""
     out: dict[str, str] = {}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for n, line in enumerate(label_lines(path), start=1):
         if not line.strip():
             continue
         qid, sep, text = line.partition("\t")

@@ -21,10 +21,26 @@ SPLITS: tuple[Split, ...] = get_args(Split)
 SPLIT_FILE = "split.tsv"
 
 
+def label_lines(path: Path) -> list[str]:
+    """The lines of a file of a labelled set (UTF-8; a byte-order mark before the first line is not
+    part of it). A file that cannot be read is an :class:`InvalidInputError` naming it and what to do."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInputError(f"{path}: cannot read file: {exc.strerror or exc}") from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        msg = f"{path}: not valid UTF-8 (first bad byte on line {line}); save the file as UTF-8"
+        raise InvalidInputError(msg) from exc
+    return text.splitlines()
+
+
 def read_split(path: Path) -> dict[str, Split]:
     """``qid → tune|heldout`` from a split file; a malformed line is an error naming it."""
     out: dict[str, Split] = {}
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    for n, line in enumerate(label_lines(path), start=1):
         if not line.strip() or line.startswith("#"):
             continue
         parts = [p.strip() for p in line.split("\t")]
@@ -52,4 +68,4 @@ def queries_in(labels_dir: Path, split: Split) -> frozenset[str] | None:
     return chosen
 
 
-__all__ = ["SPLITS", "SPLIT_FILE", "Split", "queries_in", "read_split"]
+__all__ = ["SPLITS", "SPLIT_FILE", "Split", "label_lines", "queries_in", "read_split"]

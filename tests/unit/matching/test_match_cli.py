@@ -188,6 +188,29 @@ def test_eval_rejects_a_malformed_judgement_file(cli: CliRunner, tmp_path: Path)
     assert "city_provider.tsv:1" in result.output
 
 
+def test_eval_names_a_judgement_file_that_is_not_utf8_and_reads_one_with_a_byte_order_mark(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    """A spreadsheet's export in Latin-1 ended in "unexpected failure (UnicodeDecodeError ...)"; one
+    saved as UTF-8 with a byte-order mark lost its first query as "not an indexed city"."""
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (labels / "city_provider.tsv").write_bytes(
+        "lumen\tprov-brightway\t3\nrivo\tprov-flo\u00f6\t1\n".encode("latin-1")
+    )
+    result = cli.invoke(app, ["eval", "--labels", str(labels)])
+    assert result.exit_code == 2, result.output
+    assert (
+        "city_provider.tsv: not valid UTF-8 (first bad byte on line 2); save the file as UTF-8"
+        in result.output
+    )
+    assert "unexpected" not in result.output
+    (labels / "city_provider.tsv").write_text("lumen\tprov-brightway\t3\n", encoding="utf-8-sig")
+    result = cli.invoke(app, ["eval", "--labels", str(labels), "--json", "--profile", "full"])
+    assert result.exit_code == 0, result.output
+    assert [(r["kind"], r["queries"]) for r in _lines(result.stdout)] == [("city_provider", 1)]
+
+
 def test_schedule_without_scores_takes_them_from_the_matcher(cli: CliRunner, tmp_path: Path) -> None:
     problem = {
         "slots": [{"id": "s1", "start": "2038-03-02T09:00", "end": "2038-03-02T09:20"}],
