@@ -43,6 +43,8 @@ QUERY_KINDS: tuple[str, ...] = ("city_provider", "city_city", "city_case", "text
 MODES: tuple[str, ...] = ("base", "dense", "lexical", "full")
 
 Judgements = dict[str, dict[str, int]]
+#: The file of a labels folder that holds the text of each ``text_case`` query.
+QUERIES_FILE = "queries.tsv"
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +158,12 @@ def evaluate(
         texts: dict[str, str] = {}
         languages: dict[str, str] = {}
         if kind == "text_case":
-            texts = read_queries(labels_dir / "queries.tsv")
+            queries = labels_dir / QUERIES_FILE
+            if not queries.is_file():
+                raise InvalidInputError(
+                    f"{path} needs {queries} beside it: the text of each query, one per line as qid<TAB>text"
+                )
+            texts = read_queries(queries)
             languages = {q: detect_language(t) for q, t in texts.items()}
         else:
             for qid in judgements:
@@ -179,6 +186,7 @@ def evaluate(
                 if chosen is not None and qid not in chosen:
                     continue
                 if kind == "text_case" and qid not in texts:
+                    logger.warning("%s: query %s has no text in %s; skipped", kind, qid, QUERIES_FILE)
                     continue
                 if kind != "text_case" and qid not in engine.kind("city").pos:
                     logger.warning("%s: query %s is not an indexed city; skipped", kind, qid)

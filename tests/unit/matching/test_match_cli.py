@@ -211,6 +211,19 @@ def test_eval_names_a_judgement_file_that_is_not_utf8_and_reads_one_with_a_byte_
     assert [(r["kind"], r["queries"]) for r in _lines(result.stdout)] == [("city_provider", 1)]
 
 
+def test_eval_of_free_text_judgements_without_their_queries_says_which_file_to_add(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    """It ended in "unexpected failure (FileNotFoundError ...)"."""
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (labels / "text_case.tsv").write_text("q1\tcase-port-bins\t3\n", encoding="utf-8")
+    result = cli.invoke(app, ["eval", "--labels", str(labels)])
+    assert result.exit_code == 2, result.output
+    assert f"needs {labels / 'queries.tsv'} beside it" in result.output
+    assert "unexpected" not in result.output
+
+
 def test_schedule_without_scores_takes_them_from_the_matcher(cli: CliRunner, tmp_path: Path) -> None:
     problem = {
         "slots": [{"id": "s1", "start": "2038-03-02T09:00", "end": "2038-03-02T09:20"}],
