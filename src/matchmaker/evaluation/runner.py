@@ -28,7 +28,7 @@ from pathlib import Path
 from matchmaker.embeddings.encoder import Encoder
 from matchmaker.errors import InvalidInputError
 from matchmaker.evaluation.metrics import MIN_GRADE, K, ndcg_at_k, pairwise_loss, recall_at_k, reciprocal_rank
-from matchmaker.evaluation.split import Split, label_lines, queries_in
+from matchmaker.evaluation.split import SPLIT_FILE, Split, label_lines, queries_in
 from matchmaker.matching.engine import Engine, EngineConfig, Scored
 from matchmaker.matching.needs import Needs
 from matchmaker.matching.ranking import Ranking
@@ -148,12 +148,15 @@ def evaluate(
     """
     configs = [m if isinstance(m, EngineConfig) else profile(m) for m in modes]
     chosen = queries_in(labels_dir, split)
+    kinds = list(kinds)
     rows: list[Row] = []
+    read_any = False
     for kind in kinds:
         path = labels_dir / f"{kind}.tsv"
         if not path.exists():
             logger.info("no %s; skipping %s", path, kind)
             continue
+        read_any = True
         judgements = read_judgements(path)
         texts: dict[str, str] = {}
         languages: dict[str, str] = {}
@@ -225,7 +228,24 @@ def evaluate(
                         pair_loss=_mean([v[3] for v in values]),
                     )
                 )
+    if not rows:
+        raise InvalidInputError(_nothing_evaluated(labels_dir, kinds, split, read_any=read_any))
     return rows
+
+
+def _nothing_evaluated(labels_dir: Path, kinds: Sequence[str], split: Split, *, read_any: bool) -> str:
+    """Why no query of ``labels_dir`` could be measured, and what to change."""
+    if not read_any:
+        files = ", ".join(f"{kind}.tsv" for kind in kinds)
+        return (
+            f"{labels_dir} holds no judgement file to evaluate; give one of {files} (qid<TAB>did<TAB>grade)"
+        )
+    half = f" in the {split} half of {SPLIT_FILE}" if split != "all" else ""
+    return (
+        f"no labelled query of {labels_dir}{half} could be evaluated: the queries of the city kinds must be"
+        f" ids of indexed cities (run `matchmaker index build` after an ingest), and each text_case query"
+        f" needs its text in {QUERIES_FILE}"
+    )
 
 
 def markdown_table(rows: Sequence[Row]) -> str:

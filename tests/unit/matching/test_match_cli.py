@@ -224,6 +224,24 @@ def test_eval_of_free_text_judgements_without_their_queries_says_which_file_to_a
     assert "unexpected" not in result.output
 
 
+def test_eval_that_can_measure_no_query_says_why_instead_of_printing_an_empty_table(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    """Judgements of cities that are not stored, or a folder without judgements, printed a table of
+    no rows with a broken header and exited 0, as if the engine had been measured."""
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    empty = cli.invoke(app, ["eval", "--labels", str(labels)])
+    assert empty.exit_code == 2, empty.output
+    assert "holds no judgement file to evaluate; give one of city_provider.tsv" in empty.output
+    (labels / "city_provider.tsv").write_text("atlantis\tprov-brightway\t3\n", encoding="utf-8")
+    for extra in ([], ["--json"]):
+        result = cli.invoke(app, ["eval", "--labels", str(labels), *extra])
+        assert result.exit_code == 2, result.output
+        assert "|" not in result.stdout
+        assert f"no labelled query of {labels} could be evaluated" in result.output
+
+
 def test_schedule_without_scores_takes_them_from_the_matcher(cli: CliRunner, tmp_path: Path) -> None:
     problem = {
         "slots": [{"id": "s1", "start": "2038-03-02T09:00", "end": "2038-03-02T09:20"}],
