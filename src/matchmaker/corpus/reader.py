@@ -173,7 +173,23 @@ def discover_with_skips(paths: list[Path], kind: Kind | None = None) -> Discover
                 skipped.append(SkippedFile(inner, reason))
     order = {"city": 0, "provider": 1, "case": 2}
     found.sort(key=lambda p: (order.get(kind or _kind_or_none(p) or "", 3), str(p)))
-    return Discovery(found, skipped)
+    return Discovery(_once_each(found), skipped)
+
+
+def _once_each(paths: list[Path]) -> list[Path]:
+    """``paths`` with each file once, however it was named (a folder and a file in it, ``./x`` and
+    ``x``): a file read twice counted its records twice and warned that each replaced itself."""
+    seen: set[Path] = set()
+    once: list[Path] = []
+    for path in paths:
+        try:
+            key = path.resolve()
+        except (OSError, RuntimeError):  # a symlink loop: read (and reported) as named
+            key = path
+        if key not in seen:
+            seen.add(key)
+            once.append(path)
+    return once
 
 
 def discover(paths: list[Path], kind: Kind | None = None) -> list[Path]:

@@ -92,6 +92,17 @@ def test_a_folder_lists_every_file_it_skips_and_why(tmp_path: Path) -> None:
     assert [s.path.name for s in with_kind.skipped] == ["notes.txt"]
 
 
+def test_a_file_named_twice_is_read_once(tmp_path: Path) -> None:
+    """A folder and a file in it, or one file under two spellings: the file was read once per name,
+    its records counted twice, and each warned about as given again in itself."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    cities = _jsonl(folder / "cities.jsonl", CITY)
+    cases = _jsonl(folder / "cases.jsonl", {"id": "c1"})
+    found = discover([folder, cities, folder / ".." / "corpus" / "cities.jsonl", cases])
+    assert [path.resolve() for path in found] == [cities.resolve(), cases.resolve()]
+
+
 def test_empty_file_is_unreadable(tmp_path: Path) -> None:
     path = tmp_path / "cities.jsonl"
     path.write_bytes(b"")
