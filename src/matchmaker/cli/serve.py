@@ -81,6 +81,11 @@ def openapi(
     if output is None:
         typer.echo(text, nl=False)
         return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(text, encoding="utf-8")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        # A folder where the file goes, or a file where a folder of its path goes.
+        reason = "Not a directory" if isinstance(exc, FileExistsError) else exc.strerror or str(exc)
+        fail(f"cannot write {output}: {reason}")
     stdout.print(f"Wrote {output}", markup=False)

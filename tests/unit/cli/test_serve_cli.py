@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from typer.testing import CliRunner
 
@@ -34,3 +36,15 @@ def test_a_host_that_is_not_this_machines_is_refused() -> None:
     result = CliRunner().invoke(app, ["serve", "--host", "no-such-host.invalid", "--port", "8765"])
     assert result.exit_code == 2
     assert result.output.startswith("error: cannot listen on no-such-host.invalid:8765: ")
+
+
+def test_an_openapi_output_that_cannot_be_written_is_named_with_the_reason(tmp_path: Path) -> None:
+    """It ended in "unexpected failure (IsADirectoryError ...)" or "(FileExistsError ...)"."""
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    for output, reason in (
+        (tmp_path, "Is a directory"),
+        (tmp_path / "a-file" / "api.json", "Not a directory"),
+    ):
+        result = CliRunner().invoke(app, ["openapi", "--output", str(output)])
+        assert result.exit_code == 1, result.output
+        assert result.output == f"error: cannot write {output}: {reason}\n"
