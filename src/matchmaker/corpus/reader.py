@@ -355,6 +355,14 @@ def read_jsonl(path: Path, max_line_bytes: int, max_depth: int | None = None) ->
             raise UnreadableFileError(
                 "file holds a JSON array; JSON Lines needs one object per line (convert with: jq -c '.[]')"
             )
+        first = next((line for line in head.splitlines() if line.strip(b"\xef\xbb\xbf \t\r")), b"")
+        if first.strip(b"\xef\xbb\xbf \t\r") == b"{":
+            # A JSON formatter's output (an editor's, jq's, json.dumps with an indent): read line by
+            # line, every line of it was rejected as broken JSON and counted as a record.
+            raise UnreadableFileError(
+                "file holds JSON written over several lines; JSON Lines needs each object on one line"
+                " (convert with: jq -c .)"
+            )
         stream.seek(0)
         for number, raw in _bounded_lines(stream, max_line_bytes):
             if raw is None:

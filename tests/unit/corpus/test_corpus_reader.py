@@ -134,6 +134,15 @@ def test_json_array_gets_a_conversion_hint(tmp_path: Path) -> None:
         _lines(path)
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig"])
+def test_json_objects_written_over_several_lines_get_a_conversion_hint(tmp_path: Path, encoding: str) -> None:
+    """As a JSON formatter writes them; every line was rejected as broken JSON, counted as a record."""
+    path = tmp_path / "cities.jsonl"
+    path.write_text(json.dumps(CITY, indent=2) + "\n" + json.dumps(CITY, indent=2), encoding=encoding)
+    with pytest.raises(UnreadableFileError, match=r"over several lines.*jq -c \.\)$"):
+        _lines(path)
+
+
 def test_a_50_mb_line_is_rejected_without_losing_its_neighbours(tmp_path: Path) -> None:
     path = tmp_path / "cities.jsonl"
     huge = json.dumps(CITY | {"id": "huge", "summary": "x" * 50_000_000})
