@@ -335,6 +335,10 @@ def _too_deep(max_depth: int | None, *texts: bytes) -> str | None:
     return None
 
 
+#: The byte-order mark some editors write at the start of a UTF-8 file.
+_BOM = b"\xef\xbb\xbf"
+
+
 def _decode(raw: bytes) -> str:
     text = raw.decode("utf-8")
     return text.removeprefix("\ufeff")
@@ -349,7 +353,7 @@ def read_jsonl(path: Path, max_line_bytes: int, max_depth: int | None = None) ->
     with path.open("rb") as stream:
         head = stream.read(8192)
         _check_encoding_head(head)
-        if not head.strip():
+        if not head.removeprefix(_BOM).strip():
             raise UnreadableFileError("file is empty")
         if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[") and b"\n" in head.strip():
             raise UnreadableFileError(
@@ -364,7 +368,11 @@ def read_jsonl(path: Path, max_line_bytes: int, max_depth: int | None = None) ->
                 " (convert with: jq -c .)"
             )
         stream.seek(0)
+        written = False
         for number, raw in _bounded_lines(stream, max_line_bytes):
+            if raw is not None and not raw.removeprefix(_BOM).strip():
+                continue
+            written = True
             if raw is None:
                 yield RawLine(number, None, f"line is longer than {max_line_bytes} bytes")
                 continue
@@ -372,8 +380,6 @@ def read_jsonl(path: Path, max_line_bytes: int, max_depth: int | None = None) ->
                 text = _decode(raw)
             except UnicodeDecodeError as exc:
                 yield RawLine(number, None, _utf8_reason(exc))
-                continue
-            if not text.strip():
                 continue
             if too_deep := _too_deep(max_depth, raw):
                 yield RawLine(number, None, too_deep)
@@ -397,6 +403,8 @@ def read_jsonl(path: Path, max_line_bytes: int, max_depth: int | None = None) ->
                 yield RawLine(number, None, _repeated_reason(repeated))
                 continue
             yield RawLine(number, value)
+        if not written:  # blank lines alone: the file's reason, not a file read with nothing in it
+            raise UnreadableFileError("file is empty")
 
 
 def _written_list(text: str) -> list[Any] | None:
@@ -491,7 +499,7 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
     with path.open("rb") as stream:
         head = stream.read(8192)
         _check_encoding_head(head)
-        if not head.strip():
+        if not head.removeprefix(_BOM).strip():
             raise UnreadableFileError("file is empty")
         stream.seek(0)
         data = stream.read()

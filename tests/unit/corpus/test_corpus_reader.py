@@ -110,6 +110,19 @@ def test_empty_file_is_unreadable(tmp_path: Path) -> None:
         _lines(path)
 
 
+@pytest.mark.parametrize("content", [b"\xef\xbb\xbf", b"\xef\xbb\xbf\n\n", b"\n" * 5000 + b"  \n" * 5000])
+@pytest.mark.parametrize("name", ["cities.jsonl", "cities.csv"])
+def test_a_file_of_a_byte_order_mark_or_blank_lines_alone_is_empty(
+    tmp_path: Path, content: bytes, name: str
+) -> None:
+    """It was read as a file with nothing in it ("0 accepted, 0 rejected", exit 1 with no reason), or
+    as a CSV lacking every required column."""
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(UnreadableFileError, match=r"^file is empty$"):
+        _lines(path)
+
+
 def test_utf16_file_is_refused_with_the_reason(tmp_path: Path) -> None:
     path = tmp_path / "cities.jsonl"
     path.write_bytes(json.dumps(CITY).encode("utf-16"))
