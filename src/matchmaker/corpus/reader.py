@@ -14,6 +14,7 @@ import csv
 import io
 import json
 import logging
+import os
 import re
 import sys
 from collections import Counter
@@ -154,8 +155,9 @@ def discover_with_skips(paths: list[Path], kind: Kind | None = None) -> Discover
     """Expand folders into the corpus files they hold (cities, then providers, then cases).
 
     Paths named directly are kept as given (a missing one is reported when it is read). Inside a folder,
-    every file that is not read is listed with the reason. With ``kind`` every ``.jsonl`` or ``.csv``
-    file is read as that kind.
+    every file that is not read is listed with the reason; a hidden file or folder (``.git``, the
+    ``._cities.jsonl`` a Mac leaves on a USB stick) is not read, and a hidden folder is listed once,
+    not with every file in it. With ``kind`` every ``.jsonl`` or ``.csv`` file is read as that kind.
     """
     found: list[Path] = []
     skipped: list[SkippedFile] = []
@@ -163,7 +165,11 @@ def discover_with_skips(paths: list[Path], kind: Kind | None = None) -> Discover
         if not path.is_dir():
             found.append(path)
             continue
-        for inner in sorted(path.rglob("*")):
+        for inner in _folder_entries(path):
+            if inner.name.startswith("."):
+                what = "folder" if inner.is_dir() else "file"
+                skipped.append(SkippedFile(inner, f"a hidden {what}; name it directly to read it"))
+                continue
             if not inner.is_file():
                 continue
             reason = _skip_reason(inner, kind)
@@ -174,6 +180,18 @@ def discover_with_skips(paths: list[Path], kind: Kind | None = None) -> Discover
     order = {"city": 0, "provider": 1, "case": 2}
     found.sort(key=lambda p: (order.get(kind or _kind_or_none(p) or "", 3), str(p)))
     return Discovery(_once_each(found), skipped)
+
+
+def _folder_entries(folder: Path) -> list[Path]:
+    """The files under ``folder`` and the hidden folders in it, sorted, without going into a hidden
+    folder (a ``.git`` holds thousands of files, each of which was listed as skipped)."""
+    entries: list[Path] = []
+    for root, dirs, names in os.walk(folder):
+        here = Path(root)
+        entries.extend(here / name for name in dirs if name.startswith("."))
+        dirs[:] = [name for name in dirs if not name.startswith(".")]
+        entries.extend(here / name for name in names)
+    return sorted(entries)
 
 
 def _once_each(paths: list[Path]) -> list[Path]:

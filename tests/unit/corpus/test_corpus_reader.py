@@ -92,6 +92,26 @@ def test_a_folder_lists_every_file_it_skips_and_why(tmp_path: Path) -> None:
     assert [s.path.name for s in with_kind.skipped] == ["notes.txt"]
 
 
+def test_hidden_files_and_folders_inside_a_folder_are_not_read(tmp_path: Path) -> None:
+    """A corpus kept in git listed every file of its .git folder as skipped, and the ._cities.jsonl a
+    Mac leaves beside a file on a USB stick was read, refused as not UTF-8 and made the ingest fail."""
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    cities = _jsonl(folder / "cities.jsonl", CITY)
+    (folder / "._cities.jsonl").write_bytes(b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X")
+    for n in range(50):
+        (folder / ".git" / "objects" / f"{n:02d}").mkdir(parents=True)
+        (folder / ".git" / "objects" / f"{n:02d}" / "abc").write_bytes(b"x")
+    _jsonl(folder / ".git" / "cities.jsonl", CITY)
+    found = discover_with_skips([folder])
+    assert found.files == [cities]
+    assert [(s.path.name, s.reason) for s in found.skipped] == [
+        ("._cities.jsonl", "a hidden file; name it directly to read it"),
+        (".git", "a hidden folder; name it directly to read it"),
+    ]
+    assert discover([folder / "._cities.jsonl"]) == [folder / "._cities.jsonl"]
+
+
 def test_a_file_named_twice_is_read_once(tmp_path: Path) -> None:
     """A folder and a file in it, or one file under two spellings: the file was read once per name,
     its records counted twice, and each warned about as given again in itself."""
