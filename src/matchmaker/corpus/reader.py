@@ -165,7 +165,7 @@ def discover_with_skips(paths: list[Path], kind: Kind | None = None) -> Discover
         if not path.is_dir():
             found.append(path)
             continue
-        for inner in _folder_entries(path):
+        for inner in _folder_entries(path, skipped):
             if inner.name.startswith("."):
                 what = "folder" if inner.is_dir() else "file"
                 skipped.append(SkippedFile(inner, f"a hidden {what}; name it directly to read it"))
@@ -182,11 +182,17 @@ def discover_with_skips(paths: list[Path], kind: Kind | None = None) -> Discover
     return Discovery(_once_each(found), skipped)
 
 
-def _folder_entries(folder: Path) -> list[Path]:
+def _folder_entries(folder: Path, unreadable: list[SkippedFile]) -> list[Path]:
     """The files under ``folder`` and the hidden folders in it, sorted, without going into a hidden
-    folder (a ``.git`` holds thousands of files, each of which was listed as skipped)."""
+    folder (a ``.git`` holds thousands of files, each of which was listed as skipped). A folder that
+    cannot be listed is added to ``unreadable`` with the reason."""
+
+    def cannot_list(exc: OSError) -> None:
+        where = Path(exc.filename) if exc.filename else folder
+        unreadable.append(SkippedFile(where, f"cannot read folder: {exc.strerror or exc}"))
+
     entries: list[Path] = []
-    for root, dirs, names in os.walk(folder):
+    for root, dirs, names in os.walk(folder, onerror=cannot_list):
         here = Path(root)
         entries.extend(here / name for name in dirs if name.startswith("."))
         dirs[:] = [name for name in dirs if not name.startswith(".")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -110,6 +111,30 @@ def test_hidden_files_and_folders_inside_a_folder_are_not_read(tmp_path: Path) -
         (".git", "a hidden folder; name it directly to read it"),
     ]
     assert discover([folder / "._cities.jsonl"]) == [folder / "._cities.jsonl"]
+
+
+def test_a_folder_that_cannot_be_listed_is_reported_not_passed_over(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Its files were passed over without a word, as if the folder held none."""
+    folder = tmp_path / "corpus"
+    (folder / "open").mkdir(parents=True)
+    (folder / "locked").mkdir()
+    cities = _jsonl(folder / "open" / "cities.jsonl", CITY)
+    _jsonl(folder / "locked" / "cases.jsonl", {"id": "c1"})
+    listing = os.scandir
+
+    def scandir(path: Any) -> Any:
+        if Path(path).name == "locked":
+            raise PermissionError(13, "Permission denied", str(path))
+        return listing(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    found = discover_with_skips([folder])
+    assert found.files == [cities]
+    assert [(s.path, s.reason) for s in found.skipped] == [
+        (folder / "locked", "cannot read folder: Permission denied")
+    ]
 
 
 def test_a_file_named_twice_is_read_once(tmp_path: Path) -> None:
