@@ -226,7 +226,9 @@ def _json_list() -> Any:
 
 
 #: An ``extra`` key whose name starts with one of these (in any case) is marked internal: staff only.
-INTERNAL_PREFIXES = ("internal", "private", "confidential", "_")
+#: A ``focal_point`` given where the model has none (a provider's, a case study's contact person) is
+#: personal data, as a city's focal point is.
+INTERNAL_PREFIXES = ("internal", "private", "confidential", "_", "focal_point")
 #: Confidential values (contacts, internal fields) shorter than this are neither looked for in public
 #: text nor redacted from it: they would match ordinary words.
 MIN_CONFIDENTIAL_CHARS = 5

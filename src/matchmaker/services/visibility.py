@@ -21,7 +21,8 @@ as the caller may see it (:func:`view_of`).
 *Which fields.* Two rules, both enforced for every non-staff caller:
 
 * A record's ``extra`` keys that are marked internal (their name starts with ``internal``, ``private``,
-  ``confidential`` or ``_``) are dropped from the record (:func:`strip_internal`).
+  ``confidential``, ``_`` or ``focal_point``: a provider's or case study's contact person) are dropped
+  from the record (:func:`strip_internal`).
 * The focal point is read only for staff and for the city itself (:func:`sees_in_full`); every other
   answer is built from the public read models, which have no field for it.
 

@@ -168,6 +168,39 @@ def test_extra_fields_marked_internal_are_shown_only_with_confidential(
     assert staff["extra"] == {"private_margin": "Margin of 42 percent"}
 
 
+def test_a_provider_or_case_studys_focal_point_is_staff_only_as_a_citys_is(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    """A provider's file that names its contact person as a city's does (``focal_point``, or columns
+    ``focal_point.email`` in a CSV) kept it as a public field, shown to every city."""
+    provider = {"id": "acme", "name": "Acme", "country": "TR", "description": "GIS for towns."}
+    contact = {"name": "Selin Acar", "email": "selin.acar@acme.example", "phone": "+90 555 010 0101"}
+    providers = write_jsonl(tmp_path / "providers.jsonl", [json.dumps(provider | {"focal_point": contact})])
+    case = {"id": "c1", "title": "Bins", "city": "Kukës", "country": "AL", "text": "Sensors in bins."}
+    cases = tmp_path / "cases.csv"
+    cases.write_text(
+        "id,title,city,country,text,focal_point_email\n"
+        f"c1,Bins,Kukës,AL,Sensors in bins.,{contact['email']}\n",
+        encoding="utf-8",
+    )
+    result = run("ingest", str(providers), str(cases))
+    assert result.exit_code == 0, result.output
+    for shown in (
+        run("show", "provider", "acme", "--json").stdout,
+        run("show", "provider", "acme").stdout,
+        run("list", "providers", "--json").stdout,
+        run("show", "case", "c1", "--json").stdout,
+        run("list", "cases", "--json").stdout,
+    ):
+        assert "Selin" not in shown
+        assert "selin.acar" not in shown
+    staff = json.loads(run("show", "provider", "acme", "--json", "--confidential").stdout)
+    assert staff["extra"] == {"focal_point": contact}
+    staff = json.loads(run("show", "case", "c1", "--json", "--confidential").stdout)
+    assert staff["extra"] == {"focal_point_email": contact["email"]}
+    assert {k: v for k, v in staff.items() if k in case} == case
+
+
 ACME = {
     "id": "acme",
     "name": "Acme GIS",
