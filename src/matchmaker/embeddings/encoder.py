@@ -42,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from matchmaker.embeddings.progress import quiet_library_bars
-from matchmaker.errors import IndexUnavailableError
+from matchmaker.errors import ConfigurationError, IndexUnavailableError
 from matchmaker.settings import BUNDLED_MODEL, Settings
 
 logger = logging.getLogger(__name__)
@@ -249,6 +249,12 @@ def _hashing_encoder(name: str) -> Encoder | None:
     prefix, _, dim = name.partition("-")
     if prefix != "hashing" or not dim.isdigit():
         return None
+    if int(dim) < 1:
+        msg = (
+            f"cannot use the embedding model {name!r}: a hashing encoder needs a dimension of 1 or more"
+            " (e.g. hashing-64)"
+        )
+        raise ConfigurationError(msg)
     from matchmaker.embeddings.fake import HashingEncoder  # noqa: PLC0415 - fake imports this module
 
     return HashingEncoder(dimension=int(dim))

@@ -26,3 +26,17 @@ def test_status_table_tells_how_to_build(tmp_path: Path, monkeypatch: pytest.Mon
     assert result.exit_code == 0, result.output
     assert "missing" in result.stdout
     assert "matchmaker index build" in result.stdout
+
+
+def test_a_hashing_model_of_no_dimension_is_refused_with_what_to_give(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It ended in "unexpected failure (ZeroDivisionError: integer modulo by zero)"."""
+    monkeypatch.setenv("MATCHMAKER_HOME", str(tmp_path))
+    monkeypatch.setenv("MATCHMAKER_MODEL_NAME", "hashing-0")
+    result = CliRunner().invoke(app, ["index", "build"])
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        "error: cannot use the embedding model 'hashing-0': a hashing encoder needs a dimension of 1 or"
+        " more (e.g. hashing-64)\n"
+    )
