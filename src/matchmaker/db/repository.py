@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -85,9 +86,12 @@ class _Reads(Generic[RecordRow, Public]):
         return self.read(self.row(session, record_id))
 
 
-def _upsert_row(session: Session, table: type[RecordRow], record_id: str, values: dict[str, Any]) -> bool:
-    """Insert a row or overwrite its fields; returns True when it was new."""
-    row = session.get(table, record_id)
+def _upsert_row(
+    session: Session, table: type[RecordRow], record_id: str, values: dict[str, Any], *, new: bool = False
+) -> bool:
+    """Insert a row or overwrite its fields; returns True when it was new. With ``new`` the row is
+    inserted without looking for a stored one: an existing id fails the write (``IntegrityError``)."""
+    row = None if new else session.get(table, record_id)
     created = row is None
     if row is None:
         row = table(id=record_id, **values)  # type: ignore[misc]  # a concrete table class
@@ -124,11 +128,13 @@ def get_city_confidential(session: Session, city_id: str) -> CityConfidential:
     return CityConfidential(**public.model_dump(), focal_point=focal)
 
 
-def upsert_city(session: Session, record: CityCreate) -> bool:
-    """Insert or update a city; returns True when it was new. The focal point is replaced if given."""
-    created = _upsert_row(session, City, record.id, record.model_dump(include=_CITY_FIELDS))
+def upsert_city(session: Session, record: CityCreate, *, new: bool = False) -> bool:
+    """Insert or update a city; returns True when it was new. The focal point is replaced if given.
+    With ``new`` the city is only inserted (see :func:`_upsert_row`)."""
+    created = _upsert_row(session, City, record.id, record.model_dump(include=_CITY_FIELDS), new=new)
     if record.focal_point is not None:
         _set_focal_point(session, record.id, record.focal_point)
+    session.flush()
     return created
 
 
@@ -229,9 +235,10 @@ def _replace_solutions(session: Session, provider_id: str, solutions: Sequence[S
         )
 
 
-def upsert_provider(session: Session, record: ProviderCreate) -> bool:
-    """Insert or update a provider and replace its solutions; returns True when it was new."""
-    created = _upsert_row(session, Provider, record.id, record.model_dump(include=_PROVIDER_FIELDS))
+def upsert_provider(session: Session, record: ProviderCreate, *, new: bool = False) -> bool:
+    """Insert or update a provider and replace its solutions; returns True when it was new. With
+    ``new`` the provider is only inserted (see :func:`_upsert_row`)."""
+    created = _upsert_row(session, Provider, record.id, record.model_dump(include=_PROVIDER_FIELDS), new=new)
     _replace_solutions(session, record.id, record.solutions)
     session.flush()
     return created
@@ -276,9 +283,10 @@ list_cases = _CASES.list
 get_case = _CASES.get
 
 
-def upsert_case(session: Session, record: CaseCreate) -> bool:
-    """Insert or update a case study; returns True when it was new."""
-    return _upsert_row(session, CaseStudy, record.id, record.model_dump(include=_CASE_FIELDS))
+def upsert_case(session: Session, record: CaseCreate, *, new: bool = False) -> bool:
+    """Insert or update a case study; returns True when it was new. With ``new`` it is only inserted
+    (see :func:`_upsert_row`)."""
+    return _upsert_row(session, CaseStudy, record.id, record.model_dump(include=_CASE_FIELDS), new=new)
 
 
 def update_case(session: Session, case_id: str, changes: dict[str, Any]) -> CasePublic:
@@ -427,16 +435,33 @@ class KindRepository:
     get: Callable[[Session, str], PublicRecord]
     upsert: Callable[[Session, Any], bool]
     update: Callable[[Session, str, dict[str, Any]], PublicRecord]
+    #: Store a new record, never overwriting one (an existing id raises ``IntegrityError``).
+    insert: Callable[[Session, Any], bool]
 
 
 REPOSITORIES: dict[Kind, KindRepository] = {
-    "city": KindRepository("city", list_cities, get_city, upsert_city, update_city),  # type: ignore[arg-type]
+    "city": KindRepository(
+        "city",
+        list_cities,  # type: ignore[arg-type]
+        get_city,
+        upsert_city,
+        update_city,
+        partial(upsert_city, new=True),
+    ),
     "provider": KindRepository(
         "provider",
         list_providers,  # type: ignore[arg-type]
         get_provider,
         upsert_provider,
         update_provider,
+        partial(upsert_provider, new=True),
     ),
-    "case": KindRepository("case", list_cases, get_case, upsert_case, update_case),  # type: ignore[arg-type]
+    "case": KindRepository(
+        "case",
+        list_cases,  # type: ignore[arg-type]
+        get_case,
+        upsert_case,
+        update_case,
+        partial(upsert_case, new=True),
+    ),
 }

@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from matchmaker.db import repository as repo
@@ -124,11 +125,18 @@ class RecordService:
         return resolve(query, entries, kind=KIND_WORDS[kind])
 
     def create(self, kind: Kind, record: RecordIn) -> PublicRecord:
-        """Store a new record; an existing id is a conflict."""
-        if record.id in repo.existing_ids(self.session, kind):
-            raise ConflictError(f"a {KIND_WORDS[kind]} with id {record.id!r} already exists")
-        repo.REPOSITORIES[kind].upsert(self.session, record)
-        self.session.flush()
+        """Store a new record; an existing id is a conflict, also when another writer stores the id
+        between the check and the write (the record it stored is left as it is, and this unit of work
+        can only be rolled back)."""
+        exists = ConflictError(f"a {KIND_WORDS[kind]} with id {record.id!r} already exists")
+        if repo.has_id(self.session, kind, record.id):
+            raise exists
+        try:
+            # Written as new, never as an update: a record stored meanwhile makes the write fail
+            # rather than be overwritten.
+            repo.REPOSITORIES[kind].insert(self.session, record)
+        except IntegrityError as error:
+            raise exists from error
         self._refresh(kind, record.id)
         self._warn(kind, record.id)
         return self.get(kind, record.id)

@@ -14,7 +14,10 @@ from typer.testing import CliRunner
 
 from clock_support import RateClock
 from matchmaker.cli import app as cli_app
+from matchmaker.db import repository
 from matchmaker.db.models import ApiUser, CaseCreate, CityCreate, FocalPointIn, ProviderCreate
+from matchmaker.errors import ConflictError
+from matchmaker.services.records import RecordService
 from matchmaker.settings import Settings
 from matchmaker.web import create_app
 from matchmaker.web.auth import SESSION_COOKIE
@@ -376,3 +379,29 @@ def test_failed_sign_ins_for_a_session_cookie_count_too(settings: Settings, limi
     assert refused.status_code == 429, refused.text
     assert SESSION_COOKIE not in refused.cookies
     assert limited.get("/api/v1/me", headers=_auth(good)).status_code == 429
+
+
+def test_two_creations_of_one_id_at_once_answer_409_not_500(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two staff members (or a double-clicked form) creating one id at once: the one whose check
+    for the id came before the other's write answered 500, or overwrote the other's record and
+    answered 201 to both."""
+    town = CityCreate(id="race", name="Race town", country="AL", summary="Floods every spring.")
+    with services_for(settings) as services:
+
+        def create_as_the_other_writes() -> None:
+            with services.database.unit_of_work() as session:
+                first = RecordService(session)
+                # This request has checked the id (not there yet) when the other one writes it.
+                monkeypatch.setattr(repository, "existing_ids", lambda *_: set())
+                monkeypatch.setattr(repository, "has_id", lambda *_: False)
+                with stored_records(settings) as other:
+                    other.create("city", town)
+                first.create("city", town.model_copy(update={"summary": "Drought every summer."}))
+
+        with pytest.raises(ConflictError, match="a city with id 'race' already exists"):
+            create_as_the_other_writes()
+        monkeypatch.undo()
+        with services.database.unit_of_work() as session:
+            assert RecordService(session).get("city", "race").summary == "Floods every spring."
