@@ -191,15 +191,16 @@ class RecordService:
 
         With ``if_version``, the change is made only if the record's :meth:`version` is one of them
         (what the caller read is still what is stored); otherwise :class:`PreconditionFailedError`, and
-        nothing is written. The record is locked from the check to the write.
+        nothing is written. The record is locked first and until the write, so that a change and a
+        deletion of one record at once run one after the other: the later one finds the record gone
+        (:class:`NotFoundError`), and neither waits for the other forever.
         """
-        if if_version is not None:
-            self.lock(kind, record_id)
-            if self.version(kind, record_id) not in if_version:
-                raise PreconditionFailedError(
-                    f"{KIND_WORDS[kind]} {record_id!r} was changed since you read it; read it again and"
-                    " send your change with its new ETag"
-                )
+        self.lock(kind, record_id)
+        if if_version is not None and self.version(kind, record_id) not in if_version:
+            raise PreconditionFailedError(
+                f"{KIND_WORDS[kind]} {record_id!r} was changed since you read it; read it again and"
+                " send your change with its new ETag"
+            )
         record = repo.REPOSITORIES[kind].update(self.session, record_id, changes)
         self._refresh(kind, record_id)
         self._warn(kind, record_id)
@@ -220,9 +221,10 @@ class RecordService:
     def delete(self, kind: Kind, record_id: str) -> None:
         """Delete a record. A city or provider that takes part in an event is refused
         (:class:`ConflictError` naming the events): its meetings and agendas would lose whom they are
-        with, so it is taken out of those events first."""
-        taking_part = kind != "case" and repo.has_id(self.session, kind, record_id)
-        events = repo.events_with_participant(self.session, record_id) if taking_part else []
+        with, so it is taken out of those events first. The record is locked first, as :meth:`update`
+        locks it."""
+        self.lock(kind, record_id)
+        events = repo.events_with_participant(self.session, record_id) if kind != "case" else []
         if events:
             them = "that event" if len(events) == 1 else "them"
             raise ConflictError(

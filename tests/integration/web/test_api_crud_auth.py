@@ -15,8 +15,8 @@ from typer.testing import CliRunner
 from clock_support import RateClock
 from matchmaker.cli import app as cli_app
 from matchmaker.db import repository
-from matchmaker.db.models import ApiUser, CaseCreate, CityCreate, FocalPointIn, ProviderCreate
-from matchmaker.errors import ConflictError
+from matchmaker.db.models import ApiUser, CaseCreate, City, CityCreate, FocalPointIn, ProviderCreate
+from matchmaker.errors import ConflictError, NotFoundError
 from matchmaker.services.records import RecordService
 from matchmaker.settings import Settings
 from matchmaker.web import create_app
@@ -405,3 +405,26 @@ def test_two_creations_of_one_id_at_once_answer_409_not_500(
         monkeypatch.undo()
         with services.database.unit_of_work() as session:
             assert RecordService(session).get("city", "race").summary == "Floods every spring."
+
+
+def test_a_change_to_a_record_deleted_meanwhile_answers_404_not_500(settings: Settings) -> None:
+    """A PATCH that read the record just before another request deleted it answered 500 (and, with
+    the deletion at the same moment, a deadlock answered 503 "the database cannot be reached")."""
+    with services_for(settings) as services:
+
+        def change_as_the_other_deletes() -> None:
+            with services.database.unit_of_work() as session:
+                mine = RecordService(session)
+                read = session.get(City, "pristina")  # this request has read the city
+                with stored_records(settings) as other:
+                    other.delete("city", "pristina")
+                mine.update("city", "pristina", {"summary": "Drought.", "focal_point": {"phone": "+383 1"}})
+                assert read is not None
+
+        with pytest.raises(NotFoundError, match="no city with id 'pristina'"):
+            change_as_the_other_deletes()
+        with (
+            services.database.unit_of_work() as session,
+            pytest.raises(NotFoundError, match="no city with id 'pristina'"),
+        ):
+            RecordService(session).delete("city", "pristina")
