@@ -12,6 +12,7 @@ encoder is only loaded when something misses, so a no-op refresh never pays for 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sqlite3
 import threading
@@ -42,10 +43,33 @@ class _SqliteFile:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute(schema)
+        try:
+            self._db = self._open(schema)
+        except sqlite3.DatabaseError as exc:
+            if type(exc) is not sqlite3.DatabaseError:  # busy, locked, read-only: not the file's content
+                raise
+            # What the file holds is derived data: a damaged file only costs the time to compute it
+            # again, where it stopped every ingest, edit and index build.
+            aside = path.with_name(f"{path.name}.damaged")
+            logger.warning(
+                "The cache file %s is damaged (%s); it is moved to %s and started anew", path, exc, aside
+            )
+            with contextlib.suppress(FileNotFoundError):  # another process moved it first
+                path.replace(aside)
+            for suffix in ("-wal", "-shm"):
+                path.with_name(path.name + suffix).unlink(missing_ok=True)
+            self._db = self._open(schema)
+
+    def _open(self, schema: str) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, timeout=30, check_same_thread=False, isolation_level=None)
+        try:
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute(schema)
+        except BaseException:
+            db.close()
+            raise
+        return db
 
     def _select(self, query: str, keys: Sequence[str], *before: str) -> list[tuple[str, bytes]]:
         """Rows of ``query`` (its ``{}`` is the list of keys) for every key, in chunks SQLite accepts;

@@ -105,3 +105,21 @@ def test_the_analysis_store_reads_what_it_wrote_and_survives_a_damaged_file(tmp_
     assert damaged.get(["k"]) == {}  # a damaged cache only costs time
     damaged.put([("k", b"v")])  # logged, not raised
     damaged.close()
+
+
+@pytest.mark.parametrize("make", [EmbeddingCache, BlobCache])
+def test_a_damaged_cache_file_is_set_aside_and_started_anew(
+    tmp_path: Path, make: type[EmbeddingCache] | type[BlobCache]
+) -> None:
+    """A cache file that is no longer a database (a disk that filled up, a copy cut short) ended every
+    ingest, edit and index build in "unexpected failure (DatabaseError: file is not a database)"."""
+    path = tmp_path / "cache.sqlite3"
+    path.write_bytes(b"not a database, not even close " * 100)
+    with make(path) as cache:
+        if isinstance(cache, EmbeddingCache):
+            cache.put_many("model", [("k", np.ones(2, dtype=np.float32))])
+            assert cache.count() == 1
+        else:
+            cache.put_many([("k", b"v")])
+            assert cache.get_many(["k"]) == {"k": b"v"}
+    assert (tmp_path / "cache.sqlite3.damaged").read_bytes().startswith(b"not a database")
