@@ -117,17 +117,21 @@ def ingest(  # noqa: PLR0917  Typer reads options from the parameters
             with services.database.unit_of_work() as session:
                 counts = services.records(session).counts()
             stored = sum(counts.values())
+            # With --json, standard output holds the JSON report alone; what is said goes to stderr.
+            say = stderr if as_json else stdout
             if stored:
                 summary = ", ".join(
                     counted(counts[k], k, p.value) for p, k in _PLURAL_TO_KIND.items() if counts.get(k)
                 )
-                stdout.print(
+                said = (
                     f"{services.settings.home} already holds {counted(stored, 'record')} ({summary}); "
-                    "not ingesting, so edits made since are kept",
-                    markup=False,
+                    "not ingesting, so edits made since are kept"
                 )
+                say.print(said, markup=False)
+                if as_json:
+                    emit_json(_json_report(IngestReport()) | {"not_ingested": said})
                 return
-            stdout.print(f"{services.settings.home} is empty; ingesting {_names(paths)}", markup=False)
+            say.print(f"{services.settings.home} is empty; ingesting {_names(paths)}", markup=False)
         report = _ingest(
             services.corpus,
             paths,
@@ -137,16 +141,7 @@ def ingest(  # noqa: PLR0917  Typer reads options from the parameters
         )
 
     if as_json:
-        emit_json(
-            {
-                "accepted": report.accepted,
-                "rejected": report.rejections,
-                "warnings": report.warnings,
-                "files": [f.summary() for f in report.files],
-                "index": report.index,
-                "skipped": [{"path": str(s.path), "reason": s.reason} for s in report.skipped],
-            }
-        )
+        emit_json(_json_report(report))
     else:
         for skipped in report.skipped:
             stderr.print(f"skipped {skipped.path}: {skipped.reason}", markup=False)
@@ -166,6 +161,18 @@ def ingest(  # noqa: PLR0917  Typer reads options from the parameters
         files = f"; {counted(not_read, 'file')} not read" if not_read else ""
         stdout.print(f"{counted(report.accepted, 'record')} stored, {rejected} rejected{files}", markup=False)
     raise typer.Exit(report.exit_code)
+
+
+def _json_report(report: IngestReport) -> dict[str, object]:
+    """The ``--json`` report of an ingest."""
+    return {
+        "accepted": report.accepted,
+        "rejected": report.rejections,
+        "warnings": report.warnings,
+        "files": [f.summary() for f in report.files],
+        "index": report.index,
+        "skipped": [{"path": str(s.path), "reason": s.reason} for s in report.skipped],
+    }
 
 
 @app.command("list")

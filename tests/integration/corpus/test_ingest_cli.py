@@ -371,6 +371,25 @@ def test_ingest_if_empty_loads_only_an_empty_home_and_keeps_edits(
     assert [c["name"] for c in listed("cities")] == ["Kukës Edited"]
 
 
+def test_ingest_if_empty_with_json_prints_json_alone_on_standard_output(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    """Its notes ("... is empty; ingesting ...", "... already holds ...; not ingesting") were printed
+    on standard output as plain text, before the JSON report or instead of it."""
+    original = write_jsonl(tmp_path / "demo" / "cities.jsonl", [json.dumps(KUKES, ensure_ascii=False)])
+    first = run("ingest", "--if-empty", "--no-index", "--json", str(original.parent))
+    assert first.exit_code == 0, first.stderr
+    assert json.loads(first.stdout)["accepted"] == 1
+    assert "is empty; ingesting" in first.stderr
+    again = run("ingest", "--if-empty", "--no-index", "--json", str(original.parent))
+    assert again.exit_code == 0, again.stderr
+    report = json.loads(again.stdout)
+    assert report["accepted"] == 0
+    assert report["files"] == []
+    assert "already holds 1 record (1 city); not ingesting" in report["not_ingested"]
+    assert "already holds 1 record (1 city); not ingesting" in again.stderr
+
+
 def test_show_prints_readable_fields(tmp_path: Path, db_settings: Settings) -> None:
     city = KUKES | {"priorities": ["mobility", "energy"], "maturity": {"mobility": "L1"}}
     path = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(city, ensure_ascii=False)])
