@@ -72,6 +72,7 @@ class Row:
 def read_judgements(path: Path) -> Judgements:
     """``qid → {did: grade}`` from a TSV file; malformed lines are an error naming the line."""
     out: Judgements = defaultdict(dict)
+    where: dict[tuple[str, str], int] = {}
     for n, line in enumerate(label_lines(path), start=1):
         if not line.strip() or line.startswith("#"):
             continue
@@ -81,7 +82,16 @@ def read_judgements(path: Path) -> Judgements:
         grade = int(parts[2])
         if not 0 <= grade <= 3:
             raise InvalidInputError(f"{path}:{n}: grade {grade} is outside 0..3")
-        out[parts[0].strip()][parts[1].strip()] = grade
+        qid, did = parts[0].strip(), parts[1].strip()
+        earlier = out[qid].get(did)
+        if earlier is not None and earlier != grade:
+            # One of the two grades would be dropped without a word.
+            raise InvalidInputError(
+                f"{path}:{n}: {qid} {did} is graded {grade} here and {earlier} on line {where[qid, did]};"
+                " give it one grade"
+            )
+        where.setdefault((qid, did), n)
+        out[qid][did] = grade
     return dict(out)
 
 

@@ -242,6 +242,22 @@ def test_eval_that_can_measure_no_query_says_why_instead_of_printing_an_empty_ta
         assert f"no labelled query of {labels} could be evaluated" in result.output
 
 
+def test_eval_refuses_a_pair_graded_twice_with_two_grades(cli: CliRunner, tmp_path: Path) -> None:
+    """The later grade was kept and the earlier dropped without a word."""
+    labels = tmp_path / "labels"
+    labels.mkdir()
+    (labels / "city_provider.tsv").write_text(
+        "lumen\tprov-brightway\t3\nlumen\tprov-farlight\t2\nlumen\tprov-farlight\t2\nlumen\tprov-brightway\t0\n",
+        encoding="utf-8",
+    )
+    result = cli.invoke(app, ["eval", "--labels", str(labels)])
+    assert result.exit_code == 2, result.output
+    assert (
+        "city_provider.tsv:4: lumen prov-brightway is graded 0 here and 3 on line 1; give it one grade"
+        in (" ".join(result.output.split()))
+    )
+
+
 def test_schedule_without_scores_takes_them_from_the_matcher(cli: CliRunner, tmp_path: Path) -> None:
     problem = {
         "slots": [{"id": "s1", "start": "2038-03-02T09:00", "end": "2038-03-02T09:20"}],
