@@ -238,3 +238,15 @@ def test_the_installed_command_plans_a_problem_file(tmp_path: Path) -> None:
         env=dict(os.environ),
     )
     assert "matchmaker schedule [OPTIONS]" in helped.stdout
+
+
+def test_the_table_names_a_locked_meeting_it_could_not_keep_and_why(tmp_path: Path) -> None:
+    """A locked meeting at a table the problem does not have was planned elsewhere, and the table said
+    only "1 moved": staff did not learn that the meeting they locked was not kept, nor why."""
+    locked = [{"slot": "s1", "table": 5, "a": "nilufer", "b": "beta"}]
+    path = _write(tmp_path, _problem(locked=locked))
+    result = runner.invoke(app, ["schedule", str(path), "--time-limit", "5"])
+    assert result.exit_code == 0, result.output
+    assert "locked meeting not kept: nilufer–beta in s1 at table 5: table 5 no longer exists" in " ".join(
+        result.stdout.split()
+    )
