@@ -53,7 +53,7 @@ from matchmaker.cli.output import (
     stderr,
     stdout,
 )
-from matchmaker.errors import InfeasibleScheduleError, validation_line
+from matchmaker.errors import InfeasibleScheduleError, validation_line, validation_reason
 from matchmaker.scheduling.core import DEFAULT_TIME_LIMIT
 from matchmaker.scheduling.exports import zone_note
 from matchmaker.services.events.rules import lock_state, told_in_zone
@@ -220,9 +220,16 @@ def _parse_span(
     that does not split, parse or validate fails with ``usage``."""
     try:
         start, end = text.split(sep, 1)
-        return model.model_validate({"start": parse(start), "end": parse(end)})
-    except (ValueError, ValidationError):
+        ends = {"start": parse(start), "end": parse(end)}
+    except ValueError:
         fail(f"{option} {text!r}: use {usage}", EXIT_INVALID)
+    try:
+        return model.model_validate(ends)
+    except ValidationError as exc:
+        # Both ends were read: what is wrong is the span they make (a break that ends before it
+        # starts), which the format alone would not tell.
+        reasons = "; ".join(validation_reason(e) for e in exc.errors())
+        fail(f"{option} {text!r}: {reasons}", EXIT_INVALID)
 
 
 def _parse_slot(text: str) -> SlotIn:

@@ -207,6 +207,16 @@ def test_edit_an_event_from_the_command_line(corpus: Settings) -> None:
     assert "HH:MM-HH:MM" in bad.stderr
 
 
+def test_a_break_that_ends_before_it_starts_is_refused_saying_so(corpus: Settings) -> None:
+    """``--break 13:30-12:30`` was refused with "use HH:MM-HH:MM, e.g. 12:30-13:30", the format the
+    user had typed: the message now says what is wrong with the break."""
+    run("event", "create", "br", "--name", "W", "--start", "2038-03-02T09:00", "--slots", "3")
+    bad = run("event", "edit", "br", "--day", "2038-03-02", "--per-day", "3", "--break", "13:30-12:30")
+    assert bad.exit_code == 2
+    refusal = "error: --break '13:30-12:30': a break must end after it starts (13:30-12:30)"
+    assert bad.stderr.strip() == refusal
+
+
 def test_a_feed_address_from_the_command_line(corpus: Settings) -> None:
     run(
         "event",
