@@ -374,6 +374,25 @@ def test_deleting_an_event_tells_nobody_of_meetings_that_already_took_place(serv
     assert (before.messages, before.not_told) == (2, [])
 
 
+def test_deleting_an_event_tells_a_participant_taken_out_since_its_meetings_were_published(
+    services: Services,
+) -> None:
+    """A provider taken out of a published event keeps its meetings in its calendar until the next
+    publication cancels them; deleting the event before that told everyone but that provider, whose
+    calendar kept meetings that would not take place (its feed no longer answers)."""
+    services.planner.generate("ws1", score=lambda a, b: 0.9)
+    services.planner.publish("ws1")
+    with services.database.unit_of_work() as session:
+        services.events(session).catalog.remove_participant("ws1", "acme", now=START - timedelta(days=1))
+    with services.database.unit_of_work() as session:
+        told = services.events(session).catalog.delete("ws1")
+    assert (told.messages, told.not_told) == (2, [])
+    cancelled = messages(services, "event_cancelled")
+    assert [m.to_address for m in cancelled] == ["focal@kukes.example", "sales@acme.example"]
+    to_acme = icalendar.Calendar.from_ical(cancelled[1].attachment)
+    assert [str(e["STATUS"]) for e in to_acme.walk("VEVENT")] == ["CANCELLED"]
+
+
 def test_deleting_an_event_never_published_tells_nobody(services: Services) -> None:
     services.planner.generate("ws1", score=lambda a, b: 0.9)
     with services.database.unit_of_work() as session:

@@ -261,11 +261,14 @@ class Notifier:
             for r in store.published(session, event_id, confirmed=True)
             if as_instant(datetime.fromisoformat(r.start), tz) > now
         ]
-        people = [p.participant_id for p in store.participants(session, event_id)]
+        expecting = store.mentioned(entries)
+        # One taken out of the event since the publication still has its meetings in its calendar
+        # (they are cancelled only at the next publication, which this event will not have).
+        people = sorted({p.participant_id for p in store.participants(session, event_id)} | expecting)
         begun = any(as_instant(s.start, tz) <= now for s in store.slots(session, event_id))
         if begun:  # under way: those who still expect a meeting
-            people = [pid for pid in people if pid in store.mentioned(entries)]
-        names = store.names(session, store.mentioned(entries) | set(people))
+            people = [pid for pid in people if pid in expecting]
+        names = store.names(session, expecting | set(people))
         labels, venue = store.published_places(session, ev)
         queued = 0
         unreached: list[str] = []
