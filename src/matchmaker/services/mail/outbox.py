@@ -378,8 +378,12 @@ class MailSender:
                 report.failed += 1
                 report.errors.append(f"message {message_id}: gave up after {row.attempts} tries: {reason}")
             else:
-                wait = timedelta(seconds=self.settings.mail_retry_seconds * 2 ** (row.attempts - 1))
-                row.next_attempt_at = now + min(wait, _MAX_BACKOFF)
+                # Capped before it is a timedelta: after some forty doublings the wait no longer fits
+                # one, and the message would be stuck (taken, never tried again nor failed).
+                wait = min(
+                    self.settings.mail_retry_seconds * 2 ** (row.attempts - 1), _MAX_BACKOFF.total_seconds()
+                )
+                row.next_attempt_at = now + timedelta(seconds=wait)
                 report.retrying += 1
             session.add(row)
         if reason.startswith("cannot reach"):
