@@ -52,7 +52,7 @@ from matchmaker.services.events.rules import (
     begun_slots,
     build_problem,
     describe_moves,
-    held_without_participant,
+    held_meetings,
     meeting_reason,
     public_reason,
     requests_by_pair,
@@ -133,7 +133,7 @@ class Planner:
             signal = read_signal(session, exclude_event=event_id)
         if not snapshot.participants:
             raise ConflictError(f"event {event_id!r} has no participants yet; add some first")
-        problem = build_problem(snapshot, now=now)
+        problem = build_problem(snapshot, now=now, keep_published=keep_published)
         if score is None:
             score, source = self.matching.pair_scorer()
         else:
@@ -150,7 +150,7 @@ class Planner:
         planned = {m.pair for m in result.meetings}
         held = [
             Meeting(**m.model_dump(), score=as_shown[m.pair][0], reason=as_shown[m.pair][1], kind="locked")
-            for m in held_without_participant(snapshot, now)
+            for m in held_meetings(snapshot, now, keep_published=keep_published)
             if m.pair not in planned
         ]
         meetings = [*result.meetings, *held]
