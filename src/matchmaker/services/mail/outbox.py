@@ -143,14 +143,18 @@ class Outbox:
             return False
         return True
 
-    def withdraw_queued(self, key_prefix: str, *, now: datetime | None = None) -> int:
+    def withdraw_queued(
+        self, key_prefix: str, *, failed_too: bool = False, now: datetime | None = None
+    ) -> int:
         """Take out the messages still queued whose key starts with ``key_prefix`` (a message a newer
-        one replaces), except one a sender holds right now; how many."""
+        one replaces), except one a sender holds right now; how many. With ``failed_too``, also those
+        that failed: what they say no longer holds, so staff must not be able to send them again."""
         now = now or utcnow()
+        statuses = ["queued", "failed"] if failed_too else ["queued"]
         rows = self.session.exec(
             select(OutboxMessage).where(
                 col(OutboxMessage.dedup_key).startswith(key_prefix, autoescape=True),
-                col(OutboxMessage.status) == "queued",
+                col(OutboxMessage.status).in_(statuses),
                 or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now),
             )
         )
