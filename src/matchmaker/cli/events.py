@@ -53,7 +53,7 @@ from matchmaker.cli.output import (
     stderr,
     stdout,
 )
-from matchmaker.errors import InfeasibleScheduleError, validation_line
+from matchmaker.errors import InfeasibleScheduleError, validation_line, validation_reason
 from matchmaker.scheduling.core import DEFAULT_TIME_LIMIT
 from matchmaker.scheduling.exports import zone_note
 from matchmaker.services.events.rules import lock_state, told_in_zone
@@ -220,9 +220,16 @@ def _parse_span(
     that does not split, parse or validate fails with ``usage``."""
     try:
         start, end = text.split(sep, 1)
-        return model.model_validate({"start": parse(start), "end": parse(end)})
-    except (ValueError, ValidationError):
+        ends = {"start": parse(start), "end": parse(end)}
+    except ValueError:
         fail(f"{option} {text!r}: use {usage}", EXIT_INVALID)
+    try:
+        return model.model_validate(ends)
+    except ValidationError as exc:
+        # Both ends were read: what is wrong is the span they make (a break that ends before it
+        # starts), which the format alone would not tell.
+        reasons = "; ".join(validation_reason(e) for e in exc.errors())
+        fail(f"{option} {text!r}: {reasons}", EXIT_INVALID)
 
 
 def _parse_slot(text: str) -> SlotIn:
@@ -511,16 +518,28 @@ def add(
     event_id: EventArg,
     ids: Annotated[list[str], typer.Argument(metavar="ID...", help="Stored city or provider ids.")],
     available: Annotated[
-        str | None, typer.Option("--available", help="Comma-separated slot ids (default: every slot).")
+        str | None,
+        typer.Option(
+            "--available",
+            help="Comma-separated slot ids (default: every slot; one taking part already keeps its own).",
+        ),
     ] = None,
-    max_meetings: Annotated[int | None, typer.Option("--max", min=0, help="Most meetings.")] = None,
+    max_meetings: Annotated[
+        int | None,
+        typer.Option("--max", min=0, help="Most meetings (one taking part already keeps its own)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Add participants (or update their availability and maximum)."""
-    slots = None if available is None else [s.strip() for s in available.split(",") if s.strip()]
-    items = [_validated(ParticipantIn, id=i, available=slots, max_meetings=max_meetings) for i in ids]
+    # Only what is given: a participant taking part already keeps the rest.
+    given: dict[str, object] = {}
+    if available is not None:
+        given["available"] = [s.strip() for s in available.split(",") if s.strip()]
+    if max_meetings is not None:
+        given["max_meetings"] = max_meetings
+    items = [_validated(ParticipantIn, id=i, **given) for i in ids]
     with _events() as events:
-        added = events.catalog.add_participants(event_id, items)
+        added = events.catalog.add_participants(event_id, items, keep_unset=True)
     _emit(added, as_json, lambda p: stdout.print(f"{p.side} {p.id} ({p.name}) takes part", markup=False))
 
 

@@ -115,6 +115,10 @@ def _print_table(result: ScheduleResult, names: dict[str, str]) -> None:
         stdout.print(f"fewer meetings than possible: {shortfall.participant}: {shortfall.text}", markup=False)
     for a, b in result.unscheduled_must_meet:
         stdout.print(f"must-meet not scheduled: {a}–{b}", markup=False)
+    # A locked meeting the file gives that cannot be kept (a table or slot the problem does not have,
+    # a participant no longer in it...) is planned again like any pair: say which, and why.
+    for dropped in s.dropped_locked:
+        stdout.print(f"locked meeting not kept: {dropped}", markup=False)
     if result.changes is not None:
         c = result.changes
         stdout.print(

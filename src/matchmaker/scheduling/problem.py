@@ -420,8 +420,26 @@ def parse_problem(data: object) -> SchedulingProblem:
         # A misspelt key ('slot') is often why a required one is missing: say so beside it.
         reasons = "; ".join([_format_validation_error(exc), *warnings])
         raise InvalidInputError(f"invalid scheduling problem: {reasons}") from exc
-    problem._warnings = warnings
+    problem._warnings = warnings + _repeated_score_warnings(problem.scores or [])
     return problem
+
+
+def _repeated_score_warnings(scores: Iterable[ScoreEntry]) -> list[str]:
+    """One warning per pair given more than one score, when the scores differ: a pair has one score
+    (either order names it), and the planner uses the last one given, which the warning names."""
+    given: dict[Pair, list[ScoreEntry]] = {}
+    for s in scores:
+        given.setdefault(pair_key(s.a, s.b), []).append(s)
+    out: list[str] = []
+    for (a, b), entries in given.items():
+        values = [e.score for e in entries]
+        if len(set(values)) > 1:
+            listed = ", ".join(f"{v:g}" for v in values)
+            out.append(
+                f"scores: the pair {a!r}–{b!r} is given {len(values)} scores ({listed});"
+                f" the last, {values[-1]:g}, is used: give each pair once"
+            )
+    return out
 
 
 def parse_problem_text(text: str) -> SchedulingProblem:

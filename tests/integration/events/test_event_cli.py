@@ -207,6 +207,32 @@ def test_edit_an_event_from_the_command_line(corpus: Settings) -> None:
     assert "HH:MM-HH:MM" in bad.stderr
 
 
+def test_a_break_that_ends_before_it_starts_is_refused_saying_so(corpus: Settings) -> None:
+    """``--break 13:30-12:30`` was refused with "use HH:MM-HH:MM, e.g. 12:30-13:30", the format the
+    user had typed: the message now says what is wrong with the break."""
+    run(
+        "event", "create", "br", "--name", "W", "--tables", "2", "--start", "2038-03-02T09:00", "--slots", "3"
+    )
+    bad = run("event", "edit", "br", "--day", "2038-03-02", "--per-day", "3", "--break", "13:30-12:30")
+    assert bad.exit_code == 2
+    refusal = "error: --break '13:30-12:30': a break must end after it starts (13:30-12:30)"
+    assert bad.stderr.strip() == refusal
+
+
+def test_adding_participants_again_keeps_the_slots_and_maximum_of_those_taking_part(corpus: Settings) -> None:
+    """``event add ws1 osh acme`` to add acme reset osh's slots and maximum to every slot and none."""
+    created = run(
+        "event", "create", "re", "--name", "W", "--tables", "2", "--start", "2038-03-02T09:00", "--slots", "3"
+    )
+    assert created.exit_code == 0, created.output
+    assert run("event", "add", "re", "osh", "--available", "s1,s2", "--max", "1").exit_code == 0
+    again = run("event", "add", "re", "osh", "acme", "--json")
+    assert again.exit_code == 0, again.output
+    added = {p["id"]: (p["available"], p["max_meetings"]) for p in map(json.loads, again.stdout.splitlines())}
+    assert added == {"osh": (["s1", "s2"], 1), "acme": (None, None)}
+    assert "osh (Osh) slots s1,s2; max 1" in run("event", "show", "re").stdout
+
+
 def test_a_feed_address_from_the_command_line(corpus: Settings) -> None:
     run(
         "event",

@@ -227,6 +227,32 @@ def test_replan_keeps_published_meetings_and_reports_what_moved(
     assert any(line.startswith("moved: Kukës – Acme Mobility") for line in moved.moved)
 
 
+def test_a_replan_that_lets_published_meetings_move_keeps_those_that_took_place(
+    db_settings: Settings, ev: EventCalls, event: str, scorer: Score
+) -> None:
+    """Re-planned with published meetings free to move during the event (``--replan-published``),
+    the meetings of the slots already over were rewritten: one that took place was cancelled or moved
+    to a later slot, and a new meeting was put in a slot that had ended."""
+    ev.plan(lambda p: p.generate(event, score=scorer, time_limit=5))
+    ev.plan(lambda p: p.publish(event))
+    before = _plan_pairs(ev, event)
+    during_s2 = datetime(2038, 3, 2, 10, 5, tzinfo=ZoneInfo("Europe/Istanbul"))
+
+    def flipped(a: str, b: str) -> float:  # other pairs are now the best ones
+        return 1.0 - (scorer(a, b) or 0.0)
+
+    report = ev.plan(
+        lambda p: p.generate(event, score=flipped, time_limit=5, keep_published=False, now=during_s2)
+    )
+    after = _plan_pairs(ev, event)
+    took_place = {pair: place for pair, place in before.items() if place[0] in ("s1", "s2")}
+    assert took_place
+    assert {pair: place for pair, place in after.items() if place[0] in ("s1", "s2")} == took_place
+    assert report.changes_vs_published is not None
+    gone = [*report.changes_vs_published.cancelled, *(m.before for m in report.changes_vs_published.moved)]
+    assert all(m.slot == "s3" for m in gone)
+
+
 def test_a_meeting_kept_by_a_replan_keeps_the_reason_participants_read(
     db_settings: Settings, ev: EventCalls, event: str, scorer: Score
 ) -> None:

@@ -45,3 +45,45 @@ def test_adding_twenty_participants_sends_as_many_statements_as_adding_two(servi
     ]
     _, updated = _add(services, "many", again)
     assert updated == [(i, 3) for i in sorted([*CITIES, *PROVIDERS])]
+
+
+def test_adding_a_participant_again_keeps_the_availability_and_maximum_it_does_not_give(
+    services: Services,
+) -> None:
+    """Staff adding a provider together with a city that takes part already (``event add ws1 osh acme``)
+    wiped the slots and the maximum the city had chosen: it was then planned in every slot. What is
+    not given again is kept; ``None`` given still sets every slot, or no maximum."""
+    with stored_records(services) as records:
+        records.create("city", CityCreate(id="osh", name="Osh", country="KG", summary="A town."))
+        records.create(
+            "provider", ProviderCreate(id="acme", name="Acme", country="TR", description="Offers.")
+        )
+    slots = [
+        SlotIn(start=f"2038-03-02T{9 + k:02d}:00", end=f"2038-03-02T{9 + k:02d}:20")  # type: ignore[arg-type]
+        for k in range(3)
+    ]
+    with services.database.unit_of_work() as session:
+        catalog = services.events(session).catalog
+        catalog.create(EventCreate(id="ws1", name="W", tables=2, slots=slots))
+        catalog.add_participants("ws1", [ParticipantIn(id="osh", available=["s1", "s2"], max_meetings=1)])
+
+    def osh() -> tuple[list[str] | None, int | None]:
+        with services.database.unit_of_work() as session:
+            row = next(p for p in services.events(session).catalog.participants("ws1") if p.id == "osh")
+            return row.available, row.max_meetings
+
+    with services.database.unit_of_work() as session:
+        services.events(session).catalog.add_participants(
+            "ws1", [ParticipantIn(id="osh"), ParticipantIn(id="acme")], keep_unset=True
+        )
+    assert osh() == (["s1", "s2"], 1)
+    with services.database.unit_of_work() as session:
+        services.events(session).catalog.add_participants(
+            "ws1", [ParticipantIn(id="osh", max_meetings=2)], keep_unset=True
+        )
+    assert osh() == (["s1", "s2"], 2)
+    with services.database.unit_of_work() as session:
+        services.events(session).catalog.add_participants(
+            "ws1", [ParticipantIn(id="osh", available=None, max_meetings=None)], keep_unset=True
+        )
+    assert osh() == (None, None)

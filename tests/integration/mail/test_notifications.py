@@ -281,6 +281,31 @@ def test_a_revoked_user_is_not_sent_its_queued_invitation(services: Services) ->
     assert [m.to_address for m in invitations].count("sales@acme.example") == 1
 
 
+def _fail_invitations_to(services: Services, address: str) -> None:
+    """The invitations queued for ``address`` as after the SMTP server refused them for good."""
+    with services.database.unit_of_work() as session:
+        for row in session.exec(select(OutboxMessage).where(col(OutboxMessage.to_address) == address)):
+            row.status, row.attempts, row.last_error = "failed", 1, "550 mailbox unavailable"
+            session.add(row)
+
+
+def test_a_failed_invitation_whose_link_stopped_cannot_be_sent_again(services: Services) -> None:
+    """An invitation the SMTP server refused stayed in the outbox as failed after the person was
+    invited again, or its user revoked: *Send again* (or ``outbox retry``) then mailed a sign-in link
+    that no longer works, beside the one that does."""
+    _fail_invitations_to(services, "focal@kukes.example")
+    with services.database.unit_of_work() as session:
+        again = services.accounts(session).invite("city", "focal@kukes.example", "kukes")
+    to_kukes = [m for m in messages(services, "invitation") if m.to_address == "focal@kukes.example"]
+    assert [(m.status, again.link in m.body_text) for m in to_kukes] == [("queued", True)]
+
+    _fail_invitations_to(services, "focal@kukes.example")
+    with services.database.unit_of_work() as session:
+        services.accounts(session).revoke(again.principal.user_id)
+    invitations = messages(services, "invitation")
+    assert [m.to_address for m in invitations] == ["sales@acme.example"]
+
+
 def test_a_user_moved_before_its_invitation_went_out_is_sent_one_naming_the_new_record(
     services: Services,
 ) -> None:
@@ -372,6 +397,25 @@ def test_deleting_an_event_tells_nobody_of_meetings_that_already_took_place(serv
     with services.database.unit_of_work() as session:
         before = services.notifier(session).cancelled("ws1", now=START - timedelta(days=1))
     assert (before.messages, before.not_told) == (2, [])
+
+
+def test_deleting_an_event_tells_a_participant_taken_out_since_its_meetings_were_published(
+    services: Services,
+) -> None:
+    """A provider taken out of a published event keeps its meetings in its calendar until the next
+    publication cancels them; deleting the event before that told everyone but that provider, whose
+    calendar kept meetings that would not take place (its feed no longer answers)."""
+    services.planner.generate("ws1", score=lambda a, b: 0.9)
+    services.planner.publish("ws1")
+    with services.database.unit_of_work() as session:
+        services.events(session).catalog.remove_participant("ws1", "acme", now=START - timedelta(days=1))
+    with services.database.unit_of_work() as session:
+        told = services.events(session).catalog.delete("ws1")
+    assert (told.messages, told.not_told) == (2, [])
+    cancelled = messages(services, "event_cancelled")
+    assert [m.to_address for m in cancelled] == ["focal@kukes.example", "sales@acme.example"]
+    to_acme = icalendar.Calendar.from_ical(cancelled[1].attachment)
+    assert [str(e["STATUS"]) for e in to_acme.walk("VEVENT")] == ["CANCELLED"]
 
 
 def test_deleting_an_event_never_published_tells_nobody(services: Services) -> None:

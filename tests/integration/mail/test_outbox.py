@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlmodel import select
 from typer.testing import CliRunner
 
 from mail_support import SmtpServer, text_and_html
 from matchmaker.cli import app
+from matchmaker.db.accounts import OutboxMessage
 from matchmaker.db.models import utcnow
 from matchmaker.services.container import Services
 from matchmaker.services.mail import compose
@@ -134,6 +136,32 @@ def test_retries_are_bounded_and_failed_messages_can_be_sent_again(
         assert again.exit_code == 0, again.output
         assert services.mail.send_queued().sent == 1
         assert len(smtp.inbox.messages) == 1
+    finally:
+        services.close()
+
+
+def test_a_message_tried_many_times_waits_six_hours_for_its_next_try(db_settings: Settings) -> None:
+    """With many tries allowed (``MATCHMAKER_MAIL_MAX_ATTEMPTS=100``), a message whose server kept
+    refusing it for days broke ``outbox send`` at its 60th try (the doubled wait no longer fit a time
+    span), and stayed taken: never tried again, never marked failed. Its next try waits at most six
+    hours, as the first ones did once the doubling reached them."""
+    settings = db_settings.model_copy(
+        update={"smtp_host": "127.0.0.1", "smtp_port": 1, "mail_max_attempts": 100, "mail_retry_seconds": 60}
+    )
+    services = Services.build(settings)
+    try:
+        queue(services, 1)
+        with services.database.unit_of_work() as session:
+            [row] = session.exec(select(OutboxMessage)).all()
+            row.attempts = 60
+            session.add(row)
+        before = utcnow()
+        report = services.mail.send_queued()  # nothing listens on port 1: a temporary failure
+        assert (report.retrying, report.failed) == (1, 0)
+        [entry] = outbox_json()
+        assert (entry["status"], entry["attempts"]) == ("queued", 61)
+        waits = datetime.fromisoformat(entry["next_attempt_at"]) - before
+        assert timedelta(hours=5, minutes=59) < waits <= timedelta(hours=6, minutes=1)
     finally:
         services.close()
 

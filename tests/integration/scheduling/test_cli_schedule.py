@@ -238,3 +238,37 @@ def test_the_installed_command_plans_a_problem_file(tmp_path: Path) -> None:
         env=dict(os.environ),
     )
     assert "matchmaker schedule [OPTIONS]" in helped.stdout
+
+
+def test_the_table_names_a_locked_meeting_it_could_not_keep_and_why(tmp_path: Path) -> None:
+    """A locked meeting at a table the problem does not have was planned elsewhere, and the table said
+    only "1 moved": staff did not learn that the meeting they locked was not kept, nor why."""
+    locked = [{"slot": "s1", "table": 5, "a": "nilufer", "b": "beta"}]
+    path = _write(tmp_path, _problem(locked=locked))
+    result = runner.invoke(app, ["schedule", str(path), "--time-limit", "5"])
+    assert result.exit_code == 0, result.output
+    assert "locked meeting not kept: nilufer–beta in s1 at table 5: table 5 no longer exists" in " ".join(
+        result.stdout.split()
+    )
+
+
+def test_a_pair_given_two_different_scores_is_named_with_the_score_used(tmp_path: Path) -> None:
+    """A pair scored twice (in either order) with different scores was planned with the last one
+    without a word: the file's other score was dropped silently."""
+    scores = [
+        {"a": "kukes", "b": "acme", "score": 0.83},
+        {"a": "acme", "b": "kukes", "score": 0.2},
+        {"a": "nilufer", "b": "beta", "score": 0.4},
+        {"a": "beta", "b": "nilufer", "score": 0.4},
+    ]
+    path = _write(tmp_path, _problem(scores=scores))
+    result = runner.invoke(app, ["schedule", str(path), "--json", "--time-limit", "5"])
+    assert result.exit_code == 0, result.output
+    warning = (
+        "scores: the pair 'acme'–'kukes' is given 2 scores (0.83, 0.2); the last, 0.2, is used:"
+        " give each pair once"
+    )
+    assert f"warning: {path}: {warning}" in result.stderr
+    out = json.loads(result.stdout)
+    assert out["stats"]["warnings"] == [warning]
+    assert {"slot": "s1", "table": 1, "a": "kukes", "b": "acme", "score": 0.2} in out["meetings"]

@@ -106,3 +106,30 @@ def test_a_refused_move_names_the_participants_and_the_time_as_the_grid_shows_th
         assert not re.search(
             "tepebasi|prov-enerko-esco|kukes|slot s1", refused.split("<main", 1)[1].split("<form", 1)[0]
         )
+
+
+def test_once_published_no_meeting_moves_into_or_out_of_a_slot_that_has_begun(planned: Services) -> None:
+    """During the event staff could move a meeting into a slot already over (its calendars then
+    showed it in the past, and both parties were told it "moved"), or move one that took place to a
+    later slot, as if it had not: a re-plan never does either."""
+    move_meeting = planned.planner.move
+    meetings = planned.planner.planned("mv")
+    with_tepebasi = next(m for m in meetings if "tepebasi" in (m.a, m.b))
+    other = next(m for m in meetings if m is not with_tepebasi)
+    move_meeting("mv", with_tepebasi.a, with_tepebasi.b, slot="s2", table=1)
+    move_meeting("mv", other.a, other.b, slot="s3", table=1)
+    planned.planner.publish("mv")
+    during_s2 = datetime.fromisoformat("2038-03-02T09:35+00:00")  # the event has no zone: UTC
+    with pytest.raises(
+        ConflictError, match=r"in the 09:30–09:50 slot has begun; it stays where it took place"
+    ):
+        move_meeting("mv", with_tepebasi.a, with_tepebasi.b, slot="s3", table=2, now=during_s2)
+    with pytest.raises(ConflictError, match=r"the 09:00–09:20 slot has begun; choose a slot still to come"):
+        move_meeting("mv", other.a, other.b, slot="s1", table=2, now=during_s2)
+    assert {(m.a, m.slot) for m in planned.planner.planned("mv")} == {
+        (with_tepebasi.a, "s2"),
+        (other.a, "s3"),
+    }
+    # A slot still to come takes it, as before.
+    moved = move_meeting("mv", other.a, other.b, slot="s3", table=2, now=during_s2)
+    assert (moved.slot, moved.table) == ("s3", 2)

@@ -285,11 +285,16 @@ class EventCatalog(store.InSession):
         self.session.flush()
         return report
 
-    def add_participants(self, event_id: str, items: Sequence[ParticipantIn]) -> list[ParticipantPublic]:
+    def add_participants(
+        self, event_id: str, items: Sequence[ParticipantIn], *, keep_unset: bool = False
+    ) -> list[ParticipantPublic]:
         """Add stored cities and providers to an event, or update their availability and maximum.
 
         Every id must be a stored city or provider and every slot id a slot of the event; nothing is
-        stored when one is not.
+        stored when one is not. With ``keep_unset`` a participant already taking part keeps its
+        availability or maximum when its item does not set it (the command line adds participants
+        beside those taking part without resetting them); otherwise a missing one means every slot,
+        or no maximum.
         """
         session = self.session
         store.event_row(session, event_id)
@@ -321,12 +326,18 @@ class EventCatalog(store.InSession):
             )
         }
         for p in items:
-            row = rows.get(p.id) or EventParticipant(
+            taking_part = rows.get(p.id)
+            row = taking_part or EventParticipant(
                 event_id=event_id, participant_id=p.id, side="city" if p.id in cities else "provider"
             )
             rows[p.id] = row
-            row.available = None if p.available is None else json.dumps(sorted(set(p.available)))
-            row.max_meetings = p.max_meetings
+            # With keep_unset, one taking part already keeps what is not given again: adding it with
+            # others (or giving only its maximum) must not wipe the slots it, or staff, chose before.
+            kept = p.model_fields_set if taking_part is not None and keep_unset else None
+            if kept is None or "available" in kept:
+                row.available = None if p.available is None else json.dumps(sorted(set(p.available)))
+            if kept is None or "max_meetings" in kept:
+                row.max_meetings = p.max_meetings
             session.add(row)
         session.flush()
         known = store.names(session, ids)

@@ -49,9 +49,10 @@ from matchmaker.services.events.catalog import EventCatalog
 from matchmaker.services.events.rules import (
     RequestRow,
     as_instant,
+    begun_slots,
     build_problem,
     describe_moves,
-    held_without_participant,
+    held_meetings,
     meeting_reason,
     public_reason,
     requests_by_pair,
@@ -132,7 +133,7 @@ class Planner:
             signal = read_signal(session, exclude_event=event_id)
         if not snapshot.participants:
             raise ConflictError(f"event {event_id!r} has no participants yet; add some first")
-        problem = build_problem(snapshot, now=now)
+        problem = build_problem(snapshot, now=now, keep_published=keep_published)
         if score is None:
             score, source = self.matching.pair_scorer()
         else:
@@ -149,7 +150,7 @@ class Planner:
         planned = {m.pair for m in result.meetings}
         held = [
             Meeting(**m.model_dump(), score=as_shown[m.pair][0], reason=as_shown[m.pair][1], kind="locked")
-            for m in held_without_participant(snapshot, now)
+            for m in held_meetings(snapshot, now, keep_published=keep_published)
             if m.pair not in planned
         ]
         meetings = [*result.meetings, *held]
@@ -383,10 +384,17 @@ class Planner:
             session.flush()
             return store.planned_meeting(session, event_id, a, b)
 
-    def move(self, event_id: str, a: str, b: str, *, slot: str, table: int) -> PlannedMeeting:
-        """Move the planned meeting of ``a`` and ``b`` to ``slot`` at ``table`` and lock it there."""
+    def move(
+        self, event_id: str, a: str, b: str, *, slot: str, table: int, now: datetime | None = None
+    ) -> PlannedMeeting:
+        """Move the planned meeting of ``a`` and ``b`` to ``slot`` at ``table`` and lock it there.
+
+        Once the schedule is published, a slot that has begun by ``now`` is as a re-plan keeps it: no
+        meeting moves into it (its people are in their meetings, or the time is past), and one in it
+        does not move out (it took place, with its feedback)."""
+        now = now or utcnow()
         with self.database.unit_of_work() as session:
-            store.event_row(session, event_id)
+            ev = store.event_row(session, event_id)
             row = store.planned_row(session, event_id, a, b)
             if row is None:
                 raise NotFoundError(f"no planned meeting between {a!r} and {b!r} in event {event_id!r}")
@@ -405,6 +413,20 @@ class Planner:
             # Staff read names and times on the grid; a refusal speaks the same way.
             named = store.names(session, [row.a, row.b, *(p for m in others for p in (m.a, m.b))])
             when = _slot_label(event_slots[slot], list(event_slots.values()))
+            if ev.published_version and slot != row.slot_id:
+                begun = begun_slots(event_slots.values(), ev.timezone, now)
+                if row.slot_id in begun:
+                    held = _slot_label(event_slots[row.slot_id], list(event_slots.values()))
+                    raise ConflictError(
+                        f"the meeting of {named.get(row.a, row.a)} and {named.get(row.b, row.b)} {held}"
+                        " has begun; it stays where it took place",
+                        field="slot",
+                    )
+                if slot in begun:
+                    raise ConflictError(
+                        f"the {when.removeprefix('in the ')} has begun; choose a slot still to come",
+                        field="slot",
+                    )
             taken = next((m for m in others if m.table_number == table), None)
             if taken is not None:
                 label = store.table_labels(session, event_id).get(table) or f"table {table}"

@@ -7,6 +7,7 @@ without a database. Feedback values live in :mod:`matchmaker.services.feedback`.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
@@ -206,7 +207,9 @@ class EventSnapshot(BaseModel):
     pinned: list[Placement] = Field(default_factory=list, description="Plan meetings staff locked.")
 
 
-def build_problem(snapshot: EventSnapshot, *, now: datetime) -> SchedulingProblem:
+def build_problem(
+    snapshot: EventSnapshot, *, now: datetime, keep_published: bool = True
+) -> SchedulingProblem:
     """The scheduling problem of an event.
 
     Requests get their status as of ``now``; requests and rules naming someone who left are
@@ -215,8 +218,17 @@ def build_problem(snapshot: EventSnapshot, *, now: datetime) -> SchedulingProble
     Once a schedule is published, a slot that has begun by ``now`` takes no new meeting: there, each
     participant is available only where a kept meeting of theirs already is. (Before it is published,
     an event may be planned in the past, to record one that was held.)
+
+    Without ``keep_published`` (a re-plan that lets published meetings move), the published meetings
+    that have begun took place all the same (:func:`held_meetings`): they are left out of the problem,
+    which plans around them (their slots take no meeting, each participant's maximum counts them, and
+    their pairs do not meet again); the planner adds them back.
     """
     people = {p.id for p in snapshot.participants}
+    published = bool(snapshot.published)
+    held = [] if keep_published else held_meetings(snapshot, now, keep_published=False)
+    if held:
+        snapshot = _around(snapshot, held)
     known_slots = {s.id for s in snapshot.slots}
 
     # After an edit, a meeting in a slot that is gone or at a table beyond the last one is no longer
@@ -227,7 +239,7 @@ def build_problem(snapshot: EventSnapshot, *, now: datetime) -> SchedulingProble
     locked = _merge_locked(
         [m for m in snapshot.published if fits(m)], [m for m in snapshot.pinned if fits(m)]
     )
-    begun = begun_slots(snapshot.slots, snapshot.timezone, now) if snapshot.published else set()
+    begun = begun_slots(snapshot.slots, snapshot.timezone, now) if published else set()
     # A begun slot takes no new meeting: not even for one whose partner there has left the event
     # (that meeting took place; the planner keeps it, see :func:`held_without_participant`).
     kept = {
@@ -288,9 +300,44 @@ def held_without_participant(snapshot: EventSnapshot, now: datetime) -> list[Pla
     """Published meetings that have begun by ``now`` although one of their participants has left the
     event since: they took place (they carry feedback and history), so they stay in the plan and
     are never cancelled."""
+    return held_meetings(snapshot, now, keep_published=True)
+
+
+def held_meetings(snapshot: EventSnapshot, now: datetime, *, keep_published: bool) -> list[Placement]:
+    """The published meetings that have begun by ``now`` and that the planner keeps outside the
+    problem: they took place, so they stay in the plan and are never moved or cancelled. With
+    ``keep_published`` the problem keeps those of people still taking part itself (as locked
+    meetings), so these are the ones a participant has left since; without it, every one."""
     people = {p.id for p in snapshot.participants}
-    begun = begun_slots(snapshot.slots, snapshot.timezone, now)
-    return [m for m in snapshot.published if m.slot in begun and not (m.a in people and m.b in people)]
+    begun = begun_slots(snapshot.slots, snapshot.timezone, now) if snapshot.published else set()
+    return [
+        m
+        for m in snapshot.published
+        if m.slot in begun and not (keep_published and m.a in people and m.b in people)
+    ]
+
+
+def _around(snapshot: EventSnapshot, held: Sequence[Placement]) -> EventSnapshot:
+    """``snapshot`` without the meetings ``held`` (which took place): its published meetings, staff
+    pins and must-meets leave their pairs out, the pairs do not meet again (blocked), and each
+    participant may have as many meetings fewer as it had there. Their slots have begun, so no
+    meeting goes there (:func:`build_problem`)."""
+    pairs = {m.pair for m in held}
+    had = Counter(pid for m in held for pid in (m.a, m.b))
+    return snapshot.model_copy(
+        update={
+            "published": [m for m in snapshot.published if m.pair not in pairs],
+            "pinned": [m for m in snapshot.pinned if m.pair not in pairs],
+            "must_meet": [(a, b) for a, b in snapshot.must_meet if pair_key(a, b) not in pairs],
+            "blocked": [*snapshot.blocked, *sorted(pairs)],
+            "participants": [
+                p.model_copy(update={"max_meetings": max(0, p.max_meetings - had[p.id])})
+                if p.max_meetings is not None
+                else p
+                for p in snapshot.participants
+            ],
+        }
+    )
 
 
 def _merge_locked(published: Sequence[Placement], pinned: Sequence[Placement]) -> list[Placement]:
@@ -382,6 +429,7 @@ __all__ = [
     "describe_moves",
     "duplicate_problem",
     "effective_status",
+    "held_meetings",
     "held_without_participant",
     "lock_state",
     "meeting_reason",

@@ -104,22 +104,23 @@ class Notifier:
         """Queue an invitation with its sign-in link, for the person at ``to`` speaking for ``entity``.
 
         A new invitation of the same person stops the link of the one before: that one's message, if
-        it still waits in the outbox, is taken out, so that the person gets one invitation, with the
-        link that works (and not first one that says it was already used)."""
+        it still waits in the outbox (or failed, and could be sent again), is taken out, so that the
+        person gets one invitation, with the link that works (and not first one that says it was
+        already used)."""
         message = compose(
             "invitation", link=link, entity=entity, expires=f"{told_date(expires)}, {expires:%H:%M} UTC"
         )
         person = _invitation_key(to, entity)
-        replaced = self.outbox.withdraw_queued(person)
+        replaced = self.outbox.withdraw_queued(person, failed_too=True)
         if replaced:
             logger.info("an invitation replaced %d earlier one(s) not sent yet", replaced)
         self.outbox.queue(to, message, dedup_key=f"{person}{_digest(link)}")
 
     def withdraw_invitations(self, to: str, *, entity: str | None) -> int:
-        """Take out of the outbox the invitations still queued for the person at ``to`` speaking for
-        ``entity`` (a user revoked: its links stop working, and an e-mail with one of them must not
-        go out); how many."""
-        return self.outbox.withdraw_queued(_invitation_key(to, entity))
+        """Take out of the outbox the invitations still queued (or failed, which staff could send
+        again) for the person at ``to`` speaking for ``entity`` (a user revoked: its links stop
+        working, and an e-mail with one of them must not go out); how many."""
+        return self.outbox.withdraw_queued(_invitation_key(to, entity), failed_too=True)
 
     def request_received(
         self, event_id: str, sender: str, recipient: str, message: str | None, *, reason: str | None = None
@@ -261,11 +262,14 @@ class Notifier:
             for r in store.published(session, event_id, confirmed=True)
             if as_instant(datetime.fromisoformat(r.start), tz) > now
         ]
-        people = [p.participant_id for p in store.participants(session, event_id)]
+        expecting = store.mentioned(entries)
+        # One taken out of the event since the publication still has its meetings in its calendar
+        # (they are cancelled only at the next publication, which this event will not have).
+        people = sorted({p.participant_id for p in store.participants(session, event_id)} | expecting)
         begun = any(as_instant(s.start, tz) <= now for s in store.slots(session, event_id))
         if begun:  # under way: those who still expect a meeting
-            people = [pid for pid in people if pid in store.mentioned(entries)]
-        names = store.names(session, store.mentioned(entries) | set(people))
+            people = [pid for pid in people if pid in expecting]
+        names = store.names(session, expecting | set(people))
         labels, venue = store.published_places(session, ev)
         queued = 0
         unreached: list[str] = []

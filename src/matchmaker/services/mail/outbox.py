@@ -143,14 +143,18 @@ class Outbox:
             return False
         return True
 
-    def withdraw_queued(self, key_prefix: str, *, now: datetime | None = None) -> int:
+    def withdraw_queued(
+        self, key_prefix: str, *, failed_too: bool = False, now: datetime | None = None
+    ) -> int:
         """Take out the messages still queued whose key starts with ``key_prefix`` (a message a newer
-        one replaces), except one a sender holds right now; how many."""
+        one replaces), except one a sender holds right now; how many. With ``failed_too``, also those
+        that failed: what they say no longer holds, so staff must not be able to send them again."""
         now = now or utcnow()
+        statuses = ["queued", "failed"] if failed_too else ["queued"]
         rows = self.session.exec(
             select(OutboxMessage).where(
                 col(OutboxMessage.dedup_key).startswith(key_prefix, autoescape=True),
-                col(OutboxMessage.status) == "queued",
+                col(OutboxMessage.status).in_(statuses),
                 or_(col(OutboxMessage.lease_until).is_(None), col(OutboxMessage.lease_until) < now),
             )
         )
@@ -378,8 +382,12 @@ class MailSender:
                 report.failed += 1
                 report.errors.append(f"message {message_id}: gave up after {row.attempts} tries: {reason}")
             else:
-                wait = timedelta(seconds=self.settings.mail_retry_seconds * 2 ** (row.attempts - 1))
-                row.next_attempt_at = now + min(wait, _MAX_BACKOFF)
+                # Capped before it is a timedelta: after some forty doublings the wait no longer fits
+                # one, and the message would be stuck (taken, never tried again nor failed).
+                wait = min(
+                    self.settings.mail_retry_seconds * 2 ** (row.attempts - 1), _MAX_BACKOFF.total_seconds()
+                )
+                row.next_attempt_at = now + timedelta(seconds=wait)
                 report.retrying += 1
             session.add(row)
         if reason.startswith("cannot reach"):
