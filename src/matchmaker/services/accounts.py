@@ -163,7 +163,7 @@ class Accounts:
     ) -> Invited:
         """Queue an invitation for ``email``; the user is created, or reused when one with the same role,
         record and address exists, the address compared without regard to case (an earlier, unused
-        link then stops working)."""
+        link then stops working; a ``label`` given replaces the one it had)."""
         storable(email, "email")
         address = check_address(email, field="email")
         label = checked_label(label)
@@ -187,6 +187,11 @@ class Accounts:
                 token_hash=hash_token(new_token()),
                 email=address,
             )
+            self.session.add(user)
+            self.session.flush()
+        elif label is not None and label != user.label:
+            # The note staff typed says who the person is now; it is kept, not dropped.
+            user.label = label
             self.session.add(user)
             self.session.flush()
         return self._invite_user(user, now=now)

@@ -380,3 +380,21 @@ def test_the_outbox_is_listed_in_pages_newest_first(client: TestClient, tokens: 
         "items": [],
     }
     assert client.get("/api/v1/outbox?status=lost", headers=staff).status_code == 400
+
+
+def test_inviting_a_known_person_again_keeps_the_label_given(
+    client: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+) -> None:
+    """An invitation to an address a user already has reuses that user; the label staff typed with it
+    (who the person is) is kept, not dropped without a word, and one left out keeps the old label."""
+    first = invite(client, tokens, role="city", subject_id=CITY_ID, email="ana@kukes.example")
+    again = invite(
+        client, tokens, role="city", subject_id=CITY_ID, email="Ana@kukes.example", label="Ana, deputy mayor"
+    )
+    assert again["user_id"] == first["user_id"]
+    third = invite(client, tokens, role="city", subject_id=CITY_ID, email="ana@kukes.example")
+    assert third["user_id"] == first["user_id"]
+    users = client.get("/api/v1/users", headers=tokens.of("staff")).json()["items"]
+    [listed] = [u for u in users if u["user_id"] == first["user_id"]]
+    assert listed["label"] == "Ana, deputy mayor"
