@@ -17,7 +17,10 @@ proxy's (the peer's); otherwise the peer's, and ``proxy`` is ``null``.
 (:mod:`matchmaker.web.compression`), so a compressed answer counts its compressed bytes, what crossed
 the network (headers left out; 0 for HEAD).
 
-Neither headers nor query strings are logged, so tokens and cookies never reach the log.
+Neither headers nor query strings are logged, so tokens and cookies never reach the log. Nor do
+the secrets some addresses carry in their path (an invitation's one-time sign-in link,
+``/invite/TOKEN``, and a calendar feed's ``/feeds/TOKEN.ics``, each a credential by itself): the line
+gives such a path as its route's template (``/invite/{token}``).
 """
 
 from __future__ import annotations
@@ -42,6 +45,19 @@ REQUEST_ID_HEADER = "x-request-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 #: ``{city_id:str}`` in a route's path is ``{city_id}`` in the matched path template.
 _PARAM_TYPE = re.compile(r"\{(\w+):\w+\}")
+
+
+#: The path parameter of the routes whose address is itself a credential (see the module docstring).
+_SECRET_PARAMETER = "{token}"  # noqa: S105 - the name of a path parameter, not a secret
+
+
+def logged_path(scope: Scope) -> str:
+    """The path an access line gives: the request's, or for a route whose address carries a secret
+    token, the route's template in its place."""
+    template = str(scope.get("path_template") or "")
+    if _SECRET_PARAMETER in template:
+        return template
+    return str(scope.get("path", ""))
 
 
 def _request_id(scope: Scope) -> str:
@@ -140,7 +156,7 @@ class RequestContextMiddleware(ScopedMiddleware):
                 "event": "access",
                 "request_id": request_id,
                 "method": scope.get("method"),
-                "path": scope.get("path"),
+                "path": logged_path(scope),
                 "status": status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 "user": getattr(user, "user_id", None),

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -398,3 +400,25 @@ def test_inviting_a_known_person_again_keeps_the_label_given(
     users = client.get("/api/v1/users", headers=tokens.of("staff")).json()["items"]
     [listed] = [u for u in users if u["user_id"] == first["user_id"]]
     assert listed["label"] == "Ana, deputy mayor"
+
+
+def test_the_access_log_never_holds_a_sign_in_link_or_a_calendar_address(
+    client: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An invitation's link and a calendar feed's address are credentials by themselves; the access
+    lines gave them whole (``/invite/1.179...``), so anyone reading the log could sign in with a link
+    not used yet. A line now gives the route's template in their place."""
+    made = invite(client, tokens, role="city", subject_id=CITY_ID, email="focal@kukes.example")
+    secret = made["link"].rsplit("/", 1)[1]
+    with caplog.at_level(logging.INFO, logger="matchmaker.access"):
+        assert client.get(f"/invite/{secret}").status_code == 200
+        assert client.get("/feeds/0123456789abcdef0123.ics").status_code == 404
+        assert client.get(f"/cities/{CITY_ID}", follow_redirects=False).status_code in (200, 303)
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "matchmaker.access"]
+    paths = [line["path"] for line in lines]
+    assert paths == ["/invite/{token}", "/feeds/{token}", f"/cities/{CITY_ID}"]
+    everything = "\n".join(r.getMessage() for r in caplog.records)
+    assert secret not in everything
+    assert "0123456789abcdef0123" not in everything
