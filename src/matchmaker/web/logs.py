@@ -36,6 +36,7 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.types import Message, Receive, Scope, Send
 
+from matchmaker.web.errors import logged_path
 from matchmaker.web.middleware import ScopedMiddleware
 from matchmaker.web.ratelimit import client_addresses
 
@@ -45,19 +46,6 @@ REQUEST_ID_HEADER = "x-request-id"
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 #: ``{city_id:str}`` in a route's path is ``{city_id}`` in the matched path template.
 _PARAM_TYPE = re.compile(r"\{(\w+):\w+\}")
-
-
-#: The path parameter of the routes whose address is itself a credential (see the module docstring).
-_SECRET_PARAMETER = "{token}"  # noqa: S105 - the name of a path parameter, not a secret
-
-
-def logged_path(scope: Scope) -> str:
-    """The path an access line gives: the request's, or for a route whose address carries a secret
-    token, the route's template in its place."""
-    template = str(scope.get("path_template") or "")
-    if _SECRET_PARAMETER in template:
-        return template
-    return str(scope.get("path", ""))
 
 
 def _request_id(scope: Scope) -> str:
