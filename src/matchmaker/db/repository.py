@@ -143,7 +143,8 @@ def _set_focal_point(session: Session, city_id: str, focal: FocalPointIn) -> Non
 
 def update_city(session: Session, city_id: str, changes: dict[str, Any]) -> CityPublic:
     """Apply a validated partial change to a city. A focal point in ``changes`` changes the fields it
-    names; the others (its ``extra`` too) stay as stored, as the record's own fields do."""
+    names; the others (its ``extra`` too) stay as stored, as the record's own fields do. A focal point
+    given as ``None`` is removed, as a record's own field given as ``None`` is cleared."""
     row = _CITIES.row(session, city_id)
     merged = CityCreate.model_validate(
         {**_CITIES.read(row).model_dump(), **{k: v for k, v in changes.items() if k != "focal_point"}}
@@ -152,7 +153,11 @@ def update_city(session: Session, city_id: str, changes: dict[str, Any]) -> City
         setattr(row, key, getattr(merged, key))
     row.updated_at = utcnow()
     session.add(row)
-    if changes.get("focal_point") is not None:
+    if "focal_point" in changes and changes["focal_point"] is None:
+        stored = session.get(FocalPoint, city_id)
+        if stored is not None:
+            session.delete(stored)
+    elif changes.get("focal_point") is not None:
         stored = session.get(FocalPoint, city_id)
         kept: dict[str, Any] = {}
         if stored is not None:
