@@ -404,9 +404,10 @@ class Accounts:
 
     def change_subject(self, user_id: int, subject: str) -> Principal:
         """Change the city or provider a user speaks for (a staff or revoked user's is refused:
-        :class:`ConflictError`); its open sessions end, and so do the calendar feed addresses it made for
-        the record it no longer speaks for (and that record's addresses whose maker is unknown, as when
-        it is revoked; see :meth:`CalendarFeeds.stop_issued_by`)."""
+        :class:`ConflictError`; naming the one it speaks for already changes nothing); its open
+        sessions end, and so do the calendar feed addresses it made for the record it no longer speaks
+        for (and that record's addresses whose maker is unknown, as when it is revoked; see
+        :meth:`CalendarFeeds.stop_issued_by`)."""
         user = self._user(user_id)
         if user.role == "staff":
             # The user's stored role refuses it, whatever record the request names.
@@ -414,10 +415,15 @@ class Accounts:
         if user.revoked:
             raise ConflictError(f"user {user_id} is revoked")
         before = user.subject_id
+        after = subject_of(self.session, user.role, subject)
+        if after == before:
+            # Named the record it already speaks for: nothing changes, so its sessions, calendar
+            # addresses and the invitation on its way stay as they are.
+            return self._principal(user)
         # An invitation e-mail not sent yet names the record the user spoke for: it is replaced by
         # one naming the new record (its link stops; the new e-mail carries a new one).
         unsent = self._withdraw_queued_invitations(user)
-        user.subject_id = subject_of(self.session, user.role, subject)
+        user.subject_id = after
         self.session.add(user)
         self._end_all(user_id)
         CalendarFeeds(self.session).stop_issued_by(user_id, before, keeping=user.subject_id)
