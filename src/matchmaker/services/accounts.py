@@ -256,6 +256,14 @@ class Accounts:
         user = self._user(invitation.user_id)
         if user.revoked:
             raise refused
+        try:
+            self._check_subject(user)
+        except AuthenticationError as exc:
+            # Checked before the link is used up: a session for a deleted record would end at once,
+            # and the link would be gone when the record is restored.
+            raise AuthenticationError(
+                f"this sign-in link is for a {user.role} that is no longer stored; ask for a new invitation"
+            ) from exc
         invitation.used_at = now
         self.session.add(invitation)
         self.session.flush()
