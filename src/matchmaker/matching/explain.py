@@ -457,12 +457,22 @@ def composition(item: Scored, cfg: EngineConfig) -> dict[str, Any]:
     return out
 
 
-def _composed_text(composed: Mapping[str, Any]) -> str:
+#: How the summary names the part of a city ↔ city score its case study gives, when the city is no
+#: mentor (its case study scored higher than the comparable part, but overcame none of the asking
+#: city's obstacles, or not by enough): "mentor case" beside "Comparable city" said both at once.
+CASE_PART_OF_A_COMPARABLE_CITY = "its case study"
+
+
+def _composed_text(composed: Mapping[str, Any], relation: str | None = None) -> str:
     """``score 0.48 = 85% × comparable 0.45 (relevance 0.53, context −15%: region −15%) + 15% × shared
-    providers 0.70``: the parts of :func:`composition` as one line of the summary."""
+    providers 0.70``: the parts of :func:`composition` as one line of the summary (of a city whose
+    ``relation`` is comparable or mentor)."""
     terms: list[str] = []
     for part in composed["parts"]:
-        text = f"{part['share'] * 100:.0f}% × {part['part']} {part['value']:.2f}"
+        name = part["part"]
+        if name == "mentor case" and relation != "mentor":
+            name = CASE_PART_OF_A_COMPARABLE_CITY
+        text = f"{part['share'] * 100:.0f}% × {name} {part['value']:.2f}"
         if part["part"] == "comparable" and part["context"]:
             effect = (part["context_multiplier"] - 1.0) * 100
             text += (
@@ -538,7 +548,7 @@ def _summary(
     if composed is not None:
         # City ↔ city: the context applies to the comparable part alone, so it is stated there, with
         # the other parts and their shares, and the score adds up from the summary.
-        parts.append(_composed_text(composed))
+        parts.append(_composed_text(composed, item.relation))
     elif adjusted:
         parts.append("context: " + ", ".join(f"{f['factor']} {f['effect']}" for f in adjusted))
     return "; ".join(parts) if parts else "weak match"

@@ -163,7 +163,7 @@ class Accounts:
     ) -> Invited:
         """Queue an invitation for ``email``; the user is created, or reused when one with the same role,
         record and address exists, the address compared without regard to case (an earlier, unused
-        link then stops working)."""
+        link then stops working; a ``label`` given replaces the one it had)."""
         storable(email, "email")
         address = check_address(email, field="email")
         label = checked_label(label)
@@ -187,6 +187,11 @@ class Accounts:
                 token_hash=hash_token(new_token()),
                 email=address,
             )
+            self.session.add(user)
+            self.session.flush()
+        elif label is not None and label != user.label:
+            # The note staff typed says who the person is now; it is kept, not dropped.
+            user.label = label
             self.session.add(user)
             self.session.flush()
         return self._invite_user(user, now=now)
@@ -251,6 +256,14 @@ class Accounts:
         user = self._user(invitation.user_id)
         if user.revoked:
             raise refused
+        try:
+            self._check_subject(user)
+        except AuthenticationError as exc:
+            # Checked before the link is used up: a session for a deleted record would end at once,
+            # and the link would be gone when the record is restored.
+            raise AuthenticationError(
+                f"this sign-in link is for a {user.role} that is no longer stored; ask for a new invitation"
+            ) from exc
         invitation.used_at = now
         self.session.add(invitation)
         self.session.flush()
@@ -399,9 +412,10 @@ class Accounts:
 
     def change_subject(self, user_id: int, subject: str) -> Principal:
         """Change the city or provider a user speaks for (a staff or revoked user's is refused:
-        :class:`ConflictError`); its open sessions end, and so do the calendar feed addresses it made for
-        the record it no longer speaks for (and that record's addresses whose maker is unknown, as when
-        it is revoked; see :meth:`CalendarFeeds.stop_issued_by`)."""
+        :class:`ConflictError`; naming the one it speaks for already changes nothing); its open
+        sessions end, and so do the calendar feed addresses it made for the record it no longer speaks
+        for (and that record's addresses whose maker is unknown, as when it is revoked; see
+        :meth:`CalendarFeeds.stop_issued_by`)."""
         user = self._user(user_id)
         if user.role == "staff":
             # The user's stored role refuses it, whatever record the request names.
@@ -409,10 +423,15 @@ class Accounts:
         if user.revoked:
             raise ConflictError(f"user {user_id} is revoked")
         before = user.subject_id
+        after = subject_of(self.session, user.role, subject)
+        if after == before:
+            # Named the record it already speaks for: nothing changes, so its sessions, calendar
+            # addresses and the invitation on its way stay as they are.
+            return self._principal(user)
         # An invitation e-mail not sent yet names the record the user spoke for: it is replaced by
         # one naming the new record (its link stops; the new e-mail carries a new one).
         unsent = self._withdraw_queued_invitations(user)
-        user.subject_id = subject_of(self.session, user.role, subject)
+        user.subject_id = after
         self.session.add(user)
         self._end_all(user_id)
         CalendarFeeds(self.session).stop_issued_by(user_id, before, keeping=user.subject_id)

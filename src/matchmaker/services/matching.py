@@ -1302,14 +1302,29 @@ def readable_reason(exp: dict[str, Any], *, city: str, other: str) -> str | None
     """One participant-facing line from a matcher explanation: names, the need and what answers it.
 
     Never ids, scores or staff wording; ``None`` when the explanation shows nothing concrete. Between
-    two cities the line says what the relation is: a mentor's case study, or, for a comparable city,
-    the need both state. A city is said to need only what its summary states as a need: a passage
+    two cities the line says what the relation is: a mentor's case study, or what it already does that
+    answers the need when that (not its case study) makes it a mentor, or, for a comparable city, the
+    need both state. A city is said to need only what its summary states as a need: a passage
     the matcher read as context, background or a strength is not quoted as one, nor a need that
     shares no topic with what the other side offers. Without a stated need, a statement of the
     city's situation on the other side's topic is quoted as what the city writes.
     """
     relation = exp.get("relation")
     mentor = exp.get("mentor_case") or {}
+    strength = exp.get("mentor_strength") if relation == "mentor" else None
+    if (
+        strength
+        and strength.get("match")
+        and not (mentor.get("title") and _score(mentor) >= _score(strength))
+    ):
+        # A mentor by what its summary says it already does, as the explanation's summary gives it: its
+        # case study (if any) is not what makes it one, and may be on another problem altogether.
+        done = quoted(strength["match"], 90, gloss_limit=70)
+        if strength.get("need"):
+            return (
+                f"{city} needs {quoted(strength['need'], 80, gloss_limit=70)} ↔ {other} has done it: {done}"
+            )
+        return f"{other} has done what {city} needs: {done}"
     if mentor.get("title") and relation != "comparable":
         return f"{other} has a case study on a similar problem: “{shortened(mentor['title'], 90)}”"
     sides = ("need", "match") if relation == "comparable" else ("need",)
@@ -1339,6 +1354,12 @@ def readable_reason(exp: dict[str, Any], *, city: str, other: str) -> str | None
     if tags:
         return f"{city} and {other} share: {', '.join(tags[:3])}"
     return None
+
+
+def _score(part: Mapping[str, Any]) -> float:
+    """The ``score`` of a mentor's case study or strength in an explanation (0 when it gives none)."""
+    score = part.get("score")
+    return float(score) if isinstance(score, int | float) else 0.0
 
 
 def _stated_need(passage: Mapping[str, Any]) -> bool:

@@ -79,12 +79,28 @@ def public_extra(extra: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in extra.items() if not is_internal_key(k)}
 
 
+def internal_extra(extra: dict[str, Any] | None) -> dict[str, Any]:
+    """The keys of ``extra`` marked internal, with their values (none for no ``extra``)."""
+    return {k: v for k, v in (extra or {}).items() if is_internal_key(k)}
+
+
 def strip_internal(record: M) -> M:
-    """A copy of a record whose ``extra`` holds no internal key (records without ``extra`` unchanged)."""
+    """A copy of a record whose ``extra`` holds no internal key, nor its focal point's ``extra`` (the
+    city itself sees its focal point, but a key marked internal there is staff-only as anywhere);
+    records without either unchanged."""
+    update: dict[str, Any] = {}
     extra = getattr(record, "extra", None)
-    if not isinstance(extra, dict) or not any(is_internal_key(k) for k in extra):
-        return record
-    return record.model_copy(update={"extra": public_extra(extra)})
+    if isinstance(extra, dict) and any(is_internal_key(k) for k in extra):
+        update["extra"] = public_extra(extra)
+    contact = getattr(record, "focal_point", None)
+    contact_extra = getattr(contact, "extra", None)
+    if (
+        isinstance(contact, BaseModel)
+        and isinstance(contact_extra, dict)
+        and any(is_internal_key(k) for k in contact_extra)
+    ):
+        update["focal_point"] = contact.model_copy(update={"extra": public_extra(contact_extra)})
+    return record.model_copy(update=update) if update else record
 
 
 def may_list(principal: Principal, kind: Kind) -> bool:
@@ -161,6 +177,8 @@ def confidential_terms(session: Session, *, own_city: str | None = None) -> list
     terms: set[str] = set()
     for contact in session.exec(select(FocalPoint)):
         if own_city is not None and contact.city_id == own_city:
+            # Its own contact is not confidential to it, but the fields marked internal in it are.
+            terms.update(strings_in(internal_extra(contact.extra)))
             continue
         terms.update(v for v in (contact.name, contact.email, contact.phone) if v)
         terms.update(strings_in(contact.extra))
@@ -332,6 +350,7 @@ __all__ = [
     "TermPattern",
     "compile_terms",
     "confidential_terms",
+    "internal_extra",
     "is_internal_key",
     "known_to",
     "may_list",

@@ -45,7 +45,7 @@ from litestar.openapi.spec import (
 )
 from litestar.params import ParameterKwarg
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from litestar.types import Empty
+from litestar.types import Empty, Scope
 from litestar.utils.scope.state import ScopeState
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 from sqlalchemy.exc import DataError, OperationalError
@@ -583,7 +583,7 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
         # but that is still too long, an upload over its size).
         return _matchmaker_error(request, refusal)
     if status >= 500:
-        logger.error("HTTP %d on %s %s: %s", status, request.method, request.url.path, exc.detail)
+        logger.error("HTTP %d on %s %s: %s", status, request.method, logged_path(request.scope), exc.detail)
         return problem(request, status, "the server could not answer this request")
     detail = str(exc.detail) if exc.detail else _TITLES.get(status, "Error")
     if isinstance(exc.__cause__, SerializationException):
@@ -653,12 +653,25 @@ def too_large(request: Request[Any, Any, Any], *, body: str = "request body") ->
     return f"the {what} is larger than this address accepts"
 
 
+#: The path parameter of the routes whose address is itself a credential (see the module docstring).
+_SECRET_PARAMETER = "{token}"  # noqa: S105 - the name of a path parameter, not a secret
+
+
+def logged_path(scope: Scope) -> str:
+    """The path an access line gives: the request's, or for a route whose address carries a secret
+    token, the route's template in its place."""
+    template = str(scope.get("path_template") or "")
+    if _SECRET_PARAMETER in template:
+        return template
+    return str(scope.get("path", ""))
+
+
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     request_id = request.scope.get("state", {}).get("request_id", "-")
     logger.error(
         "Unhandled error on %s %s (request %s)",
         request.method,
-        request.url.path,
+        logged_path(request.scope),
         request_id,
         exc_info=exc,
     )
@@ -676,7 +689,7 @@ def log_database_unavailable(request: Request[Any, Any, Any], exc: OperationalEr
     logger.error(
         "The database could not be used on %s %s: %s",
         request.method,
-        request.url.path,
+        logged_path(request.scope),
         reason.splitlines()[0] if reason else "-",
     )
 
@@ -693,13 +706,15 @@ def handle_exception(request: Request[Any, Any, Any], exc: Exception) -> Respons
         return _http_exception(request, exc)
     if isinstance(exc, UnicodeDecodeError):
         # Request parsing (a multipart text part, say) met bytes that are not UTF-8: bad input.
-        logger.warning("Undecodable input on %s %s: %s", request.method, request.url.path, exc.reason)
+        logger.warning(
+            "Undecodable input on %s %s: %s", request.method, logged_path(request.scope), exc.reason
+        )
         return problem(request, 400, "the request contains text that is not valid UTF-8")
     if isinstance(exc, DataError):
         # A value the database refuses (a NUL byte, say) that validation let through: the input is
         # at fault, but the gap in validation is worth fixing, so keep the traceback.
         logger.warning(
-            "The database refused a value on %s %s", request.method, request.url.path, exc_info=exc
+            "The database refused a value on %s %s", request.method, logged_path(request.scope), exc_info=exc
         )
         return problem(request, 422, "a value in the request cannot be stored (for example a NUL character)")
     if isinstance(exc, OperationalError):
@@ -735,6 +750,7 @@ __all__ = [
     "form_refusal",
     "handle_exception",
     "log_database_unavailable",
+    "logged_path",
     "parameter_problems",
     "problem",
     "problems",

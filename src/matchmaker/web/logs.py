@@ -17,7 +17,10 @@ proxy's (the peer's); otherwise the peer's, and ``proxy`` is ``null``.
 (:mod:`matchmaker.web.compression`), so a compressed answer counts its compressed bytes, what crossed
 the network (headers left out; 0 for HEAD).
 
-Neither headers nor query strings are logged, so tokens and cookies never reach the log.
+Neither headers nor query strings are logged, so tokens and cookies never reach the log. Nor do
+the secrets some addresses carry in their path (an invitation's one-time sign-in link,
+``/invite/TOKEN``, and a calendar feed's ``/feeds/TOKEN.ics``, each a credential by itself): the line
+gives such a path as its route's template (``/invite/{token}``).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from typing import Any
 from litestar.connection import ASGIConnection
 from litestar.types import Message, Receive, Scope, Send
 
+from matchmaker.web.errors import logged_path
 from matchmaker.web.middleware import ScopedMiddleware
 from matchmaker.web.ratelimit import client_addresses
 
@@ -140,7 +144,7 @@ class RequestContextMiddleware(ScopedMiddleware):
                 "event": "access",
                 "request_id": request_id,
                 "method": scope.get("method"),
-                "path": scope.get("path"),
+                "path": logged_path(scope),
                 "status": status,
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),
                 "user": getattr(user, "user_id", None),

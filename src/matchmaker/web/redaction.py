@@ -27,7 +27,7 @@ from sqlalchemy.exc import DBAPIError
 
 from matchmaker.services.container import Services
 from matchmaker.services.users import Principal
-from matchmaker.web.errors import DATABASE_RETRY_SECONDS, DATABASE_UNAVAILABLE, PROBLEM_JSON
+from matchmaker.web.errors import DATABASE_RETRY_SECONDS, DATABASE_UNAVAILABLE, PROBLEM_JSON, logged_path
 from matchmaker.web.middleware import ScopedMiddleware
 from matchmaker.wording import counted, noun_for
 
@@ -215,7 +215,7 @@ class RedactionMiddleware(ScopedMiddleware):
             noun_for(count, "it was", "they were"),
             noun_for(count, "it", "them"),
             scope.get("method"),
-            scope.get("path"),
+            logged_path(scope),
             scope.get("state", {}).get("request_id", "-"),
             principal.role if principal is not None else "anonymous",
         )

@@ -10,6 +10,10 @@
   recursion (a 500 before this check) for a couple of kilobytes of input;
 * a JSON body names a field twice in one object (400 naming it, as for a query parameter given
   twice): the parser would keep the last value and drop the other without a word;
+* a JSON body holds text with half of a character (an unpaired surrogate escape such as ``\\ud83d``,
+  what a client sends that cut a text in the middle of an emoji): 422 naming the field, as for a NUL
+  character. The app's parser refuses such a body as malformed, and for one at the end of a text says
+  that the input "was truncated", which sends the client looking for a body cut short;
 * a write to ``/api/v1`` is authenticated by the console's session cookie (no ``Authorization``
   header) and its ``Origin`` is not this server's (403). The browser sends the cookie with requests
   started by a sibling origin (same site), so the cookie alone proves nothing about who started the
@@ -20,6 +24,7 @@ The JSON body is buffered here (it is bounded by the app's body limit) and repla
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,6 +33,7 @@ from litestar import Request
 from litestar.types import Receive, ReceiveMessage, Scope, Send
 
 from matchmaker.corpus.reader import json_depth, repeated_fields
+from matchmaker.db.engine import unstorable
 from matchmaker.web.auth import credentials
 from matchmaker.web.errors import problem
 from matchmaker.web.middleware import ScopedMiddleware
@@ -61,6 +67,29 @@ def same_origin(scope: Scope) -> bool:
     if origin and origin != "null":
         return urlsplit(origin).netloc.lower() == _header(scope, b"host").lower()
     return not origin and _header(scope, b"sec-fetch-site").lower() == "same-origin"
+
+
+def _has_half_character(value: Any) -> bool:
+    if isinstance(value, str):
+        return any("\ud800" <= ch <= "\udfff" for ch in value)
+    if isinstance(value, dict):
+        return any(_has_half_character(k) or _has_half_character(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_half_character(item) for item in value)
+    return False
+
+
+def half_characters(body: bytes) -> str | None:
+    """``field: reason`` for a JSON body whose text holds an unpaired surrogate (half of a character,
+    written as an escape: raw bytes of one are no UTF-8, which the app refuses itself), naming the
+    first text no database can store; None for any other body, JSON or not."""
+    if b"\\u" not in body:
+        return None
+    try:
+        value = json.loads(body)
+    except (ValueError, RecursionError):
+        return None
+    return unstorable(value) if _has_half_character(value) else None
 
 
 class RequestGuardMiddleware(ScopedMiddleware):
@@ -137,6 +166,14 @@ class RequestGuardMiddleware(ScopedMiddleware):
             detail = "; ".join(f"{e['key']}: {e['message']}" for e in errors)
             await self._refuse(scope, receive, send, 400, detail, extra={"errors": errors})
             return
+        half = half_characters(bytes(body)) if len(body) <= cap else None
+        if half is not None:
+            key, reason = half.split(": ", 1)
+            errors = [{"key": key, "message": reason, "source": "body"}]
+            await self._refuse(
+                scope, receive, send, 422, half, extra={"errors": errors}, title="Invalid input"
+            )
+            return
         pending = list(messages)
 
         async def replay() -> ReceiveMessage:
@@ -155,10 +192,18 @@ class RequestGuardMiddleware(ScopedMiddleware):
         detail: str,
         *,
         extra: dict[str, Any] | None = None,
+        title: str | None = None,
     ) -> None:
         request: Request[Any, Any, Any] = Request(scope, receive, send)
-        response = problem(request, status, detail, extra=extra)
+        response = problem(request, status, detail, extra=extra, title=title)
         await response.to_asgi_response(None, request)(scope, receive, send)
 
 
-__all__ = ["RequestGuardMiddleware", "is_json_media_type", "json_depth", "repeated_fields", "same_origin"]
+__all__ = [
+    "RequestGuardMiddleware",
+    "half_characters",
+    "is_json_media_type",
+    "json_depth",
+    "repeated_fields",
+    "same_origin",
+]

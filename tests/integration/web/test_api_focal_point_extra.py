@@ -240,3 +240,52 @@ def test_a_planted_focal_point_extra_value_is_scrubbed(
     assert not [
         r for r in caplog.records if r.levelno >= logging.WARNING and r.name == "matchmaker.web.redaction"
     ]
+
+
+def test_a_field_marked_internal_in_the_focal_point_is_for_staff_only(
+    api: TestClient[Any], tokens: Tokens
+) -> None:
+    """The city sees its own focal point, but not a field staff marked internal inside it (a note on
+    how to deal with the person), in the API or on its console page, as with a record's own fields."""
+    note = "Slow to answer; copy the mayor's office"
+    focal = FOCAL | {"extra": {**FOCAL["extra"], "internal_note": note}}
+    r = api.patch(f"/api/v1/cities/{CITY_ID}", json={"focal_point": focal}, headers=tokens.of("staff"))
+    assert r.status_code == 200, r.text
+    staff_view = api.get(f"/api/v1/cities/{CITY_ID}", headers=tokens.of("staff")).json()
+    assert staff_view["focal_point"]["extra"]["internal_note"] == note
+
+    own = api.get(f"/api/v1/cities/{CITY_ID}", headers=tokens.of("city"))
+    assert own.status_code == 200
+    assert own.json()["focal_point"]["extra"] == FOCAL["extra"], "the other fields stay"
+    assert note not in own.text
+    assert "[redacted]" not in own.text
+
+    _sign_in(api, tokens.city)
+    page = api.get(f"/cities/{CITY_ID}")
+    assert page.status_code == 200
+    assert MAIL in page.text
+    assert note not in page.text
+    assert "internal_note" not in page.text
+    api.cookies.clear()
+
+
+def test_a_focal_point_given_as_null_is_removed_not_ignored(api: TestClient[Any], tokens: Tokens) -> None:
+    """Staff removing a focal point's personal data (the person left) sent ``{"focal_point": null}`` and
+    got 200 with the contact still there, stored and shown to the city. It is now removed, as a
+    record's own field given as null is cleared; the other fields stay."""
+    staff = tokens.of("staff")
+    _set_focal_point(api, tokens)
+    before = api.get(f"/api/v1/cities/{CITY_ID}", headers=staff).json()
+    r = api.patch(f"/api/v1/cities/{CITY_ID}", json={"focal_point": None}, headers=staff)
+    assert r.status_code == 200, r.text
+    assert r.json()["focal_point"] is None
+    after = api.get(f"/api/v1/cities/{CITY_ID}", headers=staff).json()
+    assert after == {**before, "focal_point": None}
+    own = api.get(f"/api/v1/cities/{CITY_ID}", headers=tokens.of("city"))
+    assert own.json()["focal_point"] is None
+    for value in (FOCAL["email"], MAIL):
+        assert value not in own.text
+    # A new contact can be given again afterwards.
+    r = api.patch(f"/api/v1/cities/{CITY_ID}", json={"focal_point": {"name": "Ana Kola"}}, headers=staff)
+    assert r.status_code == 200, r.text
+    assert r.json()["focal_point"] == {"name": "Ana Kola", "email": None, "phone": None, "extra": {}}

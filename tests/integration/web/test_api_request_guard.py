@@ -192,3 +192,41 @@ def test_a_field_given_twice_in_a_json_body_is_refused_naming_it_not_read_as_one
     )
     # The same name in two objects is no repetition: the solutions are saved as sent.
     assert api.patch(path, json={"solutions": before["solutions"]}, headers=provider).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (b'{"summary": "Street lighting \\ud83d"}', "summary"),
+        (b'{"summary": "\\ude00 and more"}', "summary"),
+        (b'{"focal_point": {"name": "Ana \\ud83d"}}', "focal_point.name"),
+    ],
+    ids=["cut at the end", "low half alone", "nested"],
+)
+def test_half_a_character_is_refused_naming_the_field(
+    api: TestClient[Any], tokens: Tokens, body: bytes, field: str
+) -> None:
+    """A text cut in the middle of an emoji (an unpaired surrogate escape) is refused naming the field,
+    as a NUL is; it was called JSON that "was truncated", or malformed, naming no field."""
+    before = api.get(f"/api/v1/cities/{CITY_ID}", headers=tokens.of("staff")).json()
+    r = api.patch(
+        f"/api/v1/cities/{CITY_ID}",
+        content=body,
+        headers={**tokens.of("staff"), "content-type": "application/json"},
+    )
+    problem = _problem(r, 422)
+    assert problem["detail"] == f"{field}: contains an unpaired surrogate (not valid Unicode text)"
+    assert problem["errors"] == [
+        {"key": field, "message": "contains an unpaired surrogate (not valid Unicode text)", "source": "body"}
+    ]
+    assert "truncated" not in r.text
+    assert api.get(f"/api/v1/cities/{CITY_ID}", headers=tokens.of("staff")).json() == before
+
+
+def test_a_whole_character_written_as_two_escapes_is_kept(api: TestClient[Any], tokens: Tokens) -> None:
+    body = b'{"id": "emoji-town", "name": "Emoji Town", "country": "AL", "summary": "Sunny \\ud83d\\ude00"}'
+    r = api.post(
+        "/api/v1/cities", content=body, headers={**tokens.of("staff"), "content-type": "application/json"}
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["summary"] == "Sunny \U0001f600"

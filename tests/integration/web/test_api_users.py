@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -380,3 +382,43 @@ def test_the_outbox_is_listed_in_pages_newest_first(client: TestClient, tokens: 
         "items": [],
     }
     assert client.get("/api/v1/outbox?status=lost", headers=staff).status_code == 400
+
+
+def test_inviting_a_known_person_again_keeps_the_label_given(
+    client: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+) -> None:
+    """An invitation to an address a user already has reuses that user; the label staff typed with it
+    (who the person is) is kept, not dropped without a word, and one left out keeps the old label."""
+    first = invite(client, tokens, role="city", subject_id=CITY_ID, email="ana@kukes.example")
+    again = invite(
+        client, tokens, role="city", subject_id=CITY_ID, email="Ana@kukes.example", label="Ana, deputy mayor"
+    )
+    assert again["user_id"] == first["user_id"]
+    third = invite(client, tokens, role="city", subject_id=CITY_ID, email="ana@kukes.example")
+    assert third["user_id"] == first["user_id"]
+    users = client.get("/api/v1/users", headers=tokens.of("staff")).json()["items"]
+    [listed] = [u for u in users if u["user_id"] == first["user_id"]]
+    assert listed["label"] == "Ana, deputy mayor"
+
+
+def test_the_access_log_never_holds_a_sign_in_link_or_a_calendar_address(
+    client: TestClient,  # type: ignore[type-arg]
+    tokens: Tokens,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """An invitation's link and a calendar feed's address are credentials by themselves; the access
+    lines gave them whole (``/invite/1.179...``), so anyone reading the log could sign in with a link
+    not used yet. A line now gives the route's template in their place."""
+    made = invite(client, tokens, role="city", subject_id=CITY_ID, email="focal@kukes.example")
+    secret = made["link"].rsplit("/", 1)[1]
+    with caplog.at_level(logging.INFO, logger="matchmaker.access"):
+        assert client.get(f"/invite/{secret}").status_code == 200
+        assert client.get("/feeds/0123456789abcdef0123.ics").status_code == 404
+        assert client.get(f"/cities/{CITY_ID}", follow_redirects=False).status_code in (200, 303)
+    lines = [json.loads(r.getMessage()) for r in caplog.records if r.name == "matchmaker.access"]
+    paths = [line["path"] for line in lines]
+    assert paths == ["/invite/{token}", "/feeds/{token}", f"/cities/{CITY_ID}"]
+    everything = "\n".join(r.getMessage() for r in caplog.records)
+    assert secret not in everything
+    assert "0123456789abcdef0123" not in everything

@@ -3,10 +3,11 @@ provider, as on the console's Users page and with ``PATCH /api/v1/users/{id}``."
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from console_support import CITY_ID, PROVIDER_ID
+from console_support import CITY_ID, PROVIDER_ID, Client
 from typer.testing import CliRunner
 
 from matchmaker.cli import app
@@ -64,3 +65,27 @@ def test_moving_a_user_is_refused_with_what_is_wrong(services: Services) -> None
     assert missing.exit_code == 2, "--for is required"
     with services.database.unit_of_work() as session:
         assert services.accounts(session).account(provider).subject_id == PROVIDER_ID
+
+
+def test_moving_a_user_to_the_record_it_speaks_for_changes_nothing(
+    services: Services, client: Client, sign_in: Callable[[str], str]
+) -> None:
+    """Staff who typed the city a focal point already speaks for (by its name, say) signed that
+    person out everywhere and were told the user "now speaks for the new record". Nothing changes
+    now, and the Users page says so."""
+    user = add(services, "city", CITY_ID)
+    with services.database.unit_of_work() as session:
+        sid = services.accounts(session).start_session(user)
+
+    same = run(services, "move", str(user), "--for", "Kukës")
+    assert same.exit_code == 0, same.output
+    with services.database.unit_of_work() as session:
+        assert services.accounts(session).session_principal(sid).subject_id == CITY_ID
+
+    sign_in("staff")
+    page = client.post(f"/users/{user}/entity", data={"subject": CITY_ID})
+    assert page.status_code == 200
+    assert "already speaks for that record; nothing was changed" in page.text
+    assert "now speaks for the new record" not in page.text
+    with services.database.unit_of_work() as session:
+        assert services.accounts(session).session_principal(sid).subject_id == CITY_ID

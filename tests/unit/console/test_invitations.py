@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from matchmaker.cli import app
 from matchmaker.db.accounts import OutboxMessage
-from matchmaker.db.models import utcnow
+from matchmaker.db.models import CityCreate, utcnow
 from matchmaker.services.container import Services
 from matchmaker.services.events.schemas import EventCreate, ParticipantIn, RequestCreate, SlotIn
 from matchmaker.web.auth import SESSION_COOKIE
@@ -312,3 +312,24 @@ def test_a_refused_invitation_keeps_what_was_typed(client: Client, sign_in: obje
     assert 'value="Kukës Bihać"' in unknown.text
     assert 'value="focal@kukes.example"' in unknown.text
     assert "focal@kukes.example" not in client.get("/users").text  # nothing was queued
+
+
+def test_a_link_for_a_city_deleted_since_says_so_and_is_not_used_up(client: Client) -> None:
+    """The page of a link whose city was deleted since answered 404 "No city with id ...", and its
+    Sign in button used the link up for a session that ended at once, on a sign-in page that did not
+    say why. It now says the city is no longer stored, and the link still works once the city is
+    stored again (deleted by mistake and restored)."""
+    services = app_services(client)
+    path = path_of(invite(services, "city", "focal@kukes.example", CITY_ID))
+    with services.database.unit_of_work() as session:
+        kept = services.records(session).get_in_full("city", CITY_ID)
+        services.records(session).delete("city", CITY_ID)
+    for answer in (client.get(path), client.post(path, follow_redirects=False)):
+        assert answer.status_code == 400
+        assert "is for a city that is no longer stored; ask for a new invitation" in answer.text
+    assert SESSION_COOKIE not in client.cookies
+    with services.database.unit_of_work() as session:
+        services.records(session).create("city", CityCreate.model_validate(kept.model_dump()))
+    used = client.post(path, follow_redirects=False)
+    assert used.status_code == 303
+    assert used.headers["location"] == f"/cities/{CITY_ID}"

@@ -20,7 +20,7 @@ from console_support import (
 )
 from litestar.datastructures import FormMultiDict
 
-from matchmaker.db.models import Kind, PublicRecord
+from matchmaker.db.models import City, Kind, PublicRecord
 from matchmaker.services.records import RecordService
 from matchmaker.web.console import record_edit
 from matchmaker.web.console.record_edit import EditConflict, PostedForm, read_form
@@ -405,3 +405,30 @@ def test_saving_an_unknown_priority_or_a_contact_in_the_summary_says_so_after_sa
         or "summary: holds the focal point's email" in shown
     )
     assert _stored_city(client).priorities == ["mobility", "heritage"]  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("role", ["city", "provider"])
+def test_the_saved_notes_are_for_the_staff_who_saved_not_for_whoever_opens_the_address(
+    client: Client, sign_in: SignIn, role: str
+) -> None:
+    """Staff land on ``/cities/ID?saved=1`` after saving, with notes that name the fields marked
+    internal. A focal point or a provider given that address (copied from the staff's browser) read
+    "The changes were saved. Note: challenges: holds the value of the internal field 'internal_note'...",
+    though it saved nothing and may not know the internal fields exist."""
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        # An internal field whose value the public text also holds: a note for staff on the saved page.
+        city = session.get(City, CITY_ID)
+        assert city is not None
+        city.extra = {**city.extra, "internal_note": "the mayor prefers ESCO contracts"}
+        city.challenges = [*city.challenges, "Budget talks: the mayor prefers ESCO contracts."]
+        session.add(city)
+    sign_in("staff")
+    staff_view = client.get(f"/cities/{CITY_ID}?saved=1").text
+    assert "The changes were saved." in staff_view
+    assert "internal_note" in staff_view
+    sign_in(role)
+    shown = client.get(f"/cities/{CITY_ID}?saved=1")
+    assert shown.status_code == 200
+    assert "The changes were saved." not in shown.text
+    assert "internal_note" not in shown.text

@@ -157,3 +157,45 @@ def test_a_pathway_stage_both_name_is_no_reason_to_meet() -> None:
     assert readable_reason(exp, city="Bihać", other="Niš") is None
     exp["shared_tags"] = [stage, procurement]
     assert readable_reason(exp, city="Bihać", other="Ganja") == "Bihać and Ganja share: Procurement"
+
+
+def test_a_mentor_by_what_it_already_does_is_not_given_an_unrelated_case_study() -> None:
+    """A city is a mentor because its summary says it already did what the other needs; the case
+    study it also has scored lower and is on another problem. The reason participants read quoted
+    that case study as "a similar problem" (a street-addressing case for a need of e-documents),
+    where the staff's summary gives the strength."""
+    need = {"text": "The municipality wants electronic documents and signatures.", "role": "need"}
+    done = {"text": "In recent years the municipality digitised its registry and permits."}
+    exp = {
+        "relation": "mentor",
+        "needs": [{"need": need, "match": {"text": "The city has 100,000 inhabitants."}}],
+        "shared_tags": [],
+        "mentor_case": {
+            "id": "case-ferizaj-addresses",
+            "title": "Ferizaj: giving every house an address",
+            "score": 0.139,
+        },
+        "mentor_strength": {"need": need, "match": done, "score": 0.289},
+    }
+    line = readable_reason(exp, city="Cahul", other="Ferizaj")
+    assert line == (
+        "Cahul needs “The municipality wants electronic documents and signatures.” ↔ Ferizaj has done it:"
+        " “In recent years the municipality digitised its registry and permits.”"
+    )
+    no_need = readable_reason(
+        {**exp, "mentor_strength": {"need": None, "match": done, "score": 0.289}},
+        city="Cahul",
+        other="Ferizaj",
+    )
+    assert (
+        no_need
+        == "Ferizaj has done what Cahul needs: “In recent years the municipality digitised its registry and"
+        " permits.”"
+    )
+    # When its case study scores higher, the case study is what makes it a mentor, and is named.
+    by_case = readable_reason(
+        {**exp, "mentor_case": {**exp["mentor_case"], "score": 0.4}}, city="Cahul", other="Ferizaj"
+    )
+    assert (
+        by_case == "Ferizaj has a case study on a similar problem: “Ferizaj: giving every house an address”"
+    )

@@ -12,7 +12,7 @@ from matchmaker.matching.explain import candidate_passage, on_topic, unglossed
 from matchmaker.services.container import Services
 from matchmaker.services.matching import Matcher
 from matchmaker.settings import Settings
-from services_support import ingest
+from services_support import demo_services, ingest
 
 
 def _summaries(matcher: Matcher, city: str) -> dict[str, dict[str, Any]]:
@@ -299,3 +299,29 @@ def test_matching_reads_a_passage_not_in_english_through_the_gloss_its_explanati
     assert any("street lighting" in read for read, _ in stored["fleur"])
     assert not any("water" in read for read, _ in stored["most"])
     assert any("server" in read for read, _ in stored["most"])
+
+
+def test_a_comparable_city_is_not_said_to_score_by_a_mentor_case(home: Path) -> None:
+    """A city whose case study scores above the comparable part, without making it a mentor (the case
+    overcame none of the asking city's obstacles), read "Comparable city; ...; score 0.45 = 50% ×
+    mentor case 0.16 + ...": a comparable city and a mentor at once. Its summary names the part as its
+    case study; a mentor's stays "mentor case"."""
+    seen = {"comparable": 0, "mentor": 0}
+    with demo_services(home) as services:
+        matcher = services.matching.matcher()
+        with services.database.unit_of_work() as session:
+            cities = [r.id for r in services.records(session).list("city")]
+        for city in cities:
+            for result in matcher.cities_for_city(city, top=100).results:
+                exp = result.explanation
+                if exp["composition"]["parts"][0]["part"] != "mentor case":
+                    continue
+                seen[exp["relation"]] += 1
+                if exp["relation"] == "comparable":
+                    assert exp["summary"].startswith("Comparable city")
+                    assert "mentor" not in exp["summary"], exp["summary"]
+                    assert " × its case study " in exp["summary"], exp["summary"]
+                else:
+                    assert " × mentor case " in exp["summary"], exp["summary"]
+    assert seen["comparable"], seen
+    assert seen["mentor"], seen

@@ -67,6 +67,7 @@ from matchmaker.web.errors import (
     form_refusal,
     handle_exception,
     log_database_unavailable,
+    logged_path,
     parameter_problems,
     status_for,
     too_large,
@@ -208,7 +209,9 @@ def _on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> R
 def _on_data_error(request: Request[Any, Any, Any], exc: DataError) -> Response[Any]:
     # A value the database refuses (a NUL character, say) that no form check caught: the input is at
     # fault, not the server; the traceback is kept, since the gap in the checks is worth closing.
-    logger.warning("The database refused a value on %s %s", request.method, request.url.path, exc_info=exc)
+    logger.warning(
+        "The database refused a value on %s %s", request.method, logged_path(request.scope), exc_info=exc
+    )
     return _error_page(
         request, 422, "A value you sent cannot be stored (for example a NUL character); check the form."
     )

@@ -184,7 +184,10 @@ async def users_page(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 def _notice(outcome: object, done: str) -> Notice:
-    """What a change made on the users page says: ``done``, and the links of the invitations it queued."""
+    """What a change made on the users page says: ``done``, and the links of the invitations it queued
+    (or what the change itself said, when it returns a :class:`Notice`)."""
+    if isinstance(outcome, Notice):
+        return outcome
     invited: list[Invited] = []
     if isinstance(outcome, Invited):
         invited = [outcome]
@@ -297,7 +300,12 @@ async def users_entity(request: Request[Any, Any, Any], user_id: SerialId) -> Re
 
     def change(services: Services, session: Session) -> object:
         subject = form_field(form, "subject", 200, "City or provider")
-        return services.accounts(session).change_subject(user_id, subject)
+        accounts = services.accounts(session)
+        before = accounts.account(user_id).subject_id
+        moved = accounts.change_subject(user_id, subject)
+        if moved.subject_id == before:
+            return Notice(kind="info", text="The user already speaks for that record; nothing was changed.")
+        return moved
 
     return await _change(
         request,

@@ -429,7 +429,9 @@ def kind_routes(spec: KindPages) -> list[HTTPRouteHandler]:
         record, suggestions = await anyio.to_thread.run_sync(
             load_record, records, matching, principal, spec.kind, record_id
         )
-        saved = request.query_params.get("saved") == "1"
+        # Where staff land after saving the edit form. Anyone else opening that address (staff passed
+        # it on) has saved nothing, and the notes are for staff: they name the fields marked internal.
+        saved = principal.is_staff and request.query_params.get("saved") == "1"
         notes = await anyio.to_thread.run_sync(records.notes, spec.kind, record_id) if saved else []
         flash = {"kind": "ok", "text": "The changes were saved."} if saved else None
         if flash is not None and notes:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import re
-import time
 from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Annotated, Any
@@ -53,8 +52,6 @@ FORM_PAGE = "form_page"
 _UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 #: The display name of the record the signed-in user speaks for, shown in the page header.
 SUBJECT_NAME: ContextVar[str | None] = ContextVar("console_subject_name", default=None)
-_NAME_TTL = 60.0
-_names: dict[tuple[str, str, str], tuple[float, str]] = {}
 
 
 class SignInRequired(AuthenticationError):  # noqa: N818 - reads as a condition, like its parent
@@ -176,14 +173,12 @@ async def console_guard(connection: ASGIConnection[Any, Any, Any, Any], handler:
 
 
 def subject_name(services: Services, principal: Principal) -> str | None:
-    """The name of the city or provider a user speaks for (cached for a minute), or None."""
+    """The name of the city or provider a user speaks for, as stored now, or None.
+
+    It is read on every page (one lookup by id), not kept: a name just changed (on *Edit profile*, or
+    by staff) shows in the header of the very next page, as it does in the page's own title."""
     if not principal.subject_id:
         return None
-    key = (services.settings.db_url, principal.role, principal.subject_id)
-    now = time.monotonic()
-    hit = _names.get(key)
-    if hit is not None and hit[0] > now:
-        return hit[1]
     try:
         with services.database.unit_of_work() as session:
             record = services.records(session).get(
@@ -191,9 +186,7 @@ def subject_name(services: Services, principal: Principal) -> str | None:
             )
     except MatchmakerError:
         return None
-    name = str(getattr(record, "name", principal.subject_id))
-    _names[key] = (now + _NAME_TTL, name)
-    return name
+    return str(getattr(record, "name", principal.subject_id))
 
 
 def as_typed(value: object) -> str:
