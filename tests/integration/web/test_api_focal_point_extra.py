@@ -112,20 +112,6 @@ def test_a_patch_of_one_focal_point_field_keeps_the_others(api: TestClient[Any],
     )
 
 
-def test_a_patch_of_a_null_focal_point_removes_the_contact(api: TestClient[Any], tokens: Tokens) -> None:
-    """Staff erase a focal point's personal data with ``"focal_point": null``, as ``null`` clears any
-    other field; the answer was 200 and every contact field stayed stored and shown."""
-    _set_focal_point(api, tokens)
-    staff = tokens.of("staff")
-    r = api.patch(f"/api/v1/cities/{CITY_ID}", json={"focal_point": None}, headers=staff)
-    assert r.status_code == 200, r.text
-    assert r.json()["focal_point"] is None
-    assert api.get(f"/api/v1/cities/{CITY_ID}", headers=staff).json()["focal_point"] is None
-    r = api.patch(f"/api/v1/cities/{CITY_ID}", json={"focal_point": {"name": "Drita Kola"}}, headers=staff)
-    assert r.status_code == 200, r.text
-    assert r.json()["focal_point"] == {"name": "Drita Kola", "email": None, "phone": None, "extra": {}}
-
-
 def _sign_in(api: TestClient[Any], token: str) -> None:
     """Start a console session the way a browser does: the client keeps its cookie."""
     api.cookies.clear()
