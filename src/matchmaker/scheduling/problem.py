@@ -420,8 +420,25 @@ def parse_problem(data: object) -> SchedulingProblem:
         # A misspelt key ('slot') is often why a required one is missing: say so beside it.
         reasons = "; ".join([_format_validation_error(exc), *warnings])
         raise InvalidInputError(f"invalid scheduling problem: {reasons}") from exc
-    problem._warnings = warnings + _repeated_score_warnings(problem.scores or [])
+    problem._warnings = [
+        *warnings,
+        *_repeated_score_warnings(problem.scores or []),
+        *_overlap_warnings(problem.slots),
+    ]
     return problem
+
+
+def _overlap_warnings(slots: Iterable[Slot]) -> list[str]:
+    """One warning per two slots of a problem file that share time: the planner treats every slot as
+    a time of its own, so a participant may be planned in both, two meetings at once (an event's
+    slots that overlap are refused)."""
+    return [
+        line.replace(
+            "a table or a participant would be in two meetings at once",
+            "a participant may be planned in both, two meetings at once",
+        )
+        for line in overlap_errors(slots)
+    ]
 
 
 def _repeated_score_warnings(scores: Iterable[ScoreEntry]) -> list[str]:

@@ -259,3 +259,20 @@ def test_removing_a_participant_keeps_its_meetings_that_took_place(
     # The meeting that took place can still be rated by the party that stays.
     rating = FeedbackIn(rater=past_partner, other="kukes", rating="informative")
     assert ev(lambda e: e.feedback.record("held", rating)).rating == "informative"
+
+
+def test_an_agenda_names_a_provider_taken_out_after_their_meeting_as_a_provider(
+    ev: EventCalls, corpus: Settings, scorer: Score
+) -> None:
+    """A city's agenda gave a meeting that took place with a provider taken out of the event since as
+    one with a city (``with_side``), and *My agenda* linked the provider's name to a city page that
+    does not exist."""
+    yesterday = datetime.now(UTC).replace(hour=9, minute=0, second=0, microsecond=0) - timedelta(days=1)
+    slots = [SlotIn(start=yesterday, end=yesterday + timedelta(minutes=20))]
+    ev(lambda e: e.catalog.create(EventCreate(id="held", name="Held", tables=2, slots=slots)))
+    ev(lambda e: e.catalog.add_participants("held", [ParticipantIn(id=i) for i in ("kukes", "acme")]))
+    ev.plan(lambda p: p.generate("held", score=scorer, time_limit=5))
+    ev.plan(lambda p: p.publish("held"))
+    ev(lambda e: e.catalog.remove_participant("held", "acme"))
+    agenda = ev(lambda e: e.agendas.agenda("held", "kukes"))
+    assert [(m.with_id, m.with_side) for m in agenda.meetings] == [("acme", "provider")]

@@ -272,3 +272,22 @@ def test_a_pair_given_two_different_scores_is_named_with_the_score_used(tmp_path
     out = json.loads(result.stdout)
     assert out["stats"]["warnings"] == [warning]
     assert {"slot": "s1", "table": 1, "a": "kukes", "b": "acme", "score": 0.2} in out["meetings"]
+
+
+def test_slots_that_share_time_are_named_in_a_warning(tmp_path: Path) -> None:
+    """Two slots of a problem file that overlap were planned as two times, without a word: the same
+    participant was given a meeting in each, two meetings at once."""
+    slots = [
+        {"id": "s1", "start": "2038-03-02T09:00", "end": "2038-03-02T09:20"},
+        {"id": "s2", "start": "2038-03-02T09:10", "end": "2038-03-02T09:30"},
+    ]
+    result = runner.invoke(
+        app, ["schedule", str(_write(tmp_path, _problem(slots=slots))), "--json", "--time-limit", "5"]
+    )
+    assert result.exit_code == 0, result.output
+    warning = (
+        "slots 's1' (2038-03-02 09:00–09:20) and 's2' (2038-03-02 09:10–09:30) overlap: a participant may"
+        " be planned in both, two meetings at once; let each slot end before the next starts"
+    )
+    assert warning in " ".join(result.stderr.split())
+    assert json.loads(result.stdout)["stats"]["warnings"] == [warning]

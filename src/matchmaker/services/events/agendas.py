@@ -83,6 +83,9 @@ class Agendas(store.InSession):
         others = [r.b if r.a == participant_id else r.a for r in rows]
         known = store.names(session, [*others, participant_id])
         sides = store.sides(session, event_id, others)
+        # A party taken out of the event since is no longer in it: its record says which side it is.
+        if gone := [o for o in others if o not in sides]:
+            sides.update(store.record_sides(session, gone))
         items = [
             AgendaItem(
                 uid=r.uid,
