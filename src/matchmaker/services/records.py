@@ -86,6 +86,18 @@ class RecordService:
             if visibility.may_read(principal, kind, r.id)
         ]
 
+    def as_searched_by(
+        self, principal: Principal, records: Collection[PublicRecord]
+    ) -> builtins.list[PublicRecord]:
+        """``records`` (as :meth:`visible_list` gives them) with the confidential values ``principal``
+        may not see replaced by ``[redacted]``, as its answers show them: what a text search of that
+        caller reads, so that a record found by a guessed focal-point address does not confirm it."""
+        if principal.is_staff:
+            return list(records)
+        own_city = principal.subject_id if principal.role == "city" else None
+        pattern = visibility.compile_terms(visibility.confidential_terms(self.session, own_city=own_city))
+        return [visibility.redacted(r, pattern) for r in records]
+
     def visible_get(
         self, principal: Principal, kind: Kind, record_id: str
     ) -> PublicRecord | CityConfidential:

@@ -8,7 +8,7 @@ import html
 from collections.abc import Callable
 
 import pytest
-from console_support import Client
+from console_support import CITY_ID, Client, app_services
 
 
 @pytest.mark.parametrize(
@@ -52,3 +52,34 @@ def test_a_domain_named_in_the_list_s_menu_still_filters(
     ro_sign_in("staff")
     for address in ("/cases?domain=mobility", "/cities?level=3&country=al&language=sq", "/cities?page=1"):
         assert ro_client.get(address).status_code == 200, address
+
+
+@pytest.mark.parametrize("role", ["provider", "city"])
+def test_searching_a_list_by_a_contact_the_viewer_may_not_see_finds_nothing(
+    client: Client, sign_in: Callable[[str], str], role: str
+) -> None:
+    """A focal point's e-mail typed into its city's summary is shown to others as [redacted], but the
+    list's search read the summary as stored: a provider (or another city) typing a guessed address
+    found the city only when the guess was right. The search now reads what the viewer is shown."""
+    services = app_services(client)
+    with services.database.unit_of_work() as session:
+        records = services.records(session)
+        city = records.get_in_full("city", CITY_ID)
+        email = city.focal_point.email  # type: ignore[attr-defined]
+        records.update("city", CITY_ID, {"summary": f"{city.summary}\nWrite to {email} for details."})
+    if role == "city":
+        # Another city than the one whose contact it is.
+        with services.database.unit_of_work() as session:
+            token = services.users(session).add_user("city", "kosovo-polje").token
+        client.cookies.clear()
+        assert client.post("/signin", data={"token": token}, follow_redirects=False).status_code == 303
+    else:
+        sign_in("provider")
+    found = client.get("/cities", params={"q": str(email)})
+    assert found.status_code == 200
+    assert f'href="/cities/{CITY_ID}"' not in found.text
+    # Words of the summary that are shown still find it.
+    words = client.get("/cities", params={"q": "Write to for details"})
+    assert f'href="/cities/{CITY_ID}"' in words.text
+    sign_in("staff")
+    assert f'href="/cities/{CITY_ID}"' in client.get("/cities", params={"q": str(email)}).text

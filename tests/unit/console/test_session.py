@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
-from console_support import CITY_ID, Client, changed, form_of, post_form
+from console_support import CITY_ID, Client, app_services, changed, form_of, post_form
+from sqlmodel import select
 
+from matchmaker.db.accounts import WebSession
+from matchmaker.db.models import utcnow
 from matchmaker.web.console.session import safe_next, signin_location
 
 
@@ -43,3 +47,36 @@ def test_the_header_names_the_city_as_it_is_now_called(client: Client, sign_in: 
     page = client.get(f"/cities/{CITY_ID}").text
     assert '<h1 id="record-name">Kukësi' in page
     assert 'class="subject">Kukësi<' in page
+
+
+def test_a_session_that_stopped_working_says_why_on_the_sign_in_page(
+    client: Client, sign_in: Callable[[str], str]
+) -> None:
+    """A focal point whose session ended (staff moved or revoked the user, or gave it a new token) or
+    expired was sent to the sign-in form with no word of why; the reason was known and dropped. The
+    form now says it, in one of a few fixed sentences (the address names which, never the text)."""
+    services = app_services(client)
+    token = sign_in("city")
+    assert client.get(f"/cities/{CITY_ID}").status_code == 200
+    with services.database.unit_of_work() as session:
+        user = services.users(session).authenticate(token).user_id
+        services.accounts(session).rotate_token(user)
+    sent = client.get(f"/cities/{CITY_ID}", follow_redirects=False)
+    assert sent.status_code == 303
+    assert sent.headers["location"] == f"/signin?next=/cities/{CITY_ID}&why=ended"
+    page = client.get(sent.headers["location"]).text
+    assert "Your session has ended" in page
+
+    sign_in("city")
+    with services.database.unit_of_work() as session:
+        for row in session.exec(select(WebSession)):
+            row.expires_at = utcnow() - timedelta(minutes=1)
+            session.add(row)
+    sent = client.get(f"/cities/{CITY_ID}", follow_redirects=False)
+    assert sent.headers["location"] == f"/signin?next=/cities/{CITY_ID}&why=expired"
+    assert "Your session has expired" in client.get(sent.headers["location"]).text
+
+    # Signed out on purpose, or never signed in: the form as it was.
+    client.cookies.clear()
+    assert client.get("/dashboard", follow_redirects=False).headers["location"] == "/signin?next=/dashboard"
+    assert 'id="signin-notice"' not in client.get("/signin?why=anything").text

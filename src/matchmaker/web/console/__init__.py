@@ -174,8 +174,10 @@ def on_not_found(request: Request[Any, Any, Any], exc: NotFoundException) -> Res
 def _on_sign_in_required(request: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
     if request.headers.get("hx-request"):
         # htmx follows redirects inside the page; ask it to reload the whole page at the sign-in form.
-        return Response(content="", status_code=401, headers={"HX-Redirect": signin_location(exc.next_path)})
-    return auth.clear_session_cookie(Redirect(signin_location(exc.next_path), status_code=303))
+        return Response(
+            content="", status_code=401, headers={"HX-Redirect": signin_location(exc.next_path, exc.why)}
+        )
+    return auth.clear_session_cookie(Redirect(signin_location(exc.next_path, exc.why), status_code=303))
 
 
 def _on_matchmaker_error(request: Request[Any, Any, Any], exc: MatchmakerError) -> Response[Any]:

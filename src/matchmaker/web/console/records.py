@@ -206,15 +206,26 @@ def load_listing(
 ) -> Listing:
     """Filter (and for case studies with a query, rank) the records of a kind, and cut one page."""
     everything: list[Any] = list(records.visible_list(principal, kind))
+    # The words typed are looked for in the records as this person is shown them: a focal point's
+    # address typed into a summary is [redacted] for others, and finding the city by it would confirm
+    # a guess. The records found are shown as they are (the answer is redacted on its way out).
+    searched = {r.id: r for r in records.as_searched_by(principal, everything)} if filters.q else {}
+
+    def found(items: list[Any], wanted: Filters) -> list[Any]:
+        if not wanted.q:
+            return apply_filters(items, wanted)
+        hits = {r.id for r in apply_filters([searched[item.id] for item in items], wanted)}
+        return [item for item in items if item.id in hits]
+
     scores: dict[str, float] = {}
     note = ""
     if kind == "case" and filters.q:
         unfiltered = dataclasses.replace(filters, q="")
         candidates = apply_filters(everything, unfiltered)
         ranked, scores, note = _ranked_by_search(matching, filters.q, candidates)
-        chosen = ranked if scores else apply_filters(candidates, Filters(q=filters.q))
+        chosen = ranked if scores else found(candidates, Filters(q=filters.q))
     else:
-        chosen = apply_filters(everything, filters)
+        chosen = found(everything, filters)
     pages = max(1, math.ceil(len(chosen) / PAGE_SIZE))
     page_no = min(page_no, pages)
     items = chosen[(page_no - 1) * PAGE_SIZE : page_no * PAGE_SIZE]

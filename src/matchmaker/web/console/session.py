@@ -57,9 +57,39 @@ SUBJECT_NAME: ContextVar[str | None] = ContextVar("console_subject_name", defaul
 class SignInRequired(AuthenticationError):  # noqa: N818 - reads as a condition, like its parent
     """No valid session: the browser is sent to the sign-in page."""
 
-    def __init__(self, next_path: str, message: str = "Please sign in.") -> None:
+    def __init__(self, next_path: str, message: str = "Please sign in.", why: str | None = None) -> None:
         super().__init__(message)
         self.next_path = next_path
+        #: Why the session stopped working (a key of :data:`SIGNED_OUT`), when it did.
+        self.why = why
+
+
+#: What the sign-in page says to someone whose session stopped working, by the ``why`` of its address.
+#: Fixed sentences: the address is anyone's to write, so it names one of them, never the text shown.
+SIGNED_OUT = {
+    "ended": (
+        "Your session has ended: you signed out elsewhere, or ministry staff changed your access."
+        " Please sign in again."
+    ),
+    "expired": "Your session has expired. Please sign in again.",
+    "gone": (
+        "The city or provider you signed in for is no longer stored. Ask ministry staff for a new invitation."
+    ),
+}
+
+
+def signed_out_why(reason: str | None) -> str | None:
+    """The key of :data:`SIGNED_OUT` that tells why a session no longer signs anyone in, from the reason
+    the sign-in check gave (None when it gives none that a person can act on)."""
+    if not reason:
+        return None
+    if "expired" in reason:
+        return "expired"
+    if "no longer exists" in reason:
+        return "gone"
+    if "ended" in reason or "revoked" in reason:
+        return "ended"
+    return None
 
 
 def services_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Services:
@@ -165,7 +195,7 @@ async def console_guard(connection: ASGIConnection[Any, Any, Any, Any], handler:
     if principal is None:
         reason = connection.scope.get("state", {}).get("auth_error")
         message = f"{reason}. Please sign in again." if reason else "Please sign in."
-        raise SignInRequired(_next_path(connection), message)
+        raise SignInRequired(_next_path(connection), message, why=signed_out_why(reason))
     SUBJECT_NAME.set(await anyio.to_thread.run_sync(subject_name, services_of(connection), principal))
     allowed = handler.opt.get("roles")
     if allowed and principal.role not in allowed:
@@ -306,16 +336,21 @@ def form_on(page: str, opt: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return {**(opt or {}), FORM_PAGE: page}
 
 
-def signin_location(next_path: str) -> str:
-    """The sign-in URL that returns to ``next_path`` afterwards."""
+def signin_location(next_path: str, why: str | None = None) -> str:
+    """The sign-in URL that returns to ``next_path`` afterwards (and says ``why`` the session stopped,
+    a key of :data:`SIGNED_OUT`)."""
     target = safe_next(next_path)
-    return "/signin" if target == "/" else f"/signin?next={quote(target, safe='/')}"
+    query = [] if target == "/" else [f"next={quote(target, safe='/')}"]
+    if why in SIGNED_OUT:
+        query.append(f"why={why}")
+    return "/signin" + ("?" + "&".join(query) if query else "")
 
 
 __all__ = [
     "CONSOLE",
     "FORM_PAGE",
     "NUMBER_FIELD_READ",
+    "SIGNED_OUT",
     "SUBJECT_NAME",
     "PathId",
     "SignInRequired",
@@ -329,6 +364,7 @@ __all__ = [
     "services_of",
     "settings_of",
     "signed_in_principal",
+    "signed_out_why",
     "signin_location",
     "subject_name",
     "typed_values",

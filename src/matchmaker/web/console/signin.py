@@ -13,7 +13,7 @@ from matchmaker.errors import AuthenticationError
 from matchmaker.services.users import Principal
 from matchmaker.web import auth
 from matchmaker.web.console.render import page
-from matchmaker.web.console.session import form_on, principal_of, safe_next, services_of
+from matchmaker.web.console.session import SIGNED_OUT, form_on, principal_of, safe_next, services_of
 from matchmaker.web.ratelimit import signin_failed, signin_succeeded, signin_wait
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,8 @@ def signin_form(request: Request[Any, Any, Any]) -> Response[Any]:
     principal = auth.principal_of(request)
     if principal is not None:
         return Redirect(target if target != "/" else home_of(principal), status_code=303)
-    return page("console/signin.html", None, title="Sign in", next=target, error=None)
+    notice = SIGNED_OUT.get(request.query_params.get("why") or "")
+    return page("console/signin.html", None, title="Sign in", next=target, error=None, notice=notice)
 
 
 @post("/signin", name="console:signin-post", opt={"public": True})
