@@ -51,6 +51,21 @@ _CSV_CELL_LIMIT = 2**31 - 1
 _MAX_DIGITS = sys.get_int_max_str_digits()
 
 
+def field_key(name: str) -> str:
+    """A field name as compared with the known ones: lower case, ``_`` between words."""
+    return re.sub(r"[\s-]+", "_", name.strip()).lower()
+
+
+def written_otherwise(missing: Sequence[str], given: Sequence[str], what: str) -> str:
+    """A hint for required names that ``given`` holds written otherwise (``ID``, ``Summary``, ``Country ``):
+    `` (given as 'ID', 'Summary': column names are lower case)``, or nothing."""
+    keys = {field_key(name): name for name in given if isinstance(name, str)}
+    found = [keys[name] for name in missing if name in keys and keys[name] != name]
+    if not found:
+        return ""
+    return f" (given as {', '.join(map(repr, found))}: {what} names are lower case, with _ between words)"
+
+
 class UnreadableFileError(InvalidInputError):
     """The whole file cannot be read as a corpus file."""
 
@@ -548,6 +563,7 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
     if missing:
         raise UnreadableFileError(
             f"CSV lacks required {noun_for(len(missing), 'column')}: {', '.join(missing)}"
+            + written_otherwise(missing, header, "column")
         )
     twice = sorted({h for h in header if h and header.count(h) > 1})
     if twice:

@@ -383,6 +383,24 @@ def test_csv_missing_required_column_names_it(tmp_path: Path) -> None:
         _lines(path)
 
 
+def test_required_names_written_with_capitals_are_named_in_the_refusal(tmp_path: Path) -> None:
+    """The refusal said the CSV lacked id, name, country and summary, of a header that has them all
+    (``ID,Name,Country,Summary``), and a record lacked the fields it gives as ``Name``."""
+    path = tmp_path / "cities.csv"
+    path.write_text("ID,Name,country,Summary\nkukes,Kukës,AL,Floods.\n", encoding="utf-8")
+    with pytest.raises(UnreadableFileError) as refused:
+        _lines(path)
+    assert refused.value.message == (
+        "CSV lacks required columns: id, name, summary (given as 'ID', 'Name', 'Summary': column names are"
+        " lower case, with _ between words)"
+    )
+    with pytest.raises(RecordRejectedError) as rejected:
+        validate_record("city", {"id": "kukes", "Name": "Kukës", "country": "AL", "summary": "Floods."})
+    assert rejected.value.message == (
+        "missing required field: name (given as 'Name': field names are lower case, with _ between words)"
+    )
+
+
 def test_discover_orders_cities_providers_cases(tmp_path: Path) -> None:
     for name in ("cases.jsonl", "providers.csv", "cities.jsonl", "notes.txt"):
         (tmp_path / name).write_text("x", encoding="utf-8")
