@@ -510,6 +510,9 @@ class _RowError(ValueError):
     """Why one CSV row cannot be read as a record (the rest of the file is read)."""
 
 
+#: A spreadsheet's first line that names the cell separator (``sep=;``), before the header.
+_SEP_LINE = re.compile(r"sep=([^\r\n])(?:\r\n|\r|\n)", re.IGNORECASE)
+
 #: Cell separators of CSV files, in the order they are tried: commas, then the semicolons that
 #: spreadsheets write where the comma is the decimal mark (French, Turkish, Russian... settings), then tabs.
 CSV_DELIMITERS = (",", ";", "\t")
@@ -551,7 +554,13 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
     # the limit is refused below with its line, as a long JSON line is, and the rows after it are read
     # (the parser's error ended the file there, and they were lost without a word).
     csv.field_size_limit(_CSV_CELL_LIMIT)
-    delimiter = _delimiter(text, kind)
+    # A first line "sep=;" names the separator (spreadsheets write it, and read it, to open the file
+    # right in any locale); read as the header, it made every required column missing.
+    above = 0
+    if sep := _SEP_LINE.match(text):
+        text, delimiter, above = text[sep.end() :], sep.group(1), 1
+    else:
+        delimiter = _delimiter(text, kind)
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip() for h in (reader.fieldnames or [])]
     # Every column without a name gets a key of its own: under one shared key "", a row kept only the
@@ -570,12 +579,12 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
         # A row keeps one cell per name: the other would be dropped without a word.
         names = ", ".join(repr(h) for h in twice)
         raise UnreadableFileError(f"the header names the column {names} twice")
-    previous_end = 1
+    previous_end = 1 + above
     while True:
         try:
             row = next(reader)
         except StopIteration:
-            if previous_end == 1:
+            if previous_end == 1 + above:
                 # Reported as the file's reason, not as a file read with nothing in it.
                 raise UnreadableFileError("the file has a header row but no records") from None
             return
@@ -583,7 +592,7 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
             yield RawLine(previous_end + 1, None, f"CSV error: {exc}; the rows after it were not read")
             return
         number = previous_end + 1
-        previous_end = reader.line_num
+        previous_end = reader.line_num + above
         if None in row:
             yield RawLine(number, None, "row has more cells than the header")
             continue

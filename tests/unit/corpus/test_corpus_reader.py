@@ -316,6 +316,18 @@ def test_a_csv_saved_with_old_mac_line_ends_is_read(tmp_path: Path, separator: s
     assert (osh.line, osh.record["id"]) == (3, "osh")
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+def test_a_csv_whose_first_line_names_its_separator_is_read(tmp_path: Path, end: str) -> None:
+    """A first line "sep=;" (written so that spreadsheets open the file right in any locale) was read
+    as the header, and the file refused as lacking every required column."""
+    path = tmp_path / "cities.csv"
+    lines = ["sep=;", "id;name;country;summary", 'fes;Fès;MA;"Buses, trams; more."', "osh;Osh;KG"]
+    path.write_text(end.join(lines) + end, encoding="utf-8-sig", newline="")
+    fes, osh = _lines(path)
+    assert (fes.line, fes.record["summary"]) == (3, "Buses, trams; more.")
+    assert (osh.line, osh.record) == (4, {"id": "osh", "name": "Osh", "country": "KG"})
+
+
 def test_a_csv_of_a_header_alone_says_it_holds_no_records(tmp_path: Path) -> None:
     """Not "nothing could be read" without a file or a reason: the file is named with what it lacks."""
     path = tmp_path / "cities.csv"
