@@ -17,6 +17,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
 from matchmaker.corpus.reader import (
     SkippedFile,
     UnreadableFileError,
@@ -170,6 +173,19 @@ def ingest_lock(home: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def _store_in_savepoint(session: Session, kind: Kind, record: Record) -> bool:
+    """Store one record under a savepoint of its own; whether it was new."""
+    try:
+        with session.begin_nested():
+            return _store(session, kind, record)
+    except IntegrityError:
+        # Another writer (staff creating the record through the API on PostgreSQL) stored this id
+        # after it was looked up: stored again, it updates that record, as ingesting an id again does,
+        # instead of failing the whole ingest.
+        with session.begin_nested():
+            return _store(session, kind, record)
+
+
 def _store(session: object, kind: Kind, record: Record) -> bool:
     if kind == "city":
         assert isinstance(record, CityCreate)
@@ -245,8 +261,7 @@ class CorpusService:
         with self.database.unit_of_work(write=True) as session:
             for done, (line, record) in enumerate(valid, start=1):
                 try:
-                    with session.begin_nested():
-                        created = _store(session, kind, record)
+                    created = _store_in_savepoint(session, kind, record)
                 except MatchmakerError as exc:
                     report.rejected.append(f"{path}:{line}: {exc.message}")
                     continue
