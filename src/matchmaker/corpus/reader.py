@@ -561,6 +561,9 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
         text, delimiter, above = text[sep.end() :], sep.group(1), 1
     else:
         delimiter = _delimiter(text, kind)
+    unclosed = _unclosed_quote(text, delimiter)
+    if unclosed is not None:
+        unclosed += above
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip() for h in (reader.fieldnames or [])]
     # Every column without a name gets a key of its own: under one shared key "", a row kept only the
@@ -593,6 +596,15 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
             return
         number = previous_end + 1
         previous_end = reader.line_num + above
+        if number == unclosed and previous_end > number:
+            # The parser read every line after it into that cell, and the record was stored with them.
+            yield RawLine(
+                number,
+                None,
+                'a cell opened with " on this line is never closed, so the rest of the file was read into'
+                ' it; close the quote (write a " inside a quoted cell as "")',
+            )
+            return
         if None in row:
             yield RawLine(number, None, "row has more cells than the header")
             continue
@@ -615,6 +627,20 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
             yield RawLine(number, None, str(exc))
             continue
         yield RawLine(number, record)
+
+
+def _unclosed_quote(text: str, delimiter: str) -> int | None:
+    """The line (from 1) where a quoted cell opens that no quote closes before the end of ``text``, or
+    None. The lenient parser ends such a cell at the end of the file, rows and all; the strict one
+    says so (and stops at other slips it is strict about: then no line is named)."""
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    start = 1
+    try:
+        for _row in rows:
+            start = rows.line_num + 1
+    except csv.Error as exc:
+        return start if "unexpected end of data" in str(exc) else None
+    return None
 
 
 #: The start of the key a column whose header cell is empty has in a row (its number follows).

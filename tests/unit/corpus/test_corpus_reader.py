@@ -328,6 +328,27 @@ def test_a_csv_whose_first_line_names_its_separator_is_read(tmp_path: Path, end:
     assert (osh.line, osh.record) == (4, {"id": "osh", "name": "Osh", "country": "KG"})
 
 
+def test_a_csv_cell_whose_quote_is_never_closed_rejects_its_row_and_says_so(tmp_path: Path) -> None:
+    """The cell took every line after it: the record was stored with the next rows in its summary,
+    and those rows were lost without a word (exit 0)."""
+    path = tmp_path / "cities.csv"
+    path.write_text(
+        'id,name,country,summary\nfes,Fès,MA,"Buses, ""trams""."\nq1,K,AL,"Floods in the valley\n'
+        "q2,K2,AL,Water leaks\nq3,K3,AL,Roads are bad\n",
+        encoding="utf-8",
+    )
+    fes, q1 = _lines(path)
+    assert fes.record["summary"] == 'Buses, "trams".'
+    assert (q1.line, q1.record) == (3, None)
+    assert q1.error.startswith('a cell opened with " on this line is never closed')
+    # Left open on the last line, it takes no other line: read as before.
+    path.write_text('id,name,country,summary\nq1,K,AL,Floods\nq2,K2,AL,"Water leaks\n', encoding="utf-8")
+    assert [raw.record["summary"] for raw in _lines(path)] == ["Floods", "Water leaks"]
+    # A quote inside an unquoted cell (an inch mark) is text, as before.
+    path.write_text('id,name,country,summary\nq1,K,AL,5" screens\nq2,K2,AL,Water\n', encoding="utf-8")
+    assert [raw.record["summary"] for raw in _lines(path)] == ['5" screens', "Water"]
+
+
 def test_a_csv_of_a_header_alone_says_it_holds_no_records(tmp_path: Path) -> None:
     """Not "nothing could be read" without a file or a reason: the file is named with what it lacks."""
     path = tmp_path / "cities.csv"
