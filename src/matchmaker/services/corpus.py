@@ -386,22 +386,38 @@ class CorpusService:
         if report.accepted:
             self.confidential.invalidate()
         if report.accepted and refresh_index:
-            refreshed = self.indexes.refresh(sorted(report.kinds))
-            report.index = {"refreshed": sorted(report.kinds), "report": str(refreshed)}
-        if any(f.kind for f in report.files):
-            with self.database.unit_of_work() as session:
-                recorded = repo.record_ingest(
-                    session,
-                    IngestRun(
-                        source=source,
-                        files=[f.path for f in report.files],
-                        accepted=report.accepted,
-                        rejected=len(report.rejections),
-                        rejections=report.rejections[:1000],
-                    ),
+            try:
+                refreshed = self.indexes.refresh(sorted(report.kinds))
+            except MatchmakerError as exc:
+                # The records are stored (each file committed on its own): said, so that the failure
+                # is not read as an ingest that stored nothing.
+                self._record_run(report, source)
+                kinds = ", ".join(KIND_WORDS[kind] for kind in sorted(report.kinds))
+                exc.message = (
+                    f"{counted(report.accepted, 'record')} stored ({kinds}), but the indexes could not be"
+                    f" brought up to date: {exc.message}; once that is fixed, run `matchmaker index build`"
                 )
-                report.run_id = recorded.id
+                raise
+            report.index = {"refreshed": sorted(report.kinds), "report": str(refreshed)}
+        self._record_run(report, source)
         return report
+
+    def _record_run(self, report: IngestReport, source: str) -> None:
+        """Record the ingest run of ``report`` (none when no file could be read)."""
+        if not any(f.kind for f in report.files):
+            return
+        with self.database.unit_of_work() as session:
+            recorded = repo.record_ingest(
+                session,
+                IngestRun(
+                    source=source,
+                    files=[f.path for f in report.files],
+                    accepted=report.accepted,
+                    rejected=len(report.rejections),
+                    rejections=report.rejections[:1000],
+                ),
+            )
+            report.run_id = recorded.id
 
     @contextmanager
     def upload_folder(self) -> Iterator[Path]:

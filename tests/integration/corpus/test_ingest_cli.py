@@ -412,6 +412,23 @@ def test_a_known_field_written_with_capitals_is_warned_about_and_kept(
     }
 
 
+def test_an_index_that_cannot_be_updated_says_the_records_were_stored(
+    tmp_path: Path, db_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ingest ended with the model's error alone, as if nothing had been stored, and the run was
+    not recorded; the records were stored."""
+    path = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(KUKES), json.dumps(OSH)])
+    monkeypatch.setenv("MATCHMAKER_MODEL_NAME", str(tmp_path / "no-such-model"))
+    result = run("ingest", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "error: 2 records stored (city), but the indexes could not be brought up to date: cannot load the"
+        " embedding model"
+    )
+    assert result.stderr.rstrip().endswith("once that is fixed, run `matchmaker index build`")
+    assert {c["id"] for c in listed("cities")} == {"kukes", "osh"}
+
+
 def test_show_prints_readable_fields(tmp_path: Path, db_settings: Settings) -> None:
     city = KUKES | {"priorities": ["mobility", "energy"], "maturity": {"mobility": "L1"}}
     path = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(city, ensure_ascii=False)])
