@@ -108,7 +108,9 @@ def validate_record(kind: Kind, raw: dict[str, Any]) -> Record:
             + written_otherwise(missing, list(raw), "field")
         )
     for name in ("id", "name", "country", "title", "city"):
-        if name in raw and not isinstance(raw[name], str):
+        # Only the kind's own fields: another kind's (a provider's "city", a city's "title") is an
+        # unknown field here, kept whatever it holds.
+        if name in MODELS[kind].model_fields and name in raw and not isinstance(raw[name], str):
             raise RecordRejectedError(f"{name}: must be a string, got {type(raw[name]).__name__}")
     try:
         return MODELS[kind].model_validate(split_extra(kind, raw))

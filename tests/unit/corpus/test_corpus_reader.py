@@ -460,6 +460,19 @@ def test_invalid_records_are_rejected_with_the_field_named(record: dict[str, Any
     assert "\n" not in info.value.message
 
 
+def test_a_field_of_another_kind_is_kept_as_unknown_whatever_it_holds() -> None:
+    """A provider's "city" (its head office, as an object or null) or a city's "title" was refused
+    as "must be a string", though unknown fields are kept."""
+    provider = {"id": "acme", "name": "Acme", "country": "TR", "description": "GIS."}
+    office = {"name": "Istanbul", "district": "Kadıköy"}
+    kept = validate_record("provider", provider | {"city": office, "title": None})
+    assert kept.extra == {"city": office, "title": None}
+    city = validate_record("city", CITY | {"title": ["Mayor"], "city": 7})
+    assert city.extra == {"title": ["Mayor"], "city": 7}
+    with pytest.raises(RecordRejectedError, match=r"^city: must be a string, got int$"):
+        validate_record("case", {"id": "c1", "title": "T", "city": 7, "country": "AL", "text": "x"})
+
+
 def test_kosovo_and_unknown_fields_are_accepted() -> None:
     record = validate_record("city", {**CITY, "country": "xk", "mayor_party": "independent"})
     assert record.country == "XK"
