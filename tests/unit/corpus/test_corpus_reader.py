@@ -532,6 +532,27 @@ def test_a_country_written_as_a_name_is_refused_as_not_a_country_code(kind: str)
 
 
 @pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("Albania", "AL"),
+        ("Türkiye", "TR"),
+        ("Turkey", "TR"),
+        ("ALB", "AL"),
+        ("UK", "GB"),
+        ("EL", "GR"),
+        ("Kosovo", "XK"),
+    ],
+)
+def test_a_country_written_otherwise_is_refused_with_the_code_to_give(written: str, code: str) -> None:
+    """The refusal said the value was no code, and left people to find the code themselves."""
+    with pytest.raises(RecordRejectedError) as info:
+        validate_record("city", {**CITY, "country": written})
+    assert (
+        info.value.message == f"country: country {written!r} is not an ISO 3166-1 alpha-2 code; give {code}"
+    )
+
+
+@pytest.mark.parametrize(
     ("header", "expected"),
     [
         ("id,name,country", "CSV lacks required column: description"),
