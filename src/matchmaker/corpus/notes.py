@@ -9,7 +9,10 @@
   names the field, never the value (a warning is read by more people than the focal point). So is
   the value of a record's internal field copied into its public text (:func:`internal_in_public_text`).
 
-Both are warnings, never refusals: ingest, upload and edits store the record and report them.
+* A field whose name is a known field's written otherwise (``Population``, ``regions served``) is
+  kept in ``extra`` but not read as that field: :func:`misnamed_fields` names it.
+
+All are warnings, never refusals: ingest, upload and edits store the record and report them.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import Any
 from pydantic import BaseModel
 from rapidfuzz import fuzz, process
 
-from matchmaker.corpus.reader import strings_in
+from matchmaker.corpus.reader import field_key, strings_in
 from matchmaker.db.models import (
     MIN_CONFIDENTIAL_CHARS,
     CaseCreate,
@@ -175,6 +178,25 @@ def city_contact_notes(record: BaseModel) -> list[str]:
     return contact_in_public_text(_public_fields(record), focal_point)
 
 
+def misnamed_fields(record: BaseModel) -> list[str]:
+    """One note per unknown field of ``record`` (kept in its ``extra``) whose name is a known field's
+    written otherwise (``Population``, ``regions served``): its value is kept, but not read as that
+    field."""
+    extra = getattr(record, "extra", None) or {}
+    known = set(type(record).model_fields) - {"extra"}
+    return [
+        f"extra.{key}: is not read as {field_key(key)!r} (field names are lower case, with _ between"
+        " words); it is kept as an extra field"
+        for key in extra
+        if field_key(key) in known and key != field_key(key)
+    ]
+
+
 def record_notes(record: BaseModel) -> list[str]:
     """Every note on ``record`` (see the module's docstring)."""
-    return [*city_contact_notes(record), *internal_in_public_text(record), *unknown_labels(record)]
+    return [
+        *city_contact_notes(record),
+        *internal_in_public_text(record),
+        *unknown_labels(record),
+        *misnamed_fields(record),
+    ]

@@ -51,6 +51,21 @@ _CSV_CELL_LIMIT = 2**31 - 1
 _MAX_DIGITS = sys.get_int_max_str_digits()
 
 
+def field_key(name: str) -> str:
+    """A field name as compared with the known ones: lower case, ``_`` between words."""
+    return re.sub(r"[\s-]+", "_", name.strip()).lower()
+
+
+def written_otherwise(missing: Sequence[str], given: Sequence[str], what: str) -> str:
+    """A hint for required names that ``given`` holds written otherwise (``ID``, ``Summary``, ``Country ``):
+    `` (given as 'ID', 'Summary': column names are lower case)``, or nothing."""
+    keys = {field_key(name): name for name in given if isinstance(name, str)}
+    found = [keys[name] for name in missing if name in keys and keys[name] != name]
+    if not found:
+        return ""
+    return f" (given as {', '.join(map(repr, found))}: {what} names are lower case, with _ between words)"
+
+
 class UnreadableFileError(InvalidInputError):
     """The whole file cannot be read as a corpus file."""
 
@@ -495,6 +510,9 @@ class _RowError(ValueError):
     """Why one CSV row cannot be read as a record (the rest of the file is read)."""
 
 
+#: A spreadsheet's first line that names the cell separator (``sep=;``), before the header.
+_SEP_LINE = re.compile(r"sep=([^\r\n])(?:\r\n|\r|\n)", re.IGNORECASE)
+
 #: Cell separators of CSV files, in the order they are tried: commas, then the semicolons that
 #: spreadsheets write where the comma is the decimal mark (French, Turkish, Russian... settings), then tabs.
 CSV_DELIMITERS = (",", ";", "\t")
@@ -536,7 +554,16 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
     # the limit is refused below with its line, as a long JSON line is, and the rows after it are read
     # (the parser's error ended the file there, and they were lost without a word).
     csv.field_size_limit(_CSV_CELL_LIMIT)
-    delimiter = _delimiter(text, kind)
+    # A first line "sep=;" names the separator (spreadsheets write it, and read it, to open the file
+    # right in any locale); read as the header, it made every required column missing.
+    above = 0
+    if sep := _SEP_LINE.match(text):
+        text, delimiter, above = text[sep.end() :], sep.group(1), 1
+    else:
+        delimiter = _delimiter(text, kind)
+    unclosed = _unclosed_quote(text, delimiter)
+    if unclosed is not None:
+        unclosed += above
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = [h.strip() for h in (reader.fieldnames or [])]
     # Every column without a name gets a key of its own: under one shared key "", a row kept only the
@@ -548,18 +575,19 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
     if missing:
         raise UnreadableFileError(
             f"CSV lacks required {noun_for(len(missing), 'column')}: {', '.join(missing)}"
+            + written_otherwise(missing, header, "column")
         )
     twice = sorted({h for h in header if h and header.count(h) > 1})
     if twice:
         # A row keeps one cell per name: the other would be dropped without a word.
         names = ", ".join(repr(h) for h in twice)
         raise UnreadableFileError(f"the header names the column {names} twice")
-    previous_end = 1
+    previous_end = 1 + above
     while True:
         try:
             row = next(reader)
         except StopIteration:
-            if previous_end == 1:
+            if previous_end == 1 + above:
                 # Reported as the file's reason, not as a file read with nothing in it.
                 raise UnreadableFileError("the file has a header row but no records") from None
             return
@@ -567,7 +595,16 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
             yield RawLine(previous_end + 1, None, f"CSV error: {exc}; the rows after it were not read")
             return
         number = previous_end + 1
-        previous_end = reader.line_num
+        previous_end = reader.line_num + above
+        if number == unclosed and previous_end > number:
+            # The parser read every line after it into that cell, and the record was stored with them.
+            yield RawLine(
+                number,
+                None,
+                'a cell opened with " on this line is never closed, so the rest of the file was read into'
+                ' it; close the quote (write a " inside a quoted cell as "")',
+            )
+            return
         if None in row:
             yield RawLine(number, None, "row has more cells than the header")
             continue
@@ -590,6 +627,20 @@ def read_csv(path: Path, kind: Kind, max_line_bytes: int, max_depth: int | None 
             yield RawLine(number, None, str(exc))
             continue
         yield RawLine(number, record)
+
+
+def _unclosed_quote(text: str, delimiter: str) -> int | None:
+    """The line (from 1) where a quoted cell opens that no quote closes before the end of ``text``, or
+    None. The lenient parser ends such a cell at the end of the file, rows and all; the strict one
+    says so (and stops at other slips it is strict about: then no line is named)."""
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    start = 1
+    try:
+        for _row in rows:
+            start = rows.line_num + 1
+    except csv.Error as exc:
+        return start if "unexpected end of data" in str(exc) else None
+    return None
 
 
 #: The start of the key a column whose header cell is empty has in a row (its number follows).

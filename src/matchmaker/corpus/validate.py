@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlmodel import SQLModel
 
-from matchmaker.corpus.reader import REQUIRED
+from matchmaker.corpus.reader import REQUIRED, written_otherwise
 from matchmaker.db.engine import unstorable
 from matchmaker.db.models import (
     CaseCreate,
@@ -103,9 +103,14 @@ def validate_record(kind: Kind, raw: dict[str, Any]) -> Record:
         raise RecordRejectedError(problem)
     missing = [name for name in REQUIRED[kind] if raw.get(name) in (None, "")]
     if missing:
-        raise RecordRejectedError(f"missing required {noun_for(len(missing), 'field')}: {', '.join(missing)}")
+        raise RecordRejectedError(
+            f"missing required {noun_for(len(missing), 'field')}: {', '.join(missing)}"
+            + written_otherwise(missing, list(raw), "field")
+        )
     for name in ("id", "name", "country", "title", "city"):
-        if name in raw and not isinstance(raw[name], str):
+        # Only the kind's own fields: another kind's (a provider's "city", a city's "title") is an
+        # unknown field here, kept whatever it holds.
+        if name in MODELS[kind].model_fields and name in raw and not isinstance(raw[name], str):
             raise RecordRejectedError(f"{name}: must be a string, got {type(raw[name]).__name__}")
     try:
         return MODELS[kind].model_validate(split_extra(kind, raw))

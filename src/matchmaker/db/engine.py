@@ -154,9 +154,19 @@ def migrate(engine: Engine) -> set[str]:
 
 def _failed_upgrade(engine: Engine, before: set[str], exc: DBAPIError) -> ConfigurationError:
     """What an operator reads when a migration fails: which upgrade, why, and in what state it left
-    the schema (on PostgreSQL the migrations run in one transaction, so nothing changed)."""
+    the schema (on PostgreSQL the migrations run in one transaction, so nothing changed); or, when
+    the database could not be reached, that and what to check (no upgrade was tried)."""
     reason = str(exc.orig or exc).strip().splitlines()
     shown = engine.url.render_as_string(hide_password=True)
+    if exc.statement is None:  # no statement was sent: the database could not be reached at all
+        where = (
+            "MATCHMAKER_DATABASE_URL, and that the database server runs and holds that database"
+            if engine.dialect.name == "postgresql"
+            else "that the database file can be created and written there"
+            " (MATCHMAKER_HOME, MATCHMAKER_DATABASE_URL)"
+        )
+        why = reason[0] if reason else type(exc).__name__
+        return ConfigurationError(f"cannot connect to the database {shown}: {why}; check {where}")
     after = "; its schema is as it was" if engine.dialect.name == "postgresql" else ""
     return ConfigurationError(
         f"could not upgrade the database {shown} from revision {', '.join(sorted(before)) or '(none)'} "

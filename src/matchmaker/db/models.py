@@ -82,12 +82,34 @@ def check_id(value: str) -> str:
     return value
 
 
+#: Country codes and names people write that ISO 3166-1 reads otherwise or not at all, with the code
+#: they mean: the EU's codes of the United Kingdom and Greece, and names the standard's list lacks.
+_COUNTRIES_WRITTEN_OTHERWISE = {"UK": "GB", "EL": "GR", "TURKEY": "TR", "KOSOVO": "XK"}
+
+
+def _country_meant(value: str) -> str | None:
+    """The alpha-2 code of a country written as a name, an alpha-3 code or a code used outside the
+    standard (``Albania``, ``ALB``, ``UK``), or None."""
+    text = value.strip()
+    if text.upper() in _COUNTRIES_WRITTEN_OTHERWISE:
+        return _COUNTRIES_WRITTEN_OTHERWISE[text.upper()]
+    if not text or text.isdigit():
+        return None
+    try:
+        return str(pycountry.countries.lookup(text).alpha_2)
+    except LookupError:
+        return None
+
+
 def check_country(value: str) -> str:
-    """Validate an ISO 3166-1 alpha-2 code (``XK`` accepted for Kosovo); returns it upper-cased."""
+    """Validate an ISO 3166-1 alpha-2 code (``XK`` accepted for Kosovo); returns it upper-cased. A
+    country written otherwise (``Albania``, ``ALB``, ``UK``) is refused with the code to give."""
     code = value.strip().upper() if isinstance(value, str) else ""
     if code in _EXTRA_COUNTRIES or (len(code) == 2 and pycountry.countries.get(alpha_2=code) is not None):
         return code
-    msg = f"country {value!r} is not an ISO 3166-1 alpha-2 code (XK is accepted for Kosovo)"
+    meant = _country_meant(value) if isinstance(value, str) else None
+    hint = f"; give {meant}" if meant else " (XK is accepted for Kosovo)"
+    msg = f"country {value!r} is not an ISO 3166-1 alpha-2 code{hint}"
     raise ValueError(msg)
 
 

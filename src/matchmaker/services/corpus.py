@@ -17,6 +17,9 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
 from matchmaker.corpus.reader import (
     SkippedFile,
     UnreadableFileError,
@@ -170,6 +173,19 @@ def ingest_lock(home: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def _store_in_savepoint(session: Session, kind: Kind, record: Record) -> bool:
+    """Store one record under a savepoint of its own; whether it was new."""
+    try:
+        with session.begin_nested():
+            return _store(session, kind, record)
+    except IntegrityError:
+        # Another writer (staff creating the record through the API on PostgreSQL) stored this id
+        # after it was looked up: stored again, it updates that record, as ingesting an id again does,
+        # instead of failing the whole ingest.
+        with session.begin_nested():
+            return _store(session, kind, record)
+
+
 def _store(session: object, kind: Kind, record: Record) -> bool:
     if kind == "city":
         assert isinstance(record, CityCreate)
@@ -245,8 +261,7 @@ class CorpusService:
         with self.database.unit_of_work(write=True) as session:
             for done, (line, record) in enumerate(valid, start=1):
                 try:
-                    with session.begin_nested():
-                        created = _store(session, kind, record)
+                    created = _store_in_savepoint(session, kind, record)
                 except MatchmakerError as exc:
                     report.rejected.append(f"{path}:{line}: {exc.message}")
                     continue
@@ -371,22 +386,38 @@ class CorpusService:
         if report.accepted:
             self.confidential.invalidate()
         if report.accepted and refresh_index:
-            refreshed = self.indexes.refresh(sorted(report.kinds))
-            report.index = {"refreshed": sorted(report.kinds), "report": str(refreshed)}
-        if any(f.kind for f in report.files):
-            with self.database.unit_of_work() as session:
-                recorded = repo.record_ingest(
-                    session,
-                    IngestRun(
-                        source=source,
-                        files=[f.path for f in report.files],
-                        accepted=report.accepted,
-                        rejected=len(report.rejections),
-                        rejections=report.rejections[:1000],
-                    ),
+            try:
+                refreshed = self.indexes.refresh(sorted(report.kinds))
+            except MatchmakerError as exc:
+                # The records are stored (each file committed on its own): said, so that the failure
+                # is not read as an ingest that stored nothing.
+                self._record_run(report, source)
+                kinds = ", ".join(KIND_WORDS[kind] for kind in sorted(report.kinds))
+                exc.message = (
+                    f"{counted(report.accepted, 'record')} stored ({kinds}), but the indexes could not be"
+                    f" brought up to date: {exc.message}; once that is fixed, run `matchmaker index build`"
                 )
-                report.run_id = recorded.id
+                raise
+            report.index = {"refreshed": sorted(report.kinds), "report": str(refreshed)}
+        self._record_run(report, source)
         return report
+
+    def _record_run(self, report: IngestReport, source: str) -> None:
+        """Record the ingest run of ``report`` (none when no file could be read)."""
+        if not any(f.kind for f in report.files):
+            return
+        with self.database.unit_of_work() as session:
+            recorded = repo.record_ingest(
+                session,
+                IngestRun(
+                    source=source,
+                    files=[f.path for f in report.files],
+                    accepted=report.accepted,
+                    rejected=len(report.rejections),
+                    rejections=report.rejections[:1000],
+                ),
+            )
+            report.run_id = recorded.id
 
     @contextmanager
     def upload_folder(self) -> Iterator[Path]:

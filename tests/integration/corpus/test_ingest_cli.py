@@ -390,6 +390,45 @@ def test_ingest_if_empty_with_json_prints_json_alone_on_standard_output(
     assert "already holds 1 record (1 city); not ingesting" in again.stderr
 
 
+def test_a_known_field_written_with_capitals_is_warned_about_and_kept(
+    tmp_path: Path, db_settings: Settings
+) -> None:
+    """``Population`` or ``regions served`` was kept as an extra field without a word, and the record
+    stored without its population or regions."""
+    provider = ACME | {"Regions Served": ["AL", "XK"], "Website": "https://acme.example"}
+    path = write_jsonl(tmp_path / "providers.jsonl", [json.dumps(provider)])
+    result = run("ingest", "--no-index", str(path))
+    assert result.exit_code == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    assert warned == [
+        f"warning: {path}:1: provider 'acme': extra.Regions Served: is not read as 'regions_served' (field"
+        " names are lower case, with _ between words); it is kept as an extra field",
+        f"warning: {path}:1: provider 'acme': extra.Website: is not read as 'website' (field names are lower"
+        " case, with _ between words); it is kept as an extra field",
+    ]
+    assert json.loads(run("show", "provider", "acme", "--json").stdout)["extra"] == {
+        "Regions Served": ["AL", "XK"],
+        "Website": "https://acme.example",
+    }
+
+
+def test_an_index_that_cannot_be_updated_says_the_records_were_stored(
+    tmp_path: Path, db_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ingest ended with the model's error alone, as if nothing had been stored, and the run was
+    not recorded; the records were stored."""
+    path = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(KUKES), json.dumps(OSH)])
+    monkeypatch.setenv("MATCHMAKER_MODEL_NAME", str(tmp_path / "no-such-model"))
+    result = run("ingest", str(path))
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "error: 2 records stored (city), but the indexes could not be brought up to date: cannot load the"
+        " embedding model"
+    )
+    assert result.stderr.rstrip().endswith("once that is fixed, run `matchmaker index build`")
+    assert {c["id"] for c in listed("cities")} == {"kukes", "osh"}
+
+
 def test_show_prints_readable_fields(tmp_path: Path, db_settings: Settings) -> None:
     city = KUKES | {"priorities": ["mobility", "energy"], "maturity": {"mobility": "L1"}}
     path = write_jsonl(tmp_path / "cities.jsonl", [json.dumps(city, ensure_ascii=False)])

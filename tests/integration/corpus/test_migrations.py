@@ -520,6 +520,28 @@ def test_processes_starting_at_once_on_an_older_database_all_start(
         database.dispose()
 
 
+@pytest.mark.parametrize("command", [["db", "upgrade"], ["list", "cities"]])
+def test_a_database_that_cannot_be_reached_is_said_so_not_called_a_failed_upgrade(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], command: list[str]
+) -> None:
+    """A PostgreSQL server that is down, or a database name mistyped, was reported as "could not upgrade
+    the database ... from revision (none) to ...", even by a command that only reads."""
+    monkeypatch.setenv("MATCHMAKER_HOME", str(tmp_path))
+    monkeypatch.setenv(
+        "MATCHMAKER_DATABASE_URL", "postgresql+psycopg://matchmaker:s3cret@127.0.0.1:1/matchmaker"
+    )
+    err = _refused(monkeypatch, capsys, *command)
+    assert err.startswith(
+        "error: cannot connect to the database postgresql+psycopg://matchmaker:***@127.0.0.1:1/matchmaker: "
+    )
+    assert "Connection refused" in err
+    assert err.rstrip().endswith(
+        "check MATCHMAKER_DATABASE_URL, and that the database server runs and holds that database"
+    )
+    assert "upgrade" not in err
+    assert "s3cret" not in err
+
+
 def test_a_failed_upgrade_says_which_upgrade_failed_and_why(
     db_settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

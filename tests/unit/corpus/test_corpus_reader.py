@@ -316,6 +316,39 @@ def test_a_csv_saved_with_old_mac_line_ends_is_read(tmp_path: Path, separator: s
     assert (osh.line, osh.record["id"]) == (3, "osh")
 
 
+@pytest.mark.parametrize("end", ["\n", "\r\n"])
+def test_a_csv_whose_first_line_names_its_separator_is_read(tmp_path: Path, end: str) -> None:
+    """A first line "sep=;" (written so that spreadsheets open the file right in any locale) was read
+    as the header, and the file refused as lacking every required column."""
+    path = tmp_path / "cities.csv"
+    lines = ["sep=;", "id;name;country;summary", 'fes;Fès;MA;"Buses, trams; more."', "osh;Osh;KG"]
+    path.write_text(end.join(lines) + end, encoding="utf-8-sig", newline="")
+    fes, osh = _lines(path)
+    assert (fes.line, fes.record["summary"]) == (3, "Buses, trams; more.")
+    assert (osh.line, osh.record) == (4, {"id": "osh", "name": "Osh", "country": "KG"})
+
+
+def test_a_csv_cell_whose_quote_is_never_closed_rejects_its_row_and_says_so(tmp_path: Path) -> None:
+    """The cell took every line after it: the record was stored with the next rows in its summary,
+    and those rows were lost without a word (exit 0)."""
+    path = tmp_path / "cities.csv"
+    path.write_text(
+        'id,name,country,summary\nfes,Fès,MA,"Buses, ""trams""."\nq1,K,AL,"Floods in the valley\n'
+        "q2,K2,AL,Water leaks\nq3,K3,AL,Roads are bad\n",
+        encoding="utf-8",
+    )
+    fes, q1 = _lines(path)
+    assert fes.record["summary"] == 'Buses, "trams".'
+    assert (q1.line, q1.record) == (3, None)
+    assert q1.error.startswith('a cell opened with " on this line is never closed')
+    # Left open on the last line, it takes no other line: read as before.
+    path.write_text('id,name,country,summary\nq1,K,AL,Floods\nq2,K2,AL,"Water leaks\n', encoding="utf-8")
+    assert [raw.record["summary"] for raw in _lines(path)] == ["Floods", "Water leaks"]
+    # A quote inside an unquoted cell (an inch mark) is text, as before.
+    path.write_text('id,name,country,summary\nq1,K,AL,5" screens\nq2,K2,AL,Water\n', encoding="utf-8")
+    assert [raw.record["summary"] for raw in _lines(path)] == ['5" screens', "Water"]
+
+
 def test_a_csv_of_a_header_alone_says_it_holds_no_records(tmp_path: Path) -> None:
     """Not "nothing could be read" without a file or a reason: the file is named with what it lacks."""
     path = tmp_path / "cities.csv"
@@ -383,6 +416,24 @@ def test_csv_missing_required_column_names_it(tmp_path: Path) -> None:
         _lines(path)
 
 
+def test_required_names_written_with_capitals_are_named_in_the_refusal(tmp_path: Path) -> None:
+    """The refusal said the CSV lacked id, name, country and summary, of a header that has them all
+    (``ID,Name,Country,Summary``), and a record lacked the fields it gives as ``Name``."""
+    path = tmp_path / "cities.csv"
+    path.write_text("ID,Name,country,Summary\nkukes,Kukës,AL,Floods.\n", encoding="utf-8")
+    with pytest.raises(UnreadableFileError) as refused:
+        _lines(path)
+    assert refused.value.message == (
+        "CSV lacks required columns: id, name, summary (given as 'ID', 'Name', 'Summary': column names are"
+        " lower case, with _ between words)"
+    )
+    with pytest.raises(RecordRejectedError) as rejected:
+        validate_record("city", {"id": "kukes", "Name": "Kukës", "country": "AL", "summary": "Floods."})
+    assert rejected.value.message == (
+        "missing required field: name (given as 'Name': field names are lower case, with _ between words)"
+    )
+
+
 def test_discover_orders_cities_providers_cases(tmp_path: Path) -> None:
     for name in ("cases.jsonl", "providers.csv", "cities.jsonl", "notes.txt"):
         (tmp_path / name).write_text("x", encoding="utf-8")
@@ -407,6 +458,19 @@ def test_invalid_records_are_rejected_with_the_field_named(record: dict[str, Any
         validate_record("city", record)
     assert reason in info.value.message
     assert "\n" not in info.value.message
+
+
+def test_a_field_of_another_kind_is_kept_as_unknown_whatever_it_holds() -> None:
+    """A provider's "city" (its head office, as an object or null) or a city's "title" was refused
+    as "must be a string", though unknown fields are kept."""
+    provider = {"id": "acme", "name": "Acme", "country": "TR", "description": "GIS."}
+    office = {"name": "Istanbul", "district": "Kadıköy"}
+    kept = validate_record("provider", provider | {"city": office, "title": None})
+    assert kept.extra == {"city": office, "title": None}
+    city = validate_record("city", CITY | {"title": ["Mayor"], "city": 7})
+    assert city.extra == {"title": ["Mayor"], "city": 7}
+    with pytest.raises(RecordRejectedError, match=r"^city: must be a string, got int$"):
+        validate_record("case", {"id": "c1", "title": "T", "city": 7, "country": "AL", "text": "x"})
 
 
 def test_kosovo_and_unknown_fields_are_accepted() -> None:
@@ -465,6 +529,27 @@ def test_a_country_written_as_a_name_is_refused_as_not_a_country_code(kind: str)
     with pytest.raises(RecordRejectedError) as info:
         validate_record(kind, {**base, "country": "Albania"})  # type: ignore[arg-type]
     assert info.value.message.startswith("country: country 'Albania' is not an ISO 3166-1 alpha-2 code")
+
+
+@pytest.mark.parametrize(
+    ("written", "code"),
+    [
+        ("Albania", "AL"),
+        ("Türkiye", "TR"),
+        ("Turkey", "TR"),
+        ("ALB", "AL"),
+        ("UK", "GB"),
+        ("EL", "GR"),
+        ("Kosovo", "XK"),
+    ],
+)
+def test_a_country_written_otherwise_is_refused_with_the_code_to_give(written: str, code: str) -> None:
+    """The refusal said the value was no code, and left people to find the code themselves."""
+    with pytest.raises(RecordRejectedError) as info:
+        validate_record("city", {**CITY, "country": written})
+    assert (
+        info.value.message == f"country: country {written!r} is not an ISO 3166-1 alpha-2 code; give {code}"
+    )
 
 
 @pytest.mark.parametrize(
