@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy import CursorResult, delete, func, update
@@ -426,6 +425,12 @@ def ingest_run(session: Session, run_id: int) -> IngestRun | None:
 # One table of per-kind operations, so callers never branch on the kind
 
 
+class _Upsert(Protocol):
+    """Insert or update a record of one kind (``new``: only insert); True when it was new."""
+
+    def __call__(self, session: Session, record: Any, *, new: bool = False) -> bool: ...
+
+
 @dataclass(frozen=True, slots=True)
 class KindRepository:
     """The storage operations of one record kind."""
@@ -433,10 +438,12 @@ class KindRepository:
     kind: Kind
     list: Callable[[Session], list[PublicRecord]]
     get: Callable[[Session, str], PublicRecord]
-    upsert: Callable[[Session, Any], bool]
+    upsert: _Upsert
     update: Callable[[Session, str, dict[str, Any]], PublicRecord]
-    #: Store a new record, never overwriting one (an existing id raises ``IntegrityError``).
-    insert: Callable[[Session, Any], bool]
+
+    def insert(self, session: Session, record: Any) -> bool:
+        """Store a new record, never overwriting one (an existing id raises ``IntegrityError``)."""
+        return self.upsert(session, record, new=True)
 
 
 REPOSITORIES: dict[Kind, KindRepository] = {
@@ -446,7 +453,6 @@ REPOSITORIES: dict[Kind, KindRepository] = {
         get_city,
         upsert_city,
         update_city,
-        partial(upsert_city, new=True),
     ),
     "provider": KindRepository(
         "provider",
@@ -454,7 +460,6 @@ REPOSITORIES: dict[Kind, KindRepository] = {
         get_provider,
         upsert_provider,
         update_provider,
-        partial(upsert_provider, new=True),
     ),
     "case": KindRepository(
         "case",
@@ -462,6 +467,5 @@ REPOSITORIES: dict[Kind, KindRepository] = {
         get_case,
         upsert_case,
         update_case,
-        partial(upsert_case, new=True),
     ),
 }
