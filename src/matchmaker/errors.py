@@ -88,9 +88,15 @@ class PreconditionFailedError(ConflictError):
 
 
 class AuthenticationError(MatchmakerError):
-    """Credentials are missing or unknown."""
+    """Credentials are missing or unknown. ``why``, when given, says why credentials that worked no
+    longer do: ``ended`` (signed out, or access changed), ``expired``, or ``gone`` (the record they
+    speak for is no longer stored), for the sign-in page to tell the person."""
 
     title = "Authentication required"
+
+    def __init__(self, message: str, *, field: str | None = None, why: str | None = None) -> None:
+        super().__init__(message, field=field)
+        self.why = why
 
 
 class PermissionDeniedError(MatchmakerError):

@@ -301,12 +301,12 @@ class Accounts:
             raise AuthenticationError("the session is not valid")
         row = self.session.get(WebSession, hash_token(sid))
         if row is None or row.ended_at is not None:
-            raise AuthenticationError("the session has ended")
+            raise AuthenticationError("the session has ended", why="ended")
         if as_instant(row.expires_at, None) < now:
-            raise AuthenticationError("the session has expired")
+            raise AuthenticationError("the session has expired", why="expired")
         user = self._user(row.user_id)
         if user.revoked:
-            raise AuthenticationError("this user was revoked")
+            raise AuthenticationError("this user was revoked", why="ended")
         self._check_subject(user)
         return self._principal(user)
 
@@ -535,7 +535,7 @@ class Accounts:
             return
         table = City if user.role == "city" else Provider
         if self.session.get(table, user.subject_id) is None:
-            raise AuthenticationError(f"the {user.role} this user speaks for no longer exists")
+            raise AuthenticationError(f"the {user.role} this user speaks for no longer exists", why="gone")
 
     def _end_all(self, user_id: int) -> None:
         now = utcnow()

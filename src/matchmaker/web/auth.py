@@ -65,6 +65,8 @@ BEARER_SCHEME = "BearerToken"
 COOKIE_SCHEME = "SessionCookie"
 #: Where the middleware leaves the refusal of a client over its bound of failed sign-ins.
 _REFUSAL = "signin_refusal"
+#: Scope state: why credentials that worked no longer do (:attr:`AuthenticationError.why`), if known.
+AUTH_WHY = "auth_why"
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 
@@ -179,6 +181,7 @@ class AuthMiddleware(ScopedMiddleware):
                 signin_succeeded(connection, token)
         except AuthenticationError as exc:
             state["auth_error"] = exc.message  # type: ignore[literal-required]
+            state[AUTH_WHY] = exc.why  # type: ignore[literal-required]
             if guessed:
                 await signin_failed(connection)
         except MatchmakerError as exc:  # database trouble: leave the guard to answer
@@ -373,6 +376,7 @@ class SessionController(Controller):
 
 
 __all__ = [
+    "AUTH_WHY",
     "BEARER_SCHEME",
     "COOKIE_SCHEME",
     "DEPENDENCIES",

@@ -78,20 +78,6 @@ SIGNED_OUT = {
 }
 
 
-def signed_out_why(reason: str | None) -> str | None:
-    """The key of :data:`SIGNED_OUT` that tells why a session no longer signs anyone in, from the reason
-    the sign-in check gave (None when it gives none that a person can act on)."""
-    if not reason:
-        return None
-    if "expired" in reason:
-        return "expired"
-    if "no longer exists" in reason:
-        return "gone"
-    if "ended" in reason or "revoked" in reason:
-        return "ended"
-    return None
-
-
 def services_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Services:
     """The services of the running app (``create_app`` keeps the container in the app state)."""
     services = connection.app.state.get("services")
@@ -193,9 +179,10 @@ async def console_guard(connection: ASGIConnection[Any, Any, Any, Any], handler:
         return
     principal = auth.principal_of(connection)
     if principal is None:
-        reason = connection.scope.get("state", {}).get("auth_error")
+        state = connection.scope.get("state", {})
+        reason = state.get("auth_error")
         message = f"{reason}. Please sign in again." if reason else "Please sign in."
-        raise SignInRequired(_next_path(connection), message, why=signed_out_why(reason))
+        raise SignInRequired(_next_path(connection), message, why=state.get(auth.AUTH_WHY))
     SUBJECT_NAME.set(await anyio.to_thread.run_sync(subject_name, services_of(connection), principal))
     allowed = handler.opt.get("roles")
     if allowed and principal.role not in allowed:
@@ -364,7 +351,6 @@ __all__ = [
     "services_of",
     "settings_of",
     "signed_in_principal",
-    "signed_out_why",
     "signin_location",
     "subject_name",
     "typed_values",
