@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -69,6 +70,10 @@ def same_origin(scope: Scope) -> bool:
     return not origin and _header(scope, b"sec-fetch-site").lower() == "same-origin"
 
 
+#: The escape of a surrogate, half of a character (``\ud83d``): only a body holding one is parsed again.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+
+
 def _has_half_character(value: Any) -> bool:
     if isinstance(value, str):
         return any("\ud800" <= ch <= "\udfff" for ch in value)
@@ -83,7 +88,7 @@ def half_characters(body: bytes) -> str | None:
     """``field: reason`` for a JSON body whose text holds an unpaired surrogate (half of a character,
     written as an escape: raw bytes of one are no UTF-8, which the app refuses itself), naming the
     first text no database can store; None for any other body, JSON or not."""
-    if b"\\u" not in body:
+    if _SURROGATE_ESCAPE.search(body) is None:  # most bodies, "\u00eb" escapes and all
         return None
     try:
         value = json.loads(body)
