@@ -200,10 +200,13 @@ def _span(slot: Slot) -> str:
     return f"{slot.start:%Y-%m-%d %H:%M}–{end}"
 
 
-def overlap_errors(slots: Iterable[Slot]) -> list[str]:
+def overlap_errors(
+    slots: Iterable[Slot], *, harm: str = "a table or a participant would be in two meetings at once"
+) -> list[str]:
     """One line per slot that starts before an earlier one ends: every table hosts a meeting in every
     slot and a participant may meet in each, so two slots sharing time would put a table, or a
-    person, in two meetings at once. A slot may start when the one before it ends."""
+    person, in two meetings at once (``harm`` says so in the line). A slot may start when the one
+    before it ends."""
     given = list(slots)
     if len({s.start.tzinfo is None for s in given}) > 1:
         return []  # times with and without an offset cannot be compared here
@@ -213,8 +216,8 @@ def overlap_errors(slots: Iterable[Slot]) -> list[str]:
     for s in ordered:
         if latest is not None and s.start < latest.end:
             errors.append(
-                f"slots {latest.id!r} ({_span(latest)}) and {s.id!r} ({_span(s)}) overlap: a table or a "
-                "participant would be in two meetings at once; let each slot end before the next starts"
+                f"slots {latest.id!r} ({_span(latest)}) and {s.id!r} ({_span(s)}) overlap: {harm};"
+                " let each slot end before the next starts"
             )
         if latest is None or s.end > latest.end:
             latest = s
@@ -432,13 +435,7 @@ def _overlap_warnings(slots: Iterable[Slot]) -> list[str]:
     """One warning per two slots of a problem file that share time: the planner treats every slot as
     a time of its own, so a participant may be planned in both, two meetings at once (an event's
     slots that overlap are refused)."""
-    return [
-        line.replace(
-            "a table or a participant would be in two meetings at once",
-            "a participant may be planned in both, two meetings at once",
-        )
-        for line in overlap_errors(slots)
-    ]
+    return overlap_errors(slots, harm="a participant may be planned in both, two meetings at once")
 
 
 def _repeated_score_warnings(scores: Iterable[ScoreEntry]) -> list[str]:
