@@ -241,7 +241,7 @@ def build_problem(
     )
     begun = begun_slots(snapshot.slots, snapshot.timezone, now) if published else set()
     # A begun slot takes no new meeting: not even for one whose partner there has left the event
-    # (that meeting took place; the planner keeps it, see :func:`held_without_participant`).
+    # (that meeting took place; the planner keeps it, see :func:`held_meetings`).
     kept = {
         (m.slot, pid)
         for m in locked
@@ -294,13 +294,6 @@ def build_problem(
             " (its Settings tab, event edit, PATCH /api/v1/events/{id}) and plan it again"
         )
         raise InvalidInputError(msg) from None
-
-
-def held_without_participant(snapshot: EventSnapshot, now: datetime) -> list[Placement]:
-    """Published meetings that have begun by ``now`` although one of their participants has left the
-    event since: they took place (they carry feedback and history), so they stay in the plan and
-    are never cancelled."""
-    return held_meetings(snapshot, now, keep_published=True)
 
 
 def held_meetings(snapshot: EventSnapshot, now: datetime, *, keep_published: bool) -> list[Placement]:
@@ -430,7 +423,6 @@ __all__ = [
     "duplicate_problem",
     "effective_status",
     "held_meetings",
-    "held_without_participant",
     "lock_state",
     "meeting_reason",
     "pair_problem",
