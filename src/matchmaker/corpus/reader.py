@@ -376,6 +376,8 @@ def _too_deep(max_depth: int | None, *texts: bytes) -> str | None:
 
 #: The byte-order mark some editors write at the start of a UTF-8 file.
 _BOM = b"\xef\xbb\xbf"
+#: What a line of a JSON Lines file may hold around its text and still be blank (a BOM, white space).
+_BLANK = _BOM + b" \t\r"
 
 
 def _decode(raw: bytes) -> str:
@@ -394,12 +396,12 @@ def read_jsonl(path: Path, max_line_bytes: int, max_depth: int | None = None) ->
         _check_encoding_head(head)
         if not head.removeprefix(_BOM).strip():
             raise UnreadableFileError("file is empty")
-        if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"[") and b"\n" in head.strip():
+        if head.lstrip(_BLANK + b"\n").startswith(b"[") and b"\n" in head.strip():
             raise UnreadableFileError(
                 "file holds a JSON array; JSON Lines needs one object per line (convert with: jq -c '.[]')"
             )
-        first = next((line for line in head.splitlines() if line.strip(b"\xef\xbb\xbf \t\r")), b"")
-        if first.strip(b"\xef\xbb\xbf \t\r") == b"{":
+        first = next((line.strip(_BLANK) for line in head.splitlines() if line.strip(_BLANK)), b"")
+        if first == b"{":
             # A JSON formatter's output (an editor's, jq's, json.dumps with an indent): read line by
             # line, every line of it was rejected as broken JSON and counted as a record.
             raise UnreadableFileError(
